@@ -45,7 +45,7 @@ const builder = new XMLBuilder({ ignoreAttributes: false, suppressEmptyNode: fal
 /** Serializes a response; arrays become repeated elements (`{ item: [...] }` → `<item/><item/>`). */
 export function toXml(root: string, body: Record<string, unknown>, xmlns?: string): string {
   const attrs = xmlns ? { '@_xmlns': xmlns } : {};
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: { ...attrs, ...stringify(body) } })}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: { ...attrs, ...(stringify(body) as object) } })}`;
 }
 
 function stringify(value: unknown): unknown {
