@@ -1,0 +1,33 @@
+import type { ArtifactKindName } from '../catalog/recovery-point.js';
+
+/** Every decision the hub takes, as the audit log records it. */
+export type AuditDecision =
+  | 'copied' // a vault copy was requested
+  | 'reencrypting' // the source is re-encrypting under the share key before the copy
+  | 'completed' // the vault copy is available
+  | 'skipped' // not a backup trigger, or already handled
+  | 'rejected' // not acted upon, with the reason
+  | 'deferred' // comes back later (quota, pending copy)
+  | 'failed' // could not be done; with the reason
+  | 'pruned'
+  | 'restored';
+
+export interface AuditFacts {
+  decision: AuditDecision;
+  reason?: string;
+  eventId?: string;
+  kind?: ArtifactKindName;
+  account?: string;
+  region?: string;
+  sourceId?: string;
+  vaultCopyId?: string;
+}
+
+/** A stored entry: the facts plus its place in the hash chain. */
+export interface AuditEntry extends AuditFacts {
+  chain: string;
+  seq: number;
+  at: string;
+  prevHash: string;
+  hash: string;
+}

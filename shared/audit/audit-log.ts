@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry, AuditFacts } from './audit-entry.js';
+
+const CHAIN = 'audit';
+const GENESIS = '0'.repeat(64);
+const MAX_APPEND_ATTEMPTS = 20;
+
+/** The hash of an entry covers its facts, its place and the previous hash, so any edit breaks the chain. */
+export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
+  const canonical = JSON.stringify(Object.keys(entry).sort().map((k) => [k, entry[k as keyof typeof entry]]));
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * The append-only, hash-chained audit log on DynamoDB. Appends race safely: each entry
+ * claims the next sequence number with a conditional put and retries on a collision.
+ *
+ * @example
+ * await audit.append({ decision: 'rejected', eventId, account, reason: 'forged ownership: …' });
+ */
+export class AuditLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+    private readonly now: () => Date,
+  ) {}
+
+  async append(facts: AuditFacts): Promise<AuditEntry> {
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      const head = await this.head();
+      const base = { ...dropUndefined(facts), chain: CHAIN, seq: (head?.seq ?? 0) + 1, at: this.now().toISOString(), prevHash: head?.hash ?? GENESIS };
+      const entry: AuditEntry = { ...base, hash: entryHash(base) };
+      try {
+        await this.db.send(new PutCommand({ TableName: this.table, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' }));
+        return entry;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new Error(`audit log: could not append after ${MAX_APPEND_ATTEMPTS} attempts (heavy contention)`);
+  }
+
+  async head(): Promise<AuditEntry | undefined> {
+    const { Items } = await this.db.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': CHAIN }, ScanIndexForward: false, Limit: 1, ConsistentRead: true }),
+    );
+    return Items?.[0] as AuditEntry | undefined;
+  }
+
+  /** Every entry in chain order. */
+  entries(): AsyncGenerator<AuditEntry> {
+    return this.#query({ KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': CHAIN } });
+  }
+
+  /** The entries about one event, in order. */
+  forEvent(eventId: string): AsyncGenerator<AuditEntry> {
+    return this.#query({ IndexName: 'byEvent', KeyConditionExpression: 'eventId = :e', ExpressionAttributeValues: { ':e': eventId } });
+  }
+
+  async *#query(input: { IndexName?: string; KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }): AsyncGenerator<AuditEntry> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
+      for (const item of page.Items ?? []) yield item as AuditEntry;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

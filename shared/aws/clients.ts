@@ -1,0 +1,87 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'dynamodb';
+
+/**
+ * Client settings: `defaults` apply to every client (the simulated cloud passes its request
+ * handler and retry strategy there); a `services` entry replaces them for that service
+ * (DynamoDB goes to dynalite locally).
+ */
+export interface ClientSettings {
+  defaults?: Record<string, unknown>;
+  services?: Partial<Record<ServiceName, Record<string, unknown>>>;
+}
+
+type ClientClass<C> = new (config: Record<string, unknown>) => C;
+
+/**
+ * The one place AWS clients are made. Clients are cached per service, region and
+ * credentials, so a warm Lambda reuses connections and assumed-role sessions.
+ *
+ * @example
+ * const aws = new AwsClients({ defaults: { retryMode: 'adaptive', maxAttempts: 8 } });
+ * await aws.ec2('eu-west-1').send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+ */
+export class AwsClients {
+  readonly #cache = new Map<string, unknown>();
+  readonly #credentialIds = new WeakMap<object, number>();
+  #nextCredentialId = 1;
+
+  constructor(private readonly settings: ClientSettings = {}) {}
+
+  ec2(region: string, credentials?: Credentials): EC2Client {
+    return this.#client('ec2', EC2Client, region, credentials);
+  }
+
+  kms(region: string, credentials?: Credentials): KMSClient {
+    return this.#client('kms', KMSClient, region, credentials);
+  }
+
+  sts(region: string, credentials?: Credentials): STSClient {
+    return this.#client('sts', STSClient, region, credentials);
+  }
+
+  sqs(region: string, credentials?: Credentials): SQSClient {
+    return this.#client('sqs', SQSClient, region, credentials);
+  }
+
+  dynamo(region: string): DynamoDBDocumentClient {
+    const key = `ddbdoc|${region}`;
+    let client = this.#cache.get(key) as DynamoDBDocumentClient | undefined;
+    if (!client) {
+      client = DynamoDBDocumentClient.from(this.#client('dynamodb', DynamoDBClient, region, undefined), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+      this.#cache.set(key, client);
+    }
+    return client;
+  }
+
+  #client<C>(service: ServiceName, Client: ClientClass<C>, region: string, credentials: Credentials | undefined): C {
+    const key = `${service}|${region}|${credentials === undefined ? 'default' : this.#credentialId(credentials)}`;
+    let client = this.#cache.get(key) as C | undefined;
+    if (!client) {
+      const base = this.settings.services?.[service] ?? this.settings.defaults ?? {};
+      client = new Client({ ...base, region, ...(credentials ? { credentials } : {}) });
+      this.#cache.set(key, client);
+    }
+    return client;
+  }
+
+  #credentialId(credentials: Credentials): number {
+    let id = this.#credentialIds.get(credentials);
+    if (id === undefined) {
+      id = this.#nextCredentialId++;
+      this.#credentialIds.set(credentials, id);
+    }
+    return id;
+  }
+}

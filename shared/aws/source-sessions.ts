@@ -1,0 +1,72 @@
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { Rejection } from '../pipeline/outcomes.js';
+import { describeError, isAwsError } from './aws-errors.js';
+import type { AwsClients } from './clients.js';
+
+/** Refresh this long before expiry, so a long copy call never starts with dying credentials. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+export interface SourceSessionSettings {
+  region: string;
+  readerRoleName: string;
+  externalId: string;
+  /** Shown in the source account's CloudTrail as the session name. */
+  sessionName: string;
+}
+
+/**
+ * Credentials of each source account's reader role, assumed with the ExternalId and cached
+ * until shortly before they expire.
+ *
+ * @example
+ * const sessions = new SourceSessions(aws, settings, () => new Date());
+ * const ec2 = aws.ec2('eu-west-1', sessions.credentials('111111111111'));
+ */
+export class SourceSessions {
+  readonly #providers = new Map<string, AwsCredentialIdentityProvider>();
+
+  constructor(
+    private readonly aws: AwsClients,
+    private readonly settings: SourceSessionSettings,
+    private readonly now: () => Date,
+  ) {}
+
+  /** A stable credential provider for the account's reader role (stable, so clients are reused). */
+  credentials(account: string): AwsCredentialIdentityProvider {
+    let provider = this.#providers.get(account);
+    if (!provider) {
+      provider = this.#cachingProvider(account);
+      this.#providers.set(account, provider);
+    }
+    return provider;
+  }
+
+  #cachingProvider(account: string): AwsCredentialIdentityProvider {
+    let cached: AwsCredentialIdentity | undefined;
+    return async () => {
+      const expiresAt = cached?.expiration?.getTime() ?? 0;
+      if (!cached || expiresAt - REFRESH_MARGIN_MS <= this.now().getTime()) cached = await this.#assume(account);
+      return cached;
+    };
+  }
+
+  async #assume(account: string): Promise<AwsCredentialIdentity> {
+    const roleArn = `arn:aws:iam::${account}:role/${this.settings.readerRoleName}`;
+    try {
+      const { Credentials: c } = await this.aws
+        .sts(this.settings.region)
+        .send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.settings.sessionName, ExternalId: this.settings.externalId }));
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    } catch (error) {
+      if (isAwsError(error, 'AccessDenied')) {
+        throw new Rejection(
+          'reader-role-denied',
+          `cannot assume ${roleArn} (${describeError(error)}): deploy the source stack in ${account} and check its ExternalId and trusted vault roles`,
+        );
+      }
+      throw error;
+    }
+  }
+}

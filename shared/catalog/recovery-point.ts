@@ -1,0 +1,53 @@
+export type ArtifactKindName = 'ebs-snapshot' | 'ami' | 'rds-snapshot' | 'rds-cluster-snapshot' | 'ssm-parameter';
+
+export type RecoveryPointState = 'pending' | 'available' | 'failed';
+
+/**
+ * Where the copy of one artifact stands: claimed by an event, waiting for the source's
+ * re-encrypted copy under the share key, copying into the vault, or done.
+ */
+export type CopyStage = 'claimed' | 'reencrypting' | 'copying' | 'done';
+
+export type SourceEncryption = 'none' | 'aws-managed' | 'customer';
+
+/** One catalog item: a source artifact and its vault copy. */
+export interface RecoveryPoint {
+  pk: string;
+  kind: ArtifactKindName;
+  account: string;
+  region: string;
+  /** The artifact in the source (snapshot id, image id, …). */
+  sourceId: string;
+  /** What the artifact protects (volume, instance, database, parameter name). */
+  resourceId: string;
+  resourcePk: string;
+  /** When the source artifact was created (from the source, not the event). */
+  createdAt: string;
+  recordedAt: string;
+  updatedAt: string;
+  completedAt?: string;
+  state: RecoveryPointState;
+  stage: CopyStage;
+  /** Set while pending or failed, for the by-state index. */
+  openState?: 'pending' | 'failed';
+  /** Set once available, for the latest-per-resource index. */
+  availableResourcePk?: string;
+  sourceEncryption: SourceEncryption;
+  sourceKeyArn?: string;
+  /** The source's own copy under the share key, when one had to be made. */
+  intermediateId?: string;
+  vaultCopyId?: string;
+  vaultKeyArn?: string;
+  failureReason?: string;
+  /** While set and in the future, one worker holds the point and the others leave it alone. */
+  leaseUntil?: string;
+  /** The event that caused it. */
+  eventId: string;
+  tags: Record<string, string>;
+}
+
+export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string) =>
+  `ART#${kind}#${account}#${region}#${sourceId}`;
+
+export const resourceKey = (kind: ArtifactKindName, account: string, region: string, resourceId: string) =>
+  `${kind}#${account}#${region}#${resourceId}`;

@@ -1,0 +1,52 @@
+import type { ArtifactKindName, RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
+import type { EventEnvelope } from '../events/envelope.js';
+import type { HubContext } from '../runtime/hub-context.js';
+
+/** An artifact an event announces, before anything about it is confirmed. */
+export interface ArtifactRef {
+  account: string;
+  region: string;
+  sourceId: string;
+}
+
+/** What an event asks for: artifacts to protect, or a reason it is not a backup trigger. */
+export type Triggers = { refs: ArtifactRef[] } | { skip: string };
+
+/** An artifact as the source account itself describes it, through the reader role. */
+export interface SourceArtifact {
+  ref: ArtifactRef;
+  resourceId: string;
+  createdAt: string;
+  encryption: SourceEncryption;
+  keyArn?: string;
+  tags: Record<string, string>;
+  /** Set when the artifact is the hub's own re-encrypted copy of another one. */
+  intermediateOf?: string;
+}
+
+/** Whether the vault can copy now: the id it copies from, or the source copy still being re-encrypted. */
+export type ShareProgress = { status: 'ready'; sharedId: string } | { status: 'reencrypting'; intermediateId: string };
+
+export type CopyStatus = { status: 'pending' } | { status: 'available' } | { status: 'failed'; reason: string };
+
+/**
+ * One artifact kind behind the common shape: verify → prepare share → copy → record →
+ * complete. The pipeline does the recording; a module only talks to AWS. Every step must be
+ * idempotent: it may run again after a crash or a redelivery.
+ */
+export interface ArtifactKind {
+  readonly name: ArtifactKindName;
+  /** The EventBridge `detail-type` this kind handles. */
+  readonly detailType: string;
+  /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
+  triggers(event: EventEnvelope): Triggers;
+  /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */
+  verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact>;
+  /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
+  prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress>;
+  /** Starts (or finds, by its provenance tags) the vault copy under the vault CMK. */
+  copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<{ vaultCopyId: string; vaultKeyArn: string }>;
+  copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus>;
+  /** Removes what the hub left in the source: the share and any intermediate copy. */
+  cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void>;
+}

@@ -1,0 +1,202 @@
+import {
+  CopySnapshotCommand,
+  DeleteSnapshotCommand,
+  DescribeSnapshotsCommand,
+  ModifySnapshotAttributeCommand,
+  type EC2Client,
+  type Snapshot,
+} from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { isAwsError } from '../aws/aws-errors.js';
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { arnRegion, parseArn } from '../events/arn.js';
+import { describeIssues, type EventEnvelope } from '../events/envelope.js';
+import { Deferral, Rejection } from '../pipeline/outcomes.js';
+import type { HubContext } from '../runtime/hub-context.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import { provenanceTags, TAG, tagMap } from './provenance-tags.js';
+
+/** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
+const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
+/** EC2's answer when the destination region already runs its maximum of concurrent snapshot copies. */
+const QUOTA_ERRORS = ['ResourceLimitExceeded', 'SnapshotCopyLimitExceeded'];
+const QUOTA_RETRY_SECONDS = 300;
+const PENDING_RETRY_SECONDS = 120;
+
+const detailSchema = z.object({
+  event: z.string(),
+  result: z.string(),
+  cause: z.string().optional(),
+  snapshot_id: z.string().optional(),
+  snapshots: z.array(z.object({ snapshot_id: z.string(), status: z.string().optional() })).optional(),
+});
+
+/** EBS snapshots announced by `EBS Snapshot Notification`. */
+export const ebsSnapshot: ArtifactKind = {
+  name: 'ebs-snapshot',
+  detailType: 'EBS Snapshot Notification',
+
+  triggers(event: EventEnvelope): Triggers {
+    const parsed = detailSchema.safeParse(event.detail);
+    if (!parsed.success) throw new Rejection('malformed-event', `EBS Snapshot Notification detail is malformed: ${describeIssues(parsed.error)}`);
+    const detail = parsed.data;
+    if (!TRIGGERS.has(detail.event)) return { skip: `${detail.event} is not a backup trigger` };
+    if (detail.result !== 'succeeded') return { skip: `${detail.event} ${detail.result}${detail.cause ? `: ${detail.cause}` : ''}` };
+    const arns = detail.event === 'createSnapshots' ? (detail.snapshots ?? []).filter((s) => s.status === undefined || s.status === 'completed').map((s) => s.snapshot_id) : [detail.snapshot_id];
+    const refs = arns.map((arn) => snapshotRef(arn, event));
+    return refs.length ? { refs } : { skip: `${detail.event} announced no completed snapshot` };
+  },
+
+  async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
+    const snapshot = await describeSnapshot(sourceEc2(ref.account, ref.region, ctx), ref.sourceId);
+    if (!snapshot) {
+      throw new Rejection('not-found', `snapshot ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`);
+    }
+    if (snapshot.OwnerId !== ref.account) {
+      throw new Rejection('forged-ownership', `snapshot ${ref.sourceId} is owned by ${snapshot.OwnerId}, not by ${ref.account} that announced it`);
+    }
+    if (snapshot.State !== 'completed') throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
+    const tags = tagMap(snapshot.Tags);
+    const key = snapshot.Encrypted && snapshot.KmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
+    return {
+      ref,
+      resourceId: snapshot.VolumeId ?? 'unknown-volume',
+      createdAt: (snapshot.StartTime ?? ctx.now()).toISOString(),
+      encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
+      keyArn: key?.arn,
+      tags,
+      intermediateOf: tags[TAG.intermediateOf],
+    };
+  },
+
+  async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
+    const ec2 = sourceEc2(point.account, point.region, ctx);
+    const shareKey = await ctx.keys.shareKey(point.account, point.region);
+    if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
+      await share(ec2, point.sourceId, ctx.config.vaultAccountId);
+      return { status: 'ready', sharedId: point.sourceId };
+    }
+    const intermediate = (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) || (await findIntermediate(ec2, point.sourceId));
+    if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
+    if (intermediate.State === 'error') throw new Error(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`);
+    if (intermediate.State !== 'completed') return { status: 'reencrypting', intermediateId: intermediate.SnapshotId! };
+    await share(ec2, intermediate.SnapshotId!, ctx.config.vaultAccountId);
+    return { status: 'ready', sharedId: intermediate.SnapshotId! };
+  },
+
+  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const existing = await findVaultCopy(ec2, point);
+    const vaultKeyArn = ctx.config.vaultKeyArn;
+    if (existing) return { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? vaultKeyArn };
+    const { SnapshotId } = await withQuotaDeferral(() =>
+      ec2.send(
+        new CopySnapshotCommand({
+          SourceRegion: point.region,
+          SourceSnapshotId: sharedId,
+          Encrypted: true,
+          KmsKeyId: vaultKeyArn,
+          Description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: provenanceTags(point) }],
+        }),
+      ),
+    );
+    return { vaultCopyId: SnapshotId!, vaultKeyArn };
+  },
+
+  async copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus> {
+    const copy = await describeSnapshot(ctx.aws.ec2(ctx.config.vaultRegion), point.vaultCopyId!);
+    if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+    if (copy.State === 'completed') return { status: 'available' };
+    if (copy.State === 'error') return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}` };
+    return { status: 'pending' };
+  },
+
+  async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
+    const ec2 = sourceEc2(point.account, point.region, ctx);
+    if (point.intermediateId) {
+      await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.intermediateId })));
+    } else {
+      await ignoreNotFound(() =>
+        ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: point.sourceId, Attribute: 'createVolumePermission', OperationType: 'remove', UserIds: [ctx.config.vaultAccountId] })),
+      );
+    }
+  },
+};
+
+function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef {
+  const parsed = arn === undefined ? undefined : parseArn(arn);
+  const sourceId = parsed?.resource.match(/^snapshot\/(snap-[0-9a-f]+)$/)?.[1];
+  if (!parsed || !sourceId) throw new Rejection('malformed-event', `EBS Snapshot Notification names no snapshot ARN (got ${JSON.stringify(arn)})`);
+  const region = arnRegion(parsed);
+  if (region !== undefined && region !== event.region) {
+    throw new Rejection('region-mismatch', `event from region ${event.region} names snapshot ${sourceId} in ${region}`);
+  }
+  return { account: event.account, region: event.region, sourceId };
+}
+
+function sourceEc2(account: string, region: string, ctx: HubContext): EC2Client {
+  return ctx.aws.ec2(region, ctx.sessions.credentials(account));
+}
+
+async function describeSnapshot(ec2: EC2Client, snapshotId: string): Promise<Snapshot | undefined> {
+  try {
+    const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
+    return Snapshots?.[0];
+  } catch (error) {
+    if (isAwsError(error, 'InvalidSnapshot.NotFound')) return undefined;
+    throw error;
+  }
+}
+
+async function findTagged(ec2: EC2Client, tags: Record<string, string>): Promise<Snapshot | undefined> {
+  const { Snapshots } = await ec2.send(
+    new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) }),
+  );
+  return Snapshots?.find((s) => s.State !== 'error');
+}
+
+function findIntermediate(ec2: EC2Client, sourceId: string): Promise<Snapshot | undefined> {
+  return findTagged(ec2, { [TAG.intermediateOf]: sourceId });
+}
+
+function findVaultCopy(ec2: EC2Client, point: RecoveryPoint): Promise<Snapshot | undefined> {
+  return findTagged(ec2, { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
+}
+
+async function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {
+  const { SnapshotId } = await withQuotaDeferral(() =>
+    ec2.send(
+      new CopySnapshotCommand({
+        SourceRegion: point.region,
+        SourceSnapshotId: point.sourceId,
+        Encrypted: true,
+        KmsKeyId: shareKeyArn,
+        Description: `backup-hub: ${point.sourceId} re-encrypted under the share key for the vault; deleted after the vault copy`,
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }] }],
+      }),
+    ),
+  );
+  return SnapshotId!;
+}
+
+async function share(ec2: EC2Client, snapshotId: string, vaultAccountId: string): Promise<void> {
+  await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [vaultAccountId] }));
+}
+
+async function withQuotaDeferral<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isAwsError(error, ...QUOTA_ERRORS)) throw new Deferral('the concurrent snapshot copy quota is full', QUOTA_RETRY_SECONDS);
+    throw error;
+  }
+}
+
+async function ignoreNotFound(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!isAwsError(error, 'InvalidSnapshot.NotFound')) throw error;
+  }
+}

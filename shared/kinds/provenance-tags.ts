@@ -1,0 +1,27 @@
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+
+/** Tags the hub puts on what it creates, so a crash never loses track of a copy. */
+export const TAG = {
+  sourceAccount: 'backup-hub:source-account',
+  sourceRegion: 'backup-hub:source-region',
+  sourceId: 'backup-hub:source-id',
+  resourceId: 'backup-hub:resource-id',
+  eventId: 'backup-hub:event-id',
+  /** On a source-side copy under the share key: the artifact it re-encrypts. */
+  intermediateOf: 'backup-hub:intermediate-of',
+} as const;
+
+/** The provenance tags of a vault copy. */
+export function provenanceTags(point: RecoveryPoint): { Key: string; Value: string }[] {
+  return [
+    { Key: TAG.sourceAccount, Value: point.account },
+    { Key: TAG.sourceRegion, Value: point.region },
+    { Key: TAG.sourceId, Value: point.sourceId },
+    { Key: TAG.resourceId, Value: point.resourceId },
+    { Key: TAG.eventId, Value: point.eventId },
+  ];
+}
+
+export function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
+}

@@ -1,0 +1,79 @@
+import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { ArtifactKind } from '../kinds/artifact-kind.js';
+import type { HubContext } from '../runtime/hub-context.js';
+import { PermanentFailure } from './outcomes.js';
+
+/** Where an artifact ended after one push through its stages. */
+export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy';
+
+/** Long enough for share + copy calls with retries; short enough that a crashed worker's point is resumed soon. */
+const LEASE_MS = 5 * 60_000;
+
+/**
+ * Moves a recovery point through its stages as far as it can go now: prepare the share
+ * (waiting while the source re-encrypts), copy into the vault, and complete once the copy is
+ * available. Each step is recorded in the catalog and the audit log before the next starts,
+ * so a crash at any point resumes without a second copy. Deferrals and transient errors
+ * propagate; a deterministic failure marks the point failed.
+ */
+export async function advance(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<AdvanceResult> {
+  try {
+    return await step(point, kind, ctx);
+  } catch (error) {
+    if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
+    const reason = describeError(error);
+    await markFailed(point, reason, ctx);
+    return 'failed';
+  }
+}
+
+async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<AdvanceResult> {
+  let point = initial;
+  if (point.stage === 'claimed' || point.stage === 'reencrypting') {
+    const leased = await ctx.catalog.lease(point, ctx.now(), LEASE_MS);
+    if (!leased) return 'busy';
+    point = leased;
+    const share = await kind.prepareShare(point, ctx);
+    if (share.status === 'reencrypting') {
+      const first = point.stage !== 'reencrypting';
+      point = await ctx.catalog.update(point, { stage: 'reencrypting', intermediateId: share.intermediateId, updatedAt: ctx.now().toISOString() }, point.stage);
+      if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
+      return 'reencrypting';
+    }
+    const copy = await kind.copy(point, share.sharedId, ctx);
+    point = await ctx.catalog.update(point, { stage: 'copying', ...copy, updatedAt: ctx.now().toISOString() }, point.stage);
+    await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
+  }
+  if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
+  const status = await kind.copyStatus(point, ctx);
+  if (status.status === 'pending') return 'copying';
+  if (status.status === 'failed') {
+    await markFailed(point, status.reason, ctx);
+    return 'failed';
+  }
+  await kind.cleanup(point, ctx);
+  const now = ctx.now().toISOString();
+  point = await ctx.catalog.update(point, { stage: 'done', state: 'available', completedAt: now, updatedAt: now }, 'copying');
+  await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available`);
+  return 'available';
+}
+
+async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
+  const failed = await ctx.catalog.update(point, { state: 'failed', stage: 'done', failureReason: reason, updatedAt: ctx.now().toISOString() });
+  await record(ctx, failed, 'failed', reason);
+  ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
+}
+
+function record(ctx: HubContext, point: RecoveryPoint, decision: 'reencrypting' | 'copied' | 'completed' | 'failed', reason: string) {
+  return ctx.audit.append({
+    decision,
+    reason,
+    eventId: point.eventId,
+    kind: point.kind,
+    account: point.account,
+    region: point.region,
+    sourceId: point.sourceId,
+    vaultCopyId: point.vaultCopyId,
+  });
+}

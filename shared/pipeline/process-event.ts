@@ -1,0 +1,141 @@
+import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../catalog/recovery-point.js';
+import { describeIssues, eventEnvelopeSchema, type EventEnvelope } from '../events/envelope.js';
+import type { ArtifactKind, ArtifactRef } from '../kinds/artifact-kind.js';
+import type { HubContext } from '../runtime/hub-context.js';
+import { advance, type AdvanceResult } from './advance.js';
+import { Deferral, PermanentFailure, Rejection } from './outcomes.js';
+
+/** A claimed point untouched this long is taken to belong to a crashed worker and is resumed. */
+const STALE_CLAIM_MS = 10 * 60_000;
+
+export type EventOutcome =
+  | { outcome: 'copied' | 'reencrypting' | 'skipped' | 'rejected' | 'failed'; reason: string }
+  | { outcome: 'deferred'; reason: string; delaySeconds: number };
+
+/**
+ * Handles one announced event for one artifact kind: validate it, check the sender is an
+ * allowed source, verify every artifact against the source account, claim it in the catalog
+ * and push it through its stages. Every path ends in an audit entry. Transient errors are
+ * thrown so the queue retries them.
+ *
+ * @example
+ * const { outcome, reason } = await processEvent(record.body, ebsSnapshot, ctx);
+ */
+export async function processEvent(body: string, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+  let event: EventEnvelope | undefined;
+  try {
+    event = parseEvent(body);
+    checkSender(event, kind, ctx);
+    const triggers = kind.triggers(event);
+    if ('skip' in triggers) return await conclude(ctx, event, { outcome: 'skipped', reason: triggers.skip });
+    const results: EventOutcome[] = [];
+    for (const ref of triggers.refs) results.push(await handleArtifact(ref, event, kind, ctx));
+    return log(ctx, event, summarize(results), kind);
+  } catch (error) {
+    if (error instanceof Rejection) return conclude(ctx, event, { outcome: 'rejected', reason: `${error.code}: ${error.message}` }, kind);
+    if (error instanceof Deferral) return conclude(ctx, event, { outcome: 'deferred', reason: error.message, delaySeconds: error.delaySeconds }, kind);
+    if (error instanceof PermanentFailure || isDeterministicAwsError(error)) return conclude(ctx, event, { outcome: 'failed', reason: describeError(error) }, kind);
+    throw error;
+  }
+}
+
+function parseEvent(body: string): EventEnvelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new Rejection('malformed-event', 'message body is not JSON');
+  }
+  const parsed = eventEnvelopeSchema.safeParse(json);
+  if (!parsed.success) throw new Rejection('malformed-event', `not an EventBridge event: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): void {
+  const regions = ctx.config.allowedSources[event.account];
+  if (!regions) throw new Rejection('unknown-account', `account ${event.account} is not a source of this vault (add it to the vault's allowed sources)`);
+  if (!regions.includes(event.region)) throw new Rejection('region-not-allowed', `region ${event.region} is not allowed for account ${event.account} (allowed: ${regions.join(', ')})`);
+  if (event['detail-type'] !== kind.detailType) {
+    throw new Rejection('malformed-event', `${event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailType}`);
+  }
+}
+
+async function handleArtifact(ref: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+  const artifact = await kind.verify(ref, ctx);
+  if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
+  const now = ctx.now().toISOString();
+  const candidate: RecoveryPoint = {
+    pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId),
+    kind: kind.name,
+    account: ref.account,
+    region: ref.region,
+    sourceId: ref.sourceId,
+    resourceId: artifact.resourceId,
+    resourcePk: resourceKey(kind.name, ref.account, ref.region, artifact.resourceId),
+    createdAt: artifact.createdAt,
+    recordedAt: now,
+    updatedAt: now,
+    state: 'pending',
+    stage: 'claimed',
+    sourceEncryption: artifact.encryption,
+    sourceKeyArn: artifact.keyArn,
+    eventId: event.id,
+    tags: artifact.tags,
+  };
+  const { claimed, point } = await ctx.catalog.claim(candidate);
+  if (!claimed && !isStaleClaim(point, ctx)) {
+    return conclude(ctx, event, { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` }, kind, ref);
+  }
+  return fromAdvance(await advance(point, kind, ctx), point);
+}
+
+/** The source announced the hub's own re-encrypted copy: that means the original can now be copied. */
+async function continueOriginal(originalId: string, ref: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+  const point = await ctx.catalog.get(recoveryPointKey(kind.name, ref.account, ref.region, originalId));
+  const reason = `${ref.sourceId} is the hub's re-encrypted copy of ${originalId}`;
+  if (point && point.stage === 'reencrypting') await advance(point, kind, ctx);
+  return conclude(ctx, event, { outcome: 'skipped', reason }, kind, ref);
+}
+
+function isStaleClaim(point: RecoveryPoint, ctx: HubContext): boolean {
+  return point.stage === 'claimed' && ctx.now().getTime() - Date.parse(point.updatedAt) > STALE_CLAIM_MS;
+}
+
+function fromAdvance(result: AdvanceResult, point: RecoveryPoint): EventOutcome {
+  switch (result) {
+    case 'reencrypting':
+      return { outcome: 'reencrypting', reason: `${point.sourceId} is being re-encrypted in the source before the vault copy` };
+    case 'failed':
+      return { outcome: 'failed', reason: `${point.sourceId} could not be copied (see the audit log)` };
+    case 'busy':
+      return { outcome: 'skipped', reason: `${point.sourceId} is being handled by another worker` };
+    default:
+      return { outcome: 'copied', reason: `${point.sourceId} copied into the vault` };
+  }
+}
+
+/** Several artifacts in one event: the least settled outcome speaks for the event. */
+function summarize(results: EventOutcome[]): EventOutcome {
+  const order: EventOutcome['outcome'][] = ['deferred', 'failed', 'rejected', 'reencrypting', 'copied', 'skipped'];
+  return [...results].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome))[0]!;
+}
+
+/** Records an outcome that no stage recorded, in the audit log, and logs it. */
+async function conclude(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind, ref?: ArtifactRef): Promise<EventOutcome> {
+  await ctx.audit.append({
+    decision: outcome.outcome === 'copied' || outcome.outcome === 'reencrypting' ? 'skipped' : outcome.outcome,
+    reason: outcome.reason,
+    eventId: event?.id,
+    kind: kind?.name,
+    account: event?.account,
+    region: event?.region,
+    sourceId: ref?.sourceId,
+  });
+  return log(ctx, event, outcome, kind);
+}
+
+function log(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind): EventOutcome {
+  ctx.logger.info('event handled', { eventId: event?.id, kind: kind?.name, account: event?.account, outcome: outcome.outcome, reason: outcome.reason });
+  return outcome;
+}

@@ -1,0 +1,26 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { AuditLog } from '../audit/audit-log.js';
+import type { AwsClients } from '../aws/clients.js';
+import { SourceKeys } from '../aws/source-keys.js';
+import { SourceSessions } from '../aws/source-sessions.js';
+import { Catalog } from '../catalog/catalog.js';
+import type { HubConfig } from '../config/hub-config.js';
+import type { HubContext } from './hub-context.js';
+
+/** Wires the domain from its configuration, clients and clock; the same wiring in Lambda and in the simulated cloud. */
+export function createHubContext(options: { config: HubConfig; aws: AwsClients; now?: () => Date; logger?: Logger }): HubContext {
+  const { config, aws } = options;
+  const now = options.now ?? (() => new Date());
+  const sessions = new SourceSessions(aws, { region: config.vaultRegion, readerRoleName: config.readerRoleName, externalId: config.externalId, sessionName: 'backup-hub-vault' }, now);
+  const db = aws.dynamo(config.vaultRegion);
+  return {
+    config,
+    aws,
+    sessions,
+    keys: new SourceKeys(aws, sessions, config.shareKeyAlias),
+    catalog: new Catalog(db, config.catalogTable),
+    audit: new AuditLog(db, config.auditTable, now),
+    logger: options.logger ?? new Logger({ serviceName: 'backup-hub' }),
+    now,
+  };
+}

@@ -1,0 +1,19 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { SourceKeys } from '../aws/source-keys.js';
+import type { SourceSessions } from '../aws/source-sessions.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { HubConfig } from '../config/hub-config.js';
+
+/** Everything the domain needs, built once per Lambda container (or per simulated vault). */
+export interface HubContext {
+  config: HubConfig;
+  aws: AwsClients;
+  sessions: SourceSessions;
+  keys: SourceKeys;
+  catalog: Catalog;
+  audit: AuditLog;
+  logger: Logger;
+  now: () => Date;
+}

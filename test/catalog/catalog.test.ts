@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClients } from '../../shared/aws/clients.js';
+import { Catalog } from '../../shared/catalog/catalog.js';
+import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+
+let dynamo: LocalDynamo;
+let catalog: Catalog;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  await createTables(dynamo, { catalog: 'catalog', audit: 'audit' });
+  catalog = new Catalog(new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1'), 'catalog');
+});
+afterAll(() => dynamo.close());
+
+const point = (sourceId: string, createdAt: string, overrides: Partial<RecoveryPoint> = {}): RecoveryPoint => ({
+  pk: recoveryPointKey('ebs-snapshot', '111111111111', 'eu-west-1', sourceId),
+  kind: 'ebs-snapshot',
+  account: '111111111111',
+  region: 'eu-west-1',
+  sourceId,
+  resourceId: 'vol-a',
+  resourcePk: resourceKey('ebs-snapshot', '111111111111', 'eu-west-1', 'vol-a'),
+  createdAt,
+  recordedAt: createdAt,
+  updatedAt: createdAt,
+  state: 'pending',
+  stage: 'claimed',
+  sourceEncryption: 'none',
+  eventId: `evt-${sourceId}`,
+  tags: {},
+  ...overrides,
+});
+
+async function all<T>(items: AsyncGenerator<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('catalog', () => {
+  it('claims an artifact once; a second claim returns the first point', async () => {
+    const first = await catalog.claim(point('snap-1', '2026-01-01T00:00:00.000Z'));
+    const second = await catalog.claim(point('snap-1', '2026-01-01T00:00:00.000Z', { eventId: 'evt-other' }));
+    expect(first.claimed).toBe(true);
+    expect(second.claimed).toBe(false);
+    expect(second.point.eventId).toBe('evt-snap-1');
+  });
+
+  it('serves by-resource newest first, by-state, by-account and latest available through the indexes', async () => {
+    const a = (await catalog.claim(point('snap-2', '2026-01-02T00:00:00.000Z'))).point;
+    const b = (await catalog.claim(point('snap-3', '2026-01-03T00:00:00.000Z'))).point;
+    await catalog.update(a, { state: 'available', stage: 'done' });
+    await catalog.update(b, { state: 'failed', stage: 'done', failureReason: 'boom' });
+
+    const newestFirst = (await all(catalog.byResource(a.resourcePk))).map((p) => p.sourceId);
+    expect(newestFirst.slice(0, 3)).toEqual(['snap-3', 'snap-2', 'snap-1']);
+    expect((await all(catalog.byState('failed'))).map((p) => p.sourceId)).toContain('snap-3');
+    expect((await all(catalog.byState('pending'))).map((p) => p.sourceId)).not.toContain('snap-2');
+    expect((await catalog.latestAvailable(a.resourcePk))?.sourceId).toBe('snap-2');
+    const january2 = await all(catalog.byAccount('111111111111', { from: '2026-01-02', to: '2026-01-03' }));
+    expect(january2.map((p) => p.sourceId)).toEqual(['snap-2']);
+  });
+
+  it('gives a lease to one worker at a time and refuses a stale stage', async () => {
+    const p = (await catalog.claim(point('snap-4', '2026-01-04T00:00:00.000Z'))).point;
+    const now = new Date('2026-01-04T01:00:00Z');
+    expect(await catalog.lease(p, now, 60_000)).toBeDefined();
+    expect(await catalog.lease(p, now, 60_000)).toBeUndefined();
+    expect(await catalog.lease(p, new Date(now.getTime() + 120_000), 60_000)).toBeDefined();
+    await catalog.update(p, { stage: 'copying' }, 'claimed');
+    await expect(catalog.update(p, { stage: 'copying' }, 'claimed')).rejects.toThrow();
+  });
+});
