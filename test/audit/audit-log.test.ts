@@ -1,0 +1,59 @@
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeEach, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../shared/audit/audit-log.js';
+import { verifyChain } from '../../shared/audit/verify-chain.js';
+import type { AuditEntry } from '../../shared/audit/audit-entry.js';
+import { AwsClients } from '../../shared/aws/clients.js';
+import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+
+let dynamo: LocalDynamo;
+let db: ReturnType<AwsClients['dynamo']>;
+let table = 0;
+let audit: AuditLog;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1');
+});
+afterAll(() => dynamo.close());
+beforeEach(async () => {
+  table += 1;
+  await createTables(dynamo, { catalog: `catalog${table}`, audit: `audit${table}` });
+  audit = new AuditLog(db, `audit${table}`, () => new Date('2026-01-01T00:00:00Z'));
+  for (const decision of ['copied', 'rejected', 'skipped', 'completed', 'failed'] as const) await audit.append({ decision, reason: `because ${decision}` });
+});
+
+async function entries(): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  for await (const e of audit.entries()) out.push(e);
+  return out;
+}
+
+describe('audit log', () => {
+  it('appends in sequence under concurrent writers and verifies clean', async () => {
+    await Promise.all(Array.from({ length: 8 }, (_, i) => audit.append({ decision: 'skipped', reason: `parallel ${i}` })));
+    const all = await entries();
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    expect(await verifyChain(all)).toEqual({ ok: true, entries: 13 });
+  });
+
+  it('detects an edited entry at that entry', async () => {
+    const third = (await entries())[2]!;
+    await db.send(new PutCommand({ TableName: audit.table, Item: { ...third, reason: 'nothing to see' } }));
+    expect(await verifyChain(audit.entries())).toMatchObject({ ok: false, seq: 3, problem: 'edited' });
+  });
+
+  it('detects a removed entry at the gap', async () => {
+    await db.send(new DeleteCommand({ TableName: audit.table, Key: { chain: 'audit', seq: 2 } }));
+    expect(await verifyChain(audit.entries())).toMatchObject({ ok: false, seq: 2, problem: 'removed' });
+  });
+
+  it('detects reordered entries where the order breaks', async () => {
+    const all = await entries();
+    const swapped = [all[0]!, all[2]!, all[1]!, all[3]!, all[4]!].map((e, i) => ({ ...e, seq: i + 1 }));
+    // Re-hash each moved entry so only the links (not the hashes) give the reordering away.
+    const { entryHash } = await import('../../shared/audit/audit-log.js');
+    const rehashed = swapped.map(({ hash: _hash, ...rest }) => ({ ...rest, hash: entryHash(rest) }));
+    expect(await verifyChain(rehashed)).toMatchObject({ ok: false, seq: 2, problem: 'reordered' });
+  });
+});
