@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from './errors.js';
+import { wildcardMatch } from './services/wildcard.js';
 
 /** Who is making a call: an account's root (admin) or a session of a role. */
 export interface Principal {
@@ -25,7 +26,7 @@ export interface RoleDefinition {
   name: string;
   arn: string;
   trust: TrustPolicy;
-  /** IAM actions (`ec2:DescribeSnapshots`, `ec2:*`) the role may call; all actions when absent. */
+  /** IAM actions (`ec2:DescribeSnapshots`, `kms:ReEncrypt*`) the role may call, wildcards as IAM reads them; all actions when absent. */
   allow?: string[];
 }
 
@@ -85,7 +86,7 @@ export class Iam {
     const allow = principal.role?.allow;
     if (!allow) return;
     const [service] = action.split(':');
-    if (allow.includes(action) || allow.includes(`${service}:*`)) return;
+    if (allow.some((pattern) => wildcardMatch(pattern, action, true))) return;
     throw new AwsError(
       service === 'ec2' ? 'UnauthorizedOperation' : 'AccessDeniedException',
       `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${action}`,

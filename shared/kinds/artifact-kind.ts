@@ -36,8 +36,8 @@ export type CopyStatus = { status: 'pending' } | { status: 'available' } | { sta
  */
 export interface ArtifactKind {
   readonly name: ArtifactKindName;
-  /** The EventBridge `detail-type` this kind handles. */
-  readonly detailType: string;
+  /** The EventBridge `detail-type`s this kind handles. */
+  readonly detailTypes: readonly string[];
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
   triggers(event: EventEnvelope): Triggers;
   /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */

@@ -31,14 +31,15 @@ const detailSchema = z.object({
   snapshots: z.array(z.object({ snapshot_id: z.string(), status: z.string().optional() })).optional(),
 });
 
-/** EBS snapshots announced by `EBS Snapshot Notification`. */
+/** EBS snapshots announced by `EBS Snapshot Notification` and `EBS Multi-Volume Snapshots Completion Status`. */
 export const ebsSnapshot: ArtifactKind = {
   name: 'ebs-snapshot',
-  detailType: 'EBS Snapshot Notification',
+  // Multi-volume snapshot sets (createSnapshots) arrive under their own detail-type.
+  detailTypes: ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
 
   triggers(event: EventEnvelope): Triggers {
     const parsed = detailSchema.safeParse(event.detail);
-    if (!parsed.success) throw new Rejection('malformed-event', `EBS Snapshot Notification detail is malformed: ${describeIssues(parsed.error)}`);
+    if (!parsed.success) throw new Rejection('malformed-event', `EBS snapshot event detail is malformed: ${describeIssues(parsed.error)}`);
     const detail = parsed.data;
     if (!TRIGGERS.has(detail.event)) return { skip: `${detail.event} is not a backup trigger` };
     if (detail.result !== 'succeeded') return { skip: `${detail.event} ${detail.result}${detail.cause ? `: ${detail.cause}` : ''}` };
@@ -127,7 +128,7 @@ export const ebsSnapshot: ArtifactKind = {
 function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef {
   const parsed = arn === undefined ? undefined : parseArn(arn);
   const sourceId = parsed?.resource.match(/^snapshot\/(snap-[0-9a-f]+)$/)?.[1];
-  if (!parsed || !sourceId) throw new Rejection('malformed-event', `EBS Snapshot Notification names no snapshot ARN (got ${JSON.stringify(arn)})`);
+  if (!parsed || !sourceId) throw new Rejection('malformed-event', `EBS snapshot event names no snapshot ARN (got ${JSON.stringify(arn)})`);
   const region = arnRegion(parsed);
   if (region !== undefined && region !== event.region) {
     throw new Rejection('region-mismatch', `event from region ${event.region} names snapshot ${sourceId} in ${region}`);

@@ -56,8 +56,8 @@ function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext):
   const regions = ctx.config.allowedSources[event.account];
   if (!regions) throw new Rejection('unknown-account', `account ${event.account} is not a source of this vault (add it to the vault's allowed sources)`);
   if (!regions.includes(event.region)) throw new Rejection('region-not-allowed', `region ${event.region} is not allowed for account ${event.account} (allowed: ${regions.join(', ')})`);
-  if (event['detail-type'] !== kind.detailType) {
-    throw new Rejection('malformed-event', `${event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailType}`);
+  if (!kind.detailTypes.includes(event['detail-type'])) {
+    throw new Rejection('malformed-event', `${event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailTypes.join(' / ')}`);
   }
 }
 

@@ -1,0 +1,332 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { ArtifactKindName } from '../catalog/recovery-point.js';
+
+/**
+ * The account files under `accounts/`: one YAML file per AWS account the hub is deployed to.
+ * The file name (without `.yml`) is the account's name, the one `serverless package
+ * --param="account=<name>"` picks. Every problem is reported with its file and field, all at
+ * once, so a broken folder is fixed in one pass.
+ *
+ * @example
+ * const accounts = loadAccounts();            // accounts/ at the repository root
+ * accounts.account('source-a').regions;       // ['eu-west-1']
+ * allowedSourceRegions(accounts);             // { '111111111111': ['eu-west-1'], ... }
+ */
+
+// js-yaml comes with the Serverless Framework (osls); the loader only runs at package time and in tests.
+const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string, options?: { filename?: string }): unknown };
+
+/** Every artifact kind, in the order the hub documents them. */
+export const ARTIFACT_KINDS = ['ebs-snapshot', 'ami', 'rds-snapshot', 'rds-cluster-snapshot', 'ssm-parameter'] as const satisfies readonly ArtifactKindName[];
+// Fails to compile when a kind is added to ArtifactKindName and not here.
+const everyKindListed: Exclude<ArtifactKindName, (typeof ARTIFACT_KINDS)[number]> extends never ? true : never = true;
+void everyKindListed;
+
+/** The folder of the example accounts, beside `shared/`. */
+export const DEFAULT_ACCOUNTS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../accounts');
+
+export interface ProtectionTarget {
+  /** How long vault copies are kept. */
+  retentionDays: number;
+  /** The newest recovery point of a protected resource must not be older than this. */
+  rpoHours: number;
+}
+
+interface AccountBase {
+  /** The file name without extension: what `--param="account=<name>"` names. */
+  name: string;
+  /** The file name, as errors show it. */
+  file: string;
+  id: string;
+  /** The first one is the account's primary region: account-wide (IAM) resources live there. */
+  regions: string[];
+  organizationId?: string;
+  /** As written in this file; {@link effectiveTargets} merges the vault's defaults in. */
+  targets: Partial<Record<ArtifactKindName, ProtectionTarget>>;
+}
+
+export interface VaultAccount extends AccountBase {
+  role: 'vault';
+  /** Every source's reader role requires it on AssumeRole. */
+  externalId: string;
+  /** Source account ids the vault accepts events from and copies out of. */
+  allowedSources: string[];
+  /** Subscribed to the alarm topic when set. */
+  alarmEmail?: string;
+}
+
+export interface SourceAccount extends AccountBase {
+  role: 'source';
+  /** The vault account id. */
+  vault: string;
+  /** Aliases of customer managed keys (besides the share key) whose snapshots the reader may re-encrypt. */
+  customerKeyAliases: string[];
+  /** Only when the file repeats it; it must equal the vault's, which is the one in force. */
+  externalId?: string;
+}
+
+export type Account = VaultAccount | SourceAccount;
+
+export interface AccountsConfig {
+  dir: string;
+  vault: VaultAccount;
+  sources: SourceAccount[];
+  /** Every account, vault first. */
+  all: Account[];
+  /** @throws Error naming the known accounts when there is no such file. */
+  account(name: string): Account;
+}
+
+/** One thing wrong with the account files: where, and what. */
+export interface AccountProblem {
+  file: string;
+  field: string;
+  message: string;
+}
+
+export class AccountsConfigError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly problems: AccountProblem[],
+  ) {
+    const lines = problems.map((p) => `  - ${p.file}: ${p.field}: ${p.message}`);
+    super(`The account files in ${dir} are not valid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    this.name = 'AccountsConfigError';
+  }
+}
+
+// ---------------------------------------------------------------- schema of one file
+
+const accountId = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required'
+        : typeof issue.input === 'number'
+          ? 'must be a quoted string of 12 digits (YAML reads an unquoted number as a number and drops leading zeros)'
+          : 'must be a 12-digit AWS account id',
+  })
+  .regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+
+const region = z.string({ error: 'must be a region name' }).regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
+
+const target = z.strictObject({
+  retentionDays: z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be positive'),
+  rpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive'),
+});
+
+const targets = z.record(z.string(), target).superRefine((value, ctx) => {
+  for (const key of Object.keys(value)) {
+    if (!(ARTIFACT_KINDS as readonly string[]).includes(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `is not an artifact kind (one of ${ARTIFACT_KINDS.join(', ')})` });
+    }
+  }
+});
+
+const common = {
+  id: accountId,
+  regions: z.array(region, { error: 'must be a list of region names' }).min(1, 'must list at least one region'),
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5')
+    .optional(),
+  // sts:ExternalId: 2 to 1224 characters of [\w+=,.@:/-] (STS AssumeRole API reference).
+  externalId: z
+    .string({ error: 'must be a string' })
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-_')
+    .optional(),
+  targets: targets.optional(),
+};
+
+const vaultFile = z.strictObject({
+  ...common,
+  role: z.literal('vault'),
+  regions: common.regions.max(1, 'a vault lives in exactly one region'),
+  externalId: common.externalId.unwrap(),
+  allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
+  alarmEmail: z.email('must be an email address').optional(),
+});
+
+const keyAlias = z.string().regex(/^alias\/[\w/-]+$/, 'must be a KMS alias such as alias/app-data');
+
+const sourceFile = z.strictObject({
+  ...common,
+  role: z.literal('source'),
+  vault: accountId,
+  customerKeyAliases: z
+    .array(keyAlias)
+    .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
+    .optional(),
+});
+
+// ---------------------------------------------------------------- loading
+
+/** Reads every `*.yml` / `*.yaml` file directly in `dir` (not its subfolders) and validates them together. */
+export function loadAccounts(dir: string = DEFAULT_ACCOUNTS_DIR): AccountsConfig {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && ['.yml', '.yaml'].includes(extname(entry.name)))
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    throw new AccountsConfigError(dir, [{ file: dir, field: '(folder)', message: `cannot be read: ${(error as Error).message}` }]);
+  }
+  return parseAccounts(
+    names.map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') })),
+    dir,
+  );
+}
+
+/** Validates account files given as text: what {@link loadAccounts} does after reading the folder. */
+export function parseAccounts(files: { file: string; text: string }[], dir = 'accounts/'): AccountsConfig {
+  const problems: AccountProblem[] = [];
+  const accounts: Account[] = [];
+  for (const { file, text } of files) {
+    const account = parseFile(file, text, problems);
+    if (account) accounts.push(account);
+  }
+  if (files.length === 0) problems.push({ file: dir, field: '(folder)', message: 'has no account files (*.yml); add one for the vault and one per source account' });
+  // Cross-file checks only once every file reads: a file with errors would make them report nonsense.
+  else if (problems.length === 0) checkAcrossFiles(accounts, problems);
+  if (problems.length) throw new AccountsConfigError(dir, problems);
+
+  const vault = accounts.find((a): a is VaultAccount => a.role === 'vault')!;
+  const sources = accounts.filter((a): a is SourceAccount => a.role === 'source');
+  const all: Account[] = [vault, ...sources];
+  return {
+    dir,
+    vault,
+    sources,
+    all,
+    account(name) {
+      const found = all.find((a) => a.name === name);
+      if (!found) throw new Error(`There is no account file ${name}.yml in ${dir}; the accounts are: ${all.map((a) => a.name).join(', ')}`);
+      return found;
+    },
+  };
+}
+
+function parseFile(file: string, text: string, problems: AccountProblem[]): Account | undefined {
+  const name = basename(file, extname(file));
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+    problems.push({ file, field: '(file name)', message: 'must be lower-case letters, digits and dashes: it is the account name used in --param="account=<name>"' });
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = yaml.load(text, { filename: file });
+  } catch (error) {
+    problems.push({ file, field: '(yaml)', message: `is not valid YAML: ${(error as Error).message.split('\n')[0]}` });
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push({ file, field: '(file)', message: 'must be a YAML mapping of fields (id, role, regions, ...)' });
+    return undefined;
+  }
+  const role = (raw as { role?: unknown }).role;
+  if (role !== 'vault' && role !== 'source') {
+    problems.push({ file, field: 'role', message: `must be vault or source${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}` });
+    return undefined;
+  }
+  const parsed = role === 'vault' ? vaultFile.safeParse(raw) : sourceFile.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(file, issue, raw));
+    return undefined;
+  }
+  const data = parsed.data;
+  const base = { name, file, id: data.id, regions: data.regions, organizationId: data.organizationId, targets: (data.targets ?? {}) as AccountBase['targets'] };
+  if (data.role === 'vault') {
+    return { ...base, role: 'vault', externalId: data.externalId, allowedSources: data.allowedSources, alarmEmail: data.alarmEmail };
+  }
+  return { ...base, role: 'source', vault: data.vault, customerKeyAliases: data.customerKeyAliases ?? [], externalId: data.externalId };
+}
+
+function describeIssue(file: string, issue: z.core.$ZodIssue, raw: unknown): AccountProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ file, field: fieldName([...issue.path, key]), message: 'is not a known field (typo?)' }));
+  }
+  const value = valueAt(raw, issue.path);
+  const got = value === undefined || typeof value === 'object' ? '' : ` (got ${JSON.stringify(value)})`;
+  return [{ file, field: fieldName(issue.path), message: `${issue.message}${got}` }];
+}
+
+function fieldName(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(file)';
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const part of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void {
+  const byId = new Map<string, Account>();
+  for (const account of accounts) {
+    const other = byId.get(account.id);
+    if (other) problems.push({ file: account.file, field: 'id', message: `${account.id} is also the id of ${other.file}; each account has one file` });
+    else byId.set(account.id, account);
+  }
+
+  const vaults = accounts.filter((a): a is VaultAccount => a.role === 'vault');
+  if (vaults.length === 0) {
+    problems.push({ file: '(all files)', field: 'role', message: 'no account file has role: vault; exactly one must' });
+    return;
+  }
+  for (const extra of vaults.slice(1)) {
+    problems.push({ file: extra.file, field: 'role', message: `${vaults[0]!.file} is already the vault; exactly one account file may have role: vault` });
+  }
+  const vault = vaults[0]!;
+
+  const seen = new Set<string>();
+  vault.allowedSources.forEach((id, i) => {
+    const field = `allowedSources[${i}]`;
+    if (seen.has(id)) problems.push({ file: vault.file, field, message: `${id} is listed twice` });
+    seen.add(id);
+    const account = byId.get(id);
+    if (!account) problems.push({ file: vault.file, field, message: `${id} has no account file in the folder (unknown account); add <name>.yml with role: source, or remove it` });
+    else if (account.role !== 'source') problems.push({ file: vault.file, field, message: `${id} is ${account.file}, which is not a source account` });
+  });
+
+  for (const source of accounts.filter((a): a is SourceAccount => a.role === 'source')) {
+    if (source.vault !== vault.id) {
+      const named = byId.get(source.vault);
+      problems.push({
+        file: source.file,
+        field: 'vault',
+        message: named
+          ? `${source.vault} is ${named.file}, which is not the vault (${vault.file} has id ${vault.id})`
+          : `${source.vault} is an unknown account: no account file has that id (${vault.file} has id ${vault.id})`,
+      });
+    }
+    if (!vault.allowedSources.includes(source.id)) {
+      problems.push({ file: source.file, field: 'id', message: `${source.id} is a source listed nowhere: add it to allowedSources in ${vault.file}` });
+    }
+    if (source.organizationId !== undefined && source.organizationId !== vault.organizationId) {
+      problems.push({ file: source.file, field: 'organizationId', message: `${source.organizationId} differs from ${vault.file} (${vault.organizationId ?? 'none'}); the vault and its sources share one organization` });
+    }
+    if (source.externalId !== undefined && source.externalId !== vault.externalId) {
+      problems.push({ file: source.file, field: 'externalId', message: `differs from the one in ${vault.file}; leave it out of source files (the vault's applies to all)` });
+    }
+    if (source.regions.length !== new Set(source.regions).size) problems.push({ file: source.file, field: 'regions', message: 'lists a region twice' });
+  }
+}
+
+/** Source account id → regions, as the vault's handlers take it in ALLOWED_SOURCES. */
+export function allowedSourceRegions(config: AccountsConfig): Record<string, string[]> {
+  return Object.fromEntries(config.vault.allowedSources.map((id) => [id, config.sources.find((s) => s.id === id)!.regions]));
+}
+
+/** The account's protection targets: the vault's as defaults, the account's own file overriding them per kind. */
+export function effectiveTargets(config: AccountsConfig, account: Account): Partial<Record<ArtifactKindName, ProtectionTarget>> {
+  return { ...config.vault.targets, ...account.targets };
+}

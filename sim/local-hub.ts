@@ -1,0 +1,245 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
+import { reconcilerHandler } from '../handlers/reconciler.js';
+import { AwsClients } from '../shared/aws/clients.js';
+import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import type { HubConfig } from '../shared/config/hub-config.js';
+import { createHubContext } from '../shared/runtime/create-hub-context.js';
+import type { HubContext } from '../shared/runtime/hub-context.js';
+import { SimCloud } from './cloud.js';
+import { createTables, startLocalDynamo, type LocalDynamo } from './dynamo.js';
+import { rootArn } from './iam.js';
+import type { PolicyDocument } from './resource-policy.js';
+import { actionsOf, loadKindSettings } from './kind-settings.js';
+import { SimLambda } from './lambda.js';
+import { Ec2Sim, type Ec2SimOptions } from './services/ec2.js';
+import { EventBridgeSim } from './services/events.js';
+import { KmsSim } from './services/kms.js';
+import { SqsSim } from './services/sqs.js';
+import { sts } from './services/sts.js';
+
+export interface LocalHubSpec {
+  vault: { account: string; region: string; orgId?: string };
+  sources: { account: string; regions: string[]; orgId?: string }[];
+  ec2?: Ec2SimOptions;
+  /** Keep the catalog and audit log in this folder (LevelDB) instead of memory. */
+  dataPath?: string;
+  logger?: Logger;
+}
+
+export interface KindQueue {
+  url: string;
+  arn: string;
+  dlqArn: string;
+}
+
+/** The hub deployed on the simulated cloud, with handles on every part for drills and tests. */
+export interface LocalHub {
+  cloud: SimCloud;
+  kms: KmsSim;
+  ec2: Ec2Sim;
+  events: EventBridgeSim;
+  sqs: SqsSim;
+  lambda: SimLambda;
+  dynamo: LocalDynamo;
+  config: HubConfig;
+  /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
+  context: HubContext;
+  queues: Partial<Record<ArtifactKindName, KindQueue>>;
+  vaultBusArn: string;
+  close(): Promise<void>;
+}
+
+const NAMES = {
+  bus: 'backup-hub',
+  reader: 'backup-hub-reader',
+  forwarder: 'backup-hub-forwarder',
+  reconciler: 'backup-hub-reconciler',
+  shareKeyAlias: 'alias/backup-hub-share',
+  vaultKeyAlias: 'alias/backup-hub-vault',
+  catalogTable: 'backup-hub-catalog',
+  auditTable: 'backup-hub-audit',
+};
+const EXTERNAL_ID = 'backup-hub-local-drill';
+const MAX_RECEIVE_COUNT = 5;
+const RECONCILE_EVERY_MS = 5 * 60_000;
+/** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
+const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler } as const;
+
+/**
+ * Deploys backup-hub on a fresh simulated cloud, as `serverless deploy` does on AWS: the
+ * vault first (key, tables, bus and its policy, rules, queues with DLQs, functions), then
+ * each source (share key, reader role, forwarding rules). Patterns, batch sizes and IAM
+ * actions come from accounts/resources/kinds.yml, the file the real stack is built from.
+ */
+export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
+  const cloud = new SimCloud();
+  cloud.register(sts);
+  const kms = new KmsSim(cloud);
+  const ec2 = new Ec2Sim(kms, spec.ec2);
+  const sqs = new SqsSim(cloud);
+  const events = new EventBridgeSim(cloud, sqs);
+  const { account: vault, region } = spec.vault;
+  cloud.addAccount({ id: vault, orgId: spec.vault.orgId });
+  for (const source of spec.sources) cloud.addAccount({ id: source.account, orgId: source.orgId });
+
+  const kinds = loadKindSettings();
+  const vaultKey = kms.createKey(vault, region, { alias: NAMES.vaultKeyAlias, description: 'backup-hub vault CMK' });
+  const dynamo = await startLocalDynamo({ path: spec.dataPath });
+  await createTables(dynamo, { catalog: NAMES.catalogTable, audit: NAMES.auditTable });
+  const vaultBus = events.createBus(vault, region, NAMES.bus, busPolicy(vault, region, spec.sources.map((s) => s.account)));
+
+  const lambda = new SimLambda(cloud, sqs, { account: vault, region });
+  const handlerRoles: string[] = [];
+  const queues: LocalHub['queues'] = {};
+  const baseConfig: HubConfig = {
+    vaultAccountId: vault,
+    vaultRegion: region,
+    vaultKeyArn: vaultKey.arn,
+    catalogTable: NAMES.catalogTable,
+    auditTable: NAMES.auditTable,
+    readerRoleName: NAMES.reader,
+    externalId: EXTERNAL_ID,
+    shareKeyAlias: NAMES.shareKeyAlias,
+    allowedSources: Object.fromEntries(spec.sources.map((s) => [s.account, s.regions])),
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+  };
+  const logger = spec.logger ?? new Logger({ serviceName: 'backup-hub', logLevel: 'SILENT' });
+  const contextFor = (role: string, config: HubConfig) =>
+    createHubContext({
+      config,
+      aws: new AwsClients({ defaults: { ...cloud.clientConfig(cloud.roleCredentials(role), region) }, services: { dynamodb: dynamo.clientConfig } }),
+      now: () => cloud.clock.now(),
+      logger,
+    });
+
+  let ebsContext: HubContext | undefined;
+  for (const [name, makeHandler] of Object.entries(DEPLOYED) as [keyof typeof DEPLOYED, (typeof DEPLOYED)[keyof typeof DEPLOYED]][]) {
+    const settings = kinds[name];
+    const functionName = `backup-hub-${name}`;
+    const rule = vaultBus.ruleArn(functionName);
+    const dlq = sqs.createQueue(vault, region, `${functionName}-dlq`, { messageRetentionSeconds: 14 * 86_400 });
+    const queue = sqs.createQueue(vault, region, functionName, {
+      visibilityTimeoutSeconds: settings.timeout * 6,
+      redrivePolicy: { deadLetterTargetArn: dlq.arn, maxReceiveCount: MAX_RECEIVE_COUNT },
+      policy: queuePolicy(rule),
+    });
+    queues[name] = { ...queue, dlqArn: dlq.arn };
+    events.putRule(vault, region, { bus: NAMES.bus, name: functionName, pattern: JSON.stringify(settings.pattern), targets: [{ id: 'queue', arn: queue.arn }] });
+    const role = cloud.iam.putRole({
+      account: vault,
+      name: functionName,
+      trust: { principals: ['lambda.amazonaws.com'] },
+      allow: [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage'],
+    });
+    handlerRoles.push(role.arn);
+    const context = contextFor(role.arn, { ...baseConfig, queueUrl: queue.url });
+    ebsContext ??= context;
+    lambda.addSqsFunction({ name: functionName, queueArn: queue.arn, handler: makeHandler(() => context), batchSize: settings.batchSize, maximumConcurrency: settings.maximumConcurrency });
+  }
+  const reconcilerRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.reconciler,
+    trust: { principals: ['lambda.amazonaws.com'] },
+    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole'],
+  });
+  handlerRoles.push(reconcilerRole.arn);
+  const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
+  lambda.addScheduledFunction({ name: NAMES.reconciler, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
+
+  for (const source of spec.sources) deploySource(source, { cloud, kms, events, vault, vaultBusArn: vaultBus.arn, handlerRoles, kinds });
+
+  return {
+    cloud,
+    kms,
+    ec2,
+    events,
+    sqs,
+    lambda,
+    dynamo,
+    config: baseConfig,
+    context: ebsContext!,
+    queues,
+    vaultBusArn: vaultBus.arn,
+    close: () => dynamo.close(),
+  };
+}
+
+interface SourceDeployment {
+  cloud: SimCloud;
+  kms: KmsSim;
+  events: EventBridgeSim;
+  vault: string;
+  vaultBusArn: string;
+  handlerRoles: string[];
+  kinds: ReturnType<typeof loadKindSettings>;
+}
+
+/** A source account's stack: the share key and forwarding rules per region, the reader role and the forwarder role. */
+function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployment): void {
+  const { cloud, kms, events } = d;
+  cloud.iam.putRole({
+    account: source.account,
+    name: NAMES.reader,
+    trust: { principals: d.handlerRoles, externalId: EXTERNAL_ID, orgId: source.orgId },
+    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(d.kinds[k as ArtifactKindName].reader))],
+  });
+  const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarder, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
+  for (const region of source.regions) {
+    kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: shareKeyPolicy(source.account, d.vault) });
+    for (const [name, settings] of Object.entries(d.kinds)) {
+      events.putRule(source.account, region, {
+        name: `backup-hub-forward-${name}`,
+        pattern: JSON.stringify(settings.pattern),
+        targets: [{ id: 'vault-bus', arn: d.vaultBusArn, roleArn: forwarder.arn }],
+      });
+    }
+  }
+}
+
+function busPolicy(vault: string, region: string, sources: string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ListedSourcesOnly',
+        Effect: 'Allow',
+        Principal: { AWS: sources.map(rootArn) },
+        Action: 'events:PutEvents',
+        Resource: `arn:aws:events:${region}:${vault}:event-bus/${NAMES.bus}`,
+      },
+    ],
+  };
+}
+
+function queuePolicy(ruleArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      },
+    ],
+  };
+}
+
+/** The source administers its share key; the vault account may only use it to copy what was shared. */
+function shareKeyPolicy(source: string, vault: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'SourceAdministers', Effect: 'Allow', Principal: { AWS: rootArn(source) }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'VaultCopiesSharedSnapshots',
+        Effect: 'Allow',
+        Principal: { AWS: rootArn(vault) },
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant'],
+        Resource: '*',
+      },
+    ],
+  };
+}
