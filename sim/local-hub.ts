@@ -47,6 +47,8 @@ export interface LocalHub {
   context: HubContext;
   queues: Partial<Record<ArtifactKindName, KindQueue>>;
   vaultBusArn: string;
+  /** Simulated time at deployment (ms). */
+  startedAt: number;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler } as const;
  */
 export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const cloud = new SimCloud();
+  const startedAt = cloud.clock.nowMs();
   cloud.register(sts);
   const kms = new KmsSim(cloud);
   const ec2 = new Ec2Sim(kms, spec.ec2);
@@ -161,6 +164,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     context: ebsContext!,
     queues,
     vaultBusArn: vaultBus.arn,
+    startedAt,
     close: () => dynamo.close(),
   };
 }

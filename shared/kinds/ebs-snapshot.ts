@@ -19,7 +19,7 @@ import { provenanceTags, TAG, tagMap } from './provenance-tags.js';
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
 const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
 /** EC2's answer when the destination region already runs its maximum of concurrent snapshot copies. */
-const QUOTA_ERRORS = ['ResourceLimitExceeded', 'SnapshotCopyLimitExceeded'];
+const QUOTA_ERRORS = ['ResourceLimitExceeded'];
 const QUOTA_RETRY_SECONDS = 300;
 const PENDING_RETRY_SECONDS = 120;
 

@@ -84,7 +84,7 @@ async function handleArtifact(ref: ArtifactRef, event: EventEnvelope, kind: Arti
     tags: artifact.tags,
   };
   const { claimed, point } = await ctx.catalog.claim(candidate);
-  if (!claimed && !isStaleClaim(point, ctx)) {
+  if (!claimed && !isResumable(point, event, ctx)) {
     return conclude(ctx, event, { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` }, kind, ref);
   }
   return fromAdvance(await advance(point, kind, ctx), point);
@@ -98,9 +98,14 @@ async function continueOriginal(originalId: string, ref: ArtifactRef, event: Eve
   return conclude(ctx, event, { outcome: 'skipped', reason }, kind, ref);
 }
 
-function isStaleClaim(point: RecoveryPoint, ctx: HubContext): boolean {
-  return point.stage === 'claimed' && ctx.now().getTime() - Date.parse(point.updatedAt) > STALE_CLAIM_MS;
+/** A claim left by an earlier attempt at this same event (a retry), or abandoned by a crashed worker, is taken up again; the lease keeps it single. */
+function isResumable(point: RecoveryPoint, event: EventEnvelope, ctx: HubContext): boolean {
+  if (point.stage !== 'claimed') return false;
+  return point.eventId === event.id || ctx.now().getTime() - Date.parse(point.updatedAt) > STALE_CLAIM_MS;
 }
+
+/** Long enough for the holder of a lease to finish its calls. */
+const BUSY_RETRY_SECONDS = 60;
 
 function fromAdvance(result: AdvanceResult, point: RecoveryPoint): EventOutcome {
   switch (result) {
@@ -109,7 +114,7 @@ function fromAdvance(result: AdvanceResult, point: RecoveryPoint): EventOutcome 
     case 'failed':
       return { outcome: 'failed', reason: `${point.sourceId} could not be copied (see the audit log)` };
     case 'busy':
-      return { outcome: 'skipped', reason: `${point.sourceId} is being handled by another worker` };
+      return { outcome: 'deferred', reason: `${point.sourceId} is being handled by another worker`, delaySeconds: BUSY_RETRY_SECONDS };
     default:
       return { outcome: 'copied', reason: `${point.sourceId} copied into the vault` };
   }

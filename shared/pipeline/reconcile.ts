@@ -4,7 +4,14 @@ import type { HubContext } from '../runtime/hub-context.js';
 import { advance, type AdvanceResult } from './advance.js';
 import { Deferral } from './outcomes.js';
 
-export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error', number>;
+export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error' | 'left-to-queue', number>;
+
+/**
+ * A claimed point belongs to its queue message while the queue may still retry it (visibility
+ * timeout × maxReceiveCount, an hour by default); after that the reconciler takes it over, so
+ * a message that went to the DLQ still gets its copy once the cause is gone.
+ */
+const QUEUE_OWNS_CLAIM_MS = 2 * 3_600_000;
 
 /**
  * Pushes every pending recovery point as far as it can go: re-encrypted source copies that
@@ -13,8 +20,12 @@ export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error', numb
  * the others; it is logged and retried on the next run.
  */
 export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
-  const summary: ReconcileSummary = { reencrypting: 0, copying: 0, available: 0, failed: 0, busy: 0, deferred: 0, error: 0 };
+  const summary: ReconcileSummary = { reencrypting: 0, copying: 0, available: 0, failed: 0, busy: 0, deferred: 0, error: 0, 'left-to-queue': 0 };
   for await (const point of ctx.catalog.byState('pending')) {
+    if (point.stage === 'claimed' && ctx.now().getTime() - Date.parse(point.updatedAt) < QUEUE_OWNS_CLAIM_MS) {
+      summary['left-to-queue'] += 1;
+      continue;
+    }
     try {
       summary[await advance(point, artifactKind(point.kind), ctx)] += 1;
     } catch (error) {

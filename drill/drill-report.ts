@@ -1,0 +1,100 @@
+import type { AuditEntry } from '../shared/audit/audit-entry.js';
+import { verifyChain } from '../shared/audit/verify-chain.js';
+import { TAG } from '../shared/kinds/provenance-tags.js';
+import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import type { LocalHub } from '../sim/local-hub.js';
+import { eventResult, type ReportedOutcome } from './event-outcome.js';
+
+export interface ReportedEvent {
+  id: string;
+  account?: string;
+  outcome: ReportedOutcome;
+  reason?: string;
+  /** The message ended in the dead-letter queue. */
+  dlq?: true;
+}
+
+export interface ReportedArtifact {
+  kind: RecoveryPoint['kind'];
+  account: string;
+  region: string;
+  sourceId: string;
+  resourceId: string;
+  sourceEncryption: RecoveryPoint['sourceEncryption'];
+  state: RecoveryPoint['state'];
+  vaultCopyId?: string;
+  vaultKeyArn?: string;
+  failureReason?: string;
+  eventId: string;
+}
+
+export interface DrillReport {
+  drill: string;
+  vault: { account: string; region: string; keyArn: string };
+  events: ReportedEvent[];
+  artifacts: ReportedArtifact[];
+  totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers', number>;
+  auditLog: { entries: number; intact: boolean; problem?: string };
+  simulatedMinutes: number;
+}
+
+/** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
+export async function collectReport(hub: LocalHub, run: { name: string; refusedAtBus: { id: string; account?: string; reason: string }[] }): Promise<DrillReport> {
+  const entries: AuditEntry[] = [];
+  for await (const entry of hub.context.audit.entries()) entries.push(entry);
+  const dlqIds = new Set(Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => eventIdOf(m.body))));
+  const byEvent = new Map<string, AuditEntry[]>();
+  for (const entry of entries) if (entry.eventId) byEvent.set(entry.eventId, [...(byEvent.get(entry.eventId) ?? []), entry]);
+  const events: ReportedEvent[] = [
+    ...run.refusedAtBus.map((r) => ({ id: r.id, account: r.account, outcome: 'rejected' as const, reason: r.reason })),
+    ...[...byEvent].map(([id, list]) => ({ id, account: list.find((e) => e.account)?.account, ...eventResult(list), ...(dlqIds.has(id) ? { dlq: true as const } : {}) })),
+  ];
+  const artifacts: ReportedArtifact[] = [];
+  for (const account of Object.keys(hub.config.allowedSources)) {
+    for await (const p of hub.context.catalog.byAccount(account)) {
+      artifacts.push({
+        kind: p.kind,
+        account: p.account,
+        region: p.region,
+        sourceId: p.sourceId,
+        resourceId: p.resourceId,
+        sourceEncryption: p.sourceEncryption,
+        state: p.state,
+        vaultCopyId: p.vaultCopyId,
+        vaultKeyArn: p.vaultKeyArn,
+        failureReason: p.failureReason,
+        eventId: p.eventId,
+      });
+    }
+  }
+  const count = (outcome: ReportedOutcome) => events.filter((e) => e.outcome === outcome).length;
+  const verdict = await verifyChain(entries);
+  const vault = hub.config.vaultAccountId;
+  return {
+    drill: run.name,
+    vault: { account: vault, region: hub.config.vaultRegion, keyArn: hub.config.vaultKeyArn },
+    events,
+    artifacts,
+    totals: {
+      events: events.length,
+      copied: count('copied'),
+      skipped: count('skipped'),
+      rejected: count('rejected'),
+      failed: count('failed'),
+      pending: count('pending'),
+      dlq: dlqIds.size,
+      vaultCopies: hub.ec2.snapshots({ account: vault }).length,
+      sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
+    },
+    auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
+    simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
+  };
+}
+
+function eventIdOf(body: string): string {
+  try {
+    return String((JSON.parse(body) as { id?: unknown }).id);
+  } catch {
+    return '(unparseable message)';
+  }
+}

@@ -1,0 +1,101 @@
+import type { EventEnvelope } from '../sim/cloud.js';
+import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
+import { collectReport, type DrillReport } from './drill-report.js';
+import type { Drill, DrillStep } from './drill-file.js';
+
+const STEP_MS = 60_000;
+const SETTLE_TICK_MS = 5 * 60_000;
+/** The drill waits this long (simulated) at the end for copies to finish before reporting. */
+const SETTLE_LIMIT_MS = 24 * 3_600_000;
+
+export interface DrillOptions {
+  /** Shown in the report. */
+  name: string;
+  /** Receives one line per step and phase. */
+  progress?: (line: string) => void;
+}
+
+/** A step the simulated cloud refused (an id already taken, say), named by its place in the drill. */
+export class DrillStepError extends Error {
+  constructor(index: number, step: DrillStep, cause: unknown) {
+    super(`steps[${index}] (${step.action}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DrillStepError';
+  }
+}
+
+/**
+ * Runs a drill: deploys the hub on a fresh simulated cloud, plays each step (one simulated
+ * minute apart, letting events flow), then lets simulated time run until every copy has
+ * settled, and reports what became of every event and artifact.
+ */
+export async function runDrill(drill: Drill, options: DrillOptions): Promise<DrillReport> {
+  const say = options.progress ?? (() => {});
+  const hub = await deployLocalHub({
+    vault: drill.vault,
+    sources: drill.sources,
+    ec2: {
+      snapshotDurationMs: 0,
+      ...(drill.cloud.copyMinutes === undefined ? {} : { copyDurationMs: () => drill.cloud.copyMinutes! * 60_000 }),
+      ...(drill.cloud.snapshotCopyQuota === undefined ? {} : { copyQuota: drill.cloud.snapshotCopyQuota }),
+    },
+  });
+  try {
+    say(`deployed: vault ${drill.vault.account} (${drill.vault.region}), sources ${drill.sources.map((s) => `${s.account} [${s.regions.join(', ')}]`).join(', ')}`);
+    const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
+    for (const [index, step] of drill.steps.entries()) {
+      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, refusedAtBus)}`);
+      await hub.lambda.advance(STEP_MS, { tickMs: STEP_MS });
+    }
+    say(`settling: waiting (simulated) for pending copies…`);
+    const waited = await settle(hub);
+    say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
+    return await collectReport(hub, { name: options.name, refusedAtBus });
+  } finally {
+    await hub.close();
+  }
+}
+
+async function playStep(hub: LocalHub, step: DrillStep, index: number, refusedAtBus: { id: string; account?: string; reason: string }[]): Promise<string> {
+  try {
+    switch (step.action) {
+      case 'createSnapshot': {
+        const region = step.region ?? hub.config.allowedSources[step.account]![0]!;
+        const volume = hub.ec2.volume(step.account, region, step.volume) ?? hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption });
+        const snapshot = hub.ec2.createSnapshot(step.account, region, { volumeId: volume.id, id: step.id, emit: step.emit });
+        return `createSnapshot ${step.account}/${region} ${volume.id} (${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
+      }
+      case 'event': {
+        const event = step.event as unknown as EventEnvelope;
+        const via = step.via ?? String(event.account);
+        const id = typeof event.id === 'string' ? event.id : `steps[${index}]`;
+        const { delivered, reason } = hub.events.forward(hub.vaultBusArn, event, via);
+        if (!delivered) refusedAtBus.push({ id, account: via, reason: `refused by the vault bus policy (account ${via} is not a listed source): ${reason}` });
+        return `event ${id} (${String(event['detail-type'])}) forwarded by ${via}: ${delivered ? 'accepted by the vault bus' : 'refused by the vault bus policy'}`;
+      }
+      case 'fault':
+        hub.cloud.faults.add(step);
+        return `fault: the next ${step.times} ${step.service}:${step.operation} call(s)${step.account ? ` in ${step.account}` : ''} fail with ${step.error}`;
+      case 'advance':
+        await hub.lambda.advance(step.minutes * 60_000, { tickMs: STEP_MS });
+        return `advanced ${step.minutes} simulated minutes`;
+    }
+  } catch (error) {
+    throw new DrillStepError(index, step, error);
+  }
+}
+
+/** Advances until nothing is pending in the catalog and every queue is empty, or the limit. */
+async function settle(hub: LocalHub): Promise<number> {
+  let waited = 0;
+  while (waited < SETTLE_LIMIT_MS && (await busy(hub))) {
+    await hub.lambda.advance(SETTLE_TICK_MS, { tickMs: STEP_MS });
+    waited += SETTLE_TICK_MS;
+  }
+  return waited;
+}
+
+async function busy(hub: LocalHub): Promise<boolean> {
+  for (const queue of Object.values(hub.queues)) if (hub.sqs.depth(queue.arn) > 0) return true;
+  for await (const _ of hub.context.catalog.byState('pending')) return true;
+  return false;
+}

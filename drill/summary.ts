@@ -1,0 +1,35 @@
+import type { DrillReport } from './drill-report.js';
+
+/** A plain-text table: columns padded to their widest cell. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The end-of-drill summary a DR engineer reads: counts first, then every event that needs a look, then the artifacts. */
+export function formatSummary(report: DrillReport): string {
+  const t = report.totals;
+  const parts = [
+    `\n== backup-hub drill: ${report.drill}`,
+    table(
+      ['events in', 'copied', 'skipped', 'rejected', 'failed', 'pending', 'in DLQ', 'vault copies', 'source leftovers'],
+      [[t.events, t.copied, t.skipped, t.rejected, t.failed, t.pending, t.dlq, t.vaultCopies, t.sourceLeftovers].map(String)],
+    ),
+  ];
+  const notable = report.events.filter((e) => e.outcome !== 'copied');
+  if (notable.length) {
+    parts.push(`\n-- events not copied (${notable.length})`, table(['event', 'account', 'outcome', 'reason'], notable.map((e) => [e.id, e.account ?? '-', e.outcome + (e.dlq ? ' (DLQ)' : ''), e.reason ?? ''])));
+  }
+  parts.push(
+    `\n-- artifacts (${report.artifacts.length})`,
+    table(
+      ['account', 'region', 'source', 'encryption', 'state', 'vault copy', 'reason'],
+      report.artifacts.map((a) => [a.account, a.region, a.sourceId, a.sourceEncryption, a.state, a.vaultCopyId ?? '-', a.failureReason ?? '']),
+    ),
+    `\nvault key: ${report.vault.keyArn}`,
+    `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
+    `simulated time: ${report.simulatedMinutes} minutes`,
+  );
+  return parts.join('\n');
+}

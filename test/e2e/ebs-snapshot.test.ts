@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalHub } from '../../sim/local-hub.js';
+import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
+
+let hub: LocalHub;
+afterEach(() => hub?.close());
+
+describe('EBS snapshots reach the vault', () => {
+  it.each(['none', 'aws-managed', 'cmk'] as const)('a %s-encrypted snapshot ends as a vault copy under the vault CMK, with the source cleaned up', async (encryption) => {
+    hub = await deployTestHub();
+    const source = snapshotOf(hub, SOURCE_A, encryption);
+    await run(hub, 90);
+
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ sourceId: source.id, state: 'available', sourceEncryption: encryption === 'cmk' ? 'customer' : encryption, vaultKeyArn: hub.config.vaultKeyArn });
+    const copies = vaultSnapshots(hub);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatchObject({ id: point!.vaultCopyId, state: 'completed', encrypted: true, kmsKeyId: hub.config.vaultKeyArn });
+    expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({ [TAG.sourceAccount]: SOURCE_A, [TAG.sourceRegion]: REGION, [TAG.sourceId]: source.id, [TAG.eventId]: point!.eventId });
+    // Only the original stays in the source: the re-encrypted copy is deleted and the share removed.
+    expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual([source.id]);
+    expect([...source.sharedWith]).toEqual([]);
+    expect(point!.intermediateId === undefined).toBe(encryption === 'none');
+  });
+});
+
+describe('events are never trusted', () => {
+  it('rejects an event that names a snapshot the sender cannot see (forged), and copies nothing', async () => {
+    hub = await deployTestHub();
+    const theirs = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
+    await run(hub, 30);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged');
+    expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
+    expect(entry!.reason).toMatch(/not-found.*snap-/);
+    expect(vaultSnapshots(hub)).toHaveLength(0);
+  });
+
+  it('rejects an event naming another account’s snapshot shared with the sender (forged ownership)', async () => {
+    hub = await deployTestHub();
+    const theirs = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    theirs.sharedWith.add(SOURCE_B);
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
+    await run(hub, 30);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
+    expect(entry?.decision).toBe('rejected');
+    expect(entry?.reason).toContain(`forged-ownership: snapshot ${theirs.id} is owned by ${SOURCE_A}, not by ${SOURCE_B}`);
+    expect(vaultSnapshots(hub)).toHaveLength(0);
+  });
+
+  it('an account the bus policy does not list cannot reach the vault at all', async () => {
+    hub = await deployTestHub();
+    const result = hub.events.forward(hub.vaultBusArn, ebsEvent('444444444444', 'snap-0123456789abcdef0'), '444444444444');
+    await run(hub, 5);
+    expect(result.delivered).toBe(false);
+    expect(result.reason).toMatch(/AccessDenied/);
+    expect(hub.lambda.invocations.filter((i) => i.records.length > 0)).toHaveLength(0);
+  });
+
+  it('records a failed-snapshot event as skipped', async () => {
+    hub = await deployTestHub();
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'failed-snap', result: 'failed' }), SOURCE_A);
+    await run(hub, 5);
+    expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-snap')).toMatchObject([{ decision: 'skipped', reason: 'createSnapshot failed' }]);
+  });
+
+  it('rejects a malformed event with the reason, instead of retrying it', async () => {
+    hub = await deployTestHub();
+    const event = ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'malformed' });
+    event.detail = { event: 'createSnapshot', result: 'succeeded', snapshot_id: 'not-an-arn' };
+    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    await run(hub, 5);
+    const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'malformed');
+    expect(entry).toMatchObject({ decision: 'rejected' });
+    expect(entry!.reason).toMatch(/malformed-event.*not-an-arn/);
+  });
+});
+
+describe('nothing is copied twice, nothing is lost', () => {
+  it('a duplicated and a redelivered event make exactly one copy', async () => {
+    hub = await deployTestHub();
+    const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    const event = ebsEvent(SOURCE_A, source.id, { id: 'twice' });
+    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    await run(hub, 2);
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
+    await run(hub, 60);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
+    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT && !c.error)).toHaveLength(1);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(['available']);
+    const later = (await auditEntries(hub)).filter((e) => e.eventId === 'again-later');
+    expect(later[0]?.reason).toMatch(/^duplicate/);
+  });
+
+  it('throttling is retried by the SDK and the copy still happens', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'RequestLimitExceeded', times: 3, account: VAULT });
+    snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    expect(hub.cloud.faults.injected).toBe(3);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(['available']);
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'failed')).toEqual([]);
+  });
+
+  it('a full copy quota defers messages instead of failing them; every snapshot is copied, within the quota', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, copyQuota: 1 } });
+    for (let i = 0; i < 3; i++) snapshotOf(hub, SOURCE_A, 'none');
+    let peak = 0;
+    for (let minute = 0; minute < 240; minute++) {
+      await run(hub, 1);
+      peak = Math.max(peak, vaultSnapshots(hub).filter((s) => s.state === 'pending').length);
+    }
+    const entries = await auditEntries(hub);
+    expect(entries.some((e) => e.decision === 'deferred' && /quota/.test(e.reason ?? ''))).toBe(true);
+    expect(entries.filter((e) => e.decision === 'failed')).toEqual([]);
+    expect(peak).toBe(1);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(['available', 'available', 'available']);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+  });
+
+  it('a message that keeps failing lands in the DLQ, with the reason in the audit log', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'InternalError', times: 1000, account: VAULT });
+    const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'poison' }), SOURCE_A);
+    await run(hub, 120);
+    const dlq = hub.sqs.messages(hub.queues['ebs-snapshot']!.dlqArn);
+    expect(dlq.map((m) => JSON.parse(m.body).id)).toEqual(['poison']);
+    const gaveUp = (await auditEntries(hub)).find((e) => e.eventId === 'poison' && e.decision === 'failed');
+    expect(gaveUp?.reason).toMatch(/gave up after 5 attempts.*dead-letter queue.*InternalError/);
+    expect(vaultSnapshots(hub)).toHaveLength(0);
+    // The claim survives, so the reconciler completes it once EC2 recovers: nothing is lost.
+    hub.cloud.faults.clear();
+    await run(hub, 120);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(['available']);
+  });
+});
