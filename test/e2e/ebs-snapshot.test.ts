@@ -41,6 +41,7 @@ describe('events are never trusted', () => {
     hub = await deployTestHub();
     const theirs = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
     theirs.sharedWith.add(SOURCE_B);
+    await run(hub, 1);
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
@@ -81,6 +82,7 @@ describe('nothing is copied twice, nothing is lost', () => {
   it('a duplicated and a redelivered event make exactly one copy', async () => {
     hub = await deployTestHub();
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    await run(hub, 1); // the snapshot completes
     const event = ebsEvent(SOURCE_A, source.id, { id: 'twice' });
     hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
     hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
@@ -124,6 +126,7 @@ describe('nothing is copied twice, nothing is lost', () => {
     hub = await deployTestHub();
     hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'InternalError', times: 1000, account: VAULT });
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    await run(hub, 1);
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'poison' }), SOURCE_A);
     await run(hub, 120);
     const dlq = hub.sqs.messages(hub.queues['ebs-snapshot']!.dlqArn);

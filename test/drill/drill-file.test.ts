@@ -1,0 +1,66 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DrillFileError, parseDrill, readDrillFile } from '../../drill/drill-file.js';
+
+const base = { vault: { account: '999999999999', region: 'eu-west-1' }, sources: [{ account: '111111111111', regions: ['eu-west-1'] }] };
+
+function problems(json: unknown): string[] {
+  try {
+    parseDrill(json);
+  } catch (error) {
+    if (error instanceof DrillFileError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('drill files', () => {
+  it('accepts the contract of DESIGN.md for the steps this build runs, with defaults', () => {
+    const drill = parseDrill({
+      ...base,
+      steps: [
+        { account: '111111111111', action: 'createSnapshot', volume: 'vol-a', encryption: 'aws-managed', id: 'snap-0123456789abcdef0', emit: false },
+        { action: 'event', event: { id: 'x' } },
+        { action: 'fault', service: 'ec2', operation: 'CopySnapshot', error: 'RequestLimitExceeded', times: 3 },
+        { action: 'advance', minutes: 60 },
+      ],
+    });
+    expect(drill.steps.map((s) => s.action)).toEqual(['createSnapshot', 'event', 'fault', 'advance']);
+    expect(parseDrill({ ...base, steps: [{ account: '111111111111', action: 'createSnapshot', volume: 'v' }] }).steps[0]).toMatchObject({ encryption: 'none', emit: true });
+  });
+
+  it('names every bad step by its place: unknown actions, planned kinds, bad fields, foreign accounts', () => {
+    expect(
+      problems({
+        ...base,
+        steps: [
+          { action: 'explode' },
+          { action: 'createImage', name: 'web' },
+          { action: 'advance', minutes: -1 },
+          { account: '222222222222', action: 'createSnapshot', volume: 'v' },
+          { account: '111111111111', action: 'createSnapshot', volume: 'v', encryption: 'rot13' },
+        ],
+      }),
+    ).toEqual([
+      expect.stringMatching(/^steps\[0\]: unknown action "explode"; known actions: createSnapshot, event, fault, advance$/),
+      expect.stringMatching(/^steps\[1\]: "createImage" is not supported yet/),
+      expect.stringMatching(/^steps\[2\]\.minutes: /),
+      'steps[3].account: 222222222222 is not one of the drill\'s sources',
+      expect.stringMatching(/^steps\[4\]\.encryption: /),
+    ]);
+  });
+
+  it('names missing or malformed top-level fields', () => {
+    expect(problems({ sources: [], steps: [] })).toEqual(expect.arrayContaining([expect.stringMatching(/^vault: /), expect.stringMatching(/^sources: /)]));
+    expect(problems({ ...base, vault: { account: '42', region: 'eu-west-1' }, steps: [] })).toEqual(['vault.account: must be a 12-digit account id']);
+  });
+
+  it('says which file is not JSON or cannot be read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'drill-'));
+    await writeFile(join(dir, 'bad.json'), '{ "vault": ');
+    await expect(readDrillFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: not valid JSON/);
+    await expect(readDrillFile(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json: cannot read the drill file \(ENOENT\)/);
+  });
+});
