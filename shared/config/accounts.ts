@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
 import { z } from 'zod';
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
 
@@ -16,9 +16,6 @@ import type { ArtifactKindName } from '../catalog/recovery-point.js';
  * accounts.account('source-a').regions;       // ['eu-west-1']
  * allowedSourceRegions(accounts);             // { '111111111111': ['eu-west-1'], ... }
  */
-
-// js-yaml comes with the Serverless Framework (osls); the loader only runs at package time and in tests.
-const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string, options?: { filename?: string }): unknown };
 
 /** Every artifact kind, in the order the hub documents them. */
 export const ARTIFACT_KINDS = ['ebs-snapshot', 'ami', 'rds-snapshot', 'rds-cluster-snapshot', 'ssm-parameter'] as const satisfies readonly ArtifactKindName[];
@@ -329,4 +326,23 @@ export function allowedSourceRegions(config: AccountsConfig): Record<string, str
 /** The account's protection targets: the vault's as defaults, the account's own file overriding them per kind. */
 export function effectiveTargets(config: AccountsConfig, account: Account): Partial<Record<ArtifactKindName, ProtectionTarget>> {
   return { ...config.vault.targets, ...account.targets };
+}
+
+/** An EventBridge event pattern, as the rules carry it. */
+export type KindPattern = { source: string[]; 'detail-type': string[]; detail?: Record<string, unknown> };
+
+/**
+ * The rule pattern of every kind, from `accounts/resources/kinds.yml`: the one place the source
+ * rules, the vault rules and the template tests take them from (the simulated cloud can too, so
+ * it routes exactly what a deployed hub routes).
+ */
+export function loadKindPatterns(file: string = join(DEFAULT_ACCOUNTS_DIR, 'resources/kinds.yml')): Record<ArtifactKindName, KindPattern> {
+  const kinds = yaml.load(readFileSync(file, 'utf8'), { filename: file }) as Record<string, { pattern?: KindPattern }>;
+  return Object.fromEntries(
+    ARTIFACT_KINDS.map((kind) => {
+      const pattern = kinds[kind]?.pattern;
+      if (!pattern) throw new Error(`${file}: ${kind}.pattern is missing`);
+      return [kind, pattern];
+    }),
+  ) as Record<ArtifactKindName, KindPattern>;
 }

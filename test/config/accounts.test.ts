@@ -1,0 +1,214 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  AccountsConfigError,
+  allowedSourceRegions,
+  effectiveTargets,
+  loadAccounts,
+  parseAccounts,
+  type AccountProblem,
+} from '../../shared/config/accounts.js';
+
+const vault = (extra = '') => `
+id: "999999999999"
+role: vault
+regions: [eu-west-1]
+externalId: ext-id-for-tests
+allowedSources: ["111111111111"]
+${extra}`;
+
+const source = (extra = '', id = '111111111111') => `
+id: "${id}"
+role: source
+regions: [eu-west-1]
+vault: "999999999999"
+${extra}`;
+
+/** The problems parseAccounts reports for these files (it must throw). */
+function problemsOf(files: Record<string, string>): AccountProblem[] {
+  try {
+    parseAccounts(Object.entries(files).map(([file, text]) => ({ file, text })));
+  } catch (error) {
+    expect(error).toBeInstanceOf(AccountsConfigError);
+    return (error as AccountsConfigError).problems;
+  }
+  throw new Error('expected the account files to be rejected');
+}
+
+describe('the example accounts/ folder', () => {
+  it('loads: one vault, its two sources, and the regions the vault accepts', () => {
+    const accounts = loadAccounts();
+    expect(accounts.vault).toMatchObject({ name: 'vault', id: '999999999999', regions: ['eu-west-1'] });
+    expect(accounts.sources.map((s) => s.name)).toEqual(['source-a', 'source-b']);
+    expect(allowedSourceRegions(accounts)).toEqual({ '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'] });
+    expect(accounts.account('source-b').regions).toEqual(['eu-west-1', 'eu-central-1']);
+  });
+
+  it('gives each source the vault targets, overridden by its own file', () => {
+    const accounts = loadAccounts();
+    const targets = effectiveTargets(accounts, accounts.account('source-a'));
+    expect(targets['ebs-snapshot']).toEqual({ retentionDays: 14, rpoHours: 12 });
+    expect(targets.ami).toEqual(accounts.vault.targets.ami);
+  });
+
+  it('names the known accounts when asked for one that has no file', () => {
+    expect(() => loadAccounts().account('source-z')).toThrow(/no account file source-z\.yml.*vault, source-a, source-b/);
+  });
+});
+
+describe('account file validation names the file and the field', () => {
+  it('accepts a minimal vault and source', () => {
+    const config = parseAccounts([
+      { file: 'vault.yml', text: vault() },
+      { file: 'app.yml', text: source() },
+    ]);
+    expect(config.sources[0]).toMatchObject({ name: 'app', vault: '999999999999', customerKeyAliases: [] });
+  });
+
+  it('rejects an id that is not 12 digits', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('', '11111111111') })).toContainEqual({
+      file: 'app.yml',
+      field: 'id',
+      message: 'must be a 12-digit AWS account id (got "11111111111")',
+    });
+  });
+
+  it('rejects an unquoted id, which YAML reads as a number', () => {
+    const problems = problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('"111111111111"', '111111111111') });
+    expect(problems).toContainEqual(expect.objectContaining({ file: 'app.yml', field: 'id', message: expect.stringMatching(/quoted string of 12 digits/) }));
+  });
+
+  it('rejects a bad id inside a list, naming the list index', () => {
+    const problems = problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "12-34"]'), 'app.yml': source() });
+    expect(problems).toContainEqual({ file: 'vault.yml', field: 'allowedSources[1]', message: 'must be a 12-digit AWS account id (got "12-34")' });
+  });
+
+  it('rejects a source whose vault is an unknown account', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('vault: "999999999999"', 'vault: "888888888888"') })).toContainEqual({
+      file: 'app.yml',
+      field: 'vault',
+      message: '888888888888 is an unknown account: no account file has that id (vault.yml has id 999999999999)',
+    });
+  });
+
+  it('rejects a source whose vault is another source', () => {
+    const problems = problemsOf({
+      'vault.yml': vault().replace('["111111111111"]', '["111111111111", "222222222222"]'),
+      'app.yml': source().replace('vault: "999999999999"', 'vault: "222222222222"'),
+      'web.yml': source('', '222222222222'),
+    });
+    expect(problems).toContainEqual({ file: 'app.yml', field: 'vault', message: '222222222222 is web.yml, which is not the vault (vault.yml has id 999999999999)' });
+  });
+
+  it('rejects a folder without a vault', () => {
+    expect(problemsOf({ 'app.yml': source() })).toEqual([{ file: '(all files)', field: 'role', message: 'no account file has role: vault; exactly one must' }]);
+  });
+
+  it('rejects a second vault', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'vault-2.yml': vault().replace('999999999999', '888888888888'), 'app.yml': source() })).toContainEqual({
+      file: 'vault-2.yml',
+      field: 'role',
+      message: 'vault.yml is already the vault; exactly one account file may have role: vault',
+    });
+  });
+
+  it('rejects a source that the vault does not list', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source(), 'web.yml': source('', '222222222222') })).toEqual([
+      { file: 'web.yml', field: 'id', message: '222222222222 is a source listed nowhere: add it to allowedSources in vault.yml' },
+    ]);
+  });
+
+  it('rejects a vault that lists an account with no file', () => {
+    expect(problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "333333333333"]'), 'app.yml': source() })).toEqual([
+      {
+        file: 'vault.yml',
+        field: 'allowedSources[1]',
+        message: '333333333333 has no account file in the folder (unknown account); add <name>.yml with role: source, or remove it',
+      },
+    ]);
+  });
+
+  it('rejects a vault that lists itself as a source', () => {
+    expect(problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "999999999999"]'), 'app.yml': source() })).toContainEqual({
+      file: 'vault.yml',
+      field: 'allowedSources[1]',
+      message: '999999999999 is vault.yml, which is not a source account',
+    });
+  });
+
+  it('rejects two files with the same id', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source(), 'copy.yml': source() })).toContainEqual({
+      file: 'copy.yml',
+      field: 'id',
+      message: '111111111111 is also the id of app.yml; each account has one file',
+    });
+  });
+
+  it('rejects a misspelt field instead of ignoring it', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('regoins: [eu-west-2]') })).toEqual([{ file: 'app.yml', field: 'regoins', message: 'is not a known field (typo?)' }]);
+  });
+
+  it('rejects a missing or unknown role', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('role: source', 'role: sauce') })).toContainEqual({
+      file: 'app.yml',
+      field: 'role',
+      message: 'must be vault or source (got "sauce")',
+    });
+  });
+
+  it('rejects a bad region, a missing field and an unknown kind in targets', () => {
+    const problems = problemsOf({
+      'vault.yml': vault('targets: { ebs-snapshots: { retentionDays: 7, rpoHours: 1 } }'),
+      'app.yml': source().replace('regions: [eu-west-1]', 'regions: [eu-west-1, Ireland]').replace('vault: "999999999999"', ''),
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { file: 'app.yml', field: 'regions[1]', message: 'must be an AWS region name such as eu-west-1 (got "Ireland")' },
+        { file: 'app.yml', field: 'vault', message: 'is required' },
+        { file: 'vault.yml', field: 'targets.ebs-snapshots', message: 'is not an artifact kind (one of ebs-snapshot, ami, rds-snapshot, rds-cluster-snapshot, ssm-parameter)' },
+      ]),
+    );
+  });
+
+  it('rejects a vault in two regions', () => {
+    expect(problemsOf({ 'vault.yml': vault().replace('[eu-west-1]', '[eu-west-1, eu-central-1]'), 'app.yml': source() })).toContainEqual(
+      expect.objectContaining({ file: 'vault.yml', field: 'regions', message: expect.stringMatching(/exactly one region/) }),
+    );
+  });
+
+  it('rejects a source whose externalId or organization differs from the vault', () => {
+    const problems = problemsOf({ 'vault.yml': vault(), 'app.yml': source('externalId: other-id\norganizationId: o-zzzzzzzzzz') });
+    expect(problems).toContainEqual(expect.objectContaining({ file: 'app.yml', field: 'externalId' }));
+    expect(problems).toContainEqual(expect.objectContaining({ file: 'app.yml', field: 'organizationId' }));
+  });
+
+  it('rejects YAML that does not parse, naming the file', () => {
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': 'id: "111111111111"\nregions: [eu-west-1' })).toEqual([
+      expect.objectContaining({ file: 'app.yml', field: '(yaml)', message: expect.stringMatching(/^is not valid YAML/) }),
+    ]);
+  });
+
+  it('reports every problem at once, one line per file and field', () => {
+    const error = (() => {
+      try {
+        parseAccounts([{ file: 'app.yml', text: source('', '1') }]);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected a rejection');
+    })();
+    expect(error.message).toContain('  - app.yml: id: must be a 12-digit AWS account id (got "1")');
+  });
+
+  it('rejects an empty folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accounts-'));
+    try {
+      writeFileSync(join(dir, 'notes.txt'), 'not an account');
+      expect(() => loadAccounts(dir)).toThrow(/has no account files/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,170 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACT_KINDS, loadAccounts } from '../../shared/config/accounts.js';
+import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { compilePattern } from '../../sim/event-pattern.js';
+import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
+import { SAMPLE_EVENTS } from './sample-events.js';
+import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, statements, strings, type Json, type Template } from './stack.js';
+
+/**
+ * Source accounts' packaged CloudFormation: source-a (its only region, with the example
+ * organization id), source-b in its second region, and source-a again from a copy of accounts/
+ * without an organization id. Each packaged once for this file.
+ */
+let primary: Template;
+let secondary: Template;
+let withoutOrg: Template;
+let noOrgDir: string;
+
+beforeAll(async () => {
+  noOrgDir = mkdtempSync(join(tmpdir(), 'backup-hub-accounts-'));
+  for (const file of readdirSync(join(ROOT, 'accounts')).filter((f) => f.endsWith('.yml'))) {
+    const text = readFileSync(join(ROOT, 'accounts', file), 'utf8');
+    writeFileSync(join(noOrgDir, file), text.replace(/^organizationId:.*$/m, ''));
+  }
+  // allSettled: every packaging finishes (and cleans up) before a failure is reported.
+  const results = await Promise.allSettled([
+    packageAccount('source-a'),
+    packageAccount('source-b', { region: 'eu-central-1' }),
+    packageAccount('source-a', { accountsDir: noOrgDir }),
+  ]);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  [primary, secondary, withoutOrg] = results.map((r) => (r as PromiseFulfilledResult<Template>).value) as [Template, Template, Template];
+}, 180_000);
+afterAll(() => rmSync(noOrgDir, { recursive: true, force: true }));
+
+const accounts = loadAccounts();
+const vault = accounts.vault;
+const declared = kinds();
+const handlerKinds = ARTIFACT_KINDS.filter((k) => declared[k]!.handler);
+const vaultHandlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`);
+const vaultBus = `arn:aws:events:${vault.regions[0]}:${vault.id}:event-bus/backup-hub`;
+const trustOf = (template: Template) => statements(template).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'AssumeRolePolicyDocument');
+
+describe('source stack', () => {
+  it('packages without any Lambda function (and so without the bundler)', () => {
+    for (const template of [primary, secondary]) {
+      expect(resourcesOfType(template, 'AWS::Lambda::Function')).toEqual([]);
+      expect(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')).toEqual([]);
+    }
+  });
+
+  it('grants no action *, and Resource "*" only where AWS allows nothing narrower', () => {
+    expectLeastPrivilege(primary);
+    expectLeastPrivilege(secondary);
+  });
+
+  describe('the reader role', () => {
+    it('is trusted by the vault handler roles only, with the ExternalId and the organization', () => {
+      const trust = trustOf(primary);
+      expect(trust.length).toBe(1);
+      for (const { statement } of trust) {
+        expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: `arn:aws:iam::${vault.id}:root` } });
+        expect(statement.Condition?.StringEquals?.['sts:ExternalId']).toBe(vault.externalId);
+        expect(statement.Condition?.StringEquals?.['aws:PrincipalOrgID']).toBe(vault.organizationId);
+        expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(vaultHandlerRoles);
+      }
+    });
+
+    it('still needs the ExternalId without an organization id, and then has no org condition', () => {
+      const trust = trustOf(withoutOrg);
+      expect(trust.length).toBe(1);
+      expect(trust[0]!.statement.Condition?.StringEquals).toEqual({ 'sts:ExternalId': vault.externalId });
+      expect(JSON.stringify(withoutOrg)).not.toContain('aws:PrincipalOrgID');
+    });
+
+    it("holds exactly the handlers' reader statements of kinds.yml (vault.test.ts compares them with the code's calls)", () => {
+      const actions = new Set(statements(primary).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument').flatMap((s) => list(s.statement.Action)));
+      const declaredActions = handlerKinds.flatMap((k) => (declared[k] as { reader?: { Action: string | string[] }[] }).reader ?? []).flatMap((s) => list(s.Action));
+      expect(actions).toEqual(new Set(declaredActions));
+      expect(actions.has('ec2:DeleteSnapshot')).toBe(true);
+    });
+
+    it('shares and unshares snapshots with the vault account only, never publicly', () => {
+      const modify = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:ModifySnapshotAttribute'));
+      expect(modify.map((s) => s.statement.Condition?.StringEquals)).toEqual([{ 'ec2:Add/userId': vault.id }, { 'ec2:Remove/userId': vault.id }]);
+      for (const s of modify) expect(s.statement.Condition?.Null?.['ec2:Add/group']).toBe('true');
+    });
+
+    it('deletes only the intermediate copies the hub tagged, and tags only those', () => {
+      const [remove] = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:DeleteSnapshot'));
+      expect(remove!.statement.Condition).toEqual({ StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'snap-*' } });
+      const [tag] = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:CreateTags'));
+      expect(tag!.statement.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] } });
+      const [copy] = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:CopySnapshot'));
+      expect(copy!.statement.Condition).toEqual({ Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } });
+    });
+
+    it('covers every region of the account, and only its own account', () => {
+      const b = accounts.account('source-b');
+      const reader = statements(secondary).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument');
+      const arns = reader.flatMap((s) => strings(s.statement.Resource)).filter((r) => r !== '*');
+      expect(new Set(arns.map((arn) => arn.split(':')[3]))).toEqual(new Set(b.regions));
+      expect(new Set(arns.map((arn) => arn.split(':')[4]).filter(Boolean))).toEqual(new Set([b.id]));
+      const keyAliases = reader.flatMap((s) => list(s.statement.Condition?.['ForAnyValue:StringEquals']?.['kms:ResourceAliases'] as string[] | undefined));
+      expect(new Set(keyAliases)).toEqual(new Set(['alias/aws/ebs', 'alias/backup-hub-share', ...(b.role === 'source' ? b.customerKeyAliases : [])]));
+    });
+  });
+
+  describe('forwarding', () => {
+    for (const kind of ARTIFACT_KINDS) {
+      it(`${kind}: forwards the kind's events from the default bus to the vault bus, with the one declared pattern`, () => {
+        for (const template of [primary, secondary]) {
+          const rule = resource(template, `Forward${pascal(kind)}Rule`).Properties;
+          expect(rule.EventBusName).toBe('default');
+          expect(rule.EventPattern).toEqual(declared[kind]!.pattern);
+          expect(rule.Targets).toEqual([expect.objectContaining({ Arn: vaultBus, RoleArn: expect.stringMatching(/:role\/backup-hub-forwarder$/) })]);
+          const matcher = compilePattern(rule.EventPattern as Record<string, Json>);
+          for (const sample of SAMPLE_EVENTS[kind]!.matches) expect(matcher.matches(sample.event), sample.name).toBe(true);
+          for (const sample of SAMPLE_EVENTS[kind]!.doesNotMatch) expect(matcher.matches(sample.event), sample.name).toBe(false);
+        }
+      });
+    }
+
+    it("lets the rules' role put events on the vault bus and nothing else", () => {
+      const role = statements(primary).filter((s) => s.logicalId === 'ForwarderRole');
+      expect(role.map((s) => [s.property, s.statement.Principal ?? null, s.statement.Action, s.statement.Resource ?? null])).toEqual([
+        ['AssumeRolePolicyDocument', { Service: 'events.amazonaws.com' }, 'sts:AssumeRole', null],
+        ['PolicyDocument', null, 'events:PutEvents', vaultBus],
+      ]);
+    });
+  });
+
+  describe('the share key', () => {
+    it('lets the vault use it to copy through EC2 and nothing else', () => {
+      const policy = statements(primary).filter((s) => s.logicalId === 'ShareKey' && isKeyPolicy(s));
+      const forVault = policy.filter((s) => JSON.stringify(s.statement.Principal).includes(vault.id));
+      expect(forVault.length).toBeGreaterThan(0);
+      for (const { statement } of forVault) {
+        expect(statement.Principal).toEqual({ AWS: `arn:aws:iam::${vault.id}:root` });
+        expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(vaultHandlerRoles);
+        for (const action of list(statement.Action)) expect(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant']).toContain(action);
+        const throughEc2 = list(statement.Condition?.StringEquals?.['kms:ViaService'] as string[] | undefined).every((s) => /^ec2\.[a-z0-9-]+\.amazonaws\.com$/.test(s)) && statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
+        expect(throughEc2 || statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', statement.Sid).toBe(true);
+      }
+      const others = policy.filter((s) => !forVault.includes(s));
+      for (const { statement } of others) expect(statement.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } });
+      expect(resource(primary, 'ShareKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-share', TargetKeyId: { Ref: 'ShareKey' } });
+    });
+  });
+
+  describe('a second region', () => {
+    it('creates the account-wide IAM roles in the primary region only, and rules and a share key in every region', () => {
+      for (const [template, primaryRegion] of [
+        [primary, 'eu-west-1'],
+        [secondary, 'eu-west-1'],
+      ] as const) {
+        expect(template.Conditions?.IsPrimaryRegion).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, primaryRegion] });
+        for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) expect(role.Condition, id).toBe('IsPrimaryRegion');
+        expect(resourcesOfType(template, 'AWS::KMS::Key').map(([, k]) => k.Condition)).toEqual([undefined]);
+      }
+      // Only the primary region's stack creates the forwarder role, so only there do its rules wait for it.
+      expect(resource(primary, 'ForwardEbsSnapshotRule').DependsOn).toEqual(['ForwarderRole']);
+      expect(resource(secondary, 'ForwardEbsSnapshotRule').DependsOn).toBeUndefined();
+    });
+  });
+});

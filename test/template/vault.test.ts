@@ -1,0 +1,353 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACT_KINDS, loadAccounts } from '../../shared/config/accounts.js';
+import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
+import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { compilePattern } from '../../sim/event-pattern.js';
+import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
+import { SAMPLE_EVENTS } from './sample-events.js';
+import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, roleActions, STAGE, statements, strings, type Json, type Template } from './stack.js';
+
+/**
+ * The vault account's packaged CloudFormation (accounts/vault.yml), and source-a's for the reader
+ * role the vault's handlers use: packaged once for this file.
+ */
+let template: Template;
+let source: Template;
+beforeAll(async () => {
+  // allSettled: both packagings finish (and clean up) before a failure is reported.
+  const results = await Promise.allSettled([packageAccount('vault'), packageAccount('source-a')]);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  [template, source] = results.map((r) => (r as PromiseFulfilledResult<Template>).value) as [Template, Template];
+}, 180_000);
+
+const accounts = loadAccounts();
+const vault = accounts.vault;
+const declared = kinds();
+const handlerKinds = ARTIFACT_KINDS.filter((k) => declared[k]!.handler);
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+describe('vault stack: least privilege', () => {
+  it('grants no action *, and Resource "*" only where AWS allows nothing narrower', () => {
+    expectLeastPrivilege(template);
+  });
+
+  it('gives every function its own role, trusted by Lambda only, and no shared default role', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
+    const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
+    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler'].map(logicalId).sort());
+    const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+    expect(new Set(roles).size).toBe(functions.length);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
+      expect(trust.map((s) => s.statement.Principal), id).toEqual([{ Service: 'lambda.amazonaws.com' }]);
+      expect(role.Properties!.RoleName).toMatch(/^backup-hub-/);
+    }
+  });
+
+  it('lets the handlers assume only the listed sources\' reader roles', () => {
+    const assume = statements(template).filter((s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument');
+    expect(assume.length).toBe(handlerKinds.length + 1);
+    for (const s of assume) expect(s.statement.Resource).toEqual(vault.allowedSources.map((id) => `arn:aws:iam::${id}:role/backup-hub-reader`));
+  });
+
+  it('keeps the audit log append-only: no update or delete on it', () => {
+    const onAudit = statements(template).filter((s) => JSON.stringify(s.statement.Resource ?? '').includes('AuditTable'));
+    expect(onAudit.length).toBeGreaterThan(0);
+    expect(new Set(onAudit.flatMap((s) => list(s.statement.Action)))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:Query']));
+  });
+
+  it('tags vault copies only with the provenance tags the code writes, and only when creating them', () => {
+    const tagging = statements(template).filter((s) => list(s.statement.Action).includes('ec2:CreateTags'));
+    expect(tagging.length).toBeGreaterThan(0);
+    const provenance = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
+    for (const s of tagging) {
+      expect(s.statement.Condition?.StringEquals?.['ec2:CreateAction']).toBe('CopySnapshot');
+      expect(s.statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual(provenance);
+    }
+    const copying = statements(template).filter((s) => list(s.statement.Action).includes('ec2:CopySnapshot'));
+    for (const s of copying) expect(s.statement.Condition?.Null).toEqual({ [`aws:RequestTag/${TAG.sourceId}`]: 'false' });
+  });
+});
+
+describe('vault stack: queues, rules and the bus', () => {
+  it('gives every queue a dead-letter queue and encryption', () => {
+    expectQueuesHaveDlqAndEncryption(template);
+    expect(resourcesOfType(template, 'AWS::SQS::Queue').map(([, q]) => q.Properties!.QueueName).sort()).toEqual(
+      ARTIFACT_KINDS.flatMap((k) => [`backup-hub-${k}`, `backup-hub-${k}-dlq`]).sort(),
+    );
+  });
+
+  for (const kind of ARTIFACT_KINDS) {
+    const Kind = pascal(kind);
+    it(`${kind}: routes the kind's events on the vault bus to its queue, with the one declared pattern`, () => {
+      const rule = resource(template, `${Kind}Rule`).Properties;
+      expect(rule.EventBusName).toEqual({ Ref: 'EventBus' });
+      expect(rule.EventPattern).toEqual(declared[kind]!.pattern);
+      expect(list(rule.Targets as Json[]).map((t) => (t as Record<string, Json>).Arn)).toEqual([getAtt(`${Kind}Queue`)]);
+      const matcher = compilePattern(rule.EventPattern as Record<string, Json>);
+      for (const sample of SAMPLE_EVENTS[kind]!.matches) expect(matcher.matches(sample.event), sample.name).toBe(true);
+      for (const sample of SAMPLE_EVENTS[kind]!.doesNotMatch) expect(matcher.matches(sample.event), sample.name).toBe(false);
+    });
+
+    it(`${kind}: lets only that rule send to the kind's queues (aws:SourceArn)`, () => {
+      const policy = resource(template, `${Kind}QueuePolicy`).Properties;
+      expect(policy.Queues).toEqual([{ Ref: `${Kind}Queue` }, { Ref: `${Kind}DeadLetterQueue` }]);
+      const placed = statements(template).filter((s) => s.logicalId === `${Kind}QueuePolicy`);
+      expect(placed.map((s) => s.statement)).toEqual([
+        expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } } }),
+      ]);
+    });
+
+    it(`${kind}: raises an alarm when dead letters appear`, () => {
+      const alarm = resource(template, `${Kind}DeadLetterAlarm`).Properties;
+      expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, AlarmActions: [{ Ref: 'AlarmTopic' }] });
+      expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: getAtt(`${Kind}DeadLetterQueue`, 'QueueName') }]);
+    });
+  }
+
+  it('admits on the bus only the listed source accounts, inside the organization, and only the kinds\' events', () => {
+    const policy = resource(template, 'EventBusPolicy').Properties;
+    expect(policy.EventBusName).toEqual({ Ref: 'EventBus' });
+    const statement = policy.Statement as Record<string, Json>;
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt('EventBus') });
+    expect(statement.Principal).toEqual({ AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) });
+    const condition = (statement.Condition as Record<string, Record<string, Json>>).StringEquals!;
+    expect(condition['aws:PrincipalOrgID']).toBe(vault.organizationId);
+    const patterns = ARTIFACT_KINDS.map((k) => declared[k]!.pattern);
+    expect(new Set(list(condition['events:detail-type'] as string[]))).toEqual(new Set(patterns.flatMap((p) => p['detail-type'] as string[])));
+    expect(new Set(list(condition['events:source'] as string[]))).toEqual(new Set(patterns.flatMap((p) => p.source as string[])));
+    expect(resource(template, 'EventBus').Properties.Name).toBe('backup-hub');
+  });
+});
+
+describe('vault stack: functions', () => {
+  for (const kind of handlerKinds) {
+    const Kind = pascal(kind);
+    it(`${kind}: reads its queue in partial batches, within the copy quota`, () => {
+      const [, mapping] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').find(([, m]) => JSON.stringify(m.Properties!.EventSourceArn) === JSON.stringify(getAtt(`${Kind}Queue`)))!;
+      const p = mapping.Properties!;
+      expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      const concurrency = (p.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency;
+      expect(concurrency).toBeGreaterThanOrEqual(2); // the smallest value Lambda accepts
+      expect((p.BatchSize as number) * concurrency).toBeLessThanOrEqual(20); // EBS: 20 concurrent copies per destination region
+      const fn = resource(template, (p.FunctionName as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!).Properties;
+      expect(fn.FunctionName).toBe(`backup-hub-${STAGE}-${kind}`);
+      const queue = resource(template, `${Kind}Queue`).Properties;
+      expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * (fn.Timeout as number));
+      const variables = (fn.Environment as { Variables: Record<string, Json> }).Variables;
+      expect(variables.QUEUE_URL).toEqual({ Ref: `${Kind}Queue` });
+      expect(Number(variables.MAX_RECEIVE_COUNT)).toBe((queue.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount);
+    });
+
+    it(`${kind}: alarms on function errors and on a backlog`, () => {
+      expect(resource(template, `${Kind}ErrorsAlarm`).Properties).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `backup-hub-${STAGE}-${kind}` }] });
+      expect(resource(template, `${Kind}BacklogAlarm`).Properties).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage' });
+    });
+  }
+
+  it('gives the handlers the configuration shared/config/hub-config.ts reads', () => {
+    const fn = resource(template, 'EbsDashsnapshotLambdaFunction').Properties;
+    const variables = (fn.Environment as { Variables: Record<string, Json> }).Variables;
+    const resolved: Record<string, string> = { AWS_REGION: vault.regions[0]! };
+    for (const [name, value] of Object.entries(variables)) {
+      if (typeof value === 'string') resolved[name] = value;
+      else if (JSON.stringify(value) === JSON.stringify(getAtt('VaultKey'))) resolved[name] = `arn:aws:kms:${vault.regions[0]}:${vault.id}:key/0a1b2c3d`;
+      else if (JSON.stringify(value) === JSON.stringify({ Ref: 'EbsSnapshotQueue' })) resolved[name] = 'https://sqs.eu-west-1.amazonaws.com/999999999999/backup-hub-ebs-snapshot';
+      else resolved[name] = resource(template, (value as { Ref: string }).Ref).Properties.TableName as string;
+    }
+    expect(hubConfigFromEnv(resolved)).toMatchObject({
+      vaultAccountId: vault.id,
+      catalogTable: 'backup-hub-catalog',
+      auditTable: 'backup-hub-audit',
+      readerRoleName: 'backup-hub-reader',
+      shareKeyAlias: 'alias/backup-hub-share',
+      externalId: vault.externalId,
+      allowedSources: { '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'] },
+      maxReceiveCount: 5,
+    });
+    expect(Object.keys(variables).sort()).toEqual(
+      ['ALLOWED_SOURCES', 'AUDIT_TABLE', 'CATALOG_TABLE', 'EXTERNAL_ID', 'MAX_RECEIVE_COUNT', 'QUEUE_URL', 'READER_ROLE_NAME', 'SHARE_KEY_ALIAS', 'VAULT_ACCOUNT_ID', 'VAULT_KEY_ARN'].sort(),
+    );
+  });
+
+  it('runs the reconciler every 5 minutes, one run at a time', () => {
+    const [, schedule] = resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) => r.Properties!.ScheduleExpression)!;
+    expect(schedule.Properties!.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(resource(template, 'ReconcilerLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(resource(template, 'ReconcilerErrorsAlarm').Properties).toMatchObject({ MetricName: 'Errors', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+  });
+});
+
+describe('vault stack: key and tables', () => {
+  it('encrypts with a rotating vault key, kept when the stack goes, aliased alias/backup-hub-vault', () => {
+    const key = resource(template, 'VaultKey');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key).toMatchObject({ DeletionPolicy: 'Retain' });
+    expect(resource(template, 'VaultKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-vault', TargetKeyId: { Ref: 'VaultKey' } });
+  });
+
+  it('names no other account in the vault key policy', () => {
+    const keyStatements = statements(template).filter((s) => s.logicalId === 'VaultKey' && isKeyPolicy(s));
+    expect(keyStatements.length).toBeGreaterThan(0);
+    for (const s of keyStatements) {
+      expect(s.statement.Principal, s.statement.Sid).toEqual({ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } });
+      const accountIds = strings(s.statement as unknown as Json).flatMap((text) => text.match(/\b\d{12}\b/g) ?? []);
+      expect(new Set(accountIds), s.statement.Sid).toEqual(new Set(accountIds.length ? [vault.id] : []));
+    }
+  });
+
+  it('lets only the vault handler roles use the vault key, and only through EC2', () => {
+    const use = statements(template).filter((s) => s.logicalId === 'VaultKey' && list(s.statement.Action).some((a) => /Decrypt|Encrypt|GenerateDataKey|CreateGrant/.test(a)));
+    const handlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`);
+    expect(use.length).toBeGreaterThan(0);
+    for (const s of use) {
+      expect(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(handlerRoles);
+      const throughEc2 = s.statement.Condition?.StringEquals?.['kms:ViaService'] === `ec2.${vault.regions[0]}.amazonaws.com`;
+      expect(throughEc2 || s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', s.statement.Sid).toBe(true);
+    }
+    const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`);
+    expect(new Set(roleNames)).toEqual(new Set(handlerRoles));
+  });
+
+  it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
+    for (const id of ['CatalogTable', 'AuditTable']) {
+      const table = resource(template, id);
+      expect(table).toMatchObject({ DeletionPolicy: 'Retain' });
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    }
+  });
+
+  it('gives the catalog and the audit log the keys and indexes the code queries', () => {
+    const keys = (id: string) => {
+      const p = resource(template, id).Properties;
+      const types = Object.fromEntries((p.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((a) => [a.AttributeName, a.AttributeType]));
+      const schema = (s: { AttributeName: string; KeyType: string }[]) => s.map((k) => `${k.AttributeName}:${types[k.AttributeName]}:${k.KeyType}`);
+      return {
+        table: schema(p.KeySchema as never),
+        indexes: Object.fromEntries((p.GlobalSecondaryIndexes as { IndexName: string; KeySchema: never; Projection: { ProjectionType: string } }[]).map((i) => [i.IndexName, [...schema(i.KeySchema), i.Projection.ProjectionType]])),
+      };
+    };
+    expect(keys('CatalogTable')).toEqual({
+      table: ['pk:S:HASH'],
+      indexes: {
+        byResource: ['resourcePk:S:HASH', 'createdAt:S:RANGE', 'ALL'],
+        byAccount: ['account:S:HASH', 'createdAt:S:RANGE', 'ALL'],
+        byState: ['openState:S:HASH', 'updatedAt:S:RANGE', 'ALL'],
+        latestAvailable: ['availableResourcePk:S:HASH', 'createdAt:S:RANGE', 'ALL'],
+      },
+    });
+    expect(keys('AuditTable')).toEqual({
+      table: ['chain:S:HASH', 'seq:N:RANGE'],
+      indexes: { byEvent: ['eventId:S:HASH', 'seq:N:RANGE', 'ALL'], byDecision: ['decision:S:HASH', 'at:S:RANGE', 'ALL'] },
+    });
+  });
+});
+
+// ---------------------------------------------------------------- IAM vs. code
+
+/**
+ * The IAM actions the packaged stacks grant the handlers (their roles and the sources' reader
+ * role) equal the AWS calls the code makes: a new SDK call without a permission fails here, and
+ * so does a permission no code uses. The calls are read from the source: every `new XCommand(`
+ * of an AWS SDK client in shared/ and handlers/.
+ */
+/** lib-dynamodb's document commands and the DynamoDB actions they call. */
+const DOCUMENT_COMMANDS: Record<string, string> = {
+  Get: 'GetItem',
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  Query: 'Query',
+  Scan: 'Scan',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
+};
+/** SDK client package → IAM service prefix, where they differ. */
+const SERVICE_PREFIX: Record<string, string> = { eventbridge: 'events' };
+
+/**
+ * Granted but never called by the code itself, and why. Everything else granted must be called.
+ */
+const IMPLIED: Record<string, string> = {
+  'logs:CreateLogStream': 'the Lambda runtime writes the function logs with the function role',
+  'logs:PutLogEvents': 'the Lambda runtime writes the function logs with the function role',
+  'sqs:ReceiveMessage': 'the SQS event source mapping polls the queue with the function role',
+  'sqs:DeleteMessage': 'the SQS event source mapping deletes processed messages with the function role',
+  'sqs:GetQueueAttributes': 'the SQS event source mapping reads the queue with the function role',
+  'ec2:CreateTags': 'CopySnapshot with TagSpecifications is also authorized as ec2:CreateTags (ec2:CreateAction = CopySnapshot)',
+  'kms:Decrypt': 'EC2 calls KMS with the caller\'s permissions to read an encrypted snapshot during CopySnapshot',
+  'kms:ReEncrypt*': 'EC2 calls KMS with the caller\'s permissions to re-encrypt during CopySnapshot',
+  'kms:GenerateDataKeyWithoutPlaintext': 'EC2 calls KMS with the caller\'s permissions for the encrypted copy',
+  'kms:CreateGrant': 'EC2 creates a grant for the encrypted copy (only with kms:GrantIsForAWSResource)',
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+/** Every AWS action the code calls, with the files that call it. */
+function actionsCalledByCode(): Map<string, Set<string>> {
+  const calls = new Map<string, Set<string>>();
+  for (const file of [...sourceFiles(join(ROOT, 'shared')), ...sourceFiles(join(ROOT, 'handlers'))]) {
+    const text = readFileSync(file, 'utf8');
+    const imported = new Map<string, string>(); // local name → IAM action
+    for (const match of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-([\w-]+)|lib-dynamodb)'/g)) {
+      const service = match[3] ? (SERVICE_PREFIX[match[3]] ?? match[3]) : 'dynamodb';
+      for (const spec of match[1]!.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (spec.startsWith('type ')) continue;
+        const [name, alias] = spec.split(/\s+as\s+/);
+        const command = /^(\w+)Command$/.exec(name!)?.[1];
+        if (!command) continue;
+        const action = match[3] ? command : DOCUMENT_COMMANDS[command];
+        if (!action) throw new Error(`${relative(ROOT, file)}: no DynamoDB action known for ${name}; add it to DOCUMENT_COMMANDS`);
+        imported.set(alias ?? name!, `${service}:${action}`);
+      }
+    }
+    for (const [local, action] of imported) {
+      if (new RegExp(`new\\s+${local}\\s*\\(`).test(text)) {
+        if (!calls.has(action)) calls.set(action, new Set());
+        calls.get(action)!.add(relative(ROOT, file));
+      }
+    }
+  }
+  return calls;
+}
+
+describe('IAM grants vs. the AWS calls in the code', () => {
+  const called = actionsCalledByCode();
+
+  it('finds the calls of the code (the scan itself works)', () => {
+    expect(called.get('ec2:CopySnapshot')).toEqual(new Set(['shared/kinds/ebs-snapshot.ts']));
+    expect(called.get('dynamodb:PutItem')?.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('grants every call the code makes', () => {
+    const granted = new Set([...roleActions(template, 'EbsSnapshotRole'), ...roleActions(template, 'ReconcilerRole'), ...roleActions(source, 'ReaderRole')]);
+    const missing = [...called].filter(([action]) => !granted.has(action)).map(([action, files]) => `${action} (called in ${[...files].join(', ')})`);
+    expect(missing, 'calls without a permission').toEqual([]);
+  });
+
+  it('grants nothing the code does not call, except what AWS uses on its behalf', () => {
+    const granted = new Set([...roleActions(template, 'EbsSnapshotRole'), ...roleActions(template, 'ReconcilerRole'), ...roleActions(source, 'ReaderRole')]);
+    const unused = [...granted].filter((action) => !called.has(action) && !(action in IMPLIED));
+    expect(unused, 'permissions no code uses').toEqual([]);
+  });
+
+  it("gives the reconciler no queue access: it reads no queue", () => {
+    expect(roleActions(template, 'ReconcilerRole').filter((a) => a.startsWith('sqs:'))).toEqual([]);
+  });
+});
