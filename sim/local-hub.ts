@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
 import { reconcilerHandler } from '../handlers/reconciler.js';
@@ -52,18 +53,12 @@ export interface LocalHub {
   close(): Promise<void>;
 }
 
-const NAMES = {
-  bus: 'backup-hub',
-  reader: 'backup-hub-reader',
-  forwarder: 'backup-hub-forwarder',
-  reconciler: 'backup-hub-reconciler',
-  shareKeyAlias: 'alias/backup-hub-share',
-  vaultKeyAlias: 'alias/backup-hub-vault',
-  catalogTable: 'backup-hub-catalog',
-  auditTable: 'backup-hub-audit',
+/** The names and settings the real stack uses (accounts/resources/stack.cjs), so the two cannot drift. */
+const { NAMES, MAX_RECEIVE_COUNT } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
+  NAMES: { bus: string; readerRole: string; forwarderRole: string; reconcilerRole: string; shareKeyAlias: string; vaultKeyAlias: string; catalogTable: string; auditTable: string };
+  MAX_RECEIVE_COUNT: number;
 };
 const EXTERNAL_ID = 'backup-hub-local-drill';
-const MAX_RECEIVE_COUNT = 5;
 const RECONCILE_EVERY_MS = 5 * 60_000;
 /** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
 const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler } as const;
@@ -101,7 +96,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     vaultKeyArn: vaultKey.arn,
     catalogTable: NAMES.catalogTable,
     auditTable: NAMES.auditTable,
-    readerRoleName: NAMES.reader,
+    readerRoleName: NAMES.readerRole,
     externalId: EXTERNAL_ID,
     shareKeyAlias: NAMES.shareKeyAlias,
     allowedSources: Object.fromEntries(spec.sources.map((s) => [s.account, s.regions])),
@@ -142,13 +137,13 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   }
   const reconcilerRole = cloud.iam.putRole({
     account: vault,
-    name: NAMES.reconciler,
+    name: NAMES.reconcilerRole,
     trust: { principals: ['lambda.amazonaws.com'] },
     allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole'],
   });
   handlerRoles.push(reconcilerRole.arn);
   const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
-  lambda.addScheduledFunction({ name: NAMES.reconciler, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
+  lambda.addScheduledFunction({ name: NAMES.reconcilerRole, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
 
   for (const source of spec.sources) deploySource(source, { cloud, kms, events, vault, vaultBusArn: vaultBus.arn, handlerRoles, kinds });
 
@@ -184,11 +179,11 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
   const { cloud, kms, events } = d;
   cloud.iam.putRole({
     account: source.account,
-    name: NAMES.reader,
+    name: NAMES.readerRole,
     trust: { principals: d.handlerRoles, externalId: EXTERNAL_ID, orgId: source.orgId },
     allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(d.kinds[k as ArtifactKindName].reader))],
   });
-  const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarder, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
+  const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarderRole, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
   for (const region of source.regions) {
     kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: shareKeyPolicy(source.account, d.vault) });
     for (const [name, settings] of Object.entries(d.kinds)) {
