@@ -14,6 +14,57 @@ const createSnapshotStep = z.strictObject({
   emit: z.boolean().default(true),
 });
 
+const createImageStep = z.strictObject({
+  action: z.literal('createImage'),
+  account: accountId,
+  region: z.string().optional(),
+  name: z.string().min(3).max(128),
+  encryption: encryption.default('none'),
+  id: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must look like ami-0123456789abcdef0').optional(),
+  emit: z.boolean().default(true),
+});
+
+/** A parameter name as PutParameter takes it: letters, digits, `_.-/`, up to 2048 characters. */
+const parameterName = z.string().regex(/^[A-Za-z0-9_.\-/]{1,2048}$/, 'must be a parameter name such as /app/db/password');
+
+const putParameterStep = z.strictObject({
+  action: z.literal('putParameter'),
+  account: accountId,
+  region: z.string().optional(),
+  name: parameterName,
+  type: z.enum(['String', 'StringList', 'SecureString']),
+  value: z.string().min(1),
+  description: z.string().optional(),
+  tier: z.enum(['Standard', 'Advanced', 'Intelligent-Tiering']).optional(),
+  emit: z.boolean().default(true),
+});
+
+const deleteParameterStep = z.strictObject({
+  action: z.literal('deleteParameter'),
+  account: accountId,
+  region: z.string().optional(),
+  name: parameterName,
+});
+
+/** An RDS identifier, or AWS's own `rds:` form for an automated snapshot. */
+const dbSnapshotId = z.string().regex(/^(rds:)?[A-Za-z](?:-?[A-Za-z0-9])*$/, 'must be a snapshot identifier such as orders-2026-01-01 (or rds:orders-2026-01-01-00-00 for an automated one)');
+/** A DB instance or cluster identifier: a letter, then letters, digits and single hyphens. */
+const dbIdentifier = z.string().regex(/^[A-Za-z](?:-?[A-Za-z0-9])*$/, 'must be an identifier such as orders');
+
+/** What both RDS snapshot steps take besides the DB instance or cluster. */
+const rdsSnapshotFields = {
+  account: accountId,
+  region: z.string().optional(),
+  type: z.enum(['manual', 'automated']),
+  /** RDS encrypts new databases by default, with aws/rds. */
+  encryption: encryption.default('aws-managed'),
+  id: dbSnapshotId.optional(),
+  emit: z.boolean().default(true),
+};
+
+const createDBSnapshotStep = z.strictObject({ action: z.literal('createDBSnapshot'), db: dbIdentifier, ...rdsSnapshotFields });
+const createDBClusterSnapshotStep = z.strictObject({ action: z.literal('createDBClusterSnapshot'), cluster: dbIdentifier, ...rdsSnapshotFields });
+
 const eventStep = z.strictObject({
   action: z.literal('event'),
   /** The account whose rule forwards it to the vault bus; the event's own `account` when absent. */
@@ -32,11 +83,10 @@ const faultStep = z.strictObject({
 
 const advanceStep = z.strictObject({ action: z.literal('advance'), minutes: z.number().positive() });
 
-/** Steps DESIGN.md names for kinds this build does not have yet: refused with a clear message. */
-export const PLANNED_ACTIONS = ['createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter'] as const;
-
-const stepSchema = z.discriminatedUnion('action', [createSnapshotStep, eventStep, faultStep, advanceStep]);
-const STEP_ACTIONS = ['createSnapshot', 'event', 'fault', 'advance'];
+const stepSchema = z.discriminatedUnion('action', [createSnapshotStep, createImageStep, createDBSnapshotStep, createDBClusterSnapshotStep, putParameterStep, deleteParameterStep, eventStep, faultStep, advanceStep]);
+const STEP_ACTIONS = ['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter', 'event', 'fault', 'advance'];
+/** Steps that act in a source account, which must be one of the drill's sources. */
+const SOURCE_ACTIONS = new Set(['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter']);
 
 export const drillSchema = z.strictObject({
   vault: z.strictObject({ account: accountId, region: z.string().min(1) }),
@@ -91,17 +141,13 @@ export function parseDrill(json: unknown, file = 'drill'): Drill {
   parsed.data.steps.forEach((raw, index) => {
     const where = `steps[${index}]`;
     const action = (raw as { action?: unknown } | null)?.action;
-    if (typeof action === 'string' && (PLANNED_ACTIONS as readonly string[]).includes(action)) {
-      problems.push(`${where}: "${action}" is not supported yet: this build protects EBS snapshots only (see README, "Not built yet")`);
-      return;
-    }
     if (typeof action !== 'string' || !STEP_ACTIONS.includes(action)) {
       problems.push(`${where}: unknown action ${JSON.stringify(action)}; known actions: ${STEP_ACTIONS.join(', ')}`);
       return;
     }
     const step = stepSchema.safeParse(raw);
     if (!step.success) problems.push(...step.error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`));
-    else if (step.data.action === 'createSnapshot' && !sources.has(step.data.account)) problems.push(`${where}.account: ${step.data.account} is not one of the drill's sources`);
+    else if (SOURCE_ACTIONS.has(step.data.action) && 'account' in step.data && step.data.account && !sources.has(step.data.account)) problems.push(`${where}.account: ${step.data.account} is not one of the drill's sources`);
     else steps.push(step.data);
   });
   if (problems.length) throw new DrillFileError(file, problems);

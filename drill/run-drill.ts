@@ -2,6 +2,7 @@ import type { EventEnvelope } from '../sim/cloud.js';
 import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import type { Drill, DrillStep } from './drill-file.js';
+import { hasOpenWork } from '../shared/pipeline/open-work.js';
 
 const STEP_MS = 60_000;
 const SETTLE_TICK_MS = 5 * 60_000;
@@ -59,10 +60,37 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, refusedAt
   try {
     switch (step.action) {
       case 'createSnapshot': {
-        const region = step.region ?? hub.config.allowedSources[step.account]![0]!;
+        const region = regionOf(hub, step);
         const volume = hub.ec2.volume(step.account, region, step.volume) ?? hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption });
         const snapshot = hub.ec2.createSnapshot(step.account, region, { volumeId: volume.id, id: step.id, emit: step.emit });
         return `createSnapshot ${step.account}/${region} ${volume.id} (${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
+      }
+      case 'createImage': {
+        const region = regionOf(hub, step);
+        const image = hub.ec2.images.create(step.account, region, { name: step.name, encryption: step.encryption, id: step.id, emit: step.emit });
+        return `createImage ${step.account}/${region} ${step.name} (${step.encryption}) → ${image.id}${step.emit ? '' : ' (silent)'}`;
+      }
+      case 'createDBSnapshot': {
+        const region = regionOf(hub, step);
+        const snapshot = hub.rds.createDBSnapshot(step.account, region, step);
+        return `createDBSnapshot ${step.account}/${region} ${step.db} (${step.type}, ${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
+      }
+      case 'createDBClusterSnapshot': {
+        const region = regionOf(hub, step);
+        const snapshot = hub.rds.createDBClusterSnapshot(step.account, region, step);
+        return `createDBClusterSnapshot ${step.account}/${region} ${step.cluster} (${step.type}, ${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
+      }
+      case 'putParameter': {
+        const region = regionOf(hub, step);
+        const { emit, account, action: _action, region: _region, ...request } = step;
+        const version = hub.ssm.putParameter(account, region, { ...request, overwrite: true }, { emit });
+        // Never the value: the progress lines end up in terminals and CI logs.
+        return `putParameter ${account}/${region} ${step.name} (${step.type}) → version ${version.version}${emit ? '' : ' (silent)'}`;
+      }
+      case 'deleteParameter': {
+        const region = regionOf(hub, step);
+        hub.ssm.deleteParameter(step.account, region, step.name);
+        return `deleteParameter ${step.account}/${region} ${step.name}`;
       }
       case 'event': {
         const event = step.event as unknown as EventEnvelope;
@@ -84,6 +112,11 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, refusedAt
   }
 }
 
+/** A source step's region: the one it names, or the account's first allowed region. */
+function regionOf(hub: LocalHub, step: { account: string; region?: string }): string {
+  return step.region ?? hub.config.allowedSources[step.account]![0]!;
+}
+
 /** Advances until nothing is pending in the catalog and every queue is empty, or the limit. */
 async function settle(hub: LocalHub): Promise<number> {
   let waited = 0;
@@ -96,6 +129,5 @@ async function settle(hub: LocalHub): Promise<number> {
 
 async function busy(hub: LocalHub): Promise<boolean> {
   for (const queue of Object.values(hub.queues)) if (hub.sqs.depth(queue.arn) > 0) return true;
-  for await (const _ of hub.context.catalog.byState('pending')) return true;
-  return false;
+  return hasOpenWork(hub.context);
 }

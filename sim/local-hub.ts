@@ -1,7 +1,11 @@
 import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { amiHandler } from '../handlers/ami.js';
 import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
 import { reconcilerHandler } from '../handlers/reconciler.js';
+import { rdsClusterSnapshotHandler } from '../handlers/rds-cluster-snapshot.js';
+import { rdsSnapshotHandler } from '../handlers/rds-snapshot.js';
+import { ssmParameterHandler } from '../handlers/ssm-parameter.js';
 import { AwsClients } from '../shared/aws/clients.js';
 import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
@@ -17,12 +21,15 @@ import { Ec2Sim, type Ec2SimOptions } from './services/ec2.js';
 import { EventBridgeSim } from './services/events.js';
 import { KmsSim } from './services/kms.js';
 import { SqsSim } from './services/sqs.js';
+import { RdsSim, type RdsSimOptions } from './services/rds.js';
+import { SsmSim } from './services/ssm.js';
 import { sts } from './services/sts.js';
 
 export interface LocalHubSpec {
   vault: { account: string; region: string; orgId?: string };
   sources: { account: string; regions: string[]; orgId?: string }[];
   ec2?: Ec2SimOptions;
+  rds?: RdsSimOptions;
   /** Keep the catalog and audit log in this folder (LevelDB) instead of memory. */
   dataPath?: string;
   logger?: Logger;
@@ -41,6 +48,8 @@ export interface LocalHub {
   ec2: Ec2Sim;
   events: EventBridgeSim;
   sqs: SqsSim;
+  ssm: SsmSim;
+  rds: RdsSim;
   lambda: SimLambda;
   dynamo: LocalDynamo;
   config: HubConfig;
@@ -61,7 +70,7 @@ const { NAMES, MAX_RECEIVE_COUNT } = createRequire(import.meta.url)('../accounts
 const EXTERNAL_ID = 'backup-hub-local-drill';
 const RECONCILE_EVERY_MS = 5 * 60_000;
 /** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
-const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler } as const;
+const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-parameter': ssmParameterHandler, 'rds-snapshot': rdsSnapshotHandler, 'rds-cluster-snapshot': rdsClusterSnapshotHandler } as const;
 
 /**
  * Deploys backup-hub on a fresh simulated cloud, as `serverless deploy` does on AWS: the
@@ -76,6 +85,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const kms = new KmsSim(cloud);
   const ec2 = new Ec2Sim(kms, spec.ec2);
   const sqs = new SqsSim(cloud);
+  const ssm = new SsmSim(cloud, kms);
+  const rds = new RdsSim(kms, spec.rds);
   const events = new EventBridgeSim(cloud, sqs);
   const { account: vault, region } = spec.vault;
   cloud.addAccount({ id: vault, orgId: spec.vault.orgId });
@@ -153,6 +164,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     ec2,
     events,
     sqs,
+    ssm,
+    rds,
     lambda,
     dynamo,
     config: baseConfig,

@@ -330,8 +330,9 @@ function buildSource(config, kinds, account, { stage, region }) {
     readerRoleArn: `arn:aws:iam::${account.id}:role/${NAMES.readerRole}`,
     readerTrustStatements: [trust],
     readerStatements: f.handlerKinds(kinds).flatMap((k) => prefixSids(k, expand(k.reader, ctx))),
-    // EC2 uses the share key in the vault's region (the copy) and in this region (the source side).
-    shareKeyViaServices: unique([`ec2.${vault.regions[0]}.amazonaws.com`, `ec2.${region}.amazonaws.com`]),
+    // EC2 uses the share key in the vault's region (the copy) and in this region (the source side);
+    // RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
+    shareKeyViaServices: unique([`ec2.${vault.regions[0]}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vault.regions[0]}.amazonaws.com`]),
   };
 }
 

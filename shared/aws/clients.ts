@@ -1,14 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'dynamodb';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb';
 
 /**
  * Client settings: `defaults` apply to every client (the simulated cloud passes its request
@@ -51,6 +53,14 @@ export class AwsClients {
 
   sqs(region: string, credentials?: Credentials): SQSClient {
     return this.#client('sqs', SQSClient, region, credentials);
+  }
+
+  ssm(region: string, credentials?: Credentials): SSMClient {
+    return this.#client('ssm', SSMClient, region, credentials);
+  }
+
+  rds(region: string, credentials?: Credentials): RDSClient {
+    return this.#client('rds', RDSClient, region, credentials);
   }
 
   dynamo(region: string): DynamoDBDocumentClient {

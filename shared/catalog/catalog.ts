@@ -109,9 +109,14 @@ export class Catalog {
     });
   }
 
-  /** Pending or failed recovery points, least recently updated first. */
+  /** Pending or failed recovery points, least recently updated first. Points waiting for a copy slot are listed by {@link waiting}. */
   byState(state: Exclude<RecoveryPointState, 'available'>): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
+  }
+
+  /** Points waiting for a slot of one copy quota, longest waiting first. */
+  waiting(quota: string, limit: number): AsyncGenerator<RecoveryPoint> {
+    return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': `waiting:${quota}` }, Limit: limit });
   }
 
   /** The newest available recovery point of a protected resource (for RPO). */
@@ -147,7 +152,14 @@ export class Catalog {
 function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
   return {
     ...point,
-    openState: point.state === 'available' ? undefined : point.state,
+    openState: openStateOf(point),
     availableResourcePk: point.state === 'available' ? point.resourcePk : undefined,
   };
+}
+
+/** Waiting points get their own by-state partition per quota, so that neither the reconciler's pending pass nor its slot filling reads the whole backlog. */
+function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
+  if (point.state === 'available') return undefined;
+  if (point.state === 'pending' && point.waitingFor !== undefined) return `waiting:${point.waitingFor}`;
+  return point.state;
 }

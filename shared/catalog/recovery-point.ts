@@ -28,8 +28,10 @@ export interface RecoveryPoint {
   completedAt?: string;
   state: RecoveryPointState;
   stage: CopyStage;
-  /** Set while pending or failed, for the by-state index. */
-  openState?: 'pending' | 'failed';
+  /** Set while pending or failed, for the by-state index; a point waiting for a copy slot is listed under its quota instead. */
+  openState?: 'pending' | 'failed' | `waiting:${string}`;
+  /** The full copy quota (its key) this pending point waits on; the reconciler starts it when a slot frees. */
+  waitingFor?: string;
   /** Set once available, for the latest-per-resource index. */
   availableResourcePk?: string;
   sourceEncryption: SourceEncryption;

@@ -1,24 +1,24 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const accountId = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
 
 /** What the vault's handlers need to know about the hub; in Lambda it comes from the environment. */
 export const hubConfigSchema = z.object({
   vaultAccountId: accountId,
-  vaultRegion: z.string().min(1),
+  vaultRegion: z.string().check(z.minLength(1)),
   /** ARN of the vault CMK every vault copy is encrypted with. */
-  vaultKeyArn: z.string().startsWith('arn:aws:kms:'),
-  catalogTable: z.string().min(1),
-  auditTable: z.string().min(1),
-  readerRoleName: z.string().min(1),
-  externalId: z.string().min(2),
-  shareKeyAlias: z.string().startsWith('alias/'),
+  vaultKeyArn: z.string().check(z.startsWith('arn:aws:kms:')),
+  catalogTable: z.string().check(z.minLength(1)),
+  auditTable: z.string().check(z.minLength(1)),
+  readerRoleName: z.string().check(z.minLength(1)),
+  externalId: z.string().check(z.minLength(2)),
+  shareKeyAlias: z.string().check(z.startsWith('alias/')),
   /** Source account id → regions the vault accepts events from. */
-  allowedSources: z.record(accountId, z.array(z.string().min(1)).min(1)),
+  allowedSources: z.record(accountId, z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   /** The kind's own queue, where deferred messages go back with a delay. */
-  queueUrl: z.string().optional(),
+  queueUrl: z.optional(z.string()),
   /** The queue's maxReceiveCount: the attempt that reaches it records the failure before the DLQ. */
-  maxReceiveCount: z.number().int().positive().default(5),
+  maxReceiveCount: z._default(z.int().check(z.positive()), 5),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;

@@ -7,6 +7,8 @@ export interface ArtifactRef {
   account: string;
   region: string;
   sourceId: string;
+  /** What the event said, for kinds whose event names a resource but not which version of it (SSM parameters). */
+  announced?: { at: string; operation: string };
 }
 
 /** What an event asks for: artifacts to protect, or a reason it is not a backup trigger. */
@@ -14,6 +16,7 @@ export type Triggers = { refs: ArtifactRef[] } | { skip: string };
 
 /** An artifact as the source account itself describes it, through the reader role. */
 export interface SourceArtifact {
+  /** The artifact as the source identifies it (the announced ref, or the exact version the source resolved it to). */
   ref: ArtifactRef;
   resourceId: string;
   createdAt: string;
@@ -38,6 +41,12 @@ export interface ArtifactKind {
   readonly name: ArtifactKindName;
   /** The EventBridge `detail-type`s this kind handles. */
   readonly detailTypes: readonly string[];
+  /**
+   * Set when the source announces no event this kind handles once its re-encrypting copy is done
+   * (RDS sends no "snapshot created" for a copy): the reconciler then checks the re-encryption on
+   * every run instead of leaving it to the source's event.
+   */
+  readonly reencryptionUnannounced?: boolean;
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
   triggers(event: EventEnvelope): Triggers;
   /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */

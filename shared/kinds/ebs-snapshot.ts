@@ -6,29 +6,29 @@ import {
   type EC2Client,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { arnRegion, parseArn } from '../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
+import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { Deferral, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import { ignoreNotFound, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
 import { provenanceTags, TAG, tagMap } from './provenance-tags.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
 const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
-/** EC2's answer when the destination region already runs its maximum of concurrent snapshot copies. */
-const QUOTA_ERRORS = ['ResourceLimitExceeded'];
-const QUOTA_RETRY_SECONDS = 300;
+const QUOTA = 'snapshot copy';
 const PENDING_RETRY_SECONDS = 120;
 
 const detailSchema = z.object({
   event: z.string(),
   result: z.string(),
-  cause: z.string().optional(),
-  snapshot_id: z.string().optional(),
-  snapshots: z.array(z.object({ snapshot_id: z.string(), status: z.string().optional() })).optional(),
+  cause: z.optional(z.string()),
+  snapshot_id: z.optional(z.string()),
+  snapshots: z.optional(z.array(z.object({ snapshot_id: z.string(), status: z.optional(z.string()) }))),
 });
 
 /** EBS snapshots announced by `EBS Snapshot Notification` and `EBS Multi-Volume Snapshots Completion Status`. */
@@ -90,7 +90,7 @@ export const ebsSnapshot: ArtifactKind = {
     const existing = await findVaultCopy(ec2, point);
     const vaultKeyArn = ctx.config.vaultKeyArn;
     if (existing) return { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? vaultKeyArn };
-    const { SnapshotId } = await withQuotaDeferral(() =>
+    const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion), QUOTA, () =>
       ec2.send(
         new CopySnapshotCommand({
           SourceRegion: point.region,
@@ -116,10 +116,11 @@ export const ebsSnapshot: ArtifactKind = {
   async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
     const ec2 = sourceEc2(point.account, point.region, ctx);
     if (point.intermediateId) {
-      await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.intermediateId })));
+      await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.intermediateId })), 'InvalidSnapshot.NotFound');
     } else {
-      await ignoreNotFound(() =>
-        ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: point.sourceId, Attribute: 'createVolumePermission', OperationType: 'remove', UserIds: [ctx.config.vaultAccountId] })),
+      await ignoreNotFound(
+        () => ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: point.sourceId, Attribute: 'createVolumePermission', OperationType: 'remove', UserIds: [ctx.config.vaultAccountId] })),
+        'InvalidSnapshot.NotFound',
       );
     }
   },
@@ -136,10 +137,6 @@ function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef
   return { account: event.account, region: event.region, sourceId };
 }
 
-function sourceEc2(account: string, region: string, ctx: HubContext): EC2Client {
-  return ctx.aws.ec2(region, ctx.sessions.credentials(account));
-}
-
 async function describeSnapshot(ec2: EC2Client, snapshotId: string): Promise<Snapshot | undefined> {
   try {
     const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
@@ -151,9 +148,7 @@ async function describeSnapshot(ec2: EC2Client, snapshotId: string): Promise<Sna
 }
 
 async function findTagged(ec2: EC2Client, tags: Record<string, string>): Promise<Snapshot | undefined> {
-  const { Snapshots } = await ec2.send(
-    new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) }),
-  );
+  const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }));
   return Snapshots?.find((s) => s.State !== 'error');
 }
 
@@ -166,7 +161,7 @@ function findVaultCopy(ec2: EC2Client, point: RecoveryPoint): Promise<Snapshot |
 }
 
 async function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {
-  const { SnapshotId } = await withQuotaDeferral(() =>
+  const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', point.account, point.region), QUOTA, () =>
     ec2.send(
       new CopySnapshotCommand({
         SourceRegion: point.region,
@@ -183,21 +178,4 @@ async function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: stri
 
 async function share(ec2: EC2Client, snapshotId: string, vaultAccountId: string): Promise<void> {
   await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [vaultAccountId] }));
-}
-
-async function withQuotaDeferral<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isAwsError(error, ...QUOTA_ERRORS)) throw new Deferral('the concurrent snapshot copy quota is full', QUOTA_RETRY_SECONDS);
-    throw error;
-  }
-}
-
-async function ignoreNotFound(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (!isAwsError(error, 'InvalidSnapshot.NotFound')) throw error;
-  }
 }

@@ -2,25 +2,32 @@ import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKind } from '../kinds/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { PermanentFailure } from './outcomes.js';
+import { CopyQuotaFull, PermanentFailure } from './outcomes.js';
 
 /** Where an artifact ended after one push through its stages. */
-export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy';
+export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
 
 /** Long enough for share + copy calls with retries; short enough that a crashed worker's point is resumed soon. */
 const LEASE_MS = 5 * 60_000;
+/**
+ * AWS gives no upper bound on a copy ("minutes to hours"); a copy still pending a day after it
+ * was requested is stuck, and an operator must look at it rather than the hub wait forever.
+ */
+export const COPY_PENDING_TIMEOUT_MS = 24 * 3_600_000;
 
 /**
  * Moves a recovery point through its stages as far as it can go now: prepare the share
  * (waiting while the source re-encrypts), copy into the vault, and complete once the copy is
  * available. Each step is recorded in the catalog and the audit log before the next starts,
- * so a crash at any point resumes without a second copy. Deferrals and transient errors
+ * so a crash at any point resumes without a second copy. A full copy quota parks the point
+ * in the catalog until the reconciler finds a free slot; other deferrals and transient errors
  * propagate; a deterministic failure marks the point failed.
  */
 export async function advance(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<AdvanceResult> {
   try {
     return await step(point, kind, ctx);
   } catch (error) {
+    if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
     if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
     const reason = describeError(error);
     await markFailed(point, reason, ctx);
@@ -37,17 +44,17 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext)
     const share = await kind.prepareShare(point, ctx);
     if (share.status === 'reencrypting') {
       const first = point.stage !== 'reencrypting';
-      point = await ctx.catalog.update(point, { stage: 'reencrypting', intermediateId: share.intermediateId, updatedAt: ctx.now().toISOString() }, point.stage);
+      point = await ctx.catalog.update(point, { stage: 'reencrypting', intermediateId: share.intermediateId, waitingFor: undefined, updatedAt: ctx.now().toISOString() }, point.stage);
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
     const copy = await kind.copy(point, share.sharedId, ctx);
-    point = await ctx.catalog.update(point, { stage: 'copying', ...copy, updatedAt: ctx.now().toISOString() }, point.stage);
+    point = await ctx.catalog.update(point, { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() }, point.stage);
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
   const status = await kind.copyStatus(point, ctx);
-  if (status.status === 'pending') return 'copying';
+  if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'failed') {
     await markFailed(point, status.reason, ctx);
     return 'failed';
@@ -59,13 +66,33 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext)
   return 'available';
 }
 
+/** `updatedAt` of a copying point is when its copy was requested (nothing else writes it until completion). */
+function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
+  const pendingMs = ctx.now().getTime() - Date.parse(point.updatedAt);
+  if (pendingMs > COPY_PENDING_TIMEOUT_MS) {
+    throw new PermanentFailure(`vault copy ${point.vaultCopyId} still pending ${Math.round(pendingMs / 3_600_000)} h after it was requested (limit ${COPY_PENDING_TIMEOUT_MS / 3_600_000} h)`);
+  }
+  return 'copying';
+}
+
+/**
+ * Parks the point under its full quota and releases the lease. A point already waiting keeps its
+ * `updatedAt`, so its place in the line, and is not audited again on every retry.
+ */
+async function markWaiting(point: RecoveryPoint, quota: string, reason: string, ctx: HubContext): Promise<'waiting'> {
+  const already = point.waitingFor === quota;
+  const waiting = await ctx.catalog.update(point, { waitingFor: quota, ...(already ? {} : { updatedAt: ctx.now().toISOString() }) });
+  if (!already) await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
+  return 'waiting';
+}
+
 async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
-  const failed = await ctx.catalog.update(point, { state: 'failed', stage: 'done', failureReason: reason, updatedAt: ctx.now().toISOString() });
+  const failed = await ctx.catalog.update(point, { state: 'failed', stage: 'done', failureReason: reason, waitingFor: undefined, updatedAt: ctx.now().toISOString() });
   await record(ctx, failed, 'failed', reason);
   ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
 }
 
-function record(ctx: HubContext, point: RecoveryPoint, decision: 'reencrypting' | 'copied' | 'completed' | 'failed', reason: string) {
+function record(ctx: HubContext, point: RecoveryPoint, decision: 'reencrypting' | 'copied' | 'completed' | 'failed' | 'deferred', reason: string) {
   return ctx.audit.append({
     decision,
     reason,

@@ -21,7 +21,7 @@ export type RejectionCode =
   | 'not-found'
   | 'reader-role-denied';
 
-/** The work cannot go on now but will later (a full copy quota, a copy still pending): the message comes back with a delay. */
+/** The work cannot go on now but will later (a source still pending, a point another worker holds): the message comes back with a delay. */
 export class Deferral extends Error {
   constructor(
     message: string,
@@ -37,5 +37,21 @@ export class PermanentFailure extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PermanentFailure';
+  }
+}
+
+/**
+ * AWS refused a copy because its concurrent-copy quota (`quota`, a copyQuotaKey) is full. The
+ * claimed point waits in the catalog and the reconciler starts it when a slot frees: a burst far
+ * beyond the quota would otherwise send every waiting message round the queue every few minutes
+ * for hours (SQS delays stop at 15 minutes), each time re-running its AWS calls.
+ */
+export class CopyQuotaFull extends Error {
+  constructor(
+    message: string,
+    readonly quota: string,
+  ) {
+    super(message);
+    this.name = 'CopyQuotaFull';
   }
 }

@@ -10,7 +10,7 @@ import { Deferral, PermanentFailure, Rejection } from './outcomes.js';
 const STALE_CLAIM_MS = 10 * 60_000;
 
 export type EventOutcome =
-  | { outcome: 'copied' | 'reencrypting' | 'skipped' | 'rejected' | 'failed'; reason: string }
+  | { outcome: 'copied' | 'reencrypting' | 'waiting' | 'skipped' | 'rejected' | 'failed'; reason: string }
   | { outcome: 'deferred'; reason: string; delaySeconds: number };
 
 /**
@@ -61,8 +61,10 @@ function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext):
   }
 }
 
-async function handleArtifact(ref: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
-  const artifact = await kind.verify(ref, ctx);
+async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+  const artifact = await kind.verify(announced, ctx);
+  // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
+  const ref = artifact.ref;
   if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
   const now = ctx.now().toISOString();
   const candidate: RecoveryPoint = {
@@ -111,6 +113,9 @@ function fromAdvance(result: AdvanceResult, point: RecoveryPoint): EventOutcome 
   switch (result) {
     case 'reencrypting':
       return { outcome: 'reencrypting', reason: `${point.sourceId} is being re-encrypted in the source before the vault copy` };
+    case 'waiting':
+      // Recorded in the catalog: the message is done, the reconciler starts the copy when a slot frees.
+      return { outcome: 'waiting', reason: `${point.sourceId} waits in the catalog for a copy slot` };
     case 'failed':
       return { outcome: 'failed', reason: `${point.sourceId} could not be copied (see the audit log)` };
     case 'busy':
@@ -122,14 +127,14 @@ function fromAdvance(result: AdvanceResult, point: RecoveryPoint): EventOutcome 
 
 /** Several artifacts in one event: the least settled outcome speaks for the event. */
 function summarize(results: EventOutcome[]): EventOutcome {
-  const order: EventOutcome['outcome'][] = ['deferred', 'failed', 'rejected', 'reencrypting', 'copied', 'skipped'];
+  const order: EventOutcome['outcome'][] = ['deferred', 'failed', 'rejected', 'waiting', 'reencrypting', 'copied', 'skipped'];
   return [...results].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome))[0]!;
 }
 
 /** Records an outcome that no stage recorded, in the audit log, and logs it. */
 async function conclude(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind, ref?: ArtifactRef): Promise<EventOutcome> {
   await ctx.audit.append({
-    decision: outcome.outcome === 'copied' || outcome.outcome === 'reencrypting' ? 'skipped' : outcome.outcome,
+    decision: outcome.outcome === 'copied' || outcome.outcome === 'reencrypting' || outcome.outcome === 'waiting' ? 'skipped' : outcome.outcome,
     reason: outcome.reason,
     eventId: event?.id,
     kind: kind?.name,

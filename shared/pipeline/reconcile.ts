@@ -1,10 +1,12 @@
 import { describeError } from '../aws/aws-errors.js';
-import { artifactKind } from '../kinds/registry.js';
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { artifactKind, artifactKinds } from '../kinds/registry.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { advance, type AdvanceResult } from './advance.js';
+import { copyQuotaKeys } from './copy-quota.js';
 import { Deferral } from './outcomes.js';
 
-export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error' | 'left-to-queue', number>;
+export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error' | 'left-to-queue' | 'left-to-events' | 'resumed', number>;
 
 /**
  * A claimed point belongs to its queue message while the queue may still retry it (visibility
@@ -12,27 +14,71 @@ export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error' | 'le
  * a message that went to the DLQ still gets its copy once the cause is gone.
  */
 const QUEUE_OWNS_CLAIM_MS = 2 * 3_600_000;
+/**
+ * A re-encryption in the source is resumed by the source's own copySnapshot event; the
+ * reconciler only covers a lost event, once the copy should long be done. Polling each one every
+ * run would cost several reader-role calls per point, against the source's API rate, all day.
+ */
+const EVENTS_OWN_REENCRYPTION_MS = 6 * 3_600_000;
+/** Waiting points read per query while filling free slots: about one quota's worth. */
+const WAITING_PAGE = 20;
 
 /**
  * Pushes every pending recovery point as far as it can go: re-encrypted source copies that
  * are ready get copied, finished vault copies are completed and their source leftovers
- * cleaned up. It covers any completion event that was missed. One point's error never stops
- * the others; it is logged and retried on the next run.
+ * cleaned up. It covers any completion event that was missed. Then it fills the copy slots
+ * those completions freed with the points that wait for them, longest waiting first. One
+ * point's error never stops the others; it is logged and retried on the next run.
  */
 export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
-  const summary: ReconcileSummary = { reencrypting: 0, copying: 0, available: 0, failed: 0, busy: 0, deferred: 0, error: 0, 'left-to-queue': 0 };
+  const summary: ReconcileSummary = { reencrypting: 0, copying: 0, available: 0, failed: 0, busy: 0, waiting: 0, deferred: 0, error: 0, 'left-to-queue': 0, 'left-to-events': 0, resumed: 0 };
   for await (const point of ctx.catalog.byState('pending')) {
-    if (point.stage === 'claimed' && ctx.now().getTime() - Date.parse(point.updatedAt) < QUEUE_OWNS_CLAIM_MS) {
-      summary['left-to-queue'] += 1;
-      continue;
-    }
-    try {
-      summary[await advance(point, artifactKind(point.kind), ctx)] += 1;
-    } catch (error) {
-      summary[error instanceof Deferral ? 'deferred' : 'error'] += 1;
-      ctx.logger.warn('reconcile: will retry on the next run', { kind: point.kind, account: point.account, sourceId: point.sourceId, error: describeError(error) });
-    }
+    const owner = ownerOf(point, ctx.now().getTime() - Date.parse(point.updatedAt));
+    if (owner) summary[owner] += 1;
+    else await push(point, ctx, summary);
+  }
+  for (const kind of Object.values(artifactKinds)) {
+    for (const quota of copyQuotaKeys(kind.name, ctx.config)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
   ctx.logger.info('reconcile finished', { ...summary });
   return summary;
+}
+
+/**
+ * Starts waiting points of one quota until AWS says it is full again (the point stays waiting,
+ * in its place) or none wait. EC2 is the judge of free slots: the hub never counts them itself,
+ * so copies made outside the hub cannot make it exceed the quota.
+ */
+async function fillSlots(quota: string, ctx: HubContext, summary: ReconcileSummary): Promise<number> {
+  let started = 0;
+  for (;;) {
+    const page: RecoveryPoint[] = [];
+    for await (const point of ctx.catalog.waiting(quota, WAITING_PAGE)) page.push(point);
+    for (const point of page) {
+      const result = await push(point, ctx, summary);
+      // Full again, an error, or a point another worker holds (it would come back in the next page): the next run goes on.
+      if (result === 'waiting' || result === 'busy' || result === undefined) return started;
+      started += 1;
+    }
+    if (page.length < WAITING_PAGE) return started;
+  }
+}
+
+/** Who else is still responsible for a pending point, if anyone. */
+function ownerOf(point: RecoveryPoint, ageMs: number): 'left-to-queue' | 'left-to-events' | undefined {
+  if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS) return 'left-to-queue';
+  if (point.stage === 'reencrypting' && !artifactKind(point.kind).reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS) return 'left-to-events';
+  return undefined;
+}
+
+async function push(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSummary): Promise<AdvanceResult | undefined> {
+  try {
+    const result = await advance(point, artifactKind(point.kind), ctx);
+    summary[result] += 1;
+    return result;
+  } catch (error) {
+    summary[error instanceof Deferral ? 'deferred' : 'error'] += 1;
+    ctx.logger.warn('reconcile: will retry on the next run', { kind: point.kind, account: point.account, sourceId: point.sourceId, error: describeError(error) });
+    return undefined;
+  }
 }

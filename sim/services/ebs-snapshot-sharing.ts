@@ -24,7 +24,7 @@ export interface PermissionChanges {
  * @throws AwsError InvalidParameterValue, OperationNotPermitted
  */
 export function changePermissions(snapshot: SimSnapshot, changes: PermissionChanges, kms: KmsSim, cloud: SimCloud): void {
-  [...changes.add, ...changes.remove].forEach(validate);
+  [...changes.add, ...changes.remove].forEach(validatePermission);
   if (changes.add.length > 0) refuseUnshareable(snapshot, changes.add, kms);
   const newcomers = changes.add.flatMap((p) => (p.userId && !snapshot.sharedWith.has(p.userId) ? [p.userId] : []));
   changes.add.forEach((p) => setPermission(snapshot, p, true));
@@ -39,7 +39,11 @@ function setPermission(snapshot: SimSnapshot, permission: VolumePermission, gran
   else snapshot.sharedWith.delete(permission.userId);
 }
 
-function validate(permission: VolumePermission): void {
+/**
+ * A permission entry as EC2 validates it, for snapshots and AMIs alike.
+ * @throws AwsError InvalidParameterValue
+ */
+export function validatePermission(permission: VolumePermission): void {
   if (permission.userId !== undefined && !/^\d{12}$/.test(permission.userId)) {
     throw new AwsError('InvalidParameterValue', `Value (${permission.userId}) for parameter userId is invalid. Expected a 12-digit AWS account ID.`);
   }

@@ -93,13 +93,13 @@ export const ec2Actions: Record<string, Action> = {
 
   CreateTags(ec2, input, ctx) {
     const tags = readTags(input);
-    for (const snapshot of taggedSnapshots(ec2, input, ctx)) addTags(snapshot.tags, tags);
+    for (const resource of taggedResources(ec2, input, ctx)) addTags(resource.tags, tags);
     return { return: true };
   },
 
   DeleteTags(ec2, input, ctx) {
     const tags = readTags(input);
-    for (const snapshot of taggedSnapshots(ec2, input, ctx)) deleteTags(snapshot.tags, tags);
+    for (const resource of taggedResources(ec2, input, ctx)) deleteTags(resource.tags, tags);
     return { return: true };
   },
 };
@@ -153,9 +153,12 @@ function paginate<T>(items: T[], size: number, token: string | undefined): { pag
   return { page: items.slice(start, end), nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
 }
 
-/** Both request forms: `OperationType` with `UserId.N` / `UserGroup.N`, and `CreateVolumePermission.Add.N` / `.Remove.N`. */
-function permissionChanges(input: Ec2Input): PermissionChanges {
-  const structured = input.map<{ UserId?: string; Group?: string }[]>('CreateVolumePermission');
+/**
+ * Both request forms: `OperationType` with `UserId.N` / `UserGroup.N`, and `<attribute>.Add.N` /
+ * `.Remove.N` (`CreateVolumePermission` of snapshots, `LaunchPermission` of AMIs).
+ */
+export function permissionChanges(input: Ec2Input, attribute = 'CreateVolumePermission'): PermissionChanges {
+  const structured = input.map<{ UserId?: string; Group?: string }[]>(attribute);
   const changes: PermissionChanges = { add: (structured.Add ?? []).map(permission), remove: (structured.Remove ?? []).map(permission) };
   const flat = [...input.strings('UserId').map((userId) => ({ userId })), ...input.strings('UserGroup').map((group) => ({ group }))];
   if (flat.length > 0) {
@@ -163,7 +166,7 @@ function permissionChanges(input: Ec2Input): PermissionChanges {
     if (operation !== 'add' && operation !== 'remove') throw input.invalid('OperationType', operation, 'must be add or remove');
     changes[operation].push(...flat);
   }
-  if (changes.add.length + changes.remove.length === 0) throw new AwsError('MissingParameter', 'The request must specify createVolumePermission changes.');
+  if (changes.add.length + changes.remove.length === 0) throw new AwsError('MissingParameter', `The request must specify ${attribute.charAt(0).toLowerCase()}${attribute.slice(1)} changes.`);
   return changes;
 }
 
@@ -172,14 +175,15 @@ function permission(wire: { UserId?: string; Group?: string }): VolumePermission
 }
 
 /**
- * The snapshots `ResourceId.N` names, all checked before any is changed; only their owner may tag them.
- * @throws AwsError InvalidID for ids of other resource types, InvalidSnapshot.NotFound, UnauthorizedOperation
+ * The snapshots and AMIs `ResourceId.N` names, all checked before any is changed; only their owner may tag them.
+ * @throws AwsError InvalidID for ids of other resource types, InvalidSnapshot.NotFound, InvalidAMIID.NotFound, UnauthorizedOperation
  */
-function taggedSnapshots(ec2: Ec2Sim, input: Ec2Input, ctx: CallContext): SimSnapshot[] {
+function taggedResources(ec2: Ec2Sim, input: Ec2Input, ctx: CallContext): { tags: Map<string, string> }[] {
   const ids = input.strings('ResourceId');
   if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter ResourceId');
   return ids.map((id) => {
-    if (!id.startsWith('snap-')) throw new AwsError('InvalidID', `The ID '${id}' is not valid`);
-    return ec2.snapshotStore.owned(ctx.account, ctx.region, id);
+    if (id.startsWith('snap-')) return ec2.snapshotStore.owned(ctx.account, ctx.region, id);
+    if (id.startsWith('ami-')) return ec2.images.store.owned(ctx.account, ctx.region, id);
+    throw new AwsError('InvalidID', `The ID '${id}' is not valid`);
   });
 }

@@ -30,12 +30,22 @@ export function readTags(input: Ec2Input, name = 'Tag'): TagInput[] {
  * @throws AwsError InvalidParameterValue for another resource type
  */
 export function readTagSpecifications(input: Ec2Input, resourceType: string): TagInput[] {
-  return input.list<{ ResourceType?: string; Tag?: WireTag[] }>('TagSpecification').flatMap((spec) => {
-    if (spec.ResourceType !== resourceType) {
-      throw new AwsError('InvalidParameterValue', `'${spec.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`);
-    }
-    return (spec.Tag ?? []).map((tag) => ({ key: tag.Key ?? '', value: tag.Value }));
-  });
+  return readTagSpecificationsByType(input, [resourceType])[resourceType]!;
+}
+
+/**
+ * The tags of `TagSpecification.N` per resource type, for calls that tag several (CopyImage tags
+ * the `image` and its `snapshot`s).
+ * @throws AwsError InvalidParameterValue for a type the call does not create
+ */
+export function readTagSpecificationsByType(input: Ec2Input, resourceTypes: string[]): Record<string, TagInput[]> {
+  const byType: Record<string, TagInput[]> = Object.fromEntries(resourceTypes.map((type) => [type, []]));
+  for (const spec of input.list<{ ResourceType?: string; Tag?: WireTag[] }>('TagSpecification')) {
+    const tags = byType[spec.ResourceType ?? ''];
+    if (!tags) throw new AwsError('InvalidParameterValue', `'${spec.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`);
+    tags.push(...(spec.Tag ?? []).map((tag) => ({ key: tag.Key ?? '', value: tag.Value })));
+  }
+  return byType;
 }
 
 /**

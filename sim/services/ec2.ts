@@ -7,6 +7,8 @@ import { settledSnapshotEvent } from './ebs-snapshot-events.js';
 import { SnapshotStore, type SimSnapshot, type SnapshotOrigin, type SnapshotState } from './ebs-snapshot.js';
 import { DEFAULT_VOLUME_GIB, eventVolumeArn, type CreateVolumeSpec, type SimVolume } from './ebs-volume.js';
 import { Ec2Input, ec2Id, isEc2Id, notFound } from './ec2-input.js';
+import { imageActions } from './ec2-image-api.js';
+import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './ec2-images.js';
 import { ec2Actions } from './ec2-snapshot-api.js';
 import { addTags, type TagInput } from './ec2-tags.js';
 import type { KmsSim } from './kms.js';
@@ -18,6 +20,8 @@ export interface Ec2SimOptions {
   copyDurationMs?: (sizeGiB: number) => number;
   /** How long a new snapshot stays pending. */
   snapshotDurationMs?: number;
+  /** Concurrent AMI copies per destination account and region; AWS's is {@link AMI_CONCURRENT_COPY_QUOTA}. */
+  imageCopyQuota?: number;
 }
 
 /** A snapshot taken by the account itself (drills, tests), outside the API. */
@@ -39,6 +43,7 @@ const DEFAULTS: Required<Ec2SimOptions> = {
   copyQuota: EBS_CONCURRENT_COPY_QUOTA,
   copyDurationMs: (sizeGiB) => 10 * 60_000 + sizeGiB * 30_000,
   snapshotDurationMs: 5 * 60_000,
+  imageCopyQuota: AMI_CONCURRENT_COPY_QUOTA,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -62,7 +67,8 @@ interface NewSnapshot {
  * Simulated EC2, EBS snapshot part (EC2 query protocol). Control-plane methods create volumes and
  * snapshots as a source account's own activity would; the API (see ec2-snapshot-api.ts) answers the
  * SDK. Snapshots go pending → completed (or error) on the simulated clock and then emit AWS's
- * `EBS Snapshot Notification` on the owner's default bus.
+ * `EBS Snapshot Notification` on the owner's default bus. AMIs live in {@link Ec2Sim.images}
+ * (ec2-images.ts, API in ec2-image-api.ts).
  */
 export class Ec2Sim implements SimService {
   readonly name = 'ec2';
@@ -71,6 +77,8 @@ export class Ec2Sim implements SimService {
   readonly cloud: SimCloud;
   /** Every snapshot; other EC2 kinds (AMIs) register their backing snapshots here. */
   readonly snapshotStore = new SnapshotStore();
+  /** The AMIs (see ec2-images.ts), backed by snapshots of {@link snapshotStore}. */
+  readonly images: Ec2Images;
   readonly #volumes = new Map<string, SimVolume>();
   readonly #options: Required<Ec2SimOptions>;
 
@@ -81,6 +89,7 @@ export class Ec2Sim implements SimService {
   ) {
     this.cloud = kms.cloud;
     this.#options = { ...DEFAULTS, ...options };
+    this.images = new Ec2Images(this, { copyQuota: this.#options.imageCopyQuota, copyDurationMs: this.#options.copyDurationMs });
     this.cloud.register(this);
   }
 
@@ -172,14 +181,15 @@ export class Ec2Sim implements SimService {
       .filter((s) => (filter.account ?? s.owner) === s.owner && (filter.region ?? s.region) === s.region && (filter.state ?? s.state) === s.state);
   }
 
-  /** Forgets an account's volumes and snapshots (disaster drills); pending ones never settle. */
+  /** Forgets an account's volumes, snapshots and AMIs (disaster drills); pending ones never settle. */
   removeAccount(account: string): void {
     for (const [key, volume] of this.#volumes) if (volume.account === account) this.#volumes.delete(key);
     this.snapshotStore.removeAccount(account);
+    this.images.store.removeAccount(account);
   }
 
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
-    const run = ec2Actions[action];
+    const run = ec2Actions[action] ?? imageActions[action];
     if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
     const params = new Ec2Input(input);
     if (params.flag('DryRun')) throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);

@@ -40,6 +40,22 @@ async function all<T>(items: AsyncGenerator<T>): Promise<T[]> {
 }
 
 describe('catalog', () => {
+  it('lists a point waiting for a copy slot under its quota, longest waiting first, and not as pending', async () => {
+    const quota = 'ebs-snapshot:999999999999:eu-west-1';
+    const elsewhere = { resourceId: 'vol-w', resourcePk: resourceKey('ebs-snapshot', '111111111111', 'eu-west-1', 'vol-w') };
+    const later = (await catalog.claim(point('snap-w2', '2026-01-05T00:00:00.000Z', elsewhere))).point;
+    const earlier = (await catalog.claim(point('snap-w1', '2026-01-05T00:00:00.000Z', elsewhere))).point;
+    await catalog.update(later, { waitingFor: quota, updatedAt: '2026-01-05T00:02:00.000Z' });
+    const waiting = await catalog.update(earlier, { waitingFor: quota, updatedAt: '2026-01-05T00:01:00.000Z' });
+
+    expect((await all(catalog.waiting(quota, 10))).map((p) => p.sourceId)).toEqual(['snap-w1', 'snap-w2']);
+    expect((await all(catalog.waiting(quota, 1))).map((p) => p.sourceId)).toEqual(['snap-w1']);
+    expect((await all(catalog.byState('pending'))).map((p) => p.sourceId)).not.toContain('snap-w1');
+    await catalog.update(waiting, { stage: 'copying', waitingFor: undefined });
+    expect((await all(catalog.waiting(quota, 10))).map((p) => p.sourceId)).toEqual(['snap-w2']);
+    expect((await all(catalog.byState('pending'))).map((p) => p.sourceId)).toContain('snap-w1');
+  });
+
   it('claims an artifact once; a second claim returns the first point', async () => {
     const first = await catalog.claim(point('snap-1', '2026-01-01T00:00:00.000Z'));
     const second = await catalog.claim(point('snap-1', '2026-01-01T00:00:00.000Z', { eventId: 'evt-other' }));

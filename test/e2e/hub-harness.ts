@@ -70,3 +70,26 @@ export function ebsEvent(account: string, snapshotId: string, overrides: { id?: 
     },
   };
 }
+
+/** An AMI of a fresh root volume with that encryption; it becomes available (and announces itself) once its snapshot completes. */
+export function imageOf(hub: LocalHub, account: string, encryption: VolumeEncryption, options: { id?: string; emit?: boolean; name?: string } = {}) {
+  return hub.ec2.images.create(account, REGION, { name: options.name ?? `image-${Math.random().toString(16).slice(2, 10)}`, encryption, id: options.id, emit: options.emit });
+}
+
+export const vaultImages = (hub: LocalHub) => hub.ec2.images.store.all().filter((i) => i.owner === VAULT);
+
+/** An `EC2 AMI State Change` as AWS documents it. */
+export function amiEvent(account: string, imageId: string, overrides: { id?: string; state?: string; region?: string } = {}): EventEnvelope {
+  const region = overrides.region ?? REGION;
+  return {
+    version: '0',
+    id: overrides.id ?? `evt-${imageId}-${Math.random().toString(16).slice(2, 8)}`,
+    'detail-type': 'EC2 AMI State Change',
+    source: 'aws.ec2',
+    account,
+    time: '2026-01-01T00:00:00Z',
+    region,
+    resources: [`arn:aws:ec2:${region}::image/${imageId}`],
+    detail: { RequestId: '01234567-0123-0123-0123-0123456789ab', ImageId: imageId, State: overrides.state ?? 'available', ErrorMessage: '' },
+  };
+}

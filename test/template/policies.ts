@@ -8,6 +8,8 @@ import { list, statements, type PlacedStatement, type Template } from './stack.j
 export const RESOURCE_STAR_ONLY: Record<string, string> = {
   'ec2:DescribeSnapshots':
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'ec2:DescribeImages':
+    'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
 };
 
 /** In a KMS key policy `Resource: "*"` means the key the policy is attached to (KMS developer guide, key policies). */

@@ -227,11 +227,9 @@ export const SAMPLE_EVENTS: Record<string, KindSamples> = {
     matches: [
       { name: 'available', event: ami('available') },
       { name: 'failed (recorded as skipped)', event: ami('failed', 'Description of failure') },
+      { name: 'deregistered (recorded as skipped; the vault copy is kept)', event: ami('deregistered') },
     ],
-    doesNotMatch: [
-      { name: 'deregistered', event: ami('deregistered') },
-      { name: 'disabled', event: ami('disabled') },
-    ],
+    doesNotMatch: [{ name: 'disabled', event: ami('disabled') }],
   },
   'rds-snapshot': {
     matches: [

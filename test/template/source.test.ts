@@ -85,18 +85,23 @@ describe('source stack', () => {
     });
 
     it('shares and unshares snapshots with the vault account only, never publicly', () => {
-      const modify = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:ModifySnapshotAttribute'));
-      expect(modify.map((s) => s.statement.Condition?.StringEquals)).toEqual([{ 'ec2:Add/userId': vault.id }, { 'ec2:Remove/userId': vault.id }]);
+      // Snapshots (EBS kind) and AMIs with their backing snapshots (AMI kind): each shared and unshared with the vault only.
+      const modify = statements(primary).filter((s) => list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'));
+      expect(new Set(modify.map((s) => JSON.stringify(s.statement.Condition?.StringEquals)))).toEqual(new Set([{ 'ec2:Add/userId': vault.id }, { 'ec2:Remove/userId': vault.id }].map((c) => JSON.stringify(c))));
       for (const s of modify) expect(s.statement.Condition?.Null?.['ec2:Add/group']).toBe('true');
     });
 
     it('deletes only the intermediate copies the hub tagged, and tags only those', () => {
-      const [remove] = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:DeleteSnapshot'));
-      expect(remove!.statement.Condition).toEqual({ StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'snap-*' } });
-      const [tag] = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:CreateTags'));
-      expect(tag!.statement.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] } });
-      const [copy] = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:CopySnapshot'));
-      expect(copy!.statement.Condition).toEqual({ Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } });
+      const using = (...actions: string[]) => statements(primary).filter((s) => list(s.statement.Action).some((a) => actions.includes(a)));
+      // Intermediate snapshots carry the snapshot they re-encrypt; an intermediate AMI and its snapshots, the AMI.
+      const removals = using('ec2:DeleteSnapshot', 'ec2:DeregisterImage').map((s) => s.statement.Condition);
+      expect(removals.length).toBeGreaterThan(0);
+      for (const condition of removals) expect([`snap-*`, `ami-*`]).toContain(condition?.StringLike?.[`aws:ResourceTag/${TAG.intermediateOf}`]);
+      for (const { statement } of using('ec2:CreateTags')) {
+        expect(['CopySnapshot', 'CopyImage']).toContain(statement.Condition?.StringEquals?.['ec2:CreateAction']);
+        expect(statement.Condition?.['ForAllValues:StringEquals']).toEqual({ 'aws:TagKeys': [TAG.intermediateOf] });
+      }
+      for (const { statement } of using('ec2:CopySnapshot', 'ec2:CopyImage')) expect(statement.Condition).toEqual({ Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } });
     });
 
     it('covers every region of the account, and only its own account', () => {
@@ -106,7 +111,8 @@ describe('source stack', () => {
       expect(new Set(arns.map((arn) => arn.split(':')[3]))).toEqual(new Set(b.regions));
       expect(new Set(arns.map((arn) => arn.split(':')[4]).filter(Boolean))).toEqual(new Set([b.id]));
       const keyAliases = reader.flatMap((s) => list(s.statement.Condition?.['ForAnyValue:StringEquals']?.['kms:ResourceAliases'] as string[] | undefined));
-      expect(new Set(keyAliases)).toEqual(new Set(['alias/aws/ebs', 'alias/backup-hub-share', ...(b.role === 'source' ? b.customerKeyAliases : [])]));
+      // RDS re-encrypts automated and aws/rds snapshots for the vault, so the RDS kinds add aws/rds.
+      expect(new Set(keyAliases)).toEqual(new Set(['alias/aws/ebs', 'alias/aws/rds', 'alias/backup-hub-share', ...(b.role === 'source' ? b.customerKeyAliases : [])]));
     });
   });
 
@@ -135,7 +141,7 @@ describe('source stack', () => {
   });
 
   describe('the share key', () => {
-    it('lets the vault use it to copy through EC2 and nothing else', () => {
+    it('lets the vault use it to copy through EC2 or RDS and nothing else', () => {
       const policy = statements(primary).filter((s) => s.logicalId === 'ShareKey' && isKeyPolicy(s));
       const forVault = policy.filter((s) => JSON.stringify(s.statement.Principal).includes(vault.id));
       expect(forVault.length).toBeGreaterThan(0);
@@ -143,7 +149,7 @@ describe('source stack', () => {
         expect(statement.Principal).toEqual({ AWS: `arn:aws:iam::${vault.id}:root` });
         expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(vaultHandlerRoles);
         for (const action of list(statement.Action)) expect(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant']).toContain(action);
-        const throughEc2 = list(statement.Condition?.StringEquals?.['kms:ViaService'] as string[] | undefined).every((s) => /^ec2\.[a-z0-9-]+\.amazonaws\.com$/.test(s)) && statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
+        const throughEc2 = list(statement.Condition?.StringEquals?.['kms:ViaService'] as string[] | undefined).every((s) => /^(ec2|rds)\.[a-z0-9-]+\.amazonaws\.com$/.test(s)) && statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
         expect(throughEc2 || statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', statement.Sid).toBe(true);
       }
       const others = policy.filter((s) => !forVault.includes(s));

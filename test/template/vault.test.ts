@@ -66,10 +66,10 @@ describe('vault stack: least privilege', () => {
     expect(tagging.length).toBeGreaterThan(0);
     const provenance = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
     for (const s of tagging) {
-      expect(s.statement.Condition?.StringEquals?.['ec2:CreateAction']).toBe('CopySnapshot');
+      expect(['CopySnapshot', 'CopyImage']).toContain(s.statement.Condition?.StringEquals?.['ec2:CreateAction']);
       expect(s.statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual(provenance);
     }
-    const copying = statements(template).filter((s) => list(s.statement.Action).includes('ec2:CopySnapshot'));
+    const copying = statements(template).filter((s) => list(s.statement.Action).some((a) => a === 'ec2:CopySnapshot' || a === 'ec2:CopyImage'));
     for (const s of copying) expect(s.statement.Condition?.Null).toEqual({ [`aws:RequestTag/${TAG.sourceId}`]: 'false' });
   });
 });
@@ -201,14 +201,15 @@ describe('vault stack: key and tables', () => {
     }
   });
 
-  it('lets only the vault handler roles use the vault key, and only through EC2', () => {
+  it('lets only the vault handler roles use the vault key, and only through EC2 or SSM', () => {
     const use = statements(template).filter((s) => s.logicalId === 'VaultKey' && list(s.statement.Action).some((a) => /Decrypt|Encrypt|GenerateDataKey|CreateGrant/.test(a)));
     const handlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`);
     expect(use.length).toBeGreaterThan(0);
     for (const s of use) {
       expect(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(handlerRoles);
-      const throughEc2 = s.statement.Condition?.StringEquals?.['kms:ViaService'] === `ec2.${vault.regions[0]}.amazonaws.com`;
-      expect(throughEc2 || s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', s.statement.Sid).toBe(true);
+      const via = s.statement.Condition?.StringEquals?.['kms:ViaService'];
+      const throughAService = [`ec2.${vault.regions[0]}.amazonaws.com`, `ssm.${vault.regions[0]}.amazonaws.com`].includes(via as string);
+      expect(throughAService || s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', s.statement.Sid).toBe(true);
     }
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`);
     expect(new Set(roleNames)).toEqual(new Set(handlerRoles));
@@ -291,6 +292,10 @@ const IMPLIED: Record<string, string> = {
   'kms:ReEncrypt*': 'EC2 calls KMS with the caller\'s permissions to re-encrypt during CopySnapshot',
   'kms:GenerateDataKeyWithoutPlaintext': 'EC2 calls KMS with the caller\'s permissions for the encrypted copy',
   'kms:CreateGrant': 'EC2 creates a grant for the encrypted copy (only with kms:GrantIsForAWSResource)',
+  'kms:Encrypt': 'SSM calls KMS with the caller\'s permissions to encrypt a SecureString in PutParameter',
+  'kms:GenerateDataKey': 'SSM calls KMS with the caller\'s permissions to encrypt an advanced-tier SecureString in PutParameter',
+  'ssm:AddTagsToResource': 'PutParameter with Tags is also authorized as ssm:AddTagsToResource',
+  'rds:AddTagsToResource': 'CopyDBSnapshot / CopyDBClusterSnapshot with Tags is also authorized as rds:AddTagsToResource',
 };
 
 function sourceFiles(dir: string): string[] {

@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { bundle, type Bundle } from './bundle.js';
+import { coldInits } from './cold-init.js';
+import * as ebs from './ebs-snapshot-workload.js';
+import { packagingOptions, REPO_ROOT } from './esbuild-options.js';
+import { machine } from './machine.js';
+import { packagedFunctions } from './packaged-functions.js';
+import { writeFloorEntry } from './sdk-floor.js';
+import { round } from './stats.js';
+import { atLeast, atMost, TARGETS, type Check } from './targets.js';
+
+export interface BenchOptions {
+  /** CI mode: sizes, and a tiny pipeline run; no cold-init runs. */
+  short: boolean;
+  /** Cold-init runs per bundle (full mode). */
+  initRuns?: number;
+  /** Events of the throughput and overhead runs. */
+  events?: number;
+  /** Where bundles go (git-ignored). */
+  workDir?: string;
+}
+
+/** What one handler costs. */
+export interface HandlerReport {
+  handler: string;
+  bytes: number;
+  sdkPackages: string[];
+  floor: { source: string; bytes: number; initCpuMs?: number; initMs?: number };
+  sizeRatio: number;
+  /** Median CPU ms of the import (the ratio's basis) and median wall ms. */
+  initCpuMs?: number;
+  initMs?: number;
+  initSamplesCpuMs?: number[];
+  initRatio?: number;
+  pipeline: PipelineReport | { skipped: string } | { error: string };
+  checks: Record<string, Check>;
+}
+
+export type PipelineReport =
+  | { kind: 'copy-queue'; throughput: ebs.ThroughputFigures; overhead: ebs.OverheadFigures; latency?: ebs.LatencyFigures }
+  | { kind: 'schedule'; run: ebs.ReconcilerFigures };
+
+export interface BenchReport {
+  mode: 'full' | 'short';
+  machine: ReturnType<typeof machine>;
+  packaging: { from: string; esbuild: unknown };
+  targets: typeof TARGETS;
+  definitions: Record<string, string>;
+  handlers: Record<string, HandlerReport>;
+  /** Every check of every handler holds. */
+  allTargetsHold: boolean;
+}
+
+const DEFINITIONS = {
+  bytes: 'size of the handler file esbuild writes with serverless.yml custom.esbuild (what `npm run package:vault` zips); the floor is a one-line module re-exporting only the client classes of the SDK packages found in that bundle, bundled the same way',
+  initMs: 'the import of the bundle, `await import(bundle)`, inside a fresh `node` process (Node start-up excluded, identical for all bundles); bundles take turns run after run; initCpuMs (median process CPU time of the import) is the ratio\'s basis because it barely moves with the machine\'s load, initMs is the median wall time',
+  eventsPerSecond: 'events / CPU seconds of the one Node process (wall-clock figure beside it) for N events forwarded to the vault bus and drained through rule → SQS → Lambda poller (kinds.yml batch size and concurrency) → handler, one Node process: the handler, the simulated AWS and dynalite share one core; unencrypted snapshots, copy quota lifted, zero simulated latency',
+  overheadMs: 'per event, one record per invocation, events one at a time after a warm-up: the invocation\'s process CPU time minus the CPU time inside the SDK request handlers of the simulated AWS (decode, IAM, service, encode) and of dynalite (its request handling). Left: middy, JSON parse and zod validation, the pipeline, INFO logging (serialized, discarded), the SDK\'s middleware, serialization, SigV4 signing and response parsing, and GC. wallP50Ms/wallP99Ms: the same in wall time',
+  latency: 'simulated ms from the source snapshot event to the vault CopySnapshot request (source default bus → forwarding rule → vault bus → rule → queue → handler); the simulation gives EventBridge, SQS and Lambda polling no delay, so it is the time AWS-side copies take (re-encryption in the source) and nothing else',
+};
+
+/**
+ * Runs the bench: every function the vault packages is bundled as serverless-esbuild does, set
+ * against its SDK floor, started cold, and (where a workload exists) driven through the
+ * simulated cloud.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const workDir = options.workDir ?? path.join(REPO_ROOT, '.build', 'bench');
+  const packaging = packagingOptions();
+  const functions = await packagedFunctions();
+  const initRuns = options.initRuns ?? 9;
+  const events = options.events ?? (options.short ? 20 : 1000);
+  const floors = new Map<string, Promise<{ bundle: Bundle; source: string }>>();
+  const floorFor = (packages: string[]) => {
+    const key = packages.join(',');
+    if (!floors.has(key)) {
+      floors.set(
+        key,
+        (async () => {
+          const name = `floor-${floors.size}`;
+          const { entry, source } = await writeFloorEntry(packages, path.join(workDir, 'floor-src'), name);
+          return { bundle: await bundle(entry, path.join(workDir, name), packaging), source };
+        })(),
+      );
+    }
+    return floors.get(key)!;
+  };
+
+  // A broken simulation must not hide the sizes: its error is reported per handler instead.
+  const pipelines = await pipelineFigures(options.short, events).catch((error: unknown) => {
+    const message = `the simulated pipeline failed: ${error instanceof Error ? error.message : String(error)}`;
+    return Object.fromEntries(WORKLOADS.map((name) => [name, { error: message }])) as Record<string, { error: string }>;
+  });
+  const built = [];
+  for (const fn of functions) {
+    const own = await bundle(fn.entry, path.join(workDir, fn.name), packaging);
+    built.push({ fn, own, floor: await floorFor(own.sdkPackages) });
+  }
+  const inits = options.short ? undefined : await coldInits([...new Set(built.flatMap((b) => [b.floor.bundle.file, b.own.file]))], initRuns);
+  const handlers: Record<string, HandlerReport> = {};
+  for (const { fn, own, floor } of built) {
+    const sizeRatio = round(own.bytes / floor.bundle.bytes, 3);
+    const checks: Record<string, Check> = { sizeRatio: atMost(sizeRatio, TARGETS.sizeRatio) };
+    const floorInit = inits?.get(floor.bundle.file);
+    const report: HandlerReport = {
+      handler: fn.handler,
+      bytes: own.bytes,
+      sdkPackages: own.sdkPackages,
+      floor: { source: floor.source, bytes: floor.bundle.bytes, ...(floorInit ? { initCpuMs: round(floorInit.medianCpuMs), initMs: round(floorInit.medianMs) } : {}) },
+      sizeRatio,
+      pipeline: pipelines[fn.name] ?? { skipped: `no bench workload for ${fn.name} yet (bench/bench.ts pipelineFigures)` },
+      checks,
+    };
+    const init = inits?.get(own.file);
+    if (init && floorInit) {
+      report.initCpuMs = round(init.medianCpuMs);
+      report.initMs = round(init.medianMs);
+      report.initSamplesCpuMs = init.samplesCpuMs.map((v) => round(v));
+      report.initRatio = round(init.medianCpuMs / floorInit.medianCpuMs, 3);
+      checks.initRatio = atMost(report.initRatio, TARGETS.initRatio);
+    }
+    const pipeline = report.pipeline;
+    if ('error' in pipeline) checks.pipelineRuns = { value: 0, limit: 1, holds: false };
+    if ('kind' in pipeline && pipeline.kind === 'copy-queue' && !options.short) {
+      checks.eventsPerSecond = atLeast(pipeline.throughput.eventsPerSecond, TARGETS.eventsPerSecond);
+      checks.p99OverheadMs = atMost(pipeline.overhead.p99Ms, TARGETS.p99OverheadMs);
+    }
+    handlers[fn.name] = report;
+  }
+  return {
+    mode: options.short ? 'short' : 'full',
+    machine: machine(),
+    packaging: { from: 'serverless.yml custom.esbuild', esbuild: packaging.esbuild },
+    targets: TARGETS,
+    definitions: DEFINITIONS,
+    handlers,
+    allTargetsHold: Object.values(handlers).every((h) => Object.values(h.checks).every((c) => c.holds)),
+  };
+}
+
+/** The functions with a workload on the simulated cloud so far. */
+const WORKLOADS = ['ebs-snapshot', 'reconciler'];
+
+/** The in-process figures per function name. Only the EBS snapshot queue and the reconciler have a workload so far. */
+async function pipelineFigures(short: boolean, events: number): Promise<Record<string, PipelineReport>> {
+  const { reconciler, ...throughput } = await ebs.throughput(events);
+  const overhead = await ebs.overhead(short ? events : Math.min(events, 1000));
+  const latency = short ? undefined : await ebs.latency();
+  return {
+    'ebs-snapshot': { kind: 'copy-queue', throughput, overhead, ...(latency ? { latency } : {}) },
+    reconciler: { kind: 'schedule', run: reconciler },
+  };
+}

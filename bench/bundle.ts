@@ -1,0 +1,33 @@
+import { mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import type { PackagingOptions } from './esbuild-options.js';
+
+export interface Bundle {
+  /** The bundled file, ready to import. */
+  file: string;
+  bytes: number;
+  /** The AWS SDK packages that ended up in the bundle (`@aws-sdk/client-ec2`, ...), sorted. */
+  sdkPackages: string[];
+}
+
+/**
+ * Bundles one entry exactly as serverless-esbuild does for `serverless package` (the options
+ * from serverless.yml), into `outdir`. The size is the bundled file's, the one a zip ships.
+ */
+export async function bundle(entry: string, outdir: string, packaging: PackagingOptions): Promise<Bundle> {
+  mkdirSync(outdir, { recursive: true });
+  const result = await build({ ...packaging.esbuild, entryPoints: [entry], outdir, metafile: true, write: true, logLevel: 'silent' });
+  const file = path.join(outdir, `${path.basename(entry, path.extname(entry))}${packaging.outputFileExtension}`);
+  return { file, bytes: statSync(file).size, sdkPackages: sdkPackagesOf(result.metafile) };
+}
+
+/** Client and library packages (`@aws-sdk/client-*`, `@aws-sdk/lib-*`) among a bundle's inputs. */
+function sdkPackagesOf(metafile: Metafile): string[] {
+  const found = new Set<string>();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /node_modules\/(@aws-sdk\/(?:client|lib)-[\w-]+)\//.exec(input);
+    if (match) found.add(match[1]!);
+  }
+  return [...found].sort();
+}

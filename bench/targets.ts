@@ -1,0 +1,20 @@
+/** The performance budget of issue 8. */
+export const TARGETS = {
+  /** A handler's bundle against the bundle of only the SDK clients it uses. */
+  sizeRatio: 1.15,
+  /** A handler's cold init against that floor's. */
+  initRatio: 1.15,
+  /** Events per second on one core, through the in-process pipeline on the simulated cloud. */
+  eventsPerSecond: 2000,
+  /** p99 of the handler's own time per event. */
+  p99OverheadMs: 5,
+} as const;
+
+export interface Check {
+  value: number;
+  limit: number;
+  holds: boolean;
+}
+
+export const atMost = (value: number, limit: number): Check => ({ value, limit, holds: value <= limit });
+export const atLeast = (value: number, limit: number): Check => ({ value, limit, holds: value >= limit });

@@ -1,0 +1,157 @@
+import { GetParameterCommand, type ParameterTier, type SSMClient } from '@aws-sdk/client-ssm';
+import * as z from 'zod/mini';
+import { describeError, isAwsError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import type { RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
+import { parseArn } from '../events/arn.js';
+import { describeIssues, type EventEnvelope } from '../events/envelope.js';
+import { PermanentFailure, Rejection } from '../pipeline/outcomes.js';
+import type { HubContext } from '../runtime/hub-context.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
+import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
+
+/** What a recovery point records about a parameter version, in its tags: everything but the value. */
+export const SSM_TAG = {
+  type: 'ssm:type',
+  tier: 'ssm:tier',
+  dataType: 'ssm:data-type',
+  description: 'ssm:description',
+  version: 'ssm:version',
+  labels: 'ssm:labels',
+} as const;
+
+const COPIED_OPERATIONS = new Set(['Create', 'Update', 'LabelParameterVersion']);
+/**
+ * The vault refuses the copy for good: the name is too long or too deep under the vault prefix
+ * (2048 characters, 15 levels), or the vault account is out of parameters. Retrying cannot help.
+ */
+const REFUSED_WRITES = ['ValidationException', 'HierarchyLevelLimitExceededException', 'ParameterLimitExceeded', 'ParameterMaxVersionLimitExceeded'];
+
+/** The documented detail: `operation`, `name`, `type`, and `description` when the parameter has one. Never the value. */
+const detailSchema = z.object({
+  operation: z.string(),
+  name: z.string().check(z.minLength(1)),
+  type: z.optional(z.string()),
+  description: z.optional(z.string()),
+});
+
+/**
+ * SSM parameters announced by `Parameter Store Change`. Every version is a recovery point
+ * (`<name>:<version>`), copied as a new version of a SecureString under the vault CMK at
+ * `/backup-hub/<account>/<region>/<name>`. Nothing is shared: the vault reads the value through
+ * the reader role and writes it itself. The value lives only in the copy call's variables.
+ */
+export const ssmParameter: ArtifactKind = {
+  name: 'ssm-parameter',
+  detailTypes: ['Parameter Store Change'],
+
+  triggers(event: EventEnvelope): Triggers {
+    const parsed = detailSchema.safeParse(event.detail);
+    if (!parsed.success) throw new Rejection('malformed-event', `Parameter Store Change detail is malformed: ${describeIssues(parsed.error)}`);
+    const { operation, name } = parsed.data;
+    if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept` };
+    if (!COPIED_OPERATIONS.has(operation)) return { skip: `${operation} is not a backup trigger` };
+    return { refs: [{ account: event.account, region: event.region, sourceId: ownName(name, event), announced: { at: event.time, operation } }] };
+  },
+
+  async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
+    // A plain name resolves in the reader role's own account: only the sender's own parameter is found.
+    const history = await parameterHistory(sourceSsm(ref.account, ref.region, ctx), ref.sourceId);
+    const version = history && announcedVersion(history, ref.announced);
+    if (!version) throw new Rejection('not-found', `parameter ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (deleted since, or a forged event)`);
+    const encryption = await encryptionOf(ref, version, ctx);
+    return {
+      ref: { account: ref.account, region: ref.region, sourceId: `${ref.sourceId}:${version.Version}` },
+      resourceId: ref.sourceId,
+      createdAt: (version.LastModifiedDate ?? ctx.now()).toISOString(),
+      ...encryption,
+      tags: recordedTags(version),
+    };
+  },
+
+  async prepareShare(point: RecoveryPoint): Promise<ShareProgress> {
+    return { status: 'ready', sharedId: point.sourceId };
+  },
+
+  async copy(point: RecoveryPoint, _sharedId: string, ctx: HubContext) {
+    const vault = ctx.aws.ssm(ctx.config.vaultRegion);
+    const name = vaultParameterName(point);
+    const version = sourceVersion(point);
+    const vaultKeyArn = ctx.config.vaultKeyArn;
+    const written = (await findVaultVersion(vault, name, version)) ?? (await copyVersion(point, name, version, ctx));
+    return { vaultCopyId: `${name}:${written}`, vaultKeyArn };
+  },
+
+  async copyStatus(): Promise<CopyStatus> {
+    // PutParameter is synchronous: the version exists once the call returns.
+    return { status: 'available' };
+  },
+
+  async cleanup(): Promise<void> {
+    // Nothing was shared or copied in the source.
+  },
+};
+
+/** A parameter ARN in the event must name the sender's own account; the hub then uses the plain name. */
+function ownName(name: string, event: EventEnvelope): string {
+  if (!name.startsWith('arn:')) return name;
+  const arn = parseArn(name);
+  const path = arn?.resource.match(/^parameter(\/.*)$/)?.[1];
+  if (!arn || !path) throw new Rejection('malformed-event', `Parameter Store Change names no parameter (got ${JSON.stringify(name)})`);
+  if (arn.account !== event.account) throw new Rejection('forged-ownership', `parameter ${name} belongs to ${arn.account}, not to ${event.account} that announced it`);
+  if (arn.region !== event.region) throw new Rejection('region-mismatch', `event from region ${event.region} names parameter ${name} in ${arn.region}`);
+  // ARNs drop the leading slash of hierarchical names; a one-level name has none to restore.
+  return path.lastIndexOf('/') > 0 ? path : path.slice(1);
+}
+
+function sourceSsm(account: string, region: string, ctx: HubContext): SSMClient {
+  return ctx.aws.ssm(region, ctx.sessions.credentials(account));
+}
+
+async function encryptionOf(ref: ArtifactRef, version: VersionMetadata, ctx: HubContext): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
+  if (version.Type !== 'SecureString' || !version.KeyId) return { encryption: 'none' };
+  const key = await ctx.keys.describe(ref.account, ref.region, version.KeyId);
+  return { encryption: key.awsManaged ? 'aws-managed' : 'customer', keyArn: key.arn };
+}
+
+function recordedTags(version: VersionMetadata): Record<string, string> {
+  const tags: Record<string, string> = {
+    [SSM_TAG.type]: version.Type ?? 'String',
+    [SSM_TAG.tier]: version.Tier ?? 'Standard',
+    [SSM_TAG.dataType]: version.DataType ?? 'text',
+    [SSM_TAG.version]: String(version.Version),
+  };
+  if (version.Description) tags[SSM_TAG.description] = version.Description;
+  if (version.Labels?.length) tags[SSM_TAG.labels] = version.Labels.join(',');
+  return tags;
+}
+
+/** `<name>:<version>`: names never contain a colon. */
+function sourceVersion(point: RecoveryPoint): number {
+  return Number(point.sourceId.slice(point.sourceId.lastIndexOf(':') + 1));
+}
+
+/** Reads the source version with decryption through the reader role and writes it into the vault. */
+async function copyVersion(point: RecoveryPoint, name: string, version: number, ctx: HubContext): Promise<number> {
+  const value = await readValue(point, ctx);
+  const tier = (point.tags[SSM_TAG.tier] ?? 'Standard') as ParameterTier;
+  try {
+    return await writeVaultVersion(ctx.aws.ssm(ctx.config.vaultRegion), name, { point, version, value, tier, keyArn: ctx.config.vaultKeyArn });
+  } catch (error) {
+    if (isAwsError(error, ...REFUSED_WRITES)) throw new PermanentFailure(`the vault refused ${name}: ${describeError(error)}`, { cause: error });
+    throw error;
+  }
+}
+
+async function readValue(point: RecoveryPoint, ctx: HubContext): Promise<string> {
+  try {
+    const { Parameter } = await sourceSsm(point.account, point.region, ctx).send(new GetParameterCommand({ Name: point.sourceId, WithDecryption: true }));
+    return Parameter!.Value!;
+  } catch (error) {
+    if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound')) {
+      throw new PermanentFailure(`${point.sourceId} is gone from the source (deleted, or pushed out of its 100-version history) before it could be copied`, { cause: error });
+    }
+    if (isDeterministicAwsError(error)) throw new PermanentFailure(`cannot read ${point.sourceId} with decryption: ${describeError(error)}`, { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { BenchReport } from '../../bench/bench.js';
+import { TARGETS } from '../../bench/targets.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The bench in CI: `npm run bench -- --json --short` (sizes, and a tiny pipeline run). Only the
+ * sizes are asserted: they are deterministic, timings on a shared runner are not.
+ */
+describe('performance budget (short bench)', () => {
+  it('every packaged handler bundles within 1.15 x the SDK clients it uses', { timeout: 60_000 }, async () => {
+    let stdout: string;
+    try {
+      ({ stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--json', '--short'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }));
+    } catch (error) {
+      // Exit status 1 means a target was missed; the report is still on stdout.
+      stdout = (error as { stdout?: string }).stdout ?? '';
+      if (!stdout.trim().startsWith('{')) throw error;
+    }
+    const report = JSON.parse(stdout) as BenchReport;
+    expect(report.mode).toBe('short');
+    expect(Object.keys(report.handlers)).toEqual(expect.arrayContaining(['ebs-snapshot', 'reconciler']));
+    const ratios = Object.fromEntries(Object.entries(report.handlers).map(([name, h]) => [name, h.sizeRatio]));
+    for (const [name, h] of Object.entries(report.handlers)) {
+      expect(h.bytes, name).toBeGreaterThan(0);
+      expect(h.floor.bytes, name).toBeGreaterThan(0);
+      expect(h.sdkPackages.length, name).toBeGreaterThan(0);
+    }
+    expect(Object.entries(ratios).filter(([, ratio]) => ratio > TARGETS.sizeRatio), `size ratios to the SDK floor: ${JSON.stringify(ratios)}`).toEqual([]);
+  });
+});

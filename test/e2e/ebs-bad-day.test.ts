@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { COPY_PENDING_TIMEOUT_MS } from '../../shared/pipeline/advance.js';
+import type { LocalHub } from '../../sim/local-hub.js';
+import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
+
+let hub: LocalHub;
+afterEach(() => hub?.close());
+
+const vaultCopyCalls = (h: LocalHub) => h.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT && !c.error);
+
+describe('a crash between CopySnapshot and the catalog write', () => {
+  it('the retry finds the vault copy by its provenance tags and records it, without copying again', async () => {
+    hub = await deployTestHub();
+    const catalog = hub.context.catalog;
+    const update = catalog.update.bind(catalog);
+    let crashed = false;
+    // The handler dies right after EC2 accepted the copy, before the catalog learns of it.
+    catalog.update = async (point, changes, expected) => {
+      if (changes.stage === 'copying' && !crashed) {
+        crashed = true;
+        throw new Error('Lambda timed out');
+      }
+      return update(point, changes, expected);
+    };
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 90);
+
+    expect(crashed).toBe(true);
+    expect(vaultCopyCalls(hub)).toHaveLength(1);
+    const copies = vaultSnapshots(hub);
+    expect(copies).toHaveLength(1);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ sourceId: source.id, state: 'available', vaultCopyId: copies[0]!.id });
+  });
+});
+
+describe('flow control', () => {
+  it('beyond the copy quota, points wait in the catalog (no message goes round the queue) and start as slots free', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, copyQuota: 2 } });
+    for (let i = 0; i < 6; i++) snapshotOf(hub, SOURCE_A, 'none');
+    let peak = 0;
+    for (let minute = 0; minute < 120; minute++) {
+      await run(hub, 1);
+      peak = Math.max(peak, vaultSnapshots(hub).filter((s) => s.state === 'pending').length);
+    }
+    expect(peak).toBe(2);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(Array(6).fill('available'));
+    // Four were refused once by EC2 and then waited; none was re-sent to the queue for the quota.
+    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.error === 'ResourceLimitExceeded').length).toBeLessThanOrEqual(4 + 120 / 5);
+    expect(hub.cloud.calls.filter((c) => c.action === 'SendMessage')).toHaveLength(0);
+    const waits = (await auditEntries(hub)).filter((e) => e.decision === 'deferred');
+    expect(waits).toHaveLength(4);
+    expect(waits[0]!.reason).toMatch(/waiting for a copy slot: .*quota ebs-snapshot:999999999999:eu-west-1 is full/);
+  });
+
+  it('a deterministic error is recorded as failed with its reason after one attempt, not retried', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'UnauthorizedOperation', times: 1000, account: VAULT });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 120);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ sourceId: source.id, state: 'failed' });
+    expect(point!.failureReason).toMatch(/UnauthorizedOperation/);
+    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT)).toHaveLength(1);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+  });
+
+  it('a vault copy still pending past the timeout is marked failed with the reason, and alerted', async () => {
+    const alerts: string[] = [];
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: () => 2 * COPY_PENDING_TIMEOUT_MS } });
+    const logger = hub.context.logger;
+    logger.error = ((message: string) => void alerts.push(message)) as typeof logger.error;
+    snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, COPY_PENDING_TIMEOUT_MS / 60_000 + 30);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'failed' });
+    expect(point!.failureReason).toMatch(/still pending 24 h after it was requested/);
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'failed').map((e) => e.reason)).toEqual([point!.failureReason]);
+    expect(alerts).toContain('copy failed');
+  });
+});
+
+describe('security on every path: rejected with the reason, no copy', () => {
+  it('an event whose snapshot ARN names another region than the event', async () => {
+    hub = await deployTestHub();
+    const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    await run(hub, 1);
+    const event = ebsEvent(SOURCE_A, source.id, { id: 'elsewhere' });
+    event.detail = { ...event.detail, snapshot_id: `arn:aws:ec2::eu-central-1:snapshot/${source.id}` };
+    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    await run(hub, 30);
+    const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'elsewhere');
+    expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_A });
+    expect(entry!.reason).toMatch(/^region-mismatch: event from region eu-west-1 names snapshot snap-\w+ in eu-central-1/);
+    expect(vaultSnapshots(hub)).toHaveLength(0);
+  });
+
+  it('an event from an account whose reader role does not trust the vault', async () => {
+    hub = await deployTestHub();
+    const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}`;
+    const reader = hub.cloud.iam.role(readerArn)!;
+    hub.cloud.iam.putRole({ ...reader, trust: { ...reader.trust, principals: [] } });
+    const source = snapshotOf(hub, SOURCE_B, 'none', { emit: false });
+    await run(hub, 1);
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);
+    await run(hub, 30);
+    const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'untrusted');
+    expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
+    expect(entry!.reason).toMatch(new RegExp(`^reader-role-denied: cannot assume ${readerArn}`));
+    expect(vaultSnapshots(hub)).toHaveLength(0);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+  });
+
+  it('an event in an allowed account but from a region it is not allowed in', async () => {
+    hub = await deployTestHub({ sources: [{ account: SOURCE_A, regions: [REGION] }, { account: SOURCE_B, regions: [REGION] }] });
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }), SOURCE_A);
+    await run(hub, 5);
+    const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'wrong-region');
+    expect(entry).toMatchObject({ decision: 'rejected' });
+    expect(entry!.reason).toMatch(/^region-not-allowed: region us-east-1 is not allowed for account 111111111111/);
+    expect(vaultSnapshots(hub)).toHaveLength(0);
+  });
+});

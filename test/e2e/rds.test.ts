@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { rdsSnapshot } from '../../shared/kinds/rds-snapshot.js';
+import type { EventEnvelope } from '../../sim/cloud.js';
+import type { LocalHub } from '../../sim/local-hub.js';
+import type { RdsEncryption } from '../../sim/services/rds.js';
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, snapshotArn, type RdsFamily, type SimRdsSnapshot } from '../../sim/services/rds-snapshot.js';
+import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
+
+let hub: LocalHub;
+afterEach(() => hub?.close());
+
+/** Snapshots are available at once; copies take 20 simulated minutes. */
+const deploy = (manualSnapshotQuota?: number) => deployTestHub({ rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000, manualSnapshotQuota } });
+
+const vaultCopies = (family: RdsFamily) => hub.rds.snapshots(family, VAULT);
+const sourceIds = (family: RdsFamily, account = SOURCE_A) => hub.rds.snapshots(family, account).map((s) => s.id);
+
+/** The event RDS sends for a snapshot, in the documented sample's shape (sim/services/rds-events.ts). */
+function rdsEvent(family: RdsFamily, sender: string, snapshot: Pick<SimRdsSnapshot, 'id' | 'owner' | 'region'>, id: string, what = family.created.manual): EventEnvelope {
+  const arn = snapshotArn(family, snapshot);
+  return {
+    version: '0',
+    id,
+    'detail-type': family.detailType,
+    source: 'aws.rds',
+    account: sender,
+    time: '2026-01-01T00:00:00Z',
+    region: REGION,
+    resources: [arn],
+    detail: { EventCategories: ['creation'], SourceType: family.sourceType, SourceArn: arn, Date: '2026-01-01T00:00:00.000Z', Message: what.message, SourceIdentifier: snapshot.id, EventID: what.eventId },
+  };
+}
+
+describe('RDS DB snapshots reach the vault', () => {
+  const cases = (['manual', 'automated'] as const).flatMap((type) => (['none', 'aws-managed', 'cmk'] as RdsEncryption[]).map((encryption) => [type, encryption] as const));
+
+  it.each(cases)('a %s %s-encrypted DB snapshot ends as a vault copy under the vault CMK, with the source cleaned up', async (type, encryption) => {
+    hub = await deploy();
+    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type, encryption });
+    await run(hub, 90);
+
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ kind: 'rds-snapshot', sourceId: source.id, resourceId: 'orders', state: 'available', sourceEncryption: encryption === 'cmk' ? 'customer' : encryption, vaultKeyArn: hub.config.vaultKeyArn });
+    const copies = vaultCopies(DB_SNAPSHOT);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatchObject({ id: point!.vaultCopyId, status: 'available', encrypted: true, kmsKeyId: hub.config.vaultKeyArn, type: 'manual' });
+    expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({ [TAG.sourceAccount]: SOURCE_A, [TAG.sourceRegion]: REGION, [TAG.sourceId]: source.id, [TAG.eventId]: point!.eventId });
+    // Only an unencrypted manual snapshot is shared as it is; every other one goes through a manual copy under the share key, deleted afterwards.
+    expect(point!.intermediateId === undefined).toBe(type === 'manual' && encryption === 'none');
+    expect(sourceIds(DB_SNAPSHOT)).toEqual([source.id]);
+    expect([...source.sharedWith]).toEqual([]);
+  });
+});
+
+describe('Aurora cluster snapshots reach the vault', () => {
+  it.each([
+    ['manual', 'aws-managed'],
+    ['automated', 'cmk'],
+  ] as const)('a %s %s-encrypted cluster snapshot ends as a vault copy, its intermediate deleted', async (type, encryption) => {
+    hub = await deploy();
+    const source = hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type, encryption });
+    await run(hub, 90);
+
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ kind: 'rds-cluster-snapshot', sourceId: source.id, resourceId: 'ledger', state: 'available', vaultKeyArn: hub.config.vaultKeyArn });
+    expect(point!.intermediateId).toMatch(/^backup-hub-share-/);
+    expect(vaultCopies(DB_CLUSTER_SNAPSHOT)).toMatchObject([{ id: point!.vaultCopyId, status: 'available', kmsKeyId: hub.config.vaultKeyArn }]);
+    expect(sourceIds(DB_CLUSTER_SNAPSHOT)).toEqual([source.id]);
+  });
+
+  it('fails an unencrypted cluster snapshot with the reason: a copy cannot encrypt it', async () => {
+    hub = await deploy();
+    hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'none' });
+    await run(hub, 30);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'failed', failureReason: expect.stringMatching(/unencrypted, and a copy cannot encrypt it/) });
+    expect(vaultCopies(DB_CLUSTER_SNAPSHOT)).toEqual([]);
+  });
+});
+
+describe('RDS events are never trusted', () => {
+  it('rejects an event whose SourceArn names another account’s snapshot (forged ownership), and copies nothing', async () => {
+    hub = await deploy();
+    const theirs = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'cmk', emit: false });
+    await run(hub, 1);
+    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_SNAPSHOT, SOURCE_B, theirs, 'forged-owner'), SOURCE_B);
+    await run(hub, 30);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
+    expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
+    expect(entry!.reason).toContain(`forged-ownership: snapshot ${theirs.id} belongs to ${SOURCE_A}, not to ${SOURCE_B}`);
+    expect(vaultCopies(DB_SNAPSHOT)).toEqual([]);
+  });
+
+  it('rejects an event naming a snapshot its sender does not have', async () => {
+    hub = await deploy();
+    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'), SOURCE_B);
+    await run(hub, 10);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'missing');
+    expect(entry).toMatchObject({ decision: 'rejected' });
+    expect(entry!.reason).toMatch(/^not-found: snapshot nope does not exist/);
+  });
+
+  it('skips other snapshot events (a deletion) with the reason; the rules do not even route them', async () => {
+    hub = await deploy();
+    const deleted = rdsEvent(DB_SNAPSHOT, SOURCE_A, { id: 'gone', owner: SOURCE_A, region: REGION }, 'deleted', { eventId: 'RDS-EVENT-0041', message: 'Deleted manual snapshot' });
+    expect(rdsSnapshot.triggers(deleted)).toEqual({ skip: 'RDS-EVENT-0041 (Deleted manual snapshot) is not a backup trigger' });
+    hub.events.forward(hub.vaultBusArn, deleted, SOURCE_A);
+    await run(hub, 5);
+    expect((await auditEntries(hub)).filter((e) => e.eventId === 'deleted')).toEqual([]);
+  });
+});
+
+describe('duplicate delivery', () => {
+  it('makes one vault copy of a snapshot announced twice', async () => {
+    hub = await deploy();
+    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'automated', encryption: 'aws-managed', emit: false });
+    await run(hub, 1);
+    const event = rdsEvent(DB_SNAPSHOT, SOURCE_A, source, 'twice', DB_SNAPSHOT.created.automated);
+    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    await run(hub, 5);
+    hub.events.forward(hub.vaultBusArn, { ...event, id: 'again' }, SOURCE_A);
+    await run(hub, 90);
+    expect(vaultCopies(DB_SNAPSHOT)).toHaveLength(1);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available' }]);
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'again')).toMatchObject({ decision: 'skipped', reason: expect.stringMatching(/^duplicate/) });
+    expect(sourceIds(DB_SNAPSHOT)).toEqual([source.id]);
+  });
+});
+
+describe('the manual snapshot quota', () => {
+  it('a full vault quota leaves the point waiting, not failed, and the copy is made once there is room', async () => {
+    hub = await deploy(2);
+    const fillers = ['filler-1', 'filler-2'].map((id) => hub.rds.createDBSnapshot(VAULT, REGION, { db: 'other', type: 'manual', encryption: 'none', id, emit: false }));
+    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'none' });
+    await run(hub, 30);
+
+    const [waiting] = await points(hub, SOURCE_A);
+    expect(waiting).toMatchObject({ sourceId: source.id, state: 'pending', waitingFor: `rds-snapshot:${VAULT}:${REGION}` });
+    expect((await auditEntries(hub)).filter((e) => e.sourceId === source.id).map((e) => e.decision)).toContain('deferred');
+
+    hub.rds.instanceSnapshots.delete(fillers[0]!);
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available' }]);
+    expect(vaultCopies(DB_SNAPSHOT).map((s) => s.id)).toContain((await points(hub, SOURCE_A))[0]!.vaultCopyId);
+  });
+});
