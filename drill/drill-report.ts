@@ -83,7 +83,7 @@ export async function collectReport(hub: LocalHub, run: { name: string; refusedA
       failed: count('failed'),
       pending: count('pending'),
       dlq: dlqIds.size,
-      vaultCopies: hub.ec2.snapshots({ account: vault }).length,
+      vaultCopies: artifacts.filter((a) => a.state === 'available' && a.vaultCopyId !== undefined).length,
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },

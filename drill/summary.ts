@@ -7,6 +7,9 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+const MAX_REASON = 140;
+const short = (text: string) => (text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text);
+
 /** The end-of-drill summary a DR engineer reads: counts first, then every event that needs a look, then the artifacts. */
 export function formatSummary(report: DrillReport): string {
   const t = report.totals;
@@ -19,15 +22,16 @@ export function formatSummary(report: DrillReport): string {
   ];
   const notable = report.events.filter((e) => e.outcome !== 'copied');
   if (notable.length) {
-    parts.push(`\n-- events not copied (${notable.length})`, table(['event', 'account', 'outcome', 'reason'], notable.map((e) => [e.id, e.account ?? '-', e.outcome + (e.dlq ? ' (DLQ)' : ''), e.reason ?? ''])));
+    parts.push(`\n-- events not copied (${notable.length})`, table(['event', 'account', 'outcome', 'reason'], notable.map((e) => [e.id, e.account ?? '-', e.outcome + (e.dlq ? ' (DLQ)' : ''), short(e.reason ?? '')])));
   }
   parts.push(
     `\n-- artifacts (${report.artifacts.length})`,
     table(
-      ['account', 'region', 'source', 'encryption', 'state', 'vault copy', 'reason'],
-      report.artifacts.map((a) => [a.account, a.region, a.sourceId, a.sourceEncryption, a.state, a.vaultCopyId ?? '-', a.failureReason ?? '']),
+      ['kind', 'account', 'region', 'source', 'encryption', 'state', 'vault copy', 'reason'],
+      report.artifacts.map((a) => [a.kind, a.account, a.region, a.sourceId, a.sourceEncryption, a.state, a.vaultCopyId ?? '-', short(a.failureReason ?? '')]),
     ),
-    `\nvault key: ${report.vault.keyArn}`,
+    '\n(full reasons in the --report JSON)',
+    `vault key: ${report.vault.keyArn}`,
     `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
     `simulated time: ${report.simulatedMinutes} minutes`,
   );
