@@ -1,0 +1,32 @@
+/**
+ * `backup-hub <command> …`: one entry point for the operator commands. Each command is a module
+ * exporting `run(argv): Promise<number>` (the exit status), loaded only when it is asked for.
+ */
+const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {};
+
+const usage = () =>
+  `usage: backup-hub <command> [options]\n\ncommands:\n${Object.entries(commands)
+    .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+    .join('\n')}\n\n'backup-hub <command> --help' describes a command.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`backup-hub: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`backup-hub: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
