@@ -2,6 +2,7 @@ import { injectedError, type AwsError } from './errors.js';
 
 export interface FaultSpec {
   service: string;
+  /** An operation name, or `*` for every operation of the service (background throttling). */
   operation: string;
   error: string;
   /** How many calls fail; the calls after that succeed. */
@@ -32,7 +33,7 @@ export class FaultInjector {
       (f) =>
         f.remaining > 0 &&
         f.service === service &&
-        f.operation === operation &&
+        (f.operation === operation || f.operation === '*') &&
         (f.account === undefined || f.account === account) &&
         (f.probability === undefined || this.#random() < f.probability),
     );

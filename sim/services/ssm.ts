@@ -4,6 +4,7 @@ import { rootArn, type Principal } from '../iam.js';
 import type { CallContext, SimService } from '../service.js';
 import type { KmsSim } from './kms.js';
 import { ssmActions, SsmInput } from './ssm-api.js';
+import { parameterChangeEvent, type ParameterOperation } from './ssm-events.js';
 import { SimParameter, type ParameterTier, type ParameterType, type ParameterVersion } from './ssm-parameter.js';
 
 /** What PutParameter takes (the API and the control plane alike). */
@@ -160,16 +161,8 @@ export class SsmSim implements SimService {
     return { ciphertext, keyArn: key.arn };
   }
 
-  /** `Parameter Store Change` as documented (Systems Manager user guide, EventBridge event examples): never the value. */
-  #emit(parameter: SimParameter, operation: 'Create' | 'Update' | 'Delete' | 'LabelParameterVersion', version: ParameterVersion): void {
-    this.cloud.emitServiceEvent({
-      'detail-type': 'Parameter Store Change',
-      source: 'aws.ssm',
-      account: parameter.account,
-      region: parameter.region,
-      resources: [parameter.arn],
-      detail: { operation, name: parameter.name, type: version.type, ...(version.description ? { description: version.description } : {}) },
-    });
+  #emit(parameter: SimParameter, operation: ParameterOperation, version: ParameterVersion): void {
+    this.cloud.emitServiceEvent(parameterChangeEvent(parameter, operation, version));
   }
 }
 
