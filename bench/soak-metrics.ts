@@ -1,8 +1,7 @@
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { LocalHub } from '../sim/local-hub.js';
-import type { SimSnapshot } from '../sim/services/ebs-snapshot.js';
-import { TAG } from '../shared/kinds/provenance-tags.js';
+import { SOAK_KINDS, type VaultCopy } from './soak-kinds.js';
 
 /** Where one input event ended, read from the hub's own records. */
 export type Settlement = 'copied' | 'skipped' | 'rejected' | 'dlq';
@@ -13,8 +12,8 @@ export interface HubRecords {
   audit: AuditEntry[];
   /** Event ids of the messages in the dead-letter queues. */
   dlqEventIds: Set<string>;
-  /** The vault's snapshots as EC2 holds them. */
-  vaultCopies: SimSnapshot[];
+  /** The vault's copies of every kind, as the simulated services hold them. */
+  vaultCopies: VaultCopy[];
 }
 
 /**
@@ -61,21 +60,21 @@ export function indexRecords(records: HubRecords): RecordIndex {
   };
 }
 
-/** Vault copies beyond the first of one source artifact, by the provenance tags EC2 holds. */
-export function duplicateCopies(vaultCopies: SimSnapshot[]): number {
+/** Vault copies beyond the first of one source artifact, by the provenance the simulated services hold. */
+export function duplicateCopies(vaultCopies: VaultCopy[]): number {
   const perSource = new Map<string, number>();
   for (const copy of vaultCopies) {
-    const key = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId].map((t) => copy.tags.get(t)).join('/');
+    const key = `${copy.kind}|${copy.source}`;
     perSource.set(key, (perSource.get(key) ?? 0) + 1);
   }
   return [...perSource.values()].reduce((sum, n) => sum + n - 1, 0);
 }
 
-/** The most vault copies EC2 ran at once: a sweep over their [start, settle) intervals. */
-export function peakConcurrent(vaultCopies: SimSnapshot[]): number {
+/** The most copies that ran at once: a sweep over their [start, end) intervals. */
+export function peakConcurrent(vaultCopies: VaultCopy[]): number {
   const edges = vaultCopies.flatMap((c) => [
-    { at: c.startTime.getTime(), delta: 1 },
-    { at: c.settlesAt, delta: -1 },
+    { at: c.startMs, delta: 1 },
+    { at: c.endMs, delta: -1 },
   ]);
   // A copy that settles at the instant another starts frees its slot first, as EC2 counts.
   edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
@@ -85,9 +84,9 @@ export function peakConcurrent(vaultCopies: SimSnapshot[]): number {
   return peak;
 }
 
-/** Copy-slot milliseconds the vault's copies kept busy. */
-export function busySlotMs(vaultCopies: SimSnapshot[]): number {
-  return vaultCopies.reduce((sum, c) => sum + (c.settlesAt - c.startTime.getTime()), 0);
+/** Copy-slot milliseconds the copies kept busy. */
+export function busySlotMs(vaultCopies: VaultCopy[]): number {
+  return vaultCopies.reduce((sum, c) => sum + (c.endMs - c.startMs), 0);
 }
 
 /** Reads the records the figures come from. */
@@ -99,5 +98,5 @@ export async function readRecords(hub: LocalHub, accounts: readonly string[]): P
   const dlqEventIds = new Set(
     Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => (JSON.parse(m.body) as { id: string }).id)),
   );
-  return { points, audit, dlqEventIds, vaultCopies: hub.ec2.snapshots({ account: hub.config.vaultAccountId }) };
+  return { points, audit, dlqEventIds, vaultCopies: SOAK_KINDS.flatMap((kind) => kind.vaultCopies(hub)) };
 }

@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import type { ArtifactKindName, RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import { artifactKinds } from '../shared/kinds/registry.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
 import { busySlotMs, duplicateCopies, indexRecords, peakConcurrent, readRecords, settlementsOf, type Settlement } from './soak-metrics.js';
-import { buildDeliveries, injectFaults, POISON_SOURCE, REGION, SOAKED_KINDS, SOURCES, THROTTLE_CODES, VAULT } from './soak-scenario.js';
+import { SOAK_KINDS } from './soak-kinds.js';
+import { injectFaults, POISON_SOURCE, prepareDeliveries, REGION, SOURCES, THROTTLE_CODES, VAULT, type SoakDelivery } from './soak-scenario.js';
 
 export interface SoakOptions {
   events: number;
@@ -13,8 +15,22 @@ export interface SoakOptions {
   throttleShare?: number;
   /** Simulated time between polls of the queues and timers (the reconciler runs every 5 minutes anyway). */
   tickMs?: number;
-  /** How long a copy of a snapshot of that size takes (default: 5 min plus 15 s per GiB, 7 min to 2h10). */
+  /** How long an EC2 copy (snapshot or AMI) of that size takes (default: 5 min plus 15 s per GiB, 7 min to 2h10). */
   copyDurationMs?: (sizeGiB: number) => number;
+  /** How long an RDS snapshot copy takes (default 20 min). */
+  rdsCopyDurationMs?: number;
+}
+
+/** One kind's figures. Quota-bound kinds (EBS snapshots, AMIs) run at most Q copies at once. */
+export interface SoakKindReport {
+  events: number;
+  copied: number;
+  vaultCopies: number;
+  duplicateCopies: number;
+  peakConcurrentCopies: number;
+  quota?: number;
+  quotaUtilization?: number;
+  idealDrainSeconds?: number;
 }
 
 /** The soak's figures; times are simulated seconds. */
@@ -22,9 +38,9 @@ export interface SoakReport {
   events: number;
   deliveries: number;
   duplicateDeliveries: number;
-  /** The registered kinds this soak generates events for, and those it does not (yet). */
-  kindsSoaked: string[];
+  /** The registered kinds the soak does not announce (none, unless a kind was added without a soak generator). */
   kindsNotSoaked: string[];
+
   copied: number;
   skipped: number;
   rejected: number;
@@ -39,9 +55,12 @@ export interface SoakReport {
   duplicateCopies: number;
   peakConcurrentCopies: number;
   quota: number;
+  /** The quota-bound kind the headline `quotaUtilization` and `idealDrainSeconds` are of: the one that kept its copy slots busiest. */
+  quotaKind: ArtifactKindName;
   quotaUtilization: number;
   drainSeconds: number;
   idealDrainSeconds: number;
+  byKind: Partial<Record<ArtifactKindName, SoakKindReport>>;
   apiCalls: number;
   throttledCalls: number;
   throttledShare: number;
@@ -61,22 +80,25 @@ const MAX_SIM_MS = 90 * 86_400_000;
  * runs simulated time until the hub has settled, and reports from the hub's own records.
  */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
-  const { events, quota = 20, throttleShare = 0.2, tickMs = 5 * 60_000, copyDurationMs = defaultCopyDuration } = options;
+  const { events, quota = 20, throttleShare = 0.2, tickMs = 5 * 60_000, copyDurationMs = defaultCopyDuration, rdsCopyDurationMs = 20 * 60_000 } = options;
   const wallStart = performance.now();
   const hub = await deployLocalHub({
     vault: { account: VAULT, region: REGION },
     sources: [...SOURCES, POISON_SOURCE].map((account) => ({ account, regions: [REGION] })),
-    ec2: { snapshotDurationMs: 0, copyQuota: quota, copyDurationMs },
+    ec2: { snapshotDurationMs: 0, copyQuota: quota, imageCopyQuota: quota, copyDurationMs },
+    // Every RDS vault copy is a manual snapshot: an operator protecting this many raises the quota of 100 per region.
+    rds: { snapshotDurationMs: 0, copyDurationMs: rdsCopyDurationMs, manualSnapshotQuota: 100_000 },
   });
   try {
-    const deliveries = buildDeliveries(hub, events);
-    await hub.lambda.advance(tickMs, { tickMs }); // the source snapshots complete
+    const announce = prepareDeliveries(hub, events);
+    await hub.lambda.advance(tickMs, { tickMs }); // the source artifacts become ready
+    const deliveries = announce();
     injectFaults(hub, throttleShare);
     const callsBefore = hub.cloud.calls.length;
     const startedAt = hub.cloud.clock.nowMs();
     for (const { event, via } of deliveries) hub.events.forward(hub.vaultBusArn, event, via);
     await runUntilSettled(hub, tickMs);
-    return await report(hub, { events, deliveries: deliveries.length, quota, startedAt, callsBefore, wallStart });
+    return await report(hub, { events, deliveries, quota, startedAt, callsBefore, wallStart });
   } finally {
     await hub.close();
   }
@@ -96,27 +118,54 @@ async function isSettled(hub: LocalHub): Promise<boolean> {
   return !(await hasOpenWork(hub.context));
 }
 
-async function report(hub: LocalHub, run: { events: number; deliveries: number; quota: number; startedAt: number; callsBefore: number; wallStart: number }): Promise<SoakReport> {
+interface RunFacts {
+  events: number;
+  deliveries: SoakDelivery[];
+  quota: number;
+  startedAt: number;
+  callsBefore: number;
+  wallStart: number;
+}
+
+async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   const records = await readRecords(hub, [...SOURCES, POISON_SOURCE]);
   const index = indexRecords(records);
+  const kindOfEvent = new Map(run.deliveries.map((d) => [d.event.id, d.kind]));
   const counts: Record<Settlement | 'lost' | 'multiply', number> = { copied: 0, skipped: 0, rejected: 0, dlq: 0, lost: 0, multiply: 0 };
-  for (let i = 0; i < run.events; i++) {
-    const settled = settlementsOf(`soak-${i}`, index);
+  const copiedByKind = new Map<ArtifactKindName, number>();
+  for (const id of kindOfEvent.keys()) {
+    const settled = settlementsOf(id, index);
     if (settled.length === 0) counts.lost += 1;
     else if (settled.length > 1) counts.multiply += 1;
     else counts[settled[0]!] += 1;
+    const kind = kindOfEvent.get(id)!;
+    if (settled.length === 1 && settled[0] === 'copied') copiedByKind.set(kind, (copiedByKind.get(kind) ?? 0) + 1);
   }
-  const lastCompletion = Math.max(run.startedAt, ...records.points.map((p) => Date.parse(p.completedAt ?? p.updatedAt)));
-  const drainMs = lastCompletion - run.startedAt;
-  const busy = busySlotMs(records.vaultCopies);
+  const drainMs = drainOf(records.points, run.startedAt);
+  const byKind: SoakReport['byKind'] = {};
+  for (const { kind, quotaBound } of SOAK_KINDS) {
+    const copies = records.vaultCopies.filter((c) => c.kind === kind);
+    const busy = busySlotMs(copies);
+    byKind[kind] = {
+      events: [...kindOfEvent.values()].filter((k) => k === kind).length,
+      copied: copiedByKind.get(kind) ?? 0,
+      vaultCopies: copies.length,
+      duplicateCopies: duplicateCopies(copies),
+      peakConcurrentCopies: peakConcurrent(copies),
+      ...(quotaBound ? { quota: run.quota, quotaUtilization: utilization(busy, run.quota, drainOf(records.points.filter((p) => p.kind === kind), run.startedAt)), idealDrainSeconds: Math.round(busy / run.quota / 1000) } : {}),
+    };
+  }
+  // The headline quota figures are those of the quota-bound kind that kept its slots busiest.
+  const busiest = SOAK_KINDS.filter((k) => k.quotaBound)
+    .map((k) => ({ kind: k.kind, busy: busySlotMs(records.vaultCopies.filter((c) => c.kind === k.kind)) }))
+    .sort((a, b) => b.busy - a.busy)[0]!;
   const calls = hub.cloud.calls.slice(run.callsBefore);
   const throttled = calls.filter((c) => c.error !== undefined && THROTTLE_CODES.has(c.error)).length;
   return {
     events: run.events,
-    deliveries: run.deliveries,
-    duplicateDeliveries: run.deliveries - run.events,
-    kindsSoaked: [...SOAKED_KINDS],
-    kindsNotSoaked: Object.keys(artifactKinds).filter((kind) => !SOAKED_KINDS.includes(kind)),
+    deliveries: run.deliveries.length,
+    duplicateDeliveries: run.deliveries.length - run.events,
+    kindsNotSoaked: Object.keys(artifactKinds).filter((kind) => !SOAK_KINDS.some((k) => k.kind === kind)),
     copied: counts.copied,
     skipped: counts.skipped,
     rejected: counts.rejected,
@@ -126,16 +175,25 @@ async function report(hub: LocalHub, run: { events: number; deliveries: number; 
     lost: counts.lost,
     multiplySettled: counts.multiply,
     duplicateCopies: duplicateCopies(records.vaultCopies),
-    peakConcurrentCopies: peakConcurrent(records.vaultCopies),
+    peakConcurrentCopies: Math.max(...SOAK_KINDS.filter((k) => k.quotaBound).map((k) => byKind[k.kind]!.peakConcurrentCopies)),
     quota: run.quota,
-    quotaUtilization: round(drainMs > 0 ? busy / (run.quota * drainMs) : 0, 3),
+    quotaKind: busiest.kind,
+    quotaUtilization: utilization(busiest.busy, run.quota, drainMs),
     drainSeconds: Math.round(drainMs / 1000),
-    idealDrainSeconds: Math.round(busy / run.quota / 1000),
+    idealDrainSeconds: Math.round(busiest.busy / run.quota / 1000),
+    byKind,
     apiCalls: calls.length,
     throttledCalls: throttled,
     throttledShare: round(calls.length ? throttled / calls.length : 0, 3),
     wallSeconds: round((performance.now() - run.wallStart) / 1000, 1),
   };
 }
+
+/** From the burst to the last recovery point settled. */
+function drainOf(points: RecoveryPoint[], startedAt: number): number {
+  return Math.max(startedAt, ...points.map((p) => Date.parse(p.completedAt ?? p.updatedAt))) - startedAt;
+}
+
+const utilization = (busyMs: number, quota: number, drainMs: number) => round(drainMs > 0 ? busyMs / (quota * drainMs) : 0, 3);
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));

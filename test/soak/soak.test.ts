@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { runSoak } from '../../bench/soak-run.js';
+import { artifactKinds } from '../../shared/kinds/registry.js';
 
 describe('the bad day, at volume', () => {
-  it('1,000 events with throttling, duplicates, poison and forged events: nothing lost, nothing copied twice, the quota held', async () => {
+  it('1,000 events of every kind with throttling, duplicates, poison and forged events: nothing lost, nothing copied twice, the quota held', async () => {
     // Short copies keep the simulated drain (and the run) short; the 10,000-event soak in the README uses realistic ones.
     const report = await runSoak({ events: 1000, quota: 20, copyDurationMs: (gib) => 60_000 + gib * 1_000 });
 
     // One object, so that a failure shows every figure.
-    expect(report).toMatchObject({ lost: 0, duplicateCopies: 0, multiplySettled: 0, failed: 0 });
+    expect(report).toMatchObject({ lost: 0, duplicateCopies: 0, multiplySettled: 0, failed: 0, kindsNotSoaked: [] });
     expect(report.peakConcurrentCopies).toBeLessThanOrEqual(report.quota);
     // Every input event is settled in exactly one way (multiplySettled above), and the four add up.
     expect(report.copied + report.skipped + report.rejected + report.dlq).toBe(report.events);
+    // Every registered kind flowed, within its quota, with one vault copy per copied artifact.
+    for (const kind of Object.keys(artifactKinds)) {
+      const figures = report.byKind[kind as keyof typeof report.byKind]!;
+      expect(figures.copied, kind).toBeGreaterThan(0);
+      expect(figures.vaultCopies, kind).toBe(figures.copied);
+      if (figures.quota !== undefined) expect(figures.peakConcurrentCopies, kind).toBeLessThanOrEqual(figures.quota);
+    }
     // The faults really happened.
     expect(report.throttledShare).toBeGreaterThan(0.15);
     expect(report.duplicateDeliveries).toBeGreaterThan(0);
