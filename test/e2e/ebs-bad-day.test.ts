@@ -78,6 +78,27 @@ describe('flow control', () => {
     expect((await auditEntries(hub)).filter((e) => e.decision === 'failed').map((e) => e.reason)).toEqual([point!.failureReason]);
     expect(alerts).toContain('copy failed');
   });
+  it('a vault copy that fails in AWS is marked failed with EC2\'s reason, and alerted', async () => {
+    const alerts: string[] = [];
+    hub = await deployTestHub();
+    const logger = hub.context.logger;
+    logger.error = ((message: string) => void alerts.push(message)) as typeof logger.error;
+    // A source admin narrowed the share key policy: EC2 accepts the vault's copy, then fails it.
+    const alias = hub.kms.aliases(SOURCE_A, REGION).find((a) => a.name === hub.config.shareKeyAlias)!;
+    const shareKey = hub.kms.key(alias.targetKeyArn)!;
+    const adminOnly = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE_A}:root` }, Action: 'kms:*', Resource: '*' }] };
+    hub.kms.putKeyPolicy(shareKey, JSON.stringify(adminOnly), { account: SOURCE_A, arn: `arn:aws:iam::${SOURCE_A}:root` });
+    const volume = hub.ec2.createVolume(SOURCE_A, REGION, { encryption: 'cmk', kmsKeyArn: shareKey.arn });
+    hub.ec2.createSnapshot(SOURCE_A, REGION, { volumeId: volume.id });
+    await run(hub, 30);
+    const [point] = await points(hub, SOURCE_A);
+    const [copy] = vaultSnapshots(hub);
+    expect(copy).toMatchObject({ state: 'error' });
+    expect(point).toMatchObject({ state: 'failed', vaultCopyId: copy!.id });
+    expect(point!.failureReason).toContain(copy!.stateMessage!);
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'failed').map((e) => e.reason)).toEqual([point!.failureReason]);
+    expect(alerts).toContain('copy failed');
+  });
 });
 
 describe('security on every path: rejected with the reason, no copy', () => {
