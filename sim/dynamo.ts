@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -13,9 +14,13 @@ export interface LocalDynamo {
 /**
  * A real DynamoDB API server (dynalite) on a free loopback port: in memory, or in a folder
  * when `path` is given so a later run (the audit CLI) can read what a drill left.
+ * `onOperation` hears the name of every API call it receives (`Query`, `PutItem`, …).
  */
-export async function startLocalDynamo(options: { path?: string } = {}): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: { path?: string; onOperation?: (operation: string) => void } = {}): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const { onOperation } = options;
+  // The JSON protocol names the operation in X-Amz-Target: DynamoDB_20120810.<Operation>.
+  if (onOperation) server.on('request', (request: IncomingMessage) => onOperation(String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

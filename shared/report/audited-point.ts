@@ -1,0 +1,19 @@
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+
+/**
+ * A catalog item as the audit reads it. The retention work (issue 6) adds the `pruned` state and
+ * legal holds to RecoveryPoint; the audit already counts them, so a pruned point shows as pruned
+ * and never as protection.
+ */
+export type AuditedPoint = Omit<RecoveryPoint, 'state'> & {
+  state: RecoveryPoint['state'] | 'pruned';
+  legalHold?: { reason: string; setBy: string; setAt: string };
+  prunedAt?: string;
+};
+
+export type PointState = AuditedPoint['state'];
+
+/** Every state, in the order the report shows them. */
+export const POINT_STATES: readonly PointState[] = ['available', 'pending', 'failed', 'pruned'];
+
+export const hoursBetween = (from: string, to: Date): number => (to.getTime() - Date.parse(from)) / 3_600_000;
