@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { Level } from 'level';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -17,6 +18,7 @@ export interface LocalDynamo {
  * `onOperation` hears the name of every API call it receives (`Query`, `PutItem`, …).
  */
 export async function startLocalDynamo(options: { path?: string; onOperation?: (operation: string) => void } = {}): Promise<LocalDynamo> {
+  if (options.path) await checkNotInUse(options.path);
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   const { onOperation } = options;
   // The JSON protocol names the operation in X-Amz-Target: DynamoDB_20120810.<Operation>.
@@ -30,6 +32,26 @@ export async function startLocalDynamo(options: { path?: string; onOperation?: (
     clientConfig: { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 },
     close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/** A data folder another process holds open (a drill still running, or an audit reading it). */
+export class DataFolderInUseError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} is in use by another process (a drill still running, or an audit reading it); wait for it to finish`);
+    this.name = 'DataFolderInUseError';
+  }
+}
+
+/** dynalite crashes the process when its LevelDB is locked, so the lock is tried first. */
+async function checkNotInUse(path: string): Promise<void> {
+  const db = new Level(path);
+  try {
+    await db.open();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw new DataFolderInUseError(path);
+    throw error;
+  }
+  await db.close();
 }
 
 const gsi = (name: string, hash: string, range: string) => ({

@@ -3,7 +3,7 @@ import { verifyChain, type ChainHead, type ChainVerdict } from '../audit/verify-
 import type { Catalog } from '../catalog/catalog.js';
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
 import type { AccountPolicy } from './account-policy.js';
-import type { AuditedPoint, PointState } from './audited-point.js';
+import { compare, type AuditedPoint, type PointState } from './audited-point.js';
 import { coverage, type CoverageRow } from './coverage.js';
 import { countByReason, decisionsIn, type DecisionRow, type ReasonCount } from './decisions.js';
 import { pendingCopy, type PendingCopy } from './pending-copies.js';
@@ -81,14 +81,15 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
     verifyChain(sources.audit.entries(), { anchor: sources.anchor }).then((verdict) => (say(`audit log: ${verdict.entries.toLocaleString('en-US')} entries walked`), verdict)),
   ]);
   const asOf = new Date(scope.until);
-  const resources = catalog.resources.resources().map(
+  const statuses = catalog.resources.resources();
+  const resources = statuses.map(
     (r): ResourceRow => ({
       ...resourceRpo(r, sources.policy(r.account).targets[r.kind]?.rpoHours, asOf),
       points: r.points,
       ...(r.newest.state === 'failed' && r.newest.failureReason ? { lastFailure: r.newest.failureReason } : {}),
     }),
   );
-  const rows = coverage(catalog.resources.resources());
+  const rows = coverage(statuses);
   const rpo = rpoByAccount(resources);
   return {
     scope,
@@ -139,6 +140,6 @@ async function readCatalog(scope: AuditScope, sources: AuditSources, say: (line:
     }
     say(`account ${account}: ${read.toLocaleString('en-US')} recovery points read`);
   }
-  pending.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
+  pending.sort((a, b) => compare(a.recordedAt, b.recordedAt));
   return { resources, retention, pending, points };
 }

@@ -17,3 +17,6 @@ export type PointState = AuditedPoint['state'];
 export const POINT_STATES: readonly PointState[] = ['available', 'pending', 'failed', 'pruned'];
 
 export const hoursBetween = (from: string, to: Date): number => (to.getTime() - Date.parse(from)) / 3_600_000;
+
+/** Plain code-point order (not the locale's), so that ids sort the same everywhere. */
+export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

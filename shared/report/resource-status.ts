@@ -1,5 +1,6 @@
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
-import { POINT_STATES, type AuditedPoint, type PointState } from './audited-point.js';
+import { ARTIFACT_KINDS } from '../config/accounts.js';
+import { compare, POINT_STATES, type AuditedPoint, type PointState } from './audited-point.js';
 
 /** One protected resource (a volume, database, parameter…) and what the vault holds for it. */
 export interface ResourceStatus {
@@ -46,9 +47,10 @@ export class ResourceTally {
     }
   }
 
-  /** Every resource, by account, region, kind and id. */
+  /** Every resource, by account, region, kind (in the documented order) and id. */
   resources(): ResourceStatus[] {
-    const key = (r: ResourceStatus) => `${r.account}\u0000${r.region}\u0000${r.kind}\u0000${r.resourceId}`;
-    return [...this.#byResource.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    return [...this.#byResource.values()].sort(
+      (a, b) => compare(a.account, b.account) || compare(a.region, b.region) || ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind) || compare(a.resourceId, b.resourceId),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
-import type { AccountsConfig } from '../config/accounts.js';
-import { hoursBetween, type AuditedPoint } from './audited-point.js';
+import { ARTIFACT_KINDS, type AccountsConfig } from '../config/accounts.js';
+import { compare, hoursBetween, type AuditedPoint } from './audited-point.js';
 import type { AccountPolicy } from './account-policy.js';
 
 /** The vault-wide lock: no vault copy may be deleted before it is this old (issue 6 adds it to accounts/vault.yml). */
@@ -58,8 +58,9 @@ export class RetentionTally {
     if (this.lock && ageDays < this.lock.minRetentionDays) row.locked = (row.locked ?? 0) + 1;
   }
 
+  /** By account, then kind in the documented order. */
   rows(): RetentionRow[] {
-    return [...this.#rows.values()];
+    return [...this.#rows.values()].sort((a, b) => compare(a.account, b.account) || ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind));
   }
 
   #row(account: string, kind: ArtifactKindName): RetentionRow {

@@ -147,8 +147,8 @@ describe('audit report on a hand-built catalog', () => {
 
   it('counts coverage per account, region and kind, telling never-copied from pruned', () => {
     expect(report.coverage.map((c) => [c.account, c.kind, c.resources, c.protected, c.neverCopied, c.noLongerProtected])).toEqual([
-      [A, 'ami', 1, 1, 0, 0],
       [A, 'ebs-snapshot', 3, 2, 1, 0],
+      [A, 'ami', 1, 1, 0, 0],
       [A, 'ssm-parameter', 1, 1, 0, 0],
       [B, 'ebs-snapshot', 2, 1, 0, 1],
     ]);
