@@ -1,9 +1,9 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
-import { hoursBetween } from '../../shared/report/audited-point.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
 import { escapeHtml, htmlTable } from './html.js';
 import { pendingText, rpoStatusText } from './labels.js';
 import { scopeLines, verdictLines, type ReportContext } from './report-context.js';
+import { retentionView } from './retention-cells.js';
 import { rpoChart } from './rpo-chart.js';
 import { age, count, percent, target, time } from './units.js';
 
@@ -32,6 +32,7 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
   const t = report.totals;
   const verdict = report.auditLog;
   const notMet = report.resources.filter((r) => r.status === 'breached' || r.status === 'no-copy');
+  const retention = retentionView(report);
   const figures: [string, string, string][] = [
     ['recoveryPoints', count(t.recoveryPoints), 'recovery points'],
     ['resources', count(t.resources), 'resources'],
@@ -83,22 +84,8 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
     ]),
     decisions('failures', 'Failures', report.failures, report.failureCauses, context.limit),
     decisions('rejections', 'Rejections', report.rejections, report.rejectionCauses, context.limit),
-    `<section id="retention"><h2>Retention and lock</h2><p>Overdue: older than the retention period and not on legal hold. ${escapeHtml(report.lock ? `Vault lock: no copy can be deleted before it is ${target(report.lock.minRetentionDays, 'd')} old.` : 'Vault lock: not configured.')}</p>`,
-    htmlTable(
-      ['account', 'kind', 'retention', 'available', 'oldest', 'overdue', 'legal holds', 'pruned', ...(report.lock ? ['locked'] : [])],
-      report.retention.map((r) => [
-        r.account,
-        r.kind,
-        target(r.retentionDays, 'd'),
-        count(r.available),
-        r.oldestAvailableAt === undefined ? '–' : age(hoursBetween(r.oldestAvailableAt, new Date(report.scope.until))),
-        count(r.pastRetention),
-        count(r.legalHolds),
-        count(r.pruned),
-        ...(r.locked === undefined ? [] : [count(r.locked)]),
-      ]),
-      [2, 3, 4, 5, 6, 7, 8],
-    ),
+    `<section id="retention"><h2>Retention and lock</h2><p>${escapeHtml(retention.notes.join(' '))}</p>`,
+    htmlTable(retention.headers, retention.rows, [2, 3, 4, 5, 6, 7, 8]),
     `</section>`,
     `<footer><h2>Targets from</h2><ul>${Object.entries(report.policies).map(([account, from]) => `<li>${escapeHtml(`${account}: ${from}`)}</li>`).join('')}</ul></footer>`,
   ];

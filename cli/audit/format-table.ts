@@ -1,9 +1,9 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
-import { hoursBetween } from '../../shared/report/audited-point.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
 import { pendingText, rpoStatusText } from './labels.js';
+import { retentionView } from './retention-cells.js';
 import { scopeLines, verdictLines, verdictSummary, type ReportContext } from './report-context.js';
-import { textTable, type Column } from './text-table.js';
+import { textTable, wrap, type Column } from './text-table.js';
 import { age, count, percent, target, time } from './units.js';
 
 /**
@@ -16,9 +16,10 @@ import { age, count, percent, target, time } from './units.js';
 export function formatTable(report: AuditReport, context: ReportContext): string {
   const t = report.totals;
   const notMet = report.resources.filter((r) => r.status === 'breached' || r.status === 'no-copy');
+  const retention = retentionView(report);
   const lines = [
     '== backup-hub audit',
-    ...scopeLines(report, context),
+    ...scopeLines(report, context).flatMap((line) => wrap(line)),
     '',
     '-- summary',
     `recovery points  ${count(t.recoveryPoints)}`,
@@ -60,30 +61,15 @@ export function formatTable(report: AuditReport, context: ReportContext): string
     ...decisionSection('failures', report.failures, report.failureCauses, context.limit),
     ...decisionSection('rejections', report.rejections, report.rejectionCauses, context.limit),
     '',
-    '-- retention and lock (overdue: older than the retention period and not on legal hold)',
-    report.retention.length === 0
-      ? '(no recovery points)'
-      : textTable(
-          [{ header: 'account' }, { header: 'kind' }, ...['retention', 'available', 'oldest', 'overdue', 'held', 'pruned', ...(report.lock ? ['locked'] : [])].map((header): Column => ({ header, align: 'right' }))],
-          report.retention.map((r) => [
-            r.account,
-            r.kind,
-            target(r.retentionDays, 'd'),
-            count(r.available),
-            r.oldestAvailableAt === undefined ? '–' : age(hoursBetween(r.oldestAvailableAt, new Date(report.scope.until))),
-            count(r.pastRetention),
-            count(r.legalHolds),
-            count(r.pruned),
-            ...(r.locked === undefined ? [] : [count(r.locked)]),
-          ]),
-        ),
-    report.lock ? `vault lock: no copy can be deleted before it is ${target(report.lock.minRetentionDays, 'd')} old` : 'vault lock: not configured',
+    '-- retention and lock',
+    report.retention.length === 0 ? '(no recovery points)' : textTable(retention.headers.map((header, i): Column => (i < 2 ? { header } : { header, align: 'right' })), retention.rows),
+    ...retention.notes.flatMap((note) => wrap(note)),
     '',
     '-- targets from',
-    ...Object.entries(report.policies).map(([account, from]) => `${account}: ${from}`),
+    ...Object.entries(report.policies).flatMap(([account, from]) => wrap(`${account}: ${from}`)),
     '',
     '-- audit log',
-    ...verdictLines(report.auditLog, context.anchor),
+    ...verdictLines(report.auditLog, context.anchor).flatMap((line) => wrap(line)),
     '',
     "(a cell cut short ends in '…': --format csv or json gives every value whole)",
   ];

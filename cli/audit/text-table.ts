@@ -33,3 +33,24 @@ export function textTable(columns: Column[], rows: string[][], width = 100): str
   const line = (cells: string[]) => cells.map(cell).join(GAP).trimEnd();
   return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/**
+ * Breaks a line at spaces so that it fits `width`; the continuation lines are indented. A single
+ * word longer than the width (a long path) stays whole.
+ *
+ * @example
+ * wrap('source: local drill state /a/very/long/path …', 40);
+ */
+export function wrap(line: string, width = 100, indent = '    '): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    const candidate = current === '' ? word : `${current} ${word}`;
+    if (candidate.length > width && current !== '' && current.trim() !== '') {
+      out.push(current);
+      current = `${indent}${word}`;
+    } else current = candidate;
+  }
+  out.push(current);
+  return out;
+}
