@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { AccountsConfigError, loadAccounts, type AccountsConfig } from '../shared/config/accounts.js';
 import { policyOf } from '../shared/report/account-policy.js';
-import { buildAuditReport, type AuditReport, type AuditScope } from '../shared/report/audit-report.js';
+import { buildAuditReport, PROGRESS_EVERY, type AuditReport, type AuditScope } from '../shared/report/audit-report.js';
+import { withProgress } from '../shared/report/with-progress.js';
 import { vaultLockOf } from '../shared/report/retention-status.js';
 import { LocalStateError } from '../drill/local-state.js';
 import { DataFolderInUseError } from '../sim/dynamo.js';
@@ -59,7 +60,8 @@ export async function run(argv: string[], io: AuditIo = processIo): Promise<numb
 }
 
 async function verify(options: AuditOptions, source: AuditSource, io: AuditIo): Promise<number> {
-  const verdict = await verifyChain(source.audit.entries(), { anchor: options.anchor });
+  const entries = options.quiet ? source.audit.entries() : withProgress(source.audit.entries(), PROGRESS_EVERY, (n) => io.err(`${n.toLocaleString('en-US')} entries checked…`));
+  const verdict = await verifyChain(entries, { anchor: options.anchor });
   const text = options.format === 'json' ? JSON.stringify({ source: source.description, auditLog: verdict }, null, 2) : [`source: ${source.description}`, ...verdictLines(verdict, options.anchor)].join('\n');
   await emit(text, options, io);
   return verdict.ok ? 0 : 1;

@@ -48,7 +48,7 @@ export async function verifyChain(entries: AsyncIterable<AuditEntry> | Iterable<
       continue;
     }
     const expectedSeq = (previous?.seq ?? 0) + 1;
-    if (entry.seq > expectedSeq) return broken(count, expectedSeq, 'removed', `entries #${expectedSeq}..#${entry.seq - 1} are missing`);
+    if (entry.seq > expectedSeq) return broken(count, expectedSeq, 'removed', entry.seq - 1 === expectedSeq ? `entry #${expectedSeq} is missing` : `entries #${expectedSeq}..#${entry.seq - 1} are missing`);
     const { hash, ...content } = entry;
     if (entryHash(content) !== hash || entry.seq < expectedSeq || entry.prevHash !== (previous?.hash ?? GENESIS_HASH)) {
       suspect = { entry, previous, count };

@@ -10,6 +10,7 @@ import { pendingCopy, type PendingCopy } from './pending-copies.js';
 import { ResourceTally } from './resource-status.js';
 import { RetentionTally, type RetentionRow, type VaultLock } from './retention-status.js';
 import { resourceRpo, rpoByAccount, type AccountRpo, type ResourceRpo } from './rpo.js';
+import { withProgress } from './with-progress.js';
 
 /** What an audit looks at. */
 export interface AuditScope {
@@ -78,7 +79,9 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
     readCatalog(scope, sources, say),
     decisionsIn(sources.audit, 'failed', range, decisionFilter),
     decisionsIn(sources.audit, 'rejected', range, decisionFilter),
-    verifyChain(sources.audit.entries(), { anchor: sources.anchor }).then((verdict) => (say(`audit log: ${verdict.entries.toLocaleString('en-US')} entries walked`), verdict)),
+    verifyChain(withProgress(sources.audit.entries(), PROGRESS_EVERY, (n) => say(`audit log: ${n.toLocaleString('en-US')} entries walked…`)), { anchor: sources.anchor }).then(
+      (verdict) => (say(`audit log: ${verdict.entries.toLocaleString('en-US')} entries walked`), verdict),
+    ),
   ]);
   const asOf = new Date(scope.until);
   const statuses = catalog.resources.resources();
@@ -108,16 +111,21 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
     totals: {
       recoveryPoints: catalog.points,
       resources: resources.length,
-      protected: rows.reduce((n, r) => n + r.protected, 0),
-      neverCopied: rows.reduce((n, r) => n + r.neverCopied, 0),
-      rpoMet: rpo.reduce((n, a) => n + a.met, 0),
-      rpoBreached: rpo.reduce((n, a) => n + a.breached, 0),
+      protected: sum(rows, (r) => r.protected),
+      neverCopied: sum(rows, (r) => r.neverCopied),
+      rpoMet: sum(rpo, (a) => a.met),
+      rpoBreached: sum(rpo, (a) => a.breached),
       pending: catalog.pending.length,
       failures: failures.length,
       rejections: rejections.length,
     },
   };
 }
+
+const sum = <T>(rows: readonly T[], value: (row: T) => number): number => rows.reduce((n, row) => n + value(row), 0);
+
+/** Audit-log entries between two progress lines. */
+export const PROGRESS_EVERY = 50_000;
 
 /** Accounts read at the same time: on AWS each page is a round trip, so a few in flight save most of the waiting. */
 const ACCOUNTS_IN_FLIGHT = 4;

@@ -13,6 +13,9 @@ describe('npm run bench:audit', () => {
     expect(result.checks.totals.recoveryPoints).toBe(300);
     expect(result.checks.auditLogIntact).toBe(true);
     expect(Object.keys(result.auditOperations)).toEqual(['Query']);
-    for (const key of ['seedCatalog', 'seedAudit', 'audit', 'auditQueries', 'auditRender', 'verifyAlone']) expect(result.seconds[key], key).toBeGreaterThan(0);
+    for (const key of ['seedCatalog', 'seedAudit', 'audit', 'auditQueries', 'verifyAlone']) expect(result.seconds[key], key).toBeGreaterThan(0);
+    // Rendering 300 points can take less than the millisecond the figures are rounded to.
+    expect(result.seconds.auditRender).toBeGreaterThanOrEqual(0);
+    expect(result.seconds.audit).toBeGreaterThanOrEqual(result.seconds.auditQueries!);
   });
 });
