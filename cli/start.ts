@@ -5,6 +5,7 @@ import { DrillFileError, readDrillFile } from '../drill/drill-file.js';
 import { runDrill } from '../drill/run-drill.js';
 import { formatSummary } from '../drill/summary.js';
 import { DEFAULT_DATA_DIR, LocalStateError } from '../drill/local-state.js';
+import { DataFolderInUseError } from '../sim/dynamo.js';
 
 // The SDK warns once per process that Node 20 support ends in 2027; Lambda runs nodejs22.x, and the drill output should stay readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -49,7 +50,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof DrillFileError) console.error(`The drill file cannot be run.\n${error.message}`);
-    else if (error instanceof LocalStateError) console.error(`The drill cannot keep its state: ${error.message}`);
+    else if (error instanceof LocalStateError || error instanceof DataFolderInUseError) console.error(`The drill cannot keep its state: ${error.message}`);
     else console.error(`The drill stopped: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },

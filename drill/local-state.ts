@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkNotInUse } from '../sim/dynamo.js';
 
 /** Where `npm start` keeps its state unless told otherwise (git-ignored). */
 export const DEFAULT_DATA_DIR = '.backup-hub';
@@ -54,6 +55,7 @@ export class LocalStateFolder {
     else if (entries.length > 0 && !entries.includes(STATE_FILE)) {
       throw new LocalStateError(`${dir} is not empty and holds no backup-hub drill state (no ${STATE_FILE}); choose another --data folder, or empty this one`);
     } else {
+      if (entries.includes(DYNAMO_DIR)) await checkNotInUse(join(dir, DYNAMO_DIR));
       await rm(join(dir, DYNAMO_DIR), { recursive: true, force: true });
     }
     const folder = new LocalStateFolder(dir, { format: FORMAT, ...about, writtenAt: new Date().toISOString() });

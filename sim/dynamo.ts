@@ -42,8 +42,13 @@ export class DataFolderInUseError extends Error {
   }
 }
 
-/** dynalite crashes the process when its LevelDB is locked, so the lock is tried first. */
-async function checkNotInUse(path: string): Promise<void> {
+/**
+ * Tries the LevelDB lock of a data folder: dynalite crashes its process when the lock is held, and
+ * a folder in use must not be cleared for a new drill.
+ *
+ * @throws DataFolderInUseError when another process holds it
+ */
+export async function checkNotInUse(path: string): Promise<void> {
   const db = new Level(path);
   try {
     await db.open();

@@ -147,14 +147,24 @@ describe('backup-hub audit --local, on the folder a drill left', () => {
     for (const r of results) expect(r.err).not.toMatch(/\n\s+at /);
   });
 
-  it('refuses to let a drill clear a folder that is not a drill’s', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'audit-foreign-'));
-    await mkdir(join(dir, 'photos'));
-    const failure = await exec(process.execPath, ['--import', 'tsx', 'cli/start.ts', '--data', dir, '--quiet'], { cwd: process.cwd() }).then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain(`${dir} is not empty and holds no backup-hub drill state`);
+  it('refuses to let a drill clear a folder that is not a drill’s, or one in use', async () => {
+    const foreign = await mkdtemp(join(tmpdir(), 'audit-foreign-'));
+    await mkdir(join(foreign, 'photos'));
+    const busy = await mkdtemp(join(tmpdir(), 'audit-busy-'));
+    await cp(dataDir, busy, { recursive: true });
+    const holder = await startLocalDynamo({ path: join(busy, 'dynamo') });
+    const startIn = (dir: string) =>
+      exec(process.execPath, ['--import', 'tsx', 'cli/start.ts', '--data', dir, '--quiet'], { cwd: process.cwd() }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+    const [onForeign, onBusy] = await Promise.all([startIn(foreign), startIn(busy)]);
+    await holder.close();
+    expect([onForeign?.code, onBusy?.code]).toEqual([1, 1]);
+    expect(onForeign?.stderr).toContain(`${foreign} is not empty and holds no backup-hub drill state`);
+    expect(onBusy?.stderr).toContain('The drill cannot keep its state: ');
+    expect(onBusy?.stderr).toContain('is in use by another process');
+    // The audit can still read what the busy folder held once it is free.
+    expect((await audit('verify', '--local', busy)).code).toBe(0);
   });
 });
