@@ -2,7 +2,9 @@
  * `backup-hub <command> …`: one entry point for the operator commands. Each command is a module
  * exporting `run(argv): Promise<number>` (the exit status), loaded only when it is asked for.
  */
-const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {};
+const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  audit: { summary: 'coverage, RPO compliance, failures, retention; verify the audit log (table, json, csv, html)', load: () => import('./audit.js') },
+};
 
 const usage = () =>
   `usage: backup-hub <command> [options]\n\ncommands:\n${Object.entries(commands)

@@ -4,23 +4,27 @@ import { writeFile } from 'node:fs/promises';
 import { DrillFileError, readDrillFile } from '../drill/drill-file.js';
 import { runDrill } from '../drill/run-drill.js';
 import { formatSummary } from '../drill/summary.js';
+import { DEFAULT_DATA_DIR, LocalStateError } from '../drill/local-state.js';
+import { DataFolderInUseError } from '../sim/dynamo.js';
 
 // The SDK warns once per process that Node 20 support ends in 2027; Lambda runs nodejs22.x, and the drill output should stay readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const DEFAULT_DRILL = fileURLToPath(new URL('../drill/default-drill.json', import.meta.url));
 
-const usage = `usage: npm start -- [--drill FILE] [--report FILE.json] [--quiet]
+const usage = `usage: npm start -- [--drill FILE] [--report FILE.json] [--data DIR] [--quiet]
 
 Runs backup-hub on the simulated multi-account cloud and prints a summary.
   --drill FILE     the drill to run (default: drill/default-drill.json)
   --report FILE    also write the JSON report there
+  --data DIR       keep the catalog and audit log there, replacing an earlier drill's,
+                   for 'backup-hub audit --local DIR' (default: ${DEFAULT_DATA_DIR})
   --quiet          print only the summary`;
 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { drill: { type: 'string' }, report: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+    args = parseArgs({ options: { drill: { type: 'string' }, report: { type: 'string' }, data: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${usage}`);
     return 2;
@@ -31,8 +35,10 @@ async function main(): Promise<number> {
   }
   const file = args.drill ?? DEFAULT_DRILL;
   const drill = await readDrillFile(file);
-  const report = await runDrill(drill, { name: file, progress: args.quiet ? undefined : (line) => console.log(line) });
+  const dataDir = args.data ?? DEFAULT_DATA_DIR;
+  const report = await runDrill(drill, { name: file, dataDir, progress: args.quiet ? undefined : (line) => console.log(line) });
   console.log(formatSummary(report));
+  console.log(`\ncatalog and audit log kept in ${dataDir}: npx backup-hub audit --local ${dataDir}`);
   if (args.report) {
     await writeFile(args.report, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nreport written to ${args.report}`);
@@ -44,6 +50,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof DrillFileError) console.error(`The drill file cannot be run.\n${error.message}`);
+    else if (error instanceof LocalStateError || error instanceof DataFolderInUseError) console.error(`The drill cannot keep its state: ${error.message}`);
     else console.error(`The drill stopped: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },

@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../sim/cloud.js';
 import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
+import { LocalStateFolder } from './local-state.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
@@ -14,6 +15,8 @@ export interface DrillOptions {
   name: string;
   /** Receives one line per step and phase. */
   progress?: (line: string) => void;
+  /** Keep the catalog and audit log in this folder, for `backup-hub audit --local`. */
+  dataDir?: string;
 }
 
 /** A step the simulated cloud refused (an id already taken, say), named by its place in the drill. */
@@ -31,9 +34,11 @@ export class DrillStepError extends Error {
  */
 export async function runDrill(drill: Drill, options: DrillOptions): Promise<DrillReport> {
   const say = options.progress ?? (() => {});
+  const folder = options.dataDir === undefined ? undefined : await LocalStateFolder.prepare(options.dataDir, { drill: options.name, vault: drill.vault, sources: drill.sources });
   const hub = await deployLocalHub({
     vault: drill.vault,
     sources: drill.sources,
+    dataPath: folder?.dynamoPath,
     ec2: {
       snapshotDurationMs: 0,
       ...(drill.cloud.copyMinutes === undefined ? {} : { copyDurationMs: () => drill.cloud.copyMinutes! * 60_000 }),
@@ -50,7 +55,9 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
-    return await collectReport(hub, { name: options.name, refusedAtBus });
+    const report = await collectReport(hub, { name: options.name, refusedAtBus });
+    await folder?.finish({ tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable }, startedAt: new Date(hub.startedAt), endedAt: hub.cloud.clock.now() });
+    return report;
   } finally {
     await hub.close();
   }

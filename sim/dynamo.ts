@@ -1,7 +1,9 @@
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { Level } from 'level';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -13,9 +15,14 @@ export interface LocalDynamo {
 /**
  * A real DynamoDB API server (dynalite) on a free loopback port: in memory, or in a folder
  * when `path` is given so a later run (the audit CLI) can read what a drill left.
+ * `onOperation` hears the name of every API call it receives (`Query`, `PutItem`, …).
  */
-export async function startLocalDynamo(options: { path?: string } = {}): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: { path?: string; onOperation?: (operation: string) => void } = {}): Promise<LocalDynamo> {
+  if (options.path) await checkNotInUse(options.path);
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const { onOperation } = options;
+  // The JSON protocol names the operation in X-Amz-Target: DynamoDB_20120810.<Operation>.
+  if (onOperation) server.on('request', (request: IncomingMessage) => onOperation(String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -25,6 +32,31 @@ export async function startLocalDynamo(options: { path?: string } = {}): Promise
     clientConfig: { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 },
     close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/** A data folder another process holds open (a drill still running, or an audit reading it). */
+export class DataFolderInUseError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} is in use by another process (a drill still running, or an audit reading it); wait for it to finish`);
+    this.name = 'DataFolderInUseError';
+  }
+}
+
+/**
+ * Tries the LevelDB lock of a data folder: dynalite crashes its process when the lock is held, and
+ * a folder in use must not be cleared for a new drill.
+ *
+ * @throws DataFolderInUseError when another process holds it
+ */
+export async function checkNotInUse(path: string): Promise<void> {
+  const db = new Level(path);
+  try {
+    await db.open();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw new DataFolderInUseError(path);
+    throw error;
+  }
+  await db.close();
 }
 
 const gsi = (name: string, hash: string, range: string) => ({

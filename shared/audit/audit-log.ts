@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, AuditFacts } from './audit-entry.js';
+import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
 
 const CHAIN = 'audit';
-const GENESIS = '0'.repeat(64);
+/** The previous hash of the first entry. */
+export const GENESIS_HASH = '0'.repeat(64);
 const MAX_APPEND_ATTEMPTS = 20;
 
 /** The hash of an entry covers its facts, its place and the previous hash, so any edit breaks the chain. */
@@ -30,7 +32,7 @@ export class AuditLog {
   async append(facts: AuditFacts): Promise<AuditEntry> {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const head = await this.head();
-      const base = { ...dropUndefined(facts), chain: CHAIN, seq: (head?.seq ?? 0) + 1, at: this.now().toISOString(), prevHash: head?.hash ?? GENESIS };
+      const base = { ...dropUndefined(facts), chain: CHAIN, seq: (head?.seq ?? 0) + 1, at: this.now().toISOString(), prevHash: head?.hash ?? GENESIS_HASH };
       const entry: AuditEntry = { ...base, hash: entryHash(base) };
       try {
         await this.db.send(new PutCommand({ TableName: this.table, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' }));
@@ -59,7 +61,35 @@ export class AuditLog {
     return this.#query({ IndexName: 'byEvent', KeyConditionExpression: 'eventId = :e', ExpressionAttributeValues: { ':e': eventId } });
   }
 
-  async *#query(input: { IndexName?: string; KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }): AsyncGenerator<AuditEntry> {
+  /**
+   * The entries of one decision recorded in [from, to], in time order; `accounts` and `kinds`
+   * narrow them further (an entry without that field then does not match).
+   */
+  byDecision(decision: AuditDecision, range: { from?: string; to?: string } = {}, only: { accounts?: string[]; kinds?: ArtifactKindName[] } = {}): AsyncGenerator<AuditEntry> {
+    const values: Record<string, unknown> = { ':d': decision, ':from': range.from ?? '0000', ':to': range.to ?? '9999' };
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    for (const [field, list] of [['account', only.accounts], ['kind', only.kinds]] as const) {
+      if (!list?.length) continue;
+      names[`#${field}`] = field;
+      filters.push(`#${field} IN (${list.map((value, i) => ((values[`:${field}${i}`] = value), `:${field}${i}`)).join(', ')})`);
+    }
+    return this.#query({
+      IndexName: 'byDecision',
+      KeyConditionExpression: 'decision = :d AND #at BETWEEN :from AND :to',
+      ExpressionAttributeValues: values,
+      ExpressionAttributeNames: { ...names, '#at': 'at' },
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+    });
+  }
+
+  async *#query(input: {
+    IndexName?: string;
+    KeyConditionExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+    ExpressionAttributeNames?: Record<string, string>;
+    FilterExpression?: string;
+  }): AsyncGenerator<AuditEntry> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));

@@ -100,13 +100,18 @@ export class Catalog {
     return this.#query({ IndexName: 'byResource', KeyConditionExpression: 'resourcePk = :k', ExpressionAttributeValues: { ':k': resourcePk }, ScanIndexForward: false, Limit: options.limit });
   }
 
-  /** Recovery points of one account created in [from, to), oldest first. */
-  byAccount(account: string, range: { from?: string; to?: string } = {}): AsyncGenerator<RecoveryPoint> {
+  /**
+   * Recovery points of one account created in [from, to], oldest first. With `attributes`, only
+   * those are read (a long read, such as the audit's, then moves a fraction of each item); the
+   * caller names the type of what it gets.
+   */
+  byAccount<T extends object = RecoveryPoint>(account: string, range: { from?: string; to?: string } = {}, attributes?: readonly string[]): AsyncGenerator<T> {
     return this.#query({
       IndexName: 'byAccount',
       KeyConditionExpression: 'account = :a AND createdAt BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':a': account, ':from': range.from ?? '0000', ':to': range.to ?? '9999' },
-    });
+      ...(attributes ? { ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a])) } : {}),
+    }) as AsyncGenerator<T>;
   }
 
   /** Pending or failed recovery points, least recently updated first. Points waiting for a copy slot are listed by {@link waiting}. */

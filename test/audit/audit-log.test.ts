@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeEach, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../shared/audit/audit-log.js';
+import { AuditLog, entryHash } from '../../shared/audit/audit-log.js';
 import { verifyChain } from '../../shared/audit/verify-chain.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
@@ -34,7 +34,7 @@ describe('audit log', () => {
     await Promise.all(Array.from({ length: 8 }, (_, i) => audit.append({ decision: 'skipped', reason: `parallel ${i}` })));
     const all = await entries();
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
-    expect(await verifyChain(all)).toEqual({ ok: true, entries: 13 });
+    expect(await verifyChain(all)).toEqual({ ok: true, entries: 13, head: { seq: 13, hash: all[12]!.hash } });
   });
 
   it('detects an edited entry at that entry', async () => {
@@ -52,8 +52,42 @@ describe('audit log', () => {
     const all = await entries();
     const swapped = [all[0]!, all[2]!, all[1]!, all[3]!, all[4]!].map((e, i) => ({ ...e, seq: i + 1 }));
     // Re-hash each moved entry so only the links (not the hashes) give the reordering away.
-    const { entryHash } = await import('../../shared/audit/audit-log.js');
     const rehashed = swapped.map(({ hash: _hash, ...rest }) => ({ ...rest, hash: entryHash(rest) }));
     expect(await verifyChain(rehashed)).toMatchObject({ ok: false, seq: 2, problem: 'reordered' });
+  });
+
+  it('names an entry moved in place (its key changed, its hash kept) as reordered, with where it was written', async () => {
+    const all = await entries();
+    await db.send(new PutCommand({ TableName: audit.table, Item: { ...all[2]!, seq: 2 } }));
+    await db.send(new PutCommand({ TableName: audit.table, Item: { ...all[1]!, seq: 3 } }));
+    expect(await verifyChain(audit.entries())).toMatchObject({ ok: false, seq: 2, problem: 'reordered', detail: 'entry #2 was written as #3: entries were moved' });
+  });
+
+  it('catches a forged first entry: the chain starts from the genesis hash', async () => {
+    const all = await entries();
+    // Entry #1 removed and the rest renumbered and re-hashed, so every hash and sequence number checks out.
+    const renumbered = all.slice(1).map(({ hash: _hash, ...rest }, i) => ({ ...rest, seq: i + 1 }));
+    const rehashed = renumbered.map((e) => ({ ...e, hash: entryHash(e) }));
+    expect(await verifyChain(rehashed)).toMatchObject({ ok: false, seq: 1, problem: 'rewritten' });
+  });
+
+  it('says an edit with a recomputed hash could be an edit or a removal, at the first link that breaks', async () => {
+    const all = await entries();
+    const { hash: _hash, ...third } = { ...all[2]!, reason: 'nothing to see' };
+    await db.send(new PutCommand({ TableName: audit.table, Item: { ...third, hash: entryHash(third) } }));
+    const verdict = await verifyChain(audit.entries());
+    expect(verdict).toMatchObject({ ok: false, seq: 4, problem: 'rewritten' });
+    expect(verdict.ok === false && verdict.detail).toContain('#3 was edited and its hash recomputed, or entries were removed');
+  });
+
+  it('with an anchor, catches entries cut from the end and a log rewritten up to the anchor', async () => {
+    const all = await entries();
+    const anchor = { seq: 5, hash: all[4]!.hash };
+    expect(await verifyChain(audit.entries(), { anchor })).toMatchObject({ ok: true, head: anchor });
+    await db.send(new DeleteCommand({ TableName: audit.table, Key: { chain: 'audit', seq: 5 } }));
+    await db.send(new DeleteCommand({ TableName: audit.table, Key: { chain: 'audit', seq: 4 } }));
+    expect(await verifyChain(audit.entries())).toMatchObject({ ok: true, entries: 3 });
+    expect(await verifyChain(audit.entries(), { anchor })).toMatchObject({ ok: false, seq: 4, problem: 'removed' });
+    expect(await verifyChain(audit.entries(), { anchor: { seq: 2, hash: 'f'.repeat(16) } })).toMatchObject({ ok: false, seq: 2, problem: 'rewritten' });
   });
 });

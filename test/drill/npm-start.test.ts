@@ -31,7 +31,7 @@ describe('npm start', () => {
       ],
     };
     await writeFile(join(dir, 'drill.json'), JSON.stringify(drill));
-    const { stdout } = await start('--drill', join(dir, 'drill.json'), '--report', join(dir, 'report.json'));
+    const { stdout } = await start('--drill', join(dir, 'drill.json'), '--report', join(dir, 'report.json'), '--data', join(dir, 'state'));
     expect(stdout).toMatch(/events in\s+copied/);
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as DrillReport;
     expect(report.events.find((e) => e.id === 'announce-b')).toEqual({ id: 'announce-b', account: '111111111111', outcome: 'copied' });

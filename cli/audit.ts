@@ -1,0 +1,135 @@
+import { writeFile } from 'node:fs/promises';
+import { verifyChain } from '../shared/audit/verify-chain.js';
+import { AccountsConfigError, loadAccounts, type AccountsConfig } from '../shared/config/accounts.js';
+import { policyOf } from '../shared/report/account-policy.js';
+import { buildAuditReport, PROGRESS_EVERY, type AuditReport, type AuditScope } from '../shared/report/audit-report.js';
+import { withProgress } from '../shared/report/with-progress.js';
+import { vaultLockOf } from '../shared/report/retention-status.js';
+import { LocalStateError } from '../drill/local-state.js';
+import { DataFolderInUseError } from '../sim/dynamo.js';
+import { explainAwsError } from './audit/aws-trouble.js';
+import { openAwsSource, openLocalSource, type AuditSource } from './audit/connect.js';
+import { formatCsv } from './audit/format-csv.js';
+import { formatHtml } from './audit/format-html.js';
+import { formatTable } from './audit/format-table.js';
+import { parseAuditOptions, resolveTime, USAGE, UsageError, type AuditOptions } from './audit/options.js';
+import { verdictLines, type ReportContext } from './audit/report-context.js';
+
+/** Where the command writes; a test passes its own. */
+export interface AuditIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: AuditIo = { out: (text) => process.stdout.write(`${text}\n`), err: (text) => process.stderr.write(`${text}\n`) };
+
+/** The filter `IN (...)` of a DynamoDB filter expression takes at most 100 values. */
+const MAX_ACCOUNT_FILTER = 100;
+
+/**
+ * `backup-hub audit [verify] …`: the auditors' view. Returns the exit status: 0, 1 when the
+ * audit log is broken (verify) or the audit could not run, 2 for a wrong command line.
+ *
+ * @example
+ * await run(['--local', '.backup-hub', '--format', 'html', '--out', 'report.html']);
+ */
+export async function run(argv: string[], io: AuditIo = processIo): Promise<number> {
+  let options: AuditOptions | 'help';
+  try {
+    options = parseAuditOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`backup-hub audit: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  let source: AuditSource | undefined;
+  try {
+    const config = loadAccounts(options.accountsDir);
+    source = options.local === undefined ? openAwsSource(options, config) : await openLocalSource(options.local);
+    return options.command === 'verify' ? await verify(options, source, io) : await report(options, source, config, io);
+  } catch (error) {
+    io.err(`backup-hub audit: ${explain(error, options)}`);
+    return error instanceof UsageError ? 2 : 1;
+  } finally {
+    await source?.close();
+  }
+}
+
+async function verify(options: AuditOptions, source: AuditSource, io: AuditIo): Promise<number> {
+  const entries = options.quiet ? source.audit.entries() : withProgress(source.audit.entries(), PROGRESS_EVERY, (n) => io.err(`${n.toLocaleString('en-US')} entries checked…`));
+  const verdict = await verifyChain(entries, { anchor: options.anchor });
+  const text = options.format === 'json' ? JSON.stringify({ source: source.description, auditLog: verdict }, null, 2) : [`source: ${source.description}`, ...verdictLines(verdict, options.anchor)].join('\n');
+  await emit(text, options, io);
+  return verdict.ok ? 0 : 1;
+}
+
+async function report(options: AuditOptions, source: AuditSource, config: AccountsConfig, io: AuditIo): Promise<number> {
+  const scope = scopeOf(options, source, config);
+  const built = await buildAuditReport(scope, {
+    catalog: source.catalog,
+    audit: source.audit,
+    policy: (account) => policyOf(config, account),
+    lock: vaultLockOf(config),
+    anchor: options.anchor,
+    progress: options.quiet ? undefined : (line) => io.err(line),
+  });
+  const context: ReportContext = {
+    source: source.description,
+    untilNote: options.until === undefined ? source.untilNote : undefined,
+    generatedAt: new Date().toISOString(),
+    limit: options.limit,
+    anchor: options.anchor,
+  };
+  await emit(render(built, options, context), options, io);
+  if (!built.auditLog.ok) io.err(`backup-hub audit: ${verdictLines(built.auditLog)[0]}`);
+  return 0;
+}
+
+function render(report: AuditReport, options: AuditOptions, context: ReportContext): string {
+  switch (options.format) {
+    case 'json':
+      return JSON.stringify({ source: context.source, generatedAt: context.generatedAt, ...report }, null, 2);
+    case 'csv':
+      return formatCsv(report, options.csvTable);
+    case 'html':
+      return formatHtml(report, context);
+    case 'table':
+      return formatTable(report, context);
+  }
+}
+
+function scopeOf(options: AuditOptions, source: AuditSource, config: AccountsConfig): AuditScope {
+  const accounts = options.accounts?.map((given) => accountId(given, config));
+  if (accounts && accounts.length > MAX_ACCOUNT_FILTER) throw new UsageError(`--account: at most ${MAX_ACCOUNT_FILTER} accounts at a time (leave it out for all of them)`);
+  const until = options.until === undefined ? source.defaultUntil.toISOString() : resolveTime(options.until, source.defaultUntil, '--until');
+  const since = resolveTime(options.since ?? '30d', new Date(until), '--since');
+  if (since >= until) throw new UsageError(`--since (${since}) must come before --until (${until})`);
+  return { accounts: accounts ?? source.accounts, onlyTheseAccounts: accounts !== undefined, kinds: options.kinds, since, until };
+}
+
+/** An account id as given, or the id of the account file of that name. */
+function accountId(given: string, config: AccountsConfig): string {
+  if (/^\d{12}$/.test(given)) return given;
+  const account = config.all.find((a) => a.name === given);
+  if (!account) throw new UsageError(`--account ${given}: not a 12-digit account id nor an account file in ${config.dir} (${config.all.map((a) => `${a.name} = ${a.id}`).join(', ')})`);
+  return account.id;
+}
+
+async function emit(text: string, options: AuditOptions, io: AuditIo): Promise<void> {
+  if (options.out === undefined) return io.out(text);
+  await writeFile(options.out, text.endsWith('\n') ? text : `${text}\n`);
+  io.err(`written to ${options.out}`);
+}
+
+const isFileError = (error: unknown): error is NodeJS.ErrnoException => error instanceof Error && (error as NodeJS.ErrnoException).syscall === 'open';
+
+function explain(error: unknown, options: AuditOptions): string {
+  if (error instanceof UsageError || error instanceof LocalStateError || error instanceof DataFolderInUseError || error instanceof AccountsConfigError) return error.message;
+  if (isFileError(error)) return `cannot write ${options.out}: ${error.message}`;
+  if (options.local === undefined) return explainAwsError(error);
+  return `could not read the local drill state in ${options.local}: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,24 @@
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+
+/** The attributes of a catalog item the audit reads: the rest (tags, key ARNs, …) stays in DynamoDB. */
+export const AUDITED_ATTRIBUTES = ['kind', 'account', 'region', 'sourceId', 'resourceId', 'resourcePk', 'createdAt', 'recordedAt', 'state', 'stage', 'waitingFor', 'failureReason', 'vaultCopyId', 'legalHold'] as const;
+
+/**
+ * A catalog item as the audit reads it. The retention work (issue 6) adds the `pruned` state and
+ * legal holds to RecoveryPoint; the audit already counts them, so a pruned point shows as pruned
+ * and never as protection.
+ */
+export type AuditedPoint = Pick<RecoveryPoint, Exclude<(typeof AUDITED_ATTRIBUTES)[number], 'state' | 'legalHold'>> & {
+  state: RecoveryPoint['state'] | 'pruned';
+  legalHold?: { reason: string; setBy: string; setAt: string };
+};
+
+export type PointState = AuditedPoint['state'];
+
+/** Every state, in the order the report shows them. */
+export const POINT_STATES: readonly PointState[] = ['available', 'pending', 'failed', 'pruned'];
+
+export const hoursBetween = (from: string, to: Date): number => (to.getTime() - Date.parse(from)) / 3_600_000;
+
+/** Plain code-point order (not the locale's), so that ids sort the same everywhere. */
+export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
