@@ -61,7 +61,7 @@ export interface RdsKindSpec {
   api: RdsSnapshotApi;
 }
 
-/** RDS's answer when the account's manual snapshots in the region are at their quota (100 by default). */
+/** RDS's answer when the destination's manual snapshots (100 by default) or its copies in progress (20) are at their quota. */
 const QUOTA_ERRORS = ['SnapshotQuotaExceededFault'];
 /** Refusals a retry cannot change: the key is not usable by the caller, or the request is impossible. */
 const DETERMINISTIC_ERRORS = ['KMSKeyNotAccessibleFault'];
@@ -216,12 +216,12 @@ async function makeIntermediate(spec: RdsKindSpec, rds: RDSClient, point: Recove
   return copy.id;
 }
 
-/** Maps RDS's refusals: a full manual snapshot quota parks the point (CopyQuotaFull); an unusable key fails it. */
+/** Maps RDS's refusals: a full snapshot or copy quota parks the point (CopyQuotaFull); an unusable key fails it. */
 async function rdsCall<T>(quota: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (isAwsError(error, ...QUOTA_ERRORS)) throw new CopyQuotaFull(`the manual snapshot quota ${quota} is full`, quota);
+    if (isAwsError(error, ...QUOTA_ERRORS)) throw new CopyQuotaFull(`RDS quota ${quota} is full: ${describeError(error)}`, quota);
     if (isAwsError(error, ...DETERMINISTIC_ERRORS)) throw new PermanentFailure(describeError(error), { cause: error });
     throw error;
   }

@@ -28,12 +28,18 @@ export interface RdsCopyPlan {
  */
 const KEY_ACTIONS = ['DescribeKey', 'CreateGrant'];
 
+/** The two RDS limits a copy meets in its destination account and region. */
+export interface RdsQuotas {
+  manualSnapshots: number;
+  concurrentCopies: number;
+}
+
 /**
  * Decides a copy into `region` for `caller`, or refuses it as RDS does. Unlike EBS, RDS checks
  * keys when the call is made: an inaccessible key fails the call with KMSKeyNotAccessibleFault.
- * @throws AwsError not-found and invalid-state faults, InvalidParameterValue, KMSKeyNotAccessibleFault, SnapshotQuotaExceeded
+ * @throws AwsError not-found and invalid-state faults, InvalidParameterValue, KMSKeyNotAccessibleFault, SnapshotQuotaExceeded (manual snapshots, or copies in progress)
  */
-export function planRdsCopy(family: RdsFamily, store: RdsSnapshotStore, kms: KmsSim, request: RdsCopyRequest, caller: Principal, region: string, quota: number): RdsCopyPlan {
+export function planRdsCopy(family: RdsFamily, store: RdsSnapshotStore, kms: KmsSim, request: RdsCopyRequest, caller: Principal, region: string, quotas: RdsQuotas): RdsCopyPlan {
   const source = store.visible(caller.account, region, request.source);
   if (source.status !== 'available') throw new AwsError(family.errors.invalidState, `Snapshot ${source.id} is not in available state (it is ${source.status}).`);
   const foreign = source.owner !== caller.account;
@@ -48,8 +54,11 @@ export function planRdsCopy(family: RdsFamily, store: RdsSnapshotStore, kms: Kms
   if (store.get(caller.account, region, request.target)) {
     throw new AwsError(family.errors.alreadyExists, `Cannot copy the snapshot because a snapshot with the identifier ${request.target} already exists.`);
   }
-  if (store.manualCount(caller.account, region) >= quota) {
-    throw new AwsError('SnapshotQuotaExceeded', `Cannot copy ${snapshotArn(family, source)}: the allowed number of manual snapshots (${quota}) in ${region} would be exceeded.`);
+  if (store.manualCount(caller.account, region) >= quotas.manualSnapshots) {
+    throw new AwsError('SnapshotQuotaExceeded', `Cannot copy ${snapshotArn(family, source)}: the allowed number of manual snapshots (${quotas.manualSnapshots}) in ${region} would be exceeded.`);
+  }
+  if (store.copyingCount(caller.account, region) >= quotas.concurrentCopies) {
+    throw new AwsError('SnapshotQuotaExceeded', `Cannot copy more than ${quotas.concurrentCopies} snapshots at a time into ${region}: wait for the copies in progress to complete.`);
   }
   const tags = new Map([...(request.copyTags && !foreign ? source.tags : []), ...request.tags]);
   return { source, encrypted, kmsKeyId: destination, tags };

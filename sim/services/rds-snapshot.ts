@@ -179,6 +179,11 @@ export class RdsSnapshotStore {
     return snapshot;
   }
 
+  /** Copies into an account's region still in progress: what the concurrent copy quota counts. */
+  copyingCount(owner: string, region: string): number {
+    return this.all().filter((s) => s.owner === owner && s.region === region && s.status === 'copying').length;
+  }
+
   /** Manual snapshots of an account in a region: what the manual snapshot quota counts. */
   manualCount(owner: string, region: string): number {
     return this.all().filter((s) => s.owner === owner && s.region === region && s.type === 'manual').length;

@@ -16,6 +16,8 @@ export interface RdsSimOptions {
   snapshotDurationMs?: number;
   /** How long a copy stays `copying`. */
   copyDurationMs?: number;
+  /** Copies in progress into an account's region, per family; AWS's default is {@link RDS_CONCURRENT_COPY_QUOTA}. */
+  copyQuota?: number;
 }
 
 export type RdsEncryption = 'none' | 'aws-managed' | 'cmk';
@@ -33,8 +35,16 @@ export interface CreateRdsSnapshotSpec {
 /** "Manual DB instance snapshots: 100" and "Manual DB cluster snapshots: 100" per Region (RDS User Guide, "Quotas in Amazon RDS"). */
 export const RDS_MANUAL_SNAPSHOT_QUOTA = 100;
 
+/** "You can have up to 20 snapshot copy requests in progress to a single destination Region per account" (RDS User Guide, "Copying a DB snapshot", Limitations). */
+export const RDS_CONCURRENT_COPY_QUOTA = 20;
+
 /** AWS publishes no durations; these keep simulated runs realistic in shape. */
-const DEFAULTS: Required<RdsSimOptions> = { manualSnapshotQuota: RDS_MANUAL_SNAPSHOT_QUOTA, snapshotDurationMs: 5 * 60_000, copyDurationMs: 15 * 60_000 };
+const DEFAULTS: Required<RdsSimOptions> = {
+  manualSnapshotQuota: RDS_MANUAL_SNAPSHOT_QUOTA,
+  copyQuota: RDS_CONCURRENT_COPY_QUOTA,
+  snapshotDurationMs: 5 * 60_000,
+  copyDurationMs: 15 * 60_000,
+};
 
 /**
  * Simulated RDS, DB snapshot and DB cluster snapshot part (AWS query protocol). Control-plane
@@ -98,7 +108,7 @@ export class RdsSim implements SimService {
   startCopy(family: RdsFamily, request: RdsCopyRequest, caller: Principal, region: string): SimRdsSnapshot {
     checkIdentifier(family, `Target${family.element}Identifier`, request.target);
     const store = this.store(family);
-    const plan = planRdsCopy(family, store, this.kms, request, caller, region, this.options.manualSnapshotQuota);
+    const plan = planRdsCopy(family, store, this.kms, request, caller, region, { manualSnapshots: this.options.manualSnapshotQuota, concurrentCopies: this.options.copyQuota });
     const now = this.cloud.clock.nowMs();
     const copy: SimRdsSnapshot = {
       family: family.family,

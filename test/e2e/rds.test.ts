@@ -11,7 +11,7 @@ let hub: LocalHub;
 afterEach(() => hub?.close());
 
 /** Snapshots are available at once; copies take 20 simulated minutes. */
-const deploy = (manualSnapshotQuota?: number) => deployTestHub({ rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000, manualSnapshotQuota } });
+const deploy = (quotas: { manualSnapshotQuota?: number; copyQuota?: number } = {}) => deployTestHub({ rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000, ...quotas } });
 
 const vaultCopies = (family: RdsFamily) => hub.rds.snapshots(family, VAULT);
 const sourceIds = (family: RdsFamily, account = SOURCE_A) => hub.rds.snapshots(family, account).map((s) => s.id);
@@ -131,7 +131,7 @@ describe('duplicate delivery', () => {
 
 describe('the manual snapshot quota', () => {
   it('a full vault quota leaves the point waiting, not failed, and the copy is made once there is room', async () => {
-    hub = await deploy(2);
+    hub = await deploy({ manualSnapshotQuota: 2 });
     const fillers = ['filler-1', 'filler-2'].map((id) => hub.rds.createDBSnapshot(VAULT, REGION, { db: 'other', type: 'manual', encryption: 'none', id, emit: false }));
     const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'none' });
     await run(hub, 30);
@@ -144,5 +144,25 @@ describe('the manual snapshot quota', () => {
     await run(hub, 60);
     expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available' }]);
     expect(vaultCopies(DB_SNAPSHOT).map((s) => s.id)).toContain((await points(hub, SOURCE_A))[0]!.vaultCopyId);
+  });
+});
+
+describe('the concurrent copy quota', () => {
+  it('beyond the copies RDS runs at once, points wait and start as copies finish; every snapshot is copied once, within the quota', async () => {
+    hub = await deploy({ copyQuota: 2 });
+    const sources = ['a', 'b', 'c', 'd', 'e'].map((db) => hub.rds.createDBSnapshot(SOURCE_A, REGION, { db, type: 'manual', encryption: 'none' }));
+    await run(hub, 5);
+    expect(vaultCopies(DB_SNAPSHOT).filter((s) => s.status === 'copying')).toHaveLength(2);
+    expect((await points(hub, SOURCE_A)).filter((p) => p.waitingFor === `rds-snapshot:${VAULT}:${REGION}`)).toHaveLength(3);
+
+    await run(hub, 90);
+    const copies = vaultCopies(DB_SNAPSHOT);
+    expect(await points(hub, SOURCE_A)).toHaveLength(sources.length);
+    expect((await points(hub, SOURCE_A)).every((p) => p.state === 'available')).toBe(true);
+    expect(new Set(copies.map((c) => c.tags.get(TAG.sourceId)))).toEqual(new Set(sources.map((s) => s.id)));
+    expect(copies).toHaveLength(sources.length);
+    // No instant with more than 2 copies in progress: each copy runs [createdAt, availableAt).
+    const busyAt = (t: number) => copies.filter((c) => c.createdAt.getTime() <= t && t < c.availableAt).length;
+    expect(Math.max(...copies.map((c) => busyAt(c.createdAt.getTime())))).toBeLessThanOrEqual(2);
   });
 });

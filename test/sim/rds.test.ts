@@ -185,6 +185,20 @@ describe('the manual snapshot quota', () => {
   });
 });
 
+describe('the concurrent copy quota', () => {
+  it('refuses a copy while the quota of copies is in progress, and accepts it once one completes', async () => {
+    setup({ copyQuota: 2, snapshotDurationMs: 0, copyDurationMs: 10 * 60_000 });
+    for (const id of ['a', 'b', 'c']) rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id, encryption: 'none' });
+    cloud.clock.advance(1);
+    const copy = (id: string) => client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: `${id}-copy` }));
+    await copy('a');
+    await copy('b');
+    await expect(copy('c')).rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault', message: expect.stringMatching(/more than 2 snapshots at a time/) });
+    cloud.clock.advance(10 * 60_000);
+    await expect(copy('c')).resolves.toMatchObject({ DBSnapshot: { DBSnapshotIdentifier: 'c-copy', Status: 'copying' } });
+  });
+});
+
 describe('tags', () => {
   it('tags only the caller’s own snapshots', async () => {
     dbSnapshot('manual', 'none', 'orders-1');
