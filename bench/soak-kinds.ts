@@ -34,7 +34,7 @@ export interface SoakKind {
   kind: ArtifactKindName;
   /** Share of the input events that announce this kind. */
   share: number;
-  /** Whether the vault's copies of this kind count against the soak's copy quota Q (EBS snapshots and AMIs: EC2 enforces one per destination region). */
+  /** Whether the vault's copies of this kind count against the soak's copy quota Q (EC2 and RDS limit copies in progress per destination region; SSM copies are synchronous writes). */
   quotaBound: boolean;
   /** Creates the artifact silently in the owner's account, as if taken before the burst. */
   create(hub: LocalHub, owner: string, region: string, pick: Picker): SoakArtifact;
@@ -98,7 +98,7 @@ function rdsKind(kind: 'rds-snapshot' | 'rds-cluster-snapshot', family: RdsFamil
   return {
     kind,
     share,
-    quotaBound: false,
+    quotaBound: true,
     create(hub, owner, region, pick) {
       const resource = `soak-${family.family}-${hub.rds.snapshots(family).length}`;
       const spec = { type: pick(['manual', 'automated'] as const), encryption: pick(encryptions), emit: false };

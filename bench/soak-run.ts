@@ -9,7 +9,7 @@ import { injectFaults, POISON_SOURCE, prepareDeliveries, REGION, SOURCES, THROTT
 
 export interface SoakOptions {
   events: number;
-  /** The vault's concurrent copy quota Q (EC2 enforces it). */
+  /** The vault's concurrent copy quota Q of each kind that has one (EC2 and RDS enforce it). */
   quota?: number;
   /** Share of the pipeline's AWS calls that are throttled. */
   throttleShare?: number;
@@ -21,7 +21,7 @@ export interface SoakOptions {
   rdsCopyDurationMs?: number;
 }
 
-/** One kind's figures. Quota-bound kinds (EBS snapshots, AMIs) run at most Q copies at once. */
+/** One kind's figures. Quota-bound kinds (EBS snapshots, AMIs, RDS snapshots) run at most Q copies at once. */
 export interface SoakKindReport {
   events: number;
   copied: number;
@@ -40,13 +40,12 @@ export interface SoakReport {
   duplicateDeliveries: number;
   /** The registered kinds the soak does not announce (none, unless a kind was added without a soak generator). */
   kindsNotSoaked: string[];
-
   copied: number;
   skipped: number;
   rejected: number;
   rejectedBy: Record<string, number>;
   dlq: number;
-  /** Recovery points the catalog marks failed (none expected: nothing in the soak fails in AWS). */
+  /** Recovery points the catalog marks failed (none expected: nothing in the soak fails in AWS or is refused for good). */
   failed: number;
   /** Input events with no settlement in the hub's records. */
   lost: number;
@@ -87,7 +86,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     sources: [...SOURCES, POISON_SOURCE].map((account) => ({ account, regions: [REGION] })),
     ec2: { snapshotDurationMs: 0, copyQuota: quota, imageCopyQuota: quota, copyDurationMs },
     // Every RDS vault copy is a manual snapshot: an operator protecting this many raises the quota of 100 per region.
-    rds: { snapshotDurationMs: 0, copyDurationMs: rdsCopyDurationMs, manualSnapshotQuota: 100_000 },
+    rds: { snapshotDurationMs: 0, copyDurationMs: rdsCopyDurationMs, copyQuota: quota, manualSnapshotQuota: 100_000 },
   });
   try {
     const announce = prepareDeliveries(hub, events);
