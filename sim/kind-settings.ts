@@ -12,6 +12,8 @@ export interface KindSettings {
   maximumConcurrency: number;
   vault: { Action: string | string[] }[];
   reader: { Action: string | string[] }[];
+  /** The pruner's statements for this kind's vault copies. */
+  prune: { Action: string | string[] }[];
 }
 
 const KINDS_FILE = fileURLToPath(new URL('../accounts/resources/kinds.yml', import.meta.url));

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { amiHandler } from '../handlers/ami.js';
 import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
+import { prunerHandler } from '../handlers/pruner.js';
 import { reconcilerHandler } from '../handlers/reconciler.js';
 import { rdsClusterSnapshotHandler } from '../handlers/rds-cluster-snapshot.js';
 import { rdsSnapshotHandler } from '../handlers/rds-snapshot.js';
@@ -9,6 +10,7 @@ import { ssmParameterHandler } from '../handlers/ssm-parameter.js';
 import { AwsClients } from '../shared/aws/clients.js';
 import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
+import type { RetentionSettings } from '../shared/retention/retention-settings.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { SimCloud } from './cloud.js';
@@ -32,6 +34,8 @@ export interface LocalHubSpec {
   rds?: RdsSimOptions;
   /** Keep the catalog and audit log in this folder (LevelDB) instead of memory. */
   dataPath?: string;
+  /** What the pruner enforces; without it nothing is ever pruned. */
+  retention?: RetentionSettings;
   logger?: Logger;
 }
 
@@ -55,6 +59,8 @@ export interface LocalHub {
   config: HubConfig;
   /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
   context: HubContext;
+  /** The pruner's context (its role's credentials). */
+  prunerContext: HubContext;
   queues: Partial<Record<ArtifactKindName, KindQueue>>;
   vaultBusArn: string;
   /** Simulated time at deployment (ms). */
@@ -63,9 +69,10 @@ export interface LocalHub {
 }
 
 /** The names and settings the real stack uses (accounts/resources/stack.cjs), so the two cannot drift. */
-const { NAMES, MAX_RECEIVE_COUNT } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
-  NAMES: { bus: string; readerRole: string; forwarderRole: string; reconcilerRole: string; shareKeyAlias: string; vaultKeyAlias: string; catalogTable: string; auditTable: string };
+const { NAMES, MAX_RECEIVE_COUNT, PRUNER } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
+  NAMES: { bus: string; readerRole: string; forwarderRole: string; reconcilerRole: string; prunerRole: string; shareKeyAlias: string; vaultKeyAlias: string; catalogTable: string; auditTable: string };
   MAX_RECEIVE_COUNT: number;
+  PRUNER: { everyHours: number };
 };
 const EXTERNAL_ID = 'backup-hub-local-drill';
 const RECONCILE_EVERY_MS = 5 * 60_000;
@@ -155,6 +162,15 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   handlerRoles.push(reconcilerRole.arn);
   const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
   lambda.addScheduledFunction({ name: NAMES.reconcilerRole, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
+  const prunerRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.prunerRole,
+    trust: { principals: ['lambda.amazonaws.com'] },
+    allow: Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune)),
+  });
+  const prunerContext = contextFor(prunerRole.arn, baseConfig);
+  const retention = spec.retention ?? { accounts: {} };
+  lambda.addScheduledFunction({ name: NAMES.prunerRole, everyMs: PRUNER.everyHours * 3_600_000, handler: prunerHandler(() => prunerContext, () => retention) });
 
   for (const source of spec.sources) deploySource(source, { cloud, kms, events, vault, vaultBusArn: vaultBus.arn, handlerRoles, kinds });
 
@@ -170,6 +186,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     dynamo,
     config: baseConfig,
     context: ebsContext!,
+    prunerContext,
     queues,
     vaultBusArn: vaultBus.arn,
     startedAt,

@@ -21,6 +21,7 @@ const NAMES = {
   readerRole: 'backup-hub-reader',
   forwarderRole: 'backup-hub-forwarder',
   reconcilerRole: 'backup-hub-reconciler',
+  prunerRole: 'backup-hub-pruner',
   shareKeyAlias: 'alias/backup-hub-share',
   vaultKeyAlias: 'alias/backup-hub-vault',
   catalogTable: 'backup-hub-catalog',
@@ -32,6 +33,8 @@ const MAX_RECEIVE_COUNT = 5;
 /** Lambda's SQS guidance: a queue's visibility timeout at least six times the function timeout. */
 const VISIBILITY_FACTOR = 6;
 const RECONCILER = { timeout: 280, schedule: 'rate(5 minutes)' };
+/** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
+const PRUNER = { timeout: 900, everyHours: 6 };
 
 const RESOURCES_DIR = __dirname;
 const accountsDir = () => (process.env.BACKUP_HUB_ACCOUNTS_DIR ? path.resolve(process.env.BACKUP_HUB_ACCOUNTS_DIR) : path.resolve(__dirname, '..'));
@@ -379,4 +382,5 @@ module.exports = {
   hub: async ({ options }) => build(options),
   NAMES,
   MAX_RECEIVE_COUNT,
+  PRUNER,
 };

@@ -9,8 +9,11 @@ export type AuditDecision =
   | 'rejected' // not acted upon, with the reason
   | 'deferred' // comes back later (quota, pending copy)
   | 'failed' // could not be done; with the reason
-  | 'pruned'
-  | 'restored';
+  | 'pruned' // a vault copy deleted on policy
+  | 'restored' // a vault copy made usable in a recovery account
+  | 'held' // a legal hold set on a recovery point
+  | 'released' // a legal hold lifted
+  | 'locked'; // the vault lock set or raised
 
 export interface AuditFacts {
   decision: AuditDecision;

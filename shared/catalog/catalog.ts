@@ -194,6 +194,21 @@ export class Catalog {
     });
   }
 
+  /**
+   * What the pruner may have to act on in one account: available points created before `before`, and
+   * pruned ones whose deletion has not finished, oldest first. Finished pruned records are filtered
+   * out by DynamoDB (still read, so the cost grows with the account's history).
+   */
+  prunable(account: string, before: string): AsyncGenerator<RecoveryPoint> {
+    return this.#query({
+      IndexName: 'byAccount',
+      KeyConditionExpression: 'account = :a AND createdAt < :before',
+      FilterExpression: '#state = :available OR (#state = :pruned AND attribute_not_exists(prunedAt))',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':a': account, ':before': before, ':available': 'available', ':pruned': 'pruned' },
+    });
+  }
+
   /** Pending or failed recovery points, least recently updated first. Points waiting for a copy slot are listed by {@link waiting}. */
   byState(state: 'pending' | 'failed'): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
