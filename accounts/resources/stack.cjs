@@ -114,7 +114,7 @@ function loadKinds(kindNames) {
       if (!Number.isInteger(kind[field]) || kind[field] <= 0) problems.push(`${name}.${field}: must be a positive whole number`);
     }
     if (kind.batchSize * kind.maximumConcurrency > kind.copyQuota) problems.push(`${name}: batchSize x maximumConcurrency exceeds copyQuota`);
-    for (const field of ['vault', 'reader']) if (!Array.isArray(kind[field]) || kind[field].length === 0) problems.push(`${name}.${field}: list the IAM statements the handler needs`);
+    for (const field of ['vault', 'reader', 'prune']) if (!Array.isArray(kind[field]) || kind[field].length === 0) problems.push(`${name}.${field}: list the IAM statements the ${field === 'prune' ? 'pruner' : 'handler'} needs`);
   }
   if (problems.length) throw configError(`accounts/resources/kinds.yml is not valid:\n  - ${problems.join('\n  - ')}`);
   return kindNames.map((name) => ({ name, Name: pascal(name), ...kinds[name] }));
@@ -189,14 +189,19 @@ function buildVault(config, kinds, { stage, region }) {
   const catalogArn = { 'Fn::GetAtt': ['CatalogTable', 'Arn'] };
   const auditArn = { 'Fn::GetAtt': ['AuditTable', 'Arn'] };
 
-  /** What every vault function does: its logs, the reader roles, the catalog and the append-only audit log. */
-  const commonStatements = (fn) => [
-    { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroupArns(fn) },
-    { Sid: 'AssumeTheSourceReaderRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: readerRoleArns },
-    { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], Resource: catalogArn },
+  /** The catalog (its items and indexes) and the append-only audit log, with the catalog actions given. */
+  const tableStatements = (catalogActions) => [
+    { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: catalogActions, Resource: catalogArn },
     { Sid: 'QueryTheCatalogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Sub': '${CatalogTable.Arn}/index/*' } },
     { Sid: 'AppendToAndReadTheAuditLog', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: auditArn },
     { Sid: 'QueryTheAuditLogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Sub': '${AuditTable.Arn}/index/*' } },
+  ];
+  const ownLogs = (fn) => ({ Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroupArns(fn) });
+  /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
+  const commonStatements = (fn) => [
+    ownLogs(fn),
+    { Sid: 'AssumeTheSourceReaderRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: readerRoleArns },
+    ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
   ];
   const queueStatements = (kind) => {
     const queueArn = { 'Fn::GetAtt': [`${kind.Name}Queue`, 'Arn'] };
@@ -242,6 +247,15 @@ function buildVault(config, kinds, { stage, region }) {
     reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
     events: [{ schedule: { rate: [RECONCILER.schedule], description: 'backup-hub reconciler' } }],
   };
+  functions.pruner = {
+    handler: 'handlers/pruner.handler',
+    description: 'backup-hub: deletes vault copies past their retention (never under the vault lock or a legal hold)',
+    role: 'PrunerRole',
+    timeout: PRUNER.timeout,
+    reservedConcurrency: 1, // one run at a time; its conditional catalog writes make an overlap safe anyway
+    environment: { RETENTION: JSON.stringify(accountsModule.retentionSettings(config)) },
+    events: [{ schedule: { rate: [`rate(${PRUNER.everyHours} hours)`], description: 'backup-hub pruner' } }],
+  };
   if (vault.alarmEmail) {
     resources.AlarmEmailSubscription = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: vault.alarmEmail } };
   }
@@ -270,7 +284,7 @@ function buildVault(config, kinds, { stage, region }) {
     },
     functions,
     resources: { Resources: resources },
-    functionNames: { reconciler: f.functionName('reconciler') },
+    functionNames: { reconciler: f.functionName('reconciler'), pruner: f.functionName('pruner') },
     busPolicyStatement: {
       Effect: 'Allow',
       Principal: { AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) },
@@ -280,6 +294,8 @@ function buildVault(config, kinds, { stage, region }) {
     },
     vaultHandlerRoleArns: f.vaultHandlerRoleArns(kinds),
     reconcilerStatements: [...commonStatements('reconciler'), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, kindStatements(k)))],
+    // No reader role, no source: the pruner deletes vault copies (kinds.yml `prune:`) and records it.
+    prunerStatements: [ownLogs('pruner'), ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, expand(k.prune, ctx)))],
   };
 }
 

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_KINDS, loadAccounts } from '../../shared/config/accounts.js';
+import { ARTIFACT_KINDS, loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
+import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import { TAG } from '../../shared/kinds/provenance-tags.js';
 import { compilePattern } from '../../sim/event-pattern.js';
@@ -28,6 +29,9 @@ const vault = accounts.vault;
 const declared = kinds();
 const handlerKinds = ARTIFACT_KINDS.filter((k) => declared[k]!.handler);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+/** The schedule expression of the rule that targets a function (by its logical id's prefix). */
+const scheduleOf = (fn: string) =>
+  resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties!.Targets ?? '').includes(`${fn}LambdaFunction`))?.[1].Properties!.ScheduleExpression;
 
 describe('vault stack: least privilege', () => {
   it('grants no action *, and Resource "*" only where AWS allows nothing narrower', () => {
@@ -38,7 +42,7 @@ describe('vault stack: least privilege', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
-    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler'].map(logicalId).sort());
+    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner'].map(logicalId).sort());
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -176,10 +180,33 @@ describe('vault stack: functions', () => {
   });
 
   it('runs the reconciler every 5 minutes, one run at a time', () => {
-    const [, schedule] = resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) => r.Properties!.ScheduleExpression)!;
-    expect(schedule.Properties!.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(scheduleOf('Reconciler')).toBe('rate(5 minutes)');
     expect(resource(template, 'ReconcilerLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(1);
     expect(resource(template, 'ReconcilerErrorsAlarm').Properties).toMatchObject({ MetricName: 'Errors', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+  });
+});
+
+describe('vault stack: the pruner', () => {
+  it('runs every 6 hours, one run at a time, with the retention of the account files', () => {
+    expect(scheduleOf('Pruner')).toBe('rate(6 hours)');
+    const fn = resource(template, 'PrunerLambdaFunction').Properties;
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+    const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
+    expect(retentionSettingsFromEnv(variables)).toEqual(retentionSettings(accounts));
+    expect(resource(template, 'PrunerErrorsAlarm').Properties).toMatchObject({ MetricName: 'Errors', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+  });
+
+  it('may delete only the vault\'s own copies, and reaches no source account and no key', () => {
+    const actions = roleActions(template, 'PrunerRole');
+    expect(actions.filter((a) => a.startsWith('sts:') || a.startsWith('kms:'))).toEqual([]);
+    const deleting = statements(template).filter((s) => s.logicalId === 'PrunerRole' && list(s.statement.Action).some((a) => /:(Delete|Deregister)/.test(a)));
+    expect(deleting.length).toBeGreaterThanOrEqual(5);
+    for (const s of deleting) {
+      const resources = list(s.statement.Resource as string[]);
+      for (const arn of resources) expect(arn, s.statement.Sid).toMatch(new RegExp(`^arn:aws:(ec2|rds|ssm):${vault.regions[0]}:(${vault.id})?:`));
+      const tagged = s.statement.Condition?.Null?.[`aws:ResourceTag/${TAG.sourceId}`] === 'false';
+      expect(tagged || resources.every((arn) => /:(snapshot|cluster-snapshot):backup-hub-\*$|:parameter\/backup-hub\/\*$/.test(arn)), s.statement.Sid).toBe(true);
+    }
   });
 });
 
@@ -212,7 +239,8 @@ describe('vault stack: key and tables', () => {
       expect(throughAService || s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', s.statement.Sid).toBe(true);
     }
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`);
-    expect(new Set(roleNames)).toEqual(new Set(handlerRoles));
+    // The pruner deletes copies and never reads one: it has no use of the key.
+    expect(new Set(roleNames)).toEqual(new Set([...handlerRoles, `arn:aws:iam::${vault.id}:role/backup-hub-pruner`]));
   });
 
   it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
@@ -341,13 +369,13 @@ describe('IAM grants vs. the AWS calls in the code', () => {
   });
 
   it('grants every call the code makes', () => {
-    const granted = new Set([...roleActions(template, 'EbsSnapshotRole'), ...roleActions(template, 'ReconcilerRole'), ...roleActions(source, 'ReaderRole')]);
+    const granted = new Set([...roleActions(template, 'EbsSnapshotRole'), ...roleActions(template, 'ReconcilerRole'), ...roleActions(template, 'PrunerRole'), ...roleActions(source, 'ReaderRole')]);
     const missing = [...called].filter(([action]) => !granted.has(action)).map(([action, files]) => `${action} (called in ${[...files].join(', ')})`);
     expect(missing, 'calls without a permission').toEqual([]);
   });
 
   it('grants nothing the code does not call, except what AWS uses on its behalf', () => {
-    const granted = new Set([...roleActions(template, 'EbsSnapshotRole'), ...roleActions(template, 'ReconcilerRole'), ...roleActions(source, 'ReaderRole')]);
+    const granted = new Set([...roleActions(template, 'EbsSnapshotRole'), ...roleActions(template, 'ReconcilerRole'), ...roleActions(template, 'PrunerRole'), ...roleActions(source, 'ReaderRole')]);
     const unused = [...granted].filter((action) => !called.has(action) && !(action in IMPLIED));
     expect(unused, 'permissions no code uses').toEqual([]);
   });
