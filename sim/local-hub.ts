@@ -36,6 +36,8 @@ export interface LocalHubSpec {
   dataPath?: string;
   /** What the pruner enforces; without it nothing is ever pruned. */
   retention?: RetentionSettings;
+  /** Clean accounts the vault may restore into (each gets its restore key in the vault and its recovery role). */
+  recovery?: { account: string; orgId?: string }[];
   logger?: Logger;
 }
 
@@ -61,6 +63,12 @@ export interface LocalHub {
   context: HubContext;
   /** The pruner's context (its role's credentials). */
   prunerContext: HubContext;
+  /** The context of an operator who assumed the vault's restore role. */
+  restoreContext: HubContext;
+  /** The recovery accounts deployed. */
+  recovery: string[];
+  /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
+  loseAccount(account: string): void;
   queues: Partial<Record<ArtifactKindName, KindQueue>>;
   vaultBusArn: string;
   /** Simulated time at deployment (ms). */
@@ -70,7 +78,20 @@ export interface LocalHub {
 
 /** The names and settings the real stack uses (accounts/resources/stack.cjs), so the two cannot drift. */
 const { NAMES, MAX_RECEIVE_COUNT, PRUNER } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
-  NAMES: { bus: string; readerRole: string; forwarderRole: string; reconcilerRole: string; prunerRole: string; shareKeyAlias: string; vaultKeyAlias: string; catalogTable: string; auditTable: string };
+  NAMES: {
+    bus: string;
+    readerRole: string;
+    forwarderRole: string;
+    reconcilerRole: string;
+    prunerRole: string;
+    restoreRole: string;
+    recoveryRole: string;
+    restoreKeyAliasPrefix: string;
+    shareKeyAlias: string;
+    vaultKeyAlias: string;
+    catalogTable: string;
+    auditTable: string;
+  };
   MAX_RECEIVE_COUNT: number;
   PRUNER: { everyHours: number };
 };
@@ -172,6 +193,16 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const retention = spec.retention ?? { accounts: {} };
   lambda.addScheduledFunction({ name: NAMES.prunerRole, everyMs: PRUNER.everyHours * 3_600_000, handler: prunerHandler(() => prunerContext, () => retention) });
 
+  const restoreRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.restoreRole,
+    trust: { principals: [rootArn(vault)] },
+    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey'],
+  });
+  const restoreContext = contextFor(restoreRole.arn, baseConfig);
+  const recovery = spec.recovery ?? [];
+  for (const target of recovery) deployRecovery(target, { cloud, kms, vault, region, restoreRoleArn: restoreRole.arn, kinds });
+
   for (const source of spec.sources) deploySource(source, { cloud, kms, events, vault, vaultBusArn: vaultBus.arn, handlerRoles, kinds });
 
   return {
@@ -187,6 +218,11 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     config: baseConfig,
     context: ebsContext!,
     prunerContext,
+    restoreContext,
+    recovery: recovery.map((r) => r.account),
+    loseAccount(account) {
+      for (const service of [ec2, rds, ssm, kms, cloud.iam]) service.removeAccount(account);
+    },
     queues,
     vaultBusArn: vaultBus.arn,
     startedAt,
@@ -224,6 +260,40 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
       });
     }
   }
+}
+
+/**
+ * A recovery account's stack and its restore key in the vault: the recovery role, which only the
+ * vault's restore role may assume (with the ExternalId) to write SSM parameters back; and a key the
+ * vault re-encrypts restore copies under, which the recovery account may use to read and copy them.
+ */
+function deployRecovery(target: { account: string; orgId?: string }, d: { cloud: SimCloud; kms: KmsSim; vault: string; region: string; restoreRoleArn: string; kinds: ReturnType<typeof loadKindSettings> }): void {
+  d.cloud.addAccount({ id: target.account, orgId: target.orgId });
+  d.cloud.iam.putRole({
+    account: target.account,
+    name: NAMES.recoveryRole,
+    trust: { principals: [d.restoreRoleArn], externalId: EXTERNAL_ID },
+    allow: Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery)),
+  });
+  d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: restoreKeyPolicy(d.vault, target.account) });
+}
+
+/** The vault administers its restore keys (its IAM decides who uses them); the recovery account may use one to read and copy what was shared with it. */
+function restoreKeyPolicy(vault: string, recovery: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'VaultAdministers', Effect: 'Allow', Principal: { AWS: rootArn(vault) }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'RecoveryAccountReadsRestoreCopies',
+        Effect: 'Allow',
+        Principal: { AWS: rootArn(recovery) },
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+        Resource: '*',
+      },
+      { Sid: 'RecoveryAccountLetsServicesUseIt', Effect: 'Allow', Principal: { AWS: rootArn(recovery) }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+    ],
+  };
 }
 
 function busPolicy(vault: string, region: string, sources: string[]): PolicyDocument {
