@@ -159,6 +159,19 @@ function expandToList(value, ctx) {
   );
 }
 
+/**
+ * A statement naming {recoveryAccount} is repeated once per recovery account, so that its
+ * conditions pair each account with itself (a copy tagged for one account is shared with that one
+ * only); the other statements stay as they are.
+ */
+function perRecovery(statements, accountIds) {
+  return (statements || []).flatMap((statement) => {
+    const text = JSON.stringify(statement);
+    if (!text.includes('{recoveryAccount}')) return [statement];
+    return accountIds.map((id) => ({ ...JSON.parse(text.replaceAll('{recoveryAccount}', id)), Sid: `${statement.Sid}For${id}` }));
+  });
+}
+
 // ---------------------------------------------------------------- shared facts
 
 function facts(config, stage) {
@@ -215,6 +228,8 @@ function buildVault(config, kinds, { stage, region }) {
     ];
   };
   const kindStatements = (kind) => expand(kind.vault, ctx);
+  const restoreRoleArn = `arn:aws:iam::${vault.id}:role/${NAMES.restoreRole}`;
+  const recoveryIds = config.recovery.map((r) => r.id);
 
   const resources = {};
   const functions = {};
@@ -250,6 +265,7 @@ function buildVault(config, kinds, { stage, region }) {
     reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
     events: [{ schedule: { rate: [RECONCILER.schedule], description: 'backup-hub reconciler' } }],
   };
+  for (const id of recoveryIds) Object.assign(resources, template('vault-restore-key.yml', { account: id, restoreRoleArn, vaultRegion: region }));
   functions.pruner = {
     handler: 'handlers/pruner.handler',
     description: 'backup-hub: deletes vault copies past their retention (never under the vault lock or a legal hold)',
@@ -299,6 +315,20 @@ function buildVault(config, kinds, { stage, region }) {
     reconcilerStatements: [...commonStatements('reconciler'), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, kindStatements(k)))],
     // No reader role, no source: the pruner deletes vault copies (kinds.yml `prune:`) and records it.
     prunerStatements: [ownLogs('pruner'), ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, expand(k.prune, ctx)))],
+    restoreRoleArn,
+    // What `backup-hub restore` needs (kinds.yml `restore:`): it reads the catalog, records in the
+    // audit log, finds the restore keys, and re-encrypts and shares restore copies.
+    restoreStatements: [
+      ...tableStatements(['dynamodb:GetItem', 'dynamodb:Query']),
+      {
+        Sid: 'FindTheRestoreKeys',
+        Effect: 'Allow',
+        Action: 'kms:DescribeKey',
+        Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
+        Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
+      },
+      ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, expand(perRecovery(k.restore, recoveryIds), ctx))),
+    ],
   };
 }
 
@@ -358,6 +388,33 @@ function buildSource(config, kinds, account, { stage, region }) {
   };
 }
 
+// ---------------------------------------------------------------- a recovery account
+
+function buildRecovery(config, kinds, account) {
+  const vault = config.vault;
+  const ctx = { vaultAccount: vault.id, vaultRegion: vault.regions[0], pairs: [] };
+  const trust = {
+    Sid: 'OnlyTheVaultRestoreRoleWithTheExternalId',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
+    Action: 'sts:AssumeRole',
+    Condition: {
+      StringEquals: { 'sts:ExternalId': vault.externalId, ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}) },
+      ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${vault.id}:role/${NAMES.restoreRole}` },
+    },
+  };
+  return {
+    role: 'recovery',
+    plugins: [],
+    environment: {},
+    functions: {},
+    resources: { Resources: {} },
+    primaryRegion: account.regions[0],
+    recoveryTrustStatements: [trust],
+    recoveryStatements: kinds.filter((k) => k.recovery).flatMap((k) => prefixSids(k, expand(perRecovery(k.recovery, [account.id]), ctx))),
+  };
+}
+
 // ---------------------------------------------------------------- entry points
 
 const builds = new Map();
@@ -384,7 +441,8 @@ async function buildNow(name, stage, requestedRegion) {
     throw configError(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
   }
   const kinds = loadKinds(accountsModule.ARTIFACT_KINDS);
-  const built = account.role === 'vault' ? buildVault(config, kinds, { stage, region }) : buildSource(config, kinds, account, { stage, region });
+  const builders = { vault: () => buildVault(config, kinds, { stage, region }), source: () => buildSource(config, kinds, account, { stage, region }), recovery: () => buildRecovery(config, kinds, account) };
+  const built = builders[account.role]();
   return {
     account: account.name,
     accountId: account.id,
