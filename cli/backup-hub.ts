@@ -2,7 +2,10 @@
  * `backup-hub <command> …`: one entry point for the operator commands. Each command is a module
  * exporting `run(argv): Promise<number>` (the exit status), loaded only when it is asked for.
  */
-const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {};
+const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  restore: { summary: 'make recovery points usable in a recovery account (dry run unless --apply)', load: () => import('./restore.js') },
+  hold: { summary: 'set or lift the legal hold of a recovery point', load: () => import('./hold.js') },
+};
 
 const usage = () =>
   `usage: backup-hub <command> [options]\n\ncommands:\n${Object.entries(commands)

@@ -85,6 +85,7 @@ const { NAMES, MAX_RECEIVE_COUNT, PRUNER } = createRequire(import.meta.url)('../
     reconcilerRole: string;
     prunerRole: string;
     restoreRole: string;
+    legalHoldRole: string;
     recoveryRole: string;
     restoreKeyAliasPrefix: string;
     shareKeyAlias: string;
@@ -200,6 +201,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey'],
   });
   const restoreContext = contextFor(restoreRole.arn, baseConfig);
+  // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's (which the simulation does not authorize).
+  cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trust: { principals: [rootArn(vault)] }, allow: [] });
   const recovery = spec.recovery ?? [];
   for (const target of recovery) deployRecovery(target, { cloud, kms, vault, region, restoreRoleArn: restoreRole.arn, kinds });
 

@@ -23,6 +23,7 @@ const NAMES = {
   reconcilerRole: 'backup-hub-reconciler',
   prunerRole: 'backup-hub-pruner',
   restoreRole: 'backup-hub-restore',
+  legalHoldRole: 'backup-hub-legal-hold',
   recoveryRole: 'backup-hub-recovery',
   restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
   shareKeyAlias: 'alias/backup-hub-share',
@@ -315,6 +316,8 @@ function buildVault(config, kinds, { stage, region }) {
     reconcilerStatements: [...commonStatements('reconciler'), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, kindStatements(k)))],
     // No reader role, no source: the pruner deletes vault copies (kinds.yml `prune:`) and records it.
     prunerStatements: [ownLogs('pruner'), ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, expand(k.prune, ctx)))],
+    // `backup-hub hold`: it sets or lifts a legal hold on a catalog item and records that, nothing else.
+    legalHoldStatements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid.endsWith('Indexes')),
     restoreRoleArn,
     // What `backup-hub restore` needs (kinds.yml `restore:`): it reads the catalog, records in the
     // audit log, finds the restore keys, and re-encrypts and shares restore copies.

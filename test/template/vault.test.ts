@@ -47,8 +47,8 @@ describe('vault stack: least privilege', () => {
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    // The restore role is no function's: operators assume it (see the restore tests below).
-    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => id !== 'RestoreRole')) {
+    // The restore and legal hold roles are no function's: operators assume them (see the tests below).
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !['RestoreRole', 'LegalHoldRole'].includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(trust.map((s) => s.statement.Principal), id).toEqual([{ Service: 'lambda.amazonaws.com' }]);
       expect(role.Properties!.RoleName).toMatch(/^backup-hub-/);
@@ -227,6 +227,16 @@ describe('restore: the vault\'s restore role and keys, and the recovery account\
     expect(statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('dynamodb:UpdateItem'))).toEqual([]);
   });
 
+  it('lets the legal hold role, which vault principals assume, change catalog items and append to the audit log, nothing else', () => {
+    const trust = statements(template).filter((s) => s.logicalId === 'LegalHoldRole' && s.property === 'AssumeRolePolicyDocument');
+    expect(trust.map((s) => s.statement.Principal)).toEqual([{ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }]);
+    const grants = statements(template).filter((s) => s.logicalId === 'LegalHoldRole' && s.property === 'PolicyDocument');
+    expect(grants.map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:UpdateItem'], getAtt('CatalogTable')],
+      [['dynamodb:PutItem', 'dynamodb:Query'], getAtt('AuditTable')],
+    ]);
+  });
+
   it('shares a restore copy only with the recovery account it is tagged for, and assumes only recovery roles', () => {
     const sharing = statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'));
     expect(sharing.length).toBe(3 * accounts.recovery.length);
@@ -302,7 +312,7 @@ describe('vault stack: key and tables', () => {
     expect(use.filter((s) => s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] === restoreRole).flatMap((s) => list(s.statement.Action))).not.toContain('kms:Encrypt');
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`);
     // The pruner deletes copies and never reads one: it has no use of the key.
-    expect(new Set(roleNames)).toEqual(new Set([...handlerRoles, restoreRole, `arn:aws:iam::${vault.id}:role/backup-hub-pruner`]));
+    expect(new Set(roleNames)).toEqual(new Set([...handlerRoles, restoreRole, ...['backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`)]));
   });
 
   it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
@@ -422,12 +432,13 @@ function actionsCalledByCode(): Map<string, Set<string>> {
   return calls;
 }
 
-/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the restore role, the sources' reader, the recovery role. */
+/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the restore and legal hold roles, the sources' reader, the recovery role. */
 const allGranted = () => [
   ...roleActions(template, 'EbsSnapshotRole'),
   ...roleActions(template, 'ReconcilerRole'),
   ...roleActions(template, 'PrunerRole'),
   ...roleActions(template, 'RestoreRole'),
+  ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(source, 'ReaderRole'),
   ...roleActions(recovery, 'RecoveryRole'),
 ];
