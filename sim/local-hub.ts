@@ -11,6 +11,7 @@ import { AwsClients } from '../shared/aws/clients.js';
 import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
 import type { RetentionSettings } from '../shared/retention/retention-settings.js';
+import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { SimCloud } from './cloud.js';
@@ -97,6 +98,8 @@ const { NAMES, MAX_RECEIVE_COUNT, PRUNER } = createRequire(import.meta.url)('../
   PRUNER: { everyHours: number };
 };
 const EXTERNAL_ID = 'backup-hub-local-drill';
+/** The names a restore finds a recovery account's role and restore key by. */
+export const RECOVERY_NAMES: RecoveryNames = { recoveryRole: NAMES.recoveryRole, restoreKeyAliasPrefix: NAMES.restoreKeyAliasPrefix };
 const RECONCILE_EVERY_MS = 5 * 60_000;
 /** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
 const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-parameter': ssmParameterHandler, 'rds-snapshot': rdsSnapshotHandler, 'rds-cluster-snapshot': rdsClusterSnapshotHandler } as const;

@@ -144,7 +144,7 @@ export const ami: ArtifactKind = {
     }
     if (copy.State !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.ImageId} (${copy.State})` };
     await shareImage(ec2, copy, target.account);
-    return { status: 'usable' as const, restoredId: copy.ImageId!, detail: `${copy.ImageId} under ${target.keyAlias}, launchable by ${target.account}` };
+    return { status: 'usable' as const, restoredId: copy.ImageId!, detail: `its snapshots under ${target.keyAlias}, launchable by ${target.account}` };
   },
 };
 

@@ -159,7 +159,7 @@ export const ebsSnapshot: ArtifactKind = {
     }
     if (copy.State !== 'completed') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.SnapshotId} (${copy.Progress ?? 'pending'})` };
     await share(ec2, copy.SnapshotId!, target.account);
-    return { status: 'usable' as const, restoredId: copy.SnapshotId!, detail: `${copy.SnapshotId} under ${target.keyAlias}, shared with ${target.account}` };
+    return { status: 'usable' as const, restoredId: copy.SnapshotId!, detail: `under ${target.keyAlias}, shared with ${target.account}` };
   },
 };
 

@@ -192,7 +192,7 @@ export function rdsSnapshotKind(spec: RdsKindSpec): ArtifactKind {
       }
       if (copy.status !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${name} (${copy.status})` };
       await api.setRestore(rds, name, { add: [target.account] });
-      return { status: 'usable' as const, restoredId: copy.arn, detail: `${copy.arn} under ${target.keyAlias}, shared with ${target.account}` };
+      return { status: 'usable' as const, restoredId: copy.arn, detail: `under ${target.keyAlias}, shared with ${target.account} (copy it by this ARN)` };
     },
   };
 }

@@ -117,7 +117,7 @@ export const ssmParameter: ArtifactKind = {
   async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
     const value = await vaultValue(ctx.aws.ssm(ctx.config.vaultRegion), point.vaultCopyId!);
     const written = await writeBack(ctx.aws.ssm(ctx.config.vaultRegion, target.writer), point, value);
-    return { status: 'usable' as const, restoredId: `${point.resourceId}:${written.version}`, detail: `${point.resourceId} (${point.tags[SSM_TAG.type] ?? 'String'}) ${written.how} in ${target.account}` };
+    return { status: 'usable' as const, restoredId: `${point.resourceId}:${written.version}`, detail: `a ${point.tags[SSM_TAG.type] ?? 'String'} ${written.how} in ${target.account}, as its version ${written.version}` };
   },
 };
 
