@@ -257,7 +257,7 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
   });
   const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarderRole, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
   for (const region of source.regions) {
-    kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: shareKeyPolicy(source.account, d.vault) });
+    kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: crossAccountKeyPolicy(source.account, d.vault) });
     for (const [name, settings] of Object.entries(d.kinds)) {
       events.putRule(source.account, region, {
         name: `backup-hub-forward-${name}`,
@@ -281,25 +281,7 @@ function deployRecovery(target: { account: string; orgId?: string }, d: { cloud:
     trust: { principals: [d.restoreRoleArn], externalId: EXTERNAL_ID },
     allow: Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery)),
   });
-  d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: restoreKeyPolicy(d.vault, target.account) });
-}
-
-/** The vault administers its restore keys (its IAM decides who uses them); the recovery account may use one to read and copy what was shared with it. */
-function restoreKeyPolicy(vault: string, recovery: string): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'VaultAdministers', Effect: 'Allow', Principal: { AWS: rootArn(vault) }, Action: 'kms:*', Resource: '*' },
-      {
-        Sid: 'RecoveryAccountReadsRestoreCopies',
-        Effect: 'Allow',
-        Principal: { AWS: rootArn(recovery) },
-        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
-        Resource: '*',
-      },
-      { Sid: 'RecoveryAccountLetsServicesUseIt', Effect: 'Allow', Principal: { AWS: rootArn(recovery) }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
-    ],
-  };
+  d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: crossAccountKeyPolicy(d.vault, target.account) });
 }
 
 function busPolicy(vault: string, region: string, sources: string[]): PolicyDocument {
@@ -332,19 +314,18 @@ function queuePolicy(ruleArn: string): PolicyDocument {
   };
 }
 
-/** The source administers its share key; the vault account may only use it to copy what was shared. */
-function shareKeyPolicy(source: string, vault: string): PolicyDocument {
+/**
+ * A key its owner administers (its IAM decides who uses it) and another account may use to read and
+ * copy what was shared with it, letting EC2 and RDS use the key for that (CreateGrant only for AWS
+ * resources), as the stacks' share and restore keys allow.
+ */
+function crossAccountKeyPolicy(owner: string, user: string): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'SourceAdministers', Effect: 'Allow', Principal: { AWS: rootArn(source) }, Action: 'kms:*', Resource: '*' },
-      {
-        Sid: 'VaultCopiesSharedSnapshots',
-        Effect: 'Allow',
-        Principal: { AWS: rootArn(vault) },
-        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant'],
-        Resource: '*',
-      },
+      { Sid: 'OwnerAdministers', Effect: 'Allow', Principal: { AWS: rootArn(owner) }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'UserReadsSharedCopies', Effect: 'Allow', Principal: { AWS: rootArn(user) }, Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'], Resource: '*' },
+      { Sid: 'UserLetsServicesUseIt', Effect: 'Allow', Principal: { AWS: rootArn(user) }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
     ],
   };
 }

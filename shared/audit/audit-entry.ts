@@ -1,4 +1,4 @@
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName, RecoveryPoint } from '../catalog/recovery-point.js';
 
 /** Every decision the hub takes, as the audit log records it. */
 export type AuditDecision =
@@ -33,4 +33,9 @@ export interface AuditEntry extends AuditFacts {
   at: string;
   prevHash: string;
   hash: string;
+}
+
+/** The facts that name a recovery point in an entry: its event, kind, source artifact and vault copy. */
+export function pointFacts(point: RecoveryPoint): Pick<AuditFacts, 'eventId' | 'kind' | 'account' | 'region' | 'sourceId' | 'vaultCopyId'> {
+  return { eventId: point.eventId, kind: point.kind, account: point.account, region: point.region, sourceId: point.sourceId, vaultCopyId: point.vaultCopyId };
 }

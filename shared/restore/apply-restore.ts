@@ -1,3 +1,4 @@
+import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
 import { artifactKind } from '../kinds/registry.js';
@@ -75,12 +76,7 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
     await ctx.audit.append({
       decision: status === 'usable' ? 'restored' : 'failed',
       reason: status === 'usable' ? `usable in ${plan.target.account} as ${restoredId}: ${detail}` : `restore into ${plan.target.account} failed: ${detail}`,
-      eventId: point.eventId,
-      kind: point.kind,
-      account: point.account,
-      region: point.region,
-      sourceId: point.sourceId,
-      vaultCopyId: point.vaultCopyId,
+      ...pointFacts(point),
     });
     say(`${itemLabel(point)}: ${status === 'usable' ? `usable as ${restoredId}` : 'FAILED'}: ${detail} (${minutes(elapsed())})`);
   };

@@ -1,3 +1,4 @@
+import { pointFacts } from '../audit/audit-entry.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { HubContext } from '../runtime/hub-context.js';
 
@@ -27,5 +28,5 @@ export async function liftLegalHold(ctx: HubContext, pk: string, by: string): Pr
 }
 
 function record(ctx: HubContext, point: RecoveryPoint, decision: 'held' | 'released', reason: string) {
-  return ctx.audit.append({ decision, reason, eventId: point.eventId, kind: point.kind, account: point.account, region: point.region, sourceId: point.sourceId, vaultCopyId: point.vaultCopyId });
+  return ctx.audit.append({ decision, reason, ...pointFacts(point) });
 }

@@ -1,3 +1,4 @@
+import { pointFacts } from '../audit/audit-entry.js';
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { PruneScope } from '../kinds/artifact-kind.js';
@@ -87,16 +88,7 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
 async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
   const deletion = await artifactKind(point.kind).deleteVaultCopy(point, ctx, siblingsOf(point, ctx));
   const deleted = deletion.deleted.length ? `deleted ${deletion.deleted.join(', ')}` : 'nothing deleted';
-  await ctx.audit.append({
-    decision: 'pruned',
-    reason: `${reason}; ${deleted}${deletion.note ? `; ${deletion.note}` : ''}`,
-    eventId: point.eventId,
-    kind: point.kind,
-    account: point.account,
-    region: point.region,
-    sourceId: point.sourceId,
-    vaultCopyId: point.vaultCopyId,
-  });
+  await ctx.audit.append({ decision: 'pruned', reason: `${reason}; ${deleted}${deletion.note ? `; ${deletion.note}` : ''}`, ...pointFacts(point) });
   await ctx.catalog.markPruned(point, ctx.now().toISOString());
   ctx.logger.info('pruned', { kind: point.kind, account: point.account, sourceId: point.sourceId, vaultCopyId: point.vaultCopyId, deleted: deletion.deleted });
 }
