@@ -21,10 +21,7 @@ const positiveInt = z.int().check(z.positive());
 const policy = z.object({ retentionDays: positiveInt, keepLast: z.optional(positiveInt) });
 const schema = z.object({
   lockDays: z.optional(positiveInt),
-  accounts: z.record(
-    z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id')),
-    z.record(z.string().check(z.refine((kind) => kind in artifactKinds, 'must be an artifact kind')), policy),
-  ),
+  accounts: z.record(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id')), z.record(z.string(), policy)),
 });
 
 /** Reads the pruner's settings from its environment; a missing or bad variable is named in the error. */
@@ -36,6 +33,11 @@ export function retentionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     throw new Error('backup-hub pruner is misconfigured: RETENTION must be the JSON of the retention settings (stack.cjs builds it from accounts/*.yml)');
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new Error(`backup-hub pruner is misconfigured: RETENTION: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const problems = parsed.success ? unknownKinds(parsed.data.accounts) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (problems.length) throw new Error(`backup-hub pruner is misconfigured: RETENTION: ${problems.join('; ')}`);
   return parsed.data as RetentionSettings;
+}
+
+function unknownKinds(accounts: Record<string, Record<string, unknown>>): string[] {
+  return Object.entries(accounts).flatMap(([account, kinds]) => Object.keys(kinds).filter((kind) => !(kind in artifactKinds)).map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${Object.keys(artifactKinds).join(', ')})`));
 }
