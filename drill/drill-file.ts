@@ -83,10 +83,28 @@ const faultStep = z.strictObject({
 
 const advanceStep = z.strictObject({ action: z.literal('advance'), minutes: z.number().positive() });
 
-const stepSchema = z.discriminatedUnion('action', [createSnapshotStep, createImageStep, createDBSnapshotStep, createDBClusterSnapshotStep, putParameterStep, deleteParameterStep, eventStep, faultStep, advanceStep]);
-const STEP_ACTIONS = ['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter', 'event', 'fault', 'advance'];
+/** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
+const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
+
+/** Restores a source account into a fresh recovery account, as of a time: its disaster when it had one, else now. */
+const restoreStep = z.strictObject({ action: z.literal('restore'), account: accountId, into: accountId, asOf: z.iso.datetime({ offset: true }).optional() });
+
+const stepSchema = z.discriminatedUnion('action', [
+  createSnapshotStep,
+  createImageStep,
+  createDBSnapshotStep,
+  createDBClusterSnapshotStep,
+  putParameterStep,
+  deleteParameterStep,
+  eventStep,
+  faultStep,
+  advanceStep,
+  disasterStep,
+  restoreStep,
+]);
+const STEP_ACTIONS = ['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter', 'event', 'fault', 'advance', 'disaster', 'restore'];
 /** Steps that act in a source account, which must be one of the drill's sources. */
-const SOURCE_ACTIONS = new Set(['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter']);
+const SOURCE_ACTIONS = new Set(['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter', 'disaster', 'restore']);
 
 export const drillSchema = z.strictObject({
   vault: z.strictObject({ account: accountId, region: z.string().min(1) }),
@@ -103,6 +121,11 @@ export const drillSchema = z.strictObject({
 
 export type Drill = Omit<z.infer<typeof drillSchema>, 'steps'> & { steps: DrillStep[] };
 export type DrillStep = z.infer<typeof stepSchema>;
+
+/** The accounts the drill restores into: each is deployed as a recovery account. */
+export function recoveryAccountsOf(drill: Drill): string[] {
+  return [...new Set(drill.steps.flatMap((s) => (s.action === 'restore' ? [s.into] : [])))];
+}
 
 /** A drill file that cannot be run, with every problem named by its place in the file. */
 export class DrillFileError extends Error {
@@ -148,6 +171,7 @@ export function parseDrill(json: unknown, file = 'drill'): Drill {
     const step = stepSchema.safeParse(raw);
     if (!step.success) problems.push(...step.error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`));
     else if (SOURCE_ACTIONS.has(step.data.action) && 'account' in step.data && step.data.account && !sources.has(step.data.account)) problems.push(`${where}.account: ${step.data.account} is not one of the drill's sources`);
+    else if (step.data.action === 'restore' && (sources.has(step.data.into) || step.data.into === parsed.data.vault.account)) problems.push(`${where}.into: ${step.data.into} must be a fresh account, not the vault or a source`);
     else steps.push(step.data);
   });
   if (problems.length) throw new DrillFileError(file, problems);

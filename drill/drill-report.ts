@@ -4,6 +4,7 @@ import { TAG } from '../shared/kinds/provenance-tags.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { LocalHub } from '../sim/local-hub.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
+import type { RestoreSection } from './game-day.js';
 
 export interface ReportedEvent {
   id: string;
@@ -36,10 +37,12 @@ export interface DrillReport {
   totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers', number>;
   auditLog: { entries: number; intact: boolean; problem?: string };
   simulatedMinutes: number;
+  /** The game day: disasters with the RPO they cost, restores with what came back and the RTO. */
+  restore: RestoreSection;
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
-export async function collectReport(hub: LocalHub, run: { name: string; refusedAtBus: { id: string; account?: string; reason: string }[] }): Promise<DrillReport> {
+export async function collectReport(hub: LocalHub, run: { name: string; refusedAtBus: { id: string; account?: string; reason: string }[]; restore?: RestoreSection }): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
   for await (const entry of hub.context.audit.entries()) entries.push(entry);
   const dlqIds = new Set(Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => eventIdOf(m.body))));
@@ -88,6 +91,7 @@ export async function collectReport(hub: LocalHub, run: { name: string; refusedA
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
+    restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
   };
 }
 

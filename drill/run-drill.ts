@@ -2,7 +2,8 @@ import type { EventEnvelope } from '../sim/cloud.js';
 import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 import { collectReport, type DrillReport } from './drill-report.js';
-import type { Drill, DrillStep } from './drill-file.js';
+import { recoveryAccountsOf, type Drill, type DrillStep } from './drill-file.js';
+import { GameDay } from './game-day.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 
 const STEP_MS = 60_000;
@@ -44,18 +45,20 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       ...(drill.cloud.copyMinutes === undefined ? {} : { copyDurationMs: () => drill.cloud.copyMinutes! * 60_000 }),
       ...(drill.cloud.snapshotCopyQuota === undefined ? {} : { copyQuota: drill.cloud.snapshotCopyQuota }),
     },
+    recovery: recoveryAccountsOf(drill).map((account) => ({ account })),
   });
   try {
     say(`deployed: vault ${drill.vault.account} (${drill.vault.region}), sources ${drill.sources.map((s) => `${s.account} [${s.regions.join(', ')}]`).join(', ')}`);
     const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
+    const gameDay = new GameDay(hub);
     for (const [index, step] of drill.steps.entries()) {
-      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, refusedAtBus)}`);
+      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, say })}`);
       await hub.lambda.advance(STEP_MS, { tickMs: STEP_MS });
     }
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
-    const report = await collectReport(hub, { name: options.name, refusedAtBus });
+    const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report() });
     await folder?.finish({ tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable }, startedAt: new Date(hub.startedAt), endedAt: hub.cloud.clock.now() });
     return report;
   } finally {
@@ -63,7 +66,13 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
   }
 }
 
-async function playStep(hub: LocalHub, step: DrillStep, index: number, refusedAtBus: { id: string; account?: string; reason: string }[]): Promise<string> {
+interface PlayContext {
+  refusedAtBus: { id: string; account?: string; reason: string }[];
+  gameDay: GameDay;
+  say: (line: string) => void;
+}
+
+async function playStep(hub: LocalHub, step: DrillStep, index: number, { refusedAtBus, gameDay, say }: PlayContext): Promise<string> {
   try {
     switch (step.action) {
       case 'createSnapshot': {
@@ -113,6 +122,10 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, refusedAt
       case 'advance':
         await hub.lambda.advance(step.minutes * 60_000, { tickMs: STEP_MS });
         return `advanced ${step.minutes} simulated minutes`;
+      case 'disaster':
+        return await gameDay.disaster(step);
+      case 'restore':
+        return await gameDay.restore(step, say);
     }
   } catch (error) {
     throw new DrillStepError(index, step, error);

@@ -1,7 +1,8 @@
 import type { DrillReport } from './drill-report.js';
+import { formatGameDay } from './game-day-summary.js';
 
 /** A plain-text table: columns padded to their widest cell. */
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -34,6 +35,7 @@ export function formatSummary(report: DrillReport): string {
     `vault key: ${report.vault.keyArn}`,
     `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
     `simulated time: ${report.simulatedMinutes} minutes`,
+    ...formatGameDay(report.restore),
   );
   return parts.join('\n');
 }

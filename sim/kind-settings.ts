@@ -12,6 +12,12 @@ export interface KindSettings {
   maximumConcurrency: number;
   vault: { Action: string | string[] }[];
   reader: { Action: string | string[] }[];
+  /** The pruner's statements for this kind's vault copies. */
+  prune: { Action: string | string[] }[];
+  /** The restore role's statements for this kind. */
+  restore: { Action: string | string[] }[];
+  /** The recovery account role's statements, for kinds whose restore writes there. */
+  recovery?: { Action: string | string[] }[];
 }
 
 const KINDS_FILE = fileURLToPath(new URL('../accounts/resources/kinds.yml', import.meta.url));

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { amiHandler } from '../handlers/ami.js';
 import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
+import { prunerHandler } from '../handlers/pruner.js';
 import { reconcilerHandler } from '../handlers/reconciler.js';
 import { rdsClusterSnapshotHandler } from '../handlers/rds-cluster-snapshot.js';
 import { rdsSnapshotHandler } from '../handlers/rds-snapshot.js';
@@ -9,6 +10,8 @@ import { ssmParameterHandler } from '../handlers/ssm-parameter.js';
 import { AwsClients } from '../shared/aws/clients.js';
 import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
+import type { RetentionSettings } from '../shared/retention/retention-settings.js';
+import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { SimCloud } from './cloud.js';
@@ -32,6 +35,10 @@ export interface LocalHubSpec {
   rds?: RdsSimOptions;
   /** Keep the catalog and audit log in this folder (LevelDB) instead of memory. */
   dataPath?: string;
+  /** What the pruner enforces; without it nothing is ever pruned. */
+  retention?: RetentionSettings;
+  /** Clean accounts the vault may restore into (each gets its restore key in the vault and its recovery role). */
+  recovery?: { account: string; orgId?: string }[];
   logger?: Logger;
 }
 
@@ -55,6 +62,14 @@ export interface LocalHub {
   config: HubConfig;
   /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
   context: HubContext;
+  /** The pruner's context (its role's credentials). */
+  prunerContext: HubContext;
+  /** The context of an operator who assumed the vault's restore role. */
+  restoreContext: HubContext;
+  /** The recovery accounts deployed. */
+  recovery: string[];
+  /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
+  loseAccount(account: string): void;
   queues: Partial<Record<ArtifactKindName, KindQueue>>;
   vaultBusArn: string;
   /** Simulated time at deployment (ms). */
@@ -63,11 +78,28 @@ export interface LocalHub {
 }
 
 /** The names and settings the real stack uses (accounts/resources/stack.cjs), so the two cannot drift. */
-const { NAMES, MAX_RECEIVE_COUNT } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
-  NAMES: { bus: string; readerRole: string; forwarderRole: string; reconcilerRole: string; shareKeyAlias: string; vaultKeyAlias: string; catalogTable: string; auditTable: string };
+const { NAMES, MAX_RECEIVE_COUNT, PRUNER } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
+  NAMES: {
+    bus: string;
+    readerRole: string;
+    forwarderRole: string;
+    reconcilerRole: string;
+    prunerRole: string;
+    restoreRole: string;
+    legalHoldRole: string;
+    recoveryRole: string;
+    restoreKeyAliasPrefix: string;
+    shareKeyAlias: string;
+    vaultKeyAlias: string;
+    catalogTable: string;
+    auditTable: string;
+  };
   MAX_RECEIVE_COUNT: number;
+  PRUNER: { everyHours: number };
 };
 const EXTERNAL_ID = 'backup-hub-local-drill';
+/** The names a restore finds a recovery account's role and restore key by. */
+export const RECOVERY_NAMES: RecoveryNames = { recoveryRole: NAMES.recoveryRole, restoreKeyAliasPrefix: NAMES.restoreKeyAliasPrefix };
 const RECONCILE_EVERY_MS = 5 * 60_000;
 /** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
 const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-parameter': ssmParameterHandler, 'rds-snapshot': rdsSnapshotHandler, 'rds-cluster-snapshot': rdsClusterSnapshotHandler } as const;
@@ -155,6 +187,27 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   handlerRoles.push(reconcilerRole.arn);
   const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
   lambda.addScheduledFunction({ name: NAMES.reconcilerRole, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
+  const prunerRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.prunerRole,
+    trust: { principals: ['lambda.amazonaws.com'] },
+    allow: Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune)),
+  });
+  const prunerContext = contextFor(prunerRole.arn, baseConfig);
+  const retention = spec.retention ?? { accounts: {} };
+  lambda.addScheduledFunction({ name: NAMES.prunerRole, everyMs: PRUNER.everyHours * 3_600_000, handler: prunerHandler(() => prunerContext, () => retention) });
+
+  const restoreRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.restoreRole,
+    trust: { principals: [rootArn(vault)] },
+    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey'],
+  });
+  const restoreContext = contextFor(restoreRole.arn, baseConfig);
+  // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's (which the simulation does not authorize).
+  cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trust: { principals: [rootArn(vault)] }, allow: [] });
+  const recovery = spec.recovery ?? [];
+  for (const target of recovery) deployRecovery(target, { cloud, kms, vault, region, restoreRoleArn: restoreRole.arn, kinds });
 
   for (const source of spec.sources) deploySource(source, { cloud, kms, events, vault, vaultBusArn: vaultBus.arn, handlerRoles, kinds });
 
@@ -170,6 +223,12 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     dynamo,
     config: baseConfig,
     context: ebsContext!,
+    prunerContext,
+    restoreContext,
+    recovery: recovery.map((r) => r.account),
+    loseAccount(account) {
+      for (const service of [ec2, rds, ssm, kms, cloud.iam]) service.removeAccount(account);
+    },
     queues,
     vaultBusArn: vaultBus.arn,
     startedAt,
@@ -198,7 +257,7 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
   });
   const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarderRole, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
   for (const region of source.regions) {
-    kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: shareKeyPolicy(source.account, d.vault) });
+    kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: crossAccountKeyPolicy(source.account, d.vault) });
     for (const [name, settings] of Object.entries(d.kinds)) {
       events.putRule(source.account, region, {
         name: `backup-hub-forward-${name}`,
@@ -207,6 +266,22 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
       });
     }
   }
+}
+
+/**
+ * A recovery account's stack and its restore key in the vault: the recovery role, which only the
+ * vault's restore role may assume (with the ExternalId) to write SSM parameters back; and a key the
+ * vault re-encrypts restore copies under, which the recovery account may use to read and copy them.
+ */
+function deployRecovery(target: { account: string; orgId?: string }, d: { cloud: SimCloud; kms: KmsSim; vault: string; region: string; restoreRoleArn: string; kinds: ReturnType<typeof loadKindSettings> }): void {
+  d.cloud.addAccount({ id: target.account, orgId: target.orgId });
+  d.cloud.iam.putRole({
+    account: target.account,
+    name: NAMES.recoveryRole,
+    trust: { principals: [d.restoreRoleArn], externalId: EXTERNAL_ID },
+    allow: Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery)),
+  });
+  d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: crossAccountKeyPolicy(d.vault, target.account) });
 }
 
 function busPolicy(vault: string, region: string, sources: string[]): PolicyDocument {
@@ -239,19 +314,18 @@ function queuePolicy(ruleArn: string): PolicyDocument {
   };
 }
 
-/** The source administers its share key; the vault account may only use it to copy what was shared. */
-function shareKeyPolicy(source: string, vault: string): PolicyDocument {
+/**
+ * A key its owner administers (its IAM decides who uses it) and another account may use to read and
+ * copy what was shared with it, letting EC2 and RDS use the key for that (CreateGrant only for AWS
+ * resources), as the stacks' share and restore keys allow.
+ */
+function crossAccountKeyPolicy(owner: string, user: string): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'SourceAdministers', Effect: 'Allow', Principal: { AWS: rootArn(source) }, Action: 'kms:*', Resource: '*' },
-      {
-        Sid: 'VaultCopiesSharedSnapshots',
-        Effect: 'Allow',
-        Principal: { AWS: rootArn(vault) },
-        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant'],
-        Resource: '*',
-      },
+      { Sid: 'OwnerAdministers', Effect: 'Allow', Principal: { AWS: rootArn(owner) }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'UserReadsSharedCopies', Effect: 'Allow', Principal: { AWS: rootArn(user) }, Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'], Resource: '*' },
+      { Sid: 'UserLetsServicesUseIt', Effect: 'Allow', Principal: { AWS: rootArn(user) }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
     ],
   };
 }

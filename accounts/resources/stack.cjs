@@ -21,6 +21,11 @@ const NAMES = {
   readerRole: 'backup-hub-reader',
   forwarderRole: 'backup-hub-forwarder',
   reconcilerRole: 'backup-hub-reconciler',
+  prunerRole: 'backup-hub-pruner',
+  restoreRole: 'backup-hub-restore',
+  legalHoldRole: 'backup-hub-legal-hold',
+  recoveryRole: 'backup-hub-recovery',
+  restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
   shareKeyAlias: 'alias/backup-hub-share',
   vaultKeyAlias: 'alias/backup-hub-vault',
   catalogTable: 'backup-hub-catalog',
@@ -32,6 +37,8 @@ const MAX_RECEIVE_COUNT = 5;
 /** Lambda's SQS guidance: a queue's visibility timeout at least six times the function timeout. */
 const VISIBILITY_FACTOR = 6;
 const RECONCILER = { timeout: 280, schedule: 'rate(5 minutes)' };
+/** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
+const PRUNER = { timeout: 900, everyHours: 6 };
 
 const RESOURCES_DIR = __dirname;
 const accountsDir = () => (process.env.BACKUP_HUB_ACCOUNTS_DIR ? path.resolve(process.env.BACKUP_HUB_ACCOUNTS_DIR) : path.resolve(__dirname, '..'));
@@ -111,7 +118,7 @@ function loadKinds(kindNames) {
       if (!Number.isInteger(kind[field]) || kind[field] <= 0) problems.push(`${name}.${field}: must be a positive whole number`);
     }
     if (kind.batchSize * kind.maximumConcurrency > kind.copyQuota) problems.push(`${name}: batchSize x maximumConcurrency exceeds copyQuota`);
-    for (const field of ['vault', 'reader']) if (!Array.isArray(kind[field]) || kind[field].length === 0) problems.push(`${name}.${field}: list the IAM statements the handler needs`);
+    for (const field of ['vault', 'reader', 'prune']) if (!Array.isArray(kind[field]) || kind[field].length === 0) problems.push(`${name}.${field}: list the IAM statements the ${field === 'prune' ? 'pruner' : 'handler'} needs`);
   }
   if (problems.length) throw configError(`accounts/resources/kinds.yml is not valid:\n  - ${problems.join('\n  - ')}`);
   return kindNames.map((name) => ({ name, Name: pascal(name), ...kinds[name] }));
@@ -153,6 +160,19 @@ function expandToList(value, ctx) {
   );
 }
 
+/**
+ * A statement naming {recoveryAccount} is repeated once per recovery account, so that its
+ * conditions pair each account with itself (a copy tagged for one account is shared with that one
+ * only); the other statements stay as they are.
+ */
+function perRecovery(statements, accountIds) {
+  return (statements || []).flatMap((statement) => {
+    const text = JSON.stringify(statement);
+    if (!text.includes('{recoveryAccount}')) return [statement];
+    return accountIds.map((id) => ({ ...JSON.parse(text.replaceAll('{recoveryAccount}', id)), Sid: `${statement.Sid}For${id}` }));
+  });
+}
+
 // ---------------------------------------------------------------- shared facts
 
 function facts(config, stage) {
@@ -186,14 +206,19 @@ function buildVault(config, kinds, { stage, region }) {
   const catalogArn = { 'Fn::GetAtt': ['CatalogTable', 'Arn'] };
   const auditArn = { 'Fn::GetAtt': ['AuditTable', 'Arn'] };
 
-  /** What every vault function does: its logs, the reader roles, the catalog and the append-only audit log. */
-  const commonStatements = (fn) => [
-    { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroupArns(fn) },
-    { Sid: 'AssumeTheSourceReaderRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: readerRoleArns },
-    { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], Resource: catalogArn },
+  /** The catalog (its items and indexes) and the append-only audit log, with the catalog actions given. */
+  const tableStatements = (catalogActions) => [
+    { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: catalogActions, Resource: catalogArn },
     { Sid: 'QueryTheCatalogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Sub': '${CatalogTable.Arn}/index/*' } },
     { Sid: 'AppendToAndReadTheAuditLog', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: auditArn },
     { Sid: 'QueryTheAuditLogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Sub': '${AuditTable.Arn}/index/*' } },
+  ];
+  const ownLogs = (fn) => ({ Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroupArns(fn) });
+  /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
+  const commonStatements = (fn) => [
+    ownLogs(fn),
+    { Sid: 'AssumeTheSourceReaderRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: readerRoleArns },
+    ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
   ];
   const queueStatements = (kind) => {
     const queueArn = { 'Fn::GetAtt': [`${kind.Name}Queue`, 'Arn'] };
@@ -204,6 +229,8 @@ function buildVault(config, kinds, { stage, region }) {
     ];
   };
   const kindStatements = (kind) => expand(kind.vault, ctx);
+  const restoreRoleArn = `arn:aws:iam::${vault.id}:role/${NAMES.restoreRole}`;
+  const recoveryIds = config.recovery.map((r) => r.id);
 
   const resources = {};
   const functions = {};
@@ -239,6 +266,16 @@ function buildVault(config, kinds, { stage, region }) {
     reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
     events: [{ schedule: { rate: [RECONCILER.schedule], description: 'backup-hub reconciler' } }],
   };
+  for (const id of recoveryIds) Object.assign(resources, template('vault-restore-key.yml', { account: id, restoreRoleArn, vaultRegion: region }));
+  functions.pruner = {
+    handler: 'handlers/pruner.handler',
+    description: 'backup-hub: deletes vault copies past their retention (never under the vault lock or a legal hold)',
+    role: 'PrunerRole',
+    timeout: PRUNER.timeout,
+    reservedConcurrency: 1, // one run at a time; its conditional catalog writes make an overlap safe anyway
+    environment: { RETENTION: JSON.stringify(accountsModule.retentionSettings(config)) },
+    events: [{ schedule: { rate: [`rate(${PRUNER.everyHours} hours)`], description: 'backup-hub pruner' } }],
+  };
   if (vault.alarmEmail) {
     resources.AlarmEmailSubscription = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: vault.alarmEmail } };
   }
@@ -267,7 +304,7 @@ function buildVault(config, kinds, { stage, region }) {
     },
     functions,
     resources: { Resources: resources },
-    functionNames: { reconciler: f.functionName('reconciler') },
+    functionNames: { reconciler: f.functionName('reconciler'), pruner: f.functionName('pruner') },
     busPolicyStatement: {
       Effect: 'Allow',
       Principal: { AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) },
@@ -277,6 +314,24 @@ function buildVault(config, kinds, { stage, region }) {
     },
     vaultHandlerRoleArns: f.vaultHandlerRoleArns(kinds),
     reconcilerStatements: [...commonStatements('reconciler'), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, kindStatements(k)))],
+    // No reader role, no source: the pruner deletes vault copies (kinds.yml `prune:`) and records it.
+    prunerStatements: [ownLogs('pruner'), ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']), ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, expand(k.prune, ctx)))],
+    // `backup-hub hold`: it sets or lifts a legal hold on a catalog item and records that, nothing else.
+    legalHoldStatements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid.endsWith('Indexes')),
+    restoreRoleArn,
+    // What `backup-hub restore` needs (kinds.yml `restore:`): it reads the catalog, records in the
+    // audit log, finds the restore keys, and re-encrypts and shares restore copies.
+    restoreStatements: [
+      ...tableStatements(['dynamodb:GetItem', 'dynamodb:Query']),
+      {
+        Sid: 'FindTheRestoreKeys',
+        Effect: 'Allow',
+        Action: 'kms:DescribeKey',
+        Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
+        Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
+      },
+      ...f.handlerKinds(kinds).flatMap((k) => prefixSids(k, expand(perRecovery(k.restore, recoveryIds), ctx))),
+    ],
   };
 }
 
@@ -336,6 +391,33 @@ function buildSource(config, kinds, account, { stage, region }) {
   };
 }
 
+// ---------------------------------------------------------------- a recovery account
+
+function buildRecovery(config, kinds, account) {
+  const vault = config.vault;
+  const ctx = { vaultAccount: vault.id, vaultRegion: vault.regions[0], pairs: [] };
+  const trust = {
+    Sid: 'OnlyTheVaultRestoreRoleWithTheExternalId',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
+    Action: 'sts:AssumeRole',
+    Condition: {
+      StringEquals: { 'sts:ExternalId': vault.externalId, ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}) },
+      ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${vault.id}:role/${NAMES.restoreRole}` },
+    },
+  };
+  return {
+    role: 'recovery',
+    plugins: [],
+    environment: {},
+    functions: {},
+    resources: { Resources: {} },
+    primaryRegion: account.regions[0],
+    recoveryTrustStatements: [trust],
+    recoveryStatements: kinds.filter((k) => k.recovery).flatMap((k) => prefixSids(k, expand(perRecovery(k.recovery, [account.id]), ctx))),
+  };
+}
+
 // ---------------------------------------------------------------- entry points
 
 const builds = new Map();
@@ -362,7 +444,8 @@ async function buildNow(name, stage, requestedRegion) {
     throw configError(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
   }
   const kinds = loadKinds(accountsModule.ARTIFACT_KINDS);
-  const built = account.role === 'vault' ? buildVault(config, kinds, { stage, region }) : buildSource(config, kinds, account, { stage, region });
+  const builders = { vault: () => buildVault(config, kinds, { stage, region }), source: () => buildSource(config, kinds, account, { stage, region }), recovery: () => buildRecovery(config, kinds, account) };
+  const built = builders[account.role]();
   return {
     account: account.name,
     accountId: account.id,
@@ -379,4 +462,5 @@ module.exports = {
   hub: async ({ options }) => build(options),
   NAMES,
   MAX_RECEIVE_COUNT,
+  PRUNER,
 };

@@ -1,4 +1,4 @@
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName, RecoveryPoint } from '../catalog/recovery-point.js';
 
 /** Every decision the hub takes, as the audit log records it. */
 export type AuditDecision =
@@ -9,8 +9,11 @@ export type AuditDecision =
   | 'rejected' // not acted upon, with the reason
   | 'deferred' // comes back later (quota, pending copy)
   | 'failed' // could not be done; with the reason
-  | 'pruned'
-  | 'restored';
+  | 'pruned' // a vault copy deleted on policy
+  | 'restored' // a vault copy made usable in a recovery account
+  | 'held' // a legal hold set on a recovery point
+  | 'released' // a legal hold lifted
+  | 'locked'; // the vault lock set or raised
 
 export interface AuditFacts {
   decision: AuditDecision;
@@ -30,4 +33,9 @@ export interface AuditEntry extends AuditFacts {
   at: string;
   prevHash: string;
   hash: string;
+}
+
+/** The facts that name a recovery point in an entry: its event, kind, source artifact and vault copy. */
+export function pointFacts(point: RecoveryPoint): Pick<AuditFacts, 'eventId' | 'kind' | 'account' | 'region' | 'sourceId' | 'vaultCopyId'> {
+  return { eventId: point.eventId, kind: point.kind, account: point.account, region: point.region, sourceId: point.sourceId, vaultCopyId: point.vaultCopyId };
 }

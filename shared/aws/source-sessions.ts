@@ -13,6 +13,8 @@ export interface SourceSessionSettings {
   externalId: string;
   /** Shown in the source account's CloudTrail as the session name. */
   sessionName: string;
+  /** What to do when the role cannot be assumed (the source stack by default). */
+  deployHint?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export class SourceSessions {
       if (isAwsError(error, 'AccessDenied')) {
         throw new Rejection(
           'reader-role-denied',
-          `cannot assume ${roleArn} (${describeError(error)}): deploy the source stack in ${account} and check its ExternalId and trusted vault roles`,
+          `cannot assume ${roleArn} (${describeError(error)}): ${this.settings.deployHint ?? `deploy the source stack in ${account} and check its ExternalId and trusted vault roles`}`,
         );
       }
       throw error;

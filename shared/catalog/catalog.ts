@@ -1,10 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { RecoveryPoint, RecoveryPointState } from './recovery-point.js';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { LegalHold, RecoveryPoint } from './recovery-point.js';
 
 export type ClaimResult = { claimed: true; point: RecoveryPoint } | { claimed: false; point: RecoveryPoint };
 
-type Changes = Partial<Omit<RecoveryPoint, 'pk' | 'openState' | 'availableResourcePk' | 'leaseUntil'>>;
+type Changes = Partial<Omit<RecoveryPoint, 'pk' | 'openState' | 'availableResourcePk' | 'leaseUntil' | 'legalHold'>>;
+
+/** Why a legal hold could not be set or lifted. */
+export class LegalHoldRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LegalHoldRefused';
+  }
+}
 
 /**
  * The catalog of recovery points on DynamoDB. Every read is a GetItem or a Query on the
@@ -64,7 +72,9 @@ export class Catalog {
 
   /**
    * Applies changes and releases any lease, keeping the sparse index keys in line with the state. With
-   * `expectedStage`, the update only happens if nobody moved the point on meanwhile.
+   * `expectedStage`, the update only happens if nobody moved the point on meanwhile. A legal hold is
+   * never written here (only {@link setLegalHold} and {@link liftLegalHold} do), so an update from a
+   * point read before the hold was set cannot remove it.
    */
   async update(point: RecoveryPoint, changes: Changes, expectedStage?: RecoveryPoint['stage']): Promise<RecoveryPoint> {
     const next = withIndexKeys({ ...point, ...changes, leaseUntil: undefined });
@@ -73,7 +83,7 @@ export class Catalog {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(next)) {
-      if (key === 'pk') continue;
+      if (key === 'pk' || key === 'legalHold') continue;
       names[`#${key}`] = key;
       if (value === undefined) remove.push(`#${key}`);
       else {
@@ -95,6 +105,81 @@ export class Catalog {
     return next;
   }
 
+  /**
+   * Takes an available point out of service before its vault copy is deleted: `pruned`, out of the
+   * latest-available index. Only if it is still available, holds no legal hold and was created before
+   * `lockCutoff`, all checked in the same conditional write, so a hold set or a lock raised a moment
+   * earlier wins. Returns undefined when any of those no longer holds.
+   */
+  async claimForPruning(point: RecoveryPoint, at: { now: string; lockCutoff: string }): Promise<RecoveryPoint | undefined> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: point.pk },
+          UpdateExpression: 'SET #state = :pruned, updatedAt = :now REMOVE availableResourcePk',
+          ConditionExpression: '#state = :available AND attribute_not_exists(legalHold) AND createdAt < :cutoff',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':pruned': 'pruned', ':available': 'available', ':now': at.now, ':cutoff': at.lockCutoff },
+        }),
+      );
+      const { availableResourcePk: _index, ...rest } = point;
+      return { ...rest, state: 'pruned', updatedAt: at.now };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Records that the vault copy of a point claimed for pruning is gone. */
+  async markPruned(point: RecoveryPoint, at: string): Promise<RecoveryPoint> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: point.pk },
+        UpdateExpression: 'SET prunedAt = :at, updatedAt = :at',
+        ConditionExpression: '#state = :pruned',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':at': at, ':pruned': 'pruned' },
+      }),
+    );
+    return { ...point, prunedAt: at, updatedAt: at };
+  }
+
+  /**
+   * Puts a legal hold on a point, replacing any earlier one.
+   * @throws LegalHoldRefused when there is no such point, or its copy is already pruned (or being pruned)
+   */
+  async setLegalHold(pk: string, hold: LegalHold): Promise<RecoveryPoint> {
+    return this.#changeHold(pk, {
+      UpdateExpression: 'SET legalHold = :hold',
+      ConditionExpression: 'attribute_exists(pk) AND #state <> :pruned',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':hold': hold, ':pruned': 'pruned' },
+    });
+  }
+
+  /**
+   * Lifts the legal hold of a point.
+   * @throws LegalHoldRefused when there is no such point or it holds no legal hold
+   */
+  async liftLegalHold(pk: string): Promise<RecoveryPoint> {
+    return this.#changeHold(pk, { UpdateExpression: 'REMOVE legalHold', ConditionExpression: 'attribute_exists(legalHold)' });
+  }
+
+  async #changeHold(pk: string, change: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<RecoveryPoint> {
+    try {
+      const { Attributes } = await this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk }, ReturnValues: 'ALL_NEW', ...change }));
+      return Attributes as RecoveryPoint;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const point = await this.get(pk);
+      if (!point) throw new LegalHoldRefused(`there is no recovery point ${pk} in the catalog`);
+      if (point.state === 'pruned') throw new LegalHoldRefused(`${pk} was pruned${point.prunedAt ? ` at ${point.prunedAt}` : ''}: its vault copy is gone, nothing left to hold`);
+      throw new LegalHoldRefused(`${pk} holds no legal hold`);
+    }
+  }
+
   /** Recovery points of one protected resource, newest first. */
   byResource(resourcePk: string, options: { limit?: number } = {}): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byResource', KeyConditionExpression: 'resourcePk = :k', ExpressionAttributeValues: { ':k': resourcePk }, ScanIndexForward: false, Limit: options.limit });
@@ -114,8 +199,23 @@ export class Catalog {
     }) as AsyncGenerator<T>;
   }
 
+  /**
+   * What the pruner may have to act on in one account: available points created before `before`, and
+   * pruned ones whose deletion has not finished, oldest first. Finished pruned records are filtered
+   * out by DynamoDB (still read, so the cost grows with the account's history).
+   */
+  prunable(account: string, before: string): AsyncGenerator<RecoveryPoint> {
+    return this.#query({
+      IndexName: 'byAccount',
+      KeyConditionExpression: 'account = :a AND createdAt < :before',
+      FilterExpression: '#state = :available OR (#state = :pruned AND attribute_not_exists(prunedAt))',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':a': account, ':before': before, ':available': 'available', ':pruned': 'pruned' },
+    });
+  }
+
   /** Pending or failed recovery points, least recently updated first. Points waiting for a copy slot are listed by {@link waiting}. */
-  byState(state: Exclude<RecoveryPointState, 'available'>): AsyncGenerator<RecoveryPoint> {
+  byState(state: 'pending' | 'failed'): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
   }
 
@@ -126,17 +226,13 @@ export class Catalog {
 
   /** The newest available recovery point of a protected resource (for RPO). */
   async latestAvailable(resourcePk: string): Promise<RecoveryPoint | undefined> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'latestAvailable',
-        KeyConditionExpression: 'availableResourcePk = :k',
-        ExpressionAttributeValues: { ':k': resourcePk },
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
-    );
-    return Items?.[0] as RecoveryPoint | undefined;
+    for await (const point of this.newestAvailable(resourcePk, 1)) return point;
+    return undefined;
+  }
+
+  /** The `limit` newest available recovery points of a protected resource, newest first (what keep-last retention keeps). */
+  newestAvailable(resourcePk: string, limit: number): AsyncGenerator<RecoveryPoint> {
+    return this.#query({ IndexName: 'latestAvailable', KeyConditionExpression: 'availableResourcePk = :k', ExpressionAttributeValues: { ':k': resourcePk }, ScanIndexForward: false, Limit: limit });
   }
 
   async *#query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<RecoveryPoint> {
@@ -164,7 +260,7 @@ function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
 
 /** Waiting points get their own by-state partition per quota, so that neither the reconciler's pending pass nor its slot filling reads the whole backlog. */
 function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
-  if (point.state === 'available') return undefined;
+  if (point.state === 'available' || point.state === 'pruned') return undefined;
   if (point.state === 'pending' && point.waitingFor !== undefined) return `waiting:${point.waitingFor}`;
   return point.state;
 }

@@ -1,6 +1,15 @@
 export type ArtifactKindName = 'ebs-snapshot' | 'ami' | 'rds-snapshot' | 'rds-cluster-snapshot' | 'ssm-parameter';
 
-export type RecoveryPointState = 'pending' | 'available' | 'failed';
+/** `pruned`: the vault copy was deleted on policy; the point stays as the record of the deletion and protects nothing. */
+export type RecoveryPointState = 'pending' | 'available' | 'failed' | 'pruned';
+
+/** Blocks the pruner from deleting the point's vault copy until it is lifted. */
+export interface LegalHold {
+  reason: string;
+  /** Who set it (an operator name or principal ARN), as the audit log records it. */
+  setBy: string;
+  setAt: string;
+}
 
 /**
  * Where the copy of one artifact stands: claimed by an event, waiting for the source's
@@ -46,6 +55,10 @@ export interface RecoveryPoint {
   /** The event that caused it. */
   eventId: string;
   tags: Record<string, string>;
+  /** While set, the vault copy is never pruned. */
+  legalHold?: LegalHold;
+  /** When the vault copy was deleted on policy; a `pruned` point without it is still being deleted. */
+  prunedAt?: string;
 }
 
 export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string) =>

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { RetentionSettings } from '../retention/retention-settings.js';
 
 /**
  * The account files under `accounts/`: one YAML file per AWS account the hub is deployed to.
@@ -27,8 +28,10 @@ void everyKindListed;
 export const DEFAULT_ACCOUNTS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../accounts');
 
 export interface ProtectionTarget {
-  /** How long vault copies are kept. */
+  /** How long vault copies are kept: the pruner deletes older ones (unless `keepLast`, the vault lock or a legal hold keeps them). */
   retentionDays: number;
+  /** The newest N copies of each protected resource are kept whatever their age (a resource that stopped producing backups keeps its last ones). */
+  keepLast?: number;
   /** The newest recovery point of a protected resource must not be older than this. */
   rpoHours: number;
 }
@@ -54,6 +57,19 @@ export interface VaultAccount extends AccountBase {
   allowedSources: string[];
   /** Subscribed to the alarm topic when set. */
   alarmEmail?: string;
+  /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
+  lock?: VaultLockSetting;
+}
+
+export interface VaultLockSetting {
+  minRetentionDays: number;
+}
+
+/** An account the vault restores into: it offers the role the restore assumes to write SSM parameters back. */
+export interface RecoveryAccount extends AccountBase {
+  role: 'recovery';
+  /** The vault account id. */
+  vault: string;
 }
 
 export interface SourceAccount extends AccountBase {
@@ -66,13 +82,15 @@ export interface SourceAccount extends AccountBase {
   externalId?: string;
 }
 
-export type Account = VaultAccount | SourceAccount;
+export type Account = VaultAccount | SourceAccount | RecoveryAccount;
 
 export interface AccountsConfig {
   dir: string;
   vault: VaultAccount;
   sources: SourceAccount[];
-  /** Every account, vault first. */
+  /** Accounts the vault may restore into. */
+  recovery: RecoveryAccount[];
+  /** Every account, vault first, then the sources, then the recovery accounts. */
   all: Account[];
   /** @throws Error naming the known accounts when there is no such file. */
   account(name: string): Account;
@@ -111,8 +129,11 @@ const accountId = z
 
 const region = z.string({ error: 'must be a region name' }).regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
 
+const days = z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be positive');
+
 const target = z.strictObject({
-  retentionDays: z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be positive'),
+  retentionDays: days,
+  keepLast: z.number({ error: 'must be a number of copies' }).int('must be a whole number of copies').positive('must be positive').optional(),
   rpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive'),
 });
 
@@ -146,6 +167,7 @@ const vaultFile = z.strictObject({
   externalId: common.externalId.unwrap(),
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
+  lock: z.strictObject({ minRetentionDays: days }).optional(),
 });
 
 const keyAlias = z.string().regex(/^alias\/[\w/-]+$/, 'must be a KMS alias such as alias/app-data');
@@ -158,6 +180,14 @@ const sourceFile = z.strictObject({
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
     .optional(),
+});
+
+const recoveryFile = z.strictObject({
+  id: common.id,
+  role: z.literal('recovery'),
+  regions: common.regions,
+  organizationId: common.organizationId,
+  vault: accountId,
 });
 
 // ---------------------------------------------------------------- loading
@@ -194,11 +224,13 @@ export function parseAccounts(files: { file: string; text: string }[], dir = 'ac
 
   const vault = accounts.find((a): a is VaultAccount => a.role === 'vault')!;
   const sources = accounts.filter((a): a is SourceAccount => a.role === 'source');
-  const all: Account[] = [vault, ...sources];
+  const recovery = accounts.filter((a): a is RecoveryAccount => a.role === 'recovery');
+  const all: Account[] = [vault, ...sources, ...recovery];
   return {
     dir,
     vault,
     sources,
+    recovery,
     all,
     account(name) {
       const found = all.find((a) => a.name === name);
@@ -226,19 +258,20 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     return undefined;
   }
   const role = (raw as { role?: unknown }).role;
-  if (role !== 'vault' && role !== 'source') {
-    problems.push({ file, field: 'role', message: `must be vault or source${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}` });
+  if (role !== 'vault' && role !== 'source' && role !== 'recovery') {
+    problems.push({ file, field: 'role', message: `must be vault, source or recovery${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}` });
     return undefined;
   }
-  const parsed = role === 'vault' ? vaultFile.safeParse(raw) : sourceFile.safeParse(raw);
+  const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile }[role].safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...describeIssue(file, issue, raw));
     return undefined;
   }
   const data = parsed.data;
-  const base = { name, file, id: data.id, regions: data.regions, organizationId: data.organizationId, targets: (data.targets ?? {}) as AccountBase['targets'] };
+  const base = { name, file, id: data.id, regions: data.regions, organizationId: data.organizationId, targets: ('targets' in data ? (data.targets ?? {}) : {}) as AccountBase['targets'] };
+  if (data.role === 'recovery') return { ...base, role: 'recovery', vault: data.vault };
   if (data.role === 'vault') {
-    return { ...base, role: 'vault', externalId: data.externalId, allowedSources: data.allowedSources, alarmEmail: data.alarmEmail };
+    return { ...base, role: 'vault', externalId: data.externalId, allowedSources: data.allowedSources, alarmEmail: data.alarmEmail, lock: data.lock };
   }
   return { ...base, role: 'source', vault: data.vault, customerKeyAliases: data.customerKeyAliases ?? [], externalId: data.externalId };
 }
@@ -316,6 +349,33 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
     }
     if (source.regions.length !== new Set(source.regions).size) problems.push({ file: source.file, field: 'regions', message: 'lists a region twice' });
   }
+
+  for (const recovery of accounts.filter((a): a is RecoveryAccount => a.role === 'recovery')) {
+    if (recovery.vault !== vault.id) problems.push({ file: recovery.file, field: 'vault', message: `${recovery.vault} is not the vault (${vault.file} has id ${vault.id})` });
+    if (!recovery.regions.includes(vault.regions[0]!)) {
+      problems.push({ file: recovery.file, field: 'regions', message: `must include ${vault.regions[0]}: restores land in the vault's region, where its copies are` });
+    }
+  }
+  checkLock(vault, accounts.filter((a): a is SourceAccount => a.role === 'source'), problems);
+}
+
+/**
+ * A retention shorter than the vault lock could never be honoured (the pruner may not delete a copy
+ * younger than the lock): refused where that retention is written.
+ */
+function checkLock(vault: VaultAccount, sources: SourceAccount[], problems: AccountProblem[]): void {
+  const lock = vault.lock?.minRetentionDays;
+  if (lock === undefined) return;
+  for (const account of [vault, ...sources]) {
+    for (const [kind, target] of Object.entries(account.targets)) {
+      if (target.retentionDays >= lock) continue;
+      problems.push({
+        file: account.file,
+        field: `targets.${kind}.retentionDays`,
+        message: `${target.retentionDays} days is shorter than the vault lock (lock.minRetentionDays: ${lock} in ${vault.file}), which keeps every copy at least ${lock} days; raise it to ${lock} or more (a lock in force can only grow)`,
+      });
+    }
+  }
 }
 
 /** Source account id → regions, as the vault's handlers take it in ALLOWED_SOURCES. */
@@ -326,6 +386,23 @@ export function allowedSourceRegions(config: AccountsConfig): Record<string, str
 /** The account's protection targets: the vault's as defaults, the account's own file overriding them per kind. */
 export function effectiveTargets(config: AccountsConfig, account: Account): Partial<Record<ArtifactKindName, ProtectionTarget>> {
   return { ...config.vault.targets, ...account.targets };
+}
+
+/**
+ * What the pruner enforces, from the account files: the lock asked for, and per allowed source the
+ * retention of each kind that has a target (a kind without one is never pruned).
+ *
+ * @example
+ * retentionSettings(loadAccounts()).accounts['111111111111']?.['ebs-snapshot']; // { retentionDays: 14 }
+ */
+export function retentionSettings(config: AccountsConfig): RetentionSettings {
+  const accounts = Object.fromEntries(
+    config.sources.map((source) => [
+      source.id,
+      Object.fromEntries(Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [kind, { retentionDays: t.retentionDays, ...(t.keepLast ? { keepLast: t.keepLast } : {}) }])),
+    ]),
+  );
+  return { ...(config.vault.lock ? { lockDays: config.vault.lock.minRetentionDays } : {}), accounts };
 }
 
 /** An EventBridge event pattern, as the rules carry it. */

@@ -64,10 +64,14 @@ export async function unshareImage(ec2: EC2Client, image: Image, account: string
   }
 }
 
-/** Deletes the caller's snapshots carrying every given tag (what a deregistered intermediate image leaves behind). */
-export async function deleteTaggedSnapshots(ec2: EC2Client, tags: Record<string, string>): Promise<void> {
-  const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }));
-  for (const snapshot of Snapshots ?? []) {
+/**
+ * Deletes the caller's snapshots carrying every given tag (what a deregistered image leaves behind).
+ * @returns the ids deleted
+ */
+export async function deleteTaggedSnapshots(ec2: EC2Client, tags: Record<string, string>): Promise<string[]> {
+  const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }));
+  for (const snapshot of Snapshots) {
     await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot.SnapshotId })), 'InvalidSnapshot.NotFound');
   }
+  return Snapshots.map((s) => s.SnapshotId!);
 }

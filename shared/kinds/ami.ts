@@ -1,4 +1,4 @@
-import { CopyImageCommand, DeregisterImageCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
+import { CopyImageCommand, DeregisterImageCommand, DescribeImagesCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
 import type { RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
@@ -6,9 +6,9 @@ import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
-import { ignoreNotFound, sourceEc2, withCopyQuota } from './ec2-calls.js';
-import { provenanceTags, TAG, tagMap } from './provenance-tags.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
+import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
 
 const PENDING_RETRY_SECONDS = 120;
 const QUOTA = 'AMI copy';
@@ -79,7 +79,7 @@ export const ami: ArtifactKind = {
     const existing = await findTaggedImage(ec2, { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
     if (existing) return { vaultCopyId: existing.ImageId!, vaultKeyArn };
     const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', ctx.config.vaultAccountId, ctx.config.vaultRegion), {
-      point,
+      sourceRegion: point.region,
       sourceImageId: sharedId,
       // AMI names are unique per account and region; this one is per source artifact.
       name: `backup-hub-${point.account}-${point.region}-${point.sourceId}`,
@@ -109,7 +109,49 @@ export const ami: ArtifactKind = {
     const image = await describeImage(ec2, point.sourceId);
     if (image) await unshareImage(ec2, image, ctx.config.vaultAccountId);
   },
+
+  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const image = await describeImage(ec2, point.vaultCopyId!);
+    if (image) await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
+    // The copy's snapshots outlive the image; CopyImage tagged them with the provenance tags, which a retried deletion finds too.
+    const snapshots = await deleteTaggedSnapshots(ec2, { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
+    return { deleted: [point.vaultCopyId!, ...snapshots] };
+  },
+
+  restoreActions(point: RecoveryPoint, target: RestoreTarget) {
+    return [
+      { call: 'ec2:CopyImage', what: `copy ${point.vaultCopyId} in the vault, its snapshots re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+      { call: 'ec2:ModifyImageAttribute', what: `give ${target.account} launch permission on that copy` },
+      { call: 'ec2:ModifySnapshotAttribute', what: `share the copy's snapshots with ${target.account} (createVolumePermission)` },
+    ];
+  },
+
+  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const tags = restoreTags(point, target.account);
+    const copy = await restoreCopy(ec2, tags);
+    if (!copy) {
+      const imageId = await copyImage(ec2, copyQuotaKey('ami', ctx.config.vaultAccountId, ctx.config.vaultRegion), {
+        sourceRegion: ctx.config.vaultRegion,
+        sourceImageId: point.vaultCopyId!,
+        name: `backup-hub-restore-${target.account}-${point.vaultCopyId}`,
+        description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
+        kmsKeyId: target.keyArn,
+        tags,
+      });
+      return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${imageId} under ${target.keyAlias}` };
+    }
+    if (copy.State !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.ImageId} (${copy.State})` };
+    await shareImage(ec2, copy, target.account);
+    return { status: 'usable' as const, restoredId: copy.ImageId!, detail: `its snapshots under ${target.keyAlias}, launchable by ${target.account}` };
+  },
 };
+
+async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Image | undefined> {
+  const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tagMap(tags)) }));
+  return liveRestoreCopy(Images, (i) => (i.State === 'failed' ? `restore copy ${i.ImageId} failed: ${i.StateReason?.Message ?? 'no reason given'}` : undefined));
+}
 
 /**
  * How an image is encrypted, from its backing snapshots: any snapshot under an AWS managed key
@@ -134,7 +176,7 @@ async function sourceImage(ec2: EC2Client, imageId: string): Promise<Image> {
 
 function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {
   return copyImage(ec2, copyQuotaKey('ami', point.account, point.region), {
-    point,
+    sourceRegion: point.region,
     sourceImageId: point.sourceId,
     name: `backup-hub-share-${point.sourceId}`,
     description: `backup-hub: ${point.sourceId} re-encrypted under the share key for the vault; deregistered after the vault copy`,
@@ -144,7 +186,7 @@ function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): P
 }
 
 interface ImageCopy {
-  point: RecoveryPoint;
+  sourceRegion: string;
   sourceImageId: string;
   name: string;
   description: string;
@@ -158,7 +200,7 @@ async function copyImage(ec2: EC2Client, quota: string, copy: ImageCopy): Promis
   const { ImageId } = await withCopyQuota(quota, QUOTA, () =>
     ec2.send(
       new CopyImageCommand({
-        SourceRegion: copy.point.region,
+        SourceRegion: copy.sourceRegion,
         SourceImageId: copy.sourceImageId,
         Name: copy.name,
         Description: copy.description,

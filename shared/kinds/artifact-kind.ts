@@ -1,3 +1,4 @@
+import type { Credentials } from '../aws/clients.js';
 import type { ArtifactKindName, RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
 import type { EventEnvelope } from '../events/envelope.js';
 import type { HubContext } from '../runtime/hub-context.js';
@@ -32,6 +33,40 @@ export type ShareProgress = { status: 'ready'; sharedId: string } | { status: 'r
 
 export type CopyStatus = { status: 'pending' } | { status: 'available' } | { status: 'failed'; reason: string };
 
+/** What pruning a vault copy deleted, and a note when AWS keeps part of it. */
+export interface VaultCopyDeletion {
+  /** The vault resources deleted (snapshot ids, an image and its snapshots, a parameter name). */
+  deleted: string[];
+  note?: string;
+}
+
+/** What the pruner knows besides the point being pruned. */
+export interface PruneScope {
+  /** Whether the point's resource has other recovery points that still hold (or are getting) a vault copy. */
+  othersRemain(): Promise<boolean>;
+}
+
+/** Where a restore goes: a recovery account, in the vault's region. */
+export interface RestoreTarget {
+  account: string;
+  /** The vault's restore key for that account: the recovery account may use it, so copies re-encrypted under it can be shared. */
+  keyArn: string;
+  /** Its alias, as the operator knows it. */
+  keyAlias: string;
+  /** The recovery account's `backup-hub-recovery` role, which writes SSM parameters there. */
+  writer: Credentials;
+}
+
+/** One AWS call a restore makes, as the dry run shows it. */
+export interface RestoreAction {
+  /** The IAM action, e.g. `ec2:CopySnapshot`. */
+  call: string;
+  what: string;
+}
+
+/** Where restoring one point stands after a push: still working (a copy in progress), or usable in the recovery account. */
+export type RestoreProgress = { status: 'in-progress'; detail: string } | { status: 'usable'; restoredId: string; detail: string };
+
 /**
  * One artifact kind behind the common shape: verify → prepare share → copy → record →
  * complete. The pipeline does the recording; a module only talks to AWS. Every step must be
@@ -58,4 +93,14 @@ export interface ArtifactKind {
   copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus>;
   /** Removes what the hub left in the source: the share and any intermediate copy. */
   cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void>;
+  /** Deletes the point's vault copy (the pruner decided it may go). Done already when it is gone. */
+  deleteVaultCopy(point: RecoveryPoint, ctx: HubContext, scope: PruneScope): Promise<VaultCopyDeletion>;
+  /** The calls {@link restore} makes for this point, in order: what the dry run prints. */
+  restoreActions(point: RecoveryPoint, target: RestoreTarget): RestoreAction[];
+  /**
+   * Pushes the restore of a point as far as it goes now; called again until usable. Idempotent: it
+   * finds its own earlier copies by their tags. Throws PermanentFailure when it cannot succeed, and
+   * CopyQuotaFull while the copy quota is full.
+   */
+  restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext): Promise<RestoreProgress>;
 }

@@ -14,9 +14,9 @@ import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { Deferral, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
-import { ignoreNotFound, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
-import { provenanceTags, TAG, tagMap } from './provenance-tags.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
+import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
 const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
@@ -124,7 +124,49 @@ export const ebsSnapshot: ArtifactKind = {
       );
     }
   },
+
+  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.vaultCopyId })), 'InvalidSnapshot.NotFound');
+    return { deleted: [point.vaultCopyId!] };
+  },
+
+  restoreActions(point: RecoveryPoint, target: RestoreTarget) {
+    return [
+      { call: 'ec2:CopySnapshot', what: `copy ${point.vaultCopyId} in the vault, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+      { call: 'ec2:ModifySnapshotAttribute', what: `share that copy with ${target.account} (createVolumePermission)` },
+    ];
+  },
+
+  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const tags = restoreTags(point, target.account);
+    const copy = await restoreCopy(ec2, tags);
+    if (!copy) {
+      const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion), QUOTA, () =>
+        ec2.send(
+          new CopySnapshotCommand({
+            SourceRegion: ctx.config.vaultRegion,
+            SourceSnapshotId: point.vaultCopyId,
+            Encrypted: true,
+            KmsKeyId: target.keyArn,
+            Description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
+          }),
+        ),
+      );
+      return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${SnapshotId} under ${target.keyAlias}` };
+    }
+    if (copy.State !== 'completed') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.SnapshotId} (${copy.Progress ?? 'pending'})` };
+    await share(ec2, copy.SnapshotId!, target.account);
+    return { status: 'usable' as const, restoredId: copy.SnapshotId!, detail: `under ${target.keyAlias}, shared with ${target.account}` };
+  },
 };
+
+async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Snapshot | undefined> {
+  const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tagMap(tags)) }));
+  return liveRestoreCopy(Snapshots, (s) => (s.State === 'error' ? `restore copy ${s.SnapshotId} failed: ${s.StateMessage ?? 'no reason given'}` : undefined));
+}
 
 function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef {
   const parsed = arn === undefined ? undefined : parseArn(arn);

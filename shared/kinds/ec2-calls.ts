@@ -1,6 +1,6 @@
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import { isAwsError } from '../aws/aws-errors.js';
-import { CopyQuotaFull } from '../pipeline/outcomes.js';
+import { CopyQuotaFull, PermanentFailure } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 
 /** EC2's answer when the destination region already runs its maximum of concurrent copies (snapshots and AMIs alike). */
@@ -38,4 +38,15 @@ export async function ignoreNotFound(call: () => Promise<unknown>, ...notFoundCo
   } catch (error) {
     if (!isAwsError(error, ...notFoundCodes)) throw error;
   }
+}
+
+/**
+ * The restore copy among those its tags found, unless there is none. One that failed fails the
+ * restore: copying again would fail the same way (the restore key refused, say).
+ * @throws PermanentFailure naming the failed copy and `why`
+ */
+export function liveRestoreCopy<T>(found: T[], failed: (copy: T) => string | undefined): T | undefined {
+  const live = found.find((copy) => failed(copy) === undefined);
+  if (live || found.length === 0) return live;
+  throw new PermanentFailure(`${failed(found[0]!)} (is the restore key usable by the vault?)`);
 }

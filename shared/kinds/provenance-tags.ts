@@ -9,7 +9,21 @@ export const TAG = {
   eventId: 'backup-hub:event-id',
   /** On a source-side copy under the share key: the artifact it re-encrypts. */
   intermediateOf: 'backup-hub:intermediate-of',
+  /** On a vault-side copy made for a restore: the vault copy it re-encrypts, and the account it is shared with. */
+  restoreOf: 'backup-hub:restore-of',
+  restoreFor: 'backup-hub:restore-for',
 } as const;
+
+/**
+ * The tags of a restore copy. Never the provenance tags: the hub finds its vault copies by those, and
+ * a restore copy must not pass for one.
+ */
+export function restoreTags(point: RecoveryPoint, account: string): { Key: string; Value: string }[] {
+  return [
+    { Key: TAG.restoreOf, Value: point.vaultCopyId! },
+    { Key: TAG.restoreFor, Value: account },
+  ];
+}
 
 /** The provenance tags of a vault copy. */
 export function provenanceTags(point: RecoveryPoint): { Key: string; Value: string }[] {

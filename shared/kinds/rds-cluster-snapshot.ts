@@ -15,6 +15,7 @@ const NOT_FOUND = 'DBClusterSnapshotNotFoundFault';
 /** The DB cluster snapshot calls of the RDS API. */
 const dbClusterSnapshotApi: RdsSnapshotApi = {
   notFound: NOT_FOUND,
+  element: 'DBClusterSnapshot',
   async describe(rds, identifier) {
     try {
       const { DBClusterSnapshots } = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }));

@@ -7,8 +7,8 @@ import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
-import { provenanceTags, TAG } from './provenance-tags.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
 export interface RdsSnapshotFacts {
@@ -37,6 +37,8 @@ export interface RdsCopyInput {
 export interface RdsSnapshotApi {
   /** The error name of the family's "not found" fault. */
   readonly notFound: string;
+  /** What the family's API actions are named after: `rds:Copy<element>`, `rds:Modify<element>Attribute`. */
+  readonly element: 'DBSnapshot' | 'DBClusterSnapshot';
   /** Reads one snapshot by identifier or ARN; undefined when it does not exist. */
   describe(rds: RDSClient, identifier: string): Promise<RdsSnapshotFacts | undefined>;
   copy(rds: RDSClient, input: RdsCopyInput): Promise<RdsSnapshotFacts>;
@@ -69,6 +71,7 @@ const PENDING_RETRY_SECONDS = 120;
 /** Identifiers the hub gives its snapshots: letters, digits, hyphens, within the cluster limit of 63. */
 const HUB_PREFIX = 'backup-hub-';
 const SHARE_PREFIX = 'backup-hub-share-';
+const RESTORE_PREFIX = 'backup-hub-restore-';
 
 const detailSchema = z.object({
   EventID: z.string(),
@@ -163,6 +166,34 @@ export function rdsSnapshotKind(spec: RdsKindSpec): ArtifactKind {
       if (point.intermediateId) await ignoreNotFound(api, () => api.delete(rds, point.intermediateId!));
       else await ignoreNotFound(api, () => api.setRestore(rds, point.sourceId, { remove: [ctx.config.vaultAccountId] }));
     },
+
+    async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
+      await ignoreNotFound(api, () => api.delete(ctx.aws.rds(ctx.config.vaultRegion), point.vaultCopyId!));
+      return { deleted: [point.vaultCopyId!] };
+    },
+
+    restoreActions(point: RecoveryPoint, target: RestoreTarget) {
+      const name = restoreName(point, target.account);
+      return [
+        { call: `rds:Copy${api.element}`, what: `copy ${point.vaultCopyId} in the vault as ${name}, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+        { call: `rds:Modify${api.element}Attribute`, what: `share ${name} with ${target.account} (restore attribute)` },
+      ];
+    },
+
+    async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
+      const rds = ctx.aws.rds(ctx.config.vaultRegion);
+      const name = restoreName(point, target.account);
+      const tags = restoreTags(point, target.account);
+      const copy = await findHubSnapshot(api, rds, name, tagMap(tags));
+      if (!copy) {
+        const quota = copyQuotaKey(spec.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+        await rdsCall(quota, () => api.copy(rds, { source: point.vaultCopyId!, target: name, kmsKeyId: target.keyArn, tags }));
+        return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${name} under ${target.keyAlias}` };
+      }
+      if (copy.status !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${name} (${copy.status})` };
+      await api.setRestore(rds, name, { add: [target.account] });
+      return { status: 'usable' as const, restoredId: copy.arn, detail: `under ${target.keyAlias}, shared with ${target.account} (copy it by this ARN)` };
+    },
   };
 }
 
@@ -193,6 +224,7 @@ function hubName(prefix: string, ...parts: string[]): string {
 
 const intermediateName = (sourceId: string) => hubName(SHARE_PREFIX, sourceId);
 const vaultCopyName = (point: RecoveryPoint) => hubName(HUB_PREFIX, point.account, point.region, point.sourceId);
+const restoreName = (point: RecoveryPoint, account: string) => hubName(RESTORE_PREFIX, point.vaultCopyId!, account);
 
 /**
  * The hub's snapshot of that name, once its tags confirm it is the one expected.

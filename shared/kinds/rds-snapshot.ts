@@ -15,6 +15,7 @@ const NOT_FOUND = 'DBSnapshotNotFoundFault';
 /** The DB instance snapshot calls of the RDS API. */
 const dbSnapshotApi: RdsSnapshotApi = {
   notFound: NOT_FOUND,
+  element: 'DBSnapshot',
   async describe(rds, identifier) {
     try {
       const { DBSnapshots } = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));

@@ -1,4 +1,4 @@
-import { GetParameterCommand, type ParameterTier, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type ParameterTier, type ParameterType, type SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
 import { describeError, isAwsError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
@@ -6,7 +6,7 @@ import { parseArn } from '../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
 import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
 
@@ -90,7 +90,76 @@ export const ssmParameter: ArtifactKind = {
   async cleanup(): Promise<void> {
     // Nothing was shared or copied in the source.
   },
+
+  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext, scope) {
+    const { name, version } = vaultVersion(point);
+    // Parameter Store has no call that deletes one version: the history goes with the whole parameter.
+    if (await scope.othersRemain()) {
+      return { deleted: [], note: `version ${version} of ${name} stays in that parameter's history until the parameter is deleted with its last recovery point (Parameter Store cannot delete one version)` };
+    }
+    try {
+      await ctx.aws.ssm(ctx.config.vaultRegion).send(new DeleteParameterCommand({ Name: name }));
+    } catch (error) {
+      if (!isAwsError(error, 'ParameterNotFound')) throw error;
+    }
+    return { deleted: [name] };
+  },
+
+  restoreActions(point: RecoveryPoint, target: RestoreTarget) {
+    const { name, version } = vaultVersion(point);
+    return [
+      { call: 'ssm:GetParameter', what: `read version ${version} of ${name} in the vault, with decryption` },
+      { call: 'sts:AssumeRole', what: `assume backup-hub-recovery in ${target.account}` },
+      { call: 'ssm:PutParameter', what: `write ${point.resourceId} there as a ${point.tags[SSM_TAG.type] ?? 'String'} (not overwriting one that exists)` },
+    ];
+  },
+
+  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
+    const value = await vaultValue(ctx.aws.ssm(ctx.config.vaultRegion), point.vaultCopyId!);
+    const written = await writeBack(ctx.aws.ssm(ctx.config.vaultRegion, target.writer), point, value);
+    return { status: 'usable' as const, restoredId: `${point.resourceId}:${written.version}`, detail: `a ${point.tags[SSM_TAG.type] ?? 'String'} ${written.how} in ${target.account}, as its version ${written.version}` };
+  },
 };
+
+/** `<vault parameter name>:<vault version>`, as the copy recorded it. */
+function vaultVersion(point: RecoveryPoint): { name: string; version: number } {
+  const at = point.vaultCopyId!.lastIndexOf(':');
+  return { name: point.vaultCopyId!.slice(0, at), version: Number(point.vaultCopyId!.slice(at + 1)) };
+}
+
+async function vaultValue(vault: SSMClient, selector: string): Promise<string> {
+  try {
+    const { Parameter } = await vault.send(new GetParameterCommand({ Name: selector, WithDecryption: true }));
+    return Parameter!.Value!;
+  } catch (error) {
+    if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound')) throw new PermanentFailure(`the vault no longer holds ${selector}`, { cause: error });
+    if (isDeterministicAwsError(error)) throw new PermanentFailure(`cannot read ${selector} in the vault: ${describeError(error)}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Writes the value back under the parameter's own name, type and description. One that exists is
+ * never overwritten: with the same type and value it is this restore's own earlier write (a re-run);
+ * anything else is someone's newer data, and the restore of this point fails instead.
+ */
+async function writeBack(ssm: SSMClient, point: RecoveryPoint, value: string): Promise<{ version: number; how: string }> {
+  const type = (point.tags[SSM_TAG.type] ?? 'String') as ParameterType;
+  try {
+    const { Version } = await ssm.send(
+      new PutParameterCommand({ Name: point.resourceId, Value: value, Type: type, Description: point.tags[SSM_TAG.description], Tier: (point.tags[SSM_TAG.tier] ?? 'Standard') as ParameterTier, Overwrite: false }),
+    );
+    return { version: Version!, how: 'written' };
+  } catch (error) {
+    if (isAwsError(error, 'ParameterAlreadyExists')) {
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: point.resourceId, WithDecryption: true }));
+      if (Parameter?.Type === type && Parameter.Value === value) return { version: Parameter.Version!, how: 'already there (an earlier restore)' };
+      throw new PermanentFailure(`${point.resourceId} already exists in the recovery account with another ${Parameter?.Type === type ? 'value' : 'type'}; it was not overwritten`);
+    }
+    if (isDeterministicAwsError(error) || isAwsError(error, ...REFUSED_WRITES)) throw new PermanentFailure(`cannot write ${point.resourceId} in the recovery account: ${describeError(error)}`, { cause: error });
+    throw error;
+  }
+}
 
 /** A parameter ARN in the event must name the sender's own account; the hub then uses the plain name. */
 function ownName(name: string, event: EventEnvelope): string {

@@ -1,4 +1,5 @@
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import { pointFacts } from '../audit/audit-entry.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKind } from '../kinds/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
@@ -93,14 +94,5 @@ async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext)
 }
 
 function record(ctx: HubContext, point: RecoveryPoint, decision: 'reencrypting' | 'copied' | 'completed' | 'failed' | 'deferred', reason: string) {
-  return ctx.audit.append({
-    decision,
-    reason,
-    eventId: point.eventId,
-    kind: point.kind,
-    account: point.account,
-    region: point.region,
-    sourceId: point.sourceId,
-    vaultCopyId: point.vaultCopyId,
-  });
+  return ctx.audit.append({ decision, reason, ...pointFacts(point) });
 }

@@ -5,6 +5,7 @@ import { SourceKeys } from '../aws/source-keys.js';
 import { SourceSessions } from '../aws/source-sessions.js';
 import { Catalog } from '../catalog/catalog.js';
 import type { HubConfig } from '../config/hub-config.js';
+import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
 
 /** Wires the domain from its configuration, clients and clock; the same wiring in Lambda and in the simulated cloud. */
@@ -19,6 +20,7 @@ export function createHubContext(options: { config: HubConfig; aws: AwsClients; 
     sessions,
     keys: new SourceKeys(aws, sessions, config.shareKeyAlias),
     catalog: new Catalog(db, config.catalogTable),
+    lock: new VaultLock(db, config.catalogTable),
     audit: new AuditLog(db, config.auditTable, now),
     logger: options.logger ?? new Logger({ serviceName: 'backup-hub' }),
     now,

@@ -5,6 +5,7 @@ import type { SourceKeys } from '../aws/source-keys.js';
 import type { SourceSessions } from '../aws/source-sessions.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { HubConfig } from '../config/hub-config.js';
+import type { VaultLock } from '../retention/vault-lock.js';
 
 /** Everything the domain needs, built once per Lambda container (or per simulated vault). */
 export interface HubContext {
@@ -13,6 +14,8 @@ export interface HubContext {
   sessions: SourceSessions;
   keys: SourceKeys;
   catalog: Catalog;
+  /** The vault lock, in the catalog table. */
+  lock: VaultLock;
   audit: AuditLog;
   logger: Logger;
   now: () => Date;

@@ -157,6 +157,11 @@ export class RdsSnapshotStore {
     return this.get(snapshot.owner, snapshot.region, snapshot.id) === snapshot;
   }
 
+  /** Forgets every snapshot an account owns (disaster drills). */
+  removeAccount(account: string): void {
+    for (const [key, snapshot] of this.#snapshots) if (snapshot.owner === account) this.#snapshots.delete(key);
+  }
+
   /**
    * A snapshot named by identifier (the caller's own) or by ARN (the caller's, or one shared with it).
    * @throws AwsError the family's "not found" fault

@@ -131,6 +131,12 @@ export class RdsSim implements SimService {
     return copy;
   }
 
+  /** Forgets an account's DB and cluster snapshots (disaster drills); pending ones never become available. */
+  removeAccount(account: string): void {
+    this.instanceSnapshots.removeAccount(account);
+    this.clusterSnapshots.removeAccount(account);
+  }
+
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
     const run = rdsActions[action];
     if (!run) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2014-10-31`);

@@ -148,6 +148,11 @@ export class SsmSim implements SimService {
     return plaintext.toString('utf8');
   }
 
+  /** Forgets an account's parameters, silently (disaster drills: nothing is left to announce a deletion). */
+  removeAccount(account: string): void {
+    for (const [key, parameter] of this.#parameters) if (parameter.account === account) this.#parameters.delete(key);
+  }
+
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
     const run = ssmActions[action];
     if (!run) throw new AwsError('InvalidAction', `The action ${action} is not supported by the simulation.`);

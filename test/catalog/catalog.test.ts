@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../shared/aws/clients.js';
-import { Catalog } from '../../shared/catalog/catalog.js';
+import { Catalog, LegalHoldRefused } from '../../shared/catalog/catalog.js';
 import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
 
@@ -87,5 +87,58 @@ describe('catalog', () => {
     expect(await catalog.lease(p, new Date(now.getTime() + 120_000), 60_000)).toBeDefined();
     await catalog.update(p, { stage: 'copying' }, 'claimed');
     await expect(catalog.update(p, { stage: 'copying' }, 'claimed')).rejects.toThrow();
+  });
+
+  describe('pruning and legal holds', () => {
+    const vol = (name: string) => ({ resourceId: name, resourcePk: resourceKey('ebs-snapshot', '111111111111', 'eu-west-1', name) });
+    const at = { now: '2026-03-01T00:00:00.000Z', lockCutoff: '2026-02-01T00:00:00.000Z' };
+    const hold = { reason: 'litigation 2026-17', setBy: 'alice', setAt: '2026-02-15T00:00:00.000Z' };
+    async function available(sourceId: string, createdAt: string, resource: string): Promise<RecoveryPoint> {
+      const claimed = (await catalog.claim(point(sourceId, createdAt, vol(resource)))).point;
+      return catalog.update(claimed, { state: 'available', stage: 'done' });
+    }
+
+    it('takes a pruned point out of the latest-available and by-state indexes, keeping it in the catalog', async () => {
+      const p = await available('snap-p1', '2026-01-10T00:00:00.000Z', 'vol-p');
+      const claimed = await catalog.claimForPruning(p, at);
+      expect(claimed?.state).toBe('pruned');
+      expect(await catalog.latestAvailable(p.resourcePk)).toBeUndefined();
+      await catalog.markPruned(claimed!, at.now);
+      expect(await catalog.get(p.pk)).toMatchObject({ state: 'pruned', prunedAt: at.now });
+      expect((await catalog.get(p.pk))?.availableResourcePk).toBeUndefined();
+      expect((await catalog.get(p.pk))?.openState).toBeUndefined();
+      expect((await all(catalog.byResource(p.resourcePk))).map((x) => x.sourceId)).toEqual(['snap-p1']);
+    });
+
+    it('refuses to claim a held point, one younger than the lock, or one no longer available', async () => {
+      const held = await available('snap-h1', '2026-01-10T00:00:00.000Z', 'vol-h');
+      await catalog.setLegalHold(held.pk, hold);
+      expect(await catalog.claimForPruning(held, at)).toBeUndefined();
+      const young = await available('snap-y1', '2026-02-10T00:00:00.000Z', 'vol-y');
+      expect(await catalog.claimForPruning(young, at)).toBeUndefined();
+      const failed = (await catalog.claim(point('snap-f1', '2026-01-10T00:00:00.000Z', vol('vol-f')))).point;
+      expect(await catalog.claimForPruning(await catalog.update(failed, { state: 'failed', stage: 'done' }), at)).toBeUndefined();
+      expect((await catalog.get(held.pk))?.state).toBe('available');
+      expect((await catalog.get(young.pk))?.state).toBe('available');
+    });
+
+    it('keeps a legal hold through updates made from a point read before the hold, until it is lifted', async () => {
+      const p = await available('snap-h2', '2026-01-11T00:00:00.000Z', 'vol-h2');
+      await catalog.setLegalHold(p.pk, hold);
+      await catalog.update(p, { updatedAt: '2026-02-20T00:00:00.000Z' });
+      expect((await catalog.get(p.pk))?.legalHold).toEqual(hold);
+      await catalog.liftLegalHold(p.pk);
+      expect((await catalog.get(p.pk))?.legalHold).toBeUndefined();
+      expect(await catalog.claimForPruning(p, at)).toBeDefined();
+    });
+
+    it('refuses a hold on a pruned or unknown point, and lifting a hold that is not there', async () => {
+      const p = await available('snap-h3', '2026-01-12T00:00:00.000Z', 'vol-h3');
+      await expect(catalog.liftLegalHold(p.pk)).rejects.toThrow(/holds no legal hold/);
+      await catalog.claimForPruning(p, at);
+      await expect(catalog.setLegalHold(p.pk, hold)).rejects.toThrow(LegalHoldRefused);
+      await expect(catalog.setLegalHold(p.pk, hold)).rejects.toThrow(/was pruned/);
+      await expect(catalog.setLegalHold('ART#ebs-snapshot#nope', hold)).rejects.toThrow(/no recovery point/);
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   effectiveTargets,
   loadAccounts,
   parseAccounts,
+  retentionSettings,
   type AccountProblem,
 } from '../../shared/config/accounts.js';
 
@@ -51,6 +52,18 @@ describe('the example accounts/ folder', () => {
     const targets = effectiveTargets(accounts, accounts.account('source-a'));
     expect(targets['ebs-snapshot']).toEqual({ retentionDays: 14, rpoHours: 12 });
     expect(targets.ami).toEqual(accounts.vault.targets.ami);
+  });
+
+  it('has a recovery account the vault may restore into', () => {
+    expect(loadAccounts().recovery).toEqual([expect.objectContaining({ name: 'recovery', id: '444444444444', vault: '999999999999', regions: ['eu-west-1'] })]);
+  });
+
+  it('gives the pruner the lock and every source\'s effective retention', () => {
+    const settings = retentionSettings(loadAccounts());
+    expect(settings.lockDays).toBe(7);
+    expect(settings.accounts['111111111111']?.['ebs-snapshot']).toEqual({ retentionDays: 14 });
+    expect(settings.accounts['222222222222']?.['ebs-snapshot']).toEqual({ retentionDays: 35, keepLast: 3 });
+    expect(Object.keys(settings.accounts).sort()).toEqual(['111111111111', '222222222222']);
   });
 
   it('names the known accounts when asked for one that has no file', () => {
@@ -154,7 +167,7 @@ describe('account file validation names the file and the field', () => {
     expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('role: source', 'role: sauce') })).toContainEqual({
       file: 'app.yml',
       field: 'role',
-      message: 'must be vault or source (got "sauce")',
+      message: 'must be vault, source or recovery (got "sauce")',
     });
   });
 
@@ -210,5 +223,30 @@ describe('account file validation names the file and the field', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a retention shorter than the vault lock, where that retention is written', () => {
+    const problems = problemsOf({
+      'vault.yml': vault('lock: { minRetentionDays: 30 }\ntargets: { ebs-snapshot: { retentionDays: 35, rpoHours: 24 }, ami: { retentionDays: 20, rpoHours: 24 } }'),
+      'app.yml': source('targets: { ebs-snapshot: { retentionDays: 14, keepLast: 2, rpoHours: 12 } }'),
+    });
+    expect(problems).toEqual([
+      { file: 'vault.yml', field: 'targets.ami.retentionDays', message: expect.stringMatching(/^20 days is shorter than the vault lock \(lock\.minRetentionDays: 30 in vault\.yml\)/) },
+      { file: 'app.yml', field: 'targets.ebs-snapshot.retentionDays', message: expect.stringMatching(/^14 days is shorter than the vault lock/) },
+    ]);
+  });
+
+  it('rejects a lock or keepLast that is not a positive whole number', () => {
+    const problems = problemsOf({ 'vault.yml': vault('lock: { minRetentionDays: 0 }'), 'app.yml': source('targets: { ebs-snapshot: { retentionDays: 14, keepLast: 1.5, rpoHours: 12 } }') });
+    expect(problems).toContainEqual({ file: 'vault.yml', field: 'lock.minRetentionDays', message: 'must be positive (got 0)' });
+    expect(problems).toContainEqual({ file: 'app.yml', field: 'targets.ebs-snapshot.keepLast', message: 'must be a whole number of copies (got 1.5)' });
+  });
+
+  it('rejects a recovery account of another vault, or outside the vault\'s region', () => {
+    const recovery = 'id: "444444444444"\nrole: recovery\nregions: [eu-central-1]\nvault: "888888888888"\n';
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source(), 'dr.yml': recovery })).toEqual([
+      { file: 'dr.yml', field: 'vault', message: '888888888888 is not the vault (vault.yml has id 999999999999)' },
+      { file: 'dr.yml', field: 'regions', message: "must include eu-west-1: restores land in the vault's region, where its copies are" },
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DrillFileError, parseDrill, readDrillFile } from '../../drill/drill-file.js';
+import { DrillFileError, parseDrill, readDrillFile, recoveryAccountsOf } from '../../drill/drill-file.js';
 
 const base = { vault: { account: '999999999999', region: 'eu-west-1' }, sources: [{ account: '111111111111', regions: ['eu-west-1'] }] };
 
@@ -44,7 +44,7 @@ describe('drill files', () => {
         ],
       }),
     ).toEqual([
-      expect.stringMatching(/^steps\[0\]: unknown action "explode"; known actions: createSnapshot, createImage, .*event, fault, advance$/),
+      expect.stringMatching(/^steps\[0\]: unknown action "explode"; known actions: createSnapshot, createImage, .*event, fault, advance, disaster, restore$/),
       expect.stringMatching(/^steps\[1\]\.type: /),
       expect.stringMatching(/^steps\[2\]\.minutes: /),
       'steps[3].account: 222222222222 is not one of the drill\'s sources',
@@ -62,5 +62,29 @@ describe('drill files', () => {
     await writeFile(join(dir, 'bad.json'), '{ "vault": ');
     await expect(readDrillFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: not valid JSON/);
     await expect(readDrillFile(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json: cannot read the drill file \(ENOENT\)/);
+  });
+
+  it('takes disaster and restore steps: a source is lost, then restored into a fresh account', () => {
+    const drill = parseDrill({ ...base, steps: [{ action: 'disaster', account: '111111111111' }, { action: 'restore', account: '111111111111', into: '444444444444' }, { action: 'restore', account: '111111111111', into: '555555555555', asOf: '2026-01-01T00:30:00Z' }] });
+    expect(drill.steps.map((s) => s.action)).toEqual(['disaster', 'restore', 'restore']);
+    expect(recoveryAccountsOf(drill)).toEqual(['444444444444', '555555555555']);
+    expect(
+      problems({
+        ...base,
+        steps: [
+          { action: 'disaster', account: '222222222222' },
+          { action: 'restore', account: '111111111111', into: '111111111111' },
+          { action: 'restore', account: '111111111111', into: '999999999999' },
+          { action: 'restore', account: '111111111111', into: '444444444444', asOf: 'after lunch' },
+          { action: 'restore', account: '111111111111' },
+        ],
+      }),
+    ).toEqual([
+      "steps[0].account: 222222222222 is not one of the drill's sources",
+      'steps[1].into: 111111111111 must be a fresh account, not the vault or a source',
+      'steps[2].into: 999999999999 must be a fresh account, not the vault or a source',
+      expect.stringMatching(/^steps\[3\]\.asOf: /),
+      expect.stringMatching(/^steps\[4\]\.into: /),
+    ]);
   });
 });

@@ -52,4 +52,25 @@ describe('npm start', () => {
     expect(failure?.stderr).toContain('steps[0]: unknown action "launchMissiles"');
     expect(failure?.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('runs the default drill to its game day: the summary ends with it, the report holds the restore with RPO and RTO', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'drill-'));
+    const { stdout } = await start('--quiet', '--report', join(dir, 'report.json'));
+    const gameDay = stdout.slice(stdout.indexOf('== game day'));
+    expect(stdout.indexOf('== game day')).toBeGreaterThan(stdout.indexOf('-- artifacts'));
+    expect(gameDay).toMatch(/-- disaster: 111111111111 lost at .*RPO per protected resource/);
+    expect(gameDay).toMatch(/-- restore of 111111111111 into 444444444444 \(as of .*\): 5 restored, 0 failed, 0 could not be; RTO \d+ simulated minutes/);
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as DrillReport;
+    const { restore } = report;
+    expect(restore.disasters).toEqual([{ account: '111111111111', at: expect.any(String) }]);
+    expect(restore.rpo.map((r) => [r.kind, r.resourceId])).toEqual(expect.arrayContaining([['ebs-snapshot', 'vol-0a11ce5000000web'], ['ami', 'web'], ['rds-snapshot', 'orders'], ['ssm-parameter', '/orders/db/password']]));
+    for (const r of restore.rpo) expect(r.minutes, r.resourceId).toBe(Math.round((Date.parse(restore.disasters[0]!.at) - Date.parse(r.newestPointAt!)) / 60_000));
+    const [run] = restore.runs;
+    expect(run).toMatchObject({ account: '111111111111', into: '444444444444', asOf: restore.disasters[0]!.at, usable: 5, failed: 0, unrestorable: [] });
+    expect(run!.artifacts.map((a) => a.status)).toEqual(Array(5).fill('usable'));
+    expect(run!.rtoMinutes).toBe(Math.max(...run!.artifacts.map((a) => a.minutes)));
+    expect(run!.rtoMinutes).toBeGreaterThan(0);
+    // No parameter value in the output or the report.
+    for (const text of [stdout, JSON.stringify(report)]) expect(text).not.toMatch(/drill-only-placeholder/);
+  }, 60_000);
 });

@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import type { AccountsConfig, RecoveryAccount } from '../shared/config/accounts.js';
+import { applyRestore } from '../shared/restore/apply-restore.js';
+import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
+import { pointKeyOf, RestoreRequestError, type RestoreRequest } from '../shared/restore/restore-request.js';
+import { restoreTarget } from '../shared/restore/restore-target.js';
+import { awsOperatorDeps, explain, NAMES, operatorConfig, type OperatorDeps } from './operator-context.js';
+
+const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] | --point POINT) [--apply]
+
+Makes recovery points usable in a recovery account. Each vault copy is copied in the vault,
+re-encrypted under that account's restore key, and shared with it; SSM parameters are written back
+through its backup-hub-recovery role. Without --apply it prints what it would do and changes nothing.
+
+  --to ACCOUNT     the recovery account: its id or account file name (an account file with role: recovery)
+  --account ID     restore every protected resource of this source account, each from its newest
+                   recovery point created by --as-of
+  --as-of TIME     ISO 8601, e.g. 2026-01-01T12:00:00Z (default: now)
+  --point POINT    restore one recovery point: <kind>/<account>/<region>/<source id>, or its catalog key
+  --apply          act (re-running it continues a restore that stopped)
+  --accounts DIR   the account files (default: accounts/ of this repository)
+
+Run it with vault credentials that assumed the backup-hub-restore role (the standard AWS chain:
+AWS_PROFILE with role_arn, environment, SSO). It exits 0 when everything asked for is usable (or the
+dry run could be planned), 1 when something could not be restored, 2 for a bad command line.`;
+
+/** `backup-hub restore`: plans a restore, prints it, and with `--apply` carries it out. */
+export async function run(argv: string[], deps: OperatorDeps & { wait?: (ms: number) => Promise<void> } = awsOperatorDeps): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: { to: { type: 'string' }, account: { type: 'string' }, 'as-of': { type: 'string' }, point: { type: 'string' }, apply: { type: 'boolean' }, accounts: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }).values;
+  } catch (error) {
+    deps.error(`${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (args.help) {
+    deps.print(usage);
+    return 0;
+  }
+  const problem = commandLineProblem(args);
+  if (problem) {
+    deps.error(`${problem}\n\n${usage}`);
+    return 2;
+  }
+  try {
+    const accounts = deps.accounts(args.accounts);
+    const into = recoveryAccount(accounts, args.to!);
+    const ctx = deps.context(operatorConfig(accounts));
+    const request: RestoreRequest = args.point ? { point: pointKeyOf(args.point) } : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() };
+    const plan = await planRestore(request, await restoreTarget(into.id, NAMES, ctx), ctx);
+    for (const line of formatPlan(plan)) deps.print(line);
+    if (!args.apply) {
+      deps.print('\ndry run: nothing was changed. Add --apply to do the above.');
+      return 0;
+    }
+    deps.print('');
+    const result = await applyRestore(plan, ctx, { wait: deps.wait ?? ((ms) => sleep(ms)), log: deps.print });
+    return result.artifacts.every((a) => a.status === 'usable') && plan.unrestorable.length === 0 ? 0 : 1;
+  } catch (error) {
+    const explained = explain(error, 'backup-hub-restore');
+    if (explained === undefined) throw error;
+    deps.error(`backup-hub restore: ${explained}`);
+    return 1;
+  }
+}
+
+function commandLineProblem(args: { to?: string; account?: string; point?: string; 'as-of'?: string }): string | undefined {
+  if (!args.to) return 'say where to restore: --to <recovery account>';
+  if (!args.account === !args.point) return 'say what to restore: either --account <source account id> or --point <recovery point>';
+  if (args['as-of'] !== undefined && (args.point || Number.isNaN(Date.parse(args['as-of'])))) {
+    return args.point ? '--as-of goes with --account, not --point' : `--as-of ${args['as-of']} is not a time (write e.g. 2026-01-01T12:00:00Z)`;
+  }
+  return undefined;
+}
+
+function recoveryAccount(accounts: AccountsConfig, name: string): RecoveryAccount {
+  const found = accounts.recovery.find((a) => a.id === name || a.name === name);
+  if (found) return found;
+  const other = accounts.all.find((a) => a.id === name || a.name === name);
+  throw new RestoreRequestError(
+    other
+      ? `${name} is ${other.file} (role: ${other.role}), not a recovery account: restore into a clean account with an account file of role: recovery`
+      : `${name} is no recovery account of ${accounts.dir} (${accounts.recovery.map((a) => `${a.name} ${a.id}`).join(', ') || 'there is none'}): add <name>.yml with role: recovery, deploy it, and redeploy the vault`,
+  );
+}

@@ -1,0 +1,32 @@
+import type { RestoreSection } from './game-day.js';
+import { table } from './summary.js';
+
+/**
+ * The game-day part of the drill summary: per disaster the RPO of every resource, per restore what
+ * was restored and how long it took (RTO), and what could not be.
+ */
+export function formatGameDay(section: RestoreSection): string[] {
+  if (section.disasters.length === 0 && section.runs.length === 0) return [];
+  const parts = ['\n== game day'];
+  for (const disaster of section.disasters) {
+    const rpo = section.rpo.filter((r) => r.account === disaster.account);
+    parts.push(
+      `\n-- disaster: ${disaster.account} lost at ${disaster.at}; RPO per protected resource (age of its newest available recovery point then)`,
+      table(
+        ['kind', 'region', 'resource', 'newest recovery point', 'RPO (min)'],
+        rpo.map((r) => [r.kind, r.region, r.resourceId, r.newestPointAt ?? `none: ${r.reason ?? ''}`, r.minutes === null ? '-' : String(r.minutes)]),
+      ),
+    );
+  }
+  for (const run of section.runs) {
+    parts.push(
+      `\n-- restore of ${run.account} into ${run.into} (as of ${run.asOf}): ${run.usable} restored, ${run.failed} failed, ${run.unrestorable.length} could not be; RTO ${run.rtoMinutes ?? '-'} simulated minutes`,
+      table(
+        ['kind', 'resource', 'recovery point', 'status', 'usable as', 'after (min)'],
+        run.artifacts.map((a) => [a.kind, a.resourceId, a.sourceId, a.status, a.restoredId ?? `- (${a.detail})`, String(a.minutes)]),
+      ),
+    );
+    if (run.unrestorable.length) parts.push('could not be restored:', ...run.unrestorable.map((u) => `  - ${u.kind} ${u.resourceId} (${u.region}): ${u.reason}`));
+  }
+  return parts;
+}

@@ -1,0 +1,107 @@
+import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import { applyRestore, type RestoredArtifact } from '../shared/restore/apply-restore.js';
+import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
+import { RestoreRequestError } from '../shared/restore/restore-request.js';
+import { selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
+import { restoreTarget } from '../shared/restore/restore-target.js';
+import { RECOVERY_NAMES, type LocalHub } from '../sim/local-hub.js';
+import type { DrillStep } from './drill-file.js';
+
+/** The RPO of one protected resource at its account's disaster: the age of its newest available recovery point then. */
+export interface ReportedRpo {
+  account: string;
+  kind: ArtifactKindName;
+  region: string;
+  resourceId: string;
+  /** When that recovery point was created in the source. */
+  newestPointAt?: string;
+  /** Null when nothing was available at the disaster (see `reason`). */
+  minutes: number | null;
+  reason?: string;
+}
+
+export interface ReportedRestoreRun {
+  account: string;
+  into: string;
+  asOf: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Simulated minutes from the restore's start until the last artifact was usable; null when none was. */
+  rtoMinutes: number | null;
+  usable: number;
+  failed: number;
+  artifacts: (RestoredArtifact & { minutes: number })[];
+  /** Resources with no recovery point to restore from. */
+  unrestorable: Unrestorable[];
+}
+
+/** The report's `restore` section: what was lost, what it cost (RPO), what came back and how fast (RTO). */
+export interface RestoreSection {
+  disasters: { account: string; at: string }[];
+  rpo: ReportedRpo[];
+  runs: ReportedRestoreRun[];
+}
+
+type DisasterStep = Extract<DrillStep, { action: 'disaster' }>;
+type RestoreStep = Extract<DrillStep, { action: 'restore' }>;
+
+const RESTORE_POLL_MS = 60_000;
+
+/**
+ * The drill's game day: a `disaster` step measures each resource's RPO from the catalog, then wipes
+ * the account in the simulated cloud; a `restore` step runs the same restore the CLI runs (plan,
+ * then apply, with the restore role's credentials), simulated time passing while copies complete.
+ */
+export class GameDay {
+  readonly #section: RestoreSection = { disasters: [], rpo: [], runs: [] };
+
+  constructor(private readonly hub: LocalHub) {}
+
+  async disaster(step: DisasterStep): Promise<string> {
+    const ctx = this.hub.restoreContext;
+    const at = ctx.now();
+    const { points, unrestorable } = await selectPoints({ account: step.account, asOf: at }, ctx).catch((error: unknown) => {
+      // An account with no recovery point at all loses everything: nothing to measure.
+      if (error instanceof RestoreRequestError) return { points: [], unrestorable: [] };
+      throw error;
+    });
+    const rpo: ReportedRpo[] = [
+      ...points.map((p) => ({ account: p.account, kind: p.kind, region: p.region, resourceId: p.resourceId, newestPointAt: p.createdAt, minutes: Math.round((at.getTime() - Date.parse(p.createdAt)) / 60_000) })),
+      ...unrestorable.map((u) => ({ account: u.account, kind: u.kind, region: u.region, resourceId: u.resourceId, minutes: null, reason: u.reason })),
+    ];
+    this.hub.loseAccount(step.account);
+    this.#section.disasters.push({ account: step.account, at: at.toISOString() });
+    this.#section.rpo.push(...rpo);
+    const worst = Math.max(...rpo.map((r) => r.minutes ?? 0), 0);
+    return `disaster: ${step.account} is lost (every snapshot, image, parameter, key and role gone); ${rpo.length} protected resource(s), worst RPO ${worst} min`;
+  }
+
+  async restore(step: RestoreStep, say: (line: string) => void): Promise<string> {
+    const ctx = this.hub.restoreContext;
+    const disaster = this.#section.disasters.find((d) => d.account === step.account);
+    const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());
+    const plan = await planRestore({ account: step.account, asOf }, await restoreTarget(step.into, RECOVERY_NAMES, ctx), ctx);
+    for (const line of formatPlan(plan)) say(`    ${line}`);
+    const result = await applyRestore(plan, ctx, { wait: (ms) => this.hub.lambda.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined), log: (line) => say(`    ${line}`), pollMs: RESTORE_POLL_MS });
+    const usable = result.artifacts.filter((a) => a.status === 'usable');
+    const rtoSeconds = usable.length ? Math.max(...usable.map((a) => a.seconds)) : undefined;
+    const run: ReportedRestoreRun = {
+      account: step.account,
+      into: step.into,
+      asOf: asOf.toISOString(),
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
+      rtoMinutes: rtoSeconds === undefined ? null : Math.round(rtoSeconds / 60),
+      usable: usable.length,
+      failed: result.artifacts.length - usable.length,
+      artifacts: result.artifacts.map((a) => ({ ...a, minutes: Math.round(a.seconds / 60) })),
+      unrestorable: plan.unrestorable,
+    };
+    this.#section.runs.push(run);
+    return `restore of ${step.account} into ${step.into}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes`;
+  }
+
+  report(): RestoreSection {
+    return this.#section;
+  }
+}

@@ -1,0 +1,70 @@
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { RestoreAction, RestoreTarget } from '../kinds/artifact-kind.js';
+import { artifactKind, artifactKinds } from '../kinds/registry.js';
+import { Rejection } from '../pipeline/outcomes.js';
+import type { HubContext } from '../runtime/hub-context.js';
+import { RestoreRequestError, type RestoreRequest } from './restore-request.js';
+import { selectPoints, type Unrestorable } from './restore-selection.js';
+
+export interface RestoreItem {
+  point: RecoveryPoint;
+  /** The calls the restore of this point makes, in order. */
+  actions: RestoreAction[];
+}
+
+/** Everything a restore will do, decided before anything is done: the dry run prints it, `--apply` carries it out. */
+export interface RestorePlan {
+  request: RestoreRequest;
+  target: RestoreTarget;
+  items: RestoreItem[];
+  unrestorable: Unrestorable[];
+}
+
+/**
+ * Decides what restoring `request` into `target` means: which points, and per point the calls its
+ * kind makes. Read-only, apart from assuming the recovery role when a point needs it, so that a
+ * recovery account without its stack fails here and not half-way through.
+ * @throws RestoreRequestError
+ *
+ * @example
+ * const plan = await planRestore({ account: '111111111111', asOf: new Date() }, target, ctx);
+ * console.log(formatPlan(plan).join('\n'));
+ */
+export async function planRestore(request: RestoreRequest, target: RestoreTarget, ctx: HubContext): Promise<RestorePlan> {
+  const { points, unrestorable } = await selectPoints(request, ctx);
+  const order = Object.keys(artifactKinds);
+  const items = points
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.resourceId.localeCompare(b.resourceId))
+    .map((point) => ({ point, actions: artifactKind(point.kind).restoreActions(point, target) }));
+  if (items.some((item) => item.actions.some((a) => a.call === 'sts:AssumeRole'))) await checkWriter(target);
+  return { request, target, items, unrestorable };
+}
+
+async function checkWriter(target: RestoreTarget): Promise<void> {
+  try {
+    if (typeof target.writer === 'function') await target.writer();
+  } catch (error) {
+    if (error instanceof Rejection) throw new RestoreRequestError(error.message);
+    throw error;
+  }
+}
+
+/** How an artifact is named in the plan and the log: kind, resource, and the recovery point it comes from. */
+export function itemLabel(point: RecoveryPoint): string {
+  return `${point.kind} ${point.resourceId} (${point.sourceId} of ${point.createdAt})`;
+}
+
+/** The plan as the dry run prints it. */
+export function formatPlan(plan: RestorePlan): string[] {
+  const what = 'point' in plan.request ? `recovery point ${plan.request.point}` : `account ${plan.request.account} as of ${plan.request.asOf.toISOString()}`;
+  const lines = [`restore of ${what} into ${plan.target.account}`, `  restore key: ${plan.target.keyAlias} (${plan.target.keyArn})`, `  ${plan.items.length} artifact(s) to make usable there:`];
+  plan.items.forEach(({ point, actions }, i) => {
+    lines.push(`  ${i + 1}. ${itemLabel(point)}, vault copy ${point.vaultCopyId}`);
+    for (const action of actions) lines.push(`       ${action.call.padEnd(34)} ${action.what}`);
+  });
+  if (plan.unrestorable.length) {
+    lines.push(`  ${plan.unrestorable.length} resource(s) cannot be restored:`);
+    for (const u of plan.unrestorable) lines.push(`   - ${u.kind} ${u.resourceId} (${u.account}/${u.region}): ${u.reason}`);
+  }
+  return lines;
+}

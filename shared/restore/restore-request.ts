@@ -1,0 +1,31 @@
+import { recoveryPointKey, type ArtifactKindName } from '../catalog/recovery-point.js';
+import { artifactKinds } from '../kinds/registry.js';
+
+/** What an operator asks to restore: one recovery point, or a whole source account as of a time. */
+export type RestoreRequest = { point: string } | { account: string; asOf: Date };
+
+/** A restore that cannot start: the request names nothing restorable, or the recovery account is not set up. */
+export class RestoreRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreRequestError';
+  }
+}
+
+/**
+ * A recovery point named on the command line: its catalog key (`ART#kind#account#region#id`), or
+ * `<kind>/<account>/<region>/<source id>`, where the source id may hold slashes (an SSM parameter
+ * version such as `/orders/db/password:2`).
+ * @throws RestoreRequestError for anything else
+ *
+ * @example
+ * pointKeyOf('ebs-snapshot/111111111111/eu-west-1/snap-0123456789abcdef0'); // 'ART#ebs-snapshot#111111111111#eu-west-1#snap-0123456789abcdef0'
+ */
+export function pointKeyOf(reference: string): string {
+  if (reference.startsWith('ART#')) return reference;
+  const match = /^([a-z-]+)\/(\d{12})\/([a-z0-9-]+)\/(.+)$/.exec(reference);
+  if (!match || !(match[1]! in artifactKinds)) {
+    throw new RestoreRequestError(`${JSON.stringify(reference)} names no recovery point: write <kind>/<account>/<region>/<source id> (kind one of ${Object.keys(artifactKinds).join(', ')}), or its catalog key ART#…`);
+  }
+  return recoveryPointKey(match[1] as ArtifactKindName, match[2]!, match[3]!, match[4]!);
+}

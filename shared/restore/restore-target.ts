@@ -1,0 +1,46 @@
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { describeError, isAwsError } from '../aws/aws-errors.js';
+import { SourceSessions } from '../aws/source-sessions.js';
+import type { RestoreTarget } from '../kinds/artifact-kind.js';
+import type { HubContext } from '../runtime/hub-context.js';
+import { RestoreRequestError } from './restore-request.js';
+
+/** The names a recovery account's stack and the vault's restore keys carry (accounts/resources/stack.cjs NAMES). */
+export interface RecoveryNames {
+  /** `backup-hub-recovery`: the role the restore assumes there. */
+  recoveryRole: string;
+  /** `alias/backup-hub-restore-`: the vault's restore key of an account is this prefix and its id. */
+  restoreKeyAliasPrefix: string;
+}
+
+/**
+ * The recovery account as a restore target: its restore key in the vault (DescribeKey of the alias,
+ * so a missing key stops the restore before anything is copied) and its recovery role, assumed with
+ * the hub's ExternalId when a parameter is written.
+ * @throws RestoreRequestError naming what to deploy when the restore key does not exist
+ */
+export async function restoreTarget(account: string, names: RecoveryNames, ctx: HubContext): Promise<RestoreTarget> {
+  const keyAlias = `${names.restoreKeyAliasPrefix}${account}`;
+  let keyArn: string;
+  try {
+    const { KeyMetadata } = await ctx.aws.kms(ctx.config.vaultRegion).send(new DescribeKeyCommand({ KeyId: keyAlias }));
+    keyArn = KeyMetadata!.Arn!;
+  } catch (error) {
+    if (!isAwsError(error, 'NotFoundException', 'AccessDeniedException')) throw error;
+    throw new RestoreRequestError(
+      `the vault has no usable restore key ${keyAlias} (${describeError(error)}): add accounts/<name>.yml for ${account} with role: recovery, deploy it, then redeploy the vault, which creates the key`,
+    );
+  }
+  const sessions = new SourceSessions(
+    ctx.aws,
+    {
+      region: ctx.config.vaultRegion,
+      readerRoleName: names.recoveryRole,
+      externalId: ctx.config.externalId,
+      sessionName: 'backup-hub-restore',
+      deployHint: `deploy the recovery stack in ${account} (accounts/<name>.yml with role: recovery) and restore with the vault's backup-hub-restore role`,
+    },
+    ctx.now,
+  );
+  return { account, keyArn, keyAlias, writer: sessions.credentials(account) };
+}

@@ -1,0 +1,118 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as hold } from '../../cli/hold.js';
+import { run as restore } from '../../cli/restore.js';
+import type { OperatorDeps } from '../../cli/operator-context.js';
+import { AwsClients } from '../../shared/aws/clients.js';
+import { parseAccounts } from '../../shared/config/accounts.js';
+import { createHubContext } from '../../shared/runtime/create-hub-context.js';
+import { roleArn } from '../../sim/iam.js';
+import type { LocalHub } from '../../sim/local-hub.js';
+import { auditEntries, deployTestHub, points, REGION, run, snapshotOf, SOURCE_A, VAULT } from '../e2e/hub-harness.js';
+
+const RECOVERY = '444444444444';
+/** Account files describing the simulated hub (its ExternalId is the simulation's). */
+const files = [
+  { file: 'vault.yml', text: `id: "${VAULT}"\nrole: vault\nregions: [${REGION}]\nexternalId: backup-hub-local-drill\nallowedSources: ["${SOURCE_A}"]\n` },
+  { file: 'app.yml', text: `id: "${SOURCE_A}"\nrole: source\nregions: [${REGION}]\nvault: "${VAULT}"\n` },
+  { file: 'dr.yml', text: `id: "${RECOVERY}"\nrole: recovery\nregions: [${REGION}]\nvault: "${VAULT}"\n` },
+];
+
+let hub: LocalHub;
+beforeAll(async () => {
+  hub = await deployTestHub({ sources: [{ account: SOURCE_A, regions: [REGION] }], recovery: [{ account: RECOVERY }] });
+  snapshotOf(hub, SOURCE_A, 'cmk');
+  hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/token', value: 'never-printed-value', type: 'SecureString' });
+  await run(hub, 60);
+}, 60_000);
+afterAll(() => hub.close());
+
+/** The commands as an operator runs them, with the credentials of a role they assumed in the vault. */
+function operator(role: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const deps: OperatorDeps & { wait(ms: number): Promise<void> } = {
+    accounts: () => parseAccounts(files),
+    context: (config) =>
+      createHubContext({
+        config,
+        aws: new AwsClients({ defaults: { ...hub.cloud.clientConfig(hub.cloud.roleCredentials(roleArn(VAULT, role)), REGION) }, services: { dynamodb: hub.dynamo.clientConfig } }),
+        now: () => hub.cloud.clock.now(),
+        logger: new Logger({ logLevel: 'SILENT' }),
+      }),
+    print: (line) => out.push(line),
+    error: (line) => err.push(line),
+    wait: (ms) => hub.lambda.advance(ms, { tickMs: 60_000 }).then(() => undefined),
+  };
+  return { deps, out, err };
+}
+
+const restoreCopies = () => hub.ec2.snapshots({ account: VAULT }).filter((s) => s.tags.has('backup-hub:restore-for'));
+
+describe('backup-hub restore', () => {
+  it('prints the plan and changes nothing without --apply', async () => {
+    const { deps, out } = operator('backup-hub-restore');
+    expect(await restore(['--to', 'dr', '--account', SOURCE_A], deps)).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(new RegExp(`restore of account ${SOURCE_A} as of .* into ${RECOVERY}`));
+    expect(text).toMatch(/ec2:CopySnapshot\s+copy snap-/);
+    expect(text).toMatch(/ssm:PutParameter\s+write \/app\/token there as a SecureString/);
+    expect(text).toContain('dry run: nothing was changed. Add --apply to do the above.');
+    expect(restoreCopies()).toEqual([]);
+    expect(hub.ssm.parameter(RECOVERY, REGION, '/app/token')).toBeUndefined();
+  });
+
+  it('with --apply makes everything usable in the recovery account, logging each step with its time', async () => {
+    const { deps, out } = operator('backup-hub-restore');
+    expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--apply'], deps)).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/\[\+0:\d\d:\d\d\] ebs-snapshot .*: usable as snap-\w+: .* shared with 444444444444 \(\d+ min\)/);
+    expect(text).toMatch(/done: 2 of 2 usable in 444444444444, 0 failed/);
+    expect(text).not.toContain('never-printed-value');
+    expect([...restoreCopies()[0]!.sharedWith]).toEqual([RECOVERY]);
+    expect(hub.ssm.parameter(RECOVERY, REGION, '/app/token')?.latest().type).toBe('SecureString');
+  });
+
+  it('refuses a bad command line (2) and an account it cannot restore into (1), saying what to do', async () => {
+    for (const argv of [['--account', SOURCE_A], ['--to', RECOVERY], ['--to', RECOVERY, '--account', SOURCE_A, '--point', 'x'], ['--to', RECOVERY, '--account', SOURCE_A, '--as-of', 'yesterday'], ['--bogus']]) {
+      const { deps, err } = operator('backup-hub-restore');
+      expect(await restore(argv, deps), argv.join(' ')).toBe(2);
+      expect(err.join('\n')).toMatch(/usage: backup-hub restore/);
+    }
+    const source = operator('backup-hub-restore');
+    expect(await restore(['--to', 'app', '--account', SOURCE_A], source.deps)).toBe(1);
+    expect(source.err.join('\n')).toContain('app is app.yml (role: source), not a recovery account');
+    const unknown = operator('backup-hub-restore');
+    expect(await restore(['--to', '555555555555', '--point', 'ebs-snapshot/111111111111/eu-west-1/snap-1'], unknown.deps)).toBe(1);
+    expect(unknown.err.join('\n')).toMatch(/555555555555 is no recovery account .*dr 444444444444.*add <name>\.yml with role: recovery/);
+  });
+});
+
+describe('backup-hub hold', () => {
+  it('sets and lifts a legal hold, recording who and why, and refuses what it cannot do', async () => {
+    const [point] = (await points(hub, SOURCE_A)).filter((p) => p.kind === 'ebs-snapshot');
+    const ref = `ebs-snapshot/${SOURCE_A}/${REGION}/${point!.sourceId}`;
+    const set = operator('backup-hub-legal-hold');
+    expect(await hold([ref, '--reason', 'case 2026-17'], set.deps)).toBe(0);
+    expect(set.out.join('\n')).toContain(`legal hold set on ${point!.pk}`);
+    const held = await hub.context.catalog.get(point!.pk);
+    expect(held?.legalHold).toMatchObject({ reason: 'case 2026-17', setBy: `${roleArn(VAULT, 'backup-hub-legal-hold')}/lambda` });
+
+    const lift = operator('backup-hub-legal-hold');
+    expect(await hold([ref, '--lift', '--by', 'alice'], lift.deps)).toBe(0);
+    expect((await hub.context.catalog.get(point!.pk))?.legalHold).toBeUndefined();
+    const again = operator('backup-hub-legal-hold');
+    expect(await hold([ref, '--lift'], again.deps)).toBe(1);
+    expect(again.err.join('\n')).toContain('holds no legal hold');
+    const entries = (await auditEntries(hub)).filter((e) => e.decision === 'held' || e.decision === 'released');
+    expect(entries.map((e) => [e.decision, e.sourceId])).toEqual([
+      ['held', point!.sourceId],
+      ['released', point!.sourceId],
+    ]);
+    expect(entries[1]!.reason).toMatch(/^legal hold lifted by alice \(was: case 2026-17, set by .*backup-hub-legal-hold/);
+
+    const usage = operator('backup-hub-legal-hold');
+    expect(await hold([ref, '--reason', 'x', '--lift'], usage.deps)).toBe(2);
+    expect(await hold([ref], usage.deps)).toBe(2);
+  });
+});
