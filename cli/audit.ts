@@ -73,7 +73,7 @@ async function report(options: AuditOptions, source: AuditSource, config: Accoun
     catalog: source.catalog,
     audit: source.audit,
     policy: (account) => policyOf(config, account),
-    lock: vaultLockOf(config),
+    lock: vaultLockOf(config, await source.lock.inForce()),
     anchor: options.anchor,
     progress: options.quiet ? undefined : (line) => io.err(line),
   });

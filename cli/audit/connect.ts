@@ -3,6 +3,7 @@ import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import type { AccountsConfig } from '../../shared/config/accounts.js';
+import { VaultLock } from '../../shared/retention/vault-lock.js';
 import { readLocalState } from '../../drill/local-state.js';
 import { startLocalDynamo } from '../../sim/dynamo.js';
 
@@ -10,6 +11,8 @@ import { startLocalDynamo } from '../../sim/dynamo.js';
 export interface AuditSource {
   catalog: Catalog;
   audit: AuditLog;
+  /** The vault lock in force, kept in the catalog table. */
+  lock: VaultLock;
   /** The source accounts the vault copies from. */
   accounts: string[];
   /** The as-of time when none is given, and why. */
@@ -39,6 +42,7 @@ export function openAwsSource(options: { region?: string; catalogTable?: string;
   return {
     catalog: new Catalog(db, catalogTable),
     audit: new AuditLog(db, auditTable, () => new Date()),
+    lock: new VaultLock(db, catalogTable),
     accounts: config.vault.allowedSources,
     defaultUntil: new Date(),
     untilNote: 'now',
@@ -63,6 +67,7 @@ export async function openLocalSource(dir: string): Promise<AuditSource> {
   return {
     catalog: new Catalog(db, state.finished.tables.catalog),
     audit: new AuditLog(db, state.finished.tables.audit, () => new Date()),
+    lock: new VaultLock(db, state.finished.tables.catalog),
     accounts: state.sources.map((s) => s.account),
     defaultUntil: new Date(state.finished.endedAt),
     untilNote: 'the end of the drill, simulated time',

@@ -38,8 +38,8 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
   failures: (r) => decisionTable(r.failures),
   rejections: (r) => decisionTable(r.rejections),
   retention: (r) => [
-    ['account', 'kind', 'retention_days', 'available', 'oldest_available_at', 'past_retention', 'legal_holds', 'pruned', 'locked'],
-    r.retention.map((x) => [x.account, x.kind, x.retentionDays, x.available, x.oldestAvailableAt, x.pastRetention, x.legalHolds, x.pruned, x.locked]),
+    ['account', 'kind', 'retention_days', 'keep_last', 'available', 'oldest_available_at', 'past_retention', 'legal_holds', 'pruned', 'locked'],
+    r.retention.map((x) => [x.account, x.kind, x.retentionDays, x.keepLast, x.available, x.oldestAvailableAt, x.pastRetention, x.legalHolds, x.pruned, x.locked]),
   ],
 };
 

@@ -12,11 +12,12 @@ import { age, count, target } from './units.js';
 export function retentionView(report: AuditReport): { headers: string[]; rows: string[][]; notes: string[] } {
   const until = new Date(report.scope.until);
   return {
-    headers: ['account', 'kind', 'retention', 'available', 'oldest', 'overdue', 'held', 'pruned', ...(report.lock ? ['locked'] : [])],
+    headers: ['account', 'kind', 'retention', 'keep last', 'available', 'oldest', 'overdue', 'held', 'pruned', ...(report.lock ? ['locked'] : [])],
     rows: report.retention.map((r) => [
       r.account,
       r.kind,
       target(r.retentionDays, 'd'),
+      r.keepLast === undefined ? '–' : count(r.keepLast),
       count(r.available),
       r.oldestAvailableAt === undefined ? '–' : age(hoursBetween(r.oldestAvailableAt, until)),
       count(r.pastRetention),
@@ -25,8 +26,15 @@ export function retentionView(report: AuditReport): { headers: string[]; rows: s
       ...(r.locked === undefined ? [] : [count(r.locked)]),
     ]),
     notes: [
-      'overdue: older than the retention period and not on legal hold; held: on legal hold.',
-      report.lock ? `Vault lock: no copy can be deleted before it is ${target(report.lock.minRetentionDays, 'd')} old (locked: copies still inside it).` : 'Vault lock: not configured.',
+      'overdue: copies the pruner would delete now (past retention, not among the newest "keep last", not locked, not held); held: on legal hold.',
+      lockNote(report.lock),
     ],
   };
+}
+
+function lockNote(lock: AuditReport['lock']): string {
+  if (!lock) return 'Vault lock: not configured.';
+  const standing = lock.since ? `in force since ${lock.since.slice(0, 10)}` : 'asked for by accounts/vault.yml, not yet in force (the pruner sets it on its next run)';
+  const asked = lock.requestedDays === undefined ? '' : ` The account file asks for ${target(lock.requestedDays, 'd')}${lock.requestedDays < lock.minRetentionDays ? ', which is refused: a lock in force only grows' : ''}.`;
+  return `Vault lock: no copy can be deleted before it is ${target(lock.minRetentionDays, 'd')} old, ${standing} (locked: copies still inside it).${asked}`;
 }

@@ -8,7 +8,7 @@ import { coverage, type CoverageRow } from './coverage.js';
 import { countByReason, decisionsIn, type DecisionRow, type ReasonCount } from './decisions.js';
 import { pendingCopy, type PendingCopy } from './pending-copies.js';
 import { ResourceTally } from './resource-status.js';
-import { RetentionTally, type RetentionRow, type VaultLock } from './retention-status.js';
+import { RetentionTally, type ReportedLock, type RetentionRow } from './retention-status.js';
 import { resourceRpo, rpoByAccount, type AccountRpo, type ResourceRpo } from './rpo.js';
 import { withProgress } from './with-progress.js';
 
@@ -44,7 +44,7 @@ export interface AuditReport {
   rejections: DecisionRow[];
   rejectionCauses: ReasonCount[];
   retention: RetentionRow[];
-  lock?: VaultLock;
+  lock?: ReportedLock;
   /** Where each account's targets come from. */
   policies: Record<string, string>;
   auditLog: ChainVerdict;
@@ -55,7 +55,7 @@ export interface AuditSources {
   catalog: Catalog;
   audit: AuditLog;
   policy: (account: string) => AccountPolicy;
-  lock?: VaultLock;
+  lock?: ReportedLock;
   /** A head recorded by an earlier verify: the log must still hold it. */
   anchor?: ChainHead;
   /** Receives a line as each part is read (long catalogs take a while). */

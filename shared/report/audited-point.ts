@@ -1,17 +1,10 @@
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 
 /** The attributes of a catalog item the audit reads: the rest (tags, key ARNs, …) stays in DynamoDB. */
-export const AUDITED_ATTRIBUTES = ['kind', 'account', 'region', 'sourceId', 'resourceId', 'resourcePk', 'createdAt', 'recordedAt', 'state', 'stage', 'waitingFor', 'failureReason', 'vaultCopyId', 'legalHold'] as const;
+export const AUDITED_ATTRIBUTES = ['pk', 'kind', 'account', 'region', 'sourceId', 'resourceId', 'resourcePk', 'createdAt', 'recordedAt', 'state', 'stage', 'waitingFor', 'failureReason', 'vaultCopyId', 'legalHold'] as const;
 
-/**
- * A catalog item as the audit reads it. The retention work (issue 6) adds the `pruned` state and
- * legal holds to RecoveryPoint; the audit already counts them, so a pruned point shows as pruned
- * and never as protection.
- */
-export type AuditedPoint = Pick<RecoveryPoint, Exclude<(typeof AUDITED_ATTRIBUTES)[number], 'state' | 'legalHold'>> & {
-  state: RecoveryPoint['state'] | 'pruned';
-  legalHold?: { reason: string; setBy: string; setAt: string };
-};
+/** A catalog item as the audit reads it; a pruned point shows as pruned and never as protection. */
+export type AuditedPoint = Pick<RecoveryPoint, (typeof AUDITED_ATTRIBUTES)[number]>;
 
 export type PointState = AuditedPoint['state'];
 

@@ -24,7 +24,7 @@ export interface RetentionFacts {
  * retentionVerdict(point, { policy: { retentionDays: 35, keepLast: 3 }, lockDays: 7, now, newest });
  * // { prune: true, reason: 'older than 35 days (created 2026-01-01T00:00:00.000Z) and not among the newest 3' }
  */
-export function retentionVerdict(point: RecoveryPoint, facts: RetentionFacts): RetentionVerdict {
+export function retentionVerdict(point: Pick<RecoveryPoint, 'pk' | 'createdAt' | 'legalHold'>, facts: RetentionFacts): RetentionVerdict {
   const ageDays = (facts.now.getTime() - Date.parse(point.createdAt)) / DAY_MS;
   if (point.legalHold) return { prune: false, keptBecause: 'legal hold' };
   if (ageDays < facts.lockDays) return { prune: false, keptBecause: 'vault lock' };

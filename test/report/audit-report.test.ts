@@ -4,6 +4,7 @@ import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport, type AuditReport, type AuditScope } from '../../shared/report/audit-report.js';
+import { vaultLockOf } from '../../shared/report/retention-status.js';
 import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
 import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from './fixture.js';
 
@@ -66,6 +67,33 @@ describe('audit report on a hand-built catalog', () => {
     // Five available copies of A's volumes; 18 days > 14 is past retention, the 20-day-old one is held.
     expect(ebsA).toEqual({ account: A, kind: 'ebs-snapshot', retentionDays: 14, available: 5, oldestAvailableAt: '2026-02-18T12:00:00.000Z', pastRetention: 1, legalHolds: 1, pruned: 0 });
     expect(report.retention.find((r) => r.account === B)).toMatchObject({ retentionDays: 30, available: 1, pruned: 1, pastRetention: 0 });
+  });
+
+  it('judges overdue copies by the pruner’s own rule: keepLast and the vault lock keep copies past retention', async () => {
+    const withPolicy = (keepLast: number | undefined, lockDays?: number) =>
+      buildAuditReport(scope(), {
+        catalog,
+        audit,
+        policy: (account) => {
+          const policy = policyOf(fixtureAccounts, account);
+          return account === A ? { ...policy, targets: { ...policy.targets, 'ebs-snapshot': { ...policy.targets['ebs-snapshot']!, keepLast } } } : policy;
+        },
+        ...(lockDays === undefined ? {} : { lock: { minRetentionDays: lockDays } }),
+      });
+    const ebsA = (r: AuditReport) => r.retention.find((row) => row.account === A && row.kind === 'ebs-snapshot');
+    // vol-2 has three copies, 15.5 h, 18 d and 20 d (held) old, against a 14-day retention.
+    expect(ebsA(await withPolicy(2))).toMatchObject({ keepLast: 2, pastRetention: 0 });
+    expect(ebsA(await withPolicy(1))).toMatchObject({ keepLast: 1, pastRetention: 1 });
+    // A 19-day lock keeps the 18-day-old copy; the copies younger than 19 days are locked (the held 20-day-old one is not).
+    expect(ebsA(await withPolicy(undefined, 19))).toMatchObject({ pastRetention: 0, locked: 4 });
+  });
+
+  it('reports the lock in force over the one the account file asks for', () => {
+    const config = { ...fixtureAccounts, vault: { ...fixtureAccounts.vault, lock: { minRetentionDays: 7 } } };
+    expect(vaultLockOf(fixtureAccounts)).toBeUndefined();
+    expect(vaultLockOf(config)).toEqual({ minRetentionDays: 7 });
+    expect(vaultLockOf(config, { minRetentionDays: 30, since: '2026-01-01T00:00:00.000Z' })).toEqual({ minRetentionDays: 30, since: '2026-01-01T00:00:00.000Z', requestedDays: 7 });
+    expect(vaultLockOf(config, { minRetentionDays: 7, since: '2026-01-01T00:00:00.000Z' })).toEqual({ minRetentionDays: 7, since: '2026-01-01T00:00:00.000Z' });
   });
 
   it('lists failures and rejections of the period with their causes, every sender unless asked for some', async () => {
