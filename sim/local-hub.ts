@@ -78,7 +78,7 @@ export interface LocalHub {
 }
 
 /** The names and settings the real stack uses (accounts/resources/stack.cjs), so the two cannot drift. */
-const { NAMES, MAX_RECEIVE_COUNT, PRUNER } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
+const { NAMES, MAX_RECEIVE_COUNT, PRUNER, vaultKeyPolicy } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
   NAMES: {
     bus: string;
     readerRole: string;
@@ -96,6 +96,7 @@ const { NAMES, MAX_RECEIVE_COUNT, PRUNER } = createRequire(import.meta.url)('../
   };
   MAX_RECEIVE_COUNT: number;
   PRUNER: { everyHours: number };
+  vaultKeyPolicy(values: { accountId: string; region: string; vaultHandlerRoleArns: string[]; restoreRoleArn: string }): PolicyDocument;
 };
 const EXTERNAL_ID = 'backup-hub-local-drill';
 /** The names a restore finds a recovery account's role and restore key by. */
@@ -204,6 +205,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey'],
   });
   const restoreContext = contextFor(restoreRole.arn, baseConfig);
+  // The vault key gets the stack's own policy, now that the roles it names exist.
+  kms.putKeyPolicy(vaultKey, JSON.stringify(vaultKeyPolicy({ accountId: vault, region, vaultHandlerRoleArns: handlerRoles, restoreRoleArn: restoreRole.arn })), { account: vault, arn: rootArn(vault) });
   // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's (which the simulation does not authorize).
   cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trust: { principals: [rootArn(vault)] }, allow: [] });
   const recovery = spec.recovery ?? [];

@@ -457,10 +457,34 @@ async function buildNow(name, stage, requestedRegion) {
   };
 }
 
+/**
+ * The vault key's policy exactly as vault.yml writes it, with its serverless variables and
+ * `!Sub` pseudo parameters resolved: the simulated hub gives its vault key this policy, so a
+ * statement the handlers need and the stack lacks fails a test instead of a deployment.
+ */
+function vaultKeyPolicy({ accountId, region, vaultHandlerRoleArns, restoreRoleArn }) {
+  const file = path.join(RESOURCES_DIR, 'vault.yml');
+  const policy = yaml.load(fs.readFileSync(file, 'utf8'), { schema: CFN_SCHEMA, filename: file }).Resources.VaultKey.Properties.KeyPolicy;
+  const variables = { 'self:custom.hub.region': region, 'self:custom.hub.vaultHandlerRoleArns': vaultHandlerRoleArns, 'self:custom.hub.restoreRoleArn': restoreRoleArn, 'AWS::AccountId': accountId };
+  const resolve = (value) => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value && typeof value === 'object') return 'Fn::Sub' in value ? resolve(value['Fn::Sub']) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    if (typeof value !== 'string') return value;
+    const whole = /^\$\{([^}]+)\}$/.exec(value);
+    if (whole && Array.isArray(variables[whole[1]])) return variables[whole[1]];
+    return value.replace(/\$\{([^}]+)\}/g, (text, name) => {
+      if (!(name in variables)) throw new Error(`vault.yml VaultKey policy: no value for ${text}`);
+      return variables[name];
+    });
+  };
+  return resolve(policy);
+}
+
 module.exports = {
   plugins: async ({ options }) => (await build(options)).plugins,
   hub: async ({ options }) => build(options),
   NAMES,
   MAX_RECEIVE_COUNT,
   PRUNER,
+  vaultKeyPolicy,
 };

@@ -37,6 +37,8 @@ const operators: Record<string, (expected: string, actual: string) => boolean> =
   StringLike: (e, a) => wildcardMatch(e, a),
   StringNotLike: (e, a) => !wildcardMatch(e, a),
   Bool: (e, a) => e.toLowerCase() === a.toLowerCase(),
+  ArnEquals: (e, a) => e === a,
+  ArnLike: (e, a) => wildcardMatch(e, a),
 };
 
 /** AWS's default key policy (CreateKey without a policy): the account root gets `kms:*`, delegating to IAM. */

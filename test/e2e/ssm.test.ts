@@ -6,7 +6,7 @@ import { runDrill } from '../../drill/run-drill.js';
 import { SSM_TAG } from '../../shared/kinds/ssm-parameter.js';
 import { vaultParameterName } from '../../shared/kinds/ssm-vault-copy.js';
 import type { EventEnvelope } from '../../sim/cloud.js';
-import { rootArn } from '../../sim/iam.js';
+import { roleArn, rootArn } from '../../sim/iam.js';
 import type { LocalHub } from '../../sim/local-hub.js';
 import type { ParameterType } from '../../sim/services/ssm-parameter.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
@@ -26,12 +26,12 @@ async function deploy(...args: Parameters<typeof deployTestHub>): Promise<LocalH
 
 const vaultPath = (account: string, name: string) => vaultParameterName({ account, region: REGION, resourceId: name });
 
-/** The vault's copy of a parameter, with each version's value decrypted by the vault's administrator. */
+/** The vault's copy of a parameter, with each version's value decrypted by the restore role (the vault key's policy lets no one else read it). */
 function vaultCopy(name: string) {
   const parameter = hub.ssm.parameter(VAULT, REGION, name);
   if (!parameter) return undefined;
-  const admin = { account: VAULT, arn: rootArn(VAULT) };
-  return { parameter, values: parameter.versions.map((v) => hub.ssm.valueOf(parameter, v, admin, true)) };
+  const restore = { account: VAULT, arn: roleArn(VAULT, 'backup-hub-restore') };
+  return { parameter, values: parameter.versions.map((v) => hub.ssm.valueOf(parameter, v, restore, true)) };
 }
 
 /** A `Parameter Store Change` as documented (Systems Manager user guide, EventBridge event examples). */
