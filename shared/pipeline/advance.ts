@@ -3,7 +3,7 @@ import { pointFacts } from '../audit/audit-entry.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKind } from '../kinds/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { CopyQuotaFull, PermanentFailure } from './outcomes.js';
+import { CopyQuotaFull, PermanentFailure, Rejection } from './outcomes.js';
 
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
@@ -60,11 +60,30 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext)
     await markFailed(point, status.reason, ctx);
     return 'failed';
   }
-  await kind.cleanup(point, ctx);
+  const leftInSource = await cleanUpSource(point, kind, ctx);
   const now = ctx.now().toISOString();
   point = await ctx.catalog.update(point, { stage: 'done', state: 'available', completedAt: now, updatedAt: now }, 'copying');
-  await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available`);
+  await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
+}
+
+/**
+ * Removes what the hub left in the source. A source that refuses for good (lost in a disaster,
+ * its reader role gone) must not keep a finished vault copy from counting: the copy is recorded
+ * available and what was left behind is named, for an operator. Transient errors are retried.
+ * @returns what could not be cleaned up, or undefined
+ */
+async function cleanUpSource(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<string | undefined> {
+  try {
+    await kind.cleanup(point, ctx);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Rejection) && !isDeterministicAwsError(error)) throw error;
+    const left = point.intermediateId ? `the share and the intermediate copy ${point.intermediateId}` : 'the share with the vault';
+    const problem = `could not clean up in ${point.account}/${point.region} (${describeError(error)}): remove ${left} by hand if the account still exists`;
+    ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: problem });
+    return problem;
+  }
 }
 
 /** `updatedAt` of a copying point is when its copy was requested (nothing else writes it until completion). */

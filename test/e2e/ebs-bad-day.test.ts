@@ -101,6 +101,23 @@ describe('flow control', () => {
   });
 });
 
+describe('a source lost while its vault copy is in flight', () => {
+  it('the vault copy still counts: available, with the cleanup the lost source could not do recorded', async () => {
+    hub = await deployTestHub();
+    const source = snapshotOf(hub, SOURCE_A, 'aws-managed');
+    await run(hub, 25); // re-encrypted in the source; the vault copy (20 minutes) has started
+    const [copying] = await points(hub, SOURCE_A);
+    expect(copying).toMatchObject({ sourceId: source.id, stage: 'copying' });
+    hub.loseAccount(SOURCE_A);
+    await run(hub, 30);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'available', vaultCopyId: copying!.vaultCopyId });
+    expect(hub.ec2.snapshot(VAULT, REGION, copying!.vaultCopyId!)).toMatchObject({ state: 'completed' });
+    const [completed] = (await auditEntries(hub)).filter((e) => e.decision === 'completed');
+    expect(completed!.reason).toMatch(new RegExp(`could not clean up in ${SOURCE_A}/${REGION}.*${copying!.intermediateId}`));
+  });
+});
+
 describe('security on every path: rejected with the reason, no copy', () => {
   it('an event whose snapshot ARN names another region than the event', async () => {
     hub = await deployTestHub();
