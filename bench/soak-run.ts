@@ -51,6 +51,8 @@ export interface SoakReport {
   lost: number;
   /** Input events with more than one settlement (an accounting contradiction). */
   multiplySettled: number;
+  /** The first few events that were lost or settled more than once, with what the records say of them, to investigate. */
+  contradictions: { id: string; settlements: Settlement[] }[];
   duplicateCopies: number;
   peakConcurrentCopies: number;
   quota: number;
@@ -132,8 +134,10 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   const kindOfEvent = new Map(run.deliveries.map((d) => [d.event.id, d.kind]));
   const counts: Record<Settlement | 'lost' | 'multiply', number> = { copied: 0, skipped: 0, rejected: 0, dlq: 0, lost: 0, multiply: 0 };
   const copiedByKind = new Map<ArtifactKindName, number>();
+  const contradictions: SoakReport['contradictions'] = [];
   for (const id of kindOfEvent.keys()) {
     const settled = settlementsOf(id, index);
+    if (settled.length !== 1 && contradictions.length < 10) contradictions.push({ id, settlements: settled });
     if (settled.length === 0) counts.lost += 1;
     else if (settled.length > 1) counts.multiply += 1;
     else counts[settled[0]!] += 1;
@@ -173,6 +177,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     failed: records.points.filter((p) => p.state === 'failed').length,
     lost: counts.lost,
     multiplySettled: counts.multiply,
+    contradictions,
     duplicateCopies: duplicateCopies(records.vaultCopies),
     peakConcurrentCopies: Math.max(...SOAK_KINDS.filter((k) => k.quotaBound).map((k) => byKind[k.kind]!.peakConcurrentCopies)),
     quota: run.quota,

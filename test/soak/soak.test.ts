@@ -8,7 +8,7 @@ describe('the bad day, at volume', () => {
     const report = await runSoak({ events: 1000, quota: 20, copyDurationMs: (gib) => 60_000 + gib * 1_000 });
 
     // One object, so that a failure shows every figure.
-    expect(report).toMatchObject({ lost: 0, duplicateCopies: 0, multiplySettled: 0, failed: 0, kindsNotSoaked: [] });
+    expect(report).toMatchObject({ lost: 0, duplicateCopies: 0, multiplySettled: 0, contradictions: [], failed: 0, kindsNotSoaked: [] });
     expect(report.peakConcurrentCopies).toBeLessThanOrEqual(report.quota);
     // Every input event is settled in exactly one way (multiplySettled above), and the four add up.
     expect(report.copied + report.skipped + report.rejected + report.dlq).toBe(report.events);
