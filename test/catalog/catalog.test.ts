@@ -64,6 +64,12 @@ describe('catalog', () => {
     expect(second.point.eventId).toBe('evt-snap-1');
   });
 
+  it('a lease written with the claim holds off other workers until it ends', async () => {
+    const { point: claimed } = await catalog.claim(point('snap-l', '2026-01-01T00:00:00.000Z', { leaseUntil: '2026-01-01T00:05:00.000Z' }));
+    expect(await catalog.lease(claimed, new Date('2026-01-01T00:04:59.000Z'), 60_000)).toBeUndefined();
+    expect(await catalog.lease(claimed, new Date('2026-01-01T00:05:01.000Z'), 60_000)).toMatchObject({ leaseUntil: '2026-01-01T00:06:01.000Z' });
+  });
+
   it('serves by-resource newest first, by-state, by-account and latest available through the indexes', async () => {
     const a = (await catalog.claim(point('snap-2', '2026-01-02T00:00:00.000Z'))).point;
     const b = (await catalog.claim(point('snap-3', '2026-01-03T00:00:00.000Z'))).point;
