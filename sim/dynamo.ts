@@ -7,6 +7,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** Client settings that send a DynamoDB client to this server. */
   clientConfig: Record<string, unknown>;
+  /** Requests the server has received, from every client. */
+  requests(): number;
   close(): Promise<void>;
 }
 
@@ -16,6 +18,8 @@ export interface LocalDynamo {
  */
 export async function startLocalDynamo(options: { path?: string } = {}): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  let requests = 0;
+  server.on('request', () => requests++);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -23,6 +27,7 @@ export async function startLocalDynamo(options: { path?: string } = {}): Promise
   return {
     endpoint,
     clientConfig: { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 },
+    requests: () => requests,
     close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };
 }
