@@ -63,17 +63,20 @@ export class Catalog {
   }
 
   /**
-   * Applies changes and releases any lease, keeping the sparse index keys in line with the state. With
-   * `expectedStage`, the update only happens if nobody moved the point on meanwhile.
+   * Applies changes and releases any lease, keeping the sparse index keys in line with the state. Only
+   * the attributes that differ from `point` are written, so an attribute another writer changed
+   * meanwhile is never put back. With `expectedStage`, the update only happens if nobody moved the
+   * point on meanwhile.
    */
   async update(point: RecoveryPoint, changes: Changes, expectedStage?: RecoveryPoint['stage']): Promise<RecoveryPoint> {
+    const before = withIndexKeys(point);
     const next = withIndexKeys({ ...point, ...changes, leaseUntil: undefined });
     const set: string[] = [];
     const remove: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(next)) {
-      if (key === 'pk') continue;
+      if (key === 'pk' || (value === before[key as keyof RecoveryPoint] && key !== 'leaseUntil')) continue;
       names[`#${key}`] = key;
       if (value === undefined) remove.push(`#${key}`);
       else {
@@ -81,14 +84,18 @@ export class Catalog {
         values[`:${key}`] = value;
       }
     }
-    if (expectedStage) values[':expectedStage'] = expectedStage;
+    if (expectedStage) {
+      names['#stage'] = 'stage';
+      values[':expectedStage'] = expectedStage;
+    }
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: point.pk },
-        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        // leaseUntil is always removed, so the expression is never empty.
+        UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', `REMOVE ${remove.join(', ')}`].join(' ').trim(),
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
         ...(expectedStage ? { ConditionExpression: '#stage = :expectedStage' } : {}),
       }),
     );
