@@ -289,12 +289,16 @@ function handlerClients(hub: LocalHub): WatchedClient[] {
   ];
 }
 
-/** Catalog items (pk) and audit entries (seq) under keys of their own per replay, so that conditional writes succeed as the handler's did. */
+/**
+ * Catalog items (pk) and audit entries (chain, seq) under keys of their own per replay, so that
+ * conditional writes succeed as the handler's did; the entries go to a chain of their own, which
+ * the handler's audit log never reads.
+ */
 function uniqueKeys(input: unknown, n: number): unknown {
   const copy = structuredClone(input) as { Item?: Record<string, unknown>; Key?: Record<string, unknown> };
   for (const record of [copy.Item, copy.Key]) {
     if (record && typeof record.pk === 'string') record.pk = `${record.pk}#floor-${n}`;
-    if (record && typeof record.seq === 'number') record.seq = 1_000_000_000 + n;
+    if (record && typeof record.seq === 'number') Object.assign(record, { chain: 'bench-floor', seq: n });
   }
   return copy;
 }
