@@ -18,6 +18,7 @@ export const claimLeaseUntil = (now: Date): string => new Date(now.getTime() + L
  * no earlier attempt can have started its copy. `stored`: read from the catalog, it may have.
  */
 export type PointOrigin = 'claimed' | 'stored';
+
 /**
  * AWS gives no upper bound on a copy ("minutes to hours"); a copy still pending a day after it
  * was requested is stuck, and an operator must look at it rather than the hub wait forever.
@@ -30,9 +31,9 @@ export const COPY_PENDING_TIMEOUT_MS = 24 * 3_600_000;
  * available. Each step is recorded in the catalog and the audit log before the next starts,
  * so a crash at any point resumes without a second copy (a resumed point's copy is first looked
  * for by its provenance). A copy just requested is left to the reconciler to complete, unless the
- * kind copies synchronously. A full copy quota parks the point
- * in the catalog until the reconciler finds a free slot; other deferrals and transient errors
- * propagate; a deterministic failure marks the point failed.
+ * kind copies synchronously. A full copy quota parks the point in the catalog until the
+ * reconciler finds a free slot; other deferrals and transient errors propagate; a deterministic
+ * failure marks the point failed.
  */
 export async function advance(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin = 'stored'): Promise<AdvanceResult> {
   try {
