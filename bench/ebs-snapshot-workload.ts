@@ -186,9 +186,11 @@ export function watchAws(hub: LocalHub): AwsWatch {
 /**
  * Handler overhead per event: events one at a time, each through bus → queue, then one
  * invocation of the handler with that one record (the middy chain per invocation included).
- * Overhead = invocation wall time − time inside the request handlers of the simulated AWS and of
- * dynalite (see {@link AwsTime}): what remains is the handler's own work — middy, parsing and
- * validation, the pipeline, logging, and the SDK's serialization, signing and parsing.
+ * Overhead = invocation CPU (and wall) time − the same inside the request handlers of the
+ * simulated AWS and of dynalite (see {@link AwsTime}): what remains is the handler's own work —
+ * middy, parsing and validation, the pipeline, logging, and the SDK's serialization, signing and
+ * parsing — split into the part inside its SDK calls and the rest. The last warm-up event's SDK
+ * calls are recorded and replayed bare after each measured event: the SDK-call floor.
  */
 export async function overhead(events: number): Promise<OverheadFigures & { sdkCallFloor: SdkCallFloorFigures }> {
   const hub = await deployLocalHub(hubSpec(ZERO_LATENCY));
