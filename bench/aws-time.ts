@@ -18,6 +18,7 @@ export class AwsTime {
   #ms = 0;
   #cpuMs = 0;
   #calls = 0;
+  #totalCpuMs = 0;
   readonly #patched = new Set<object>();
 
   /** Times every call of `target.handle` from now on (once per object). */
@@ -34,10 +35,17 @@ export class AwsTime {
       try {
         return await original(...args);
       } finally {
+        const spent = cpuMs(process.cpuUsage(cpu));
         this.#ms += performance.now() - start;
-        this.#cpuMs += cpuMs(process.cpuUsage(cpu));
+        this.#cpuMs += spent;
+        this.#totalCpuMs += spent;
       }
     };
+  }
+
+  /** CPU milliseconds inside the watched handlers since the first `watch`; `take` leaves it alone. */
+  get totalCpuMs(): number {
+    return this.#totalCpuMs;
   }
 
   /** Wall and CPU milliseconds and calls since the last `take`, then resets. */

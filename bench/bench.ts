@@ -1,11 +1,14 @@
 import path from 'node:path';
+import { lifecycle, type LifecycleFigures } from './artifact-lifecycle.js';
 import { bundle, type Bundle } from './bundle.js';
 import { coldInits } from './cold-init.js';
+import { costModel, type CostModel } from './cost-model.js';
 import * as ebs from './ebs-snapshot-workload.js';
 import { packagingOptions, REPO_ROOT } from './esbuild-options.js';
 import { machine } from './machine.js';
 import { packagedFunctions } from './packaged-functions.js';
 import { writeFloorEntry } from './sdk-floor.js';
+import type { SdkCallFloorFigures } from './sdk-call-floor.js';
 import { round } from './stats.js';
 import { atLeast, atMost, TARGETS, type Check } from './targets.js';
 
@@ -37,7 +40,16 @@ export interface HandlerReport {
 }
 
 export type PipelineReport =
-  | { kind: 'copy-queue'; throughput: ebs.ThroughputFigures; overhead: ebs.OverheadFigures; latency?: ebs.LatencyFigures }
+  | {
+      kind: 'copy-queue';
+      /** The target's basis: events per second of the handler's own CPU (1,000 / overhead.meanMs). */
+      eventsPerSecond: number;
+      throughput: ebs.ThroughputFigures;
+      overhead: ebs.OverheadFigures;
+      sdkCallFloor: SdkCallFloorFigures;
+      latency?: ebs.LatencyFigures;
+      lifecycle?: LifecycleFigures;
+    }
   | { kind: 'schedule'; run: ebs.ReconcilerFigures };
 
 export interface BenchReport {
@@ -47,6 +59,8 @@ export interface BenchReport {
   targets: typeof TARGETS;
   definitions: Record<string, string>;
   handlers: Record<string, HandlerReport>;
+  /** Full mode: Lambda cost per protected EBS snapshot and per month, from this run's figures. */
+  costModel?: CostModel;
   /** Every check of every handler holds. */
   allTargetsHold: boolean;
 }
@@ -54,8 +68,11 @@ export interface BenchReport {
 const DEFINITIONS = {
   bytes: 'size of the handler file esbuild writes with serverless.yml custom.esbuild (what `npm run package:vault` zips); the floor is a one-line module re-exporting only the client classes of the SDK packages found in that bundle, bundled the same way',
   initMs: 'the import of the bundle, `await import(bundle)`, inside a fresh `node` process (Node start-up excluded, identical for all bundles); bundles take turns run after run; initCpuMs (median process CPU time of the import) is the ratio\'s basis because it barely moves with the machine\'s load, initMs is the median wall time',
-  eventsPerSecond: 'events / CPU seconds of the one Node process (wall-clock figure beside it) for N events forwarded to the vault bus and drained through rule → SQS → Lambda poller (kinds.yml batch size and concurrency) → handler, one Node process: the handler, the simulated AWS and dynalite share one core; unencrypted snapshots, copy quota lifted, zero simulated latency',
-  overheadMs: 'per event, one record per invocation, events one at a time after a warm-up: the invocation\'s process CPU time minus the CPU time inside the SDK request handlers of the simulated AWS (decode, IAM, service, encode) and of dynalite (its request handling). Left: middy, JSON parse and zod validation, the pipeline, INFO logging (serialized, discarded), the SDK\'s middleware, serialization, SigV4 signing and response parsing, and GC. wallP50Ms/wallP99Ms: the same in wall time',
+  eventsPerSecond: 'events per second of the handler\'s own CPU on one core, the target\'s basis: 1,000 / the mean overhead per event (overheadMs: one record per invocation, events one at a time). The simulated AWS and dynalite are left out: they are test infrastructure, and in Lambda they are AWS, not the function\'s CPU. throughput.wholeProcessEventsPerSecond is the other reading: N events forwarded to the vault bus and drained through rule → SQS → Lambda poller (kinds.yml batch size and concurrency) → handler, divided by the CPU seconds of the one Node process in which the handler, the simulated AWS and dynalite share a core; unencrypted snapshots, copy quota lifted, zero simulated latency. In the simulation the concurrent batches of a function share one context (one audit-log writer), so the audit collisions of two Lambda containers do not show there: each costs one more head Query and Put in Lambda',
+  overheadMs: 'per event, one record per invocation, events one at a time after a warm-up: the invocation\'s process CPU time minus the CPU time inside the SDK request handlers of the simulated AWS (decode, IAM, service, encode) and of dynalite (its request handling). Left: middy, JSON parse and zod validation, the pipeline, INFO logging (serialized, discarded), the SDK\'s middleware, serialization, SigV4 signing and response parsing, the HTTP client to DynamoDB, and GC. inSdkCalls is the part inside the handler\'s SDK calls (from send to its result, minus the same request handlers), outsideSdkCalls the rest. wallP50Ms/wallP99Ms: the same in wall time',
+  sdkCallFloor: 'the SDK calls one event makes, recorded from the handler on its own clients (so with its configuration) and replayed bare, one at a time, a round after each event of the overhead run (the same heap, the same machine load), metered like inSdkCalls: the least CPU those calls cost whatever the hub\'s own code does. eventsPerSecond = 1,000 / its mean per event',
+  lifecycle: 'per EBS snapshot and encryption mode, from its creation in a source to its available vault copy with the source cleaned up: events the handler took, and AWS and DynamoDB calls of every vault function (DynamoDB requests counted by the server), with the hub running as deployed (rules, queues, batching, the reconciler every 5 minutes) and the simulation\'s default copy times (14 minutes for 8 GiB). The reconciler\'s per-run queries are measured on an idle run and taken out; the cost model counts them per run',
+  costModel: 'Lambda cost per protected EBS snapshot and encryption mode: invocations = the lifecycle\'s events per artifact (at these rates a batch holds one record); CPU = its calls per artifact × the EBS handler\'s CPU per call (overhead mean / calls per event, its own code included); billed ms = CPU × 1,769 / memory MB (the function\'s share of a vCPU) + the assumed waits per call (costModel.assumptions); a month = 100 accounts × 50 snapshots a day, plus the reconciler every 5 minutes (the idle run\'s CPU and queries) and INIT for 1 % of invocations (the cold init\'s CPU × the same scale); Arm list prices, US East, free tier not deducted',
   latency: 'simulated ms from the source snapshot event to the vault CopySnapshot request (source default bus → forwarding rule → vault bus → rule → queue → handler); the simulation gives EventBridge, SQS and Lambda polling no delay, so it is the time AWS-side copies take (re-encryption in the source) and nothing else',
 };
 
@@ -122,11 +139,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const pipeline = report.pipeline;
     if ('error' in pipeline) checks.pipelineRuns = { value: 0, limit: 1, holds: false };
     if ('kind' in pipeline && pipeline.kind === 'copy-queue' && !options.short) {
-      checks.eventsPerSecond = atLeast(pipeline.throughput.eventsPerSecond, TARGETS.eventsPerSecond);
+      checks.eventsPerSecond = atLeast(pipeline.eventsPerSecond, TARGETS.eventsPerSecond);
       checks.p99OverheadMs = atMost(pipeline.overhead.p99Ms, TARGETS.p99OverheadMs);
     }
     handlers[fn.name] = report;
   }
+  const ebsReport = handlers['ebs-snapshot'];
+  const ebsPipeline = ebsReport?.pipeline;
+  const cost =
+    ebsPipeline && 'kind' in ebsPipeline && ebsPipeline.kind === 'copy-queue' && ebsPipeline.lifecycle && ebsReport.initCpuMs !== undefined
+      ? costModel({ overheadMeanMs: ebsPipeline.overhead.meanMs, callsPerEvent: ebsPipeline.overhead.awsCallsPerEvent + ebsPipeline.overhead.dynamoCallsPerEvent, lifecycle: ebsPipeline.lifecycle, initCpuMs: ebsReport.initCpuMs })
+      : undefined;
   return {
     mode: options.short ? 'short' : 'full',
     machine: machine(),
@@ -134,9 +157,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     targets: TARGETS,
     definitions: DEFINITIONS,
     handlers,
+    ...(cost ? { costModel: cost } : {}),
     allTargetsHold: Object.values(handlers).every((h) => Object.values(h.checks).every((c) => c.holds)),
   };
 }
+
+/** Snapshots per encryption mode in the lifecycle run. */
+const LIFECYCLE_ARTIFACTS = 10;
 
 /** The functions with a workload on the simulated cloud so far. */
 const WORKLOADS = ['ebs-snapshot', 'reconciler'];
@@ -144,10 +171,11 @@ const WORKLOADS = ['ebs-snapshot', 'reconciler'];
 /** The in-process figures per function name. Only the EBS snapshot queue and the reconciler have a workload so far. */
 async function pipelineFigures(short: boolean, events: number): Promise<Record<string, PipelineReport>> {
   const { reconciler, ...throughput } = await ebs.throughput(events);
-  const overhead = await ebs.overhead(short ? events : Math.min(events, 1000));
+  const { sdkCallFloor, ...overhead } = await ebs.overhead(short ? events : Math.min(events, 1000));
   const latency = short ? undefined : await ebs.latency();
+  const artifacts = short ? undefined : await lifecycle(LIFECYCLE_ARTIFACTS);
   return {
-    'ebs-snapshot': { kind: 'copy-queue', throughput, overhead, ...(latency ? { latency } : {}) },
+    'ebs-snapshot': { kind: 'copy-queue', eventsPerSecond: round(1000 / overhead.meanMs, 0), throughput, overhead, sdkCallFloor, ...(latency ? { latency } : {}), ...(artifacts ? { lifecycle: artifacts } : {}) },
     reconciler: { kind: 'schedule', run: reconciler },
   };
 }

@@ -9,11 +9,12 @@ import type { Ec2SimOptions } from '../sim/services/ec2.js';
 import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
 import { AwsTime, cpuMs } from './aws-time.js';
 import { quietInfoLogger } from './quiet-logger.js';
-import { percentile, round } from './stats.js';
+import { FloorReplay, SdkCallMeter, type SdkCallFloorFigures, type WatchedClient } from './sdk-call-floor.js';
+import { mean, percentile, round } from './stats.js';
 
-const VAULT = '999999999999';
-const SOURCES = ['111111111111', '222222222222'];
-const REGION = 'eu-west-1';
+export const VAULT = '999999999999';
+export const SOURCES = ['111111111111', '222222222222'];
+export const REGION = 'eu-west-1';
 /** Events handled before measuring: JIT warm-up, the reader-role sessions and key look-ups cached, as in a warm Lambda. */
 const WARM_UP = 50;
 
@@ -25,7 +26,7 @@ export interface ThroughputFigures {
   wallMs: number;
   cpuMs: number;
   /** events / CPU seconds of the process: what one core sustains, the whole simulated cloud and dynalite included. */
-  eventsPerSecond: number;
+  wholeProcessEventsPerSecond: number;
   /** events / wall seconds (lower when other processes compete for the cores). */
   eventsPerWallSecond: number;
   /** Events whose vault CopySnapshot request was made (all of them, or the run is reported as not clean). */
@@ -48,6 +49,10 @@ export interface OverheadFigures {
   /** The whole invocation, AWS time included, for comparison. */
   invocationP50Ms: number;
   invocationP99Ms: number;
+  /** The part of the overhead inside the handler's SDK calls (client middleware, serialization, signing, parsing, the HTTP client for DynamoDB). */
+  inSdkCalls: { p50Ms: number; meanMs: number };
+  /** The rest: middy, JSON and zod, the pipeline, the audit hash, logging, and the GC the handler's own allocations cause. */
+  outsideSdkCalls: { p50Ms: number; meanMs: number };
   /** API calls per event: to the simulated AWS (STS, EC2, KMS, SQS) and to DynamoDB. */
   awsCallsPerEvent: number;
   dynamoCallsPerEvent: number;
@@ -73,7 +78,7 @@ export interface ReconcilerFigures {
   dynamoCallsPerPoint: number;
 }
 
-const hubSpec = (ec2: Ec2SimOptions) => ({ vault: { account: VAULT, region: REGION }, sources: SOURCES.map((account) => ({ account, regions: [REGION] })), ec2, logger: quietInfoLogger() });
+export const hubSpec = (ec2: Ec2SimOptions) => ({ vault: { account: VAULT, region: REGION }, sources: SOURCES.map((account) => ({ account, regions: [REGION] })), ec2, logger: quietInfoLogger() });
 
 /** Unencrypted, completed snapshots that announce nothing yet (the bench announces them). */
 function quietSnapshots(hub: LocalHub, count: number, encryption: VolumeEncryption = 'none'): { account: string; id: string }[] {
@@ -128,7 +133,7 @@ export async function throughput(events: number): Promise<ThroughputFigures & { 
       events,
       wallMs: round(wallMs),
       cpuMs: round(cpu),
-      eventsPerSecond: round((events * 1000) / cpu, 0),
+      wholeProcessEventsPerSecond: round((events * 1000) / cpu, 0),
       eventsPerWallSecond: round((events * 1000) / wallMs, 0),
       copyRequests: vaultCopyRequests(hub) - copiesBefore,
       failedRecords,
@@ -165,7 +170,12 @@ async function reconcilerRun(hub: LocalHub): Promise<ReconcilerFigures> {
 }
 
 /** Times the simulated cloud's request handler and the DynamoDB client's (dynalite) separately. */
-function watchAws(hub: LocalHub): { sim: AwsTime; dynamo: AwsTime } {
+export interface AwsWatch {
+  sim: AwsTime;
+  dynamo: AwsTime;
+}
+
+export function watchAws(hub: LocalHub): AwsWatch {
   const sim = new AwsTime();
   sim.watch(hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION).requestHandler);
   const dynamo = new AwsTime();
@@ -176,60 +186,123 @@ function watchAws(hub: LocalHub): { sim: AwsTime; dynamo: AwsTime } {
 /**
  * Handler overhead per event: events one at a time, each through bus → queue, then one
  * invocation of the handler with that one record (the middy chain per invocation included).
- * Overhead = invocation wall time − time inside the request handlers of the simulated AWS and of
- * dynalite (see {@link AwsTime}): what remains is the handler's own work — middy, parsing and
- * validation, the pipeline, logging, and the SDK's serialization, signing and parsing.
+ * Overhead = invocation CPU (and wall) time − the same inside the request handlers of the
+ * simulated AWS and of dynalite (see {@link AwsTime}): what remains is the handler's own work —
+ * middy, parsing and validation, the pipeline, logging, and the SDK's serialization, signing and
+ * parsing — split into the part inside its SDK calls and the rest. The last warm-up event's SDK
+ * calls are recorded and replayed bare after each measured event: the SDK-call floor.
  */
-export async function overhead(events: number): Promise<OverheadFigures> {
+export async function overhead(events: number): Promise<OverheadFigures & { sdkCallFloor: SdkCallFloorFigures }> {
   const hub = await deployLocalHub(hubSpec(ZERO_LATENCY));
   try {
-    const queueArn = hub.queues['ebs-snapshot']!.arn;
-    const handler = ebsSnapshotHandler(() => hub.context);
-    const { sim, dynamo } = watchAws(hub);
+    const watch = watchAws(hub);
+    const meter = new SdkCallMeter(handlerClients(hub), [watch.sim, watch.dynamo]);
+    const invoke = singleRecordInvoker(hub, watch);
     const snapshots = quietSnapshots(hub, WARM_UP + events);
+    for (const [i, s] of snapshots.slice(0, WARM_UP).entries()) {
+      meter.recording = i === WARM_UP - 1;
+      const one = await invoke(s, i);
+      if (meter.recording && meter.recorded.length !== one.awsCalls + one.dynamoCalls) {
+        throw new Error(`${meter.recorded.length} SDK calls recorded, the event made ${one.awsCalls + one.dynamoCalls}: a client of the handler is not watched`);
+      }
+    }
+    meter.recording = false;
+    const floor = new FloorReplay(meter.recorded, { distinct: uniqueKeys, aws: [watch.sim, watch.dynamo] });
+    for (let i = 0; i < Math.min(WARM_UP, events); i++) await floor.round(false);
     const overheads: number[] = [];
+    const inSdk: number[] = [];
     const wallOverheads: number[] = [];
     const invocations: number[] = [];
     let simCalls = 0;
     let dynamoCalls = 0;
-    for (const [i, s] of snapshots.entries()) {
-      hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, i), s.account);
-      const [message] = hub.sqs.receive(queueArn, 1);
-      if (!message) throw new Error('the event did not reach the ebs-snapshot queue');
-      sim.take();
-      dynamo.take();
-      const callsBefore = hub.cloud.calls.length;
-      const start = performance.now();
-      const cpuStart = process.cpuUsage();
-      const response = await handler({ Records: [sqsRecord(message, queueArn)] }, lambdaContext('backup-hub-ebs-snapshot', VAULT, REGION, hub.cloud.clock.now()));
-      const wall = performance.now() - start;
-      const cpu = cpuMs(process.cpuUsage(cpuStart));
-      if (response?.batchItemFailures?.length) throw new Error(`event ${i} failed in the handler; the overhead run must be clean`);
-      hub.sqs.delete(queueArn, message.receiptHandle);
-      const aws = sim.take();
-      const ddb = dynamo.take();
-      if (i < WARM_UP) continue;
-      invocations.push(wall);
-      overheads.push(cpu - aws.cpuMs - ddb.cpuMs);
-      wallOverheads.push(wall - aws.ms - ddb.ms);
-      simCalls += hub.cloud.calls.length - callsBefore;
-      dynamoCalls += ddb.calls;
+    for (const [i, s] of snapshots.slice(WARM_UP).entries()) {
+      const sdkBefore = meter.cpuMs;
+      const one = await invoke(s, WARM_UP + i);
+      invocations.push(one.wallMs);
+      overheads.push(one.overheadMs);
+      inSdk.push(meter.cpuMs - sdkBefore);
+      wallOverheads.push(one.wallOverheadMs);
+      simCalls += one.awsCalls;
+      dynamoCalls += one.dynamoCalls;
+      await floor.round();
     }
+    meter.restore();
+    const outside = overheads.map((ms, i) => ms - inSdk[i]!);
     return {
       events,
       p50Ms: round(percentile(overheads, 50), 3),
       p99Ms: round(percentile(overheads, 99), 3),
-      meanMs: round(overheads.reduce((a, b) => a + b, 0) / overheads.length, 3),
+      meanMs: round(mean(overheads), 3),
       wallP50Ms: round(percentile(wallOverheads, 50), 3),
       wallP99Ms: round(percentile(wallOverheads, 99), 3),
       invocationP50Ms: round(percentile(invocations, 50), 3),
       invocationP99Ms: round(percentile(invocations, 99), 3),
+      inSdkCalls: { p50Ms: round(percentile(inSdk, 50), 3), meanMs: round(mean(inSdk), 3) },
+      outsideSdkCalls: { p50Ms: round(percentile(outside, 50), 3), meanMs: round(mean(outside), 3) },
       awsCallsPerEvent: round(simCalls / events, 2),
       dynamoCallsPerEvent: round(dynamoCalls / events, 2),
+      sdkCallFloor: floor.figures(),
     };
   } finally {
     await hub.close();
   }
+}
+
+interface OneInvocation {
+  wallMs: number;
+  /** CPU ms minus the CPU inside the simulated AWS's and dynalite's request handlers. */
+  overheadMs: number;
+  wallOverheadMs: number;
+  awsCalls: number;
+  dynamoCalls: number;
+}
+
+/** Announces one snapshot, takes its message off the queue and invokes the handler with that one record, timing the invocation alone. */
+function singleRecordInvoker(hub: LocalHub, { sim, dynamo }: AwsWatch): (snapshot: { account: string; id: string }, n: number) => Promise<OneInvocation> {
+  const queueArn = hub.queues['ebs-snapshot']!.arn;
+  const handler = ebsSnapshotHandler(() => hub.context);
+  return async (s, n) => {
+    hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, n), s.account);
+    const [message] = hub.sqs.receive(queueArn, 1);
+    if (!message) throw new Error('the event did not reach the ebs-snapshot queue');
+    sim.take();
+    dynamo.take();
+    const callsBefore = hub.cloud.calls.length;
+    const start = performance.now();
+    const cpuStart = process.cpuUsage();
+    const response = await handler({ Records: [sqsRecord(message, queueArn)] }, lambdaContext('backup-hub-ebs-snapshot', VAULT, REGION, hub.cloud.clock.now()));
+    const wallMs = performance.now() - start;
+    const cpu = cpuMs(process.cpuUsage(cpuStart));
+    if (response?.batchItemFailures?.length) throw new Error(`event ${n} failed in the handler; the overhead run must be clean`);
+    hub.sqs.delete(queueArn, message.receiptHandle);
+    const aws = sim.take();
+    const ddb = dynamo.take();
+    return { wallMs, overheadMs: cpu - aws.cpuMs - ddb.cpuMs, wallOverheadMs: wallMs - aws.ms - ddb.ms, awsCalls: hub.cloud.calls.length - callsBefore, dynamoCalls: ddb.calls };
+  };
+}
+
+/** The SDK clients the EBS handler sends through: the reader role's EC2 in each source, the vault's EC2 and DynamoDB (KMS and STS answers are cached after the warm-up). */
+function handlerClients(hub: LocalHub): WatchedClient[] {
+  const { aws, sessions, config } = hub.context;
+  return [
+    ...SOURCES.map((account) => ({ label: `EC2 ${account} (reader role)`, client: aws.ec2(REGION, sessions.credentials(account)) })),
+    { label: 'EC2 vault', client: aws.ec2(config.vaultRegion) },
+    { label: 'DynamoDB', client: aws.dynamo(config.vaultRegion) },
+  ];
+}
+
+/**
+ * Catalog items (pk) and audit entries (chain, seq) under keys of their own per replay, so that
+ * conditional writes succeed as the handler's did; the entries go to a chain of their own, which
+ * the handler's audit log never reads.
+ */
+function uniqueKeys(input: unknown, n: number): unknown {
+  const copy = structuredClone(input) as { Item?: Record<string, unknown>; Key?: Record<string, unknown> };
+  for (const record of [copy.Item, copy.Key]) {
+    if (record && typeof record.pk === 'string') record.pk = `${record.pk}#floor-${n}`;
+    if (record && typeof record.seq === 'number') Object.assign(record, { chain: 'bench-floor', seq: n });
+  }
+  return copy;
 }
 
 /**

@@ -4,6 +4,8 @@ export function median(values: number[]): number {
   return percentile(values, 50);
 }
 
+export const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
 /** The nearest-rank percentile (p in 0..100) of `values`; NaN for none. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;

@@ -18,11 +18,11 @@ export function markdownTable(report: BenchReport): string {
     let overhead = '–';
     let calls = '–';
     if ('kind' in p && p.kind === 'copy-queue') {
-      perSecond = `${p.throughput.eventsPerSecond.toLocaleString('en-US')}${mark(h.checks.eventsPerSecond?.holds)}`;
+      perSecond = `${p.eventsPerSecond.toLocaleString('en-US')}${mark(h.checks.eventsPerSecond?.holds)}`;
       overhead = `${p.overhead.p50Ms.toFixed(2)} / ${p.overhead.p99Ms.toFixed(2)}${mark(h.checks.p99OverheadMs?.holds)}`;
       calls = `${p.overhead.awsCallsPerEvent} + ${p.overhead.dynamoCallsPerEvent}`;
     } else if ('kind' in p) {
-      perSecond = `${p.run.pointsPerSecond.toLocaleString('en-US')} points/s`;
+      perSecond = `${p.run.pointsPerSecond.toLocaleString('en-US')} points/s (whole process)`;
       overhead = `${p.run.overheadPerPointMs.toFixed(2)} per point`;
       calls = `${p.run.awsCallsPerPoint} + ${p.run.dynamoCallsPerPoint} per point`;
     }
@@ -34,14 +34,57 @@ export function markdownTable(report: BenchReport): string {
     if ('error' in h.pipeline) lines.push('', `${name}: ${h.pipeline.error}`);
   }
   const ebs = report.handlers['ebs-snapshot']?.pipeline;
-  if (ebs && 'kind' in ebs && ebs.kind === 'copy-queue' && ebs.latency) {
-    const l = ebs.latency;
+  if (ebs && 'kind' in ebs && ebs.kind === 'copy-queue') lines.push('', ...ebsDetail(ebs));
+  if (report.costModel) lines.push('', ...costTable(report.costModel));
+  return lines.join('\n');
+}
+
+type CopyQueuePipeline = Extract<BenchReport['handlers'][string]['pipeline'], { kind: 'copy-queue' }>;
+
+const ms = (value: number) => value.toFixed(2);
+
+/** Where the EBS handler's CPU goes, against the least its SDK calls cost. */
+function ebsDetail(p: CopyQueuePipeline): string[] {
+  const { overhead: o, sdkCallFloor: f, throughput: t } = p;
+  const calls = o.awsCallsPerEvent + o.dynamoCallsPerEvent;
+  const lines = [
+    `EBS snapshot handler, per event (CPU ms; ${o.events} events, ${f.rounds} floor rounds):`,
+    '',
+    '| | mean | p50 | p99 |',
+    '| --- | ---: | ---: | ---: |',
+    `| handler's own CPU (overhead) | ${ms(o.meanMs)} | ${ms(o.p50Ms)} | ${ms(o.p99Ms)} |`,
+    `| … inside its ${calls} SDK calls | ${ms(o.inSdkCalls.meanMs)} | ${ms(o.inSdkCalls.p50Ms)} | |`,
+    `| … outside them (middy, zod, pipeline, audit hash, logging) | ${ms(o.outsideSdkCalls.meanMs)} | ${ms(o.outsideSdkCalls.p50Ms)} | |`,
+    `| the same ${calls} SDK calls replayed bare (floor) | ${ms(f.perEvent.meanMs)} | ${ms(f.perEvent.p50Ms)} | ${ms(f.perEvent.p99Ms)} |`,
+    '',
+    `Events/s per core: ${p.eventsPerSecond.toLocaleString('en-US')} on the handler's own CPU; ${f.eventsPerSecond.toLocaleString('en-US')} if it did nothing but those SDK calls; ${t.wholeProcessEventsPerSecond.toLocaleString('en-US')} for the whole process (concurrent pipeline, simulated AWS and dynalite on the same core, ${t.awsCallsPerEvent} + ${t.dynamoCallsPerEvent} calls per event). Floor per call (p50 ms): ${f.calls.map((c) => `${c.command.replace(/Command$/, '')} ${ms(c.p50Ms)}`).join(' · ')}.`,
+  ];
+  if (p.latency) {
+    const l = p.latency;
     lines.push(
       '',
       `Event → vault CopySnapshot request (simulated time; none / aws-managed / cmk): zero simulated latency ${l.zeroLatencySimMs.none} / ${l.zeroLatencySimMs['aws-managed']} / ${l.zeroLatencySimMs.cmk} ms; with the simulation's default copy times ${fmtMin(l.defaultCopyTimesSimMs.none)} / ${fmtMin(l.defaultCopyTimesSimMs['aws-managed'])} / ${fmtMin(l.defaultCopyTimesSimMs.cmk)}; in-process wall time for an unencrypted snapshot ${l.wallMsUnencrypted.toFixed(1)} ms.`,
     );
   }
-  return lines.join('\n');
+  return lines;
 }
 
-const fmtMin = (ms: number) => (ms === 0 ? '0' : `${(ms / 60_000).toFixed(1)} min`);
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
+
+/** The Lambda cost model, per protected snapshot and per month. */
+function costTable(c: NonNullable<BenchReport['costModel']>): string[] {
+  const a = c.assumptions;
+  const modes = Object.entries(c.perMode);
+  return [
+    `Lambda cost per protected EBS snapshot (${c.lambda.architecture}, ${c.lambda.memoryMb} MB; ${ms(c.cpuMsPerCall)} ms of CPU per SDK call, measured; ${a.awsCallWaitMs} ms per AWS call and ${a.dynamoCallWaitMs} ms per DynamoDB call of waiting, assumed) and per month for ${a.accounts} accounts × ${a.artifactsPerAccountPerDay} snapshots a day (${count(c.artifactsPerMonth)} a month, plus ${count(c.reconcilerPerMonth.invocations)} reconciler runs):`,
+    '',
+    `| source encryption | invocations | API calls (AWS + DynamoDB) | billed ms | GB-s | a month: invocations | GB-s | API calls (AWS + DynamoDB) | USD |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...modes.map(
+      ([mode, m]) =>
+        `| ${mode} | ${m.invocationsPerArtifact} | ${m.awsCallsPerArtifact} + ${m.dynamoCallsPerArtifact} | ${m.billedMsPerArtifact.toFixed(0)} | ${m.gbSecondsPerArtifact.toFixed(3)} | ${count(m.monthly.invocations)} | ${count(m.monthly.gbSeconds)} | ${count(m.monthly.awsCalls)} + ${count(m.monthly.dynamoCalls)} | ${m.monthly.usd.toFixed(2)} |`,
+    ),
+  ];
+}
+
+const fmtMin = (value: number) => (value === 0 ? '0' : `${(value / 60_000).toFixed(1)} min`);

@@ -9,6 +9,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** Client settings that send a DynamoDB client to this server. */
   clientConfig: Record<string, unknown>;
+  /** Requests the server has received, from every client. */
+  requests(): number;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export async function startLocalDynamo(options: { path?: string; onOperation?: (
   const { onOperation } = options;
   // The JSON protocol names the operation in X-Amz-Target: DynamoDB_20120810.<Operation>.
   if (onOperation) server.on('request', (request: IncomingMessage) => onOperation(String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''));
+  let requests = 0;
+  server.on('request', () => requests++);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -30,6 +34,7 @@ export async function startLocalDynamo(options: { path?: string; onOperation?: (
   return {
     endpoint,
     clientConfig: { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 },
+    requests: () => requests,
     close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };
 }

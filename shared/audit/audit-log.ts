@@ -16,34 +16,52 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
 }
 
 /**
- * The append-only, hash-chained audit log on DynamoDB. Appends race safely: each entry
- * claims the next sequence number with a conditional put and retries on a collision.
+ * The append-only, hash-chained audit log on DynamoDB. Each entry claims the next sequence
+ * number with a conditional put. An instance remembers the last entry it wrote or read and
+ * builds the next one on it, so an append is one write; only when another writer (another
+ * Lambda container) took that number first does it re-read the head and retry. Appends of one
+ * instance go one at a time, so the records of one batch never collide with each other.
  *
  * @example
  * await audit.append({ decision: 'rejected', eventId, account, reason: 'forged ownership: …' });
  */
 export class AuditLog {
+  /** The newest entry this instance wrote; `undefined` when it must be read first. */
+  #head: AuditEntry | undefined;
+  #appending: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly table: string,
     private readonly now: () => Date,
   ) {}
 
-  async append(facts: AuditFacts): Promise<AuditEntry> {
+  append(facts: AuditFacts): Promise<AuditEntry> {
+    const appended = this.#appending.then(() => this.#append(facts));
+    this.#appending = appended.catch(() => undefined);
+    return appended;
+  }
+
+  async #append(facts: AuditFacts): Promise<AuditEntry> {
+    let head = this.#head ?? (await this.head());
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const head = await this.head();
       const base = { ...dropUndefined(facts), chain: CHAIN, seq: (head?.seq ?? 0) + 1, at: this.now().toISOString(), prevHash: head?.hash ?? GENESIS_HASH };
       const entry: AuditEntry = { ...base, hash: entryHash(base) };
       try {
         await this.db.send(new PutCommand({ TableName: this.table, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' }));
+        this.#head = entry;
         return entry;
       } catch (error) {
+        // The head is no longer known (a timed-out put may even have been written); the condition keeps the chain whole.
+        this.#head = undefined;
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        head = await this.head();
       }
     }
     throw new Error(`audit log: could not append after ${MAX_APPEND_ATTEMPTS} attempts (heavy contention)`);
   }
 
+  /** The newest entry in the table (a consistent read). */
   async head(): Promise<AuditEntry | undefined> {
     const { Items } = await this.db.send(
       new QueryCommand({ TableName: this.table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': CHAIN }, ScanIndexForward: false, Limit: 1, ConsistentRead: true }),

@@ -71,19 +71,21 @@ export class Catalog {
   }
 
   /**
-   * Applies changes and releases any lease, keeping the sparse index keys in line with the state. With
-   * `expectedStage`, the update only happens if nobody moved the point on meanwhile. A legal hold is
-   * never written here (only {@link setLegalHold} and {@link liftLegalHold} do), so an update from a
-   * point read before the hold was set cannot remove it.
+   * Applies changes and releases any lease, keeping the sparse index keys in line with the state. Only
+   * the attributes that differ from `point` are written, so an attribute another writer changed
+   * meanwhile is never put back. With `expectedStage`, the update only happens if nobody moved the
+   * point on meanwhile. A legal hold is never written here (only {@link setLegalHold} and
+   * {@link liftLegalHold} do), so an update from a point read before the hold was set cannot remove it.
    */
   async update(point: RecoveryPoint, changes: Changes, expectedStage?: RecoveryPoint['stage']): Promise<RecoveryPoint> {
+    const before = withIndexKeys(point);
     const next = withIndexKeys({ ...point, ...changes, leaseUntil: undefined });
     const set: string[] = [];
     const remove: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(next)) {
-      if (key === 'pk' || key === 'legalHold') continue;
+      if (key === 'pk' || key === 'legalHold' || (value === before[key as keyof RecoveryPoint] && key !== 'leaseUntil')) continue;
       names[`#${key}`] = key;
       if (value === undefined) remove.push(`#${key}`);
       else {
@@ -91,14 +93,18 @@ export class Catalog {
         values[`:${key}`] = value;
       }
     }
-    if (expectedStage) values[':expectedStage'] = expectedStage;
+    if (expectedStage) {
+      names['#stage'] = 'stage';
+      values[':expectedStage'] = expectedStage;
+    }
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: point.pk },
-        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        // leaseUntil is always removed, so the expression is never empty.
+        UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', `REMOVE ${remove.join(', ')}`].join(' ').trim(),
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
         ...(expectedStage ? { ConditionExpression: '#stage = :expectedStage' } : {}),
       }),
     );

@@ -6,7 +6,7 @@ import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
 import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
 import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
 
@@ -73,11 +73,14 @@ export const ami: ArtifactKind = {
     return { status: 'ready', sharedId: intermediate.ImageId! };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext) {
+  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+    const existing = await findTaggedImage(ctx.aws.ec2(ctx.config.vaultRegion), { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
+    return existing && { vaultCopyId: existing.ImageId!, vaultKeyArn: ctx.config.vaultKeyArn };
+  },
+
+  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy> {
     const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
     const vaultKeyArn = ctx.config.vaultKeyArn;
-    const existing = await findTaggedImage(ec2, { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
-    if (existing) return { vaultCopyId: existing.ImageId!, vaultKeyArn };
     const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', ctx.config.vaultAccountId, ctx.config.vaultRegion), {
       sourceRegion: point.region,
       sourceImageId: sharedId,

@@ -67,6 +67,12 @@ export interface RestoreAction {
 /** Where restoring one point stands after a push: still working (a copy in progress), or usable in the recovery account. */
 export type RestoreProgress = { status: 'in-progress'; detail: string } | { status: 'usable'; restoredId: string; detail: string };
 
+/** A vault copy and the key it is encrypted under. */
+export interface VaultCopy {
+  vaultCopyId: string;
+  vaultKeyArn: string;
+}
+
 /**
  * One artifact kind behind the common shape: verify → prepare share → copy → record →
  * complete. The pipeline does the recording; a module only talks to AWS. Every step must be
@@ -82,14 +88,22 @@ export interface ArtifactKind {
    * every run instead of leaving it to the source's event.
    */
   readonly reencryptionUnannounced?: boolean;
+  /**
+   * Set when the vault copy is complete once `copy` returns (SSM PutParameter). Other copies run
+   * for minutes to hours in AWS: asked right after the request they are always pending, so their
+   * state is left to the reconciler.
+   */
+  readonly copiesSynchronously?: boolean;
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
   triggers(event: EventEnvelope): Triggers;
   /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */
   verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact>;
   /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
   prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress>;
-  /** Starts (or finds, by its provenance tags) the vault copy under the vault CMK. */
-  copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<{ vaultCopyId: string; vaultKeyArn: string }>;
+  /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */
+  findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined>;
+  /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */
+  copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy>;
   copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus>;
   /** Removes what the hub left in the source: the share and any intermediate copy. */
   cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void>;

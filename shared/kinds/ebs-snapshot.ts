@@ -14,7 +14,7 @@ import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { Deferral, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
 import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
 import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
 
@@ -85,11 +85,14 @@ export const ebsSnapshot: ArtifactKind = {
     return { status: 'ready', sharedId: intermediate.SnapshotId! };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext) {
+  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+    const existing = await findTagged(ctx.aws.ec2(ctx.config.vaultRegion), { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
+    return existing && { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? ctx.config.vaultKeyArn };
+  },
+
+  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy> {
     const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
-    const existing = await findVaultCopy(ec2, point);
     const vaultKeyArn = ctx.config.vaultKeyArn;
-    if (existing) return { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? vaultKeyArn };
     const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion), QUOTA, () =>
       ec2.send(
         new CopySnapshotCommand({
@@ -196,10 +199,6 @@ async function findTagged(ec2: EC2Client, tags: Record<string, string>): Promise
 
 function findIntermediate(ec2: EC2Client, sourceId: string): Promise<Snapshot | undefined> {
   return findTagged(ec2, { [TAG.intermediateOf]: sourceId });
-}
-
-function findVaultCopy(ec2: EC2Client, point: RecoveryPoint): Promise<Snapshot | undefined> {
-  return findTagged(ec2, { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
 }
 
 async function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {

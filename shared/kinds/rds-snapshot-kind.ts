@@ -7,7 +7,7 @@ import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
 import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
@@ -141,13 +141,16 @@ export function rdsSnapshotKind(spec: RdsKindSpec): ArtifactKind {
       return { status: 'ready', sharedId: intermediate.arn };
     },
 
-    async copy(point: RecoveryPoint, sharedArn: string, ctx: HubContext) {
+    async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+      const provenance = { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId };
+      const existing = await findHubSnapshot(api, ctx.aws.rds(ctx.config.vaultRegion), vaultCopyName(point), provenance);
+      return existing && { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? ctx.config.vaultKeyArn };
+    },
+
+    async copy(point: RecoveryPoint, sharedArn: string, ctx: HubContext): Promise<VaultCopy> {
       const rds = ctx.aws.rds(ctx.config.vaultRegion);
       const vaultKeyArn = ctx.config.vaultKeyArn;
       const target = vaultCopyName(point);
-      const provenance = { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId };
-      const existing = await findHubSnapshot(api, rds, target, provenance);
-      if (existing) return { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? vaultKeyArn };
       const quota = copyQuotaKey(spec.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
       const copy = await rdsCall(quota, () => api.copy(rds, { source: sharedArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }));
       return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };

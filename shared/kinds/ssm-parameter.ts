@@ -6,7 +6,7 @@ import { parseArn } from '../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers } from './artifact-kind.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
 import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
 
@@ -44,6 +44,7 @@ const detailSchema = z.object({
 export const ssmParameter: ArtifactKind = {
   name: 'ssm-parameter',
   detailTypes: ['Parameter Store Change'],
+  copiesSynchronously: true,
 
   triggers(event: EventEnvelope): Triggers {
     const parsed = detailSchema.safeParse(event.detail);
@@ -73,13 +74,16 @@ export const ssmParameter: ArtifactKind = {
     return { status: 'ready', sharedId: point.sourceId };
   },
 
-  async copy(point: RecoveryPoint, _sharedId: string, ctx: HubContext) {
-    const vault = ctx.aws.ssm(ctx.config.vaultRegion);
+  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
     const name = vaultParameterName(point);
-    const version = sourceVersion(point);
-    const vaultKeyArn = ctx.config.vaultKeyArn;
-    const written = (await findVaultVersion(vault, name, version)) ?? (await copyVersion(point, name, version, ctx));
-    return { vaultCopyId: `${name}:${written}`, vaultKeyArn };
+    const written = await findVaultVersion(ctx.aws.ssm(ctx.config.vaultRegion), name, sourceVersion(point));
+    return written === undefined ? undefined : { vaultCopyId: `${name}:${written}`, vaultKeyArn: ctx.config.vaultKeyArn };
+  },
+
+  async copy(point: RecoveryPoint, _sharedId: string, ctx: HubContext): Promise<VaultCopy> {
+    const name = vaultParameterName(point);
+    const written = await copyVersion(point, name, sourceVersion(point), ctx);
+    return { vaultCopyId: `${name}:${written}`, vaultKeyArn: ctx.config.vaultKeyArn };
   },
 
   async copyStatus(): Promise<CopyStatus> {

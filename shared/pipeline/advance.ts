@@ -10,6 +10,16 @@ export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' 
 
 /** Long enough for share + copy calls with retries; short enough that a crashed worker's point is resumed soon. */
 const LEASE_MS = 5 * 60_000;
+
+/** The lease a new point is claimed with: the claim's own write takes it. */
+export const claimLeaseUntil = (now: Date): string => new Date(now.getTime() + LEASE_MS).toISOString();
+
+/**
+ * `claimed`: this very invocation has just created the point, leased ({@link claimLeaseUntil}), so
+ * no earlier attempt can have started its copy. `stored`: read from the catalog, it may have.
+ */
+export type PointOrigin = 'claimed' | 'stored';
+
 /**
  * AWS gives no upper bound on a copy ("minutes to hours"); a copy still pending a day after it
  * was requested is stuck, and an operator must look at it rather than the hub wait forever.
@@ -20,13 +30,15 @@ export const COPY_PENDING_TIMEOUT_MS = 24 * 3_600_000;
  * Moves a recovery point through its stages as far as it can go now: prepare the share
  * (waiting while the source re-encrypts), copy into the vault, and complete once the copy is
  * available. Each step is recorded in the catalog and the audit log before the next starts,
- * so a crash at any point resumes without a second copy. A full copy quota parks the point
- * in the catalog until the reconciler finds a free slot; other deferrals and transient errors
- * propagate; a deterministic failure marks the point failed.
+ * so a crash at any point resumes without a second copy (a resumed point's copy is first looked
+ * for by its provenance). A copy just requested is left to the reconciler to complete, unless the
+ * kind copies synchronously. A full copy quota parks the point in the catalog until the
+ * reconciler finds a free slot; other deferrals and transient errors propagate; a deterministic
+ * failure marks the point failed.
  */
-export async function advance(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<AdvanceResult> {
+export async function advance(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin = 'stored'): Promise<AdvanceResult> {
   try {
-    return await step(point, kind, ctx);
+    return await step(point, kind, ctx, origin);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
     if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
@@ -36,12 +48,14 @@ export async function advance(point: RecoveryPoint, kind: ArtifactKind, ctx: Hub
   }
 }
 
-async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<AdvanceResult> {
+async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin): Promise<AdvanceResult> {
   let point = initial;
   if (point.stage === 'claimed' || point.stage === 'reencrypting') {
-    const leased = await ctx.catalog.lease(point, ctx.now(), LEASE_MS);
-    if (!leased) return 'busy';
-    point = leased;
+    if (origin === 'stored') {
+      const leased = await ctx.catalog.lease(point, ctx.now(), LEASE_MS);
+      if (!leased) return 'busy';
+      point = leased;
+    }
     const share = await kind.prepareShare(point, ctx);
     if (share.status === 'reencrypting') {
       const first = point.stage !== 'reencrypting';
@@ -49,9 +63,10 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext)
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
-    const copy = await kind.copy(point, share.sharedId, ctx);
+    const copy = (origin === 'stored' ? await kind.findCopy(point, ctx) : undefined) ?? (await kind.copy(point, share.sharedId, ctx));
     point = await ctx.catalog.update(point, { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() }, point.stage);
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
+    if (!kind.copiesSynchronously) return 'copying';
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
   const status = await kind.copyStatus(point, ctx);

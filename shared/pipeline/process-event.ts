@@ -3,7 +3,7 @@ import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../catalog/re
 import { describeIssues, eventEnvelopeSchema, type EventEnvelope } from '../events/envelope.js';
 import type { ArtifactKind, ArtifactRef } from '../kinds/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { advance, type AdvanceResult } from './advance.js';
+import { advance, claimLeaseUntil, type AdvanceResult } from './advance.js';
 import { Deferral, PermanentFailure, Rejection } from './outcomes.js';
 
 /** A claimed point untouched this long is taken to belong to a crashed worker and is resumed. */
@@ -84,12 +84,13 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
     sourceKeyArn: artifact.keyArn,
     eventId: event.id,
     tags: artifact.tags,
+    leaseUntil: claimLeaseUntil(ctx.now()),
   };
   const { claimed, point } = await ctx.catalog.claim(candidate);
   if (!claimed && !isResumable(point, event, ctx)) {
     return conclude(ctx, event, { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` }, kind, ref);
   }
-  return fromAdvance(await advance(point, kind, ctx), point);
+  return fromAdvance(await advance(point, kind, ctx, claimed ? 'claimed' : 'stored'), point);
 }
 
 /** The source announced the hub's own re-encrypted copy: that means the original can now be copied. */

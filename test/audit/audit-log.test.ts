@@ -37,6 +37,29 @@ describe('audit log', () => {
     expect(await verifyChain(all)).toEqual({ ok: true, entries: 13, head: { seq: 13, hash: all[12]!.hash } });
   });
 
+  it('builds on the entry it wrote last: one write per append, no head read', async () => {
+    const sent: string[] = [];
+    const counting = { send: (command: { constructor: { name: string } }) => (sent.push(command.constructor.name), db.send(command as never)) } as unknown as typeof db;
+    const log = new AuditLog(counting, audit.table, () => new Date('2026-01-01T00:00:00Z'));
+    await log.append({ decision: 'skipped', reason: 'first: reads the head' });
+    await log.append({ decision: 'skipped', reason: 'second: builds on the first' });
+    expect(sent).toEqual(['QueryCommand', 'PutCommand', 'PutCommand']);
+    expect(await verifyChain(audit.entries())).toEqual({ ok: true, entries: 7 });
+  });
+
+  it('two writers (two Lambda containers) with stale heads retry on the collision and keep one chain', async () => {
+    const other = new AuditLog(db, audit.table, () => new Date('2026-01-01T00:00:01Z'));
+    for (let i = 0; i < 4; i++) {
+      await audit.append({ decision: 'skipped', reason: `a${i}` });
+      await other.append({ decision: 'skipped', reason: `b${i}` });
+    }
+    await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? audit : other).append({ decision: 'skipped', reason: `race ${i}` })));
+    const all = await entries();
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    expect(all.slice(5, 13).map((e) => e.reason)).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
+    expect(await verifyChain(all)).toEqual({ ok: true, entries: 19 });
+  });
+
   it('detects an edited entry at that entry', async () => {
     const third = (await entries())[2]!;
     await db.send(new PutCommand({ TableName: audit.table, Item: { ...third, reason: 'nothing to see' } }));

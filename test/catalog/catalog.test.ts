@@ -64,6 +64,24 @@ describe('catalog', () => {
     expect(second.point.eventId).toBe('evt-snap-1');
   });
 
+  it('an update writes only what changed, so it never puts back what another writer changed meanwhile', async () => {
+    const { point: claimed } = await catalog.claim(point('snap-u', '2026-01-01T00:00:00.000Z', { leaseUntil: '2026-01-01T00:05:00.000Z' }));
+    await catalog.update(claimed, { tags: { owner: 'team-a' } });
+    // `claimed` is stale now (no tags); its lease is released all the same.
+    const waiting = await catalog.update(claimed, { waitingFor: 'q' });
+    const leaseOnly = await catalog.update(waiting, {}, 'claimed');
+    expect(leaseOnly).toMatchObject({ waitingFor: 'q', leaseUntil: undefined });
+    expect(await catalog.get(claimed.pk)).toMatchObject({ tags: { owner: 'team-a' }, waitingFor: 'q', openState: 'waiting:q', stage: 'claimed' });
+    expect((await catalog.get(claimed.pk))?.leaseUntil).toBeUndefined();
+    await expect(catalog.update(waiting, { stage: 'done' }, 'copying')).rejects.toThrow(/conditional/i);
+  });
+
+  it('a lease written with the claim holds off other workers until it ends', async () => {
+    const { point: claimed } = await catalog.claim(point('snap-l', '2026-01-01T00:00:00.000Z', { leaseUntil: '2026-01-01T00:05:00.000Z' }));
+    expect(await catalog.lease(claimed, new Date('2026-01-01T00:04:59.000Z'), 60_000)).toBeUndefined();
+    expect(await catalog.lease(claimed, new Date('2026-01-01T00:05:01.000Z'), 60_000)).toMatchObject({ leaseUntil: '2026-01-01T00:06:01.000Z' });
+  });
+
   it('serves by-resource newest first, by-state, by-account and latest available through the indexes', async () => {
     const a = (await catalog.claim(point('snap-2', '2026-01-02T00:00:00.000Z'))).point;
     const b = (await catalog.claim(point('snap-3', '2026-01-03T00:00:00.000Z'))).point;

@@ -79,6 +79,20 @@ describe('events are never trusted', () => {
 });
 
 describe('nothing is copied twice, nothing is lost', () => {
+  it('a new snapshot costs the vault one EC2 call, the copy request: nothing to look up for a point just claimed, nothing to ask of a copy just started', async () => {
+    hub = await deployTestHub();
+    const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    hub.cloud.clock.advance(0); // the snapshot completes
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'fresh' }), SOURCE_A);
+    await hub.lambda.drain();
+    const vaultEc2 = () => hub.cloud.calls.filter((c) => c.service === 'ec2' && c.account === VAULT).map((c) => c.action);
+    expect(vaultEc2()).toEqual(['CopySnapshot']);
+    expect((await points(hub, SOURCE_A))[0]).toMatchObject({ sourceId: source.id, stage: 'copying', state: 'pending' });
+    await run(hub, 30); // the reconciler completes the copy once EC2 has
+    expect(vaultEc2().filter((a) => a === 'CopySnapshot')).toHaveLength(1);
+    expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available' });
+  });
+
   it('a duplicated and a redelivered event make exactly one copy', async () => {
     hub = await deployTestHub();
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
