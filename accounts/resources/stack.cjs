@@ -276,6 +276,7 @@ function buildVault(config, kinds, { stage, region }) {
     environment: { RETENTION: JSON.stringify(accountsModule.retentionSettings(config)) },
     events: [{ schedule: { rate: [`rate(${PRUNER.everyHours} hours)`], description: 'backup-hub pruner' } }],
   };
+  Object.assign(resources, alertLogAlarm(Object.keys(functions)));
   if (vault.alarmEmail) {
     resources.AlarmEmailSubscription = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: vault.alarmEmail } };
   }
@@ -455,6 +456,43 @@ async function buildNow(name, stage, requestedRegion) {
     stackTags: { 'backup-hub:account': account.name, 'backup-hub:role': account.role },
     ...built,
   };
+}
+
+/** The CloudFormation logical id prefix serverless gives a function (`ebs-snapshot` → `EbsDashsnapshot`). */
+const normalizedFunctionName = (name) => name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore').replace(/^./, (c) => c.toUpperCase());
+
+/**
+ * The hub logs at ERROR level only what needs a person (a copy that failed or is stuck, a vault
+ * lock an account file tried to shorten): every function's such lines feed one metric and one
+ * alarm on the alarm topic, with the function's log group to read the reason in.
+ */
+function alertLogAlarm(functionNames) {
+  const metric = { MetricNamespace: 'backup-hub', MetricName: 'AlertLogLines', MetricValue: '1', DefaultValue: 0 };
+  const resources = {};
+  for (const name of functionNames) {
+    resources[`${normalizedFunctionName(name)}AlertLogLines`] = {
+      Type: 'AWS::Logs::MetricFilter',
+      Properties: { LogGroupName: { Ref: `${normalizedFunctionName(name)}LogGroup` }, FilterPattern: '{ $.level = "ERROR" }', MetricTransformations: [metric] },
+    };
+  }
+  resources.AlertLogLinesAlarm = {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: 'backup-hub-alerts',
+      AlarmDescription: 'A backup-hub function logged an ERROR line: a vault copy failed or is stuck, or the vault lock refused a shorter value. The line (level ERROR) in the functions\' log groups has the reason.',
+      Namespace: metric.MetricNamespace,
+      MetricName: metric.MetricName,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+      OKActions: [{ Ref: 'AlarmTopic' }],
+    },
+  };
+  return resources;
 }
 
 /**

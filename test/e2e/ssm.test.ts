@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureOutput } from '../capture-output.js';
 import { collectReport } from '../../drill/drill-report.js';
 import { parseDrill } from '../../drill/drill-file.js';
 import { runDrill } from '../../drill/run-drill.js';
@@ -190,26 +191,6 @@ describe('SSM events are never trusted', () => {
 describe('a parameter value never leaves the vault copy', () => {
   const SECRET = 'Tr0ub4dor&3-do-not-log';
   const forms = [SECRET, Buffer.from(SECRET).toString('base64')];
-
-  /** Everything written to stdout, stderr and the console while `body` runs. */
-  async function captureOutput(body: () => Promise<void>): Promise<string> {
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    const spies = [
-      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
-      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')))),
-    ];
-    try {
-      await body();
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
-    return lines.join('\n');
-  }
 
   it('is absent from every log line, catalog item, audit entry and the report of a run', async () => {
     const logger = new Logger({ serviceName: 'backup-hub', logLevel: 'DEBUG' });

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../capture-output.js';
 import { ARTIFACT_KINDS, loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
 import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
@@ -156,6 +158,25 @@ describe('vault stack: functions', () => {
       expect(resource(template, `${Kind}BacklogAlarm`).Properties).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage' });
     });
   }
+
+  it('raises one alarm on any ERROR line of any vault function (a failed or stuck copy, a refused lock), as the logger writes it', async () => {
+    const logGroups = new Map(resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, r]) => [id, r.Properties!.LogGroupName as string]));
+    const filtered = resourcesOfType(template, 'AWS::Logs::MetricFilter').map(([, r]) => {
+      expect(r.Properties).toMatchObject({ FilterPattern: '{ $.level = "ERROR" }', MetricTransformations: [{ MetricNamespace: 'backup-hub', MetricName: 'AlertLogLines', MetricValue: '1' }] });
+      return logGroups.get((r.Properties!.LogGroupName as { Ref: string }).Ref);
+    });
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function').map(([, r]) => `/aws/lambda/${r.Properties!.FunctionName as string}`);
+    expect(new Set(filtered)).toEqual(new Set(functions));
+    expect(resource(template, 'AlertLogLinesAlarm').Properties).toMatchObject({ Namespace: 'backup-hub', MetricName: 'AlertLogLines', Threshold: 0, AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    // The filter matches what Powertools writes for the hub's alert lines, and not its INFO lines.
+    const logger = new Logger({ serviceName: 'backup-hub', logLevel: 'INFO' });
+    const output = await captureOutput(() => {
+      logger.error('copy failed', { kind: 'ebs-snapshot', reason: 'x' });
+      logger.info('event handled', { outcome: 'copied' });
+    });
+    const lines = output.split('\n').filter((line) => line.startsWith('{'));
+    expect(lines.map((line) => (JSON.parse(line) as { level: string }).level)).toEqual(['ERROR', 'INFO']);
+  });
 
   it('gives the handlers the configuration shared/config/hub-config.ts reads', () => {
     const fn = resource(template, 'EbsDashsnapshotLambdaFunction').Properties;
