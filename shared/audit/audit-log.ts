@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
@@ -7,7 +8,13 @@ import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
 const CHAIN = 'audit';
 /** The previous hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
-const MAX_APPEND_ATTEMPTS = 20;
+const MAX_APPEND_ATTEMPTS = 50;
+/**
+ * After a second collision in a row, wait a random time up to an exponentially growing cap ("full
+ * jitter", AWS Architecture Blog, "Exponential Backoff And Jitter"): writers that keep meeting
+ * spread out instead of colliding again. At most 50 attempts, under 9 s of waiting in all.
+ */
+const collisionBackoffMs = (attempt: number) => Math.random() * Math.min(200, 2 ** attempt);
 
 /** The hash of an entry covers its facts, its place and the previous hash, so any edit breaks the chain. */
 export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
@@ -19,8 +26,9 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
  * The append-only, hash-chained audit log on DynamoDB. Each entry claims the next sequence
  * number with a conditional put. An instance remembers the last entry it wrote or read and
  * builds the next one on it, so an append is one write; only when another writer (another
- * Lambda container) took that number first does it re-read the head and retry. Appends of one
- * instance go one at a time, so the records of one batch never collide with each other.
+ * Lambda container) took that number first does it re-read the head and retry, backing off with
+ * jitter while the collisions go on. Appends of one instance go one at a time, so the records of
+ * one batch never collide with each other.
  *
  * @example
  * await audit.append({ decision: 'rejected', eventId, account, reason: 'forged ownership: …' });
@@ -55,6 +63,7 @@ export class AuditLog {
         // The head is no longer known (a timed-out put may even have been written); the condition keeps the chain whole.
         this.#head = undefined;
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (attempt > 0) await sleep(collisionBackoffMs(attempt));
         head = await this.head();
       }
     }

@@ -60,6 +60,16 @@ describe('audit log', () => {
     expect(await verifyChain(all)).toMatchObject({ ok: true, entries: 19 });
   });
 
+  it('many writers appending at once (a burst across containers) all get through, in one unbroken chain', async () => {
+    const before = (await entries()).length;
+    const writers = Array.from({ length: 8 }, (_, w) => new AuditLog(db, audit.table, () => new Date(`2026-01-01T00:00:0${w}Z`)));
+    await Promise.all(writers.map((writer, w) => Promise.all(Array.from({ length: 15 }, (_, i) => writer.append({ decision: 'skipped', reason: `w${w}-${i}` })))));
+    const all = await entries();
+    expect(all).toHaveLength(before + 8 * 15);
+    expect(new Set(all.slice(before).map((e) => e.reason)).size).toBe(8 * 15);
+    expect(await verifyChain(all)).toMatchObject({ ok: true, entries: before + 8 * 15 });
+  }, 60_000);
+
   it('detects an edited entry at that entry', async () => {
     const third = (await entries())[2]!;
     await db.send(new PutCommand({ TableName: audit.table, Item: { ...third, reason: 'nothing to see' } }));
