@@ -52,7 +52,7 @@ export interface SoakReport {
   /** Input events with more than one settlement (an accounting contradiction). */
   multiplySettled: number;
   /** The first few events that were lost or settled more than once, with what the records say of them, to investigate. */
-  contradictions: { id: string; settlements: Settlement[] }[];
+  contradictions: { id: string; settlements: Settlement[]; audit: string[]; points: string[] }[];
   duplicateCopies: number;
   peakConcurrentCopies: number;
   quota: number;
@@ -137,7 +137,12 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   const contradictions: SoakReport['contradictions'] = [];
   for (const id of kindOfEvent.keys()) {
     const settled = settlementsOf(id, index);
-    if (settled.length !== 1 && contradictions.length < 10) contradictions.push({ id, settlements: settled });
+    if (settled.length !== 1 && contradictions.length < 10) {
+      const entries = records.audit.filter((e) => e.eventId === id);
+      const sourceIds = new Set(entries.map((e) => e.sourceId).filter(Boolean));
+      const points = records.points.filter((p) => p.eventId === id || sourceIds.has(p.sourceId)).map((p) => `${p.pk} ${p.state}/${p.stage} event ${p.eventId}`);
+      contradictions.push({ id, settlements: settled, audit: entries.map((e) => `${e.at} ${e.decision}: ${e.reason ?? ''}`), points });
+    }
     if (settled.length === 0) counts.lost += 1;
     else if (settled.length > 1) counts.multiply += 1;
     else counts[settled[0]!] += 1;
