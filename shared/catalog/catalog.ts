@@ -53,21 +53,13 @@ export class Catalog {
    */
   async lease(point: RecoveryPoint, now: Date, ms: number): Promise<RecoveryPoint | undefined> {
     const leaseUntil = new Date(now.getTime() + ms).toISOString();
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: point.pk },
-          UpdateExpression: 'SET leaseUntil = :until',
-          ConditionExpression: 'stage = :stage AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-          ExpressionAttributeValues: { ':until': leaseUntil, ':stage': point.stage, ':now': now.toISOString() },
-        }),
-      );
-      return { ...point, leaseUntil };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const taken = await this.#updateIf({
+      Key: { pk: point.pk },
+      UpdateExpression: 'SET leaseUntil = :until',
+      ConditionExpression: 'stage = :stage AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+      ExpressionAttributeValues: { ':until': leaseUntil, ':stage': point.stage, ':now': now.toISOString() },
+    });
+    return taken ? { ...point, leaseUntil } : undefined;
   }
 
   /**
@@ -118,21 +110,25 @@ export class Catalog {
    * earlier wins. Returns undefined when any of those no longer holds.
    */
   async claimForPruning(point: RecoveryPoint, at: { now: string; lockCutoff: string }): Promise<RecoveryPoint | undefined> {
+    const claimed = await this.#updateIf({
+      Key: { pk: point.pk },
+      UpdateExpression: 'SET #state = :pruned, updatedAt = :now REMOVE availableResourcePk',
+      ConditionExpression: '#state = :available AND attribute_not_exists(legalHold) AND createdAt < :cutoff',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':pruned': 'pruned', ':available': 'available', ':now': at.now, ':cutoff': at.lockCutoff },
+    });
+    if (!claimed) return undefined;
+    const { availableResourcePk: _index, ...rest } = point;
+    return { ...rest, state: 'pruned', updatedAt: at.now };
+  }
+
+  /** A conditional update: false when its condition no longer holds (someone else moved the point on). */
+  async #updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: point.pk },
-          UpdateExpression: 'SET #state = :pruned, updatedAt = :now REMOVE availableResourcePk',
-          ConditionExpression: '#state = :available AND attribute_not_exists(legalHold) AND createdAt < :cutoff',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':pruned': 'pruned', ':available': 'available', ':now': at.now, ':cutoff': at.lockCutoff },
-        }),
-      );
-      const { availableResourcePk: _index, ...rest } = point;
-      return { ...rest, state: 'pruned', updatedAt: at.now };
+      await this.db.send(new UpdateCommand({ ...input, TableName: this.table }));
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
