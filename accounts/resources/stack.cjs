@@ -360,19 +360,7 @@ function buildSource(config, kinds, account, { stage, region }) {
     Object.assign(resources, rule);
   }
 
-  const trust = {
-    Sid: 'OnlyTheVaultHandlersWithTheExternalId',
-    Effect: 'Allow',
-    // The vault account as principal, narrowed to its handler roles by aws:PrincipalArn: the trust
-    // survives the vault roles being re-created (a role principal would be pinned to the old role's
-    // unique id) and does not fail when the vault is deployed after a source.
-    Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
-    Action: 'sts:AssumeRole',
-    Condition: {
-      StringEquals: { 'sts:ExternalId': vault.externalId, ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}) },
-      ArnEquals: { 'aws:PrincipalArn': f.vaultHandlerRoleArns(kinds) },
-    },
-  };
+  const trust = vaultRoleTrust(vault, 'OnlyTheVaultHandlersWithTheExternalId', f.vaultHandlerRoleArns(kinds));
   return {
     role: 'source',
     plugins: [],
@@ -392,21 +380,31 @@ function buildSource(config, kinds, account, { stage, region }) {
   };
 }
 
-// ---------------------------------------------------------------- a recovery account
-
-function buildRecovery(config, kinds, account) {
-  const vault = config.vault;
-  const ctx = { vaultAccount: vault.id, vaultRegion: vault.regions[0], pairs: [] };
-  const trust = {
-    Sid: 'OnlyTheVaultRestoreRoleWithTheExternalId',
+/**
+ * A role trust for vault roles only: the vault account as principal, narrowed to those roles by
+ * aws:PrincipalArn, with the ExternalId (and the organization, when set). The trust survives the
+ * vault roles being re-created (a role principal would be pinned to the old role's unique id) and
+ * does not fail when the vault is deployed after this account.
+ */
+function vaultRoleTrust(vault, sid, principalArns) {
+  return {
+    Sid: sid,
     Effect: 'Allow',
     Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
     Action: 'sts:AssumeRole',
     Condition: {
       StringEquals: { 'sts:ExternalId': vault.externalId, ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}) },
-      ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${vault.id}:role/${NAMES.restoreRole}` },
+      ArnEquals: { 'aws:PrincipalArn': principalArns },
     },
   };
+}
+
+// ---------------------------------------------------------------- a recovery account
+
+function buildRecovery(config, kinds, account) {
+  const vault = config.vault;
+  const ctx = { vaultAccount: vault.id, vaultRegion: vault.regions[0], pairs: [] };
+  const trust = vaultRoleTrust(vault, 'OnlyTheVaultRestoreRoleWithTheExternalId', `arn:aws:iam::${vault.id}:role/${NAMES.restoreRole}`);
   return {
     role: 'recovery',
     plugins: [],
