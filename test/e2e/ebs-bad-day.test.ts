@@ -53,6 +53,29 @@ describe('flow control', () => {
     expect(waits[0]!.reason).toMatch(/waiting for a copy slot: .*quota ebs-snapshot:999999999999:eu-west-1 is full/);
   });
 
+  it('a throttling storm longer than the SDK retries requeues the event instead of spending its receive count: copied once, no dead letter', async () => {
+    hub = await deployTestHub();
+    // 5 SDK attempts a call: 40 throttled DescribeSnapshots in the source outlast 8 deliveries, beyond maxReceiveCount (5).
+    hub.cloud.faults.add({ service: 'ec2', operation: 'DescribeSnapshots', error: 'RequestLimitExceeded', times: 40, account: SOURCE_A });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 240);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
+    expect(vaultCopyCalls(hub)).toHaveLength(1);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+    expect(hub.cloud.calls.filter((c) => c.action === 'DescribeSnapshots' && c.account === SOURCE_A && c.error === 'RequestLimitExceeded')).toHaveLength(40);
+  });
+
+  it('throttling that never ends is a failure in the end: the event reaches the dead-letter queue with the reason', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'DescribeSnapshots', error: 'RequestLimitExceeded', times: Number.MAX_SAFE_INTEGER, account: SOURCE_A });
+    snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 8 * 60);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(1);
+    const [failure] = (await auditEntries(hub)).filter((e) => e.decision === 'failed');
+    expect(failure!.reason).toMatch(/^gave up after 5 attempts; the message goes to the dead-letter queue: RequestLimitExceeded/);
+    expect(vaultSnapshots(hub)).toHaveLength(0);
+  });
+
   it('a deterministic error is recorded as failed with its reason after one attempt, not retried', async () => {
     hub = await deployTestHub();
     hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'UnauthorizedOperation', times: 1000, account: VAULT });
