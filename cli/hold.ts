@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { parseArgs } from 'node:util';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
+import { parseCommandLine } from './command-line.js';
 import { awsOperatorDeps, explain, operatorConfig, type OperatorDeps } from './operator-context.js';
 
 const usage = `usage: backup-hub hold POINT --reason TEXT [--by NAME]    set a legal hold
@@ -16,18 +16,13 @@ Run it with vault credentials that assumed the backup-hub-legal-hold role.
 
 /** `backup-hub hold`: sets or lifts the legal hold of one recovery point. */
 export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' }, lift: { type: 'boolean' }, by: { type: 'string' }, accounts: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    deps.error(`${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(
+    { args: argv, allowPositionals: true, options: { reason: { type: 'string' }, lift: { type: 'boolean' }, by: { type: 'string' }, accounts: { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    usage,
+    deps,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values: args, positionals } = parsed;
-  if (args.help) {
-    deps.print(usage);
-    return 0;
-  }
   if (positionals.length !== 1 || Boolean(args.lift) === Boolean(args.reason?.trim())) {
     deps.error(`${positionals.length !== 1 ? 'name one recovery point' : 'give either --reason TEXT (to set a hold) or --lift'}\n\n${usage}`);
     return 2;

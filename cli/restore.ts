@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import type { AccountsConfig, RecoveryAccount } from '../shared/config/accounts.js';
 import { applyRestore } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, RestoreRequestError, type RestoreRequest } from '../shared/restore/restore-request.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
+import { parseCommandLine } from './command-line.js';
 import { awsOperatorDeps, explain, NAMES, operatorConfig, type OperatorDeps } from './operator-context.js';
 
 const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] | --point POINT) [--apply]
@@ -27,20 +27,13 @@ dry run could be planned), 1 when something could not be restored, 2 for a bad c
 
 /** `backup-hub restore`: plans a restore, prints it, and with `--apply` carries it out. */
 export async function run(argv: string[], deps: OperatorDeps & { wait?: (ms: number) => Promise<void> } = awsOperatorDeps): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: { to: { type: 'string' }, account: { type: 'string' }, 'as-of': { type: 'string' }, point: { type: 'string' }, apply: { type: 'boolean' }, accounts: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }).values;
-  } catch (error) {
-    deps.error(`${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (args.help) {
-    deps.print(usage);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    { args: argv, options: { to: { type: 'string' }, account: { type: 'string' }, 'as-of': { type: 'string' }, point: { type: 'string' }, apply: { type: 'boolean' }, accounts: { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    usage,
+    deps,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   const problem = commandLineProblem(args);
   if (problem) {
     deps.error(`${problem}\n\n${usage}`);

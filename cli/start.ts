@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { DrillFileError, readDrillFile } from '../drill/drill-file.js';
@@ -6,6 +5,7 @@ import { runDrill } from '../drill/run-drill.js';
 import { formatSummary } from '../drill/summary.js';
 import { DEFAULT_DATA_DIR, LocalStateError } from '../drill/local-state.js';
 import { DataFolderInUseError } from '../sim/dynamo.js';
+import { parseCommandLine } from './command-line.js';
 
 // The SDK warns once per process that Node 20 support ends in 2027; Lambda runs nodejs22.x, and the drill output should stay readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -22,17 +22,12 @@ Runs backup-hub on the simulated multi-account cloud and prints a summary.
   --quiet          print only the summary`;
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ options: { drill: { type: 'string' }, report: { type: 'string' }, data: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(usage);
-    return 0;
-  }
+  const parsed = parseCommandLine({ options: { drill: { type: 'string' }, report: { type: 'string' }, data: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, usage, {
+    print: (text) => console.log(text),
+    error: (text) => console.error(text),
+  });
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   const file = args.drill ?? DEFAULT_DRILL;
   const drill = await readDrillFile(file);
   const dataDir = args.data ?? DEFAULT_DATA_DIR;
