@@ -30,16 +30,17 @@ export async function selectPoints(request: RestoreRequest, ctx: HubContext): Pr
     if (point.state !== 'available') throw new RestoreRequestError(`${request.point} cannot be restored: ${stateOf(point)}`);
     return { points: [point], unrestorable: [] };
   }
-  const newestFirst = new Map<string, RecoveryPoint[]>();
+  // Oldest first: the last point seen of a resource is its newest, the last available one its newest usable.
+  const resources = new Map<string, { newest: RecoveryPoint; usable?: RecoveryPoint }>();
   for await (const point of ctx.catalog.byAccount(request.account, { to: request.asOf.toISOString() })) {
-    newestFirst.set(point.resourcePk, [point, ...(newestFirst.get(point.resourcePk) ?? [])]);
+    const seen = resources.get(point.resourcePk);
+    resources.set(point.resourcePk, { newest: point, usable: point.state === 'available' ? point : seen?.usable });
   }
-  if (newestFirst.size === 0) throw new RestoreRequestError(`the catalog holds no recovery point of account ${request.account} created by ${request.asOf.toISOString()}`);
+  if (resources.size === 0) throw new RestoreRequestError(`the catalog holds no recovery point of account ${request.account} created by ${request.asOf.toISOString()}`);
   const selection: RestoreSelection = { points: [], unrestorable: [] };
-  for (const points of newestFirst.values()) {
-    const usable = points.find((p) => p.state === 'available');
+  for (const { newest, usable } of resources.values()) {
     if (usable) selection.points.push(usable);
-    else selection.unrestorable.push({ kind: points[0]!.kind, account: points[0]!.account, region: points[0]!.region, resourceId: points[0]!.resourceId, reason: `no available recovery point; the newest (${points[0]!.sourceId}) ${stateOf(points[0]!)}` });
+    else selection.unrestorable.push({ kind: newest.kind, account: newest.account, region: newest.region, resourceId: newest.resourceId, reason: `no available recovery point; the newest (${newest.sourceId}) ${stateOf(newest)}` });
   }
   return selection;
 }
