@@ -1,12 +1,9 @@
 import type { DrillReport } from './drill-report.js';
+import { textTable } from '../shared/report/text-table.js';
 import { formatGameDay } from './game-day-summary.js';
 
-/** A plain-text table: columns padded to their widest cell. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
+/** A plain-text table of left-aligned columns padded to their widest cell (none is cut: reasons are shortened before). */
+export const table = (header: string[], rows: string[][]): string => textTable(header.map((h) => ({ header: h })), rows);
 
 const MAX_REASON = 140;
 const short = (text: string) => (text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text);

@@ -3,7 +3,7 @@ import type { DecisionRow } from '../../shared/report/decisions.js';
 import { pendingText, rpoStatusText } from './labels.js';
 import { retentionView } from './retention-cells.js';
 import { scopeLines, verdictLines, verdictSummary, type ReportContext } from './report-context.js';
-import { textTable, wrap, type Column } from './text-table.js';
+import { textTable, wrap, type Column } from '../../shared/report/text-table.js';
 import { age, count, percent, target, time } from './units.js';
 
 /**
