@@ -8,7 +8,7 @@ import type { HubContext } from '../runtime/hub-context.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
 import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
-import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 const PENDING_RETRY_SECONDS = 120;
 const QUOTA = 'AMI copy';
@@ -74,7 +74,7 @@ export const ami: ArtifactKind = {
   },
 
   async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
-    const existing = await findTaggedImage(ctx.aws.ec2(ctx.config.vaultRegion), { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
+    const existing = await findTaggedImage(ctx.aws.ec2(ctx.config.vaultRegion), sourceIdentityTags(point));
     return existing && { vaultCopyId: existing.ImageId!, vaultKeyArn: ctx.config.vaultKeyArn };
   },
 
@@ -118,7 +118,7 @@ export const ami: ArtifactKind = {
     const image = await describeImage(ec2, point.vaultCopyId!);
     if (image) await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
     // The copy's snapshots outlive the image; CopyImage tagged them with the provenance tags, which a retried deletion finds too.
-    const snapshots = await deleteTaggedSnapshots(ec2, { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
+    const snapshots = await deleteTaggedSnapshots(ec2, sourceIdentityTags(point));
     return { deleted: [point.vaultCopyId!, ...snapshots] };
   },
 

@@ -16,7 +16,7 @@ import { Deferral, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
 import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
-import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
 const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
@@ -86,7 +86,7 @@ export const ebsSnapshot: ArtifactKind = {
   },
 
   async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
-    const existing = await findTagged(ctx.aws.ec2(ctx.config.vaultRegion), { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId });
+    const existing = await findTagged(ctx.aws.ec2(ctx.config.vaultRegion), sourceIdentityTags(point));
     return existing && { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? ctx.config.vaultKeyArn };
   },
 

@@ -25,6 +25,11 @@ export function restoreTags(point: RecoveryPoint, account: string): { Key: strin
   ];
 }
 
+/** The provenance tags that name a vault copy's source artifact: what finds the copy again (one per source artifact). */
+export function sourceIdentityTags(point: Pick<RecoveryPoint, 'account' | 'region' | 'sourceId'>): Record<string, string> {
+  return { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId };
+}
+
 /** The provenance tags of a vault copy. */
 export function provenanceTags(point: RecoveryPoint): { Key: string; Value: string }[] {
   return [

@@ -8,7 +8,7 @@ import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
-import { provenanceTags, restoreTags, TAG, tagMap } from './provenance-tags.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
 export interface RdsSnapshotFacts {
@@ -142,7 +142,7 @@ export function rdsSnapshotKind(spec: RdsKindSpec): ArtifactKind {
     },
 
     async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
-      const provenance = { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId };
+      const provenance = sourceIdentityTags(point);
       const existing = await findHubSnapshot(api, ctx.aws.rds(ctx.config.vaultRegion), vaultCopyName(point), provenance);
       return existing && { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? ctx.config.vaultKeyArn };
     },
