@@ -10,6 +10,15 @@ export function isAwsError(error: unknown, ...codes: string[]): boolean {
   return code !== undefined && codes.includes(code);
 }
 
+/** Runs a cleanup or deletion call that is done already when the resource is gone (a retried cleanup). */
+export async function ignoreNotFound(call: () => Promise<unknown>, ...notFoundCodes: string[]): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!isAwsError(error, ...notFoundCodes)) throw error;
+  }
+}
+
 /** Errors whose retry would give the same answer: the hub records them instead of retrying. */
 const deterministicCodes = new Set([
   'AccessDenied',

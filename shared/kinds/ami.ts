@@ -1,5 +1,6 @@
 import { CopyImageCommand, DeregisterImageCommand, DescribeImagesCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
+import { ignoreNotFound } from '../aws/aws-errors.js';
 import type { RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { copyQuotaKey } from '../pipeline/copy-quota.js';
@@ -7,7 +8,7 @@ import { Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
-import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
+import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 const PENDING_RETRY_SECONDS = 120;

@@ -7,7 +7,7 @@ import {
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
-import { isAwsError } from '../aws/aws-errors.js';
+import { ignoreNotFound, isAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { arnRegion, parseArn } from '../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
@@ -15,7 +15,7 @@ import { copyQuotaKey } from '../pipeline/copy-quota.js';
 import { Deferral, Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
-import { ignoreNotFound, liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
+import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */

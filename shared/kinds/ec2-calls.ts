@@ -31,15 +31,6 @@ export async function withCopyQuota<T>(quota: string, what: string, call: () => 
   }
 }
 
-/** Runs a cleanup call that is done already when the resource is gone (a retried cleanup). */
-export async function ignoreNotFound(call: () => Promise<unknown>, ...notFoundCodes: string[]): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (!isAwsError(error, ...notFoundCodes)) throw error;
-  }
-}
-
 /**
  * The restore copy among those its tags found, unless there is none. One that failed fails the
  * restore: copying again would fail the same way (the restore key refused, say).

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod/mini';
-import { describeError, isAwsError } from '../aws/aws-errors.js';
+import { describeError, ignoreNotFound, isAwsError } from '../aws/aws-errors.js';
 import type { ArtifactKindName, RecoveryPoint } from '../catalog/recovery-point.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
 import { copyQuotaKey } from '../pipeline/copy-quota.js';
@@ -166,12 +166,12 @@ export function rdsSnapshotKind(spec: RdsKindSpec): ArtifactKind {
 
     async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
       const rds = sourceRds(point.account, point.region, ctx);
-      if (point.intermediateId) await ignoreNotFound(api, () => api.delete(rds, point.intermediateId!));
-      else await ignoreNotFound(api, () => api.setRestore(rds, point.sourceId, { remove: [ctx.config.vaultAccountId] }));
+      if (point.intermediateId) await ignoreNotFound(() => api.delete(rds, point.intermediateId!), api.notFound);
+      else await ignoreNotFound(() => api.setRestore(rds, point.sourceId, { remove: [ctx.config.vaultAccountId] }), api.notFound);
     },
 
     async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
-      await ignoreNotFound(api, () => api.delete(ctx.aws.rds(ctx.config.vaultRegion), point.vaultCopyId!));
+      await ignoreNotFound(() => api.delete(ctx.aws.rds(ctx.config.vaultRegion), point.vaultCopyId!), api.notFound);
       return { deleted: [point.vaultCopyId!] };
     },
 
@@ -259,13 +259,5 @@ async function rdsCall<T>(quota: string, call: () => Promise<T>): Promise<T> {
     if (isAwsError(error, ...QUOTA_ERRORS)) throw new CopyQuotaFull(`RDS quota ${quota} is full: ${describeError(error)}`, quota);
     if (isAwsError(error, ...DETERMINISTIC_ERRORS)) throw new PermanentFailure(describeError(error), { cause: error });
     throw error;
-  }
-}
-
-async function ignoreNotFound(api: RdsSnapshotApi, call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (!isAwsError(error, api.notFound)) throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type ParameterTier, type ParameterType, type SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
-import { describeError, isAwsError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import { describeError, ignoreNotFound, isAwsError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
 import { parseArn } from '../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../events/envelope.js';
@@ -101,11 +101,7 @@ export const ssmParameter: ArtifactKind = {
     if (await scope.othersRemain()) {
       return { deleted: [], note: `version ${version} of ${name} stays in that parameter's history until the parameter is deleted with its last recovery point (Parameter Store cannot delete one version)` };
     }
-    try {
-      await ctx.aws.ssm(ctx.config.vaultRegion).send(new DeleteParameterCommand({ Name: name }));
-    } catch (error) {
-      if (!isAwsError(error, 'ParameterNotFound')) throw error;
-    }
+    await ignoreNotFound(() => ctx.aws.ssm(ctx.config.vaultRegion).send(new DeleteParameterCommand({ Name: name })), 'ParameterNotFound');
     return { deleted: [name] };
   },
 
