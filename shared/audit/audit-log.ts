@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryItems } from '../aws/query-items.js';
 import type { ArtifactKindName } from '../catalog/recovery-point.js';
 import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
 
@@ -110,19 +111,8 @@ export class AuditLog {
     });
   }
 
-  async *#query(input: {
-    IndexName?: string;
-    KeyConditionExpression: string;
-    ExpressionAttributeValues: Record<string, unknown>;
-    ExpressionAttributeNames?: Record<string, string>;
-    FilterExpression?: string;
-  }): AsyncGenerator<AuditEntry> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
-      for (const item of page.Items ?? []) yield item as AuditEntry;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  #query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<AuditEntry> {
+    return queryItems<AuditEntry>(this.db, { ...input, TableName: this.table });
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryItems } from '../aws/query-items.js';
 import type { LegalHold, RecoveryPoint } from './recovery-point.js';
 
 export type ClaimResult = { claimed: true; point: RecoveryPoint } | { claimed: false; point: RecoveryPoint };
@@ -237,18 +238,8 @@ export class Catalog {
     return this.#query({ IndexName: 'latestAvailable', KeyConditionExpression: 'availableResourcePk = :k', ExpressionAttributeValues: { ':k': resourcePk }, ScanIndexForward: false, Limit: limit });
   }
 
-  async *#query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<RecoveryPoint> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    let remaining = input.Limit;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey, Limit: remaining }));
-      for (const item of page.Items ?? []) yield item as RecoveryPoint;
-      if (remaining !== undefined) {
-        remaining -= page.Items?.length ?? 0;
-        if (remaining <= 0) return;
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  #query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<RecoveryPoint> {
+    return queryItems<RecoveryPoint>(this.db, { ...input, TableName: this.table });
   }
 }
 
