@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { ArtifactKindName, RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import type { AuditEntry } from '../shared/audit/audit-entry.js';
+import { recoveryPointKey, type ArtifactKindName, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import { artifactKinds } from '../shared/kinds/registry.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
@@ -52,7 +53,7 @@ export interface SoakReport {
   /** Input events with more than one settlement (an accounting contradiction). */
   multiplySettled: number;
   /** The first few events that were lost or settled more than once, with what the records say of them, to investigate. */
-  contradictions: { id: string; settlements: Settlement[]; audit: string[]; points: string[] }[];
+  contradictions: { id: string; settlements: Settlement[]; audit: string[]; points: string[]; byKey: string[] }[];
   duplicateCopies: number;
   peakConcurrentCopies: number;
   quota: number;
@@ -141,7 +142,9 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
       const entries = records.audit.filter((e) => e.eventId === id);
       const sourceIds = new Set(entries.map((e) => e.sourceId).filter(Boolean));
       const points = records.points.filter((p) => p.eventId === id || sourceIds.has(p.sourceId)).map((p) => `${p.pk} ${p.state}/${p.stage} event ${p.eventId}`);
-      contradictions.push({ id, settlements: settled, audit: entries.map((e) => `${e.at} ${e.decision}: ${e.reason ?? ''}`), points });
+      // Read by key too: an item missing from the by-account index (no account or createdAt) is still found.
+      const byKey = await storedItems(hub, entries);
+      contradictions.push({ id, settlements: settled, audit: entries.map((e) => `${e.at} ${e.decision}: ${e.reason ?? ''}`), points, byKey });
     }
     if (settled.length === 0) counts.lost += 1;
     else if (settled.length > 1) counts.multiply += 1;
@@ -206,3 +209,14 @@ function drainOf(points: RecoveryPoint[], startedAt: number): number {
 const utilization = (busyMs: number, quota: number, drainMs: number) => round(drainMs > 0 ? busyMs / (quota * drainMs) : 0, 3);
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** The catalog items the audit entries of an event name, read by their key, with the attributes they hold. */
+async function storedItems(hub: LocalHub, entries: AuditEntry[]): Promise<string[]> {
+  const keys = new Set(entries.filter((e) => e.kind && e.account && e.region && e.sourceId).map((e) => recoveryPointKey(e.kind!, e.account!, e.region!, e.sourceId!)));
+  const out: string[] = [];
+  for (const pk of keys) {
+    const item = await hub.context.catalog.get(pk);
+    out.push(item ? `${pk}: ${Object.keys(item).sort().join(',')} ${item.state}/${item.stage}` : `${pk}: no item`);
+  }
+  return out;
+}
