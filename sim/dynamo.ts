@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { Level } from 'level';
+import { loadDynalite } from './dynalite-whole-index-keys.js';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -21,7 +21,7 @@ export interface LocalDynamo {
  */
 export async function startLocalDynamo(options: { path?: string; onOperation?: (operation: string) => void } = {}): Promise<LocalDynamo> {
   if (options.path) await checkNotInUse(options.path);
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server = loadDynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   const { onOperation } = options;
   // The JSON protocol names the operation in X-Amz-Target: DynamoDB_20120810.<Operation>.
   if (onOperation) server.on('request', (request: IncomingMessage) => onOperation(String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''));
