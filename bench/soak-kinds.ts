@@ -1,5 +1,5 @@
-import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
-import { TAG } from '../shared/kinds/provenance-tags.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
+import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import type { LocalHub } from '../sim/local-hub.js';
 import { settledSnapshotEvent, type ServiceEvent } from '../sim/services/ebs-snapshot-events.js';
 import type { VolumeEncryption } from '../sim/services/ebs-volume.js';

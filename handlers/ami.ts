@@ -1,4 +1,4 @@
-import { ami } from '../shared/kinds/ami.js';
+import { ami } from '../shared/kinds/ami/ami.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
 import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
 

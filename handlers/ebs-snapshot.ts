@@ -1,4 +1,4 @@
-import { ebsSnapshot } from '../shared/kinds/ebs-snapshot.js';
+import { ebsSnapshot } from '../shared/kinds/ebs-snapshot/ebs-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
 import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
 

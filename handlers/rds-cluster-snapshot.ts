@@ -1,4 +1,4 @@
-import { rdsClusterSnapshot } from '../shared/kinds/rds-cluster-snapshot.js';
+import { rdsClusterSnapshot } from '../shared/kinds/rds-cluster-snapshot/rds-cluster-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
 import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
 

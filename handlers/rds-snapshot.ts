@@ -1,4 +1,4 @@
-import { rdsSnapshot } from '../shared/kinds/rds-snapshot.js';
+import { rdsSnapshot } from '../shared/kinds/rds-snapshot/rds-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
 import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
 

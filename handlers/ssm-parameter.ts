@@ -1,4 +1,4 @@
-import { ssmParameter } from '../shared/kinds/ssm-parameter.js';
+import { ssmParameter } from '../shared/kinds/ssm-parameter/ssm-parameter.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
 import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
 
 /** What the deployment declares for one kind (accounts/resources/kinds.yml): the same file serverless.yml builds from. */
 export interface KindSettings {

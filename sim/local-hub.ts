@@ -8,7 +8,7 @@ import { rdsClusterSnapshotHandler } from '../handlers/rds-cluster-snapshot.js';
 import { rdsSnapshotHandler } from '../handlers/rds-snapshot.js';
 import { ssmParameterHandler } from '../handlers/ssm-parameter.js';
 import { AwsClients } from '../shared/aws/clients.js';
-import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
 import type { RetentionSettings } from '../shared/retention/retention-settings.js';
 import type { RecoveryNames } from '../shared/restore/restore-target.js';

@@ -1,7 +1,7 @@
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { describeError, isAwsError } from '../aws/aws-errors.js';
 import { SourceSessions } from '../aws/source-sessions.js';
-import type { RestoreTarget } from '../kinds/artifact-kind.js';
+import type { RestoreTarget } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { RestoreRequestError } from './restore-request.js';
 

@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
-import { artifactKinds } from '../kinds/registry.js';
+import { ARTIFACT_KINDS, isArtifactKindName, type ArtifactKindName } from '../kinds/index.js';
 
 /** How long one kind's vault copies of one source account are kept. */
 export interface RetentionPolicy {
@@ -39,5 +38,5 @@ export function retentionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 function unknownKinds(accounts: Record<string, Record<string, unknown>>): string[] {
-  return Object.entries(accounts).flatMap(([account, kinds]) => Object.keys(kinds).filter((kind) => !(kind in artifactKinds)).map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${Object.keys(artifactKinds).join(', ')})`));
+  return Object.entries(accounts).flatMap(([account, kinds]) => Object.keys(kinds).filter((kind) => !isArtifactKindName(kind)).map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${ARTIFACT_KINDS.join(', ')})`));
 }

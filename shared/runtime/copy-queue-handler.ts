@@ -4,7 +4,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { isThrottlingError } from '@smithy/core/retry';
 import { describeError } from '../aws/aws-errors.js';
-import type { ArtifactKind } from '../kinds/artifact-kind.js';
+import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import { processEvent } from '../pipeline/process-event.js';
 import type { HubContext } from './hub-context.js';
 import type { HubContextProvider } from './lambda-hub-context.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../shared/events/envelope.js';
-import { rdsClusterSnapshot } from '../../shared/kinds/rds-cluster-snapshot.js';
-import { rdsSnapshot } from '../../shared/kinds/rds-snapshot.js';
+import { rdsClusterSnapshot } from '../../shared/kinds/rds-cluster-snapshot/rds-cluster-snapshot.js';
+import { rdsSnapshot } from '../../shared/kinds/rds-snapshot/rds-snapshot.js';
 import { SAMPLE_EVENTS } from '../template/sample-events.js';
 
 const samples = (kind: string, which: 'matches' | 'doesNotMatch') => SAMPLE_EVENTS[kind]![which].map((s) => [s.name, s.event as unknown as EventEnvelope] as const);

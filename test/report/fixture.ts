@@ -5,7 +5,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
-import { recoveryPointKey, resourceKey, type ArtifactKindName, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import type { ArtifactKindName } from '../../shared/kinds/index.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
 import type { LocalDynamo } from '../../sim/dynamo.js';
 

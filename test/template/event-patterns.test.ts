@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePattern } from '../../sim/event-pattern.js';
-import { ARTIFACT_KINDS, loadKindPatterns } from '../../shared/config/accounts.js';
+import { loadKindPatterns } from '../../shared/config/accounts.js';
+import { ARTIFACT_KINDS } from '../../shared/kinds/index.js';
 import { SAMPLE_EVENTS } from './sample-events.js';
 import { kinds } from './stack.js';
 

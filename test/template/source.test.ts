@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_KINDS, loadAccounts } from '../../shared/config/accounts.js';
-import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { loadAccounts } from '../../shared/config/accounts.js';
+import { ARTIFACT_KINDS } from '../../shared/kinds/index.js';
+import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { compilePattern } from '../../sim/event-pattern.js';
 import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
 import { SAMPLE_EVENTS } from './sample-events.js';

@@ -1,12 +1,12 @@
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type ParameterTier, type ParameterType, type SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
-import { describeError, ignoreNotFound, isAwsError, isDeterministicAwsError } from '../aws/aws-errors.js';
-import type { RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
-import { parseArn } from '../events/arn.js';
-import { describeIssues, type EventEnvelope } from '../events/envelope.js';
-import { PermanentFailure, Rejection } from '../pipeline/outcomes.js';
-import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
+import { describeError, ignoreNotFound, isAwsError, isDeterministicAwsError } from '../../aws/aws-errors.js';
+import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import { parseArn } from '../../events/arn.js';
+import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
+import { PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
 import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
 
@@ -41,7 +41,7 @@ const detailSchema = z.object({
  * `/backup-hub/<account>/<region>/<name>`. Nothing is shared: the vault reads the value through
  * the reader role and writes it itself. The value lives only in the copy call's variables.
  */
-export const ssmParameter: ArtifactKind = {
+export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
   name: 'ssm-parameter',
   detailTypes: ['Parameter Store Change'],
   copiesSynchronously: true,

@@ -1,7 +1,7 @@
 import { PutParameterCommand, type ParameterTier, type SSMClient } from '@aws-sdk/client-ssm';
-import { isAwsError } from '../aws/aws-errors.js';
-import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { TAG } from './provenance-tags.js';
+import { isAwsError } from '../../aws/aws-errors.js';
+import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+import { TAG } from '../common/provenance-tags.js';
 import { parameterHistory } from './ssm-history.js';
 
 /** A source parameter version, as the vault copy needs it. The value is passed through, never kept. */

@@ -5,10 +5,10 @@ import {
   ModifyDBClusterSnapshotAttributeCommand,
   type DBClusterSnapshot,
 } from '@aws-sdk/client-rds';
-import { isAwsError } from '../aws/aws-errors.js';
-import type { ArtifactKind } from './artifact-kind.js';
-import { tagMap } from './provenance-tags.js';
-import { rdsSnapshotKind, type RdsSnapshotApi, type RdsSnapshotFacts } from './rds-snapshot-kind.js';
+import { isAwsError } from '../../aws/aws-errors.js';
+import type { ArtifactKind } from '../common/artifact-kind.js';
+import { tagMap } from '../common/provenance-tags.js';
+import { rdsArtifactKind, type RdsSnapshotApi, type RdsSnapshotFacts } from '../common/rds-snapshot-kind.js';
 
 const NOT_FOUND = 'DBClusterSnapshotNotFoundFault';
 
@@ -56,7 +56,7 @@ function facts(s: DBClusterSnapshot): RdsSnapshotFacts {
 }
 
 /** Aurora DB cluster snapshots announced by `RDS DB Cluster Snapshot Event`: RDS-EVENT-0075 (manual) and RDS-EVENT-0169 (automated) "cluster snapshot created". */
-export const rdsClusterSnapshot: ArtifactKind = rdsSnapshotKind({
+export const rdsClusterSnapshot: ArtifactKind<'rds-cluster-snapshot'> = rdsArtifactKind({
   name: 'rds-cluster-snapshot',
   detailType: 'RDS DB Cluster Snapshot Event',
   createdEventIds: ['RDS-EVENT-0075', 'RDS-EVENT-0169'],

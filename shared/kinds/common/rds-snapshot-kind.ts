@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod/mini';
-import { describeError, ignoreNotFound, isAwsError } from '../aws/aws-errors.js';
-import type { ArtifactKindName, RecoveryPoint } from '../catalog/recovery-point.js';
-import { describeIssues, type EventEnvelope } from '../events/envelope.js';
-import { copyQuotaKey } from '../pipeline/copy-quota.js';
-import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
-import type { HubContext } from '../runtime/hub-context.js';
+import { describeError, ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
+import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../index.js';
+import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
+import { copyQuotaKey } from '../../pipeline/copy-quota.js';
+import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
@@ -48,8 +49,8 @@ export interface RdsSnapshotApi {
 }
 
 /** What distinguishes one RDS snapshot kind from the other. */
-export interface RdsKindSpec {
-  name: ArtifactKindName;
+export interface RdsKindSpec<Name extends ArtifactKindName> {
+  name: Name;
   detailType: string;
   /** The EventIDs that mean "snapshot created" (RDS User Guide, USER_Events.Messages). */
   createdEventIds: readonly string[];
@@ -87,7 +88,7 @@ const detailSchema = z.object({
  * shared snapshot's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
  * its snapshots deterministically and confirms them by their tags.
  */
-export function rdsSnapshotKind(spec: RdsKindSpec): ArtifactKind {
+export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name> {
   const { api } = spec;
   return {
     name: spec.name,
@@ -205,7 +206,7 @@ export function rdsSnapshotKind(spec: RdsKindSpec): ArtifactKind {
  * or region than the event's sender is refused here: the hub reads a snapshot only through its
  * owner's reader role, by identifier.
  */
-function snapshotRef(spec: RdsKindSpec, detail: z.infer<typeof detailSchema>, event: EventEnvelope): ArtifactRef {
+function snapshotRef(spec: RdsKindSpec<ArtifactKindName>, detail: z.infer<typeof detailSchema>, event: EventEnvelope): ArtifactRef {
   const arn = detail.SourceArn === undefined ? undefined : new RegExp(`^arn:aws[\\w-]*:rds:([a-z0-9-]+):(\\d{12}):${spec.arnType}:(.+)$`).exec(detail.SourceArn);
   const sourceId = arn?.[3] ?? detail.SourceIdentifier;
   if (!sourceId || (detail.SourceArn !== undefined && !arn)) {
@@ -243,7 +244,7 @@ async function findHubSnapshot(api: RdsSnapshotApi, rds: RDSClient, name: string
 }
 
 /** The manual snapshot under the share key, in the source: automated and aws/rds snapshots cannot be shared. */
-async function makeIntermediate(spec: RdsKindSpec, rds: RDSClient, point: RecoveryPoint, shareKeyArn: string | undefined): Promise<string> {
+async function makeIntermediate(spec: RdsKindSpec<ArtifactKindName>, rds: RDSClient, point: RecoveryPoint, shareKeyArn: string | undefined): Promise<string> {
   const quota = copyQuotaKey(spec.name, point.account, point.region);
   const copy = await rdsCall(quota, () =>
     spec.api.copy(rds, { source: point.sourceId, target: intermediateName(point.sourceId), kmsKeyId: shareKeyArn, tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }] }),

@@ -5,10 +5,10 @@ import {
   ModifyDBSnapshotAttributeCommand,
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
-import { isAwsError } from '../aws/aws-errors.js';
-import type { ArtifactKind } from './artifact-kind.js';
-import { tagMap } from './provenance-tags.js';
-import { rdsSnapshotKind, type RdsSnapshotApi, type RdsSnapshotFacts } from './rds-snapshot-kind.js';
+import { isAwsError } from '../../aws/aws-errors.js';
+import type { ArtifactKind } from '../common/artifact-kind.js';
+import { tagMap } from '../common/provenance-tags.js';
+import { rdsArtifactKind, type RdsSnapshotApi, type RdsSnapshotFacts } from '../common/rds-snapshot-kind.js';
 
 const NOT_FOUND = 'DBSnapshotNotFoundFault';
 
@@ -54,7 +54,7 @@ function facts(s: DBSnapshot): RdsSnapshotFacts {
 }
 
 /** RDS DB instance snapshots announced by `RDS DB Snapshot Event`: RDS-EVENT-0042 (manual) and RDS-EVENT-0091 (automated) "snapshot created". */
-export const rdsSnapshot: ArtifactKind = rdsSnapshotKind({
+export const rdsSnapshot: ArtifactKind<'rds-snapshot'> = rdsArtifactKind({
   name: 'rds-snapshot',
   detailType: 'RDS DB Snapshot Event',
   createdEventIds: ['RDS-EVENT-0042', 'RDS-EVENT-0091'],

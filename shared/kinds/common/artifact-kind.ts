@@ -1,7 +1,8 @@
-import type { Credentials } from '../aws/clients.js';
-import type { ArtifactKindName, RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
-import type { EventEnvelope } from '../events/envelope.js';
-import type { HubContext } from '../runtime/hub-context.js';
+import type { Credentials } from '../../aws/clients.js';
+import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../index.js';
+import type { EventEnvelope } from '../../events/envelope.js';
+import type { HubContext } from '../../runtime/hub-context.js';
 
 /** An artifact an event announces, before anything about it is confirmed. */
 export interface ArtifactRef {
@@ -78,8 +79,8 @@ export interface VaultCopy {
  * complete. The pipeline does the recording; a module only talks to AWS. Every step must be
  * idempotent: it may run again after a crash or a redelivery.
  */
-export interface ArtifactKind {
-  readonly name: ArtifactKindName;
+export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName> {
+  readonly name: Name;
   /** The EventBridge `detail-type`s this kind handles. */
   readonly detailTypes: readonly string[];
   /**

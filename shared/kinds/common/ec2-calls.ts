@@ -1,7 +1,7 @@
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
-import { isAwsError } from '../aws/aws-errors.js';
-import { CopyQuotaFull, PermanentFailure } from '../pipeline/outcomes.js';
-import type { HubContext } from '../runtime/hub-context.js';
+import { isAwsError } from '../../aws/aws-errors.js';
+import { CopyQuotaFull, PermanentFailure } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
 
 /** EC2's answer when the destination region already runs its maximum of concurrent copies (snapshots and AMIs alike). */
 const QUOTA_ERRORS = ['ResourceLimitExceeded'];

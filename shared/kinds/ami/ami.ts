@@ -1,15 +1,15 @@
 import { CopyImageCommand, DeregisterImageCommand, DescribeImagesCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
-import { ignoreNotFound } from '../aws/aws-errors.js';
-import type { RecoveryPoint, SourceEncryption } from '../catalog/recovery-point.js';
-import { describeIssues, type EventEnvelope } from '../events/envelope.js';
-import { copyQuotaKey } from '../pipeline/copy-quota.js';
-import { Deferral, PermanentFailure, Rejection } from '../pipeline/outcomes.js';
-import type { HubContext } from '../runtime/hub-context.js';
+import { ignoreNotFound } from '../../aws/aws-errors.js';
+import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
+import { copyQuotaKey } from '../../pipeline/copy-quota.js';
+import { Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
-import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
-import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 
 const PENDING_RETRY_SECONDS = 120;
 const QUOTA = 'AMI copy';
@@ -22,7 +22,7 @@ const detailSchema = z.object({
 });
 
 /** AMIs announced by `EC2 AMI State Change` once `available`; the vault copy is a re-encrypted CopyImage. */
-export const ami: ArtifactKind = {
+export const ami: ArtifactKind<'ami'> = {
   name: 'ami',
   detailTypes: ['EC2 AMI State Change'],
 

@@ -1,5 +1,5 @@
 import { GetParameterHistoryCommand, type ParameterHistory, type SSMClient } from '@aws-sdk/client-ssm';
-import { isAwsError } from '../aws/aws-errors.js';
+import { isAwsError } from '../../aws/aws-errors.js';
 
 /** One version of a parameter without its value: the hub never asks for values it does not copy. */
 export type VersionMetadata = Omit<ParameterHistory, 'Value'> & { Version: number };

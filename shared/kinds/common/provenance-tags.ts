@@ -1,4 +1,4 @@
-import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { RecoveryPoint } from '../../catalog/recovery-point.js';
 
 /** Tags the hub puts on what it creates, so a crash never loses track of a copy. */
 export const TAG = {

@@ -8,8 +8,8 @@ import {
   type Image,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
-import { ignoreNotFound, isAwsError } from '../aws/aws-errors.js';
-import { tagFilters } from './ec2-calls.js';
+import { ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
+import { tagFilters } from '../common/ec2-calls.js';
 
 /** An image as its account sees it, or undefined when that account cannot see it. */
 export async function describeImage(ec2: EC2Client, imageId: string): Promise<Image | undefined> {

@@ -7,16 +7,16 @@ import {
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
-import { ignoreNotFound, isAwsError } from '../aws/aws-errors.js';
-import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { arnRegion, parseArn } from '../events/arn.js';
-import { describeIssues, type EventEnvelope } from '../events/envelope.js';
-import { copyQuotaKey } from '../pipeline/copy-quota.js';
-import { Deferral, Rejection } from '../pipeline/outcomes.js';
-import type { HubContext } from '../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
-import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from './ec2-calls.js';
-import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
+import { ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
+import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+import { arnRegion, parseArn } from '../../events/arn.js';
+import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
+import { copyQuotaKey } from '../../pipeline/copy-quota.js';
+import { Deferral, Rejection } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
 const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
@@ -32,7 +32,7 @@ const detailSchema = z.object({
 });
 
 /** EBS snapshots announced by `EBS Snapshot Notification` and `EBS Multi-Volume Snapshots Completion Status`. */
-export const ebsSnapshot: ArtifactKind = {
+export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
   name: 'ebs-snapshot',
   // Multi-volume snapshot sets (createSnapshots) arrive under their own detail-type.
   detailTypes: ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
