@@ -398,22 +398,3 @@ export function retentionSettings(config: AccountsConfig): RetentionSettings {
   );
   return { ...(config.vault.lock ? { lockDays: config.vault.lock.minRetentionDays } : {}), accounts };
 }
-
-/** An EventBridge event pattern, as the rules carry it. */
-export type KindPattern = { source: string[]; 'detail-type': string[]; detail?: Record<string, unknown> };
-
-/**
- * The rule pattern of every kind, from `accounts/resources/kinds.yml`: the one place the source
- * rules, the vault rules and the template tests take them from (the simulated cloud can too, so
- * it routes exactly what a deployed hub routes).
- */
-export function loadKindPatterns(file: string = join(DEFAULT_ACCOUNTS_DIR, 'resources/kinds.yml')): Record<ArtifactKindName, KindPattern> {
-  const kinds = yaml.load(readFileSync(file, 'utf8'), { filename: file }) as Record<string, { pattern?: KindPattern }>;
-  return Object.fromEntries(
-    ARTIFACT_KINDS.map((kind) => {
-      const pattern = kinds[kind]?.pattern;
-      if (!pattern) throw new Error(`${file}: ${kind}.pattern is missing`);
-      return [kind, pattern];
-    }),
-  ) as Record<ArtifactKindName, KindPattern>;
-}

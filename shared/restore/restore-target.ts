@@ -5,7 +5,7 @@ import type { RestoreTarget } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { RestoreRequestError } from './restore-request.js';
 
-/** The names a recovery account's stack and the vault's restore keys carry (accounts/resources/stack.cjs NAMES). */
+/** The names a recovery account's stack and the vault's restore keys carry (accounts/stack/names.ts). */
 export interface RecoveryNames {
   /** `backup-hub-recovery`: the role the restore assumes there. */
   recoveryRole: string;

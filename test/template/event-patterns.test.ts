@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { compilePattern } from '../../sim/event-pattern.js';
-import { loadKindPatterns } from '../../shared/config/accounts.js';
 import { ARTIFACT_KINDS } from '../../shared/kinds/index.js';
 import { SAMPLE_EVENTS } from './sample-events.js';
 import { kinds } from './stack.js';
@@ -16,10 +15,6 @@ describe('event patterns (accounts/resources/kinds.yml)', () => {
   it('declares a pattern for every artifact kind and nothing else', () => {
     expect(Object.keys(declared).sort()).toEqual([...ARTIFACT_KINDS].sort());
     expect(Object.keys(SAMPLE_EVENTS).sort()).toEqual([...ARTIFACT_KINDS].sort());
-  });
-
-  it('gives the same patterns through loadKindPatterns (for the simulated cloud)', () => {
-    expect(loadKindPatterns()).toEqual(Object.fromEntries(ARTIFACT_KINDS.map((k) => [k, declared[k]!.pattern])));
   });
 
   for (const kind of ARTIFACT_KINDS) {

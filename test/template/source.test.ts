@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAccounts } from '../../shared/config/accounts.js';
 import { ARTIFACT_KINDS } from '../../shared/kinds/index.js';
+import { eachSourceOf } from '../../shared/kinds/common/manifest.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { compilePattern } from '../../sim/event-pattern.js';
 import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
@@ -80,7 +81,8 @@ describe('source stack', () => {
 
     it("holds exactly the handlers' reader statements of kinds.yml (vault.test.ts compares them with the code's calls)", () => {
       const actions = new Set(statements(primary).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument').flatMap((s) => list(s.statement.Action)));
-      const declaredActions = handlerKinds.flatMap((k) => (declared[k] as { reader?: { Action: string | string[] }[] }).reader ?? []).flatMap((s) => list(s.Action));
+      const scope = { vaultAccount: vault.id, vaultRegion: vault.regions[0]!, eachSource: eachSourceOf([{ account: '111111111111', region: 'eu-west-1' }]), keyAliases: [] };
+      const declaredActions = handlerKinds.flatMap((k) => declared[k]!.manifest.reader(scope)).flatMap((s) => list(s.Action));
       expect(actions).toEqual(new Set(declaredActions));
       expect(actions.has('ec2:DeleteSnapshot')).toBe(true);
     });

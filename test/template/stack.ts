@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import yaml from 'js-yaml';
+import type { KindManifest } from '../../shared/kinds/common/manifest.js';
+import { KINDS } from '../../shared/kinds/index.js';
 
 /** Helpers of the template tests: package an account with the real CLI and read its CloudFormation. */
 
@@ -63,17 +64,9 @@ function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE)$/.test(key)));
 }
 
-/** The kinds as accounts/resources/kinds.yml declares them: the one place the rule patterns live. */
-export interface KindEntry {
-  pattern: Record<string, Json>;
-  handler?: string;
-  timeout?: number;
-  batchSize?: number;
-  maximumConcurrency?: number;
-  copyQuota?: number;
-}
-export function kinds(): Record<string, KindEntry> {
-  return yaml.load(readFileSync(join(ROOT, 'accounts/resources/kinds.yml'), 'utf8')) as Record<string, KindEntry>;
+/** The kinds as their manifests declare them: the one place the rule patterns live. */
+export function kinds(): Record<string, { pattern: Record<string, Json>; handler: string; manifest: KindManifest }> {
+  return Object.fromEntries(KINDS.map((k) => [k.module.name, { pattern: k.manifest.pattern as unknown as Record<string, Json>, handler: `handlers/${k.module.name}.handler`, manifest: k.manifest }]));
 }
 
 export const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
@@ -126,7 +119,7 @@ export function statements(template: Template): PlacedStatement[] {
   return found;
 }
 
-export const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const list = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? [...(value as readonly T[])] : [value as T]);
 
 /** The actions an identity policy of a role grants (Allow statements of its inline policies). */
 export function roleActions(template: Template, logicalId: string): string[] {

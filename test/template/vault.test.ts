@@ -469,7 +469,7 @@ describe('IAM grants vs. the AWS calls in the code', () => {
   const called = actionsCalledByCode();
 
   it('finds the calls of the code (the scan itself works)', () => {
-    expect(called.get('ec2:CopySnapshot')).toEqual(new Set(['shared/kinds/ebs-snapshot.ts']));
+    expect(called.get('ec2:CopySnapshot')).toEqual(new Set(['shared/kinds/ebs-snapshot/ebs-snapshot.ts']));
     expect(called.get('dynamodb:PutItem')?.size).toBeGreaterThanOrEqual(2);
   });
 

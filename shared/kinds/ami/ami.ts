@@ -9,6 +9,7 @@ import type { HubContext } from '../../runtime/hub-context.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
 import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { pattern } from './manifest.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 
 const PENDING_RETRY_SECONDS = 120;
@@ -24,7 +25,7 @@ const detailSchema = z.object({
 /** AMIs announced by `EC2 AMI State Change` once `available`; the vault copy is a re-encrypted CopyImage. */
 export const ami: ArtifactKind<'ami'> = {
   name: 'ami',
-  detailTypes: ['EC2 AMI State Change'],
+  detailTypes: pattern['detail-type'],
 
   triggers(event: EventEnvelope): Triggers {
     const parsed = detailSchema.safeParse(event.detail);

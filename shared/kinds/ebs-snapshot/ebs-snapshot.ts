@@ -16,6 +16,7 @@ import { Deferral, Rejection } from '../../pipeline/outcomes.js';
 import type { HubContext } from '../../runtime/hub-context.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
 import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { pattern } from './manifest.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
@@ -34,8 +35,7 @@ const detailSchema = z.object({
 /** EBS snapshots announced by `EBS Snapshot Notification` and `EBS Multi-Volume Snapshots Completion Status`. */
 export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
   name: 'ebs-snapshot',
-  // Multi-volume snapshot sets (createSnapshots) arrive under their own detail-type.
-  detailTypes: ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
+  detailTypes: pattern['detail-type'],
 
   triggers(event: EventEnvelope): Triggers {
     const parsed = detailSchema.safeParse(event.detail);

@@ -1,4 +1,5 @@
 import { ebsSnapshot } from './ebs-snapshot.js';
+import { manifest } from './manifest.js';
 
-/** The ebs-snapshot kind: its module (what the hub does with one) and, beside it, its deployment facts. */
-export const ebsSnapshotKind = { module: ebsSnapshot };
+/** The ebs-snapshot kind: its module (what the hub does with one) and its manifest (how it is deployed). */
+export const ebsSnapshotKind = { module: ebsSnapshot, manifest };

@@ -8,6 +8,7 @@ import {
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
+import { pattern } from './manifest.js';
 import { rdsArtifactKind, type RdsSnapshotApi, type RdsSnapshotFacts } from '../common/rds-snapshot-kind.js';
 
 const NOT_FOUND = 'DBClusterSnapshotNotFoundFault';
@@ -58,8 +59,8 @@ function facts(s: DBClusterSnapshot): RdsSnapshotFacts {
 /** Aurora DB cluster snapshots announced by `RDS DB Cluster Snapshot Event`: RDS-EVENT-0075 (manual) and RDS-EVENT-0169 (automated) "cluster snapshot created". */
 export const rdsClusterSnapshot: ArtifactKind<'rds-cluster-snapshot'> = rdsArtifactKind({
   name: 'rds-cluster-snapshot',
-  detailType: 'RDS DB Cluster Snapshot Event',
-  createdEventIds: ['RDS-EVENT-0075', 'RDS-EVENT-0169'],
+  detailType: pattern['detail-type'][0],
+  createdEventIds: pattern.detail.EventID,
   arnType: 'cluster-snapshot',
   // "If you copy an unencrypted DB cluster snapshot and specify a value for the KmsKeyId parameter, an error is returned."
   encryptsOnCopy: false,

@@ -8,6 +8,7 @@ import {
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
+import { pattern } from './manifest.js';
 import { rdsArtifactKind, type RdsSnapshotApi, type RdsSnapshotFacts } from '../common/rds-snapshot-kind.js';
 
 const NOT_FOUND = 'DBSnapshotNotFoundFault';
@@ -56,8 +57,8 @@ function facts(s: DBSnapshot): RdsSnapshotFacts {
 /** RDS DB instance snapshots announced by `RDS DB Snapshot Event`: RDS-EVENT-0042 (manual) and RDS-EVENT-0091 (automated) "snapshot created". */
 export const rdsSnapshot: ArtifactKind<'rds-snapshot'> = rdsArtifactKind({
   name: 'rds-snapshot',
-  detailType: 'RDS DB Snapshot Event',
-  createdEventIds: ['RDS-EVENT-0042', 'RDS-EVENT-0091'],
+  detailType: pattern['detail-type'][0],
+  createdEventIds: pattern.detail.EventID,
   arnType: 'snapshot',
   // "If you specify this parameter when you copy an unencrypted snapshot, the copy is encrypted" (CopyDBSnapshot, KmsKeyId).
   encryptsOnCopy: true,

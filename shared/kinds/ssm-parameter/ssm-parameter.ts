@@ -7,6 +7,7 @@ import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import { PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
 import type { HubContext } from '../../runtime/hub-context.js';
 import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import { pattern } from './manifest.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
 import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
 
@@ -43,7 +44,7 @@ const detailSchema = z.object({
  */
 export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
   name: 'ssm-parameter',
-  detailTypes: ['Parameter Store Change'],
+  detailTypes: pattern['detail-type'],
   copiesSynchronously: true,
 
   triggers(event: EventEnvelope): Triggers {
