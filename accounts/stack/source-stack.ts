@@ -2,7 +2,7 @@ import type { AccountsConfig, SourceAccount } from '../../shared/config/accounts
 import { eachSourceOf, type ReaderScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { getAtt, ref, sub, type Resource } from './cloudformation.js';
+import { getAtt, ref, sub, type Resource, type Value } from './cloudformation.js';
 import { NAMES, roleArn } from './names.js';
 import { keyAdministration, keyUseBy, pascal, prefixSids, role, vaultRoleTrust } from './policies.js';
 import type { ServiceModel } from './service.js';
@@ -81,6 +81,10 @@ export function buildSource(config: AccountsConfig, account: SourceAccount, { re
     },
     ShareKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.shareKeyAlias, TargetKeyId: ref('ShareKey') } },
   };
+  // In the primary region this very stack creates the forwarder role: the rules refer to it there,
+  // so that CloudFormation creates it first (a DependsOn on a resource under a condition is invalid
+  // where the condition is false); elsewhere they name it.
+  const forwarderRoleArn: Value = { 'Fn::If': ['IsPrimaryRegion', getAtt('ForwarderRole'), roleArn(account.id, NAMES.forwarderRole)] };
   for (const kind of KINDS) {
     const name = kind.module.name;
     // The kind's AWS service events on this region's default bus go to the vault bus, through the
@@ -93,10 +97,8 @@ export function buildSource(config: AccountsConfig, account: SourceAccount, { re
         EventBusName: 'default',
         State: 'ENABLED',
         EventPattern: kind.manifest.pattern,
-        Targets: [{ Id: 'vault-bus', Arn: vaultBusArn, RoleArn: roleArn(account.id, NAMES.forwarderRole) }],
+        Targets: [{ Id: 'vault-bus', Arn: vaultBusArn, RoleArn: forwarderRoleArn }],
       },
-      // In the primary region the role is created by this very stack: wait for it.
-      ...(region === primaryRegion ? { DependsOn: ['ForwarderRole'] } : {}),
     };
   }
   return {
