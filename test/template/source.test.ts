@@ -8,7 +8,7 @@ import { eachSourceOf } from '../../shared/kinds/common/manifest.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { compilePattern } from '../../sim/event-pattern.js';
 import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
-import { SAMPLE_EVENTS } from './sample-events.js';
+import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, statements, strings, type Json, type Template } from './stack.js';
 
 /**
@@ -130,8 +130,7 @@ describe('source stack', () => {
           expect(rule.EventPattern).toEqual(declared[kind]!.pattern);
           expect(rule.Targets).toEqual([expect.objectContaining({ Arn: vaultBus, RoleArn: forwarderRoleArn(template === primary ? '111111111111' : '222222222222') })]);
           const matcher = compilePattern(rule.EventPattern as Record<string, Json>);
-          for (const sample of SAMPLE_EVENTS[kind]!.matches) expect(matcher.matches(sample.event), sample.name).toBe(true);
-          for (const sample of SAMPLE_EVENTS[kind]!.doesNotMatch) expect(matcher.matches(sample.event), sample.name).toBe(false);
+          for (const sample of sampleEvents(kind)) expect(matcher.matches(sample.event), sample.description).toBe(sample.matches);
         }
       });
     }

@@ -10,7 +10,7 @@ import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { compilePattern } from '../../sim/event-pattern.js';
 import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
-import { SAMPLE_EVENTS } from './sample-events.js';
+import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, roleActions, STAGE, statements, strings, type Json, type Template } from './stack.js';
 
 /**
@@ -100,8 +100,7 @@ describe('vault stack: queues, rules and the bus', () => {
       expect(rule.EventPattern).toEqual(declared[kind]!.pattern);
       expect(list(rule.Targets as Json[]).map((t) => (t as Record<string, Json>).Arn)).toEqual([getAtt(`${Kind}Queue`)]);
       const matcher = compilePattern(rule.EventPattern as Record<string, Json>);
-      for (const sample of SAMPLE_EVENTS[kind]!.matches) expect(matcher.matches(sample.event), sample.name).toBe(true);
-      for (const sample of SAMPLE_EVENTS[kind]!.doesNotMatch) expect(matcher.matches(sample.event), sample.name).toBe(false);
+      for (const sample of sampleEvents(kind)) expect(matcher.matches(sample.event), sample.description).toBe(sample.matches);
     });
 
     it(`${kind}: lets only that rule send to the kind's queues (aws:SourceArn)`, () => {
