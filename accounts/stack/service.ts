@@ -65,3 +65,11 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
     ...built,
   };
 }
+
+/**
+ * Every stack of the account files: each account in each of its regions, with the folder it is
+ * packaged into (`<account file>`, and `<account file>-<region>` beyond its first region).
+ */
+export function everyStack(config: AccountsConfig): { account: string; region: string; folder: string }[] {
+  return config.all.flatMap((account) => account.regions.map((region, i) => ({ account: account.name, region, folder: i === 0 ? account.name : `${account.name}-${region}` })));
+}

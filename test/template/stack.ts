@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { KindManifest } from '../../shared/kinds/common/manifest.js';
-import { KINDS } from '../../shared/kinds/index.js';
+import { renderTemplate } from '../../accounts/stack/render.js';
+import { buildService } from '../../accounts/stack/service.js';
+import { loadAccounts, type AccountsConfig } from '../../shared/config/accounts.js';
 
-/** Helpers of the template tests: package an account with the real CLI and read its CloudFormation. */
+/** Helpers of the template tests: an account's CloudFormation, rendered in-process or packaged with the real CLI. */
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
@@ -28,13 +29,21 @@ export interface Template {
 export const STAGE = 'test';
 
 /**
+ * The CloudFormation of one account's stack as the stack model renders it: what `serverless
+ * package` writes (packaging.test.ts holds the two equal), without packaging.
+ */
+export function renderAccount(account: string, options: { region?: string; accounts?: AccountsConfig } = {}): Template {
+  return renderTemplate(buildService(options.accounts ?? loadAccounts(), account, { stage: STAGE, region: options.region })) as unknown as Template;
+}
+
+/**
  * Runs `serverless package` for one account and returns the stack's CloudFormation. Works
  * offline: no AWS credentials are passed on. The CLI always writes `.serverless/` (and the
  * bundler `.esbuild/`) into the service folder, so each run gets its own: a temporary folder of
  * links to the repository's top-level entries. Runs can then overlap, and the working tree
  * stays untouched.
  */
-export async function packageAccount(account: string, options: { region?: string; accountsDir?: string } = {}): Promise<Template> {
+export async function packageAccount(account: string, options: { region?: string } = {}): Promise<Template> {
   const service = mkdtempSync(join(tmpdir(), `backup-hub-${account}-`));
   for (const entry of readdirSync(ROOT)) {
     if (entry === '.git' || entry.startsWith('.serverless') || entry.startsWith('.esbuild')) continue;
@@ -48,7 +57,7 @@ export async function packageAccount(account: string, options: { region?: string
     await promisify(execFile)(join(ROOT, 'node_modules/.bin/serverless'), args, {
       cwd: service,
       timeout: 120_000,
-      env: { ...withoutAwsCredentials(process.env), ...(options.accountsDir ? { BACKUP_HUB_ACCOUNTS_DIR: options.accountsDir } : {}) },
+      env: withoutAwsCredentials(process.env),
     });
     return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   } catch (error) {
@@ -63,13 +72,6 @@ export async function packageAccount(account: string, options: { region?: string
 function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE)$/.test(key)));
 }
-
-/** The kinds as their manifests declare them: the one place the rule patterns live. */
-export function kinds(): Record<string, { pattern: Record<string, Json>; handler: string; manifest: KindManifest }> {
-  return Object.fromEntries(KINDS.map((k) => [k.module.name, { pattern: k.manifest.pattern as unknown as Record<string, Json>, handler: `handlers/${k.module.name}.handler`, manifest: k.manifest }]));
-}
-
-export const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
 
 export function resourcesOfType(template: Template, type: string): [string, Resource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
