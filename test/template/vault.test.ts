@@ -190,7 +190,7 @@ describe('vault stack: functions', () => {
       readerRoleName: 'backup-hub-reader',
       shareKeyAlias: 'alias/backup-hub-share',
       externalId: vault.externalId,
-      allowedSources: { '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'] },
+      allowedSources: { '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'], '333333333333': ['eu-west-1'] },
       maxReceiveCount: 5,
     });
     expect(Object.keys(variables).sort()).toEqual(
