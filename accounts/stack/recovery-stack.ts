@@ -28,7 +28,7 @@ export function buildRecovery(config: AccountsConfig, account: RecoveryAccount):
           condition: 'IsPrimaryRegion',
           maxSessionDuration: 3600,
           trust: [vaultRoleTrust(vault, 'OnlyTheVaultRestoreRoleWithTheExternalId', roleArn(vault.id, NAMES.restoreRole))],
-          statements: KINDS.flatMap((k) => ('recovery' in k.manifest && k.manifest.recovery ? prefixSids(pascal(k.module.name), k.manifest.recovery(scope)) : [])),
+          statements: KINDS.flatMap((k) => (k.manifest.recovery ? prefixSids(pascal(k.module.name), k.manifest.recovery(scope)) : [])),
         }),
       },
     },

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AuditLog } from '../../shared/audit/audit-log.js';
@@ -31,9 +30,8 @@ const ACCOUNT_FILES = [
 
 export const fixtureAccounts = parseAccounts(ACCOUNT_FILES);
 
-/** The account files in a folder of their own, for `--accounts DIR`. */
-export async function writeFixtureAccounts(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'audit-accounts-'));
+/** The account files in the (empty) folder given, for `--accounts DIR`. */
+export async function writeFixtureAccounts(dir: string): Promise<string> {
   for (const { file, text } of ACCOUNT_FILES) await writeFile(join(dir, file), text);
   return dir;
 }

@@ -57,7 +57,8 @@ export async function packageAccount(account: string, options: { region?: string
     await promisify(execFile)(join(ROOT, 'node_modules/.bin/serverless'), args, {
       cwd: service,
       timeout: 120_000,
-      env: withoutAwsCredentials(process.env),
+      // serverless-esbuild leaves a work folder per zip in the temp directory: keep them in the service folder.
+      env: { ...withoutAwsCredentials(process.env), TMPDIR: service },
     });
     return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   } catch (error) {
