@@ -1,5 +1,5 @@
 import type { AccountsConfig, SourceAccount } from '../../shared/config/accounts.js';
-import { eachSourceOf, type ReaderScope } from '../../shared/kinds/common/manifest.js';
+import { all, eachSourceOf, type ReaderScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { getAtt, ref, sub, type Resource, type Value } from './cloudformation.js';
@@ -22,7 +22,7 @@ export function buildSource(config: AccountsConfig, account: SourceAccount, { re
     vaultAccount: vault.id,
     vaultRegion,
     eachSource: eachSourceOf(account.regions.map((r) => ({ account: account.id, region: r }))),
-    keyAliases: [...new Set(['alias/aws/ebs', NAMES.shareKeyAlias, ...account.customerKeyAliases])],
+    keyAliases: all('alias/aws/ebs', NAMES.shareKeyAlias, account.customerKeyAliases),
   };
   const handlerRoles = vaultHandlerRoleArns(vault.id);
   const readerRoleArn = roleArn(account.id, NAMES.readerRole);
@@ -71,7 +71,7 @@ export function buildSource(config: AccountsConfig, account: SourceAccount, { re
               'VaultCopiesSharedSnapshotsThroughEc2',
               handlerRoles,
               ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
-              { StringEquals: { 'kms:ViaService': [...new Set([`ec2.${vaultRegion}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vaultRegion}.amazonaws.com`])] } },
+              { StringEquals: { 'kms:ViaService': all(`ec2.${vaultRegion}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vaultRegion}.amazonaws.com`) } },
               vaultRoot,
             ),
             keyUseBy('VaultLetsEbsUseTheKeyForTheCopy', handlerRoles, 'kms:CreateGrant', grantForAwsResource, vaultRoot),

@@ -1,10 +1,10 @@
 import { allowedSourceRegions, retentionSettings, type AccountsConfig } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
-import { eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
+import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { getAtt, ref, sub, THIS_ACCOUNT_ROOT, type EventPattern, type Resource, type Statement, type Value } from './cloudformation.js';
+import { getAtt, ref, sub, THIS_ACCOUNT_ROOT, type EventPattern, type PolicyDocument, type Resource, type Statement, type Value } from './cloudformation.js';
 import { functionName, MAX_RECEIVE_COUNT, NAMES, normalizedFunctionName, PRUNER, RECONCILER, roleArn, VISIBILITY_FACTOR } from './names.js';
 import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
 import type { FunctionModel, ServiceModel } from './service.js';
@@ -101,8 +101,8 @@ export function buildVault(config: AccountsConfig, { stage, region }: { stage: s
           Resource: getAtt('EventBus'),
           Condition: {
             StringEquals: {
-              'events:source': unique(KINDS.flatMap((k) => k.manifest.pattern.source)),
-              'events:detail-type': unique(KINDS.flatMap((k) => k.manifest.pattern['detail-type'])),
+              'events:source': all(...KINDS.map((k) => k.manifest.pattern.source)),
+              'events:detail-type': all(...KINDS.map((k) => k.manifest.pattern['detail-type'])),
               ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}),
             },
           },
@@ -247,17 +247,15 @@ const handlerRoleName = (kind: Kind) => `${NAMES.service}-${kind.module.name}`;
 /** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler. */
 export const vaultHandlerRoleArns = (vault: string) => [...KINDS.map((k) => roleArn(vault, handlerRoleName(k))), roleArn(vault, NAMES.reconcilerRole)];
 
-const unique = <T>(values: readonly T[]) => [...new Set(values)];
-
 /**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
  * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
  */
-export function vaultKeyPolicy(options: { accountRoot: Value; region: string; handlerRoleArns: string[]; restoreRoleArn: string }) {
+export function vaultKeyPolicy(options: { accountRoot: Value; region: string; handlerRoleArns: string[]; restoreRoleArn: string }): PolicyDocument {
   const { accountRoot, region, handlerRoleArns, restoreRoleArn } = options;
   const via = (...services: string[]) => ({ StringEquals: { 'kms:ViaService': services.length === 1 ? `${services[0]}.${region}.amazonaws.com` : services.map((s) => `${s}.${region}.amazonaws.com`) } });
   return {
-    Version: '2012-10-17' as const,
+    Version: '2012-10-17',
     Statement: [
       keyAdministration('VaultAccountAdministersTheKey', {}, accountRoot),
       keyUseBy('VaultHandlersEncryptCopiesThroughEc2', handlerRoleArns, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], via('ec2'), accountRoot),
