@@ -1,4 +1,4 @@
-import { reconcilerHandler } from '../handlers/reconciler.js';
+import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
 import { lambdaContext } from '../sim/lambda-context.js';
 import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
 import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
@@ -58,7 +58,7 @@ export async function lifecycle(artifacts: number): Promise<LifecycleFigures> {
 }
 
 async function idleRun(hub: LocalHub, { sim, dynamo }: AwsWatch): Promise<ReconcilerIdleRun> {
-  const handler = reconcilerHandler(() => hub.context);
+  const handler = reconcilerHandler(hub.runtimes.reconciler!);
   const context = () => lambdaContext('backup-hub-reconciler', VAULT, REGION, hub.cloud.clock.now());
   await handler({} as never, context()); // warm
   const calls = hub.cloud.calls.length;

@@ -1,7 +1,8 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { entryHash, GENESIS_HASH } from '../shared/audit/audit-log.js';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
-import { recoveryPointKey, resourceKey, type ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import { recoveryPointKey, resourceKey } from '../shared/catalog/recovery-point.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
 
 /** BatchWriteItem takes at most 25 items a request. */
 const BATCH = 25;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
-import { reconcilerHandler } from '../handlers/reconciler.js';
+import { createHandler as ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
+import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
 import type { EventEnvelope } from '../sim/cloud.js';
 import { lambdaContext } from '../sim/lambda-context.js';
 import { sqsRecord } from '../sim/lambda-sqs-event.js';
@@ -149,7 +149,7 @@ export async function throughput(events: number): Promise<ThroughputFigures & { 
 /** One reconciler run over the copies the throughput run started, once they have completed. */
 async function reconcilerRun(hub: LocalHub): Promise<ReconcilerFigures> {
   hub.cloud.clock.advance(3 * 3_600_000); // copies done, and past the time a queue owns its claims
-  const handler = reconcilerHandler(() => hub.context);
+  const handler = reconcilerHandler(hub.runtimes.reconciler!);
   const { sim, dynamo } = watchAws(hub);
   const simCalls = hub.cloud.calls.length;
   const cpuStart = process.cpuUsage();
@@ -260,7 +260,7 @@ interface OneInvocation {
 /** Announces one snapshot, takes its message off the queue and invokes the handler with that one record, timing the invocation alone. */
 function singleRecordInvoker(hub: LocalHub, { sim, dynamo }: AwsWatch): (snapshot: { account: string; id: string }, n: number) => Promise<OneInvocation> {
   const queueArn = hub.queues['ebs-snapshot']!.arn;
-  const handler = ebsSnapshotHandler(() => hub.context);
+  const handler = ebsSnapshotHandler(hub.runtimes['ebs-snapshot']!);
   return async (s, n) => {
     hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, n), s.account);
     const [message] = hub.sqs.receive(queueArn, 1);

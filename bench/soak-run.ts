@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
-import { recoveryPointKey, type ArtifactKindName, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
-import { artifactKinds } from '../shared/kinds/registry.js';
+import { recoveryPointKey, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
 import { busySlotMs, duplicateCopies, indexRecords, peakConcurrent, readRecords, settlementsOf, type Settlement } from './soak-metrics.js';
@@ -176,7 +176,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     events: run.events,
     deliveries: run.deliveries.length,
     duplicateDeliveries: run.deliveries.length - run.events,
-    kindsNotSoaked: Object.keys(artifactKinds).filter((kind) => !SOAK_KINDS.some((k) => k.kind === kind)),
+    kindsNotSoaked: ARTIFACT_KINDS.filter((kind) => !SOAK_KINDS.some((k) => k.kind === kind)),
     copied: counts.copied,
     skipped: counts.skipped,
     rejected: counts.rejected,

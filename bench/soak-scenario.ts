@@ -1,4 +1,4 @@
-import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
 import type { EventEnvelope } from '../sim/cloud.js';
 import { seededRandom } from '../sim/faults.js';
 import type { LocalHub } from '../sim/local-hub.js';

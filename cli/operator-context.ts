@@ -1,22 +1,14 @@
-import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { AwsClients } from '../shared/aws/clients.js';
 import { allowedSourceRegions, loadAccounts, type AccountsConfig } from '../shared/config/accounts.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
-import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { describeError } from '../shared/aws/aws-errors.js';
 import { LegalHoldRefused } from '../shared/catalog/catalog.js';
 import { AccountsConfigError } from '../shared/config/accounts.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';
-
-/** The names the stacks give their resources (accounts/resources/stack.cjs), so a command finds what was deployed. */
-const stack = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
-  NAMES: RecoveryNames & { catalogTable: string; auditTable: string; readerRole: string; shareKeyAlias: string; vaultKeyAlias: string };
-  MAX_RECEIVE_COUNT: number;
-};
-export const { NAMES } = stack;
+import { MAX_RECEIVE_COUNT, NAMES } from '../accounts/stack/names.js';
 
 /**
  * The vault's configuration for an operator command, from the account files: what the functions
@@ -35,7 +27,7 @@ export function operatorConfig(accounts: AccountsConfig): HubConfig {
     externalId: vault.externalId,
     shareKeyAlias: NAMES.shareKeyAlias,
     allowedSources: allowedSourceRegions(accounts),
-    maxReceiveCount: stack.MAX_RECEIVE_COUNT,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
   };
 }
 

@@ -5,7 +5,8 @@ import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, RestoreRequestError, type RestoreRequest } from '../shared/restore/restore-request.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
 import { parseCommandLine } from './command-line.js';
-import { awsOperatorDeps, explain, NAMES, operatorConfig, type OperatorDeps } from './operator-context.js';
+import { NAMES } from '../accounts/stack/names.js';
+import { awsOperatorDeps, explain, operatorConfig, type OperatorDeps } from './operator-context.js';
 
 const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] | --point POINT) [--apply]
 

@@ -1,4 +1,4 @@
-import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
 import { applyRestore, type RestoredArtifact } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';

@@ -1,8 +1,8 @@
-import { ami } from '../shared/kinds/ami.js';
+import { ami } from '../shared/kinds/ami/ami.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
-import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
+import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 
-/** The AMI queue's handler, built on a given context (the simulated cloud passes its own). */
-export const amiHandler = (context: HubContextProvider) => copyQueueHandler(ami, context);
+/** The AMI queue's handler, on the runtime of the function the stack declares. */
+export const createHandler = (runtime: FunctionRuntime) => copyQueueHandler(ami, runtime);
 
-export const handler = amiHandler(lambdaHubContext);
+export const handler = createHandler(lambdaRuntime);

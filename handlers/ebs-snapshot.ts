@@ -1,8 +1,8 @@
-import { ebsSnapshot } from '../shared/kinds/ebs-snapshot.js';
+import { ebsSnapshot } from '../shared/kinds/ebs-snapshot/ebs-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
-import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
+import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 
-/** The EBS snapshot queue's handler, built on a given context (the simulated cloud passes its own). */
-export const ebsSnapshotHandler = (context: HubContextProvider) => copyQueueHandler(ebsSnapshot, context);
+/** The EBS snapshot queue's handler, on the runtime of the function the stack declares. */
+export const createHandler = (runtime: FunctionRuntime) => copyQueueHandler(ebsSnapshot, runtime);
 
-export const handler = ebsSnapshotHandler(lambdaHubContext);
+export const handler = createHandler(lambdaRuntime);

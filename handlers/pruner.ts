@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import { prune } from '../shared/retention/prune.js';
-import { retentionSettingsFromEnv, type RetentionSettings } from '../shared/retention/retention-settings.js';
-import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
+import { retentionSettingsFromEnv } from '../shared/retention/retention-settings.js';
+import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 
-/** The scheduled pruner, built on a given context and retention settings (the simulated cloud passes its own). */
-export const prunerHandler = (context: HubContextProvider, settings: () => RetentionSettings) => middy().handler(() => prune(context(), settings()));
+/** The scheduled pruner, on the runtime of the function the stack declares (its retention in RETENTION). */
+export const createHandler = (runtime: FunctionRuntime) => middy().handler(() => prune(runtime.hubContext(), retentionSettingsFromEnv(runtime.env)));
 
-export const handler = prunerHandler(lambdaHubContext, () => retentionSettingsFromEnv());
+export const handler = createHandler(lambdaRuntime);

@@ -1,8 +1,8 @@
-import { rdsClusterSnapshot } from '../shared/kinds/rds-cluster-snapshot.js';
+import { rdsClusterSnapshot } from '../shared/kinds/rds-cluster-snapshot/rds-cluster-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
-import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
+import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 
-/** The Aurora DB cluster snapshot queue's handler, built on a given context (the simulated cloud passes its own). */
-export const rdsClusterSnapshotHandler = (context: HubContextProvider) => copyQueueHandler(rdsClusterSnapshot, context);
+/** The Aurora DB cluster snapshot queue's handler, on the runtime of the function the stack declares. */
+export const createHandler = (runtime: FunctionRuntime) => copyQueueHandler(rdsClusterSnapshot, runtime);
 
-export const handler = rdsClusterSnapshotHandler(lambdaHubContext);
+export const handler = createHandler(lambdaRuntime);

@@ -1,8 +1,8 @@
-import { rdsSnapshot } from '../shared/kinds/rds-snapshot.js';
+import { rdsSnapshot } from '../shared/kinds/rds-snapshot/rds-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
-import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
+import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 
-/** The RDS DB snapshot queue's handler, built on a given context (the simulated cloud passes its own). */
-export const rdsSnapshotHandler = (context: HubContextProvider) => copyQueueHandler(rdsSnapshot, context);
+/** The RDS DB snapshot queue's handler, on the runtime of the function the stack declares. */
+export const createHandler = (runtime: FunctionRuntime) => copyQueueHandler(rdsSnapshot, runtime);
 
-export const handler = rdsSnapshotHandler(lambdaHubContext);
+export const handler = createHandler(lambdaRuntime);

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import { reconcile } from '../shared/pipeline/reconcile.js';
-import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
+import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 
-/** The scheduled reconciler, built on a given context (the simulated cloud passes its own). */
-export const reconcilerHandler = (context: HubContextProvider) => middy().handler(() => reconcile(context()));
+/** The scheduled reconciler, on the runtime of the function the stack declares. */
+export const createHandler = (runtime: FunctionRuntime) => middy().handler(() => reconcile(runtime.hubContext()));
 
-export const handler = reconcilerHandler(lambdaHubContext);
+export const handler = createHandler(lambdaRuntime);

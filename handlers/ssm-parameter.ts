@@ -1,8 +1,8 @@
-import { ssmParameter } from '../shared/kinds/ssm-parameter.js';
+import { ssmParameter } from '../shared/kinds/ssm-parameter/ssm-parameter.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
-import { lambdaHubContext, type HubContextProvider } from '../shared/runtime/lambda-hub-context.js';
+import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 
-/** The SSM parameter queue's handler, built on a given context (the simulated cloud passes its own). */
-export const ssmParameterHandler = (context: HubContextProvider) => copyQueueHandler(ssmParameter, context);
+/** The SSM parameter queue's handler, on the runtime of the function the stack declares. */
+export const createHandler = (runtime: FunctionRuntime) => copyQueueHandler(ssmParameter, runtime);
 
-export const handler = ssmParameterHandler(lambdaHubContext);
+export const handler = createHandler(lambdaRuntime);

@@ -1,25 +1,18 @@
-import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { amiHandler } from '../handlers/ami.js';
-import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
-import { prunerHandler } from '../handlers/pruner.js';
-import { reconcilerHandler } from '../handlers/reconciler.js';
-import { rdsClusterSnapshotHandler } from '../handlers/rds-cluster-snapshot.js';
-import { rdsSnapshotHandler } from '../handlers/rds-snapshot.js';
-import { ssmParameterHandler } from '../handlers/ssm-parameter.js';
-import { AwsClients } from '../shared/aws/clients.js';
-import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
-import type { HubConfig } from '../shared/config/hub-config.js';
-import type { RetentionSettings } from '../shared/retention/retention-settings.js';
+import { MAX_RECEIVE_COUNT, NAMES, PRUNER } from '../accounts/stack/names.js';
+import { vaultKeyPolicy } from '../accounts/stack/vault-stack.js';
+import { hubConfigFromEnv, hubEnvironment, type HubConfig } from '../shared/config/hub-config.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
+import { retentionEnvironment, type RetentionSettings } from '../shared/retention/retention-settings.js';
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
-import { createHubContext } from '../shared/runtime/create-hub-context.js';
+import { functionRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { SimCloud } from './cloud.js';
 import { createTables, startLocalDynamo, type LocalDynamo } from './dynamo.js';
 import { rootArn } from './iam.js';
 import type { PolicyDocument } from './resource-policy.js';
-import { actionsOf, loadKindSettings } from './kind-settings.js';
-import { SimLambda } from './lambda.js';
+import { kindSettings, type KindSettings } from './kind-settings.js';
+import { SimLambda, type ScheduledFunctionHandler, type SqsFunctionHandler } from './lambda.js';
 import { Ec2Sim, type Ec2SimOptions } from './services/ec2.js';
 import { EventBridgeSim } from './services/events.js';
 import { KmsSim } from './services/kms.js';
@@ -60,6 +53,8 @@ export interface LocalHub {
   lambda: SimLambda;
   dynamo: LocalDynamo;
   config: HubConfig;
+  /** The runtime of each function (`ebs-snapshot`, `reconciler`, `pruner`, ...), as its handler gets it. */
+  runtimes: Record<string, FunctionRuntime>;
   /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
   context: HubContext;
   /** The pruner's context (its role's credentials). */
@@ -77,39 +72,23 @@ export interface LocalHub {
   close(): Promise<void>;
 }
 
-/** The names and settings the real stack uses (accounts/resources/stack.cjs), so the two cannot drift. */
-const { NAMES, MAX_RECEIVE_COUNT, PRUNER, vaultKeyPolicy } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
-  NAMES: {
-    bus: string;
-    readerRole: string;
-    forwarderRole: string;
-    reconcilerRole: string;
-    prunerRole: string;
-    restoreRole: string;
-    legalHoldRole: string;
-    recoveryRole: string;
-    restoreKeyAliasPrefix: string;
-    shareKeyAlias: string;
-    vaultKeyAlias: string;
-    catalogTable: string;
-    auditTable: string;
-  };
-  MAX_RECEIVE_COUNT: number;
-  PRUNER: { everyHours: number };
-  vaultKeyPolicy(values: { accountId: string; region: string; vaultHandlerRoleArns: string[]; restoreRoleArn: string }): PolicyDocument;
-};
 const EXTERNAL_ID = 'backup-hub-local-drill';
 /** The names a restore finds a recovery account's role and restore key by. */
 export const RECOVERY_NAMES: RecoveryNames = { recoveryRole: NAMES.recoveryRole, restoreKeyAliasPrefix: NAMES.restoreKeyAliasPrefix };
 const RECONCILE_EVERY_MS = 5 * 60_000;
-/** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
-const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-parameter': ssmParameterHandler, 'rds-snapshot': rdsSnapshotHandler, 'rds-cluster-snapshot': rdsClusterSnapshotHandler } as const;
+
+/** A function's handler file (`handlers/<name>.ts`), which builds the handler on a runtime. */
+async function createHandler<H>(name: string, runtime: FunctionRuntime): Promise<H> {
+  // Loaded by name, as Lambda loads the Handler the template names (tsx and vitest load the TypeScript).
+  const file = (await import(`../handlers/${name}.ts`)) as { createHandler(runtime: FunctionRuntime): H };
+  return file.createHandler(runtime);
+}
 
 /**
  * Deploys backup-hub on a fresh simulated cloud, as `serverless deploy` does on AWS: the
  * vault first (key, tables, bus and its policy, rules, queues with DLQs, functions), then
  * each source (share key, reader role, forwarding rules). Patterns, batch sizes and IAM
- * actions come from accounts/resources/kinds.yml, the file the real stack is built from.
+ * actions come from the kinds' manifests, which the real stack is built from.
  */
 export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const cloud = new SimCloud();
@@ -125,7 +104,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   cloud.addAccount({ id: vault, orgId: spec.vault.orgId });
   for (const source of spec.sources) cloud.addAccount({ id: source.account, orgId: source.orgId });
 
-  const kinds = loadKindSettings();
+  const kinds = kindSettings({ vault, region, sources: spec.sources, recovery: (spec.recovery ?? []).map((r) => r.account) });
   const vaultKey = kms.createKey(vault, region, { alias: NAMES.vaultKeyAlias, description: 'backup-hub vault CMK' });
   const dynamo = await startLocalDynamo({ path: spec.dataPath });
   await createTables(dynamo, { catalog: NAMES.catalogTable, audit: NAMES.auditTable });
@@ -134,79 +113,79 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const lambda = new SimLambda(cloud, sqs, { account: vault, region });
   const handlerRoles: string[] = [];
   const queues: LocalHub['queues'] = {};
-  const baseConfig: HubConfig = {
+  // What the vault stack sets in every function's environment.
+  const hub = {
     vaultAccountId: vault,
-    vaultRegion: region,
     vaultKeyArn: vaultKey.arn,
     catalogTable: NAMES.catalogTable,
     auditTable: NAMES.auditTable,
     readerRoleName: NAMES.readerRole,
     externalId: EXTERNAL_ID,
     shareKeyAlias: NAMES.shareKeyAlias,
-    allowedSources: Object.fromEntries(spec.sources.map((s) => [s.account, s.regions])),
-    maxReceiveCount: MAX_RECEIVE_COUNT,
+    allowedSources: JSON.stringify(Object.fromEntries(spec.sources.map((s) => [s.account, s.regions]))),
+    maxReceiveCount: String(MAX_RECEIVE_COUNT),
   };
   const logger = spec.logger ?? new Logger({ serviceName: 'backup-hub', logLevel: 'SILENT' });
-  const contextFor = (role: string, config: HubConfig) =>
-    createHubContext({
-      config,
-      aws: new AwsClients({ defaults: { ...cloud.clientConfig(cloud.roleCredentials(role), region) }, services: { dynamodb: dynamo.clientConfig } }),
+  const runtimes: Record<string, FunctionRuntime> = {};
+  /** A function's runtime: its environment, and clients calling the simulated cloud with its role. */
+  const runtime = (role: string, env: Record<string, string>): FunctionRuntime =>
+    functionRuntime({
+      env: { AWS_REGION: region, ...env },
+      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(role), region) }, services: { dynamodb: dynamo.clientConfig } },
       now: () => cloud.clock.now(),
       logger,
     });
 
-  let ebsContext: HubContext | undefined;
-  for (const [name, makeHandler] of Object.entries(DEPLOYED) as [keyof typeof DEPLOYED, (typeof DEPLOYED)[keyof typeof DEPLOYED]][]) {
-    const settings = kinds[name];
+  for (const [name, settings] of Object.entries(kinds) as [ArtifactKindName, KindSettings][]) {
     const functionName = `backup-hub-${name}`;
     const rule = vaultBus.ruleArn(functionName);
     const dlq = sqs.createQueue(vault, region, `${functionName}-dlq`, { messageRetentionSeconds: 14 * 86_400 });
     const queue = sqs.createQueue(vault, region, functionName, {
-      visibilityTimeoutSeconds: settings.timeout * 6,
+      visibilityTimeoutSeconds: settings.manifest.queue.timeout * 6,
       redrivePolicy: { deadLetterTargetArn: dlq.arn, maxReceiveCount: MAX_RECEIVE_COUNT },
       policy: queuePolicy(rule),
     });
     queues[name] = { ...queue, dlqArn: dlq.arn };
-    events.putRule(vault, region, { bus: NAMES.bus, name: functionName, pattern: JSON.stringify(settings.pattern), targets: [{ id: 'queue', arn: queue.arn }] });
+    events.putRule(vault, region, { bus: NAMES.bus, name: functionName, pattern: JSON.stringify(settings.manifest.pattern), targets: [{ id: 'queue', arn: queue.arn }] });
     const role = cloud.iam.putRole({
       account: vault,
       name: functionName,
       trust: { principals: ['lambda.amazonaws.com'] },
-      allow: [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage'],
+      allow: [...settings.actions.vault, 'sts:AssumeRole', 'sqs:SendMessage'],
     });
     handlerRoles.push(role.arn);
-    const context = contextFor(role.arn, { ...baseConfig, queueUrl: queue.url });
-    ebsContext ??= context;
-    lambda.addSqsFunction({ name: functionName, queueArn: queue.arn, handler: makeHandler(() => context), batchSize: settings.batchSize, maximumConcurrency: settings.maximumConcurrency });
+    runtimes[name] = runtime(role.arn, hubEnvironment({ ...hub, queueUrl: queue.url }));
+    const handler = await createHandler<SqsFunctionHandler>(name, runtimes[name]);
+    lambda.addSqsFunction({ name: functionName, queueArn: queue.arn, handler, batchSize: settings.manifest.queue.batchSize, maximumConcurrency: settings.manifest.queue.maximumConcurrency });
   }
   const reconcilerRole = cloud.iam.putRole({
     account: vault,
     name: NAMES.reconcilerRole,
     trust: { principals: ['lambda.amazonaws.com'] },
-    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole'],
+    allow: [...Object.values(kinds).flatMap((k) => k.actions.vault), 'sts:AssumeRole'],
   });
   handlerRoles.push(reconcilerRole.arn);
-  const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
-  lambda.addScheduledFunction({ name: NAMES.reconcilerRole, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
+  runtimes.reconciler = runtime(reconcilerRole.arn, hubEnvironment(hub));
+  lambda.addScheduledFunction({ name: NAMES.reconcilerRole, everyMs: RECONCILE_EVERY_MS, handler: await createHandler<ScheduledFunctionHandler>('reconciler', runtimes.reconciler) });
   const prunerRole = cloud.iam.putRole({
     account: vault,
     name: NAMES.prunerRole,
     trust: { principals: ['lambda.amazonaws.com'] },
-    allow: Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune)),
+    allow: Object.values(kinds).flatMap((k) => k.actions.prune),
   });
-  const prunerContext = contextFor(prunerRole.arn, baseConfig);
-  const retention = spec.retention ?? { accounts: {} };
-  lambda.addScheduledFunction({ name: NAMES.prunerRole, everyMs: PRUNER.everyHours * 3_600_000, handler: prunerHandler(() => prunerContext, () => retention) });
+  runtimes.pruner = runtime(prunerRole.arn, { ...hubEnvironment(hub), ...retentionEnvironment(spec.retention ?? { accounts: {} }) });
+  lambda.addScheduledFunction({ name: NAMES.prunerRole, everyMs: PRUNER.everyHours * 3_600_000, handler: await createHandler<ScheduledFunctionHandler>('pruner', runtimes.pruner) });
 
   const restoreRole = cloud.iam.putRole({
     account: vault,
     name: NAMES.restoreRole,
     trust: { principals: [rootArn(vault)] },
-    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey'],
+    allow: [...Object.values(kinds).flatMap((k) => k.actions.restore), 'kms:DescribeKey'],
   });
-  const restoreContext = contextFor(restoreRole.arn, baseConfig);
+  // An operator's credentials after assuming the restore role, with the vault's configuration.
+  const restoreContext = runtime(restoreRole.arn, hubEnvironment(hub)).hubContext();
   // The vault key gets the stack's own policy, now that the roles it names exist.
-  kms.putKeyPolicy(vaultKey, JSON.stringify(vaultKeyPolicy({ accountId: vault, region, vaultHandlerRoleArns: handlerRoles, restoreRoleArn: restoreRole.arn })), { account: vault, arn: rootArn(vault) });
+  kms.putKeyPolicy(vaultKey, JSON.stringify(vaultKeyPolicy({ accountRoot: rootArn(vault), region, handlerRoleArns: handlerRoles, restoreRoleArn: restoreRole.arn })), { account: vault, arn: rootArn(vault) });
   // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's (which the simulation does not authorize).
   cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trust: { principals: [rootArn(vault)] }, allow: [] });
   const recovery = spec.recovery ?? [];
@@ -224,9 +203,10 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     rds,
     lambda,
     dynamo,
-    config: baseConfig,
-    context: ebsContext!,
-    prunerContext,
+    config: hubConfigFromEnv(runtimes.reconciler.env),
+    runtimes,
+    context: runtimes['ebs-snapshot']!.hubContext(),
+    prunerContext: runtimes.pruner.hubContext(),
     restoreContext,
     recovery: recovery.map((r) => r.account),
     loseAccount(account) {
@@ -246,7 +226,7 @@ interface SourceDeployment {
   vault: string;
   vaultBusArn: string;
   handlerRoles: string[];
-  kinds: ReturnType<typeof loadKindSettings>;
+  kinds: Record<ArtifactKindName, KindSettings>;
 }
 
 /** A source account's stack: the share key and forwarding rules per region, the reader role and the forwarder role. */
@@ -256,7 +236,7 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
     account: source.account,
     name: NAMES.readerRole,
     trust: { principals: d.handlerRoles, externalId: EXTERNAL_ID, orgId: source.orgId },
-    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(d.kinds[k as ArtifactKindName].reader))],
+    allow: Object.values(d.kinds).flatMap((k) => k.actions.reader),
   });
   const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarderRole, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
   for (const region of source.regions) {
@@ -264,7 +244,7 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
     for (const [name, settings] of Object.entries(d.kinds)) {
       events.putRule(source.account, region, {
         name: `backup-hub-forward-${name}`,
-        pattern: JSON.stringify(settings.pattern),
+        pattern: JSON.stringify(settings.manifest.pattern),
         targets: [{ id: 'vault-bus', arn: d.vaultBusArn, roleArn: forwarder.arn }],
       });
     }
@@ -276,13 +256,13 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
  * vault's restore role may assume (with the ExternalId) to write SSM parameters back; and a key the
  * vault re-encrypts restore copies under, which the recovery account may use to read and copy them.
  */
-function deployRecovery(target: { account: string; orgId?: string }, d: { cloud: SimCloud; kms: KmsSim; vault: string; region: string; restoreRoleArn: string; kinds: ReturnType<typeof loadKindSettings> }): void {
+function deployRecovery(target: { account: string; orgId?: string }, d: { cloud: SimCloud; kms: KmsSim; vault: string; region: string; restoreRoleArn: string; kinds: Record<ArtifactKindName, KindSettings> }): void {
   d.cloud.addAccount({ id: target.account, orgId: target.orgId });
   d.cloud.iam.putRole({
     account: target.account,
     name: NAMES.recoveryRole,
     trust: { principals: [d.restoreRoleArn], externalId: EXTERNAL_ID },
-    allow: Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery)),
+    allow: Object.values(d.kinds).flatMap((k) => k.actions.recovery),
   });
   d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: crossAccountKeyPolicy(d.vault, target.account) });
 }

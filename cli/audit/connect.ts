@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { NAMES } from '../../accounts/stack/names.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
@@ -23,8 +23,6 @@ export interface AuditSource {
   close(): Promise<void>;
 }
 
-/** The table names the vault stack creates (accounts/resources/stack.cjs). */
-export const STACK_NAMES = (createRequire(import.meta.url)('../../accounts/resources/stack.cjs') as { NAMES: { catalogTable: string; auditTable: string } }).NAMES;
 
 /**
  * The vault's catalog and audit log on AWS, through the standard credential chain (AWS_PROFILE,
@@ -35,8 +33,8 @@ export const STACK_NAMES = (createRequire(import.meta.url)('../../accounts/resou
  */
 export function openAwsSource(options: { region?: string; catalogTable?: string; auditTable?: string }, config: AccountsConfig): AuditSource {
   const region = options.region ?? config.vault.regions[0]!;
-  const catalogTable = options.catalogTable ?? STACK_NAMES.catalogTable;
-  const auditTable = options.auditTable ?? STACK_NAMES.auditTable;
+  const catalogTable = options.catalogTable ?? NAMES.catalogTable;
+  const auditTable = options.auditTable ?? NAMES.auditTable;
   const aws = new AwsClients({ defaults: { retryMode: 'adaptive', maxAttempts: 8 } });
   const db = aws.dynamo(region);
   return {

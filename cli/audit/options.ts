@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ChainHead } from '../../shared/audit/verify-chain.js';
-import type { ArtifactKindName } from '../../shared/catalog/recovery-point.js';
-import { ARTIFACT_KINDS } from '../../shared/config/accounts.js';
+import { ARTIFACT_KINDS, type ArtifactKindName } from '../../shared/kinds/index.js';
 import { DEFAULT_DATA_DIR } from '../../drill/local-state.js';
 import { CSV_TABLES, type CsvTable } from './format-csv.js';
 

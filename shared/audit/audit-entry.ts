@@ -1,4 +1,5 @@
-import type { ArtifactKindName, RecoveryPoint } from '../catalog/recovery-point.js';
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 
 /** Every decision the hub takes, as the audit log records it. */
 export type AuditDecision =

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { queryItems } from '../aws/query-items.js';
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
 
 const CHAIN = 'audit';

@@ -1,4 +1,4 @@
-export type ArtifactKindName = 'ebs-snapshot' | 'ami' | 'rds-snapshot' | 'rds-cluster-snapshot' | 'ssm-parameter';
+import type { ArtifactKindName } from '../kinds/index.js';
 
 /** `pruned`: the vault copy was deleted on policy; the point stays as the record of the deletion and protects nothing. */
 export type RecoveryPointState = 'pending' | 'available' | 'failed' | 'pruned';

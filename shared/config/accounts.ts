@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import { ARTIFACT_KINDS, isArtifactKindName, type ArtifactKindName } from '../kinds/index.js';
 import type { RetentionSettings } from '../retention/retention-settings.js';
 
 /**
@@ -17,12 +17,6 @@ import type { RetentionSettings } from '../retention/retention-settings.js';
  * accounts.account('source-a').regions;       // ['eu-west-1']
  * allowedSourceRegions(accounts);             // { '111111111111': ['eu-west-1'], ... }
  */
-
-/** Every artifact kind, in the order the hub documents them. */
-export const ARTIFACT_KINDS = ['ebs-snapshot', 'ami', 'rds-snapshot', 'rds-cluster-snapshot', 'ssm-parameter'] as const satisfies readonly ArtifactKindName[];
-// Fails to compile when a kind is added to ArtifactKindName and not here.
-const everyKindListed: Exclude<ArtifactKindName, (typeof ARTIFACT_KINDS)[number]> extends never ? true : never = true;
-void everyKindListed;
 
 /** The folder of the example accounts, beside `shared/`. */
 export const DEFAULT_ACCOUNTS_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../accounts');
@@ -139,7 +133,7 @@ const target = z.strictObject({
 
 const targets = z.record(z.string(), target).superRefine((value, ctx) => {
   for (const key of Object.keys(value)) {
-    if (!(ARTIFACT_KINDS as readonly string[]).includes(key)) {
+    if (!isArtifactKindName(key)) {
       ctx.addIssue({ code: 'custom', path: [key], message: `is not an artifact kind (one of ${ARTIFACT_KINDS.join(', ')})` });
     }
   }
@@ -403,23 +397,4 @@ export function retentionSettings(config: AccountsConfig): RetentionSettings {
     ]),
   );
   return { ...(config.vault.lock ? { lockDays: config.vault.lock.minRetentionDays } : {}), accounts };
-}
-
-/** An EventBridge event pattern, as the rules carry it. */
-export type KindPattern = { source: string[]; 'detail-type': string[]; detail?: Record<string, unknown> };
-
-/**
- * The rule pattern of every kind, from `accounts/resources/kinds.yml`: the one place the source
- * rules, the vault rules and the template tests take them from (the simulated cloud can too, so
- * it routes exactly what a deployed hub routes).
- */
-export function loadKindPatterns(file: string = join(DEFAULT_ACCOUNTS_DIR, 'resources/kinds.yml')): Record<ArtifactKindName, KindPattern> {
-  const kinds = yaml.load(readFileSync(file, 'utf8'), { filename: file }) as Record<string, { pattern?: KindPattern }>;
-  return Object.fromEntries(
-    ARTIFACT_KINDS.map((kind) => {
-      const pattern = kinds[kind]?.pattern;
-      if (!pattern) throw new Error(`${file}: ${kind}.pattern is missing`);
-      return [kind, pattern];
-    }),
-  ) as Record<ArtifactKindName, KindPattern>;
 }

@@ -23,20 +23,45 @@ export const hubConfigSchema = z.object({
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 
+/** The environment variable each field is read from; AWS_REGION (the vault's region) is Lambda's own. */
+const VARIABLES = {
+  vaultAccountId: 'VAULT_ACCOUNT_ID',
+  vaultKeyArn: 'VAULT_KEY_ARN',
+  catalogTable: 'CATALOG_TABLE',
+  auditTable: 'AUDIT_TABLE',
+  readerRoleName: 'READER_ROLE_NAME',
+  externalId: 'EXTERNAL_ID',
+  shareKeyAlias: 'SHARE_KEY_ALIAS',
+  allowedSources: 'ALLOWED_SOURCES',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  queueUrl: 'QUEUE_URL',
+} as const;
+
+type Field = keyof typeof VARIABLES;
+
+/**
+ * The environment {@link hubConfigFromEnv} reads, from values already encoded as the variables hold
+ * them (allowedSources as JSON): strings, or in the stack model CloudFormation references.
+ */
+export function hubEnvironment<V>(values: Record<Exclude<Field, 'queueUrl'>, V> & { queueUrl?: V }): Record<string, V> {
+  return Object.fromEntries((Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]));
+}
+
 /** Reads the hub configuration from the Lambda environment; a missing or bad variable is named in the error. */
 export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const variable = (field: Field) => env[VARIABLES[field]];
   const parsed = hubConfigSchema.safeParse({
-    vaultAccountId: env.VAULT_ACCOUNT_ID,
+    vaultAccountId: variable('vaultAccountId'),
     vaultRegion: env.AWS_REGION,
-    vaultKeyArn: env.VAULT_KEY_ARN,
-    catalogTable: env.CATALOG_TABLE,
-    auditTable: env.AUDIT_TABLE,
-    readerRoleName: env.READER_ROLE_NAME ?? 'backup-hub-reader',
-    externalId: env.EXTERNAL_ID,
-    shareKeyAlias: env.SHARE_KEY_ALIAS ?? 'alias/backup-hub-share',
-    allowedSources: parseJson(env.ALLOWED_SOURCES),
-    queueUrl: env.QUEUE_URL,
-    maxReceiveCount: env.MAX_RECEIVE_COUNT === undefined ? undefined : Number(env.MAX_RECEIVE_COUNT),
+    vaultKeyArn: variable('vaultKeyArn'),
+    catalogTable: variable('catalogTable'),
+    auditTable: variable('auditTable'),
+    readerRoleName: variable('readerRoleName') ?? 'backup-hub-reader',
+    externalId: variable('externalId'),
+    shareKeyAlias: variable('shareKeyAlias') ?? 'alias/backup-hub-share',
+    allowedSources: parseJson(variable('allowedSources')),
+    queueUrl: variable('queueUrl'),
+    maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -1,7 +1,7 @@
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { pointFacts } from '../audit/audit-entry.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import type { ArtifactKind } from '../kinds/artifact-kind.js';
+import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { CopyQuotaFull, PermanentFailure, Rejection } from './outcomes.js';
 

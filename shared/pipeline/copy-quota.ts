@@ -1,4 +1,4 @@
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 import type { HubConfig } from '../config/hub-config.js';
 
 /**

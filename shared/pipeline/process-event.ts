@@ -1,7 +1,7 @@
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../catalog/recovery-point.js';
 import { describeIssues, eventEnvelopeSchema, type EventEnvelope } from '../events/envelope.js';
-import type { ArtifactKind, ArtifactRef } from '../kinds/artifact-kind.js';
+import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { advance, claimLeaseUntil, type AdvanceResult } from './advance.js';
 import { Deferral, PermanentFailure, Rejection } from './outcomes.js';

@@ -1,6 +1,6 @@
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { artifactKind, artifactKinds } from '../kinds/registry.js';
+import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { advance, type AdvanceResult } from './advance.js';
 import { copyQuotaKeys } from './copy-quota.js';
@@ -37,8 +37,8 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     if (owner) summary[owner] += 1;
     else await push(point, ctx, summary);
   }
-  for (const kind of Object.values(artifactKinds)) {
-    for (const quota of copyQuotaKeys(kind.name, ctx.config)) summary.resumed += await fillSlots(quota, ctx, summary);
+  for (const kind of ARTIFACT_KINDS) {
+    for (const quota of copyQuotaKeys(kind, ctx.config)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
   ctx.logger.info('reconcile finished', { ...summary });
   return summary;

@@ -1,4 +1,4 @@
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 import { effectiveTargets, type AccountsConfig, type ProtectionTarget } from '../config/accounts.js';
 
 export interface AccountPolicy {

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { verifyChain, type ChainHead, type ChainVerdict } from '../audit/verify-chain.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 import type { AccountPolicy } from './account-policy.js';
 import { AUDITED_ATTRIBUTES, compare, type AuditedPoint, type PointState } from './audited-point.js';
 import { coverage, type CoverageRow } from './coverage.js';

@@ -1,4 +1,4 @@
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 import { POINT_STATES, type PointState } from './audited-point.js';
 import type { ResourceStatus } from './resource-status.js';
 

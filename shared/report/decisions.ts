@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 
 /** A failure or rejection as the audit log recorded it. */
 export interface DecisionRow {

@@ -1,4 +1,5 @@
-import type { ArtifactKindName, CopyStage } from '../catalog/recovery-point.js';
+import type { CopyStage } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 import { hoursBetween, type AuditedPoint } from './audited-point.js';
 
 /** A recovery point whose vault copy is not done yet. */

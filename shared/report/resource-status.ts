@@ -1,5 +1,4 @@
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
-import { ARTIFACT_KINDS } from '../config/accounts.js';
+import { ARTIFACT_KINDS, type ArtifactKindName } from '../kinds/index.js';
 import { compare, POINT_STATES, type AuditedPoint, type PointState } from './audited-point.js';
 
 /** One protected resource (a volume, database, parameter…) and what the vault holds for it. */

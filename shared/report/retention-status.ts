@@ -1,5 +1,5 @@
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
-import { ARTIFACT_KINDS, type AccountsConfig } from '../config/accounts.js';
+import type { AccountsConfig } from '../config/accounts.js';
+import { ARTIFACT_KINDS, type ArtifactKindName } from '../kinds/index.js';
 import { retentionVerdict } from '../retention/retention-decision.js';
 import type { LockInForce } from '../retention/vault-lock.js';
 import { compare, hoursBetween, type AuditedPoint } from './audited-point.js';

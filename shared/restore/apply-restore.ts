@@ -1,7 +1,6 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
-import { artifactKind } from '../kinds/registry.js';
+import { artifactKind, type ArtifactKindName } from '../kinds/index.js';
 import { CopyQuotaFull, PermanentFailure } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { itemLabel, type RestoreItem, type RestorePlan } from './restore-plan.js';

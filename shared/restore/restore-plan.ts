@@ -1,6 +1,6 @@
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import type { RestoreAction, RestoreTarget } from '../kinds/artifact-kind.js';
-import { artifactKind, artifactKinds } from '../kinds/registry.js';
+import type { RestoreAction, RestoreTarget } from '../kinds/common/artifact-kind.js';
+import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import { Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { RestoreRequestError, type RestoreRequest } from './restore-request.js';
@@ -32,9 +32,8 @@ export interface RestorePlan {
  */
 export async function planRestore(request: RestoreRequest, target: RestoreTarget, ctx: HubContext): Promise<RestorePlan> {
   const { points, unrestorable } = await selectPoints(request, ctx);
-  const order = Object.keys(artifactKinds);
   const items = points
-    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.resourceId.localeCompare(b.resourceId))
+    .sort((a, b) => ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind) || a.resourceId.localeCompare(b.resourceId))
     .map((point) => ({ point, actions: artifactKind(point.kind).restoreActions(point, target) }));
   if (items.some((item) => item.actions.some((a) => a.call === 'sts:AssumeRole'))) await checkWriter(target);
   return { request, target, items, unrestorable };

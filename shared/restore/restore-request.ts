@@ -1,5 +1,5 @@
-import { recoveryPointKey, type ArtifactKindName } from '../catalog/recovery-point.js';
-import { artifactKinds } from '../kinds/registry.js';
+import { recoveryPointKey } from '../catalog/recovery-point.js';
+import { ARTIFACT_KINDS, isArtifactKindName } from '../kinds/index.js';
 
 /** What an operator asks to restore: one recovery point, or a whole source account as of a time. */
 export type RestoreRequest = { point: string } | { account: string; asOf: Date };
@@ -24,8 +24,8 @@ export class RestoreRequestError extends Error {
 export function pointKeyOf(reference: string): string {
   if (reference.startsWith('ART#')) return reference;
   const match = /^([a-z-]+)\/(\d{12})\/([a-z0-9-]+)\/(.+)$/.exec(reference);
-  if (!match || !(match[1]! in artifactKinds)) {
-    throw new RestoreRequestError(`${JSON.stringify(reference)} names no recovery point: write <kind>/<account>/<region>/<source id> (kind one of ${Object.keys(artifactKinds).join(', ')}), or its catalog key ART#…`);
+  if (!match || !isArtifactKindName(match[1]!)) {
+    throw new RestoreRequestError(`${JSON.stringify(reference)} names no recovery point: write <kind>/<account>/<region>/<source id> (kind one of ${ARTIFACT_KINDS.join(', ')}), or its catalog key ART#…`);
   }
-  return recoveryPointKey(match[1] as ArtifactKindName, match[2]!, match[3]!, match[4]!);
+  return recoveryPointKey(match[1], match[2]!, match[3]!, match[4]!);
 }

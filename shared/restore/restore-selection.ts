@@ -1,4 +1,5 @@
-import type { ArtifactKindName, RecoveryPoint } from '../catalog/recovery-point.js';
+import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { RestoreRequestError, type RestoreRequest } from './restore-request.js';
 

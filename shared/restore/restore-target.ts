@@ -1,11 +1,11 @@
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { describeError, isAwsError } from '../aws/aws-errors.js';
 import { SourceSessions } from '../aws/source-sessions.js';
-import type { RestoreTarget } from '../kinds/artifact-kind.js';
+import type { RestoreTarget } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { RestoreRequestError } from './restore-request.js';
 
-/** The names a recovery account's stack and the vault's restore keys carry (accounts/resources/stack.cjs NAMES). */
+/** The names a recovery account's stack and the vault's restore keys carry (accounts/stack/names.ts). */
 export interface RecoveryNames {
   /** `backup-hub-recovery`: the role the restore assumes there. */
   recoveryRole: string;

@@ -1,8 +1,8 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import type { PruneScope } from '../kinds/artifact-kind.js';
-import { artifactKind } from '../kinds/registry.js';
+import type { PruneScope } from '../kinds/common/artifact-kind.js';
+import { artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { retentionVerdict, type RetentionVerdict } from './retention-decision.js';
 import type { RetentionPolicy, RetentionSettings } from './retention-settings.js';

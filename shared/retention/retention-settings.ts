@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import type { ArtifactKindName } from '../catalog/recovery-point.js';
-import { artifactKinds } from '../kinds/registry.js';
+import { ARTIFACT_KINDS, isArtifactKindName, type ArtifactKindName } from '../kinds/index.js';
 
 /** How long one kind's vault copies of one source account are kept. */
 export interface RetentionPolicy {
@@ -24,13 +23,18 @@ const schema = z.object({
   accounts: z.record(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id')), z.record(z.string(), policy)),
 });
 
+/** The pruner's environment: what {@link retentionSettingsFromEnv} reads. */
+export function retentionEnvironment(settings: RetentionSettings): { RETENTION: string } {
+  return { RETENTION: JSON.stringify(settings) };
+}
+
 /** Reads the pruner's settings from its environment; a missing or bad variable is named in the error. */
 export function retentionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RetentionSettings {
   let json: unknown;
   try {
     json = JSON.parse(env.RETENTION ?? '');
   } catch {
-    throw new Error('backup-hub pruner is misconfigured: RETENTION must be the JSON of the retention settings (stack.cjs builds it from accounts/*.yml)');
+    throw new Error('backup-hub pruner is misconfigured: RETENTION must be the JSON of the retention settings (the vault stack builds it from accounts/*.yml)');
   }
   const parsed = schema.safeParse(json);
   const problems = parsed.success ? unknownKinds(parsed.data.accounts) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -39,5 +43,5 @@ export function retentionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 function unknownKinds(accounts: Record<string, Record<string, unknown>>): string[] {
-  return Object.entries(accounts).flatMap(([account, kinds]) => Object.keys(kinds).filter((kind) => !(kind in artifactKinds)).map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${Object.keys(artifactKinds).join(', ')})`));
+  return Object.entries(accounts).flatMap(([account, kinds]) => Object.keys(kinds).filter((kind) => !isArtifactKindName(kind)).map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${ARTIFACT_KINDS.join(', ')})`));
 }

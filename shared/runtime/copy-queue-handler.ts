@@ -4,10 +4,10 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { isThrottlingError } from '@smithy/core/retry';
 import { describeError } from '../aws/aws-errors.js';
-import type { ArtifactKind } from '../kinds/artifact-kind.js';
+import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import { processEvent } from '../pipeline/process-event.js';
 import type { HubContext } from './hub-context.js';
-import type { HubContextProvider } from './lambda-hub-context.js';
+import type { FunctionRuntime } from './function-runtime.js';
 
 /** SQS caps DelaySeconds at 15 minutes. */
 const MAX_DELAY_SECONDS = 900;
@@ -27,9 +27,10 @@ const throttledDelaySeconds = (requeues: number) => 30 * 2 ** requeues;
  * message, so waiting never uses up their receive count.
  *
  * @example
- * export const handler = copyQueueHandler(ebsSnapshot, lambdaHubContext);
+ * export const handler = copyQueueHandler(ebsSnapshot, lambdaRuntime);
  */
-export function copyQueueHandler(kind: ArtifactKind, context: HubContextProvider) {
+export function copyQueueHandler(kind: ArtifactKind, runtime: FunctionRuntime) {
+  const context = runtime.hubContext;
   return middy<SQSEvent, SQSBatchResponse>()
     .use(sqsPartialBatchFailure({ logger: (reason: unknown, record: SQSRecord) => context().logger.warn('message will be retried', { messageId: record.messageId, error: describeError(reason) }) }))
     .handler(async (event: SQSEvent) => {

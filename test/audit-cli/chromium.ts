@@ -1,7 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Debian's chromium (scripts/install-browser.sh installs it), or CHROMIUM_PATH. */
@@ -17,11 +14,10 @@ export function chromiumAvailable(): boolean {
 }
 
 /**
- * Headless Chromium with a fresh profile. The flags keep it from reaching for the network
+ * Headless Chromium with a fresh profile in the folder given. The flags keep it from reaching for the network
  * (updates, sync, QUIC), which stalls it on a machine without one.
  */
-export async function launchChromium(): Promise<BrowserContext> {
-  const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
+export async function launchChromium(profile: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,19 +10,21 @@ import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport, type AuditReport } from '../../shared/report/audit-report.js';
 import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
 import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from '../report/fixture.js';
+import { tempDirs } from '../temp-dirs.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 
 /** The HTML report of the hand-built fixture, rendered in headless Chromium; the figures are the fixture's, computed by hand. */
 const available = chromiumAvailable();
 
 let dynamo: LocalDynamo;
+const temp = tempDirs();
 let browser: BrowserContext;
 let report: AuditReport;
 const context = { source: 'AWS, vault 999999999999: tables backup-hub-catalog and backup-hub-audit in eu-west-1', generatedAt: UNTIL, limit: 20 };
 
 /** Opens the page from a file, as an auditor would, and fails on any request that leaves it. */
 async function open(html: string): Promise<{ page: Page; requests: string[] }> {
-  const file = join(await mkdtemp(join(tmpdir(), 'audit-html-')), 'report.html');
+  const file = join(await temp.make('audit-html-'), 'report.html');
   await writeFile(file, html);
   const page = await browser.newPage();
   const requests: string[] = [];
@@ -42,11 +43,12 @@ describe.skipIf(!available)('the HTML audit report in headless Chromium', () => 
       { accounts: [A, B], onlyTheseAccounts: false, since: SINCE, until: UNTIL },
       { catalog: new Catalog(db, 'catalog'), audit: new AuditLog(db, 'audit', () => new Date(UNTIL)), policy: (account) => policyOf(fixtureAccounts, account) },
     );
-    browser = await launchChromium();
+    browser = await launchChromium(await temp.make('chromium-profile-'));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await dynamo?.close();
+    await temp.remove();
   });
 
   it('shows the RPO chart per account, with segments sized by the hand-computed counts', async () => {

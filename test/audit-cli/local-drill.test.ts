@@ -1,16 +1,18 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { startLocalDynamo } from '../../sim/dynamo.js';
+import { tempDirs } from '../temp-dirs.js';
 
 const exec = promisify(execFile);
+const temp = tempDirs();
+afterAll(temp.remove);
 const SECRET = 'correct-horse-battery-staple-42';
 const A = '111111111111';
 const B = '222222222222';
@@ -48,7 +50,7 @@ async function audit(...argv: string[]): Promise<{ code: number; out: string; er
 
 /** Changes the audit log in a copy of the drill's folder, as someone with write access to the table could. */
 async function tampered(change: (db: ReturnType<AwsClients['dynamo']>, entries: AuditEntry[]) => Promise<void>): Promise<string> {
-  const copy = await mkdtemp(join(tmpdir(), 'audit-tampered-'));
+  const copy = await temp.make('audit-tampered-');
   await cp(dataDir, copy, { recursive: true });
   const dynamo = await startLocalDynamo({ path: join(copy, 'dynamo') });
   const db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1');
@@ -62,7 +64,7 @@ let dataDir: string;
 let entries: number;
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'audit-drill-'));
+  const dir = await temp.make('audit-drill-');
   dataDir = join(dir, 'state');
   await writeFile(join(dir, 'drill.json'), JSON.stringify(drill));
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'cli/start.ts', '--drill', join(dir, 'drill.json'), '--data', dataDir, '--quiet'], { cwd: process.cwd() });
@@ -98,7 +100,7 @@ describe('backup-hub audit --local, on the folder a drill left', () => {
     }
     expect(outputs[1]).toMatch(/^account,region,kind,resource,newest_available_at,age_hours,rpo_hours,status,/);
     expect(outputs[1]).toContain(`${A},eu-west-1,ssm-parameter,/app/db/password,`);
-    const out = join(await mkdtemp(join(tmpdir(), 'audit-html-')), 'report.html');
+    const out = join(await temp.make('audit-html-'), 'report.html');
     expect((await audit('--local', dataDir, '--format', 'html', '--out', out, '--quiet')).err).toContain(`written to ${out}`);
     outputs.push(await readFile(out, 'utf8'));
     for (const text of outputs) expect(text).not.toContain(SECRET);
@@ -134,8 +136,8 @@ describe('backup-hub audit --local, on the folder a drill left', () => {
   });
 
   it('explains a folder that is missing, holds no drill, or is in use, without a stack trace', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'audit-empty-'));
-    const busy = await mkdtemp(join(tmpdir(), 'audit-busy-'));
+    const empty = await temp.make('audit-empty-');
+    const busy = await temp.make('audit-busy-');
     await cp(dataDir, busy, { recursive: true });
     const holder = await startLocalDynamo({ path: join(busy, 'dynamo') });
     const results = await Promise.all([audit('--local', join(empty, 'nope')), audit('--local', empty), audit('verify', '--local', busy)]);
@@ -148,9 +150,9 @@ describe('backup-hub audit --local, on the folder a drill left', () => {
   });
 
   it('refuses to let a drill clear a folder that is not a drill’s, or one in use', async () => {
-    const foreign = await mkdtemp(join(tmpdir(), 'audit-foreign-'));
+    const foreign = await temp.make('audit-foreign-');
     await mkdir(join(foreign, 'photos'));
-    const busy = await mkdtemp(join(tmpdir(), 'audit-busy-'));
+    const busy = await temp.make('audit-busy-');
     await cp(dataDir, busy, { recursive: true });
     const holder = await startLocalDynamo({ path: join(busy, 'dynamo') });
     const startIn = (dir: string) =>

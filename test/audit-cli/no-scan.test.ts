@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
 import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
 import { seedFixture, SINCE, UNTIL, writeFixtureAccounts } from '../report/fixture.js';
+import { tempDirs } from '../temp-dirs.js';
+
+const temp = tempDirs();
+afterAll(temp.remove);
 
 /**
  * The design's rule: every access pattern is a Query on the table or a GSI, never a Scan. Checked
@@ -41,7 +45,7 @@ describe('no code path issues a DynamoDB Scan', () => {
       dynamo = await startLocalDynamo({ onOperation: (op) => operations.push(op) });
       await createTables(dynamo, { catalog: 'backup-hub-catalog', audit: 'backup-hub-audit' });
       await seedFixture(dynamo, { catalog: 'backup-hub-catalog', audit: 'backup-hub-audit' });
-      accountsDir = await writeFixtureAccounts();
+      accountsDir = await writeFixtureAccounts(await temp.make('audit-accounts-'));
       // The standard chain, pointed at dynalite the way any AWS SDK is (service-specific endpoint variable).
       Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_EC2_METADATA_DISABLED: 'true' });
       delete process.env.AWS_PROFILE;

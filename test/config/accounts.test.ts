@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,11 +39,11 @@ function problemsOf(files: Record<string, string>): AccountProblem[] {
 }
 
 describe('the example accounts/ folder', () => {
-  it('loads: one vault, its two sources, and the regions the vault accepts', () => {
+  it('loads: one vault, its three sources (those of the default drill), and the regions the vault accepts', () => {
     const accounts = loadAccounts();
     expect(accounts.vault).toMatchObject({ name: 'vault', id: '999999999999', regions: ['eu-west-1'] });
-    expect(accounts.sources.map((s) => s.name)).toEqual(['source-a', 'source-b']);
-    expect(allowedSourceRegions(accounts)).toEqual({ '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'] });
+    expect(accounts.sources.map((s) => s.name)).toEqual(['source-a', 'source-b', 'source-c']);
+    expect(allowedSourceRegions(accounts)).toEqual({ '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'], '333333333333': ['eu-west-1'] });
     expect(accounts.account('source-b').regions).toEqual(['eu-west-1', 'eu-central-1']);
   });
 
@@ -52,6 +52,17 @@ describe('the example accounts/ folder', () => {
     const targets = effectiveTargets(accounts, accounts.account('source-a'));
     expect(targets['ebs-snapshot']).toEqual({ retentionDays: 14, rpoHours: 12 });
     expect(targets.ami).toEqual(accounts.vault.targets.ami);
+  });
+
+  it('has a file for every account of the default drill, with its regions, so the drill can run on the packaged stacks', () => {
+    const drill = JSON.parse(readFileSync(new URL('../../drill/default-drill.json', import.meta.url), 'utf8')) as {
+      vault: { account: string; region: string };
+      sources: { account: string; regions: string[] }[];
+      steps: { into?: string }[];
+    };
+    const files = new Map(loadAccounts().all.map((a) => [a.id, a]));
+    const used = [{ account: drill.vault.account, regions: [drill.vault.region] }, ...drill.sources, ...drill.steps.flatMap((s) => (s.into ? [{ account: s.into, regions: [] }] : []))];
+    for (const { account, regions } of used) expect(files.get(account)?.regions, account).toEqual(expect.arrayContaining(regions));
   });
 
   it('has a recovery account the vault may restore into', () => {
@@ -63,7 +74,7 @@ describe('the example accounts/ folder', () => {
     expect(settings.lockDays).toBe(7);
     expect(settings.accounts['111111111111']?.['ebs-snapshot']).toEqual({ retentionDays: 14 });
     expect(settings.accounts['222222222222']?.['ebs-snapshot']).toEqual({ retentionDays: 35, keepLast: 3 });
-    expect(Object.keys(settings.accounts).sort()).toEqual(['111111111111', '222222222222']);
+    expect(Object.keys(settings.accounts).sort()).toEqual(['111111111111', '222222222222', '333333333333']);
   });
 
   it('names the known accounts when asked for one that has no file', () => {

@@ -1,8 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DrillFileError, parseDrill, readDrillFile, recoveryAccountsOf } from '../../drill/drill-file.js';
+import { tempDirs } from '../temp-dirs.js';
+
+const temp = tempDirs();
+afterAll(temp.remove);
 
 const base = { vault: { account: '999999999999', region: 'eu-west-1' }, sources: [{ account: '111111111111', regions: ['eu-west-1'] }] };
 
@@ -58,7 +61,7 @@ describe('drill files', () => {
   });
 
   it('says which file is not JSON or cannot be read', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'drill-'));
+    const dir = await temp.make('drill-');
     await writeFile(join(dir, 'bad.json'), '{ "vault": ');
     await expect(readDrillFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: not valid JSON/);
     await expect(readDrillFile(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json: cannot read the drill file \(ENOENT\)/);

@@ -1,17 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../drill/drill-report.js';
+import { tempDirs } from '../temp-dirs.js';
 
 const exec = promisify(execFile);
+const temp = tempDirs();
+afterAll(temp.remove);
 const start = (...args: string[]) => exec(process.execPath, ['--import', 'tsx', 'cli/start.ts', ...args], { cwd: process.cwd() });
 
 describe('npm start', () => {
   it('runs a drill file and writes the report the drill contract describes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'drill-'));
+    const dir = await temp.make('drill-');
     const drill = {
       vault: { account: '999999999999', region: 'eu-west-1' },
       sources: [{ account: '111111111111', regions: ['eu-west-1'] }],
@@ -42,7 +44,7 @@ describe('npm start', () => {
   });
 
   it('explains a malformed drill file without a stack trace', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'drill-'));
+    const dir = await temp.make('drill-');
     await writeFile(join(dir, 'drill.json'), JSON.stringify({ vault: { account: '999999999999', region: 'eu-west-1' }, sources: [{ account: '111111111111', regions: ['eu-west-1'] }], steps: [{ action: 'launchMissiles' }] }));
     const failure = await start('--drill', join(dir, 'drill.json')).then(
       () => undefined,
@@ -54,7 +56,7 @@ describe('npm start', () => {
   });
 
   it('runs the default drill to its game day: the summary ends with it, the report holds the restore with RPO and RTO', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'drill-'));
+    const dir = await temp.make('drill-');
     const { stdout } = await start('--quiet', '--report', join(dir, 'report.json'));
     const gameDay = stdout.slice(stdout.indexOf('== game day'));
     expect(stdout.indexOf('== game day')).toBeGreaterThan(stdout.indexOf('-- artifacts'));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../sim/local-hub.js';
-import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
 
 let hub: LocalHub;

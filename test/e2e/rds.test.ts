@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TAG } from '../../shared/kinds/provenance-tags.js';
-import { rdsSnapshot } from '../../shared/kinds/rds-snapshot.js';
+import { TAG } from '../../shared/kinds/common/provenance-tags.js';
+import { rdsSnapshot } from '../../shared/kinds/rds-snapshot/rds-snapshot.js';
 import type { EventEnvelope } from '../../sim/cloud.js';
 import type { LocalHub } from '../../sim/local-hub.js';
 import type { RdsEncryption } from '../../sim/services/rds.js';

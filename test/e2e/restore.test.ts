@@ -3,7 +3,7 @@ import { CopyDBClusterSnapshotCommand, CopyDBSnapshotCommand, RDSClient } from '
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import type { RestoreTarget } from '../../shared/kinds/artifact-kind.js';
+import type { RestoreTarget } from '../../shared/kinds/common/artifact-kind.js';
 import { applyRestore, type RestoreResult } from '../../shared/restore/apply-restore.js';
 import { formatPlan, planRestore, type RestorePlan } from '../../shared/restore/restore-plan.js';
 import { pointKeyOf, RestoreRequestError, type RestoreRequest } from '../../shared/restore/restore-request.js';
@@ -78,7 +78,7 @@ describe('restore into a clean account', () => {
 
     const { plan, result, log } = await restore({ account: SOURCE_A, asOf: hub.cloud.clock.now() });
     expect(plan.unrestorable).toEqual([]);
-    expect(plan.items.map((i) => i.point.kind)).toEqual(['ebs-snapshot', 'ami', 'ssm-parameter', 'ssm-parameter', 'rds-snapshot', 'rds-cluster-snapshot']);
+    expect(plan.items.map((i) => i.point.kind)).toEqual(['ebs-snapshot', 'ami', 'rds-snapshot', 'rds-cluster-snapshot', 'ssm-parameter', 'ssm-parameter']);
     expect(result.artifacts.map((a) => [a.kind, a.status])).toEqual(expect.arrayContaining(plan.items.map((i) => [i.point.kind, 'usable'])));
     expect(result.artifacts).toHaveLength(6);
     // The newest version of the parameter, not the older one.

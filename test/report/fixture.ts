@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
-import { recoveryPointKey, resourceKey, type ArtifactKindName, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import type { ArtifactKindName } from '../../shared/kinds/index.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
 import type { LocalDynamo } from '../../sim/dynamo.js';
 
@@ -30,9 +30,8 @@ const ACCOUNT_FILES = [
 
 export const fixtureAccounts = parseAccounts(ACCOUNT_FILES);
 
-/** The account files in a folder of their own, for `--accounts DIR`. */
-export async function writeFixtureAccounts(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'audit-accounts-'));
+/** The account files in the (empty) folder given, for `--accounts DIR`. */
+export async function writeFixtureAccounts(dir: string): Promise<string> {
   for (const { file, text } of ACCOUNT_FILES) await writeFile(join(dir, file), text);
   return dir;
 }

@@ -45,7 +45,7 @@ describe('retention verdict', () => {
 });
 
 describe('retention settings from the environment', () => {
-  it('reads what stack.cjs writes, and names what is wrong', () => {
+  it('reads what the vault stack writes, and names what is wrong', () => {
     const settings = { lockDays: 7, accounts: { '111111111111': { 'ebs-snapshot': { retentionDays: 14, keepLast: 3 } } } };
     expect(retentionSettingsFromEnv({ RETENTION: JSON.stringify(settings) })).toEqual(settings);
     expect(() => retentionSettingsFromEnv({})).toThrow(/RETENTION must be the JSON of the retention settings/);

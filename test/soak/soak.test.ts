@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runSoak } from '../../bench/soak-run.js';
-import { artifactKinds } from '../../shared/kinds/registry.js';
+import { ARTIFACT_KINDS } from '../../shared/kinds/index.js';
 
 describe('the bad day, at volume', () => {
   it('1,000 events of every kind with throttling, duplicates, poison and forged events: nothing lost, nothing copied twice, the quota held', async () => {
@@ -13,8 +13,8 @@ describe('the bad day, at volume', () => {
     // Every input event is settled in exactly one way (multiplySettled above), and the four add up.
     expect(report.copied + report.skipped + report.rejected + report.dlq).toBe(report.events);
     // Every registered kind flowed, within its quota, with one vault copy per copied artifact.
-    for (const kind of Object.keys(artifactKinds)) {
-      const figures = report.byKind[kind as keyof typeof report.byKind]!;
+    for (const kind of ARTIFACT_KINDS) {
+      const figures = report.byKind[kind]!;
       expect(figures.copied, kind).toBeGreaterThan(0);
       expect(figures.vaultCopies, kind).toBe(figures.copied);
       if (figures.quota !== undefined) expect(figures.peakConcurrentCopies, kind).toBeLessThanOrEqual(figures.quota);

@@ -1,48 +1,38 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_KINDS, loadAccounts } from '../../shared/config/accounts.js';
-import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { describe, expect, it } from 'vitest';
+import { loadAccounts, parseAccounts } from '../../shared/config/accounts.js';
+import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
+import { eachSourceOf } from '../../shared/kinds/common/manifest.js';
+import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { compilePattern } from '../../sim/event-pattern.js';
 import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
-import { SAMPLE_EVENTS } from './sample-events.js';
-import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, statements, strings, type Json, type Template } from './stack.js';
+import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
+import { pascal } from '../../accounts/stack/policies.js';
+import { list, renderAccount, resource, resourcesOfType, ROOT, statements, strings, type Json, type Template } from './stack.js';
 
 /**
- * Source accounts' packaged CloudFormation: source-a (its only region, with the example
- * organization id), source-b in its second region, and source-a again from a copy of accounts/
- * without an organization id. Each packaged once for this file.
+ * Source accounts' CloudFormation as the stack model renders it (what `serverless package`
+ * writes): source-a (its only region, with the example organization id), source-b in its second
+ * region, and source-a again from the same account files without an organization id.
  */
-let primary: Template;
-let secondary: Template;
-let withoutOrg: Template;
-let noOrgDir: string;
-
-beforeAll(async () => {
-  noOrgDir = mkdtempSync(join(tmpdir(), 'backup-hub-accounts-'));
-  for (const file of readdirSync(join(ROOT, 'accounts')).filter((f) => f.endsWith('.yml'))) {
-    const text = readFileSync(join(ROOT, 'accounts', file), 'utf8');
-    writeFileSync(join(noOrgDir, file), text.replace(/^organizationId:.*$/m, ''));
-  }
-  // allSettled: every packaging finishes (and cleans up) before a failure is reported.
-  const results = await Promise.allSettled([
-    packageAccount('source-a'),
-    packageAccount('source-b', { region: 'eu-central-1' }),
-    packageAccount('source-a', { accountsDir: noOrgDir }),
-  ]);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  [primary, secondary, withoutOrg] = results.map((r) => (r as PromiseFulfilledResult<Template>).value) as [Template, Template, Template];
-}, 180_000);
-afterAll(() => rmSync(noOrgDir, { recursive: true, force: true }));
-
 const accounts = loadAccounts();
 const vault = accounts.vault;
-const declared = kinds();
-const handlerKinds = ARTIFACT_KINDS.filter((k) => declared[k]!.handler);
+const primary = renderAccount('source-a', { accounts });
+const secondary = renderAccount('source-b', { accounts, region: 'eu-central-1' });
+const withoutOrg = renderAccount('source-a', {
+  accounts: parseAccounts(
+    readdirSync(join(ROOT, 'accounts'))
+      .filter((file) => file.endsWith('.yml'))
+      .map((file) => ({ file, text: readFileSync(join(ROOT, 'accounts', file), 'utf8').replace(/^organizationId:.*$/m, '') })),
+  ),
+});
+/** Every kind has a handler. */
+const handlerKinds = ARTIFACT_KINDS;
 const vaultHandlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`);
 const vaultBus = `arn:aws:events:${vault.regions[0]}:${vault.id}:event-bus/backup-hub`;
+/** The forwarder role: the one this stack creates in the primary region, the one of the primary region elsewhere. */
+const forwarderRoleArn = (account: string) => ({ 'Fn::If': ['IsPrimaryRegion', { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] }, `arn:aws:iam::${account}:role/backup-hub-forwarder`] });
 const trustOf = (template: Template) => statements(template).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'AssumeRolePolicyDocument');
 
 describe('source stack', () => {
@@ -77,9 +67,10 @@ describe('source stack', () => {
       expect(JSON.stringify(withoutOrg)).not.toContain('aws:PrincipalOrgID');
     });
 
-    it("holds exactly the handlers' reader statements of kinds.yml (vault.test.ts compares them with the code's calls)", () => {
+    it("holds exactly the kinds' reader statements (vault.test.ts compares them with the code's calls)", () => {
       const actions = new Set(statements(primary).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument').flatMap((s) => list(s.statement.Action)));
-      const declaredActions = handlerKinds.flatMap((k) => (declared[k] as { reader?: { Action: string | string[] }[] }).reader ?? []).flatMap((s) => list(s.Action));
+      const scope = { vaultAccount: vault.id, vaultRegion: vault.regions[0]!, eachSource: eachSourceOf([{ account: '111111111111', region: 'eu-west-1' }]), keyAliases: [] };
+      const declaredActions = KINDS.flatMap((k) => k.manifest.reader(scope)).flatMap((s) => list(s.Action));
       expect(actions).toEqual(new Set(declaredActions));
       expect(actions.has('ec2:DeleteSnapshot')).toBe(true);
     });
@@ -122,11 +113,10 @@ describe('source stack', () => {
         for (const template of [primary, secondary]) {
           const rule = resource(template, `Forward${pascal(kind)}Rule`).Properties;
           expect(rule.EventBusName).toBe('default');
-          expect(rule.EventPattern).toEqual(declared[kind]!.pattern);
-          expect(rule.Targets).toEqual([expect.objectContaining({ Arn: vaultBus, RoleArn: expect.stringMatching(/:role\/backup-hub-forwarder$/) })]);
+          expect(rule.EventPattern).toEqual(KINDS.find((k) => k.module.name === kind)!.manifest.pattern);
+          expect(rule.Targets).toEqual([expect.objectContaining({ Arn: vaultBus, RoleArn: forwarderRoleArn(template === primary ? '111111111111' : '222222222222') })]);
           const matcher = compilePattern(rule.EventPattern as Record<string, Json>);
-          for (const sample of SAMPLE_EVENTS[kind]!.matches) expect(matcher.matches(sample.event), sample.name).toBe(true);
-          for (const sample of SAMPLE_EVENTS[kind]!.doesNotMatch) expect(matcher.matches(sample.event), sample.name).toBe(false);
+          for (const sample of sampleEvents(kind)) expect(matcher.matches(sample.event), sample.description).toBe(sample.matches);
         }
       });
     }
@@ -168,9 +158,8 @@ describe('source stack', () => {
         for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) expect(role.Condition, id).toBe('IsPrimaryRegion');
         expect(resourcesOfType(template, 'AWS::KMS::Key').map(([, k]) => k.Condition)).toEqual([undefined]);
       }
-      // Only the primary region's stack creates the forwarder role, so only there do its rules wait for it.
-      expect(resource(primary, 'ForwardEbsSnapshotRule').DependsOn).toEqual(['ForwarderRole']);
-      expect(resource(secondary, 'ForwardEbsSnapshotRule').DependsOn).toBeUndefined();
+      // Only the primary region's stack creates the forwarder role, so only there do its rules refer to it (and wait for it).
+      for (const template of [primary, secondary]) expect(resource(template, 'ForwardEbsSnapshotRule').DependsOn).toBeUndefined();
     });
   });
 });

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import yaml from 'js-yaml';
+import { renderTemplate } from '../../accounts/stack/render.js';
+import { buildService } from '../../accounts/stack/service.js';
+import { loadAccounts, type AccountsConfig } from '../../shared/config/accounts.js';
 
-/** Helpers of the template tests: package an account with the real CLI and read its CloudFormation. */
+/** Helpers of the template tests: an account's CloudFormation, rendered in-process or packaged with the real CLI. */
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
@@ -27,13 +29,21 @@ export interface Template {
 export const STAGE = 'test';
 
 /**
+ * The CloudFormation of one account's stack as the stack model renders it: what `serverless
+ * package` writes (packaging.test.ts holds the two equal), without packaging.
+ */
+export function renderAccount(account: string, options: { region?: string; accounts?: AccountsConfig } = {}): Template {
+  return renderTemplate(buildService(options.accounts ?? loadAccounts(), account, { stage: STAGE, region: options.region })) as unknown as Template;
+}
+
+/**
  * Runs `serverless package` for one account and returns the stack's CloudFormation. Works
  * offline: no AWS credentials are passed on. The CLI always writes `.serverless/` (and the
  * bundler `.esbuild/`) into the service folder, so each run gets its own: a temporary folder of
  * links to the repository's top-level entries. Runs can then overlap, and the working tree
  * stays untouched.
  */
-export async function packageAccount(account: string, options: { region?: string; accountsDir?: string } = {}): Promise<Template> {
+export async function packageAccount(account: string, options: { region?: string } = {}): Promise<Template> {
   const service = mkdtempSync(join(tmpdir(), `backup-hub-${account}-`));
   for (const entry of readdirSync(ROOT)) {
     if (entry === '.git' || entry.startsWith('.serverless') || entry.startsWith('.esbuild')) continue;
@@ -47,7 +57,8 @@ export async function packageAccount(account: string, options: { region?: string
     await promisify(execFile)(join(ROOT, 'node_modules/.bin/serverless'), args, {
       cwd: service,
       timeout: 120_000,
-      env: { ...withoutAwsCredentials(process.env), ...(options.accountsDir ? { BACKUP_HUB_ACCOUNTS_DIR: options.accountsDir } : {}) },
+      // serverless-esbuild leaves a work folder per zip in the temp directory: keep them in the service folder.
+      env: { ...withoutAwsCredentials(process.env), TMPDIR: service },
     });
     return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   } catch (error) {
@@ -62,21 +73,6 @@ export async function packageAccount(account: string, options: { region?: string
 function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE)$/.test(key)));
 }
-
-/** The kinds as accounts/resources/kinds.yml declares them: the one place the rule patterns live. */
-export interface KindEntry {
-  pattern: Record<string, Json>;
-  handler?: string;
-  timeout?: number;
-  batchSize?: number;
-  maximumConcurrency?: number;
-  copyQuota?: number;
-}
-export function kinds(): Record<string, KindEntry> {
-  return yaml.load(readFileSync(join(ROOT, 'accounts/resources/kinds.yml'), 'utf8')) as Record<string, KindEntry>;
-}
-
-export const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
 
 export function resourcesOfType(template: Template, type: string): [string, Resource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
@@ -126,7 +122,7 @@ export function statements(template: Template): PlacedStatement[] {
   return found;
 }
 
-export const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const list = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? [...(value as readonly T[])] : [value as T]);
 
 /** The actions an identity policy of a role grants (Allow statements of its inline policies). */
 export function roleActions(template: Template, logicalId: string): string[] {

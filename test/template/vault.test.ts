@@ -1,36 +1,32 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureOutput } from '../capture-output.js';
-import { ARTIFACT_KINDS, loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
+import { loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
+import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
 import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
-import { TAG } from '../../shared/kinds/provenance-tags.js';
+import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { compilePattern } from '../../sim/event-pattern.js';
 import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
-import { SAMPLE_EVENTS } from './sample-events.js';
-import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, roleActions, STAGE, statements, strings, type Json, type Template } from './stack.js';
+import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
+import { pascal } from '../../accounts/stack/policies.js';
+import { list, renderAccount, resource, resourcesOfType, ROOT, roleActions, STAGE, statements, strings, type Json } from './stack.js';
 
 /**
- * The vault account's packaged CloudFormation (accounts/vault.yml), and source-a's for the reader
- * role the vault's handlers use: packaged once for this file.
+ * The vault account's CloudFormation (accounts/vault.yml) as the stack model renders it, what
+ * `serverless package` writes; source-a's for the reader role the vault's handlers use, and the
+ * recovery account's.
  */
-let template: Template;
-let source: Template;
-let recovery: Template;
-beforeAll(async () => {
-  // allSettled: every packaging finishes (and cleans up) before a failure is reported.
-  const results = await Promise.allSettled([packageAccount('vault'), packageAccount('source-a'), packageAccount('recovery')]);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  [template, source, recovery] = results.map((r) => (r as PromiseFulfilledResult<Template>).value) as [Template, Template, Template];
-}, 180_000);
-
 const accounts = loadAccounts();
 const vault = accounts.vault;
-const declared = kinds();
-const handlerKinds = ARTIFACT_KINDS.filter((k) => declared[k]!.handler);
+const template = renderAccount('vault', { accounts });
+const source = renderAccount('source-a', { accounts });
+const recovery = renderAccount('recovery', { accounts });
+/** Every kind has a handler. */
+const handlerKinds = ARTIFACT_KINDS;
+const patternOf = (kind: string) => KINDS.find((k) => k.module.name === kind)!.manifest.pattern;
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 /** The schedule expression of the rule that targets a function (by its logical id's prefix). */
 const scheduleOf = (fn: string) =>
@@ -96,11 +92,10 @@ describe('vault stack: queues, rules and the bus', () => {
     it(`${kind}: routes the kind's events on the vault bus to its queue, with the one declared pattern`, () => {
       const rule = resource(template, `${Kind}Rule`).Properties;
       expect(rule.EventBusName).toEqual({ Ref: 'EventBus' });
-      expect(rule.EventPattern).toEqual(declared[kind]!.pattern);
+      expect(rule.EventPattern).toEqual(patternOf(kind));
       expect(list(rule.Targets as Json[]).map((t) => (t as Record<string, Json>).Arn)).toEqual([getAtt(`${Kind}Queue`)]);
       const matcher = compilePattern(rule.EventPattern as Record<string, Json>);
-      for (const sample of SAMPLE_EVENTS[kind]!.matches) expect(matcher.matches(sample.event), sample.name).toBe(true);
-      for (const sample of SAMPLE_EVENTS[kind]!.doesNotMatch) expect(matcher.matches(sample.event), sample.name).toBe(false);
+      for (const sample of sampleEvents(kind)) expect(matcher.matches(sample.event), sample.description).toBe(sample.matches);
     });
 
     it(`${kind}: lets only that rule send to the kind's queues (aws:SourceArn)`, () => {
@@ -127,7 +122,7 @@ describe('vault stack: queues, rules and the bus', () => {
     expect(statement.Principal).toEqual({ AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) });
     const condition = (statement.Condition as Record<string, Record<string, Json>>).StringEquals!;
     expect(condition['aws:PrincipalOrgID']).toBe(vault.organizationId);
-    const patterns = ARTIFACT_KINDS.map((k) => declared[k]!.pattern);
+    const patterns = ARTIFACT_KINDS.map(patternOf);
     expect(new Set(list(condition['events:detail-type'] as string[]))).toEqual(new Set(patterns.flatMap((p) => p['detail-type'] as string[])));
     expect(new Set(list(condition['events:source'] as string[]))).toEqual(new Set(patterns.flatMap((p) => p.source as string[])));
     expect(resource(template, 'EventBus').Properties.Name).toBe('backup-hub');
@@ -195,7 +190,7 @@ describe('vault stack: functions', () => {
       readerRoleName: 'backup-hub-reader',
       shareKeyAlias: 'alias/backup-hub-share',
       externalId: vault.externalId,
-      allowedSources: { '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'] },
+      allowedSources: { '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'], '333333333333': ['eu-west-1'] },
       maxReceiveCount: 5,
     });
     expect(Object.keys(variables).sort()).toEqual(
@@ -468,7 +463,7 @@ describe('IAM grants vs. the AWS calls in the code', () => {
   const called = actionsCalledByCode();
 
   it('finds the calls of the code (the scan itself works)', () => {
-    expect(called.get('ec2:CopySnapshot')).toEqual(new Set(['shared/kinds/ebs-snapshot.ts']));
+    expect(called.get('ec2:CopySnapshot')).toEqual(new Set(['shared/kinds/ebs-snapshot/ebs-snapshot.ts']));
     expect(called.get('dynamodb:PutItem')?.size).toBeGreaterThanOrEqual(2);
   });
 

@@ -1,0 +1,45 @@
+/**
+ * Names fixed by the hub's contract: the stacks create these, and the handlers, the operator
+ * commands and the simulated cloud find what was deployed by them. The source and vault stacks
+ * refer to each other by name, so they do not change with the stage.
+ */
+export const NAMES = {
+  service: 'backup-hub',
+  bus: 'backup-hub',
+  readerRole: 'backup-hub-reader',
+  forwarderRole: 'backup-hub-forwarder',
+  reconcilerRole: 'backup-hub-reconciler',
+  prunerRole: 'backup-hub-pruner',
+  restoreRole: 'backup-hub-restore',
+  legalHoldRole: 'backup-hub-legal-hold',
+  recoveryRole: 'backup-hub-recovery',
+  restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
+  shareKeyAlias: 'alias/backup-hub-share',
+  vaultKeyAlias: 'alias/backup-hub-vault',
+  catalogTable: 'backup-hub-catalog',
+  auditTable: 'backup-hub-audit',
+  alarmTopic: 'backup-hub-alarms',
+} as const;
+
+/** A message is tried this often before the DLQ (also the default of hub-config's MAX_RECEIVE_COUNT). */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Lambda's SQS guidance: a queue's visibility timeout at least six times the function timeout. */
+export const VISIBILITY_FACTOR = 6;
+
+/** What every function runs on. */
+export const LAMBDA = { runtime: 'nodejs22.x', architecture: 'arm64', memorySize: 512, logRetentionInDays: 90 } as const;
+
+export const RECONCILER = { timeout: 280, everyMinutes: 5 } as const;
+
+/** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
+export const PRUNER = { timeout: 900, everyHours: 6 } as const;
+
+/** A vault role's ARN: the vault's IAM is named, so sources can trust its roles before they exist. */
+export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
+
+/** The logical id prefix serverless gives a function (`ebs-snapshot` → `EbsDashsnapshot`). */
+export const normalizedFunctionName = (key: string) => key.replace(/-/g, 'Dash').replace(/_/g, 'Underscore').replace(/^./, (c) => c.toUpperCase());
+
+/** The name serverless gives a function: `backup-hub-<stage>-<key>`. */
+export const functionName = (stage: string, key: string) => `${NAMES.service}-${stage}-${key}`;

@@ -1,0 +1,119 @@
+import type { VaultAccount } from '../../shared/config/accounts.js';
+import { policy, ref, THIS_ACCOUNT_ROOT, type Resource, type Statement, type Value } from './cloudformation.js';
+
+/**
+ * The statement of a key policy that lets the account administer its key: never use it. Which of
+ * disabling and scheduling deletion are allowed differs per key: the vault key may do neither (the
+ * copies cannot be read without it).
+ */
+export function keyAdministration(sid: string, also: { disable?: boolean; scheduleDeletion?: boolean } = {}, principal: Value = THIS_ACCOUNT_ROOT): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: { AWS: principal },
+    Action: [
+      'kms:DescribeKey',
+      'kms:GetKeyPolicy',
+      'kms:PutKeyPolicy',
+      'kms:GetKeyRotationStatus',
+      'kms:EnableKeyRotation',
+      'kms:ListResourceTags',
+      'kms:TagResource',
+      'kms:UntagResource',
+      'kms:UpdateKeyDescription',
+      'kms:ListGrants',
+      'kms:RevokeGrant',
+      'kms:CreateAlias',
+      'kms:UpdateAlias',
+      'kms:DeleteAlias',
+      'kms:EnableKey',
+      ...(also.disable ? ['kms:DisableKey'] : []),
+      ...(also.scheduleDeletion ? ['kms:ScheduleKeyDeletion'] : []),
+      'kms:CancelKeyDeletion',
+    ],
+    Resource: '*',
+  };
+}
+
+/** A key statement for principals of this account, narrowed to the given role ARNs. */
+export function keyUseBy(sid: string, roles: Value, action: string | string[], condition: Record<string, Record<string, Value>>, principal: Value = THIS_ACCOUNT_ROOT): Statement {
+  return { Sid: sid, Effect: 'Allow', Principal: { AWS: principal }, Action: action, Resource: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': roles }, ...condition } };
+}
+
+/**
+ * A role trust for vault roles only: the vault account as principal, narrowed to those roles by
+ * aws:PrincipalArn, with the ExternalId (and the organization, when set). The trust survives the
+ * vault roles being re-created (a role principal would be pinned to the old role's unique id) and
+ * does not fail when the vault is deployed after this account.
+ */
+export function vaultRoleTrust(vault: VaultAccount, sid: string, principalArns: string | string[]): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
+    Action: 'sts:AssumeRole',
+    Condition: {
+      StringEquals: { 'sts:ExternalId': vault.externalId, ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}) },
+      ArnEquals: { 'aws:PrincipalArn': principalArns },
+    },
+  };
+}
+
+/** An IAM role with one inline policy named after the role. */
+export function role(options: { name: string; description: string; trust: Statement[]; statements: Statement[]; maxSessionDuration?: number; condition?: string }): Resource {
+  return {
+    Type: 'AWS::IAM::Role',
+    ...(options.condition ? { Condition: options.condition } : {}),
+    Properties: {
+      RoleName: options.name,
+      Description: options.description,
+      ...(options.maxSessionDuration ? { MaxSessionDuration: options.maxSessionDuration } : {}),
+      AssumeRolePolicyDocument: policy(options.trust),
+      Policies: [{ PolicyName: options.name, PolicyDocument: policy(options.statements) }],
+    },
+  };
+}
+
+/** Only Lambda may assume a function's role. */
+export const LAMBDA_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }];
+
+/** Principals of this account (an operator's SSO role, say) may assume an operator role. */
+export const OPERATOR_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { AWS: THIS_ACCOUNT_ROOT }, Action: 'sts:AssumeRole' }];
+
+/** Several kinds' statements in one policy: Sids must be unique, so each is prefixed with its kind. */
+export const prefixSids = (prefix: string, statements: Statement[]): Statement[] => statements.map((statement) => ({ ...statement, Sid: `${prefix}${statement.Sid}` }));
+
+/** `ebs-snapshot` → `EbsSnapshot`: a kind's part of its resources' logical ids. */
+export const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
+
+/** An alarm on the alarm topic when a metric goes above a threshold (missing data is fine). */
+export function alarm(options: {
+  name: string;
+  description: string;
+  namespace: string;
+  metric: string;
+  dimensions?: { Name: string; Value: Value }[];
+  statistic: 'Sum' | 'Maximum';
+  period: number;
+  evaluationPeriods?: number;
+  threshold?: number;
+}): Resource {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: options.name,
+      AlarmDescription: options.description,
+      Namespace: options.namespace,
+      MetricName: options.metric,
+      ...(options.dimensions ? { Dimensions: options.dimensions } : {}),
+      Statistic: options.statistic,
+      Period: options.period,
+      EvaluationPeriods: options.evaluationPeriods ?? 1,
+      Threshold: options.threshold ?? 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref('AlarmTopic')],
+      OKActions: [ref('AlarmTopic')],
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { AccountsConfig, RecoveryAccount } from '../../shared/config/accounts.js';
+import { eachRecoveryAccountOf } from '../../shared/kinds/common/manifest.js';
+import { KINDS } from '../../shared/kinds/index.js';
+import { ref } from './cloudformation.js';
+import { NAMES, roleArn } from './names.js';
+import { pascal, prefixSids, role, vaultRoleTrust } from './policies.js';
+import type { ServiceModel } from './service.js';
+
+/**
+ * A recovery account's stack: the role `backup-hub restore` assumes there to write SSM parameters
+ * back. Snapshots, images and DB snapshots need nothing here: the vault shares them with the
+ * account, under a restore key the account may use. IAM is global, so the role lives in the
+ * account's primary (first) region only.
+ */
+export function buildRecovery(config: AccountsConfig, account: RecoveryAccount): Pick<ServiceModel, 'functions' | 'resources'> {
+  const { vault } = config;
+  const scope = { vaultRegion: vault.regions[0]!, eachRecoveryAccount: eachRecoveryAccountOf([account.id]) };
+  return {
+    functions: {},
+    resources: {
+      Conditions: { IsPrimaryRegion: { 'Fn::Equals': [ref('AWS::Region'), account.regions[0]!] } },
+      Resources: {
+        // Trusts only the vault's backup-hub-restore role, with the ExternalId, and may only write
+        // (and read back, to recognise its own earlier write) parameters (the kinds' `recovery`).
+        RecoveryRole: role({
+          name: NAMES.recoveryRole,
+          description: "backup-hub recovery; assumed by the vault's restore role to write restored parameters",
+          condition: 'IsPrimaryRegion',
+          maxSessionDuration: 3600,
+          trust: [vaultRoleTrust(vault, 'OnlyTheVaultRestoreRoleWithTheExternalId', roleArn(vault.id, NAMES.restoreRole))],
+          statements: KINDS.flatMap((k) => (k.manifest.recovery ? prefixSids(pascal(k.module.name), k.manifest.recovery(scope)) : [])),
+        }),
+      },
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
+import type { Template, Value } from './cloudformation.js';
+import { buildRecovery } from './recovery-stack.js';
+import { buildSource } from './source-stack.js';
+import { buildVault } from './vault-stack.js';
+
+/**
+ * One account's stack in one region, as the serverless service deploys it: its functions (which
+ * serverless compiles into log groups, functions, event source mappings and schedules) and the
+ * CloudFormation it adds. serverless.ts hands it to serverless.yml; render.ts compiles it to the
+ * template `serverless package` writes.
+ */
+export interface ServiceModel {
+  account: Account;
+  stage: string;
+  region: string;
+  /** Tags on the CloudFormation stack itself. */
+  stackTags: Record<string, string>;
+  /** By function key (`ebs-snapshot`, `reconciler`); the key names its logical ids. */
+  functions: Record<string, FunctionModel>;
+  resources: Pick<Template, 'Conditions' | 'Resources' | 'Outputs'>;
+}
+
+export interface FunctionModel {
+  /** `backup-hub-<stage>-<key>`. */
+  name: string;
+  /** `handlers/<file>.handler`: the file exports `handler` (and `createHandler`). */
+  handler: string;
+  description: string;
+  /** The logical id of its role in this stack. */
+  role: string;
+  timeout: number;
+  reservedConcurrency?: number;
+  environment: Record<string, Value>;
+  events: FunctionEvent[];
+}
+
+export type FunctionEvent =
+  /** Reads a queue of this stack (its logical id) with partial batch failures. */
+  | { sqs: { queue: string; batchSize: number; maximumConcurrency: number } }
+  | { schedule: { rate: string; description: string } };
+
+export interface StackOptions {
+  stage: string;
+  /** One of the account's regions; its first (primary) region when left out. */
+  region?: string;
+}
+
+/**
+ * The stack of the account named `name` (an account file) in a region.
+ * @throws Error naming the accounts, or the account's regions, when either is unknown
+ */
+export function buildService(config: AccountsConfig, name: string, options: StackOptions): ServiceModel {
+  const account = config.account(name);
+  const region = options.region ?? account.regions[0]!;
+  if (!account.regions.includes(region)) throw new Error(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
+  const stack = { stage: options.stage, region };
+  const built =
+    account.role === 'vault' ? buildVault(config, stack) : account.role === 'source' ? buildSource(config, account, stack) : buildRecovery(config, account);
+  return {
+    account,
+    stage: options.stage,
+    region,
+    stackTags: { 'backup-hub:account': account.name, 'backup-hub:role': account.role },
+    ...built,
+  };
+}
+
+/**
+ * Every stack of the account files: each account in each of its regions, with the folder it is
+ * packaged into (`<account file>`, and `<account file>-<region>` beyond its first region).
+ */
+export function everyStack(config: AccountsConfig): { account: string; region: string; folder: string }[] {
+  return config.all.flatMap((account) => account.regions.map((region, i) => ({ account: account.name, region, folder: i === 0 ? account.name : `${account.name}-${region}` })));
+}

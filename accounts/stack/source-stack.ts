@@ -1,0 +1,112 @@
+import type { AccountsConfig, SourceAccount } from '../../shared/config/accounts.js';
+import { all, eachSourceOf, type ReaderScope } from '../../shared/kinds/common/manifest.js';
+import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
+import { KINDS } from '../../shared/kinds/index.js';
+import { getAtt, ref, sub, type Resource, type Value } from './cloudformation.js';
+import { NAMES, roleArn } from './names.js';
+import { keyAdministration, keyUseBy, pascal, prefixSids, role, vaultRoleTrust } from './policies.js';
+import type { ServiceModel } from './service.js';
+import { vaultHandlerRoleArns } from './vault-stack.js';
+
+/**
+ * A source account's stack in one region. No Lambda function: a source only announces (a rule per
+ * kind forwards its AWS service events to the vault bus) and offers the reader role. IAM is global,
+ * so the roles live in the account's primary (first) region only; rules and the share key are
+ * regional.
+ */
+export function buildSource(config: AccountsConfig, account: SourceAccount, { region }: { stage: string; region: string }): Pick<ServiceModel, 'functions' | 'resources'> {
+  const { vault } = config;
+  const vaultRegion = vault.regions[0]!;
+  const primaryRegion = account.regions[0]!;
+  const scope: ReaderScope = {
+    vaultAccount: vault.id,
+    vaultRegion,
+    eachSource: eachSourceOf(account.regions.map((r) => ({ account: account.id, region: r }))),
+    keyAliases: all('alias/aws/ebs', NAMES.shareKeyAlias, account.customerKeyAliases),
+  };
+  const handlerRoles = vaultHandlerRoleArns(vault.id);
+  const readerRoleArn = roleArn(account.id, NAMES.readerRole);
+  const vaultRoot = `arn:aws:iam::${vault.id}:root`;
+  const vaultBusArn = `arn:aws:events:${vaultRegion}:${vault.id}:event-bus/${NAMES.bus}`;
+
+  const resources: Record<string, Resource> = {
+    // The vault assumes it to verify, share, re-encrypt and clean up. It trusts only the vault's
+    // handler roles, only with the ExternalId (and, with an organization id, only from inside it),
+    // and holds only the actions the handlers use (the kinds' `reader` statements).
+    ReaderRole: role({
+      name: NAMES.readerRole,
+      description: "backup-hub reader; assumed by the vault's handlers only",
+      condition: 'IsPrimaryRegion',
+      maxSessionDuration: 3600,
+      trust: [vaultRoleTrust(vault, 'OnlyTheVaultHandlersWithTheExternalId', handlerRoles)],
+      statements: KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.reader(scope))),
+    }),
+    // The rules' target role: it may put events on the vault bus and nothing else.
+    ForwarderRole: role({
+      name: NAMES.forwarderRole,
+      description: 'backup-hub forwarder; lets this account\'s rules put events on the vault bus',
+      condition: 'IsPrimaryRegion',
+      trust: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } } }],
+      statements: [{ Sid: 'PutEventsOnTheVaultBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: vaultBusArn }],
+    }),
+    // Snapshots under aws/ebs or aws/rds cannot be shared: the reader re-encrypts them under this key
+    // first. The vault may use it through EC2 or RDS to read the shared copy, and for nothing else.
+    ShareKey: {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: 'backup-hub share key; the vault may use it to copy shared snapshots, nothing else',
+        EnableKeyRotation: true,
+        PendingWindowInDays: 30,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            keyAdministration('AccountAdministersTheKey', { disable: true, scheduleDeletion: true }),
+            keyUseBy('ReaderReencryptsSnapshotsThroughEc2', readerRoleArn, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], {
+              StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') },
+            }),
+            keyUseBy('ReaderLetsEbsUseTheKey', readerRoleArn, 'kms:CreateGrant', grantForAwsResource),
+            // EC2 uses the share key in the vault's region (the copy) and in this region (the source
+            // side); RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
+            keyUseBy(
+              'VaultCopiesSharedSnapshotsThroughEc2',
+              handlerRoles,
+              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+              { StringEquals: { 'kms:ViaService': all(`ec2.${vaultRegion}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vaultRegion}.amazonaws.com`) } },
+              vaultRoot,
+            ),
+            keyUseBy('VaultLetsEbsUseTheKeyForTheCopy', handlerRoles, 'kms:CreateGrant', grantForAwsResource, vaultRoot),
+          ],
+        },
+      },
+    },
+    ShareKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.shareKeyAlias, TargetKeyId: ref('ShareKey') } },
+  };
+  // In the primary region this very stack creates the forwarder role: the rules refer to it there,
+  // so that CloudFormation creates it first (a DependsOn on a resource under a condition is invalid
+  // where the condition is false); elsewhere they name it.
+  const forwarderRoleArn: Value = { 'Fn::If': ['IsPrimaryRegion', getAtt('ForwarderRole'), roleArn(account.id, NAMES.forwarderRole)] };
+  for (const kind of KINDS) {
+    const name = kind.module.name;
+    // The kind's AWS service events on this region's default bus go to the vault bus, through the
+    // forwarder role (required for a bus in another account or region).
+    resources[`Forward${pascal(name)}Rule`] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: `backup-hub-forward-${name}`,
+        Description: `backup-hub forwards ${name} events to the vault bus`,
+        EventBusName: 'default',
+        State: 'ENABLED',
+        EventPattern: kind.manifest.pattern,
+        Targets: [{ Id: 'vault-bus', Arn: vaultBusArn, RoleArn: forwarderRoleArn }],
+      },
+    };
+  }
+  return {
+    functions: {},
+    resources: {
+      Conditions: { IsPrimaryRegion: { 'Fn::Equals': [ref('AWS::Region'), primaryRegion] } },
+      Resources: resources,
+      Outputs: { ShareKeyArn: { Description: 'The share key of this region', Value: getAtt('ShareKey') } },
+    },
+  };
+}

@@ -1,0 +1,468 @@
+import { allowedSourceRegions, retentionSettings, type AccountsConfig } from '../../shared/config/accounts.js';
+import { hubEnvironment } from '../../shared/config/hub-config.js';
+import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
+import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
+import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
+import { KINDS } from '../../shared/kinds/index.js';
+import { getAtt, ref, sub, THIS_ACCOUNT_ROOT, type EventPattern, type PolicyDocument, type Resource, type Statement, type Value } from './cloudformation.js';
+import { functionName, MAX_RECEIVE_COUNT, NAMES, normalizedFunctionName, PRUNER, RECONCILER, roleArn, VISIBILITY_FACTOR } from './names.js';
+import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
+import type { FunctionModel, ServiceModel } from './service.js';
+
+type Kind = (typeof KINDS)[number];
+
+/**
+ * The vault's stack: the bus and its policy; per kind a rule, a queue and its DLQ, a handler with
+ * its own role, and their alarms; the reconciler and the pruner; the vault key and a restore key
+ * per recovery account; the operators' restore and legal hold roles; the catalog and the audit log.
+ */
+export function buildVault(config: AccountsConfig, { stage, region }: { stage: string; region: string }): Pick<ServiceModel, 'functions' | 'resources'> {
+  const { vault } = config;
+  const recoveryIds = config.recovery.map((r) => r.id);
+  const scope: VaultScope = {
+    vaultAccount: vault.id,
+    vaultRegion: region,
+    vaultKeyArn: getAtt('VaultKey'),
+    eachSource: eachSourceOf(config.sources.flatMap((s) => s.regions.map((r) => ({ account: s.id, region: r })))),
+  };
+  const restoreRoleArn = roleArn(vault.id, NAMES.restoreRole);
+  const handlerRoleArns = vaultHandlerRoleArns(vault.id);
+  const logsOf = (key: string): Statement => {
+    const group = `arn:aws:logs:${region}:${vault.id}:log-group:/aws/lambda/${functionName(stage, key)}`;
+    return { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${group}:*`, `${group}:*:*`] };
+  };
+  /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
+  const copyStatements = (key: string): Statement[] => [
+    logsOf(key),
+    { Sid: 'AssumeTheSourceReaderRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: vault.allowedSources.map((id) => roleArn(id, NAMES.readerRole)) },
+    ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+  ];
+  const hub = {
+    vaultAccountId: vault.id,
+    vaultKeyArn: getAtt('VaultKey'),
+    catalogTable: ref('CatalogTable'),
+    auditTable: ref('AuditTable'),
+    readerRoleName: NAMES.readerRole,
+    externalId: vault.externalId,
+    shareKeyAlias: NAMES.shareKeyAlias,
+    allowedSources: JSON.stringify(allowedSourceRegions(config)),
+    maxReceiveCount: String(MAX_RECEIVE_COUNT),
+  };
+  const environment = hubEnvironment<Value>(hub);
+
+  const functions: Record<string, FunctionModel> = {};
+  for (const kind of KINDS) {
+    const Kind = pascal(kind.module.name);
+    functions[kind.module.name] = {
+      name: functionName(stage, kind.module.name),
+      handler: `handlers/${kind.module.name}.handler`,
+      description: `backup-hub: copies the ${kind.module.name} artifacts announced on the backup-hub-${kind.module.name} queue into the vault`,
+      role: `${Kind}Role`,
+      timeout: kind.manifest.queue.timeout,
+      environment: hubEnvironment<Value>({ ...hub, queueUrl: ref(`${Kind}Queue`) }),
+      events: [{ sqs: { queue: `${Kind}Queue`, batchSize: kind.manifest.queue.batchSize, maximumConcurrency: kind.manifest.queue.maximumConcurrency } }],
+    };
+  }
+  functions.reconciler = {
+    name: functionName(stage, 'reconciler'),
+    handler: 'handlers/reconciler.handler',
+    description: 'backup-hub: completes pending vault copies and cleans up the sources',
+    role: 'ReconcilerRole',
+    timeout: RECONCILER.timeout,
+    reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
+    environment,
+    events: [{ schedule: { rate: `rate(${RECONCILER.everyMinutes} minutes)`, description: 'backup-hub reconciler' } }],
+  };
+  functions.pruner = {
+    name: functionName(stage, 'pruner'),
+    handler: 'handlers/pruner.handler',
+    description: 'backup-hub: deletes vault copies past their retention (never under the vault lock or a legal hold)',
+    role: 'PrunerRole',
+    timeout: PRUNER.timeout,
+    reservedConcurrency: 1, // one run at a time; its conditional catalog writes make an overlap safe anyway
+    environment: { ...environment, ...retentionEnvironment(retentionSettings(config)) },
+    events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
+  };
+
+  const resources: Record<string, Resource> = {
+    // ------------------------------------------------------------------ events in
+    EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: NAMES.bus } },
+    // Only the listed source accounts (and, with an organization id, only inside it) may put events,
+    // and only the AWS service events the kinds take (events:source, events:detail-type).
+    EventBusPolicy: {
+      Type: 'AWS::Events::EventBusPolicy',
+      Properties: {
+        EventBusName: ref('EventBus'),
+        StatementId: 'backup-hub-listed-sources',
+        Statement: {
+          Effect: 'Allow',
+          Principal: { AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) },
+          Action: 'events:PutEvents',
+          Resource: getAtt('EventBus'),
+          Condition: {
+            StringEquals: {
+              'events:source': all(...KINDS.map((k) => k.manifest.pattern.source)),
+              'events:detail-type': all(...KINDS.map((k) => k.manifest.pattern['detail-type'])),
+              ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}),
+            },
+          },
+        },
+      },
+    },
+
+    // ------------------------------------------------------------------ the vault key
+    // Every vault copy is encrypted with it. Its policy names vault principals only: the account
+    // root for administration (no use, no grants) and the vault's own roles for use through a
+    // service. Deleting the stack keeps it: the copies cannot be read without it.
+    VaultKey: {
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Description: 'backup-hub vault key; every vault copy is encrypted with it',
+        EnableKeyRotation: true,
+        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, region, handlerRoleArns, restoreRoleArn }),
+      },
+    },
+    VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+
+    // ------------------------------------------------------------------ catalog and audit log
+    // One item per recovery point; every access pattern is a Query on the table or a GSI.
+    CatalogTable: table(NAMES.catalogTable, {
+      attributes: { pk: 'S', resourcePk: 'S', account: 'S', openState: 'S', availableResourcePk: 'S', createdAt: 'S', updatedAt: 'S' },
+      key: ['pk'],
+      indexes: {
+        byResource: ['resourcePk', 'createdAt'],
+        byAccount: ['account', 'createdAt'],
+        byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
+        latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+      },
+    }),
+    // Append-only and hash-chained; the handlers may only add entries and read them.
+    AuditTable: table(NAMES.auditTable, {
+      attributes: { chain: 'S', seq: 'N', eventId: 'S', decision: 'S', at: 'S' },
+      key: ['chain', 'seq'],
+      indexes: { byEvent: ['eventId', 'seq'], byDecision: ['decision', 'at'] },
+    }),
+
+    // ------------------------------------------------------------------ the reconciler
+    // Pushes every kind's pending copies, so it holds the union of the kinds' vault statements.
+    ReconcilerRole: role({
+      name: NAMES.reconcilerRole,
+      description: 'backup-hub reconciler; completes pending vault copies and cleans up the sources',
+      trust: LAMBDA_TRUST,
+      statements: [...copyStatements('reconciler'), ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.vault(scope)))],
+    }),
+    ReconcilerErrorsAlarm: alarm({
+      name: 'backup-hub-reconciler-errors',
+      description: 'The backup-hub reconciler failed; pending copies are not being completed.',
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: functions.reconciler.name }],
+      statistic: 'Sum',
+      period: 300,
+    }),
+
+    // ------------------------------------------------------------------ the pruner
+    // Deletes vault copies past retention: only the vault's own copies (the kinds' `prune`
+    // statements), nothing in a source, and no use of any key.
+    PrunerRole: role({
+      name: NAMES.prunerRole,
+      description: 'backup-hub pruner; deletes vault copies past their retention',
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('pruner'),
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope))),
+      ],
+    }),
+    PrunerErrorsAlarm: alarm({
+      name: 'backup-hub-pruner-errors',
+      description: 'The backup-hub pruner failed; copies past retention are not being deleted.',
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: functions.pruner.name }],
+      statistic: 'Sum',
+      period: PRUNER.everyHours * 3600,
+    }),
+
+    // ------------------------------------------------------------------ restore
+    // Assumed by an operator to run `backup-hub restore` (the standard credential chain, e.g. a
+    // profile with role_arn). It reads the catalog, appends to the audit log, finds the restore
+    // keys, and re-encrypts vault copies under a recovery account's restore key to share them with
+    // that account (the kinds' `restore` statements); it deletes nothing.
+    RestoreRole: role({
+      name: NAMES.restoreRole,
+      description: 'backup-hub restore; assumed by operators in the vault to restore into a recovery account',
+      trust: OPERATOR_TRUST,
+      statements: [
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:Query']),
+        {
+          Sid: 'FindTheRestoreKeys',
+          Effect: 'Allow',
+          Action: 'kms:DescribeKey',
+          Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
+          Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
+        },
+        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore({ ...scope, eachRecoveryAccount: eachRecoveryAccountOf(recoveryIds) }))),
+      ],
+    }),
+    // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items and
+    // append to the audit log, nothing else.
+    LegalHoldRole: role({
+      name: NAMES.legalHoldRole,
+      description: 'backup-hub legal hold; assumed by operators in the vault to set or lift legal holds',
+      trust: OPERATOR_TRUST,
+      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid!.endsWith('Indexes')),
+    }),
+
+    // ------------------------------------------------------------------ alarms
+    // Alarm notifications carry no backup data. (CloudWatch cannot publish to a topic encrypted
+    // with the AWS managed aws/sns key, and the vault key is kept for copies only.)
+    AlarmTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: NAMES.alarmTopic, DisplayName: 'backup-hub alarms' } },
+  };
+
+  for (const kind of KINDS) Object.assign(resources, kindResources(kind, { stage, statements: [...copyStatements(kind.module.name), ...queueStatements(kind), ...kind.manifest.vault(scope)] }));
+  for (const id of recoveryIds) Object.assign(resources, restoreKey(id, { region, restoreRoleArn }));
+  Object.assign(resources, alertLogAlarm(Object.keys(functions)));
+  if (vault.alarmEmail) {
+    resources.AlarmEmailSubscription = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref('AlarmTopic'), Protocol: 'email', Endpoint: vault.alarmEmail } };
+  }
+
+  return {
+    functions,
+    resources: {
+      Resources: resources,
+      Outputs: {
+        EventBusArn: { Description: 'The vault bus each source forwards its events to', Value: getAtt('EventBus') },
+        VaultKeyArn: { Description: 'The vault CMK', Value: getAtt('VaultKey') },
+        AlarmTopicArn: { Description: 'Subscribe the on-call here', Value: ref('AlarmTopic') },
+      },
+    },
+  };
+}
+
+const handlerRoleName = (kind: Kind) => `${NAMES.service}-${kind.module.name}`;
+
+/** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler. */
+export const vaultHandlerRoleArns = (vault: string) => [...KINDS.map((k) => roleArn(vault, handlerRoleName(k))), roleArn(vault, NAMES.reconcilerRole)];
+
+/**
+ * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
+ * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
+ */
+export function vaultKeyPolicy(options: { accountRoot: Value; region: string; handlerRoleArns: string[]; restoreRoleArn: string }): PolicyDocument {
+  const { accountRoot, region, handlerRoleArns, restoreRoleArn } = options;
+  const via = (...services: string[]) => ({ StringEquals: { 'kms:ViaService': services.length === 1 ? `${services[0]}.${region}.amazonaws.com` : services.map((s) => `${s}.${region}.amazonaws.com`) } });
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      keyAdministration('VaultAccountAdministersTheKey', {}, accountRoot),
+      keyUseBy('VaultHandlersEncryptCopiesThroughEc2', handlerRoleArns, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], via('ec2'), accountRoot),
+      keyUseBy('VaultHandlersEncryptParametersThroughSsm', handlerRoleArns, ['kms:Encrypt', 'kms:GenerateDataKey'], via('ssm'), accountRoot),
+      keyUseBy('TheRestoreRoleReadsVaultCopies', restoreRoleArn, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], via('ec2', 'rds', 'ssm'), accountRoot),
+      keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource, accountRoot),
+      keyUseBy('VaultHandlersLetEbsUseTheKey', handlerRoleArns, 'kms:CreateGrant', grantForAwsResource, accountRoot),
+    ],
+  };
+}
+
+/** The catalog and the append-only audit log, with the catalog actions given. */
+function tableStatements(catalogActions: string[]): Statement[] {
+  return [
+    { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: catalogActions, Resource: getAtt('CatalogTable') },
+    { Sid: 'QueryTheCatalogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: sub('${CatalogTable.Arn}/index/*') },
+    { Sid: 'AppendToAndReadTheAuditLog', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: getAtt('AuditTable') },
+    { Sid: 'QueryTheAuditLogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: sub('${AuditTable.Arn}/index/*') },
+  ];
+}
+
+function queueStatements(kind: Kind): Statement[] {
+  const queueArn = getAtt(`${pascal(kind.module.name)}Queue`);
+  return [
+    // The event source mapping polls with the function's role (Lambda developer guide, SQS execution role permissions).
+    { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queueArn },
+    { Sid: 'RequeueDeferredMessagesOnOwnQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn },
+  ];
+}
+
+/** A DynamoDB table the stack keeps when it goes, with point-in-time recovery, deletion protection and encryption. */
+function table(name: string, schema: { attributes: Record<string, 'S' | 'N'>; key: [string] | [string, string]; indexes: Record<string, [string, string]> }): Resource {
+  const keySchema = ([hash, range]: string[]) => [{ AttributeName: hash!, KeyType: 'HASH' }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' }] : [])];
+  return {
+    Type: 'AWS::DynamoDB::Table',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      AttributeDefinitions: Object.entries(schema.attributes).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+      KeySchema: keySchema(schema.key),
+      GlobalSecondaryIndexes: Object.entries(schema.indexes).map(([IndexName, key]) => ({ IndexName, KeySchema: keySchema(key), Projection: { ProjectionType: 'ALL' } })),
+    },
+  };
+}
+
+/** Per kind: its queue and DLQ, the rule that fills the queue, the handler's role, and their alarms. */
+function kindResources(kind: Kind, { stage, statements }: { stage: string; statements: Statement[] }): Record<string, Resource> {
+  const name = kind.module.name;
+  const Kind = pascal(name);
+  const pattern: EventPattern = kind.manifest.pattern;
+  return {
+    // Messages that failed MAX_RECEIVE_COUNT times, and events the rule could not deliver.
+    [`${Kind}DeadLetterQueue`]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: `backup-hub-${name}-dlq`, SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 }, // 14 days, the SQS maximum
+    },
+    [`${Kind}Queue`]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `backup-hub-${name}`,
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1209600,
+        VisibilityTimeout: VISIBILITY_FACTOR * kind.manifest.queue.timeout,
+        RedrivePolicy: { deadLetterTargetArn: getAtt(`${Kind}DeadLetterQueue`), maxReceiveCount: MAX_RECEIVE_COUNT },
+      },
+    },
+    // The kind's events on the vault bus go to its queue, exactly as the handler takes them.
+    [`${Kind}Rule`]: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: `backup-hub-${name}`,
+        Description: `backup-hub ${name} events from the sources, to the ${name} queue`,
+        EventBusName: ref('EventBus'),
+        State: 'ENABLED',
+        EventPattern: pattern,
+        Targets: [
+          {
+            Id: 'queue',
+            Arn: getAtt(`${Kind}Queue`),
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+            DeadLetterConfig: { Arn: getAtt(`${Kind}DeadLetterQueue`) },
+          },
+        ],
+      },
+    },
+    // Only this kind's rule may send to its queues.
+    [`${Kind}QueuePolicy`]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref(`${Kind}Queue`), ref(`${Kind}DeadLetterQueue`)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'OnlyTheKindsRuleSends',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: [getAtt(`${Kind}Queue`), getAtt(`${Kind}DeadLetterQueue`)],
+              Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } },
+            },
+          ],
+        },
+      },
+    },
+    [`${Kind}DeadLetterAlarm`]: alarm({
+      name: `backup-hub-${name}-dead-letters`,
+      description: `${name} events gave up and wait in backup-hub-${name}-dlq; the reasons are in the audit log (decision: failed).`,
+      namespace: 'AWS/SQS',
+      metric: 'ApproximateNumberOfMessagesVisible',
+      dimensions: [{ Name: 'QueueName', Value: getAtt(`${Kind}DeadLetterQueue`, 'QueueName') }],
+      statistic: 'Maximum',
+      period: 300,
+    }),
+    [`${Kind}Role`]: role({ name: handlerRoleName(kind), description: `backup-hub ${name} handler; copies announced artifacts into the vault`, trust: LAMBDA_TRUST, statements }),
+    [`${Kind}ErrorsAlarm`]: alarm({
+      name: `backup-hub-${name}-errors`,
+      description: `The backup-hub ${name} handler failed (an invocation, not a single message).`,
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: functionName(stage, name) }],
+      statistic: 'Sum',
+      period: 300,
+    }),
+    // Deferred messages come back as new messages, so an old message means nothing is consuming.
+    [`${Kind}BacklogAlarm`]: alarm({
+      name: `backup-hub-${name}-backlog`,
+      description: `The oldest ${name} event has waited over an hour in backup-hub-${name}.`,
+      namespace: 'AWS/SQS',
+      metric: 'ApproximateAgeOfOldestMessage',
+      dimensions: [{ Name: 'QueueName', Value: getAtt(`${Kind}Queue`, 'QueueName') }],
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 3,
+      threshold: 3600,
+    }),
+  };
+}
+
+/**
+ * A recovery account's restore key. A restore copies a vault copy in the vault, re-encrypted under
+ * this key, and shares that copy with the recovery account; the vault CMK itself never admits
+ * another account. The restore role may encrypt under it (through EC2 and RDS); the recovery
+ * account may read and copy what was shared with it, and let EC2 and RDS use the key for that,
+ * nothing else.
+ */
+function restoreKey(account: string, { region, restoreRoleArn }: { region: string; restoreRoleArn: string }): Record<string, Resource> {
+  const recoveryRoot = `arn:aws:iam::${account}:root`;
+  return {
+    [`RestoreKey${account}`]: {
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Description: `backup-hub restore key for ${account}; restore copies shared with that account are encrypted with it`,
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            keyAdministration('VaultAccountAdministersTheKey', { disable: true }),
+            keyUseBy('TheRestoreRoleEncryptsRestoreCopies', restoreRoleArn, ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], {
+              StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] },
+            }),
+            keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource),
+            {
+              Sid: 'TheRecoveryAccountReadsRestoreCopies',
+              Effect: 'Allow',
+              Principal: { AWS: recoveryRoot },
+              Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+              Resource: '*',
+            },
+            { Sid: 'TheRecoveryAccountLetsServicesUseTheKey', Effect: 'Allow', Principal: { AWS: recoveryRoot }, Action: 'kms:CreateGrant', Resource: '*', Condition: grantForAwsResource },
+          ],
+        },
+      },
+    },
+    [`RestoreKeyAlias${account}`]: { Type: 'AWS::KMS::Alias', Properties: { AliasName: `${NAMES.restoreKeyAliasPrefix}${account}`, TargetKeyId: ref(`RestoreKey${account}`) } },
+  };
+}
+
+/**
+ * The hub logs at ERROR level only what needs a person (a copy that failed or is stuck, a vault
+ * lock an account file tried to shorten): every function's such lines feed one metric and one
+ * alarm on the alarm topic, with the function's log group to read the reason in.
+ */
+function alertLogAlarm(functionKeys: string[]): Record<string, Resource> {
+  const metric = { MetricNamespace: 'backup-hub', MetricName: 'AlertLogLines', MetricValue: '1', DefaultValue: 0 };
+  const resources: Record<string, Resource> = {};
+  for (const key of functionKeys) {
+    resources[`${normalizedFunctionName(key)}AlertLogLines`] = {
+      Type: 'AWS::Logs::MetricFilter',
+      Properties: { LogGroupName: ref(`${normalizedFunctionName(key)}LogGroup`), FilterPattern: '{ $.level = "ERROR" }', MetricTransformations: [metric] },
+    };
+  }
+  resources.AlertLogLinesAlarm = alarm({
+    name: 'backup-hub-alerts',
+    description:
+      "A backup-hub function logged an ERROR line: a vault copy failed or is stuck, or the vault lock refused a shorter value. The line (level ERROR) in the functions' log groups has the reason.",
+    namespace: metric.MetricNamespace,
+    metric: metric.MetricName,
+    statistic: 'Sum',
+    period: 300,
+  });
+  return resources;
+}

@@ -1,0 +1,222 @@
+import { CopyImageCommand, DeregisterImageCommand, DescribeImagesCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
+import * as z from 'zod/mini';
+import { ignoreNotFound } from '../../aws/aws-errors.js';
+import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
+import { copyQuotaKey } from '../../pipeline/copy-quota.js';
+import { Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
+import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { pattern } from './manifest.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+
+const PENDING_RETRY_SECONDS = 120;
+const QUOTA = 'AMI copy';
+
+/** The documented detail of `EC2 AMI State Change` (EC2 User Guide, "Monitor AMI events using Amazon EventBridge"). */
+const detailSchema = z.object({
+  ImageId: z.string().check(z.regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id')),
+  State: z.string(),
+  ErrorMessage: z.optional(z.string()),
+});
+
+/** AMIs announced by `EC2 AMI State Change` once `available`; the vault copy is a re-encrypted CopyImage. */
+export const ami: ArtifactKind<'ami'> = {
+  name: 'ami',
+  detailTypes: pattern['detail-type'],
+
+  triggers(event: EventEnvelope): Triggers {
+    const parsed = detailSchema.safeParse(event.detail);
+    if (!parsed.success) throw new Rejection('malformed-event', `AMI event detail is malformed: ${describeIssues(parsed.error)}`);
+    const { ImageId, State, ErrorMessage } = parsed.data;
+    if (State === 'available') return { refs: [{ account: event.account, region: event.region, sourceId: ImageId }] };
+    // A backup outlives its source: that is what it is for.
+    if (State === 'deregistered') return { skip: `${ImageId} deregistered in the source; the vault copy is kept` };
+    if (State === 'failed') return { skip: `${ImageId} failed${ErrorMessage ? `: ${ErrorMessage}` : ''}` };
+    return { skip: `${ImageId} ${State} is not a backup trigger` };
+  },
+
+  async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
+    const ec2 = sourceEc2(ref.account, ref.region, ctx);
+    const image = await describeImage(ec2, ref.sourceId);
+    if (!image) {
+      throw new Rejection('not-found', `image ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`);
+    }
+    if (image.OwnerId !== ref.account) {
+      throw new Rejection('forged-ownership', `image ${ref.sourceId} is owned by ${image.OwnerId}, not by ${ref.account} that announced it`);
+    }
+    if (image.State === 'pending') throw new Deferral(`image ${ref.sourceId} is pending, not available yet`, PENDING_RETRY_SECONDS);
+    if (image.State !== 'available') throw new Rejection('not-found', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
+    const tags = tagMap(image.Tags);
+    return {
+      ref,
+      resourceId: image.Name ?? ref.sourceId,
+      createdAt: image.CreationDate ?? ctx.now().toISOString(),
+      ...(await encryptionOf(ref, await backingSnapshots(ec2, image), ctx)),
+      tags,
+      intermediateOf: tags[TAG.intermediateOf],
+    };
+  },
+
+  async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
+    const ec2 = sourceEc2(point.account, point.region, ctx);
+    const shareKey = await ctx.keys.shareKey(point.account, point.region);
+    if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
+      await shareImage(ec2, await sourceImage(ec2, point.sourceId), ctx.config.vaultAccountId);
+      return { status: 'ready', sharedId: point.sourceId };
+    }
+    const intermediate = (point.intermediateId && (await describeImage(ec2, point.intermediateId))) || (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
+    if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
+    if (intermediate.State === 'failed') throw new PermanentFailure(`re-encrypted copy ${intermediate.ImageId} failed: ${intermediate.StateReason?.Message ?? 'no reason given'}`);
+    if (intermediate.State !== 'available') return { status: 'reencrypting', intermediateId: intermediate.ImageId! };
+    await shareImage(ec2, intermediate, ctx.config.vaultAccountId);
+    return { status: 'ready', sharedId: intermediate.ImageId! };
+  },
+
+  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+    const existing = await findTaggedImage(ctx.aws.ec2(ctx.config.vaultRegion), sourceIdentityTags(point));
+    return existing && { vaultCopyId: existing.ImageId!, vaultKeyArn: ctx.config.vaultKeyArn };
+  },
+
+  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy> {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const vaultKeyArn = ctx.config.vaultKeyArn;
+    const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', ctx.config.vaultAccountId, ctx.config.vaultRegion), {
+      sourceRegion: point.region,
+      sourceImageId: sharedId,
+      // AMI names are unique per account and region; this one is per source artifact.
+      name: `backup-hub-${point.account}-${point.region}-${point.sourceId}`,
+      description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
+      kmsKeyId: vaultKeyArn,
+      tags: provenanceTags(point),
+    });
+    return { vaultCopyId, vaultKeyArn };
+  },
+
+  async copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus> {
+    const copy = await describeImage(ctx.aws.ec2(ctx.config.vaultRegion), point.vaultCopyId!);
+    if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+    if (copy.State === 'available') return { status: 'available' };
+    if (copy.State === 'pending') return { status: 'pending' };
+    return { status: 'failed', reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}` };
+  },
+
+  async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
+    const ec2 = sourceEc2(point.account, point.region, ctx);
+    if (point.intermediateId) {
+      await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: point.intermediateId })), 'InvalidAMIID.NotFound');
+      // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
+      await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
+      return;
+    }
+    const image = await describeImage(ec2, point.sourceId);
+    if (image) await unshareImage(ec2, image, ctx.config.vaultAccountId);
+  },
+
+  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const image = await describeImage(ec2, point.vaultCopyId!);
+    if (image) await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
+    // The copy's snapshots outlive the image; CopyImage tagged them with the provenance tags, which a retried deletion finds too.
+    const snapshots = await deleteTaggedSnapshots(ec2, sourceIdentityTags(point));
+    return { deleted: [point.vaultCopyId!, ...snapshots] };
+  },
+
+  restoreActions(point: RecoveryPoint, target: RestoreTarget) {
+    return [
+      { call: 'ec2:CopyImage', what: `copy ${point.vaultCopyId} in the vault, its snapshots re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+      { call: 'ec2:ModifyImageAttribute', what: `give ${target.account} launch permission on that copy` },
+      { call: 'ec2:ModifySnapshotAttribute', what: `share the copy's snapshots with ${target.account} (createVolumePermission)` },
+    ];
+  },
+
+  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const tags = restoreTags(point, target.account);
+    const copy = await restoreCopy(ec2, tags);
+    if (!copy) {
+      const imageId = await copyImage(ec2, copyQuotaKey('ami', ctx.config.vaultAccountId, ctx.config.vaultRegion), {
+        sourceRegion: ctx.config.vaultRegion,
+        sourceImageId: point.vaultCopyId!,
+        name: `backup-hub-restore-${target.account}-${point.vaultCopyId}`,
+        description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
+        kmsKeyId: target.keyArn,
+        tags,
+      });
+      return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${imageId} under ${target.keyAlias}` };
+    }
+    if (copy.State !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.ImageId} (${copy.State})` };
+    await shareImage(ec2, copy, target.account);
+    return { status: 'usable' as const, restoredId: copy.ImageId!, detail: `its snapshots under ${target.keyAlias}, launchable by ${target.account}` };
+  },
+};
+
+async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Image | undefined> {
+  const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tagMap(tags)) }));
+  return liveRestoreCopy(Images, (i) => (i.State === 'failed' ? `restore copy ${i.ImageId} failed: ${i.StateReason?.Message ?? 'no reason given'}` : undefined));
+}
+
+/**
+ * How an image is encrypted, from its backing snapshots: any snapshot under an AWS managed key
+ * makes it unshareable; one customer key is recorded (it may be the share key); several keys, or
+ * a mix, leave no single key, so the image is re-encrypted.
+ */
+async function encryptionOf(ref: ArtifactRef, snapshots: Snapshot[], ctx: HubContext): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
+  const keyIds = [...new Set(snapshots.flatMap((s) => (s.Encrypted && s.KmsKeyId ? [s.KmsKeyId] : [])))];
+  const keys = await Promise.all(keyIds.map((id) => ctx.keys.describe(ref.account, ref.region, id)));
+  if (keys.length === 0) return { encryption: 'none' };
+  if (keys.some((k) => k.awsManaged)) return { encryption: 'aws-managed' };
+  const single = keys.length === 1 && snapshots.every((s) => s.Encrypted);
+  return { encryption: 'customer', keyArn: single ? keys[0]!.arn : undefined };
+}
+
+/** The source image that verify confirmed. */
+async function sourceImage(ec2: EC2Client, imageId: string): Promise<Image> {
+  const image = await describeImage(ec2, imageId);
+  if (!image) throw new PermanentFailure(`image ${imageId} was confirmed but no longer exists in the source`);
+  return image;
+}
+
+function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {
+  return copyImage(ec2, copyQuotaKey('ami', point.account, point.region), {
+    sourceRegion: point.region,
+    sourceImageId: point.sourceId,
+    name: `backup-hub-share-${point.sourceId}`,
+    description: `backup-hub: ${point.sourceId} re-encrypted under the share key for the vault; deregistered after the vault copy`,
+    kmsKeyId: shareKeyArn,
+    tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }],
+  });
+}
+
+interface ImageCopy {
+  sourceRegion: string;
+  sourceImageId: string;
+  name: string;
+  description: string;
+  kmsKeyId: string;
+  /** Put on the new AMI and on its snapshots, so both can be found (and cleaned up) by tag. */
+  tags: { Key: string; Value: string }[];
+}
+
+/** CopyImage from the point's region, encrypted under the given key; a full AMI copy quota makes the point wait. */
+async function copyImage(ec2: EC2Client, quota: string, copy: ImageCopy): Promise<string> {
+  const { ImageId } = await withCopyQuota(quota, QUOTA, () =>
+    ec2.send(
+      new CopyImageCommand({
+        SourceRegion: copy.sourceRegion,
+        SourceImageId: copy.sourceImageId,
+        Name: copy.name,
+        Description: copy.description,
+        Encrypted: true,
+        KmsKeyId: copy.kmsKeyId,
+        TagSpecifications: [
+          { ResourceType: 'image', Tags: copy.tags },
+          { ResourceType: 'snapshot', Tags: copy.tags },
+        ],
+      }),
+    ),
+  );
+  return ImageId!;
+}

@@ -1,0 +1,156 @@
+import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
+import {
+  describeInTheVault,
+  ec2Arn,
+  PROVENANCE_TAG_KEYS,
+  reencryptingCopyKeyStatements,
+  restoreCopyKeyStatements,
+  RESTORE_TAG_KEYS,
+  shareWithTheRecoveryAccountOnly,
+  shareWithTheVaultOnly,
+  vaultCopyKeyStatements,
+} from '../common/statements.js';
+import { all, type KindManifest } from '../common/manifest.js';
+import { TAG } from '../common/provenance-tags.js';
+
+/**
+ * EC2 user guide, "Monitor AMI events". `failed` and `deregistered` are routed so that the handler
+ * records them (skipped; a deregistered AMI keeps its vault copy); `disabled` is not a backup trigger.
+ */
+export const pattern = {
+  source: ['aws.ec2'],
+  'detail-type': ['EC2 AMI State Change'],
+  detail: { State: ['available', 'failed', 'deregistered'] },
+} as const satisfies EventPattern;
+
+/**
+ * Facts (EC2 User Guide, "Grant permissions to copy Amazon EC2 AMIs"): ec2:CopyImage also grants
+ * copying the backing snapshots; ec2:CreateTags with CopyImage's TagSpecifications tags the new AMI
+ * and its snapshots (ec2:CreateAction = CopyImage). Since 2024-10-28 CopyImage is also authorized on
+ * the source image and snapshots. A cross-account copy needs launch permission on the image and
+ * createVolumePermission on its snapshots, and the keys.
+ */
+export const manifest: KindManifest = {
+  pattern,
+  queue: {
+    timeout: 120,
+    // At most 10 CopyImage calls in flight from this queue, within the 100 concurrent AMI copies a
+    // destination region allows ("Destination Regions are limited to 100 concurrent AMI copies", EC2
+    // User Guide, Copy an AMI). Beyond the quota (ResourceLimitExceeded) the point waits in the
+    // catalog until the reconciler finds a free slot.
+    batchSize: 5,
+    maximumConcurrency: 2,
+    copyQuota: 100,
+  },
+
+  vault: (s) => [
+    {
+      Sid: 'CopySharedImagesIntoTheVault',
+      Effect: 'Allow',
+      Action: 'ec2:CopyImage',
+      Resource: all(
+        ec2Arn(s.vaultRegion, 'image'),
+        ec2Arn(s.vaultRegion, 'snapshot'),
+        s.eachSource(({ region }) => ec2Arn(region, 'image')),
+        s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      ),
+      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
+    },
+    {
+      Sid: 'TagVaultCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
+    },
+    describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
+    ...vaultCopyKeyStatements(s, 'DecryptImagesSharedUnderSourceShareKeys'),
+  ],
+
+  reader: (s) => {
+    const images = s.eachSource(({ region }) => ec2Arn(region, 'image'));
+    const snapshots = s.eachSource(({ region }) => ec2Arn(region, 'snapshot'));
+    return [
+      {
+        Sid: 'DescribeImagesAndTheirSnapshots',
+        Effect: 'Allow',
+        Action: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+      },
+      ...shareWithTheVaultOnly(s, { share: 'ShareImagesWithTheVaultOnly', unshare: 'UnshareImagesFromTheVaultOnly' }, 'ec2:ModifyImageAttribute', 'image'),
+      ...shareWithTheVaultOnly(s, { share: 'ShareImageSnapshotsWithTheVaultOnly', unshare: 'UnshareImageSnapshotsFromTheVaultOnly' }, 'ec2:ModifySnapshotAttribute', 'snapshot'),
+      {
+        Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
+        Effect: 'Allow',
+        Action: 'ec2:CopyImage',
+        Resource: all(images, snapshots),
+        Condition: { Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } },
+      },
+      {
+        Sid: 'TagTheReencryptedCopyOnCreationOnly',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: all(images, snapshots),
+        Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] } },
+      },
+      {
+        Sid: 'DeregisterOnlyTheHubsIntermediateCopies',
+        Effect: 'Allow',
+        Action: 'ec2:DeregisterImage',
+        Resource: images,
+        Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'ami-*' } },
+      },
+      {
+        Sid: 'DeleteOnlyTheSnapshotsOfTheHubsIntermediateCopies',
+        Effect: 'Allow',
+        Action: 'ec2:DeleteSnapshot',
+        Resource: snapshots,
+        Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'ami-*' } },
+      },
+      ...reencryptingCopyKeyStatements(s),
+    ];
+  },
+
+  // Deregistering an AMI leaves its snapshots unless asked otherwise ("By default, deregistering an
+  // AMI also has no effect on any snapshots that were created during the AMI creation process", EC2
+  // User Guide, "Deregister an AMI"); the pruner deletes them itself, so a retry finds them by tag.
+  prune: (s) => [
+    describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
+    {
+      Sid: 'DeregisterOnlyVaultCopies',
+      Effect: 'Allow',
+      Action: 'ec2:DeregisterImage',
+      Resource: ec2Arn(s.vaultRegion, 'image'),
+      Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+    },
+    {
+      Sid: 'DeleteOnlyTheSnapshotsOfVaultCopies',
+      Effect: 'Allow',
+      Action: 'ec2:DeleteSnapshot',
+      Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+      Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+    },
+  ],
+
+  restore: (s) => [
+    {
+      Sid: 'CopyVaultCopiesForARestore',
+      Effect: 'Allow',
+      Action: 'ec2:CopyImage',
+      Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
+      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+    },
+    {
+      Sid: 'TagRestoreCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
+    },
+    describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
+    ...shareWithTheRecoveryAccountOnly(s, 'LetTheirRecoveryAccountOnlyLaunchRestoreCopies', 'ec2:ModifyImageAttribute', 'image'),
+    ...shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
+    ...restoreCopyKeyStatements(s),
+  ],
+};

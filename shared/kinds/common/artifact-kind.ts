@@ -1,0 +1,121 @@
+import type { Credentials } from '../../aws/clients.js';
+import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../index.js';
+import type { EventEnvelope } from '../../events/envelope.js';
+import type { HubContext } from '../../runtime/hub-context.js';
+
+/** An artifact an event announces, before anything about it is confirmed. */
+export interface ArtifactRef {
+  account: string;
+  region: string;
+  sourceId: string;
+  /** What the event said, for kinds whose event names a resource but not which version of it (SSM parameters). */
+  announced?: { at: string; operation: string };
+}
+
+/** What an event asks for: artifacts to protect, or a reason it is not a backup trigger. */
+export type Triggers = { refs: ArtifactRef[] } | { skip: string };
+
+/** An artifact as the source account itself describes it, through the reader role. */
+export interface SourceArtifact {
+  /** The artifact as the source identifies it (the announced ref, or the exact version the source resolved it to). */
+  ref: ArtifactRef;
+  resourceId: string;
+  createdAt: string;
+  encryption: SourceEncryption;
+  keyArn?: string;
+  tags: Record<string, string>;
+  /** Set when the artifact is the hub's own re-encrypted copy of another one. */
+  intermediateOf?: string;
+}
+
+/** Whether the vault can copy now: the id it copies from, or the source copy still being re-encrypted. */
+export type ShareProgress = { status: 'ready'; sharedId: string } | { status: 'reencrypting'; intermediateId: string };
+
+export type CopyStatus = { status: 'pending' } | { status: 'available' } | { status: 'failed'; reason: string };
+
+/** What pruning a vault copy deleted, and a note when AWS keeps part of it. */
+export interface VaultCopyDeletion {
+  /** The vault resources deleted (snapshot ids, an image and its snapshots, a parameter name). */
+  deleted: string[];
+  note?: string;
+}
+
+/** What the pruner knows besides the point being pruned. */
+export interface PruneScope {
+  /** Whether the point's resource has other recovery points that still hold (or are getting) a vault copy. */
+  othersRemain(): Promise<boolean>;
+}
+
+/** Where a restore goes: a recovery account, in the vault's region. */
+export interface RestoreTarget {
+  account: string;
+  /** The vault's restore key for that account: the recovery account may use it, so copies re-encrypted under it can be shared. */
+  keyArn: string;
+  /** Its alias, as the operator knows it. */
+  keyAlias: string;
+  /** The recovery account's `backup-hub-recovery` role, which writes SSM parameters there. */
+  writer: Credentials;
+}
+
+/** One AWS call a restore makes, as the dry run shows it. */
+export interface RestoreAction {
+  /** The IAM action, e.g. `ec2:CopySnapshot`. */
+  call: string;
+  what: string;
+}
+
+/** Where restoring one point stands after a push: still working (a copy in progress), or usable in the recovery account. */
+export type RestoreProgress = { status: 'in-progress'; detail: string } | { status: 'usable'; restoredId: string; detail: string };
+
+/** A vault copy and the key it is encrypted under. */
+export interface VaultCopy {
+  vaultCopyId: string;
+  vaultKeyArn: string;
+}
+
+/**
+ * One artifact kind behind the common shape: verify → prepare share → copy → record →
+ * complete. The pipeline does the recording; a module only talks to AWS. Every step must be
+ * idempotent: it may run again after a crash or a redelivery.
+ */
+export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName> {
+  readonly name: Name;
+  /** The EventBridge `detail-type`s this kind handles. */
+  readonly detailTypes: readonly string[];
+  /**
+   * Set when the source announces no event this kind handles once its re-encrypting copy is done
+   * (RDS sends no "snapshot created" for a copy): the reconciler then checks the re-encryption on
+   * every run instead of leaving it to the source's event.
+   */
+  readonly reencryptionUnannounced?: boolean;
+  /**
+   * Set when the vault copy is complete once `copy` returns (SSM PutParameter). Other copies run
+   * for minutes to hours in AWS: asked right after the request they are always pending, so their
+   * state is left to the reconciler.
+   */
+  readonly copiesSynchronously?: boolean;
+  /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
+  triggers(event: EventEnvelope): Triggers;
+  /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */
+  verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact>;
+  /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
+  prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress>;
+  /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */
+  findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined>;
+  /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */
+  copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy>;
+  copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus>;
+  /** Removes what the hub left in the source: the share and any intermediate copy. */
+  cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void>;
+  /** Deletes the point's vault copy (the pruner decided it may go). Done already when it is gone. */
+  deleteVaultCopy(point: RecoveryPoint, ctx: HubContext, scope: PruneScope): Promise<VaultCopyDeletion>;
+  /** The calls {@link restore} makes for this point, in order: what the dry run prints. */
+  restoreActions(point: RecoveryPoint, target: RestoreTarget): RestoreAction[];
+  /**
+   * Pushes the restore of a point as far as it goes now; called again until usable. Idempotent: it
+   * finds its own earlier copies by their tags. Throws PermanentFailure when it cannot succeed, and
+   * CopyQuotaFull while the copy quota is full.
+   */
+  restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext): Promise<RestoreProgress>;
+}

@@ -1,0 +1,46 @@
+import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+
+/** Tags the hub puts on what it creates, so a crash never loses track of a copy. */
+export const TAG = {
+  sourceAccount: 'backup-hub:source-account',
+  sourceRegion: 'backup-hub:source-region',
+  sourceId: 'backup-hub:source-id',
+  resourceId: 'backup-hub:resource-id',
+  eventId: 'backup-hub:event-id',
+  /** On a source-side copy under the share key: the artifact it re-encrypts. */
+  intermediateOf: 'backup-hub:intermediate-of',
+  /** On a vault-side copy made for a restore: the vault copy it re-encrypts, and the account it is shared with. */
+  restoreOf: 'backup-hub:restore-of',
+  restoreFor: 'backup-hub:restore-for',
+} as const;
+
+/**
+ * The tags of a restore copy. Never the provenance tags: the hub finds its vault copies by those, and
+ * a restore copy must not pass for one.
+ */
+export function restoreTags(point: RecoveryPoint, account: string): { Key: string; Value: string }[] {
+  return [
+    { Key: TAG.restoreOf, Value: point.vaultCopyId! },
+    { Key: TAG.restoreFor, Value: account },
+  ];
+}
+
+/** The provenance tags that name a vault copy's source artifact: what finds the copy again (one per source artifact). */
+export function sourceIdentityTags(point: Pick<RecoveryPoint, 'account' | 'region' | 'sourceId'>): Record<string, string> {
+  return { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId };
+}
+
+/** The provenance tags of a vault copy. */
+export function provenanceTags(point: RecoveryPoint): { Key: string; Value: string }[] {
+  return [
+    { Key: TAG.sourceAccount, Value: point.account },
+    { Key: TAG.sourceRegion, Value: point.region },
+    { Key: TAG.sourceId, Value: point.sourceId },
+    { Key: TAG.resourceId, Value: point.resourceId },
+    { Key: TAG.eventId, Value: point.eventId },
+  ];
+}
+
+export function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
+}

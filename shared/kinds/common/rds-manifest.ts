@@ -1,0 +1,128 @@
+import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
+import { NAMES } from '../../../accounts/stack/names.js';
+import { grantForAwsResource, keysOf, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
+import { all, type KindManifest, type QueueSettings } from './manifest.js';
+import { TAG } from './provenance-tags.js';
+
+/** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
+export interface RdsManifestSpec {
+  pattern: EventPattern;
+  queue: QueueSettings;
+  /** The snapshot ARN's resource type. */
+  arnType: 'snapshot' | 'cluster-snapshot';
+  /** The noun of the API's actions: rds:Copy<noun>, rds:Describe<noun>s, rds:Modify<noun>Attribute, rds:Delete<noun>. */
+  noun: 'DBSnapshot' | 'DBClusterSnapshot';
+}
+
+/**
+ * The manifest of an RDS snapshot kind (DB instance or Aurora cluster). Facts (RDS API reference,
+ * CopyDBSnapshot / CopyDBClusterSnapshot / ModifyDB(Cluster)SnapshotAttribute; RDS User Guide,
+ * "Sharing a DB snapshot"): a shared snapshot is copied by its ARN, an encrypted one only with
+ * KmsKeyId; Tags on the copy are also authorized as rds:AddTagsToResource; RDS uses the keys on the
+ * caller's behalf (kms:DescribeKey, and kms:CreateGrant for the new snapshot). RDS has no condition
+ * key for the accounts added to `restore`: only the vault's handlers can assume the reader, and they
+ * add the vault only; the restore role may share only the hub's restore copies
+ * (backup-hub-restore-*), which it names after their recovery account.
+ */
+export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec): KindManifest {
+  const arn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:${arnType}:${name}`;
+  return {
+    pattern,
+    queue,
+
+    vault: (s): Statement[] => {
+      const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
+      const sourceKeys = s.eachSource(keysOf);
+      const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
+      const throughRds = { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` };
+      return [
+        {
+          Sid: 'CopySharedSnapshotsIntoTheVault',
+          Effect: 'Allow',
+          Action: `rds:Copy${noun}`,
+          Resource: all(vaultCopies, s.eachSource(({ account, region }) => arn(region, account, '*'))),
+          Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
+        },
+        {
+          Sid: 'TagVaultCopiesWithProvenanceOnly',
+          Effect: 'Allow',
+          Action: 'rds:AddTagsToResource',
+          Resource: vaultCopies,
+          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
+        },
+        { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
+        { Sid: 'DescribeTheVaultKeyThroughRds', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: s.vaultKeyArn, Condition: { StringEquals: throughRds } },
+        { Sid: 'LetRdsUseTheVaultKey', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: s.vaultKeyArn, Condition: grantForAwsResource },
+        { Sid: 'DescribeSourceShareKeysThroughRds', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: sourceKeys, Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: throughRds } },
+        { Sid: 'LetRdsUseSourceShareKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: sourceKeys, Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource } },
+      ];
+    },
+
+    reader: (s): Statement[] => {
+      const snapshots = (name: string) => s.eachSource(({ account, region }) => arn(region, account, name));
+      const keys = s.eachSource(keysOf);
+      return [
+        { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
+        { Sid: `ShareAndUnshare${noun}s`, Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: snapshots('*') },
+        {
+          Sid: 'CopyToTheShareKeyAsATaggedManualSnapshot',
+          Effect: 'Allow',
+          Action: `rds:Copy${noun}`,
+          Resource: snapshots('*'),
+          Condition: { Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } },
+        },
+        {
+          Sid: 'TagTheIntermediateCopyOnly',
+          Effect: 'Allow',
+          Action: 'rds:AddTagsToResource',
+          Resource: snapshots('backup-hub-share-*'),
+          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] } },
+        },
+        {
+          Sid: 'DeleteOnlyTheHubsIntermediateCopies',
+          Effect: 'Allow',
+          Action: `rds:Delete${noun}`,
+          Resource: snapshots('backup-hub-share-*'),
+          Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } },
+        },
+        { Sid: `Describe${noun}Keys`, Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+        {
+          Sid: `LetRdsUse${noun}Keys`,
+          Effect: 'Allow',
+          Action: 'kms:CreateGrant',
+          Resource: keys,
+          // RDS re-encrypts automated and aws/rds snapshots for the vault.
+          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') }, ...grantForAwsResource },
+        },
+      ];
+    },
+
+    prune: (s) => [{ Sid: 'DeleteOnlyVaultCopies', Effect: 'Allow', Action: `rds:Delete${noun}`, Resource: arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*') }],
+
+    restore: (s): Statement[] => {
+      const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
+      const restoreCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-restore-*');
+      const vaultKeys = keysOf({ account: s.vaultAccount, region: s.vaultRegion });
+      return [
+        {
+          Sid: 'CopyVaultCopiesForARestore',
+          Effect: 'Allow',
+          Action: `rds:Copy${noun}`,
+          Resource: vaultCopies,
+          Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+        },
+        { Sid: 'TagRestoreCopiesOnly', Effect: 'Allow', Action: 'rds:AddTagsToResource', Resource: restoreCopies, Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } } },
+        { Sid: 'DescribeVaultSnapshots', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
+        { Sid: 'ShareRestoreCopies', Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: restoreCopies },
+        {
+          Sid: 'DescribeTheVaultAndRestoreKeysThroughRds',
+          Effect: 'Allow',
+          Action: 'kms:DescribeKey',
+          Resource: vaultKeys,
+          Condition: { StringEquals: { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` } },
+        },
+        { Sid: 'LetRdsUseTheVaultAndRestoreKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: vaultKeys, Condition: grantForAwsResource },
+      ];
+    },
+  };
+}

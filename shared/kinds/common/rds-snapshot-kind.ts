@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import * as z from 'zod/mini';
+import { describeError, ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
+import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+import type { ArtifactKindName } from '../index.js';
+import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
+import { copyQuotaKey } from '../../pipeline/copy-quota.js';
+import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
+
+/** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
+export interface RdsSnapshotFacts {
+  id: string;
+  arn: string;
+  /** The DB instance or DB cluster. */
+  resourceId: string;
+  status: string;
+  /** `manual`, `automated`, `shared`, `public` or `awsbackup`. */
+  type: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  createdAt?: Date;
+  tags: Record<string, string>;
+}
+
+export interface RdsCopyInput {
+  /** An identifier in the caller's account, or the ARN of a snapshot shared with it. */
+  source: string;
+  target: string;
+  kmsKeyId?: string;
+  tags: { Key: string; Value: string }[];
+}
+
+/** The five RDS calls a family makes, with its own commands (DB snapshot or DB cluster snapshot). */
+export interface RdsSnapshotApi {
+  /** The error name of the family's "not found" fault. */
+  readonly notFound: string;
+  /** What the family's API actions are named after: `rds:Copy<element>`, `rds:Modify<element>Attribute`. */
+  readonly element: 'DBSnapshot' | 'DBClusterSnapshot';
+  /** Reads one snapshot by identifier or ARN; undefined when it does not exist. */
+  describe(rds: RDSClient, identifier: string): Promise<RdsSnapshotFacts | undefined>;
+  copy(rds: RDSClient, input: RdsCopyInput): Promise<RdsSnapshotFacts>;
+  /** Adds accounts to, or removes them from, the `restore` attribute. */
+  setRestore(rds: RDSClient, identifier: string, change: { add?: string[]; remove?: string[] }): Promise<void>;
+  delete(rds: RDSClient, identifier: string): Promise<void>;
+}
+
+/** What distinguishes one RDS snapshot kind from the other. */
+export interface RdsKindSpec<Name extends ArtifactKindName> {
+  name: Name;
+  detailType: string;
+  /** The EventIDs that mean "snapshot created" (RDS User Guide, USER_Events.Messages). */
+  createdEventIds: readonly string[];
+  /** The snapshot ARN's resource type. */
+  arnType: 'snapshot' | 'cluster-snapshot';
+  /**
+   * Whether a copy can encrypt an unencrypted snapshot. CopyDBClusterSnapshot cannot, so an
+   * unencrypted cluster snapshot can never become a vault copy under the vault CMK.
+   */
+  encryptsOnCopy: boolean;
+  api: RdsSnapshotApi;
+}
+
+/** RDS's answer when the destination's manual snapshots (100 by default) or its copies in progress (20) are at their quota. */
+const QUOTA_ERRORS = ['SnapshotQuotaExceededFault'];
+/** Refusals a retry cannot change: the key is not usable by the caller, or the request is impossible. */
+const DETERMINISTIC_ERRORS = ['KMSKeyNotAccessibleFault'];
+const PENDING_RETRY_SECONDS = 120;
+/** Identifiers the hub gives its snapshots: letters, digits, hyphens, within the cluster limit of 63. */
+const HUB_PREFIX = 'backup-hub-';
+const SHARE_PREFIX = 'backup-hub-share-';
+const RESTORE_PREFIX = 'backup-hub-restore-';
+
+const detailSchema = z.object({
+  EventID: z.string(),
+  SourceArn: z.optional(z.string()),
+  SourceIdentifier: z.optional(z.string()),
+  Message: z.optional(z.string()),
+});
+
+/**
+ * One RDS snapshot kind (DB instance or Aurora cluster) behind the common shape. Automated
+ * snapshots cannot be shared and snapshots under `aws/rds` cannot be shared, so both are first
+ * copied in the source to a manual snapshot under the share key; the vault then copies from the
+ * shared snapshot's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
+ * its snapshots deterministically and confirms them by their tags.
+ */
+export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name> {
+  const { api } = spec;
+  return {
+    name: spec.name,
+    detailTypes: [spec.detailType],
+    // A copy announces itself with neither RDS-EVENT-0042/0091 nor 0075/0169 (the only events routed here).
+    reencryptionUnannounced: true,
+
+    triggers(event: EventEnvelope): Triggers {
+      const parsed = detailSchema.safeParse(event.detail);
+      if (!parsed.success) throw new Rejection('malformed-event', `${spec.detailType} detail is malformed: ${describeIssues(parsed.error)}`);
+      const detail = parsed.data;
+      if (!spec.createdEventIds.includes(detail.EventID)) return { skip: `${detail.EventID}${detail.Message ? ` (${detail.Message})` : ''} is not a backup trigger` };
+      return { refs: [snapshotRef(spec, detail, event)] };
+    },
+
+    async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
+      // By identifier through the announcing account's own reader role: only its own snapshots answer.
+      const snapshot = await api.describe(sourceRds(ref.account, ref.region, ctx), ref.sourceId);
+      if (!snapshot) throw new Rejection('not-found', `${spec.arnType} ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`);
+      const owner = snapshot.arn.split(':')[4];
+      if (owner !== ref.account) throw new Rejection('forged-ownership', `${spec.arnType} ${ref.sourceId} is owned by ${owner}, not by ${ref.account} that announced it`);
+      if (snapshot.status !== 'available') throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
+      const key = snapshot.kmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
+      return {
+        ref,
+        resourceId: snapshot.resourceId,
+        createdAt: (snapshot.createdAt ?? ctx.now()).toISOString(),
+        encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
+        keyArn: key?.arn,
+        tags: snapshot.tags,
+        intermediateOf: snapshot.tags[TAG.intermediateOf],
+      };
+    },
+
+    async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
+      const rds = sourceRds(point.account, point.region, ctx);
+      const source = await api.describe(rds, point.sourceId);
+      if (!source) throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`);
+      if (!source.encrypted && !spec.encryptsOnCopy) {
+        throw new PermanentFailure(`${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`);
+      }
+      const shareKey = await ctx.keys.shareKey(point.account, point.region);
+      if (source.type === 'manual' && (!source.encrypted || point.sourceKeyArn === shareKey.arn)) {
+        await api.setRestore(rds, source.id, { add: [ctx.config.vaultAccountId] });
+        return { status: 'ready', sharedId: source.arn };
+      }
+      const intermediate = await findHubSnapshot(api, rds, intermediateName(point.sourceId), { [TAG.intermediateOf]: point.sourceId });
+      if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, source.encrypted ? shareKey.arn : undefined) };
+      if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
+      await api.setRestore(rds, intermediate.id, { add: [ctx.config.vaultAccountId] });
+      return { status: 'ready', sharedId: intermediate.arn };
+    },
+
+    async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+      const provenance = sourceIdentityTags(point);
+      const existing = await findHubSnapshot(api, ctx.aws.rds(ctx.config.vaultRegion), vaultCopyName(point), provenance);
+      return existing && { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? ctx.config.vaultKeyArn };
+    },
+
+    async copy(point: RecoveryPoint, sharedArn: string, ctx: HubContext): Promise<VaultCopy> {
+      const rds = ctx.aws.rds(ctx.config.vaultRegion);
+      const vaultKeyArn = ctx.config.vaultKeyArn;
+      const target = vaultCopyName(point);
+      const quota = copyQuotaKey(spec.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+      const copy = await rdsCall(quota, () => api.copy(rds, { source: sharedArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }));
+      return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
+    },
+
+    async copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus> {
+      const copy = await api.describe(ctx.aws.rds(ctx.config.vaultRegion), point.vaultCopyId!);
+      if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+      if (copy.status === 'available') return { status: 'available' };
+      if (copy.status === 'failed') return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed` };
+      return { status: 'pending' };
+    },
+
+    async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
+      const rds = sourceRds(point.account, point.region, ctx);
+      if (point.intermediateId) await ignoreNotFound(() => api.delete(rds, point.intermediateId!), api.notFound);
+      else await ignoreNotFound(() => api.setRestore(rds, point.sourceId, { remove: [ctx.config.vaultAccountId] }), api.notFound);
+    },
+
+    async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
+      await ignoreNotFound(() => api.delete(ctx.aws.rds(ctx.config.vaultRegion), point.vaultCopyId!), api.notFound);
+      return { deleted: [point.vaultCopyId!] };
+    },
+
+    restoreActions(point: RecoveryPoint, target: RestoreTarget) {
+      const name = restoreName(point, target.account);
+      return [
+        { call: `rds:Copy${api.element}`, what: `copy ${point.vaultCopyId} in the vault as ${name}, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+        { call: `rds:Modify${api.element}Attribute`, what: `share ${name} with ${target.account} (restore attribute)` },
+      ];
+    },
+
+    async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
+      const rds = ctx.aws.rds(ctx.config.vaultRegion);
+      const name = restoreName(point, target.account);
+      const tags = restoreTags(point, target.account);
+      const copy = await findHubSnapshot(api, rds, name, tagMap(tags));
+      if (!copy) {
+        const quota = copyQuotaKey(spec.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+        await rdsCall(quota, () => api.copy(rds, { source: point.vaultCopyId!, target: name, kmsKeyId: target.keyArn, tags }));
+        return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${name} under ${target.keyAlias}` };
+      }
+      if (copy.status !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${name} (${copy.status})` };
+      await api.setRestore(rds, name, { add: [target.account] });
+      return { status: 'usable' as const, restoredId: copy.arn, detail: `under ${target.keyAlias}, shared with ${target.account} (copy it by this ARN)` };
+    },
+  };
+}
+
+/**
+ * The announced snapshot, from `SourceArn` (or `SourceIdentifier`). An ARN naming another account
+ * or region than the event's sender is refused here: the hub reads a snapshot only through its
+ * owner's reader role, by identifier.
+ */
+function snapshotRef(spec: RdsKindSpec<ArtifactKindName>, detail: z.infer<typeof detailSchema>, event: EventEnvelope): ArtifactRef {
+  const arn = detail.SourceArn === undefined ? undefined : new RegExp(`^arn:aws[\\w-]*:rds:([a-z0-9-]+):(\\d{12}):${spec.arnType}:(.+)$`).exec(detail.SourceArn);
+  const sourceId = arn?.[3] ?? detail.SourceIdentifier;
+  if (!sourceId || (detail.SourceArn !== undefined && !arn)) {
+    throw new Rejection('malformed-event', `${spec.detailType} names no ${spec.arnType} (SourceArn ${JSON.stringify(detail.SourceArn)})`);
+  }
+  if (arn && arn[1] !== event.region) throw new Rejection('region-mismatch', `event from region ${event.region} names ${spec.arnType} ${sourceId} in ${arn[1]}`);
+  if (arn && arn[2] !== event.account) throw new Rejection('forged-ownership', `${spec.arnType} ${sourceId} belongs to ${arn[2]}, not to ${event.account} that announced it`);
+  return { account: event.account, region: event.region, sourceId };
+}
+
+function sourceRds(account: string, region: string, ctx: HubContext): RDSClient {
+  return ctx.aws.rds(region, ctx.sessions.credentials(account));
+}
+
+/** A stable, valid identifier: RDS identifiers allow no colon (automated ids have one) and clusters allow 63 characters. */
+function hubName(prefix: string, ...parts: string[]): string {
+  return `${prefix}${createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32)}`;
+}
+
+const intermediateName = (sourceId: string) => hubName(SHARE_PREFIX, sourceId);
+const vaultCopyName = (point: RecoveryPoint) => hubName(HUB_PREFIX, point.account, point.region, point.sourceId);
+const restoreName = (point: RecoveryPoint, account: string) => hubName(RESTORE_PREFIX, point.vaultCopyId!, account);
+
+/**
+ * The hub's snapshot of that name, once its tags confirm it is the one expected.
+ * @throws PermanentFailure when someone else's snapshot holds the name
+ */
+async function findHubSnapshot(api: RdsSnapshotApi, rds: RDSClient, name: string, tags: Record<string, string>): Promise<RdsSnapshotFacts | undefined> {
+  const found = await api.describe(rds, name);
+  if (!found) return undefined;
+  const mismatch = Object.entries(tags).find(([key, value]) => found.tags[key] !== value);
+  if (mismatch) throw new PermanentFailure(`${name} exists but is not the hub's snapshot for this artifact (tag ${mismatch[0]} is ${JSON.stringify(found.tags[mismatch[0]])}, expected ${mismatch[1]})`);
+  if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`);
+  return found;
+}
+
+/** The manual snapshot under the share key, in the source: automated and aws/rds snapshots cannot be shared. */
+async function makeIntermediate(spec: RdsKindSpec<ArtifactKindName>, rds: RDSClient, point: RecoveryPoint, shareKeyArn: string | undefined): Promise<string> {
+  const quota = copyQuotaKey(spec.name, point.account, point.region);
+  const copy = await rdsCall(quota, () =>
+    spec.api.copy(rds, { source: point.sourceId, target: intermediateName(point.sourceId), kmsKeyId: shareKeyArn, tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }] }),
+  );
+  return copy.id;
+}
+
+/** Maps RDS's refusals: a full snapshot or copy quota parks the point (CopyQuotaFull); an unusable key fails it. */
+async function rdsCall<T>(quota: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isAwsError(error, ...QUOTA_ERRORS)) throw new CopyQuotaFull(`RDS quota ${quota} is full: ${describeError(error)}`, quota);
+    if (isAwsError(error, ...DETERMINISTIC_ERRORS)) throw new PermanentFailure(describeError(error), { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+import type { Statement } from '../../../accounts/stack/cloudformation.js';
+import { NAMES } from '../../../accounts/stack/names.js';
+import { all, type ReaderScope, type RestoreScope, type SourceRegion, type VaultScope } from './manifest.js';
+import { TAG } from './provenance-tags.js';
+
+/**
+ * IAM statements several kinds share (most of them the EC2 kinds': EBS snapshots and AMIs). Facts they rest on (AWS documentation):
+ *   - EBS "Requirements for Amazon EBS encryption": kms:CreateGrant (with kms:GrantIsForAWSResource),
+ *     kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*; "When copying
+ *     an encrypted snapshot, you must have DescribeKey permissions on the default CMK".
+ *   - EC2 condition keys ec2:Add/userId, ec2:Remove/userId, ec2:Add/group, ec2:CreateAction; KMS
+ *     kms:ResourceAliases, kms:ViaService (KMS developer guide, "Use aliases to control access").
+ *   - EC2 Describe* actions support no resource-level permissions (Resource "*"); EBS snapshot and
+ *     AMI ARNs carry no account id.
+ */
+
+/** The keys a provenance-tagged vault copy carries (provenanceTags). */
+export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
+/** The keys a restore copy carries (restoreTags). */
+export const RESTORE_TAG_KEYS = [TAG.restoreOf, TAG.restoreFor];
+
+/** An EC2 resource ARN (snapshot, image): they carry no account id. */
+export const ec2Arn = (region: string, type: 'snapshot' | 'image') => `arn:aws:ec2:${region}::${type}/*`;
+/** Every key of an account and region (narrowed by conditions). */
+export const keysOf = ({ account, region }: SourceRegion) => `arn:aws:kms:${region}:${account}:key/*`;
+
+const USE_FOR_COPY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
+/** kms:CreateGrant only for the grants an AWS service makes on the caller's behalf. */
+export const grantForAwsResource = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
+/** Keeps ModifySnapshotAttribute and ModifyImageAttribute to the one change allowed: no group, no other account change. */
+const nothingBut = (allowed: string) =>
+  Object.fromEntries(['ec2:Add/userId', 'ec2:Add/group', 'ec2:Remove/userId', 'ec2:Remove/group'].filter((key) => key !== allowed).map((key) => [key, 'true']));
+const ec2Via = (region: string) => `ec2.${region}.amazonaws.com`;
+
+/** Describe* in the vault's region only: the action supports no narrower resource. */
+export const describeInTheVault = (s: VaultScope, sid: string, action: string | readonly string[]): Statement => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: action,
+  Resource: '*',
+  Condition: { StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
+});
+
+/** What a vault copy through EC2 needs of the keys: the vault key, the sources' share keys, and the vault's default EBS key. */
+export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): Statement[] {
+  const sourceKeys = s.eachSource(keysOf);
+  const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
+  return [
+    { Sid: 'EncryptCopiesWithTheVaultKey', Effect: 'Allow', Action: USE_FOR_COPY, Resource: s.vaultKeyArn, Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } } },
+    { Sid: 'LetEbsUseTheVaultKey', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: s.vaultKeyArn, Condition: grantForAwsResource },
+    {
+      Sid: decryptSid,
+      Effect: 'Allow',
+      Action: USE_FOR_COPY,
+      Resource: sourceKeys,
+      Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: { 'kms:ViaService': all(ec2Via(s.vaultRegion), s.eachSource(({ region }) => ec2Via(region))) } },
+    },
+    { Sid: 'LetEbsUseSourceShareKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: sourceKeys, Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource } },
+    {
+      Sid: 'DescribeTheVaultDefaultEbsKey',
+      Effect: 'Allow',
+      Action: 'kms:DescribeKey',
+      Resource: keysOf({ account: s.vaultAccount, region: s.vaultRegion }),
+      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ebs' } },
+    },
+  ];
+}
+
+/** The reader lets the vault account, and only it, use (or stop using) an artifact of the source. */
+export function shareWithTheVaultOnly(s: ReaderScope, sids: { share: string; unshare: string }, action: string, type: 'snapshot' | 'image'): Statement[] {
+  const resource = s.eachSource(({ region }) => ec2Arn(region, type));
+  const only = (change: 'Add' | 'Remove') => ({ StringEquals: { [`ec2:${change}/userId`]: s.vaultAccount }, Null: nothingBut(`ec2:${change}/userId`) });
+  return [
+    { Sid: sids.share, Effect: 'Allow', Action: action, Resource: resource, Condition: only('Add') },
+    { Sid: sids.unshare, Effect: 'Allow', Action: action, Resource: resource, Condition: only('Remove') },
+  ];
+}
+
+/** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
+export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
+  const keys = s.eachSource(keysOf);
+  return [
+    { Sid: 'DescribeSnapshotKeys', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+    {
+      Sid: 'UseSnapshotKeysForTheReencryptingCopy',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+      Resource: keys,
+      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => ec2Via(region))) } },
+    },
+    { Sid: 'LetEbsUseSnapshotKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: keys, Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, ...grantForAwsResource } },
+  ];
+}
+
+/** A restore shares a restore copy with the recovery account it is tagged for, and with no other. */
+export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement[] {
+  return s.eachRecoveryAccount((account) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: action,
+    Resource: ec2Arn(s.vaultRegion, type),
+    Condition: { StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account }, Null: nothingBut('ec2:Add/userId') },
+  }));
+}
+
+/** What a restore copy through EC2 needs of the keys: read the vault copy, encrypt under a restore key. */
+export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
+  const vaultKeys = keysOf({ account: s.vaultAccount, region: s.vaultRegion });
+  const throughEc2 = { 'kms:ViaService': ec2Via(s.vaultRegion) };
+  return [
+    { Sid: 'ReadVaultCopiesThroughEc2', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], Resource: s.vaultKeyArn, Condition: { StringEquals: throughEc2 } },
+    {
+      Sid: 'EncryptRestoreCopiesThroughEc2',
+      Effect: 'Allow',
+      Action: ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+      Resource: vaultKeys,
+      Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` }, StringEquals: throughEc2 },
+    },
+    { Sid: 'LetEbsUseTheVaultAndRestoreKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: vaultKeys, Condition: grantForAwsResource },
+  ];
+}

@@ -1,0 +1,222 @@
+import {
+  CopySnapshotCommand,
+  DeleteSnapshotCommand,
+  DescribeSnapshotsCommand,
+  ModifySnapshotAttributeCommand,
+  type EC2Client,
+  type Snapshot,
+} from '@aws-sdk/client-ec2';
+import * as z from 'zod/mini';
+import { ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
+import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+import { arnRegion, parseArn } from '../../events/arn.js';
+import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
+import { copyQuotaKey } from '../../pipeline/copy-quota.js';
+import { Deferral, Rejection } from '../../pipeline/outcomes.js';
+import type { HubContext } from '../../runtime/hub-context.js';
+import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { pattern } from './manifest.js';
+import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+
+/** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
+const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
+const QUOTA = 'snapshot copy';
+const PENDING_RETRY_SECONDS = 120;
+
+const detailSchema = z.object({
+  event: z.string(),
+  result: z.string(),
+  cause: z.optional(z.string()),
+  snapshot_id: z.optional(z.string()),
+  snapshots: z.optional(z.array(z.object({ snapshot_id: z.string(), status: z.optional(z.string()) }))),
+});
+
+/** EBS snapshots announced by `EBS Snapshot Notification` and `EBS Multi-Volume Snapshots Completion Status`. */
+export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
+  name: 'ebs-snapshot',
+  detailTypes: pattern['detail-type'],
+
+  triggers(event: EventEnvelope): Triggers {
+    const parsed = detailSchema.safeParse(event.detail);
+    if (!parsed.success) throw new Rejection('malformed-event', `EBS snapshot event detail is malformed: ${describeIssues(parsed.error)}`);
+    const detail = parsed.data;
+    if (!TRIGGERS.has(detail.event)) return { skip: `${detail.event} is not a backup trigger` };
+    if (detail.result !== 'succeeded') return { skip: `${detail.event} ${detail.result}${detail.cause ? `: ${detail.cause}` : ''}` };
+    const arns = detail.event === 'createSnapshots' ? (detail.snapshots ?? []).filter((s) => s.status === undefined || s.status === 'completed').map((s) => s.snapshot_id) : [detail.snapshot_id];
+    const refs = arns.map((arn) => snapshotRef(arn, event));
+    return refs.length ? { refs } : { skip: `${detail.event} announced no completed snapshot` };
+  },
+
+  async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
+    const snapshot = await describeSnapshot(sourceEc2(ref.account, ref.region, ctx), ref.sourceId);
+    if (!snapshot) {
+      throw new Rejection('not-found', `snapshot ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`);
+    }
+    if (snapshot.OwnerId !== ref.account) {
+      throw new Rejection('forged-ownership', `snapshot ${ref.sourceId} is owned by ${snapshot.OwnerId}, not by ${ref.account} that announced it`);
+    }
+    if (snapshot.State !== 'completed') throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
+    const tags = tagMap(snapshot.Tags);
+    const key = snapshot.Encrypted && snapshot.KmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
+    return {
+      ref,
+      resourceId: snapshot.VolumeId ?? 'unknown-volume',
+      createdAt: (snapshot.StartTime ?? ctx.now()).toISOString(),
+      encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
+      keyArn: key?.arn,
+      tags,
+      intermediateOf: tags[TAG.intermediateOf],
+    };
+  },
+
+  async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
+    const ec2 = sourceEc2(point.account, point.region, ctx);
+    const shareKey = await ctx.keys.shareKey(point.account, point.region);
+    if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
+      await share(ec2, point.sourceId, ctx.config.vaultAccountId);
+      return { status: 'ready', sharedId: point.sourceId };
+    }
+    const intermediate = (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) || (await findIntermediate(ec2, point.sourceId));
+    if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
+    if (intermediate.State === 'error') throw new Error(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`);
+    if (intermediate.State !== 'completed') return { status: 'reencrypting', intermediateId: intermediate.SnapshotId! };
+    await share(ec2, intermediate.SnapshotId!, ctx.config.vaultAccountId);
+    return { status: 'ready', sharedId: intermediate.SnapshotId! };
+  },
+
+  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+    const existing = await findTagged(ctx.aws.ec2(ctx.config.vaultRegion), sourceIdentityTags(point));
+    return existing && { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? ctx.config.vaultKeyArn };
+  },
+
+  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy> {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const vaultKeyArn = ctx.config.vaultKeyArn;
+    const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion), QUOTA, () =>
+      ec2.send(
+        new CopySnapshotCommand({
+          SourceRegion: point.region,
+          SourceSnapshotId: sharedId,
+          Encrypted: true,
+          KmsKeyId: vaultKeyArn,
+          Description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: provenanceTags(point) }],
+        }),
+      ),
+    );
+    return { vaultCopyId: SnapshotId!, vaultKeyArn };
+  },
+
+  async copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus> {
+    const copy = await describeSnapshot(ctx.aws.ec2(ctx.config.vaultRegion), point.vaultCopyId!);
+    if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+    if (copy.State === 'completed') return { status: 'available' };
+    if (copy.State === 'error') return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}` };
+    return { status: 'pending' };
+  },
+
+  async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
+    const ec2 = sourceEc2(point.account, point.region, ctx);
+    if (point.intermediateId) {
+      await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.intermediateId })), 'InvalidSnapshot.NotFound');
+    } else {
+      await ignoreNotFound(
+        () => ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: point.sourceId, Attribute: 'createVolumePermission', OperationType: 'remove', UserIds: [ctx.config.vaultAccountId] })),
+        'InvalidSnapshot.NotFound',
+      );
+    }
+  },
+
+  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.vaultCopyId })), 'InvalidSnapshot.NotFound');
+    return { deleted: [point.vaultCopyId!] };
+  },
+
+  restoreActions(point: RecoveryPoint, target: RestoreTarget) {
+    return [
+      { call: 'ec2:CopySnapshot', what: `copy ${point.vaultCopyId} in the vault, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+      { call: 'ec2:ModifySnapshotAttribute', what: `share that copy with ${target.account} (createVolumePermission)` },
+    ];
+  },
+
+  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
+    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+    const tags = restoreTags(point, target.account);
+    const copy = await restoreCopy(ec2, tags);
+    if (!copy) {
+      const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion), QUOTA, () =>
+        ec2.send(
+          new CopySnapshotCommand({
+            SourceRegion: ctx.config.vaultRegion,
+            SourceSnapshotId: point.vaultCopyId,
+            Encrypted: true,
+            KmsKeyId: target.keyArn,
+            Description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
+          }),
+        ),
+      );
+      return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${SnapshotId} under ${target.keyAlias}` };
+    }
+    if (copy.State !== 'completed') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.SnapshotId} (${copy.Progress ?? 'pending'})` };
+    await share(ec2, copy.SnapshotId!, target.account);
+    return { status: 'usable' as const, restoredId: copy.SnapshotId!, detail: `under ${target.keyAlias}, shared with ${target.account}` };
+  },
+};
+
+async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Snapshot | undefined> {
+  const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tagMap(tags)) }));
+  return liveRestoreCopy(Snapshots, (s) => (s.State === 'error' ? `restore copy ${s.SnapshotId} failed: ${s.StateMessage ?? 'no reason given'}` : undefined));
+}
+
+function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef {
+  const parsed = arn === undefined ? undefined : parseArn(arn);
+  const sourceId = parsed?.resource.match(/^snapshot\/(snap-[0-9a-f]+)$/)?.[1];
+  if (!parsed || !sourceId) throw new Rejection('malformed-event', `EBS snapshot event names no snapshot ARN (got ${JSON.stringify(arn)})`);
+  const region = arnRegion(parsed);
+  if (region !== undefined && region !== event.region) {
+    throw new Rejection('region-mismatch', `event from region ${event.region} names snapshot ${sourceId} in ${region}`);
+  }
+  return { account: event.account, region: event.region, sourceId };
+}
+
+async function describeSnapshot(ec2: EC2Client, snapshotId: string): Promise<Snapshot | undefined> {
+  try {
+    const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
+    return Snapshots?.[0];
+  } catch (error) {
+    if (isAwsError(error, 'InvalidSnapshot.NotFound')) return undefined;
+    throw error;
+  }
+}
+
+async function findTagged(ec2: EC2Client, tags: Record<string, string>): Promise<Snapshot | undefined> {
+  const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }));
+  return Snapshots?.find((s) => s.State !== 'error');
+}
+
+function findIntermediate(ec2: EC2Client, sourceId: string): Promise<Snapshot | undefined> {
+  return findTagged(ec2, { [TAG.intermediateOf]: sourceId });
+}
+
+async function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {
+  const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', point.account, point.region), QUOTA, () =>
+    ec2.send(
+      new CopySnapshotCommand({
+        SourceRegion: point.region,
+        SourceSnapshotId: point.sourceId,
+        Encrypted: true,
+        KmsKeyId: shareKeyArn,
+        Description: `backup-hub: ${point.sourceId} re-encrypted under the share key for the vault; deleted after the vault copy`,
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }] }],
+      }),
+    ),
+  );
+  return SnapshotId!;
+}
+
+async function share(ec2: EC2Client, snapshotId: string, vaultAccountId: string): Promise<void> {
+  await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [vaultAccountId] }));
+}

@@ -1,0 +1,130 @@
+import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
+import {
+  describeInTheVault,
+  ec2Arn,
+  PROVENANCE_TAG_KEYS,
+  reencryptingCopyKeyStatements,
+  restoreCopyKeyStatements,
+  RESTORE_TAG_KEYS,
+  shareWithTheRecoveryAccountOnly,
+  shareWithTheVaultOnly,
+  vaultCopyKeyStatements,
+} from '../common/statements.js';
+import { all, type KindManifest } from '../common/manifest.js';
+import { TAG } from '../common/provenance-tags.js';
+
+/**
+ * EBS user guide, "Amazon EventBridge events for Amazon EBS": createSnapshots arrives as "EBS
+ * Multi-Volume Snapshots Completion Status", createSnapshot and copySnapshot as "EBS Snapshot
+ * Notification". Failed results are routed too: the handler records them as skipped.
+ */
+export const pattern = {
+  source: ['aws.ec2'],
+  'detail-type': ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
+  detail: { event: ['createSnapshot', 'createSnapshots', 'copySnapshot'], result: ['succeeded', 'failed'] },
+} as const satisfies EventPattern;
+
+/**
+ * Facts (EBS user guide): "Copy a snapshot": 20 concurrent snapshot copy requests per destination
+ * Region (ResourceLimitExceeded beyond); "Resource-level permissions specified for the CopySnapshot
+ * action apply to both the new snapshot and the source snapshot" (identity-based policy examples);
+ * DeleteSnapshot takes aws:ResourceTag (Service Authorization Reference for Amazon EC2).
+ */
+export const manifest: KindManifest = {
+  pattern,
+  queue: {
+    timeout: 120,
+    // At most 10 CopySnapshot calls in flight from this queue, within the 20 concurrent copies a
+    // destination region allows (the reconciler starts copies too). Beyond the quota
+    // (ResourceLimitExceeded) the point waits in the catalog until the reconciler finds a free slot.
+    batchSize: 5,
+    maximumConcurrency: 2,
+    copyQuota: 20,
+  },
+
+  vault: (s) => [
+    {
+      Sid: 'CopySharedSnapshotsIntoTheVault',
+      Effect: 'Allow',
+      Action: 'ec2:CopySnapshot',
+      Resource: all(ec2Arn(s.vaultRegion, 'snapshot'), s.eachSource(({ region }) => ec2Arn(region, 'snapshot'))),
+      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
+    },
+    {
+      Sid: 'TagVaultCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
+    },
+    describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
+    ...vaultCopyKeyStatements(s, 'DecryptSnapshotsSharedUnderSourceShareKeys'),
+  ],
+
+  reader: (s) => [
+    {
+      Sid: 'DescribeSnapshots',
+      Effect: 'Allow',
+      Action: 'ec2:DescribeSnapshots',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+    },
+    ...shareWithTheVaultOnly(s, { share: 'ShareSnapshotsWithTheVaultOnly', unshare: 'UnshareSnapshotsFromTheVaultOnly' }, 'ec2:ModifySnapshotAttribute', 'snapshot'),
+    {
+      Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
+      Effect: 'Allow',
+      Action: 'ec2:CopySnapshot',
+      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Condition: { Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } },
+    },
+    {
+      Sid: 'TagTheReencryptedCopyOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] } },
+    },
+    {
+      Sid: 'DeleteOnlyTheHubsIntermediateCopies',
+      Effect: 'Allow',
+      Action: 'ec2:DeleteSnapshot',
+      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'snap-*' } },
+    },
+    ...reencryptingCopyKeyStatements(s),
+  ],
+
+  // It deletes vault copies only, recognised by their provenance tag.
+  prune: (s) => [
+    {
+      Sid: 'DeleteOnlyVaultCopies',
+      Effect: 'Allow',
+      Action: 'ec2:DeleteSnapshot',
+      Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+      Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+    },
+  ],
+
+  // A vault copy is copied in the vault under the recovery account's restore key, tagged as a
+  // restore copy, then shared with that account only (ModifySnapshotAttribute takes ec2:Add/userId
+  // and aws:ResourceTag).
+  restore: (s) => [
+    {
+      Sid: 'CopyVaultCopiesForARestore',
+      Effect: 'Allow',
+      Action: 'ec2:CopySnapshot',
+      Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+    },
+    {
+      Sid: 'TagRestoreCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
+    },
+    describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
+    ...shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
+    ...restoreCopyKeyStatements(s),
+  ],
+};

@@ -1,0 +1,68 @@
+import {
+  CopyDBClusterSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  type DBClusterSnapshot,
+} from '@aws-sdk/client-rds';
+import { isAwsError } from '../../aws/aws-errors.js';
+import type { ArtifactKind } from '../common/artifact-kind.js';
+import { tagMap } from '../common/provenance-tags.js';
+import { pattern } from './manifest.js';
+import { rdsArtifactKind, type RdsSnapshotApi, type RdsSnapshotFacts } from '../common/rds-snapshot-kind.js';
+
+const NOT_FOUND = 'DBClusterSnapshotNotFoundFault';
+
+/** The DB cluster snapshot calls of the RDS API. */
+const dbClusterSnapshotApi: RdsSnapshotApi = {
+  notFound: NOT_FOUND,
+  element: 'DBClusterSnapshot',
+  async describe(rds, identifier) {
+    try {
+      const { DBClusterSnapshots } = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }));
+      return DBClusterSnapshots?.[0] && facts(DBClusterSnapshots[0]);
+    } catch (error) {
+      if (isAwsError(error, NOT_FOUND)) return undefined;
+      throw error;
+    }
+  },
+  async copy(rds, input) {
+    const { DBClusterSnapshot } = await rds.send(
+      new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: input.source, TargetDBClusterSnapshotIdentifier: input.target, KmsKeyId: input.kmsKeyId, Tags: input.tags }),
+    );
+    return facts(DBClusterSnapshot!);
+  },
+  async setRestore(rds, identifier, change) {
+    await rds.send(
+      new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: identifier, AttributeName: 'restore', ValuesToAdd: change.add, ValuesToRemove: change.remove }),
+    );
+  },
+  async delete(rds, identifier) {
+    await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: identifier }));
+  },
+};
+
+function facts(s: DBClusterSnapshot): RdsSnapshotFacts {
+  return {
+    id: s.DBClusterSnapshotIdentifier!,
+    arn: s.DBClusterSnapshotArn!,
+    resourceId: s.DBClusterIdentifier ?? 'unknown-db-cluster',
+    status: s.Status ?? 'unknown',
+    type: s.SnapshotType ?? 'unknown',
+    encrypted: s.StorageEncrypted === true,
+    kmsKeyId: s.KmsKeyId,
+    createdAt: s.SnapshotCreateTime,
+    tags: tagMap(s.TagList),
+  };
+}
+
+/** Aurora DB cluster snapshots announced by `RDS DB Cluster Snapshot Event`: RDS-EVENT-0075 (manual) and RDS-EVENT-0169 (automated) "cluster snapshot created". */
+export const rdsClusterSnapshot: ArtifactKind<'rds-cluster-snapshot'> = rdsArtifactKind({
+  name: 'rds-cluster-snapshot',
+  detailType: pattern['detail-type'][0],
+  createdEventIds: pattern.detail.EventID,
+  arnType: 'cluster-snapshot',
+  // "If you copy an unencrypted DB cluster snapshot and specify a value for the KmsKeyId parameter, an error is returned."
+  encryptsOnCopy: false,
+  api: dbClusterSnapshotApi,
+});

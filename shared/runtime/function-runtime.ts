@@ -1,0 +1,37 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { AwsClients, type ClientSettings } from '../aws/clients.js';
+import { hubConfigFromEnv } from '../config/hub-config.js';
+import { createHubContext } from './create-hub-context.js';
+import type { HubContext } from './hub-context.js';
+
+/**
+ * What a function runs with. In Lambda: its environment (as the stack sets it) and its execution
+ * role. On the simulated cloud: the environment of the function the template declares, and clients
+ * that call the simulated cloud with that function's role, so it runs exactly the function that is
+ * deployed.
+ */
+export interface RuntimeSettings {
+  /** The function's environment variables, AWS_REGION among them. */
+  env: Record<string, string | undefined>;
+  /** Settings of every AWS client the function makes. */
+  clients: ClientSettings;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+export interface FunctionRuntime extends RuntimeSettings {
+  /** The hub context, configured from the environment: built on first use and kept, as a Lambda container keeps it between invocations. */
+  hubContext(): HubContext;
+}
+
+export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
+  let context: HubContext | undefined;
+  return {
+    ...settings,
+    hubContext: () =>
+      (context ??= createHubContext({ config: hubConfigFromEnv(settings.env), aws: new AwsClients(settings.clients), now: settings.now, logger: settings.logger })),
+  };
+}
+
+/** Lambda's: the process environment, the execution role (the SDK's default credentials), adaptive retry. Nothing is built before the first invocation. */
+export const lambdaRuntime = functionRuntime({ env: process.env, clients: { defaults: { retryMode: 'adaptive', maxAttempts: 8 } } });
