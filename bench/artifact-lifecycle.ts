@@ -1,7 +1,6 @@
 import { reconcilerHandler } from '../handlers/reconciler.js';
-import { lambdaContext } from '../sim/lambda-context.js';
-import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
-import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
+import { lambdaContext, type VolumeEncryption } from '@backup-hub/aws-sim';
+import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { cpuMs } from './aws-time.js';
 import { hubSpec, REGION, SOURCES, VAULT, watchAws, type AwsWatch } from './ebs-snapshot-workload.js';
 import { round } from './stats.js';

@@ -10,7 +10,7 @@ import { Catalog } from '../shared/catalog/catalog.js';
 import { loadAccounts } from '../shared/config/accounts.js';
 import { policyOf } from '../shared/report/account-policy.js';
 import { buildAuditReport } from '../shared/report/audit-report.js';
-import { createTables, startLocalDynamo } from '../sim/dynamo.js';
+import { createTables, startLocalDynamo } from '@backup-hub/aws-sim';
 import { accountIds, auditEntries, batchWrite, recoveryPoints, type SeedShape } from './audit-seed.js';
 import { machine } from './machine.js';
 

@@ -1,12 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
 import { reconcilerHandler } from '../handlers/reconciler.js';
-import type { EventEnvelope } from '../sim/cloud.js';
-import { lambdaContext } from '../sim/lambda-context.js';
-import { sqsRecord } from '../sim/lambda-sqs-event.js';
-import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
-import type { Ec2SimOptions } from '../sim/services/ec2.js';
-import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
+import { type Ec2SimOptions, type EventEnvelope, lambdaContext, sqsRecord, type VolumeEncryption } from '@backup-hub/aws-sim';
+import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { AwsTime, cpuMs } from './aws-time.js';
 import { quietInfoLogger } from './quiet-logger.js';
 import { FloorReplay, SdkCallMeter, type SdkCallFloorFigures, type WatchedClient } from './sdk-call-floor.js';

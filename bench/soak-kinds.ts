@@ -1,12 +1,7 @@
 import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
 import { TAG } from '../shared/kinds/provenance-tags.js';
-import type { LocalHub } from '../sim/local-hub.js';
-import { settledSnapshotEvent, type ServiceEvent } from '../sim/services/ebs-snapshot-events.js';
-import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
-import { amiStateChangeEvent } from '../sim/services/ec2-image-events.js';
-import { snapshotCreatedEvent } from '../sim/services/rds-events.js';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, type RdsFamily } from '../sim/services/rds-snapshot.js';
-import { parameterChangeEvent } from '../sim/services/ssm-events.js';
+import type { LocalHub } from '../drill/local-hub.js';
+import { amiStateChangeEvent, DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, parameterChangeEvent, type RdsFamily, type ServiceEvent, settledSnapshotEvent, snapshotCreatedEvent, type VolumeEncryption } from '@backup-hub/aws-sim';
 
 /** One vault copy as the simulated service holds it: the source artifact it copies, and the copy slot it kept busy. */
 export interface VaultCopy {

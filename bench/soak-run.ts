@@ -3,7 +3,7 @@ import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { recoveryPointKey, type ArtifactKindName, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import { artifactKinds } from '../shared/kinds/registry.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
-import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
+import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { busySlotMs, duplicateCopies, indexRecords, peakConcurrent, readRecords, settlementsOf, type Settlement } from './soak-metrics.js';
 import { SOAK_KINDS } from './soak-kinds.js';
 import { injectFaults, POISON_SOURCE, prepareDeliveries, REGION, SOURCES, THROTTLE_CODES, VAULT, type SoakDelivery } from './soak-scenario.js';

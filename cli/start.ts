@@ -4,7 +4,7 @@ import { DrillFileError, readDrillFile } from '../drill/drill-file.js';
 import { runDrill } from '../drill/run-drill.js';
 import { formatSummary } from '../drill/summary.js';
 import { DEFAULT_DATA_DIR, LocalStateError } from '../drill/local-state.js';
-import { DataFolderInUseError } from '../sim/dynamo.js';
+import { DataFolderInUseError } from '@backup-hub/aws-sim';
 import { parseCommandLine } from './command-line.js';
 
 // The SDK warns once per process that Node 20 support ends in 2027; Lambda runs nodejs22.x, and the drill output should stay readable.

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { TAG } from '../shared/kinds/provenance-tags.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
-import type { LocalHub } from '../sim/local-hub.js';
+import type { LocalHub } from './local-hub.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 

@@ -4,7 +4,7 @@ import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';
 import { selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
-import { RECOVERY_NAMES, type LocalHub } from '../sim/local-hub.js';
+import { RECOVERY_NAMES, type LocalHub } from './local-hub.js';
 import type { DrillStep } from './drill-file.js';
 
 /** The RPO of one protected resource at its account's disaster: the age of its newest available recovery point then. */

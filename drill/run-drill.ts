@@ -1,5 +1,5 @@
-import type { EventEnvelope } from '../sim/cloud.js';
-import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
+import type { EventEnvelope } from '@backup-hub/aws-sim';
+import { deployLocalHub, type LocalHub } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { recoveryAccountsOf, type Drill, type DrillStep } from './drill-file.js';

@@ -9,7 +9,7 @@ import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport, type AuditReport } from '../../shared/report/audit-report.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { createTables, type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from '../report/fixture.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 

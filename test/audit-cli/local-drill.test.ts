@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
-import { startLocalDynamo } from '../../sim/dynamo.js';
+import { startLocalDynamo } from '@backup-hub/aws-sim';
 
 const exec = promisify(execFile);
 const SECRET = 'correct-horse-battery-staple-42';

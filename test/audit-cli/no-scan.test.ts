@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { createTables, type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import { seedFixture, SINCE, UNTIL, writeFixtureAccounts } from '../report/fixture.js';
 
 /**

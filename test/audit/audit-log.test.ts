@@ -4,7 +4,7 @@ import { AuditLog, entryHash } from '../../shared/audit/audit-log.js';
 import { verifyChain } from '../../shared/audit/verify-chain.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { createTables, type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 
 let dynamo: LocalDynamo;
 let db: ReturnType<AwsClients['dynamo']>;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog, LegalHoldRefused } from '../../shared/catalog/catalog.js';
 import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { createTables, type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 
 let dynamo: LocalDynamo;
 let catalog: Catalog;

@@ -6,8 +6,8 @@ import type { OperatorDeps } from '../../cli/operator-context.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
 import { createHubContext } from '../../shared/runtime/create-hub-context.js';
-import { roleArn } from '../../sim/iam.js';
-import type { LocalHub } from '../../sim/local-hub.js';
+import { roleArn } from '@backup-hub/aws-sim';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { auditEntries, deployTestHub, points, REGION, run, snapshotOf, SOURCE_A, VAULT } from '../e2e/hub-harness.js';
 
 const RECOVERY = '444444444444';

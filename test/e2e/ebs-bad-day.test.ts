@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { COPY_PENDING_TIMEOUT_MS } from '../../shared/pipeline/advance.js';
-import type { LocalHub } from '../../sim/local-hub.js';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
 
 let hub: LocalHub;

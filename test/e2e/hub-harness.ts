@@ -1,8 +1,7 @@
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import type { EventEnvelope } from '../../sim/cloud.js';
-import { deployLocalHub, type LocalHub, type LocalHubSpec } from '../../sim/local-hub.js';
-import type { VolumeEncryption } from '../../sim/services/ebs-volume.js';
+import type { EventEnvelope, VolumeEncryption } from '@backup-hub/aws-sim';
+import { deployLocalHub, type LocalHub, type LocalHubSpec } from '../../drill/local-hub.js';
 
 export const VAULT = '999999999999';
 export const SOURCE_A = '111111111111';

@@ -3,8 +3,8 @@ import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { prune } from '../../shared/retention/prune.js';
 import type { RetentionSettings } from '../../shared/retention/retention-settings.js';
 import { LockShorteningRefused } from '../../shared/retention/vault-lock.js';
-import type { LocalHub } from '../../sim/local-hub.js';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '../../sim/services/rds-snapshot.js';
+import type { LocalHub } from '../../drill/local-hub.js';
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '@backup-hub/aws-sim';
 import { auditEntries, deployTestHub, imageOf, points, REGION, SOURCE_A, VAULT, vaultImages, vaultSnapshots } from './hub-harness.js';
 
 let hub: LocalHub;

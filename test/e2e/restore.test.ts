@@ -8,9 +8,8 @@ import { applyRestore, type RestoreResult } from '../../shared/restore/apply-res
 import { formatPlan, planRestore, type RestorePlan } from '../../shared/restore/restore-plan.js';
 import { pointKeyOf, RestoreRequestError, type RestoreRequest } from '../../shared/restore/restore-request.js';
 import { restoreTarget } from '../../shared/restore/restore-target.js';
-import { roleArn } from '../../sim/iam.js';
-import type { LocalHub } from '../../sim/local-hub.js';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '../../sim/services/rds-snapshot.js';
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, roleArn } from '@backup-hub/aws-sim';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { auditEntries, deployTestHub, imageOf, points, REGION, run, SOURCE_A, VAULT } from './hub-harness.js';
 
 const RECOVERY = '444444444444';

@@ -5,7 +5,7 @@ import { Catalog } from '../../shared/catalog/catalog.js';
 import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport, type AuditReport, type AuditScope } from '../../shared/report/audit-report.js';
 import { vaultLockOf } from '../../shared/report/retention-status.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { createTables, type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from './fixture.js';
 
 /** The report's figures on the hand-built fixture (./fixture.ts), computed by hand from its times. */

@@ -7,7 +7,7 @@ import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import { recoveryPointKey, resourceKey, type ArtifactKindName, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
-import type { LocalDynamo } from '../../sim/dynamo.js';
+import type { LocalDynamo } from '@backup-hub/aws-sim';
 
 /**
  * A catalog and audit log built by hand with known times, for tests that compute the report's

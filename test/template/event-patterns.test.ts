@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern } from '../../sim/event-pattern.js';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { ARTIFACT_KINDS, loadKindPatterns } from '../../shared/config/accounts.js';
 import { SAMPLE_EVENTS } from './sample-events.js';
 import { kinds } from './stack.js';

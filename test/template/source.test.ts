@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_KINDS, loadAccounts } from '../../shared/config/accounts.js';
 import { TAG } from '../../shared/kinds/provenance-tags.js';
-import { compilePattern } from '../../sim/event-pattern.js';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
 import { SAMPLE_EVENTS } from './sample-events.js';
 import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, statements, strings, type Json, type Template } from './stack.js';

@@ -7,7 +7,7 @@ import { ARTIFACT_KINDS, loadAccounts, retentionSettings } from '../../shared/co
 import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import { TAG } from '../../shared/kinds/provenance-tags.js';
-import { compilePattern } from '../../sim/event-pattern.js';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
 import { SAMPLE_EVENTS } from './sample-events.js';
 import { kinds, list, packageAccount, pascal, resource, resourcesOfType, ROOT, roleActions, STAGE, statements, strings, type Json, type Template } from './stack.js';

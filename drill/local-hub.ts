@@ -1,0 +1,323 @@
+import { createRequire } from 'node:module';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { amiHandler } from '../handlers/ami.js';
+import { ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
+import { prunerHandler } from '../handlers/pruner.js';
+import { reconcilerHandler } from '../handlers/reconciler.js';
+import { rdsClusterSnapshotHandler } from '../handlers/rds-cluster-snapshot.js';
+import { rdsSnapshotHandler } from '../handlers/rds-snapshot.js';
+import { ssmParameterHandler } from '../handlers/ssm-parameter.js';
+import { AwsClients } from '../shared/aws/clients.js';
+import type { ArtifactKindName } from '../shared/catalog/recovery-point.js';
+import type { HubConfig } from '../shared/config/hub-config.js';
+import type { RetentionSettings } from '../shared/retention/retention-settings.js';
+import type { RecoveryNames } from '../shared/restore/restore-target.js';
+import { createHubContext } from '../shared/runtime/create-hub-context.js';
+import type { HubContext } from '../shared/runtime/hub-context.js';
+import { createTables, Ec2Sim, type Ec2SimOptions, EventBridgeSim, KmsSim, type LocalDynamo, type PolicyDocument, RdsSim, type RdsSimOptions, rootArn, SimCloud, SimLambda, SqsSim, SsmSim, startLocalDynamo, sts } from '@backup-hub/aws-sim';
+import { actionsOf, loadKindSettings } from './kind-settings.js';
+
+export interface LocalHubSpec {
+  vault: { account: string; region: string; orgId?: string };
+  sources: { account: string; regions: string[]; orgId?: string }[];
+  ec2?: Ec2SimOptions;
+  rds?: RdsSimOptions;
+  /** Keep the catalog and audit log in this folder (LevelDB) instead of memory. */
+  dataPath?: string;
+  /** What the pruner enforces; without it nothing is ever pruned. */
+  retention?: RetentionSettings;
+  /** Clean accounts the vault may restore into (each gets its restore key in the vault and its recovery role). */
+  recovery?: { account: string; orgId?: string }[];
+  logger?: Logger;
+}
+
+export interface KindQueue {
+  url: string;
+  arn: string;
+  dlqArn: string;
+}
+
+/** The hub deployed on the simulated cloud, with handles on every part for drills and tests. */
+export interface LocalHub {
+  cloud: SimCloud;
+  kms: KmsSim;
+  ec2: Ec2Sim;
+  events: EventBridgeSim;
+  sqs: SqsSim;
+  ssm: SsmSim;
+  rds: RdsSim;
+  lambda: SimLambda;
+  dynamo: LocalDynamo;
+  config: HubConfig;
+  /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
+  context: HubContext;
+  /** The pruner's context (its role's credentials). */
+  prunerContext: HubContext;
+  /** The context of an operator who assumed the vault's restore role. */
+  restoreContext: HubContext;
+  /** The recovery accounts deployed. */
+  recovery: string[];
+  /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
+  loseAccount(account: string): void;
+  queues: Partial<Record<ArtifactKindName, KindQueue>>;
+  vaultBusArn: string;
+  /** Simulated time at deployment (ms). */
+  startedAt: number;
+  close(): Promise<void>;
+}
+
+/** The names and settings the real stack uses (accounts/resources/stack.cjs), so the two cannot drift. */
+const { NAMES, MAX_RECEIVE_COUNT, PRUNER, vaultKeyPolicy } = createRequire(import.meta.url)('../accounts/resources/stack.cjs') as {
+  NAMES: {
+    bus: string;
+    readerRole: string;
+    forwarderRole: string;
+    reconcilerRole: string;
+    prunerRole: string;
+    restoreRole: string;
+    legalHoldRole: string;
+    recoveryRole: string;
+    restoreKeyAliasPrefix: string;
+    shareKeyAlias: string;
+    vaultKeyAlias: string;
+    catalogTable: string;
+    auditTable: string;
+  };
+  MAX_RECEIVE_COUNT: number;
+  PRUNER: { everyHours: number };
+  vaultKeyPolicy(values: { accountId: string; region: string; vaultHandlerRoleArns: string[]; restoreRoleArn: string }): PolicyDocument;
+};
+const EXTERNAL_ID = 'backup-hub-local-drill';
+/** The names a restore finds a recovery account's role and restore key by. */
+export const RECOVERY_NAMES: RecoveryNames = { recoveryRole: NAMES.recoveryRole, restoreKeyAliasPrefix: NAMES.restoreKeyAliasPrefix };
+const RECONCILE_EVERY_MS = 5 * 60_000;
+/** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
+const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-parameter': ssmParameterHandler, 'rds-snapshot': rdsSnapshotHandler, 'rds-cluster-snapshot': rdsClusterSnapshotHandler } as const;
+
+/**
+ * Deploys backup-hub on a fresh simulated cloud, as `serverless deploy` does on AWS: the
+ * vault first (key, tables, bus and its policy, rules, queues with DLQs, functions), then
+ * each source (share key, reader role, forwarding rules). Patterns, batch sizes and IAM
+ * actions come from accounts/resources/kinds.yml, the file the real stack is built from.
+ */
+export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
+  const cloud = new SimCloud();
+  const startedAt = cloud.clock.nowMs();
+  cloud.register(sts);
+  const kms = new KmsSim(cloud);
+  const ec2 = new Ec2Sim(kms, spec.ec2);
+  const sqs = new SqsSim(cloud);
+  const ssm = new SsmSim(cloud, kms);
+  const rds = new RdsSim(kms, spec.rds);
+  const events = new EventBridgeSim(cloud, sqs);
+  const { account: vault, region } = spec.vault;
+  cloud.addAccount({ id: vault, orgId: spec.vault.orgId });
+  for (const source of spec.sources) cloud.addAccount({ id: source.account, orgId: source.orgId });
+
+  const kinds = loadKindSettings();
+  const vaultKey = kms.createKey(vault, region, { alias: NAMES.vaultKeyAlias, description: 'backup-hub vault CMK' });
+  const dynamo = await startLocalDynamo({ path: spec.dataPath });
+  await createTables(dynamo, { catalog: NAMES.catalogTable, audit: NAMES.auditTable });
+  const vaultBus = events.createBus(vault, region, NAMES.bus, busPolicy(vault, region, spec.sources.map((s) => s.account)));
+
+  const lambda = new SimLambda(cloud, sqs, { account: vault, region });
+  const handlerRoles: string[] = [];
+  const queues: LocalHub['queues'] = {};
+  const baseConfig: HubConfig = {
+    vaultAccountId: vault,
+    vaultRegion: region,
+    vaultKeyArn: vaultKey.arn,
+    catalogTable: NAMES.catalogTable,
+    auditTable: NAMES.auditTable,
+    readerRoleName: NAMES.readerRole,
+    externalId: EXTERNAL_ID,
+    shareKeyAlias: NAMES.shareKeyAlias,
+    allowedSources: Object.fromEntries(spec.sources.map((s) => [s.account, s.regions])),
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+  };
+  const logger = spec.logger ?? new Logger({ serviceName: 'backup-hub', logLevel: 'SILENT' });
+  const contextFor = (role: string, config: HubConfig) =>
+    createHubContext({
+      config,
+      aws: new AwsClients({ defaults: { ...cloud.clientConfig(cloud.roleCredentials(role), region) }, services: { dynamodb: dynamo.clientConfig } }),
+      now: () => cloud.clock.now(),
+      logger,
+    });
+
+  let ebsContext: HubContext | undefined;
+  for (const [name, makeHandler] of Object.entries(DEPLOYED) as [keyof typeof DEPLOYED, (typeof DEPLOYED)[keyof typeof DEPLOYED]][]) {
+    const settings = kinds[name];
+    const functionName = `backup-hub-${name}`;
+    const rule = vaultBus.ruleArn(functionName);
+    const dlq = sqs.createQueue(vault, region, `${functionName}-dlq`, { messageRetentionSeconds: 14 * 86_400 });
+    const queue = sqs.createQueue(vault, region, functionName, {
+      visibilityTimeoutSeconds: settings.timeout * 6,
+      redrivePolicy: { deadLetterTargetArn: dlq.arn, maxReceiveCount: MAX_RECEIVE_COUNT },
+      policy: queuePolicy(rule),
+    });
+    queues[name] = { ...queue, dlqArn: dlq.arn };
+    events.putRule(vault, region, { bus: NAMES.bus, name: functionName, pattern: JSON.stringify(settings.pattern), targets: [{ id: 'queue', arn: queue.arn }] });
+    const role = cloud.iam.putRole({
+      account: vault,
+      name: functionName,
+      trust: { principals: ['lambda.amazonaws.com'] },
+      allow: [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage'],
+    });
+    handlerRoles.push(role.arn);
+    const context = contextFor(role.arn, { ...baseConfig, queueUrl: queue.url });
+    ebsContext ??= context;
+    lambda.addSqsFunction({ name: functionName, queueArn: queue.arn, handler: makeHandler(() => context), batchSize: settings.batchSize, maximumConcurrency: settings.maximumConcurrency });
+  }
+  const reconcilerRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.reconcilerRole,
+    trust: { principals: ['lambda.amazonaws.com'] },
+    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole'],
+  });
+  handlerRoles.push(reconcilerRole.arn);
+  const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
+  lambda.addScheduledFunction({ name: NAMES.reconcilerRole, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
+  const prunerRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.prunerRole,
+    trust: { principals: ['lambda.amazonaws.com'] },
+    allow: Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune)),
+  });
+  const prunerContext = contextFor(prunerRole.arn, baseConfig);
+  const retention = spec.retention ?? { accounts: {} };
+  lambda.addScheduledFunction({ name: NAMES.prunerRole, everyMs: PRUNER.everyHours * 3_600_000, handler: prunerHandler(() => prunerContext, () => retention) });
+
+  const restoreRole = cloud.iam.putRole({
+    account: vault,
+    name: NAMES.restoreRole,
+    trust: { principals: [rootArn(vault)] },
+    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey'],
+  });
+  const restoreContext = contextFor(restoreRole.arn, baseConfig);
+  // The vault key gets the stack's own policy, now that the roles it names exist.
+  kms.putKeyPolicy(vaultKey, JSON.stringify(vaultKeyPolicy({ accountId: vault, region, vaultHandlerRoleArns: handlerRoles, restoreRoleArn: restoreRole.arn })), { account: vault, arn: rootArn(vault) });
+  // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's (which the simulation does not authorize).
+  cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trust: { principals: [rootArn(vault)] }, allow: [] });
+  const recovery = spec.recovery ?? [];
+  for (const target of recovery) deployRecovery(target, { cloud, kms, vault, region, restoreRoleArn: restoreRole.arn, kinds });
+
+  for (const source of spec.sources) deploySource(source, { cloud, kms, events, vault, vaultBusArn: vaultBus.arn, handlerRoles, kinds });
+
+  return {
+    cloud,
+    kms,
+    ec2,
+    events,
+    sqs,
+    ssm,
+    rds,
+    lambda,
+    dynamo,
+    config: baseConfig,
+    context: ebsContext!,
+    prunerContext,
+    restoreContext,
+    recovery: recovery.map((r) => r.account),
+    loseAccount(account) {
+      for (const service of [ec2, rds, ssm, kms, cloud.iam]) service.removeAccount(account);
+    },
+    queues,
+    vaultBusArn: vaultBus.arn,
+    startedAt,
+    close: () => dynamo.close(),
+  };
+}
+
+interface SourceDeployment {
+  cloud: SimCloud;
+  kms: KmsSim;
+  events: EventBridgeSim;
+  vault: string;
+  vaultBusArn: string;
+  handlerRoles: string[];
+  kinds: ReturnType<typeof loadKindSettings>;
+}
+
+/** A source account's stack: the share key and forwarding rules per region, the reader role and the forwarder role. */
+function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployment): void {
+  const { cloud, kms, events } = d;
+  cloud.iam.putRole({
+    account: source.account,
+    name: NAMES.readerRole,
+    trust: { principals: d.handlerRoles, externalId: EXTERNAL_ID, orgId: source.orgId },
+    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(d.kinds[k as ArtifactKindName].reader))],
+  });
+  const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarderRole, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
+  for (const region of source.regions) {
+    kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: crossAccountKeyPolicy(source.account, d.vault) });
+    for (const [name, settings] of Object.entries(d.kinds)) {
+      events.putRule(source.account, region, {
+        name: `backup-hub-forward-${name}`,
+        pattern: JSON.stringify(settings.pattern),
+        targets: [{ id: 'vault-bus', arn: d.vaultBusArn, roleArn: forwarder.arn }],
+      });
+    }
+  }
+}
+
+/**
+ * A recovery account's stack and its restore key in the vault: the recovery role, which only the
+ * vault's restore role may assume (with the ExternalId) to write SSM parameters back; and a key the
+ * vault re-encrypts restore copies under, which the recovery account may use to read and copy them.
+ */
+function deployRecovery(target: { account: string; orgId?: string }, d: { cloud: SimCloud; kms: KmsSim; vault: string; region: string; restoreRoleArn: string; kinds: ReturnType<typeof loadKindSettings> }): void {
+  d.cloud.addAccount({ id: target.account, orgId: target.orgId });
+  d.cloud.iam.putRole({
+    account: target.account,
+    name: NAMES.recoveryRole,
+    trust: { principals: [d.restoreRoleArn], externalId: EXTERNAL_ID },
+    allow: Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery)),
+  });
+  d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: crossAccountKeyPolicy(d.vault, target.account) });
+}
+
+function busPolicy(vault: string, region: string, sources: string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ListedSourcesOnly',
+        Effect: 'Allow',
+        Principal: { AWS: sources.map(rootArn) },
+        Action: 'events:PutEvents',
+        Resource: `arn:aws:events:${region}:${vault}:event-bus/${NAMES.bus}`,
+      },
+    ],
+  };
+}
+
+function queuePolicy(ruleArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      },
+    ],
+  };
+}
+
+/**
+ * A key its owner administers (its IAM decides who uses it) and another account may use to read and
+ * copy what was shared with it, letting EC2 and RDS use the key for that (CreateGrant only for AWS
+ * resources), as the stacks' share and restore keys allow.
+ */
+function crossAccountKeyPolicy(owner: string, user: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'OwnerAdministers', Effect: 'Allow', Principal: { AWS: rootArn(owner) }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'UserReadsSharedCopies', Effect: 'Allow', Principal: { AWS: rootArn(user) }, Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'], Resource: '*' },
+      { Sid: 'UserLetsServicesUseIt', Effect: 'Allow', Principal: { AWS: rootArn(user) }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+    ],
+  };
+}
