@@ -14,7 +14,7 @@ import type { RetentionSettings } from '../shared/retention/retention-settings.j
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { createTables, Ec2Sim, type Ec2SimOptions, EventBridgeSim, KmsSim, type LocalDynamo, type PolicyDocument, RdsSim, type RdsSimOptions, rootArn, SimCloud, SimLambda, SqsSim, SsmSim, startLocalDynamo, sts } from '@backup-hub/aws-sim';
+import { createTables, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type KmsSim, type LocalDynamo, type PolicyDocument, type RdsSim, type RdsSimOptions, rootArn, SimCloud, SimLambda, type SqsSim, type SsmSim, startLocalDynamo } from '@backup-hub/aws-sim';
 import { actionsOf, loadKindSettings } from './kind-settings.js';
 
 export interface LocalHubSpec {
@@ -101,15 +101,9 @@ const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-par
  * actions come from accounts/resources/kinds.yml, the file the real stack is built from.
  */
 export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
-  const cloud = new SimCloud();
+  const cloud = new SimCloud({ ec2: spec.ec2, rds: spec.rds });
   const startedAt = cloud.clock.nowMs();
-  cloud.register(sts);
-  const kms = new KmsSim(cloud);
-  const ec2 = new Ec2Sim(kms, spec.ec2);
-  const sqs = new SqsSim(cloud);
-  const ssm = new SsmSim(cloud, kms);
-  const rds = new RdsSim(kms, spec.rds);
-  const events = new EventBridgeSim(cloud, sqs);
+  const { kms, ec2, sqs, ssm, rds, events } = cloud;
   const { account: vault, region } = spec.vault;
   cloud.addAccount({ id: vault, orgId: spec.vault.orgId });
   for (const source of spec.sources) cloud.addAccount({ id: source.account, orgId: source.orgId });

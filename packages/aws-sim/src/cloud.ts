@@ -1,141 +1,46 @@
-import { randomUUID } from 'node:crypto';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { SimClock } from './core/clock.js';
-import { AwsError } from './core/errors.js';
-import { FaultInjector } from './core/faults.js';
-import { SimHttpHandler } from './core/http-handler.js';
-import { Iam, rootArn, type Principal, type SimCredentials } from './services/iam/iam.js';
-import type { CallContext, SimService } from './core/service.js';
+import { CloudCore } from './core/cloud-core.js';
+import { ec2Api } from './services/ec2/api/ec2-api.js';
+import { Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
+import { eventsApi } from './services/events/api/events-api.js';
+import { EventBridgeSim } from './services/events/events.js';
+import { kmsApi } from './services/kms/api/kms-api.js';
+import { KmsSim } from './services/kms/kms.js';
+import { rdsApi } from './services/rds/api/rds-api.js';
+import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
+import { sqsApi } from './services/sqs/api/sqs-api.js';
+import { SqsSim } from './services/sqs/sqs.js';
+import { ssmApi } from './services/ssm/api/ssm-api.js';
+import { SsmSim } from './services/ssm/ssm.js';
+import { stsApi } from './services/sts/api/sts-api.js';
 
-/** An EventBridge event envelope, as delivered to buses, rules and targets. */
-export interface EventEnvelope {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: Record<string, unknown>;
-}
-
-export interface SimAccount {
-  id: string;
-  orgId?: string;
-}
-
-/** One authenticated call that reached a service (after faults and IAM), for assertions. */
-export interface CallRecord {
-  service: string;
-  action: string;
-  account: string;
-  region: string;
-  principal: string;
-  at: number;
-  error?: string;
-}
-
-/** Client configuration that routes a real SDK v3 client to the simulated cloud. */
-export interface SimClientConfig {
-  region: string;
-  credentials: SimCredentials;
-  requestHandler: SimHttpHandler;
-  retryStrategy: ConfiguredRetryStrategy;
+export interface SimCloudOptions {
+  /** Simulated time at the start (ms since epoch). */
+  start?: number;
+  ec2?: Ec2SimOptions;
+  rds?: RdsSimOptions;
 }
 
 /**
- * A multi-account AWS test double. Services are registered by endpoint prefix; every call
- * arrives through the real SDK clients via {@link SimHttpHandler}, is authenticated from its
- * SigV4 access key, may hit an injected fault, is checked against the caller's role, then runs.
+ * A multi-account AWS test double: the {@link CloudCore} (accounts, time, IAM, faults, calls) with
+ * every simulated service on it, their state reachable here and their APIs registered for the SDK
+ * clients. Only this composition knows both a service's state and its API.
  */
-export class SimCloud {
-  readonly clock: SimClock;
-  readonly iam = new Iam();
-  readonly faults = new FaultInjector();
-  readonly calls: CallRecord[] = [];
-  readonly #accounts = new Map<string, SimAccount>();
-  readonly #services = new Map<string, SimService>();
-  readonly #http = new SimHttpHandler(this);
-  /** Receives AWS service events; the EventBridge simulation installs itself here. */
-  #eventSink: ((event: EventEnvelope) => void) | undefined;
+export class SimCloud extends CloudCore {
+  readonly kms: KmsSim;
+  readonly ec2: Ec2Sim;
+  readonly sqs: SqsSim;
+  readonly ssm: SsmSim;
+  readonly rds: RdsSim;
+  readonly events: EventBridgeSim;
 
-  constructor(options: { start?: number } = {}) {
-    this.clock = new SimClock(options.start);
+  constructor(options: SimCloudOptions = {}) {
+    super({ start: options.start });
+    this.kms = new KmsSim(this);
+    this.ec2 = new Ec2Sim(this.kms, options.ec2);
+    this.sqs = new SqsSim(this);
+    this.ssm = new SsmSim(this, this.kms);
+    this.rds = new RdsSim(this.kms, options.rds);
+    this.events = new EventBridgeSim(this, this.sqs);
+    for (const api of [stsApi(this), kmsApi(this.kms), ec2Api(this.ec2), sqsApi(this.sqs), ssmApi(this.ssm), rdsApi(this.rds), eventsApi(this.events)]) this.register(api);
   }
-
-  addAccount(account: SimAccount): SimAccount {
-    this.#accounts.set(account.id, account);
-    return account;
-  }
-
-  account(id: string): SimAccount | undefined {
-    return this.#accounts.get(id);
-  }
-
-  accounts(): SimAccount[] {
-    return [...this.#accounts.values()];
-  }
-
-  register(service: SimService): void {
-    this.#services.set(service.name, service);
-  }
-
-  service(name: string): SimService {
-    const service = this.#services.get(name);
-    if (!service) throw new Error(`The simulated cloud has no service "${name}"`);
-    return service;
-  }
-
-  /** Runs one decoded call: fault injection, IAM authorization, then the service itself. */
-  async invoke(service: SimService, action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
-    const record: CallRecord = { service: service.name, action, account: ctx.account, region: ctx.region, principal: ctx.caller.arn, at: this.clock.nowMs() };
-    this.calls.push(record);
-    try {
-      if (!this.#accounts.has(ctx.account)) throw new AwsError('AuthFailure', `Account ${ctx.account} is closed or unknown`, 401);
-      const fault = this.faults.take(service.name, action, ctx.account);
-      if (fault) throw fault;
-      // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
-      if (!(service.name === 'sts' && action === 'GetCallerIdentity')) this.iam.authorize(ctx.caller, `${service.name === 'events' ? 'events' : service.name}:${action}`);
-      return await service.call(action, input, ctx);
-    } catch (error) {
-      if (error instanceof AwsError) record.error = error.code;
-      throw error;
-    }
-  }
-
-  /** Installs the receiver of AWS service events (the account's default bus). */
-  onServiceEvent(sink: (event: EventEnvelope) => void): void {
-    this.#eventSink = sink;
-  }
-
-  /** Emits an AWS service event (`aws.ec2`, `aws.rds`, …) on the account's default bus, as AWS does. */
-  emitServiceEvent(event: Omit<EventEnvelope, 'version' | 'id' | 'time'> & { id?: string; time?: string }): EventEnvelope {
-    const envelope: EventEnvelope = { version: '0', id: event.id ?? randomUUID(), time: event.time ?? this.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), ...event } as EventEnvelope;
-    this.#eventSink?.(envelope);
-    return envelope;
-  }
-
-  /** Administrator credentials of an account (what a person or CloudFormation would use). */
-  adminCredentials(account: string): SimCredentials {
-    return this.iam.credentialsFor({ account, arn: rootArn(account) });
-  }
-
-  /** Credentials of a role's session without AssumeRole, as Lambda gives its execution role. */
-  roleCredentials(roleArnValue: string): SimCredentials {
-    const role = this.iam.role(roleArnValue);
-    if (!role) throw new Error(`No role ${roleArnValue}`);
-    const principal: Principal = { account: role.account, arn: role.arn, sessionArn: `${role.arn}/lambda`, role };
-    return this.iam.credentialsFor(principal);
-  }
-
-  /** SDK client configuration for a principal's credentials. Retries keep the SDK's logic with near-zero delays. */
-  clientConfig(credentials: SimCredentials, region: string): SimClientConfig {
-    return { region, credentials, requestHandler: this.#http, retryStrategy: simRetryStrategy() };
-  }
-}
-
-/** The SDK's own retry logic (classification, attempt counting), with backoff in microseconds-scale real time. */
-export function simRetryStrategy(maxAttempts = 5): ConfiguredRetryStrategy {
-  return new ConfiguredRetryStrategy(maxAttempts, (attempt) => Math.min(2 ** attempt, 16));
 }

@@ -2,19 +2,24 @@
  * @backup-hub/aws-sim: a simulated multi-account AWS. Real SDK v3 clients reach it in-process
  * through {@link SimCloud.clientConfig}; this module is its only public face.
  */
-export { SimCloud, simRetryStrategy, type CallRecord, type EventEnvelope, type SimAccount, type SimClientConfig } from './cloud.js';
+export { SimCloud, type SimCloudOptions } from './cloud.js';
+export { CloudCore, simRetryStrategy, type CallRecord, type EventEnvelope, type ServiceEvent, type SimAccount, type SimClientConfig } from './core/cloud-core.js';
+export { credentialScope, SimHttpHandler, type CredentialScope } from './core/http-handler.js';
+export type { CallContext, SimService } from './core/service.js';
 export { seededRandom, type FaultSpec } from './core/faults.js';
 export { AwsError } from './core/errors.js';
 export type { PolicyDocument, PolicyStatement } from './policy/resource-policy.js';
 export { roleArn, rootArn, type Principal, type RoleDefinition, type SimCredentials } from './services/iam/iam.js';
-export { sts } from './services/sts/api/sts-api.js';
-export { Ec2Sim, type Ec2SimOptions, type CreateSnapshotSpec } from './services/ec2/ec2.js';
-export type { VolumeEncryption, SimVolume } from './services/ec2/ebs-volume.js';
-export { settledSnapshotEvent, type ServiceEvent } from './services/ec2/ebs-snapshot-events.js';
+export { EBS_CONCURRENT_COPY_QUOTA, Ec2Sim, type CreateSnapshotSpec, type Ec2SimOptions } from './services/ec2/ec2.js';
+export type { SimSnapshot } from './services/ec2/ebs-snapshot.js';
+export type { SimVolume, VolumeEncryption } from './services/ec2/ebs-volume.js';
+export { settledSnapshotEvent } from './services/ec2/ebs-snapshot-events.js';
 export { amiStateChangeEvent } from './services/ec2/image-events.js';
-export { EventBridgeSim } from './services/events/events.js';
-export { compilePattern } from './services/events/event-pattern.js';
+export type { SimImage } from './services/ec2/image.js';
+export { EventBridgeSim, type DeliveryRecord } from './services/events/events.js';
+export { compilePattern, type EventPattern } from './services/events/event-pattern.js';
 export { KmsSim } from './services/kms/kms.js';
+export type { KmsKey } from './services/kms/key.js';
 export { SqsSim } from './services/sqs/sqs.js';
 export { SsmSim } from './services/ssm/ssm.js';
 export { parameterChangeEvent } from './services/ssm/events.js';

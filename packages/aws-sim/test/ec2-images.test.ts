@@ -12,14 +12,14 @@ import {
   type DescribeImagesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/cloud.js';
+import { SimCloud, type EventEnvelope } from '../src/index.js';
 import { rootArn } from '../src/services/iam/iam.js';
 import { KEY_NOT_ACCESSIBLE } from '../src/services/ec2/ebs-snapshot-copy.js';
 import type { VolumeEncryption } from '../src/services/ec2/ebs-volume.js';
 import { NO_STORAGE_ACCESS } from '../src/services/ec2/image-copy.js';
 import type { SimImage } from '../src/services/ec2/image.js';
-import { Ec2Sim, type Ec2SimOptions } from '../src/services/ec2/ec2.js';
-import { KmsSim } from '../src/services/kms/kms.js';
+import type { Ec2Sim, Ec2SimOptions } from '../src/services/ec2/ec2.js';
+import type { KmsSim } from '../src/services/kms/kms.js';
 
 const SOURCE = '111111111111';
 const VAULT = '999999999999';
@@ -34,10 +34,9 @@ let ec2: Ec2Sim;
 let events: EventEnvelope[];
 
 function setup(options: Ec2SimOptions = {}): void {
-  cloud = new SimCloud();
+  cloud = new SimCloud({ ec2: { snapshotDurationMs: SNAPSHOT_MS, copyDurationMs: () => COPY_MS, ...options } });
   for (const id of [SOURCE, VAULT]) cloud.addAccount({ id });
-  kms = new KmsSim(cloud);
-  ec2 = new Ec2Sim(kms, { snapshotDurationMs: SNAPSHOT_MS, copyDurationMs: () => COPY_MS, ...options });
+  ({ kms, ec2 } = cloud);
   events = [];
   cloud.onServiceEvent((event) => events.push(event));
 }

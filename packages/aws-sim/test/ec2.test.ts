@@ -12,11 +12,11 @@ import {
   type DescribeSnapshotsCommandInput,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/cloud.js';
+import { SimCloud, type EventEnvelope } from '../src/index.js';
 import { rootArn } from '../src/services/iam/iam.js';
 import type { VolumeEncryption } from '../src/services/ec2/ebs-volume.js';
-import { EBS_CONCURRENT_COPY_QUOTA, Ec2Sim, type Ec2SimOptions } from '../src/services/ec2/ec2.js';
-import { KmsSim } from '../src/services/kms/kms.js';
+import { EBS_CONCURRENT_COPY_QUOTA, type Ec2Sim, type Ec2SimOptions } from '../src/services/ec2/ec2.js';
+import type { KmsSim } from '../src/services/kms/kms.js';
 
 const SOURCE = '111111111111';
 const VAULT = '999999999999';
@@ -32,10 +32,9 @@ let ec2: Ec2Sim;
 let events: EventEnvelope[];
 
 function setup(options: Ec2SimOptions = {}): void {
-  cloud = new SimCloud();
+  cloud = new SimCloud({ ec2: { snapshotDurationMs: SNAPSHOT_MS, copyDurationMs: () => COPY_MS, ...options } });
   for (const id of [SOURCE, VAULT, OTHER]) cloud.addAccount({ id });
-  kms = new KmsSim(cloud);
-  ec2 = new Ec2Sim(kms, { snapshotDurationMs: SNAPSHOT_MS, copyDurationMs: () => COPY_MS, ...options });
+  ({ kms, ec2 } = cloud);
   events = [];
   cloud.onServiceEvent((event) => events.push(event));
 }

@@ -11,9 +11,9 @@ import {
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/cloud.js';
-import { EventBridgeSim } from '../src/services/events/events.js';
-import { SqsSim } from '../src/services/sqs/sqs.js';
+import { SimCloud, type EventEnvelope } from '../src/index.js';
+import type { EventBridgeSim } from '../src/services/events/events.js';
+import type { SqsSim } from '../src/services/sqs/sqs.js';
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
@@ -71,8 +71,7 @@ beforeEach(() => {
   cloud.addAccount({ id: VAULT, orgId: ORG });
   cloud.addAccount({ id: SOURCE, orgId: ORG });
   cloud.addAccount({ id: OUTSIDER });
-  sqs = new SqsSim(cloud);
-  events = new EventBridgeSim(cloud, sqs);
+  ({ sqs, events } = cloud);
 });
 
 describe('simulated EventBridge routing', () => {

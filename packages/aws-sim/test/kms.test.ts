@@ -16,9 +16,9 @@ import {
   RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud } from '../src/cloud.js';
+import { SimCloud } from '../src/index.js';
 import { rootArn, type Principal } from '../src/services/iam/iam.js';
-import { KmsSim } from '../src/services/kms/kms.js';
+import type { KmsSim } from '../src/services/kms/kms.js';
 
 const SOURCE = '111111111111';
 const VAULT = '999999999999';
@@ -34,7 +34,7 @@ beforeEach(() => {
   cloud.addAccount({ id: SOURCE, orgId: 'o-abc123' });
   cloud.addAccount({ id: VAULT, orgId: 'o-abc123' });
   cloud.addAccount({ id: OTHER, orgId: 'o-other' });
-  kms = new KmsSim(cloud);
+  kms = cloud.kms;
 });
 
 const client = (account: string) => new KMSClient(cloud.clientConfig(cloud.adminCredentials(account), REGION));

@@ -3,9 +3,9 @@ import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud } from '../src/cloud.js';
+import { SimCloud } from '../src/index.js';
 import { SimLambda } from '../src/services/lambda/lambda.js';
-import { SqsSim } from '../src/services/sqs/sqs.js';
+import type { SqsSim } from '../src/services/sqs/sqs.js';
 
 const VAULT = '999999999999';
 const REGION = 'eu-west-1';
@@ -17,7 +17,7 @@ let lambda: SimLambda;
 beforeEach(() => {
   cloud = new SimCloud();
   cloud.addAccount({ id: VAULT });
-  sqs = new SqsSim(cloud);
+  sqs = cloud.sqs;
   lambda = new SimLambda(cloud, sqs, { account: VAULT, region: REGION });
 });
 

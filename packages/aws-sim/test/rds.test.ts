@@ -12,10 +12,10 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/cloud.js';
+import { SimCloud, type EventEnvelope } from '../src/index.js';
 import { rootArn } from '../src/services/iam/iam.js';
-import { KmsSim } from '../src/services/kms/kms.js';
-import { RdsSim, type RdsEncryption, type RdsSimOptions } from '../src/services/rds/rds.js';
+import type { KmsSim } from '../src/services/kms/kms.js';
+import type { RdsEncryption, RdsSim, RdsSimOptions } from '../src/services/rds/rds.js';
 import type { RdsSnapshotType } from '../src/services/rds/snapshot.js';
 
 const SOURCE = '111111111111';
@@ -29,10 +29,9 @@ let rds: RdsSim;
 let events: EventEnvelope[];
 
 function setup(options: RdsSimOptions = {}): void {
-  cloud = new SimCloud();
+  cloud = new SimCloud({ rds: { snapshotDurationMs: 5 * MINUTE, copyDurationMs: 10 * MINUTE, ...options } });
   for (const id of [SOURCE, VAULT]) cloud.addAccount({ id });
-  kms = new KmsSim(cloud);
-  rds = new RdsSim(kms, { snapshotDurationMs: 5 * MINUTE, copyDurationMs: 10 * MINUTE, ...options });
+  ({ kms, rds } = cloud);
   events = [];
   cloud.onServiceEvent((event) => events.push(event));
 }

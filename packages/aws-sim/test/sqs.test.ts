@@ -11,8 +11,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud } from '../src/cloud.js';
-import { SqsSim } from '../src/services/sqs/sqs.js';
+import { SimCloud } from '../src/index.js';
+import type { SqsSim } from '../src/services/sqs/sqs.js';
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
@@ -26,7 +26,7 @@ beforeEach(() => {
   cloud = new SimCloud();
   cloud.addAccount({ id: VAULT });
   cloud.addAccount({ id: SOURCE });
-  sqs = new SqsSim(cloud);
+  sqs = cloud.sqs;
   client = new SQSClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION));
 });
 
@@ -60,8 +60,8 @@ describe('simulated SQS through the SDK', () => {
 
   it('is checked by the SDK: a wrong body digest fails the call', async () => {
     const { url } = sqs.createQueue(VAULT, REGION, 'copies');
-    const call = sqs.call.bind(sqs);
-    sqs.call = (action, input, ctx) => ({ ...(call(action, input, ctx) as object), MD5OfMessageBody: '0'.repeat(32) });
+    const api = cloud.service('sqs');
+    cloud.register({ ...api, call: (action, input, ctx) => ({ ...(api.call(action, input, ctx) as object), MD5OfMessageBody: '0'.repeat(32) }) });
     await expect(client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }))).rejects.toThrow('InvalidChecksumError');
   });
 

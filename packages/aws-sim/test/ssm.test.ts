@@ -11,9 +11,9 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/cloud.js';
-import { KmsSim } from '../src/services/kms/kms.js';
-import { SsmSim } from '../src/services/ssm/ssm.js';
+import { SimCloud, type EventEnvelope } from '../src/index.js';
+import type { KmsSim } from '../src/services/kms/kms.js';
+import type { SsmSim } from '../src/services/ssm/ssm.js';
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';
@@ -29,8 +29,7 @@ beforeEach(() => {
   cloud = new SimCloud();
   cloud.addAccount({ id: ACCOUNT });
   cloud.addAccount({ id: OTHER });
-  kms = new KmsSim(cloud);
-  ssm = new SsmSim(cloud, kms);
+  ({ kms, ssm } = cloud);
   events = [];
   cloud.onServiceEvent((e) => events.push(e));
   client = new SSMClient(cloud.clientConfig(cloud.adminCredentials(ACCOUNT), REGION));

@@ -2,36 +2,55 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
 import { AwsError } from './errors.js';
 import { parseQueryBody, toXml } from '../protocol/query.js';
-import type { SimCloud } from '../cloud.js';
-import type { CallContext, SimService } from './service.js';
+import type { SimService } from './service.js';
 
 interface Decoded {
   action: string;
   input: Record<string, unknown>;
 }
 
+/** The SigV4 credential scope of a request: `Credential=<access key>/<date>/<region>/<service>/aws4_request`. */
+export interface CredentialScope {
+  accessKeyId: string;
+  region: string;
+  /** The signing name, which names the service (`ec2`, `dynamodb`, …), whatever the host is called. */
+  service: string;
+}
+
+/** A decoded, signed call on its way to a service. */
+export interface SignedCall {
+  scope: CredentialScope;
+  action: string;
+  input: Record<string, unknown>;
+  requestId: string;
+}
+
+/** What the handler hands a decoded request to: the cloud, which knows the services and the credentials. */
+export interface SimDispatcher {
+  /** @throws Error when the cloud simulates no service by that signing name */
+  service(name: string): SimService;
+  dispatch(service: SimService, call: SignedCall): Promise<unknown>;
+}
+
 /**
  * The SDK `requestHandler` that sends every request of a real `@aws-sdk/client-*` client to
  * the simulated cloud instead of the network. The SDK serializes, signs, retries and
- * deserializes exactly as it does against AWS.
+ * deserializes exactly as it does against AWS. The service and region come from the signature's
+ * credential scope, as AWS routes them, not from the host name (ECR's is `api.ecr.<region>…`,
+ * a custom endpoint has none).
  */
 export class SimHttpHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
 
-  constructor(private readonly cloud: SimCloud) {}
+  constructor(private readonly dispatcher: SimDispatcher) {}
 
   async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
     const requestId = randomUUID();
-    const serviceName = request.hostname.split('.')[0]!;
-    const service = this.cloud.service(serviceName);
-    const body = await bodyText(request.body);
-    const decoded = decode(service, request, body);
+    const scope = credentialScope(request);
+    const service = this.dispatcher.service(scope.service);
+    const decoded = decode(service, request, await bodyText(request.body));
     try {
-      const { accessKeyId, region: scopeRegion } = credentialScope(request);
-      const region = request.hostname.split('.')[1] === 'amazonaws' ? scopeRegion : request.hostname.split('.')[1]!;
-      const ctx: CallContext = { cloud: this.cloud, caller: this.cloud.iam.authenticate(accessKeyId, this.cloud.clock.nowMs()), account: '', region, requestId };
-      ctx.account = ctx.caller.account;
-      const result = await this.cloud.invoke(service, decoded.action, decoded.input, ctx);
+      const result = await this.dispatcher.dispatch(service, { scope, ...decoded, requestId });
       return { response: success(service, decoded.action, result, requestId) };
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
@@ -58,15 +77,19 @@ async function bodyText(body: unknown): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function header(request: HttpRequest, name: string): string | undefined {
+function header(request: Pick<HttpRequest, 'headers'>, name: string): string | undefined {
   const key = Object.keys(request.headers).find((k) => k.toLowerCase() === name);
   return key === undefined ? undefined : request.headers[key];
 }
 
-function credentialScope(request: HttpRequest): { accessKeyId: string; region: string } {
-  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(header(request, 'authorization') ?? '');
-  if (!match) throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
-  return { accessKeyId: match[1]!, region: match[2]! };
+/**
+ * The credential scope of the SigV4 `Authorization` header.
+ * @throws Error for an unsigned request: the simulated cloud serves SDK clients, which always sign
+ */
+export function credentialScope(request: Pick<HttpRequest, 'headers'>): CredentialScope {
+  const match = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(header(request, 'authorization') ?? '');
+  if (!match) throw new Error('The request has no SigV4 Authorization header with a credential scope: sign it (every SDK client does)');
+  return { accessKeyId: match[1]!, region: match[2]!, service: match[3]! };
 }
 
 function decode(service: SimService, request: HttpRequest, body: string): Decoded {

@@ -1,8 +1,5 @@
-import type { SimCloud } from '../../cloud.js';
+import type { ServiceEvent } from '../../core/cloud-core.js';
 import { eventSnapshotArn, type SimSnapshot } from './ebs-snapshot.js';
-
-/** What {@link SimCloud.emitServiceEvent} takes. */
-export type ServiceEvent = Parameters<SimCloud['emitServiceEvent']>[0];
 
 /** Event timestamps: `yyyy-mm-ddThh:mm:ssZ`, as in AWS's samples. */
 const seconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');

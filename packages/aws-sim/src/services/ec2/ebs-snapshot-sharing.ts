@@ -1,4 +1,4 @@
-import type { SimCloud } from '../../cloud.js';
+import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { SimSnapshot } from './ebs-snapshot.js';
 import { shareSnapshotEvent } from './ebs-snapshot-events.js';
@@ -23,7 +23,7 @@ export interface PermissionChanges {
  * given access receives AWS's `shareSnapshot` event.
  * @throws AwsError InvalidParameterValue, OperationNotPermitted
  */
-export function changePermissions(snapshot: SimSnapshot, changes: PermissionChanges, kms: KmsSim, cloud: SimCloud): void {
+export function changePermissions(snapshot: SimSnapshot, changes: PermissionChanges, kms: KmsSim, cloud: CloudCore): void {
   [...changes.add, ...changes.remove].forEach(validatePermission);
   if (changes.add.length > 0) refuseUnshareable(snapshot, changes.add, kms);
   const newcomers = changes.add.flatMap((p) => (p.userId && !snapshot.sharedWith.has(p.userId) ? [p.userId] : []));

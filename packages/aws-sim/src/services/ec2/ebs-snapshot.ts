@@ -1,5 +1,5 @@
 import { AwsError } from '../../core/errors.js';
-import { notFound } from './api/input.js';
+import { notFound } from './ids.js';
 
 export type SnapshotState = 'pending' | 'completed' | 'error';
 

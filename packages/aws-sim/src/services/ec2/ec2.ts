@@ -1,4 +1,4 @@
-import type { SimCloud } from '../../cloud.js';
+import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { CallContext, SimService } from '../../core/service.js';
@@ -6,10 +6,8 @@ import { planCopy, type CopyRequest } from './ebs-snapshot-copy.js';
 import { settledSnapshotEvent } from './ebs-snapshot-events.js';
 import { SnapshotStore, type SimSnapshot, type SnapshotOrigin, type SnapshotState } from './ebs-snapshot.js';
 import { DEFAULT_VOLUME_GIB, eventVolumeArn, type CreateVolumeSpec, type SimVolume } from './ebs-volume.js';
-import { Ec2Input, ec2Id, isEc2Id, notFound } from './api/input.js';
-import { imageActions } from './api/image-api.js';
+import { ec2Id, isEc2Id, notFound } from './ids.js';
 import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
-import { ec2Actions } from './api/snapshot-api.js';
 import { addTags, type TagInput } from './tags.js';
 import type { KmsSim } from '../kms/kms.js';
 
@@ -64,17 +62,13 @@ interface NewSnapshot {
 }
 
 /**
- * Simulated EC2, EBS snapshot part (EC2 query protocol). Control-plane methods create volumes and
- * snapshots as a source account's own activity would; the API (see ec2-snapshot-api.ts) answers the
- * SDK. Snapshots go pending → completed (or error) on the simulated clock and then emit AWS's
- * `EBS Snapshot Notification` on the owner's default bus. AMIs live in {@link Ec2Sim.images}
- * (ec2-images.ts, API in ec2-image-api.ts).
+ * Simulated EC2, EBS snapshot part: its state. Control-plane methods create volumes and snapshots
+ * as a source account's own activity would; the API (api/ec2-api.ts) answers the SDK. Snapshots go
+ * pending → completed (or error) on the simulated clock and then emit AWS's `EBS Snapshot
+ * Notification` on the owner's default bus. AMIs live in {@link Ec2Sim.images} (images.ts).
  */
-export class Ec2Sim implements SimService {
-  readonly name = 'ec2';
-  readonly protocol = 'ec2' as const;
-  readonly xmlns = 'http://ec2.amazonaws.com/doc/2016-11-15/';
-  readonly cloud: SimCloud;
+export class Ec2Sim {
+  readonly cloud: CloudCore;
   /** Every snapshot; other EC2 kinds (AMIs) register their backing snapshots here. */
   readonly snapshotStore = new SnapshotStore();
   /** The AMIs (see ec2-images.ts), backed by snapshots of {@link snapshotStore}. */
@@ -82,7 +76,6 @@ export class Ec2Sim implements SimService {
   readonly #volumes = new Map<string, SimVolume>();
   readonly #options: Required<Ec2SimOptions>;
 
-  /** Registers itself with the KMS simulation's cloud. */
   constructor(
     readonly kms: KmsSim,
     options: Ec2SimOptions = {},
@@ -90,7 +83,6 @@ export class Ec2Sim implements SimService {
     this.cloud = kms.cloud;
     this.#options = { ...DEFAULTS, ...options };
     this.images = new Ec2Images(this, { copyQuota: this.#options.imageCopyQuota, copyDurationMs: this.#options.copyDurationMs });
-    this.cloud.register(this);
   }
 
   /**
@@ -186,14 +178,6 @@ export class Ec2Sim implements SimService {
     for (const [key, volume] of this.#volumes) if (volume.account === account) this.#volumes.delete(key);
     this.snapshotStore.removeAccount(account);
     this.images.store.removeAccount(account);
-  }
-
-  call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
-    const run = ec2Actions[action] ?? imageActions[action];
-    if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
-    const params = new Ec2Input(input);
-    if (params.flag('DryRun')) throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
-    return run(this, params, ctx);
   }
 
   #volumeKey(account: string, region: string, id: string, spec: CreateVolumeSpec): string | undefined {

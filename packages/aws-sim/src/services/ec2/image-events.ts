@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceEvent } from './ebs-snapshot-events.js';
+import type { ServiceEvent } from '../../core/cloud-core.js';
 import type { ImageState, SimImage } from './image.js';
 
 /** `arn:aws:ec2:<region>::image/<id>`: AMI ARNs carry the region and no account. */

@@ -1,15 +1,16 @@
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { CopyPlan } from './ebs-snapshot-copy.js';
-import type { SimSnapshot } from './ebs-snapshot.js';
+import type { SimSnapshot, SnapshotStore } from './ebs-snapshot.js';
 import { validatePermission, type PermissionChanges } from './ebs-snapshot-sharing.js';
-import type { VolumeEncryption } from './ebs-volume.js';
+import type { CreateVolumeSpec, SimVolume, VolumeEncryption } from './ebs-volume.js';
 import { ImageStore, ROOT_DEVICE, type ImageBlockDevice, type SimImage } from './image.js';
 import { planImageCopy, type ImageCopyRequest } from './image-copy.js';
 import { amiStateChangeEvent } from './image-events.js';
-import { ec2Id, isEc2Id } from './api/input.js';
+import { ec2Id, isEc2Id } from './ids.js';
 import { addTags, type TagInput } from './tags.js';
-import type { Ec2Sim } from './ec2.js';
+import type { CloudCore } from '../../core/cloud-core.js';
+import type { KmsSim } from '../kms/kms.js';
 
 /** "Destination Regions are limited to 100 concurrent AMI copies" (EC2 User Guide, Copy an AMI, Cross-Region copying). */
 export const AMI_CONCURRENT_COPY_QUOTA = 100;
@@ -41,8 +42,17 @@ const FAILING_COPY_MS = 60_000;
 /** "Snapshots created by a snapshot copy operation have an arbitrary volume ID, such as vol-ffffffff." */
 const COPY_VOLUME_ID = 'vol-ffffffff';
 
+/** The EBS side images are backed by (the simulated EC2's volumes and snapshots). */
+export interface ImageBacking {
+  readonly cloud: CloudCore;
+  readonly kms: KmsSim;
+  readonly snapshotStore: SnapshotStore;
+  createVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume;
+  startSnapshot(volume: SimVolume, options: { id?: string; description?: string; tags: TagInput[]; emit: boolean }): SimSnapshot;
+}
+
 /**
- * Simulated EC2, AMI part: EBS-backed images over the snapshots of {@link Ec2Sim.snapshotStore},
+ * Simulated EC2, AMI part: EBS-backed images over the snapshots of {@link ImageBacking.snapshotStore},
  * which an image marks as in use. Images go pending → available (or failed) on the simulated clock
  * and then emit `EC2 AMI State Change` on the owner's default bus; so does deregistering one.
  */
@@ -50,7 +60,7 @@ export class Ec2Images {
   readonly store = new ImageStore();
 
   constructor(
-    private readonly ec2: Ec2Sim,
+    private readonly ec2: ImageBacking,
     private readonly options: ImageCopyOptions,
   ) {}
 

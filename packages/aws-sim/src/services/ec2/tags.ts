@@ -1,5 +1,4 @@
 import { AwsError } from '../../core/errors.js';
-import type { Ec2Input } from './api/input.js';
 
 /** EC2 allows 50 user tags per resource; keys up to 128 characters, values up to 256; `aws:` is reserved. */
 const MAX_TAGS = 50;
@@ -10,42 +9,6 @@ const MAX_VALUE = 256;
 export interface TagInput {
   key: string;
   value?: string;
-}
-
-interface WireTag {
-  Key?: string;
-  Value?: string;
-}
-
-/** `Tag.N.Key` / `Tag.N.Value` entries. */
-export function readTags(input: Ec2Input, name = 'Tag'): TagInput[] {
-  return input.list<WireTag>(name).map((tag) => {
-    if (typeof tag?.Key !== 'string') throw new AwsError('InvalidParameterValue', `Tag key must be present in ${name}`);
-    return { key: tag.Key, value: tag.Value };
-  });
-}
-
-/**
- * The tags of `TagSpecification.N` for one resource type (CreateSnapshot, CopySnapshot, …).
- * @throws AwsError InvalidParameterValue for another resource type
- */
-export function readTagSpecifications(input: Ec2Input, resourceType: string): TagInput[] {
-  return readTagSpecificationsByType(input, [resourceType])[resourceType]!;
-}
-
-/**
- * The tags of `TagSpecification.N` per resource type, for calls that tag several (CopyImage tags
- * the `image` and its `snapshot`s).
- * @throws AwsError InvalidParameterValue for a type the call does not create
- */
-export function readTagSpecificationsByType(input: Ec2Input, resourceTypes: string[]): Record<string, TagInput[]> {
-  const byType: Record<string, TagInput[]> = Object.fromEntries(resourceTypes.map((type) => [type, []]));
-  for (const spec of input.list<{ ResourceType?: string; Tag?: WireTag[] }>('TagSpecification')) {
-    const tags = byType[spec.ResourceType ?? ''];
-    if (!tags) throw new AwsError('InvalidParameterValue', `'${spec.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`);
-    tags.push(...(spec.Tag ?? []).map((tag) => ({ key: tag.Key ?? '', value: tag.Value })));
-  }
-  return byType;
 }
 
 /**
@@ -66,9 +29,4 @@ export function addTags(tags: Map<string, string>, added: TagInput[]): void {
 export function deleteTags(tags: Map<string, string>, removed: TagInput[]): void {
   if (removed.length === 0) return tags.clear();
   for (const { key, value } of removed) if (value === undefined || tags.get(key) === value) tags.delete(key);
-}
-
-/** The `tagSet` wire element, absent for an untagged resource. */
-export function tagSet(tags: Map<string, string>): { item: { key: string; value: string }[] } | undefined {
-  return tags.size === 0 ? undefined : { item: [...tags].map(([key, value]) => ({ key, value })) };
 }

@@ -1,11 +1,8 @@
-import type { EventEnvelope, SimCloud } from '../../cloud.js';
+import type { CloudCore, EventEnvelope } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import { rootArn, type RoleDefinition } from '../iam/iam.js';
 import { evaluatePolicy, parsePolicy, type PolicyDocument } from '../../policy/resource-policy.js';
-import type { CallContext, SimService } from '../../core/service.js';
 import { busArn, EventBus, parseBusArn, type BusRule, type RuleSpec, type RuleTarget } from './event-bus.js';
-import { eventsActions } from './api/events-api.js';
-import { JsonInput } from '../../protocol/json-input.js';
 import type { SqsSim } from '../sqs/sqs.js';
 
 /** One attempt to hand an event to a target; failures are kept, never dropped silently. */
@@ -39,18 +36,15 @@ export interface Sender {
  * unchanged to SQS queues (checked against the queue policy) and to other buses (checked
  * against the role on the target and the receiving bus policy). Every delivery is recorded.
  */
-export class EventBridgeSim implements SimService {
-  readonly name = 'events';
-  readonly protocol = 'json1.1' as const;
+export class EventBridgeSim {
   readonly deliveries: DeliveryRecord[] = [];
   readonly #buses = new Map<string, EventBus>();
 
-  /** Registers itself with the cloud and receives the AWS service events it emits. */
+  /** Receives the AWS service events the cloud's services emit, on each account's default bus. */
   constructor(
-    readonly cloud: SimCloud,
+    readonly cloud: CloudCore,
     private readonly sqs: SqsSim,
   ) {
-    cloud.register(this);
     cloud.onServiceEvent((event) => this.publish(this.bus(event.account, event.region), event));
   }
 
@@ -130,12 +124,6 @@ export class EventBridgeSim implements SimService {
       const why = decision === 'deny' ? 'with an explicit deny in a resource-based policy' : 'because no resource-based policy allows the events:PutEvents action';
       throw new AwsError('AccessDeniedException', `User: ${sender.arn} is not authorized to perform: events:PutEvents on resource: ${bus.arn} ${why}`);
     }
-  }
-
-  call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
-    const run = eventsActions[action];
-    if (!run) throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
-    return run(this, new JsonInput(input, { missing: 'ValidationException', invalid: 'ValidationException' }), ctx);
   }
 
   /** Every enabled rule whose pattern matches delivers to each of its targets. */

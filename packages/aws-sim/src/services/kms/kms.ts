@@ -1,9 +1,8 @@
-import type { SimCloud } from '../../cloud.js';
+import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { PolicyDocument } from '../../policy/resource-policy.js';
-import type { CallContext, SimService } from '../../core/service.js';
-import { KmsInput, kmsActions } from './api/kms-api.js';
+import type { CallContext } from '../../core/service.js';
 import { invalidCiphertext, sameContext, seal, unseal } from './ciphertext.js';
 import { KmsKey, keyArnOf, type GrantRequest, type KmsGrant } from './key.js';
 import { awsManagedKeyDescription, awsManagedKeyPolicy, defaultKeyPolicy, evaluateKeyPolicy, type AwsManagedService } from './key-policy.js';
@@ -45,16 +44,11 @@ const aliasArnOf = (region: string, account: string, name: string) => `arn:aws:k
  * always needs both the key's side and the caller's own IAM. Other simulated services use
  * {@link KmsSim.authorize}, {@link KmsSim.encrypt} and {@link KmsSim.decrypt}.
  */
-export class KmsSim implements SimService {
-  readonly name = 'kms';
-  readonly protocol = 'json1.1' as const;
+export class KmsSim {
   readonly #keys = new Map<string, KmsKey>();
   readonly #aliases = new Map<string, KmsAlias>();
 
-  /** Registers itself with the cloud. */
-  constructor(readonly cloud: SimCloud) {
-    cloud.register(this);
-  }
+  constructor(readonly cloud: CloudCore) {}
 
   /**
    * Creates a customer managed key, optionally with an alias.
@@ -220,12 +214,6 @@ export class KmsSim implements SimService {
   removeAccount(account: string): void {
     for (const [arn, key] of this.#keys) if (key.account === account) this.#keys.delete(arn);
     for (const [arn] of this.#aliases) if (arn.split(':')[4] === account) this.#aliases.delete(arn);
-  }
-
-  call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
-    const run = kmsActions[action];
-    if (!run) throw new AwsError('UnknownOperationException', `The operation ${action} is not supported by the simulation.`);
-    return run(this, new KmsInput(input), ctx);
   }
 
   /** The condition keys of a request, by lower-case name. */

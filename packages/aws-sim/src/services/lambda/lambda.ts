@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { SimCloud } from '../../cloud.js';
+import type { CloudCore } from '../../core/cloud-core.js';
 import { lambdaContext } from './context.js';
 import { batchItemFailures, sqsRecord } from './sqs-event.js';
 import type { ReceivedMessage } from '../sqs/queue.js';
@@ -66,7 +66,7 @@ export class SimLambda {
   readonly #scheduled: ScheduledFunction[] = [];
 
   constructor(
-    private readonly cloud: SimCloud,
+    private readonly cloud: CloudCore,
     private readonly sqs: SqsSim,
     private readonly home: { account: string; region: string },
   ) {}

@@ -1,4 +1,4 @@
-import type { ServiceEvent } from '../ec2/ebs-snapshot-events.js';
+import type { ServiceEvent } from '../../core/cloud-core.js';
 import { snapshotArn, type RdsFamily, type SimRdsSnapshot } from './snapshot.js';
 
 /**

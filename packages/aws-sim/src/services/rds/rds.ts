@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { SimCloud } from '../../cloud.js';
+import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
-import type { CallContext, SimService } from '../../core/service.js';
 import type { KmsSim } from '../kms/kms.js';
-import { rdsActions } from './api/rds-api.js';
 import { planRdsCopy, type RdsCopyRequest } from './copy.js';
 import { snapshotCreatedEvent } from './events.js';
 import { checkIdentifier, DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, RdsSnapshotStore, snapshotArn, type RdsFamily, type RdsSnapshotType, type SimRdsSnapshot } from './snapshot.js';
@@ -47,31 +45,26 @@ const DEFAULTS: Required<RdsSimOptions> = {
 };
 
 /**
- * Simulated RDS, DB snapshot and DB cluster snapshot part (AWS query protocol). Control-plane
- * methods create snapshots as a source account's own activity would; the API (rds-api.ts) answers
+ * Simulated RDS, DB snapshot and DB cluster snapshot part (its state). Control-plane
+ * methods create snapshots as a source account's own activity would; the API (api/rds-api.ts) answers
  * the SDK. Snapshots become available on the simulated clock and then emit AWS's "snapshot created"
  * event on the owner's default bus. Copies emit nothing the hub listens to: RDS announces a
  * finished copy with another event (RDS-EVENT-0060), not with "snapshot created".
  */
-export class RdsSim implements SimService {
-  readonly name = 'rds';
-  readonly protocol = 'query' as const;
-  readonly xmlns = 'http://rds.amazonaws.com/doc/2014-10-31/';
-  readonly cloud: SimCloud;
+export class RdsSim {
+  readonly cloud: CloudCore;
   readonly instanceSnapshots = new RdsSnapshotStore(DB_SNAPSHOT);
   readonly clusterSnapshots = new RdsSnapshotStore(DB_CLUSTER_SNAPSHOT);
   readonly options: Required<RdsSimOptions>;
   /** The customer managed key of each database (`cmk` encryption), made on first use. */
   readonly #resourceKeys = new Map<string, string>();
 
-  /** Registers itself with the KMS simulation's cloud. */
   constructor(
     readonly kms: KmsSim,
     options: RdsSimOptions = {},
   ) {
     this.cloud = kms.cloud;
     this.options = { ...DEFAULTS, ...options };
-    this.cloud.register(this);
   }
 
   /**
@@ -135,12 +128,6 @@ export class RdsSim implements SimService {
   removeAccount(account: string): void {
     this.instanceSnapshots.removeAccount(account);
     this.clusterSnapshots.removeAccount(account);
-  }
-
-  call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
-    const run = rdsActions[action];
-    if (!run) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2014-10-31`);
-    return run(this, input, ctx);
   }
 
   #create(store: RdsSnapshotStore, account: string, region: string, resource: string, spec: CreateRdsSnapshotSpec): SimRdsSnapshot {

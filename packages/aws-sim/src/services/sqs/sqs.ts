@@ -1,10 +1,8 @@
-import type { SimCloud } from '../../cloud.js';
+import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import { evaluatePolicy, parsePolicy, type PolicyDocument, type PolicyPrincipal } from '../../policy/resource-policy.js';
-import type { CallContext, SimService } from '../../core/service.js';
-import { JsonInput } from '../../protocol/json-input.js';
-import { sqsActions } from './api/sqs-api.js';
+import type { CallContext } from '../../core/service.js';
 import { MAX_VISIBILITY_SECONDS, SimQueue, type QueueSettings, type ReceivedMessage, type RedrivePolicy, type StoredMessage } from './queue.js';
 
 /** Queue settings; SQS defaults are 30 s visibility, no delay and 4 days retention. */
@@ -23,15 +21,10 @@ export interface CreateQueueOptions {
  * let tests and reports look inside; `sendFromService` is how EventBridge delivers;
  * `receive` / `delete` / `changeVisibility` are how the Lambda poller consumes.
  */
-export class SqsSim implements SimService {
-  readonly name = 'sqs';
-  readonly protocol = 'json1.0' as const;
+export class SqsSim {
   readonly #queues = new Map<string, SimQueue>();
 
-  /** Registers itself with the cloud. */
-  constructor(readonly cloud: SimCloud) {
-    cloud.register(this);
-  }
+  constructor(readonly cloud: CloudCore) {}
 
   /**
    * Creates a queue, validating settings as SetQueueAttributes would.
@@ -119,12 +112,6 @@ export class SqsSim implements SimService {
       throw accessDenied(ctx.caller.sessionArn ?? ctx.caller.arn, iamAction, queue.arn);
     }
     return queue;
-  }
-
-  call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
-    const run = sqsActions[action];
-    if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
-    return run(this, new JsonInput(input, { missing: 'MissingParameter', invalid: 'InvalidParameterValue' }), ctx);
   }
 
   #principalOf(caller: Principal): PolicyPrincipal {

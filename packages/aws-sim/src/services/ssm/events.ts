@@ -1,4 +1,4 @@
-import type { ServiceEvent } from '../ec2/ebs-snapshot-events.js';
+import type { ServiceEvent } from '../../core/cloud-core.js';
 import type { ParameterVersion, SimParameter } from './parameter.js';
 
 export type ParameterOperation = 'Create' | 'Update' | 'Delete' | 'LabelParameterVersion';

@@ -1,9 +1,7 @@
-import type { SimCloud } from '../../cloud.js';
+import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import { rootArn, type Principal } from '../iam/iam.js';
-import type { CallContext, SimService } from '../../core/service.js';
 import type { KmsSim } from '../kms/kms.js';
-import { ssmActions, SsmInput } from './api/ssm-api.js';
 import { parameterChangeEvent, type ParameterOperation } from './events.js';
 import { SimParameter, type ParameterTier, type ParameterType, type ParameterVersion } from './parameter.js';
 
@@ -35,18 +33,13 @@ const MAX_LEVELS = 15;
  * SecureString values are encrypted through the simulated KMS on the caller's behalf
  * (`kms:ViaService` ssm), so reading them back checks the reader's access to the key.
  */
-export class SsmSim implements SimService {
-  readonly name = 'ssm';
-  readonly protocol = 'json1.1' as const;
+export class SsmSim {
   readonly #parameters = new Map<string, SimParameter>();
 
-  /** Registers itself with the cloud. */
   constructor(
-    readonly cloud: SimCloud,
+    readonly cloud: CloudCore,
     readonly kms: KmsSim,
-  ) {
-    cloud.register(this);
-  }
+  ) {}
 
   /**
    * Creates or updates a parameter as the account's administrator (drills and tests); with
@@ -151,12 +144,6 @@ export class SsmSim implements SimService {
   /** Forgets an account's parameters, silently (disaster drills: nothing is left to announce a deletion). */
   removeAccount(account: string): void {
     for (const [key, parameter] of this.#parameters) if (parameter.account === account) this.#parameters.delete(key);
-  }
-
-  call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown {
-    const run = ssmActions[action];
-    if (!run) throw new AwsError('InvalidAction', `The action ${action} is not supported by the simulation.`);
-    return run(this, new SsmInput(input), ctx);
   }
 
   #encrypt(parameter: SimParameter, principal: Principal, request: PutParameterRequest): { ciphertext: Buffer; keyArn: string } {

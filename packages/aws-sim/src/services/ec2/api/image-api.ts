@@ -3,7 +3,7 @@ import { canSeeImage, ROOT_DEVICE, type SimImage } from '../image.js';
 import { applyFilters, readFilters, type FilterFields } from './filters.js';
 import type { Ec2Input } from './input.js';
 import { permissionChanges } from './snapshot-api.js';
-import { readTagSpecificationsByType, tagSet } from '../tags.js';
+import { readTagSpecificationsByType, tagSet } from './tags.js';
 import type { Ec2Sim } from '../ec2.js';
 
 type Action = (ec2: Ec2Sim, input: Ec2Input, ctx: CallContext) => unknown;

@@ -3,8 +3,10 @@ import type { CallContext } from '../../../core/service.js';
 import { canSee, progressOf, type SimSnapshot } from '../ebs-snapshot.js';
 import { changePermissions, type PermissionChanges, type VolumePermission } from '../ebs-snapshot-sharing.js';
 import { applyFilters, readFilters, type FilterFields } from './filters.js';
-import { notFound, type Ec2Input } from './input.js';
-import { addTags, deleteTags, readTagSpecifications, readTags, tagSet } from '../tags.js';
+import { notFound } from '../ids.js';
+import type { Ec2Input } from './input.js';
+import { addTags, deleteTags } from '../tags.js';
+import { readTagSpecifications, readTags, tagSet } from './tags.js';
 import type { Ec2Sim } from '../ec2.js';
 
 type Action = (ec2: Ec2Sim, input: Ec2Input, ctx: CallContext) => unknown;
@@ -28,7 +30,7 @@ const SNAPSHOT_FILTERS: FilterFields<SimSnapshot> = {
 };
 
 /** The EBS snapshot actions of the EC2 API, in the EC2 query protocol's response shapes. */
-export const ec2Actions: Record<string, Action> = {
+export const snapshotActions: Record<string, Action> = {
   CreateSnapshot(ec2, input, ctx) {
     const volumeId = input.string('VolumeId');
     const volume = ec2.volume(ctx.account, ctx.region, volumeId);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from '../../../cloud.js';
+import type { EventEnvelope } from '../../../core/cloud-core.js';
 import { AwsError } from '../../../core/errors.js';
 import { parsePolicy, type PolicyDocument, type PolicyStatement } from '../../../policy/resource-policy.js';
-import type { CallContext } from '../../../core/service.js';
+import type { CallContext, SimService } from '../../../core/service.js';
 import type { BusRule, EventBus, RuleTarget } from '../event-bus.js';
 import type { EventBridgeSim } from '../events.js';
-import type { JsonInput } from '../../../protocol/json-input.js';
+import { JsonInput } from '../../../protocol/json-input.js';
 
 type Action = (events: EventBridgeSim, input: JsonInput, ctx: CallContext) => unknown;
 
@@ -22,8 +22,21 @@ interface WireEntry {
 /** PutEvents takes 1 to 10 entries. */
 const MAX_ENTRIES = 10;
 
+/** The EventBridge API (JSON 1.1 protocol) over the simulated EventBridge. */
+export function eventsApi(events: EventBridgeSim): SimService {
+  return {
+    name: 'events',
+    protocol: 'json1.1',
+    call(action, input, ctx) {
+      const run = eventsActions[action];
+      if (!run) throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
+      return run(events, new JsonInput(input, { missing: 'ValidationException', invalid: 'ValidationException' }), ctx);
+    },
+  };
+}
+
 /** The EventBridge API actions the simulation answers, in the JSON 1.1 protocol's shapes. */
-export const eventsActions: Record<string, Action> = {
+const eventsActions: Record<string, Action> = {
   PutEvents(events, input, ctx) {
     const entries = input.list<WireEntry>('Entries');
     if (entries.length === 0 || entries.length > MAX_ENTRIES) {
@@ -93,7 +106,7 @@ export const eventsActions: Record<string, Action> = {
 /** One PutEvents entry: its own result, never an exception, as EventBridge reports per entry. */
 function putEntry(events: EventBridgeSim, entry: WireEntry, ctx: CallContext): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {
   try {
-    const event = envelopeOf(entry, ctx);
+    const event = envelopeOf(entry, ctx, events.cloud.clock.now());
     const bus = resolveBus(events, entry.EventBusName ?? 'default', ctx);
     events.checkPutEvents(bus, { account: ctx.account, arn: ctx.caller.arn }, { 'events:source': event.source, 'events:detail-type': event['detail-type'] });
     events.publish(bus, event);
@@ -105,7 +118,7 @@ function putEntry(events: EventBridgeSim, entry: WireEntry, ctx: CallContext): {
 }
 
 /** The envelope EventBridge builds: the sender's account and region, the entry's fields, a new id. */
-function envelopeOf(entry: WireEntry, ctx: CallContext): EventEnvelope {
+function envelopeOf(entry: WireEntry, ctx: CallContext, now: Date): EventEnvelope {
   for (const name of ['Source', 'DetailType', 'Detail'] as const) {
     if (!entry[name]) throw new AwsError('InvalidArgument', `Parameter ${name} is not valid. Reason: ${name} is a required argument.`);
   }
@@ -118,7 +131,7 @@ function envelopeOf(entry: WireEntry, ctx: CallContext): EventEnvelope {
     detail = undefined;
   }
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) throw new AwsError('MalformedDetail', 'Detail is malformed.');
-  const time = entry.Time === undefined ? ctx.cloud.clock.now() : new Date(entry.Time * 1000);
+  const time = entry.Time === undefined ? now : new Date(entry.Time * 1000);
   return {
     version: '0',
     id: randomUUID(),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
 import { rootArn } from '../../iam/iam.js';
-import type { CallContext } from '../../../core/service.js';
+import type { CallContext, SimService } from '../../../core/service.js';
 import { JsonInput } from '../../../protocol/json-input.js';
 import { seal } from '../ciphertext.js';
 import type { KmsGrant, KmsKey } from '../key.js';
@@ -30,8 +30,21 @@ const DATA_KEY_BYTES: Record<string, number> = { AES_256: 32, AES_128: 16 };
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
+/** The KMS API (JSON 1.1 protocol) over the simulated KMS. */
+export function kmsApi(kms: KmsSim): SimService {
+  return {
+    name: 'kms',
+    protocol: 'json1.1',
+    call(action, input, ctx) {
+      const run = kmsActions[action];
+      if (!run) throw new AwsError('UnknownOperationException', `The operation ${action} is not supported by the simulation.`);
+      return run(kms, new KmsInput(input), ctx);
+    },
+  };
+}
+
 /** The KMS API actions the simulation answers, in the JSON 1.1 protocol's shapes (blobs in base64). */
-export const kmsActions: Record<string, Action> = {
+const kmsActions: Record<string, Action> = {
   DescribeKey(kms, input, ctx) {
     return { KeyMetadata: kms.keyForCall(input.string('KeyId'), ctx, 'DescribeKey').metadata() };
   },

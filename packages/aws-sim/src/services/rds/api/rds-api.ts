@@ -1,10 +1,24 @@
 import { AwsError } from '../../../core/errors.js';
 import { list } from '../../../protocol/query.js';
-import type { CallContext } from '../../../core/service.js';
+import type { CallContext, SimService } from '../../../core/service.js';
 import { checkIdentifier, DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, parseSnapshotArn, snapshotArn, type RdsFamily, type SimRdsSnapshot } from '../snapshot.js';
 import type { RdsSim } from '../rds.js';
 
 type Input = Record<string, unknown>;
+
+/** The RDS API (AWS query protocol) over the simulated RDS. */
+export function rdsApi(rds: RdsSim): SimService {
+  return {
+    name: 'rds',
+    protocol: 'query',
+    xmlns: 'http://rds.amazonaws.com/doc/2014-10-31/',
+    call(action, input, ctx) {
+      const run = rdsActions[action];
+      if (!run) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2014-10-31`);
+      return run(rds, input, ctx);
+    },
+  };
+}
 type Action = (rds: RdsSim, input: Input, ctx: CallContext) => unknown;
 
 /** "You can share a manual DB snapshot with up to 20 other AWS accounts" (RDS User Guide, "Sharing a DB snapshot"). */
@@ -14,7 +28,7 @@ const PAGE_MIN = 20;
 const PAGE_MAX = 100;
 
 /** The snapshot actions of the RDS API for both families, by the names AWS gives them. */
-export const rdsActions: Record<string, Action> = {
+const rdsActions: Record<string, Action> = {
   ...familyActions(DB_SNAPSHOT),
   ...familyActions(DB_CLUSTER_SNAPSHOT),
   AddTagsToResource(rds, input, ctx) {

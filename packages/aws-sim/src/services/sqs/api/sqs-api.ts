@@ -1,7 +1,7 @@
 import { AwsError } from '../../../core/errors.js';
 import type { Principal } from '../../iam/iam.js';
-import type { CallContext } from '../../../core/service.js';
-import type { JsonInput } from '../../../protocol/json-input.js';
+import type { CallContext, SimService } from '../../../core/service.js';
+import { JsonInput } from '../../../protocol/json-input.js';
 import { md5OfMessageAttributes, type SqsMessageAttribute } from '../md5.js';
 import { MAX_VISIBILITY_SECONDS, type ReceivedMessage, type SimQueue } from '../queue.js';
 import type { SqsSim } from '../sqs.js';
@@ -20,8 +20,21 @@ const MAX_MESSAGE_BYTES = 1_048_576;
 const MAX_ATTRIBUTES = 10;
 const MAX_BATCH = 10;
 
+/** The SQS API (JSON 1.0 protocol, AWS query compatible) over the simulated SQS. */
+export function sqsApi(sqs: SqsSim): SimService {
+  return {
+    name: 'sqs',
+    protocol: 'json1.0',
+    call(action, input, ctx) {
+      const run = sqsActions[action];
+      if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
+      return run(sqs, new JsonInput(input, { missing: 'MissingParameter', invalid: 'InvalidParameterValue' }), ctx);
+    },
+  };
+}
+
 /** The SQS API actions the simulation answers, in the JSON protocol's shapes. */
-export const sqsActions: Record<string, Action> = {
+const sqsActions: Record<string, Action> = {
   SendMessage(sqs, input, ctx) {
     const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'SendMessage');
     return sendOne(queue, input.string('MessageBody'), input.map<WireAttribute>('MessageAttributes'), input.optionalInt('DelaySeconds', 0, 900), ctx);

@@ -1,11 +1,11 @@
 import { AwsError } from '../../../core/errors.js';
-import type { CallContext } from '../../../core/service.js';
+import type { CallContext, SimService } from '../../../core/service.js';
 import { JsonInput } from '../../../protocol/json-input.js';
 import type { ParameterTier, ParameterType, ParameterVersion, SimParameter } from '../parameter.js';
 import type { SsmSim } from '../ssm.js';
 
 /** A decoded SSM request, with the booleans and numbers JSON carries natively. */
-export class SsmInput extends JsonInput {
+class SsmInput extends JsonInput {
   constructor(private readonly raw: Record<string, unknown>) {
     super(raw, { missing: 'ValidationException', invalid: 'ValidationException' });
   }
@@ -34,11 +34,24 @@ const MAX_NAMES = 10;
 const HISTORY_PAGE = 50;
 
 /** The Parameter Store API actions the simulation answers, in the JSON 1.1 protocol's shapes. */
-export const ssmActions: Record<string, Action> = {
+/** The SSM Parameter Store API (JSON 1.1 protocol) over the simulated SSM. */
+export function ssmApi(ssm: SsmSim): SimService {
+  return {
+    name: 'ssm',
+    protocol: 'json1.1',
+    call(action, input, ctx) {
+      const run = ssmActions[action];
+      if (!run) throw new AwsError('InvalidAction', `The action ${action} is not supported by the simulation.`);
+      return run(ssm, new SsmInput(input), ctx);
+    },
+  };
+}
+
+const ssmActions: Record<string, Action> = {
   PutParameter(ssm, input, ctx) {
     const tags = input.list<{ Key: string; Value: string }>('Tags');
     // Tagging on creation is authorized as ssm:AddTagsToResource too.
-    if (tags.length) ctx.cloud.iam.authorize(ctx.caller, 'ssm:AddTagsToResource');
+    if (tags.length) ssm.cloud.iam.authorize(ctx.caller, 'ssm:AddTagsToResource');
     const version = ssm.put(ctx.account, ctx.region, ctx.caller, {
       name: input.string('Name'),
       value: input.string('Value'),
