@@ -14,7 +14,7 @@ import type { RetentionSettings } from '../shared/retention/retention-settings.j
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { createTables, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type KmsSim, type LocalDynamo, type PolicyDocument, type RdsSim, type RdsSimOptions, rootArn, SimCloud, SimLambda, type SqsSim, type SsmSim, startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type KmsSim, type LocalDynamo, type PolicyDocument, type PolicyStatement, type RdsSim, type RdsSimOptions, rootArn, SimCloud, SimLambda, type SqsSim, type SsmSim, startLocalDynamo } from '@backup-hub/aws-sim';
 import { actionsOf, loadKindSettings } from './kind-settings.js';
 
 export interface LocalHubSpec {
@@ -154,8 +154,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     const role = cloud.iam.putRole({
       account: vault,
       name: functionName,
-      trust: { principals: ['lambda.amazonaws.com'] },
-      allow: [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage'],
+      trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+      policies: allowing(functionName, [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage']),
     });
     handlerRoles.push(role.arn);
     const context = contextFor(role.arn, { ...baseConfig, queueUrl: queue.url });
@@ -165,8 +165,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const reconcilerRole = cloud.iam.putRole({
     account: vault,
     name: NAMES.reconcilerRole,
-    trust: { principals: ['lambda.amazonaws.com'] },
-    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole'],
+    trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+    policies: allowing(NAMES.reconcilerRole, [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole']),
   });
   handlerRoles.push(reconcilerRole.arn);
   const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
@@ -174,8 +174,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const prunerRole = cloud.iam.putRole({
     account: vault,
     name: NAMES.prunerRole,
-    trust: { principals: ['lambda.amazonaws.com'] },
-    allow: Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune)),
+    trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+    policies: allowing(NAMES.prunerRole, Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune))),
   });
   const prunerContext = contextFor(prunerRole.arn, baseConfig);
   const retention = spec.retention ?? { accounts: {} };
@@ -184,14 +184,14 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const restoreRole = cloud.iam.putRole({
     account: vault,
     name: NAMES.restoreRole,
-    trust: { principals: [rootArn(vault)] },
-    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey'],
+    trustPolicy: trustedBy({ AWS: rootArn(vault) }),
+    policies: allowing(NAMES.restoreRole, [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey']),
   });
   const restoreContext = contextFor(restoreRole.arn, baseConfig);
   // The vault key gets the stack's own policy, now that the roles it names exist.
   kms.putKeyPolicy(vaultKey, JSON.stringify(vaultKeyPolicy({ accountId: vault, region, vaultHandlerRoleArns: handlerRoles, restoreRoleArn: restoreRole.arn })), { account: vault, arn: rootArn(vault) });
   // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's (which the simulation does not authorize).
-  cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trust: { principals: [rootArn(vault)] }, allow: [] });
+  cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trustPolicy: trustedBy({ AWS: rootArn(vault) }) });
   const recovery = spec.recovery ?? [];
   for (const target of recovery) deployRecovery(target, { cloud, kms, vault, region, restoreRoleArn: restoreRole.arn, kinds });
 
@@ -238,10 +238,15 @@ function deploySource(source: LocalHubSpec['sources'][number], d: SourceDeployme
   cloud.iam.putRole({
     account: source.account,
     name: NAMES.readerRole,
-    trust: { principals: d.handlerRoles, externalId: EXTERNAL_ID, orgId: source.orgId },
-    allow: [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(d.kinds[k as ArtifactKindName].reader))],
+    trustPolicy: trustedBy({ AWS: d.handlerRoles }, { StringEquals: { 'sts:ExternalId': EXTERNAL_ID, ...(source.orgId ? { 'aws:PrincipalOrgID': source.orgId } : {}) } }),
+    policies: allowing(NAMES.readerRole, Object.keys(DEPLOYED).flatMap((k) => actionsOf(d.kinds[k as ArtifactKindName].reader))),
   });
-  const forwarder = cloud.iam.putRole({ account: source.account, name: NAMES.forwarderRole, trust: { principals: ['events.amazonaws.com'] }, allow: ['events:PutEvents'] });
+  const forwarder = cloud.iam.putRole({
+    account: source.account,
+    name: NAMES.forwarderRole,
+    trustPolicy: trustedBy({ Service: 'events.amazonaws.com' }),
+    policies: allowing(NAMES.forwarderRole, ['events:PutEvents']),
+  });
   for (const region of source.regions) {
     kms.createKey(source.account, region, { alias: NAMES.shareKeyAlias, description: 'backup-hub share key', policy: crossAccountKeyPolicy(source.account, d.vault) });
     for (const [name, settings] of Object.entries(d.kinds)) {
@@ -264,10 +269,20 @@ function deployRecovery(target: { account: string; orgId?: string }, d: { cloud:
   d.cloud.iam.putRole({
     account: target.account,
     name: NAMES.recoveryRole,
-    trust: { principals: [d.restoreRoleArn], externalId: EXTERNAL_ID },
-    allow: Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery)),
+    trustPolicy: trustedBy({ AWS: d.restoreRoleArn }, { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } }),
+    policies: allowing(NAMES.recoveryRole, Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery))),
   });
   d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: crossAccountKeyPolicy(d.vault, target.account) });
+}
+
+/** A trust policy letting `principal` assume the role, on `condition`. */
+function trustedBy(principal: PolicyStatement['Principal'], condition?: PolicyStatement['Condition']): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) }] };
+}
+
+/** One inline policy allowing the actions on every resource: the hand-wired roles' stand-in for the stack's statements. */
+function allowing(name: string, actions: string[]): Record<string, PolicyDocument> {
+  return { [name]: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] } };
 }
 
 function busPolicy(vault: string, region: string, sources: string[]): PolicyDocument {

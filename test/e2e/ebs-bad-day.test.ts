@@ -160,7 +160,7 @@ describe('security on every path: rejected with the reason, no copy', () => {
     hub = await deployTestHub();
     const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}`;
     const reader = hub.cloud.iam.role(readerArn)!;
-    hub.cloud.iam.putRole({ ...reader, trust: { ...reader.trust, principals: [] } });
+    hub.cloud.iam.putRole({ ...reader, trustPolicy: { Version: '2012-10-17', Statement: [] } });
     const source = snapshotOf(hub, SOURCE_B, 'none', { emit: false });
     await run(hub, 1);
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);

@@ -12,6 +12,7 @@ import {
   type DescribeSnapshotsCommandInput,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { allowing, trustedByNobody } from './policies.js';
 import { SimCloud, type EventEnvelope } from '../src/index.js';
 import { rootArn } from '../src/services/iam/iam.js';
 import type { VolumeEncryption } from '../src/services/ec2/ebs-volume.js';
@@ -314,7 +315,7 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     cloud.clock.advance(SNAPSHOT_MS);
     await shareWith(source.id, VAULT);
     const copyAs = async (allow: string[]) => {
-      const role = cloud.iam.putRole({ account: VAULT, name: `copier-${allow.length}`, trust: { principals: [] }, allow });
+      const role = cloud.iam.putRole({ account: VAULT, name: `copier-${allow.length}`, trustPolicy: trustedByNobody, policies: allowing(...allow) });
       const vault = new EC2Client(cloud.clientConfig(cloud.roleCredentials(role.arn), REGION));
       const { SnapshotId } = await vault.send(new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: source.id }));
       cloud.clock.advance(COPY_MS);

@@ -11,6 +11,7 @@ import {
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { allowing, trustedBy } from './policies.js';
 import { SimCloud, type EventEnvelope } from '../src/index.js';
 import type { EventBridgeSim } from '../src/services/events/events.js';
 import type { SqsSim } from '../src/services/sqs/sqs.js';
@@ -48,7 +49,7 @@ function vault(queueSourceArn = HUB_RULE) {
 
 /** A source account forwarding its EBS events to the hub bus through a role. */
 function sourceForwarding(account = SOURCE, role: { trusts?: string; withRole?: boolean } = {}) {
-  const forwarder = cloud.iam.putRole({ account, name: 'backup-hub-forwarder', trust: { principals: [role.trusts ?? 'events.amazonaws.com'] }, allow: ['events:PutEvents'] });
+  const forwarder = cloud.iam.putRole({ account, name: 'backup-hub-forwarder', trustPolicy: trustedBy(role.trusts ? { AWS: role.trusts } : { Service: 'events.amazonaws.com' }), policies: allowing('events:PutEvents') });
   const target = { id: 'hub', arn: HUB_BUS, ...(role.withRole === false ? {} : { roleArn: forwarder.arn }) };
   return events.putRule(account, REGION, { name: 'to-backup-hub', pattern: EBS_PATTERN, targets: [target] });
 }

@@ -16,6 +16,7 @@ import {
   RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { allowing, trustedByNobody } from './policies.js';
 import { SimCloud } from '../src/index.js';
 import { rootArn, type Principal } from '../src/services/iam/iam.js';
 import type { KmsSim } from '../src/services/kms/kms.js';
@@ -41,7 +42,7 @@ const client = (account: string) => new KMSClient(cloud.clientConfig(cloud.admin
 const root = (account: string): Principal => ({ account, arn: rootArn(account) });
 /** A role session whose identity policy allows only `allow`. */
 const role = (account: string, name: string, allow: string[]): Principal => {
-  const definition = cloud.iam.putRole({ account, name, trust: { principals: [] }, allow });
+  const definition = cloud.iam.putRole({ account, name, trustPolicy: trustedByNobody, policies: allowing(...allow) });
   return { account, arn: definition.arn, sessionArn: `arn:aws:sts::${account}:assumed-role/${name}/s`, role: definition };
 };
 /** A key policy: the owner's root keeps control, plus the given statements. */

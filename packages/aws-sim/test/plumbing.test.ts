@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
+import { trustedBy } from './policies.js';
 import { credentialScope, SimCloud } from '../src/index.js';
 
 describe('simulated cloud plumbing', () => {
@@ -15,7 +16,11 @@ describe('simulated cloud plumbing', () => {
     const cloud = new SimCloud();
     cloud.addAccount({ id: '111111111111' });
     cloud.addAccount({ id: '999999999999' });
-    const role = cloud.iam.putRole({ account: '111111111111', name: 'reader', trust: { principals: ['arn:aws:iam::999999999999:root'], externalId: 'x-1' } });
+    const role = cloud.iam.putRole({
+      account: '111111111111',
+      name: 'reader',
+      trustPolicy: trustedBy({ AWS: 'arn:aws:iam::999999999999:root' }, { StringEquals: { 'sts:ExternalId': 'x-1' } }),
+    });
     const vault = new STSClient(cloud.clientConfig(cloud.adminCredentials('999999999999'), 'eu-west-1'));
     const other = new STSClient(cloud.clientConfig(cloud.adminCredentials('111111111111'), 'eu-west-1'));
     await expect(other.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'x-1' }))).rejects.toMatchObject({ name: 'AccessDenied' });

@@ -168,7 +168,7 @@ export class EventBridgeSim {
       const destination = this.busByArn(target.arn);
       if (deliveredByBus) return 'EventBridge does not send an event that another event bus delivered on to a further bus';
       if (destination.account === source.account && destination.region === source.region) return destination;
-      const role = this.#deliveryRole(source.account, target);
+      const role = this.#deliveryRole(source.account, rule.arn, target);
       if (typeof role === 'string') return role;
       const context = { 'aws:SourceArn': rule.arn, 'events:source': event.source, 'events:detail-type': event['detail-type'] };
       this.checkPutEvents(destination, { account: source.account, arn: role.arn }, context);
@@ -189,11 +189,11 @@ export class EventBridgeSim {
   }
 
   /** The target's role must exist in the rule's account, trust EventBridge and allow events:PutEvents. */
-  #deliveryRole(account: string, target: RuleTarget): RoleDefinition | string {
+  #deliveryRole(account: string, ruleArn: string, target: RuleTarget): RoleDefinition | string {
     if (!target.roleArn) return `target ${target.id} sends to another account or region and needs a RoleArn`;
     const role = this.cloud.iam.role(target.roleArn);
     if (!role || role.account !== account) return `role ${target.roleArn} does not exist in account ${account}`;
-    if (!role.trust.principals.includes('events.amazonaws.com')) return `role ${role.arn} does not trust events.amazonaws.com`;
+    if (!this.cloud.iam.trusts(role, { service: 'events.amazonaws.com' }, { 'aws:SourceAccount': account, 'aws:SourceArn': ruleArn })) return `role ${role.arn} does not trust events.amazonaws.com`;
     this.cloud.iam.authorize({ account: role.account, arn: role.arn, role }, 'events:PutEvents');
     return role;
   }

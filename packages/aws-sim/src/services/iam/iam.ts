@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../core/errors.js';
+import { evaluatePolicy, parsePolicy, type PolicyDocument, type PolicyPrincipal, type PolicyStatement } from '../../policy/resource-policy.js';
 import { wildcardMatch } from '../../policy/wildcard.js';
 
 /** Who is making a call: an account's root (admin) or a session of a role. */
@@ -12,22 +13,27 @@ export interface Principal {
   role?: RoleDefinition;
 }
 
-export interface TrustPolicy {
-  /** Role ARNs or `arn:aws:iam::<account>:root` entries that may assume the role. */
-  principals: string[];
-  /** sts:ExternalId the caller must pass. */
-  externalId?: string;
-  /** aws:PrincipalOrgID the caller's account must belong to. */
-  orgId?: string;
-}
-
+/** A role as IAM keeps it: its documents whole, so that Resource and Condition can be judged as written. */
 export interface RoleDefinition {
   account: string;
   name: string;
   arn: string;
-  trust: TrustPolicy;
-  /** IAM actions (`ec2:DescribeSnapshots`, `kms:ReEncrypt*`) the role may call, wildcards as IAM reads them; all actions when absent. */
-  allow?: string[];
+  /** The trust policy (`AssumeRolePolicyDocument`): who may assume the role, on which conditions. */
+  trustPolicy: PolicyDocument;
+  /** Inline identity policies, by policy name. */
+  policies: Record<string, PolicyDocument>;
+  description?: string;
+  /** The longest session AssumeRole may ask for (IAM's default is one hour). */
+  maxSessionSeconds: number;
+}
+
+export interface PutRoleInput {
+  account: string;
+  name: string;
+  trustPolicy: PolicyDocument;
+  policies?: Record<string, PolicyDocument>;
+  description?: string;
+  maxSessionSeconds?: number;
 }
 
 export interface SimCredentials {
@@ -40,15 +46,46 @@ export interface SimCredentials {
 export const rootArn = (account: string) => `arn:aws:iam::${account}:root`;
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 
-/** Roles and issued credentials of every account; resolves an access key back to its principal. */
+/** "MaxSessionDuration: … from 1 hour to 12 hours" (IAM API reference, CreateRole); 1 hour when unset. */
+const SESSION_SECONDS = { default: 3600, min: 3600, max: 43_200 };
+/** "Role names … up to 64 characters. Valid characters: upper and lowercase alphanumeric characters, and +=,.@_-" (CreateRole). */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * Roles and issued credentials of every account; resolves an access key back to its principal.
+ *
+ * A role's identity policies are kept whole, but decided on the action alone for now: a call is
+ * allowed when an Allow statement of an inline policy names its action (IAM wildcards), whatever
+ * the statement's Resource and Condition say. An account's root (no role) may do anything.
+ */
 export class Iam {
   readonly #roles = new Map<string, RoleDefinition>();
   readonly #keys = new Map<string, { principal: Principal; expiresAt?: number }>();
+  /** Decisions per role ARN and action: a soak makes hundreds of thousands of calls with a few dozen distinct pairs. */
+  readonly #decisions = new Map<string, Map<string, boolean>>();
 
-  putRole(role: Omit<RoleDefinition, 'arn'>): RoleDefinition {
-    const full = { ...role, arn: roleArn(role.account, role.name) };
-    this.#roles.set(full.arn, full);
-    return full;
+  /**
+   * Creates or replaces a role.
+   * @throws AwsError ValidationError for a malformed name, session length or policy document
+   */
+  putRole(input: PutRoleInput): RoleDefinition {
+    if (!ROLE_NAME.test(input.name)) throw new AwsError('ValidationError', `Role name ${input.name} must be 1 to 64 characters of [A-Za-z0-9+=,.@_-]`);
+    const maxSessionSeconds = input.maxSessionSeconds ?? SESSION_SECONDS.default;
+    if (!Number.isInteger(maxSessionSeconds) || maxSessionSeconds < SESSION_SECONDS.min || maxSessionSeconds > SESSION_SECONDS.max) {
+      throw new AwsError('ValidationError', `MaxSessionDuration must be between ${SESSION_SECONDS.min} and ${SESSION_SECONDS.max} seconds`);
+    }
+    const role: RoleDefinition = {
+      account: input.account,
+      name: input.name,
+      arn: roleArn(input.account, input.name),
+      trustPolicy: checked(input.trustPolicy, 'trust policy'),
+      policies: Object.fromEntries(Object.entries(input.policies ?? {}).map(([name, policy]) => [name, checked(policy, `policy ${name}`)])),
+      maxSessionSeconds,
+      ...(input.description === undefined ? {} : { description: input.description }),
+    };
+    this.#roles.set(role.arn, role);
+    this.#decisions.delete(role.arn);
+    return role;
   }
 
   role(arn: string): RoleDefinition | undefined {
@@ -58,6 +95,14 @@ export class Iam {
   removeAccount(account: string): void {
     for (const [arn, role] of this.#roles) if (role.account === account) this.#roles.delete(arn);
     for (const [key, entry] of this.#keys) if (entry.principal.account === account) this.#keys.delete(key);
+  }
+
+  /**
+   * Whether a role's trust policy lets a principal (or an AWS service) assume it, with the
+   * request's condition keys (`sts:ExternalId`, `aws:SourceArn`, …).
+   */
+  trusts(role: RoleDefinition, who: PolicyPrincipal, context: Record<string, string> = {}): boolean {
+    return evaluatePolicy(role.trustPolicy, { principal: who, action: 'sts:AssumeRole', resource: role.arn, context }) === 'allow';
   }
 
   /** Long-lived credentials for a principal (an account admin, or a Lambda function's execution role). */
@@ -81,16 +126,42 @@ export class Iam {
     return entry.principal;
   }
 
-  /** Denies the call unless the principal's role allows the IAM action. */
+  /** Whether the principal's identity policies allow an IAM action (see the class comment). */
+  allows(principal: Principal, action: string): boolean {
+    const role = principal.role;
+    if (!role) return true;
+    let decisions = this.#decisions.get(role.arn);
+    if (!decisions) this.#decisions.set(role.arn, (decisions = new Map()));
+    let allowed = decisions.get(action);
+    if (allowed === undefined) {
+      allowed = Object.values(role.policies).some((policy) => statementsOf(policy).some((s) => s.Effect === 'Allow' && asList(s.Action).some((a) => wildcardMatch(a, action, true))));
+      decisions.set(action, allowed);
+    }
+    return allowed;
+  }
+
+  /**
+   * Denies the call unless the principal's identity policies allow the IAM action.
+   * @throws AwsError UnauthorizedOperation (EC2) or AccessDeniedException
+   */
   authorize(principal: Principal, action: string): void {
-    const allow = principal.role?.allow;
-    if (!allow) return;
-    const [service] = action.split(':');
-    if (allow.some((pattern) => wildcardMatch(pattern, action, true))) return;
+    if (this.allows(principal, action)) return;
+    const ec2 = action.startsWith('ec2:');
     throw new AwsError(
-      service === 'ec2' ? 'UnauthorizedOperation' : 'AccessDeniedException',
-      `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${action}`,
-      service === 'ec2' ? 403 : 400,
+      ec2 ? 'UnauthorizedOperation' : 'AccessDeniedException',
+      `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`,
+      ec2 ? 403 : 400,
     );
+  }
+}
+
+const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : ([] as string[]).concat(value));
+const statementsOf = (policy: PolicyDocument): PolicyStatement[] => ([] as PolicyStatement[]).concat(policy.Statement);
+
+function checked(policy: PolicyDocument, what: string): PolicyDocument {
+  try {
+    return parsePolicy(policy);
+  } catch (error) {
+    throw new AwsError('MalformedPolicyDocument', `The ${what} is malformed: ${(error as Error).message}`);
   }
 }

@@ -131,7 +131,7 @@ export class KmsSim {
     const grant = key.grantAccess(principal, action);
     const access = decision === 'allow-principal' || grant === 'principal' ? 'principal' : decision === 'allow-account' || grant === 'account' ? 'account' : undefined;
     if (!access) throw denied(`because no resource-based policy allows the ${kmsAction} action`);
-    if ((access === 'account' || principal.account !== key.account) && !this.#iamAllows(principal, kmsAction)) {
+    if ((access === 'account' || principal.account !== key.account) && !this.cloud.iam.allows(principal, kmsAction)) {
       throw denied(`because no identity-based policy allows the ${kmsAction} action`);
     }
     return key;
@@ -227,16 +227,5 @@ export class KmsSim {
       ...(orgId ? { 'aws:principalorgid': orgId } : {}),
       ...(via.viaService ? { 'kms:viaservice': via.viaService } : {}),
     };
-  }
-
-  /** Whether the principal's identity policy (its role's `allow` list, see iam.ts) allows the action. */
-  #iamAllows(principal: Principal, action: string): boolean {
-    try {
-      this.cloud.iam.authorize(principal, action);
-      return true;
-    } catch (error) {
-      if (error instanceof AwsError) return false;
-      throw error;
-    }
   }
 }

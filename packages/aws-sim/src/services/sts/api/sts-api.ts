@@ -4,7 +4,7 @@ import type { CallContext, SimService } from '../../../core/service.js';
 
 const SESSION_SECONDS_DEFAULT = 3600;
 
-/** STS over the cloud's IAM: AssumeRole honours the role's trust policy, ExternalId and org condition; GetCallerIdentity. */
+/** STS over the cloud's IAM: AssumeRole evaluates the role's trust policy (principals, `sts:ExternalId`, `aws:PrincipalOrgID`, …); GetCallerIdentity. */
 export function stsApi(cloud: CloudCore): SimService {
   return {
     name: 'sts',
@@ -30,12 +30,13 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
     new AwsError('AccessDenied', `User: ${ctx.caller.sessionArn ?? ctx.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   const role = cloud.iam.role(roleArn);
   if (!role || !cloud.account(role.account)) throw denied();
-  const { trust } = role;
-  const callerAccountRoot = `arn:aws:iam::${ctx.account}:root`;
-  if (!trust.principals.includes(ctx.caller.arn) && !trust.principals.includes(callerAccountRoot)) throw denied();
-  if (trust.externalId !== undefined && input.ExternalId !== trust.externalId) throw denied();
-  if (trust.orgId !== undefined && cloud.account(ctx.account)?.orgId !== trust.orgId) throw denied();
+  const principal = { account: ctx.account, arn: ctx.caller.arn, orgId: cloud.account(ctx.account)?.orgId };
+  const context: Record<string, string> = typeof input.ExternalId === 'string' ? { 'sts:ExternalId': input.ExternalId } : {};
+  if (!cloud.iam.trusts(role, principal, context)) throw denied();
   const seconds = Number(input.DurationSeconds ?? SESSION_SECONDS_DEFAULT);
+  if (!(seconds >= 900 && seconds <= role.maxSessionSeconds)) {
+    throw new AwsError('ValidationError', `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is under 900 seconds).`);
+  }
   const sessionArn = `arn:aws:sts::${role.account}:assumed-role/${role.name}/${sessionName}`;
   const creds = cloud.iam.credentialsFor({ account: role.account, arn: role.arn, sessionArn, role }, cloud.clock.nowMs() + seconds * 1000);
   return {
