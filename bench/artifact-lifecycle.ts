@@ -79,7 +79,7 @@ async function artifactCalls(hub: LocalHub, encryption: VolumeEncryption, artifa
     const account = SOURCES[i % SOURCES.length]!;
     hub.ec2.createSnapshot(account, REGION, { volumeId: hub.ec2.createVolume(account, REGION, { encryption }).id });
   }
-  await hub.lambda.advance(WINDOW_MS, { tickMs: 60_000 });
+  await hub.cloud.advance(WINDOW_MS, { tickMs: 60_000 });
   const made = hub.lambda.invocations.slice(invocations);
   const dynamoCalls = hub.dynamo.requests() - requests;
   const awsCalls = hub.cloud.calls.length - calls;

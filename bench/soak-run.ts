@@ -93,7 +93,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   try {
     const announce = prepareDeliveries(hub, events);
-    await hub.lambda.advance(tickMs, { tickMs }); // the source artifacts become ready
+    await hub.cloud.advance(tickMs, { tickMs }); // the source artifacts become ready
     const deliveries = announce();
     injectFaults(hub, throttleShare);
     const callsBefore = hub.cloud.calls.length;
@@ -109,7 +109,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 async function runUntilSettled(hub: LocalHub, tickMs: number): Promise<void> {
   const deadline = hub.cloud.clock.nowMs() + MAX_SIM_MS;
   while (hub.cloud.clock.nowMs() < deadline) {
-    await hub.lambda.advance(CHECK_EVERY_MS, { tickMs });
+    await hub.cloud.advance(CHECK_EVERY_MS, { tickMs });
     if ((await isSettled(hub))) return;
   }
 }

@@ -14,7 +14,7 @@ import type { RetentionSettings } from '../shared/retention/retention-settings.j
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { createTables, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type KmsSim, type LocalDynamo, type PolicyDocument, type PolicyStatement, type RdsSim, type RdsSimOptions, rootArn, SimCloud, SimLambda, type SqsSim, type SsmSim, startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type KmsSim, type LocalDynamo, type PolicyDocument, type PolicyStatement, type RdsSim, type RdsSimOptions, type FunctionHandler, type LambdaSim, rootArn, SimCloud, type SqsSim, type SsmSim, startLocalDynamo } from '@backup-hub/aws-sim';
 import { actionsOf, loadKindSettings } from './kind-settings.js';
 
 export interface LocalHubSpec {
@@ -46,7 +46,7 @@ export interface LocalHub {
   sqs: SqsSim;
   ssm: SsmSim;
   rds: RdsSim;
-  lambda: SimLambda;
+  lambda: LambdaSim;
   dynamo: LocalDynamo;
   config: HubConfig;
   /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
@@ -88,9 +88,12 @@ const { NAMES, MAX_RECEIVE_COUNT, PRUNER, vaultKeyPolicy } = createRequire(impor
   vaultKeyPolicy(values: { accountId: string; region: string; vaultHandlerRoleArns: string[]; restoreRoleArn: string }): PolicyDocument;
 };
 const EXTERNAL_ID = 'backup-hub-local-drill';
+/** What an SQS event source mapping needs of its function's role. */
+const SQS_POLLING = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
 /** The names a restore finds a recovery account's role and restore key by. */
 export const RECOVERY_NAMES: RecoveryNames = { recoveryRole: NAMES.recoveryRole, restoreKeyAliasPrefix: NAMES.restoreKeyAliasPrefix };
-const RECONCILE_EVERY_MS = 5 * 60_000;
+/** serverless.yml schedules the reconciler so. */
+const RECONCILER_SCHEDULE = 'rate(5 minutes)';
 /** The handler kinds this build deploys (kinds.yml lists all of them; only these have a handler). */
 const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-parameter': ssmParameterHandler, 'rds-snapshot': rdsSnapshotHandler, 'rds-cluster-snapshot': rdsClusterSnapshotHandler } as const;
 
@@ -114,7 +117,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   await createTables(dynamo, { catalog: NAMES.catalogTable, audit: NAMES.auditTable });
   const vaultBus = events.createBus(vault, region, NAMES.bus, busPolicy(vault, region, spec.sources.map((s) => s.account)));
 
-  const lambda = new SimLambda(cloud, sqs, { account: vault, region });
+  const { lambda } = cloud;
   const handlerRoles: string[] = [];
   const queues: LocalHub['queues'] = {};
   const baseConfig: HubConfig = {
@@ -155,12 +158,19 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       account: vault,
       name: functionName,
       trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
-      policies: allowing(functionName, [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage']),
+      policies: allowing(functionName, [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage', ...SQS_POLLING]),
     });
     handlerRoles.push(role.arn);
     const context = contextFor(role.arn, { ...baseConfig, queueUrl: queue.url });
     ebsContext ??= context;
-    lambda.addSqsFunction({ name: functionName, queueArn: queue.arn, handler: makeHandler(() => context), batchSize: settings.batchSize, maximumConcurrency: settings.maximumConcurrency });
+    lambda.createFunction(vault, region, { name: functionName, role: role.arn, handler: makeHandler(() => context), timeoutSeconds: settings.timeout });
+    lambda.createEventSourceMapping(vault, region, {
+      functionName,
+      eventSourceArn: queue.arn,
+      batchSize: settings.batchSize,
+      maximumConcurrency: settings.maximumConcurrency,
+      reportBatchItemFailures: true,
+    });
   }
   const reconcilerRole = cloud.iam.putRole({
     account: vault,
@@ -170,7 +180,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   });
   handlerRoles.push(reconcilerRole.arn);
   const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
-  lambda.addScheduledFunction({ name: NAMES.reconcilerRole, everyMs: RECONCILE_EVERY_MS, handler: reconcilerHandler(() => reconcilerContext) });
+  scheduleFunction(cloud, { account: vault, region, name: NAMES.reconcilerRole, role: reconcilerRole.arn, rate: RECONCILER_SCHEDULE, handler: reconcilerHandler(() => reconcilerContext) });
   const prunerRole = cloud.iam.putRole({
     account: vault,
     name: NAMES.prunerRole,
@@ -179,7 +189,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   });
   const prunerContext = contextFor(prunerRole.arn, baseConfig);
   const retention = spec.retention ?? { accounts: {} };
-  lambda.addScheduledFunction({ name: NAMES.prunerRole, everyMs: PRUNER.everyHours * 3_600_000, handler: prunerHandler(() => prunerContext, () => retention) });
+  scheduleFunction(cloud, { account: vault, region, name: NAMES.prunerRole, role: prunerRole.arn, rate: `rate(${PRUNER.everyHours} hours)`, handler: prunerHandler(() => prunerContext, () => retention) });
 
   const restoreRole = cloud.iam.putRole({
     account: vault,
@@ -273,6 +283,13 @@ function deployRecovery(target: { account: string; orgId?: string }, d: { cloud:
     policies: allowing(NAMES.recoveryRole, Object.values(d.kinds).flatMap((k) => actionsOf(k.recovery))),
   });
   d.kms.createKey(d.vault, d.region, { alias: `${NAMES.restoreKeyAliasPrefix}${target.account}`, description: `backup-hub restore key for ${target.account}`, policy: crossAccountKeyPolicy(d.vault, target.account) });
+}
+
+/** A function run by a `rate(...)` rule on the default bus, as serverless compiles a `schedule` event: the rule, and the permission that lets it invoke the function. */
+function scheduleFunction(cloud: SimCloud, f: { account: string; region: string; name: string; role: string; rate: string; handler: FunctionHandler }): void {
+  const fn = cloud.lambda.createFunction(f.account, f.region, { name: f.name, role: f.role, handler: f.handler });
+  const rule = cloud.events.putRule(f.account, f.region, { name: `${f.name}-schedule`, scheduleExpression: f.rate, targets: [{ id: f.name, arn: fn.arn }] });
+  cloud.lambda.addPermission(fn.arn, { statementId: 'schedule', action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', sourceArn: rule.arn });
 }
 
 /** A trust policy letting `principal` assume the role, on `condition`. */

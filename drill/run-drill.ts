@@ -53,7 +53,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const gameDay = new GameDay(hub);
     for (const [index, step] of drill.steps.entries()) {
       say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, say })}`);
-      await hub.lambda.advance(STEP_MS, { tickMs: STEP_MS });
+      await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
@@ -120,7 +120,7 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         hub.cloud.faults.add(step);
         return `fault: the next ${step.times} ${step.service}:${step.operation} call(s)${step.account ? ` in ${step.account}` : ''} fail with ${step.error}`;
       case 'advance':
-        await hub.lambda.advance(step.minutes * 60_000, { tickMs: STEP_MS });
+        await hub.cloud.advance(step.minutes * 60_000, { tickMs: STEP_MS });
         return `advanced ${step.minutes} simulated minutes`;
       case 'disaster':
         return await gameDay.disaster(step);
@@ -141,7 +141,7 @@ function regionOf(hub: LocalHub, step: { account: string; region?: string }): st
 async function settle(hub: LocalHub): Promise<number> {
   let waited = 0;
   while (waited < SETTLE_LIMIT_MS && (await busy(hub))) {
-    await hub.lambda.advance(SETTLE_TICK_MS, { tickMs: STEP_MS });
+    await hub.cloud.advance(SETTLE_TICK_MS, { tickMs: STEP_MS });
     waited += SETTLE_TICK_MS;
   }
   return waited;

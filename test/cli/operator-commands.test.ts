@@ -42,7 +42,7 @@ function operator(role: string) {
       }),
     print: (line) => out.push(line),
     error: (line) => err.push(line),
-    wait: (ms) => hub.lambda.advance(ms, { tickMs: 60_000 }).then(() => undefined),
+    wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
   };
   return { deps, out, err };
 }

@@ -28,7 +28,7 @@ export function snapshotOf(hub: LocalHub, account: string, encryption: VolumeEnc
 
 /** Lets `minutes` of simulated time pass, minute by minute (events flow, schedules run). */
 export async function run(hub: LocalHub, minutes: number): Promise<void> {
-  await hub.lambda.advance(minutes * 60_000, { tickMs: 60_000 });
+  await hub.cloud.advance(minutes * 60_000, { tickMs: 60_000 });
 }
 
 export async function points(hub: LocalHub, account: string): Promise<RecoveryPoint[]> {

@@ -19,14 +19,14 @@ async function deploy(accounts: RetentionSettings['accounts'][string], lockDays?
 }
 
 /** Lets `minutes` pass in 5-minute steps: enough for events to flow and the reconciler to complete copies. */
-const settle = (minutes: number) => hub.lambda.advance(minutes * 60_000, { tickMs: 5 * 60_000 });
+const settle = (minutes: number) => hub.cloud.advance(minutes * 60_000, { tickMs: 5 * 60_000 });
 
 /** A snapshot of `volume`, copied into the vault, then `days` of quiet. */
 async function snapshotThenWait(volume: string, days: number): Promise<void> {
   const created = hub.ec2.volume(SOURCE_A, REGION, volume) ?? hub.ec2.createVolume(SOURCE_A, REGION, { id: volume, encryption: 'none' });
   hub.ec2.createSnapshot(SOURCE_A, REGION, { volumeId: created.id });
   await settle(30);
-  await hub.lambda.skip(days * DAY);
+  await hub.cloud.skip(days * DAY);
 }
 
 const byVolume = async (volume: string) => (await points(hub, SOURCE_A)).filter((p) => p.resourceId === volume);
@@ -77,7 +77,7 @@ describe('the pruner', () => {
     // Day 13: past retention, but the lock in force (20 days) keeps both, even though the settings ask for none.
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ lockDays: 20, pruned: 0 });
     expect(states(await points(hub, SOURCE_A))).toEqual(['available', 'available']);
-    await hub.lambda.skip(10 * DAY);
+    await hub.cloud.skip(10 * DAY);
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 1, kept: { 'legal hold': 1 } });
     expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['available']);
     expect(states(await byVolume('vol-00000000000000bbb'))).toEqual(['pruned']);
@@ -112,7 +112,7 @@ describe('the pruner', () => {
     hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'cmk' });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/url', value: 'https://one', type: 'String' });
     await settle(60);
-    await hub.lambda.skip(3 * DAY);
+    await hub.cloud.skip(3 * DAY);
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/url', value: 'https://two', type: 'String', overwrite: true });
     await settle(10);
     const [image] = vaultImages(hub);
@@ -120,7 +120,7 @@ describe('the pruner', () => {
     expect(hub.ssm.parameter(VAULT, REGION, `/backup-hub/${SOURCE_A}/${REGION}/app/url`)?.versions).toHaveLength(2);
 
     // Day 11: everything but the newer parameter version is past retention.
-    await hub.lambda.skip(8 * DAY);
+    await hub.cloud.skip(8 * DAY);
     const settings = { accounts: { [SOURCE_A]: { ami: tenDays, 'rds-snapshot': tenDays, 'rds-cluster-snapshot': tenDays, 'ssm-parameter': tenDays } } };
     expect(await runPruner(settings)).toMatchObject({ pruned: 4, errors: 0 });
     expect(vaultImages(hub)).toEqual([]);
@@ -134,7 +134,7 @@ describe('the pruner', () => {
     expect(ssmEntry?.reason).toMatch(/nothing deleted; version 1 of .* stays in that parameter's history/);
     expect((await prunedEntries()).find((e) => e.kind === 'ami')?.reason).toContain(`deleted ${image!.id}, ${imageSnapshots.join(', ')}`);
 
-    await hub.lambda.skip(3 * DAY);
+    await hub.cloud.skip(3 * DAY);
     expect(await runPruner(settings)).toMatchObject({ pruned: 1 });
     expect(hub.ssm.parameter(VAULT, REGION, vaultParameter)).toBeUndefined();
     expect((await prunedEntries()).at(-1)?.reason).toContain(`deleted ${vaultParameter}`);
@@ -154,7 +154,7 @@ describe('the pruner', () => {
     expect(await prunedEntries()).toEqual([]);
 
     hub.cloud.faults.clear();
-    await hub.lambda.skip(DAY);
+    await hub.cloud.skip(DAY);
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 1, errors: 0 });
     expect(vaultSnapshots(hub).map((s) => s.id)).not.toContain(point!.vaultCopyId);
     expect((await prunedEntries()).map((e) => e.reason)).toEqual([`finishing a deletion an earlier run started; deleted ${point!.vaultCopyId}`]);
@@ -164,8 +164,8 @@ describe('the pruner', () => {
     await deploy({ 'ebs-snapshot': { retentionDays: 10 } });
     await snapshotThenWait('vol-00000000000000aaa', 11);
     // The pruner runs every 6 hours from deployment; the quiet stretch ends just before its next run.
-    await hub.lambda.skip(5 * 3_600_000);
-    await hub.lambda.advance(3_600_000, { tickMs: 30 * 60_000 });
+    await hub.cloud.skip(5 * 3_600_000);
+    await hub.cloud.advance(3_600_000, { tickMs: 30 * 60_000 });
     expect(hub.lambda.invocations.filter((i) => i.function === 'backup-hub-pruner' && !i.error).length).toBeGreaterThan(0);
     expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['pruned']);
   });

@@ -42,7 +42,7 @@ const target = () => restoreTarget(RECOVERY, NAMES, hub.restoreContext);
 async function restore(request: RestoreRequest, into?: RestoreTarget): Promise<{ plan: RestorePlan; result: RestoreResult; log: string[] }> {
   const log: string[] = [];
   const plan = await planRestore(request, into ?? (await target()), hub.restoreContext);
-  const result = await applyRestore(plan, hub.restoreContext, { wait: (ms) => hub.lambda.advance(ms, { tickMs: 60_000 }).then(() => undefined), log: (line) => log.push(line), pollMs: 60_000 });
+  const result = await applyRestore(plan, hub.restoreContext, { wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined), log: (line) => log.push(line), pollMs: 60_000 });
   return { plan, result, log };
 }
 
@@ -127,7 +127,7 @@ describe('restore into a clean account', () => {
     expect(text).toMatch(/ec2:CopySnapshot\s+copy snap-\w+ in the vault, re-encrypted under alias\/backup-hub-restore-444444444444/);
 
     const applied = hub.cloud.calls.length;
-    await applyRestore(plan, hub.restoreContext, { wait: (ms) => hub.lambda.advance(ms, { tickMs: 60_000 }).then(() => undefined), log: () => {}, pollMs: 60_000 });
+    await applyRestore(plan, hub.restoreContext, { wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined), log: () => {}, pollMs: 60_000 });
     const planned = new Set(plan.items.flatMap((i) => i.actions.map((a) => a.call)));
     expect(new Set(callsOf(applied).filter((c) => c !== 'sts:AssumeRole'))).toEqual(new Set([...planned].filter((c) => c !== 'sts:AssumeRole')));
   });

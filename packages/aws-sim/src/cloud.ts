@@ -4,6 +4,7 @@ import { Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 import { eventsApi } from './services/events/api/events-api.js';
 import { EventBridgeSim } from './services/events/events.js';
 import { kmsApi } from './services/kms/api/kms-api.js';
+import { LambdaSim, type LambdaInvocation } from './services/lambda/lambda.js';
 import { KmsSim } from './services/kms/kms.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
@@ -31,6 +32,7 @@ export class SimCloud extends CloudCore {
   readonly sqs: SqsSim;
   readonly ssm: SsmSim;
   readonly rds: RdsSim;
+  readonly lambda: LambdaSim;
   readonly events: EventBridgeSim;
 
   constructor(options: SimCloudOptions = {}) {
@@ -40,7 +42,37 @@ export class SimCloud extends CloudCore {
     this.sqs = new SqsSim(this);
     this.ssm = new SsmSim(this, this.kms);
     this.rds = new RdsSim(this.kms, options.rds);
-    this.events = new EventBridgeSim(this, this.sqs);
+    this.lambda = new LambdaSim(this, this.sqs);
+    this.events = new EventBridgeSim(this, this.sqs, this.lambda);
     for (const api of [stsApi(this), kmsApi(this.kms), ec2Api(this.ec2), sqsApi(this.sqs), ssmApi(this.ssm), rdsApi(this.rds), eventsApi(this.events)]) this.register(api);
+  }
+
+  /**
+   * Moves simulated time forward in ticks. After each tick (clock timers fired) the scheduled
+   * rules that came due fire and Lambda drains (their invocations, then the SQS event sources).
+   * @returns the invocations made.
+   */
+  async advance(ms: number, { tickMs = 1000 }: { tickMs?: number } = {}): Promise<LambdaInvocation[]> {
+    if (!(tickMs > 0)) throw new Error(`tickMs must be positive, got ${tickMs}`);
+    const start = this.lambda.invocations.length;
+    const end = this.clock.nowMs() + ms;
+    await this.lambda.drain();
+    while (this.clock.nowMs() < end) {
+      this.clock.advanceTo(Math.min(this.clock.nowMs() + tickMs, end));
+      this.events.runDueSchedules();
+      await this.lambda.drain();
+    }
+    return this.lambda.invocations.slice(start);
+  }
+
+  /**
+   * Lets a quiet stretch of simulated time pass at once: clock timers fire and Lambda drains, but
+   * no schedule fires in between; each resumes at its next period after the stretch. For tests that
+   * need days to pass (retention), where running every 5-minute schedule would only cost time.
+   */
+  async skip(ms: number): Promise<void> {
+    this.clock.advance(ms);
+    this.events.skipSchedules();
+    await this.lambda.drain();
   }
 }

@@ -7,6 +7,13 @@ export interface RuleTarget {
   id: string;
   arn: string;
   roleArn?: string;
+  /** The SQS queue that receives an event the target could not be given (`DeadLetterConfig.Arn`). */
+  deadLetterArn?: string;
+  /**
+   * Kept as configured; the simulation delivers at once and its refusals are not transient, so
+   * retrying would change nothing (`RetryPolicy`).
+   */
+  retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeSeconds?: number };
 }
 
 export interface RuleSpec {
@@ -24,6 +31,8 @@ export interface BusRule {
   eventPattern?: string;
   matcher?: CompiledPattern;
   scheduleExpression?: string;
+  /** A `rate(...)` schedule: its period, and when it next fires (simulated ms). */
+  schedule?: { periodMs: number; nextAt: number };
   state: 'ENABLED' | 'DISABLED';
   description?: string;
   targets: RuleTarget[];
@@ -67,24 +76,30 @@ export class EventBus {
   }
 
   /**
-   * Creates or updates a rule (its targets are kept), as PutRule does.
+   * Creates or updates a rule (its targets, and the phase of an unchanged schedule, are kept), as
+   * PutRule does. A new schedule first fires one period after `nowMs`.
    * @throws AwsError InvalidEventPatternException, ValidationException
    */
-  putRule(spec: RuleSpec): BusRule {
+  putRule(spec: RuleSpec, nowMs: number): BusRule {
     if (spec.pattern === undefined && spec.scheduleExpression === undefined) {
       throw new AwsError('ValidationException', 'Parameter(s) EventPattern or ScheduleExpression must be specified.');
     }
     if (spec.scheduleExpression !== undefined && this.name !== 'default') {
       throw new AwsError('ValidationException', 'ScheduleExpression is supported only on the default event bus.');
     }
+    const existing = this.#rules.get(spec.name);
+    const periodMs = spec.scheduleExpression === undefined ? undefined : ratePeriodMs(spec.scheduleExpression);
     const rule: BusRule = {
       name: spec.name,
       arn: this.ruleArn(spec.name),
       ...(spec.pattern === undefined ? {} : compileRulePattern(spec.pattern)),
       scheduleExpression: spec.scheduleExpression,
+      ...(periodMs === undefined
+        ? {}
+        : { schedule: existing?.schedule?.periodMs === periodMs ? existing.schedule : { periodMs, nextAt: nowMs + periodMs } }),
       state: spec.state ?? 'ENABLED',
       description: spec.description,
-      targets: this.#rules.get(spec.name)?.targets ?? [],
+      targets: existing?.targets ?? [],
     };
     this.#rules.set(spec.name, rule);
     return rule;
@@ -116,6 +131,24 @@ export class EventBus {
     const rule = this.rule(ruleName);
     rule.targets = rule.targets.filter((t) => !ids.includes(t.id));
   }
+}
+
+const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/**
+ * The period of a `rate(value unit)` expression: a positive whole value, the unit singular for 1
+ * and plural otherwise (EventBridge User Guide, "Schedule expressions for rules").
+ * @throws AwsError ValidationException for a malformed rate, or a cron expression (not simulated)
+ */
+export function ratePeriodMs(expression: string): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  const value = Number(match?.[1]);
+  const unit = match?.[2] ?? '';
+  if (!match || value < 1 || (value === 1) !== !unit.endsWith('s')) {
+    const why = expression.startsWith('cron(') ? 'the simulation runs rate() schedules only' : 'expected rate(<n> <unit>) with minute(s), hour(s) or day(s)';
+    throw new AwsError('ValidationException', `Parameter ScheduleExpression is not valid: ${expression} (${why}).`);
+  }
+  return value * UNIT_MS[unit.replace(/s$/, '')]!;
 }
 
 function compileRulePattern(pattern: EventPattern | string): { eventPattern: string; matcher: CompiledPattern } {

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { CloudCore, EventEnvelope } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import { rootArn, type RoleDefinition } from '../iam/iam.js';
 import { evaluatePolicy, parsePolicy, type PolicyDocument } from '../../policy/resource-policy.js';
 import { busArn, EventBus, parseBusArn, type BusRule, type RuleSpec, type RuleTarget } from './event-bus.js';
+import type { LambdaSim } from '../lambda/lambda.js';
 import type { SqsSim } from '../sqs/sqs.js';
 
 /** One attempt to hand an event to a target; failures are kept, never dropped silently. */
@@ -33,8 +35,11 @@ export interface Sender {
 /**
  * Simulated EventBridge. Every account has a `default` bus per region, where AWS service
  * events land; custom buses carry resource policies. Matching rules deliver the envelope
- * unchanged to SQS queues (checked against the queue policy) and to other buses (checked
- * against the role on the target and the receiving bus policy). Every delivery is recorded.
+ * unchanged to SQS queues (checked against the queue policy), to Lambda functions (checked
+ * against the function's resource-based policy; an asynchronous invocation) and to other buses
+ * (checked against the role on the target and the receiving bus policy); a target that cannot be
+ * given the event sends it to its dead-letter queue when it has one. Scheduled rules fire on
+ * simulated time ({@link EventBridgeSim.runDueSchedules}). Every delivery is recorded.
  */
 export class EventBridgeSim {
   readonly deliveries: DeliveryRecord[] = [];
@@ -44,6 +49,7 @@ export class EventBridgeSim {
   constructor(
     readonly cloud: CloudCore,
     private readonly sqs: SqsSim,
+    private readonly lambda: LambdaSim,
   ) {
     cloud.onServiceEvent((event) => this.publish(this.bus(event.account, event.region), event));
   }
@@ -90,7 +96,7 @@ export class EventBridgeSim {
   putRule(account: string, region: string, input: PutRuleInput): BusRule {
     const { bus: busName, targets, ...spec } = input;
     const bus = this.bus(account, region, busName);
-    const rule = bus.putRule(spec);
+    const rule = bus.putRule(spec, this.cloud.clock.nowMs());
     if (targets) bus.putTargets(rule.name, targets);
     return rule;
   }
@@ -126,32 +132,92 @@ export class EventBridgeSim {
     }
   }
 
+  /**
+   * Fires every enabled scheduled rule that has come due, once per period missed, with the
+   * `Scheduled Event` EventBridge sends (Lambda targets are invoked asynchronously: run them
+   * with {@link LambdaSim.drain}).
+   */
+  runDueSchedules(): void {
+    const now = this.cloud.clock.nowMs();
+    for (const { bus, rule, schedule } of this.#schedules()) {
+      for (; schedule.nextAt <= now; schedule.nextAt += schedule.periodMs) {
+        if (rule.state === 'ENABLED') this.#deliverToTargets(bus, rule, this.#scheduledEvent(bus, rule), false);
+      }
+    }
+  }
+
+  /** Lets a quiet stretch pass: every schedule that came due resumes at its next period after now, without firing. */
+  skipSchedules(): void {
+    const now = this.cloud.clock.nowMs();
+    for (const { schedule } of this.#schedules()) {
+      if (schedule.nextAt <= now) schedule.nextAt += Math.ceil((now - schedule.nextAt + 1) / schedule.periodMs) * schedule.periodMs;
+    }
+  }
+
+  /** Forgets an account's buses and rules (disaster drills). */
+  removeAccount(account: string): void {
+    for (const [arn, bus] of this.#buses) if (bus.account === account) this.#buses.delete(arn);
+  }
+
+  *#schedules(): Generator<{ bus: EventBus; rule: BusRule; schedule: NonNullable<BusRule['schedule']> }> {
+    for (const bus of this.#buses.values()) for (const rule of bus.rules()) if (rule.schedule) yield { bus, rule, schedule: rule.schedule };
+  }
+
+  /** The event a scheduled rule sends. */
+  #scheduledEvent(bus: EventBus, rule: BusRule): EventEnvelope {
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: bus.account,
+      time: this.cloud.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: bus.region,
+      resources: [rule.arn],
+      detail: {},
+    };
+  }
+
   /** Every enabled rule whose pattern matches delivers to each of its targets. */
   #route(bus: EventBus, event: EventEnvelope, deliveredByBus: boolean): void {
     for (const rule of bus.rules()) {
       if (rule.state !== 'ENABLED' || !rule.matcher?.matches(event)) continue;
-      for (const target of rule.targets) this.#deliver(bus, rule, target, event, deliveredByBus);
+      this.#deliverToTargets(bus, rule, event, deliveredByBus);
     }
   }
 
-  #deliver(bus: EventBus, rule: BusRule, target: RuleTarget, event: EventEnvelope, deliveredByBus: boolean): void {
+  #deliverToTargets(bus: EventBus, rule: BusRule, event: EventEnvelope, deliveredByBus: boolean): void {
+    for (const target of rule.targets) {
+      const reason = this.#deliver(bus, rule, target, event, deliveredByBus);
+      if (reason !== undefined && target.deadLetterArn) this.#deadLetter(bus, rule, target, event);
+    }
+  }
+
+  /** Delivers to one target and records it; returns why it failed, if it did. */
+  #deliver(bus: EventBus, rule: BusRule, target: RuleTarget, event: EventEnvelope, deliveredByBus: boolean): string | undefined {
     const base = { eventId: event.id, from: bus.arn, rule: rule.arn, target: target.arn };
-    if (target.arn.startsWith('arn:aws:sqs:')) {
-      this.#record({ ...base, reason: this.#sendToQueue(rule, target, event) });
-      return;
+    if (target.arn.startsWith('arn:aws:sqs:')) return this.#record({ ...base, reason: this.#attempt(() => this.sqs.sendFromService(target.arn, JSON.stringify(event), { sourceArn: rule.arn })) });
+    if (target.arn.startsWith('arn:aws:lambda:')) {
+      const invoker = { service: 'events.amazonaws.com', sourceArn: rule.arn, sourceAccount: bus.account };
+      return this.#record({ ...base, reason: this.#attempt(() => this.lambda.invokeAsync(target.arn, event, invoker)) });
     }
-    if (!parseBusArn(target.arn)) {
-      this.#record({ ...base, reason: `the simulation delivers only to SQS queues and event buses, not to ${target.arn}` });
-      return;
-    }
+    if (!parseBusArn(target.arn)) return this.#record({ ...base, reason: `the simulation delivers only to SQS queues, Lambda functions and event buses, not to ${target.arn}` });
     const admitted = this.#admitToBus(bus, rule, target, event, deliveredByBus);
-    this.#record({ ...base, reason: typeof admitted === 'string' ? admitted : undefined });
+    const reason = this.#record({ ...base, reason: typeof admitted === 'string' ? admitted : undefined });
     if (typeof admitted !== 'string') this.#route(admitted, event, true);
+    return reason;
   }
 
-  #sendToQueue(rule: BusRule, target: RuleTarget, event: EventEnvelope): string | undefined {
+  /** Sends an event a target could not take to the target's dead-letter queue (whose policy must let the rule send). */
+  #deadLetter(bus: EventBus, rule: BusRule, target: RuleTarget, event: EventEnvelope): void {
+    const dlq = target.deadLetterArn!;
+    this.#record({ eventId: event.id, from: bus.arn, rule: rule.arn, target: dlq, reason: this.#attempt(() => this.sqs.sendFromService(dlq, JSON.stringify(event), { sourceArn: rule.arn })) });
+  }
+
+  /** Runs a delivery; an AWS refusal becomes its reason. */
+  #attempt(deliver: () => unknown): string | undefined {
     try {
-      this.sqs.sendFromService(target.arn, JSON.stringify(event), { sourceArn: rule.arn });
+      deliver();
       return undefined;
     } catch (error) {
       return describe(error);
@@ -198,9 +264,11 @@ export class EventBridgeSim {
     return role;
   }
 
-  #record(entry: Omit<DeliveryRecord, 'ok' | 'at'>): void {
+  /** Records a delivery; returns its failure reason, if any. */
+  #record(entry: Omit<DeliveryRecord, 'ok' | 'at'>): string | undefined {
     const { reason, ...rest } = entry;
     this.deliveries.push({ ...rest, ok: reason === undefined, ...(reason === undefined ? {} : { reason }), at: this.cloud.clock.nowMs() });
+    return reason;
   }
 }
 

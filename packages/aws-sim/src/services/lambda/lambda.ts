@@ -1,40 +1,97 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import type { CloudCore } from '../../core/cloud-core.js';
-import { lambdaContext } from './context.js';
-import { batchItemFailures, sqsRecord } from './sqs-event.js';
+import { AwsError } from '../../core/errors.js';
+import { evaluatePolicy, type PolicyDocument, type PolicyStatement } from '../../policy/resource-policy.js';
 import type { ReceivedMessage } from '../sqs/queue.js';
 import type { SqsSim } from '../sqs/sqs.js';
+import { lambdaContext } from './context.js';
+import { batchItemFailures, sqsRecord } from './sqs-event.js';
 
-/** A function behind an SQS event source mapping (a middy handler fits). */
-export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void> | SQSBatchResponse | void;
-/** A function run by an EventBridge schedule. */
-export type ScheduledFunctionHandler = (event: ScheduledEvent, context: Context) => unknown;
+/** A function's code, as the caller supplies it: any async Lambda handler (a middy handler fits). */
+export type FunctionHandler = (event: never, context: Context) => unknown;
 
-export interface SqsFunctionOptions {
+export interface CreateFunctionInput {
   name: string;
-  queueArn: string;
-  handler: SqsFunctionHandler;
+  /** The code to run. */
+  handler: FunctionHandler;
+  /** The execution role's ARN: a role of the same account that trusts lambda.amazonaws.com. */
+  role: string;
+  /** The `Handler` setting (`handlers/ebs-snapshot.handler`), kept for reports. */
+  handlerName?: string;
+  environment?: Record<string, string>;
+  /** 1 to 900 seconds (default 3). */
+  timeoutSeconds?: number;
+  /** 128 to 10,240 MB (default 128). */
+  memoryMb?: number;
+  description?: string;
+}
+
+/** A deployed function. */
+export interface SimFunction {
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  readonly region: string;
+  readonly role: string;
+  readonly handler: FunctionHandler;
+  readonly handlerName?: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly description?: string;
+  /** The resource-based policy that AddPermission builds (who may invoke it). */
+  policy: PolicyDocument;
+}
+
+export interface AddPermissionInput {
+  statementId: string;
+  /** `lambda:InvokeFunction` */
+  action: string;
+  /** A service (`events.amazonaws.com`), an account id or an ARN. */
+  principal: string;
+  sourceArn?: string;
+  sourceAccount?: string;
+}
+
+export interface CreateEventSourceMappingInput {
+  /** The function's name or ARN, in the mapping's account and region. */
+  functionName: string;
+  /** The SQS queue's ARN. */
+  eventSourceArn: string;
   /** Records per invocation, 1 to 10,000 (default 10). */
   batchSize?: number;
   /** Batches in flight at once, 2 to 1,000; without it the simulation uses Lambda's initial 5. */
   maximumConcurrency?: number;
-  /** `FunctionResponseTypes: [ReportBatchItemFailures]` (default true). */
+  /** `FunctionResponseTypes: [ReportBatchItemFailures]` (default false, as in Lambda). */
   reportBatchItemFailures?: boolean;
+  /** Default true. */
+  enabled?: boolean;
 }
 
-export interface ScheduledFunctionOptions {
-  name: string;
-  /** `rate(...)` in milliseconds; the first run is one period after the function is added. */
-  everyMs: number;
-  handler: ScheduledFunctionHandler;
+/** An SQS event source mapping. */
+export interface EventSourceMapping {
+  readonly uuid: string;
+  readonly functionArn: string;
+  readonly eventSourceArn: string;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly reportBatchItemFailures: boolean;
+  enabled: boolean;
+}
+
+/** Who invokes a function asynchronously: a service acting for a resource (an EventBridge rule). */
+export interface AsyncInvoker {
+  service: string;
+  sourceArn: string;
+  sourceAccount: string;
 }
 
 /** One invocation, for assertions and reports. */
 export interface LambdaInvocation {
   function: string;
   at: number;
-  /** The message ids of the batch (empty for a scheduled run). */
+  /** The message ids of the batch (empty for an asynchronous invocation). */
   records: string[];
   /** The message ids left on the queue to be retried after their visibility timeout. */
   failures: string[];
@@ -42,116 +99,172 @@ export interface LambdaInvocation {
   error?: string;
 }
 
-interface SqsFunction extends Required<Omit<SqsFunctionOptions, 'maximumConcurrency'>> {
-  concurrency: number;
-}
-interface ScheduledFunction extends ScheduledFunctionOptions {
-  nextAt: number;
-}
-
 /** Lambda scales an SQS event source to five concurrent batches first. */
 const INITIAL_CONCURRENCY = 5;
 /** A guard against a handler that keeps making its messages visible again without end. */
 const MAX_DRAIN_ROUNDS = 10_000;
+/** "The execution role … needs sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes" (Lambda Developer Guide, Using Lambda with Amazon SQS). */
+const SQS_POLLER_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+/** "Function names … 1 to 64 characters … letters, numbers, hyphens, underscores" (Lambda API reference, CreateFunction). */
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Lambda functions of one account and region, run in simulated time: SQS event source
- * mappings (polling, batching, partial batch responses, maximum concurrency) and schedules.
- * A handler that throws never stops the simulation: the invocation is recorded and its
- * messages come back after the visibility timeout, until the queue's redrive policy moves them.
+ * Simulated Lambda, run in simulated time: functions of every account and region, their
+ * resource policies, SQS event source mappings (polling, batching, partial batch responses,
+ * maximum concurrency) and asynchronous invocations (what an EventBridge rule makes). A handler
+ * that throws never stops the simulation: the invocation is recorded, and an SQS batch comes back
+ * after the visibility timeout, until the queue's redrive policy moves it.
  */
-export class SimLambda {
+export class LambdaSim {
   readonly invocations: LambdaInvocation[] = [];
-  readonly #sqsFunctions: SqsFunction[] = [];
-  readonly #scheduled: ScheduledFunction[] = [];
+  readonly #functions = new Map<string, SimFunction>();
+  readonly #mappings: EventSourceMapping[] = [];
+  readonly #pending: { fn: SimFunction; event: unknown }[] = [];
 
   constructor(
-    private readonly cloud: CloudCore,
+    readonly cloud: CloudCore,
     private readonly sqs: SqsSim,
-    private readonly home: { account: string; region: string },
   ) {}
 
   /**
-   * Adds a function with an SQS event source mapping on `queueArn`.
-   * @throws Error for an unknown queue, a duplicate name or settings outside Lambda's limits.
+   * Creates a function, with the checks CreateFunction makes.
+   * @throws AwsError ResourceConflictException, InvalidParameterValueException
    */
-  addSqsFunction(options: SqsFunctionOptions): void {
-    const { batchSize = 10, maximumConcurrency, reportBatchItemFailures = true } = options;
-    this.#checkName(options.name);
-    this.sqs.queue(options.queueArn);
-    checkRange('batchSize', batchSize, 1, 10_000);
-    if (maximumConcurrency !== undefined) checkRange('maximumConcurrency', maximumConcurrency, 2, 1000);
-    this.#sqsFunctions.push({ ...options, batchSize, reportBatchItemFailures, concurrency: maximumConcurrency ?? INITIAL_CONCURRENCY });
+  createFunction(account: string, region: string, input: CreateFunctionInput): SimFunction {
+    const arn = functionArn(region, account, input.name);
+    if (!FUNCTION_NAME.test(input.name)) throw invalid(`Function name ${input.name} must be 1 to 64 letters, digits, hyphens or underscores.`);
+    if (this.#functions.has(arn)) throw new AwsError('ResourceConflictException', `Function already exist: ${input.name}`, 409);
+    const timeoutSeconds = checkRange('Timeout', input.timeoutSeconds ?? 3, 1, 900);
+    const memoryMb = checkRange('MemorySize', input.memoryMb ?? 128, 128, 10_240);
+    const role = this.cloud.iam.role(input.role);
+    if (!role || role.account !== account || !this.cloud.iam.trusts(role, { service: 'lambda.amazonaws.com' }, { 'aws:SourceAccount': account })) {
+      throw invalid('The role defined for the function cannot be assumed by Lambda.');
+    }
+    const fn: SimFunction = {
+      name: input.name,
+      arn,
+      account,
+      region,
+      role: input.role,
+      handler: input.handler,
+      environment: input.environment ?? {},
+      timeoutSeconds,
+      memoryMb,
+      policy: { Version: '2012-10-17', Statement: [] },
+      ...(input.handlerName === undefined ? {} : { handlerName: input.handlerName }),
+      ...(input.description === undefined ? {} : { description: input.description }),
+    };
+    this.#functions.set(arn, fn);
+    return fn;
   }
 
   /**
-   * Adds a function run every `everyMs` of simulated time.
-   * @throws Error for a duplicate name or a non-positive period.
+   * A function by ARN, or by name in an account and region.
+   * @throws AwsError ResourceNotFoundException
    */
-  addScheduledFunction(options: ScheduledFunctionOptions): void {
-    this.#checkName(options.name);
-    if (!(options.everyMs > 0)) throw new Error(`everyMs must be positive, got ${options.everyMs}`);
-    this.#scheduled.push({ ...options, nextAt: this.cloud.clock.nowMs() + options.everyMs });
+  function(nameOrArn: string, account?: string, region?: string): SimFunction {
+    const arn = nameOrArn.startsWith('arn:') ? nameOrArn : functionArn(region ?? '', account ?? '', nameOrArn);
+    const fn = this.#functions.get(arn);
+    if (!fn) throw new AwsError('ResourceNotFoundException', `Function not found: ${arn}`, 404);
+    return fn;
+  }
+
+  functions(): SimFunction[] {
+    return [...this.#functions.values()];
   }
 
   /**
-   * Polls every SQS-triggered function's queue and invokes it until no message is visible:
-   * each round takes up to `maximumConcurrency` batches per function and runs them at once;
-   * successes are deleted, failures stay in flight until their visibility timeout.
+   * Adds a statement to a function's resource-based policy, as AddPermission does.
+   * @throws AwsError ResourceNotFoundException, ResourceConflictException
+   */
+  addPermission(functionArnOrName: string, input: AddPermissionInput): void {
+    const fn = this.function(functionArnOrName);
+    const statements = ([] as PolicyStatement[]).concat(fn.policy.Statement);
+    if (statements.some((s) => s.Sid === input.statementId)) throw new AwsError('ResourceConflictException', `The statement id (${input.statementId}) provided already exists.`, 409);
+    const principal = /^\d{12}$/.test(input.principal) || input.principal.startsWith('arn:') ? { AWS: input.principal } : { Service: input.principal };
+    const condition: PolicyStatement['Condition'] = {
+      ...(input.sourceArn === undefined ? {} : { ArnLike: { 'AWS:SourceArn': input.sourceArn } }),
+      ...(input.sourceAccount === undefined ? {} : { StringEquals: { 'AWS:SourceAccount': input.sourceAccount } }),
+    };
+    const statement: PolicyStatement = { Sid: input.statementId, Effect: 'Allow', Principal: principal, Action: input.action, Resource: fn.arn, ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}) };
+    fn.policy = { Version: '2012-10-17', Statement: [...statements, statement] };
+  }
+
+  /**
+   * Maps an SQS queue to a function, with the checks CreateEventSourceMapping makes: the queue
+   * exists, the settings are within Lambda's limits, and the execution role may poll the queue.
+   * @throws AwsError ResourceNotFoundException, InvalidParameterValueException
+   */
+  createEventSourceMapping(account: string, region: string, input: CreateEventSourceMappingInput): EventSourceMapping {
+    const fn = this.function(input.functionName, account, region);
+    this.sqs.queue(input.eventSourceArn);
+    const batchSize = checkRange('BatchSize', input.batchSize ?? 10, 1, 10_000);
+    if (input.maximumConcurrency !== undefined) checkRange('MaximumConcurrency', input.maximumConcurrency, 2, 1000);
+    const role = this.cloud.iam.role(fn.role);
+    const missing = SQS_POLLER_ACTIONS.find((action) => !role || !this.cloud.iam.allows({ account: role.account, arn: role.arn, role }, action));
+    if (missing) throw invalid(`The provided execution role does not have permissions to call ${missing.slice('sqs:'.length)} on SQS`);
+    const mapping: EventSourceMapping = {
+      uuid: randomUUID(),
+      functionArn: fn.arn,
+      eventSourceArn: input.eventSourceArn,
+      batchSize,
+      concurrency: input.maximumConcurrency ?? INITIAL_CONCURRENCY,
+      reportBatchItemFailures: input.reportBatchItemFailures ?? false,
+      enabled: input.enabled ?? true,
+    };
+    this.#mappings.push(mapping);
+    return mapping;
+  }
+
+  /**
+   * Queues an asynchronous invocation (Lambda's event queue), once the function's resource-based
+   * policy lets the invoking service do so for that source. {@link drain} runs it.
+   * @throws AwsError ResourceNotFoundException, AccessDeniedException
+   */
+  invokeAsync(functionArn: string, event: unknown, invoker: AsyncInvoker): void {
+    const fn = this.function(functionArn);
+    const decision = evaluatePolicy(fn.policy, {
+      principal: { service: invoker.service },
+      action: 'lambda:InvokeFunction',
+      resource: fn.arn,
+      context: { 'aws:SourceArn': invoker.sourceArn, 'aws:SourceAccount': invoker.sourceAccount },
+    });
+    if (decision !== 'allow') {
+      throw new AwsError('AccessDeniedException', `${invoker.service} is not authorized to perform: lambda:InvokeFunction on resource: ${fn.arn} for ${invoker.sourceArn}`, 403);
+    }
+    this.#pending.push({ fn, event });
+  }
+
+  /**
+   * Runs every queued asynchronous invocation, then polls every enabled mapping's queue and
+   * invokes its function until nothing is left: each round takes up to the mapping's concurrency
+   * in batches and runs them at once; successes are deleted, failures stay in flight until their
+   * visibility timeout.
    * @returns the invocations made.
    */
   async drain(): Promise<LambdaInvocation[]> {
     const start = this.invocations.length;
     for (let round = 0; ; round++) {
       if (round === MAX_DRAIN_ROUNDS) throw new Error(`drain did not settle after ${MAX_DRAIN_ROUNDS} rounds: a handler keeps its messages visible`);
-      const batches = this.#sqsFunctions.flatMap((fn) => this.#takeBatches(fn).map((messages) => ({ fn, messages })));
+      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) await this.#invokeAsync(next.fn, next.event);
+      const batches = this.#mappings.filter((m) => m.enabled).flatMap((mapping) => this.#takeBatches(mapping).map((messages) => ({ mapping, messages })));
       if (batches.length === 0) break;
-      await Promise.all(batches.map(({ fn, messages }) => this.#invokeBatch(fn, messages)));
+      await Promise.all(batches.map(({ mapping, messages }) => this.#invokeBatch(mapping, messages)));
     }
     return this.invocations.slice(start);
   }
 
-  /**
-   * Moves simulated time forward in ticks; after each tick (clock timers fired) it runs the
-   * schedules that came due and drains the queues.
-   * @returns the invocations made.
-   */
-  async advance(ms: number, { tickMs = 1000 }: { tickMs?: number } = {}): Promise<LambdaInvocation[]> {
-    if (!(tickMs > 0)) throw new Error(`tickMs must be positive, got ${tickMs}`);
-    const start = this.invocations.length;
-    const { clock } = this.cloud;
-    const end = clock.nowMs() + ms;
-    await this.drain();
-    while (clock.nowMs() < end) {
-      clock.advanceTo(Math.min(clock.nowMs() + tickMs, end));
-      await this.#runDueSchedules();
-      await this.drain();
-    }
-    return this.invocations.slice(start);
-  }
-
-  /**
-   * Lets a quiet stretch of simulated time pass at once: clock timers fire, queues are drained, but
-   * no schedule runs in between; each resumes at its next period after the stretch. For tests that
-   * need days to pass (retention), where running every 5-minute schedule would only cost time.
-   */
-  async skip(ms: number): Promise<void> {
-    const { clock } = this.cloud;
-    clock.advance(ms);
-    const now = clock.nowMs();
-    for (const fn of this.#scheduled) if (fn.nextAt <= now) fn.nextAt += Math.ceil((now - fn.nextAt + 1) / fn.everyMs) * fn.everyMs;
-    await this.drain();
-  }
-
-  #checkName(name: string): void {
-    if ([...this.#sqsFunctions, ...this.#scheduled].some((fn) => fn.name === name)) throw new Error(`Function ${name} already exists`);
+  /** Forgets an account's functions and mappings (disaster drills). */
+  removeAccount(account: string): void {
+    for (const [arn, fn] of this.#functions) if (fn.account === account) this.#functions.delete(arn);
+    for (let i = this.#mappings.length - 1; i >= 0; i--) if (this.#mappings[i]!.functionArn.split(':')[4] === account) this.#mappings.splice(i, 1);
   }
 
   /** Up to `concurrency` batches for one round. */
-  #takeBatches(fn: SqsFunction): ReceivedMessage[][] {
+  #takeBatches(mapping: EventSourceMapping): ReceivedMessage[][] {
     const batches: ReceivedMessage[][] = [];
-    while (batches.length < fn.concurrency) {
-      const batch = this.#takeBatch(fn);
+    while (batches.length < mapping.concurrency) {
+      const batch = this.#takeBatch(mapping);
       if (batch.length === 0) break;
       batches.push(batch);
     }
@@ -159,74 +272,58 @@ export class SimLambda {
   }
 
   /** Up to `batchSize` messages; one ReceiveMessage returns 10 at most. */
-  #takeBatch(fn: SqsFunction): ReceivedMessage[] {
+  #takeBatch(mapping: EventSourceMapping): ReceivedMessage[] {
     const batch: ReceivedMessage[] = [];
-    while (batch.length < fn.batchSize) {
-      const received = this.sqs.receive(fn.queueArn, Math.min(10, fn.batchSize - batch.length));
+    while (batch.length < mapping.batchSize) {
+      const received = this.sqs.receive(mapping.eventSourceArn, Math.min(10, mapping.batchSize - batch.length));
       if (received.length === 0) break;
       batch.push(...received);
     }
     return batch;
   }
 
-  async #invokeBatch(fn: SqsFunction, messages: ReceivedMessage[]): Promise<void> {
+  async #invokeBatch(mapping: EventSourceMapping, messages: ReceivedMessage[]): Promise<void> {
+    const fn = this.function(mapping.functionArn);
     const at = this.cloud.clock.nowMs();
     const ids = messages.map((m) => m.messageId);
     let failures: string[];
     let error: string | undefined;
     try {
-      const response = await fn.handler({ Records: messages.map((m) => sqsRecord(m, fn.queueArn)) }, this.#context(fn.name));
-      failures = fn.reportBatchItemFailures ? batchItemFailures(response, ids) : [];
+      const response = await fn.handler({ Records: messages.map((m) => sqsRecord(m, mapping.eventSourceArn)) } as never, this.#context(fn));
+      failures = mapping.reportBatchItemFailures ? batchItemFailures(response, ids) : [];
     } catch (thrown) {
       // A thrown error (or an invalid partial response) fails the whole batch.
       failures = ids;
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
     for (const message of messages) {
-      if (!failures.includes(message.messageId)) this.sqs.delete(fn.queueArn, message.receiptHandle);
+      if (!failures.includes(message.messageId)) this.sqs.delete(mapping.eventSourceArn, message.receiptHandle);
     }
     this.invocations.push({ function: fn.name, at, records: ids, failures, ...(error === undefined ? {} : { error }) });
   }
 
-  async #runDueSchedules(): Promise<void> {
-    const now = this.cloud.clock.nowMs();
-    for (const fn of this.#scheduled) {
-      for (; fn.nextAt <= now; fn.nextAt += fn.everyMs) await this.#invokeScheduled(fn);
-    }
-  }
-
-  async #invokeScheduled(fn: ScheduledFunction): Promise<void> {
+  async #invokeAsync(fn: SimFunction, event: unknown): Promise<void> {
     const at = this.cloud.clock.nowMs();
     let error: string | undefined;
     try {
-      await fn.handler(this.#scheduledEvent(fn.name), this.#context(fn.name));
+      await fn.handler(event as never, this.#context(fn));
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
     this.invocations.push({ function: fn.name, at, records: [], failures: [], ...(error === undefined ? {} : { error }) });
   }
 
-  /** The event an EventBridge schedule rule sends. */
-  #scheduledEvent(name: string): ScheduledEvent {
-    const { account, region } = this.home;
-    return {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account,
-      time: this.cloud.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region,
-      resources: [`arn:aws:events:${region}:${account}:rule/${name}-schedule`],
-      detail: {},
-    };
-  }
-
-  #context(functionName: string): Context {
-    return lambdaContext(functionName, this.home.account, this.home.region, this.cloud.clock.now());
+  #context(fn: SimFunction): Context {
+    return lambdaContext(fn.name, fn.account, fn.region, this.cloud.clock.now(), { timeoutSeconds: fn.timeoutSeconds, memoryMb: fn.memoryMb });
   }
 }
 
-function checkRange(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+/** `arn:aws:lambda:<region>:<account>:function:<name>` */
+export const functionArn = (region: string, account: string, name: string) => `arn:aws:lambda:${region}:${account}:function:${name}`;
+
+const invalid = (message: string) => new AwsError('InvalidParameterValueException', message);
+
+function checkRange(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw invalid(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  return value;
 }

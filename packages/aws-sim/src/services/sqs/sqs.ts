@@ -49,6 +49,14 @@ export class SqsSim {
     return queue;
   }
 
+  /**
+   * Replaces a queue's resource policy (SetQueueAttributes with `Policy`, or an AWS::SQS::QueuePolicy).
+   * @throws AwsError QueueDoesNotExist; MalformedPolicyError
+   */
+  setPolicy(queueArnOrUrl: string, policy: string | PolicyDocument): void {
+    this.queue(queueArnOrUrl).settings.policy = parsePolicy(policy);
+  }
+
   /** Every message in a queue (visible, in flight and delayed), for tests and reports. */
   messages(queueArn: string): StoredMessage[] {
     return this.queue(queueArn).messages();

@@ -19,6 +19,15 @@ interface WireEntry {
   EventBusName?: string;
 }
 
+/** A rule target on the JSON wire. */
+interface WireTarget {
+  Id?: string;
+  Arn?: string;
+  RoleArn?: string;
+  DeadLetterConfig?: { Arn?: string };
+  RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+}
+
 /** PutEvents takes 1 to 10 entries. */
 const MAX_ENTRIES = 10;
 
@@ -50,20 +59,30 @@ const eventsActions: Record<string, Action> = {
     const bus = ownBus(events, input, ctx);
     const state = input.optionalString('State');
     if (state !== undefined && state !== 'ENABLED' && state !== 'DISABLED') throw input.invalid('State', state, 'must be ENABLED or DISABLED');
-    const rule = bus.putRule({
-      name: input.string('Name'),
-      pattern: input.optionalString('EventPattern'),
-      scheduleExpression: input.optionalString('ScheduleExpression'),
-      state,
-      description: input.optionalString('Description'),
-    });
+    const rule = bus.putRule(
+      {
+        name: input.string('Name'),
+        pattern: input.optionalString('EventPattern'),
+        scheduleExpression: input.optionalString('ScheduleExpression'),
+        state,
+        description: input.optionalString('Description'),
+      },
+      events.cloud.clock.nowMs(),
+    );
     return { RuleArn: rule.arn };
   },
 
   PutTargets(events, input, ctx) {
-    const targets = input.list<{ Id?: string; Arn?: string; RoleArn?: string }>('Targets').map((t): RuleTarget => {
+    const targets = input.list<WireTarget>('Targets').map((t): RuleTarget => {
       if (!t.Id || !t.Arn) throw new AwsError('ValidationException', 'Every target needs an Id and an Arn.');
-      return { id: t.Id, arn: t.Arn, ...(t.RoleArn ? { roleArn: t.RoleArn } : {}) };
+      const retry = t.RetryPolicy;
+      return {
+        id: t.Id,
+        arn: t.Arn,
+        ...(t.RoleArn ? { roleArn: t.RoleArn } : {}),
+        ...(t.DeadLetterConfig?.Arn ? { deadLetterArn: t.DeadLetterConfig.Arn } : {}),
+        ...(retry ? { retryPolicy: { maximumRetryAttempts: retry.MaximumRetryAttempts, maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds } } : {}),
+      };
     });
     ownBus(events, input, ctx).putTargets(input.string('Rule'), targets);
     return { FailedEntryCount: 0, FailedEntries: [] };
@@ -87,7 +106,7 @@ const eventsActions: Record<string, Action> = {
 
   ListTargetsByRule(events, input, ctx) {
     const rule = ownBus(events, input, ctx).rule(input.string('Rule'));
-    return { Targets: rule.targets.map((t) => ({ Id: t.id, Arn: t.arn, ...(t.roleArn ? { RoleArn: t.roleArn } : {}) })) };
+    return { Targets: rule.targets.map(wireTarget) };
   },
 
   DescribeEventBus(events, input, ctx) {
@@ -157,6 +176,17 @@ function ownBus(events: EventBridgeSim, input: JsonInput, ctx: CallContext, para
     throw new AwsError('AccessDeniedException', `User: ${ctx.caller.arn} is not authorized to manage event bus ${bus.arn} in the simulation`);
   }
   return bus;
+}
+
+function wireTarget(target: RuleTarget): WireTarget {
+  const retry = target.retryPolicy;
+  return {
+    Id: target.id,
+    Arn: target.arn,
+    ...(target.roleArn ? { RoleArn: target.roleArn } : {}),
+    ...(target.deadLetterArn ? { DeadLetterConfig: { Arn: target.deadLetterArn } } : {}),
+    ...(retry ? { RetryPolicy: { MaximumRetryAttempts: retry.maximumRetryAttempts, MaximumEventAgeInSeconds: retry.maximumEventAgeSeconds } } : {}),
+  };
 }
 
 function wireRule(bus: EventBus, rule: BusRule) {
