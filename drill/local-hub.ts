@@ -14,7 +14,8 @@ import type { RetentionSettings } from '../shared/retention/retention-settings.j
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { createTables, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type KmsSim, type LocalDynamo, type PolicyDocument, type PolicyStatement, type RdsSim, type RdsSimOptions, type FunctionHandler, type LambdaSim, rootArn, SimCloud, type SqsSim, type SsmSim, startLocalDynamo } from '@backup-hub/aws-sim';
+import { type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type FunctionHandler, type KmsSim, type LambdaSim, type PolicyDocument, type PolicyStatement, type RdsSim, type RdsSimOptions, rootArn, SimCloud, type SqsSim, type SsmSim } from '@backup-hub/aws-sim';
+import { createTables } from './hub-tables.js';
 import { actionsOf, loadKindSettings } from './kind-settings.js';
 
 export interface LocalHubSpec {
@@ -22,7 +23,7 @@ export interface LocalHubSpec {
   sources: { account: string; regions: string[]; orgId?: string }[];
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
-  /** Keep the catalog and audit log in this folder (LevelDB) instead of memory. */
+  /** Keep the vault's tables, the catalog and audit log, in this folder (LevelDB) instead of memory. */
   dataPath?: string;
   /** What the pruner enforces; without it nothing is ever pruned. */
   retention?: RetentionSettings;
@@ -47,7 +48,6 @@ export interface LocalHub {
   ssm: SsmSim;
   rds: RdsSim;
   lambda: LambdaSim;
-  dynamo: LocalDynamo;
   config: HubConfig;
   /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
   context: HubContext;
@@ -90,6 +90,13 @@ const { NAMES, MAX_RECEIVE_COUNT, PRUNER, vaultKeyPolicy } = createRequire(impor
 const EXTERNAL_ID = 'backup-hub-local-drill';
 /** What an SQS event source mapping needs of its function's role. */
 const SQS_POLLING = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+/** The catalog and audit-log actions the stack grants each role (its table statements; the audit log is appended to and read by all). */
+const TABLE_ACTIONS = {
+  handler: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  pruner: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  restore: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  legalHold: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+};
 /** The names a restore finds a recovery account's role and restore key by. */
 export const RECOVERY_NAMES: RecoveryNames = { recoveryRole: NAMES.recoveryRole, restoreKeyAliasPrefix: NAMES.restoreKeyAliasPrefix };
 /** serverless.yml schedules the reconciler so. */
@@ -104,17 +111,17 @@ const DEPLOYED = { 'ebs-snapshot': ebsSnapshotHandler, ami: amiHandler, 'ssm-par
  * actions come from accounts/resources/kinds.yml, the file the real stack is built from.
  */
 export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
-  const cloud = new SimCloud({ ec2: spec.ec2, rds: spec.rds });
+  const { account: vault, region } = spec.vault;
+  const dynamodb = { path: (account: string, at: string) => (account === vault && at === region ? spec.dataPath : undefined) };
+  const cloud = new SimCloud({ ec2: spec.ec2, rds: spec.rds, dynamodb });
   const startedAt = cloud.clock.nowMs();
   const { kms, ec2, sqs, ssm, rds, events } = cloud;
-  const { account: vault, region } = spec.vault;
   cloud.addAccount({ id: vault, orgId: spec.vault.orgId });
   for (const source of spec.sources) cloud.addAccount({ id: source.account, orgId: source.orgId });
 
   const kinds = loadKindSettings();
   const vaultKey = kms.createKey(vault, region, { alias: NAMES.vaultKeyAlias, description: 'backup-hub vault CMK' });
-  const dynamo = await startLocalDynamo({ path: spec.dataPath });
-  await createTables(dynamo, { catalog: NAMES.catalogTable, audit: NAMES.auditTable });
+  await createTables({ ...cloud.clientConfig(cloud.adminCredentials(vault), region) }, { catalog: NAMES.catalogTable, audit: NAMES.auditTable });
   const vaultBus = events.createBus(vault, region, NAMES.bus, busPolicy(vault, region, spec.sources.map((s) => s.account)));
 
   const { lambda } = cloud;
@@ -136,7 +143,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const contextFor = (role: string, config: HubConfig) =>
     createHubContext({
       config,
-      aws: new AwsClients({ defaults: { ...cloud.clientConfig(cloud.roleCredentials(role), region) }, services: { dynamodb: dynamo.clientConfig } }),
+      aws: new AwsClients({ defaults: { ...cloud.clientConfig(cloud.roleCredentials(role), region) } }),
       now: () => cloud.clock.now(),
       logger,
     });
@@ -158,7 +165,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       account: vault,
       name: functionName,
       trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
-      policies: allowing(functionName, [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage', ...SQS_POLLING]),
+      policies: allowing(functionName, [...actionsOf(settings.vault), 'sts:AssumeRole', 'sqs:SendMessage', ...SQS_POLLING, ...TABLE_ACTIONS.handler]),
     });
     handlerRoles.push(role.arn);
     const context = contextFor(role.arn, { ...baseConfig, queueUrl: queue.url });
@@ -176,7 +183,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     account: vault,
     name: NAMES.reconcilerRole,
     trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
-    policies: allowing(NAMES.reconcilerRole, [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole']),
+    policies: allowing(NAMES.reconcilerRole, [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].vault)), 'sts:AssumeRole', ...TABLE_ACTIONS.handler]),
   });
   handlerRoles.push(reconcilerRole.arn);
   const reconcilerContext = contextFor(reconcilerRole.arn, baseConfig);
@@ -185,7 +192,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     account: vault,
     name: NAMES.prunerRole,
     trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
-    policies: allowing(NAMES.prunerRole, Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune))),
+    policies: allowing(NAMES.prunerRole, [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].prune)), ...TABLE_ACTIONS.pruner]),
   });
   const prunerContext = contextFor(prunerRole.arn, baseConfig);
   const retention = spec.retention ?? { accounts: {} };
@@ -195,13 +202,13 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     account: vault,
     name: NAMES.restoreRole,
     trustPolicy: trustedBy({ AWS: rootArn(vault) }),
-    policies: allowing(NAMES.restoreRole, [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey']),
+    policies: allowing(NAMES.restoreRole, [...Object.keys(DEPLOYED).flatMap((k) => actionsOf(kinds[k as ArtifactKindName].restore)), 'kms:DescribeKey', ...TABLE_ACTIONS.restore]),
   });
   const restoreContext = contextFor(restoreRole.arn, baseConfig);
   // The vault key gets the stack's own policy, now that the roles it names exist.
   kms.putKeyPolicy(vaultKey, JSON.stringify(vaultKeyPolicy({ accountId: vault, region, vaultHandlerRoleArns: handlerRoles, restoreRoleArn: restoreRole.arn })), { account: vault, arn: rootArn(vault) });
-  // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's (which the simulation does not authorize).
-  cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trustPolicy: trustedBy({ AWS: rootArn(vault) }) });
+  // Operators assume it for `backup-hub hold`; it makes no AWS call but DynamoDB's.
+  cloud.iam.putRole({ account: vault, name: NAMES.legalHoldRole, trustPolicy: trustedBy({ AWS: rootArn(vault) }), policies: allowing(NAMES.legalHoldRole, TABLE_ACTIONS.legalHold) });
   const recovery = spec.recovery ?? [];
   for (const target of recovery) deployRecovery(target, { cloud, kms, vault, region, restoreRoleArn: restoreRole.arn, kinds });
 
@@ -216,7 +223,6 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     ssm,
     rds,
     lambda,
-    dynamo,
     config: baseConfig,
     context: ebsContext!,
     prunerContext,
@@ -228,7 +234,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     queues,
     vaultBusArn: vaultBus.arn,
     startedAt,
-    close: () => dynamo.close(),
+    close: () => cloud.close(),
   };
 }
 

@@ -36,7 +36,7 @@ function operator(role: string) {
     context: (config) =>
       createHubContext({
         config,
-        aws: new AwsClients({ defaults: { ...hub.cloud.clientConfig(hub.cloud.roleCredentials(roleArn(VAULT, role)), REGION) }, services: { dynamodb: hub.dynamo.clientConfig } }),
+        aws: new AwsClients({ defaults: { ...hub.cloud.clientConfig(hub.cloud.roleCredentials(roleArn(VAULT, role)), REGION) } }),
         now: () => hub.cloud.clock.now(),
         logger: new Logger({ logLevel: 'SILENT' }),
       }),

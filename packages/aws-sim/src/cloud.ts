@@ -1,4 +1,6 @@
 import { CloudCore } from './core/cloud-core.js';
+import { dynamodbApi } from './services/dynamodb/api/dynamodb-api.js';
+import { DynamoDbSim, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
 import { ec2Api } from './services/ec2/api/ec2-api.js';
 import { Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 import { eventsApi } from './services/events/api/events-api.js';
@@ -19,6 +21,7 @@ export interface SimCloudOptions {
   start?: number;
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
+  dynamodb?: DynamoDbSimOptions;
 }
 
 /**
@@ -34,6 +37,7 @@ export class SimCloud extends CloudCore {
   readonly rds: RdsSim;
   readonly lambda: LambdaSim;
   readonly events: EventBridgeSim;
+  readonly dynamodb: DynamoDbSim;
 
   constructor(options: SimCloudOptions = {}) {
     super({ start: options.start });
@@ -44,7 +48,8 @@ export class SimCloud extends CloudCore {
     this.rds = new RdsSim(this.kms, options.rds);
     this.lambda = new LambdaSim(this, this.sqs);
     this.events = new EventBridgeSim(this, this.sqs, this.lambda);
-    for (const api of [stsApi(this), kmsApi(this.kms), ec2Api(this.ec2), sqsApi(this.sqs), ssmApi(this.ssm), rdsApi(this.rds), eventsApi(this.events)]) this.register(api);
+    this.dynamodb = new DynamoDbSim(options.dynamodb);
+    for (const api of [stsApi(this), kmsApi(this.kms), ec2Api(this.ec2), sqsApi(this.sqs), ssmApi(this.ssm), rdsApi(this.rds), eventsApi(this.events), dynamodbApi(this.dynamodb)]) this.register(api);
   }
 
   /**
@@ -63,6 +68,11 @@ export class SimCloud extends CloudCore {
       await this.lambda.drain();
     }
     return this.lambda.invocations.slice(start);
+  }
+
+  /** Releases what outlives the process's memory: the folders DynamoDB keeps tables in. */
+  close(): Promise<void> {
+    return this.dynamodb.close();
   }
 
   /**

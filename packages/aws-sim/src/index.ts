@@ -31,4 +31,6 @@ export { snapshotCreatedEvent } from './services/rds/events.js';
 export { functionArn, LambdaSim, type CreateEventSourceMappingInput, type CreateFunctionInput, type EventSourceMapping, type FunctionHandler, type LambdaInvocation, type SimFunction } from './services/lambda/lambda.js';
 export { lambdaContext } from './services/lambda/context.js';
 export { sqsRecord } from './services/lambda/sqs-event.js';
-export { checkNotInUse, createTables, DataFolderInUseError, startLocalDynamo, type LocalDynamo } from './services/dynamodb/local-server.js';
+export { DynamoDbSim, tableArn, type CreateTableInput, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
+export { checkNotInUse, DataFolderInUseError } from './services/dynamodb/data-folder.js';
+export { startLocalDynamo, type LocalDynamo } from './services/dynamodb/local-server.js';

@@ -15,7 +15,8 @@ const moduleClass = Module as unknown as { new (id: string): CompilableModule; _
 let patchedModule: Module | undefined;
 
 /**
- * dynalite, with secondary-index entries keyed by the whole table key.
+ * Loads dynalite's storage module (db/index.js) with secondary-index entries keyed by the whole
+ * table key, before anything else of dynalite can load it.
  *
  * dynalite 4.0.0 keys a secondary-index entry by the index key plus the first 6 hex digits of an MD5
  * of the item's table key ("for now just first six chars", db/index.js). Two items with the same
@@ -25,24 +26,32 @@ let patchedModule: Module | undefined;
  * 10,000-event soak lost a recovery point that way. The patch is applied to dynalite's source as it
  * loads and fails loudly if that line ever changes, so an upgrade is checked rather than trusted.
  *
+ * @throws Error when dynalite was loaded unpatched, or its source no longer has the line replaced
+ */
+export function patchDynalite(): void {
+  const file = require.resolve('dynalite/db/index.js');
+  const loaded = require.cache[file];
+  if (loaded && loaded !== patchedModule) throw new Error('dynalite was loaded before dynalite-whole-index-keys.ts could patch it: load it only through this module');
+  if (loaded) return;
+  const source = readFileSync(file, 'utf8');
+  if (!source.includes(TRUNCATED)) {
+    throw new Error(`${file} no longer has the truncated index key that dynalite-whole-index-keys.ts replaces: check whether this dynalite still truncates it, then update or remove the patch`);
+  }
+  const patched = new moduleClass(file);
+  patched.filename = file;
+  patched.paths = moduleClass._nodeModulePaths(dirname(file));
+  patched._compile(source.replace(TRUNCATED, WHOLE), file);
+  patched.loaded = true;
+  require.cache[file] = patchedModule = patched;
+}
+
+/**
+ * dynalite's HTTP server, with the whole-key patch of {@link patchDynalite}.
+ *
  * @example
  * const server = loadDynalite()({ createTableMs: 0 });
  */
 export function loadDynalite(): typeof dynaliteServer {
-  const file = require.resolve('dynalite/db/index.js');
-  const loaded = require.cache[file];
-  if (loaded && loaded !== patchedModule) throw new Error('dynalite was loaded before dynalite-whole-index-keys.ts could patch it: load it only through loadDynalite()');
-  if (!loaded) {
-    const source = readFileSync(file, 'utf8');
-    if (!source.includes(TRUNCATED)) {
-      throw new Error(`${file} no longer has the truncated index key that dynalite-whole-index-keys.ts replaces: check whether this dynalite still truncates it, then update or remove the patch`);
-    }
-    const patched = new moduleClass(file);
-    patched.filename = file;
-    patched.paths = moduleClass._nodeModulePaths(dirname(file));
-    patched._compile(source.replace(TRUNCATED, WHOLE), file);
-    patched.loaded = true;
-    require.cache[file] = patchedModule = patched;
-  }
+  patchDynalite();
   return require('dynalite') as typeof dynaliteServer;
 }

@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { Level } from 'level';
+import { checkNotInUse } from './data-folder.js';
 import { loadDynalite } from './dynalite-whole-index-keys.js';
 
 export interface LocalDynamo {
@@ -15,8 +14,8 @@ export interface LocalDynamo {
 }
 
 /**
- * A real DynamoDB API server (dynalite) on a free loopback port: in memory, or in a folder
- * when `path` is given so a later run (the audit CLI) can read what a drill left.
+ * A real DynamoDB API server (dynalite) on a free loopback port, outside the simulated cloud: in
+ * memory, or in a folder when `path` is given, such as the one a drill left its vault's tables in.
  * `onOperation` hears the name of every API call it receives (`Query`, `PutItem`, …).
  */
 export async function startLocalDynamo(options: { path?: string; onOperation?: (operation: string) => void } = {}): Promise<LocalDynamo> {
@@ -37,83 +36,4 @@ export async function startLocalDynamo(options: { path?: string; onOperation?: (
     requests: () => requests,
     close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };
-}
-
-/** A data folder another process holds open (a drill still running, or an audit reading it). */
-export class DataFolderInUseError extends Error {
-  constructor(readonly path: string) {
-    super(`${path} is in use by another process (a drill still running, or an audit reading it); wait for it to finish`);
-    this.name = 'DataFolderInUseError';
-  }
-}
-
-/**
- * Tries the LevelDB lock of a data folder: dynalite crashes its process when the lock is held, and
- * a folder in use must not be cleared for a new drill.
- *
- * @throws DataFolderInUseError when another process holds it
- */
-export async function checkNotInUse(path: string): Promise<void> {
-  const db = new Level(path);
-  try {
-    await db.open();
-  } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw new DataFolderInUseError(path);
-    throw error;
-  }
-  await db.close();
-}
-
-const gsi = (name: string, hash: string, range: string) => ({
-  IndexName: name,
-  KeySchema: [
-    { AttributeName: hash, KeyType: 'HASH' as const },
-    { AttributeName: range, KeyType: 'RANGE' as const },
-  ],
-  Projection: { ProjectionType: 'ALL' as const },
-});
-
-/** The catalog table as serverless.yml declares it. */
-export const catalogTableDefinition = (TableName: string): CreateTableCommandInput => ({
-  TableName,
-  BillingMode: 'PAY_PER_REQUEST',
-  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  AttributeDefinitions: ['pk', 'resourcePk', 'createdAt', 'account', 'openState', 'updatedAt', 'availableResourcePk'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
-  GlobalSecondaryIndexes: [
-    gsi('byResource', 'resourcePk', 'createdAt'),
-    gsi('byAccount', 'account', 'createdAt'),
-    gsi('byState', 'openState', 'updatedAt'),
-    gsi('latestAvailable', 'availableResourcePk', 'createdAt'),
-  ],
-});
-
-/** The audit-log table as serverless.yml declares it. */
-export const auditTableDefinition = (TableName: string): CreateTableCommandInput => ({
-  TableName,
-  BillingMode: 'PAY_PER_REQUEST',
-  KeySchema: [
-    { AttributeName: 'chain', KeyType: 'HASH' },
-    { AttributeName: 'seq', KeyType: 'RANGE' },
-  ],
-  AttributeDefinitions: [
-    { AttributeName: 'chain', AttributeType: 'S' },
-    { AttributeName: 'seq', AttributeType: 'N' },
-    { AttributeName: 'eventId', AttributeType: 'S' },
-    { AttributeName: 'decision', AttributeType: 'S' },
-    { AttributeName: 'at', AttributeType: 'S' },
-  ],
-  GlobalSecondaryIndexes: [gsi('byEvent', 'eventId', 'seq'), gsi('byDecision', 'decision', 'at')],
-});
-
-/** Creates the tables unless they exist (a reused data folder). */
-export async function createTables(dynamo: LocalDynamo, tables: { catalog: string; audit: string }): Promise<void> {
-  const client = new DynamoDBClient(dynamo.clientConfig);
-  for (const input of [catalogTableDefinition(tables.catalog), auditTableDefinition(tables.audit)]) {
-    try {
-      await client.send(new CreateTableCommand(input));
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-  }
-  client.destroy();
 }
