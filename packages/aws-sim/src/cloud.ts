@@ -1,4 +1,5 @@
 import { CloudCore } from './core/cloud-core.js';
+import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
 import { dynamodbApi } from './services/dynamodb/api/dynamodb-api.js';
 import { DynamoDbSim, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
 import { ec2Api } from './services/ec2/api/ec2-api.js';
@@ -10,6 +11,7 @@ import { LambdaSim, type LambdaInvocation } from './services/lambda/lambda.js';
 import { KmsSim } from './services/kms/kms.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
+import { SnsSim } from './services/sns/sns.js';
 import { sqsApi } from './services/sqs/api/sqs-api.js';
 import { SqsSim } from './services/sqs/sqs.js';
 import { ssmApi } from './services/ssm/api/ssm-api.js';
@@ -38,6 +40,8 @@ export class SimCloud extends CloudCore {
   readonly lambda: LambdaSim;
   readonly events: EventBridgeSim;
   readonly dynamodb: DynamoDbSim;
+  readonly sns = new SnsSim();
+  readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
     super({ start: options.start });
@@ -49,6 +53,7 @@ export class SimCloud extends CloudCore {
     this.lambda = new LambdaSim(this, this.sqs);
     this.events = new EventBridgeSim(this, this.sqs, this.lambda);
     this.dynamodb = new DynamoDbSim(options.dynamodb);
+    this.cloudformation = new CloudFormationSim(this, { iam: this.iam, kms: this.kms, events: this.events, sqs: this.sqs, lambda: this.lambda, dynamodb: this.dynamodb, sns: this.sns });
     for (const api of [stsApi(this), kmsApi(this.kms), ec2Api(this.ec2), sqsApi(this.sqs), ssmApi(this.ssm), rdsApi(this.rds), eventsApi(this.events), dynamodbApi(this.dynamodb)]) this.register(api);
   }
 

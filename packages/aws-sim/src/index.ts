@@ -34,3 +34,7 @@ export { sqsRecord } from './services/lambda/sqs-event.js';
 export { DynamoDbSim, tableArn, type CreateTableInput, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
 export { checkNotInUse, DataFolderInUseError } from './services/dynamodb/data-folder.js';
 export { startLocalDynamo, type LocalDynamo } from './services/dynamodb/local-server.js';
+export { SnsSim, topicArn, type SimTopic, type SnsSubscription } from './services/sns/sns.js';
+export { CloudFormationSim, type DeployedStack, type DeployInput, type StackResource } from './services/cloudformation/cloudformation.js';
+export type { LambdaCodeRequest, LambdaCodeResolver } from './services/cloudformation/resource-types.js';
+export { TemplateError, type Template, type TemplateResource } from './services/cloudformation/template.js';

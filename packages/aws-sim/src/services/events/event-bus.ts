@@ -1,6 +1,6 @@
 import { AwsError } from '../../core/errors.js';
 import { compilePattern, InvalidEventPatternError, type CompiledPattern, type EventPattern } from './event-pattern.js';
-import type { PolicyDocument } from '../../policy/resource-policy.js';
+import type { PolicyDocument, PolicyStatement } from '../../policy/resource-policy.js';
 
 /** A rule target; `roleArn` is the role EventBridge assumes to deliver (needed for another account's bus). */
 export interface RuleTarget {
@@ -69,6 +69,12 @@ export class EventBus {
   ruleArn(ruleName: string): string {
     const path = this.name === 'default' ? ruleName : `${this.name}/${ruleName}`;
     return `arn:aws:events:${this.region}:${this.account}:rule/${path}`;
+  }
+
+  /** Adds a statement to the bus policy, replacing the one with its Sid (PutPermission, AWS::Events::EventBusPolicy). */
+  putPolicyStatement(statement: PolicyStatement): void {
+    const existing = this.policy ? ([] as PolicyStatement[]).concat(this.policy.Statement).filter((s) => s.Sid !== statement.Sid) : [];
+    this.policy = { Version: '2012-10-17', Statement: [...existing, statement] };
   }
 
   rules(): BusRule[] {

@@ -24,6 +24,8 @@ export interface CreateFunctionInput {
   timeoutSeconds?: number;
   /** 128 to 10,240 MB (default 128). */
   memoryMb?: number;
+  /** Concurrent executions reserved for (and capping) the function; unreserved when absent. */
+  reservedConcurrency?: number;
   description?: string;
 }
 
@@ -39,6 +41,7 @@ export interface SimFunction {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  readonly reservedConcurrency?: number;
   readonly description?: string;
   /** The resource-based policy that AddPermission builds (who may invoke it). */
   policy: PolicyDocument;
@@ -136,6 +139,8 @@ export class LambdaSim {
     if (this.#functions.has(arn)) throw new AwsError('ResourceConflictException', `Function already exist: ${input.name}`, 409);
     const timeoutSeconds = checkRange('Timeout', input.timeoutSeconds ?? 3, 1, 900);
     const memoryMb = checkRange('MemorySize', input.memoryMb ?? 128, 128, 10_240);
+    // The account's 1,000 concurrent executions, less the 100 Lambda keeps unreserved.
+    if (input.reservedConcurrency !== undefined) checkRange('ReservedConcurrentExecutions', input.reservedConcurrency, 0, 900);
     const role = this.cloud.iam.role(input.role);
     if (!role || role.account !== account || !this.cloud.iam.trusts(role, { service: 'lambda.amazonaws.com' }, { 'aws:SourceAccount': account })) {
       throw invalid('The role defined for the function cannot be assumed by Lambda.');
@@ -152,6 +157,7 @@ export class LambdaSim {
       memoryMb,
       policy: { Version: '2012-10-17', Statement: [] },
       ...(input.handlerName === undefined ? {} : { handlerName: input.handlerName }),
+      ...(input.reservedConcurrency === undefined ? {} : { reservedConcurrency: input.reservedConcurrency }),
       ...(input.description === undefined ? {} : { description: input.description }),
     };
     this.#functions.set(arn, fn);
@@ -260,10 +266,11 @@ export class LambdaSim {
     for (let i = this.#mappings.length - 1; i >= 0; i--) if (this.#mappings[i]!.functionArn.split(':')[4] === account) this.#mappings.splice(i, 1);
   }
 
-  /** Up to `concurrency` batches for one round. */
+  /** Up to `concurrency` batches for one round, within the function's reserved concurrency. */
   #takeBatches(mapping: EventSourceMapping): ReceivedMessage[][] {
     const batches: ReceivedMessage[][] = [];
-    while (batches.length < mapping.concurrency) {
+    const limit = Math.min(mapping.concurrency, this.function(mapping.functionArn).reservedConcurrency ?? Infinity);
+    while (batches.length < limit) {
       const batch = this.#takeBatch(mapping);
       if (batch.length === 0) break;
       batches.push(batch);

@@ -117,7 +117,8 @@ const eventsActions: Record<string, Action> = {
   PutPermission(events, input, ctx) {
     const bus = ownBus(events, input, ctx);
     const policy = input.optionalString('Policy');
-    bus.policy = policy === undefined ? withStatement(bus, permissionStatement(bus, input)) : parsePolicyOrFail(policy);
+    if (policy === undefined) bus.putPolicyStatement(permissionStatement(bus, input));
+    else bus.policy = parsePolicyOrFail(policy);
     return {};
   },
 };
@@ -214,11 +215,6 @@ function permissionStatement(bus: EventBus, input: JsonInput): PolicyStatement {
     Resource: bus.arn,
     ...(condition.Key ? { Condition: { [condition.Type ?? 'StringEquals']: { [condition.Key]: condition.Value ?? '' } } } : {}),
   };
-}
-
-function withStatement(bus: EventBus, statement: PolicyStatement): PolicyDocument {
-  const existing = bus.policy ? ([] as PolicyStatement[]).concat(bus.policy.Statement).filter((s) => s.Sid !== statement.Sid) : [];
-  return { Version: '2012-10-17', Statement: [...existing, statement] };
 }
 
 function parsePolicyOrFail(policy: string): PolicyDocument {
