@@ -1,7 +1,10 @@
 /**
  * Deploys every template `serverless package` left under a folder (default `.build/`) into one
  * simulated cloud, the vault first, as they would be deployed on AWS, and prints per stack what
- * was created or why the simulated CloudFormation refused it. Exits 1 when any stack fails.
+ * was created or why the simulated CloudFormation refused it. Then each source region announces
+ * one EBS snapshot, as AWS would on its default bus, and the check follows it through the deployed
+ * forwarding rule, the vault bus's policy, the vault rule and queue policy and the event source
+ * mapping, to the vault function. Exits 1 when a stack fails or an event does not arrive.
  *
  *   npm run package:vault && npm run package:source && npm run package:recovery
  *   npm run check:packaged-stacks [-- DIR]
@@ -42,10 +45,12 @@ function packagedStacks(root: string, config: AccountsConfig): PackagedStack[] {
 async function main(root: string): Promise<number> {
   const config = loadAccounts();
   const cloud = new SimCloud();
-  for (const account of config.all) cloud.addAccount({ id: account.id, orgId: account.organizationId });
+  // Organization membership is the accounts' own: the vault's file names the organization they all belong to.
+  for (const account of config.all) cloud.addAccount({ id: account.id, orgId: config.vault.organizationId });
   let failed = 0;
   try {
-    for (const { folder, account, region } of packagedStacks(root, config)) {
+    const stacks = packagedStacks(root, config);
+    for (const { folder, account, region } of stacks) {
       const template = readFileSync(join(root, folder, TEMPLATE), 'utf8');
       try {
         const stack = await cloud.cloudformation.deploy({ account: account.id, region, stackName: `backup-hub-${folder}`, template, lambdaCode: () => async () => undefined });
@@ -57,10 +62,37 @@ async function main(root: string): Promise<number> {
         console.log(`FAIL  ${folder} → ${account.id} ${region}: ${error.message}`);
       }
     }
+    for (const { folder, account, region } of stacks.filter((s) => s.account.role === 'source')) {
+      const arrived = await announceSnapshot(cloud, account.id, region);
+      console.log(`${arrived ? 'ok   ' : 'FAIL '} ${folder}: an EBS snapshot event ${arrived ? 'reached the vault function' : `did not reach the vault function (${undelivered(cloud)})`}`);
+      if (!arrived) failed++;
+    }
   } finally {
     await cloud.close();
   }
   return failed === 0 ? 0 : 1;
 }
+
+/** Emits a source's `EBS Snapshot Notification` and lets a minute pass; whether a vault function got it in a batch. */
+async function announceSnapshot(cloud: SimCloud, account: string, region: string): Promise<boolean> {
+  const snapshotArn = `arn:aws:ec2::${region}:snapshot/snap-0123456789abcdef0`;
+  const event = cloud.emitServiceEvent({
+    'detail-type': 'EBS Snapshot Notification',
+    source: 'aws.ec2',
+    account,
+    region,
+    resources: [snapshotArn],
+    detail: { event: 'createSnapshot', result: 'succeeded', cause: '', 'request-id': '', snapshot_id: snapshotArn, source: `arn:aws:ec2::${region}:volume/vol-01234567` },
+  });
+  const invocations = await cloud.advance(60_000, { tickMs: 60_000 });
+  return invocations.some((i) => i.records.length > 0) && cloud.events.deliveries.filter((d) => d.eventId === event.id).every((d) => d.ok);
+}
+
+/** The refused deliveries, as the simulated EventBridge recorded them. */
+const undelivered = (cloud: SimCloud) =>
+  cloud.events.deliveries
+    .filter((d) => !d.ok)
+    .map((d) => `${d.target}: ${d.reason}`)
+    .join('; ');
 
 process.exitCode = await main(process.argv[2] ?? '.build');
