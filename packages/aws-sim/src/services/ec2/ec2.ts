@@ -1,7 +1,6 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
-import type { CallContext, SimService } from '../../core/service.js';
 import { planCopy, type CopyRequest } from './ebs-snapshot-copy.js';
 import { settledSnapshotEvent } from './ebs-snapshot-events.js';
 import { SnapshotStore, type SimSnapshot, type SnapshotOrigin, type SnapshotState } from './ebs-snapshot.js';
