@@ -7,8 +7,8 @@ import { Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 import { eventsApi } from './services/events/api/events-api.js';
 import { EventBridgeSim } from './services/events/events.js';
 import { kmsApi } from './services/kms/api/kms-api.js';
-import { LambdaSim, type LambdaInvocation } from './services/lambda/lambda.js';
 import { KmsSim } from './services/kms/kms.js';
+import { LambdaSim, type LambdaInvocation } from './services/lambda/lambda.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 import { SnsSim } from './services/sns/sns.js';
@@ -75,11 +75,6 @@ export class SimCloud extends CloudCore {
     return this.lambda.invocations.slice(start);
   }
 
-  /** Releases what outlives the process's memory: the folders DynamoDB keeps tables in. */
-  close(): Promise<void> {
-    return this.dynamodb.close();
-  }
-
   /**
    * Lets a quiet stretch of simulated time pass at once: clock timers fire and Lambda drains, but
    * no schedule fires in between; each resumes at its next period after the stretch. For tests that
@@ -89,5 +84,10 @@ export class SimCloud extends CloudCore {
     this.clock.advance(ms);
     this.events.skipSchedules();
     await this.lambda.drain();
+  }
+
+  /** Releases what outlives the process's memory: the folders DynamoDB keeps tables in. */
+  close(): Promise<void> {
+    return this.dynamodb.close();
   }
 }
