@@ -1,9 +1,8 @@
 import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
-import { lambdaContext } from '../sim/lambda-context.js';
-import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
-import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
+import { lambdaContext, type VolumeEncryption } from '@backup-hub/aws-sim';
+import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { cpuMs } from './aws-time.js';
-import { hubSpec, REGION, SOURCES, VAULT, watchAws, type AwsWatch } from './ebs-snapshot-workload.js';
+import { awsCallsSince, hubSpec, REGION, SOURCES, VAULT, watchAws, type AwsWatch } from './ebs-snapshot-workload.js';
 import { round } from './stats.js';
 /** serverless.yml schedules the reconciler at rate(5 minutes); {@link lifecycle} checks the simulation runs it so. */
 const RECONCILER_PERIOD_MS = 5 * 60_000;
@@ -68,22 +67,21 @@ async function idleRun(hub: LocalHub, { sim, dynamo }: AwsWatch): Promise<Reconc
   await handler({} as never, context());
   const cpu = cpuMs(process.cpuUsage(start));
   const ddb = dynamo.take();
-  return { awsCalls: hub.cloud.calls.length - calls, dynamoCalls: ddb.calls, overheadMs: round(cpu - sim.take().cpuMs - ddb.cpuMs, 3) };
+  return { awsCalls: awsCallsSince(hub, calls), dynamoCalls: ddb.calls, overheadMs: round(cpu - sim.take().cpuMs - ddb.cpuMs, 3) };
 }
 
-/** Every vault function's calls count: DynamoDB requests are counted by the server, as each function has its own client. */
+/** Every vault function's calls count (each function has its own clients): the simulated cloud records them all. */
 async function artifactCalls(hub: LocalHub, encryption: VolumeEncryption, artifacts: number, idle: ReconcilerIdleRun): Promise<ArtifactCalls> {
   const invocations = hub.lambda.invocations.length;
   const calls = hub.cloud.calls.length;
-  const requests = hub.dynamo.requests();
   for (let i = 0; i < artifacts; i++) {
     const account = SOURCES[i % SOURCES.length]!;
     hub.ec2.createSnapshot(account, REGION, { volumeId: hub.ec2.createVolume(account, REGION, { encryption }).id });
   }
-  await hub.lambda.advance(WINDOW_MS, { tickMs: 60_000 });
+  await hub.cloud.advance(WINDOW_MS, { tickMs: 60_000 });
   const made = hub.lambda.invocations.slice(invocations);
-  const dynamoCalls = hub.dynamo.requests() - requests;
-  const awsCalls = hub.cloud.calls.length - calls;
+  const awsCalls = awsCallsSince(hub, calls);
+  const dynamoCalls = hub.cloud.calls.length - calls - awsCalls;
   const runs = made.filter((inv) => inv.records.length === 0).length;
   if (runs !== WINDOW_MS / RECONCILER_PERIOD_MS) throw new Error(`the reconciler ran ${runs} times in ${WINDOW_MS / 60_000} minutes, not every ${RECONCILER_PERIOD_MS / 60_000}`);
   const copies = hub.ec2.snapshots({ account: VAULT }).filter((s) => s.state === 'completed').length;

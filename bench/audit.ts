@@ -10,7 +10,8 @@ import { Catalog } from '../shared/catalog/catalog.js';
 import { loadAccounts } from '../shared/config/accounts.js';
 import { policyOf } from '../shared/report/account-policy.js';
 import { buildAuditReport } from '../shared/report/audit-report.js';
-import { createTables, startLocalDynamo } from '../sim/dynamo.js';
+import { startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables } from '../drill/hub-tables.js';
 import { accountIds, auditEntries, batchWrite, recoveryPoints, type SeedShape } from './audit-seed.js';
 import { machine } from './machine.js';
 
@@ -38,7 +39,7 @@ const dynamo = await startLocalDynamo({ onOperation: (op) => operations.set(op, 
 let peakRssBytes = 0;
 const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss)), 50);
 try {
-  await createTables(dynamo, tables);
+  await createTables(dynamo.clientConfig, tables);
   const db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1');
 
   const seedStart = performance.now();

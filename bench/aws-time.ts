@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 
-/** Something with an SDK request handler's `handle` (the sim's handler, or the HTTP handler that reaches dynalite). */
+/** Something with an SDK request handler's `handle` (the simulated cloud's). */
 interface Handles {
   handle(...args: unknown[]): Promise<unknown>;
 }
@@ -8,8 +8,8 @@ interface Handles {
 /**
  * Wall time spent waiting on "AWS": inside a request handler's `handle`, i.e. from the signed
  * request leaving the SDK until its response (headers) is back. On the simulated cloud that is
- * the simulated service (decode, IAM, the service itself, encode); for DynamoDB it is the
- * loopback round trip to dynalite and dynalite's own work. Serialization, signing, retries and
+ * the simulated service (decode, IAM, the service itself, encode; for DynamoDB, dynalite's own
+ * work). Serialization, signing, retries and
  * parsing the response stay on the handler's side: the SDK does them in the Lambda too.
  * The process's CPU time inside those windows is kept as well: in a sequential run it is the
  * simulated AWS's and dynalite's CPU, which a busy machine does not inflate.
@@ -21,14 +21,15 @@ export class AwsTime {
   #totalCpuMs = 0;
   readonly #patched = new Set<object>();
 
-  /** Times every call of `target.handle` from now on (once per object). */
-  watch(target: unknown): void {
+  /** Times every call of `target.handle` from now on (once per object) whose request `counts`. */
+  watch(target: unknown, counts: (request: unknown) => boolean = () => true): void {
     const handler = target as Handles | undefined;
     if (!handler || typeof handler.handle !== 'function') throw new Error('AwsTime.watch: not a request handler (no handle method)');
     if (this.#patched.has(handler)) return;
     this.#patched.add(handler);
     const original = handler.handle.bind(handler);
     handler.handle = async (...args: unknown[]) => {
+      if (!counts(args[0])) return original(...args);
       const start = performance.now();
       const cpu = process.cpuUsage();
       this.#calls++;

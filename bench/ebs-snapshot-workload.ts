@@ -1,12 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { createHandler as ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
 import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
-import type { EventEnvelope } from '../sim/cloud.js';
-import { lambdaContext } from '../sim/lambda-context.js';
-import { sqsRecord } from '../sim/lambda-sqs-event.js';
-import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
-import type { Ec2SimOptions } from '../sim/services/ec2.js';
-import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
+import type { HttpRequest } from '@smithy/types';
+import { credentialScope, type Ec2SimOptions, type EventEnvelope, lambdaContext, sqsRecord, type VolumeEncryption } from '@backup-hub/aws-sim';
+import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { AwsTime, cpuMs } from './aws-time.js';
 import { quietInfoLogger } from './quiet-logger.js';
 import { FloorReplay, SdkCallMeter, type SdkCallFloorFigures, type WatchedClient } from './sdk-call-floor.js';
@@ -137,7 +134,7 @@ export async function throughput(events: number): Promise<ThroughputFigures & { 
       eventsPerWallSecond: round((events * 1000) / wallMs, 0),
       copyRequests: vaultCopyRequests(hub) - copiesBefore,
       failedRecords,
-      awsCallsPerEvent: round((hub.cloud.calls.length - callsBefore) / events, 2),
+      awsCallsPerEvent: round(awsCallsSince(hub, callsBefore) / events, 2),
       dynamoCallsPerEvent: round(dynamo.take().calls / events, 2),
     };
     return { ...figures, reconciler: await reconcilerRun(hub) };
@@ -164,24 +161,30 @@ async function reconcilerRun(hub: LocalHub): Promise<ReconcilerFigures> {
     points,
     pointsPerSecond: round((points * 1000) / cpu, 0),
     overheadPerPointMs: round((cpu - awsCpu) / Math.max(points, 1), 3),
-    awsCallsPerPoint: round((hub.cloud.calls.length - simCalls) / Math.max(points, 1), 2),
+    awsCallsPerPoint: round(awsCallsSince(hub, simCalls) / Math.max(points, 1), 2),
     dynamoCallsPerPoint: round(dynamoCalls / Math.max(points, 1), 2),
   };
 }
 
-/** Times the simulated cloud's request handler and the DynamoDB client's (dynalite) separately. */
+/** Times the simulated cloud's request handler for DynamoDB (dynalite) and for the other services separately. */
 export interface AwsWatch {
   sim: AwsTime;
   dynamo: AwsTime;
 }
 
+const isDynamo = (request: unknown) => credentialScope(request as HttpRequest).service === 'dynamodb';
+
 export function watchAws(hub: LocalHub): AwsWatch {
+  const handler = hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION).requestHandler;
   const sim = new AwsTime();
-  sim.watch(hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION).requestHandler);
+  sim.watch(handler, (request) => !isDynamo(request));
   const dynamo = new AwsTime();
-  dynamo.watch((hub.context.aws.dynamo(REGION) as unknown as { config: { requestHandler: unknown } }).config.requestHandler);
+  dynamo.watch(handler, isDynamo);
   return { sim, dynamo };
 }
+
+/** Calls to the simulated AWS other than DynamoDB's since the `from`-th call (DynamoDB's are counted apart). */
+export const awsCallsSince = (hub: LocalHub, from: number) => hub.cloud.calls.slice(from).filter((c) => c.service !== 'dynamodb').length;
 
 /**
  * Handler overhead per event: events one at a time, each through bus → queue, then one
@@ -277,7 +280,7 @@ function singleRecordInvoker(hub: LocalHub, { sim, dynamo }: AwsWatch): (snapsho
     hub.sqs.delete(queueArn, message.receiptHandle);
     const aws = sim.take();
     const ddb = dynamo.take();
-    return { wallMs, overheadMs: cpu - aws.cpuMs - ddb.cpuMs, wallOverheadMs: wallMs - aws.ms - ddb.ms, awsCalls: hub.cloud.calls.length - callsBefore, dynamoCalls: ddb.calls };
+    return { wallMs, overheadMs: cpu - aws.cpuMs - ddb.cpuMs, wallOverheadMs: wallMs - aws.ms - ddb.ms, awsCalls: awsCallsSince(hub, callsBefore), dynamoCalls: ddb.calls };
   };
 }
 

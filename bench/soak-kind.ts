@@ -1,8 +1,8 @@
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import type { ArtifactKindName } from '../shared/kinds/index.js';
-import type { LocalHub } from '../sim/local-hub.js';
-import type { ServiceEvent } from '../sim/services/ebs-snapshot-events.js';
-import type { VolumeEncryption } from '../sim/services/ebs-volume.js';
+import type { LocalHub } from '../drill/local-hub.js';
+import type { ServiceEvent } from '@backup-hub/aws-sim';
+import type { VolumeEncryption } from '@backup-hub/aws-sim';
 
 /** One vault copy as the simulated service holds it: the source artifact it copies, and the copy slot it kept busy. */
 export interface VaultCopy {

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
-import type { LocalHub } from '../sim/local-hub.js';
+import type { LocalHub } from '../drill/local-hub.js';
 import { SOAK_KINDS, type VaultCopy } from './soak-kinds.js';
 
 /** Where one input event ended, read from the hub's own records. */

@@ -1,8 +1,6 @@
 import type { ArtifactKindName } from '../shared/kinds/index.js';
-import type { EventEnvelope } from '../sim/cloud.js';
-import { seededRandom } from '../sim/faults.js';
-import type { LocalHub } from '../sim/local-hub.js';
-import type { ServiceEvent } from '../sim/services/ebs-snapshot-events.js';
+import { type EventEnvelope, seededRandom, type ServiceEvent } from '@backup-hub/aws-sim';
+import type { LocalHub } from '../drill/local-hub.js';
 import { SOAK_KINDS, type Picker, type SoakArtifact, type SoakKind } from './soak-kinds.js';
 
 export const VAULT = '999999999999';

@@ -6,7 +6,7 @@ import { buildAuditReport, PROGRESS_EVERY, type AuditReport, type AuditScope } f
 import { withProgress } from '../shared/report/with-progress.js';
 import { vaultLockOf } from '../shared/report/retention-status.js';
 import { LocalStateError } from '../drill/local-state.js';
-import { DataFolderInUseError } from '../sim/dynamo.js';
+import { DataFolderInUseError } from '@backup-hub/aws-sim';
 import { explainAwsError } from './audit/aws-trouble.js';
 import { openAwsSource, openLocalSource, type AuditSource } from './audit/connect.js';
 import { formatCsv } from './audit/format-csv.js';

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
-import type { LocalHub } from '../sim/local-hub.js';
+import type { LocalHub } from './local-hub.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 
@@ -29,6 +29,21 @@ export interface ReportedArtifact {
   eventId: string;
 }
 
+/** A call the simulated cloud refused for want of a permission: an IAM policy, key policy, bus or queue policy that did not allow it. */
+export interface RefusedCall {
+  principal: string;
+  /** `service:Action`. */
+  call: string;
+  account: string;
+  region: string;
+  error: string;
+  /** Simulated time. */
+  at: string;
+}
+
+/** The error codes AWS answers a call with when no policy allows it. */
+const REFUSALS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
+
 export interface DrillReport {
   drill: string;
   vault: { account: string; region: string; keyArn: string };
@@ -36,6 +51,8 @@ export interface DrillReport {
   artifacts: ReportedArtifact[];
   totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers', number>;
   auditLog: { entries: number; intact: boolean; problem?: string };
+  /** Every call a policy refused: none when the stacks grant what the hub does. */
+  refusedCalls: RefusedCall[];
   simulatedMinutes: number;
   /** The game day: disasters with the RPO they cost, restores with what came back and the RTO. */
   restore: RestoreSection;
@@ -90,6 +107,9 @@ export async function collectReport(hub: LocalHub, run: { name: string; refusedA
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
+    refusedCalls: hub.cloud.calls
+      .filter((c) => c.error !== undefined && REFUSALS.has(c.error))
+      .map((c) => ({ principal: c.principal, call: `${c.service}:${c.action}`, account: c.account, region: c.region, error: c.error!, at: new Date(c.at).toISOString() })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
   };

@@ -4,7 +4,7 @@ import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';
 import { selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
-import { RECOVERY_NAMES, type LocalHub } from '../sim/local-hub.js';
+import { RECOVERY_NAMES, type LocalHub } from './local-hub.js';
 import type { DrillStep } from './drill-file.js';
 
 /** The RPO of one protected resource at its account's disaster: the age of its newest available recovery point then. */
@@ -82,7 +82,7 @@ export class GameDay {
     const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());
     const plan = await planRestore({ account: step.account, asOf }, await restoreTarget(step.into, RECOVERY_NAMES, ctx), ctx);
     for (const line of formatPlan(plan)) say(`    ${line}`);
-    const result = await applyRestore(plan, ctx, { wait: (ms) => this.hub.lambda.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined), log: (line) => say(`    ${line}`), pollMs: RESTORE_POLL_MS });
+    const result = await applyRestore(plan, ctx, { wait: (ms) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined), log: (line) => say(`    ${line}`), pollMs: RESTORE_POLL_MS });
     const usable = result.artifacts.filter((a) => a.status === 'usable');
     const rtoSeconds = usable.length ? Math.max(...usable.map((a) => a.seconds)) : undefined;
     const run: ReportedRestoreRun = {

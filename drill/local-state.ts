@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkNotInUse } from '../sim/dynamo.js';
+import { checkNotInUse } from '@backup-hub/aws-sim';
 
 /** Where `npm start` keeps its state unless told otherwise (git-ignored). */
 export const DEFAULT_DATA_DIR = '.backup-hub';

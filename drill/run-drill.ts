@@ -1,8 +1,10 @@
-import type { EventEnvelope } from '../sim/cloud.js';
-import { deployLocalHub, type LocalHub } from '../sim/local-hub.js';
+import type { EventEnvelope } from '@backup-hub/aws-sim';
+import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
+import { drillAccounts, packagedTemplates } from './drill-stacks.js';
+import { deployLocalHub, type LocalHub } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 import { collectReport, type DrillReport } from './drill-report.js';
-import { recoveryAccountsOf, type Drill, type DrillStep } from './drill-file.js';
+import type { Drill, DrillStep } from './drill-file.js';
 import { GameDay } from './game-day.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 
@@ -18,6 +20,10 @@ export interface DrillOptions {
   progress?: (line: string) => void;
   /** Keep the catalog and audit log in this folder, for `backup-hub audit --local`. */
   dataDir?: string;
+  /** The account files (default: accounts/ of this repository); the drill deploys from them when it names exactly their accounts. */
+  accountsDir?: string;
+  /** Deploy the templates `npm run package:all` packaged into this folder instead of rendering them. */
+  stacksDir?: string;
 }
 
 /** A step the simulated cloud refused (an id already taken, say), named by its place in the drill. */
@@ -36,24 +42,28 @@ export class DrillStepError extends Error {
 export async function runDrill(drill: Drill, options: DrillOptions): Promise<DrillReport> {
   const say = options.progress ?? (() => {});
   const folder = options.dataDir === undefined ? undefined : await LocalStateFolder.prepare(options.dataDir, { drill: options.name, vault: drill.vault, sources: drill.sources });
+  const { accounts, fromFolder } = drillAccounts(drill, loadAccounts(options.accountsDir ?? DEFAULT_ACCOUNTS_DIR), { required: options.stacksDir !== undefined });
   const hub = await deployLocalHub({
     vault: drill.vault,
     sources: drill.sources,
+    accounts,
+    ...(options.stacksDir === undefined ? {} : { template: packagedTemplates(options.stacksDir) }),
     dataPath: folder?.dynamoPath,
     ec2: {
       snapshotDurationMs: 0,
       ...(drill.cloud.copyMinutes === undefined ? {} : { copyDurationMs: () => drill.cloud.copyMinutes! * 60_000 }),
       ...(drill.cloud.snapshotCopyQuota === undefined ? {} : { copyQuota: drill.cloud.snapshotCopyQuota }),
     },
-    recovery: recoveryAccountsOf(drill).map((account) => ({ account })),
   });
   try {
-    say(`deployed: vault ${drill.vault.account} (${drill.vault.region}), sources ${drill.sources.map((s) => `${s.account} [${s.regions.join(', ')}]`).join(', ')}`);
+    const from = options.stacksDir === undefined ? 'rendered from' : `packaged in ${options.stacksDir} from`;
+    say(`deployed from CloudFormation ${from} ${fromFolder ? `the account files in ${accounts.dir}` : 'account files made for this drill (its accounts are not those of accounts/)'}`);
+    say(`vault ${drill.vault.account} (${drill.vault.region}), sources ${drill.sources.map((s) => `${s.account} [${s.regions.join(', ')}]`).join(', ')}`);
     const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
     const gameDay = new GameDay(hub);
     for (const [index, step] of drill.steps.entries()) {
       say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, say })}`);
-      await hub.lambda.advance(STEP_MS, { tickMs: STEP_MS });
+      await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
@@ -120,7 +130,7 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         hub.cloud.faults.add(step);
         return `fault: the next ${step.times} ${step.service}:${step.operation} call(s)${step.account ? ` in ${step.account}` : ''} fail with ${step.error}`;
       case 'advance':
-        await hub.lambda.advance(step.minutes * 60_000, { tickMs: STEP_MS });
+        await hub.cloud.advance(step.minutes * 60_000, { tickMs: STEP_MS });
         return `advanced ${step.minutes} simulated minutes`;
       case 'disaster':
         return await gameDay.disaster(step);
@@ -141,7 +151,7 @@ function regionOf(hub: LocalHub, step: { account: string; region?: string }): st
 async function settle(hub: LocalHub): Promise<number> {
   let waited = 0;
   while (waited < SETTLE_LIMIT_MS && (await busy(hub))) {
-    await hub.lambda.advance(SETTLE_TICK_MS, { tickMs: STEP_MS });
+    await hub.cloud.advance(SETTLE_TICK_MS, { tickMs: STEP_MS });
     waited += SETTLE_TICK_MS;
   }
   return waited;

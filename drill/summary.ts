@@ -31,8 +31,17 @@ export function formatSummary(report: DrillReport): string {
     '\n(full reasons in the --report JSON)',
     `vault key: ${report.vault.keyArn}`,
     `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
+    refusedCallsLine(report.refusedCalls),
     `simulated time: ${report.simulatedMinutes} minutes`,
     ...formatGameDay(report.restore),
   );
   return parts.join('\n');
+}
+
+/** Calls a policy refused: none when the deployed stacks grant what the hub does. */
+function refusedCallsLine(calls: DrillReport['refusedCalls']): string {
+  if (calls.length === 0) return 'refused calls: none (every call the hub made was allowed by the deployed policies)';
+  const byCall = new Map<string, number>();
+  for (const c of calls) byCall.set(`${c.call} by ${c.principal}`, (byCall.get(`${c.call} by ${c.principal}`) ?? 0) + 1);
+  return `refused calls: ${calls.length}, a policy allowed none of them (refusedCalls in the --report JSON):\n${[...byCall].map(([call, n]) => `  ${n} × ${call}`).join('\n')}`;
 }

@@ -127,23 +127,7 @@ export function buildVault(config: AccountsConfig, { stage, region }: { stage: s
     VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
 
     // ------------------------------------------------------------------ catalog and audit log
-    // One item per recovery point; every access pattern is a Query on the table or a GSI.
-    CatalogTable: table(NAMES.catalogTable, {
-      attributes: { pk: 'S', resourcePk: 'S', account: 'S', openState: 'S', availableResourcePk: 'S', createdAt: 'S', updatedAt: 'S' },
-      key: ['pk'],
-      indexes: {
-        byResource: ['resourcePk', 'createdAt'],
-        byAccount: ['account', 'createdAt'],
-        byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
-        latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
-      },
-    }),
-    // Append-only and hash-chained; the handlers may only add entries and read them.
-    AuditTable: table(NAMES.auditTable, {
-      attributes: { chain: 'S', seq: 'N', eventId: 'S', decision: 'S', at: 'S' },
-      key: ['chain', 'seq'],
-      indexes: { byEvent: ['eventId', 'seq'], byDecision: ['decision', 'at'] },
-    }),
+    ...vaultTables(),
 
     // ------------------------------------------------------------------ the reconciler
     // Pushes every kind's pending copies, so it holds the union of the kinds' vault statements.
@@ -284,6 +268,30 @@ function queueStatements(kind: Kind): Statement[] {
     { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queueArn },
     { Sid: 'RequeueDeferredMessagesOnOwnQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn },
   ];
+}
+
+/**
+ * The catalog (one item per recovery point; every access pattern is a Query on the table or a GSI)
+ * and the audit log (append-only and hash-chained: the handlers may only add entries and read them).
+ */
+export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } {
+  return {
+    CatalogTable: table(NAMES.catalogTable, {
+      attributes: { pk: 'S', resourcePk: 'S', account: 'S', openState: 'S', availableResourcePk: 'S', createdAt: 'S', updatedAt: 'S' },
+      key: ['pk'],
+      indexes: {
+        byResource: ['resourcePk', 'createdAt'],
+        byAccount: ['account', 'createdAt'],
+        byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
+        latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+      },
+    }),
+    AuditTable: table(NAMES.auditTable, {
+      attributes: { chain: 'S', seq: 'N', eventId: 'S', decision: 'S', at: 'S' },
+      key: ['chain', 'seq'],
+      indexes: { byEvent: ['eventId', 'seq'], byDecision: ['decision', 'at'] },
+    }),
+  };
 }
 
 /** A DynamoDB table the stack keeps when it goes, with point-in-time recovery, deletion protection and encryption. */

@@ -5,7 +5,7 @@ import { Catalog } from '../../shared/catalog/catalog.js';
 import type { AccountsConfig } from '../../shared/config/accounts.js';
 import { VaultLock } from '../../shared/retention/vault-lock.js';
 import { readLocalState } from '../../drill/local-state.js';
-import { startLocalDynamo } from '../../sim/dynamo.js';
+import { startLocalDynamo } from '@backup-hub/aws-sim';
 
 /** Where the audit reads: the vault's tables on AWS, or a local drill's folder. */
 export interface AuditSource {

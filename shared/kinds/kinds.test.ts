@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern } from '../../sim/event-pattern.js';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { sampleEvents } from './common/sample-events.js';
 import { ARTIFACT_KINDS, KINDS } from './index.js';
 

@@ -8,7 +8,8 @@ import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport, type AuditReport } from '../../shared/report/audit-report.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables } from '../../drill/hub-tables.js';
 import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from '../report/fixture.js';
 import { tempDirs } from '../temp-dirs.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
@@ -36,7 +37,7 @@ async function open(html: string): Promise<{ page: Page; requests: string[] }> {
 describe.skipIf(!available)('the HTML audit report in headless Chromium', () => {
   beforeAll(async () => {
     dynamo = await startLocalDynamo();
-    await createTables(dynamo, { catalog: 'catalog', audit: 'audit' });
+    await createTables(dynamo.clientConfig, { catalog: 'catalog', audit: 'audit' });
     await seedFixture(dynamo, { catalog: 'catalog', audit: 'audit' });
     const db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1');
     report = await buildAuditReport(

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
-import { startLocalDynamo } from '../../sim/dynamo.js';
+import { startLocalDynamo } from '@backup-hub/aws-sim';
 import { tempDirs } from '../temp-dirs.js';
 
 const exec = promisify(execFile);

@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables } from '../../drill/hub-tables.js';
 import { seedFixture, SINCE, UNTIL, writeFixtureAccounts } from '../report/fixture.js';
 import { tempDirs } from '../temp-dirs.js';
 
@@ -43,7 +44,7 @@ describe('no code path issues a DynamoDB Scan', () => {
 
     beforeAll(async () => {
       dynamo = await startLocalDynamo({ onOperation: (op) => operations.push(op) });
-      await createTables(dynamo, { catalog: 'backup-hub-catalog', audit: 'backup-hub-audit' });
+      await createTables(dynamo.clientConfig, { catalog: 'backup-hub-catalog', audit: 'backup-hub-audit' });
       await seedFixture(dynamo, { catalog: 'backup-hub-catalog', audit: 'backup-hub-audit' });
       accountsDir = await writeFixtureAccounts(await temp.make('audit-accounts-'));
       // The standard chain, pointed at dynalite the way any AWS SDK is (service-specific endpoint variable).

@@ -4,7 +4,8 @@ import { AuditLog, entryHash } from '../../shared/audit/audit-log.js';
 import { verifyChain } from '../../shared/audit/verify-chain.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables } from '../../drill/hub-tables.js';
 
 let dynamo: LocalDynamo;
 let db: ReturnType<AwsClients['dynamo']>;
@@ -18,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => dynamo.close());
 beforeEach(async () => {
   table += 1;
-  await createTables(dynamo, { catalog: `catalog${table}`, audit: `audit${table}` });
+  await createTables(dynamo.clientConfig, { catalog: `catalog${table}`, audit: `audit${table}` });
   audit = new AuditLog(db, `audit${table}`, () => new Date('2026-01-01T00:00:00Z'));
   for (const decision of ['copied', 'rejected', 'skipped', 'completed', 'failed'] as const) await audit.append({ decision, reason: `because ${decision}` });
 });

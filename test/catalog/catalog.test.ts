@@ -2,14 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog, LegalHoldRefused } from '../../shared/catalog/catalog.js';
 import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables } from '../../drill/hub-tables.js';
 
 let dynamo: LocalDynamo;
 let catalog: Catalog;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  await createTables(dynamo, { catalog: 'catalog', audit: 'audit' });
+  await createTables(dynamo.clientConfig, { catalog: 'catalog', audit: 'audit' });
   catalog = new Catalog(new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1'), 'catalog');
 });
 afterAll(() => dynamo.close());

@@ -6,8 +6,8 @@ import type { OperatorDeps } from '../../cli/operator-context.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
 import { createHubContext } from '../../shared/runtime/create-hub-context.js';
-import { roleArn } from '../../sim/iam.js';
-import type { LocalHub } from '../../sim/local-hub.js';
+import { roleArn } from '@backup-hub/aws-sim';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { auditEntries, deployTestHub, points, REGION, run, snapshotOf, SOURCE_A, VAULT } from '../e2e/hub-harness.js';
 
 const RECOVERY = '444444444444';
@@ -36,13 +36,13 @@ function operator(role: string) {
     context: (config) =>
       createHubContext({
         config,
-        aws: new AwsClients({ defaults: { ...hub.cloud.clientConfig(hub.cloud.roleCredentials(roleArn(VAULT, role)), REGION) }, services: { dynamodb: hub.dynamo.clientConfig } }),
+        aws: new AwsClients({ defaults: { ...hub.cloud.clientConfig(hub.cloud.roleCredentials(roleArn(VAULT, role)), REGION) } }),
         now: () => hub.cloud.clock.now(),
         logger: new Logger({ logLevel: 'SILENT' }),
       }),
     print: (line) => out.push(line),
     error: (line) => err.push(line),
-    wait: (ms) => hub.lambda.advance(ms, { tickMs: 60_000 }).then(() => undefined),
+    wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
   };
   return { deps, out, err };
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
-import type { LocalHub } from '../../sim/local-hub.js';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { amiEvent, auditEntries, deployTestHub, imageOf, points, REGION, run, SOURCE_A, SOURCE_B, VAULT, vaultImages } from './hub-harness.js';
 
 let hub: LocalHub;

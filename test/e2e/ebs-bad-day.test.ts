@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { COPY_PENDING_TIMEOUT_MS } from '../../shared/pipeline/advance.js';
-import type { LocalHub } from '../../sim/local-hub.js';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
 
 let hub: LocalHub;
@@ -160,7 +160,7 @@ describe('security on every path: rejected with the reason, no copy', () => {
     hub = await deployTestHub();
     const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}`;
     const reader = hub.cloud.iam.role(readerArn)!;
-    hub.cloud.iam.putRole({ ...reader, trust: { ...reader.trust, principals: [] } });
+    hub.cloud.iam.putRole({ ...reader, trustPolicy: { Version: '2012-10-17', Statement: [] } });
     const source = snapshotOf(hub, SOURCE_B, 'none', { emit: false });
     await run(hub, 1);
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalHub } from '../../sim/local-hub.js';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
 

@@ -1,8 +1,7 @@
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import type { EventEnvelope } from '../../sim/cloud.js';
-import { deployLocalHub, type LocalHub, type LocalHubSpec } from '../../sim/local-hub.js';
-import type { VolumeEncryption } from '../../sim/services/ebs-volume.js';
+import type { EventEnvelope, VolumeEncryption } from '@backup-hub/aws-sim';
+import { deployLocalHub, type LocalHub, type LocalHubSpec } from '../../drill/local-hub.js';
 
 export const VAULT = '999999999999';
 export const SOURCE_A = '111111111111';
@@ -29,7 +28,7 @@ export function snapshotOf(hub: LocalHub, account: string, encryption: VolumeEnc
 
 /** Lets `minutes` of simulated time pass, minute by minute (events flow, schedules run). */
 export async function run(hub: LocalHub, minutes: number): Promise<void> {
-  await hub.lambda.advance(minutes * 60_000, { tickMs: 60_000 });
+  await hub.cloud.advance(minutes * 60_000, { tickMs: 60_000 });
 }
 
 export async function points(hub: LocalHub, account: string): Promise<RecoveryPoint[]> {

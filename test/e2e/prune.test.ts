@@ -3,8 +3,8 @@ import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { prune } from '../../shared/retention/prune.js';
 import type { RetentionSettings } from '../../shared/retention/retention-settings.js';
 import { LockShorteningRefused } from '../../shared/retention/vault-lock.js';
-import type { LocalHub } from '../../sim/local-hub.js';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '../../sim/services/rds-snapshot.js';
+import type { LocalHub } from '../../drill/local-hub.js';
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '@backup-hub/aws-sim';
 import { auditEntries, deployTestHub, imageOf, points, REGION, SOURCE_A, VAULT, vaultImages, vaultSnapshots } from './hub-harness.js';
 
 let hub: LocalHub;
@@ -19,14 +19,14 @@ async function deploy(accounts: RetentionSettings['accounts'][string], lockDays?
 }
 
 /** Lets `minutes` pass in 5-minute steps: enough for events to flow and the reconciler to complete copies. */
-const settle = (minutes: number) => hub.lambda.advance(minutes * 60_000, { tickMs: 5 * 60_000 });
+const settle = (minutes: number) => hub.cloud.advance(minutes * 60_000, { tickMs: 5 * 60_000 });
 
 /** A snapshot of `volume`, copied into the vault, then `days` of quiet. */
 async function snapshotThenWait(volume: string, days: number): Promise<void> {
   const created = hub.ec2.volume(SOURCE_A, REGION, volume) ?? hub.ec2.createVolume(SOURCE_A, REGION, { id: volume, encryption: 'none' });
   hub.ec2.createSnapshot(SOURCE_A, REGION, { volumeId: created.id });
   await settle(30);
-  await hub.lambda.skip(days * DAY);
+  await hub.cloud.skip(days * DAY);
 }
 
 const byVolume = async (volume: string) => (await points(hub, SOURCE_A)).filter((p) => p.resourceId === volume);
@@ -77,7 +77,7 @@ describe('the pruner', () => {
     // Day 13: past retention, but the lock in force (20 days) keeps both, even though the settings ask for none.
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ lockDays: 20, pruned: 0 });
     expect(states(await points(hub, SOURCE_A))).toEqual(['available', 'available']);
-    await hub.lambda.skip(10 * DAY);
+    await hub.cloud.skip(10 * DAY);
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 1, kept: { 'legal hold': 1 } });
     expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['available']);
     expect(states(await byVolume('vol-00000000000000bbb'))).toEqual(['pruned']);
@@ -89,7 +89,8 @@ describe('the pruner', () => {
   });
 
   it('refuses to shorten the lock: the lock in force stays, the refusal is audited and logged, nothing younger is deleted', async () => {
-    await deploy({ 'ebs-snapshot': { retentionDays: 10 } }, 30);
+    // The account files must keep copies at least as long as their lock.
+    await deploy({ 'ebs-snapshot': { retentionDays: 30 } }, 30);
     await snapshotThenWait('vol-00000000000000aaa', 15);
     expect(await runPruner({ lockDays: 30, accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ lockDays: 30, pruned: 0 });
     await expect(hub.prunerContext.lock.raise(10, hub.cloud.clock.now())).rejects.toThrow(LockShorteningRefused);
@@ -112,7 +113,7 @@ describe('the pruner', () => {
     hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'cmk' });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/url', value: 'https://one', type: 'String' });
     await settle(60);
-    await hub.lambda.skip(3 * DAY);
+    await hub.cloud.skip(3 * DAY);
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/url', value: 'https://two', type: 'String', overwrite: true });
     await settle(10);
     const [image] = vaultImages(hub);
@@ -120,7 +121,7 @@ describe('the pruner', () => {
     expect(hub.ssm.parameter(VAULT, REGION, `/backup-hub/${SOURCE_A}/${REGION}/app/url`)?.versions).toHaveLength(2);
 
     // Day 11: everything but the newer parameter version is past retention.
-    await hub.lambda.skip(8 * DAY);
+    await hub.cloud.skip(8 * DAY);
     const settings = { accounts: { [SOURCE_A]: { ami: tenDays, 'rds-snapshot': tenDays, 'rds-cluster-snapshot': tenDays, 'ssm-parameter': tenDays } } };
     expect(await runPruner(settings)).toMatchObject({ pruned: 4, errors: 0 });
     expect(vaultImages(hub)).toEqual([]);
@@ -134,7 +135,7 @@ describe('the pruner', () => {
     expect(ssmEntry?.reason).toMatch(/nothing deleted; version 1 of .* stays in that parameter's history/);
     expect((await prunedEntries()).find((e) => e.kind === 'ami')?.reason).toContain(`deleted ${image!.id}, ${imageSnapshots.join(', ')}`);
 
-    await hub.lambda.skip(3 * DAY);
+    await hub.cloud.skip(3 * DAY);
     expect(await runPruner(settings)).toMatchObject({ pruned: 1 });
     expect(hub.ssm.parameter(VAULT, REGION, vaultParameter)).toBeUndefined();
     expect((await prunedEntries()).at(-1)?.reason).toContain(`deleted ${vaultParameter}`);
@@ -154,7 +155,7 @@ describe('the pruner', () => {
     expect(await prunedEntries()).toEqual([]);
 
     hub.cloud.faults.clear();
-    await hub.lambda.skip(DAY);
+    await hub.cloud.skip(DAY);
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 1, errors: 0 });
     expect(vaultSnapshots(hub).map((s) => s.id)).not.toContain(point!.vaultCopyId);
     expect((await prunedEntries()).map((e) => e.reason)).toEqual([`finishing a deletion an earlier run started; deleted ${point!.vaultCopyId}`]);
@@ -164,9 +165,10 @@ describe('the pruner', () => {
     await deploy({ 'ebs-snapshot': { retentionDays: 10 } });
     await snapshotThenWait('vol-00000000000000aaa', 11);
     // The pruner runs every 6 hours from deployment; the quiet stretch ends just before its next run.
-    await hub.lambda.skip(5 * 3_600_000);
-    await hub.lambda.advance(3_600_000, { tickMs: 30 * 60_000 });
-    expect(hub.lambda.invocations.filter((i) => i.function === 'backup-hub-pruner' && !i.error).length).toBeGreaterThan(0);
+    await hub.cloud.skip(5 * 3_600_000);
+    await hub.cloud.advance(3_600_000, { tickMs: 30 * 60_000 });
+    const pruner = hub.runtimes.pruner!.env.AWS_LAMBDA_FUNCTION_NAME;
+    expect(hub.lambda.invocations.filter((i) => i.function === pruner && !i.error).length).toBeGreaterThan(0);
     expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['pruned']);
   });
 });

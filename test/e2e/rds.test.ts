@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { rdsSnapshot } from '../../shared/kinds/rds-snapshot/rds-snapshot.js';
-import type { EventEnvelope } from '../../sim/cloud.js';
-import type { LocalHub } from '../../sim/local-hub.js';
-import type { RdsEncryption } from '../../sim/services/rds.js';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, snapshotArn, type RdsFamily, type SimRdsSnapshot } from '../../sim/services/rds-snapshot.js';
+import type { EventEnvelope } from '@backup-hub/aws-sim';
+import type { LocalHub } from '../../drill/local-hub.js';
+import type { RdsEncryption } from '@backup-hub/aws-sim';
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, rdsSnapshotArn, type RdsFamily, type SimRdsSnapshot } from '@backup-hub/aws-sim';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
 
 let hub: LocalHub;
@@ -18,7 +18,7 @@ const sourceIds = (family: RdsFamily, account = SOURCE_A) => hub.rds.snapshots(f
 
 /** The event RDS sends for a snapshot, in the documented sample's shape (sim/services/rds-events.ts). */
 function rdsEvent(family: RdsFamily, sender: string, snapshot: Pick<SimRdsSnapshot, 'id' | 'owner' | 'region'>, id: string, what = family.created.manual): EventEnvelope {
-  const arn = snapshotArn(family, snapshot);
+  const arn = rdsSnapshotArn(family, snapshot);
   return {
     version: '0',
     id,

@@ -6,10 +6,10 @@ import { parseDrill } from '../../drill/drill-file.js';
 import { runDrill } from '../../drill/run-drill.js';
 import { SSM_TAG } from '../../shared/kinds/ssm-parameter/ssm-parameter.js';
 import { vaultParameterName } from '../../shared/kinds/ssm-parameter/ssm-vault-copy.js';
-import type { EventEnvelope } from '../../sim/cloud.js';
-import { roleArn, rootArn } from '../../sim/iam.js';
-import type { LocalHub } from '../../sim/local-hub.js';
-import type { ParameterType } from '../../sim/services/ssm-parameter.js';
+import type { EventEnvelope } from '@backup-hub/aws-sim';
+import { roleArn, rootArn } from '@backup-hub/aws-sim';
+import type { LocalHub } from '../../drill/local-hub.js';
+import type { ParameterType } from '@backup-hub/aws-sim';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
 
 let hub: LocalHub;

@@ -5,7 +5,8 @@ import { Catalog } from '../../shared/catalog/catalog.js';
 import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport, type AuditReport, type AuditScope } from '../../shared/report/audit-report.js';
 import { vaultLockOf } from '../../shared/report/retention-status.js';
-import { createTables, startLocalDynamo, type LocalDynamo } from '../../sim/dynamo.js';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
+import { createTables } from '../../drill/hub-tables.js';
 import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from './fixture.js';
 
 /** The report's figures on the hand-built fixture (./fixture.ts), computed by hand from its times. */
@@ -19,7 +20,7 @@ const run = (s: AuditScope) => buildAuditReport(s, { catalog, audit, policy: (ac
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  await createTables(dynamo, { catalog: 'catalog', audit: 'audit' });
+  await createTables(dynamo.clientConfig, { catalog: 'catalog', audit: 'audit' });
   await seedFixture(dynamo, { catalog: 'catalog', audit: 'audit' });
   const db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1');
   catalog = new Catalog(db, 'catalog');

@@ -7,7 +7,7 @@ import { Catalog } from '../../shared/catalog/catalog.js';
 import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import type { ArtifactKindName } from '../../shared/kinds/index.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
-import type { LocalDynamo } from '../../sim/dynamo.js';
+import type { LocalDynamo } from '@backup-hub/aws-sim';
 
 /**
  * A catalog and audit log built by hand with known times, for tests that compute the report's

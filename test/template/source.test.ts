@@ -5,7 +5,7 @@ import { loadAccounts, parseAccounts } from '../../shared/config/accounts.js';
 import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
 import { eachSourceOf } from '../../shared/kinds/common/manifest.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
-import { compilePattern } from '../../sim/event-pattern.js';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { pascal } from '../../accounts/stack/policies.js';

@@ -8,7 +8,7 @@ import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
 import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
-import { compilePattern } from '../../sim/event-pattern.js';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { pascal } from '../../accounts/stack/policies.js';

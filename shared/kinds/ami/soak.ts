@@ -1,5 +1,5 @@
 import { ENCRYPTIONS, SIZES_GIB, sourceOf, type SoakKind } from '../../../bench/soak-kind.js';
-import { amiStateChangeEvent } from '../../../sim/services/ec2-image-events.js';
+import { amiStateChangeEvent } from '@backup-hub/aws-sim';
 
 /** How the soak makes an AMI: an image of a random size and encryption, registered silently. */
 export const soak: SoakKind = {

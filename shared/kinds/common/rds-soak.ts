@@ -1,6 +1,6 @@
 import { replaceInEvent, sourceOf, type SoakKind } from '../../../bench/soak-kind.js';
-import { snapshotCreatedEvent } from '../../../sim/services/rds-events.js';
-import { DB_SNAPSHOT, type RdsFamily } from '../../../sim/services/rds-snapshot.js';
+import { snapshotCreatedEvent } from '@backup-hub/aws-sim';
+import { DB_SNAPSHOT, type RdsFamily } from '@backup-hub/aws-sim';
 
 /** How the soak makes an RDS snapshot of either family: manual or automated, of a random encryption, taken silently. */
 export function rdsSoak(kind: 'rds-snapshot' | 'rds-cluster-snapshot', family: RdsFamily, share: number): SoakKind {

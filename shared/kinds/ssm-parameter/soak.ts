@@ -1,5 +1,5 @@
 import type { SoakKind } from '../../../bench/soak-kind.js';
-import { parameterChangeEvent } from '../../../sim/services/ssm-events.js';
+import { parameterChangeEvent } from '@backup-hub/aws-sim';
 
 /** How the soak makes an SSM parameter: one version of a random type, written silently. */
 export const soak: SoakKind = {

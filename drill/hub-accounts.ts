@@ -1,0 +1,55 @@
+import yaml from 'js-yaml';
+import { parseAccounts, type AccountsConfig } from '../shared/config/accounts.js';
+import type { RetentionSettings } from '../shared/retention/retention-settings.js';
+
+/** The accounts of a local hub, said briefly: what drills and tests name instead of account files. */
+export interface HubAccountsSpec {
+  vault: { account: string; region: string; orgId?: string };
+  sources: { account: string; regions: string[]; orgId?: string; customerKeyAliases?: string[] }[];
+  /** Clean accounts the vault may restore into. */
+  recovery?: { account: string }[];
+  /** What the pruner enforces; without it nothing is ever pruned. */
+  retention?: RetentionSettings;
+}
+
+/** Not a secret: every simulated reader role requires it, as the vault file's `externalId` does on AWS. */
+export const LOCAL_EXTERNAL_ID = 'backup-hub-local-drill';
+/** Account files require an RPO target beside each retention; the local hubs' tests do not read it. */
+const RPO_HOURS = 24;
+
+/**
+ * The account files a brief spec stands for, validated as `accounts/*.yml` are (so a spec the files
+ * would refuse is refused here too): the vault (its lock from `retention.lockDays`), one source file
+ * per source (its retention per kind), one recovery file per recovery account.
+ */
+export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
+  const { vault, retention } = spec;
+  const targetsOf = (account: string) =>
+    Object.fromEntries(Object.entries(retention?.accounts[account] ?? {}).map(([kind, policy]) => [kind, { ...policy, rpoHours: RPO_HOURS }]));
+  const files: Record<string, unknown>[] = [
+    {
+      name: 'vault',
+      id: vault.account,
+      role: 'vault',
+      regions: [vault.region],
+      ...(vault.orgId ? { organizationId: vault.orgId } : {}),
+      externalId: LOCAL_EXTERNAL_ID,
+      allowedSources: spec.sources.map((s) => s.account),
+      ...(retention?.lockDays ? { lock: { minRetentionDays: retention.lockDays } } : {}),
+    },
+    ...spec.sources.map((s) => ({
+      name: `source-${s.account}`,
+      id: s.account,
+      role: 'source',
+      regions: s.regions,
+      vault: vault.account,
+      ...(s.customerKeyAliases ? { customerKeyAliases: s.customerKeyAliases } : {}),
+      targets: targetsOf(s.account),
+    })),
+    ...(spec.recovery ?? []).map((r) => ({ name: `recovery-${r.account}`, id: r.account, role: 'recovery', regions: [vault.region], vault: vault.account })),
+  ];
+  return parseAccounts(
+    files.map(({ name, ...body }) => ({ file: `${name}.yml`, text: yaml.dump(body) })),
+    '(local hub)',
+  );
+}

@@ -1,0 +1,164 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { type DeployedStack, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type FunctionHandler, type KmsSim, type LambdaCodeRequest, type LambdaSim, type RdsSim, type RdsSimOptions, SimCloud, type SqsSim, type SsmSim, type Template } from '@backup-hub/aws-sim';
+import { NAMES } from '../accounts/stack/names.js';
+import { pascal } from '../accounts/stack/policies.js';
+import { renderTemplate } from '../accounts/stack/render.js';
+import { buildService, everyStack } from '../accounts/stack/service.js';
+import type { Account, AccountsConfig } from '../shared/config/accounts.js';
+import { hubConfigFromEnv, type HubConfig } from '../shared/config/hub-config.js';
+import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
+import type { RecoveryNames } from '../shared/restore/restore-target.js';
+import { functionRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
+import type { HubContext } from '../shared/runtime/hub-context.js';
+import { accountsFor, type HubAccountsSpec } from './hub-accounts.js';
+
+/** The stage the local hub deploys; `npm run package:all` packages the same one. */
+export const LOCAL_STAGE = 'dev';
+
+/** One stack of the account files: an account in one of its regions, and the folder it is packaged into. */
+export interface StackRef {
+  account: Account;
+  region: string;
+  folder: string;
+}
+
+export interface LocalHubSpec extends HubAccountsSpec {
+  /** The account files to deploy; by default those the brief spec stands for ({@link accountsFor}). */
+  accounts?: AccountsConfig;
+  /** Each stack's CloudFormation (a packaged template, say); by default rendered in-process from the stack model. */
+  template?: (stack: StackRef) => Template | string;
+  ec2?: Ec2SimOptions;
+  rds?: RdsSimOptions;
+  /** Keep the vault's DynamoDB tables (catalog, audit log) in this folder instead of memory. */
+  dataPath?: string;
+  logger?: Logger;
+}
+
+export interface KindQueue {
+  url: string;
+  arn: string;
+  dlqArn: string;
+}
+
+/** The hub deployed on the simulated cloud, with handles on every part for drills and tests. */
+export interface LocalHub {
+  cloud: SimCloud;
+  kms: KmsSim;
+  ec2: Ec2Sim;
+  events: EventBridgeSim;
+  sqs: SqsSim;
+  ssm: SsmSim;
+  rds: RdsSim;
+  lambda: LambdaSim;
+  /** The account files deployed. */
+  accounts: AccountsConfig;
+  /** What every vault function's environment says (the reconciler's). */
+  config: HubConfig;
+  /** Each vault function's runtime, by its handler file (`ebs-snapshot`, `reconciler`, `pruner`, …). */
+  runtimes: Record<string, FunctionRuntime>;
+  /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
+  context: HubContext;
+  /** The pruner's context (its role's credentials). */
+  prunerContext: HubContext;
+  /** The context of an operator who assumed the vault's restore role. */
+  restoreContext: HubContext;
+  /** The recovery accounts deployed. */
+  recovery: string[];
+  /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
+  loseAccount(account: string): void;
+  queues: Record<ArtifactKindName, KindQueue>;
+  vaultBusArn: string;
+  /** Simulated time at deployment (ms). */
+  startedAt: number;
+  close(): Promise<void>;
+}
+
+/** The names a restore finds a recovery account's role and restore key by. */
+export const RECOVERY_NAMES: RecoveryNames = { recoveryRole: NAMES.recoveryRole, restoreKeyAliasPrefix: NAMES.restoreKeyAliasPrefix };
+
+/**
+ * Deploys backup-hub on a fresh simulated cloud exactly as `serverless deploy` does on AWS: every
+ * stack of the account files (the vault, each source in each region, each recovery account), from
+ * the CloudFormation the stack model renders, or from packaged templates. The simulated
+ * CloudFormation creates every role, key, bus, rule, queue, table and function the template
+ * declares; each function runs its handler file with the template's environment and role.
+ */
+export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
+  const accounts = spec.accounts ?? accountsFor(spec);
+  const { vault } = accounts;
+  const region = vault.regions[0]!;
+  const cloud = new SimCloud({ ec2: spec.ec2, rds: spec.rds, dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) } });
+  const startedAt = cloud.clock.nowMs();
+  const orgOf = (id: string) => spec.sources.find((s) => s.account === id)?.orgId ?? vault.organizationId;
+  for (const account of accounts.all) cloud.addAccount({ id: account.id, orgId: orgOf(account.id) });
+
+  const logger = spec.logger ?? new Logger({ serviceName: 'backup-hub', logLevel: 'SILENT' });
+  const runtimes: Record<string, FunctionRuntime> = {};
+  /** A function's code, as Lambda loads the handler its template names, on a runtime with its environment and role. */
+  const lambdaCode = (fn: LambdaCodeRequest): FunctionHandler => {
+    const file = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
+    const runtime = functionRuntime({
+      env: { AWS_REGION: fn.region, AWS_LAMBDA_FUNCTION_NAME: fn.name, ...fn.environment },
+      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role), fn.region) } },
+      now: () => cloud.clock.now(),
+      logger,
+    });
+    runtimes[file.replace(/^handlers\//, '')] = runtime;
+    // Loaded by name (tsx and vitest load the TypeScript): nothing but the template says which file runs.
+    const handler = import(new URL(`../${file}.ts`, import.meta.url).href).then((m: { createHandler(runtime: FunctionRuntime): FunctionHandler }) => m.createHandler(runtime));
+    return (async (event: never, context) => (await handler)(event, context)) as FunctionHandler;
+  };
+
+  const render = spec.template ?? ((stack: StackRef) => renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })));
+  let vaultStack: DeployedStack | undefined;
+  for (const { account: name, region: at, folder } of everyStack(accounts)) {
+    const account = accounts.account(name);
+    const stack = await cloud.cloudformation.deploy({ account: account.id, region: at, stackName: `${NAMES.service}-${LOCAL_STAGE}`, template: render({ account, region: at, folder }), lambdaCode });
+    if (account.role === 'vault') vaultStack = stack;
+  }
+  const resource = (logicalId: string) => {
+    const found = vaultStack?.resources[logicalId];
+    if (!found) throw new Error(`The vault stack has no ${logicalId}`);
+    return found;
+  };
+  const queues = Object.fromEntries(
+    ARTIFACT_KINDS.map((kind) => [kind, { url: resource(`${pascal(kind)}Queue`).physicalId, arn: resource(`${pascal(kind)}Queue`).attributes.Arn!, dlqArn: resource(`${pascal(kind)}DeadLetterQueue`).attributes.Arn! }]),
+  ) as Record<ArtifactKindName, KindQueue>;
+  const runtime = (file: string) => {
+    const found = runtimes[file];
+    if (!found) throw new Error(`The vault stack deployed no function with handlers/${file}`);
+    return found;
+  };
+  // An operator's credentials after assuming the restore role, with the vault's configuration.
+  const restoreContext = functionRuntime({
+    env: runtime('reconciler').env,
+    clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource('RestoreRole').attributes.Arn!), region) } },
+    now: () => cloud.clock.now(),
+    logger,
+  }).hubContext();
+
+  return {
+    cloud,
+    kms: cloud.kms,
+    ec2: cloud.ec2,
+    events: cloud.events,
+    sqs: cloud.sqs,
+    ssm: cloud.ssm,
+    rds: cloud.rds,
+    lambda: cloud.lambda,
+    accounts,
+    config: hubConfigFromEnv(runtime('reconciler').env),
+    runtimes,
+    context: runtime('ebs-snapshot').hubContext(),
+    prunerContext: runtime('pruner').hubContext(),
+    restoreContext,
+    recovery: accounts.recovery.map((r) => r.id),
+    loseAccount(account) {
+      for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);
+    },
+    queues,
+    vaultBusArn: resource('EventBus').attributes.Arn!,
+    startedAt,
+    close: () => cloud.close(),
+  };
+}

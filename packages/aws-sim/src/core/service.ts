@@ -1,0 +1,27 @@
+import type { Principal } from '../services/iam/iam.js';
+
+export type WireProtocol = 'ec2' | 'query' | 'json1.0' | 'json1.1';
+
+/** One call as the service sees it after authentication. */
+export interface CallContext {
+  caller: Principal;
+  /** The caller's account: the account the call acts in. */
+  account: string;
+  /** The region of the request's SigV4 credential scope. */
+  region: string;
+  requestId: string;
+}
+
+/**
+ * The API of a simulated AWS service. `call` receives the decoded request (query bodies as nested
+ * objects, JSON bodies as parsed) and returns the result in wire shape: for XML protocols the
+ * element tree under the result element, for JSON the response object.
+ */
+export interface SimService {
+  /** The SigV4 signing name (`ec2`, `sts`, `kms`, `events`, `sqs`, `dynamodb`, …), also the IAM service prefix. */
+  readonly name: string;
+  readonly protocol: WireProtocol;
+  /** XML namespace of the responses (XML protocols). */
+  readonly xmlns?: string;
+  call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown;
+}

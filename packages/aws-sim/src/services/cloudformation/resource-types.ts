@@ -1,0 +1,346 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DynamoDbSim } from '../dynamodb/dynamodb.js';
+import { parsePolicy, type PolicyStatement } from '../../policy/resource-policy.js';
+import { parseBusArn } from '../events/event-bus.js';
+import type { EventBridgeSim } from '../events/events.js';
+import type { Iam } from '../iam/iam.js';
+import type { KmsSim } from '../kms/kms.js';
+import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
+import type { SnsSim } from '../sns/sns.js';
+import type { SqsSim } from '../sqs/sqs.js';
+import { Properties } from './properties.js';
+import { TemplateError } from './template.js';
+
+/** The services whose state a stack's resources are created in. */
+export interface StackServices {
+  iam: Iam;
+  kms: KmsSim;
+  events: EventBridgeSim;
+  sqs: SqsSim;
+  lambda: LambdaSim;
+  dynamodb: DynamoDbSim;
+  sns: SnsSim;
+}
+
+/** What the caller's code resolver is told about an `AWS::Lambda::Function`, as Lambda would give it to the code. */
+export interface LambdaCodeRequest {
+  logicalId: string;
+  name: string;
+  /** The `Handler` setting, e.g. `handlers/ebs-snapshot.handler`. */
+  handler: string;
+  runtime?: string;
+  /** The `Code` property as resolved (S3 location or inline code), for resolvers that care. */
+  code: unknown;
+  environment: Record<string, string>;
+  /** The execution role's ARN. */
+  role: string;
+  account: string;
+  region: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+/** Supplies the code of each deployed function: an invocable handler. */
+export type LambdaCodeResolver = (request: LambdaCodeRequest) => FunctionHandler;
+
+/** One resource being created. */
+export interface ProvisionContext {
+  services: StackServices;
+  account: string;
+  region: string;
+  stackName: string;
+  logicalId: string;
+  lambdaCode?: LambdaCodeResolver;
+}
+
+/** What a created resource answers to `Ref` and `Fn::GetAtt`. */
+export interface Provisioned {
+  ref: string;
+  attributes?: Record<string, string>;
+}
+
+interface ResourceType {
+  /** The properties the simulation honours; undefined for types it only records, whatever their properties. */
+  properties?: readonly string[];
+  create(props: Properties, ctx: ProvisionContext): Provisioned | Promise<Provisioned>;
+}
+
+/**
+ * The name CloudFormation makes up for a resource whose template names none:
+ * `<stack>-<logical id>-<random>`, shortened to the service's limit.
+ */
+function generatedName(ctx: ProvisionContext, maxLength: number, lowercase = false): string {
+  const suffix = randomBytes(8).toString('hex').slice(0, 12).toUpperCase();
+  const name = `${`${ctx.stackName}-${ctx.logicalId}`.slice(0, maxLength - suffix.length - 1)}-${suffix}`;
+  return lowercase ? name.toLowerCase() : name;
+}
+
+/** A resource only recorded: its Ref is its name (or a made-up one), with an ARN from `arn`. */
+function recorded(nameProperty: string | undefined, arn?: (ctx: ProvisionContext, name: string) => string, lowercase = false): ResourceType {
+  return {
+    create(props, ctx) {
+      const name = (nameProperty && props.optionalString(nameProperty)) || generatedName(ctx, 63, lowercase);
+      return arn ? { ref: name, attributes: { Arn: arn(ctx, name) } } : { ref: name };
+    },
+  };
+}
+
+/**
+ * Every resource type the simulated CloudFormation creates, each through the same state the
+ * service's API uses. The last five are recorded and otherwise ignored: the simulation runs no
+ * S3, CloudWatch Logs or alarms.
+ */
+export const RESOURCE_TYPES: Record<string, ResourceType> = {
+  'AWS::IAM::Role': {
+    properties: ['RoleName', 'AssumeRolePolicyDocument', 'Policies', 'Description', 'MaxSessionDuration', 'Path', 'Tags'],
+    create(props, ctx) {
+      if ((props.optionalString('Path') ?? '/') !== '/') throw new TemplateError(`${props.where}: the simulation creates roles at path / only`);
+      const name = props.optionalString('RoleName') ?? generatedName(ctx, 64);
+      const policies = Object.fromEntries(props.blocks('Policies', ['PolicyName', 'PolicyDocument']).map((p) => [p.string('PolicyName'), p.document('PolicyDocument') ?? required(p, 'PolicyDocument')]));
+      const role = ctx.services.iam.putRole({
+        account: ctx.account,
+        name,
+        trustPolicy: props.document('AssumeRolePolicyDocument') ?? required(props, 'AssumeRolePolicyDocument'),
+        policies,
+        description: props.optionalString('Description'),
+        maxSessionSeconds: props.optionalNumber('MaxSessionDuration'),
+      });
+      return { ref: role.name, attributes: { Arn: role.arn, RoleId: `AROA${randomBytes(8).toString('hex').toUpperCase()}` } };
+    },
+  },
+
+  'AWS::KMS::Key': {
+    properties: ['Description', 'KeyPolicy', 'EnableKeyRotation', 'PendingWindowInDays', 'Enabled', 'KeySpec', 'KeyUsage', 'MultiRegion', 'Tags'],
+    create(props, ctx) {
+      // Only symmetric, single-region keys are simulated.
+      if ((props.optionalString('KeySpec') ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT' || (props.optionalString('KeyUsage') ?? 'ENCRYPT_DECRYPT') !== 'ENCRYPT_DECRYPT' || props.optionalBoolean('MultiRegion')) {
+        throw new TemplateError(`${props.where}: the simulation creates symmetric single-region ENCRYPT_DECRYPT keys only`);
+      }
+      const key = ctx.services.kms.createKey(ctx.account, ctx.region, { description: props.optionalString('Description'), policy: props.document('KeyPolicy') });
+      key.enabled = props.optionalBoolean('Enabled') ?? true;
+      return { ref: key.keyId, attributes: { Arn: key.arn, KeyId: key.keyId } };
+    },
+  },
+
+  'AWS::KMS::Alias': {
+    properties: ['AliasName', 'TargetKeyId'],
+    create(props, ctx) {
+      const name = props.string('AliasName');
+      if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/')) throw new TemplateError(`${props.where}: AliasName ${name} must begin with alias/ and not alias/aws/`);
+      const key = ctx.services.kms.resolveKey(props.string('TargetKeyId'), ctx.account, ctx.region);
+      ctx.services.kms.putAlias(ctx.account, ctx.region, name, key.arn);
+      return { ref: name };
+    },
+  },
+
+  'AWS::Events::EventBus': {
+    properties: ['Name', 'Tags'],
+    create(props, ctx) {
+      const bus = ctx.services.events.createBus(ctx.account, ctx.region, props.string('Name'));
+      return { ref: bus.name, attributes: { Arn: bus.arn, Name: bus.name } };
+    },
+  },
+
+  'AWS::Events::EventBusPolicy': {
+    properties: ['EventBusName', 'StatementId', 'Statement'],
+    create(props, ctx) {
+      const statementId = props.string('StatementId');
+      if (!props.block('Statement')) required(props, 'Statement');
+      const { Statement } = parsePolicy({ Statement: { ...(props.raw('Statement') as PolicyStatement), Sid: statementId } });
+      ctx.services.events.bus(ctx.account, ctx.region, busName(props, ctx)).putPolicyStatement(Statement as PolicyStatement);
+      return { ref: statementId };
+    },
+  },
+
+  'AWS::Events::Rule': {
+    properties: ['Name', 'Description', 'EventBusName', 'EventPattern', 'ScheduleExpression', 'State', 'Targets'],
+    create(props, ctx) {
+      const bus = busName(props, ctx);
+      const state = props.optionalString('State') ?? 'ENABLED';
+      if (state !== 'ENABLED' && state !== 'DISABLED') throw new TemplateError(`${props.where}: State must be ENABLED or DISABLED`);
+      const targets = props.blocks('Targets', ['Id', 'Arn', 'RoleArn', 'DeadLetterConfig', 'RetryPolicy']).map((t) => {
+        const retry = t.block('RetryPolicy', ['MaximumRetryAttempts', 'MaximumEventAgeInSeconds']);
+        const deadLetterArn = t.block('DeadLetterConfig', ['Arn'])?.string('Arn');
+        return {
+          id: t.string('Id'),
+          arn: t.string('Arn'),
+          ...(t.has('RoleArn') ? { roleArn: t.string('RoleArn') } : {}),
+          ...(deadLetterArn === undefined ? {} : { deadLetterArn }),
+          ...(retry ? { retryPolicy: { maximumRetryAttempts: retry.optionalNumber('MaximumRetryAttempts'), maximumEventAgeSeconds: retry.optionalNumber('MaximumEventAgeInSeconds') } } : {}),
+        };
+      });
+      const pattern = props.raw('EventPattern');
+      const rule = ctx.services.events.putRule(ctx.account, ctx.region, {
+        bus,
+        name: props.optionalString('Name') ?? generatedName(ctx, 64),
+        ...(pattern === undefined ? {} : { pattern: pattern as string }),
+        scheduleExpression: props.optionalString('ScheduleExpression'),
+        state,
+        description: props.optionalString('Description'),
+        targets,
+      });
+      // "Ref returns the rule name, or eventbusname|rulename on a custom bus" (EventBridge resource reference, AWS::Events::Rule).
+      return { ref: bus === 'default' ? rule.name : `${bus}|${rule.name}`, attributes: { Arn: rule.arn } };
+    },
+  },
+
+  'AWS::SQS::Queue': {
+    properties: ['QueueName', 'DelaySeconds', 'MessageRetentionPeriod', 'VisibilityTimeout', 'RedrivePolicy', 'KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'SqsManagedSseEnabled', 'ReceiveMessageWaitTimeSeconds', 'Tags'],
+    create(props, ctx) {
+      const name = props.optionalString('QueueName') ?? generatedName(ctx, 80);
+      const redrive = props.document('RedrivePolicy') as { deadLetterTargetArn?: string; maxReceiveCount?: number | string } | undefined;
+      const queue = ctx.services.sqs.createQueue(ctx.account, ctx.region, name, {
+        delaySeconds: props.optionalNumber('DelaySeconds'),
+        messageRetentionSeconds: props.optionalNumber('MessageRetentionPeriod'),
+        visibilityTimeoutSeconds: props.optionalNumber('VisibilityTimeout'),
+        kmsMasterKeyId: props.optionalString('KmsMasterKeyId'),
+        ...(redrive ? { redrivePolicy: { deadLetterTargetArn: String(redrive.deadLetterTargetArn ?? ''), maxReceiveCount: Number(redrive.maxReceiveCount) } } : {}),
+      });
+      return { ref: queue.url, attributes: { Arn: queue.arn, QueueName: name, QueueUrl: queue.url } };
+    },
+  },
+
+  'AWS::SQS::QueuePolicy': {
+    properties: ['Queues', 'PolicyDocument'],
+    create(props, ctx) {
+      const policy = props.document('PolicyDocument') ?? required(props, 'PolicyDocument');
+      for (const url of props.strings('Queues')) ctx.services.sqs.setPolicy(url, policy);
+      return { ref: `${ctx.stackName}-${ctx.logicalId}-${randomUUID()}` };
+    },
+  },
+
+  'AWS::Lambda::Function': {
+    properties: ['FunctionName', 'Handler', 'Runtime', 'Code', 'MemorySize', 'Timeout', 'Role', 'Environment', 'Description', 'Architectures', 'ReservedConcurrentExecutions', 'Tags'],
+    create(props, ctx) {
+      if (!ctx.lambdaCode) throw new TemplateError(`${props.where}: the template deploys Lambda functions; pass lambdaCode to resolve their code`);
+      const name = props.optionalString('FunctionName') ?? generatedName(ctx, 64);
+      const variables = props.block('Environment', ['Variables'])?.block('Variables');
+      const environment = Object.fromEntries((variables?.names() ?? []).map((key) => [key, variables!.string(key)]));
+      const role = props.string('Role');
+      const timeoutSeconds = props.optionalNumber('Timeout') ?? 3;
+      const memoryMb = props.optionalNumber('MemorySize') ?? 128;
+      const handlerName = props.string('Handler');
+      const handler = ctx.lambdaCode({
+        logicalId: ctx.logicalId,
+        name,
+        handler: handlerName,
+        runtime: props.optionalString('Runtime'),
+        code: props.raw('Code'),
+        environment,
+        role,
+        account: ctx.account,
+        region: ctx.region,
+        timeoutSeconds,
+        memoryMb,
+      });
+      const fn = ctx.services.lambda.createFunction(ctx.account, ctx.region, {
+        name,
+        handler,
+        handlerName,
+        role,
+        environment,
+        timeoutSeconds,
+        memoryMb,
+        reservedConcurrency: props.optionalNumber('ReservedConcurrentExecutions'),
+        description: props.optionalString('Description'),
+      });
+      return { ref: fn.name, attributes: { Arn: fn.arn } };
+    },
+  },
+
+  'AWS::Lambda::EventSourceMapping': {
+    properties: ['FunctionName', 'EventSourceArn', 'BatchSize', 'Enabled', 'FunctionResponseTypes', 'ScalingConfig'],
+    create(props, ctx) {
+      const responseTypes = props.strings('FunctionResponseTypes');
+      if (responseTypes.some((t) => t !== 'ReportBatchItemFailures')) throw new TemplateError(`${props.where}: FunctionResponseTypes may hold ReportBatchItemFailures only`);
+      const mapping = ctx.services.lambda.createEventSourceMapping(ctx.account, ctx.region, {
+        functionName: props.string('FunctionName'),
+        eventSourceArn: props.string('EventSourceArn'),
+        batchSize: props.optionalNumber('BatchSize'),
+        maximumConcurrency: props.block('ScalingConfig', ['MaximumConcurrency'])?.optionalNumber('MaximumConcurrency'),
+        reportBatchItemFailures: responseTypes.length > 0,
+        enabled: props.optionalBoolean('Enabled'),
+      });
+      return { ref: mapping.uuid };
+    },
+  },
+
+  'AWS::Lambda::Permission': {
+    properties: ['FunctionName', 'Action', 'Principal', 'SourceArn', 'SourceAccount'],
+    create(props, ctx) {
+      const statementId = generatedName(ctx, 100);
+      const fn = ctx.services.lambda.function(props.string('FunctionName'), ctx.account, ctx.region);
+      ctx.services.lambda.addPermission(fn.arn, {
+        statementId,
+        action: props.string('Action'),
+        principal: props.string('Principal'),
+        sourceArn: props.optionalString('SourceArn'),
+        sourceAccount: props.optionalString('SourceAccount'),
+      });
+      return { ref: statementId };
+    },
+  },
+
+  'AWS::DynamoDB::Table': {
+    properties: [
+      'TableName',
+      'AttributeDefinitions',
+      'KeySchema',
+      'GlobalSecondaryIndexes',
+      'LocalSecondaryIndexes',
+      'BillingMode',
+      'ProvisionedThroughput',
+      'DeletionProtectionEnabled',
+      'PointInTimeRecoverySpecification',
+      'SSESpecification',
+      'Tags',
+    ],
+    async create(props, ctx) {
+      const name = props.optionalString('TableName') ?? generatedName(ctx, 255);
+      const definition = Object.fromEntries(
+        ['AttributeDefinitions', 'KeySchema', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'BillingMode', 'ProvisionedThroughput'].filter((key) => props.has(key)).map((key) => [key, props.raw(key)]),
+      );
+      const arn = await ctx.services.dynamodb.createTable(ctx.account, ctx.region, { TableName: name, ...definition });
+      return { ref: name, attributes: { Arn: arn } };
+    },
+  },
+
+  'AWS::SNS::Topic': {
+    properties: ['TopicName', 'DisplayName', 'KmsMasterKeyId', 'Subscription', 'Tags'],
+    create(props, ctx) {
+      const topic = ctx.services.sns.createTopic(ctx.account, ctx.region, {
+        name: props.optionalString('TopicName') ?? generatedName(ctx, 256),
+        displayName: props.optionalString('DisplayName'),
+        kmsMasterKeyId: props.optionalString('KmsMasterKeyId'),
+      });
+      for (const s of props.blocks('Subscription', ['Endpoint', 'Protocol'])) ctx.services.sns.subscribe(topic.arn, s.string('Protocol'), s.string('Endpoint'));
+      return { ref: topic.arn, attributes: { TopicArn: topic.arn, TopicName: topic.name } };
+    },
+  },
+
+  'AWS::SNS::Subscription': {
+    properties: ['TopicArn', 'Protocol', 'Endpoint'],
+    create(props, ctx) {
+      return { ref: ctx.services.sns.subscribe(props.string('TopicArn'), props.string('Protocol'), props.string('Endpoint')).arn };
+    },
+  },
+
+  'AWS::S3::Bucket': recorded('BucketName', (_, name) => `arn:aws:s3:::${name}`, true),
+  'AWS::S3::BucketPolicy': recorded(undefined),
+  'AWS::Logs::LogGroup': recorded('LogGroupName', (ctx, name) => `arn:aws:logs:${ctx.region}:${ctx.account}:log-group:${name}:*`),
+  'AWS::Logs::MetricFilter': recorded('FilterName'),
+  'AWS::CloudWatch::Alarm': recorded('AlarmName', (ctx, name) => `arn:aws:cloudwatch:${ctx.region}:${ctx.account}:alarm:${name}`),
+};
+
+/** The bus a rule or bus policy names: by name, or by the ARN of one of the account's buses in the region. */
+function busName(props: Properties, ctx: ProvisionContext): string {
+  const value = props.optionalString('EventBusName') ?? 'default';
+  if (!value.startsWith('arn:')) return value;
+  const parsed = parseBusArn(value);
+  if (!parsed || parsed.account !== ctx.account || parsed.region !== ctx.region) throw new TemplateError(`${props.where}: EventBusName ${value} is not a bus of this account and region`);
+  return parsed.name;
+}
+
+function required(props: Properties, name: string): never {
+  throw new TemplateError(`${props.where}: property ${name} is required`);
+}

@@ -1,0 +1,65 @@
+import { DynamoEngine } from './engine.js';
+import { checkNotInUse } from './data-folder.js';
+
+export interface DynamoDbSimOptions {
+  /** The folder that keeps an account and region's tables (LevelDB); in memory when it returns undefined. */
+  path?: (account: string, region: string) => string | undefined;
+}
+
+/** What CreateTable takes: the API's table definition (names as in the DynamoDB API). */
+export type CreateTableInput = Record<string, unknown> & { TableName: string };
+
+/** `arn:aws:dynamodb:<region>:<account>:table/<name>` */
+export const tableArn = (region: string, account: string, name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+
+/**
+ * Simulated DynamoDB: one dynalite engine per account and region, started on first use, so each
+ * account's tables are its own as on AWS. The API (api/dynamodb-api.ts) reaches it like every
+ * other service: authenticated, fault-injectable, IAM-authorized and recorded by the cloud.
+ */
+export class DynamoDbSim {
+  readonly #engines = new Map<string, Promise<DynamoEngine>>();
+
+  constructor(private readonly options: DynamoDbSimOptions = {}) {}
+
+  /**
+   * Runs a DynamoDB operation in an account and region.
+   * @throws AwsError DynamoDB's errors; DataFolderInUseError when the account's folder is held by another process
+   */
+  async run(account: string, region: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
+    return (await this.#engine(account, region)).run(operation, input);
+  }
+
+  /**
+   * Creates a table and waits until it is ACTIVE (what CloudFormation waits for).
+   * @returns the table's ARN
+   * @throws AwsError ResourceInUseException, ValidationException
+   */
+  async createTable(account: string, region: string, input: CreateTableInput): Promise<string> {
+    await this.run(account, region, 'CreateTable', input);
+    // dynalite turns a table ACTIVE on its next timer tick.
+    for (;;) {
+      const { Table } = (await this.run(account, region, 'DescribeTable', { TableName: input.TableName })) as { Table: { TableStatus: string } };
+      if (Table.TableStatus === 'ACTIVE') return tableArn(region, account, input.TableName);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /** Closes every engine, releasing the folders they keep. */
+  async close(): Promise<void> {
+    const engines = await Promise.all(this.#engines.values());
+    this.#engines.clear();
+    await Promise.all(engines.map((engine) => engine.close()));
+  }
+
+  #engine(account: string, region: string): Promise<DynamoEngine> {
+    const key = `${account}|${region}`;
+    let engine = this.#engines.get(key);
+    if (!engine) {
+      const path = this.options.path?.(account, region);
+      engine = (path ? checkNotInUse(path) : Promise.resolve()).then(() => new DynamoEngine({ account, region, path }));
+      this.#engines.set(key, engine);
+    }
+    return engine;
+  }
+}

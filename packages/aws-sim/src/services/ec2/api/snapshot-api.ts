@@ -1,0 +1,191 @@
+import { AwsError } from '../../../core/errors.js';
+import type { CallContext } from '../../../core/service.js';
+import { canSee, progressOf, type SimSnapshot } from '../ebs-snapshot.js';
+import { changePermissions, type PermissionChanges, type VolumePermission } from '../ebs-snapshot-sharing.js';
+import { applyFilters, readFilters, type FilterFields } from './filters.js';
+import { notFound } from '../ids.js';
+import type { Ec2Input } from './input.js';
+import { addTags, deleteTags } from '../tags.js';
+import { readTagSpecifications, readTags, tagSet } from './tags.js';
+import type { Ec2Sim } from '../ec2.js';
+
+type Action = (ec2: Ec2Sim, input: Ec2Input, ctx: CallContext) => unknown;
+
+/** DescribeSnapshots returns at most 1000 snapshots per page; MaxResults is 5 to 1000. */
+const PAGE_MAX = 1000;
+const PAGE_MIN = 5;
+
+/** The DescribeSnapshots filters (besides `tag:<key>` and `tag-key`). */
+const SNAPSHOT_FILTERS: FilterFields<SimSnapshot> = {
+  description: (s) => [s.description],
+  encrypted: (s) => [String(s.encrypted)],
+  'owner-alias': () => [],
+  'owner-id': (s) => [s.owner],
+  'snapshot-id': (s) => [s.id],
+  'start-time': (s) => [s.startTime.toISOString()],
+  status: (s) => [s.state],
+  'storage-tier': () => ['standard'],
+  'volume-id': (s) => [s.volumeId],
+  'volume-size': (s) => [String(s.volumeSizeGiB)],
+};
+
+/** The EBS snapshot actions of the EC2 API, in the EC2 query protocol's response shapes. */
+export const snapshotActions: Record<string, Action> = {
+  CreateSnapshot(ec2, input, ctx) {
+    const volumeId = input.string('VolumeId');
+    const volume = ec2.volume(ctx.account, ctx.region, volumeId);
+    if (!volume) throw notFound('InvalidVolume.NotFound', 'volume', volumeId);
+    const snapshot = ec2.startSnapshot(volume, { description: input.optionalString('Description'), tags: readTagSpecifications(input, 'snapshot'), emit: true });
+    return snapshotItem(snapshot, ec2.cloud.clock.nowMs());
+  },
+
+  DescribeSnapshots(ec2, input, ctx) {
+    const ids = [...new Set(input.strings('SnapshotId'))];
+    const maxResults = input.integer('MaxResults', PAGE_MIN, PAGE_MAX);
+    if (ids.length > 0 && maxResults !== undefined) throw new AwsError('InvalidParameterCombination', 'The parameter SnapshotIds cannot be used with the parameter MaxResults');
+    const store = ec2.snapshotStore;
+    // Naming a snapshot the caller cannot see fails the whole call, as EC2 does.
+    const candidates = ids.length > 0 ? ids.map((id) => store.visible(ctx.account, ctx.region, id)) : store.all().filter((s) => s.region === ctx.region && canSee(s, ctx.account));
+    const owners = input.strings('Owner');
+    const restorableBy = input.strings('RestorableBy');
+    const selected = candidates.filter((s) => ownedBy(s, owners, ctx.account) && restorableByAny(s, restorableBy, ctx.account));
+    const { page, nextToken } = paginate(applyFilters(selected, readFilters(input), SNAPSHOT_FILTERS), maxResults ?? PAGE_MAX, input.optionalString('NextToken'));
+    const now = ec2.cloud.clock.nowMs();
+    return { snapshotSet: { item: page.map((s) => snapshotItem(s, now)) }, nextToken };
+  },
+
+  DescribeSnapshotAttribute(ec2, input, ctx) {
+    const attribute = input.string('Attribute');
+    const snapshot = ec2.snapshotStore.owned(ctx.account, ctx.region, input.string('SnapshotId'));
+    if (attribute === 'productCodes') return { snapshotId: snapshot.id, productCodes: { item: [] } };
+    if (attribute !== 'createVolumePermission') throw input.invalid('Attribute', attribute, 'must be createVolumePermission or productCodes');
+    const permissions = [...[...snapshot.sharedWith].map((userId) => ({ userId })), ...(snapshot.isPublic ? [{ group: 'all' }] : [])];
+    return { snapshotId: snapshot.id, createVolumePermission: { item: permissions } };
+  },
+
+  ModifySnapshotAttribute(ec2, input, ctx) {
+    const snapshot = ec2.snapshotStore.owned(ctx.account, ctx.region, input.string('SnapshotId'));
+    const attribute = input.optionalString('Attribute');
+    if (attribute !== undefined && attribute !== 'createVolumePermission') throw input.invalid('Attribute', attribute, 'only createVolumePermission can be modified');
+    changePermissions(snapshot, permissionChanges(input), ec2.kms, ec2.cloud);
+    return { return: true };
+  },
+
+  CopySnapshot(ec2, input, ctx) {
+    const copy = ec2.startCopy(
+      {
+        sourceRegion: input.string('SourceRegion'),
+        sourceSnapshotId: input.string('SourceSnapshotId'),
+        encrypted: input.flag('Encrypted'),
+        kmsKeyId: input.optionalString('KmsKeyId'),
+        description: input.optionalString('Description'),
+        tags: readTagSpecifications(input, 'snapshot'),
+      },
+      ctx.caller,
+      ctx.region,
+    );
+    return { snapshotId: copy.id, tagSet: tagSet(copy.tags) };
+  },
+
+  DeleteSnapshot(ec2, input, ctx) {
+    const store = ec2.snapshotStore;
+    store.delete(store.owned(ctx.account, ctx.region, input.string('SnapshotId')));
+    return { return: true };
+  },
+
+  CreateTags(ec2, input, ctx) {
+    const tags = readTags(input);
+    for (const resource of taggedResources(ec2, input, ctx)) addTags(resource.tags, tags);
+    return { return: true };
+  },
+
+  DeleteTags(ec2, input, ctx) {
+    const tags = readTags(input);
+    for (const resource of taggedResources(ec2, input, ctx)) deleteTags(resource.tags, tags);
+    return { return: true };
+  },
+};
+
+/** The `item` of a snapshotSet (and the body of CreateSnapshot). */
+function snapshotItem(snapshot: SimSnapshot, nowMs: number): Record<string, unknown> {
+  const copy = snapshot.origin.kind === 'copy';
+  return {
+    snapshotId: snapshot.id,
+    volumeId: snapshot.volumeId,
+    status: snapshot.state,
+    statusMessage: snapshot.stateMessage,
+    startTime: snapshot.startTime,
+    progress: progressOf(snapshot, nowMs),
+    ownerId: snapshot.owner,
+    volumeSize: snapshot.volumeSizeGiB,
+    description: snapshot.description,
+    encrypted: snapshot.encrypted,
+    kmsKeyId: snapshot.kmsKeyId,
+    tagSet: tagSet(snapshot.tags),
+    storageTier: 'standard',
+    completionTime: snapshot.completionTime,
+    transferType: copy ? 'standard' : undefined,
+  };
+}
+
+/** `Owner.N`: account ids or `self`; `amazon` and aliases match no simulated snapshot. */
+function ownedBy(snapshot: SimSnapshot, owners: string[], caller: string): boolean {
+  return owners.length === 0 || owners.some((o) => (o === 'self' ? caller : o) === snapshot.owner);
+}
+
+/**
+ * `RestorableBy.N`: `all` for public snapshots, `self` for those the caller owns or was given
+ * explicit permission on, an account id for the caller's snapshots shared with that account.
+ */
+function restorableByAny(snapshot: SimSnapshot, accounts: string[], caller: string): boolean {
+  return (
+    accounts.length === 0 ||
+    accounts.some((a) => {
+      if (a === 'all') return snapshot.isPublic;
+      if (a === 'self') return snapshot.owner === caller || snapshot.sharedWith.has(caller);
+      return snapshot.owner === caller && snapshot.sharedWith.has(a);
+    })
+  );
+}
+
+function paginate<T>(items: T[], size: number, token: string | undefined): { page: T[]; nextToken?: string } {
+  const start = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!Number.isInteger(start) || start < 0 || start > items.length) throw new AwsError('InvalidNextToken', 'The specified NextToken is not valid.');
+  const end = start + size;
+  return { page: items.slice(start, end), nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
+}
+
+/**
+ * Both request forms: `OperationType` with `UserId.N` / `UserGroup.N`, and `<attribute>.Add.N` /
+ * `.Remove.N` (`CreateVolumePermission` of snapshots, `LaunchPermission` of AMIs).
+ */
+export function permissionChanges(input: Ec2Input, attribute = 'CreateVolumePermission'): PermissionChanges {
+  const structured = input.map<{ UserId?: string; Group?: string }[]>(attribute);
+  const changes: PermissionChanges = { add: (structured.Add ?? []).map(permission), remove: (structured.Remove ?? []).map(permission) };
+  const flat = [...input.strings('UserId').map((userId) => ({ userId })), ...input.strings('UserGroup').map((group) => ({ group }))];
+  if (flat.length > 0) {
+    const operation = input.string('OperationType');
+    if (operation !== 'add' && operation !== 'remove') throw input.invalid('OperationType', operation, 'must be add or remove');
+    changes[operation].push(...flat);
+  }
+  if (changes.add.length + changes.remove.length === 0) throw new AwsError('MissingParameter', `The request must specify ${attribute.charAt(0).toLowerCase()}${attribute.slice(1)} changes.`);
+  return changes;
+}
+
+function permission(wire: { UserId?: string; Group?: string }): VolumePermission {
+  return wire.UserId !== undefined ? { userId: wire.UserId } : { group: wire.Group };
+}
+
+/**
+ * The snapshots and AMIs `ResourceId.N` names, all checked before any is changed; only their owner may tag them.
+ * @throws AwsError InvalidID for ids of other resource types, InvalidSnapshot.NotFound, InvalidAMIID.NotFound, UnauthorizedOperation
+ */
+function taggedResources(ec2: Ec2Sim, input: Ec2Input, ctx: CallContext): { tags: Map<string, string> }[] {
+  const ids = input.strings('ResourceId');
+  if (ids.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter ResourceId');
+  return ids.map((id) => {
+    if (id.startsWith('snap-')) return ec2.snapshotStore.owned(ctx.account, ctx.region, id);
+    if (id.startsWith('ami-')) return ec2.images.store.owned(ctx.account, ctx.region, id);
+    throw new AwsError('InvalidID', `The ID '${id}' is not valid`);
+  });
+}

@@ -1,0 +1,222 @@
+import type { CloudCore } from '../../core/cloud-core.js';
+import { AwsError } from '../../core/errors.js';
+import type { Principal } from '../iam/iam.js';
+import { planCopy, type CopyRequest } from './ebs-snapshot-copy.js';
+import { settledSnapshotEvent } from './ebs-snapshot-events.js';
+import { SnapshotStore, type SimSnapshot, type SnapshotOrigin, type SnapshotState } from './ebs-snapshot.js';
+import { DEFAULT_VOLUME_GIB, eventVolumeArn, type CreateVolumeSpec, type SimVolume } from './ebs-volume.js';
+import { ec2Id, isEc2Id, notFound } from './ids.js';
+import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
+import { addTags, type TagInput } from './tags.js';
+import type { KmsSim } from '../kms/kms.js';
+
+export interface Ec2SimOptions {
+  /** Concurrent snapshot copies per destination account and region; AWS's default is {@link EBS_CONCURRENT_COPY_QUOTA}. */
+  copyQuota?: number;
+  /** How long a copy of a snapshot of that size stays pending. */
+  copyDurationMs?: (sizeGiB: number) => number;
+  /** How long a new snapshot stays pending. */
+  snapshotDurationMs?: number;
+  /** Concurrent AMI copies per destination account and region; AWS's is {@link AMI_CONCURRENT_COPY_QUOTA}. */
+  imageCopyQuota?: number;
+}
+
+/** A snapshot taken by the account itself (drills, tests), outside the API. */
+export interface CreateSnapshotSpec {
+  volumeId: string;
+  /** An explicit snapshot id (`snap-` and 8 to 17 hex digits). */
+  id?: string;
+  /** Emit the `createSnapshot` event on completion (default true). */
+  emit?: boolean;
+  description?: string;
+  tags?: Record<string, string>;
+}
+
+/** "There is a limit of 20 concurrent snapshot copy requests per destination" (EBS User Guide, Copy an Amazon EBS snapshot). */
+export const EBS_CONCURRENT_COPY_QUOTA = 20;
+
+/** AWS publishes no durations (minutes to hours); these keep simulated runs realistic in shape. */
+const DEFAULTS: Required<Ec2SimOptions> = {
+  copyQuota: EBS_CONCURRENT_COPY_QUOTA,
+  copyDurationMs: (sizeGiB) => 10 * 60_000 + sizeGiB * 30_000,
+  snapshotDurationMs: 5 * 60_000,
+  imageCopyQuota: AMI_CONCURRENT_COPY_QUOTA,
+};
+/** A copy that cannot succeed stays pending this long before it fails. */
+const FAILING_COPY_MS = 60_000;
+/** "Snapshots created by a snapshot copy operation have an arbitrary volume ID, such as vol-ffffffff." */
+const COPY_VOLUME_ID = 'vol-ffffffff';
+
+interface NewSnapshot {
+  id?: string;
+  owner: string;
+  region: string;
+  volumeId: string;
+  volumeSizeGiB: number;
+  origin: SnapshotOrigin;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  description?: string;
+  tags: TagInput[];
+}
+
+/**
+ * Simulated EC2, EBS snapshot part: its state. Control-plane methods create volumes and snapshots
+ * as a source account's own activity would; the API (api/ec2-api.ts) answers the SDK. Snapshots go
+ * pending → completed (or error) on the simulated clock and then emit AWS's `EBS Snapshot
+ * Notification` on the owner's default bus. AMIs live in {@link Ec2Sim.images} (images.ts).
+ */
+export class Ec2Sim {
+  readonly cloud: CloudCore;
+  /** Every snapshot; other EC2 kinds (AMIs) register their backing snapshots here. */
+  readonly snapshotStore = new SnapshotStore();
+  /** The AMIs (see ec2-images.ts), backed by snapshots of {@link snapshotStore}. */
+  readonly images: Ec2Images;
+  readonly #volumes = new Map<string, SimVolume>();
+  readonly #options: Required<Ec2SimOptions>;
+
+  constructor(
+    readonly kms: KmsSim,
+    options: Ec2SimOptions = {},
+  ) {
+    this.cloud = kms.cloud;
+    this.#options = { ...DEFAULTS, ...options };
+    this.images = new Ec2Images(this, { copyQuota: this.#options.imageCopyQuota, copyDurationMs: this.#options.copyDurationMs });
+  }
+
+  /**
+   * Creates a volume. `aws-managed` uses the account's `aws/ebs` key; `cmk` without a key creates a
+   * customer managed key in the volume's account.
+   * @throws Error for a taken id or an unknown key
+   */
+  createVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume {
+    const id = spec.id ?? ec2Id('vol');
+    if (this.#volumes.has(`${region}/${id}`)) throw new Error(`Volume ${id} already exists in ${region}`);
+    if (spec.kmsKeyArn !== undefined && !this.kms.key(spec.kmsKeyArn)) throw new Error(`No KMS key ${spec.kmsKeyArn}`);
+    const volume: SimVolume = { id, account, region, sizeGiB: spec.sizeGiB ?? DEFAULT_VOLUME_GIB, kmsKeyArn: this.#volumeKey(account, region, id, spec) };
+    this.#volumes.set(`${region}/${id}`, volume);
+    return volume;
+  }
+
+  /** An account's volume, if it exists. */
+  volume(account: string, region: string, id: string): SimVolume | undefined {
+    const volume = this.#volumes.get(`${region}/${id}`);
+    return volume?.account === account ? volume : undefined;
+  }
+
+  /**
+   * Starts a snapshot of an account's volume (the account's own activity, not through the API).
+   * @throws AwsError InvalidVolume.NotFound; Error for a malformed or taken id
+   */
+  createSnapshot(account: string, region: string, spec: CreateSnapshotSpec): SimSnapshot {
+    const volume = this.volume(account, region, spec.volumeId);
+    if (!volume) throw notFound('InvalidVolume.NotFound', 'volume', spec.volumeId);
+    if (spec.id !== undefined && !isEc2Id('snap', spec.id)) throw new Error(`Snapshot id ${spec.id} is not of the form snap-<8 to 17 hex digits>`);
+    const tags = Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value }));
+    return this.startSnapshot(volume, { id: spec.id, description: spec.description, tags, emit: spec.emit ?? true });
+  }
+
+  /** Starts a snapshot of a volume: pending now, completed after the snapshot duration. */
+  startSnapshot(volume: SimVolume, options: { id?: string; description?: string; tags: TagInput[]; emit: boolean }): SimSnapshot {
+    const snapshot: NewSnapshot = {
+      id: options.id,
+      owner: volume.account,
+      region: volume.region,
+      volumeId: volume.id,
+      volumeSizeGiB: volume.sizeGiB,
+      origin: { kind: 'volume', volumeArn: eventVolumeArn(volume) },
+      encrypted: volume.kmsKeyArn !== undefined,
+      kmsKeyId: volume.kmsKeyArn,
+      description: options.description,
+      tags: options.tags,
+    };
+    return this.#start(snapshot, this.#options.snapshotDurationMs, { emit: options.emit });
+  }
+
+  /**
+   * Starts a CopySnapshot for `caller` into `region`. A copy the caller may not make (invisible
+   * source, inaccessible key) is still accepted, then fails, as EC2 does.
+   * @throws AwsError InvalidParameterDependency, IncorrectState, ResourceLimitExceeded, InvalidParameterValue
+   */
+  startCopy(request: CopyRequest & { description?: string; tags: TagInput[] }, caller: Principal, region: string): SimSnapshot {
+    const plan = planCopy(request, caller, region, this.snapshotStore, this.kms);
+    const quota = this.#options.copyQuota;
+    if (this.snapshotStore.pendingCopies(caller.account, region) >= quota) {
+      throw new AwsError('ResourceLimitExceeded', `You have exceeded the limit of ${quota} concurrent snapshot copies to ${region}. Wait for copies in progress to complete.`);
+    }
+    const copy: NewSnapshot = {
+      owner: caller.account,
+      region,
+      volumeId: COPY_VOLUME_ID,
+      volumeSizeGiB: plan.volumeSizeGiB,
+      origin: { kind: 'copy', sourceArn: plan.sourceArn },
+      encrypted: plan.encrypted,
+      kmsKeyId: plan.kmsKeyId,
+      description: request.description,
+      tags: request.tags,
+    };
+    const duration = plan.failure ? FAILING_COPY_MS : this.#options.copyDurationMs(plan.volumeSizeGiB);
+    return this.#start(copy, duration, { emit: true, failure: plan.failure });
+  }
+
+  /** A snapshot an account owns, if it exists. */
+  snapshot(account: string, region: string, id: string): SimSnapshot | undefined {
+    const snapshot = this.snapshotStore.get(region, id);
+    return snapshot?.owner === account ? snapshot : undefined;
+  }
+
+  /** Every snapshot, optionally narrowed to an owner, a region and a state. */
+  snapshots(filter: { account?: string; region?: string; state?: SnapshotState } = {}): SimSnapshot[] {
+    return this.snapshotStore
+      .all()
+      .filter((s) => (filter.account ?? s.owner) === s.owner && (filter.region ?? s.region) === s.region && (filter.state ?? s.state) === s.state);
+  }
+
+  /** Forgets an account's volumes, snapshots and AMIs (disaster drills); pending ones never settle. */
+  removeAccount(account: string): void {
+    for (const [key, volume] of this.#volumes) if (volume.account === account) this.#volumes.delete(key);
+    this.snapshotStore.removeAccount(account);
+    this.images.store.removeAccount(account);
+  }
+
+  #volumeKey(account: string, region: string, id: string, spec: CreateVolumeSpec): string | undefined {
+    if (spec.encryption === 'none') return undefined;
+    if (spec.encryption === 'aws-managed') return this.kms.awsManagedKey(account, region, 'ebs').arn;
+    return spec.kmsKeyArn ?? this.kms.createKey(account, region, { description: `Customer managed key for EBS volume ${id}` }).arn;
+  }
+
+  /** Stores a pending snapshot and settles it (completed, or error with `failure`) after `durationMs`. */
+  #start(fields: NewSnapshot, durationMs: number, settle: { emit: boolean; failure?: string }): SimSnapshot {
+    const tags = new Map<string, string>();
+    addTags(tags, fields.tags);
+    const now = this.cloud.clock.nowMs();
+    const snapshot: SimSnapshot = {
+      ...fields,
+      id: fields.id ?? ec2Id('snap'),
+      description: fields.description ?? '',
+      startTime: new Date(now),
+      state: 'pending',
+      settlesAt: now + durationMs,
+      tags,
+      sharedWith: new Set(),
+      isPublic: false,
+      usedBy: new Set(),
+    };
+    this.snapshotStore.add(snapshot);
+    this.cloud.clock.at(snapshot.settlesAt, () => this.#settle(snapshot, settle));
+    return snapshot;
+  }
+
+  #settle(snapshot: SimSnapshot, settle: { emit: boolean; failure?: string }): void {
+    // Deleted (or its account removed) while pending: nothing left to complete.
+    if (!this.snapshotStore.holds(snapshot)) return;
+    if (settle.failure) {
+      snapshot.state = 'error';
+      snapshot.stateMessage = settle.failure;
+    } else {
+      snapshot.state = 'completed';
+      snapshot.completionTime = new Date(snapshot.settlesAt);
+    }
+    if (settle.emit) this.cloud.emitServiceEvent(settledSnapshotEvent(snapshot));
+  }
+}

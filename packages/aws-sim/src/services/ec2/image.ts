@@ -1,0 +1,110 @@
+import { AwsError } from '../../core/errors.js';
+
+/** The states an AMI goes through (`disabled` is not simulated). */
+export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered';
+
+/** One EBS-backed block device of an AMI: the snapshot a volume is restored from. */
+export interface ImageBlockDevice {
+  readonly deviceName: string;
+  readonly snapshotId: string;
+  readonly volumeSizeGiB: number;
+  readonly encrypted: boolean;
+}
+
+/** Where an AMI came from: CreateImage, or CopyImage of another AMI. */
+export type ImageOrigin = { kind: 'create' } | { kind: 'copy'; sourceImageId: string; sourceRegion: string };
+
+/** One EBS-backed AMI in the region it lives in. */
+export interface SimImage {
+  readonly id: string;
+  /** The owning account. */
+  readonly owner: string;
+  readonly region: string;
+  readonly name: string;
+  readonly description: string;
+  readonly origin: ImageOrigin;
+  readonly creationDate: Date;
+  state: ImageState;
+  /** Why a copy failed (DescribeImages' StateReason, the event's ErrorMessage). */
+  stateReason?: string;
+  /** When a pending image settles, in simulated ms. */
+  readonly settlesAt: number;
+  /** Root device first. For a pending copy these snapshots do not exist yet. */
+  readonly blockDevices: readonly ImageBlockDevice[];
+  readonly tags: Map<string, string>;
+  /** Accounts given launchPermission. */
+  readonly launchPermissions: Set<string>;
+  isPublic: boolean;
+}
+
+/** The root device name of the simulated (HVM, Amazon Linux style) images. */
+export const ROOT_DEVICE = '/dev/xvda';
+
+/** Whether an account can see (describe, launch, copy) an image: it owns it, has launch permission, or it is public. */
+export function canSeeImage(image: SimImage, account: string): boolean {
+  return image.owner === account || image.launchPermissions.has(account) || image.isPublic;
+}
+
+/** EC2's answer for an image id the caller cannot see (the waiters of the SDK retry on this code). */
+export function imageNotFound(id: string): AwsError {
+  return new AwsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+}
+
+/** Every AMI of the simulated cloud, keyed by region and id, with the visibility and ownership checks of the image APIs. */
+export class ImageStore {
+  readonly #images = new Map<string, SimImage>();
+
+  /** @throws Error when the id is taken in that region */
+  add(image: SimImage): void {
+    const key = `${image.region}/${image.id}`;
+    if (this.#images.has(key)) throw new Error(`Image ${image.id} already exists in ${image.region}`);
+    this.#images.set(key, image);
+  }
+
+  get(region: string, id: string): SimImage | undefined {
+    return this.#images.get(`${region}/${id}`);
+  }
+
+  all(): SimImage[] {
+    return [...this.#images.values()];
+  }
+
+  /** Whether the image is still registered (a timer may outlive a deregistered image). */
+  holds(image: SimImage): boolean {
+    return this.get(image.region, image.id) === image;
+  }
+
+  remove(image: SimImage): void {
+    this.#images.delete(`${image.region}/${image.id}`);
+  }
+
+  /** Forgets every image an account owns (disaster drills). */
+  removeAccount(account: string): void {
+    for (const [key, image] of this.#images) if (image.owner === account) this.#images.delete(key);
+  }
+
+  /**
+   * An image the account can see.
+   * @throws AwsError InvalidAMIID.NotFound otherwise
+   */
+  visible(account: string, region: string, id: string): SimImage {
+    const image = this.get(region, id);
+    if (!image || !canSeeImage(image, account)) throw imageNotFound(id);
+    return image;
+  }
+
+  /**
+   * An image the account owns: only the owner may share, tag or deregister it.
+   * @throws AwsError InvalidAMIID.NotFound, AuthFailure
+   */
+  owned(account: string, region: string, id: string): SimImage {
+    const image = this.visible(account, region, id);
+    if (image.owner !== account) throw new AwsError('AuthFailure', `Not authorized for image:${id}`, 403);
+    return image;
+  }
+
+  /** Copies still pending into an account's region: what the concurrent AMI copy quota counts. */
+  pendingCopies(account: string, region: string): number {
+    return this.all().filter((i) => i.owner === account && i.region === region && i.origin.kind === 'copy' && i.state === 'pending').length;
+  }
+}

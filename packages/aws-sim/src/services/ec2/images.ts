@@ -1,0 +1,203 @@
+import { AwsError } from '../../core/errors.js';
+import type { Principal } from '../iam/iam.js';
+import type { CopyPlan } from './ebs-snapshot-copy.js';
+import type { SimSnapshot, SnapshotStore } from './ebs-snapshot.js';
+import { validatePermission, type PermissionChanges } from './ebs-snapshot-sharing.js';
+import type { CreateVolumeSpec, SimVolume, VolumeEncryption } from './ebs-volume.js';
+import { ImageStore, ROOT_DEVICE, type ImageBlockDevice, type SimImage } from './image.js';
+import { planImageCopy, type ImageCopyRequest } from './image-copy.js';
+import { amiStateChangeEvent } from './image-events.js';
+import { ec2Id, isEc2Id } from './ids.js';
+import { addTags, type TagInput } from './tags.js';
+import type { CloudCore } from '../../core/cloud-core.js';
+import type { KmsSim } from '../kms/kms.js';
+
+/** "Destination Regions are limited to 100 concurrent AMI copies" (EC2 User Guide, Copy an AMI, Cross-Region copying). */
+export const AMI_CONCURRENT_COPY_QUOTA = 100;
+
+/** An AMI made by the account itself (drills, tests): CreateImage of an instance with one root volume. */
+export interface CreateImageSpec {
+  name: string;
+  encryption: VolumeEncryption;
+  /** The customer managed key for `cmk` (a new key in the account when absent). */
+  kmsKeyArn?: string;
+  /** An explicit image id (`ami-` and 8 to 17 hex digits). */
+  id?: string;
+  /** Emit `EC2 AMI State Change` when it settles (default true). */
+  emit?: boolean;
+  sizeGiB?: number;
+}
+
+export interface ImageCopyOptions {
+  copyQuota: number;
+  /** How long a copy of an AMI of that total size stays pending. */
+  copyDurationMs: (sizeGiB: number) => number;
+}
+
+/** A CopyImage request: the copy, its name and description, and its `image` / `snapshot` tags. */
+export type StartImageCopy = ImageCopyRequest & { name: string; description?: string; imageTags: TagInput[]; snapshotTags: TagInput[] };
+
+/** A copy that cannot succeed stays pending this long before it fails. */
+const FAILING_COPY_MS = 60_000;
+/** "Snapshots created by a snapshot copy operation have an arbitrary volume ID, such as vol-ffffffff." */
+const COPY_VOLUME_ID = 'vol-ffffffff';
+
+/** The EBS side images are backed by (the simulated EC2's volumes and snapshots). */
+export interface ImageBacking {
+  readonly cloud: CloudCore;
+  readonly kms: KmsSim;
+  readonly snapshotStore: SnapshotStore;
+  createVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume;
+  startSnapshot(volume: SimVolume, options: { id?: string; description?: string; tags: TagInput[]; emit: boolean }): SimSnapshot;
+}
+
+/**
+ * Simulated EC2, AMI part: EBS-backed images over the snapshots of {@link ImageBacking.snapshotStore},
+ * which an image marks as in use. Images go pending → available (or failed) on the simulated clock
+ * and then emit `EC2 AMI State Change` on the owner's default bus; so does deregistering one.
+ */
+export class Ec2Images {
+  readonly store = new ImageStore();
+
+  constructor(
+    private readonly ec2: ImageBacking,
+    private readonly options: ImageCopyOptions,
+  ) {}
+
+  /**
+   * Creates an AMI of a fresh instance root volume with that encryption: its backing snapshot is
+   * taken silently, and the AMI becomes available when the snapshot completes.
+   * @throws Error for a malformed or taken id
+   */
+  create(account: string, region: string, spec: CreateImageSpec): SimImage {
+    if (spec.id !== undefined && !isEc2Id('ami', spec.id)) throw new Error(`Image id ${spec.id} is not of the form ami-<8 to 17 hex digits>`);
+    const id = spec.id ?? ec2Id('ami');
+    if (this.store.get(region, id)) throw new Error(`Image ${id} already exists in ${region}`);
+    const volume = this.ec2.createVolume(account, region, { encryption: spec.encryption, kmsKeyArn: spec.kmsKeyArn, sizeGiB: spec.sizeGiB });
+    const snapshot = this.ec2.startSnapshot(volume, { description: `Created by CreateImage for ${id}`, tags: [], emit: false });
+    const image = this.#image({ id, owner: account, region, name: spec.name, description: '', origin: { kind: 'create' }, settlesAt: snapshot.settlesAt, blockDevices: [deviceOf(snapshot)] });
+    this.ec2.snapshotStore.use(snapshot, id);
+    this.#register(image, { emit: spec.emit ?? true });
+    return image;
+  }
+
+  /**
+   * Starts a CopyImage for `caller` into `region`. Its backing snapshots appear when the copy completes.
+   * @throws AwsError ResourceLimitExceeded, and those of {@link planImageCopy}
+   */
+  startCopy(request: StartImageCopy, caller: Principal, region: string): SimImage {
+    const plan = planImageCopy(request, caller, region, { images: this.store, snapshots: this.ec2.snapshotStore }, this.ec2.kms);
+    const quota = this.options.copyQuota;
+    if (this.store.pendingCopies(caller.account, region) >= quota) {
+      throw new AwsError('ResourceLimitExceeded', `You have exceeded the limit of ${quota} concurrent AMI copies to ${region}. Wait for copies in progress to complete.`);
+    }
+    const sizeGiB = plan.devices.reduce((sum, d) => sum + d.device.volumeSizeGiB, 0);
+    const now = this.ec2.cloud.clock.nowMs();
+    const devices = plan.devices.map(({ device, plan: p }) => ({ device: { ...device, snapshotId: ec2Id('snap'), encrypted: p.encrypted }, plan: p }));
+    const image = this.#image({
+      id: ec2Id('ami'),
+      owner: caller.account,
+      region,
+      name: request.name,
+      description: request.description ?? '',
+      origin: { kind: 'copy', sourceImageId: request.sourceImageId, sourceRegion: request.sourceRegion },
+      settlesAt: now + (plan.failure ? FAILING_COPY_MS : this.options.copyDurationMs(sizeGiB)),
+      blockDevices: devices.map((d) => d.device),
+    });
+    addTags(image.tags, request.imageTags);
+    this.#register(image, { emit: true, failure: plan.failure, onAvailable: () => devices.forEach((d) => this.#copySnapshot(image, d, request.snapshotTags)) });
+    return image;
+  }
+
+  /**
+   * Applies launchPermission changes as ModifyImageAttribute does, all or nothing. An AMI whose
+   * snapshots are under the AWS managed key cannot be shared.
+   * @throws AwsError InvalidParameterValue, InvalidParameter
+   */
+  changeLaunchPermissions(image: SimImage, changes: PermissionChanges): void {
+    [...changes.add, ...changes.remove].forEach(validatePermission);
+    if (changes.add.length > 0) this.#refuseUnshareable(image, changes.add.some((p) => p.group === 'all'));
+    for (const { userId } of changes.add) if (userId) image.launchPermissions.add(userId);
+    for (const { userId } of changes.remove) if (userId) image.launchPermissions.delete(userId);
+    if (changes.add.some((p) => p.group === 'all')) image.isPublic = true;
+    if (changes.remove.some((p) => p.group === 'all')) image.isPublic = false;
+  }
+
+  /** Deregisters an image: it disappears, its snapshots stay (now deletable), and `deregistered` is emitted. */
+  deregister(image: SimImage): void {
+    this.store.remove(image);
+    for (const device of image.blockDevices) {
+      const snapshot = this.ec2.snapshotStore.get(image.region, device.snapshotId);
+      if (snapshot) this.ec2.snapshotStore.release(snapshot, image.id);
+    }
+    image.state = 'deregistered';
+    this.ec2.cloud.emitServiceEvent(amiStateChangeEvent(image, 'deregistered'));
+  }
+
+  #image(fields: Omit<SimImage, 'creationDate' | 'state' | 'tags' | 'launchPermissions' | 'isPublic'>): SimImage {
+    return { ...fields, creationDate: this.ec2.cloud.clock.now(), state: 'pending', tags: new Map(), launchPermissions: new Set(), isPublic: false };
+  }
+
+  #register(image: SimImage, settle: { emit: boolean; failure?: string; onAvailable?: () => void }): void {
+    this.store.add(image);
+    this.ec2.cloud.clock.at(image.settlesAt, () => this.#settle(image, settle));
+  }
+
+  #settle(image: SimImage, settle: { emit: boolean; failure?: string; onAvailable?: () => void }): void {
+    // Deregistered while pending (how a copy is stopped): nothing left to complete.
+    if (!this.store.holds(image)) return;
+    const failure = settle.failure ?? this.#failedSnapshot(image);
+    if (failure) {
+      image.state = 'failed';
+      image.stateReason = failure;
+    } else {
+      settle.onAvailable?.();
+      image.state = 'available';
+    }
+    if (settle.emit) this.ec2.cloud.emitServiceEvent(amiStateChangeEvent(image, image.state));
+  }
+
+  /** A CreateImage whose snapshot failed fails too. */
+  #failedSnapshot(image: SimImage): string | undefined {
+    const failed = image.blockDevices.map((d) => this.ec2.snapshotStore.get(image.region, d.snapshotId)).find((s) => s?.state === 'error');
+    return failed ? `Snapshot ${failed.id} failed: ${failed.stateMessage ?? 'no reason given'}` : undefined;
+  }
+
+  #copySnapshot(image: SimImage, { device, plan }: { device: ImageBlockDevice; plan: CopyPlan }, tags: TagInput[]): void {
+    const snapshot: SimSnapshot = {
+      id: device.snapshotId,
+      owner: image.owner,
+      region: image.region,
+      volumeId: COPY_VOLUME_ID,
+      volumeSizeGiB: device.volumeSizeGiB,
+      origin: { kind: 'copy', sourceArn: plan.sourceArn },
+      startTime: image.creationDate,
+      encrypted: plan.encrypted,
+      kmsKeyId: plan.kmsKeyId,
+      description: `Copied for DestinationAmi ${image.id} from ${plan.sourceArn}`,
+      state: 'completed',
+      settlesAt: image.settlesAt,
+      completionTime: new Date(image.settlesAt),
+      tags: new Map(),
+      sharedWith: new Set(),
+      isPublic: false,
+      usedBy: new Set(),
+    };
+    addTags(snapshot.tags, tags);
+    this.ec2.snapshotStore.add(snapshot);
+    this.ec2.snapshotStore.use(snapshot, image.id);
+  }
+
+  #refuseUnshareable(image: SimImage, toEveryone: boolean): void {
+    const snapshots = image.blockDevices.map((d) => this.ec2.snapshotStore.get(image.region, d.snapshotId)).filter((s) => s?.encrypted);
+    // EC2's answer, as quoted in hashicorp/packer#7410.
+    if (snapshots.some((s) => this.ec2.kms.key(s!.kmsKeyId ?? '')?.keyManager === 'AWS')) {
+      throw new AwsError('InvalidParameter', 'Snapshots encrypted with the AWS Managed CMK can’t be shared. Specify another snapshot');
+    }
+    if (toEveryone && snapshots.length > 0) throw new AwsError('InvalidParameter', 'AMIs with encrypted snapshots cannot be made public.');
+  }
+}
+
+function deviceOf(snapshot: SimSnapshot): ImageBlockDevice {
+  return { deviceName: ROOT_DEVICE, snapshotId: snapshot.id, volumeSizeGiB: snapshot.volumeSizeGiB, encrypted: snapshot.encrypted };
+}

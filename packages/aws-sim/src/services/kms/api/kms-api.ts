@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { AwsError } from '../../../core/errors.js';
+import { rootArn } from '../../iam/iam.js';
+import type { CallContext, SimService } from '../../../core/service.js';
+import { JsonInput } from '../../../protocol/json-input.js';
+import { seal } from '../ciphertext.js';
+import type { KmsGrant, KmsKey } from '../key.js';
+import type { KmsSim } from '../kms.js';
+
+/** A decoded KMS request, with the boolean parameters JSON carries natively. */
+export class KmsInput extends JsonInput {
+  constructor(private readonly raw: Record<string, unknown>) {
+    super(raw, { missing: 'ValidationException', invalid: 'ValidationException' });
+  }
+
+  /** An optional boolean parameter (false when absent). */
+  flag(name: string): boolean {
+    const value = this.raw[name] ?? false;
+    if (typeof value !== 'boolean') throw this.invalid(name, value, 'must be a boolean');
+    return value;
+  }
+}
+
+type Action = (kms: KmsSim, input: KmsInput, ctx: CallContext) => unknown;
+
+const ALGORITHM = 'SYMMETRIC_DEFAULT';
+/** Encrypt takes at most 4 KiB of plaintext; data keys are 1 to 1024 bytes. */
+const MAX_PLAINTEXT_BYTES = 4096;
+const DATA_KEY_BYTES: Record<string, number> = { AES_256: 32, AES_128: 16 };
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** The KMS API (JSON 1.1 protocol) over the simulated KMS. */
+export function kmsApi(kms: KmsSim): SimService {
+  return {
+    name: 'kms',
+    protocol: 'json1.1',
+    call(action, input, ctx) {
+      const run = kmsActions[action];
+      if (!run) throw new AwsError('UnknownOperationException', `The operation ${action} is not supported by the simulation.`);
+      return run(kms, new KmsInput(input), ctx);
+    },
+  };
+}
+
+/** The KMS API actions the simulation answers, in the JSON 1.1 protocol's shapes (blobs in base64). */
+const kmsActions: Record<string, Action> = {
+  DescribeKey(kms, input, ctx) {
+    return { KeyMetadata: kms.keyForCall(input.string('KeyId'), ctx, 'DescribeKey').metadata() };
+  },
+
+  Encrypt(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'Encrypt');
+    const plaintext = Buffer.from(input.string('Plaintext'), 'base64');
+    if (plaintext.length > MAX_PLAINTEXT_BYTES) throw input.invalid('Plaintext', `${plaintext.length} bytes`, `must be at most ${MAX_PLAINTEXT_BYTES} bytes`);
+    return { CiphertextBlob: base64(sealFor(key, plaintext, input)), KeyId: key.arn, EncryptionAlgorithm: ALGORITHM };
+  },
+
+  Decrypt(kms, input, ctx) {
+    const keyId = input.optionalString('KeyId');
+    const keyArn = keyId === undefined ? undefined : kms.resolveKey(keyId, ctx.account, ctx.region).arn;
+    const opened = kms.decrypt(Buffer.from(input.string('CiphertextBlob'), 'base64'), ctx.caller, { keyArn, encryptionContext: input.map<string>('EncryptionContext') });
+    return { KeyId: opened.keyArn, Plaintext: base64(opened.plaintext), EncryptionAlgorithm: ALGORITHM };
+  },
+
+  GenerateDataKey(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'GenerateDataKey');
+    const plaintext = randomBytes(dataKeyBytes(input));
+    return { CiphertextBlob: base64(sealFor(key, plaintext, input)), Plaintext: base64(plaintext), KeyId: key.arn };
+  },
+
+  CreateGrant(kms, input, ctx) {
+    const key = kms.resolveKey(input.string('KeyId'), ctx.account, ctx.region);
+    const grant = kms.createGrant(key.arn, ctx.caller, {
+      granteePrincipal: input.string('GranteePrincipal'),
+      operations: input.list<string>('Operations'),
+      retiringPrincipal: input.optionalString('RetiringPrincipal'),
+      name: input.optionalString('Name'),
+    });
+    return { GrantId: grant.grantId, GrantToken: grant.grantToken };
+  },
+
+  ListGrants(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'ListGrants');
+    const grantId = input.optionalString('GrantId');
+    const grantee = input.optionalString('GranteePrincipal');
+    const grants = key.grants.filter((g) => (grantId === undefined || g.grantId === grantId) && (grantee === undefined || g.granteePrincipal === grantee));
+    return { Grants: grants.map((g) => wireGrant(key, g)), Truncated: false };
+  },
+
+  RetireGrant(kms, input, ctx) {
+    const { key, grant } = retirableGrant(kms, input, ctx);
+    key.removeGrant(grant);
+    return {};
+  },
+
+  RevokeGrant(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'RevokeGrant');
+    key.removeGrant(grantById(key, input.string('GrantId')));
+    return {};
+  },
+
+  GetKeyPolicy(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'GetKeyPolicy');
+    policyName(input);
+    return { Policy: key.policyText, PolicyName: 'default' };
+  },
+
+  PutKeyPolicy(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'PutKeyPolicy');
+    policyName(input);
+    kms.putKeyPolicy(key, input.string('Policy'), ctx.caller, input.flag('BypassPolicyLockoutSafetyCheck'));
+    return {};
+  },
+
+  EnableKey(kms, input, ctx) {
+    kms.keyForCall(input.string('KeyId'), ctx, 'EnableKey').enabled = true;
+    return {};
+  },
+
+  DisableKey(kms, input, ctx) {
+    kms.keyForCall(input.string('KeyId'), ctx, 'DisableKey').enabled = false;
+    return {};
+  },
+
+  CreateAlias(kms, input, ctx) {
+    const name = input.string('AliasName');
+    if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/')) {
+      throw new AwsError('InvalidAliasNameException', `Alias ${name} must begin with 'alias/', must not begin with 'alias/aws/', and may contain only alphanumerics, '/', '_' and '-'.`);
+    }
+    const key = kms.keyForCall(input.string('TargetKeyId'), ctx, 'CreateAlias');
+    kms.putAlias(ctx.account, ctx.region, name, key.arn);
+    return {};
+  },
+
+  ListAliases(kms, input, ctx) {
+    const keyId = input.optionalString('KeyId');
+    const keyArn = keyId === undefined ? undefined : kms.resolveKey(keyId, ctx.account, ctx.region).arn;
+    const aliases = kms.aliases(ctx.account, ctx.region).filter((a) => keyArn === undefined || a.targetKeyArn === keyArn);
+    return {
+      Aliases: aliases.map((a) => ({
+        AliasName: a.name,
+        AliasArn: a.arn,
+        TargetKeyId: a.targetKeyArn.split('/').pop(),
+        CreationDate: a.creationDate.getTime() / 1000,
+        LastUpdatedDate: a.creationDate.getTime() / 1000,
+      })),
+      Truncated: false,
+    };
+  },
+};
+
+function sealFor(key: KmsKey, plaintext: Buffer, input: JsonInput): Buffer {
+  return seal({ keyArn: key.arn, plaintext, encryptionContext: input.map<string>('EncryptionContext') });
+}
+
+/** GenerateDataKey takes KeySpec or NumberOfBytes, exactly one. */
+function dataKeyBytes(input: JsonInput): number {
+  const spec = input.optionalString('KeySpec');
+  const count = input.optionalInt('NumberOfBytes', 1, 1024);
+  if ((spec === undefined) === (count === undefined)) throw new AwsError('ValidationException', 'Please specify either number of bytes or key spec.');
+  if (spec !== undefined && DATA_KEY_BYTES[spec] === undefined) throw input.invalid('KeySpec', spec, 'must be AES_256 or AES_128');
+  return count ?? DATA_KEY_BYTES[spec!]!;
+}
+
+/** Keys have a single policy, named `default`. */
+function policyName(input: JsonInput): void {
+  const name = input.optionalString('PolicyName') ?? 'default';
+  if (name !== 'default') throw new AwsError('NotFoundException', 'No such policy exists');
+}
+
+function grantById(key: KmsKey, grantId: string): KmsGrant {
+  const grant = key.grants.find((g) => g.grantId === grantId);
+  if (!grant) throw new AwsError('NotFoundException', `Grant ID ${grantId} not found`);
+  return grant;
+}
+
+/** The grant RetireGrant names (by token, or by key and grant id), once the caller may retire it. */
+function retirableGrant(kms: KmsSim, input: KmsInput, ctx: CallContext): { key: KmsKey; grant: KmsGrant } {
+  const token = input.optionalString('GrantToken');
+  const found = token !== undefined ? findByToken(kms, token) : byKeyAndId(kms, input, ctx);
+  if (!mayRetire(found.grant, ctx)) {
+    throw new AwsError('AccessDeniedException', `User: ${ctx.caller.sessionArn ?? ctx.caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${found.key.arn}`);
+  }
+  return found;
+}
+
+/** A grant's retiring principal may retire it, so may its grantee when the grant allows RetireGrant, and the account that issued it. */
+function mayRetire(grant: KmsGrant, ctx: CallContext): boolean {
+  const me = [ctx.caller.arn, ctx.caller.sessionArn].filter((arn) => arn !== undefined);
+  return (
+    (grant.retiringPrincipal !== undefined && me.includes(grant.retiringPrincipal)) ||
+    (me.includes(grant.granteePrincipal) && grant.operations.includes('RetireGrant')) ||
+    grant.issuingAccount === rootArn(ctx.account)
+  );
+}
+
+function byKeyAndId(kms: KmsSim, input: KmsInput, ctx: CallContext): { key: KmsKey; grant: KmsGrant } {
+  const key = kms.resolveKey(input.string('KeyId'), ctx.account, ctx.region);
+  return { key, grant: grantById(key, input.string('GrantId')) };
+}
+
+function findByToken(kms: KmsSim, token: string): { key: KmsKey; grant: KmsGrant } {
+  const found = kms.grantByToken(token);
+  if (!found) throw new AwsError('InvalidGrantTokenException', 'The grant token is invalid.');
+  return found;
+}
+
+function wireGrant(key: KmsKey, grant: KmsGrant): Record<string, unknown> {
+  return {
+    KeyId: key.arn,
+    GrantId: grant.grantId,
+    Name: grant.name,
+    CreationDate: grant.creationDate.getTime() / 1000,
+    GranteePrincipal: grant.granteePrincipal,
+    RetiringPrincipal: grant.retiringPrincipal,
+    IssuingAccount: grant.issuingAccount,
+    Operations: grant.operations,
+  };
+}

@@ -1,0 +1,231 @@
+import type { CloudCore } from '../../core/cloud-core.js';
+import { AwsError } from '../../core/errors.js';
+import type { Principal } from '../iam/iam.js';
+import type { PolicyDocument } from '../../policy/resource-policy.js';
+import type { CallContext } from '../../core/service.js';
+import { invalidCiphertext, sameContext, seal, unseal } from './ciphertext.js';
+import { KmsKey, keyArnOf, type GrantRequest, type KmsGrant } from './key.js';
+import { awsManagedKeyDescription, awsManagedKeyPolicy, defaultKeyPolicy, evaluateKeyPolicy, type AwsManagedService } from './key-policy.js';
+
+export interface CreateKeyOptions {
+  /** An alias name, with or without the `alias/` prefix. */
+  alias?: string;
+  description?: string;
+  /** The key policy (document or JSON text); AWS's default key policy when absent. */
+  policy?: string | PolicyDocument;
+}
+
+/** How a service uses a key on the caller's behalf (the `kms:ViaService` and grant condition keys). */
+export interface KmsVia {
+  /** e.g. `ec2.eu-west-1.amazonaws.com` */
+  viaService?: string;
+  /** The service creates the grant for an AWS resource (`kms:GrantIsForAWSResource`). */
+  grantIsForAwsResource?: boolean;
+}
+
+/** An alias: a name in an account and region pointing at one key. */
+export interface KmsAlias {
+  name: string;
+  arn: string;
+  targetKeyArn: string;
+  creationDate: Date;
+}
+
+/** Operations that refuse a disabled key. */
+const CRYPTOGRAPHIC = new Set(['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext']);
+/** Operations KMS allows on a key of another account (named by key or alias ARN); the others resolve in the caller's account only. */
+const CROSS_ACCOUNT = new Set([...CRYPTOGRAPHIC, 'DescribeKey', 'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant']);
+
+const aliasArnOf = (region: string, account: string, name: string) => `arn:aws:kms:${region}:${account}:${name}`;
+
+/**
+ * Simulated KMS (symmetric keys, JSON 1.1 protocol). Access follows KMS: the key policy first (an
+ * explicit deny wins), grants next; naming the account delegates to IAM, and cross-account use
+ * always needs both the key's side and the caller's own IAM. Other simulated services use
+ * {@link KmsSim.authorize}, {@link KmsSim.encrypt} and {@link KmsSim.decrypt}.
+ */
+export class KmsSim {
+  readonly #keys = new Map<string, KmsKey>();
+  readonly #aliases = new Map<string, KmsAlias>();
+
+  constructor(readonly cloud: CloudCore) {}
+
+  /**
+   * Creates a customer managed key, optionally with an alias.
+   * @throws AwsError MalformedPolicyDocumentException, AlreadyExistsException
+   */
+  createKey(account: string, region: string, options: CreateKeyOptions = {}): KmsKey {
+    const key = new KmsKey(account, region, 'CUSTOMER', options.description ?? '', options.policy ?? defaultKeyPolicy(account), this.cloud.clock.now());
+    if (options.alias) this.putAlias(account, region, options.alias, key.arn);
+    this.#keys.set(key.arn, key);
+    return key;
+  }
+
+  /** The account's `aws/<service>` key in a region, created on first use as AWS does. */
+  awsManagedKey(account: string, region: string, service: AwsManagedService): KmsKey {
+    const existing = this.#aliases.get(aliasArnOf(region, account, `alias/aws/${service}`));
+    if (existing) return this.#keys.get(existing.targetKeyArn)!;
+    const key = new KmsKey(account, region, 'AWS', awsManagedKeyDescription(service), awsManagedKeyPolicy(account, region, service), this.cloud.clock.now());
+    this.#keys.set(key.arn, key);
+    this.putAlias(account, region, `aws/${service}`, key.arn);
+    return key;
+  }
+
+  /**
+   * Points an alias at a key of the same account and region (no reserved-prefix check: AWS itself
+   * creates `aws/` aliases through here).
+   * @throws AwsError AlreadyExistsException
+   */
+  putAlias(account: string, region: string, aliasName: string, keyArn: string): KmsAlias {
+    const name = aliasName.startsWith('alias/') ? aliasName : `alias/${aliasName}`;
+    const arn = aliasArnOf(region, account, name);
+    if (this.#aliases.has(arn)) throw new AwsError('AlreadyExistsException', `An alias with the name ${arn} already exists`);
+    const alias = { name, arn, targetKeyArn: keyArn, creationDate: this.cloud.clock.now() };
+    this.#aliases.set(arn, alias);
+    return alias;
+  }
+
+  /** The aliases of an account in a region. */
+  aliases(account: string, region: string): KmsAlias[] {
+    return [...this.#aliases.values()].filter((a) => a.arn.startsWith(`arn:aws:kms:${region}:${account}:`));
+  }
+
+  /** A key by ARN, if it exists. */
+  key(keyArn: string): KmsKey | undefined {
+    return this.#keys.get(keyArn);
+  }
+
+  /**
+   * Resolves a key id, key ARN, alias name or alias ARN as KMS does: ids and alias names in the
+   * caller's account and region, ARNs as written (and only in that region).
+   * @throws AwsError NotFoundException
+   */
+  resolveKey(keyIdOrArnOrAlias: string, callerAccount: string, region: string): KmsKey {
+    const id = keyIdOrArnOrAlias;
+    const arn = id.startsWith('arn:') ? id : id.startsWith('alias/') ? aliasArnOf(region, callerAccount, id) : keyArnOf(region, callerAccount, id);
+    const isAlias = arn.includes(':alias/');
+    const keyArn = isAlias ? this.#aliases.get(arn)?.targetKeyArn : arn;
+    const key = keyArn !== undefined && arn.split(':')[3] === region ? this.#keys.get(keyArn) : undefined;
+    if (!key) throw new AwsError('NotFoundException', isAlias ? `Alias ${arn} is not found.` : `Key '${arn}' does not exist`);
+    return key;
+  }
+
+  /**
+   * The decision every use of a key goes through: may `principal` run `kms:<action>` on the key?
+   * A disabled key refuses cryptographic operations. An explicit Deny in the key policy wins. A
+   * key policy statement or grant naming the principal itself suffices in the key's own account;
+   * one naming only the account delegates to the principal's IAM. A principal of another account
+   * always needs its own IAM to allow the action as well.
+   * @returns the key
+   * @throws AwsError NotFoundException, DisabledException, AccessDeniedException
+   */
+  authorize(keyArn: string, principal: Principal, action: string, via: KmsVia = {}): KmsKey {
+    const key = this.#keys.get(keyArn);
+    if (!key) throw new AwsError('NotFoundException', `Key '${keyArn}' does not exist`);
+    if (!key.enabled && CRYPTOGRAPHIC.has(action)) throw new AwsError('DisabledException', `${key.arn} is disabled.`);
+    const kmsAction = `kms:${action}`;
+    const decision = evaluateKeyPolicy(key.policy, { principal, action: kmsAction, keyArn: key.arn, context: this.#conditionKeys(principal, via) });
+    const denied = (why: string) =>
+      new AwsError('AccessDeniedException', `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${kmsAction} on resource: ${key.arn} ${why}`);
+    if (decision === 'deny') throw denied('with an explicit deny in a resource-based policy');
+    const grant = key.grantAccess(principal, action);
+    const access = decision === 'allow-principal' || grant === 'principal' ? 'principal' : decision === 'allow-account' || grant === 'account' ? 'account' : undefined;
+    if (!access) throw denied(`because no resource-based policy allows the ${kmsAction} action`);
+    if ((access === 'account' || principal.account !== key.account) && !this.cloud.iam.allows(principal, kmsAction)) {
+      throw denied(`because no identity-based policy allows the ${kmsAction} action`);
+    }
+    return key;
+  }
+
+  /**
+   * A key named in an API call, once the caller may run `action` on it. Only the cross-account
+   * operations may name another account's key (by ARN).
+   * @throws AwsError NotFoundException, DisabledException, AccessDeniedException
+   */
+  keyForCall(keyId: string, ctx: CallContext, action: string): KmsKey {
+    const key = this.resolveKey(keyId, ctx.account, ctx.region);
+    if (key.account !== ctx.account && !CROSS_ACCOUNT.has(action)) throw new AwsError('NotFoundException', `Key '${key.arn}' does not exist`);
+    return this.authorize(key.arn, ctx.caller, action);
+  }
+
+  /**
+   * Replaces a key policy. Unless bypassed, KMS's lockout safety check refuses a policy under which
+   * the caller could no longer change the policy.
+   * @throws AwsError MalformedPolicyDocumentException
+   */
+  putKeyPolicy(key: KmsKey, text: string, principal: Principal, bypassLockoutCheck = false): void {
+    const previous = key.policyText;
+    key.setPolicy(text);
+    if (bypassLockoutCheck) return;
+    try {
+      this.authorize(key.arn, principal, 'PutKeyPolicy');
+    } catch (error) {
+      key.setPolicy(previous);
+      if (!(error instanceof AwsError) || error.code !== 'AccessDeniedException') throw error;
+      throw new AwsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+    }
+  }
+
+  /** The grant a grant token stands for, with its key. */
+  grantByToken(token: string): { key: KmsKey; grant: KmsGrant } | undefined {
+    for (const key of this.#keys.values()) {
+      const grant = key.grants.find((g) => g.grantToken === token);
+      if (grant) return { key, grant };
+    }
+    return undefined;
+  }
+
+  /**
+   * Encrypts for a principal (other simulated services encrypting on a caller's behalf).
+   * @returns the ciphertext blob
+   */
+  encrypt(keyArn: string, principal: Principal, plaintext: Uint8Array, options: { encryptionContext?: Record<string, string>; via?: KmsVia } = {}): Buffer {
+    const key = this.authorize(keyArn, principal, 'Encrypt', options.via);
+    return seal({ keyArn: key.arn, plaintext: Buffer.from(plaintext), encryptionContext: options.encryptionContext ?? {} });
+  }
+
+  /**
+   * Decrypts for a principal, who must be allowed kms:Decrypt on the key the ciphertext names.
+   * @throws AwsError InvalidCiphertextException, IncorrectKeyException, and those of {@link KmsSim.authorize}
+   */
+  decrypt(
+    ciphertext: Uint8Array,
+    principal: Principal,
+    options: { keyArn?: string; encryptionContext?: Record<string, string>; via?: KmsVia } = {},
+  ): { keyArn: string; plaintext: Buffer } {
+    const sealed = unseal(ciphertext);
+    if (options.keyArn !== undefined && options.keyArn !== sealed.keyArn) {
+      throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+    }
+    this.authorize(sealed.keyArn, principal, 'Decrypt', options.via);
+    if (!sameContext(sealed.encryptionContext, options.encryptionContext ?? {})) throw invalidCiphertext();
+    return { keyArn: sealed.keyArn, plaintext: sealed.plaintext };
+  }
+
+  /**
+   * Creates a grant for a principal allowed kms:CreateGrant (a service does so for a resource).
+   * @throws AwsError ValidationException, and those of {@link KmsSim.authorize}
+   */
+  createGrant(keyArn: string, principal: Principal, request: GrantRequest, via?: KmsVia): KmsGrant {
+    return this.authorize(keyArn, principal, 'CreateGrant', via).addGrant(principal, request, this.cloud.clock.now());
+  }
+
+  /** Forgets an account's keys and aliases (disaster drills). */
+  removeAccount(account: string): void {
+    for (const [arn, key] of this.#keys) if (key.account === account) this.#keys.delete(arn);
+    for (const [arn] of this.#aliases) if (arn.split(':')[4] === account) this.#aliases.delete(arn);
+  }
+
+  /** The condition keys of a request, by lower-case name. */
+  #conditionKeys(principal: Principal, via: KmsVia): Record<string, string> {
+    const orgId = this.cloud.account(principal.account)?.orgId;
+    return {
+      'kms:calleraccount': principal.account,
+      'aws:principalaccount': principal.account,
+      'aws:principalarn': principal.arn,
+      'kms:grantisforawsresource': String(via.grantIsForAwsResource === true),
+      ...(orgId ? { 'aws:principalorgid': orgId } : {}),
+      ...(via.viaService ? { 'kms:viaservice': via.viaService } : {}),
+    };
+  }
+}

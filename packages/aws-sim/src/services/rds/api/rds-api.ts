@@ -1,0 +1,229 @@
+import { AwsError } from '../../../core/errors.js';
+import { list } from '../../../protocol/query.js';
+import type { CallContext, SimService } from '../../../core/service.js';
+import { checkIdentifier, DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, parseSnapshotArn, snapshotArn, type RdsFamily, type SimRdsSnapshot } from '../snapshot.js';
+import type { RdsSim } from '../rds.js';
+
+type Input = Record<string, unknown>;
+
+/** The RDS API (AWS query protocol) over the simulated RDS. */
+export function rdsApi(rds: RdsSim): SimService {
+  return {
+    name: 'rds',
+    protocol: 'query',
+    xmlns: 'http://rds.amazonaws.com/doc/2014-10-31/',
+    call(action, input, ctx) {
+      const run = rdsActions[action];
+      if (!run) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2014-10-31`);
+      return run(rds, input, ctx);
+    },
+  };
+}
+type Action = (rds: RdsSim, input: Input, ctx: CallContext) => unknown;
+
+/** "You can share a manual DB snapshot with up to 20 other AWS accounts" (RDS User Guide, "Sharing a DB snapshot"). */
+const SHARE_ACCOUNTS_MAX = 20;
+/** DescribeDBSnapshots' MaxRecords: 20 to 100, default 100. */
+const PAGE_MIN = 20;
+const PAGE_MAX = 100;
+
+/** The snapshot actions of the RDS API for both families, by the names AWS gives them. */
+const rdsActions: Record<string, Action> = {
+  ...familyActions(DB_SNAPSHOT),
+  ...familyActions(DB_CLUSTER_SNAPSHOT),
+  AddTagsToResource(rds, input, ctx) {
+    const snapshot = taggedResource(rds, string(input, 'ResourceName'), ctx);
+    for (const [key, value] of readTags(input)) snapshot.tags.set(key, value);
+    return {};
+  },
+  ListTagsForResource(rds, input, ctx) {
+    return { TagList: tagList(taggedResource(rds, string(input, 'ResourceName'), ctx).tags) };
+  },
+};
+
+function familyActions(family: RdsFamily): Record<string, Action> {
+  const { element } = family;
+  return {
+    [`Describe${element}s`]: (rds, input, ctx) => describe(rds, family, input, ctx),
+    [`Describe${element}Attributes`]: (rds, input, ctx) => attributesResult(family, rds.store(family).owned(ctx.account, ctx.region, string(input, family.idParam))),
+    [`Modify${element}Attribute`]: (rds, input, ctx) => modifyAttribute(rds, family, input, ctx),
+    [`Copy${element}`]: (rds, input, ctx) => {
+      const copy = rds.startCopy(
+        family,
+        {
+          source: string(input, `Source${element}Identifier`),
+          target: string(input, `Target${element}Identifier`),
+          kmsKeyId: optionalString(input, 'KmsKeyId'),
+          tags: readTags(input),
+          copyTags: flag(input, 'CopyTags'),
+        },
+        ctx.caller,
+        ctx.region,
+      );
+      return { [element]: item(family, copy, rds.cloud.clock.nowMs()) };
+    },
+    [`Delete${element}`]: (rds, input, ctx) => {
+      const store = rds.store(family);
+      const snapshot = store.owned(ctx.account, ctx.region, string(input, family.idParam));
+      if (snapshot.type === 'automated') throw new AwsError(family.errors.invalidState, `Automated snapshot ${snapshot.id} cannot be deleted; only manual snapshots can be deleted.`);
+      if (snapshot.status !== 'available') throw new AwsError(family.errors.invalidState, `Snapshot ${snapshot.id} is ${snapshot.status}; only available snapshots can be deleted.`);
+      store.delete(snapshot);
+      return { [element]: item(family, snapshot, rds.cloud.clock.nowMs()) };
+    },
+  };
+}
+
+/**
+ * Describe: one snapshot by identifier (or by ARN, for one shared with the caller), or a list
+ * narrowed by resource and SnapshotType (`manual`, `automated`, `shared`, `public`). Without a
+ * type, the caller's own snapshots, plus those shared with it when IncludeShared is set.
+ */
+function describe(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext) {
+  const store = rds.store(family);
+  const named = optionalString(input, family.idParam);
+  const resource = optionalString(input, family.resourceParam);
+  const type = optionalString(input, 'SnapshotType');
+  if (type !== undefined && !['manual', 'automated', 'shared', 'public', 'awsbackup'].includes(type)) throw invalid('SnapshotType', type);
+  const candidates = named !== undefined ? [store.visible(ctx.account, ctx.region, named)] : store.all().filter((s) => s.region === ctx.region);
+  const selected = candidates.filter((s) => (resource ?? s.sourceResource) === s.sourceResource && matchesType(s, type, flag(input, 'IncludeShared'), flag(input, 'IncludePublic'), ctx.account, named !== undefined));
+  const size = integer(input, 'MaxRecords', PAGE_MIN, PAGE_MAX) ?? PAGE_MAX;
+  const start = Number(optionalString(input, 'Marker') ?? '0');
+  if (!Number.isInteger(start) || start < 0) throw invalid('Marker', String(start));
+  const now = rds.cloud.clock.nowMs();
+  const page = selected.slice(start, start + size);
+  return { [`${family.element}s`]: { [family.element]: page.map((s) => item(family, s, now)) }, Marker: start + size < selected.length ? String(start + size) : undefined };
+}
+
+function matchesType(s: SimRdsSnapshot, type: string | undefined, includeShared: boolean, includePublic: boolean, caller: string, named: boolean): boolean {
+  const own = s.owner === caller;
+  const shared = !own && s.sharedWith.has(caller);
+  const isPublic = !own && s.sharedWith.has('all');
+  if (type === 'shared') return shared;
+  if (type === 'public') return isPublic;
+  if (type !== undefined) return own && s.type === type;
+  return own || named || (includeShared && shared) || (includePublic && isPublic);
+}
+
+/**
+ * Shares or unshares with the `restore` attribute. Automated snapshots are refused by their `rds:`
+ * identifier; encrypted snapshots cannot be public; snapshots under the default `aws/rds` key cannot
+ * be shared at all (RDS User Guide, "Sharing a DB snapshot": "You can't share a snapshot that has
+ * been encrypted using the default AWS KMS key"; the error code is not documented, so the
+ * simulation answers InvalidParameterValue).
+ */
+function modifyAttribute(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext) {
+  const id = string(input, family.idParam);
+  checkIdentifier(family, family.idParam, id);
+  const snapshot = rds.store(family).owned(ctx.account, ctx.region, id);
+  const name = string(input, 'AttributeName');
+  if (name !== 'restore') throw invalid('AttributeName', name);
+  const add = strings(input, 'ValuesToAdd');
+  const remove = strings(input, 'ValuesToRemove');
+  for (const value of [...add, ...remove]) if (value !== 'all' && !/^\d{12}$/.test(value)) throw invalid('ValuesToAdd', value);
+  if (add.length > 0 && snapshot.encrypted) refuseUnshareable(rds, family, snapshot, add);
+  const after = new Set([...snapshot.sharedWith, ...add].filter((v) => !remove.includes(v)));
+  if ([...after].filter((v) => v !== 'all').length > SHARE_ACCOUNTS_MAX) throw new AwsError('SharedSnapshotQuotaExceeded', `You have exceeded the maximum number of accounts (${SHARE_ACCOUNTS_MAX}) you can share a snapshot with.`);
+  snapshot.sharedWith.clear();
+  for (const value of after) snapshot.sharedWith.add(value);
+  return attributesResult(family, snapshot);
+}
+
+function refuseUnshareable(rds: RdsSim, family: RdsFamily, snapshot: SimRdsSnapshot, added: string[]): void {
+  if (added.includes('all')) throw new AwsError('InvalidParameterValue', `Encrypted ${family.label} ${snapshot.id} can be shared with specific accounts only, not made public.`);
+  if (rds.kms.key(snapshot.kmsKeyId ?? '')?.keyManager === 'AWS') {
+    throw new AwsError('InvalidParameterValue', `${family.label} ${snapshot.id} is encrypted with the default KMS key (aws/rds); snapshots encrypted with the default key cannot be shared.`);
+  }
+}
+
+function attributesResult(family: RdsFamily, snapshot: SimRdsSnapshot) {
+  return {
+    [family.attributesResult]: {
+      [family.idParam]: snapshot.id,
+      [`${family.element}Attributes`]: { [`${family.element}Attribute`]: [{ AttributeName: 'restore', AttributeValues: { AttributeValue: [...snapshot.sharedWith] } }] },
+    },
+  };
+}
+
+/** A DBSnapshot / DBClusterSnapshot element. */
+function item(family: RdsFamily, s: SimRdsSnapshot, nowMs: number): Record<string, unknown> {
+  const total = s.availableAt - s.createdAt.getTime();
+  const progress = s.status === 'available' || total <= 0 ? 100 : Math.min(99, Math.floor(((nowMs - s.createdAt.getTime()) / total) * 100));
+  return {
+    [family.idParam]: s.id,
+    [family.resourceParam]: s.sourceResource,
+    SnapshotCreateTime: s.createdAt,
+    Engine: family.engine,
+    Status: s.status,
+    SnapshotType: s.type,
+    [family.encryptedField]: s.encrypted,
+    KmsKeyId: s.kmsKeyId,
+    [family.arnField]: snapshotArn(family, s),
+    [family.copiedFromField]: s.copiedFrom,
+    PercentProgress: progress,
+    TagList: tagList(s.tags),
+  };
+}
+
+/** The snapshot an ARN names, in the caller's own account: only the owner may tag it or list its tags. */
+function taggedResource(rds: RdsSim, arn: string, ctx: CallContext): SimRdsSnapshot {
+  for (const family of [DB_SNAPSHOT, DB_CLUSTER_SNAPSHOT]) {
+    const named = parseSnapshotArn(family, arn);
+    if (named) {
+      if (named.owner !== ctx.account) throw new AwsError(family.errors.notFound, `${family.label} not found: ${arn}`, 404);
+      return rds.store(family).owned(ctx.account, ctx.region, named.id);
+    }
+  }
+  throw invalid('ResourceName', arn);
+}
+
+function tagList(tags: Map<string, string>) {
+  return { Tag: [...tags].map(([Key, Value]) => ({ Key, Value })) };
+}
+
+/** `Tags.Tag.N.Key` / `.Value`. */
+function readTags(input: Input): Map<string, string> {
+  return new Map(
+    list<{ Key?: string; Value?: string }>(input.Tags).map((tag) => {
+      if (typeof tag?.Key !== 'string' || tag.Key === '') throw invalid('Tags', JSON.stringify(tag));
+      if (tag.Key.toLowerCase().startsWith('aws:')) throw invalid('Tags', tag.Key);
+      return [tag.Key, tag.Value ?? ''] as const;
+    }),
+  );
+}
+
+function string(input: Input, name: string): string {
+  const value = input[name];
+  if (typeof value !== 'string' || value === '') throw new AwsError('MissingParameter', `The request must contain the parameter ${name}`);
+  return value;
+}
+
+function optionalString(input: Input, name: string): string | undefined {
+  return input[name] === undefined ? undefined : string(input, name);
+}
+
+/** A list of strings (`ValuesToAdd.AttributeValue.N`). */
+function strings(input: Input, name: string): string[] {
+  return list<unknown>(input[name]).map((v) => {
+    if (typeof v !== 'string') throw invalid(name, JSON.stringify(v));
+    return v;
+  });
+}
+
+function flag(input: Input, name: string): boolean {
+  const value = input[name];
+  if (value === undefined) return false;
+  if (value !== 'true' && value !== 'false') throw invalid(name, String(value));
+  return value === 'true';
+}
+
+function integer(input: Input, name: string, min: number, max: number): number | undefined {
+  const text = optionalString(input, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw invalid(name, text);
+  return value;
+}
+
+function invalid(name: string, value: string): AwsError {
+  return new AwsError('InvalidParameterValue', `Invalid value ${value} for parameter ${name}.`);
+}

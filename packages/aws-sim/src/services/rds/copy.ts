@@ -1,0 +1,89 @@
+import { AwsError } from '../../core/errors.js';
+import type { Principal } from '../iam/iam.js';
+import type { KmsSim } from '../kms/kms.js';
+import { snapshotArn, type RdsFamily, type RdsSnapshotStore, type SimRdsSnapshot } from './snapshot.js';
+
+/** The CopyDB(Cluster)Snapshot parameters that decide the copy. */
+export interface RdsCopyRequest {
+  /** An identifier of the caller's own snapshot, or the ARN of one shared with it. */
+  source: string;
+  target: string;
+  kmsKeyId?: string;
+  tags: Map<string, string>;
+  copyTags: boolean;
+}
+
+/** What the copy becomes. */
+export interface RdsCopyPlan {
+  source: SimRdsSnapshot;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  tags: Map<string, string>;
+}
+
+/**
+ * What RDS asks KMS on the caller's behalf to read the source and encrypt the copy: it describes
+ * each key and creates a grant on it for the new snapshot (RDS User Guide, "Sharing encrypted
+ * snapshots": the recipient needs kms:CreateGrant and kms:DescribeKey on the source key).
+ */
+const KEY_ACTIONS = ['DescribeKey', 'CreateGrant'];
+
+/** The two RDS limits a copy meets in its destination account and region. */
+export interface RdsQuotas {
+  manualSnapshots: number;
+  concurrentCopies: number;
+}
+
+/**
+ * Decides a copy into `region` for `caller`, or refuses it as RDS does. Unlike EBS, RDS checks
+ * keys when the call is made: an inaccessible key fails the call with KMSKeyNotAccessibleFault.
+ * @throws AwsError not-found and invalid-state faults, InvalidParameterValue, KMSKeyNotAccessibleFault, SnapshotQuotaExceeded (manual snapshots, or copies in progress)
+ */
+export function planRdsCopy(family: RdsFamily, store: RdsSnapshotStore, kms: KmsSim, request: RdsCopyRequest, caller: Principal, region: string, quotas: RdsQuotas): RdsCopyPlan {
+  const source = store.visible(caller.account, region, request.source);
+  if (source.status !== 'available') throw new AwsError(family.errors.invalidState, `Snapshot ${source.id} is not in available state (it is ${source.status}).`);
+  const foreign = source.owner !== caller.account;
+  if (foreign && source.encrypted && request.kmsKeyId === undefined) throw keyNotAccessible('None');
+  if (!source.encrypted && request.kmsKeyId !== undefined && !family.encryptsOnCopy) {
+    throw new AwsError('InvalidParameterValue', `KmsKeyId should not be specified when copying an unencrypted ${family.label}.`);
+  }
+  const encrypted = source.encrypted || request.kmsKeyId !== undefined;
+  const destination = encrypted ? destinationKey(kms, request.kmsKeyId ?? source.kmsKeyId!, caller, region) : undefined;
+  if (source.kmsKeyId) authorizeKey(kms, source.kmsKeyId, caller, region);
+  if (destination) authorizeKey(kms, destination, caller, region);
+  if (store.get(caller.account, region, request.target)) {
+    throw new AwsError(family.errors.alreadyExists, `Cannot copy the snapshot because a snapshot with the identifier ${request.target} already exists.`);
+  }
+  if (store.manualCount(caller.account, region) >= quotas.manualSnapshots) {
+    throw new AwsError('SnapshotQuotaExceeded', `Cannot copy ${snapshotArn(family, source)}: the allowed number of manual snapshots (${quotas.manualSnapshots}) in ${region} would be exceeded.`);
+  }
+  if (store.copyingCount(caller.account, region) >= quotas.concurrentCopies) {
+    throw new AwsError('SnapshotQuotaExceeded', `Cannot copy more than ${quotas.concurrentCopies} snapshots at a time into ${region}: wait for the copies in progress to complete.`);
+  }
+  const tags = new Map([...(request.copyTags && !foreign ? source.tags : []), ...request.tags]);
+  return { source, encrypted, kmsKeyId: destination, tags };
+}
+
+/** The requested key, resolved in the caller's account and region (ids, aliases, ARNs). */
+function destinationKey(kms: KmsSim, keyId: string, caller: Principal, region: string): string {
+  try {
+    return kms.resolveKey(keyId, caller.account, region).arn;
+  } catch (error) {
+    if (error instanceof AwsError) throw keyNotAccessible(keyId);
+    throw error;
+  }
+}
+
+function authorizeKey(kms: KmsSim, keyArn: string, caller: Principal, region: string): void {
+  try {
+    for (const action of KEY_ACTIONS) kms.authorize(keyArn, caller, action, { viaService: `rds.${region}.amazonaws.com`, grantIsForAwsResource: action === 'CreateGrant' });
+  } catch (error) {
+    if (error instanceof AwsError) throw keyNotAccessible(keyArn);
+    throw error;
+  }
+}
+
+/** RDS's message, as reported in awslabs/aurora-snapshot-tool#25. */
+function keyNotAccessible(keyId: string): AwsError {
+  return new AwsError('KMSKeyNotAccessibleFault', `Specified KMS key [${keyId}] does not exist, is not enabled or you do not have permissions to access it.`);
+}

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import type { CloudCore } from '../../core/cloud-core.js';
+import { AwsError } from '../../core/errors.js';
+import type { Principal } from '../iam/iam.js';
+import type { KmsSim } from '../kms/kms.js';
+import { planRdsCopy, type RdsCopyRequest } from './copy.js';
+import { snapshotCreatedEvent } from './events.js';
+import { checkIdentifier, DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, RdsSnapshotStore, snapshotArn, type RdsFamily, type RdsSnapshotType, type SimRdsSnapshot } from './snapshot.js';
+
+export interface RdsSimOptions {
+  /** Manual snapshots per account and region, per family; AWS's default is {@link RDS_MANUAL_SNAPSHOT_QUOTA}. */
+  manualSnapshotQuota?: number;
+  /** How long a new snapshot stays `creating`. */
+  snapshotDurationMs?: number;
+  /** How long a copy stays `copying`. */
+  copyDurationMs?: number;
+  /** Copies in progress into an account's region, per family; AWS's default is {@link RDS_CONCURRENT_COPY_QUOTA}. */
+  copyQuota?: number;
+}
+
+export type RdsEncryption = 'none' | 'aws-managed' | 'cmk';
+
+/** A snapshot taken by the account itself (its backup window, or a person), outside the API. */
+export interface CreateRdsSnapshotSpec {
+  type: RdsSnapshotType;
+  encryption?: RdsEncryption;
+  /** An explicit identifier; automated ones default to AWS's `rds:<resource>-<yyyy-mm-dd-hh-mm>`. */
+  id?: string;
+  /** Emit the "snapshot created" event when it becomes available (default true). */
+  emit?: boolean;
+}
+
+/** "Manual DB instance snapshots: 100" and "Manual DB cluster snapshots: 100" per Region (RDS User Guide, "Quotas in Amazon RDS"). */
+export const RDS_MANUAL_SNAPSHOT_QUOTA = 100;
+
+/** "You can have up to 20 snapshot copy requests in progress to a single destination Region per account" (RDS User Guide, "Copying a DB snapshot", Limitations). */
+export const RDS_CONCURRENT_COPY_QUOTA = 20;
+
+/** AWS publishes no durations; these keep simulated runs realistic in shape. */
+const DEFAULTS: Required<RdsSimOptions> = {
+  manualSnapshotQuota: RDS_MANUAL_SNAPSHOT_QUOTA,
+  copyQuota: RDS_CONCURRENT_COPY_QUOTA,
+  snapshotDurationMs: 5 * 60_000,
+  copyDurationMs: 15 * 60_000,
+};
+
+/**
+ * Simulated RDS, DB snapshot and DB cluster snapshot part (its state). Control-plane
+ * methods create snapshots as a source account's own activity would; the API (api/rds-api.ts) answers
+ * the SDK. Snapshots become available on the simulated clock and then emit AWS's "snapshot created"
+ * event on the owner's default bus. Copies emit nothing the hub listens to: RDS announces a
+ * finished copy with another event (RDS-EVENT-0060), not with "snapshot created".
+ */
+export class RdsSim {
+  readonly cloud: CloudCore;
+  readonly instanceSnapshots = new RdsSnapshotStore(DB_SNAPSHOT);
+  readonly clusterSnapshots = new RdsSnapshotStore(DB_CLUSTER_SNAPSHOT);
+  readonly options: Required<RdsSimOptions>;
+  /** The customer managed key of each database (`cmk` encryption), made on first use. */
+  readonly #resourceKeys = new Map<string, string>();
+
+  constructor(
+    readonly kms: KmsSim,
+    options: RdsSimOptions = {},
+  ) {
+    this.cloud = kms.cloud;
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /**
+   * Starts a snapshot of a DB instance (the account's own activity, not through the API).
+   * @throws AwsError InvalidParameterValue, DBSnapshotAlreadyExists, SnapshotQuotaExceeded
+   */
+  createDBSnapshot(account: string, region: string, spec: CreateRdsSnapshotSpec & { db: string }): SimRdsSnapshot {
+    return this.#create(this.instanceSnapshots, account, region, spec.db, spec);
+  }
+
+  /**
+   * Starts a snapshot of an Aurora DB cluster (the account's own activity, not through the API).
+   * @throws AwsError InvalidParameterValue, DBClusterSnapshotAlreadyExistsFault, SnapshotQuotaExceeded
+   */
+  createDBClusterSnapshot(account: string, region: string, spec: CreateRdsSnapshotSpec & { cluster: string }): SimRdsSnapshot {
+    return this.#create(this.clusterSnapshots, account, region, spec.cluster, spec);
+  }
+
+  store(family: RdsFamily): RdsSnapshotStore {
+    return family.family === 'instance' ? this.instanceSnapshots : this.clusterSnapshots;
+  }
+
+  /** Every snapshot of a family, optionally narrowed to an owner. */
+  snapshots(family: RdsFamily, account?: string): SimRdsSnapshot[] {
+    return this.store(family)
+      .all()
+      .filter((s) => (account ?? s.owner) === s.owner);
+  }
+
+  /**
+   * Starts a CopyDB(Cluster)Snapshot for `caller` into `region`.
+   * @throws AwsError see {@link planRdsCopy}
+   */
+  startCopy(family: RdsFamily, request: RdsCopyRequest, caller: Principal, region: string): SimRdsSnapshot {
+    checkIdentifier(family, `Target${family.element}Identifier`, request.target);
+    const store = this.store(family);
+    const plan = planRdsCopy(family, store, this.kms, request, caller, region, { manualSnapshots: this.options.manualSnapshotQuota, concurrentCopies: this.options.copyQuota });
+    const now = this.cloud.clock.nowMs();
+    const copy: SimRdsSnapshot = {
+      family: family.family,
+      id: request.target,
+      owner: caller.account,
+      region,
+      sourceResource: plan.source.sourceResource,
+      type: 'manual',
+      createdAt: new Date(now),
+      encrypted: plan.encrypted,
+      kmsKeyId: plan.kmsKeyId,
+      copiedFrom: snapshotArn(family, plan.source),
+      status: 'copying',
+      availableAt: now + this.options.copyDurationMs,
+      sharedWith: new Set(),
+      tags: plan.tags,
+    };
+    store.add(copy);
+    this.cloud.clock.at(copy.availableAt, () => this.#settle(store, copy, false));
+    return copy;
+  }
+
+  /** Forgets an account's DB and cluster snapshots (disaster drills); pending ones never become available. */
+  removeAccount(account: string): void {
+    this.instanceSnapshots.removeAccount(account);
+    this.clusterSnapshots.removeAccount(account);
+  }
+
+  #create(store: RdsSnapshotStore, account: string, region: string, resource: string, spec: CreateRdsSnapshotSpec): SimRdsSnapshot {
+    const { family } = store;
+    const now = this.cloud.clock.now();
+    const id = spec.id ?? (spec.type === 'automated' ? `rds:${resource}-${now.toISOString().slice(0, 16).replace(/[T:]/g, '-')}` : `${resource}-${randomBytes(4).toString('hex')}`);
+    if (spec.type === 'manual') {
+      checkIdentifier(family, family.idParam, id);
+      if (store.manualCount(account, region) >= this.options.manualSnapshotQuota) throw new AwsError('SnapshotQuotaExceeded', `Cannot create ${id}: the allowed number of manual snapshots in ${region} would be exceeded.`);
+    }
+    const kmsKeyId = this.#key(account, region, resource, spec.encryption ?? 'aws-managed');
+    const snapshot: SimRdsSnapshot = {
+      family: family.family,
+      id,
+      owner: account,
+      region,
+      sourceResource: resource,
+      type: spec.type,
+      createdAt: now,
+      encrypted: kmsKeyId !== undefined,
+      kmsKeyId,
+      status: 'creating',
+      availableAt: now.getTime() + this.options.snapshotDurationMs,
+      sharedWith: new Set(),
+      tags: new Map(),
+    };
+    store.add(snapshot);
+    this.cloud.clock.at(snapshot.availableAt, () => this.#settle(store, snapshot, spec.emit ?? true));
+    return snapshot;
+  }
+
+  #key(account: string, region: string, resource: string, encryption: RdsEncryption): string | undefined {
+    if (encryption === 'none') return undefined;
+    if (encryption === 'aws-managed') return this.kms.awsManagedKey(account, region, 'rds').arn;
+    const name = `${account}|${region}|${resource}`;
+    let arn = this.#resourceKeys.get(name);
+    if (!arn) {
+      arn = this.kms.createKey(account, region, { description: `Customer managed key for RDS ${resource}` }).arn;
+      this.#resourceKeys.set(name, arn);
+    }
+    return arn;
+  }
+
+  #settle(store: RdsSnapshotStore, snapshot: SimRdsSnapshot, emit: boolean): void {
+    // Deleted while pending: nothing left to complete.
+    if (!store.holds(snapshot)) return;
+    snapshot.status = 'available';
+    if (emit) this.cloud.emitServiceEvent(snapshotCreatedEvent(store.family, snapshot, new Date(snapshot.availableAt)));
+  }
+}

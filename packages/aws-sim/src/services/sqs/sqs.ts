@@ -1,0 +1,172 @@
+import type { CloudCore } from '../../core/cloud-core.js';
+import { AwsError } from '../../core/errors.js';
+import type { Principal } from '../iam/iam.js';
+import { evaluatePolicy, parsePolicy, type PolicyDocument, type PolicyPrincipal } from '../../policy/resource-policy.js';
+import type { CallContext } from '../../core/service.js';
+import { MAX_VISIBILITY_SECONDS, SimQueue, type QueueSettings, type ReceivedMessage, type RedrivePolicy, type StoredMessage } from './queue.js';
+
+/** Queue settings; SQS defaults are 30 s visibility, no delay and 4 days retention. */
+export interface CreateQueueOptions {
+  visibilityTimeoutSeconds?: number;
+  delaySeconds?: number;
+  redrivePolicy?: RedrivePolicy;
+  /** The queue's resource policy, as a document or its JSON text. */
+  policy?: string | PolicyDocument;
+  kmsMasterKeyId?: string;
+  messageRetentionSeconds?: number;
+}
+
+/**
+ * Simulated SQS (standard queues), JSON protocol. Control-plane methods create queues and
+ * let tests and reports look inside; `sendFromService` is how EventBridge delivers;
+ * `receive` / `delete` / `changeVisibility` are how the Lambda poller consumes.
+ */
+export class SqsSim {
+  readonly #queues = new Map<string, SimQueue>();
+
+  constructor(readonly cloud: CloudCore) {}
+
+  /**
+   * Creates a queue, validating settings as SetQueueAttributes would.
+   * @throws Error for a duplicate queue, a FIFO name, invalid settings or a malformed policy.
+   */
+  createQueue(account: string, region: string, name: string, options: CreateQueueOptions = {}): { url: string; arn: string } {
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new Error(`Invalid queue name ${name} (FIFO queues are not simulated)`);
+    const queue = new SimQueue(account, region, name, this.#settings(account, region, options), this.cloud.clock);
+    if (this.#queues.has(queue.arn)) throw new Error(`Queue ${queue.arn} already exists`);
+    this.#queues.set(queue.arn, queue);
+    return { url: queue.url, arn: queue.arn };
+  }
+
+  /**
+   * A queue by ARN or URL.
+   * @throws AwsError QueueDoesNotExist
+   */
+  queue(arnOrUrl: string): SimQueue {
+    const arn = arnOrUrl.startsWith('arn:') ? arnOrUrl : arnOfUrl(arnOrUrl);
+    const queue = arn === undefined ? undefined : this.#queues.get(arn);
+    if (!queue) throw new AwsError('QueueDoesNotExist', 'The specified queue does not exist.');
+    return queue;
+  }
+
+  /**
+   * Replaces a queue's resource policy (SetQueueAttributes with `Policy`, or an AWS::SQS::QueuePolicy).
+   * @throws AwsError QueueDoesNotExist; MalformedPolicyError
+   */
+  setPolicy(queueArnOrUrl: string, policy: string | PolicyDocument): void {
+    this.queue(queueArnOrUrl).settings.policy = parsePolicy(policy);
+  }
+
+  /** Every message in a queue (visible, in flight and delayed), for tests and reports. */
+  messages(queueArn: string): StoredMessage[] {
+    return this.queue(queueArn).messages();
+  }
+
+  /** How many messages a queue holds, whatever their state. */
+  depth(queueArn: string): number {
+    return this.queue(queueArn).messages().length;
+  }
+
+  /**
+   * Sends a message on behalf of an AWS service (EventBridge delivering for a rule). The queue
+   * policy must allow the service principal `sqs:SendMessage` for that source, as in AWS.
+   * @returns the message id
+   * @throws AwsError QueueDoesNotExist, AccessDenied
+   */
+  sendFromService(queueArn: string, body: string, origin: { sourceArn: string; service?: string }): string {
+    const queue = this.queue(queueArn);
+    const service = origin.service ?? 'events.amazonaws.com';
+    const sourceAccount = origin.sourceArn.split(':')[4] ?? '';
+    const decision = queue.settings.policy
+      ? evaluatePolicy(queue.settings.policy, {
+          principal: { service },
+          action: 'sqs:SendMessage',
+          resource: queue.arn,
+          context: { 'aws:SourceArn': origin.sourceArn, 'aws:SourceAccount': sourceAccount },
+        })
+      : 'implicit-deny';
+    if (decision !== 'allow') throw accessDenied(service, 'sqs:SendMessage', queue.arn);
+    return queue.send(body, {}, service).messageId;
+  }
+
+  /** Receives up to `max` messages (the Lambda poller's ReceiveMessage), applying the redrive policy. */
+  receive(queueArn: string, max: number, visibilitySeconds?: number): ReceivedMessage[] {
+    const queue = this.queue(queueArn);
+    return queue.receive(max, visibilitySeconds, (message) => this.#moveToDeadLetterQueue(queue, message));
+  }
+
+  /** Deletes a received message by its receipt handle. */
+  delete(queueArn: string, receiptHandle: string): void {
+    this.queue(queueArn).delete(receiptHandle);
+  }
+
+  /** Changes the visibility timeout of an in-flight message. */
+  changeVisibility(queueArn: string, receiptHandle: string, seconds: number): void {
+    this.queue(queueArn).changeVisibility(receiptHandle, seconds);
+  }
+
+  /**
+   * The queue a request names, once the caller may act on it: cross-account callers need an
+   * Allow in the queue policy, and an explicit Deny stops anyone.
+   * @throws AwsError QueueDoesNotExist, AccessDenied
+   */
+  authorizedQueue(queueUrl: string, ctx: CallContext, action: string): SimQueue {
+    const queue = this.queue(queueUrl);
+    const iamAction = `sqs:${action.replace(/Batch$/, '')}`;
+    const decision = queue.settings.policy
+      ? evaluatePolicy(queue.settings.policy, { principal: this.#principalOf(ctx.caller), action: iamAction, resource: queue.arn })
+      : 'implicit-deny';
+    if (decision === 'deny' || (queue.account !== ctx.account && decision !== 'allow')) {
+      throw accessDenied(ctx.caller.sessionArn ?? ctx.caller.arn, iamAction, queue.arn);
+    }
+    return queue;
+  }
+
+  #principalOf(caller: Principal): PolicyPrincipal {
+    return { account: caller.account, arn: caller.arn, orgId: this.cloud.account(caller.account)?.orgId };
+  }
+
+  /** Queue settings with SQS defaults, validated as SetQueueAttributes would. */
+  #settings(account: string, region: string, options: CreateQueueOptions): QueueSettings {
+    const settings: QueueSettings = {
+      visibilityTimeoutSeconds: checkRange('VisibilityTimeout', options.visibilityTimeoutSeconds ?? 30, 0, MAX_VISIBILITY_SECONDS),
+      delaySeconds: checkRange('DelaySeconds', options.delaySeconds ?? 0, 0, 900),
+      messageRetentionSeconds: checkRange('MessageRetentionPeriod', options.messageRetentionSeconds ?? 345_600, 60, 1_209_600),
+    };
+    if (options.redrivePolicy) settings.redrivePolicy = this.#checkRedrive(account, region, options.redrivePolicy);
+    if (options.policy) settings.policy = parsePolicy(options.policy);
+    if (options.kmsMasterKeyId) settings.kmsMasterKeyId = options.kmsMasterKeyId;
+    return settings;
+  }
+
+  /** The dead-letter queue must exist, in the same account and region; maxReceiveCount is 1 to 1000. */
+  #checkRedrive(account: string, region: string, redrive: RedrivePolicy): RedrivePolicy {
+    checkRange('maxReceiveCount', redrive.maxReceiveCount, 1, 1000);
+    const dlq = this.#queues.get(redrive.deadLetterTargetArn);
+    if (!dlq || dlq.account !== account || dlq.region !== region) {
+      throw new Error(`Dead letter target ${redrive.deadLetterTargetArn} does not exist in ${account}/${region}`);
+    }
+    return { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: redrive.maxReceiveCount };
+  }
+
+  #moveToDeadLetterQueue(source: SimQueue, message: StoredMessage): boolean {
+    const dlq = this.#queues.get(source.settings.redrivePolicy?.deadLetterTargetArn ?? '');
+    dlq?.acceptDeadLetter(message, source.arn);
+    return dlq !== undefined;
+  }
+}
+
+/** `https://sqs.<region>.amazonaws.com/<account>/<name>` → the queue ARN. */
+function arnOfUrl(url: string): string | undefined {
+  const match = /^https?:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\/(\d{12})\/([^/?#]+)$/.exec(url);
+  return match ? `arn:aws:sqs:${match[1]}:${match[2]}:${match[3]}` : undefined;
+}
+
+function accessDenied(who: string, action: string, resource: string): AwsError {
+  return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${action} on resource: ${resource}`, 403);
+}
+
+function checkRange(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  return value;
+}

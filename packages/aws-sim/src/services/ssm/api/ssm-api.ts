@@ -1,0 +1,184 @@
+import { AwsError } from '../../../core/errors.js';
+import type { CallContext, SimService } from '../../../core/service.js';
+import { JsonInput } from '../../../protocol/json-input.js';
+import type { ParameterTier, ParameterType, ParameterVersion, SimParameter } from '../parameter.js';
+import type { SsmSim } from '../ssm.js';
+
+/** A decoded SSM request, with the booleans and numbers JSON carries natively. */
+class SsmInput extends JsonInput {
+  constructor(private readonly raw: Record<string, unknown>) {
+    super(raw, { missing: 'ValidationException', invalid: 'ValidationException' });
+  }
+
+  /** An optional boolean parameter (false when absent). */
+  flag(name: string): boolean {
+    const value = this.raw[name] ?? false;
+    if (typeof value !== 'boolean') throw this.invalid(name, value, 'must be a boolean');
+    return value;
+  }
+
+  /** One of the listed values, when present. */
+  optionalEnum<T extends string>(name: string, values: readonly T[]): T | undefined {
+    const value = this.optionalString(name);
+    if (value !== undefined && !(values as readonly string[]).includes(value)) throw this.invalid(name, value, `must be one of ${values.join(', ')}`);
+    return value as T | undefined;
+  }
+}
+
+type Action = (ssm: SsmSim, input: SsmInput, ctx: CallContext) => unknown;
+
+const TYPES = ['String', 'StringList', 'SecureString'] as const;
+const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
+/** GetParameters takes at most 10 names; GetParameterHistory returns at most 50 versions a page. */
+const MAX_NAMES = 10;
+const HISTORY_PAGE = 50;
+
+/** The Parameter Store API actions the simulation answers, in the JSON 1.1 protocol's shapes. */
+/** The SSM Parameter Store API (JSON 1.1 protocol) over the simulated SSM. */
+export function ssmApi(ssm: SsmSim): SimService {
+  return {
+    name: 'ssm',
+    protocol: 'json1.1',
+    call(action, input, ctx) {
+      const run = ssmActions[action];
+      if (!run) throw new AwsError('InvalidAction', `The action ${action} is not supported by the simulation.`);
+      return run(ssm, new SsmInput(input), ctx);
+    },
+  };
+}
+
+const ssmActions: Record<string, Action> = {
+  PutParameter(ssm, input, ctx) {
+    const tags = input.list<{ Key: string; Value: string }>('Tags');
+    // Tagging on creation is authorized as ssm:AddTagsToResource too.
+    if (tags.length) ssm.cloud.iam.authorize(ctx.caller, 'ssm:AddTagsToResource');
+    const version = ssm.put(ctx.account, ctx.region, ctx.caller, {
+      name: input.string('Name'),
+      value: input.string('Value'),
+      type: input.optionalEnum<ParameterType>('Type', TYPES),
+      keyId: input.optionalString('KeyId'),
+      description: input.optionalString('Description'),
+      tier: input.optionalEnum<ParameterTier>('Tier', TIERS),
+      overwrite: input.flag('Overwrite'),
+      tags,
+      dataType: input.optionalString('DataType'),
+    });
+    return { Version: version.version, Tier: version.tier };
+  },
+
+  GetParameter(ssm, input, ctx) {
+    return { Parameter: read(ssm, input.string('Name'), input.flag('WithDecryption'), ctx) };
+  },
+
+  GetParameters(ssm, input, ctx) {
+    const names = input.list<string>('Names');
+    if (names.length < 1 || names.length > MAX_NAMES) throw input.invalid('Names', names.length, `must list 1 to ${MAX_NAMES} names`);
+    const found: unknown[] = [];
+    const invalid: string[] = [];
+    for (const name of names) {
+      try {
+        found.push(read(ssm, name, input.flag('WithDecryption'), ctx));
+      } catch (error) {
+        if (!(error instanceof AwsError) || !['ParameterNotFound', 'ParameterVersionNotFound'].includes(error.code)) throw error;
+        invalid.push(name);
+      }
+    }
+    return { Parameters: found, InvalidParameters: invalid };
+  },
+
+  GetParameterHistory(ssm, input, ctx) {
+    const parameter = ssm.find(ctx.account, ctx.region, input.string('Name'));
+    const max = input.optionalInt('MaxResults', 1, HISTORY_PAGE) ?? HISTORY_PAGE;
+    const start = Number(input.optionalString('NextToken') ?? '0');
+    const page = parameter.versions.slice(start, start + max);
+    const withDecryption = input.flag('WithDecryption');
+    const next = start + max < parameter.versions.length ? { NextToken: String(start + max) } : {};
+    return { Parameters: page.map((v) => historyEntry(ssm, parameter, v, withDecryption, ctx)), ...next };
+  },
+
+  DeleteParameter(ssm, input, ctx) {
+    ssm.delete(ctx.account, ctx.region, input.string('Name'));
+    return {};
+  },
+
+  DescribeParameters(ssm, input, ctx) {
+    const filters = input.list<{ Key: string; Option?: string; Values: string[] }>('ParameterFilters');
+    const matches = (p: SimParameter) =>
+      filters.every((f) => f.Key !== 'Name' || f.Values.some((v) => (f.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)));
+    return { Parameters: ssm.parameters(ctx.account, ctx.region).filter(matches).map(metadataOf) };
+  },
+
+  LabelParameterVersion(ssm, input, ctx) {
+    const labels = input.list<string>('Labels');
+    const { version, invalid } = ssm.label(ctx.account, ctx.region, input.string('Name'), input.optionalInt('ParameterVersion', 1, Number.MAX_SAFE_INTEGER), labels);
+    return { InvalidLabels: invalid, ParameterVersion: version.version };
+  },
+
+  AddTagsToResource(ssm, input, ctx) {
+    const parameter = taggable(ssm, input, ctx);
+    for (const tag of input.list<{ Key: string; Value: string }>('Tags')) parameter.tags.set(tag.Key, tag.Value);
+    return {};
+  },
+
+  ListTagsForResource(ssm, input, ctx) {
+    return { TagList: [...taggable(ssm, input, ctx).tags].map(([Key, Value]) => ({ Key, Value })) };
+  },
+};
+
+/** `name`, `name:version` or `name:label` (names never contain a colon). */
+function read(ssm: SsmSim, selector: string, withDecryption: boolean, ctx: CallContext) {
+  const [name, which] = selector.split(':') as [string, string | undefined];
+  const parameter = ssm.find(ctx.account, ctx.region, name);
+  const version = parameter.select(which);
+  return {
+    Name: parameter.name,
+    Type: version.type,
+    Value: ssm.valueOf(parameter, version, ctx.caller, withDecryption),
+    Version: version.version,
+    ...(which === undefined ? {} : { Selector: `:${which}` }),
+    LastModifiedDate: version.lastModified.getTime() / 1000,
+    ARN: parameter.arn,
+    DataType: version.dataType,
+  };
+}
+
+function historyEntry(ssm: SsmSim, parameter: SimParameter, version: ParameterVersion, withDecryption: boolean, ctx: CallContext) {
+  return {
+    Name: parameter.name,
+    Type: version.type,
+    ...(version.keyArn ? { KeyId: version.keyArn } : {}),
+    LastModifiedDate: version.lastModified.getTime() / 1000,
+    LastModifiedUser: version.lastModifiedUser,
+    ...(version.description ? { Description: version.description } : {}),
+    Value: ssm.valueOf(parameter, version, ctx.caller, withDecryption),
+    Version: version.version,
+    Labels: version.labels,
+    Tier: version.tier,
+    Policies: [],
+    DataType: version.dataType,
+  };
+}
+
+function metadataOf(parameter: SimParameter) {
+  const latest = parameter.latest();
+  return {
+    Name: parameter.name,
+    ARN: parameter.arn,
+    Type: latest.type,
+    ...(latest.keyArn ? { KeyId: latest.keyArn } : {}),
+    LastModifiedDate: latest.lastModified.getTime() / 1000,
+    LastModifiedUser: latest.lastModifiedUser,
+    ...(latest.description ? { Description: latest.description } : {}),
+    Version: latest.version,
+    Tier: latest.tier,
+    Policies: [],
+    DataType: latest.dataType,
+  };
+}
+
+/** Only parameters are simulated among the taggable resource types. */
+function taggable(ssm: SsmSim, input: SsmInput, ctx: CallContext): SimParameter {
+  const type = input.string('ResourceType');
+  if (type !== 'Parameter') throw new AwsError('InvalidResourceType', `The resource type ${type} is not supported by the simulation.`);
+  return ssm.find(ctx.account, ctx.region, input.string('ResourceId'));
+}

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimCloud, startLocalDynamo, type CreateTableInput } from '../src/index.js';
+import { allowing, trustedBy } from './policies.js';
+
+const VAULT = '999999999999';
+const OTHER = '111111111111';
+const REGION = 'eu-west-1';
+
+/** A table keyed by `pk`, with two indexes over string attributes. */
+const TABLE: CreateTableInput = {
+  TableName: 'points',
+  BillingMode: 'PAY_PER_REQUEST',
+  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  AttributeDefinitions: ['pk', 'account', 'createdAt', 'state', 'updatedAt'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+  GlobalSecondaryIndexes: [
+    { IndexName: 'byAccount', KeySchema: [{ AttributeName: 'account', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+    { IndexName: 'byState', KeySchema: [{ AttributeName: 'state', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+  ],
+};
+
+/** The 24 bits of the table key that stock dynalite 4.0.0 keeps in an index entry (db/index.js hashPrefix). */
+const dynaliteKeyPrefix = (pk: string) => createHash('md5').update('Outliers').update(pk).digest('hex').slice(0, 6);
+
+/** Two keys stock dynalite would give one index entry, found as a birthday collision. */
+function collidingKeys(): [string, string] {
+  const seen = new Map<string, string>();
+  for (let i = 0; ; i++) {
+    const pk = `ami#222222222222#eu-west-1#ami-${i.toString(16).padStart(17, '0')}`;
+    const other = seen.get(dynaliteKeyPrefix(pk));
+    if (other) return [other, pk];
+    seen.set(dynaliteKeyPrefix(pk), pk);
+  }
+}
+
+let cloud: SimCloud;
+afterEach(() => cloud.close());
+
+function cloudWith(...accounts: string[]): SimCloud {
+  cloud = new SimCloud();
+  for (const id of accounts) cloud.addAccount({ id });
+  return cloud;
+}
+
+const documents = (account: string, credentials = cloud.adminCredentials(account)) => DynamoDBDocumentClient.from(new DynamoDBClient(cloud.clientConfig(credentials, REGION)));
+
+/** Every item of a Query, page by page. */
+async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<string[]> {
+  const found: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    found.push(...(page.Items ?? []).map((item) => item.pk as string));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return found.sort();
+}
+
+describe('simulated DynamoDB', () => {
+  it('keeps every item in a secondary index, even two with the same index key whose table keys stock dynalite would confuse', async () => {
+    cloudWith(VAULT);
+    await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
+    const db = documents(VAULT);
+    const pks = collidingKeys();
+    const burst = { account: '222222222222', createdAt: '2026-01-01T00:00:00.000Z', state: 'waiting:ami:222222222222:eu-west-1', updatedAt: '2026-01-01T00:05:00.000Z' };
+    for (const pk of pks) await db.send(new PutCommand({ TableName: 'points', Item: { pk, ...burst } }));
+    expect(await queryAll(db, { TableName: 'points', IndexName: 'byAccount', KeyConditionExpression: 'account = :a', ExpressionAttributeValues: { ':a': burst.account } })).toEqual([...pks].sort());
+    expect(await queryAll(db, { TableName: 'points', IndexName: 'byState', KeyConditionExpression: '#s = :s', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':s': burst.state } })).toEqual([...pks].sort());
+    // Pages of one item walk the index by ExclusiveStartKey, which is keyed the same way.
+    expect(await queryAll(db, { TableName: 'points', IndexName: 'byAccount', KeyConditionExpression: 'account = :a', ExpressionAttributeValues: { ':a': burst.account }, Limit: 1 })).toEqual([...pks].sort());
+  });
+
+  it('is reached like every service: authenticated, authorized by the caller role, fault-injectable and recorded', async () => {
+    cloudWith(VAULT);
+    await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
+    const reader = cloud.iam.putRole({ account: VAULT, name: 'reader', trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }), policies: allowing('dynamodb:GetItem') });
+    const db = documents(VAULT, cloud.roleCredentials(reader.arn));
+    await expect(db.send(new GetCommand({ TableName: 'points', Key: { pk: 'a' } }))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
+    await expect(db.send(new PutCommand({ TableName: 'points', Item: { pk: 'a' } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    // A throttle the SDK retries, then gets through.
+    cloud.faults.add({ service: 'dynamodb', operation: 'GetItem', error: 'ProvisionedThroughputExceededException', times: 1 });
+    await expect(db.send(new GetCommand({ TableName: 'points', Key: { pk: 'a' } }))).resolves.toMatchObject({ $metadata: { attempts: 2 } });
+    expect(cloud.calls.map((c) => [c.service, c.action, c.principal, c.error])).toEqual([
+      ['dynamodb', 'GetItem', reader.arn, undefined],
+      ['dynamodb', 'PutItem', reader.arn, 'AccessDeniedException'],
+      ['dynamodb', 'GetItem', reader.arn, 'ProvisionedThroughputExceededException'],
+      ['dynamodb', 'GetItem', reader.arn, undefined],
+    ]);
+  });
+
+  it("gives each account and region its own tables, with ARNs that name them, and answers DynamoDB's errors", async () => {
+    cloudWith(VAULT, OTHER);
+    await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
+    await documents(VAULT).send(new PutCommand({ TableName: 'points', Item: { pk: 'vault-only' } }));
+    await expect(documents(OTHER).send(new GetCommand({ TableName: 'points', Key: { pk: 'vault-only' } }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    const { Table } = await new DynamoDBClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION)).send(new DescribeTableCommand({ TableName: 'points' }));
+    expect(Table).toMatchObject({ TableArn: `arn:aws:dynamodb:${REGION}:${VAULT}:table/points`, TableStatus: 'ACTIVE' });
+    expect(Table!.GlobalSecondaryIndexes!.map((i) => i.IndexArn)).toContain(`arn:aws:dynamodb:${REGION}:${VAULT}:table/points/index/byAccount`);
+    await expect(cloud.dynamodb.createTable(VAULT, REGION, TABLE)).rejects.toMatchObject({ code: 'ResourceInUseException' });
+  });
+
+  it('keeps an account and region in a folder, which a later dynalite server reads (what the audit of a drill does)', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'aws-sim-dynamo-'));
+    try {
+      cloud = new SimCloud({ dynamodb: { path: (account) => (account === VAULT ? folder : undefined) } });
+      cloud.addAccount({ id: VAULT });
+      await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
+      await documents(VAULT).send(new PutCommand({ TableName: 'points', Item: { pk: 'kept' } }));
+      await cloud.close();
+      const server = await startLocalDynamo({ path: folder });
+      try {
+        const { Item } = await DynamoDBDocumentClient.from(new DynamoDBClient(server.clientConfig)).send(new GetCommand({ TableName: 'points', Key: { pk: 'kept' } }));
+        expect(Item).toEqual({ pk: 'kept' });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,209 @@
+import {
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SimCloud, type EventEnvelope } from '../src/index.js';
+import { rootArn } from '../src/services/iam/iam.js';
+import type { KmsSim } from '../src/services/kms/kms.js';
+import type { RdsEncryption, RdsSim, RdsSimOptions } from '../src/services/rds/rds.js';
+import type { RdsSnapshotType } from '../src/services/rds/snapshot.js';
+
+const SOURCE = '111111111111';
+const VAULT = '999999999999';
+const REGION = 'eu-west-1';
+const MINUTE = 60_000;
+
+let cloud: SimCloud;
+let kms: KmsSim;
+let rds: RdsSim;
+let events: EventEnvelope[];
+
+function setup(options: RdsSimOptions = {}): void {
+  cloud = new SimCloud({ rds: { snapshotDurationMs: 5 * MINUTE, copyDurationMs: 10 * MINUTE, ...options } });
+  for (const id of [SOURCE, VAULT]) cloud.addAccount({ id });
+  ({ kms, rds } = cloud);
+  events = [];
+  cloud.onServiceEvent((event) => events.push(event));
+}
+
+beforeEach(() => setup());
+
+const client = (account: string) => new RDSClient(cloud.clientConfig(cloud.adminCredentials(account), REGION));
+
+/** An available DB snapshot in SOURCE. */
+function dbSnapshot(type: RdsSnapshotType, encryption: RdsEncryption, id?: string) {
+  const snapshot = rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type, encryption, id });
+  cloud.clock.advance(5 * MINUTE);
+  return snapshot;
+}
+
+/** A customer key in SOURCE whose policy lets VAULT describe it and create grants on it, as the share key does. */
+function shareKey(): string {
+  return kms.createKey(SOURCE, REGION, {
+    policy: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: rootArn(SOURCE) }, Action: 'kms:*', Resource: '*' },
+        { Effect: 'Allow', Principal: { AWS: rootArn(VAULT) }, Action: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt'], Resource: '*' },
+      ],
+    },
+  }).arn;
+}
+
+const share = (id: string) => client(SOURCE).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToAdd: [VAULT] }));
+const arnOf = (id: string) => `arn:aws:rds:${REGION}:${SOURCE}:snapshot:${id}`;
+const vaultKey = () => kms.createKey(VAULT, REGION, { alias: 'vault' }).arn;
+
+describe('snapshots and their events', () => {
+  it('creates a snapshot that becomes available and then announces it with the documented event', async () => {
+    const snapshot = rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'automated', id: 'rds:orders-2026-01-01-00-00' });
+    const [before] = (await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot.id }))).DBSnapshots!;
+    expect(before).toMatchObject({ Status: 'creating', SnapshotType: 'automated', Encrypted: true });
+    expect(events).toEqual([]);
+    cloud.clock.advance(5 * MINUTE);
+    expect(events).toMatchObject([
+      {
+        'detail-type': 'RDS DB Snapshot Event',
+        source: 'aws.rds',
+        account: SOURCE,
+        resources: [arnOf('rds:orders-2026-01-01-00-00')],
+        detail: { EventID: 'RDS-EVENT-0091', SourceType: 'SNAPSHOT', SourceIdentifier: 'rds:orders-2026-01-01-00-00', SourceArn: arnOf('rds:orders-2026-01-01-00-00'), Message: 'Automated snapshot created' },
+      },
+    ]);
+  });
+
+  it('announces a manual cluster snapshot with RDS-EVENT-0075, and describes it by cluster', async () => {
+    rds.createDBClusterSnapshot(SOURCE, REGION, { cluster: 'ledger', type: 'manual', id: 'ledger-1' });
+    cloud.clock.advance(5 * MINUTE);
+    expect(events.map((e) => [e['detail-type'], e.detail.EventID, e.detail.SourceType])).toEqual([['RDS DB Cluster Snapshot Event', 'RDS-EVENT-0075', 'CLUSTER_SNAPSHOT']]);
+    const { DBClusterSnapshots } = await client(SOURCE).send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: 'ledger' }));
+    expect(DBClusterSnapshots).toMatchObject([{ DBClusterSnapshotIdentifier: 'ledger-1', Status: 'available', StorageEncrypted: true, SnapshotType: 'manual' }]);
+  });
+
+  it('answers DBSnapshotNotFound for a snapshot of another account named by identifier', async () => {
+    dbSnapshot('manual', 'none', 'orders-1');
+    await expect(client(VAULT).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'orders-1' }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+  });
+});
+
+describe('sharing refusals', () => {
+  it('refuses to share an automated snapshot (its rds: identifier is not valid for ModifyDBSnapshotAttribute)', async () => {
+    const snapshot = dbSnapshot('automated', 'none');
+    await expect(share(snapshot.id)).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/not a valid identifier/) });
+  });
+
+  it('refuses to share a snapshot under the default aws/rds key', async () => {
+    dbSnapshot('manual', 'aws-managed', 'orders-1');
+    await expect(share('orders-1')).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/default KMS key/) });
+  });
+
+  it('refuses to make an encrypted snapshot public, and shares it with an account', async () => {
+    dbSnapshot('manual', 'cmk', 'orders-1');
+    await expect(client(SOURCE).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'orders-1', AttributeName: 'restore', ValuesToAdd: ['all'] }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    await share('orders-1');
+    const { DBSnapshotAttributesResult } = await client(SOURCE).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'orders-1' }));
+    expect(DBSnapshotAttributesResult?.DBSnapshotAttributes).toEqual([{ AttributeName: 'restore', AttributeValues: [VAULT] }]);
+    const { DBSnapshots } = await client(VAULT).send(new DescribeDBSnapshotsCommand({ SnapshotType: 'shared' }));
+    expect(DBSnapshots?.map((s) => s.DBSnapshotArn)).toEqual([arnOf('orders-1')]);
+  });
+});
+
+describe('cross-account copies', () => {
+  it('copies a shared snapshot named by ARN under the vault key, with tags', async () => {
+    const key = shareKey();
+    rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'orders-1', encryption: 'none' });
+    cloud.clock.advance(5 * MINUTE);
+    const copyOfShareKeySnapshot = await client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'orders-1-shared', KmsKeyId: key }));
+    expect(copyOfShareKeySnapshot.DBSnapshot).toMatchObject({ Status: 'copying', Encrypted: true, KmsKeyId: key });
+    cloud.clock.advance(10 * MINUTE);
+    await share('orders-1-shared');
+    const target = vaultKey();
+    const { DBSnapshot } = await client(VAULT).send(
+      new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: arnOf('orders-1-shared'), TargetDBSnapshotIdentifier: 'vault-copy', KmsKeyId: target, Tags: [{ Key: 'from', Value: SOURCE }] }),
+    );
+    expect(DBSnapshot).toMatchObject({ DBSnapshotIdentifier: 'vault-copy', Encrypted: true, KmsKeyId: target, SourceDBSnapshotIdentifier: arnOf('orders-1-shared') });
+    const { TagList } = await client(VAULT).send(new ListTagsForResourceCommand({ ResourceName: `arn:aws:rds:${REGION}:${VAULT}:snapshot:vault-copy` }));
+    expect(TagList).toEqual([{ Key: 'from', Value: SOURCE }]);
+  });
+
+  it('needs the ARN for a shared snapshot: its identifier alone names nothing in the vault', async () => {
+    dbSnapshot('manual', 'none', 'orders-1');
+    await share('orders-1');
+    await expect(client(VAULT).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'copy' }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+  });
+
+  it('refuses an encrypted shared snapshot without KmsKeyId, and one whose key does not let the vault use it', async () => {
+    dbSnapshot('manual', 'cmk', 'orders-1');
+    await share('orders-1');
+    const copy = (KmsKeyId?: string) => client(VAULT).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: arnOf('orders-1'), TargetDBSnapshotIdentifier: 'copy', KmsKeyId }));
+    await expect(copy()).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+    // The database's own CMK has the default key policy: nothing for the vault account.
+    await expect(copy(vaultKey())).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+    expect(rds.snapshots(rds.instanceSnapshots.family, VAULT)).toEqual([]);
+  });
+
+  it('refuses to encrypt an unencrypted cluster snapshot by copying it', async () => {
+    rds.createDBClusterSnapshot(SOURCE, REGION, { cluster: 'ledger', type: 'manual', id: 'ledger-1', encryption: 'none' });
+    cloud.clock.advance(5 * MINUTE);
+    await client(SOURCE).send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: 'ledger-1', AttributeName: 'restore', ValuesToAdd: [VAULT] }));
+    const copy = client(VAULT).send(
+      new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: `arn:aws:rds:${REGION}:${SOURCE}:cluster-snapshot:ledger-1`, TargetDBClusterSnapshotIdentifier: 'copy', KmsKeyId: vaultKey() }),
+    );
+    await expect(copy).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+});
+
+describe('the manual snapshot quota', () => {
+  it('refuses a copy beyond the quota with SnapshotQuotaExceeded, and accepts it once a snapshot is deleted', async () => {
+    setup({ manualSnapshotQuota: 2, snapshotDurationMs: 0, copyDurationMs: 0 });
+    rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'a', encryption: 'none' });
+    rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'automated', id: 'rds:orders-1', encryption: 'none' });
+    rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'b', encryption: 'none' });
+    cloud.clock.advance(1);
+    const copy = () => client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'rds:orders-1', TargetDBSnapshotIdentifier: 'c' }));
+    await expect(copy()).rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault' });
+    await client(SOURCE).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'a' }));
+    await expect(copy()).resolves.toMatchObject({ DBSnapshot: { DBSnapshotIdentifier: 'c', SnapshotType: 'manual' } });
+  });
+
+  it('does not let anyone delete an automated snapshot', async () => {
+    const snapshot = dbSnapshot('automated', 'none');
+    await expect(client(SOURCE).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshot.id }))).rejects.toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
+  });
+});
+
+describe('the concurrent copy quota', () => {
+  it('refuses a copy while the quota of copies is in progress, and accepts it once one completes', async () => {
+    setup({ copyQuota: 2, snapshotDurationMs: 0, copyDurationMs: 10 * 60_000 });
+    for (const id of ['a', 'b', 'c']) rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id, encryption: 'none' });
+    cloud.clock.advance(1);
+    const copy = (id: string) => client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: `${id}-copy` }));
+    await copy('a');
+    await copy('b');
+    await expect(copy('c')).rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault', message: expect.stringMatching(/more than 2 snapshots at a time/) });
+    cloud.clock.advance(10 * 60_000);
+    await expect(copy('c')).resolves.toMatchObject({ DBSnapshot: { DBSnapshotIdentifier: 'c-copy', Status: 'copying' } });
+  });
+});
+
+describe('tags', () => {
+  it('tags only the caller’s own snapshots', async () => {
+    dbSnapshot('manual', 'none', 'orders-1');
+    await client(SOURCE).send(new AddTagsToResourceCommand({ ResourceName: arnOf('orders-1'), Tags: [{ Key: 'team', Value: 'orders' }] }));
+    const [snapshot] = (await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'orders-1' }))).DBSnapshots!;
+    expect(snapshot?.TagList).toEqual([{ Key: 'team', Value: 'orders' }]);
+    await expect(client(VAULT).send(new AddTagsToResourceCommand({ ResourceName: arnOf('orders-1'), Tags: [{ Key: 'x', Value: 'y' }] }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+  });
+});

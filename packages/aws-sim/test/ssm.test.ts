@@ -1,0 +1,124 @@
+import {
+  AddTagsToResourceCommand,
+  DeleteParameterCommand,
+  DescribeParametersCommand,
+  GetParameterCommand,
+  GetParameterHistoryCommand,
+  GetParametersCommand,
+  LabelParameterVersionCommand,
+  ListTagsForResourceCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SimCloud, type EventEnvelope } from '../src/index.js';
+import type { KmsSim } from '../src/services/kms/kms.js';
+import type { SsmSim } from '../src/services/ssm/ssm.js';
+
+const ACCOUNT = '111111111111';
+const OTHER = '222222222222';
+const REGION = 'eu-west-1';
+
+let cloud: SimCloud;
+let kms: KmsSim;
+let ssm: SsmSim;
+let client: SSMClient;
+let events: EventEnvelope[];
+
+beforeEach(() => {
+  cloud = new SimCloud();
+  cloud.addAccount({ id: ACCOUNT });
+  cloud.addAccount({ id: OTHER });
+  ({ kms, ssm } = cloud);
+  events = [];
+  cloud.onServiceEvent((e) => events.push(e));
+  client = new SSMClient(cloud.clientConfig(cloud.adminCredentials(ACCOUNT), REGION));
+});
+
+describe('simulated Parameter Store through the SDK', () => {
+  it('keeps every version; name:version selects one; the change events carry no value', async () => {
+    await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'one', Type: 'String', Description: 'the url' }));
+    const { Version } = await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'two', Overwrite: true }));
+    expect(Version).toBe(2);
+    expect((await client.send(new GetParameterCommand({ Name: '/app/url:1' }))).Parameter).toMatchObject({ Value: 'one', Version: 1, Selector: ':1', ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/url` });
+    expect((await client.send(new GetParameterCommand({ Name: '/app/url' }))).Parameter).toMatchObject({ Value: 'two', Type: 'String' });
+    const history = await client.send(new GetParameterHistoryCommand({ Name: '/app/url' }));
+    expect(history.Parameters!.map((p) => [p.Version, p.Description, p.Tier])).toEqual([
+      [1, 'the url', 'Standard'],
+      [2, 'the url', 'Standard'],
+    ]);
+    expect(events.map((e) => [e['detail-type'], e.source, e.detail.operation, e.detail.name, e.detail.type])).toEqual([
+      ['Parameter Store Change', 'aws.ssm', 'Create', '/app/url', 'String'],
+      ['Parameter Store Change', 'aws.ssm', 'Update', '/app/url', 'String'],
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/"one"|"two"/);
+  });
+
+  it('refuses to overwrite without Overwrite, tags together with Overwrite, and hierarchies over 15 levels', async () => {
+    await client.send(new PutParameterCommand({ Name: 'p', Value: 'v', Type: 'String' }));
+    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'w', Type: 'String' }))).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
+    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'w', Overwrite: true, Tags: [{ Key: 'k', Value: 'v' }] }))).rejects.toMatchObject({ name: 'ValidationException' });
+    const deep = `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}`;
+    await expect(client.send(new PutParameterCommand({ Name: deep, Value: 'v', Type: 'String' }))).rejects.toMatchObject({ name: 'HierarchyLevelLimitExceededException' });
+  });
+
+  it('encrypts SecureStrings under aws/ssm or the given key; decryption needs access to the key', async () => {
+    await client.send(new PutParameterCommand({ Name: '/db/password', Value: 's3cret', Type: 'SecureString' }));
+    const blob = (await client.send(new GetParameterCommand({ Name: '/db/password' }))).Parameter!.Value;
+    expect(blob).not.toBe('s3cret');
+    expect((await client.send(new GetParameterCommand({ Name: '/db/password', WithDecryption: true }))).Parameter!.Value).toBe('s3cret');
+    const [entry] = (await client.send(new GetParameterHistoryCommand({ Name: '/db/password' }))).Parameters!;
+    expect(entry!.KeyId).toBe(kms.awsManagedKey(ACCOUNT, REGION, 'ssm').arn);
+
+    const key = kms.createKey(ACCOUNT, REGION, { alias: 'narrow', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['kms:Encrypt', 'kms:PutKeyPolicy'], Resource: '*' }] } });
+    await client.send(new PutParameterCommand({ Name: '/db/other', Value: 'x', Type: 'SecureString', KeyId: 'alias/narrow' }));
+    expect(ssm.parameter(ACCOUNT, REGION, '/db/other')!.latest().keyArn).toBe(key.arn);
+    await expect(client.send(new GetParameterCommand({ Name: '/db/other', WithDecryption: true }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  it('answers the documented errors for a missing parameter, version or label', async () => {
+    await expect(client.send(new GetParameterCommand({ Name: 'nope' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    await client.send(new PutParameterCommand({ Name: 'p', Value: 'v', Type: 'String' }));
+    await expect(client.send(new GetParameterCommand({ Name: 'p:7' }))).rejects.toMatchObject({ name: 'ParameterVersionNotFound' });
+    await expect(client.send(new GetParameterCommand({ Name: 'p:prod' }))).rejects.toMatchObject({ name: 'ParameterVersionNotFound' });
+    const many = await client.send(new GetParametersCommand({ Names: ['p', 'nope'] }));
+    expect([many.Parameters!.map((p) => p.Name), many.InvalidParameters]).toEqual([['p'], ['nope']]);
+    // Parameters are per account: another account's name is not found.
+    const other = new SSMClient(cloud.clientConfig(cloud.adminCredentials(OTHER), REGION));
+    await expect(other.send(new GetParameterCommand({ Name: 'p' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+  });
+
+  it('keeps 100 versions: the 101st drops the oldest, unless the oldest carries a label', async () => {
+    for (let i = 1; i <= 100; i++) ssm.putParameter(ACCOUNT, REGION, { name: 'p', value: `v${i}`, type: 'String', overwrite: true });
+    ssm.putParameter(ACCOUNT, REGION, { name: 'p', value: 'v101', overwrite: true });
+    const versions = ssm.parameter(ACCOUNT, REGION, 'p')!.versions;
+    expect([versions.length, versions[0]!.version, versions[99]!.version]).toEqual([100, 2, 101]);
+    await client.send(new LabelParameterVersionCommand({ Name: 'p', ParameterVersion: 2, Labels: ['golden'] }));
+    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'v102', Overwrite: true }))).rejects.toMatchObject({ name: 'ParameterMaxVersionLimitExceeded' });
+  });
+
+  it('labels versions (moving a label), reports invalid labels, and announces the change', async () => {
+    ssm.putParameter(ACCOUNT, REGION, { name: 'p', value: 'a', type: 'String' });
+    ssm.putParameter(ACCOUNT, REGION, { name: 'p', value: 'b', overwrite: true });
+    await client.send(new LabelParameterVersionCommand({ Name: 'p', ParameterVersion: 1, Labels: ['prod'] }));
+    const moved = await client.send(new LabelParameterVersionCommand({ Name: 'p', Labels: ['prod', '1bad', 'awsy'] }));
+    expect([moved.ParameterVersion, moved.InvalidLabels]).toEqual([2, ['1bad', 'awsy']]);
+    expect((await client.send(new GetParameterCommand({ Name: 'p:prod' }))).Parameter!.Value).toBe('b');
+    expect(events.at(-1)!.detail).toMatchObject({ operation: 'LabelParameterVersion', name: 'p' });
+  });
+
+  it('deletes, describes and tags parameters', async () => {
+    await client.send(new PutParameterCommand({ Name: '/a/one', Value: 'v', Type: 'StringList', Tags: [{ Key: 'team', Value: 'x' }] }));
+    await client.send(new PutParameterCommand({ Name: '/b/two', Value: 'v', Type: 'String' }));
+    await client.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/a/one', Tags: [{ Key: 'env', Value: 'prod' }] }));
+    expect((await client.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/a/one' }))).TagList).toEqual([
+      { Key: 'team', Value: 'x' },
+      { Key: 'env', Value: 'prod' },
+    ]);
+    const described = await client.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/a/'] }] }));
+    expect(described.Parameters!.map((p) => [p.Name, p.Type])).toEqual([['/a/one', 'StringList']]);
+    await client.send(new DeleteParameterCommand({ Name: '/a/one' }));
+    await expect(client.send(new DeleteParameterCommand({ Name: '/a/one' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    expect(events.at(-1)!.detail).toEqual({ operation: 'Delete', name: '/a/one', type: 'StringList' });
+  });
+});

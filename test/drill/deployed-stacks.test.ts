@@ -1,0 +1,64 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderTemplate } from '../../accounts/stack/render.js';
+import { buildService, everyStack } from '../../accounts/stack/service.js';
+import type { DrillReport } from '../../drill/drill-report.js';
+import { readDrillFile } from '../../drill/drill-file.js';
+import { DrillStacksError, PACKAGED_TEMPLATE } from '../../drill/drill-stacks.js';
+import { LOCAL_STAGE } from '../../drill/local-hub.js';
+import { runDrill } from '../../drill/run-drill.js';
+import { loadAccounts } from '../../shared/config/accounts.js';
+import { tempDirs } from '../temp-dirs.js';
+
+/**
+ * The drill runs what is deployed: the stacks in a folder laid out as `npm run package:all` lays
+ * out `.build/` (test/template/packaging.test.ts holds the rendered templates to what serverless
+ * packages), and nothing the simulator writes by hand stands in for them.
+ */
+const temp = tempDirs();
+afterAll(temp.remove);
+
+const accounts = loadAccounts();
+const defaultDrill = await readDrillFile('drill/default-drill.json');
+const totals = (report: DrillReport) => report.totals;
+
+/** Every stack of the account files in `dir/<folder>/`, as packaged; `edit` may change one first. */
+async function writeStacks(edit: (folder: string, template: ReturnType<typeof renderTemplate>) => void = () => {}): Promise<string> {
+  const dir = await temp.make('stacks-');
+  for (const stack of everyStack(accounts)) {
+    const template = renderTemplate(buildService(accounts, stack.account, { stage: LOCAL_STAGE, region: stack.region }));
+    edit(stack.folder, template);
+    await mkdir(join(dir, stack.folder));
+    await writeFile(join(dir, stack.folder, PACKAGED_TEMPLATE), JSON.stringify(template));
+  }
+  return dir;
+}
+
+describe('the drill on deployed stacks', () => {
+  it('gives the same outcome from packaged templates (--stacks) as from the in-process rendering, with no call refused', async () => {
+    const rendered = await runDrill(defaultDrill, { name: 'rendered' });
+    const packaged = await runDrill(defaultDrill, { name: 'packaged', stacksDir: await writeStacks() });
+    expect(totals(packaged)).toEqual(totals(rendered));
+    expect(rendered.totals.copied).toBeGreaterThan(10);
+    expect(rendered.refusedCalls).toEqual([]);
+    expect(packaged.refusedCalls).toEqual([]);
+  }, 60_000);
+
+  it('refuses and records the calls a statement granted once it is deleted from a template, with no code change', async () => {
+    const dir = await writeStacks((folder, template) => {
+      if (folder !== 'vault') return;
+      const policy = (template.Resources.AmiRole!.Properties!.Policies as { PolicyDocument: { Statement: { Sid: string }[] } }[])[0]!.PolicyDocument;
+      policy.Statement = policy.Statement.filter((s) => s.Sid !== 'CopySharedImagesIntoTheVault');
+    });
+    const report = await runDrill(defaultDrill, { name: 'edited', stacksDir: dir });
+    expect(report.refusedCalls.map((c) => `${c.call} by ${c.principal}`)).toContain(`ec2:CopyImage by arn:aws:iam::${accounts.vault.id}:role/backup-hub-ami`);
+    expect(report.artifacts.find((a) => a.kind === 'ami')?.state).not.toBe('available');
+  }, 60_000);
+
+  it('says which accounts differ when packaged stacks do not match the drill', async () => {
+    const drill = { ...defaultDrill, sources: defaultDrill.sources.slice(0, 1) };
+    await expect(runDrill(drill, { name: 'mismatch', stacksDir: await writeStacks() })).rejects.toThrow(DrillStacksError);
+    await expect(runDrill(drill, { name: 'mismatch', stacksDir: await writeStacks() })).rejects.toThrow(/the files have 222222222222:eu-west-1,eu-central-1 333333333333:eu-west-1, which the drill does not name/);
+  });
+});
