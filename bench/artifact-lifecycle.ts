@@ -1,9 +1,10 @@
-import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
 import { lambdaContext, type VolumeEncryption } from '@backup-hub/aws-sim';
 import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
+import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
 import { cpuMs } from './aws-time.js';
-import { awsCallsSince, hubSpec, REGION, SOURCES, VAULT, watchAws, type AwsWatch } from './ebs-snapshot-workload.js';
+import { type AwsWatch, awsCallsSince, hubSpec, REGION, SOURCES, VAULT, watchAws } from './ebs-snapshot-workload.js';
 import { round } from './stats.js';
+
 /** serverless.yml schedules the reconciler at rate(5 minutes); {@link lifecycle} checks the simulation runs it so. */
 const RECONCILER_PERIOD_MS = 5 * 60_000;
 /** Long enough for a re-encryption in the source and the vault copy after it (14 simulated minutes each for 8 GiB). */
@@ -71,7 +72,12 @@ async function idleRun(hub: LocalHub, { sim, dynamo }: AwsWatch): Promise<Reconc
 }
 
 /** Every vault function's calls count (each function has its own clients): the simulated cloud records them all. */
-async function artifactCalls(hub: LocalHub, encryption: VolumeEncryption, artifacts: number, idle: ReconcilerIdleRun): Promise<ArtifactCalls> {
+async function artifactCalls(
+  hub: LocalHub,
+  encryption: VolumeEncryption,
+  artifacts: number,
+  idle: ReconcilerIdleRun,
+): Promise<ArtifactCalls> {
   const invocations = hub.lambda.invocations.length;
   const calls = hub.cloud.calls.length;
   for (let i = 0; i < artifacts; i++) {
@@ -83,9 +89,11 @@ async function artifactCalls(hub: LocalHub, encryption: VolumeEncryption, artifa
   const awsCalls = awsCallsSince(hub, calls);
   const dynamoCalls = hub.cloud.calls.length - calls - awsCalls;
   const runs = made.filter((inv) => inv.records.length === 0).length;
-  if (runs !== WINDOW_MS / RECONCILER_PERIOD_MS) throw new Error(`the reconciler ran ${runs} times in ${WINDOW_MS / 60_000} minutes, not every ${RECONCILER_PERIOD_MS / 60_000}`);
+  if (runs !== WINDOW_MS / RECONCILER_PERIOD_MS)
+    throw new Error(`the reconciler ran ${runs} times in ${WINDOW_MS / 60_000} minutes, not every ${RECONCILER_PERIOD_MS / 60_000}`);
   const copies = hub.ec2.snapshots({ account: VAULT }).filter((s) => s.state === 'completed').length;
-  if (copies !== artifacts) throw new Error(`${copies} of ${artifacts} ${encryption} snapshots reached the vault in ${WINDOW_MS / 60_000} simulated minutes`);
+  if (copies !== artifacts)
+    throw new Error(`${copies} of ${artifacts} ${encryption} snapshots reached the vault in ${WINDOW_MS / 60_000} simulated minutes`);
   const events = made.reduce((n, inv) => n + inv.records.length, 0);
   return {
     artifacts,

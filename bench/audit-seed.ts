@@ -1,6 +1,6 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { entryHash, GENESIS_HASH } from '../shared/audit/audit-log.js';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
+import { entryHash, GENESIS_HASH } from '../shared/audit/audit-log.js';
 import { recoveryPointKey, resourceKey } from '../shared/catalog/recovery-point.js';
 import type { ArtifactKindName } from '../shared/kinds/index.js';
 
@@ -39,7 +39,9 @@ export function* recoveryPoints(shape: SeedShape): Generator<Record<string, unkn
     const kind = KINDS[resource % KINDS.length]!;
     const resourceId = `res-${String(resource).padStart(6, '0')}`;
     const sourceId = `${resourceId}-p${nth}`;
-    const createdAt = new Date(shape.until.getTime() - (shape.pointsPerResource - 1 - nth) * DAY_MS - HOUR_MS - (resource % 360) * 60_000).toISOString();
+    const createdAt = new Date(
+      shape.until.getTime() - (shape.pointsPerResource - 1 - nth) * DAY_MS - HOUR_MS - (resource % 360) * 60_000,
+    ).toISOString();
     const roll = (i * 7919) % 100;
     const state = roll === 0 ? 'pending' : roll < 3 ? 'failed' : roll === 3 ? 'pruned' : 'available';
     const pk = resourceKey(kind, account, region, resourceId);
@@ -101,7 +103,12 @@ export function* auditEntries(shape: SeedShape): Generator<AuditEntry> {
  * @example
  * await batchWrite(db, 'backup-hub-catalog', recoveryPoints(shape), (n) => console.error(`${n} written`));
  */
-export async function batchWrite(db: DynamoDBDocumentClient, table: string, items: Iterable<object>, progress?: (written: number) => void): Promise<number> {
+export async function batchWrite(
+  db: DynamoDBDocumentClient,
+  table: string,
+  items: Iterable<object>,
+  progress?: (written: number) => void,
+): Promise<number> {
   let written = 0;
   let inFlight: Promise<void>[] = [];
   let batch: object[] = [];

@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { formatCsv, CSV_TABLES } from '../cli/audit/format-csv.js';
+import { startLocalDynamo } from '@backup-hub/aws-sim';
+import { CSV_TABLES, formatCsv } from '../cli/audit/format-csv.js';
 import { formatHtml } from '../cli/audit/format-html.js';
 import { formatTable } from '../cli/audit/format-table.js';
+import { createTables } from '../drill/hub-tables.js';
 import { AuditLog } from '../shared/audit/audit-log.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { AwsClients } from '../shared/aws/clients.js';
@@ -10,8 +12,6 @@ import { Catalog } from '../shared/catalog/catalog.js';
 import { loadAccounts } from '../shared/config/accounts.js';
 import { policyOf } from '../shared/report/account-policy.js';
 import { buildAuditReport } from '../shared/report/audit-report.js';
-import { startLocalDynamo } from '@backup-hub/aws-sim';
-import { createTables } from '../drill/hub-tables.js';
 import { accountIds, auditEntries, batchWrite, recoveryPoints, type SeedShape } from './audit-seed.js';
 import { machine } from './machine.js';
 
@@ -23,7 +23,13 @@ import { machine } from './machine.js';
 // The SDK's once-a-process notice that Node 20 support ends in 2027 (Lambda runs nodejs22.x).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { values } = parseArgs({ options: { points: { type: 'string', default: '100000' }, accounts: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    points: { type: 'string', default: '100000' },
+    accounts: { type: 'string', default: '20' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const points = Number(values.points);
 const accounts = Number(values.accounts);
 if (!Number.isInteger(points) || points < 100 || !Number.isInteger(accounts) || accounts < 1 || accounts > points) {
@@ -59,7 +65,12 @@ try {
   const cpuStart = process.cpuUsage();
   const runStart = performance.now();
   const report = await buildAuditReport(
-    { accounts: accountIds(accounts), onlyTheseAccounts: false, since: new Date(shape.until.getTime() - 30 * 86_400_000).toISOString(), until },
+    {
+      accounts: accountIds(accounts),
+      onlyTheseAccounts: false,
+      since: new Date(shape.until.getTime() - 30 * 86_400_000).toISOString(),
+      until,
+    },
     { catalog, audit, policy: (account) => policyOf(config, account), progress: say },
   );
   const queryS = (performance.now() - runStart) / 1000;
@@ -83,7 +94,14 @@ try {
   const result = {
     machine: machine(),
     catalog: { recoveryPoints: points, resources: report.totals.resources, accounts, auditEntries: points * shape.auditEntriesPerPoint },
-    seconds: { seedCatalog: round(seedCatalogS), seedAudit: round(seedAuditS), audit: round(auditS), auditQueries: round(queryS), auditRender: round(renderS), verifyAlone: round(verifyS) },
+    seconds: {
+      seedCatalog: round(seedCatalogS),
+      seedAudit: round(seedAuditS),
+      audit: round(auditS),
+      auditQueries: round(queryS),
+      auditRender: round(renderS),
+      verifyAlone: round(verifyS),
+    },
     auditCpuSeconds: round((cpu.user + cpu.system) / 1e6),
     rssMiB: { beforeAudit: rssBeforeAuditMiB, peakDuringAudit: Math.round(peakRssBytes / 2 ** 20) },
     auditOperations,

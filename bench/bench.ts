@@ -1,16 +1,16 @@
 import path from 'node:path';
-import { lifecycle, type LifecycleFigures } from './artifact-lifecycle.js';
-import { bundle, type Bundle } from './bundle.js';
+import { type LifecycleFigures, lifecycle } from './artifact-lifecycle.js';
+import { type Bundle, bundle } from './bundle.js';
 import { coldInits } from './cold-init.js';
-import { costModel, type CostModel } from './cost-model.js';
+import { type CostModel, costModel } from './cost-model.js';
 import * as ebs from './ebs-snapshot-workload.js';
 import { packagingOptions, REPO_ROOT } from './esbuild-options.js';
 import { machine } from './machine.js';
 import { packagedFunctions } from './packaged-functions.js';
-import { writeFloorEntry } from './sdk-floor.js';
 import type { SdkCallFloorFigures } from './sdk-call-floor.js';
+import { writeFloorEntry } from './sdk-floor.js';
 import { round } from './stats.js';
-import { atLeast, atMost, TARGETS, type Check } from './targets.js';
+import { atLeast, atMost, type Check, TARGETS } from './targets.js';
 
 export interface BenchOptions {
   /** CI mode: sizes, and a tiny pipeline run; no cold-init runs. */
@@ -66,14 +66,22 @@ export interface BenchReport {
 }
 
 const DEFINITIONS = {
-  bytes: 'size of the handler file esbuild writes with serverless.yml custom.esbuild (what `npm run package:all` zips for the vault); the floor is a one-line module re-exporting only the client classes of the SDK packages found in that bundle, bundled the same way',
-  initMs: 'the import of the bundle, `await import(bundle)`, inside a fresh `node` process (Node start-up excluded, identical for all bundles); bundles take turns run after run; initCpuMs (median process CPU time of the import) is the ratio\'s basis because it barely moves with the machine\'s load, initMs is the median wall time',
-  eventsPerSecond: 'events per second of the handler\'s own CPU on one core, the target\'s basis: 1,000 / the mean overhead per event (overheadMs: one record per invocation, events one at a time). The simulated AWS and dynalite are left out: they are test infrastructure, and in Lambda they are AWS, not the function\'s CPU. throughput.wholeProcessEventsPerSecond is the other reading: N events forwarded to the vault bus and drained through rule → SQS → Lambda poller (the batch size and concurrency of the kind manifest) → handler, divided by the CPU seconds of the one Node process in which the handler, the simulated AWS and dynalite share a core; unencrypted snapshots, copy quota lifted, zero simulated latency. In the simulation the concurrent batches of a function share one context (one audit-log writer), so the audit collisions of two Lambda containers do not show there: each costs one more head Query and Put in Lambda',
-  overheadMs: 'per event, one record per invocation, events one at a time after a warm-up: the invocation\'s process CPU time minus the CPU time inside the SDK request handlers of the simulated AWS (decode, IAM, service, encode) and of dynalite (its request handling). Left: middy, JSON parse and zod validation, the pipeline, INFO logging (serialized, discarded), the SDK\'s middleware, serialization, SigV4 signing and response parsing, the HTTP client to DynamoDB, and GC. inSdkCalls is the part inside the handler\'s SDK calls (from send to its result, minus the same request handlers), outsideSdkCalls the rest. wallP50Ms/wallP99Ms: the same in wall time',
-  sdkCallFloor: 'the SDK calls one event makes, recorded from the handler on its own clients (so with its configuration) and replayed bare, one at a time, a round after each event of the overhead run (the same heap, the same machine load), metered like inSdkCalls: the least CPU those calls cost whatever the hub\'s own code does. eventsPerSecond = 1,000 / its mean per event',
-  lifecycle: 'per EBS snapshot and encryption mode, from its creation in a source to its available vault copy with the source cleaned up: events the handler took, and AWS and DynamoDB calls of every vault function (DynamoDB requests counted by the server), with the hub running as deployed (rules, queues, batching, the reconciler every 5 minutes) and the simulation\'s default copy times (14 minutes for 8 GiB). The reconciler\'s per-run queries are measured on an idle run and taken out; the cost model counts them per run',
-  costModel: 'Lambda cost per protected EBS snapshot and encryption mode: invocations = the lifecycle\'s events per artifact (at these rates a batch holds one record); CPU = its calls per artifact × the EBS handler\'s CPU per call (overhead mean / calls per event, its own code included); billed ms = CPU × 1,769 / memory MB (the function\'s share of a vCPU) + the assumed waits per call (costModel.assumptions); a month = 100 accounts × 50 snapshots a day, plus the reconciler every 5 minutes (the idle run\'s CPU and queries) and INIT for 1 % of invocations (the cold init\'s CPU × the same scale); Arm list prices, US East, free tier not deducted',
-  latency: 'simulated ms from the source snapshot event to the vault CopySnapshot request (source default bus → forwarding rule → vault bus → rule → queue → handler); the simulation gives EventBridge, SQS and Lambda polling no delay, so it is the time AWS-side copies take (re-encryption in the source) and nothing else',
+  bytes:
+    'size of the handler file esbuild writes with serverless.yml custom.esbuild (what `npm run package:all` zips for the vault); the floor is a one-line module re-exporting only the client classes of the SDK packages found in that bundle, bundled the same way',
+  initMs:
+    "the import of the bundle, `await import(bundle)`, inside a fresh `node` process (Node start-up excluded, identical for all bundles); bundles take turns run after run; initCpuMs (median process CPU time of the import) is the ratio's basis because it barely moves with the machine's load, initMs is the median wall time",
+  eventsPerSecond:
+    "events per second of the handler's own CPU on one core, the target's basis: 1,000 / the mean overhead per event (overheadMs: one record per invocation, events one at a time). The simulated AWS and dynalite are left out: they are test infrastructure, and in Lambda they are AWS, not the function's CPU. throughput.wholeProcessEventsPerSecond is the other reading: N events forwarded to the vault bus and drained through rule → SQS → Lambda poller (the batch size and concurrency of the kind manifest) → handler, divided by the CPU seconds of the one Node process in which the handler, the simulated AWS and dynalite share a core; unencrypted snapshots, copy quota lifted, zero simulated latency. In the simulation the concurrent batches of a function share one context (one audit-log writer), so the audit collisions of two Lambda containers do not show there: each costs one more head Query and Put in Lambda",
+  overheadMs:
+    "per event, one record per invocation, events one at a time after a warm-up: the invocation's process CPU time minus the CPU time inside the SDK request handlers of the simulated AWS (decode, IAM, service, encode) and of dynalite (its request handling). Left: middy, JSON parse and zod validation, the pipeline, INFO logging (serialized, discarded), the SDK's middleware, serialization, SigV4 signing and response parsing, the HTTP client to DynamoDB, and GC. inSdkCalls is the part inside the handler's SDK calls (from send to its result, minus the same request handlers), outsideSdkCalls the rest. wallP50Ms/wallP99Ms: the same in wall time",
+  sdkCallFloor:
+    "the SDK calls one event makes, recorded from the handler on its own clients (so with its configuration) and replayed bare, one at a time, a round after each event of the overhead run (the same heap, the same machine load), metered like inSdkCalls: the least CPU those calls cost whatever the hub's own code does. eventsPerSecond = 1,000 / its mean per event",
+  lifecycle:
+    "per EBS snapshot and encryption mode, from its creation in a source to its available vault copy with the source cleaned up: events the handler took, and AWS and DynamoDB calls of every vault function (DynamoDB requests counted by the server), with the hub running as deployed (rules, queues, batching, the reconciler every 5 minutes) and the simulation's default copy times (14 minutes for 8 GiB). The reconciler's per-run queries are measured on an idle run and taken out; the cost model counts them per run",
+  costModel:
+    "Lambda cost per protected EBS snapshot and encryption mode: invocations = the lifecycle's events per artifact (at these rates a batch holds one record); CPU = its calls per artifact × the EBS handler's CPU per call (overhead mean / calls per event, its own code included); billed ms = CPU × 1,769 / memory MB (the function's share of a vCPU) + the assumed waits per call (costModel.assumptions); a month = 100 accounts × 50 snapshots a day, plus the reconciler every 5 minutes (the idle run's CPU and queries) and INIT for 1 % of invocations (the cold init's CPU × the same scale); Arm list prices, US East, free tier not deducted",
+  latency:
+    'simulated ms from the source snapshot event to the vault CopySnapshot request (source default bus → forwarding rule → vault bus → rule → queue → handler); the simulation gives EventBridge, SQS and Lambda polling no delay, so it is the time AWS-side copies take (re-encryption in the source) and nothing else',
 };
 
 /**
@@ -114,7 +122,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const own = await bundle(fn.entry, path.join(workDir, fn.name), packaging);
     built.push({ fn, own, floor: await floorFor(own.sdkPackages) });
   }
-  const inits = options.short ? undefined : await coldInits([...new Set(built.flatMap((b) => [b.floor.bundle.file, b.own.file]))], initRuns);
+  const inits = options.short
+    ? undefined
+    : await coldInits([...new Set(built.flatMap((b) => [b.floor.bundle.file, b.own.file]))], initRuns);
   const handlers: Record<string, HandlerReport> = {};
   for (const { fn, own, floor } of built) {
     const sizeRatio = round(own.bytes / floor.bundle.bytes, 3);
@@ -124,7 +134,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       handler: fn.handler,
       bytes: own.bytes,
       sdkPackages: own.sdkPackages,
-      floor: { source: floor.source, bytes: floor.bundle.bytes, ...(floorInit ? { initCpuMs: round(floorInit.medianCpuMs), initMs: round(floorInit.medianMs) } : {}) },
+      floor: {
+        source: floor.source,
+        bytes: floor.bundle.bytes,
+        ...(floorInit ? { initCpuMs: round(floorInit.medianCpuMs), initMs: round(floorInit.medianMs) } : {}),
+      },
       sizeRatio,
       pipeline: pipelines[fn.name] ?? { skipped: `no bench workload for ${fn.name} yet (bench/bench.ts pipelineFigures)` },
       checks,
@@ -149,7 +163,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const ebsPipeline = ebsReport?.pipeline;
   const cost =
     ebsPipeline && 'kind' in ebsPipeline && ebsPipeline.kind === 'copy-queue' && ebsPipeline.lifecycle && ebsReport.initCpuMs !== undefined
-      ? costModel({ overheadMeanMs: ebsPipeline.overhead.meanMs, callsPerEvent: ebsPipeline.overhead.awsCallsPerEvent + ebsPipeline.overhead.dynamoCallsPerEvent, lifecycle: ebsPipeline.lifecycle, initCpuMs: ebsReport.initCpuMs })
+      ? costModel({
+          overheadMeanMs: ebsPipeline.overhead.meanMs,
+          callsPerEvent: ebsPipeline.overhead.awsCallsPerEvent + ebsPipeline.overhead.dynamoCallsPerEvent,
+          lifecycle: ebsPipeline.lifecycle,
+          initCpuMs: ebsReport.initCpuMs,
+        })
       : undefined;
   return {
     mode: options.short ? 'short' : 'full',
@@ -176,7 +195,15 @@ async function pipelineFigures(short: boolean, events: number): Promise<Record<s
   const latency = short ? undefined : await ebs.latency();
   const artifacts = short ? undefined : await lifecycle(LIFECYCLE_ARTIFACTS);
   return {
-    'ebs-snapshot': { kind: 'copy-queue', eventsPerSecond: round(1000 / overhead.meanMs, 0), throughput, overhead, sdkCallFloor, ...(latency ? { latency } : {}), ...(artifacts ? { lifecycle: artifacts } : {}) },
+    'ebs-snapshot': {
+      kind: 'copy-queue',
+      eventsPerSecond: round(1000 / overhead.meanMs, 0),
+      throughput,
+      overhead,
+      sdkCallFloor,
+      ...(latency ? { latency } : {}),
+      ...(artifacts ? { lifecycle: artifacts } : {}),
+    },
     reconciler: { kind: 'schedule', run: reconciler },
   };
 }

@@ -25,11 +25,18 @@ export async function coldInits(files: string[], runs: number): Promise<Map<stri
   for (let i = 0; i < runs; i++) {
     for (const file of files) {
       const script = `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); const w = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify([w, (u.user + u.system) / 1000]));`;
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
       const [wall, cpu] = JSON.parse(stdout) as [number, number];
       samples.get(file)!.wall.push(wall);
       samples.get(file)!.cpu.push(cpu);
     }
   }
-  return new Map([...samples].map(([file, s]) => [file, { medianCpuMs: median(s.cpu), medianMs: median(s.wall), samplesCpuMs: s.cpu, samplesMs: s.wall }]));
+  return new Map(
+    [...samples].map(([file, s]) => [
+      file,
+      { medianCpuMs: median(s.cpu), medianMs: median(s.wall), samplesCpuMs: s.cpu, samplesMs: s.wall },
+    ]),
+  );
 }

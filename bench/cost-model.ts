@@ -46,9 +46,12 @@ export interface CostModel {
 
 /** The vault functions' memory and architecture, from serverless.yml's provider. */
 function lambdaSettings(): { memoryMb: number; architecture: string } {
-  const service = yaml.load(readFileSync(path.join(REPO_ROOT, 'serverless.yml'), 'utf8')) as { provider?: { memorySize?: number; architecture?: string } };
+  const service = yaml.load(readFileSync(path.join(REPO_ROOT, 'serverless.yml'), 'utf8')) as {
+    provider?: { memorySize?: number; architecture?: string };
+  };
   const { memorySize, architecture } = service.provider ?? {};
-  if (typeof memorySize !== 'number' || architecture !== 'arm64') throw new Error('serverless.yml: the cost model expects provider.memorySize and provider.architecture arm64 (its price)');
+  if (typeof memorySize !== 'number' || architecture !== 'arm64')
+    throw new Error('serverless.yml: the cost model expects provider.memorySize and provider.architecture arm64 (its price)');
   return { memoryMb: memorySize, architecture };
 }
 
@@ -58,7 +61,12 @@ function lambdaSettings(): { memoryMb: number; architecture: string } {
  * the idle reconciler run and the cold init. Billed time = CPU scaled to the function's share of
  * a vCPU + the assumed waits on AWS.
  */
-export function costModel(input: { overheadMeanMs: number; callsPerEvent: number; lifecycle: LifecycleFigures; initCpuMs: number }): CostModel {
+export function costModel(input: {
+  overheadMeanMs: number;
+  callsPerEvent: number;
+  lifecycle: LifecycleFigures;
+  initCpuMs: number;
+}): CostModel {
   const a = COST_ASSUMPTIONS;
   const lambda = lambdaSettings();
   const cpuScale = a.mbPerVcpu / lambda.memoryMb;
@@ -67,7 +75,11 @@ export function costModel(input: { overheadMeanMs: number; callsPerEvent: number
   const artifactsPerMonth = a.accounts * a.artifactsPerAccountPerDay * a.daysPerMonth;
   const idle = input.lifecycle.reconcilerIdleRun;
   const idleBilledMs = idle.overheadMs * cpuScale + idle.awsCalls * a.awsCallWaitMs + idle.dynamoCalls * a.dynamoCallWaitMs;
-  const reconciler = { invocations: a.reconcilerRunsPerMonth, gbSeconds: (a.reconcilerRunsPerMonth * idleBilledMs * gb) / 1000, dynamoCalls: a.reconcilerRunsPerMonth * idle.dynamoCalls };
+  const reconciler = {
+    invocations: a.reconcilerRunsPerMonth,
+    gbSeconds: (a.reconcilerRunsPerMonth * idleBilledMs * gb) / 1000,
+    dynamoCalls: a.reconcilerRunsPerMonth * idle.dynamoCalls,
+  };
   const initGbSeconds = (input.initCpuMs * cpuScale * gb) / 1000;
   const perMode = Object.fromEntries(
     Object.entries(input.lifecycle.perArtifact).map(([mode, calls]) => {
@@ -96,5 +108,12 @@ export function costModel(input: { overheadMeanMs: number; callsPerEvent: number
       return [mode, cost];
     }),
   ) as CostModel['perMode'];
-  return { lambda, assumptions: a, cpuMsPerCall: round(cpuMsPerCall, 3), artifactsPerMonth, reconcilerPerMonth: { ...reconciler, gbSeconds: Math.round(reconciler.gbSeconds) }, perMode };
+  return {
+    lambda,
+    assumptions: a,
+    cpuMsPerCall: round(cpuMsPerCall, 3),
+    artifactsPerMonth,
+    reconcilerPerMonth: { ...reconciler, gbSeconds: Math.round(reconciler.gbSeconds) },
+    perMode,
+  };
 }

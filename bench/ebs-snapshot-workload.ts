@@ -1,12 +1,19 @@
 import { performance } from 'node:perf_hooks';
+import {
+  credentialScope,
+  type Ec2SimOptions,
+  type EventEnvelope,
+  lambdaContext,
+  sqsRecord,
+  type VolumeEncryption,
+} from '@backup-hub/aws-sim';
+import type { HttpRequest } from '@smithy/types';
+import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { createHandler as ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
 import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
-import type { HttpRequest } from '@smithy/types';
-import { credentialScope, type Ec2SimOptions, type EventEnvelope, lambdaContext, sqsRecord, type VolumeEncryption } from '@backup-hub/aws-sim';
-import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { AwsTime, cpuMs } from './aws-time.js';
 import { quietInfoLogger } from './quiet-logger.js';
-import { FloorReplay, SdkCallMeter, type SdkCallFloorFigures, type WatchedClient } from './sdk-call-floor.js';
+import { FloorReplay, type SdkCallFloorFigures, SdkCallMeter, type WatchedClient } from './sdk-call-floor.js';
 import { mean, percentile, round } from './stats.js';
 
 export const VAULT = '999999999999';
@@ -75,7 +82,12 @@ export interface ReconcilerFigures {
   dynamoCallsPerPoint: number;
 }
 
-export const hubSpec = (ec2: Ec2SimOptions) => ({ vault: { account: VAULT, region: REGION }, sources: SOURCES.map((account) => ({ account, regions: [REGION] })), ec2, logger: quietInfoLogger() });
+export const hubSpec = (ec2: Ec2SimOptions) => ({
+  vault: { account: VAULT, region: REGION },
+  sources: SOURCES.map((account) => ({ account, regions: [REGION] })),
+  ec2,
+  logger: quietInfoLogger(),
+});
 
 /** Unencrypted, completed snapshots that announce nothing yet (the bench announces them). */
 function quietSnapshots(hub: LocalHub, count: number, encryption: VolumeEncryption = 'none'): { account: string; id: string }[] {
@@ -101,18 +113,29 @@ function ebsEvent(account: string, snapshotId: string, n: number): EventEnvelope
     time: '2026-01-01T00:00:00Z',
     region: REGION,
     resources: [arn],
-    detail: { event: 'createSnapshot', result: 'succeeded', cause: '', 'request-id': '', snapshot_id: arn, source: `arn:aws:ec2::${REGION}:volume/vol-01234567`, startTime: '2026-01-01T00:00:00Z', endTime: '2026-01-01T00:00:00Z' },
+    detail: {
+      event: 'createSnapshot',
+      result: 'succeeded',
+      cause: '',
+      'request-id': '',
+      snapshot_id: arn,
+      source: `arn:aws:ec2::${REGION}:volume/vol-01234567`,
+      startTime: '2026-01-01T00:00:00Z',
+      endTime: '2026-01-01T00:00:00Z',
+    },
   };
 }
 
-const vaultCopyRequests = (hub: LocalHub) => hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT && !c.error).length;
+const vaultCopyRequests = (hub: LocalHub) =>
+  hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT && !c.error).length;
 
 /** Events/s through the whole in-process pipeline: forward to the vault bus → rule → queue → Lambda poller (batching, concurrency) → handler. */
 export async function throughput(events: number): Promise<ThroughputFigures & { reconciler: ReconcilerFigures }> {
   const hub = await deployLocalHub(hubSpec(ZERO_LATENCY));
   try {
     const snapshots = quietSnapshots(hub, WARM_UP + events);
-    snapshots.slice(0, WARM_UP).forEach((s, i) => hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, i), s.account));
+    for (const [i, s] of snapshots.slice(0, WARM_UP).entries())
+      hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, i), s.account);
     await hub.lambda.drain();
     const copiesBefore = vaultCopyRequests(hub);
     const invocationsBefore = hub.lambda.invocations.length;
@@ -120,7 +143,8 @@ export async function throughput(events: number): Promise<ThroughputFigures & { 
     const { dynamo } = watchAws(hub);
     const cpuStart = process.cpuUsage();
     const start = performance.now();
-    snapshots.slice(WARM_UP).forEach((s, i) => hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, WARM_UP + i), s.account));
+    for (const [i, s] of snapshots.slice(WARM_UP).entries())
+      hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, WARM_UP + i), s.account);
     await hub.lambda.drain();
     const wallMs = performance.now() - start;
     const used = process.cpuUsage(cpuStart);
@@ -150,7 +174,10 @@ async function reconcilerRun(hub: LocalHub): Promise<ReconcilerFigures> {
   const { sim, dynamo } = watchAws(hub);
   const simCalls = hub.cloud.calls.length;
   const cpuStart = process.cpuUsage();
-  const summary = (await handler({} as never, lambdaContext('backup-hub-reconciler', VAULT, REGION, hub.cloud.clock.now()))) as Record<string, number>;
+  const summary = (await handler({} as never, lambdaContext('backup-hub-reconciler', VAULT, REGION, hub.cloud.clock.now()))) as Record<
+    string,
+    number
+  >;
   const cpu = cpuMs(process.cpuUsage(cpuStart));
   const simTime = sim.take();
   const dynamoTime = dynamo.take();
@@ -206,7 +233,9 @@ export async function overhead(events: number): Promise<OverheadFigures & { sdkC
       meter.recording = i === WARM_UP - 1;
       const one = await invoke(s, i);
       if (meter.recording && meter.recorded.length !== one.awsCalls + one.dynamoCalls) {
-        throw new Error(`${meter.recorded.length} SDK calls recorded, the event made ${one.awsCalls + one.dynamoCalls}: a client of the handler is not watched`);
+        throw new Error(
+          `${meter.recorded.length} SDK calls recorded, the event made ${one.awsCalls + one.dynamoCalls}: a client of the handler is not watched`,
+        );
       }
     }
     meter.recording = false;
@@ -261,7 +290,10 @@ interface OneInvocation {
 }
 
 /** Announces one snapshot, takes its message off the queue and invokes the handler with that one record, timing the invocation alone. */
-function singleRecordInvoker(hub: LocalHub, { sim, dynamo }: AwsWatch): (snapshot: { account: string; id: string }, n: number) => Promise<OneInvocation> {
+function singleRecordInvoker(
+  hub: LocalHub,
+  { sim, dynamo }: AwsWatch,
+): (snapshot: { account: string; id: string }, n: number) => Promise<OneInvocation> {
   const queueArn = hub.queues['ebs-snapshot']!.arn;
   const handler = ebsSnapshotHandler(hub.runtimes['ebs-snapshot']!);
   return async (s, n) => {
@@ -273,14 +305,23 @@ function singleRecordInvoker(hub: LocalHub, { sim, dynamo }: AwsWatch): (snapsho
     const callsBefore = hub.cloud.calls.length;
     const start = performance.now();
     const cpuStart = process.cpuUsage();
-    const response = await handler({ Records: [sqsRecord(message, queueArn)] }, lambdaContext('backup-hub-ebs-snapshot', VAULT, REGION, hub.cloud.clock.now()));
+    const response = await handler(
+      { Records: [sqsRecord(message, queueArn)] },
+      lambdaContext('backup-hub-ebs-snapshot', VAULT, REGION, hub.cloud.clock.now()),
+    );
     const wallMs = performance.now() - start;
     const cpu = cpuMs(process.cpuUsage(cpuStart));
     if (response?.batchItemFailures?.length) throw new Error(`event ${n} failed in the handler; the overhead run must be clean`);
     hub.sqs.delete(queueArn, message.receiptHandle);
     const aws = sim.take();
     const ddb = dynamo.take();
-    return { wallMs, overheadMs: cpu - aws.cpuMs - ddb.cpuMs, wallOverheadMs: wallMs - aws.ms - ddb.ms, awsCalls: awsCallsSince(hub, callsBefore), dynamoCalls: ddb.calls };
+    return {
+      wallMs,
+      overheadMs: cpu - aws.cpuMs - ddb.cpuMs,
+      wallOverheadMs: wallMs - aws.ms - ddb.ms,
+      awsCalls: awsCallsSince(hub, callsBefore),
+      dynamoCalls: ddb.calls,
+    };
   };
 }
 
@@ -357,4 +398,3 @@ async function eventToCopyRequest(ec2: Ec2SimOptions, encryption: VolumeEncrypti
     await hub.close();
   }
 }
-

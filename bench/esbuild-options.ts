@@ -19,7 +19,14 @@ export interface PackagingOptions {
 }
 
 /** serverless-esbuild's defaults for the keys that reach esbuild (its DEFAULT_BUILD_OPTIONS). */
-const PLUGIN_DEFAULTS = { bundle: true, target: 'node18', external: [] as string[], exclude: ['aws-sdk'], platform: 'node', outputFileExtension: '.js' };
+const PLUGIN_DEFAULTS = {
+  bundle: true,
+  target: 'node18',
+  external: [] as string[],
+  exclude: ['aws-sdk'],
+  platform: 'node',
+  outputFileExtension: '.js',
+};
 
 /** Keys serverless-esbuild removes before calling esbuild (bundle.js). */
 const PLUGIN_KEYS = [
@@ -53,9 +60,14 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function packagingOptions(serverlessYml = path.join(REPO_ROOT, 'serverless.yml')): PackagingOptions {
   const service = yaml.load(readFileSync(serverlessYml, 'utf8')) as { custom?: { esbuild?: Record<string, unknown> } };
   const custom = service.custom?.esbuild;
-  if (!custom) throw new Error(`${serverlessYml}: no custom.esbuild; the bench bundles exactly as serverless-esbuild does and needs its settings`);
-  if ('config' in custom) throw new Error(`${serverlessYml}: custom.esbuild.config (a JS config file) is not supported by the bench; keep the settings in serverless.yml`);
-  if (/\$\{/.test(JSON.stringify(custom))) throw new Error(`${serverlessYml}: custom.esbuild uses a Serverless variable; the bench cannot resolve it`);
+  if (!custom)
+    throw new Error(`${serverlessYml}: no custom.esbuild; the bench bundles exactly as serverless-esbuild does and needs its settings`);
+  if ('config' in custom)
+    throw new Error(
+      `${serverlessYml}: custom.esbuild.config (a JS config file) is not supported by the bench; keep the settings in serverless.yml`,
+    );
+  if (/\$\{/.test(JSON.stringify(custom)))
+    throw new Error(`${serverlessYml}: custom.esbuild uses a Serverless variable; the bench cannot resolve it`);
   const merged: Record<string, unknown> = { ...PLUGIN_DEFAULTS, ...custom };
   const exclude = (merged.exclude as string[] | undefined) ?? [];
   const external = [...((merged.external as string[] | undefined) ?? []), ...(exclude.includes('*') ? [] : exclude)];

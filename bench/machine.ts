@@ -9,5 +9,11 @@ export function machine(): { cpu: string; cores: number; node: string; platform:
   } catch {
     // not Linux: os.cpus() it is
   }
-  return { cpu, cores: os.availableParallelism(), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100 };
+  return {
+    cpu,
+    cores: os.availableParallelism(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  };
 }

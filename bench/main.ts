@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runBench, type BenchReport } from './bench.js';
+import { type BenchReport, runBench } from './bench.js';
 import { markdownTable } from './table.js';
 
 /**

@@ -1,4 +1,4 @@
-import { cpuMs, type AwsTime } from './aws-time.js';
+import { type AwsTime, cpuMs } from './aws-time.js';
 import { mean, percentile, round } from './stats.js';
 
 /** A client the handler uses, under a name for the report. */
@@ -113,7 +113,12 @@ export class FloorReplay {
   figures(): SdkCallFloorFigures {
     const perEvent = this.#perEvent;
     return {
-      calls: this.calls.map((call, i) => ({ client: call.label, command: call.command.constructor.name, p50Ms: round(percentile(this.#samples[i]!, 50), 3), meanMs: round(mean(this.#samples[i]!), 3) })),
+      calls: this.calls.map((call, i) => ({
+        client: call.label,
+        command: call.command.constructor.name,
+        p50Ms: round(percentile(this.#samples[i]!, 50), 3),
+        meanMs: round(mean(this.#samples[i]!), 3),
+      })),
       perEvent: { p50Ms: round(percentile(perEvent, 50), 3), p99Ms: round(percentile(perEvent, 99), 3), meanMs: round(mean(perEvent), 3) },
       eventsPerSecond: round(1000 / mean(perEvent), 0),
       rounds: perEvent.length,

@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -21,7 +21,13 @@ export async function writeFloorEntry(sdkPackages: string[], dir: string, name: 
 /** A package's client classes: exports named `…Client` whose instances can `send` commands. */
 async function clientClasses(pkg: string): Promise<string[]> {
   const module = (await import(pkg)) as Record<string, unknown>;
-  const names = Object.keys(module).filter((name) => !name.startsWith('_') && name.endsWith('Client') && typeof module[name] === 'function' && typeof (module[name] as { prototype?: { send?: unknown } }).prototype?.send === 'function');
+  const names = Object.keys(module).filter(
+    (name) =>
+      !name.startsWith('_') &&
+      name.endsWith('Client') &&
+      typeof module[name] === 'function' &&
+      typeof (module[name] as { prototype?: { send?: unknown } }).prototype?.send === 'function',
+  );
   if (names.length === 0) throw new Error(`${pkg} exports no client class (an export named …Client with a send method)`);
   return names.sort();
 }

@@ -1,8 +1,7 @@
+import type { ServiceEvent, VolumeEncryption } from '@backup-hub/aws-sim';
+import type { LocalHub } from '../drill/local-hub.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import type { ArtifactKindName } from '../shared/kinds/index.js';
-import type { LocalHub } from '../drill/local-hub.js';
-import type { ServiceEvent } from '@backup-hub/aws-sim';
-import type { VolumeEncryption } from '@backup-hub/aws-sim';
 
 /** One vault copy as the simulated service holds it: the source artifact it copies, and the copy slot it kept busy. */
 export interface VaultCopy {
@@ -44,7 +43,8 @@ export const ENCRYPTIONS: VolumeEncryption[] = ['none', 'cmk', 'aws-managed'];
 export const SIZES_GIB = [8, 30, 100, 250, 500];
 
 /** The source artifact a vault copy's provenance tags name. */
-export const sourceOf = (tags: Map<string, string>) => [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId].map((t) => tags.get(t)).join('/');
+export const sourceOf = (tags: Map<string, string>) =>
+  [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId].map((t) => tags.get(t)).join('/');
 
 export function replaceInEvent(event: ServiceEvent, from: string, to: string): ServiceEvent {
   return JSON.parse(JSON.stringify(event).replaceAll(from, to)) as ServiceEvent;

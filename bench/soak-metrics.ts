@@ -1,6 +1,6 @@
+import type { LocalHub } from '../drill/local-hub.js';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
-import type { LocalHub } from '../drill/local-hub.js';
 import { SOAK_KINDS, type VaultCopy } from './soak-kinds.js';
 
 /** Where one input event ended, read from the hub's own records. */
@@ -44,7 +44,8 @@ export interface RecordIndex {
 }
 
 export function indexRecords(records: HubRecords): RecordIndex {
-  const decided = (decision: AuditEntry['decision']) => new Set(records.audit.filter((e) => e.decision === decision && e.eventId).map((e) => e.eventId!));
+  const decided = (decision: AuditEntry['decision']) =>
+    new Set(records.audit.filter((e) => e.decision === decision && e.eventId).map((e) => e.eventId!));
   const rejectedBy: Record<string, number> = {};
   for (const e of records.audit.filter((e) => e.decision === 'rejected')) {
     const code = e.reason?.split(':')[0] ?? 'unknown';
@@ -80,7 +81,10 @@ export function peakConcurrent(vaultCopies: VaultCopy[]): number {
   edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
   let running = 0;
   let peak = 0;
-  for (const { delta } of edges) peak = Math.max(peak, (running += delta));
+  for (const { delta } of edges) {
+    running += delta;
+    peak = Math.max(peak, running);
+  }
   return peak;
 }
 

@@ -1,12 +1,21 @@
 import { performance } from 'node:perf_hooks';
+import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
-import { recoveryPointKey, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import { type RecoveryPoint, recoveryPointKey } from '../shared/catalog/recovery-point.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
-import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
-import { busySlotMs, duplicateCopies, indexRecords, peakConcurrent, readRecords, settlementsOf, type Settlement } from './soak-metrics.js';
 import { SOAK_KINDS } from './soak-kinds.js';
-import { injectFaults, POISON_SOURCE, prepareDeliveries, REGION, SOURCES, THROTTLE_CODES, VAULT, type SoakDelivery } from './soak-scenario.js';
+import { busySlotMs, duplicateCopies, indexRecords, peakConcurrent, readRecords, type Settlement, settlementsOf } from './soak-metrics.js';
+import {
+  injectFaults,
+  POISON_SOURCE,
+  prepareDeliveries,
+  REGION,
+  SOURCES,
+  type SoakDelivery,
+  THROTTLE_CODES,
+  VAULT,
+} from './soak-scenario.js';
 
 export interface SoakOptions {
   events: number;
@@ -82,7 +91,14 @@ const MAX_SIM_MS = 90 * 86_400_000;
  * runs simulated time until the hub has settled, and reports from the hub's own records.
  */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
-  const { events, quota = 20, throttleShare = 0.2, tickMs = 5 * 60_000, copyDurationMs = defaultCopyDuration, rdsCopyDurationMs = 20 * 60_000 } = options;
+  const {
+    events,
+    quota = 20,
+    throttleShare = 0.2,
+    tickMs = 5 * 60_000,
+    copyDurationMs = defaultCopyDuration,
+    rdsCopyDurationMs = 20 * 60_000,
+  } = options;
   const wallStart = performance.now();
   const hub = await deployLocalHub({
     vault: { account: VAULT, region: REGION },
@@ -110,7 +126,7 @@ async function runUntilSettled(hub: LocalHub, tickMs: number): Promise<void> {
   const deadline = hub.cloud.clock.nowMs() + MAX_SIM_MS;
   while (hub.cloud.clock.nowMs() < deadline) {
     await hub.cloud.advance(CHECK_EVERY_MS, { tickMs });
-    if ((await isSettled(hub))) return;
+    if (await isSettled(hub)) return;
   }
 }
 
@@ -141,10 +157,18 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     if (settled.length !== 1 && contradictions.length < 10) {
       const entries = records.audit.filter((e) => e.eventId === id);
       const sourceIds = new Set(entries.map((e) => e.sourceId).filter(Boolean));
-      const points = records.points.filter((p) => p.eventId === id || sourceIds.has(p.sourceId)).map((p) => `${p.pk} ${p.state}/${p.stage} event ${p.eventId}`);
+      const points = records.points
+        .filter((p) => p.eventId === id || sourceIds.has(p.sourceId))
+        .map((p) => `${p.pk} ${p.state}/${p.stage} event ${p.eventId}`);
       // Read by key too: an item missing from the by-account index (no account or createdAt) is still found.
       const byKey = await storedItems(hub, entries);
-      contradictions.push({ id, settlements: settled, audit: entries.map((e) => `${e.at} ${e.decision}: ${e.reason ?? ''}`), points, byKey });
+      contradictions.push({
+        id,
+        settlements: settled,
+        audit: entries.map((e) => `${e.at} ${e.decision}: ${e.reason ?? ''}`),
+        points,
+        byKey,
+      });
     }
     if (settled.length === 0) counts.lost += 1;
     else if (settled.length > 1) counts.multiply += 1;
@@ -163,7 +187,20 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
       vaultCopies: copies.length,
       duplicateCopies: duplicateCopies(copies),
       peakConcurrentCopies: peakConcurrent(copies),
-      ...(quotaBound ? { quota: run.quota, quotaUtilization: utilization(busy, run.quota, drainOf(records.points.filter((p) => p.kind === kind), run.startedAt)), idealDrainSeconds: Math.round(busy / run.quota / 1000) } : {}),
+      ...(quotaBound
+        ? {
+            quota: run.quota,
+            quotaUtilization: utilization(
+              busy,
+              run.quota,
+              drainOf(
+                records.points.filter((p) => p.kind === kind),
+                run.startedAt,
+              ),
+            ),
+            idealDrainSeconds: Math.round(busy / run.quota / 1000),
+          }
+        : {}),
     };
   }
   // The headline quota figures are those of the quota-bound kind that kept its slots busiest.
@@ -213,7 +250,11 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /** The catalog items the audit entries of an event name, read by their key, with the attributes they hold. */
 async function storedItems(hub: LocalHub, entries: AuditEntry[]): Promise<string[]> {
-  const keys = new Set(entries.filter((e) => e.kind && e.account && e.region && e.sourceId).map((e) => recoveryPointKey(e.kind!, e.account!, e.region!, e.sourceId!)));
+  const keys = new Set(
+    entries
+      .filter((e) => e.kind && e.account && e.region && e.sourceId)
+      .map((e) => recoveryPointKey(e.kind!, e.account!, e.region!, e.sourceId!)),
+  );
   const out: string[] = [];
   for (const pk of keys) {
     const item = await hub.context.catalog.get(pk);

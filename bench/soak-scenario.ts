@@ -1,7 +1,7 @@
-import type { ArtifactKindName } from '../shared/kinds/index.js';
-import { type EventEnvelope, seededRandom, type ServiceEvent } from '@backup-hub/aws-sim';
+import { type EventEnvelope, type ServiceEvent, seededRandom } from '@backup-hub/aws-sim';
 import type { LocalHub } from '../drill/local-hub.js';
-import { SOAK_KINDS, type Picker, type SoakArtifact, type SoakKind } from './soak-kinds.js';
+import type { ArtifactKindName } from '../shared/kinds/index.js';
+import { type Picker, SOAK_KINDS, type SoakArtifact, type SoakKind } from './soak-kinds.js';
 
 export const VAULT = '999999999999';
 export const REGION = 'eu-west-1';
@@ -55,20 +55,27 @@ export function prepareDeliveries(hub: LocalHub, events: number): () => SoakDeli
 
 function kindOf(draw: number): SoakKind {
   let edge = 0;
-  for (const kind of SOAK_KINDS) if (draw < (edge += kind.share)) return kind;
+  for (const kind of SOAK_KINDS) {
+    edge += kind.share;
+    if (draw < edge) return kind;
+  }
   return SOAK_KINDS[0]!;
 }
 
 /** An intent the kind cannot express (a failure event for a kind without one) becomes a plain backup. */
 function intentOf(draw: number, kind: SoakKind): Intent {
   let edge = 0;
-  for (const [intent, share] of MIX) if (draw < (edge += share)) return expressible(intent, kind) ? intent : 'backup';
+  for (const [intent, share] of MIX) {
+    edge += share;
+    if (draw < edge) return expressible(intent, kind) ? intent : 'backup';
+  }
   return 'backup';
 }
 
 function expressible(intent: Intent, kind: SoakKind): boolean {
   if (intent === 'failed') return kind.kind === 'ebs-snapshot' || kind.kind === 'ami';
-  if (intent === 'region-mismatch') return kind.kind === 'ebs-snapshot' || kind.kind === 'rds-snapshot' || kind.kind === 'rds-cluster-snapshot';
+  if (intent === 'region-mismatch')
+    return kind.kind === 'ebs-snapshot' || kind.kind === 'rds-snapshot' || kind.kind === 'rds-cluster-snapshot';
   return true;
 }
 

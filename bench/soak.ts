@@ -9,15 +9,27 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  * soak on the simulated cloud. Prints one JSON object (with --json) or a short summary.
  */
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000' }, quota: { type: 'string', default: '20' }, throttle: { type: 'string', default: '0.2' }, json: { type: 'boolean', default: false } },
+  options: {
+    events: { type: 'string', default: '1000' },
+    quota: { type: 'string', default: '20' },
+    throttle: { type: 'string', default: '0.2' },
+    json: { type: 'boolean', default: false },
+  },
 });
 const events = Number(values.events);
 const quota = Number(values.quota);
 const throttleShare = Number(values.throttle);
 if (!Number.isInteger(events) || events < 1 || !Number.isInteger(quota) || quota < 1 || !(throttleShare >= 0 && throttleShare < 1)) {
-  console.error('usage: npm run bench:soak -- --events N [--quota Q] [--throttle SHARE] [--json]  (N, Q positive integers; 0 <= SHARE < 1)');
+  console.error(
+    'usage: npm run bench:soak -- --events N [--quota Q] [--throttle SHARE] [--json]  (N, Q positive integers; 0 <= SHARE < 1)',
+  );
   process.exit(2);
 }
 const report = await runSoak({ events, quota, throttleShare });
 if (values.json) console.log(JSON.stringify(report));
-else console.log(Object.entries(report).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('\n'));
+else
+  console.log(
+    Object.entries(report)
+      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join('\n'),
+  );

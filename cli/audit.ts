@@ -1,19 +1,19 @@
 import { writeFile } from 'node:fs/promises';
-import { verifyChain } from '../shared/audit/verify-chain.js';
-import { AccountsConfigError, loadAccounts, type AccountsConfig } from '../shared/config/accounts.js';
-import { policyOf } from '../shared/report/account-policy.js';
-import { buildAuditReport, PROGRESS_EVERY, type AuditReport, type AuditScope } from '../shared/report/audit-report.js';
-import { withProgress } from '../shared/report/with-progress.js';
-import { vaultLockOf } from '../shared/report/retention-status.js';
-import { LocalStateError } from '../drill/local-state.js';
 import { DataFolderInUseError } from '@backup-hub/aws-sim';
+import { LocalStateError } from '../drill/local-state.js';
+import { verifyChain } from '../shared/audit/verify-chain.js';
+import { type AccountsConfig, AccountsConfigError, loadAccounts } from '../shared/config/accounts.js';
+import { policyOf } from '../shared/report/account-policy.js';
+import { type AuditReport, type AuditScope, buildAuditReport, PROGRESS_EVERY } from '../shared/report/audit-report.js';
+import { vaultLockOf } from '../shared/report/retention-status.js';
+import { withProgress } from '../shared/report/with-progress.js';
 import { explainAwsError } from './audit/aws-trouble.js';
-import { openAwsSource, openLocalSource, type AuditSource } from './audit/connect.js';
+import { type AuditSource, openAwsSource, openLocalSource } from './audit/connect.js';
 import { formatCsv } from './audit/format-csv.js';
 import { formatHtml } from './audit/format-html.js';
 import { formatTable } from './audit/format-table.js';
-import { parseAuditOptions, resolveTime, USAGE, UsageError, type AuditOptions } from './audit/options.js';
-import { verdictLines, type ReportContext } from './audit/report-context.js';
+import { type AuditOptions, parseAuditOptions, resolveTime, USAGE, UsageError } from './audit/options.js';
+import { type ReportContext, verdictLines } from './audit/report-context.js';
 
 /** Where the command writes; a test passes its own. */
 export interface AuditIo {
@@ -60,9 +60,14 @@ export async function run(argv: string[], io: AuditIo = processIo): Promise<numb
 }
 
 async function verify(options: AuditOptions, source: AuditSource, io: AuditIo): Promise<number> {
-  const entries = options.quiet ? source.audit.entries() : withProgress(source.audit.entries(), PROGRESS_EVERY, (n) => io.err(`${n.toLocaleString('en-US')} entries checked…`));
+  const entries = options.quiet
+    ? source.audit.entries()
+    : withProgress(source.audit.entries(), PROGRESS_EVERY, (n) => io.err(`${n.toLocaleString('en-US')} entries checked…`));
   const verdict = await verifyChain(entries, { anchor: options.anchor });
-  const text = options.format === 'json' ? JSON.stringify({ source: source.description, auditLog: verdict }, null, 2) : [`source: ${source.description}`, ...verdictLines(verdict, options.anchor)].join('\n');
+  const text =
+    options.format === 'json'
+      ? JSON.stringify({ source: source.description, auditLog: verdict }, null, 2)
+      : [`source: ${source.description}`, ...verdictLines(verdict, options.anchor)].join('\n');
   await emit(text, options, io);
   return verdict.ok ? 0 : 1;
 }
@@ -104,8 +109,10 @@ function render(report: AuditReport, options: AuditOptions, context: ReportConte
 
 function scopeOf(options: AuditOptions, source: AuditSource, config: AccountsConfig): AuditScope {
   const accounts = options.accounts?.map((given) => accountId(given, config));
-  if (accounts && accounts.length > MAX_ACCOUNT_FILTER) throw new UsageError(`--account: at most ${MAX_ACCOUNT_FILTER} accounts at a time (leave it out for all of them)`);
-  const until = options.until === undefined ? source.defaultUntil.toISOString() : resolveTime(options.until, source.defaultUntil, '--until');
+  if (accounts && accounts.length > MAX_ACCOUNT_FILTER)
+    throw new UsageError(`--account: at most ${MAX_ACCOUNT_FILTER} accounts at a time (leave it out for all of them)`);
+  const until =
+    options.until === undefined ? source.defaultUntil.toISOString() : resolveTime(options.until, source.defaultUntil, '--until');
   const since = resolveTime(options.since ?? '30d', new Date(until), '--since');
   if (since >= until) throw new UsageError(`--since (${since}) must come before --until (${until})`);
   return { accounts: accounts ?? source.accounts, onlyTheseAccounts: accounts !== undefined, kinds: options.kinds, since, until };
@@ -115,7 +122,10 @@ function scopeOf(options: AuditOptions, source: AuditSource, config: AccountsCon
 function accountId(given: string, config: AccountsConfig): string {
   if (/^\d{12}$/.test(given)) return given;
   const account = config.all.find((a) => a.name === given);
-  if (!account) throw new UsageError(`--account ${given}: not a 12-digit account id nor an account file in ${config.dir} (${config.all.map((a) => `${a.name} = ${a.id}`).join(', ')})`);
+  if (!account)
+    throw new UsageError(
+      `--account ${given}: not a 12-digit account id nor an account file in ${config.dir} (${config.all.map((a) => `${a.name} = ${a.id}`).join(', ')})`,
+    );
   return account.id;
 }
 
@@ -125,10 +135,17 @@ async function emit(text: string, options: AuditOptions, io: AuditIo): Promise<v
   io.err(`written to ${options.out}`);
 }
 
-const isFileError = (error: unknown): error is NodeJS.ErrnoException => error instanceof Error && (error as NodeJS.ErrnoException).syscall === 'open';
+const isFileError = (error: unknown): error is NodeJS.ErrnoException =>
+  error instanceof Error && (error as NodeJS.ErrnoException).syscall === 'open';
 
 function explain(error: unknown, options: AuditOptions): string {
-  if (error instanceof UsageError || error instanceof LocalStateError || error instanceof DataFolderInUseError || error instanceof AccountsConfigError) return error.message;
+  if (
+    error instanceof UsageError ||
+    error instanceof LocalStateError ||
+    error instanceof DataFolderInUseError ||
+    error instanceof AccountsConfigError
+  )
+    return error.message;
   if (isFileError(error)) return `cannot write ${options.out}: ${error.message}`;
   if (options.local === undefined) return explainAwsError(error);
   return `could not read the local drill state in ${options.local}: ${error instanceof Error ? error.message : String(error)}`;

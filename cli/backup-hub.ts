@@ -3,7 +3,10 @@
  * exporting `run(argv): Promise<number>` (the exit status), loaded only when it is asked for.
  */
 const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
-  audit: { summary: 'coverage, RPO compliance, failures, retention; verify the audit log (table, json, csv, html)', load: () => import('./audit.js') },
+  audit: {
+    summary: 'coverage, RPO compliance, failures, retention; verify the audit log (table, json, csv, html)',
+    load: () => import('./audit.js'),
+  },
   restore: { summary: 'make recovery points usable in a recovery account (dry run unless --apply)', load: () => import('./restore.js') },
   hold: { summary: 'set or lift the legal hold of a recovery point', load: () => import('./hold.js') },
 };

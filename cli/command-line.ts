@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** Where a command writes its usage: stdout for `--help`, stderr for a mistake. */
 export interface UsageOutput {
@@ -14,8 +14,12 @@ export interface UsageOutput {
  * const parsed = parseCommandLine({ args: argv, options: { to: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }, usage, deps);
  * if (typeof parsed === 'number') return parsed;
  */
-export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string, output: UsageOutput): ReturnType<typeof parseArgs<T>> | number {
-  let parsed;
+export function parseCommandLine<T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+  output: UsageOutput,
+): ReturnType<typeof parseArgs<T>> | number {
+  let parsed: ReturnType<typeof parseArgs<T>>;
   try {
     parsed = parseArgs(config);
   } catch (error) {

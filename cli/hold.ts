@@ -1,8 +1,8 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
+import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import { parseCommandLine } from './command-line.js';
-import { awsOperatorDeps, explain, operatorConfig, type OperatorDeps } from './operator-context.js';
+import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
 const usage = `usage: backup-hub hold POINT --reason TEXT [--by NAME]    set a legal hold
        backup-hub hold POINT --lift [--by NAME]             lift it
@@ -17,14 +17,26 @@ Run it with vault credentials that assumed the backup-hub-legal-hold role.
 /** `backup-hub hold`: sets or lifts the legal hold of one recovery point. */
 export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps): Promise<number> {
   const parsed = parseCommandLine(
-    { args: argv, allowPositionals: true, options: { reason: { type: 'string' }, lift: { type: 'boolean' }, by: { type: 'string' }, accounts: { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        reason: { type: 'string' },
+        lift: { type: 'boolean' },
+        by: { type: 'string' },
+        accounts: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
     usage,
     deps,
   );
   if (typeof parsed === 'number') return parsed;
   const { values: args, positionals } = parsed;
   if (positionals.length !== 1 || Boolean(args.lift) === Boolean(args.reason?.trim())) {
-    deps.error(`${positionals.length !== 1 ? 'name one recovery point' : 'give either --reason TEXT (to set a hold) or --lift'}\n\n${usage}`);
+    deps.error(
+      `${positionals.length !== 1 ? 'name one recovery point' : 'give either --reason TEXT (to set a hold) or --lift'}\n\n${usage}`,
+    );
     return 2;
   }
   try {

@@ -1,14 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { MAX_RECEIVE_COUNT, NAMES } from '../accounts/stack/names.js';
+import { describeError } from '../shared/aws/aws-errors.js';
 import { AwsClients } from '../shared/aws/clients.js';
-import { allowedSourceRegions, loadAccounts, type AccountsConfig } from '../shared/config/accounts.js';
+import { LegalHoldRefused } from '../shared/catalog/catalog.js';
+import { type AccountsConfig, AccountsConfigError, allowedSourceRegions, loadAccounts } from '../shared/config/accounts.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
+import { RestoreRequestError } from '../shared/restore/restore-request.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { describeError } from '../shared/aws/aws-errors.js';
-import { LegalHoldRefused } from '../shared/catalog/catalog.js';
-import { AccountsConfigError } from '../shared/config/accounts.js';
-import { RestoreRequestError } from '../shared/restore/restore-request.js';
-import { MAX_RECEIVE_COUNT, NAMES } from '../accounts/stack/names.js';
 
 /**
  * The vault's configuration for an operator command, from the account files: what the functions
@@ -44,7 +43,12 @@ export interface OperatorDeps {
 /** Real AWS: the standard credential chain (AWS_PROFILE, environment, SSO, instance roles), the SDK's adaptive retry. */
 export const awsOperatorDeps: OperatorDeps = {
   accounts: (dir) => loadAccounts(dir),
-  context: (config) => createHubContext({ config, aws: new AwsClients({ defaults: { retryMode: 'adaptive', maxAttempts: 8 } }), logger: new Logger({ serviceName: 'backup-hub', logLevel: 'WARN' }) }),
+  context: (config) =>
+    createHubContext({
+      config,
+      aws: new AwsClients({ defaults: { retryMode: 'adaptive', maxAttempts: 8 } }),
+      logger: new Logger({ serviceName: 'backup-hub', logLevel: 'WARN' }),
+    }),
   print: (line) => console.log(line),
   error: (line) => console.error(line),
 };
@@ -54,7 +58,8 @@ export const awsOperatorDeps: OperatorDeps = {
  * files, missing credentials or permissions), or undefined for a genuine bug, which the dispatcher reports.
  */
 export function explain(error: unknown, role: string): string | undefined {
-  if (error instanceof RestoreRequestError || error instanceof AccountsConfigError || error instanceof LegalHoldRefused) return error.message;
+  if (error instanceof RestoreRequestError || error instanceof AccountsConfigError || error instanceof LegalHoldRefused)
+    return error.message;
   if (error instanceof Error && error.name === 'CredentialsProviderError') {
     return `no AWS credentials for the vault (${error.message}): set AWS_PROFILE to a profile of the vault account that assumes ${role}, or export its credentials`;
   }

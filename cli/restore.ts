@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NAMES } from '../accounts/stack/names.js';
 import type { AccountsConfig, RecoveryAccount } from '../shared/config/accounts.js';
 import { applyRestore } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
-import { pointKeyOf, RestoreRequestError, type RestoreRequest } from '../shared/restore/restore-request.js';
+import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
 import { parseCommandLine } from './command-line.js';
-import { NAMES } from '../accounts/stack/names.js';
-import { awsOperatorDeps, explain, operatorConfig, type OperatorDeps } from './operator-context.js';
+import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
 const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] | --point POINT) [--apply]
 
@@ -27,9 +27,23 @@ AWS_PROFILE with role_arn, environment, SSO). It exits 0 when everything asked f
 dry run could be planned), 1 when something could not be restored, 2 for a bad command line.`;
 
 /** `backup-hub restore`: plans a restore, prints it, and with `--apply` carries it out. */
-export async function run(argv: string[], deps: OperatorDeps & { wait?: (ms: number) => Promise<void> } = awsOperatorDeps): Promise<number> {
+export async function run(
+  argv: string[],
+  deps: OperatorDeps & { wait?: (ms: number) => Promise<void> } = awsOperatorDeps,
+): Promise<number> {
   const parsed = parseCommandLine(
-    { args: argv, options: { to: { type: 'string' }, account: { type: 'string' }, 'as-of': { type: 'string' }, point: { type: 'string' }, apply: { type: 'boolean' }, accounts: { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    {
+      args: argv,
+      options: {
+        to: { type: 'string' },
+        account: { type: 'string' },
+        'as-of': { type: 'string' },
+        point: { type: 'string' },
+        apply: { type: 'boolean' },
+        accounts: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
     usage,
     deps,
   );
@@ -44,7 +58,9 @@ export async function run(argv: string[], deps: OperatorDeps & { wait?: (ms: num
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);
     const ctx = deps.context(operatorConfig(accounts));
-    const request: RestoreRequest = args.point ? { point: pointKeyOf(args.point) } : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() };
+    const request: RestoreRequest = args.point
+      ? { point: pointKeyOf(args.point) }
+      : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() };
     const plan = await planRestore(request, await restoreTarget(into.id, NAMES, ctx), ctx);
     for (const line of formatPlan(plan)) deps.print(line);
     if (!args.apply) {
@@ -66,7 +82,9 @@ function commandLineProblem(args: { to?: string; account?: string; point?: strin
   if (!args.to) return 'say where to restore: --to <recovery account>';
   if (!args.account === !args.point) return 'say what to restore: either --account <source account id> or --point <recovery point>';
   if (args['as-of'] !== undefined && (args.point || Number.isNaN(Date.parse(args['as-of'])))) {
-    return args.point ? '--as-of goes with --account, not --point' : `--as-of ${args['as-of']} is not a time (write e.g. 2026-01-01T12:00:00Z)`;
+    return args.point
+      ? '--as-of goes with --account, not --point'
+      : `--as-of ${args['as-of']} is not a time (write e.g. 2026-01-01T12:00:00Z)`;
   }
   return undefined;
 }

@@ -1,12 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { DataFolderInUseError, TemplateError } from '@backup-hub/aws-sim';
 import { DrillFileError, readDrillFile } from '../drill/drill-file.js';
+import { DrillStacksError } from '../drill/drill-stacks.js';
+import { DEFAULT_DATA_DIR, LocalStateError } from '../drill/local-state.js';
 import { runDrill } from '../drill/run-drill.js';
 import { formatSummary } from '../drill/summary.js';
-import { DEFAULT_DATA_DIR, LocalStateError } from '../drill/local-state.js';
-import { DataFolderInUseError, TemplateError } from '@backup-hub/aws-sim';
 import { AccountsConfigError } from '../shared/config/accounts.js';
-import { DrillStacksError } from '../drill/drill-stacks.js';
 import { parseCommandLine } from './command-line.js';
 
 // The SDK warns once per process that Node 20 support ends in 2027; Lambda runs nodejs22.x, and the drill output should stay readable.
@@ -28,16 +28,36 @@ Runs backup-hub on the simulated multi-account cloud and prints a summary.
   --quiet          print only the summary`;
 
 async function main(): Promise<number> {
-  const parsed = parseCommandLine({ options: { drill: { type: 'string' }, report: { type: 'string' }, data: { type: 'string' }, stacks: { type: 'string' }, accounts: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, usage, {
-    print: (text) => console.log(text),
-    error: (text) => console.error(text),
-  });
+  const parsed = parseCommandLine(
+    {
+      options: {
+        drill: { type: 'string' },
+        report: { type: 'string' },
+        data: { type: 'string' },
+        stacks: { type: 'string' },
+        accounts: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    usage,
+    {
+      print: (text) => console.log(text),
+      error: (text) => console.error(text),
+    },
+  );
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   const file = args.drill ?? DEFAULT_DRILL;
   const drill = await readDrillFile(file);
   const dataDir = args.data ?? DEFAULT_DATA_DIR;
-  const report = await runDrill(drill, { name: file, dataDir, accountsDir: args.accounts, stacksDir: args.stacks, progress: args.quiet ? undefined : (line) => console.log(line) });
+  const report = await runDrill(drill, {
+    name: file,
+    dataDir,
+    accountsDir: args.accounts,
+    stacksDir: args.stacks,
+    progress: args.quiet ? undefined : (line) => console.log(line),
+  });
   console.log(formatSummary(report));
   console.log(`\ncatalog and audit log kept in ${dataDir}: npx backup-hub audit --local ${dataDir}`);
   if (args.report) {
@@ -51,8 +71,10 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof DrillFileError) console.error(`The drill file cannot be run.\n${error.message}`);
-    else if (error instanceof LocalStateError || error instanceof DataFolderInUseError) console.error(`The drill cannot keep its state: ${error.message}`);
-    else if (error instanceof DrillStacksError || error instanceof AccountsConfigError) console.error(`The drill cannot be deployed: ${error.message}`);
+    else if (error instanceof LocalStateError || error instanceof DataFolderInUseError)
+      console.error(`The drill cannot keep its state: ${error.message}`);
+    else if (error instanceof DrillStacksError || error instanceof AccountsConfigError)
+      console.error(`The drill cannot be deployed: ${error.message}`);
     else if (error instanceof TemplateError) console.error(`The simulated CloudFormation refused a stack: ${error.message}`);
     else console.error(`The drill stopped: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -10,7 +10,10 @@ const createSnapshotStep = z.strictObject({
   region: z.string().optional(),
   volume: z.string().min(1),
   encryption: encryption.default('none'),
-  id: z.string().regex(/^snap-[0-9a-f]{8,17}$/, 'must look like snap-0123456789abcdef0').optional(),
+  id: z
+    .string()
+    .regex(/^snap-[0-9a-f]{8,17}$/, 'must look like snap-0123456789abcdef0')
+    .optional(),
   emit: z.boolean().default(true),
 });
 
@@ -20,7 +23,10 @@ const createImageStep = z.strictObject({
   region: z.string().optional(),
   name: z.string().min(3).max(128),
   encryption: encryption.default('none'),
-  id: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must look like ami-0123456789abcdef0').optional(),
+  id: z
+    .string()
+    .regex(/^ami-[0-9a-f]{8,17}$/, 'must look like ami-0123456789abcdef0')
+    .optional(),
   emit: z.boolean().default(true),
 });
 
@@ -47,7 +53,12 @@ const deleteParameterStep = z.strictObject({
 });
 
 /** An RDS identifier, or AWS's own `rds:` form for an automated snapshot. */
-const dbSnapshotId = z.string().regex(/^(rds:)?[A-Za-z](?:-?[A-Za-z0-9])*$/, 'must be a snapshot identifier such as orders-2026-01-01 (or rds:orders-2026-01-01-00-00 for an automated one)');
+const dbSnapshotId = z
+  .string()
+  .regex(
+    /^(rds:)?[A-Za-z](?:-?[A-Za-z0-9])*$/,
+    'must be a snapshot identifier such as orders-2026-01-01 (or rds:orders-2026-01-01-00-00 for an automated one)',
+  );
 /** A DB instance or cluster identifier: a letter, then letters, digits and single hyphens. */
 const dbIdentifier = z.string().regex(/^[A-Za-z](?:-?[A-Za-z0-9])*$/, 'must be an identifier such as orders');
 
@@ -63,7 +74,11 @@ const rdsSnapshotFields = {
 };
 
 const createDBSnapshotStep = z.strictObject({ action: z.literal('createDBSnapshot'), db: dbIdentifier, ...rdsSnapshotFields });
-const createDBClusterSnapshotStep = z.strictObject({ action: z.literal('createDBClusterSnapshot'), cluster: dbIdentifier, ...rdsSnapshotFields });
+const createDBClusterSnapshotStep = z.strictObject({
+  action: z.literal('createDBClusterSnapshot'),
+  cluster: dbIdentifier,
+  ...rdsSnapshotFields,
+});
 
 const eventStep = z.strictObject({
   action: z.literal('event'),
@@ -87,7 +102,12 @@ const advanceStep = z.strictObject({ action: z.literal('advance'), minutes: z.nu
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
 /** Restores a source account into a fresh recovery account, as of a time: its disaster when it had one, else now. */
-const restoreStep = z.strictObject({ action: z.literal('restore'), account: accountId, into: accountId, asOf: z.iso.datetime({ offset: true }).optional() });
+const restoreStep = z.strictObject({
+  action: z.literal('restore'),
+  account: accountId,
+  into: accountId,
+  asOf: z.iso.datetime({ offset: true }).optional(),
+});
 
 const stepSchema = z.discriminatedUnion('action', [
   createSnapshotStep,
@@ -102,9 +122,30 @@ const stepSchema = z.discriminatedUnion('action', [
   disasterStep,
   restoreStep,
 ]);
-const STEP_ACTIONS = ['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter', 'event', 'fault', 'advance', 'disaster', 'restore'];
+const STEP_ACTIONS = [
+  'createSnapshot',
+  'createImage',
+  'createDBSnapshot',
+  'createDBClusterSnapshot',
+  'putParameter',
+  'deleteParameter',
+  'event',
+  'fault',
+  'advance',
+  'disaster',
+  'restore',
+];
 /** Steps that act in a source account, which must be one of the drill's sources. */
-const SOURCE_ACTIONS = new Set(['createSnapshot', 'createImage', 'createDBSnapshot', 'createDBClusterSnapshot', 'putParameter', 'deleteParameter', 'disaster', 'restore']);
+const SOURCE_ACTIONS = new Set([
+  'createSnapshot',
+  'createImage',
+  'createDBSnapshot',
+  'createDBClusterSnapshot',
+  'putParameter',
+  'deleteParameter',
+  'disaster',
+  'restore',
+]);
 
 export const drillSchema = z.strictObject({
   vault: z.strictObject({ account: accountId, region: z.string().min(1) }),
@@ -157,7 +198,11 @@ export async function readDrillFile(file: string): Promise<Drill> {
 /** Validates a drill; unknown or planned actions and bad fields are reported by step number. */
 export function parseDrill(json: unknown, file = 'drill'): Drill {
   const parsed = drillSchema.safeParse(json);
-  if (!parsed.success) throw new DrillFileError(file, parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`));
+  if (!parsed.success)
+    throw new DrillFileError(
+      file,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`),
+    );
   const problems: string[] = [];
   const steps: DrillStep[] = [];
   const sources = new Set(parsed.data.sources.map((s) => s.account));
@@ -169,9 +214,12 @@ export function parseDrill(json: unknown, file = 'drill'): Drill {
       return;
     }
     const step = stepSchema.safeParse(raw);
-    if (!step.success) problems.push(...step.error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`));
-    else if (SOURCE_ACTIONS.has(step.data.action) && 'account' in step.data && step.data.account && !sources.has(step.data.account)) problems.push(`${where}.account: ${step.data.account} is not one of the drill's sources`);
-    else if (step.data.action === 'restore' && (sources.has(step.data.into) || step.data.into === parsed.data.vault.account)) problems.push(`${where}.into: ${step.data.into} must be a fresh account, not the vault or a source`);
+    if (!step.success)
+      problems.push(...step.error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`));
+    else if (SOURCE_ACTIONS.has(step.data.action) && 'account' in step.data && step.data.account && !sources.has(step.data.account))
+      problems.push(`${where}.account: ${step.data.account} is not one of the drill's sources`);
+    else if (step.data.action === 'restore' && (sources.has(step.data.into) || step.data.into === parsed.data.vault.account))
+      problems.push(`${where}.into: ${step.data.into} must be a fresh account, not the vault or a source`);
     else steps.push(step.data);
   });
   if (problems.length) throw new DrillFileError(file, problems);

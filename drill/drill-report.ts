@@ -1,10 +1,10 @@
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
-import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
-import type { LocalHub } from './local-hub.js';
+import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
+import type { LocalHub } from './local-hub.js';
 
 export interface ReportedEvent {
   id: string;
@@ -59,7 +59,10 @@ export interface DrillReport {
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
-export async function collectReport(hub: LocalHub, run: { name: string; refusedAtBus: { id: string; account?: string; reason: string }[]; restore?: RestoreSection }): Promise<DrillReport> {
+export async function collectReport(
+  hub: LocalHub,
+  run: { name: string; refusedAtBus: { id: string; account?: string; reason: string }[]; restore?: RestoreSection },
+): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
   for await (const entry of hub.context.audit.entries()) entries.push(entry);
   const dlqIds = new Set(Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => eventIdOf(m.body))));
@@ -67,7 +70,12 @@ export async function collectReport(hub: LocalHub, run: { name: string; refusedA
   for (const entry of entries) if (entry.eventId) byEvent.set(entry.eventId, [...(byEvent.get(entry.eventId) ?? []), entry]);
   const events: ReportedEvent[] = [
     ...run.refusedAtBus.map((r) => ({ id: r.id, account: r.account, outcome: 'rejected' as const, reason: r.reason })),
-    ...[...byEvent].map(([id, list]) => ({ id, account: list.find((e) => e.account)?.account, ...eventResult(list), ...(dlqIds.has(id) ? { dlq: true as const } : {}) })),
+    ...[...byEvent].map(([id, list]) => ({
+      id,
+      account: list.find((e) => e.account)?.account,
+      ...eventResult(list),
+      ...(dlqIds.has(id) ? { dlq: true as const } : {}),
+    })),
   ];
   const artifacts: ReportedArtifact[] = [];
   for (const account of Object.keys(hub.config.allowedSources)) {
@@ -109,7 +117,14 @@ export async function collectReport(hub: LocalHub, run: { name: string; refusedA
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
     refusedCalls: hub.cloud.calls
       .filter((c) => c.error !== undefined && REFUSALS.has(c.error))
-      .map((c) => ({ principal: c.principal, call: `${c.service}:${c.action}`, account: c.account, region: c.region, error: c.error!, at: new Date(c.at).toISOString() })),
+      .map((c) => ({
+        principal: c.principal,
+        call: `${c.service}:${c.action}`,
+        account: c.account,
+        region: c.region,
+        error: c.error!,
+        at: new Date(c.at).toISOString(),
+      })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
   };

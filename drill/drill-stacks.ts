@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AccountsConfig } from '../shared/config/accounts.js';
-import { recoveryAccountsOf, type Drill } from './drill-file.js';
+import { type Drill, recoveryAccountsOf } from './drill-file.js';
 import { accountsFor } from './hub-accounts.js';
 import type { StackRef } from './local-hub.js';
 
@@ -23,7 +23,11 @@ const accountList = (accounts: { id: string; regions: string[] }[]) => accounts.
  * account files made for the drill ({@link accountsFor}); with `required` (the stacks were packaged
  * from the folder), an error that says which accounts differ.
  */
-export function drillAccounts(drill: Drill, folder: AccountsConfig, { required }: { required: boolean }): { accounts: AccountsConfig; fromFolder: boolean } {
+export function drillAccounts(
+  drill: Drill,
+  folder: AccountsConfig,
+  { required }: { required: boolean },
+): { accounts: AccountsConfig; fromFolder: boolean } {
   const recovery = recoveryAccountsOf(drill).map((account) => ({ account }));
   const generated = accountsFor({ vault: drill.vault, sources: drill.sources, recovery });
   const wanted = accountList(generated.all);
@@ -43,7 +47,10 @@ export function drillAccounts(drill: Drill, folder: AccountsConfig, { required }
 export function packagedTemplates(dir: string): (stack: StackRef) => string {
   return ({ folder }) => {
     const file = join(dir, folder, PACKAGED_TEMPLATE);
-    if (!existsSync(file)) throw new DrillStacksError(`${file} is missing: package every account first (npm run package:all), or run the drill without --stacks`);
+    if (!existsSync(file))
+      throw new DrillStacksError(
+        `${file} is missing: package every account first (npm run package:all), or run the drill without --stacks`,
+      );
     return readFileSync(file, 'utf8');
   };
 }

@@ -1,5 +1,5 @@
+import { headedTable as table } from '../shared/report/text-table.js';
 import type { RestoreSection } from './game-day.js';
-import { table } from './summary.js';
 
 /**
  * The game-day part of the drill summary: per disaster the RPO of every resource, per restore what
@@ -14,7 +14,13 @@ export function formatGameDay(section: RestoreSection): string[] {
       `\n-- disaster: ${disaster.account} lost at ${disaster.at}; RPO per protected resource (age of its newest available recovery point then)`,
       table(
         ['kind', 'region', 'resource', 'newest recovery point', 'RPO (min)'],
-        rpo.map((r) => [r.kind, r.region, r.resourceId, r.newestPointAt ?? `none: ${r.reason ?? ''}`, r.minutes === null ? '-' : String(r.minutes)]),
+        rpo.map((r) => [
+          r.kind,
+          r.region,
+          r.resourceId,
+          r.newestPointAt ?? `none: ${r.reason ?? ''}`,
+          r.minutes === null ? '-' : String(r.minutes),
+        ]),
       ),
     );
   }
@@ -26,7 +32,8 @@ export function formatGameDay(section: RestoreSection): string[] {
         run.artifacts.map((a) => [a.kind, a.resourceId, a.sourceId, a.status, a.restoredId ?? `- (${a.detail})`, String(a.minutes)]),
       ),
     );
-    if (run.unrestorable.length) parts.push('could not be restored:', ...run.unrestorable.map((u) => `  - ${u.kind} ${u.resourceId} (${u.region}): ${u.reason}`));
+    if (run.unrestorable.length)
+      parts.push('could not be restored:', ...run.unrestorable.map((u) => `  - ${u.kind} ${u.resourceId} (${u.region}): ${u.reason}`));
   }
   return parts;
 }

@@ -4,8 +4,8 @@ import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';
 import { selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
-import { RECOVERY_NAMES, type LocalHub } from './local-hub.js';
 import type { DrillStep } from './drill-file.js';
+import { type LocalHub, RECOVERY_NAMES } from './local-hub.js';
 
 /** The RPO of one protected resource at its account's disaster: the age of its newest available recovery point then. */
 export interface ReportedRpo {
@@ -66,8 +66,22 @@ export class GameDay {
       throw error;
     });
     const rpo: ReportedRpo[] = [
-      ...points.map((p) => ({ account: p.account, kind: p.kind, region: p.region, resourceId: p.resourceId, newestPointAt: p.createdAt, minutes: Math.round((at.getTime() - Date.parse(p.createdAt)) / 60_000) })),
-      ...unrestorable.map((u) => ({ account: u.account, kind: u.kind, region: u.region, resourceId: u.resourceId, minutes: null, reason: u.reason })),
+      ...points.map((p) => ({
+        account: p.account,
+        kind: p.kind,
+        region: p.region,
+        resourceId: p.resourceId,
+        newestPointAt: p.createdAt,
+        minutes: Math.round((at.getTime() - Date.parse(p.createdAt)) / 60_000),
+      })),
+      ...unrestorable.map((u) => ({
+        account: u.account,
+        kind: u.kind,
+        region: u.region,
+        resourceId: u.resourceId,
+        minutes: null,
+        reason: u.reason,
+      })),
     ];
     this.hub.loseAccount(step.account);
     this.#section.disasters.push({ account: step.account, at: at.toISOString() });
@@ -82,7 +96,11 @@ export class GameDay {
     const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());
     const plan = await planRestore({ account: step.account, asOf }, await restoreTarget(step.into, RECOVERY_NAMES, ctx), ctx);
     for (const line of formatPlan(plan)) say(`    ${line}`);
-    const result = await applyRestore(plan, ctx, { wait: (ms) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined), log: (line) => say(`    ${line}`), pollMs: RESTORE_POLL_MS });
+    const result = await applyRestore(plan, ctx, {
+      wait: (ms) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined),
+      log: (line) => say(`    ${line}`),
+      pollMs: RESTORE_POLL_MS,
+    });
     const usable = result.artifacts.filter((a) => a.status === 'usable');
     const rtoSeconds = usable.length ? Math.max(...usable.map((a) => a.seconds)) : undefined;
     const run: ReportedRestoreRun = {

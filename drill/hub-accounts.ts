@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { parseAccounts, type AccountsConfig } from '../shared/config/accounts.js';
+import { type AccountsConfig, parseAccounts } from '../shared/config/accounts.js';
 import type { RetentionSettings } from '../shared/retention/retention-settings.js';
 
 /** The accounts of a local hub, said briefly: what drills and tests name instead of account files. */
@@ -25,7 +25,9 @@ const RPO_HOURS = 24;
 export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
   const { vault, retention } = spec;
   const targetsOf = (account: string) =>
-    Object.fromEntries(Object.entries(retention?.accounts[account] ?? {}).map(([kind, policy]) => [kind, { ...policy, rpoHours: RPO_HOURS }]));
+    Object.fromEntries(
+      Object.entries(retention?.accounts[account] ?? {}).map(([kind, policy]) => [kind, { ...policy, rpoHours: RPO_HOURS }]),
+    );
   const files: Record<string, unknown>[] = [
     {
       name: 'vault',
@@ -46,7 +48,13 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       ...(s.customerKeyAliases ? { customerKeyAliases: s.customerKeyAliases } : {}),
       targets: targetsOf(s.account),
     })),
-    ...(spec.recovery ?? []).map((r) => ({ name: `recovery-${r.account}`, id: r.account, role: 'recovery', regions: [vault.region], vault: vault.account })),
+    ...(spec.recovery ?? []).map((r) => ({
+      name: `recovery-${r.account}`,
+      id: r.account,
+      role: 'recovery',
+      regions: [vault.region],
+      vault: vault.account,
+    })),
   ];
   return parseAccounts(
     files.map(({ name, ...body }) => ({ file: `${name}.yml`, text: yaml.dump(body) })),

@@ -1,4 +1,10 @@
-import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import { vaultTables } from '../accounts/stack/vault-stack.js';
 
 /** A table resource of the vault stack as a CreateTable request: its properties are the API's, but those CreateTable does not take. */
@@ -22,7 +28,8 @@ export async function createTables(clientConfig: Record<string, unknown>, tables
       if (!(error instanceof ResourceInUseException)) throw error;
     }
     // A new table answers ResourceNotFoundException until it is ACTIVE; dynalite makes it so on its next timer tick.
-    while ((await client.send(new DescribeTableCommand({ TableName: input.TableName }))).Table?.TableStatus !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 0));
+    while ((await client.send(new DescribeTableCommand({ TableName: input.TableName }))).Table?.TableStatus !== 'ACTIVE')
+      await new Promise((resolve) => setTimeout(resolve, 0));
   }
   client.destroy();
 }

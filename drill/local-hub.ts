@@ -1,14 +1,29 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type DeployedStack, type Ec2Sim, type Ec2SimOptions, type EventBridgeSim, type FunctionHandler, type KmsSim, type LambdaCodeRequest, type LambdaSim, type RdsSim, type RdsSimOptions, SimCloud, type SqsSim, type SsmSim, type Template } from '@backup-hub/aws-sim';
+import {
+  type DeployedStack,
+  type Ec2Sim,
+  type Ec2SimOptions,
+  type EventBridgeSim,
+  type FunctionHandler,
+  type KmsSim,
+  type LambdaCodeRequest,
+  type LambdaSim,
+  type RdsSim,
+  type RdsSimOptions,
+  SimCloud,
+  type SqsSim,
+  type SsmSim,
+  type Template,
+} from '@backup-hub/aws-sim';
 import { NAMES } from '../accounts/stack/names.js';
 import { pascal } from '../accounts/stack/policies.js';
 import { renderTemplate } from '../accounts/stack/render.js';
 import { buildService, everyStack } from '../accounts/stack/service.js';
 import type { Account, AccountsConfig } from '../shared/config/accounts.js';
-import { hubConfigFromEnv, type HubConfig } from '../shared/config/hub-config.js';
+import { type HubConfig, hubConfigFromEnv } from '../shared/config/hub-config.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
-import { functionRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
+import { type FunctionRuntime, functionRuntime } from '../shared/runtime/function-runtime.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { accountsFor, type HubAccountsSpec } from './hub-accounts.js';
 
@@ -87,7 +102,11 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const accounts = spec.accounts ?? accountsFor(spec);
   const { vault } = accounts;
   const region = vault.regions[0]!;
-  const cloud = new SimCloud({ ec2: spec.ec2, rds: spec.rds, dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) } });
+  const cloud = new SimCloud({
+    ec2: spec.ec2,
+    rds: spec.rds,
+    dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) },
+  });
   const startedAt = cloud.clock.nowMs();
   const orgOf = (id: string) => spec.sources.find((s) => s.account === id)?.orgId ?? vault.organizationId;
   for (const account of accounts.all) cloud.addAccount({ id: account.id, orgId: orgOf(account.id) });
@@ -105,15 +124,25 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     });
     runtimes[file.replace(/^handlers\//, '')] = runtime;
     // Loaded by name (tsx and vitest load the TypeScript): nothing but the template says which file runs.
-    const handler = import(new URL(`../${file}.ts`, import.meta.url).href).then((m: { createHandler(runtime: FunctionRuntime): FunctionHandler }) => m.createHandler(runtime));
+    const handler = import(new URL(`../${file}.ts`, import.meta.url).href).then(
+      (m: { createHandler(runtime: FunctionRuntime): FunctionHandler }) => m.createHandler(runtime),
+    );
     return (async (event: never, context) => (await handler)(event, context)) as FunctionHandler;
   };
 
-  const render = spec.template ?? ((stack: StackRef) => renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })));
+  const render =
+    spec.template ??
+    ((stack: StackRef) => renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })));
   let vaultStack: DeployedStack | undefined;
   for (const { account: name, region: at, folder } of everyStack(accounts)) {
     const account = accounts.account(name);
-    const stack = await cloud.cloudformation.deploy({ account: account.id, region: at, stackName: `${NAMES.service}-${LOCAL_STAGE}`, template: render({ account, region: at, folder }), lambdaCode });
+    const stack = await cloud.cloudformation.deploy({
+      account: account.id,
+      region: at,
+      stackName: `${NAMES.service}-${LOCAL_STAGE}`,
+      template: render({ account, region: at, folder }),
+      lambdaCode,
+    });
     if (account.role === 'vault') vaultStack = stack;
   }
   const resource = (logicalId: string) => {
@@ -122,7 +151,14 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     return found;
   };
   const queues = Object.fromEntries(
-    ARTIFACT_KINDS.map((kind) => [kind, { url: resource(`${pascal(kind)}Queue`).physicalId, arn: resource(`${pascal(kind)}Queue`).attributes.Arn!, dlqArn: resource(`${pascal(kind)}DeadLetterQueue`).attributes.Arn! }]),
+    ARTIFACT_KINDS.map((kind) => [
+      kind,
+      {
+        url: resource(`${pascal(kind)}Queue`).physicalId,
+        arn: resource(`${pascal(kind)}Queue`).attributes.Arn!,
+        dlqArn: resource(`${pascal(kind)}DeadLetterQueue`).attributes.Arn!,
+      },
+    ]),
   ) as Record<ArtifactKindName, KindQueue>;
   const runtime = (file: string) => {
     const found = runtimes[file];

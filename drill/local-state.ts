@@ -53,7 +53,9 @@ export class LocalStateFolder {
     const entries = await listFolder(dir);
     if (entries === undefined) await mkdir(dir, { recursive: true });
     else if (entries.length > 0 && !entries.includes(STATE_FILE)) {
-      throw new LocalStateError(`${dir} is not empty and holds no backup-hub drill state (no ${STATE_FILE}); choose another --data folder, or empty this one`);
+      throw new LocalStateError(
+        `${dir} is not empty and holds no backup-hub drill state (no ${STATE_FILE}); choose another --data folder, or empty this one`,
+      );
     } else {
       if (entries.includes(DYNAMO_DIR)) await checkNotInUse(join(dir, DYNAMO_DIR));
       await rm(join(dir, DYNAMO_DIR), { recursive: true, force: true });
@@ -83,7 +85,9 @@ export class LocalStateFolder {
  * const { state, dynamoPath } = await readLocalState('.backup-hub');
  * @throws LocalStateError when the folder is missing or holds no drill state
  */
-export async function readLocalState(dir: string): Promise<{ state: LocalState & { finished: NonNullable<LocalState['finished']> }; dynamoPath: string }> {
+export async function readLocalState(
+  dir: string,
+): Promise<{ state: LocalState & { finished: NonNullable<LocalState['finished']> }; dynamoPath: string }> {
   const entries = await listFolder(dir);
   const runFirst = `run a drill that keeps its state there first (npm start -- --data ${dir})`;
   if (entries === undefined) throw new LocalStateError(`${dir} does not exist: ${runFirst}, or name the folder a drill used`);
@@ -94,8 +98,12 @@ export async function readLocalState(dir: string): Promise<{ state: LocalState &
   } catch (error) {
     throw new LocalStateError(`${join(dir, STATE_FILE)} cannot be read (${(error as Error).message}): ${runFirst}`);
   }
-  if (state?.format !== FORMAT) throw new LocalStateError(`${join(dir, STATE_FILE)} is not in the format this version reads (${FORMAT}): ${runFirst}`);
-  if (!state.finished) throw new LocalStateError(`the drill in ${dir} (${state.drill}) did not finish: it stopped half-way, or is still running; run it again`);
+  if (state?.format !== FORMAT)
+    throw new LocalStateError(`${join(dir, STATE_FILE)} is not in the format this version reads (${FORMAT}): ${runFirst}`);
+  if (!state.finished)
+    throw new LocalStateError(
+      `the drill in ${dir} (${state.drill}) did not finish: it stopped half-way, or is still running; run it again`,
+    );
   if (!entries.includes(DYNAMO_DIR)) throw new LocalStateError(`${dir} has no catalog (${DYNAMO_DIR}/ is missing): ${runFirst}`);
   return { state: { ...state, finished: state.finished }, dynamoPath: join(dir, DYNAMO_DIR) };
 }

@@ -1,12 +1,12 @@
 import type { EventEnvelope } from '@backup-hub/aws-sim';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
+import { hasOpenWork } from '../shared/pipeline/open-work.js';
+import type { Drill, DrillStep } from './drill-file.js';
+import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
+import { GameDay } from './game-day.js';
 import { deployLocalHub, type LocalHub } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
-import { collectReport, type DrillReport } from './drill-report.js';
-import type { Drill, DrillStep } from './drill-file.js';
-import { GameDay } from './game-day.js';
-import { hasOpenWork } from '../shared/pipeline/open-work.js';
 
 const STEP_MS = 60_000;
 const SETTLE_TICK_MS = 5 * 60_000;
@@ -41,8 +41,13 @@ export class DrillStepError extends Error {
  */
 export async function runDrill(drill: Drill, options: DrillOptions): Promise<DrillReport> {
   const say = options.progress ?? (() => {});
-  const folder = options.dataDir === undefined ? undefined : await LocalStateFolder.prepare(options.dataDir, { drill: options.name, vault: drill.vault, sources: drill.sources });
-  const { accounts, fromFolder } = drillAccounts(drill, loadAccounts(options.accountsDir ?? DEFAULT_ACCOUNTS_DIR), { required: options.stacksDir !== undefined });
+  const folder =
+    options.dataDir === undefined
+      ? undefined
+      : await LocalStateFolder.prepare(options.dataDir, { drill: options.name, vault: drill.vault, sources: drill.sources });
+  const { accounts, fromFolder } = drillAccounts(drill, loadAccounts(options.accountsDir ?? DEFAULT_ACCOUNTS_DIR), {
+    required: options.stacksDir !== undefined,
+  });
   const hub = await deployLocalHub({
     vault: drill.vault,
     sources: drill.sources,
@@ -57,8 +62,12 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
   });
   try {
     const from = options.stacksDir === undefined ? 'rendered from' : `packaged in ${options.stacksDir} from`;
-    say(`deployed from CloudFormation ${from} ${fromFolder ? `the account files in ${accounts.dir}` : 'account files made for this drill (its accounts are not those of accounts/)'}`);
-    say(`vault ${drill.vault.account} (${drill.vault.region}), sources ${drill.sources.map((s) => `${s.account} [${s.regions.join(', ')}]`).join(', ')}`);
+    say(
+      `deployed from CloudFormation ${from} ${fromFolder ? `the account files in ${accounts.dir}` : 'account files made for this drill (its accounts are not those of accounts/)'}`,
+    );
+    say(
+      `vault ${drill.vault.account} (${drill.vault.region}), sources ${drill.sources.map((s) => `${s.account} [${s.regions.join(', ')}]`).join(', ')}`,
+    );
     const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
     const gameDay = new GameDay(hub);
     for (const [index, step] of drill.steps.entries()) {
@@ -69,7 +78,11 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
     const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report() });
-    await folder?.finish({ tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable }, startedAt: new Date(hub.startedAt), endedAt: hub.cloud.clock.now() });
+    await folder?.finish({
+      tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable },
+      startedAt: new Date(hub.startedAt),
+      endedAt: hub.cloud.clock.now(),
+    });
     return report;
   } finally {
     await hub.close();
@@ -87,13 +100,20 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
     switch (step.action) {
       case 'createSnapshot': {
         const region = regionOf(hub, step);
-        const volume = hub.ec2.volume(step.account, region, step.volume) ?? hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption });
+        const volume =
+          hub.ec2.volume(step.account, region, step.volume) ??
+          hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption });
         const snapshot = hub.ec2.createSnapshot(step.account, region, { volumeId: volume.id, id: step.id, emit: step.emit });
         return `createSnapshot ${step.account}/${region} ${volume.id} (${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
       }
       case 'createImage': {
         const region = regionOf(hub, step);
-        const image = hub.ec2.images.create(step.account, region, { name: step.name, encryption: step.encryption, id: step.id, emit: step.emit });
+        const image = hub.ec2.images.create(step.account, region, {
+          name: step.name,
+          encryption: step.encryption,
+          id: step.id,
+          emit: step.emit,
+        });
         return `createImage ${step.account}/${region} ${step.name} (${step.encryption}) → ${image.id}${step.emit ? '' : ' (silent)'}`;
       }
       case 'createDBSnapshot': {
@@ -123,7 +143,12 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         const via = step.via ?? String(event.account);
         const id = typeof event.id === 'string' ? event.id : `steps[${index}]`;
         const { delivered, reason } = hub.events.forward(hub.vaultBusArn, event, via);
-        if (!delivered) refusedAtBus.push({ id, account: via, reason: `refused by the vault bus policy (account ${via} is not a listed source): ${reason}` });
+        if (!delivered)
+          refusedAtBus.push({
+            id,
+            account: via,
+            reason: `refused by the vault bus policy (account ${via} is not a listed source): ${reason}`,
+          });
         return `event ${id} (${String(event['detail-type'])}) forwarded by ${via}: ${delivered ? 'accepted by the vault bus' : 'refused by the vault bus policy'}`;
       }
       case 'fault':

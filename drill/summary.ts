@@ -1,9 +1,8 @@
+import { headedTable as table } from '../shared/report/text-table.js';
 import type { DrillReport } from './drill-report.js';
-import { textTable } from '../shared/report/text-table.js';
 import { formatGameDay } from './game-day-summary.js';
 
 /** A plain-text table of left-aligned columns padded to their widest cell (none is cut: reasons are shortened before). */
-export const table = (header: string[], rows: string[][]): string => textTable(header.map((h) => ({ header: h })), rows);
 
 const MAX_REASON = 140;
 const short = (text: string) => (text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text);
@@ -20,13 +19,28 @@ export function formatSummary(report: DrillReport): string {
   ];
   const notable = report.events.filter((e) => e.outcome !== 'copied');
   if (notable.length) {
-    parts.push(`\n-- events not copied (${notable.length})`, table(['event', 'account', 'outcome', 'reason'], notable.map((e) => [e.id, e.account ?? '-', e.outcome + (e.dlq ? ' (DLQ)' : ''), short(e.reason ?? '')])));
+    parts.push(
+      `\n-- events not copied (${notable.length})`,
+      table(
+        ['event', 'account', 'outcome', 'reason'],
+        notable.map((e) => [e.id, e.account ?? '-', e.outcome + (e.dlq ? ' (DLQ)' : ''), short(e.reason ?? '')]),
+      ),
+    );
   }
   parts.push(
     `\n-- artifacts (${report.artifacts.length})`,
     table(
       ['kind', 'account', 'region', 'source', 'encryption', 'state', 'vault copy', 'reason'],
-      report.artifacts.map((a) => [a.kind, a.account, a.region, a.sourceId, a.sourceEncryption, a.state, a.vaultCopyId ?? '-', short(a.failureReason ?? '')]),
+      report.artifacts.map((a) => [
+        a.kind,
+        a.account,
+        a.region,
+        a.sourceId,
+        a.sourceEncryption,
+        a.state,
+        a.vaultCopyId ?? '-',
+        short(a.failureReason ?? ''),
+      ]),
     ),
     '\n(full reasons in the --report JSON)',
     `vault key: ${report.vault.keyArn}`,

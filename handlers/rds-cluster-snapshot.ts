@@ -1,6 +1,6 @@
 import { rdsClusterSnapshot } from '../shared/kinds/rds-cluster-snapshot/rds-cluster-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
-import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
+import { type FunctionRuntime, lambdaRuntime } from '../shared/runtime/function-runtime.js';
 
 /** The Aurora DB cluster snapshot queue's handler, on the runtime of the function the stack declares. */
 export const createHandler = (runtime: FunctionRuntime) => copyQueueHandler(rdsClusterSnapshot, runtime);

@@ -1,6 +1,6 @@
 import { rdsSnapshot } from '../shared/kinds/rds-snapshot/rds-snapshot.js';
 import { copyQueueHandler } from '../shared/runtime/copy-queue-handler.js';
-import { lambdaRuntime, type FunctionRuntime } from '../shared/runtime/function-runtime.js';
+import { type FunctionRuntime, lambdaRuntime } from '../shared/runtime/function-runtime.js';
 
 /** The RDS DB snapshot queue's handler, on the runtime of the function the stack declares. */
 export const createHandler = (runtime: FunctionRuntime) => copyQueueHandler(rdsSnapshot, runtime);

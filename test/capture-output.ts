@@ -10,7 +10,9 @@ export async function captureOutput(body: () => Promise<void> | void): Promise<s
   const spies = [
     vi.spyOn(process.stdout, 'write').mockImplementation(capture),
     vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')))),
+    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
+    ),
   ];
   try {
     await body();

@@ -39,7 +39,11 @@ export const PRUNER = { timeout: 900, everyHours: 6 } as const;
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 
 /** The logical id prefix serverless gives a function (`ebs-snapshot` → `EbsDashsnapshot`). */
-export const normalizedFunctionName = (key: string) => key.replace(/-/g, 'Dash').replace(/_/g, 'Underscore').replace(/^./, (c) => c.toUpperCase());
+export const normalizedFunctionName = (key: string) =>
+  key
+    .replace(/-/g, 'Dash')
+    .replace(/_/g, 'Underscore')
+    .replace(/^./, (c) => c.toUpperCase());
 
 /** The name serverless gives a function: `backup-hub-<stage>-<key>`. */
 export const functionName = (stage: string, key: string) => `${NAMES.service}-${stage}-${key}`;

@@ -1,12 +1,16 @@
 import type { VaultAccount } from '../../shared/config/accounts.js';
-import { policy, ref, THIS_ACCOUNT_ROOT, type Resource, type Statement, type Value } from './cloudformation.js';
+import { policy, type Resource, ref, type Statement, THIS_ACCOUNT_ROOT, type Value } from './cloudformation.js';
 
 /**
  * The statement of a key policy that lets the account administer its key: never use it. Which of
  * disabling and scheduling deletion are allowed differs per key: the vault key may do neither (the
  * copies cannot be read without it).
  */
-export function keyAdministration(sid: string, also: { disable?: boolean; scheduleDeletion?: boolean } = {}, principal: Value = THIS_ACCOUNT_ROOT): Statement {
+export function keyAdministration(
+  sid: string,
+  also: { disable?: boolean; scheduleDeletion?: boolean } = {},
+  principal: Value = THIS_ACCOUNT_ROOT,
+): Statement {
   return {
     Sid: sid,
     Effect: 'Allow',
@@ -36,8 +40,21 @@ export function keyAdministration(sid: string, also: { disable?: boolean; schedu
 }
 
 /** A key statement for principals of this account, narrowed to the given role ARNs. */
-export function keyUseBy(sid: string, roles: Value, action: string | string[], condition: Record<string, Record<string, Value>>, principal: Value = THIS_ACCOUNT_ROOT): Statement {
-  return { Sid: sid, Effect: 'Allow', Principal: { AWS: principal }, Action: action, Resource: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': roles }, ...condition } };
+export function keyUseBy(
+  sid: string,
+  roles: Value,
+  action: string | string[],
+  condition: Record<string, Record<string, Value>>,
+  principal: Value = THIS_ACCOUNT_ROOT,
+): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: { AWS: principal },
+    Action: action,
+    Resource: '*',
+    Condition: { ArnEquals: { 'aws:PrincipalArn': roles }, ...condition },
+  };
 }
 
 /**
@@ -60,7 +77,14 @@ export function vaultRoleTrust(vault: VaultAccount, sid: string, principalArns: 
 }
 
 /** An IAM role with one inline policy named after the role. */
-export function role(options: { name: string; description: string; trust: Statement[]; statements: Statement[]; maxSessionDuration?: number; condition?: string }): Resource {
+export function role(options: {
+  name: string;
+  description: string;
+  trust: Statement[];
+  statements: Statement[];
+  maxSessionDuration?: number;
+  condition?: string;
+}): Resource {
   return {
     Type: 'AWS::IAM::Role',
     ...(options.condition ? { Condition: options.condition } : {}),
@@ -81,7 +105,8 @@ export const LAMBDA_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { Servic
 export const OPERATOR_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { AWS: THIS_ACCOUNT_ROOT }, Action: 'sts:AssumeRole' }];
 
 /** Several kinds' statements in one policy: Sids must be unique, so each is prefixed with its kind. */
-export const prefixSids = (prefix: string, statements: Statement[]): Statement[] => statements.map((statement) => ({ ...statement, Sid: `${prefix}${statement.Sid}` }));
+export const prefixSids = (prefix: string, statements: Statement[]): Statement[] =>
+  statements.map((statement) => ({ ...statement, Sid: `${prefix}${statement.Sid}` }));
 
 /** `ebs-snapshot` → `EbsSnapshot`: a kind's part of its resources' logical ids. */
 export const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());

@@ -1,4 +1,4 @@
-import { getAtt, ref, type Resource, type Template } from './cloudformation.js';
+import { getAtt, type Resource, ref, type Template } from './cloudformation.js';
 import { LAMBDA, NAMES, normalizedFunctionName } from './names.js';
 import type { FunctionModel, ServiceModel } from './service.js';
 
@@ -14,7 +14,10 @@ export function renderTemplate(model: ServiceModel): Template {
   const functions = Object.entries(model.functions);
   const resources: Record<string, Resource> = { ...DEPLOYMENT_BUCKET };
   for (const [key, fn] of functions) {
-    resources[`${normalizedFunctionName(key)}LogGroup`] = { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/aws/lambda/${fn.name}`, RetentionInDays: LAMBDA.logRetentionInDays } };
+    resources[`${normalizedFunctionName(key)}LogGroup`] = {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: `/aws/lambda/${fn.name}`, RetentionInDays: LAMBDA.logRetentionInDays },
+    };
   }
   for (const [key, fn] of functions) resources[`${normalizedFunctionName(key)}LambdaFunction`] = lambdaFunction(key, fn, model);
   for (const [key, fn] of functions) Object.assign(resources, schedules(key, fn));
@@ -25,7 +28,10 @@ export function renderTemplate(model: ServiceModel): Template {
     Description: 'The AWS CloudFormation template for this Serverless application',
     Resources: resources,
     Outputs: {
-      ServerlessDeploymentBucketName: { Value: ref('ServerlessDeploymentBucket'), Export: { Name: `sls-${NAMES.service}-${model.stage}-ServerlessDeploymentBucketName` } },
+      ServerlessDeploymentBucketName: {
+        Value: ref('ServerlessDeploymentBucket'),
+        Export: { Name: `sls-${NAMES.service}-${model.stage}-ServerlessDeploymentBucketName` },
+      },
       ...model.resources.Outputs,
     },
     ...(model.resources.Conditions ? { Conditions: model.resources.Conditions } : {}),
@@ -39,7 +45,9 @@ export const codeKey = (model: ServiceModel, key: string) => `serverless/${NAMES
 const DEPLOYMENT_BUCKET: Record<string, Resource> = {
   ServerlessDeploymentBucket: {
     Type: 'AWS::S3::Bucket',
-    Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } },
+    Properties: {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    },
   },
   ServerlessDeploymentBucketPolicy: {
     Type: 'AWS::S3::BucketPolicy',
@@ -93,7 +101,12 @@ function schedules(key: string, fn: FunctionModel): Record<string, Resource> {
         `${name}EventsRuleSchedule${i + 1}`,
         {
           Type: 'AWS::Events::Rule',
-          Properties: { ScheduleExpression: rate, State: 'ENABLED', Description: description, Targets: [{ Arn: getAtt(`${name}LambdaFunction`), Id: `${key}Schedule` }] },
+          Properties: {
+            ScheduleExpression: rate,
+            State: 'ENABLED',
+            Description: description,
+            Targets: [{ Arn: getAtt(`${name}LambdaFunction`), Id: `${key}Schedule` }],
+          },
         },
       ],
       [

@@ -39,7 +39,14 @@ export function serverlessVariables(model: ServiceModel): ServerlessVariables {
       environment: fn.environment,
       events: fn.events.map((event) =>
         'sqs' in event
-          ? { sqs: { arn: getAtt(event.sqs.queue), batchSize: event.sqs.batchSize, functionResponseType: 'ReportBatchItemFailures', maximumConcurrency: event.sqs.maximumConcurrency } }
+          ? {
+              sqs: {
+                arn: getAtt(event.sqs.queue),
+                batchSize: event.sqs.batchSize,
+                functionResponseType: 'ReportBatchItemFailures',
+                maximumConcurrency: event.sqs.maximumConcurrency,
+              },
+            }
           : { schedule: { rate: [event.schedule.rate], description: event.schedule.description } },
       ),
     },

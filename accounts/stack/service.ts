@@ -37,8 +37,7 @@ export interface FunctionModel {
 
 export type FunctionEvent =
   /** Reads a queue of this stack (its logical id) with partial batch failures. */
-  | { sqs: { queue: string; batchSize: number; maximumConcurrency: number } }
-  | { schedule: { rate: string; description: string } };
+  { sqs: { queue: string; batchSize: number; maximumConcurrency: number } } | { schedule: { rate: string; description: string } };
 
 export interface StackOptions {
   stage: string;
@@ -53,10 +52,15 @@ export interface StackOptions {
 export function buildService(config: AccountsConfig, name: string, options: StackOptions): ServiceModel {
   const account = config.account(name);
   const region = options.region ?? account.regions[0]!;
-  if (!account.regions.includes(region)) throw new Error(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
+  if (!account.regions.includes(region))
+    throw new Error(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
   const stack = { stage: options.stage, region };
   const built =
-    account.role === 'vault' ? buildVault(config, stack) : account.role === 'source' ? buildSource(config, account, stack) : buildRecovery(config, account);
+    account.role === 'vault'
+      ? buildVault(config, stack)
+      : account.role === 'source'
+        ? buildSource(config, account, stack)
+        : buildRecovery(config, account);
   return {
     account,
     stage: options.stage,
@@ -71,5 +75,7 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
  * packaged into (`<account file>`, and `<account file>-<region>` beyond its first region).
  */
 export function everyStack(config: AccountsConfig): { account: string; region: string; folder: string }[] {
-  return config.all.flatMap((account) => account.regions.map((region, i) => ({ account: account.name, region, folder: i === 0 ? account.name : `${account.name}-${region}` })));
+  return config.all.flatMap((account) =>
+    account.regions.map((region, i) => ({ account: account.name, region, folder: i === 0 ? account.name : `${account.name}-${region}` })),
+  );
 }

@@ -2,7 +2,7 @@ import type { AccountsConfig, SourceAccount } from '../../shared/config/accounts
 import { all, eachSourceOf, type ReaderScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { getAtt, ref, sub, type Resource, type Value } from './cloudformation.js';
+import { getAtt, type Resource, ref, sub, type Value } from './cloudformation.js';
 import { NAMES, roleArn } from './names.js';
 import { keyAdministration, keyUseBy, pascal, prefixSids, role, vaultRoleTrust } from './policies.js';
 import type { ServiceModel } from './service.js';
@@ -14,7 +14,11 @@ import { vaultHandlerRoleArns } from './vault-stack.js';
  * so the roles live in the account's primary (first) region only; rules and the share key are
  * regional.
  */
-export function buildSource(config: AccountsConfig, account: SourceAccount, { region }: { stage: string; region: string }): Pick<ServiceModel, 'functions' | 'resources'> {
+export function buildSource(
+  config: AccountsConfig,
+  account: SourceAccount,
+  { region }: { stage: string; region: string },
+): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
   const vaultRegion = vault.regions[0]!;
   const primaryRegion = account.regions[0]!;
@@ -44,9 +48,16 @@ export function buildSource(config: AccountsConfig, account: SourceAccount, { re
     // The rules' target role: it may put events on the vault bus and nothing else.
     ForwarderRole: role({
       name: NAMES.forwarderRole,
-      description: 'backup-hub forwarder; lets this account\'s rules put events on the vault bus',
+      description: "backup-hub forwarder; lets this account's rules put events on the vault bus",
       condition: 'IsPrimaryRegion',
-      trust: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } } }],
+      trust: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+        },
+      ],
       statements: [{ Sid: 'PutEventsOnTheVaultBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: vaultBusArn }],
     }),
     // Snapshots under aws/ebs or aws/rds cannot be shared: the reader re-encrypts them under this key
@@ -61,9 +72,14 @@ export function buildSource(config: AccountsConfig, account: SourceAccount, { re
           Version: '2012-10-17',
           Statement: [
             keyAdministration('AccountAdministersTheKey', { disable: true, scheduleDeletion: true }),
-            keyUseBy('ReaderReencryptsSnapshotsThroughEc2', readerRoleArn, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], {
-              StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') },
-            }),
+            keyUseBy(
+              'ReaderReencryptsSnapshotsThroughEc2',
+              readerRoleArn,
+              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+              {
+                StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') },
+              },
+            ),
             keyUseBy('ReaderLetsEbsUseTheKey', readerRoleArn, 'kms:CreateGrant', grantForAwsResource),
             // EC2 uses the share key in the vault's region (the copy) and in this region (the source
             // side); RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
@@ -71,7 +87,15 @@ export function buildSource(config: AccountsConfig, account: SourceAccount, { re
               'VaultCopiesSharedSnapshotsThroughEc2',
               handlerRoles,
               ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
-              { StringEquals: { 'kms:ViaService': all(`ec2.${vaultRegion}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vaultRegion}.amazonaws.com`) } },
+              {
+                StringEquals: {
+                  'kms:ViaService': all(
+                    `ec2.${vaultRegion}.amazonaws.com`,
+                    `ec2.${region}.amazonaws.com`,
+                    `rds.${vaultRegion}.amazonaws.com`,
+                  ),
+                },
+              },
               vaultRoot,
             ),
             keyUseBy('VaultLetsEbsUseTheKeyForTheCopy', handlerRoles, 'kms:CreateGrant', grantForAwsResource, vaultRoot),

@@ -1,10 +1,20 @@
-import { allowedSourceRegions, retentionSettings, type AccountsConfig } from '../../shared/config/accounts.js';
+import { type AccountsConfig, allowedSourceRegions, retentionSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
-import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { getAtt, ref, sub, THIS_ACCOUNT_ROOT, type EventPattern, type PolicyDocument, type Resource, type Statement, type Value } from './cloudformation.js';
+import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
+import {
+  type EventPattern,
+  getAtt,
+  type PolicyDocument,
+  type Resource,
+  ref,
+  type Statement,
+  sub,
+  THIS_ACCOUNT_ROOT,
+  type Value,
+} from './cloudformation.js';
 import { functionName, MAX_RECEIVE_COUNT, NAMES, normalizedFunctionName, PRUNER, RECONCILER, roleArn, VISIBILITY_FACTOR } from './names.js';
 import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
 import type { FunctionModel, ServiceModel } from './service.js';
@@ -16,7 +26,10 @@ type Kind = (typeof KINDS)[number];
  * its own role, and their alarms; the reconciler and the pruner; the vault key and a restore key
  * per recovery account; the operators' restore and legal hold roles; the catalog and the audit log.
  */
-export function buildVault(config: AccountsConfig, { stage, region }: { stage: string; region: string }): Pick<ServiceModel, 'functions' | 'resources'> {
+export function buildVault(
+  config: AccountsConfig,
+  { stage, region }: { stage: string; region: string },
+): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
   const recoveryIds = config.recovery.map((r) => r.id);
   const scope: VaultScope = {
@@ -29,12 +42,22 @@ export function buildVault(config: AccountsConfig, { stage, region }: { stage: s
   const handlerRoleArns = vaultHandlerRoleArns(vault.id);
   const logsOf = (key: string): Statement => {
     const group = `arn:aws:logs:${region}:${vault.id}:log-group:/aws/lambda/${functionName(stage, key)}`;
-    return { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${group}:*`, `${group}:*:*`] };
+    return {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [`${group}:*`, `${group}:*:*`],
+    };
   };
   /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
   const copyStatements = (key: string): Statement[] => [
     logsOf(key),
-    { Sid: 'AssumeTheSourceReaderRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: vault.allowedSources.map((id) => roleArn(id, NAMES.readerRole)) },
+    {
+      Sid: 'AssumeTheSourceReaderRoles',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: vault.allowedSources.map((id) => roleArn(id, NAMES.readerRole)),
+    },
     ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
   ];
   const hub = {
@@ -60,7 +83,15 @@ export function buildVault(config: AccountsConfig, { stage, region }: { stage: s
       role: `${Kind}Role`,
       timeout: kind.manifest.queue.timeout,
       environment: hubEnvironment<Value>({ ...hub, queueUrl: ref(`${Kind}Queue`) }),
-      events: [{ sqs: { queue: `${Kind}Queue`, batchSize: kind.manifest.queue.batchSize, maximumConcurrency: kind.manifest.queue.maximumConcurrency } }],
+      events: [
+        {
+          sqs: {
+            queue: `${Kind}Queue`,
+            batchSize: kind.manifest.queue.batchSize,
+            maximumConcurrency: kind.manifest.queue.maximumConcurrency,
+          },
+        },
+      ],
     };
   }
   functions.reconciler = {
@@ -188,7 +219,9 @@ export function buildVault(config: AccountsConfig, { stage, region }: { stage: s
           Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
           Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
         },
-        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore({ ...scope, eachRecoveryAccount: eachRecoveryAccountOf(recoveryIds) }))),
+        ...KINDS.flatMap((k) =>
+          prefixSids(pascal(k.module.name), k.manifest.restore({ ...scope, eachRecoveryAccount: eachRecoveryAccountOf(recoveryIds) })),
+        ),
       ],
     }),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items and
@@ -206,11 +239,21 @@ export function buildVault(config: AccountsConfig, { stage, region }: { stage: s
     AlarmTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: NAMES.alarmTopic, DisplayName: 'backup-hub alarms' } },
   };
 
-  for (const kind of KINDS) Object.assign(resources, kindResources(kind, { stage, statements: [...copyStatements(kind.module.name), ...queueStatements(kind), ...kind.manifest.vault(scope)] }));
+  for (const kind of KINDS)
+    Object.assign(
+      resources,
+      kindResources(kind, {
+        stage,
+        statements: [...copyStatements(kind.module.name), ...queueStatements(kind), ...kind.manifest.vault(scope)],
+      }),
+    );
   for (const id of recoveryIds) Object.assign(resources, restoreKey(id, { region, restoreRoleArn }));
   Object.assign(resources, alertLogAlarm(Object.keys(functions)));
   if (vault.alarmEmail) {
-    resources.AlarmEmailSubscription = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: ref('AlarmTopic'), Protocol: 'email', Endpoint: vault.alarmEmail } };
+    resources.AlarmEmailSubscription = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: ref('AlarmTopic'), Protocol: 'email', Endpoint: vault.alarmEmail },
+    };
   }
 
   return {
@@ -229,22 +272,53 @@ export function buildVault(config: AccountsConfig, { stage, region }: { stage: s
 const handlerRoleName = (kind: Kind) => `${NAMES.service}-${kind.module.name}`;
 
 /** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler. */
-export const vaultHandlerRoleArns = (vault: string) => [...KINDS.map((k) => roleArn(vault, handlerRoleName(k))), roleArn(vault, NAMES.reconcilerRole)];
+export const vaultHandlerRoleArns = (vault: string) => [
+  ...KINDS.map((k) => roleArn(vault, handlerRoleName(k))),
+  roleArn(vault, NAMES.reconcilerRole),
+];
 
 /**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
  * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
  */
-export function vaultKeyPolicy(options: { accountRoot: Value; region: string; handlerRoleArns: string[]; restoreRoleArn: string }): PolicyDocument {
+export function vaultKeyPolicy(options: {
+  accountRoot: Value;
+  region: string;
+  handlerRoleArns: string[];
+  restoreRoleArn: string;
+}): PolicyDocument {
   const { accountRoot, region, handlerRoleArns, restoreRoleArn } = options;
-  const via = (...services: string[]) => ({ StringEquals: { 'kms:ViaService': services.length === 1 ? `${services[0]}.${region}.amazonaws.com` : services.map((s) => `${s}.${region}.amazonaws.com`) } });
+  const via = (...services: string[]) => ({
+    StringEquals: {
+      'kms:ViaService':
+        services.length === 1 ? `${services[0]}.${region}.amazonaws.com` : services.map((s) => `${s}.${region}.amazonaws.com`),
+    },
+  });
   return {
     Version: '2012-10-17',
     Statement: [
       keyAdministration('VaultAccountAdministersTheKey', {}, accountRoot),
-      keyUseBy('VaultHandlersEncryptCopiesThroughEc2', handlerRoleArns, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], via('ec2'), accountRoot),
-      keyUseBy('VaultHandlersEncryptParametersThroughSsm', handlerRoleArns, ['kms:Encrypt', 'kms:GenerateDataKey'], via('ssm'), accountRoot),
-      keyUseBy('TheRestoreRoleReadsVaultCopies', restoreRoleArn, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], via('ec2', 'rds', 'ssm'), accountRoot),
+      keyUseBy(
+        'VaultHandlersEncryptCopiesThroughEc2',
+        handlerRoleArns,
+        ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+        via('ec2'),
+        accountRoot,
+      ),
+      keyUseBy(
+        'VaultHandlersEncryptParametersThroughSsm',
+        handlerRoleArns,
+        ['kms:Encrypt', 'kms:GenerateDataKey'],
+        via('ssm'),
+        accountRoot,
+      ),
+      keyUseBy(
+        'TheRestoreRoleReadsVaultCopies',
+        restoreRoleArn,
+        ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+        via('ec2', 'rds', 'ssm'),
+        accountRoot,
+      ),
       keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource, accountRoot),
       keyUseBy('VaultHandlersLetEbsUseTheKey', handlerRoleArns, 'kms:CreateGrant', grantForAwsResource, accountRoot),
     ],
@@ -265,7 +339,12 @@ function queueStatements(kind: Kind): Statement[] {
   const queueArn = getAtt(`${pascal(kind.module.name)}Queue`);
   return [
     // The event source mapping polls with the function's role (Lambda developer guide, SQS execution role permissions).
-    { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queueArn },
+    {
+      Sid: 'ConsumeOwnQueue',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: queueArn,
+    },
     { Sid: 'RequeueDeferredMessagesOnOwnQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn },
   ];
 }
@@ -295,8 +374,14 @@ export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } 
 }
 
 /** A DynamoDB table the stack keeps when it goes, with point-in-time recovery, deletion protection and encryption. */
-function table(name: string, schema: { attributes: Record<string, 'S' | 'N'>; key: [string] | [string, string]; indexes: Record<string, [string, string]> }): Resource {
-  const keySchema = ([hash, range]: string[]) => [{ AttributeName: hash!, KeyType: 'HASH' }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' }] : [])];
+function table(
+  name: string,
+  schema: { attributes: Record<string, 'S' | 'N'>; key: [string] | [string, string]; indexes: Record<string, [string, string]> },
+): Resource {
+  const keySchema = ([hash, range]: string[]) => [
+    { AttributeName: hash!, KeyType: 'HASH' },
+    ...(range ? [{ AttributeName: range, KeyType: 'RANGE' }] : []),
+  ];
   return {
     Type: 'AWS::DynamoDB::Table',
     DeletionPolicy: 'Retain',
@@ -309,7 +394,11 @@ function table(name: string, schema: { attributes: Record<string, 'S' | 'N'>; ke
       SSESpecification: { SSEEnabled: true },
       AttributeDefinitions: Object.entries(schema.attributes).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
       KeySchema: keySchema(schema.key),
-      GlobalSecondaryIndexes: Object.entries(schema.indexes).map(([IndexName, key]) => ({ IndexName, KeySchema: keySchema(key), Projection: { ProjectionType: 'ALL' } })),
+      GlobalSecondaryIndexes: Object.entries(schema.indexes).map(([IndexName, key]) => ({
+        IndexName,
+        KeySchema: keySchema(key),
+        Projection: { ProjectionType: 'ALL' },
+      })),
     },
   };
 }
@@ -383,7 +472,12 @@ function kindResources(kind: Kind, { stage, statements }: { stage: string; state
       statistic: 'Maximum',
       period: 300,
     }),
-    [`${Kind}Role`]: role({ name: handlerRoleName(kind), description: `backup-hub ${name} handler; copies announced artifacts into the vault`, trust: LAMBDA_TRUST, statements }),
+    [`${Kind}Role`]: role({
+      name: handlerRoleName(kind),
+      description: `backup-hub ${name} handler; copies announced artifacts into the vault`,
+      trust: LAMBDA_TRUST,
+      statements,
+    }),
     [`${Kind}ErrorsAlarm`]: alarm({
       name: `backup-hub-${name}-errors`,
       description: `The backup-hub ${name} handler failed (an invocation, not a single message).`,
@@ -429,9 +523,14 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
           Version: '2012-10-17',
           Statement: [
             keyAdministration('VaultAccountAdministersTheKey', { disable: true }),
-            keyUseBy('TheRestoreRoleEncryptsRestoreCopies', restoreRoleArn, ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], {
-              StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] },
-            }),
+            keyUseBy(
+              'TheRestoreRoleEncryptsRestoreCopies',
+              restoreRoleArn,
+              ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+              {
+                StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] },
+              },
+            ),
             keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource),
             {
               Sid: 'TheRecoveryAccountReadsRestoreCopies',
@@ -440,12 +539,22 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
               Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
               Resource: '*',
             },
-            { Sid: 'TheRecoveryAccountLetsServicesUseTheKey', Effect: 'Allow', Principal: { AWS: recoveryRoot }, Action: 'kms:CreateGrant', Resource: '*', Condition: grantForAwsResource },
+            {
+              Sid: 'TheRecoveryAccountLetsServicesUseTheKey',
+              Effect: 'Allow',
+              Principal: { AWS: recoveryRoot },
+              Action: 'kms:CreateGrant',
+              Resource: '*',
+              Condition: grantForAwsResource,
+            },
           ],
         },
       },
     },
-    [`RestoreKeyAlias${account}`]: { Type: 'AWS::KMS::Alias', Properties: { AliasName: `${NAMES.restoreKeyAliasPrefix}${account}`, TargetKeyId: ref(`RestoreKey${account}`) } },
+    [`RestoreKeyAlias${account}`]: {
+      Type: 'AWS::KMS::Alias',
+      Properties: { AliasName: `${NAMES.restoreKeyAliasPrefix}${account}`, TargetKeyId: ref(`RestoreKey${account}`) },
+    },
   };
 }
 
@@ -460,7 +569,11 @@ function alertLogAlarm(functionKeys: string[]): Record<string, Resource> {
   for (const key of functionKeys) {
     resources[`${normalizedFunctionName(key)}AlertLogLines`] = {
       Type: 'AWS::Logs::MetricFilter',
-      Properties: { LogGroupName: ref(`${normalizedFunctionName(key)}LogGroup`), FilterPattern: '{ $.level = "ERROR" }', MetricTransformations: [metric] },
+      Properties: {
+        LogGroupName: ref(`${normalizedFunctionName(key)}LogGroup`),
+        FilterPattern: '{ $.level = "ERROR" }',
+        MetricTransformations: [metric],
+      },
     };
   }
   resources.AlertLogLinesAlarm = alarm({

@@ -1,11 +1,11 @@
+import { startLocalDynamo } from '@backup-hub/aws-sim';
 import { NAMES } from '../../accounts/stack/names.js';
+import { readLocalState } from '../../drill/local-state.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import type { AccountsConfig } from '../../shared/config/accounts.js';
 import { VaultLock } from '../../shared/retention/vault-lock.js';
-import { readLocalState } from '../../drill/local-state.js';
-import { startLocalDynamo } from '@backup-hub/aws-sim';
 
 /** Where the audit reads: the vault's tables on AWS, or a local drill's folder. */
 export interface AuditSource {
@@ -23,7 +23,6 @@ export interface AuditSource {
   close(): Promise<void>;
 }
 
-
 /**
  * The vault's catalog and audit log on AWS, through the standard credential chain (AWS_PROFILE,
  * SSO, environment, instance or task role) and the region of the vault's account file.
@@ -31,7 +30,10 @@ export interface AuditSource {
  * @example
  * const source = openAwsSource({ region: 'eu-west-1' }, loadAccounts());
  */
-export function openAwsSource(options: { region?: string; catalogTable?: string; auditTable?: string }, config: AccountsConfig): AuditSource {
+export function openAwsSource(
+  options: { region?: string; catalogTable?: string; auditTable?: string },
+  config: AccountsConfig,
+): AuditSource {
   const region = options.region ?? config.vault.regions[0]!;
   const catalogTable = options.catalogTable ?? NAMES.catalogTable;
   const auditTable = options.auditTable ?? NAMES.auditTable;

@@ -15,17 +15,57 @@ type Cell = string | number | undefined;
  */
 export function formatCsv(report: AuditReport, table: CsvTable): string {
   const [header, rows] = tables[table](report);
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
   resources: (r) => [
-    ['account', 'region', 'kind', 'resource', 'newest_available_at', 'age_hours', 'rpo_hours', 'status', 'available', 'pending', 'failed', 'pruned', 'last_failure'],
-    r.resources.map((x) => [x.account, x.region, x.kind, x.resourceId, x.newestAvailableAt, round(x.ageHours), x.rpoHours, x.status, x.points.available, x.points.pending, x.points.failed, x.points.pruned, x.lastFailure]),
+    [
+      'account',
+      'region',
+      'kind',
+      'resource',
+      'newest_available_at',
+      'age_hours',
+      'rpo_hours',
+      'status',
+      'available',
+      'pending',
+      'failed',
+      'pruned',
+      'last_failure',
+    ],
+    r.resources.map((x) => [
+      x.account,
+      x.region,
+      x.kind,
+      x.resourceId,
+      x.newestAvailableAt,
+      round(x.ageHours),
+      x.rpoHours,
+      x.status,
+      x.points.available,
+      x.points.pending,
+      x.points.failed,
+      x.points.pruned,
+      x.lastFailure,
+    ]),
   ],
   coverage: (r) => [
     ['account', 'region', 'kind', 'resources', 'protected', 'never_copied', 'pruned_only', 'available', 'pending', 'failed', 'pruned'],
-    r.coverage.map((c) => [c.account, c.region, c.kind, c.resources, c.protected, c.neverCopied, c.noLongerProtected, c.points.available, c.points.pending, c.points.failed, c.points.pruned]),
+    r.coverage.map((c) => [
+      c.account,
+      c.region,
+      c.kind,
+      c.resources,
+      c.protected,
+      c.neverCopied,
+      c.noLongerProtected,
+      c.points.available,
+      c.points.pending,
+      c.points.failed,
+      c.points.pruned,
+    ]),
   ],
   rpo: (r) => [
     ['account', 'resources', 'met', 'breached', 'no_copy', 'no_target', 'compliance_percent', 'worst_age_hours'],
@@ -33,18 +73,53 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
   ],
   pending: (r) => [
     ['account', 'region', 'kind', 'source', 'resource', 'stage', 'waiting_for', 'recorded_at', 'pending_hours'],
-    r.pending.map((p) => [p.account, p.region, p.kind, p.sourceId, p.resourceId, p.stage, p.waitingFor, p.recordedAt, round(p.pendingHours)]),
+    r.pending.map((p) => [
+      p.account,
+      p.region,
+      p.kind,
+      p.sourceId,
+      p.resourceId,
+      p.stage,
+      p.waitingFor,
+      p.recordedAt,
+      round(p.pendingHours),
+    ]),
   ],
   failures: (r) => decisionTable(r.failures),
   rejections: (r) => decisionTable(r.rejections),
   retention: (r) => [
-    ['account', 'kind', 'retention_days', 'keep_last', 'available', 'oldest_available_at', 'past_retention', 'legal_holds', 'pruned', 'locked'],
-    r.retention.map((x) => [x.account, x.kind, x.retentionDays, x.keepLast, x.available, x.oldestAvailableAt, x.pastRetention, x.legalHolds, x.pruned, x.locked]),
+    [
+      'account',
+      'kind',
+      'retention_days',
+      'keep_last',
+      'available',
+      'oldest_available_at',
+      'past_retention',
+      'legal_holds',
+      'pruned',
+      'locked',
+    ],
+    r.retention.map((x) => [
+      x.account,
+      x.kind,
+      x.retentionDays,
+      x.keepLast,
+      x.available,
+      x.oldestAvailableAt,
+      x.pastRetention,
+      x.legalHolds,
+      x.pruned,
+      x.locked,
+    ]),
   ],
 };
 
 function decisionTable(rows: AuditReport['failures']): [string[], Cell[][]] {
-  return [['seq', 'at', 'account', 'region', 'kind', 'event', 'source', 'reason'], rows.map((d) => [d.seq, d.at, d.account, d.region, d.kind, d.eventId, d.sourceId, d.reason])];
+  return [
+    ['seq', 'at', 'account', 'region', 'kind', 'event', 'source', 'reason'],
+    rows.map((d) => [d.seq, d.at, d.account, d.region, d.kind, d.eventId, d.sourceId, d.reason]),
+  ];
 }
 
 const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 100) / 100);

@@ -2,7 +2,7 @@ import type { AuditReport } from '../../shared/report/audit-report.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
 import { escapeHtml, htmlTable } from './html.js';
 import { pendingText, rpoStatusText } from './labels.js';
-import { scopeLines, verdictLines, type ReportContext } from './report-context.js';
+import { type ReportContext, scopeLines, verdictLines } from './report-context.js';
 import { retentionView } from './retention-cells.js';
 import { rpoChart } from './rpo-chart.js';
 import { age, count, percent, target, time } from './units.js';
@@ -45,49 +45,96 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
     ['rejections', count(t.rejections), 'rejections'],
   ];
   const body = [
-    `<header><h1>backup-hub audit</h1><ul class="scope">${scopeLines(report, context).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul></header>`,
-    `<section id="verdict" class="verdict ${verdict.ok ? 'ok' : 'broken'}" data-ok="${verdict.ok}">${verdictLines(verdict, context.anchor).map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</section>`,
+    `<header><h1>backup-hub audit</h1><ul class="scope">${scopeLines(report, context)
+      .map((l) => `<li>${escapeHtml(l)}</li>`)
+      .join('')}</ul></header>`,
+    `<section id="verdict" class="verdict ${verdict.ok ? 'ok' : 'broken'}" data-ok="${verdict.ok}">${verdictLines(verdict, context.anchor)
+      .map((l) => `<p>${escapeHtml(l)}</p>`)
+      .join('')}</section>`,
     `<section id="summary"><h2>Key numbers</h2><div class="figures">${figures.map(([key, value, label]) => `<div class="figure" data-figure="${key}"><span class="value">${escapeHtml(value)}</span><span class="label">${escapeHtml(label)}</span></div>`).join('')}</div></section>`,
     `<section id="rpo"><h2>RPO compliance per account</h2>`,
     report.rpo.length ? rpoChart(report.rpo) : '<p>No resources.</p>',
     htmlTable(
       ['account', 'resources', 'met', 'breached', 'no copy', 'no target', 'compliant', 'worst age'],
-      report.rpo.map((a) => [a.account, count(a.resources), count(a.met), count(a.breached), count(a.noCopy), count(a.noTarget), percent(a.compliancePercent), age(a.worstAgeHours)]),
+      report.rpo.map((a) => [
+        a.account,
+        count(a.resources),
+        count(a.met),
+        count(a.breached),
+        count(a.noCopy),
+        count(a.noTarget),
+        percent(a.compliancePercent),
+        age(a.worstAgeHours),
+      ]),
       [1, 2, 3, 4, 5, 6, 7],
     ),
     `</section>`,
     `<section id="coverage"><h2>Coverage per account, region and kind</h2>`,
     htmlTable(
-      ['account', 'region', 'kind', 'resources', 'protected', 'never copied', 'pruned only', 'available copies', 'pending', 'failed', 'pruned'],
-      report.coverage.map((c) => [c.account, c.region, c.kind, count(c.resources), count(c.protected), count(c.neverCopied), count(c.noLongerProtected), count(c.points.available), count(c.points.pending), count(c.points.failed), count(c.points.pruned)]),
+      [
+        'account',
+        'region',
+        'kind',
+        'resources',
+        'protected',
+        'never copied',
+        'pruned only',
+        'available copies',
+        'pending',
+        'failed',
+        'pruned',
+      ],
+      report.coverage.map((c) => [
+        c.account,
+        c.region,
+        c.kind,
+        count(c.resources),
+        count(c.protected),
+        count(c.neverCopied),
+        count(c.noLongerProtected),
+        count(c.points.available),
+        count(c.points.pending),
+        count(c.points.failed),
+        count(c.points.pruned),
+      ]),
       [3, 4, 5, 6, 7, 8, 9, 10],
     ),
     `</section>`,
-    list('not-met', 'Resources not meeting their RPO', notMet, context.limit, ['account', 'region', 'kind', 'resource', 'newest copy', 'age', 'target', 'status'], [5, 6], (r) => [
-      r.account,
-      r.region,
-      r.kind,
-      r.resourceId,
-      time(r.newestAvailableAt),
-      age(r.ageHours),
-      target(r.rpoHours, 'h'),
-      rpoStatusText(r),
-    ]),
-    list('pending', 'Pending copies', report.pending, context.limit, ['account', 'region', 'kind', 'source', 'recorded', 'pending for', 'where it stands'], [5], (p) => [
-      p.account,
-      p.region,
-      p.kind,
-      p.sourceId,
-      time(p.recordedAt),
-      age(p.pendingHours),
-      pendingText(p),
-    ]),
+    list(
+      'not-met',
+      'Resources not meeting their RPO',
+      notMet,
+      context.limit,
+      ['account', 'region', 'kind', 'resource', 'newest copy', 'age', 'target', 'status'],
+      [5, 6],
+      (r) => [
+        r.account,
+        r.region,
+        r.kind,
+        r.resourceId,
+        time(r.newestAvailableAt),
+        age(r.ageHours),
+        target(r.rpoHours, 'h'),
+        rpoStatusText(r),
+      ],
+    ),
+    list(
+      'pending',
+      'Pending copies',
+      report.pending,
+      context.limit,
+      ['account', 'region', 'kind', 'source', 'recorded', 'pending for', 'where it stands'],
+      [5],
+      (p) => [p.account, p.region, p.kind, p.sourceId, time(p.recordedAt), age(p.pendingHours), pendingText(p)],
+    ),
     decisions('failures', 'Failures', report.failures, report.failureCauses, context.limit),
     decisions('rejections', 'Rejections', report.rejections, report.rejectionCauses, context.limit),
     `<section id="retention"><h2>Retention and lock</h2><p>${escapeHtml(retention.notes.join(' '))}</p>`,
     htmlTable(retention.headers, retention.rows, [2, 3, 4, 5, 6, 7, 8]),
     `</section>`,
-    `<footer><h2>Targets from</h2><ul>${Object.entries(report.policies).map(([account, from]) => `<li>${escapeHtml(`${account}: ${from}`)}</li>`).join('')}</ul></footer>`,
+    `<footer><h2>Targets from</h2><ul>${Object.entries(report.policies)
+      .map(([account, from]) => `<li>${escapeHtml(`${account}: ${from}`)}</li>`)
+      .join('')}</ul></footer>`,
   ];
   return `<!doctype html>
 <html lang="en">
@@ -105,7 +152,16 @@ ${body.join('\n')}
 `;
 }
 
-function list<T>(id: string, title: string, rows: readonly T[], limit: number, headers: string[], numeric: number[], cells: (row: T) => (string | number)[], intro = ''): string {
+function list<T>(
+  id: string,
+  title: string,
+  rows: readonly T[],
+  limit: number,
+  headers: string[],
+  numeric: number[],
+  cells: (row: T) => (string | number)[],
+  intro = '',
+): string {
   const shown = limit === 0 ? rows : rows.slice(0, limit);
   const more = rows.length - shown.length;
   return [
@@ -118,6 +174,14 @@ function list<T>(id: string, title: string, rows: readonly T[], limit: number, h
 
 function decisions(id: string, title: string, rows: readonly DecisionRow[], causes: AuditReport['failureCauses'], limit: number): string {
   const byCause = causes.length ? `<p>By cause: ${causes.map((c) => escapeHtml(`${c.reason}: ${count(c.count)}`)).join('; ')}</p>` : '';
-  const cells = (d: DecisionRow) => [time(d.at), d.account ?? '–', d.region ?? '–', d.kind ?? '–', d.eventId ?? '–', d.sourceId ?? '–', d.reason];
+  const cells = (d: DecisionRow) => [
+    time(d.at),
+    d.account ?? '–',
+    d.region ?? '–',
+    d.kind ?? '–',
+    d.eventId ?? '–',
+    d.sourceId ?? '–',
+    d.reason,
+  ];
   return list(id, title, rows, limit, ['time', 'account', 'region', 'kind', 'event', 'artifact', 'reason'], [], cells, byCause);
 }

@@ -1,9 +1,9 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
+import { type Column, textTable, wrap } from '../../shared/report/text-table.js';
 import { pendingText, rpoStatusText } from './labels.js';
+import { type ReportContext, scopeLines, verdictLines, verdictSummary } from './report-context.js';
 import { retentionView } from './retention-cells.js';
-import { scopeLines, verdictLines, verdictSummary, type ReportContext } from './report-context.js';
-import { textTable, wrap, type Column } from '../../shared/report/text-table.js';
 import { age, count, percent, target, time } from './units.js';
 
 /**
@@ -33,36 +33,82 @@ export function formatTable(report: AuditReport, context: ReportContext): string
     report.coverage.length === 0
       ? '(no recovery points)'
       : textTable(
-          [{ header: 'account' }, { header: 'region' }, { header: 'kind' }, ...['resources', 'protected', 'never copied', 'pruned only'].map((header): Column => ({ header, align: 'right' }))],
-          report.coverage.map((c) => [c.account, c.region, c.kind, count(c.resources), count(c.protected), count(c.neverCopied), count(c.noLongerProtected)]),
+          [
+            { header: 'account' },
+            { header: 'region' },
+            { header: 'kind' },
+            ...['resources', 'protected', 'never copied', 'pruned only'].map((header): Column => ({ header, align: 'right' })),
+          ],
+          report.coverage.map((c) => [
+            c.account,
+            c.region,
+            c.kind,
+            count(c.resources),
+            count(c.protected),
+            count(c.neverCopied),
+            count(c.noLongerProtected),
+          ]),
         ),
     '',
     '-- RPO compliance per account (age of the newest available copy against the target)',
     report.rpo.length === 0
       ? '(no resources)'
       : textTable(
-          [{ header: 'account' }, ...['resources', 'met', 'breached', 'no copy', 'no target', 'compliant', 'worst age'].map((header): Column => ({ header, align: 'right' }))],
-          report.rpo.map((a) => [a.account, count(a.resources), count(a.met), count(a.breached), count(a.noCopy), count(a.noTarget), percent(a.compliancePercent), age(a.worstAgeHours)]),
+          [
+            { header: 'account' },
+            ...['resources', 'met', 'breached', 'no copy', 'no target', 'compliant', 'worst age'].map(
+              (header): Column => ({ header, align: 'right' }),
+            ),
+          ],
+          report.rpo.map((a) => [
+            a.account,
+            count(a.resources),
+            count(a.met),
+            count(a.breached),
+            count(a.noCopy),
+            count(a.noTarget),
+            percent(a.compliancePercent),
+            age(a.worstAgeHours),
+          ]),
         ),
     ...section(
       'resources not meeting their RPO',
       notMet,
       context.limit,
-      [{ header: 'account' }, { header: 'region' }, { header: 'kind' }, { header: 'resource', shrinkTo: 20 }, { header: 'age', align: 'right' }, { header: 'target', align: 'right' }, { header: 'status', shrinkTo: 12 }],
+      [
+        { header: 'account' },
+        { header: 'region' },
+        { header: 'kind' },
+        { header: 'resource', shrinkTo: 20 },
+        { header: 'age', align: 'right' },
+        { header: 'target', align: 'right' },
+        { header: 'status', shrinkTo: 12 },
+      ],
       (r) => [r.account, r.region, r.kind, r.resourceId, age(r.ageHours), target(r.rpoHours, 'h'), rpoStatusText(r)],
     ),
     ...section(
       'pending copies',
       report.pending,
       context.limit,
-      [{ header: 'account' }, { header: 'kind' }, { header: 'source', shrinkTo: 20 }, { header: 'pending', align: 'right' }, { header: 'where it stands', shrinkTo: 16 }],
+      [
+        { header: 'account' },
+        { header: 'kind' },
+        { header: 'source', shrinkTo: 20 },
+        { header: 'pending', align: 'right' },
+        { header: 'where it stands', shrinkTo: 16 },
+      ],
       (p) => [p.account, p.kind, p.sourceId, age(p.pendingHours), pendingText(p)],
     ),
     ...decisionSection('failures', report.failures, report.failureCauses, context.limit),
     ...decisionSection('rejections', report.rejections, report.rejectionCauses, context.limit),
     '',
     '-- retention and lock',
-    report.retention.length === 0 ? '(no recovery points)' : textTable(retention.headers.map((header, i): Column => (i < 2 ? { header } : { header, align: 'right' })), retention.rows),
+    report.retention.length === 0
+      ? '(no recovery points)'
+      : textTable(
+          retention.headers.map((header, i): Column => (i < 2 ? { header } : { header, align: 'right' })),
+          retention.rows,
+        ),
     ...retention.notes.flatMap((note) => wrap(note)),
     '',
     '-- targets from',
@@ -80,17 +126,36 @@ function section<T>(title: string, rows: readonly T[], limit: number, columns: C
   if (rows.length === 0) return ['', `-- ${title}: none`];
   const shown = limit === 0 ? rows : rows.slice(0, limit);
   const more = rows.length - shown.length;
-  return ['', `-- ${title} (${count(rows.length)})`, textTable(columns, shown.map(cells)), ...(more > 0 ? [`… and ${count(more)} more (all of them: --limit 0, or --format csv / json)`] : [])];
+  return [
+    '',
+    `-- ${title} (${count(rows.length)})`,
+    textTable(columns, shown.map(cells)),
+    ...(more > 0 ? [`… and ${count(more)} more (all of them: --limit 0, or --format csv / json)`] : []),
+  ];
 }
 
-function decisionSection(title: 'failures' | 'rejections', rows: readonly DecisionRow[], causes: AuditReport['failureCauses'], limit: number): string[] {
+function decisionSection(
+  title: 'failures' | 'rejections',
+  rows: readonly DecisionRow[],
+  causes: AuditReport['failureCauses'],
+  limit: number,
+): string[] {
   const [blank, heading, ...rest] = section(
     title,
     rows,
     limit,
-    [{ header: 'time' }, { header: 'account' }, { header: 'kind' }, { header: 'event / artifact', shrinkTo: 16 }, { header: 'reason', shrinkTo: 16 }],
+    [
+      { header: 'time' },
+      { header: 'account' },
+      { header: 'kind' },
+      { header: 'event / artifact', shrinkTo: 16 },
+      { header: 'reason', shrinkTo: 16 },
+    ],
     (d) => [time(d.at), d.account ?? '–', d.kind ?? '–', d.sourceId ?? d.eventId ?? '–', d.reason],
   );
-  const causeLine = causes.length > 1 ? [`by cause: ${causes.map((c) => `${c.reason.length > 40 ? `${c.reason.slice(0, 39)}…` : c.reason} ${count(c.count)}`).join(', ')}`] : [];
+  const causeLine =
+    causes.length > 1
+      ? [`by cause: ${causes.map((c) => `${c.reason.length > 40 ? `${c.reason.slice(0, 39)}…` : c.reason} ${count(c.count)}`).join(', ')}`]
+      : [];
   return [blank!, heading!, ...causeLine, ...rest];
 }

@@ -10,6 +10,7 @@ export function escapeHtml(value: string | number): string {
  * htmlTable(['account', 'points'], [['111111111111', '12']], [1]);
  */
 export function htmlTable(headers: string[], rows: (string | number)[][], numeric: number[] = []): string {
-  const cell = (tag: 'th' | 'td', value: string | number, i: number) => `<${tag}${numeric.includes(i) ? ' class="num"' : ''}>${escapeHtml(value)}</${tag}>`;
+  const cell = (tag: 'th' | 'td', value: string | number, i: number) =>
+    `<${tag}${numeric.includes(i) ? ' class="num"' : ''}>${escapeHtml(value)}</${tag}>`;
   return `<table><thead><tr>${headers.map((h, i) => cell('th', h, i)).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((v, i) => cell('td', v, i)).join('')}</tr>`).join('')}</tbody></table>`;
 }

@@ -8,7 +8,12 @@ import type { PendingCopy } from '../../shared/report/pending-copies.js';
  * rpoStatusText(row); // 'never copied: KMS key not usable'
  */
 export function rpoStatusText(row: ResourceRow): string {
-  const words = { met: 'met', breached: 'breached', 'no-target': 'no RPO target', 'no-copy': row.points.pruned > 0 ? 'every copy pruned' : 'never copied' }[row.status];
+  const words = {
+    met: 'met',
+    breached: 'breached',
+    'no-target': 'no RPO target',
+    'no-copy': row.points.pruned > 0 ? 'every copy pruned' : 'never copied',
+  }[row.status];
   return row.lastFailure && row.status !== 'met' ? `${words}: ${row.lastFailure}` : words;
 }
 
@@ -20,5 +25,10 @@ export function rpoStatusText(row: ResourceRow): string {
  */
 export function pendingText(copy: PendingCopy): string {
   if (copy.waitingFor) return `waits for a copy slot (${copy.waitingFor})`;
-  return { claimed: 'claimed, copy not started', reencrypting: 're-encrypting in the source', copying: 'copying into the vault', done: 'done' }[copy.stage];
+  return {
+    claimed: 'claimed, copy not started',
+    reencrypting: 're-encrypting in the source',
+    copying: 'copying into the vault',
+    done: 'done',
+  }[copy.stage];
 }

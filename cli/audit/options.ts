@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_DATA_DIR } from '../../drill/local-state.js';
 import type { ChainHead } from '../../shared/audit/verify-chain.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../../shared/kinds/index.js';
-import { DEFAULT_DATA_DIR } from '../../drill/local-state.js';
 import { CSV_TABLES, type CsvTable } from './format-csv.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'html'] as const;
@@ -65,6 +65,31 @@ output
   --limit N              rows per list in table and html output (default: 20; 0 for all)
   --quiet                no progress lines on standard error`;
 
+/** The audit's command line, as node:util parses it. */
+const parseAuditArgs = (args: string[]) =>
+  parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      local: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      table: { type: 'string', default: 'resources' },
+      out: { type: 'string' },
+      account: { type: 'string', multiple: true },
+      kind: { type: 'string', multiple: true },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      region: { type: 'string' },
+      'catalog-table': { type: 'string' },
+      'audit-table': { type: 'string' },
+      accounts: { type: 'string' },
+      anchor: { type: 'string' },
+      limit: { type: 'string', default: '20' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
 /**
  * Reads the audit command line.
  *
@@ -73,36 +98,16 @@ output
  * @throws UsageError naming the option that is wrong
  */
 export function parseAuditOptions(argv: string[]): AuditOptions | 'help' {
-  let parsed;
+  let parsed: ReturnType<typeof parseAuditArgs>;
   try {
-    parsed = parseArgs({
-      args: withLocalValue(argv),
-      allowPositionals: true,
-      options: {
-        local: { type: 'string' },
-        format: { type: 'string', default: 'table' },
-        table: { type: 'string', default: 'resources' },
-        out: { type: 'string' },
-        account: { type: 'string', multiple: true },
-        kind: { type: 'string', multiple: true },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        region: { type: 'string' },
-        'catalog-table': { type: 'string' },
-        'audit-table': { type: 'string' },
-        accounts: { type: 'string' },
-        anchor: { type: 'string' },
-        limit: { type: 'string', default: '20' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parseAuditArgs(withLocalValue(argv));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const { values: v, positionals } = parsed;
   if (v.help) return 'help';
-  if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== 'verify')) throw new UsageError(`unknown subcommand '${positionals.join(' ')}' (the only one is 'verify')`);
+  if (positionals.length > 1 || (positionals[0] !== undefined && positionals[0] !== 'verify'))
+    throw new UsageError(`unknown subcommand '${positionals.join(' ')}' (the only one is 'verify')`);
   const format = oneOf('--format', v.format, FORMATS);
   const limit = Number(v.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number (0 for all), not '${v.limit}'`);
@@ -138,7 +143,9 @@ export function resolveTime(text: string, reference: Date, flag: string): string
   const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:\d{2})?)?$/.exec(text);
   const time = iso ? new Date(`${iso[1]}T${iso[2] ?? '00:00'}${iso[3] ?? 'Z'}`) : undefined;
   if (!time || Number.isNaN(time.getTime())) {
-    throw new UsageError(`${flag}: '${text}' is not a time; give ISO 8601 (2026-03-01, 2026-03-01T12:00Z; UTC unless an offset is given) or a span before --until (7d, 36h)`);
+    throw new UsageError(
+      `${flag}: '${text}' is not a time; give ISO 8601 (2026-03-01, 2026-03-01T12:00Z; UTC unless an offset is given) or a span before --until (7d, 36h)`,
+    );
   }
   return time.toISOString();
 }
@@ -150,12 +157,16 @@ function withLocalValue(argv: string[]): string[] {
 }
 
 function list(values: string[] | undefined): string[] | undefined {
-  const items = values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const items = values
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return items?.length ? items : undefined;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} takes one of ${allowed.join(', ')}; '${value}' is none of them`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag} takes one of ${allowed.join(', ')}; '${value}' is none of them`);
   return value as T;
 }
 

@@ -31,7 +31,8 @@ export function scopeLines(report: AuditReport, context: ReportContext): string[
 }
 
 /** The verdict in a few words: `intact (41 entries)`, `BROKEN at #3 (edited)`. */
-export const verdictSummary = (verdict: AuditReport['auditLog']): string => (verdict.ok ? `intact (${count(verdict.entries)} entries)` : `BROKEN at #${verdict.seq} (${verdict.problem})`);
+export const verdictSummary = (verdict: AuditReport['auditLog']): string =>
+  verdict.ok ? `intact (${count(verdict.entries)} entries)` : `BROKEN at #${verdict.seq} (${verdict.problem})`;
 
 /**
  * The audit log's verdict in words.
@@ -42,7 +43,10 @@ export const verdictSummary = (verdict: AuditReport['auditLog']): string => (ver
  */
 export function verdictLines(verdict: AuditReport['auditLog'], anchor?: ChainHead): string[] {
   if (!verdict.ok) {
-    return [`audit log BROKEN at entry #${verdict.seq} (${verdict.problem}): ${verdict.detail}`, `${count(verdict.entries)} entries read; nothing from #${verdict.seq} on can be trusted`];
+    return [
+      `audit log BROKEN at entry #${verdict.seq} (${verdict.problem}): ${verdict.detail}`,
+      `${count(verdict.entries)} entries read; nothing from #${verdict.seq} on can be trusted`,
+    ];
   }
   if (!verdict.head) return ['audit log intact: it is empty'];
   const { seq, hash } = verdict.head;

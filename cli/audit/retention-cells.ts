@@ -12,7 +12,18 @@ import { age, count, target } from './units.js';
 export function retentionView(report: AuditReport): { headers: string[]; rows: string[][]; notes: string[] } {
   const until = new Date(report.scope.until);
   return {
-    headers: ['account', 'kind', 'retention', 'keep last', 'available', 'oldest', 'overdue', 'held', 'pruned', ...(report.lock ? ['locked'] : [])],
+    headers: [
+      'account',
+      'kind',
+      'retention',
+      'keep last',
+      'available',
+      'oldest',
+      'overdue',
+      'held',
+      'pruned',
+      ...(report.lock ? ['locked'] : []),
+    ],
     rows: report.retention.map((r) => [
       r.account,
       r.kind,
@@ -34,7 +45,12 @@ export function retentionView(report: AuditReport): { headers: string[]; rows: s
 
 function lockNote(lock: AuditReport['lock']): string {
   if (!lock) return 'Vault lock: not configured.';
-  const standing = lock.since ? `in force since ${lock.since.slice(0, 10)}` : 'asked for by accounts/vault.yml, not yet in force (the pruner sets it on its next run)';
-  const asked = lock.requestedDays === undefined ? '' : ` The account file asks for ${target(lock.requestedDays, 'd')}${lock.requestedDays < lock.minRetentionDays ? ', which is refused: a lock in force only grows' : ''}.`;
+  const standing = lock.since
+    ? `in force since ${lock.since.slice(0, 10)}`
+    : 'asked for by accounts/vault.yml, not yet in force (the pruner sets it on its next run)';
+  const asked =
+    lock.requestedDays === undefined
+      ? ''
+      : ` The account file asks for ${target(lock.requestedDays, 'd')}${lock.requestedDays < lock.minRetentionDays ? ', which is refused: a lock in force only grows' : ''}.`;
   return `Vault lock: no copy can be deleted before it is ${target(lock.minRetentionDays, 'd')} old, ${standing} (locked: copies still inside it).${asked}`;
 }

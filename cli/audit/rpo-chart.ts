@@ -40,6 +40,9 @@ export function rpoChart(accounts: readonly AccountRpo[]): string {
       `<text class="bar-label" data-account="${escapeHtml(a.account)}" x="${LABEL + BAR + 8}" y="${y + 15}">${escapeHtml(summary)}</text>`,
     ].join('');
   });
-  const legend = SEGMENTS.map((s, i) => `<rect x="${LABEL + i * 105}" y="${height - 24}" width="12" height="12" fill="${s.color}"/><text x="${LABEL + i * 105 + 17}" y="${height - 14}">${s.label}</text>`).join('');
+  const legend = SEGMENTS.map(
+    (s, i) =>
+      `<rect x="${LABEL + i * 105}" y="${height - 24}" width="12" height="12" fill="${s.color}"/><text x="${LABEL + i * 105 + 17}" y="${height - 14}">${s.label}</text>`,
+  ).join('');
   return `<svg id="rpo-chart" role="img" aria-label="RPO compliance per account" xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="13">${bars.join('')}${legend}</svg>`;
 }

@@ -38,5 +38,12 @@ export interface AuditEntry extends AuditFacts {
 
 /** The facts that name a recovery point in an entry: its event, kind, source artifact and vault copy. */
 export function pointFacts(point: RecoveryPoint): Pick<AuditFacts, 'eventId' | 'kind' | 'account' | 'region' | 'sourceId' | 'vaultCopyId'> {
-  return { eventId: point.eventId, kind: point.kind, account: point.account, region: point.region, sourceId: point.sourceId, vaultCopyId: point.vaultCopyId };
+  return {
+    eventId: point.eventId,
+    kind: point.kind,
+    account: point.account,
+    region: point.region,
+    sourceId: point.sourceId,
+    vaultCopyId: point.vaultCopyId,
+  };
 }

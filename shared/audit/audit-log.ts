@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { queryItems } from '../aws/query-items.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
@@ -19,7 +19,11 @@ const collisionBackoffMs = (attempt: number) => Math.random() * Math.min(200, 2 
 
 /** The hash of an entry covers its facts, its place and the previous hash, so any edit breaks the chain. */
 export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
-  const canonical = JSON.stringify(Object.keys(entry).sort().map((k) => [k, entry[k as keyof typeof entry]]));
+  const canonical = JSON.stringify(
+    Object.keys(entry)
+      .sort()
+      .map((k) => [k, entry[k as keyof typeof entry]]),
+  );
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -54,7 +58,13 @@ export class AuditLog {
   async #append(facts: AuditFacts): Promise<AuditEntry> {
     let head = this.#head ?? (await this.head());
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const base = { ...dropUndefined(facts), chain: CHAIN, seq: (head?.seq ?? 0) + 1, at: this.now().toISOString(), prevHash: head?.hash ?? GENESIS_HASH };
+      const base = {
+        ...dropUndefined(facts),
+        chain: CHAIN,
+        seq: (head?.seq ?? 0) + 1,
+        at: this.now().toISOString(),
+        prevHash: head?.hash ?? GENESIS_HASH,
+      };
       const entry: AuditEntry = { ...base, hash: entryHash(base) };
       try {
         await this.db.send(new PutCommand({ TableName: this.table, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' }));
@@ -74,7 +84,14 @@ export class AuditLog {
   /** The newest entry in the table (a consistent read). */
   async head(): Promise<AuditEntry | undefined> {
     const { Items } = await this.db.send(
-      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': CHAIN }, ScanIndexForward: false, Limit: 1, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'chain = :c',
+        ExpressionAttributeValues: { ':c': CHAIN },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
     );
     return Items?.[0] as AuditEntry | undefined;
   }
@@ -93,14 +110,25 @@ export class AuditLog {
    * The entries of one decision recorded in [from, to], in time order; `accounts` and `kinds`
    * narrow them further (an entry without that field then does not match).
    */
-  byDecision(decision: AuditDecision, range: { from?: string; to?: string } = {}, only: { accounts?: string[]; kinds?: ArtifactKindName[] } = {}): AsyncGenerator<AuditEntry> {
+  byDecision(
+    decision: AuditDecision,
+    range: { from?: string; to?: string } = {},
+    only: { accounts?: string[]; kinds?: ArtifactKindName[] } = {},
+  ): AsyncGenerator<AuditEntry> {
     const values: Record<string, unknown> = { ':d': decision, ':from': range.from ?? '0000', ':to': range.to ?? '9999' };
     const filters: string[] = [];
     const names: Record<string, string> = {};
-    for (const [field, list] of [['account', only.accounts], ['kind', only.kinds]] as const) {
+    for (const [field, list] of [
+      ['account', only.accounts],
+      ['kind', only.kinds],
+    ] as const) {
       if (!list?.length) continue;
       names[`#${field}`] = field;
-      filters.push(`#${field} IN (${list.map((value, i) => ((values[`:${field}${i}`] = value), `:${field}${i}`)).join(', ')})`);
+      const placeholders = list.map((value, i) => {
+        values[`:${field}${i}`] = value;
+        return `:${field}${i}`;
+      });
+      filters.push(`#${field} IN (${placeholders.join(', ')})`);
     }
     return this.#query({
       IndexName: 'byDecision',

@@ -1,5 +1,5 @@
-import { entryHash, GENESIS_HASH } from './audit-log.js';
 import type { AuditEntry } from './audit-entry.js';
+import { entryHash, GENESIS_HASH } from './audit-log.js';
 
 /**
  * - `edited`: an entry does not match its own hash.
@@ -35,7 +35,10 @@ type Link = Pick<AuditEntry, 'seq' | 'hash' | 'prevHash'>;
  * const verdict = await verifyChain(audit.entries(), { anchor: { seq: 1200, hash: '9f2c…' } });
  * if (!verdict.ok) console.error(`audit log broken at #${verdict.seq}: ${verdict.detail}`);
  */
-export async function verifyChain(entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>, options: { anchor?: ChainHead } = {}): Promise<ChainVerdict> {
+export async function verifyChain(
+  entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
+  options: { anchor?: ChainHead } = {},
+): Promise<ChainVerdict> {
   const seen = new Map<string, number>([[GENESIS_HASH, 0]]);
   let previous: AuditEntry | undefined;
   let count = 0;
@@ -48,7 +51,13 @@ export async function verifyChain(entries: AsyncIterable<AuditEntry> | Iterable<
       continue;
     }
     const expectedSeq = (previous?.seq ?? 0) + 1;
-    if (entry.seq > expectedSeq) return broken(count, expectedSeq, 'removed', entry.seq - 1 === expectedSeq ? `entry #${expectedSeq} is missing` : `entries #${expectedSeq}..#${entry.seq - 1} are missing`);
+    if (entry.seq > expectedSeq)
+      return broken(
+        count,
+        expectedSeq,
+        'removed',
+        entry.seq - 1 === expectedSeq ? `entry #${expectedSeq} is missing` : `entries #${expectedSeq}..#${entry.seq - 1} are missing`,
+      );
     const { hash, ...content } = entry;
     if (entryHash(content) !== hash || entry.seq < expectedSeq || entry.prevHash !== (previous?.hash ?? GENESIS_HASH)) {
       suspect = { entry, previous, count };
@@ -62,29 +71,44 @@ export async function verifyChain(entries: AsyncIterable<AuditEntry> | Iterable<
   if (suspect) return explain(suspect.entry, suspect.previous, suspect.count, seen, later);
   const anchor = options.anchor;
   if (anchor && (previous?.seq ?? 0) < anchor.seq) {
-    return broken(count, (previous?.seq ?? 0) + 1, 'removed', `the log ends at #${previous?.seq ?? 0}, but the anchor recorded #${anchor.seq}: entries #${(previous?.seq ?? 0) + 1}..#${anchor.seq} were removed`);
+    return broken(
+      count,
+      (previous?.seq ?? 0) + 1,
+      'removed',
+      `the log ends at #${previous?.seq ?? 0}, but the anchor recorded #${anchor.seq}: entries #${(previous?.seq ?? 0) + 1}..#${anchor.seq} were removed`,
+    );
   }
   return { ok: true, entries: count, ...(previous ? { head: { seq: previous.seq, hash: previous.hash } } : {}) };
 }
 
 function checkAnchor(entry: AuditEntry, anchor: ChainHead | undefined, count: number): Broken | undefined {
   if (!anchor || entry.seq !== anchor.seq || entry.hash.startsWith(anchor.hash)) return undefined;
-  return broken(count, entry.seq, 'rewritten', `entry #${entry.seq} no longer has the hash the anchor recorded (${anchor.hash.slice(0, 16)}…): the log was rewritten at or before #${entry.seq}`);
+  return broken(
+    count,
+    entry.seq,
+    'rewritten',
+    `entry #${entry.seq} no longer has the hash the anchor recorded (${anchor.hash.slice(0, 16)}…): the log was rewritten at or before #${entry.seq}`,
+  );
 }
 
 /** Names what happened at the first entry that fails, with the rest of the log at hand to see where entries went. */
 function explain(entry: AuditEntry, previous: AuditEntry | undefined, count: number, seen: Map<string, number>, later: Link[]): Broken {
   const { hash, ...content } = entry;
   if (entryHash(content) !== hash) {
-    const writtenAs = originalSeq(entry, later.reduce((max, e) => Math.max(max, e.seq), entry.seq));
-    if (writtenAs !== undefined) return broken(count, entry.seq, 'reordered', `entry #${entry.seq} was written as #${writtenAs}: entries were moved`);
+    const writtenAs = originalSeq(
+      entry,
+      later.reduce((max, e) => Math.max(max, e.seq), entry.seq),
+    );
+    if (writtenAs !== undefined)
+      return broken(count, entry.seq, 'reordered', `entry #${entry.seq} was written as #${writtenAs}: entries were moved`);
     return broken(count, entry.seq, 'edited', `entry #${entry.seq} does not match its hash`);
   }
   const after = previous ? `#${previous.seq}` : 'the start of the log';
   if (entry.seq < (previous?.seq ?? 0) + 1) return broken(count, entry.seq, 'reordered', `entry #${entry.seq} comes after ${after}`);
   const expectedPrev = previous?.hash ?? GENESIS_HASH;
   const follows = seen.get(entry.prevHash) ?? later.find((e) => e.hash === entry.prevHash)?.seq;
-  if (follows !== undefined) return broken(count, entry.seq, 'reordered', `entry #${entry.seq} was written after #${follows}, not after ${after}`);
+  if (follows !== undefined)
+    return broken(count, entry.seq, 'reordered', `entry #${entry.seq} was written after #${follows}, not after ${after}`);
   const successor = later.find((e) => e.prevHash === expectedPrev);
   if (successor) return broken(count, entry.seq, 'reordered', `the entry written after ${after} is now #${successor.seq}`);
   return broken(

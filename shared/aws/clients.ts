@@ -87,7 +87,12 @@ export class AwsClients {
     let client = this.#cache.get(key) as C | undefined;
     if (!client) {
       const base = this.settings.services?.[service] ?? this.settings.defaults ?? {};
-      client = new Client({ ...(service === 'dynamodb' ? {} : MIDDLEWARE_RESOLVED_ONCE), ...base, region, ...(credentials ? { credentials } : {}) });
+      client = new Client({
+        ...(service === 'dynamodb' ? {} : MIDDLEWARE_RESOLVED_ONCE),
+        ...base,
+        region,
+        ...(credentials ? { credentials } : {}),
+      });
       this.#cache.set(key, client);
     }
     return client;

@@ -43,7 +43,10 @@ export class SourceKeys {
       return { arn: KeyMetadata!.Arn!, awsManaged: KeyMetadata!.KeyManager === 'AWS' };
     } catch (error) {
       if (!isDeterministicAwsError(error)) throw error;
-      throw new PermanentFailure(`cannot describe KMS key ${keyId} in ${account}/${region}: ${describeError(error)} (is the source stack with the share key deployed there?)`, { cause: error });
+      throw new PermanentFailure(
+        `cannot describe KMS key ${keyId} in ${account}/${region}: ${describeError(error)} (is the source stack with the share key deployed there?)`,
+        { cause: error },
+      );
     }
   }
 }

@@ -58,7 +58,9 @@ export class SourceSessions {
     try {
       const { Credentials: c } = await this.aws
         .sts(this.settings.region)
-        .send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.settings.sessionName, ExternalId: this.settings.externalId }));
+        .send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.settings.sessionName, ExternalId: this.settings.externalId }),
+        );
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     } catch (error) {

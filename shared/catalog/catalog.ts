@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { queryItems } from '../aws/query-items.js';
 import type { LegalHold, RecoveryPoint } from './recovery-point.js';
 
@@ -170,22 +177,36 @@ export class Catalog {
     return this.#changeHold(pk, { UpdateExpression: 'REMOVE legalHold', ConditionExpression: 'attribute_exists(legalHold)' });
   }
 
-  async #changeHold(pk: string, change: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<RecoveryPoint> {
+  async #changeHold(
+    pk: string,
+    change: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<RecoveryPoint> {
     try {
-      const { Attributes } = await this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk }, ReturnValues: 'ALL_NEW', ...change }));
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key: { pk }, ReturnValues: 'ALL_NEW', ...change }),
+      );
       return Attributes as RecoveryPoint;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const point = await this.get(pk);
       if (!point) throw new LegalHoldRefused(`there is no recovery point ${pk} in the catalog`);
-      if (point.state === 'pruned') throw new LegalHoldRefused(`${pk} was pruned${point.prunedAt ? ` at ${point.prunedAt}` : ''}: its vault copy is gone, nothing left to hold`);
+      if (point.state === 'pruned')
+        throw new LegalHoldRefused(
+          `${pk} was pruned${point.prunedAt ? ` at ${point.prunedAt}` : ''}: its vault copy is gone, nothing left to hold`,
+        );
       throw new LegalHoldRefused(`${pk} holds no legal hold`);
     }
   }
 
   /** Recovery points of one protected resource, newest first. */
   byResource(resourcePk: string, options: { limit?: number } = {}): AsyncGenerator<RecoveryPoint> {
-    return this.#query({ IndexName: 'byResource', KeyConditionExpression: 'resourcePk = :k', ExpressionAttributeValues: { ':k': resourcePk }, ScanIndexForward: false, Limit: options.limit });
+    return this.#query({
+      IndexName: 'byResource',
+      KeyConditionExpression: 'resourcePk = :k',
+      ExpressionAttributeValues: { ':k': resourcePk },
+      ScanIndexForward: false,
+      Limit: options.limit,
+    });
   }
 
   /**
@@ -193,12 +214,21 @@ export class Catalog {
    * those are read (a long read, such as the audit's, then moves a fraction of each item); the
    * caller names the type of what it gets.
    */
-  byAccount<T extends object = RecoveryPoint>(account: string, range: { from?: string; to?: string } = {}, attributes?: readonly string[]): AsyncGenerator<T> {
+  byAccount<T extends object = RecoveryPoint>(
+    account: string,
+    range: { from?: string; to?: string } = {},
+    attributes?: readonly string[],
+  ): AsyncGenerator<T> {
     return this.#query({
       IndexName: 'byAccount',
       KeyConditionExpression: 'account = :a AND createdAt BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':a': account, ':from': range.from ?? '0000', ':to': range.to ?? '9999' },
-      ...(attributes ? { ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a])) } : {}),
+      ...(attributes
+        ? {
+            ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a])),
+          }
+        : {}),
     }) as AsyncGenerator<T>;
   }
 
@@ -224,7 +254,12 @@ export class Catalog {
 
   /** Points waiting for a slot of one copy quota, longest waiting first. */
   waiting(quota: string, limit: number): AsyncGenerator<RecoveryPoint> {
-    return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': `waiting:${quota}` }, Limit: limit });
+    return this.#query({
+      IndexName: 'byState',
+      KeyConditionExpression: 'openState = :s',
+      ExpressionAttributeValues: { ':s': `waiting:${quota}` },
+      Limit: limit,
+    });
   }
 
   /** The newest available recovery point of a protected resource (for RPO). */
@@ -235,7 +270,13 @@ export class Catalog {
 
   /** The `limit` newest available recovery points of a protected resource, newest first (what keep-last retention keeps). */
   newestAvailable(resourcePk: string, limit: number): AsyncGenerator<RecoveryPoint> {
-    return this.#query({ IndexName: 'latestAvailable', KeyConditionExpression: 'availableResourcePk = :k', ExpressionAttributeValues: { ':k': resourcePk }, ScanIndexForward: false, Limit: limit });
+    return this.#query({
+      IndexName: 'latestAvailable',
+      KeyConditionExpression: 'availableResourcePk = :k',
+      ExpressionAttributeValues: { ':k': resourcePk },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
   }
 
   #query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<RecoveryPoint> {

@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { ARTIFACT_KINDS, isArtifactKindName, type ArtifactKindName } from '../kinds/index.js';
+import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
 import type { RetentionSettings } from '../retention/retention-settings.js';
 
 /**
@@ -103,7 +103,9 @@ export class AccountsConfigError extends Error {
     readonly problems: AccountProblem[],
   ) {
     const lines = problems.map((p) => `  - ${p.file}: ${p.field}: ${p.message}`);
-    super(`The account files in ${dir} are not valid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    super(
+      `The account files in ${dir} are not valid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
     this.name = 'AccountsConfigError';
   }
 }
@@ -121,13 +123,19 @@ const accountId = z
   })
   .regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
-const region = z.string({ error: 'must be a region name' }).regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
+const region = z
+  .string({ error: 'must be a region name' })
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
 
 const days = z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be positive');
 
 const target = z.strictObject({
   retentionDays: days,
-  keepLast: z.number({ error: 'must be a number of copies' }).int('must be a whole number of copies').positive('must be positive').optional(),
+  keepLast: z
+    .number({ error: 'must be a number of copies' })
+    .int('must be a whole number of copies')
+    .positive('must be positive')
+    .optional(),
   rpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive'),
 });
 
@@ -211,7 +219,12 @@ export function parseAccounts(files: { file: string; text: string }[], dir = 'ac
     const account = parseFile(file, text, problems);
     if (account) accounts.push(account);
   }
-  if (files.length === 0) problems.push({ file: dir, field: '(folder)', message: 'has no account files (*.yml); add one for the vault and one per source account' });
+  if (files.length === 0)
+    problems.push({
+      file: dir,
+      field: '(folder)',
+      message: 'has no account files (*.yml); add one for the vault and one per source account',
+    });
   // Cross-file checks only once every file reads: a file with errors would make them report nonsense.
   else if (problems.length === 0) checkAcrossFiles(accounts, problems);
   if (problems.length) throw new AccountsConfigError(dir, problems);
@@ -237,7 +250,11 @@ export function parseAccounts(files: { file: string; text: string }[], dir = 'ac
 function parseFile(file: string, text: string, problems: AccountProblem[]): Account | undefined {
   const name = basename(file, extname(file));
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
-    problems.push({ file, field: '(file name)', message: 'must be lower-case letters, digits and dashes: it is the account name used in --param="account=<name>"' });
+    problems.push({
+      file,
+      field: '(file name)',
+      message: 'must be lower-case letters, digits and dashes: it is the account name used in --param="account=<name>"',
+    });
     return undefined;
   }
   let raw: unknown;
@@ -253,7 +270,11 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
   }
   const role = (raw as { role?: unknown }).role;
   if (role !== 'vault' && role !== 'source' && role !== 'recovery') {
-    problems.push({ file, field: 'role', message: `must be vault, source or recovery${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}` });
+    problems.push({
+      file,
+      field: 'role',
+      message: `must be vault, source or recovery${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}`,
+    });
     return undefined;
   }
   const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile }[role].safeParse(raw);
@@ -262,10 +283,24 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     return undefined;
   }
   const data = parsed.data;
-  const base = { name, file, id: data.id, regions: data.regions, organizationId: data.organizationId, targets: ('targets' in data ? (data.targets ?? {}) : {}) as AccountBase['targets'] };
+  const base = {
+    name,
+    file,
+    id: data.id,
+    regions: data.regions,
+    organizationId: data.organizationId,
+    targets: ('targets' in data ? (data.targets ?? {}) : {}) as AccountBase['targets'],
+  };
   if (data.role === 'recovery') return { ...base, role: 'recovery', vault: data.vault };
   if (data.role === 'vault') {
-    return { ...base, role: 'vault', externalId: data.externalId, allowedSources: data.allowedSources, alarmEmail: data.alarmEmail, lock: data.lock };
+    return {
+      ...base,
+      role: 'vault',
+      externalId: data.externalId,
+      allowedSources: data.allowedSources,
+      alarmEmail: data.alarmEmail,
+      lock: data.lock,
+    };
   }
   return { ...base, role: 'source', vault: data.vault, customerKeyAliases: data.customerKeyAliases ?? [], externalId: data.externalId };
 }
@@ -297,7 +332,12 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
   const byId = new Map<string, Account>();
   for (const account of accounts) {
     const other = byId.get(account.id);
-    if (other) problems.push({ file: account.file, field: 'id', message: `${account.id} is also the id of ${other.file}; each account has one file` });
+    if (other)
+      problems.push({
+        file: account.file,
+        field: 'id',
+        message: `${account.id} is also the id of ${other.file}; each account has one file`,
+      });
     else byId.set(account.id, account);
   }
 
@@ -307,7 +347,11 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
     return;
   }
   for (const extra of vaults.slice(1)) {
-    problems.push({ file: extra.file, field: 'role', message: `${vaults[0]!.file} is already the vault; exactly one account file may have role: vault` });
+    problems.push({
+      file: extra.file,
+      field: 'role',
+      message: `${vaults[0]!.file} is already the vault; exactly one account file may have role: vault`,
+    });
   }
   const vault = vaults[0]!;
 
@@ -317,8 +361,14 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
     if (seen.has(id)) problems.push({ file: vault.file, field, message: `${id} is listed twice` });
     seen.add(id);
     const account = byId.get(id);
-    if (!account) problems.push({ file: vault.file, field, message: `${id} has no account file in the folder (unknown account); add <name>.yml with role: source, or remove it` });
-    else if (account.role !== 'source') problems.push({ file: vault.file, field, message: `${id} is ${account.file}, which is not a source account` });
+    if (!account)
+      problems.push({
+        file: vault.file,
+        field,
+        message: `${id} has no account file in the folder (unknown account); add <name>.yml with role: source, or remove it`,
+      });
+    else if (account.role !== 'source')
+      problems.push({ file: vault.file, field, message: `${id} is ${account.file}, which is not a source account` });
   });
 
   for (const source of accounts.filter((a): a is SourceAccount => a.role === 'source')) {
@@ -333,24 +383,50 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
       });
     }
     if (!vault.allowedSources.includes(source.id)) {
-      problems.push({ file: source.file, field: 'id', message: `${source.id} is a source listed nowhere: add it to allowedSources in ${vault.file}` });
+      problems.push({
+        file: source.file,
+        field: 'id',
+        message: `${source.id} is a source listed nowhere: add it to allowedSources in ${vault.file}`,
+      });
     }
     if (source.organizationId !== undefined && source.organizationId !== vault.organizationId) {
-      problems.push({ file: source.file, field: 'organizationId', message: `${source.organizationId} differs from ${vault.file} (${vault.organizationId ?? 'none'}); the vault and its sources share one organization` });
+      problems.push({
+        file: source.file,
+        field: 'organizationId',
+        message: `${source.organizationId} differs from ${vault.file} (${vault.organizationId ?? 'none'}); the vault and its sources share one organization`,
+      });
     }
     if (source.externalId !== undefined && source.externalId !== vault.externalId) {
-      problems.push({ file: source.file, field: 'externalId', message: `differs from the one in ${vault.file}; leave it out of source files (the vault's applies to all)` });
+      problems.push({
+        file: source.file,
+        field: 'externalId',
+        message: `differs from the one in ${vault.file}; leave it out of source files (the vault's applies to all)`,
+      });
     }
-    if (source.regions.length !== new Set(source.regions).size) problems.push({ file: source.file, field: 'regions', message: 'lists a region twice' });
+    if (source.regions.length !== new Set(source.regions).size)
+      problems.push({ file: source.file, field: 'regions', message: 'lists a region twice' });
   }
 
   for (const recovery of accounts.filter((a): a is RecoveryAccount => a.role === 'recovery')) {
-    if (recovery.vault !== vault.id) problems.push({ file: recovery.file, field: 'vault', message: `${recovery.vault} is not the vault (${vault.file} has id ${vault.id})` });
+    if (recovery.vault !== vault.id)
+      problems.push({
+        file: recovery.file,
+        field: 'vault',
+        message: `${recovery.vault} is not the vault (${vault.file} has id ${vault.id})`,
+      });
     if (!recovery.regions.includes(vault.regions[0]!)) {
-      problems.push({ file: recovery.file, field: 'regions', message: `must include ${vault.regions[0]}: restores land in the vault's region, where its copies are` });
+      problems.push({
+        file: recovery.file,
+        field: 'regions',
+        message: `must include ${vault.regions[0]}: restores land in the vault's region, where its copies are`,
+      });
     }
   }
-  checkLock(vault, accounts.filter((a): a is SourceAccount => a.role === 'source'), problems);
+  checkLock(
+    vault,
+    accounts.filter((a): a is SourceAccount => a.role === 'source'),
+    problems,
+  );
 }
 
 /**
@@ -393,7 +469,12 @@ export function retentionSettings(config: AccountsConfig): RetentionSettings {
   const accounts = Object.fromEntries(
     config.sources.map((source) => [
       source.id,
-      Object.fromEntries(Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [kind, { retentionDays: t.retentionDays, ...(t.keepLast ? { keepLast: t.keepLast } : {}) }])),
+      Object.fromEntries(
+        Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [
+          kind,
+          { retentionDays: t.retentionDays, ...(t.keepLast ? { keepLast: t.keepLast } : {}) },
+        ]),
+      ),
     ]),
   );
   return { ...(config.vault.lock ? { lockDays: config.vault.lock.minRetentionDays } : {}), accounts };

@@ -44,7 +44,9 @@ type Field = keyof typeof VARIABLES;
  * them (allowedSources as JSON): strings, or in the stack model CloudFormation references.
  */
 export function hubEnvironment<V>(values: Record<Exclude<Field, 'queueUrl'>, V> & { queueUrl?: V }): Record<string, V> {
-  return Object.fromEntries((Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]));
+  return Object.fromEntries(
+    (Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]),
+  );
 }
 
 /** Reads the hub configuration from the Lambda environment; a missing or bad variable is named in the error. */

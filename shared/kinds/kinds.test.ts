@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { compilePattern } from '@backup-hub/aws-sim';
+import { describe, expect, it } from 'vitest';
 import { sampleEvents } from './common/sample-events.js';
 import { ARTIFACT_KINDS, KINDS } from './index.js';
 
@@ -32,7 +32,11 @@ describe('the kinds', () => {
 
       it("routes no other kind's samples (an event reaches one queue)", () => {
         const matcher = compilePattern(manifest.pattern);
-        const others = ARTIFACT_KINDS.filter((k) => k !== module.name).flatMap((k) => sampleEvents(k).filter((s) => s.matches).map((s) => ({ ...s, kind: k })));
+        const others = ARTIFACT_KINDS.filter((k) => k !== module.name).flatMap((k) =>
+          sampleEvents(k)
+            .filter((s) => s.matches)
+            .map((s) => ({ ...s, kind: k })),
+        );
         expect(others.length).toBeGreaterThan(0);
         expect(others.filter((s) => matcher.matches(s.event)).map((s) => `${s.kind}: ${s.description}`)).toEqual([]);
       });

@@ -1,5 +1,5 @@
-import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { pointFacts } from '../audit/audit-entry.js';
+import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
@@ -36,7 +36,12 @@ export const COPY_PENDING_TIMEOUT_MS = 24 * 3_600_000;
  * reconciler finds a free slot; other deferrals and transient errors propagate; a deterministic
  * failure marks the point failed.
  */
-export async function advance(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin = 'stored'): Promise<AdvanceResult> {
+export async function advance(
+  point: RecoveryPoint,
+  kind: ArtifactKind,
+  ctx: HubContext,
+  origin: PointOrigin = 'stored',
+): Promise<AdvanceResult> {
   try {
     return await step(point, kind, ctx, origin);
   } catch (error) {
@@ -59,12 +64,20 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
     const share = await kind.prepareShare(point, ctx);
     if (share.status === 'reencrypting') {
       const first = point.stage !== 'reencrypting';
-      point = await ctx.catalog.update(point, { stage: 'reencrypting', intermediateId: share.intermediateId, waitingFor: undefined, updatedAt: ctx.now().toISOString() }, point.stage);
+      point = await ctx.catalog.update(
+        point,
+        { stage: 'reencrypting', intermediateId: share.intermediateId, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
+        point.stage,
+      );
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
     const copy = (origin === 'stored' ? await kind.findCopy(point, ctx) : undefined) ?? (await kind.copy(point, share.sharedId, ctx));
-    point = await ctx.catalog.update(point, { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() }, point.stage);
+    point = await ctx.catalog.update(
+      point,
+      { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
+      point.stage,
+    );
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
     if (!kind.copiesSynchronously) return 'copying';
   }
@@ -105,7 +118,9 @@ async function cleanUpSource(point: RecoveryPoint, kind: ArtifactKind, ctx: HubC
 function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
   const pendingMs = ctx.now().getTime() - Date.parse(point.updatedAt);
   if (pendingMs > COPY_PENDING_TIMEOUT_MS) {
-    throw new PermanentFailure(`vault copy ${point.vaultCopyId} still pending ${Math.round(pendingMs / 3_600_000)} h after it was requested (limit ${COPY_PENDING_TIMEOUT_MS / 3_600_000} h)`);
+    throw new PermanentFailure(
+      `vault copy ${point.vaultCopyId} still pending ${Math.round(pendingMs / 3_600_000)} h after it was requested (limit ${COPY_PENDING_TIMEOUT_MS / 3_600_000} h)`,
+    );
   }
   return 'copying';
 }
@@ -122,11 +137,22 @@ async function markWaiting(point: RecoveryPoint, quota: string, reason: string, 
 }
 
 async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
-  const failed = await ctx.catalog.update(point, { state: 'failed', stage: 'done', failureReason: reason, waitingFor: undefined, updatedAt: ctx.now().toISOString() });
+  const failed = await ctx.catalog.update(point, {
+    state: 'failed',
+    stage: 'done',
+    failureReason: reason,
+    waitingFor: undefined,
+    updatedAt: ctx.now().toISOString(),
+  });
   await record(ctx, failed, 'failed', reason);
   ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
 }
 
-function record(ctx: HubContext, point: RecoveryPoint, decision: 'reencrypting' | 'copied' | 'completed' | 'failed' | 'deferred', reason: string) {
+function record(
+  ctx: HubContext,
+  point: RecoveryPoint,
+  decision: 'reencrypting' | 'copied' | 'completed' | 'failed' | 'deferred',
+  reason: string,
+) {
   return ctx.audit.append({ decision, reason, ...pointFacts(point) });
 }

@@ -1,5 +1,5 @@
-import type { ArtifactKindName } from '../kinds/index.js';
 import type { HubConfig } from '../config/hub-config.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 
 /**
  * Names one concurrent-copy quota: AWS counts copies of a kind per destination account and
@@ -12,6 +12,8 @@ export function copyQuotaKey(kind: ArtifactKindName, account: string, region: st
 
 /** Every quota a kind's copies can wait on: the vault's, then each allowed source region's. */
 export function copyQuotaKeys(kind: ArtifactKindName, config: HubConfig): string[] {
-  const sources = Object.entries(config.allowedSources).flatMap(([account, regions]) => regions.map((region) => copyQuotaKey(kind, account, region)));
+  const sources = Object.entries(config.allowedSources).flatMap(([account, regions]) =>
+    regions.map((region) => copyQuotaKey(kind, account, region)),
+  );
   return [copyQuotaKey(kind, config.vaultAccountId, config.vaultRegion), ...sources];
 }

@@ -1,9 +1,9 @@
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
-import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../catalog/recovery-point.js';
-import { describeIssues, eventEnvelopeSchema, type EventEnvelope } from '../events/envelope.js';
+import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
+import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
 import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { advance, claimLeaseUntil, type AdvanceResult } from './advance.js';
+import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
 import { Deferral, PermanentFailure, Rejection } from './outcomes.js';
 
 /** A claimed point untouched this long is taken to belong to a crashed worker and is resumed. */
@@ -34,8 +34,10 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
     return log(ctx, event, summarize(results), kind);
   } catch (error) {
     if (error instanceof Rejection) return conclude(ctx, event, { outcome: 'rejected', reason: `${error.code}: ${error.message}` }, kind);
-    if (error instanceof Deferral) return conclude(ctx, event, { outcome: 'deferred', reason: error.message, delaySeconds: error.delaySeconds }, kind);
-    if (error instanceof PermanentFailure || isDeterministicAwsError(error)) return conclude(ctx, event, { outcome: 'failed', reason: describeError(error) }, kind);
+    if (error instanceof Deferral)
+      return conclude(ctx, event, { outcome: 'deferred', reason: error.message, delaySeconds: error.delaySeconds }, kind);
+    if (error instanceof PermanentFailure || isDeterministicAwsError(error))
+      return conclude(ctx, event, { outcome: 'failed', reason: describeError(error) }, kind);
     throw error;
   }
 }
@@ -54,10 +56,21 @@ function parseEvent(body: string): EventEnvelope {
 
 function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): void {
   const regions = ctx.config.allowedSources[event.account];
-  if (!regions) throw new Rejection('unknown-account', `account ${event.account} is not a source of this vault (add it to the vault's allowed sources)`);
-  if (!regions.includes(event.region)) throw new Rejection('region-not-allowed', `region ${event.region} is not allowed for account ${event.account} (allowed: ${regions.join(', ')})`);
+  if (!regions)
+    throw new Rejection(
+      'unknown-account',
+      `account ${event.account} is not a source of this vault (add it to the vault's allowed sources)`,
+    );
+  if (!regions.includes(event.region))
+    throw new Rejection(
+      'region-not-allowed',
+      `region ${event.region} is not allowed for account ${event.account} (allowed: ${regions.join(', ')})`,
+    );
   if (!kind.detailTypes.includes(event['detail-type'])) {
-    throw new Rejection('malformed-event', `${event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailTypes.join(' / ')}`);
+    throw new Rejection(
+      'malformed-event',
+      `${event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailTypes.join(' / ')}`,
+    );
   }
 }
 
@@ -88,13 +101,25 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
   };
   const { claimed, point } = await ctx.catalog.claim(candidate);
   if (!claimed && !isResumable(point, event, ctx)) {
-    return conclude(ctx, event, { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` }, kind, ref);
+    return conclude(
+      ctx,
+      event,
+      { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` },
+      kind,
+      ref,
+    );
   }
   return fromAdvance(await advance(point, kind, ctx, claimed ? 'claimed' : 'stored'), point);
 }
 
 /** The source announced the hub's own re-encrypted copy: that means the original can now be copied. */
-async function continueOriginal(originalId: string, ref: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+async function continueOriginal(
+  originalId: string,
+  ref: ArtifactRef,
+  event: EventEnvelope,
+  kind: ArtifactKind,
+  ctx: HubContext,
+): Promise<EventOutcome> {
   const point = await ctx.catalog.get(recoveryPointKey(kind.name, ref.account, ref.region, originalId));
   const reason = `${ref.sourceId} is the hub's re-encrypted copy of ${originalId}`;
   if (point && point.stage === 'reencrypting') await advance(point, kind, ctx);
@@ -133,9 +158,16 @@ function summarize(results: EventOutcome[]): EventOutcome {
 }
 
 /** Records an outcome that no stage recorded, in the audit log, and logs it. */
-async function conclude(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind, ref?: ArtifactRef): Promise<EventOutcome> {
+async function conclude(
+  ctx: HubContext,
+  event: EventEnvelope | undefined,
+  outcome: EventOutcome,
+  kind?: ArtifactKind,
+  ref?: ArtifactRef,
+): Promise<EventOutcome> {
   await ctx.audit.append({
-    decision: outcome.outcome === 'copied' || outcome.outcome === 'reencrypting' || outcome.outcome === 'waiting' ? 'skipped' : outcome.outcome,
+    decision:
+      outcome.outcome === 'copied' || outcome.outcome === 'reencrypting' || outcome.outcome === 'waiting' ? 'skipped' : outcome.outcome,
     reason: outcome.reason,
     eventId: event?.id,
     kind: kind?.name,
@@ -147,6 +179,12 @@ async function conclude(ctx: HubContext, event: EventEnvelope | undefined, outco
 }
 
 function log(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind): EventOutcome {
-  ctx.logger.info('event handled', { eventId: event?.id, kind: kind?.name, account: event?.account, outcome: outcome.outcome, reason: outcome.reason });
+  ctx.logger.info('event handled', {
+    eventId: event?.id,
+    kind: kind?.name,
+    account: event?.account,
+    outcome: outcome.outcome,
+    reason: outcome.reason,
+  });
   return outcome;
 }

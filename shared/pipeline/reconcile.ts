@@ -2,7 +2,7 @@ import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { advance, type AdvanceResult } from './advance.js';
+import { type AdvanceResult, advance } from './advance.js';
 import { copyQuotaKeys } from './copy-quota.js';
 import { Deferral } from './outcomes.js';
 
@@ -31,7 +31,19 @@ const WAITING_PAGE = 20;
  * point's error never stops the others; it is logged and retried on the next run.
  */
 export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
-  const summary: ReconcileSummary = { reencrypting: 0, copying: 0, available: 0, failed: 0, busy: 0, waiting: 0, deferred: 0, error: 0, 'left-to-queue': 0, 'left-to-events': 0, resumed: 0 };
+  const summary: ReconcileSummary = {
+    reencrypting: 0,
+    copying: 0,
+    available: 0,
+    failed: 0,
+    busy: 0,
+    waiting: 0,
+    deferred: 0,
+    error: 0,
+    'left-to-queue': 0,
+    'left-to-events': 0,
+    resumed: 0,
+  };
   for await (const point of ctx.catalog.byState('pending')) {
     const owner = ownerOf(point, ctx.now().getTime() - Date.parse(point.updatedAt));
     if (owner) summary[owner] += 1;
@@ -67,7 +79,8 @@ async function fillSlots(quota: string, ctx: HubContext, summary: ReconcileSumma
 /** Who else is still responsible for a pending point, if anyone. */
 function ownerOf(point: RecoveryPoint, ageMs: number): 'left-to-queue' | 'left-to-events' | undefined {
   if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS) return 'left-to-queue';
-  if (point.stage === 'reencrypting' && !artifactKind(point.kind).reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS) return 'left-to-events';
+  if (point.stage === 'reencrypting' && !artifactKind(point.kind).reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS)
+    return 'left-to-events';
   return undefined;
 }
 
@@ -78,7 +91,12 @@ async function push(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSum
     return result;
   } catch (error) {
     summary[error instanceof Deferral ? 'deferred' : 'error'] += 1;
-    ctx.logger.warn('reconcile: will retry on the next run', { kind: point.kind, account: point.account, sourceId: point.sourceId, error: describeError(error) });
+    ctx.logger.warn('reconcile: will retry on the next run', {
+      kind: point.kind,
+      account: point.account,
+      sourceId: point.sourceId,
+      error: describeError(error),
+    });
     return undefined;
   }
 }

@@ -1,5 +1,5 @@
+import { type AccountsConfig, effectiveTargets, type ProtectionTarget } from '../config/accounts.js';
 import type { ArtifactKindName } from '../kinds/index.js';
-import { effectiveTargets, type AccountsConfig, type ProtectionTarget } from '../config/accounts.js';
 
 export interface AccountPolicy {
   targets: Partial<Record<ArtifactKindName, ProtectionTarget>>;

@@ -1,15 +1,15 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import { verifyChain, type ChainHead, type ChainVerdict } from '../audit/verify-chain.js';
+import { type ChainHead, type ChainVerdict, verifyChain } from '../audit/verify-chain.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AccountPolicy } from './account-policy.js';
-import { AUDITED_ATTRIBUTES, compare, type AuditedPoint, type PointState } from './audited-point.js';
-import { coverage, type CoverageRow } from './coverage.js';
-import { countByReason, decisionsIn, type DecisionRow, type ReasonCount } from './decisions.js';
-import { pendingCopy, type PendingCopy } from './pending-copies.js';
+import { AUDITED_ATTRIBUTES, type AuditedPoint, compare, type PointState } from './audited-point.js';
+import { type CoverageRow, coverage } from './coverage.js';
+import { countByReason, type DecisionRow, decisionsIn, type ReasonCount } from './decisions.js';
+import { type PendingCopy, pendingCopy } from './pending-copies.js';
 import { ResourceTally } from './resource-status.js';
-import { RetentionTally, type ReportedLock, type RetentionRow } from './retention-status.js';
-import { resourceRpo, rpoByAccount, type AccountRpo, type ResourceRpo } from './rpo.js';
+import { type ReportedLock, type RetentionRow, RetentionTally } from './retention-status.js';
+import { type AccountRpo, type ResourceRpo, resourceRpo, rpoByAccount } from './rpo.js';
 import { withProgress } from './with-progress.js';
 
 /** What an audit looks at. */
@@ -48,7 +48,17 @@ export interface AuditReport {
   /** Where each account's targets come from. */
   policies: Record<string, string>;
   auditLog: ChainVerdict;
-  totals: { recoveryPoints: number; resources: number; protected: number; neverCopied: number; rpoMet: number; rpoBreached: number; pending: number; failures: number; rejections: number };
+  totals: {
+    recoveryPoints: number;
+    resources: number;
+    protected: number;
+    neverCopied: number;
+    rpoMet: number;
+    rpoBreached: number;
+    pending: number;
+    failures: number;
+    rejections: number;
+  };
 }
 
 export interface AuditSources {
@@ -79,9 +89,13 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
     readCatalog(scope, sources, say),
     decisionsIn(sources.audit, 'failed', range, decisionFilter),
     decisionsIn(sources.audit, 'rejected', range, decisionFilter),
-    verifyChain(withProgress(sources.audit.entries(), PROGRESS_EVERY, (n) => say(`audit log: ${n.toLocaleString('en-US')} entries walked…`)), { anchor: sources.anchor }).then(
-      (verdict) => (say(`audit log: ${verdict.entries.toLocaleString('en-US')} entries walked`), verdict),
-    ),
+    verifyChain(
+      withProgress(sources.audit.entries(), PROGRESS_EVERY, (n) => say(`audit log: ${n.toLocaleString('en-US')} entries walked…`)),
+      { anchor: sources.anchor },
+    ).then((verdict) => {
+      say(`audit log: ${verdict.entries.toLocaleString('en-US')} entries walked`);
+      return verdict;
+    }),
   ]);
   const asOf = new Date(scope.until);
   const statuses = catalog.resources.resources();

@@ -1,7 +1,23 @@
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 
 /** The attributes of a catalog item the audit reads: the rest (tags, key ARNs, …) stays in DynamoDB. */
-export const AUDITED_ATTRIBUTES = ['pk', 'kind', 'account', 'region', 'sourceId', 'resourceId', 'resourcePk', 'createdAt', 'recordedAt', 'state', 'stage', 'waitingFor', 'failureReason', 'vaultCopyId', 'legalHold'] as const;
+export const AUDITED_ATTRIBUTES = [
+  'pk',
+  'kind',
+  'account',
+  'region',
+  'sourceId',
+  'resourceId',
+  'resourcePk',
+  'createdAt',
+  'recordedAt',
+  'state',
+  'stage',
+  'waitingFor',
+  'failureReason',
+  'vaultCopyId',
+  'legalHold',
+] as const;
 
 /** A catalog item as the audit reads it; a pruned point shows as pruned and never as protection. */
 export type AuditedPoint = Pick<RecoveryPoint, (typeof AUDITED_ATTRIBUTES)[number]>;

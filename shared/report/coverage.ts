@@ -30,7 +30,16 @@ export function coverage(resources: readonly ResourceStatus[]): CoverageRow[] {
     const key = `${r.account}|${r.region}|${r.kind}`;
     let row = rows.get(key);
     if (!row) {
-      row = { account: r.account, region: r.region, kind: r.kind, resources: 0, protected: 0, neverCopied: 0, noLongerProtected: 0, points: Object.fromEntries(POINT_STATES.map((s) => [s, 0])) as Record<PointState, number> };
+      row = {
+        account: r.account,
+        region: r.region,
+        kind: r.kind,
+        resources: 0,
+        protected: 0,
+        neverCopied: 0,
+        noLongerProtected: 0,
+        points: Object.fromEntries(POINT_STATES.map((s) => [s, 0])) as Record<PointState, number>,
+      };
       rows.set(key, row);
     }
     row.resources += 1;

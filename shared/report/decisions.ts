@@ -34,7 +34,16 @@ export async function decisionsIn(
 ): Promise<DecisionRow[]> {
   const rows: DecisionRow[] = [];
   for await (const e of audit.byDecision(decision, range, only)) {
-    rows.push({ seq: e.seq, at: e.at, account: e.account, region: e.region, kind: e.kind, eventId: e.eventId, sourceId: e.sourceId, reason: e.reason ?? '(no reason recorded)' });
+    rows.push({
+      seq: e.seq,
+      at: e.at,
+      account: e.account,
+      region: e.region,
+      kind: e.kind,
+      eventId: e.eventId,
+      sourceId: e.sourceId,
+      reason: e.reason ?? '(no reason recorded)',
+    });
   }
   return rows;
 }

@@ -1,6 +1,6 @@
 import type { CopyStage } from '../catalog/recovery-point.js';
 import type { ArtifactKindName } from '../kinds/index.js';
-import { hoursBetween, type AuditedPoint } from './audited-point.js';
+import { type AuditedPoint, hoursBetween } from './audited-point.js';
 
 /** A recovery point whose vault copy is not done yet. */
 export interface PendingCopy {
@@ -27,5 +27,15 @@ export interface PendingCopy {
 export function pendingCopy(point: AuditedPoint, asOf: Date): PendingCopy | undefined {
   if (point.state !== 'pending') return undefined;
   const { kind, account, region, sourceId, resourceId, stage, waitingFor, recordedAt } = point;
-  return { kind, account, region, sourceId, resourceId, stage, ...(waitingFor ? { waitingFor } : {}), recordedAt, pendingHours: hoursBetween(recordedAt, asOf) };
+  return {
+    kind,
+    account,
+    region,
+    sourceId,
+    resourceId,
+    stage,
+    ...(waitingFor ? { waitingFor } : {}),
+    recordedAt,
+    pendingHours: hoursBetween(recordedAt, asOf),
+  };
 }

@@ -1,5 +1,5 @@
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../kinds/index.js';
-import { compare, POINT_STATES, type AuditedPoint, type PointState } from './audited-point.js';
+import { type AuditedPoint, compare, POINT_STATES, type PointState } from './audited-point.js';
 
 /** One protected resource (a volume, database, parameter…) and what the vault holds for it. */
 export interface ResourceStatus {
@@ -49,7 +49,11 @@ export class ResourceTally {
   /** Every resource, by account, region, kind (in the documented order) and id. */
   resources(): ResourceStatus[] {
     return [...this.#byResource.values()].sort(
-      (a, b) => compare(a.account, b.account) || compare(a.region, b.region) || ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind) || compare(a.resourceId, b.resourceId),
+      (a, b) =>
+        compare(a.account, b.account) ||
+        compare(a.region, b.region) ||
+        ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind) ||
+        compare(a.resourceId, b.resourceId),
     );
   }
 }

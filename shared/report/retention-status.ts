@@ -2,8 +2,8 @@ import type { AccountsConfig } from '../config/accounts.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../kinds/index.js';
 import { retentionVerdict } from '../retention/retention-decision.js';
 import type { LockInForce } from '../retention/vault-lock.js';
-import { compare, hoursBetween, type AuditedPoint } from './audited-point.js';
 import type { AccountPolicy } from './account-policy.js';
+import { type AuditedPoint, compare, hoursBetween } from './audited-point.js';
 
 /** The vault lock as the audit shows it: the one in force (it only grows), and what the account files ask for. */
 export interface ReportedLock {
@@ -39,7 +39,11 @@ export interface RetentionRow {
 export function vaultLockOf(config: AccountsConfig, inForce?: LockInForce): ReportedLock | undefined {
   const requested = config.vault.lock?.minRetentionDays;
   if (!inForce) return requested === undefined ? undefined : { minRetentionDays: requested };
-  return { minRetentionDays: inForce.minRetentionDays, since: inForce.since, ...(requested !== undefined && requested !== inForce.minRetentionDays ? { requestedDays: requested } : {}) };
+  return {
+    minRetentionDays: inForce.minRetentionDays,
+    since: inForce.since,
+    ...(requested !== undefined && requested !== inForce.minRetentionDays ? { requestedDays: requested } : {}),
+  };
 }
 
 /**
@@ -83,10 +87,17 @@ export class RetentionTally {
       if (row.retentionDays === undefined) continue;
       const newestFirst = [...points].sort((a, b) => compare(b.createdAt, a.createdAt));
       const newest = new Set(newestFirst.slice(0, row.keepLast ?? 0).map((p) => p.pk));
-      const facts = { policy: { retentionDays: row.retentionDays, keepLast: row.keepLast }, lockDays: this.lock?.minRetentionDays ?? 0, now: this.asOf, newest };
+      const facts = {
+        policy: { retentionDays: row.retentionDays, keepLast: row.keepLast },
+        lockDays: this.lock?.minRetentionDays ?? 0,
+        now: this.asOf,
+        newest,
+      };
       row.pastRetention += points.filter((p) => retentionVerdict(p, facts).prune).length;
     }
-    return [...this.#rows.values()].sort((a, b) => compare(a.account, b.account) || ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind));
+    return [...this.#rows.values()].sort(
+      (a, b) => compare(a.account, b.account) || ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind),
+    );
   }
 
   #row(account: string, kind: ArtifactKindName): RetentionRow {

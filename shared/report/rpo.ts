@@ -46,7 +46,8 @@ export function resourceRpo(resource: ResourceStatus, rpoHours: number | undefin
   const { kind, account, region, resourceId } = resource;
   const newest = resource.newestAvailable?.createdAt;
   const ageHours = newest === undefined ? undefined : hoursBetween(newest, asOf);
-  const status: RpoStatus = rpoHours === undefined ? 'no-target' : ageHours === undefined ? 'no-copy' : ageHours <= rpoHours ? 'met' : 'breached';
+  const status: RpoStatus =
+    rpoHours === undefined ? 'no-target' : ageHours === undefined ? 'no-copy' : ageHours <= rpoHours ? 'met' : 'breached';
   return { kind, account, region, resourceId, newestAvailableAt: newest, ageHours, rpoHours, status };
 }
 
@@ -60,13 +61,17 @@ export function rpoByAccount(rows: readonly ResourceRpo[]): AccountRpo[] {
   const accounts = new Map<string, AccountRpo>();
   for (const row of rows) {
     let a = accounts.get(row.account);
-    if (!a) accounts.set(row.account, (a = { account: row.account, resources: 0, met: 0, breached: 0, noCopy: 0, noTarget: 0 }));
+    if (!a) {
+      a = { account: row.account, resources: 0, met: 0, breached: 0, noCopy: 0, noTarget: 0 };
+      accounts.set(row.account, a);
+    }
     a.resources += 1;
     if (row.status === 'met') a.met += 1;
     else if (row.status === 'breached') a.breached += 1;
     else if (row.status === 'no-copy') a.noCopy += 1;
     else a.noTarget += 1;
-    if (row.rpoHours !== undefined && row.ageHours !== undefined && (a.worstAgeHours === undefined || row.ageHours > a.worstAgeHours)) a.worstAgeHours = row.ageHours;
+    if (row.rpoHours !== undefined && row.ageHours !== undefined && (a.worstAgeHours === undefined || row.ageHours > a.worstAgeHours))
+      a.worstAgeHours = row.ageHours;
   }
   for (const a of accounts.values()) {
     const targeted = a.resources - a.noTarget;

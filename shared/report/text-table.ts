@@ -20,7 +20,9 @@ export function textTable(columns: Column[], rows: string[][], width = 100): str
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1);
   // Take width from the widest shrinkable column, one character at a time, down to a floor.
   while (total() > width) {
-    const candidates = columns.map((c, i) => (c.shrinkTo !== undefined && widths[i]! > Math.max(c.shrinkTo, c.header.length) ? i : -1)).filter((i) => i >= 0);
+    const candidates = columns
+      .map((c, i) => (c.shrinkTo !== undefined && widths[i]! > Math.max(c.shrinkTo, c.header.length) ? i : -1))
+      .filter((i) => i >= 0);
     if (candidates.length === 0) break;
     const widest = candidates.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
     widths[widest]! -= 1;
@@ -54,3 +56,10 @@ export function wrap(line: string, width = 100, indent = '    '): string[] {
   out.push(current);
   return out;
 }
+
+/** A table whose columns are known by their headers alone. */
+export const headedTable = (header: string[], rows: string[][]): string =>
+  textTable(
+    header.map((h) => ({ header: h })),
+    rows,
+  );

@@ -1,6 +1,6 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
-import { artifactKind, type ArtifactKindName } from '../kinds/index.js';
+import { type ArtifactKindName, artifactKind } from '../kinds/index.js';
 import { CopyQuotaFull, PermanentFailure } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { itemLabel, type RestoreItem, type RestorePlan } from './restore-plan.js';
@@ -71,10 +71,25 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
   const finish = async (p: Pending, status: RestoredArtifact['status'], detail: string, restoredId?: string) => {
     const { point } = p.item;
     p.done = true;
-    artifacts.push({ kind: point.kind, account: point.account, region: point.region, resourceId: point.resourceId, sourceId: point.sourceId, pointCreatedAt: point.createdAt, vaultCopyId: point.vaultCopyId!, status, restoredId, detail, seconds: Math.round(elapsed() / 1000) });
+    artifacts.push({
+      kind: point.kind,
+      account: point.account,
+      region: point.region,
+      resourceId: point.resourceId,
+      sourceId: point.sourceId,
+      pointCreatedAt: point.createdAt,
+      vaultCopyId: point.vaultCopyId!,
+      status,
+      restoredId,
+      detail,
+      seconds: Math.round(elapsed() / 1000),
+    });
     await ctx.audit.append({
       decision: status === 'usable' ? 'restored' : 'failed',
-      reason: status === 'usable' ? `usable in ${plan.target.account} as ${restoredId}: ${detail}` : `restore into ${plan.target.account} failed: ${detail}`,
+      reason:
+        status === 'usable'
+          ? `usable in ${plan.target.account} as ${restoredId}: ${detail}`
+          : `restore into ${plan.target.account} failed: ${detail}`,
       ...pointFacts(point),
     });
     say(`${itemLabel(point)}: ${status === 'usable' ? `usable as ${restoredId}` : 'FAILED'}: ${detail} (${minutes(elapsed())})`);
@@ -94,11 +109,21 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
   }
   const result = { startedAt: started.toISOString(), finishedAt: ctx.now().toISOString(), target: plan.target.account, artifacts };
   const usable = artifacts.filter((a) => a.status === 'usable').length;
-  say(`done: ${usable} of ${artifacts.length} usable in ${plan.target.account}, ${artifacts.length - usable} failed, in ${minutes(elapsed())}`);
+  say(
+    `done: ${usable} of ${artifacts.length} usable in ${plan.target.account}, ${artifacts.length - usable} failed, in ${minutes(elapsed())}`,
+  );
   return result;
 }
 
-async function push(p: Pending, plan: RestorePlan, ctx: HubContext, out: { say(line: string): void; finish(p: Pending, status: RestoredArtifact['status'], detail: string, restoredId?: string): Promise<void> }): Promise<void> {
+async function push(
+  p: Pending,
+  plan: RestorePlan,
+  ctx: HubContext,
+  out: {
+    say(line: string): void;
+    finish(p: Pending, status: RestoredArtifact['status'], detail: string, restoredId?: string): Promise<void>;
+  },
+): Promise<void> {
   const { point } = p.item;
   try {
     const progress = await artifactKind(point.kind).restore(point, plan.target, ctx);
@@ -107,7 +132,8 @@ async function push(p: Pending, plan: RestorePlan, ctx: HubContext, out: { say(l
     report(p, progress.detail, out.say);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return report(p, `waiting for a copy slot (${error.message})`, out.say);
-    if (error instanceof PermanentFailure || isDeterministicAwsError(error) || ++p.errors >= MAX_TRANSIENT_ERRORS) return await out.finish(p, 'failed', describeError(error));
+    if (error instanceof PermanentFailure || isDeterministicAwsError(error) || ++p.errors >= MAX_TRANSIENT_ERRORS)
+      return await out.finish(p, 'failed', describeError(error));
     out.say(`${itemLabel(point)}: will retry: ${describeError(error)}`);
   }
 }

@@ -3,7 +3,7 @@ import type { RestoreAction, RestoreTarget } from '../kinds/common/artifact-kind
 import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import { Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { RestoreRequestError, type RestoreRequest } from './restore-request.js';
+import { type RestoreRequest, RestoreRequestError } from './restore-request.js';
 import { selectPoints, type Unrestorable } from './restore-selection.js';
 
 export interface RestoreItem {
@@ -55,8 +55,15 @@ export function itemLabel(point: RecoveryPoint): string {
 
 /** The plan as the dry run prints it. */
 export function formatPlan(plan: RestorePlan): string[] {
-  const what = 'point' in plan.request ? `recovery point ${plan.request.point}` : `account ${plan.request.account} as of ${plan.request.asOf.toISOString()}`;
-  const lines = [`restore of ${what} into ${plan.target.account}`, `  restore key: ${plan.target.keyAlias} (${plan.target.keyArn})`, `  ${plan.items.length} artifact(s) to make usable there:`];
+  const what =
+    'point' in plan.request
+      ? `recovery point ${plan.request.point}`
+      : `account ${plan.request.account} as of ${plan.request.asOf.toISOString()}`;
+  const lines = [
+    `restore of ${what} into ${plan.target.account}`,
+    `  restore key: ${plan.target.keyAlias} (${plan.target.keyArn})`,
+    `  ${plan.items.length} artifact(s) to make usable there:`,
+  ];
   plan.items.forEach(({ point, actions }, i) => {
     lines.push(`  ${i + 1}. ${itemLabel(point)}, vault copy ${point.vaultCopyId}`);
     for (const action of actions) lines.push(`       ${action.call.padEnd(34)} ${action.what}`);

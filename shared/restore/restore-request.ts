@@ -25,7 +25,9 @@ export function pointKeyOf(reference: string): string {
   if (reference.startsWith('ART#')) return reference;
   const match = /^([a-z-]+)\/(\d{12})\/([a-z0-9-]+)\/(.+)$/.exec(reference);
   if (!match || !isArtifactKindName(match[1]!)) {
-    throw new RestoreRequestError(`${JSON.stringify(reference)} names no recovery point: write <kind>/<account>/<region>/<source id> (kind one of ${ARTIFACT_KINDS.join(', ')}), or its catalog key ART#…`);
+    throw new RestoreRequestError(
+      `${JSON.stringify(reference)} names no recovery point: write <kind>/<account>/<region>/<source id> (kind one of ${ARTIFACT_KINDS.join(', ')}), or its catalog key ART#…`,
+    );
   }
   return recoveryPointKey(match[1], match[2]!, match[3]!, match[4]!);
 }

@@ -1,7 +1,7 @@
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { RestoreRequestError, type RestoreRequest } from './restore-request.js';
+import { type RestoreRequest, RestoreRequestError } from './restore-request.js';
 
 /** A protected resource the restore cannot bring back, and why. */
 export interface Unrestorable {
@@ -37,11 +37,21 @@ export async function selectPoints(request: RestoreRequest, ctx: HubContext): Pr
     const seen = resources.get(point.resourcePk);
     resources.set(point.resourcePk, { newest: point, usable: point.state === 'available' ? point : seen?.usable });
   }
-  if (resources.size === 0) throw new RestoreRequestError(`the catalog holds no recovery point of account ${request.account} created by ${request.asOf.toISOString()}`);
+  if (resources.size === 0)
+    throw new RestoreRequestError(
+      `the catalog holds no recovery point of account ${request.account} created by ${request.asOf.toISOString()}`,
+    );
   const selection: RestoreSelection = { points: [], unrestorable: [] };
   for (const { newest, usable } of resources.values()) {
     if (usable) selection.points.push(usable);
-    else selection.unrestorable.push({ kind: newest.kind, account: newest.account, region: newest.region, resourceId: newest.resourceId, reason: `no available recovery point; the newest (${newest.sourceId}) ${stateOf(newest)}` });
+    else
+      selection.unrestorable.push({
+        kind: newest.kind,
+        account: newest.account,
+        region: newest.region,
+        resourceId: newest.resourceId,
+        reason: `no available recovery point; the newest (${newest.sourceId}) ${stateOf(newest)}`,
+      });
   }
   return selection;
 }

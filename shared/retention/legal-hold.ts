@@ -23,7 +23,12 @@ export async function placeLegalHold(ctx: HubContext, pk: string, hold: { reason
 export async function liftLegalHold(ctx: HubContext, pk: string, by: string): Promise<RecoveryPoint> {
   const before = await ctx.catalog.get(pk);
   const point = await ctx.catalog.liftLegalHold(pk);
-  await record(ctx, point, 'released', `legal hold lifted by ${by}${before?.legalHold ? ` (was: ${before.legalHold.reason}, set by ${before.legalHold.setBy} at ${before.legalHold.setAt})` : ''}`);
+  await record(
+    ctx,
+    point,
+    'released',
+    `legal hold lifted by ${by}${before?.legalHold ? ` (was: ${before.legalHold.reason}, set by ${before.legalHold.setBy} at ${before.legalHold.setAt})` : ''}`,
+  );
   return point;
 }
 

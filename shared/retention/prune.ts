@@ -4,7 +4,7 @@ import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { PruneScope } from '../kinds/common/artifact-kind.js';
 import { artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { retentionVerdict, type RetentionVerdict } from './retention-decision.js';
+import { type RetentionVerdict, retentionVerdict } from './retention-decision.js';
 import type { RetentionPolicy, RetentionSettings } from './retention-settings.js';
 import { LockShorteningRefused, VaultLock } from './vault-lock.js';
 
@@ -35,7 +35,13 @@ export interface PruneSummary {
 export async function prune(ctx: HubContext, settings: RetentionSettings): Promise<PruneSummary> {
   const now = ctx.now();
   const lockDays = await enforceLock(ctx, settings.lockDays);
-  const summary: PruneSummary = { lockDays, pruned: 0, kept: { 'legal hold': 0, 'vault lock': 0, retention: 0, 'keep last': 0 }, spared: 0, errors: 0 };
+  const summary: PruneSummary = {
+    lockDays,
+    pruned: 0,
+    kept: { 'legal hold': 0, 'vault lock': 0, retention: 0, 'keep last': 0 },
+    spared: 0,
+    errors: 0,
+  };
   for (const [account, policies] of Object.entries(settings.accounts)) {
     const horizons = Object.values(policies).map((p) => Math.max(p.retentionDays, lockDays));
     if (horizons.length === 0) continue;
@@ -47,7 +53,12 @@ export async function prune(ctx: HubContext, settings: RetentionSettings): Promi
         await pruneOne(point, policy, { lockDays, now, newest, summary }, ctx);
       } catch (error) {
         summary.errors += 1;
-        ctx.logger.warn('prune: will retry on the next run', { kind: point.kind, account: point.account, sourceId: point.sourceId, error: describeError(error) });
+        ctx.logger.warn('prune: will retry on the next run', {
+          kind: point.kind,
+          account: point.account,
+          sourceId: point.sourceId,
+          error: describeError(error),
+        });
       }
     }
   }
@@ -68,14 +79,22 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
     run.summary.pruned += 1;
     return;
   }
-  const verdict = retentionVerdict(point, { policy, lockDays: run.lockDays, now: run.now, newest: await run.newest.of(point.resourcePk, policy.keepLast) });
+  const verdict = retentionVerdict(point, {
+    policy,
+    lockDays: run.lockDays,
+    now: run.now,
+    newest: await run.newest.of(point.resourcePk, policy.keepLast),
+  });
   if (!verdict.prune) {
     run.summary.kept[verdict.keptBecause] += 1;
     return;
   }
   // The lock as it stands now, in case it was raised during the run.
   const lockDays = Math.max(run.lockDays, (await ctx.lock.inForce())?.minRetentionDays ?? 0);
-  const claimed = await ctx.catalog.claimForPruning(point, { now: ctx.now().toISOString(), lockCutoff: VaultLock.cutoff(lockDays, run.now) });
+  const claimed = await ctx.catalog.claimForPruning(point, {
+    now: ctx.now().toISOString(),
+    lockCutoff: VaultLock.cutoff(lockDays, run.now),
+  });
   if (!claimed) {
     run.summary.spared += 1;
     return;
@@ -88,9 +107,19 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
 async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
   const deletion = await artifactKind(point.kind).deleteVaultCopy(point, ctx, siblingsOf(point, ctx));
   const deleted = deletion.deleted.length ? `deleted ${deletion.deleted.join(', ')}` : 'nothing deleted';
-  await ctx.audit.append({ decision: 'pruned', reason: `${reason}; ${deleted}${deletion.note ? `; ${deletion.note}` : ''}`, ...pointFacts(point) });
+  await ctx.audit.append({
+    decision: 'pruned',
+    reason: `${reason}; ${deleted}${deletion.note ? `; ${deletion.note}` : ''}`,
+    ...pointFacts(point),
+  });
   await ctx.catalog.markPruned(point, ctx.now().toISOString());
-  ctx.logger.info('pruned', { kind: point.kind, account: point.account, sourceId: point.sourceId, vaultCopyId: point.vaultCopyId, deleted: deletion.deleted });
+  ctx.logger.info('pruned', {
+    kind: point.kind,
+    account: point.account,
+    sourceId: point.sourceId,
+    vaultCopyId: point.vaultCopyId,
+    deleted: deletion.deleted,
+  });
 }
 
 function siblingsOf(point: RecoveryPoint, ctx: HubContext): PruneScope {
@@ -112,12 +141,20 @@ async function enforceLock(ctx: HubContext, askedDays: number | undefined): Prom
   if (askedDays === undefined) return (await ctx.lock.inForce())?.minRetentionDays ?? 0;
   try {
     const change = await ctx.lock.raise(askedDays, ctx.now());
-    if (change !== 'unchanged') await ctx.audit.append({ decision: 'locked', reason: `vault lock ${change} to ${askedDays} days: no vault copy younger than that is deleted` });
+    if (change !== 'unchanged')
+      await ctx.audit.append({
+        decision: 'locked',
+        reason: `vault lock ${change} to ${askedDays} days: no vault copy younger than that is deleted`,
+      });
     return askedDays;
   } catch (error) {
     if (!(error instanceof LockShorteningRefused)) throw error;
     await ctx.audit.append({ decision: 'rejected', reason: error.message });
-    ctx.logger.error('vault lock not shortened', { inForceDays: error.inForce.minRetentionDays, requestedDays: error.requestedDays, reason: error.message });
+    ctx.logger.error('vault lock not shortened', {
+      inForceDays: error.inForce.minRetentionDays,
+      requestedDays: error.requestedDays,
+      reason: error.message,
+    });
     return error.inForce.minRetentionDays;
   }
 }

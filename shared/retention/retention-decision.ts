@@ -4,7 +4,9 @@ import type { RetentionPolicy } from './retention-settings.js';
 const DAY_MS = 86_400_000;
 
 /** Why a copy stays, or why it may go. */
-export type RetentionVerdict = { prune: false; keptBecause: 'legal hold' | 'vault lock' | 'retention' | 'keep last' } | { prune: true; reason: string };
+export type RetentionVerdict =
+  | { prune: false; keptBecause: 'legal hold' | 'vault lock' | 'retention' | 'keep last' }
+  | { prune: true; reason: string };
 
 export interface RetentionFacts {
   policy: RetentionPolicy;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ARTIFACT_KINDS, isArtifactKindName, type ArtifactKindName } from '../kinds/index.js';
+import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
 
 /** How long one kind's vault copies of one source account are kept. */
 export interface RetentionPolicy {
@@ -34,14 +34,22 @@ export function retentionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   try {
     json = JSON.parse(env.RETENTION ?? '');
   } catch {
-    throw new Error('backup-hub pruner is misconfigured: RETENTION must be the JSON of the retention settings (the vault stack builds it from accounts/*.yml)');
+    throw new Error(
+      'backup-hub pruner is misconfigured: RETENTION must be the JSON of the retention settings (the vault stack builds it from accounts/*.yml)',
+    );
   }
   const parsed = schema.safeParse(json);
-  const problems = parsed.success ? unknownKinds(parsed.data.accounts) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = parsed.success
+    ? unknownKinds(parsed.data.accounts)
+    : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   if (problems.length) throw new Error(`backup-hub pruner is misconfigured: RETENTION: ${problems.join('; ')}`);
   return parsed.data as RetentionSettings;
 }
 
 function unknownKinds(accounts: Record<string, Record<string, unknown>>): string[] {
-  return Object.entries(accounts).flatMap(([account, kinds]) => Object.keys(kinds).filter((kind) => !isArtifactKindName(kind)).map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${ARTIFACT_KINDS.join(', ')})`));
+  return Object.entries(accounts).flatMap(([account, kinds]) =>
+    Object.keys(kinds)
+      .filter((kind) => !isArtifactKindName(kind))
+      .map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${ARTIFACT_KINDS.join(', ')})`),
+  );
 }

@@ -1,13 +1,13 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { isThrottlingError } from '@smithy/core/retry';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeError } from '../aws/aws-errors.js';
 import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import { processEvent } from '../pipeline/process-event.js';
-import type { HubContext } from './hub-context.js';
 import type { FunctionRuntime } from './function-runtime.js';
+import type { HubContext } from './hub-context.js';
 
 /** SQS caps DelaySeconds at 15 minutes. */
 const MAX_DELAY_SECONDS = 900;
@@ -32,7 +32,12 @@ const throttledDelaySeconds = (requeues: number) => 30 * 2 ** requeues;
 export function copyQueueHandler(kind: ArtifactKind, runtime: FunctionRuntime) {
   const context = runtime.hubContext;
   return middy<SQSEvent, SQSBatchResponse>()
-    .use(sqsPartialBatchFailure({ logger: (reason: unknown, record: SQSRecord) => context().logger.warn('message will be retried', { messageId: record.messageId, error: describeError(reason) }) }))
+    .use(
+      sqsPartialBatchFailure({
+        logger: (reason: unknown, record: SQSRecord) =>
+          context().logger.warn('message will be retried', { messageId: record.messageId, error: describeError(reason) }),
+      }),
+    )
     .handler(async (event: SQSEvent) => {
       const ctx = context();
       return Promise.allSettled(event.Records.map((record) => handleRecord(record, kind, ctx))) as unknown as SQSBatchResponse;
@@ -46,7 +51,12 @@ async function handleRecord(record: SQSRecord, kind: ArtifactKind, ctx: HubConte
     if (result.outcome === 'deferred') await requeue(record, result.delaySeconds, ctx, throttled);
   } catch (error) {
     if (isThrottlingError(error as Parameters<typeof isThrottlingError>[0]) && throttled < MAX_THROTTLED_REQUEUES) {
-      ctx.logger.warn('throttled; the event comes back later', { kind: kind.name, eventId: eventIdOf(record.body), requeues: throttled + 1, error: describeError(error) });
+      ctx.logger.warn('throttled; the event comes back later', {
+        kind: kind.name,
+        eventId: eventIdOf(record.body),
+        requeues: throttled + 1,
+        error: describeError(error),
+      });
       await requeue(record, throttledDelaySeconds(throttled), ctx, throttled + 1);
       return;
     }
@@ -67,7 +77,9 @@ async function requeue(record: SQSRecord, delaySeconds: number, ctx: HubContext,
   if (!ctx.config.queueUrl) throw new Error('deferred, and QUEUE_URL is not set: leaving the message to the visibility timeout');
   const jittered = Math.min(MAX_DELAY_SECONDS, Math.round(delaySeconds * (0.5 + Math.random())));
   const MessageAttributes = throttled > 0 ? { [THROTTLED_ATTRIBUTE]: { DataType: 'Number', StringValue: String(throttled) } } : undefined;
-  await ctx.aws.sqs(ctx.config.vaultRegion).send(new SendMessageCommand({ QueueUrl: ctx.config.queueUrl, MessageBody: record.body, DelaySeconds: jittered, MessageAttributes }));
+  await ctx.aws
+    .sqs(ctx.config.vaultRegion)
+    .send(new SendMessageCommand({ QueueUrl: ctx.config.queueUrl, MessageBody: record.body, DelaySeconds: jittered, MessageAttributes }));
 }
 
 function eventIdOf(body: string): string | undefined {

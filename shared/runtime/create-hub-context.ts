@@ -12,7 +12,11 @@ import type { HubContext } from './hub-context.js';
 export function createHubContext(options: { config: HubConfig; aws: AwsClients; now?: () => Date; logger?: Logger }): HubContext {
   const { config, aws } = options;
   const now = options.now ?? (() => new Date());
-  const sessions = new SourceSessions(aws, { region: config.vaultRegion, readerRoleName: config.readerRoleName, externalId: config.externalId, sessionName: 'backup-hub-vault' }, now);
+  const sessions = new SourceSessions(
+    aws,
+    { region: config.vaultRegion, readerRoleName: config.readerRoleName, externalId: config.externalId, sessionName: 'backup-hub-vault' },
+    now,
+  );
   const db = aws.dynamo(config.vaultRegion);
   return {
     config,

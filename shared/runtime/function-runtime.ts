@@ -29,7 +29,12 @@ export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
   return {
     ...settings,
     hubContext: () =>
-      (context ??= createHubContext({ config: hubConfigFromEnv(settings.env), aws: new AwsClients(settings.clients), now: settings.now, logger: settings.logger })),
+      (context ??= createHubContext({
+        config: hubConfigFromEnv(settings.env),
+        aws: new AwsClients(settings.clients),
+        now: settings.now,
+        logger: settings.logger,
+      })),
   };
 }
 

@@ -1,16 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHtml } from '../../cli/audit/format-html.js';
+import { createTables } from '../../drill/hub-tables.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import { policyOf } from '../../shared/report/account-policy.js';
-import { buildAuditReport, type AuditReport } from '../../shared/report/audit-report.js';
-import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
-import { createTables } from '../../drill/hub-tables.js';
-import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from '../report/fixture.js';
+import { type AuditReport, buildAuditReport } from '../../shared/report/audit-report.js';
+import { A, B, fixtureAccounts, SINCE, seedFixture, UNTIL } from '../report/fixture.js';
 import { tempDirs } from '../temp-dirs.js';
 import { chromiumAvailable, launchChromium } from './chromium.js';
 
@@ -21,7 +21,11 @@ let dynamo: LocalDynamo;
 const temp = tempDirs();
 let browser: BrowserContext;
 let report: AuditReport;
-const context = { source: 'AWS, vault 999999999999: tables backup-hub-catalog and backup-hub-audit in eu-west-1', generatedAt: UNTIL, limit: 20 };
+const context = {
+  source: 'AWS, vault 999999999999: tables backup-hub-catalog and backup-hub-audit in eu-west-1',
+  generatedAt: UNTIL,
+  limit: 20,
+};
 
 /** Opens the page from a file, as an auditor would, and fails on any request that leaves it. */
 async function open(html: string): Promise<{ page: Page; requests: string[] }> {
@@ -42,7 +46,11 @@ describe.skipIf(!available)('the HTML audit report in headless Chromium', () => 
     const db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1');
     report = await buildAuditReport(
       { accounts: [A, B], onlyTheseAccounts: false, since: SINCE, until: UNTIL },
-      { catalog: new Catalog(db, 'catalog'), audit: new AuditLog(db, 'audit', () => new Date(UNTIL)), policy: (account) => policyOf(fixtureAccounts, account) },
+      {
+        catalog: new Catalog(db, 'catalog'),
+        audit: new AuditLog(db, 'audit', () => new Date(UNTIL)),
+        policy: (account) => policyOf(fixtureAccounts, account),
+      },
     );
     browser = await launchChromium(await temp.make('chromium-profile-'));
   }, 60_000);
@@ -58,7 +66,12 @@ describe.skipIf(!available)('the HTML audit report in headless Chromium', () => 
     expect(await chart.isVisible()).toBe(true);
     expect((await chart.boundingBox())!.width).toBeGreaterThan(300);
     const segments = await page.locator('#rpo-chart rect.segment').evaluateAll((rects) =>
-      rects.map((r) => ({ account: r.getAttribute('data-account'), status: r.getAttribute('data-status'), count: Number(r.getAttribute('data-count')), width: Math.round((r as SVGGraphicsElement).getBBox().width) })),
+      rects.map((r) => ({
+        account: r.getAttribute('data-account'),
+        status: r.getAttribute('data-status'),
+        count: Number(r.getAttribute('data-count')),
+        width: Math.round((r as SVGGraphicsElement).getBBox().width),
+      })),
     );
     // A: 5 resources, 420 px: 2 met, 1 breached, 1 without a copy, 1 without a target. B: 2 resources: 1 met, 1 without a copy.
     expect(segments).toEqual([
@@ -85,11 +98,20 @@ describe.skipIf(!available)('the HTML audit report in headless Chromium', () => 
       pending: await figure('pending'),
       failures: await figure('failures'),
       rejections: await figure('rejections'),
-    }).toEqual({ resources: '7', protected: '5', neverCopied: '1', rpoMet: '3', rpoBreached: '1', pending: '1', failures: '1', rejections: '2' });
+    }).toEqual({
+      resources: '7',
+      protected: '5',
+      neverCopied: '1',
+      rpoMet: '3',
+      rpoBreached: '1',
+      pending: '1',
+      failures: '1',
+      rejections: '2',
+    });
     expect(await page.locator('#failures tbody tr').allInnerTexts()).toEqual([expect.stringContaining('vault copy failed in AWS')]);
     expect(await page.locator('#not-met tbody td:nth-child(4)').allTextContents()).toEqual(['vol-2', 'vol-3', 'vol-8']);
     expect(await page.locator('#verdict').getAttribute('data-ok')).toBe('true');
-    expect(await page.locator('#verdict').innerText()).toContain('audit log intact: 5 entries');
+    expect(await page.locator('#verdict').textContent()).toContain('audit log intact: 5 entries');
   });
 
   it('renders hostile text as text, and a broken log loudly', async () => {
@@ -101,9 +123,9 @@ describe.skipIf(!available)('the HTML audit report in headless Chromium', () => 
     };
     const { page, requests } = await open(formatHtml(tampered, context));
     expect(await page.locator('#failures img, #failures script').count()).toBe(0);
-    expect(await page.locator('#failures tbody').innerText()).toContain(hostile);
+    expect(await page.locator('#failures tbody').textContent()).toContain(hostile);
     expect(await page.title()).not.toBe('pwned');
-    expect(await page.locator('#verdict.broken').innerText()).toContain('audit log BROKEN at entry #3 (edited)');
+    expect(await page.locator('#verdict.broken').textContent()).toContain('audit log BROKEN at entry #3 (edited)');
     expect(requests).toEqual([]);
   });
 });

@@ -3,11 +3,11 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalDynamo } from '@backup-hub/aws-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
-import { startLocalDynamo } from '@backup-hub/aws-sim';
 import { tempDirs } from '../temp-dirs.js';
 
 const exec = promisify(execFile);
@@ -32,7 +32,14 @@ const drill = {
     {
       action: 'event',
       event: {
-        version: '0', id: 'forged-1', 'detail-type': 'EBS Snapshot Notification', source: 'aws.ec2', account: A, time: '2026-01-01T00:05:00Z', region: 'eu-west-1', resources: [],
+        version: '0',
+        id: 'forged-1',
+        'detail-type': 'EBS Snapshot Notification',
+        source: 'aws.ec2',
+        account: A,
+        time: '2026-01-01T00:05:00Z',
+        region: 'eu-west-1',
+        resources: [],
         detail: { event: 'createSnapshot', result: 'succeeded', snapshot_id: 'arn:aws:ec2::eu-west-1:snapshot/snap-0c0c0c0c0c0c0c0c0' },
       },
     },
@@ -54,7 +61,9 @@ async function tampered(change: (db: ReturnType<AwsClients['dynamo']>, entries: 
   await cp(dataDir, copy, { recursive: true });
   const dynamo = await startLocalDynamo({ path: join(copy, 'dynamo') });
   const db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo('eu-west-1');
-  const { Items } = await db.send(new QueryCommand({ TableName: 'backup-hub-audit', KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': 'audit' } }));
+  const { Items } = await db.send(
+    new QueryCommand({ TableName: 'backup-hub-audit', KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': 'audit' } }),
+  );
   await change(db, Items as AuditEntry[]);
   await dynamo.close();
   return copy;
@@ -67,7 +76,11 @@ beforeAll(async () => {
   const dir = await temp.make('audit-drill-');
   dataDir = join(dir, 'state');
   await writeFile(join(dir, 'drill.json'), JSON.stringify(drill));
-  const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'cli/start.ts', '--drill', join(dir, 'drill.json'), '--data', dataDir, '--quiet'], { cwd: process.cwd() });
+  const { stdout } = await exec(
+    process.execPath,
+    ['--import', 'tsx', 'cli/start.ts', '--drill', join(dir, 'drill.json'), '--data', dataDir, '--quiet'],
+    { cwd: process.cwd() },
+  );
   expect(stdout).toContain(`catalog and audit log kept in ${dataDir}`);
   entries = Number(/audit log: (\d+) entries/.exec(stdout)?.[1]);
   expect(entries).toBeGreaterThanOrEqual(8);
@@ -118,8 +131,12 @@ describe('backup-hub audit --local, on the folder a drill left', () => {
     expect(clean).toMatchObject({ code: 0 });
     expect(clean.out).toContain(`audit log intact: ${entries} entries`);
 
-    const edited = await tampered((db, all) => db.send(new PutCommand({ TableName: 'backup-hub-audit', Item: { ...all[2]!, reason: 'nothing happened here' } })).then(() => {}));
-    const removed = await tampered((db) => db.send(new DeleteCommand({ TableName: 'backup-hub-audit', Key: { chain: 'audit', seq: 5 } })).then(() => {}));
+    const edited = await tampered((db, all) =>
+      db.send(new PutCommand({ TableName: 'backup-hub-audit', Item: { ...all[2]!, reason: 'nothing happened here' } })).then(() => {}),
+    );
+    const removed = await tampered((db) =>
+      db.send(new DeleteCommand({ TableName: 'backup-hub-audit', Key: { chain: 'audit', seq: 5 } })).then(() => {}),
+    );
     const reordered = await tampered(async (db, all) => {
       await db.send(new PutCommand({ TableName: 'backup-hub-audit', Item: { ...all[6]!, seq: 6 } }));
       await db.send(new PutCommand({ TableName: 'backup-hub-audit', Item: { ...all[5]!, seq: 7 } }));

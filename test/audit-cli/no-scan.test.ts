@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
-import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import { createTables } from '../../drill/hub-tables.js';
-import { seedFixture, SINCE, UNTIL, writeFixtureAccounts } from '../report/fixture.js';
+import { SINCE, seedFixture, UNTIL, writeFixtureAccounts } from '../report/fixture.js';
 import { tempDirs } from '../temp-dirs.js';
 
 const temp = tempDirs();
@@ -17,7 +17,13 @@ afterAll(temp.remove);
  */
 const CODE_DIRS = ['shared', 'cli', 'handlers', 'drill'];
 /** Ways to read a whole table: Scan in either client, its paginator, and PartiQL (a SELECT without a key condition is a scan). */
-const SCAN_WAYS = [/\bScanCommand\b/, /\bpaginateScan\b/, /\.scan\s*\(/, /\b(Batch)?ExecuteStatementCommand\b/, /\bExecuteTransactionCommand\b/];
+const SCAN_WAYS = [
+  /\bScanCommand\b/,
+  /\bpaginateScan\b/,
+  /\.scan\s*\(/,
+  /\b(Batch)?ExecuteStatementCommand\b/,
+  /\bExecuteTransactionCommand\b/,
+];
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -48,7 +54,12 @@ describe('no code path issues a DynamoDB Scan', () => {
       await seedFixture(dynamo, { catalog: 'backup-hub-catalog', audit: 'backup-hub-audit' });
       accountsDir = await writeFixtureAccounts(await temp.make('audit-accounts-'));
       // The standard chain, pointed at dynalite the way any AWS SDK is (service-specific endpoint variable).
-      Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_EC2_METADATA_DISABLED: 'true' });
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
       delete process.env.AWS_PROFILE;
     });
     afterAll(async () => {
@@ -62,7 +73,12 @@ describe('no code path issues a DynamoDB Scan', () => {
         [],
         ['--format', 'json'],
         ['--format', 'html'],
-        ...['resources', 'coverage', 'rpo', 'pending', 'failures', 'rejections', 'retention'].map((table) => ['--format', 'csv', '--table', table]),
+        ...['resources', 'coverage', 'rpo', 'pending', 'failures', 'rejections', 'retention'].map((table) => [
+          '--format',
+          'csv',
+          '--table',
+          table,
+        ]),
         ['--account', 'source-a', '--kind', 'ebs-snapshot,ami'],
         ['verify'],
       ];
@@ -73,7 +89,10 @@ describe('no code path issues a DynamoDB Scan', () => {
         expect(code, `${args.join(' ')}: ${outputs.at(-1)}`).toBe(0);
         // Queries, and the one GetItem of the vault lock's item in the report.
         expect(operations, args.join(' ')).toContain('Query');
-        expect([...new Set(operations)].filter((op) => op !== 'Query' && op !== 'GetItem'), args.join(' ')).toEqual([]);
+        expect(
+          [...new Set(operations)].filter((op) => op !== 'Query' && op !== 'GetItem'),
+          args.join(' '),
+        ).toEqual([]);
       }
       // It did read the tables: the fixture's figures are in the output.
       expect(outputs[0]).toContain('source: AWS, vault 999999999999: tables backup-hub-catalog and backup-hub-audit in eu-west-1');

@@ -1,11 +1,11 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTables } from '../../drill/hub-tables.js';
+import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AuditLog, entryHash } from '../../shared/audit/audit-log.js';
 import { verifyChain } from '../../shared/audit/verify-chain.js';
-import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
-import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
-import { createTables } from '../../drill/hub-tables.js';
 
 let dynamo: LocalDynamo;
 let db: ReturnType<AwsClients['dynamo']>;
@@ -21,7 +21,8 @@ beforeEach(async () => {
   table += 1;
   await createTables(dynamo.clientConfig, { catalog: `catalog${table}`, audit: `audit${table}` });
   audit = new AuditLog(db, `audit${table}`, () => new Date('2026-01-01T00:00:00Z'));
-  for (const decision of ['copied', 'rejected', 'skipped', 'completed', 'failed'] as const) await audit.append({ decision, reason: `because ${decision}` });
+  for (const decision of ['copied', 'rejected', 'skipped', 'completed', 'failed'] as const)
+    await audit.append({ decision, reason: `because ${decision}` });
 });
 
 async function entries(): Promise<AuditEntry[]> {
@@ -40,7 +41,12 @@ describe('audit log', () => {
 
   it('builds on the entry it wrote last: one write per append, no head read', async () => {
     const sent: string[] = [];
-    const counting = { send: (command: { constructor: { name: string } }) => (sent.push(command.constructor.name), db.send(command as never)) } as unknown as typeof db;
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return db.send(command as never);
+      },
+    } as unknown as typeof db;
     const log = new AuditLog(counting, audit.table, () => new Date('2026-01-01T00:00:00Z'));
     await log.append({ decision: 'skipped', reason: 'first: reads the head' });
     await log.append({ decision: 'skipped', reason: 'second: builds on the first' });
@@ -64,7 +70,11 @@ describe('audit log', () => {
   it('many writers appending at once (a burst across containers) all get through, in one unbroken chain', async () => {
     const before = (await entries()).length;
     const writers = Array.from({ length: 8 }, (_, w) => new AuditLog(db, audit.table, () => new Date(`2026-01-01T00:00:0${w}Z`)));
-    await Promise.all(writers.map((writer, w) => Promise.all(Array.from({ length: 15 }, (_, i) => writer.append({ decision: 'skipped', reason: `w${w}-${i}` })))));
+    await Promise.all(
+      writers.map((writer, w) =>
+        Promise.all(Array.from({ length: 15 }, (_, i) => writer.append({ decision: 'skipped', reason: `w${w}-${i}` }))),
+      ),
+    );
     const all = await entries();
     expect(all).toHaveLength(before + 8 * 15);
     expect(new Set(all.slice(before).map((e) => e.reason)).size).toBe(8 * 15);
@@ -94,7 +104,12 @@ describe('audit log', () => {
     const all = await entries();
     await db.send(new PutCommand({ TableName: audit.table, Item: { ...all[2]!, seq: 2 } }));
     await db.send(new PutCommand({ TableName: audit.table, Item: { ...all[1]!, seq: 3 } }));
-    expect(await verifyChain(audit.entries())).toMatchObject({ ok: false, seq: 2, problem: 'reordered', detail: 'entry #2 was written as #3: entries were moved' });
+    expect(await verifyChain(audit.entries())).toMatchObject({
+      ok: false,
+      seq: 2,
+      problem: 'reordered',
+      detail: 'entry #2 was written as #3: entries were moved',
+    });
   });
 
   it('catches a forged first entry: the chain starts from the genesis hash', async () => {
@@ -122,6 +137,10 @@ describe('audit log', () => {
     await db.send(new DeleteCommand({ TableName: audit.table, Key: { chain: 'audit', seq: 4 } }));
     expect(await verifyChain(audit.entries())).toMatchObject({ ok: true, entries: 3 });
     expect(await verifyChain(audit.entries(), { anchor })).toMatchObject({ ok: false, seq: 4, problem: 'removed' });
-    expect(await verifyChain(audit.entries(), { anchor: { seq: 2, hash: 'f'.repeat(16) } })).toMatchObject({ ok: false, seq: 2, problem: 'rewritten' });
+    expect(await verifyChain(audit.entries(), { anchor: { seq: 2, hash: 'f'.repeat(16) } })).toMatchObject({
+      ok: false,
+      seq: 2,
+      problem: 'rewritten',
+    });
   });
 });

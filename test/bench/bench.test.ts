@@ -12,10 +12,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * sizes and the calls per event are asserted: they are deterministic, timings on a shared runner are not.
  */
 describe('performance budget (short bench)', () => {
-  it('every packaged handler bundles within 1.15 x the SDK clients it uses; a new snapshot costs 3 AWS + 3 DynamoDB calls', { timeout: 90_000 }, async () => {
+  it('every packaged handler bundles within 1.15 x the SDK clients it uses; a new snapshot costs 3 AWS + 3 DynamoDB calls', {
+    timeout: 90_000,
+  }, async () => {
     let stdout: string;
     try {
-      ({ stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--json', '--short'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }));
+      ({ stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--json', '--short'], {
+        cwd: ROOT,
+        maxBuffer: 16 * 1024 * 1024,
+      }));
     } catch (error) {
       // Exit status 1 means a target was missed; the report is still on stdout.
       stdout = (error as { stdout?: string }).stdout ?? '';
@@ -30,11 +35,24 @@ describe('performance budget (short bench)', () => {
       expect(h.floor.bytes, name).toBeGreaterThan(0);
       expect(h.sdkPackages.length, name).toBeGreaterThan(0);
     }
-    expect(Object.entries(ratios).filter(([, ratio]) => ratio > TARGETS.sizeRatio), `size ratios to the SDK floor: ${JSON.stringify(ratios)}`).toEqual([]);
+    expect(
+      Object.entries(ratios).filter(([, ratio]) => ratio > TARGETS.sizeRatio),
+      `size ratios to the SDK floor: ${JSON.stringify(ratios)}`,
+    ).toEqual([]);
     // Calls per event are deterministic too, and what the handler's CPU mostly goes to (README, Benchmarks).
     const ebs = report.handlers['ebs-snapshot']!.pipeline;
     if (!('kind' in ebs) || ebs.kind !== 'copy-queue') throw new Error(`no EBS pipeline figures: ${JSON.stringify(ebs)}`);
-    expect({ aws: ebs.overhead.awsCallsPerEvent, dynamo: ebs.overhead.dynamoCallsPerEvent }, 'SDK calls per new unencrypted snapshot').toEqual({ aws: 3, dynamo: 3 });
-    expect(ebs.sdkCallFloor.calls.map((c) => c.command)).toEqual(['DescribeSnapshotsCommand', 'PutCommand', 'ModifySnapshotAttributeCommand', 'CopySnapshotCommand', 'UpdateCommand', 'PutCommand']);
+    expect(
+      { aws: ebs.overhead.awsCallsPerEvent, dynamo: ebs.overhead.dynamoCallsPerEvent },
+      'SDK calls per new unencrypted snapshot',
+    ).toEqual({ aws: 3, dynamo: 3 });
+    expect(ebs.sdkCallFloor.calls.map((c) => c.command)).toEqual([
+      'DescribeSnapshotsCommand',
+      'PutCommand',
+      'ModifySnapshotAttributeCommand',
+      'CopySnapshotCommand',
+      'UpdateCommand',
+      'PutCommand',
+    ]);
   });
 });

@@ -1,9 +1,9 @@
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTables } from '../../drill/hub-tables.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog, LegalHoldRefused } from '../../shared/catalog/catalog.js';
-import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
-import { createTables } from '../../drill/hub-tables.js';
+import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../../shared/catalog/recovery-point.js';
 
 let dynamo: LocalDynamo;
 let catalog: Catalog;
@@ -72,7 +72,12 @@ describe('catalog', () => {
     const waiting = await catalog.update(claimed, { waitingFor: 'q' });
     const leaseOnly = await catalog.update(waiting, {}, 'claimed');
     expect(leaseOnly).toMatchObject({ waitingFor: 'q', leaseUntil: undefined });
-    expect(await catalog.get(claimed.pk)).toMatchObject({ tags: { owner: 'team-a' }, waitingFor: 'q', openState: 'waiting:q', stage: 'claimed' });
+    expect(await catalog.get(claimed.pk)).toMatchObject({
+      tags: { owner: 'team-a' },
+      waitingFor: 'q',
+      openState: 'waiting:q',
+      stage: 'claimed',
+    });
     expect((await catalog.get(claimed.pk))?.leaseUntil).toBeUndefined();
     await expect(catalog.update(waiting, { stage: 'done' }, 'copying')).rejects.toThrow(/conditional/i);
   });
@@ -80,7 +85,9 @@ describe('catalog', () => {
   it('a lease written with the claim holds off other workers until it ends', async () => {
     const { point: claimed } = await catalog.claim(point('snap-l', '2026-01-01T00:00:00.000Z', { leaseUntil: '2026-01-01T00:05:00.000Z' }));
     expect(await catalog.lease(claimed, new Date('2026-01-01T00:04:59.000Z'), 60_000)).toBeUndefined();
-    expect(await catalog.lease(claimed, new Date('2026-01-01T00:05:01.000Z'), 60_000)).toMatchObject({ leaseUntil: '2026-01-01T00:06:01.000Z' });
+    expect(await catalog.lease(claimed, new Date('2026-01-01T00:05:01.000Z'), 60_000)).toMatchObject({
+      leaseUntil: '2026-01-01T00:06:01.000Z',
+    });
   });
 
   it('serves by-resource newest first, by-state, by-account and latest available through the indexes', async () => {

@@ -1,19 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { roleArn } from '@backup-hub/aws-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as hold } from '../../cli/hold.js';
-import { run as restore } from '../../cli/restore.js';
 import type { OperatorDeps } from '../../cli/operator-context.js';
+import { run as restore } from '../../cli/restore.js';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
 import { createHubContext } from '../../shared/runtime/create-hub-context.js';
-import { roleArn } from '@backup-hub/aws-sim';
-import type { LocalHub } from '../../drill/local-hub.js';
-import { auditEntries, deployTestHub, points, REGION, run, snapshotOf, SOURCE_A, VAULT } from '../e2e/hub-harness.js';
+import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf, VAULT } from '../e2e/hub-harness.js';
 
 const RECOVERY = '444444444444';
 /** Account files describing the simulated hub (its ExternalId is the simulation's). */
 const files = [
-  { file: 'vault.yml', text: `id: "${VAULT}"\nrole: vault\nregions: [${REGION}]\nexternalId: backup-hub-local-drill\nallowedSources: ["${SOURCE_A}"]\n` },
+  {
+    file: 'vault.yml',
+    text: `id: "${VAULT}"\nrole: vault\nregions: [${REGION}]\nexternalId: backup-hub-local-drill\nallowedSources: ["${SOURCE_A}"]\n`,
+  },
   { file: 'app.yml', text: `id: "${SOURCE_A}"\nrole: source\nregions: [${REGION}]\nvault: "${VAULT}"\n` },
   { file: 'dr.yml', text: `id: "${RECOVERY}"\nrole: recovery\nregions: [${REGION}]\nvault: "${VAULT}"\n` },
 ];
@@ -74,7 +77,13 @@ describe('backup-hub restore', () => {
   });
 
   it('refuses a bad command line (2) and an account it cannot restore into (1), saying what to do', async () => {
-    for (const argv of [['--account', SOURCE_A], ['--to', RECOVERY], ['--to', RECOVERY, '--account', SOURCE_A, '--point', 'x'], ['--to', RECOVERY, '--account', SOURCE_A, '--as-of', 'yesterday'], ['--bogus']]) {
+    for (const argv of [
+      ['--account', SOURCE_A],
+      ['--to', RECOVERY],
+      ['--to', RECOVERY, '--account', SOURCE_A, '--point', 'x'],
+      ['--to', RECOVERY, '--account', SOURCE_A, '--as-of', 'yesterday'],
+      ['--bogus'],
+    ]) {
       const { deps, err } = operator('backup-hub-restore');
       expect(await restore(argv, deps), argv.join(' ')).toBe(2);
       expect(err.join('\n')).toMatch(/usage: backup-hub restore/);

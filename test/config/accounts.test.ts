@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  type AccountProblem,
   AccountsConfigError,
   allowedSourceRegions,
   effectiveTargets,
   loadAccounts,
   parseAccounts,
   retentionSettings,
-  type AccountProblem,
 } from '../../shared/config/accounts.js';
 
 const vault = (extra = '') => `
@@ -43,7 +43,11 @@ describe('the example accounts/ folder', () => {
     const accounts = loadAccounts();
     expect(accounts.vault).toMatchObject({ name: 'vault', id: '999999999999', regions: ['eu-west-1'] });
     expect(accounts.sources.map((s) => s.name)).toEqual(['source-a', 'source-b', 'source-c']);
-    expect(allowedSourceRegions(accounts)).toEqual({ '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'], '333333333333': ['eu-west-1'] });
+    expect(allowedSourceRegions(accounts)).toEqual({
+      '111111111111': ['eu-west-1'],
+      '222222222222': ['eu-west-1', 'eu-central-1'],
+      '333333333333': ['eu-west-1'],
+    });
     expect(accounts.account('source-b').regions).toEqual(['eu-west-1', 'eu-central-1']);
   });
 
@@ -61,15 +65,21 @@ describe('the example accounts/ folder', () => {
       steps: { into?: string }[];
     };
     const files = new Map(loadAccounts().all.map((a) => [a.id, a]));
-    const used = [{ account: drill.vault.account, regions: [drill.vault.region] }, ...drill.sources, ...drill.steps.flatMap((s) => (s.into ? [{ account: s.into, regions: [] }] : []))];
+    const used = [
+      { account: drill.vault.account, regions: [drill.vault.region] },
+      ...drill.sources,
+      ...drill.steps.flatMap((s) => (s.into ? [{ account: s.into, regions: [] }] : [])),
+    ];
     for (const { account, regions } of used) expect(files.get(account)?.regions, account).toEqual(expect.arrayContaining(regions));
   });
 
   it('has a recovery account the vault may restore into', () => {
-    expect(loadAccounts().recovery).toEqual([expect.objectContaining({ name: 'recovery', id: '444444444444', vault: '999999999999', regions: ['eu-west-1'] })]);
+    expect(loadAccounts().recovery).toEqual([
+      expect.objectContaining({ name: 'recovery', id: '444444444444', vault: '999999999999', regions: ['eu-west-1'] }),
+    ]);
   });
 
-  it('gives the pruner the lock and every source\'s effective retention', () => {
+  it("gives the pruner the lock and every source's effective retention", () => {
     const settings = retentionSettings(loadAccounts());
     expect(settings.lockDays).toBe(7);
     expect(settings.accounts['111111111111']?.['ebs-snapshot']).toEqual({ retentionDays: 14 });
@@ -101,16 +111,24 @@ describe('account file validation names the file and the field', () => {
 
   it('rejects an unquoted id, which YAML reads as a number', () => {
     const problems = problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('"111111111111"', '111111111111') });
-    expect(problems).toContainEqual(expect.objectContaining({ file: 'app.yml', field: 'id', message: expect.stringMatching(/quoted string of 12 digits/) }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ file: 'app.yml', field: 'id', message: expect.stringMatching(/quoted string of 12 digits/) }),
+    );
   });
 
   it('rejects a bad id inside a list, naming the list index', () => {
     const problems = problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "12-34"]'), 'app.yml': source() });
-    expect(problems).toContainEqual({ file: 'vault.yml', field: 'allowedSources[1]', message: 'must be a 12-digit AWS account id (got "12-34")' });
+    expect(problems).toContainEqual({
+      file: 'vault.yml',
+      field: 'allowedSources[1]',
+      message: 'must be a 12-digit AWS account id (got "12-34")',
+    });
   });
 
   it('rejects a source whose vault is an unknown account', () => {
-    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('vault: "999999999999"', 'vault: "888888888888"') })).toContainEqual({
+    expect(
+      problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('vault: "999999999999"', 'vault: "888888888888"') }),
+    ).toContainEqual({
       file: 'app.yml',
       field: 'vault',
       message: '888888888888 is an unknown account: no account file has that id (vault.yml has id 999999999999)',
@@ -123,15 +141,23 @@ describe('account file validation names the file and the field', () => {
       'app.yml': source().replace('vault: "999999999999"', 'vault: "222222222222"'),
       'web.yml': source('', '222222222222'),
     });
-    expect(problems).toContainEqual({ file: 'app.yml', field: 'vault', message: '222222222222 is web.yml, which is not the vault (vault.yml has id 999999999999)' });
+    expect(problems).toContainEqual({
+      file: 'app.yml',
+      field: 'vault',
+      message: '222222222222 is web.yml, which is not the vault (vault.yml has id 999999999999)',
+    });
   });
 
   it('rejects a folder without a vault', () => {
-    expect(problemsOf({ 'app.yml': source() })).toEqual([{ file: '(all files)', field: 'role', message: 'no account file has role: vault; exactly one must' }]);
+    expect(problemsOf({ 'app.yml': source() })).toEqual([
+      { file: '(all files)', field: 'role', message: 'no account file has role: vault; exactly one must' },
+    ]);
   });
 
   it('rejects a second vault', () => {
-    expect(problemsOf({ 'vault.yml': vault(), 'vault-2.yml': vault().replace('999999999999', '888888888888'), 'app.yml': source() })).toContainEqual({
+    expect(
+      problemsOf({ 'vault.yml': vault(), 'vault-2.yml': vault().replace('999999999999', '888888888888'), 'app.yml': source() }),
+    ).toContainEqual({
       file: 'vault-2.yml',
       field: 'role',
       message: 'vault.yml is already the vault; exactly one account file may have role: vault',
@@ -145,7 +171,9 @@ describe('account file validation names the file and the field', () => {
   });
 
   it('rejects a vault that lists an account with no file', () => {
-    expect(problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "333333333333"]'), 'app.yml': source() })).toEqual([
+    expect(
+      problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "333333333333"]'), 'app.yml': source() }),
+    ).toEqual([
       {
         file: 'vault.yml',
         field: 'allowedSources[1]',
@@ -155,7 +183,9 @@ describe('account file validation names the file and the field', () => {
   });
 
   it('rejects a vault that lists itself as a source', () => {
-    expect(problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "999999999999"]'), 'app.yml': source() })).toContainEqual({
+    expect(
+      problemsOf({ 'vault.yml': vault().replace('["111111111111"]', '["111111111111", "999999999999"]'), 'app.yml': source() }),
+    ).toContainEqual({
       file: 'vault.yml',
       field: 'allowedSources[1]',
       message: '999999999999 is vault.yml, which is not a source account',
@@ -171,7 +201,9 @@ describe('account file validation names the file and the field', () => {
   });
 
   it('rejects a misspelt field instead of ignoring it', () => {
-    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('regoins: [eu-west-2]') })).toEqual([{ file: 'app.yml', field: 'regoins', message: 'is not a known field (typo?)' }]);
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('regoins: [eu-west-2]') })).toEqual([
+      { file: 'app.yml', field: 'regoins', message: 'is not a known field (typo?)' },
+    ]);
   });
 
   it('rejects a missing or unknown role', () => {
@@ -191,7 +223,11 @@ describe('account file validation names the file and the field', () => {
       expect.arrayContaining([
         { file: 'app.yml', field: 'regions[1]', message: 'must be an AWS region name such as eu-west-1 (got "Ireland")' },
         { file: 'app.yml', field: 'vault', message: 'is required' },
-        { file: 'vault.yml', field: 'targets.ebs-snapshots', message: 'is not an artifact kind (one of ebs-snapshot, ami, rds-snapshot, rds-cluster-snapshot, ssm-parameter)' },
+        {
+          file: 'vault.yml',
+          field: 'targets.ebs-snapshots',
+          message: 'is not an artifact kind (one of ebs-snapshot, ami, rds-snapshot, rds-cluster-snapshot, ssm-parameter)',
+        },
       ]),
     );
   });
@@ -238,22 +274,39 @@ describe('account file validation names the file and the field', () => {
 
   it('refuses a retention shorter than the vault lock, where that retention is written', () => {
     const problems = problemsOf({
-      'vault.yml': vault('lock: { minRetentionDays: 30 }\ntargets: { ebs-snapshot: { retentionDays: 35, rpoHours: 24 }, ami: { retentionDays: 20, rpoHours: 24 } }'),
+      'vault.yml': vault(
+        'lock: { minRetentionDays: 30 }\ntargets: { ebs-snapshot: { retentionDays: 35, rpoHours: 24 }, ami: { retentionDays: 20, rpoHours: 24 } }',
+      ),
       'app.yml': source('targets: { ebs-snapshot: { retentionDays: 14, keepLast: 2, rpoHours: 12 } }'),
     });
     expect(problems).toEqual([
-      { file: 'vault.yml', field: 'targets.ami.retentionDays', message: expect.stringMatching(/^20 days is shorter than the vault lock \(lock\.minRetentionDays: 30 in vault\.yml\)/) },
-      { file: 'app.yml', field: 'targets.ebs-snapshot.retentionDays', message: expect.stringMatching(/^14 days is shorter than the vault lock/) },
+      {
+        file: 'vault.yml',
+        field: 'targets.ami.retentionDays',
+        message: expect.stringMatching(/^20 days is shorter than the vault lock \(lock\.minRetentionDays: 30 in vault\.yml\)/),
+      },
+      {
+        file: 'app.yml',
+        field: 'targets.ebs-snapshot.retentionDays',
+        message: expect.stringMatching(/^14 days is shorter than the vault lock/),
+      },
     ]);
   });
 
   it('rejects a lock or keepLast that is not a positive whole number', () => {
-    const problems = problemsOf({ 'vault.yml': vault('lock: { minRetentionDays: 0 }'), 'app.yml': source('targets: { ebs-snapshot: { retentionDays: 14, keepLast: 1.5, rpoHours: 12 } }') });
+    const problems = problemsOf({
+      'vault.yml': vault('lock: { minRetentionDays: 0 }'),
+      'app.yml': source('targets: { ebs-snapshot: { retentionDays: 14, keepLast: 1.5, rpoHours: 12 } }'),
+    });
     expect(problems).toContainEqual({ file: 'vault.yml', field: 'lock.minRetentionDays', message: 'must be positive (got 0)' });
-    expect(problems).toContainEqual({ file: 'app.yml', field: 'targets.ebs-snapshot.keepLast', message: 'must be a whole number of copies (got 1.5)' });
+    expect(problems).toContainEqual({
+      file: 'app.yml',
+      field: 'targets.ebs-snapshot.keepLast',
+      message: 'must be a whole number of copies (got 1.5)',
+    });
   });
 
-  it('rejects a recovery account of another vault, or outside the vault\'s region', () => {
+  it("rejects a recovery account of another vault, or outside the vault's region", () => {
     const recovery = 'id: "444444444444"\nrole: recovery\nregions: [eu-central-1]\nvault: "888888888888"\n';
     expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source(), 'dr.yml': recovery })).toEqual([
       { file: 'dr.yml', field: 'vault', message: '888888888888 is not the vault (vault.yml has id 999999999999)' },

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../accounts/stack/render.js';
 import { buildService, everyStack } from '../../accounts/stack/service.js';
-import type { DrillReport } from '../../drill/drill-report.js';
 import { readDrillFile } from '../../drill/drill-file.js';
+import type { DrillReport } from '../../drill/drill-report.js';
 import { DrillStacksError, PACKAGED_TEMPLATE } from '../../drill/drill-stacks.js';
 import { LOCAL_STAGE } from '../../drill/local-hub.js';
 import { runDrill } from '../../drill/run-drill.js';
@@ -48,17 +48,22 @@ describe('the drill on deployed stacks', () => {
   it('refuses and records the calls a statement granted once it is deleted from a template, with no code change', async () => {
     const dir = await writeStacks((folder, template) => {
       if (folder !== 'vault') return;
-      const policy = (template.Resources.AmiRole!.Properties!.Policies as { PolicyDocument: { Statement: { Sid: string }[] } }[])[0]!.PolicyDocument;
+      const policy = (template.Resources.AmiRole!.Properties!.Policies as { PolicyDocument: { Statement: { Sid: string }[] } }[])[0]!
+        .PolicyDocument;
       policy.Statement = policy.Statement.filter((s) => s.Sid !== 'CopySharedImagesIntoTheVault');
     });
     const report = await runDrill(defaultDrill, { name: 'edited', stacksDir: dir });
-    expect(report.refusedCalls.map((c) => `${c.call} by ${c.principal}`)).toContain(`ec2:CopyImage by arn:aws:iam::${accounts.vault.id}:role/backup-hub-ami`);
+    expect(report.refusedCalls.map((c) => `${c.call} by ${c.principal}`)).toContain(
+      `ec2:CopyImage by arn:aws:iam::${accounts.vault.id}:role/backup-hub-ami`,
+    );
     expect(report.artifacts.find((a) => a.kind === 'ami')?.state).not.toBe('available');
   }, 60_000);
 
   it('says which accounts differ when packaged stacks do not match the drill', async () => {
     const drill = { ...defaultDrill, sources: defaultDrill.sources.slice(0, 1) };
     await expect(runDrill(drill, { name: 'mismatch', stacksDir: await writeStacks() })).rejects.toThrow(DrillStacksError);
-    await expect(runDrill(drill, { name: 'mismatch', stacksDir: await writeStacks() })).rejects.toThrow(/the files have 222222222222:eu-west-1,eu-central-1 333333333333:eu-west-1, which the drill does not name/);
+    await expect(runDrill(drill, { name: 'mismatch', stacksDir: await writeStacks() })).rejects.toThrow(
+      /the files have 222222222222:eu-west-1,eu-central-1 333333333333:eu-west-1, which the drill does not name/,
+    );
   });
 });

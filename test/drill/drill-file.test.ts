@@ -24,14 +24,24 @@ describe('drill files', () => {
     const drill = parseDrill({
       ...base,
       steps: [
-        { account: '111111111111', action: 'createSnapshot', volume: 'vol-a', encryption: 'aws-managed', id: 'snap-0123456789abcdef0', emit: false },
+        {
+          account: '111111111111',
+          action: 'createSnapshot',
+          volume: 'vol-a',
+          encryption: 'aws-managed',
+          id: 'snap-0123456789abcdef0',
+          emit: false,
+        },
         { action: 'event', event: { id: 'x' } },
         { action: 'fault', service: 'ec2', operation: 'CopySnapshot', error: 'RequestLimitExceeded', times: 3 },
         { action: 'advance', minutes: 60 },
       ],
     });
     expect(drill.steps.map((s) => s.action)).toEqual(['createSnapshot', 'event', 'fault', 'advance']);
-    expect(parseDrill({ ...base, steps: [{ account: '111111111111', action: 'createSnapshot', volume: 'v' }] }).steps[0]).toMatchObject({ encryption: 'none', emit: true });
+    expect(parseDrill({ ...base, steps: [{ account: '111111111111', action: 'createSnapshot', volume: 'v' }] }).steps[0]).toMatchObject({
+      encryption: 'none',
+      emit: true,
+    });
   });
 
   it('names every bad step by its place: unknown actions, bad fields, foreign accounts', () => {
@@ -47,17 +57,23 @@ describe('drill files', () => {
         ],
       }),
     ).toEqual([
-      expect.stringMatching(/^steps\[0\]: unknown action "explode"; known actions: createSnapshot, createImage, .*event, fault, advance, disaster, restore$/),
+      expect.stringMatching(
+        /^steps\[0\]: unknown action "explode"; known actions: createSnapshot, createImage, .*event, fault, advance, disaster, restore$/,
+      ),
       expect.stringMatching(/^steps\[1\]\.type: /),
       expect.stringMatching(/^steps\[2\]\.minutes: /),
-      'steps[3].account: 222222222222 is not one of the drill\'s sources',
+      "steps[3].account: 222222222222 is not one of the drill's sources",
       expect.stringMatching(/^steps\[4\]\.encryption: /),
     ]);
   });
 
   it('names missing or malformed top-level fields', () => {
-    expect(problems({ sources: [], steps: [] })).toEqual(expect.arrayContaining([expect.stringMatching(/^vault: /), expect.stringMatching(/^sources: /)]));
-    expect(problems({ ...base, vault: { account: '42', region: 'eu-west-1' }, steps: [] })).toEqual(['vault.account: must be a 12-digit account id']);
+    expect(problems({ sources: [], steps: [] })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^vault: /), expect.stringMatching(/^sources: /)]),
+    );
+    expect(problems({ ...base, vault: { account: '42', region: 'eu-west-1' }, steps: [] })).toEqual([
+      'vault.account: must be a 12-digit account id',
+    ]);
   });
 
   it('says which file is not JSON or cannot be read', async () => {
@@ -68,7 +84,14 @@ describe('drill files', () => {
   });
 
   it('takes disaster and restore steps: a source is lost, then restored into a fresh account', () => {
-    const drill = parseDrill({ ...base, steps: [{ action: 'disaster', account: '111111111111' }, { action: 'restore', account: '111111111111', into: '444444444444' }, { action: 'restore', account: '111111111111', into: '555555555555', asOf: '2026-01-01T00:30:00Z' }] });
+    const drill = parseDrill({
+      ...base,
+      steps: [
+        { action: 'disaster', account: '111111111111' },
+        { action: 'restore', account: '111111111111', into: '444444444444' },
+        { action: 'restore', account: '111111111111', into: '555555555555', asOf: '2026-01-01T00:30:00Z' },
+      ],
+    });
     expect(drill.steps.map((s) => s.action)).toEqual(['disaster', 'restore', 'restore']);
     expect(recoveryAccountsOf(drill)).toEqual(['444444444444', '555555555555']);
     expect(

@@ -19,13 +19,26 @@ describe('npm start', () => {
       sources: [{ account: '111111111111', regions: ['eu-west-1'] }],
       steps: [
         { account: '111111111111', action: 'createSnapshot', volume: 'vol-a', encryption: 'aws-managed' },
-        { account: '111111111111', action: 'createSnapshot', volume: 'vol-b', encryption: 'cmk', id: 'snap-0b0b0b0b0b0b0b0b0', emit: false },
+        {
+          account: '111111111111',
+          action: 'createSnapshot',
+          volume: 'vol-b',
+          encryption: 'cmk',
+          id: 'snap-0b0b0b0b0b0b0b0b0',
+          emit: false,
+        },
         { action: 'fault', service: 'ec2', operation: 'CopySnapshot', error: 'RequestLimitExceeded', times: 2 },
         {
           action: 'event',
           event: {
-            version: '0', id: 'announce-b', 'detail-type': 'EBS Snapshot Notification', source: 'aws.ec2', account: '111111111111',
-            time: '2026-01-01T00:00:00Z', region: 'eu-west-1', resources: [],
+            version: '0',
+            id: 'announce-b',
+            'detail-type': 'EBS Snapshot Notification',
+            source: 'aws.ec2',
+            account: '111111111111',
+            time: '2026-01-01T00:00:00Z',
+            region: 'eu-west-1',
+            resources: [],
             detail: { event: 'createSnapshot', result: 'succeeded', snapshot_id: 'arn:aws:ec2::eu-west-1:snapshot/snap-0b0b0b0b0b0b0b0b0' },
           },
         },
@@ -38,14 +51,26 @@ describe('npm start', () => {
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as DrillReport;
     expect(report.events.find((e) => e.id === 'announce-b')).toEqual({ id: 'announce-b', account: '111111111111', outcome: 'copied' });
     expect(report.artifacts).toHaveLength(2);
-    for (const artifact of report.artifacts) expect(artifact, JSON.stringify(report, null, 1)).toMatchObject({ state: 'available', vaultKeyArn: report.vault.keyArn, vaultCopyId: expect.stringMatching(/^snap-/) });
+    for (const artifact of report.artifacts)
+      expect(artifact, JSON.stringify(report, null, 1)).toMatchObject({
+        state: 'available',
+        vaultKeyArn: report.vault.keyArn,
+        vaultCopyId: expect.stringMatching(/^snap-/),
+      });
     expect(report.artifacts.map((a) => a.sourceEncryption).sort()).toEqual(['aws-managed', 'customer']);
     expect(report.auditLog.intact).toBe(true);
   });
 
   it('explains a malformed drill file without a stack trace', async () => {
     const dir = await temp.make('drill-');
-    await writeFile(join(dir, 'drill.json'), JSON.stringify({ vault: { account: '999999999999', region: 'eu-west-1' }, sources: [{ account: '111111111111', regions: ['eu-west-1'] }], steps: [{ action: 'launchMissiles' }] }));
+    await writeFile(
+      join(dir, 'drill.json'),
+      JSON.stringify({
+        vault: { account: '999999999999', region: 'eu-west-1' },
+        sources: [{ account: '111111111111', regions: ['eu-west-1'] }],
+        steps: [{ action: 'launchMissiles' }],
+      }),
+    );
     const failure = await start('--drill', join(dir, 'drill.json')).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
@@ -61,14 +86,31 @@ describe('npm start', () => {
     const gameDay = stdout.slice(stdout.indexOf('== game day'));
     expect(stdout.indexOf('== game day')).toBeGreaterThan(stdout.indexOf('-- artifacts'));
     expect(gameDay).toMatch(/-- disaster: 111111111111 lost at .*RPO per protected resource/);
-    expect(gameDay).toMatch(/-- restore of 111111111111 into 444444444444 \(as of .*\): 5 restored, 0 failed, 0 could not be; RTO \d+ simulated minutes/);
+    expect(gameDay).toMatch(
+      /-- restore of 111111111111 into 444444444444 \(as of .*\): 5 restored, 0 failed, 0 could not be; RTO \d+ simulated minutes/,
+    );
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as DrillReport;
     const { restore } = report;
     expect(restore.disasters).toEqual([{ account: '111111111111', at: expect.any(String) }]);
-    expect(restore.rpo.map((r) => [r.kind, r.resourceId])).toEqual(expect.arrayContaining([['ebs-snapshot', 'vol-0a11ce5000000web'], ['ami', 'web'], ['rds-snapshot', 'orders'], ['ssm-parameter', '/orders/db/password']]));
-    for (const r of restore.rpo) expect(r.minutes, r.resourceId).toBe(Math.round((Date.parse(restore.disasters[0]!.at) - Date.parse(r.newestPointAt!)) / 60_000));
+    expect(restore.rpo.map((r) => [r.kind, r.resourceId])).toEqual(
+      expect.arrayContaining([
+        ['ebs-snapshot', 'vol-0a11ce5000000web'],
+        ['ami', 'web'],
+        ['rds-snapshot', 'orders'],
+        ['ssm-parameter', '/orders/db/password'],
+      ]),
+    );
+    for (const r of restore.rpo)
+      expect(r.minutes, r.resourceId).toBe(Math.round((Date.parse(restore.disasters[0]!.at) - Date.parse(r.newestPointAt!)) / 60_000));
     const [run] = restore.runs;
-    expect(run).toMatchObject({ account: '111111111111', into: '444444444444', asOf: restore.disasters[0]!.at, usable: 5, failed: 0, unrestorable: [] });
+    expect(run).toMatchObject({
+      account: '111111111111',
+      into: '444444444444',
+      asOf: restore.disasters[0]!.at,
+      usable: 5,
+      failed: 0,
+      unrestorable: [],
+    });
     expect(run!.artifacts.map((a) => a.status)).toEqual(Array(5).fill('usable'));
     expect(run!.rtoMinutes).toBe(Math.max(...run!.artifacts.map((a) => a.minutes)));
     expect(run!.rtoMinutes).toBeGreaterThan(0);

@@ -1,7 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { amiEvent, auditEntries, deployTestHub, imageOf, points, REGION, run, SOURCE_A, SOURCE_B, VAULT, vaultImages } from './hub-harness.js';
+import { TAG } from '../../shared/kinds/common/provenance-tags.js';
+import {
+  amiEvent,
+  auditEntries,
+  deployTestHub,
+  imageOf,
+  points,
+  REGION,
+  run,
+  SOURCE_A,
+  SOURCE_B,
+  VAULT,
+  vaultImages,
+} from './hub-harness.js';
 
 let hub: LocalHub;
 afterEach(() => hub?.close());
@@ -9,27 +21,50 @@ afterEach(() => hub?.close());
 const amiPoints = async (account: string) => (await points(hub, account)).filter((p) => p.kind === 'ami');
 
 describe('AMIs reach the vault', () => {
-  it.each(['none', 'aws-managed', 'cmk'] as const)('a %s-encrypted AMI ends as a vault AMI under the vault CMK, with the source cleaned up', async (encryption) => {
-    hub = await deployTestHub();
-    const source = imageOf(hub, SOURCE_A, encryption, { name: 'web' });
-    const sourceSnapshots = source.blockDevices.map((d) => d.snapshotId);
-    await run(hub, 120);
+  it.each(['none', 'aws-managed', 'cmk'] as const)(
+    'a %s-encrypted AMI ends as a vault AMI under the vault CMK, with the source cleaned up',
+    async (encryption) => {
+      hub = await deployTestHub();
+      const source = imageOf(hub, SOURCE_A, encryption, { name: 'web' });
+      const sourceSnapshots = source.blockDevices.map((d) => d.snapshotId);
+      await run(hub, 120);
 
-    const [point] = await amiPoints(SOURCE_A);
-    expect(point).toMatchObject({ sourceId: source.id, resourceId: 'web', state: 'available', sourceEncryption: encryption === 'cmk' ? 'customer' : encryption, vaultKeyArn: hub.config.vaultKeyArn });
-    expect(point!.intermediateId === undefined).toBe(encryption === 'none');
-    const copies = vaultImages(hub);
-    expect(copies.map((i) => [i.id, i.state])).toEqual([[point!.vaultCopyId, 'available']]);
-    expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({ [TAG.sourceAccount]: SOURCE_A, [TAG.sourceRegion]: REGION, [TAG.sourceId]: source.id, [TAG.eventId]: point!.eventId });
-    for (const device of copies[0]!.blockDevices) {
-      expect(hub.ec2.snapshot(VAULT, REGION, device.snapshotId)).toMatchObject({ state: 'completed', encrypted: true, kmsKeyId: hub.config.vaultKeyArn });
-    }
-    // Only the original stays in the source: the re-encrypted AMI is deregistered, its snapshots deleted, the shares removed.
-    expect(hub.ec2.images.store.all().filter((i) => i.owner === SOURCE_A).map((i) => i.id)).toEqual([source.id]);
-    expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual(sourceSnapshots);
-    expect([...source.launchPermissions]).toEqual([]);
-    for (const id of sourceSnapshots) expect([...hub.ec2.snapshot(SOURCE_A, REGION, id)!.sharedWith]).toEqual([]);
-  });
+      const [point] = await amiPoints(SOURCE_A);
+      expect(point).toMatchObject({
+        sourceId: source.id,
+        resourceId: 'web',
+        state: 'available',
+        sourceEncryption: encryption === 'cmk' ? 'customer' : encryption,
+        vaultKeyArn: hub.config.vaultKeyArn,
+      });
+      expect(point!.intermediateId === undefined).toBe(encryption === 'none');
+      const copies = vaultImages(hub);
+      expect(copies.map((i) => [i.id, i.state])).toEqual([[point!.vaultCopyId, 'available']]);
+      expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({
+        [TAG.sourceAccount]: SOURCE_A,
+        [TAG.sourceRegion]: REGION,
+        [TAG.sourceId]: source.id,
+        [TAG.eventId]: point!.eventId,
+      });
+      for (const device of copies[0]!.blockDevices) {
+        expect(hub.ec2.snapshot(VAULT, REGION, device.snapshotId)).toMatchObject({
+          state: 'completed',
+          encrypted: true,
+          kmsKeyId: hub.config.vaultKeyArn,
+        });
+      }
+      // Only the original stays in the source: the re-encrypted AMI is deregistered, its snapshots deleted, the shares removed.
+      expect(
+        hub.ec2.images.store
+          .all()
+          .filter((i) => i.owner === SOURCE_A)
+          .map((i) => i.id),
+      ).toEqual([source.id]);
+      expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual(sourceSnapshots);
+      expect([...source.launchPermissions]).toEqual([]);
+      for (const id of sourceSnapshots) expect([...hub.ec2.snapshot(SOURCE_A, REGION, id)!.sharedWith]).toEqual([]);
+    },
+  );
 
   it('records a deregistered AMI as skipped and keeps its vault copy', async () => {
     hub = await deployTestHub();
@@ -65,7 +100,10 @@ describe('AMI events are never trusted', () => {
     await run(hub, 1);
     hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
     await run(hub, 30);
-    expect((await auditEntries(hub)).find((e) => e.eventId === 'forged')).toMatchObject({ decision: 'rejected', reason: expect.stringMatching(/^not-found: image ami-/) });
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'forged')).toMatchObject({
+      decision: 'rejected',
+      reason: expect.stringMatching(/^not-found: image ami-/),
+    });
     expect(vaultImages(hub)).toEqual([]);
   });
 
@@ -73,7 +111,9 @@ describe('AMI events are never trusted', () => {
     hub = await deployTestHub();
     hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, 'ami-0123456789abcdef0', { id: 'failed-ami', state: 'failed' }), SOURCE_A);
     await run(hub, 5);
-    expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-ami')).toMatchObject([{ decision: 'skipped', reason: 'ami-0123456789abcdef0 failed' }]);
+    expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-ami')).toMatchObject([
+      { decision: 'skipped', reason: 'ami-0123456789abcdef0 failed' },
+    ]);
   });
 });
 

@@ -1,7 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { COPY_PENDING_TIMEOUT_MS } from '../../shared/pipeline/advance.js';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
+import { COPY_PENDING_TIMEOUT_MS } from '../../shared/pipeline/advance.js';
+import {
+  auditEntries,
+  deployTestHub,
+  ebsEvent,
+  points,
+  REGION,
+  run,
+  SOURCE_A,
+  SOURCE_B,
+  snapshotOf,
+  VAULT,
+  vaultSnapshots,
+} from './hub-harness.js';
 
 let hub: LocalHub;
 afterEach(() => hub?.close());
@@ -46,7 +58,9 @@ describe('flow control', () => {
     expect(peak).toBe(2);
     expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(Array(6).fill('available'));
     // Four were refused once by EC2 and then waited; none was re-sent to the queue for the quota.
-    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.error === 'ResourceLimitExceeded').length).toBeLessThanOrEqual(4 + 120 / 5);
+    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.error === 'ResourceLimitExceeded').length).toBeLessThanOrEqual(
+      4 + 120 / 5,
+    );
     expect(hub.cloud.calls.filter((c) => c.action === 'SendMessage')).toHaveLength(0);
     const waits = (await auditEntries(hub)).filter((e) => e.decision === 'deferred');
     expect(waits).toHaveLength(4);
@@ -62,12 +76,20 @@ describe('flow control', () => {
     expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
     expect(vaultCopyCalls(hub)).toHaveLength(1);
     expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
-    expect(hub.cloud.calls.filter((c) => c.action === 'DescribeSnapshots' && c.account === SOURCE_A && c.error === 'RequestLimitExceeded')).toHaveLength(40);
+    expect(
+      hub.cloud.calls.filter((c) => c.action === 'DescribeSnapshots' && c.account === SOURCE_A && c.error === 'RequestLimitExceeded'),
+    ).toHaveLength(40);
   });
 
   it('throttling that never ends is a failure in the end: the event reaches the dead-letter queue with the reason', async () => {
     hub = await deployTestHub();
-    hub.cloud.faults.add({ service: 'ec2', operation: 'DescribeSnapshots', error: 'RequestLimitExceeded', times: Number.MAX_SAFE_INTEGER, account: SOURCE_A });
+    hub.cloud.faults.add({
+      service: 'ec2',
+      operation: 'DescribeSnapshots',
+      error: 'RequestLimitExceeded',
+      times: Number.MAX_SAFE_INTEGER,
+      account: SOURCE_A,
+    });
     snapshotOf(hub, SOURCE_A, 'none');
     await run(hub, 8 * 60);
     expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(1);
@@ -101,7 +123,7 @@ describe('flow control', () => {
     expect((await auditEntries(hub)).filter((e) => e.decision === 'failed').map((e) => e.reason)).toEqual([point!.failureReason]);
     expect(alerts).toContain('copy failed');
   });
-  it('a vault copy that fails in AWS is marked failed with EC2\'s reason, and alerted', async () => {
+  it("a vault copy that fails in AWS is marked failed with EC2's reason, and alerted", async () => {
     const alerts: string[] = [];
     hub = await deployTestHub();
     const logger = hub.context.logger;
@@ -109,7 +131,10 @@ describe('flow control', () => {
     // A source admin narrowed the share key policy: EC2 accepts the vault's copy, then fails it.
     const alias = hub.kms.aliases(SOURCE_A, REGION).find((a) => a.name === hub.config.shareKeyAlias)!;
     const shareKey = hub.kms.key(alias.targetKeyArn)!;
-    const adminOnly = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE_A}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const adminOnly = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE_A}:root` }, Action: 'kms:*', Resource: '*' }],
+    };
     hub.kms.putKeyPolicy(shareKey, JSON.stringify(adminOnly), { account: SOURCE_A, arn: `arn:aws:iam::${SOURCE_A}:root` });
     const volume = hub.ec2.createVolume(SOURCE_A, REGION, { encryption: 'cmk', kmsKeyArn: shareKey.arn });
     hub.ec2.createSnapshot(SOURCE_A, REGION, { volumeId: volume.id });
@@ -173,8 +198,17 @@ describe('security on every path: rejected with the reason, no copy', () => {
   });
 
   it('an event in an allowed account but from a region it is not allowed in', async () => {
-    hub = await deployTestHub({ sources: [{ account: SOURCE_A, regions: [REGION] }, { account: SOURCE_B, regions: [REGION] }] });
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }), SOURCE_A);
+    hub = await deployTestHub({
+      sources: [
+        { account: SOURCE_A, regions: [REGION] },
+        { account: SOURCE_B, regions: [REGION] },
+      ],
+    });
+    hub.events.forward(
+      hub.vaultBusArn,
+      ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }),
+      SOURCE_A,
+    );
     await run(hub, 5);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'wrong-region');
     expect(entry).toMatchObject({ decision: 'rejected' });

@@ -1,28 +1,53 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
-import { auditEntries, deployTestHub, ebsEvent, points, REGION, run, snapshotOf, SOURCE_A, SOURCE_B, VAULT, vaultSnapshots } from './hub-harness.js';
+import {
+  auditEntries,
+  deployTestHub,
+  ebsEvent,
+  points,
+  REGION,
+  run,
+  SOURCE_A,
+  SOURCE_B,
+  snapshotOf,
+  VAULT,
+  vaultSnapshots,
+} from './hub-harness.js';
 
 let hub: LocalHub;
 afterEach(() => hub?.close());
 
 describe('EBS snapshots reach the vault', () => {
-  it.each(['none', 'aws-managed', 'cmk'] as const)('a %s-encrypted snapshot ends as a vault copy under the vault CMK, with the source cleaned up', async (encryption) => {
-    hub = await deployTestHub();
-    const source = snapshotOf(hub, SOURCE_A, encryption);
-    await run(hub, 90);
+  it.each(['none', 'aws-managed', 'cmk'] as const)(
+    'a %s-encrypted snapshot ends as a vault copy under the vault CMK, with the source cleaned up',
+    async (encryption) => {
+      hub = await deployTestHub();
+      const source = snapshotOf(hub, SOURCE_A, encryption);
+      await run(hub, 90);
 
-    const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ sourceId: source.id, state: 'available', sourceEncryption: encryption === 'cmk' ? 'customer' : encryption, vaultKeyArn: hub.config.vaultKeyArn });
-    const copies = vaultSnapshots(hub);
-    expect(copies).toHaveLength(1);
-    expect(copies[0]).toMatchObject({ id: point!.vaultCopyId, state: 'completed', encrypted: true, kmsKeyId: hub.config.vaultKeyArn });
-    expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({ [TAG.sourceAccount]: SOURCE_A, [TAG.sourceRegion]: REGION, [TAG.sourceId]: source.id, [TAG.eventId]: point!.eventId });
-    // Only the original stays in the source: the re-encrypted copy is deleted and the share removed.
-    expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual([source.id]);
-    expect([...source.sharedWith]).toEqual([]);
-    expect(point!.intermediateId === undefined).toBe(encryption === 'none');
-  });
+      const [point] = await points(hub, SOURCE_A);
+      expect(point).toMatchObject({
+        sourceId: source.id,
+        state: 'available',
+        sourceEncryption: encryption === 'cmk' ? 'customer' : encryption,
+        vaultKeyArn: hub.config.vaultKeyArn,
+      });
+      const copies = vaultSnapshots(hub);
+      expect(copies).toHaveLength(1);
+      expect(copies[0]).toMatchObject({ id: point!.vaultCopyId, state: 'completed', encrypted: true, kmsKeyId: hub.config.vaultKeyArn });
+      expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({
+        [TAG.sourceAccount]: SOURCE_A,
+        [TAG.sourceRegion]: REGION,
+        [TAG.sourceId]: source.id,
+        [TAG.eventId]: point!.eventId,
+      });
+      // Only the original stays in the source: the re-encrypted copy is deleted and the share removed.
+      expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual([source.id]);
+      expect([...source.sharedWith]).toEqual([]);
+      expect(point!.intermediateId === undefined).toBe(encryption === 'none');
+    },
+  );
 });
 
 describe('events are never trusted', () => {
@@ -63,7 +88,9 @@ describe('events are never trusted', () => {
     hub = await deployTestHub();
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'failed-snap', result: 'failed' }), SOURCE_A);
     await run(hub, 5);
-    expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-snap')).toMatchObject([{ decision: 'skipped', reason: 'createSnapshot failed' }]);
+    expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-snap')).toMatchObject([
+      { decision: 'skipped', reason: 'createSnapshot failed' },
+    ]);
   });
 
   it('rejects a malformed event with the reason, instead of retrying it', async () => {

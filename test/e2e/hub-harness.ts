@@ -1,7 +1,7 @@
-import type { AuditEntry } from '../../shared/audit/audit-entry.js';
-import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import type { EventEnvelope, VolumeEncryption } from '@backup-hub/aws-sim';
 import { deployLocalHub, type LocalHub, type LocalHubSpec } from '../../drill/local-hub.js';
+import type { AuditEntry } from '../../shared/audit/audit-entry.js';
+import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 
 export const VAULT = '999999999999';
 export const SOURCE_A = '111111111111';
@@ -46,7 +46,11 @@ export async function auditEntries(hub: LocalHub): Promise<AuditEntry[]> {
 export const vaultSnapshots = (hub: LocalHub) => hub.ec2.snapshots({ account: VAULT });
 
 /** An `EBS Snapshot Notification` as AWS documents it (region in the ARN's account slot). */
-export function ebsEvent(account: string, snapshotId: string, overrides: { id?: string; result?: string; event?: string; region?: string } = {}): EventEnvelope {
+export function ebsEvent(
+  account: string,
+  snapshotId: string,
+  overrides: { id?: string; result?: string; event?: string; region?: string } = {},
+): EventEnvelope {
   const region = overrides.region ?? REGION;
   return {
     version: '0',
@@ -71,14 +75,28 @@ export function ebsEvent(account: string, snapshotId: string, overrides: { id?: 
 }
 
 /** An AMI of a fresh root volume with that encryption; it becomes available (and announces itself) once its snapshot completes. */
-export function imageOf(hub: LocalHub, account: string, encryption: VolumeEncryption, options: { id?: string; emit?: boolean; name?: string } = {}) {
-  return hub.ec2.images.create(account, REGION, { name: options.name ?? `image-${Math.random().toString(16).slice(2, 10)}`, encryption, id: options.id, emit: options.emit });
+export function imageOf(
+  hub: LocalHub,
+  account: string,
+  encryption: VolumeEncryption,
+  options: { id?: string; emit?: boolean; name?: string } = {},
+) {
+  return hub.ec2.images.create(account, REGION, {
+    name: options.name ?? `image-${Math.random().toString(16).slice(2, 10)}`,
+    encryption,
+    id: options.id,
+    emit: options.emit,
+  });
 }
 
 export const vaultImages = (hub: LocalHub) => hub.ec2.images.store.all().filter((i) => i.owner === VAULT);
 
 /** An `EC2 AMI State Change` as AWS documents it. */
-export function amiEvent(account: string, imageId: string, overrides: { id?: string; state?: string; region?: string } = {}): EventEnvelope {
+export function amiEvent(
+  account: string,
+  imageId: string,
+  overrides: { id?: string; state?: string; region?: string } = {},
+): EventEnvelope {
   const region = overrides.region ?? REGION;
   return {
     version: '0',
@@ -89,6 +107,11 @@ export function amiEvent(account: string, imageId: string, overrides: { id?: str
     time: '2026-01-01T00:00:00Z',
     region,
     resources: [`arn:aws:ec2:${region}::image/${imageId}`],
-    detail: { RequestId: '01234567-0123-0123-0123-0123456789ab', ImageId: imageId, State: overrides.state ?? 'available', ErrorMessage: '' },
+    detail: {
+      RequestId: '01234567-0123-0123-0123-0123456789ab',
+      ImageId: imageId,
+      State: overrides.state ?? 'available',
+      ErrorMessage: '',
+    },
   };
 }

@@ -1,10 +1,10 @@
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalHub } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { prune } from '../../shared/retention/prune.js';
 import type { RetentionSettings } from '../../shared/retention/retention-settings.js';
 import { LockShorteningRefused } from '../../shared/retention/vault-lock.js';
-import type { LocalHub } from '../../drill/local-hub.js';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '@backup-hub/aws-sim';
 import { auditEntries, deployTestHub, imageOf, points, REGION, SOURCE_A, VAULT, vaultImages, vaultSnapshots } from './hub-harness.js';
 
 let hub: LocalHub;
@@ -14,7 +14,10 @@ const DAY = 86_400_000;
 const hold = { reason: 'litigation 2026-17', setBy: 'legal@example.com', setAt: '2026-01-02T00:00:00.000Z' };
 
 async function deploy(accounts: RetentionSettings['accounts'][string], lockDays?: number): Promise<LocalHub> {
-  hub = await deployTestHub({ rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000 }, retention: { lockDays, accounts: { [SOURCE_A]: accounts } } });
+  hub = await deployTestHub({
+    rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000 },
+    retention: { lockDays, accounts: { [SOURCE_A]: accounts } },
+  });
   return hub;
 }
 
@@ -32,7 +35,8 @@ async function snapshotThenWait(volume: string, days: number): Promise<void> {
 const byVolume = async (volume: string) => (await points(hub, SOURCE_A)).filter((p) => p.resourceId === volume);
 const states = (list: RecoveryPoint[]) => list.map((p) => p.state);
 const prunedEntries = async () => (await auditEntries(hub)).filter((e) => e.decision === 'pruned');
-const runPruner = (settings?: RetentionSettings) => prune(hub.prunerContext, settings ?? { lockDays: 7, accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10, keepLast: 2 } } } });
+const runPruner = (settings?: RetentionSettings) =>
+  prune(hub.prunerContext, settings ?? { lockDays: 7, accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10, keepLast: 2 } } } });
 
 describe('the pruner', () => {
   it('keeps exactly what policy says: every copy within retention and the newest keepLast of each resource, deleting the rest', async () => {
@@ -59,7 +63,9 @@ describe('the pruner', () => {
     expect(entries.map((e) => e.sourceId)).toEqual([after[0]!.sourceId, after[1]!.sourceId]);
     for (const [i, entry] of entries.entries()) {
       expect(entry).toMatchObject({ kind: 'ebs-snapshot', account: SOURCE_A, vaultCopyId: after[i]!.vaultCopyId });
-      expect(entry.reason).toBe(`older than 10 days (created ${after[i]!.createdAt}) and not among the newest 2; deleted ${after[i]!.vaultCopyId}`);
+      expect(entry.reason).toBe(
+        `older than 10 days (created ${after[i]!.createdAt}) and not among the newest 2; deleted ${after[i]!.vaultCopyId}`,
+      );
     }
     // A second run finds nothing more to do, and records nothing.
     expect(await runPruner()).toMatchObject({ pruned: 0, errors: 0 });
@@ -75,10 +81,16 @@ describe('the pruner', () => {
     await hub.prunerContext.lock.raise(20, hub.cloud.clock.now());
 
     // Day 13: past retention, but the lock in force (20 days) keeps both, even though the settings ask for none.
-    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ lockDays: 20, pruned: 0 });
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({
+      lockDays: 20,
+      pruned: 0,
+    });
     expect(states(await points(hub, SOURCE_A))).toEqual(['available', 'available']);
     await hub.cloud.skip(10 * DAY);
-    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 1, kept: { 'legal hold': 1 } });
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({
+      pruned: 1,
+      kept: { 'legal hold': 1 },
+    });
     expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['available']);
     expect(states(await byVolume('vol-00000000000000bbb'))).toEqual(['pruned']);
     expect(vaultSnapshots(hub).map((s) => s.id)).toContain(held!.vaultCopyId);
@@ -92,16 +104,28 @@ describe('the pruner', () => {
     // The account files must keep copies at least as long as their lock.
     await deploy({ 'ebs-snapshot': { retentionDays: 30 } }, 30);
     await snapshotThenWait('vol-00000000000000aaa', 15);
-    expect(await runPruner({ lockDays: 30, accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ lockDays: 30, pruned: 0 });
+    expect(await runPruner({ lockDays: 30, accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({
+      lockDays: 30,
+      pruned: 0,
+    });
     await expect(hub.prunerContext.lock.raise(10, hub.cloud.clock.now())).rejects.toThrow(LockShorteningRefused);
-    await expect(hub.prunerContext.lock.raise(10, hub.cloud.clock.now())).rejects.toThrow(/the vault lock is 30 days .* can only grow: 10 days is refused/);
+    await expect(hub.prunerContext.lock.raise(10, hub.cloud.clock.now())).rejects.toThrow(
+      /the vault lock is 30 days .* can only grow: 10 days is refused/,
+    );
 
     // The account files now ask for 10 days: refused, the 15-day-old copy stays locked.
-    expect(await runPruner({ lockDays: 10, accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ lockDays: 30, pruned: 0 });
+    expect(await runPruner({ lockDays: 10, accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({
+      lockDays: 30,
+      pruned: 0,
+    });
     expect((await hub.prunerContext.lock.inForce())?.minRetentionDays).toBe(30);
     const entries = await auditEntries(hub);
-    expect(entries.filter((e) => e.decision === 'locked').map((e) => e.reason)).toEqual(['vault lock set to 30 days: no vault copy younger than that is deleted']);
-    expect(entries.filter((e) => e.decision === 'rejected').map((e) => e.reason)).toEqual([expect.stringMatching(/can only grow: 10 days is refused\. Set lock\.minRetentionDays .* back to 30 or more/)]);
+    expect(entries.filter((e) => e.decision === 'locked').map((e) => e.reason)).toEqual([
+      'vault lock set to 30 days: no vault copy younger than that is deleted',
+    ]);
+    expect(entries.filter((e) => e.decision === 'rejected').map((e) => e.reason)).toEqual([
+      expect.stringMatching(/can only grow: 10 days is refused\. Set lock\.minRetentionDays .* back to 30 or more/),
+    ]);
     expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['available']);
   });
 
@@ -122,7 +146,9 @@ describe('the pruner', () => {
 
     // Day 11: everything but the newer parameter version is past retention.
     await hub.cloud.skip(8 * DAY);
-    const settings = { accounts: { [SOURCE_A]: { ami: tenDays, 'rds-snapshot': tenDays, 'rds-cluster-snapshot': tenDays, 'ssm-parameter': tenDays } } };
+    const settings = {
+      accounts: { [SOURCE_A]: { ami: tenDays, 'rds-snapshot': tenDays, 'rds-cluster-snapshot': tenDays, 'ssm-parameter': tenDays } },
+    };
     expect(await runPruner(settings)).toMatchObject({ pruned: 4, errors: 0 });
     expect(vaultImages(hub)).toEqual([]);
     for (const id of imageSnapshots) expect(hub.ec2.snapshot(VAULT, REGION, id), id).toBeUndefined();
@@ -146,7 +172,10 @@ describe('the pruner', () => {
     await deploy({ 'ebs-snapshot': { retentionDays: 10 } });
     await snapshotThenWait('vol-00000000000000aaa', 11);
     hub.cloud.faults.add({ service: 'ec2', operation: 'DeleteSnapshot', error: 'RequestLimitExceeded', times: 20 });
-    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 0, errors: 1 });
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({
+      pruned: 0,
+      errors: 1,
+    });
     const [point] = await byVolume('vol-00000000000000aaa');
     // Out of service (it no longer counts as protection) but not recorded as deleted: the copy is still there.
     expect(point).toMatchObject({ state: 'pruned' });
@@ -156,9 +185,14 @@ describe('the pruner', () => {
 
     hub.cloud.faults.clear();
     await hub.cloud.skip(DAY);
-    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 1, errors: 0 });
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({
+      pruned: 1,
+      errors: 0,
+    });
     expect(vaultSnapshots(hub).map((s) => s.id)).not.toContain(point!.vaultCopyId);
-    expect((await prunedEntries()).map((e) => e.reason)).toEqual([`finishing a deletion an earlier run started; deleted ${point!.vaultCopyId}`]);
+    expect((await prunedEntries()).map((e) => e.reason)).toEqual([
+      `finishing a deletion an earlier run started; deleted ${point!.vaultCopyId}`,
+    ]);
   });
 
   it('runs on its schedule in the deployed hub, with the settings it was given', async () => {

@@ -1,23 +1,29 @@
+import type { EventEnvelope, RdsEncryption } from '@backup-hub/aws-sim';
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, type RdsFamily, rdsSnapshotArn, type SimRdsSnapshot } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { rdsSnapshot } from '../../shared/kinds/rds-snapshot/rds-snapshot.js';
-import type { EventEnvelope } from '@backup-hub/aws-sim';
-import type { LocalHub } from '../../drill/local-hub.js';
-import type { RdsEncryption } from '@backup-hub/aws-sim';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, rdsSnapshotArn, type RdsFamily, type SimRdsSnapshot } from '@backup-hub/aws-sim';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
 
 let hub: LocalHub;
 afterEach(() => hub?.close());
 
 /** Snapshots are available at once; copies take 20 simulated minutes. */
-const deploy = (quotas: { manualSnapshotQuota?: number; copyQuota?: number } = {}) => deployTestHub({ rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000, ...quotas } });
+const deploy = (quotas: { manualSnapshotQuota?: number; copyQuota?: number } = {}) =>
+  deployTestHub({ rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000, ...quotas } });
 
 const vaultCopies = (family: RdsFamily) => hub.rds.snapshots(family, VAULT);
 const sourceIds = (family: RdsFamily, account = SOURCE_A) => hub.rds.snapshots(family, account).map((s) => s.id);
 
 /** The event RDS sends for a snapshot, in the documented sample's shape (sim/services/rds-events.ts). */
-function rdsEvent(family: RdsFamily, sender: string, snapshot: Pick<SimRdsSnapshot, 'id' | 'owner' | 'region'>, id: string, what = family.created.manual): EventEnvelope {
+function rdsEvent(
+  family: RdsFamily,
+  sender: string,
+  snapshot: Pick<SimRdsSnapshot, 'id' | 'owner' | 'region'>,
+  id: string,
+  what = family.created.manual,
+): EventEnvelope {
   const arn = rdsSnapshotArn(family, snapshot);
   return {
     version: '0',
@@ -28,29 +34,60 @@ function rdsEvent(family: RdsFamily, sender: string, snapshot: Pick<SimRdsSnapsh
     time: '2026-01-01T00:00:00Z',
     region: REGION,
     resources: [arn],
-    detail: { EventCategories: ['creation'], SourceType: family.sourceType, SourceArn: arn, Date: '2026-01-01T00:00:00.000Z', Message: what.message, SourceIdentifier: snapshot.id, EventID: what.eventId },
+    detail: {
+      EventCategories: ['creation'],
+      SourceType: family.sourceType,
+      SourceArn: arn,
+      Date: '2026-01-01T00:00:00.000Z',
+      Message: what.message,
+      SourceIdentifier: snapshot.id,
+      EventID: what.eventId,
+    },
   };
 }
 
 describe('RDS DB snapshots reach the vault', () => {
-  const cases = (['manual', 'automated'] as const).flatMap((type) => (['none', 'aws-managed', 'cmk'] as RdsEncryption[]).map((encryption) => [type, encryption] as const));
+  const cases = (['manual', 'automated'] as const).flatMap((type) =>
+    (['none', 'aws-managed', 'cmk'] as RdsEncryption[]).map((encryption) => [type, encryption] as const),
+  );
 
-  it.each(cases)('a %s %s-encrypted DB snapshot ends as a vault copy under the vault CMK, with the source cleaned up', async (type, encryption) => {
-    hub = await deploy();
-    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type, encryption });
-    await run(hub, 90);
+  it.each(cases)(
+    'a %s %s-encrypted DB snapshot ends as a vault copy under the vault CMK, with the source cleaned up',
+    async (type, encryption) => {
+      hub = await deploy();
+      const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type, encryption });
+      await run(hub, 90);
 
-    const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ kind: 'rds-snapshot', sourceId: source.id, resourceId: 'orders', state: 'available', sourceEncryption: encryption === 'cmk' ? 'customer' : encryption, vaultKeyArn: hub.config.vaultKeyArn });
-    const copies = vaultCopies(DB_SNAPSHOT);
-    expect(copies).toHaveLength(1);
-    expect(copies[0]).toMatchObject({ id: point!.vaultCopyId, status: 'available', encrypted: true, kmsKeyId: hub.config.vaultKeyArn, type: 'manual' });
-    expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({ [TAG.sourceAccount]: SOURCE_A, [TAG.sourceRegion]: REGION, [TAG.sourceId]: source.id, [TAG.eventId]: point!.eventId });
-    // Only an unencrypted manual snapshot is shared as it is; every other one goes through a manual copy under the share key, deleted afterwards.
-    expect(point!.intermediateId === undefined).toBe(type === 'manual' && encryption === 'none');
-    expect(sourceIds(DB_SNAPSHOT)).toEqual([source.id]);
-    expect([...source.sharedWith]).toEqual([]);
-  });
+      const [point] = await points(hub, SOURCE_A);
+      expect(point).toMatchObject({
+        kind: 'rds-snapshot',
+        sourceId: source.id,
+        resourceId: 'orders',
+        state: 'available',
+        sourceEncryption: encryption === 'cmk' ? 'customer' : encryption,
+        vaultKeyArn: hub.config.vaultKeyArn,
+      });
+      const copies = vaultCopies(DB_SNAPSHOT);
+      expect(copies).toHaveLength(1);
+      expect(copies[0]).toMatchObject({
+        id: point!.vaultCopyId,
+        status: 'available',
+        encrypted: true,
+        kmsKeyId: hub.config.vaultKeyArn,
+        type: 'manual',
+      });
+      expect(Object.fromEntries(copies[0]!.tags)).toMatchObject({
+        [TAG.sourceAccount]: SOURCE_A,
+        [TAG.sourceRegion]: REGION,
+        [TAG.sourceId]: source.id,
+        [TAG.eventId]: point!.eventId,
+      });
+      // Only an unencrypted manual snapshot is shared as it is; every other one goes through a manual copy under the share key, deleted afterwards.
+      expect(point!.intermediateId === undefined).toBe(type === 'manual' && encryption === 'none');
+      expect(sourceIds(DB_SNAPSHOT)).toEqual([source.id]);
+      expect([...source.sharedWith]).toEqual([]);
+    },
+  );
 });
 
 describe('Aurora cluster snapshots reach the vault', () => {
@@ -63,9 +100,17 @@ describe('Aurora cluster snapshots reach the vault', () => {
     await run(hub, 90);
 
     const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ kind: 'rds-cluster-snapshot', sourceId: source.id, resourceId: 'ledger', state: 'available', vaultKeyArn: hub.config.vaultKeyArn });
+    expect(point).toMatchObject({
+      kind: 'rds-cluster-snapshot',
+      sourceId: source.id,
+      resourceId: 'ledger',
+      state: 'available',
+      vaultKeyArn: hub.config.vaultKeyArn,
+    });
     expect(point!.intermediateId).toMatch(/^backup-hub-share-/);
-    expect(vaultCopies(DB_CLUSTER_SNAPSHOT)).toMatchObject([{ id: point!.vaultCopyId, status: 'available', kmsKeyId: hub.config.vaultKeyArn }]);
+    expect(vaultCopies(DB_CLUSTER_SNAPSHOT)).toMatchObject([
+      { id: point!.vaultCopyId, status: 'available', kmsKeyId: hub.config.vaultKeyArn },
+    ]);
     expect(sourceIds(DB_CLUSTER_SNAPSHOT)).toEqual([source.id]);
   });
 
@@ -94,7 +139,11 @@ describe('RDS events are never trusted', () => {
 
   it('rejects an event naming a snapshot its sender does not have', async () => {
     hub = await deploy();
-    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'), SOURCE_B);
+    hub.events.forward(
+      hub.vaultBusArn,
+      rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'),
+      SOURCE_B,
+    );
     await run(hub, 10);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'missing');
     expect(entry).toMatchObject({ decision: 'rejected' });
@@ -103,7 +152,10 @@ describe('RDS events are never trusted', () => {
 
   it('skips other snapshot events (a deletion) with the reason; the rules do not even route them', async () => {
     hub = await deploy();
-    const deleted = rdsEvent(DB_SNAPSHOT, SOURCE_A, { id: 'gone', owner: SOURCE_A, region: REGION }, 'deleted', { eventId: 'RDS-EVENT-0041', message: 'Deleted manual snapshot' });
+    const deleted = rdsEvent(DB_SNAPSHOT, SOURCE_A, { id: 'gone', owner: SOURCE_A, region: REGION }, 'deleted', {
+      eventId: 'RDS-EVENT-0041',
+      message: 'Deleted manual snapshot',
+    });
     expect(rdsSnapshot.triggers(deleted)).toEqual({ skip: 'RDS-EVENT-0041 (Deleted manual snapshot) is not a backup trigger' });
     hub.events.forward(hub.vaultBusArn, deleted, SOURCE_A);
     await run(hub, 5);
@@ -124,7 +176,10 @@ describe('duplicate delivery', () => {
     await run(hub, 90);
     expect(vaultCopies(DB_SNAPSHOT)).toHaveLength(1);
     expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available' }]);
-    expect((await auditEntries(hub)).find((e) => e.eventId === 'again')).toMatchObject({ decision: 'skipped', reason: expect.stringMatching(/^duplicate/) });
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'again')).toMatchObject({
+      decision: 'skipped',
+      reason: expect.stringMatching(/^duplicate/),
+    });
     expect(sourceIds(DB_SNAPSHOT)).toEqual([source.id]);
   });
 });
@@ -132,7 +187,9 @@ describe('duplicate delivery', () => {
 describe('the manual snapshot quota', () => {
   it('a full vault quota leaves the point waiting, not failed, and the copy is made once there is room', async () => {
     hub = await deploy({ manualSnapshotQuota: 2 });
-    const fillers = ['filler-1', 'filler-2'].map((id) => hub.rds.createDBSnapshot(VAULT, REGION, { db: 'other', type: 'manual', encryption: 'none', id, emit: false }));
+    const fillers = ['filler-1', 'filler-2'].map((id) =>
+      hub.rds.createDBSnapshot(VAULT, REGION, { db: 'other', type: 'manual', encryption: 'none', id, emit: false }),
+    );
     const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'none' });
     await run(hub, 30);
 
@@ -150,7 +207,9 @@ describe('the manual snapshot quota', () => {
 describe('the concurrent copy quota', () => {
   it('beyond the copies RDS runs at once, points wait and start as copies finish; every snapshot is copied once, within the quota', async () => {
     hub = await deploy({ copyQuota: 2 });
-    const sources = ['a', 'b', 'c', 'd', 'e'].map((db) => hub.rds.createDBSnapshot(SOURCE_A, REGION, { db, type: 'manual', encryption: 'none' }));
+    const sources = ['a', 'b', 'c', 'd', 'e'].map((db) =>
+      hub.rds.createDBSnapshot(SOURCE_A, REGION, { db, type: 'manual', encryption: 'none' }),
+    );
     await run(hub, 5);
     expect(vaultCopies(DB_SNAPSHOT).filter((s) => s.status === 'copying')).toHaveLength(2);
     expect((await points(hub, SOURCE_A)).filter((p) => p.waitingFor === `rds-snapshot:${VAULT}:${REGION}`)).toHaveLength(3);

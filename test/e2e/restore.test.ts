@@ -1,15 +1,21 @@
-import { CopyImageCommand, CopySnapshotCommand, DescribeImagesCommand, EC2Client, ModifySnapshotAttributeCommand } from '@aws-sdk/client-ec2';
+import {
+  CopyImageCommand,
+  CopySnapshotCommand,
+  DescribeImagesCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import { CopyDBClusterSnapshotCommand, CopyDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, roleArn } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalHub } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import type { RestoreTarget } from '../../shared/kinds/common/artifact-kind.js';
 import { applyRestore, type RestoreResult } from '../../shared/restore/apply-restore.js';
 import { formatPlan, planRestore, type RestorePlan } from '../../shared/restore/restore-plan.js';
-import { pointKeyOf, RestoreRequestError, type RestoreRequest } from '../../shared/restore/restore-request.js';
+import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../../shared/restore/restore-request.js';
 import { restoreTarget } from '../../shared/restore/restore-target.js';
-import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, roleArn } from '@backup-hub/aws-sim';
-import type { LocalHub } from '../../drill/local-hub.js';
 import { auditEntries, deployTestHub, imageOf, points, REGION, run, SOURCE_A, VAULT } from './hub-harness.js';
 
 const RECOVERY = '444444444444';
@@ -27,7 +33,12 @@ async function protectedAccount(): Promise<LocalHub> {
   imageOf(hub, SOURCE_A, 'cmk', { name: 'web' });
   hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'automated', encryption: 'aws-managed' });
   hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'cmk' });
-  hub.ssm.putParameter(SOURCE_A, REGION, { name: '/orders/db/password', value: 'old-password', type: 'SecureString', description: 'orders database password' });
+  hub.ssm.putParameter(SOURCE_A, REGION, {
+    name: '/orders/db/password',
+    value: 'old-password',
+    type: 'SecureString',
+    description: 'orders database password',
+  });
   hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/feature-flags', value: 'search,checkout', type: 'StringList' });
   await run(hub, 5);
   hub.ssm.putParameter(SOURCE_A, REGION, { name: '/orders/db/password', value: SECRET, type: 'SecureString', overwrite: true });
@@ -39,10 +50,17 @@ async function protectedAccount(): Promise<LocalHub> {
 const recoveryConfig = () => hub.cloud.clientConfig(hub.cloud.adminCredentials(RECOVERY), REGION);
 const target = () => restoreTarget(RECOVERY, NAMES, hub.restoreContext);
 
-async function restore(request: RestoreRequest, into?: RestoreTarget): Promise<{ plan: RestorePlan; result: RestoreResult; log: string[] }> {
+async function restore(
+  request: RestoreRequest,
+  into?: RestoreTarget,
+): Promise<{ plan: RestorePlan; result: RestoreResult; log: string[] }> {
   const log: string[] = [];
   const plan = await planRestore(request, into ?? (await target()), hub.restoreContext);
-  const result = await applyRestore(plan, hub.restoreContext, { wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined), log: (line) => log.push(line), pollMs: 60_000 });
+  const result = await applyRestore(plan, hub.restoreContext, {
+    wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
+    log: (line) => log.push(line),
+    pollMs: 60_000,
+  });
   return { plan, result, log };
 }
 
@@ -53,21 +71,41 @@ describe('restore into a clean account', () => {
     await protectedAccount();
     const ec2 = new EC2Client(recoveryConfig());
     const snapshot = await vaultCopyOf('ebs-snapshot');
-    const { SnapshotId: unseen } = await ec2.send(new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: snapshot.vaultCopyId, Encrypted: true }));
+    const { SnapshotId: unseen } = await ec2.send(
+      new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: snapshot.vaultCopyId, Encrypted: true }),
+    );
     // Shared as it is, the copy still fails: the vault CMK admits vault principals only.
     await new EC2Client(hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION)).send(
-      new ModifySnapshotAttributeCommand({ SnapshotId: snapshot.vaultCopyId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [RECOVERY] }),
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshot.vaultCopyId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        UserIds: [RECOVERY],
+      }),
     );
-    const { SnapshotId: keyless } = await ec2.send(new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: snapshot.vaultCopyId, Encrypted: true }));
+    const { SnapshotId: keyless } = await ec2.send(
+      new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: snapshot.vaultCopyId, Encrypted: true }),
+    );
     await run(hub, 30);
     expect(hub.ec2.snapshot(RECOVERY, REGION, unseen!)).toMatchObject({ state: 'error', stateMessage: 'Source snapshot ID is not valid' });
     expect(hub.ec2.snapshot(RECOVERY, REGION, keyless!)).toMatchObject({ state: 'error', stateMessage: 'Given key ID is not accessible' });
 
-    await expect(ec2.send(new DescribeImagesCommand({ ImageIds: [(await vaultCopyOf('ami')).vaultCopyId!] }))).rejects.toThrow(/does not exist/);
+    await expect(ec2.send(new DescribeImagesCommand({ ImageIds: [(await vaultCopyOf('ami')).vaultCopyId!] }))).rejects.toThrow(
+      /does not exist/,
+    );
     const rds = new RDSClient(recoveryConfig());
     const db = await vaultCopyOf('rds-snapshot');
-    await expect(rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: `arn:aws:rds:${REGION}:${VAULT}:snapshot:${db.vaultCopyId}`, TargetDBSnapshotIdentifier: 'mine' }))).rejects.toThrow(/not found/i);
-    await expect(new SSMClient(recoveryConfig()).send(new GetParameterCommand({ Name: '/orders/db/password' }))).rejects.toThrow(/not found/i);
+    await expect(
+      rds.send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: `arn:aws:rds:${REGION}:${VAULT}:snapshot:${db.vaultCopyId}`,
+          TargetDBSnapshotIdentifier: 'mine',
+        }),
+      ),
+    ).rejects.toThrow(/not found/i);
+    await expect(new SSMClient(recoveryConfig()).send(new GetParameterCommand({ Name: '/orders/db/password' }))).rejects.toThrow(
+      /not found/i,
+    );
   });
 
   it('restores a lost account into a fresh one: every artifact usable there, every parameter with its value and type', async () => {
@@ -77,8 +115,17 @@ describe('restore into a clean account', () => {
 
     const { plan, result, log } = await restore({ account: SOURCE_A, asOf: hub.cloud.clock.now() });
     expect(plan.unrestorable).toEqual([]);
-    expect(plan.items.map((i) => i.point.kind)).toEqual(['ebs-snapshot', 'ami', 'rds-snapshot', 'rds-cluster-snapshot', 'ssm-parameter', 'ssm-parameter']);
-    expect(result.artifacts.map((a) => [a.kind, a.status])).toEqual(expect.arrayContaining(plan.items.map((i) => [i.point.kind, 'usable'])));
+    expect(plan.items.map((i) => i.point.kind)).toEqual([
+      'ebs-snapshot',
+      'ami',
+      'rds-snapshot',
+      'rds-cluster-snapshot',
+      'ssm-parameter',
+      'ssm-parameter',
+    ]);
+    expect(result.artifacts.map((a) => [a.kind, a.status])).toEqual(
+      expect.arrayContaining(plan.items.map((i) => [i.point.kind, 'usable'])),
+    );
     expect(result.artifacts).toHaveLength(6);
     // The newest version of the parameter, not the older one.
     expect(plan.items.find((i) => i.point.resourceId === '/orders/db/password')?.point.sourceId).toBe('/orders/db/password:2');
@@ -86,12 +133,28 @@ describe('restore into a clean account', () => {
 
     // The recovery account can now copy every snapshot and image into its own keys, and read every parameter.
     const ec2 = new EC2Client(recoveryConfig());
-    const { SnapshotId } = await ec2.send(new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: restored('ebs-snapshot'), Encrypted: true }));
-    const { ImageId } = await ec2.send(new CopyImageCommand({ SourceRegion: REGION, SourceImageId: restored('ami'), Name: 'web-restored', Encrypted: true }));
+    const { SnapshotId } = await ec2.send(
+      new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: restored('ebs-snapshot'), Encrypted: true }),
+    );
+    const { ImageId } = await ec2.send(
+      new CopyImageCommand({ SourceRegion: REGION, SourceImageId: restored('ami'), Name: 'web-restored', Encrypted: true }),
+    );
     const ownKey = hub.kms.createKey(RECOVERY, REGION).arn;
     const rds = new RDSClient(recoveryConfig());
-    await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: restored('rds-snapshot'), TargetDBSnapshotIdentifier: 'orders-restored', KmsKeyId: ownKey }));
-    await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: restored('rds-cluster-snapshot'), TargetDBClusterSnapshotIdentifier: 'ledger-restored', KmsKeyId: ownKey }));
+    await rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: restored('rds-snapshot'),
+        TargetDBSnapshotIdentifier: 'orders-restored',
+        KmsKeyId: ownKey,
+      }),
+    );
+    await rds.send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: restored('rds-cluster-snapshot'),
+        TargetDBClusterSnapshotIdentifier: 'ledger-restored',
+        KmsKeyId: ownKey,
+      }),
+    );
     await run(hub, 30);
     expect(hub.ec2.snapshot(RECOVERY, REGION, SnapshotId!)).toMatchObject({ state: 'completed', encrypted: true });
     expect(hub.ec2.images.store.get(REGION, ImageId!)).toMatchObject({ owner: RECOVERY, state: 'available' });
@@ -117,7 +180,13 @@ describe('restore into a clean account', () => {
       hub.cloud.calls
         .slice(from)
         // The catalog and audit log (DynamoDB) are the hub's own records, not restore actions.
-        .filter((c) => [roleArn(VAULT, 'backup-hub-restore'), roleArn(RECOVERY, 'backup-hub-recovery')].includes(c.principal) && !c.error && !/^Describe/.test(c.action) && c.service !== 'dynamodb')
+        .filter(
+          (c) =>
+            [roleArn(VAULT, 'backup-hub-restore'), roleArn(RECOVERY, 'backup-hub-recovery')].includes(c.principal) &&
+            !c.error &&
+            !/^Describe/.test(c.action) &&
+            c.service !== 'dynamodb',
+        )
         .map((c) => `${c.service}:${c.action}`);
     const before = hub.cloud.calls.length;
     const plan = await planRestore({ account: SOURCE_A, asOf: hub.cloud.clock.now() }, await target(), hub.restoreContext);
@@ -128,9 +197,15 @@ describe('restore into a clean account', () => {
     expect(text).toMatch(/ec2:CopySnapshot\s+copy snap-\w+ in the vault, re-encrypted under alias\/backup-hub-restore-444444444444/);
 
     const applied = hub.cloud.calls.length;
-    await applyRestore(plan, hub.restoreContext, { wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined), log: () => {}, pollMs: 60_000 });
+    await applyRestore(plan, hub.restoreContext, {
+      wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
+      log: () => {},
+      pollMs: 60_000,
+    });
     const planned = new Set(plan.items.flatMap((i) => i.actions.map((a) => a.call)));
-    expect(new Set(callsOf(applied).filter((c) => c !== 'sts:AssumeRole'))).toEqual(new Set([...planned].filter((c) => c !== 'sts:AssumeRole')));
+    expect(new Set(callsOf(applied).filter((c) => c !== 'sts:AssumeRole'))).toEqual(
+      new Set([...planned].filter((c) => c !== 'sts:AssumeRole')),
+    );
   });
 
   it('restores one recovery point, and a second run finds its own copies instead of copying again', async () => {
@@ -140,7 +215,11 @@ describe('restore into a clean account', () => {
     const first = await restore({ point: pointKeyOf(`ebs-snapshot/${SOURCE_A}/${REGION}/${snapshot.sourceId}`) });
     const again = await restore({ point: snapshot.pk });
     expect(again.result.artifacts[0]).toMatchObject({ status: 'usable', restoredId: first.result.artifacts[0]!.restoredId });
-    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT && c.principal === roleArn(VAULT, 'backup-hub-restore'))).toHaveLength(1);
+    expect(
+      hub.cloud.calls.filter(
+        (c) => c.action === 'CopySnapshot' && c.account === VAULT && c.principal === roleArn(VAULT, 'backup-hub-restore'),
+      ),
+    ).toHaveLength(1);
 
     // An older version, by its `<kind>/<account>/<region>/<id>` name, then again: the second finds it written.
     await restore({ point: pointKeyOf(`ssm-parameter/${SOURCE_A}/${REGION}/${parameter.sourceId}`) });
@@ -150,10 +229,15 @@ describe('restore into a clean account', () => {
 
   it('never overwrites a parameter that exists with another value: that one fails, the others are restored', async () => {
     await protectedAccount();
-    await new SSMClient(recoveryConfig()).send(new PutParameterCommand({ Name: '/app/feature-flags', Value: 'newer-data', Type: 'StringList' }));
+    await new SSMClient(recoveryConfig()).send(
+      new PutParameterCommand({ Name: '/app/feature-flags', Value: 'newer-data', Type: 'StringList' }),
+    );
     const { result } = await restore({ account: SOURCE_A, asOf: hub.cloud.clock.now() });
     const flags = result.artifacts.find((a) => a.resourceId === '/app/feature-flags')!;
-    expect(flags).toMatchObject({ status: 'failed', detail: expect.stringMatching(/already exists in the recovery account with another value; it was not overwritten/) });
+    expect(flags).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/already exists in the recovery account with another value; it was not overwritten/),
+    });
     expect(result.artifacts.filter((a) => a.status === 'usable')).toHaveLength(5);
     expect(hub.ssm.parameter(RECOVERY, REGION, '/app/feature-flags')?.latest().plaintext).toBe('newer-data');
   });
@@ -163,13 +247,25 @@ describe('restore into a clean account', () => {
     hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'plain', type: 'manual', encryption: 'none' });
     await run(hub, 30);
     const plan = await planRestore({ account: SOURCE_A, asOf: hub.cloud.clock.now() }, await target(), hub.restoreContext);
-    expect(plan.unrestorable).toEqual([expect.objectContaining({ kind: 'rds-cluster-snapshot', resourceId: 'plain', reason: expect.stringMatching(/^no available recovery point; the newest .* failed: .*unencrypted/) })]);
+    expect(plan.unrestorable).toEqual([
+      expect.objectContaining({
+        kind: 'rds-cluster-snapshot',
+        resourceId: 'plain',
+        reason: expect.stringMatching(/^no available recovery point; the newest .* failed: .*unencrypted/),
+      }),
+    ]);
     // As of before anything existed, there is nothing to restore.
-    await expect(planRestore({ account: SOURCE_A, asOf: new Date('2025-12-31T00:00:00Z') }, await target(), hub.restoreContext)).rejects.toThrow(/holds no recovery point of account 111111111111 created by 2025-12-31/);
-    await expect(restoreTarget('555555555555', NAMES, hub.restoreContext)).rejects.toThrow(/no usable restore key alias\/backup-hub-restore-555555555555 .* role: recovery/);
+    await expect(
+      planRestore({ account: SOURCE_A, asOf: new Date('2025-12-31T00:00:00Z') }, await target(), hub.restoreContext),
+    ).rejects.toThrow(/holds no recovery point of account 111111111111 created by 2025-12-31/);
+    await expect(restoreTarget('555555555555', NAMES, hub.restoreContext)).rejects.toThrow(
+      /no usable restore key alias\/backup-hub-restore-555555555555 .* role: recovery/,
+    );
     expect(() => pointKeyOf('snap-0123')).toThrow(RestoreRequestError);
     // The recovery stack is gone: planning a restore with parameters stops before anything is copied.
     hub.cloud.iam.removeAccount(RECOVERY);
-    await expect(planRestore({ account: SOURCE_A, asOf: hub.cloud.clock.now() }, await target(), hub.restoreContext)).rejects.toThrow(/deploy the recovery stack in 444444444444/);
+    await expect(planRestore({ account: SOURCE_A, asOf: hub.cloud.clock.now() }, await target(), hub.restoreContext)).rejects.toThrow(
+      /deploy the recovery stack in 444444444444/,
+    );
   });
 });

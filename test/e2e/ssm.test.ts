@@ -1,15 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { EventEnvelope, ParameterType } from '@backup-hub/aws-sim';
+import { roleArn, rootArn } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureOutput } from '../capture-output.js';
-import { collectReport } from '../../drill/drill-report.js';
 import { parseDrill } from '../../drill/drill-file.js';
+import { collectReport } from '../../drill/drill-report.js';
+import type { LocalHub } from '../../drill/local-hub.js';
 import { runDrill } from '../../drill/run-drill.js';
 import { SSM_TAG } from '../../shared/kinds/ssm-parameter/ssm-parameter.js';
 import { vaultParameterName } from '../../shared/kinds/ssm-parameter/ssm-vault-copy.js';
-import type { EventEnvelope } from '@backup-hub/aws-sim';
-import { roleArn, rootArn } from '@backup-hub/aws-sim';
-import type { LocalHub } from '../../drill/local-hub.js';
-import type { ParameterType } from '@backup-hub/aws-sim';
+import { captureOutput } from '../capture-output.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
 
 let hub: LocalHub;
@@ -43,14 +42,18 @@ function ssmEvent(account: string, name: string, overrides: { id?: string; opera
     'detail-type': 'Parameter Store Change',
     source: 'aws.ssm',
     account,
-    time: hub.cloud.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: hub.cloud.clock
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z'),
     region: REGION,
     resources: [`arn:aws:ssm:${REGION}:${account}:parameter/${name.replace(/^\//, '')}`],
     detail: { operation: overrides.operation ?? 'Create', name, type: overrides.type ?? 'String' },
   };
 }
 
-const vaultPuts = () => hub.cloud.calls.filter((c) => c.service === 'ssm' && c.action === 'PutParameter' && c.account === VAULT && !c.error);
+const vaultPuts = () =>
+  hub.cloud.calls.filter((c) => c.service === 'ssm' && c.action === 'PutParameter' && c.account === VAULT && !c.error);
 
 describe('SSM parameters reach the vault', () => {
   it.each([
@@ -63,8 +66,20 @@ describe('SSM parameters reach the vault', () => {
     await run(hub, 10);
 
     const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ kind: 'ssm-parameter', sourceId: '/orders/setting:1', resourceId: '/orders/setting', state: 'available', sourceEncryption: encryption, vaultKeyArn: hub.config.vaultKeyArn });
-    expect(point!.tags).toMatchObject({ [SSM_TAG.type]: type, [SSM_TAG.tier]: 'Standard', [SSM_TAG.description]: 'orders setting', [SSM_TAG.version]: '1' });
+    expect(point).toMatchObject({
+      kind: 'ssm-parameter',
+      sourceId: '/orders/setting:1',
+      resourceId: '/orders/setting',
+      state: 'available',
+      sourceEncryption: encryption,
+      vaultKeyArn: hub.config.vaultKeyArn,
+    });
+    expect(point!.tags).toMatchObject({
+      [SSM_TAG.type]: type,
+      [SSM_TAG.tier]: 'Standard',
+      [SSM_TAG.description]: 'orders setting',
+      [SSM_TAG.version]: '1',
+    });
     const copy = vaultCopy(vaultPath(SOURCE_A, '/orders/setting'))!;
     expect(copy.values).toEqual([value]);
     expect(copy.parameter.latest()).toMatchObject({ type: 'SecureString', keyArn: hub.config.vaultKeyArn });
@@ -76,7 +91,17 @@ describe('SSM parameters reach the vault', () => {
     const usable = hub.kms.createKey(SOURCE_A, REGION, { alias: 'app-secrets' });
     const locked = hub.kms.createKey(SOURCE_A, REGION, {
       alias: 'locked',
-      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: rootArn(SOURCE_A) }, Action: ['kms:Encrypt', 'kms:DescribeKey', 'kms:PutKeyPolicy'], Resource: '*' }] },
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: rootArn(SOURCE_A) },
+            Action: ['kms:Encrypt', 'kms:DescribeKey', 'kms:PutKeyPolicy'],
+            Resource: '*',
+          },
+        ],
+      },
     });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/usable', value: 'u', type: 'SecureString', keyId: 'alias/app-secrets' });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/locked', value: 'l', type: 'SecureString', keyId: 'alias/locked' });
@@ -171,7 +196,12 @@ describe('SSM events are never trusted', () => {
     await run(hub, 5);
     expect(vaultPuts()).toHaveLength(1);
     expect(await points(hub, SOURCE_A)).toHaveLength(1);
-    expect((await auditEntries(hub)).filter((e) => e.eventId === 'twice').map((e) => e.decision).sort()).toEqual(['completed', 'copied', 'skipped']);
+    expect(
+      (await auditEntries(hub))
+        .filter((e) => e.eventId === 'twice')
+        .map((e) => e.decision)
+        .sort(),
+    ).toEqual(['completed', 'copied', 'skipped']);
   });
 
   it('finds the vault version a crashed worker wrote, instead of writing it again', async () => {
@@ -180,7 +210,13 @@ describe('SSM events are never trusted', () => {
     await run(hub, 5);
     // As if the worker died after PutParameter, before recording it: a stale claim without a copy id.
     const [point] = await points(hub, SOURCE_A);
-    await hub.context.catalog.update(point!, { state: 'pending', stage: 'claimed', vaultCopyId: undefined, completedAt: undefined, updatedAt: '2020-01-01T00:00:00.000Z' });
+    await hub.context.catalog.update(point!, {
+      state: 'pending',
+      stage: 'claimed',
+      vaultCopyId: undefined,
+      completedAt: undefined,
+      updatedAt: '2020-01-01T00:00:00.000Z',
+    });
     hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, 'crash', { id: 'resumed' }), SOURCE_A);
     await run(hub, 5);
     expect(vaultPuts()).toHaveLength(1);
@@ -197,12 +233,17 @@ describe('a parameter value never leaves the vault copy', () => {
     let stored = '';
     const output = await captureOutput(async () => {
       await deploy({ logger });
-      for (const type of ['SecureString', 'String'] as ParameterType[]) hub.ssm.putParameter(SOURCE_A, REGION, { name: `/app/${type}`, value: SECRET, type });
+      for (const type of ['SecureString', 'String'] as ParameterType[])
+        hub.ssm.putParameter(SOURCE_A, REGION, { name: `/app/${type}`, value: SECRET, type });
       hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, '/app/SecureString', { id: 'forged' }), SOURCE_B);
       // A failure path too: the vault's write is refused once, then retried.
       hub.cloud.faults.add({ service: 'ssm', operation: 'PutParameter', error: 'ThrottlingException', times: 1, account: VAULT });
       await run(hub, 15);
-      stored = JSON.stringify({ points: await points(hub, SOURCE_A), audit: await auditEntries(hub), report: await collectReport(hub, { name: 'ssm', refusedAtBus: [] }) });
+      stored = JSON.stringify({
+        points: await points(hub, SOURCE_A),
+        audit: await auditEntries(hub),
+        report: await collectReport(hub, { name: 'ssm', refusedAtBus: [] }),
+      });
     });
     expect(output).toContain('event handled'); // the logger did write: the capture works
     expect(JSON.parse(stored).points).toHaveLength(2);

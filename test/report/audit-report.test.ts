@@ -1,13 +1,13 @@
+import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTables } from '../../drill/hub-tables.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import { policyOf } from '../../shared/report/account-policy.js';
-import { buildAuditReport, type AuditReport, type AuditScope } from '../../shared/report/audit-report.js';
+import { type AuditReport, type AuditScope, buildAuditReport } from '../../shared/report/audit-report.js';
 import { vaultLockOf } from '../../shared/report/retention-status.js';
-import { type LocalDynamo, startLocalDynamo } from '@backup-hub/aws-sim';
-import { createTables } from '../../drill/hub-tables.js';
-import { A, B, fixtureAccounts, seedFixture, SINCE, UNTIL } from './fixture.js';
+import { A, B, fixtureAccounts, SINCE, seedFixture, UNTIL } from './fixture.js';
 
 /** The report's figures on the hand-built fixture (./fixture.ts), computed by hand from its times. */
 let dynamo: LocalDynamo;
@@ -15,7 +15,13 @@ let catalog: Catalog;
 let audit: AuditLog;
 let report: AuditReport;
 
-const scope = (overrides: Partial<AuditScope> = {}): AuditScope => ({ accounts: [A, B], onlyTheseAccounts: false, since: SINCE, until: UNTIL, ...overrides });
+const scope = (overrides: Partial<AuditScope> = {}): AuditScope => ({
+  accounts: [A, B],
+  onlyTheseAccounts: false,
+  since: SINCE,
+  until: UNTIL,
+  ...overrides,
+});
 const run = (s: AuditScope) => buildAuditReport(s, { catalog, audit, policy: (account) => policyOf(fixtureAccounts, account) });
 
 beforeAll(async () => {
@@ -31,7 +37,9 @@ afterAll(() => dynamo.close());
 
 describe('audit report on a hand-built catalog', () => {
   it('computes each resource’s RPO age and standing at the as-of time', () => {
-    const byResource = Object.fromEntries(report.resources.map((r) => [r.resourceId, { age: r.ageHours, rpo: r.rpoHours, status: r.status }]));
+    const byResource = Object.fromEntries(
+      report.resources.map((r) => [r.resourceId, { age: r.ageHours, rpo: r.rpoHours, status: r.status }]),
+    );
     expect(byResource).toEqual({
       'vol-1': { age: 10, rpo: 12, status: 'met' },
       'vol-2': { age: 15.5, rpo: 12, status: 'breached' },
@@ -41,7 +49,11 @@ describe('audit report on a hand-built catalog', () => {
       'vol-9': { age: 24, rpo: 24, status: 'met' },
       'vol-8': { age: undefined, rpo: 24, status: 'no-copy' },
     });
-    expect(report.resources.find((r) => r.resourceId === 'vol-1')).toMatchObject({ newestAvailableAt: '2026-03-10T02:00:00.000Z', lastFailure: 'vault copy failed in AWS', points: { available: 2, failed: 1, pending: 0, pruned: 0 } });
+    expect(report.resources.find((r) => r.resourceId === 'vol-1')).toMatchObject({
+      newestAvailableAt: '2026-03-10T02:00:00.000Z',
+      lastFailure: 'vault copy failed in AWS',
+      points: { available: 2, failed: 1, pending: 0, pruned: 0 },
+    });
   });
 
   it('sums RPO compliance per account over the resources that have a target', () => {
@@ -59,14 +71,33 @@ describe('audit report on a hand-built catalog', () => {
       [A, 'ssm-parameter', 1, 1, 0, 0],
       [B, 'ebs-snapshot', 2, 1, 0, 1],
     ]);
-    expect(report.totals).toMatchObject({ recoveryPoints: 12, resources: 7, protected: 5, neverCopied: 1, rpoMet: 3, rpoBreached: 1, pending: 1 });
+    expect(report.totals).toMatchObject({
+      recoveryPoints: 12,
+      resources: 7,
+      protected: 5,
+      neverCopied: 1,
+      rpoMet: 3,
+      rpoBreached: 1,
+      pending: 1,
+    });
   });
 
   it('lists the pending copy with its age, and retention past its period but not under legal hold', () => {
-    expect(report.pending).toEqual([expect.objectContaining({ account: B, sourceId: 'snap-b9-pending', recordedAt: '2026-03-10T11:05:00.000Z', pendingHours: 55 / 60 })]);
+    expect(report.pending).toEqual([
+      expect.objectContaining({ account: B, sourceId: 'snap-b9-pending', recordedAt: '2026-03-10T11:05:00.000Z', pendingHours: 55 / 60 }),
+    ]);
     const ebsA = report.retention.find((r) => r.account === A && r.kind === 'ebs-snapshot');
     // Five available copies of A's volumes; 18 days > 14 is past retention, the 20-day-old one is held.
-    expect(ebsA).toEqual({ account: A, kind: 'ebs-snapshot', retentionDays: 14, available: 5, oldestAvailableAt: '2026-02-18T12:00:00.000Z', pastRetention: 1, legalHolds: 1, pruned: 0 });
+    expect(ebsA).toEqual({
+      account: A,
+      kind: 'ebs-snapshot',
+      retentionDays: 14,
+      available: 5,
+      oldestAvailableAt: '2026-02-18T12:00:00.000Z',
+      pastRetention: 1,
+      legalHolds: 1,
+      pruned: 0,
+    });
     expect(report.retention.find((r) => r.account === B)).toMatchObject({ retentionDays: 30, available: 1, pruned: 1, pastRetention: 0 });
   });
 
@@ -77,7 +108,9 @@ describe('audit report on a hand-built catalog', () => {
         audit,
         policy: (account) => {
           const policy = policyOf(fixtureAccounts, account);
-          return account === A ? { ...policy, targets: { ...policy.targets, 'ebs-snapshot': { ...policy.targets['ebs-snapshot']!, keepLast } } } : policy;
+          return account === A
+            ? { ...policy, targets: { ...policy.targets, 'ebs-snapshot': { ...policy.targets['ebs-snapshot']!, keepLast } } }
+            : policy;
         },
         ...(lockDays === undefined ? {} : { lock: { minRetentionDays: lockDays } }),
       });
@@ -93,12 +126,21 @@ describe('audit report on a hand-built catalog', () => {
     const config = { ...fixtureAccounts, vault: { ...fixtureAccounts.vault, lock: { minRetentionDays: 7 } } };
     expect(vaultLockOf(fixtureAccounts)).toBeUndefined();
     expect(vaultLockOf(config)).toEqual({ minRetentionDays: 7 });
-    expect(vaultLockOf(config, { minRetentionDays: 30, since: '2026-01-01T00:00:00.000Z' })).toEqual({ minRetentionDays: 30, since: '2026-01-01T00:00:00.000Z', requestedDays: 7 });
-    expect(vaultLockOf(config, { minRetentionDays: 7, since: '2026-01-01T00:00:00.000Z' })).toEqual({ minRetentionDays: 7, since: '2026-01-01T00:00:00.000Z' });
+    expect(vaultLockOf(config, { minRetentionDays: 30, since: '2026-01-01T00:00:00.000Z' })).toEqual({
+      minRetentionDays: 30,
+      since: '2026-01-01T00:00:00.000Z',
+      requestedDays: 7,
+    });
+    expect(vaultLockOf(config, { minRetentionDays: 7, since: '2026-01-01T00:00:00.000Z' })).toEqual({
+      minRetentionDays: 7,
+      since: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   it('lists failures and rejections of the period with their causes, every sender unless asked for some', async () => {
-    expect(report.failures.map((f) => [f.at, f.account, f.sourceId, f.reason])).toEqual([['2026-03-10T10:00:00.000Z', A, 'snap-a1-bad', 'vault copy failed in AWS']]);
+    expect(report.failures.map((f) => [f.at, f.account, f.sourceId, f.reason])).toEqual([
+      ['2026-03-10T10:00:00.000Z', A, 'snap-a1-bad', 'vault copy failed in AWS'],
+    ]);
     expect(report.rejections.map((r) => r.eventId)).toEqual(['forged-1', 'stranger-1']);
     expect(report.rejectionCauses).toEqual([
       { reason: 'forged-ownership', count: 1 },

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { LocalDynamo } from '@backup-hub/aws-sim';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
-import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import type { ArtifactKindName } from '../../shared/kinds/index.js';
+import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../../shared/catalog/recovery-point.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
-import type { LocalDynamo } from '@backup-hub/aws-sim';
+import type { ArtifactKindName } from '../../shared/kinds/index.js';
 
 /**
  * A catalog and audit log built by hand with known times, for tests that compute the report's
@@ -24,7 +24,10 @@ const ACCOUNT_FILES = [
     text: `id: "999999999999"\nrole: vault\nregions: [eu-west-1]\nexternalId: test-external-id\nallowedSources: ["${A}", "${B}"]\ntargets:\n  ebs-snapshot: { retentionDays: 30, rpoHours: 24 }\n  ami: { retentionDays: 90, rpoHours: 168 }\n`,
   },
   // Account A tightens EBS to 12 h and 14 days; it sets nothing for SSM, and neither does the vault.
-  { file: 'source-a.yml', text: `id: "${A}"\nrole: source\nregions: [eu-west-1]\nvault: "999999999999"\ntargets:\n  ebs-snapshot: { retentionDays: 14, rpoHours: 12 }\n` },
+  {
+    file: 'source-a.yml',
+    text: `id: "${A}"\nrole: source\nregions: [eu-west-1]\nvault: "999999999999"\ntargets:\n  ebs-snapshot: { retentionDays: 14, rpoHours: 12 }\n`,
+  },
   { file: 'source-b.yml', text: `id: "${B}"\nrole: source\nregions: [eu-west-1]\nvault: "999999999999"\n` },
 ];
 
@@ -51,13 +54,27 @@ const POINTS: Seed[] = [
   // A, vol-1: newest available 02:00 (10 h old at 12:00), then a failed attempt at 10:00.
   { account: A, resource: 'vol-1', source: 'snap-a1-old', createdAt: '2026-03-09T12:00:00.000Z', state: 'available' },
   { account: A, resource: 'vol-1', source: 'snap-a1-new', createdAt: '2026-03-10T02:00:00.000Z', state: 'available' },
-  { account: A, resource: 'vol-1', source: 'snap-a1-bad', createdAt: '2026-03-10T10:00:00.000Z', state: 'failed', failureReason: 'vault copy failed in AWS' },
+  {
+    account: A,
+    resource: 'vol-1',
+    source: 'snap-a1-bad',
+    createdAt: '2026-03-10T10:00:00.000Z',
+    state: 'failed',
+    failureReason: 'vault copy failed in AWS',
+  },
   // A, vol-2: newest available 20:30 the day before (15.5 h > 12 h); an 18-day-old copy past the 14-day retention; a 20-day-old one on legal hold.
   { account: A, resource: 'vol-2', source: 'snap-a2', createdAt: '2026-03-09T20:30:00.000Z', state: 'available' },
   { account: A, resource: 'vol-2', source: 'snap-a2-old', createdAt: '2026-02-20T12:00:00.000Z', state: 'available' },
   { account: A, resource: 'vol-2', source: 'snap-a2-held', createdAt: '2026-02-18T12:00:00.000Z', state: 'available', legalHold: true },
   // A, vol-3: seen, never copied.
-  { account: A, resource: 'vol-3', source: 'snap-a3', createdAt: '2026-03-10T01:00:00.000Z', state: 'failed', failureReason: 'KMS key not usable' },
+  {
+    account: A,
+    resource: 'vol-3',
+    source: 'snap-a3',
+    createdAt: '2026-03-10T01:00:00.000Z',
+    state: 'failed',
+    failureReason: 'KMS key not usable',
+  },
   // A, AMI web: 5 days old (120 h ≤ 168 h).
   { account: A, kind: 'ami', resource: 'web', source: 'ami-a', createdAt: '2026-03-05T12:00:00.000Z', state: 'available' },
   // A, SSM parameter: no RPO target anywhere.
@@ -72,9 +89,30 @@ const POINTS: Seed[] = [
 
 const DECISIONS: [string, Parameters<AuditLog['append']>[0]][] = [
   ['2026-02-01T00:00:00.000Z', { decision: 'rejected', account: B, reason: 'forged-ownership: before the period' }],
-  ['2026-03-10T09:00:00.000Z', { decision: 'rejected', account: B, kind: 'ebs-snapshot', eventId: 'forged-1', reason: 'forged-ownership: snap-x is owned by 333333333333, not 222222222222' }],
-  ['2026-03-10T09:30:00.000Z', { decision: 'rejected', account: '444444444444', kind: 'ebs-snapshot', eventId: 'stranger-1', reason: 'unknown-account: account 444444444444 is not a source of this vault' }],
-  ['2026-03-10T10:00:00.000Z', { decision: 'failed', account: A, kind: 'ebs-snapshot', sourceId: 'snap-a1-bad', reason: 'vault copy failed in AWS' }],
+  [
+    '2026-03-10T09:00:00.000Z',
+    {
+      decision: 'rejected',
+      account: B,
+      kind: 'ebs-snapshot',
+      eventId: 'forged-1',
+      reason: 'forged-ownership: snap-x is owned by 333333333333, not 222222222222',
+    },
+  ],
+  [
+    '2026-03-10T09:30:00.000Z',
+    {
+      decision: 'rejected',
+      account: '444444444444',
+      kind: 'ebs-snapshot',
+      eventId: 'stranger-1',
+      reason: 'unknown-account: account 444444444444 is not a source of this vault',
+    },
+  ],
+  [
+    '2026-03-10T10:00:00.000Z',
+    { decision: 'failed', account: A, kind: 'ebs-snapshot', sourceId: 'snap-a1-bad', reason: 'vault copy failed in AWS' },
+  ],
   ['2026-03-10T10:30:00.000Z', { decision: 'copied', account: A, kind: 'ebs-snapshot', sourceId: 'snap-a1-new', reason: 'copied' }],
 ];
 

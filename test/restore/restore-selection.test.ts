@@ -6,7 +6,19 @@ import type { HubContext } from '../../shared/runtime/hub-context.js';
 const ACCOUNT = '111111111111';
 
 function point(resourceId: string, sourceId: string, createdAt: string, state: RecoveryPointState): RecoveryPoint {
-  return { pk: `p#${sourceId}`, resourcePk: `r#${resourceId}`, kind: 'ebs-snapshot', account: ACCOUNT, region: 'eu-west-1', resourceId, sourceId, createdAt, state, stage: state === 'available' ? 'done' : 'copying', failureReason: state === 'failed' ? 'copy failed in EC2' : undefined } as RecoveryPoint;
+  return {
+    pk: `p#${sourceId}`,
+    resourcePk: `r#${resourceId}`,
+    kind: 'ebs-snapshot',
+    account: ACCOUNT,
+    region: 'eu-west-1',
+    resourceId,
+    sourceId,
+    createdAt,
+    state,
+    stage: state === 'available' ? 'done' : 'copying',
+    failureReason: state === 'failed' ? 'copy failed in EC2' : undefined,
+  } as RecoveryPoint;
 }
 
 /** Only what selectPoints reads: byAccount, oldest first, as the catalog's index returns it. */
@@ -14,7 +26,8 @@ function contextOver(points: RecoveryPoint[]): HubContext {
   return {
     catalog: {
       async *byAccount(account: string, range: { to?: string }) {
-        for (const p of [...points].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) if (p.account === account && p.createdAt <= range.to!) yield p;
+        for (const p of [...points].sort((a, b) => a.createdAt.localeCompare(b.createdAt)))
+          if (p.account === account && p.createdAt <= range.to!) yield p;
       },
     },
   } as unknown as HubContext;
@@ -34,7 +47,13 @@ describe('selectPoints for an account as of a time', () => {
     const selection = await selectPoints({ account: ACCOUNT, asOf: new Date('2026-01-04T00:00:00.000Z') }, contextOver(points));
     expect(selection.points.map((p) => p.sourceId)).toEqual(['snap-2']);
     expect(selection.unrestorable).toEqual([
-      { kind: 'ebs-snapshot', account: ACCOUNT, region: 'eu-west-1', resourceId: 'vol-db', reason: 'no available recovery point; the newest (snap-6) is still being copied (copying)' },
+      {
+        kind: 'ebs-snapshot',
+        account: ACCOUNT,
+        region: 'eu-west-1',
+        resourceId: 'vol-db',
+        reason: 'no available recovery point; the newest (snap-6) is still being copied (copying)',
+      },
     ]);
   });
 
@@ -43,6 +62,8 @@ describe('selectPoints for an account as of a time', () => {
     expect(selection.points.map((p) => p.sourceId)).toEqual(['snap-4']);
     const early = await selectPoints({ account: ACCOUNT, asOf: new Date('2026-01-01T12:00:00.000Z') }, contextOver(points));
     expect(early.points.map((p) => p.sourceId)).toEqual(['snap-1']);
-    expect(early.unrestorable.map((u) => u.reason)).toEqual(['no available recovery point; the newest (snap-5) failed: copy failed in EC2']);
+    expect(early.unrestorable.map((u) => u.reason)).toEqual([
+      'no available recovery point; the newest (snap-5) failed: copy failed in EC2',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recoveryPointKey, resourceKey, type RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../../shared/catalog/recovery-point.js';
 import { retentionVerdict } from '../../shared/retention/retention-decision.js';
 import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 
@@ -30,17 +30,35 @@ describe('retention verdict', () => {
 
   it('keeps a copy while any rule keeps it: a legal hold first, then the lock, the retention, the newest N', () => {
     const held = point(daysAgo(400), { legalHold: { reason: 'case', setBy: 'legal', setAt: daysAgo(1) } });
-    expect(retentionVerdict(held, { policy, lockDays: 500, now, newest: new Set([held.pk]) })).toEqual({ prune: false, keptBecause: 'legal hold' });
-    expect(retentionVerdict(point(daysAgo(40)), { policy, lockDays: 45, now, newest: none })).toEqual({ prune: false, keptBecause: 'vault lock' });
-    expect(retentionVerdict(point(daysAgo(29.9)), { policy, lockDays: 7, now, newest: none })).toEqual({ prune: false, keptBecause: 'retention' });
+    expect(retentionVerdict(held, { policy, lockDays: 500, now, newest: new Set([held.pk]) })).toEqual({
+      prune: false,
+      keptBecause: 'legal hold',
+    });
+    expect(retentionVerdict(point(daysAgo(40)), { policy, lockDays: 45, now, newest: none })).toEqual({
+      prune: false,
+      keptBecause: 'vault lock',
+    });
+    expect(retentionVerdict(point(daysAgo(29.9)), { policy, lockDays: 7, now, newest: none })).toEqual({
+      prune: false,
+      keptBecause: 'retention',
+    });
     const last = point(daysAgo(90));
-    expect(retentionVerdict(last, { policy, lockDays: 7, now, newest: new Set([last.pk]) })).toEqual({ prune: false, keptBecause: 'keep last' });
+    expect(retentionVerdict(last, { policy, lockDays: 7, now, newest: new Set([last.pk]) })).toEqual({
+      prune: false,
+      keptBecause: 'keep last',
+    });
   });
 
   it('lets a copy go only when no rule keeps it, saying why', () => {
     const old = point(daysAgo(30));
-    expect(retentionVerdict(old, { policy, lockDays: 7, now, newest: none })).toEqual({ prune: true, reason: `older than 30 days (created ${old.createdAt}) and not among the newest 2` });
-    expect(retentionVerdict(old, { policy: { retentionDays: 30 }, lockDays: 0, now, newest: none })).toEqual({ prune: true, reason: `older than 30 days (created ${old.createdAt})` });
+    expect(retentionVerdict(old, { policy, lockDays: 7, now, newest: none })).toEqual({
+      prune: true,
+      reason: `older than 30 days (created ${old.createdAt}) and not among the newest 2`,
+    });
+    expect(retentionVerdict(old, { policy: { retentionDays: 30 }, lockDays: 0, now, newest: none })).toEqual({
+      prune: true,
+      reason: `older than 30 days (created ${old.createdAt})`,
+    });
   });
 });
 
@@ -49,7 +67,9 @@ describe('retention settings from the environment', () => {
     const settings = { lockDays: 7, accounts: { '111111111111': { 'ebs-snapshot': { retentionDays: 14, keepLast: 3 } } } };
     expect(retentionSettingsFromEnv({ RETENTION: JSON.stringify(settings) })).toEqual(settings);
     expect(() => retentionSettingsFromEnv({})).toThrow(/RETENTION must be the JSON of the retention settings/);
-    expect(() => retentionSettingsFromEnv({ RETENTION: JSON.stringify({ accounts: { '111111111111': { 'ebs-snapshots': { retentionDays: 14 } } } }) })).toThrow(/must be an artifact kind/);
+    expect(() =>
+      retentionSettingsFromEnv({ RETENTION: JSON.stringify({ accounts: { '111111111111': { 'ebs-snapshots': { retentionDays: 14 } } } }) }),
+    ).toThrow(/must be an artifact kind/);
     expect(() => retentionSettingsFromEnv({ RETENTION: JSON.stringify({ lockDays: 0, accounts: {} }) })).toThrow(/RETENTION: lockDays/);
   });
 });

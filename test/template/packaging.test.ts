@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { everyStack } from '../../accounts/stack/service.js';
 import { loadAccounts } from '../../shared/config/accounts.js';
-import { packageAccount, renderAccount, type Json, type Template } from './stack.js';
+import { type Json, packageAccount, renderAccount, type Template } from './stack.js';
 
 /**
  * The other template tests read the stacks as the model renders them in-process; this one holds
@@ -15,7 +15,15 @@ import { packageAccount, renderAccount, type Json, type Template } from './stack
 
 /** The code's S3 key is the one thing serverless decides at packaging time (it holds the time). */
 const withoutCodeKeys = (value: Json): Json =>
-  Array.isArray(value) ? value.map(withoutCodeKeys) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'S3Key').map(([key, v]) => [key, withoutCodeKeys(v)])) : value;
+  Array.isArray(value)
+    ? value.map(withoutCodeKeys)
+    : value && typeof value === 'object'
+      ? Object.fromEntries(
+          Object.entries(value)
+            .filter(([key]) => key !== 'S3Key')
+            .map(([key, v]) => [key, withoutCodeKeys(v)]),
+        )
+      : value;
 const comparable = (template: Template) => withoutCodeKeys(template as unknown as Json);
 
 describe('packaging', () => {
@@ -45,7 +53,9 @@ describe('cfn-lint', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.skipIf(!version)(
-    version ? `finds no error in the template of any account and region (${version})` : 'finds no error in any template: SKIPPED, cfn-lint is not on PATH (pip install cfn-lint)',
+    version
+      ? `finds no error in the template of any account and region (${version})`
+      : 'finds no error in any template: SKIPPED, cfn-lint is not on PATH (pip install cfn-lint)',
     () => {
       const accounts = loadAccounts();
       // The rendered templates, laid out as `npm run package:all` writes them: the test above holds rendering to packaging.

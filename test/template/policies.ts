@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { list, statements, type PlacedStatement, type Template } from './stack.js';
+import { list, type PlacedStatement, statements, type Template } from './stack.js';
 
 /**
  * The only actions allowed on `Resource: "*"` in an identity policy, and why AWS leaves no choice.
@@ -26,7 +26,9 @@ export function expectLeastPrivilege(template: Template): void {
   expect(statements(template).every((s) => s.statement.Effect === 'Allow' || s.statement.Effect === 'Deny')).toBe(true);
   const wildcards = all.filter((s) => list(s.statement.Action).some((a) => a === '*' || /^[\w-]+:\*$/.test(a))).map(where);
   expect(wildcards, 'statements granting * or a whole service').toEqual([]);
-  const inverted = all.filter((s) => s.statement.NotAction !== undefined || s.statement.NotResource !== undefined || s.statement.NotPrincipal !== undefined).map(where);
+  const inverted = all
+    .filter((s) => s.statement.NotAction !== undefined || s.statement.NotResource !== undefined || s.statement.NotPrincipal !== undefined)
+    .map(where);
   expect(inverted, 'statements with NotAction/NotResource/NotPrincipal').toEqual([]);
 
   // Resource "*" only in key policies (where it means this key) or for actions AWS only grants that way, and then with a condition.
@@ -54,7 +56,8 @@ export function expectQueuesHaveDlqAndEncryption(template: Template): void {
   expect(queues.length).toBeGreaterThan(0);
   const deadLetterIds = new Set(
     queues.flatMap(([, r]) => {
-      const target = (r.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt'?: string[] } } | undefined)?.deadLetterTargetArn?.['Fn::GetAtt']?.[0];
+      const target = (r.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt'?: string[] } } | undefined)
+        ?.deadLetterTargetArn?.['Fn::GetAtt']?.[0];
       return target ? [target] : [];
     }),
   );

@@ -1,15 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
+import { pascal } from '../../accounts/stack/policies.js';
 import { loadAccounts, parseAccounts } from '../../shared/config/accounts.js';
-import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
 import { eachSourceOf } from '../../shared/kinds/common/manifest.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
-import { compilePattern } from '@backup-hub/aws-sim';
-import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
-import { pascal } from '../../accounts/stack/policies.js';
-import { list, renderAccount, resource, resourcesOfType, ROOT, statements, strings, type Json, type Template } from './stack.js';
+import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
+import { expectLeastPrivilege, isKeyPolicy } from './policies.js';
+import { type Json, list, ROOT, renderAccount, resource, resourcesOfType, statements, strings, type Template } from './stack.js';
 
 /**
  * Source accounts' CloudFormation as the stack model renders it (what `serverless package`
@@ -29,11 +29,16 @@ const withoutOrg = renderAccount('source-a', {
 });
 /** Every kind has a handler. */
 const handlerKinds = ARTIFACT_KINDS;
-const vaultHandlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`);
+const vaultHandlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map(
+  (name) => `arn:aws:iam::${vault.id}:role/${name}`,
+);
 const vaultBus = `arn:aws:events:${vault.regions[0]}:${vault.id}:event-bus/backup-hub`;
 /** The forwarder role: the one this stack creates in the primary region, the one of the primary region elsewhere. */
-const forwarderRoleArn = (account: string) => ({ 'Fn::If': ['IsPrimaryRegion', { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] }, `arn:aws:iam::${account}:role/backup-hub-forwarder`] });
-const trustOf = (template: Template) => statements(template).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'AssumeRolePolicyDocument');
+const forwarderRoleArn = (account: string) => ({
+  'Fn::If': ['IsPrimaryRegion', { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] }, `arn:aws:iam::${account}:role/backup-hub-forwarder`],
+});
+const trustOf = (template: Template) =>
+  statements(template).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'AssumeRolePolicyDocument');
 
 describe('source stack', () => {
   it('packages without any Lambda function (and so without the bundler)', () => {
@@ -68,8 +73,17 @@ describe('source stack', () => {
     });
 
     it("holds exactly the kinds' reader statements (vault.test.ts compares them with the code's calls)", () => {
-      const actions = new Set(statements(primary).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument').flatMap((s) => list(s.statement.Action)));
-      const scope = { vaultAccount: vault.id, vaultRegion: vault.regions[0]!, eachSource: eachSourceOf([{ account: '111111111111', region: 'eu-west-1' }]), keyAliases: [] };
+      const actions = new Set(
+        statements(primary)
+          .filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument')
+          .flatMap((s) => list(s.statement.Action)),
+      );
+      const scope = {
+        vaultAccount: vault.id,
+        vaultRegion: vault.regions[0]!,
+        eachSource: eachSourceOf([{ account: '111111111111', region: 'eu-west-1' }]),
+        keyAliases: [],
+      };
       const declaredActions = KINDS.flatMap((k) => k.manifest.reader(scope)).flatMap((s) => list(s.Action));
       expect(actions).toEqual(new Set(declaredActions));
       expect(actions.has('ec2:DeleteSnapshot')).toBe(true);
@@ -77,8 +91,12 @@ describe('source stack', () => {
 
     it('shares and unshares snapshots with the vault account only, never publicly', () => {
       // Snapshots (EBS kind) and AMIs with their backing snapshots (AMI kind): each shared and unshared with the vault only.
-      const modify = statements(primary).filter((s) => list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'));
-      expect(new Set(modify.map((s) => JSON.stringify(s.statement.Condition?.StringEquals)))).toEqual(new Set([{ 'ec2:Add/userId': vault.id }, { 'ec2:Remove/userId': vault.id }].map((c) => JSON.stringify(c))));
+      const modify = statements(primary).filter((s) =>
+        list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'),
+      );
+      expect(new Set(modify.map((s) => JSON.stringify(s.statement.Condition?.StringEquals)))).toEqual(
+        new Set([{ 'ec2:Add/userId': vault.id }, { 'ec2:Remove/userId': vault.id }].map((c) => JSON.stringify(c))),
+      );
       for (const s of modify) expect(s.statement.Condition?.Null?.['ec2:Add/group']).toBe('true');
     });
 
@@ -87,12 +105,14 @@ describe('source stack', () => {
       // Intermediate snapshots carry the snapshot they re-encrypt; an intermediate AMI and its snapshots, the AMI.
       const removals = using('ec2:DeleteSnapshot', 'ec2:DeregisterImage').map((s) => s.statement.Condition);
       expect(removals.length).toBeGreaterThan(0);
-      for (const condition of removals) expect([`snap-*`, `ami-*`]).toContain(condition?.StringLike?.[`aws:ResourceTag/${TAG.intermediateOf}`]);
+      for (const condition of removals)
+        expect([`snap-*`, `ami-*`]).toContain(condition?.StringLike?.[`aws:ResourceTag/${TAG.intermediateOf}`]);
       for (const { statement } of using('ec2:CreateTags')) {
         expect(['CopySnapshot', 'CopyImage']).toContain(statement.Condition?.StringEquals?.['ec2:CreateAction']);
         expect(statement.Condition?.['ForAllValues:StringEquals']).toEqual({ 'aws:TagKeys': [TAG.intermediateOf] });
       }
-      for (const { statement } of using('ec2:CopySnapshot', 'ec2:CopyImage')) expect(statement.Condition).toEqual({ Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } });
+      for (const { statement } of using('ec2:CopySnapshot', 'ec2:CopyImage'))
+        expect(statement.Condition).toEqual({ Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } });
     });
 
     it('covers every region of the account, and only its own account', () => {
@@ -101,9 +121,13 @@ describe('source stack', () => {
       const arns = reader.flatMap((s) => strings(s.statement.Resource)).filter((r) => r !== '*');
       expect(new Set(arns.map((arn) => arn.split(':')[3]))).toEqual(new Set(b.regions));
       expect(new Set(arns.map((arn) => arn.split(':')[4]).filter(Boolean))).toEqual(new Set([b.id]));
-      const keyAliases = reader.flatMap((s) => list(s.statement.Condition?.['ForAnyValue:StringEquals']?.['kms:ResourceAliases'] as string[] | undefined));
+      const keyAliases = reader.flatMap((s) =>
+        list(s.statement.Condition?.['ForAnyValue:StringEquals']?.['kms:ResourceAliases'] as string[] | undefined),
+      );
       // RDS re-encrypts automated and aws/rds snapshots for the vault, so the RDS kinds add aws/rds.
-      expect(new Set(keyAliases)).toEqual(new Set(['alias/aws/ebs', 'alias/aws/rds', 'alias/backup-hub-share', ...(b.role === 'source' ? b.customerKeyAliases : [])]));
+      expect(new Set(keyAliases)).toEqual(
+        new Set(['alias/aws/ebs', 'alias/aws/rds', 'alias/backup-hub-share', ...(b.role === 'source' ? b.customerKeyAliases : [])]),
+      );
     });
   });
 
@@ -114,7 +138,9 @@ describe('source stack', () => {
           const rule = resource(template, `Forward${pascal(kind)}Rule`).Properties;
           expect(rule.EventBusName).toBe('default');
           expect(rule.EventPattern).toEqual(KINDS.find((k) => k.module.name === kind)!.manifest.pattern);
-          expect(rule.Targets).toEqual([expect.objectContaining({ Arn: vaultBus, RoleArn: forwarderRoleArn(template === primary ? '111111111111' : '222222222222') })]);
+          expect(rule.Targets).toEqual([
+            expect.objectContaining({ Arn: vaultBus, RoleArn: forwarderRoleArn(template === primary ? '111111111111' : '222222222222') }),
+          ]);
           const matcher = compilePattern(rule.EventPattern as Record<string, Json>);
           for (const sample of sampleEvents(kind)) expect(matcher.matches(sample.event), sample.description).toBe(sample.matches);
         }
@@ -138,13 +164,23 @@ describe('source stack', () => {
       for (const { statement } of forVault) {
         expect(statement.Principal).toEqual({ AWS: `arn:aws:iam::${vault.id}:root` });
         expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(vaultHandlerRoles);
-        for (const action of list(statement.Action)) expect(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant']).toContain(action);
-        const throughEc2 = list(statement.Condition?.StringEquals?.['kms:ViaService'] as string[] | undefined).every((s) => /^(ec2|rds)\.[a-z0-9-]+\.amazonaws\.com$/.test(s)) && statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
+        for (const action of list(statement.Action))
+          expect(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant']).toContain(
+            action,
+          );
+        const throughEc2 =
+          list(statement.Condition?.StringEquals?.['kms:ViaService'] as string[] | undefined).every((s) =>
+            /^(ec2|rds)\.[a-z0-9-]+\.amazonaws\.com$/.test(s),
+          ) && statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
         expect(throughEc2 || statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', statement.Sid).toBe(true);
       }
       const others = policy.filter((s) => !forVault.includes(s));
-      for (const { statement } of others) expect(statement.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } });
-      expect(resource(primary, 'ShareKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-share', TargetKeyId: { Ref: 'ShareKey' } });
+      for (const { statement } of others)
+        expect(statement.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } });
+      expect(resource(primary, 'ShareKeyAlias').Properties).toEqual({
+        AliasName: 'alias/backup-hub-share',
+        TargetKeyId: { Ref: 'ShareKey' },
+      });
     });
   });
 

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { renderTemplate } from '../../accounts/stack/render.js';
 import { buildService } from '../../accounts/stack/service.js';
-import { loadAccounts, type AccountsConfig } from '../../shared/config/accounts.js';
+import { type AccountsConfig, loadAccounts } from '../../shared/config/accounts.js';
 
 /** Helpers of the template tests: an account's CloudFormation, rendered in-process or packaged with the real CLI. */
 
@@ -33,7 +33,9 @@ export const STAGE = 'test';
  * package` writes (packaging.test.ts holds the two equal), without packaging.
  */
 export function renderAccount(account: string, options: { region?: string; accounts?: AccountsConfig } = {}): Template {
-  return renderTemplate(buildService(options.accounts ?? loadAccounts(), account, { stage: STAGE, region: options.region })) as unknown as Template;
+  return renderTemplate(
+    buildService(options.accounts ?? loadAccounts(), account, { stage: STAGE, region: options.region }),
+  ) as unknown as Template;
 }
 
 /**
@@ -52,7 +54,15 @@ export async function packageAccount(account: string, options: { region?: string
     else copyFileSync(join(ROOT, entry), join(service, entry));
   }
   const out = join(service, 'package');
-  const args = ['package', '--stage', STAGE, `--param=account=${account}`, '--package', out, ...(options.region ? ['--region', options.region] : [])];
+  const args = [
+    'package',
+    '--stage',
+    STAGE,
+    `--param=account=${account}`,
+    '--package',
+    out,
+    ...(options.region ? ['--region', options.region] : []),
+  ];
   try {
     await promisify(execFile)(join(ROOT, 'node_modules/.bin/serverless'), args, {
       cwd: service,
@@ -71,7 +81,9 @@ export async function packageAccount(account: string, options: { region?: string
 
 /** Packaging must work without any AWS credentials: none are passed on. */
 function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE)$/.test(key)));
+  return Object.fromEntries(
+    Object.entries(env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE)$/.test(key)),
+  );
 }
 
 export function resourcesOfType(template: Template, type: string): [string, Resource][] {
@@ -109,7 +121,7 @@ export interface PlacedStatement {
 export function statements(template: Template): PlacedStatement[] {
   const found: PlacedStatement[] = [];
   const visit = (value: Json | undefined, logicalId: string, type: string, property: string) => {
-    if (Array.isArray(value)) value.forEach((item) => visit(item, logicalId, type, property));
+    if (Array.isArray(value)) for (const item of value) visit(item, logicalId, type, property);
     else if (value && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
         if (key === 'Statement') {
@@ -122,7 +134,8 @@ export function statements(template: Template): PlacedStatement[] {
   return found;
 }
 
-export const list = <T>(value: T | readonly T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? [...(value as readonly T[])] : [value as T]);
+export const list = <T>(value: T | readonly T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
 
 /** The actions an identity policy of a role grants (Allow statements of its inline policies). */
 export function roleActions(template: Template, logicalId: string): string[] {

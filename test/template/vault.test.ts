@@ -1,18 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
-import { captureOutput } from '../capture-output.js';
+import { pascal } from '../../accounts/stack/policies.js';
 import { loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
-import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
-import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
-import { compilePattern } from '@backup-hub/aws-sim';
-import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
-import { pascal } from '../../accounts/stack/policies.js';
-import { list, renderAccount, resource, resourcesOfType, ROOT, roleActions, STAGE, statements, strings, type Json } from './stack.js';
+import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
+import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
+import { captureOutput } from '../capture-output.js';
+import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
+import { type Json, list, ROOT, renderAccount, resource, resourcesOfType, roleActions, STAGE, statements, strings } from './stack.js';
 
 /**
  * The vault account's CloudFormation (accounts/vault.yml) as the stack model renders it, what
@@ -30,7 +30,9 @@ const patternOf = (kind: string) => KINDS.find((k) => k.module.name === kind)!.m
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 /** The schedule expression of the rule that targets a function (by its logical id's prefix). */
 const scheduleOf = (fn: string) =>
-  resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties!.Targets ?? '').includes(`${fn}LambdaFunction`))?.[1].Properties!.ScheduleExpression;
+  resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) =>
+    JSON.stringify(r.Properties?.Targets ?? '').includes(`${fn}LambdaFunction`),
+  )?.[1].Properties?.ScheduleExpression;
 
 describe('vault stack: least privilege', () => {
   it('grants no action *, and Resource "*" only where AWS allows nothing narrower', () => {
@@ -48,15 +50,21 @@ describe('vault stack: least privilege', () => {
     // The restore and legal hold roles are no function's: operators assume them (see the tests below).
     for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !['RestoreRole', 'LegalHoldRole'].includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
-      expect(trust.map((s) => s.statement.Principal), id).toEqual([{ Service: 'lambda.amazonaws.com' }]);
+      expect(
+        trust.map((s) => s.statement.Principal),
+        id,
+      ).toEqual([{ Service: 'lambda.amazonaws.com' }]);
       expect(role.Properties!.RoleName).toMatch(/^backup-hub-/);
     }
   });
 
-  it('lets the handlers assume only the listed sources\' reader roles', () => {
-    const assume = statements(template).filter((s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole');
+  it("lets the handlers assume only the listed sources' reader roles", () => {
+    const assume = statements(template).filter(
+      (s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole',
+    );
     expect(assume.length).toBe(handlerKinds.length + 1);
-    for (const s of assume) expect(s.statement.Resource).toEqual(vault.allowedSources.map((id) => `arn:aws:iam::${id}:role/backup-hub-reader`));
+    for (const s of assume)
+      expect(s.statement.Resource).toEqual(vault.allowedSources.map((id) => `arn:aws:iam::${id}:role/backup-hub-reader`));
   });
 
   it('keeps the audit log append-only: no update or delete on it', () => {
@@ -72,19 +80,28 @@ describe('vault stack: least privilege', () => {
     for (const s of tagging) {
       expect(['CopySnapshot', 'CopyImage']).toContain(s.statement.Condition?.StringEquals?.['ec2:CreateAction']);
       // A restore copy never carries the provenance tags the hub finds vault copies by.
-      expect(s.statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual(s.logicalId === 'RestoreRole' ? [TAG.restoreOf, TAG.restoreFor] : provenance);
+      expect(s.statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual(
+        s.logicalId === 'RestoreRole' ? [TAG.restoreOf, TAG.restoreFor] : provenance,
+      );
     }
-    const copying = statements(template).filter((s) => list(s.statement.Action).some((a) => a === 'ec2:CopySnapshot' || a === 'ec2:CopyImage'));
-    for (const s of copying) expect(s.statement.Condition?.Null).toEqual({ [`aws:RequestTag/${s.logicalId === 'RestoreRole' ? TAG.restoreFor : TAG.sourceId}`]: 'false' });
+    const copying = statements(template).filter((s) =>
+      list(s.statement.Action).some((a) => a === 'ec2:CopySnapshot' || a === 'ec2:CopyImage'),
+    );
+    for (const s of copying)
+      expect(s.statement.Condition?.Null).toEqual({
+        [`aws:RequestTag/${s.logicalId === 'RestoreRole' ? TAG.restoreFor : TAG.sourceId}`]: 'false',
+      });
   });
 });
 
 describe('vault stack: queues, rules and the bus', () => {
   it('gives every queue a dead-letter queue and encryption', () => {
     expectQueuesHaveDlqAndEncryption(template);
-    expect(resourcesOfType(template, 'AWS::SQS::Queue').map(([, q]) => q.Properties!.QueueName).sort()).toEqual(
-      ARTIFACT_KINDS.flatMap((k) => [`backup-hub-${k}`, `backup-hub-${k}-dlq`]).sort(),
-    );
+    expect(
+      resourcesOfType(template, 'AWS::SQS::Queue')
+        .map(([, q]) => q.Properties!.QueueName)
+        .sort(),
+    ).toEqual(ARTIFACT_KINDS.flatMap((k) => [`backup-hub-${k}`, `backup-hub-${k}-dlq`]).sort());
   });
 
   for (const kind of ARTIFACT_KINDS) {
@@ -103,18 +120,28 @@ describe('vault stack: queues, rules and the bus', () => {
       expect(policy.Queues).toEqual([{ Ref: `${Kind}Queue` }, { Ref: `${Kind}DeadLetterQueue` }]);
       const placed = statements(template).filter((s) => s.logicalId === `${Kind}QueuePolicy`);
       expect(placed.map((s) => s.statement)).toEqual([
-        expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } },
+        }),
       ]);
     });
 
     it(`${kind}: raises an alarm when dead letters appear`, () => {
       const alarm = resource(template, `${Kind}DeadLetterAlarm`).Properties;
-      expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, AlarmActions: [{ Ref: 'AlarmTopic' }] });
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
       expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: getAtt(`${Kind}DeadLetterQueue`, 'QueueName') }]);
     });
   }
 
-  it('admits on the bus only the listed source accounts, inside the organization, and only the kinds\' events', () => {
+  it("admits on the bus only the listed source accounts, inside the organization, and only the kinds' events", () => {
     const policy = resource(template, 'EventBusPolicy').Properties;
     expect(policy.EventBusName).toEqual({ Ref: 'EventBus' });
     const statement = policy.Statement as Record<string, Json>;
@@ -123,7 +150,9 @@ describe('vault stack: queues, rules and the bus', () => {
     const condition = (statement.Condition as Record<string, Record<string, Json>>).StringEquals!;
     expect(condition['aws:PrincipalOrgID']).toBe(vault.organizationId);
     const patterns = ARTIFACT_KINDS.map(patternOf);
-    expect(new Set(list(condition['events:detail-type'] as string[]))).toEqual(new Set(patterns.flatMap((p) => p['detail-type'] as string[])));
+    expect(new Set(list(condition['events:detail-type'] as string[]))).toEqual(
+      new Set(patterns.flatMap((p) => p['detail-type'] as string[])),
+    );
     expect(new Set(list(condition['events:source'] as string[]))).toEqual(new Set(patterns.flatMap((p) => p.source as string[])));
     expect(resource(template, 'EventBus').Properties.Name).toBe('backup-hub');
   });
@@ -133,7 +162,9 @@ describe('vault stack: functions', () => {
   for (const kind of handlerKinds) {
     const Kind = pascal(kind);
     it(`${kind}: reads its queue in partial batches, within the copy quota`, () => {
-      const [, mapping] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').find(([, m]) => JSON.stringify(m.Properties!.EventSourceArn) === JSON.stringify(getAtt(`${Kind}Queue`)))!;
+      const [, mapping] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').find(
+        ([, m]) => JSON.stringify(m.Properties!.EventSourceArn) === JSON.stringify(getAtt(`${Kind}Queue`)),
+      )!;
       const p = mapping.Properties!;
       expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       const concurrency = (p.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency;
@@ -149,20 +180,35 @@ describe('vault stack: functions', () => {
     });
 
     it(`${kind}: alarms on function errors and on a backlog`, () => {
-      expect(resource(template, `${Kind}ErrorsAlarm`).Properties).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `backup-hub-${STAGE}-${kind}` }] });
+      expect(resource(template, `${Kind}ErrorsAlarm`).Properties).toMatchObject({
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: `backup-hub-${STAGE}-${kind}` }],
+      });
       expect(resource(template, `${Kind}BacklogAlarm`).Properties).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage' });
     });
   }
 
   it('raises one alarm on any ERROR line of any vault function (a failed or stuck copy, a refused lock), as the logger writes it', async () => {
-    const logGroups = new Map(resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, r]) => [id, r.Properties!.LogGroupName as string]));
+    const logGroups = new Map(
+      resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, r]) => [id, r.Properties!.LogGroupName as string]),
+    );
     const filtered = resourcesOfType(template, 'AWS::Logs::MetricFilter').map(([, r]) => {
-      expect(r.Properties).toMatchObject({ FilterPattern: '{ $.level = "ERROR" }', MetricTransformations: [{ MetricNamespace: 'backup-hub', MetricName: 'AlertLogLines', MetricValue: '1' }] });
+      expect(r.Properties).toMatchObject({
+        FilterPattern: '{ $.level = "ERROR" }',
+        MetricTransformations: [{ MetricNamespace: 'backup-hub', MetricName: 'AlertLogLines', MetricValue: '1' }],
+      });
       return logGroups.get((r.Properties!.LogGroupName as { Ref: string }).Ref);
     });
-    const functions = resourcesOfType(template, 'AWS::Lambda::Function').map(([, r]) => `/aws/lambda/${r.Properties!.FunctionName as string}`);
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function').map(
+      ([, r]) => `/aws/lambda/${r.Properties!.FunctionName as string}`,
+    );
     expect(new Set(filtered)).toEqual(new Set(functions));
-    expect(resource(template, 'AlertLogLinesAlarm').Properties).toMatchObject({ Namespace: 'backup-hub', MetricName: 'AlertLogLines', Threshold: 0, AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    expect(resource(template, 'AlertLogLinesAlarm').Properties).toMatchObject({
+      Namespace: 'backup-hub',
+      MetricName: 'AlertLogLines',
+      Threshold: 0,
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
     // The filter matches what Powertools writes for the hub's alert lines, and not its INFO lines.
     const logger = new Logger({ serviceName: 'backup-hub', logLevel: 'INFO' });
     const output = await captureOutput(() => {
@@ -179,8 +225,10 @@ describe('vault stack: functions', () => {
     const resolved: Record<string, string> = { AWS_REGION: vault.regions[0]! };
     for (const [name, value] of Object.entries(variables)) {
       if (typeof value === 'string') resolved[name] = value;
-      else if (JSON.stringify(value) === JSON.stringify(getAtt('VaultKey'))) resolved[name] = `arn:aws:kms:${vault.regions[0]}:${vault.id}:key/0a1b2c3d`;
-      else if (JSON.stringify(value) === JSON.stringify({ Ref: 'EbsSnapshotQueue' })) resolved[name] = 'https://sqs.eu-west-1.amazonaws.com/999999999999/backup-hub-ebs-snapshot';
+      else if (JSON.stringify(value) === JSON.stringify(getAtt('VaultKey')))
+        resolved[name] = `arn:aws:kms:${vault.regions[0]}:${vault.id}:key/0a1b2c3d`;
+      else if (JSON.stringify(value) === JSON.stringify({ Ref: 'EbsSnapshotQueue' }))
+        resolved[name] = 'https://sqs.eu-west-1.amazonaws.com/999999999999/backup-hub-ebs-snapshot';
       else resolved[name] = resource(template, (value as { Ref: string }).Ref).Properties.TableName as string;
     }
     expect(hubConfigFromEnv(resolved)).toMatchObject({
@@ -194,14 +242,28 @@ describe('vault stack: functions', () => {
       maxReceiveCount: 5,
     });
     expect(Object.keys(variables).sort()).toEqual(
-      ['ALLOWED_SOURCES', 'AUDIT_TABLE', 'CATALOG_TABLE', 'EXTERNAL_ID', 'MAX_RECEIVE_COUNT', 'QUEUE_URL', 'READER_ROLE_NAME', 'SHARE_KEY_ALIAS', 'VAULT_ACCOUNT_ID', 'VAULT_KEY_ARN'].sort(),
+      [
+        'ALLOWED_SOURCES',
+        'AUDIT_TABLE',
+        'CATALOG_TABLE',
+        'EXTERNAL_ID',
+        'MAX_RECEIVE_COUNT',
+        'QUEUE_URL',
+        'READER_ROLE_NAME',
+        'SHARE_KEY_ALIAS',
+        'VAULT_ACCOUNT_ID',
+        'VAULT_KEY_ARN',
+      ].sort(),
     );
   });
 
   it('runs the reconciler every 5 minutes, one run at a time', () => {
     expect(scheduleOf('Reconciler')).toBe('rate(5 minutes)');
     expect(resource(template, 'ReconcilerLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(1);
-    expect(resource(template, 'ReconcilerErrorsAlarm').Properties).toMatchObject({ MetricName: 'Errors', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    expect(resource(template, 'ReconcilerErrorsAlarm').Properties).toMatchObject({
+      MetricName: 'Errors',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
   });
 });
 
@@ -212,24 +274,33 @@ describe('vault stack: the pruner', () => {
     expect(fn.ReservedConcurrentExecutions).toBe(1);
     const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
     expect(retentionSettingsFromEnv(variables)).toEqual(retentionSettings(accounts));
-    expect(resource(template, 'PrunerErrorsAlarm').Properties).toMatchObject({ MetricName: 'Errors', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    expect(resource(template, 'PrunerErrorsAlarm').Properties).toMatchObject({
+      MetricName: 'Errors',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
   });
 
-  it('may delete only the vault\'s own copies, and reaches no source account and no key', () => {
+  it("may delete only the vault's own copies, and reaches no source account and no key", () => {
     const actions = roleActions(template, 'PrunerRole');
     expect(actions.filter((a) => a.startsWith('sts:') || a.startsWith('kms:'))).toEqual([]);
-    const deleting = statements(template).filter((s) => s.logicalId === 'PrunerRole' && list(s.statement.Action).some((a) => /:(Delete|Deregister)/.test(a)));
+    const deleting = statements(template).filter(
+      (s) => s.logicalId === 'PrunerRole' && list(s.statement.Action).some((a) => /:(Delete|Deregister)/.test(a)),
+    );
     expect(deleting.length).toBeGreaterThanOrEqual(5);
     for (const s of deleting) {
       const resources = list(s.statement.Resource as string[]);
-      for (const arn of resources) expect(arn, s.statement.Sid).toMatch(new RegExp(`^arn:aws:(ec2|rds|ssm):${vault.regions[0]}:(${vault.id})?:`));
+      for (const arn of resources)
+        expect(arn, s.statement.Sid).toMatch(new RegExp(`^arn:aws:(ec2|rds|ssm):${vault.regions[0]}:(${vault.id})?:`));
       const tagged = s.statement.Condition?.Null?.[`aws:ResourceTag/${TAG.sourceId}`] === 'false';
-      expect(tagged || resources.every((arn) => /:(snapshot|cluster-snapshot):backup-hub-\*$|:parameter\/backup-hub\/\*$/.test(arn)), s.statement.Sid).toBe(true);
+      expect(
+        tagged || resources.every((arn) => /:(snapshot|cluster-snapshot):backup-hub-\*$|:parameter\/backup-hub\/\*$/.test(arn)),
+        s.statement.Sid,
+      ).toBe(true);
     }
   });
 });
 
-describe('restore: the vault\'s restore role and keys, and the recovery account\'s stack', () => {
+describe("restore: the vault's restore role and keys, and the recovery account's stack", () => {
   const restoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore`;
   const recoveryAccount = accounts.recovery[0]!;
 
@@ -238,9 +309,13 @@ describe('restore: the vault\'s restore role and keys, and the recovery account\
     expect(trust.map((s) => s.statement.Principal)).toEqual([{ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }]);
     const actions = roleActions(template, 'RestoreRole');
     expect(actions.filter((a) => /:(Delete|Deregister|Update|Put(?!Item))/.test(a))).toEqual([]);
-    const writes = statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('dynamodb:PutItem'));
+    const writes = statements(template).filter(
+      (s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('dynamodb:PutItem'),
+    );
     expect(writes.map((s) => s.statement.Resource)).toEqual([getAtt('AuditTable')]);
-    expect(statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('dynamodb:UpdateItem'))).toEqual([]);
+    expect(
+      statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('dynamodb:UpdateItem')),
+    ).toEqual([]);
   });
 
   it('lets the legal hold role, which vault principals assume, change catalog items and append to the audit log, nothing else', () => {
@@ -254,7 +329,11 @@ describe('restore: the vault\'s restore role and keys, and the recovery account\
   });
 
   it('shares a restore copy only with the recovery account it is tagged for, and assumes only recovery roles', () => {
-    const sharing = statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'));
+    const sharing = statements(template).filter(
+      (s) =>
+        s.logicalId === 'RestoreRole' &&
+        list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'),
+    );
     expect(sharing.length).toBe(3 * accounts.recovery.length);
     for (const s of sharing) {
       const equals = s.statement.Condition?.StringEquals ?? {};
@@ -263,35 +342,53 @@ describe('restore: the vault\'s restore role and keys, and the recovery account\
       expect(s.statement.Condition?.Null).toMatchObject({ 'ec2:Add/group': 'true' });
     }
     const assume = statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('sts:AssumeRole'));
-    expect(assume.flatMap((s) => list(s.statement.Resource as string[]))).toEqual(accounts.recovery.map((r) => `arn:aws:iam::${r.id}:role/backup-hub-recovery`));
+    expect(assume.flatMap((s) => list(s.statement.Resource as string[]))).toEqual(
+      accounts.recovery.map((r) => `arn:aws:iam::${r.id}:role/backup-hub-recovery`),
+    );
   });
 
   it('creates one restore key per recovery account, which names only the vault and that account', () => {
     const keys = resourcesOfType(template, 'AWS::KMS::Key').filter(([id]) => id.startsWith('RestoreKey'));
     expect(keys.map(([id]) => id)).toEqual(accounts.recovery.map((r) => `RestoreKey${r.id}`));
-    expect(resource(template, `RestoreKeyAlias${recoveryAccount.id}`).Properties).toEqual({ AliasName: `alias/backup-hub-restore-${recoveryAccount.id}`, TargetKeyId: { Ref: `RestoreKey${recoveryAccount.id}` } });
+    expect(resource(template, `RestoreKeyAlias${recoveryAccount.id}`).Properties).toEqual({
+      AliasName: `alias/backup-hub-restore-${recoveryAccount.id}`,
+      TargetKeyId: { Ref: `RestoreKey${recoveryAccount.id}` },
+    });
     const policy = statements(template).filter((s) => s.logicalId === `RestoreKey${recoveryAccount.id}`);
-    const accountIds = new Set(policy.flatMap((s) => strings(s.statement as unknown as Json)).flatMap((text) => text.match(/\b\d{12}\b/g) ?? []));
+    const accountIds = new Set(
+      policy.flatMap((s) => strings(s.statement as unknown as Json)).flatMap((text) => text.match(/\b\d{12}\b/g) ?? []),
+    );
     expect(accountIds).toEqual(new Set([vault.id, recoveryAccount.id]));
     const forRecovery = policy.filter((s) => JSON.stringify(s.statement.Principal).includes(recoveryAccount.id));
-    expect(new Set(forRecovery.flatMap((s) => list(s.statement.Action)))).toEqual(new Set(['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant']));
-    for (const s of policy.filter((x) => JSON.stringify(x.statement.Principal).includes('AWS::AccountId') && list(x.statement.Action).some((a) => /Encrypt|GenerateDataKey|CreateGrant/.test(a)))) {
+    expect(new Set(forRecovery.flatMap((s) => list(s.statement.Action)))).toEqual(
+      new Set(['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant']),
+    );
+    for (const s of policy.filter(
+      (x) =>
+        JSON.stringify(x.statement.Principal).includes('AWS::AccountId') &&
+        list(x.statement.Action).some((a) => /Encrypt|GenerateDataKey|CreateGrant/.test(a)),
+    )) {
       expect(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'], s.statement.Sid).toBe(restoreRole);
     }
   });
 
-  it('gives a recovery account only the recovery role: trusted by the vault\'s restore role with the ExternalId, writing parameters there', () => {
+  it("gives a recovery account only the recovery role: trusted by the vault's restore role with the ExternalId, writing parameters there", () => {
     expect(resourcesOfType(recovery, 'AWS::Lambda::Function')).toEqual([]);
     expect(resourcesOfType(recovery, 'AWS::IAM::Role').map(([, r]) => r.Properties!.RoleName)).toEqual(['backup-hub-recovery']);
     const trust = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'AssumeRolePolicyDocument');
     expect(trust.map((s) => s.statement)).toEqual([
       expect.objectContaining({
         Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
-        Condition: { StringEquals: { 'sts:ExternalId': vault.externalId, 'aws:PrincipalOrgID': vault.organizationId }, ArnEquals: { 'aws:PrincipalArn': restoreRole } },
+        Condition: {
+          StringEquals: { 'sts:ExternalId': vault.externalId, 'aws:PrincipalOrgID': vault.organizationId },
+          ArnEquals: { 'aws:PrincipalArn': restoreRole },
+        },
       }),
     ]);
     const grants = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'PolicyDocument');
-    expect(grants.map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([[['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`]]);
+    expect(grants.map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
+      [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`],
+    ]);
   });
 });
 
@@ -300,7 +397,10 @@ describe('vault stack: key and tables', () => {
     const key = resource(template, 'VaultKey');
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key).toMatchObject({ DeletionPolicy: 'Retain' });
-    expect(resource(template, 'VaultKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-vault', TargetKeyId: { Ref: 'VaultKey' } });
+    expect(resource(template, 'VaultKeyAlias').Properties).toEqual({
+      AliasName: 'alias/backup-hub-vault',
+      TargetKeyId: { Ref: 'VaultKey' },
+    });
   });
 
   it('names no other account in the vault key policy', () => {
@@ -314,8 +414,12 @@ describe('vault stack: key and tables', () => {
   });
 
   it('lets only the vault handler roles and the restore role use the vault key, and only through EC2, RDS or SSM', () => {
-    const use = statements(template).filter((s) => s.logicalId === 'VaultKey' && list(s.statement.Action).some((a) => /Decrypt|Encrypt|GenerateDataKey|CreateGrant/.test(a)));
-    const handlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`);
+    const use = statements(template).filter(
+      (s) => s.logicalId === 'VaultKey' && list(s.statement.Action).some((a) => /Decrypt|Encrypt|GenerateDataKey|CreateGrant/.test(a)),
+    );
+    const handlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map(
+      (name) => `arn:aws:iam::${vault.id}:role/${name}`,
+    );
     const restoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore`;
     expect(use.length).toBeGreaterThan(0);
     const services = ['ec2', 'rds', 'ssm'].map((service) => `${service}.${vault.regions[0]}.amazonaws.com`);
@@ -325,10 +429,20 @@ describe('vault stack: key and tables', () => {
       const throughAService = via.length > 0 && via.every((v) => services.includes(v));
       expect(throughAService || s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', s.statement.Sid).toBe(true);
     }
-    expect(use.filter((s) => s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] === restoreRole).flatMap((s) => list(s.statement.Action))).not.toContain('kms:Encrypt');
-    const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`);
+    expect(
+      use.filter((s) => s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] === restoreRole).flatMap((s) => list(s.statement.Action)),
+    ).not.toContain('kms:Encrypt');
+    const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(
+      ([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`,
+    );
     // The pruner deletes copies and never reads one: it has no use of the key.
-    expect(new Set(roleNames)).toEqual(new Set([...handlerRoles, restoreRole, ...['backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`)]));
+    expect(new Set(roleNames)).toEqual(
+      new Set([
+        ...handlerRoles,
+        restoreRole,
+        ...['backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
+      ]),
+    );
   });
 
   it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
@@ -347,11 +461,19 @@ describe('vault stack: key and tables', () => {
   it('gives the catalog and the audit log the keys and indexes the code queries', () => {
     const keys = (id: string) => {
       const p = resource(template, id).Properties;
-      const types = Object.fromEntries((p.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((a) => [a.AttributeName, a.AttributeType]));
-      const schema = (s: { AttributeName: string; KeyType: string }[]) => s.map((k) => `${k.AttributeName}:${types[k.AttributeName]}:${k.KeyType}`);
+      const types = Object.fromEntries(
+        (p.AttributeDefinitions as { AttributeName: string; AttributeType: string }[]).map((a) => [a.AttributeName, a.AttributeType]),
+      );
+      const schema = (s: { AttributeName: string; KeyType: string }[]) =>
+        s.map((k) => `${k.AttributeName}:${types[k.AttributeName]}:${k.KeyType}`);
       return {
         table: schema(p.KeySchema as never),
-        indexes: Object.fromEntries((p.GlobalSecondaryIndexes as { IndexName: string; KeySchema: never; Projection: { ProjectionType: string } }[]).map((i) => [i.IndexName, [...schema(i.KeySchema), i.Projection.ProjectionType]])),
+        indexes: Object.fromEntries(
+          (p.GlobalSecondaryIndexes as { IndexName: string; KeySchema: never; Projection: { ProjectionType: string } }[]).map((i) => [
+            i.IndexName,
+            [...schema(i.KeySchema), i.Projection.ProjectionType],
+          ]),
+        ),
       };
     };
     expect(keys('CatalogTable')).toEqual({
@@ -404,12 +526,12 @@ const IMPLIED: Record<string, string> = {
   'sqs:DeleteMessage': 'the SQS event source mapping deletes processed messages with the function role',
   'sqs:GetQueueAttributes': 'the SQS event source mapping reads the queue with the function role',
   'ec2:CreateTags': 'CopySnapshot with TagSpecifications is also authorized as ec2:CreateTags (ec2:CreateAction = CopySnapshot)',
-  'kms:Decrypt': 'EC2 calls KMS with the caller\'s permissions to read an encrypted snapshot during CopySnapshot',
-  'kms:ReEncrypt*': 'EC2 calls KMS with the caller\'s permissions to re-encrypt during CopySnapshot',
-  'kms:GenerateDataKeyWithoutPlaintext': 'EC2 calls KMS with the caller\'s permissions for the encrypted copy',
+  'kms:Decrypt': "EC2 calls KMS with the caller's permissions to read an encrypted snapshot during CopySnapshot",
+  'kms:ReEncrypt*': "EC2 calls KMS with the caller's permissions to re-encrypt during CopySnapshot",
+  'kms:GenerateDataKeyWithoutPlaintext': "EC2 calls KMS with the caller's permissions for the encrypted copy",
   'kms:CreateGrant': 'EC2 creates a grant for the encrypted copy (only with kms:GrantIsForAWSResource)',
-  'kms:Encrypt': 'SSM calls KMS with the caller\'s permissions to encrypt a SecureString in PutParameter',
-  'kms:GenerateDataKey': 'SSM calls KMS with the caller\'s permissions to encrypt an advanced-tier SecureString in PutParameter',
+  'kms:Encrypt': "SSM calls KMS with the caller's permissions to encrypt a SecureString in PutParameter",
+  'kms:GenerateDataKey': "SSM calls KMS with the caller's permissions to encrypt an advanced-tier SecureString in PutParameter",
   'ssm:AddTagsToResource': 'PutParameter with Tags is also authorized as ssm:AddTagsToResource',
   'rds:AddTagsToResource': 'CopyDBSnapshot / CopyDBClusterSnapshot with Tags is also authorized as rds:AddTagsToResource',
 };
@@ -428,7 +550,10 @@ function actionsCalledByCode(): Map<string, Set<string>> {
     const imported = new Map<string, string>(); // local name → IAM action
     for (const match of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-([\w-]+)|lib-dynamodb)'/g)) {
       const service = match[3] ? (SERVICE_PREFIX[match[3]] ?? match[3]) : 'dynamodb';
-      for (const spec of match[1]!.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const spec of match[1]!
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         if (spec.startsWith('type ')) continue;
         const [name, alias] = spec.split(/\s+as\s+/);
         const command = /^(\w+)Command$/.exec(name!)?.[1];
@@ -469,7 +594,9 @@ describe('IAM grants vs. the AWS calls in the code', () => {
 
   it('grants every call the code makes', () => {
     const granted = new Set([...allGranted()]);
-    const missing = [...called].filter(([action]) => !granted.has(action)).map(([action, files]) => `${action} (called in ${[...files].join(', ')})`);
+    const missing = [...called]
+      .filter(([action]) => !granted.has(action))
+      .map(([action, files]) => `${action} (called in ${[...files].join(', ')})`);
     expect(missing, 'calls without a permission').toEqual([]);
   });
 
@@ -479,7 +606,7 @@ describe('IAM grants vs. the AWS calls in the code', () => {
     expect(unused, 'permissions no code uses').toEqual([]);
   });
 
-  it("gives the reconciler no queue access: it reads no queue", () => {
+  it('gives the reconciler no queue access: it reads no queue', () => {
     expect(roleActions(template, 'ReconcilerRole').filter((a) => a.startsWith('sqs:'))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { eventsApi } from './services/events/api/events-api.js';
 import { EventBridgeSim } from './services/events/events.js';
 import { kmsApi } from './services/kms/api/kms-api.js';
 import { KmsSim } from './services/kms/kms.js';
-import { LambdaSim, type LambdaInvocation } from './services/lambda/lambda.js';
+import { type LambdaInvocation, LambdaSim } from './services/lambda/lambda.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 import { SnsSim } from './services/sns/sns.js';
@@ -53,8 +53,26 @@ export class SimCloud extends CloudCore {
     this.lambda = new LambdaSim(this, this.sqs);
     this.events = new EventBridgeSim(this, this.sqs, this.lambda);
     this.dynamodb = new DynamoDbSim(options.dynamodb);
-    this.cloudformation = new CloudFormationSim(this, { iam: this.iam, kms: this.kms, events: this.events, sqs: this.sqs, lambda: this.lambda, dynamodb: this.dynamodb, sns: this.sns });
-    for (const api of [stsApi(this), kmsApi(this.kms), ec2Api(this.ec2), sqsApi(this.sqs), ssmApi(this.ssm), rdsApi(this.rds), eventsApi(this.events), dynamodbApi(this.dynamodb)]) this.register(api);
+    this.cloudformation = new CloudFormationSim(this, {
+      iam: this.iam,
+      kms: this.kms,
+      events: this.events,
+      sqs: this.sqs,
+      lambda: this.lambda,
+      dynamodb: this.dynamodb,
+      sns: this.sns,
+    });
+    for (const api of [
+      stsApi(this),
+      kmsApi(this.kms),
+      ec2Api(this.ec2),
+      sqsApi(this.sqs),
+      ssmApi(this.ssm),
+      rdsApi(this.rds),
+      eventsApi(this.events),
+      dynamodbApi(this.dynamodb),
+    ])
+      this.register(api);
   }
 
   /**

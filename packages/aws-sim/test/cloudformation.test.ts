@@ -2,7 +2,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, TemplateError, type DeployInput, type LambdaCodeRequest, type Template, type TemplateResource } from '../src/index.js';
+import { type DeployInput, type LambdaCodeRequest, SimCloud, type Template, TemplateError, type TemplateResource } from '../src/index.js';
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
@@ -18,17 +18,33 @@ afterEach(() => cloud.close());
 
 const deploy = (resources: Record<string, TemplateResource>, more: Partial<Template> & Partial<Omit<DeployInput, 'template'>> = {}) => {
   const { account = VAULT, region = REGION, stackName = 'test', parameters, lambdaCode, ...sections } = more;
-  return cloud.cloudformation.deploy({ account, region, stackName, template: { ...sections, Resources: resources }, ...(parameters ? { parameters } : {}), ...(lambdaCode ? { lambdaCode } : {}) });
+  return cloud.cloudformation.deploy({
+    account,
+    region,
+    stackName,
+    template: { ...sections, Resources: resources },
+    ...(parameters ? { parameters } : {}),
+    ...(lambdaCode ? { lambdaCode } : {}),
+  });
 };
 
-const lambdaTrust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-const allow = (name: string, actions: string[], resource: unknown = '*') => ({ PolicyName: name, PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: resource }] } });
+const lambdaTrust = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+const allow = (name: string, actions: string[], resource: unknown = '*') => ({
+  PolicyName: name,
+  PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: resource }] },
+});
 
 describe('CloudFormation resources: each created through the state the APIs use', () => {
   it('IAM roles keep their trust policy and inline policies whole; Ref is the name, GetAtt Arn the ARN', async () => {
     const scoped = allow('copy', ['ec2:CopySnapshot'], { 'Fn::Sub': 'arn:aws:ec2:${AWS::Region}::snapshot/*' });
     const stack = await deploy({
-      Copier: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'copier', AssumeRolePolicyDocument: lambdaTrust, Policies: [scoped], MaxSessionDuration: 7200 } },
+      Copier: {
+        Type: 'AWS::IAM::Role',
+        Properties: { RoleName: 'copier', AssumeRolePolicyDocument: lambdaTrust, Policies: [scoped], MaxSessionDuration: 7200 },
+      },
       Unnamed: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust } },
     });
     expect(stack.resources.Copier).toMatchObject({ physicalId: 'copier', attributes: { Arn: `arn:aws:iam::${VAULT}:role/copier` } });
@@ -41,7 +57,12 @@ describe('CloudFormation resources: each created through the state the APIs use'
   });
 
   it('KMS keys with their key policy, and aliases resolving to them', async () => {
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' }] };
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' },
+      ],
+    };
     const stack = await deploy({
       // Listed before its key: creation follows the references, not the template order.
       KeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: 'alias/vault', TargetKeyId: { Ref: 'Key' } } },
@@ -49,7 +70,10 @@ describe('CloudFormation resources: each created through the state the APIs use'
     });
     const key = cloud.kms.resolveKey('alias/vault', VAULT, REGION);
     expect(stack.resources.Key).toMatchObject({ physicalId: key.keyId, attributes: { Arn: key.arn, KeyId: key.keyId } });
-    expect(JSON.parse(key.policyText)).toEqual({ ...policy, Statement: [{ ...policy.Statement[0], Principal: { AWS: `arn:aws:iam::${VAULT}:root` } }] });
+    expect(JSON.parse(key.policyText)).toEqual({
+      ...policy,
+      Statement: [{ ...policy.Statement[0], Principal: { AWS: `arn:aws:iam::${VAULT}:root` } }],
+    });
     expect(key.description).toBe('vault key');
   });
 
@@ -61,25 +85,54 @@ describe('CloudFormation resources: each created through the state the APIs use'
         Properties: {
           EventBusName: { Ref: 'Bus' },
           StatementId: 'sources',
-          Statement: { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['Bus', 'Arn'] } },
+          Statement: {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${SOURCE}:root` },
+            Action: 'events:PutEvents',
+            Resource: { 'Fn::GetAtt': ['Bus', 'Arn'] },
+          },
         },
       },
       Dlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'copies-dlq', MessageRetentionPeriod: 1209600 } },
-      Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'copies', VisibilityTimeout: 720, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 5 } } },
+      Queue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          QueueName: 'copies',
+          VisibilityTimeout: 720,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 5 },
+        },
+      },
       Rule: {
         Type: 'AWS::Events::Rule',
         Properties: {
           Name: 'ebs',
           EventBusName: { Ref: 'Bus' },
           EventPattern: { source: ['backup-hub.test'] },
-          Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } }, RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 } }],
+          Targets: [
+            {
+              Id: 'queue',
+              Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+              DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } },
+              RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+            },
+          ],
         },
       },
       QueuePolicy: {
         Type: 'AWS::SQS::QueuePolicy',
         Properties: {
           Queues: [{ Ref: 'Queue' }],
-          PolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: '*', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['Rule', 'Arn'] } } } }] },
+          PolicyDocument: {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'events.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: '*',
+                Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['Rule', 'Arn'] } } },
+              },
+            ],
+          },
         },
       },
     });
@@ -90,12 +143,22 @@ describe('CloudFormation resources: each created through the state the APIs use'
       Rule: { physicalId: 'hub|ebs', attributes: { Arn: `arn:aws:events:${REGION}:${VAULT}:rule/hub/ebs` } },
     });
     expect(cloud.events.bus(VAULT, REGION, 'hub').rule('ebs').targets).toEqual([
-      { id: 'queue', arn: `arn:aws:sqs:${REGION}:${VAULT}:copies`, deadLetterArn: `arn:aws:sqs:${REGION}:${VAULT}:copies-dlq`, retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86400 } },
+      {
+        id: 'queue',
+        arn: `arn:aws:sqs:${REGION}:${VAULT}:copies`,
+        deadLetterArn: `arn:aws:sqs:${REGION}:${VAULT}:copies-dlq`,
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86400 },
+      },
     ]);
-    expect(cloud.sqs.queue(`arn:aws:sqs:${REGION}:${VAULT}:copies`).settings).toMatchObject({ visibilityTimeoutSeconds: 720, redrivePolicy: { maxReceiveCount: 5 } });
+    expect(cloud.sqs.queue(`arn:aws:sqs:${REGION}:${VAULT}:copies`).settings).toMatchObject({
+      visibilityTimeoutSeconds: 720,
+      redrivePolicy: { maxReceiveCount: 5 },
+    });
     // The source may put on the bus (the bus policy), the rule may send to the queue (the queue policy).
     const source = new EventBridgeClient(cloud.clientConfig(cloud.adminCredentials(SOURCE), REGION));
-    const { FailedEntryCount } = await source.send(new PutEventsCommand({ Entries: [{ EventBusName: busArn, Source: 'backup-hub.test', DetailType: 'x', Detail: '{}' }] }));
+    const { FailedEntryCount } = await source.send(
+      new PutEventsCommand({ Entries: [{ EventBusName: busArn, Source: 'backup-hub.test', DetailType: 'x', Detail: '{}' }] }),
+    );
     expect(FailedEntryCount).toBe(0);
     expect(cloud.sqs.depth(`arn:aws:sqs:${REGION}:${VAULT}:copies`)).toBe(1);
   });
@@ -110,27 +173,77 @@ describe('CloudFormation resources: each created through the state the APIs use'
     };
     await deploy(
       {
-        Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust, Policies: [allow('poll', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'])] } },
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: lambdaTrust,
+            Policies: [allow('poll', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'])],
+          },
+        },
         Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'work' } },
         Reconciler: {
           Type: 'AWS::Lambda::Function',
-          Properties: { FunctionName: 'reconciler', Handler: 'handlers/reconciler.handler', Runtime: 'nodejs22.x', Code: { ZipFile: 'x' }, Role: { 'Fn::GetAtt': ['Role', 'Arn'] }, Timeout: 280, MemorySize: 512, ReservedConcurrentExecutions: 1 },
+          Properties: {
+            FunctionName: 'reconciler',
+            Handler: 'handlers/reconciler.handler',
+            Runtime: 'nodejs22.x',
+            Code: { ZipFile: 'x' },
+            Role: { 'Fn::GetAtt': ['Role', 'Arn'] },
+            Timeout: 280,
+            MemorySize: 512,
+            ReservedConcurrentExecutions: 1,
+          },
         },
         Copier: {
           Type: 'AWS::Lambda::Function',
-          Properties: { FunctionName: 'copier', Handler: 'handlers/copy.handler', Code: { ZipFile: 'x' }, Role: { 'Fn::GetAtt': ['Role', 'Arn'] }, Environment: { Variables: { QUEUE_URL: { Ref: 'Queue' }, LIMIT: 5 } } },
+          Properties: {
+            FunctionName: 'copier',
+            Handler: 'handlers/copy.handler',
+            Code: { ZipFile: 'x' },
+            Role: { 'Fn::GetAtt': ['Role', 'Arn'] },
+            Environment: { Variables: { QUEUE_URL: { Ref: 'Queue' }, LIMIT: 5 } },
+          },
         },
-        Schedule: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(5 minutes)', Targets: [{ Id: 'run', Arn: { 'Fn::GetAtt': ['Reconciler', 'Arn'] } }] } },
-        Permission: { Type: 'AWS::Lambda::Permission', Properties: { FunctionName: { 'Fn::GetAtt': ['Reconciler', 'Arn'] }, Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['Schedule', 'Arn'] } } },
+        Schedule: {
+          Type: 'AWS::Events::Rule',
+          Properties: { ScheduleExpression: 'rate(5 minutes)', Targets: [{ Id: 'run', Arn: { 'Fn::GetAtt': ['Reconciler', 'Arn'] } }] },
+        },
+        Permission: {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            FunctionName: { 'Fn::GetAtt': ['Reconciler', 'Arn'] },
+            Action: 'lambda:InvokeFunction',
+            Principal: 'events.amazonaws.com',
+            SourceArn: { 'Fn::GetAtt': ['Schedule', 'Arn'] },
+          },
+        },
         Mapping: {
           Type: 'AWS::Lambda::EventSourceMapping',
-          Properties: { FunctionName: { Ref: 'Copier' }, EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] }, BatchSize: 2, ScalingConfig: { MaximumConcurrency: 2 }, FunctionResponseTypes: ['ReportBatchItemFailures'] },
+          Properties: {
+            FunctionName: { Ref: 'Copier' },
+            EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+            BatchSize: 2,
+            ScalingConfig: { MaximumConcurrency: 2 },
+            FunctionResponseTypes: ['ReportBatchItemFailures'],
+          },
         },
       },
       { lambdaCode },
     );
-    expect(requests.find((r) => r.name === 'copier')).toMatchObject({ handler: 'handlers/copy.handler', environment: { QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${VAULT}/work`, LIMIT: '5' }, account: VAULT, region: REGION, timeoutSeconds: 3, memoryMb: 128 });
-    expect(requests.find((r) => r.name === 'reconciler')).toMatchObject({ role: expect.stringMatching(new RegExp(`^arn:aws:iam::${VAULT}:role/test-Role-`)), timeoutSeconds: 280, memoryMb: 512, runtime: 'nodejs22.x' });
+    expect(requests.find((r) => r.name === 'copier')).toMatchObject({
+      handler: 'handlers/copy.handler',
+      environment: { QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${VAULT}/work`, LIMIT: '5' },
+      account: VAULT,
+      region: REGION,
+      timeoutSeconds: 3,
+      memoryMb: 128,
+    });
+    expect(requests.find((r) => r.name === 'reconciler')).toMatchObject({
+      role: expect.stringMatching(new RegExp(`^arn:aws:iam::${VAULT}:role/test-Role-`)),
+      timeoutSeconds: 280,
+      memoryMb: 512,
+      runtime: 'nodejs22.x',
+    });
     for (const body of ['a', 'b', 'c']) cloud.sqs.queue(`arn:aws:sqs:${REGION}:${VAULT}:work`).send(body, {}, VAULT);
     await cloud.advance(10 * 60_000, { tickMs: 60_000 });
     expect(runs).toEqual(['reconciler', 'reconciler']);
@@ -152,23 +265,43 @@ describe('CloudFormation resources: each created through the state the APIs use'
             { AttributeName: 'createdAt', AttributeType: 'S' },
           ],
           KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          GlobalSecondaryIndexes: [{ IndexName: 'byAccount', KeySchema: [{ AttributeName: 'account', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'byAccount',
+              KeySchema: [
+                { AttributeName: 'account', KeyType: 'HASH' },
+                { AttributeName: 'createdAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
         },
       },
     });
-    expect(stack.resources.Catalog).toMatchObject({ physicalId: 'catalog', attributes: { Arn: `arn:aws:dynamodb:${REGION}:${VAULT}:table/catalog` } });
-    const { Table } = await new DynamoDBClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION)).send(new DescribeTableCommand({ TableName: 'catalog' }));
+    expect(stack.resources.Catalog).toMatchObject({
+      physicalId: 'catalog',
+      attributes: { Arn: `arn:aws:dynamodb:${REGION}:${VAULT}:table/catalog` },
+    });
+    const { Table } = await new DynamoDBClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION)).send(
+      new DescribeTableCommand({ TableName: 'catalog' }),
+    );
     expect(Table).toMatchObject({ TableStatus: 'ACTIVE', GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'byAccount' })] });
   });
 
   it('SNS topics and subscriptions; buckets, log groups, metric filters and alarms are recorded', async () => {
     const stack = await deploy({
-      Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'alarms', Subscription: [{ Protocol: 'email', Endpoint: 'oncall@example.com' }] } },
+      Topic: {
+        Type: 'AWS::SNS::Topic',
+        Properties: { TopicName: 'alarms', Subscription: [{ Protocol: 'email', Endpoint: 'oncall@example.com' }] },
+      },
       Sms: { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'Topic' }, Protocol: 'sms', Endpoint: '+15555550100' } },
       Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [] } } },
       BucketPolicy: { Type: 'AWS::S3::BucketPolicy', Properties: { Bucket: { Ref: 'Bucket' }, PolicyDocument: {} } },
       Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/lambda/x', RetentionInDays: 90 } },
-      Lines: { Type: 'AWS::Logs::MetricFilter', Properties: { LogGroupName: { Ref: 'Logs' }, FilterPattern: 'ERROR', MetricTransformations: [] } },
+      Lines: {
+        Type: 'AWS::Logs::MetricFilter',
+        Properties: { LogGroupName: { Ref: 'Logs' }, FilterPattern: 'ERROR', MetricTransformations: [] },
+      },
       Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: 'errors', AlarmActions: [{ Ref: 'Topic' }] } },
     });
     const topicArn = `arn:aws:sns:${REGION}:${VAULT}:alarms`;
@@ -177,13 +310,20 @@ describe('CloudFormation resources: each created through the state the APIs use'
       ['sms', '+15555550100'],
     ]);
     expect(stack.resources.Bucket!.physicalId).toMatch(/^test-bucket-[0-9a-f]{12}$/);
-    expect(stack.resources.Logs).toMatchObject({ physicalId: '/aws/lambda/x', attributes: { Arn: `arn:aws:logs:${REGION}:${VAULT}:log-group:/aws/lambda/x:*` } });
+    expect(stack.resources.Logs).toMatchObject({
+      physicalId: '/aws/lambda/x',
+      attributes: { Arn: `arn:aws:logs:${REGION}:${VAULT}:log-group:/aws/lambda/x:*` },
+    });
     expect(stack.resources.Alarm!.physicalId).toBe('errors');
   });
 });
 
 describe('CloudFormation intrinsic functions, pseudo-parameters, parameters, conditions and outputs', () => {
-  const topic = (name: unknown, condition?: string): TemplateResource => ({ Type: 'AWS::SNS::Topic', Properties: { TopicName: name }, ...(condition ? { Condition: condition } : {}) });
+  const topic = (name: unknown, condition?: string): TemplateResource => ({
+    Type: 'AWS::SNS::Topic',
+    Properties: { TopicName: name },
+    ...(condition ? { Condition: condition } : {}),
+  });
 
   it('resolves Ref, Fn::GetAtt, both forms of Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::GetAZs and the pseudo-parameters', async () => {
     const stack = await deploy(
@@ -201,7 +341,13 @@ describe('CloudFormation intrinsic functions, pseudo-parameters, parameters, con
         Outputs: { Zone: { Value: { 'Fn::Join': ['', [{ 'Fn::Select': ['0', { 'Fn::GetAZs': '' }] }, ' ', { Ref: 'AWS::URLSuffix' }]] } } },
       },
     );
-    expect(Object.fromEntries(Object.entries(stack.resources).filter(([id]) => id !== 'Queue').map(([id, r]) => [id, r.attributes.TopicName]))).toEqual({
+    expect(
+      Object.fromEntries(
+        Object.entries(stack.resources)
+          .filter(([id]) => id !== 'Queue')
+          .map(([id, r]) => [id, r.attributes.TopicName]),
+      ),
+    ).toEqual({
       SubString: `intrinsics-${REGION}-${VAULT}-q`,
       SubList: 'aws-prod',
       Dotted: 'q',
@@ -245,19 +391,32 @@ describe('CloudFormation intrinsic functions, pseudo-parameters, parameters, con
       { Kept: topic({ 'Fn::GetAtt': ['Left', 'TopicName'] }), Left: topic('left', 'Never') },
       { Conditions: { Never: { 'Fn::Equals': ['a', 'b'] } } },
     );
-    await expect(attempt).rejects.toThrow('Unresolved resource dependencies [Left] in the Resources block of the template: Kept depends on it, but its condition Never leaves it out');
+    await expect(attempt).rejects.toThrow(
+      'Unresolved resource dependencies [Left] in the Resources block of the template: Kept depends on it, but its condition Never leaves it out',
+    );
     expect(cloud.sns.topic.bind(cloud.sns, `arn:aws:sns:${REGION}:${VAULT}:left`)).toThrow();
   });
 
   it('orders creation by references and DependsOn, and names the resources of a circle', async () => {
     const order: string[] = [];
-    const lambdaCode = (request: LambdaCodeRequest) => (order.push(request.name), () => undefined);
+    const lambdaCode = (request: LambdaCodeRequest) => {
+      order.push(request.name);
+      return () => undefined;
+    };
     const fn = (name: string, extra: Partial<TemplateResource> = {}): TemplateResource => ({
       Type: 'AWS::Lambda::Function',
       Properties: { FunctionName: name, Handler: 'h.handler', Code: {}, Role: { 'Fn::GetAtt': ['Role', 'Arn'] } },
       ...extra,
     });
-    await deploy({ Last: fn('last', { DependsOn: 'Middle' }), Middle: fn('middle', { DependsOn: ['First'] }), First: fn('first'), Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust } } }, { lambdaCode });
+    await deploy(
+      {
+        Last: fn('last', { DependsOn: 'Middle' }),
+        Middle: fn('middle', { DependsOn: ['First'] }),
+        First: fn('first'),
+        Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust } },
+      },
+      { lambdaCode },
+    );
     expect(order).toEqual(['first', 'middle', 'last']);
     const circle = deploy(
       {
@@ -272,8 +431,18 @@ describe('CloudFormation intrinsic functions, pseudo-parameters, parameters, con
   });
 
   it('evaluates template Rules before anything: an assertion on AWS::AccountId refuses the wrong account with its description', async () => {
-    const rules = { Rules: { RightAccount: { Assertions: [{ Assert: { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, VAULT] }, AssertDescription: `deploy this stack into ${VAULT} only` }] } } };
-    await expect(deploy({ T: topic('t') }, { ...rules, account: SOURCE })).rejects.toThrow(`Template rule RightAccount failed: deploy this stack into ${VAULT} only`);
+    const rules = {
+      Rules: {
+        RightAccount: {
+          Assertions: [
+            { Assert: { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, VAULT] }, AssertDescription: `deploy this stack into ${VAULT} only` },
+          ],
+        },
+      },
+    };
+    await expect(deploy({ T: topic('t') }, { ...rules, account: SOURCE })).rejects.toThrow(
+      `Template rule RightAccount failed: deploy this stack into ${VAULT} only`,
+    );
     expect(cloud.cloudformation.stacks()).toEqual([]);
     await expect(deploy({ T: topic('t') }, rules)).resolves.toMatchObject({ resources: { T: expect.anything() } });
   });
@@ -286,21 +455,51 @@ describe('CloudFormation refuses what it cannot honour, naming the logical id, b
     expect(() => cloud.sqs.queue(`arn:aws:sqs:${REGION}:${VAULT}:created-first`)).toThrow('The specified queue does not exist.');
   };
 
-  it('an unsupported resource type', () => refused({ Vpc: { Type: 'AWS::EC2::VPC', Properties: {} } }, 'Vpc (AWS::EC2::VPC): the resource type AWS::EC2::VPC is not supported by the simulated CloudFormation'));
+  it('an unsupported resource type', () =>
+    refused(
+      { Vpc: { Type: 'AWS::EC2::VPC', Properties: {} } },
+      'Vpc (AWS::EC2::VPC): the resource type AWS::EC2::VPC is not supported by the simulated CloudFormation',
+    ));
 
   it('an unsupported property', () =>
-    refused({ Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust, ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } } }, 'Role (AWS::IAM::Role): property ManagedPolicyArns not supported by the simulated CloudFormation'));
+    refused(
+      {
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: { AssumeRolePolicyDocument: lambdaTrust, ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] },
+        },
+      },
+      'Role (AWS::IAM::Role): property ManagedPolicyArns not supported by the simulated CloudFormation',
+    ));
 
   it('an unsupported intrinsic function', () =>
-    refused({ Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { 'Fn::FindInMap': ['Names', 'Topic', 'Name'] } } } }, 'Topic.Properties.TopicName (Fn::FindInMap): the intrinsic function Fn::FindInMap is not supported by the simulated CloudFormation'));
+    refused(
+      { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { 'Fn::FindInMap': ['Names', 'Topic', 'Name'] } } } },
+      'Topic.Properties.TopicName (Fn::FindInMap): the intrinsic function Fn::FindInMap is not supported by the simulated CloudFormation',
+    ));
 
   it('an unsupported nested property, when the resource is created', async () => {
-    const attempt = deploy({ Rule: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)', Targets: [{ Id: 't', Arn: 'arn:aws:sqs:eu-west-1:999999999999:q', InputPath: '$.detail' }] } } });
-    await expect(attempt).rejects.toThrow('Rule (AWS::Events::Rule).Targets[0]: property InputPath not supported by the simulated CloudFormation');
+    const attempt = deploy({
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(1 hour)',
+          Targets: [{ Id: 't', Arn: 'arn:aws:sqs:eu-west-1:999999999999:q', InputPath: '$.detail' }],
+        },
+      },
+    });
+    await expect(attempt).rejects.toThrow(
+      'Rule (AWS::Events::Rule).Targets[0]: property InputPath not supported by the simulated CloudFormation',
+    );
   });
 
   it('a reference the template does not declare, and the AWS error a creation meets', async () => {
-    await refused({ Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { Ref: 'Missing' } } } }, 'Topic: refers to Missing, which is no parameter, pseudo-parameter or resource of the template');
-    await expect(deploy({ Bad: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'cron(0 12 * * ? *)' } } })).rejects.toThrow(/^Bad \(AWS::Events::Rule\): ValidationException: Parameter ScheduleExpression is not valid: cron\(0 12 \* \* \? \*\) \(the simulation runs rate\(\) schedules only\)/);
+    await refused(
+      { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { Ref: 'Missing' } } } },
+      'Topic: refers to Missing, which is no parameter, pseudo-parameter or resource of the template',
+    );
+    await expect(deploy({ Bad: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'cron(0 12 * * ? *)' } } })).rejects.toThrow(
+      /^Bad \(AWS::Events::Rule\): ValidationException: Parameter ScheduleExpression is not valid: cron\(0 12 \* \* \? \*\) \(the simulation runs rate\(\) schedules only\)/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimCloud, startLocalDynamo, type CreateTableInput } from '../src/index.js';
+import { type CreateTableInput, SimCloud, startLocalDynamo } from '../src/index.js';
 import { allowing, trustedBy } from './policies.js';
 
 const VAULT = '999999999999';
@@ -17,10 +17,27 @@ const TABLE: CreateTableInput = {
   TableName: 'points',
   BillingMode: 'PAY_PER_REQUEST',
   KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  AttributeDefinitions: ['pk', 'account', 'createdAt', 'state', 'updatedAt'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+  AttributeDefinitions: ['pk', 'account', 'createdAt', 'state', 'updatedAt'].map((AttributeName) => ({
+    AttributeName,
+    AttributeType: 'S',
+  })),
   GlobalSecondaryIndexes: [
-    { IndexName: 'byAccount', KeySchema: [{ AttributeName: 'account', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
-    { IndexName: 'byState', KeySchema: [{ AttributeName: 'state', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+    {
+      IndexName: 'byAccount',
+      KeySchema: [
+        { AttributeName: 'account', KeyType: 'HASH' },
+        { AttributeName: 'createdAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+    {
+      IndexName: 'byState',
+      KeySchema: [
+        { AttributeName: 'state', KeyType: 'HASH' },
+        { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
   ],
 };
 
@@ -47,7 +64,8 @@ function cloudWith(...accounts: string[]): SimCloud {
   return cloud;
 }
 
-const documents = (account: string, credentials = cloud.adminCredentials(account)) => DynamoDBDocumentClient.from(new DynamoDBClient(cloud.clientConfig(credentials, REGION)));
+const documents = (account: string, credentials = cloud.adminCredentials(account)) =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(cloud.clientConfig(credentials, REGION)));
 
 /** Every item of a Query, page by page. */
 async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<string[]> {
@@ -67,21 +85,58 @@ describe('simulated DynamoDB', () => {
     await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
     const db = documents(VAULT);
     const pks = collidingKeys();
-    const burst = { account: '222222222222', createdAt: '2026-01-01T00:00:00.000Z', state: 'waiting:ami:222222222222:eu-west-1', updatedAt: '2026-01-01T00:05:00.000Z' };
+    const burst = {
+      account: '222222222222',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      state: 'waiting:ami:222222222222:eu-west-1',
+      updatedAt: '2026-01-01T00:05:00.000Z',
+    };
     for (const pk of pks) await db.send(new PutCommand({ TableName: 'points', Item: { pk, ...burst } }));
-    expect(await queryAll(db, { TableName: 'points', IndexName: 'byAccount', KeyConditionExpression: 'account = :a', ExpressionAttributeValues: { ':a': burst.account } })).toEqual([...pks].sort());
-    expect(await queryAll(db, { TableName: 'points', IndexName: 'byState', KeyConditionExpression: '#s = :s', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':s': burst.state } })).toEqual([...pks].sort());
+    expect(
+      await queryAll(db, {
+        TableName: 'points',
+        IndexName: 'byAccount',
+        KeyConditionExpression: 'account = :a',
+        ExpressionAttributeValues: { ':a': burst.account },
+      }),
+    ).toEqual([...pks].sort());
+    expect(
+      await queryAll(db, {
+        TableName: 'points',
+        IndexName: 'byState',
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: { ':s': burst.state },
+      }),
+    ).toEqual([...pks].sort());
     // Pages of one item walk the index by ExclusiveStartKey, which is keyed the same way.
-    expect(await queryAll(db, { TableName: 'points', IndexName: 'byAccount', KeyConditionExpression: 'account = :a', ExpressionAttributeValues: { ':a': burst.account }, Limit: 1 })).toEqual([...pks].sort());
+    expect(
+      await queryAll(db, {
+        TableName: 'points',
+        IndexName: 'byAccount',
+        KeyConditionExpression: 'account = :a',
+        ExpressionAttributeValues: { ':a': burst.account },
+        Limit: 1,
+      }),
+    ).toEqual([...pks].sort());
   });
 
   it('is reached like every service: authenticated, authorized by the caller role, fault-injectable and recorded', async () => {
     cloudWith(VAULT);
     await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
-    const reader = cloud.iam.putRole({ account: VAULT, name: 'reader', trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }), policies: allowing('dynamodb:GetItem') });
+    const reader = cloud.iam.putRole({
+      account: VAULT,
+      name: 'reader',
+      trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+      policies: allowing('dynamodb:GetItem'),
+    });
     const db = documents(VAULT, cloud.roleCredentials(reader.arn));
-    await expect(db.send(new GetCommand({ TableName: 'points', Key: { pk: 'a' } }))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
-    await expect(db.send(new PutCommand({ TableName: 'points', Item: { pk: 'a' } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(db.send(new GetCommand({ TableName: 'points', Key: { pk: 'a' } }))).resolves.toMatchObject({
+      $metadata: { httpStatusCode: 200 },
+    });
+    await expect(db.send(new PutCommand({ TableName: 'points', Item: { pk: 'a' } }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
     // A throttle the SDK retries, then gets through.
     cloud.faults.add({ service: 'dynamodb', operation: 'GetItem', error: 'ProvisionedThroughputExceededException', times: 1 });
     await expect(db.send(new GetCommand({ TableName: 'points', Key: { pk: 'a' } }))).resolves.toMatchObject({ $metadata: { attempts: 2 } });
@@ -97,10 +152,16 @@ describe('simulated DynamoDB', () => {
     cloudWith(VAULT, OTHER);
     await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
     await documents(VAULT).send(new PutCommand({ TableName: 'points', Item: { pk: 'vault-only' } }));
-    await expect(documents(OTHER).send(new GetCommand({ TableName: 'points', Key: { pk: 'vault-only' } }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    const { Table } = await new DynamoDBClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION)).send(new DescribeTableCommand({ TableName: 'points' }));
+    await expect(documents(OTHER).send(new GetCommand({ TableName: 'points', Key: { pk: 'vault-only' } }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    const { Table } = await new DynamoDBClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION)).send(
+      new DescribeTableCommand({ TableName: 'points' }),
+    );
     expect(Table).toMatchObject({ TableArn: `arn:aws:dynamodb:${REGION}:${VAULT}:table/points`, TableStatus: 'ACTIVE' });
-    expect(Table!.GlobalSecondaryIndexes!.map((i) => i.IndexArn)).toContain(`arn:aws:dynamodb:${REGION}:${VAULT}:table/points/index/byAccount`);
+    expect(Table!.GlobalSecondaryIndexes!.map((i) => i.IndexArn)).toContain(
+      `arn:aws:dynamodb:${REGION}:${VAULT}:table/points/index/byAccount`,
+    );
     await expect(cloud.dynamodb.createTable(VAULT, REGION, TABLE)).rejects.toMatchObject({ code: 'ResourceInUseException' });
   });
 
@@ -114,7 +175,9 @@ describe('simulated DynamoDB', () => {
       await cloud.close();
       const server = await startLocalDynamo({ path: folder });
       try {
-        const { Item } = await DynamoDBDocumentClient.from(new DynamoDBClient(server.clientConfig)).send(new GetCommand({ TableName: 'points', Key: { pk: 'kept' } }));
+        const { Item } = await DynamoDBDocumentClient.from(new DynamoDBClient(server.clientConfig)).send(
+          new GetCommand({ TableName: 'points', Key: { pk: 'kept' } }),
+        );
         expect(Item).toEqual({ pk: 'kept' });
       } finally {
         await server.close();

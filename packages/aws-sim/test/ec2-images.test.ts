@@ -1,24 +1,24 @@
 import {
   CopyImageCommand,
+  type CopyImageCommandInput,
   CreateTagsCommand,
   DeleteSnapshotCommand,
   DeregisterImageCommand,
   DescribeImagesCommand,
+  type DescribeImagesCommandInput,
   DescribeSnapshotsCommand,
   EC2Client,
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
-  type CopyImageCommandInput,
-  type DescribeImagesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/index.js';
-import { rootArn } from '../src/services/iam/iam.js';
+import { type EventEnvelope, SimCloud } from '../src/index.js';
 import { KEY_NOT_ACCESSIBLE } from '../src/services/ec2/ebs-snapshot-copy.js';
 import type { VolumeEncryption } from '../src/services/ec2/ebs-volume.js';
-import { NO_STORAGE_ACCESS } from '../src/services/ec2/image-copy.js';
-import type { SimImage } from '../src/services/ec2/image.js';
 import type { Ec2Sim, Ec2SimOptions } from '../src/services/ec2/ec2.js';
+import type { SimImage } from '../src/services/ec2/image.js';
+import { NO_STORAGE_ACCESS } from '../src/services/ec2/image-copy.js';
+import { rootArn } from '../src/services/iam/iam.js';
 import type { KmsSim } from '../src/services/kms/kms.js';
 
 const SOURCE = '111111111111';
@@ -52,7 +52,12 @@ const shareKey = () =>
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Principal: { AWS: rootArn(SOURCE) }, Action: 'kms:*', Resource: '*' },
-        { Effect: 'Allow', Principal: { AWS: rootArn(VAULT) }, Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:CreateGrant'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: rootArn(VAULT) },
+          Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:CreateGrant'],
+          Resource: '*',
+        },
       ],
     },
   });
@@ -71,7 +76,14 @@ const amiEvents = () => events.filter((e) => e['detail-type'] === 'EC2 AMI State
 async function shareWithVault(image: SimImage, { snapshots = true } = {}): Promise<void> {
   await client(SOURCE).send(new ModifyImageAttributeCommand({ ImageId: image.id, LaunchPermission: { Add: [{ UserId: VAULT }] } }));
   if (snapshots) {
-    await client(SOURCE).send(new ModifySnapshotAttributeCommand({ SnapshotId: rootSnapshot(image), Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [VAULT] }));
+    await client(SOURCE).send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: rootSnapshot(image),
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        UserIds: [VAULT],
+      }),
+    );
   }
 }
 
@@ -90,7 +102,10 @@ describe('simulated AMIs: lifecycle and events', () => {
     expect(events).toEqual([]);
     cloud.clock.advance(SNAPSHOT_MS);
     const described = await describeImage(SOURCE, image.id);
-    expect(described).toMatchObject({ State: 'available', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: rootSnapshot(image), Encrypted: false } }] });
+    expect(described).toMatchObject({
+      State: 'available',
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: rootSnapshot(image), Encrypted: false } }],
+    });
     expect(events).toEqual([
       {
         version: '0',
@@ -133,14 +148,19 @@ describe('simulated AMIs: describing and tagging', () => {
     expect(await ids(VAULT, { ExecutableUsers: ['self'] })).toEqual([mine.id]);
     expect(await ids(VAULT, { Owners: ['self'] })).toEqual([]);
     expect(await ids(SOURCE, { ExecutableUsers: [VAULT] })).toEqual([mine.id]);
-    await expect(client(VAULT).send(new CreateTagsCommand({ Resources: [mine.id], Tags: [{ Key: 'x', Value: 'y' }] }))).rejects.toMatchObject({ name: 'AuthFailure' });
+    await expect(
+      client(VAULT).send(new CreateTagsCommand({ Resources: [mine.id], Tags: [{ Key: 'x', Value: 'y' }] })),
+    ).rejects.toMatchObject({ name: 'AuthFailure' });
   });
 });
 
 describe('simulated AMIs: sharing and cross-account copies', () => {
   it('refuses to share an image whose snapshot is under the AWS managed key, as EC2 does', async () => {
     const image = availableImage('aws-managed');
-    await expect(shareWithVault(image, { snapshots: false })).rejects.toMatchObject({ name: 'InvalidParameter', message: expect.stringMatching(/AWS Managed CMK can.t be shared/) });
+    await expect(shareWithVault(image, { snapshots: false })).rejects.toMatchObject({
+      name: 'InvalidParameter',
+      message: expect.stringMatching(/AWS Managed CMK can.t be shared/),
+    });
     expect([...image.launchPermissions]).toEqual([]);
   });
 
@@ -159,7 +179,9 @@ describe('simulated AMIs: sharing and cross-account copies', () => {
     const { ImageId } = await copyIntoVault(image, { Encrypted: true, KmsKeyId: vaultKey.arn });
     cloud.clock.advance(COPY_MS);
     expect(await describeImage(VAULT, ImageId!)).toMatchObject({ State: 'failed', StateReason: { Message: KEY_NOT_ACCESSIBLE } });
-    expect(amiEvents().map((e) => [e.account, e.detail])).toEqual([[VAULT, expect.objectContaining({ ImageId, State: 'failed', ErrorMessage: KEY_NOT_ACCESSIBLE })]]);
+    expect(amiEvents().map((e) => [e.account, e.detail])).toEqual([
+      [VAULT, expect.objectContaining({ ImageId, State: 'failed', ErrorMessage: KEY_NOT_ACCESSIBLE })],
+    ]);
   });
 
   it('copies a shared image under the share key into the vault, re-encrypted under the vault key, tagged, with its event', async () => {
@@ -182,7 +204,9 @@ describe('simulated AMIs: sharing and cross-account copies', () => {
     const snapshotId = copy.BlockDeviceMappings![0]!.Ebs!.SnapshotId!;
     const { Snapshots } = await client(VAULT).send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
     expect(Snapshots).toMatchObject([{ OwnerId: VAULT, State: 'completed', Encrypted: true, KmsKeyId: vaultKey.arn, Tags: tags }]);
-    expect(amiEvents()).toEqual([expect.objectContaining({ account: VAULT, detail: expect.objectContaining({ ImageId, State: 'available' }) })]);
+    expect(amiEvents()).toEqual([
+      expect.objectContaining({ account: VAULT, detail: expect.objectContaining({ ImageId, State: 'available' }) }),
+    ]);
   });
 
   it('refuses copies beyond the concurrent AMI copy quota of the destination region', async () => {

@@ -1,23 +1,23 @@
 import {
   CopySnapshotCommand,
+  type CopySnapshotCommandInput,
   CreateSnapshotCommand,
   CreateTagsCommand,
   DeleteSnapshotCommand,
   DeleteTagsCommand,
   DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
+  type DescribeSnapshotsCommandInput,
   EC2Client,
   ModifySnapshotAttributeCommand,
-  type CopySnapshotCommandInput,
-  type DescribeSnapshotsCommandInput,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { allowing, trustedByNobody } from './policies.js';
-import { SimCloud, type EventEnvelope } from '../src/index.js';
-import { rootArn } from '../src/services/iam/iam.js';
+import { type EventEnvelope, SimCloud } from '../src/index.js';
 import type { VolumeEncryption } from '../src/services/ec2/ebs-volume.js';
 import { EBS_CONCURRENT_COPY_QUOTA, type Ec2Sim, type Ec2SimOptions } from '../src/services/ec2/ec2.js';
+import { rootArn } from '../src/services/iam/iam.js';
 import type { KmsSim } from '../src/services/kms/kms.js';
+import { allowing, trustedByNobody } from './policies.js';
 
 const SOURCE = '111111111111';
 const VAULT = '999999999999';
@@ -54,7 +54,14 @@ function completedSnapshot(encryption: VolumeEncryption, account = SOURCE): stri
 }
 
 const shareWith = (snapshotId: string, account: string, owner = SOURCE) =>
-  client(owner).send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [account] }));
+  client(owner).send(
+    new ModifySnapshotAttributeCommand({
+      SnapshotId: snapshotId,
+      Attribute: 'createVolumePermission',
+      OperationType: 'add',
+      UserIds: [account],
+    }),
+  );
 
 async function describeOne(account: string, snapshotId: string, region = REGION) {
   const { Snapshots } = await client(account, region).send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
@@ -75,7 +82,12 @@ const shareKeyPolicy = (account: string) =>
     Version: '2012-10-17',
     Statement: [
       { Effect: 'Allow', Principal: { AWS: rootArn(SOURCE) }, Action: 'kms:*', Resource: '*' },
-      { Effect: 'Allow', Principal: { AWS: rootArn(account) }, Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:CreateGrant'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Principal: { AWS: rootArn(account) },
+        Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:CreateGrant'],
+        Resource: '*',
+      },
     ],
   });
 
@@ -83,9 +95,21 @@ describe('simulated EBS snapshots: lifecycle and events', () => {
   it('keeps a snapshot pending until the simulated clock completes it, then emits the documented createSnapshot event', async () => {
     const volume = ec2.createVolume(SOURCE, REGION, { id: 'vol-0123456789abcdef0', encryption: 'none', sizeGiB: 100 });
     const created = await client(SOURCE).send(
-      new CreateSnapshotCommand({ VolumeId: volume.id, Description: 'nightly', TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'app', Value: 'web' }] }] }),
+      new CreateSnapshotCommand({
+        VolumeId: volume.id,
+        Description: 'nightly',
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'app', Value: 'web' }] }],
+      }),
     );
-    expect(created).toMatchObject({ State: 'pending', Progress: '0%', VolumeSize: 100, OwnerId: SOURCE, Description: 'nightly', Encrypted: false, Tags: [{ Key: 'app', Value: 'web' }] });
+    expect(created).toMatchObject({
+      State: 'pending',
+      Progress: '0%',
+      VolumeSize: 100,
+      OwnerId: SOURCE,
+      Description: 'nightly',
+      Encrypted: false,
+      Tags: [{ Key: 'app', Value: 'web' }],
+    });
     expect(created.SnapshotId).toMatch(/^snap-[0-9a-f]{17}$/);
     cloud.clock.advance(SNAPSHOT_MS / 2);
     expect(await describeOne(SOURCE, created.SnapshotId!)).toMatchObject({ State: 'pending', Progress: '50%' });
@@ -143,7 +167,9 @@ describe('simulated EBS snapshots: DescribeSnapshots visibility and filters', ()
     const [mine, shared, open] = [completedSnapshot('cmk'), completedSnapshot('cmk'), completedSnapshot('none')];
     const others = completedSnapshot('none', OTHER);
     await shareWith(shared, VAULT);
-    await client(SOURCE).send(new ModifySnapshotAttributeCommand({ SnapshotId: open, CreateVolumePermission: { Add: [{ Group: 'all' }] } }));
+    await client(SOURCE).send(
+      new ModifySnapshotAttributeCommand({ SnapshotId: open, CreateVolumePermission: { Add: [{ Group: 'all' }] } }),
+    );
     expect(await ids(VAULT)).toEqual([shared, open].sort());
     expect(await ids(VAULT, { OwnerIds: ['self'] })).toEqual([]);
     expect(await ids(VAULT, { OwnerIds: [SOURCE] })).toEqual([shared, open].sort());
@@ -173,7 +199,14 @@ describe('simulated EBS snapshots: DescribeSnapshots visibility and filters', ()
     expect(await filtered('tag-key', ['tier'])).toEqual([done.id]);
     expect(await filtered('snapshot-id', [elsewhere])).toEqual([elsewhere]);
     expect(await filtered('owner-id', [VAULT])).toEqual([]);
-    expect(await ids(SOURCE, { Filters: [{ Name: 'status', Values: ['completed'] }, { Name: 'tag-key', Values: ['app'] }] })).toEqual([done.id]);
+    expect(
+      await ids(SOURCE, {
+        Filters: [
+          { Name: 'status', Values: ['completed'] },
+          { Name: 'tag-key', Values: ['app'] },
+        ],
+      }),
+    ).toEqual([done.id]);
     await expect(filtered('colour', ['blue'])).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 
@@ -185,7 +218,9 @@ describe('simulated EBS snapshots: DescribeSnapshots visibility and filters', ()
     const second = await owner.send(new DescribeSnapshotsCommand({ MaxResults: 5, NextToken: first.NextToken }));
     expect(second.NextToken).toBeUndefined();
     expect([...first.Snapshots!, ...second.Snapshots!].map((s) => s.SnapshotId).sort()).toEqual(all);
-    await expect(owner.send(new DescribeSnapshotsCommand({ MaxResults: 5, SnapshotIds: [all[0]!] }))).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    await expect(owner.send(new DescribeSnapshotsCommand({ MaxResults: 5, SnapshotIds: [all[0]!] }))).rejects.toMatchObject({
+      name: 'InvalidParameterCombination',
+    });
     await expect(owner.send(new DescribeSnapshotsCommand({ MaxResults: 2 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 });
@@ -193,7 +228,10 @@ describe('simulated EBS snapshots: DescribeSnapshots visibility and filters', ()
 describe('simulated EBS snapshots: sharing', () => {
   it('refuses to share a snapshot encrypted with the AWS managed key, with the error EC2 returns', async () => {
     const snapshotId = completedSnapshot('aws-managed');
-    await expect(shareWith(snapshotId, VAULT)).rejects.toMatchObject({ name: 'OperationNotPermitted', message: 'Encrypted snapshots with EBS default key cannot be shared' });
+    await expect(shareWith(snapshotId, VAULT)).rejects.toMatchObject({
+      name: 'OperationNotPermitted',
+      message: 'Encrypted snapshots with EBS default key cannot be shared',
+    });
     expect(ec2.snapshot(SOURCE, REGION, snapshotId)?.sharedWith.size).toBe(0);
   });
 
@@ -203,17 +241,24 @@ describe('simulated EBS snapshots: sharing', () => {
     const owner = client(SOURCE);
     await shareWith(snapshot.id, VAULT);
     await owner.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshot.id, CreateVolumePermission: { Add: [{ UserId: OTHER }] } }));
-    const attribute = await owner.send(new DescribeSnapshotAttributeCommand({ SnapshotId: snapshot.id, Attribute: 'createVolumePermission' }));
+    const attribute = await owner.send(
+      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshot.id, Attribute: 'createVolumePermission' }),
+    );
     expect(attribute.CreateVolumePermissions).toEqual([{ UserId: VAULT }, { UserId: OTHER }]);
     expect(events.map((e) => [e.account, e.detail.event, e.detail.source, e.detail.snapshot_id])).toEqual([
       [VAULT, 'shareSnapshot', SOURCE, arnOf('snapshot', snapshot.id)],
       [OTHER, 'shareSnapshot', SOURCE, arnOf('snapshot', snapshot.id)],
     ]);
-    await owner.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshot.id, CreateVolumePermission: { Remove: [{ UserId: OTHER }] } }));
-    expect((await owner.send(new DescribeSnapshotAttributeCommand({ SnapshotId: snapshot.id, Attribute: 'createVolumePermission' }))).CreateVolumePermissions).toEqual([
-      { UserId: VAULT },
-    ]);
-    await expect(owner.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshot.id, OperationType: 'add', GroupNames: ['all'] }))).rejects.toMatchObject({
+    await owner.send(
+      new ModifySnapshotAttributeCommand({ SnapshotId: snapshot.id, CreateVolumePermission: { Remove: [{ UserId: OTHER }] } }),
+    );
+    expect(
+      (await owner.send(new DescribeSnapshotAttributeCommand({ SnapshotId: snapshot.id, Attribute: 'createVolumePermission' })))
+        .CreateVolumePermissions,
+    ).toEqual([{ UserId: VAULT }]);
+    await expect(
+      owner.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshot.id, OperationType: 'add', GroupNames: ['all'] })),
+    ).rejects.toMatchObject({
       name: 'OperationNotPermitted',
     });
   });
@@ -223,9 +268,15 @@ describe('simulated EBS snapshots: sharing', () => {
     await shareWith(snapshotId, VAULT);
     const vault = client(VAULT);
     await expect(shareWith(snapshotId, OTHER, VAULT)).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
-    await expect(vault.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
-    await expect(vault.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: [{ Key: 'k', Value: 'v' }] }))).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
-    await expect(client(OTHER).send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))).rejects.toMatchObject({ name: 'InvalidSnapshot.NotFound' });
+    await expect(vault.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))).rejects.toMatchObject({
+      name: 'UnauthorizedOperation',
+    });
+    await expect(vault.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: [{ Key: 'k', Value: 'v' }] }))).rejects.toMatchObject({
+      name: 'UnauthorizedOperation',
+    });
+    await expect(client(OTHER).send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))).rejects.toMatchObject({
+      name: 'InvalidSnapshot.NotFound',
+    });
     await expect(
       client(OTHER).send(new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' })),
     ).rejects.toMatchObject({ name: 'InvalidSnapshot.NotFound' });
@@ -244,7 +295,12 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     expect(events).toEqual([
       expect.objectContaining({
         account: VAULT,
-        detail: expect.objectContaining({ event: 'copySnapshot', result: 'failed', cause: 'Source snapshot ID is not valid', source: arnOf('snapshot', unshared) }),
+        detail: expect.objectContaining({
+          event: 'copySnapshot',
+          result: 'failed',
+          cause: 'Source snapshot ID is not valid',
+          source: arnOf('snapshot', unshared),
+        }),
       }),
     ]);
   });
@@ -264,7 +320,10 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
 
     kms.putKeyPolicy(shareKey, shareKeyPolicy(VAULT), { account: SOURCE, arn: rootArn(SOURCE) });
     events.length = 0;
-    const allowed = await copy(VAULT, { ...request, TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'source', Value: source.id }] }] });
+    const allowed = await copy(VAULT, {
+      ...request,
+      TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'source', Value: source.id }] }],
+    });
     cloud.clock.advance(COPY_MS - 1);
     expect(await describeOne(VAULT, allowed.SnapshotId!)).toMatchObject({ State: 'pending' });
     cloud.clock.advance(1);
@@ -302,10 +361,17 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     const sourceId = completedSnapshot('cmk');
     await shareWith(sourceId, VAULT);
     const sourceKey = ec2.snapshot(SOURCE, REGION, sourceId)!.kmsKeyId!;
-    kms.createGrant(sourceKey, { account: SOURCE, arn: rootArn(SOURCE) }, { granteePrincipal: rootArn(VAULT), operations: ['Decrypt', 'ReEncryptFrom', 'CreateGrant', 'DescribeKey'] });
+    kms.createGrant(
+      sourceKey,
+      { account: SOURCE, arn: rootArn(SOURCE) },
+      { granteePrincipal: rootArn(VAULT), operations: ['Decrypt', 'ReEncryptFrom', 'CreateGrant', 'DescribeKey'] },
+    );
     const { SnapshotId } = await copy(VAULT, { SourceSnapshotId: sourceId });
     cloud.clock.advance(COPY_MS);
-    expect(await describeOne(VAULT, SnapshotId!)).toMatchObject({ State: 'completed', KmsKeyId: kms.awsManagedKey(VAULT, REGION, 'ebs').arn });
+    expect(await describeOne(VAULT, SnapshotId!)).toMatchObject({
+      State: 'completed',
+      KmsKeyId: kms.awsManagedKey(VAULT, REGION, 'ebs').arn,
+    });
   });
 
   it("needs the copying role's own IAM permission on the source key as well", async () => {
@@ -315,7 +381,12 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     cloud.clock.advance(SNAPSHOT_MS);
     await shareWith(source.id, VAULT);
     const copyAs = async (allow: string[]) => {
-      const role = cloud.iam.putRole({ account: VAULT, name: `copier-${allow.length}`, trustPolicy: trustedByNobody, policies: allowing(...allow) });
+      const role = cloud.iam.putRole({
+        account: VAULT,
+        name: `copier-${allow.length}`,
+        trustPolicy: trustedByNobody,
+        policies: allowing(...allow),
+      });
       const vault = new EC2Client(cloud.clientConfig(cloud.roleCredentials(role.arn), REGION));
       const { SnapshotId } = await vault.send(new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: source.id }));
       cloud.clock.advance(COPY_MS);
@@ -331,7 +402,11 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     const encrypted = await copy(VAULT, { SourceSnapshotId: plain, Encrypted: true });
     const unencrypted = await copy(VAULT, { SourceSnapshotId: plain });
     cloud.clock.advance(COPY_MS);
-    expect(await describeOne(VAULT, encrypted.SnapshotId!)).toMatchObject({ State: 'completed', Encrypted: true, KmsKeyId: kms.awsManagedKey(VAULT, REGION, 'ebs').arn });
+    expect(await describeOne(VAULT, encrypted.SnapshotId!)).toMatchObject({
+      State: 'completed',
+      Encrypted: true,
+      KmsKeyId: kms.awsManagedKey(VAULT, REGION, 'ebs').arn,
+    });
     const copied = await describeOne(VAULT, unencrypted.SnapshotId!);
     expect(copied).toMatchObject({ State: 'completed', Encrypted: false });
     expect(copied.KmsKeyId).toBeUndefined();
@@ -352,8 +427,13 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
   it('rejects KmsKeyId without Encrypted, and sources that are not completed yet', async () => {
     const volume = ec2.createVolume(SOURCE, REGION, { encryption: 'none' });
     const pending = ec2.createSnapshot(SOURCE, REGION, { volumeId: volume.id, emit: false });
-    await expect(copy(SOURCE, { SourceSnapshotId: pending.id, KmsKeyId: 'alias/aws/ebs' })).rejects.toMatchObject({ name: 'InvalidParameterDependency' });
-    await expect(copy(SOURCE, { SourceSnapshotId: pending.id })).rejects.toMatchObject({ name: 'IncorrectState', message: `Snapshot '${pending.id}' is not 'completed'.` });
+    await expect(copy(SOURCE, { SourceSnapshotId: pending.id, KmsKeyId: 'alias/aws/ebs' })).rejects.toMatchObject({
+      name: 'InvalidParameterDependency',
+    });
+    await expect(copy(SOURCE, { SourceSnapshotId: pending.id })).rejects.toMatchObject({
+      name: 'IncorrectState',
+      message: `Snapshot '${pending.id}' is not 'completed'.`,
+    });
   });
 
   it(`refuses more than ${EBS_CONCURRENT_COPY_QUOTA} concurrent copies into one account and region until one completes`, async () => {
@@ -381,7 +461,11 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     const { SnapshotId } = await copy(VAULT, { SourceSnapshotId: sourceId }, 'us-east-1');
     cloud.clock.advance(COPY_MS);
     expect(await describeOne(VAULT, SnapshotId!, 'us-east-1')).toMatchObject({ State: 'completed' });
-    expect(events.at(-1)).toMatchObject({ account: VAULT, region: 'us-east-1', detail: { snapshot_id: arnOf('snapshot', SnapshotId!, 'us-east-1'), source: arnOf('snapshot', sourceId) } });
+    expect(events.at(-1)).toMatchObject({
+      account: VAULT,
+      region: 'us-east-1',
+      detail: { snapshot_id: arnOf('snapshot', SnapshotId!, 'us-east-1'), source: arnOf('snapshot', sourceId) },
+    });
   });
 
   it('survives injected RequestLimitExceeded faults through the SDK retries, creating one copy', async () => {
@@ -389,8 +473,17 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'RequestLimitExceeded', times: 2 });
     const result = await copy(SOURCE, { SourceSnapshotId: sourceId });
     expect(result.$metadata.attempts).toBe(3);
-    expect(cloud.calls.filter((c) => c.action === 'CopySnapshot').map((c) => c.error)).toEqual(['RequestLimitExceeded', 'RequestLimitExceeded', undefined]);
-    expect(ec2.snapshots({ account: SOURCE }).filter((s) => s.origin.kind === 'copy').map((s) => s.id)).toEqual([result.SnapshotId]);
+    expect(cloud.calls.filter((c) => c.action === 'CopySnapshot').map((c) => c.error)).toEqual([
+      'RequestLimitExceeded',
+      'RequestLimitExceeded',
+      undefined,
+    ]);
+    expect(
+      ec2
+        .snapshots({ account: SOURCE })
+        .filter((s) => s.origin.kind === 'copy')
+        .map((s) => s.id),
+    ).toEqual([result.SnapshotId]);
   });
 });
 
@@ -398,10 +491,20 @@ describe('simulated EBS snapshots: tags, deletion and accounts', () => {
   it('adds and removes tags, refusing the reserved aws: prefix', async () => {
     const snapshotId = completedSnapshot('none');
     const owner = client(SOURCE);
-    await owner.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+    await owner.send(
+      new CreateTagsCommand({
+        Resources: [snapshotId],
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      }),
+    );
     await owner.send(new DeleteTagsCommand({ Resources: [snapshotId], Tags: [{ Key: 'a', Value: 'not-1' }, { Key: 'b' }] }));
     expect((await describeOne(SOURCE, snapshotId)).Tags).toEqual([{ Key: 'a', Value: '1' }]);
-    await expect(owner.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: [{ Key: 'aws:x', Value: '1' }] }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(
+      owner.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: [{ Key: 'aws:x', Value: '1' }] })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 
   it('deletes only unused snapshots, and a deleted pending copy never completes', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventPatternError, matchesPattern, validatePattern, type EventPattern } from '../src/services/events/event-pattern.js';
+import { type EventPattern, InvalidEventPatternError, matchesPattern, validatePattern } from '../src/services/events/event-pattern.js';
 
 /** The sample event of the Event Ruler README (the engine EventBridge documents). */
 const ec2Event = {
@@ -11,14 +11,23 @@ const ec2Event = {
   time: '2017-10-02T16:24:49Z',
   region: 'us-east-1',
   resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000'],
-  detail: { 'c-count': 5, 'd-count': 3, 'x-limit': 301.8, 'source-ip': '10.0.0.33', 'instance-id': 'i-000000aaaaaa00000', state: 'running' },
+  detail: {
+    'c-count': 5,
+    'd-count': 3,
+    'x-limit': 301.8,
+    'source-ip': '10.0.0.33',
+    'instance-id': 'i-000000aaaaaa00000',
+    state: 'running',
+  },
 };
 
 const matches = (pattern: EventPattern, event: unknown = ec2Event) => matchesPattern(pattern, event);
 
 describe('event pattern matching', () => {
   it('matches exact values, with the listed values as alternatives and all fields required', () => {
-    expect(matches({ 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['initializing', 'running'] } })).toBe(true);
+    expect(matches({ 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['initializing', 'running'] } })).toBe(
+      true,
+    );
     expect(matches({ source: ['aws.ec2'], detail: { state: ['stopped'] } })).toBe(false);
     expect(matches({ source: ['aws.ec2'], detail: { missing: ['x'] } })).toBe(false);
     expect(matches({ source: ['AWS.EC2'] })).toBe(false);
@@ -43,7 +52,15 @@ describe('event pattern matching', () => {
   });
 
   it('keeps fields of one array element together (array-consistent matching)', () => {
-    const event = { employees: [[{ firstName: 'John', lastName: 'Doe' }, { firstName: 'Anna', lastName: 'Smith' }], [{ firstName: 'Peter', lastName: 'Jones' }]] };
+    const event = {
+      employees: [
+        [
+          { firstName: 'John', lastName: 'Doe' },
+          { firstName: 'Anna', lastName: 'Smith' },
+        ],
+        [{ firstName: 'Peter', lastName: 'Jones' }],
+      ],
+    };
     expect(matches({ employees: { firstName: ['Anna'] } }, event)).toBe(true);
     expect(matches({ employees: { firstName: ['Anna'], lastName: ['Smith'] } }, event)).toBe(true);
     expect(matches({ employees: { firstName: ['Anna'], lastName: ['Jones'] } }, event)).toBe(false);
@@ -62,7 +79,9 @@ describe('event pattern matching', () => {
     expect(matches({ time: [{ prefix: '2017-10-03' }] })).toBe(false);
     expect(matches({ source: [{ suffix: 'ec2' }] })).toBe(true);
     expect(matches({ 'detail-type': [{ 'equals-ignore-case': 'ec2 instance STATE-CHANGE notification' }] })).toBe(true);
-    expect(matches({ detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } }, { detail: { service: 'eventbridge' } })).toBe(true);
+    expect(matches({ detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } }, { detail: { service: 'eventbridge' } })).toBe(
+      true,
+    );
     expect(matches({ FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] }, { FileName: 'photo.PNG' })).toBe(true);
     expect(matches({ detail: { 'c-count': [{ prefix: '5' }] } })).toBe(false);
   });
@@ -84,7 +103,9 @@ describe('event pattern matching', () => {
     expect(matches({ detail: { state: [{ 'anything-but': { prefix: 'init' } }] } })).toBe(true);
     expect(matches({ detail: { state: [{ 'anything-but': { prefix: 'run' } }] } })).toBe(false);
     expect(matches({ FileName: [{ 'anything-but': { suffix: '.png' } }] }, { FileName: 'a.png' })).toBe(false);
-    expect(matches({ state: [{ 'anything-but': { 'equals-ignore-case': ['Initializing', 'stopped'] } }] }, { state: 'INITIALIZING' })).toBe(false);
+    expect(matches({ state: [{ 'anything-but': { 'equals-ignore-case': ['Initializing', 'stopped'] } }] }, { state: 'INITIALIZING' })).toBe(
+      false,
+    );
     expect(matches({ FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] }, { FilePath: '/usr/lib/x' })).toBe(false);
     expect(matches({ FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] }, { FilePath: '/usr/bin/x' })).toBe(true);
   });
@@ -94,7 +115,15 @@ describe('event pattern matching', () => {
   });
 
   it('supports numeric comparisons and ranges on JSON numbers only', () => {
-    expect(matches({ detail: { 'c-count': [{ numeric: ['>', 0, '<=', 5] }], 'd-count': [{ numeric: ['<', 10] }], 'x-limit': [{ numeric: ['=', 3.018e2] }] } })).toBe(true);
+    expect(
+      matches({
+        detail: {
+          'c-count': [{ numeric: ['>', 0, '<=', 5] }],
+          'd-count': [{ numeric: ['<', 10] }],
+          'x-limit': [{ numeric: ['=', 3.018e2] }],
+        },
+      }),
+    ).toBe(true);
     expect(matches({ detail: { 'c-count': [{ numeric: ['>', 0, '<', 5] }] } })).toBe(false);
     expect(matches({ detail: { 'd-count': [{ numeric: ['>=', 3] }] } })).toBe(true);
     expect(matches({ v: [{ numeric: ['>', 1] }] }, { v: '2' })).toBe(false);
@@ -134,7 +163,11 @@ describe('event pattern matching', () => {
   it('supports $or, nested and inside objects', () => {
     const pattern = {
       source: ['aws.cloudwatch'],
-      $or: [{ metricName: ['CPUUtilization', 'ReadLatency'] }, { metricType: ['MetricType'], namespace: ['AWS/EC2', 'AWS/ES'] }, { scope: ['Service'] }],
+      $or: [
+        { metricName: ['CPUUtilization', 'ReadLatency'] },
+        { metricType: ['MetricType'], namespace: ['AWS/EC2', 'AWS/ES'] },
+        { scope: ['Service'] },
+      ],
     };
     expect(matches(pattern, { source: 'aws.cloudwatch', metricName: 'ReadLatency' })).toBe(true);
     expect(matches(pattern, { source: 'aws.cloudwatch', metricType: 'MetricType', namespace: 'AWS/ES' })).toBe(true);
@@ -145,7 +178,11 @@ describe('event pattern matching', () => {
   });
 
   it('matches the EBS snapshot notification the hub listens for (AWS sample event)', () => {
-    const pattern = { source: ['aws.ec2'], 'detail-type': ['EBS Snapshot Notification'], detail: { event: ['createSnapshot', 'copySnapshot'], result: ['succeeded'] } };
+    const pattern = {
+      source: ['aws.ec2'],
+      'detail-type': ['EBS Snapshot Notification'],
+      detail: { event: ['createSnapshot', 'copySnapshot'], result: ['succeeded'] },
+    };
     const sample = {
       version: '0',
       id: '01234567-0123-0123-0123-012345678901',
@@ -204,7 +241,12 @@ describe('event pattern validation', () => {
     expect(() =>
       validatePattern({
         source: ['aws.ec2', { prefix: 'aws.' }],
-        detail: { n: [{ numeric: ['>=', 0, '<', 10] }], ip: [{ cidr: '10.0.0.0/8' }], gone: [{ exists: false }], s: [{ 'anything-but': { prefix: 'x' } }] },
+        detail: {
+          n: [{ numeric: ['>=', 0, '<', 10] }],
+          ip: [{ cidr: '10.0.0.0/8' }],
+          gone: [{ exists: false }],
+          s: [{ 'anything-but': { prefix: 'x' } }],
+        },
       }),
     ).not.toThrow();
   });

@@ -1,7 +1,7 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { SimCloud, type PolicyDocument } from '../src/index.js';
+import { type PolicyDocument, SimCloud } from '../src/index.js';
 import { allowing, trustedBy } from './policies.js';
 
 const VAULT = '999999999999';
@@ -21,20 +21,46 @@ describe('simulated IAM roles', () => {
     const cloud = cloudWithAccounts();
     const scoped: PolicyDocument = {
       Version: '2012-10-17',
-      Statement: [{ Sid: 'Scoped', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:${REGION}:${VAULT}:q`, Condition: { StringEquals: { 'aws:RequestedRegion': REGION } } }],
+      Statement: [
+        {
+          Sid: 'Scoped',
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: `arn:aws:sqs:${REGION}:${VAULT}:q`,
+          Condition: { StringEquals: { 'aws:RequestedRegion': REGION } },
+        },
+      ],
     };
-    const role = cloud.iam.putRole({ account: VAULT, name: 'writer', trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }), policies: { scoped } });
-    expect(cloud.iam.role(role.arn)).toMatchObject({ trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }), policies: { scoped }, maxSessionSeconds: 3600 });
+    const role = cloud.iam.putRole({
+      account: VAULT,
+      name: 'writer',
+      trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+      policies: { scoped },
+    });
+    expect(cloud.iam.role(role.arn)).toMatchObject({
+      trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+      policies: { scoped },
+      maxSessionSeconds: 3600,
+    });
   });
 
   it('allows a call only when an Allow statement of the role names its action (wildcards as IAM reads them)', async () => {
     const cloud = cloudWithAccounts();
-    const reader = cloud.iam.putRole({ account: VAULT, name: 'reader', trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }), policies: allowing('sqs:Get*') });
+    const reader = cloud.iam.putRole({
+      account: VAULT,
+      name: 'reader',
+      trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+      policies: allowing('sqs:Get*'),
+    });
     const bare = cloud.iam.putRole({ account: VAULT, name: 'bare', trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }) });
-    const lookUp = (arn: string) => new SQSClient(cloud.clientConfig(cloud.roleCredentials(arn), REGION)).send(new GetQueueUrlCommand({ QueueName: 'missing' }));
+    const lookUp = (arn: string) =>
+      new SQSClient(cloud.clientConfig(cloud.roleCredentials(arn), REGION)).send(new GetQueueUrlCommand({ QueueName: 'missing' }));
     // Past IAM, the queue is looked up (and is missing); without a statement the call stops at IAM.
     await expect(lookUp(reader.arn)).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
-    await expect(lookUp(bare.arn)).rejects.toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('sqs:GetQueueUrl') });
+    await expect(lookUp(bare.arn)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('sqs:GetQueueUrl'),
+    });
   });
 
   it('lets AssumeRole through only as the trust policy says: principal, sts:ExternalId and aws:PrincipalOrgID', async () => {
@@ -42,10 +68,15 @@ describe('simulated IAM roles', () => {
     const role = cloud.iam.putRole({
       account: SOURCE,
       name: 'reader',
-      trustPolicy: trustedBy({ AWS: `arn:aws:iam::${VAULT}:root` }, { StringEquals: { 'sts:ExternalId': 'x-1', 'aws:PrincipalOrgID': 'o-example' } }),
+      trustPolicy: trustedBy(
+        { AWS: `arn:aws:iam::${VAULT}:root` },
+        { StringEquals: { 'sts:ExternalId': 'x-1', 'aws:PrincipalOrgID': 'o-example' } },
+      ),
     });
     const assume = (account: string, input: { ExternalId?: string; DurationSeconds?: number } = {}) =>
-      new STSClient(cloud.clientConfig(cloud.adminCredentials(account), REGION)).send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'x-1', ...input }));
+      new STSClient(cloud.clientConfig(cloud.adminCredentials(account), REGION)).send(
+        new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'x-1', ...input }),
+      );
     await expect(assume(VAULT)).resolves.toMatchObject({ AssumedRoleUser: { Arn: `arn:aws:sts::${SOURCE}:assumed-role/reader/s` } });
     await expect(assume(VAULT, { ExternalId: 'x-2' })).rejects.toMatchObject({ name: 'AccessDenied' });
     await expect(assume('333333333333')).rejects.toMatchObject({ name: 'AccessDenied' });

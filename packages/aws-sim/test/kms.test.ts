@@ -16,10 +16,10 @@ import {
   RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { allowing, trustedByNobody } from './policies.js';
 import { SimCloud } from '../src/index.js';
-import { rootArn, type Principal } from '../src/services/iam/iam.js';
+import { type Principal, rootArn } from '../src/services/iam/iam.js';
 import type { KmsSim } from '../src/services/kms/kms.js';
+import { allowing, trustedByNobody } from './policies.js';
 
 const SOURCE = '111111111111';
 const VAULT = '999999999999';
@@ -47,8 +47,17 @@ const role = (account: string, name: string, allow: string[]): Principal => {
 };
 /** A key policy: the owner's root keeps control, plus the given statements. */
 const policyWith = (owner: string, ...statements: object[]) =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: rootArn(owner) }, Action: 'kms:*', Resource: '*' }, ...statements] });
-const useBy = (principal: string | string[], extra: object = {}) => ({ Effect: 'Allow', Principal: { AWS: principal }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], Resource: '*', ...extra });
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: rootArn(owner) }, Action: 'kms:*', Resource: '*' }, ...statements],
+  });
+const useBy = (principal: string | string[], extra: object = {}) => ({
+  Effect: 'Allow',
+  Principal: { AWS: principal },
+  Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'],
+  Resource: '*',
+  ...extra,
+});
 
 describe('simulated KMS: key policy and IAM', () => {
   it('lets the owning account use a key with the default policy, by id, alias or ARN', async () => {
@@ -99,7 +108,9 @@ describe('simulated KMS: key policy and IAM', () => {
   });
 
   it('evaluates kms:CallerAccount, kms:ViaService and aws:PrincipalOrgID conditions', () => {
-    const viaEc2 = useBy('*', { Condition: { StringEquals: { 'kms:ViaService': EC2_VIA.viaService }, StringLike: { 'aws:PrincipalOrgID': 'o-abc*' } } });
+    const viaEc2 = useBy('*', {
+      Condition: { StringEquals: { 'kms:ViaService': EC2_VIA.viaService }, StringLike: { 'aws:PrincipalOrgID': 'o-abc*' } },
+    });
     const key = kms.createKey(SOURCE, REGION, { policy: policyWith(SOURCE, viaEc2) });
     expect(() => kms.authorize(key.arn, root(VAULT), 'Decrypt')).toThrow(/no resource-based policy/);
     expect(kms.authorize(key.arn, root(VAULT), 'Decrypt', EC2_VIA).arn).toBe(key.arn);
@@ -111,7 +122,13 @@ describe('simulated KMS: key policy and IAM', () => {
     const unknownAllow = useBy(rootArn(VAULT), { Condition: { StringNotEquals: { 'aws:SourceVpc': 'vpc-1' } } });
     const key = kms.createKey(SOURCE, REGION, { policy: policyWith(SOURCE, unknownAllow) });
     expect(() => kms.authorize(key.arn, root(VAULT), 'Decrypt')).toThrow(/no resource-based policy/);
-    const unknownDeny = { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } } };
+    const unknownDeny = {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } },
+    };
     kms.putKeyPolicy(key, policyWith(SOURCE, useBy(rootArn(VAULT)), unknownDeny), root(SOURCE));
     expect(() => kms.authorize(key.arn, root(VAULT), 'Decrypt')).toThrow(/explicit deny/);
   });
@@ -124,8 +141,12 @@ describe('simulated KMS: key policy and IAM', () => {
     const owner = client(SOURCE);
     const { KeyMetadata } = await owner.send(new DescribeKeyCommand({ KeyId: 'alias/aws/ebs' }));
     expect(KeyMetadata).toMatchObject({ KeyManager: 'AWS', Arn: key.arn });
-    await expect(owner.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    await expect(owner.send(new PutKeyPolicyCommand({ KeyId: key.arn, Policy: policyWith(SOURCE) }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(owner.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    await expect(owner.send(new PutKeyPolicyCommand({ KeyId: key.arn, Policy: policyWith(SOURCE) }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
   });
 });
 
@@ -133,13 +154,19 @@ describe('simulated KMS: cryptography through the SDK', () => {
   it('decrypts only for principals allowed to use the key, and only with the same encryption context', async () => {
     const key = kms.createKey(SOURCE, REGION);
     const context = { parameter: '/app/db/password' };
-    const { CiphertextBlob, KeyId } = await client(SOURCE).send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('s3cret'), EncryptionContext: context }));
+    const { CiphertextBlob, KeyId } = await client(SOURCE).send(
+      new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('s3cret'), EncryptionContext: context }),
+    );
     expect(KeyId).toBe(key.arn);
     const { Plaintext } = await client(SOURCE).send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }));
     expect(Buffer.from(Plaintext!).toString()).toBe('s3cret');
-    await expect(client(VAULT).send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(client(VAULT).send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
     await expect(client(SOURCE).send(new DecryptCommand({ CiphertextBlob }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
-    await expect(client(SOURCE).send(new DecryptCommand({ CiphertextBlob: Buffer.from('garbage') }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(client(SOURCE).send(new DecryptCommand({ CiphertextBlob: Buffer.from('garbage') }))).rejects.toMatchObject({
+      name: 'InvalidCiphertextException',
+    });
   });
 
   it('generates data keys whose ciphertext decrypts back to the plaintext key', async () => {
@@ -150,14 +177,18 @@ describe('simulated KMS: cryptography through the SDK', () => {
     const { Plaintext } = await owner.send(new DecryptCommand({ CiphertextBlob: dataKey.CiphertextBlob, KeyId: key.keyId }));
     expect(Buffer.from(Plaintext!).equals(Buffer.from(dataKey.Plaintext!))).toBe(true);
     const other = kms.createKey(SOURCE, REGION);
-    await expect(owner.send(new DecryptCommand({ CiphertextBlob: dataKey.CiphertextBlob, KeyId: other.arn }))).rejects.toMatchObject({ name: 'IncorrectKeyException' });
+    await expect(owner.send(new DecryptCommand({ CiphertextBlob: dataKey.CiphertextBlob, KeyId: other.arn }))).rejects.toMatchObject({
+      name: 'IncorrectKeyException',
+    });
   });
 
   it('refuses cryptographic use of a disabled key until it is enabled again', async () => {
     const key = kms.createKey(SOURCE, REGION);
     const owner = client(SOURCE);
     await owner.send(new DisableKeyCommand({ KeyId: key.arn }));
-    await expect(owner.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({ name: 'DisabledException' });
+    await expect(owner.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({
+      name: 'DisabledException',
+    });
     expect((await owner.send(new DescribeKeyCommand({ KeyId: key.arn }))).KeyMetadata?.KeyState).toBe('Disabled');
     await owner.send(new EnableKeyCommand({ KeyId: key.arn }));
     expect((await owner.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).KeyId).toBe(key.arn);
@@ -171,12 +202,21 @@ describe('simulated KMS: grants, policies and aliases through the SDK', () => {
     const vault = client(VAULT);
     await expect(vault.send(new DecryptCommand({ CiphertextBlob }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     const { GrantId, GrantToken } = await client(SOURCE).send(
-      new CreateGrantCommand({ KeyId: key.arn, GranteePrincipal: rootArn(VAULT), Operations: ['Decrypt'], RetiringPrincipal: rootArn(VAULT) }),
+      new CreateGrantCommand({
+        KeyId: key.arn,
+        GranteePrincipal: rootArn(VAULT),
+        Operations: ['Decrypt'],
+        RetiringPrincipal: rootArn(VAULT),
+      }),
     );
     expect(Buffer.from((await vault.send(new DecryptCommand({ CiphertextBlob }))).Plaintext!).toString()).toBe('data');
-    await expect(vault.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(vault.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
     const { Grants } = await client(SOURCE).send(new ListGrantsCommand({ KeyId: key.arn }));
-    expect(Grants).toEqual([expect.objectContaining({ GrantId, GranteePrincipal: rootArn(VAULT), Operations: ['Decrypt'], IssuingAccount: rootArn(SOURCE) })]);
+    expect(Grants).toEqual([
+      expect.objectContaining({ GrantId, GranteePrincipal: rootArn(VAULT), Operations: ['Decrypt'], IssuingAccount: rootArn(SOURCE) }),
+    ]);
     await expect(client(OTHER).send(new RetireGrantCommand({ GrantToken }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     await vault.send(new RetireGrantCommand({ GrantToken }));
     await expect(vault.send(new DecryptCommand({ CiphertextBlob }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
@@ -185,7 +225,9 @@ describe('simulated KMS: grants, policies and aliases through the SDK', () => {
   it('revokes grants and validates grant operations', async () => {
     const key = kms.createKey(SOURCE, REGION);
     const owner = client(SOURCE);
-    const { GrantId } = await owner.send(new CreateGrantCommand({ KeyId: key.arn, GranteePrincipal: rootArn(VAULT), Operations: ['Decrypt'] }));
+    const { GrantId } = await owner.send(
+      new CreateGrantCommand({ KeyId: key.arn, GranteePrincipal: rootArn(VAULT), Operations: ['Decrypt'] }),
+    );
     await owner.send(new RevokeGrantCommand({ KeyId: key.arn, GrantId }));
     expect((await owner.send(new ListGrantsCommand({ KeyId: key.arn }))).Grants).toEqual([]);
     await expect(owner.send(new RevokeGrantCommand({ KeyId: key.arn, GrantId }))).rejects.toMatchObject({ name: 'NotFoundException' });
@@ -197,11 +239,15 @@ describe('simulated KMS: grants, policies and aliases through the SDK', () => {
   it('returns and replaces the key policy, refusing malformed policies and lockouts', async () => {
     const key = kms.createKey(SOURCE, REGION);
     const owner = client(SOURCE);
-    expect(JSON.parse((await owner.send(new GetKeyPolicyCommand({ KeyId: key.arn, PolicyName: 'default' }))).Policy!).Statement[0].Principal.AWS).toBe(rootArn(SOURCE));
+    expect(
+      JSON.parse((await owner.send(new GetKeyPolicyCommand({ KeyId: key.arn, PolicyName: 'default' }))).Policy!).Statement[0].Principal.AWS,
+    ).toBe(rootArn(SOURCE));
     const shared = policyWith(SOURCE, useBy(rootArn(VAULT)));
     await owner.send(new PutKeyPolicyCommand({ KeyId: key.arn, Policy: shared }));
     expect((await owner.send(new GetKeyPolicyCommand({ KeyId: key.arn }))).Policy).toBe(shared);
-    await expect(owner.send(new PutKeyPolicyCommand({ KeyId: key.arn, Policy: '{"Statement": ' }))).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
+    await expect(owner.send(new PutKeyPolicyCommand({ KeyId: key.arn, Policy: '{"Statement": ' }))).rejects.toMatchObject({
+      name: 'MalformedPolicyDocumentException',
+    });
     const lockout = JSON.stringify({ Version: '2012-10-17', Statement: [useBy(rootArn(VAULT))] });
     await expect(owner.send(new PutKeyPolicyCommand({ KeyId: key.arn, Policy: lockout }))).rejects.toMatchObject({
       name: 'MalformedPolicyDocumentException',
@@ -214,10 +260,20 @@ describe('simulated KMS: grants, policies and aliases through the SDK', () => {
     const key = kms.createKey(SOURCE, REGION);
     const owner = client(SOURCE);
     await owner.send(new CreateAliasCommand({ AliasName: 'alias/backup-hub-share', TargetKeyId: key.keyId }));
-    await expect(owner.send(new CreateAliasCommand({ AliasName: 'alias/backup-hub-share', TargetKeyId: key.keyId }))).rejects.toMatchObject({ name: 'AlreadyExistsException' });
-    await expect(owner.send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: key.keyId }))).rejects.toMatchObject({ name: 'InvalidAliasNameException' });
+    await expect(owner.send(new CreateAliasCommand({ AliasName: 'alias/backup-hub-share', TargetKeyId: key.keyId }))).rejects.toMatchObject(
+      { name: 'AlreadyExistsException' },
+    );
+    await expect(owner.send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: key.keyId }))).rejects.toMatchObject({
+      name: 'InvalidAliasNameException',
+    });
     const { Aliases } = await owner.send(new ListAliasesCommand({}));
-    expect(Aliases).toEqual([expect.objectContaining({ AliasName: 'alias/backup-hub-share', TargetKeyId: key.keyId, AliasArn: `arn:aws:kms:${REGION}:${SOURCE}:alias/backup-hub-share` })]);
+    expect(Aliases).toEqual([
+      expect.objectContaining({
+        AliasName: 'alias/backup-hub-share',
+        TargetKeyId: key.keyId,
+        AliasArn: `arn:aws:kms:${REGION}:${SOURCE}:alias/backup-hub-share`,
+      }),
+    ]);
     expect((await client(VAULT).send(new ListAliasesCommand({}))).Aliases).toEqual([]);
   });
 });

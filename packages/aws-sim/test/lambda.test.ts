@@ -1,9 +1,9 @@
+import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type CreateEventSourceMappingInput, type FunctionHandler, type LambdaSim, type SimFunction } from '../src/index.js';
+import { type CreateEventSourceMappingInput, type FunctionHandler, type LambdaSim, SimCloud, type SimFunction } from '../src/index.js';
 import type { SqsSim } from '../src/services/sqs/sqs.js';
 import { allowing, trustedBy } from './policies.js';
 
@@ -22,27 +22,54 @@ beforeEach(() => {
 
 /** A function whose role Lambda may assume, with the permissions given. */
 function createFunction(name: string, handler: FunctionHandler, ...actions: string[]): SimFunction {
-  const role = cloud.iam.putRole({ account: VAULT, name: `${name}-role`, trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }), policies: allowing(...actions) });
+  const role = cloud.iam.putRole({
+    account: VAULT,
+    name: `${name}-role`,
+    trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+    policies: allowing(...actions),
+  });
   return lambda.createFunction(VAULT, REGION, { name, handler, role: role.arn });
 }
 
 /** A function behind an SQS event source mapping (reporting batch item failures unless told otherwise). */
-function sqsFunction(name: string, queueArn: string, handler: (event: SQSEvent, context: Context) => unknown, mapping: Partial<CreateEventSourceMappingInput> = {}): void {
+function sqsFunction(
+  name: string,
+  queueArn: string,
+  handler: (event: SQSEvent, context: Context) => unknown,
+  mapping: Partial<CreateEventSourceMappingInput> = {},
+): void {
   createFunction(name, handler, 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes');
-  lambda.createEventSourceMapping(VAULT, REGION, { functionName: name, eventSourceArn: queueArn, reportBatchItemFailures: true, ...mapping });
+  lambda.createEventSourceMapping(VAULT, REGION, {
+    functionName: name,
+    eventSourceArn: queueArn,
+    reportBatchItemFailures: true,
+    ...mapping,
+  });
 }
 
 /** A function run by a `rate(...)` rule on the default bus, which its resource policy lets EventBridge invoke. */
 function scheduledFunction(name: string, rate: string, handler: (event: ScheduledEvent) => unknown): void {
   const fn = createFunction(name, handler);
-  const rule = cloud.events.putRule(VAULT, REGION, { name: `${name}-schedule`, scheduleExpression: rate, targets: [{ id: name, arn: fn.arn }] });
-  lambda.addPermission(fn.arn, { statementId: 'events', action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', sourceArn: rule.arn });
+  const rule = cloud.events.putRule(VAULT, REGION, {
+    name: `${name}-schedule`,
+    scheduleExpression: rate,
+    targets: [{ id: name, arn: fn.arn }],
+  });
+  lambda.addPermission(fn.arn, {
+    statementId: 'events',
+    action: 'lambda:InvokeFunction',
+    principal: 'events.amazonaws.com',
+    sourceArn: rule.arn,
+  });
 }
 
 /** A queue with a DLQ, holding the given bodies. */
 function queueWith(bodies: string[], { maxReceiveCount = 3, visibilityTimeoutSeconds = 30 } = {}) {
   const dlq = sqs.createQueue(VAULT, REGION, 'copies-dlq');
-  const queue = sqs.createQueue(VAULT, REGION, 'copies', { visibilityTimeoutSeconds, redrivePolicy: { deadLetterTargetArn: dlq.arn, maxReceiveCount } });
+  const queue = sqs.createQueue(VAULT, REGION, 'copies', {
+    visibilityTimeoutSeconds,
+    redrivePolicy: { deadLetterTargetArn: dlq.arn, maxReceiveCount },
+  });
   for (const body of bodies) sqs.queue(queue.arn).send(body, {}, VAULT);
   return { queue: queue.arn, dlq: dlq.arn };
 }
@@ -54,7 +81,11 @@ describe('simulated Lambda SQS event source', () => {
     const { queue } = queueWith([]);
     sqs.queue(queue).send('{"id":"e-1"}', { kind: { dataType: 'String', stringValue: 'ebs' } }, VAULT);
     const seen: { record: SQSRecord; functionArn: string }[] = [];
-    sqsFunction('ebs-copy', queue, (event, context) => void seen.push({ record: event.Records[0]!, functionArn: context.invokedFunctionArn }));
+    sqsFunction(
+      'ebs-copy',
+      queue,
+      (event, context) => void seen.push({ record: event.Records[0]!, functionArn: context.invokedFunctionArn }),
+    );
     await lambda.drain();
     const { record, functionArn } = seen[0]!;
     expect(functionArn).toBe(`arn:aws:lambda:${REGION}:${VAULT}:function:ebs-copy`);
@@ -76,7 +107,11 @@ describe('simulated Lambda SQS event source', () => {
     const attempts: string[] = [];
     sqsFunction('copy', queue, (event): SQSBatchResponse => {
       attempts.push(...event.Records.map((r) => `${r.body}#${r.attributes.ApproximateReceiveCount}`));
-      return { batchItemFailures: event.Records.filter((r) => r.body === 'b' && r.attributes.ApproximateReceiveCount === '1').map((r) => ({ itemIdentifier: r.messageId })) };
+      return {
+        batchItemFailures: event.Records.filter((r) => r.body === 'b' && r.attributes.ApproximateReceiveCount === '1').map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      };
     });
     const [first] = await lambda.drain();
     expect(first).toMatchObject({ function: 'copy', records: expect.any(Array), failures: [sqs.messages(queue)[0]!.messageId] });
@@ -105,13 +140,18 @@ describe('simulated Lambda SQS event source', () => {
     const { queue } = queueWith(['a', 'b']);
     sqsFunction('copy', queue, () => ({ batchItemFailures: [{ itemIdentifier: 'not-in-batch' }] }));
     const [invocation] = await lambda.drain();
-    expect(invocation).toMatchObject({ failures: expect.arrayContaining(invocation!.records), error: expect.stringMatching(/not a message of the batch/) });
+    expect(invocation).toMatchObject({
+      failures: expect.arrayContaining(invocation!.records),
+      error: expect.stringMatching(/not a message of the batch/),
+    });
     expect(bodiesIn(queue)).toEqual(['a', 'b']);
   });
 
   it('ignores a partial response when ReportBatchItemFailures is off', async () => {
     const { queue } = queueWith(['a', 'b']);
-    sqsFunction('copy', queue, (event) => ({ batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] }), { reportBatchItemFailures: false });
+    sqsFunction('copy', queue, (event) => ({ batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }] }), {
+      reportBatchItemFailures: false,
+    });
     await lambda.drain();
     expect(sqs.depth(queue)).toBe(0);
   });
@@ -129,14 +169,21 @@ describe('simulated Lambda SQS event source', () => {
     const invocations = await lambda.drain();
     expect(invocations).toHaveLength(9);
     expect(peak).toBe(2);
-    expect(() => lambda.createEventSourceMapping(VAULT, REGION, { functionName: 'copy', eventSourceArn: queue, maximumConcurrency: 1 })).toThrow(/between 2 and 1000/);
+    expect(() =>
+      lambda.createEventSourceMapping(VAULT, REGION, { functionName: 'copy', eventSourceArn: queue, maximumConcurrency: 1 }),
+    ).toThrow(/between 2 and 1000/);
   });
 
   it('runs a middy handler with the partial batch failure middleware', async () => {
     const { queue } = queueWith(['good', 'bad']);
     const handler = middy<SQSEvent, SQSBatchResponse>()
       .use(sqsPartialBatchFailure({ logger: () => undefined }))
-      .handler(async (event) => Promise.allSettled(event.Records.map(async (r) => (r.body === 'bad' ? Promise.reject(new Error('bad')) : r.body))) as unknown as SQSBatchResponse);
+      .handler(
+        async (event) =>
+          Promise.allSettled(
+            event.Records.map(async (r) => (r.body === 'bad' ? Promise.reject(new Error('bad')) : r.body)),
+          ) as unknown as SQSBatchResponse,
+      );
     sqsFunction('copy', queue, handler);
     await lambda.drain();
     expect(bodiesIn(queue)).toEqual(['bad']);
@@ -148,13 +195,22 @@ describe('simulated Lambda schedules', () => {
     const { queue } = queueWith([]);
     const start = cloud.clock.nowMs();
     const runs: { at: number; detailType: string; source: string; resources: string[] }[] = [];
-    scheduledFunction('reconciler', 'rate(1 minute)', (event) => void runs.push({ at: cloud.clock.nowMs(), detailType: event['detail-type'], source: event.source, resources: event.resources }));
+    scheduledFunction(
+      'reconciler',
+      'rate(1 minute)',
+      (event) =>
+        void runs.push({ at: cloud.clock.nowMs(), detailType: event['detail-type'], source: event.source, resources: event.resources }),
+    );
     const handled: number[] = [];
     sqsFunction('copy', queue, () => void handled.push(cloud.clock.nowMs()));
     cloud.clock.at(start + 95_000, () => sqs.queue(queue).send('completed', {}, VAULT));
     await cloud.advance(5 * 60_000, { tickMs: 10_000 });
     expect(runs.map((r) => r.at - start)).toEqual([60_000, 120_000, 180_000, 240_000, 300_000]);
-    expect(runs[0]).toMatchObject({ detailType: 'Scheduled Event', source: 'aws.events', resources: [`arn:aws:events:${REGION}:${VAULT}:rule/reconciler-schedule`] });
+    expect(runs[0]).toMatchObject({
+      detailType: 'Scheduled Event',
+      source: 'aws.events',
+      resources: [`arn:aws:events:${REGION}:${VAULT}:rule/reconciler-schedule`],
+    });
     expect(handled).toEqual([start + 100_000]);
     expect(cloud.clock.nowMs()).toBe(start + 5 * 60_000);
   });
@@ -185,18 +241,34 @@ describe('what Lambda checks', () => {
   it('refuses a function whose role Lambda may not assume, and a mapping whose role may not poll the queue', () => {
     const { queue } = queueWith([]);
     const foreign = cloud.iam.putRole({ account: VAULT, name: 'ec2-only', trustPolicy: trustedBy({ Service: 'ec2.amazonaws.com' }) });
-    expect(() => lambda.createFunction(VAULT, REGION, { name: 'f', handler: () => undefined, role: foreign.arn })).toThrow('The role defined for the function cannot be assumed by Lambda.');
+    expect(() => lambda.createFunction(VAULT, REGION, { name: 'f', handler: () => undefined, role: foreign.arn })).toThrow(
+      'The role defined for the function cannot be assumed by Lambda.',
+    );
     createFunction('no-sqs', () => undefined, 'sqs:ReceiveMessage');
-    expect(() => lambda.createEventSourceMapping(VAULT, REGION, { functionName: 'no-sqs', eventSourceArn: queue })).toThrow('The provided execution role does not have permissions to call DeleteMessage on SQS');
+    expect(() => lambda.createEventSourceMapping(VAULT, REGION, { functionName: 'no-sqs', eventSourceArn: queue })).toThrow(
+      'The provided execution role does not have permissions to call DeleteMessage on SQS',
+    );
   });
 
   it('invokes a function for a rule only when its resource policy allows that rule; a refused event goes to the target dead-letter queue', async () => {
     const fn = createFunction('reconciler', () => undefined);
     const dlq = sqs.createQueue(VAULT, REGION, 'schedule-dlq');
-    const rule = cloud.events.putRule(VAULT, REGION, { name: 'every-minute', scheduleExpression: 'rate(1 minute)', targets: [{ id: 'fn', arn: fn.arn, deadLetterArn: dlq.arn }] });
+    const rule = cloud.events.putRule(VAULT, REGION, {
+      name: 'every-minute',
+      scheduleExpression: 'rate(1 minute)',
+      targets: [{ id: 'fn', arn: fn.arn, deadLetterArn: dlq.arn }],
+    });
     sqs.setPolicy(dlq.url, {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: dlq.arn, Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: dlq.arn,
+          Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
+        },
+      ],
     });
     await cloud.advance(60_000, { tickMs: 60_000 });
     expect(lambda.invocations).toEqual([]);
@@ -205,8 +277,18 @@ describe('what Lambda checks', () => {
       [dlq.arn, true],
     ]);
     expect(JSON.parse(sqs.messages(dlq.arn)[0]!.body)).toMatchObject({ 'detail-type': 'Scheduled Event', resources: [rule.arn] });
-    lambda.addPermission(fn.arn, { statementId: 'other-rule', action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', sourceArn: `${rule.arn}-other` });
-    lambda.addPermission(fn.arn, { statementId: 'this-rule', action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', sourceArn: rule.arn });
+    lambda.addPermission(fn.arn, {
+      statementId: 'other-rule',
+      action: 'lambda:InvokeFunction',
+      principal: 'events.amazonaws.com',
+      sourceArn: `${rule.arn}-other`,
+    });
+    lambda.addPermission(fn.arn, {
+      statementId: 'this-rule',
+      action: 'lambda:InvokeFunction',
+      principal: 'events.amazonaws.com',
+      sourceArn: rule.arn,
+    });
     expect(await cloud.advance(60_000, { tickMs: 60_000 })).toMatchObject([{ function: 'reconciler' }]);
   });
 });

@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { trustedBy } from './policies.js';
 import { credentialScope, SimCloud } from '../src/index.js';
+import { trustedBy } from './policies.js';
 
 describe('simulated cloud plumbing', () => {
   it('authenticates the SDK signature and answers in the wire format', async () => {
@@ -23,13 +23,24 @@ describe('simulated cloud plumbing', () => {
     });
     const vault = new STSClient(cloud.clientConfig(cloud.adminCredentials('999999999999'), 'eu-west-1'));
     const other = new STSClient(cloud.clientConfig(cloud.adminCredentials('111111111111'), 'eu-west-1'));
-    await expect(other.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'x-1' }))).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(vault.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'wrong' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(other.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'x-1' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+    await expect(vault.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'wrong' }))).rejects.toMatchObject(
+      { name: 'AccessDenied' },
+    );
     const ok = await vault.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 's', ExternalId: 'x-1' }));
     expect(ok.Credentials?.AccessKeyId).toMatch(/^ASIA/);
     expect(ok.Credentials?.Expiration).toBeInstanceOf(Date);
     const assumed = new STSClient(
-      cloud.clientConfig({ accessKeyId: ok.Credentials!.AccessKeyId!, secretAccessKey: ok.Credentials!.SecretAccessKey!, sessionToken: ok.Credentials!.SessionToken! }, 'eu-west-1'),
+      cloud.clientConfig(
+        {
+          accessKeyId: ok.Credentials!.AccessKeyId!,
+          secretAccessKey: ok.Credentials!.SecretAccessKey!,
+          sessionToken: ok.Credentials!.SessionToken!,
+        },
+        'eu-west-1',
+      ),
     );
     const me = await assumed.send(new GetCallerIdentityCommand({}));
     expect(me.Arn).toBe('arn:aws:sts::111111111111:assumed-role/reader/s');
@@ -40,7 +51,10 @@ describe('dispatch on the SigV4 credential scope', () => {
   it('takes the service and region from the signature, not the host: a custom endpoint names neither', async () => {
     const cloud = new SimCloud();
     cloud.addAccount({ id: '111111111111' });
-    const client = new STSClient({ ...cloud.clientConfig(cloud.adminCredentials('111111111111'), 'eu-central-1'), endpoint: 'http://localhost:4566' });
+    const client = new STSClient({
+      ...cloud.clientConfig(cloud.adminCredentials('111111111111'), 'eu-central-1'),
+      endpoint: 'http://localhost:4566',
+    });
     await client.send(new GetCallerIdentityCommand({}));
     expect(cloud.calls.at(-1)).toMatchObject({ service: 'sts', action: 'GetCallerIdentity', region: 'eu-central-1' });
   });
@@ -49,7 +63,14 @@ describe('dispatch on the SigV4 credential scope', () => {
     const cloud = new SimCloud();
     cloud.addAccount({ id: '111111111111' });
     const seen: { action: string; region: string }[] = [];
-    cloud.register({ name: 'ecr', protocol: 'json1.1', call: (action, _input, ctx) => (seen.push({ action, region: ctx.region }), { repositories: [] }) });
+    cloud.register({
+      name: 'ecr',
+      protocol: 'json1.1',
+      call: (action, _input, ctx) => {
+        seen.push({ action, region: ctx.region });
+        return { repositories: [] };
+      },
+    });
     const credentials = cloud.adminCredentials('111111111111');
     const { response } = await cloud.clientConfig(credentials, 'eu-west-1').requestHandler.handle({
       protocol: 'https:',
@@ -69,8 +90,13 @@ describe('dispatch on the SigV4 credential scope', () => {
   });
 
   it('reads every part of the scope', () => {
-    const authorization = 'AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/ap-southeast-2/dynamodb/aws4_request, SignedHeaders=host, Signature=abc';
-    expect(credentialScope({ headers: { Authorization: authorization } })).toEqual({ accessKeyId: 'AKIAEXAMPLE', region: 'ap-southeast-2', service: 'dynamodb' });
+    const authorization =
+      'AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/ap-southeast-2/dynamodb/aws4_request, SignedHeaders=host, Signature=abc';
+    expect(credentialScope({ headers: { Authorization: authorization } })).toEqual({
+      accessKeyId: 'AKIAEXAMPLE',
+      region: 'ap-southeast-2',
+      service: 'dynamodb',
+    });
     expect(() => credentialScope({ headers: {} })).toThrow(/no SigV4 Authorization header/);
   });
 });

@@ -12,7 +12,7 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/index.js';
+import { type EventEnvelope, SimCloud } from '../src/index.js';
 import { rootArn } from '../src/services/iam/iam.js';
 import type { KmsSim } from '../src/services/kms/kms.js';
 import type { RdsEncryption, RdsSim, RdsSimOptions } from '../src/services/rds/rds.js';
@@ -54,13 +54,19 @@ function shareKey(): string {
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Principal: { AWS: rootArn(SOURCE) }, Action: 'kms:*', Resource: '*' },
-        { Effect: 'Allow', Principal: { AWS: rootArn(VAULT) }, Action: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: rootArn(VAULT) },
+          Action: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt'],
+          Resource: '*',
+        },
       ],
     },
   }).arn;
 }
 
-const share = (id: string) => client(SOURCE).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToAdd: [VAULT] }));
+const share = (id: string) =>
+  client(SOURCE).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToAdd: [VAULT] }));
 const arnOf = (id: string) => `arn:aws:rds:${REGION}:${SOURCE}:snapshot:${id}`;
 const vaultKey = () => kms.createKey(VAULT, REGION, { alias: 'vault' }).arn;
 
@@ -77,7 +83,13 @@ describe('snapshots and their events', () => {
         source: 'aws.rds',
         account: SOURCE,
         resources: [arnOf('rds:orders-2026-01-01-00-00')],
-        detail: { EventID: 'RDS-EVENT-0091', SourceType: 'SNAPSHOT', SourceIdentifier: 'rds:orders-2026-01-01-00-00', SourceArn: arnOf('rds:orders-2026-01-01-00-00'), Message: 'Automated snapshot created' },
+        detail: {
+          EventID: 'RDS-EVENT-0091',
+          SourceType: 'SNAPSHOT',
+          SourceIdentifier: 'rds:orders-2026-01-01-00-00',
+          SourceArn: arnOf('rds:orders-2026-01-01-00-00'),
+          Message: 'Automated snapshot created',
+        },
       },
     ]);
   });
@@ -85,35 +97,53 @@ describe('snapshots and their events', () => {
   it('announces a manual cluster snapshot with RDS-EVENT-0075, and describes it by cluster', async () => {
     rds.createDBClusterSnapshot(SOURCE, REGION, { cluster: 'ledger', type: 'manual', id: 'ledger-1' });
     cloud.clock.advance(5 * MINUTE);
-    expect(events.map((e) => [e['detail-type'], e.detail.EventID, e.detail.SourceType])).toEqual([['RDS DB Cluster Snapshot Event', 'RDS-EVENT-0075', 'CLUSTER_SNAPSHOT']]);
+    expect(events.map((e) => [e['detail-type'], e.detail.EventID, e.detail.SourceType])).toEqual([
+      ['RDS DB Cluster Snapshot Event', 'RDS-EVENT-0075', 'CLUSTER_SNAPSHOT'],
+    ]);
     const { DBClusterSnapshots } = await client(SOURCE).send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: 'ledger' }));
-    expect(DBClusterSnapshots).toMatchObject([{ DBClusterSnapshotIdentifier: 'ledger-1', Status: 'available', StorageEncrypted: true, SnapshotType: 'manual' }]);
+    expect(DBClusterSnapshots).toMatchObject([
+      { DBClusterSnapshotIdentifier: 'ledger-1', Status: 'available', StorageEncrypted: true, SnapshotType: 'manual' },
+    ]);
   });
 
   it('answers DBSnapshotNotFound for a snapshot of another account named by identifier', async () => {
     dbSnapshot('manual', 'none', 'orders-1');
-    await expect(client(VAULT).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'orders-1' }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+    await expect(client(VAULT).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'orders-1' }))).rejects.toMatchObject({
+      name: 'DBSnapshotNotFoundFault',
+    });
   });
 });
 
 describe('sharing refusals', () => {
   it('refuses to share an automated snapshot (its rds: identifier is not valid for ModifyDBSnapshotAttribute)', async () => {
     const snapshot = dbSnapshot('automated', 'none');
-    await expect(share(snapshot.id)).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/not a valid identifier/) });
+    await expect(share(snapshot.id)).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringMatching(/not a valid identifier/),
+    });
   });
 
   it('refuses to share a snapshot under the default aws/rds key', async () => {
     dbSnapshot('manual', 'aws-managed', 'orders-1');
-    await expect(share('orders-1')).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/default KMS key/) });
+    await expect(share('orders-1')).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringMatching(/default KMS key/),
+    });
   });
 
   it('refuses to make an encrypted snapshot public, and shares it with an account', async () => {
     dbSnapshot('manual', 'cmk', 'orders-1');
-    await expect(client(SOURCE).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'orders-1', AttributeName: 'restore', ValuesToAdd: ['all'] }))).rejects.toMatchObject({
+    await expect(
+      client(SOURCE).send(
+        new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'orders-1', AttributeName: 'restore', ValuesToAdd: ['all'] }),
+      ),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterValue',
     });
     await share('orders-1');
-    const { DBSnapshotAttributesResult } = await client(SOURCE).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'orders-1' }));
+    const { DBSnapshotAttributesResult } = await client(SOURCE).send(
+      new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'orders-1' }),
+    );
     expect(DBSnapshotAttributesResult?.DBSnapshotAttributes).toEqual([{ AttributeName: 'restore', AttributeValues: [VAULT] }]);
     const { DBSnapshots } = await client(VAULT).send(new DescribeDBSnapshotsCommand({ SnapshotType: 'shared' }));
     expect(DBSnapshots?.map((s) => s.DBSnapshotArn)).toEqual([arnOf('orders-1')]);
@@ -125,29 +155,48 @@ describe('cross-account copies', () => {
     const key = shareKey();
     rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'orders-1', encryption: 'none' });
     cloud.clock.advance(5 * MINUTE);
-    const copyOfShareKeySnapshot = await client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'orders-1-shared', KmsKeyId: key }));
+    const copyOfShareKeySnapshot = await client(SOURCE).send(
+      new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'orders-1-shared', KmsKeyId: key }),
+    );
     expect(copyOfShareKeySnapshot.DBSnapshot).toMatchObject({ Status: 'copying', Encrypted: true, KmsKeyId: key });
     cloud.clock.advance(10 * MINUTE);
     await share('orders-1-shared');
     const target = vaultKey();
     const { DBSnapshot } = await client(VAULT).send(
-      new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: arnOf('orders-1-shared'), TargetDBSnapshotIdentifier: 'vault-copy', KmsKeyId: target, Tags: [{ Key: 'from', Value: SOURCE }] }),
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: arnOf('orders-1-shared'),
+        TargetDBSnapshotIdentifier: 'vault-copy',
+        KmsKeyId: target,
+        Tags: [{ Key: 'from', Value: SOURCE }],
+      }),
     );
-    expect(DBSnapshot).toMatchObject({ DBSnapshotIdentifier: 'vault-copy', Encrypted: true, KmsKeyId: target, SourceDBSnapshotIdentifier: arnOf('orders-1-shared') });
-    const { TagList } = await client(VAULT).send(new ListTagsForResourceCommand({ ResourceName: `arn:aws:rds:${REGION}:${VAULT}:snapshot:vault-copy` }));
+    expect(DBSnapshot).toMatchObject({
+      DBSnapshotIdentifier: 'vault-copy',
+      Encrypted: true,
+      KmsKeyId: target,
+      SourceDBSnapshotIdentifier: arnOf('orders-1-shared'),
+    });
+    const { TagList } = await client(VAULT).send(
+      new ListTagsForResourceCommand({ ResourceName: `arn:aws:rds:${REGION}:${VAULT}:snapshot:vault-copy` }),
+    );
     expect(TagList).toEqual([{ Key: 'from', Value: SOURCE }]);
   });
 
   it('needs the ARN for a shared snapshot: its identifier alone names nothing in the vault', async () => {
     dbSnapshot('manual', 'none', 'orders-1');
     await share('orders-1');
-    await expect(client(VAULT).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'copy' }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+    await expect(
+      client(VAULT).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'copy' })),
+    ).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
   });
 
   it('refuses an encrypted shared snapshot without KmsKeyId, and one whose key does not let the vault use it', async () => {
     dbSnapshot('manual', 'cmk', 'orders-1');
     await share('orders-1');
-    const copy = (KmsKeyId?: string) => client(VAULT).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: arnOf('orders-1'), TargetDBSnapshotIdentifier: 'copy', KmsKeyId }));
+    const copy = (KmsKeyId?: string) =>
+      client(VAULT).send(
+        new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: arnOf('orders-1'), TargetDBSnapshotIdentifier: 'copy', KmsKeyId }),
+      );
     await expect(copy()).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
     // The database's own CMK has the default key policy: nothing for the vault account.
     await expect(copy(vaultKey())).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
@@ -157,9 +206,19 @@ describe('cross-account copies', () => {
   it('refuses to encrypt an unencrypted cluster snapshot by copying it', async () => {
     rds.createDBClusterSnapshot(SOURCE, REGION, { cluster: 'ledger', type: 'manual', id: 'ledger-1', encryption: 'none' });
     cloud.clock.advance(5 * MINUTE);
-    await client(SOURCE).send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: 'ledger-1', AttributeName: 'restore', ValuesToAdd: [VAULT] }));
+    await client(SOURCE).send(
+      new ModifyDBClusterSnapshotAttributeCommand({
+        DBClusterSnapshotIdentifier: 'ledger-1',
+        AttributeName: 'restore',
+        ValuesToAdd: [VAULT],
+      }),
+    );
     const copy = client(VAULT).send(
-      new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: `arn:aws:rds:${REGION}:${SOURCE}:cluster-snapshot:ledger-1`, TargetDBClusterSnapshotIdentifier: 'copy', KmsKeyId: vaultKey() }),
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: `arn:aws:rds:${REGION}:${SOURCE}:cluster-snapshot:ledger-1`,
+        TargetDBClusterSnapshotIdentifier: 'copy',
+        KmsKeyId: vaultKey(),
+      }),
     );
     await expect(copy).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
@@ -172,7 +231,8 @@ describe('the manual snapshot quota', () => {
     rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'automated', id: 'rds:orders-1', encryption: 'none' });
     rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'b', encryption: 'none' });
     cloud.clock.advance(1);
-    const copy = () => client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'rds:orders-1', TargetDBSnapshotIdentifier: 'c' }));
+    const copy = () =>
+      client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'rds:orders-1', TargetDBSnapshotIdentifier: 'c' }));
     await expect(copy()).rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault' });
     await client(SOURCE).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'a' }));
     await expect(copy()).resolves.toMatchObject({ DBSnapshot: { DBSnapshotIdentifier: 'c', SnapshotType: 'manual' } });
@@ -180,7 +240,9 @@ describe('the manual snapshot quota', () => {
 
   it('does not let anyone delete an automated snapshot', async () => {
     const snapshot = dbSnapshot('automated', 'none');
-    await expect(client(SOURCE).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshot.id }))).rejects.toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
+    await expect(client(SOURCE).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshot.id }))).rejects.toMatchObject({
+      name: 'InvalidDBSnapshotStateFault',
+    });
   });
 });
 
@@ -189,10 +251,14 @@ describe('the concurrent copy quota', () => {
     setup({ copyQuota: 2, snapshotDurationMs: 0, copyDurationMs: 10 * 60_000 });
     for (const id of ['a', 'b', 'c']) rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id, encryption: 'none' });
     cloud.clock.advance(1);
-    const copy = (id: string) => client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: `${id}-copy` }));
+    const copy = (id: string) =>
+      client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: `${id}-copy` }));
     await copy('a');
     await copy('b');
-    await expect(copy('c')).rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault', message: expect.stringMatching(/more than 2 snapshots at a time/) });
+    await expect(copy('c')).rejects.toMatchObject({
+      name: 'SnapshotQuotaExceededFault',
+      message: expect.stringMatching(/more than 2 snapshots at a time/),
+    });
     cloud.clock.advance(10 * 60_000);
     await expect(copy('c')).resolves.toMatchObject({ DBSnapshot: { DBSnapshotIdentifier: 'c-copy', Status: 'copying' } });
   });
@@ -204,6 +270,8 @@ describe('tags', () => {
     await client(SOURCE).send(new AddTagsToResourceCommand({ ResourceName: arnOf('orders-1'), Tags: [{ Key: 'team', Value: 'orders' }] }));
     const [snapshot] = (await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'orders-1' }))).DBSnapshots!;
     expect(snapshot?.TagList).toEqual([{ Key: 'team', Value: 'orders' }]);
-    await expect(client(VAULT).send(new AddTagsToResourceCommand({ ResourceName: arnOf('orders-1'), Tags: [{ Key: 'x', Value: 'y' }] }))).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+    await expect(
+      client(VAULT).send(new AddTagsToResourceCommand({ ResourceName: arnOf('orders-1'), Tags: [{ Key: 'x', Value: 'y' }] })),
+    ).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
   });
 });

@@ -37,7 +37,11 @@ describe('simulated SQS through the SDK', () => {
   it('returns the MD5 digests AWS computes, which the SDK validates', async () => {
     const { url } = sqs.createQueue(VAULT, REGION, 'copies');
     const sent = await client.send(
-      new SendMessageCommand({ QueueUrl: url, MessageBody: 'hello é', MessageAttributes: { attribName1: { DataType: 'String', StringValue: 'attribValue 1' } } }),
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: 'hello é',
+        MessageAttributes: { attribName1: { DataType: 'String', StringValue: 'attribValue 1' } },
+      }),
     );
     // Reference digests published with the aws-md5-of-message-attributes package.
     expect(sent.MD5OfMessageAttributes).toBe('19e27d4e946b072f3f58da80d94fd778');
@@ -61,7 +65,10 @@ describe('simulated SQS through the SDK', () => {
   it('is checked by the SDK: a wrong body digest fails the call', async () => {
     const { url } = sqs.createQueue(VAULT, REGION, 'copies');
     const api = cloud.service('sqs');
-    cloud.register({ ...api, call: (action, input, ctx) => ({ ...(api.call(action, input, ctx) as object), MD5OfMessageBody: '0'.repeat(32) }) });
+    cloud.register({
+      ...api,
+      call: (action, input, ctx) => ({ ...(api.call(action, input, ctx) as object), MD5OfMessageBody: '0'.repeat(32) }),
+    });
     await expect(client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }))).rejects.toThrow('InvalidChecksumError');
   });
 
@@ -71,7 +78,12 @@ describe('simulated SQS through the SDK', () => {
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'job' }));
     cloud.clock.advance(5_000);
     const first = (await receive(url)).Messages![0]!;
-    expect(first.Attributes).toMatchObject({ ApproximateReceiveCount: '1', SentTimestamp: String(sentAt), ApproximateFirstReceiveTimestamp: String(sentAt + 5_000), SenderId: VAULT });
+    expect(first.Attributes).toMatchObject({
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(sentAt),
+      ApproximateFirstReceiveTimestamp: String(sentAt + 5_000),
+      SenderId: VAULT,
+    });
     expect((await receive(url)).Messages).toBeUndefined();
     cloud.clock.advance(29_999);
     expect((await receive(url)).Messages).toBeUndefined();
@@ -88,19 +100,30 @@ describe('simulated SQS through the SDK', () => {
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 60 }));
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'also now' }));
     const [a, b] = (await receive(url, { MaxNumberOfMessages: 2 })).Messages!;
-    const attributes = async () => (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes!;
-    expect(await attributes()).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '2', ApproximateNumberOfMessagesDelayed: '1', VisibilityTimeout: '30' });
+    const attributes = async () =>
+      (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes!;
+    expect(await attributes()).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '2',
+      ApproximateNumberOfMessagesDelayed: '1',
+      VisibilityTimeout: '30',
+    });
     await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: a!.ReceiptHandle!, VisibilityTimeout: 0 }));
     await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: b!.ReceiptHandle! }));
     expect(await attributes()).toMatchObject({ ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '0' });
-    await expect(client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: 'bogus', VisibilityTimeout: 5 }))).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+    await expect(
+      client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: 'bogus', VisibilityTimeout: 5 })),
+    ).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
     cloud.clock.advance(60_000);
     expect((await receive(url)).Messages!.map((m) => m.Body)).toEqual(['now', 'later']);
   });
 
   it('moves a message received more than maxReceiveCount times to the dead-letter queue', async () => {
     const dlq = sqs.createQueue(VAULT, REGION, 'copies-dlq');
-    const { url, arn } = sqs.createQueue(VAULT, REGION, 'copies', { visibilityTimeoutSeconds: 10, redrivePolicy: { deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 } });
+    const { url, arn } = sqs.createQueue(VAULT, REGION, 'copies', {
+      visibilityTimeoutSeconds: 10,
+      redrivePolicy: { deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 },
+    });
     const { MessageId } = await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'poison' }));
     for (const count of ['1', '2']) {
       expect((await receive(url)).Messages![0]!.Attributes!.ApproximateReceiveCount).toBe(count);
@@ -111,7 +134,9 @@ describe('simulated SQS through the SDK', () => {
     expect(sqs.messages(dlq.arn).map((m) => [m.messageId, m.body])).toEqual([[MessageId, 'poison']]);
     const dead = (await receive(dlq.url)).Messages![0]!;
     expect(dead.Attributes!.DeadLetterQueueSourceArn).toBe(arn);
-    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy', 'QueueArn'] }));
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy', 'QueueArn'] }),
+    );
     expect(Attributes).toEqual({ QueueArn: arn, RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }) });
   });
 
@@ -120,9 +145,13 @@ describe('simulated SQS through the SDK', () => {
     const other = new SQSClient(cloud.clientConfig(cloud.adminCredentials(SOURCE), REGION));
     await expect(other.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied' });
     const open = sqs.createQueue(VAULT, REGION, 'open', {
-      policy: { Statement: [{ Effect: 'Allow', Principal: { AWS: SOURCE }, Action: 'sqs:SendMessage', Resource: arn.replace('copies', 'open') }] },
+      policy: {
+        Statement: [{ Effect: 'Allow', Principal: { AWS: SOURCE }, Action: 'sqs:SendMessage', Resource: arn.replace('copies', 'open') }],
+      },
     });
-    await expect(other.send(new SendMessageCommand({ QueueUrl: open.url, MessageBody: 'x' }))).resolves.toMatchObject({ MessageId: expect.any(String) });
+    await expect(other.send(new SendMessageCommand({ QueueUrl: open.url, MessageBody: 'x' }))).resolves.toMatchObject({
+      MessageId: expect.any(String),
+    });
     await expect(other.send(new ReceiveMessageCommand({ QueueUrl: open.url }))).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
@@ -136,13 +165,35 @@ describe('simulated SQS through the SDK', () => {
   it('validates batches and reports entries one by one', async () => {
     const { url } = sqs.createQueue(VAULT, REGION, 'copies');
     await expect(
-      client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'a', MessageBody: '1' }, { Id: 'a', MessageBody: '2' }] })),
+      client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: [
+            { Id: 'a', MessageBody: '1' },
+            { Id: 'a', MessageBody: '2' },
+          ],
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
-    const sent = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'a', MessageBody: '1' }, { Id: 'b', MessageBody: '2' }] }));
+    const sent = await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: 'a', MessageBody: '1' },
+          { Id: 'b', MessageBody: '2' },
+        ],
+      }),
+    );
     expect(sent.Successful?.map((e) => e.Id)).toEqual(['a', 'b']);
     const [first] = (await receive(url)).Messages!;
     const deleted = await client.send(
-      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'ok', ReceiptHandle: first!.ReceiptHandle! }, { Id: 'bad', ReceiptHandle: 'nope' }] }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: 'ok', ReceiptHandle: first!.ReceiptHandle! },
+          { Id: 'bad', ReceiptHandle: 'nope' },
+        ],
+      }),
     );
     expect(deleted.Successful?.map((e) => e.Id)).toEqual(['ok']);
     expect(deleted.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);

@@ -11,7 +11,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SimCloud, type EventEnvelope } from '../src/index.js';
+import { type EventEnvelope, SimCloud } from '../src/index.js';
 import type { KmsSim } from '../src/services/kms/kms.js';
 import type { SsmSim } from '../src/services/ssm/ssm.js';
 
@@ -40,7 +40,12 @@ describe('simulated Parameter Store through the SDK', () => {
     await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'one', Type: 'String', Description: 'the url' }));
     const { Version } = await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'two', Overwrite: true }));
     expect(Version).toBe(2);
-    expect((await client.send(new GetParameterCommand({ Name: '/app/url:1' }))).Parameter).toMatchObject({ Value: 'one', Version: 1, Selector: ':1', ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/url` });
+    expect((await client.send(new GetParameterCommand({ Name: '/app/url:1' }))).Parameter).toMatchObject({
+      Value: 'one',
+      Version: 1,
+      Selector: ':1',
+      ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/url`,
+    });
     expect((await client.send(new GetParameterCommand({ Name: '/app/url' }))).Parameter).toMatchObject({ Value: 'two', Type: 'String' });
     const history = await client.send(new GetParameterHistoryCommand({ Name: '/app/url' }));
     expect(history.Parameters!.map((p) => [p.Version, p.Description, p.Tier])).toEqual([
@@ -56,10 +61,16 @@ describe('simulated Parameter Store through the SDK', () => {
 
   it('refuses to overwrite without Overwrite, tags together with Overwrite, and hierarchies over 15 levels', async () => {
     await client.send(new PutParameterCommand({ Name: 'p', Value: 'v', Type: 'String' }));
-    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'w', Type: 'String' }))).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
-    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'w', Overwrite: true, Tags: [{ Key: 'k', Value: 'v' }] }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'w', Type: 'String' }))).rejects.toMatchObject({
+      name: 'ParameterAlreadyExists',
+    });
+    await expect(
+      client.send(new PutParameterCommand({ Name: 'p', Value: 'w', Overwrite: true, Tags: [{ Key: 'k', Value: 'v' }] })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
     const deep = `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}`;
-    await expect(client.send(new PutParameterCommand({ Name: deep, Value: 'v', Type: 'String' }))).rejects.toMatchObject({ name: 'HierarchyLevelLimitExceededException' });
+    await expect(client.send(new PutParameterCommand({ Name: deep, Value: 'v', Type: 'String' }))).rejects.toMatchObject({
+      name: 'HierarchyLevelLimitExceededException',
+    });
   });
 
   it('encrypts SecureStrings under aws/ssm or the given key; decryption needs access to the key', async () => {
@@ -70,10 +81,25 @@ describe('simulated Parameter Store through the SDK', () => {
     const [entry] = (await client.send(new GetParameterHistoryCommand({ Name: '/db/password' }))).Parameters!;
     expect(entry!.KeyId).toBe(kms.awsManagedKey(ACCOUNT, REGION, 'ssm').arn);
 
-    const key = kms.createKey(ACCOUNT, REGION, { alias: 'narrow', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['kms:Encrypt', 'kms:PutKeyPolicy'], Resource: '*' }] } });
+    const key = kms.createKey(ACCOUNT, REGION, {
+      alias: 'narrow',
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: ['kms:Encrypt', 'kms:PutKeyPolicy'],
+            Resource: '*',
+          },
+        ],
+      },
+    });
     await client.send(new PutParameterCommand({ Name: '/db/other', Value: 'x', Type: 'SecureString', KeyId: 'alias/narrow' }));
     expect(ssm.parameter(ACCOUNT, REGION, '/db/other')!.latest().keyArn).toBe(key.arn);
-    await expect(client.send(new GetParameterCommand({ Name: '/db/other', WithDecryption: true }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(client.send(new GetParameterCommand({ Name: '/db/other', WithDecryption: true }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
   });
 
   it('answers the documented errors for a missing parameter, version or label', async () => {
@@ -94,7 +120,9 @@ describe('simulated Parameter Store through the SDK', () => {
     const versions = ssm.parameter(ACCOUNT, REGION, 'p')!.versions;
     expect([versions.length, versions[0]!.version, versions[99]!.version]).toEqual([100, 2, 101]);
     await client.send(new LabelParameterVersionCommand({ Name: 'p', ParameterVersion: 2, Labels: ['golden'] }));
-    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'v102', Overwrite: true }))).rejects.toMatchObject({ name: 'ParameterMaxVersionLimitExceeded' });
+    await expect(client.send(new PutParameterCommand({ Name: 'p', Value: 'v102', Overwrite: true }))).rejects.toMatchObject({
+      name: 'ParameterMaxVersionLimitExceeded',
+    });
   });
 
   it('labels versions (moving a label), reports invalid labels, and announces the change', async () => {
@@ -110,12 +138,16 @@ describe('simulated Parameter Store through the SDK', () => {
   it('deletes, describes and tags parameters', async () => {
     await client.send(new PutParameterCommand({ Name: '/a/one', Value: 'v', Type: 'StringList', Tags: [{ Key: 'team', Value: 'x' }] }));
     await client.send(new PutParameterCommand({ Name: '/b/two', Value: 'v', Type: 'String' }));
-    await client.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/a/one', Tags: [{ Key: 'env', Value: 'prod' }] }));
+    await client.send(
+      new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/a/one', Tags: [{ Key: 'env', Value: 'prod' }] }),
+    );
     expect((await client.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/a/one' }))).TagList).toEqual([
       { Key: 'team', Value: 'x' },
       { Key: 'env', Value: 'prod' },
     ]);
-    const described = await client.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/a/'] }] }));
+    const described = await client.send(
+      new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/a/'] }] }),
+    );
     expect(described.Parameters!.map((p) => [p.Name, p.Type])).toEqual([['/a/one', 'StringList']]);
     await client.send(new DeleteParameterCommand({ Name: '/a/one' }));
     await expect(client.send(new DeleteParameterCommand({ Name: '/a/one' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });

@@ -62,7 +62,9 @@ describe('the package structure', () => {
   });
 
   it('never imports the hub: every relative import stays inside the package', () => {
-    const outside = [...graph].flatMap(([file, targets]) => targets.filter((t) => relative(SRC, t).startsWith('..')).map((t) => `${relative(SRC, file)} -> ${relative(PACKAGE, t)}`));
+    const outside = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => relative(SRC, t).startsWith('..')).map((t) => `${relative(SRC, file)} -> ${relative(PACKAGE, t)}`),
+    );
     expect(outside).toEqual([]);
   });
 
@@ -75,6 +77,15 @@ describe('the package structure', () => {
   });
 
   it('finds a circle when there is one (the check itself)', () => {
-    expect(circles(new Map([['/a.ts', ['/b.ts']], ['/b.ts', ['/c.ts']], ['/c.ts', ['/a.ts']], ['/d.ts', ['/a.ts']]]))).toHaveLength(1);
+    expect(
+      circles(
+        new Map([
+          ['/a.ts', ['/b.ts']],
+          ['/b.ts', ['/c.ts']],
+          ['/c.ts', ['/a.ts']],
+          ['/d.ts', ['/a.ts']],
+        ]),
+      ),
+    ).toHaveLength(1);
   });
 });

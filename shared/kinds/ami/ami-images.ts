@@ -2,10 +2,10 @@ import {
   DeleteSnapshotCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
-  ModifyImageAttributeCommand,
-  ModifySnapshotAttributeCommand,
   type EC2Client,
   type Image,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import { ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
@@ -49,16 +49,34 @@ export async function backingSnapshots(ec2: EC2Client, image: Image): Promise<Sn
 export async function shareImage(ec2: EC2Client, image: Image, account: string): Promise<void> {
   await ec2.send(new ModifyImageAttributeCommand({ ImageId: image.ImageId, LaunchPermission: { Add: [{ UserId: account }] } }));
   for (const snapshotId of backingSnapshotIds(image)) {
-    await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [account] }));
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        UserIds: [account],
+      }),
+    );
   }
 }
 
 /** Takes back what {@link shareImage} gave; already gone is fine. */
 export async function unshareImage(ec2: EC2Client, image: Image, account: string): Promise<void> {
-  await ignoreNotFound(() => ec2.send(new ModifyImageAttributeCommand({ ImageId: image.ImageId, LaunchPermission: { Remove: [{ UserId: account }] } })), 'InvalidAMIID.NotFound');
+  await ignoreNotFound(
+    () => ec2.send(new ModifyImageAttributeCommand({ ImageId: image.ImageId, LaunchPermission: { Remove: [{ UserId: account }] } })),
+    'InvalidAMIID.NotFound',
+  );
   for (const snapshotId of backingSnapshotIds(image)) {
     await ignoreNotFound(
-      () => ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission', OperationType: 'remove', UserIds: [account] })),
+      () =>
+        ec2.send(
+          new ModifySnapshotAttributeCommand({
+            SnapshotId: snapshotId,
+            Attribute: 'createVolumePermission',
+            OperationType: 'remove',
+            UserIds: [account],
+          }),
+        ),
       'InvalidSnapshot.NotFound',
     );
   }

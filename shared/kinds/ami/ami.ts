@@ -1,4 +1,11 @@
-import { CopyImageCommand, DeregisterImageCommand, DescribeImagesCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
+import {
+  CopyImageCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  type EC2Client,
+  type Image,
+  type Snapshot,
+} from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
 import { ignoreNotFound } from '../../aws/aws-errors.js';
 import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
@@ -6,11 +13,20 @@ import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import { copyQuotaKey } from '../../pipeline/copy-quota.js';
 import { Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
 import type { HubContext } from '../../runtime/hub-context.js';
-import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import type {
+  ArtifactKind,
+  ArtifactRef,
+  CopyStatus,
+  RestoreTarget,
+  ShareProgress,
+  SourceArtifact,
+  Triggers,
+  VaultCopy,
+} from '../common/artifact-kind.js';
 import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
-import { pattern } from './manifest.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
+import { pattern } from './manifest.js';
 
 const PENDING_RETRY_SECONDS = 120;
 const QUOTA = 'AMI copy';
@@ -42,13 +58,20 @@ export const ami: ArtifactKind<'ami'> = {
     const ec2 = sourceEc2(ref.account, ref.region, ctx);
     const image = await describeImage(ec2, ref.sourceId);
     if (!image) {
-      throw new Rejection('not-found', `image ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`);
+      throw new Rejection(
+        'not-found',
+        `image ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`,
+      );
     }
     if (image.OwnerId !== ref.account) {
-      throw new Rejection('forged-ownership', `image ${ref.sourceId} is owned by ${image.OwnerId}, not by ${ref.account} that announced it`);
+      throw new Rejection(
+        'forged-ownership',
+        `image ${ref.sourceId} is owned by ${image.OwnerId}, not by ${ref.account} that announced it`,
+      );
     }
     if (image.State === 'pending') throw new Deferral(`image ${ref.sourceId} is pending, not available yet`, PENDING_RETRY_SECONDS);
-    if (image.State !== 'available') throw new Rejection('not-found', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
+    if (image.State !== 'available')
+      throw new Rejection('not-found', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
     const tags = tagMap(image.Tags);
     return {
       ref,
@@ -67,9 +90,14 @@ export const ami: ArtifactKind<'ami'> = {
       await shareImage(ec2, await sourceImage(ec2, point.sourceId), ctx.config.vaultAccountId);
       return { status: 'ready', sharedId: point.sourceId };
     }
-    const intermediate = (point.intermediateId && (await describeImage(ec2, point.intermediateId))) || (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
+    const intermediate =
+      (point.intermediateId && (await describeImage(ec2, point.intermediateId))) ||
+      (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
     if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
-    if (intermediate.State === 'failed') throw new PermanentFailure(`re-encrypted copy ${intermediate.ImageId} failed: ${intermediate.StateReason?.Message ?? 'no reason given'}`);
+    if (intermediate.State === 'failed')
+      throw new PermanentFailure(
+        `re-encrypted copy ${intermediate.ImageId} failed: ${intermediate.StateReason?.Message ?? 'no reason given'}`,
+      );
     if (intermediate.State !== 'available') return { status: 'reencrypting', intermediateId: intermediate.ImageId! };
     await shareImage(ec2, intermediate, ctx.config.vaultAccountId);
     return { status: 'ready', sharedId: intermediate.ImageId! };
@@ -100,7 +128,10 @@ export const ami: ArtifactKind<'ami'> = {
     if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
     if (copy.State === 'available') return { status: 'available' };
     if (copy.State === 'pending') return { status: 'pending' };
-    return { status: 'failed', reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}` };
+    return {
+      status: 'failed',
+      reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
+    };
   },
 
   async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
@@ -126,7 +157,10 @@ export const ami: ArtifactKind<'ami'> = {
 
   restoreActions(point: RecoveryPoint, target: RestoreTarget) {
     return [
-      { call: 'ec2:CopyImage', what: `copy ${point.vaultCopyId} in the vault, its snapshots re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+      {
+        call: 'ec2:CopyImage',
+        what: `copy ${point.vaultCopyId} in the vault, its snapshots re-encrypted under ${target.keyAlias} (a key ${target.account} may use)`,
+      },
       { call: 'ec2:ModifyImageAttribute', what: `give ${target.account} launch permission on that copy` },
       { call: 'ec2:ModifySnapshotAttribute', what: `share the copy's snapshots with ${target.account} (createVolumePermission)` },
     ];
@@ -149,13 +183,19 @@ export const ami: ArtifactKind<'ami'> = {
     }
     if (copy.State !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.ImageId} (${copy.State})` };
     await shareImage(ec2, copy, target.account);
-    return { status: 'usable' as const, restoredId: copy.ImageId!, detail: `its snapshots under ${target.keyAlias}, launchable by ${target.account}` };
+    return {
+      status: 'usable' as const,
+      restoredId: copy.ImageId!,
+      detail: `its snapshots under ${target.keyAlias}, launchable by ${target.account}`,
+    };
   },
 };
 
 async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Image | undefined> {
   const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tagMap(tags)) }));
-  return liveRestoreCopy(Images, (i) => (i.State === 'failed' ? `restore copy ${i.ImageId} failed: ${i.StateReason?.Message ?? 'no reason given'}` : undefined));
+  return liveRestoreCopy(Images, (i) =>
+    i.State === 'failed' ? `restore copy ${i.ImageId} failed: ${i.StateReason?.Message ?? 'no reason given'}` : undefined,
+  );
 }
 
 /**
@@ -163,7 +203,11 @@ async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[
  * makes it unshareable; one customer key is recorded (it may be the share key); several keys, or
  * a mix, leave no single key, so the image is re-encrypted.
  */
-async function encryptionOf(ref: ArtifactRef, snapshots: Snapshot[], ctx: HubContext): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
+async function encryptionOf(
+  ref: ArtifactRef,
+  snapshots: Snapshot[],
+  ctx: HubContext,
+): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   const keyIds = [...new Set(snapshots.flatMap((s) => (s.Encrypted && s.KmsKeyId ? [s.KmsKeyId] : [])))];
   const keys = await Promise.all(keyIds.map((id) => ctx.keys.describe(ref.account, ref.region, id)));
   if (keys.length === 0) return { encryption: 'none' };

@@ -1,17 +1,17 @@
 import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
+import { all, type KindManifest } from '../common/manifest.js';
+import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
   ec2Arn,
   PROVENANCE_TAG_KEYS,
+  RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
   restoreCopyKeyStatements,
-  RESTORE_TAG_KEYS,
   shareWithTheRecoveryAccountOnly,
   shareWithTheVaultOnly,
   vaultCopyKeyStatements,
 } from '../common/statements.js';
-import { all, type KindManifest } from '../common/manifest.js';
-import { TAG } from '../common/provenance-tags.js';
 
 /**
  * EC2 user guide, "Monitor AMI events". `failed` and `deregistered` are routed so that the handler
@@ -78,8 +78,18 @@ export const manifest: KindManifest = {
         Resource: '*',
         Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
       },
-      ...shareWithTheVaultOnly(s, { share: 'ShareImagesWithTheVaultOnly', unshare: 'UnshareImagesFromTheVaultOnly' }, 'ec2:ModifyImageAttribute', 'image'),
-      ...shareWithTheVaultOnly(s, { share: 'ShareImageSnapshotsWithTheVaultOnly', unshare: 'UnshareImageSnapshotsFromTheVaultOnly' }, 'ec2:ModifySnapshotAttribute', 'snapshot'),
+      ...shareWithTheVaultOnly(
+        s,
+        { share: 'ShareImagesWithTheVaultOnly', unshare: 'UnshareImagesFromTheVaultOnly' },
+        'ec2:ModifyImageAttribute',
+        'image',
+      ),
+      ...shareWithTheVaultOnly(
+        s,
+        { share: 'ShareImageSnapshotsWithTheVaultOnly', unshare: 'UnshareImageSnapshotsFromTheVaultOnly' },
+        'ec2:ModifySnapshotAttribute',
+        'snapshot',
+      ),
       {
         Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
         Effect: 'Allow',
@@ -92,7 +102,10 @@ export const manifest: KindManifest = {
         Effect: 'Allow',
         Action: 'ec2:CreateTags',
         Resource: all(images, snapshots),
-        Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] } },
+        Condition: {
+          StringEquals: { 'ec2:CreateAction': 'CopyImage' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] },
+        },
       },
       {
         Sid: 'DeregisterOnlyTheHubsIntermediateCopies',
@@ -150,7 +163,12 @@ export const manifest: KindManifest = {
     },
     describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
     ...shareWithTheRecoveryAccountOnly(s, 'LetTheirRecoveryAccountOnlyLaunchRestoreCopies', 'ec2:ModifyImageAttribute', 'image'),
-    ...shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
+    ...shareWithTheRecoveryAccountOnly(
+      s,
+      'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly',
+      'ec2:ModifySnapshotAttribute',
+      'snapshot',
+    ),
     ...restoreCopyKeyStatements(s),
   ],
 };

@@ -1,5 +1,5 @@
-import { ENCRYPTIONS, SIZES_GIB, sourceOf, type SoakKind } from '../../../bench/soak-kind.js';
 import { amiStateChangeEvent } from '@backup-hub/aws-sim';
+import { ENCRYPTIONS, SIZES_GIB, type SoakKind, sourceOf } from '../../../bench/soak-kind.js';
 
 /** How the soak makes an AMI: an image of a random size and encryption, registered silently. */
 export const soak: SoakKind = {
@@ -7,7 +7,12 @@ export const soak: SoakKind = {
   share: 0.15,
   quotaBound: true,
   create(hub, owner, region, pick) {
-    const image = hub.ec2.images.create(owner, region, { name: `soak-${hub.ec2.images.store.all().length}`, encryption: pick(ENCRYPTIONS), sizeGiB: pick(SIZES_GIB), emit: false });
+    const image = hub.ec2.images.create(owner, region, {
+      name: `soak-${hub.ec2.images.store.all().length}`,
+      encryption: pick(ENCRYPTIONS),
+      sizeGiB: pick(SIZES_GIB),
+      emit: false,
+    });
     return {
       announce: () => amiStateChangeEvent(image, 'available'),
       shareWith: (account) => image.launchPermissions.add(account),

@@ -1,8 +1,8 @@
 import type { Credentials } from '../../aws/clients.js';
 import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
-import type { ArtifactKindName } from '../index.js';
 import type { EventEnvelope } from '../../events/envelope.js';
 import type { HubContext } from '../../runtime/hub-context.js';
+import type { ArtifactKindName } from '../index.js';
 
 /** An artifact an event announces, before anything about it is confirmed. */
 export interface ArtifactRef {

@@ -1,8 +1,8 @@
 import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { grantForAwsResource, keysOf, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
 import { all, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
+import { grantForAwsResource, keysOf, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
 
 /** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
 export interface RdsManifestSpec {
@@ -40,7 +40,10 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Sid: 'CopySharedSnapshotsIntoTheVault',
           Effect: 'Allow',
           Action: `rds:Copy${noun}`,
-          Resource: all(vaultCopies, s.eachSource(({ account, region }) => arn(region, account, '*'))),
+          Resource: all(
+            vaultCopies,
+            s.eachSource(({ account, region }) => arn(region, account, '*')),
+          ),
           Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
         },
         {
@@ -51,10 +54,34 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
         },
         { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
-        { Sid: 'DescribeTheVaultKeyThroughRds', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: s.vaultKeyArn, Condition: { StringEquals: throughRds } },
-        { Sid: 'LetRdsUseTheVaultKey', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: s.vaultKeyArn, Condition: grantForAwsResource },
-        { Sid: 'DescribeSourceShareKeysThroughRds', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: sourceKeys, Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: throughRds } },
-        { Sid: 'LetRdsUseSourceShareKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: sourceKeys, Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource } },
+        {
+          Sid: 'DescribeTheVaultKeyThroughRds',
+          Effect: 'Allow',
+          Action: 'kms:DescribeKey',
+          Resource: s.vaultKeyArn,
+          Condition: { StringEquals: throughRds },
+        },
+        {
+          Sid: 'LetRdsUseTheVaultKey',
+          Effect: 'Allow',
+          Action: 'kms:CreateGrant',
+          Resource: s.vaultKeyArn,
+          Condition: grantForAwsResource,
+        },
+        {
+          Sid: 'DescribeSourceShareKeysThroughRds',
+          Effect: 'Allow',
+          Action: 'kms:DescribeKey',
+          Resource: sourceKeys,
+          Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: throughRds },
+        },
+        {
+          Sid: 'LetRdsUseSourceShareKeys',
+          Effect: 'Allow',
+          Action: 'kms:CreateGrant',
+          Resource: sourceKeys,
+          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+        },
       ];
     },
 
@@ -97,7 +124,14 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       ];
     },
 
-    prune: (s) => [{ Sid: 'DeleteOnlyVaultCopies', Effect: 'Allow', Action: `rds:Delete${noun}`, Resource: arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*') }],
+    prune: (s) => [
+      {
+        Sid: 'DeleteOnlyVaultCopies',
+        Effect: 'Allow',
+        Action: `rds:Delete${noun}`,
+        Resource: arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*'),
+      },
+    ],
 
     restore: (s): Statement[] => {
       const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
@@ -111,7 +145,13 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Resource: vaultCopies,
           Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
         },
-        { Sid: 'TagRestoreCopiesOnly', Effect: 'Allow', Action: 'rds:AddTagsToResource', Resource: restoreCopies, Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } } },
+        {
+          Sid: 'TagRestoreCopiesOnly',
+          Effect: 'Allow',
+          Action: 'rds:AddTagsToResource',
+          Resource: restoreCopies,
+          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
+        },
         { Sid: 'DescribeVaultSnapshots', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
         { Sid: 'ShareRestoreCopies', Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: restoreCopies },
         {
@@ -121,7 +161,13 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Resource: vaultKeys,
           Condition: { StringEquals: { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` } },
         },
-        { Sid: 'LetRdsUseTheVaultAndRestoreKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: vaultKeys, Condition: grantForAwsResource },
+        {
+          Sid: 'LetRdsUseTheVaultAndRestoreKeys',
+          Effect: 'Allow',
+          Action: 'kms:CreateGrant',
+          Resource: vaultKeys,
+          Condition: grantForAwsResource,
+        },
       ];
     },
   };

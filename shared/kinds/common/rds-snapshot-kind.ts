@@ -3,12 +3,21 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod/mini';
 import { describeError, ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
 import type { RecoveryPoint } from '../../catalog/recovery-point.js';
-import type { ArtifactKindName } from '../index.js';
 import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import { copyQuotaKey } from '../../pipeline/copy-quota.js';
 import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
 import type { HubContext } from '../../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from './artifact-kind.js';
+import type { ArtifactKindName } from '../index.js';
+import type {
+  ArtifactKind,
+  ArtifactRef,
+  CopyStatus,
+  RestoreTarget,
+  ShareProgress,
+  SourceArtifact,
+  Triggers,
+  VaultCopy,
+} from './artifact-kind.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
@@ -98,19 +107,30 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
 
     triggers(event: EventEnvelope): Triggers {
       const parsed = detailSchema.safeParse(event.detail);
-      if (!parsed.success) throw new Rejection('malformed-event', `${spec.detailType} detail is malformed: ${describeIssues(parsed.error)}`);
+      if (!parsed.success)
+        throw new Rejection('malformed-event', `${spec.detailType} detail is malformed: ${describeIssues(parsed.error)}`);
       const detail = parsed.data;
-      if (!spec.createdEventIds.includes(detail.EventID)) return { skip: `${detail.EventID}${detail.Message ? ` (${detail.Message})` : ''} is not a backup trigger` };
+      if (!spec.createdEventIds.includes(detail.EventID))
+        return { skip: `${detail.EventID}${detail.Message ? ` (${detail.Message})` : ''} is not a backup trigger` };
       return { refs: [snapshotRef(spec, detail, event)] };
     },
 
     async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
       // By identifier through the announcing account's own reader role: only its own snapshots answer.
       const snapshot = await api.describe(sourceRds(ref.account, ref.region, ctx), ref.sourceId);
-      if (!snapshot) throw new Rejection('not-found', `${spec.arnType} ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`);
+      if (!snapshot)
+        throw new Rejection(
+          'not-found',
+          `${spec.arnType} ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`,
+        );
       const owner = snapshot.arn.split(':')[4];
-      if (owner !== ref.account) throw new Rejection('forged-ownership', `${spec.arnType} ${ref.sourceId} is owned by ${owner}, not by ${ref.account} that announced it`);
-      if (snapshot.status !== 'available') throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
+      if (owner !== ref.account)
+        throw new Rejection(
+          'forged-ownership',
+          `${spec.arnType} ${ref.sourceId} is owned by ${owner}, not by ${ref.account} that announced it`,
+        );
+      if (snapshot.status !== 'available')
+        throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
       return {
         ref,
@@ -128,7 +148,9 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       const source = await api.describe(rds, point.sourceId);
       if (!source) throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`);
       if (!source.encrypted && !spec.encryptsOnCopy) {
-        throw new PermanentFailure(`${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`);
+        throw new PermanentFailure(
+          `${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`,
+        );
       }
       const shareKey = await ctx.keys.shareKey(point.account, point.region);
       if (source.type === 'manual' && (!source.encrypted || point.sourceKeyArn === shareKey.arn)) {
@@ -136,7 +158,11 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
         return { status: 'ready', sharedId: source.arn };
       }
       const intermediate = await findHubSnapshot(api, rds, intermediateName(point.sourceId), { [TAG.intermediateOf]: point.sourceId });
-      if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, source.encrypted ? shareKey.arn : undefined) };
+      if (!intermediate)
+        return {
+          status: 'reencrypting',
+          intermediateId: await makeIntermediate(spec, rds, point, source.encrypted ? shareKey.arn : undefined),
+        };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
       await api.setRestore(rds, intermediate.id, { add: [ctx.config.vaultAccountId] });
       return { status: 'ready', sharedId: intermediate.arn };
@@ -153,7 +179,9 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       const vaultKeyArn = ctx.config.vaultKeyArn;
       const target = vaultCopyName(point);
       const quota = copyQuotaKey(spec.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
-      const copy = await rdsCall(quota, () => api.copy(rds, { source: sharedArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }));
+      const copy = await rdsCall(quota, () =>
+        api.copy(rds, { source: sharedArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }),
+      );
       return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
     },
 
@@ -179,7 +207,10 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
     restoreActions(point: RecoveryPoint, target: RestoreTarget) {
       const name = restoreName(point, target.account);
       return [
-        { call: `rds:Copy${api.element}`, what: `copy ${point.vaultCopyId} in the vault as ${name}, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+        {
+          call: `rds:Copy${api.element}`,
+          what: `copy ${point.vaultCopyId} in the vault as ${name}, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)`,
+        },
         { call: `rds:Modify${api.element}Attribute`, what: `share ${name} with ${target.account} (restore attribute)` },
       ];
     },
@@ -196,7 +227,11 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       }
       if (copy.status !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${name} (${copy.status})` };
       await api.setRestore(rds, name, { add: [target.account] });
-      return { status: 'usable' as const, restoredId: copy.arn, detail: `under ${target.keyAlias}, shared with ${target.account} (copy it by this ARN)` };
+      return {
+        status: 'usable' as const,
+        restoredId: copy.arn,
+        detail: `under ${target.keyAlias}, shared with ${target.account} (copy it by this ARN)`,
+      };
     },
   };
 }
@@ -207,13 +242,18 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
  * owner's reader role, by identifier.
  */
 function snapshotRef(spec: RdsKindSpec<ArtifactKindName>, detail: z.infer<typeof detailSchema>, event: EventEnvelope): ArtifactRef {
-  const arn = detail.SourceArn === undefined ? undefined : new RegExp(`^arn:aws[\\w-]*:rds:([a-z0-9-]+):(\\d{12}):${spec.arnType}:(.+)$`).exec(detail.SourceArn);
+  const arn =
+    detail.SourceArn === undefined
+      ? undefined
+      : new RegExp(`^arn:aws[\\w-]*:rds:([a-z0-9-]+):(\\d{12}):${spec.arnType}:(.+)$`).exec(detail.SourceArn);
   const sourceId = arn?.[3] ?? detail.SourceIdentifier;
   if (!sourceId || (detail.SourceArn !== undefined && !arn)) {
     throw new Rejection('malformed-event', `${spec.detailType} names no ${spec.arnType} (SourceArn ${JSON.stringify(detail.SourceArn)})`);
   }
-  if (arn && arn[1] !== event.region) throw new Rejection('region-mismatch', `event from region ${event.region} names ${spec.arnType} ${sourceId} in ${arn[1]}`);
-  if (arn && arn[2] !== event.account) throw new Rejection('forged-ownership', `${spec.arnType} ${sourceId} belongs to ${arn[2]}, not to ${event.account} that announced it`);
+  if (arn && arn[1] !== event.region)
+    throw new Rejection('region-mismatch', `event from region ${event.region} names ${spec.arnType} ${sourceId} in ${arn[1]}`);
+  if (arn && arn[2] !== event.account)
+    throw new Rejection('forged-ownership', `${spec.arnType} ${sourceId} belongs to ${arn[2]}, not to ${event.account} that announced it`);
   return { account: event.account, region: event.region, sourceId };
 }
 
@@ -234,20 +274,38 @@ const restoreName = (point: RecoveryPoint, account: string) => hubName(RESTORE_P
  * The hub's snapshot of that name, once its tags confirm it is the one expected.
  * @throws PermanentFailure when someone else's snapshot holds the name
  */
-async function findHubSnapshot(api: RdsSnapshotApi, rds: RDSClient, name: string, tags: Record<string, string>): Promise<RdsSnapshotFacts | undefined> {
+async function findHubSnapshot(
+  api: RdsSnapshotApi,
+  rds: RDSClient,
+  name: string,
+  tags: Record<string, string>,
+): Promise<RdsSnapshotFacts | undefined> {
   const found = await api.describe(rds, name);
   if (!found) return undefined;
   const mismatch = Object.entries(tags).find(([key, value]) => found.tags[key] !== value);
-  if (mismatch) throw new PermanentFailure(`${name} exists but is not the hub's snapshot for this artifact (tag ${mismatch[0]} is ${JSON.stringify(found.tags[mismatch[0]])}, expected ${mismatch[1]})`);
+  if (mismatch)
+    throw new PermanentFailure(
+      `${name} exists but is not the hub's snapshot for this artifact (tag ${mismatch[0]} is ${JSON.stringify(found.tags[mismatch[0]])}, expected ${mismatch[1]})`,
+    );
   if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`);
   return found;
 }
 
 /** The manual snapshot under the share key, in the source: automated and aws/rds snapshots cannot be shared. */
-async function makeIntermediate(spec: RdsKindSpec<ArtifactKindName>, rds: RDSClient, point: RecoveryPoint, shareKeyArn: string | undefined): Promise<string> {
+async function makeIntermediate(
+  spec: RdsKindSpec<ArtifactKindName>,
+  rds: RDSClient,
+  point: RecoveryPoint,
+  shareKeyArn: string | undefined,
+): Promise<string> {
   const quota = copyQuotaKey(spec.name, point.account, point.region);
   const copy = await rdsCall(quota, () =>
-    spec.api.copy(rds, { source: point.sourceId, target: intermediateName(point.sourceId), kmsKeyId: shareKeyArn, tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }] }),
+    spec.api.copy(rds, {
+      source: point.sourceId,
+      target: intermediateName(point.sourceId),
+      kmsKeyId: shareKeyArn,
+      tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }],
+    }),
   );
   return copy.id;
 }

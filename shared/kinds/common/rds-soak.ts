@@ -1,6 +1,5 @@
-import { replaceInEvent, sourceOf, type SoakKind } from '../../../bench/soak-kind.js';
-import { snapshotCreatedEvent } from '@backup-hub/aws-sim';
-import { DB_SNAPSHOT, type RdsFamily } from '@backup-hub/aws-sim';
+import { DB_SNAPSHOT, type RdsFamily, snapshotCreatedEvent } from '@backup-hub/aws-sim';
+import { replaceInEvent, type SoakKind, sourceOf } from '../../../bench/soak-kind.js';
 
 /** How the soak makes an RDS snapshot of either family: manual or automated, of a random encryption, taken silently. */
 export function rdsSoak(kind: 'rds-snapshot' | 'rds-cluster-snapshot', family: RdsFamily, share: number): SoakKind {
@@ -13,7 +12,10 @@ export function rdsSoak(kind: 'rds-snapshot' | 'rds-cluster-snapshot', family: R
     create(hub, owner, region, pick) {
       const resource = `soak-${family.family}-${hub.rds.snapshots(family).length}`;
       const spec = { type: pick(['manual', 'automated'] as const), encryption: pick(encryptions), emit: false };
-      const snapshot = family === DB_SNAPSHOT ? hub.rds.createDBSnapshot(owner, region, { ...spec, db: resource }) : hub.rds.createDBClusterSnapshot(owner, region, { ...spec, cluster: resource });
+      const snapshot =
+        family === DB_SNAPSHOT
+          ? hub.rds.createDBSnapshot(owner, region, { ...spec, db: resource })
+          : hub.rds.createDBClusterSnapshot(owner, region, { ...spec, cluster: resource });
       const announce = () => snapshotCreatedEvent(family, snapshot, new Date(snapshot.availableAt));
       return {
         announce,
@@ -22,6 +24,8 @@ export function rdsSoak(kind: 'rds-snapshot' | 'rds-cluster-snapshot', family: R
       };
     },
     vaultCopies: (hub) =>
-      hub.rds.snapshots(family, hub.config.vaultAccountId).map((s) => ({ kind, source: sourceOf(s.tags), startMs: s.createdAt.getTime(), endMs: s.availableAt })),
+      hub.rds
+        .snapshots(family, hub.config.vaultAccountId)
+        .map((s) => ({ kind, source: sourceOf(s.tags), startMs: s.createdAt.getTime(), endMs: s.availableAt })),
   };
 }

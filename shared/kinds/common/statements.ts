@@ -29,7 +29,11 @@ const USE_FOR_COPY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWitho
 export const grantForAwsResource = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
 /** Keeps ModifySnapshotAttribute and ModifyImageAttribute to the one change allowed: no group, no other account change. */
 const nothingBut = (allowed: string) =>
-  Object.fromEntries(['ec2:Add/userId', 'ec2:Add/group', 'ec2:Remove/userId', 'ec2:Remove/group'].filter((key) => key !== allowed).map((key) => [key, 'true']));
+  Object.fromEntries(
+    ['ec2:Add/userId', 'ec2:Add/group', 'ec2:Remove/userId', 'ec2:Remove/group']
+      .filter((key) => key !== allowed)
+      .map((key) => [key, 'true']),
+  );
 const ec2Via = (region: string) => `ec2.${region}.amazonaws.com`;
 
 /** Describe* in the vault's region only: the action supports no narrower resource. */
@@ -46,16 +50,36 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
   const sourceKeys = s.eachSource(keysOf);
   const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
   return [
-    { Sid: 'EncryptCopiesWithTheVaultKey', Effect: 'Allow', Action: USE_FOR_COPY, Resource: s.vaultKeyArn, Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } } },
+    {
+      Sid: 'EncryptCopiesWithTheVaultKey',
+      Effect: 'Allow',
+      Action: USE_FOR_COPY,
+      Resource: s.vaultKeyArn,
+      Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } },
+    },
     { Sid: 'LetEbsUseTheVaultKey', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: s.vaultKeyArn, Condition: grantForAwsResource },
     {
       Sid: decryptSid,
       Effect: 'Allow',
       Action: USE_FOR_COPY,
       Resource: sourceKeys,
-      Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: { 'kms:ViaService': all(ec2Via(s.vaultRegion), s.eachSource(({ region }) => ec2Via(region))) } },
+      Condition: {
+        'ForAnyValue:StringEquals': shareKey,
+        StringEquals: {
+          'kms:ViaService': all(
+            ec2Via(s.vaultRegion),
+            s.eachSource(({ region }) => ec2Via(region)),
+          ),
+        },
+      },
     },
-    { Sid: 'LetEbsUseSourceShareKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: sourceKeys, Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource } },
+    {
+      Sid: 'LetEbsUseSourceShareKeys',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: sourceKeys,
+      Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+    },
     {
       Sid: 'DescribeTheVaultDefaultEbsKey',
       Effect: 'Allow',
@@ -67,9 +91,17 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
 }
 
 /** The reader lets the vault account, and only it, use (or stop using) an artifact of the source. */
-export function shareWithTheVaultOnly(s: ReaderScope, sids: { share: string; unshare: string }, action: string, type: 'snapshot' | 'image'): Statement[] {
+export function shareWithTheVaultOnly(
+  s: ReaderScope,
+  sids: { share: string; unshare: string },
+  action: string,
+  type: 'snapshot' | 'image',
+): Statement[] {
   const resource = s.eachSource(({ region }) => ec2Arn(region, type));
-  const only = (change: 'Add' | 'Remove') => ({ StringEquals: { [`ec2:${change}/userId`]: s.vaultAccount }, Null: nothingBut(`ec2:${change}/userId`) });
+  const only = (change: 'Add' | 'Remove') => ({
+    StringEquals: { [`ec2:${change}/userId`]: s.vaultAccount },
+    Null: nothingBut(`ec2:${change}/userId`),
+  });
   return [
     { Sid: sids.share, Effect: 'Allow', Action: action, Resource: resource, Condition: only('Add') },
     { Sid: sids.unshare, Effect: 'Allow', Action: action, Resource: resource, Condition: only('Remove') },
@@ -86,9 +118,18 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
       Resource: keys,
-      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => ec2Via(region))) } },
+      Condition: {
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases },
+        StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => ec2Via(region))) },
+      },
     },
-    { Sid: 'LetEbsUseSnapshotKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: keys, Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, ...grantForAwsResource } },
+    {
+      Sid: 'LetEbsUseSnapshotKeys',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: keys,
+      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, ...grantForAwsResource },
+    },
   ];
 }
 
@@ -99,7 +140,10 @@ export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, ac
     Effect: 'Allow',
     Action: action,
     Resource: ec2Arn(s.vaultRegion, type),
-    Condition: { StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account }, Null: nothingBut('ec2:Add/userId') },
+    Condition: {
+      StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account },
+      Null: nothingBut('ec2:Add/userId'),
+    },
   }));
 }
 
@@ -108,7 +152,13 @@ export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
   const vaultKeys = keysOf({ account: s.vaultAccount, region: s.vaultRegion });
   const throughEc2 = { 'kms:ViaService': ec2Via(s.vaultRegion) };
   return [
-    { Sid: 'ReadVaultCopiesThroughEc2', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], Resource: s.vaultKeyArn, Condition: { StringEquals: throughEc2 } },
+    {
+      Sid: 'ReadVaultCopiesThroughEc2',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+      Resource: s.vaultKeyArn,
+      Condition: { StringEquals: throughEc2 },
+    },
     {
       Sid: 'EncryptRestoreCopiesThroughEc2',
       Effect: 'Allow',
@@ -116,6 +166,12 @@ export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
       Resource: vaultKeys,
       Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` }, StringEquals: throughEc2 },
     },
-    { Sid: 'LetEbsUseTheVaultAndRestoreKeys', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: vaultKeys, Condition: grantForAwsResource },
+    {
+      Sid: 'LetEbsUseTheVaultAndRestoreKeys',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: vaultKeys,
+      Condition: grantForAwsResource,
+    },
   ];
 }

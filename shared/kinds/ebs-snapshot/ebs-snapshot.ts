@@ -2,8 +2,8 @@ import {
   CopySnapshotCommand,
   DeleteSnapshotCommand,
   DescribeSnapshotsCommand,
-  ModifySnapshotAttributeCommand,
   type EC2Client,
+  ModifySnapshotAttributeCommand,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
@@ -14,10 +14,19 @@ import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import { copyQuotaKey } from '../../pipeline/copy-quota.js';
 import { Deferral, Rejection } from '../../pipeline/outcomes.js';
 import type { HubContext } from '../../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import type {
+  ArtifactKind,
+  ArtifactRef,
+  CopyStatus,
+  RestoreTarget,
+  ShareProgress,
+  SourceArtifact,
+  Triggers,
+  VaultCopy,
+} from '../common/artifact-kind.js';
 import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
-import { pattern } from './manifest.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+import { pattern } from './manifest.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
 const TRIGGERS = new Set(['createSnapshot', 'createSnapshots', 'copySnapshot']);
@@ -43,7 +52,10 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     const detail = parsed.data;
     if (!TRIGGERS.has(detail.event)) return { skip: `${detail.event} is not a backup trigger` };
     if (detail.result !== 'succeeded') return { skip: `${detail.event} ${detail.result}${detail.cause ? `: ${detail.cause}` : ''}` };
-    const arns = detail.event === 'createSnapshots' ? (detail.snapshots ?? []).filter((s) => s.status === undefined || s.status === 'completed').map((s) => s.snapshot_id) : [detail.snapshot_id];
+    const arns =
+      detail.event === 'createSnapshots'
+        ? (detail.snapshots ?? []).filter((s) => s.status === undefined || s.status === 'completed').map((s) => s.snapshot_id)
+        : [detail.snapshot_id];
     const refs = arns.map((arn) => snapshotRef(arn, event));
     return refs.length ? { refs } : { skip: `${detail.event} announced no completed snapshot` };
   },
@@ -51,12 +63,19 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
   async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
     const snapshot = await describeSnapshot(sourceEc2(ref.account, ref.region, ctx), ref.sourceId);
     if (!snapshot) {
-      throw new Rejection('not-found', `snapshot ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`);
+      throw new Rejection(
+        'not-found',
+        `snapshot ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (forged or stale event)`,
+      );
     }
     if (snapshot.OwnerId !== ref.account) {
-      throw new Rejection('forged-ownership', `snapshot ${ref.sourceId} is owned by ${snapshot.OwnerId}, not by ${ref.account} that announced it`);
+      throw new Rejection(
+        'forged-ownership',
+        `snapshot ${ref.sourceId} is owned by ${snapshot.OwnerId}, not by ${ref.account} that announced it`,
+      );
     }
-    if (snapshot.State !== 'completed') throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
+    if (snapshot.State !== 'completed')
+      throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
     const tags = tagMap(snapshot.Tags);
     const key = snapshot.Encrypted && snapshot.KmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
     return {
@@ -77,9 +96,11 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
       await share(ec2, point.sourceId, ctx.config.vaultAccountId);
       return { status: 'ready', sharedId: point.sourceId };
     }
-    const intermediate = (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) || (await findIntermediate(ec2, point.sourceId));
+    const intermediate =
+      (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) || (await findIntermediate(ec2, point.sourceId));
     if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
-    if (intermediate.State === 'error') throw new Error(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`);
+    if (intermediate.State === 'error')
+      throw new Error(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`);
     if (intermediate.State !== 'completed') return { status: 'reencrypting', intermediateId: intermediate.SnapshotId! };
     await share(ec2, intermediate.SnapshotId!, ctx.config.vaultAccountId);
     return { status: 'ready', sharedId: intermediate.SnapshotId! };
@@ -112,7 +133,8 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     const copy = await describeSnapshot(ctx.aws.ec2(ctx.config.vaultRegion), point.vaultCopyId!);
     if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
     if (copy.State === 'completed') return { status: 'available' };
-    if (copy.State === 'error') return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}` };
+    if (copy.State === 'error')
+      return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}` };
     return { status: 'pending' };
   },
 
@@ -122,7 +144,15 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
       await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.intermediateId })), 'InvalidSnapshot.NotFound');
     } else {
       await ignoreNotFound(
-        () => ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: point.sourceId, Attribute: 'createVolumePermission', OperationType: 'remove', UserIds: [ctx.config.vaultAccountId] })),
+        () =>
+          ec2.send(
+            new ModifySnapshotAttributeCommand({
+              SnapshotId: point.sourceId,
+              Attribute: 'createVolumePermission',
+              OperationType: 'remove',
+              UserIds: [ctx.config.vaultAccountId],
+            }),
+          ),
         'InvalidSnapshot.NotFound',
       );
     }
@@ -136,7 +166,10 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
 
   restoreActions(point: RecoveryPoint, target: RestoreTarget) {
     return [
-      { call: 'ec2:CopySnapshot', what: `copy ${point.vaultCopyId} in the vault, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)` },
+      {
+        call: 'ec2:CopySnapshot',
+        what: `copy ${point.vaultCopyId} in the vault, re-encrypted under ${target.keyAlias} (a key ${target.account} may use)`,
+      },
       { call: 'ec2:ModifySnapshotAttribute', what: `share that copy with ${target.account} (createVolumePermission)` },
     ];
   },
@@ -146,21 +179,25 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     const tags = restoreTags(point, target.account);
     const copy = await restoreCopy(ec2, tags);
     if (!copy) {
-      const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion), QUOTA, () =>
-        ec2.send(
-          new CopySnapshotCommand({
-            SourceRegion: ctx.config.vaultRegion,
-            SourceSnapshotId: point.vaultCopyId,
-            Encrypted: true,
-            KmsKeyId: target.keyArn,
-            Description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
-            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
-          }),
-        ),
+      const { SnapshotId } = await withCopyQuota(
+        copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion),
+        QUOTA,
+        () =>
+          ec2.send(
+            new CopySnapshotCommand({
+              SourceRegion: ctx.config.vaultRegion,
+              SourceSnapshotId: point.vaultCopyId,
+              Encrypted: true,
+              KmsKeyId: target.keyArn,
+              Description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
+              TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
+            }),
+          ),
       );
       return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${SnapshotId} under ${target.keyAlias}` };
     }
-    if (copy.State !== 'completed') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.SnapshotId} (${copy.Progress ?? 'pending'})` };
+    if (copy.State !== 'completed')
+      return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.SnapshotId} (${copy.Progress ?? 'pending'})` };
     await share(ec2, copy.SnapshotId!, target.account);
     return { status: 'usable' as const, restoredId: copy.SnapshotId!, detail: `under ${target.keyAlias}, shared with ${target.account}` };
   },
@@ -168,7 +205,9 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
 
 async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Snapshot | undefined> {
   const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tagMap(tags)) }));
-  return liveRestoreCopy(Snapshots, (s) => (s.State === 'error' ? `restore copy ${s.SnapshotId} failed: ${s.StateMessage ?? 'no reason given'}` : undefined));
+  return liveRestoreCopy(Snapshots, (s) =>
+    s.State === 'error' ? `restore copy ${s.SnapshotId} failed: ${s.StateMessage ?? 'no reason given'}` : undefined,
+  );
 }
 
 function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef {
@@ -218,5 +257,12 @@ async function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: stri
 }
 
 async function share(ec2: EC2Client, snapshotId: string, vaultAccountId: string): Promise<void> {
-  await ec2.send(new ModifySnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission', OperationType: 'add', UserIds: [vaultAccountId] }));
+  await ec2.send(
+    new ModifySnapshotAttributeCommand({
+      SnapshotId: snapshotId,
+      Attribute: 'createVolumePermission',
+      OperationType: 'add',
+      UserIds: [vaultAccountId],
+    }),
+  );
 }

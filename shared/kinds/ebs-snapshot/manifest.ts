@@ -1,17 +1,17 @@
 import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
+import { all, type KindManifest } from '../common/manifest.js';
+import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
   ec2Arn,
   PROVENANCE_TAG_KEYS,
+  RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
   restoreCopyKeyStatements,
-  RESTORE_TAG_KEYS,
   shareWithTheRecoveryAccountOnly,
   shareWithTheVaultOnly,
   vaultCopyKeyStatements,
 } from '../common/statements.js';
-import { all, type KindManifest } from '../common/manifest.js';
-import { TAG } from '../common/provenance-tags.js';
 
 /**
  * EBS user guide, "Amazon EventBridge events for Amazon EBS": createSnapshots arrives as "EBS
@@ -47,7 +47,10 @@ export const manifest: KindManifest = {
       Sid: 'CopySharedSnapshotsIntoTheVault',
       Effect: 'Allow',
       Action: 'ec2:CopySnapshot',
-      Resource: all(ec2Arn(s.vaultRegion, 'snapshot'), s.eachSource(({ region }) => ec2Arn(region, 'snapshot'))),
+      Resource: all(
+        ec2Arn(s.vaultRegion, 'snapshot'),
+        s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      ),
       Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
     },
     {
@@ -55,7 +58,10 @@ export const manifest: KindManifest = {
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
       Resource: ec2Arn(s.vaultRegion, 'snapshot'),
-      Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
+      Condition: {
+        StringEquals: { 'ec2:CreateAction': 'CopySnapshot' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS },
+      },
     },
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
     ...vaultCopyKeyStatements(s, 'DecryptSnapshotsSharedUnderSourceShareKeys'),
@@ -69,7 +75,12 @@ export const manifest: KindManifest = {
       Resource: '*',
       Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
     },
-    ...shareWithTheVaultOnly(s, { share: 'ShareSnapshotsWithTheVaultOnly', unshare: 'UnshareSnapshotsFromTheVaultOnly' }, 'ec2:ModifySnapshotAttribute', 'snapshot'),
+    ...shareWithTheVaultOnly(
+      s,
+      { share: 'ShareSnapshotsWithTheVaultOnly', unshare: 'UnshareSnapshotsFromTheVaultOnly' },
+      'ec2:ModifySnapshotAttribute',
+      'snapshot',
+    ),
     {
       Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
       Effect: 'Allow',
@@ -82,7 +93,10 @@ export const manifest: KindManifest = {
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
       Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
-      Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] } },
+      Condition: {
+        StringEquals: { 'ec2:CreateAction': 'CopySnapshot' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] },
+      },
     },
     {
       Sid: 'DeleteOnlyTheHubsIntermediateCopies',

@@ -1,5 +1,5 @@
-import { ENCRYPTIONS, replaceInEvent, SIZES_GIB, sourceOf, type SoakKind } from '../../../bench/soak-kind.js';
 import { settledSnapshotEvent } from '@backup-hub/aws-sim';
+import { ENCRYPTIONS, replaceInEvent, SIZES_GIB, type SoakKind, sourceOf } from '../../../bench/soak-kind.js';
 import { TAG } from '../common/provenance-tags.js';
 
 /** How the soak makes an EBS snapshot: a volume of a random size and encryption, snapshotted silently. */

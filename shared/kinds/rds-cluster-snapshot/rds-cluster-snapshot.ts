@@ -1,15 +1,15 @@
 import {
   CopyDBClusterSnapshotCommand,
+  type DBClusterSnapshot,
   DeleteDBClusterSnapshotCommand,
   DescribeDBClusterSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
-  type DBClusterSnapshot,
 } from '@aws-sdk/client-rds';
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
+import { type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind } from '../common/rds-snapshot-kind.js';
 import { pattern } from './manifest.js';
-import { rdsArtifactKind, type RdsSnapshotApi, type RdsSnapshotFacts } from '../common/rds-snapshot-kind.js';
 
 const NOT_FOUND = 'DBClusterSnapshotNotFoundFault';
 
@@ -28,13 +28,23 @@ const dbClusterSnapshotApi: RdsSnapshotApi = {
   },
   async copy(rds, input) {
     const { DBClusterSnapshot } = await rds.send(
-      new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: input.source, TargetDBClusterSnapshotIdentifier: input.target, KmsKeyId: input.kmsKeyId, Tags: input.tags }),
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: input.source,
+        TargetDBClusterSnapshotIdentifier: input.target,
+        KmsKeyId: input.kmsKeyId,
+        Tags: input.tags,
+      }),
     );
     return facts(DBClusterSnapshot!);
   },
   async setRestore(rds, identifier, change) {
     await rds.send(
-      new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: identifier, AttributeName: 'restore', ValuesToAdd: change.add, ValuesToRemove: change.remove }),
+      new ModifyDBClusterSnapshotAttributeCommand({
+        DBClusterSnapshotIdentifier: identifier,
+        AttributeName: 'restore',
+        ValuesToAdd: change.add,
+        ValuesToRemove: change.remove,
+      }),
     );
   },
   async delete(rds, identifier) {

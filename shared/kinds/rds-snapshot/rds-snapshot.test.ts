@@ -3,11 +3,16 @@ import type { EventEnvelope } from '../../events/envelope.js';
 import { sampleEvents } from '../common/sample-events.js';
 import { rdsSnapshot } from './rds-snapshot.js';
 
-const samples = (matches: boolean) => sampleEvents('rds-snapshot').filter((s) => s.matches === matches).map((s) => [s.description, s.event as unknown as EventEnvelope] as const);
+const samples = (matches: boolean) =>
+  sampleEvents('rds-snapshot')
+    .filter((s) => s.matches === matches)
+    .map((s) => [s.description, s.event as unknown as EventEnvelope] as const);
 
 describe('the RDS DB snapshot kind reads AWS’s documented sample events', () => {
   it.each(samples(true))('%s → the automated snapshot rds:my-db-snapshot of the sender', (_name, event) => {
-    expect(rdsSnapshot.triggers(event)).toEqual({ refs: [{ account: '123456789012', region: 'us-east-1', sourceId: 'rds:my-db-snapshot' }] });
+    expect(rdsSnapshot.triggers(event)).toEqual({
+      refs: [{ account: '123456789012', region: 'us-east-1', sourceId: 'rds:my-db-snapshot' }],
+    });
   });
 
   it.each(samples(false))('%s → skipped with its EventID', (_name, event) => {

@@ -1,15 +1,15 @@
 import {
   CopyDBSnapshotCommand,
+  type DBSnapshot,
   DeleteDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
-  type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
+import { type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind } from '../common/rds-snapshot-kind.js';
 import { pattern } from './manifest.js';
-import { rdsArtifactKind, type RdsSnapshotApi, type RdsSnapshotFacts } from '../common/rds-snapshot-kind.js';
 
 const NOT_FOUND = 'DBSnapshotNotFoundFault';
 
@@ -28,12 +28,24 @@ const dbSnapshotApi: RdsSnapshotApi = {
   },
   async copy(rds, input) {
     const { DBSnapshot } = await rds.send(
-      new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: input.source, TargetDBSnapshotIdentifier: input.target, KmsKeyId: input.kmsKeyId, Tags: input.tags }),
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: input.source,
+        TargetDBSnapshotIdentifier: input.target,
+        KmsKeyId: input.kmsKeyId,
+        Tags: input.tags,
+      }),
     );
     return facts(DBSnapshot!);
   },
   async setRestore(rds, identifier, change) {
-    await rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: identifier, AttributeName: 'restore', ValuesToAdd: change.add, ValuesToRemove: change.remove }));
+    await rds.send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: identifier,
+        AttributeName: 'restore',
+        ValuesToAdd: change.add,
+        ValuesToRemove: change.remove,
+      }),
+    );
   },
   async delete(rds, identifier) {
     await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: identifier }));

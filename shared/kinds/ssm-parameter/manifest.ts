@@ -1,6 +1,6 @@
 import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { type KindManifest, all } from '../common/manifest.js';
+import { all, type KindManifest } from '../common/manifest.js';
 
 /**
  * Systems Manager user guide, "EventBridge event examples". The event never carries the value:
@@ -61,13 +61,25 @@ export const manifest: KindManifest = {
   ],
 
   // Parameter Store deletes a parameter with all its versions; there is no call for one version.
-  prune: (s) => [{ Sid: 'DeleteVaultParameters', Effect: 'Allow', Action: 'ssm:DeleteParameter', Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*` }],
+  prune: (s) => [
+    {
+      Sid: 'DeleteVaultParameters',
+      Effect: 'Allow',
+      Action: 'ssm:DeleteParameter',
+      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
+    },
+  ],
 
   // A parameter is restored by value: read in the vault with decryption, written in the recovery
   // account through its backup-hub-recovery role (`recovery`), which trusts only the vault's
   // restore role.
   restore: (s) => [
-    { Sid: 'ReadVaultParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*` },
+    {
+      Sid: 'ReadVaultParameters',
+      Effect: 'Allow',
+      Action: 'ssm:GetParameter',
+      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
+    },
     {
       Sid: 'DecryptVaultParametersThroughSsm',
       Effect: 'Allow',
@@ -75,7 +87,12 @@ export const manifest: KindManifest = {
       Resource: s.vaultKeyArn,
       Condition: { StringEquals: { 'kms:ViaService': `ssm.${s.vaultRegion}.amazonaws.com` } },
     },
-    ...s.eachRecoveryAccount((account) => ({ Sid: 'AssumeTheRecoveryRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${account}:role/${NAMES.recoveryRole}` })),
+    ...s.eachRecoveryAccount((account) => ({
+      Sid: 'AssumeTheRecoveryRoles',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: `arn:aws:iam::${account}:role/${NAMES.recoveryRole}`,
+    })),
   ],
 
   // Writing a SecureString under the account's aws/ssm key needs no KMS statement: that key's policy

@@ -32,7 +32,10 @@ export async function parameterHistory(ssm: SSMClient, name: string): Promise<Ve
  * version: a Create/Update means the newest version written by the event's time (later updates
  * have their own events); a LabelParameterVersion means the newest labelled version.
  */
-export function announcedVersion(history: VersionMetadata[], announced: { at: string; operation: string } | undefined): VersionMetadata | undefined {
+export function announcedVersion(
+  history: VersionMetadata[],
+  announced: { at: string; operation: string } | undefined,
+): VersionMetadata | undefined {
   const newestFirst = [...history].sort((a, b) => b.Version - a.Version);
   if (announced?.operation === 'LabelParameterVersion') return newestFirst.find((v) => v.Labels?.length) ?? newestFirst[0];
   const by = announced ? Date.parse(announced.at) + EVENT_TIME_SLACK_MS : Number.POSITIVE_INFINITY;

@@ -1,4 +1,11 @@
-import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type ParameterTier, type ParameterType, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  type ParameterTier,
+  type ParameterType,
+  PutParameterCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
 import { describeError, ignoreNotFound, isAwsError, isDeterministicAwsError } from '../../aws/aws-errors.js';
 import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
@@ -6,7 +13,16 @@ import { parseArn } from '../../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import { PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
 import type { HubContext } from '../../runtime/hub-context.js';
-import type { ArtifactKind, ArtifactRef, CopyStatus, RestoreTarget, ShareProgress, SourceArtifact, Triggers, VaultCopy } from '../common/artifact-kind.js';
+import type {
+  ArtifactKind,
+  ArtifactRef,
+  CopyStatus,
+  RestoreTarget,
+  ShareProgress,
+  SourceArtifact,
+  Triggers,
+  VaultCopy,
+} from '../common/artifact-kind.js';
 import { pattern } from './manifest.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
 import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
@@ -26,7 +42,12 @@ const COPIED_OPERATIONS = new Set(['Create', 'Update', 'LabelParameterVersion'])
  * The vault refuses the copy for good: the name is too long or too deep under the vault prefix
  * (2048 characters, 15 levels), or the vault account is out of parameters. Retrying cannot help.
  */
-const REFUSED_WRITES = ['ValidationException', 'HierarchyLevelLimitExceededException', 'ParameterLimitExceeded', 'ParameterMaxVersionLimitExceeded'];
+const REFUSED_WRITES = [
+  'ValidationException',
+  'HierarchyLevelLimitExceededException',
+  'ParameterLimitExceeded',
+  'ParameterMaxVersionLimitExceeded',
+];
 
 /** The documented detail: `operation`, `name`, `type`, and `description` when the parameter has one. Never the value. */
 const detailSchema = z.object({
@@ -49,18 +70,25 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
 
   triggers(event: EventEnvelope): Triggers {
     const parsed = detailSchema.safeParse(event.detail);
-    if (!parsed.success) throw new Rejection('malformed-event', `Parameter Store Change detail is malformed: ${describeIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new Rejection('malformed-event', `Parameter Store Change detail is malformed: ${describeIssues(parsed.error)}`);
     const { operation, name } = parsed.data;
     if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept` };
     if (!COPIED_OPERATIONS.has(operation)) return { skip: `${operation} is not a backup trigger` };
-    return { refs: [{ account: event.account, region: event.region, sourceId: ownName(name, event), announced: { at: event.time, operation } }] };
+    return {
+      refs: [{ account: event.account, region: event.region, sourceId: ownName(name, event), announced: { at: event.time, operation } }],
+    };
   },
 
   async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
     // A plain name resolves in the reader role's own account: only the sender's own parameter is found.
     const history = await parameterHistory(sourceSsm(ref.account, ref.region, ctx), ref.sourceId);
     const version = history && announcedVersion(history, ref.announced);
-    if (!version) throw new Rejection('not-found', `parameter ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (deleted since, or a forged event)`);
+    if (!version)
+      throw new Rejection(
+        'not-found',
+        `parameter ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (deleted since, or a forged event)`,
+      );
     const encryption = await encryptionOf(ref, version, ctx);
     return {
       ref: { account: ref.account, region: ref.region, sourceId: `${ref.sourceId}:${version.Version}` },
@@ -100,7 +128,10 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
     const { name, version } = vaultVersion(point);
     // Parameter Store has no call that deletes one version: the history goes with the whole parameter.
     if (await scope.othersRemain()) {
-      return { deleted: [], note: `version ${version} of ${name} stays in that parameter's history until the parameter is deleted with its last recovery point (Parameter Store cannot delete one version)` };
+      return {
+        deleted: [],
+        note: `version ${version} of ${name} stays in that parameter's history until the parameter is deleted with its last recovery point (Parameter Store cannot delete one version)`,
+      };
     }
     await ignoreNotFound(() => ctx.aws.ssm(ctx.config.vaultRegion).send(new DeleteParameterCommand({ Name: name })), 'ParameterNotFound');
     return { deleted: [name] };
@@ -111,14 +142,21 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
     return [
       { call: 'ssm:GetParameter', what: `read version ${version} of ${name} in the vault, with decryption` },
       { call: 'sts:AssumeRole', what: `assume backup-hub-recovery in ${target.account}` },
-      { call: 'ssm:PutParameter', what: `write ${point.resourceId} there as a ${point.tags[SSM_TAG.type] ?? 'String'} (not overwriting one that exists)` },
+      {
+        call: 'ssm:PutParameter',
+        what: `write ${point.resourceId} there as a ${point.tags[SSM_TAG.type] ?? 'String'} (not overwriting one that exists)`,
+      },
     ];
   },
 
   async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
     const value = await vaultValue(ctx.aws.ssm(ctx.config.vaultRegion), point.vaultCopyId!);
     const written = await writeBack(ctx.aws.ssm(ctx.config.vaultRegion, target.writer), point, value);
-    return { status: 'usable' as const, restoredId: `${point.resourceId}:${written.version}`, detail: `a ${point.tags[SSM_TAG.type] ?? 'String'} ${written.how} in ${target.account}, as its version ${written.version}` };
+    return {
+      status: 'usable' as const,
+      restoredId: `${point.resourceId}:${written.version}`,
+      detail: `a ${point.tags[SSM_TAG.type] ?? 'String'} ${written.how} in ${target.account}, as its version ${written.version}`,
+    };
   },
 };
 
@@ -133,8 +171,10 @@ async function vaultValue(vault: SSMClient, selector: string): Promise<string> {
     const { Parameter } = await vault.send(new GetParameterCommand({ Name: selector, WithDecryption: true }));
     return Parameter!.Value!;
   } catch (error) {
-    if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound')) throw new PermanentFailure(`the vault no longer holds ${selector}`, { cause: error });
-    if (isDeterministicAwsError(error)) throw new PermanentFailure(`cannot read ${selector} in the vault: ${describeError(error)}`, { cause: error });
+    if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound'))
+      throw new PermanentFailure(`the vault no longer holds ${selector}`, { cause: error });
+    if (isDeterministicAwsError(error))
+      throw new PermanentFailure(`cannot read ${selector} in the vault: ${describeError(error)}`, { cause: error });
     throw error;
   }
 }
@@ -148,16 +188,27 @@ async function writeBack(ssm: SSMClient, point: RecoveryPoint, value: string): P
   const type = (point.tags[SSM_TAG.type] ?? 'String') as ParameterType;
   try {
     const { Version } = await ssm.send(
-      new PutParameterCommand({ Name: point.resourceId, Value: value, Type: type, Description: point.tags[SSM_TAG.description], Tier: (point.tags[SSM_TAG.tier] ?? 'Standard') as ParameterTier, Overwrite: false }),
+      new PutParameterCommand({
+        Name: point.resourceId,
+        Value: value,
+        Type: type,
+        Description: point.tags[SSM_TAG.description],
+        Tier: (point.tags[SSM_TAG.tier] ?? 'Standard') as ParameterTier,
+        Overwrite: false,
+      }),
     );
     return { version: Version!, how: 'written' };
   } catch (error) {
     if (isAwsError(error, 'ParameterAlreadyExists')) {
       const { Parameter } = await ssm.send(new GetParameterCommand({ Name: point.resourceId, WithDecryption: true }));
-      if (Parameter?.Type === type && Parameter.Value === value) return { version: Parameter.Version!, how: 'already there (an earlier restore)' };
-      throw new PermanentFailure(`${point.resourceId} already exists in the recovery account with another ${Parameter?.Type === type ? 'value' : 'type'}; it was not overwritten`);
+      if (Parameter?.Type === type && Parameter.Value === value)
+        return { version: Parameter.Version!, how: 'already there (an earlier restore)' };
+      throw new PermanentFailure(
+        `${point.resourceId} already exists in the recovery account with another ${Parameter?.Type === type ? 'value' : 'type'}; it was not overwritten`,
+      );
     }
-    if (isDeterministicAwsError(error) || isAwsError(error, ...REFUSED_WRITES)) throw new PermanentFailure(`cannot write ${point.resourceId} in the recovery account: ${describeError(error)}`, { cause: error });
+    if (isDeterministicAwsError(error) || isAwsError(error, ...REFUSED_WRITES))
+      throw new PermanentFailure(`cannot write ${point.resourceId} in the recovery account: ${describeError(error)}`, { cause: error });
     throw error;
   }
 }
@@ -168,8 +219,10 @@ function ownName(name: string, event: EventEnvelope): string {
   const arn = parseArn(name);
   const path = arn?.resource.match(/^parameter(\/.*)$/)?.[1];
   if (!arn || !path) throw new Rejection('malformed-event', `Parameter Store Change names no parameter (got ${JSON.stringify(name)})`);
-  if (arn.account !== event.account) throw new Rejection('forged-ownership', `parameter ${name} belongs to ${arn.account}, not to ${event.account} that announced it`);
-  if (arn.region !== event.region) throw new Rejection('region-mismatch', `event from region ${event.region} names parameter ${name} in ${arn.region}`);
+  if (arn.account !== event.account)
+    throw new Rejection('forged-ownership', `parameter ${name} belongs to ${arn.account}, not to ${event.account} that announced it`);
+  if (arn.region !== event.region)
+    throw new Rejection('region-mismatch', `event from region ${event.region} names parameter ${name} in ${arn.region}`);
   // ARNs drop the leading slash of hierarchical names; a one-level name has none to restore.
   return path.lastIndexOf('/') > 0 ? path : path.slice(1);
 }
@@ -178,7 +231,11 @@ function sourceSsm(account: string, region: string, ctx: HubContext): SSMClient 
   return ctx.aws.ssm(region, ctx.sessions.credentials(account));
 }
 
-async function encryptionOf(ref: ArtifactRef, version: VersionMetadata, ctx: HubContext): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
+async function encryptionOf(
+  ref: ArtifactRef,
+  version: VersionMetadata,
+  ctx: HubContext,
+): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   if (version.Type !== 'SecureString' || !version.KeyId) return { encryption: 'none' };
   const key = await ctx.keys.describe(ref.account, ref.region, version.KeyId);
   return { encryption: key.awsManaged ? 'aws-managed' : 'customer', keyArn: key.arn };
@@ -206,22 +263,35 @@ async function copyVersion(point: RecoveryPoint, name: string, version: number, 
   const value = await readValue(point, ctx);
   const tier = (point.tags[SSM_TAG.tier] ?? 'Standard') as ParameterTier;
   try {
-    return await writeVaultVersion(ctx.aws.ssm(ctx.config.vaultRegion), name, { point, version, value, tier, keyArn: ctx.config.vaultKeyArn });
+    return await writeVaultVersion(ctx.aws.ssm(ctx.config.vaultRegion), name, {
+      point,
+      version,
+      value,
+      tier,
+      keyArn: ctx.config.vaultKeyArn,
+    });
   } catch (error) {
-    if (isAwsError(error, ...REFUSED_WRITES)) throw new PermanentFailure(`the vault refused ${name}: ${describeError(error)}`, { cause: error });
+    if (isAwsError(error, ...REFUSED_WRITES))
+      throw new PermanentFailure(`the vault refused ${name}: ${describeError(error)}`, { cause: error });
     throw error;
   }
 }
 
 async function readValue(point: RecoveryPoint, ctx: HubContext): Promise<string> {
   try {
-    const { Parameter } = await sourceSsm(point.account, point.region, ctx).send(new GetParameterCommand({ Name: point.sourceId, WithDecryption: true }));
+    const { Parameter } = await sourceSsm(point.account, point.region, ctx).send(
+      new GetParameterCommand({ Name: point.sourceId, WithDecryption: true }),
+    );
     return Parameter!.Value!;
   } catch (error) {
     if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound')) {
-      throw new PermanentFailure(`${point.sourceId} is gone from the source (deleted, or pushed out of its 100-version history) before it could be copied`, { cause: error });
+      throw new PermanentFailure(
+        `${point.sourceId} is gone from the source (deleted, or pushed out of its 100-version history) before it could be copied`,
+        { cause: error },
+      );
     }
-    if (isDeterministicAwsError(error)) throw new PermanentFailure(`cannot read ${point.sourceId} with decryption: ${describeError(error)}`, { cause: error });
+    if (isDeterministicAwsError(error))
+      throw new PermanentFailure(`cannot read ${point.sourceId} with decryption: ${describeError(error)}`, { cause: error });
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { PutParameterCommand, type ParameterTier, type SSMClient } from '@aws-sdk/client-ssm';
+import { type ParameterTier, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { RecoveryPoint } from '../../catalog/recovery-point.js';
 import { TAG } from '../common/provenance-tags.js';
@@ -42,7 +42,14 @@ export async function findVaultVersion(vault: SSMClient, name: string, sourceVer
  * @returns the vault version number
  */
 export async function writeVaultVersion(vault: SSMClient, name: string, copy: ParameterCopy): Promise<number> {
-  const common = { Name: name, Value: copy.value, Type: 'SecureString' as const, KeyId: copy.keyArn, Tier: copy.tier, Description: sourceVersionDescription(copy.version) };
+  const common = {
+    Name: name,
+    Value: copy.value,
+    Type: 'SecureString' as const,
+    KeyId: copy.keyArn,
+    Tier: copy.tier,
+    Description: sourceVersionDescription(copy.version),
+  };
   try {
     const { Version } = await vault.send(new PutParameterCommand({ ...common, Overwrite: false, Tags: parameterTags(copy.point) }));
     return Version!;

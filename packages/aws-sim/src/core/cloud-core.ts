@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { Iam, type Principal, rootArn, type SimCredentials } from '../services/iam/iam.js';
 import { SimClock } from './clock.js';
 import { AwsError } from './errors.js';
 import { FaultInjector } from './faults.js';
-import { Iam, rootArn, type Principal, type SimCredentials } from '../services/iam/iam.js';
-import { SimHttpHandler, type SignedCall, type SimDispatcher } from './http-handler.js';
+import { type SignedCall, type SimDispatcher, SimHttpHandler } from './http-handler.js';
 import type { CallContext, SimService } from './service.js';
 
 /** An EventBridge event envelope, as delivered to buses, rules and targets. */
@@ -95,12 +95,24 @@ export class CloudCore implements SimDispatcher {
   /** Authenticates a signed call from its access key; the call acts in the caller's account, in the region of its credential scope. */
   dispatch(service: SimService, call: SignedCall): Promise<unknown> {
     const caller = this.iam.authenticate(call.scope.accessKeyId, this.clock.nowMs());
-    return this.invoke(service, call.action, call.input, { caller, account: caller.account, region: call.scope.region, requestId: call.requestId });
+    return this.invoke(service, call.action, call.input, {
+      caller,
+      account: caller.account,
+      region: call.scope.region,
+      requestId: call.requestId,
+    });
   }
 
   /** Runs one decoded call: fault injection, IAM authorization, then the service itself. */
   async invoke(service: SimService, action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
-    const record: CallRecord = { service: service.name, action, account: ctx.account, region: ctx.region, principal: ctx.caller.arn, at: this.clock.nowMs() };
+    const record: CallRecord = {
+      service: service.name,
+      action,
+      account: ctx.account,
+      region: ctx.region,
+      principal: ctx.caller.arn,
+      at: this.clock.nowMs(),
+    };
     this.calls.push(record);
     try {
       if (!this.#accounts.has(ctx.account)) throw new AwsError('AuthFailure', `Account ${ctx.account} is closed or unknown`, 401);
@@ -122,7 +134,17 @@ export class CloudCore implements SimDispatcher {
 
   /** Emits an AWS service event (`aws.ec2`, `aws.rds`, …) on the account's default bus, as AWS does. */
   emitServiceEvent(event: ServiceEvent): EventEnvelope {
-    const envelope: EventEnvelope = { version: '0', id: event.id ?? randomUUID(), time: event.time ?? this.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), ...event } as EventEnvelope;
+    const envelope: EventEnvelope = {
+      version: '0',
+      id: event.id ?? randomUUID(),
+      time:
+        event.time ??
+        this.clock
+          .now()
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
+      ...event,
+    } as EventEnvelope;
     this.#eventSink?.(envelope);
     return envelope;
   }

@@ -11,7 +11,14 @@ export class AwsError extends Error {
 }
 
 /** Error codes that AWS returns with a 5xx status, so the SDK classifies them as transient. */
-const serverFaults = new Set(['InternalError', 'InternalFailure', 'InternalServerError', 'ServiceUnavailable', 'Unavailable', 'KMSInternalException']);
+const serverFaults = new Set([
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'Unavailable',
+  'KMSInternalException',
+]);
 /** EC2 throttles with 503; the JSON and query services with 400. */
 const throttleStatus: Record<string, number> = { RequestLimitExceeded: 503 };
 

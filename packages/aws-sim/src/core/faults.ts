@@ -1,4 +1,4 @@
-import { injectedError, type AwsError } from './errors.js';
+import { type AwsError, injectedError } from './errors.js';
 
 export interface FaultSpec {
   service: string;
@@ -23,7 +23,8 @@ export class FaultInjector {
 
   add(spec: FaultSpec): void {
     if (!Number.isInteger(spec.times) || spec.times < 1) throw new Error(`fault.times must be a positive integer, got ${spec.times}`);
-    if (spec.probability !== undefined && !(spec.probability > 0 && spec.probability <= 1)) throw new Error(`fault.probability must be in (0, 1], got ${spec.probability}`);
+    if (spec.probability !== undefined && !(spec.probability > 0 && spec.probability <= 1))
+      throw new Error(`fault.probability must be in (0, 1], got ${spec.probability}`);
     this.#faults.push({ ...spec, remaining: spec.times });
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
-import { AwsError } from './errors.js';
 import { parseQueryBody, toXml } from '../protocol/query.js';
+import { AwsError } from './errors.js';
 import type { SimService } from './service.js';
 
 interface Decoded {

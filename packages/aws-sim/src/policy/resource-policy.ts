@@ -127,6 +127,9 @@ function conditionsHold(condition: PolicyStatement['Condition'], context: Record
 
 /** IAM wildcards: `*` any run of characters, `?` one character. Actions compare case-insensitively. */
 function globMatches(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
 }

@@ -16,7 +16,8 @@ export class JsonInput {
   /** A required string parameter. */
   string(name: string): string {
     const value = this.input[name];
-    if (value === undefined || value === null || value === '') throw new AwsError(this.codes.missing, `The request must contain the parameter ${name}.`);
+    if (value === undefined || value === null || value === '')
+      throw new AwsError(this.codes.missing, `The request must contain the parameter ${name}.`);
     if (typeof value !== 'string') throw this.invalid(name, value, 'must be a string');
     return value;
   }

@@ -13,7 +13,10 @@ export function parseQueryBody(body: string): Record<string, unknown> {
     let node: Record<string, Node> = root;
     path.forEach((segment, i) => {
       if (i === path.length - 1) node[segment] = value;
-      else node = (node[segment] ??= {}) as Record<string, Node>;
+      else {
+        node[segment] ??= {};
+        node = node[segment] as Record<string, Node>;
+      }
     });
   }
   return arrayify(root) as Record<string, unknown>;

@@ -3,8 +3,8 @@ import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import { evaluateCondition, referencedResources, resolve, type Scope } from './intrinsics.js';
 import { Properties } from './properties.js';
-import { RESOURCE_TYPES, type LambdaCodeResolver, type Provisioned, type StackServices } from './resource-types.js';
-import { RESOURCE_ATTRIBUTES, TEMPLATE_SECTIONS, TemplateError, type Template, type TemplateResource } from './template.js';
+import { type LambdaCodeResolver, type Provisioned, RESOURCE_TYPES, type StackServices } from './resource-types.js';
+import { RESOURCE_ATTRIBUTES, TEMPLATE_SECTIONS, type Template, TemplateError, type TemplateResource } from './template.js';
 
 export interface DeployInput {
   account: string;
@@ -65,13 +65,21 @@ export class CloudFormationSim {
     const { account, region, stackName } = input;
     const template = parseTemplate(input.template);
     if (!this.cloud.account(account)) throw new TemplateError(`Account ${account} is closed or unknown`);
-    if (!STACK_NAME.test(stackName)) throw new TemplateError(`Stack name ${stackName} must start with a letter and hold only letters, digits and hyphens (128 at most)`);
+    if (!STACK_NAME.test(stackName))
+      throw new TemplateError(`Stack name ${stackName} must start with a letter and hold only letters, digits and hyphens (128 at most)`);
     const key = `${account}|${region}|${stackName}`;
-    if (this.#stacks.has(key)) throw new TemplateError(`Stack ${stackName} already exists in ${account}/${region} (the simulation creates stacks; it does not update them)`);
+    if (this.#stacks.has(key))
+      throw new TemplateError(
+        `Stack ${stackName} already exists in ${account}/${region} (the simulation creates stacks; it does not update them)`,
+      );
 
     const created = new Map<string, Provisioned>();
     const stackId = `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/${randomUUID()}`;
-    const scope = stackScope(template, { account, region, stackName, stackId, parameters: parameterValues(template, input.parameters ?? {}) }, created);
+    const scope = stackScope(
+      template,
+      { account, region, stackName, stackId, parameters: parameterValues(template, input.parameters ?? {}) },
+      created,
+    );
     checkRules(template, scope);
     const order = creationOrder(template, scope);
 
@@ -80,10 +88,21 @@ export class CloudFormationSim {
       const definition = template.Resources[logicalId]!;
       const where = `${logicalId} (${definition.Type})`;
       const type = RESOURCE_TYPES[definition.Type]!;
-      const props = new Properties(where, resolve(definition.Properties ?? {}, scope, `${logicalId}.Properties`) as Record<string, unknown>, type.properties);
+      const props = new Properties(
+        where,
+        resolve(definition.Properties ?? {}, scope, `${logicalId}.Properties`) as Record<string, unknown>,
+        type.properties,
+      );
       let provisioned: Provisioned;
       try {
-        provisioned = await type.create(props, { services: this.services, account, region, stackName, logicalId, lambdaCode: input.lambdaCode });
+        provisioned = await type.create(props, {
+          services: this.services,
+          account,
+          region,
+          stackName,
+          logicalId,
+          lambdaCode: input.lambdaCode,
+        });
       } catch (error) {
         if (error instanceof TemplateError) throw error;
         const code = error instanceof AwsError ? `${error.code}: ` : '';
@@ -128,9 +147,11 @@ function parseTemplate(source: Template | string): Template {
   }
   if (typeof template !== 'object' || template === null) throw new TemplateError('The template is not an object');
   const unsupported = Object.keys(template).filter((section) => !TEMPLATE_SECTIONS.has(section));
-  if (unsupported.length > 0) throw new TemplateError(`Template section ${unsupported.join(', ')} is not supported by the simulated CloudFormation`);
+  if (unsupported.length > 0)
+    throw new TemplateError(`Template section ${unsupported.join(', ')} is not supported by the simulated CloudFormation`);
   const { Resources } = template as Template;
-  if (typeof Resources !== 'object' || Resources === null || Object.keys(Resources).length === 0) throw new TemplateError('The template has no Resources');
+  if (typeof Resources !== 'object' || Resources === null || Object.keys(Resources).length === 0)
+    throw new TemplateError('The template has no Resources');
   return template as Template;
 }
 
@@ -145,10 +166,12 @@ function parameterValues(template: Template, given: Record<string, string>): Rec
   return Object.fromEntries(
     Object.entries(declared).map(([name, parameter]) => {
       const where = `Parameters.${name}`;
-      if (!PARAMETER_TYPES.has(parameter.Type)) throw new TemplateError(`${where}: type ${parameter.Type} is not supported by the simulated CloudFormation`);
+      if (!PARAMETER_TYPES.has(parameter.Type))
+        throw new TemplateError(`${where}: type ${parameter.Type} is not supported by the simulated CloudFormation`);
       const value = given[name] ?? (parameter.Default === undefined ? undefined : String(parameter.Default));
       if (value === undefined) throw new TemplateError(`${where}: no value given and no Default`);
-      if (parameter.AllowedValues && !parameter.AllowedValues.map(String).includes(value)) throw new TemplateError(`${where}: ${value} is not one of its AllowedValues`);
+      if (parameter.AllowedValues && !parameter.AllowedValues.map(String).includes(value))
+        throw new TemplateError(`${where}: ${value} is not one of its AllowedValues`);
       if (parameter.Type === 'Number' && !Number.isFinite(Number(value))) throw new TemplateError(`${where}: ${value} is not a number`);
       return [name, parameter.Type === 'CommaDelimitedList' ? value.split(',').map((item) => item.trim()) : value];
     }),
@@ -156,7 +179,11 @@ function parameterValues(template: Template, given: Record<string, string>): Rec
 }
 
 /** The scope intrinsic functions resolve in: conditions are evaluated once, on first use; resources answer once created. */
-function stackScope(template: Template, base: Pick<Scope, 'account' | 'region' | 'stackName' | 'stackId' | 'parameters'>, created: Map<string, Provisioned>): Scope {
+function stackScope(
+  template: Template,
+  base: Pick<Scope, 'account' | 'region' | 'stackName' | 'stackId' | 'parameters'>,
+  created: Map<string, Provisioned>,
+): Scope {
   const conditions = new Map<string, boolean>();
   const evaluating = new Set<string>();
   const scope: Scope = {
@@ -166,7 +193,8 @@ function stackScope(template: Template, base: Pick<Scope, 'account' | 'region' |
       if (known !== undefined) return known;
       const expression = template.Conditions?.[name];
       if (expression === undefined) throw new TemplateError(`Condition ${name} is not declared in Conditions`);
-      if (evaluating.has(name)) throw new TemplateError(`Conditions: ${[...evaluating, name].join(' -> ')} refer to one another in a circle`);
+      if (evaluating.has(name))
+        throw new TemplateError(`Conditions: ${[...evaluating, name].join(' -> ')} refer to one another in a circle`);
       evaluating.add(name);
       const value = evaluateCondition(expression, scope, `Conditions.${name}`);
       evaluating.delete(name);
@@ -178,7 +206,10 @@ function stackScope(template: Template, base: Pick<Scope, 'account' | 'region' |
     },
     getAtt(logicalId, attribute) {
       const value = createdResource(template, created, logicalId).attributes?.[attribute];
-      if (value === undefined) throw new TemplateError(`${logicalId}: Fn::GetAtt ${attribute} is not an attribute the simulated ${template.Resources[logicalId]!.Type} has`);
+      if (value === undefined)
+        throw new TemplateError(
+          `${logicalId}: Fn::GetAtt ${attribute} is not an attribute the simulated ${template.Resources[logicalId]!.Type} has`,
+        );
       return value;
     },
   };
@@ -188,7 +219,8 @@ function stackScope(template: Template, base: Pick<Scope, 'account' | 'region' |
 function createdResource(template: Template, created: Map<string, Provisioned>, logicalId: string): Provisioned {
   const resource = created.get(logicalId);
   if (resource) return resource;
-  if (!(logicalId in template.Resources)) throw new TemplateError(`Unresolved reference ${logicalId}: no parameter, pseudo-parameter or resource has that name`);
+  if (!(logicalId in template.Resources))
+    throw new TemplateError(`Unresolved reference ${logicalId}: no parameter, pseudo-parameter or resource has that name`);
   throw new TemplateError(`${logicalId} is referred to before it is created`);
 }
 
@@ -228,7 +260,8 @@ function creationOrder(template: Template, scope: Scope): string[] {
   }
   for (const [name, output] of Object.entries(template.Outputs ?? {})) {
     if (output.Condition !== undefined && !scope.condition(output.Condition)) continue;
-    for (const dependency of referencedResources(output.Value, scope, `Outputs.${name}`)) checkDependency(template, scope, `Outputs.${name}`, dependency);
+    for (const dependency of referencedResources(output.Value, scope, `Outputs.${name}`))
+      checkDependency(template, scope, `Outputs.${name}`, dependency);
   }
 
   const order: string[] = [];
@@ -245,10 +278,12 @@ function creationOrder(template: Template, scope: Scope): string[] {
 }
 
 function checkResource(logicalId: string, resource: TemplateResource): void {
-  if (typeof resource !== 'object' || resource === null || typeof resource.Type !== 'string') throw new TemplateError(`${logicalId}: a resource needs a Type`);
+  if (typeof resource !== 'object' || resource === null || typeof resource.Type !== 'string')
+    throw new TemplateError(`${logicalId}: a resource needs a Type`);
   const where = `${logicalId} (${resource.Type})`;
   const attributes = Object.keys(resource).filter((key) => !RESOURCE_ATTRIBUTES.has(key));
-  if (attributes.length > 0) throw new TemplateError(`${where}: resource attribute ${attributes.join(', ')} is not supported by the simulated CloudFormation`);
+  if (attributes.length > 0)
+    throw new TemplateError(`${where}: resource attribute ${attributes.join(', ')} is not supported by the simulated CloudFormation`);
   const type = RESOURCE_TYPES[resource.Type];
   if (!type) throw new TemplateError(`${where}: the resource type ${resource.Type} is not supported by the simulated CloudFormation`);
   new Properties(where, resource.Properties ?? {}, type.properties);
@@ -257,9 +292,12 @@ function checkResource(logicalId: string, resource: TemplateResource): void {
 /** A dependency must be declared, and created: CloudFormation refuses one that a false condition leaves out ("Unresolved resource dependencies"). */
 function checkDependency(template: Template, scope: Scope, from: string, dependency: string): void {
   const target = template.Resources[dependency];
-  if (!target) throw new TemplateError(`${from}: refers to ${dependency}, which is no parameter, pseudo-parameter or resource of the template`);
+  if (!target)
+    throw new TemplateError(`${from}: refers to ${dependency}, which is no parameter, pseudo-parameter or resource of the template`);
   if (target.Condition !== undefined && !scope.condition(target.Condition)) {
-    throw new TemplateError(`Unresolved resource dependencies [${dependency}] in the Resources block of the template: ${from} depends on it, but its condition ${target.Condition} leaves it out`);
+    throw new TemplateError(
+      `Unresolved resource dependencies [${dependency}] in the Resources block of the template: ${from} depends on it, but its condition ${target.Condition} leaves it out`,
+    );
   }
 }
 

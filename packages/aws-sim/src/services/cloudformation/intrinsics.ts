@@ -99,7 +99,8 @@ export function resolve(value: unknown, scope: Scope, where: string): unknown {
       const [index, list] = tuple(args, 2, at);
       const items = resolve(list, scope, at);
       const i = Number(resolve(index, scope, at));
-      if (!Array.isArray(items) || !Number.isInteger(i) || i < 0 || i >= items.length) throw new TemplateError(`${at}: index ${i} is outside the list`);
+      if (!Array.isArray(items) || !Number.isInteger(i) || i < 0 || i >= items.length)
+        throw new TemplateError(`${at}: index ${i} is outside the list`);
       return items[i];
     }
     case 'Fn::Split': {
@@ -123,7 +124,9 @@ export function resolve(value: unknown, scope: Scope, where: string): unknown {
 export function evaluateCondition(expression: unknown, scope: Scope, where: string, rule = false): boolean {
   const fn = Object.keys(expression ?? {}).length === 1 ? Object.keys(expression as object)[0]! : undefined;
   if (fn === undefined || !(CONDITION_FUNCTIONS.has(fn) || (rule && RULE_FUNCTIONS.has(fn)))) {
-    throw new TemplateError(`${where}: ${fn ?? JSON.stringify(expression)} is not a condition function the simulated CloudFormation supports`);
+    throw new TemplateError(
+      `${where}: ${fn ?? JSON.stringify(expression)} is not a condition function the simulated CloudFormation supports`,
+    );
   }
   const args = (expression as Record<string, unknown>)[fn];
   const at = `${where} (${fn})`;
@@ -164,9 +167,14 @@ export function evaluateCondition(expression: unknown, scope: Scope, where: stri
  * checked here too, so an unsupported one fails before anything is created.
  * @throws TemplateError for an unsupported function
  */
-export function referencedResources(value: unknown, scope: Pick<Scope, 'parameters' | 'condition'>, where: string, found = new Set<string>()): Set<string> {
+export function referencedResources(
+  value: unknown,
+  scope: Pick<Scope, 'parameters' | 'condition'>,
+  where: string,
+  found = new Set<string>(),
+): Set<string> {
   if (Array.isArray(value)) {
-    value.forEach((item, i) => referencedResources(item, scope, `${where}[${i}]`, found));
+    for (const [i, item] of value.entries()) referencedResources(item, scope, `${where}[${i}]`, found);
     return found;
   }
   if (typeof value !== 'object' || value === null) return found;
@@ -176,7 +184,8 @@ export function referencedResources(value: unknown, scope: Pick<Scope, 'paramete
     return found;
   }
   const at = `${where} (${fn})`;
-  if (!VALUE_FUNCTIONS.has(fn)) throw new TemplateError(`${at}: the intrinsic function ${fn} is not supported by the simulated CloudFormation`);
+  if (!VALUE_FUNCTIONS.has(fn))
+    throw new TemplateError(`${at}: the intrinsic function ${fn} is not supported by the simulated CloudFormation`);
   const args = (value as Record<string, unknown>)[fn];
   const named = (name: string) => {
     if (!name.startsWith('AWS::') && !(name in scope.parameters)) found.add(name);

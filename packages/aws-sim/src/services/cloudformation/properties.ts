@@ -13,7 +13,10 @@ export class Properties {
     supported?: readonly string[],
   ) {
     const unsupported = supported === undefined ? [] : Object.keys(values).filter((key) => !supported.includes(key));
-    if (unsupported.length > 0) throw new TemplateError(`${where}: ${unsupported.map((key) => `property ${key}`).join(', ')} not supported by the simulated CloudFormation`);
+    if (unsupported.length > 0)
+      throw new TemplateError(
+        `${where}: ${unsupported.map((key) => `property ${key}`).join(', ')} not supported by the simulated CloudFormation`,
+      );
   }
 
   /** The property names given. */

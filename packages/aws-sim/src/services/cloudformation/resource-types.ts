@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { type PolicyStatement, parsePolicy } from '../../policy/resource-policy.js';
 import type { DynamoDbSim } from '../dynamodb/dynamodb.js';
-import { parsePolicy, type PolicyStatement } from '../../policy/resource-policy.js';
 import { parseBusArn } from '../events/event-bus.js';
 import type { EventBridgeSim } from '../events/events.js';
 import type { Iam } from '../iam/iam.js';
@@ -8,7 +8,7 @@ import type { KmsSim } from '../kms/kms.js';
 import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
 import type { SnsSim } from '../sns/sns.js';
 import type { SqsSim } from '../sqs/sqs.js';
-import { Properties } from './properties.js';
+import type { Properties } from './properties.js';
 import { TemplateError } from './template.js';
 
 /** The services whose state a stack's resources are created in. */
@@ -76,7 +76,11 @@ function generatedName(ctx: ProvisionContext, maxLength: number, lowercase = fal
 }
 
 /** A resource only recorded: its Ref is its name (or a made-up one), with an ARN from `arn`. */
-function recorded(nameProperty: string | undefined, arn?: (ctx: ProvisionContext, name: string) => string, lowercase = false): ResourceType {
+function recorded(
+  nameProperty: string | undefined,
+  arn?: (ctx: ProvisionContext, name: string) => string,
+  lowercase = false,
+): ResourceType {
   return {
     create(props, ctx) {
       const name = (nameProperty && props.optionalString(nameProperty)) || generatedName(ctx, 63, lowercase);
@@ -94,9 +98,14 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::IAM::Role': {
     properties: ['RoleName', 'AssumeRolePolicyDocument', 'Policies', 'Description', 'MaxSessionDuration', 'Path', 'Tags'],
     create(props, ctx) {
-      if ((props.optionalString('Path') ?? '/') !== '/') throw new TemplateError(`${props.where}: the simulation creates roles at path / only`);
+      if ((props.optionalString('Path') ?? '/') !== '/')
+        throw new TemplateError(`${props.where}: the simulation creates roles at path / only`);
       const name = props.optionalString('RoleName') ?? generatedName(ctx, 64);
-      const policies = Object.fromEntries(props.blocks('Policies', ['PolicyName', 'PolicyDocument']).map((p) => [p.string('PolicyName'), p.document('PolicyDocument') ?? required(p, 'PolicyDocument')]));
+      const policies = Object.fromEntries(
+        props
+          .blocks('Policies', ['PolicyName', 'PolicyDocument'])
+          .map((p) => [p.string('PolicyName'), p.document('PolicyDocument') ?? required(p, 'PolicyDocument')]),
+      );
       const role = ctx.services.iam.putRole({
         account: ctx.account,
         name,
@@ -110,13 +119,30 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   },
 
   'AWS::KMS::Key': {
-    properties: ['Description', 'KeyPolicy', 'EnableKeyRotation', 'PendingWindowInDays', 'Enabled', 'KeySpec', 'KeyUsage', 'MultiRegion', 'Tags'],
+    properties: [
+      'Description',
+      'KeyPolicy',
+      'EnableKeyRotation',
+      'PendingWindowInDays',
+      'Enabled',
+      'KeySpec',
+      'KeyUsage',
+      'MultiRegion',
+      'Tags',
+    ],
     create(props, ctx) {
       // Only symmetric, single-region keys are simulated.
-      if ((props.optionalString('KeySpec') ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT' || (props.optionalString('KeyUsage') ?? 'ENCRYPT_DECRYPT') !== 'ENCRYPT_DECRYPT' || props.optionalBoolean('MultiRegion')) {
+      if (
+        (props.optionalString('KeySpec') ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT' ||
+        (props.optionalString('KeyUsage') ?? 'ENCRYPT_DECRYPT') !== 'ENCRYPT_DECRYPT' ||
+        props.optionalBoolean('MultiRegion')
+      ) {
         throw new TemplateError(`${props.where}: the simulation creates symmetric single-region ENCRYPT_DECRYPT keys only`);
       }
-      const key = ctx.services.kms.createKey(ctx.account, ctx.region, { description: props.optionalString('Description'), policy: props.document('KeyPolicy') });
+      const key = ctx.services.kms.createKey(ctx.account, ctx.region, {
+        description: props.optionalString('Description'),
+        policy: props.document('KeyPolicy'),
+      });
       key.enabled = props.optionalBoolean('Enabled') ?? true;
       return { ref: key.keyId, attributes: { Arn: key.arn, KeyId: key.keyId } };
     },
@@ -126,7 +152,8 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
     properties: ['AliasName', 'TargetKeyId'],
     create(props, ctx) {
       const name = props.string('AliasName');
-      if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/')) throw new TemplateError(`${props.where}: AliasName ${name} must begin with alias/ and not alias/aws/`);
+      if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/'))
+        throw new TemplateError(`${props.where}: AliasName ${name} must begin with alias/ and not alias/aws/`);
       const key = ctx.services.kms.resolveKey(props.string('TargetKeyId'), ctx.account, ctx.region);
       ctx.services.kms.putAlias(ctx.account, ctx.region, name, key.arn);
       return { ref: name };
@@ -166,7 +193,14 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
           arn: t.string('Arn'),
           ...(t.has('RoleArn') ? { roleArn: t.string('RoleArn') } : {}),
           ...(deadLetterArn === undefined ? {} : { deadLetterArn }),
-          ...(retry ? { retryPolicy: { maximumRetryAttempts: retry.optionalNumber('MaximumRetryAttempts'), maximumEventAgeSeconds: retry.optionalNumber('MaximumEventAgeInSeconds') } } : {}),
+          ...(retry
+            ? {
+                retryPolicy: {
+                  maximumRetryAttempts: retry.optionalNumber('MaximumRetryAttempts'),
+                  maximumEventAgeSeconds: retry.optionalNumber('MaximumEventAgeInSeconds'),
+                },
+              }
+            : {}),
         };
       });
       const pattern = props.raw('EventPattern');
@@ -185,7 +219,18 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   },
 
   'AWS::SQS::Queue': {
-    properties: ['QueueName', 'DelaySeconds', 'MessageRetentionPeriod', 'VisibilityTimeout', 'RedrivePolicy', 'KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'SqsManagedSseEnabled', 'ReceiveMessageWaitTimeSeconds', 'Tags'],
+    properties: [
+      'QueueName',
+      'DelaySeconds',
+      'MessageRetentionPeriod',
+      'VisibilityTimeout',
+      'RedrivePolicy',
+      'KmsMasterKeyId',
+      'KmsDataKeyReusePeriodSeconds',
+      'SqsManagedSseEnabled',
+      'ReceiveMessageWaitTimeSeconds',
+      'Tags',
+    ],
     create(props, ctx) {
       const name = props.optionalString('QueueName') ?? generatedName(ctx, 80);
       const redrive = props.document('RedrivePolicy') as { deadLetterTargetArn?: string; maxReceiveCount?: number | string } | undefined;
@@ -194,7 +239,14 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
         messageRetentionSeconds: props.optionalNumber('MessageRetentionPeriod'),
         visibilityTimeoutSeconds: props.optionalNumber('VisibilityTimeout'),
         kmsMasterKeyId: props.optionalString('KmsMasterKeyId'),
-        ...(redrive ? { redrivePolicy: { deadLetterTargetArn: String(redrive.deadLetterTargetArn ?? ''), maxReceiveCount: Number(redrive.maxReceiveCount) } } : {}),
+        ...(redrive
+          ? {
+              redrivePolicy: {
+                deadLetterTargetArn: String(redrive.deadLetterTargetArn ?? ''),
+                maxReceiveCount: Number(redrive.maxReceiveCount),
+              },
+            }
+          : {}),
       });
       return { ref: queue.url, attributes: { Arn: queue.arn, QueueName: name, QueueUrl: queue.url } };
     },
@@ -210,9 +262,23 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   },
 
   'AWS::Lambda::Function': {
-    properties: ['FunctionName', 'Handler', 'Runtime', 'Code', 'MemorySize', 'Timeout', 'Role', 'Environment', 'Description', 'Architectures', 'ReservedConcurrentExecutions', 'Tags'],
+    properties: [
+      'FunctionName',
+      'Handler',
+      'Runtime',
+      'Code',
+      'MemorySize',
+      'Timeout',
+      'Role',
+      'Environment',
+      'Description',
+      'Architectures',
+      'ReservedConcurrentExecutions',
+      'Tags',
+    ],
     create(props, ctx) {
-      if (!ctx.lambdaCode) throw new TemplateError(`${props.where}: the template deploys Lambda functions; pass lambdaCode to resolve their code`);
+      if (!ctx.lambdaCode)
+        throw new TemplateError(`${props.where}: the template deploys Lambda functions; pass lambdaCode to resolve their code`);
       const name = props.optionalString('FunctionName') ?? generatedName(ctx, 64);
       const variables = props.block('Environment', ['Variables'])?.block('Variables');
       const environment = Object.fromEntries((variables?.names() ?? []).map((key) => [key, variables!.string(key)]));
@@ -252,7 +318,8 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
     properties: ['FunctionName', 'EventSourceArn', 'BatchSize', 'Enabled', 'FunctionResponseTypes', 'ScalingConfig'],
     create(props, ctx) {
       const responseTypes = props.strings('FunctionResponseTypes');
-      if (responseTypes.some((t) => t !== 'ReportBatchItemFailures')) throw new TemplateError(`${props.where}: FunctionResponseTypes may hold ReportBatchItemFailures only`);
+      if (responseTypes.some((t) => t !== 'ReportBatchItemFailures'))
+        throw new TemplateError(`${props.where}: FunctionResponseTypes may hold ReportBatchItemFailures only`);
       const mapping = ctx.services.lambda.createEventSourceMapping(ctx.account, ctx.region, {
         functionName: props.string('FunctionName'),
         eventSourceArn: props.string('EventSourceArn'),
@@ -298,7 +365,9 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
     async create(props, ctx) {
       const name = props.optionalString('TableName') ?? generatedName(ctx, 255);
       const definition = Object.fromEntries(
-        ['AttributeDefinitions', 'KeySchema', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'BillingMode', 'ProvisionedThroughput'].filter((key) => props.has(key)).map((key) => [key, props.raw(key)]),
+        ['AttributeDefinitions', 'KeySchema', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'BillingMode', 'ProvisionedThroughput']
+          .filter((key) => props.has(key))
+          .map((key) => [key, props.raw(key)]),
       );
       const arn = await ctx.services.dynamodb.createTable(ctx.account, ctx.region, { TableName: name, ...definition });
       return { ref: name, attributes: { Arn: arn } };
@@ -313,7 +382,8 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
         displayName: props.optionalString('DisplayName'),
         kmsMasterKeyId: props.optionalString('KmsMasterKeyId'),
       });
-      for (const s of props.blocks('Subscription', ['Endpoint', 'Protocol'])) ctx.services.sns.subscribe(topic.arn, s.string('Protocol'), s.string('Endpoint'));
+      for (const s of props.blocks('Subscription', ['Endpoint', 'Protocol']))
+        ctx.services.sns.subscribe(topic.arn, s.string('Protocol'), s.string('Endpoint'));
       return { ref: topic.arn, attributes: { TopicArn: topic.arn, TopicName: topic.name } };
     },
   },
@@ -337,7 +407,8 @@ function busName(props: Properties, ctx: ProvisionContext): string {
   const value = props.optionalString('EventBusName') ?? 'default';
   if (!value.startsWith('arn:')) return value;
   const parsed = parseBusArn(value);
-  if (!parsed || parsed.account !== ctx.account || parsed.region !== ctx.region) throw new TemplateError(`${props.where}: EventBusName ${value} is not a bus of this account and region`);
+  if (!parsed || parsed.account !== ctx.account || parsed.region !== ctx.region)
+    throw new TemplateError(`${props.where}: EventBusName ${value} is not a bus of this account and region`);
   return parsed.name;
 }
 

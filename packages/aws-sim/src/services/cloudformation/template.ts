@@ -46,6 +46,23 @@ export class TemplateError extends Error {
 }
 
 /** The sections the deployer reads; any other makes the template unsupported (Mappings, Transform). */
-export const TEMPLATE_SECTIONS = new Set(['AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Conditions', 'Resources', 'Outputs']);
+export const TEMPLATE_SECTIONS = new Set([
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Rules',
+  'Conditions',
+  'Resources',
+  'Outputs',
+]);
 /** The resource attributes the deployer honours (DeletionPolicy and UpdateReplacePolicy only matter when a stack is deleted or updated, which it never is). */
-export const RESOURCE_ATTRIBUTES = new Set(['Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'Metadata']);
+export const RESOURCE_ATTRIBUTES = new Set([
+  'Type',
+  'Properties',
+  'DependsOn',
+  'Condition',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'Metadata',
+]);

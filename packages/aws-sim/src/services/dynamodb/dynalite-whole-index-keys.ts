@@ -31,11 +31,14 @@ let patchedModule: Module | undefined;
 export function patchDynalite(): void {
   const file = require.resolve('dynalite/db/index.js');
   const loaded = require.cache[file];
-  if (loaded && loaded !== patchedModule) throw new Error('dynalite was loaded before dynalite-whole-index-keys.ts could patch it: load it only through this module');
+  if (loaded && loaded !== patchedModule)
+    throw new Error('dynalite was loaded before dynalite-whole-index-keys.ts could patch it: load it only through this module');
   if (loaded) return;
   const source = readFileSync(file, 'utf8');
   if (!source.includes(TRUNCATED)) {
-    throw new Error(`${file} no longer has the truncated index key that dynalite-whole-index-keys.ts replaces: check whether this dynalite still truncates it, then update or remove the patch`);
+    throw new Error(
+      `${file} no longer has the truncated index key that dynalite-whole-index-keys.ts replaces: check whether this dynalite still truncates it, then update or remove the patch`,
+    );
   }
   const patched = new moduleClass(file);
   patched.filename = file;

@@ -1,5 +1,5 @@
-import { DynamoEngine } from './engine.js';
 import { checkNotInUse } from './data-folder.js';
+import { DynamoEngine } from './engine.js';
 
 export interface DynamoDbSimOptions {
   /** The folder that keeps an account and region's tables (LevelDB); in memory when it returns undefined. */
@@ -39,7 +39,9 @@ export class DynamoDbSim {
     await this.run(account, region, 'CreateTable', input);
     // dynalite turns a table ACTIVE on its next timer tick.
     for (;;) {
-      const { Table } = (await this.run(account, region, 'DescribeTable', { TableName: input.TableName })) as { Table: { TableStatus: string } };
+      const { Table } = (await this.run(account, region, 'DescribeTable', { TableName: input.TableName })) as {
+        Table: { TableStatus: string };
+      };
       if (Table.TableStatus === 'ACTIVE') return tableArn(region, account, input.TableName);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }

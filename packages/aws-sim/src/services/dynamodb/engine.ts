@@ -21,7 +21,11 @@ interface DynaliteValidations {
   checkValidations(data: unknown, types: unknown, custom: unknown, store: DynaliteStore): void;
 }
 
-type DynaliteAction = (store: DynaliteStore, data: Record<string, unknown>, callback: (error: DynaliteError | null, data?: unknown) => void) => void;
+type DynaliteAction = (
+  store: DynaliteStore,
+  data: Record<string, unknown>,
+  callback: (error: DynaliteError | null, data?: unknown) => void,
+) => void;
 
 /** The operations dynalite 4 implements (its index.js `validOperations`). */
 const OPERATIONS = [
@@ -71,7 +75,8 @@ export class DynamoEngine {
    * @throws AwsError with DynamoDB's error code (ValidationException, ResourceNotFoundException, ConditionalCheckFailedException, …)
    */
   run(operation: string, input: Record<string, unknown>): Promise<unknown> {
-    if (!OPERATIONS.includes(operation)) return Promise.reject(new AwsError('UnknownOperationException', `The simulated DynamoDB (dynalite) does not implement ${operation}`));
+    if (!OPERATIONS.includes(operation))
+      return Promise.reject(new AwsError('UnknownOperationException', `The simulated DynamoDB (dynalite) does not implement ${operation}`));
     const name = operation[0]!.toLowerCase() + operation.slice(1);
     const validation = require(`dynalite/validations/${name}.js`) as { types: unknown; custom?: unknown };
     const action = require(`dynalite/actions/${name}.js`) as DynaliteAction;

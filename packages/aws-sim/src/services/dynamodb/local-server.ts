@@ -23,7 +23,14 @@ export async function startLocalDynamo(options: { path?: string; onOperation?: (
   const server = loadDynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   const { onOperation } = options;
   // The JSON protocol names the operation in X-Amz-Target: DynamoDB_20120810.<Operation>.
-  if (onOperation) server.on('request', (request: IncomingMessage) => onOperation(String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''));
+  if (onOperation)
+    server.on('request', (request: IncomingMessage) =>
+      onOperation(
+        String(request.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '',
+      ),
+    );
   let requests = 0;
   server.on('request', () => requests++);
   server.listen(0, '127.0.0.1');

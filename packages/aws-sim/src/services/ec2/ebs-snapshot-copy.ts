@@ -1,7 +1,7 @@
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
-import { canSee, eventSnapshotArn, type SnapshotStore } from './ebs-snapshot.js';
 import type { KmsSim } from '../kms/kms.js';
+import { canSee, eventSnapshotArn, type SnapshotStore } from './ebs-snapshot.js';
 
 /** The CopySnapshot parameters that decide the copy. */
 export interface CopyRequest {
@@ -77,7 +77,11 @@ function destinationKey(kmsKeyId: string | undefined, caller: Principal, region:
 function keyFailure(kms: KmsSim, caller: Principal, checks: { keyArn: string; region: string; actions: string[] }[]): string | undefined {
   try {
     for (const { keyArn, region, actions } of checks) {
-      for (const action of actions) kms.authorize(keyArn, caller, action, { viaService: `ec2.${region}.amazonaws.com`, grantIsForAwsResource: action === 'CreateGrant' });
+      for (const action of actions)
+        kms.authorize(keyArn, caller, action, {
+          viaService: `ec2.${region}.amazonaws.com`,
+          grantIsForAwsResource: action === 'CreateGrant',
+        });
     }
     return undefined;
   } catch (error) {

@@ -50,4 +50,3 @@ export function shareSnapshotEvent(snapshot: SimSnapshot, recipient: string, at:
     endTime: seconds(at),
   });
 }
-

@@ -108,7 +108,12 @@ export class SnapshotStore {
    */
   owned(account: string, region: string, id: string): SimSnapshot {
     const snapshot = this.visible(account, region, id);
-    if (snapshot.owner !== account) throw new AwsError('UnauthorizedOperation', `You are not authorized to perform this operation on snapshot ${id}, which account ${snapshot.owner} owns.`, 403);
+    if (snapshot.owner !== account)
+      throw new AwsError(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation on snapshot ${id}, which account ${snapshot.owner} owns.`,
+        403,
+      );
     return snapshot;
   }
 

@@ -1,14 +1,14 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
-import { planCopy, type CopyRequest } from './ebs-snapshot-copy.js';
+import type { KmsSim } from '../kms/kms.js';
+import { type SimSnapshot, type SnapshotOrigin, type SnapshotState, SnapshotStore } from './ebs-snapshot.js';
+import { type CopyRequest, planCopy } from './ebs-snapshot-copy.js';
 import { settledSnapshotEvent } from './ebs-snapshot-events.js';
-import { SnapshotStore, type SimSnapshot, type SnapshotOrigin, type SnapshotState } from './ebs-snapshot.js';
-import { DEFAULT_VOLUME_GIB, eventVolumeArn, type CreateVolumeSpec, type SimVolume } from './ebs-volume.js';
+import { type CreateVolumeSpec, DEFAULT_VOLUME_GIB, eventVolumeArn, type SimVolume } from './ebs-volume.js';
 import { ec2Id, isEc2Id, notFound } from './ids.js';
 import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
 import { addTags, type TagInput } from './tags.js';
-import type { KmsSim } from '../kms/kms.js';
 
 export interface Ec2SimOptions {
   /** Concurrent snapshot copies per destination account and region; AWS's default is {@link EBS_CONCURRENT_COPY_QUOTA}. */
@@ -93,7 +93,13 @@ export class Ec2Sim {
     const id = spec.id ?? ec2Id('vol');
     if (this.#volumes.has(`${region}/${id}`)) throw new Error(`Volume ${id} already exists in ${region}`);
     if (spec.kmsKeyArn !== undefined && !this.kms.key(spec.kmsKeyArn)) throw new Error(`No KMS key ${spec.kmsKeyArn}`);
-    const volume: SimVolume = { id, account, region, sizeGiB: spec.sizeGiB ?? DEFAULT_VOLUME_GIB, kmsKeyArn: this.#volumeKey(account, region, id, spec) };
+    const volume: SimVolume = {
+      id,
+      account,
+      region,
+      sizeGiB: spec.sizeGiB ?? DEFAULT_VOLUME_GIB,
+      kmsKeyArn: this.#volumeKey(account, region, id, spec),
+    };
     this.#volumes.set(`${region}/${id}`, volume);
     return volume;
   }
@@ -111,7 +117,8 @@ export class Ec2Sim {
   createSnapshot(account: string, region: string, spec: CreateSnapshotSpec): SimSnapshot {
     const volume = this.volume(account, region, spec.volumeId);
     if (!volume) throw notFound('InvalidVolume.NotFound', 'volume', spec.volumeId);
-    if (spec.id !== undefined && !isEc2Id('snap', spec.id)) throw new Error(`Snapshot id ${spec.id} is not of the form snap-<8 to 17 hex digits>`);
+    if (spec.id !== undefined && !isEc2Id('snap', spec.id))
+      throw new Error(`Snapshot id ${spec.id} is not of the form snap-<8 to 17 hex digits>`);
     const tags = Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value }));
     return this.startSnapshot(volume, { id: spec.id, description: spec.description, tags, emit: spec.emit ?? true });
   }
@@ -142,7 +149,10 @@ export class Ec2Sim {
     const plan = planCopy(request, caller, region, this.snapshotStore, this.kms);
     const quota = this.#options.copyQuota;
     if (this.snapshotStore.pendingCopies(caller.account, region) >= quota) {
-      throw new AwsError('ResourceLimitExceeded', `You have exceeded the limit of ${quota} concurrent snapshot copies to ${region}. Wait for copies in progress to complete.`);
+      throw new AwsError(
+        'ResourceLimitExceeded',
+        `You have exceeded the limit of ${quota} concurrent snapshot copies to ${region}. Wait for copies in progress to complete.`,
+      );
     }
     const copy: NewSnapshot = {
       owner: caller.account,
@@ -169,7 +179,9 @@ export class Ec2Sim {
   snapshots(filter: { account?: string; region?: string; state?: SnapshotState } = {}): SimSnapshot[] {
     return this.snapshotStore
       .all()
-      .filter((s) => (filter.account ?? s.owner) === s.owner && (filter.region ?? s.region) === s.region && (filter.state ?? s.state) === s.state);
+      .filter(
+        (s) => (filter.account ?? s.owner) === s.owner && (filter.region ?? s.region) === s.region && (filter.state ?? s.state) === s.state,
+      );
   }
 
   /** Forgets an account's volumes, snapshots and AMIs (disaster drills); pending ones never settle. */

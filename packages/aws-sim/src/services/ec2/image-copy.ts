@@ -1,9 +1,9 @@
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
-import { planCopy, SOURCE_NOT_VALID, type CopyPlan } from './ebs-snapshot-copy.js';
-import type { SnapshotStore } from './ebs-snapshot.js';
-import type { ImageBlockDevice, ImageStore, SimImage } from './image.js';
 import type { KmsSim } from '../kms/kms.js';
+import type { SnapshotStore } from './ebs-snapshot.js';
+import { type CopyPlan, planCopy, SOURCE_NOT_VALID } from './ebs-snapshot-copy.js';
+import type { ImageBlockDevice, ImageStore, SimImage } from './image.js';
 
 /** The CopyImage parameters that decide the copy. */
 export interface ImageCopyRequest {
@@ -31,12 +31,25 @@ export const NO_STORAGE_ACCESS = 'You do not have permission to access the stora
  * plans it, so key problems show later, as a failed AMI.
  * @throws AwsError InvalidAMIID.NotFound, IncorrectState, InvalidRequest, InvalidParameterDependency
  */
-export function planImageCopy(request: ImageCopyRequest, caller: Principal, region: string, stores: { images: ImageStore; snapshots: SnapshotStore }, kms: KmsSim): ImageCopyPlan {
+export function planImageCopy(
+  request: ImageCopyRequest,
+  caller: Principal,
+  region: string,
+  stores: { images: ImageStore; snapshots: SnapshotStore },
+  kms: KmsSim,
+): ImageCopyPlan {
   const source = stores.images.visible(caller.account, request.sourceRegion, request.sourceImageId);
-  if (source.state !== 'available') throw new AwsError('IncorrectState', `Image '${source.id}' is not in the 'available' state (it is '${source.state}').`);
+  if (source.state !== 'available')
+    throw new AwsError('IncorrectState', `Image '${source.id}' is not in the 'available' state (it is '${source.state}').`);
   const devices = source.blockDevices.map((device) => ({
     device,
-    plan: planCopy({ sourceRegion: request.sourceRegion, sourceSnapshotId: device.snapshotId, encrypted: request.encrypted, kmsKeyId: request.kmsKeyId }, caller, region, stores.snapshots, kms),
+    plan: planCopy(
+      { sourceRegion: request.sourceRegion, sourceSnapshotId: device.snapshotId, encrypted: request.encrypted, kmsKeyId: request.kmsKeyId },
+      caller,
+      region,
+      stores.snapshots,
+      kms,
+    ),
   }));
   if (devices.some((d) => d.plan.failure === SOURCE_NOT_VALID)) throw new AwsError('InvalidRequest', NO_STORAGE_ACCESS);
   return { source, devices, failure: devices.find((d) => d.plan.failure)?.plan.failure };

@@ -1,16 +1,16 @@
+import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
-import type { CopyPlan } from './ebs-snapshot-copy.js';
-import type { SimSnapshot, SnapshotStore } from './ebs-snapshot.js';
-import { validatePermission, type PermissionChanges } from './ebs-snapshot-sharing.js';
-import type { CreateVolumeSpec, SimVolume, VolumeEncryption } from './ebs-volume.js';
-import { ImageStore, ROOT_DEVICE, type ImageBlockDevice, type SimImage } from './image.js';
-import { planImageCopy, type ImageCopyRequest } from './image-copy.js';
-import { amiStateChangeEvent } from './image-events.js';
-import { ec2Id, isEc2Id } from './ids.js';
-import { addTags, type TagInput } from './tags.js';
-import type { CloudCore } from '../../core/cloud-core.js';
 import type { KmsSim } from '../kms/kms.js';
+import type { SimSnapshot, SnapshotStore } from './ebs-snapshot.js';
+import type { CopyPlan } from './ebs-snapshot-copy.js';
+import { type PermissionChanges, validatePermission } from './ebs-snapshot-sharing.js';
+import type { CreateVolumeSpec, SimVolume, VolumeEncryption } from './ebs-volume.js';
+import { ec2Id, isEc2Id } from './ids.js';
+import { type ImageBlockDevice, ImageStore, ROOT_DEVICE, type SimImage } from './image.js';
+import { type ImageCopyRequest, planImageCopy } from './image-copy.js';
+import { amiStateChangeEvent } from './image-events.js';
+import { addTags, type TagInput } from './tags.js';
 
 /** "Destination Regions are limited to 100 concurrent AMI copies" (EC2 User Guide, Copy an AMI, Cross-Region copying). */
 export const AMI_CONCURRENT_COPY_QUOTA = 100;
@@ -70,12 +70,26 @@ export class Ec2Images {
    * @throws Error for a malformed or taken id
    */
   create(account: string, region: string, spec: CreateImageSpec): SimImage {
-    if (spec.id !== undefined && !isEc2Id('ami', spec.id)) throw new Error(`Image id ${spec.id} is not of the form ami-<8 to 17 hex digits>`);
+    if (spec.id !== undefined && !isEc2Id('ami', spec.id))
+      throw new Error(`Image id ${spec.id} is not of the form ami-<8 to 17 hex digits>`);
     const id = spec.id ?? ec2Id('ami');
     if (this.store.get(region, id)) throw new Error(`Image ${id} already exists in ${region}`);
-    const volume = this.ec2.createVolume(account, region, { encryption: spec.encryption, kmsKeyArn: spec.kmsKeyArn, sizeGiB: spec.sizeGiB });
+    const volume = this.ec2.createVolume(account, region, {
+      encryption: spec.encryption,
+      kmsKeyArn: spec.kmsKeyArn,
+      sizeGiB: spec.sizeGiB,
+    });
     const snapshot = this.ec2.startSnapshot(volume, { description: `Created by CreateImage for ${id}`, tags: [], emit: false });
-    const image = this.#image({ id, owner: account, region, name: spec.name, description: '', origin: { kind: 'create' }, settlesAt: snapshot.settlesAt, blockDevices: [deviceOf(snapshot)] });
+    const image = this.#image({
+      id,
+      owner: account,
+      region,
+      name: spec.name,
+      description: '',
+      origin: { kind: 'create' },
+      settlesAt: snapshot.settlesAt,
+      blockDevices: [deviceOf(snapshot)],
+    });
     this.ec2.snapshotStore.use(snapshot, id);
     this.#register(image, { emit: spec.emit ?? true });
     return image;
@@ -89,11 +103,17 @@ export class Ec2Images {
     const plan = planImageCopy(request, caller, region, { images: this.store, snapshots: this.ec2.snapshotStore }, this.ec2.kms);
     const quota = this.options.copyQuota;
     if (this.store.pendingCopies(caller.account, region) >= quota) {
-      throw new AwsError('ResourceLimitExceeded', `You have exceeded the limit of ${quota} concurrent AMI copies to ${region}. Wait for copies in progress to complete.`);
+      throw new AwsError(
+        'ResourceLimitExceeded',
+        `You have exceeded the limit of ${quota} concurrent AMI copies to ${region}. Wait for copies in progress to complete.`,
+      );
     }
     const sizeGiB = plan.devices.reduce((sum, d) => sum + d.device.volumeSizeGiB, 0);
     const now = this.ec2.cloud.clock.nowMs();
-    const devices = plan.devices.map(({ device, plan: p }) => ({ device: { ...device, snapshotId: ec2Id('snap'), encrypted: p.encrypted }, plan: p }));
+    const devices = plan.devices.map(({ device, plan: p }) => ({
+      device: { ...device, snapshotId: ec2Id('snap'), encrypted: p.encrypted },
+      plan: p,
+    }));
     const image = this.#image({
       id: ec2Id('ami'),
       owner: caller.account,
@@ -105,7 +125,13 @@ export class Ec2Images {
       blockDevices: devices.map((d) => d.device),
     });
     addTags(image.tags, request.imageTags);
-    this.#register(image, { emit: true, failure: plan.failure, onAvailable: () => devices.forEach((d) => this.#copySnapshot(image, d, request.snapshotTags)) });
+    this.#register(image, {
+      emit: true,
+      failure: plan.failure,
+      onAvailable: () => {
+        for (const d of devices) this.#copySnapshot(image, d, request.snapshotTags);
+      },
+    });
     return image;
   }
 
@@ -116,7 +142,11 @@ export class Ec2Images {
    */
   changeLaunchPermissions(image: SimImage, changes: PermissionChanges): void {
     [...changes.add, ...changes.remove].forEach(validatePermission);
-    if (changes.add.length > 0) this.#refuseUnshareable(image, changes.add.some((p) => p.group === 'all'));
+    if (changes.add.length > 0)
+      this.#refuseUnshareable(
+        image,
+        changes.add.some((p) => p.group === 'all'),
+      );
     for (const { userId } of changes.add) if (userId) image.launchPermissions.add(userId);
     for (const { userId } of changes.remove) if (userId) image.launchPermissions.delete(userId);
     if (changes.add.some((p) => p.group === 'all')) image.isPublic = true;
@@ -135,7 +165,14 @@ export class Ec2Images {
   }
 
   #image(fields: Omit<SimImage, 'creationDate' | 'state' | 'tags' | 'launchPermissions' | 'isPublic'>): SimImage {
-    return { ...fields, creationDate: this.ec2.cloud.clock.now(), state: 'pending', tags: new Map(), launchPermissions: new Set(), isPublic: false };
+    return {
+      ...fields,
+      creationDate: this.ec2.cloud.clock.now(),
+      state: 'pending',
+      tags: new Map(),
+      launchPermissions: new Set(),
+      isPublic: false,
+    };
   }
 
   #register(image: SimImage, settle: { emit: boolean; failure?: string; onAvailable?: () => void }): void {

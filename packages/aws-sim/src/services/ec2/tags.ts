@@ -17,16 +17,19 @@ export interface TagInput {
  */
 export function addTags(tags: Map<string, string>, added: TagInput[]): void {
   for (const { key, value = '' } of added) {
-    if (key.length === 0 || key.length > MAX_KEY || value.length > MAX_VALUE) throw new AwsError('InvalidParameterValue', `Tag ${key} is too long or empty.`);
-    if (key.toLowerCase().startsWith('aws:')) throw new AwsError('InvalidParameterValue', "Tag keys starting with 'aws:' are reserved for internal use");
+    if (key.length === 0 || key.length > MAX_KEY || value.length > MAX_VALUE)
+      throw new AwsError('InvalidParameterValue', `Tag ${key} is too long or empty.`);
+    if (key.toLowerCase().startsWith('aws:'))
+      throw new AwsError('InvalidParameterValue', "Tag keys starting with 'aws:' are reserved for internal use");
   }
   const keys = new Set([...tags.keys(), ...added.map((t) => t.key)]);
-  if (keys.size > MAX_TAGS) throw new AwsError('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS}) has been exceeded.`);
+  if (keys.size > MAX_TAGS)
+    throw new AwsError('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS}) has been exceeded.`);
   for (const { key, value = '' } of added) tags.set(key, value);
 }
 
 /** DeleteTags: a tag given with a value is removed only when the value matches; no tags removes all. */
 export function deleteTags(tags: Map<string, string>, removed: TagInput[]): void {
-  if (removed.length === 0) return tags.clear();
+  if (removed.length === 0) tags.clear();
   for (const { key, value } of removed) if (value === undefined || tags.get(key) === value) tags.delete(key);
 }

@@ -1,6 +1,6 @@
 import { AwsError } from '../../core/errors.js';
-import { compilePattern, InvalidEventPatternError, type CompiledPattern, type EventPattern } from './event-pattern.js';
 import type { PolicyDocument, PolicyStatement } from '../../policy/resource-policy.js';
+import { type CompiledPattern, compilePattern, type EventPattern, InvalidEventPatternError } from './event-pattern.js';
 
 /** A rule target; `roleArn` is the role EventBridge assumes to deliver (needed for another account's bus). */
 export interface RuleTarget {
@@ -128,7 +128,11 @@ export class EventBus {
   putTargets(ruleName: string, targets: RuleTarget[]): void {
     const rule = this.rule(ruleName);
     const merged = [...rule.targets.filter((t) => !targets.some((n) => n.id === t.id)), ...targets];
-    if (merged.length > MAX_TARGETS) throw new AwsError('LimitExceededException', `The requested resource exceeds the maximum number allowed (${MAX_TARGETS} targets per rule).`);
+    if (merged.length > MAX_TARGETS)
+      throw new AwsError(
+        'LimitExceededException',
+        `The requested resource exceeds the maximum number allowed (${MAX_TARGETS} targets per rule).`,
+      );
     rule.targets = merged;
   }
 
@@ -151,7 +155,9 @@ export function ratePeriodMs(expression: string): number {
   const value = Number(match?.[1]);
   const unit = match?.[2] ?? '';
   if (!match || value < 1 || (value === 1) !== !unit.endsWith('s')) {
-    const why = expression.startsWith('cron(') ? 'the simulation runs rate() schedules only' : 'expected rate(<n> <unit>) with minute(s), hour(s) or day(s)';
+    const why = expression.startsWith('cron(')
+      ? 'the simulation runs rate() schedules only'
+      : 'expected rate(<n> <unit>) with minute(s), hour(s) or day(s)';
     throw new AwsError('ValidationException', `Parameter ScheduleExpression is not valid: ${expression} (${why}).`);
   }
   return value * UNIT_MS[unit.replace(/s$/, '')]!;

@@ -213,7 +213,8 @@ function anythingButTest(argument: unknown, path: string): LeafTest {
     }
     const inner = argument[name!];
     const items = Array.isArray(inner) && (name === 'equals-ignore-case' || name === 'wildcard') ? inner : [inner];
-    if (items.length === 0 || items.some((item) => item === '')) throw new InvalidEventPatternError(path, `anything-but ${name} needs a non-empty value`);
+    if (items.length === 0 || items.some((item) => item === ''))
+      throw new InvalidEventPatternError(path, `anything-but ${name} needs a non-empty value`);
     const excluded = items.map((item, i) => compileOperator({ [name!]: item }, `${path}[${i}]`) as LeafTest);
     return (value) => !excluded.some((test) => test(value));
   }
@@ -247,8 +248,10 @@ function numericTest(argument: unknown, path: string): LeafTest {
   }
   const lower = lowerBounds[op as string];
   const top = upperBounds[upperOp as string];
-  if (!lower || !top) throw new InvalidEventPatternError(path, 'a numeric range is a lower bound (> or >=) followed by an upper bound (< or <=)');
-  if (!(bound < (upper as number))) throw new InvalidEventPatternError(path, 'the lower bound of a numeric range must be below the upper bound');
+  if (!lower || !top)
+    throw new InvalidEventPatternError(path, 'a numeric range is a lower bound (> or >=) followed by an upper bound (< or <=)');
+  if (!(bound < (upper as number)))
+    throw new InvalidEventPatternError(path, 'the lower bound of a numeric range must be below the upper bound');
   return (value) => typeof value === 'number' && lower(value, bound) && top(value, upper as number);
 }
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudCore, EventEnvelope } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
-import { rootArn, type RoleDefinition } from '../iam/iam.js';
-import { evaluatePolicy, parsePolicy, type PolicyDocument } from '../../policy/resource-policy.js';
-import { busArn, EventBus, parseBusArn, type BusRule, type RuleSpec, type RuleTarget } from './event-bus.js';
+import { evaluatePolicy, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
+import { type RoleDefinition, rootArn } from '../iam/iam.js';
 import type { LambdaSim } from '../lambda/lambda.js';
 import type { SqsSim } from '../sqs/sqs.js';
+import { type BusRule, busArn, EventBus, parseBusArn, type RuleSpec, type RuleTarget } from './event-bus.js';
 
 /** One attempt to hand an event to a target; failures are kept, never dropped silently. */
 export interface DeliveryRecord {
@@ -81,7 +81,7 @@ export class EventBridgeSim {
     const known = this.#buses.get(arn);
     if (known) return known;
     const parts = parseBusArn(arn);
-    if (!parts || parts.name !== 'default' || !this.cloud.account(parts.account)) {
+    if (parts?.name !== 'default' || !this.cloud.account(parts.account)) {
       throw new AwsError('ResourceNotFoundException', `Event bus ${parts?.name ?? arn} does not exist.`);
     }
     const created = new EventBus(parts.account, parts.region, 'default');
@@ -125,10 +125,18 @@ export class EventBridgeSim {
    */
   checkPutEvents(bus: EventBus, sender: Sender, context: Record<string, string>): void {
     const principal = { ...sender, orgId: this.cloud.account(sender.account)?.orgId };
-    const decision = bus.policy ? evaluatePolicy(bus.policy, { principal, action: 'events:PutEvents', resource: bus.arn, context }) : 'implicit-deny';
+    const decision = bus.policy
+      ? evaluatePolicy(bus.policy, { principal, action: 'events:PutEvents', resource: bus.arn, context })
+      : 'implicit-deny';
     if (decision === 'deny' || (sender.account !== bus.account && decision !== 'allow')) {
-      const why = decision === 'deny' ? 'with an explicit deny in a resource-based policy' : 'because no resource-based policy allows the events:PutEvents action';
-      throw new AwsError('AccessDeniedException', `User: ${sender.arn} is not authorized to perform: events:PutEvents on resource: ${bus.arn} ${why}`);
+      const why =
+        decision === 'deny'
+          ? 'with an explicit deny in a resource-based policy'
+          : 'because no resource-based policy allows the events:PutEvents action';
+      throw new AwsError(
+        'AccessDeniedException',
+        `User: ${sender.arn} is not authorized to perform: events:PutEvents on resource: ${bus.arn} ${why}`,
+      );
     }
   }
 
@@ -171,7 +179,10 @@ export class EventBridgeSim {
       'detail-type': 'Scheduled Event',
       source: 'aws.events',
       account: bus.account,
-      time: this.cloud.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      time: this.cloud.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
       region: bus.region,
       resources: [rule.arn],
       detail: {},
@@ -196,12 +207,20 @@ export class EventBridgeSim {
   /** Delivers to one target and records it; returns why it failed, if it did. */
   #deliver(bus: EventBus, rule: BusRule, target: RuleTarget, event: EventEnvelope, deliveredByBus: boolean): string | undefined {
     const base = { eventId: event.id, from: bus.arn, rule: rule.arn, target: target.arn };
-    if (target.arn.startsWith('arn:aws:sqs:')) return this.#record({ ...base, reason: this.#attempt(() => this.sqs.sendFromService(target.arn, JSON.stringify(event), { sourceArn: rule.arn })) });
+    if (target.arn.startsWith('arn:aws:sqs:'))
+      return this.#record({
+        ...base,
+        reason: this.#attempt(() => this.sqs.sendFromService(target.arn, JSON.stringify(event), { sourceArn: rule.arn })),
+      });
     if (target.arn.startsWith('arn:aws:lambda:')) {
       const invoker = { service: 'events.amazonaws.com', sourceArn: rule.arn, sourceAccount: bus.account };
       return this.#record({ ...base, reason: this.#attempt(() => this.lambda.invokeAsync(target.arn, event, invoker)) });
     }
-    if (!parseBusArn(target.arn)) return this.#record({ ...base, reason: `the simulation delivers only to SQS queues, Lambda functions and event buses, not to ${target.arn}` });
+    if (!parseBusArn(target.arn))
+      return this.#record({
+        ...base,
+        reason: `the simulation delivers only to SQS queues, Lambda functions and event buses, not to ${target.arn}`,
+      });
     const admitted = this.#admitToBus(bus, rule, target, event, deliveredByBus);
     const reason = this.#record({ ...base, reason: typeof admitted === 'string' ? admitted : undefined });
     if (typeof admitted !== 'string') this.#route(admitted, event, true);
@@ -211,7 +230,13 @@ export class EventBridgeSim {
   /** Sends an event a target could not take to the target's dead-letter queue (whose policy must let the rule send). */
   #deadLetter(bus: EventBus, rule: BusRule, target: RuleTarget, event: EventEnvelope): void {
     const dlq = target.deadLetterArn!;
-    this.#record({ eventId: event.id, from: bus.arn, rule: rule.arn, target: dlq, reason: this.#attempt(() => this.sqs.sendFromService(dlq, JSON.stringify(event), { sourceArn: rule.arn })) });
+    this.#record({
+      eventId: event.id,
+      from: bus.arn,
+      rule: rule.arn,
+      target: dlq,
+      reason: this.#attempt(() => this.sqs.sendFromService(dlq, JSON.stringify(event), { sourceArn: rule.arn })),
+    });
   }
 
   /** Runs a delivery; an AWS refusal becomes its reason. */
@@ -247,7 +272,11 @@ export class EventBridgeSim {
   #admitForward(targetBusArn: string, event: EventEnvelope, viaAccount: string): EventBus | string {
     try {
       const bus = this.busByArn(targetBusArn);
-      this.checkPutEvents(bus, { account: viaAccount, arn: rootArn(viaAccount) }, { 'events:source': event.source, 'events:detail-type': event['detail-type'] });
+      this.checkPutEvents(
+        bus,
+        { account: viaAccount, arn: rootArn(viaAccount) },
+        { 'events:source': event.source, 'events:detail-type': event['detail-type'] },
+      );
       return bus;
     } catch (error) {
       return describe(error);
@@ -259,7 +288,8 @@ export class EventBridgeSim {
     if (!target.roleArn) return `target ${target.id} sends to another account or region and needs a RoleArn`;
     const role = this.cloud.iam.role(target.roleArn);
     if (!role || role.account !== account) return `role ${target.roleArn} does not exist in account ${account}`;
-    if (!this.cloud.iam.trusts(role, { service: 'events.amazonaws.com' }, { 'aws:SourceAccount': account, 'aws:SourceArn': ruleArn })) return `role ${role.arn} does not trust events.amazonaws.com`;
+    if (!this.cloud.iam.trusts(role, { service: 'events.amazonaws.com' }, { 'aws:SourceAccount': account, 'aws:SourceArn': ruleArn }))
+      return `role ${role.arn} does not trust events.amazonaws.com`;
     this.cloud.iam.authorize({ account: role.account, arn: role.arn, role }, 'events:PutEvents');
     return role;
   }

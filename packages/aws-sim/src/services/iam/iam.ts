@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../core/errors.js';
-import { evaluatePolicy, parsePolicy, type PolicyDocument, type PolicyPrincipal, type PolicyStatement } from '../../policy/resource-policy.js';
+import {
+  evaluatePolicy,
+  type PolicyDocument,
+  type PolicyPrincipal,
+  type PolicyStatement,
+  parsePolicy,
+} from '../../policy/resource-policy.js';
 import { wildcardMatch } from '../../policy/wildcard.js';
 
 /** Who is making a call: an account's root (admin) or a session of a role. */
@@ -69,7 +75,8 @@ export class Iam {
    * @throws AwsError ValidationError for a malformed name, session length or policy document
    */
   putRole(input: PutRoleInput): RoleDefinition {
-    if (!ROLE_NAME.test(input.name)) throw new AwsError('ValidationError', `Role name ${input.name} must be 1 to 64 characters of [A-Za-z0-9+=,.@_-]`);
+    if (!ROLE_NAME.test(input.name))
+      throw new AwsError('ValidationError', `Role name ${input.name} must be 1 to 64 characters of [A-Za-z0-9+=,.@_-]`);
     const maxSessionSeconds = input.maxSessionSeconds ?? SESSION_SECONDS.default;
     if (!Number.isInteger(maxSessionSeconds) || maxSessionSeconds < SESSION_SECONDS.min || maxSessionSeconds > SESSION_SECONDS.max) {
       throw new AwsError('ValidationError', `MaxSessionDuration must be between ${SESSION_SECONDS.min} and ${SESSION_SECONDS.max} seconds`);
@@ -131,10 +138,15 @@ export class Iam {
     const role = principal.role;
     if (!role) return true;
     let decisions = this.#decisions.get(role.arn);
-    if (!decisions) this.#decisions.set(role.arn, (decisions = new Map()));
+    if (!decisions) {
+      decisions = new Map();
+      this.#decisions.set(role.arn, decisions);
+    }
     let allowed = decisions.get(action);
     if (allowed === undefined) {
-      allowed = Object.values(role.policies).some((policy) => statementsOf(policy).some((s) => s.Effect === 'Allow' && asList(s.Action).some((a) => wildcardMatch(a, action, true))));
+      allowed = Object.values(role.policies).some((policy) =>
+        statementsOf(policy).some((s) => s.Effect === 'Allow' && asList(s.Action).some((a) => wildcardMatch(a, action, true))),
+      );
       decisions.set(action, allowed);
     }
     return allowed;

@@ -31,7 +31,11 @@ export function unseal(blob: Uint8Array): SealedData {
     throw invalidCiphertext();
   }
   if (body?.format !== FORMAT || typeof body.keyArn !== 'string' || typeof body.data !== 'string') throw invalidCiphertext();
-  return { keyArn: body.keyArn, plaintext: Buffer.from(body.data, 'base64'), encryptionContext: (body.context ?? {}) as Record<string, string> };
+  return {
+    keyArn: body.keyArn,
+    plaintext: Buffer.from(body.data, 'base64'),
+    encryptionContext: (body.context ?? {}) as Record<string, string>,
+  };
 }
 
 /** Decrypt with another encryption context than Encrypt used fails the same way as a corrupt blob. */
@@ -42,5 +46,8 @@ export function sameContext(a: Record<string, string>, b: Record<string, string>
 
 /** KMS's answer to a ciphertext it cannot use. */
 export function invalidCiphertext(): AwsError {
-  return new AwsError('InvalidCiphertextException', 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.');
+  return new AwsError(
+    'InvalidCiphertextException',
+    'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+  );
 }

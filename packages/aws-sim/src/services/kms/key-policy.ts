@@ -1,7 +1,7 @@
 import { AwsError } from '../../core/errors.js';
-import { rootArn } from '../iam/iam.js';
-import { MalformedPolicyError, parsePolicy, type PolicyDocument, type PolicyStatement } from '../../policy/resource-policy.js';
+import { MalformedPolicyError, type PolicyDocument, type PolicyStatement, parsePolicy } from '../../policy/resource-policy.js';
 import { wildcardMatch } from '../../policy/wildcard.js';
+import { rootArn } from '../iam/iam.js';
 
 /** The services whose AWS managed keys (`aws/<service>`) the simulation knows. */
 export type AwsManagedService = 'ebs' | 'rds' | 'ssm';
@@ -29,7 +29,14 @@ export type KeyPolicyDecision = 'deny' | 'allow-principal' | 'allow-account' | '
 type PrincipalMatch = 'principal' | 'account';
 
 /** Condition keys the simulation evaluates; any other key fails closed (see {@link evaluateKeyPolicy}). */
-const SUPPORTED_KEYS = new Set(['kms:calleraccount', 'kms:viaservice', 'kms:grantisforawsresource', 'aws:principalorgid', 'aws:principalaccount', 'aws:principalarn']);
+const SUPPORTED_KEYS = new Set([
+  'kms:calleraccount',
+  'kms:viaservice',
+  'kms:grantisforawsresource',
+  'aws:principalorgid',
+  'aws:principalaccount',
+  'aws:principalarn',
+]);
 
 const operators: Record<string, (expected: string, actual: string) => boolean> = {
   StringEquals: (e, a) => e === a,
@@ -46,14 +53,39 @@ export function defaultKeyPolicy(account: string): KeyPolicyDocument {
   return {
     Version: '2012-10-17',
     Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: rootArn(account) }, Action: 'kms:*', Resource: '*' }],
+    Statement: [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: rootArn(account) }, Action: 'kms:*', Resource: '*' },
+    ],
   };
 }
 
 const managed: Record<AwsManagedService, { endpoint: string; label: string; protects: string; actions: string[] }> = {
-  ebs: { endpoint: 'ec2', label: 'EBS', protects: 'EBS volumes', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'] },
-  rds: { endpoint: 'rds', label: 'RDS', protects: 'RDS database volumes', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:ListGrants', 'kms:DescribeKey'] },
-  ssm: { endpoint: 'ssm', label: 'SSM', protects: 'SSM parameters', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'] },
+  ebs: {
+    endpoint: 'ec2',
+    label: 'EBS',
+    protects: 'EBS volumes',
+    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+  },
+  rds: {
+    endpoint: 'rds',
+    label: 'RDS',
+    protects: 'RDS database volumes',
+    actions: [
+      'kms:Encrypt',
+      'kms:Decrypt',
+      'kms:ReEncrypt*',
+      'kms:GenerateDataKey*',
+      'kms:CreateGrant',
+      'kms:ListGrants',
+      'kms:DescribeKey',
+    ],
+  },
+  ssm: {
+    endpoint: 'ssm',
+    label: 'SSM',
+    protects: 'SSM parameters',
+    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+  },
 };
 
 /**
@@ -98,7 +130,8 @@ export function awsManagedKeyDescription(service: AwsManagedService): string {
 export function parseKeyPolicy(policy: string | PolicyDocument): PolicyDocument {
   try {
     const document = parsePolicy(policy);
-    if (statementsOf(document).some((s) => s.Principal === undefined)) throw new MalformedPolicyError('Every key policy statement needs a Principal');
+    if (statementsOf(document).some((s) => s.Principal === undefined))
+      throw new MalformedPolicyError('Every key policy statement needs a Principal');
     return document;
   } catch (error) {
     if (error instanceof MalformedPolicyError) throw new AwsError('MalformedPolicyDocumentException', error.message);
@@ -128,14 +161,17 @@ const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? []
 /** How a statement names the requester, when it applies to the request. */
 function statementMatch(statement: PolicyStatement, request: KeyPolicyRequest): PrincipalMatch | undefined {
   // Fail closed on what cannot be evaluated: such an Allow never applies, such a Deny applies wherever it might.
-  if (['NotAction', 'NotPrincipal', 'NotResource'].some((k) => k in statement)) return statement.Effect === 'Deny' ? 'principal' : undefined;
+  if (['NotAction', 'NotPrincipal', 'NotResource'].some((k) => k in statement))
+    return statement.Effect === 'Deny' ? 'principal' : undefined;
   const who = principalMatch(statement.Principal, request.principal);
   const targeted =
     who !== undefined &&
     asList(statement.Action).some((a) => wildcardMatch(a, request.action, true)) &&
     (statement.Resource === undefined || asList(statement.Resource).some((r) => wildcardMatch(r, request.keyArn)));
   if (!targeted) return undefined;
-  const holds = conditionsSupported(statement.Condition) ? conditionsHold(statement.Condition, request.context) : statement.Effect === 'Deny';
+  const holds = conditionsSupported(statement.Condition)
+    ? conditionsHold(statement.Condition, request.context)
+    : statement.Effect === 'Deny';
   return holds ? who : undefined;
 }
 
@@ -148,7 +184,9 @@ function principalMatch(principal: PolicyStatement['Principal'], who: { account:
 }
 
 function conditionsSupported(condition: PolicyStatement['Condition']): boolean {
-  return Object.entries(condition ?? {}).every(([operator, keys]) => operators[operator] !== undefined && Object.keys(keys).every((k) => SUPPORTED_KEYS.has(k.toLowerCase())));
+  return Object.entries(condition ?? {}).every(
+    ([operator, keys]) => operators[operator] !== undefined && Object.keys(keys).every((k) => SUPPORTED_KEYS.has(k.toLowerCase())),
+  );
 }
 
 /** Every operator and key must hold; a key absent from the request holds only for the negated operators, as in IAM. */
@@ -158,7 +196,9 @@ function conditionsHold(condition: PolicyStatement['Condition'], context: Record
       const actual = context[key.toLowerCase()];
       if (actual === undefined) return operator.includes('Not');
       const values = asList(expected).map(String);
-      return operator.includes('Not') ? values.every((v) => operators[operator]!(v, actual)) : values.some((v) => operators[operator]!(v, actual));
+      return operator.includes('Not')
+        ? values.every((v) => operators[operator]!(v, actual))
+        : values.some((v) => operators[operator]!(v, actual));
     }),
   );
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from '../../core/errors.js';
-import { rootArn, type Principal } from '../iam/iam.js';
 import type { PolicyDocument } from '../../policy/resource-policy.js';
+import { type Principal, rootArn } from '../iam/iam.js';
 import { parseKeyPolicy } from './key-policy.js';
 
 export type KeyManager = 'CUSTOMER' | 'AWS';
@@ -90,7 +90,10 @@ export class KmsKey {
   addGrant(issuer: Principal, request: GrantRequest, now: Date): KmsGrant {
     const unknown = request.operations.filter((op) => !GRANT_OPERATIONS.has(op));
     if (request.operations.length === 0 || unknown.length > 0) {
-      throw new AwsError('ValidationException', `1 validation error detected: Value ${JSON.stringify(request.operations)} at 'operations' failed to satisfy constraint`);
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value ${JSON.stringify(request.operations)} at 'operations' failed to satisfy constraint`,
+      );
     }
     const grantToken = randomBytes(48).toString('base64url');
     const grant: KmsGrant = {

@@ -1,11 +1,17 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
-import type { Principal } from '../iam/iam.js';
-import type { PolicyDocument } from '../../policy/resource-policy.js';
 import type { CallContext } from '../../core/service.js';
+import type { PolicyDocument } from '../../policy/resource-policy.js';
+import type { Principal } from '../iam/iam.js';
 import { invalidCiphertext, sameContext, seal, unseal } from './ciphertext.js';
-import { KmsKey, keyArnOf, type GrantRequest, type KmsGrant } from './key.js';
-import { awsManagedKeyDescription, awsManagedKeyPolicy, defaultKeyPolicy, evaluateKeyPolicy, type AwsManagedService } from './key-policy.js';
+import { type GrantRequest, type KmsGrant, KmsKey, keyArnOf } from './key.js';
+import {
+  type AwsManagedService,
+  awsManagedKeyDescription,
+  awsManagedKeyPolicy,
+  defaultKeyPolicy,
+  evaluateKeyPolicy,
+} from './key-policy.js';
 
 export interface CreateKeyOptions {
   /** An alias name, with or without the `alias/` prefix. */
@@ -55,7 +61,14 @@ export class KmsSim {
    * @throws AwsError MalformedPolicyDocumentException, AlreadyExistsException
    */
   createKey(account: string, region: string, options: CreateKeyOptions = {}): KmsKey {
-    const key = new KmsKey(account, region, 'CUSTOMER', options.description ?? '', options.policy ?? defaultKeyPolicy(account), this.cloud.clock.now());
+    const key = new KmsKey(
+      account,
+      region,
+      'CUSTOMER',
+      options.description ?? '',
+      options.policy ?? defaultKeyPolicy(account),
+      this.cloud.clock.now(),
+    );
     if (options.alias) this.putAlias(account, region, options.alias, key.arn);
     this.#keys.set(key.arn, key);
     return key;
@@ -65,7 +78,14 @@ export class KmsSim {
   awsManagedKey(account: string, region: string, service: AwsManagedService): KmsKey {
     const existing = this.#aliases.get(aliasArnOf(region, account, `alias/aws/${service}`));
     if (existing) return this.#keys.get(existing.targetKeyArn)!;
-    const key = new KmsKey(account, region, 'AWS', awsManagedKeyDescription(service), awsManagedKeyPolicy(account, region, service), this.cloud.clock.now());
+    const key = new KmsKey(
+      account,
+      region,
+      'AWS',
+      awsManagedKeyDescription(service),
+      awsManagedKeyPolicy(account, region, service),
+      this.cloud.clock.now(),
+    );
     this.#keys.set(key.arn, key);
     this.putAlias(account, region, `aws/${service}`, key.arn);
     return key;
@@ -102,7 +122,11 @@ export class KmsSim {
    */
   resolveKey(keyIdOrArnOrAlias: string, callerAccount: string, region: string): KmsKey {
     const id = keyIdOrArnOrAlias;
-    const arn = id.startsWith('arn:') ? id : id.startsWith('alias/') ? aliasArnOf(region, callerAccount, id) : keyArnOf(region, callerAccount, id);
+    const arn = id.startsWith('arn:')
+      ? id
+      : id.startsWith('alias/')
+        ? aliasArnOf(region, callerAccount, id)
+        : keyArnOf(region, callerAccount, id);
     const isAlias = arn.includes(':alias/');
     const keyArn = isAlias ? this.#aliases.get(arn)?.targetKeyArn : arn;
     const key = keyArn !== undefined && arn.split(':')[3] === region ? this.#keys.get(keyArn) : undefined;
@@ -124,12 +148,25 @@ export class KmsSim {
     if (!key) throw new AwsError('NotFoundException', `Key '${keyArn}' does not exist`);
     if (!key.enabled && CRYPTOGRAPHIC.has(action)) throw new AwsError('DisabledException', `${key.arn} is disabled.`);
     const kmsAction = `kms:${action}`;
-    const decision = evaluateKeyPolicy(key.policy, { principal, action: kmsAction, keyArn: key.arn, context: this.#conditionKeys(principal, via) });
+    const decision = evaluateKeyPolicy(key.policy, {
+      principal,
+      action: kmsAction,
+      keyArn: key.arn,
+      context: this.#conditionKeys(principal, via),
+    });
     const denied = (why: string) =>
-      new AwsError('AccessDeniedException', `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${kmsAction} on resource: ${key.arn} ${why}`);
+      new AwsError(
+        'AccessDeniedException',
+        `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${kmsAction} on resource: ${key.arn} ${why}`,
+      );
     if (decision === 'deny') throw denied('with an explicit deny in a resource-based policy');
     const grant = key.grantAccess(principal, action);
-    const access = decision === 'allow-principal' || grant === 'principal' ? 'principal' : decision === 'allow-account' || grant === 'account' ? 'account' : undefined;
+    const access =
+      decision === 'allow-principal' || grant === 'principal'
+        ? 'principal'
+        : decision === 'allow-account' || grant === 'account'
+          ? 'account'
+          : undefined;
     if (!access) throw denied(`because no resource-based policy allows the ${kmsAction} action`);
     if ((access === 'account' || principal.account !== key.account) && !this.cloud.iam.allows(principal, kmsAction)) {
       throw denied(`because no identity-based policy allows the ${kmsAction} action`);
@@ -144,7 +181,8 @@ export class KmsSim {
    */
   keyForCall(keyId: string, ctx: CallContext, action: string): KmsKey {
     const key = this.resolveKey(keyId, ctx.account, ctx.region);
-    if (key.account !== ctx.account && !CROSS_ACCOUNT.has(action)) throw new AwsError('NotFoundException', `Key '${key.arn}' does not exist`);
+    if (key.account !== ctx.account && !CROSS_ACCOUNT.has(action))
+      throw new AwsError('NotFoundException', `Key '${key.arn}' does not exist`);
     return this.authorize(key.arn, ctx.caller, action);
   }
 
@@ -162,7 +200,10 @@ export class KmsSim {
     } catch (error) {
       key.setPolicy(previous);
       if (!(error instanceof AwsError) || error.code !== 'AccessDeniedException') throw error;
-      throw new AwsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+      throw new AwsError(
+        'MalformedPolicyDocumentException',
+        'The new key policy will not allow you to update the key policy in the future.',
+      );
     }
   }
 
@@ -179,7 +220,12 @@ export class KmsSim {
    * Encrypts for a principal (other simulated services encrypting on a caller's behalf).
    * @returns the ciphertext blob
    */
-  encrypt(keyArn: string, principal: Principal, plaintext: Uint8Array, options: { encryptionContext?: Record<string, string>; via?: KmsVia } = {}): Buffer {
+  encrypt(
+    keyArn: string,
+    principal: Principal,
+    plaintext: Uint8Array,
+    options: { encryptionContext?: Record<string, string>; via?: KmsVia } = {},
+  ): Buffer {
     const key = this.authorize(keyArn, principal, 'Encrypt', options.via);
     return seal({ keyArn: key.arn, plaintext: Buffer.from(plaintext), encryptionContext: options.encryptionContext ?? {} });
   }

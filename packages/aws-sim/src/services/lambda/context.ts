@@ -5,7 +5,13 @@ import type { Context } from 'aws-lambda';
  * The Lambda `Context` of one invocation of a function in an account and region. Simulated time
  * stands still during an invocation, so the remaining time is always the whole timeout.
  */
-export function lambdaContext(functionName: string, account: string, region: string, now: Date, limits: { timeoutSeconds: number; memoryMb: number } = { timeoutSeconds: 30, memoryMb: 1024 }): Context {
+export function lambdaContext(
+  functionName: string,
+  account: string,
+  region: string,
+  now: Date,
+  limits: { timeoutSeconds: number; memoryMb: number } = { timeoutSeconds: 30, memoryMb: 1024 },
+): Context {
   const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
   const unsupported = () => {
     throw new Error('The simulated Lambda runs async handlers only: return or throw instead of done/succeed/fail');

@@ -135,14 +135,19 @@ export class LambdaSim {
    */
   createFunction(account: string, region: string, input: CreateFunctionInput): SimFunction {
     const arn = functionArn(region, account, input.name);
-    if (!FUNCTION_NAME.test(input.name)) throw invalid(`Function name ${input.name} must be 1 to 64 letters, digits, hyphens or underscores.`);
+    if (!FUNCTION_NAME.test(input.name))
+      throw invalid(`Function name ${input.name} must be 1 to 64 letters, digits, hyphens or underscores.`);
     if (this.#functions.has(arn)) throw new AwsError('ResourceConflictException', `Function already exist: ${input.name}`, 409);
     const timeoutSeconds = checkRange('Timeout', input.timeoutSeconds ?? 3, 1, 900);
     const memoryMb = checkRange('MemorySize', input.memoryMb ?? 128, 128, 10_240);
     // The account's 1,000 concurrent executions, less the 100 Lambda keeps unreserved.
     if (input.reservedConcurrency !== undefined) checkRange('ReservedConcurrentExecutions', input.reservedConcurrency, 0, 900);
     const role = this.cloud.iam.role(input.role);
-    if (!role || role.account !== account || !this.cloud.iam.trusts(role, { service: 'lambda.amazonaws.com' }, { 'aws:SourceAccount': account })) {
+    if (
+      !role ||
+      role.account !== account ||
+      !this.cloud.iam.trusts(role, { service: 'lambda.amazonaws.com' }, { 'aws:SourceAccount': account })
+    ) {
       throw invalid('The role defined for the function cannot be assumed by Lambda.');
     }
     const fn: SimFunction = {
@@ -186,13 +191,22 @@ export class LambdaSim {
   addPermission(functionArnOrName: string, input: AddPermissionInput): void {
     const fn = this.function(functionArnOrName);
     const statements = ([] as PolicyStatement[]).concat(fn.policy.Statement);
-    if (statements.some((s) => s.Sid === input.statementId)) throw new AwsError('ResourceConflictException', `The statement id (${input.statementId}) provided already exists.`, 409);
-    const principal = /^\d{12}$/.test(input.principal) || input.principal.startsWith('arn:') ? { AWS: input.principal } : { Service: input.principal };
+    if (statements.some((s) => s.Sid === input.statementId))
+      throw new AwsError('ResourceConflictException', `The statement id (${input.statementId}) provided already exists.`, 409);
+    const principal =
+      /^\d{12}$/.test(input.principal) || input.principal.startsWith('arn:') ? { AWS: input.principal } : { Service: input.principal };
     const condition: PolicyStatement['Condition'] = {
       ...(input.sourceArn === undefined ? {} : { ArnLike: { 'AWS:SourceArn': input.sourceArn } }),
       ...(input.sourceAccount === undefined ? {} : { StringEquals: { 'AWS:SourceAccount': input.sourceAccount } }),
     };
-    const statement: PolicyStatement = { Sid: input.statementId, Effect: 'Allow', Principal: principal, Action: input.action, Resource: fn.arn, ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}) };
+    const statement: PolicyStatement = {
+      Sid: input.statementId,
+      Effect: 'Allow',
+      Principal: principal,
+      Action: input.action,
+      Resource: fn.arn,
+      ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+    };
     fn.policy = { Version: '2012-10-17', Statement: [...statements, statement] };
   }
 
@@ -207,7 +221,9 @@ export class LambdaSim {
     const batchSize = checkRange('BatchSize', input.batchSize ?? 10, 1, 10_000);
     if (input.maximumConcurrency !== undefined) checkRange('MaximumConcurrency', input.maximumConcurrency, 2, 1000);
     const role = this.cloud.iam.role(fn.role);
-    const missing = SQS_POLLER_ACTIONS.find((action) => !role || !this.cloud.iam.allows({ account: role.account, arn: role.arn, role }, action));
+    const missing = SQS_POLLER_ACTIONS.find(
+      (action) => !role || !this.cloud.iam.allows({ account: role.account, arn: role.arn, role }, action),
+    );
     if (missing) throw invalid(`The provided execution role does not have permissions to call ${missing.slice('sqs:'.length)} on SQS`);
     const mapping: EventSourceMapping = {
       uuid: randomUUID(),
@@ -236,7 +252,11 @@ export class LambdaSim {
       context: { 'aws:SourceArn': invoker.sourceArn, 'aws:SourceAccount': invoker.sourceAccount },
     });
     if (decision !== 'allow') {
-      throw new AwsError('AccessDeniedException', `${invoker.service} is not authorized to perform: lambda:InvokeFunction on resource: ${fn.arn} for ${invoker.sourceArn}`, 403);
+      throw new AwsError(
+        'AccessDeniedException',
+        `${invoker.service} is not authorized to perform: lambda:InvokeFunction on resource: ${fn.arn} for ${invoker.sourceArn}`,
+        403,
+      );
     }
     this.#pending.push({ fn, event });
   }
@@ -251,9 +271,12 @@ export class LambdaSim {
   async drain(): Promise<LambdaInvocation[]> {
     const start = this.invocations.length;
     for (let round = 0; ; round++) {
-      if (round === MAX_DRAIN_ROUNDS) throw new Error(`drain did not settle after ${MAX_DRAIN_ROUNDS} rounds: a handler keeps its messages visible`);
+      if (round === MAX_DRAIN_ROUNDS)
+        throw new Error(`drain did not settle after ${MAX_DRAIN_ROUNDS} rounds: a handler keeps its messages visible`);
       for (let next = this.#pending.shift(); next; next = this.#pending.shift()) await this.#invokeAsync(next.fn, next.event);
-      const batches = this.#mappings.filter((m) => m.enabled).flatMap((mapping) => this.#takeBatches(mapping).map((messages) => ({ mapping, messages })));
+      const batches = this.#mappings
+        .filter((m) => m.enabled)
+        .flatMap((mapping) => this.#takeBatches(mapping).map((messages) => ({ mapping, messages })));
       if (batches.length === 0) break;
       await Promise.all(batches.map(({ mapping, messages }) => this.#invokeBatch(mapping, messages)));
     }
@@ -263,7 +286,8 @@ export class LambdaSim {
   /** Forgets an account's functions and mappings (disaster drills). */
   removeAccount(account: string): void {
     for (const [arn, fn] of this.#functions) if (fn.account === account) this.#functions.delete(arn);
-    for (let i = this.#mappings.length - 1; i >= 0; i--) if (this.#mappings[i]!.functionArn.split(':')[4] === account) this.#mappings.splice(i, 1);
+    for (let i = this.#mappings.length - 1; i >= 0; i--)
+      if (this.#mappings[i]!.functionArn.split(':')[4] === account) this.#mappings.splice(i, 1);
   }
 
   /** Up to `concurrency` batches for one round, within the function's reserved concurrency. */
@@ -321,7 +345,10 @@ export class LambdaSim {
   }
 
   #context(fn: SimFunction): Context {
-    return lambdaContext(fn.name, fn.account, fn.region, this.cloud.clock.now(), { timeoutSeconds: fn.timeoutSeconds, memoryMb: fn.memoryMb });
+    return lambdaContext(fn.name, fn.account, fn.region, this.cloud.clock.now(), {
+      timeoutSeconds: fn.timeoutSeconds,
+      memoryMb: fn.memoryMb,
+    });
   }
 }
 
@@ -331,6 +358,7 @@ export const functionArn = (region: string, account: string, name: string) => `a
 const invalid = (message: string) => new AwsError('InvalidParameterValueException', message);
 
 function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw invalid(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw invalid(`${name} must be an integer between ${min} and ${max}, got ${value}`);
   return value;
 }

@@ -41,7 +41,8 @@ export function batchItemFailures(response: unknown, batchIds: string[]): string
   if (!Array.isArray(failures)) throw new Error('batchItemFailures is not a list');
   return failures.map((failure: unknown) => {
     const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    if (typeof id !== 'string' || !batchIds.includes(id)) throw new Error(`batchItemFailures names ${JSON.stringify(id)}, which is not a message of the batch`);
+    if (typeof id !== 'string' || !batchIds.includes(id))
+      throw new Error(`batchItemFailures names ${JSON.stringify(id)}, which is not a message of the batch`);
     return id;
   });
 }

@@ -1,7 +1,7 @@
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
-import { snapshotArn, type RdsFamily, type RdsSnapshotStore, type SimRdsSnapshot } from './snapshot.js';
+import { type RdsFamily, type RdsSnapshotStore, type SimRdsSnapshot, snapshotArn } from './snapshot.js';
 
 /** The CopyDB(Cluster)Snapshot parameters that decide the copy. */
 export interface RdsCopyRequest {
@@ -39,9 +39,18 @@ export interface RdsQuotas {
  * keys when the call is made: an inaccessible key fails the call with KMSKeyNotAccessibleFault.
  * @throws AwsError not-found and invalid-state faults, InvalidParameterValue, KMSKeyNotAccessibleFault, SnapshotQuotaExceeded (manual snapshots, or copies in progress)
  */
-export function planRdsCopy(family: RdsFamily, store: RdsSnapshotStore, kms: KmsSim, request: RdsCopyRequest, caller: Principal, region: string, quotas: RdsQuotas): RdsCopyPlan {
+export function planRdsCopy(
+  family: RdsFamily,
+  store: RdsSnapshotStore,
+  kms: KmsSim,
+  request: RdsCopyRequest,
+  caller: Principal,
+  region: string,
+  quotas: RdsQuotas,
+): RdsCopyPlan {
   const source = store.visible(caller.account, region, request.source);
-  if (source.status !== 'available') throw new AwsError(family.errors.invalidState, `Snapshot ${source.id} is not in available state (it is ${source.status}).`);
+  if (source.status !== 'available')
+    throw new AwsError(family.errors.invalidState, `Snapshot ${source.id} is not in available state (it is ${source.status}).`);
   const foreign = source.owner !== caller.account;
   if (foreign && source.encrypted && request.kmsKeyId === undefined) throw keyNotAccessible('None');
   if (!source.encrypted && request.kmsKeyId !== undefined && !family.encryptsOnCopy) {
@@ -52,13 +61,22 @@ export function planRdsCopy(family: RdsFamily, store: RdsSnapshotStore, kms: Kms
   if (source.kmsKeyId) authorizeKey(kms, source.kmsKeyId, caller, region);
   if (destination) authorizeKey(kms, destination, caller, region);
   if (store.get(caller.account, region, request.target)) {
-    throw new AwsError(family.errors.alreadyExists, `Cannot copy the snapshot because a snapshot with the identifier ${request.target} already exists.`);
+    throw new AwsError(
+      family.errors.alreadyExists,
+      `Cannot copy the snapshot because a snapshot with the identifier ${request.target} already exists.`,
+    );
   }
   if (store.manualCount(caller.account, region) >= quotas.manualSnapshots) {
-    throw new AwsError('SnapshotQuotaExceeded', `Cannot copy ${snapshotArn(family, source)}: the allowed number of manual snapshots (${quotas.manualSnapshots}) in ${region} would be exceeded.`);
+    throw new AwsError(
+      'SnapshotQuotaExceeded',
+      `Cannot copy ${snapshotArn(family, source)}: the allowed number of manual snapshots (${quotas.manualSnapshots}) in ${region} would be exceeded.`,
+    );
   }
   if (store.copyingCount(caller.account, region) >= quotas.concurrentCopies) {
-    throw new AwsError('SnapshotQuotaExceeded', `Cannot copy more than ${quotas.concurrentCopies} snapshots at a time into ${region}: wait for the copies in progress to complete.`);
+    throw new AwsError(
+      'SnapshotQuotaExceeded',
+      `Cannot copy more than ${quotas.concurrentCopies} snapshots at a time into ${region}: wait for the copies in progress to complete.`,
+    );
   }
   const tags = new Map([...(request.copyTags && !foreign ? source.tags : []), ...request.tags]);
   return { source, encrypted, kmsKeyId: destination, tags };
@@ -76,7 +94,8 @@ function destinationKey(kms: KmsSim, keyId: string, caller: Principal, region: s
 
 function authorizeKey(kms: KmsSim, keyArn: string, caller: Principal, region: string): void {
   try {
-    for (const action of KEY_ACTIONS) kms.authorize(keyArn, caller, action, { viaService: `rds.${region}.amazonaws.com`, grantIsForAwsResource: action === 'CreateGrant' });
+    for (const action of KEY_ACTIONS)
+      kms.authorize(keyArn, caller, action, { viaService: `rds.${region}.amazonaws.com`, grantIsForAwsResource: action === 'CreateGrant' });
   } catch (error) {
     if (error instanceof AwsError) throw keyNotAccessible(keyArn);
     throw error;
@@ -85,5 +104,8 @@ function authorizeKey(kms: KmsSim, keyArn: string, caller: Principal, region: st
 
 /** RDS's message, as reported in awslabs/aurora-snapshot-tool#25. */
 function keyNotAccessible(keyId: string): AwsError {
-  return new AwsError('KMSKeyNotAccessibleFault', `Specified KMS key [${keyId}] does not exist, is not enabled or you do not have permissions to access it.`);
+  return new AwsError(
+    'KMSKeyNotAccessibleFault',
+    `Specified KMS key [${keyId}] does not exist, is not enabled or you do not have permissions to access it.`,
+  );
 }

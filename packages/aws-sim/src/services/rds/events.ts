@@ -1,5 +1,5 @@
 import type { ServiceEvent } from '../../core/cloud-core.js';
-import { snapshotArn, type RdsFamily, type SimRdsSnapshot } from './snapshot.js';
+import { type RdsFamily, type SimRdsSnapshot, snapshotArn } from './snapshot.js';
 
 /**
  * The "snapshot created" event RDS sends when a snapshot becomes available, in the shape of

@@ -5,7 +5,16 @@ import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import { planRdsCopy, type RdsCopyRequest } from './copy.js';
 import { snapshotCreatedEvent } from './events.js';
-import { checkIdentifier, DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, RdsSnapshotStore, snapshotArn, type RdsFamily, type RdsSnapshotType, type SimRdsSnapshot } from './snapshot.js';
+import {
+  checkIdentifier,
+  DB_CLUSTER_SNAPSHOT,
+  DB_SNAPSHOT,
+  type RdsFamily,
+  RdsSnapshotStore,
+  type RdsSnapshotType,
+  type SimRdsSnapshot,
+  snapshotArn,
+} from './snapshot.js';
 
 export interface RdsSimOptions {
   /** Manual snapshots per account and region, per family; AWS's default is {@link RDS_MANUAL_SNAPSHOT_QUOTA}. */
@@ -101,7 +110,10 @@ export class RdsSim {
   startCopy(family: RdsFamily, request: RdsCopyRequest, caller: Principal, region: string): SimRdsSnapshot {
     checkIdentifier(family, `Target${family.element}Identifier`, request.target);
     const store = this.store(family);
-    const plan = planRdsCopy(family, store, this.kms, request, caller, region, { manualSnapshots: this.options.manualSnapshotQuota, concurrentCopies: this.options.copyQuota });
+    const plan = planRdsCopy(family, store, this.kms, request, caller, region, {
+      manualSnapshots: this.options.manualSnapshotQuota,
+      concurrentCopies: this.options.copyQuota,
+    });
     const now = this.cloud.clock.nowMs();
     const copy: SimRdsSnapshot = {
       family: family.family,
@@ -133,10 +145,18 @@ export class RdsSim {
   #create(store: RdsSnapshotStore, account: string, region: string, resource: string, spec: CreateRdsSnapshotSpec): SimRdsSnapshot {
     const { family } = store;
     const now = this.cloud.clock.now();
-    const id = spec.id ?? (spec.type === 'automated' ? `rds:${resource}-${now.toISOString().slice(0, 16).replace(/[T:]/g, '-')}` : `${resource}-${randomBytes(4).toString('hex')}`);
+    const id =
+      spec.id ??
+      (spec.type === 'automated'
+        ? `rds:${resource}-${now.toISOString().slice(0, 16).replace(/[T:]/g, '-')}`
+        : `${resource}-${randomBytes(4).toString('hex')}`);
     if (spec.type === 'manual') {
       checkIdentifier(family, family.idParam, id);
-      if (store.manualCount(account, region) >= this.options.manualSnapshotQuota) throw new AwsError('SnapshotQuotaExceeded', `Cannot create ${id}: the allowed number of manual snapshots in ${region} would be exceeded.`);
+      if (store.manualCount(account, region) >= this.options.manualSnapshotQuota)
+        throw new AwsError(
+          'SnapshotQuotaExceeded',
+          `Cannot create ${id}: the allowed number of manual snapshots in ${region} would be exceeded.`,
+        );
     }
     const kmsKeyId = this.#key(account, region, resource, spec.encryption ?? 'aws-managed');
     const snapshot: SimRdsSnapshot = {

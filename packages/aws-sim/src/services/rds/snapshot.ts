@@ -99,7 +99,11 @@ export const DB_CLUSTER_SNAPSHOT: RdsFamily = {
   engine: 'aurora-postgresql',
   encryptsOnCopy: false,
   maxIdLength: 63,
-  errors: { notFound: 'DBClusterSnapshotNotFoundFault', alreadyExists: 'DBClusterSnapshotAlreadyExistsFault', invalidState: 'InvalidDBClusterSnapshotStateFault' },
+  errors: {
+    notFound: 'DBClusterSnapshotNotFoundFault',
+    alreadyExists: 'DBClusterSnapshotAlreadyExistsFault',
+    invalidState: 'InvalidDBClusterSnapshotStateFault',
+  },
   detailType: 'RDS DB Cluster Snapshot Event',
   sourceType: 'CLUSTER_SNAPSHOT',
   created: {
@@ -137,7 +141,11 @@ export class RdsSnapshotStore {
   /** @throws AwsError the family's "already exists" fault */
   add(snapshot: SimRdsSnapshot): void {
     const key = this.#key(snapshot.owner, snapshot.region, snapshot.id);
-    if (this.#snapshots.has(key)) throw new AwsError(this.family.errors.alreadyExists, `Cannot create the snapshot because a snapshot with the identifier ${snapshot.id} already exists.`);
+    if (this.#snapshots.has(key))
+      throw new AwsError(
+        this.family.errors.alreadyExists,
+        `Cannot create the snapshot because a snapshot with the identifier ${snapshot.id} already exists.`,
+      );
     this.#snapshots.set(key, snapshot);
   }
 
@@ -180,7 +188,8 @@ export class RdsSnapshotStore {
    */
   owned(caller: string, region: string, identifierOrArn: string): SimRdsSnapshot {
     const snapshot = this.visible(caller, region, identifierOrArn);
-    if (snapshot.owner !== caller) throw new AwsError(this.family.errors.notFound, `${this.family.label} not found: ${identifierOrArn}`, 404);
+    if (snapshot.owner !== caller)
+      throw new AwsError(this.family.errors.notFound, `${this.family.label} not found: ${identifierOrArn}`, 404);
     return snapshot;
   }
 

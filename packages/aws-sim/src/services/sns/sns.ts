@@ -39,7 +39,8 @@ export class SnsSim {
    * @throws AwsError InvalidParameter for a malformed name
    */
   createTopic(account: string, region: string, options: { name: string; displayName?: string; kmsMasterKeyId?: string }): SimTopic {
-    if (!TOPIC_NAME.test(options.name)) throw new AwsError('InvalidParameter', `Invalid parameter: Topic Name ${options.name} (FIFO topics are not simulated)`);
+    if (!TOPIC_NAME.test(options.name))
+      throw new AwsError('InvalidParameter', `Invalid parameter: Topic Name ${options.name} (FIFO topics are not simulated)`);
     const arn = topicArn(region, account, options.name);
     const existing = this.#topics.get(arn);
     if (existing) return existing;

@@ -139,7 +139,8 @@ export class SimQueue {
     const message = this.#handles.get(receiptHandle);
     if (!message || message.receiptHandle !== receiptHandle) throw invalidHandle(receiptHandle);
     const now = this.clock.nowMs();
-    if (!this.#messages.includes(message) || message.visibleAt <= now) throw new AwsError('MessageNotInflight', 'The message referred to is not in flight.');
+    if (!this.#messages.includes(message) || message.visibleAt <= now)
+      throw new AwsError('MessageNotInflight', 'The message referred to is not in flight.');
     message.visibleAt = now + seconds * 1000;
   }
 

@@ -1,9 +1,16 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
-import type { Principal } from '../iam/iam.js';
-import { evaluatePolicy, parsePolicy, type PolicyDocument, type PolicyPrincipal } from '../../policy/resource-policy.js';
 import type { CallContext } from '../../core/service.js';
-import { MAX_VISIBILITY_SECONDS, SimQueue, type QueueSettings, type ReceivedMessage, type RedrivePolicy, type StoredMessage } from './queue.js';
+import { evaluatePolicy, type PolicyDocument, type PolicyPrincipal, parsePolicy } from '../../policy/resource-policy.js';
+import type { Principal } from '../iam/iam.js';
+import {
+  MAX_VISIBILITY_SECONDS,
+  type QueueSettings,
+  type ReceivedMessage,
+  type RedrivePolicy,
+  SimQueue,
+  type StoredMessage,
+} from './queue.js';
 
 /** Queue settings; SQS defaults are 30 s visibility, no delay and 4 days retention. */
 export interface CreateQueueOptions {
@@ -167,6 +174,7 @@ function accessDenied(who: string, action: string, resource: string): AwsError {
 }
 
 function checkRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got ${value}`);
   return value;
 }

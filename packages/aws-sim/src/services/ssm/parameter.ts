@@ -73,8 +73,14 @@ export class SimParameter {
    */
   select(selector: string | undefined): ParameterVersion {
     if (selector === undefined) return this.latest();
-    const found = /^\d+$/.test(selector) ? this.versions.find((v) => v.version === Number(selector)) : this.versions.find((v) => v.labels.includes(selector));
-    if (!found) throw new AwsError('ParameterVersionNotFound', `Systems Manager could not find version ${selector} of ${this.name}. Verify the version and try again.`);
+    const found = /^\d+$/.test(selector)
+      ? this.versions.find((v) => v.version === Number(selector))
+      : this.versions.find((v) => v.labels.includes(selector));
+    if (!found)
+      throw new AwsError(
+        'ParameterVersionNotFound',
+        `Systems Manager could not find version ${selector} of ${this.name}. Verify the version and try again.`,
+      );
     return found;
   }
 

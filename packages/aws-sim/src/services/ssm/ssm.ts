@@ -1,9 +1,9 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
-import { rootArn, type Principal } from '../iam/iam.js';
+import { type Principal, rootArn } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
-import { parameterChangeEvent, type ParameterOperation } from './events.js';
-import { SimParameter, type ParameterTier, type ParameterType, type ParameterVersion } from './parameter.js';
+import { type ParameterOperation, parameterChangeEvent } from './events.js';
+import { type ParameterTier, type ParameterType, type ParameterVersion, SimParameter } from './parameter.js';
 
 /** What PutParameter takes (the API and the control plane alike). */
 export interface PutParameterRequest {
@@ -75,12 +75,21 @@ export class SsmSim {
       throw new AwsError('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_LEVELS} levels.`);
     }
     const existing = this.parameter(account, region, request.name);
-    if (existing && !request.overwrite) throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
-    if (existing && request.tags?.length) throw new AwsError('ValidationException', 'Tags and overwrite can\'t be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.');
+    if (existing && !request.overwrite)
+      throw new AwsError(
+        'ParameterAlreadyExists',
+        'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+      );
+    if (existing && request.tags?.length)
+      throw new AwsError(
+        'ValidationException',
+        "Tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
+      );
     const type = request.type ?? existing?.latest().type;
     if (!type) throw new AwsError('ValidationException', 'A parameter type is required when you create a parameter.');
     const tier = request.tier ?? existing?.latest().tier ?? 'Standard';
-    if (Buffer.byteLength(request.value) > MAX_VALUE_BYTES[tier]) throw new AwsError('ValidationException', `The parameter value exceeds the ${tier} tier's limit of ${MAX_VALUE_BYTES[tier]} bytes.`);
+    if (Buffer.byteLength(request.value) > MAX_VALUE_BYTES[tier])
+      throw new AwsError('ValidationException', `The parameter value exceeds the ${tier} tier's limit of ${MAX_VALUE_BYTES[tier]} bytes.`);
     const parameter = existing ?? new SimParameter(account, region, request.name);
     const stored = type === 'SecureString' ? this.#encrypt(parameter, principal, request) : { plaintext: request.value };
     const version = parameter.append({
@@ -112,7 +121,13 @@ export class SsmSim {
    * LabelParameterVersion; the change event is emitted when a label was attached.
    * @throws AwsError ParameterNotFound, ParameterVersionNotFound, ParameterVersionLabelLimitExceeded
    */
-  label(account: string, region: string, name: string, versionNumber: number | undefined, labels: string[]): { version: ParameterVersion; invalid: string[] } {
+  label(
+    account: string,
+    region: string,
+    name: string,
+    versionNumber: number | undefined,
+    labels: string[],
+  ): { version: ParameterVersion; invalid: string[] } {
     const parameter = this.find(account, region, name);
     const result = parameter.label(versionNumber, labels);
     if (result.invalid.length < labels.length) this.#emit(parameter, 'LabelParameterVersion', result.version);
@@ -137,7 +152,10 @@ export class SsmSim {
   valueOf(parameter: SimParameter, version: ParameterVersion, principal: Principal, withDecryption: boolean): string {
     if (version.ciphertext === undefined) return version.plaintext ?? '';
     if (!withDecryption) return version.ciphertext.toString('base64');
-    const { plaintext } = this.kms.decrypt(version.ciphertext, principal, { encryptionContext: contextOf(parameter), via: viaSsm(parameter.region) });
+    const { plaintext } = this.kms.decrypt(version.ciphertext, principal, {
+      encryptionContext: contextOf(parameter),
+      via: viaSsm(parameter.region),
+    });
     return plaintext.toString('utf8');
   }
 
@@ -148,8 +166,12 @@ export class SsmSim {
 
   #encrypt(parameter: SimParameter, principal: Principal, request: PutParameterRequest): { ciphertext: Buffer; keyArn: string } {
     const { account, region } = parameter;
-    const key = request.keyId === undefined ? this.kms.awsManagedKey(account, region, 'ssm') : this.kms.resolveKey(request.keyId, account, region);
-    const ciphertext = this.kms.encrypt(key.arn, principal, Buffer.from(request.value, 'utf8'), { encryptionContext: contextOf(parameter), via: viaSsm(region) });
+    const key =
+      request.keyId === undefined ? this.kms.awsManagedKey(account, region, 'ssm') : this.kms.resolveKey(request.keyId, account, region);
+    const ciphertext = this.kms.encrypt(key.arn, principal, Buffer.from(request.value, 'utf8'), {
+      encryptionContext: contextOf(parameter),
+      via: viaSsm(region),
+    });
     return { ciphertext, keyArn: key.arn };
   }
 

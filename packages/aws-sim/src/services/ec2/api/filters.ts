@@ -1,6 +1,6 @@
 import { AwsError } from '../../../core/errors.js';
-import type { Ec2Input } from './input.js';
 import { wildcardMatch } from '../../../policy/wildcard.js';
+import type { Ec2Input } from './input.js';
 
 /** One `Filter.N`: a name and the values any of which may match. */
 export interface Ec2Filter {
@@ -23,7 +23,9 @@ export function readFilters(input: Ec2Input): Ec2Filter[] {
  */
 export function applyFilters<T extends { tags: Map<string, string> }>(resources: T[], filters: Ec2Filter[], fields: FilterFields<T>): T[] {
   const getters = filters.map((f) => ({ filter: f, get: getter(f.name, fields) }));
-  return resources.filter((r) => getters.every(({ filter, get }) => get(r).some((value) => value !== undefined && filter.values.some((v) => wildcardMatch(v, value)))));
+  return resources.filter((r) =>
+    getters.every(({ filter, get }) => get(r).some((value) => value !== undefined && filter.values.some((v) => wildcardMatch(v, value)))),
+  );
 }
 
 function getter<T extends { tags: Map<string, string> }>(name: string, fields: FilterFields<T>): (resource: T) => (string | undefined)[] {

@@ -1,10 +1,10 @@
 import type { CallContext } from '../../../core/service.js';
+import type { Ec2Sim } from '../ec2.js';
 import { canSeeImage, ROOT_DEVICE, type SimImage } from '../image.js';
-import { applyFilters, readFilters, type FilterFields } from './filters.js';
+import { applyFilters, type FilterFields, readFilters } from './filters.js';
 import type { Ec2Input } from './input.js';
 import { permissionChanges } from './snapshot-api.js';
 import { readTagSpecificationsByType, tagSet } from './tags.js';
-import type { Ec2Sim } from '../ec2.js';
 
 type Action = (ec2: Ec2Sim, input: Ec2Input, ctx: CallContext) => unknown;
 
@@ -25,7 +25,10 @@ export const imageActions: Record<string, Action> = {
     const ids = [...new Set(input.strings('ImageId'))];
     const store = ec2.images.store;
     // Naming an image the caller cannot see fails the whole call (the SDK's image waiters retry on it).
-    const candidates = ids.length > 0 ? ids.map((id) => store.visible(ctx.account, ctx.region, id)) : store.all().filter((i) => i.region === ctx.region && canSeeImage(i, ctx.account));
+    const candidates =
+      ids.length > 0
+        ? ids.map((id) => store.visible(ctx.account, ctx.region, id))
+        : store.all().filter((i) => i.region === ctx.region && canSeeImage(i, ctx.account));
     const owners = input.strings('Owner');
     const executableBy = input.strings('ExecutableBy');
     const selected = candidates.filter((i) => ownedBy(i, owners, ctx.account) && executableByAny(i, executableBy, ctx.account));
@@ -35,7 +38,8 @@ export const imageActions: Record<string, Action> = {
   ModifyImageAttribute(ec2, input, ctx) {
     const image = ec2.images.store.owned(ctx.account, ctx.region, input.string('ImageId'));
     const attribute = input.optionalString('Attribute');
-    if (attribute !== undefined && attribute !== 'launchPermission') throw input.invalid('Attribute', attribute, 'the simulation modifies launchPermission only');
+    if (attribute !== undefined && attribute !== 'launchPermission')
+      throw input.invalid('Attribute', attribute, 'the simulation modifies launchPermission only');
     ec2.images.changeLaunchPermissions(image, permissionChanges(input, 'LaunchPermission'));
     return { return: true };
   },
@@ -85,7 +89,13 @@ function imageItem(image: SimImage): Record<string, unknown> {
     blockDeviceMapping: {
       item: image.blockDevices.map((d) => ({
         deviceName: d.deviceName,
-        ebs: { snapshotId: d.snapshotId, volumeSize: d.volumeSizeGiB, deleteOnTermination: true, volumeType: 'gp3', encrypted: d.encrypted },
+        ebs: {
+          snapshotId: d.snapshotId,
+          volumeSize: d.volumeSizeGiB,
+          deleteOnTermination: true,
+          volumeType: 'gp3',
+          encrypted: d.encrypted,
+        },
       })),
     },
     stateReason: image.stateReason ? { code: 'Client.CopyImageFailed', message: image.stateReason } : undefined,

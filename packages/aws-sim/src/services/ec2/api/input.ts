@@ -22,7 +22,8 @@ export class Ec2Input extends JsonInput {
     const text = this.optionalString(name);
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) throw this.invalid(name, text, `must be an integer between ${min} and ${max}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw this.invalid(name, text, `must be an integer between ${min} and ${max}`);
     return value;
   }
 

@@ -2,12 +2,12 @@ import { AwsError } from '../../../core/errors.js';
 import type { CallContext } from '../../../core/service.js';
 import { canSee, progressOf, type SimSnapshot } from '../ebs-snapshot.js';
 import { changePermissions, type PermissionChanges, type VolumePermission } from '../ebs-snapshot-sharing.js';
-import { applyFilters, readFilters, type FilterFields } from './filters.js';
-import { notFound } from '../ids.js';
-import type { Ec2Input } from './input.js';
-import { addTags, deleteTags } from '../tags.js';
-import { readTagSpecifications, readTags, tagSet } from './tags.js';
 import type { Ec2Sim } from '../ec2.js';
+import { notFound } from '../ids.js';
+import { addTags, deleteTags } from '../tags.js';
+import { applyFilters, type FilterFields, readFilters } from './filters.js';
+import type { Ec2Input } from './input.js';
+import { readTagSpecifications, readTags, tagSet } from './tags.js';
 
 type Action = (ec2: Ec2Sim, input: Ec2Input, ctx: CallContext) => unknown;
 
@@ -35,21 +35,33 @@ export const snapshotActions: Record<string, Action> = {
     const volumeId = input.string('VolumeId');
     const volume = ec2.volume(ctx.account, ctx.region, volumeId);
     if (!volume) throw notFound('InvalidVolume.NotFound', 'volume', volumeId);
-    const snapshot = ec2.startSnapshot(volume, { description: input.optionalString('Description'), tags: readTagSpecifications(input, 'snapshot'), emit: true });
+    const snapshot = ec2.startSnapshot(volume, {
+      description: input.optionalString('Description'),
+      tags: readTagSpecifications(input, 'snapshot'),
+      emit: true,
+    });
     return snapshotItem(snapshot, ec2.cloud.clock.nowMs());
   },
 
   DescribeSnapshots(ec2, input, ctx) {
     const ids = [...new Set(input.strings('SnapshotId'))];
     const maxResults = input.integer('MaxResults', PAGE_MIN, PAGE_MAX);
-    if (ids.length > 0 && maxResults !== undefined) throw new AwsError('InvalidParameterCombination', 'The parameter SnapshotIds cannot be used with the parameter MaxResults');
+    if (ids.length > 0 && maxResults !== undefined)
+      throw new AwsError('InvalidParameterCombination', 'The parameter SnapshotIds cannot be used with the parameter MaxResults');
     const store = ec2.snapshotStore;
     // Naming a snapshot the caller cannot see fails the whole call, as EC2 does.
-    const candidates = ids.length > 0 ? ids.map((id) => store.visible(ctx.account, ctx.region, id)) : store.all().filter((s) => s.region === ctx.region && canSee(s, ctx.account));
+    const candidates =
+      ids.length > 0
+        ? ids.map((id) => store.visible(ctx.account, ctx.region, id))
+        : store.all().filter((s) => s.region === ctx.region && canSee(s, ctx.account));
     const owners = input.strings('Owner');
     const restorableBy = input.strings('RestorableBy');
     const selected = candidates.filter((s) => ownedBy(s, owners, ctx.account) && restorableByAny(s, restorableBy, ctx.account));
-    const { page, nextToken } = paginate(applyFilters(selected, readFilters(input), SNAPSHOT_FILTERS), maxResults ?? PAGE_MAX, input.optionalString('NextToken'));
+    const { page, nextToken } = paginate(
+      applyFilters(selected, readFilters(input), SNAPSHOT_FILTERS),
+      maxResults ?? PAGE_MAX,
+      input.optionalString('NextToken'),
+    );
     const now = ec2.cloud.clock.nowMs();
     return { snapshotSet: { item: page.map((s) => snapshotItem(s, now)) }, nextToken };
   },
@@ -58,7 +70,8 @@ export const snapshotActions: Record<string, Action> = {
     const attribute = input.string('Attribute');
     const snapshot = ec2.snapshotStore.owned(ctx.account, ctx.region, input.string('SnapshotId'));
     if (attribute === 'productCodes') return { snapshotId: snapshot.id, productCodes: { item: [] } };
-    if (attribute !== 'createVolumePermission') throw input.invalid('Attribute', attribute, 'must be createVolumePermission or productCodes');
+    if (attribute !== 'createVolumePermission')
+      throw input.invalid('Attribute', attribute, 'must be createVolumePermission or productCodes');
     const permissions = [...[...snapshot.sharedWith].map((userId) => ({ userId })), ...(snapshot.isPublic ? [{ group: 'all' }] : [])];
     return { snapshotId: snapshot.id, createVolumePermission: { item: permissions } };
   },
@@ -66,7 +79,8 @@ export const snapshotActions: Record<string, Action> = {
   ModifySnapshotAttribute(ec2, input, ctx) {
     const snapshot = ec2.snapshotStore.owned(ctx.account, ctx.region, input.string('SnapshotId'));
     const attribute = input.optionalString('Attribute');
-    if (attribute !== undefined && attribute !== 'createVolumePermission') throw input.invalid('Attribute', attribute, 'only createVolumePermission can be modified');
+    if (attribute !== undefined && attribute !== 'createVolumePermission')
+      throw input.invalid('Attribute', attribute, 'only createVolumePermission can be modified');
     changePermissions(snapshot, permissionChanges(input), ec2.kms, ec2.cloud);
     return { return: true };
   },
@@ -150,7 +164,8 @@ function restorableByAny(snapshot: SimSnapshot, accounts: string[], caller: stri
 
 function paginate<T>(items: T[], size: number, token: string | undefined): { page: T[]; nextToken?: string } {
   const start = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!Number.isInteger(start) || start < 0 || start > items.length) throw new AwsError('InvalidNextToken', 'The specified NextToken is not valid.');
+  if (!Number.isInteger(start) || start < 0 || start > items.length)
+    throw new AwsError('InvalidNextToken', 'The specified NextToken is not valid.');
   const end = start + size;
   return { page: items.slice(start, end), nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
 }
@@ -168,7 +183,8 @@ export function permissionChanges(input: Ec2Input, attribute = 'CreateVolumePerm
     if (operation !== 'add' && operation !== 'remove') throw input.invalid('OperationType', operation, 'must be add or remove');
     changes[operation].push(...flat);
   }
-  if (changes.add.length + changes.remove.length === 0) throw new AwsError('MissingParameter', `The request must specify ${attribute.charAt(0).toLowerCase()}${attribute.slice(1)} changes.`);
+  if (changes.add.length + changes.remove.length === 0)
+    throw new AwsError('MissingParameter', `The request must specify ${attribute.charAt(0).toLowerCase()}${attribute.slice(1)} changes.`);
   return changes;
 }
 

@@ -32,7 +32,8 @@ export function readTagSpecificationsByType(input: Ec2Input, resourceTypes: stri
   const byType: Record<string, TagInput[]> = Object.fromEntries(resourceTypes.map((type) => [type, []]));
   for (const spec of input.list<{ ResourceType?: string; Tag?: WireTag[] }>('TagSpecification')) {
     const tags = byType[spec.ResourceType ?? ''];
-    if (!tags) throw new AwsError('InvalidParameterValue', `'${spec.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`);
+    if (!tags)
+      throw new AwsError('InvalidParameterValue', `'${spec.ResourceType ?? ''}' is not a valid taggable resource type for this operation.`);
     tags.push(...(spec.Tag ?? []).map((tag) => ({ key: tag.Key ?? '', value: tag.Value })));
   }
   return byType;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '../../../core/cloud-core.js';
 import { AwsError } from '../../../core/errors.js';
-import { parsePolicy, type PolicyDocument, type PolicyStatement } from '../../../policy/resource-policy.js';
 import type { CallContext, SimService } from '../../../core/service.js';
+import { type PolicyDocument, type PolicyStatement, parsePolicy } from '../../../policy/resource-policy.js';
+import { JsonInput } from '../../../protocol/json-input.js';
 import type { BusRule, EventBus, RuleTarget } from '../event-bus.js';
 import type { EventBridgeSim } from '../events.js';
-import { JsonInput } from '../../../protocol/json-input.js';
 
 type Action = (events: EventBridgeSim, input: JsonInput, ctx: CallContext) => unknown;
 
@@ -49,7 +49,10 @@ const eventsActions: Record<string, Action> = {
   PutEvents(events, input, ctx) {
     const entries = input.list<WireEntry>('Entries');
     if (entries.length === 0 || entries.length > MAX_ENTRIES) {
-      throw new AwsError('ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`);
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
+      );
     }
     const results = entries.map((entry) => putEntry(events, entry, ctx));
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
@@ -58,7 +61,8 @@ const eventsActions: Record<string, Action> = {
   PutRule(events, input, ctx) {
     const bus = ownBus(events, input, ctx);
     const state = input.optionalString('State');
-    if (state !== undefined && state !== 'ENABLED' && state !== 'DISABLED') throw input.invalid('State', state, 'must be ENABLED or DISABLED');
+    if (state !== undefined && state !== 'ENABLED' && state !== 'DISABLED')
+      throw input.invalid('State', state, 'must be ENABLED or DISABLED');
     const rule = bus.putRule(
       {
         name: input.string('Name'),
@@ -81,7 +85,9 @@ const eventsActions: Record<string, Action> = {
         arn: t.Arn,
         ...(t.RoleArn ? { roleArn: t.RoleArn } : {}),
         ...(t.DeadLetterConfig?.Arn ? { deadLetterArn: t.DeadLetterConfig.Arn } : {}),
-        ...(retry ? { retryPolicy: { maximumRetryAttempts: retry.MaximumRetryAttempts, maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds } } : {}),
+        ...(retry
+          ? { retryPolicy: { maximumRetryAttempts: retry.MaximumRetryAttempts, maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds } }
+          : {}),
       };
     });
     ownBus(events, input, ctx).putTargets(input.string('Rule'), targets);
@@ -101,7 +107,12 @@ const eventsActions: Record<string, Action> = {
   ListRules(events, input, ctx) {
     const bus = ownBus(events, input, ctx);
     const prefix = input.optionalString('NamePrefix') ?? '';
-    return { Rules: bus.rules().filter((r) => r.name.startsWith(prefix)).map((r) => wireRule(bus, r)) };
+    return {
+      Rules: bus
+        .rules()
+        .filter((r) => r.name.startsWith(prefix))
+        .map((r) => wireRule(bus, r)),
+    };
   },
 
   ListTargetsByRule(events, input, ctx) {
@@ -124,11 +135,19 @@ const eventsActions: Record<string, Action> = {
 };
 
 /** One PutEvents entry: its own result, never an exception, as EventBridge reports per entry. */
-function putEntry(events: EventBridgeSim, entry: WireEntry, ctx: CallContext): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {
+function putEntry(
+  events: EventBridgeSim,
+  entry: WireEntry,
+  ctx: CallContext,
+): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {
   try {
     const event = envelopeOf(entry, ctx, events.cloud.clock.now());
     const bus = resolveBus(events, entry.EventBusName ?? 'default', ctx);
-    events.checkPutEvents(bus, { account: ctx.account, arn: ctx.caller.arn }, { 'events:source': event.source, 'events:detail-type': event['detail-type'] });
+    events.checkPutEvents(
+      bus,
+      { account: ctx.account, arn: ctx.caller.arn },
+      { 'events:source': event.source, 'events:detail-type': event['detail-type'] },
+    );
     events.publish(bus, event);
     return { EventId: event.id };
   } catch (error) {
@@ -174,7 +193,10 @@ function resolveBus(events: EventBridgeSim, nameOrArn: string, ctx: CallContext)
 function ownBus(events: EventBridgeSim, input: JsonInput, ctx: CallContext, parameter = 'EventBusName'): EventBus {
   const bus = resolveBus(events, input.optionalString(parameter) ?? 'default', ctx);
   if (bus.account !== ctx.account) {
-    throw new AwsError('AccessDeniedException', `User: ${ctx.caller.arn} is not authorized to manage event bus ${bus.arn} in the simulation`);
+    throw new AwsError(
+      'AccessDeniedException',
+      `User: ${ctx.caller.arn} is not authorized to manage event bus ${bus.arn} in the simulation`,
+    );
   }
   return bus;
 }
@@ -186,7 +208,9 @@ function wireTarget(target: RuleTarget): WireTarget {
     Arn: target.arn,
     ...(target.roleArn ? { RoleArn: target.roleArn } : {}),
     ...(target.deadLetterArn ? { DeadLetterConfig: { Arn: target.deadLetterArn } } : {}),
-    ...(retry ? { RetryPolicy: { MaximumRetryAttempts: retry.maximumRetryAttempts, MaximumEventAgeInSeconds: retry.maximumEventAgeSeconds } } : {}),
+    ...(retry
+      ? { RetryPolicy: { MaximumRetryAttempts: retry.maximumRetryAttempts, MaximumEventAgeInSeconds: retry.maximumEventAgeSeconds } }
+      : {}),
   };
 }
 

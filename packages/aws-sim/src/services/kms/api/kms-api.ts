@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
-import { rootArn } from '../../iam/iam.js';
 import type { CallContext, SimService } from '../../../core/service.js';
 import { JsonInput } from '../../../protocol/json-input.js';
+import { rootArn } from '../../iam/iam.js';
 import { seal } from '../ciphertext.js';
 import type { KmsGrant, KmsKey } from '../key.js';
 import type { KmsSim } from '../kms.js';
@@ -52,14 +52,18 @@ const kmsActions: Record<string, Action> = {
   Encrypt(kms, input, ctx) {
     const key = kms.keyForCall(input.string('KeyId'), ctx, 'Encrypt');
     const plaintext = Buffer.from(input.string('Plaintext'), 'base64');
-    if (plaintext.length > MAX_PLAINTEXT_BYTES) throw input.invalid('Plaintext', `${plaintext.length} bytes`, `must be at most ${MAX_PLAINTEXT_BYTES} bytes`);
+    if (plaintext.length > MAX_PLAINTEXT_BYTES)
+      throw input.invalid('Plaintext', `${plaintext.length} bytes`, `must be at most ${MAX_PLAINTEXT_BYTES} bytes`);
     return { CiphertextBlob: base64(sealFor(key, plaintext, input)), KeyId: key.arn, EncryptionAlgorithm: ALGORITHM };
   },
 
   Decrypt(kms, input, ctx) {
     const keyId = input.optionalString('KeyId');
     const keyArn = keyId === undefined ? undefined : kms.resolveKey(keyId, ctx.account, ctx.region).arn;
-    const opened = kms.decrypt(Buffer.from(input.string('CiphertextBlob'), 'base64'), ctx.caller, { keyArn, encryptionContext: input.map<string>('EncryptionContext') });
+    const opened = kms.decrypt(Buffer.from(input.string('CiphertextBlob'), 'base64'), ctx.caller, {
+      keyArn,
+      encryptionContext: input.map<string>('EncryptionContext'),
+    });
     return { KeyId: opened.keyArn, Plaintext: base64(opened.plaintext), EncryptionAlgorithm: ALGORITHM };
   },
 
@@ -84,7 +88,9 @@ const kmsActions: Record<string, Action> = {
     const key = kms.keyForCall(input.string('KeyId'), ctx, 'ListGrants');
     const grantId = input.optionalString('GrantId');
     const grantee = input.optionalString('GranteePrincipal');
-    const grants = key.grants.filter((g) => (grantId === undefined || g.grantId === grantId) && (grantee === undefined || g.granteePrincipal === grantee));
+    const grants = key.grants.filter(
+      (g) => (grantId === undefined || g.grantId === grantId) && (grantee === undefined || g.granteePrincipal === grantee),
+    );
     return { Grants: grants.map((g) => wireGrant(key, g)), Truncated: false };
   },
 
@@ -126,7 +132,10 @@ const kmsActions: Record<string, Action> = {
   CreateAlias(kms, input, ctx) {
     const name = input.string('AliasName');
     if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/')) {
-      throw new AwsError('InvalidAliasNameException', `Alias ${name} must begin with 'alias/', must not begin with 'alias/aws/', and may contain only alphanumerics, '/', '_' and '-'.`);
+      throw new AwsError(
+        'InvalidAliasNameException',
+        `Alias ${name} must begin with 'alias/', must not begin with 'alias/aws/', and may contain only alphanumerics, '/', '_' and '-'.`,
+      );
     }
     const key = kms.keyForCall(input.string('TargetKeyId'), ctx, 'CreateAlias');
     kms.putAlias(ctx.account, ctx.region, name, key.arn);
@@ -158,7 +167,8 @@ function sealFor(key: KmsKey, plaintext: Buffer, input: JsonInput): Buffer {
 function dataKeyBytes(input: JsonInput): number {
   const spec = input.optionalString('KeySpec');
   const count = input.optionalInt('NumberOfBytes', 1, 1024);
-  if ((spec === undefined) === (count === undefined)) throw new AwsError('ValidationException', 'Please specify either number of bytes or key spec.');
+  if ((spec === undefined) === (count === undefined))
+    throw new AwsError('ValidationException', 'Please specify either number of bytes or key spec.');
   if (spec !== undefined && DATA_KEY_BYTES[spec] === undefined) throw input.invalid('KeySpec', spec, 'must be AES_256 or AES_128');
   return count ?? DATA_KEY_BYTES[spec!]!;
 }
@@ -180,7 +190,10 @@ function retirableGrant(kms: KmsSim, input: KmsInput, ctx: CallContext): { key: 
   const token = input.optionalString('GrantToken');
   const found = token !== undefined ? findByToken(kms, token) : byKeyAndId(kms, input, ctx);
   if (!mayRetire(found.grant, ctx)) {
-    throw new AwsError('AccessDeniedException', `User: ${ctx.caller.sessionArn ?? ctx.caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${found.key.arn}`);
+    throw new AwsError(
+      'AccessDeniedException',
+      `User: ${ctx.caller.sessionArn ?? ctx.caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${found.key.arn}`,
+    );
   }
   return found;
 }

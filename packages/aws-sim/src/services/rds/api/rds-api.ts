@@ -1,8 +1,16 @@
 import { AwsError } from '../../../core/errors.js';
-import { list } from '../../../protocol/query.js';
 import type { CallContext, SimService } from '../../../core/service.js';
-import { checkIdentifier, DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT, parseSnapshotArn, snapshotArn, type RdsFamily, type SimRdsSnapshot } from '../snapshot.js';
+import { list } from '../../../protocol/query.js';
 import type { RdsSim } from '../rds.js';
+import {
+  checkIdentifier,
+  DB_CLUSTER_SNAPSHOT,
+  DB_SNAPSHOT,
+  parseSnapshotArn,
+  type RdsFamily,
+  type SimRdsSnapshot,
+  snapshotArn,
+} from '../snapshot.js';
 
 type Input = Record<string, unknown>;
 
@@ -45,7 +53,8 @@ function familyActions(family: RdsFamily): Record<string, Action> {
   const { element } = family;
   return {
     [`Describe${element}s`]: (rds, input, ctx) => describe(rds, family, input, ctx),
-    [`Describe${element}Attributes`]: (rds, input, ctx) => attributesResult(family, rds.store(family).owned(ctx.account, ctx.region, string(input, family.idParam))),
+    [`Describe${element}Attributes`]: (rds, input, ctx) =>
+      attributesResult(family, rds.store(family).owned(ctx.account, ctx.region, string(input, family.idParam))),
     [`Modify${element}Attribute`]: (rds, input, ctx) => modifyAttribute(rds, family, input, ctx),
     [`Copy${element}`]: (rds, input, ctx) => {
       const copy = rds.startCopy(
@@ -65,8 +74,16 @@ function familyActions(family: RdsFamily): Record<string, Action> {
     [`Delete${element}`]: (rds, input, ctx) => {
       const store = rds.store(family);
       const snapshot = store.owned(ctx.account, ctx.region, string(input, family.idParam));
-      if (snapshot.type === 'automated') throw new AwsError(family.errors.invalidState, `Automated snapshot ${snapshot.id} cannot be deleted; only manual snapshots can be deleted.`);
-      if (snapshot.status !== 'available') throw new AwsError(family.errors.invalidState, `Snapshot ${snapshot.id} is ${snapshot.status}; only available snapshots can be deleted.`);
+      if (snapshot.type === 'automated')
+        throw new AwsError(
+          family.errors.invalidState,
+          `Automated snapshot ${snapshot.id} cannot be deleted; only manual snapshots can be deleted.`,
+        );
+      if (snapshot.status !== 'available')
+        throw new AwsError(
+          family.errors.invalidState,
+          `Snapshot ${snapshot.id} is ${snapshot.status}; only available snapshots can be deleted.`,
+        );
       store.delete(snapshot);
       return { [element]: item(family, snapshot, rds.cloud.clock.nowMs()) };
     },
@@ -84,17 +101,32 @@ function describe(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext
   const resource = optionalString(input, family.resourceParam);
   const type = optionalString(input, 'SnapshotType');
   if (type !== undefined && !['manual', 'automated', 'shared', 'public', 'awsbackup'].includes(type)) throw invalid('SnapshotType', type);
-  const candidates = named !== undefined ? [store.visible(ctx.account, ctx.region, named)] : store.all().filter((s) => s.region === ctx.region);
-  const selected = candidates.filter((s) => (resource ?? s.sourceResource) === s.sourceResource && matchesType(s, type, flag(input, 'IncludeShared'), flag(input, 'IncludePublic'), ctx.account, named !== undefined));
+  const candidates =
+    named !== undefined ? [store.visible(ctx.account, ctx.region, named)] : store.all().filter((s) => s.region === ctx.region);
+  const selected = candidates.filter(
+    (s) =>
+      (resource ?? s.sourceResource) === s.sourceResource &&
+      matchesType(s, type, flag(input, 'IncludeShared'), flag(input, 'IncludePublic'), ctx.account, named !== undefined),
+  );
   const size = integer(input, 'MaxRecords', PAGE_MIN, PAGE_MAX) ?? PAGE_MAX;
   const start = Number(optionalString(input, 'Marker') ?? '0');
   if (!Number.isInteger(start) || start < 0) throw invalid('Marker', String(start));
   const now = rds.cloud.clock.nowMs();
   const page = selected.slice(start, start + size);
-  return { [`${family.element}s`]: { [family.element]: page.map((s) => item(family, s, now)) }, Marker: start + size < selected.length ? String(start + size) : undefined };
+  return {
+    [`${family.element}s`]: { [family.element]: page.map((s) => item(family, s, now)) },
+    Marker: start + size < selected.length ? String(start + size) : undefined,
+  };
 }
 
-function matchesType(s: SimRdsSnapshot, type: string | undefined, includeShared: boolean, includePublic: boolean, caller: string, named: boolean): boolean {
+function matchesType(
+  s: SimRdsSnapshot,
+  type: string | undefined,
+  includeShared: boolean,
+  includePublic: boolean,
+  caller: string,
+  named: boolean,
+): boolean {
   const own = s.owner === caller;
   const shared = !own && s.sharedWith.has(caller);
   const isPublic = !own && s.sharedWith.has('all');
@@ -122,16 +154,27 @@ function modifyAttribute(rds: RdsSim, family: RdsFamily, input: Input, ctx: Call
   for (const value of [...add, ...remove]) if (value !== 'all' && !/^\d{12}$/.test(value)) throw invalid('ValuesToAdd', value);
   if (add.length > 0 && snapshot.encrypted) refuseUnshareable(rds, family, snapshot, add);
   const after = new Set([...snapshot.sharedWith, ...add].filter((v) => !remove.includes(v)));
-  if ([...after].filter((v) => v !== 'all').length > SHARE_ACCOUNTS_MAX) throw new AwsError('SharedSnapshotQuotaExceeded', `You have exceeded the maximum number of accounts (${SHARE_ACCOUNTS_MAX}) you can share a snapshot with.`);
+  if ([...after].filter((v) => v !== 'all').length > SHARE_ACCOUNTS_MAX)
+    throw new AwsError(
+      'SharedSnapshotQuotaExceeded',
+      `You have exceeded the maximum number of accounts (${SHARE_ACCOUNTS_MAX}) you can share a snapshot with.`,
+    );
   snapshot.sharedWith.clear();
   for (const value of after) snapshot.sharedWith.add(value);
   return attributesResult(family, snapshot);
 }
 
 function refuseUnshareable(rds: RdsSim, family: RdsFamily, snapshot: SimRdsSnapshot, added: string[]): void {
-  if (added.includes('all')) throw new AwsError('InvalidParameterValue', `Encrypted ${family.label} ${snapshot.id} can be shared with specific accounts only, not made public.`);
+  if (added.includes('all'))
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Encrypted ${family.label} ${snapshot.id} can be shared with specific accounts only, not made public.`,
+    );
   if (rds.kms.key(snapshot.kmsKeyId ?? '')?.keyManager === 'AWS') {
-    throw new AwsError('InvalidParameterValue', `${family.label} ${snapshot.id} is encrypted with the default KMS key (aws/rds); snapshots encrypted with the default key cannot be shared.`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `${family.label} ${snapshot.id} is encrypted with the default KMS key (aws/rds); snapshots encrypted with the default key cannot be shared.`,
+    );
   }
 }
 
@@ -139,7 +182,9 @@ function attributesResult(family: RdsFamily, snapshot: SimRdsSnapshot) {
   return {
     [family.attributesResult]: {
       [family.idParam]: snapshot.id,
-      [`${family.element}Attributes`]: { [`${family.element}Attribute`]: [{ AttributeName: 'restore', AttributeValues: { AttributeValue: [...snapshot.sharedWith] } }] },
+      [`${family.element}Attributes`]: {
+        [`${family.element}Attribute`]: [{ AttributeName: 'restore', AttributeValues: { AttributeValue: [...snapshot.sharedWith] } }],
+      },
     },
   };
 }

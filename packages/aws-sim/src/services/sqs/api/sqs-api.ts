@@ -1,7 +1,7 @@
 import { AwsError } from '../../../core/errors.js';
-import type { Principal } from '../../iam/iam.js';
 import type { CallContext, SimService } from '../../../core/service.js';
 import { JsonInput } from '../../../protocol/json-input.js';
+import type { Principal } from '../../iam/iam.js';
 import { md5OfMessageAttributes, type SqsMessageAttribute } from '../md5.js';
 import { MAX_VISIBILITY_SECONDS, type ReceivedMessage, type SimQueue } from '../queue.js';
 import type { SqsSim } from '../sqs.js';
@@ -37,14 +37,23 @@ export function sqsApi(sqs: SqsSim): SimService {
 const sqsActions: Record<string, Action> = {
   SendMessage(sqs, input, ctx) {
     const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'SendMessage');
-    return sendOne(queue, input.string('MessageBody'), input.map<WireAttribute>('MessageAttributes'), input.optionalInt('DelaySeconds', 0, 900), ctx);
+    return sendOne(
+      queue,
+      input.string('MessageBody'),
+      input.map<WireAttribute>('MessageAttributes'),
+      input.optionalInt('DelaySeconds', 0, 900),
+      ctx,
+    );
   },
 
   SendMessageBatch(sqs, input, ctx) {
     const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'SendMessageBatch');
-    return runBatch(input, (entry: { Id: string; MessageBody?: string; MessageAttributes?: Record<string, WireAttribute>; DelaySeconds?: number }) => {
-      return { Id: entry.Id, ...sendOne(queue, entry.MessageBody ?? '', entry.MessageAttributes ?? {}, entry.DelaySeconds, ctx) };
-    });
+    return runBatch(
+      input,
+      (entry: { Id: string; MessageBody?: string; MessageAttributes?: Record<string, WireAttribute>; DelaySeconds?: number }) => {
+        return { Id: entry.Id, ...sendOne(queue, entry.MessageBody ?? '', entry.MessageAttributes ?? {}, entry.DelaySeconds, ctx) };
+      },
+    );
   },
 
   ReceiveMessage(sqs, input, ctx) {
@@ -109,12 +118,22 @@ const sqsActions: Record<string, Action> = {
   },
 };
 
-function sendOne(queue: SimQueue, body: string, wireAttributes: Record<string, WireAttribute>, delaySeconds: number | undefined, ctx: CallContext) {
+function sendOne(
+  queue: SimQueue,
+  body: string,
+  wireAttributes: Record<string, WireAttribute>,
+  delaySeconds: number | undefined,
+  ctx: CallContext,
+) {
   const attributes = parseAttributes(wireAttributes);
   checkBody(body, attributes);
   const message = queue.send(body, attributes, senderIdOf(ctx.caller), delaySeconds);
   const md5Attributes = md5OfMessageAttributes(attributes);
-  return { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody, ...(md5Attributes ? { MD5OfMessageAttributes: md5Attributes } : {}) };
+  return {
+    MessageId: message.messageId,
+    MD5OfMessageBody: message.md5OfBody,
+    ...(md5Attributes ? { MD5OfMessageAttributes: md5Attributes } : {}),
+  };
 }
 
 /** SQS accepts only XML characters (#x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF) and 1 MiB in all. */
@@ -124,23 +143,32 @@ function checkBody(body: string, attributes: Record<string, SqsMessageAttribute>
     throw new AwsError('InvalidMessageContents', 'Invalid characters found in the message body.');
   }
   const attributeBytes = Object.entries(attributes).reduce(
-    (sum, [name, a]) => sum + Buffer.byteLength(name) + Buffer.byteLength(a.dataType) + (a.binaryValue?.length ?? Buffer.byteLength(a.stringValue ?? '')),
+    (sum, [name, a]) =>
+      sum + Buffer.byteLength(name) + Buffer.byteLength(a.dataType) + (a.binaryValue?.length ?? Buffer.byteLength(a.stringValue ?? '')),
     0,
   );
   if (Buffer.byteLength(body) + attributeBytes > MAX_MESSAGE_BYTES) {
-    throw new AwsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
+    );
   }
 }
 
 function parseAttributes(wire: Record<string, WireAttribute>): Record<string, SqsMessageAttribute> {
   const entries = Object.entries(wire);
-  if (entries.length > MAX_ATTRIBUTES) throw new AwsError('InvalidParameterValue', `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
+  if (entries.length > MAX_ATTRIBUTES)
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`,
+    );
   return Object.fromEntries(entries.map(([name, value]) => [name, parseAttribute(name, value)]));
 }
 
 function parseAttribute(name: string, value: WireAttribute): SqsMessageAttribute {
   const invalid = (reason: string) => new AwsError('InvalidParameterValue', `Message attribute '${name}' ${reason}.`);
-  if (!/^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/.test(name) || /^(aws\.|amazon\.)/i.test(name)) throw invalid('has an invalid name');
+  if (!/^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/.test(name) || /^(aws\.|amazon\.)/i.test(name))
+    throw invalid('has an invalid name');
   const dataType = value.DataType ?? '';
   if (!/^(String|Number|Binary)(\..+)?$/.test(dataType)) throw invalid('must have a DataType of String, Number or Binary');
   if (dataType.startsWith('Binary')) {
@@ -164,10 +192,19 @@ function senderIdOf(caller: Principal): string {
 function runBatch<T extends { Id: string }>(input: JsonInput, run: (entry: T) => Record<string, unknown>) {
   const entries = input.list<T>('Entries');
   if (entries.length === 0) throw new AwsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
-  if (entries.length > MAX_BATCH) throw new AwsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${entries.length}.`);
+  if (entries.length > MAX_BATCH)
+    throw new AwsError(
+      'TooManyEntriesInBatchRequest',
+      `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${entries.length}.`,
+    );
   const invalidId = entries.find((e) => !/^[A-Za-z0-9_-]{1,80}$/.test(e.Id ?? ''));
-  if (invalidId) throw new AwsError('InvalidBatchEntryId', `A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.`);
-  if (new Set(entries.map((e) => e.Id)).size !== entries.length) throw new AwsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+  if (invalidId)
+    throw new AwsError(
+      'InvalidBatchEntryId',
+      `A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.`,
+    );
+  if (new Set(entries.map((e) => e.Id)).size !== entries.length)
+    throw new AwsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
   const Successful: Record<string, unknown>[] = [];
   const Failed: Record<string, unknown>[] = [];
   for (const entry of entries) {
@@ -183,8 +220,12 @@ function runBatch<T extends { Id: string }>(input: JsonInput, run: (entry: T) =>
 
 /** A received message in the wire shape, with only the system and message attributes asked for. */
 function wireMessage(message: ReceivedMessage, systemNames: string[], attributeNames: string[]) {
-  const system = Object.fromEntries(Object.entries(message.systemAttributes).filter(([name]) => systemNames.includes('All') || systemNames.includes(name)));
-  const attributes = Object.fromEntries(Object.entries(message.messageAttributes).filter(([name]) => attributeRequested(name, attributeNames)));
+  const system = Object.fromEntries(
+    Object.entries(message.systemAttributes).filter(([name]) => systemNames.includes('All') || systemNames.includes(name)),
+  );
+  const attributes = Object.fromEntries(
+    Object.entries(message.messageAttributes).filter(([name]) => attributeRequested(name, attributeNames)),
+  );
   const md5Attributes = md5OfMessageAttributes(attributes);
   return {
     MessageId: message.messageId,
@@ -235,10 +276,27 @@ function queueAttributes(queue: SimQueue): Record<string, string> {
 
 /** Every attribute name SQS knows, including those a simulated standard queue never has. */
 const knownQueueAttributes = new Set([
-  'QueueArn', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed',
-  'CreatedTimestamp', 'LastModifiedTimestamp', 'VisibilityTimeout', 'MaximumMessageSize', 'MessageRetentionPeriod', 'DelaySeconds',
-  'ReceiveMessageWaitTimeSeconds', 'RedrivePolicy', 'Policy', 'KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'SqsManagedSseEnabled',
-  'FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit', 'RedriveAllowPolicy',
+  'QueueArn',
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+  'CreatedTimestamp',
+  'LastModifiedTimestamp',
+  'VisibilityTimeout',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'DelaySeconds',
+  'ReceiveMessageWaitTimeSeconds',
+  'RedrivePolicy',
+  'Policy',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'SqsManagedSseEnabled',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+  'RedriveAllowPolicy',
 ]);
 
 /** `All` or listed names; a name SQS does not know is an error, a known one the queue lacks is left out. */

@@ -20,7 +20,8 @@ class SsmInput extends JsonInput {
   /** One of the listed values, when present. */
   optionalEnum<T extends string>(name: string, values: readonly T[]): T | undefined {
     const value = this.optionalString(name);
-    if (value !== undefined && !(values as readonly string[]).includes(value)) throw this.invalid(name, value, `must be one of ${values.join(', ')}`);
+    if (value !== undefined && !(values as readonly string[]).includes(value))
+      throw this.invalid(name, value, `must be one of ${values.join(', ')}`);
     return value as T | undefined;
   }
 }
@@ -110,7 +111,13 @@ const ssmActions: Record<string, Action> = {
 
   LabelParameterVersion(ssm, input, ctx) {
     const labels = input.list<string>('Labels');
-    const { version, invalid } = ssm.label(ctx.account, ctx.region, input.string('Name'), input.optionalInt('ParameterVersion', 1, Number.MAX_SAFE_INTEGER), labels);
+    const { version, invalid } = ssm.label(
+      ctx.account,
+      ctx.region,
+      input.string('Name'),
+      input.optionalInt('ParameterVersion', 1, Number.MAX_SAFE_INTEGER),
+      labels,
+    );
     return { InvalidLabels: invalid, ParameterVersion: version.version };
   },
 

@@ -27,7 +27,11 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
   const roleArn = String(input.RoleArn ?? '');
   const sessionName = String(input.RoleSessionName ?? '');
   const denied = () =>
-    new AwsError('AccessDenied', `User: ${ctx.caller.sessionArn ?? ctx.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+    new AwsError(
+      'AccessDenied',
+      `User: ${ctx.caller.sessionArn ?? ctx.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      403,
+    );
   const role = cloud.iam.role(roleArn);
   if (!role || !cloud.account(role.account)) throw denied();
   const principal = { account: ctx.account, arn: ctx.caller.arn, orgId: cloud.account(ctx.account)?.orgId };
@@ -35,7 +39,10 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
   if (!cloud.iam.trusts(role, principal, context)) throw denied();
   const seconds = Number(input.DurationSeconds ?? SESSION_SECONDS_DEFAULT);
   if (!(seconds >= 900 && seconds <= role.maxSessionSeconds)) {
-    throw new AwsError('ValidationError', `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is under 900 seconds).`);
+    throw new AwsError(
+      'ValidationError',
+      `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is under 900 seconds).`,
+    );
   }
   const sessionArn = `arn:aws:sts::${role.account}:assumed-role/${role.name}/${sessionName}`;
   const creds = cloud.iam.credentialsFor({ account: role.account, arn: role.arn, sessionArn, role }, cloud.clock.nowMs() + seconds * 1000);
