@@ -11,6 +11,8 @@ import { KmsSim } from './services/kms/kms.js';
 import { type LambdaInvocation, LambdaSim } from './services/lambda/lambda.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
+import { s3Api } from './services/s3/api/s3-api.js';
+import { S3Sim } from './services/s3/s3.js';
 import { SnsSim } from './services/sns/sns.js';
 import { sqsApi } from './services/sqs/api/sqs-api.js';
 import { SqsSim } from './services/sqs/sqs.js';
@@ -37,6 +39,7 @@ export class SimCloud extends CloudCore {
   readonly sqs: SqsSim;
   readonly ssm: SsmSim;
   readonly rds: RdsSim;
+  readonly s3: S3Sim;
   readonly lambda: LambdaSim;
   readonly events: EventBridgeSim;
   readonly dynamodb: DynamoDbSim;
@@ -50,6 +53,7 @@ export class SimCloud extends CloudCore {
     this.sqs = new SqsSim(this);
     this.ssm = new SsmSim(this, this.kms);
     this.rds = new RdsSim(this.kms, options.rds);
+    this.s3 = new S3Sim(this, this.kms);
     this.lambda = new LambdaSim(this, this.sqs);
     this.events = new EventBridgeSim(this, this.sqs, this.lambda);
     this.dynamodb = new DynamoDbSim(options.dynamodb);
@@ -61,6 +65,7 @@ export class SimCloud extends CloudCore {
       lambda: this.lambda,
       dynamodb: this.dynamodb,
       sns: this.sns,
+      s3: this.s3,
     });
     for (const api of [
       stsApi(this),
@@ -69,6 +74,7 @@ export class SimCloud extends CloudCore {
       sqsApi(this.sqs),
       ssmApi(this.ssm),
       rdsApi(this.rds),
+      s3Api(this.s3),
       eventsApi(this.events),
       dynamodbApi(this.dynamodb),
     ])

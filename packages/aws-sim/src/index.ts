@@ -56,6 +56,8 @@ export {
   type SimRdsSnapshot,
   snapshotArn as rdsSnapshotArn,
 } from './services/rds/snapshot.js';
+export type { ObjectVersion, Retention, RetentionMode, SimBucket } from './services/s3/bucket.js';
+export { type CreateBucketOptions, S3Sim } from './services/s3/s3.js';
 export { type SimTopic, SnsSim, type SnsSubscription, topicArn } from './services/sns/sns.js';
 export { SqsSim } from './services/sqs/sqs.js';
 export { parameterChangeEvent } from './services/ssm/events.js';

@@ -288,15 +288,63 @@ describe('CloudFormation resources: each created through the state the APIs use'
     expect(Table).toMatchObject({ TableStatus: 'ACTIVE', GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'byAccount' })] });
   });
 
-  it('SNS topics and subscriptions; buckets, log groups, metric filters and alarms are recorded', async () => {
+  it('S3 buckets with Object Lock (a default retention), versioning and default SSE-KMS; bucket policies; Ref is the name', async () => {
+    const stack = await deploy({
+      Key: { Type: 'AWS::KMS::Key', Properties: {} },
+      Store: {
+        Type: 'AWS::S3::Bucket',
+        Properties: {
+          BucketName: 'store-999999999999',
+          ObjectLockEnabled: true,
+          ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+          VersioningConfiguration: { Status: 'Enabled' },
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
+            ],
+          },
+          PublicAccessBlockConfiguration: { BlockPublicAcls: true },
+        },
+      },
+      StorePolicy: {
+        Type: 'AWS::S3::BucketPolicy',
+        Properties: {
+          Bucket: { Ref: 'Store' },
+          PolicyDocument: {
+            Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:PutBucketPolicy', Resource: { 'Fn::GetAtt': ['Store', 'Arn'] } }],
+          },
+        },
+      },
+      Unnamed: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [] } } },
+    });
+    expect(stack.resources.Store).toMatchObject({
+      physicalId: 'store-999999999999',
+      attributes: { Arn: 'arn:aws:s3:::store-999999999999' },
+    });
+    expect(stack.resources.Unnamed!.physicalId).toMatch(/^test-unnamed-[0-9a-f]{12}$/);
+    const bucket = cloud.s3.bucket('store-999999999999')!;
+    expect(bucket).toMatchObject({
+      versioning: 'Enabled',
+      objectLockEnabled: true,
+      defaultRetention: { mode: 'GOVERNANCE', days: 7 },
+      encryption: { algorithm: 'aws:kms', keyId: stack.resources.Key!.attributes.Arn },
+    });
+    expect(bucket.policy).toMatchObject({ Statement: [{ Effect: 'Deny', Action: 's3:PutBucketPolicy' }] });
+    await expect(
+      deploy(
+        { Lockless: { Type: 'AWS::S3::Bucket', Properties: { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } } } },
+        { stackName: 'other' },
+      ),
+    ).rejects.toThrow(/Lockless.*ObjectLockConfiguration needs ObjectLockEnabled: true/);
+  });
+
+  it('SNS topics and subscriptions; log groups, metric filters and alarms are recorded', async () => {
     const stack = await deploy({
       Topic: {
         Type: 'AWS::SNS::Topic',
         Properties: { TopicName: 'alarms', Subscription: [{ Protocol: 'email', Endpoint: 'oncall@example.com' }] },
       },
       Sms: { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'Topic' }, Protocol: 'sms', Endpoint: '+15555550100' } },
-      Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [] } } },
-      BucketPolicy: { Type: 'AWS::S3::BucketPolicy', Properties: { Bucket: { Ref: 'Bucket' }, PolicyDocument: {} } },
       Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/lambda/x', RetentionInDays: 90 } },
       Lines: {
         Type: 'AWS::Logs::MetricFilter',
@@ -309,7 +357,6 @@ describe('CloudFormation resources: each created through the state the APIs use'
       ['email', 'oncall@example.com'],
       ['sms', '+15555550100'],
     ]);
-    expect(stack.resources.Bucket!.physicalId).toMatch(/^test-bucket-[0-9a-f]{12}$/);
     expect(stack.resources.Logs).toMatchObject({
       physicalId: '/aws/lambda/x',
       attributes: { Arn: `arn:aws:logs:${REGION}:${VAULT}:log-group:/aws/lambda/x:*` },

@@ -119,7 +119,10 @@ export class CloudCore implements SimDispatcher {
       const fault = this.faults.take(service.name, action, ctx.account);
       if (fault) throw fault;
       // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
-      if (!(service.name === 'sts' && action === 'GetCallerIdentity')) this.iam.authorize(ctx.caller, `${service.name}:${action}`);
+      if (!(service.name === 'sts' && action === 'GetCallerIdentity')) {
+        const requests = service.authorization?.(action, input, ctx) ?? [{ action: `${service.name}:${action}`, resource: '*' }];
+        for (const request of requests) this.iam.authorize(ctx.caller, request.action);
+      }
       return await service.call(action, input, ctx);
     } catch (error) {
       if (error instanceof AwsError) record.error = error.code;

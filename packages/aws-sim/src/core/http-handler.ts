@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
 import { parseQueryBody, toXml } from '../protocol/query.js';
 import { AwsError } from './errors.js';
-import type { SimService } from './service.js';
+import type { RestRequest, RestResponse, SimService } from './service.js';
 
 interface Decoded {
   action: string;
@@ -48,13 +49,27 @@ export class SimHttpHandler {
     const requestId = randomUUID();
     const scope = credentialScope(request);
     const service = this.dispatcher.service(scope.service);
-    const decoded = decode(service, request, await bodyText(request.body));
+    const body = await bodyBytes(request.body);
+    if (service.rest) return { response: await this.#handleRest(service, scope, restRequest(request, body), requestId) };
+    const decoded = decode(service, request, body.toString('utf8'));
     try {
       const result = await this.dispatcher.dispatch(service, { scope, ...decoded, requestId });
       return { response: success(service, decoded.action, result, requestId) };
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
       return { response: failure(service, error, requestId) };
+    }
+  }
+
+  async #handleRest(service: SimService, scope: CredentialScope, request: RestRequest, requestId: string): Promise<HttpResponse> {
+    const codec = service.rest!;
+    try {
+      const decoded = codec.decode(request);
+      const result = await this.dispatcher.dispatch(service, { scope, ...decoded, requestId });
+      return restResponse(codec.encode(decoded.action, result, requestId));
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      return restResponse(codec.encodeError(error, request, requestId));
     }
   }
 
@@ -67,14 +82,28 @@ export class SimHttpHandler {
   destroy(): void {}
 }
 
-async function bodyText(body: unknown): Promise<string> {
-  if (body === undefined || body === null) return '';
-  if (typeof body === 'string') return body;
+async function bodyBytes(body: unknown): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
   // A view on the same bytes: Buffer.from(body) would call the SDK body adapter's deprecated valueOf().
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const chunks: Buffer[] = [];
   for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+function restRequest(request: HttpRequest, body: Buffer): RestRequest {
+  const query = Object.fromEntries(
+    Object.entries(request.query ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? undefined)] as const),
+  ) as Record<string, string | undefined>;
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return { method: request.method, hostname: request.hostname, path: request.path, query, headers, body };
+}
+
+/** A streamed payload must reach the SDK as a Node stream; the others as bytes. */
+function restResponse(rest: RestResponse): HttpResponse {
+  const bytes = typeof rest.body === 'string' ? Buffer.from(rest.body, 'utf8') : (rest.body ?? Buffer.alloc(0));
+  return { statusCode: rest.status, headers: rest.headers, body: rest.stream ? Readable.from([bytes]) : bytes } as HttpResponse;
 }
 
 function header(request: Pick<HttpRequest, 'headers'>, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import type { Principal } from '../services/iam/iam.js';
+import type { AwsError } from './errors.js';
 
-export type WireProtocol = 'ec2' | 'query' | 'json1.0' | 'json1.1';
+export type WireProtocol = 'ec2' | 'query' | 'json1.0' | 'json1.1' | 'rest-xml';
 
 /** One call as the service sees it after authentication. */
 export interface CallContext {
@@ -10,6 +11,39 @@ export interface CallContext {
   /** The region of the request's SigV4 credential scope. */
   region: string;
   requestId: string;
+}
+
+/** A request to a REST service as it arrived: S3 names its operation by method, path and query, not by an action parameter. */
+export interface RestRequest {
+  method: string;
+  hostname: string;
+  /** The path as sent (URI-encoded). */
+  path: string;
+  query: Record<string, string | undefined>;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** A REST response: status, headers and body; `stream` for operations whose payload the SDK reads as a stream (GetObject). */
+export interface RestResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer | string;
+  stream?: boolean;
+}
+
+/** How a REST service reads its requests and writes its responses (the other protocols are the handler's own). */
+export interface RestCodec {
+  decode(request: RestRequest): { action: string; input: Record<string, unknown> };
+  encode(action: string, result: unknown, requestId: string): RestResponse;
+  encodeError(error: AwsError, request: RestRequest, requestId: string): RestResponse;
+}
+
+/** One IAM authorization a call needs: an action on a resource (S3's actions are not named after its operations). */
+export interface AuthorizationRequest {
+  action: string;
+  resource: string;
 }
 
 /**
@@ -23,5 +57,9 @@ export interface SimService {
   readonly protocol: WireProtocol;
   /** XML namespace of the responses (XML protocols). */
   readonly xmlns?: string;
+  /** For `rest-xml`: how requests are read and responses written. */
+  readonly rest?: RestCodec;
+  /** The IAM authorizations a call needs, when they are not simply `<service>:<action>` (S3). */
+  authorization?(action: string, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[];
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown;
 }

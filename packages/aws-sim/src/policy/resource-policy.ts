@@ -1,5 +1,5 @@
 /**
- * Resource-based policies (event bus policies, SQS queue policies): the subset of the IAM
+ * Resource-based policies (event bus policies, SQS queue policies, S3 bucket policies): the subset of the IAM
  * policy language those documents use. An explicit Deny wins, otherwise an Allow is needed.
  */
 
@@ -103,6 +103,7 @@ const operators: Record<string, Operator> = {
   StringLike: (e, a) => globMatches(e, a, false),
   ArnEquals: (e, a) => e === a,
   ArnLike: (e, a) => globMatches(e, a, false),
+  Bool: (e, a) => e.toLowerCase() === a.toLowerCase(),
 };
 
 /**

@@ -6,6 +6,8 @@ import type { EventBridgeSim } from '../events/events.js';
 import type { Iam } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
+import type { RetentionMode } from '../s3/bucket.js';
+import type { CreateBucketOptions, S3Sim } from '../s3/s3.js';
 import type { SnsSim } from '../sns/sns.js';
 import type { SqsSim } from '../sqs/sqs.js';
 import type { Properties } from './properties.js';
@@ -20,6 +22,7 @@ export interface StackServices {
   lambda: LambdaSim;
   dynamodb: DynamoDbSim;
   sns: SnsSim;
+  s3: S3Sim;
 }
 
 /** What the caller's code resolver is told about an `AWS::Lambda::Function`, as Lambda would give it to the code. */
@@ -91,8 +94,8 @@ function recorded(
 
 /**
  * Every resource type the simulated CloudFormation creates, each through the same state the
- * service's API uses. The last five are recorded and otherwise ignored: the simulation runs no
- * S3, CloudWatch Logs or alarms.
+ * service's API uses. The last three are recorded and otherwise ignored: the simulation runs no
+ * CloudWatch Logs or alarms.
  */
 export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::IAM::Role': {
@@ -395,12 +398,92 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
     },
   },
 
-  'AWS::S3::Bucket': recorded('BucketName', (_, name) => `arn:aws:s3:::${name}`, true),
-  'AWS::S3::BucketPolicy': recorded(undefined),
+  'AWS::S3::Bucket': {
+    properties: [
+      'BucketName',
+      'ObjectLockEnabled',
+      'ObjectLockConfiguration',
+      'VersioningConfiguration',
+      'BucketEncryption',
+      'PublicAccessBlockConfiguration',
+      'OwnershipControls',
+      'Tags',
+    ],
+    create(props, ctx) {
+      const name = props.optionalString('BucketName') ?? generatedName(ctx, 63, true);
+      const bucket = ctx.services.s3.createBucket(ctx.account, ctx.region, name, bucketOptions(props));
+      return {
+        ref: bucket.name,
+        attributes: {
+          Arn: bucket.arn,
+          DomainName: `${bucket.name}.s3.amazonaws.com`,
+          RegionalDomainName: `${bucket.name}.s3.${ctx.region}.amazonaws.com`,
+        },
+      };
+    },
+  },
+
+  'AWS::S3::BucketPolicy': {
+    properties: ['Bucket', 'PolicyDocument'],
+    create(props, ctx) {
+      ctx.services.s3.setBucketPolicy(
+        ctx.account,
+        props.string('Bucket'),
+        props.document('PolicyDocument') ?? required(props, 'PolicyDocument'),
+      );
+      return { ref: `${ctx.stackName}-${ctx.logicalId}-${randomUUID()}` };
+    },
+  },
   'AWS::Logs::LogGroup': recorded('LogGroupName', (ctx, name) => `arn:aws:logs:${ctx.region}:${ctx.account}:log-group:${name}:*`),
   'AWS::Logs::MetricFilter': recorded('FilterName'),
   'AWS::CloudWatch::Alarm': recorded('AlarmName', (ctx, name) => `arn:aws:cloudwatch:${ctx.region}:${ctx.account}:alarm:${name}`),
 };
+
+/**
+ * What an AWS::S3::Bucket asks of S3. `ObjectLockConfiguration` needs `ObjectLockEnabled`; Object
+ * Lock turns versioning on (S3 refuses to suspend it then). Public access blocks and ownership
+ * controls are accepted and have nothing to act on: the simulation has no ACLs or public access.
+ */
+function bucketOptions(props: Properties): CreateBucketOptions {
+  const lock = props.block('ObjectLockConfiguration', ['ObjectLockEnabled', 'Rule']);
+  const objectLockEnabled = props.optionalBoolean('ObjectLockEnabled') ?? false;
+  if (lock && (!objectLockEnabled || lock.optionalString('ObjectLockEnabled') !== 'Enabled'))
+    throw new TemplateError(
+      `${props.where}: ObjectLockConfiguration needs ObjectLockEnabled: true and ObjectLockConfiguration.ObjectLockEnabled: Enabled`,
+    );
+  const rule = lock?.block('Rule', ['DefaultRetention'])?.block('DefaultRetention', ['Mode', 'Days', 'Years']);
+  const status = props.block('VersioningConfiguration', ['Status'])?.string('Status');
+  if (status !== undefined && status !== 'Enabled' && status !== 'Suspended')
+    throw new TemplateError(`${props.where}: VersioningConfiguration.Status must be Enabled or Suspended`);
+  const sse = props
+    .block('BucketEncryption', ['ServerSideEncryptionConfiguration'])
+    ?.blocks('ServerSideEncryptionConfiguration', ['ServerSideEncryptionByDefault', 'BucketKeyEnabled'])[0];
+  const byDefault = sse?.block('ServerSideEncryptionByDefault', ['SSEAlgorithm', 'KMSMasterKeyID']);
+  const algorithm = byDefault?.string('SSEAlgorithm');
+  if (algorithm !== undefined && algorithm !== 'AES256' && algorithm !== 'aws:kms')
+    throw new TemplateError(`${props.where}: SSEAlgorithm ${algorithm} is not simulated (AES256 and aws:kms are)`);
+  if (sse?.optionalBoolean('BucketKeyEnabled')) throw new TemplateError(`${props.where}: S3 Bucket Keys are not simulated`);
+  return {
+    objectLockEnabled,
+    ...(status ? { versioning: status } : {}),
+    ...(rule
+      ? {
+          defaultRetention: {
+            mode: rule.string('Mode') as RetentionMode,
+            days: rule.optionalNumber('Days'),
+            years: rule.optionalNumber('Years'),
+          },
+        }
+      : {}),
+    ...(algorithm === 'aws:kms'
+      ? {
+          encryption: { algorithm, keyId: byDefault!.optionalString('KMSMasterKeyID') },
+        }
+      : algorithm === 'AES256'
+        ? { encryption: { algorithm } }
+        : {}),
+  };
+}
 
 /** The bus a rule or bus policy names: by name, or by the ARN of one of the account's buses in the region. */
 function busName(props: Properties, ctx: ProvisionContext): string {

@@ -217,16 +217,17 @@ export class KmsSim {
   }
 
   /**
-   * Encrypts for a principal (other simulated services encrypting on a caller's behalf).
+   * Encrypts for a principal (other simulated services encrypting on a caller's behalf). A service
+   * that encrypts with a data key (S3) authorizes the caller for `GenerateDataKey` instead of `Encrypt`.
    * @returns the ciphertext blob
    */
   encrypt(
     keyArn: string,
     principal: Principal,
     plaintext: Uint8Array,
-    options: { encryptionContext?: Record<string, string>; via?: KmsVia } = {},
+    options: { encryptionContext?: Record<string, string>; via?: KmsVia; as?: 'Encrypt' | 'GenerateDataKey' } = {},
   ): Buffer {
-    const key = this.authorize(keyArn, principal, 'Encrypt', options.via);
+    const key = this.authorize(keyArn, principal, options.as ?? 'Encrypt', options.via);
     return seal({ keyArn: key.arn, plaintext: Buffer.from(plaintext), encryptionContext: options.encryptionContext ?? {} });
   }
 
