@@ -5,7 +5,7 @@ import { DynamoDbSim, type DynamoDbSimOptions } from './services/dynamodb/dynamo
 import { ec2Api } from './services/ec2/api/ec2-api.js';
 import { Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 import { eventsApi } from './services/events/api/events-api.js';
-import { EventBridgeSim } from './services/events/events.js';
+import { EventBridgeSim, type EventBridgeSimOptions } from './services/events/events.js';
 import { kmsApi } from './services/kms/api/kms-api.js';
 import { KmsSim } from './services/kms/kms.js';
 import { type LambdaInvocation, LambdaSim } from './services/lambda/lambda.js';
@@ -26,6 +26,7 @@ export interface SimCloudOptions {
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
   dynamodb?: DynamoDbSimOptions;
+  events?: EventBridgeSimOptions;
 }
 
 /**
@@ -55,7 +56,7 @@ export class SimCloud extends CloudCore {
     this.rds = new RdsSim(this.kms, options.rds);
     this.s3 = new S3Sim(this, this.kms);
     this.lambda = new LambdaSim(this, this.sqs);
-    this.events = new EventBridgeSim(this, this.sqs, this.lambda);
+    this.events = new EventBridgeSim(this, this.sqs, this.lambda, options.events);
     this.dynamodb = new DynamoDbSim(options.dynamodb);
     this.cloudformation = new CloudFormationSim(this, {
       iam: this.iam,

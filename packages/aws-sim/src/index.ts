@@ -31,7 +31,7 @@ export type { SimImage } from './services/ec2/image.js';
 export { amiStateChangeEvent } from './services/ec2/image-events.js';
 export type { BusRule, RuleTarget } from './services/events/event-bus.js';
 export { compilePattern, type EventPattern } from './services/events/event-pattern.js';
-export { type DeliveryRecord, EventBridgeSim } from './services/events/events.js';
+export { type DeliveryRecord, EventBridgeSim, type EventBridgeSimOptions, realisticDelivery } from './services/events/events.js';
 export { type Principal, type RoleDefinition, roleArn, rootArn, type SimCredentials } from './services/iam/iam.js';
 export type { KmsKey } from './services/kms/key.js';
 export { KmsSim } from './services/kms/kms.js';

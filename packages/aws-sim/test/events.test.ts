@@ -73,7 +73,17 @@ function sourceForwarding(account = SOURCE, role: { trusts?: string; withRole?: 
   return events.putRule(account, REGION, { name: 'to-backup-hub', pattern: EBS_PATTERN, targets: [target] });
 }
 
-const snapshotEvent = (account = SOURCE, result = 'succeeded') =>
+/** Service events reach their default bus a second or two after they happen. */
+const DELIVERED_MS = 2000;
+
+/** Emits an EBS snapshot event and lets it be delivered. */
+function snapshotEvent(account = SOURCE, result = 'succeeded', options: { wait?: boolean } = {}) {
+  const event = emitSnapshotEvent(account, result);
+  if (options.wait !== false) cloud.clock.advance(DELIVERED_MS);
+  return event;
+}
+
+const emitSnapshotEvent = (account: string, result: string) =>
   cloud.emitServiceEvent({
     'detail-type': 'EBS Snapshot Notification',
     source: 'aws.ec2',
@@ -122,6 +132,21 @@ describe('simulated EventBridge routing', () => {
       }),
       expect.objectContaining({ eventId: event.id, from: HUB_BUS, rule: HUB_RULE, target: QUEUE, ok: true }),
     ]);
+  });
+
+  it('delivers a service event a second or two after it happened, so events of changes within a second can arrive out of order', () => {
+    vault();
+    sourceForwarding();
+    const sent = Array.from({ length: 10 }, () => {
+      const event = snapshotEvent(SOURCE, 'succeeded', { wait: false });
+      cloud.clock.advance(100);
+      return event.id;
+    });
+    expect(sqs.depth(QUEUE)).toBe(0); // 0.9 s after the first: none has arrived
+    cloud.clock.advance(DELIVERED_MS);
+    const arrived = sqs.messages(QUEUE).map((m) => (JSON.parse(m.body) as EventEnvelope).id);
+    expect([...arrived].sort()).toEqual([...sent].sort());
+    expect(arrived).not.toEqual(sent);
   });
 
   it('routes only events the rule pattern matches', () => {
@@ -207,6 +232,7 @@ describe('simulated EventBridge routing', () => {
       detail: { result: 'succeeded' },
     };
     expect(events.forward(HUB_BUS, raw, SOURCE)).toEqual({ delivered: true });
+    cloud.clock.advance(DELIVERED_MS);
     expect(JSON.parse(sqs.messages(QUEUE)[0]!.body)).toEqual(raw);
     const refused = events.forward(HUB_BUS, { ...raw, id: 'drill-2' }, OUTSIDER);
     expect(refused).toMatchObject({ delivered: false, reason: expect.stringMatching(/AccessDeniedException/) });

@@ -73,6 +73,43 @@ describe('simulated Parameter Store through the SDK', () => {
     });
   });
 
+  it('limits names to 1,011 characters counted with the ARN prefix, and refuses invalid names on writes and reads', async () => {
+    const prefix = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/`; // 45 characters here
+    const longest = `/${'n'.repeat(1011 - prefix.length)}`;
+    await client.send(new PutParameterCommand({ Name: longest, Value: 'v', Type: 'String' }));
+    expect(ssm.parameter(ACCOUNT, REGION, longest)!.arn).toHaveLength(1011);
+    await expect(client.send(new PutParameterCommand({ Name: `${longest}n`, Value: 'v', Type: 'String' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/1012 characters with the ARN prefix, at most 1011/),
+    });
+    for (const name of ['a/b', '/app/db password', 'ssm-thing', '/aws/x', '/a//b'])
+      await expect(client.send(new PutParameterCommand({ Name: name, Value: 'v', Type: 'String' })), name).rejects.toMatchObject({
+        name: 'ValidationException',
+      });
+    await expect(client.send(new GetParameterHistoryCommand({ Name: 'a/b' }))).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('never downgrades a parameter from Advanced to Standard; values: 4 KB Standard, 8 KB Advanced; Intelligent-Tiering picks the tier', async () => {
+    const put = (value: string, Tier?: 'Standard' | 'Advanced' | 'Intelligent-Tiering') =>
+      client.send(new PutParameterCommand({ Name: 'p', Value: value, Type: 'String', Overwrite: true, Tier }));
+    await expect(put('x'.repeat(4097))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/^Standard tier/),
+    });
+    await put('x'.repeat(4096));
+    await put('y'.repeat(4097), 'Intelligent-Tiering');
+    expect(ssm.parameter(ACCOUNT, REGION, 'p')!.latest().tier).toBe('Advanced');
+    await expect(put('small', 'Standard')).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/can't downgrade/),
+    });
+    await put('small', 'Intelligent-Tiering');
+    await put('z'.repeat(8192));
+    await expect(put('z'.repeat(8193), 'Advanced')).rejects.toMatchObject({ name: 'ValidationException' });
+    const history = await client.send(new GetParameterHistoryCommand({ Name: 'p' }));
+    expect(history.Parameters!.map((v) => v.Tier)).toEqual(['Standard', 'Advanced', 'Advanced', 'Advanced']);
+  });
+
   it('encrypts SecureStrings under aws/ssm or the given key; decryption needs access to the key', async () => {
     await client.send(new PutParameterCommand({ Name: '/db/password', Value: 's3cret', Type: 'SecureString' }));
     const blob = (await client.send(new GetParameterCommand({ Name: '/db/password' }))).Parameter!.Value;
@@ -149,6 +186,10 @@ describe('simulated Parameter Store through the SDK', () => {
       new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/a/'] }] }),
     );
     expect(described.Parameters!.map((p) => [p.Name, p.Type])).toEqual([['/a/one', 'StringList']]);
+    const page = await client.send(new DescribeParametersCommand({ MaxResults: 1 }));
+    expect([page.Parameters!.map((p) => p.Name), page.NextToken]).toEqual([['/a/one'], expect.any(String)]);
+    const rest = await client.send(new DescribeParametersCommand({ MaxResults: 1, NextToken: page.NextToken }));
+    expect([rest.Parameters!.map((p) => p.Name), rest.NextToken]).toEqual([['/b/two'], undefined]);
     await client.send(new DeleteParameterCommand({ Name: '/a/one' }));
     await expect(client.send(new DeleteParameterCommand({ Name: '/a/one' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
     expect(events.at(-1)!.detail).toEqual({ operation: 'Delete', name: '/a/one', type: 'StringList' });

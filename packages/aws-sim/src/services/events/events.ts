@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudCore, EventEnvelope } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
+import { seededRandom } from '../../core/faults.js';
 import { evaluatePolicy, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
 import { type RoleDefinition, rootArn } from '../iam/iam.js';
 import type { LambdaSim } from '../lambda/lambda.js';
@@ -26,6 +27,26 @@ export interface PutRuleInput extends RuleSpec {
   targets?: RuleTarget[];
 }
 
+export interface EventBridgeSimOptions {
+  /**
+   * How long an AWS service event takes to reach its account's default bus, or a forwarded event
+   * the bus it is sent to (ms, drawn per event). By default a second or two with jitter
+   * ({@link realisticDelivery}), so events written within a second can arrive out of order and a
+   * burst of changes has happened before its first event is handled.
+   */
+  deliveryDelayMs?: () => number;
+}
+
+/**
+ * EventBridge documents no delivery latency, only that delivery is at least once and not ordered
+ * ("Events might be delivered out of order" — EventBridge user guide, event delivery); what is seen
+ * is a second or so. Seeded, so a run is reproducible.
+ */
+export function realisticDelivery(seed = 0xe7e7): () => number {
+  const random = seededRandom(seed);
+  return () => 1000 + Math.floor(random() * 1000);
+}
+
 /** Who puts events on a bus: a principal of an account (a caller, or the role of a forwarding rule). */
 export interface Sender {
   account: string;
@@ -44,14 +65,17 @@ export interface Sender {
 export class EventBridgeSim {
   readonly deliveries: DeliveryRecord[] = [];
   readonly #buses = new Map<string, EventBus>();
+  readonly #delay: () => number;
 
-  /** Receives the AWS service events the cloud's services emit, on each account's default bus. */
+  /** Receives the AWS service events the cloud's services emit, on each account's default bus, after the delivery delay. */
   constructor(
     readonly cloud: CloudCore,
     private readonly sqs: SqsSim,
     private readonly lambda: LambdaSim,
+    options: EventBridgeSimOptions = {},
   ) {
-    cloud.onServiceEvent((event) => this.publish(this.bus(event.account, event.region), event));
+    this.#delay = options.deliveryDelayMs ?? realisticDelivery();
+    cloud.onServiceEvent((event) => this.#later(() => this.publish(this.bus(event.account, event.region), event)));
   }
 
   /**
@@ -102,15 +126,23 @@ export class EventBridgeSim {
   }
 
   /**
-   * Delivers a raw event to a bus as if a rule in `viaAccount` forwarded it (the drill's
-   * `event` step), with the receiving bus policy checked as for a real forward.
+   * Delivers a raw event to a bus as if a rule in `viaAccount` forwarded it (the drill's `event`
+   * step), with the receiving bus policy checked as for a real forward; the bus routes it after the
+   * delivery delay.
    */
   forward(targetBusArn: string, event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string } {
     const admitted = this.#admitForward(targetBusArn, event, viaAccount);
     const reason = typeof admitted === 'string' ? admitted : undefined;
     this.#record({ eventId: event.id, from: `account:${viaAccount}`, target: targetBusArn, reason });
-    if (typeof admitted !== 'string') this.#route(admitted, event, true);
+    if (typeof admitted !== 'string') this.#later(() => this.#route(admitted, event, true));
     return reason === undefined ? { delivered: true } : { delivered: false, reason };
+  }
+
+  /** Runs a delivery once the delivery delay has passed on the simulated clock (at once when it is zero). */
+  #later(deliver: () => void): void {
+    const ms = this.#delay();
+    if (ms <= 0) deliver();
+    else this.cloud.clock.at(this.cloud.clock.nowMs() + ms, deliver);
   }
 
   /** Puts an event on a bus and routes it (PutEvents after its checks, or an AWS service event). */

@@ -1,7 +1,9 @@
 import { AwsError } from '../../core/errors.js';
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString';
-export type ParameterTier = 'Standard' | 'Advanced' | 'Intelligent-Tiering';
+/** What PutParameter takes; Intelligent-Tiering resolves to one of the two tiers a parameter is stored in. */
+export type ParameterTier = StoredTier | 'Intelligent-Tiering';
+export type StoredTier = 'Standard' | 'Advanced';
 
 /** One version of a parameter. SecureString values are held only as KMS ciphertext. */
 export interface ParameterVersion {
@@ -13,11 +15,56 @@ export interface ParameterVersion {
   ciphertext?: Buffer;
   keyArn?: string;
   description?: string;
-  tier: ParameterTier;
+  tier: StoredTier;
   dataType: string;
   labels: string[];
   lastModified: Date;
   lastModifiedUser: string;
+}
+
+/**
+ * "The maximum length for a parameter name that you specify is 1011 characters. This count of 1011
+ * characters includes the characters in the ARN that precede the name you specify" (PutParameter).
+ */
+export const MAX_NAME_WITH_ARN_PREFIX = 1011;
+/** A hierarchy has at most 15 levels. */
+const MAX_LEVELS = 15;
+/** Letters, digits and `_.-`, sub-paths divided by `/`; a path starts with `/`; no `aws` or `ssm` prefix (case-insensitive). */
+const NAME = /^(?!\/?aws)(?!\/?ssm)(?:[A-Za-z0-9_.-]+|(?:\/[A-Za-z0-9_.-]+)+)$/i;
+
+/** `arn:aws:ssm:<region>:<account>:parameter/<name>`; a leading slash of the name is not repeated. */
+export const parameterArn = (account: string, region: string, name: string) =>
+  `arn:aws:ssm:${region}:${account}:parameter/${name.replace(/^\//, '')}`;
+
+/**
+ * Checks a name as Parameter Store does (user guide, "Requirements and constraints for parameter
+ * names"; PutParameter): the pattern, the 1,011 characters counted with the ARN prefix, 15 levels.
+ * An invalid name is refused with the ValidationException AWS answers with in practice (the API
+ * reference also lists ParameterPatternMismatchException, "The parameter name isn't valid").
+ * @throws AwsError ValidationException, HierarchyLevelLimitExceededException
+ */
+export function checkName(account: string, region: string, name: string): void {
+  checkPattern(name);
+  const counted = parameterArn(account, region, name).length;
+  if (counted > MAX_NAME_WITH_ARN_PREFIX)
+    throw new AwsError(
+      'ValidationException',
+      `Parameter name ${name.slice(0, 40)}… is too long: ${counted} characters with the ARN prefix, at most ${MAX_NAME_WITH_ARN_PREFIX}.`,
+    );
+  if (name.split('/').filter(Boolean).length > MAX_LEVELS)
+    throw new AwsError('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_LEVELS} levels.`);
+}
+
+/**
+ * The pattern alone, which reads check too (GetParameter of `a/b` is refused the same way).
+ * @throws AwsError ValidationException
+ */
+export function checkPattern(name: string): void {
+  if (!NAME.test(name))
+    throw new AwsError(
+      'ValidationException',
+      'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_',
+    );
 }
 
 /** Parameter Store keeps the 100 most recent versions of a parameter (PutParameter, ParameterMaxVersionLimitExceeded). */
@@ -38,9 +85,8 @@ export class SimParameter {
     readonly name: string,
   ) {}
 
-  /** `arn:aws:ssm:<region>:<account>:parameter/<name>`; a leading slash of the name is not repeated. */
   get arn(): string {
-    return `arn:aws:ssm:${this.region}:${this.account}:parameter/${this.name.replace(/^\//, '')}`;
+    return parameterArn(this.account, this.region, this.name);
   }
 
   latest(): ParameterVersion {

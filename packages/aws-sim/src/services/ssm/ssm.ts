@@ -3,7 +3,15 @@ import { AwsError } from '../../core/errors.js';
 import { type Principal, rootArn } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import { type ParameterOperation, parameterChangeEvent } from './events.js';
-import { type ParameterTier, type ParameterType, type ParameterVersion, SimParameter } from './parameter.js';
+import {
+  checkName,
+  checkPattern,
+  type ParameterTier,
+  type ParameterType,
+  type ParameterVersion,
+  SimParameter,
+  type StoredTier,
+} from './parameter.js';
 
 /** What PutParameter takes (the API and the control plane alike). */
 export interface PutParameterRequest {
@@ -21,11 +29,7 @@ export interface PutParameterRequest {
 }
 
 /** Parameter values: 4 KB in the Standard tier, 8 KB in Advanced. */
-const MAX_VALUE_BYTES: Record<ParameterTier, number> = { Standard: 4096, Advanced: 8192, 'Intelligent-Tiering': 8192 };
-/** Names: letters, digits, `_.-/`, at most 2048 characters, not starting with `aws` or `ssm`. */
-const NAME = /^(?!\/?aws)(?!\/?ssm)[A-Za-z0-9_.\-/]{1,2048}$/i;
-/** A hierarchy has at most 15 levels. */
-const MAX_LEVELS = 15;
+const MAX_VALUE_BYTES: Record<StoredTier, number> = { Standard: 4096, Advanced: 8192 };
 
 /**
  * Simulated Systems Manager Parameter Store (JSON 1.1). Every change, through the API or the
@@ -70,10 +74,7 @@ export class SsmSim {
    * @throws AwsError ParameterAlreadyExists, ValidationException, ParameterMaxVersionLimitExceeded, and KMS's errors
    */
   put(account: string, region: string, principal: Principal, request: PutParameterRequest, emit = true): ParameterVersion {
-    if (!NAME.test(request.name)) throw new AwsError('ValidationException', `Parameter name ${request.name} is not valid.`);
-    if (request.name.split('/').filter(Boolean).length > MAX_LEVELS) {
-      throw new AwsError('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_LEVELS} levels.`);
-    }
+    checkName(account, region, request.name);
     const existing = this.parameter(account, region, request.name);
     if (existing && !request.overwrite)
       throw new AwsError(
@@ -87,9 +88,7 @@ export class SsmSim {
       );
     const type = request.type ?? existing?.latest().type;
     if (!type) throw new AwsError('ValidationException', 'A parameter type is required when you create a parameter.');
-    const tier = request.tier ?? existing?.latest().tier ?? 'Standard';
-    if (Buffer.byteLength(request.value) > MAX_VALUE_BYTES[tier])
-      throw new AwsError('ValidationException', `The parameter value exceeds the ${tier} tier's limit of ${MAX_VALUE_BYTES[tier]} bytes.`);
+    const tier = tierOf(request, existing?.latest().tier);
     const parameter = existing ?? new SimParameter(account, region, request.name);
     const stored = type === 'SecureString' ? this.#encrypt(parameter, principal, request) : { plaintext: request.value };
     const version = parameter.append({
@@ -136,9 +135,10 @@ export class SsmSim {
 
   /**
    * A parameter by name.
-   * @throws AwsError ParameterNotFound
+   * @throws AwsError ParameterNotFound, ValidationException
    */
   find(account: string, region: string, name: string): SimParameter {
+    checkPattern(name);
     const parameter = this.parameter(account, region, name);
     if (!parameter) throw new AwsError('ParameterNotFound', `Parameter ${name} not found.`);
     return parameter;
@@ -178,6 +178,33 @@ export class SsmSim {
   #emit(parameter: SimParameter, operation: ParameterOperation, version: ParameterVersion): void {
     this.cloud.emitServiceEvent(parameterChangeEvent(parameter, operation, version));
   }
+}
+
+/**
+ * The tier a version is stored in. "You can change a standard parameter to an advanced parameter at
+ * any time, but you can't revert an advanced parameter to a standard parameter"; Intelligent-Tiering
+ * picks Advanced only when the value needs it (or the parameter already is). Values: 4 KB Standard,
+ * 8 KB Advanced (user guide, "Managing parameter tiers").
+ * @throws AwsError ValidationException
+ */
+function tierOf(request: PutParameterRequest, current: StoredTier | undefined): StoredTier {
+  const bytes = Buffer.byteLength(request.value);
+  const asked = request.tier ?? current ?? 'Standard';
+  const tier =
+    asked === 'Intelligent-Tiering' ? (current === 'Advanced' || bytes > MAX_VALUE_BYTES.Standard ? 'Advanced' : 'Standard') : asked;
+  if (current === 'Advanced' && tier === 'Standard')
+    throw new AwsError(
+      'ValidationException',
+      "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.",
+    );
+  if (bytes > MAX_VALUE_BYTES[tier])
+    throw new AwsError(
+      'ValidationException',
+      tier === 'Standard'
+        ? 'Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.'
+        : 'Advanced tier parameters support a maximum parameter value of 8192 characters.',
+    );
+  return tier;
 }
 
 const keyOf = (account: string, region: string, name: string) => `${account}|${region}|${name}`;

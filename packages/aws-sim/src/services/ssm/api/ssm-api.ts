@@ -33,6 +33,9 @@ const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
 /** GetParameters takes at most 10 names; GetParameterHistory returns at most 50 versions a page. */
 const MAX_NAMES = 10;
 const HISTORY_PAGE = 50;
+/** DescribeParameters returns 10 parameters a page unless MaxResults (at most 50) says otherwise. */
+const DESCRIBE_DEFAULT = 10;
+const DESCRIBE_PAGE = 50;
 
 /** The Parameter Store API actions the simulation answers, in the JSON 1.1 protocol's shapes. */
 /** The SSM Parameter Store API (JSON 1.1 protocol) over the simulated SSM. */
@@ -106,7 +109,11 @@ const ssmActions: Record<string, Action> = {
     const filters = input.list<{ Key: string; Option?: string; Values: string[] }>('ParameterFilters');
     const matches = (p: SimParameter) =>
       filters.every((f) => f.Key !== 'Name' || f.Values.some((v) => (f.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)));
-    return { Parameters: ssm.parameters(ctx.account, ctx.region).filter(matches).map(metadataOf) };
+    const all = ssm.parameters(ctx.account, ctx.region).filter(matches);
+    const max = input.optionalInt('MaxResults', 1, DESCRIBE_PAGE) ?? DESCRIBE_DEFAULT;
+    const start = Number(input.optionalString('NextToken') ?? '0');
+    const next = start + max < all.length ? { NextToken: String(start + max) } : {};
+    return { Parameters: all.slice(start, start + max).map(metadataOf), ...next };
   },
 
   LabelParameterVersion(ssm, input, ctx) {
