@@ -33,17 +33,21 @@ const createImageStep = z.strictObject({
 /** A parameter name as PutParameter takes it: letters, digits, `_.-/`, up to 2048 characters. */
 const parameterName = z.string().regex(/^[A-Za-z0-9_.\-/]{1,2048}$/, 'must be a parameter name such as /app/db/password');
 
-const putParameterStep = z.strictObject({
-  action: z.literal('putParameter'),
-  account: accountId,
-  region: z.string().optional(),
-  name: parameterName,
-  type: z.enum(['String', 'StringList', 'SecureString']),
-  value: z.string().min(1),
-  description: z.string().optional(),
-  tier: z.enum(['Standard', 'Advanced', 'Intelligent-Tiering']).optional(),
-  emit: z.boolean().default(true),
-});
+/** One version (`value`), or several written within one second (`values`), as rotation scripts and infrastructure tools do. */
+const putParameterStep = z
+  .strictObject({
+    action: z.literal('putParameter'),
+    account: accountId,
+    region: z.string().optional(),
+    name: parameterName,
+    type: z.enum(['String', 'StringList', 'SecureString']),
+    value: z.string().min(1).optional(),
+    values: z.array(z.string().min(1)).min(1).max(10).optional(),
+    description: z.string().optional(),
+    tier: z.enum(['Standard', 'Advanced', 'Intelligent-Tiering']).optional(),
+    emit: z.boolean().default(true),
+  })
+  .refine((step) => (step.value === undefined) !== (step.values === undefined), 'give either value or values (a list of up to 10)');
 
 const deleteParameterStep = z.strictObject({
   action: z.literal('deleteParameter'),

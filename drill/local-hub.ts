@@ -10,6 +10,7 @@ import {
   type LambdaSim,
   type RdsSim,
   type RdsSimOptions,
+  type S3Sim,
   SimCloud,
   type SqsSim,
   type SsmSim,
@@ -64,6 +65,7 @@ export interface LocalHub {
   sqs: SqsSim;
   ssm: SsmSim;
   rds: RdsSim;
+  s3: S3Sim;
   lambda: LambdaSim;
   /** The account files deployed. */
   accounts: AccountsConfig;
@@ -181,6 +183,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     sqs: cloud.sqs,
     ssm: cloud.ssm,
     rds: cloud.rds,
+    s3: cloud.s3,
     lambda: cloud.lambda,
     accounts,
     config: hubConfigFromEnv(runtime('reconciler').env),
@@ -190,7 +193,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     restoreContext,
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
-      for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);
+      for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.s3, cloud.kms, cloud.iam]) service.removeAccount(account);
     },
     queues,
     vaultBusArn: resource('EventBus').attributes.Arn!,

@@ -9,6 +9,8 @@ import { deployLocalHub, type LocalHub } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 
 const STEP_MS = 60_000;
+/** The `values` of a putParameter step are written this far apart: all within one second (at most 10). */
+const PARAMETER_BURST_GAP_MS = 100;
 const SETTLE_TICK_MS = 5 * 60_000;
 /** The drill waits this long (simulated) at the end for copies to finish before reporting. */
 const SETTLE_LIMIT_MS = 24 * 3_600_000;
@@ -128,10 +130,14 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
       }
       case 'putParameter': {
         const region = regionOf(hub, step);
-        const { emit, account, action: _action, region: _region, ...request } = step;
-        const version = hub.ssm.putParameter(account, region, { ...request, overwrite: true }, { emit });
+        const { emit, account, action: _action, region: _region, value, values, ...request } = step;
+        const written = (values ?? [value!]).map((one, i) => {
+          if (i > 0) hub.cloud.clock.advance(PARAMETER_BURST_GAP_MS);
+          return hub.ssm.putParameter(account, region, { ...request, value: one, overwrite: true }, { emit }).version;
+        });
         // Never the value: the progress lines end up in terminals and CI logs.
-        return `putParameter ${account}/${region} ${step.name} (${step.type}) → version ${version.version}${emit ? '' : ' (silent)'}`;
+        const versions = written.length === 1 ? `version ${written[0]}` : `versions ${written[0]}–${written.at(-1)} within one second`;
+        return `putParameter ${account}/${region} ${step.name} (${step.type}) → ${versions}${emit ? '' : ' (silent)'}`;
       }
       case 'deleteParameter': {
         const region = regionOf(hub, step);

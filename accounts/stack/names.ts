@@ -35,6 +35,13 @@ export const RECONCILER = { timeout: 280, everyMinutes: 5 } as const;
 /** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
 export const PRUNER = { timeout: 900, everyHours: 6 } as const;
 
+/**
+ * The vault's store of SSM parameter versions, an S3 bucket per vault account and region (bucket
+ * names are global). Every call to it names the vault as the expected owner, so a bucket of the same
+ * name in another account is never written to.
+ */
+export const ssmStoreBucket = (account: string, region: string) => `backup-hub-ssm-${account}-${region}`;
+
 /** A vault role's ARN: the vault's IAM is named, so sources can trust its roles before they exist. */
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 

@@ -15,7 +15,17 @@ import {
   THIS_ACCOUNT_ROOT,
   type Value,
 } from './cloudformation.js';
-import { functionName, MAX_RECEIVE_COUNT, NAMES, normalizedFunctionName, PRUNER, RECONCILER, roleArn, VISIBILITY_FACTOR } from './names.js';
+import {
+  functionName,
+  MAX_RECEIVE_COUNT,
+  NAMES,
+  normalizedFunctionName,
+  PRUNER,
+  RECONCILER,
+  roleArn,
+  ssmStoreBucket,
+  VISIBILITY_FACTOR,
+} from './names.js';
 import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
 import type { FunctionModel, ServiceModel } from './service.js';
 
@@ -152,10 +162,19 @@ export function buildVault(
       Properties: {
         Description: 'backup-hub vault key; every vault copy is encrypted with it',
         EnableKeyRotation: true,
-        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, region, handlerRoleArns, restoreRoleArn }),
+        KeyPolicy: vaultKeyPolicy({
+          accountRoot: THIS_ACCOUNT_ROOT,
+          region,
+          handlerRoleArns,
+          reconcilerRoleArn: roleArn(vault.id, NAMES.reconcilerRole),
+          restoreRoleArn,
+        }),
       },
     },
     VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+
+    // ------------------------------------------------------------------ the SSM parameter store
+    ...ssmStore(vault.id, region, config.vault.lock?.minRetentionDays),
 
     // ------------------------------------------------------------------ catalog and audit log
     ...vaultTables(),
@@ -166,7 +185,10 @@ export function buildVault(
       name: NAMES.reconcilerRole,
       description: 'backup-hub reconciler; completes pending vault copies and cleans up the sources',
       trust: LAMBDA_TRUST,
-      statements: [...copyStatements('reconciler'), ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.vault(scope)))],
+      statements: [
+        ...copyStatements('reconciler'),
+        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), [...k.manifest.vault(scope), ...(k.manifest.migration?.(scope) ?? [])])),
+      ],
     }),
     ReconcilerErrorsAlarm: alarm({
       name: 'backup-hub-reconciler-errors',
@@ -285,9 +307,10 @@ export function vaultKeyPolicy(options: {
   accountRoot: Value;
   region: string;
   handlerRoleArns: string[];
+  reconcilerRoleArn: string;
   restoreRoleArn: string;
 }): PolicyDocument {
-  const { accountRoot, region, handlerRoleArns, restoreRoleArn } = options;
+  const { accountRoot, region, handlerRoleArns, reconcilerRoleArn, restoreRoleArn } = options;
   const via = (...services: string[]) => ({
     StringEquals: {
       'kms:ViaService':
@@ -305,23 +328,82 @@ export function vaultKeyPolicy(options: {
         via('ec2'),
         accountRoot,
       ),
-      keyUseBy(
-        'VaultHandlersEncryptParametersThroughSsm',
-        handlerRoleArns,
-        ['kms:Encrypt', 'kms:GenerateDataKey'],
-        via('ssm'),
-        accountRoot,
-      ),
+      keyUseBy('VaultHandlersEncryptParameterVersionsThroughS3', handlerRoleArns, 'kms:GenerateDataKey', via('s3'), accountRoot),
+      // Earlier releases kept parameter versions as vault parameters: the reconciler reads them once to move them into the store.
+      keyUseBy('TheReconcilerReadsLegacyVaultParameters', reconcilerRoleArn, 'kms:Decrypt', via('ssm'), accountRoot),
       keyUseBy(
         'TheRestoreRoleReadsVaultCopies',
         restoreRoleArn,
         ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
-        via('ec2', 'rds', 'ssm'),
+        via('ec2', 'rds', 's3'),
         accountRoot,
       ),
       keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource, accountRoot),
       keyUseBy('VaultHandlersLetEbsUseTheKey', handlerRoleArns, 'kms:CreateGrant', grantForAwsResource, accountRoot),
     ],
+  };
+}
+
+/**
+ * The vault's store of SSM parameter versions: each source version one object, under the vault key,
+ * with versioning and Object Lock. Every object is locked for the vault lock's days in governance mode
+ * (a later release moves to compliance mode), and the bucket policy denies bypassing that lock to
+ * everyone; it denies plain HTTP too. Deleting the stack keeps it.
+ */
+function ssmStore(vault: string, region: string, lockDays: number | undefined): Record<string, Resource> {
+  return {
+    SsmStoreBucket: {
+      Type: 'AWS::S3::Bucket',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BucketName: ssmStoreBucket(vault, region),
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: lockDays } } } : {}),
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt('VaultKey') } },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
+    },
+    SsmStoreBucketPolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref('SsmStoreBucket'),
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DenyPlainHttp',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:*',
+              Resource: [getAtt('SsmStoreBucket'), sub('${SsmStoreBucket.Arn}/*')],
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+            {
+              Sid: 'NobodyBypassesTheObjectLock',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:BypassGovernanceRetention',
+              Resource: sub('${SsmStoreBucket.Arn}/*'),
+            },
+          ],
+        },
+      },
+    },
   };
 }
 

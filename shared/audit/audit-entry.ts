@@ -14,7 +14,8 @@ export type AuditDecision =
   | 'restored' // a vault copy made usable in a recovery account
   | 'held' // a legal hold set on a recovery point
   | 'released' // a legal hold lifted
-  | 'locked'; // the vault lock set or raised
+  | 'locked' // the vault lock set or raised
+  | 'migrated'; // a vault copy moved to where the hub now keeps it (SSM parameters into the vault's S3 store)
 
 export interface AuditFacts {
   decision: AuditDecision;
@@ -24,6 +25,8 @@ export interface AuditFacts {
   account?: string;
   region?: string;
   sourceId?: string;
+  /** The life of the resource the artifact belongs to, when the kind tells lives apart. */
+  life?: string;
   vaultCopyId?: string;
 }
 
@@ -37,13 +40,16 @@ export interface AuditEntry extends AuditFacts {
 }
 
 /** The facts that name a recovery point in an entry: its event, kind, source artifact and vault copy. */
-export function pointFacts(point: RecoveryPoint): Pick<AuditFacts, 'eventId' | 'kind' | 'account' | 'region' | 'sourceId' | 'vaultCopyId'> {
+export function pointFacts(
+  point: RecoveryPoint,
+): Pick<AuditFacts, 'eventId' | 'kind' | 'account' | 'region' | 'sourceId' | 'life' | 'vaultCopyId'> {
   return {
     eventId: point.eventId,
     kind: point.kind,
     account: point.account,
     region: point.region,
     sourceId: point.sourceId,
+    ...(point.life === undefined ? {} : { life: point.life }),
     vaultCopyId: point.vaultCopyId,
   };
 }

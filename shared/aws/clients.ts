@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -10,7 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 's3' | 'dynamodb';
 
 /**
  * Client settings: `defaults` apply to every client (the simulated cloud passes its request
@@ -96,3 +97,4 @@ export const stsClient: ClientFactory<STSClient> = (aws, region, credentials) =>
 export const sqsClient: ClientFactory<SQSClient> = (aws, region, credentials) => aws.client('sqs', SQSClient, region, credentials);
 export const ssmClient: ClientFactory<SSMClient> = (aws, region, credentials) => aws.client('ssm', SSMClient, region, credentials);
 export const rdsClient: ClientFactory<RDSClient> = (aws, region, credentials) => aws.client('rds', RDSClient, region, credentials);
+export const s3Client: ClientFactory<S3Client> = (aws, region, credentials) => aws.client('s3', S3Client, region, credentials);

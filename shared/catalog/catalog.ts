@@ -198,15 +198,15 @@ export class Catalog {
     }
   }
 
-  /** Recovery points of one protected resource, newest first. */
-  byResource(resourcePk: string, options: { limit?: number } = {}): AsyncGenerator<RecoveryPoint> {
+  /** Recovery points of one protected resource, newest first; with `attributes`, only those are read (the caller names the type). */
+  byResource<T extends object = RecoveryPoint>(resourcePk: string, attributes?: readonly string[]): AsyncGenerator<T> {
     return this.#query({
       IndexName: 'byResource',
       KeyConditionExpression: 'resourcePk = :k',
       ExpressionAttributeValues: { ':k': resourcePk },
       ScanIndexForward: false,
-      Limit: options.limit,
-    });
+      ...projection(attributes),
+    }) as AsyncGenerator<T>;
   }
 
   /**
@@ -223,12 +223,7 @@ export class Catalog {
       IndexName: 'byAccount',
       KeyConditionExpression: 'account = :a AND createdAt BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':a': account, ':from': range.from ?? '0000', ':to': range.to ?? '9999' },
-      ...(attributes
-        ? {
-            ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
-            ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a])),
-          }
-        : {}),
+      ...projection(attributes),
     }) as AsyncGenerator<T>;
   }
 
@@ -282,6 +277,17 @@ export class Catalog {
   #query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<RecoveryPoint> {
     return queryItems<RecoveryPoint>(this.db, { ...input, TableName: this.table });
   }
+}
+
+/** Reads only the attributes named (a long read then moves a fraction of each item). */
+function projection(
+  attributes: readonly string[] | undefined,
+): Pick<QueryCommandInput, 'ProjectionExpression' | 'ExpressionAttributeNames'> {
+  if (!attributes) return {};
+  return {
+    ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a])),
+  };
 }
 
 function withIndexKeys(point: RecoveryPoint): RecoveryPoint {

@@ -27,6 +27,12 @@ export interface RecoveryPoint {
   region: string;
   /** The artifact in the source (snapshot id, image id, …). */
   sourceId: string;
+  /**
+   * Which life of the resource the artifact belongs to, for kinds whose ids recur once the resource
+   * is deleted and made again (an SSM parameter restarts at version 1; an RDS snapshot identifier is
+   * reused): part of the point's key, so that two lives never collide.
+   */
+  life?: string;
   /** What the artifact protects (volume, instance, database, parameter name). */
   resourceId: string;
   resourcePk: string;
@@ -61,8 +67,12 @@ export interface RecoveryPoint {
   prunedAt?: string;
 }
 
-export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string) =>
-  `ART#${kind}#${account}#${region}#${sourceId}`;
+/**
+ * A point's catalog key: `ART#<kind>#<account>#<region>#<source id>`, with `@<life>` when the kind
+ * tells lives apart (no source id holds an `@`: not SSM names, not EC2 or RDS identifiers).
+ */
+export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string, life?: string) =>
+  `ART#${kind}#${account}#${region}#${sourceId}${life === undefined ? '' : `@${life}`}`;
 
 export const resourceKey = (kind: ArtifactKindName, account: string, region: string, resourceId: string) =>
   `${kind}#${account}#${region}#${resourceId}`;

@@ -1,11 +1,12 @@
-import type { ArtifactKind, KindDeps } from '../kinds/common/artifact-kind.js';
+import { resourceKey } from '../catalog/recovery-point.js';
+import { type ArtifactKind, type KindDeps, RECORDED_ATTRIBUTES, type RecordedPoint } from '../kinds/common/artifact-kind.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 
 /**
  * What a kind's operations receive from the hub context: its own SDK client (made by the kind's
- * factory, so a handler bundles only its kind's), the sources' reader role and keys, the vault and
- * the clock; never the context itself.
+ * factory, so a handler bundles only its kind's), the sources' reader role and keys, what the catalog
+ * holds of a resource, the vault and the clock; never the context itself.
  */
 export function kindDeps<C>(kind: ArtifactKind<ArtifactKindName, C>, ctx: HubContext): KindDeps<C> {
   return {
@@ -13,6 +14,8 @@ export function kindDeps<C>(kind: ArtifactKind<ArtifactKindName, C>, ctx: HubCon
     client: (region, credentials) => kind.sdk(ctx.aws, region, credentials),
     reader: (account) => ctx.sessions.credentials(account),
     keys: ctx.keys,
+    recorded: (account, region, resourceId) =>
+      ctx.catalog.byResource<RecordedPoint>(resourceKey(kind.name, account, region, resourceId), RECORDED_ATTRIBUTES),
     now: ctx.now,
   };
 }

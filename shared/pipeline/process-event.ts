@@ -1,8 +1,9 @@
+import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
 import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
-import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js';
+import type { ArtifactKind, ArtifactRef, SourceArtifact } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
 import { kindDeps } from './kind-deps.js';
@@ -31,7 +32,7 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
     const triggers = kind.triggers(event);
     if ('skip' in triggers) return await conclude(ctx, event, { outcome: 'skipped', reason: triggers.skip });
     const results: EventOutcome[] = [];
-    for (const ref of triggers.refs) results.push(await handleArtifact(ref, event, kind, ctx));
+    for (const ref of triggers.refs) results.push(...(await handleRef(ref, event, kind, ctx)));
     return log(ctx, event, summarize(results), kind);
   } catch (error) {
     if (error instanceof Rejection) return conclude(ctx, event, { outcome: 'rejected', reason: `${error.code}: ${error.message}` }, kind);
@@ -75,18 +76,35 @@ function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext):
   }
 }
 
-async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
-  const artifact = await kind.verify(announced, kindDeps(kind, ctx));
+/**
+ * Verifies what an event announces against the source and handles each artifact it resolves to, in
+ * order: an event may announce only a resource (an SSM parameter, not which of its versions), and
+ * then every artifact of it the vault lacks is handled, oldest first.
+ */
+async function handleRef(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome[]> {
+  const verified = await kind.verify(announced, kindDeps(kind, ctx));
+  const artifacts = Array.isArray(verified) ? verified : [verified];
+  if (artifacts.length === 0) {
+    const reason = `nothing new: the vault already holds every artifact of ${announced.sourceId} that the source holds`;
+    return [await conclude(ctx, event, { outcome: 'skipped', reason }, kind, announced)];
+  }
+  const results: EventOutcome[] = [];
+  for (const artifact of artifacts) results.push(await handleArtifact(artifact, event, kind, ctx));
+  return results;
+}
+
+async function handleArtifact(artifact: SourceArtifact, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
   if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
   const now = ctx.now().toISOString();
   const candidate: RecoveryPoint = {
-    pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId),
+    pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId, artifact.life),
     kind: kind.name,
     account: ref.account,
     region: ref.region,
     sourceId: ref.sourceId,
+    ...(artifact.life === undefined ? {} : { life: artifact.life }),
     resourceId: artifact.resourceId,
     resourcePk: resourceKey(kind.name, ref.account, ref.region, artifact.resourceId),
     createdAt: artifact.createdAt,
@@ -100,6 +118,7 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
     tags: artifact.tags,
     leaseUntil: claimLeaseUntil(ctx.now()),
   };
+  if (artifact.missed !== undefined) return recordMissed(candidate, artifact.missed, event, kind, ctx);
   const { claimed, point } = await ctx.catalog.claim(candidate);
   if (!claimed && !isResumable(point, event, ctx)) {
     return conclude(
@@ -107,10 +126,38 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
       event,
       { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` },
       kind,
-      ref,
+      candidate,
     );
   }
   return fromAdvance(await advance(point, kind, ctx, claimed ? 'claimed' : 'stored'), point);
+}
+
+/**
+ * An artifact the source no longer holds and the vault never copied: a failed point with the reason,
+ * in the audit log and at error level (the alert alarm), once; a later event that finds the same gap
+ * is a duplicate of it.
+ */
+async function recordMissed(
+  candidate: RecoveryPoint,
+  why: string,
+  event: EventEnvelope,
+  kind: ArtifactKind,
+  ctx: HubContext,
+): Promise<EventOutcome> {
+  const reason = `missed: ${why}`;
+  const { leaseUntil: _lease, ...missed } = candidate;
+  const { claimed, point } = await ctx.catalog.claim({ ...missed, state: 'failed', stage: 'done', failureReason: reason });
+  if (!claimed)
+    return conclude(
+      ctx,
+      event,
+      { outcome: 'skipped', reason: `duplicate: ${point.sourceId} is already recorded as missed` },
+      kind,
+      candidate,
+    );
+  await ctx.audit.append({ decision: 'failed', reason, ...pointFacts(point) });
+  ctx.logger.error('copy missed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
+  return { outcome: 'failed', reason };
 }
 
 /** The source announced the hub's own re-encrypted copy: that means the original can now be copied. */
@@ -164,7 +211,7 @@ async function conclude(
   event: EventEnvelope | undefined,
   outcome: EventOutcome,
   kind?: ArtifactKind,
-  ref?: ArtifactRef,
+  artifact?: { sourceId: string; life?: string },
 ): Promise<EventOutcome> {
   await ctx.audit.append({
     decision:
@@ -174,7 +221,8 @@ async function conclude(
     kind: kind?.name,
     account: event?.account,
     region: event?.region,
-    sourceId: ref?.sourceId,
+    sourceId: artifact?.sourceId,
+    life: artifact?.life,
   });
   return log(ctx, event, outcome, kind);
 }

@@ -5,8 +5,12 @@ import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
 import { copyQuotaKeys } from './copy-quota.js';
+import { migrateSsmStore } from './migrate-ssm-store.js';
 
-export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error' | 'left-to-queue' | 'left-to-events' | 'resumed', number>;
+export type ReconcileSummary = Record<
+  AdvanceResult | 'deferred' | 'error' | 'left-to-queue' | 'left-to-events' | 'resumed' | 'migrated',
+  number
+>;
 
 /**
  * A claimed point belongs to its queue message while the queue may still retry it (visibility
@@ -43,6 +47,7 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     'left-to-queue': 0,
     'left-to-events': 0,
     resumed: 0,
+    migrated: 0,
   };
   for await (const point of ctx.catalog.byState('pending')) {
     const owner = ownerOf(point, ctx.now().getTime() - Date.parse(point.updatedAt));
@@ -52,8 +57,19 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
   for (const kind of ARTIFACT_KINDS) {
     for (const quota of copyQuotaKeys(kind, ctx.config)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
+  await migrateOnePage(ctx, summary);
   ctx.logger.info('reconcile finished', { ...summary });
   return summary;
+}
+
+/** Moves a page of legacy SSM vault parameters into the store (nothing once that is done); an error is left to the next run. */
+async function migrateOnePage(ctx: HubContext, summary: ReconcileSummary): Promise<void> {
+  try {
+    summary.migrated += (await migrateSsmStore(ctx))?.migrated ?? 0;
+  } catch (error) {
+    summary.error += 1;
+    ctx.logger.warn('reconcile: the SSM store migration will go on next run', { error: describeError(error) });
+  }
 }
 
 /**

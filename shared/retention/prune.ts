@@ -1,7 +1,6 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import type { PruneScope } from '../kinds/common/artifact-kind.js';
 import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
 import type { HubContext } from '../runtime/hub-context.js';
@@ -107,13 +106,9 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
 /** Deletes the vault copy, then records it: the audit entry first, so a crash leaves a deletion recorded twice rather than never. */
 async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
   const kind = artifactKind(point.kind);
-  const deletion = await kind.deleteVaultCopy(point, kindDeps(kind, ctx), siblingsOf(point, ctx));
+  const deletion = await kind.deleteVaultCopy(point, kindDeps(kind, ctx));
   const deleted = deletion.deleted.length ? `deleted ${deletion.deleted.join(', ')}` : 'nothing deleted';
-  await ctx.audit.append({
-    decision: 'pruned',
-    reason: `${reason}; ${deleted}${deletion.note ? `; ${deletion.note}` : ''}`,
-    ...pointFacts(point),
-  });
+  await ctx.audit.append({ decision: 'pruned', reason: `${reason}; ${deleted}`, ...pointFacts(point) });
   await ctx.catalog.markPruned(point, ctx.now().toISOString());
   ctx.logger.info('pruned', {
     kind: point.kind,
@@ -122,17 +117,6 @@ async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubCon
     vaultCopyId: point.vaultCopyId,
     deleted: deletion.deleted,
   });
-}
-
-function siblingsOf(point: RecoveryPoint, ctx: HubContext): PruneScope {
-  return {
-    async othersRemain() {
-      for await (const other of ctx.catalog.byResource(point.resourcePk)) {
-        if (other.pk !== point.pk && (other.state === 'available' || other.state === 'pending')) return true;
-      }
-      return false;
-    },
-  };
 }
 
 /**

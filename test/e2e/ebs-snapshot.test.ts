@@ -111,7 +111,7 @@ describe('nothing is copied twice, nothing is lost', () => {
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
     hub.cloud.clock.advance(0); // the snapshot completes
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'fresh' }), SOURCE_A);
-    await hub.lambda.drain();
+    await hub.cloud.advance(2_000); // the event is delivered and handled
     const vaultEc2 = () => hub.cloud.calls.filter((c) => c.service === 'ec2' && c.account === VAULT).map((c) => c.action);
     expect(vaultEc2()).toEqual(['CopySnapshot']);
     expect((await points(hub, SOURCE_A))[0]).toMatchObject({ sourceId: source.id, stage: 'copying', state: 'pending' });

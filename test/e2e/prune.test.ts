@@ -1,5 +1,6 @@
 import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ssmStoreBucket } from '../../accounts/stack/names.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { prune } from '../../shared/retention/prune.js';
@@ -32,6 +33,8 @@ async function snapshotThenWait(volume: string, days: number): Promise<void> {
   await hub.cloud.skip(days * DAY);
 }
 
+/** The store's versions of source A's /app/url parameter. */
+const storedUrlVersions = () => hub.s3.bucket(ssmStoreBucket(VAULT, REGION))!.listVersions(`${SOURCE_A}/${REGION}/app/url/`);
 const byVolume = async (volume: string) => (await points(hub, SOURCE_A)).filter((p) => p.resourceId === volume);
 const states = (list: RecoveryPoint[]) => list.map((p) => p.state);
 const prunedEntries = async () => (await auditEntries(hub)).filter((e) => e.decision === 'pruned');
@@ -129,7 +132,7 @@ describe('the pruner', () => {
     expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['available']);
   });
 
-  it('deletes every kind its own way: an AMI with its snapshots, DB and cluster snapshots, and a parameter with its last version', async () => {
+  it('deletes every kind its own way: an AMI with its snapshots, DB and cluster snapshots, and one parameter version at a time', async () => {
     const tenDays = { retentionDays: 10 };
     await deploy({ ami: tenDays, 'rds-snapshot': tenDays, 'rds-cluster-snapshot': tenDays, 'ssm-parameter': tenDays });
     imageOf(hub, SOURCE_A, 'none', { name: 'web' });
@@ -142,7 +145,7 @@ describe('the pruner', () => {
     await settle(10);
     const [image] = vaultImages(hub);
     const imageSnapshots = image!.blockDevices.map((d) => d.snapshotId);
-    expect(hub.ssm.parameter(VAULT, REGION, `/backup-hub/${SOURCE_A}/${REGION}/app/url`)?.versions).toHaveLength(2);
+    expect(storedUrlVersions()).toHaveLength(2);
 
     // Day 11: everything but the newer parameter version is past retention.
     await hub.cloud.skip(8 * DAY);
@@ -154,18 +157,32 @@ describe('the pruner', () => {
     for (const id of imageSnapshots) expect(hub.ec2.snapshot(VAULT, REGION, id), id).toBeUndefined();
     expect(hub.rds.snapshots(DB_SNAPSHOT, VAULT)).toEqual([]);
     expect(hub.rds.snapshots(DB_CLUSTER_SNAPSHOT, VAULT)).toEqual([]);
-    // One version cannot be deleted on its own: the older one is pruned in the catalog and stays in the history, as the audit says.
-    const vaultParameter = `/backup-hub/${SOURCE_A}/${REGION}/app/url`;
-    expect(hub.ssm.parameter(VAULT, REGION, vaultParameter)?.versions).toHaveLength(2);
-    const ssmEntry = (await prunedEntries()).find((e) => e.kind === 'ssm-parameter');
-    expect(ssmEntry?.reason).toMatch(/nothing deleted; version 1 of .* stays in that parameter's history/);
+    // Each parameter version is its own object in the store: the older one goes alone.
+    const [older] = (await points(hub, SOURCE_A)).filter((p) => p.sourceId === '/app/url:1');
+    expect(storedUrlVersions().map((v) => v.key)).toEqual([expect.stringMatching(/\/app\/url\/.*\/2$/)]);
+    expect((await prunedEntries()).find((e) => e.kind === 'ssm-parameter')?.reason).toContain(`deleted ${older!.vaultCopyId}`);
     expect((await prunedEntries()).find((e) => e.kind === 'ami')?.reason).toContain(`deleted ${image!.id}, ${imageSnapshots.join(', ')}`);
 
     await hub.cloud.skip(3 * DAY);
     expect(await runPruner(settings)).toMatchObject({ pruned: 1 });
-    expect(hub.ssm.parameter(VAULT, REGION, vaultParameter)).toBeUndefined();
-    expect((await prunedEntries()).at(-1)?.reason).toContain(`deleted ${vaultParameter}`);
+    expect(storedUrlVersions()).toEqual([]);
     expect(states(await points(hub, SOURCE_A))).toEqual(['pruned', 'pruned', 'pruned', 'pruned', 'pruned']);
+  });
+
+  it('cannot delete a stored parameter version while the store locks it, whatever the pruner is told; a later run finishes it', async () => {
+    const twoDays = { retentionDays: 2 };
+    await deploy({ 'ssm-parameter': { retentionDays: 7 } }, 7); // the store locks every version for the vault lock's 7 days
+    hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/url', value: 'https://one', type: 'String' });
+    await settle(10);
+    await hub.cloud.skip(3 * DAY);
+    // A pruner told of no lock at all (an edited environment, say) still meets S3 Object Lock.
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ssm-parameter': twoDays } } })).toMatchObject({ pruned: 0, errors: 1 });
+    expect(storedUrlVersions()).toHaveLength(1);
+    expect(hub.cloud.calls.filter((c) => c.action === 'DeleteObject').map((c) => c.error)).toEqual(['AccessDenied']);
+    await hub.cloud.skip(5 * DAY);
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ssm-parameter': twoDays } } })).toMatchObject({ pruned: 1, errors: 0 });
+    expect(storedUrlVersions()).toEqual([]);
+    expect(states(await points(hub, SOURCE_A))).toEqual(['pruned']);
   });
 
   it('finishes on the next run a deletion AWS refused, without losing its record', async () => {

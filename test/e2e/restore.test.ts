@@ -222,7 +222,7 @@ describe('restore into a clean account', () => {
     ).toHaveLength(1);
 
     // An older version, by its `<kind>/<account>/<region>/<id>` name, then again: the second finds it written.
-    await restore({ point: pointKeyOf(`ssm-parameter/${SOURCE_A}/${REGION}/${parameter.sourceId}`) });
+    await restore({ point: pointKeyOf(`ssm-parameter/${SOURCE_A}/${REGION}/${parameter.sourceId}@${parameter.life}`) });
     const rerun = await restore({ point: parameter.pk });
     expect(rerun.result.artifacts[0]).toMatchObject({ status: 'usable', detail: expect.stringContaining('already there') });
   });
@@ -240,6 +240,26 @@ describe('restore into a clean account', () => {
     });
     expect(result.artifacts.filter((a) => a.status === 'usable')).toHaveLength(5);
     expect(hub.ssm.parameter(RECOVERY, REGION, '/app/feature-flags')?.latest().plaintext).toBe('newer-data');
+  });
+
+  it('fails a parameter Parameter Store refuses for good at the first refusal, without retrying (15.7)', async () => {
+    hub = await deployTestHub({ recovery: [{ account: RECOVERY }] });
+    hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/token', value: SECRET, type: 'SecureString' });
+    await run(hub, 5);
+    const [point] = await points(hub, SOURCE_A);
+    hub.cloud.faults.add({
+      service: 'ssm',
+      operation: 'PutParameter',
+      error: 'ParameterPatternMismatchException',
+      times: 9,
+      account: RECOVERY,
+    });
+    const { result } = await restore({ point: point!.pk });
+    expect(result.artifacts[0]).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^cannot write \/app\/token in the recovery account: ParameterPatternMismatchException/),
+    });
+    expect(hub.cloud.calls.filter((c) => c.action === 'PutParameter' && c.account === RECOVERY)).toHaveLength(1);
   });
 
   it('lists what cannot be restored, and refuses clearly a request it cannot serve', async () => {

@@ -2,12 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { EventEnvelope, ParameterType } from '@backup-hub/aws-sim';
 import { roleArn, rootArn } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ssmStoreBucket } from '../../accounts/stack/names.js';
 import { parseDrill } from '../../drill/drill-file.js';
 import { collectReport } from '../../drill/drill-report.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { runDrill } from '../../drill/run-drill.js';
 import { SSM_TAG } from '../../shared/kinds/ssm-parameter/ssm-parameter.js';
-import { vaultParameterName } from '../../shared/kinds/ssm-parameter/ssm-vault-copy.js';
 import { captureOutput } from '../capture-output.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
 
@@ -24,14 +24,28 @@ async function deploy(...args: Parameters<typeof deployTestHub>): Promise<LocalH
   return hub;
 }
 
-const vaultPath = (account: string, name: string) => vaultParameterName({ account, region: REGION, resourceId: name });
+const BUCKET = ssmStoreBucket(VAULT, REGION);
+const restoreRole = () => ({
+  account: VAULT,
+  arn: roleArn(VAULT, 'backup-hub-restore'),
+  role: hub.cloud.iam.role(roleArn(VAULT, 'backup-hub-restore')),
+});
 
-/** The vault's copy of a parameter, with each version's value decrypted by the restore role (the vault key's policy lets no one else read it). */
-function vaultCopy(name: string) {
-  const parameter = hub.ssm.parameter(VAULT, REGION, name);
-  if (!parameter) return undefined;
-  const restore = { account: VAULT, arn: roleArn(VAULT, 'backup-hub-restore') };
-  return { parameter, values: parameter.versions.map((v) => hub.ssm.valueOf(parameter, v, restore, true)) };
+/** The store's objects of a source parameter, oldest version first, each value decrypted as the restore role reads it. */
+function stored(account: string, name: string) {
+  const prefix = `${account}/${REGION}${name.startsWith('/') ? name : `/${name}`}/`;
+  const versionOf = (key: string) => Number(key.slice(key.lastIndexOf('/') + 1));
+  const versions = hub.s3
+    .bucket(BUCKET)!
+    .listVersions(prefix)
+    .sort((a, b) => a.lastModified - b.lastModified || versionOf(a.key) - versionOf(b.key));
+  const caller = { principal: restoreRole(), region: REGION };
+  return versions.map((v) => ({
+    key: v.key,
+    versionId: v.versionId,
+    value: hub.s3.getObject(caller, BUCKET, v.key, v.versionId).body.toString(),
+    version: v,
+  }));
 }
 
 /** A `Parameter Store Change` as documented (Systems Manager user guide, EventBridge event examples). */
@@ -52,38 +66,141 @@ function ssmEvent(account: string, name: string, overrides: { id?: string; opera
   };
 }
 
-const vaultPuts = () =>
-  hub.cloud.calls.filter((c) => c.service === 'ssm' && c.action === 'PutParameter' && c.account === VAULT && !c.error);
+const storePuts = () => hub.cloud.calls.filter((c) => c.service === 's3' && c.action === 'PutObject' && !c.error);
+const put = (name: string, value: string, options: { emit?: boolean; type?: ParameterType } = {}) =>
+  hub.ssm.putParameter(SOURCE_A, REGION, { name, value, type: options.type ?? 'String', overwrite: true }, { emit: options.emit });
+const byId = async () => Object.fromEntries((await points(hub, SOURCE_A)).map((p) => [p.sourceId, p]));
 
-describe('SSM parameters reach the vault', () => {
+describe('SSM parameters reach the vault store', () => {
   it.each([
     ['String', 'https://orders.internal', 'none'],
     ['StringList', 'a,b,c', 'none'],
     ['SecureString', 'hunter2', 'aws-managed'],
-  ] as const)('a %s parameter becomes a SecureString under the vault CMK, its type recorded', async (type, value, encryption) => {
-    await deploy();
-    hub.ssm.putParameter(SOURCE_A, REGION, { name: '/orders/setting', value, type, description: 'orders setting' });
-    await run(hub, 10);
+  ] as const)(
+    'a %s version becomes one object in the vault store, under the vault key and locked, its type recorded',
+    async (type, value, encryption) => {
+      await deploy({ retention: { lockDays: 7, accounts: {} } });
+      hub.ssm.putParameter(SOURCE_A, REGION, { name: '/orders/setting', value, type, description: 'orders setting' });
+      await run(hub, 10);
 
-    const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({
-      kind: 'ssm-parameter',
-      sourceId: '/orders/setting:1',
-      resourceId: '/orders/setting',
-      state: 'available',
-      sourceEncryption: encryption,
-      vaultKeyArn: hub.config.vaultKeyArn,
+      const [point] = await points(hub, SOURCE_A);
+      const life = hub.ssm.parameter(SOURCE_A, REGION, '/orders/setting')!.versions[0]!.lastModified.toISOString();
+      expect(point).toMatchObject({
+        kind: 'ssm-parameter',
+        sourceId: '/orders/setting:1',
+        life,
+        resourceId: '/orders/setting',
+        state: 'available',
+        sourceEncryption: encryption,
+        vaultKeyArn: hub.config.vaultKeyArn,
+      });
+      expect(point!.pk).toBe(`ART#ssm-parameter#${SOURCE_A}#${REGION}#/orders/setting:1@${life}`);
+      expect(point!.tags).toMatchObject({
+        [SSM_TAG.type]: type,
+        [SSM_TAG.tier]: 'Standard',
+        [SSM_TAG.description]: 'orders setting',
+        [SSM_TAG.version]: '1',
+      });
+      const [object] = stored(SOURCE_A, '/orders/setting');
+      expect(object).toMatchObject({ key: `${SOURCE_A}/${REGION}/orders/setting/${life}/1`, value });
+      expect(object!.version).toMatchObject({
+        encryption: { algorithm: 'aws:kms', keyArn: hub.config.vaultKeyArn },
+        retention: { mode: 'GOVERNANCE', until: object!.version.lastModified + 7 * 86_400_000 },
+      });
+      expect(point!.vaultCopyId).toBe(`s3://${BUCKET}/${object!.key}?versionId=${object!.versionId}`);
+    },
+  );
+
+  it('keeps every version of a parameter that rotates past 100 versions: nothing evicts one (15.1)', async () => {
+    await deploy();
+    for (let burst = 0; burst < 3; burst++) {
+      // 50 versions, one event: any event brings the vault up to date.
+      for (let i = 1; i <= 50; i++) put('/rotating/token', `token-${burst * 50 + i}`, { emit: i === 50 });
+      await run(hub, 2);
+    }
+    const objects = stored(SOURCE_A, '/rotating/token');
+    expect(objects).toHaveLength(150);
+    expect(objects.map((o) => o.value)).toEqual(Array.from({ length: 150 }, (_, i) => `token-${i + 1}`));
+    const recorded = await points(hub, SOURCE_A);
+    expect(recorded.filter((p) => p.state === 'available')).toHaveLength(150);
+    expect(hub.ssm.parameter(SOURCE_A, REGION, '/rotating/token')!.versions[0]!.version).toBe(51); // the source itself keeps 100
+  });
+
+  it('copies three versions written within one second as three objects, whatever the events say (23.2)', async () => {
+    await deploy();
+    for (const value of ['v1', 'v2', 'v3']) put('flag', value);
+    await run(hub, 5);
+    expect(stored(SOURCE_A, 'flag').map((o) => o.value)).toEqual(['v1', 'v2', 'v3']);
+    expect(Object.keys(await byId()).sort()).toEqual(['flag:1', 'flag:2', 'flag:3']);
+    expect(storePuts()).toHaveLength(3); // each version written once, though three events came
+    const decisions = (await auditEntries(hub)).filter((e) => e.kind === 'ssm-parameter').map((e) => e.decision);
+    expect(decisions.filter((d) => d === 'completed')).toHaveLength(3);
+  });
+
+  it('keeps both lives of a parameter deleted and created again: version 1 of each is its own point and object (15.2)', async () => {
+    await deploy();
+    put('/app/key', 'first-life-1');
+    put('/app/key', 'first-life-2');
+    await run(hub, 5);
+    hub.ssm.deleteParameter(SOURCE_A, REGION, '/app/key');
+    await run(hub, 5);
+    put('/app/key', 'second-life-1');
+    await run(hub, 5);
+    const recorded = await points(hub, SOURCE_A);
+    expect(recorded.map((p) => [p.sourceId, p.state]).sort()).toEqual([
+      ['/app/key:1', 'available'],
+      ['/app/key:1', 'available'],
+      ['/app/key:2', 'available'],
+    ]);
+    expect(new Set(recorded.map((p) => p.life)).size).toBe(2);
+    expect(
+      stored(SOURCE_A, '/app/key')
+        .map((o) => o.value)
+        .sort(),
+    ).toEqual(['first-life-1', 'first-life-2', 'second-life-1']);
+  });
+
+  it('records versions pushed out of the source history before the vault saw them as missed, with the reason and an ERROR line (23.2)', async () => {
+    const lines: string[] = [];
+    const output = await captureOutput(async () => {
+      await deploy({ logger: new Logger({ serviceName: 'backup-hub', logLevel: 'ERROR' }) });
+      for (let i = 1; i <= 130; i++) put('/busy', `v${i}`, { emit: false });
+      hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, '/busy', { id: 'late', operation: 'Update' }), SOURCE_A);
+      await run(hub, 5);
     });
-    expect(point!.tags).toMatchObject({
-      [SSM_TAG.type]: type,
-      [SSM_TAG.tier]: 'Standard',
-      [SSM_TAG.description]: 'orders setting',
-      [SSM_TAG.version]: '1',
+    lines.push(...output.split('\n').filter((l) => l.includes('"ERROR"')));
+    const recorded = await byId();
+    expect(Object.values(recorded).filter((p) => p.state === 'available')).toHaveLength(100);
+    expect(recorded['/busy:1-30']).toMatchObject({
+      state: 'failed',
+      failureReason: expect.stringMatching(
+        /^missed: versions 1–30 of \/busy \(life .*\) left the source's history .* keeps the newest 100/,
+      ),
     });
-    const copy = vaultCopy(vaultPath(SOURCE_A, '/orders/setting'))!;
-    expect(copy.values).toEqual([value]);
-    expect(copy.parameter.latest()).toMatchObject({ type: 'SecureString', keyArn: hub.config.vaultKeyArn });
-    expect(point!.vaultCopyId).toBe(`${vaultPath(SOURCE_A, '/orders/setting')}:1`);
+    expect(stored(SOURCE_A, '/busy').map((o) => o.value)[0]).toBe('v31');
+    expect(lines.some((l) => l.includes('copy missed') && l.includes('/busy:1-30'))).toBe(true);
+    // The next event finds nothing new and records nothing twice.
+    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, '/busy', { id: 'again', operation: 'Update' }), SOURCE_A);
+    await run(hub, 5);
+    expect(Object.keys(await byId())).toHaveLength(101);
+  });
+
+  it('records versions a deletion took before the vault read them as missed', async () => {
+    await deploy();
+    put('/short-lived', 'kept');
+    await run(hub, 5);
+    hub.cloud.clock.advance(1500);
+    put('/short-lived', 'gone-before-read'); // its event arrives a second or two later, after the deletion
+    hub.ssm.deleteParameter(SOURCE_A, REGION, '/short-lived');
+    await run(hub, 5);
+    const recorded = await byId();
+    expect(recorded['/short-lived:1']).toMatchObject({ state: 'available' });
+    expect(recorded['/short-lived:2-']).toMatchObject({
+      state: 'failed',
+      failureReason: expect.stringMatching(
+        /^missed: \/short-lived \(life .*\) was deleted before the vault read the version written at about .*: versions from 2 on are gone/,
+      ),
+    });
   });
 
   it('reads a SecureString under a customer key the reader may use, and records a failure for one it may not', async () => {
@@ -110,56 +227,30 @@ describe('SSM parameters reach the vault', () => {
     expect(byName['/cmk/usable']).toMatchObject({ state: 'available', sourceEncryption: 'customer', sourceKeyArn: usable.arn });
     expect(byName['/cmk/locked']).toMatchObject({ state: 'failed', sourceEncryption: 'customer', sourceKeyArn: locked.arn });
     expect(byName['/cmk/locked']!.failureReason).toMatch(/cannot read \/cmk\/locked:1 with decryption: AccessDeniedException/);
-    expect(vaultCopy(vaultPath(SOURCE_A, '/cmk/locked'))).toBeUndefined();
+    expect(stored(SOURCE_A, '/cmk/locked')).toEqual([]);
   });
 
-  it('records a failure when the vault path would be deeper than Parameter Store allows', async () => {
+  it('records a Delete as skipped and keeps the stored versions', async () => {
     await deploy();
-    const deep = `/${Array.from({ length: 13 }, (_, i) => `l${i}`).join('/')}`;
-    hub.ssm.putParameter(SOURCE_A, REGION, { name: deep, value: 'v', type: 'String' });
-    await run(hub, 5);
-    const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ state: 'failed' });
-    expect(point!.failureReason).toMatch(/^the vault refused \/backup-hub\/.*: HierarchyLevelLimitExceededException/);
-  });
-
-  it('makes every version a recovery point, each its own vault version', async () => {
-    await deploy();
-    for (const value of ['v1', 'v2', 'v3']) {
-      hub.ssm.putParameter(SOURCE_A, REGION, { name: 'flag', value, type: 'String', overwrite: true });
-      await run(hub, 3);
-    }
-    await run(hub, 5);
-    const recorded = (await points(hub, SOURCE_A)).sort((a, b) => a.sourceId.localeCompare(b.sourceId));
-    expect(recorded.map((p) => [p.sourceId, p.state])).toEqual([
-      ['flag:1', 'available'],
-      ['flag:2', 'available'],
-      ['flag:3', 'available'],
-    ]);
-    expect(vaultCopy(vaultPath(SOURCE_A, 'flag'))!.values).toEqual(['v1', 'v2', 'v3']);
-  });
-
-  it('records a Delete as skipped and keeps the vault copies', async () => {
-    await deploy();
-    hub.ssm.putParameter(SOURCE_A, REGION, { name: '/gone', value: 'kept', type: 'String' });
+    put('/gone', 'kept');
     await run(hub, 5);
     hub.ssm.deleteParameter(SOURCE_A, REGION, '/gone');
     await run(hub, 5);
     const deleted = (await auditEntries(hub)).filter((e) => e.decision === 'skipped');
     expect(deleted.map((e) => e.reason)).toEqual(['parameter /gone deleted in the source; vault copies kept']);
-    expect(vaultCopy(vaultPath(SOURCE_A, '/gone'))!.values).toEqual(['kept']);
+    expect(stored(SOURCE_A, '/gone').map((o) => o.value)).toEqual(['kept']);
   });
 
-  it('copies a labelled version that has no recovery point yet', async () => {
+  it('copies every version it lacks on a label change, the labels recorded', async () => {
     await deploy();
-    hub.ssm.putParameter(SOURCE_A, REGION, { name: 'release', value: 'r1', type: 'String' }, { emit: false });
-    hub.ssm.putParameter(SOURCE_A, REGION, { name: 'release', value: 'r2', type: 'String', overwrite: true }, { emit: false });
+    put('release', 'r1', { emit: false });
+    put('release', 'r2', { emit: false });
     hub.ssm.label(SOURCE_A, REGION, 'release', 1, ['golden']);
     await run(hub, 5);
-    const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ sourceId: 'release:1', state: 'available' });
-    expect(point!.tags[SSM_TAG.labels]).toBe('golden');
-    expect(vaultCopy(vaultPath(SOURCE_A, 'release'))!.values).toEqual(['r1']);
+    const recorded = await byId();
+    expect([recorded['release:1']?.state, recorded['release:2']?.state]).toEqual(['available', 'available']);
+    expect(recorded['release:1']!.tags[SSM_TAG.labels]).toBe('golden');
+    expect(stored(SOURCE_A, 'release').map((o) => o.value)).toEqual(['r1', 'r2']);
   });
 });
 
@@ -172,7 +263,7 @@ describe('SSM events are never trusted', () => {
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-name');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
     expect(entry!.reason).toMatch(/^not-found: parameter \/a\/secret does not exist in 222222222222/);
-    expect(hub.ssm.parameters(VAULT, REGION)).toEqual([]);
+    expect(hub.s3.bucket(BUCKET)!.listVersions()).toEqual([]);
   });
 
   it('rejects an event naming another account’s parameter by ARN (forged ownership)', async () => {
@@ -184,17 +275,50 @@ describe('SSM events are never trusted', () => {
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-arn');
     expect(entry?.decision).toBe('rejected');
     expect(entry?.reason).toBe(`forged-ownership: parameter ${arn} belongs to ${SOURCE_A}, not to ${SOURCE_B} that announced it`);
-    expect(hub.ssm.parameters(VAULT, REGION)).toEqual([]);
+    expect(hub.s3.bucket(BUCKET)!.listVersions()).toEqual([]);
+  });
+
+  it('rejects a name Parameter Store could not hold as malformed, without a call to the source (15.7)', async () => {
+    await deploy();
+    const tooLong = `/${'n'.repeat(1011 - `arn:aws:ssm:${REGION}:${SOURCE_A}:parameter/`.length + 1)}`;
+    for (const [id, name] of [
+      ['path-without-slash', 'app/db'],
+      ['reserved-prefix', '/aws/thing'],
+      ['too-long', tooLong],
+    ] as const)
+      hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, name, { id }), SOURCE_A);
+    await run(hub, 5);
+    const entries = (await auditEntries(hub)).filter(
+      (e) => e.eventId && ['path-without-slash', 'reserved-prefix', 'too-long'].includes(e.eventId),
+    );
+    expect(entries.map((e) => [e.eventId, e.decision]).sort()).toEqual([
+      ['path-without-slash', 'rejected'],
+      ['reserved-prefix', 'rejected'],
+      ['too-long', 'rejected'],
+    ]);
+    expect(entries.find((e) => e.eventId === 'too-long')!.reason).toMatch(
+      /^malformed-event: .* is longer than Parameter Store allows \(1012 characters with the ARN prefix, at most 1011\)/,
+    );
+    expect(hub.cloud.calls.filter((c) => c.service === 'ssm' && c.account === SOURCE_A)).toEqual([]);
+  });
+
+  it('stores the longest name Parameter Store allows (the key fits S3)', async () => {
+    await deploy();
+    const longest = `/${'n'.repeat(1011 - `arn:aws:ssm:${REGION}:${SOURCE_A}:parameter/`.length)}`;
+    put(longest, 'v');
+    await run(hub, 5);
+    expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available' });
+    expect(Buffer.byteLength(stored(SOURCE_A, longest)[0]!.key)).toBeLessThanOrEqual(1024);
   });
 
   it('writes once when the same event is delivered twice', async () => {
     await deploy();
-    hub.ssm.putParameter(SOURCE_A, REGION, { name: 'once', value: 'v', type: 'String' }, { emit: false });
+    put('once', 'v', { emit: false });
     const event = ssmEvent(SOURCE_A, 'once', { id: 'twice' });
     hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
     hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
     await run(hub, 5);
-    expect(vaultPuts()).toHaveLength(1);
+    expect(storePuts()).toHaveLength(1);
     expect(await points(hub, SOURCE_A)).toHaveLength(1);
     expect(
       (await auditEntries(hub))
@@ -204,12 +328,13 @@ describe('SSM events are never trusted', () => {
     ).toEqual(['completed', 'copied', 'skipped']);
   });
 
-  it('finds the vault version a crashed worker wrote, instead of writing it again', async () => {
+  it('finds the stored version a crashed worker wrote, instead of writing it again', async () => {
     await deploy();
-    hub.ssm.putParameter(SOURCE_A, REGION, { name: 'crash', value: 'v', type: 'String' });
+    put('crash', 'v');
     await run(hub, 5);
-    // As if the worker died after PutParameter, before recording it: a stale claim without a copy id.
+    // As if the worker died after PutObject, before recording it: a stale claim without a copy id.
     const [point] = await points(hub, SOURCE_A);
+    const copyId = point!.vaultCopyId;
     await hub.context.catalog.update(point!, {
       state: 'pending',
       stage: 'claimed',
@@ -218,9 +343,9 @@ describe('SSM events are never trusted', () => {
       updatedAt: '2020-01-01T00:00:00.000Z',
     });
     hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, 'crash', { id: 'resumed' }), SOURCE_A);
-    await run(hub, 5);
-    expect(vaultPuts()).toHaveLength(1);
-    expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available', vaultCopyId: `${vaultPath(SOURCE_A, 'crash')}:1` });
+    await run(hub, 180); // the reconciler takes over the stale claim
+    expect(storePuts()).toHaveLength(1);
+    expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available', vaultCopyId: copyId });
   });
 });
 
@@ -230,28 +355,28 @@ describe('a parameter value never leaves the vault copy', () => {
 
   it('is absent from every log line, catalog item, audit entry and the report of a run', async () => {
     const logger = new Logger({ serviceName: 'backup-hub', logLevel: 'DEBUG' });
-    let stored = '';
+    let stored_ = '';
     const output = await captureOutput(async () => {
       await deploy({ logger });
       for (const type of ['SecureString', 'String'] as ParameterType[])
         hub.ssm.putParameter(SOURCE_A, REGION, { name: `/app/${type}`, value: SECRET, type });
       hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, '/app/SecureString', { id: 'forged' }), SOURCE_B);
       // A failure path too: the vault's write is refused once, then retried.
-      hub.cloud.faults.add({ service: 'ssm', operation: 'PutParameter', error: 'ThrottlingException', times: 1, account: VAULT });
+      hub.cloud.faults.add({ service: 's3', operation: 'PutObject', error: 'SlowDown', times: 1, account: VAULT });
       await run(hub, 15);
-      stored = JSON.stringify({
+      stored_ = JSON.stringify({
         points: await points(hub, SOURCE_A),
         audit: await auditEntries(hub),
         report: await collectReport(hub, { name: 'ssm', refusedAtBus: [] }),
       });
     });
     expect(output).toContain('event handled'); // the logger did write: the capture works
-    expect(JSON.parse(stored).points).toHaveLength(2);
+    expect(JSON.parse(stored_).points).toHaveLength(2);
     for (const form of forms) {
       expect(output).not.toContain(form);
-      expect(stored).not.toContain(form);
+      expect(stored_).not.toContain(form);
     }
-    expect(vaultCopy(vaultPath(SOURCE_A, '/app/SecureString'))!.values).toEqual([SECRET]);
+    expect(stored(SOURCE_A, '/app/SecureString').map((o) => o.value)).toEqual([SECRET]);
   });
 
   it('is absent from a drill’s progress lines and report', async () => {
@@ -260,7 +385,7 @@ describe('a parameter value never leaves the vault copy', () => {
       sources: [{ account: SOURCE_A, regions: [REGION] }],
       steps: [
         { account: SOURCE_A, action: 'putParameter', name: '/db/password', type: 'SecureString', value: SECRET },
-        { account: SOURCE_A, action: 'putParameter', name: '/db/password', type: 'SecureString', value: `${SECRET}-2` },
+        { account: SOURCE_A, action: 'putParameter', name: '/db/password', type: 'SecureString', values: [`${SECRET}-2`, `${SECRET}-3`] },
         { account: SOURCE_A, action: 'deleteParameter', name: '/db/password' },
       ],
     });
@@ -272,7 +397,11 @@ describe('a parameter value never leaves the vault copy', () => {
     expect(JSON.parse(report).artifacts.map((a: { sourceId: string; state: string }) => [a.sourceId, a.state])).toEqual([
       ['/db/password:1', 'available'],
       ['/db/password:2', 'available'],
+      ['/db/password:3', 'available'],
     ]);
+    expect(progress.some((line) => /putParameter .* \/db\/password \(SecureString\) → versions 2–3 within one second/.test(line))).toBe(
+      true,
+    );
     for (const form of forms) for (const text of [output, report, progress.join('\n')]) expect(text).not.toContain(form);
   });
 });

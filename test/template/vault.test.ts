@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
+import { ssmStoreBucket } from '../../accounts/stack/names.js';
 import { pascal } from '../../accounts/stack/policies.js';
 import { loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
@@ -289,11 +290,15 @@ describe('vault stack: the pruner', () => {
     expect(deleting.length).toBeGreaterThanOrEqual(5);
     for (const s of deleting) {
       const resources = list(s.statement.Resource as string[]);
+      const store = `arn:aws:s3:::${ssmStoreBucket(vault.id, vault.regions[0]!)}/*`;
       for (const arn of resources)
-        expect(arn, s.statement.Sid).toMatch(new RegExp(`^arn:aws:(ec2|rds|ssm):${vault.regions[0]}:(${vault.id})?:`));
+        expect(
+          arn === store || new RegExp(`^arn:aws:(ec2|rds):${vault.regions[0]}:(${vault.id})?:`).test(arn),
+          `${s.statement.Sid} ${arn}`,
+        ).toBe(true);
       const tagged = s.statement.Condition?.Null?.[`aws:ResourceTag/${TAG.sourceId}`] === 'false';
       expect(
-        tagged || resources.every((arn) => /:(snapshot|cluster-snapshot):backup-hub-\*$|:parameter\/backup-hub\/\*$/.test(arn)),
+        tagged || resources.every((arn) => arn === store || /:(snapshot|cluster-snapshot):backup-hub-\*$/.test(arn)),
         s.statement.Sid,
       ).toBe(true);
     }
@@ -413,7 +418,7 @@ describe('vault stack: key and tables', () => {
     }
   });
 
-  it('lets only the vault handler roles and the restore role use the vault key, and only through EC2, RDS or SSM', () => {
+  it('lets only the vault handler roles and the restore role use the vault key, and only through EC2, RDS, S3 or (the migration) SSM', () => {
     const use = statements(template).filter(
       (s) => s.logicalId === 'VaultKey' && list(s.statement.Action).some((a) => /Decrypt|Encrypt|GenerateDataKey|CreateGrant/.test(a)),
     );
@@ -422,10 +427,16 @@ describe('vault stack: key and tables', () => {
     );
     const restoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore`;
     expect(use.length).toBeGreaterThan(0);
-    const services = ['ec2', 'rds', 'ssm'].map((service) => `${service}.${vault.regions[0]}.amazonaws.com`);
+    const services = ['ec2', 'rds', 's3', 'ssm'].map((service) => `${service}.${vault.regions[0]}.amazonaws.com`);
+    const reconcilerRole = `arn:aws:iam::${vault.id}:role/backup-hub-reconciler`;
     for (const s of use) {
-      expect([handlerRoles, restoreRole], s.statement.Sid).toContainEqual(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn']);
+      expect([handlerRoles, restoreRole, reconcilerRole], s.statement.Sid).toContainEqual(
+        s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'],
+      );
+      // Only the reconciler decrypts through SSM: it moves the legacy vault parameters into the store.
       const via = list(s.statement.Condition?.StringEquals?.['kms:ViaService'] as string | string[] | undefined);
+      if (via.some((v) => v.startsWith('ssm.')))
+        expect(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'], s.statement.Sid).toBe(reconcilerRole);
       const throughAService = via.length > 0 && via.every((v) => services.includes(v));
       expect(throughAService || s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', s.statement.Sid).toBe(true);
     }
@@ -443,6 +454,41 @@ describe('vault stack: key and tables', () => {
         ...['backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
+  });
+
+  it('keeps SSM parameter versions in a locked, versioned bucket under the vault key that nobody may bypass the lock of', () => {
+    const bucket = resource(template, 'SsmStoreBucket');
+    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(bucket.Properties).toMatchObject({
+      BucketName: ssmStoreBucket(vault.id, vault.regions[0]!),
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: accounts.vault.lock!.minRetentionDays } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['VaultKey', 'Arn'] } } },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const denies = statements(template)
+      .filter((s) => s.logicalId === 'SsmStoreBucketPolicy')
+      .map((s) => s.statement);
+    expect(denies.every((s) => s.Effect === 'Deny')).toBe(true);
+    expect(denies.map((s) => s.Action)).toEqual(['s3:*', 's3:BypassGovernanceRetention']);
+    // Only the pruner deletes, one version at a time.
+    const deleters = statements(template).filter(
+      (s) => s.property === 'PolicyDocument' && list(s.statement.Action).some((a) => a.startsWith('s3:Delete')),
+    );
+    expect(deleters.map((s) => [s.logicalId, s.statement.Action])).toEqual([['PrunerRole', 's3:DeleteObjectVersion']]);
   });
 
   it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
@@ -515,6 +561,16 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
 };
 /** SDK client package → IAM service prefix, where they differ. */
 const SERVICE_PREFIX: Record<string, string> = { eventbridge: 'events' };
+/**
+ * S3 authorizes an operation as an action of another name (Service Authorization Reference, Amazon S3);
+ * the hub reads and deletes stored parameter versions by version id.
+ */
+const S3_ACTIONS: Record<string, string> = {
+  HeadObject: 'GetObject',
+  GetObject: 'GetObjectVersion',
+  DeleteObject: 'DeleteObjectVersion',
+  ListObjectVersions: 'ListBucketVersions',
+};
 
 /**
  * Granted but never called by the code itself, and why. Everything else granted must be called.
@@ -530,9 +586,7 @@ const IMPLIED: Record<string, string> = {
   'kms:ReEncrypt*': "EC2 calls KMS with the caller's permissions to re-encrypt during CopySnapshot",
   'kms:GenerateDataKeyWithoutPlaintext': "EC2 calls KMS with the caller's permissions for the encrypted copy",
   'kms:CreateGrant': 'EC2 creates a grant for the encrypted copy (only with kms:GrantIsForAWSResource)',
-  'kms:Encrypt': "SSM calls KMS with the caller's permissions to encrypt a SecureString in PutParameter",
-  'kms:GenerateDataKey': "SSM calls KMS with the caller's permissions to encrypt an advanced-tier SecureString in PutParameter",
-  'ssm:AddTagsToResource': 'PutParameter with Tags is also authorized as ssm:AddTagsToResource',
+  'kms:GenerateDataKey': "S3 calls KMS with the caller's permissions to encrypt an SSE-KMS object in PutObject",
   'rds:AddTagsToResource': 'CopyDBSnapshot / CopyDBClusterSnapshot with Tags is also authorized as rds:AddTagsToResource',
 };
 
@@ -558,7 +612,7 @@ function actionsCalledByCode(): Map<string, Set<string>> {
         const [name, alias] = spec.split(/\s+as\s+/);
         const command = /^(\w+)Command$/.exec(name!)?.[1];
         if (!command) continue;
-        const action = match[3] ? command : DOCUMENT_COMMANDS[command];
+        const action = match[3] ? (service === 's3' ? (S3_ACTIONS[command] ?? command) : command) : DOCUMENT_COMMANDS[command];
         if (!action) throw new Error(`${relative(ROOT, file)}: no DynamoDB action known for ${name}; add it to DOCUMENT_COMMANDS`);
         imported.set(alias ?? name!, `${service}:${action}`);
       }

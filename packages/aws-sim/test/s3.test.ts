@@ -105,7 +105,7 @@ describe('simulated S3: buckets and versions through the SDK', () => {
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET }))).Versions).toHaveLength(1);
   });
 
-  it('names buckets globally and serves a bucket only in its own region', async () => {
+  it('names buckets globally, serves a bucket only in its own region, and only to callers expecting its owner', async () => {
     cloud.s3.createBucket(VAULT, REGION, BUCKET);
     expect(
       await failure(
@@ -116,6 +116,9 @@ describe('simulated S3: buckets and versions through the SDK', () => {
     ).toMatchObject({ name: 'BucketAlreadyExists', status: 409 });
     expect(await failure(put(s3As(cloud.adminCredentials(VAULT), 'eu-central-1'), 'k', 'v'))).toMatchObject({ status: 301 });
     expect(await failure(put(s3As(cloud.adminCredentials(OTHER)), 'k', 'v'))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    // The expected bucket owner: a bucket of another account of that name is never written to.
+    expect(await failure(put(s3As(), 'k', 'v', { ExpectedBucketOwner: OTHER }))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    await put(s3As(), 'k', 'v', { ExpectedBucketOwner: VAULT });
   });
 
   it('refuses to suspend versioning under Object Lock, and Object Lock on an unversioned bucket', async () => {

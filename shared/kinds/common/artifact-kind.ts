@@ -29,8 +29,18 @@ export interface KindDeps<Client> {
   /** The credentials of the kind's reader role in a source account. */
   reader(account: string): Credentials;
   keys: SourceKeyLookup;
+  /**
+   * The recovery points the catalog holds of one of the kind's resources, in any state, newest
+   * first: for a kind whose event names a resource and not which of its artifacts (SSM), what the
+   * vault already has.
+   */
+  recorded(account: string, region: string, resourceId: string): AsyncIterable<RecordedPoint>;
   now(): Date;
 }
+
+/** What {@link KindDeps.recorded} reads of each point: enough to tell which artifact it is and how it stands. */
+export type RecordedPoint = Pick<RecoveryPoint, 'sourceId' | 'life' | 'createdAt' | 'state'>;
+export const RECORDED_ATTRIBUTES = ['sourceId', 'life', 'createdAt', 'state'] as const satisfies readonly (keyof RecordedPoint)[];
 
 /** An artifact an event announces, before anything about it is confirmed. */
 export interface ArtifactRef {
@@ -48,6 +58,13 @@ export type Triggers = { refs: ArtifactRef[] } | { skip: string };
 export interface SourceArtifact {
   /** The artifact as the source identifies it (the announced ref, or the exact version the source resolved it to). */
   ref: ArtifactRef;
+  /** Which life of the resource it belongs to, when its id recurs after the resource is deleted and made again. */
+  life?: string;
+  /**
+   * Set when the source no longer holds it (an SSM version pushed out of the 100-version history, or
+   * deleted) and the vault never copied it: recorded as a failed point with this reason, never copied.
+   */
+  missed?: string;
   resourceId: string;
   createdAt: string;
   encryption: SourceEncryption;
@@ -62,17 +79,10 @@ export type ShareProgress = { status: 'ready'; sharedId: string } | { status: 'r
 
 export type CopyStatus = { status: 'pending' } | { status: 'available' } | { status: 'failed'; reason: string };
 
-/** What pruning a vault copy deleted, and a note when AWS keeps part of it. */
+/** What pruning a vault copy deleted. */
 export interface VaultCopyDeletion {
-  /** The vault resources deleted (snapshot ids, an image and its snapshots, a parameter name). */
+  /** The vault resources deleted (snapshot ids, an image and its snapshots, a stored parameter version). */
   deleted: string[];
-  note?: string;
-}
-
-/** What the pruner knows besides the point being pruned. */
-export interface PruneScope {
-  /** Whether the point's resource has other recovery points that still hold (or are getting) a vault copy. */
-  othersRemain(): Promise<boolean>;
 }
 
 /** Where a restore goes: a recovery account, in the vault's region. */
@@ -127,8 +137,12 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   readonly copiesSynchronously?: boolean;
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
   triggers(event: EventEnvelope): Triggers;
-  /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */
-  verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<SourceArtifact>;
+  /**
+   * Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. A kind
+   * whose event names a resource and not which of its artifacts (SSM) answers with every artifact of
+   * it the source holds and the vault lacks, oldest first, and those the vault missed.
+   */
+  verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<SourceArtifact | SourceArtifact[]>;
   /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
   prepareShare(point: RecoveryPoint, deps: KindDeps<Client>): Promise<ShareProgress>;
   /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */
@@ -139,7 +153,7 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   /** Removes what the hub left in the source: the share and any intermediate copy. */
   cleanup(point: RecoveryPoint, deps: KindDeps<Client>): Promise<void>;
   /** Deletes the point's vault copy (the pruner decided it may go). Done already when it is gone. */
-  deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<Client>, scope: PruneScope): Promise<VaultCopyDeletion>;
+  deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<Client>): Promise<VaultCopyDeletion>;
   /** The calls {@link restore} makes for this point, in order: what the dry run prints. */
   restoreActions(point: RecoveryPoint, target: RestoreTarget): RestoreAction[];
   /**

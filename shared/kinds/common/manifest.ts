@@ -19,6 +19,11 @@ export interface KindManifest {
   restore(scope: RestoreScope): Statement[];
   /** The recovery account's backup-hub-recovery role, for kinds whose restore writes there. */
   recovery?(scope: RecoveryScope): Statement[];
+  /**
+   * The reconciler's, while it moves what an earlier release of the kind stored to where the kind
+   * keeps it now (SSM parameter versions into the vault's S3 store).
+   */
+  migration?(scope: VaultScope): Statement[];
 }
 
 /** How the kind's handler reads its queue. */

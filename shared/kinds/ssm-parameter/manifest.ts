@@ -1,6 +1,6 @@
-import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
-import { NAMES } from '../../../accounts/stack/names.js';
-import { all, type KindManifest } from '../common/manifest.js';
+import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
+import { NAMES, ssmStoreBucket } from '../../../accounts/stack/names.js';
+import { all, type KindManifest, type VaultScope } from '../common/manifest.js';
 
 /**
  * Systems Manager user guide, "EventBridge event examples". The event never carries the value:
@@ -13,36 +13,40 @@ export const pattern = {
   detail: { operation: ['Create', 'Update', 'Delete', 'LabelParameterVersion'] },
 } as const satisfies EventPattern;
 
+/** Every version object of the vault's SSM store. */
+const storeObjects = (s: VaultScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}/*`;
+/** SSE-KMS: S3 uses the vault key on the caller's behalf, with the caller's permissions (`kms:ViaService` s3). */
+const throughS3 = (s: VaultScope) => ({ StringEquals: { 'kms:ViaService': `s3.${s.vaultRegion}.amazonaws.com` } });
+
 /**
- * Facts (Systems Manager API reference and user guide): PutParameter refuses Tags with Overwrite;
- * history keeps 100 versions (the 101st drops the oldest, ParameterMaxVersionLimitExceeded when it
- * is labelled); GetParameter takes `name:version`; reading a SecureString needs kms:Decrypt on its
- * key (the aws/ssm key allows every principal of its account).
+ * Facts (Systems Manager API reference and user guide; S3 user guide and Service Authorization
+ * Reference): GetParameterHistory pages the 100 versions a parameter keeps; GetParameter takes
+ * `name:version`; reading a SecureString needs kms:Decrypt on its key (the aws/ssm key allows every
+ * principal of its account). In S3, HeadObject is authorized as s3:GetObject, GetObject of a version
+ * as s3:GetObjectVersion, DeleteObject of a version as s3:DeleteObjectVersion; an SSE-KMS PutObject
+ * needs kms:GenerateDataKey and a GetObject kms:Decrypt.
  */
 export const manifest: KindManifest = {
   pattern,
   queue: {
     timeout: 60,
     batchSize: 10,
-    // No copy quota applies (PutParameter is synchronous); this bounds the PutParameter rate instead.
+    // No copy quota applies (PutObject is synchronous); this bounds the rate of reads in the sources.
     maximumConcurrency: 2,
     copyQuota: 20,
   },
 
-  vault: (s) => {
-    const vaultParameters = `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`;
-    return [
-      { Sid: 'ReadVaultParameterHistory', Effect: 'Allow', Action: 'ssm:GetParameterHistory', Resource: vaultParameters },
-      { Sid: 'WriteVaultParameters', Effect: 'Allow', Action: ['ssm:PutParameter', 'ssm:AddTagsToResource'], Resource: vaultParameters },
-      {
-        Sid: 'EncryptVaultParametersWithTheVaultKey',
-        Effect: 'Allow',
-        Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
-        Resource: s.vaultKeyArn,
-        Condition: { StringEquals: { 'kms:ViaService': `ssm.${s.vaultRegion}.amazonaws.com` } },
-      },
-    ];
-  },
+  // Writes each version once and finds one an earlier attempt wrote (HeadObject); never reads a value back.
+  vault: (s) => [
+    { Sid: 'WriteParameterVersionsToTheStore', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: storeObjects(s) },
+    {
+      Sid: 'EncryptParameterVersionsWithTheVaultKey',
+      Effect: 'Allow',
+      Action: 'kms:GenerateDataKey',
+      Resource: s.vaultKeyArn,
+      Condition: throughS3(s),
+    },
+  ],
 
   reader: (s) => [
     {
@@ -60,33 +64,15 @@ export const manifest: KindManifest = {
     },
   ],
 
-  // Parameter Store deletes a parameter with all its versions; there is no call for one version.
-  prune: (s) => [
-    {
-      Sid: 'DeleteVaultParameters',
-      Effect: 'Allow',
-      Action: 'ssm:DeleteParameter',
-      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
-    },
-  ],
+  // One version at a time; Object Lock refuses while the version is still locked.
+  prune: (s) => [{ Sid: 'DeleteParameterVersions', Effect: 'Allow', Action: 's3:DeleteObjectVersion', Resource: storeObjects(s) }],
 
-  // A parameter is restored by value: read in the vault with decryption, written in the recovery
+  // A parameter is restored by value: read from the store with decryption, written in the recovery
   // account through its backup-hub-recovery role (`recovery`), which trusts only the vault's
   // restore role.
   restore: (s) => [
-    {
-      Sid: 'ReadVaultParameters',
-      Effect: 'Allow',
-      Action: 'ssm:GetParameter',
-      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
-    },
-    {
-      Sid: 'DecryptVaultParametersThroughSsm',
-      Effect: 'Allow',
-      Action: 'kms:Decrypt',
-      Resource: s.vaultKeyArn,
-      Condition: { StringEquals: { 'kms:ViaService': `ssm.${s.vaultRegion}.amazonaws.com` } },
-    },
+    { Sid: 'ReadParameterVersions', Effect: 'Allow', Action: 's3:GetObjectVersion', Resource: storeObjects(s) },
+    { Sid: 'DecryptParameterVersionsThroughS3', Effect: 'Allow', Action: 'kms:Decrypt', Resource: s.vaultKeyArn, Condition: throughS3(s) },
     ...s.eachRecoveryAccount((account) => ({
       Sid: 'AssumeTheRecoveryRoles',
       Effect: 'Allow',
@@ -104,4 +90,31 @@ export const manifest: KindManifest = {
       Action: ['ssm:PutParameter', 'ssm:GetParameter'],
       Resource: `arn:aws:ssm:${s.vaultRegion}:${account}:parameter/*`,
     })),
+
+  // Earlier releases kept every version as a version of one vault parameter (/backup-hub/…), which
+  // Parameter Store evicts at the 101st: the reconciler copies those into the store once. Remove when
+  // every vault has migrated.
+  migration: (s): Statement[] => [
+    // DescribeParameters takes no resource narrower than every parameter of the account and region.
+    {
+      Sid: 'ListLegacyVaultParameters',
+      Effect: 'Allow',
+      Action: 'ssm:DescribeParameters',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
+    },
+    {
+      Sid: 'ReadLegacyVaultParameters',
+      Effect: 'Allow',
+      Action: 'ssm:GetParameterHistory',
+      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
+    },
+    {
+      Sid: 'DecryptLegacyVaultParametersThroughSsm',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: s.vaultKeyArn,
+      Condition: { StringEquals: { 'kms:ViaService': `ssm.${s.vaultRegion}.amazonaws.com` } },
+    },
+  ],
 };

@@ -1,14 +1,8 @@
-import {
-  DeleteParameterCommand,
-  GetParameterCommand,
-  type ParameterTier,
-  type ParameterType,
-  PutParameterCommand,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, type ParameterTier, type ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
-import { describeError, ignoreNotFound, isAwsError, isDeterministicAwsError } from '../../aws/aws-errors.js';
-import { ssmClient } from '../../aws/clients.js';
+import { describeError, isAwsError, isDeterministicAwsError } from '../../aws/aws-errors.js';
+import { type AwsClients, type Credentials, s3Client, ssmClient } from '../../aws/clients.js';
 import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
 import { PermanentFailure, Rejection } from '../../core/errors.js';
 import { parseArn } from '../../events/arn.js';
@@ -27,8 +21,24 @@ import {
   type VaultCopy,
 } from '../common/artifact-kind.js';
 import { pattern } from './manifest.js';
-import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
-import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
+import {
+  type MissedVersions,
+  parameterHistory,
+  planVersions,
+  type RecordedAround,
+  type RecordedVersions,
+  type VersionMetadata,
+  versionsOf,
+} from './ssm-history.js';
+import {
+  deleteStoredVersion,
+  findStoredVersion,
+  readStoredVersion,
+  storedCopyId,
+  storedVersionOf,
+  storeKey,
+  storeVersion,
+} from './ssm-store.js';
 
 /** What a recovery point records about a parameter version, in its tags: everything but the value. */
 export const SSM_TAG = {
@@ -40,17 +50,33 @@ export const SSM_TAG = {
   labels: 'ssm:labels',
 } as const;
 
+/** The SSM kind reads parameters with Systems Manager and keeps their versions in the vault's S3 store. */
+export interface SsmClients {
+  ssm: SSMClient;
+  s3: S3Client;
+}
+
 const COPIED_OPERATIONS = new Set(['Create', 'Update', 'LabelParameterVersion']);
 /**
- * The vault refuses the copy for good: the name is too long or too deep under the vault prefix
- * (2048 characters, 15 levels), or the vault account is out of parameters. Retrying cannot help.
+ * Parameter Store refuses for good: an invalid name (ValidationException in practice,
+ * ParameterPatternMismatchException as documented), a hierarchy or an account quota exceeded, a
+ * labelled oldest version. Retrying cannot help.
  */
 const REFUSED_WRITES = [
   'ValidationException',
+  'ParameterPatternMismatchException',
   'HierarchyLevelLimitExceededException',
   'ParameterLimitExceeded',
   'ParameterMaxVersionLimitExceeded',
 ];
+/** Letters, digits and `_.-`, sub-paths divided by `/`; a path starts with `/`; no `aws` or `ssm` prefix (user guide, parameter names). */
+const PARAMETER_NAME = /^(?!\/?aws)(?!\/?ssm)(?:[A-Za-z0-9_.-]+|(?:\/[A-Za-z0-9_.-]+)+)$/i;
+/** "The maximum length for a parameter name that you specify is 1011 characters", counted with the ARN prefix (PutParameter). */
+const MAX_NAME_WITH_ARN_PREFIX = 1011;
+/** A hierarchy has at most 15 levels. */
+const MAX_LEVELS = 15;
+/** Catalog points read per event beyond the 100 versions a parameter holds: a safeguard, never reached when the points are in order. */
+const MAX_RECORDED_READ = 1000;
 
 /** The documented detail: `operation`, `name`, `type`, and `description` when the parameter has one. Never the value. */
 const detailSchema = z.object({
@@ -61,14 +87,17 @@ const detailSchema = z.object({
 });
 
 /**
- * SSM parameters announced by `Parameter Store Change`. Every version is a recovery point
- * (`<name>:<version>`), copied as a new version of a SecureString under the vault CMK at
- * `/backup-hub/<account>/<region>/<name>`. Nothing is shared: the vault reads the value through
- * the reader role and writes it itself. The value lives only in the copy call's variables.
+ * SSM parameters announced by `Parameter Store Change`. The event names a parameter, never which
+ * version (and has whole seconds): every event brings the vault up to date with every version the
+ * source holds and the vault lacks, oldest first. Each version is a recovery point (`<name>:<version>`
+ * of a life, see {@link planVersions}), kept as its own object in the vault's S3 store under the vault
+ * key (`<account>/<region><name>/<life>/<version>`), locked and never evicted. Nothing is shared: the
+ * vault reads the value through the reader role and writes it itself; the value lives only in the
+ * copy call's variables.
  */
-export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
+export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
   name: 'ssm-parameter',
-  sdk: ssmClient,
+  sdk: ssmClients,
   detailTypes: pattern['detail-type'],
   copiesSynchronously: true,
 
@@ -79,48 +108,48 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     const { operation, name } = parsed.data;
     if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept` };
     if (!COPIED_OPERATIONS.has(operation)) return { skip: `${operation} is not a backup trigger` };
-    return {
-      refs: [{ account: event.account, region: event.region, sourceId: ownName(name, event), announced: { at: event.time, operation } }],
-    };
+    const own = ownName(name, event);
+    checkName(own, event);
+    return { refs: [{ account: event.account, region: event.region, sourceId: own, announced: { at: event.time, operation } }] };
   },
 
-  async verify(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<SourceArtifact> {
+  async verify(ref: ArtifactRef, deps: KindDeps<SsmClients>): Promise<SourceArtifact[]> {
     // A plain name resolves in the reader role's own account: only the sender's own parameter is found.
-    const history = await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
-    const version = history && announcedVersion(history, ref.announced);
-    if (!version)
+    const history = await parameterHistory(inSource(deps, ref.account, ref.region).ssm, ref.sourceId);
+    const recorded = await recordedAround(ref, history?.[0], deps);
+    const plan = planVersions(ref.sourceId, history, recorded, ref.announced);
+    if (!plan)
       throw new Rejection(
         'not-found',
-        `parameter ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (deleted since, or a forged event)`,
+        `parameter ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role, and the vault has never held it (deleted before the vault read it, or a forged event)`,
       );
-    const encryption = await encryptionOf(ref, version, deps);
-    return {
-      ref: { account: ref.account, region: ref.region, sourceId: `${ref.sourceId}:${version.Version}` },
-      resourceId: ref.sourceId,
-      createdAt: (version.LastModifiedDate ?? deps.now()).toISOString(),
-      ...encryption,
-      tags: recordedTags(version),
-    };
+    const versions: SourceArtifact[] = [];
+    for (const version of plan.lacking) versions.push(await sourceVersion(ref, plan.life, version, deps));
+    return [...plan.missed.map((missed) => missedVersions(ref, missed)), ...versions];
   },
 
   async prepareShare(point: RecoveryPoint): Promise<ShareProgress> {
     return { status: 'ready', sharedId: point.sourceId };
   },
 
-  async findCopy(point: RecoveryPoint, deps: KindDeps<SSMClient>): Promise<VaultCopy | undefined> {
-    const name = vaultParameterName(point);
-    const written = await findVaultVersion(inVault(deps), name, sourceVersion(point));
-    return written === undefined ? undefined : { vaultCopyId: `${name}:${written}`, vaultKeyArn: deps.vault.keyArn };
+  async findCopy(point: RecoveryPoint, deps: KindDeps<SsmClients>): Promise<VaultCopy | undefined> {
+    const stored = await findStoredVersion(inVault(deps).s3, deps.vault, keyOf(point), point.createdAt);
+    return stored && { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, _sharedId: string, deps: KindDeps<SSMClient>): Promise<VaultCopy> {
-    const name = vaultParameterName(point);
-    const written = await copyVersion(point, name, sourceVersion(point), deps);
-    return { vaultCopyId: `${name}:${written}`, vaultKeyArn: deps.vault.keyArn };
+  async copy(point: RecoveryPoint, _sharedId: string, deps: KindDeps<SsmClients>): Promise<VaultCopy> {
+    const value = await readValue(point, deps);
+    const stored = await storeVersion(inVault(deps).s3, deps.vault, {
+      key: keyOf(point),
+      value,
+      version: versionsOf(point.sourceId).from,
+      sourceModified: point.createdAt,
+    });
+    return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
   },
 
   async copyStatus(): Promise<CopyStatus> {
-    // PutParameter is synchronous: the version exists once the call returns.
+    // PutObject is synchronous: the object exists once the call returns.
     return { status: 'available' };
   },
 
@@ -128,23 +157,14 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     // Nothing was shared or copied in the source.
   },
 
-  async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SSMClient>, scope) {
-    const { name, version } = vaultVersion(point);
-    // Parameter Store has no call that deletes one version: the history goes with the whole parameter.
-    if (await scope.othersRemain()) {
-      return {
-        deleted: [],
-        note: `version ${version} of ${name} stays in that parameter's history until the parameter is deleted with its last recovery point (Parameter Store cannot delete one version)`,
-      };
-    }
-    await ignoreNotFound(() => inVault(deps).send(new DeleteParameterCommand({ Name: name })), 'ParameterNotFound');
-    return { deleted: [name] };
+  async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SsmClients>) {
+    await deleteStoredVersion(inVault(deps).s3, deps.vault, storedVersionOf(point.vaultCopyId!));
+    return { deleted: [point.vaultCopyId!] };
   },
 
   restoreActions(point: RecoveryPoint, target: RestoreTarget) {
-    const { name, version } = vaultVersion(point);
     return [
-      { call: 'ssm:GetParameter', what: `read version ${version} of ${name} in the vault, with decryption` },
+      { call: 's3:GetObject', what: `read ${point.vaultCopyId} from the vault store, decrypted under the vault key` },
       { call: 'sts:AssumeRole', what: `assume backup-hub-recovery in ${target.account}` },
       {
         call: 'ssm:PutParameter',
@@ -153,9 +173,9 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     ];
   },
 
-  async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<SSMClient>) {
-    const value = await vaultValue(inVault(deps), point.vaultCopyId!);
-    const written = await writeBack(deps.client(deps.vault.region, target.writer), point, value);
+  async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<SsmClients>) {
+    const value = await readStoredVersion(inVault(deps).s3, deps.vault, storedVersionOf(point.vaultCopyId!));
+    const written = await writeBack(deps.client(deps.vault.region, target.writer).ssm, point, value);
     return {
       status: 'usable' as const,
       restoredId: `${point.resourceId}:${written.version}`,
@@ -164,23 +184,60 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
   },
 };
 
-/** `<vault parameter name>:<vault version>`, as the copy recorded it. */
-function vaultVersion(point: RecoveryPoint): { name: string; version: number } {
-  const at = point.vaultCopyId!.lastIndexOf(':');
-  return { name: point.vaultCopyId!.slice(0, at), version: Number(point.vaultCopyId!.slice(at + 1)) };
+function ssmClients(aws: AwsClients, region: string, credentials?: Credentials): SsmClients {
+  return { ssm: ssmClient(aws, region, credentials), s3: s3Client(aws, region, credentials) };
 }
 
-async function vaultValue(vault: SSMClient, selector: string): Promise<string> {
-  try {
-    const { Parameter } = await vault.send(new GetParameterCommand({ Name: selector, WithDecryption: true }));
-    return Parameter!.Value!;
-  } catch (error) {
-    if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound'))
-      throw new PermanentFailure(`the vault no longer holds ${selector}`, { cause: error });
-    if (isDeterministicAwsError(error))
-      throw new PermanentFailure(`cannot read ${selector} in the vault: ${describeError(error)}`, { cause: error });
-    throw error;
+/** A version's object in the store. A point recorded before lives were told apart, and never copied, is a life of its own. */
+function keyOf(point: RecoveryPoint): string {
+  return storeKey(point, point.life ?? point.createdAt, versionsOf(point.sourceId).from);
+}
+
+/**
+ * The catalog's points of the parameter from the source's oldest version on, and the newest one
+ * before it (newest first, so reading stops there): what the vault holds of the versions the source
+ * holds, and where it stands below them.
+ */
+async function recordedAround(ref: ArtifactRef, oldest: VersionMetadata | undefined, deps: KindDeps<SsmClients>): Promise<RecordedAround> {
+  const window: RecordedVersions[] = [];
+  const since = oldest?.LastModifiedDate.toISOString();
+  for await (const point of deps.recorded(ref.account, ref.region, ref.sourceId)) {
+    const recorded = { life: point.life, ...versionsOf(point.sourceId), createdAt: point.createdAt, failed: point.state === 'failed' };
+    if (since === undefined || point.createdAt < since) return { window, previous: recorded };
+    window.push(recorded);
+    if (window.length >= MAX_RECORDED_READ) break;
   }
+  return { window };
+}
+
+async function sourceVersion(
+  ref: ArtifactRef,
+  life: string,
+  version: VersionMetadata,
+  deps: KindDeps<SsmClients>,
+): Promise<SourceArtifact> {
+  return {
+    ref: { account: ref.account, region: ref.region, sourceId: `${ref.sourceId}:${version.Version}` },
+    life,
+    resourceId: ref.sourceId,
+    createdAt: version.LastModifiedDate.toISOString(),
+    ...(await encryptionOf(ref, version, deps)),
+    tags: recordedTags(version),
+  };
+}
+
+/** Versions gone from the source before the vault copied them: recorded, never copied (their type and key are unknown). */
+function missedVersions(ref: ArtifactRef, missed: MissedVersions): SourceArtifact {
+  const versions = `${missed.from}-${missed.to ?? ''}`;
+  return {
+    ref: { account: ref.account, region: ref.region, sourceId: `${ref.sourceId}:${versions}` },
+    life: missed.life,
+    missed: missed.why,
+    resourceId: ref.sourceId,
+    createdAt: missed.before,
+    encryption: 'none',
+    tags: { [SSM_TAG.version]: versions },
+  };
 }
 
 /**
@@ -231,10 +288,24 @@ function ownName(name: string, event: EventEnvelope): string {
   return path.lastIndexOf('/') > 0 ? path : path.slice(1);
 }
 
+/** A name Parameter Store could not hold is no parameter: refused before any call, never retried. */
+function checkName(name: string, event: EventEnvelope): void {
+  const arnLength = `arn:aws:ssm:${event.region}:${event.account}:parameter/${name.replace(/^\//, '')}`.length;
+  const problem = !PARAMETER_NAME.test(name)
+    ? 'is not a valid parameter name'
+    : arnLength > MAX_NAME_WITH_ARN_PREFIX
+      ? `is longer than Parameter Store allows (${arnLength} characters with the ARN prefix, at most ${MAX_NAME_WITH_ARN_PREFIX})`
+      : name.split('/').filter(Boolean).length > MAX_LEVELS
+        ? `is deeper than ${MAX_LEVELS} levels`
+        : undefined;
+  if (problem)
+    throw new Rejection('malformed-event', `Parameter Store Change names ${JSON.stringify(name.slice(0, 80))}, which ${problem}`);
+}
+
 async function encryptionOf(
   ref: ArtifactRef,
   version: VersionMetadata,
-  deps: KindDeps<SSMClient>,
+  deps: KindDeps<SsmClients>,
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   if (version.Type !== 'SecureString' || !version.KeyId) return { encryption: 'none' };
   const key = await deps.keys.describe(ref.account, ref.region, version.KeyId);
@@ -253,44 +324,28 @@ function recordedTags(version: VersionMetadata): Record<string, string> {
   return tags;
 }
 
-/** `<name>:<version>`: names never contain a colon. */
-function sourceVersion(point: RecoveryPoint): number {
-  return Number(point.sourceId.slice(point.sourceId.lastIndexOf(':') + 1));
-}
-
-/** Reads the source version with decryption through the reader role and writes it into the vault. */
-async function copyVersion(point: RecoveryPoint, name: string, version: number, deps: KindDeps<SSMClient>): Promise<number> {
-  const value = await readValue(point, deps);
-  const tier = (point.tags[SSM_TAG.tier] ?? 'Standard') as ParameterTier;
+/**
+ * Reads the version with decryption through the reader role. `<name>:<version>` selects a version of
+ * the parameter's current life: one written at another time belongs to another life, and the one
+ * this point records is gone with the deletion.
+ */
+async function readValue(point: RecoveryPoint, deps: KindDeps<SsmClients>): Promise<string> {
+  const gone = (why: string, cause?: unknown) =>
+    new PermanentFailure(`missed: ${point.sourceId} (life ${point.life}) ${why} before the vault copied it`, { cause });
   try {
-    return await writeVaultVersion(inVault(deps), name, {
-      point,
-      version,
-      value,
-      tier,
-      keyArn: deps.vault.keyArn,
-    });
-  } catch (error) {
-    if (isAwsError(error, ...REFUSED_WRITES))
-      throw new PermanentFailure(`the vault refused ${name}: ${describeError(error)}`, { cause: error });
-    throw error;
-  }
-}
-
-async function readValue(point: RecoveryPoint, deps: KindDeps<SSMClient>): Promise<string> {
-  try {
-    const { Parameter } = await inSource(deps, point.account, point.region).send(
+    const { Parameter } = await inSource(deps, point.account, point.region).ssm.send(
       new GetParameterCommand({ Name: point.sourceId, WithDecryption: true }),
     );
-    return Parameter!.Value!;
-  } catch (error) {
-    if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound')) {
-      throw new PermanentFailure(
-        `${point.sourceId} is gone from the source (deleted, or pushed out of its 100-version history) before it could be copied`,
-        { cause: error },
+    if (Parameter?.LastModifiedDate?.toISOString() !== point.createdAt)
+      throw gone(
+        `was deleted with its parameter, which was created again (this version ${point.sourceId} was written at ${Parameter?.LastModifiedDate?.toISOString()})`,
       );
-    }
-    if (isDeterministicAwsError(error))
+    return Parameter.Value!;
+  } catch (error) {
+    if (error instanceof PermanentFailure) throw error;
+    if (isAwsError(error, 'ParameterNotFound', 'ParameterVersionNotFound'))
+      throw gone('left the source (deleted, or pushed out of its 100-version history)', error);
+    if (isDeterministicAwsError(error) || isAwsError(error, 'ValidationException', 'ParameterPatternMismatchException'))
       throw new PermanentFailure(`cannot read ${point.sourceId} with decryption: ${describeError(error)}`, { cause: error });
     throw error;
   }

@@ -23,10 +23,12 @@ export interface CreateBucketOptions {
   policy?: string | PolicyDocument;
 }
 
-/** Who asks, and in which region they signed the request. */
+/** Who asks, in which region they signed the request, and which account they expect to own the bucket. */
 export interface S3Caller {
   principal: Principal;
   region: string;
+  /** `x-amz-expected-bucket-owner`: a bucket of another account answers 403. */
+  expectedOwner?: string;
 }
 
 export interface PutObjectRequest {
@@ -136,12 +138,14 @@ export class S3Sim {
   }
 
   /**
-   * The bucket a request names, as seen from the region it was signed for.
-   * @throws AwsError NoSuchBucket, PermanentRedirect
+   * The bucket a request names, as seen from the region it was signed for, owned by the expected owner.
+   * @throws AwsError NoSuchBucket, AccessDenied, PermanentRedirect
    */
   bucketFor(name: string, caller: S3Caller): SimBucket {
     const bucket = this.#buckets.get(name);
     if (!bucket) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist.', 404);
+    if (caller.expectedOwner !== undefined && caller.expectedOwner !== bucket.account)
+      throw new AwsError('AccessDenied', 'Access Denied: the bucket is not owned by the expected bucket owner.', 403);
     if (bucket.region !== caller.region)
       throw new AwsError(
         'PermanentRedirect',

@@ -54,7 +54,9 @@ export function s3Api(s3: S3Sim): SimService {
     call(action, raw, ctx: CallContext) {
       const run = operations[action];
       if (!run) throw new AwsError('NotImplemented', `The operation ${action} is not supported by the simulation.`, 501);
-      return run(s3, raw as unknown as S3Input, { principal: ctx.caller, region: ctx.region });
+      const input = raw as unknown as S3Input;
+      const expectedOwner = input.headers['x-amz-expected-bucket-owner'];
+      return run(s3, input, { principal: ctx.caller, region: ctx.region, ...(expectedOwner ? { expectedOwner } : {}) });
     },
   };
 }
