@@ -22,6 +22,11 @@ export interface SoakArtifact {
   inRegion?(region: string): ServiceEvent;
   /** The event AWS sends when making the artifact failed, when the kind has one. */
   failed?(): ServiceEvent;
+  /**
+   * Changes the artifact once the burst has settled and returns the event announcing the change: a
+   * parameter deleted and created again, whose new life must be copied beside the old one.
+   */
+  afterBurst?(): ServiceEvent;
 }
 
 /** How the soak makes and announces artifacts of one kind (its folder's soak.ts), and finds their vault copies. */

@@ -35,6 +35,8 @@ export interface SoakOptions {
 export interface SoakKindReport {
   events: number;
   copied: number;
+  /** Available recovery points: each holds exactly one vault copy (an SSM event can bring many versions). */
+  availablePoints: number;
   vaultCopies: number;
   duplicateCopies: number;
   peakConcurrentCopies: number;
@@ -45,7 +47,10 @@ export interface SoakKindReport {
 
 /** The soak's figures; times are simulated seconds. */
 export interface SoakReport {
+  /** Input events: the burst's, and those of the changes after it (`followUpEvents`). */
   events: number;
+  /** Events announcing a change made once the burst had settled (a parameter deleted and created again). */
+  followUpEvents: number;
   deliveries: number;
   duplicateDeliveries: number;
   /** The registered kinds the soak does not announce (none, unless a kind was added without a soak generator). */
@@ -55,8 +60,10 @@ export interface SoakReport {
   rejected: number;
   rejectedBy: Record<string, number>;
   dlq: number;
-  /** Recovery points the catalog marks failed (none expected: nothing in the soak fails in AWS or is refused for good). */
+  /** Recovery points the catalog marks failed, missed ones aside (none expected: nothing in the soak fails in AWS or is refused for good). */
   failed: number;
+  /** Failed points that record what the source no longer held when the vault looked (SSM versions past a parameter's 100): expected for the long parameters. */
+  missed: number;
   /** Input events with no settlement in the hub's records. */
   lost: number;
   /** Input events with more than one settlement (an accounting contradiction). */
@@ -108,15 +115,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     rds: { snapshotDurationMs: 0, copyDurationMs: rdsCopyDurationMs, copyQuota: quota, manualSnapshotQuota: 100_000 },
   });
   try {
-    const announce = prepareDeliveries(hub, events);
+    const input = prepareDeliveries(hub, events);
     await hub.cloud.advance(tickMs, { tickMs }); // the source artifacts become ready
-    const deliveries = announce();
+    const burst = input.burst();
     injectFaults(hub, throttleShare);
     const callsBefore = hub.cloud.calls.length;
     const startedAt = hub.cloud.clock.nowMs();
-    for (const { event, via } of deliveries) hub.events.forward(hub.vaultBusArn, event, via);
+    for (const { event, via } of burst) hub.events.forward(hub.vaultBusArn, event, via);
     await runUntilSettled(hub, tickMs);
-    return await report(hub, { events, deliveries, quota, startedAt, callsBefore, wallStart });
+    const followUps = input.afterBurst();
+    for (const { event, via } of followUps) hub.events.forward(hub.vaultBusArn, event, via);
+    await runUntilSettled(hub, tickMs);
+    return await report(hub, {
+      events,
+      deliveries: [...burst, ...followUps],
+      followUps: followUps.length,
+      quota,
+      startedAt,
+      callsBefore,
+      wallStart,
+    });
   } finally {
     await hub.close();
   }
@@ -139,6 +157,7 @@ async function isSettled(hub: LocalHub): Promise<boolean> {
 interface RunFacts {
   events: number;
   deliveries: SoakDelivery[];
+  followUps: number;
   quota: number;
   startedAt: number;
   callsBefore: number;
@@ -184,6 +203,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     byKind[kind] = {
       events: [...kindOfEvent.values()].filter((k) => k === kind).length,
       copied: copiedByKind.get(kind) ?? 0,
+      availablePoints: records.points.filter((p) => p.kind === kind && p.state === 'available').length,
       vaultCopies: copies.length,
       duplicateCopies: duplicateCopies(copies),
       peakConcurrentCopies: peakConcurrent(copies),
@@ -210,17 +230,20 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   // The catalog's and audit log's DynamoDB calls are not throttled in the scenario, and were never counted here.
   const calls = hub.cloud.calls.slice(run.callsBefore).filter((c) => c.service !== 'dynamodb');
   const throttled = calls.filter((c) => c.error !== undefined && THROTTLE_CODES.has(c.error)).length;
+  const missed = records.points.filter((p) => p.state === 'failed' && p.failureReason?.startsWith('missed:')).length;
   return {
-    events: run.events,
+    events: run.events + run.followUps,
+    followUpEvents: run.followUps,
     deliveries: run.deliveries.length,
-    duplicateDeliveries: run.deliveries.length - run.events,
+    duplicateDeliveries: run.deliveries.length - run.events - run.followUps,
     kindsNotSoaked: ARTIFACT_KINDS.filter((kind) => !SOAK_KINDS.some((k) => k.kind === kind)),
     copied: counts.copied,
     skipped: counts.skipped,
     rejected: counts.rejected,
     rejectedBy: index.rejectedBy,
     dlq: counts.dlq,
-    failed: records.points.filter((p) => p.state === 'failed').length,
+    failed: records.points.filter((p) => p.state === 'failed').length - missed,
+    missed,
     lost: counts.lost,
     multiplySettled: counts.multiply,
     contradictions,
@@ -253,7 +276,7 @@ async function storedItems(hub: LocalHub, entries: AuditEntry[]): Promise<string
   const keys = new Set(
     entries
       .filter((e) => e.kind && e.account && e.region && e.sourceId)
-      .map((e) => recoveryPointKey(e.kind!, e.account!, e.region!, e.sourceId!)),
+      .map((e) => recoveryPointKey(e.kind!, e.account!, e.region!, e.sourceId!, e.life)),
   );
   const out: string[] = [];
   for (const pk of keys) {

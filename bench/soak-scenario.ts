@@ -30,12 +30,20 @@ const MIX: [Intent, number][] = [
 ];
 export const DUPLICATE_SHARE = 0.05;
 
+/** The soak's input: the burst, and the events of the changes made once it has settled. */
+export interface SoakInput {
+  /** The events announcing every artifact, the bad ones among them, and the duplicate deliveries. */
+  burst(): SoakDelivery[];
+  /** Makes the changes that follow the burst (a parameter deleted and created again) and returns their events. */
+  afterBurst(): SoakDelivery[];
+}
+
 /**
- * Creates the source artifacts of every kind silently (as if taken earlier) and returns a function
- * building the events that announce them, the bad ones among them, and the duplicate deliveries,
- * to be called once the artifacts are ready. Seeded: the same `events` gives the same run.
+ * Creates the source artifacts of every kind silently (as if taken earlier) and returns how to
+ * build the events that announce them, to be called once the artifacts are ready, and the changes
+ * that follow. Seeded: the same `events` gives the same run.
  */
-export function prepareDeliveries(hub: LocalHub, events: number): () => SoakDelivery[] {
+export function prepareDeliveries(hub: LocalHub, events: number): SoakInput {
   const random = seededRandom(events);
   const pick: Picker = (from) => from[Math.floor(random() * from.length)]!;
   const planned = Array.from({ length: events }, (_, i) => {
@@ -46,11 +54,25 @@ export function prepareDeliveries(hub: LocalHub, events: number): () => SoakDeli
     const owner = intent === 'poison' ? POISON_SOURCE : account;
     return { i, kind, intent, owner, other, artifact: kind.create(hub, owner, REGION, pick), twice: random() < DUPLICATE_SHARE };
   });
-  return () =>
-    planned.flatMap(({ i, kind, intent, owner, other, artifact, twice }) => {
-      const delivery = { ...deliver(intent, artifact, owner, other, `soak-${i}`, hub.cloud.clock.now()), kind: kind.kind };
-      return twice ? [delivery, delivery] : [delivery];
-    });
+  return {
+    burst: () =>
+      planned.flatMap(({ i, kind, intent, owner, other, artifact, twice }) => {
+        const delivery = { ...deliver(intent, artifact, owner, other, `soak-${i}`, hub.cloud.clock.now()), kind: kind.kind };
+        return twice ? [delivery, delivery] : [delivery];
+      }),
+    // Only what the burst announced as a backup is changed after it: a forged or poisoned claim has no later life.
+    afterBurst: () =>
+      planned.flatMap(({ i, kind, intent, owner, other, artifact }) =>
+        intent === 'backup' && artifact.afterBurst
+          ? [
+              {
+                ...deliver('backup', { announce: artifact.afterBurst }, owner, other, `soak-${i}-later`, hub.cloud.clock.now()),
+                kind: kind.kind,
+              },
+            ]
+          : [],
+      ),
+  };
 }
 
 function kindOf(draw: number): SoakKind {

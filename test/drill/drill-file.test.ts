@@ -67,6 +67,16 @@ describe('drill files', () => {
     ]);
   });
 
+  it('takes one parameter value or several written within one second, never both or neither', () => {
+    const step = { account: '111111111111', action: 'putParameter', name: '/app/token', type: 'SecureString' };
+    expect(parseDrill({ ...base, steps: [{ ...step, values: ['a', 'b', 'c'] }] }).steps[0]).toMatchObject({ values: ['a', 'b', 'c'] });
+    expect(problems({ ...base, steps: [{ ...step, value: 'a', values: ['b'] }, step, { ...step, values: [] }] })).toEqual([
+      'steps[0]: give either value or values (a list of up to 10)',
+      'steps[1]: give either value or values (a list of up to 10)',
+      expect.stringMatching(/^steps\[2\]\.values: /),
+    ]);
+  });
+
   it('names missing or malformed top-level fields', () => {
     expect(problems({ sources: [], steps: [] })).toEqual(
       expect.arrayContaining([expect.stringMatching(/^vault: /), expect.stringMatching(/^sources: /)]),
