@@ -83,8 +83,9 @@ const newestOf = (r: RecordedVersions) => r.to ?? r.from - 1;
  *
  * A parameter deleted and created again restarts at version 1, so a version number alone does not
  * name a version: each belongs to a life, labelled by the time its first version was written. A life
- * is recognised by a version the catalog holds with the same number and time; a life first seen
- * after its first versions were evicted is labelled by its oldest version still held.
+ * is recognised by a version the catalog holds with the same number and time, or by numbering that
+ * goes on from the vault's newest; a life first seen after its first versions were evicted is
+ * labelled by its oldest version still held.
  *
  * Gone for good: versions below the oldest the source holds and above the newest the vault has of
  * that life (Parameter Store keeps the newest 100), and, when an event announces a write older than
@@ -107,7 +108,7 @@ export function planVersions(
     return { life, lacking: [], missed };
   }
   const oldest = history[0]!;
-  const life = sameLife(history, window) ?? iso(oldest.LastModifiedDate);
+  const life = sameLife(history, window) ?? continuedLife(oldest, previous) ?? iso(oldest.LastModifiedDate);
   const held = new Set(window.filter((r) => !r.failed && r.to === r.from).map((r) => `${r.from}@${r.createdAt}`));
   const lacking = history.filter((v) => !held.has(`${v.Version}@${iso(v.LastModifiedDate)}`));
   const missed: MissedVersions[] = [];
@@ -134,6 +135,17 @@ export function planVersions(
 function sameLife(history: VersionMetadata[], window: RecordedVersions[]): string | undefined {
   const byVersion = new Map(history.map((v) => [v.Version, iso(v.LastModifiedDate)]));
   return window.find((r) => r.life !== undefined && r.to === r.from && byVersion.get(r.from) === r.createdAt)?.life;
+}
+
+/**
+ * With no version in common (the vault fell more than 100 versions behind), the life the vault last
+ * saw, when the source's numbering goes on from it: a life restarts at 1, so one whose oldest held
+ * version is above the vault's newest is taken to be the same. (Were it a new life grown that far
+ * since, the versions would only carry the older label: no key would collide.)
+ */
+function continuedLife(oldest: VersionMetadata, previous: RecordedVersions | undefined): string | undefined {
+  if (!previous?.life || previous.to === undefined || oldest.Version === 1) return undefined;
+  return oldest.Version > previous.to ? previous.life : undefined;
 }
 
 /** The versions written after the vault's newest of a life the parameter's deletion took with it. */

@@ -75,8 +75,6 @@ const PARAMETER_NAME = /^(?!\/?aws)(?!\/?ssm)(?:[A-Za-z0-9_.-]+|(?:\/[A-Za-z0-9_
 const MAX_NAME_WITH_ARN_PREFIX = 1011;
 /** A hierarchy has at most 15 levels. */
 const MAX_LEVELS = 15;
-/** Catalog points read per event beyond the 100 versions a parameter holds: a safeguard, never reached when the points are in order. */
-const MAX_RECORDED_READ = 1000;
 
 /** The documented detail: `operation`, `name`, `type`, and `description` when the parameter has one. Never the value. */
 const detailSchema = z.object({
@@ -205,7 +203,6 @@ async function recordedAround(ref: ArtifactRef, oldest: VersionMetadata | undefi
     const recorded = { life: point.life, ...versionsOf(point.sourceId), createdAt: point.createdAt, failed: point.state === 'failed' };
     if (since === undefined || point.createdAt < since) return { window, previous: recorded };
     window.push(recorded);
-    if (window.length >= MAX_RECORDED_READ) break;
   }
   return { window };
 }
