@@ -1,4 +1,5 @@
 import { CloudCore } from './core/cloud-core.js';
+import type { QuotaName } from './core/quotas.js';
 import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
 import { dynamodbApi } from './services/dynamodb/api/dynamodb-api.js';
 import { DynamoDbSim, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
@@ -24,6 +25,8 @@ export interface SimCloudOptions {
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
   dynamodb?: DynamoDbSimOptions;
+  /** Quotas recorded in `cloud.quotas.exceeded()` when exceeded instead of refused: for measuring a hub known to exceed them, never for proving it fits. */
+  tolerateQuotas?: readonly QuotaName[];
 }
 
 /**
@@ -44,7 +47,7 @@ export class SimCloud extends CloudCore {
   readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
-    super({ start: options.start });
+    super({ start: options.start, tolerateQuotas: options.tolerateQuotas });
     this.kms = new KmsSim(this);
     this.ec2 = new Ec2Sim(this.kms, options.ec2);
     this.sqs = new SqsSim(this);
@@ -52,7 +55,7 @@ export class SimCloud extends CloudCore {
     this.rds = new RdsSim(this.kms, options.rds);
     this.lambda = new LambdaSim(this, this.sqs);
     this.events = new EventBridgeSim(this, this.sqs, this.lambda);
-    this.dynamodb = new DynamoDbSim(options.dynamodb);
+    this.dynamodb = new DynamoDbSim(this.quotas, options.dynamodb);
     this.cloudformation = new CloudFormationSim(this, {
       iam: this.iam,
       kms: this.kms,
