@@ -46,6 +46,11 @@ describe('performance budget (short bench)', () => {
       { aws: ebs.overhead.awsCallsPerEvent, dynamo: ebs.overhead.dynamoCallsPerEvent },
       'SDK calls per new unencrypted snapshot',
     ).toEqual({ aws: 3, dynamo: 3 });
+    // The quota headroom of issue 24: the example accounts and, in short mode, 3 sources × 6 regions.
+    const quotas = report.quotas;
+    expect(quotas.scales.map((s) => s.name)).toEqual(['example', '3 × 6']);
+    expect(quotas.iamPolicyQuotaUse).toMatchObject({ target: TARGETS.iamPolicyQuotaUse, holds: quotas.iamPolicyQuotaUse.value <= 0.8 });
+    expect(quotas.scales[0]!.rolePolicySize['backup-hub-reconciler']).toBeGreaterThan(0);
     expect(ebs.sdkCallFloor.calls.map((c) => c.command)).toEqual([
       'DescribeSnapshotsCommand',
       'PutCommand',
