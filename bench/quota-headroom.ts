@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { QUOTAS, type QuotaName, type QuotaUse, SimCloud, type Template } from '@backup-hub/aws-sim';
 import { renderTemplate } from '../accounts/stack/render.js';
 import { buildService, everyStack } from '../accounts/stack/service.js';

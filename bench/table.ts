@@ -94,10 +94,10 @@ const fmtMin = (value: number) => (value === 0 ? '0' : `${(value / 60_000).toFix
 
 /** The quotas the headroom table shows beside the IAM ones: those that grow with the estate. */
 const GROWING: [QuotaName, string][] = [
-  ['lambda.environmentSize', "a function's environment, bytes (limit 4,096)"],
-  ['events.busPolicySize', 'the vault bus policy, characters (limit 10,240)'],
-  ['kms.keyPolicySize', 'a key policy, bytes (limit 32,768)'],
-  ['sqs.policySize', 'a queue policy, bytes (limit 8,192)'],
+  ['lambda.environmentSize', 'function environment, bytes (≤ 4,096)'],
+  ['events.busPolicySize', 'bus policy, characters (≤ 10,240)'],
+  ['kms.keyPolicySize', 'key policy, bytes (≤ 32,768)'],
+  ['sqs.policySize', 'queue policy, bytes (≤ 8,192)'],
 ];
 
 /** Issue 24's headroom: each stack's use of AWS's quotas, at the example scale and at scale. */

@@ -176,7 +176,7 @@ const quotas = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
       });
       continue;
     }
-    const range = `from ${quota.default} (the default) to ${quota.max ?? 'any higher whole number'}`;
+    const range = `from ${quota.default} (AWS's default) to ${quota.max ?? 'any higher number'}`;
     if (
       typeof raised !== 'number' ||
       !Number.isInteger(raised) ||
@@ -186,7 +186,7 @@ const quotas = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
       ctx.addIssue({
         code: 'custom',
         path: [name],
-        message: `must be the ${quota.what} Service Quotas granted this account, a whole number ${range}`,
+        message: `must be the limit Service Quotas granted this account (${quota.what}), a whole number ${range}`,
       });
   }
 });

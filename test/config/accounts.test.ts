@@ -339,18 +339,18 @@ describe('account file validation names the file and the field', () => {
         file: 'vault.yml',
         field: 'quotas.iam.trustPolicySize',
         message:
-          'must be the characters of a role trust policy Service Quotas granted this account, a whole number from 2048 (the default) to 4096 (got 8192)',
+          "must be the limit Service Quotas granted this account (characters of a role trust policy), a whole number from 2048 (AWS's default) to 4096 (got 8192)",
       },
       {
         file: 'vault.yml',
         field: 'quotas.events.eventPatternSize',
-        message: expect.stringMatching(/from 2048 \(the default\) to 4096 \(got 1024\)$/),
+        message: expect.stringMatching(/from 2048 \(AWS's default\) to 4096 \(got 1024\)$/),
       },
       { file: 'vault.yml', field: 'quotas.lambda.typo', message: expect.stringMatching(/^is not a quota an account can raise/) },
       {
         file: 'app.yml',
         field: 'quotas.iam.managedPoliciesPerRole',
-        message: expect.stringMatching(/a whole number from 10 \(the default\) to 20 \(got "20"\)$/),
+        message: expect.stringMatching(/a whole number from 10 \(AWS's default\) to 20 \(got "20"\)$/),
       },
     ]);
   });
