@@ -121,6 +121,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role), fn.region) } },
       now: () => cloud.clock.now(),
       logger,
+      stdout: fn.log,
     });
     runtimes[file.replace(/^handlers\//, '')] = runtime;
     // Loaded by name (tsx and vitest load the TypeScript): nothing but the template says which file runs.

@@ -356,13 +356,23 @@ function queueStatements(kind: Kind): Statement[] {
 export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } {
   return {
     CatalogTable: table(NAMES.catalogTable, {
-      attributes: { pk: 'S', resourcePk: 'S', account: 'S', openState: 'S', availableResourcePk: 'S', createdAt: 'S', updatedAt: 'S' },
+      attributes: {
+        pk: 'S',
+        resourcePk: 'S',
+        account: 'S',
+        openState: 'S',
+        availableResourcePk: 'S',
+        protectedAccount: 'S',
+        createdAt: 'S',
+        updatedAt: 'S',
+      },
       key: ['pk'],
       indexes: {
         byResource: ['resourcePk', 'createdAt'],
         byAccount: ['account', 'createdAt'],
         byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
         latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+        protectedResources: ['protectedAccount', 'resourcePk'], // sparse: one item per resource that counts against its RPO target
       },
     }),
     AuditTable: table(NAMES.auditTable, {
