@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -10,7 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb' | 'cloudwatch';
 
 /**
  * Client settings: `defaults` apply to every client (the simulated cloud passes its request
@@ -68,6 +69,11 @@ export class AwsClients {
 
   rds(region: string, credentials?: Credentials): RDSClient {
     return this.#client('rds', RDSClient, region, credentials);
+  }
+
+  /** The vault's own CloudWatch: the RPO check keeps the per-source alarms with it. */
+  cloudwatch(region: string): CloudWatchClient {
+    return this.#client('cloudwatch', CloudWatchClient, region, undefined);
   }
 
   dynamo(region: string): DynamoDBDocumentClient {

@@ -381,6 +381,16 @@ export class Catalog {
     return { resources: (page.Items ?? []) as ProtectedResource[], next: page.LastEvaluatedKey };
   }
 
+  /** A bookmark a scheduled run leaves the next one (the RPO check's next account), kept in the catalog table. */
+  async marker(key: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: key }, ConsistentRead: true }));
+    return Item?.next as string | undefined;
+  }
+
+  async setMarker(key: string, next: string | undefined): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: key, ...(next === undefined ? {} : { next }) } }));
+  }
+
   #query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<RecoveryPoint> {
     return queryItems<RecoveryPoint>(this.db, { ...input, TableName: this.table });
   }
