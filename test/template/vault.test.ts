@@ -4,11 +4,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
 import { pascal } from '../../accounts/stack/policies.js';
+import { accountsFor } from '../../drill/hub-accounts.js';
 import { loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
+import { rpoSettings, rpoSettingsFromEnv } from '../../shared/monitoring/rpo-settings.js';
 import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { captureOutput } from '../capture-output.js';
 import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
@@ -608,5 +610,84 @@ describe('IAM grants vs. the AWS calls in the code', () => {
 
   it('gives the reconciler no queue access: it reads no queue', () => {
     expect(roleActions(template, 'ReconcilerRole').filter((a) => a.startsWith('sqs:'))).toEqual([]);
+  });
+});
+
+describe('vault stack: RPO metrics, alarms and the dashboard', () => {
+  const manySources = (n: number) =>
+    accountsFor({
+      vault: { account: '999999999999', region: 'eu-west-1' },
+      sources: Array.from({ length: n }, (_, i) => ({ account: String(100000000000 + i), regions: ['eu-west-1'] })),
+    });
+
+  it('runs the RPO check every 15 minutes, one run at a time, with the targets and silence hours of the account files', () => {
+    expect(scheduleOf('RpoDashcheck')).toBe('rate(15 minutes)');
+    const fn = resource(template, 'RpoDashcheckLambdaFunction').Properties;
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+    const variables = (fn.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(rpoSettingsFromEnv(variables as Record<string, string>)).toEqual(rpoSettings(accounts));
+    expect(rpoSettings(accounts)['333333333333']).toMatchObject({ name: 'source-c', silenceHours: 2, rpoHours: { 'ebs-snapshot': 1 } });
+    // Twice the smallest target when the file says nothing: source-a's EBS target is 12 hours.
+    expect(rpoSettings(accounts)['111111111111']?.silenceHours).toBe(24);
+    expect(variables.ALARM_TOPIC_ARN).toEqual({ Ref: 'AlarmTopic' });
+  });
+
+  it('lets the RPO check query only the protected resources and write only the per-source alarms, by their prefix', () => {
+    const actions = roleActions(template, 'RpoCheckRole');
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions.filter((a) => a.startsWith('cloudwatch:')).sort()).toEqual([
+      'cloudwatch:DeleteAlarms',
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:PutMetricAlarm',
+    ]);
+    const own = statements(template)
+      .filter((s) => s.logicalId === 'RpoCheckRole' && s.property === 'PolicyDocument')
+      .map((s) => s.statement);
+    const alarmStatement = own.find((s) => list(s.Action).includes('cloudwatch:PutMetricAlarm'))!;
+    expect(alarmStatement.Resource).toBe(`arn:aws:cloudwatch:eu-west-1:${vault.id}:alarm:backup-hub-source-*`);
+    const query = own.find((s) => list(s.Action).includes('dynamodb:Query'))!;
+    expect(query.Resource).toEqual({ 'Fn::Sub': '${CatalogTable.Arn}/index/protectedResources' });
+  });
+
+  it('pages on any source over its RPO target and on an RPO check that stopped running, into the alarm topic', () => {
+    expect(resource(template, 'RpoBreachedAlarm').Properties).toMatchObject({
+      Namespace: 'backup-hub',
+      MetricName: 'ResourcesOverRpo',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(resource(template, 'RpoCheckSilentAlarm').Properties).toMatchObject({
+      MetricName: 'RpoChecks',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+  });
+
+  it('holds a dashboard of protection, time to protection, copy slots, throttling, dead letters and failures, the same size for 300 sources', () => {
+    const bodyOf = (t: typeof template) => String(resource(t, 'Dashboard').Properties.DashboardBody);
+    const body = JSON.parse(bodyOf(template)) as { widgets: { properties: { title?: string } }[] };
+    const titles = body.widgets.map((w) => w.properties.title ?? '').join('\n');
+    for (const topic of [
+      'RPO target, per account',
+      'Time to protection',
+      'Copy slots in use',
+      'Throttled',
+      'Dead-letter queue depth',
+      'failed, by reason',
+    ])
+      expect(titles).toContain(topic);
+    expect(body.widgets.length).toBeLessThanOrEqual(500);
+    const large = renderAccount('vault', { accounts: manySources(300) });
+    expect(bodyOf(large).length).toBe(bodyOf(renderAccount('vault', { accounts: manySources(3) })).length);
+  });
+
+  it("stays within CloudFormation's 500 resources per stack at 300 sources: the per-source alarms are not in the template", () => {
+    const small = Object.keys(renderAccount('vault', { accounts: manySources(3) }).Resources).length;
+    const large = Object.keys(renderAccount('vault', { accounts: manySources(300) }).Resources).length;
+    expect(large).toBe(small);
+    expect(large).toBeLessThan(500);
   });
 });
