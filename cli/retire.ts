@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { stsClient } from '../shared/aws/clients.js';
 import { RetireRefused, resourceRefOf, retireResource, unretireResource } from '../shared/monitoring/retire.js';
 import { parseCommandLine } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
@@ -41,7 +42,7 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
   try {
     const ref = resourceRefOf(positionals[0]!);
     const ctx = deps.context(operatorConfig(deps.accounts(args.accounts)));
-    const by = args.by ?? (await ctx.aws.sts(ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
+    const by = args.by ?? (await stsClient(ctx.aws, ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
     if (args.undo) {
       await unretireResource(ctx, ref, by);
       deps.print(`${positionals[0]} counts against its RPO target again (by ${by})`);

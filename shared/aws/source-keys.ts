@@ -1,7 +1,7 @@
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { PermanentFailure } from '../pipeline/outcomes.js';
+import { PermanentFailure } from '../core/errors.js';
 import { describeError, isDeterministicAwsError } from './aws-errors.js';
-import type { AwsClients } from './clients.js';
+import { type AwsClients, kmsClient } from './clients.js';
 import type { SourceSessions } from './source-sessions.js';
 
 export interface KeyFacts {
@@ -39,7 +39,9 @@ export class SourceKeys {
 
   async #describe(account: string, region: string, keyId: string): Promise<KeyFacts> {
     try {
-      const { KeyMetadata } = await this.aws.kms(region, this.sessions.credentials(account)).send(new DescribeKeyCommand({ KeyId: keyId }));
+      const { KeyMetadata } = await kmsClient(this.aws, region, this.sessions.credentials(account)).send(
+        new DescribeKeyCommand({ KeyId: keyId }),
+      );
       return { arn: KeyMetadata!.Arn!, awsManaged: KeyMetadata!.KeyManager === 'AWS' };
     } catch (error) {
       if (!isDeterministicAwsError(error)) throw error;

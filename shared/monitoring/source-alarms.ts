@@ -5,6 +5,7 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmInput,
 } from '@aws-sdk/client-cloudwatch';
+import { cloudwatchClient } from '../aws/clients.js';
 import { METRIC, METRIC_NAMESPACE } from '../metrics/hub-metrics.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import type { RpoSettings } from './rpo-settings.js';
@@ -115,7 +116,7 @@ export async function syncSourceAlarms(
   visited: AccountStanding[],
   topicArn: string,
 ): Promise<{ written: number; deleted: number }> {
-  const cloudwatch = ctx.aws.cloudwatch(ctx.config.vaultRegion);
+  const cloudwatch = cloudwatchClient(ctx.aws, ctx.config.vaultRegion);
   const existing = new Map<string, MetricAlarm>();
   let NextToken: string | undefined;
   do {

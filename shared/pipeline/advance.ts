@@ -1,9 +1,10 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { CopyQuotaFull, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { CopyQuotaFull, PermanentFailure, Rejection } from './outcomes.js';
+import { kindDeps } from './kind-deps.js';
 
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
@@ -54,13 +55,14 @@ export async function advance(
 
 async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin): Promise<AdvanceResult> {
   let point = initial;
+  const deps = kindDeps(kind, ctx);
   if (point.stage === 'claimed' || point.stage === 'reencrypting') {
     if (origin === 'stored') {
       const leased = await ctx.catalog.lease(point, ctx.now(), LEASE_MS);
       if (!leased) return 'busy';
       point = leased;
     }
-    const share = await kind.prepareShare(point, ctx);
+    const share = await kind.prepareShare(point, deps);
     if (share.status === 'reencrypting') {
       const first = point.stage !== 'reencrypting';
       point = await ctx.catalog.update(
@@ -71,7 +73,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
-    const copy = (origin === 'stored' ? await kind.findCopy(point, ctx) : undefined) ?? (await kind.copy(point, share.sharedId, ctx));
+    const copy = (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await kind.copy(point, share.sharedId, deps));
     point = await ctx.catalog.update(
       point,
       { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
@@ -82,7 +84,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
     if (!kind.copiesSynchronously) return 'copying';
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
-  const status = await kind.copyStatus(point, ctx);
+  const status = await kind.copyStatus(point, deps);
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'failed') {
     await markFailed(point, status.reason, 'CopyFailedInAws', ctx);
@@ -107,7 +109,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
  */
 async function cleanUpSource(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<string | undefined> {
   try {
-    await kind.cleanup(point, ctx);
+    await kind.cleanup(point, kindDeps(kind, ctx));
     return undefined;
   } catch (error) {
     if (!(error instanceof Rejection) && !isDeterministicAwsError(error)) throw error;

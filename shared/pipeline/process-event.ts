@@ -1,10 +1,11 @@
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
+import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
 import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
-import { Deferral, PermanentFailure, Rejection } from './outcomes.js';
+import { kindDeps } from './kind-deps.js';
 
 /** A claimed point untouched this long is taken to belong to a crashed worker and is resumed. */
 const STALE_CLAIM_MS = 10 * 60_000;
@@ -91,7 +92,7 @@ function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext):
 }
 
 async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
-  const artifact = await kind.verify(announced, ctx);
+  const artifact = await kind.verify(announced, kindDeps(kind, ctx));
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
   if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);

@@ -1,10 +1,11 @@
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { copyQuotaKey } from '../core/copy-quota.js';
+import { Deferral } from '../core/errors.js';
 import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
-import { copyQuotaKey, copyQuotaKeys } from './copy-quota.js';
-import { Deferral } from './outcomes.js';
+import { copyQuotaKeys } from './copy-quota.js';
 
 export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error' | 'left-to-queue' | 'left-to-events' | 'resumed', number>;
 

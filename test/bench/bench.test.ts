@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/bench.js';
 import { TARGETS } from '../../bench/targets.js';
+import { ARTIFACT_KINDS } from '../../shared/kinds/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -12,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * sizes and the calls per event are asserted: they are deterministic, timings on a shared runner are not.
  */
 describe('performance budget (short bench)', () => {
-  it('every packaged handler bundles within 1.15 x the SDK clients it uses; a new snapshot costs 3 AWS + 3 DynamoDB calls', {
+  it('every packaged handler bundles within 1.2 x the SDK clients it uses, and a kind handler no other kind client; a new snapshot costs 3 AWS + 3 DynamoDB calls', {
     timeout: 90_000,
   }, async () => {
     let stdout: string;
@@ -34,6 +35,18 @@ describe('performance budget (short bench)', () => {
       expect(h.bytes, name).toBeGreaterThan(0);
       expect(h.floor.bytes, name).toBeGreaterThan(0);
       expect(h.sdkPackages.length, name).toBeGreaterThan(0);
+    }
+    // A kind's handler bundles its own service's client and none of another kind's (a kind receives only its own).
+    const common = [
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/lib-dynamodb',
+      '@aws-sdk/client-kms',
+      '@aws-sdk/client-sts',
+      '@aws-sdk/client-sqs',
+    ];
+    for (const kind of ARTIFACT_KINDS) {
+      const own = report.handlers[kind]!.sdkPackages.filter((pkg) => !common.includes(pkg));
+      expect(own, `${kind}: the SDK clients besides those every copy queue handler uses`).toHaveLength(1);
     }
     expect(
       Object.entries(ratios).filter(([, ratio]) => ratio > TARGETS.sizeRatio),

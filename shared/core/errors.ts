@@ -1,3 +1,5 @@
+/** The errors the hub's layers throw and the pipeline turns into recorded outcomes: the ground floor every layer may import. */
+
 /**
  * Why an event was not acted upon. A rejection is final and recorded; the message is
  * acknowledged, never retried.
