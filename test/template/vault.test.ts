@@ -485,6 +485,7 @@ describe('vault stack: key and tables', () => {
         byAccount: ['account:S:HASH', 'createdAt:S:RANGE', 'ALL'],
         byState: ['openState:S:HASH', 'updatedAt:S:RANGE', 'ALL'],
         latestAvailable: ['availableResourcePk:S:HASH', 'createdAt:S:RANGE', 'ALL'],
+        protectedResources: ['protectedAccount:S:HASH', 'resourcePk:S:RANGE', 'ALL'],
       },
     });
     expect(keys('AuditTable')).toEqual({
