@@ -45,7 +45,7 @@ describe('vault stack: least privilege', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
-    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner'].map(logicalId).sort());
+    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner', 'rpo-check'].map(logicalId).sort());
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -437,12 +437,12 @@ describe('vault stack: key and tables', () => {
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(
       ([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`,
     );
-    // The pruner deletes copies and never reads one: it has no use of the key.
+    // The pruner deletes copies and never reads one, the RPO check reads the catalog only: neither uses the key.
     expect(new Set(roleNames)).toEqual(
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
+        ...['backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-rpo-check'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
   });
@@ -576,11 +576,12 @@ function actionsCalledByCode(): Map<string, Set<string>> {
   return calls;
 }
 
-/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the restore and legal hold roles, the sources' reader, the recovery role. */
+/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the RPO check, the restore and legal hold roles, the sources' reader, the recovery role. */
 const allGranted = () => [
   ...roleActions(template, 'EbsSnapshotRole'),
   ...roleActions(template, 'ReconcilerRole'),
   ...roleActions(template, 'PrunerRole'),
+  ...roleActions(template, 'RpoCheckRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(source, 'ReaderRole'),
