@@ -1,9 +1,9 @@
-import { type AccountsConfig, allowedSourceRegions, retentionSettings } from '../../shared/config/accounts.js';
+import { type AccountsConfig, allowedSourceRegions, retentionSettings, rpoSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { rpoEnvironment, rpoSettings } from '../../shared/monitoring/rpo-settings.js';
+import { rpoEnvironment } from '../../shared/monitoring/rpo-settings.js';
 import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
 import {
   type EventPattern,

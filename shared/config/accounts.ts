@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
+import type { RpoSettings } from '../monitoring/rpo-settings.js';
 import type { RetentionSettings } from '../retention/retention-settings.js';
 
 /**
@@ -506,4 +507,18 @@ export function silenceHours(config: AccountsConfig, source: SourceAccount): num
   const targets = Object.values(effectiveTargets(config, source)).map((t) => t.rpoHours);
   if (targets.length === 0) return 24;
   return Math.min(168, Math.max(1, Math.ceil(2 * Math.min(...targets))));
+}
+
+/** What the RPO check knows per allowed source, from the account files (the Lambda side reads it with rpoSettingsFromEnv, without loading them). */
+export function rpoSettings(config: AccountsConfig): RpoSettings {
+  return Object.fromEntries(
+    config.sources.map((source) => [
+      source.id,
+      {
+        name: source.name,
+        rpoHours: Object.fromEntries(Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [kind, t.rpoHours])),
+        silenceHours: silenceHours(config, source),
+      },
+    ]),
+  );
 }

@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { type AccountsConfig, effectiveTargets, silenceHours } from '../config/accounts.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 
 /** What the RPO check knows per source account, from the account files. */
@@ -18,20 +17,6 @@ const schema = z.record(
   z.string(),
   z.object({ name: z.string(), rpoHours: z.record(z.string(), z.number()), silenceHours: z.int().check(z.positive()) }),
 );
-
-/** Per allowed source, from the account files. */
-export function rpoSettings(config: AccountsConfig): RpoSettings {
-  return Object.fromEntries(
-    config.sources.map((source) => [
-      source.id,
-      {
-        name: source.name,
-        rpoHours: Object.fromEntries(Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [kind, t.rpoHours])),
-        silenceHours: silenceHours(config, source),
-      },
-    ]),
-  );
-}
 
 /** The RPO check's environment: what {@link rpoSettingsFromEnv} reads. */
 export function rpoEnvironment(settings: RpoSettings): { RPO_TARGETS: string } {
