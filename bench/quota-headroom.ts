@@ -57,7 +57,12 @@ export const SCALES: readonly Scale[] = [3, 10, 30, 100, 300].map((sources) => (
  */
 export async function quotaHeadroom(target: number, scales: readonly Scale[] = SCALES): Promise<QuotaHeadroom> {
   const figures = [await measure('example', loadAccounts())];
-  for (const scale of scales) figures.push(await measure(`${scale.sources} × ${scale.regions}`, loadAccounts(writeScaleAccounts(scale))));
+  for (const scale of scales) {
+    const dir = writeScaleAccounts(scale);
+    const accounts = loadAccounts(dir);
+    rmSync(dir, { recursive: true, force: true });
+    figures.push(await measure(`${scale.sources} × ${scale.regions}`, accounts));
+  }
   const example = figures[0]!;
   const atScale = figures.at(-1)!;
   const iamShare = (f: ScaleFigures) => largest(EVERY_QUOTA.filter((q) => q.startsWith('iam.')).flatMap((q) => f.quotas[q] ?? []));

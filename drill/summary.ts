@@ -48,6 +48,7 @@ export function formatSummary(report: DrillReport): string {
     refusedCallsLine(report.refusedCalls),
     ...quotaLines(report.quotaExceeded),
     `simulated time: ${report.simulatedMinutes} minutes`,
+    ...alarmLines(report.alarms),
     ...formatGameDay(report.restore),
   );
   return parts.join('\n');
@@ -59,6 +60,20 @@ function quotaLines(exceeded: DrillReport['quotaExceeded']): string[] {
   return [
     `AWS quotas: ${exceeded.length} exceeded; AWS would refuse these stacks (the simulation let them through so the drill could run):`,
     ...exceeded.map((q) => `  ${q.quota}: ${q.value.toLocaleString('en-US')} of ${q.limit.toLocaleString('en-US')} for ${q.subject}`),
+  ];
+}
+
+/** The alarms that fired, in full: what the on-call was paged with. */
+function alarmLines(alarms: DrillReport['alarms']): string[] {
+  const firing = alarms.filter((a) => a.state === 'ALARM');
+  const ok = alarms.filter((a) => a.state === 'OK').length;
+  const header = `alarms: ${firing.length} in ALARM, ${ok} OK, ${alarms.length - firing.length - ok} without data (alarms in the --report JSON)`;
+  return [
+    header,
+    ...firing.map(
+      (a) => `  ALARM since ${a.since}: ${a.name}
+    ${a.reason}`,
+    ),
   ];
 }
 
