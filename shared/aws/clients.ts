@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -11,7 +12,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 's3' | 'dynamodb';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 's3' | 'dynamodb' | 'cloudwatch';
 
 /**
  * Client settings: `defaults` apply to every client (the simulated cloud passes its request
@@ -98,3 +99,6 @@ export const sqsClient: ClientFactory<SQSClient> = (aws, region, credentials) =>
 export const ssmClient: ClientFactory<SSMClient> = (aws, region, credentials) => aws.client('ssm', SSMClient, region, credentials);
 export const rdsClient: ClientFactory<RDSClient> = (aws, region, credentials) => aws.client('rds', RDSClient, region, credentials);
 export const s3Client: ClientFactory<S3Client> = (aws, region, credentials) => aws.client('s3', S3Client, region, credentials);
+/** The vault's own CloudWatch: the RPO check keeps the per-source alarms with it. */
+export const cloudwatchClient: ClientFactory<CloudWatchClient> = (aws, region, credentials) =>
+  aws.client('cloudwatch', CloudWatchClient, region, credentials);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
+import type { RpoSettings } from '../monitoring/rpo-settings.js';
 import type { RetentionSettings } from '../retention/retention-settings.js';
 
 /**
@@ -30,6 +31,22 @@ export interface ProtectionTarget {
   rpoHours: number;
 }
 
+/**
+ * The quotas an account file may declare raised: AWS's adjustable quotas that the simulated deploy
+ * enforces, with their default and the highest value AWS documents. Declare one only once Service
+ * Quotas granted it to that account; the simulated deploy then holds the stacks to it.
+ */
+export const RAISABLE_QUOTAS = {
+  'iam.trustPolicySize': { default: 2048, max: 4096, what: 'characters of a role trust policy' },
+  'iam.managedPoliciesPerRole': { default: 10, max: 20, what: 'managed policies attached to a role' },
+  'events.rulesPerBus': { default: 300, what: 'rules on an event bus' },
+  'events.eventPatternSize': { default: 2048, max: 4096, what: 'characters of an event pattern' },
+  'events.busPolicySize': { default: 10_240, what: 'characters of an event bus policy' },
+  'dynamodb.globalSecondaryIndexesPerTable': { default: 20, what: 'global secondary indexes of a table' },
+} as const satisfies Record<string, { default: number; max?: number; what: string }>;
+
+export type RaisableQuota = keyof typeof RAISABLE_QUOTAS;
+
 interface AccountBase {
   /** The file name without extension: what `--param="account=<name>"` names. */
   name: string;
@@ -41,6 +58,8 @@ interface AccountBase {
   organizationId?: string;
   /** As written in this file; {@link effectiveTargets} merges the vault's defaults in. */
   targets: Partial<Record<ArtifactKindName, ProtectionTarget>>;
+  /** What Service Quotas raised for this account ({@link RAISABLE_QUOTAS}); AWS's defaults apply to the rest. */
+  quotas: Partial<Record<RaisableQuota, number>>;
 }
 
 export interface VaultAccount extends AccountBase {
@@ -74,6 +93,8 @@ export interface SourceAccount extends AccountBase {
   customerKeyAliases: string[];
   /** Only when the file repeats it; it must equal the vault's, which is the one in force. */
   externalId?: string;
+  /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
+  silenceHours?: number;
 }
 
 export type Account = VaultAccount | SourceAccount | RecoveryAccount;
@@ -147,6 +168,32 @@ const targets = z.record(z.string(), target).superRefine((value, ctx) => {
   }
 });
 
+const quotas = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  for (const [name, raised] of Object.entries(value)) {
+    const quota = (RAISABLE_QUOTAS as Record<string, { default: number; max?: number; what: string }>)[name];
+    if (!quota) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `is not a quota an account can raise (the raisable ones: ${Object.keys(RAISABLE_QUOTAS).join(', ')}); the rest are fixed by AWS`,
+      });
+      continue;
+    }
+    const range = `from ${quota.default} (AWS's default) to ${quota.max ?? 'any higher number'}`;
+    if (
+      typeof raised !== 'number' ||
+      !Number.isInteger(raised) ||
+      raised < quota.default ||
+      (quota.max !== undefined && raised > quota.max)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `must be the limit Service Quotas granted this account (${quota.what}), a whole number ${range}`,
+      });
+  }
+});
+
 const common = {
   id: accountId,
   regions: z.array(region, { error: 'must be a list of region names' }).min(1, 'must list at least one region'),
@@ -160,6 +207,7 @@ const common = {
     .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-_')
     .optional(),
   targets: targets.optional(),
+  quotas: quotas.optional(),
 };
 
 const vaultFile = z.strictObject({
@@ -178,6 +226,13 @@ const sourceFile = z.strictObject({
   ...common,
   role: z.literal('source'),
   vault: accountId,
+  // 1 hour to 7 days: the alarm counts events per hour, and CloudWatch evaluates an alarm over 7 days at most.
+  silenceHours: z
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1')
+    .max(168, 'must be at most 168 (7 days: the longest a CloudWatch alarm looks back)')
+    .optional(),
   customerKeyAliases: z
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
@@ -190,6 +245,7 @@ const recoveryFile = z.strictObject({
   regions: common.regions,
   organizationId: common.organizationId,
   vault: accountId,
+  quotas: common.quotas,
 });
 
 // ---------------------------------------------------------------- loading
@@ -290,6 +346,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     regions: data.regions,
     organizationId: data.organizationId,
     targets: ('targets' in data ? (data.targets ?? {}) : {}) as AccountBase['targets'],
+    quotas: (data.quotas ?? {}) as AccountBase['quotas'],
   };
   if (data.role === 'recovery') return { ...base, role: 'recovery', vault: data.vault };
   if (data.role === 'vault') {
@@ -302,7 +359,14 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       lock: data.lock,
     };
   }
-  return { ...base, role: 'source', vault: data.vault, customerKeyAliases: data.customerKeyAliases ?? [], externalId: data.externalId };
+  return {
+    ...base,
+    role: 'source',
+    vault: data.vault,
+    customerKeyAliases: data.customerKeyAliases ?? [],
+    externalId: data.externalId,
+    ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
+  };
 }
 
 function describeIssue(file: string, issue: z.core.$ZodIssue, raw: unknown): AccountProblem[] {
@@ -478,4 +542,30 @@ export function retentionSettings(config: AccountsConfig): RetentionSettings {
     ]),
   );
   return { ...(config.vault.lock ? { lockDays: config.vault.lock.minRetentionDays } : {}), accounts };
+}
+
+/**
+ * After how many hours without any event from a source its "no events" alarm pages: its file's
+ * `silenceHours`, or twice its smallest `rpoHours` (whole hours, 1 to 168), or a day when no kind
+ * has a target.
+ */
+export function silenceHours(config: AccountsConfig, source: SourceAccount): number {
+  if (source.silenceHours !== undefined) return source.silenceHours;
+  const targets = Object.values(effectiveTargets(config, source)).map((t) => t.rpoHours);
+  if (targets.length === 0) return 24;
+  return Math.min(168, Math.max(1, Math.ceil(2 * Math.min(...targets))));
+}
+
+/** What the RPO check knows per allowed source, from the account files (the Lambda side reads it with rpoSettingsFromEnv, without loading them). */
+export function rpoSettings(config: AccountsConfig): RpoSettings {
+  return Object.fromEntries(
+    config.sources.map((source) => [
+      source.id,
+      {
+        name: source.name,
+        rpoHours: Object.fromEntries(Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [kind, t.rpoHours])),
+        silenceHours: silenceHours(config, source),
+      },
+    ]),
+  );
 }

@@ -1,4 +1,3 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { pointFacts } from '../audit/audit-entry.js';
 import { type RecoveryPoint, resourceKey } from '../catalog/recovery-point.js';
 import { inVault } from '../kinds/common/artifact-kind.js';
@@ -15,8 +14,10 @@ import { storedCopyId, storeKey, storeVersion } from '../kinds/ssm-parameter/ssm
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
 
-/** Where the migration stands, in the catalog table; it carries none of the index attributes, so no catalog query returns it. */
+/** Where the migration stands, a marker in the catalog table: the next page's token, or {@link DONE}. */
 const CURSOR_KEY = 'MIGRATION#ssm-store';
+/** Not a token DescribeParameters gives. */
+const DONE = '#done';
 
 export interface MigrationRun {
   /** Points whose version now lives in the store. */
@@ -38,20 +39,12 @@ export interface MigrationRun {
  * @returns undefined once the migration has finished on an earlier run
  */
 export async function migrateSsmStore(ctx: HubContext): Promise<MigrationRun | undefined> {
-  const db = ctx.aws.dynamo(ctx.config.vaultRegion);
-  const { Item } = await db.send(new GetCommand({ TableName: ctx.config.catalogTable, Key: { pk: CURSOR_KEY }, ConsistentRead: true }));
-  if (Item?.done) return undefined;
-  const deps = kindDeps(ssmParameter, ctx);
-  const ssm = inVault(deps).ssm;
-  const page = await legacyVaultParameters(ssm, Item?.nextToken as string | undefined);
+  const cursor = await ctx.catalog.marker(CURSOR_KEY);
+  if (cursor === DONE) return undefined;
+  const page = await legacyVaultParameters(inVault(kindDeps(ssmParameter, ctx)).ssm, cursor);
   const run: MigrationRun = { migrated: 0, lost: 0, done: page.nextToken === undefined };
   for (const name of page.names) await migrateParameter(name, ctx, run);
-  await db.send(
-    new PutCommand({
-      TableName: ctx.config.catalogTable,
-      Item: { pk: CURSOR_KEY, ...(run.done ? { done: true } : { nextToken: page.nextToken }), updatedAt: ctx.now().toISOString() },
-    }),
-  );
+  await ctx.catalog.setMarker(CURSOR_KEY, page.nextToken ?? DONE);
   if (run.migrated || run.lost || run.done)
     ctx.logger.info('ssm store migration', { ...run, parametersSeen: page.names.length, pageSize: LEGACY_PAGE });
   return run;
@@ -110,6 +103,7 @@ async function recordLost(point: RecoveryPoint, life: string, ctx: HubContext, r
     updatedAt: ctx.now().toISOString(),
   });
   await ctx.audit.append({ decision: 'failed', reason, ...pointFacts(failed) });
+  ctx.metrics.copyFailed(failed, 'Lost');
   ctx.logger.error('vault copy lost', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
   run.lost += 1;
 }

@@ -7,6 +7,7 @@ import { parseDrill } from '../../drill/drill-file.js';
 import { collectReport } from '../../drill/drill-report.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { runDrill } from '../../drill/run-drill.js';
+import { resourceKey } from '../../shared/catalog/recovery-point.js';
 import { SSM_TAG } from '../../shared/kinds/ssm-parameter/ssm-parameter.js';
 import { captureOutput } from '../capture-output.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, VAULT } from './hub-harness.js';
@@ -230,14 +231,21 @@ describe('SSM parameters reach the vault store', () => {
     expect(stored(SOURCE_A, '/cmk/locked')).toEqual([]);
   });
 
-  it('records a Delete as skipped and keeps the stored versions', async () => {
+  it('records a Delete as skipped, keeps the stored versions, and retires the parameter from the RPO count', async () => {
     await deploy();
     put('/gone', 'kept');
     await run(hub, 5);
+    const resourcePk = resourceKey('ssm-parameter', SOURCE_A, REGION, '/gone');
+    expect(await hub.context.catalog.resource(resourcePk)).toMatchObject({ protectedAccount: SOURCE_A, newestSourceId: '/gone:1' });
     hub.ssm.deleteParameter(SOURCE_A, REGION, '/gone');
     await run(hub, 5);
     const deleted = (await auditEntries(hub)).filter((e) => e.decision === 'skipped');
-    expect(deleted.map((e) => e.reason)).toEqual(['parameter /gone deleted in the source; vault copies kept']);
+    expect(deleted.map((e) => e.reason)).toEqual([
+      'parameter /gone deleted in the source; vault copies kept; retired: no longer counted against its RPO target',
+    ]);
+    const retired = await hub.context.catalog.resource(resourcePk);
+    expect(retired?.retired?.reason).toMatch(/^deleted in the source/);
+    expect(retired?.protectedAccount).toBeUndefined();
     expect(stored(SOURCE_A, '/gone').map((o) => o.value)).toEqual(['kept']);
   });
 

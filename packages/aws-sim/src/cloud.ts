@@ -1,5 +1,8 @@
 import { CloudCore } from './core/cloud-core.js';
+import type { QuotaName } from './core/quotas.js';
 import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
+import { cloudwatchApi } from './services/cloudwatch/api/cloudwatch-api.js';
+import { CloudWatchSim } from './services/cloudwatch/cloudwatch.js';
 import { dynamodbApi } from './services/dynamodb/api/dynamodb-api.js';
 import { DynamoDbSim, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
 import { ec2Api } from './services/ec2/api/ec2-api.js';
@@ -9,6 +12,7 @@ import { EventBridgeSim, type EventBridgeSimOptions } from './services/events/ev
 import { kmsApi } from './services/kms/api/kms-api.js';
 import { KmsSim } from './services/kms/kms.js';
 import { type LambdaInvocation, LambdaSim } from './services/lambda/lambda.js';
+import { LogsSim } from './services/logs/logs.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 import { s3Api } from './services/s3/api/s3-api.js';
@@ -27,6 +31,8 @@ export interface SimCloudOptions {
   rds?: RdsSimOptions;
   dynamodb?: DynamoDbSimOptions;
   events?: EventBridgeSimOptions;
+  /** Quotas recorded in `cloud.quotas.exceeded()` when exceeded instead of refused: for measuring a hub known to exceed them, never for proving it fits. */
+  tolerateQuotas?: readonly QuotaName[];
 }
 
 /**
@@ -45,10 +51,12 @@ export class SimCloud extends CloudCore {
   readonly events: EventBridgeSim;
   readonly dynamodb: DynamoDbSim;
   readonly sns = new SnsSim();
+  readonly logs = new LogsSim();
+  readonly cloudwatch: CloudWatchSim;
   readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
-    super({ start: options.start });
+    super({ start: options.start, tolerateQuotas: options.tolerateQuotas });
     this.kms = new KmsSim(this);
     this.ec2 = new Ec2Sim(this.kms, options.ec2);
     this.sqs = new SqsSim(this);
@@ -56,8 +64,10 @@ export class SimCloud extends CloudCore {
     this.rds = new RdsSim(this.kms, options.rds);
     this.s3 = new S3Sim(this, this.kms);
     this.lambda = new LambdaSim(this, this.sqs);
+    this.cloudwatch = new CloudWatchSim(this, this.sns);
+    this.logs.onEvent((event) => this.cloudwatch.ingestLog(event));
     this.events = new EventBridgeSim(this, this.sqs, this.lambda, options.events);
-    this.dynamodb = new DynamoDbSim(options.dynamodb);
+    this.dynamodb = new DynamoDbSim(this.quotas, options.dynamodb);
     this.cloudformation = new CloudFormationSim(this, {
       iam: this.iam,
       kms: this.kms,
@@ -67,6 +77,8 @@ export class SimCloud extends CloudCore {
       dynamodb: this.dynamodb,
       sns: this.sns,
       s3: this.s3,
+      logs: this.logs,
+      cloudwatch: this.cloudwatch,
     });
     for (const api of [
       stsApi(this),
@@ -78,13 +90,15 @@ export class SimCloud extends CloudCore {
       s3Api(this.s3),
       eventsApi(this.events),
       dynamodbApi(this.dynamodb),
+      cloudwatchApi(this.cloudwatch),
     ])
       this.register(api);
   }
 
   /**
    * Moves simulated time forward in ticks. After each tick (clock timers fired) the scheduled
-   * rules that came due fire and Lambda drains (their invocations, then the SQS event sources).
+   * rules that came due fire, Lambda drains (their invocations, then the SQS event sources) and
+   * CloudWatch evaluates its alarms.
    * @returns the invocations made.
    */
   async advance(ms: number, { tickMs = 1000 }: { tickMs?: number } = {}): Promise<LambdaInvocation[]> {
@@ -96,6 +110,7 @@ export class SimCloud extends CloudCore {
       this.clock.advanceTo(Math.min(this.clock.nowMs() + tickMs, end));
       this.events.runDueSchedules();
       await this.lambda.drain();
+      this.cloudwatch.evaluate();
     }
     return this.lambda.invocations.slice(start);
   }
@@ -109,6 +124,7 @@ export class SimCloud extends CloudCore {
     this.clock.advance(ms);
     this.events.skipSchedules();
     await this.lambda.drain();
+    this.cloudwatch.evaluate();
   }
 
   /** Releases what outlives the process's memory: the folders DynamoDB keeps tables in. */

@@ -338,7 +338,7 @@ describe('CloudFormation resources: each created through the state the APIs use'
     ).rejects.toThrow(/Lockless.*ObjectLockConfiguration needs ObjectLockEnabled: true/);
   });
 
-  it('SNS topics and subscriptions; log groups, metric filters and alarms are recorded', async () => {
+  it('SNS topics and subscriptions, and alarms; log groups and metric filters are recorded', async () => {
     const stack = await deploy({
       Topic: {
         Type: 'AWS::SNS::Topic',
@@ -350,7 +350,20 @@ describe('CloudFormation resources: each created through the state the APIs use'
         Type: 'AWS::Logs::MetricFilter',
         Properties: { LogGroupName: { Ref: 'Logs' }, FilterPattern: 'ERROR', MetricTransformations: [] },
       },
-      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: 'errors', AlarmActions: [{ Ref: 'Topic' }] } },
+      Alarm: {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmName: 'errors',
+          Namespace: 'backup-hub',
+          MetricName: 'AlertLogLines',
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [{ Ref: 'Topic' }],
+        },
+      },
     });
     const topicArn = `arn:aws:sns:${REGION}:${VAULT}:alarms`;
     expect(cloud.sns.topic(topicArn).subscriptions.map((s) => [s.protocol, s.endpoint])).toEqual([
@@ -491,7 +504,18 @@ describe('CloudFormation intrinsic functions, pseudo-parameters, parameters, con
       `Template rule RightAccount failed: deploy this stack into ${VAULT} only`,
     );
     expect(cloud.cloudformation.stacks()).toEqual([]);
+    await expect(deploy({ T: topic('t') }, { ...rules, account: SOURCE })).rejects.toMatchObject({ code: 'ValidationError' });
     await expect(deploy({ T: topic('t') }, rules)).resolves.toMatchObject({ resources: { T: expect.anything() } });
+  });
+
+  it('takes only rule functions in Rules: Condition, a condition function, is none', async () => {
+    const rules = {
+      Conditions: { InVault: { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, VAULT] } },
+      Rules: { RightAccount: { Assertions: [{ Assert: { Condition: 'InVault' }, AssertDescription: 'vault only' }] } },
+    };
+    await expect(deploy({ T: topic('t') }, rules)).rejects.toThrow(
+      'Rules.RightAccount.Assertions[0]: Condition is not a rule function the simulated CloudFormation supports',
+    );
   });
 });
 
@@ -513,10 +537,10 @@ describe('CloudFormation refuses what it cannot honour, naming the logical id, b
       {
         Role: {
           Type: 'AWS::IAM::Role',
-          Properties: { AssumeRolePolicyDocument: lambdaTrust, ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] },
+          Properties: { AssumeRolePolicyDocument: lambdaTrust, PermissionsBoundary: `arn:aws:iam::${VAULT}:policy/boundary` },
         },
       },
-      'Role (AWS::IAM::Role): property ManagedPolicyArns not supported by the simulated CloudFormation',
+      'Role (AWS::IAM::Role): property PermissionsBoundary not supported by the simulated CloudFormation',
     ));
 
   it('an unsupported intrinsic function', () =>

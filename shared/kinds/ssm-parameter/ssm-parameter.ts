@@ -104,7 +104,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
     if (!parsed.success)
       throw new Rejection('malformed-event', `Parameter Store Change detail is malformed: ${describeIssues(parsed.error)}`);
     const { operation, name } = parsed.data;
-    if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept` };
+    if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept`, deleted: name };
     if (!COPIED_OPERATIONS.has(operation)) return { skip: `${operation} is not a backup trigger` };
     const own = ownName(name, event);
     checkName(own, event);
@@ -328,7 +328,7 @@ function recordedTags(version: VersionMetadata): Record<string, string> {
  */
 async function readValue(point: RecoveryPoint, deps: KindDeps<SsmClients>): Promise<string> {
   const gone = (why: string, cause?: unknown) =>
-    new PermanentFailure(`missed: ${point.sourceId} (life ${point.life}) ${why} before the vault copied it`, { cause });
+    new PermanentFailure(`missed: ${point.sourceId} (life ${point.life}) ${why} before the vault copied it`, { cause, code: 'Missed' });
   try {
     const { Parameter } = await inSource(deps, point.account, point.region).ssm.send(
       new GetParameterCommand({ Name: point.sourceId, WithDecryption: true }),
