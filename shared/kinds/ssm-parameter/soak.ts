@@ -17,7 +17,8 @@ export const soak: SoakKind = {
   share: 0.2,
   quotaBound: false,
   create(hub, owner, region, pick) {
-    const name = `/soak/app-${hub.ssm.parameters(owner, region).length}/secret`;
+    // The owner in the name: a forged event from another account names a parameter that account does not have.
+    const name = `/soak/${owner}/app-${hub.ssm.parameters(owner, region).length}/secret`;
     const type = pick(['String', 'StringList', 'SecureString'] as const);
     const shape = pick(SHAPES);
     const write = (value: string) => hub.ssm.putParameter(owner, region, { name, value, type, overwrite: true }, { emit: false });

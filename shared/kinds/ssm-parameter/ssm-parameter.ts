@@ -33,6 +33,7 @@ import {
 import {
   deleteStoredVersion,
   findStoredVersion,
+  isStored,
   readStoredVersion,
   storedCopyId,
   storedVersionOf,
@@ -156,6 +157,8 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SsmClients>) {
+    // A version only ever kept in a vault parameter of an earlier release stays there: those are deleted whole, by an operator.
+    if (!isStored(point.vaultCopyId!)) return { deleted: [] };
     await deleteStoredVersion(inVault(deps).s3, deps.vault, storedVersionOf(point.vaultCopyId!));
     return { deleted: [point.vaultCopyId!] };
   },

@@ -34,6 +34,9 @@ export function storeKey(point: Pick<RecoveryPoint, 'account' | 'region' | 'reso
 /** A vault copy's id, as the catalog records it: `s3://<bucket>/<key>?versionId=<S3 version id>`. */
 export const storedCopyId = ({ bucket, key, versionId }: StoredVersion) => `s3://${bucket}/${key}?versionId=${versionId}`;
 
+/** Whether a vault copy id names a stored version (and not a vault parameter of an earlier release). */
+export const isStored = (vaultCopyId: string) => vaultCopyId.startsWith('s3://');
+
 /**
  * The stored version a vault copy id names.
  * @throws PermanentFailure for an id that is not one (a point copied before the store, not migrated yet)
