@@ -4,6 +4,7 @@ import {
   type Ec2Sim,
   type Ec2SimOptions,
   type EventBridgeSim,
+  type EventBridgeSimOptions,
   type FunctionHandler,
   type KmsSim,
   type LambdaCodeRequest,
@@ -56,6 +57,8 @@ export interface LocalHubSpec extends HubAccountsSpec {
   template?: (stack: StackRef) => Template | string;
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
+  /** Event delivery (by default a second or two, as on AWS). */
+  events?: EventBridgeSimOptions;
   /** Keep the vault's DynamoDB tables (catalog, audit log) in this folder instead of memory. */
   dataPath?: string;
   /** The quotas recorded instead of refused when exceeded ({@link KNOWN_OVER_QUOTA} by default); every other quota is enforced. */
@@ -124,6 +127,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const cloud = new SimCloud({
     ec2: spec.ec2,
     rds: spec.rds,
+    events: spec.events,
     dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) },
     tolerateQuotas: spec.tolerateQuotas ?? KNOWN_OVER_QUOTA,
   });
