@@ -118,7 +118,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     const file = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
     const runtime = functionRuntime({
       env: { AWS_REGION: fn.region, AWS_LAMBDA_FUNCTION_NAME: fn.name, ...fn.environment },
-      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role), fn.region) } },
+      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role, fn.name), fn.region) } },
       now: () => cloud.clock.now(),
       logger,
     });

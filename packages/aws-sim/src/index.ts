@@ -4,9 +4,11 @@
  */
 export { SimCloud, type SimCloudOptions } from './cloud.js';
 export {
+  accessDenied,
   type CallRecord,
   CloudCore,
   type EventEnvelope,
+  refusalOf,
   type ServiceEvent,
   type SimAccount,
   type SimClientConfig,
@@ -16,6 +18,17 @@ export { AwsError } from './core/errors.js';
 export { type FaultSpec, seededRandom } from './core/faults.js';
 export { type CredentialScope, credentialScope, SimHttpHandler } from './core/http-handler.js';
 export type { CallContext, SimService } from './core/service.js';
+export type {
+  Authorization,
+  AuthorizationRequest,
+  Caller,
+  ControlPolicies,
+  GrantAccess,
+  PolicyType,
+  ResourcePolicy,
+  StatementRef,
+} from './iam/authorizer.js';
+export { type UnsupportedConditionKey, unsupportedConditionKeys } from './iam/condition-keys.js';
 export type { PolicyDocument, PolicyStatement } from './policy/resource-policy.js';
 export { CloudFormationSim, type DeployedStack, type DeployInput, type StackResource } from './services/cloudformation/cloudformation.js';
 export type { LambdaCodeRequest, LambdaCodeResolver } from './services/cloudformation/resource-types.js';

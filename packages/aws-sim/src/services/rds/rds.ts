@@ -33,6 +33,8 @@ export type RdsEncryption = 'none' | 'aws-managed' | 'cmk';
 export interface CreateRdsSnapshotSpec {
   type: RdsSnapshotType;
   encryption?: RdsEncryption;
+  /** The customer managed key for `cmk` (one made for the database when absent). */
+  kmsKeyArn?: string;
   /** An explicit identifier; automated ones default to AWS's `rds:<resource>-<yyyy-mm-dd-hh-mm>`. */
   id?: string;
   /** Emit the "snapshot created" event when it becomes available (default true). */
@@ -158,7 +160,8 @@ export class RdsSim {
           `Cannot create ${id}: the allowed number of manual snapshots in ${region} would be exceeded.`,
         );
     }
-    const kmsKeyId = this.#key(account, region, resource, spec.encryption ?? 'aws-managed');
+    const kmsKeyId =
+      spec.encryption === 'cmk' && spec.kmsKeyArn ? spec.kmsKeyArn : this.#key(account, region, resource, spec.encryption ?? 'aws-managed');
     const snapshot: SimRdsSnapshot = {
       family: family.family,
       id,
