@@ -123,7 +123,7 @@ export async function collectReport(
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
-    refusedCalls: refusedCalls(hub.cloud.calls),
+    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests]),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
   };

@@ -32,9 +32,9 @@ export interface SimAccount {
 }
 
 /**
- * One authenticated call that reached a service, or a request an AWS service made on its own (an
- * event delivered to a bus or a queue, a role checked while a stack deploys), for assertions and
- * for the least-privilege check.
+ * One authenticated call that reached a service ({@link CloudCore.calls}), or a request an AWS
+ * service made on its own ({@link CloudCore.serviceRequests}), for assertions and for the
+ * least-privilege check.
  */
 export interface CallRecord {
   service: string;
@@ -75,6 +75,8 @@ export class CloudCore implements SimDispatcher {
   });
   readonly faults = new FaultInjector();
   readonly calls: CallRecord[] = [];
+  /** Requests AWS services make on their own: an event delivered to a bus, a queue or a function, a role checked while a stack deploys. */
+  readonly serviceRequests: CallRecord[] = [];
   readonly #accounts = new Map<string, SimAccount>();
   readonly #services = new Map<string, SimService>();
   readonly #http = new SimHttpHandler(this);
@@ -161,7 +163,7 @@ export class CloudCore implements SimDispatcher {
   /**
    * Decides requests a caller makes (or a service makes on its behalf) and records each decision on
    * the call being served; outside a call (an event delivery, a deployment), or with `standalone`,
-   * as a record of its own.
+   * as a service request of its own.
    */
   decide(caller: Caller, requests: AuthorizationRequest[], region: string, options: { standalone?: boolean } = {}): Authorization[] {
     const decisions = requests.map((request) => this.authorizer.authorize(caller, request, region));
@@ -169,7 +171,7 @@ export class CloudCore implements SimDispatcher {
     if (current) current.authorizations.push(...decisions);
     else if (requests.length > 0) {
       const [service, action] = requests[0]!.action.split(':') as [string, string];
-      this.calls.push({
+      this.serviceRequests.push({
         service,
         action,
         account: caller.account ?? requests[0]!.resourceAccount,
