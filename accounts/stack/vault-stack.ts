@@ -118,8 +118,12 @@ export function buildVault(
   const resources: Record<string, Resource> = {
     // ------------------------------------------------------------------ events in
     EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: NAMES.bus } },
-    // Only the listed source accounts (and, with an organization id, only inside it) may put events,
-    // and only the AWS service events the kinds take (events:source, events:detail-type).
+    // Only the listed sources' forwarder roles (and, with an organization id, only inside it) may put
+    // events, and only the AWS service events the kinds take. events:source and events:detail-type
+    // are multivalued: ForAllValues keeps every value to the list, Null refuses a request without them
+    // (EventBridge user guide, "Using IAM policy conditions in Amazon EventBridge"). The accounts are
+    // the principals, narrowed by aws:PrincipalArn, so that the policy does not fail on a source whose
+    // stack is not deployed yet.
     EventBusPolicy: {
       Type: 'AWS::Events::EventBusPolicy',
       Properties: {
@@ -131,11 +135,13 @@ export function buildVault(
           Action: 'events:PutEvents',
           Resource: getAtt('EventBus'),
           Condition: {
-            StringEquals: {
+            'ForAllValues:StringEquals': {
               'events:source': all(...KINDS.map((k) => k.manifest.pattern.source)),
               'events:detail-type': all(...KINDS.map((k) => k.manifest.pattern['detail-type'])),
-              ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}),
             },
+            Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+            ArnEquals: { 'aws:PrincipalArn': vault.allowedSources.map((id) => roleArn(id, NAMES.forwarderRole)) },
+            ...(vault.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': vault.organizationId } } : {}),
           },
         },
       },

@@ -147,8 +147,15 @@ describe('vault stack: queues, rules and the bus', () => {
     const statement = policy.Statement as Record<string, Json>;
     expect(statement).toMatchObject({ Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt('EventBus') });
     expect(statement.Principal).toEqual({ AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) });
-    const condition = (statement.Condition as Record<string, Record<string, Json>>).StringEquals!;
-    expect(condition['aws:PrincipalOrgID']).toBe(vault.organizationId);
+    const conditions = statement.Condition as Record<string, Record<string, Json>>;
+    expect(conditions.StringEquals!['aws:PrincipalOrgID']).toBe(vault.organizationId);
+    // Each source's forwarder role, and no other principal of those accounts.
+    expect(conditions.ArnEquals).toEqual({
+      'aws:PrincipalArn': vault.allowedSources.map((id) => `arn:aws:iam::${id}:role/backup-hub-forwarder`),
+    });
+    // events:source and events:detail-type are multivalued: every value listed, and present.
+    expect(conditions.Null).toEqual({ 'events:source': 'false', 'events:detail-type': 'false' });
+    const condition = conditions['ForAllValues:StringEquals']!;
     const patterns = ARTIFACT_KINDS.map(patternOf);
     expect(new Set(list(condition['events:detail-type'] as string[]))).toEqual(
       new Set(patterns.flatMap((p) => p['detail-type'] as string[])),
@@ -337,9 +344,14 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     expect(sharing.length).toBe(3 * accounts.recovery.length);
     for (const s of sharing) {
       const equals = s.statement.Condition?.StringEquals ?? {};
-      expect(equals['ec2:Add/userId'], s.statement.Sid).toBe(equals[`aws:ResourceTag/${TAG.restoreFor}`]);
-      expect(accounts.recovery.map((r) => r.id)).toContain(equals['ec2:Add/userId']);
-      expect(s.statement.Condition?.Null).toMatchObject({ 'ec2:Add/group': 'true' });
+      expect(accounts.recovery.map((r) => r.id)).toContain(equals[`aws:ResourceTag/${TAG.restoreFor}`]);
+      // Snapshots name the account added; ModifyImageAttribute carries no such key, so images go by their tag alone.
+      if (list(s.statement.Action).includes('ec2:ModifyImageAttribute'))
+        expect(Object.keys(s.statement.Condition ?? {})).toEqual(['StringEquals']);
+      else {
+        expect(equals['ec2:Add/userId'], s.statement.Sid).toBe(equals[`aws:ResourceTag/${TAG.restoreFor}`]);
+        expect(s.statement.Condition?.Null).toMatchObject({ 'ec2:Add/group': 'true' });
+      }
     }
     const assume = statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('sts:AssumeRole'));
     expect(assume.flatMap((s) => list(s.statement.Resource as string[]))).toEqual(
