@@ -25,7 +25,7 @@ import type {
 } from '../common/artifact-kind.js';
 import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
-import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
+import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage } from './ami-images.js';
 import { pattern } from './manifest.js';
 
 const PENDING_RETRY_SECONDS = 120;
@@ -84,12 +84,11 @@ export const ami: ArtifactKind<'ami'> = {
   },
 
   async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
+    // Only a hub-made copy under the share key is ever shared: IAM has no condition key for the
+    // accounts added to an AMI, so the reader may share hub intermediates only (by their tag), and
+    // the share key's policy keeps them to the vault.
     const ec2 = sourceEc2(point.account, point.region, ctx);
     const shareKey = await ctx.keys.shareKey(point.account, point.region);
-    if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
-      await shareImage(ec2, await sourceImage(ec2, point.sourceId), ctx.config.vaultAccountId);
-      return { status: 'ready', sharedId: point.sourceId };
-    }
     const intermediate =
       (point.intermediateId && (await describeImage(ec2, point.intermediateId))) ||
       (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
@@ -136,14 +135,10 @@ export const ami: ArtifactKind<'ami'> = {
 
   async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
     const ec2 = sourceEc2(point.account, point.region, ctx);
-    if (point.intermediateId) {
+    if (point.intermediateId)
       await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: point.intermediateId })), 'InvalidAMIID.NotFound');
-      // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
-      await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
-      return;
-    }
-    const image = await describeImage(ec2, point.sourceId);
-    if (image) await unshareImage(ec2, image, ctx.config.vaultAccountId);
+    // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
+    await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
   },
 
   async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
@@ -214,13 +209,6 @@ async function encryptionOf(
   if (keys.some((k) => k.awsManaged)) return { encryption: 'aws-managed' };
   const single = keys.length === 1 && snapshots.every((s) => s.Encrypted);
   return { encryption: 'customer', keyArn: single ? keys[0]!.arn : undefined };
-}
-
-/** The source image that verify confirmed. */
-async function sourceImage(ec2: EC2Client, imageId: string): Promise<Image> {
-  const image = await describeImage(ec2, imageId);
-  if (!image) throw new PermanentFailure(`image ${imageId} was confirmed but no longer exists in the source`);
-  return image;
 }
 
 function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {

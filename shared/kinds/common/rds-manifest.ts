@@ -90,7 +90,16 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       const keys = s.eachSource(keysOf);
       return [
         { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
-        { Sid: `ShareAndUnshare${noun}s`, Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: snapshots('*') },
+        // RDS has no condition key for the accounts added to `restore`: the reader may share the hub's
+        // intermediate copies only (named and tagged so on creation), which are under the share key,
+        // whose policy lets the vault alone use them.
+        {
+          Sid: `ShareOnlyTheHubsIntermediate${noun}s`,
+          Effect: 'Allow',
+          Action: `rds:Modify${noun}Attribute`,
+          Resource: snapshots('backup-hub-share-*'),
+          Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } },
+        },
         {
           Sid: 'CopyToTheShareKeyAsATaggedManualSnapshot',
           Effect: 'Allow',

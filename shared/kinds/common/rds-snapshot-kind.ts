@@ -91,10 +91,10 @@ const detailSchema = z.object({
 });
 
 /**
- * One RDS snapshot kind (DB instance or Aurora cluster) behind the common shape. Automated
- * snapshots cannot be shared and snapshots under `aws/rds` cannot be shared, so both are first
- * copied in the source to a manual snapshot under the share key; the vault then copies from the
- * shared snapshot's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
+ * One RDS snapshot kind (DB instance or Aurora cluster) behind the common shape. Every snapshot is
+ * first copied in the source to a manual snapshot under the share key (automated snapshots and those
+ * under `aws/rds` could not be shared anyway, and an unencrypted one must not be); the vault then
+ * copies from that shared intermediate's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
  * its snapshots deterministically and confirms them by their tags.
  */
 export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name> {
@@ -152,17 +152,12 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
           `${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`,
         );
       }
+      // Only a hub-made copy under the share key is ever shared, whatever the source's encryption:
+      // RDS has no condition key for the accounts added to `restore`, so the reader may share hub
+      // intermediates only, and the share key's policy keeps them to the vault.
       const shareKey = await ctx.keys.shareKey(point.account, point.region);
-      if (source.type === 'manual' && (!source.encrypted || point.sourceKeyArn === shareKey.arn)) {
-        await api.setRestore(rds, source.id, { add: [ctx.config.vaultAccountId] });
-        return { status: 'ready', sharedId: source.arn };
-      }
       const intermediate = await findHubSnapshot(api, rds, intermediateName(point.sourceId), { [TAG.intermediateOf]: point.sourceId });
-      if (!intermediate)
-        return {
-          status: 'reencrypting',
-          intermediateId: await makeIntermediate(spec, rds, point, source.encrypted ? shareKey.arn : undefined),
-        };
+      if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, shareKey.arn) };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
       await api.setRestore(rds, intermediate.id, { add: [ctx.config.vaultAccountId] });
       return { status: 'ready', sharedId: intermediate.arn };
@@ -196,7 +191,6 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
     async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
       const rds = sourceRds(point.account, point.region, ctx);
       if (point.intermediateId) await ignoreNotFound(() => api.delete(rds, point.intermediateId!), api.notFound);
-      else await ignoreNotFound(() => api.setRestore(rds, point.sourceId, { remove: [ctx.config.vaultAccountId] }), api.notFound);
     },
 
     async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
@@ -296,7 +290,7 @@ async function makeIntermediate(
   spec: RdsKindSpec<ArtifactKindName>,
   rds: RDSClient,
   point: RecoveryPoint,
-  shareKeyArn: string | undefined,
+  shareKeyArn: string,
 ): Promise<string> {
   const quota = copyQuotaKey(spec.name, point.account, point.region);
   const copy = await rdsCall(quota, () =>

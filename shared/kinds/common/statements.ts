@@ -108,6 +108,23 @@ export function shareWithTheVaultOnly(
   ];
 }
 
+/** The reader shares the snapshots of the hub's intermediate copies (tagged on creation) with the vault account, and with no other. */
+export function shareIntermediateSnapshotsWithTheVaultOnly(s: ReaderScope, sid: string, intermediateOf: string): Statement[] {
+  return [
+    {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: 'ec2:ModifySnapshotAttribute',
+      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Condition: {
+        StringEquals: { 'ec2:Add/userId': s.vaultAccount },
+        StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: intermediateOf },
+        Null: nothingBut('ec2:Add/userId'),
+      },
+    },
+  ];
+}
+
 /** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
 export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
   const keys = s.eachSource(keysOf);
@@ -133,17 +150,22 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
   ];
 }
 
-/** A restore shares a restore copy with the recovery account it is tagged for, and with no other. */
+/**
+ * A restore shares a restore copy with the recovery account it is tagged for, and with no other.
+ * Snapshots name the account added (ec2:Add/userId); ModifyImageAttribute has no such key, so an
+ * image is shared by its restore-for tag alone, and the restore key's policy is the boundary.
+ */
 export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement[] {
+  const onlyTo = (account: string): Statement['Condition'] =>
+    type === 'snapshot'
+      ? { StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account }, Null: nothingBut('ec2:Add/userId') }
+      : { StringEquals: { [`aws:ResourceTag/${TAG.restoreFor}`]: account } };
   return s.eachRecoveryAccount((account) => ({
     Sid: sid,
     Effect: 'Allow',
     Action: action,
     Resource: ec2Arn(s.vaultRegion, type),
-    Condition: {
-      StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account },
-      Null: nothingBut('ec2:Add/userId'),
-    },
+    Condition: onlyTo(account),
   }));
 }
 
