@@ -1,5 +1,6 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
 import type { Template, Value } from './cloudformation.js';
+import { checkConditionKeys } from './condition-keys.js';
 import { buildRecovery } from './recovery-stack.js';
 import { buildSource } from './source-stack.js';
 import { buildVault } from './vault-stack.js';
@@ -48,6 +49,7 @@ export interface StackOptions {
 /**
  * The stack of the account named `name` (an account file) in a region.
  * @throws Error naming the accounts, or the account's regions, when either is unknown
+ * @throws UnsupportedConditionKeyError when a policy statement is conditioned on a key its actions never carry
  */
 export function buildService(config: AccountsConfig, name: string, options: StackOptions): ServiceModel {
   const account = config.account(name);
@@ -61,6 +63,7 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
       : account.role === 'source'
         ? buildSource(config, account, stack)
         : buildRecovery(config, account);
+  checkConditionKeys(built.resources.Resources);
   return {
     account,
     stage: options.stage,
