@@ -1,4 +1,5 @@
 import { CloudCore } from './core/cloud-core.js';
+import type { AuthorizationMode } from './iam/authorizer.js';
 import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
 import { dynamodbApi } from './services/dynamodb/api/dynamodb-api.js';
 import { DynamoDbSim, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
@@ -21,6 +22,8 @@ import { stsApi } from './services/sts/api/sts-api.js';
 export interface SimCloudOptions {
   /** Simulated time at the start (ms since epoch). */
   start?: number;
+  /** How IAM decisions are made (see {@link AuthorizationMode}); every distinct request through the library by default. */
+  authorization?: AuthorizationMode;
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
   dynamodb?: DynamoDbSimOptions;
@@ -44,7 +47,7 @@ export class SimCloud extends CloudCore {
   readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
-    super({ start: options.start });
+    super({ start: options.start, authorization: options.authorization });
     this.kms = new KmsSim(this);
     this.ec2 = new Ec2Sim(this.kms, options.ec2);
     this.sqs = new SqsSim(this);

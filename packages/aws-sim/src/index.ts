@@ -20,9 +20,11 @@ export { type CredentialScope, credentialScope, SimHttpHandler } from './core/ht
 export type { CallContext, SimService } from './core/service.js';
 export type {
   Authorization,
+  AuthorizationMode,
   AuthorizationRequest,
   Caller,
   ControlPolicies,
+  Disagreement,
   GrantAccess,
   PolicyType,
   ResourcePolicy,

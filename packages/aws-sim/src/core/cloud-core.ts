@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { type Authorization, type AuthorizationRequest, Authorizer, type Caller, type ControlPolicies } from '../iam/authorizer.js';
+import {
+  type Authorization,
+  type AuthorizationMode,
+  type AuthorizationRequest,
+  Authorizer,
+  type Caller,
+  type ControlPolicies,
+} from '../iam/authorizer.js';
 import { Iam, type Principal, rootArn, type SimCredentials, sessionArnOf } from '../services/iam/iam.js';
 import { SimClock } from './clock.js';
 import { AwsError } from './errors.js';
@@ -69,10 +76,7 @@ export interface SimClientConfig {
 export class CloudCore implements SimDispatcher {
   readonly clock: SimClock;
   readonly iam = new Iam();
-  readonly authorizer = new Authorizer({
-    orgOf: (id) => this.account(id)?.orgId,
-    controlPolicies: (id) => this.account(id)?.controlPolicies,
-  });
+  readonly authorizer: Authorizer;
   readonly faults = new FaultInjector();
   readonly calls: CallRecord[] = [];
   /** Requests AWS services make on their own: an event delivered to a bus, a queue or a function, a role checked while a stack deploys. */
@@ -85,8 +89,12 @@ export class CloudCore implements SimDispatcher {
   /** Receives AWS service events; the EventBridge simulation installs itself here. */
   #eventSink: ((event: EventEnvelope) => void) | undefined;
 
-  constructor(options: { start?: number } = {}) {
+  constructor(options: { start?: number; authorization?: AuthorizationMode } = {}) {
     this.clock = new SimClock(options.start);
+    this.authorizer = new Authorizer(
+      { orgOf: (id) => this.account(id)?.orgId, controlPolicies: (id) => this.account(id)?.controlPolicies },
+      options.authorization,
+    );
   }
 
   addAccount(account: SimAccount): SimAccount {

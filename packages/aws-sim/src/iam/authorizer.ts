@@ -78,9 +78,26 @@ export interface ControlPolicies {
   rcps: { orgIdentifier: string; policies: { name: string; document: PolicyDocument }[] }[];
 }
 
+/**
+ * How decisions are made: `library` sends every distinct request through the library (drills and
+ * tests); `fast` reuses a decision for every request of the same shape (the same principal and
+ * action, the same resource patterns matched, the same values of the condition keys the policies
+ * read), for soaks; `differential` does both and records every disagreement.
+ */
+export type AuthorizationMode = 'library' | 'fast' | 'differential';
+
+/** A request the fast path decided otherwise than the library. */
+export interface Disagreement {
+  shape: string;
+  fast: Omit<Authorization, 'via'>;
+  library: Omit<Authorization, 'via'>;
+}
+
 /** An account's root may do anything IAM can allow (resource policies and organization policies still apply). */
 const ROOT_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const ROOT_POLICY_NAME = '(account root)';
+/** Stands for the request's resource policy in a decision kept for other requests of its shape. */
+const RESOURCE_POLICY = '(resource policy)';
 /** Decisions kept per distinct request; a soak's calls repeat a few hundred shapes over many resources. */
 const CACHE_LIMIT = 100_000;
 
@@ -95,22 +112,31 @@ type Sets = { identity: number; principal: number; account: number; grantPrincip
 export class Authorizer {
   readonly #loaded = new WeakMap<object, LoadedPolicy>();
   readonly #ids = new WeakMap<object, number>();
+  readonly #compiled = new WeakMap<object, CompiledStatement[]>();
+  readonly #documents = new WeakMap<LoadedPolicy, PolicyDocument>();
   readonly #decisions = new Map<string, Omit<Authorization, 'via'>>();
   #nextId = 1;
   /** Decisions made through the library (not from the cache): for the benchmarks. */
   evaluations = 0;
+  /** Requests decided (from the cache or not). */
+  requests = 0;
+  /** In `differential` mode: every request shape met, and every disagreement of the fast path with the library. */
+  readonly shapes = new Set<string>();
+  readonly disagreements: Disagreement[] = [];
 
   constructor(
     private readonly organization: {
       orgOf(account: string): string | undefined;
       controlPolicies(account: string): ControlPolicies | undefined;
     },
+    readonly mode: AuthorizationMode = 'library',
   ) {}
 
   /** Decides one request for a caller in a region. */
   authorize(caller: Caller, request: AuthorizationRequest, region: string): Authorization {
+    this.requests++;
     const core = this.#coreRequest(caller, request, region);
-    const key = this.#cacheKey(core, request);
+    const key = this.mode === 'library' ? this.#cacheKey(core, request) : this.#shapeKey(core, request);
     let decision = this.#decisions.get(key);
     if (!decision) {
       this.evaluations++;
@@ -118,7 +144,27 @@ export class Authorizer {
       if (this.#decisions.size >= CACHE_LIMIT) this.#decisions.clear();
       this.#decisions.set(key, decision);
     }
+    decision = this.#forRequest(decision, request);
+    if (this.mode === 'differential') this.#compare(key, decision, this.#forRequest(this.#decide(caller, core, request), request));
     return request.via === undefined ? decision : { ...decision, via: request.via };
+  }
+
+  /** A decision (perhaps made for another request of the same shape) as this request's: its action, resource and resource policy. */
+  #forRequest(decision: Omit<Authorization, 'via'>, request: AuthorizationRequest): Omit<Authorization, 'via'> {
+    const owner = request.resourcePolicy?.owner ?? '';
+    const own = (refs: StatementRef[]) => refs.map((r) => (r.policy === RESOURCE_POLICY ? { ...r, policy: owner } : r));
+    return {
+      ...decision,
+      action: request.action,
+      resource: request.resource,
+      allowedBy: own(decision.allowedBy),
+      decisive: own(decision.decisive),
+    };
+  }
+
+  #compare(shape: string, fast: Omit<Authorization, 'via'>, library: Omit<Authorization, 'via'>): void {
+    this.shapes.add(shape);
+    if (JSON.stringify(fast) !== JSON.stringify(library)) this.disagreements.push({ shape, fast, library });
   }
 
   #coreRequest(caller: Caller, request: AuthorizationRequest, region: string): CoreRequest {
@@ -187,8 +233,59 @@ export class Authorizer {
     if (!loaded) {
       loaded = loadPolicy(document, name);
       this.#loaded.set(document, loaded);
+      this.#documents.set(loaded, document);
     }
     return loaded;
+  }
+
+  /**
+   * The shape of a request: what the policies can tell apart. For each statement whose action
+   * matches (or whose NotAction does not), which of its resource patterns match, and the values of
+   * the condition keys (and policy variables) it reads; the principal, action, resource type and
+   * accounts whole. Two requests of one shape get the same decision from AWS's evaluation logic.
+   */
+  #shapeKey(core: CoreRequest, request: AuthorizationRequest): string {
+    const loaded = [
+      ...core.identityPolicies,
+      ...(core.resourcePolicy ? [core.resourcePolicy] : []),
+      ...core.serviceControlPolicies.flatMap((l) => l.policies),
+      ...core.resourceControlPolicies.flatMap((l) => l.policies),
+    ];
+    const context = new Map(Object.entries(core.context).map(([k, v]) => [k.toLowerCase(), v]));
+    const parts: string[] = [];
+    let wholeResource = false;
+    for (const policy of loaded) {
+      for (const statement of this.#statementsOf(policy)) {
+        const named = statement.actions.some((a) => a.test(core.action));
+        if (!named && !(statement.notActions.length > 0 && !statement.notActions.some((a) => a.test(core.action)))) continue;
+        parts.push(statement.resources.map((r) => (r.test(core.resource) ? '1' : '0')).join(''));
+        for (const condition of statement.conditions) parts.push(conditionShape(condition, context));
+        wholeResource ||= statement.variableResource;
+      }
+      parts.push('|');
+    }
+    const part = core.resource.split(':').slice(5).join(':');
+    const resourceType = core.resource === '*' ? '*' : `${core.resource.split(':')[2]}:${part.split(/[/:]/)[0]}`;
+    const grant = request.grant ? `${request.grant.match}:${request.grant.grant.policy}:${request.grant.grant.sid}` : '';
+    return JSON.stringify([
+      core.principal,
+      core.action,
+      core.resourceAccount,
+      wholeResource ? core.resource : resourceType,
+      loaded.map((p) => this.#id(p)),
+      parts.join(','),
+      grant,
+    ]);
+  }
+
+  #statementsOf(policy: LoadedPolicy): CompiledStatement[] {
+    const document = this.#documents.get(policy)!;
+    let compiled = this.#compiled.get(document);
+    if (!compiled) {
+      compiled = ([] as PolicyDocument['Statement'][]).concat(document.Statement).flat().map(compileStatement);
+      this.#compiled.set(document, compiled);
+    }
+    return compiled;
   }
 
   #id(object: object | undefined): number {
@@ -232,10 +329,10 @@ export class Authorizer {
     const resourceAllows = analysis.resourceAnalysis?.allowStatements ?? [];
     const byPrincipal = resourceAllows
       .filter((s) => s.principalMatch !== 'AccountLevelMatch')
-      .map((s) => ref(resourceType!, request.resourcePolicy!.owner, s.statement));
+      .map((s) => ref(resourceType!, RESOURCE_POLICY, s.statement));
     const byAccount = resourceAllows
       .filter((s) => s.principalMatch === 'AccountLevelMatch')
-      .map((s) => ref(resourceType!, request.resourcePolicy!.owner, s.statement));
+      .map((s) => ref(resourceType!, RESOURCE_POLICY, s.statement));
     const explicit = analysis.result === 'ExplicitlyDenied';
     const grant = explicit ? undefined : request.grant;
     const sets: Sets = {
@@ -275,6 +372,98 @@ export class Authorizer {
       decisive,
     };
   }
+}
+
+/** A statement as the fast path reads it: what it names, and what its conditions test. */
+interface CompiledStatement {
+  actions: RegExp[];
+  notActions: RegExp[];
+  /** Resource and NotResource patterns, in order. */
+  resources: RegExp[];
+  /** A resource pattern holds a policy variable: the resource is part of the shape whole. */
+  variableResource: boolean;
+  conditions: CompiledCondition[];
+}
+
+/**
+ * One key of one condition operator. A string or ARN operator's outcome depends only on which of
+ * its values each value of the key matches (`like`: as a wildcard, `equals`: exactly,
+ * `equalsIgnoreCase`); Null's only on presence; any other (numbers, dates, booleans, values with
+ * policy variables) on the value itself (`raw`).
+ */
+interface CompiledCondition {
+  key: string;
+  test: 'null' | 'like' | 'equals' | 'equalsIgnoreCase' | 'raw';
+  values: string[];
+  patterns: RegExp[];
+  /** Keys of the policy variables its values hold. */
+  variables: string[];
+}
+
+const VARIABLE = /\$\{([^}]+)\}/g;
+const asStrings = (value: unknown): string[] => ([] as unknown[]).concat(value ?? []).filter((v): v is string => typeof v === 'string');
+/** IAM wildcards: `*` any run, `?` one character. */
+const wildcard = (pattern: string, flags = 'is') =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    flags,
+  );
+const variablesIn = (texts: string[]) => texts.flatMap((t) => [...t.matchAll(VARIABLE)].map((m) => m[1]!.toLowerCase()));
+
+function compileStatement(raw: unknown): CompiledStatement {
+  const statement = raw as Record<string, unknown> & { Condition?: Record<string, Record<string, unknown>> };
+  const patterns = [...asStrings(statement.Resource), ...asStrings(statement.NotResource)];
+  return {
+    actions: asStrings(statement.Action).map((a) => wildcard(a)),
+    notActions: asStrings(statement.NotAction).map((a) => wildcard(a)),
+    resources: patterns.map((p) => wildcard(p.replace(VARIABLE, '*'))),
+    variableResource: variablesIn(patterns).length > 0,
+    conditions: Object.entries(statement.Condition ?? {}).flatMap(([operator, byKey]) =>
+      Object.entries(byKey).map(([key, value]) => compileCondition(operator, key.toLowerCase(), asStrings(value))),
+    ),
+  };
+}
+
+function compileCondition(operator: string, key: string, values: string[]): CompiledCondition {
+  const base = operator
+    .replace(/^For(All|Any)Value:/i, '')
+    .replace(/IfExists$/i, '')
+    .toLowerCase();
+  const variables = variablesIn(values);
+  const test: CompiledCondition['test'] =
+    base === 'null'
+      ? 'null'
+      : variables.length > 0 || !/^(string|arn)/.test(base)
+        ? 'raw'
+        : /like$/.test(base)
+          ? 'like'
+          : /ignorecase$/.test(base)
+            ? 'equalsIgnoreCase'
+            : 'equals';
+  return {
+    key,
+    test,
+    values,
+    patterns: test === 'like' ? values.map((v) => wildcard(v, base.startsWith('arn') ? 'is' : 's')) : [],
+    variables,
+  };
+}
+
+/** What a condition can tell of the request: presence, which of its values each value matches, or the values themselves. */
+function conditionShape(condition: CompiledCondition, context: Map<string, string | string[]>): string {
+  const value = context.get(condition.key);
+  const variables = condition.variables.map((v) => JSON.stringify(context.get(v) ?? null)).join('');
+  if (value === undefined) return `-${variables}`;
+  if (condition.test === 'null') return '+';
+  if (condition.test === 'raw') return JSON.stringify(value) + variables;
+  const matches = (v: string) =>
+    condition.test === 'like'
+      ? condition.patterns.map((p) => (p.test(v) ? 1 : 0)).join('')
+      : condition.values.map((x) => ((condition.test === 'equals' ? x === v : x.toLowerCase() === v.toLowerCase()) ? 1 : 0)).join('');
+  return typeof value === 'string' ? matches(value) : `[${value.map(matches).join(' ')}]`;
 }
 
 /**

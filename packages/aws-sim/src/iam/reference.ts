@@ -79,9 +79,16 @@ export function resourceTypeConditionKeys(service: string, resourceType: string)
   return ((file('resourceTypes', service)[resourceType] as { conditionKeys?: string[] } | undefined)?.conditionKeys ?? []).slice();
 }
 
+const multivalued = new Map<string, boolean>();
+
 /** Whether a context key is multivalued (`ArrayOf…` in the reference): AWS gives it as a list. */
 export function isMultivaluedKey(key: string): boolean {
-  return /^ArrayOf/i.test(conditionKeyType(key) ?? '');
+  let known = multivalued.get(key);
+  if (known === undefined) {
+    known = /^ArrayOf/i.test(conditionKeyType(key) ?? '');
+    multivalued.set(key, known);
+  }
+  return known;
 }
 
 function conditionKeyType(key: string): string | undefined {

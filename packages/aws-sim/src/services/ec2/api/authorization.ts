@@ -192,18 +192,34 @@ function imageRequest(
 /** The reference lists aws:ResourceTag for these actions on snapshots and AMIs; copies are authorized by the tags of the request only. */
 const tagsVisible = (action: string) => !['ec2:CopySnapshot', 'ec2:CopyImage'].includes(action);
 
-/** A share attribute as the resource policy it amounts to: the accounts given permission (or everyone) may use the resource. */
+/**
+ * A share attribute as the resource policy it amounts to: the accounts given permission (or
+ * everyone) may use the resource. One document per distinct attribute (`Resource: "*"` is the
+ * resource itself in a resource policy), so that it is parsed once.
+ */
 function shareAttribute(arn: string, type: 'snapshot' | 'image', accounts: Set<string>, isPublic: boolean): ResourcePolicy {
-  const principals = isPublic ? '*' : { AWS: [...accounts].map(rootArn) };
-  const document: PolicyDocument = {
-    Version: '2012-10-17',
-    Statement:
-      isPublic || accounts.size > 0
-        ? [{ Sid: `${type}Permission`, Effect: 'Allow', Principal: principals, Action: SHARED_USE[type], Resource: arn }]
-        : [],
-  };
+  const principals = isPublic ? '*' : [...accounts].sort();
+  const key = `${type} ${JSON.stringify(principals)}`;
+  let document = shareDocuments.get(key);
+  if (!document) {
+    document = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: `${type}Permission`,
+          Effect: 'Allow',
+          Principal: isPublic ? '*' : { AWS: [...accounts].sort().map(rootArn) },
+          Action: SHARED_USE[type],
+          Resource: '*',
+        },
+      ],
+    };
+    shareDocuments.set(key, document);
+  }
   return { type: 'share attribute', owner: arn, document };
 }
+
+const shareDocuments = new Map<string, PolicyDocument>();
 
 function dropEmpty(request: AuthorizationRequest): AuthorizationRequest {
   const context = Object.fromEntries(Object.entries(request.context ?? {}).filter(([, v]) => !(Array.isArray(v) && v.length === 0)));

@@ -1,5 +1,6 @@
 import type { CallContext } from '../../../core/service.js';
 import type { AuthorizationRequest } from '../../../iam/authorizer.js';
+import type { PolicyDocument } from '../../../policy/resource-policy.js';
 import { list } from '../../../protocol/query.js';
 import { rootArn } from '../../iam/iam.js';
 import type { RdsSim } from '../rds.js';
@@ -70,28 +71,37 @@ function snapshotRequest(
     resource: arn,
     resourceAccount: shared ? named.owner : ctx.account,
     context: { ...resourceTags, ...context },
-    ...(shared
-      ? {
-          resourcePolicy: {
-            type: 'share attribute' as const,
-            owner: arn,
-            document: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Sid: 'restoreAttribute',
-                  Effect: 'Allow' as const,
-                  Principal: shared.includes('all') ? ('*' as const) : { AWS: shared.map(rootArn) },
-                  Action: SHARED_USE[family.family],
-                  Resource: arn,
-                },
-              ],
-            },
-          },
-        }
-      : {}),
+    ...(shared ? { resourcePolicy: { type: 'share attribute' as const, owner: arn, document: restoreAttribute(family, shared) } } : {}),
   };
 }
+
+/**
+ * The `restore` attribute as the resource policy it amounts to, one document per distinct attribute
+ * (`Resource: "*"` is the snapshot itself in a resource policy), so that it is parsed once.
+ */
+function restoreAttribute(family: RdsFamily, accounts: string[]): PolicyDocument {
+  const principals = [...accounts].sort();
+  const key = `${family.family} ${JSON.stringify(principals)}`;
+  let document = restoreDocuments.get(key);
+  if (!document) {
+    document = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'restoreAttribute',
+          Effect: 'Allow',
+          Principal: principals.includes('all') ? '*' : { AWS: principals.map(rootArn) },
+          Action: SHARED_USE[family.family],
+          Resource: '*',
+        },
+      ],
+    };
+    restoreDocuments.set(key, document);
+  }
+  return document;
+}
+
+const restoreDocuments = new Map<string, PolicyDocument>();
 
 /** `Tags.Tag.N`: `aws:RequestTag/<key>` and `aws:TagKeys`. */
 function requestTags(input: Input): Context {
