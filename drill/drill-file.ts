@@ -3,6 +3,11 @@ import { z } from 'zod';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const encryption = z.enum(['none', 'aws-managed', 'cmk']);
+/** With `cmk`: the customer managed key by this alias, made on first use (the reader may use only keys whose aliases the account file lists). */
+const keyAlias = z
+  .string()
+  .regex(/^alias\/(?!aws\/)[A-Za-z0-9/_-]{1,250}$/, 'must be a customer alias such as alias/app-data')
+  .optional();
 
 const createSnapshotStep = z.strictObject({
   action: z.literal('createSnapshot'),
@@ -10,6 +15,7 @@ const createSnapshotStep = z.strictObject({
   region: z.string().optional(),
   volume: z.string().min(1),
   encryption: encryption.default('none'),
+  keyAlias,
   id: z
     .string()
     .regex(/^snap-[0-9a-f]{8,17}$/, 'must look like snap-0123456789abcdef0')
@@ -23,6 +29,7 @@ const createImageStep = z.strictObject({
   region: z.string().optional(),
   name: z.string().min(3).max(128),
   encryption: encryption.default('none'),
+  keyAlias,
   id: z
     .string()
     .regex(/^ami-[0-9a-f]{8,17}$/, 'must look like ami-0123456789abcdef0')
@@ -69,6 +76,7 @@ const rdsSnapshotFields = {
   type: z.enum(['manual', 'automated']),
   /** RDS encrypts new databases by default, with aws/rds. */
   encryption: encryption.default('aws-managed'),
+  keyAlias,
   id: dbSnapshotId.optional(),
   emit: z.boolean().default(true),
 };

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  type AuthorizationMode,
   type DeployedStack,
   type Ec2Sim,
   type Ec2SimOptions,
@@ -25,7 +26,7 @@ import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js'
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { type FunctionRuntime, functionRuntime } from '../shared/runtime/function-runtime.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { accountsFor, type HubAccountsSpec } from './hub-accounts.js';
+import { accountsFor, type HubAccountsSpec, LOCAL_CUSTOMER_KEY_ALIAS } from './hub-accounts.js';
 
 /** The stage the local hub deploys; `npm run package:all` packages the same one. */
 export const LOCAL_STAGE = 'dev';
@@ -46,6 +47,8 @@ export interface LocalHubSpec extends HubAccountsSpec {
   rds?: RdsSimOptions;
   /** Keep the vault's DynamoDB tables (catalog, audit log) in this folder instead of memory. */
   dataPath?: string;
+  /** How the simulated cloud decides IAM (every distinct request through the library by default; soaks use the fast path). */
+  authorization?: AuthorizationMode;
   logger?: Logger;
 }
 
@@ -102,9 +105,11 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const accounts = spec.accounts ?? accountsFor(spec);
   const { vault } = accounts;
   const region = vault.regions[0]!;
+  // Keys protecting source data carry the alias the account files list, as they must on AWS.
   const cloud = new SimCloud({
-    ec2: spec.ec2,
-    rds: spec.rds,
+    authorization: spec.authorization,
+    ec2: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.ec2 },
+    rds: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.rds },
     dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) },
   });
   const startedAt = cloud.clock.nowMs();

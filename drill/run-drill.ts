@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '@backup-hub/aws-sim';
+import type { AuthorizationMode, EventEnvelope } from '@backup-hub/aws-sim';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import type { Drill, DrillStep } from './drill-file.js';
@@ -24,6 +24,10 @@ export interface DrillOptions {
   accountsDir?: string;
   /** Deploy the templates `npm run package:all` packaged into this folder instead of rendering them. */
   stacksDir?: string;
+  /** How the simulated cloud decides IAM (every distinct request through the library by default). */
+  authorization?: AuthorizationMode;
+  /** Looks at the simulated cloud once the drill has settled, before it is closed (the least-privilege check reads its calls). */
+  inspect?: (hub: LocalHub) => void | Promise<void>;
 }
 
 /** A step the simulated cloud refused (an id already taken, say), named by its place in the drill. */
@@ -54,6 +58,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     accounts,
     ...(options.stacksDir === undefined ? {} : { template: packagedTemplates(options.stacksDir) }),
     dataPath: folder?.dynamoPath,
+    authorization: options.authorization,
     ec2: {
       snapshotDurationMs: 0,
       ...(drill.cloud.copyMinutes === undefined ? {} : { copyDurationMs: () => drill.cloud.copyMinutes! * 60_000 }),
@@ -78,6 +83,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
     const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report() });
+    await options.inspect?.(hub);
     await folder?.finish({
       tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable },
       startedAt: new Date(hub.startedAt),
@@ -102,7 +108,11 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         const region = regionOf(hub, step);
         const volume =
           hub.ec2.volume(step.account, region, step.volume) ??
-          hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption });
+          hub.ec2.createVolume(step.account, region, {
+            id: step.volume,
+            encryption: step.encryption,
+            kmsKeyArn: aliasedKey(hub, step, region),
+          });
         const snapshot = hub.ec2.createSnapshot(step.account, region, { volumeId: volume.id, id: step.id, emit: step.emit });
         return `createSnapshot ${step.account}/${region} ${volume.id} (${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
       }
@@ -111,6 +121,7 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         const image = hub.ec2.images.create(step.account, region, {
           name: step.name,
           encryption: step.encryption,
+          kmsKeyArn: aliasedKey(hub, step, region),
           id: step.id,
           emit: step.emit,
         });
@@ -118,12 +129,12 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
       }
       case 'createDBSnapshot': {
         const region = regionOf(hub, step);
-        const snapshot = hub.rds.createDBSnapshot(step.account, region, step);
+        const snapshot = hub.rds.createDBSnapshot(step.account, region, { ...step, kmsKeyArn: aliasedKey(hub, step, region) });
         return `createDBSnapshot ${step.account}/${region} ${step.db} (${step.type}, ${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
       }
       case 'createDBClusterSnapshot': {
         const region = regionOf(hub, step);
-        const snapshot = hub.rds.createDBClusterSnapshot(step.account, region, step);
+        const snapshot = hub.rds.createDBClusterSnapshot(step.account, region, { ...step, kmsKeyArn: aliasedKey(hub, step, region) });
         return `createDBClusterSnapshot ${step.account}/${region} ${step.cluster} (${step.type}, ${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
       }
       case 'putParameter': {
@@ -165,6 +176,16 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
   } catch (error) {
     throw new DrillStepError(index, step, error);
   }
+}
+
+/** The customer managed key a `cmk` step names by alias, made on first use; none when it names no alias. */
+function aliasedKey(hub: LocalHub, step: { account: string; encryption: string; keyAlias?: string }, region: string): string | undefined {
+  if (step.encryption !== 'cmk' || step.keyAlias === undefined) return undefined;
+  const existing = hub.kms.aliases(step.account, region).find((a) => a.name === step.keyAlias);
+  return (
+    existing?.targetKeyArn ??
+    hub.kms.createKey(step.account, region, { alias: step.keyAlias, description: `drill key ${step.keyAlias}` }).arn
+  );
 }
 
 /** A source step's region: the one it names, or the account's first allowed region. */

@@ -83,10 +83,12 @@ export function buildSource(
             keyUseBy('ReaderLetsEbsUseTheKey', readerRoleArn, 'kms:CreateGrant', grantForAwsResource),
             // EC2 uses the share key in the vault's region (the copy) and in this region (the source
             // side); RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
+            // What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key
+            // used to encrypt a shared snapshot"): GenerateDataKey and GenerateDataKeyWithoutPlaintext too.
             keyUseBy(
               'VaultCopiesSharedSnapshotsThroughEc2',
               handlerRoles,
-              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
               {
                 StringEquals: {
                   'kms:ViaService': all(

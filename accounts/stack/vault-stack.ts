@@ -1,4 +1,4 @@
-import { type AccountsConfig, allowedSourceRegions, retentionSettings } from '../../shared/config/accounts.js';
+import { type AccountsConfig, allowedSourceRegions, retentionSettings, sourceKeyAliases } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
@@ -69,6 +69,7 @@ export function buildVault(
     externalId: vault.externalId,
     shareKeyAlias: NAMES.shareKeyAlias,
     allowedSources: JSON.stringify(allowedSourceRegions(config)),
+    sourceKeyAliases: JSON.stringify(sourceKeyAliases(config)),
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
   };
   const environment = hubEnvironment<Value>(hub);

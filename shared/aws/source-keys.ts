@@ -1,4 +1,4 @@
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, ListAliasesCommand } from '@aws-sdk/client-kms';
 import { PermanentFailure } from '../pipeline/outcomes.js';
 import { describeError, isDeterministicAwsError } from './aws-errors.js';
 import type { AwsClients } from './clients.js';
@@ -15,6 +15,7 @@ export interface KeyFacts {
  */
 export class SourceKeys {
   readonly #cache = new Map<string, Promise<KeyFacts>>();
+  readonly #aliases = new Map<string, Promise<string[]>>();
 
   constructor(
     private readonly aws: AwsClients,
@@ -35,6 +36,21 @@ export class SourceKeys {
       facts.catch(() => this.#cache.delete(cacheKey));
     }
     return facts;
+  }
+
+  /** The aliases of a key of a source account (ListAliases through the reader role), cached. */
+  aliases(account: string, region: string, keyArn: string): Promise<string[]> {
+    const cacheKey = `${account}|${region}|${keyArn}`;
+    let aliases = this.#aliases.get(cacheKey);
+    if (!aliases) {
+      aliases = this.aws
+        .kms(region, this.sessions.credentials(account))
+        .send(new ListAliasesCommand({ KeyId: keyArn }))
+        .then(({ Aliases = [] }) => Aliases.map((a) => a.AliasName!));
+      this.#aliases.set(cacheKey, aliases);
+      aliases.catch(() => this.#aliases.delete(cacheKey));
+    }
+    return aliases;
   }
 
   async #describe(account: string, region: string, keyId: string): Promise<KeyFacts> {

@@ -10,6 +10,8 @@ export const RESOURCE_STAR_ONLY: Record<string, string> = {
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ec2:DescribeImages':
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'kms:ListAliases':
+    'ListAliases supports no resource-level permission (Service Authorization Reference for AWS KMS: no resource type); narrowed by aws:RequestedRegion',
 };
 
 /** In a KMS key policy `Resource: "*"` means the key the policy is attached to (KMS developer guide, key policies). */

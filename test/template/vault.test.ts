@@ -246,6 +246,11 @@ describe('vault stack: functions', () => {
       shareKeyAlias: 'alias/backup-hub-share',
       externalId: vault.externalId,
       allowedSources: { '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'], '333333333333': ['eu-west-1'] },
+      sourceKeyAliases: {
+        '111111111111': { file: 'source-a.yml', aliases: ['alias/app-data'] },
+        '222222222222': { file: 'source-b.yml', aliases: ['alias/app-data'] },
+        '333333333333': { file: 'source-c.yml', aliases: ['alias/app-data'] },
+      },
       maxReceiveCount: 5,
     });
     expect(Object.keys(variables).sort()).toEqual(
@@ -258,6 +263,7 @@ describe('vault stack: functions', () => {
         'QUEUE_URL',
         'READER_ROLE_NAME',
         'SHARE_KEY_ALIAS',
+        'SOURCE_KEY_ALIASES',
         'VAULT_ACCOUNT_ID',
         'VAULT_KEY_ARN',
       ].sort(),
@@ -541,6 +547,8 @@ const IMPLIED: Record<string, string> = {
   'kms:Decrypt': "EC2 calls KMS with the caller's permissions to read an encrypted snapshot during CopySnapshot",
   'kms:ReEncrypt*': "EC2 calls KMS with the caller's permissions to re-encrypt during CopySnapshot",
   'kms:GenerateDataKeyWithoutPlaintext': "EC2 calls KMS with the caller's permissions for the encrypted copy",
+  'kms:GenerateDataKey*':
+    'the EBS User Guide lists GenerateDataKey and GenerateDataKeyWithoutPlaintext for users of a shared customer managed key',
   'kms:CreateGrant': 'EC2 creates a grant for the encrypted copy (only with kms:GrantIsForAWSResource)',
   'kms:Encrypt': "SSM calls KMS with the caller's permissions to encrypt a SecureString in PutParameter",
   'kms:GenerateDataKey': "SSM calls KMS with the caller's permissions to encrypt an advanced-tier SecureString in PutParameter",

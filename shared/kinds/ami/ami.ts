@@ -23,6 +23,7 @@ import type {
   Triggers,
   VaultCopy,
 } from '../common/artifact-kind.js';
+import { requireListedKey } from '../common/customer-keys.js';
 import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage } from './ami-images.js';
@@ -205,6 +206,7 @@ async function encryptionOf(
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   const keyIds = [...new Set(snapshots.flatMap((s) => (s.Encrypted && s.KmsKeyId ? [s.KmsKeyId] : [])))];
   const keys = await Promise.all(keyIds.map((id) => ctx.keys.describe(ref.account, ref.region, id)));
+  for (const key of keys) await requireListedKey(ref, `image ${ref.sourceId}`, key, ctx);
   if (keys.length === 0) return { encryption: 'none' };
   if (keys.some((k) => k.awsManaged)) return { encryption: 'aws-managed' };
   const single = keys.length === 1 && snapshots.every((s) => s.Encrypted);

@@ -2,7 +2,7 @@ import type { EventPattern, Statement } from '../../../accounts/stack/cloudforma
 import { NAMES } from '../../../accounts/stack/names.js';
 import { all, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
-import { grantForAwsResource, keysOf, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
+import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
 
 /** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
 export interface RdsManifestSpec {
@@ -122,6 +122,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } },
         },
         { Sid: `Describe${noun}Keys`, Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+        listKeyAliases(s),
         {
           Sid: `LetRdsUse${noun}Keys`,
           Effect: 'Allow',

@@ -18,6 +18,7 @@ import type {
   Triggers,
   VaultCopy,
 } from './artifact-kind.js';
+import { requireListedKey } from './customer-keys.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
@@ -132,6 +133,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
+      await requireListedKey(ref, `${spec.arnType} ${ref.sourceId}`, key, ctx);
       return {
         ref,
         resourceId: snapshot.resourceId,

@@ -25,6 +25,8 @@ export const ec2Arn = (region: string, type: 'snapshot' | 'image') => `arn:aws:e
 export const keysOf = ({ account, region }: SourceRegion) => `arn:aws:kms:${region}:${account}:key/*`;
 
 const USE_FOR_COPY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
+/** What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key used to encrypt a shared snapshot"). */
+const USE_SHARED_KEY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 /** kms:CreateGrant only for the grants an AWS service makes on the caller's behalf. */
 export const grantForAwsResource = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
 /** Keeps ModifySnapshotAttribute and ModifyImageAttribute to the one change allowed: no group, no other account change. */
@@ -61,7 +63,7 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
     {
       Sid: decryptSid,
       Effect: 'Allow',
-      Action: USE_FOR_COPY,
+      Action: USE_SHARED_KEY,
       Resource: sourceKeys,
       Condition: {
         'ForAnyValue:StringEquals': shareKey,
@@ -125,11 +127,21 @@ export function shareIntermediateSnapshotsWithTheVaultOnly(s: ReaderScope, sid: 
   ];
 }
 
+/** The hub checks in verify that a customer key has an alias the account file lists (kms:ListAliases supports no resource-level permission). */
+export const listKeyAliases = (s: ReaderScope): Statement => ({
+  Sid: 'ListKeyAliases',
+  Effect: 'Allow',
+  Action: 'kms:ListAliases',
+  Resource: '*',
+  Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+});
+
 /** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
 export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
   const keys = s.eachSource(keysOf);
   return [
     { Sid: 'DescribeSnapshotKeys', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+    listKeyAliases(s),
     {
       Sid: 'UseSnapshotKeysForTheReencryptingCopy',
       Effect: 'Allow',

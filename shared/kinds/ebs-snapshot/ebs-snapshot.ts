@@ -24,6 +24,7 @@ import type {
   Triggers,
   VaultCopy,
 } from '../common/artifact-kind.js';
+import { requireListedKey } from '../common/customer-keys.js';
 import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
@@ -78,6 +79,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
       throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
     const tags = tagMap(snapshot.Tags);
     const key = snapshot.Encrypted && snapshot.KmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
+    await requireListedKey(ref, `snapshot ${ref.sourceId}`, key, ctx);
     return {
       ref,
       resourceId: snapshot.VolumeId ?? 'unknown-volume',

@@ -71,6 +71,12 @@ export class KmsSim {
     return key;
   }
 
+  /** The customer managed key an alias names in an account and region, made (with that alias) on first use. */
+  aliasedKey(account: string, region: string, alias: string, description: string): KmsKey {
+    const existing = this.#aliases.get(aliasArnOf(region, account, alias.startsWith('alias/') ? alias : `alias/${alias}`));
+    return (existing && this.#keys.get(existing.targetKeyArn)) ?? this.createKey(account, region, { alias, description });
+  }
+
   /** The account's `aws/<service>` key in a region, created on first use as AWS does. */
   awsManagedKey(account: string, region: string, service: AwsManagedService): KmsKey {
     const existing = this.#aliases.get(aliasArnOf(region, account, `alias/aws/${service}`));
