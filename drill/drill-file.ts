@@ -106,6 +106,20 @@ const faultStep = z.strictObject({
 
 const advanceStep = z.strictObject({ action: z.literal('advance'), minutes: z.number().positive() });
 
+/** A quiet stretch of days at once: copies settle, but no schedule runs in between (each resumes at its next period). */
+const skipStep = z.strictObject({ action: z.literal('skip'), days: z.number().positive() });
+
+/** A recovery point, as `backup-hub hold` and `restore` name it: `<kind>/<account>/<region>/<source id>`. */
+const artifact = z.string().regex(/^[a-z-]+\/\d{12}\/[a-z0-9-]+\/\S+$/, 'must name a recovery point as kind/account/region/source-id');
+
+/** An operator sets (or, with `lift`, lifts) a legal hold through the vault's legal-hold role, as `backup-hub hold` does. */
+const holdStep = z.strictObject({
+  action: z.literal('hold'),
+  artifact,
+  reason: z.string().min(1).optional(),
+  lift: z.boolean().default(false),
+});
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
@@ -127,6 +141,8 @@ const stepSchema = z.discriminatedUnion('action', [
   eventStep,
   faultStep,
   advanceStep,
+  skipStep,
+  holdStep,
   disasterStep,
   restoreStep,
 ]);
@@ -140,6 +156,8 @@ const STEP_ACTIONS = [
   'event',
   'fault',
   'advance',
+  'skip',
+  'hold',
   'disaster',
   'restore',
 ];

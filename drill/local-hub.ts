@@ -80,6 +80,10 @@ export interface LocalHub {
   prunerContext: HubContext;
   /** The context of an operator who assumed the vault's restore role. */
   restoreContext: HubContext;
+  /** The context of an operator who assumed the vault's legal-hold role. */
+  legalHoldContext: HubContext;
+  /** Every stack deployed, with what CloudFormation created (the least-privilege check maps statements to resources by it). */
+  stacks: (StackRef & { deployed: DeployedStack })[];
   /** The recovery accounts deployed. */
   recovery: string[];
   /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
@@ -139,6 +143,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     spec.template ??
     ((stack: StackRef) => renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })));
   let vaultStack: DeployedStack | undefined;
+  const stacks: LocalHub['stacks'] = [];
   for (const { account: name, region: at, folder } of everyStack(accounts)) {
     const account = accounts.account(name);
     const stack = await cloud.cloudformation.deploy({
@@ -149,6 +154,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       lambdaCode,
     });
     if (account.role === 'vault') vaultStack = stack;
+    stacks.push({ account, region: at, folder, deployed: stack });
   }
   const resource = (logicalId: string) => {
     const found = vaultStack?.resources[logicalId];
@@ -170,13 +176,14 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     if (!found) throw new Error(`The vault stack deployed no function with handlers/${file}`);
     return found;
   };
-  // An operator's credentials after assuming the restore role, with the vault's configuration.
-  const restoreContext = functionRuntime({
-    env: runtime('reconciler').env,
-    clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource('RestoreRole').attributes.Arn!), region) } },
-    now: () => cloud.clock.now(),
-    logger,
-  }).hubContext();
+  // An operator's credentials after assuming a vault role, with the vault's configuration.
+  const operatorContext = (roleLogicalId: string) =>
+    functionRuntime({
+      env: runtime('reconciler').env,
+      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource(roleLogicalId).attributes.Arn!), region) } },
+      now: () => cloud.clock.now(),
+      logger,
+    }).hubContext();
 
   return {
     cloud,
@@ -192,7 +199,9 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     runtimes,
     context: runtime('ebs-snapshot').hubContext(),
     prunerContext: runtime('pruner').hubContext(),
-    restoreContext,
+    restoreContext: operatorContext('RestoreRole'),
+    legalHoldContext: operatorContext('LegalHoldRole'),
+    stacks,
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);

@@ -1,11 +1,13 @@
-import type { AuthorizationMode, EventEnvelope } from '@backup-hub/aws-sim';
+import type { AuthorizationMode, EventEnvelope, Template } from '@backup-hub/aws-sim';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
+import { pointKeyOf } from '../shared/restore/restore-request.js';
+import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
 import { GameDay } from './game-day.js';
-import { deployLocalHub, type LocalHub } from './local-hub.js';
+import { deployLocalHub, type LocalHub, type StackRef } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 
 const STEP_MS = 60_000;
@@ -26,6 +28,8 @@ export interface DrillOptions {
   stacksDir?: string;
   /** How the simulated cloud decides IAM (every distinct request through the library by default). */
   authorization?: AuthorizationMode;
+  /** Each stack's template instead of the rendered or packaged one (the least-privilege check takes statements out). */
+  template?: (stack: StackRef) => Template;
   /** Looks at the simulated cloud once the drill has settled, before it is closed (the least-privilege check reads its calls). */
   inspect?: (hub: LocalHub) => void | Promise<void>;
 }
@@ -57,6 +61,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     sources: drill.sources,
     accounts,
     ...(options.stacksDir === undefined ? {} : { template: packagedTemplates(options.stacksDir) }),
+    ...(options.template ? { template: options.template } : {}),
     dataPath: folder?.dynamoPath,
     authorization: options.authorization,
     ec2: {
@@ -168,6 +173,16 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
       case 'advance':
         await hub.cloud.advance(step.minutes * 60_000, { tickMs: STEP_MS });
         return `advanced ${step.minutes} simulated minutes`;
+      case 'skip':
+        await hub.cloud.skip(step.days * 86_400_000);
+        return `skipped ${step.days} simulated days (no schedule ran in between)`;
+      case 'hold': {
+        const pk = pointKeyOf(step.artifact);
+        const by = 'drill operator';
+        if (step.lift) await liftLegalHold(hub.legalHoldContext, pk, by);
+        else await placeLegalHold(hub.legalHoldContext, pk, { reason: step.reason ?? 'drill', by });
+        return `legal hold ${step.lift ? 'lifted from' : 'set on'} ${step.artifact}`;
+      }
       case 'disaster':
         return await gameDay.disaster(step);
       case 'restore':

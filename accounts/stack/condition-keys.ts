@@ -6,8 +6,8 @@ export class UnsupportedConditionKeyError extends Error {
   override name = 'UnsupportedConditionKeyError';
 }
 
-/** Where a resource keeps its policy documents, by type. */
-const POLICIES: Record<string, (properties: Record<string, unknown>) => [string, { Statement: Statement | Statement[] }][]> = {
+/** Where a resource keeps its policy documents, by type: the document's name in the resource, and the document. */
+export const POLICIES: Record<string, (properties: Record<string, unknown>) => [string, { Statement: Statement | Statement[] }][]> = {
   'AWS::IAM::Role': (p) => [
     ['trust policy', p.AssumeRolePolicyDocument as { Statement: Statement[] }],
     ...((p.Policies ?? []) as { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[]).map(
