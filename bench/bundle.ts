@@ -19,13 +19,17 @@ export async function bundle(entry: string, outdir: string, packaging: Packaging
   mkdirSync(outdir, { recursive: true });
   const result = await build({ ...packaging.esbuild, entryPoints: [entry], outdir, metafile: true, write: true, logLevel: 'silent' });
   const file = path.join(outdir, `${path.basename(entry, path.extname(entry))}${packaging.outputFileExtension}`);
-  return { file, bytes: statSync(file).size, sdkPackages: sdkPackagesOf(result.metafile) };
+  return { file, bytes: statSync(file).size, sdkPackages: sdkPackagesOf(result.metafile.outputs[path.relative(process.cwd(), file)]!) };
 }
 
-/** Client and library packages (`@aws-sdk/client-*`, `@aws-sdk/lib-*`) among a bundle's inputs. */
-function sdkPackagesOf(metafile: Metafile): string[] {
+/**
+ * Client and library packages (`@aws-sdk/client-*`, `@aws-sdk/lib-*`) whose code is in the bundle.
+ * Not the metafile's `inputs`: they list every module esbuild read, tree-shaken away or not.
+ */
+function sdkPackagesOf(output: Metafile['outputs'][string]): string[] {
   const found = new Set<string>();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    if (bytesInOutput === 0) continue;
     const match = /node_modules\/(@aws-sdk\/(?:client|lib)-[\w-]+)\//.exec(input);
     if (match) found.add(match[1]!);
   }

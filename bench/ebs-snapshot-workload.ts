@@ -11,6 +11,7 @@ import type { HttpRequest } from '@smithy/types';
 import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { createHandler as ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
 import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
+import { ec2Client } from '../shared/aws/clients.js';
 import { AwsTime, cpuMs } from './aws-time.js';
 import { quietInfoLogger } from './quiet-logger.js';
 import { FloorReplay, type SdkCallFloorFigures, SdkCallMeter, type WatchedClient } from './sdk-call-floor.js';
@@ -329,8 +330,8 @@ function singleRecordInvoker(
 function handlerClients(hub: LocalHub): WatchedClient[] {
   const { aws, sessions, config } = hub.context;
   return [
-    ...SOURCES.map((account) => ({ label: `EC2 ${account} (reader role)`, client: aws.ec2(REGION, sessions.credentials(account)) })),
-    { label: 'EC2 vault', client: aws.ec2(config.vaultRegion) },
+    ...SOURCES.map((account) => ({ label: `EC2 ${account} (reader role)`, client: ec2Client(aws, REGION, sessions.credentials(account)) })),
+    { label: 'EC2 vault', client: ec2Client(aws, config.vaultRegion) },
     { label: 'DynamoDB', client: aws.dynamo(config.vaultRegion) },
   ];
 }

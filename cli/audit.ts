@@ -1,14 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import { DataFolderInUseError } from '@backup-hub/aws-sim';
-import { LocalStateError } from '../drill/local-state.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { type AccountsConfig, AccountsConfigError, loadAccounts } from '../shared/config/accounts.js';
 import { policyOf } from '../shared/report/account-policy.js';
 import { type AuditReport, type AuditScope, buildAuditReport, PROGRESS_EVERY } from '../shared/report/audit-report.js';
 import { vaultLockOf } from '../shared/report/retention-status.js';
 import { withProgress } from '../shared/report/with-progress.js';
+import { type AuditSource, LocalSourceError } from './audit/audit-source.js';
 import { explainAwsError } from './audit/aws-trouble.js';
-import { type AuditSource, openAwsSource, openLocalSource } from './audit/connect.js';
+import { openAwsSource, openLocalSource } from './audit/connect.js';
 import { formatCsv } from './audit/format-csv.js';
 import { formatHtml } from './audit/format-html.js';
 import { formatTable } from './audit/format-table.js';
@@ -139,13 +138,7 @@ const isFileError = (error: unknown): error is NodeJS.ErrnoException =>
   error instanceof Error && (error as NodeJS.ErrnoException).syscall === 'open';
 
 function explain(error: unknown, options: AuditOptions): string {
-  if (
-    error instanceof UsageError ||
-    error instanceof LocalStateError ||
-    error instanceof DataFolderInUseError ||
-    error instanceof AccountsConfigError
-  )
-    return error.message;
+  if (error instanceof UsageError || error instanceof LocalSourceError || error instanceof AccountsConfigError) return error.message;
   if (isFileError(error)) return `cannot write ${options.out}: ${error.message}`;
   if (options.local === undefined) return explainAwsError(error);
   return `could not read the local drill state in ${options.local}: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { stsClient } from '../shared/aws/clients.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import { parseCommandLine } from './command-line.js';
@@ -42,7 +43,7 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
   try {
     const pk = pointKeyOf(positionals[0]!);
     const ctx = deps.context(operatorConfig(deps.accounts(args.accounts)));
-    const by = args.by ?? (await ctx.aws.sts(ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
+    const by = args.by ?? (await stsClient(ctx.aws, ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
     if (args.lift) {
       await liftLegalHold(ctx, pk, by);
       deps.print(`legal hold lifted from ${pk} by ${by}; the pruner treats it by its retention again`);

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DataFolderInUseError, TemplateError } from '@backup-hub/aws-sim';
+import { DEFAULT_DATA_DIR } from '../drill/data-dir.js';
 import { DrillFileError, readDrillFile } from '../drill/drill-file.js';
 import { DrillStacksError } from '../drill/drill-stacks.js';
-import { DEFAULT_DATA_DIR, LocalStateError } from '../drill/local-state.js';
+import { LocalStateError } from '../drill/local-state.js';
 import { runDrill } from '../drill/run-drill.js';
 import { formatSummary } from '../drill/summary.js';
 import { AccountsConfigError } from '../shared/config/accounts.js';

@@ -120,6 +120,9 @@ const holdStep = z.strictObject({
   lift: z.boolean().default(false),
 });
 
+/** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
+const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
@@ -143,6 +146,7 @@ const stepSchema = z.discriminatedUnion('action', [
   advanceStep,
   skipStep,
   holdStep,
+  stopSourceStep,
   disasterStep,
   restoreStep,
 ]);
@@ -158,6 +162,7 @@ const STEP_ACTIONS = [
   'advance',
   'skip',
   'hold',
+  'stopSource',
   'disaster',
   'restore',
 ];
@@ -169,6 +174,7 @@ const SOURCE_ACTIONS = new Set([
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'stopSource',
   'disaster',
   'restore',
 ]);

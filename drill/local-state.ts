@@ -2,9 +2,6 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { checkNotInUse } from '@backup-hub/aws-sim';
 
-/** Where `npm start` keeps its state unless told otherwise (git-ignored). */
-export const DEFAULT_DATA_DIR = '.backup-hub';
-
 const STATE_FILE = 'backup-hub.json';
 const DYNAMO_DIR = 'dynamo';
 const FORMAT = 'backup-hub-local-state/1';

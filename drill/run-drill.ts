@@ -183,6 +183,8 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         else await placeLegalHold(hub.legalHoldContext, pk, { reason: step.reason ?? 'drill', by });
         return `legal hold ${step.lift ? 'lifted from' : 'set on'} ${step.artifact}`;
       }
+      case 'stopSource':
+        return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;
       case 'disaster':
         return await gameDay.disaster(step);
       case 'restore':

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATA_DIR } from '../../drill/local-state.js';
+import { DEFAULT_DATA_DIR } from '../../drill/data-dir.js';
 import type { ChainHead } from '../../shared/audit/verify-chain.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../../shared/kinds/index.js';
 import { CSV_TABLES, type CsvTable } from './format-csv.js';

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -10,7 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb' | 'cloudwatch';
 
 /**
  * Client settings: `defaults` apply to every client (the simulated cloud passes its request
@@ -22,7 +23,7 @@ export interface ClientSettings {
   services?: Partial<Record<ServiceName, Record<string, unknown>>>;
 }
 
-type ClientClass<C> = new (config: Record<string, unknown>) => C;
+export type ClientClass<C> = new (config: Record<string, unknown>) => C;
 
 /**
  * The SDK resolves a command's middleware stack once per command class instead of on every call
@@ -33,11 +34,13 @@ const MIDDLEWARE_RESOLVED_ONCE = { cacheMiddleware: true };
 
 /**
  * The one place AWS clients are made. Clients are cached per service, region and
- * credentials, so a warm Lambda reuses connections and assumed-role sessions.
+ * credentials, so a warm Lambda reuses connections and assumed-role sessions. Each service has
+ * its own function below rather than a method: a bundle then holds only the SDK clients its
+ * code asks for (DynamoDB, which every function uses, is the one method).
  *
  * @example
  * const aws = new AwsClients({ defaults: { retryMode: 'adaptive', maxAttempts: 8 } });
- * await aws.ec2('eu-west-1').send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+ * await ec2Client(aws, 'eu-west-1').send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
  */
 export class AwsClients {
   readonly #cache = new Map<string, unknown>();
@@ -46,35 +49,11 @@ export class AwsClients {
 
   constructor(private readonly settings: ClientSettings = {}) {}
 
-  ec2(region: string, credentials?: Credentials): EC2Client {
-    return this.#client('ec2', EC2Client, region, credentials);
-  }
-
-  kms(region: string, credentials?: Credentials): KMSClient {
-    return this.#client('kms', KMSClient, region, credentials);
-  }
-
-  sts(region: string, credentials?: Credentials): STSClient {
-    return this.#client('sts', STSClient, region, credentials);
-  }
-
-  sqs(region: string, credentials?: Credentials): SQSClient {
-    return this.#client('sqs', SQSClient, region, credentials);
-  }
-
-  ssm(region: string, credentials?: Credentials): SSMClient {
-    return this.#client('ssm', SSMClient, region, credentials);
-  }
-
-  rds(region: string, credentials?: Credentials): RDSClient {
-    return this.#client('rds', RDSClient, region, credentials);
-  }
-
   dynamo(region: string): DynamoDBDocumentClient {
     const key = `ddbdoc|${region}`;
     let client = this.#cache.get(key) as DynamoDBDocumentClient | undefined;
     if (!client) {
-      client = DynamoDBDocumentClient.from(this.#client('dynamodb', DynamoDBClient, region, undefined), {
+      client = DynamoDBDocumentClient.from(this.client('dynamodb', DynamoDBClient, region, undefined), {
         marshallOptions: { removeUndefinedValues: true },
       });
       this.#cache.set(key, client);
@@ -82,7 +61,8 @@ export class AwsClients {
     return client;
   }
 
-  #client<C>(service: ServiceName, Client: ClientClass<C>, region: string, credentials: Credentials | undefined): C {
+  /** A client of one service, made once per region and credentials; see the per-service functions below. */
+  client<C>(service: ServiceName, Client: ClientClass<C>, region: string, credentials: Credentials | undefined): C {
     const key = `${service}|${region}|${credentials === undefined ? 'default' : this.#credentialId(credentials)}`;
     let client = this.#cache.get(key) as C | undefined;
     if (!client) {
@@ -107,3 +87,16 @@ export class AwsClients {
     return id;
   }
 }
+
+/** Makes one service's client in a region, with the caller's own credentials unless others are given. */
+export type ClientFactory<C> = (aws: AwsClients, region: string, credentials?: Credentials) => C;
+
+export const ec2Client: ClientFactory<EC2Client> = (aws, region, credentials) => aws.client('ec2', EC2Client, region, credentials);
+export const kmsClient: ClientFactory<KMSClient> = (aws, region, credentials) => aws.client('kms', KMSClient, region, credentials);
+export const stsClient: ClientFactory<STSClient> = (aws, region, credentials) => aws.client('sts', STSClient, region, credentials);
+export const sqsClient: ClientFactory<SQSClient> = (aws, region, credentials) => aws.client('sqs', SQSClient, region, credentials);
+export const ssmClient: ClientFactory<SSMClient> = (aws, region, credentials) => aws.client('ssm', SSMClient, region, credentials);
+export const rdsClient: ClientFactory<RDSClient> = (aws, region, credentials) => aws.client('rds', RDSClient, region, credentials);
+/** The vault's own CloudWatch: the RPO check keeps the per-source alarms with it. */
+export const cloudwatchClient: ClientFactory<CloudWatchClient> = (aws, region, credentials) =>
+  aws.client('cloudwatch', CloudWatchClient, region, credentials);

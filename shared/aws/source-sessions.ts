@@ -1,8 +1,8 @@
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { Rejection } from '../pipeline/outcomes.js';
+import { Rejection } from '../core/errors.js';
 import { describeError, isAwsError } from './aws-errors.js';
-import type { AwsClients } from './clients.js';
+import { type AwsClients, stsClient } from './clients.js';
 
 /** Refresh this long before expiry, so a long copy call never starts with dying credentials. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -23,7 +23,7 @@ export interface SourceSessionSettings {
  *
  * @example
  * const sessions = new SourceSessions(aws, settings, () => new Date());
- * const ec2 = aws.ec2('eu-west-1', sessions.credentials('111111111111'));
+ * const ec2 = ec2Client(aws, 'eu-west-1', sessions.credentials('111111111111'));
  */
 export class SourceSessions {
   readonly #providers = new Map<string, AwsCredentialIdentityProvider>();
@@ -56,11 +56,9 @@ export class SourceSessions {
   async #assume(account: string): Promise<AwsCredentialIdentity> {
     const roleArn = `arn:aws:iam::${account}:role/${this.settings.readerRoleName}`;
     try {
-      const { Credentials: c } = await this.aws
-        .sts(this.settings.region)
-        .send(
-          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.settings.sessionName, ExternalId: this.settings.externalId }),
-        );
+      const { Credentials: c } = await stsClient(this.aws, this.settings.region).send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.settings.sessionName, ExternalId: this.settings.externalId }),
+      );
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     } catch (error) {

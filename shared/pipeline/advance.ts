@@ -1,9 +1,10 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { CopyQuotaFull, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { CopyQuotaFull, PermanentFailure, Rejection } from './outcomes.js';
+import { kindDeps } from './kind-deps.js';
 
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
@@ -47,21 +48,21 @@ export async function advance(
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
     if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
-    const reason = describeError(error);
-    await markFailed(point, reason, ctx);
+    await markFailed(point, describeError(error), error instanceof PermanentFailure ? error.code : (error as Error).name, ctx);
     return 'failed';
   }
 }
 
 async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin): Promise<AdvanceResult> {
   let point = initial;
+  const deps = kindDeps(kind, ctx);
   if (point.stage === 'claimed' || point.stage === 'reencrypting') {
     if (origin === 'stored') {
       const leased = await ctx.catalog.lease(point, ctx.now(), LEASE_MS);
       if (!leased) return 'busy';
       point = leased;
     }
-    const share = await kind.prepareShare(point, ctx);
+    const share = await kind.prepareShare(point, deps);
     if (share.status === 'reencrypting') {
       const first = point.stage !== 'reencrypting';
       point = await ctx.catalog.update(
@@ -72,25 +73,30 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
-    const copy = (origin === 'stored' ? await kind.findCopy(point, ctx) : undefined) ?? (await kind.copy(point, share.sharedId, ctx));
+    const copy = (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await kind.copy(point, share.sharedId, deps));
     point = await ctx.catalog.update(
       point,
       { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
       point.stage,
     );
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
+    ctx.metrics.copyRequested(point);
     if (!kind.copiesSynchronously) return 'copying';
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
-  const status = await kind.copyStatus(point, ctx);
+  const status = await kind.copyStatus(point, deps);
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'failed') {
-    await markFailed(point, status.reason, ctx);
+    await markFailed(point, status.reason, 'CopyFailedInAws', ctx);
     return 'failed';
   }
   const leftInSource = await cleanUpSource(point, kind, ctx);
-  const now = ctx.now().toISOString();
+  // The resource's record first: a crash after it leaves the point copying, and the retry records it again (idempotent).
+  await ctx.catalog.recordProtected(point);
+  const completedAt = ctx.now();
+  const now = completedAt.toISOString();
   point = await ctx.catalog.update(point, { stage: 'done', state: 'available', completedAt: now, updatedAt: now }, 'copying');
+  ctx.metrics.copyCompleted(point, completedAt);
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
 }
@@ -103,7 +109,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
  */
 async function cleanUpSource(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<string | undefined> {
   try {
-    await kind.cleanup(point, ctx);
+    await kind.cleanup(point, kindDeps(kind, ctx));
     return undefined;
   } catch (error) {
     if (!(error instanceof Rejection) && !isDeterministicAwsError(error)) throw error;
@@ -120,6 +126,7 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
   if (pendingMs > COPY_PENDING_TIMEOUT_MS) {
     throw new PermanentFailure(
       `vault copy ${point.vaultCopyId} still pending ${Math.round(pendingMs / 3_600_000)} h after it was requested (limit ${COPY_PENDING_TIMEOUT_MS / 3_600_000} h)`,
+      { code: 'CopyTimedOut' },
     );
   }
   return 'copying';
@@ -132,11 +139,16 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
 async function markWaiting(point: RecoveryPoint, quota: string, reason: string, ctx: HubContext): Promise<'waiting'> {
   const already = point.waitingFor === quota;
   const waiting = await ctx.catalog.update(point, { waitingFor: quota, ...(already ? {} : { updatedAt: ctx.now().toISOString() }) });
-  if (!already) await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
+  if (!already) {
+    await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
+    ctx.metrics.waitingForSlot(point, quota);
+  }
   return 'waiting';
 }
 
-async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
+async function markFailed(point: RecoveryPoint, reason: string, reasonClass: string, ctx: HubContext): Promise<void> {
+  // A resource whose copies fail still counts against its target (first, so a retry writes it again).
+  await ctx.catalog.recordSeen(point);
   const failed = await ctx.catalog.update(point, {
     state: 'failed',
     stage: 'done',
@@ -145,6 +157,7 @@ async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext)
     updatedAt: ctx.now().toISOString(),
   });
   await record(ctx, failed, 'failed', reason);
+  ctx.metrics.copyFailed(point, reasonClass);
   ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
 }
 

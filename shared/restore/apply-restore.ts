@@ -1,7 +1,8 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import { CopyQuotaFull, PermanentFailure } from '../core/errors.js';
 import { type ArtifactKindName, artifactKind } from '../kinds/index.js';
-import { CopyQuotaFull, PermanentFailure } from '../pipeline/outcomes.js';
+import { kindDeps } from '../pipeline/kind-deps.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { itemLabel, type RestoreItem, type RestorePlan } from './restore-plan.js';
 
@@ -126,7 +127,8 @@ async function push(
 ): Promise<void> {
   const { point } = p.item;
   try {
-    const progress = await artifactKind(point.kind).restore(point, plan.target, ctx);
+    const kind = artifactKind(point.kind);
+    const progress = await kind.restore(point, plan.target, kindDeps(kind, ctx));
     p.errors = 0;
     if (progress.status === 'usable') return await out.finish(p, 'usable', progress.detail, progress.restoredId);
     report(p, progress.detail, out.say);

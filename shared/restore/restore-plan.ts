@@ -1,7 +1,7 @@
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { Rejection } from '../core/errors.js';
 import type { RestoreAction, RestoreTarget } from '../kinds/common/artifact-kind.js';
 import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
-import { Rejection } from '../pipeline/outcomes.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type RestoreRequest, RestoreRequestError } from './restore-request.js';
 import { selectPoints, type Unrestorable } from './restore-selection.js';

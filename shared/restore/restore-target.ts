@@ -1,5 +1,6 @@
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { describeError, isAwsError } from '../aws/aws-errors.js';
+import { kmsClient } from '../aws/clients.js';
 import { SourceSessions } from '../aws/source-sessions.js';
 import type { RestoreTarget } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
@@ -23,7 +24,7 @@ export async function restoreTarget(account: string, names: RecoveryNames, ctx: 
   const keyAlias = `${names.restoreKeyAliasPrefix}${account}`;
   let keyArn: string;
   try {
-    const { KeyMetadata } = await ctx.aws.kms(ctx.config.vaultRegion).send(new DescribeKeyCommand({ KeyId: keyAlias }));
+    const { KeyMetadata } = await kmsClient(ctx.aws, ctx.config.vaultRegion).send(new DescribeKeyCommand({ KeyId: keyAlias }));
     keyArn = KeyMetadata!.Arn!;
   } catch (error) {
     if (!isAwsError(error, 'NotFoundException', 'AccessDeniedException')) throw error;

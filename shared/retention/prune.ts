@@ -3,6 +3,7 @@ import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { PruneScope } from '../kinds/common/artifact-kind.js';
 import { artifactKind } from '../kinds/index.js';
+import { kindDeps } from '../pipeline/kind-deps.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type RetentionVerdict, retentionVerdict } from './retention-decision.js';
 import type { RetentionPolicy, RetentionSettings } from './retention-settings.js';
@@ -105,7 +106,8 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
 
 /** Deletes the vault copy, then records it: the audit entry first, so a crash leaves a deletion recorded twice rather than never. */
 async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
-  const deletion = await artifactKind(point.kind).deleteVaultCopy(point, ctx, siblingsOf(point, ctx));
+  const kind = artifactKind(point.kind);
+  const deletion = await kind.deleteVaultCopy(point, kindDeps(kind, ctx), siblingsOf(point, ctx));
   const deleted = deletion.deleted.length ? `deleted ${deletion.deleted.join(', ')}` : 'nothing deleted';
   await ctx.audit.append({
     decision: 'pruned',

@@ -4,6 +4,7 @@ import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { isThrottlingError } from '@smithy/core/retry';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeError } from '../aws/aws-errors.js';
+import { sqsClient } from '../aws/clients.js';
 import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import { processEvent } from '../pipeline/process-event.js';
 import type { FunctionRuntime } from './function-runtime.js';
@@ -57,6 +58,7 @@ async function handleRecord(record: SQSRecord, kind: ArtifactKind, ctx: HubConte
         requeues: throttled + 1,
         error: describeError(error),
       });
+      ctx.metrics.throttled(kind.name);
       await requeue(record, throttledDelaySeconds(throttled), ctx, throttled + 1);
       return;
     }
@@ -77,9 +79,9 @@ async function requeue(record: SQSRecord, delaySeconds: number, ctx: HubContext,
   if (!ctx.config.queueUrl) throw new Error('deferred, and QUEUE_URL is not set: leaving the message to the visibility timeout');
   const jittered = Math.min(MAX_DELAY_SECONDS, Math.round(delaySeconds * (0.5 + Math.random())));
   const MessageAttributes = throttled > 0 ? { [THROTTLED_ATTRIBUTE]: { DataType: 'Number', StringValue: String(throttled) } } : undefined;
-  await ctx.aws
-    .sqs(ctx.config.vaultRegion)
-    .send(new SendMessageCommand({ QueueUrl: ctx.config.queueUrl, MessageBody: record.body, DelaySeconds: jittered, MessageAttributes }));
+  await sqsClient(ctx.aws, ctx.config.vaultRegion).send(
+    new SendMessageCommand({ QueueUrl: ctx.config.queueUrl, MessageBody: record.body, DelaySeconds: jittered, MessageAttributes }),
+  );
 }
 
 function eventIdOf(body: string): string | undefined {

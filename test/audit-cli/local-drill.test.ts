@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/audit.js';
 import type { AuditEntry } from '../../shared/audit/audit-entry.js';
 import { AwsClients } from '../../shared/aws/clients.js';
+import { buildCli } from '../cli/built-cli.js';
 import { tempDirs } from '../temp-dirs.js';
 
 const exec = promisify(execFile);
@@ -88,8 +89,11 @@ beforeAll(async () => {
 
 describe('backup-hub audit --local, on the folder a drill left', () => {
   it('prints a table that says what was queried, fits 100 columns and holds the drill’s figures', async () => {
-    // Through the real bin, as an operator runs it.
-    const { stdout, stderr } = await exec(process.execPath, ['cli/bin.mjs', 'audit', '--local', dataDir], { cwd: process.cwd() });
+    // Through the built command, as an operator runs it.
+    const cli = await buildCli();
+    const { stdout, stderr } = await exec(process.execPath, [cli.bin, 'audit', '--local', dataDir], { cwd: process.cwd() }).finally(
+      cli.remove,
+    );
     expect(stdout).toContain(`source: local drill state ${dataDir}`);
     expect(stdout).toMatch(/as of: 2026-01-01 \d\d:\d\d UTC \(the end of the drill, simulated time\)/);
     expect(stdout).toMatch(/resources\s+3: 3 protected, 0 never copied/);

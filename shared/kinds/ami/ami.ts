@@ -8,23 +8,25 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
 import { ignoreNotFound } from '../../aws/aws-errors.js';
+import { ec2Client } from '../../aws/clients.js';
 import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import { copyQuotaKey } from '../../core/copy-quota.js';
+import { Deferral, PermanentFailure, Rejection } from '../../core/errors.js';
 import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
-import { copyQuotaKey } from '../../pipeline/copy-quota.js';
-import { Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
-import type { HubContext } from '../../runtime/hub-context.js';
-import type {
-  ArtifactKind,
-  ArtifactRef,
-  CopyStatus,
-  RestoreTarget,
-  ShareProgress,
-  SourceArtifact,
-  Triggers,
-  VaultCopy,
+import {
+  type ArtifactKind,
+  type ArtifactRef,
+  type CopyStatus,
+  inSource,
+  inVault,
+  type KindDeps,
+  type RestoreTarget,
+  type ShareProgress,
+  type SourceArtifact,
+  type Triggers,
+  type VaultCopy,
 } from '../common/artifact-kind.js';
-import { requireListedKey } from '../common/customer-keys.js';
-import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage } from './ami-images.js';
 import { pattern } from './manifest.js';
@@ -40,8 +42,9 @@ const detailSchema = z.object({
 });
 
 /** AMIs announced by `EC2 AMI State Change` once `available`; the vault copy is a re-encrypted CopyImage. */
-export const ami: ArtifactKind<'ami'> = {
+export const ami: ArtifactKind<'ami', EC2Client> = {
   name: 'ami',
+  sdk: ec2Client,
   detailTypes: pattern['detail-type'],
 
   triggers(event: EventEnvelope): Triggers {
@@ -55,8 +58,8 @@ export const ami: ArtifactKind<'ami'> = {
     return { skip: `${ImageId} ${State} is not a backup trigger` };
   },
 
-  async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
-    const ec2 = sourceEc2(ref.account, ref.region, ctx);
+  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact> {
+    const ec2 = inSource(deps, ref.account, ref.region);
     const image = await describeImage(ec2, ref.sourceId);
     if (!image) {
       throw new Rejection(
@@ -77,19 +80,19 @@ export const ami: ArtifactKind<'ami'> = {
     return {
       ref,
       resourceId: image.Name ?? ref.sourceId,
-      createdAt: image.CreationDate ?? ctx.now().toISOString(),
-      ...(await encryptionOf(ref, await backingSnapshots(ec2, image), ctx)),
+      createdAt: image.CreationDate ?? deps.now().toISOString(),
+      ...(await encryptionOf(ref, await backingSnapshots(ec2, image), deps)),
       tags,
       intermediateOf: tags[TAG.intermediateOf],
     };
   },
 
-  async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
+  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
     // Only a hub-made copy under the share key is ever shared: IAM has no condition key for the
     // accounts added to an AMI, so the reader may share hub intermediates only (by their tag), and
     // the share key's policy keeps them to the vault.
-    const ec2 = sourceEc2(point.account, point.region, ctx);
-    const shareKey = await ctx.keys.shareKey(point.account, point.region);
+    const ec2 = inSource(deps, point.account, point.region);
+    const shareKey = await deps.keys.shareKey(point.account, point.region);
     const intermediate =
       (point.intermediateId && (await describeImage(ec2, point.intermediateId))) ||
       (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
@@ -99,19 +102,19 @@ export const ami: ArtifactKind<'ami'> = {
         `re-encrypted copy ${intermediate.ImageId} failed: ${intermediate.StateReason?.Message ?? 'no reason given'}`,
       );
     if (intermediate.State !== 'available') return { status: 'reencrypting', intermediateId: intermediate.ImageId! };
-    await shareImage(ec2, intermediate, ctx.config.vaultAccountId);
+    await shareImage(ec2, intermediate, deps.vault.account);
     return { status: 'ready', sharedId: intermediate.ImageId! };
   },
 
-  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
-    const existing = await findTaggedImage(ctx.aws.ec2(ctx.config.vaultRegion), sourceIdentityTags(point));
-    return existing && { vaultCopyId: existing.ImageId!, vaultKeyArn: ctx.config.vaultKeyArn };
+  async findCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<VaultCopy | undefined> {
+    const existing = await findTaggedImage(inVault(deps), sourceIdentityTags(point));
+    return existing && { vaultCopyId: existing.ImageId!, vaultKeyArn: deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy> {
-    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
-    const vaultKeyArn = ctx.config.vaultKeyArn;
-    const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', ctx.config.vaultAccountId, ctx.config.vaultRegion), {
+  async copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>): Promise<VaultCopy> {
+    const ec2 = inVault(deps);
+    const vaultKeyArn = deps.vault.keyArn;
+    const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
       sourceRegion: point.region,
       sourceImageId: sharedId,
       // AMI names are unique per account and region; this one is per source artifact.
@@ -123,8 +126,8 @@ export const ami: ArtifactKind<'ami'> = {
     return { vaultCopyId, vaultKeyArn };
   },
 
-  async copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus> {
-    const copy = await describeImage(ctx.aws.ec2(ctx.config.vaultRegion), point.vaultCopyId!);
+  async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
+    const copy = await describeImage(inVault(deps), point.vaultCopyId!);
     if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
     if (copy.State === 'available') return { status: 'available' };
     if (copy.State === 'pending') return { status: 'pending' };
@@ -134,16 +137,16 @@ export const ami: ArtifactKind<'ami'> = {
     };
   },
 
-  async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
-    const ec2 = sourceEc2(point.account, point.region, ctx);
+  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<void> {
+    const ec2 = inSource(deps, point.account, point.region);
     if (point.intermediateId)
       await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: point.intermediateId })), 'InvalidAMIID.NotFound');
     // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
     await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
   },
 
-  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
-    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+  async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>) {
+    const ec2 = inVault(deps);
     const image = await describeImage(ec2, point.vaultCopyId!);
     if (image) await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
     // The copy's snapshots outlive the image; CopyImage tagged them with the provenance tags, which a retried deletion finds too.
@@ -162,13 +165,13 @@ export const ami: ArtifactKind<'ami'> = {
     ];
   },
 
-  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
-    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+  async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<EC2Client>) {
+    const ec2 = inVault(deps);
     const tags = restoreTags(point, target.account);
     const copy = await restoreCopy(ec2, tags);
     if (!copy) {
-      const imageId = await copyImage(ec2, copyQuotaKey('ami', ctx.config.vaultAccountId, ctx.config.vaultRegion), {
-        sourceRegion: ctx.config.vaultRegion,
+      const imageId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
+        sourceRegion: deps.vault.region,
         sourceImageId: point.vaultCopyId!,
         name: `backup-hub-restore-${target.account}-${point.vaultCopyId}`,
         description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
@@ -202,11 +205,11 @@ async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[
 async function encryptionOf(
   ref: ArtifactRef,
   snapshots: Snapshot[],
-  ctx: HubContext,
+  deps: KindDeps<EC2Client>,
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   const keyIds = [...new Set(snapshots.flatMap((s) => (s.Encrypted && s.KmsKeyId ? [s.KmsKeyId] : [])))];
-  const keys = await Promise.all(keyIds.map((id) => ctx.keys.describe(ref.account, ref.region, id)));
-  for (const key of keys) await requireListedKey(ref, `image ${ref.sourceId}`, key, ctx);
+  const keys = await Promise.all(keyIds.map((id) => deps.keys.describe(ref.account, ref.region, id)));
+  for (const key of keys) await deps.keys.requireListed(ref.account, ref.region, `image ${ref.sourceId}`, key);
   if (keys.length === 0) return { encryption: 'none' };
   if (keys.some((k) => k.awsManaged)) return { encryption: 'aws-managed' };
   const single = keys.length === 1 && snapshots.every((s) => s.Encrypted);

@@ -1,8 +1,38 @@
-import type { Credentials } from '../../aws/clients.js';
+import type { ClientFactory, Credentials } from '../../aws/clients.js';
+import type { KeyFacts } from '../../aws/source-keys.js';
 import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
 import type { EventEnvelope } from '../../events/envelope.js';
-import type { HubContext } from '../../runtime/hub-context.js';
 import type { ArtifactKindName } from '../index.js';
+
+/** The vault a kind copies into. */
+export interface VaultFacts {
+  account: string;
+  region: string;
+  /** The vault CMK every vault copy is encrypted under. */
+  keyArn: string;
+}
+
+/** What a kind asks about the source accounts' KMS keys, through its reader role. */
+export interface SourceKeyLookup {
+  shareKey(account: string, region: string): Promise<KeyFacts>;
+  describe(account: string, region: string, keyId: string): Promise<KeyFacts>;
+  /** Refuses, in verify, a customer key whose alias the source's account file does not list, naming the alias to list. */
+  requireListed(account: string, region: string, what: string, key: KeyFacts | undefined): Promise<void>;
+}
+
+/**
+ * Everything a kind's operations use, built by the pipeline for that kind: its own SDK client and
+ * no other, its reader role in the sources, the sources' key facts, the vault and the clock.
+ */
+export interface KindDeps<Client> {
+  vault: VaultFacts;
+  /** The kind's SDK client in a region: with the function's own role, or with the credentials given. */
+  client(region: string, credentials?: Credentials): Client;
+  /** The credentials of the kind's reader role in a source account. */
+  reader(account: string): Credentials;
+  keys: SourceKeyLookup;
+  now(): Date;
+}
 
 /** An artifact an event announces, before anything about it is confirmed. */
 export interface ArtifactRef {
@@ -14,7 +44,9 @@ export interface ArtifactRef {
 }
 
 /** What an event asks for: artifacts to protect, or a reason it is not a backup trigger. */
-export type Triggers = { refs: ArtifactRef[] } | { skip: string };
+export type Triggers =
+  | { refs: ArtifactRef[] }
+  | { skip: string /** The resource the source deleted (its id): it is retired. */; deleted?: string };
 
 /** An artifact as the source account itself describes it, through the reader role. */
 export interface SourceArtifact {
@@ -79,8 +111,10 @@ export interface VaultCopy {
  * complete. The pipeline does the recording; a module only talks to AWS. Every step must be
  * idempotent: it may run again after a crash or a redelivery.
  */
-export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName> {
+export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, Client = unknown> {
   readonly name: Name;
+  /** Makes the kind's SDK client; the pipeline calls it (the operations get {@link KindDeps.client}). */
+  readonly sdk: ClientFactory<Client>;
   /** The EventBridge `detail-type`s this kind handles. */
   readonly detailTypes: readonly string[];
   /**
@@ -98,18 +132,18 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName> 
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
   triggers(event: EventEnvelope): Triggers;
   /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */
-  verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact>;
+  verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<SourceArtifact>;
   /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
-  prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress>;
+  prepareShare(point: RecoveryPoint, deps: KindDeps<Client>): Promise<ShareProgress>;
   /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */
-  findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined>;
+  findCopy(point: RecoveryPoint, deps: KindDeps<Client>): Promise<VaultCopy | undefined>;
   /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */
-  copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy>;
-  copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus>;
+  copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<Client>): Promise<VaultCopy>;
+  copyStatus(point: RecoveryPoint, deps: KindDeps<Client>): Promise<CopyStatus>;
   /** Removes what the hub left in the source: the share and any intermediate copy. */
-  cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void>;
+  cleanup(point: RecoveryPoint, deps: KindDeps<Client>): Promise<void>;
   /** Deletes the point's vault copy (the pruner decided it may go). Done already when it is gone. */
-  deleteVaultCopy(point: RecoveryPoint, ctx: HubContext, scope: PruneScope): Promise<VaultCopyDeletion>;
+  deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<Client>, scope: PruneScope): Promise<VaultCopyDeletion>;
   /** The calls {@link restore} makes for this point, in order: what the dry run prints. */
   restoreActions(point: RecoveryPoint, target: RestoreTarget): RestoreAction[];
   /**
@@ -117,5 +151,15 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName> 
    * finds its own earlier copies by their tags. Throws PermanentFailure when it cannot succeed, and
    * CopyQuotaFull while the copy quota is full.
    */
-  restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext): Promise<RestoreProgress>;
+  restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<Client>): Promise<RestoreProgress>;
+}
+
+/** The kind's client in a source account's region, through its reader role there. */
+export function inSource<C>(deps: KindDeps<C>, account: string, region: string): C {
+  return deps.client(region, deps.reader(account));
+}
+
+/** The kind's client in the vault's region, with the function's own role. */
+export function inVault<C>(deps: KindDeps<C>): C {
+  return deps.client(deps.vault.region);
 }

@@ -1,15 +1,9 @@
-import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
+import type { Filter } from '@aws-sdk/client-ec2';
 import { isAwsError } from '../../aws/aws-errors.js';
-import { CopyQuotaFull, PermanentFailure } from '../../pipeline/outcomes.js';
-import type { HubContext } from '../../runtime/hub-context.js';
+import { CopyQuotaFull, PermanentFailure } from '../../core/errors.js';
 
 /** EC2's answer when the destination region already runs its maximum of concurrent copies (snapshots and AMIs alike). */
 const QUOTA_ERRORS = ['ResourceLimitExceeded'];
-
-/** EC2 in a source account's region, through that account's reader role. */
-export function sourceEc2(account: string, region: string, ctx: HubContext): EC2Client {
-  return ctx.aws.ec2(region, ctx.sessions.credentials(account));
-}
 
 /** DescribeSnapshots / DescribeImages filters matching every given tag. */
 export function tagFilters(tags: Record<string, string>): Filter[] {

@@ -2,23 +2,25 @@ import { createHash } from 'node:crypto';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod/mini';
 import { describeError, ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
+import { rdsClient } from '../../aws/clients.js';
 import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+import { copyQuotaKey } from '../../core/copy-quota.js';
+import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../../core/errors.js';
 import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
-import { copyQuotaKey } from '../../pipeline/copy-quota.js';
-import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
-import type { HubContext } from '../../runtime/hub-context.js';
 import type { ArtifactKindName } from '../index.js';
-import type {
-  ArtifactKind,
-  ArtifactRef,
-  CopyStatus,
-  RestoreTarget,
-  ShareProgress,
-  SourceArtifact,
-  Triggers,
-  VaultCopy,
+import {
+  type ArtifactKind,
+  type ArtifactRef,
+  type CopyStatus,
+  inSource,
+  inVault,
+  type KindDeps,
+  type RestoreTarget,
+  type ShareProgress,
+  type SourceArtifact,
+  type Triggers,
+  type VaultCopy,
 } from './artifact-kind.js';
-import { requireListedKey } from './customer-keys.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
@@ -98,10 +100,11 @@ const detailSchema = z.object({
  * copies from that shared intermediate's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
  * its snapshots deterministically and confirms them by their tags.
  */
-export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name> {
+export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name, RDSClient> {
   const { api } = spec;
   return {
     name: spec.name,
+    sdk: rdsClient,
     detailTypes: [spec.detailType],
     // A copy announces itself with neither RDS-EVENT-0042/0091 nor 0075/0169 (the only events routed here).
     reencryptionUnannounced: true,
@@ -116,9 +119,9 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       return { refs: [snapshotRef(spec, detail, event)] };
     },
 
-    async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
+    async verify(ref: ArtifactRef, deps: KindDeps<RDSClient>): Promise<SourceArtifact> {
       // By identifier through the announcing account's own reader role: only its own snapshots answer.
-      const snapshot = await api.describe(sourceRds(ref.account, ref.region, ctx), ref.sourceId);
+      const snapshot = await api.describe(inSource(deps, ref.account, ref.region), ref.sourceId);
       if (!snapshot)
         throw new Rejection(
           'not-found',
@@ -132,12 +135,12 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
         );
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
-      const key = snapshot.kmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
-      await requireListedKey(ref, `${spec.arnType} ${ref.sourceId}`, key, ctx);
+      const key = snapshot.kmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
+      await deps.keys.requireListed(ref.account, ref.region, `${spec.arnType} ${ref.sourceId}`, key);
       return {
         ref,
         resourceId: snapshot.resourceId,
-        createdAt: (snapshot.createdAt ?? ctx.now()).toISOString(),
+        createdAt: (snapshot.createdAt ?? deps.now()).toISOString(),
         encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
         keyArn: key?.arn,
         tags: snapshot.tags,
@@ -145,8 +148,8 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       };
     },
 
-    async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
-      const rds = sourceRds(point.account, point.region, ctx);
+    async prepareShare(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<ShareProgress> {
+      const rds = inSource(deps, point.account, point.region);
       const source = await api.describe(rds, point.sourceId);
       if (!source) throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`);
       if (!source.encrypted && !spec.encryptsOnCopy) {
@@ -157,46 +160,46 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       // Only a hub-made copy under the share key is ever shared, whatever the source's encryption:
       // RDS has no condition key for the accounts added to `restore`, so the reader may share hub
       // intermediates only, and the share key's policy keeps them to the vault.
-      const shareKey = await ctx.keys.shareKey(point.account, point.region);
+      const shareKey = await deps.keys.shareKey(point.account, point.region);
       const intermediate = await findHubSnapshot(api, rds, intermediateName(point.sourceId), { [TAG.intermediateOf]: point.sourceId });
       if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, shareKey.arn) };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
-      await api.setRestore(rds, intermediate.id, { add: [ctx.config.vaultAccountId] });
+      await api.setRestore(rds, intermediate.id, { add: [deps.vault.account] });
       return { status: 'ready', sharedId: intermediate.arn };
     },
 
-    async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+    async findCopy(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<VaultCopy | undefined> {
       const provenance = sourceIdentityTags(point);
-      const existing = await findHubSnapshot(api, ctx.aws.rds(ctx.config.vaultRegion), vaultCopyName(point), provenance);
-      return existing && { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? ctx.config.vaultKeyArn };
+      const existing = await findHubSnapshot(api, inVault(deps), vaultCopyName(point), provenance);
+      return existing && { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? deps.vault.keyArn };
     },
 
-    async copy(point: RecoveryPoint, sharedArn: string, ctx: HubContext): Promise<VaultCopy> {
-      const rds = ctx.aws.rds(ctx.config.vaultRegion);
-      const vaultKeyArn = ctx.config.vaultKeyArn;
+    async copy(point: RecoveryPoint, sharedArn: string, deps: KindDeps<RDSClient>): Promise<VaultCopy> {
+      const rds = inVault(deps);
+      const vaultKeyArn = deps.vault.keyArn;
       const target = vaultCopyName(point);
-      const quota = copyQuotaKey(spec.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+      const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
       const copy = await rdsCall(quota, () =>
         api.copy(rds, { source: sharedArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }),
       );
       return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
     },
 
-    async copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus> {
-      const copy = await api.describe(ctx.aws.rds(ctx.config.vaultRegion), point.vaultCopyId!);
+    async copyStatus(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<CopyStatus> {
+      const copy = await api.describe(inVault(deps), point.vaultCopyId!);
       if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
       if (copy.status === 'available') return { status: 'available' };
       if (copy.status === 'failed') return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed` };
       return { status: 'pending' };
     },
 
-    async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
-      const rds = sourceRds(point.account, point.region, ctx);
+    async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<void> {
+      const rds = inSource(deps, point.account, point.region);
       if (point.intermediateId) await ignoreNotFound(() => api.delete(rds, point.intermediateId!), api.notFound);
     },
 
-    async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
-      await ignoreNotFound(() => api.delete(ctx.aws.rds(ctx.config.vaultRegion), point.vaultCopyId!), api.notFound);
+    async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<RDSClient>) {
+      await ignoreNotFound(() => api.delete(inVault(deps), point.vaultCopyId!), api.notFound);
       return { deleted: [point.vaultCopyId!] };
     },
 
@@ -211,13 +214,13 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       ];
     },
 
-    async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
-      const rds = ctx.aws.rds(ctx.config.vaultRegion);
+    async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<RDSClient>) {
+      const rds = inVault(deps);
       const name = restoreName(point, target.account);
       const tags = restoreTags(point, target.account);
       const copy = await findHubSnapshot(api, rds, name, tagMap(tags));
       if (!copy) {
-        const quota = copyQuotaKey(spec.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+        const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
         await rdsCall(quota, () => api.copy(rds, { source: point.vaultCopyId!, target: name, kmsKeyId: target.keyArn, tags }));
         return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${name} under ${target.keyAlias}` };
       }
@@ -251,10 +254,6 @@ function snapshotRef(spec: RdsKindSpec<ArtifactKindName>, detail: z.infer<typeof
   if (arn && arn[2] !== event.account)
     throw new Rejection('forged-ownership', `${spec.arnType} ${sourceId} belongs to ${arn[2]}, not to ${event.account} that announced it`);
   return { account: event.account, region: event.region, sourceId };
-}
-
-function sourceRds(account: string, region: string, ctx: HubContext): RDSClient {
-  return ctx.aws.rds(region, ctx.sessions.credentials(account));
 }
 
 /** A stable, valid identifier: RDS identifiers allow no colon (automated ids have one) and clusters allow 63 characters. */

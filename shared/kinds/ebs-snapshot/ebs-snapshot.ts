@@ -8,24 +8,26 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
 import { ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
+import { ec2Client } from '../../aws/clients.js';
 import type { RecoveryPoint } from '../../catalog/recovery-point.js';
+import { copyQuotaKey } from '../../core/copy-quota.js';
+import { Deferral, Rejection } from '../../core/errors.js';
 import { arnRegion, parseArn } from '../../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
-import { copyQuotaKey } from '../../pipeline/copy-quota.js';
-import { Deferral, Rejection } from '../../pipeline/outcomes.js';
-import type { HubContext } from '../../runtime/hub-context.js';
-import type {
-  ArtifactKind,
-  ArtifactRef,
-  CopyStatus,
-  RestoreTarget,
-  ShareProgress,
-  SourceArtifact,
-  Triggers,
-  VaultCopy,
+import {
+  type ArtifactKind,
+  type ArtifactRef,
+  type CopyStatus,
+  inSource,
+  inVault,
+  type KindDeps,
+  type RestoreTarget,
+  type ShareProgress,
+  type SourceArtifact,
+  type Triggers,
+  type VaultCopy,
 } from '../common/artifact-kind.js';
-import { requireListedKey } from '../common/customer-keys.js';
-import { liveRestoreCopy, sourceEc2, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 
@@ -43,8 +45,9 @@ const detailSchema = z.object({
 });
 
 /** EBS snapshots announced by `EBS Snapshot Notification` and `EBS Multi-Volume Snapshots Completion Status`. */
-export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
+export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
   name: 'ebs-snapshot',
+  sdk: ec2Client,
   detailTypes: pattern['detail-type'],
 
   triggers(event: EventEnvelope): Triggers {
@@ -61,8 +64,8 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     return refs.length ? { refs } : { skip: `${detail.event} announced no completed snapshot` };
   },
 
-  async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
-    const snapshot = await describeSnapshot(sourceEc2(ref.account, ref.region, ctx), ref.sourceId);
+  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact> {
+    const snapshot = await describeSnapshot(inSource(deps, ref.account, ref.region), ref.sourceId);
     if (!snapshot) {
       throw new Rejection(
         'not-found',
@@ -78,12 +81,12 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     if (snapshot.State !== 'completed')
       throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
     const tags = tagMap(snapshot.Tags);
-    const key = snapshot.Encrypted && snapshot.KmsKeyId ? await ctx.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
-    await requireListedKey(ref, `snapshot ${ref.sourceId}`, key, ctx);
+    const key = snapshot.Encrypted && snapshot.KmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
+    await deps.keys.requireListed(ref.account, ref.region, `snapshot ${ref.sourceId}`, key);
     return {
       ref,
       resourceId: snapshot.VolumeId ?? 'unknown-volume',
-      createdAt: (snapshot.StartTime ?? ctx.now()).toISOString(),
+      createdAt: (snapshot.StartTime ?? deps.now()).toISOString(),
       encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
       keyArn: key?.arn,
       tags,
@@ -91,11 +94,11 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     };
   },
 
-  async prepareShare(point: RecoveryPoint, ctx: HubContext): Promise<ShareProgress> {
-    const ec2 = sourceEc2(point.account, point.region, ctx);
-    const shareKey = await ctx.keys.shareKey(point.account, point.region);
+  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
+    const ec2 = inSource(deps, point.account, point.region);
+    const shareKey = await deps.keys.shareKey(point.account, point.region);
     if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
-      await share(ec2, point.sourceId, ctx.config.vaultAccountId);
+      await share(ec2, point.sourceId, deps.vault.account);
       return { status: 'ready', sharedId: point.sourceId };
     }
     const intermediate =
@@ -104,19 +107,19 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     if (intermediate.State === 'error')
       throw new Error(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`);
     if (intermediate.State !== 'completed') return { status: 'reencrypting', intermediateId: intermediate.SnapshotId! };
-    await share(ec2, intermediate.SnapshotId!, ctx.config.vaultAccountId);
+    await share(ec2, intermediate.SnapshotId!, deps.vault.account);
     return { status: 'ready', sharedId: intermediate.SnapshotId! };
   },
 
-  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
-    const existing = await findTagged(ctx.aws.ec2(ctx.config.vaultRegion), sourceIdentityTags(point));
-    return existing && { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? ctx.config.vaultKeyArn };
+  async findCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<VaultCopy | undefined> {
+    const existing = await findTagged(inVault(deps), sourceIdentityTags(point));
+    return existing && { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, ctx: HubContext): Promise<VaultCopy> {
-    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
-    const vaultKeyArn = ctx.config.vaultKeyArn;
-    const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion), QUOTA, () =>
+  async copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>): Promise<VaultCopy> {
+    const ec2 = inVault(deps);
+    const vaultKeyArn = deps.vault.keyArn;
+    const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, deps.vault.region), QUOTA, () =>
       ec2.send(
         new CopySnapshotCommand({
           SourceRegion: point.region,
@@ -131,8 +134,8 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     return { vaultCopyId: SnapshotId!, vaultKeyArn };
   },
 
-  async copyStatus(point: RecoveryPoint, ctx: HubContext): Promise<CopyStatus> {
-    const copy = await describeSnapshot(ctx.aws.ec2(ctx.config.vaultRegion), point.vaultCopyId!);
+  async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
+    const copy = await describeSnapshot(inVault(deps), point.vaultCopyId!);
     if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
     if (copy.State === 'completed') return { status: 'available' };
     if (copy.State === 'error')
@@ -140,8 +143,8 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     return { status: 'pending' };
   },
 
-  async cleanup(point: RecoveryPoint, ctx: HubContext): Promise<void> {
-    const ec2 = sourceEc2(point.account, point.region, ctx);
+  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<void> {
+    const ec2 = inSource(deps, point.account, point.region);
     if (point.intermediateId) {
       await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.intermediateId })), 'InvalidSnapshot.NotFound');
     } else {
@@ -152,7 +155,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
               SnapshotId: point.sourceId,
               Attribute: 'createVolumePermission',
               OperationType: 'remove',
-              UserIds: [ctx.config.vaultAccountId],
+              UserIds: [deps.vault.account],
             }),
           ),
         'InvalidSnapshot.NotFound',
@@ -160,8 +163,8 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     }
   },
 
-  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext) {
-    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+  async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>) {
+    const ec2 = inVault(deps);
     await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.vaultCopyId })), 'InvalidSnapshot.NotFound');
     return { deleted: [point.vaultCopyId!] };
   },
@@ -176,25 +179,22 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot'> = {
     ];
   },
 
-  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
-    const ec2 = ctx.aws.ec2(ctx.config.vaultRegion);
+  async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<EC2Client>) {
+    const ec2 = inVault(deps);
     const tags = restoreTags(point, target.account);
     const copy = await restoreCopy(ec2, tags);
     if (!copy) {
-      const { SnapshotId } = await withCopyQuota(
-        copyQuotaKey('ebs-snapshot', ctx.config.vaultAccountId, ctx.config.vaultRegion),
-        QUOTA,
-        () =>
-          ec2.send(
-            new CopySnapshotCommand({
-              SourceRegion: ctx.config.vaultRegion,
-              SourceSnapshotId: point.vaultCopyId,
-              Encrypted: true,
-              KmsKeyId: target.keyArn,
-              Description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
-              TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
-            }),
-          ),
+      const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, deps.vault.region), QUOTA, () =>
+        ec2.send(
+          new CopySnapshotCommand({
+            SourceRegion: deps.vault.region,
+            SourceSnapshotId: point.vaultCopyId,
+            Encrypted: true,
+            KmsKeyId: target.keyArn,
+            Description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tags }],
+          }),
+        ),
       );
       return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${SnapshotId} under ${target.keyAlias}` };
     }

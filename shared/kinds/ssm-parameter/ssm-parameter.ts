@@ -8,20 +8,23 @@ import {
 } from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
 import { describeError, ignoreNotFound, isAwsError, isDeterministicAwsError } from '../../aws/aws-errors.js';
+import { ssmClient } from '../../aws/clients.js';
 import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import { PermanentFailure, Rejection } from '../../core/errors.js';
 import { parseArn } from '../../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
-import { PermanentFailure, Rejection } from '../../pipeline/outcomes.js';
-import type { HubContext } from '../../runtime/hub-context.js';
-import type {
-  ArtifactKind,
-  ArtifactRef,
-  CopyStatus,
-  RestoreTarget,
-  ShareProgress,
-  SourceArtifact,
-  Triggers,
-  VaultCopy,
+import {
+  type ArtifactKind,
+  type ArtifactRef,
+  type CopyStatus,
+  inSource,
+  inVault,
+  type KindDeps,
+  type RestoreTarget,
+  type ShareProgress,
+  type SourceArtifact,
+  type Triggers,
+  type VaultCopy,
 } from '../common/artifact-kind.js';
 import { pattern } from './manifest.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
@@ -63,8 +66,9 @@ const detailSchema = z.object({
  * `/backup-hub/<account>/<region>/<name>`. Nothing is shared: the vault reads the value through
  * the reader role and writes it itself. The value lives only in the copy call's variables.
  */
-export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
+export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
   name: 'ssm-parameter',
+  sdk: ssmClient,
   detailTypes: pattern['detail-type'],
   copiesSynchronously: true,
 
@@ -73,27 +77,27 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
     if (!parsed.success)
       throw new Rejection('malformed-event', `Parameter Store Change detail is malformed: ${describeIssues(parsed.error)}`);
     const { operation, name } = parsed.data;
-    if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept` };
+    if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept`, deleted: name };
     if (!COPIED_OPERATIONS.has(operation)) return { skip: `${operation} is not a backup trigger` };
     return {
       refs: [{ account: event.account, region: event.region, sourceId: ownName(name, event), announced: { at: event.time, operation } }],
     };
   },
 
-  async verify(ref: ArtifactRef, ctx: HubContext): Promise<SourceArtifact> {
+  async verify(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<SourceArtifact> {
     // A plain name resolves in the reader role's own account: only the sender's own parameter is found.
-    const history = await parameterHistory(sourceSsm(ref.account, ref.region, ctx), ref.sourceId);
+    const history = await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
     const version = history && announcedVersion(history, ref.announced);
     if (!version)
       throw new Rejection(
         'not-found',
         `parameter ${ref.sourceId} does not exist in ${ref.account}/${ref.region} as seen by that account's reader role (deleted since, or a forged event)`,
       );
-    const encryption = await encryptionOf(ref, version, ctx);
+    const encryption = await encryptionOf(ref, version, deps);
     return {
       ref: { account: ref.account, region: ref.region, sourceId: `${ref.sourceId}:${version.Version}` },
       resourceId: ref.sourceId,
-      createdAt: (version.LastModifiedDate ?? ctx.now()).toISOString(),
+      createdAt: (version.LastModifiedDate ?? deps.now()).toISOString(),
       ...encryption,
       tags: recordedTags(version),
     };
@@ -103,16 +107,16 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
     return { status: 'ready', sharedId: point.sourceId };
   },
 
-  async findCopy(point: RecoveryPoint, ctx: HubContext): Promise<VaultCopy | undefined> {
+  async findCopy(point: RecoveryPoint, deps: KindDeps<SSMClient>): Promise<VaultCopy | undefined> {
     const name = vaultParameterName(point);
-    const written = await findVaultVersion(ctx.aws.ssm(ctx.config.vaultRegion), name, sourceVersion(point));
-    return written === undefined ? undefined : { vaultCopyId: `${name}:${written}`, vaultKeyArn: ctx.config.vaultKeyArn };
+    const written = await findVaultVersion(inVault(deps), name, sourceVersion(point));
+    return written === undefined ? undefined : { vaultCopyId: `${name}:${written}`, vaultKeyArn: deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, _sharedId: string, ctx: HubContext): Promise<VaultCopy> {
+  async copy(point: RecoveryPoint, _sharedId: string, deps: KindDeps<SSMClient>): Promise<VaultCopy> {
     const name = vaultParameterName(point);
-    const written = await copyVersion(point, name, sourceVersion(point), ctx);
-    return { vaultCopyId: `${name}:${written}`, vaultKeyArn: ctx.config.vaultKeyArn };
+    const written = await copyVersion(point, name, sourceVersion(point), deps);
+    return { vaultCopyId: `${name}:${written}`, vaultKeyArn: deps.vault.keyArn };
   },
 
   async copyStatus(): Promise<CopyStatus> {
@@ -124,7 +128,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
     // Nothing was shared or copied in the source.
   },
 
-  async deleteVaultCopy(point: RecoveryPoint, ctx: HubContext, scope) {
+  async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SSMClient>, scope) {
     const { name, version } = vaultVersion(point);
     // Parameter Store has no call that deletes one version: the history goes with the whole parameter.
     if (await scope.othersRemain()) {
@@ -133,7 +137,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
         note: `version ${version} of ${name} stays in that parameter's history until the parameter is deleted with its last recovery point (Parameter Store cannot delete one version)`,
       };
     }
-    await ignoreNotFound(() => ctx.aws.ssm(ctx.config.vaultRegion).send(new DeleteParameterCommand({ Name: name })), 'ParameterNotFound');
+    await ignoreNotFound(() => inVault(deps).send(new DeleteParameterCommand({ Name: name })), 'ParameterNotFound');
     return { deleted: [name] };
   },
 
@@ -149,9 +153,9 @@ export const ssmParameter: ArtifactKind<'ssm-parameter'> = {
     ];
   },
 
-  async restore(point: RecoveryPoint, target: RestoreTarget, ctx: HubContext) {
-    const value = await vaultValue(ctx.aws.ssm(ctx.config.vaultRegion), point.vaultCopyId!);
-    const written = await writeBack(ctx.aws.ssm(ctx.config.vaultRegion, target.writer), point, value);
+  async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<SSMClient>) {
+    const value = await vaultValue(inVault(deps), point.vaultCopyId!);
+    const written = await writeBack(deps.client(deps.vault.region, target.writer), point, value);
     return {
       status: 'usable' as const,
       restoredId: `${point.resourceId}:${written.version}`,
@@ -227,17 +231,13 @@ function ownName(name: string, event: EventEnvelope): string {
   return path.lastIndexOf('/') > 0 ? path : path.slice(1);
 }
 
-function sourceSsm(account: string, region: string, ctx: HubContext): SSMClient {
-  return ctx.aws.ssm(region, ctx.sessions.credentials(account));
-}
-
 async function encryptionOf(
   ref: ArtifactRef,
   version: VersionMetadata,
-  ctx: HubContext,
+  deps: KindDeps<SSMClient>,
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   if (version.Type !== 'SecureString' || !version.KeyId) return { encryption: 'none' };
-  const key = await ctx.keys.describe(ref.account, ref.region, version.KeyId);
+  const key = await deps.keys.describe(ref.account, ref.region, version.KeyId);
   return { encryption: key.awsManaged ? 'aws-managed' : 'customer', keyArn: key.arn };
 }
 
@@ -259,16 +259,16 @@ function sourceVersion(point: RecoveryPoint): number {
 }
 
 /** Reads the source version with decryption through the reader role and writes it into the vault. */
-async function copyVersion(point: RecoveryPoint, name: string, version: number, ctx: HubContext): Promise<number> {
-  const value = await readValue(point, ctx);
+async function copyVersion(point: RecoveryPoint, name: string, version: number, deps: KindDeps<SSMClient>): Promise<number> {
+  const value = await readValue(point, deps);
   const tier = (point.tags[SSM_TAG.tier] ?? 'Standard') as ParameterTier;
   try {
-    return await writeVaultVersion(ctx.aws.ssm(ctx.config.vaultRegion), name, {
+    return await writeVaultVersion(inVault(deps), name, {
       point,
       version,
       value,
       tier,
-      keyArn: ctx.config.vaultKeyArn,
+      keyArn: deps.vault.keyArn,
     });
   } catch (error) {
     if (isAwsError(error, ...REFUSED_WRITES))
@@ -277,9 +277,9 @@ async function copyVersion(point: RecoveryPoint, name: string, version: number, 
   }
 }
 
-async function readValue(point: RecoveryPoint, ctx: HubContext): Promise<string> {
+async function readValue(point: RecoveryPoint, deps: KindDeps<SSMClient>): Promise<string> {
   try {
-    const { Parameter } = await sourceSsm(point.account, point.region, ctx).send(
+    const { Parameter } = await inSource(deps, point.account, point.region).send(
       new GetParameterCommand({ Name: point.sourceId, WithDecryption: true }),
     );
     return Parameter!.Value!;

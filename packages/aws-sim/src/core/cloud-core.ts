@@ -134,7 +134,7 @@ export class CloudCore implements SimDispatcher {
   /** Runs one decoded call: fault injection, authorization of every resource it names, then the service itself. */
   async invoke(service: SimService, action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
     const record: CallRecord = {
-      service: service.name,
+      service: service.iamPrefix ?? service.name,
       action,
       account: ctx.account,
       region: ctx.region,
@@ -153,7 +153,7 @@ export class CloudCore implements SimDispatcher {
         // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
         if (!(service.name === 'sts' && action === 'GetCallerIdentity')) {
           const requests = service.authorization?.(action, input, ctx) ?? [
-            { action: `${service.name}:${action}`, resource: '*', resourceAccount: ctx.account },
+            { action: `${service.iamPrefix ?? service.name}:${action}`, resource: '*', resourceAccount: ctx.account },
           ];
           this.authorize(ctx.caller, requests, ctx.region);
         }

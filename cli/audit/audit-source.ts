@@ -1,0 +1,24 @@
+import type { AuditLog } from '../../shared/audit/audit-log.js';
+import type { Catalog } from '../../shared/catalog/catalog.js';
+import type { VaultLock } from '../../shared/retention/vault-lock.js';
+
+/** Where the audit reads: the vault's tables on AWS, or a local drill's folder. */
+export interface AuditSource {
+  catalog: Catalog;
+  audit: AuditLog;
+  /** The vault lock in force, kept in the catalog table. */
+  lock: VaultLock;
+  /** The source accounts the vault copies from. */
+  accounts: string[];
+  /** The as-of time when none is given, and why. */
+  defaultUntil: Date;
+  untilNote: string;
+  /** One line for the report's header. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** `--local` cannot read the folder (missing, unfinished, in use), or this install lacks what it needs: the message says which. */
+export class LocalSourceError extends Error {
+  override name = 'LocalSourceError';
+}
