@@ -187,6 +187,10 @@ export const drillSchema = z.strictObject({
     .strictObject({
       copyMinutes: z.number().positive().optional(),
       snapshotCopyQuota: z.number().int().positive().optional(),
+      /** Concurrent AMI copies into a region (AWS: 100). */
+      imageCopyQuota: z.number().int().positive().optional(),
+      /** Concurrent DB and DB cluster snapshot copies into a region (AWS: 20). */
+      rdsCopyQuota: z.number().int().positive().optional(),
     })
     .default({}),
   steps: z.array(z.unknown()),

@@ -68,7 +68,9 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       snapshotDurationMs: 0,
       ...(drill.cloud.copyMinutes === undefined ? {} : { copyDurationMs: () => drill.cloud.copyMinutes! * 60_000 }),
       ...(drill.cloud.snapshotCopyQuota === undefined ? {} : { copyQuota: drill.cloud.snapshotCopyQuota }),
+      ...(drill.cloud.imageCopyQuota === undefined ? {} : { imageCopyQuota: drill.cloud.imageCopyQuota }),
     },
+    rds: drill.cloud.rdsCopyQuota === undefined ? {} : { copyQuota: drill.cloud.rdsCopyQuota },
   });
   try {
     const from = options.stacksDir === undefined ? 'rendered from' : `packaged in ${options.stacksDir} from`;

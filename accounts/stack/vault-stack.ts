@@ -65,6 +65,8 @@ export function buildVault(
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: [`${group}:*`, `${group}:*:*`],
+      Reason:
+        "the Lambda runtime writes the function's log stream to CloudWatch Logs with its role; the simulated cloud runs no CloudWatch Logs",
     };
   };
   /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
@@ -350,6 +352,7 @@ export function vaultKeyPolicy(options: {
   restoreRoleArn: string;
 }): PolicyDocument {
   const { accountRoot, region, handlerRoleArns, restoreRoleArn } = options;
+  const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
       'kms:ViaService':
@@ -381,8 +384,20 @@ export function vaultKeyPolicy(options: {
         via('ec2', 'rds', 'ssm'),
         accountRoot,
       ),
-      keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource, accountRoot),
-      keyUseBy('VaultHandlersLetEbsUseTheKey', handlerRoleArns, 'kms:CreateGrant', grantForAwsResource, accountRoot),
+      keyUseBy(
+        'TheRestoreRoleLetsServicesUseTheKey',
+        restoreRoleArn,
+        'kms:CreateGrant',
+        grantForAwsResource(...viaServices('ec2', 'rds')),
+        accountRoot,
+      ),
+      keyUseBy(
+        'VaultHandlersLetEbsUseTheKey',
+        handlerRoleArns,
+        'kms:CreateGrant',
+        grantForAwsResource(...viaServices('ec2', 'rds')),
+        accountRoot,
+      ),
     ],
   };
 }
@@ -603,13 +618,22 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
                 StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] },
               },
             ),
-            keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource),
+            keyUseBy(
+              'TheRestoreRoleLetsServicesUseTheKey',
+              restoreRoleArn,
+              'kms:CreateGrant',
+              grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
+            ),
+            // Only through EC2 and RDS, as they read or copy what was shared: never a direct Decrypt.
             {
               Sid: 'TheRecoveryAccountReadsRestoreCopies',
               Effect: 'Allow',
               Principal: { AWS: recoveryRoot },
-              Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+              Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
               Resource: '*',
+              Condition: { StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] } },
+              Reason:
+                'the recovery account launches instances and restores databases from the shared restore copies, or copies them; the drills stop at shared and usable',
             },
             {
               Sid: 'TheRecoveryAccountLetsServicesUseTheKey',
@@ -617,7 +641,9 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
               Principal: { AWS: recoveryRoot },
               Action: 'kms:CreateGrant',
               Resource: '*',
-              Condition: grantForAwsResource,
+              Condition: grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
+              Reason:
+                'EC2 and RDS create grants for the recovery account as it launches or restores from the shared restore copies; the drills stop at shared and usable',
             },
           ],
         },

@@ -349,7 +349,8 @@ describe("restore: the vault's restore role and keys, and the recovery account's
         s.logicalId === 'RestoreRole' &&
         list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'),
     );
-    expect(sharing.length).toBe(3 * accounts.recovery.length);
+    // Snapshots (the EBS and AMI kinds grant the same, kept once) and images, once per recovery account.
+    expect(sharing.length).toBe(2 * accounts.recovery.length);
     for (const s of sharing) {
       const equals = s.statement.Condition?.StringEquals ?? {};
       expect(accounts.recovery.map((r) => r.id)).toContain(equals[`aws:ResourceTag/${TAG.restoreFor}`]);
@@ -381,8 +382,14 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     expect(accountIds).toEqual(new Set([vault.id, recoveryAccount.id]));
     const forRecovery = policy.filter((s) => JSON.stringify(s.statement.Principal).includes(recoveryAccount.id));
     expect(new Set(forRecovery.flatMap((s) => list(s.statement.Action)))).toEqual(
-      new Set(['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant']),
+      new Set(['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant']),
     );
+    // The recovery account uses its restore key through EC2 and RDS only: never a direct Decrypt.
+    for (const s of forRecovery)
+      expect(s.statement.Condition?.StringEquals?.['kms:ViaService'], s.statement.Sid).toEqual([
+        `ec2.${vault.regions[0]}.amazonaws.com`,
+        `rds.${vault.regions[0]}.amazonaws.com`,
+      ]);
     for (const s of policy.filter(
       (x) =>
         JSON.stringify(x.statement.Principal).includes('AWS::AccountId') &&

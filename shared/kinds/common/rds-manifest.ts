@@ -66,7 +66,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: s.vaultKeyArn,
-          Condition: grantForAwsResource,
+          Condition: grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`),
         },
         {
           Sid: 'DescribeSourceShareKeysThroughRds',
@@ -80,7 +80,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`) },
         },
       ];
     },
@@ -129,7 +129,10 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Action: 'kms:CreateGrant',
           Resource: keys,
           // RDS re-encrypts automated and aws/rds snapshots for the vault.
-          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') }, ...grantForAwsResource },
+          Condition: {
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') },
+            ...grantForAwsResource(...all(s.eachSource(({ region }) => `rds.${region}.amazonaws.com`))),
+          },
         },
       ];
     },
@@ -176,7 +179,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: vaultKeys,
-          Condition: grantForAwsResource,
+          Condition: grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`),
         },
       ];
     },

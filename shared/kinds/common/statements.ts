@@ -27,8 +27,14 @@ export const keysOf = ({ account, region }: SourceRegion) => `arn:aws:kms:${regi
 const USE_FOR_COPY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
 /** What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key used to encrypt a shared snapshot"). */
 const USE_SHARED_KEY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
-/** kms:CreateGrant only for the grants an AWS service makes on the caller's behalf. */
-export const grantForAwsResource = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
+/**
+ * kms:CreateGrant only for the grants the named services (EC2, RDS) make on the caller's behalf:
+ * kms:GrantIsForAWSResource alone would admit any integrated service.
+ */
+export const grantForAwsResource = (...services: string[]) => ({
+  Bool: { 'kms:GrantIsForAWSResource': 'true' },
+  StringEquals: { 'kms:ViaService': services.length === 1 ? services[0]! : services },
+});
 /** Keeps ModifySnapshotAttribute and ModifyImageAttribute to the one change allowed: no group, no other account change. */
 const nothingBut = (allowed: string) =>
   Object.fromEntries(
@@ -59,7 +65,13 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Resource: s.vaultKeyArn,
       Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } },
     },
-    { Sid: 'LetEbsUseTheVaultKey', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: s.vaultKeyArn, Condition: grantForAwsResource },
+    {
+      Sid: 'LetEbsUseTheVaultKey',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: s.vaultKeyArn,
+      Condition: grantForAwsResource(ec2Via(s.vaultRegion)),
+    },
     {
       Sid: decryptSid,
       Effect: 'Allow',
@@ -80,7 +92,15 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: sourceKeys,
-      Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+      Condition: {
+        'ForAnyValue:StringEquals': shareKey,
+        ...grantForAwsResource(
+          ...all(
+            ec2Via(s.vaultRegion),
+            s.eachSource(({ region }) => ec2Via(region)),
+          ),
+        ),
+      },
     },
     {
       Sid: 'DescribeTheVaultDefaultEbsKey',
@@ -88,6 +108,8 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Action: 'kms:DescribeKey',
       Resource: keysOf({ account: s.vaultAccount, region: s.vaultRegion }),
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ebs' } },
+      Reason:
+        'EBS describes the default EBS key when copying an encrypted snapshot ("you must have DescribeKey permissions on the default CMK", EBS User Guide); the simulated EC2 makes no such call',
     },
   ];
 }
@@ -157,7 +179,10 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: keys,
-      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, ...grantForAwsResource },
+      Condition: {
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases },
+        ...grantForAwsResource(...all(s.eachSource(({ region }) => ec2Via(region)))),
+      },
     },
   ];
 }
@@ -205,7 +230,7 @@ export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: vaultKeys,
-      Condition: grantForAwsResource,
+      Condition: grantForAwsResource(ec2Via(s.vaultRegion)),
     },
   ];
 }
