@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { CallRecord, StatementRef, Template } from '@backup-hub/aws-sim';
+import type { AuthorizationMode, CallRecord, StatementRef, Template } from '@backup-hub/aws-sim';
 import type { Statement } from '../accounts/stack/cloudformation.js';
 import { POLICIES } from '../accounts/stack/condition-keys.js';
 import { renderTemplate } from '../accounts/stack/render.js';
@@ -103,6 +103,10 @@ export function leastPrivilege(statements: PlacedStatement[], runs: { calls: Cal
 
 export interface CheckOptions {
   accountsDir?: string;
+  /** How the simulated cloud decides (the library by default; `differential` checks the fast path against it too). */
+  authorization?: AuthorizationMode;
+  /** Looks at each drill's simulated cloud once it has settled. */
+  inspect?: (hub: LocalHub) => void;
   /** Each stack's template instead of the rendered one (a statement removed, say). */
   template?: (stack: StackRef) => Template;
   progress?: (line: string) => void;
@@ -123,7 +127,9 @@ export async function checkLeastPrivilege(options: CheckOptions = {}): Promise<L
       name: file,
       accountsDir: options.accountsDir,
       ...(options.template ? { template: options.template } : {}),
+      ...(options.authorization ? { authorization: options.authorization } : {}),
       inspect(hub) {
+        options.inspect?.(hub);
         const calls = [...hub.cloud.calls, ...hub.cloud.serviceRequests];
         runs.push({ calls });
         if (i === 0) {

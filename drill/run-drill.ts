@@ -30,7 +30,7 @@ export interface DrillOptions {
   authorization?: AuthorizationMode;
   /** Each stack's template instead of the rendered or packaged one (the least-privilege check takes statements out). */
   template?: (stack: StackRef) => Template;
-  /** Looks at the simulated cloud once the drill has settled, before it is closed (the least-privilege check reads its calls). */
+  /** Looks at the simulated cloud once the drill has settled or stopped, before it is closed (the least-privilege check reads its calls). */
   inspect?: (hub: LocalHub) => void | Promise<void>;
 }
 
@@ -97,6 +97,10 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       endedAt: hub.cloud.clock.now(),
     });
     return report;
+  } catch (error) {
+    // A drill stopped by a refusal (nothing to restore, say) still has its calls to look at.
+    await options.inspect?.(hub);
+    throw error;
   } finally {
     await hub.close();
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { accessDenied, type CloudCore, type EventEnvelope } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { AuthorizationRequest, Caller } from '../../iam/authorizer.js';
-import { type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
+import { NO_POLICY, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
 import { type Principal, type RoleDefinition, rootArn, sessionArnOf } from '../iam/iam.js';
 import type { LambdaSim } from '../lambda/lambda.js';
 import type { SqsSim } from '../sqs/sqs.js';
@@ -126,7 +126,7 @@ export class EventBridgeSim {
       action: 'events:PutEvents',
       resource: bus.arn,
       resourceAccount: bus.account,
-      ...(bus.policy ? { resourcePolicy: { type: 'bus policy' as const, owner: bus.arn, document: bus.policy } } : {}),
+      resourcePolicy: { type: 'bus policy', owner: bus.arn, document: bus.policy ?? NO_POLICY },
       context: { 'events:source': [event.source], 'events:detail-type': [event['detail-type']], ...context },
     };
   }

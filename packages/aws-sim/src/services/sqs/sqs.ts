@@ -1,7 +1,7 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { AuthorizationRequest } from '../../iam/authorizer.js';
-import { type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
+import { NO_POLICY, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
 import {
   MAX_VISIBILITY_SECONDS,
   type QueueSettings,
@@ -117,9 +117,7 @@ export class SqsSim {
       action: `sqs:${action.replace(/Batch$/, '')}`,
       resource: queue.arn,
       resourceAccount: queue.account,
-      ...(queue.settings.policy
-        ? { resourcePolicy: { type: 'queue policy' as const, owner: queue.arn, document: queue.settings.policy } }
-        : {}),
+      resourcePolicy: { type: 'queue policy', owner: queue.arn, document: queue.settings.policy ?? NO_POLICY },
     };
   }
 
