@@ -72,6 +72,8 @@ export interface DrillReport {
   auditLog: { entries: number; intact: boolean; problem?: string };
   /** Every call a policy refused: none when the stacks grant what the hub does. */
   refusedCalls: RefusedCall[];
+  /** AWS quotas the deployed stacks exceed, tolerated by the simulation so the drill could run: AWS would refuse these stacks. */
+  quotaExceeded: { quota: string; subject: string; value: number; limit: number }[];
   simulatedMinutes: number;
   /** The game day: disasters with the RPO they cost, restores with what came back and the RTO. */
   restore: RestoreSection;
@@ -137,6 +139,7 @@ export async function collectReport(
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
     refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests]),
+    quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
     alarms: vaultAlarms(hub),

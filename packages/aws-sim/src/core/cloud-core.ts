@@ -13,6 +13,7 @@ import { SimClock } from './clock.js';
 import { AwsError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { type SignedCall, type SimDispatcher, SimHttpHandler } from './http-handler.js';
+import { QuotaBook, type QuotaName, type RaisedQuotas } from './quotas.js';
 import type { CallContext, SimService } from './service.js';
 
 /** An EventBridge event envelope, as delivered to buses, rules and targets. */
@@ -36,6 +37,8 @@ export interface SimAccount {
   orgId?: string;
   /** The organization policies that bind the account (issue 16 fills these in). */
   controlPolicies?: ControlPolicies;
+  /** What the account's Service Quotas raised; the defaults apply otherwise. */
+  quotas?: RaisedQuotas;
 }
 
 /**
@@ -75,7 +78,9 @@ export interface SimClientConfig {
  */
 export class CloudCore implements SimDispatcher {
   readonly clock: SimClock;
-  readonly iam = new Iam();
+  /** The quotas in force per account, and every use measured against them. */
+  readonly quotas: QuotaBook;
+  readonly iam: Iam;
   readonly authorizer: Authorizer;
   readonly faults = new FaultInjector();
   readonly calls: CallRecord[] = [];
@@ -89,15 +94,24 @@ export class CloudCore implements SimDispatcher {
   /** Receives AWS service events; the EventBridge simulation installs itself here. */
   #eventSink: ((event: EventEnvelope) => void) | undefined;
 
-  constructor(options: { start?: number; authorization?: AuthorizationMode } = {}) {
+  /** `tolerateQuotas`: quotas recorded when exceeded instead of refusing (see {@link QuotaBook}). */
+  constructor(options: { start?: number; authorization?: AuthorizationMode; tolerateQuotas?: readonly QuotaName[] } = {}) {
     this.clock = new SimClock(options.start);
+    this.quotas = new QuotaBook(options.tolerateQuotas);
+    this.iam = new Iam(this.quotas);
     this.authorizer = new Authorizer(
-      { orgOf: (id) => this.account(id)?.orgId, controlPolicies: (id) => this.account(id)?.controlPolicies },
+      {
+        orgOf: (id) => this.account(id)?.orgId,
+        controlPolicies: (id) => this.account(id)?.controlPolicies,
+        managedPolicy: (arn) => this.iam.managedPolicy(arn),
+      },
       options.authorization,
     );
   }
 
+  /** @throws Error for a raised quota Service Quotas would not grant */
   addAccount(account: SimAccount): SimAccount {
+    if (account.quotas) this.quotas.raise(account.id, account.quotas);
     this.#accounts.set(account.id, account);
     return account;
   }

@@ -128,6 +128,8 @@ export class Authorizer {
     private readonly organization: {
       orgOf(account: string): string | undefined;
       controlPolicies(account: string): ControlPolicies | undefined;
+      /** A customer managed policy a role may have attached. */
+      managedPolicy(arn: string): { document: PolicyDocument } | undefined;
     },
     readonly mode: AuthorizationMode = 'library',
   ) {}
@@ -218,7 +220,12 @@ export class Authorizer {
 
   #identityPolicies(caller: Principal): LoadedPolicy[] {
     if (!caller.role) return [this.#load(ROOT_POLICY, ROOT_POLICY_NAME)];
-    return Object.entries(caller.role.policies).map(([name, document]) => this.#load(document, `${caller.role!.arn}#${name}`));
+    const inline = Object.entries(caller.role.policies).map(([name, document]) => this.#load(document, `${caller.role!.arn}#${name}`));
+    const attached = caller.role.managedPolicies.flatMap((arn) => {
+      const managed = this.organization.managedPolicy(arn);
+      return managed ? [this.#load(managed.document, arn)] : [];
+    });
+    return [...inline, ...attached];
   }
 
   #orgPolicies(levels: ControlPolicies['scps'] | undefined): OrgPolicies[] {

@@ -1,3 +1,5 @@
+import { AwsError } from '../../core/errors.js';
+import type { QuotaBook } from '../../core/quotas.js';
 import { checkNotInUse } from './data-folder.js';
 import { DynamoEngine } from './engine.js';
 
@@ -30,7 +32,10 @@ export class DynamoDbSim {
   /** The key attributes of every table and index created, by `<account>|<region>|<table>[|<index>]`. */
   readonly #keys = new Map<string, KeyNames>();
 
-  constructor(private readonly options: DynamoDbSimOptions = {}) {}
+  constructor(
+    private readonly quotas: QuotaBook,
+    private readonly options: DynamoDbSimOptions = {},
+  ) {}
 
   /**
    * Runs a DynamoDB operation in an account and region.
@@ -63,9 +68,24 @@ export class DynamoDbSim {
   /**
    * Creates a table and waits until it is ACTIVE (what CloudFormation waits for).
    * @returns the table's ARN
-   * @throws AwsError ResourceInUseException, ValidationException
+   * @throws AwsError ResourceInUseException, ValidationException (the name rules, the indexes per table)
    */
   async createTable(account: string, region: string, input: CreateTableInput): Promise<string> {
+    const indexes = Array.isArray(input.GlobalSecondaryIndexes) ? input.GlobalSecondaryIndexes.length : 0;
+    this.quotas.check(
+      {
+        quota: 'dynamodb.globalSecondaryIndexesPerTable',
+        account,
+        region,
+        subject: tableArn(region, account, input.TableName),
+        value: indexes,
+      },
+      (limit) =>
+        new AwsError(
+          'ValidationException',
+          `One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of ${limit}`,
+        ),
+    );
     await this.run(account, region, 'CreateTable', input);
     // dynalite turns a table ACTIVE on its next timer tick.
     for (;;) {
