@@ -1,3 +1,4 @@
+import type { AuthorizationRequest } from '../iam/authorizer.js';
 import type { Principal } from '../services/iam/iam.js';
 import type { AwsError } from './errors.js';
 
@@ -40,12 +41,6 @@ export interface RestCodec {
   encodeError(error: AwsError, request: RestRequest, requestId: string): RestResponse;
 }
 
-/** One IAM authorization a call needs: an action on a resource (S3's actions are not named after its operations). */
-export interface AuthorizationRequest {
-  action: string;
-  resource: string;
-}
-
 /**
  * The API of a simulated AWS service. `call` receives the decoded request (query bodies as nested
  * objects, JSON bodies as parsed) and returns the result in wire shape: for XML protocols the
@@ -61,7 +56,11 @@ export interface SimService {
   readonly xmlns?: string;
   /** For `rest-xml`: how requests are read and responses written. */
   readonly rest?: RestCodec;
-  /** The IAM authorizations a call needs, when they are not simply `<service>:<action>` (S3). */
-  authorization?(action: string, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[];
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown;
+  /**
+   * What AWS authorizes for a call, before it runs: the action on each resource it names (a copy on
+   * its source and on the new resource), with the condition keys the service fills in. Without it,
+   * the action is authorized on `*`.
+   */
+  authorization?(action: string, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[];
 }

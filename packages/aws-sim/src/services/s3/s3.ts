@@ -1,7 +1,8 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
-import { evaluatePolicy, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
-import { type Principal, rootArn } from '../iam/iam.js';
+import type { AuthorizationRequest } from '../../iam/authorizer.js';
+import { NO_POLICY, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
+import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import {
   type DefaultRetention,
@@ -76,10 +77,14 @@ const MAX_KEY_BYTES = 1024;
 /** ListObjectVersions returns at most 1,000 entries a page. */
 const MAX_KEYS = 1000;
 
+/** What a request supplies for S3's condition keys (`s3:versionid`, `s3:object-lock-mode`, …). */
+export type S3ConditionKeys = Record<string, string | undefined>;
+
 /**
  * Simulated S3 (general purpose buckets): versioning, Object Lock (retention in governance and
  * compliance mode, legal holds), bucket policies and server-side encryption. Bucket names are
- * global across accounts; a bucket answers only in its own region. SSE-KMS encrypts through the
+ * global across accounts; a bucket answers only in its own region. Every call is authorized before
+ * it runs ({@link S3Sim.request}: the caller's IAM and the bucket policy). SSE-KMS encrypts through the
  * simulated KMS on the caller's behalf (`kms:GenerateDataKey` to write, `kms:Decrypt` to read, with
  * `kms:ViaService` `s3.<region>.amazonaws.com` and the encryption context `aws:s3:arn`), so a
  * caller the key does not admit can neither write nor read the object.
@@ -156,11 +161,33 @@ export class S3Sim {
   }
 
   /**
+   * What S3 authorizes for an action on a bucket or one of its objects: the caller's IAM and the
+   * bucket policy (another account needs both; an explicit Deny stops anyone, the account root
+   * too), with `s3:ResourceAccount` and the condition keys the request supplies. A bucket that does
+   * not exist, or is being created, is judged by the caller's IAM alone, in the caller's account.
+   */
+  request(
+    name: string,
+    action: string,
+    options: { key?: string; context?: S3ConditionKeys; callerAccount: string; creating?: boolean },
+  ): AuthorizationRequest {
+    const bucket = options.creating ? undefined : this.#buckets.get(name);
+    const account = bucket?.account ?? options.callerAccount;
+    return {
+      action,
+      resource: options.key === undefined ? `arn:aws:s3:::${name}` : `arn:aws:s3:::${name}/${options.key}`,
+      resourceAccount: account,
+      ...(bucket ? { resourcePolicy: { type: 'bucket policy' as const, owner: bucket.arn, document: bucket.policy ?? NO_POLICY } } : {}),
+      context: { 's3:ResourceAccount': account, ...options.context },
+    };
+  }
+
+  /**
    * PutBucketVersioning.
    * @throws AwsError as {@link bucketFor}, AccessDenied, InvalidBucketState
    */
   putBucketVersioning(caller: S3Caller, name: string, status: 'Enabled' | 'Suspended'): void {
-    const bucket = this.#owned(caller, name, 's3:PutBucketVersioning');
+    const bucket = this.#owned(caller, name);
     bucket.setVersioning(status);
   }
 
@@ -169,17 +196,17 @@ export class S3Sim {
    * @throws AwsError as {@link bucketFor}, AccessDenied, InvalidBucketState, MalformedXML
    */
   putObjectLockConfiguration(caller: S3Caller, name: string, defaultRetention: DefaultRetention | undefined): void {
-    this.#owned(caller, name, 's3:PutBucketObjectLockConfiguration').setObjectLock(defaultRetention);
+    this.#owned(caller, name).setObjectLock(defaultRetention);
   }
 
   /** @throws AwsError as {@link bucketFor}, AccessDenied, MalformedPolicy */
   putBucketPolicy(caller: S3Caller, name: string, policy: string): void {
-    this.#owned(caller, name, 's3:PutBucketPolicy').policy = checkedPolicy(policy);
+    this.#owned(caller, name).policy = checkedPolicy(policy);
   }
 
   /** @throws AwsError as {@link bucketFor}, AccessDenied, NoSuchBucketPolicy */
   bucketPolicy(caller: S3Caller, name: string): PolicyDocument {
-    const { policy } = this.#owned(caller, name, 's3:GetBucketPolicy');
+    const { policy } = this.#owned(caller, name);
     if (!policy) throw new AwsError('NoSuchBucketPolicy', 'The bucket policy does not exist.', 404);
     return policy;
   }
@@ -189,7 +216,7 @@ export class S3Sim {
    * @throws AwsError as {@link bucketFor}, AccessDenied, PreconditionFailed, InvalidRequest, KeyTooLongError, and KMS's errors
    */
   putObject(caller: S3Caller, request: PutObjectRequest): ObjectVersion {
-    const bucket = this.#accessible(caller, request.bucket, 's3:PutObject', request.key);
+    const bucket = this.bucketFor(request.bucket, caller);
     if (Buffer.byteLength(request.key, 'utf8') > MAX_KEY_BYTES) throw new AwsError('KeyTooLongError', 'Your key is too long.');
     if ((request.retention || request.legalHold !== undefined) && !bucket.objectLockEnabled)
       throw new AwsError('InvalidRequest', 'Bucket is missing Object Lock Configuration.');
@@ -236,7 +263,7 @@ export class S3Sim {
    * @throws AwsError as {@link bucketFor}, AccessDenied, NoSuchKey, NoSuchVersion, MethodNotAllowed
    */
   headObject(caller: S3Caller, name: string, key: string, versionId?: string): ObjectVersion {
-    const bucket = this.#accessible(caller, name, versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', key);
+    const bucket = this.bucketFor(name, caller);
     const version = bucket.version(key, versionId);
     if (version.deleteMarker) throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
     return version;
@@ -247,7 +274,7 @@ export class S3Sim {
    * @throws AwsError as {@link bucketFor}, AccessDenied, InvalidArgument
    */
   listObjectVersions(caller: S3Caller, request: ListVersionsRequest): ListVersionsResult {
-    const bucket = this.#accessible(caller, request.bucket, 's3:ListBucketVersions');
+    const bucket = this.bucketFor(request.bucket, caller);
     const maxKeys = request.maxKeys ?? MAX_KEYS;
     if (!Number.isInteger(maxKeys) || maxKeys < 0) throw new AwsError('InvalidArgument', 'max-keys must be a non-negative integer.');
     const all = bucket.listVersions(request.prefix ?? '');
@@ -276,7 +303,7 @@ export class S3Sim {
     options: { versionId?: string; bypassGovernance?: boolean } = {},
   ): { versionId?: string; deleteMarker: boolean } {
     const { versionId } = options;
-    const bucket = this.#accessible(caller, name, versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', key);
+    const bucket = this.bucketFor(name, caller);
     if (versionId === undefined) {
       if (bucket.versioning === 'Unversioned') {
         const current = bucket.latest(key);
@@ -303,7 +330,9 @@ export class S3Sim {
     } catch {
       return { versionId, deleteMarker: false }; // deleting a version that is gone succeeds
     }
-    const why = lockedBecause(version, this.cloud.clock.nowMs(), this.#mayBypass(caller, bucket, key, options.bypassGovernance));
+    const now = this.cloud.clock.nowMs();
+    const why =
+      lockedBecause(version, now, true) ?? lockedBecause(version, now, this.#mayBypass(caller, bucket, key, options.bypassGovernance));
     if (why) throw objectLocked(`version ${versionId} of ${key} cannot be deleted: ${why}`);
     bucket.remove(key, versionId);
     return { versionId, deleteMarker: version.deleteMarker };
@@ -319,7 +348,7 @@ export class S3Sim {
     key: string,
     options: { versionId?: string; retention?: Retention; bypassGovernance?: boolean },
   ): void {
-    const bucket = this.#accessible(caller, name, 's3:PutObjectRetention', key);
+    const bucket = this.bucketFor(name, caller);
     if (!bucket.objectLockEnabled) throw new AwsError('InvalidRequest', 'Bucket is missing Object Lock Configuration.');
     const version = bucket.version(key, options.versionId);
     const now = this.cloud.clock.nowMs();
@@ -334,7 +363,7 @@ export class S3Sim {
 
   /** @throws AwsError as {@link bucketFor}, AccessDenied, InvalidRequest, NoSuchKey, NoSuchVersion, NoSuchObjectLockConfiguration */
   objectRetention(caller: S3Caller, name: string, key: string, versionId?: string): Retention {
-    const version = this.#lockable(caller, name, key, versionId, 's3:GetObjectRetention');
+    const version = this.#lockable(caller, name, key, versionId);
     if (!version.retention)
       throw new AwsError('NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration', 404);
     return version.retention;
@@ -342,11 +371,11 @@ export class S3Sim {
 
   /** PutObjectLegalHold: anyone allowed s3:PutObjectLegalHold may place or lift it. */
   putObjectLegalHold(caller: S3Caller, name: string, key: string, on: boolean, versionId?: string): void {
-    this.#lockable(caller, name, key, versionId, 's3:PutObjectLegalHold').legalHold = on;
+    this.#lockable(caller, name, key, versionId).legalHold = on;
   }
 
   objectLegalHold(caller: S3Caller, name: string, key: string, versionId?: string): boolean {
-    return this.#lockable(caller, name, key, versionId, 's3:GetObjectLegalHold').legalHold;
+    return this.#lockable(caller, name, key, versionId).legalHold;
   }
 
   /** Forgets an account's buckets (disaster drills). */
@@ -354,47 +383,28 @@ export class S3Sim {
     for (const [name, bucket] of this.#buckets) if (bucket.account === account) this.#buckets.delete(name);
   }
 
-  #lockable(caller: S3Caller, name: string, key: string, versionId: string | undefined, action: string): ObjectVersion {
-    const bucket = this.#accessible(caller, name, action, key);
+  #lockable(caller: S3Caller, name: string, key: string, versionId: string | undefined): ObjectVersion {
+    const bucket = this.bucketFor(name, caller);
     if (!bucket.objectLockEnabled) throw new AwsError('InvalidRequest', 'Bucket is missing Object Lock Configuration.');
     return bucket.version(key, versionId);
   }
 
-  /** A bucket configuration call: only the owner's principals (and what its policy does not deny). */
-  #owned(caller: S3Caller, name: string, action: string): SimBucket {
-    const bucket = this.#accessible(caller, name, action);
-    if (bucket.account !== caller.principal.account) throw accessDenied(caller.principal, action, bucket.arn);
+  /** A bucket configuration call: only the owner's principals, whatever a bucket policy allows another account. */
+  #owned(caller: S3Caller, name: string): SimBucket {
+    const bucket = this.bucketFor(name, caller);
+    if (bucket.account !== caller.principal.account)
+      throw new AwsError('AccessDenied', `Access Denied: only principals of ${bucket.account}, its owner, configure ${name}.`, 403);
     return bucket;
   }
 
   /**
-   * The bucket, once its policy lets the caller run `action` on it (or on `key`): an explicit Deny
-   * stops anyone, and another account's principal needs an Allow. (The caller's own IAM was checked
-   * before the call reached S3.)
+   * Governance mode gives way only when the request asks to bypass it and the caller may
+   * (s3:BypassGovernanceRetention, decided on the call like its other authorizations).
    */
-  #accessible(caller: S3Caller, name: string, action: string, key?: string): SimBucket {
-    const bucket = this.bucketFor(name, caller);
-    const resource = key === undefined ? bucket.arn : bucket.objectArn(key);
-    const decision = this.#policyDecision(bucket, caller.principal, action, resource);
-    if (decision === 'deny' || (caller.principal.account !== bucket.account && decision !== 'allow'))
-      throw accessDenied(caller.principal, action, resource);
-    return bucket;
-  }
-
-  #policyDecision(bucket: SimBucket, principal: Principal, action: string, resource: string) {
-    if (!bucket.policy) return 'implicit-deny' as const;
-    const who = { account: principal.account, arn: principal.arn, orgId: this.cloud.account(principal.account)?.orgId };
-    return evaluatePolicy(bucket.policy, { principal: who, action, resource, context: { 'aws:SecureTransport': 'true' } });
-  }
-
-  /** Governance mode gives way only when the request asks to bypass it and the caller may: its IAM, and no Deny in the bucket policy. */
   #mayBypass(caller: S3Caller, bucket: SimBucket, key: string, asked: boolean | undefined): boolean {
-    const action = 's3:BypassGovernanceRetention';
-    return (
-      asked === true &&
-      this.cloud.iam.allows(caller.principal, action) &&
-      this.#policyDecision(bucket, caller.principal, action, bucket.objectArn(key)) !== 'deny'
-    );
+    if (asked !== true) return false;
+    const request = this.request(bucket.name, 's3:BypassGovernanceRetention', { key, callerAccount: caller.principal.account });
+    return this.cloud.decide(caller.principal, [request], bucket.region)[0]!.allowed;
   }
 
   #encrypt(bucket: SimBucket, principal: Principal, request: PutObjectRequest): { body: Buffer; encryption: StoredEncryption } {
@@ -432,14 +442,6 @@ function checkedPolicy(policy: string | PolicyDocument): PolicyDocument {
   } catch (error) {
     throw new AwsError('MalformedPolicy', `Policy has invalid resource or action: ${(error as Error).message}`);
   }
-}
-
-function accessDenied(principal: Principal, action: string, resource: string): AwsError {
-  return new AwsError(
-    'AccessDenied',
-    `User: ${principal.sessionArn ?? principal.arn ?? rootArn(principal.account)} is not authorized to perform: ${action} on resource: "${resource}" because a resource-based policy does not allow it`,
-    403,
-  );
 }
 
 /** S3 refuses what Object Lock protects with a plain 403 AccessDenied. */

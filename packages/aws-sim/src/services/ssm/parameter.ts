@@ -33,7 +33,7 @@ const MAX_LEVELS = 15;
 const NAME = /^(?!\/?aws)(?!\/?ssm)(?:[A-Za-z0-9_.-]+|(?:\/[A-Za-z0-9_.-]+)+)$/i;
 
 /** `arn:aws:ssm:<region>:<account>:parameter/<name>`; a leading slash of the name is not repeated. */
-export const parameterArn = (account: string, region: string, name: string) =>
+export const parameterArn = (region: string, account: string, name: string) =>
   `arn:aws:ssm:${region}:${account}:parameter/${name.replace(/^\//, '')}`;
 
 /**
@@ -45,7 +45,7 @@ export const parameterArn = (account: string, region: string, name: string) =>
  */
 export function checkName(account: string, region: string, name: string): void {
   checkPattern(name);
-  const counted = parameterArn(account, region, name).length;
+  const counted = parameterArn(region, account, name).length;
   if (counted > MAX_NAME_WITH_ARN_PREFIX)
     throw new AwsError(
       'ValidationException',
@@ -86,7 +86,7 @@ export class SimParameter {
   ) {}
 
   get arn(): string {
-    return parameterArn(this.account, this.region, this.name);
+    return parameterArn(this.region, this.account, this.name);
   }
 
   latest(): ParameterVersion {

@@ -1,9 +1,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { AwsError } from '../../../core/errors.js';
-import type { AuthorizationRequest, CallContext, RestRequest, RestResponse, SimService } from '../../../core/service.js';
+import type { CallContext, RestRequest, RestResponse, SimService } from '../../../core/service.js';
 import { toXml } from '../../../protocol/query.js';
 import type { DefaultRetention, ObjectVersion, Retention, RetentionMode } from '../bucket.js';
-import type { ListedVersion, PutObjectRequest, S3Caller, S3Sim } from '../s3.js';
+import type { ListedVersion, PutObjectRequest, S3Caller, S3ConditionKeys, S3Sim } from '../s3.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const parser = new XMLParser({ parseTagValue: false, ignoreDeclaration: true, removeNSPrefix: true });
@@ -23,7 +23,8 @@ type Operation = (s3: S3Sim, input: S3Input, caller: S3Caller) => RestResponse;
  * The S3 API in its REST-XML protocol, as the SDK's S3 client speaks it: the operation is named by
  * the method, whether the path names a key, and the sub-resource in the query (`?versions`,
  * `?retention`, …); the bucket by the virtual host (`<bucket>.s3.<region>.amazonaws.com`) or the
- * first path segment. Each operation is authorized as the IAM actions S3 documents for it.
+ * first path segment. Each operation is authorized as the IAM actions S3 documents for it, with the
+ * condition keys its request supplies.
  */
 export function s3Api(s3: S3Sim): SimService {
   return {
@@ -46,10 +47,16 @@ export function s3Api(s3: S3Sim): SimService {
         body: request.method === 'HEAD' ? undefined : toXml('Error', { Code: error.code, Message: error.message, RequestId: requestId }),
       }),
     },
-    authorization(action, raw) {
+    authorization(action, raw, ctx) {
       const input = raw as unknown as S3Input;
-      const resource = input.key === undefined ? `arn:aws:s3:::${input.bucket}` : `arn:aws:s3:::${input.bucket}/${input.key}`;
-      return iamActionsOf(action, input).map((a): AuthorizationRequest => ({ action: a, resource }));
+      return iamActionsOf(action, input).map((a) =>
+        s3.request(input.bucket, a, {
+          ...(input.key === undefined ? {} : { key: input.key }),
+          context: conditionKeysOf(action, a, input, s3.cloud.clock.nowMs()),
+          callerAccount: ctx.account,
+          creating: action === 'CreateBucket',
+        }),
+      );
     },
     call(action, raw, ctx: CallContext) {
       const run = operations[action];
@@ -132,6 +139,52 @@ function iamActionsOf(action: string, input: S3Input): string[] {
       return ['s3:GetBucketObjectLockConfiguration'];
     default:
       return [`s3:${action}`];
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The S3 condition keys a request supplies for an action (Service Authorization Reference, Amazon S3
+ * condition keys): the encryption and Object Lock it asks for (in PutObject's headers, or the body of
+ * PutObjectRetention and PutObjectLegalHold), a version id, a listing's prefix.
+ */
+function conditionKeysOf(operation: string, action: string, input: S3Input, now: number): S3ConditionKeys {
+  const h = input.headers;
+  const lock = (mode: string | undefined, until: string | undefined): S3ConditionKeys =>
+    until === undefined
+      ? {}
+      : {
+          's3:object-lock-mode': mode,
+          's3:object-lock-retain-until-date': until,
+          's3:object-lock-remaining-retention-days': String(Math.max(0, Math.ceil((Date.parse(until) - now) / DAY_MS))),
+        };
+  switch (action) {
+    case 's3:PutObject':
+      return {
+        's3:x-amz-server-side-encryption': h['x-amz-server-side-encryption'],
+        's3:x-amz-server-side-encryption-aws-kms-key-id': h['x-amz-server-side-encryption-aws-kms-key-id'],
+        's3:if-none-match': h['if-none-match'],
+        's3:object-lock-legal-hold': h['x-amz-object-lock-legal-hold'],
+        ...lock(h['x-amz-object-lock-mode'], h['x-amz-object-lock-retain-until-date']),
+      };
+    case 's3:PutObjectRetention': {
+      if (operation === 'PutObject') return lock(h['x-amz-object-lock-mode'], h['x-amz-object-lock-retain-until-date']);
+      const retention = parseXml(input.body)?.Retention as { Mode?: string; RetainUntilDate?: string } | undefined;
+      return lock(retention?.Mode, retention?.RetainUntilDate);
+    }
+    case 's3:PutObjectLegalHold': {
+      if (operation === 'PutObject') return { 's3:object-lock-legal-hold': h['x-amz-object-lock-legal-hold'] };
+      return { 's3:object-lock-legal-hold': (parseXml(input.body)?.LegalHold as { Status?: string } | undefined)?.Status };
+    }
+    case 's3:GetObjectVersion':
+    case 's3:DeleteObjectVersion':
+      return { 's3:versionid': input.query.versionId };
+    case 's3:ListBucketVersions':
+    case 's3:ListBucket':
+      return { 's3:prefix': input.query.prefix, 's3:max-keys': input.query['max-keys'] };
+    default:
+      return {};
   }
 }
 
