@@ -9,6 +9,7 @@ import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
+import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
 import { rpoEnvironment } from '../../shared/monitoring/rpo-settings.js';
 import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
 import {
@@ -215,7 +216,9 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         ...copyStatements('reconciler'),
-        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), [...k.manifest.vault(scope), ...(k.manifest.migration?.(scope) ?? [])])),
+        ...KINDS.flatMap((k) =>
+          prefixSids(pascal(k.module.name), [...k.manifest.vault(scope).map(takenOver), ...(k.manifest.migration?.(scope) ?? [])]),
+        ),
       ],
     }),
     ReconcilerErrorsAlarm: alarm({
@@ -346,6 +349,14 @@ export function buildVault(
   };
 }
 
+/** The reconciler holds each kind handler's statements to push on a point the kind's queue gave up. */
+const takenOver = (statement: Statement): Statement => ({
+  ...statement,
+  Reason:
+    statement.Reason ??
+    "the reconciler pushes on a point whose queue gave it up (claimed for over 2 h, its messages in the DLQ) with the kind handler's permissions; in the drills every queue settles its points",
+});
+
 const handlerRoleName = (kind: Kind) => `${NAMES.service}-${kind.module.name}`;
 
 /** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler. */
@@ -386,7 +397,10 @@ export function vaultKeyPolicy(options: {
       ),
       keyUseBy('VaultHandlersEncryptParameterVersionsThroughS3', handlerRoleArns, 'kms:GenerateDataKey', via('s3'), accountRoot),
       // Earlier releases kept parameter versions as vault parameters: the reconciler reads them once to move them into the store.
-      keyUseBy('TheReconcilerReadsLegacyVaultParameters', reconcilerRoleArn, 'kms:Decrypt', via('ssm'), accountRoot),
+      {
+        ...keyUseBy('TheReconcilerReadsLegacyVaultParameters', reconcilerRoleArn, 'kms:Decrypt', via('ssm'), accountRoot),
+        Reason: MIGRATION_REASON,
+      },
       keyUseBy(
         'TheRestoreRoleReadsVaultCopies',
         restoreRoleArn,

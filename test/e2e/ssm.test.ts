@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EventEnvelope, ParameterType } from '@backup-hub/aws-sim';
 import { roleArn, rootArn } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -334,6 +335,25 @@ describe('SSM events are never trusted', () => {
         .map((e) => e.decision)
         .sort(),
     ).toEqual(['completed', 'copied', 'skipped']);
+  });
+
+  it('lets the SSM handler write a version only as a new object under the vault key: never over one, never under another key', async () => {
+    await deploy();
+    put('guarded', 'v');
+    await run(hub, 5);
+    const { key } = stored(SOURCE_A, 'guarded')[0]!;
+    const s3 = new S3Client(hub.cloud.clientConfig(hub.cloud.roleCredentials(roleArn(VAULT, 'backup-hub-ssm-parameter')), REGION));
+    const write = (Key: string, extra: { IfNoneMatch?: string; SSEKMSKeyId?: string }) =>
+      s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'forged', ServerSideEncryption: 'aws:kms', ...extra })).then(
+        () => 'written',
+        (error: Error) => error.name,
+      );
+    const otherKey = hub.kms.createKey(VAULT, REGION).arn;
+    expect(await write(key, { SSEKMSKeyId: hub.config.vaultKeyArn })).toBe('AccessDenied'); // an overwrite: no If-None-Match
+    expect(await write(`${key}-new`, { IfNoneMatch: '*', SSEKMSKeyId: otherKey })).toBe('AccessDenied');
+    expect(await write(`${key}-new`, { IfNoneMatch: '*' })).toBe('AccessDenied'); // the bucket default names no key in the request
+    expect(await write(`${key}-new`, { IfNoneMatch: '*', SSEKMSKeyId: hub.config.vaultKeyArn })).toBe('written');
+    expect(stored(SOURCE_A, 'guarded')[0]!.value).toBe('v');
   });
 
   it('finds the stored version a crashed worker wrote, instead of writing it again', async () => {

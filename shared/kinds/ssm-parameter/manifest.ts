@@ -13,6 +13,10 @@ export const pattern = {
   detail: { operation: ['Create', 'Update', 'Delete', 'LabelParameterVersion'] },
 } as const satisfies EventPattern;
 
+/** Why the migration's statements are kept though no drill calls them. */
+export const MIGRATION_REASON =
+  'vaults deployed by an earlier release hold parameter versions as vault parameters (/backup-hub/…), which the reconciler moves into the store once; the drills deploy a new vault with none (test/e2e/ssm-migration.test.ts migrates some)';
+
 /** Every version object of the vault's SSM store. */
 const storeObjects = (s: VaultScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}/*`;
 /** SSE-KMS: S3 uses the vault key on the caller's behalf, with the caller's permissions (`kms:ViaService` s3). */
@@ -36,9 +40,24 @@ export const manifest: KindManifest = {
     copyQuota: 20,
   },
 
-  // Writes each version once and finds one an earlier attempt wrote (HeadObject); never reads a value back.
+  // Writes each version once, under the vault key only (a new key, never over another: If-None-Match),
+  // and finds one an earlier attempt wrote (HeadObject); never reads a value back.
   vault: (s) => [
-    { Sid: 'WriteParameterVersionsToTheStore', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: storeObjects(s) },
+    {
+      Sid: 'WriteEachParameterVersionOnceUnderTheVaultKey',
+      Effect: 'Allow',
+      Action: 's3:PutObject',
+      Resource: storeObjects(s),
+      Condition: { StringEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': s.vaultKeyArn, 's3:if-none-match': '*' } },
+    },
+    {
+      Sid: 'FindParameterVersionsAnEarlierAttemptWrote',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: storeObjects(s),
+      Reason:
+        'a write retried after a crash finds the version the first attempt stored (HeadObject, authorized as s3:GetObject); the drills never crash a worker between its write and its catalog update (test/e2e/ssm.test.ts does)',
+    },
     {
       Sid: 'EncryptParameterVersionsWithTheVaultKey',
       Effect: 'Allow',
@@ -61,6 +80,8 @@ export const manifest: KindManifest = {
       Action: 'kms:Decrypt',
       Resource: s.eachSource(({ account, region }) => `arn:aws:kms:${region}:${account}:key/*`),
       Condition: { StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => `ssm.${region}.amazonaws.com`)) } },
+      Reason:
+        "a SecureString under a customer managed key needs the reader's kms:Decrypt through Systems Manager; the drills' SecureStrings use aws/ssm, whose key policy admits every principal of its account (test/e2e/ssm.test.ts reads one under a customer key)",
     },
   ],
 
@@ -108,6 +129,7 @@ export const manifest: KindManifest = {
       Effect: 'Allow',
       Action: 'ssm:GetParameterHistory',
       Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
+      Reason: MIGRATION_REASON,
     },
     {
       Sid: 'DecryptLegacyVaultParametersThroughSsm',
@@ -115,6 +137,7 @@ export const manifest: KindManifest = {
       Action: 'kms:Decrypt',
       Resource: s.vaultKeyArn,
       Condition: { StringEquals: { 'kms:ViaService': `ssm.${s.vaultRegion}.amazonaws.com` } },
+      Reason: MIGRATION_REASON,
     },
   ],
 };
