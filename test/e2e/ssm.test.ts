@@ -356,6 +356,26 @@ describe('SSM events are never trusted', () => {
     expect(stored(SOURCE_A, 'guarded')[0]!.value).toBe('v');
   });
 
+  it('writes the version a worker that crashed before its write left claimed: the missing key is looked for, not refused', async () => {
+    await deploy();
+    put('early-crash', 'v');
+    await run(hub, 5);
+    const [point] = await points(hub, SOURCE_A);
+    const { key, versionId } = stored(SOURCE_A, 'early-crash')[0]!;
+    // As if the worker died before PutObject: nothing in the store, a stale claim.
+    hub.s3.bucket(BUCKET)!.remove(key, versionId);
+    await hub.context.catalog.update(point!, {
+      state: 'pending',
+      stage: 'claimed',
+      vaultCopyId: undefined,
+      completedAt: undefined,
+      updatedAt: '2020-01-01T00:00:00.000Z',
+    });
+    await run(hub, 180); // the reconciler takes over the stale claim
+    expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available' });
+    expect(stored(SOURCE_A, 'early-crash').map((v) => v.value)).toEqual(['v']);
+  });
+
   it('finds the stored version a crashed worker wrote, instead of writing it again', async () => {
     await deploy();
     put('crash', 'v');

@@ -617,6 +617,8 @@ const IMPLIED: Record<string, string> = {
     'the EBS User Guide lists GenerateDataKey and GenerateDataKeyWithoutPlaintext for users of a shared customer managed key',
   'kms:CreateGrant': 'EC2 creates a grant for the encrypted copy (only with kms:GrantIsForAWSResource)',
   'kms:GenerateDataKey': "S3 calls KMS with the caller's permissions to encrypt an SSE-KMS object in PutObject",
+  's3:ListBucket':
+    'S3 answers the HeadObject of a key that does not exist with 404 only for a caller allowed s3:ListBucket (403 otherwise)',
   'rds:AddTagsToResource': 'CopyDBSnapshot / CopyDBClusterSnapshot with Tags is also authorized as rds:AddTagsToResource',
 };
 

@@ -255,6 +255,17 @@ describe('simulated S3: every call decided by IAM and the bucket policy', () => 
     ]);
   });
 
+  it('tells a caller a key does not exist only when it may list the bucket (403 otherwise)', async () => {
+    cloud.s3.createBucket(VAULT, REGION, BUCKET, { versioning: 'Enabled' });
+    const head = (s3: S3Client) => failure(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'missing' })));
+    const reader = roleClient('reader', ['s3:GetObject']);
+    expect(await head(reader.s3)).toMatchObject({ status: 403 });
+    expect(await failure(text(reader.s3, 'missing'))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    const lister = roleClient('lister', ['s3:GetObject', 's3:ListBucket']);
+    expect(await head(lister.s3)).toMatchObject({ name: 'NotFound', status: 404 });
+    expect(await failure(text(lister.s3, 'missing'))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+  });
+
   it("supplies the request's condition keys: s3:if-none-match, the SSE-KMS key, s3:versionid", async () => {
     cloud.s3.createBucket(VAULT, REGION, BUCKET, { versioning: 'Enabled' });
     const key = cloud.kms.createKey(VAULT, REGION).arn;

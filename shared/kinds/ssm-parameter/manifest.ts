@@ -17,8 +17,9 @@ export const pattern = {
 export const MIGRATION_REASON =
   'vaults deployed by an earlier release hold parameter versions as vault parameters (/backup-hub/…), which the reconciler moves into the store once; the drills deploy a new vault with none (test/e2e/ssm-migration.test.ts migrates some)';
 
-/** Every version object of the vault's SSM store. */
-const storeObjects = (s: VaultScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}/*`;
+/** The vault's SSM store, and every version object in it. */
+const storeBucket = (s: VaultScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}`;
+const storeObjects = (s: VaultScope) => `${storeBucket(s)}/*`;
 /** SSE-KMS: S3 uses the vault key on the caller's behalf, with the caller's permissions (`kms:ViaService` s3). */
 const throughS3 = (s: VaultScope) => ({ StringEquals: { 'kms:ViaService': `s3.${s.vaultRegion}.amazonaws.com` } });
 
@@ -57,6 +58,15 @@ export const manifest: KindManifest = {
       Resource: storeObjects(s),
       Reason:
         'a write retried after a crash finds the version the first attempt stored (HeadObject, authorized as s3:GetObject); the drills never crash a worker between its write and its catalog update (test/e2e/ssm.test.ts does)',
+    },
+    // Without it, S3 answers the HeadObject of a key never written 403 instead of 404, and a retried point never completes.
+    {
+      Sid: 'TellAMissingParameterVersionFromARefusal',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: storeBucket(s),
+      Reason:
+        'S3 tells a key that does not exist (404) only to a caller allowed s3:ListBucket, when a retried write looks for what a crashed worker never stored; the drills crash none (test/e2e/ssm.test.ts does)',
     },
     {
       Sid: 'EncryptParameterVersionsWithTheVaultKey',

@@ -259,11 +259,17 @@ export class S3Sim {
   }
 
   /**
-   * HeadObject: a version's metadata (no KMS call).
+   * HeadObject: a version's metadata (no KMS call). A key that does not exist is told only to a
+   * caller allowed s3:ListBucket on the bucket; anyone else gets 403 ("If you don't have the
+   * s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error", GetObject).
    * @throws AwsError as {@link bucketFor}, AccessDenied, NoSuchKey, NoSuchVersion, MethodNotAllowed
    */
   headObject(caller: S3Caller, name: string, key: string, versionId?: string): ObjectVersion {
     const bucket = this.bucketFor(name, caller);
+    if (versionId === undefined && !bucket.latest(key)) {
+      const list = this.request(name, 's3:ListBucket', { callerAccount: caller.principal.account });
+      this.cloud.authorize(caller.principal, [list], bucket.region);
+    }
     const version = bucket.version(key, versionId);
     if (version.deleteMarker) throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
     return version;
