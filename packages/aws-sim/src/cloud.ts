@@ -61,6 +61,7 @@ export class SimCloud extends CloudCore {
       lambda: this.lambda,
       dynamodb: this.dynamodb,
       sns: this.sns,
+      ssm: this.ssm,
     });
     for (const api of [
       stsApi(this),

@@ -17,6 +17,8 @@ export interface Principal {
   /** The STS session ARN for assumed roles. */
   sessionArn?: string;
   role?: RoleDefinition;
+  /** The session's source identity: set once when a role is assumed, carried through every role the session assumes after. */
+  sourceIdentity?: string;
 }
 
 /** A role as IAM keeps it: its documents whole, so that Resource and Condition can be judged as written. */
@@ -108,8 +110,8 @@ export class Iam {
    * Whether a role's trust policy lets a principal (or an AWS service) assume it, with the
    * request's condition keys (`sts:ExternalId`, `aws:SourceArn`, …).
    */
-  trusts(role: RoleDefinition, who: PolicyPrincipal, context: Record<string, string> = {}): boolean {
-    return evaluatePolicy(role.trustPolicy, { principal: who, action: 'sts:AssumeRole', resource: role.arn, context }) === 'allow';
+  trusts(role: RoleDefinition, who: PolicyPrincipal, context: Record<string, string> = {}, action = 'sts:AssumeRole'): boolean {
+    return evaluatePolicy(role.trustPolicy, { principal: who, action, resource: role.arn, context }) === 'allow';
   }
 
   /** Long-lived credentials for a principal (an account admin, or a Lambda function's execution role). */
