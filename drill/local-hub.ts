@@ -4,6 +4,7 @@ import {
   type Ec2Sim,
   type Ec2SimOptions,
   type EventBridgeSim,
+  type EventEnvelope,
   type FunctionHandler,
   type KmsSim,
   type LambdaCodeRequest,
@@ -15,7 +16,7 @@ import {
   type SsmSim,
   type Template,
 } from '@backup-hub/aws-sim';
-import { NAMES } from '../accounts/stack/names.js';
+import { NAMES, roleArn } from '../accounts/stack/names.js';
 import { pascal } from '../accounts/stack/policies.js';
 import { renderTemplate } from '../accounts/stack/render.js';
 import { buildService, everyStack } from '../accounts/stack/service.js';
@@ -81,6 +82,8 @@ export interface LocalHub {
   recovery: string[];
   /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
   loseAccount(account: string): void;
+  /** Delivers a raw event to the vault bus as the account's forwarding rule does (through its forwarder role), bus policy checked. */
+  forward(event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string };
   queues: Record<ArtifactKindName, KindQueue>;
   vaultBusArn: string;
   /** Simulated time at deployment (ms). */
@@ -165,9 +168,11 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     if (!found) throw new Error(`The vault stack deployed no function with handlers/${file}`);
     return found;
   };
+  const vaultBusArn = resource('EventBus').attributes.Arn!;
   // An operator's credentials after assuming the restore role, with the vault's configuration.
+  const { AWS_LAMBDA_FUNCTION_NAME: _function, ...operatorEnv } = runtime('pruner').env;
   const restoreContext = functionRuntime({
-    env: runtime('reconciler').env,
+    env: operatorEnv,
     clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource('RestoreRole').attributes.Arn!), region) } },
     now: () => cloud.clock.now(),
     logger,
@@ -193,7 +198,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);
     },
     queues,
-    vaultBusArn: resource('EventBus').attributes.Arn!,
+    forward: (event, viaAccount) => cloud.events.forward(vaultBusArn, event, roleArn(viaAccount, NAMES.forwarderRole)),
+    vaultBusArn,
     startedAt,
     close: () => cloud.close(),
   };

@@ -208,10 +208,13 @@ describe('simulated EventBridge routing', () => {
     };
     expect(events.forward(HUB_BUS, raw, SOURCE)).toEqual({ delivered: true });
     expect(JSON.parse(sqs.messages(QUEUE)[0]!.body)).toEqual(raw);
+    // Sent as a role of the account (the role its rule delivers with), it is from that account too.
+    expect(events.forward(HUB_BUS, { ...raw, id: 'drill-as-role' }, `arn:aws:iam::${SOURCE}:role/forwarder`)).toEqual({ delivered: true });
+    expect(events.deliveries).toContainEqual(expect.objectContaining({ eventId: 'drill-as-role', from: `account:${SOURCE}`, ok: true }));
     const refused = events.forward(HUB_BUS, { ...raw, id: 'drill-2' }, OUTSIDER);
     expect(refused).toMatchObject({ delivered: false, reason: expect.stringMatching(/AccessDeniedException/) });
     expect(events.deliveries.at(-1)).toMatchObject({ eventId: 'drill-2', from: `account:${OUTSIDER}`, ok: false });
-    expect(sqs.depth(QUEUE)).toBe(1);
+    expect(sqs.depth(QUEUE)).toBe(2);
   });
 });
 

@@ -1,6 +1,6 @@
-import type { Statement } from '../../../accounts/stack/cloudformation.js';
+import { type Statement, sub } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { all, type ReaderScope, type RestoreScope, type SourceRegion, type VaultScope } from './manifest.js';
+import { allOf, type ReaderScope, type RestoreScope, type VaultScope } from './manifest.js';
 import { TAG } from './provenance-tags.js';
 
 /**
@@ -12,6 +12,8 @@ import { TAG } from './provenance-tags.js';
  *     kms:ResourceAliases, kms:ViaService (KMS developer guide, "Use aliases to control access").
  *   - EC2 Describe* actions support no resource-level permissions (Resource "*"); EBS snapshot and
  *     AMI ARNs carry no account id.
+ * No statement lists the sources or their regions: ARNs take `*` for both, and the scope's
+ * `inSources` (the organization) or the reader's own account keeps them to the sources.
  */
 
 /** The keys a provenance-tagged vault copy carries (provenanceTags). */
@@ -19,10 +21,10 @@ export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sou
 /** The keys a restore copy carries (restoreTags). */
 export const RESTORE_TAG_KEYS = [TAG.restoreOf, TAG.restoreFor];
 
-/** An EC2 resource ARN (snapshot, image): they carry no account id. */
+/** An EC2 resource ARN (snapshot, image) in a region, `*` for every region: they carry no account id. */
 export const ec2Arn = (region: string, type: 'snapshot' | 'image') => `arn:aws:ec2:${region}::${type}/*`;
-/** Every key of an account and region (narrowed by conditions). */
-export const keysOf = ({ account, region }: SourceRegion) => `arn:aws:kms:${region}:${account}:key/*`;
+/** Every key of an account in a region (`*` for every account or region), narrowed by conditions. */
+export const keysOf = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/*`;
 
 const USE_FOR_COPY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
 /** kms:CreateGrant only for the grants an AWS service makes on the caller's behalf. */
@@ -35,9 +37,11 @@ const nothingBut = (allowed: string) =>
       .map((key) => [key, 'true']),
   );
 const ec2Via = (region: string) => `ec2.${region}.amazonaws.com`;
+/** EC2 in any region: the source's, or the vault's when it copies across regions. */
+const throughEc2Anywhere = { StringLike: { 'kms:ViaService': ec2Via('*') } };
 
 /** Describe* in the vault's region only: the action supports no narrower resource. */
-export const describeInTheVault = (s: VaultScope, sid: string, action: string | readonly string[]): Statement => ({
+export const describeInTheVault = (s: Pick<VaultScope, 'vaultRegion'>, sid: string, action: string | readonly string[]): Statement => ({
   Sid: sid,
   Effect: 'Allow',
   Action: action,
@@ -47,8 +51,7 @@ export const describeInTheVault = (s: VaultScope, sid: string, action: string | 
 
 /** What a vault copy through EC2 needs of the keys: the vault key, the sources' share keys, and the vault's default EBS key. */
 export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): Statement[] {
-  const sourceKeys = s.eachSource(keysOf);
-  const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
+  const shareKeys = allOf({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.shareKeyAlias } }, s.inSources);
   return [
     {
       Sid: 'EncryptCopiesWithTheVaultKey',
@@ -58,33 +61,19 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } },
     },
     { Sid: 'LetEbsUseTheVaultKey', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: s.vaultKeyArn, Condition: grantForAwsResource },
-    {
-      Sid: decryptSid,
-      Effect: 'Allow',
-      Action: USE_FOR_COPY,
-      Resource: sourceKeys,
-      Condition: {
-        'ForAnyValue:StringEquals': shareKey,
-        StringEquals: {
-          'kms:ViaService': all(
-            ec2Via(s.vaultRegion),
-            s.eachSource(({ region }) => ec2Via(region)),
-          ),
-        },
-      },
-    },
+    { Sid: decryptSid, Effect: 'Allow', Action: USE_FOR_COPY, Resource: keysOf('*', '*'), Condition: allOf(shareKeys, throughEc2Anywhere) },
     {
       Sid: 'LetEbsUseSourceShareKeys',
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
-      Resource: sourceKeys,
-      Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+      Resource: keysOf('*', '*'),
+      Condition: allOf(shareKeys, grantForAwsResource),
     },
     {
       Sid: 'DescribeTheVaultDefaultEbsKey',
       Effect: 'Allow',
       Action: 'kms:DescribeKey',
-      Resource: keysOf({ account: s.vaultAccount, region: s.vaultRegion }),
+      Resource: keysOf(s.vaultAccount, s.vaultRegion),
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ebs' } },
     },
   ];
@@ -97,7 +86,7 @@ export function shareWithTheVaultOnly(
   action: string,
   type: 'snapshot' | 'image',
 ): Statement[] {
-  const resource = s.eachSource(({ region }) => ec2Arn(region, type));
+  const resource = ec2Arn('*', type);
   const only = (change: 'Add' | 'Remove') => ({
     StringEquals: { [`ec2:${change}/userId`]: s.vaultAccount },
     Null: nothingBut(`ec2:${change}/userId`),
@@ -110,7 +99,8 @@ export function shareWithTheVaultOnly(
 
 /** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
 export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
-  const keys = s.eachSource(keysOf);
+  const keys = keysOf(s.account, '*');
+  const listed = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases } };
   return [
     { Sid: 'DescribeSnapshotKeys', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
     {
@@ -118,38 +108,40 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
       Resource: keys,
-      Condition: {
-        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases },
-        StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => ec2Via(region))) },
-      },
+      Condition: allOf(listed, throughEc2Anywhere),
     },
     {
       Sid: 'LetEbsUseSnapshotKeys',
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: keys,
-      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, ...grantForAwsResource },
+      Condition: allOf(listed, grantForAwsResource),
     },
   ];
 }
 
-/** A restore shares a restore copy with the recovery account it is tagged for, and with no other. */
-export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement[] {
-  return s.eachRecoveryAccount((account) => ({
+/**
+ * A restore shares a restore copy with the recovery account it is tagged for, and with no other:
+ * the account added must equal the copy's own `restore-for` tag (a policy variable), so one
+ * statement serves every recovery account.
+ */
+export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement {
+  return {
     Sid: sid,
     Effect: 'Allow',
     Action: action,
     Resource: ec2Arn(s.vaultRegion, type),
     Condition: {
-      StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account },
-      Null: nothingBut('ec2:Add/userId'),
+      // `${!…}` is Fn::Sub's literal `${…}`: serverless would take a bare `${aws:…}` for its own variable.
+      StringEquals: { 'ec2:Add/userId': sub(`\${!aws:ResourceTag/${TAG.restoreFor}}`) },
+      Null: { ...nothingBut('ec2:Add/userId'), [`aws:ResourceTag/${TAG.restoreFor}`]: 'false' },
     },
-  }));
+  };
 }
 
 /** What a restore copy through EC2 needs of the keys: read the vault copy, encrypt under a restore key. */
 export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
-  const vaultKeys = keysOf({ account: s.vaultAccount, region: s.vaultRegion });
+  const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
   const throughEc2 = { 'kms:ViaService': ec2Via(s.vaultRegion) };
   return [
     {

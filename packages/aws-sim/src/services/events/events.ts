@@ -102,11 +102,13 @@ export class EventBridgeSim {
   }
 
   /**
-   * Delivers a raw event to a bus as if a rule in `viaAccount` forwarded it (the drill's
-   * `event` step), with the receiving bus policy checked as for a real forward.
+   * Delivers a raw event to a bus as if a rule forwarded it (the drill's `event` step), with the
+   * receiving bus policy checked as for a real forward: `via` is the sending account's id (its
+   * root sends), or the ARN of the role its rule delivers with.
    */
-  forward(targetBusArn: string, event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string } {
-    const admitted = this.#admitForward(targetBusArn, event, viaAccount);
+  forward(targetBusArn: string, event: EventEnvelope, via: string): { delivered: boolean; reason?: string } {
+    const viaAccount = via.startsWith('arn:') ? via.split(':')[4]! : via;
+    const admitted = this.#admitForward(targetBusArn, event, { account: viaAccount, arn: via.startsWith('arn:') ? via : rootArn(via) });
     const reason = typeof admitted === 'string' ? admitted : undefined;
     this.#record({ eventId: event.id, from: `account:${viaAccount}`, target: targetBusArn, reason });
     if (typeof admitted !== 'string') this.#route(admitted, event, true);
@@ -269,14 +271,10 @@ export class EventBridgeSim {
     }
   }
 
-  #admitForward(targetBusArn: string, event: EventEnvelope, viaAccount: string): EventBus | string {
+  #admitForward(targetBusArn: string, event: EventEnvelope, sender: Sender): EventBus | string {
     try {
       const bus = this.busByArn(targetBusArn);
-      this.checkPutEvents(
-        bus,
-        { account: viaAccount, arn: rootArn(viaAccount) },
-        { 'events:source': event.source, 'events:detail-type': event['detail-type'] },
-      );
+      this.checkPutEvents(bus, sender, { 'events:source': event.source, 'events:detail-type': event['detail-type'] });
       return bus;
     } catch (error) {
       return describe(error);
