@@ -85,8 +85,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
   },
 
   async verify(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<SourceArtifact> {
-    // A plain name resolves in the reader role's own account: only the sender's own parameter is found.
-    const history = await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
+    const history = await optedInHistory(ref, deps);
     const version = history && announcedVersion(history, ref.announced);
     if (!version)
       throw new Rejection(
@@ -214,6 +213,24 @@ async function writeBack(ssm: SSMClient, point: RecoveryPoint, value: string): P
     if (isDeterministicAwsError(error) || isAwsError(error, ...REFUSED_WRITES))
       throw new PermanentFailure(`cannot write ${point.resourceId} in the recovery account: ${describeError(error)}`, { cause: error });
     throw error;
+  }
+}
+
+/**
+ * The announced parameter's history, as the source's reader role sees it. A plain name resolves in
+ * the reader role's own account: only the sender's own parameter is found. The reader may read only
+ * what the account file opts in: a refusal is final, with what to change.
+ * @throws Rejection not-opted-in when the reader role may not read it
+ */
+async function optedInHistory(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<VersionMetadata[] | undefined> {
+  try {
+    return await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
+  } catch (error) {
+    if (!isAwsError(error, 'AccessDeniedException')) throw error;
+    throw new Rejection(
+      'not-opted-in',
+      `the vault may not read parameter ${ref.sourceId} in ${ref.account}/${ref.region} (${describeError(error)}): to protect it, list a path prefix of it under ssmParameters.paths in that account's file (or set ssmParameters.tagged and tag it backup-hub:protect=true), then redeploy that source`,
+    );
   }
 }
 
