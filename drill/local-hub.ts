@@ -84,6 +84,8 @@ export interface LocalHub {
   loseAccount(account: string): void;
   /** Delivers a raw event to the vault bus as the account's forwarding rule does (through its forwarder role), bus policy checked. */
   forward(event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string };
+  /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
+  stopSource(account: string): string[];
   queues: Record<ArtifactKindName, KindQueue>;
   vaultBusArn: string;
   /** Simulated time at deployment (ms). */
@@ -124,6 +126,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role), fn.region) } },
       now: () => cloud.clock.now(),
       logger,
+      stdout: fn.log,
     });
     runtimes[file.replace(/^handlers\//, '')] = runtime;
     // Loaded by name (tsx and vitest load the TypeScript): nothing but the template says which file runs.
@@ -196,6 +199,23 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);
+    },
+    stopSource(account) {
+      const vaultBusArn = resource('EventBus').attributes.Arn!;
+      return (accounts.sources.find((s) => s.id === account)?.regions ?? []).flatMap((at) => {
+        const bus = cloud.events.bus(account, at, 'default');
+        return bus
+          .rules()
+          .filter((rule) => rule.targets.some((t) => t.arn === vaultBusArn))
+          .map((rule) => {
+            bus.removeTargets(
+              rule.name,
+              rule.targets.map((t) => t.id),
+            );
+            bus.deleteRule(rule.name);
+            return `${at}/${rule.name}`;
+          });
+      });
     },
     queues,
     forward: (event, viaAccount) => cloud.events.forward(vaultBusArn, event, roleArn(viaAccount, NAMES.forwarderRole)),

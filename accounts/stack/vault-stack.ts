@@ -1,6 +1,6 @@
-import { type AccountsConfig, effectiveTargets } from '../../shared/config/accounts.js';
+import { type AccountsConfig, effectiveTargets, silenceHours } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
-import { sourceRecordOf } from '../../shared/config/source-registry.js';
+import type { SourceRecord } from '../../shared/config/source-registry.js';
 import { all, type Condition, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
@@ -17,6 +17,7 @@ import {
   THIS_ACCOUNT_ROOT,
   type Value,
 } from './cloudformation.js';
+import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
   functionName,
   kindRoleName,
@@ -25,6 +26,7 @@ import {
   normalizedFunctionName,
   PRUNER,
   RECONCILER,
+  RPO_CHECK,
   readerRoleName,
   roleArn,
   SOURCES_PATH,
@@ -64,13 +66,13 @@ export function buildVault(
   const reconcilerRoleArn = roleArn(vault.id, NAMES.reconcilerRole);
   const kindRoleArns = KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name)));
   const sourceRecords = `arn:aws:ssm:${region}:${vault.id}:parameter${SOURCES_PATH}`;
-  /** Every function reads the record of an event's source; the reconciler and the pruner list them all. */
-  const readSourceRecords = (list: boolean): Statement => ({
+  /** Every function reads the records of the sources (the parameters under one path). */
+  const readSourceRecords: Statement = {
     Sid: 'ReadTheSourceRecords',
     Effect: 'Allow',
-    Action: list ? ['ssm:GetParameter', 'ssm:GetParametersByPath'] : 'ssm:GetParameter',
-    Resource: list ? [sourceRecords.slice(0, -1), `${sourceRecords}*`] : `${sourceRecords}*`,
-  });
+    Action: 'ssm:GetParametersByPath',
+    Resource: [sourceRecords.slice(0, -1), `${sourceRecords}*`],
+  };
   const logsOf = (key: string): Statement => {
     const group = `arn:aws:logs:${region}:${vault.id}:log-group:/aws/lambda/${functionName(stage, key)}`;
     return {
@@ -93,7 +95,7 @@ export function buildVault(
       Resource: roleArn('*', readerRoleName(kind)),
       ...(Object.keys(inSources).length ? { Condition: inSources } : {}),
     },
-    readSourceRecords(false),
+    readSourceRecords,
     ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
     ...catalogGuards({ lock: true, holds: true }),
   ];
@@ -151,6 +153,16 @@ export function buildVault(
     environment: { ...environment, ...lockEnvironment(vault.lock?.minRetentionDays) },
     events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
   };
+  functions['rpo-check'] = {
+    name: functionName(stage, 'rpo-check'),
+    handler: 'handlers/rpo-check.handler',
+    description: "backup-hub: each source's RPO from the catalog, as metrics, and the per-source alarms that page",
+    role: 'RpoCheckRole',
+    timeout: RPO_CHECK.timeout,
+    reservedConcurrency: 1, // one run at a time: the cursor of an unfinished run is the next one's start
+    environment: { ...environment, ALARM_TOPIC_ARN: ref('AlarmTopic') },
+    events: [{ schedule: { rate: `rate(${RPO_CHECK.everyMinutes} minutes)`, description: 'backup-hub RPO check' } }],
+  };
 
   const resources: Record<string, Resource> = {
     // ------------------------------------------------------------------ events in
@@ -182,18 +194,29 @@ export function buildVault(
     },
 
     // ------------------------------------------------------------------ the sources
-    // The vault's record of each source (regions, targets), read by the handlers: an event from an
-    // account without one is rejected. One parameter per source, so no environment grows with the estate.
+    // The vault's record of each source (regions, targets), read by the functions: an event from an
+    // account without one is rejected. In parameters, so that no environment grows with the estate,
+    // as few as Parameter Store's 4 KB allow (about 9 sources each), so that resources barely do.
     ...Object.fromEntries(
-      config.sources.map((source) => [
-        `SourceRecord${source.id}`,
+      recordParts(
+        config.sources.map((source): [string, SourceRecord] => [
+          source.id,
+          {
+            name: source.name,
+            regions: source.regions,
+            targets: effectiveTargets(config, source),
+            silenceHours: silenceHours(config, source),
+          },
+        ]),
+      ).map((part, i) => [
+        `SourceRecords${i}`,
         {
           Type: 'AWS::SSM::Parameter',
           Properties: {
-            Name: `${SOURCES_PATH}${source.id}`,
+            Name: `${SOURCES_PATH}part-${i}`,
             Type: 'String',
-            Description: `backup-hub: source ${source.name} (${source.file}), as the vault's handlers take it`,
-            Value: JSON.stringify(sourceRecordOf(source.regions, effectiveTargets(config, source))),
+            Description: "backup-hub: sources of the account files, as the vault's functions take them",
+            Value: part,
           },
         },
       ]),
@@ -233,7 +256,7 @@ export function buildVault(
           Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
           Resource: kindRoleArns,
         },
-        readSourceRecords(true),
+        readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
         ...catalogGuards({ lock: true, holds: true }),
       ],
@@ -257,7 +280,7 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('pruner'),
-        readSourceRecords(true),
+        readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
       ],
@@ -271,6 +294,35 @@ export function buildVault(
       statistic: 'Sum',
       period: PRUNER.everyHours * 3600,
     }),
+
+    // ------------------------------------------------------------------ the RPO check
+    // Reads the protected resources (Queries), keeps its cursor in the catalog, and keeps the
+    // per-source alarms; its metrics are log lines.
+    RpoCheckRole: role({
+      name: NAMES.rpoCheckRole,
+      description: "backup-hub RPO check; measures each source's RPO and keeps its alarms",
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('rpo-check'),
+        readSourceRecords,
+        ...catalogGuards({ lock: true, holds: true }),
+        {
+          Sid: 'ReadAndKeepTheCursor',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: getAtt('CatalogTable'),
+        },
+        {
+          Sid: 'QueryTheProtectedResources',
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: sub('${CatalogTable.Arn}/index/protectedResources'),
+        },
+        ...sourceAlarmStatements(vault.id, region),
+      ],
+    }),
+    ...rpoAlarms(stage),
+    Dashboard: dashboard(region),
 
     // ------------------------------------------------------------------ restore
     // Assumed by an operator to run `backup-hub restore` (the standard credential chain, e.g. a
@@ -462,13 +514,23 @@ function queueStatements(kind: Kind): Statement[] {
 export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } {
   return {
     CatalogTable: table(NAMES.catalogTable, {
-      attributes: { pk: 'S', resourcePk: 'S', account: 'S', openState: 'S', availableResourcePk: 'S', createdAt: 'S', updatedAt: 'S' },
+      attributes: {
+        pk: 'S',
+        resourcePk: 'S',
+        account: 'S',
+        openState: 'S',
+        availableResourcePk: 'S',
+        protectedAccount: 'S',
+        createdAt: 'S',
+        updatedAt: 'S',
+      },
       key: ['pk'],
       indexes: {
         byResource: ['resourcePk', 'createdAt'],
         byAccount: ['account', 'createdAt'],
         byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
         latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+        protectedResources: ['protectedAccount', 'resourcePk'], // sparse: one item per resource that counts against its RPO target
       },
     }),
     AuditTable: table(NAMES.auditTable, {
@@ -707,4 +769,21 @@ function alertLogAlarm(functionKeys: string[]): Record<string, Resource> {
     period: 300,
   });
   return resources;
+}
+
+/** Parameter Store's largest Standard value (4 KB): a part of the sources' records stays within it. */
+const PART_BYTES = 4096;
+
+/** The sources' records as JSON objects (account id → record), each as large as a Standard parameter holds. */
+function recordParts(records: [string, SourceRecord][]): string[] {
+  const parts: string[] = [];
+  let part: Record<string, SourceRecord> = {};
+  for (const [account, record] of records) {
+    const next = { ...part, [account]: record };
+    if (Buffer.byteLength(JSON.stringify(next)) > PART_BYTES && Object.keys(part).length > 0) {
+      parts.push(JSON.stringify(part));
+      part = { [account]: record };
+    } else part = next;
+  }
+  return [...parts, JSON.stringify(part)];
 }

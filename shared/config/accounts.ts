@@ -86,6 +86,8 @@ export interface SourceAccount extends AccountBase {
   externalId?: string;
   /** The SSM parameters the vault may read and copy: those under these path prefixes, and with `tagged` those tagged backup-hub:protect=true. */
   ssmParameters: { paths: string[]; tagged: boolean };
+  /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
+  silenceHours?: number;
 }
 
 export type Account = VaultAccount | SourceAccount | RecoveryAccount;
@@ -210,6 +212,13 @@ const sourceFile = z.strictObject({
   ...common,
   role: z.literal('source'),
   vault: accountId,
+  // 1 hour to 7 days: the alarm counts events per hour, and CloudWatch evaluates an alarm over 7 days at most.
+  silenceHours: z
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1')
+    .max(168, 'must be at most 168 (7 days: the longest a CloudWatch alarm looks back)')
+    .optional(),
   customerKeyAliases: z
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
@@ -345,6 +354,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     customerKeyAliases: data.customerKeyAliases ?? [],
     externalId: data.externalId,
     ssmParameters: { paths: data.ssmParameters?.paths ?? [], tagged: data.ssmParameters?.tagged ?? false },
+    ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
   };
 }
 
@@ -505,4 +515,16 @@ function checkLock(vault: VaultAccount, sources: SourceAccount[], problems: Acco
 /** The account's protection targets: the vault's as defaults, the account's own file overriding them per kind. */
 export function effectiveTargets(config: AccountsConfig, account: Account): Partial<Record<ArtifactKindName, ProtectionTarget>> {
   return { ...config.vault.targets, ...account.targets };
+}
+
+/**
+ * After how many hours without any event from a source its "no events" alarm pages: its file's
+ * `silenceHours`, or twice its smallest `rpoHours` (whole hours, 1 to 168), or a day when no kind
+ * has a target.
+ */
+export function silenceHours(config: AccountsConfig, source: SourceAccount): number {
+  if (source.silenceHours !== undefined) return source.silenceHours;
+  const targets = Object.values(effectiveTargets(config, source)).map((t) => t.rpoHours);
+  if (targets.length === 0) return 24;
+  return Math.min(168, Math.max(1, Math.ceil(2 * Math.min(...targets))));
 }

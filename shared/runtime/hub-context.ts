@@ -4,6 +4,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { SourceRegistry } from '../config/source-registry.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { VaultLock } from '../retention/vault-lock.js';
 
 /** Everything the domain needs, built once per Lambda container (or per simulated vault). */
@@ -17,5 +18,7 @@ export interface HubContext {
   lock: VaultLock;
   audit: AuditLog;
   logger: Logger;
+  /** Metrics as embedded-metric-format log lines: no API call. */
+  metrics: HubMetrics;
   now: () => Date;
 }

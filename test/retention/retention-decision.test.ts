@@ -65,7 +65,15 @@ describe('retention verdict', () => {
 describe('retention settings', () => {
   it("takes each source record's retention and the lock the pruner's environment names, and names what is wrong", () => {
     const records = new Map([
-      ['111111111111', { regions: ['eu-west-1'], targets: { 'ebs-snapshot': { retentionDays: 14, keepLast: 3, rpoHours: 24 } } }],
+      [
+        '111111111111',
+        {
+          name: 'app',
+          regions: ['eu-west-1'],
+          silenceHours: 48,
+          targets: { 'ebs-snapshot': { retentionDays: 14, keepLast: 3, rpoHours: 24 } },
+        },
+      ],
     ]);
     expect(retentionSettings(records, { VAULT_LOCK_DAYS: '7' })).toEqual({
       lockDays: 7,

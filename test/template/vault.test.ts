@@ -4,16 +4,30 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
 import { pascal } from '../../accounts/stack/policies.js';
+import { accountsFor } from '../../drill/hub-accounts.js';
 import { effectiveTargets, loadAccounts } from '../../shared/config/accounts.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
+import { rpoSettings } from '../../shared/monitoring/rpo-settings.js';
 import { retentionSettings } from '../../shared/retention/retention-settings.js';
 import { captureOutput } from '../capture-output.js';
 import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
-import { type Json, list, ROOT, renderAccount, resource, resourcesOfType, roleActions, STAGE, statements, strings } from './stack.js';
+import {
+  type Json,
+  list,
+  ROOT,
+  renderAccount,
+  resource,
+  resourcesOfType,
+  roleActions,
+  STAGE,
+  statements,
+  strings,
+  type Template,
+} from './stack.js';
 
 /**
  * The vault account's CloudFormation (accounts/vault.yml) as the stack model renders it, what
@@ -44,7 +58,7 @@ describe('vault stack: least privilege', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
-    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner'].map(logicalId).sort());
+    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner', 'rpo-check'].map(logicalId).sort());
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -91,7 +105,7 @@ describe('vault stack: least privilege', () => {
   it('lets no role but the pruner write the vault lock, none but the legal hold role name a legal hold, none change an audit entry', () => {
     const denies = statements(template).filter((s) => s.property === 'PolicyDocument' && s.statement.Effect === 'Deny');
     const roles = (sid: string) => new Set(denies.filter((s) => s.statement.Sid === sid).map((s) => s.logicalId));
-    const functionRoles = [...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole'];
+    const functionRoles = [...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole', 'RpoCheckRole'];
     expect(roles('OnlyThePrunerWritesTheVaultLock')).toEqual(new Set([...functionRoles, 'LegalHoldRole']));
     expect(roles('OnlyTheLegalHoldRoleSetsOrLiftsHolds')).toEqual(new Set(functionRoles));
     expect(roles('NoAuditEntryIsChanged')).toEqual(new Set([...functionRoles, 'LegalHoldRole']));
@@ -126,23 +140,42 @@ describe('vault stack: least privilege', () => {
   });
 });
 
-/** The source records the vault stack writes (SSM parameters), as the handlers read them. */
-function sourceRecords(): Map<string, SourceRecord> {
+/** The source records the vault stack writes (parts of them, in SSM parameters under one path), as the functions read them. */
+function sourceRecords(t: Template = template): Map<string, SourceRecord> {
   return new Map(
-    resourcesOfType(template, 'AWS::SSM::Parameter').map(([, r]) => [
-      (r.Properties!.Name as string).replace('/backup-hub-sources/', ''),
-      JSON.parse(r.Properties!.Value as string) as SourceRecord,
-    ]),
+    resourcesOfType(t, 'AWS::SSM::Parameter').flatMap(([, r]) =>
+      Object.entries(JSON.parse(r.Properties!.Value as string) as Record<string, SourceRecord>),
+    ),
   );
 }
 
 describe('vault stack: the sources it records', () => {
-  it('records every source of the account files, with its regions and effective targets, in a parameter of its own', () => {
+  it('records every source of the account files, with its regions and effective targets, under /backup-hub-sources/', () => {
     const records = sourceRecords();
     expect([...records.keys()]).toEqual(vault.allowedSources);
     for (const source of accounts.sources)
-      expect(records.get(source.id)).toEqual({ regions: source.regions, targets: effectiveTargets(accounts, source) });
-    for (const [, r] of resourcesOfType(template, 'AWS::SSM::Parameter')) expect(r.Properties).toMatchObject({ Type: 'String' });
+      expect(records.get(source.id)).toMatchObject({
+        name: source.name,
+        regions: source.regions,
+        targets: effectiveTargets(accounts, source),
+      });
+    for (const [, r] of resourcesOfType(template, 'AWS::SSM::Parameter'))
+      expect(r.Properties).toMatchObject({ Type: 'String', Name: expect.stringMatching(/^\/backup-hub-sources\/part-\d+$/) });
+  });
+
+  it('packs the records into Standard parameters (4 KB): 300 sources in 6 regions take a few dozen, every source recorded once', () => {
+    const many = accountsFor({
+      vault: { account: '999999999999', region: 'eu-west-1' },
+      sources: Array.from({ length: 300 }, (_, i) => ({
+        account: String(100000000000 + i),
+        regions: ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-2', 'eu-north-1'],
+      })),
+    });
+    const t = renderAccount('vault', { accounts: many });
+    const parts = resourcesOfType(t, 'AWS::SSM::Parameter');
+    for (const [, r] of parts) expect(Buffer.byteLength(r.Properties!.Value as string)).toBeLessThanOrEqual(4096);
+    expect(sourceRecords(t).size).toBe(300);
+    expect(parts.length).toBeLessThan(300 / 5);
   });
 });
 
@@ -503,12 +536,14 @@ describe('vault stack: key and tables', () => {
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(
       ([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`,
     );
-    // The pruner deletes copies and never reads one: it has no use of the key.
+    // The pruner deletes copies and never reads one, the RPO check reads the catalog only: neither uses the key.
     expect(new Set(roleNames)).toEqual(
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
+        ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-rpo-check'].map(
+          (name) => `arn:aws:iam::${vault.id}:role/${name}`,
+        ),
       ]),
     );
   });
@@ -551,6 +586,7 @@ describe('vault stack: key and tables', () => {
         byAccount: ['account:S:HASH', 'createdAt:S:RANGE', 'ALL'],
         byState: ['openState:S:HASH', 'updatedAt:S:RANGE', 'ALL'],
         latestAvailable: ['availableResourcePk:S:HASH', 'createdAt:S:RANGE', 'ALL'],
+        protectedResources: ['protectedAccount:S:HASH', 'resourcePk:S:RANGE', 'ALL'],
       },
     });
     expect(keys('AuditTable')).toEqual({
@@ -642,11 +678,12 @@ function actionsCalledByCode(): Map<string, Set<string>> {
   return calls;
 }
 
-/** Every role that runs the hub's code: the kinds' (the reconciler acts through them), the reconciler, the pruner, the restore and legal hold roles, the sources' readers, the recovery role. */
+/** Every role that runs the hub's code: the kinds' (the reconciler acts through them), the reconciler, the pruner, the RPO check, the restore and legal hold roles, the sources' readers, the recovery role. */
 const allGranted = () => [
   ...handlerKinds.flatMap((k) => [...roleActions(template, `${pascal(k)}Role`), ...roleActions(source, `${pascal(k)}ReaderRole`)]),
   ...roleActions(template, 'ReconcilerRole'),
   ...roleActions(template, 'PrunerRole'),
+  ...roleActions(template, 'RpoCheckRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(recovery, 'RecoveryRole'),
@@ -676,5 +713,87 @@ describe('IAM grants vs. the AWS calls in the code', () => {
 
   it('gives the reconciler no queue access: it reads no queue', () => {
     expect(roleActions(template, 'ReconcilerRole').filter((a) => a.startsWith('sqs:'))).toEqual([]);
+  });
+});
+
+describe('vault stack: RPO metrics, alarms and the dashboard', () => {
+  const manySources = (n: number) =>
+    accountsFor({
+      vault: { account: '999999999999', region: 'eu-west-1' },
+      sources: Array.from({ length: n }, (_, i) => ({ account: String(100000000000 + i), regions: ['eu-west-1'] })),
+    });
+
+  it('runs the RPO check every 15 minutes, one run at a time, with the targets and silence hours of the account files', () => {
+    expect(scheduleOf('RpoDashcheck')).toBe('rate(15 minutes)');
+    const fn = resource(template, 'RpoDashcheckLambdaFunction').Properties;
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+    const variables = (fn.Environment as { Variables: Record<string, Json> }).Variables;
+    // From the source records, as the retention: nothing in its environment grows with the sources.
+    const settings = rpoSettings(sourceRecords());
+    expect(Object.keys(settings).sort()).toEqual([...vault.allowedSources].sort());
+    expect(settings['333333333333']).toMatchObject({ name: 'source-c', silenceHours: 2, rpoHours: { 'ebs-snapshot': 1 } });
+    // Twice the smallest target when the file says nothing: source-a's EBS target is 12 hours.
+    expect(settings['111111111111']?.silenceHours).toBe(24);
+    expect(variables.ALARM_TOPIC_ARN).toEqual({ Ref: 'AlarmTopic' });
+  });
+
+  it('lets the RPO check query only the protected resources and write only the per-source alarms, by their prefix', () => {
+    const actions = roleActions(template, 'RpoCheckRole');
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions.filter((a) => a.startsWith('cloudwatch:')).sort()).toEqual([
+      'cloudwatch:DeleteAlarms',
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:PutMetricAlarm',
+    ]);
+    const own = statements(template)
+      .filter((s) => s.logicalId === 'RpoCheckRole' && s.property === 'PolicyDocument')
+      .map((s) => s.statement);
+    const alarmStatement = own.find((s) => list(s.Action).includes('cloudwatch:PutMetricAlarm'))!;
+    expect(alarmStatement.Resource).toBe(`arn:aws:cloudwatch:eu-west-1:${vault.id}:alarm:backup-hub-source-*`);
+    const query = own.find((s) => list(s.Action).includes('dynamodb:Query'))!;
+    expect(query.Resource).toEqual({ 'Fn::Sub': '${CatalogTable.Arn}/index/protectedResources' });
+  });
+
+  it('pages on any source over its RPO target and on an RPO check that stopped running, into the alarm topic', () => {
+    expect(resource(template, 'RpoBreachedAlarm').Properties).toMatchObject({
+      Namespace: 'backup-hub',
+      MetricName: 'ResourcesOverRpo',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(resource(template, 'RpoCheckSilentAlarm').Properties).toMatchObject({
+      MetricName: 'RpoChecks',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+  });
+
+  it('holds a dashboard of protection, time to protection, copy slots, throttling, dead letters and failures, the same size for 300 sources', () => {
+    const bodyOf = (t: typeof template) => String(resource(t, 'Dashboard').Properties.DashboardBody);
+    const body = JSON.parse(bodyOf(template)) as { widgets: { properties: { title?: string } }[] };
+    const titles = body.widgets.map((w) => w.properties.title ?? '').join('\n');
+    for (const topic of [
+      'RPO target, per account',
+      'Time to protection',
+      'Copy slots in use',
+      'Throttled',
+      'Dead-letter queue depth',
+      'failed, by reason',
+    ])
+      expect(titles).toContain(topic);
+    expect(body.widgets.length).toBeLessThanOrEqual(500);
+    const large = renderAccount('vault', { accounts: manySources(300) });
+    expect(bodyOf(large).length).toBe(bodyOf(renderAccount('vault', { accounts: manySources(3) })).length);
+  });
+
+  it("stays within CloudFormation's 500 resources per stack at 300 sources: the per-source alarms are not in the template", () => {
+    // Beside the source records, which hold several sources each (see above).
+    const count = (n: number) =>
+      Object.values(renderAccount('vault', { accounts: manySources(n) }).Resources).filter((r) => r.Type !== 'AWS::SSM::Parameter').length;
+    expect(count(300)).toBe(count(3));
+    expect(Object.keys(renderAccount('vault', { accounts: manySources(300) }).Resources).length).toBeLessThan(0.8 * 500);
   });
 });
