@@ -101,7 +101,7 @@ export async function collectReport(
     })),
   ];
   const artifacts: ReportedArtifact[] = [];
-  for (const account of Object.keys(hub.config.allowedSources)) {
+  for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.context.catalog.byAccount(account)) {
       artifacts.push({
         kind: p.kind,

@@ -15,7 +15,7 @@ import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
 
 /** Where the migration stands, a marker in the catalog table: the next page's token, or {@link DONE}. */
-const CURSOR_KEY = 'MIGRATION#ssm-store';
+export const MIGRATION_CURSOR_KEY = 'MIGRATION#ssm-store';
 /** Not a token DescribeParameters gives. */
 const DONE = '#done';
 
@@ -39,12 +39,12 @@ export interface MigrationRun {
  * @returns undefined once the migration has finished on an earlier run
  */
 export async function migrateSsmStore(ctx: HubContext): Promise<MigrationRun | undefined> {
-  const cursor = await ctx.catalog.marker(CURSOR_KEY);
+  const cursor = await ctx.catalog.marker(MIGRATION_CURSOR_KEY);
   if (cursor === DONE) return undefined;
   const page = await legacyVaultParameters(inVault(kindDeps(ssmParameter, ctx)).ssm, cursor);
   const run: MigrationRun = { migrated: 0, lost: 0, done: page.nextToken === undefined };
   for (const name of page.names) await migrateParameter(name, ctx, run);
-  await ctx.catalog.setMarker(CURSOR_KEY, page.nextToken ?? DONE);
+  await ctx.catalog.setMarker(MIGRATION_CURSOR_KEY, page.nextToken ?? DONE);
   if (run.migrated || run.lost || run.done)
     ctx.logger.info('ssm store migration', { ...run, parametersSeen: page.names.length, pageSize: LEGACY_PAGE });
   return run;

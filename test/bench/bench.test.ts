@@ -37,16 +37,11 @@ describe('performance budget (short bench)', () => {
       expect(h.floor.bytes, name).toBeGreaterThan(0);
       expect(h.sdkPackages.length, name).toBeGreaterThan(0);
     }
-    // A kind's handler bundles its own service's client and none of another kind's (a kind receives only its own).
-    const common = [
-      '@aws-sdk/client-dynamodb',
-      '@aws-sdk/lib-dynamodb',
-      '@aws-sdk/client-kms',
-      '@aws-sdk/client-sts',
-      '@aws-sdk/client-sqs',
-    ];
-    // Its own service's, and for SSM parameters S3's too: the versions are kept in the vault's S3 store.
-    const ownClients: Record<string, string[]> = { 'ssm-parameter': ['@aws-sdk/client-s3', '@aws-sdk/client-ssm'] };
+    // A kind's handler bundles its own service's client and none of another kind's (a kind receives only
+    // its own); every copy handler uses DynamoDB, KMS and STS (its reader role), SQS and SSM (the source records).
+    const common = ['dynamodb', 'kms', 'sts', 'sqs', 'ssm'].map((s) => `@aws-sdk/client-${s}`).concat('@aws-sdk/lib-dynamodb');
+    // SSM's own service is among those; its own besides them is S3, where the vault keeps the versions.
+    const ownClients: Record<string, string[]> = { 'ssm-parameter': ['@aws-sdk/client-s3'] };
     for (const kind of ARTIFACT_KINDS) {
       const own = report.handlers[kind]!.sdkPackages.filter((pkg) => !common.includes(pkg));
       const expected = ownClients[kind];
@@ -69,9 +64,10 @@ describe('performance budget (short bench)', () => {
       holds: quotas.iamPolicyQuotaUse.value <= TARGETS.iamPolicyQuotaUse,
     });
     expect(quotas.scales[0]!.rolePolicySize['backup-hub-reconciler']).toBeGreaterThan(0);
+    // The claim is an UpdateItem that creates the point (no handler may put a whole item), the audit entry a PutItem.
     expect(ebs.sdkCallFloor.calls.map((c) => c.command)).toEqual([
       'DescribeSnapshotsCommand',
-      'PutCommand',
+      'UpdateCommand',
       'ModifySnapshotAttributeCommand',
       'CopySnapshotCommand',
       'UpdateCommand',

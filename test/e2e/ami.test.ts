@@ -87,7 +87,7 @@ describe('AMI events are never trusted', () => {
     const theirs = imageOf(hub, SOURCE_A, 'none', { emit: false });
     theirs.launchPermissions.add(SOURCE_B);
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
+    hub.forward(amiEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
     expect(entry?.decision).toBe('rejected');
@@ -99,7 +99,7 @@ describe('AMI events are never trusted', () => {
     hub = await deployTestHub();
     const theirs = imageOf(hub, SOURCE_A, 'none', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
+    hub.forward(amiEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
     await run(hub, 30);
     expect((await auditEntries(hub)).find((e) => e.eventId === 'forged')).toMatchObject({
       decision: 'rejected',
@@ -110,7 +110,7 @@ describe('AMI events are never trusted', () => {
 
   it('records a failed AMI as skipped', async () => {
     hub = await deployTestHub();
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, 'ami-0123456789abcdef0', { id: 'failed-ami', state: 'failed' }), SOURCE_A);
+    hub.forward(amiEvent(SOURCE_A, 'ami-0123456789abcdef0', { id: 'failed-ami', state: 'failed' }), SOURCE_A);
     await run(hub, 5);
     expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-ami')).toMatchObject([
       { decision: 'skipped', reason: 'ami-0123456789abcdef0 failed' },
@@ -124,10 +124,10 @@ describe('AMIs are copied once', () => {
     const source = imageOf(hub, SOURCE_A, 'cmk', { emit: false });
     await run(hub, 1);
     const event = amiEvent(SOURCE_A, source.id, { id: 'twice' });
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 2);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
+    hub.forward(amiEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
     await run(hub, 120);
     expect(vaultImages(hub)).toHaveLength(1);
     expect(hub.cloud.calls.filter((c) => c.action === 'CopyImage' && c.account === VAULT && !c.error)).toHaveLength(1);

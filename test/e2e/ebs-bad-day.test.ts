@@ -173,7 +173,7 @@ describe('security on every path: rejected with the reason, no copy', () => {
     await run(hub, 1);
     const event = ebsEvent(SOURCE_A, source.id, { id: 'elsewhere' });
     event.detail = { ...event.detail, snapshot_id: `arn:aws:ec2::eu-central-1:snapshot/${source.id}` };
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 30);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'elsewhere');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_A });
@@ -183,12 +183,12 @@ describe('security on every path: rejected with the reason, no copy', () => {
 
   it('an event from an account whose reader role does not trust the vault', async () => {
     hub = await deployTestHub();
-    const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}`;
+    const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}-ebs-snapshot`;
     const reader = hub.cloud.iam.role(readerArn)!;
     hub.cloud.iam.putRole({ ...reader, trustPolicy: { Version: '2012-10-17', Statement: [] } });
     const source = snapshotOf(hub, SOURCE_B, 'none', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);
+    hub.forward(ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);
     await run(hub, 30);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'untrusted');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
@@ -204,11 +204,7 @@ describe('security on every path: rejected with the reason, no copy', () => {
         { account: SOURCE_B, regions: [REGION] },
       ],
     });
-    hub.events.forward(
-      hub.vaultBusArn,
-      ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }),
-      SOURCE_A,
-    );
+    hub.forward(ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }), SOURCE_A);
     await run(hub, 5);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'wrong-region');
     expect(entry).toMatchObject({ decision: 'rejected' });

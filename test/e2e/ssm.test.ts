@@ -167,7 +167,7 @@ describe('SSM parameters reach the vault store', () => {
     const output = await captureOutput(async () => {
       await deploy({ logger: new Logger({ serviceName: 'backup-hub', logLevel: 'ERROR' }) });
       for (let i = 1; i <= 130; i++) put('/busy', `v${i}`, { emit: false });
-      hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, '/busy', { id: 'late', operation: 'Update' }), SOURCE_A);
+      hub.forward(ssmEvent(SOURCE_A, '/busy', { id: 'late', operation: 'Update' }), SOURCE_A);
       await run(hub, 5);
     });
     lines.push(...output.split('\n').filter((l) => l.includes('"ERROR"')));
@@ -182,7 +182,7 @@ describe('SSM parameters reach the vault store', () => {
     expect(stored(SOURCE_A, '/busy').map((o) => o.value)[0]).toBe('v31');
     expect(lines.some((l) => l.includes('copy missed') && l.includes('/busy:1-30'))).toBe(true);
     // The next event finds nothing new and records nothing twice.
-    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, '/busy', { id: 'again', operation: 'Update' }), SOURCE_A);
+    hub.forward(ssmEvent(SOURCE_A, '/busy', { id: 'again', operation: 'Update' }), SOURCE_A);
     await run(hub, 5);
     expect(Object.keys(await byId())).toHaveLength(101);
   });
@@ -206,8 +206,11 @@ describe('SSM parameters reach the vault store', () => {
   });
 
   it('reads a SecureString under a customer key the reader may use, and records a failure for one it may not', async () => {
-    await deploy();
+    await deploy({
+      sources: [{ account: SOURCE_A, regions: [REGION], customerKeyAliases: ['alias/app-secrets', 'alias/locked'] }],
+    });
     const usable = hub.kms.createKey(SOURCE_A, REGION, { alias: 'app-secrets' });
+    const unlisted = hub.kms.createKey(SOURCE_A, REGION, { alias: 'team-secrets' });
     const locked = hub.kms.createKey(SOURCE_A, REGION, {
       alias: 'locked',
       policy: {
@@ -223,10 +226,16 @@ describe('SSM parameters reach the vault store', () => {
       },
     });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/usable', value: 'u', type: 'SecureString', keyId: 'alias/app-secrets' });
+    hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/unlisted', value: 'n', type: 'SecureString', keyId: 'alias/team-secrets' });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/locked', value: 'l', type: 'SecureString', keyId: 'alias/locked' });
     await run(hub, 10);
     const byName = Object.fromEntries((await points(hub, SOURCE_A)).map((p) => [p.resourceId, p]));
     expect(byName['/cmk/usable']).toMatchObject({ state: 'available', sourceEncryption: 'customer', sourceKeyArn: usable.arn });
+    // A key the account file does not list: the failure names the alias to add, before any read.
+    const audit = (await auditEntries(hub)).map((e) => JSON.stringify(e));
+    expect(audit.some((e) => e.includes(unlisted.arn) && e.includes('add alias alias/team-secrets to customerKeyAliases'))).toBe(true);
+    expect(stored(SOURCE_A, '/cmk/unlisted')).toEqual([]);
+    // A listed key whose own policy refuses the reader: the read fails with KMS's answer.
     expect(byName['/cmk/locked']).toMatchObject({ state: 'failed', sourceEncryption: 'customer', sourceKeyArn: locked.arn });
     expect(byName['/cmk/locked']!.failureReason).toMatch(/cannot read \/cmk\/locked:1 with decryption: AccessDeniedException/);
     expect(stored(SOURCE_A, '/cmk/locked')).toEqual([]);
@@ -267,7 +276,7 @@ describe('SSM events are never trusted', () => {
   it('rejects an event naming a parameter the sender does not have', async () => {
     await deploy();
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/a/secret', value: 'theirs', type: 'SecureString' }, { emit: false });
-    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, '/a/secret', { id: 'forged-name' }), SOURCE_B);
+    hub.forward(ssmEvent(SOURCE_B, '/a/secret', { id: 'forged-name' }), SOURCE_B);
     await run(hub, 5);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-name');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
@@ -279,7 +288,7 @@ describe('SSM events are never trusted', () => {
     await deploy();
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/a/secret', value: 'theirs', type: 'SecureString' }, { emit: false });
     const arn = `arn:aws:ssm:${REGION}:${SOURCE_A}:parameter/a/secret`;
-    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, arn, { id: 'forged-arn' }), SOURCE_B);
+    hub.forward(ssmEvent(SOURCE_B, arn, { id: 'forged-arn' }), SOURCE_B);
     await run(hub, 5);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-arn');
     expect(entry?.decision).toBe('rejected');
@@ -295,7 +304,7 @@ describe('SSM events are never trusted', () => {
       ['reserved-prefix', '/aws/thing'],
       ['too-long', tooLong],
     ] as const)
-      hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, name, { id }), SOURCE_A);
+      hub.forward(ssmEvent(SOURCE_A, name, { id }), SOURCE_A);
     await run(hub, 5);
     const entries = (await auditEntries(hub)).filter(
       (e) => e.eventId && ['path-without-slash', 'reserved-prefix', 'too-long'].includes(e.eventId),
@@ -324,8 +333,8 @@ describe('SSM events are never trusted', () => {
     await deploy();
     put('once', 'v', { emit: false });
     const event = ssmEvent(SOURCE_A, 'once', { id: 'twice' });
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 5);
     expect(storePuts()).toHaveLength(1);
     expect(await points(hub, SOURCE_A)).toHaveLength(1);
@@ -390,7 +399,7 @@ describe('SSM events are never trusted', () => {
       completedAt: undefined,
       updatedAt: '2020-01-01T00:00:00.000Z',
     });
-    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, 'crash', { id: 'resumed' }), SOURCE_A);
+    hub.forward(ssmEvent(SOURCE_A, 'crash', { id: 'resumed' }), SOURCE_A);
     await run(hub, 180); // the reconciler takes over the stale claim
     expect(storePuts()).toHaveLength(1);
     expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available', vaultCopyId: copyId });
@@ -408,7 +417,7 @@ describe('a parameter value never leaves the vault copy', () => {
       await deploy({ logger });
       for (const type of ['SecureString', 'String'] as ParameterType[])
         hub.ssm.putParameter(SOURCE_A, REGION, { name: `/app/${type}`, value: SECRET, type });
-      hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, '/app/SecureString', { id: 'forged' }), SOURCE_B);
+      hub.forward(ssmEvent(SOURCE_B, '/app/SecureString', { id: 'forged' }), SOURCE_B);
       // A failure path too: the vault's write is refused once, then retried.
       hub.cloud.faults.add({ service: 's3', operation: 'PutObject', error: 'SlowDown', times: 1, account: VAULT });
       await run(hub, 15);

@@ -80,6 +80,7 @@ export class SimCloud extends CloudCore {
       dynamodb: this.dynamodb,
       sns: this.sns,
       s3: this.s3,
+      ssm: this.ssm,
       logs: this.logs,
       cloudwatch: this.cloudwatch,
     });

@@ -1,6 +1,8 @@
 import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { NAMES, ssmStoreBucket } from '../../../accounts/stack/names.js';
-import { all, type KindManifest, type VaultScope } from '../common/manifest.js';
+import { all, type KindManifest, type ReaderScope, type RestoreScope } from '../common/manifest.js';
+import { TAG } from '../common/provenance-tags.js';
+import { listKeyAliases } from '../common/statements.js';
 
 /**
  * Systems Manager user guide, "EventBridge event examples". The event never carries the value:
@@ -18,10 +20,10 @@ export const MIGRATION_REASON =
   'vaults deployed by an earlier release hold parameter versions as vault parameters (/backup-hub/…), which the reconciler moves into the store once; the drills deploy a new vault with none (test/e2e/ssm-migration.test.ts migrates some)';
 
 /** The vault's SSM store, and every version object in it. */
-const storeBucket = (s: VaultScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}`;
-const storeObjects = (s: VaultScope) => `${storeBucket(s)}/*`;
+const storeBucket = (s: RestoreScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}`;
+const storeObjects = (s: RestoreScope) => `${storeBucket(s)}/*`;
 /** SSE-KMS: S3 uses the vault key on the caller's behalf, with the caller's permissions (`kms:ViaService` s3). */
-const throughS3 = (s: VaultScope) => ({ StringEquals: { 'kms:ViaService': `s3.${s.vaultRegion}.amazonaws.com` } });
+const throughS3 = (s: RestoreScope) => ({ StringEquals: { 'kms:ViaService': `s3.${s.vaultRegion}.amazonaws.com` } });
 
 /**
  * Facts (Systems Manager API reference and user guide; S3 user guide and Service Authorization
@@ -77,23 +79,27 @@ export const manifest: KindManifest = {
     },
   ],
 
-  reader: (s) => [
-    {
-      Sid: 'ReadParameters',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameterHistory', 'ssm:GetParameter'],
-      Resource: s.eachSource(({ account, region }) => `arn:aws:ssm:${region}:${account}:parameter/*`),
-    },
-    {
-      Sid: 'DecryptSecureStringsThroughSsm',
-      Effect: 'Allow',
-      Action: 'kms:Decrypt',
-      Resource: s.eachSource(({ account, region }) => `arn:aws:kms:${region}:${account}:key/*`),
-      Condition: { StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => `ssm.${region}.amazonaws.com`)) } },
-      Reason:
-        "a SecureString under a customer managed key needs the reader's kms:Decrypt through Systems Manager; the drills' SecureStrings use aws/ssm, whose key policy admits every principal of its account (test/e2e/ssm.test.ts reads one under a customer key)",
-    },
-  ],
+  // Only what the account file opts in (ssmParameters: path prefixes, or the backup-hub:protect tag),
+  // and only SecureStrings under aws/ssm or a key the file lists: the reader of another kind reads none.
+  reader: (s) => {
+    const keys = `arn:aws:kms:*:${s.account}:key/*`;
+    const listedKeys = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all('alias/aws/ssm', s.customerKeyAliases) } };
+    return [
+      ...readOptedInParameters(s),
+      // Any key's description and aliases: verify names the alias to list for a key the reader may not use.
+      { Sid: 'DescribeParameterKeys', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+      listKeyAliases(s),
+      {
+        Sid: 'DecryptSecureStringsThroughSsm',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keys,
+        Condition: { ...listedKeys, StringLike: { 'kms:ViaService': 'ssm.*.amazonaws.com' } },
+        Reason:
+          "a SecureString under a customer managed key needs the reader's kms:Decrypt through Systems Manager; the drills' SecureStrings use aws/ssm, whose key policy admits every principal of its account (test/e2e/ssm.test.ts reads one under a customer key)",
+      },
+    ];
+  },
 
   // One version at a time; Object Lock refuses while the version is still locked.
   prune: (s) => [{ Sid: 'DeleteParameterVersions', Effect: 'Allow', Action: 's3:DeleteObjectVersion', Resource: storeObjects(s) }],
@@ -104,23 +110,20 @@ export const manifest: KindManifest = {
   restore: (s) => [
     { Sid: 'ReadParameterVersions', Effect: 'Allow', Action: 's3:GetObjectVersion', Resource: storeObjects(s) },
     { Sid: 'DecryptParameterVersionsThroughS3', Effect: 'Allow', Action: 'kms:Decrypt', Resource: s.vaultKeyArn, Condition: throughS3(s) },
-    ...s.eachRecoveryAccount((account) => ({
-      Sid: 'AssumeTheRecoveryRoles',
-      Effect: 'Allow',
-      Action: 'sts:AssumeRole',
-      Resource: `arn:aws:iam::${account}:role/${NAMES.recoveryRole}`,
-    })),
+    // Any recovery account's role: each one's trust admits this role only, with the ExternalId.
+    { Sid: 'AssumeTheRecoveryRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::*:role/${NAMES.recoveryRole}` },
   ],
 
   // Writing a SecureString under the account's aws/ssm key needs no KMS statement: that key's policy
   // lets every principal of the account use it through Systems Manager.
-  recovery: (s) =>
-    s.eachRecoveryAccount((account) => ({
+  recovery: (s) => [
+    {
       Sid: 'WriteRestoredParameters',
       Effect: 'Allow',
       Action: ['ssm:PutParameter', 'ssm:GetParameter'],
-      Resource: `arn:aws:ssm:${s.vaultRegion}:${account}:parameter/*`,
-    })),
+      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.account}:parameter/*`,
+    },
+  ],
 
   // Earlier releases kept every version as a version of one vault parameter (/backup-hub/…), which
   // Parameter Store evicts at the 101st: the reconciler copies those into the store once. Remove when
@@ -151,3 +154,32 @@ export const manifest: KindManifest = {
     },
   ],
 };
+
+/** GetParameterHistory and GetParameter on the opted-in parameters: under the listed paths, or tagged. */
+function readOptedInParameters(s: ReaderScope): Statement[] {
+  const actions = ['ssm:GetParameterHistory', 'ssm:GetParameter'];
+  const parameter = (path: string) => `arn:aws:ssm:*:${s.account}:parameter/${path.replace(/^\//, '')}`;
+  return [
+    ...(s.parameters.paths.length
+      ? [
+          {
+            Sid: 'ReadParametersUnderTheListedPaths',
+            Effect: 'Allow' as const,
+            Action: actions,
+            Resource: s.parameters.paths.map((p) => parameter(`${p}*`)),
+          },
+        ]
+      : []),
+    ...(s.parameters.tagged
+      ? [
+          {
+            Sid: 'ReadTaggedParameters',
+            Effect: 'Allow' as const,
+            Action: actions,
+            Resource: parameter('*'),
+            Condition: { StringEquals: { [`aws:ResourceTag/${TAG.protect}`]: 'true' } },
+          },
+        ]
+      : []),
+  ];
+}
