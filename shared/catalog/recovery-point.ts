@@ -27,6 +27,13 @@ export interface RecoveryPoint {
   region: string;
   /** The artifact in the source (snapshot id, image id, …). */
   sourceId: string;
+  /**
+   * Which life of `sourceId` this is, for sources whose identifiers come back after a deletion (an
+   * RDS manual snapshot named `prod-latest` every night, an SSM parameter deleted and created again):
+   * a mark the source gives each life (its creation time). Part of the point's key and of the vault
+   * copy's lookup, so that a new life is never taken for the old one.
+   */
+  life?: string;
   /** What the artifact protects (volume, instance, database, parameter name). */
   resourceId: string;
   resourcePk: string;
@@ -61,8 +68,9 @@ export interface RecoveryPoint {
   prunedAt?: string;
 }
 
-export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string) =>
-  `ART#${kind}#${account}#${region}#${sourceId}`;
+/** `ART#kind#account#region#sourceId`, and `#life` for an artifact whose identifier can come back ({@link RecoveryPoint.life}). */
+export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string, life?: string) =>
+  `ART#${kind}#${account}#${region}#${sourceId}${life === undefined ? '' : `#${life}`}`;
 
 export const resourceKey = (kind: ArtifactKindName, account: string, region: string, resourceId: string) =>
   `${kind}#${account}#${region}#${resourceId}`;

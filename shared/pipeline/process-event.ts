@@ -82,11 +82,12 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
   if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
   const now = ctx.now().toISOString();
   const candidate: RecoveryPoint = {
-    pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId),
+    pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId, ref.life),
     kind: kind.name,
     account: ref.account,
     region: ref.region,
     sourceId: ref.sourceId,
+    life: ref.life,
     resourceId: artifact.resourceId,
     resourcePk: resourceKey(kind.name, ref.account, ref.region, artifact.resourceId),
     createdAt: artifact.createdAt,
@@ -100,7 +101,7 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
     tags: artifact.tags,
     leaseUntil: claimLeaseUntil(ctx.now()),
   };
-  const { claimed, point } = await ctx.catalog.claim(candidate);
+  const { claimed, point } = (await recordedWithoutLife(candidate, ctx)) ?? (await ctx.catalog.claim(candidate));
   if (!claimed && !isResumable(point, event, ctx)) {
     return conclude(
       ctx,
@@ -111,6 +112,19 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
     );
   }
   return fromAdvance(await advance(point, kind, ctx, claimed ? 'claimed' : 'stored'), point);
+}
+
+/**
+ * The point an earlier version of the hub recorded for this very life, before points had lives: its
+ * key has no life, and it is the same life when it records the same creation time.
+ */
+async function recordedWithoutLife(
+  candidate: RecoveryPoint,
+  ctx: HubContext,
+): Promise<{ claimed: false; point: RecoveryPoint } | undefined> {
+  if (candidate.life === undefined) return undefined;
+  const earlier = await ctx.catalog.get(recoveryPointKey(candidate.kind, candidate.account, candidate.region, candidate.sourceId));
+  return earlier && earlier.life === undefined && earlier.createdAt === candidate.life ? { claimed: false, point: earlier } : undefined;
 }
 
 /** The source announced the hub's own re-encrypted copy: that means the original can now be copied. */

@@ -225,3 +225,59 @@ describe('the concurrent copy quota', () => {
     expect(Math.max(...copies.map((c) => busyAt(c.createdAt.getTime())))).toBeLessThanOrEqual(2);
   });
 });
+
+describe('a manual snapshot identifier reused after a deletion (a nightly prod-latest)', () => {
+  it('is a new life: a second recovery point and a second vault copy, the first kept', async () => {
+    hub = await deploy();
+    const first = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'cmk', id: 'prod-latest' });
+    await run(hub, 60);
+    hub.rds.instanceSnapshots.delete(first);
+    await run(hub, 24 * 60 - 60);
+    const second = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'cmk', id: 'prod-latest' });
+    await run(hub, 60);
+
+    const lives = await points(hub, SOURCE_A);
+    expect(lives.map((p) => [p.sourceId, p.life, p.state])).toEqual([
+      ['prod-latest', first.createdAt.toISOString(), 'available'],
+      ['prod-latest', second.createdAt.toISOString(), 'available'],
+    ]);
+    expect(new Set(lives.map((p) => p.pk)).size).toBe(2);
+    const copies = vaultCopies(DB_SNAPSHOT);
+    expect(copies.map((c) => c.id).sort()).toEqual(lives.map((p) => p.vaultCopyId).sort());
+    expect(copies.map((c) => c.tags.get(TAG.sourceLife)).sort()).toEqual(lives.map((p) => p.life).sort());
+  });
+});
+
+describe('points recorded before points had lives', () => {
+  it('are still the point of that snapshot: a redelivered event is a duplicate, not a second copy', async () => {
+    hub = await deploy();
+    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'none', emit: false });
+    await run(hub, 1);
+    const at = source.createdAt.toISOString();
+    await hub.context.catalog.claim({
+      pk: `ART#rds-snapshot#${SOURCE_A}#${REGION}#${source.id}`,
+      kind: 'rds-snapshot',
+      account: SOURCE_A,
+      region: REGION,
+      sourceId: source.id,
+      resourceId: 'orders',
+      resourcePk: `rds-snapshot#${SOURCE_A}#${REGION}#orders`,
+      createdAt: at,
+      recordedAt: at,
+      updatedAt: at,
+      state: 'available',
+      stage: 'done',
+      sourceEncryption: 'none',
+      eventId: 'before-lives',
+      tags: {},
+    });
+    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_SNAPSHOT, SOURCE_A, source, 'redelivered'), SOURCE_A);
+    await run(hub, 30);
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'redelivered')).toMatchObject({
+      decision: 'skipped',
+      reason: expect.stringMatching(/^duplicate/),
+    });
+    expect(await points(hub, SOURCE_A)).toHaveLength(1);
+    expect(vaultCopies(DB_SNAPSHOT)).toEqual([]);
+  });
+});

@@ -73,7 +73,9 @@ const vaultKey = () => kms.createKey(VAULT, REGION, { alias: 'vault' }).arn;
 describe('snapshots and their events', () => {
   it('creates a snapshot that becomes available and then announces it with the documented event', async () => {
     const snapshot = rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'automated', id: 'rds:orders-2026-01-01-00-00' });
-    const [before] = (await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot.id }))).DBSnapshots!;
+    const [before] = (
+      await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot.id, SnapshotType: 'automated' }))
+    ).DBSnapshots!;
     expect(before).toMatchObject({ Status: 'creating', SnapshotType: 'automated', Encrypted: true });
     expect(events).toEqual([]);
     cloud.clock.advance(5 * MINUTE);
@@ -92,6 +94,25 @@ describe('snapshots and their events', () => {
         },
       },
     ]);
+  });
+
+  it('finds an automated snapshot by identifier only with SnapshotType automated, as the API reference requires', async () => {
+    const instance = rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'automated', id: 'rds:orders-2026-01-01-00-00' });
+    const cluster = rds.createDBClusterSnapshot(SOURCE, REGION, {
+      cluster: 'ledger',
+      type: 'automated',
+      id: 'rds:ledger-2026-01-01-00-00',
+    });
+    await expect(client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: instance.id }))).rejects.toMatchObject({
+      name: 'DBSnapshotNotFoundFault',
+    });
+    await expect(
+      client(SOURCE).send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: cluster.id, SnapshotType: 'manual' })),
+    ).rejects.toMatchObject({ name: 'DBClusterSnapshotNotFoundFault' });
+    const { DBClusterSnapshots } = await client(SOURCE).send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: cluster.id, SnapshotType: 'automated' }),
+    );
+    expect(DBClusterSnapshots).toMatchObject([{ DBClusterSnapshotIdentifier: cluster.id, SnapshotType: 'automated' }]);
   });
 
   it('announces a manual cluster snapshot with RDS-EVENT-0075, and describes it by cluster', async () => {

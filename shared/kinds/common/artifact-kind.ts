@@ -37,6 +37,8 @@ export interface ArtifactRef {
   account: string;
   region: string;
   sourceId: string;
+  /** Which life of a reusable identifier the source confirmed (set by verify; see RecoveryPoint.life). */
+  life?: string;
   /** What the event said, for kinds whose event names a resource but not which version of it (SSM parameters). */
   announced?: { at: string; operation: string };
 }

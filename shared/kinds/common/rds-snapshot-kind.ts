@@ -60,6 +60,15 @@ export interface RdsSnapshotApi {
   delete(rds: RDSClient, identifier: string): Promise<void>;
 }
 
+/**
+ * The SnapshotType a Describe by identifier needs: "If this identifier is for an automated snapshot,
+ * the SnapshotType parameter must also be specified" (DescribeDBSnapshots, DescribeDBClusterSnapshots),
+ * and automated identifiers are RDS's `rds:<resource>-<time>`. Undefined finds manual ones (and ARNs).
+ */
+export function snapshotTypeOf(identifier: string): 'automated' | undefined {
+  return identifier.startsWith('rds:') ? 'automated' : undefined;
+}
+
 /** What distinguishes one RDS snapshot kind from the other. */
 export interface RdsKindSpec<Name extends ArtifactKindName> {
   name: Name;
@@ -136,10 +145,12 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
+      const createdAt = (snapshot.createdAt ?? deps.now()).toISOString();
       return {
-        ref,
+        // A manual identifier is reused after a deletion (a nightly `prod-latest`): its creation time tells the lives apart.
+        ref: { ...ref, life: createdAt },
         resourceId: snapshot.resourceId,
-        createdAt: (snapshot.createdAt ?? deps.now()).toISOString(),
+        createdAt,
         encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
         keyArn: key?.arn,
         tags: snapshot.tags,
@@ -161,7 +172,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
         await api.setRestore(rds, source.id, { add: [deps.vault.account] });
         return { status: 'ready', sharedId: source.arn };
       }
-      const intermediate = await findHubSnapshot(api, rds, intermediateName(point.sourceId), { [TAG.intermediateOf]: point.sourceId });
+      const intermediate = await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
       if (!intermediate)
         return {
           status: 'reencrypting',
@@ -266,8 +277,10 @@ function hubName(prefix: string, ...parts: string[]): string {
   return `${prefix}${createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32)}`;
 }
 
-const intermediateName = (sourceId: string) => hubName(SHARE_PREFIX, sourceId);
-const vaultCopyName = (point: RecoveryPoint) => hubName(HUB_PREFIX, point.account, point.region, point.sourceId);
+/** Per life: a lingering copy of an earlier life of the identifier is never taken for this one's. */
+const lifeOf = (point: RecoveryPoint) => (point.life === undefined ? [] : [point.life]);
+const intermediateName = (point: RecoveryPoint) => hubName(SHARE_PREFIX, point.sourceId, ...lifeOf(point));
+const vaultCopyName = (point: RecoveryPoint) => hubName(HUB_PREFIX, point.account, point.region, point.sourceId, ...lifeOf(point));
 const restoreName = (point: RecoveryPoint, account: string) => hubName(RESTORE_PREFIX, point.vaultCopyId!, account);
 
 /**
@@ -302,7 +315,7 @@ async function makeIntermediate(
   const copy = await rdsCall(quota, () =>
     spec.api.copy(rds, {
       source: point.sourceId,
-      target: intermediateName(point.sourceId),
+      target: intermediateName(point),
       kmsKeyId: shareKeyArn,
       tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }],
     }),

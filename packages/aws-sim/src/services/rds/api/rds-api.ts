@@ -8,6 +8,7 @@ import {
   DB_SNAPSHOT,
   parseSnapshotArn,
   type RdsFamily,
+  type RdsSnapshotStore,
   type SimRdsSnapshot,
   snapshotArn,
 } from '../snapshot.js';
@@ -101,8 +102,7 @@ function describe(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext
   const resource = optionalString(input, family.resourceParam);
   const type = optionalString(input, 'SnapshotType');
   if (type !== undefined && !['manual', 'automated', 'shared', 'public', 'awsbackup'].includes(type)) throw invalid('SnapshotType', type);
-  const candidates =
-    named !== undefined ? [store.visible(ctx.account, ctx.region, named)] : store.all().filter((s) => s.region === ctx.region);
+  const candidates = named !== undefined ? [namedSnapshot(store, named, type, ctx)] : store.all().filter((s) => s.region === ctx.region);
   const selected = candidates.filter(
     (s) =>
       (resource ?? s.sourceResource) === s.sourceResource &&
@@ -117,6 +117,23 @@ function describe(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext
     [`${family.element}s`]: { [family.element]: page.map((s) => item(family, s, now)) },
     Marker: start + size < selected.length ? String(start + size) : undefined,
   };
+}
+
+/**
+ * The snapshot a Describe names. "If this identifier is for an automated snapshot, the SnapshotType
+ * parameter must also be specified" (DescribeDBSnapshots / DescribeDBClusterSnapshots): without it,
+ * RDS does not find the automated snapshot.
+ * @throws AwsError the family's "not found" fault
+ */
+function namedSnapshot(store: RdsSnapshotStore, named: string, type: string | undefined, ctx: CallContext): SimRdsSnapshot {
+  const snapshot = store.visible(ctx.account, ctx.region, named);
+  if (snapshot.type === 'automated' && type !== 'automated')
+    throw new AwsError(
+      store.family.errors.notFound,
+      `${store.family.label} not found: ${named} (an automated snapshot: give SnapshotType automated)`,
+      404,
+    );
+  return snapshot;
 }
 
 function matchesType(
