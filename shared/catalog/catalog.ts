@@ -247,8 +247,11 @@ export class Catalog {
     });
   }
 
-  /** Pending or failed recovery points, least recently updated first. Points waiting for a copy slot are listed by {@link waiting}. */
-  byState(state: 'pending' | 'failed'): AsyncGenerator<RecoveryPoint> {
+  /**
+   * Pending, failed, or settled-with-residue recovery points. Points waiting for a copy slot are listed
+   * by {@link waiting}; a failed point whose source cleanup is not done yet is listed under `residue`.
+   */
+  byState(state: 'pending' | 'failed' | 'residue'): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
   }
 
@@ -292,9 +295,13 @@ function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
   };
 }
 
-/** Waiting points get their own by-state partition per quota, so that neither the reconciler's pending pass nor its slot filling reads the whole backlog. */
+/**
+ * Waiting points get their own by-state partition per quota, so that neither the reconciler's pending
+ * pass nor its slot filling reads the whole backlog; settled points whose source still holds something
+ * of the hub's are listed under `residue` until the reconciler has removed it.
+ */
 function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
-  if (point.state === 'available' || point.state === 'pruned') return undefined;
-  if (point.state === 'pending' && point.waitingFor !== undefined) return `waiting:${point.waitingFor}`;
-  return point.state;
+  if (point.state === 'pending') return point.waitingFor === undefined ? 'pending' : `waiting:${point.waitingFor}`;
+  if (point.residue) return 'residue';
+  return point.state === 'failed' ? 'failed' : undefined;
 }

@@ -1,10 +1,11 @@
 import { pointFacts } from '../audit/audit-entry.js';
-import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { CopyQuotaFull, PermanentFailure, Rejection } from '../core/errors.js';
+import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
+import { cleanUpAfterCopy, releaseSource } from './release.js';
 
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
@@ -47,11 +48,43 @@ export async function advance(
     return await step(point, kind, ctx, origin);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
+    if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
+    if (error instanceof Rejection) {
+      // Refused after the hub may have shared or copied (the reader role gone, say): the point ends here.
+      await markFailed(point, { reason: `${error.code}: ${error.message}` }, ctx);
+      return 'failed';
+    }
     if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
-    const reason = describeError(error);
-    await markFailed(point, reason, ctx);
+    await markFailed(point, { reason: describeError(error), aboutArtifact: error instanceof PermanentFailure && error.aboutArtifact }, ctx);
     return 'failed';
   }
+}
+
+/**
+ * How long a Not-Found or authorization error is retried before it counts: EC2 advises retrying
+ * "starting with a couple of seconds of wait time, and increasing gradually up to a few minutes"
+ * (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
+ */
+export const PROPAGATION_WINDOW_MS = 15 * 60_000;
+const PROPAGATION_RETRY_MAX_SECONDS = 300;
+
+/**
+ * Within the window since the point first met such an error, comes back later (a Deferral) instead of
+ * failing: the share, re-encrypting copy or grant the hub just made may not have reached every part of
+ * AWS yet. Each wait is about as long as the time already waited (30 s, then doubling up to 5 min).
+ * Returns, so that the error counts, once the window has passed.
+ */
+async function retryWhilePropagating(point: RecoveryPoint, error: unknown, ctx: HubContext): Promise<void> {
+  const now = ctx.now();
+  const since = point.retryingSince ?? now.toISOString();
+  const waitedMs = now.getTime() - Date.parse(since);
+  if (waitedMs >= PROPAGATION_WINDOW_MS) return;
+  if (point.retryingSince === undefined) await ctx.catalog.update(point, { retryingSince: since });
+  const delaySeconds = Math.min(PROPAGATION_RETRY_MAX_SECONDS, Math.max(30, Math.round(waitedMs / 1000)));
+  throw new Deferral(
+    `${describeError(error)}: may only mean that what the hub just changed has not propagated yet; retried until ${new Date(Date.parse(since) + PROPAGATION_WINDOW_MS).toISOString()}`,
+    delaySeconds,
+  );
 }
 
 async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin): Promise<AdvanceResult> {
@@ -68,7 +101,13 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       const first = point.stage !== 'reencrypting';
       point = await ctx.catalog.update(
         point,
-        { stage: 'reencrypting', intermediateId: share.intermediateId, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
+        {
+          stage: 'reencrypting',
+          intermediateId: share.intermediateId,
+          waitingFor: undefined,
+          retryingSince: undefined,
+          updatedAt: ctx.now().toISOString(),
+        },
         point.stage,
       );
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
@@ -77,7 +116,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
     const copy = (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await kind.copy(point, share.sharedId, deps));
     point = await ctx.catalog.update(
       point,
-      { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
+      { stage: 'copying', ...copy, waitingFor: undefined, retryingSince: undefined, updatedAt: ctx.now().toISOString() },
       point.stage,
     );
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
@@ -86,34 +125,31 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
   const status = await kind.copyStatus(point, deps);
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
+  if (status.status === 'missing') return checkMissing(point, ctx);
   if (status.status === 'failed') {
-    await markFailed(point, status.reason, ctx);
+    await markFailed(point, { reason: `${status.code}: ${status.reason}` }, ctx);
     return 'failed';
   }
-  const leftInSource = await cleanUpSource(point, kind, ctx);
+  const leftInSource = await cleanUpAfterCopy(point, ctx);
+  if (leftInSource)
+    ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: leftInSource });
   const now = ctx.now().toISOString();
-  point = await ctx.catalog.update(point, { stage: 'done', state: 'available', completedAt: now, updatedAt: now }, 'copying');
+  point = await ctx.catalog.update(
+    point,
+    { stage: 'done', state: 'available', completedAt: now, updatedAt: now, retryingSince: undefined, leftInSource },
+    'copying',
+  );
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
 }
 
 /**
- * Removes what the hub left in the source. A source that refuses for good (lost in a disaster,
- * its reader role gone) must not keep a finished vault copy from counting: the copy is recorded
- * available and what was left behind is named, for an operator. Transient errors are retried.
- * @returns what could not be cleaned up, or undefined
+ * A vault copy the vault does not see. Right after it was requested (`updatedAt` of a copying point)
+ * EC2 may not have propagated it yet ("Eventual consistency in the Amazon EC2 API"); past the window it is gone.
  */
-async function cleanUpSource(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<string | undefined> {
-  try {
-    await kind.cleanup(point, kindDeps(kind, ctx));
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof Rejection) && !isDeterministicAwsError(error)) throw error;
-    const left = point.intermediateId ? `the share and the intermediate copy ${point.intermediateId}` : 'the share with the vault';
-    const problem = `could not clean up in ${point.account}/${point.region} (${describeError(error)}): remove ${left} by hand if the account still exists`;
-    ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: problem });
-    return problem;
-  }
+function checkMissing(point: RecoveryPoint, ctx: HubContext): 'copying' {
+  if (ctx.now().getTime() - Date.parse(point.updatedAt) < PROPAGATION_WINDOW_MS) return 'copying';
+  throw new PermanentFailure(`vault copy ${point.vaultCopyId} no longer exists`, { code: 'copy-missing' });
 }
 
 /** `updatedAt` of a copying point is when its copy was requested (nothing else writes it until completion). */
@@ -122,6 +158,7 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
   if (pendingMs > COPY_PENDING_TIMEOUT_MS) {
     throw new PermanentFailure(
       `vault copy ${point.vaultCopyId} still pending ${Math.round(pendingMs / 3_600_000)} h after it was requested (limit ${COPY_PENDING_TIMEOUT_MS / 3_600_000} h)`,
+      { code: 'copy-timeout' },
     );
   }
   return 'copying';
@@ -138,16 +175,31 @@ async function markWaiting(point: RecoveryPoint, quota: string, reason: string, 
   return 'waiting';
 }
 
-async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
-  const failed = await ctx.catalog.update(point, {
+/**
+ * Records the failure, then removes what the hub left in the source (the vault's access, its
+ * intermediates), each removal audited. The point is read again by its key first: the one in hand may
+ * predate what this very push recorded (an intermediate, a vault copy). A cleanup that cannot finish now
+ * stays listed as residue, for the reconciler.
+ */
+async function markFailed(point: RecoveryPoint, failure: { reason: string; aboutArtifact?: boolean }, ctx: HubContext): Promise<void> {
+  const current = (await ctx.catalog.get(point.pk)) ?? point;
+  const failed = await ctx.catalog.update(current, {
     state: 'failed',
     stage: 'done',
-    failureReason: reason,
+    failureReason: failure.reason,
+    failureAboutArtifact: failure.aboutArtifact || undefined,
     waitingFor: undefined,
+    retryingSince: undefined,
+    residue: true,
     updatedAt: ctx.now().toISOString(),
   });
-  await record(ctx, failed, 'failed', reason);
-  ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
+  await record(ctx, failed, 'failed', failure.reason);
+  ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: failure.reason });
+  try {
+    await releaseSource(failed, ctx, 'failed');
+  } catch (error) {
+    ctx.logger.warn('source cleanup left for the reconciler', { kind: point.kind, sourceId: point.sourceId, error: describeError(error) });
+  }
 }
 
 function record(

@@ -79,7 +79,7 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
   const artifact = await kind.verify(announced, kindDeps(kind, ctx));
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
-  if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
+  if ('intermediateOf' in artifact) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
   const now = ctx.now().toISOString();
   const candidate: RecoveryPoint = {
     pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId, ref.life),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { COPY_PENDING_TIMEOUT_MS } from '../../shared/pipeline/advance.js';
+import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from '../../shared/pipeline/advance.js';
 import {
   auditEntries,
   deployTestHub,
@@ -94,19 +94,42 @@ describe('flow control', () => {
     await run(hub, 8 * 60);
     expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(1);
     const [failure] = (await auditEntries(hub)).filter((e) => e.decision === 'failed');
-    expect(failure!.reason).toMatch(/^gave up after 5 attempts; the message goes to the dead-letter queue: RequestLimitExceeded/);
+    expect(failure!.reason).toMatch(/^RequestLimitExceeded: .*\(gave up after 5 attempts; the message goes to the dead-letter queue\)$/);
     expect(vaultSnapshots(hub)).toHaveLength(0);
   });
 
-  it('a deterministic error is recorded as failed with its reason after one attempt, not retried', async () => {
+  it('InvalidSnapshot.NotFound on the first two CopySnapshot calls, right after the share, ends available', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'InvalidSnapshot.NotFound', times: 2, account: VAULT });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
+    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT).map((c) => c.error)).toEqual([
+      'InvalidSnapshot.NotFound',
+      'InvalidSnapshot.NotFound',
+      undefined,
+    ]);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+  });
+
+  it('an authorization error that outlasts the propagation window fails the point, code first, and the share is taken back', async () => {
     hub = await deployTestHub();
     hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'UnauthorizedOperation', times: 1000, account: VAULT });
     const source = snapshotOf(hub, SOURCE_A, 'none');
     await run(hub, 120);
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({ sourceId: source.id, state: 'failed' });
-    expect(point!.failureReason).toMatch(/UnauthorizedOperation/);
-    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT)).toHaveLength(1);
+    expect(point!.failureReason).toMatch(/^UnauthorizedOperation: /);
+    // Retried with backoff for the window (15 minutes: 30 s, then about as long as already waited), then no more.
+    const copies = hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT);
+    expect(copies.length).toBeGreaterThanOrEqual(4);
+    expect(copies.length).toBeLessThanOrEqual(10);
+    expect(copies.at(-1)!.at - copies[0]!.at).toBeGreaterThanOrEqual(PROPAGATION_WINDOW_MS);
+    expect([...source.sharedWith]).toEqual([]);
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned').map((e) => e.reason)).toEqual([
+      `removed the vault's createVolumePermission on ${source.id} (the point failed)`,
+    ]);
     expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
   });
 
@@ -146,6 +169,40 @@ describe('flow control', () => {
     expect(point!.failureReason).toContain(copy!.stateMessage!);
     expect((await auditEntries(hub)).filter((e) => e.decision === 'failed').map((e) => e.reason)).toEqual([point!.failureReason]);
     expect(alerts).toContain('copy failed');
+  });
+});
+
+describe('a re-encrypting copy in the source that ends in error', () => {
+  it('fails the point with the reason at once (no dead letter) and deletes the errored intermediate', async () => {
+    hub = await deployTestHub();
+    // A source admin denied the reader encryption under the share key: its re-encrypting copy is accepted, then fails.
+    const alias = hub.kms.aliases(SOURCE_A, REGION).find((a) => a.name === hub.config.shareKeyAlias)!;
+    const shareKey = hub.kms.key(alias.targetKeyArn)!;
+    const readerDenied = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE_A}:root` }, Action: 'kms:*', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Principal: { AWS: `arn:aws:iam::${SOURCE_A}:role/${hub.config.readerRoleName}` },
+          Action: ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+          Resource: '*',
+        },
+      ],
+    };
+    hub.kms.putKeyPolicy(shareKey, JSON.stringify(readerDenied), { account: SOURCE_A, arn: `arn:aws:iam::${SOURCE_A}:root` });
+    const source = snapshotOf(hub, SOURCE_A, 'aws-managed');
+    await run(hub, 30);
+
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ sourceId: source.id, state: 'failed' });
+    expect(point!.failureReason).toMatch(/^copy-failed: re-encrypted copy snap-\w+ failed: Given key ID is not accessible/);
+    expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual([source.id]);
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned').map((e) => e.reason)).toEqual([
+      `deleted the intermediate copy ${point!.intermediateId} (the point failed)`,
+    ]);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+    expect(vaultSnapshots(hub)).toEqual([]);
   });
 });
 

@@ -173,7 +173,7 @@ describe('nothing is copied twice, nothing is lost', () => {
     const dlq = hub.sqs.messages(hub.queues['ebs-snapshot']!.dlqArn);
     expect(dlq.map((m) => JSON.parse(m.body).id)).toEqual(['poison']);
     const gaveUp = (await auditEntries(hub)).find((e) => e.eventId === 'poison' && e.decision === 'failed');
-    expect(gaveUp?.reason).toMatch(/gave up after 5 attempts.*dead-letter queue.*InternalError/);
+    expect(gaveUp?.reason).toMatch(/^InternalError: .*gave up after 5 attempts.*dead-letter queue/);
     expect(vaultSnapshots(hub)).toHaveLength(0);
     // The claim survives, so the reconciler completes it once EC2 recovers: nothing is lost.
     hub.cloud.faults.clear();

@@ -120,7 +120,9 @@ describe('SSM parameters reach the vault', () => {
     await run(hub, 5);
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({ state: 'failed' });
-    expect(point!.failureReason).toMatch(/^the vault refused \/backup-hub\/.*: HierarchyLevelLimitExceededException/);
+    expect(point!.failureReason).toMatch(
+      /^HierarchyLevelLimitExceededException: the vault refused \/backup-hub\/.*: HierarchyLevelLimitExceededException/,
+    );
   });
 
   it('makes every version a recovery point, each its own vault version', async () => {

@@ -17,6 +17,7 @@ import {
   type ArtifactKind,
   type ArtifactRef,
   type CopyStatus,
+  type HubIntermediate,
   inSource,
   inVault,
   type KindDeps,
@@ -28,7 +29,17 @@ import {
 } from '../common/artifact-kind.js';
 import { liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
-import { backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage, unshareImage } from './ami-images.js';
+import {
+  backingSnapshots,
+  deleteTaggedSnapshots,
+  describeImage,
+  findTaggedImage,
+  GONE_IMAGE,
+  isImageSharedWith,
+  ownTaggedImages,
+  shareImage,
+  unshareImage,
+} from './ami-images.js';
 import { pattern } from './manifest.js';
 
 const PENDING_RETRY_SECONDS = 120;
@@ -58,7 +69,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     return { skip: `${ImageId} ${State} is not a backup trigger` };
   },
 
-  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact> {
+  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact | HubIntermediate> {
     const ec2 = inSource(deps, ref.account, ref.region);
     const image = await describeImage(ec2, ref.sourceId);
     if (!image) {
@@ -73,17 +84,18 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
         `image ${ref.sourceId} is owned by ${image.OwnerId}, not by ${ref.account} that announced it`,
       );
     }
+    const tags = tagMap(image.Tags);
+    const intermediateOf = tags[TAG.intermediateOf];
+    if (intermediateOf !== undefined) return { ref, intermediateOf };
     if (image.State === 'pending') throw new Deferral(`image ${ref.sourceId} is pending, not available yet`, PENDING_RETRY_SECONDS);
     if (image.State !== 'available')
       throw new Rejection('not-found', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
-    const tags = tagMap(image.Tags);
     return {
       ref,
       resourceId: image.Name ?? ref.sourceId,
       createdAt: image.CreationDate ?? deps.now().toISOString(),
       ...(await encryptionOf(ref, await backingSnapshots(ec2, image), deps)),
       tags,
-      intermediateOf: tags[TAG.intermediateOf],
     };
   },
 
@@ -129,31 +141,44 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
     const copy = await describeImage(inVault(deps), point.vaultCopyId!);
-    if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+    if (!copy) return { status: 'missing' };
     if (copy.State === 'available') return { status: 'available' };
     if (copy.State === 'pending') return { status: 'pending' };
     return {
       status: 'failed',
+      // EC2's StateReason code (Client.…, Server.…) names the cause.
+      code: copy.StateReason?.Code ?? 'copy-failed',
       reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
     };
   },
 
-  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<void> {
+  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
     const ec2 = inSource(deps, point.account, point.region);
-    if (point.intermediateId) {
-      await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: point.intermediateId })), 'InvalidAMIID.NotFound');
-      // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
-      await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
-      return;
+    const removed: string[] = [];
+    const intermediateTag = { [TAG.intermediateOf]: point.sourceId };
+    // After a completed copy the record names what the copy went through; otherwise a crash may have left more.
+    const intermediates = new Set(point.intermediateId ? [point.intermediateId] : []);
+    if (scope === 'abandoned') for (const image of await ownTaggedImages(ec2, intermediateTag)) intermediates.add(image.ImageId!);
+    for (const id of intermediates) {
+      const deregistered = await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: id })), ...GONE_IMAGE);
+      if (deregistered) removed.push(`deregistered the intermediate image ${id}`);
     }
-    const image = await describeImage(ec2, point.sourceId);
-    if (image) await unshareImage(ec2, image, deps.vault.account);
+    // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
+    if (intermediates.size > 0 || scope === 'abandoned')
+      for (const id of await deleteTaggedSnapshots(ec2, intermediateTag)) removed.push(`deleted the intermediate image's snapshot ${id}`);
+    const image = scope === 'completed' && point.intermediateId ? undefined : await describeImage(ec2, point.sourceId);
+    if (image && (scope === 'completed' || (await isImageSharedWith(ec2, image, deps.vault.account)))) {
+      await unshareImage(ec2, image, deps.vault.account);
+      removed.push(`removed the vault's launch permission on ${point.sourceId} and its snapshots`);
+    }
+    return removed;
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>) {
     const ec2 = inVault(deps);
     const image = await describeImage(ec2, point.vaultCopyId!);
-    if (image) await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
+    // A deregistered image stays visible for a while; deregistering it again is refused.
+    if (image && image.State !== 'deregistered') await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
     // The copy's snapshots outlive the image; CopyImage tagged them with the provenance tags, which a retried deletion finds too.
     const snapshots = await deleteTaggedSnapshots(ec2, sourceIdentityTags(point));
     return { deleted: [point.vaultCopyId!, ...snapshots] };

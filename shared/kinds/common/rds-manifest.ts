@@ -89,7 +89,12 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       const snapshots = (name: string) => s.eachSource(({ account, region }) => arn(region, account, name));
       const keys = s.eachSource(keysOf);
       return [
-        { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
+        {
+          Sid: `Describe${noun}sAndWhoTheyAreSharedWith`,
+          Effect: 'Allow',
+          Action: [`rds:Describe${noun}s`, `rds:Describe${noun}Attributes`],
+          Resource: snapshots('*'),
+        },
         { Sid: `ShareAndUnshare${noun}s`, Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: snapshots('*') },
         {
           Sid: 'CopyToTheShareKeyAsATaggedManualSnapshot',

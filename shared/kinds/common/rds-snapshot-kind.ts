@@ -12,6 +12,7 @@ import {
   type ArtifactKind,
   type ArtifactRef,
   type CopyStatus,
+  type HubIntermediate,
   inSource,
   inVault,
   type KindDeps,
@@ -57,6 +58,8 @@ export interface RdsSnapshotApi {
   copy(rds: RDSClient, input: RdsCopyInput): Promise<RdsSnapshotFacts>;
   /** Adds accounts to, or removes them from, the `restore` attribute. */
   setRestore(rds: RDSClient, identifier: string, change: { add?: string[]; remove?: string[] }): Promise<void>;
+  /** The accounts in the `restore` attribute of the caller's manual snapshot (none when it is gone). */
+  sharedWith(rds: RDSClient, identifier: string): Promise<string[]>;
   delete(rds: RDSClient, identifier: string): Promise<void>;
 }
 
@@ -87,8 +90,6 @@ export interface RdsKindSpec<Name extends ArtifactKindName> {
 
 /** RDS's answer when the destination's manual snapshots (100 by default) or its copies in progress (20) are at their quota. */
 const QUOTA_ERRORS = ['SnapshotQuotaExceededFault'];
-/** Refusals a retry cannot change: the key is not usable by the caller, or the request is impossible. */
-const DETERMINISTIC_ERRORS = ['KMSKeyNotAccessibleFault'];
 const PENDING_RETRY_SECONDS = 120;
 /** Identifiers the hub gives its snapshots: letters, digits, hyphens, within the cluster limit of 63. */
 const HUB_PREFIX = 'backup-hub-';
@@ -128,7 +129,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       return { refs: [snapshotRef(spec, detail, event)] };
     },
 
-    async verify(ref: ArtifactRef, deps: KindDeps<RDSClient>): Promise<SourceArtifact> {
+    async verify(ref: ArtifactRef, deps: KindDeps<RDSClient>): Promise<SourceArtifact | HubIntermediate> {
       // By identifier through the announcing account's own reader role: only its own snapshots answer.
       const snapshot = await api.describe(inSource(deps, ref.account, ref.region), ref.sourceId);
       if (!snapshot)
@@ -142,6 +143,8 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
           'forged-ownership',
           `${spec.arnType} ${ref.sourceId} is owned by ${owner}, not by ${ref.account} that announced it`,
         );
+      const intermediateOf = snapshot.tags[TAG.intermediateOf];
+      if (intermediateOf !== undefined) return { ref, intermediateOf };
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
@@ -154,7 +157,6 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
         encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
         keyArn: key?.arn,
         tags: snapshot.tags,
-        intermediateOf: snapshot.tags[TAG.intermediateOf],
       };
     },
 
@@ -202,16 +204,27 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
 
     async copyStatus(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<CopyStatus> {
       const copy = await api.describe(inVault(deps), point.vaultCopyId!);
-      if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+      if (!copy) return { status: 'missing' };
       if (copy.status === 'available') return { status: 'available' };
-      if (copy.status === 'failed') return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed` };
+      if (copy.status === 'failed') return { status: 'failed', code: 'copy-failed', reason: `vault copy ${point.vaultCopyId} failed` };
       return { status: 'pending' };
     },
 
-    async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<void> {
+    async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>, scope): Promise<string[]> {
       const rds = inSource(deps, point.account, point.region);
-      if (point.intermediateId) await ignoreNotFound(() => api.delete(rds, point.intermediateId!), api.notFound);
-      else await ignoreNotFound(() => api.setRestore(rds, point.sourceId, { remove: [deps.vault.account] }), api.notFound);
+      const removed: string[] = [];
+      // After a completed copy the record names the intermediate; otherwise a crash may have left one under its name.
+      const intermediate =
+        point.intermediateId ?? (scope === 'abandoned' ? await hubSnapshotNamed(api, rds, intermediateName(point)) : undefined);
+      if (intermediate !== undefined && (await ignoreNotFound(() => api.delete(rds, intermediate), api.notFound)))
+        removed.push(`deleted the intermediate copy ${intermediate}`);
+      const shared =
+        scope === 'completed'
+          ? !point.intermediateId
+          : snapshotTypeOf(point.sourceId) !== 'automated' && (await api.sharedWith(rds, point.sourceId)).includes(deps.vault.account);
+      if (shared && (await ignoreNotFound(() => api.setRestore(rds, point.sourceId, { remove: [deps.vault.account] }), api.notFound)))
+        removed.push(`removed the vault from the restore attribute of ${point.sourceId}`);
+      return removed;
     },
 
     async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<RDSClient>) {
@@ -304,6 +317,12 @@ async function findHubSnapshot(
   return found;
 }
 
+/** The identifier of the hub's snapshot of that name (its intermediate-of tag confirms it), whatever its status; undefined when there is none. */
+async function hubSnapshotNamed(api: RdsSnapshotApi, rds: RDSClient, name: string): Promise<string | undefined> {
+  const found = await api.describe(rds, name);
+  return found && found.tags[TAG.intermediateOf] !== undefined ? found.id : undefined;
+}
+
 /** The manual snapshot under the share key, in the source: automated and aws/rds snapshots cannot be shared. */
 async function makeIntermediate(
   spec: RdsKindSpec<ArtifactKindName>,
@@ -323,13 +342,12 @@ async function makeIntermediate(
   return copy.id;
 }
 
-/** Maps RDS's refusals: a full snapshot or copy quota parks the point (CopyQuotaFull); an unusable key fails it. */
+/** Maps RDS's quota refusals: a full snapshot or copy quota parks the point (CopyQuotaFull). */
 async function rdsCall<T>(quota: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (isAwsError(error, ...QUOTA_ERRORS)) throw new CopyQuotaFull(`RDS quota ${quota} is full: ${describeError(error)}`, quota);
-    if (isAwsError(error, ...DETERMINISTIC_ERRORS)) throw new PermanentFailure(describeError(error), { cause: error });
     throw error;
   }
 }

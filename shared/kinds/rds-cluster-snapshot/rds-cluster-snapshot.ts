@@ -2,6 +2,7 @@ import {
   CopyDBClusterSnapshotCommand,
   type DBClusterSnapshot,
   DeleteDBClusterSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
@@ -48,6 +49,19 @@ const dbClusterSnapshotApi: RdsSnapshotApi = {
         ValuesToRemove: change.remove,
       }),
     );
+  },
+  async sharedWith(rds, identifier) {
+    try {
+      const { DBClusterSnapshotAttributesResult } = await rds.send(
+        new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: identifier }),
+      );
+      return (
+        DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? []
+      );
+    } catch (error) {
+      if (isAwsError(error, NOT_FOUND)) return [];
+      throw error;
+    }
   },
   async delete(rds, identifier) {
     await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: identifier }));
