@@ -130,6 +130,45 @@ export class Catalog {
     return { ...rest, state: 'pruned', updatedAt: at.now };
   }
 
+  /**
+   * Takes a failed point up again: pending, claimed, its next attempt, its failure and what the failed
+   * attempt recorded cleared, in one write conditional on it still being failed with nothing left in its
+   * source. Returns undefined when that no longer holds (someone reopened it first, or its cleanup runs).
+   */
+  async reopen(
+    point: RecoveryPoint,
+    reopened: NonNullable<RecoveryPoint['reopened']>,
+    eventId: string,
+  ): Promise<RecoveryPoint | undefined> {
+    const { failureReason: _reason, failureAboutArtifact: _about, intermediateId: _i, vaultCopyId: _v, vaultKeyArn: _k, ...rest } = point;
+    const next: RecoveryPoint = {
+      ...rest,
+      state: 'pending',
+      stage: 'claimed',
+      attempt: (point.attempt ?? 1) + 1,
+      reopened,
+      eventId,
+      updatedAt: reopened.at,
+    };
+    const taken = await this.#updateIf({
+      Key: { pk: point.pk },
+      UpdateExpression:
+        'SET #state = :pending, stage = :claimed, attempt = :attempt, reopened = :reopened, eventId = :eventId, updatedAt = :at, openState = :pending REMOVE failureReason, failureAboutArtifact, intermediateId, vaultCopyId, vaultKeyArn, retryingSince, leaseUntil',
+      ConditionExpression: '#state = :failed AND attribute_not_exists(residue)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':pending': 'pending',
+        ':claimed': 'claimed',
+        ':failed': 'failed',
+        ':attempt': next.attempt,
+        ':reopened': reopened,
+        ':eventId': eventId,
+        ':at': reopened.at,
+      },
+    });
+    return taken ? withIndexKeys(next) : undefined;
+  }
+
   /** A conditional update: false when its condition no longer holds (someone else moved the point on). */
   async #updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     try {

@@ -70,8 +70,8 @@ export interface RecoveryPoint {
   retryingSince?: string;
   /** Which attempt at this point this is: 1, and one more each time a failed point is reopened (names of AMI copies differ per attempt). */
   attempt?: number;
-  /** Who reopened the failed point last, and when: a later event (its id), or an operator (`backup-hub retry`). */
-  reopened?: { by: string; at: string };
+  /** Who reopened the failed point last, and when: a later event or sweep of the artifact, or an operator (`backup-hub retry`). */
+  reopened?: { trigger: 'event' | 'sweep' | 'operator'; by: string; at: string };
   /** A settled point may still have something in its source (a share with the vault, an intermediate): the reconciler removes it. */
   residue?: true;
   /** What the hub could not remove from the source and an operator must (the source refused for good). */

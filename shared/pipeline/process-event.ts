@@ -6,6 +6,7 @@ import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
 import { kindDeps } from './kind-deps.js';
+import { reopenPoint } from './reopen.js';
 
 /** A claimed point untouched this long is taken to belong to a crashed worker and is resumed. */
 const STALE_CLAIM_MS = 10 * 60_000;
@@ -102,11 +103,19 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
     leaseUntil: claimLeaseUntil(ctx.now()),
   };
   const { claimed, point } = (await recordedWithoutLife(candidate, ctx)) ?? (await ctx.catalog.claim(candidate));
+  // A later event of the same artifact takes a failed point up again, unless the failure lies in the artifact itself.
+  const reopening =
+    !claimed && point.state === 'failed' ? await reopenPoint(point, { trigger: 'event', by: event.id, eventId: event.id }, ctx) : undefined;
+  if (reopening && 'reopened' in reopening) return fromAdvance(await advance(reopening.reopened, kind, ctx), reopening.reopened);
   if (!claimed && !isResumable(point, event, ctx)) {
+    const notReopened = reopening && 'refused' in reopening ? `; not reopened: ${reopening.refused}` : '';
     return conclude(
       ctx,
       event,
-      { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` },
+      {
+        outcome: 'skipped',
+        reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})${notReopened}`,
+      },
       kind,
       ref,
     );

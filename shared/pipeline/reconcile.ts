@@ -82,9 +82,10 @@ async function fillSlots(quota: string, ctx: HubContext, summary: ReconcileSumma
   }
 }
 
-/** Who else is still responsible for a pending point, if anyone. */
+/** Who else is still responsible for a pending point, if anyone. A point reopened by an operator or a sweep has no message: it is the reconciler's. */
 function ownerOf(point: RecoveryPoint, ageMs: number): 'left-to-queue' | 'left-to-events' | undefined {
-  if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS) return 'left-to-queue';
+  const hasMessage = point.reopened === undefined || point.reopened.trigger === 'event';
+  if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS && hasMessage) return 'left-to-queue';
   if (point.stage === 'reencrypting' && !artifactKind(point.kind).reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS)
     return 'left-to-events';
   return undefined;

@@ -131,6 +131,17 @@ describe('flow control', () => {
       `removed the vault's createVolumePermission on ${source.id} (the point failed)`,
     ]);
     expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+
+    // The cause is fixed: the next event of the same snapshot reopens the point, and it is copied.
+    hub.cloud.faults.clear();
+    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'after-the-fix' }), SOURCE_A);
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available', attempt: 2, eventId: 'after-the-fix' }]);
+    const reopened = (await auditEntries(hub)).filter((e) => e.decision === 'reopened');
+    expect(reopened.map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^attempt 2 by event after-the-fix; it had failed: UnauthorizedOperation: /),
+    ]);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
   });
 
   it('a vault copy still pending past the timeout is marked failed with the reason, and alerted', async () => {

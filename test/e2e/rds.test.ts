@@ -119,8 +119,29 @@ describe('Aurora cluster snapshots reach the vault', () => {
     hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'none' });
     await run(hub, 30);
     const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ state: 'failed', failureReason: expect.stringMatching(/unencrypted, and a copy cannot encrypt it/) });
+    expect(point).toMatchObject({
+      state: 'failed',
+      failureReason: expect.stringMatching(/^unencrypted: .*unencrypted, and a copy cannot encrypt it/),
+      failureAboutArtifact: true,
+    });
     expect(vaultCopies(DB_CLUSTER_SNAPSHOT)).toEqual([]);
+  });
+
+  it('a later event does not reopen a failure that lies in the artifact itself, and says so', async () => {
+    hub = await deploy();
+    const source = hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'none' });
+    await run(hub, 30);
+    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_CLUSTER_SNAPSHOT, SOURCE_A, source, 'again'), SOURCE_A);
+    await run(hub, 10);
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'again')).toMatchObject({
+      decision: 'skipped',
+      reason: expect.stringMatching(
+        /^duplicate: .*\(failed, done\); not reopened: its failure lies in the artifact itself \(unencrypted: /,
+      ),
+    });
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'failed' });
+    expect(point!.reopened).toBeUndefined();
   });
 });
 

@@ -113,6 +113,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     if (intermediate.State === 'failed')
       throw new PermanentFailure(
         `re-encrypted copy ${intermediate.ImageId} failed: ${intermediate.StateReason?.Message ?? 'no reason given'}`,
+        { code: intermediate.StateReason?.Code ?? 'copy-failed' },
       );
     if (intermediate.State !== 'available') return { status: 'reencrypting', intermediateId: intermediate.ImageId! };
     await shareImage(ec2, intermediate, deps.vault.account);
@@ -248,7 +249,11 @@ async function encryptionOf(
 /** The source image that verify confirmed. */
 async function sourceImage(ec2: EC2Client, imageId: string): Promise<Image> {
   const image = await describeImage(ec2, imageId);
-  if (!image) throw new PermanentFailure(`image ${imageId} was confirmed but no longer exists in the source`);
+  if (!image)
+    throw new PermanentFailure(`image ${imageId} was confirmed but no longer exists in the source`, {
+      code: 'source-gone',
+      aboutArtifact: true,
+    });
   return image;
 }
 

@@ -163,10 +163,15 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
     async prepareShare(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<ShareProgress> {
       const rds = inSource(deps, point.account, point.region);
       const source = await api.describe(rds, point.sourceId);
-      if (!source) throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`);
+      if (!source)
+        throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`, {
+          code: 'source-gone',
+          aboutArtifact: true,
+        });
       if (!source.encrypted && !spec.encryptsOnCopy) {
         throw new PermanentFailure(
           `${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`,
+          { code: 'unencrypted', aboutArtifact: true },
         );
       }
       const shareKey = await deps.keys.shareKey(point.account, point.region);
@@ -312,8 +317,9 @@ async function findHubSnapshot(
   if (mismatch)
     throw new PermanentFailure(
       `${name} exists but is not the hub's snapshot for this artifact (tag ${mismatch[0]} is ${JSON.stringify(found.tags[mismatch[0]])}, expected ${mismatch[1]})`,
+      { code: 'name-taken' },
     );
-  if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`);
+  if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`, { code: 'copy-failed' });
   return found;
 }
 
