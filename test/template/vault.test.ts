@@ -47,8 +47,9 @@ describe('vault stack: least privilege', () => {
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    // The restore and legal hold roles are no function's: operators assume them (see the tests below).
-    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !['RestoreRole', 'LegalHoldRole'].includes(id))) {
+    // The restore, legal hold and retry roles are no function's: operators assume them (see the tests below).
+    const operatorRoles = ['RestoreRole', 'LegalHoldRole', 'RetryRole'];
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !operatorRoles.includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(
         trust.map((s) => s.statement.Principal),
@@ -76,7 +77,7 @@ describe('vault stack: least privilege', () => {
   it('tags vault copies only with the provenance tags the code writes, and only when creating them', () => {
     const tagging = statements(template).filter((s) => list(s.statement.Action).includes('ec2:CreateTags'));
     expect(tagging.length).toBeGreaterThan(0);
-    const provenance = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
+    const provenance = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.sourceLife, TAG.resourceId, TAG.eventId];
     for (const s of tagging) {
       expect(['CopySnapshot', 'CopyImage']).toContain(s.statement.Condition?.StringEquals?.['ec2:CreateAction']);
       // A restore copy never carries the provenance tags the hub finds vault copies by.
@@ -328,6 +329,18 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     ]);
   });
 
+  it('lets the retry role, which vault principals assume, find and change catalog items and append to the audit log, nothing else', () => {
+    const trust = statements(template).filter((s) => s.logicalId === 'RetryRole' && s.property === 'AssumeRolePolicyDocument');
+    expect(trust.map((s) => s.statement.Principal)).toEqual([{ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }]);
+    const grants = statements(template).filter((s) => s.logicalId === 'RetryRole' && s.property === 'PolicyDocument');
+    expect(grants.map((s) => list(s.statement.Action))).toEqual([
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:Query'],
+      ['dynamodb:PutItem', 'dynamodb:Query'],
+      ['dynamodb:Query'],
+    ]);
+  });
+
   it('shares a restore copy only with the recovery account it is tagged for, and assumes only recovery roles', () => {
     const sharing = statements(template).filter(
       (s) =>
@@ -440,7 +453,7 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
+        ...['backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-retry'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
   });
@@ -580,6 +593,7 @@ const allGranted = () => [
   ...roleActions(template, 'PrunerRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
+  ...roleActions(template, 'RetryRole'),
   ...roleActions(source, 'ReaderRole'),
   ...roleActions(recovery, 'RecoveryRole'),
 ];
