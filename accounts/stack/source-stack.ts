@@ -82,7 +82,8 @@ export function buildSource(
             ),
             keyUseBy('ReaderLetsEbsUseTheKey', readerRoleArn, 'kms:CreateGrant', grantForAwsResource),
             // EC2 uses the share key in the vault's region (the copy) and in this region (the source
-            // side); RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
+            // side); RDS describes it when the vault copies a shared DB (cluster) snapshot, in the
+            // vault's region, and in this one when the copy crosses regions (a key is used in its own region).
             keyUseBy(
               'VaultCopiesSharedSnapshotsThroughEc2',
               handlerRoles,
@@ -93,6 +94,7 @@ export function buildSource(
                     `ec2.${vaultRegion}.amazonaws.com`,
                     `ec2.${region}.amazonaws.com`,
                     `rds.${vaultRegion}.amazonaws.com`,
+                    `rds.${region}.amazonaws.com`,
                   ),
                 },
               },

@@ -21,6 +21,7 @@ export type RejectionCode =
   | 'region-mismatch'
   | 'forged-ownership'
   | 'not-found'
+  | 'not-copyable'
   | 'reader-role-denied';
 
 /** The work cannot go on now but will later (a source still pending, a point another worker holds): the message comes back with a delay. */

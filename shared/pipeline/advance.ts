@@ -2,7 +2,7 @@ import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
-import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
+import type { ArtifactKind, VaultCopy } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
 import { cleanUpAfterCopy, releaseSource } from './release.js';
@@ -113,10 +113,19 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
-    const copy = (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await kind.copy(point, share.sharedId, deps));
+    const found = origin === 'stored' ? await kind.findCopy(point, deps) : undefined;
+    if (!found) point = await noteCopyRequest(point, ctx);
+    const copy = found ?? (await requestCopy(point, share.sharedId, kind, ctx));
     point = await ctx.catalog.update(
       point,
-      { stage: 'copying', ...copy, waitingFor: undefined, retryingSince: undefined, updatedAt: ctx.now().toISOString() },
+      {
+        stage: 'copying',
+        ...copy,
+        waitingFor: undefined,
+        retryingSince: undefined,
+        copyRequestedAt: undefined,
+        updatedAt: ctx.now().toISOString(),
+      },
       point.stage,
     );
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
@@ -141,6 +150,32 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   );
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
+}
+
+/**
+ * Starts the vault copy, noting first when it was asked for. A push that dies after EC2 accepted the
+ * copy and before the catalog learned of it leaves that note: whoever resumes the point and does not
+ * find the copy by its provenance waits out the propagation window rather than copy again (EC2's
+ * Describe calls may not show a copy just made). A copy request AWS refused leaves nothing, so the note goes.
+ */
+async function noteCopyRequest(point: RecoveryPoint, ctx: HubContext): Promise<RecoveryPoint> {
+  const requestedAt = point.copyRequestedAt;
+  if (requestedAt !== undefined && ctx.now().getTime() - Date.parse(requestedAt) < PROPAGATION_WINDOW_MS) {
+    throw new Deferral(`a vault copy was requested at ${requestedAt} and may not be visible yet; looking again before copying`, 120);
+  }
+  const at = ctx.now().toISOString();
+  await ctx.catalog.noteCopyRequested(point, at);
+  return { ...point, copyRequestedAt: at };
+}
+
+/** Starts the vault copy; a request AWS refused made nothing, so its note goes. */
+async function requestCopy(point: RecoveryPoint, sharedId: string, kind: ArtifactKind, ctx: HubContext): Promise<VaultCopy> {
+  try {
+    return await kind.copy(point, sharedId, kindDeps(kind, ctx));
+  } catch (error) {
+    await ctx.catalog.noteCopyRequested(point, undefined);
+    throw error;
+  }
 }
 
 /**

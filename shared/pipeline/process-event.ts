@@ -4,7 +4,7 @@ import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
 import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
+import { type AdvanceResult, advance, claimLeaseUntil, PROPAGATION_WINDOW_MS } from './advance.js';
 import { kindDeps } from './kind-deps.js';
 import { reopenPoint } from './reopen.js';
 
@@ -77,7 +77,7 @@ function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext):
 }
 
 async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
-  const artifact = await kind.verify(announced, kindDeps(kind, ctx));
+  const artifact = await verified(announced, event, kind, ctx);
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
   if ('intermediateOf' in artifact) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
@@ -121,6 +121,22 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
     );
   }
   return fromAdvance(await advance(point, kind, ctx, claimed ? 'claimed' : 'stored'), point);
+}
+
+/**
+ * The artifact as its source describes it. A source that does not know an artifact its event
+ * announced moments ago may only not have propagated it yet ("Eventual consistency in the Amazon EC2
+ * API"): within the propagation window the event comes back later; after it, the rejection stands.
+ */
+async function verified(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext) {
+  try {
+    return await kind.verify(announced, kindDeps(kind, ctx));
+  } catch (error) {
+    const recent = ctx.now().getTime() - Date.parse(event.time) < PROPAGATION_WINDOW_MS;
+    if (error instanceof Rejection && error.code === 'not-found' && recent)
+      throw new Deferral(`${error.message}; the event is recent, so the source may not show it yet: looking again`, 60);
+    throw error;
+  }
 }
 
 /**

@@ -284,3 +284,43 @@ describe('security on every path: rejected with the reason, no copy', () => {
     expect(vaultSnapshots(hub)).toHaveLength(0);
   });
 });
+
+describe('EC2 Describe calls that miss what was just made (eventual consistency)', () => {
+  it('an event that arrives before its snapshot shows in DescribeSnapshots is looked at again, not rejected', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, describeLagMs: 2 * 60_000 } });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
+  });
+
+  it('a vault copy not yet visible to the reconciler stays pending, and becomes available', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 10 * 60_000, copyDurationMs: () => 20 * 60_000, describeLagMs: 6 * 60_000 } });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
+  });
+
+  it('a crash after CopySnapshot is resumed without a second copy, even while the copy is not visible yet', async () => {
+    // Longer than the queue's visibility timeout (12 minutes): the redelivered message resumes the point before the copy shows.
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 15 * 60_000, copyDurationMs: () => 20 * 60_000, describeLagMs: 13 * 60_000 } });
+    const catalog = hub.context.catalog;
+    const update = catalog.update.bind(catalog);
+    let crashed = false;
+    catalog.update = async (point, changes, expected) => {
+      if (changes.stage === 'copying' && !crashed) {
+        crashed = true;
+        throw new Error('Lambda timed out');
+      }
+      return update(point, changes, expected);
+    };
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 120);
+    expect(crashed).toBe(true);
+    expect(vaultCopyCalls(hub)).toHaveLength(1);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
+    expect(await points(hub, SOURCE_A)).toMatchObject([
+      { sourceId: source.id, state: 'available', vaultCopyId: vaultSnapshots(hub)[0]!.id },
+    ]);
+  });
+});

@@ -165,8 +165,8 @@ describe('RDS events are never trusted', () => {
       rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'),
       SOURCE_B,
     );
-    await run(hub, 10);
-    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'missing');
+    await run(hub, 30);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'missing' && e.decision !== 'deferred');
     expect(entry).toMatchObject({ decision: 'rejected' });
     expect(entry!.reason).toMatch(/^not-found: snapshot nope does not exist/);
   });
@@ -300,5 +300,52 @@ describe('points recorded before points had lives', () => {
     });
     expect(await points(hub, SOURCE_A)).toHaveLength(1);
     expect(vaultCopies(DB_SNAPSHOT)).toEqual([]);
+  });
+});
+
+describe('RDS and Aurora sources outside the vault’s region', () => {
+  const OTHER = 'eu-central-1';
+
+  it.each([
+    ['DB', 'manual', 'none'],
+    ['DB', 'automated', 'aws-managed'],
+    ['cluster', 'manual', 'cmk'],
+  ] as const)(
+    'a %s snapshot (%s, %s) in another region is copied into the vault’s region in one step',
+    async (family, type, encryption) => {
+      hub = await deployTestHub({
+        sources: [{ account: SOURCE_B, regions: [REGION, OTHER] }],
+        rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000 },
+      });
+      const source =
+        family === 'DB'
+          ? hub.rds.createDBSnapshot(SOURCE_B, OTHER, { db: 'orders', type, encryption })
+          : hub.rds.createDBClusterSnapshot(SOURCE_B, OTHER, { cluster: 'ledger', type, encryption });
+      await run(hub, 120);
+
+      const [point] = await points(hub, SOURCE_B);
+      expect(point).toMatchObject({ region: OTHER, sourceId: source.id, state: 'available', vaultKeyArn: hub.config.vaultKeyArn });
+      const copies = vaultCopies(family === 'DB' ? DB_SNAPSHOT : DB_CLUSTER_SNAPSHOT);
+      expect(copies).toMatchObject([{ id: point!.vaultCopyId, region: REGION, kmsKeyId: hub.config.vaultKeyArn, status: 'available' }]);
+      expect(copies[0]!.tags.get(TAG.sourceRegion)).toBe(OTHER);
+      const family_ = family === 'DB' ? DB_SNAPSHOT : DB_CLUSTER_SNAPSHOT;
+      expect(hub.rds.snapshots(family_, SOURCE_B).map((s) => s.id)).toEqual([source.id]);
+      expect([...source.sharedWith]).toEqual([]);
+    },
+  );
+});
+
+describe('a DB snapshot whose option group has permanent or persistent options', () => {
+  it('cannot be shared: a permanent failure with that reason, its intermediate deleted, and no later event reopens it', async () => {
+    hub = await deploy();
+    const optionGroup = { name: 'oracle-tde', persistentOptions: true };
+    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'erp', type: 'manual', encryption: 'cmk', optionGroup });
+    await run(hub, 60);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'failed', failureAboutArtifact: true });
+    expect(point!.failureReason).toMatch(/^InvalidParameterCombination: .*cannot be shared with the vault: .*oracle-tde/);
+    expect(sourceIds(DB_SNAPSHOT)).toEqual([source.id]);
+    expect(vaultCopies(DB_SNAPSHOT)).toEqual([]);
+    expect(hub.sqs.depth(hub.queues['rds-snapshot'].dlqArn)).toBe(0);
   });
 });

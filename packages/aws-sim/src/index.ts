@@ -48,11 +48,12 @@ export {
 } from './services/lambda/lambda.js';
 export { sqsRecord } from './services/lambda/sqs-event.js';
 export { snapshotCreatedEvent } from './services/rds/events.js';
-export { type RdsEncryption, RdsSim, type RdsSimOptions } from './services/rds/rds.js';
+export { AURORA_CONCURRENT_COPY_QUOTA, type RdsEncryption, RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 export {
   DB_CLUSTER_SNAPSHOT,
   DB_SNAPSHOT,
   type RdsFamily,
+  type RdsOptionGroup,
   type SimRdsSnapshot,
   snapshotArn as rdsSnapshotArn,
 } from './services/rds/snapshot.js';

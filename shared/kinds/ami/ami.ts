@@ -89,7 +89,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     if (intermediateOf !== undefined) return { ref, intermediateOf };
     if (image.State === 'pending') throw new Deferral(`image ${ref.sourceId} is pending, not available yet`, PENDING_RETRY_SECONDS);
     if (image.State !== 'available')
-      throw new Rejection('not-found', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
+      throw new Rejection('not-copyable', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
     return {
       ref,
       resourceId: image.Name ?? ref.sourceId,

@@ -35,6 +35,13 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       const sourceKeys = s.eachSource(keysOf);
       const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
       const throughRds = { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` };
+      // RDS uses a source's share key in that source's region: a copy into the vault may cross regions.
+      const throughRdsAnywhere = {
+        'kms:ViaService': all(
+          `rds.${s.vaultRegion}.amazonaws.com`,
+          s.eachSource(({ region }) => `rds.${region}.amazonaws.com`),
+        ),
+      };
       return [
         {
           Sid: 'CopySharedSnapshotsIntoTheVault',
@@ -73,7 +80,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:DescribeKey',
           Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: throughRds },
+          Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: throughRdsAnywhere },
         },
         {
           Sid: 'LetRdsUseSourceShareKeys',

@@ -91,6 +91,8 @@ export interface RdsKindSpec<Name extends ArtifactKindName> {
 /** RDS's answer when the destination's manual snapshots (100 by default) or its copies in progress (20) are at their quota. */
 const QUOTA_ERRORS = ['SnapshotQuotaExceededFault'];
 const PENDING_RETRY_SECONDS = 120;
+/** RDS's refusal to share a snapshot that the snapshot itself forbids (its option group); the error code is not documented. */
+const UNSHAREABLE = ['InvalidParameterCombination', 'InvalidParameterValue'];
 /** Identifiers the hub gives its snapshots: letters, digits, hyphens, within the cluster limit of 63. */
 const HUB_PREFIX = 'backup-hub-';
 const SHARE_PREFIX = 'backup-hub-share-';
@@ -176,7 +178,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       }
       const shareKey = await deps.keys.shareKey(point.account, point.region);
       if (source.type === 'manual' && (!source.encrypted || point.sourceKeyArn === shareKey.arn)) {
-        await api.setRestore(rds, source.id, { add: [deps.vault.account] });
+        await shareWithVault(api, rds, source.id, deps.vault.account);
         return { status: 'ready', sharedId: source.arn };
       }
       const intermediate = await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
@@ -186,7 +188,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
           intermediateId: await makeIntermediate(spec, rds, point, source.encrypted ? shareKey.arn : undefined),
         };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
-      await api.setRestore(rds, intermediate.id, { add: [deps.vault.account] });
+      await shareWithVault(api, rds, intermediate.id, deps.vault.account);
       return { status: 'ready', sharedId: intermediate.arn };
     },
 
@@ -321,6 +323,24 @@ async function findHubSnapshot(
     );
   if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`, { code: 'copy-failed' });
   return found;
+}
+
+/**
+ * Adds the vault to a snapshot's `restore` attribute. RDS refuses for good what the snapshot itself
+ * forbids: an option group with permanent or persistent options ("You can't share a DB snapshot that
+ * uses an option group with permanent or persistent options", RDS User Guide, "Sharing a DB snapshot").
+ * @throws PermanentFailure about the artifact, with RDS's reason
+ */
+async function shareWithVault(api: RdsSnapshotApi, rds: RDSClient, identifier: string, vault: string): Promise<void> {
+  try {
+    await api.setRestore(rds, identifier, { add: [vault] });
+  } catch (error) {
+    if (!isAwsError(error, ...UNSHAREABLE)) throw error;
+    throw new PermanentFailure(`${identifier} cannot be shared with the vault: ${describeError(error)}`, {
+      cause: error,
+      aboutArtifact: true,
+    });
+  }
 }
 
 /** The identifier of the hub's snapshot of that name (its intermediate-of tag confirms it), whatever its status; undefined when there is none. */

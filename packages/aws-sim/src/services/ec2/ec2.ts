@@ -19,6 +19,11 @@ export interface Ec2SimOptions {
   snapshotDurationMs?: number;
   /** Concurrent AMI copies per destination account and region; AWS's is {@link AMI_CONCURRENT_COPY_QUOTA}. */
   imageCopyQuota?: number;
+  /**
+   * How long a new snapshot or AMI stays unseen by DescribeSnapshots and DescribeImages: EC2 is
+   * eventually consistent ("Eventual consistency in the Amazon EC2 API"); none by default.
+   */
+  describeLagMs?: number;
 }
 
 /** A snapshot taken by the account itself (drills, tests), outside the API. */
@@ -41,6 +46,7 @@ const DEFAULTS: Required<Ec2SimOptions> = {
   copyDurationMs: (sizeGiB) => 10 * 60_000 + sizeGiB * 30_000,
   snapshotDurationMs: 5 * 60_000,
   imageCopyQuota: AMI_CONCURRENT_COPY_QUOTA,
+  describeLagMs: 0,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -167,6 +173,15 @@ export class Ec2Sim {
     };
     const duration = plan.failure ? FAILING_COPY_MS : this.#options.copyDurationMs(plan.volumeSizeGiB);
     return this.#start(copy, duration, { emit: true, failure: plan.failure });
+  }
+
+  /**
+   * Whether a resource created at `createdAt` has propagated to EC2's Describe calls: "if you run a
+   * command to modify or describe the resource that you just created, its ID might not have
+   * propagated throughout the system" (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
+   */
+  described(createdAt: Date): boolean {
+    return createdAt.getTime() + this.#options.describeLagMs <= this.cloud.clock.nowMs();
   }
 
   /** A snapshot an account owns, if it exists. */

@@ -49,11 +49,16 @@ export const snapshotActions: Record<string, Action> = {
     if (ids.length > 0 && maxResults !== undefined)
       throw new AwsError('InvalidParameterCombination', 'The parameter SnapshotIds cannot be used with the parameter MaxResults');
     const store = ec2.snapshotStore;
-    // Naming a snapshot the caller cannot see fails the whole call, as EC2 does.
+    // "If you specify an invalid snapshot ID, an error is returned. If you specify a snapshot ID for which you do not have
+    // access, it is not included in the returned results" (DescribeSnapshots); one not propagated yet does not exist yet.
     const candidates =
       ids.length > 0
-        ? ids.map((id) => store.visible(ctx.account, ctx.region, id))
-        : store.all().filter((s) => s.region === ctx.region && canSee(s, ctx.account));
+        ? ids.flatMap((id) => {
+            const snapshot = store.get(ctx.region, id);
+            if (!snapshot || !ec2.described(snapshot.startTime)) throw notFound('InvalidSnapshot.NotFound', 'snapshot', id);
+            return canSee(snapshot, ctx.account) ? [snapshot] : [];
+          })
+        : store.all().filter((s) => s.region === ctx.region && canSee(s, ctx.account) && ec2.described(s.startTime));
     const owners = input.strings('Owner');
     const restorableBy = input.strings('RestorableBy');
     const selected = candidates.filter((s) => ownedBy(s, owners, ctx.account) && restorableByAny(s, restorableBy, ctx.account));

@@ -64,6 +64,7 @@ function familyActions(family: RdsFamily): Record<string, Action> {
           source: string(input, `Source${element}Identifier`),
           target: string(input, `Target${element}Identifier`),
           kmsKeyId: optionalString(input, 'KmsKeyId'),
+          optionGroupName: family.family === 'instance' ? optionalString(input, 'OptionGroupName') : undefined,
           tags: readTags(input),
           copyTags: flag(input, 'CopyTags'),
         },
@@ -169,7 +170,7 @@ function modifyAttribute(rds: RdsSim, family: RdsFamily, input: Input, ctx: Call
   const add = strings(input, 'ValuesToAdd');
   const remove = strings(input, 'ValuesToRemove');
   for (const value of [...add, ...remove]) if (value !== 'all' && !/^\d{12}$/.test(value)) throw invalid('ValuesToAdd', value);
-  if (add.length > 0 && snapshot.encrypted) refuseUnshareable(rds, family, snapshot, add);
+  if (add.length > 0) refuseUnshareable(rds, family, snapshot, add);
   const after = new Set([...snapshot.sharedWith, ...add].filter((v) => !remove.includes(v)));
   if ([...after].filter((v) => v !== 'all').length > SHARE_ACCOUNTS_MAX)
     throw new AwsError(
@@ -182,6 +183,13 @@ function modifyAttribute(rds: RdsSim, family: RdsFamily, input: Input, ctx: Call
 }
 
 function refuseUnshareable(rds: RdsSim, family: RdsFamily, snapshot: SimRdsSnapshot, added: string[]): void {
+  // "You can't share a DB snapshot that uses an option group with permanent or persistent options" (RDS User Guide, "Sharing a DB snapshot").
+  if (snapshot.optionGroup?.persistentOptions)
+    throw new AwsError(
+      'InvalidParameterCombination',
+      `${family.label} ${snapshot.id} uses option group ${snapshot.optionGroup.name}, which holds permanent or persistent options: it cannot be shared.`,
+    );
+  if (!snapshot.encrypted) return;
   if (added.includes('all'))
     throw new AwsError(
       'InvalidParameterValue',
@@ -221,6 +229,7 @@ function item(family: RdsFamily, s: SimRdsSnapshot, nowMs: number): Record<strin
     KmsKeyId: s.kmsKeyId,
     [family.arnField]: snapshotArn(family, s),
     [family.copiedFromField]: s.copiedFrom,
+    ...(family.family === 'instance' ? { OptionGroupName: s.optionGroup?.name ?? `default:${family.engine}` } : {}),
     PercentProgress: progress,
     TagList: tagList(s.tags),
   };
