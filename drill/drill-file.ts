@@ -98,6 +98,9 @@ const faultStep = z.strictObject({
 
 const advanceStep = z.strictObject({ action: z.literal('advance'), minutes: z.number().positive() });
 
+/** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
+const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
@@ -119,6 +122,7 @@ const stepSchema = z.discriminatedUnion('action', [
   eventStep,
   faultStep,
   advanceStep,
+  stopSourceStep,
   disasterStep,
   restoreStep,
 ]);
@@ -132,6 +136,7 @@ const STEP_ACTIONS = [
   'event',
   'fault',
   'advance',
+  'stopSource',
   'disaster',
   'restore',
 ];
@@ -143,6 +148,7 @@ const SOURCE_ACTIONS = new Set([
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'stopSource',
   'disaster',
   'restore',
 ]);

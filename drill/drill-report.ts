@@ -44,6 +44,17 @@ export interface RefusedCall {
 /** The error codes AWS answers a call with when no policy allows it. */
 const REFUSALS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 
+/** A vault alarm at the end of the drill: its state, since when (simulated), and why. */
+export interface ReportedAlarm {
+  name: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  since: string;
+  /** In ALARM, what the page says: the alarm's description (account, kind, worst resource), then CloudWatch's state reason. */
+  reason: string;
+  /** Notifications published to the alarm topic for it. */
+  notifications: number;
+}
+
 export interface DrillReport {
   drill: string;
   vault: { account: string; region: string; keyArn: string };
@@ -56,6 +67,8 @@ export interface DrillReport {
   simulatedMinutes: number;
   /** The game day: disasters with the RPO they cost, restores with what came back and the RTO. */
   restore: RestoreSection;
+  /** Every alarm in the vault account, as CloudWatch evaluated it on simulated time. */
+  alarms: ReportedAlarm[];
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
@@ -127,7 +140,22 @@ export async function collectReport(
       })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
+    alarms: vaultAlarms(hub),
   };
+}
+
+function vaultAlarms(hub: LocalHub): ReportedAlarm[] {
+  const notified = hub.cloud.sns.published.map((m) => (JSON.parse(m.message) as { AlarmName?: string }).AlarmName);
+  return hub.cloud.cloudwatch
+    .alarms(hub.config.vaultAccountId, hub.config.vaultRegion)
+    .sort((a, b) => a.AlarmName.localeCompare(b.AlarmName))
+    .map((a) => ({
+      name: a.AlarmName,
+      state: a.state,
+      since: new Date(a.stateUpdatedAt).toISOString(),
+      reason: a.state === 'ALARM' && a.AlarmDescription ? `${a.AlarmDescription} (${a.stateReason})` : a.stateReason,
+      notifications: notified.filter((name) => name === a.AlarmName).length,
+    }));
 }
 
 function eventIdOf(body: string): string {

@@ -47,9 +47,24 @@ export function formatSummary(report: DrillReport): string {
     `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
     refusedCallsLine(report.refusedCalls),
     `simulated time: ${report.simulatedMinutes} minutes`,
+    ...alarmLines(report.alarms),
     ...formatGameDay(report.restore),
   );
   return parts.join('\n');
+}
+
+/** The alarms that fired, in full: what the on-call was paged with. */
+function alarmLines(alarms: DrillReport['alarms']): string[] {
+  const firing = alarms.filter((a) => a.state === 'ALARM');
+  const ok = alarms.filter((a) => a.state === 'OK').length;
+  const header = `alarms: ${firing.length} in ALARM, ${ok} OK, ${alarms.length - firing.length - ok} without data (alarms in the --report JSON)`;
+  return [
+    header,
+    ...firing.map(
+      (a) => `  ALARM since ${a.since}: ${a.name}
+    ${a.reason}`,
+    ),
+  ];
 }
 
 /** Calls a policy refused: none when the deployed stacks grant what the hub does. */

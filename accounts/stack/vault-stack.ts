@@ -1,8 +1,9 @@
-import { type AccountsConfig, allowedSourceRegions, retentionSettings } from '../../shared/config/accounts.js';
+import { type AccountsConfig, allowedSourceRegions, retentionSettings, rpoSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
+import { rpoEnvironment } from '../../shared/monitoring/rpo-settings.js';
 import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
 import {
   type EventPattern,
@@ -15,7 +16,18 @@ import {
   THIS_ACCOUNT_ROOT,
   type Value,
 } from './cloudformation.js';
-import { functionName, MAX_RECEIVE_COUNT, NAMES, normalizedFunctionName, PRUNER, RECONCILER, roleArn, VISIBILITY_FACTOR } from './names.js';
+import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
+import {
+  functionName,
+  MAX_RECEIVE_COUNT,
+  NAMES,
+  normalizedFunctionName,
+  PRUNER,
+  RECONCILER,
+  RPO_CHECK,
+  roleArn,
+  VISIBILITY_FACTOR,
+} from './names.js';
 import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
 import type { FunctionModel, ServiceModel } from './service.js';
 
@@ -114,6 +126,16 @@ export function buildVault(
     environment: { ...environment, ...retentionEnvironment(retentionSettings(config)) },
     events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
   };
+  functions['rpo-check'] = {
+    name: functionName(stage, 'rpo-check'),
+    handler: 'handlers/rpo-check.handler',
+    description: "backup-hub: each source's RPO from the catalog, as metrics, and the per-source alarms that page",
+    role: 'RpoCheckRole',
+    timeout: RPO_CHECK.timeout,
+    reservedConcurrency: 1, // one run at a time: the cursor of an unfinished run is the next one's start
+    environment: { ...environment, ...rpoEnvironment(rpoSettings(config)), ALARM_TOPIC_ARN: ref('AlarmTopic') },
+    events: [{ schedule: { rate: `rate(${RPO_CHECK.everyMinutes} minutes)`, description: 'backup-hub RPO check' } }],
+  };
 
   const resources: Record<string, Resource> = {
     // ------------------------------------------------------------------ events in
@@ -200,6 +222,33 @@ export function buildVault(
       statistic: 'Sum',
       period: PRUNER.everyHours * 3600,
     }),
+
+    // ------------------------------------------------------------------ the RPO check
+    // Reads the protected resources (Queries), keeps its cursor in the catalog, and keeps the
+    // per-source alarms; its metrics are log lines.
+    RpoCheckRole: role({
+      name: NAMES.rpoCheckRole,
+      description: "backup-hub RPO check; measures each source's RPO and keeps its alarms",
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('rpo-check'),
+        {
+          Sid: 'ReadAndKeepTheCursor',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: getAtt('CatalogTable'),
+        },
+        {
+          Sid: 'QueryTheProtectedResources',
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: sub('${CatalogTable.Arn}/index/protectedResources'),
+        },
+        ...sourceAlarmStatements(vault.id, region),
+      ],
+    }),
+    ...rpoAlarms(stage),
+    Dashboard: dashboard(region),
 
     // ------------------------------------------------------------------ restore
     // Assumed by an operator to run `backup-hub restore` (the standard credential chain, e.g. a
@@ -364,13 +413,23 @@ function queueStatements(kind: Kind): Statement[] {
 export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } {
   return {
     CatalogTable: table(NAMES.catalogTable, {
-      attributes: { pk: 'S', resourcePk: 'S', account: 'S', openState: 'S', availableResourcePk: 'S', createdAt: 'S', updatedAt: 'S' },
+      attributes: {
+        pk: 'S',
+        resourcePk: 'S',
+        account: 'S',
+        openState: 'S',
+        availableResourcePk: 'S',
+        protectedAccount: 'S',
+        createdAt: 'S',
+        updatedAt: 'S',
+      },
       key: ['pk'],
       indexes: {
         byResource: ['resourcePk', 'createdAt'],
         byAccount: ['account', 'createdAt'],
         byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
         latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+        protectedResources: ['protectedAccount', 'resourcePk'], // sparse: one item per resource that counts against its RPO target
       },
     }),
     AuditTable: table(NAMES.auditTable, {

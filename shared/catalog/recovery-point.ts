@@ -59,7 +59,7 @@ export interface RecoveryPoint {
   intermediateId?: string;
   vaultCopyId?: string;
   vaultKeyArn?: string;
-  /** Why it failed: the AWS error code (or the hub's, kebab-case) first. */
+  /** Why it failed: the AWS error code (or the hub's own, `CopyTimedOut`, …) first. */
   failureReason?: string;
   /** The failure lies in the artifact itself (nothing later can change it): a later event does not reopen the point. */
   failureAboutArtifact?: boolean;

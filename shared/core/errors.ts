@@ -38,18 +38,19 @@ export class Deferral extends Error {
 /**
  * The work cannot succeed, and retrying will not change that (access denied, an unusable key, a copy
  * AWS failed): recorded as failed. `code` opens the recorded reason: the AWS error code of the cause,
- * or the hub's own (kebab-case, like a rejection's) when no AWS error says why. `aboutArtifact` marks a
+ * or the hub's own (`CopyTimedOut`, `CopyFailedInAws`, …) when no AWS error says why. `aboutArtifact` marks a
  * failure that lies in the artifact itself (an unencrypted cluster snapshot, an option group that cannot
  * be shared): a later event for the same artifact does not reopen such a point.
  */
 export class PermanentFailure extends Error {
+  /** What opens the recorded reason, and the class of failure for the failures-by-reason metric. */
   readonly code: string;
   readonly aboutArtifact: boolean;
 
   constructor(message: string, options: { cause?: unknown; code?: string; aboutArtifact?: boolean } = {}) {
     super(message, { cause: options.cause });
     this.name = 'PermanentFailure';
-    this.code = options.code ?? codeOf(options.cause) ?? 'permanent-failure';
+    this.code = options.code ?? codeOf(options.cause) ?? 'PermanentFailure';
     this.aboutArtifact = options.aboutArtifact ?? false;
   }
 }

@@ -1,7 +1,7 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { CopyQuotaFull, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
+import { CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind, VaultCopy } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
@@ -51,11 +51,19 @@ export async function advance(
     if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
     if (error instanceof Rejection) {
       // Refused after the hub may have shared or copied (the reader role gone, say): the point ends here.
-      await markFailed(point, { reason: `${error.code}: ${error.message}` }, ctx);
+      await markFailed(point, { reason: `${error.code}: ${error.message}`, code: error.code }, ctx);
       return 'failed';
     }
     if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
-    await markFailed(point, { reason: describeError(error), aboutArtifact: error instanceof PermanentFailure && error.aboutArtifact }, ctx);
+    await markFailed(
+      point,
+      {
+        reason: describeError(error),
+        code: codeOf(error) ?? (error as Error).name,
+        aboutArtifact: error instanceof PermanentFailure && error.aboutArtifact,
+      },
+      ctx,
+    );
     return 'failed';
   }
 }
@@ -129,6 +137,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       point.stage,
     );
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
+    ctx.metrics.copyRequested(point);
     if (!kind.copiesSynchronously) return 'copying';
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
@@ -136,18 +145,22 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'missing') return checkMissing(point, ctx);
   if (status.status === 'failed') {
-    await markFailed(point, { reason: `${status.code}: ${status.reason}` }, ctx);
+    await markFailed(point, { reason: `${status.code}: ${status.reason}`, code: status.code }, ctx);
     return 'failed';
   }
   const leftInSource = await cleanUpAfterCopy(point, ctx);
   if (leftInSource)
     ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: leftInSource });
-  const now = ctx.now().toISOString();
+  // The resource's record first: a crash after it leaves the point copying, and the retry records it again (idempotent).
+  await ctx.catalog.recordProtected(point);
+  const completedAt = ctx.now();
+  const now = completedAt.toISOString();
   point = await ctx.catalog.update(
     point,
     { stage: 'done', state: 'available', completedAt: now, updatedAt: now, retryingSince: undefined, leftInSource },
     'copying',
   );
+  ctx.metrics.copyCompleted(point, completedAt);
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
 }
@@ -184,7 +197,7 @@ async function requestCopy(point: RecoveryPoint, sharedId: string, kind: Artifac
  */
 function checkMissing(point: RecoveryPoint, ctx: HubContext): 'copying' {
   if (ctx.now().getTime() - Date.parse(point.updatedAt) < PROPAGATION_WINDOW_MS) return 'copying';
-  throw new PermanentFailure(`vault copy ${point.vaultCopyId} no longer exists`, { code: 'copy-missing' });
+  throw new PermanentFailure(`vault copy ${point.vaultCopyId} no longer exists`, { code: 'CopyMissing' });
 }
 
 /** `updatedAt` of a copying point is when its copy was requested (nothing else writes it until completion). */
@@ -193,7 +206,7 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
   if (pendingMs > COPY_PENDING_TIMEOUT_MS) {
     throw new PermanentFailure(
       `vault copy ${point.vaultCopyId} still pending ${Math.round(pendingMs / 3_600_000)} h after it was requested (limit ${COPY_PENDING_TIMEOUT_MS / 3_600_000} h)`,
-      { code: 'copy-timeout' },
+      { code: 'CopyTimedOut' },
     );
   }
   return 'copying';
@@ -206,7 +219,10 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
 async function markWaiting(point: RecoveryPoint, quota: string, reason: string, ctx: HubContext): Promise<'waiting'> {
   const already = point.waitingFor === quota;
   const waiting = await ctx.catalog.update(point, { waitingFor: quota, ...(already ? {} : { updatedAt: ctx.now().toISOString() }) });
-  if (!already) await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
+  if (!already) {
+    await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
+    ctx.metrics.waitingForSlot(point, quota);
+  }
   return 'waiting';
 }
 
@@ -214,9 +230,15 @@ async function markWaiting(point: RecoveryPoint, quota: string, reason: string, 
  * Records the failure, then removes what the hub left in the source (the vault's access, its
  * intermediates), each removal audited. The point is read again by its key first: the one in hand may
  * predate what this very push recorded (an intermediate, a vault copy). A cleanup that cannot finish now
- * stays listed as residue, for the reconciler.
+ * stays listed as residue, for the reconciler. `code` classes the failure for the failures-by-reason metric.
  */
-async function markFailed(point: RecoveryPoint, failure: { reason: string; aboutArtifact?: boolean }, ctx: HubContext): Promise<void> {
+async function markFailed(
+  point: RecoveryPoint,
+  failure: { reason: string; code: string; aboutArtifact?: boolean },
+  ctx: HubContext,
+): Promise<void> {
+  // A resource whose copies fail still counts against its target (first, so a retry writes it again).
+  await ctx.catalog.recordSeen(point);
   const current = (await ctx.catalog.get(point.pk)) ?? point;
   const failed = await ctx.catalog.update(current, {
     state: 'failed',
@@ -229,6 +251,7 @@ async function markFailed(point: RecoveryPoint, failure: { reason: string; about
     updatedAt: ctx.now().toISOString(),
   });
   await record(ctx, failed, 'failed', failure.reason);
+  ctx.metrics.copyFailed(point, failure.code);
   ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: failure.reason });
   try {
     await releaseSource(failed, ctx, 'failed');

@@ -30,7 +30,10 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
     event = parseEvent(body);
     checkSender(event, kind, ctx);
     const triggers = kind.triggers(event);
-    if ('skip' in triggers) return await conclude(ctx, event, { outcome: 'skipped', reason: triggers.skip });
+    if ('skip' in triggers) {
+      const retired = triggers.deleted ? await retireDeleted(triggers.deleted, event, kind, ctx) : '';
+      return await conclude(ctx, event, { outcome: 'skipped', reason: `${triggers.skip}${retired}` }, kind);
+    }
     const results: EventOutcome[] = [];
     for (const ref of triggers.refs) results.push(await handleArtifact(ref, event, kind, ctx));
     return log(ctx, event, summarize(results), kind);
@@ -42,6 +45,19 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
       return conclude(ctx, event, { outcome: 'failed', reason: describeError(error) }, kind);
     throw error;
   }
+}
+
+/**
+ * The source says the resource itself is gone: it stops counting against its RPO target (a new
+ * version of it counts again). Its vault copies stay.
+ */
+async function retireDeleted(resourceId: string, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<string> {
+  const retired = await ctx.catalog.retire(resourceKey(kind.name, event.account, event.region, resourceId), {
+    at: event.time,
+    reason: `deleted in the source (event ${event.id})`,
+    by: `${event.account} (${event['detail-type']})`,
+  });
+  return retired ? '; retired: no longer counted against its RPO target' : '';
 }
 
 function parseEvent(body: string): EventEnvelope {
@@ -219,6 +235,7 @@ async function conclude(
 }
 
 function log(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind): EventOutcome {
+  if (kind) ctx.metrics.eventHandled(kind.name, event?.account, outcome.outcome);
   ctx.logger.info('event handled', {
     eventId: event?.id,
     kind: kind?.name,

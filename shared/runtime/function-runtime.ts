@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { AwsClients, type ClientSettings } from '../aws/clients.js';
 import { hubConfigFromEnv } from '../config/hub-config.js';
+import type { LogLine } from '../metrics/hub-metrics.js';
 import { createHubContext } from './create-hub-context.js';
 import type { HubContext } from './hub-context.js';
 
@@ -17,6 +18,8 @@ export interface RuntimeSettings {
   clients: ClientSettings;
   now?: () => Date;
   logger?: Logger;
+  /** Where the function's output goes (its metrics): Lambda's stdout when absent; the simulated function's log stream locally. */
+  stdout?: LogLine;
 }
 
 export interface FunctionRuntime extends RuntimeSettings {
@@ -34,6 +37,7 @@ export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
         aws: new AwsClients(settings.clients),
         now: settings.now,
         logger: settings.logger,
+        stdout: settings.stdout,
       })),
   };
 }

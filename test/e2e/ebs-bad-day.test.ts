@@ -207,7 +207,7 @@ describe('a re-encrypting copy in the source that ends in error', () => {
 
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({ sourceId: source.id, state: 'failed' });
-    expect(point!.failureReason).toMatch(/^copy-failed: re-encrypted copy snap-\w+ failed: Given key ID is not accessible/);
+    expect(point!.failureReason).toMatch(/^CopyFailedInAws: re-encrypted copy snap-\w+ failed: Given key ID is not accessible/);
     expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual([source.id]);
     expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned').map((e) => e.reason)).toEqual([
       `deleted the intermediate copy ${point!.intermediateId} (the point failed)`,

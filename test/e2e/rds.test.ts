@@ -121,7 +121,7 @@ describe('Aurora cluster snapshots reach the vault', () => {
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({
       state: 'failed',
-      failureReason: expect.stringMatching(/^unencrypted: .*unencrypted, and a copy cannot encrypt it/),
+      failureReason: expect.stringMatching(/^SourceUnencrypted: .*unencrypted, and a copy cannot encrypt it/),
       failureAboutArtifact: true,
     });
     expect(vaultCopies(DB_CLUSTER_SNAPSHOT)).toEqual([]);
@@ -136,7 +136,7 @@ describe('Aurora cluster snapshots reach the vault', () => {
     expect((await auditEntries(hub)).find((e) => e.eventId === 'again')).toMatchObject({
       decision: 'skipped',
       reason: expect.stringMatching(
-        /^duplicate: .*\(failed, done\); not reopened: its failure lies in the artifact itself \(unencrypted: /,
+        /^duplicate: .*\(failed, done\); not reopened: its failure lies in the artifact itself \(SourceUnencrypted: /,
       ),
     });
     const [point] = await points(hub, SOURCE_A);

@@ -113,7 +113,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     if (intermediate.State === 'failed')
       throw new PermanentFailure(
         `re-encrypted copy ${intermediate.ImageId} failed: ${intermediate.StateReason?.Message ?? 'no reason given'}`,
-        { code: intermediate.StateReason?.Code ?? 'copy-failed' },
+        { code: intermediate.StateReason?.Code ?? 'CopyFailedInAws' },
       );
     if (intermediate.State !== 'available') return { status: 'reencrypting', intermediateId: intermediate.ImageId! };
     await shareImage(ec2, intermediate, deps.vault.account);
@@ -148,7 +148,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     return {
       status: 'failed',
       // EC2's StateReason code (Client.…, Server.…) names the cause.
-      code: copy.StateReason?.Code ?? 'copy-failed',
+      code: copy.StateReason?.Code ?? 'CopyFailedInAws',
       reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
     };
   },
@@ -251,7 +251,7 @@ async function sourceImage(ec2: EC2Client, imageId: string): Promise<Image> {
   const image = await describeImage(ec2, imageId);
   if (!image)
     throw new PermanentFailure(`image ${imageId} was confirmed but no longer exists in the source`, {
-      code: 'source-gone',
+      code: 'SourceGone',
       aboutArtifact: true,
     });
   return image;

@@ -167,13 +167,13 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       const source = await api.describe(rds, point.sourceId);
       if (!source)
         throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`, {
-          code: 'source-gone',
+          code: 'SourceGone',
           aboutArtifact: true,
         });
       if (!source.encrypted && !spec.encryptsOnCopy) {
         throw new PermanentFailure(
           `${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`,
-          { code: 'unencrypted', aboutArtifact: true },
+          { code: 'SourceUnencrypted', aboutArtifact: true },
         );
       }
       const shareKey = await deps.keys.shareKey(point.account, point.region);
@@ -213,7 +213,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       const copy = await api.describe(inVault(deps), point.vaultCopyId!);
       if (!copy) return { status: 'missing' };
       if (copy.status === 'available') return { status: 'available' };
-      if (copy.status === 'failed') return { status: 'failed', code: 'copy-failed', reason: `vault copy ${point.vaultCopyId} failed` };
+      if (copy.status === 'failed') return { status: 'failed', code: 'CopyFailedInAws', reason: `vault copy ${point.vaultCopyId} failed` };
       return { status: 'pending' };
     },
 
@@ -319,9 +319,9 @@ async function findHubSnapshot(
   if (mismatch)
     throw new PermanentFailure(
       `${name} exists but is not the hub's snapshot for this artifact (tag ${mismatch[0]} is ${JSON.stringify(found.tags[mismatch[0]])}, expected ${mismatch[1]})`,
-      { code: 'name-taken' },
+      { code: 'NameTaken' },
     );
-  if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`, { code: 'copy-failed' });
+  if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`, { code: 'CopyFailedInAws' });
   return found;
 }
 

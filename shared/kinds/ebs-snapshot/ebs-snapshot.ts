@@ -115,7 +115,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     if (intermediate.State === 'error') {
       // Deleted with the point's other leftovers when the failure is recorded.
       throw new PermanentFailure(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`, {
-        code: 'copy-failed',
+        code: 'CopyFailedInAws',
       });
     }
     if (intermediate.State !== 'completed') return { status: 'reencrypting', intermediateId: intermediate.SnapshotId! };
@@ -153,7 +153,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     if (copy.State === 'error')
       return {
         status: 'failed',
-        code: 'copy-failed',
+        code: 'CopyFailedInAws',
         reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}`,
       };
     return { status: 'pending' };

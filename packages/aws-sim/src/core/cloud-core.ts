@@ -106,7 +106,7 @@ export class CloudCore implements SimDispatcher {
   /** Runs one decoded call: fault injection, IAM authorization, then the service itself. */
   async invoke(service: SimService, action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
     const record: CallRecord = {
-      service: service.name,
+      service: service.iamPrefix ?? service.name,
       action,
       account: ctx.account,
       region: ctx.region,
@@ -119,7 +119,8 @@ export class CloudCore implements SimDispatcher {
       const fault = this.faults.take(service.name, action, ctx.account);
       if (fault) throw fault;
       // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
-      if (!(service.name === 'sts' && action === 'GetCallerIdentity')) this.iam.authorize(ctx.caller, `${service.name}:${action}`);
+      if (!(service.name === 'sts' && action === 'GetCallerIdentity'))
+        this.iam.authorize(ctx.caller, `${service.iamPrefix ?? service.name}:${action}`);
       return await service.call(action, input, ctx);
     } catch (error) {
       if (error instanceof AwsError) record.error = error.code;
