@@ -132,19 +132,6 @@ export class Catalog {
     return { ...rest, state: 'pruned', updatedAt: at.now };
   }
 
-  /** Notes (or, with undefined, forgets) when the vault copy was asked for, keeping the lease: the push goes on. */
-  async noteCopyRequested(point: RecoveryPoint, at: string | undefined): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: point.pk },
-        ...(at === undefined
-          ? { UpdateExpression: 'REMOVE copyRequestedAt' }
-          : { UpdateExpression: 'SET copyRequestedAt = :at', ExpressionAttributeValues: { ':at': at } }),
-      }),
-    );
-  }
-
   /**
    * Takes a failed point up again: pending, claimed, its next attempt, its failure and what the failed
    * attempt recorded cleared, in one write conditional on it still being failed with nothing left in its
@@ -168,7 +155,7 @@ export class Catalog {
     const taken = await this.#updateIf({
       Key: { pk: point.pk },
       UpdateExpression:
-        'SET #state = :pending, stage = :claimed, attempt = :attempt, reopened = :reopened, eventId = :eventId, updatedAt = :at, openState = :pending REMOVE failureReason, failureAboutArtifact, intermediateId, vaultCopyId, vaultKeyArn, retryingSince, copyRequestedAt, leaseUntil',
+        'SET #state = :pending, stage = :claimed, attempt = :attempt, reopened = :reopened, eventId = :eventId, updatedAt = :at, openState = :pending REMOVE failureReason, failureAboutArtifact, intermediateId, vaultCopyId, vaultKeyArn, retryingSince, leaseUntil',
       ConditionExpression: '#state = :failed AND attribute_not_exists(residue)',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: {

@@ -72,8 +72,6 @@ export interface RecoveryPoint {
   attempt?: number;
   /** Who reopened the failed point last, and when: a later event or sweep of the artifact, or an operator (`backup-hub retry`). */
   reopened?: { trigger: 'event' | 'sweep' | 'operator'; by: string; at: string };
-  /** When a push asked for the vault copy it has not recorded yet (a crash in between leaves it set). */
-  copyRequestedAt?: string;
   /** A settled point may still have something in its source (a share with the vault, an intermediate): the reconciler removes it. */
   residue?: true;
   /** What the hub could not remove from the source and an operator must (the source refused for good). */

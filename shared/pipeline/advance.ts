@@ -1,8 +1,8 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
-import type { ArtifactKind, VaultCopy } from '../kinds/common/artifact-kind.js';
+import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
+import type { ArtifactKind, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
 import { cleanUpAfterCopy, releaseSource } from './release.js';
@@ -10,8 +10,22 @@ import { cleanUpAfterCopy, releaseSource } from './release.js';
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
 
-/** Long enough for share + copy calls with retries; short enough that a crashed worker's point is resumed soon. */
-const LEASE_MS = 5 * 60_000;
+/**
+ * How long a Not-Found or authorization error is retried before it counts: EC2 advises retrying
+ * "starting with a couple of seconds of wait time, and increasing gradually up to a few minutes"
+ * (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
+ */
+export const PROPAGATION_WINDOW_MS = 15 * 60_000;
+const PROPAGATION_RETRY_MAX_SECONDS = 300;
+
+/**
+ * Long enough for share + copy calls with retries, and for what a crashed worker made to show: a push
+ * that dies after EC2 accepted a copy and before the catalog learned of it still holds the lease, and
+ * whoever resumes the point then looks for that copy by its provenance. EC2's Describe calls may not
+ * show a copy just made ("Eventual consistency in the Amazon EC2 API"), so the lease outlasts the
+ * propagation window: the point is resumed only once the copy can be seen, and is never copied twice.
+ */
+const LEASE_MS = PROPAGATION_WINDOW_MS;
 
 /** The lease a new point is claimed with: the claim's own write takes it. */
 export const claimLeaseUntil = (now: Date): string => new Date(now.getTime() + LEASE_MS).toISOString();
@@ -44,19 +58,25 @@ export async function advance(
   ctx: HubContext,
   origin: PointOrigin = 'stored',
 ): Promise<AdvanceResult> {
+  const push: Push = { copyRequested: false };
   try {
-    return await step(point, kind, ctx, origin);
+    return await step(point, kind, ctx, origin, push);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
     if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
     if (error instanceof Rejection) {
       // Refused after the hub may have shared or copied (the reader role gone, say): the point ends here.
-      await markFailed(point, { reason: `${error.code}: ${error.message}`, code: error.code }, ctx);
+      await markFailed(point, kind, { reason: `${error.code}: ${error.message}`, code: error.code }, ctx);
       return 'failed';
     }
-    if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
+    if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) {
+      // Transient (throttled, say): the next attempt need not wait out the lease, unless a copy may be in flight unrecorded.
+      if (!push.copyRequested) await ctx.catalog.update(point, {});
+      throw error;
+    }
     await markFailed(
       point,
+      kind,
       {
         reason: describeError(error),
         code: codeOf(error) ?? (error as Error).name,
@@ -69,14 +89,6 @@ export async function advance(
 }
 
 /**
- * How long a Not-Found or authorization error is retried before it counts: EC2 advises retrying
- * "starting with a couple of seconds of wait time, and increasing gradually up to a few minutes"
- * (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
- */
-export const PROPAGATION_WINDOW_MS = 15 * 60_000;
-const PROPAGATION_RETRY_MAX_SECONDS = 300;
-
-/**
  * Within the window since the point first met such an error, comes back later (a Deferral) instead of
  * failing: the share, re-encrypting copy or grant the hub just made may not have reached every part of
  * AWS yet. Each wait is about as long as the time already waited (30 s, then doubling up to 5 min).
@@ -87,7 +99,8 @@ async function retryWhilePropagating(point: RecoveryPoint, error: unknown, ctx: 
   const since = point.retryingSince ?? now.toISOString();
   const waitedMs = now.getTime() - Date.parse(since);
   if (waitedMs >= PROPAGATION_WINDOW_MS) return;
-  if (point.retryingSince === undefined) await ctx.catalog.update(point, { retryingSince: since });
+  // Also releases the lease: the retry must not find its own point busy.
+  await ctx.catalog.update(point, { retryingSince: since });
   const delaySeconds = Math.min(PROPAGATION_RETRY_MAX_SECONDS, Math.max(30, Math.round(waitedMs / 1000)));
   throw new Deferral(
     `${describeError(error)}: may only mean that what the hub just changed has not propagated yet; retried until ${new Date(Date.parse(since) + PROPAGATION_WINDOW_MS).toISOString()}`,
@@ -95,7 +108,12 @@ async function retryWhilePropagating(point: RecoveryPoint, error: unknown, ctx: 
   );
 }
 
-async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin): Promise<AdvanceResult> {
+/** What one push did that its error handling must know: whether it asked for the vault copy. */
+interface Push {
+  copyRequested: boolean;
+}
+
+async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin, push: Push): Promise<AdvanceResult> {
   let point = initial;
   const deps = kindDeps(kind, ctx);
   if (point.stage === 'claimed' || point.stage === 'reencrypting') {
@@ -121,9 +139,8 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
-    const found = origin === 'stored' ? await kind.findCopy(point, deps) : undefined;
-    if (!found) point = await noteCopyRequest(point, ctx);
-    const copy = found ?? (await requestCopy(point, share.sharedId, kind, ctx));
+    const copy =
+      (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await requestCopy(point, share.sharedId, kind, deps, push));
     point = await ctx.catalog.update(
       point,
       {
@@ -131,7 +148,6 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
         ...copy,
         waitingFor: undefined,
         retryingSince: undefined,
-        copyRequestedAt: undefined,
         updatedAt: ctx.now().toISOString(),
       },
       point.stage,
@@ -145,10 +161,10 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'missing') return checkMissing(point, ctx);
   if (status.status === 'failed') {
-    await markFailed(point, { reason: `${status.code}: ${status.reason}`, code: status.code }, ctx);
+    await markFailed(point, kind, { reason: `${status.code}: ${status.reason}`, code: status.code }, ctx);
     return 'failed';
   }
-  const leftInSource = await cleanUpAfterCopy(point, ctx);
+  const leftInSource = await cleanUpAfterCopy(point, kind, ctx);
   if (leftInSource)
     ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: leftInSource });
   // The resource's record first: a crash after it leaves the point copying, and the retry records it again (idempotent).
@@ -165,28 +181,19 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   return 'available';
 }
 
-/**
- * Starts the vault copy, noting first when it was asked for. A push that dies after EC2 accepted the
- * copy and before the catalog learned of it leaves that note: whoever resumes the point and does not
- * find the copy by its provenance waits out the propagation window rather than copy again (EC2's
- * Describe calls may not show a copy just made). A copy request AWS refused leaves nothing, so the note goes.
- */
-async function noteCopyRequest(point: RecoveryPoint, ctx: HubContext): Promise<RecoveryPoint> {
-  const requestedAt = point.copyRequestedAt;
-  if (requestedAt !== undefined && ctx.now().getTime() - Date.parse(requestedAt) < PROPAGATION_WINDOW_MS) {
-    throw new Deferral(`a vault copy was requested at ${requestedAt} and may not be visible yet; looking again before copying`, 120);
-  }
-  const at = ctx.now().toISOString();
-  await ctx.catalog.noteCopyRequested(point, at);
-  return { ...point, copyRequestedAt: at };
-}
-
-/** Starts the vault copy; a request AWS refused made nothing, so its note goes. */
-async function requestCopy(point: RecoveryPoint, sharedId: string, kind: ArtifactKind, ctx: HubContext): Promise<VaultCopy> {
+/** Asks for the vault copy. An error AWS answered with means it made nothing; any other (a timeout) may hide a copy in flight. */
+async function requestCopy(
+  point: RecoveryPoint,
+  sharedId: string,
+  kind: ArtifactKind,
+  deps: KindDeps<unknown>,
+  push: Push,
+): Promise<VaultCopy> {
+  push.copyRequested = true;
   try {
-    return await kind.copy(point, sharedId, kindDeps(kind, ctx));
+    return await kind.copy(point, sharedId, deps);
   } catch (error) {
-    await ctx.catalog.noteCopyRequested(point, undefined);
+    if (awsErrorCode(error) !== undefined || error instanceof CopyQuotaFull) push.copyRequested = false;
     throw error;
   }
 }
@@ -234,6 +241,7 @@ async function markWaiting(point: RecoveryPoint, quota: string, reason: string, 
  */
 async function markFailed(
   point: RecoveryPoint,
+  kind: ArtifactKind,
   failure: { reason: string; code: string; aboutArtifact?: boolean },
   ctx: HubContext,
 ): Promise<void> {
@@ -254,7 +262,7 @@ async function markFailed(
   ctx.metrics.copyFailed(point, failure.code);
   ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: failure.reason });
   try {
-    await releaseSource(failed, ctx, 'failed');
+    await releaseSource(failed, kind, ctx, 'failed');
   } catch (error) {
     ctx.logger.warn('source cleanup left for the reconciler', { kind: point.kind, sourceId: point.sourceId, error: describeError(error) });
   }

@@ -121,7 +121,9 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
   const { claimed, point } = (await recordedWithoutLife(candidate, ctx)) ?? (await ctx.catalog.claim(candidate));
   // A later event of the same artifact takes a failed point up again, unless the failure lies in the artifact itself.
   const reopening =
-    !claimed && point.state === 'failed' ? await reopenPoint(point, { trigger: 'event', by: event.id, eventId: event.id }, ctx) : undefined;
+    !claimed && point.state === 'failed'
+      ? await reopenPoint(point, { trigger: 'event', by: event.id, eventId: event.id }, ctx, kind)
+      : undefined;
   if (reopening && 'reopened' in reopening) return fromAdvance(await advance(reopening.reopened, kind, ctx), reopening.reopened);
   if (!claimed && !isResumable(point, event, ctx)) {
     const notReopened = reopening && 'refused' in reopening ? `; not reopened: ${reopening.refused}` : '';

@@ -115,7 +115,7 @@ function ownerOf(point: RecoveryPoint, ageMs: number): 'left-to-queue' | 'left-t
 /** Finishes the source cleanup of a settled point that a failure (or a transient error) left unfinished. */
 async function clean(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSummary): Promise<void> {
   try {
-    await releaseSource(point, ctx, point.state === 'failed' ? 'failed' : 'pruned');
+    await releaseSource(point, artifactKind(point.kind), ctx, point.state === 'failed' ? 'failed' : 'pruned');
     summary.cleaned += 1;
   } catch (error) {
     summary.error += 1;

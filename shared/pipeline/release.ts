@@ -2,7 +2,7 @@ import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { Rejection } from '../core/errors.js';
-import { artifactKind } from '../kinds/index.js';
+import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
 
@@ -16,10 +16,9 @@ export type PointEnd = 'failed' | 'pruned' | 'lost';
  * Transient errors are thrown: the point stays listed as residue and the reconciler tries again.
  *
  * @example
- * await releaseSource(failedPoint, ctx, 'failed');
+ * await releaseSource(failedPoint, ebsSnapshot, ctx, 'failed');
  */
-export async function releaseSource(point: RecoveryPoint, ctx: HubContext, end: PointEnd): Promise<RecoveryPoint> {
-  const kind = artifactKind(point.kind);
+export async function releaseSource(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, end: PointEnd): Promise<RecoveryPoint> {
   let leftInSource: string | undefined;
   try {
     for (const removed of await kind.cleanup(point, kindDeps(kind, ctx), 'abandoned'))
@@ -37,8 +36,7 @@ export async function releaseSource(point: RecoveryPoint, ctx: HubContext, end: 
  * reader role gone) must not keep a finished vault copy from counting: what was left is returned, for
  * an operator. Transient errors are thrown.
  */
-export async function cleanUpAfterCopy(point: RecoveryPoint, ctx: HubContext): Promise<string | undefined> {
-  const kind = artifactKind(point.kind);
+export async function cleanUpAfterCopy(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<string | undefined> {
   try {
     await kind.cleanup(point, kindDeps(kind, ctx), 'completed');
     return undefined;

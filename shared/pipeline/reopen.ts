@@ -1,5 +1,6 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { releaseSource } from './release.js';
 
@@ -19,12 +20,13 @@ export type ReopenResult = { reopened: RecoveryPoint } | { refused: string };
  * reopened it (the event's message) or by the reconciler. A later event or sweep reopens only a
  * failure that did not lie in the artifact itself (a key, a role, a quota, a share that had not
  * propagated); an operator may reopen any. Something still left in the source is removed first by
- * an event or sweep; an operator, who cannot reach the sources, is asked to wait for the reconciler.
+ * an event or sweep, which pass their `kind`; an operator, who cannot reach the sources, is asked to
+ * wait for the reconciler.
  *
  * @example
  * const result = await reopenPoint(point, { trigger: 'operator', by: 'arn:aws:sts::999999999999:assumed-role/…' }, ctx);
  */
-export async function reopenPoint(point: RecoveryPoint, reopening: Reopening, ctx: HubContext): Promise<ReopenResult> {
+export async function reopenPoint(point: RecoveryPoint, reopening: Reopening, ctx: HubContext, kind?: ArtifactKind): Promise<ReopenResult> {
   if (point.state !== 'failed') return { refused: `${point.pk} is ${point.state}, not failed` };
   if (point.failureAboutArtifact && reopening.trigger !== 'operator')
     return {
@@ -32,11 +34,11 @@ export async function reopenPoint(point: RecoveryPoint, reopening: Reopening, ct
     };
   let failed = point;
   if (failed.residue) {
-    if (reopening.trigger === 'operator')
+    if (kind === undefined)
       return {
         refused: `${point.pk} still has something in its source that the reconciler is removing (it runs every few minutes): retry it afterwards`,
       };
-    failed = await releaseSource(failed, ctx, 'failed');
+    failed = await releaseSource(failed, kind, ctx, 'failed');
   }
   const at = ctx.now().toISOString();
   const reopened = await ctx.catalog.reopen(

@@ -182,3 +182,26 @@ describe('nothing is copied twice, nothing is lost', () => {
     expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(['available']);
   });
 });
+
+describe('multi-volume snapshot sets', () => {
+  it('a set that failed in part still has its completed snapshots backed up', async () => {
+    hub = await deployTestHub();
+    const instance = hub.ec2.createInstance(SOURCE_A, REGION, {
+      volumes: [{ encryption: 'none' }, { encryption: 'aws-managed' }, { encryption: 'none' }],
+    });
+    const [root, data, logs] = hub.ec2.createSnapshots(SOURCE_A, REGION, {
+      instanceId: instance.id,
+      failing: { [instance.volumeIds[2]!]: 'Internal error' },
+    });
+    await run(hub, 90);
+    const saved = await points(hub, SOURCE_A);
+    expect(saved.map((p) => [p.sourceId, p.state]).sort()).toEqual(
+      [
+        [root!.id, 'available'],
+        [data!.id, 'available'],
+      ].sort(),
+    );
+    expect(saved.map((p) => p.sourceId)).not.toContain(logs!.id);
+    expect(vaultSnapshots(hub)).toHaveLength(2);
+  });
+});

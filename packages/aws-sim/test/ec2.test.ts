@@ -2,6 +2,7 @@ import {
   CopySnapshotCommand,
   type CopySnapshotCommandInput,
   CreateSnapshotCommand,
+  CreateSnapshotsCommand,
   CreateTagsCommand,
   DeleteSnapshotCommand,
   DeleteTagsCommand,
@@ -548,5 +549,60 @@ describe('eventual consistency', () => {
     expect((await client(SOURCE).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots).toEqual([]);
     cloud.clock.advance(30_000);
     expect(await describeOne(SOURCE, snapshot.id)).toMatchObject({ SnapshotId: snapshot.id });
+  });
+});
+
+describe('multi-volume snapshot sets (CreateSnapshots)', () => {
+  it('snapshots every volume of an instance and announces the set once, in the documented shape', async () => {
+    const instance = ec2.createInstance(SOURCE, REGION, {
+      volumes: [{ encryption: 'none' }, { encryption: 'cmk' }, { encryption: 'none' }],
+    });
+    const { Snapshots } = await client(SOURCE).send(
+      new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: instance.id, ExcludeBootVolume: true }, Description: 'nightly' }),
+    );
+    expect(Snapshots!.map((s) => s.VolumeId)).toEqual(instance.volumeIds.slice(1));
+    expect(events).toEqual([]);
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      'detail-type': 'EBS Multi-Volume Snapshots Completion Status',
+      source: 'aws.ec2',
+      account: SOURCE,
+      resources: Snapshots!.map((s) => arnOf('snapshot', s.SnapshotId!)),
+      detail: {
+        event: 'createSnapshots',
+        result: 'succeeded',
+        cause: '',
+        snapshots: Snapshots!.map((s) => ({
+          snapshot_id: arnOf('snapshot', s.SnapshotId!),
+          source: arnOf('volume', s.VolumeId!),
+          status: 'completed',
+        })),
+      },
+    });
+    await expect(
+      client(SOURCE).send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: 'i-0123456789abcdef0' } })),
+    ).rejects.toMatchObject({
+      name: 'InvalidInstanceID.NotFound',
+    });
+  });
+
+  it('announces a set with a snapshot in error as failed, naming each snapshot’s status: the others completed', () => {
+    const instance = ec2.createInstance(SOURCE, REGION, { volumes: [{ encryption: 'none' }, { encryption: 'none' }] });
+    const [root, data] = ec2.createSnapshots(SOURCE, REGION, {
+      instanceId: instance.id,
+      failing: { [instance.volumeIds[1]!]: 'Internal error' },
+    });
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(events.map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        result: 'failed',
+        cause: `Snapshot ${data!.id} is in status error`,
+        snapshots: [
+          expect.objectContaining({ snapshot_id: arnOf('snapshot', root!.id), status: 'completed' }),
+          expect.objectContaining({ snapshot_id: arnOf('snapshot', data!.id), status: 'error' }),
+        ],
+      }),
+    ]);
   });
 });

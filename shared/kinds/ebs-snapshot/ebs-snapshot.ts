@@ -57,14 +57,17 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     const detail = parsed.data;
     if (!TRIGGERS.has(detail.event)) return { skip: `${detail.event} is not a backup trigger` };
     // A failed copySnapshot may be the hub's own re-encrypting copy: verify tells, and fails its point at once.
-    const examined = detail.result === 'succeeded' || detail.event === 'copySnapshot';
+    // A failed createSnapshots set can hold snapshots that completed: those are backed up.
+    const examined = detail.result === 'succeeded' || detail.event === 'copySnapshot' || detail.event === 'createSnapshots';
     if (!examined) return { skip: `${detail.event} ${detail.result}${detail.cause ? `: ${detail.cause}` : ''}` };
     const arns =
       detail.event === 'createSnapshots'
         ? (detail.snapshots ?? []).filter((s) => s.status === undefined || s.status === 'completed').map((s) => s.snapshot_id)
         : [detail.snapshot_id];
     const refs = arns.map((arn) => snapshotRef(arn, event));
-    return refs.length ? { refs } : { skip: `${detail.event} announced no completed snapshot` };
+    return refs.length
+      ? { refs }
+      : { skip: `${detail.event} ${detail.result}: no completed snapshot${detail.cause ? ` (${detail.cause})` : ''}` };
   },
 
   async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact | HubIntermediate> {

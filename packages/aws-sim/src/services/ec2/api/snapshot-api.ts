@@ -43,6 +43,20 @@ export const snapshotActions: Record<string, Action> = {
     return snapshotItem(snapshot, ec2.cloud.clock.nowMs());
   },
 
+  CreateSnapshots(ec2, input, ctx) {
+    const specification = input.map<string | undefined>('InstanceSpecification');
+    if (!specification.InstanceId)
+      throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceSpecification.InstanceId');
+    const snapshots = ec2.createSnapshots(ctx.account, ctx.region, {
+      instanceId: specification.InstanceId,
+      excludeBootVolume: specification.ExcludeBootVolume === 'true',
+      description: input.optionalString('Description'),
+      tags: readTagSpecifications(input, 'snapshot'),
+    });
+    const now = ec2.cloud.clock.nowMs();
+    return { snapshotSet: { item: snapshots.map((s) => snapshotItem(s, now)) } };
+  },
+
   DescribeSnapshots(ec2, input, ctx) {
     const ids = [...new Set(input.strings('SnapshotId'))];
     const maxResults = input.integer('MaxResults', PAGE_MIN, PAGE_MAX);
