@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CopyImageCommand,
   DeregisterImageCommand,
@@ -61,11 +62,11 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
   triggers(event: EventEnvelope): Triggers {
     const parsed = detailSchema.safeParse(event.detail);
     if (!parsed.success) throw new Rejection('malformed-event', `AMI event detail is malformed: ${describeIssues(parsed.error)}`);
-    const { ImageId, State, ErrorMessage } = parsed.data;
-    if (State === 'available') return { refs: [{ account: event.account, region: event.region, sourceId: ImageId }] };
+    const { ImageId, State } = parsed.data;
+    // A failed image may be the hub's own re-encrypting copy: verify tells, and fails its point at once.
+    if (State === 'available' || State === 'failed') return { refs: [{ account: event.account, region: event.region, sourceId: ImageId }] };
     // A backup outlives its source: that is what it is for.
     if (State === 'deregistered') return { skip: `${ImageId} deregistered in the source; the vault copy is kept` };
-    if (State === 'failed') return { skip: `${ImageId} failed${ErrorMessage ? `: ${ErrorMessage}` : ''}` };
     return { skip: `${ImageId} ${State} is not a backup trigger` };
   },
 
@@ -88,8 +89,10 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     const intermediateOf = tags[TAG.intermediateOf];
     if (intermediateOf !== undefined) return { ref, intermediateOf };
     if (image.State === 'pending') throw new Deferral(`image ${ref.sourceId} is pending, not available yet`, PENDING_RETRY_SECONDS);
-    if (image.State !== 'available')
-      throw new Rejection('not-copyable', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
+    if (image.State !== 'available') {
+      const why = image.StateReason?.Message ? ` (${image.StateReason.Message})` : '';
+      throw new Rejection('not-copyable', `image ${ref.sourceId} is ${image.State} in the source${why}, nothing to copy`);
+    }
     return {
       ref,
       resourceId: image.Name ?? ref.sourceId,
@@ -131,8 +134,8 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
       sourceRegion: point.region,
       sourceImageId: sharedId,
-      // AMI names are unique per account and region; this one is per source artifact.
-      name: `backup-hub-${point.account}-${point.region}-${point.sourceId}`,
+      name: attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`),
+      clientToken: clientToken(point, 'vault-copy'),
       description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
       kmsKeyId: vaultKeyArn,
       tags: provenanceTags(point),
@@ -167,7 +170,9 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
     if (intermediates.size > 0 || scope === 'abandoned')
       for (const id of await deleteTaggedSnapshots(ec2, intermediateTag)) removed.push(`deleted the intermediate image's snapshot ${id}`);
-    const image = scope === 'completed' && point.intermediateId ? undefined : await describeImage(ec2, point.sourceId);
+    const described = scope === 'completed' && point.intermediateId ? undefined : await describeImage(ec2, point.sourceId);
+    // A deregistered image takes no permission change and gives none.
+    const image = described?.State === 'deregistered' ? undefined : described;
     if (image && (scope === 'completed' || (await isImageSharedWith(ec2, image, deps.vault.account)))) {
       await unshareImage(ec2, image, deps.vault.account);
       removed.push(`removed the vault's launch permission on ${point.sourceId} and its snapshots`);
@@ -222,8 +227,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
 };
 
 async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Image | undefined> {
-  const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tagMap(tags)) }));
-  return liveRestoreCopy(Images, (i) =>
+  return liveRestoreCopy(await ownTaggedImages(ec2, tagMap(tags)), (i) =>
     i.State === 'failed' ? `restore copy ${i.ImageId} failed: ${i.StateReason?.Message ?? 'no reason given'}` : undefined,
   );
 }
@@ -261,17 +265,36 @@ function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): P
   return copyImage(ec2, copyQuotaKey('ami', point.account, point.region), {
     sourceRegion: point.region,
     sourceImageId: point.sourceId,
-    name: `backup-hub-share-${point.sourceId}`,
+    name: attemptName(point, `backup-hub-share-${point.sourceId}`),
+    clientToken: clientToken(point, 'share-copy'),
     description: `backup-hub: ${point.sourceId} re-encrypted under the share key for the vault; deregistered after the vault copy`,
     kmsKeyId: shareKeyArn,
     tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }],
   });
 }
 
+/**
+ * A copy's name for this attempt at the point. AMI names are unique per account and region, failed and
+ * recently deregistered images included: the copy of a reopened point cannot take the failed one's name.
+ */
+function attemptName(point: RecoveryPoint, name: string): string {
+  return (point.attempt ?? 1) > 1 ? `${name}-attempt-${point.attempt}` : name;
+}
+
+/** CopyImage's idempotency token for this copy of this attempt: a request repeated after a lost answer gets the same AMI. */
+function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'share-copy'): string {
+  return createHash('sha256')
+    .update(`${point.pk}|${point.attempt ?? 1}|${copy}`)
+    .digest('hex')
+    .slice(0, 64);
+}
+
 interface ImageCopy {
   sourceRegion: string;
   sourceImageId: string;
   name: string;
+  /** CopyImage's ClientToken (64 ASCII characters at most), when the copy must be made once only. */
+  clientToken?: string;
   description: string;
   kmsKeyId: string;
   /** Put on the new AMI and on its snapshots, so both can be found (and cleaned up) by tag. */
@@ -286,6 +309,7 @@ async function copyImage(ec2: EC2Client, quota: string, copy: ImageCopy): Promis
         SourceRegion: copy.sourceRegion,
         SourceImageId: copy.sourceImageId,
         Name: copy.name,
+        ClientToken: copy.clientToken,
         Description: copy.description,
         Encrypted: true,
         KmsKeyId: copy.kmsKeyId,

@@ -25,6 +25,8 @@ export interface Ec2SimOptions {
    * eventually consistent ("Eventual consistency in the Amazon EC2 API"); none by default.
    */
   describeLagMs?: number;
+  /** How long a deregistered AMI stays visible, its name still taken ("a short interval", DescribeImages); an hour by default. */
+  deregisteredVisibleMs?: number;
 }
 
 /** A snapshot taken by the account itself (drills, tests), outside the API. */
@@ -48,6 +50,7 @@ const DEFAULTS: Required<Ec2SimOptions> = {
   snapshotDurationMs: 5 * 60_000,
   imageCopyQuota: AMI_CONCURRENT_COPY_QUOTA,
   describeLagMs: 0,
+  deregisteredVisibleMs: 60 * 60_000,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -89,7 +92,11 @@ export class Ec2Sim {
   ) {
     this.cloud = kms.cloud;
     this.#options = { ...DEFAULTS, ...options };
-    this.images = new Ec2Images(this, { copyQuota: this.#options.imageCopyQuota, copyDurationMs: this.#options.copyDurationMs });
+    this.images = new Ec2Images(this, {
+      copyQuota: this.#options.imageCopyQuota,
+      copyDurationMs: this.#options.copyDurationMs,
+      deregisteredVisibleMs: this.#options.deregisteredVisibleMs,
+    });
   }
 
   /**

@@ -61,6 +61,7 @@ export const imageActions: Record<string, Action> = {
         kmsKeyId: input.optionalString('KmsKeyId'),
         imageTags: tags.image!,
         snapshotTags: tags.snapshot!,
+        clientToken: input.optionalString('ClientToken'),
       },
       ctx.caller,
       ctx.region,
