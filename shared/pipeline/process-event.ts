@@ -97,6 +97,7 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
   if ('intermediateOf' in artifact) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
+  if ('skip' in artifact) return conclude(ctx, event, { outcome: 'skipped', reason: artifact.skip }, kind, ref);
   const now = ctx.now().toISOString();
   const candidate: RecoveryPoint = {
     pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId, ref.life),

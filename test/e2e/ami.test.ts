@@ -206,3 +206,22 @@ describe('recently deregistered images, which DescribeImages still shows', () =>
     expect(await ami.cleanup(point!, kindDeps(ami, hub.context), 'abandoned')).toEqual([]);
   });
 });
+
+describe('snapshots that CreateImage and CopyImage make, when AWS announces them as EBS snapshots too', () => {
+  it('are backed up once, with their AMI: not as EBS snapshots, and an AMI intermediate’s never as an EBS intermediate', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, announceImageSnapshots: true } });
+    imageOf(hub, SOURCE_A, 'none');
+    imageOf(hub, SOURCE_A, 'aws-managed');
+    await run(hub, 120);
+    const saved = await points(hub, SOURCE_A);
+    expect(saved.map((p) => [p.kind, p.state])).toEqual([
+      ['ami', 'available'],
+      ['ami', 'available'],
+    ]);
+    const skipped = (await auditEntries(hub)).filter((e) => e.kind === 'ebs-snapshot' && e.decision === 'skipped');
+    // Each AMI's root snapshot, and the aws-managed one's intermediate copy's snapshot.
+    expect(skipped.map((e) => e.reason)).toEqual(Array(3).fill(expect.stringMatching(/^snap-\w+ belongs to AMI ami-\w+/)));
+    expect(vaultImages(hub)).toHaveLength(2);
+    expect(hub.ec2.snapshots({ account: VAULT }).filter((s) => !s.usedBy.size)).toEqual([]);
+  });
+});

@@ -132,6 +132,20 @@ describe('simulated AMIs: lifecycle and events', () => {
     await deleteSnapshot();
   });
 
+  it('describes the snapshot CreateImage takes as EC2 does, and announces it as an EBS snapshot only when asked to', async () => {
+    const quiet = ec2.images.create(SOURCE, REGION, { name: 'quiet', encryption: 'none' });
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(ec2.snapshot(SOURCE, REGION, rootSnapshot(quiet))?.description).toMatch(
+      new RegExp(`^Created by CreateImage\\(i-\\w+\\) for ${quiet.id}$`),
+    );
+    expect(events.filter((e) => e['detail-type'] === 'EBS Snapshot Notification')).toEqual([]);
+    setup({ announceImageSnapshots: true });
+    const loud = ec2.images.create(SOURCE, REGION, { name: 'loud', encryption: 'none' });
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(events.filter((e) => e['detail-type'] === 'EBS Snapshot Notification').map((e) => e.detail.event)).toEqual(['createSnapshot']);
+    expect(events.at(-1)).toMatchObject({ detail: { ImageId: loud.id, State: 'available' } });
+  });
+
   it('shows a deregistered image for a short interval, its name still taken, then forgets it', async () => {
     const image = availableImage('none');
     await client(SOURCE).send(new DeregisterImageCommand({ ImageId: image.id }));

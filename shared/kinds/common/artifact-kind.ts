@@ -59,6 +59,13 @@ export interface SourceArtifact {
   tags: Record<string, string>;
 }
 
+/** An artifact that another one owns and is backed up with (an AMI's snapshot): not a backup trigger of its own. */
+export interface PartOfAnother {
+  ref: ArtifactRef;
+  /** Why, for the audit log. */
+  skip: string;
+}
+
 /** The hub's own re-encrypted copy of another artifact, announced by the source: that artifact can now be copied. */
 export interface HubIntermediate {
   ref: ArtifactRef;
@@ -152,8 +159,11 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   readonly copiesSynchronously?: boolean;
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
   triggers(event: EventEnvelope): Triggers;
-  /** Confirms existence, ownership and state in the source, or recognizes the hub's own intermediate. Throws a Rejection or Deferral. */
-  verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<SourceArtifact | HubIntermediate>;
+  /**
+   * Confirms existence, ownership and state in the source, or recognizes the hub's own intermediate, or
+   * an artifact this kind does not back up on its own (a snapshot an AMI owns). Throws a Rejection or Deferral.
+   */
+  verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<SourceArtifact | HubIntermediate | PartOfAnother>;
   /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
   prepareShare(point: RecoveryPoint, deps: KindDeps<Client>): Promise<ShareProgress>;
   /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */

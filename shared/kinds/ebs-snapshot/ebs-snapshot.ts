@@ -22,6 +22,7 @@ import {
   inSource,
   inVault,
   type KindDeps,
+  type PartOfAnother,
   type RestoreTarget,
   type ShareProgress,
   type SourceArtifact,
@@ -70,7 +71,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       : { skip: `${detail.event} ${detail.result}: no completed snapshot${detail.cause ? ` (${detail.cause})` : ''}` };
   },
 
-  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact | HubIntermediate> {
+  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact | HubIntermediate | PartOfAnother> {
     const snapshot = await describeSnapshot(inSource(deps, ref.account, ref.region), ref.sourceId);
     if (!snapshot) {
       throw new Rejection(
@@ -85,6 +86,12 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       );
     }
     const tags = tagMap(snapshot.Tags);
+    const owningImage = imageThatMade(snapshot, tags);
+    if (owningImage !== undefined)
+      return {
+        ref,
+        skip: `${ref.sourceId} belongs to AMI ${owningImage}: it is backed up with that AMI (or is the hub's own AMI intermediate)`,
+      };
     const intermediateOf = tags[TAG.intermediateOf];
     if (intermediateOf !== undefined) return { ref, intermediateOf };
     if (snapshot.State === 'error')
@@ -252,6 +259,18 @@ async function describeSnapshot(ec2: EC2Client, snapshotId: string): Promise<Sna
     if (isAwsError(error, 'InvalidSnapshot.NotFound')) return undefined;
     throw error;
   }
+}
+
+/**
+ * The AMI a snapshot was made for, if any. EC2 describes the snapshots CreateImage takes as "Created by
+ * CreateImage(i-…) for ami-…" and those CopyImage makes as "Copied for DestinationAmi ami-…"; the hub's
+ * own AMI intermediates carry its intermediate-of tag naming the source AMI. Such a snapshot is backed
+ * up with its AMI, whether or not AWS announces it as an EBS snapshot too.
+ */
+function imageThatMade(snapshot: Snapshot, tags: Record<string, string>): string | undefined {
+  const intermediateOf = tags[TAG.intermediateOf];
+  if (intermediateOf?.startsWith('ami-')) return intermediateOf;
+  return /^(?:Created by CreateImage\([^)]*\) for|Copied for DestinationAmi) (ami-[0-9a-f]+)/.exec(snapshot.Description ?? '')?.[1];
 }
 
 /** The caller's own snapshots carrying every given tag, in any state. */

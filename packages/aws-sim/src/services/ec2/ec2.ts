@@ -27,6 +27,11 @@ export interface Ec2SimOptions {
   describeLagMs?: number;
   /** How long a deregistered AMI stays visible, its name still taken ("a short interval", DescribeImages); an hour by default. */
   deregisteredVisibleMs?: number;
+  /**
+   * Whether the snapshots that CreateImage and CopyImage make send `EBS Snapshot Notification`
+   * (`createSnapshot`, `copySnapshot`) like any other: AWS does not document either way, so both can be had; off by default.
+   */
+  announceImageSnapshots?: boolean;
 }
 
 /** A snapshot taken by the account itself (drills, tests), outside the API. */
@@ -51,6 +56,7 @@ const DEFAULTS: Required<Ec2SimOptions> = {
   imageCopyQuota: AMI_CONCURRENT_COPY_QUOTA,
   describeLagMs: 0,
   deregisteredVisibleMs: 60 * 60_000,
+  announceImageSnapshots: false,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -96,6 +102,7 @@ export class Ec2Sim {
       copyQuota: this.#options.imageCopyQuota,
       copyDurationMs: this.#options.copyDurationMs,
       deregisteredVisibleMs: this.#options.deregisteredVisibleMs,
+      announceImageSnapshots: this.#options.announceImageSnapshots,
     });
   }
 

@@ -4,6 +4,7 @@ import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { SimSnapshot, SnapshotStore } from './ebs-snapshot.js';
 import type { CopyPlan } from './ebs-snapshot-copy.js';
+import { settledSnapshotEvent } from './ebs-snapshot-events.js';
 import { type PermissionChanges, validatePermission } from './ebs-snapshot-sharing.js';
 import type { CreateVolumeSpec, SimVolume, VolumeEncryption } from './ebs-volume.js';
 import { ec2Id, isEc2Id } from './ids.js';
@@ -34,6 +35,8 @@ export interface ImageCopyOptions {
   copyDurationMs: (sizeGiB: number) => number;
   /** How long a deregistered AMI stays visible, its name taken. */
   deregisteredVisibleMs: number;
+  /** Whether the snapshots CreateImage and CopyImage make announce themselves as EBS snapshot events. */
+  announceImageSnapshots: boolean;
 }
 
 /** A CopyImage request: the copy, its name and description, its `image` / `snapshot` tags, and its idempotency token. */
@@ -92,7 +95,12 @@ export class Ec2Images {
       kmsKeyArn: spec.kmsKeyArn,
       sizeGiB: spec.sizeGiB,
     });
-    const snapshot = this.ec2.startSnapshot(volume, { description: `Created by CreateImage for ${id}`, tags: [], emit: false });
+    // The description EC2 gives the snapshots CreateImage takes; whether their events are sent is an option.
+    const snapshot = this.ec2.startSnapshot(volume, {
+      description: `Created by CreateImage(${ec2Id('i')}) for ${id}`,
+      tags: [],
+      emit: this.options.announceImageSnapshots,
+    });
     const image = this.#image({
       id,
       owner: account,
@@ -241,7 +249,7 @@ export class Ec2Images {
       startTime: image.creationDate,
       encrypted: plan.encrypted,
       kmsKeyId: plan.kmsKeyId,
-      description: `Copied for DestinationAmi ${image.id} from ${plan.sourceArn}`,
+      description: `Copied for DestinationAmi ${image.id} from SourceAmi ${image.origin.kind === 'copy' ? image.origin.sourceImageId : ''} for SourceSnapshot ${plan.sourceArn.split('/').pop()}`,
       state: 'completed',
       settlesAt: image.settlesAt,
       completionTime: new Date(image.settlesAt),
@@ -253,6 +261,7 @@ export class Ec2Images {
     addTags(snapshot.tags, tags);
     this.ec2.snapshotStore.add(snapshot);
     this.ec2.snapshotStore.use(snapshot, image.id);
+    if (this.options.announceImageSnapshots) this.ec2.cloud.emitServiceEvent(settledSnapshotEvent(snapshot));
   }
 
   #refuseUnshareable(image: SimImage, toEveryone: boolean): void {
