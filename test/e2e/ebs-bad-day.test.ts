@@ -327,3 +327,22 @@ describe('EC2 Describe calls that miss what was just made (eventual consistency)
     ]);
   });
 });
+
+describe('a failure whose source cleanup cannot finish at once', () => {
+  it('stays listed as residue until the reconciler has taken the share back', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'UnauthorizedOperation', times: 1000, account: VAULT });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 30);
+    const [failed] = await points(hub, SOURCE_A);
+    expect(failed).toMatchObject({ state: 'failed' });
+    expect(failed!.residue).toBeUndefined();
+    // As if the source's EC2 had been down when the failure was recorded: the share is still there, the point listed as residue.
+    source.sharedWith.add(VAULT);
+    await hub.context.catalog.update(failed!, { residue: true });
+    await run(hub, 10);
+    expect([...source.sharedWith]).toEqual([]);
+    expect((await hub.context.catalog.get(failed!.pk))!.residue).toBeUndefined();
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned')).toHaveLength(2);
+  });
+});
