@@ -67,6 +67,8 @@ export interface DrillReport {
   residue: ResidueEntry[];
   /** Every call a policy refused: none when the stacks grant what the hub does. */
   refusedCalls: RefusedCall[];
+  /** AWS quotas the deployed stacks exceed, tolerated by the simulation so the drill could run: AWS would refuse these stacks. */
+  quotaExceeded: { quota: string; subject: string; value: number; limit: number }[];
   simulatedMinutes: number;
   /** The game day: disasters with the RPO they cost, restores with what came back and the RTO. */
   restore: RestoreSection;
@@ -144,6 +146,7 @@ export async function collectReport(
         error: c.error!,
         at: new Date(c.at).toISOString(),
       })),
+    quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
     alarms: vaultAlarms(hub),
