@@ -116,6 +116,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       clusterCopyQuota: quota,
       manualSnapshotQuota: 100_000,
     },
+    // A decision per request shape (test/iam/fast-path.test.ts checks it against the library on every shape the drills produce).
+    authorization: 'fast',
   });
   try {
     const announce = prepareDeliveries(hub, events);

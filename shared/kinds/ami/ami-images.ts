@@ -36,14 +36,6 @@ export async function findTaggedImage(ec2: EC2Client, tags: Record<string, strin
   return (await ownTaggedImages(ec2, tags)).find((i) => i.State !== 'failed');
 }
 
-/** Whether the owner's image gives `account` launch permission (DescribeImages' ExecutableUsers). */
-export async function isImageSharedWith(ec2: EC2Client, image: Image, account: string): Promise<boolean> {
-  const { Images = [] } = await ec2.send(
-    new DescribeImagesCommand({ ImageIds: [image.ImageId!], Owners: ['self'], ExecutableUsers: [account] }),
-  );
-  return Images.length > 0;
-}
-
 /** The ids of an image's EBS snapshots (one per block device). */
 export function backingSnapshotIds(image: Image): string[] {
   return (image.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []));
@@ -72,28 +64,6 @@ export async function shareImage(ec2: EC2Client, image: Image, account: string):
         OperationType: 'add',
         UserIds: [account],
       }),
-    );
-  }
-}
-
-/** Takes back what {@link shareImage} gave; already gone is fine. */
-export async function unshareImage(ec2: EC2Client, image: Image, account: string): Promise<void> {
-  await ignoreNotFound(
-    () => ec2.send(new ModifyImageAttributeCommand({ ImageId: image.ImageId, LaunchPermission: { Remove: [{ UserId: account }] } })),
-    'InvalidAMIID.NotFound',
-  );
-  for (const snapshotId of backingSnapshotIds(image)) {
-    await ignoreNotFound(
-      () =>
-        ec2.send(
-          new ModifySnapshotAttributeCommand({
-            SnapshotId: snapshotId,
-            Attribute: 'createVolumePermission',
-            OperationType: 'remove',
-            UserIds: [account],
-          }),
-        ),
-      'InvalidSnapshot.NotFound',
     );
   }
 }

@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CopyImageCommand,
-  DeregisterImageCommand,
-  DescribeImagesCommand,
-  type EC2Client,
-  type Image,
-  type Snapshot,
-} from '@aws-sdk/client-ec2';
+import { CopyImageCommand, DeregisterImageCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
 import { ignoreNotFound } from '../../aws/aws-errors.js';
 import { ec2Client } from '../../aws/clients.js';
@@ -28,7 +21,7 @@ import {
   type Triggers,
   type VaultCopy,
 } from '../common/artifact-kind.js';
-import { liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { liveRestoreCopy, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import {
   backingSnapshots,
@@ -36,10 +29,8 @@ import {
   describeImage,
   findTaggedImage,
   GONE_IMAGE,
-  isImageSharedWith,
   ownTaggedImages,
   shareImage,
-  unshareImage,
 } from './ami-images.js';
 import { pattern } from './manifest.js';
 
@@ -103,12 +94,11 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
   },
 
   async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
+    // Only a hub-made copy under the share key is ever shared: IAM has no condition key for the
+    // accounts added to an AMI, so the reader may share hub intermediates only (by their tag), and
+    // the share key's policy keeps them to the vault.
     const ec2 = inSource(deps, point.account, point.region);
     const shareKey = await deps.keys.shareKey(point.account, point.region);
-    if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
-      await shareImage(ec2, await sourceImage(ec2, point.sourceId), deps.vault.account);
-      return { status: 'ready', sharedId: point.sourceId };
-    }
     const intermediate =
       (point.intermediateId && (await describeImage(ec2, point.intermediateId))) ||
       (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
@@ -161,6 +151,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     const removed: string[] = [];
     const intermediateTag = { [TAG.intermediateOf]: point.sourceId };
     // After a completed copy the record names what the copy went through; otherwise a crash may have left more.
+    // The source image itself is never shared (only the intermediate is), so nothing else is to take back.
     const intermediates = new Set(point.intermediateId ? [point.intermediateId] : []);
     if (scope === 'abandoned') for (const image of await ownTaggedImages(ec2, intermediateTag)) intermediates.add(image.ImageId!);
     for (const id of intermediates) {
@@ -168,15 +159,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
       if (deregistered) removed.push(`deregistered the intermediate image ${id}`);
     }
     // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
-    if (intermediates.size > 0 || scope === 'abandoned')
-      for (const id of await deleteTaggedSnapshots(ec2, intermediateTag)) removed.push(`deleted the intermediate image's snapshot ${id}`);
-    const described = scope === 'completed' && point.intermediateId ? undefined : await describeImage(ec2, point.sourceId);
-    // A deregistered image takes no permission change and gives none.
-    const image = described?.State === 'deregistered' ? undefined : described;
-    if (image && (scope === 'completed' || (await isImageSharedWith(ec2, image, deps.vault.account)))) {
-      await unshareImage(ec2, image, deps.vault.account);
-      removed.push(`removed the vault's launch permission on ${point.sourceId} and its snapshots`);
-    }
+    for (const id of await deleteTaggedSnapshots(ec2, intermediateTag)) removed.push(`deleted the intermediate image's snapshot ${id}`);
     return removed;
   },
 
@@ -244,21 +227,11 @@ async function encryptionOf(
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   const keyIds = [...new Set(snapshots.flatMap((s) => (s.Encrypted && s.KmsKeyId ? [s.KmsKeyId] : [])))];
   const keys = await Promise.all(keyIds.map((id) => deps.keys.describe(ref.account, ref.region, id)));
+  for (const key of keys) await deps.keys.requireListed(ref.account, ref.region, `image ${ref.sourceId}`, key);
   if (keys.length === 0) return { encryption: 'none' };
   if (keys.some((k) => k.awsManaged)) return { encryption: 'aws-managed' };
   const single = keys.length === 1 && snapshots.every((s) => s.Encrypted);
   return { encryption: 'customer', keyArn: single ? keys[0]!.arn : undefined };
-}
-
-/** The source image that verify confirmed. */
-async function sourceImage(ec2: EC2Client, imageId: string): Promise<Image> {
-  const image = await describeImage(ec2, imageId);
-  if (!image)
-    throw new PermanentFailure(`image ${imageId} was confirmed but no longer exists in the source`, {
-      code: 'SourceGone',
-      aboutArtifact: true,
-    });
-  return image;
 }
 
 function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {

@@ -2,7 +2,7 @@ import type { EventPattern, Statement } from '../../../accounts/stack/cloudforma
 import { NAMES } from '../../../accounts/stack/names.js';
 import { all, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
-import { grantForAwsResource, keysOf, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
+import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
 
 /** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
 export interface RdsManifestSpec {
@@ -73,7 +73,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: s.vaultKeyArn,
-          Condition: grantForAwsResource,
+          Condition: grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`),
         },
         {
           Sid: 'DescribeSourceShareKeysThroughRds',
@@ -87,7 +87,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource(...throughRdsAnywhere['kms:ViaService']) },
         },
       ];
     },
@@ -96,13 +96,17 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       const snapshots = (name: string) => s.eachSource(({ account, region }) => arn(region, account, name));
       const keys = s.eachSource(keysOf);
       return [
+        { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
+        // RDS has no condition key for the accounts added to `restore`: the reader may share the hub's
+        // intermediate copies only (named and tagged so on creation), which are under the share key,
+        // whose policy lets the vault alone use them.
         {
-          Sid: `Describe${noun}sAndWhoTheyAreSharedWith`,
+          Sid: `ShareOnlyTheHubsIntermediate${noun}s`,
           Effect: 'Allow',
-          Action: [`rds:Describe${noun}s`, `rds:Describe${noun}Attributes`],
-          Resource: snapshots('*'),
+          Action: `rds:Modify${noun}Attribute`,
+          Resource: snapshots('backup-hub-share-*'),
+          Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } },
         },
-        { Sid: `ShareAndUnshare${noun}s`, Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: snapshots('*') },
         {
           Sid: 'CopyToTheShareKeyAsATaggedManualSnapshot',
           Effect: 'Allow',
@@ -125,13 +129,17 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } },
         },
         { Sid: `Describe${noun}Keys`, Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+        listKeyAliases(s),
         {
           Sid: `LetRdsUse${noun}Keys`,
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: keys,
           // RDS re-encrypts automated and aws/rds snapshots for the vault.
-          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') }, ...grantForAwsResource },
+          Condition: {
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') },
+            ...grantForAwsResource(...all(s.eachSource(({ region }) => `rds.${region}.amazonaws.com`))),
+          },
         },
       ];
     },
@@ -178,7 +186,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: vaultKeys,
-          Condition: grantForAwsResource,
+          Condition: grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`),
         },
       ];
     },

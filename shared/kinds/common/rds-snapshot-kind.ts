@@ -47,7 +47,7 @@ export interface RdsCopyInput {
   tags: { Key: string; Value: string }[];
 }
 
-/** The five RDS calls a family makes, with its own commands (DB snapshot or DB cluster snapshot). */
+/** The four RDS calls a family makes, with its own commands (DB snapshot or DB cluster snapshot). */
 export interface RdsSnapshotApi {
   /** The error name of the family's "not found" fault. */
   readonly notFound: string;
@@ -58,8 +58,6 @@ export interface RdsSnapshotApi {
   copy(rds: RDSClient, input: RdsCopyInput): Promise<RdsSnapshotFacts>;
   /** Adds accounts to, or removes them from, the `restore` attribute. */
   setRestore(rds: RDSClient, identifier: string, change: { add?: string[]; remove?: string[] }): Promise<void>;
-  /** The accounts in the `restore` attribute of the caller's manual snapshot (none when it is gone). */
-  sharedWith(rds: RDSClient, identifier: string): Promise<string[]>;
   delete(rds: RDSClient, identifier: string): Promise<void>;
 }
 
@@ -106,10 +104,10 @@ const detailSchema = z.object({
 });
 
 /**
- * One RDS snapshot kind (DB instance or Aurora cluster) behind the common shape. Automated
- * snapshots cannot be shared and snapshots under `aws/rds` cannot be shared, so both are first
- * copied in the source to a manual snapshot under the share key; the vault then copies from the
- * shared snapshot's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
+ * One RDS snapshot kind (DB instance or Aurora cluster) behind the common shape. Every snapshot is
+ * first copied in the source to a manual snapshot under the share key (automated snapshots and those
+ * under `aws/rds` could not be shared anyway, and an unencrypted one must not be); the vault then
+ * copies from that shared intermediate's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
  * its snapshots deterministically and confirms them by their tags.
  */
 export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name, RDSClient> {
@@ -150,6 +148,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
+      await deps.keys.requireListed(ref.account, ref.region, `${spec.arnType} ${ref.sourceId}`, key);
       const createdAt = (snapshot.createdAt ?? deps.now()).toISOString();
       return {
         // A manual identifier is reused after a deletion (a nightly `prod-latest`): its creation time tells the lives apart.
@@ -176,17 +175,12 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
           { code: 'SourceUnencrypted', aboutArtifact: true },
         );
       }
+      // Only a hub-made copy under the share key is ever shared, whatever the source's encryption:
+      // RDS has no condition key for the accounts added to `restore`, so the reader may share hub
+      // intermediates only, and the share key's policy keeps them to the vault.
       const shareKey = await deps.keys.shareKey(point.account, point.region);
-      if (source.type === 'manual' && (!source.encrypted || point.sourceKeyArn === shareKey.arn)) {
-        await shareWithVault(api, rds, source.id, deps.vault.account);
-        return { status: 'ready', sharedId: source.arn };
-      }
       const intermediate = await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
-      if (!intermediate)
-        return {
-          status: 'reencrypting',
-          intermediateId: await makeIntermediate(spec, rds, point, source.encrypted ? shareKey.arn : undefined),
-        };
+      if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, shareKey.arn) };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
       await shareWithVault(api, rds, intermediate.id, deps.vault.account);
       return { status: 'ready', sharedId: intermediate.arn };
@@ -219,19 +213,12 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
 
     async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>, scope): Promise<string[]> {
       const rds = inSource(deps, point.account, point.region);
-      const removed: string[] = [];
       // After a completed copy the record names the intermediate; otherwise a crash may have left one under its name.
+      // The source snapshot itself is never shared (only the intermediate is), so nothing else is to take back.
       const intermediate =
         point.intermediateId ?? (scope === 'abandoned' ? await hubSnapshotNamed(api, rds, intermediateName(point)) : undefined);
-      if (intermediate !== undefined && (await ignoreNotFound(() => api.delete(rds, intermediate), api.notFound)))
-        removed.push(`deleted the intermediate copy ${intermediate}`);
-      const shared =
-        scope === 'completed'
-          ? !point.intermediateId
-          : snapshotTypeOf(point.sourceId) !== 'automated' && (await api.sharedWith(rds, point.sourceId)).includes(deps.vault.account);
-      if (shared && (await ignoreNotFound(() => api.setRestore(rds, point.sourceId, { remove: [deps.vault.account] }), api.notFound)))
-        removed.push(`removed the vault from the restore attribute of ${point.sourceId}`);
-      return removed;
+      const deleted = intermediate !== undefined && (await ignoreNotFound(() => api.delete(rds, intermediate), api.notFound));
+      return deleted ? [`deleted the intermediate copy ${intermediate}`] : [];
     },
 
     async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<RDSClient>) {
@@ -354,7 +341,7 @@ async function makeIntermediate(
   spec: RdsKindSpec<ArtifactKindName>,
   rds: RDSClient,
   point: RecoveryPoint,
-  shareKeyArn: string | undefined,
+  shareKeyArn: string,
 ): Promise<string> {
   const quota = copyQuotaKey(spec.name, point.account, point.region);
   const copy = await rdsCall(quota, () =>

@@ -2,7 +2,6 @@ import {
   CopyDBClusterSnapshotCommand,
   type DBClusterSnapshot,
   DeleteDBClusterSnapshotCommand,
-  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
@@ -49,19 +48,6 @@ const dbClusterSnapshotApi: RdsSnapshotApi = {
         ValuesToRemove: change.remove,
       }),
     );
-  },
-  async sharedWith(rds, identifier) {
-    try {
-      const { DBClusterSnapshotAttributesResult } = await rds.send(
-        new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: identifier }),
-      );
-      return (
-        DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? []
-      );
-    } catch (error) {
-      if (isAwsError(error, NOT_FOUND)) return [];
-      throw error;
-    }
   },
   async delete(rds, identifier) {
     await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: identifier }));

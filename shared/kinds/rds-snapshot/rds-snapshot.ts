@@ -2,7 +2,6 @@ import {
   CopyDBSnapshotCommand,
   type DBSnapshot,
   DeleteDBSnapshotCommand,
-  DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
@@ -49,15 +48,6 @@ const dbSnapshotApi: RdsSnapshotApi = {
         ValuesToRemove: change.remove,
       }),
     );
-  },
-  async sharedWith(rds, identifier) {
-    try {
-      const { DBSnapshotAttributesResult } = await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: identifier }));
-      return DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? [];
-    } catch (error) {
-      if (isAwsError(error, NOT_FOUND)) return [];
-      throw error;
-    }
   },
   async delete(rds, identifier) {
     await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: identifier }));

@@ -28,6 +28,8 @@ export interface RdsSimOptions {
   copyQuota?: number;
   /** DB cluster snapshot copies in progress into an account's region; AWS's default is {@link AURORA_CONCURRENT_COPY_QUOTA}. */
   clusterCopyQuota?: number;
+  /** A `cmk` database without a key uses the account's key by this alias (made on first use); without it, a new unnamed key per database. */
+  customerKeyAlias?: string;
 }
 
 export type RdsEncryption = 'none' | 'aws-managed' | 'cmk';
@@ -36,6 +38,8 @@ export type RdsEncryption = 'none' | 'aws-managed' | 'cmk';
 export interface CreateRdsSnapshotSpec {
   type: RdsSnapshotType;
   encryption?: RdsEncryption;
+  /** The customer managed key for `cmk` (one made for the database when absent). */
+  kmsKeyArn?: string;
   /** An explicit identifier; automated ones default to AWS's `rds:<resource>-<yyyy-mm-dd-hh-mm>`. */
   id?: string;
   /** Emit the "snapshot created" event when it becomes available (default true). */
@@ -54,7 +58,7 @@ export const RDS_CONCURRENT_COPY_QUOTA = 20;
 export const AURORA_CONCURRENT_COPY_QUOTA = 5;
 
 /** AWS publishes no durations; these keep simulated runs realistic in shape. */
-const DEFAULTS: Required<RdsSimOptions> = {
+const DEFAULTS: Required<Omit<RdsSimOptions, 'customerKeyAlias'>> & Pick<RdsSimOptions, 'customerKeyAlias'> = {
   manualSnapshotQuota: RDS_MANUAL_SNAPSHOT_QUOTA,
   copyQuota: RDS_CONCURRENT_COPY_QUOTA,
   clusterCopyQuota: AURORA_CONCURRENT_COPY_QUOTA,
@@ -73,7 +77,7 @@ export class RdsSim {
   readonly cloud: CloudCore;
   readonly instanceSnapshots = new RdsSnapshotStore(DB_SNAPSHOT);
   readonly clusterSnapshots = new RdsSnapshotStore(DB_CLUSTER_SNAPSHOT);
-  readonly options: Required<RdsSimOptions>;
+  readonly options: typeof DEFAULTS;
   /** The customer managed key of each database (`cmk` encryption), made on first use. */
   readonly #resourceKeys = new Map<string, string>();
 
@@ -168,7 +172,8 @@ export class RdsSim {
           `Cannot create ${id}: the allowed number of manual snapshots in ${region} would be exceeded.`,
         );
     }
-    const kmsKeyId = this.#key(account, region, resource, spec.encryption ?? 'aws-managed');
+    const kmsKeyId =
+      spec.encryption === 'cmk' && spec.kmsKeyArn ? spec.kmsKeyArn : this.#key(account, region, resource, spec.encryption ?? 'aws-managed');
     const snapshot: SimRdsSnapshot = {
       family: family.family,
       id,
@@ -193,6 +198,8 @@ export class RdsSim {
   #key(account: string, region: string, resource: string, encryption: RdsEncryption): string | undefined {
     if (encryption === 'none') return undefined;
     if (encryption === 'aws-managed') return this.kms.awsManagedKey(account, region, 'rds').arn;
+    const alias = this.options.customerKeyAlias;
+    if (alias) return this.kms.aliasedKey(account, region, alias, `Customer managed key ${alias}`).arn;
     const name = `${account}|${region}|${resource}`;
     let arn = this.#resourceKeys.get(name);
     if (!arn) {
