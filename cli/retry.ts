@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { stsClient } from '../shared/aws/clients.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
-import { reopenPoint } from '../shared/pipeline/reopen.js';
+import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { parseCommandLine } from './command-line.js';
@@ -55,7 +55,7 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
   try {
     const ctx = deps.context(operatorConfig(deps.accounts(args.accounts)));
     const by = args.by ?? (await stsClient(ctx.aws, ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
-    const failed = args.point ? await onePoint(ctx, pointKeyOf(args.point)) : await failedPoints(ctx, args.account!, since);
+    const failed = args.point ? await onePoint(ctx, pointKeyOf(args.point)) : await failedPointsOf(ctx, args.account!, since);
     if (failed.length === 0) {
       deps.print(
         args.point ? `no recovery point ${pointKeyOf(args.point)} in the catalog` : `no failed recovery point of ${args.account} to retry`,
@@ -87,16 +87,4 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
 async function onePoint(ctx: HubContext, pk: string): Promise<RecoveryPoint[]> {
   const point = await ctx.catalog.get(pk);
   return point ? [point] : [];
-}
-
-/** An account's failed points (those whose cleanup still runs are listed as residue), failed at or after `since`. */
-async function failedPoints(ctx: HubContext, account: string, since: Date | undefined): Promise<RecoveryPoint[]> {
-  const out: RecoveryPoint[] = [];
-  for (const state of ['failed', 'residue'] as const) {
-    for await (const point of ctx.catalog.byState(state)) {
-      const recent = since === undefined || Date.parse(point.updatedAt) >= since.getTime();
-      if (point.account === account && point.state === 'failed' && recent) out.push(point);
-    }
-  }
-  return out;
 }

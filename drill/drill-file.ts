@@ -120,6 +120,9 @@ const holdStep = z.strictObject({
   lift: z.boolean().default(false),
 });
 
+/** An operator reopens a source account's failed points through the vault's retry role, as `backup-hub retry --account` does. */
+const retryStep = z.strictObject({ action: z.literal('retry'), account: accountId });
+
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
 
@@ -146,6 +149,7 @@ const stepSchema = z.discriminatedUnion('action', [
   advanceStep,
   skipStep,
   holdStep,
+  retryStep,
   stopSourceStep,
   disasterStep,
   restoreStep,
@@ -162,6 +166,7 @@ const STEP_ACTIONS = [
   'advance',
   'skip',
   'hold',
+  'retry',
   'stopSource',
   'disaster',
   'restore',
@@ -174,6 +179,7 @@ const SOURCE_ACTIONS = new Set([
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'retry',
   'stopSource',
   'disaster',
   'restore',

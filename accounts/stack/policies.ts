@@ -116,7 +116,15 @@ export function withoutRepeats(statements: Statement[]): Statement[] {
 export const LAMBDA_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }];
 
 /** Principals of this account (an operator's SSO role, say) may assume an operator role. */
-export const OPERATOR_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { AWS: THIS_ACCOUNT_ROOT }, Action: 'sts:AssumeRole' }];
+export const OPERATOR_TRUST: Statement[] = [
+  {
+    Effect: 'Allow',
+    Principal: { AWS: THIS_ACCOUNT_ROOT },
+    Action: 'sts:AssumeRole',
+    Reason:
+      "an operator's own credentials assume the role (sts:AssumeRole) before backup-hub restore, hold or retry; the drills act with the role's credentials directly",
+  },
+];
 
 /** Several kinds' statements in one policy: Sids must be unique, so each is prefixed with its kind. */
 export const prefixSids = (prefix: string, statements: Statement[]): Statement[] =>

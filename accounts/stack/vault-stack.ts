@@ -302,7 +302,7 @@ export function buildVault(
       name: NAMES.retryRole,
       description: 'backup-hub retry; assumed by operators in the vault to reopen failed recovery points',
       trust: OPERATOR_TRUST,
-      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => st.Sid !== 'QueryTheAuditLogIndexes'),
     }),
 
     // ------------------------------------------------------------------ alarms

@@ -54,3 +54,15 @@ export async function reopenPoint(point: RecoveryPoint, reopening: Reopening, ct
   });
   return { reopened };
 }
+
+/** An account's failed points (those whose cleanup still runs are listed as residue), failed at or after `since`. */
+export async function failedPointsOf(ctx: HubContext, account: string, since?: Date): Promise<RecoveryPoint[]> {
+  const out: RecoveryPoint[] = [];
+  for (const state of ['failed', 'residue'] as const) {
+    for await (const point of ctx.catalog.byState(state)) {
+      const recent = since === undefined || Date.parse(point.updatedAt) >= since.getTime();
+      if (point.account === account && point.state === 'failed' && recent) out.push(point);
+    }
+  }
+  return out;
+}
