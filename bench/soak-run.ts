@@ -126,7 +126,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     injectFaults(hub, throttleShare);
     const callsBefore = hub.cloud.calls.length;
     const startedAt = hub.cloud.clock.nowMs();
-    for (const { event, via } of deliveries) hub.events.forward(hub.vaultBusArn, event, via);
+    for (const { event, via } of deliveries) hub.forward(event, via);
     await runUntilSettled(hub, tickMs);
     return await report(hub, { events, deliveries, quota, startedAt, callsBefore, wallStart });
   } finally {
@@ -145,7 +145,7 @@ async function runUntilSettled(hub: LocalHub, tickMs: number): Promise<void> {
 /** No message left on a copy queue, and no recovery point pending or waiting for a copy slot. */
 async function isSettled(hub: LocalHub): Promise<boolean> {
   if (Object.values(hub.queues).some((q) => hub.sqs.depth(q.arn) > 0)) return false;
-  return !(await hasOpenWork(hub.context));
+  return !(await hasOpenWork(hub.runtimes.reconciler!.hubContext()));
 }
 
 interface RunFacts {

@@ -105,7 +105,7 @@ export async function collectReport(
   ];
   const artifacts: ReportedArtifact[] = [];
   const points: RecoveryPoint[] = [];
-  for (const account of Object.keys(hub.config.allowedSources)) {
+  for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.context.catalog.byAccount(account)) {
       points.push(p);
       artifacts.push({

@@ -5,6 +5,7 @@ import {
   type Ec2Sim,
   type Ec2SimOptions,
   type EventBridgeSim,
+  type EventEnvelope,
   type FunctionHandler,
   type KmsSim,
   type LambdaCodeRequest,
@@ -35,10 +36,9 @@ export const LOCAL_STAGE = 'dev';
 
 /**
  * Quotas the hub's own stacks are known to exceed, recorded (in {@link LocalHub.quotaExceeded} and
- * the drill report) instead of refusing the deploy, so that drills still run while a fix is under
- * way. AWS would refuse such stacks. None today: the reconciler's and the readers' inline policies
- * fit IAM's 10,240 characters since a role keeps each repeated statement once (issue 14).
- * test/drill/quotas.test.ts fails once a listed quota fits: then take it out.
+ * the drill report) instead of refusing the deploy, so that drills run while a fix is under way
+ * (AWS would refuse those stacks). None: since the policies no longer grow with the estate, every
+ * quota is enforced. test/template/deploy.test.ts fails when one listed here is no longer exceeded.
  */
 export const KNOWN_OVER_QUOTA: readonly QuotaName[] = [];
 
@@ -103,6 +103,8 @@ export interface LocalHub {
   recovery: string[];
   /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
   loseAccount(account: string): void;
+  /** Delivers a raw event to the vault bus as the account's forwarding rule does (through its forwarder role), bus policy checked. */
+  forward(event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string };
   /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
   stopSource(account: string): string[];
   queues: Record<ArtifactKindName, KindQueue>;
@@ -197,10 +199,13 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     if (!found) throw new Error(`The vault stack deployed no function with handlers/${file}`);
     return found;
   };
-  // An operator's credentials after assuming a vault role, with the vault's configuration.
+  const vaultBusArn = resource('EventBus').attributes.Arn!;
+  // An operator's credentials after assuming a vault role, with the vault's configuration (and no
+  // function name: that is a function's source identity, not an operator's).
+  const { AWS_LAMBDA_FUNCTION_NAME: _function, ...operatorEnv } = runtime('pruner').env;
   const operatorContext = (roleLogicalId: string) =>
     functionRuntime({
-      env: runtime('reconciler').env,
+      env: operatorEnv,
       clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource(roleLogicalId).attributes.Arn!), region) } },
       now: () => cloud.clock.now(),
       logger,
@@ -229,7 +234,6 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);
     },
     stopSource(account) {
-      const vaultBusArn = resource('EventBus').attributes.Arn!;
       return (accounts.sources.find((s) => s.id === account)?.regions ?? []).flatMap((at) => {
         const bus = cloud.events.bus(account, at, 'default');
         return bus
@@ -246,7 +250,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       });
     },
     queues,
-    vaultBusArn: resource('EventBus').attributes.Arn!,
+    forward: (event, viaAccount) => cloud.events.forward(vaultBusArn, event, viaAccount),
+    vaultBusArn,
     startedAt,
     quotaExceeded: cloud.quotas.exceeded(),
     close: () => cloud.close(),

@@ -33,7 +33,7 @@ interface Held {
  */
 export function residueOf(hub: LocalHub, points: readonly RecoveryPoint[]): ResidueEntry[] {
   const vault = hub.config.vaultAccountId;
-  const sources = new Set(Object.keys(hub.config.allowedSources));
+  const sources = new Set(hub.accounts.vault.allowedSources);
   const pointOf = (kind: ArtifactKindName, account: string, region: string, sourceId: string, life?: string) =>
     points.find(
       (p) =>

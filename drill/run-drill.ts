@@ -165,7 +165,7 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         const event = step.event as unknown as EventEnvelope;
         const via = step.via ?? String(event.account);
         const id = typeof event.id === 'string' ? event.id : `steps[${index}]`;
-        const { delivered, reason } = hub.events.forward(hub.vaultBusArn, event, via);
+        const { delivered, reason } = hub.forward(event, via);
         if (!delivered)
           refusedAtBus.push({
             id,
@@ -221,7 +221,7 @@ function aliasedKey(hub: LocalHub, step: { account: string; encryption: string; 
 
 /** A source step's region: the one it names, or the account's first allowed region. */
 function regionOf(hub: LocalHub, step: { account: string; region?: string }): string {
-  return step.region ?? hub.config.allowedSources[step.account]![0]!;
+  return step.region ?? hub.accounts.sources.find((s) => s.id === step.account)!.regions[0]!;
 }
 
 /** Advances until nothing is pending in the catalog and every queue is empty, or the limit. */
@@ -236,5 +236,5 @@ async function settle(hub: LocalHub): Promise<number> {
 
 async function busy(hub: LocalHub): Promise<boolean> {
   for (const queue of Object.values(hub.queues)) if (hub.sqs.depth(queue.arn) > 0) return true;
-  return hasOpenWork(hub.context);
+  return hasOpenWork(hub.runtimes.reconciler!.hubContext());
 }

@@ -41,6 +41,15 @@ export const RPO_CHECK = { timeout: 300, everyMinutes: 15 } as const;
 /** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
 export const PRUNER = { timeout: 900, everyHours: 6 } as const;
 
+/** A source's reader role of one kind: only that kind's vault role may assume it. */
+export const readerRoleName = (kind: string) => `${NAMES.readerRole}-${kind}`;
+
+/** The vault role of one kind: its handler's execution role, which the reconciler assumes for that kind's work. */
+export const kindRoleName = (kind: string) => `${NAMES.service}-${kind}`;
+
+/** Where the vault stack records each source (one SSM parameter per account: `<path><account id>`). */
+export const SOURCES_PATH = '/backup-hub-sources/';
+
 /** A vault role's ARN: the vault's IAM is named, so sources can trust its roles before they exist. */
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 

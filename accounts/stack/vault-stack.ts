@@ -1,16 +1,11 @@
-import {
-  type AccountsConfig,
-  allowedSourceRegions,
-  retentionSettings,
-  rpoSettings,
-  sourceKeyAliases,
-} from '../../shared/config/accounts.js';
+import { type AccountsConfig, effectiveTargets, silenceHours } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
-import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
+import type { SourceRecord } from '../../shared/config/source-registry.js';
+import { all, type Condition, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { rpoEnvironment } from '../../shared/monitoring/rpo-settings.js';
-import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
+import { lockEnvironment } from '../../shared/retention/retention-settings.js';
+import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
 import {
   type EventPattern,
   getAtt,
@@ -25,16 +20,30 @@ import {
 import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
   functionName,
+  kindRoleName,
   MAX_RECEIVE_COUNT,
   NAMES,
   normalizedFunctionName,
   PRUNER,
   RECONCILER,
   RPO_CHECK,
+  readerRoleName,
   roleArn,
+  SOURCES_PATH,
   VISIBILITY_FACTOR,
 } from './names.js';
-import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
+import {
+  alarm,
+  keyAdministration,
+  keyUseBy,
+  LAMBDA_TRUST,
+  operatorTrust,
+  pascal,
+  prefixSids,
+  role,
+  VAULT_FUNCTION_IDENTITY,
+  withoutRepeats,
+} from './policies.js';
 import type { FunctionModel, ServiceModel } from './service.js';
 
 type Kind = (typeof KINDS)[number];
@@ -50,14 +59,20 @@ export function buildVault(
 ): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
   const recoveryIds = config.recovery.map((r) => r.id);
-  const scope: VaultScope = {
-    vaultAccount: vault.id,
-    vaultRegion: region,
-    vaultKeyArn: getAtt('VaultKey'),
-    eachSource: eachSourceOf(config.sources.flatMap((s) => s.regions.map((r) => ({ account: s.id, region: r })))),
-  };
+  // In an organization, statements that reach into the sources stay inside it; no statement lists the sources.
+  const inSources: Condition = vault.organizationId ? { StringEquals: { 'aws:ResourceOrgID': vault.organizationId } } : {};
+  const scope: VaultScope = { vaultAccount: vault.id, vaultRegion: region, vaultKeyArn: getAtt('VaultKey'), inSources };
   const restoreRoleArn = roleArn(vault.id, NAMES.restoreRole);
-  const handlerRoleArns = vaultHandlerRoleArns(vault.id);
+  const reconcilerRoleArn = roleArn(vault.id, NAMES.reconcilerRole);
+  const kindRoleArns = KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name)));
+  const sourceRecords = `arn:aws:ssm:${region}:${vault.id}:parameter${SOURCES_PATH}`;
+  /** Every function reads the records of the sources (the parameters under one path). */
+  const readSourceRecords: Statement = {
+    Sid: 'ReadTheSourceRecords',
+    Effect: 'Allow',
+    Action: 'ssm:GetParametersByPath',
+    Resource: [sourceRecords.slice(0, -1), `${sourceRecords}*`],
+  };
   const logsOf = (key: string): Statement => {
     const group = `arn:aws:logs:${region}:${vault.id}:log-group:/aws/lambda/${functionName(stage, key)}`;
     return {
@@ -69,16 +84,22 @@ export function buildVault(
         "the Lambda runtime writes the function's log stream to CloudWatch Logs with its role; the simulated cloud runs no CloudWatch Logs",
     };
   };
-  /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
-  const copyStatements = (key: string): Statement[] => [
-    logsOf(key),
+  /**
+   * What a kind's role does besides its kind's statements: its logs, the kind's reader role in the
+   * sources (with a source identity), the source records, the catalog and the append-only audit log.
+   */
+  const copyStatements = (kind: string): Statement[] => [
+    logsOf(kind),
     {
-      Sid: 'AssumeTheSourceReaderRoles',
+      Sid: 'AssumeTheKindsReaderRoles',
       Effect: 'Allow',
-      Action: 'sts:AssumeRole',
-      Resource: vault.allowedSources.map((id) => roleArn(id, NAMES.readerRole)),
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Resource: roleArn('*', readerRoleName(kind)),
+      ...(Object.keys(inSources).length ? { Condition: inSources } : {}),
     },
-    ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    readSourceRecords,
+    ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    ...catalogGuards({ lock: true, holds: true }),
   ];
   const hub = {
     vaultAccountId: vault.id,
@@ -88,8 +109,7 @@ export function buildVault(
     readerRoleName: NAMES.readerRole,
     externalId: vault.externalId,
     shareKeyAlias: NAMES.shareKeyAlias,
-    allowedSources: JSON.stringify(allowedSourceRegions(config)),
-    sourceKeyAliases: JSON.stringify(sourceKeyAliases(config)),
+    sourcesPath: SOURCES_PATH,
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
   };
   const environment = hubEnvironment<Value>(hub);
@@ -122,7 +142,7 @@ export function buildVault(
     role: 'ReconcilerRole',
     timeout: RECONCILER.timeout,
     reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
-    environment,
+    environment: hubEnvironment<Value>({ ...hub, kindRolePrefix: `${NAMES.service}-` }),
     events: [{ schedule: { rate: `rate(${RECONCILER.everyMinutes} minutes)`, description: 'backup-hub reconciler' } }],
   };
   functions.pruner = {
@@ -132,7 +152,7 @@ export function buildVault(
     role: 'PrunerRole',
     timeout: PRUNER.timeout,
     reservedConcurrency: 1, // one run at a time; its conditional catalog writes make an overlap safe anyway
-    environment: { ...environment, ...retentionEnvironment(retentionSettings(config)) },
+    environment: { ...environment, ...lockEnvironment(vault.lock?.minRetentionDays) },
     events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
   };
   functions['rpo-check'] = {
@@ -142,27 +162,28 @@ export function buildVault(
     role: 'RpoCheckRole',
     timeout: RPO_CHECK.timeout,
     reservedConcurrency: 1, // one run at a time: the cursor of an unfinished run is the next one's start
-    environment: { ...environment, ...rpoEnvironment(rpoSettings(config)), ALARM_TOPIC_ARN: ref('AlarmTopic') },
+    environment: { ...environment, ALARM_TOPIC_ARN: ref('AlarmTopic') },
     events: [{ schedule: { rate: `rate(${RPO_CHECK.everyMinutes} minutes)`, description: 'backup-hub RPO check' } }],
   };
 
   const resources: Record<string, Resource> = {
     // ------------------------------------------------------------------ events in
     EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: NAMES.bus } },
-    // Only the listed sources' forwarder roles (and, with an organization id, only inside it) may put
-    // events, and only the AWS service events the kinds take. events:source and events:detail-type
-    // are multivalued: ForAllValues keeps every value to the list, Null refuses a request without them
-    // (EventBridge user guide, "Using IAM policy conditions in Amazon EventBridge"). The accounts are
-    // the principals, narrowed by aws:PrincipalArn, so that the policy does not fail on a source whose
-    // stack is not deployed yet.
+    // Only the sources' forwarder roles may put events, and only the AWS service events the kinds
+    // take. events:source and events:detail-type are multivalued: ForAllValues keeps every value to
+    // the list, Null refuses a request without them (EventBridge user guide, "Using IAM policy
+    // conditions in Amazon EventBridge"). With an organization id: any forwarder role inside it, a
+    // policy of constant size (the handlers reject an account that is not a source, with its
+    // reason); without one, the listed sources' accounts. Roles are matched by aws:PrincipalArn, so
+    // that the policy does not fail on a source whose stack is not deployed yet.
     EventBusPolicy: {
       Type: 'AWS::Events::EventBusPolicy',
       Properties: {
         EventBusName: ref('EventBus'),
-        StatementId: 'backup-hub-listed-sources',
+        StatementId: 'backup-hub-sources',
         Statement: {
           Effect: 'Allow',
-          Principal: { AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) },
+          Principal: vault.organizationId ? '*' : { AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) },
           Action: 'events:PutEvents',
           Resource: getAtt('EventBus'),
           Condition: {
@@ -171,12 +192,42 @@ export function buildVault(
               'events:detail-type': all(...KINDS.map((k) => k.manifest.pattern['detail-type'])),
             },
             Null: { 'events:source': 'false', 'events:detail-type': 'false' },
-            ArnEquals: { 'aws:PrincipalArn': vault.allowedSources.map((id) => roleArn(id, NAMES.forwarderRole)) },
+            ArnLike: { 'aws:PrincipalArn': roleArn('*', NAMES.forwarderRole) },
             ...(vault.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': vault.organizationId } } : {}),
           },
         },
       },
     },
+
+    // ------------------------------------------------------------------ the sources
+    // The vault's record of each source (regions, targets), read by the functions: an event from an
+    // account without one is rejected. In parameters, so that no environment grows with the estate,
+    // as few as Parameter Store's 4 KB allow (about 9 sources each), so that resources barely do.
+    ...Object.fromEntries(
+      recordParts(
+        config.sources.map((source): [string, SourceRecord] => [
+          source.id,
+          {
+            name: source.name,
+            regions: source.regions,
+            targets: effectiveTargets(config, source),
+            silenceHours: silenceHours(config, source),
+            customerKeyAliases: source.customerKeyAliases,
+          },
+        ]),
+      ).map((part, i) => [
+        `SourceRecords${i}`,
+        {
+          Type: 'AWS::SSM::Parameter',
+          Properties: {
+            Name: `${SOURCES_PATH}part-${i}`,
+            Type: 'String',
+            Description: "backup-hub: sources of the account files, as the vault's functions take them",
+            Value: part,
+          },
+        },
+      ]),
+    ),
 
     // ------------------------------------------------------------------ the vault key
     // Every vault copy is encrypted with it. Its policy names vault principals only: the account
@@ -189,7 +240,7 @@ export function buildVault(
       Properties: {
         Description: 'backup-hub vault key; every vault copy is encrypted with it',
         EnableKeyRotation: true,
-        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, region, handlerRoleArns, restoreRoleArn }),
+        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, region, handlerRoleArns: kindRoleArns, restoreRoleArn }),
       },
     },
     VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
@@ -198,12 +249,24 @@ export function buildVault(
     ...vaultTables(),
 
     // ------------------------------------------------------------------ the reconciler
-    // Pushes every kind's pending copies, so it holds the union of the kinds' vault statements.
+    // Pushes every kind's pending copies through that kind's own role (it assumes it), so its own
+    // policy holds no kind's statements: the catalog, the audit log, the source records.
     ReconcilerRole: role({
       name: NAMES.reconcilerRole,
       description: 'backup-hub reconciler; completes pending vault copies and cleans up the sources',
       trust: LAMBDA_TRUST,
-      statements: [...copyStatements('reconciler'), ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.vault(scope)))],
+      statements: [
+        logsOf('reconciler'),
+        {
+          Sid: 'ActAsEachKindsRole',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+          Resource: kindRoleArns,
+        },
+        readSourceRecords,
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        ...catalogGuards({ lock: true, holds: true }),
+      ],
     }),
     ReconcilerErrorsAlarm: alarm({
       name: 'backup-hub-reconciler-errors',
@@ -224,8 +287,9 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('pruner'),
+        readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
-        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope))),
+        ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
       ],
     }),
     PrunerErrorsAlarm: alarm({
@@ -247,6 +311,8 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('rpo-check'),
+        readSourceRecords,
+        ...catalogGuards({ lock: true, holds: true }),
         {
           Sid: 'ReadAndKeepTheCursor',
           Effect: 'Allow',
@@ -273,7 +339,7 @@ export function buildVault(
     RestoreRole: role({
       name: NAMES.restoreRole,
       description: 'backup-hub restore; assumed by operators in the vault to restore into a recovery account',
-      trust: OPERATOR_TRUST,
+      trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
       statements: [
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:Query']),
         {
@@ -283,25 +349,26 @@ export function buildVault(
           Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
           Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
         },
-        ...KINDS.flatMap((k) =>
-          prefixSids(pascal(k.module.name), k.manifest.restore({ ...scope, eachRecoveryAccount: eachRecoveryAccountOf(recoveryIds) })),
-        ),
+        ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
       ],
     }),
-    // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items and
-    // append to the audit log, nothing else.
+    // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
+    // (the only role that may name their legalHold) and append to the audit log, nothing else.
     LegalHoldRole: role({
       name: NAMES.legalHoldRole,
       description: 'backup-hub legal hold; assumed by operators in the vault to set or lift legal holds',
-      trust: OPERATOR_TRUST,
-      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid!.endsWith('Indexes')),
+      trust: operatorTrust(vault.operators.legalHold, vault.operators.mfa),
+      statements: [
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid!.endsWith('Indexes')),
+        ...catalogGuards({ lock: true, holds: false }),
+      ],
     }),
     // Assumed by an operator to run `backup-hub retry`: it finds failed points (the by-state index),
     // reopens them and appends to the audit log; the reconciler does the copying, with its own role.
     RetryRole: role({
       name: NAMES.retryRole,
       description: 'backup-hub retry; assumed by operators in the vault to reopen failed recovery points',
-      trust: OPERATOR_TRUST,
+      trust: operatorTrust(vault.operators.retry, vault.operators.mfa),
       statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => st.Sid !== 'QueryTheAuditLogIndexes'),
     }),
 
@@ -317,6 +384,7 @@ export function buildVault(
       kindResources(kind, {
         stage,
         statements: [...copyStatements(kind.module.name), ...queueStatements(kind), ...kind.manifest.vault(scope)],
+        reconcilerRoleArn,
       }),
     );
   for (const id of recoveryIds) Object.assign(resources, restoreKey(id, { region, restoreRoleArn }));
@@ -340,14 +408,6 @@ export function buildVault(
     },
   };
 }
-
-const handlerRoleName = (kind: Kind) => `${NAMES.service}-${kind.module.name}`;
-
-/** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler. */
-export const vaultHandlerRoleArns = (vault: string) => [
-  ...KINDS.map((k) => roleArn(vault, handlerRoleName(k))),
-  roleArn(vault, NAMES.reconcilerRole),
-];
 
 /**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
@@ -408,6 +468,47 @@ export function vaultKeyPolicy(options: {
       ),
     ],
   };
+}
+
+/**
+ * What IAM holds besides the code: only the pruner writes the vault lock's item (`dynamodb:LeadingKeys`),
+ * only the legal hold role names an item's `legalHold` (`dynamodb:Attributes`: the pruner's claim
+ * must read it in its condition, which IAM cannot tell from a write, so the pruner is not denied it),
+ * and no role updates or deletes an audit entry (each may only add one: PutItem, whose
+ * `attribute_not_exists` condition is the code's).
+ */
+function catalogGuards(deny: { lock: boolean; holds: boolean }): Statement[] {
+  const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+  return [
+    ...(deny.lock
+      ? [
+          {
+            Sid: 'OnlyThePrunerWritesTheVaultLock',
+            Effect: 'Deny' as const,
+            Action: writes,
+            Resource: getAtt('CatalogTable'),
+            Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': VAULT_LOCK_KEY } },
+          },
+        ]
+      : []),
+    ...(deny.holds
+      ? [
+          {
+            Sid: 'OnlyTheLegalHoldRoleSetsOrLiftsHolds',
+            Effect: 'Deny' as const,
+            Action: writes,
+            Resource: getAtt('CatalogTable'),
+            Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': 'legalHold' } },
+          },
+        ]
+      : []),
+    {
+      Sid: 'NoAuditEntryIsChanged',
+      Effect: 'Deny',
+      Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      Resource: getAtt('AuditTable'),
+    },
+  ];
 }
 
 /** The catalog and the append-only audit log, with the catalog actions given. */
@@ -499,7 +600,10 @@ function table(
 }
 
 /** Per kind: its queue and DLQ, the rule that fills the queue, the handler's role, and their alarms. */
-function kindResources(kind: Kind, { stage, statements }: { stage: string; statements: Statement[] }): Record<string, Resource> {
+function kindResources(
+  kind: Kind,
+  { stage, statements, reconcilerRoleArn }: { stage: string; statements: Statement[]; reconcilerRoleArn: string },
+): Record<string, Resource> {
   const name = kind.module.name;
   const Kind = pascal(name);
   const pattern: EventPattern = kind.manifest.pattern;
@@ -568,9 +672,21 @@ function kindResources(kind: Kind, { stage, statements }: { stage: string; state
       period: 300,
     }),
     [`${Kind}Role`]: role({
-      name: handlerRoleName(kind),
-      description: `backup-hub ${name} handler; copies announced artifacts into the vault`,
-      trust: LAMBDA_TRUST,
+      name: kindRoleName(name),
+      description: `backup-hub ${name} handler; copies announced artifacts into the vault (the reconciler acts through it too)`,
+      trust: [
+        ...LAMBDA_TRUST,
+        {
+          Sid: 'TheReconcilerActsForTheKind',
+          Effect: 'Allow',
+          Principal: { AWS: THIS_ACCOUNT_ROOT },
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': reconcilerRoleArn },
+            StringLike: { 'sts:SourceIdentity': VAULT_FUNCTION_IDENTITY },
+          },
+        },
+      ],
       statements,
     }),
     [`${Kind}ErrorsAlarm`]: alarm({
@@ -692,4 +808,21 @@ function alertLogAlarm(functionKeys: string[]): Record<string, Resource> {
     period: 300,
   });
   return resources;
+}
+
+/** Parameter Store's largest Standard value (4 KB): a part of the sources' records stays within it. */
+const PART_BYTES = 4096;
+
+/** The sources' records as JSON objects (account id → record), each as large as a Standard parameter holds. */
+function recordParts(records: [string, SourceRecord][]): string[] {
+  const parts: string[] = [];
+  let part: Record<string, SourceRecord> = {};
+  for (const [account, record] of records) {
+    const next = { ...part, [account]: record };
+    if (Buffer.byteLength(JSON.stringify(next)) > PART_BYTES && Object.keys(part).length > 0) {
+      parts.push(JSON.stringify(part));
+      part = { [account]: record };
+    } else part = next;
+  }
+  return [...parts, JSON.stringify(part)];
 }

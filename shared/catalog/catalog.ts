@@ -38,11 +38,25 @@ export class Catalog {
     readonly table: string,
   ) {}
 
-  /** Records a new recovery point unless the artifact already has one (then returns that one). */
+  /**
+   * Records a new recovery point unless the artifact already has one (then returns that one). An
+   * UpdateItem that creates the item, not a PutItem: the handlers' roles may not put whole items, so
+   * none can replace a point and drop its legal hold.
+   */
   async claim(point: RecoveryPoint): Promise<ClaimResult> {
     try {
       const item = withIndexKeys(point);
-      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      const attributes = Object.entries(item).filter(([key, value]) => key !== 'pk' && value !== undefined);
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: item.pk },
+          UpdateExpression: `SET ${attributes.map(([key]) => `#${key} = :${key}`).join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: Object.fromEntries(attributes.map(([key]) => [`#${key}`, key])),
+          ExpressionAttributeValues: Object.fromEntries(attributes.map(([key, value]) => [`:${key}`, value])),
+        }),
+      );
       return { claimed: true, point: item };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -22,7 +22,8 @@ export type RejectionCode =
   | 'forged-ownership'
   | 'not-found'
   | 'not-copyable'
-  | 'reader-role-denied';
+  | 'reader-role-denied'
+  | 'not-opted-in';
 
 /** The work cannot go on now but will later (a source still pending, a point another worker holds): the message comes back with a delay. */
 export class Deferral extends Error {

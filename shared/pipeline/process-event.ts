@@ -28,7 +28,7 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
   let event: EventEnvelope | undefined;
   try {
     event = parseEvent(body);
-    checkSender(event, kind, ctx);
+    await checkSender(event, kind, ctx);
     const triggers = kind.triggers(event);
     if ('skip' in triggers) {
       const retired = triggers.deleted ? await retireDeleted(triggers.deleted, event, kind, ctx) : '';
@@ -72,12 +72,12 @@ function parseEvent(body: string): EventEnvelope {
   return parsed.data;
 }
 
-function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): void {
-  const regions = ctx.config.allowedSources[event.account];
+async function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<void> {
+  const regions = (await ctx.sources.source(event.account))?.regions;
   if (!regions)
     throw new Rejection(
       'unknown-account',
-      `account ${event.account} is not a source of this vault (add it to the vault's allowed sources)`,
+      `account ${event.account} is not a source of this vault (add accounts/<name>.yml with role: source, list it in the vault file's allowedSources, and redeploy the vault)`,
     );
   if (!regions.includes(event.region))
     throw new Rejection(

@@ -59,7 +59,7 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     else await push(point, ctx, summary);
   }
   for (const kind of ARTIFACT_KINDS) {
-    for (const quota of copyQuotaKeys(kind, ctx.config)) summary.resumed += await fillSlots(quota, ctx, summary);
+    for (const quota of await copyQuotaKeys(kind, ctx)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
   reportSlots(inFlight, ctx);
   for await (const point of ctx.catalog.byState('residue')) await clean(point, ctx, summary);

@@ -16,7 +16,7 @@ const RECOVERY = '444444444444';
 const files = [
   {
     file: 'vault.yml',
-    text: `id: "${VAULT}"\nrole: vault\nregions: [${REGION}]\nexternalId: backup-hub-local-drill\nallowedSources: ["${SOURCE_A}"]\n`,
+    text: `id: "${VAULT}"\nrole: vault\nregions: [${REGION}]\nexternalId: backup-hub-local-drill\nallowedSources: ["${SOURCE_A}"]\noperators: { restore: ["arn:aws:iam::${VAULT}:role/operator"], legalHold: ["arn:aws:iam::${VAULT}:role/operator"] }\n`,
   },
   { file: 'app.yml', text: `id: "${SOURCE_A}"\nrole: source\nregions: [${REGION}]\nvault: "${VAULT}"\n` },
   { file: 'dr.yml', text: `id: "${RECOVERY}"\nrole: recovery\nregions: [${REGION}]\nvault: "${VAULT}"\n` },

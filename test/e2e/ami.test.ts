@@ -89,7 +89,7 @@ describe('AMI events are never trusted', () => {
     const theirs = imageOf(hub, SOURCE_A, 'none', { emit: false });
     theirs.launchPermissions.add(SOURCE_B);
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
+    hub.forward(amiEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
     expect(entry?.decision).toBe('rejected');
@@ -101,7 +101,7 @@ describe('AMI events are never trusted', () => {
     hub = await deployTestHub();
     const theirs = imageOf(hub, SOURCE_A, 'none', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
+    hub.forward(amiEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
     await run(hub, 30);
     expect((await auditEntries(hub)).find((e) => e.eventId === 'forged' && e.decision !== 'deferred')).toMatchObject({
       decision: 'rejected',
@@ -112,7 +112,7 @@ describe('AMI events are never trusted', () => {
 
   it('looks at a failed AMI (it may be the hub’s own intermediate): one that is not the hub’s is not copied, with the reason', async () => {
     hub = await deployTestHub();
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, 'ami-0123456789abcdef0', { id: 'failed-ami', state: 'failed' }), SOURCE_A);
+    hub.forward(amiEvent(SOURCE_A, 'ami-0123456789abcdef0', { id: 'failed-ami', state: 'failed' }), SOURCE_A);
     await run(hub, 30);
     expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-ami').at(-1)).toMatchObject({
       decision: 'rejected',
@@ -128,10 +128,10 @@ describe('AMIs are copied once', () => {
     const source = imageOf(hub, SOURCE_A, 'cmk', { emit: false });
     await run(hub, 1);
     const event = amiEvent(SOURCE_A, source.id, { id: 'twice' });
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 2);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
+    hub.forward(amiEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
     await run(hub, 120);
     expect(vaultImages(hub)).toHaveLength(1);
     expect(hub.cloud.calls.filter((c) => c.action === 'CopyImage' && c.account === VAULT && !c.error)).toHaveLength(1);
@@ -166,14 +166,14 @@ describe('AMI names are unique per account and region, failed and recently dereg
     const readerDenied = JSON.parse(policy) as { Statement: unknown[] };
     readerDenied.Statement.push({
       Effect: 'Deny',
-      Principal: { AWS: `arn:aws:iam::${SOURCE_A}:role/${hub.config.readerRoleName}` },
+      Principal: { AWS: `arn:aws:iam::${SOURCE_A}:role/${hub.config.readerRoleName}-ami` },
       Action: ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
       Resource: '*',
     });
     hub.kms.putKeyPolicy(shareKey, JSON.stringify(readerDenied), admin);
     const source = imageOf(hub, SOURCE_A, 'aws-managed', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, source.id, { id: 'first' }), SOURCE_A);
+    hub.forward(amiEvent(SOURCE_A, source.id, { id: 'first' }), SOURCE_A);
     await run(hub, 30);
     const [failed] = await points(hub, SOURCE_A);
     expect(failed).toMatchObject({ state: 'failed' });
@@ -181,7 +181,7 @@ describe('AMI names are unique per account and region, failed and recently dereg
     expect(intermediates().map((i) => i.state)).toEqual(['deregistered']);
 
     hub.kms.putKeyPolicy(shareKey, policy, admin);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, source.id, { id: 'after-the-fix' }), SOURCE_A);
+    hub.forward(amiEvent(SOURCE_A, source.id, { id: 'after-the-fix' }), SOURCE_A);
     await run(hub, 90);
     expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available', attempt: 2 }]);
     // The first intermediate's name was taken when the second was made; deregistered an hour ago, it is gone by now.
@@ -204,7 +204,7 @@ describe('recently deregistered images, which DescribeImages still shows', () =>
     const deletion = await ami.deleteVaultCopy(point!, deps, { othersRemain: async () => false });
     expect(deletion.deleted).toContain(point!.vaultCopyId);
     expect(hub.ec2.snapshots({ account: VAULT })).toEqual([]);
-    expect(await ami.cleanup(point!, kindDeps(ami, hub.context), 'abandoned')).toEqual([]);
+    expect(await ami.cleanup(point!, kindDeps(ami, hub.runtimes.ami!.hubContext()), 'abandoned')).toEqual([]);
   });
 });
 

@@ -134,7 +134,7 @@ describe('flow control', () => {
 
     // The cause is fixed: the next event of the same snapshot reopens the point, and it is copied.
     hub.cloud.faults.clear();
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'after-the-fix' }), SOURCE_A);
+    hub.forward(ebsEvent(SOURCE_A, source.id, { id: 'after-the-fix' }), SOURCE_A);
     await run(hub, 60);
     expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available', attempt: 2, eventId: 'after-the-fix' }]);
     const reopened = (await auditEntries(hub)).filter((e) => e.decision === 'reopened');
@@ -198,7 +198,7 @@ describe('a re-encrypting copy in the source that ends in error', () => {
         { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE_A}:root` }, Action: 'kms:*', Resource: '*' },
         {
           Effect: 'Deny',
-          Principal: { AWS: `arn:aws:iam::${SOURCE_A}:role/${hub.config.readerRoleName}` },
+          Principal: { AWS: `arn:aws:iam::${SOURCE_A}:role/${hub.config.readerRoleName}-ebs-snapshot` },
           Action: ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
           Resource: '*',
         },
@@ -244,7 +244,7 @@ describe('security on every path: rejected with the reason, no copy', () => {
     await run(hub, 1);
     const event = ebsEvent(SOURCE_A, source.id, { id: 'elsewhere' });
     event.detail = { ...event.detail, snapshot_id: `arn:aws:ec2::eu-central-1:snapshot/${source.id}` };
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 30);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'elsewhere');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_A });
@@ -254,12 +254,12 @@ describe('security on every path: rejected with the reason, no copy', () => {
 
   it('an event from an account whose reader role does not trust the vault', async () => {
     hub = await deployTestHub();
-    const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}`;
+    const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}-ebs-snapshot`;
     const reader = hub.cloud.iam.role(readerArn)!;
     hub.cloud.iam.putRole({ ...reader, trustPolicy: { Version: '2012-10-17', Statement: [] } });
     const source = snapshotOf(hub, SOURCE_B, 'none', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);
+    hub.forward(ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);
     await run(hub, 30);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'untrusted');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
@@ -275,11 +275,7 @@ describe('security on every path: rejected with the reason, no copy', () => {
         { account: SOURCE_B, regions: [REGION] },
       ],
     });
-    hub.events.forward(
-      hub.vaultBusArn,
-      ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }),
-      SOURCE_A,
-    );
+    hub.forward(ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }), SOURCE_A);
     await run(hub, 5);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'wrong-region');
     expect(entry).toMatchObject({ decision: 'rejected' });

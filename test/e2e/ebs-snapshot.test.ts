@@ -73,7 +73,7 @@ describe('events are never trusted', () => {
   it('rejects an event that names a snapshot the sender cannot see (forged), and copies nothing', async () => {
     hub = await deployTestHub();
     const theirs = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
+    hub.forward(ebsEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
     // Not found may only mean not propagated yet: a recent event comes back for the propagation window first.
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged' && e.decision !== 'deferred');
@@ -87,7 +87,7 @@ describe('events are never trusted', () => {
     const theirs = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
     theirs.sharedWith.add(SOURCE_B);
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
+    hub.forward(ebsEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
     expect(entry?.decision).toBe('rejected');
@@ -97,7 +97,7 @@ describe('events are never trusted', () => {
 
   it('an account the bus policy does not list cannot reach the vault at all', async () => {
     hub = await deployTestHub();
-    const result = hub.events.forward(hub.vaultBusArn, ebsEvent('444444444444', 'snap-0123456789abcdef0'), '444444444444');
+    const result = hub.forward(ebsEvent('444444444444', 'snap-0123456789abcdef0'), '444444444444');
     await run(hub, 5);
     expect(result.delivered).toBe(false);
     expect(result.reason).toMatch(/AccessDenied/);
@@ -106,7 +106,7 @@ describe('events are never trusted', () => {
 
   it('records a failed-snapshot event as skipped', async () => {
     hub = await deployTestHub();
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'failed-snap', result: 'failed' }), SOURCE_A);
+    hub.forward(ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'failed-snap', result: 'failed' }), SOURCE_A);
     await run(hub, 5);
     expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-snap')).toMatchObject([
       { decision: 'skipped', reason: 'createSnapshot failed' },
@@ -117,7 +117,7 @@ describe('events are never trusted', () => {
     hub = await deployTestHub();
     const event = ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'malformed' });
     event.detail = { event: 'createSnapshot', result: 'succeeded', snapshot_id: 'not-an-arn' };
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 5);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'malformed');
     expect(entry).toMatchObject({ decision: 'rejected' });
@@ -130,7 +130,7 @@ describe('nothing is copied twice, nothing is lost', () => {
     hub = await deployTestHub();
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
     hub.cloud.clock.advance(0); // the snapshot completes
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'fresh' }), SOURCE_A);
+    hub.forward(ebsEvent(SOURCE_A, source.id, { id: 'fresh' }), SOURCE_A);
     await hub.lambda.drain();
     const vaultEc2 = () => hub.cloud.calls.filter((c) => c.service === 'ec2' && c.account === VAULT).map((c) => c.action);
     expect(vaultEc2()).toEqual(['CopySnapshot']);
@@ -145,10 +145,10 @@ describe('nothing is copied twice, nothing is lost', () => {
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
     await run(hub, 1); // the snapshot completes
     const event = ebsEvent(SOURCE_A, source.id, { id: 'twice' });
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 2);
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
+    hub.forward(ebsEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
     await run(hub, 60);
     expect(vaultSnapshots(hub)).toHaveLength(1);
     expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT && !c.error)).toHaveLength(1);
@@ -188,7 +188,7 @@ describe('nothing is copied twice, nothing is lost', () => {
     hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'InternalError', times: 1000, account: VAULT });
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, source.id, { id: 'poison' }), SOURCE_A);
+    hub.forward(ebsEvent(SOURCE_A, source.id, { id: 'poison' }), SOURCE_A);
     await run(hub, 120);
     const dlq = hub.sqs.messages(hub.queues['ebs-snapshot']!.dlqArn);
     expect(dlq.map((m) => JSON.parse(m.body).id)).toEqual(['poison']);

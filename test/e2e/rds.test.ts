@@ -131,7 +131,7 @@ describe('Aurora cluster snapshots reach the vault', () => {
     hub = await deploy();
     const source = hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'none' });
     await run(hub, 30);
-    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_CLUSTER_SNAPSHOT, SOURCE_A, source, 'again'), SOURCE_A);
+    hub.forward(rdsEvent(DB_CLUSTER_SNAPSHOT, SOURCE_A, source, 'again'), SOURCE_A);
     await run(hub, 10);
     expect((await auditEntries(hub)).find((e) => e.eventId === 'again')).toMatchObject({
       decision: 'skipped',
@@ -150,7 +150,7 @@ describe('RDS events are never trusted', () => {
     hub = await deploy();
     const theirs = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'cmk', emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_SNAPSHOT, SOURCE_B, theirs, 'forged-owner'), SOURCE_B);
+    hub.forward(rdsEvent(DB_SNAPSHOT, SOURCE_B, theirs, 'forged-owner'), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
@@ -160,11 +160,7 @@ describe('RDS events are never trusted', () => {
 
   it('rejects an event naming a snapshot its sender does not have', async () => {
     hub = await deploy();
-    hub.events.forward(
-      hub.vaultBusArn,
-      rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'),
-      SOURCE_B,
-    );
+    hub.forward(rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'missing' && e.decision !== 'deferred');
     expect(entry).toMatchObject({ decision: 'rejected' });
@@ -178,7 +174,7 @@ describe('RDS events are never trusted', () => {
       message: 'Deleted manual snapshot',
     });
     expect(rdsSnapshot.triggers(deleted)).toEqual({ skip: 'RDS-EVENT-0041 (Deleted manual snapshot) is not a backup trigger' });
-    hub.events.forward(hub.vaultBusArn, deleted, SOURCE_A);
+    hub.forward(deleted, SOURCE_A);
     await run(hub, 5);
     expect((await auditEntries(hub)).filter((e) => e.eventId === 'deleted')).toEqual([]);
   });
@@ -190,10 +186,10 @@ describe('duplicate delivery', () => {
     const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'automated', encryption: 'aws-managed', emit: false });
     await run(hub, 1);
     const event = rdsEvent(DB_SNAPSHOT, SOURCE_A, source, 'twice', DB_SNAPSHOT.created.automated);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 5);
-    hub.events.forward(hub.vaultBusArn, { ...event, id: 'again' }, SOURCE_A);
+    hub.forward({ ...event, id: 'again' }, SOURCE_A);
     await run(hub, 90);
     expect(vaultCopies(DB_SNAPSHOT)).toHaveLength(1);
     expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available' }]);
@@ -295,7 +291,7 @@ describe('points recorded before points had lives', () => {
       eventId: 'before-lives',
       tags: {},
     });
-    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_SNAPSHOT, SOURCE_A, source, 'redelivered'), SOURCE_A);
+    hub.forward(rdsEvent(DB_SNAPSHOT, SOURCE_A, source, 'redelivered'), SOURCE_A);
     await run(hub, 30);
     expect((await auditEntries(hub)).find((e) => e.eventId === 'redelivered')).toMatchObject({
       decision: 'skipped',

@@ -14,6 +14,8 @@ export const TAG = {
   /** On a vault-side copy made for a restore: the vault copy it re-encrypts, and the account it is shared with. */
   restoreOf: 'backup-hub:restore-of',
   restoreFor: 'backup-hub:restore-for',
+  /** On a source's SSM parameter: opts it in, when its account file says `ssmParameters: { tagged: true }`. */
+  protect: 'backup-hub:protect',
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { all, type KindManifest, type QueueSettings } from './manifest.js';
+import { all, allOf, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
 import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
 
@@ -29,29 +29,22 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
   return {
     pattern,
     queue,
+    sharesThrough: 'rds',
 
     vault: (s): Statement[] => {
       const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
-      const sourceKeys = s.eachSource(keysOf);
-      const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
+      const shareKeys = allOf({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.shareKeyAlias } }, s.inSources);
       const throughRds = { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` };
       // RDS uses a source's share key in that source's region: a copy into the vault may cross regions.
-      const throughRdsAnywhere = {
-        'kms:ViaService': all(
-          `rds.${s.vaultRegion}.amazonaws.com`,
-          s.eachSource(({ region }) => `rds.${region}.amazonaws.com`),
-        ),
-      };
+      const rdsAnywhere = 'rds.*.amazonaws.com';
       return [
         {
+          // The source snapshot is shared by one of the sources, in any of its regions.
           Sid: 'CopySharedSnapshotsIntoTheVault',
           Effect: 'Allow',
           Action: `rds:Copy${noun}`,
-          Resource: all(
-            vaultCopies,
-            s.eachSource(({ account, region }) => arn(region, account, '*')),
-          ),
-          Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
+          Resource: [vaultCopies, arn('*', '*', '*')],
+          Condition: allOf({ Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } }, s.inSources),
         },
         {
           Sid: 'TagVaultCopiesWithProvenanceOnly',
@@ -79,22 +72,22 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Sid: 'DescribeSourceShareKeysThroughRds',
           Effect: 'Allow',
           Action: 'kms:DescribeKey',
-          Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: throughRdsAnywhere },
+          Resource: keysOf('*', '*'),
+          Condition: allOf(shareKeys, { StringLike: { 'kms:ViaService': rdsAnywhere } }),
         },
         {
           Sid: 'LetRdsUseSourceShareKeys',
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
-          Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource(...throughRdsAnywhere['kms:ViaService']) },
+          Resource: keysOf('*', '*'),
+          Condition: allOf(shareKeys, grantForAwsResource(rdsAnywhere)),
         },
       ];
     },
 
     reader: (s): Statement[] => {
-      const snapshots = (name: string) => s.eachSource(({ account, region }) => arn(region, account, name));
-      const keys = s.eachSource(keysOf);
+      const snapshots = (name: string) => arn('*', s.account, name);
+      const keys = keysOf(s.account, '*');
       return [
         { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
         // RDS has no condition key for the accounts added to `restore`: the reader may share the hub's
@@ -138,7 +131,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           // RDS re-encrypts automated and aws/rds snapshots for the vault.
           Condition: {
             'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') },
-            ...grantForAwsResource(...all(s.eachSource(({ region }) => `rds.${region}.amazonaws.com`))),
+            ...grantForAwsResource(...s.regions.map((region) => `rds.${region}.amazonaws.com`)),
           },
         },
       ];
@@ -156,7 +149,7 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
     restore: (s): Statement[] => {
       const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
       const restoreCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-restore-*');
-      const vaultKeys = keysOf({ account: s.vaultAccount, region: s.vaultRegion });
+      const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
       return [
         {
           Sid: 'CopyVaultCopiesForARestore',

@@ -1,5 +1,5 @@
 import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
-import { all, type KindManifest } from '../common/manifest.js';
+import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
@@ -42,16 +42,19 @@ export const manifest: KindManifest = {
     copyQuota: 20,
   },
 
+  sharesThrough: 'ec2',
+
   vault: (s) => [
     {
+      // The request goes to the vault's region; the source snapshot may be in any of the sources' regions.
       Sid: 'CopySharedSnapshotsIntoTheVault',
       Effect: 'Allow',
       Action: 'ec2:CopySnapshot',
-      Resource: all(
-        ec2Arn(s.vaultRegion, 'snapshot'),
-        s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
+      Condition: allOf(
+        { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
+        s.inSources,
       ),
-      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
     },
     {
       Sid: 'TagVaultCopiesOnCreationOnly',
@@ -73,7 +76,7 @@ export const manifest: KindManifest = {
       Effect: 'Allow',
       Action: 'ec2:DescribeSnapshots',
       Resource: '*',
-      Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+      Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
     },
     ...shareWithTheVaultOnly(
       s,
@@ -85,14 +88,14 @@ export const manifest: KindManifest = {
       Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
       Effect: 'Allow',
       Action: 'ec2:CopySnapshot',
-      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
       Condition: { Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } },
     },
     {
       Sid: 'TagTheReencryptedCopyOnCreationOnly',
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
-      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
       Condition: {
         StringEquals: { 'ec2:CreateAction': 'CopySnapshot' },
         'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] },
@@ -102,7 +105,7 @@ export const manifest: KindManifest = {
       Sid: 'DeleteOnlyTheHubsIntermediateCopies',
       Effect: 'Allow',
       Action: 'ec2:DeleteSnapshot',
-      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
       Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'snap-*' } },
     },
     ...reencryptingCopyKeyStatements(s),
@@ -138,7 +141,7 @@ export const manifest: KindManifest = {
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
     },
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
-    ...shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
+    shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
     ...restoreCopyKeyStatements(s),
   ],
 };

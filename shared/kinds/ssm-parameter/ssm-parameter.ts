@@ -85,8 +85,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
   },
 
   async verify(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<SourceArtifact> {
-    // A plain name resolves in the reader role's own account: only the sender's own parameter is found.
-    const history = await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
+    const history = await optedInHistory(ref, deps);
     const version = history && announcedVersion(history, ref.announced);
     if (!version)
       throw new Rejection(
@@ -218,6 +217,24 @@ async function writeBack(ssm: SSMClient, point: RecoveryPoint, value: string): P
   }
 }
 
+/**
+ * The announced parameter's history, as the source's reader role sees it. A plain name resolves in
+ * the reader role's own account: only the sender's own parameter is found. The reader may read only
+ * what the account file opts in: a refusal is final, with what to change.
+ * @throws Rejection not-opted-in when the reader role may not read it
+ */
+async function optedInHistory(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<VersionMetadata[] | undefined> {
+  try {
+    return await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
+  } catch (error) {
+    if (!isAwsError(error, 'AccessDeniedException')) throw error;
+    throw new Rejection(
+      'not-opted-in',
+      `the vault may not read parameter ${ref.sourceId} in ${ref.account}/${ref.region} (${describeError(error)}): to protect it, list a path prefix of it under ssmParameters.paths in that account's file (or set ssmParameters.tagged and tag it backup-hub:protect=true), then redeploy that source`,
+    );
+  }
+}
+
 /** A parameter ARN in the event must name the sender's own account; the hub then uses the plain name. */
 function ownName(name: string, event: EventEnvelope): string {
   if (!name.startsWith('arn:')) return name;
@@ -239,6 +256,7 @@ async function encryptionOf(
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   if (version.Type !== 'SecureString' || !version.KeyId) return { encryption: 'none' };
   const key = await deps.keys.describe(ref.account, ref.region, version.KeyId);
+  await deps.keys.requireListed(ref.account, ref.region, `parameter ${ref.sourceId}`, key);
   return { encryption: key.awsManaged ? 'aws-managed' : 'customer', keyArn: key.arn };
 }
 
