@@ -14,9 +14,10 @@ export class RestoreRequestError extends Error {
 
 /**
  * A recovery point named on the command line: its catalog key (`ART#kind#account#region#id`), or
- * `<kind>/<account>/<region>/<source id>[@<life>]`, where the source id may hold slashes (an SSM
- * parameter version such as `/orders/db/password:2`) and `@<life>` names which life of the resource
- * it belongs to, for kinds that tell lives apart (an SSM version: `…:2@2026-01-01T00:00:00.000Z`).
+ * `<kind>/<account>/<region>/<source id>`, where the source id may hold slashes (an SSM parameter
+ * version such as `/orders/db/password:2`) and ends in `#<life>` for a point with a life (an SSM
+ * version: `/orders/db/password:2#2026-01-01T00:00:00.000Z`; an RDS manual snapshot identifier reused
+ * after a deletion: `prod-latest#2026-01-01T00:00:00.000Z`).
  * @throws RestoreRequestError for anything else
  *
  * @example
@@ -27,7 +28,7 @@ export function pointKeyOf(reference: string): string {
   const match = /^([a-z-]+)\/(\d{12})\/([a-z0-9-]+)\/(.+)$/.exec(reference);
   if (!match || !isArtifactKindName(match[1]!)) {
     throw new RestoreRequestError(
-      `${JSON.stringify(reference)} names no recovery point: write <kind>/<account>/<region>/<source id>[@<life>] (kind one of ${ARTIFACT_KINDS.join(', ')}), or its catalog key ART#…`,
+      `${JSON.stringify(reference)} names no recovery point: write <kind>/<account>/<region>/<source id>[#<life>] (kind one of ${ARTIFACT_KINDS.join(', ')}), or its catalog key ART#…`,
     );
   }
   return recoveryPointKey(match[1], match[2]!, match[3]!, match[4]!);

@@ -29,7 +29,7 @@ export async function selectPoints(request: RestoreRequest, ctx: HubContext): Pr
     const point = await ctx.catalog.get(request.point);
     if (!point)
       throw new RestoreRequestError(
-        `there is no recovery point ${request.point} in the catalog (an SSM parameter version is named with its life: <name>:<version>@<life>, as the audit and the drill report show it)`,
+        `there is no recovery point ${request.point} in the catalog (an SSM parameter version is named with its life: <name>:<version>#<life>, as the audit and the drill report show it)`,
       );
     if (point.state !== 'available') throw new RestoreRequestError(`${request.point} cannot be restored: ${stateOf(point)}`);
     return { points: [point], unrestorable: [] };

@@ -114,7 +114,9 @@ async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubCon
   const deletion = await kind.deleteVaultCopy(point, kindDeps(kind, ctx));
   const deleted = deletion.deleted.length ? `deleted ${deletion.deleted.join(', ')}` : 'nothing deleted';
   await ctx.audit.append({ decision: 'pruned', reason: `${reason}; ${deleted}`, ...pointFacts(point) });
-  await ctx.catalog.markPruned(point, ctx.now().toISOString());
+  const pruned = await ctx.catalog.markPruned(point, ctx.now().toISOString());
+  // What the completed copy could not take back from its source is the reconciler's to retry (it reaches the sources).
+  if (pruned.leftInSource) await ctx.catalog.update(pruned, { residue: true });
   ctx.logger.info('pruned', {
     kind: point.kind,
     account: point.account,

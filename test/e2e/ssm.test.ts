@@ -96,7 +96,7 @@ describe('SSM parameters reach the vault store', () => {
         sourceEncryption: encryption,
         vaultKeyArn: hub.config.vaultKeyArn,
       });
-      expect(point!.pk).toBe(`ART#ssm-parameter#${SOURCE_A}#${REGION}#/orders/setting:1@${life}`);
+      expect(point!.pk).toBe(`ART#ssm-parameter#${SOURCE_A}#${REGION}#/orders/setting:1#${life}`);
       expect(point!.tags).toMatchObject({
         [SSM_TAG.type]: type,
         [SSM_TAG.tier]: 'Standard',
@@ -173,8 +173,10 @@ describe('SSM parameters reach the vault store', () => {
     lines.push(...output.split('\n').filter((l) => l.includes('"ERROR"')));
     const recorded = await byId();
     expect(Object.values(recorded).filter((p) => p.state === 'available')).toHaveLength(100);
+    // Its failure lies in the artifact (gone from the source): a later event or sweep never reopens it.
     expect(recorded['/busy:1-30']).toMatchObject({
       state: 'failed',
+      failureAboutArtifact: true,
       failureReason: expect.stringMatching(
         /^missed: versions 1–30 of \/busy \(life .*\) left the source's history .* keeps the newest 100/,
       ),
@@ -277,8 +279,8 @@ describe('SSM events are never trusted', () => {
     await deploy();
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/a/secret', value: 'theirs', type: 'SecureString' }, { emit: false });
     hub.forward(ssmEvent(SOURCE_B, '/a/secret', { id: 'forged-name' }), SOURCE_B);
-    await run(hub, 5);
-    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-name');
+    await run(hub, 30);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-name' && e.decision !== 'deferred');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
     expect(entry!.reason).toMatch(/^not-found: parameter \/a\/secret does not exist in 222222222222/);
     expect(hub.s3.bucket(BUCKET)!.listVersions()).toEqual([]);

@@ -22,10 +22,17 @@ describe('the bad day, at volume', () => {
       expect(figures.vaultCopies, kind).toBe(figures.availablePoints);
       if (figures.quota !== undefined) expect(figures.peakConcurrentCopies, kind).toBeLessThanOrEqual(figures.quota);
     }
+    // RDS and Aurora snapshots outside the vault's region were announced, and copied across regions.
+    expect(report.rdsOutsideVaultRegion.copied).toBeGreaterThan(0);
     // The faults really happened.
     expect(report.throttledShare).toBeGreaterThan(0.15);
     expect(report.duplicateDeliveries).toBeGreaterThan(0);
     expect(report.dlq).toBeGreaterThan(0);
-    expect(Object.keys(report.rejectedBy).sort()).toEqual(['forged-ownership', 'not-found', 'region-mismatch']);
+    // Every kind of forgery the scenario makes is rejected for its own reason. A forged claim of a
+    // snapshot in the second region (from a region its sender is not allowed in) is about one event
+    // in 1,000: whether this seed draws one depends on the scenario's draws, so it may be absent.
+    const reasons = Object.keys(report.rejectedBy);
+    expect(reasons).toEqual(expect.arrayContaining(['forged-ownership', 'not-found', 'region-mismatch']));
+    expect(reasons.filter((r) => !['forged-ownership', 'not-found', 'region-mismatch', 'region-not-allowed'].includes(r))).toEqual([]);
   }, 300_000);
 });

@@ -92,7 +92,7 @@ describe('source stack', () => {
         customerKeyAliases: a.customerKeyAliases,
         parameters: a.ssmParameters,
       };
-      // A statement's Reason is the model's, for check:iam: the template carries none.
+      // The rendered template carries no Reason (IAM accepts no such element; check:iam reads it from the model).
       for (const { module, manifest } of KINDS)
         expect(readerStatements(primary, module.name).map((s) => s.statement)).toEqual(
           manifest.reader(scope).map(({ Reason: _reason, ...statement }) => statement),

@@ -19,6 +19,7 @@ import {
   type SourceArtifact,
   type Triggers,
   type VaultCopy,
+  type Verified,
 } from '../common/artifact-kind.js';
 import { pattern } from './manifest.js';
 import {
@@ -112,7 +113,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
     return { refs: [{ account: event.account, region: event.region, sourceId: own, announced: { at: event.time, operation } }] };
   },
 
-  async verify(ref: ArtifactRef, deps: KindDeps<SsmClients>): Promise<SourceArtifact[]> {
+  async verify(ref: ArtifactRef, deps: KindDeps<SsmClients>): Promise<Verified> {
     const history = await optedInHistory(ref, deps);
     const recorded = await recordedAround(ref, history?.[0], deps);
     const plan = planVersions(ref.sourceId, history, recorded, ref.announced);
@@ -123,7 +124,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
       );
     const versions: SourceArtifact[] = [];
     for (const version of plan.lacking) versions.push(await sourceVersion(ref, plan.life, version, deps));
-    return [...plan.missed.map((missed) => missedVersions(ref, missed)), ...versions];
+    return { found: 'artifacts', artifacts: [...plan.missed.map((missed) => missedVersions(ref, missed)), ...versions] };
   },
 
   async prepareShare(point: RecoveryPoint): Promise<ShareProgress> {
@@ -151,8 +152,9 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
     return { status: 'available' };
   },
 
-  async cleanup(): Promise<void> {
+  async cleanup(): Promise<string[]> {
     // Nothing was shared or copied in the source.
+    return [];
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SsmClients>) {
@@ -349,7 +351,11 @@ function recordedTags(version: VersionMetadata): Record<string, string> {
  */
 async function readValue(point: RecoveryPoint, deps: KindDeps<SsmClients>): Promise<string> {
   const gone = (why: string, cause?: unknown) =>
-    new PermanentFailure(`missed: ${point.sourceId} (life ${point.life}) ${why} before the vault copied it`, { cause, code: 'Missed' });
+    new PermanentFailure(`missed: ${point.sourceId} (life ${point.life}) ${why} before the vault copied it`, {
+      cause,
+      code: 'Missed',
+      aboutArtifact: true,
+    });
   try {
     const { Parameter } = await inSource(deps, point.account, point.region).ssm.send(
       new GetParameterCommand({ Name: point.sourceId, WithDecryption: true }),
