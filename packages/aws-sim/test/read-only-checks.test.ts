@@ -85,6 +85,39 @@ describe('simulated read-only checks', () => {
     ).rejects.toMatchObject({ name: 'NoSuchEntityException' });
   });
 
+  it('takes a resource policy given to SimulatePrincipalPolicy into the decision, both sides for another account', async () => {
+    const cloud = cloudWithVault();
+    const SOURCE = '111111111111';
+    cloud.addAccount({ id: SOURCE });
+    const busArn = `arn:aws:events:${REGION}:${VAULT}:event-bus/hub`;
+    const forwarder = cloud.iam.putRole({
+      account: SOURCE,
+      name: 'forwarder',
+      trustPolicy: trustedBy({ Service: 'events.amazonaws.com' }),
+      policies: { put: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn }] } },
+    });
+    const busPolicy = (account: string) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'events:PutEvents', Resource: busArn }],
+      });
+    const iam = new IAMClient(cloud.clientConfig(cloud.adminCredentials(SOURCE), 'us-east-1'));
+    const decide = async (policy: string) =>
+      (
+        await iam.send(
+          new SimulatePrincipalPolicyCommand({
+            PolicySourceArn: forwarder.arn,
+            ActionNames: ['events:PutEvents'],
+            ResourceArns: [busArn],
+            ResourcePolicy: policy,
+            ResourceOwner: `arn:aws:iam::${VAULT}:root`,
+          }),
+        )
+      ).EvaluationResults?.[0]?.EvalDecision;
+    expect(await decide(busPolicy(SOURCE))).toBe('allowed');
+    expect(await decide(busPolicy('222222222222'))).toBe('implicitDeny');
+  });
+
   it('describes a deployed stack with its outputs and tags, and names a missing one', async () => {
     const cloud = cloudWithVault();
     await cloud.cloudformation.deploy({

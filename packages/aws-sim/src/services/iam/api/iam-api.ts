@@ -1,6 +1,8 @@
 import type { CloudCore } from '../../../core/cloud-core.js';
 import { AwsError } from '../../../core/errors.js';
 import type { CallContext, SimService } from '../../../core/service.js';
+import type { ResourcePolicy } from '../../../iam/authorizer.js';
+import { parsePolicy } from '../../../policy/resource-policy.js';
 import { list } from '../../../protocol/query.js';
 
 /** A ContextEntry of SimulatePrincipalPolicy on the query wire. */
@@ -14,7 +16,8 @@ interface WireContextEntry {
  * The IAM API (query protocol): SimulatePrincipalPolicy, which evaluates a role's identity policies
  * for actions on resources with the context entries given, through the same evaluation logic every
  * simulated call goes through. "The simulation does not automatically retrieve policies for the
- * specified resources" (SimulatePrincipalPolicy): no resource policy takes part.
+ * specified resources" (SimulatePrincipalPolicy): a resource policy takes part only when the request
+ * gives it (`ResourcePolicy`, with `ResourceOwner` for a resource of another account).
  */
 export function iamApi(cloud: CloudCore): SimService {
   return {
@@ -47,11 +50,18 @@ function simulatePrincipalPolicy(cloud: CloudCore, input: Record<string, unknown
     }),
   );
   const owner = typeof input.ResourceOwner === 'string' ? input.ResourceOwner.split(':')[4] : undefined;
+  const resourcePolicy = typeof input.ResourcePolicy === 'string' ? given(input.ResourcePolicy, actions[0]!) : undefined;
   const results = actions.flatMap((action) =>
     (resources.length > 0 ? resources : ['*']).map((resource) => {
       const decision = cloud.authorizer.authorize(
         { account: role.account, arn: role.arn, role },
-        { action, resource, resourceAccount: owner ?? role.account, context },
+        {
+          action,
+          resource,
+          resourceAccount: owner ?? role.account,
+          context,
+          ...(resourcePolicy ? { resourcePolicy: { ...resourcePolicy, owner: resource } } : {}),
+        },
         ctx.region,
       );
       return {
@@ -66,4 +76,24 @@ function simulatePrincipalPolicy(cloud: CloudCore, input: Record<string, unknown
     }),
   );
   return { EvaluationResults: { member: results }, IsTruncated: false };
+}
+
+/** The policy types of the resources whose policies the hub's checks give: by the service of the action. */
+const POLICY_TYPES: Record<string, ResourcePolicy['type']> = {
+  events: 'bus policy',
+  sqs: 'queue policy',
+  kms: 'key policy',
+  sts: 'trust policy',
+  lambda: 'function policy',
+};
+
+function given(text: string, action: string): Omit<ResourcePolicy, 'owner'> {
+  const type = POLICY_TYPES[action.split(':')[0]!];
+  if (!type)
+    throw new AwsError('InvalidInput', `The simulation takes a resource policy for ${Object.keys(POLICY_TYPES).join(', ')} actions only.`);
+  try {
+    return { type, document: parsePolicy(text) };
+  } catch (error) {
+    throw new AwsError('MalformedPolicyDocument', (error as Error).message);
+  }
 }
