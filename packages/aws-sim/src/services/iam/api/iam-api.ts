@@ -60,7 +60,11 @@ function simulatePrincipalPolicy(cloud: CloudCore, input: Record<string, unknown
           resource,
           resourceAccount: owner ?? role.account,
           context,
-          ...(resourcePolicy ? { resourcePolicy: { ...resourcePolicy, owner: resource } } : {}),
+          ...(resourcePolicy
+            ? { resourcePolicy: { ...resourcePolicy, owner: resource } }
+            : action.startsWith('kms:')
+              ? { resourcePolicy: { type: 'key policy' as const, owner: resource, document: delegatingToIam(role.account) } }
+              : {}),
         },
         ctx.region,
       );
@@ -97,3 +101,14 @@ function given(text: string, action: string): Omit<ResourcePolicy, 'owner'> {
     throw new AwsError('MalformedPolicyDocument', (error as Error).message);
   }
 }
+
+/**
+ * Without a key policy given, the identity policies alone decide, as in AWS's simulation; the
+ * simulated KMS always asks for a key policy, so the simulation gives it the default one, which
+ * leaves the decision to the account's IAM (KMS developer guide, "Default key policy").
+ */
+const delegatingToIam = (account: string) =>
+  parsePolicy({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+  });
