@@ -13,8 +13,8 @@ export function simDoctorAccess(cloud: SimCloud): DoctorAccess {
   const aws = new AwsClients({ defaults: { requestHandler, retryStrategy } });
   const credentials = new Map<string, SimCredentials>();
   const once = (key: string, make: () => SimCredentials) => {
-    let found = credentials.get(key);
-    if (!found) credentials.set(key, (found = make()));
+    const found = credentials.get(key) ?? make();
+    credentials.set(key, found);
     return found;
   };
   return {
