@@ -1,5 +1,6 @@
 import type { Account } from '../config/accounts.js';
 import { access } from './checks/access.js';
+import { alarms } from './checks/alarms.js';
 import { busPolicy } from './checks/bus-policy.js';
 import { catalog } from './checks/catalog.js';
 import { dryRun } from './checks/dry-run.js';
@@ -13,7 +14,7 @@ import type { Finding } from './finding.js';
 import { type Check, type DoctorScope, targetsOf } from './scope.js';
 
 /** The checks, in the order a reader fixes things: reach the account, the stack, then what flows through it. */
-export const CHECKS: readonly Check[] = [stack, rules, queues, busPolicy, trust, permissions, dryRun, keys, catalog];
+export const CHECKS: readonly Check[] = [stack, rules, queues, busPolicy, trust, permissions, dryRun, keys, catalog, alarms];
 
 /**
  * Checks a deployment without changing anything: every stack of the account files (or one

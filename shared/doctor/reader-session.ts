@@ -13,18 +13,31 @@ export const DOCTOR_SESSION = 'backup-hub-doctor';
  * vault role, with the ExternalId of the vault's account file and a source identity.
  * @throws the AssumeRole error (AccessDenied when the trust does not admit it)
  */
-export async function readerSession(scope: DoctorScope, source: SourceAccount, kind: string): Promise<AwsCredentialIdentity> {
+export function readerSession(scope: DoctorScope, source: SourceAccount, kind: string): Promise<AwsCredentialIdentity> {
+  return assumeAs(scope, kindRoleName(kind), roleArn(source.id, readerRoleName(kind)), functionName(scope.stage, 'doctor'));
+}
+
+/**
+ * A session of another account's role, assumed as a role of the vault (`actingAs`) with the vault's
+ * ExternalId, as the hub assumes it.
+ * @throws the AssumeRole error (AccessDenied when the trust does not admit it)
+ */
+export async function assumeAs(
+  scope: DoctorScope,
+  actingAs: string,
+  target: string,
+  sourceIdentity?: string,
+): Promise<AwsCredentialIdentity> {
   const { vault } = scope.accounts;
-  const region = vault.regions[0]!;
   const vaultAccess = scope.access.account(vault);
-  const { Credentials: c } = await stsClient(vaultAccess.aws, region, scope.access.vaultRole(roleArn(vault.id, kindRoleName(kind)))).send(
+  const { Credentials: c } = await stsClient(vaultAccess.aws, vault.regions[0]!, scope.access.vaultRole(roleArn(vault.id, actingAs))).send(
     new AssumeRoleCommand({
-      RoleArn: roleArn(source.id, readerRoleName(kind)),
+      RoleArn: target,
       RoleSessionName: DOCTOR_SESSION,
       ExternalId: vault.externalId,
-      SourceIdentity: functionName(scope.stage, 'doctor'),
+      SourceIdentity: sourceIdentity,
     }),
   );
-  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${readerRoleName(kind)} returned no credentials`);
+  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${target} returned no credentials`);
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
 }

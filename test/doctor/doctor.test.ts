@@ -8,9 +8,15 @@ import type { AccountsConfig, VaultAccount } from '../../shared/config/accounts.
 import type { Finding } from '../../shared/doctor/finding.js';
 import { REGION, SOURCE_A, VAULT } from '../e2e/hub-harness.js';
 
+const RECOVERY = '444444444444';
+
 let hub: LocalHub;
 beforeEach(async () => {
-  hub = await deployLocalHub({ vault: { account: VAULT, region: REGION }, sources: [{ account: SOURCE_A, regions: [REGION] }] });
+  hub = await deployLocalHub({
+    vault: { account: VAULT, region: REGION },
+    sources: [{ account: SOURCE_A, regions: [REGION] }],
+    recovery: [{ account: RECOVERY }],
+  });
 });
 afterEach(() => hub.close());
 
@@ -43,10 +49,12 @@ describe('backup-hub doctor on a healthy deployment', () => {
       /^dead-letter queue /,
       /^the vault bus admits/,
       /assumes backup-hub-reader-/,
+      /assumes backup-hub-recovery/,
       /^role /,
       /\(DryRun\)/,
       /^key /,
       /^vault lock/,
+      /alarms, none in ALARM/,
     ])
       expect(
         findings.some((f) => check.test(f.check)),
