@@ -1,9 +1,10 @@
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, type Credentials } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { describeError } from '../aws/aws-errors.js';
 import { AwsClients, stsClient } from '../aws/clients.js';
 import type { AccountsConfig } from '../config/accounts.js';
 import { DOCTOR_SESSION } from './reader-session.js';
-import type { DoctorAccess } from './scope.js';
+import { type DoctorAccess, VaultRoleUnavailable } from './scope.js';
 
 const REFRESH_MARGIN_MS = 5 * 60_000;
 

@@ -14,6 +14,17 @@ export interface AccountAccess {
   credentials?: Credentials;
 }
 
+/** The operator's credentials cannot act as a vault role, so what is tried as that role is not known. */
+export class VaultRoleUnavailable extends Error {
+  constructor(
+    readonly roleArn: string,
+    reason: string,
+  ) {
+    super(`cannot act as ${roleArn} (${reason})`);
+    this.name = 'VaultRoleUnavailable';
+  }
+}
+
 /** How doctor reaches the accounts; the CLI gives the standard chain (and profiles), the drill the simulated cloud. */
 export interface DoctorAccess {
   account(account: Account): AccountAccess;

@@ -6,6 +6,7 @@ import { simDoctorAccess } from '../../drill/doctor-access.js';
 import { deployLocalHub, LOCAL_STAGE, type LocalHub } from '../../drill/local-hub.js';
 import type { AccountsConfig, VaultAccount } from '../../shared/config/accounts.js';
 import type { Finding } from '../../shared/doctor/finding.js';
+import { VaultRoleUnavailable } from '../../shared/doctor/scope.js';
 import { REGION, SOURCE_A, VAULT } from '../e2e/hub-harness.js';
 
 const RECOVERY = '444444444444';
@@ -21,12 +22,12 @@ beforeEach(async () => {
 afterEach(() => hub.close());
 
 /** `backup-hub doctor --format json` on the simulated deployment, with these account files (the deployed ones by default). */
-async function runDoctor(accounts: AccountsConfig = hub.accounts, args: string[] = []) {
+async function runDoctor(accounts: AccountsConfig = hub.accounts, args: string[] = [], access = simDoctorAccess(hub.cloud)) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await doctor(['--stage', LOCAL_STAGE, '--format', 'json', ...args], {
     accounts: () => accounts,
-    access: () => simDoctorAccess(hub.cloud),
+    access: () => access,
     print: (line) => out.push(line),
     error: (line) => err.push(line),
   });
@@ -76,6 +77,24 @@ describe('backup-hub doctor on a healthy deployment', () => {
     const unknown = await runDoctor(hub.accounts, ['--account', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.err.join('\n')).toMatch(/no account file named nope/);
+  });
+});
+
+describe('backup-hub doctor with an operator who may not act as the vault roles', () => {
+  it('says the trusts were not tried, and why, instead of blaming the readers', async () => {
+    const sim = simDoctorAccess(hub.cloud);
+    const { failed } = await runDoctor(hub.accounts, ['--account', source().name], {
+      ...sim,
+      vaultRole: (arn) => async () => {
+        throw new VaultRoleUnavailable(arn, 'AccessDenied');
+      },
+    });
+    const trust = failed.filter((f) => /assumes backup-hub-reader-/.test(f.check));
+    expect(trust).toHaveLength(5);
+    expect(trust[0]).toMatchObject({
+      check: expect.stringMatching(/not tried, cannot act as arn:aws:iam::999999999999:role\/backup-hub-ebs-snapshot \(AccessDenied\)/),
+      fix: 'run doctor with vault credentials that may assume backup-hub-ebs-snapshot',
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import { stsClient } from '../../aws/clients.js';
 import { ARTIFACT_KINDS } from '../../kinds/index.js';
 import { type Finding, fail, pass } from '../finding.js';
 import { assumeAs, readerSession } from '../reader-session.js';
-import { type Check, type DoctorScope, deployCommand, type StackTarget } from '../scope.js';
+import { type Check, type DoctorScope, deployCommand, type StackTarget, VaultRoleUnavailable } from '../scope.js';
 
 /**
  * Each role another account offers the vault admits the vault role that assumes it, with the
@@ -53,6 +53,8 @@ async function tryTrust(
           `check id in ${account.file}, then redeploy: ${deployCommand(scope, target)}`,
         );
   } catch (error) {
+    if (error instanceof VaultRoleUnavailable)
+      return fail(at, `${check}: not tried, ${error.message}`, `run doctor with vault credentials that may assume ${actingAs}`);
     return fail(
       at,
       `${check}: ${describeError(error)}`,
