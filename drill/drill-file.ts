@@ -120,6 +120,9 @@ const holdStep = z.strictObject({
   lift: z.boolean().default(false),
 });
 
+/** An operator reopens a source account's failed points through the vault's retry role, as `backup-hub retry --account` does. */
+const retryStep = z.strictObject({ action: z.literal('retry'), account: accountId });
+
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
 
@@ -149,6 +152,7 @@ const stepSchema = z.discriminatedUnion('action', [
   advanceStep,
   skipStep,
   holdStep,
+  retryStep,
   stopSourceStep,
   disasterStep,
   restoreStep,
@@ -166,6 +170,7 @@ const STEP_ACTIONS = [
   'advance',
   'skip',
   'hold',
+  'retry',
   'stopSource',
   'disaster',
   'restore',
@@ -179,6 +184,7 @@ const SOURCE_ACTIONS = new Set([
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'retry',
   'stopSource',
   'disaster',
   'restore',

@@ -96,6 +96,8 @@ export interface LocalHub {
   restoreContext: HubContext;
   /** The context of an operator who assumed the vault's legal-hold role. */
   legalHoldContext: HubContext;
+  /** The context of an operator who assumed the vault's retry role. */
+  retryContext: HubContext;
   /** Every stack deployed, with what CloudFormation created (the least-privilege check maps statements to resources by it). */
   stacks: (StackRef & { deployed: DeployedStack })[];
   /** The recovery accounts deployed. */
@@ -227,6 +229,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     prunerContext: runtime('pruner').hubContext(),
     restoreContext: operatorContext('RestoreRole'),
     legalHoldContext: operatorContext('LegalHoldRole'),
+    retryContext: operatorContext('RetryRole'),
     stacks,
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {

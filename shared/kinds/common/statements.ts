@@ -17,7 +17,7 @@ import { TAG } from './provenance-tags.js';
  */
 
 /** The keys a provenance-tagged vault copy carries (provenanceTags). */
-export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
+export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.sourceLife, TAG.resourceId, TAG.eventId];
 /** The keys a restore copy carries (restoreTags). */
 export const RESTORE_TAG_KEYS = [TAG.restoreOf, TAG.restoreFor];
 
@@ -146,6 +146,8 @@ export const listKeyAliases = (s: ReaderScope): Statement => ({
   Action: 'kms:ListAliases',
   Resource: '*',
   Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
+  Reason:
+    'only an artifact under a customer managed key is checked (SourceKeys.requireListed): a source whose drill artifacts use none never calls it',
 });
 
 /** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
