@@ -26,21 +26,30 @@ export function awsDoctorAccess(accounts: AccountsConfig, profiles: Record<strin
   return {
     account: (account) => ({ aws: clientsOf(profiles[account.name]) }),
     vaultRole(roleArn) {
-      const found = roles.get(roleArn) ?? assumed(clientsOf(profiles[vault.name]), vault.regions[0]!, roleArn);
+      const found = roles.get(roleArn) ?? assumedVaultRole(clientsOf(profiles[vault.name]), vault.regions[0]!, roleArn);
       roles.set(roleArn, found);
       return found;
     },
   };
 }
 
-/** A role's credentials, assumed when first asked for and again shortly before they expire. */
-function assumed(aws: AwsClients, region: string, roleArn: string): AwsCredentialIdentityProvider {
+/**
+ * A vault role's credentials, assumed from the operator's when first asked for and again shortly
+ * before they expire.
+ * @throws VaultRoleUnavailable (from the provider) when the operator may not assume it
+ */
+export function assumedVaultRole(aws: AwsClients, region: string, roleArn: string): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     if (cached && (cached.expiration?.getTime() ?? 0) - REFRESH_MARGIN_MS > Date.now()) return cached;
-    const { Credentials: c } = await stsClient(aws, region).send(
-      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: DOCTOR_SESSION }),
-    );
+    let c: Credentials | undefined;
+    try {
+      ({ Credentials: c } = await stsClient(aws, region).send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: DOCTOR_SESSION }),
+      ));
+    } catch (error) {
+      throw new VaultRoleUnavailable(roleArn, describeError(error));
+    }
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
     cached = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
     return cached;

@@ -4,9 +4,10 @@ import { NAMES, readerRoleName } from '../../accounts/stack/names.js';
 import { run as doctor } from '../../cli/doctor.js';
 import { simDoctorAccess } from '../../drill/doctor-access.js';
 import { deployLocalHub, LOCAL_STAGE, type LocalHub } from '../../drill/local-hub.js';
+import { AwsClients } from '../../shared/aws/clients.js';
 import type { AccountsConfig, VaultAccount } from '../../shared/config/accounts.js';
+import { assumedVaultRole } from '../../shared/doctor/aws-access.js';
 import type { Finding } from '../../shared/doctor/finding.js';
-import { VaultRoleUnavailable } from '../../shared/doctor/scope.js';
 import { REGION, SOURCE_A, VAULT } from '../e2e/hub-harness.js';
 
 const RECOVERY = '444444444444';
@@ -82,17 +83,16 @@ describe('backup-hub doctor on a healthy deployment', () => {
 
 describe('backup-hub doctor with an operator who may not act as the vault roles', () => {
   it('says the trusts were not tried, and why, instead of blaming the readers', async () => {
-    const sim = simDoctorAccess(hub.cloud);
+    // As on AWS: the operator assumes each vault role, and the kind roles trust their function and the reconciler only.
+    const operator = new AwsClients({ defaults: { ...hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION) } });
     const { failed } = await runDoctor(hub.accounts, ['--account', source().name], {
-      ...sim,
-      vaultRole: (arn) => async () => {
-        throw new VaultRoleUnavailable(arn, 'AccessDenied');
-      },
+      ...simDoctorAccess(hub.cloud),
+      vaultRole: (arn) => assumedVaultRole(operator, REGION, arn),
     });
     const trust = failed.filter((f) => /assumes backup-hub-reader-/.test(f.check));
     expect(trust).toHaveLength(5);
     expect(trust[0]).toMatchObject({
-      check: expect.stringMatching(/not tried, cannot act as arn:aws:iam::999999999999:role\/backup-hub-ebs-snapshot \(AccessDenied\)/),
+      check: expect.stringMatching(/not tried, cannot act as arn:aws:iam::999999999999:role\/backup-hub-ebs-snapshot \(AccessDenied/),
       fix: 'run doctor with vault credentials that may assume backup-hub-ebs-snapshot',
     });
   });
