@@ -141,6 +141,9 @@ const restoreStep = z.strictObject({
   asOf: z.iso.datetime({ offset: true }).optional(),
 });
 
+/** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
+const doctorStep = z.strictObject({ action: z.literal('doctor') });
+
 const stepSchema = z.discriminatedUnion('action', [
   createSnapshotStep,
   createImageStep,
@@ -157,6 +160,7 @@ const stepSchema = z.discriminatedUnion('action', [
   stopSourceStep,
   disasterStep,
   restoreStep,
+  doctorStep,
 ]);
 const STEP_ACTIONS = [
   'createSnapshot',
@@ -174,6 +178,7 @@ const STEP_ACTIONS = [
   'stopSource',
   'disaster',
   'restore',
+  'doctor',
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([
