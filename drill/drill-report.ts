@@ -87,7 +87,7 @@ export async function collectReport(
   run: { name: string; refusedAtBus: { id: string; account?: string; reason: string }[]; restore?: RestoreSection },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
-  for await (const entry of hub.context.audit.entries()) entries.push(entry);
+  for await (const entry of hub.inspector.audit.entries()) entries.push(entry);
   const dlqIds = new Set(Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => eventIdOf(m.body))));
   const byEvent = new Map<string, AuditEntry[]>();
   for (const entry of entries) if (entry.eventId) byEvent.set(entry.eventId, [...(byEvent.get(entry.eventId) ?? []), entry]);
@@ -102,7 +102,7 @@ export async function collectReport(
   ];
   const artifacts: ReportedArtifact[] = [];
   for (const account of hub.accounts.vault.allowedSources) {
-    for await (const p of hub.context.catalog.byAccount(account)) {
+    for await (const p of hub.inspector.catalog.byAccount(account)) {
       artifacts.push({
         kind: p.kind,
         account: p.account,
