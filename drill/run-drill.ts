@@ -150,8 +150,15 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
       }
       case 'putParameter': {
         const region = regionOf(hub, step);
-        const { emit, account, action: _action, region: _region, ...request } = step;
-        const version = hub.ssm.putParameter(account, region, { ...request, overwrite: true }, { emit });
+        const { emit, account, action: _action, region: _region, keyAlias, tags, ...request } = step;
+        const keyId = aliasedKey(hub, { account, encryption: 'cmk', keyAlias }, region);
+        const tagList = tags && Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+        const version = hub.ssm.putParameter(
+          account,
+          region,
+          { ...request, ...(keyId ? { keyId } : {}), ...(tagList ? { tags: tagList } : {}), overwrite: true },
+          { emit },
+        );
         // Never the value: the progress lines end up in terminals and CI logs.
         return `putParameter ${account}/${region} ${step.name} (${step.type}) → version ${version.version}${emit ? '' : ' (silent)'}`;
       }
