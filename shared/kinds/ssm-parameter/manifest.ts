@@ -48,7 +48,10 @@ export const manifest: KindManifest = {
 
   // Only what the account file opts in (ssmParameters: path prefixes, or the backup-hub:protect tag),
   // and only SecureStrings under aws/ssm or a key the file lists: the reader of another kind reads none.
+  // An account that opts nothing in gets no statement: the handler records each announced parameter
+  // as not opted in, saying what to list.
   reader: (s) => {
+    if (!s.parameters.paths.length && !s.parameters.tagged) return [];
     const keys = `arn:aws:kms:*:${s.account}:key/*`;
     const listedKeys = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all('alias/aws/ssm', s.customerKeyAliases) } };
     return [
