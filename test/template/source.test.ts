@@ -201,6 +201,13 @@ describe('source stack', () => {
         ['AssumeRolePolicyDocument', { Service: 'events.amazonaws.com' }, 'sts:AssumeRole', null],
         ['PolicyDocument', null, 'events:PutEvents', vaultBus],
       ]);
+      // Only for this account's forwarding rules (aws:SourceArn), in any of its regions.
+      expect(role[0]!.statement.Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:aws:events:*:${AWS::AccountId}:rule/backup-hub-forward-*' } },
+      });
+      for (const kind of ARTIFACT_KINDS)
+        expect(resource(primary, `Forward${pascal(kind)}Rule`).Properties.Name).toMatch(/^backup-hub-forward-/);
     });
   });
 
