@@ -195,6 +195,15 @@ export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, ac
   };
 }
 
+/**
+ * The vault key and the restore keys (by their aliases: the restore keys are one per recovery
+ * account, which no statement lists): a restore role's grant or DescribeKey reaches no other key of
+ * the vault account.
+ */
+export const vaultAndRestoreKeys: Condition = {
+  'ForAnyValue:StringLike': { 'kms:ResourceAliases': [NAMES.vaultKeyAlias, `${NAMES.restoreKeyAliasPrefix}*`] },
+};
+
 /** What a restore copy through EC2 needs of the keys: read the vault copy, encrypt under a restore key. */
 export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
   const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
@@ -219,7 +228,7 @@ export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: vaultKeys,
-      Condition: grantForAwsResource(ec2Via(s.vaultRegion)),
+      Condition: allOf(vaultAndRestoreKeys, grantForAwsResource(ec2Via(s.vaultRegion))),
     },
   ];
 }
