@@ -227,6 +227,10 @@ describe('source stack', () => {
           ) && statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
         expect(throughEc2 || statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', statement.Sid).toBe(true);
       }
+      // What the EBS User Guide lists for users of a shared customer managed key: GenerateDataKey* among them.
+      expect(forVault.flatMap((s) => list(s.statement.Action))).toEqual(
+        expect.arrayContaining(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']),
+      );
       const others = policy.filter((s) => !forVault.includes(s));
       for (const { statement } of others)
         expect(statement.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } });
