@@ -11,6 +11,7 @@ import {
   POISON_SOURCE,
   prepareDeliveries,
   REGION,
+  regionsOf,
   SOURCES,
   type SoakDelivery,
   THROTTLE_CODES,
@@ -72,6 +73,8 @@ export interface SoakReport {
   drainSeconds: number;
   idealDrainSeconds: number;
   byKind: Partial<Record<ArtifactKindName, SoakKindReport>>;
+  /** RDS and Aurora snapshots taken outside the vault's region (copied into it across regions): input events, and those copied. */
+  rdsOutsideVaultRegion: { events: number; copied: number };
   apiCalls: number;
   throttledCalls: number;
   throttledShare: number;
@@ -102,10 +105,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const wallStart = performance.now();
   const hub = await deployLocalHub({
     vault: { account: VAULT, region: REGION },
-    sources: [...SOURCES, POISON_SOURCE].map((account) => ({ account, regions: [REGION] })),
+    sources: [...SOURCES, POISON_SOURCE].map((account) => ({ account, regions: regionsOf(account) })),
     ec2: { snapshotDurationMs: 0, copyQuota: quota, imageCopyQuota: quota, copyDurationMs },
     // Every RDS vault copy is a manual snapshot: an operator protecting this many raises the quota of 100 per region.
-    rds: { snapshotDurationMs: 0, copyDurationMs: rdsCopyDurationMs, copyQuota: quota, manualSnapshotQuota: 100_000 },
+    // Aurora's own quota is 5 copies at once; the soak holds every quota-bound kind to the same Q.
+    rds: {
+      snapshotDurationMs: 0,
+      copyDurationMs: rdsCopyDurationMs,
+      copyQuota: quota,
+      clusterCopyQuota: quota,
+      manualSnapshotQuota: 100_000,
+    },
     // A decision per request shape (test/iam/fast-path.test.ts checks it against the library on every shape the drills produce).
     authorization: 'fast',
   });
@@ -151,6 +161,8 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   const records = await readRecords(hub, [...SOURCES, POISON_SOURCE]);
   const index = indexRecords(records);
   const kindOfEvent = new Map(run.deliveries.map((d) => [d.event.id, d.kind]));
+  const outsideVaultRegion = new Set(run.deliveries.filter((d) => d.region !== REGION).map((d) => d.event.id));
+  let copiedOutside = 0;
   const counts: Record<Settlement | 'lost' | 'multiply', number> = { copied: 0, skipped: 0, rejected: 0, dlq: 0, lost: 0, multiply: 0 };
   const copiedByKind = new Map<ArtifactKindName, number>();
   const contradictions: SoakReport['contradictions'] = [];
@@ -177,6 +189,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     else counts[settled[0]!] += 1;
     const kind = kindOfEvent.get(id)!;
     if (settled.length === 1 && settled[0] === 'copied') copiedByKind.set(kind, (copiedByKind.get(kind) ?? 0) + 1);
+    if (settled.length === 1 && settled[0] === 'copied' && outsideVaultRegion.has(id)) copiedOutside += 1;
   }
   const drainMs = drainOf(records.points, run.startedAt);
   const byKind: SoakReport['byKind'] = {};
@@ -234,6 +247,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     drainSeconds: Math.round(drainMs / 1000),
     idealDrainSeconds: Math.round(busiest.busy / run.quota / 1000),
     byKind,
+    rdsOutsideVaultRegion: { events: outsideVaultRegion.size, copied: copiedOutside },
     apiCalls: calls.length,
     throttledCalls: throttled,
     throttledShare: round(calls.length ? throttled / calls.length : 0, 3),

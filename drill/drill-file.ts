@@ -129,6 +129,9 @@ const holdStep = z.strictObject({
   lift: z.boolean().default(false),
 });
 
+/** An operator reopens a source account's failed points through the vault's retry role, as `backup-hub retry --account` does. */
+const retryStep = z.strictObject({ action: z.literal('retry'), account: accountId });
+
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
 
@@ -164,6 +167,7 @@ const stepSchema = z.discriminatedUnion('action', [
   advanceStep,
   skipStep,
   holdStep,
+  retryStep,
   stopSourceStep,
   disasterStep,
   restoreStep,
@@ -180,6 +184,7 @@ const STEP_ACTIONS = [
   'advance',
   'skip',
   'hold',
+  'retry',
   'stopSource',
   'disaster',
   'restore',
@@ -192,6 +197,7 @@ const SOURCE_ACTIONS = new Set([
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'retry',
   'stopSource',
   'disaster',
   'restore',

@@ -6,6 +6,7 @@ import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
+import { type ResidueEntry, residueOf } from './residue.js';
 
 export interface ReportedEvent {
   id: string;
@@ -70,6 +71,8 @@ export interface DrillReport {
   artifacts: ReportedArtifact[];
   totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers', number>;
   auditLog: { entries: number; intact: boolean; problem?: string };
+  /** What the hub shared or made in each source and has not undone: after settling, only points still in progress. */
+  residue: ResidueEntry[];
   /** Every call a policy refused: none when the stacks grant what the hub does. */
   refusedCalls: RefusedCall[];
   /** AWS quotas the deployed stacks exceed, tolerated by the simulation so the drill could run: AWS would refuse these stacks. */
@@ -101,8 +104,10 @@ export async function collectReport(
     })),
   ];
   const artifacts: ReportedArtifact[] = [];
+  const points: RecoveryPoint[] = [];
   for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.inspector.catalog.byAccount(account)) {
+      points.push(p);
       artifacts.push({
         kind: p.kind,
         account: p.account,
@@ -138,6 +143,7 @@ export async function collectReport(
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
+    residue: residueOf(hub, points),
     refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests]),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),

@@ -102,6 +102,8 @@ export interface LocalHub {
   restoreContext: HubContext;
   /** The context of an operator who signed in as a principal the vault file names and assumed the vault's legal-hold role. */
   legalHoldContext: HubContext;
+  /** The context of an operator who signed in as a principal the vault file names and assumed the vault's retry role. */
+  retryContext: HubContext;
   /** Every stack deployed, with what CloudFormation created (the least-privilege check maps statements to resources by it). */
   stacks: (StackRef & { deployed: DeployedStack })[];
   /** The recovery accounts deployed. */
@@ -214,9 +216,10 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       now: () => cloud.clock.now(),
       logger,
     }).hubContext();
-  const [restorer, legalHolder] = signInOperators(cloud, accounts, [
+  const [restorer, legalHolder, retrier] = signInOperators(cloud, accounts, [
     { patterns: vault.operators.restore, roleArn: resource('RestoreRole').attributes.Arn! },
     { patterns: vault.operators.legalHold, roleArn: resource('LegalHoldRole').attributes.Arn! },
+    { patterns: vault.operators.retry, roleArn: resource('RetryRole').attributes.Arn! },
   ]);
 
   return {
@@ -236,6 +239,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     prunerContext: runtime('pruner').hubContext(),
     restoreContext: personContext(operatorSession(cloud, restorer!, region)),
     legalHoldContext: personContext(operatorSession(cloud, legalHolder!, region)),
+    retryContext: personContext(operatorSession(cloud, retrier!, region)),
     stacks,
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
@@ -288,7 +292,7 @@ function signInOperators(
     const pattern = patterns.find((p) => p.includes(':role/'));
     if (!pattern)
       throw new Error(
-        `${vault.file}: the drill signs operators in as IAM roles: give operators.restore and operators.legalHold a role ARN pattern`,
+        `${vault.file}: the drill signs operators in as IAM roles: give operators.restore, operators.legalHold and operators.retry a role ARN pattern`,
       );
     const arn = pattern.replaceAll('*', 'drill').replaceAll('?', 'x');
     assumes.set(arn, [...(assumes.get(arn) ?? []), roleArn]);

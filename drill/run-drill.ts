@@ -1,6 +1,7 @@
 import type { AuthorizationMode, EventEnvelope, Template } from '@backup-hub/aws-sim';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
+import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import type { Drill, DrillStep } from './drill-file.js';
@@ -195,6 +196,13 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         if (step.lift) await liftLegalHold(hub.legalHoldContext, pk, by);
         else await placeLegalHold(hub.legalHoldContext, pk, { reason: step.reason ?? 'drill', by });
         return `legal hold ${step.lift ? 'lifted from' : 'set on'} ${step.artifact}`;
+      }
+      case 'retry': {
+        const failed = await failedPointsOf(hub.retryContext, step.account);
+        const results = [];
+        for (const point of failed) results.push(await reopenPoint(point, { trigger: 'operator', by: 'drill operator' }, hub.retryContext));
+        const reopened = results.filter((r) => 'reopened' in r).length;
+        return `retry ${step.account}: ${reopened} of ${failed.length} failed point(s) reopened`;
       }
       case 'stopSource':
         return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;

@@ -12,6 +12,7 @@ export const NAMES = {
   prunerRole: 'backup-hub-pruner',
   restoreRole: 'backup-hub-restore',
   legalHoldRole: 'backup-hub-legal-hold',
+  retryRole: 'backup-hub-retry',
   recoveryRole: 'backup-hub-recovery',
   restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
   shareKeyAlias: 'alias/backup-hub-share',

@@ -136,6 +136,8 @@ export function operatorTrust(principals: string[], mfa: boolean): Statement[] {
       Principal: { AWS: THIS_ACCOUNT_ROOT },
       Action: 'sts:AssumeRole',
       Condition: { ArnLike: { 'aws:PrincipalArn': principals }, ...(mfa ? { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } : {}) },
+      Reason:
+        "an operator's own credentials assume the role (sts:AssumeRole) before backup-hub restore, hold or retry; the drills act with the role's credentials directly",
     },
   ];
 }

@@ -112,7 +112,8 @@ export function buildSource(
               grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
             ),
             // EC2 uses the share key in the vault's region (the copy) and in this region (the source
-            // side); RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
+            // side); RDS describes it when the vault copies a shared DB (cluster) snapshot, in the
+            // vault's region, and in this one when the copy crosses regions (a key is used in its own region).
             // What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key
             // used to encrypt a shared snapshot"): GenerateDataKey and GenerateDataKeyWithoutPlaintext too.
             keyUseBy(
@@ -125,6 +126,7 @@ export function buildSource(
                     `ec2.${vaultRegion}.amazonaws.com`,
                     `ec2.${region}.amazonaws.com`,
                     `rds.${vaultRegion}.amazonaws.com`,
+                    `rds.${region}.amazonaws.com`,
                   ),
                 },
               },
@@ -135,7 +137,12 @@ export function buildSource(
               sharing.map((kind) => roleArn(vault.id, kindRoleName(kind))),
               'kms:CreateGrant',
               grantForAwsResource(
-                ...all(`ec2.${vaultRegion}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vaultRegion}.amazonaws.com`),
+                ...all(
+                  `ec2.${vaultRegion}.amazonaws.com`,
+                  `ec2.${region}.amazonaws.com`,
+                  `rds.${vaultRegion}.amazonaws.com`,
+                  `rds.${region}.amazonaws.com`,
+                ),
               ),
               vaultRoot,
             ),

@@ -51,7 +51,7 @@ type Kind = (typeof KINDS)[number];
 /**
  * The vault's stack: the bus and its policy; per kind a rule, a queue and its DLQ, a handler with
  * its own role, and their alarms; the reconciler and the pruner; the vault key and a restore key
- * per recovery account; the operators' restore and legal hold roles; the catalog and the audit log.
+ * per recovery account; the operators' restore, legal hold and retry roles; the catalog and the audit log.
  */
 export function buildVault(
   config: AccountsConfig,
@@ -362,6 +362,14 @@ export function buildVault(
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem'], { indexes: false }),
         ...catalogGuards({ lock: true, holds: false }),
       ],
+    }),
+    // Assumed by an operator to run `backup-hub retry`: it finds failed points (the by-state index),
+    // reopens them and appends to the audit log; the reconciler does the copying, with its own role.
+    RetryRole: role({
+      name: NAMES.retryRole,
+      description: 'backup-hub retry; assumed by operators in the vault to reopen failed recovery points',
+      trust: operatorTrust(vault.operators.retry, vault.operators.mfa),
+      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem'], { indexes: true }),
     }),
 
     // ------------------------------------------------------------------ alarms

@@ -146,6 +146,45 @@ export class Catalog {
     return { ...rest, state: 'pruned', updatedAt: at.now };
   }
 
+  /**
+   * Takes a failed point up again: pending, claimed, its next attempt, its failure and what the failed
+   * attempt recorded cleared, in one write conditional on it still being failed with nothing left in its
+   * source. Returns undefined when that no longer holds (someone reopened it first, or its cleanup runs).
+   */
+  async reopen(
+    point: RecoveryPoint,
+    reopened: NonNullable<RecoveryPoint['reopened']>,
+    eventId: string,
+  ): Promise<RecoveryPoint | undefined> {
+    const { failureReason: _reason, failureAboutArtifact: _about, intermediateId: _i, vaultCopyId: _v, vaultKeyArn: _k, ...rest } = point;
+    const next: RecoveryPoint = {
+      ...rest,
+      state: 'pending',
+      stage: 'claimed',
+      attempt: (point.attempt ?? 1) + 1,
+      reopened,
+      eventId,
+      updatedAt: reopened.at,
+    };
+    const taken = await this.#updateIf({
+      Key: { pk: point.pk },
+      UpdateExpression:
+        'SET #state = :pending, stage = :claimed, attempt = :attempt, reopened = :reopened, eventId = :eventId, updatedAt = :at, openState = :pending REMOVE failureReason, failureAboutArtifact, intermediateId, vaultCopyId, vaultKeyArn, retryingSince, leaseUntil',
+      ConditionExpression: '#state = :failed AND attribute_not_exists(residue)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':pending': 'pending',
+        ':claimed': 'claimed',
+        ':failed': 'failed',
+        ':attempt': next.attempt,
+        ':reopened': reopened,
+        ':eventId': eventId,
+        ':at': reopened.at,
+      },
+    });
+    return taken ? withIndexKeys(next) : undefined;
+  }
+
   /** A conditional update: false when its condition no longer holds (someone else moved the point on). */
   async #updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     try {
@@ -263,8 +302,11 @@ export class Catalog {
     });
   }
 
-  /** Pending or failed recovery points, least recently updated first. Points waiting for a copy slot are listed by {@link waiting}. */
-  byState(state: 'pending' | 'failed'): AsyncGenerator<RecoveryPoint> {
+  /**
+   * Pending, failed, or settled-with-residue recovery points. Points waiting for a copy slot are listed
+   * by {@link waiting}; a failed point whose source cleanup is not done yet is listed under `residue`.
+   */
+  byState(state: 'pending' | 'failed' | 'residue'): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
   }
 
@@ -418,9 +460,13 @@ function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
   };
 }
 
-/** Waiting points get their own by-state partition per quota, so that neither the reconciler's pending pass nor its slot filling reads the whole backlog. */
+/**
+ * Waiting points get their own by-state partition per quota, so that neither the reconciler's pending
+ * pass nor its slot filling reads the whole backlog; settled points whose source still holds something
+ * of the hub's are listed under `residue` until the reconciler has removed it.
+ */
 function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
-  if (point.state === 'available' || point.state === 'pruned') return undefined;
-  if (point.state === 'pending' && point.waitingFor !== undefined) return `waiting:${point.waitingFor}`;
-  return point.state;
+  if (point.state === 'pending') return point.waitingFor === undefined ? 'pending' : `waiting:${point.waitingFor}`;
+  if (point.residue) return 'residue';
+  return point.state === 'failed' ? 'failed' : undefined;
 }

@@ -75,11 +75,13 @@ export interface VaultAccount extends AccountBase {
 
 /**
  * The principals (IAM ARN patterns, e.g. an IAM Identity Center permission set's role) that may
- * assume backup-hub-restore and backup-hub-legal-hold; with `mfa`, only in a session signed in with MFA.
+ * assume backup-hub-restore, backup-hub-legal-hold and backup-hub-retry; with `mfa`, only in a session signed in with MFA.
  */
 export interface Operators {
   restore: string[];
   legalHold: string[];
+  /** Those who may reopen failed points; the restore operators unless the vault file names others. */
+  retry: string[];
   mfa: boolean;
 }
 
@@ -243,6 +245,7 @@ const vaultFile = z.strictObject({
     {
       restore: principalPatterns,
       legalHold: principalPatterns,
+      retry: principalPatterns.optional(),
       mfa: z.boolean({ error: 'must be true or false' }).optional(),
     },
     { error: 'must name the principals that may assume the operator roles: { restore: [ARN patterns], legalHold: [ARN patterns] }' },
@@ -391,7 +394,12 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       allowedSources: data.allowedSources,
       alarmEmail: data.alarmEmail,
       lock: data.lock,
-      operators: { restore: data.operators.restore, legalHold: data.operators.legalHold, mfa: data.operators.mfa ?? false },
+      operators: {
+        restore: data.operators.restore,
+        legalHold: data.operators.legalHold,
+        retry: data.operators.retry ?? data.operators.restore,
+        mfa: data.operators.mfa ?? false,
+      },
     };
   }
   return {
@@ -455,7 +463,7 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
   }
   const vault = vaults[0]!;
 
-  for (const role of ['restore', 'legalHold'] as const) {
+  for (const role of ['restore', 'legalHold', 'retry'] as const) {
     vault.operators[role].forEach((pattern, i) => {
       if (pattern.split(':')[4] !== vault.id)
         problems.push({

@@ -119,7 +119,9 @@ async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubCon
     reason: `${reason}; ${deleted}${deletion.note ? `; ${deletion.note}` : ''}`,
     ...pointFacts(point),
   });
-  await ctx.catalog.markPruned(point, ctx.now().toISOString());
+  const pruned = await ctx.catalog.markPruned(point, ctx.now().toISOString());
+  // What the completed copy could not take back from its source is the reconciler's to retry (it reaches the sources).
+  if (pruned.leftInSource) await ctx.catalog.update(pruned, { residue: true });
   ctx.logger.info('pruned', {
     kind: point.kind,
     account: point.account,

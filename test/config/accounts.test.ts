@@ -101,6 +101,8 @@ describe('account file validation names the file and the field', () => {
     expect(config.vault.operators).toEqual({
       restore: ['arn:aws:iam::999999999999:role/restorer'],
       legalHold: ['arn:aws:iam::999999999999:role/lawyer-*'],
+      // Those who restore may retry, unless the vault file names others.
+      retry: ['arn:aws:iam::999999999999:role/restorer'],
       mfa: false,
     });
   });
@@ -117,6 +119,13 @@ describe('account file validation names the file and the field', () => {
         message:
           "arn:aws:iam::111111111111:role/lawyer is not a principal of the vault account 999999999999: the operator roles trust the vault's own principals only",
       },
+    ]);
+    const retryElsewhere = vault().replace('legalHold:', 'retry: ["arn:aws:iam::111111111111:role/oncall"], legalHold:');
+    expect(problemsOf({ 'vault.yml': retryElsewhere, 'app.yml': source() })).toEqual([
+      expect.objectContaining({
+        field: 'operators.retry[0]',
+        message: expect.stringMatching(/^arn:aws:iam::111111111111:role\/oncall is not a principal/),
+      }),
     ]);
   });
 

@@ -92,8 +92,11 @@ describe('source stack', () => {
         customerKeyAliases: a.customerKeyAliases,
         parameters: a.ssmParameters,
       };
+      // The rendered template carries no Reason (IAM accepts no such element; check:iam reads it from the model).
       for (const { module, manifest } of KINDS)
-        expect(readerStatements(primary, module.name).map((s) => s.statement)).toEqual(manifest.reader(scope));
+        expect(readerStatements(primary, module.name).map((s) => s.statement)).toEqual(
+          manifest.reader(scope).map(({ Reason: _reason, ...statement }) => statement),
+        );
       const ssmActions = (kind: string) =>
         readerStatements(primary, kind)
           .flatMap((s) => list(s.statement.Action))

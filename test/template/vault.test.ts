@@ -62,8 +62,9 @@ describe('vault stack: least privilege', () => {
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    // The restore and legal hold roles are no function's: operators assume them (see the tests below).
-    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !['RestoreRole', 'LegalHoldRole'].includes(id))) {
+    // The restore, legal hold and retry roles are no function's: operators assume them (see the tests below).
+    const operatorRoles = ['RestoreRole', 'LegalHoldRole', 'RetryRole'];
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !operatorRoles.includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(trust[0]!.statement.Principal, id).toEqual({ Service: 'lambda.amazonaws.com' });
       // A kind's role is also the one the reconciler acts through for that kind, and nobody else.
@@ -136,7 +137,7 @@ describe('vault stack: least privilege', () => {
   it('tags vault copies only with the provenance tags the code writes, and only when creating them', () => {
     const tagging = statements(template).filter((s) => list(s.statement.Action).includes('ec2:CreateTags'));
     expect(tagging.length).toBeGreaterThan(0);
-    const provenance = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
+    const provenance = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.sourceLife, TAG.resourceId, TAG.eventId];
     for (const s of tagging) {
       expect(['CopySnapshot', 'CopyImage']).toContain(s.statement.Condition?.StringEquals?.['ec2:CreateAction']);
       // A restore copy never carries the provenance tags the hub finds vault copies by.
@@ -443,6 +444,23 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     ]);
   });
 
+  it('lets the retry role, which the named principals (the restore operators by default) assume, find and change catalog items and append to the audit log, nothing else', () => {
+    const trust = statements(template).filter((s) => s.logicalId === 'RetryRole' && s.property === 'AssumeRolePolicyDocument');
+    expect(vault.operators.retry).toEqual(vault.operators.restore);
+    expect(trust.map((s) => [s.statement.Principal, s.statement.Condition])).toEqual([
+      [{ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }, { ArnLike: { 'aws:PrincipalArn': vault.operators.retry } }],
+    ]);
+    const grants = statements(template).filter(
+      (s) => s.logicalId === 'RetryRole' && s.property === 'PolicyDocument' && s.statement.Effect === 'Allow',
+    );
+    // The catalog's by-state index finds failed points; the audit log's indexes are not needed (check:iam's retry step).
+    expect(grants.map((s) => [s.statement.Sid, list(s.statement.Action)])).toEqual([
+      ['ReadAndWriteTheCatalog', ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+      ['QueryTheCatalogIndexes', ['dynamodb:Query']],
+      ['AppendToAndReadTheAuditLog', ['dynamodb:PutItem', 'dynamodb:Query']],
+    ]);
+  });
+
   it('shares a restore copy only with the recovery account it is tagged for, and assumes only recovery roles', () => {
     const sharing = statements(template).filter(
       (s) =>
@@ -568,7 +586,7 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-rpo-check'].map(
+        ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-retry', 'backup-hub-rpo-check'].map(
           (name) => `arn:aws:iam::${vault.id}:role/${name}`,
         ),
       ]),
@@ -715,6 +733,7 @@ const allGranted = () => [
   ...roleActions(template, 'RpoCheckRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
+  ...roleActions(template, 'RetryRole'),
   ...roleActions(recovery, 'RecoveryRole'),
 ];
 

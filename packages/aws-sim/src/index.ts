@@ -50,8 +50,9 @@ export { type Template, TemplateError, type TemplateResource } from './services/
 export { checkNotInUse, DataFolderInUseError } from './services/dynamodb/data-folder.js';
 export { type CreateTableInput, DynamoDbSim, type DynamoDbSimOptions, tableArn } from './services/dynamodb/dynamodb.js';
 export { type LocalDynamo, startLocalDynamo } from './services/dynamodb/local-server.js';
+export type { CreateInstanceSpec, CreateSnapshotsSpec, SimInstance } from './services/ec2/ebs-instance.js';
 export type { SimSnapshot } from './services/ec2/ebs-snapshot.js';
-export { settledSnapshotEvent } from './services/ec2/ebs-snapshot-events.js';
+export { settledSnapshotEvent, snapshotSetEvent } from './services/ec2/ebs-snapshot-events.js';
 export type { SimVolume, VolumeEncryption } from './services/ec2/ebs-volume.js';
 export { type CreateSnapshotSpec, EBS_CONCURRENT_COPY_QUOTA, Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 export type { SimImage } from './services/ec2/image.js';
@@ -75,11 +76,12 @@ export {
 } from './services/lambda/lambda.js';
 export { sqsRecord } from './services/lambda/sqs-event.js';
 export { snapshotCreatedEvent } from './services/rds/events.js';
-export { type RdsEncryption, RdsSim, type RdsSimOptions } from './services/rds/rds.js';
+export { AURORA_CONCURRENT_COPY_QUOTA, type RdsEncryption, RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 export {
   DB_CLUSTER_SNAPSHOT,
   DB_SNAPSHOT,
   type RdsFamily,
+  type RdsOptionGroup,
   type SimRdsSnapshot,
   snapshotArn as rdsSnapshotArn,
 } from './services/rds/snapshot.js';

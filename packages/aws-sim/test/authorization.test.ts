@@ -1,4 +1,10 @@
-import { CopySnapshotCommand, EC2Client, ModifyImageAttributeCommand, ModifySnapshotAttributeCommand } from '@aws-sdk/client-ec2';
+import {
+  CopySnapshotCommand,
+  CreateSnapshotsCommand,
+  EC2Client,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { type PolicyDocument, type PolicyStatement, SimCloud, unsupportedConditionKeys } from '../src/index.js';
 import { trustedByNobody } from './policies.js';
@@ -98,6 +104,38 @@ describe("every call judged by AWS's evaluation logic", () => {
       ['ec2:CreateTags', snapshotArn('*')],
     ]);
     await expect(copy([])).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+  });
+
+  it('authorizes CreateSnapshots on the instance, each volume it snapshots and the new snapshots: one volume not allowed refuses the set', async () => {
+    const instanceArn = (id: string) => `arn:aws:ec2:${REGION}:${SOURCE}:instance/${id}`;
+    const volumeArn = (id: string) => `arn:aws:ec2:${REGION}:${SOURCE}:volume/${id}`;
+    const { cloud, ec2 } = withRole([
+      {
+        Effect: 'Allow',
+        Action: 'ec2:CreateSnapshots',
+        Resource: [instanceArn('*'), snapshotArn('*'), volumeArn('vol-0000000000000000a')],
+      },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: '*', Condition: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshots' } } },
+    ]);
+    const instance = cloud.ec2.createInstance(SOURCE, REGION, {
+      volumes: [{ encryption: 'none' }, { id: 'vol-0000000000000000a', encryption: 'none' }],
+    });
+    const snapshotSet = (excludeBootVolume: boolean) =>
+      ec2.send(
+        new CreateSnapshotsCommand({
+          InstanceSpecification: { InstanceId: instance.id, ExcludeBootVolume: excludeBootVolume },
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'set', Value: 'nightly' }] }],
+        }),
+      );
+    await expect(snapshotSet(true)).resolves.toMatchObject({ Snapshots: [{ VolumeId: 'vol-0000000000000000a' }] });
+    expect(cloud.calls.at(-1)!.authorizations.map((a) => [a.action, a.resource])).toEqual([
+      ['ec2:CreateSnapshots', instanceArn(instance.id)],
+      ['ec2:CreateSnapshots', volumeArn('vol-0000000000000000a')],
+      ['ec2:CreateSnapshots', snapshotArn('*')],
+      ['ec2:CreateTags', snapshotArn('*')],
+    ]);
+    // The boot volume is not in the policy: a set that includes it is refused whole.
+    await expect(snapshotSet(false)).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
   });
 
   it('gives events:source and events:detail-type as lists: StringEquals never matches them, ForAllValues does', () => {

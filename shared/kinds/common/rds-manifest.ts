@@ -35,6 +35,8 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
       const shareKeys = allOf({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.shareKeyAlias } }, s.inSources);
       const throughRds = { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` };
+      // RDS uses a source's share key in that source's region: a copy into the vault may cross regions.
+      const rdsAnywhere = 'rds.*.amazonaws.com';
       return [
         {
           // The source snapshot is shared by one of the sources, in any of its regions.
@@ -71,14 +73,14 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:DescribeKey',
           Resource: keysOf('*', '*'),
-          Condition: allOf(shareKeys, { StringEquals: throughRds }),
+          Condition: allOf(shareKeys, { StringLike: { 'kms:ViaService': rdsAnywhere } }),
         },
         {
           Sid: 'LetRdsUseSourceShareKeys',
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: keysOf('*', '*'),
-          Condition: allOf(shareKeys, grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`)),
+          Condition: allOf(shareKeys, grantForAwsResource(rdsAnywhere)),
         },
       ];
     },

@@ -17,7 +17,7 @@ import { TAG } from './provenance-tags.js';
  */
 
 /** The keys a provenance-tagged vault copy carries (provenanceTags). */
-export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
+export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.sourceLife, TAG.resourceId, TAG.eventId];
 /** The keys a restore copy carries (restoreTags). */
 export const RESTORE_TAG_KEYS = [TAG.restoreOf, TAG.restoreFor];
 

@@ -123,8 +123,9 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     return { status: 'available' };
   },
 
-  async cleanup(): Promise<void> {
+  async cleanup(): Promise<string[]> {
     // Nothing was shared or copied in the source.
+    return [];
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SSMClient>, scope) {
