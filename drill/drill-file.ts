@@ -155,6 +155,9 @@ const restoreStep = z
   })
   .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] });
 
+/** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
+const doctorStep = z.strictObject({ action: z.literal('doctor') });
+
 const stepSchema = z.discriminatedUnion('action', [
   createSnapshotStep,
   createImageStep,
@@ -171,6 +174,7 @@ const stepSchema = z.discriminatedUnion('action', [
   stopSourceStep,
   disasterStep,
   restoreStep,
+  doctorStep,
 ]);
 const STEP_ACTIONS = [
   'createSnapshot',
@@ -188,6 +192,7 @@ const STEP_ACTIONS = [
   'stopSource',
   'disaster',
   'restore',
+  'doctor',
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([

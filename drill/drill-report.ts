@@ -2,6 +2,7 @@ import { type CallRecord, refusalOf } from '@backup-hub/aws-sim';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
@@ -82,12 +83,19 @@ export interface DrillReport {
   restore: RestoreSection;
   /** Every alarm in the vault account, as CloudWatch evaluated it on simulated time. */
   alarms: ReportedAlarm[];
+  /** What the drill's doctor steps found, as `backup-hub doctor --format json` prints it. */
+  doctor: Finding[];
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
 export async function collectReport(
   hub: LocalHub,
-  run: { name: string; refusedAtBus: { id: string; account?: string; reason: string }[]; restore?: RestoreSection },
+  run: {
+    name: string;
+    refusedAtBus: { id: string; account?: string; reason: string }[];
+    restore?: RestoreSection;
+    doctor?: Finding[];
+  },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
   for await (const entry of hub.inspector.audit.entries()) entries.push(entry);
@@ -149,6 +157,7 @@ export async function collectReport(
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
     alarms: vaultAlarms(hub),
+    doctor: run.doctor ?? [],
   };
 }
 

@@ -28,6 +28,7 @@ import { NAMES } from '../accounts/stack/names.js';
 import { pascal } from '../accounts/stack/policies.js';
 import { renderTemplate } from '../accounts/stack/render.js';
 import { buildService, everyStack } from '../accounts/stack/service.js';
+import { stackTags } from '../accounts/stack/stack-tags.js';
 import type { Account, AccountsConfig } from '../shared/config/accounts.js';
 import { type HubConfig, hubConfigFromEnv } from '../shared/config/hub-config.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
@@ -181,6 +182,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       region: at,
       stackName: `${NAMES.service}-${LOCAL_STAGE}`,
       template: render({ account, region: at, folder }),
+      tags: stackTags(accounts, account),
       lambdaCode,
     });
     if (account.role === 'vault') vaultStack = stack;

@@ -1,14 +1,17 @@
 import type { AuthorizationMode, EventEnvelope, Template } from '@backup-hub/aws-sim';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
+import { runDoctor } from '../shared/doctor/doctor.js';
+import type { Finding } from '../shared/doctor/finding.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
+import { simDoctorAccess } from './doctor-access.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
 import { GameDay } from './game-day.js';
-import { deployLocalHub, type LocalHub, type StackRef } from './local-hub.js';
+import { deployLocalHub, LOCAL_STAGE, type LocalHub, type StackRef } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 
 const STEP_MS = 60_000;
@@ -83,14 +86,15 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     );
     const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
     const gameDay = new GameDay(hub);
+    const doctor: Finding[] = [];
     for (const [index, step] of drill.steps.entries()) {
-      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, say })}`);
+      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, say })}`);
       await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
-    const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report() });
+    const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report(), doctor });
     await options.inspect?.(hub);
     await folder?.finish({
       tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable },
@@ -110,10 +114,17 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
 interface PlayContext {
   refusedAtBus: { id: string; account?: string; reason: string }[];
   gameDay: GameDay;
+  /** What every doctor step found. */
+  doctor: Finding[];
   say: (line: string) => void;
 }
 
-async function playStep(hub: LocalHub, step: DrillStep, index: number, { refusedAtBus, gameDay, say }: PlayContext): Promise<string> {
+async function playStep(
+  hub: LocalHub,
+  step: DrillStep,
+  index: number,
+  { refusedAtBus, gameDay, doctor, say }: PlayContext,
+): Promise<string> {
   try {
     switch (step.action) {
       case 'createSnapshot': {
@@ -210,6 +221,12 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         return await gameDay.disaster(step);
       case 'restore':
         return await gameDay.restore(step, say);
+      case 'doctor': {
+        const findings = await runDoctor({ accounts: hub.accounts, stage: LOCAL_STAGE, access: simDoctorAccess(hub.cloud) });
+        doctor.push(...findings);
+        const failed = findings.filter((f) => !f.ok);
+        return `doctor: ${findings.length} checks, ${failed.length === 0 ? 'all ✓' : `${failed.length} ✗ (doctor in the --report JSON): ${failed.map((f) => f.check).join('; ')}`}`;
+      }
     }
   } catch (error) {
     throw new DrillStepError(index, step, error);

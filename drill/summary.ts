@@ -49,6 +49,7 @@ export function formatSummary(report: DrillReport): string {
     ...quotaLines(report.quotaExceeded),
     `simulated time: ${report.simulatedMinutes} minutes`,
     ...alarmLines(report.alarms),
+    ...doctorLines(report.doctor),
     ...formatGameDay(report.restore),
   );
   return parts.join('\n');
@@ -83,4 +84,15 @@ function refusedCallsLine(calls: DrillReport['refusedCalls']): string {
   const byCall = new Map<string, number>();
   for (const c of calls) byCall.set(`${c.call} by ${c.principal}`, (byCall.get(`${c.call} by ${c.principal}`) ?? 0) + 1);
   return `refused calls: ${calls.length}, a policy allowed none of them (refusedCalls in the --report JSON):\n${[...byCall].map(([call, n]) => `  ${n} × ${call}`).join('\n')}`;
+}
+
+/** What the drill's doctor steps found: a count when all is well, each ✗ with its fix otherwise. */
+function doctorLines(findings: DrillReport['doctor']): string[] {
+  if (findings.length === 0) return [];
+  const failed = findings.filter((f) => !f.ok);
+  if (failed.length === 0) return [`doctor: ${findings.length} checks, all ✓`];
+  return [
+    `doctor: ${failed.length} of ${findings.length} checks ✗ (doctor in the --report JSON):`,
+    ...failed.map((f) => `  ✗ ${f.account} ${f.region}: ${short(f.check)}\n      fix: ${f.fix}`),
+  ];
 }

@@ -3,6 +3,7 @@ import { type Resource, type Rule, ref, type Statement, type Template, type Valu
 import { checkConditionKeys, POLICIES } from './condition-keys.js';
 import { buildRecovery } from './recovery-stack.js';
 import { buildSource } from './source-stack.js';
+import { stackTags } from './stack-tags.js';
 import { buildVault } from './vault-stack.js';
 
 /**
@@ -83,7 +84,7 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
     account,
     stage: options.stage,
     region,
-    stackTags: { 'backup-hub:account': account.name, 'backup-hub:role': account.role },
+    stackTags: stackTags(config, account),
     rules: { RightAccountAndRegion: rightAccountAndRegion(account, region) },
     functions: built.functions,
     resources: { ...built.resources, Resources: resources },

@@ -1,6 +1,9 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -11,7 +14,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb' | 'cloudwatch';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb' | 'cloudwatch' | 'cloudformation' | 'events' | 'iam';
 
 /**
  * Client settings: `defaults` apply to every client (the simulated cloud passes its request
@@ -100,3 +103,10 @@ export const rdsClient: ClientFactory<RDSClient> = (aws, region, credentials) =>
 /** The vault's own CloudWatch: the RPO check keeps the per-source alarms with it. */
 export const cloudwatchClient: ClientFactory<CloudWatchClient> = (aws, region, credentials) =>
   aws.client('cloudwatch', CloudWatchClient, region, credentials);
+/** Read by `backup-hub doctor` only: the stacks, the buses and rules, and IAM's policy simulation. */
+export const cloudformationClient: ClientFactory<CloudFormationClient> = (aws, region, credentials) =>
+  aws.client('cloudformation', CloudFormationClient, region, credentials);
+export const eventsClient: ClientFactory<EventBridgeClient> = (aws, region, credentials) =>
+  aws.client('events', EventBridgeClient, region, credentials);
+/** IAM is global: its endpoint signs in us-east-1, whatever the region asked. */
+export const iamClient: ClientFactory<IAMClient> = (aws, _region, credentials) => aws.client('iam', IAMClient, 'us-east-1', credentials);

@@ -60,4 +60,11 @@ describe('the backup-hub command on production dependencies', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [cli.bin, 'audit', '--help']);
     expect(stdout).toMatch(/^usage: backup-hub audit \[verify\]/);
   });
+
+  it('runs `doctor --help` from the built file: doctor asks AWS, never the simulator or its IAM library', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [cli.bin, 'doctor', '--help']);
+    expect(stdout).toMatch(/^usage: backup-hub doctor /);
+    // Its IAM client is a production dependency, checked with the others above.
+    expect(packagesOutsideLocal().operator).toContain('@aws-sdk/client-iam');
+  });
 });

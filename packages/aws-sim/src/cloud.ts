@@ -1,6 +1,7 @@
 import { CloudCore } from './core/cloud-core.js';
 import type { QuotaName } from './core/quotas.js';
 import type { AuthorizationMode } from './iam/authorizer.js';
+import { cloudformationApi } from './services/cloudformation/api/cloudformation-api.js';
 import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
 import { cloudwatchApi } from './services/cloudwatch/api/cloudwatch-api.js';
 import { CloudWatchSim } from './services/cloudwatch/cloudwatch.js';
@@ -10,6 +11,7 @@ import { ec2Api } from './services/ec2/api/ec2-api.js';
 import { Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 import { eventsApi } from './services/events/api/events-api.js';
 import { EventBridgeSim } from './services/events/events.js';
+import { iamApi } from './services/iam/api/iam-api.js';
 import { kmsApi } from './services/kms/api/kms-api.js';
 import { KmsSim } from './services/kms/kms.js';
 import { type LambdaInvocation, LambdaSim } from './services/lambda/lambda.js';
@@ -80,6 +82,8 @@ export class SimCloud extends CloudCore {
     });
     for (const api of [
       stsApi(this),
+      iamApi(this),
+      cloudformationApi(this.cloudformation),
       kmsApi(this.kms),
       ec2Api(this.ec2),
       sqsApi(this.sqs),

@@ -24,6 +24,8 @@ export interface DeployInput {
    * Its size is that of the text given, or of the object as serverless writes it (2-space JSON).
    */
   via?: 'TemplateURL' | 'TemplateBody';
+  /** Tags on the stack itself (`serverless deploy` passes the service's `stackTags`). */
+  tags?: Record<string, string>;
 }
 
 /** A created resource: its physical id (what `Ref` returns) and the attributes `Fn::GetAtt` reads. */
@@ -41,6 +43,9 @@ export interface DeployedStack {
   /** The created resources by logical id (those a false condition left out are absent). */
   resources: Record<string, StackResource>;
   outputs: Record<string, string>;
+  tags: Record<string, string>;
+  /** Simulated time of its creation (ms). */
+  createdAt: number;
 }
 
 /** "A stack name can contain only alphanumeric characters (case-sensitive) and hyphens. It must start with an alphabetic character and can't be longer than 128 characters" (CreateStack). */
@@ -134,7 +139,16 @@ export class CloudFormationSim {
         .filter(([, output]) => output.Condition === undefined || scope.condition(output.Condition))
         .map(([name, output]) => [name, String(resolve(output.Value, scope, `Outputs.${name}`))]),
     );
-    const stack: DeployedStack = { name: stackName, account, region, stackId, resources, outputs };
+    const stack: DeployedStack = {
+      name: stackName,
+      account,
+      region,
+      stackId,
+      resources,
+      outputs,
+      tags: { ...input.tags },
+      createdAt: this.cloud.clock.nowMs(),
+    };
     this.#stacks.set(key, stack);
     return stack;
   }
