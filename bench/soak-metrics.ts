@@ -96,9 +96,9 @@ export function busySlotMs(vaultCopies: VaultCopy[]): number {
 /** Reads the records the figures come from. */
 export async function readRecords(hub: LocalHub, accounts: readonly string[]): Promise<HubRecords> {
   const points: RecoveryPoint[] = [];
-  for (const account of accounts) for await (const p of hub.context.catalog.byAccount(account)) points.push(p);
+  for (const account of accounts) for await (const p of hub.inspector.catalog.byAccount(account)) points.push(p);
   const audit: AuditEntry[] = [];
-  for await (const e of hub.context.audit.entries()) audit.push(e);
+  for await (const e of hub.inspector.audit.entries()) audit.push(e);
   const dlqEventIds = new Set(
     Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => (JSON.parse(m.body) as { id: string }).id)),
   );

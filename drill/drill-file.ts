@@ -52,9 +52,17 @@ const putParameterStep = z
     values: z.array(z.string().min(1)).min(1).max(10).optional(),
     description: z.string().optional(),
     tier: z.enum(['Standard', 'Advanced', 'Intelligent-Tiering']).optional(),
+    /** A SecureString under the customer managed key by this alias (made on first use) instead of aws/ssm. */
+    keyAlias,
+    /** Tags on creation (Parameter Store refuses them on an update): `backup-hub:protect` opts a parameter in. */
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
     emit: z.boolean().default(true),
   })
-  .refine((step) => (step.value === undefined) !== (step.values === undefined), 'give either value or values (a list of up to 10)');
+  .refine((step) => (step.value === undefined) !== (step.values === undefined), 'give either value or values (a list of up to 10)')
+  .refine((s) => s.keyAlias === undefined || s.type === 'SecureString', {
+    message: 'keyAlias encrypts a SecureString only',
+    path: ['keyAlias'],
+  });
 
 const deleteParameterStep = z.strictObject({
   action: z.literal('deleteParameter'),
@@ -133,13 +141,22 @@ const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
-/** Restores a source account into a fresh recovery account, as of a time: its disaster when it had one, else now. */
-const restoreStep = z.strictObject({
-  action: z.literal('restore'),
-  account: accountId,
-  into: accountId,
-  asOf: z.iso.datetime({ offset: true }).optional(),
-});
+/**
+ * Restores into a fresh recovery account a source account, as of a time (its disaster when it had
+ * one, else now), or one recovery point, as `backup-hub restore --point` does.
+ */
+const restoreStep = z
+  .strictObject({
+    action: z.literal('restore'),
+    account: accountId.optional(),
+    point: artifact.optional(),
+    into: accountId,
+    asOf: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((s) => (s.account === undefined) !== (s.point === undefined), {
+    message: 'name what to restore: either account (a whole source) or point (one recovery point)',
+  })
+  .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] });
 
 /** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
 const doctorStep = z.strictObject({ action: z.literal('doctor') });

@@ -98,7 +98,7 @@ export async function collectReport(
   },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
-  for await (const entry of hub.context.audit.entries()) entries.push(entry);
+  for await (const entry of hub.inspector.audit.entries()) entries.push(entry);
   const dlqIds = new Set(Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => eventIdOf(m.body))));
   const byEvent = new Map<string, AuditEntry[]>();
   for (const entry of entries) if (entry.eventId) byEvent.set(entry.eventId, [...(byEvent.get(entry.eventId) ?? []), entry]);
@@ -114,7 +114,7 @@ export async function collectReport(
   const artifacts: ReportedArtifact[] = [];
   const points: RecoveryPoint[] = [];
   for (const account of hub.accounts.vault.allowedSources) {
-    for await (const p of hub.context.catalog.byAccount(account)) {
+    for await (const p of hub.inspector.catalog.byAccount(account)) {
       points.push(p);
       artifacts.push({
         kind: p.kind,

@@ -1,7 +1,7 @@
 import type { ArtifactKindName } from '../shared/kinds/index.js';
 import { applyRestore, type RestoredArtifact } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
-import { RestoreRequestError } from '../shared/restore/restore-request.js';
+import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
 import { selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
 import type { DrillStep } from './drill-file.js';
@@ -92,9 +92,11 @@ export class GameDay {
 
   async restore(step: RestoreStep, say: (line: string) => void): Promise<string> {
     const ctx = this.hub.restoreContext;
-    const disaster = this.#section.disasters.find((d) => d.account === step.account);
+    const account = step.account ?? step.point!.split('/')[1]!;
+    const disaster = this.#section.disasters.find((d) => d.account === account);
     const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());
-    const plan = await planRestore({ account: step.account, asOf }, await restoreTarget(step.into, RECOVERY_NAMES, ctx), ctx);
+    const request: RestoreRequest = step.point ? { point: pointKeyOf(step.point) } : { account, asOf };
+    const plan = await planRestore(request, await restoreTarget(step.into, RECOVERY_NAMES, ctx), ctx);
     for (const line of formatPlan(plan)) say(`    ${line}`);
     const result = await applyRestore(plan, ctx, {
       wait: (ms) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined),
@@ -104,7 +106,7 @@ export class GameDay {
     const usable = result.artifacts.filter((a) => a.status === 'usable');
     const rtoSeconds = usable.length ? Math.max(...usable.map((a) => a.seconds)) : undefined;
     const run: ReportedRestoreRun = {
-      account: step.account,
+      account,
       into: step.into,
       asOf: asOf.toISOString(),
       startedAt: result.startedAt,
@@ -116,7 +118,7 @@ export class GameDay {
       unrestorable: plan.unrestorable,
     };
     this.#section.runs.push(run);
-    return `restore of ${step.account} into ${step.into}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes`;
+    return `restore of ${step.point ?? account} into ${step.into}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes`;
   }
 
   report(): RestoreSection {

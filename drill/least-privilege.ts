@@ -87,20 +87,30 @@ export function placedStatements(hub: LocalHub, accounts: AccountsConfig): Place
 
 const refOf = (value: unknown) => (value as { Ref: string }).Ref;
 
+/** One drill's calls, and its statements as that drill's cloud names them (a key's ARN differs from one deployment to the next). */
+export interface LeastPrivilegeRun {
+  calls: CallRecord[];
+  placed: PlacedStatement[];
+}
+
 /**
- * Which statements some call needs: a statement is needed when a call it allowed would have been
- * refused without it (the decision's `decisive` statements). Statements no call needs are listed,
- * with the model's reason to keep them if it gives one.
+ * Which statements some call needs: a statement is needed when, in some drill, a call it allowed
+ * would have been refused without it (the decision's `decisive` statements). Statements no call
+ * needs are listed, with the model's reason to keep them if it gives one. `statements` are the
+ * first run's: every run deploys the same stacks, so they name the same statements.
  */
-export function leastPrivilege(statements: PlacedStatement[], runs: { calls: CallRecord[] }[], deniedCalls: number): LeastPrivilegeReport {
-  const decisive = new Set(
-    runs.flatMap((run) => run.calls.flatMap((c) => c.authorizations.flatMap((a) => (a.allowed ? a.decisive.map(refKey) : [])))),
+export function leastPrivilege(statements: PlacedStatement[], runs: LeastPrivilegeRun[], deniedCalls: number): LeastPrivilegeReport {
+  const where = (s: PlacedStatement) => `${s.policy}|${s.sid}`;
+  const needed = new Set(
+    runs.flatMap((run) => {
+      const decisive = new Set(run.calls.flatMap((c) => c.authorizations.flatMap((a) => (a.allowed ? a.decisive.map(refKey) : []))));
+      return run.placed.filter((s) => s.refs.some((r) => decisive.has(r))).map(where);
+    }),
   );
-  const needed = statements.filter((s) => s.refs.some((r) => decisive.has(r)));
   const unneeded = statements
-    .filter((s) => !needed.includes(s))
+    .filter((s) => !needed.has(where(s)))
     .map((s) => ({ sid: s.sid, policy: s.policy, ...(s.reason ? { reason: s.reason } : {}) }));
-  return { statements: statements.length, needed: needed.length, unneeded, deniedCalls };
+  return { statements: statements.length, needed: statements.length - unneeded.length, unneeded, deniedCalls };
 }
 
 export interface CheckOptions {
@@ -120,8 +130,7 @@ export interface CheckOptions {
  */
 export async function checkLeastPrivilege(options: CheckOptions = {}): Promise<LeastPrivilegeReport & { placed: PlacedStatement[] }> {
   const accounts = loadAccounts(options.accountsDir ?? DEFAULT_ACCOUNTS_DIR);
-  const runs: { calls: CallRecord[] }[] = [];
-  let placed: PlacedStatement[] = [];
+  const runs: LeastPrivilegeRun[] = [];
   let deniedCalls = 0;
   for (const [i, file] of LEAST_PRIVILEGE_DRILLS.entries()) {
     options.progress?.(`running ${file}`);
@@ -133,14 +142,12 @@ export async function checkLeastPrivilege(options: CheckOptions = {}): Promise<L
       inspect(hub) {
         options.inspect?.(hub);
         const calls = [...hub.cloud.calls, ...hub.cloud.serviceRequests];
-        runs.push({ calls });
-        if (i === 0) {
-          deniedCalls = refusedCalls(calls).length;
-          placed = placedStatements(hub, accounts);
-        }
+        runs.push({ calls, placed: placedStatements(hub, accounts) });
+        if (i === 0) deniedCalls = refusedCalls(calls).length;
       },
     });
   }
+  const placed = runs[0]?.placed ?? [];
   return { ...leastPrivilege(placed, runs, deniedCalls), placed };
 }
 

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   type AuthorizationMode,
   type DeployedStack,
@@ -11,16 +12,20 @@ import {
   type KmsSim,
   type LambdaCodeRequest,
   type LambdaSim,
+  type PolicyDocument,
+  type PolicyStatement,
   type QuotaName,
   type QuotaUse,
   type RdsSim,
   type RdsSimOptions,
   type S3Sim,
   SimCloud,
+  type SimCredentials,
   type SqsSim,
   type SsmSim,
   type Template,
 } from '@backup-hub/aws-sim';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { NAMES } from '../accounts/stack/names.js';
 import { pascal } from '../accounts/stack/policies.js';
 import { renderTemplate } from '../accounts/stack/render.js';
@@ -93,15 +98,17 @@ export interface LocalHub {
   config: HubConfig;
   /** Each vault function's runtime, by its handler file (`ebs-snapshot`, `reconciler`, `pruner`, …). */
   runtimes: Record<string, FunctionRuntime>;
-  /** The context of the EBS handler (its role's credentials), for inspecting the catalog and audit log. */
+  /** The context of the EBS handler (its role's credentials). */
   context: HubContext;
+  /** The vault account's administrator, for inspecting the catalog and audit log as a person would (no role of the hub). */
+  inspector: HubContext;
   /** The pruner's context (its role's credentials). */
   prunerContext: HubContext;
-  /** The context of an operator who assumed the vault's restore role. */
+  /** The context of an operator who signed in as a principal the vault file names and assumed the vault's restore role. */
   restoreContext: HubContext;
-  /** The context of an operator who assumed the vault's legal-hold role. */
+  /** The context of an operator who signed in as a principal the vault file names and assumed the vault's legal-hold role. */
   legalHoldContext: HubContext;
-  /** The context of an operator who assumed the vault's retry role. */
+  /** The context of an operator who signed in as a principal the vault file names and assumed the vault's retry role. */
   retryContext: HubContext;
   /** Every stack deployed, with what CloudFormation created (the least-privilege check maps statements to resources by it). */
   stacks: (StackRef & { deployed: DeployedStack })[];
@@ -208,16 +215,20 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     return found;
   };
   const vaultBusArn = resource('EventBus').attributes.Arn!;
-  // An operator's credentials after assuming a vault role, with the vault's configuration (and no
-  // function name: that is a function's source identity, not an operator's).
-  const { AWS_LAMBDA_FUNCTION_NAME: _function, ...operatorEnv } = runtime('pruner').env;
-  const operatorContext = (roleLogicalId: string) =>
+  // The vault's configuration without a function name (that is a function's source identity, not a person's).
+  const { AWS_LAMBDA_FUNCTION_NAME: _function, ...personEnv } = runtime('pruner').env;
+  const personContext = (credentials: SimCredentials | AwsCredentialIdentityProvider) =>
     functionRuntime({
-      env: operatorEnv,
-      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource(roleLogicalId).attributes.Arn!), region) } },
+      env: personEnv,
+      clients: { defaults: { ...cloud.clientConfig(cloud.adminCredentials(vault.id), region), credentials } },
       now: () => cloud.clock.now(),
       logger,
     }).hubContext();
+  const [restorer, legalHolder, retrier] = signInOperators(cloud, accounts, [
+    { patterns: vault.operators.restore, roleArn: resource('RestoreRole').attributes.Arn! },
+    { patterns: vault.operators.legalHold, roleArn: resource('LegalHoldRole').attributes.Arn! },
+    { patterns: vault.operators.retry, roleArn: resource('RetryRole').attributes.Arn! },
+  ]);
 
   return {
     cloud,
@@ -233,10 +244,11 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     config: hubConfigFromEnv(runtime('reconciler').env),
     runtimes,
     context: runtime('ebs-snapshot').hubContext(),
+    inspector: personContext(cloud.adminCredentials(vault.id)),
     prunerContext: runtime('pruner').hubContext(),
-    restoreContext: operatorContext('RestoreRole'),
-    legalHoldContext: operatorContext('LegalHoldRole'),
-    retryContext: operatorContext('RetryRole'),
+    restoreContext: personContext(operatorSession(cloud, restorer!, region)),
+    legalHoldContext: personContext(operatorSession(cloud, legalHolder!, region)),
+    retryContext: personContext(operatorSession(cloud, retrier!, region)),
     stacks,
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
@@ -265,4 +277,76 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     quotaExceeded: cloud.quotas.exceeded(),
     close: () => cloud.close(),
   };
+}
+
+const document = (statement: PolicyStatement): PolicyDocument => ({ Version: '2012-10-17', Statement: [statement] });
+
+/** Renewed this long before it runs out, as the SDK's own providers do. */
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+/**
+ * The principals operators sign in as: per operator role, a role the vault file's first role
+ * pattern names (`*` and `?` filled in), made outside the stacks as IAM Identity Center makes a
+ * permission set's role, and allowed to assume the vault roles it is named for.
+ * @returns per operator role, in the order given, the principal and the role it assumes
+ */
+function signInOperators(
+  cloud: SimCloud,
+  accounts: AccountsConfig,
+  operators: { patterns: string[]; roleArn: string }[],
+): { operatorArn: string; roleArn: string }[] {
+  const vault = accounts.vault;
+  const assumes = new Map<string, string[]>();
+  const principals = operators.map(({ patterns, roleArn }) => {
+    const pattern = patterns.find((p) => p.includes(':role/'));
+    if (!pattern)
+      throw new Error(
+        `${vault.file}: the drill signs operators in as IAM roles: give operators.restore, operators.legalHold and operators.retry a role ARN pattern`,
+      );
+    const arn = pattern.replaceAll('*', 'drill').replaceAll('?', 'x');
+    assumes.set(arn, [...(assumes.get(arn) ?? []), roleArn]);
+    return { operatorArn: arn, roleArn };
+  });
+  for (const [arn, roles] of assumes) {
+    const pathAndName = arn.slice(arn.indexOf(':role/') + ':role'.length);
+    const at = pathAndName.lastIndexOf('/');
+    cloud.iam.putRole({
+      account: vault.id,
+      name: pathAndName.slice(at + 1),
+      path: pathAndName.slice(0, at + 1),
+      trustPolicy: document({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${vault.id}:root` }, Action: 'sts:AssumeRole' }),
+      policies: { 'drill-operator': document({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roles }) },
+    });
+  }
+  return principals;
+}
+
+/**
+ * An operator's credentials for a vault role: a session the operator's principal assumes through
+ * STS, as a profile with role_arn does, renewed when it runs out. The SDK judges expiry by the wall
+ * clock, sessions run on the simulated one: the provider carries the SDK's `memoized` flag, so
+ * that it is asked on every request, and renews by the simulated clock.
+ */
+function operatorSession(
+  cloud: SimCloud,
+  { operatorArn, roleArn }: { operatorArn: string; roleArn: string },
+  region: string,
+): AwsCredentialIdentityProvider {
+  const sts = new STSClient(cloud.clientConfig(cloud.roleCredentials(operatorArn, 'drill-operator'), region));
+  let session: AwsCredentialIdentity | undefined;
+  return Object.assign(
+    async () => {
+      if (!session || session.expiration!.getTime() - RENEW_BEFORE_MS <= cloud.clock.nowMs()) {
+        const { Credentials } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'drill-operator' }));
+        session = {
+          accessKeyId: Credentials!.AccessKeyId!,
+          secretAccessKey: Credentials!.SecretAccessKey!,
+          sessionToken: Credentials!.SessionToken,
+          expiration: Credentials!.Expiration,
+        };
+      }
+      return session;
+    },
+    { memoized: true },
+  );
 }

@@ -164,10 +164,17 @@ async function playStep(
       }
       case 'putParameter': {
         const region = regionOf(hub, step);
-        const { emit, account, action: _action, region: _region, value, values, ...request } = step;
+        const { emit, account, action: _action, region: _region, keyAlias, tags, value, values, ...request } = step;
+        const keyId = aliasedKey(hub, { account, encryption: 'cmk', keyAlias }, region);
+        const tagList = tags && Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
         const written = (values ?? [value!]).map((one, i) => {
           if (i > 0) hub.cloud.clock.advance(PARAMETER_BURST_GAP_MS);
-          return hub.ssm.putParameter(account, region, { ...request, value: one, overwrite: true }, { emit }).version;
+          return hub.ssm.putParameter(
+            account,
+            region,
+            { ...request, value: one, ...(keyId ? { keyId } : {}), ...(i === 0 && tagList ? { tags: tagList } : {}), overwrite: true },
+            { emit },
+          ).version;
         });
         // Never the value: the progress lines end up in terminals and CI logs.
         const versions = written.length === 1 ? `version ${written[0]}` : `versions ${written[0]}–${written.at(-1)} within one second`;

@@ -82,7 +82,7 @@ export function vaultRoleTrust(vault: VaultAccount, sid: string, principalArns: 
 /** The source identity the vault's functions set: their own name (`backup-hub-<stage>-<function>`). */
 export const VAULT_FUNCTION_IDENTITY = `${NAMES.service}-*`;
 
-/** An IAM role with one inline policy named after the role. */
+/** An IAM role with one inline policy named after the role (none without statements: IAM refuses an empty policy). */
 export function role(options: {
   name: string;
   description: string;
@@ -99,7 +99,9 @@ export function role(options: {
       Description: options.description,
       ...(options.maxSessionDuration ? { MaxSessionDuration: options.maxSessionDuration } : {}),
       AssumeRolePolicyDocument: policy(options.trust),
-      Policies: [{ PolicyName: options.name, PolicyDocument: policy(withoutRepeats(options.statements)) }],
+      ...(options.statements.length
+        ? { Policies: [{ PolicyName: options.name, PolicyDocument: policy(withoutRepeats(options.statements)) }] }
+        : {}),
     },
   };
 }

@@ -7,6 +7,9 @@ import { kindRoleName, NAMES, readerRoleName, roleArn } from './names.js';
 import { keyAdministration, keyUseBy, pascal, role, VAULT_FUNCTION_IDENTITY, vaultRoleTrust } from './policies.js';
 import type { ServiceModel } from './service.js';
 
+/** The forwarding rules' names start with it: the forwarder role's trust admits those rules only. */
+const FORWARD_RULE_PREFIX = 'backup-hub-forward-';
+
 /**
  * A source account's stack in one region. No Lambda function: a source only announces (a rule per
  * kind forwards its AWS service events to the vault bus) and offers the reader role. IAM is global,
@@ -61,7 +64,9 @@ export function buildSource(
         }),
       ]),
     ),
-    // The rules' target role: it may put events on the vault bus and nothing else.
+    // The rules' target role: it may put events on the vault bus and nothing else. Only EventBridge
+    // may assume it, and only for this account's forwarding rules (in any of its regions), so that
+    // no other rule or service can put events on the vault bus through it (confused deputy).
     ForwarderRole: role({
       name: NAMES.forwarderRole,
       description: "backup-hub forwarder; lets this account's rules put events on the vault bus",
@@ -71,7 +76,10 @@ export function buildSource(
           Effect: 'Allow',
           Principal: { Service: 'events.amazonaws.com' },
           Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+            ArnLike: { 'aws:SourceArn': sub(`arn:aws:events:*:\${AWS::AccountId}:rule/${FORWARD_RULE_PREFIX}*`) },
+          },
         },
       ],
       statements: [{ Sid: 'PutEventsOnTheVaultBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: vaultBusArn }],
@@ -155,7 +163,7 @@ export function buildSource(
     resources[`Forward${pascal(name)}Rule`] = {
       Type: 'AWS::Events::Rule',
       Properties: {
-        Name: `backup-hub-forward-${name}`,
+        Name: `${FORWARD_RULE_PREFIX}${name}`,
         Description: `backup-hub forwards ${name} events to the vault bus`,
         EventBusName: 'default',
         State: 'ENABLED',

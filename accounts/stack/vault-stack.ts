@@ -103,7 +103,7 @@ export function buildVault(
       ...(Object.keys(inSources).length ? { Condition: inSources } : {}),
     },
     readSourceRecords,
-    ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: false }),
     ...catalogGuards({ lock: true, holds: true }),
   ];
   const hub = {
@@ -278,7 +278,7 @@ export function buildVault(
           Resource: kindRoleArns,
         },
         readSourceRecords,
-        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
         // Where the SSM store migration stands: a marker item of its own, written whole (PutItem) and no other.
         {
           Sid: 'KeepTheMigrationCursor',
@@ -310,7 +310,7 @@ export function buildVault(
       statements: [
         logsOf('pruner'),
         readSourceRecords,
-        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
       ],
     }),
@@ -363,7 +363,7 @@ export function buildVault(
       description: 'backup-hub restore; assumed by operators in the vault to restore into a recovery account',
       trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
       statements: [
-        ...tableStatements(['dynamodb:GetItem', 'dynamodb:Query']),
+        ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
         {
           Sid: 'FindTheRestoreKeys',
           Effect: 'Allow',
@@ -381,7 +381,7 @@ export function buildVault(
       description: 'backup-hub legal hold; assumed by operators in the vault to set or lift legal holds',
       trust: operatorTrust(vault.operators.legalHold, vault.operators.mfa),
       statements: [
-        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid!.endsWith('Indexes')),
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem'], { indexes: false }),
         ...catalogGuards({ lock: true, holds: false }),
       ],
     }),
@@ -391,7 +391,7 @@ export function buildVault(
       name: NAMES.retryRole,
       description: 'backup-hub retry; assumed by operators in the vault to reopen failed recovery points',
       trust: operatorTrust(vault.operators.retry, vault.operators.mfa),
-      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => st.Sid !== 'QueryTheAuditLogIndexes'),
+      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem'], { indexes: true }),
     }),
 
     // ------------------------------------------------------------------ alarms
@@ -607,13 +607,25 @@ function catalogGuards(deny: { lock: boolean; holds: boolean }): Statement[] {
   ];
 }
 
-/** The catalog and the append-only audit log, with the catalog actions given. */
-function tableStatements(catalogActions: string[]): Statement[] {
+/**
+ * The catalog and the append-only audit log, with the catalog actions given, and its indexes when the
+ * role lists points (the reconciler by state, the pruner and a restore by account or resource). No
+ * role reads the audit log's indexes: the audit report runs with the auditor's own credentials.
+ */
+function tableStatements(catalogActions: string[], { indexes }: { indexes: boolean }): Statement[] {
   return [
     { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: catalogActions, Resource: getAtt('CatalogTable') },
-    { Sid: 'QueryTheCatalogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: sub('${CatalogTable.Arn}/index/*') },
+    ...(indexes
+      ? [
+          {
+            Sid: 'QueryTheCatalogIndexes',
+            Effect: 'Allow' as const,
+            Action: 'dynamodb:Query',
+            Resource: sub('${CatalogTable.Arn}/index/*'),
+          },
+        ]
+      : []),
     { Sid: 'AppendToAndReadTheAuditLog', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: getAtt('AuditTable') },
-    { Sid: 'QueryTheAuditLogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: sub('${AuditTable.Arn}/index/*') },
   ];
 }
 

@@ -123,4 +123,33 @@ describe('drill files', () => {
       expect.stringMatching(/^steps\[4\]\.into: /),
     ]);
   });
+
+  it('restores one recovery point as `restore --point` does, and takes either a source or a point, not both', () => {
+    const point = 'rds-cluster-snapshot/111111111111/eu-west-1/ledger-2026-02-10';
+    const drill = parseDrill({ ...base, steps: [{ action: 'restore', point, into: '444444444444' }] });
+    expect(drill.steps).toEqual([{ action: 'restore', point, into: '444444444444' }]);
+    expect(
+      problems({
+        ...base,
+        steps: [
+          { action: 'restore', into: '444444444444' },
+          { action: 'restore', account: '111111111111', point, into: '444444444444' },
+          { action: 'restore', point, into: '444444444444', asOf: '2026-01-01T00:30:00Z' },
+        ],
+      }),
+    ).toEqual([
+      'steps[0]: name what to restore: either account (a whole source) or point (one recovery point)',
+      'steps[1]: name what to restore: either account (a whole source) or point (one recovery point)',
+      'steps[2].asOf: asOf goes with account, not with point',
+    ]);
+  });
+
+  it('puts a SecureString under a customer key by its alias, with tags on creation', () => {
+    const step = { action: 'putParameter', account: '111111111111', name: '/app/key', value: 'x', keyAlias: 'alias/app-data' };
+    const drill = parseDrill({ ...base, steps: [{ ...step, type: 'SecureString', tags: { 'backup-hub:protect': 'true' } }] });
+    expect(drill.steps[0]).toMatchObject({ keyAlias: 'alias/app-data', tags: { 'backup-hub:protect': 'true' } });
+    expect(problems({ ...base, steps: [{ ...step, type: 'String' }] })).toEqual([
+      'steps[0].keyAlias: keyAlias encrypts a SecureString only',
+    ]);
+  });
 });

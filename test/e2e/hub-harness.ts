@@ -33,13 +33,13 @@ export async function run(hub: LocalHub, minutes: number): Promise<void> {
 
 export async function points(hub: LocalHub, account: string): Promise<RecoveryPoint[]> {
   const out: RecoveryPoint[] = [];
-  for await (const p of hub.context.catalog.byAccount(account)) out.push(p);
+  for await (const p of hub.inspector.catalog.byAccount(account)) out.push(p);
   return out;
 }
 
 export async function auditEntries(hub: LocalHub): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
-  for await (const e of hub.context.audit.entries()) out.push(e);
+  for await (const e of hub.inspector.audit.entries()) out.push(e);
   return out;
 }
 

@@ -275,6 +275,34 @@ describe("the operators' roles trust the principals the vault file names", () =>
   });
 });
 
+describe("the restore role's grants reach the vault and restore keys only", () => {
+  const restore = asVaultRole('RestoreRole', 'backup-hub-restore');
+  // Judged against a key policy that leaves the key to the account's IAM, as a key's default policy does.
+  const grant = (aliases: string[], service: 'ec2' | 'rds') =>
+    restore(
+      {
+        action: 'kms:CreateGrant',
+        resource: `arn:aws:kms:${REGION}:${VAULT}:key/0123abcd-0123-0123-0123-0123456789ab`,
+        resourceAccount: VAULT,
+        context: {
+          'kms:ResourceAliases': aliases,
+          'kms:GrantIsForAWSResource': 'true',
+          'kms:ViaService': `${service}.${REGION}.amazonaws.com`,
+        },
+      },
+      admits(VAULT),
+    );
+
+  it('lets EC2 and RDS use the vault key and a restore key for a restore copy, and no other key of the vault account', async () => {
+    for (const service of ['ec2', 'rds'] as const) {
+      expect(await grant(['alias/backup-hub-vault'], service), `${service} vault`).toBe('Allowed');
+      expect(await grant([`alias/backup-hub-restore-${RECOVERY}`], service), `${service} restore`).toBe('Allowed');
+      expect(await grant(['alias/payroll'], service), service).toBe('ImplicitlyDenied');
+      expect(await grant([], service), service).toBe('ImplicitlyDenied');
+    }
+  });
+});
+
 describe('the reconciler acts for a kind through that kind’s role only', () => {
   const reconciler = asVaultRole('ReconcilerRole', 'backup-hub-reconciler');
   const kindTrust = trustPolicy(vaultTemplate, 'EbsSnapshotRole', inVault);

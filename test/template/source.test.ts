@@ -118,9 +118,8 @@ describe('source stack', () => {
         'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/aws/ssm', ...b.customerKeyAliases] },
         StringLike: { 'kms:ViaService': 'ssm.*.amazonaws.com' },
       });
-      // source-a opts in /orders/ only; a source that lists nothing lets the vault read no parameter.
-      const c = readerStatements(renderAccount('source-c', { accounts }), 'ssm-parameter');
-      expect(c.flatMap((s) => list(s.statement.Action)).filter((x) => x.startsWith('ssm:'))).toEqual([]);
+      // source-a opts in /orders/ only; a source that lists nothing lets the vault read no parameter, nor use a key for one.
+      expect(readerStatements(renderAccount('source-c', { accounts }), 'ssm-parameter')).toEqual([]);
     });
 
     it("shares snapshots with the vault account only, never publicly, and AMIs only as the hub's intermediates", () => {
@@ -205,6 +204,13 @@ describe('source stack', () => {
         ['AssumeRolePolicyDocument', { Service: 'events.amazonaws.com' }, 'sts:AssumeRole', null],
         ['PolicyDocument', null, 'events:PutEvents', vaultBus],
       ]);
+      // Only for this account's forwarding rules (aws:SourceArn), in any of its regions.
+      expect(role[0]!.statement.Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:aws:events:*:${AWS::AccountId}:rule/backup-hub-forward-*' } },
+      });
+      for (const kind of ARTIFACT_KINDS)
+        expect(resource(primary, `Forward${pascal(kind)}Rule`).Properties.Name).toMatch(/^backup-hub-forward-/);
     });
   });
 
@@ -224,6 +230,10 @@ describe('source stack', () => {
           ) && statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
         expect(throughEc2 || statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] === 'true', statement.Sid).toBe(true);
       }
+      // What the EBS User Guide lists for users of a shared customer managed key: GenerateDataKey* among them.
+      expect(forVault.flatMap((s) => list(s.statement.Action))).toEqual(
+        expect.arrayContaining(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']),
+      );
       const others = policy.filter((s) => !forVault.includes(s));
       for (const { statement } of others)
         expect(statement.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } });

@@ -113,6 +113,20 @@ describe('vault stack: least privilege', () => {
     expect(roles('NoAuditEntryIsChanged')).toEqual(new Set([...functionRoles, 'LegalHoldRole']));
   });
 
+  it("lets the EC2 kinds' roles use a source's share key as the EBS User Guide lists for a shared key, GenerateDataKey* among it", () => {
+    for (const kind of KINDS.filter((k) => k.manifest.sharesThrough === 'ec2').map((k) => k.module.name)) {
+      const shareKeyUse = statements(template).filter(
+        (s) =>
+          s.logicalId === `${pascal(kind)}Role` &&
+          JSON.stringify(s.statement.Condition ?? {}).includes('alias/backup-hub-share') &&
+          list(s.statement.Action).includes('kms:Decrypt'),
+      );
+      expect(shareKeyUse.map((s) => s.statement.Action)).toEqual([
+        ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      ]);
+    }
+  });
+
   it('keeps the audit log append-only: no update or delete on it', () => {
     const onAudit = statements(template).filter(
       (s) => JSON.stringify(s.statement.Resource ?? '').includes('AuditTable') && s.statement.Effect === 'Allow',

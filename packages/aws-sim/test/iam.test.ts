@@ -83,6 +83,42 @@ describe('simulated IAM roles', () => {
     await expect(assume(VAULT, { DurationSeconds: 7200 })).rejects.toMatchObject({ name: 'ValidationError' });
   });
 
+  it('names a role at a path by an ARN with that path, which aws:PrincipalArn carries into a trust policy', async () => {
+    const cloud = cloudWithAccounts();
+    const path = '/aws-reserved/sso.amazonaws.com/eu-west-1/';
+    const operator = cloud.iam.putRole({
+      account: VAULT,
+      name: 'AWSReservedSSO_Restore_0123',
+      path,
+      trustPolicy: trustedBy({ AWS: `arn:aws:iam::${VAULT}:root` }),
+      policies: allowing('sts:AssumeRole'),
+    });
+    expect(operator.arn).toBe(`arn:aws:iam::${VAULT}:role${path}AWSReservedSSO_Restore_0123`);
+    const target = cloud.iam.putRole({
+      account: VAULT,
+      name: 'restore',
+      trustPolicy: trustedBy(
+        { AWS: `arn:aws:iam::${VAULT}:root` },
+        { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${VAULT}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Restore_*` } },
+      ),
+    });
+    const assume = (arn: string) =>
+      new STSClient(cloud.clientConfig(cloud.roleCredentials(arn), REGION)).send(
+        new AssumeRoleCommand({ RoleArn: target.arn, RoleSessionName: 'operator' }),
+      );
+    await expect(assume(operator.arn)).resolves.toMatchObject({
+      AssumedRoleUser: { Arn: `arn:aws:sts::${VAULT}:assumed-role/restore/operator` },
+    });
+    const elsewhere = cloud.iam.putRole({
+      account: VAULT,
+      name: 'AWSReservedSSO_Restore_0456',
+      trustPolicy: trustedBy({ AWS: `arn:aws:iam::${VAULT}:root` }),
+      policies: allowing('sts:AssumeRole'),
+    });
+    await expect(assume(elsewhere.arn)).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(() => cloud.iam.putRole({ account: VAULT, name: 'x', path: 'no-slashes', trustPolicy: trustedBy({ AWS: '*' }) })).toThrow();
+  });
+
   it('sets a source identity only where both trust and caller allow sts:SetSourceIdentity, and keeps it through chained roles', async () => {
     const cloud = cloudWithAccounts();
     const vaultRoot = { AWS: `arn:aws:iam::${VAULT}:root` };

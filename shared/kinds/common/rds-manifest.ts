@@ -2,7 +2,7 @@ import type { EventPattern, Statement } from '../../../accounts/stack/cloudforma
 import { NAMES } from '../../../accounts/stack/names.js';
 import { all, allOf, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
-import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
+import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS, vaultAndRestoreKeys } from './statements.js';
 
 /** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
 export interface RdsManifestSpec {
@@ -172,14 +172,14 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Effect: 'Allow',
           Action: 'kms:DescribeKey',
           Resource: vaultKeys,
-          Condition: { StringEquals: { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` } },
+          Condition: allOf(vaultAndRestoreKeys, { StringEquals: { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` } }),
         },
         {
           Sid: 'LetRdsUseTheVaultAndRestoreKeys',
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: vaultKeys,
-          Condition: grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`),
+          Condition: allOf(vaultAndRestoreKeys, grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`)),
         },
       ];
     },

@@ -146,8 +146,6 @@ export const listKeyAliases = (s: ReaderScope): Statement => ({
   Action: 'kms:ListAliases',
   Resource: '*',
   Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
-  Reason:
-    'only an artifact under a customer managed key is checked (SourceKeys.requireListed): a source whose drill artifacts use none never calls it',
 });
 
 /** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
@@ -197,6 +195,15 @@ export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, ac
   };
 }
 
+/**
+ * The vault key and the restore keys (by their aliases: the restore keys are one per recovery
+ * account, which no statement lists): a restore role's grant or DescribeKey reaches no other key of
+ * the vault account.
+ */
+export const vaultAndRestoreKeys: Condition = {
+  'ForAnyValue:StringLike': { 'kms:ResourceAliases': [NAMES.vaultKeyAlias, `${NAMES.restoreKeyAliasPrefix}*`] },
+};
+
 /** What a restore copy through EC2 needs of the keys: read the vault copy, encrypt under a restore key. */
 export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
   const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
@@ -221,7 +228,7 @@ export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: vaultKeys,
-      Condition: grantForAwsResource(ec2Via(s.vaultRegion)),
+      Condition: allOf(vaultAndRestoreKeys, grantForAwsResource(ec2Via(s.vaultRegion))),
     },
   ];
 }

@@ -1,4 +1,4 @@
-import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
+import { type EventPattern, type Statement, sub } from '../../../accounts/stack/cloudformation.js';
 import { NAMES, ssmStoreBucket } from '../../../accounts/stack/names.js';
 import { all, type KindManifest, type ReaderScope, type RestoreScope } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
@@ -46,6 +46,13 @@ export const manifest: KindManifest = {
   // Writes each version once, under the vault key only (a new key, never over another: If-None-Match),
   // and finds one an earlier attempt wrote (HeadObject); never reads a value back.
   vault: (s) => [
+    // The versions of a parameter the vault already holds: the catalog's byResource index.
+    {
+      Sid: 'FindTheParametersRecordedVersions',
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: sub('${CatalogTable.Arn}/index/byResource'),
+    },
     {
       Sid: 'WriteEachParameterVersionOnceUnderTheVaultKey',
       Effect: 'Allow',
@@ -81,7 +88,10 @@ export const manifest: KindManifest = {
 
   // Only what the account file opts in (ssmParameters: path prefixes, or the backup-hub:protect tag),
   // and only SecureStrings under aws/ssm or a key the file lists: the reader of another kind reads none.
+  // An account that opts nothing in gets no statement: the handler records each announced parameter
+  // as not opted in, saying what to list.
   reader: (s) => {
+    if (!s.parameters.paths.length && !s.parameters.tagged) return [];
     const keys = `arn:aws:kms:*:${s.account}:key/*`;
     const listedKeys = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all('alias/aws/ssm', s.customerKeyAliases) } };
     return [

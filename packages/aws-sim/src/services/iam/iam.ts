@@ -35,6 +35,8 @@ export interface RoleDefinition {
 export interface PutRoleInput {
   account: string;
   name: string;
+  /** The role's path (`/` unless given), which its ARN carries: `arn:aws:iam::<account>:role<path><name>`. */
+  path?: string;
   /** The documents as CloudFormation sends them (resolved), or their JSON text. */
   trustPolicy: PolicyDocument | string;
   policies?: Record<string, PolicyDocument | string>;
@@ -112,7 +114,9 @@ export class Iam {
     if (input.description !== undefined) checkString('ValidationError', 'description', input.description, DESCRIPTION);
     const maxSessionSeconds = input.maxSessionSeconds ?? SESSION_SECONDS.default;
     checkNumber('ValidationError', 'maxSessionDuration', maxSessionSeconds, SESSION_SECONDS.min, SESSION_SECONDS.max);
-    const arn = roleArn(input.account, input.name);
+    const path = input.path ?? '/';
+    checkRolePath(path);
+    const arn = `arn:aws:iam::${input.account}:role${path}${input.name}`;
     this.quotas.check(
       { quota: 'iam.trustPolicySize', account: input.account, region: GLOBAL, subject: arn, value: policyLength(input.trustPolicy) },
       (limit) => limitExceeded(`Cannot exceed quota for ACLSizePerRole: ${limit}`),
