@@ -9,7 +9,7 @@ const usage = `usage: backup-hub hold POINT --reason TEXT [--by NAME]    set a l
        backup-hub hold POINT --lift [--by NAME]             lift it
 
 A recovery point under a legal hold is never pruned, whatever its retention, until the hold is
-lifted. POINT is <kind>/<account>/<region>/<source id>[@<life>] (e.g. ebs-snapshot/111111111111/eu-west-1/snap-0123…)
+lifted. POINT is <kind>/<account>/<region>/<source id>[#<life>] (e.g. ebs-snapshot/111111111111/eu-west-1/snap-0123…)
 or its catalog key. Both are recorded in the audit log with --by (default: your AWS identity).
 Run it with vault credentials that assumed the backup-hub-legal-hold role.
 

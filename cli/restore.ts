@@ -18,7 +18,7 @@ through its backup-hub-recovery role. Without --apply it prints what it would do
   --account ID     restore every protected resource of this source account, each from its newest
                    recovery point created by --as-of
   --as-of TIME     ISO 8601, e.g. 2026-01-01T12:00:00Z (default: now)
-  --point POINT    restore one recovery point: <kind>/<account>/<region>/<source id>[@<life>], or its catalog key
+  --point POINT    restore one recovery point: <kind>/<account>/<region>/<source id>[#<life>], or its catalog key
   --apply          act (re-running it continues a restore that stopped)
   --accounts DIR   the account files (default: accounts/ of this repository)
 
