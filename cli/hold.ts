@@ -1,9 +1,7 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { stsClient } from '../shared/aws/clients.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import { parseCommandLine } from './command-line.js';
-import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
+import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig, operatorName } from './operator-context.js';
 
 const usage = `usage: backup-hub hold POINT --reason TEXT [--by NAME]    set a legal hold
        backup-hub hold POINT --lift [--by NAME]             lift it
@@ -43,7 +41,7 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
   try {
     const pk = pointKeyOf(positionals[0]!);
     const ctx = deps.context(operatorConfig(deps.accounts(args.accounts)));
-    const by = args.by ?? (await stsClient(ctx.aws, ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
+    const by = await operatorName(ctx, args.by);
     if (args.lift) {
       await liftLegalHold(ctx, pk, by);
       deps.print(`legal hold lifted from ${pk} by ${by}; the pruner treats it by its retention again`);

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { MAX_RECEIVE_COUNT, NAMES, SOURCES_PATH } from '../accounts/stack/names.js';
 import { describeError } from '../shared/aws/aws-errors.js';
-import { AwsClients } from '../shared/aws/clients.js';
+import { AwsClients, stsClient } from '../shared/aws/clients.js';
 import { LegalHoldRefused } from '../shared/catalog/catalog.js';
 import { type AccountsConfig, AccountsConfigError, loadAccounts } from '../shared/config/accounts.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
@@ -67,4 +68,9 @@ export function explain(error: unknown, role: string): string | undefined {
     return `the vault refused a call (${describeError(error)}): run with credentials that assumed ${role}`;
   }
   return undefined;
+}
+
+/** Who an operator command records in the audit log: `--by`, or the caller's AWS identity. */
+export async function operatorName(ctx: HubContext, by: string | undefined): Promise<string> {
+  return by ?? (await stsClient(ctx.aws, ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
 }

@@ -1,8 +1,6 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { stsClient } from '../shared/aws/clients.js';
 import { RetireRefused, resourceRefOf, retireResource, unretireResource } from '../shared/monitoring/retire.js';
 import { parseCommandLine } from './command-line.js';
-import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
+import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig, operatorName } from './operator-context.js';
 
 const usage = `usage: backup-hub retire RESOURCE --reason TEXT [--by NAME]    stop counting it against its RPO target
        backup-hub retire RESOURCE --undo [--by NAME]             count it again
@@ -42,7 +40,7 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
   try {
     const ref = resourceRefOf(positionals[0]!);
     const ctx = deps.context(operatorConfig(deps.accounts(args.accounts)));
-    const by = args.by ?? (await stsClient(ctx.aws, ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
+    const by = await operatorName(ctx, args.by);
     if (args.undo) {
       await unretireResource(ctx, ref, by);
       deps.print(`${positionals[0]} counts against its RPO target again (by ${by})`);

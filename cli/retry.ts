@@ -1,11 +1,9 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { stsClient } from '../shared/aws/clients.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { parseCommandLine } from './command-line.js';
-import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
+import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig, operatorName } from './operator-context.js';
 
 const usage = `usage: backup-hub retry --point POINT [--by NAME]
        backup-hub retry --account ID [--since TIME] [--by NAME]
@@ -54,7 +52,7 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
   }
   try {
     const ctx = deps.context(operatorConfig(deps.accounts(args.accounts)));
-    const by = args.by ?? (await stsClient(ctx.aws, ctx.config.vaultRegion).send(new GetCallerIdentityCommand({}))).Arn!;
+    const by = await operatorName(ctx, args.by);
     const failed = args.point ? await onePoint(ctx, pointKeyOf(args.point)) : await failedPointsOf(ctx, args.account!, since);
     if (failed.length === 0) {
       deps.print(
