@@ -44,6 +44,7 @@ export type {
 } from './iam/authorizer.js';
 export { type UnsupportedConditionKey, unsupportedConditionKeys } from './iam/condition-keys.js';
 export type { PolicyDocument, PolicyStatement } from './policy/resource-policy.js';
+export { type RestJsonRequest, restJsonCall } from './protocol/rest-json-client.js';
 export { CloudFormationSim, type DeployedStack, type DeployInput, type StackResource } from './services/cloudformation/cloudformation.js';
 export type { LambdaCodeRequest, LambdaCodeResolver } from './services/cloudformation/resource-types.js';
 export { type Template, TemplateError, type TemplateResource } from './services/cloudformation/template.js';
@@ -57,6 +58,7 @@ export type { SimVolume, VolumeEncryption } from './services/ec2/ebs-volume.js';
 export { type CreateSnapshotSpec, EBS_CONCURRENT_COPY_QUOTA, Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 export type { SimImage } from './services/ec2/image.js';
 export { amiStateChangeEvent } from './services/ec2/image-events.js';
+export { type LockMode, type LockState, lockExpiresOn, lockState, type SnapshotLock } from './services/ec2/snapshot-lock.js';
 export type { BusRule, RuleTarget } from './services/events/event-bus.js';
 export { compilePattern, type EventPattern } from './services/events/event-pattern.js';
 export { type DeliveryRecord, EventBridgeSim, type EventBridgeSimOptions, realisticDelivery } from './services/events/events.js';
@@ -75,6 +77,7 @@ export {
   type SimFunction,
 } from './services/lambda/lambda.js';
 export { sqsRecord } from './services/lambda/sqs-event.js';
+export { type BinnedResource, type BinResourceType, RecycleBin, type RetentionRule } from './services/rbin/recycle-bin.js';
 export { snapshotCreatedEvent } from './services/rds/events.js';
 export { AURORA_CONCURRENT_COPY_QUOTA, type RdsEncryption, RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 export {

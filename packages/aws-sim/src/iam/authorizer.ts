@@ -94,6 +94,12 @@ export interface Disagreement {
   library: Omit<Authorization, 'via'>;
 }
 
+/**
+ * The services whose resources resource control policies cover ("List of AWS services that support
+ * RCPs", AWS Organizations User Guide): on any other service's resources an RCP has no effect.
+ */
+const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager']);
+
 /** An account's root may do anything IAM can allow (resource policies and organization policies still apply). */
 const ROOT_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const ROOT_POLICY_NAME = '(account root)';
@@ -173,7 +179,9 @@ export class Authorizer {
   #coreRequest(caller: Caller, request: AuthorizationRequest, region: string): CoreRequest {
     const principal = 'service' in caller ? caller.service : (caller.sessionArn ?? caller.arn);
     const control = caller.account === undefined ? undefined : this.organization.controlPolicies(caller.account);
-    const resourceControl = this.organization.controlPolicies(request.resourceAccount);
+    const resourceControl = RCP_SERVICES.has(request.action.slice(0, request.action.indexOf(':')))
+      ? this.organization.controlPolicies(request.resourceAccount)
+      : undefined;
     return {
       principal,
       action: request.action,

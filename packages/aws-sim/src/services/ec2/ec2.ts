@@ -2,6 +2,7 @@ import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
+import type { RecycleBin } from '../rbin/recycle-bin.js';
 import type { CreateInstanceSpec, CreateSnapshotsSpec, SimInstance } from './ebs-instance.js';
 import { type SimSnapshot, type SnapshotOrigin, type SnapshotState, SnapshotStore } from './ebs-snapshot.js';
 import { type CopyRequest, planCopy } from './ebs-snapshot-copy.js';
@@ -9,6 +10,7 @@ import { settledSnapshotEvent, snapshotSetEvent } from './ebs-snapshot-events.js
 import { type CreateVolumeSpec, DEFAULT_VOLUME_GIB, eventVolumeArn, type SimVolume } from './ebs-volume.js';
 import { ec2Id, isEc2Id, notFound } from './ids.js';
 import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
+import { refuseLockedDelete } from './snapshot-lock.js';
 import { addTags, type TagInput } from './tags.js';
 
 export interface Ec2SimOptions {
@@ -94,9 +96,11 @@ export class Ec2Sim {
   readonly #instances = new Map<string, SimInstance>();
   readonly #options: typeof DEFAULTS;
 
+  /** `recycleBin`: where deleted snapshots and deregistered AMIs go when a retention rule keeps them; without it, nothing is kept. */
   constructor(
     readonly kms: KmsSim,
     options: Ec2SimOptions = {},
+    readonly recycleBin?: RecycleBin,
   ) {
     this.cloud = kms.cloud;
     this.#options = { ...DEFAULTS, ...options };
@@ -253,6 +257,17 @@ export class Ec2Sim {
   snapshot(account: string, region: string, id: string): SimSnapshot | undefined {
     const snapshot = this.snapshotStore.get(region, id);
     return snapshot?.owner === account ? snapshot : undefined;
+  }
+
+  /**
+   * DeleteSnapshot: refused while the snapshot is locked, whoever asks; a Recycle Bin rule of the
+   * owner's region may keep it, out of sight, for its retention.
+   * @throws AwsError SnapshotLocked, InvalidSnapshot.InUse
+   */
+  deleteSnapshot(snapshot: SimSnapshot): void {
+    refuseLockedDelete(snapshot, this.cloud.clock.nowMs());
+    this.snapshotStore.delete(snapshot);
+    this.recycleBin?.keep('EBS_SNAPSHOT', snapshot.owner, snapshot.region, snapshot.id, snapshot.tags, snapshot);
   }
 
   /** Every snapshot, optionally narrowed to an owner, a region and a state. */

@@ -120,9 +120,13 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
       ];
     case 'DescribeSnapshotAttribute':
     case 'DeleteSnapshot':
+    case 'LockSnapshot':
+    case 'UnlockSnapshot':
       return [snapshotRequest(ec2, `ec2:${action}`, ctx.region, input.string('SnapshotId'), ctx)];
     case 'DeregisterImage':
-      return [imageRequest(ec2, 'ec2:DeregisterImage', ctx.region, input.string('ImageId'), ctx)];
+    case 'EnableImageDeregistrationProtection':
+    case 'DisableImageDeregistrationProtection':
+      return [imageRequest(ec2, `ec2:${action}`, ctx.region, input.string('ImageId'), ctx)];
     case 'CreateTags':
     case 'DeleteTags': {
       const tags = readTags(input);

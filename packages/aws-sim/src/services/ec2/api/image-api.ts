@@ -37,7 +37,9 @@ export const imageActions: Record<string, Action> = {
     const owners = input.strings('Owner');
     const executableBy = input.strings('ExecutableBy');
     const selected = candidates.filter((i) => ownedBy(i, owners, ctx.account) && executableByAny(i, executableBy, ctx.account));
-    return { imagesSet: { item: applyFilters(selected, readFilters(input), IMAGE_FILTERS).map(imageItem) } };
+    return {
+      imagesSet: { item: applyFilters(selected, readFilters(input), IMAGE_FILTERS).map((i) => imageItem(i, ec2.images.protectionOf(i))) },
+    };
   },
 
   ModifyImageAttribute(ec2, input, ctx) {
@@ -69,6 +71,16 @@ export const imageActions: Record<string, Action> = {
     return { imageId: copy.id };
   },
 
+  EnableImageDeregistrationProtection(ec2, input, ctx) {
+    ec2.images.protect(ec2.images.store.owned(ctx.account, ctx.region, input.string('ImageId')), input.flag('WithCooldown'));
+    return { return: 'true' };
+  },
+
+  DisableImageDeregistrationProtection(ec2, input, ctx) {
+    ec2.images.unprotect(ec2.images.store.owned(ctx.account, ctx.region, input.string('ImageId')));
+    return { return: 'true' };
+  },
+
   DeregisterImage(ec2, input, ctx) {
     ec2.images.deregister(ec2.images.store.owned(ctx.account, ctx.region, input.string('ImageId')));
     return { return: true };
@@ -76,7 +88,7 @@ export const imageActions: Record<string, Action> = {
 };
 
 /** The `item` of an imagesSet. */
-function imageItem(image: SimImage): Record<string, unknown> {
+function imageItem(image: SimImage, deregistrationProtection: string): Record<string, unknown> {
   return {
     imageId: image.id,
     imageLocation: `${image.owner}/${image.name}`,
@@ -108,6 +120,7 @@ function imageItem(image: SimImage): Record<string, unknown> {
     sourceImageId: image.origin.kind === 'copy' ? image.origin.sourceImageId : undefined,
     sourceImageRegion: image.origin.kind === 'copy' ? image.origin.sourceRegion : undefined,
     tagSet: tagSet(image.tags),
+    deregistrationProtection,
   };
 }
 
