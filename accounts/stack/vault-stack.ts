@@ -116,6 +116,7 @@ export function buildVault(
     shareKeyAlias: NAMES.shareKeyAlias,
     sourcesPath: SOURCES_PATH,
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
+    ...(vault.lock?.coolOffHours === undefined ? {} : { lockCoolOffHours: String(vault.lock.coolOffHours) }),
   };
   const environment = hubEnvironment<Value>(hub);
 
@@ -258,6 +259,9 @@ export function buildVault(
 
     // ------------------------------------------------------------------ the SSM parameter store
     ...ssmStore(vault.id, region, config.vault.lock?.minRetentionDays),
+
+    // ------------------------------------------------------------------ the Recycle Bin
+    ...recycleBinRules(config.vault.lock?.minRetentionDays),
 
     // ------------------------------------------------------------------ catalog and audit log
     ...vaultTables(),
@@ -505,9 +509,9 @@ export function vaultKeyPolicy(options: {
 
 /**
  * The vault's store of SSM parameter versions: each source version one object, under the vault key,
- * with versioning and Object Lock. Every object is locked for the vault lock's days in governance mode
- * (a later release moves to compliance mode), and the bucket policy denies bypassing that lock to
- * everyone; it denies plain HTTP too. Deleting the stack keeps it.
+ * with versioning and Object Lock. Every object is locked for the vault lock's days in compliance mode:
+ * nobody, the account's root user included, deletes it or shortens its retention until then; the
+ * bucket policy denies bypassing a governance lock anyway and plain HTTP. Deleting the stack keeps it.
  */
 function ssmStore(vault: string, region: string, lockDays: number | undefined): Record<string, Resource> {
   return {
@@ -520,7 +524,7 @@ function ssmStore(vault: string, region: string, lockDays: number | undefined): 
         ObjectLockEnabled: true,
         ObjectLockConfiguration: {
           ObjectLockEnabled: 'Enabled',
-          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: lockDays } } } : {}),
+          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: lockDays } } } : {}),
         },
         VersioningConfiguration: { Status: 'Enabled' },
         BucketEncryption: {
@@ -565,6 +569,30 @@ function ssmStore(vault: string, region: string, lockDays: number | undefined): 
     },
   };
 }
+
+/**
+ * Recycle Bin retention rules for the vault's snapshots and AMIs: whatever deletes a vault copy
+ * (the pruner, or anyone around the hub once its lock has expired), it stays recoverable for the
+ * rule's days (the vault lock's, at least a week). Region-level (the vault account holds only the
+ * hub's copies and its restore copies), so that they can be locked: a locked rule can be
+ * neither deleted nor changed, and unlocking it takes {@link RECYCLE_BIN_UNLOCK_DELAY_DAYS} days.
+ */
+function recycleBinRules(lockDays: number | undefined): Record<string, Resource> {
+  const rule = (resourceType: 'EBS_SNAPSHOT' | 'EC2_IMAGE', what: string): Resource => ({
+    Type: 'AWS::Rbin::Rule',
+    Properties: {
+      Description: `backup-hub: deleted vault ${what} stay recoverable`,
+      ResourceType: resourceType,
+      RetentionPeriod: { RetentionPeriodValue: Math.min(365, Math.max(7, lockDays ?? 0)), RetentionPeriodUnit: 'DAYS' },
+      // CloudFormation's LockConfiguration is the API's UnlockDelay itself (AWS::Rbin::Rule UnlockDelay).
+      LockConfiguration: { UnlockDelayValue: RECYCLE_BIN_UNLOCK_DELAY_DAYS, UnlockDelayUnit: 'DAYS' },
+    },
+  });
+  return { SnapshotRecycleBinRule: rule('EBS_SNAPSHOT', 'snapshots'), ImageRecycleBinRule: rule('EC2_IMAGE', 'AMIs') };
+}
+
+/** The longest unlock delay Recycle Bin allows (7 to 30 days): the time anyone who would lift a rule's lock must wait. */
+export const RECYCLE_BIN_UNLOCK_DELAY_DAYS = 30;
 
 /**
  * What IAM holds besides the code: only the pruner writes the vault lock's item (`dynamodb:LeadingKeys`),

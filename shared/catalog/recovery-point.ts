@@ -19,6 +19,16 @@ export type CopyStage = 'claimed' | 'reencrypting' | 'copying' | 'done';
 
 export type SourceEncryption = 'none' | 'aws-managed' | 'customer';
 
+/**
+ * The lock AWS itself holds on a vault copy (EBS snapshot lock): in compliance mode nobody, the
+ * account's root user included, deletes the copy or shortens the lock once any cooling-off period
+ * has passed. `until` is the earliest expiry over the copy's snapshots.
+ */
+export interface ProviderLock {
+  mode: 'compliance';
+  until: string;
+}
+
 /** One catalog item: a source artifact and its vault copy. */
 export interface RecoveryPoint {
   pk: string;
@@ -59,6 +69,8 @@ export interface RecoveryPoint {
   intermediateId?: string;
   vaultCopyId?: string;
   vaultKeyArn?: string;
+  /** The lock AWS holds on the vault copy (EBS and AMI copies), set when the copy completes. */
+  providerLock?: ProviderLock;
   /** Why it failed: the AWS error code (or the hub's own, `CopyTimedOut`, …) first. */
   failureReason?: string;
   /** The failure lies in the artifact itself (nothing later can change it): a later event does not reopen the point. */

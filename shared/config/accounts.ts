@@ -87,6 +87,11 @@ export interface Operators {
 
 export interface VaultLockSetting {
   minRetentionDays: number;
+  /**
+   * Hours after a vault copy's compliance-mode snapshot lock is set during which it can still be
+   * lifted (EBS's cooling-off period, 1 to 72); none: the lock binds at once.
+   */
+  coolOffHours?: number;
 }
 
 /** An account the vault restores into: it offers the role the restore assumes to write SSM parameters back. */
@@ -240,7 +245,17 @@ const vaultFile = z.strictObject({
   externalId: common.externalId.unwrap(),
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
-  lock: z.strictObject({ minRetentionDays: days }).optional(),
+  lock: z
+    .strictObject({
+      minRetentionDays: days,
+      coolOffHours: z
+        .number({ error: 'must be a number of hours' })
+        .int('must be a whole number of hours')
+        .min(1, 'must be 1 to 72 hours (EBS snapshot lock cooling-off period)')
+        .max(72, 'must be 1 to 72 hours (EBS snapshot lock cooling-off period)')
+        .optional(),
+    })
+    .optional(),
   operators: z.strictObject(
     {
       restore: principalPatterns,

@@ -3,6 +3,7 @@ import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
+import { providerLockTerms } from '../retention/provider-lock.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
 import { cleanUpAfterCopy, releaseSource } from './release.js';
@@ -164,6 +165,8 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
     await markFailed(point, kind, { reason: `${status.code}: ${status.reason}`, code: status.code }, ctx);
     return 'failed';
   }
+  // Locked before it counts as available: a copy the catalog calls protected is one AWS keeps.
+  const providerLock = kind.lockVaultCopy && (await kind.lockVaultCopy(point, await providerLockTerms(point, ctx), deps));
   const leftInSource = await cleanUpAfterCopy(point, kind, ctx);
   if (leftInSource)
     ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: leftInSource });
@@ -173,11 +176,12 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   const now = completedAt.toISOString();
   point = await ctx.catalog.update(
     point,
-    { stage: 'done', state: 'available', completedAt: now, updatedAt: now, retryingSince: undefined, leftInSource },
+    { stage: 'done', state: 'available', completedAt: now, updatedAt: now, retryingSince: undefined, leftInSource, providerLock },
     'copying',
   );
   ctx.metrics.copyCompleted(point, completedAt);
-  await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
+  const locked = providerLock ? `, locked by AWS in ${providerLock.mode} mode until ${providerLock.until}` : '';
+  await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${locked}${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
 }
 

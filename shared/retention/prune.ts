@@ -1,6 +1,7 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { Deferral } from '../core/errors.js';
 import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
 import type { HubContext } from '../runtime/hub-context.js';
@@ -17,6 +18,8 @@ export interface PruneSummary {
   kept: Record<KeptBecause, number>;
   /** Claimed by a legal hold or a raised lock between the decision and the deletion. */
   spared: number;
+  /** Waiting for AWS (an AMI's deregistration protection cooldown): a later run deletes them. */
+  deferred: number;
   /** Left for the next run (logged). */
   errors: number;
 }
@@ -38,8 +41,9 @@ export async function prune(ctx: HubContext, settings: RetentionSettings): Promi
   const summary: PruneSummary = {
     lockDays,
     pruned: 0,
-    kept: { 'legal hold': 0, 'vault lock': 0, retention: 0, 'keep last': 0 },
+    kept: { 'legal hold': 0, 'vault lock': 0, retention: 0, 'keep last': 0, 'provider lock': 0 },
     spared: 0,
+    deferred: 0,
     errors: 0,
   };
   for (const [account, policies] of Object.entries(settings.accounts)) {
@@ -52,6 +56,11 @@ export async function prune(ctx: HubContext, settings: RetentionSettings): Promi
       try {
         await pruneOne(point, policy, { lockDays, now, newest, summary }, ctx);
       } catch (error) {
+        if (error instanceof Deferral) {
+          summary.deferred += 1;
+          ctx.logger.info('prune: deferred', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: error.message });
+          continue;
+        }
         summary.errors += 1;
         ctx.logger.warn('prune: will retry on the next run', {
           kind: point.kind,
@@ -92,6 +101,13 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
   });
   if (!verdict.prune) {
     run.summary.kept[verdict.keptBecause] += 1;
+    // Policy would let it go: only AWS's lock keeps it, which the audit log must say.
+    if (verdict.keptBecause === 'provider lock')
+      await ctx.audit.append({
+        decision: 'deferred',
+        reason: `kept past its retention: AWS holds ${point.vaultCopyId} locked in ${point.providerLock!.mode} mode until ${point.providerLock!.until}, which nobody can shorten; deleted after that`,
+        ...pointFacts(point),
+      });
     return;
   }
   // The lock as it stands now, in case it was raised during the run.

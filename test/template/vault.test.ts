@@ -611,7 +611,7 @@ describe('vault stack: key and tables', () => {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: {
         ObjectLockEnabled: 'Enabled',
-        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: accounts.vault.lock!.minRetentionDays } },
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: accounts.vault.lock!.minRetentionDays } },
       },
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {

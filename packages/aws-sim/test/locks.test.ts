@@ -161,7 +161,7 @@ describe('Recycle Bin', () => {
             Properties: {
               ResourceType: 'EBS_SNAPSHOT',
               RetentionPeriod: { RetentionPeriodValue: 30, RetentionPeriodUnit: 'DAYS' },
-              LockConfiguration: { UnlockDelay: { UnlockDelayValue: 14, UnlockDelayUnit: 'DAYS' } },
+              LockConfiguration: { UnlockDelayValue: 14, UnlockDelayUnit: 'DAYS' },
             },
           },
         },

@@ -4,6 +4,7 @@ import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
   ec2Arn,
+  lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
@@ -65,6 +66,14 @@ export const manifest: KindManifest = {
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
     },
     describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
+    ...lockVaultSnapshots(s),
+    {
+      Sid: 'ProtectVaultCopiesFromDeregistration',
+      Effect: 'Allow',
+      Action: 'ec2:EnableImageDeregistrationProtection',
+      Resource: ec2Arn(s.vaultRegion, 'image'),
+      Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+    },
     ...vaultCopyKeyStatements(s, 'DecryptImagesSharedUnderSourceShareKeys'),
   ],
 
@@ -130,6 +139,14 @@ export const manifest: KindManifest = {
   // User Guide, "Deregister an AMI"); the pruner deletes them itself, so a retry finds them by tag.
   prune: (s) => [
     describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
+    {
+      // Only once the pruner has decided a copy may go: its snapshots' locks have expired by then.
+      Sid: 'LiftDeregistrationProtectionOfVaultCopies',
+      Effect: 'Allow',
+      Action: 'ec2:DisableImageDeregistrationProtection',
+      Resource: ec2Arn(s.vaultRegion, 'image'),
+      Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+    },
     {
       Sid: 'DeregisterOnlyVaultCopies',
       Effect: 'Allow',

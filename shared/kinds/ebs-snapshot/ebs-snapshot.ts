@@ -22,13 +22,14 @@ import {
   inSource,
   inVault,
   type KindDeps,
+  type ProviderLockTerms,
   type RestoreTarget,
   type ShareProgress,
   type Triggers,
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
-import { liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { liveRestoreCopy, lockSnapshots, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 
@@ -169,6 +170,9 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       };
     return { status: 'pending' };
   },
+
+  lockVaultCopy: (point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<EC2Client>) =>
+    lockSnapshots(inVault(deps), [point.vaultCopyId!], terms),
 
   async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
     const ec2 = inSource(deps, point.account, point.region);

@@ -4,6 +4,7 @@ import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
   ec2Arn,
+  lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
@@ -67,6 +68,7 @@ export const manifest: KindManifest = {
       },
     },
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
+    ...lockVaultSnapshots(s),
     ...vaultCopyKeyStatements(s, 'DecryptSnapshotsSharedUnderSourceShareKeys'),
   ],
 

@@ -1,7 +1,7 @@
 import type { PolicyDocument } from '../policy/resource-policy.js';
 import type { Principal } from '../services/iam/iam.js';
 import { type CoreRequest, decide, type LoadedPolicy, loadPolicy, type OrgPolicies } from './library.js';
-import { isMultivaluedKey, isWildcardOnly } from './reference.js';
+import { isMultivaluedKey, isWildcardOnly, supportsRcps } from './reference.js';
 
 /** The kinds of policy that allow or refuse a call, as a refusal names them. */
 export type PolicyType =
@@ -94,12 +94,6 @@ export interface Disagreement {
   library: Omit<Authorization, 'via'>;
 }
 
-/**
- * The services whose resources resource control policies cover ("List of AWS services that support
- * RCPs", AWS Organizations User Guide): on any other service's resources an RCP has no effect.
- */
-const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager']);
-
 /** An account's root may do anything IAM can allow (resource policies and organization policies still apply). */
 const ROOT_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const ROOT_POLICY_NAME = '(account root)';
@@ -179,7 +173,7 @@ export class Authorizer {
   #coreRequest(caller: Caller, request: AuthorizationRequest, region: string): CoreRequest {
     const principal = 'service' in caller ? caller.service : (caller.sessionArn ?? caller.arn);
     const control = caller.account === undefined ? undefined : this.organization.controlPolicies(caller.account);
-    const resourceControl = RCP_SERVICES.has(request.action.slice(0, request.action.indexOf(':')))
+    const resourceControl = supportsRcps(request.action.slice(0, request.action.indexOf(':')))
       ? this.organization.controlPolicies(request.resourceAccount)
       : undefined;
     return {

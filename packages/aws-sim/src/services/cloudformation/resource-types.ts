@@ -535,7 +535,8 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
     create(props, ctx) {
       const retention =
         props.block('RetentionPeriod', ['RetentionPeriodValue', 'RetentionPeriodUnit']) ?? required(props, 'RetentionPeriod');
-      const delay = props.block('LockConfiguration', ['UnlockDelay'])?.block('UnlockDelay', ['UnlockDelayValue', 'UnlockDelayUnit']);
+      // CloudFormation's LockConfiguration is the API's UnlockDelay itself.
+      const delay = props.block('LockConfiguration', ['UnlockDelayValue', 'UnlockDelayUnit']);
       const tags = (name: string) =>
         props
           .blocks(name, ['ResourceTagKey', 'ResourceTagValue'])

@@ -228,7 +228,9 @@ export class Ec2Images {
     if (protection !== 'disabled')
       throw new AwsError(
         'OperationNotPermitted',
-        `The image ${image.id} has deregistration protection (${protection}): disable it with DisableImageDeregistrationProtection first.`,
+        protection.startsWith('enabled')
+          ? `The image ${image.id} has deregistration protection (${protection}): disable it with DisableImageDeregistrationProtection first.`
+          : `The image ${image.id} had deregistration protection with cooldown: it cannot be deregistered until ${protection.slice('disabled-until-'.length)}.`,
       );
   }
 
