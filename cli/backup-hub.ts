@@ -12,6 +12,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
   retry: { summary: 'reopen failed recovery points (one, or a source account’s)', load: () => import('./retry.js') },
   retire: { summary: 'stop (or resume) counting a resource against its RPO target', load: () => import('./retire.js') },
   doctor: { summary: 'check a deployment end to end without changing anything (✓/✗ with the fix)', load: () => import('./doctor.js') },
+  guardrails: {
+    summary: "the vault account's organization policies (SCP, RCP) from the account files",
+    load: () => import('./guardrails.js'),
+  },
 };
 
 const usage = () =>

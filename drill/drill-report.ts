@@ -1,4 +1,4 @@
-import { type CallRecord, refusalOf } from '@backup-hub/aws-sim';
+import { type CallRecord, type LockState, lockExpiresOn, lockState, refusalOf } from '@backup-hub/aws-sim';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
@@ -30,6 +30,11 @@ export interface ReportedArtifact {
   vaultKeyArn?: string;
   failureReason?: string;
   eventId: string;
+  /**
+   * EBS and AMI copies: the snapshot lock AWS holds on the vault copy (for an AMI, the one that ends
+   * first over its snapshots), as the simulated EC2 has it, not as the hub recorded it; null: none.
+   */
+  lock?: { mode: LockState; until: string } | null;
 }
 
 /**
@@ -128,6 +133,7 @@ export async function collectReport(
         vaultKeyArn: p.vaultKeyArn,
         failureReason: p.failureReason,
         eventId: p.eventId,
+        ...lockOf(hub, p),
       });
     }
   }
@@ -159,6 +165,21 @@ export async function collectReport(
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
   };
+}
+
+/** The lock AWS holds on an EBS or AMI vault copy that still exists; nothing for other kinds or a copy that is gone. */
+function lockOf(hub: LocalHub, point: RecoveryPoint): Pick<ReportedArtifact, 'lock'> {
+  if ((point.kind !== 'ebs-snapshot' && point.kind !== 'ami') || point.vaultCopyId === undefined) return {};
+  const { account, region } = { account: hub.config.vaultAccountId, region: hub.config.vaultRegion };
+  const image = point.kind === 'ami' ? hub.ec2.images.store.get(region, point.vaultCopyId) : undefined;
+  const ids = point.kind === 'ami' ? (image?.blockDevices ?? []).map((d) => d.snapshotId) : [point.vaultCopyId];
+  const snapshots = ids.map((id) => hub.ec2.snapshot(account, region, id));
+  if (snapshots.length === 0 || snapshots.some((s) => s === undefined)) return {};
+  const now = hub.cloud.clock.nowMs();
+  const locks = snapshots.map((s) => (s!.lock ? { mode: lockState(s!.lock, s!, now), until: lockExpiresOn(s!.lock, s!) } : undefined));
+  const weakest = locks.reduce((a, b) => (a === undefined || b === undefined ? undefined : (b.until ?? Infinity) < (a.until ?? Infinity) ? b : a));
+  if (!weakest || weakest.mode === 'expired') return { lock: null };
+  return { lock: { mode: weakest.mode, until: weakest.until === undefined ? 'at completion + duration' : new Date(weakest.until).toISOString() } };
 }
 
 /** Every recorded call with a refused authorization, and why. */

@@ -71,6 +71,8 @@ export interface VaultAccount extends AccountBase {
   operators: Operators;
   /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
   lock?: VaultLockSetting;
+  /** The role that deploys the vault stack (ARN): the only principal the organization policies (`backup-hub guardrails`) let change the hub. */
+  deployRole?: string;
 }
 
 /**
@@ -245,6 +247,10 @@ const vaultFile = z.strictObject({
   externalId: common.externalId.unwrap(),
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
+  deployRole: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be the ARN of the IAM role that deploys the vault stack')
+    .optional(),
   lock: z
     .strictObject({
       minRetentionDays: days,
@@ -409,6 +415,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       allowedSources: data.allowedSources,
       alarmEmail: data.alarmEmail,
       lock: data.lock,
+      deployRole: data.deployRole,
       operators: {
         restore: data.operators.restore,
         legalHold: data.operators.legalHold,

@@ -185,6 +185,12 @@ describe('Recycle Bin', () => {
   });
 });
 
+/** FullAWSAccess (RCPFullAWSAccess with a principal): what AWS Organizations attaches everywhere by default. */
+const fullAccess = (principal?: '*'): PolicyDocument => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', ...(principal ? { Principal: principal } : {}), Action: '*', Resource: '*' }],
+});
+
 describe('service control policies', () => {
   const denyDeletes: PolicyDocument = {
     Version: '2012-10-17',
@@ -195,7 +201,18 @@ describe('service control policies', () => {
     cloud.addAccount({
       id: VAULT,
       orgId: 'o-a1b2c3d4e5',
-      controlPolicies: { scps: [{ orgIdentifier: 'r-root', policies: [{ name: 'vault-guardrails', document: denyDeletes }] }], rcps: [] },
+      controlPolicies: {
+        scps: [
+          {
+            orgIdentifier: 'r-root',
+            policies: [
+              { name: 'FullAWSAccess', document: fullAccess() },
+              { name: 'guardrails', document: denyDeletes },
+            ],
+          },
+        ],
+        rcps: [],
+      },
     });
     const id = snapshot();
     await cloud.skip(SNAPSHOT_MS);
@@ -216,11 +233,22 @@ describe('resource control policies', () => {
     cloud.addAccount({
       id: VAULT,
       orgId: 'o-a1b2c3d4e5',
-      controlPolicies: { scps: [], rcps: [{ orgIdentifier: 'r-root', policies: [{ name: 'perimeter', document: denyAll }] }] },
+      controlPolicies: {
+        scps: [],
+        rcps: [
+          {
+            orgIdentifier: 'r-root',
+            policies: [
+              { name: 'RCPFullAWSAccess', document: fullAccess('*') },
+              { name: 'perimeter', document: denyAll },
+            ],
+          },
+        ],
+      },
     });
     const key = cloud.kms.createKey(VAULT, REGION, { description: 'vault key' });
     const kms = new KMSClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION));
-    await expect(kms.send(new DisableKeyCommand({ KeyId: key.arn }))).rejects.toThrow(/resource control policy/);
+    await expect(kms.send(new DisableKeyCommand({ KeyId: key.arn }))).rejects.toThrow(/explicit deny in a resource control policy/);
     const id = snapshot();
     await cloud.skip(SNAPSHOT_MS);
     await root().send(new DeleteSnapshotCommand({ SnapshotId: id }));

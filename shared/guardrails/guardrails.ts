@@ -1,0 +1,291 @@
+import { kindRoleName, NAMES, roleArn, ssmStoreBucket } from '../../accounts/stack/names.js';
+import type { AccountsConfig } from '../config/accounts.js';
+import { KINDS } from '../kinds/index.js';
+import { VAULT_LOCK_KEY } from '../retention/vault-lock.js';
+
+/** One statement of an organization policy: always a Deny (SCPs and RCPs grant nothing). */
+export interface GuardrailStatement {
+  Sid: string;
+  Effect: 'Deny';
+  Principal?: '*';
+  Action: string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface GuardrailPolicy {
+  Version: '2012-10-17';
+  Statement: GuardrailStatement[];
+}
+
+export type GuardrailFormat = 'scp' | 'rcp';
+
+/** "The maximum size of a policy document" for SCPs and RCPs (AWS Organizations quotas), counted without whitespace. */
+export const ORGANIZATION_POLICY_MAX_CHARS = 5120;
+
+/** The vault file lacks what the guardrails need. */
+export class GuardrailsUnavailable extends Error {}
+
+/** Who the guardrails let through, and what they protect: the vault account's hub, by its fixed names. */
+interface Scope {
+  vault: string;
+  region: string;
+  deploy: string;
+  pruner: string;
+  legalHold: string;
+  copyRoles: string[];
+}
+
+const CATALOG_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * The organization policies for the vault account, from the account files: a service control policy
+ * (binds every principal of the vault account, its root user included) or a resource control policy
+ * (binds every principal, of any account, on the vault's KMS keys, S3 store, queues, tables and bus).
+ * Every statement denies; the exceptions are the hub's own roles where the hub needs the action (the
+ * pruner deletes vault copies once their locks have expired, the copy roles lock snapshots, the
+ * legal hold role sets holds) and the deploy role the vault file names, which alone changes the hub.
+ * @throws GuardrailsUnavailable when the vault file names no deploy role
+ */
+export function guardrails(config: AccountsConfig, format: GuardrailFormat): GuardrailPolicy {
+  const vault = config.vault;
+  if (!vault.deployRole)
+    throw new GuardrailsUnavailable(
+      `${vault.file} names no deployRole: set it to the ARN of the role that deploys the vault stack (the only principal the guardrails let change the hub's roles, functions, rules, queues, tables and keys)`,
+    );
+  const scope: Scope = {
+    vault: vault.id,
+    region: vault.regions[0]!,
+    deploy: vault.deployRole,
+    pruner: roleArn(vault.id, NAMES.prunerRole),
+    legalHold: roleArn(vault.id, NAMES.legalHoldRole),
+    copyRoles: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
+  };
+  const statements = format === 'scp' ? serviceControl(scope) : resourceControl(scope);
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** Whoever is not one of `arns` (an Allow's exception, as a Deny's condition). */
+const unless = (...arns: string[]) => ({ ArnNotLike: { 'aws:PrincipalArn': arns } });
+
+function arns(s: Scope) {
+  const store = `arn:aws:s3:::${ssmStoreBucket(s.vault, s.region)}`;
+  return {
+    store,
+    storeObjects: `${store}/*`,
+    keys: `arn:aws:kms:*:${s.vault}:key/*`,
+    catalog: `arn:aws:dynamodb:*:${s.vault}:table/${NAMES.catalogTable}`,
+    audit: `arn:aws:dynamodb:*:${s.vault}:table/${NAMES.auditTable}`,
+    hub: [
+      `arn:aws:iam::${s.vault}:role/${NAMES.service}-*`,
+      `arn:aws:lambda:*:${s.vault}:function:${NAMES.service}-*`,
+      `arn:aws:lambda:*:${s.vault}:event-source-mapping:*`,
+      `arn:aws:events:*:${s.vault}:rule/${NAMES.service}*`,
+      `arn:aws:events:*:${s.vault}:event-bus/${NAMES.bus}`,
+      `arn:aws:sqs:*:${s.vault}:${NAMES.service}-*`,
+      `arn:aws:dynamodb:*:${s.vault}:table/${NAMES.service}-*`,
+      `arn:aws:kms:*:${s.vault}:alias/${NAMES.service}-*`,
+    ],
+  };
+}
+
+/** What nobody may do in the vault account, and what only the pruner, the copy roles, the legal hold role or the deploy role may. */
+function serviceControl(s: Scope): GuardrailStatement[] {
+  const a = arns(s);
+  return [
+    {
+      Sid: 'OnlyThePrunerDeletesVaultCopies',
+      Effect: 'Deny',
+      Action: [
+        'ec2:DeleteSnapshot',
+        'ec2:DeregisterImage',
+        'ec2:DisableImageDeregistrationProtection',
+        'rds:DeleteDBSnapshot',
+        'rds:DeleteDBClusterSnapshot',
+      ],
+      Resource: '*',
+      Condition: unless(s.pruner),
+    },
+    {
+      Sid: 'OnlyThePrunerDeletesStoredVersions',
+      Effect: 'Deny',
+      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      Resource: a.storeObjects,
+      Condition: unless(s.pruner),
+    },
+    {
+      Sid: 'NobodyLiftsALock',
+      Effect: 'Deny',
+      Action: [
+        'ec2:UnlockSnapshot',
+        'rbin:UnlockRule',
+        'rbin:DeleteRule',
+        's3:BypassGovernanceRetention',
+        'kms:ScheduleKeyDeletion',
+        'kms:DisableKey',
+      ],
+      Resource: '*',
+    },
+    {
+      // After a cooling-off period a lock can only grow; within one, a new lock could replace it.
+      Sid: 'OnlyTheCopyRolesLockSnapshots',
+      Effect: 'Deny',
+      Action: ['ec2:LockSnapshot'],
+      Resource: '*',
+      Condition: unless(...s.copyRoles),
+    },
+    {
+      Sid: 'OnlyTheDeployRoleChangesLocksAndKeys',
+      Effect: 'Deny',
+      Action: [
+        'rbin:UpdateRule',
+        'rbin:LockRule',
+        's3:PutBucketObjectLockConfiguration',
+        's3:PutBucketVersioning',
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:DeleteBucket',
+        'kms:PutKeyPolicy',
+      ],
+      Resource: '*',
+      Condition: unless(s.deploy),
+    },
+    {
+      Sid: 'OnlyTheDeployRoleChangesTheHub',
+      Effect: 'Deny',
+      Action: [
+        'iam:Delete*',
+        'iam:Put*',
+        'iam:Attach*',
+        'iam:Detach*',
+        'iam:Update*',
+        'lambda:Update*',
+        'lambda:Delete*',
+        'lambda:Put*',
+        'lambda:AddPermission',
+        'lambda:RemovePermission',
+        'events:DisableRule',
+        'events:DeleteRule',
+        'events:PutRule',
+        'events:PutTargets',
+        'events:RemoveTargets',
+        'events:PutPermission',
+        'events:RemovePermission',
+        'events:DeleteEventBus',
+        'sqs:DeleteQueue',
+        'sqs:SetQueueAttributes',
+        'sqs:PurgeQueue',
+        'dynamodb:DeleteTable',
+        'dynamodb:UpdateTable',
+        'dynamodb:UpdateContinuousBackups',
+        'kms:DeleteAlias',
+        'kms:UpdateAlias',
+      ],
+      Resource: a.hub,
+      Condition: unless(s.deploy),
+    },
+    ...tableGuards(s, false),
+  ];
+}
+
+/**
+ * The same guards on the vault's resources, for principals of any account: RCPs bind the resources
+ * of the services that support them (KMS, S3, SQS, DynamoDB, EventBridge here; not EC2, RDS or
+ * Lambda, which the SCP guards). AWS services acting for a rule or a copy are never bound.
+ */
+function resourceControl(s: Scope): GuardrailStatement[] {
+  const a = arns(s);
+  const notAService = { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } };
+  const except = (...principals: string[]) => ({ ...unless(...principals), ...notAService });
+  return [
+    {
+      Sid: 'NobodyDisablesOrDeletesAVaultKey',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey'],
+      Resource: '*',
+      Condition: notAService,
+    },
+    {
+      Sid: 'OnlyTheDeployRoleRewritesAKeyPolicy',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['kms:PutKeyPolicy'],
+      Resource: '*',
+      Condition: except(s.deploy),
+    },
+    {
+      Sid: 'OnlyThePrunerDeletesStoredVersions',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      Resource: a.storeObjects,
+      Condition: except(s.pruner),
+    },
+    {
+      Sid: 'NobodyBypassesTheObjectLock',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:BypassGovernanceRetention'],
+      Resource: a.storeObjects,
+      Condition: notAService,
+    },
+    {
+      Sid: 'OnlyTheDeployRoleChangesTheStoreAndTheHub',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: [
+        's3:PutBucketObjectLockConfiguration',
+        's3:PutBucketVersioning',
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:DeleteBucket',
+        'sqs:DeleteQueue',
+        'sqs:SetQueueAttributes',
+        'sqs:PurgeQueue',
+        'dynamodb:DeleteTable',
+        'dynamodb:UpdateTable',
+        'events:DisableRule',
+        'events:DeleteRule',
+        'events:PutRule',
+        'events:PutTargets',
+        'events:RemoveTargets',
+      ],
+      Resource: [a.store, ...a.hub.filter((arn) => /:(sqs|dynamodb|events):/.test(arn))],
+      Condition: except(s.deploy),
+    },
+    ...tableGuards(s, true),
+  ];
+}
+
+/** The catalog's vault lock item (the pruner's), its legal holds (the legal hold role's) and the audit log (append only). */
+function tableGuards(s: Scope, resource: boolean): GuardrailStatement[] {
+  const a = arns(s);
+  const principal = resource ? { Principal: '*' as const } : {};
+  return [
+    {
+      Sid: 'OnlyThePrunerWritesTheVaultLock',
+      Effect: 'Deny',
+      ...principal,
+      Action: CATALOG_WRITES,
+      Resource: a.catalog,
+      Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': VAULT_LOCK_KEY }, ...unless(s.pruner) },
+    },
+    {
+      // The pruner's claim reads legalHold in its condition, which IAM cannot tell from a write.
+      Sid: 'OnlyTheLegalHoldRoleSetsOrLiftsHolds',
+      Effect: 'Deny',
+      ...principal,
+      Action: CATALOG_WRITES,
+      Resource: a.catalog,
+      Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': 'legalHold' }, ...unless(s.legalHold, s.pruner) },
+    },
+    {
+      Sid: 'NoAuditEntryIsChanged',
+      Effect: 'Deny',
+      ...principal,
+      Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      Resource: a.audit,
+    },
+  ];
+}
