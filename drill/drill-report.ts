@@ -177,9 +177,13 @@ function lockOf(hub: LocalHub, point: RecoveryPoint): Pick<ReportedArtifact, 'lo
   if (snapshots.length === 0 || snapshots.some((s) => s === undefined)) return {};
   const now = hub.cloud.clock.nowMs();
   const locks = snapshots.map((s) => (s!.lock ? { mode: lockState(s!.lock, s!, now), until: lockExpiresOn(s!.lock, s!) } : undefined));
-  const weakest = locks.reduce((a, b) => (a === undefined || b === undefined ? undefined : (b.until ?? Infinity) < (a.until ?? Infinity) ? b : a));
+  const weakest = locks.reduce((a, b) =>
+    a === undefined || b === undefined ? undefined : (b.until ?? Infinity) < (a.until ?? Infinity) ? b : a,
+  );
   if (!weakest || weakest.mode === 'expired') return { lock: null };
-  return { lock: { mode: weakest.mode, until: weakest.until === undefined ? 'at completion + duration' : new Date(weakest.until).toISOString() } };
+  return {
+    lock: { mode: weakest.mode, until: weakest.until === undefined ? 'at completion + duration' : new Date(weakest.until).toISOString() },
+  };
 }
 
 /** Every recorded call with a refused authorization, and why. */
