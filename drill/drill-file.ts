@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { ATTACKERS } from './attack.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const encryption = z.enum(['none', 'aws-managed', 'cmk']);
@@ -158,6 +159,16 @@ const restoreStep = z
   })
   .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] });
 
+/**
+ * The ransomware game day: with one principal's credentials (the vault's root user, a source's, or a
+ * hub role's), the fixed battery of destructive calls on the vault; `account` is the source-admin's source.
+ */
+const attackStep = z.strictObject({
+  action: z.literal('attack'),
+  as: z.enum(ATTACKERS),
+  account: accountId.optional(),
+});
+
 /** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
 const doctorStep = z.strictObject({ action: z.literal('doctor') });
 
@@ -178,6 +189,7 @@ const stepSchema = z.discriminatedUnion('action', [
   disasterStep,
   restoreStep,
   doctorStep,
+  attackStep,
 ]);
 const STEP_ACTIONS = [
   'createSnapshot',
@@ -196,6 +208,7 @@ const STEP_ACTIONS = [
   'disaster',
   'restore',
   'doctor',
+  'attack',
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([
@@ -209,6 +222,7 @@ const SOURCE_ACTIONS = new Set([
   'stopSource',
   'disaster',
   'restore',
+  'attack',
 ]);
 
 export const drillSchema = z.strictObject({

@@ -4,6 +4,7 @@ import { verifyChain } from '../shared/audit/verify-chain.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
+import type { AttackAttempt, AttackSection } from './attack.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
@@ -90,6 +91,10 @@ export interface DrillReport {
   alarms: ReportedAlarm[];
   /** What the drill's doctor steps found, as `backup-hub doctor --format json` prints it. */
   doctor: Finding[];
+  /** The ransomware game day: one entry per destructive attempt (drill steps `attack`). */
+  attacks: AttackAttempt[];
+  /** What the vault held before the first attack and lost since (none: all survived), and what it holds now. */
+  afterAttacks?: Omit<AttackSection, 'attempts'>;
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
@@ -100,6 +105,9 @@ export async function collectReport(
     refusedAtBus: { id: string; account?: string; reason: string }[];
     restore?: RestoreSection;
     doctor?: Finding[];
+    attacks?: AttackSection;
+    /** The attackers' calls: refused on purpose, they are not the hub's refused calls. */
+    attackCalls?: ReadonlySet<CallRecord>;
   },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
@@ -158,12 +166,14 @@ export async function collectReport(
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
     residue: residueOf(hub, points),
-    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests]),
+    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !run.attackCalls?.has(c))),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
+    attacks: run.attacks?.attempts ?? [],
+    ...(run.attacks ? { afterAttacks: { lost: run.attacks.lost, survived: run.attacks.survived } } : {}),
   };
 }
 

@@ -6,11 +6,13 @@ import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
+import { AttackRun } from './attack.js';
 import { simDoctorAccess } from './doctor-access.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
 import { GameDay } from './game-day.js';
+import { applyGuardrails } from './guardrails.js';
 import { deployLocalHub, LOCAL_STAGE, type LocalHub, type StackRef } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 
@@ -79,6 +81,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     rds: drill.cloud.rdsCopyQuota === undefined ? {} : { copyQuota: drill.cloud.rdsCopyQuota },
   });
   try {
+    say(applyGuardrails(hub));
     const from = options.stacksDir === undefined ? 'rendered from' : `packaged in ${options.stacksDir} from`;
     say(
       `deployed from CloudFormation ${from} ${fromFolder ? `the account files in ${accounts.dir}` : 'account files made for this drill (its accounts are not those of accounts/)'}`,
@@ -89,14 +92,22 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
     const gameDay = new GameDay(hub);
     const doctor: Finding[] = [];
+    const attacks = new AttackRun(hub);
     for (const [index, step] of drill.steps.entries()) {
-      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, say })}`);
+      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, attacks, say })}`);
       await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
-    const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report(), doctor });
+    const report = await collectReport(hub, {
+      name: options.name,
+      refusedAtBus,
+      restore: gameDay.report(),
+      doctor,
+      attacks: await attacks.section(),
+      attackCalls: attacks.calls,
+    });
     await options.inspect?.(hub);
     await folder?.finish({
       tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable },
@@ -118,6 +129,7 @@ interface PlayContext {
   gameDay: GameDay;
   /** What every doctor step found. */
   doctor: Finding[];
+  attacks: AttackRun;
   say: (line: string) => void;
 }
 
@@ -125,7 +137,7 @@ async function playStep(
   hub: LocalHub,
   step: DrillStep,
   index: number,
-  { refusedAtBus, gameDay, doctor, say }: PlayContext,
+  { refusedAtBus, gameDay, doctor, attacks, say }: PlayContext,
 ): Promise<string> {
   try {
     switch (step.action) {
@@ -227,6 +239,12 @@ async function playStep(
         return await gameDay.disaster(step);
       case 'restore':
         return await gameDay.restore(step, say);
+      case 'attack': {
+        const source = step.account ?? hub.accounts.sources[0]!.id;
+        const tried = await attacks.attack(step.as, source);
+        const succeeded = tried.filter((a) => a.outcome === 'succeeded');
+        return `attack as ${step.as}${step.as === 'source-admin' ? ` of ${source}` : ''}: ${tried.length} destructive attempts, ${tried.length - succeeded.length} refused${succeeded.length ? `, ${succeeded.length} SUCCEEDED: ${succeeded.map((a) => `${a.action} ${a.target}`).join('; ')}` : ''}`;
+      }
       case 'doctor': {
         const findings = await runDoctor({ accounts: hub.accounts, stage: LOCAL_STAGE, access: simDoctorAccess(hub.cloud) });
         doctor.push(...findings);

@@ -51,8 +51,35 @@ export function formatSummary(report: DrillReport): string {
     ...alarmLines(report.alarms),
     ...doctorLines(report.doctor),
     ...formatGameDay(report.restore),
+    ...attackLines(report),
   );
   return parts.join('\n');
+}
+
+/** The ransomware game day: per principal what was refused, every attempt that succeeded, and what survived. */
+function attackLines(report: DrillReport): string[] {
+  if (report.attacks.length === 0) return [];
+  const principals = [...new Set(report.attacks.map((a) => a.as))];
+  const after = report.afterAttacks;
+  return [
+    `\n-- attacks: ${report.attacks.length} destructive attempts, ${report.attacks.filter((a) => a.outcome === 'refused').length} refused (attacks in the --report JSON)`,
+    table(
+      ['as', 'attempts', 'refused', 'succeeded'],
+      principals.map((as) => {
+        const mine = report.attacks.filter((a) => a.as === as);
+        const succeeded = mine.filter((a) => a.outcome === 'succeeded');
+        return [
+          as,
+          String(mine.length),
+          String(mine.length - succeeded.length),
+          succeeded.map((a) => `${a.action} ${a.target}`).join('; ') || '-',
+        ];
+      }),
+    ),
+    after
+      ? `survived: ${after.survived.snapshots} vault snapshots, ${after.survived.images} AMIs, ${after.survived.storedVersions} stored parameter versions, ${after.survived.recycleBinRules} locked Recycle Bin rules, ${after.survived.points} available recovery points; ${after.lost.length === 0 ? 'nothing the vault held before the attacks is gone' : `LOST: ${after.lost.join('; ')}`}`
+      : '',
+  ];
 }
 
 /** Quotas the stacks exceed: the drill ran, but AWS would refuse the deployment. */

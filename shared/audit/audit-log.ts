@@ -6,7 +6,7 @@ import { queryItems } from '../aws/query-items.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
 
-const CHAIN = 'audit';
+export const CHAIN = 'audit';
 /** The previous hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 const MAX_APPEND_ATTEMPTS = 50;

@@ -114,6 +114,13 @@ function serviceControl(s: Scope): GuardrailStatement[] {
       Condition: unless(s.pruner),
     },
     {
+      Sid: 'OnlyTheParameterRoleWritesTheStore',
+      Effect: 'Deny',
+      Action: ['s3:PutObject'],
+      Resource: a.storeObjects,
+      Condition: unless(roleArn(s.vault, kindRoleName('ssm-parameter'))),
+    },
+    {
       Sid: 'NobodyLiftsALock',
       Effect: 'Deny',
       Action: [
@@ -286,6 +293,15 @@ function tableGuards(s: Scope, resource: boolean): GuardrailStatement[] {
       ...principal,
       Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
       Resource: a.audit,
+    },
+    {
+      // IAM cannot tell an append from an overwrite: a hub role's PutItem stays possible, and the hash chain shows it.
+      Sid: 'OnlyTheHubAppendsToTheAuditLog',
+      Effect: 'Deny',
+      ...principal,
+      Action: ['dynamodb:PutItem'],
+      Resource: a.audit,
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${s.vault}:role/${NAMES.service}-*` } },
     },
   ];
 }

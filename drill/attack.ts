@@ -1,0 +1,309 @@
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DisableImageDeregistrationProtectionCommand,
+  EC2Client,
+  LockSnapshotCommand,
+  UnlockSnapshotCommand,
+} from '@aws-sdk/client-ec2';
+import { DisableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DisableKeyCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type CallRecord, restJsonCall, rootArn, type SimClientConfig, type SimCredentials } from '@backup-hub/aws-sim';
+import { kindRoleName, NAMES, roleArn, ssmStoreBucket } from '../accounts/stack/names.js';
+import { CHAIN } from '../shared/audit/audit-log.js';
+import { verifyChain } from '../shared/audit/verify-chain.js';
+import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import { placeLegalHold } from '../shared/retention/legal-hold.js';
+import { VAULT_LOCK_KEY } from '../shared/retention/vault-lock.js';
+import type { LocalHub } from './local-hub.js';
+
+/** Who attacks: the vault account's root user, a source account's, or a hub role's credentials stolen. */
+export const ATTACKERS = ['vault-admin', 'source-admin', 'pruner', 'copy-handler', 'legal-hold'] as const;
+export type Attacker = (typeof ATTACKERS)[number];
+
+/** One destructive attempt and what AWS made of it. */
+export interface AttackAttempt {
+  as: Attacker;
+  /** The IAM action tried (`ec2:DeleteSnapshot`). */
+  action: string;
+  target: string;
+  outcome: 'refused' | 'succeeded';
+  /** AWS's answer to a refused attempt (code: message); for one that succeeded, what it changed. */
+  error?: string;
+}
+
+/** What the vault held, by what an attack would take: compared before and after. */
+interface Holdings {
+  snapshots: Set<string>;
+  images: Set<string>;
+  storedVersions: Set<string>;
+  recycleBinRules: Set<string>;
+  points: Set<string>;
+  holds: Set<string>;
+  lockDays: number;
+  keyEnabled: boolean;
+  auditIntact: boolean;
+}
+
+/** The game day's attacks: every attempt, and what the vault held before the first and holds now. */
+export interface AttackSection {
+  attempts: AttackAttempt[];
+  /** What the vault held before the first attack that it does not hold now (empty: everything survived). */
+  lost: string[];
+  survived: { snapshots: number; images: number; storedVersions: number; recycleBinRules: number; points: number };
+}
+
+const PARAMETER_PUSHES = 150;
+
+/**
+ * The ransomware game day (drill step `attack`): with one principal's credentials, tries a fixed
+ * battery of destructive calls on the vault through the real SDK clients and records what AWS
+ * answered. The calls it makes are kept out of the report's refusedCalls (they are the point).
+ */
+export class AttackRun {
+  readonly attempts: AttackAttempt[] = [];
+  /** The simulated cloud's records of the attackers' calls. */
+  readonly calls = new Set<CallRecord>();
+  #before: Holdings | undefined;
+
+  constructor(private readonly hub: LocalHub) {}
+
+  async attack(as: Attacker, sourceAccount: string): Promise<AttackAttempt[]> {
+    this.#before ??= await this.#prepare();
+    const from = this.hub.cloud.calls.length;
+    const attempts = await battery(this.hub, as, sourceAccount);
+    for (const call of this.hub.cloud.calls.slice(from)) this.calls.add(call);
+    this.attempts.push(...attempts);
+    return attempts;
+  }
+
+  /** A recovery point under legal hold, as litigation would have one, so that lifting a hold is a real attempt; then what the vault holds. */
+  async #prepare(): Promise<Holdings> {
+    for (const account of this.hub.accounts.vault.allowedSources)
+      for await (const point of this.hub.inspector.catalog.byAccount(account))
+        if (point.state === 'available') {
+          await placeLegalHold(this.hub.legalHoldContext, point.pk, { reason: 'game day: litigation hold', by: 'drill operator' });
+          return holdings(this.hub);
+        }
+    return holdings(this.hub);
+  }
+
+  async section(): Promise<AttackSection | undefined> {
+    if (!this.#before) return undefined;
+    const now = await holdings(this.hub);
+    const gone = (what: string, before: Set<string>, after: Set<string>) =>
+      [...before].filter((x) => !after.has(x)).map((x) => `${what} ${x}`);
+    const b = this.#before;
+    const lost = [
+      ...gone('snapshot', b.snapshots, now.snapshots),
+      ...gone('image', b.images, now.images),
+      ...gone('stored version', b.storedVersions, now.storedVersions),
+      ...gone('Recycle Bin rule', b.recycleBinRules, now.recycleBinRules),
+      ...gone('recovery point', b.points, now.points),
+      ...gone('legal hold on', b.holds, now.holds),
+      ...(now.lockDays < b.lockDays ? [`vault lock ${b.lockDays} days (now ${now.lockDays})`] : []),
+      ...(b.keyEnabled && !now.keyEnabled ? ['the vault key (disabled or pending deletion)'] : []),
+      ...(b.auditIntact && !now.auditIntact ? ['the audit log hash chain (an entry was rewritten)'] : []),
+    ];
+    return {
+      attempts: this.attempts,
+      lost,
+      survived: {
+        snapshots: now.snapshots.size,
+        images: now.images.size,
+        storedVersions: now.storedVersions.size,
+        recycleBinRules: now.recycleBinRules.size,
+        points: now.points.size,
+      },
+    };
+  }
+}
+
+async function holdings(hub: LocalHub): Promise<Holdings> {
+  const { vaultAccountId: vault, vaultRegion: region } = hub.config;
+  const points: RecoveryPoint[] = [];
+  for (const account of hub.accounts.vault.allowedSources) for await (const p of hub.inspector.catalog.byAccount(account)) points.push(p);
+  const entries = [];
+  for await (const entry of hub.inspector.audit.entries()) entries.push(entry);
+  const key = hub.kms.key(hub.config.vaultKeyArn);
+  return {
+    snapshots: new Set(hub.ec2.snapshots({ account: vault, region }).map((s) => s.id)),
+    images: new Set(hub.ec2.images.store.all().flatMap((i) => (i.owner === vault && i.state !== 'deregistered' ? [i.id] : []))),
+    storedVersions: new Set(
+      hub.s3
+        .bucket(ssmStoreBucket(vault, region))
+        ?.listVersions()
+        .map((v) => `${v.key}@${v.versionId}`) ?? [],
+    ),
+    recycleBinRules: new Set(hub.cloud.recycleBin.rules(vault, region).map((r) => `${r.id} (${hub.cloud.recycleBin.lockState(r)})`)),
+    points: new Set(points.filter((p) => p.state === 'available').map((p) => p.pk)),
+    holds: new Set(points.filter((p) => p.legalHold).map((p) => p.pk)),
+    lockDays: (await hub.inspector.lock.inForce())?.minRetentionDays ?? 0,
+    keyEnabled: key?.enabled === true,
+    auditIntact: (await verifyChain(entries)).ok,
+  };
+}
+
+function credentialsOf(hub: LocalHub, as: Attacker, sourceAccount: string): SimCredentials {
+  const vault = hub.config.vaultAccountId;
+  switch (as) {
+    case 'vault-admin':
+      return hub.cloud.adminCredentials(vault);
+    case 'source-admin':
+      return hub.cloud.adminCredentials(sourceAccount);
+    case 'pruner':
+      return hub.cloud.roleCredentials(roleArn(vault, NAMES.prunerRole), 'stolen');
+    case 'copy-handler':
+      return hub.cloud.roleCredentials(roleArn(vault, kindRoleName('ebs-snapshot')), 'stolen');
+    case 'legal-hold':
+      return hub.cloud.roleCredentials(roleArn(vault, NAMES.legalHoldRole), 'stolen');
+  }
+}
+
+/** The battery: each attempt one destructive call (or the calls an attacker chains to one end), on what the vault holds now. */
+async function battery(hub: LocalHub, as: Attacker, sourceAccount: string): Promise<AttackAttempt[]> {
+  const { vaultAccountId: vault, vaultRegion: region, vaultKeyArn } = hub.config;
+  const config: SimClientConfig = hub.cloud.clientConfig(credentialsOf(hub, as, sourceAccount), region);
+  const ec2 = new EC2Client(config);
+  const points: RecoveryPoint[] = [];
+  for (const account of hub.accounts.vault.allowedSources) for await (const p of hub.inspector.catalog.byAccount(account)) points.push(p);
+  const available = (kind: RecoveryPoint['kind']) => points.find((p) => p.kind === kind && p.state === 'available');
+  const ebs = available('ebs-snapshot')?.vaultCopyId;
+  const ami = available('ami')?.vaultCopyId;
+  const amiSnapshot = ami && hub.ec2.images.store.get(region, ami)?.blockDevices[0]?.snapshotId;
+  const rule = hub.cloud.recycleBin.rules(vault, region)[0]?.id;
+  const stored = hub.s3.bucket(ssmStoreBucket(vault, region))?.listVersions()[0];
+  const point = points.find((p) => p.legalHold) ?? points.find((p) => p.state === 'available');
+  const busRule = hub.events.bus(vault, region, NAMES.bus).rules()[0]?.name;
+  const attempts: AttackAttempt[] = [];
+  const attempt = async (action: string, target: string | undefined, call: () => Promise<string | undefined | unknown>) => {
+    if (target === undefined) return;
+    try {
+      const changed = await call();
+      attempts.push({ as, action, target, outcome: 'succeeded', ...(typeof changed === 'string' ? { error: changed } : {}) });
+    } catch (error) {
+      const e = error as { name?: string; code?: string; message?: string };
+      attempts.push({ as, action, target, outcome: 'refused', error: `${e.code ?? e.name}: ${e.message}`.slice(0, 300) });
+    }
+  };
+
+  await attempt('ec2:DeleteSnapshot', ebs, () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: ebs })));
+  await attempt('ec2:DeleteSnapshot', amiSnapshot, () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: amiSnapshot })));
+  await attempt('ec2:DeregisterImage', ami, async () => {
+    // What an attacker does first; whether the image goes is what counts.
+    await ec2.send(new DisableImageDeregistrationProtectionCommand({ ImageId: ami })).catch(() => undefined);
+    await ec2.send(new DeregisterImageCommand({ ImageId: ami }));
+  });
+  await attempt('ec2:UnlockSnapshot', ebs, () => ec2.send(new UnlockSnapshotCommand({ SnapshotId: ebs })));
+  await attempt('ec2:LockSnapshot', ebs, () =>
+    ec2
+      .send(new LockSnapshotCommand({ SnapshotId: ebs, LockMode: 'governance', LockDuration: 1 }))
+      .then(() => 'the lock was replaced by a one-day governance lock'),
+  );
+  const rbin = (method: string, path: string) => restJsonCall(config, 'rbin', { method, path });
+  await attempt('rbin:DeleteRule', rule, () => rbin('DELETE', `/rules/${rule}`));
+  await attempt('rbin:UnlockRule', rule, () => rbin('PATCH', `/rules/${rule}/unlock`).then(() => 'the rule is pending unlock'));
+
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const bucket = ssmStoreBucket(vault, region);
+  await attempt('s3:DeleteObjectVersion', stored && `${stored.key}@${stored.versionId}`, () =>
+    s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: stored!.key, VersionId: stored!.versionId })),
+  );
+  await attempt('s3:PutObject', stored?.key, () =>
+    s3
+      .send(new PutObjectCommand({ Bucket: bucket, Key: stored!.key, Body: 'ransom' }))
+      .then(() => 'a new current version over the stored one'),
+  );
+
+  const dynamo = new DynamoDBClient(config);
+  await attempt('dynamodb:UpdateItem', `${NAMES.catalogTable} ${VAULT_LOCK_KEY}`, () =>
+    dynamo
+      .send(
+        new UpdateItemCommand({
+          TableName: NAMES.catalogTable,
+          Key: { pk: { S: VAULT_LOCK_KEY } },
+          UpdateExpression: 'SET minRetentionDays = :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      )
+      .then(() => 'the vault lock item now says 1 day'),
+  );
+  await attempt('dynamodb:PutItem', `${NAMES.auditTable} entry 1`, () =>
+    dynamo
+      .send(
+        new PutItemCommand({
+          TableName: NAMES.auditTable,
+          Item: { chain: { S: CHAIN }, seq: { N: '1' }, decision: { S: 'skipped' }, reason: { S: 'nothing happened' } },
+        }),
+      )
+      .then(() => 'audit entry 1 overwritten (the hash chain no longer verifies)'),
+  );
+  await attempt('dynamodb:UpdateItem', point && `${NAMES.catalogTable} ${point.pk} legalHold`, () =>
+    dynamo
+      .send(new UpdateItemCommand({ TableName: NAMES.catalogTable, Key: { pk: { S: point!.pk } }, UpdateExpression: 'REMOVE legalHold' }))
+      .then(() => (point!.legalHold ? 'the legal hold is lifted' : 'no hold to lift: the write went through')),
+  );
+  await attempt('dynamodb:UpdateItem', `${NAMES.auditTable} entry 1`, () =>
+    dynamo.send(
+      new UpdateItemCommand({
+        TableName: NAMES.auditTable,
+        Key: { chain: { S: CHAIN }, seq: { N: '1' } },
+        UpdateExpression: 'SET reason = :r',
+        ExpressionAttributeValues: { ':r': { S: 'nothing happened' } },
+      }),
+    ),
+  );
+
+  const kms = new KMSClient(config);
+  const lockout = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: rootArn(as === 'source-admin' ? sourceAccount : vault) }, Action: 'kms:*', Resource: '*' },
+    ],
+  });
+  await attempt('kms:PutKeyPolicy', vaultKeyArn, () => kms.send(new PutKeyPolicyCommand({ KeyId: vaultKeyArn, Policy: lockout })));
+  await attempt('kms:DisableKey', vaultKeyArn, () => kms.send(new DisableKeyCommand({ KeyId: vaultKeyArn })));
+  await attempt('kms:ScheduleKeyDeletion', vaultKeyArn, () =>
+    kms.send(new ScheduleKeyDeletionCommand({ KeyId: vaultKeyArn, PendingWindowInDays: 7 })),
+  );
+  await attempt('events:DisableRule', busRule && `${NAMES.bus}/${busRule}`, () =>
+    new EventBridgeClient(config).send(new DisableRuleCommand({ Name: busRule, EventBusName: NAMES.bus })),
+  );
+  if (as === 'source-admin') attempts.push(await pushParameterVersions(hub, config, sourceAccount));
+  return attempts;
+}
+
+/**
+ * A source administrator pushes 150 versions of a protected parameter: Parameter Store keeps 100 and
+ * drops the oldest. The calls are the source's own to make; what is judged is whether the vault lost
+ * any version it held (it keeps one object per version, under Object Lock).
+ */
+async function pushParameterVersions(hub: LocalHub, config: SimClientConfig, account: string): Promise<AttackAttempt> {
+  const region = hub.accounts.sources.find((s) => s.id === account)?.regions[0] ?? config.region;
+  const name = hub.ssm.parameters(account, region)[0]?.name ?? '/backup-hub/game-day';
+  const target = `${account}/${region} ssm ${name}`;
+  const store = hub.s3.bucket(ssmStoreBucket(hub.config.vaultAccountId, hub.config.vaultRegion));
+  const before = new Set(store?.listVersions(`${account}/${region}${name}/`).map((v) => v.versionId) ?? []);
+  const ssm = new SSMClient({ ...config, region });
+  try {
+    for (let i = 0; i < PARAMETER_PUSHES; i++)
+      await ssm.send(new PutParameterCommand({ Name: name, Value: `ransom-${i}`, Type: 'String', Overwrite: true }));
+  } catch (error) {
+    return { as: 'source-admin', action: 'ssm:PutParameter', target, outcome: 'refused', error: String((error as Error).message) };
+  }
+  const after = new Set(store?.listVersions(`${account}/${region}${name}/`).map((v) => v.versionId) ?? []);
+  const lost = [...before].filter((v) => !after.has(v)).length;
+  return {
+    as: 'source-admin',
+    action: `ssm:PutParameter ×${PARAMETER_PUSHES}`,
+    target,
+    outcome: lost === 0 ? 'refused' : 'succeeded',
+    error:
+      lost === 0
+        ? `the source dropped its oldest versions (Parameter Store keeps 100); the vault lost none of the ${before.size} it held`
+        : `the vault lost ${lost} of the ${before.size} versions it held`,
+  };
+}
