@@ -9,7 +9,8 @@ import {
   LockSnapshotCommand,
   UnlockSnapshotCommand,
 } from '@aws-sdk/client-ec2';
-import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DisableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DisableKeyCommand, EncryptCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type PolicyDocument, restJsonCall, SimCloud } from '../src/index.js';
 
@@ -253,5 +254,25 @@ describe('resource control policies', () => {
     await cloud.skip(SNAPSHOT_MS);
     await root().send(new DeleteSnapshotCommand({ SnapshotId: id }));
     expect(cloud.ec2.snapshot(VAULT, REGION, id)).toBeUndefined();
+  });
+});
+
+describe('what an attacker reaches for next', () => {
+  it('ScheduleKeyDeletion leaves the key pending deletion, unusable from then on', async () => {
+    const key = cloud.kms.createKey(VAULT, REGION, { description: 'vault key' });
+    const kms = new KMSClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION));
+    const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.arn, PendingWindowInDays: 7 }));
+    expect(scheduled).toMatchObject({ KeyState: 'PendingDeletion', PendingWindowInDays: 7 });
+    await expect(kms.send(new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x') }))).rejects.toBeDefined();
+  });
+
+  it('DisableRule is authorized on the rule, and a disabled rule delivers nothing', async () => {
+    const bus = cloud.events.createBus(VAULT, REGION, 'hub');
+    cloud.events.putRule(VAULT, REGION, { bus: 'hub', name: 'copies', pattern: JSON.stringify({ source: ['aws.ec2'] }), targets: [] });
+    const events = new EventBridgeClient(cloud.clientConfig(cloud.adminCredentials(VAULT), REGION));
+    await events.send(new DisableRuleCommand({ Name: 'copies', EventBusName: 'hub' }));
+    expect(bus.rule('copies').state).toBe('DISABLED');
+    const [decision] = cloud.calls.at(-1)!.authorizations;
+    expect(decision!.resource).toBe(`arn:aws:events:${REGION}:${VAULT}:rule/hub/copies`);
   });
 });
