@@ -33,6 +33,9 @@ const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
 /** GetParameters takes at most 10 names; GetParameterHistory returns at most 50 versions a page. */
 const MAX_NAMES = 10;
 const HISTORY_PAGE = 50;
+/** DescribeParameters: MaxResults 1 to 50 (SSM API reference); without it, pages of 10, as moto answers (AWS documents no default). */
+const DESCRIBE_PAGE_MAX = 50;
+const DESCRIBE_PAGE_DEFAULT = 10;
 
 /** The Parameter Store API actions the simulation answers, in the JSON 1.1 protocol's shapes. */
 /** The SSM Parameter Store API (JSON 1.1 protocol) over the simulated SSM. */
@@ -106,7 +109,12 @@ const ssmActions: Record<string, Action> = {
     const filters = input.list<{ Key: string; Option?: string; Values: string[] }>('ParameterFilters');
     const matches = (p: SimParameter) =>
       filters.every((f) => f.Key !== 'Name' || f.Values.some((v) => (f.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)));
-    return { Parameters: ssm.parameters(ctx.account, ctx.region).filter(matches).map(metadataOf) };
+    const max = input.optionalInt('MaxResults', 1, DESCRIBE_PAGE_MAX) ?? DESCRIBE_PAGE_DEFAULT;
+    const start = Number(input.optionalString('NextToken') ?? '0');
+    if (!Number.isInteger(start) || start < 0) throw new AwsError('InvalidNextToken', 'The specified token is not valid.');
+    const all = ssm.parameters(ctx.account, ctx.region).filter(matches);
+    const next = start + max < all.length ? { NextToken: String(start + max) } : {};
+    return { Parameters: all.slice(start, start + max).map(metadataOf), ...next };
   },
 
   LabelParameterVersion(ssm, input, ctx) {
