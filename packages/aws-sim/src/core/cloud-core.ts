@@ -119,7 +119,8 @@ export class CloudCore implements SimDispatcher {
       const fault = this.faults.take(service.name, action, ctx.account);
       if (fault) throw fault;
       // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
-      if (!(service.name === 'sts' && action === 'GetCallerIdentity')) this.iam.authorize(ctx.caller, `${service.name}:${action}`);
+      if (!(service.name === 'sts' && action === 'GetCallerIdentity'))
+        this.iam.authorize(ctx.caller, `${service.name}:${service.iamActions?.[action] ?? action}`);
       return await service.call(action, input, ctx);
     } catch (error) {
       if (error instanceof AwsError) record.error = error.code;

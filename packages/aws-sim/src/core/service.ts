@@ -23,5 +23,7 @@ export interface SimService {
   readonly protocol: WireProtocol;
   /** XML namespace of the responses (XML protocols). */
   readonly xmlns?: string;
+  /** API actions IAM authorizes as another action of the service (SQS's batch calls as their single versions). */
+  readonly iamActions?: Readonly<Record<string, string>>;
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown;
 }

@@ -21,10 +21,22 @@ const MAX_ATTRIBUTES = 10;
 const MAX_BATCH = 10;
 
 /** The SQS API (JSON 1.0 protocol, AWS query compatible) over the simulated SQS. */
+/**
+ * "You cannot set permissions explicitly for SendMessageBatch, DeleteMessageBatch, or
+ * ChangeMessageVisibilityBatch": the single actions' permissions grant them (SQS Developer Guide,
+ * "Amazon SQS batch actions"), in identity and queue policies alike.
+ */
+const BATCH_PERMISSIONS = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+} as const;
+
 export function sqsApi(sqs: SqsSim): SimService {
   return {
     name: 'sqs',
     protocol: 'json1.0',
+    iamActions: BATCH_PERMISSIONS,
     call(action, input, ctx) {
       const run = sqsActions[action];
       if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
@@ -47,7 +59,7 @@ const sqsActions: Record<string, Action> = {
   },
 
   SendMessageBatch(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'SendMessageBatch');
+    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, BATCH_PERMISSIONS.SendMessageBatch);
     return runBatch(
       input,
       (entry: { Id: string; MessageBody?: string; MessageAttributes?: Record<string, WireAttribute>; DelaySeconds?: number }) => {
@@ -74,7 +86,7 @@ const sqsActions: Record<string, Action> = {
   },
 
   DeleteMessageBatch(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'DeleteMessageBatch');
+    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, BATCH_PERMISSIONS.DeleteMessageBatch);
     return runBatch(input, (entry: { Id: string; ReceiptHandle?: string }) => {
       queue.delete(entry.ReceiptHandle ?? '');
       return { Id: entry.Id };
@@ -90,7 +102,7 @@ const sqsActions: Record<string, Action> = {
   },
 
   ChangeMessageVisibilityBatch(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'ChangeMessageVisibilityBatch');
+    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, BATCH_PERMISSIONS.ChangeMessageVisibilityBatch);
     return runBatch(input, (entry: { Id: string; ReceiptHandle?: string; VisibilityTimeout?: number }) => {
       const seconds = entry.VisibilityTimeout ?? -1;
       if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_SECONDS) {
