@@ -12,6 +12,8 @@ export const NAMES = {
   prunerRole: 'backup-hub-pruner',
   restoreRole: 'backup-hub-restore',
   legalHoldRole: 'backup-hub-legal-hold',
+  sweepRole: 'backup-hub-sweep',
+  integrityRole: 'backup-hub-integrity',
   recoveryRole: 'backup-hub-recovery',
   restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
   shareKeyAlias: 'alias/backup-hub-share',
@@ -20,6 +22,9 @@ export const NAMES = {
   auditTable: 'backup-hub-audit',
   alarmTopic: 'backup-hub-alarms',
 } as const;
+
+/** A kind's queue: the vault rule fills it, the kind's handler reads it, the inventory sweep adds what no event announced. */
+export const queueName = (kind: string) => `${NAMES.service}-${kind}`;
 
 /** A message is tried this often before the DLQ (also the default of hub-config's MAX_RECEIVE_COUNT). */
 export const MAX_RECEIVE_COUNT = 5;
@@ -34,6 +39,15 @@ export const RECONCILER = { timeout: 280, everyMinutes: 5 } as const;
 
 /** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
 export const PRUNER = { timeout: 900, everyHours: 6 } as const;
+
+/**
+ * The inventory sweep: its schedule comes from the account files (`sweep.everyMinutes`); a run
+ * stops listing after `runSeconds` (well within Lambda's 15 minutes) and the next run goes on.
+ */
+export const SWEEP = { timeout: 900, runSeconds: 600 } as const;
+
+/** The integrity sweep: every hour, at most `pointsPerRun` available points checked a run (a few calls per hundred). */
+export const INTEGRITY = { timeout: 900, everyMinutes: 60, pointsPerRun: 10_000 } as const;
 
 /** A vault role's ARN: the vault's IAM is named, so sources can trust its roles before they exist. */
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;

@@ -34,15 +34,16 @@ export function buildSource(
   const vaultBusArn = `arn:aws:events:${vaultRegion}:${vault.id}:event-bus/${NAMES.bus}`;
 
   const resources: Record<string, Resource> = {
-    // The vault assumes it to verify, share, re-encrypt and clean up. It trusts only the vault's
-    // handler roles, only with the ExternalId (and, with an organization id, only from inside it),
-    // and holds only the actions the handlers use (the kinds' `reader` statements).
+    // The vault assumes it to verify, share, re-encrypt and clean up, and to list what the account
+    // holds (the inventory sweep). It trusts only the vault's handler roles and its sweep, only with
+    // the ExternalId (and, with an organization id, only from inside it), and holds only the actions
+    // they use (the kinds' `reader` statements).
     ReaderRole: role({
       name: NAMES.readerRole,
       description: "backup-hub reader; assumed by the vault's handlers only",
       condition: 'IsPrimaryRegion',
       maxSessionDuration: 3600,
-      trust: [vaultRoleTrust(vault, 'OnlyTheVaultHandlersWithTheExternalId', handlerRoles)],
+      trust: [vaultRoleTrust(vault, 'OnlyTheVaultHandlersWithTheExternalId', [...handlerRoles, roleArn(vault.id, NAMES.sweepRole)])],
       statements: KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.reader(scope))),
     }),
     // The rules' target role: it may put events on the vault bus and nothing else.

@@ -1,9 +1,10 @@
-import { type AccountsConfig, allowedSourceRegions, retentionSettings } from '../../shared/config/accounts.js';
+import { type AccountsConfig, allowedSourceRegions, retentionSettings, sweepSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
+import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
 import {
   type EventPattern,
   getAtt,
@@ -15,7 +16,19 @@ import {
   THIS_ACCOUNT_ROOT,
   type Value,
 } from './cloudformation.js';
-import { functionName, MAX_RECEIVE_COUNT, NAMES, normalizedFunctionName, PRUNER, RECONCILER, roleArn, VISIBILITY_FACTOR } from './names.js';
+import {
+  functionName,
+  INTEGRITY,
+  MAX_RECEIVE_COUNT,
+  NAMES,
+  normalizedFunctionName,
+  PRUNER,
+  queueName,
+  RECONCILER,
+  roleArn,
+  SWEEP,
+  VISIBILITY_FACTOR,
+} from './names.js';
 import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
 import type { FunctionModel, ServiceModel } from './service.js';
 
@@ -103,6 +116,27 @@ export function buildVault(
     reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
     environment,
     events: [{ schedule: { rate: `rate(${RECONCILER.everyMinutes} minutes)`, description: 'backup-hub reconciler' } }],
+  };
+  const sweep = sweepSettings(config);
+  functions.sweep = {
+    name: functionName(stage, 'sweep'),
+    handler: 'handlers/sweep.handler',
+    description: 'backup-hub: lists every source and protects what no event announced; records what each source holds',
+    role: 'SweepRole',
+    timeout: SWEEP.timeout,
+    reservedConcurrency: 1, // one run at a time: each source's pass goes on from the cursor the last run left
+    environment: { ...environment, ...retentionEnvironment(retentionSettings(config)), ...sweepEnvironment(sweep) },
+    events: [{ schedule: { rate: `rate(${sweep.everyMinutes} minutes)`, description: 'backup-hub inventory sweep' } }],
+  };
+  functions.integrity = {
+    name: functionName(stage, 'integrity'),
+    handler: 'handlers/integrity.handler',
+    description: 'backup-hub: checks that every available vault copy still exists; marks a vanished one lost',
+    role: 'IntegrityRole',
+    timeout: INTEGRITY.timeout,
+    reservedConcurrency: 1, // one run at a time: the next run goes on from its cursor
+    environment,
+    events: [{ schedule: { rate: `rate(${INTEGRITY.everyMinutes} minutes)`, description: 'backup-hub integrity sweep' } }],
   };
   functions.pruner = {
     name: functionName(stage, 'pruner'),
@@ -201,6 +235,68 @@ export function buildVault(
       period: PRUNER.everyHours * 3600,
     }),
 
+    // ------------------------------------------------------------------ the sweeps
+    // The inventory sweep lists the sources through their reader roles, records what they hold and
+    // its cursor in the catalog, and hands what no event announced to the kinds' queues (the
+    // handlers verify and copy it). Operators assume it too, to run `backup-hub sweep` on demand.
+    SweepRole: role({
+      name: NAMES.sweepRole,
+      description: 'backup-hub inventory sweep; lists the sources and queues what no event announced',
+      trust: [...LAMBDA_TRUST, ...OPERATOR_TRUST],
+      statements: [
+        logsOf('sweep'),
+        {
+          Sid: 'AssumeTheSourceReaderRoles',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: vault.allowedSources.map((id) => roleArn(id, NAMES.readerRole)),
+        },
+        {
+          Sid: 'ReadTheCatalogAndKeepTheInventory',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'],
+          Resource: getAtt('CatalogTable'),
+        },
+        { Sid: 'QueryTheCatalogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: sub('${CatalogTable.Arn}/index/*') },
+        {
+          Sid: 'QueueWhatNoEventAnnounced',
+          Effect: 'Allow',
+          Action: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          Resource: KINDS.map((k) => getAtt(`${pascal(k.module.name)}Queue`)),
+        },
+      ],
+    }),
+    SweepErrorsAlarm: alarm({
+      name: 'backup-hub-sweep-errors',
+      description: 'The backup-hub inventory sweep failed; what no event announced is not being protected.',
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: functions.sweep.name }],
+      statistic: 'Sum',
+      period: sweep.everyMinutes * 60,
+    }),
+    // The integrity sweep reads the vault's copies (the kinds' `integrity` statements), marks a
+    // vanished one lost in the catalog and appends that to the audit log; it changes nothing else.
+    IntegrityRole: role({
+      name: NAMES.integrityRole,
+      description: 'backup-hub integrity sweep; checks that the vault copies still exist',
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('integrity'),
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.integrity(scope))),
+      ],
+    }),
+    IntegrityErrorsAlarm: alarm({
+      name: 'backup-hub-integrity-errors',
+      description: 'The backup-hub integrity sweep failed; vanished vault copies are not being found.',
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: functions.integrity.name }],
+      statistic: 'Sum',
+      period: INTEGRITY.everyMinutes * 60,
+    }),
+
     // ------------------------------------------------------------------ restore
     // Assumed by an operator to run `backup-hub restore` (the standard credential chain, e.g. a
     // profile with role_arn). It reads the catalog, appends to the audit log, finds the restore
@@ -271,7 +367,7 @@ export function buildVault(
 
 const handlerRoleName = (kind: Kind) => `${NAMES.service}-${kind.module.name}`;
 
-/** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler. */
+/** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler (the sweep assumes the readers too). */
 export const vaultHandlerRoleArns = (vault: string) => [
   ...KINDS.map((k) => roleArn(vault, handlerRoleName(k))),
   roleArn(vault, NAMES.reconcilerRole),
@@ -356,13 +452,23 @@ function queueStatements(kind: Kind): Statement[] {
 export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } {
   return {
     CatalogTable: table(NAMES.catalogTable, {
-      attributes: { pk: 'S', resourcePk: 'S', account: 'S', openState: 'S', availableResourcePk: 'S', createdAt: 'S', updatedAt: 'S' },
+      attributes: {
+        pk: 'S',
+        resourcePk: 'S',
+        account: 'S',
+        openState: 'S',
+        availableResourcePk: 'S',
+        inventoryAccount: 'S',
+        createdAt: 'S',
+        updatedAt: 'S',
+      },
       key: ['pk'],
       indexes: {
         byResource: ['resourcePk', 'createdAt'],
         byAccount: ['account', 'createdAt'],
-        byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
+        byState: ['openState', 'updatedAt'], // sparse: only pending, failed and lost points carry openState
         latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+        inventory: ['inventoryAccount', 'resourcePk'], // sparse: only the sweep's records of source resources carry inventoryAccount
       },
     }),
     AuditTable: table(NAMES.auditTable, {
@@ -417,7 +523,7 @@ function kindResources(kind: Kind, { stage, statements }: { stage: string; state
     [`${Kind}Queue`]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: `backup-hub-${name}`,
+        QueueName: queueName(name),
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 1209600,
         VisibilityTimeout: VISIBILITY_FACTOR * kind.manifest.queue.timeout,

@@ -1,4 +1,4 @@
-import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { PointTrigger, RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 
 /** Every decision the hub takes, as the audit log records it. */
@@ -14,12 +14,15 @@ export type AuditDecision =
   | 'restored' // a vault copy made usable in a recovery account
   | 'held' // a legal hold set on a recovery point
   | 'released' // a legal hold lifted
-  | 'locked'; // the vault lock set or raised
+  | 'locked' // the vault lock set or raised
+  | 'lost'; // a vault copy found gone by the integrity sweep
 
 export interface AuditFacts {
   decision: AuditDecision;
   reason?: string;
   eventId?: string;
+  /** Set when the inventory sweep, not an event, set this in motion (`eventId` is then the sweep's pass). */
+  trigger?: Exclude<PointTrigger, 'event'>;
   kind?: ArtifactKindName;
   account?: string;
   region?: string;
@@ -37,9 +40,12 @@ export interface AuditEntry extends AuditFacts {
 }
 
 /** The facts that name a recovery point in an entry: its event, kind, source artifact and vault copy. */
-export function pointFacts(point: RecoveryPoint): Pick<AuditFacts, 'eventId' | 'kind' | 'account' | 'region' | 'sourceId' | 'vaultCopyId'> {
+export function pointFacts(
+  point: RecoveryPoint,
+): Pick<AuditFacts, 'eventId' | 'trigger' | 'kind' | 'account' | 'region' | 'sourceId' | 'vaultCopyId'> {
   return {
     eventId: point.eventId,
+    ...(point.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
     kind: point.kind,
     account: point.account,
     region: point.region,

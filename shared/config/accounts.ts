@@ -5,6 +5,7 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
 import type { RetentionSettings } from '../retention/retention-settings.js';
+import { SWEEP_DEFAULTS, type SweepSettings } from '../sweep/sweep-settings.js';
 
 /**
  * The account files under `accounts/`: one YAML file per AWS account the hub is deployed to.
@@ -53,6 +54,13 @@ export interface VaultAccount extends AccountBase {
   alarmEmail?: string;
   /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
   lock?: VaultLockSetting;
+  sweep?: VaultSweepSetting;
+}
+
+/** The inventory sweep as the vault's file sets it: its period, and the default budget of every source. */
+export interface VaultSweepSetting {
+  everyMinutes?: number;
+  callsPerSecond?: number;
 }
 
 export interface VaultLockSetting {
@@ -74,6 +82,8 @@ export interface SourceAccount extends AccountBase {
   customerKeyAliases: string[];
   /** Only when the file repeats it; it must equal the vault's, which is the one in force. */
   externalId?: string;
+  /** The inventory sweep's budget in this account (API calls per second per region), when it differs from the vault's default. */
+  sweep?: { callsPerSecond: number };
 }
 
 export type Account = VaultAccount | SourceAccount | RecoveryAccount;
@@ -129,6 +139,12 @@ const region = z
 
 const days = z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be positive');
 
+// A budget above EC2's own refill rate for Describe calls (20 a second) would be no budget at all.
+const callsPerSecond = z
+  .number({ error: 'must be a number of API calls per second' })
+  .positive('must be positive')
+  .max(10, "must be at most 10: the budget is a share of what the account's own tools need (EC2 refills 20 Describe calls a second)");
+
 const target = z.strictObject({
   retentionDays: days,
   keepLast: z
@@ -170,6 +186,18 @@ const vaultFile = z.strictObject({
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
   lock: z.strictObject({ minRetentionDays: days }).optional(),
+  sweep: z
+    .strictObject({
+      // EventBridge rate() takes whole minutes; less than 15 would list every source faster than a pass can finish.
+      everyMinutes: z
+        .number({ error: 'must be a number of minutes' })
+        .int('must be a whole number of minutes')
+        .min(15, 'must be at least 15')
+        .max(1440, 'must be at most 1440 (a day)')
+        .optional(),
+      callsPerSecond: callsPerSecond.optional(),
+    })
+    .optional(),
 });
 
 const keyAlias = z.string().regex(/^alias\/[\w/-]+$/, 'must be a KMS alias such as alias/app-data');
@@ -182,6 +210,7 @@ const sourceFile = z.strictObject({
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
     .optional(),
+  sweep: z.strictObject({ callsPerSecond }).optional(),
 });
 
 const recoveryFile = z.strictObject({
@@ -300,9 +329,17 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       allowedSources: data.allowedSources,
       alarmEmail: data.alarmEmail,
       lock: data.lock,
+      ...(data.sweep ? { sweep: data.sweep } : {}),
     };
   }
-  return { ...base, role: 'source', vault: data.vault, customerKeyAliases: data.customerKeyAliases ?? [], externalId: data.externalId };
+  return {
+    ...base,
+    role: 'source',
+    vault: data.vault,
+    customerKeyAliases: data.customerKeyAliases ?? [],
+    externalId: data.externalId,
+    ...(data.sweep ? { sweep: data.sweep } : {}),
+  };
 }
 
 function describeIssue(file: string, issue: z.core.$ZodIssue, raw: unknown): AccountProblem[] {
@@ -478,4 +515,19 @@ export function retentionSettings(config: AccountsConfig): RetentionSettings {
     ]),
   );
   return { ...(config.vault.lock ? { lockDays: config.vault.lock.minRetentionDays } : {}), accounts };
+}
+
+/**
+ * What the inventory sweep takes from the account files: the vault's period and default budget
+ * (or the hub's defaults), and each source's own budget where its file sets one.
+ *
+ * @example
+ * sweepSettings(loadAccounts()).callsPerSecond.default; // 1
+ */
+export function sweepSettings(config: AccountsConfig): SweepSettings {
+  const own = config.sources.flatMap((s) => (s.sweep ? [[s.id, s.sweep.callsPerSecond] as const] : []));
+  return {
+    everyMinutes: config.vault.sweep?.everyMinutes ?? SWEEP_DEFAULTS.everyMinutes,
+    callsPerSecond: { default: config.vault.sweep?.callsPerSecond ?? SWEEP_DEFAULTS.callsPerSecond, accounts: Object.fromEntries(own) },
+  };
 }

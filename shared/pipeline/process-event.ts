@@ -1,7 +1,8 @@
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
-import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
+import { type PointTrigger, type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
 import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
+import { isSweepTrigger, sweepEnvelope, sweepTriggerSchema } from '../events/sweep-trigger.js';
 import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
@@ -15,47 +16,74 @@ export type EventOutcome =
   | { outcome: 'deferred'; reason: string; delaySeconds: number };
 
 /**
- * Handles one announced event for one artifact kind: validate it, check the sender is an
- * allowed source, verify every artifact against the source account, claim it in the catalog
- * and push it through its stages. Every path ends in an audit entry. Transient errors are
- * thrown so the queue retries them.
+ * Handles one message of a kind's queue, an announced event or the inventory sweep's trigger for
+ * an artifact no event announced: validate it, check the sender is an allowed source, verify every
+ * artifact against the source account, claim it in the catalog and push it through its stages.
+ * Every path ends in an audit entry (a sweep's marked `trigger: sweep`) and one log line.
+ * Transient errors are thrown so the queue retries them.
  *
  * @example
  * const { outcome, reason } = await processEvent(record.body, ebsSnapshot, ctx);
  */
 export async function processEvent(body: string, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
-  let event: EventEnvelope | undefined;
+  let trigger: Trigger | undefined;
   try {
-    event = parseEvent(body);
-    checkSender(event, kind, ctx);
-    const triggers = kind.triggers(event);
-    if ('skip' in triggers) return await conclude(ctx, event, { outcome: 'skipped', reason: triggers.skip });
+    const message = parseMessage(body);
+    trigger = message.trigger;
+    checkMessage(message, kind, ctx);
+    const triggers = message.refs ? { refs: message.refs } : kind.triggers(trigger.event);
+    if ('skip' in triggers) return await conclude(ctx, trigger, { outcome: 'skipped', reason: triggers.skip }, kind);
     const results: EventOutcome[] = [];
-    for (const ref of triggers.refs) results.push(await handleArtifact(ref, event, kind, ctx));
-    return log(ctx, event, summarize(results), kind);
+    for (const ref of triggers.refs) results.push(await handleArtifact(ref, trigger, kind, ctx));
+    return log(ctx, trigger, summarize(results), kind);
   } catch (error) {
-    if (error instanceof Rejection) return conclude(ctx, event, { outcome: 'rejected', reason: `${error.code}: ${error.message}` }, kind);
+    if (error instanceof Rejection) return conclude(ctx, trigger, { outcome: 'rejected', reason: `${error.code}: ${error.message}` }, kind);
     if (error instanceof Deferral)
-      return conclude(ctx, event, { outcome: 'deferred', reason: error.message, delaySeconds: error.delaySeconds }, kind);
+      return conclude(ctx, trigger, { outcome: 'deferred', reason: error.message, delaySeconds: error.delaySeconds }, kind);
     if (error instanceof PermanentFailure || isDeterministicAwsError(error))
-      return conclude(ctx, event, { outcome: 'failed', reason: describeError(error) }, kind);
+      return conclude(ctx, trigger, { outcome: 'failed', reason: describeError(error) }, kind);
     throw error;
   }
 }
 
-function parseEvent(body: string): EventEnvelope {
+/** What a message asks the pipeline to do: an event (its artifacts are the kind's to read), or the sweep naming one artifact. */
+interface Trigger {
+  event: EventEnvelope;
+  by: PointTrigger;
+}
+
+/** A message as read: its trigger, and for the sweep's the one artifact it names and the kind it was meant for. */
+interface Message {
+  trigger: Trigger;
+  sweep?: { kind: string };
+  refs?: ArtifactRef[];
+}
+
+function parseMessage(body: string): Message {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     throw new Rejection('malformed-event', 'message body is not JSON');
   }
+  if (isSweepTrigger(json)) {
+    const parsed = sweepTriggerSchema.safeParse(json);
+    if (!parsed.success) throw new Rejection('malformed-event', `not a sweep trigger: ${describeIssues(parsed.error)}`);
+    const { account, region, sourceId, announced } = parsed.data;
+    return {
+      trigger: { event: sweepEnvelope(parsed.data), by: 'sweep' },
+      sweep: { kind: parsed.data.kind },
+      refs: [{ account, region, sourceId, ...(announced ? { announced } : {}) }],
+    };
+  }
   const parsed = eventEnvelopeSchema.safeParse(json);
   if (!parsed.success) throw new Rejection('malformed-event', `not an EventBridge event: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  return { trigger: { event: parsed.data, by: 'event' } };
 }
 
-function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): void {
+/** The sender must be an allowed source in an allowed region, and the message one this kind's queue takes. */
+function checkMessage({ trigger, sweep }: Message, kind: ArtifactKind, ctx: HubContext): void {
+  const { event } = trigger;
   const regions = ctx.config.allowedSources[event.account];
   if (!regions)
     throw new Rejection(
@@ -67,19 +95,20 @@ function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext):
       'region-not-allowed',
       `region ${event.region} is not allowed for account ${event.account} (allowed: ${regions.join(', ')})`,
     );
-  if (!kind.detailTypes.includes(event['detail-type'])) {
+  if (sweep ? sweep.kind !== kind.name : !kind.detailTypes.includes(event['detail-type'])) {
     throw new Rejection(
       'malformed-event',
-      `${event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailTypes.join(' / ')}`,
+      `${sweep ? `a ${sweep.kind} sweep trigger` : event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailTypes.join(' / ')}`,
     );
   }
 }
 
-async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+async function handleArtifact(announced: ArtifactRef, trigger: Trigger, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+  const { event } = trigger;
   const artifact = await kind.verify(announced, kindDeps(kind, ctx));
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
-  if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, event, kind, ctx);
+  if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, trigger, kind, ctx);
   const now = ctx.now().toISOString();
   const candidate: RecoveryPoint = {
     pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId),
@@ -97,14 +126,15 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
     sourceEncryption: artifact.encryption,
     sourceKeyArn: artifact.keyArn,
     eventId: event.id,
+    ...(trigger.by === 'sweep' ? { trigger: 'sweep' as const } : {}),
     tags: artifact.tags,
     leaseUntil: claimLeaseUntil(ctx.now()),
   };
   const { claimed, point } = await ctx.catalog.claim(candidate);
   if (!claimed && !isResumable(point, event, ctx)) {
-    return conclude(
+    return record(
       ctx,
-      event,
+      trigger,
       { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` },
       kind,
       ref,
@@ -117,14 +147,14 @@ async function handleArtifact(announced: ArtifactRef, event: EventEnvelope, kind
 async function continueOriginal(
   originalId: string,
   ref: ArtifactRef,
-  event: EventEnvelope,
+  trigger: Trigger,
   kind: ArtifactKind,
   ctx: HubContext,
 ): Promise<EventOutcome> {
   const point = await ctx.catalog.get(recoveryPointKey(kind.name, ref.account, ref.region, originalId));
   const reason = `${ref.sourceId} is the hub's re-encrypted copy of ${originalId}`;
   if (point && point.stage === 'reencrypting') await advance(point, kind, ctx);
-  return conclude(ctx, event, { outcome: 'skipped', reason }, kind, ref);
+  return record(ctx, trigger, { outcome: 'skipped', reason }, kind, ref);
 }
 
 /** A claim left by an earlier attempt at this same event (a retry), or abandoned by a crashed worker, is taken up again; the lease keeps it single. */
@@ -158,32 +188,45 @@ function summarize(results: EventOutcome[]): EventOutcome {
   return [...results].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome))[0]!;
 }
 
-/** Records an outcome that no stage recorded, in the audit log, and logs it. */
-async function conclude(
+/** Records an outcome that no stage recorded, in the audit log, and logs it: what ends a message that went no further. */
+async function conclude(ctx: HubContext, trigger: Trigger | undefined, outcome: EventOutcome, kind: ArtifactKind): Promise<EventOutcome> {
+  await record(ctx, trigger, outcome, kind);
+  return log(ctx, trigger, outcome, kind);
+}
+
+/**
+ * Records an outcome that no stage recorded in the audit log, with the kind of the queue it came
+ * from (known even for a message that is not an event at all, so `audit --kind` finds it).
+ */
+async function record(
   ctx: HubContext,
-  event: EventEnvelope | undefined,
+  trigger: Trigger | undefined,
   outcome: EventOutcome,
-  kind?: ArtifactKind,
+  kind: ArtifactKind,
   ref?: ArtifactRef,
 ): Promise<EventOutcome> {
+  const event = trigger?.event;
   await ctx.audit.append({
     decision:
       outcome.outcome === 'copied' || outcome.outcome === 'reencrypting' || outcome.outcome === 'waiting' ? 'skipped' : outcome.outcome,
     reason: outcome.reason,
     eventId: event?.id,
-    kind: kind?.name,
+    ...(trigger?.by === 'sweep' ? { trigger: 'sweep' as const } : {}),
+    kind: kind.name,
     account: event?.account,
     region: event?.region,
     sourceId: ref?.sourceId,
   });
-  return log(ctx, event, outcome, kind);
+  return outcome;
 }
 
-function log(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind): EventOutcome {
+/** The one log line of a handled message. */
+function log(ctx: HubContext, trigger: Trigger | undefined, outcome: EventOutcome, kind: ArtifactKind): EventOutcome {
   ctx.logger.info('event handled', {
-    eventId: event?.id,
-    kind: kind?.name,
-    account: event?.account,
+    eventId: trigger?.event.id,
+    trigger: trigger?.by,
+    kind: kind.name,
+    account: trigger?.event.account,
     outcome: outcome.outcome,
     reason: outcome.reason,
   });

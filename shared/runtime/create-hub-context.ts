@@ -4,6 +4,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { SourceKeys } from '../aws/source-keys.js';
 import { SourceSessions } from '../aws/source-sessions.js';
 import { Catalog } from '../catalog/catalog.js';
+import { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
@@ -24,6 +25,7 @@ export function createHubContext(options: { config: HubConfig; aws: AwsClients; 
     sessions,
     keys: new SourceKeys(aws, sessions, config.shareKeyAlias),
     catalog: new Catalog(db, config.catalogTable),
+    inventory: new SourceInventory(db, config.catalogTable),
     lock: new VaultLock(db, config.catalogTable),
     audit: new AuditLog(db, config.auditTable, now),
     logger: options.logger ?? new Logger({ serviceName: 'backup-hub' }),

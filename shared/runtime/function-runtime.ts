@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { AwsClients, type ClientSettings } from '../aws/clients.js';
 import { hubConfigFromEnv } from '../config/hub-config.js';
+import { type RunClock, realClock } from '../sweep/pacer.js';
 import { createHubContext } from './create-hub-context.js';
 import type { HubContext } from './hub-context.js';
 
@@ -17,17 +18,22 @@ export interface RuntimeSettings {
   clients: ClientSettings;
   now?: () => Date;
   logger?: Logger;
+  /** The clock a paced run waits by (the wall clock in Lambda; counted waits on the simulated cloud). */
+  runClock?: () => RunClock;
 }
 
 export interface FunctionRuntime extends RuntimeSettings {
   /** The hub context, configured from the environment: built on first use and kept, as a Lambda container keeps it between invocations. */
   hubContext(): HubContext;
+  /** A clock for one paced run. */
+  runClock(): RunClock;
 }
 
 export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
   let context: HubContext | undefined;
   return {
     ...settings,
+    runClock: settings.runClock ?? (() => realClock),
     hubContext: () =>
       (context ??= createHubContext({
         config: hubConfigFromEnv(settings.env),

@@ -4,6 +4,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { SourceKeys } from '../aws/source-keys.js';
 import type { SourceSessions } from '../aws/source-sessions.js';
 import type { Catalog } from '../catalog/catalog.js';
+import type { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { VaultLock } from '../retention/vault-lock.js';
 
@@ -14,6 +15,8 @@ export interface HubContext {
   sessions: SourceSessions;
   keys: SourceKeys;
   catalog: Catalog;
+  /** What the sweep saw in the sources, and where it stands in each: in the catalog table. */
+  inventory: SourceInventory;
   /** The vault lock, in the catalog table. */
   lock: VaultLock;
   audit: AuditLog;

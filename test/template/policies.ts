@@ -10,6 +10,12 @@ export const RESOURCE_STAR_ONLY: Record<string, string> = {
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ec2:DescribeImages':
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'ec2:DescribeVolumes':
+    'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'ec2:DescribeInstances':
+    'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'ssm:DescribeParameters':
+    'Service Authorization Reference for AWS Systems Manager: DescribeParameters has no resource type; narrowed by aws:RequestedRegion',
 };
 
 /** In a KMS key policy `Resource: "*"` means the key the policy is attached to (KMS developer guide, key policies). */

@@ -54,14 +54,17 @@ describe('source stack', () => {
   });
 
   describe('the reader role', () => {
-    it('is trusted by the vault handler roles only, with the ExternalId and the organization', () => {
+    it('is trusted by the vault handler roles and its inventory sweep only, with the ExternalId and the organization', () => {
       const trust = trustOf(primary);
       expect(trust.length).toBe(1);
       for (const { statement } of trust) {
         expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: `arn:aws:iam::${vault.id}:root` } });
         expect(statement.Condition?.StringEquals?.['sts:ExternalId']).toBe(vault.externalId);
         expect(statement.Condition?.StringEquals?.['aws:PrincipalOrgID']).toBe(vault.organizationId);
-        expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(vaultHandlerRoles);
+        expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual([
+          ...vaultHandlerRoles,
+          `arn:aws:iam::${vault.id}:role/backup-hub-sweep`,
+        ]);
       }
     });
 

@@ -43,26 +43,32 @@ describe('vault stack: least privilege', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
-    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner'].map(logicalId).sort());
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      [...handlerKinds, 'reconciler', 'pruner', 'sweep', 'integrity'].map(logicalId).sort(),
+    );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    // The restore and legal hold roles are no function's: operators assume them (see the tests below).
+    // The restore and legal hold roles are no function's: operators assume them (see the tests below);
+    // operators assume the sweep's too, to run `backup-hub sweep` on demand.
     for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !['RestoreRole', 'LegalHoldRole'].includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(
         trust.map((s) => s.statement.Principal),
         id,
-      ).toEqual([{ Service: 'lambda.amazonaws.com' }]);
+      ).toEqual([
+        { Service: 'lambda.amazonaws.com' },
+        ...(id === 'SweepRole' ? [{ AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }] : []),
+      ]);
       expect(role.Properties!.RoleName).toMatch(/^backup-hub-/);
     }
   });
 
-  it("lets the handlers assume only the listed sources' reader roles", () => {
+  it("lets the handlers and the sweep assume only the listed sources' reader roles", () => {
     const assume = statements(template).filter(
       (s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole',
     );
-    expect(assume.length).toBe(handlerKinds.length + 1);
+    expect(assume.length).toBe(handlerKinds.length + 2);
     for (const s of assume)
       expect(s.statement.Resource).toEqual(vault.allowedSources.map((id) => `arn:aws:iam::${id}:role/backup-hub-reader`));
   });
@@ -435,12 +441,14 @@ describe('vault stack: key and tables', () => {
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(
       ([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`,
     );
-    // The pruner deletes copies and never reads one: it has no use of the key.
+    // The pruner deletes copies and never reads one; the sweeps list and describe: none of them uses the key.
     expect(new Set(roleNames)).toEqual(
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-pruner', 'backup-hub-legal-hold'].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
+        ...['backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-sweep', 'backup-hub-integrity'].map(
+          (name) => `arn:aws:iam::${vault.id}:role/${name}`,
+        ),
       ]),
     );
   });
@@ -483,6 +491,7 @@ describe('vault stack: key and tables', () => {
         byAccount: ['account:S:HASH', 'createdAt:S:RANGE', 'ALL'],
         byState: ['openState:S:HASH', 'updatedAt:S:RANGE', 'ALL'],
         latestAvailable: ['availableResourcePk:S:HASH', 'createdAt:S:RANGE', 'ALL'],
+        inventory: ['inventoryAccount:S:HASH', 'resourcePk:S:RANGE', 'ALL'],
       },
     });
     expect(keys('AuditTable')).toEqual({
@@ -512,6 +521,16 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
   BatchWrite: 'BatchWriteItem',
   TransactGet: 'TransactGetItems',
   TransactWrite: 'TransactWriteItems',
+};
+/**
+ * API actions IAM authorizes as another: "setting permissions for SendMessage, DeleteMessage, or
+ * ChangeMessageVisibility sets permissions for the corresponding batch versions" (SQS Developer
+ * Guide, "Amazon SQS batch actions").
+ */
+const AUTHORIZED_AS: Record<string, string> = {
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+  'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
 };
 /** SDK client package → IAM service prefix, where they differ. */
 const SERVICE_PREFIX: Record<string, string> = { eventbridge: 'events' };
@@ -560,7 +579,7 @@ function actionsCalledByCode(): Map<string, Set<string>> {
         if (!command) continue;
         const action = match[3] ? command : DOCUMENT_COMMANDS[command];
         if (!action) throw new Error(`${relative(ROOT, file)}: no DynamoDB action known for ${name}; add it to DOCUMENT_COMMANDS`);
-        imported.set(alias ?? name!, `${service}:${action}`);
+        imported.set(alias ?? name!, AUTHORIZED_AS[`${service}:${action}`] ?? `${service}:${action}`);
       }
     }
     for (const [local, action] of imported) {
@@ -573,11 +592,13 @@ function actionsCalledByCode(): Map<string, Set<string>> {
   return calls;
 }
 
-/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the restore and legal hold roles, the sources' reader, the recovery role. */
+/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the sweeps, the restore and legal hold roles, the sources' reader, the recovery role. */
 const allGranted = () => [
   ...roleActions(template, 'EbsSnapshotRole'),
   ...roleActions(template, 'ReconcilerRole'),
   ...roleActions(template, 'PrunerRole'),
+  ...roleActions(template, 'SweepRole'),
+  ...roleActions(template, 'IntegrityRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(source, 'ReaderRole'),

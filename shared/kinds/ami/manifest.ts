@@ -71,10 +71,11 @@ export const manifest: KindManifest = {
     const images = s.eachSource(({ region }) => ec2Arn(region, 'image'));
     const snapshots = s.eachSource(({ region }) => ec2Arn(region, 'snapshot'));
     return [
+      // The sweep lists images, and the instances they are made of.
       {
-        Sid: 'DescribeImagesAndTheirSnapshots',
+        Sid: 'DescribeImagesTheirSnapshotsAndInstances',
         Effect: 'Allow',
-        Action: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'],
+        Action: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'ec2:DescribeInstances'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
       },
@@ -124,6 +125,8 @@ export const manifest: KindManifest = {
       ...reencryptingCopyKeyStatements(s),
     ];
   },
+
+  integrity: (s) => [describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots'])],
 
   // Deregistering an AMI leaves its snapshots unless asked otherwise ("By default, deregistering an
   // AMI also has no effect on any snapshots that were created during the AMI creation process", EC2

@@ -11,10 +11,12 @@ export interface KindManifest {
   readonly queue: QueueSettings;
   /** The kind's handler role in the vault (the reconciler holds every kind's too). */
   vault(scope: VaultScope): Statement[];
-  /** The source's backup-hub-reader role, which the vault's handlers assume. */
+  /** The source's backup-hub-reader role, which the vault's handlers and its inventory sweep assume. */
   reader(scope: ReaderScope): Statement[];
   /** The pruner, which deletes vault copies past their retention. */
   prune(scope: VaultScope): Statement[];
+  /** The integrity sweep, which checks that the vault copies still exist: reads in the vault only. */
+  integrity(scope: VaultScope): Statement[];
   /** The backup-hub-restore role an operator assumes in the vault. */
   restore(scope: RestoreScope): Statement[];
   /** The recovery account's backup-hub-recovery role, for kinds whose restore writes there. */

@@ -12,6 +12,8 @@ export interface RdsManifestSpec {
   arnType: 'snapshot' | 'cluster-snapshot';
   /** The noun of the API's actions: rds:Copy<noun>, rds:Describe<noun>s, rds:Modify<noun>Attribute, rds:Delete<noun>. */
   noun: 'DBSnapshot' | 'DBClusterSnapshot';
+  /** What the snapshots are of, as the sweep lists them: `rds:Describe<noun>s` on its ARN type. */
+  database: { noun: 'DBInstance' | 'DBCluster'; arnType: 'db' | 'cluster' };
 }
 
 /**
@@ -24,7 +26,7 @@ export interface RdsManifestSpec {
  * add the vault only; the restore role may share only the hub's restore copies
  * (backup-hub-restore-*), which it names after their recovery account.
  */
-export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec): KindManifest {
+export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsManifestSpec): KindManifest {
   const arn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:${arnType}:${name}`;
   return {
     pattern,
@@ -90,6 +92,12 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       const keys = s.eachSource(keysOf);
       return [
         { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
+        {
+          Sid: `Describe${database.noun}s`,
+          Effect: 'Allow',
+          Action: `rds:Describe${database.noun}s`,
+          Resource: s.eachSource(({ account, region }) => `arn:aws:rds:${region}:${account}:${database.arnType}:*`),
+        },
         { Sid: `ShareAndUnshare${noun}s`, Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: snapshots('*') },
         {
           Sid: 'CopyToTheShareKeyAsATaggedManualSnapshot',
@@ -123,6 +131,11 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
         },
       ];
     },
+
+    // A filtered listing of the vault's snapshots: it is authorized on the account's snapshots of that type.
+    integrity: (s) => [
+      { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: arn(s.vaultRegion, s.vaultAccount, '*') },
+    ],
 
     prune: (s) => [
       {

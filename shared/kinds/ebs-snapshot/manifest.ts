@@ -67,11 +67,12 @@ export const manifest: KindManifest = {
     ...vaultCopyKeyStatements(s, 'DecryptSnapshotsSharedUnderSourceShareKeys'),
   ],
 
+  // The sweep lists snapshots and volumes, and asks which snapshots back an AMI (those are the AMI's).
   reader: (s) => [
     {
-      Sid: 'DescribeSnapshots',
+      Sid: 'DescribeSnapshotsVolumesAndTheirImages',
       Effect: 'Allow',
-      Action: 'ec2:DescribeSnapshots',
+      Action: ['ec2:DescribeSnapshots', 'ec2:DescribeVolumes', 'ec2:DescribeImages'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
     },
@@ -107,6 +108,8 @@ export const manifest: KindManifest = {
     },
     ...reencryptingCopyKeyStatements(s),
   ],
+
+  integrity: (s) => [describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots')],
 
   // It deletes vault copies only, recognised by their provenance tag.
   prune: (s) => [

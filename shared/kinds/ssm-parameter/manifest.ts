@@ -1,4 +1,4 @@
-import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
+import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
 import { all, type KindManifest } from '../common/manifest.js';
 
@@ -44,7 +44,15 @@ export const manifest: KindManifest = {
     ];
   },
 
-  reader: (s) => [
+  reader: (s): Statement[] => [
+    // The sweep lists the parameters; DescribeParameters supports no resource-level permission.
+    {
+      Sid: 'ListParameters',
+      Effect: 'Allow',
+      Action: 'ssm:DescribeParameters',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+    },
     {
       Sid: 'ReadParameters',
       Effect: 'Allow',
@@ -57,6 +65,15 @@ export const manifest: KindManifest = {
       Action: 'kms:Decrypt',
       Resource: s.eachSource(({ account, region }) => `arn:aws:kms:${region}:${account}:key/*`),
       Condition: { StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => `ssm.${region}.amazonaws.com`)) } },
+    },
+  ],
+
+  integrity: (s) => [
+    {
+      Sid: 'ReadVaultParameterHistory',
+      Effect: 'Allow',
+      Action: 'ssm:GetParameterHistory',
+      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
     },
   ],
 

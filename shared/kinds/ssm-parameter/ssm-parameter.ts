@@ -1,5 +1,6 @@
 import {
   DeleteParameterCommand,
+  DescribeParametersCommand,
   GetParameterCommand,
   type ParameterTier,
   type ParameterType,
@@ -20,12 +21,15 @@ import {
   inSource,
   inVault,
   type KindDeps,
+  type ListedArtifact,
   type RestoreTarget,
   type ShareProgress,
   type SourceArtifact,
+  type SourceRegion,
   type Triggers,
   type VaultCopy,
 } from '../common/artifact-kind.js';
+import { inventoryPage } from '../common/inventory.js';
 import { pattern } from './manifest.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
 import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
@@ -141,6 +145,37 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     return { deleted: [name] };
   },
 
+  // One listing is both: each parameter is a resource, and its newest version (Version and
+  // LastModifiedDate) says whether the vault has it, with no GetParameterHistory per parameter.
+  async inventory(source: SourceRegion, token: string | undefined, deps: KindDeps<SSMClient>) {
+    const ssm = inSource(deps, source.account, source.region);
+    return inventoryPage(token, {
+      parameters: async (NextToken) => {
+        const page = await ssm.send(new DescribeParametersCommand({ MaxResults: DESCRIBE_PAGE, NextToken }));
+        const listed = (page.Parameters ?? []).map((p) =>
+          listedParameter(source, p.Name!, p.Version ?? 1, p.LastModifiedDate ?? new Date(0)),
+        );
+        return { artifacts: listed, resources: listed.map((p) => ({ resourceId: p.resourceId, tags: {} })), next: page.NextToken };
+      },
+    });
+  },
+
+  async missingCopies(points: RecoveryPoint[], deps: KindDeps<SSMClient>) {
+    const vault = inVault(deps);
+    const byName = new Map<string, RecoveryPoint[]>();
+    for (const point of points) byName.set(vaultVersion(point).name, [...(byName.get(vaultVersion(point).name) ?? []), point]);
+    const missing = new Map<string, string>();
+    for (const [name, ofName] of byName) {
+      const versions = new Set((await parameterHistory(vault, name))?.map((v) => v.Version));
+      for (const point of ofName) {
+        const { version } = vaultVersion(point);
+        if (!versions.has(version))
+          missing.set(point.pk, `vault copy ${point.vaultCopyId} no longer exists (version ${version} of ${name} is gone)`);
+      }
+    }
+    return missing;
+  },
+
   restoreActions(point: RecoveryPoint, target: RestoreTarget) {
     const { name, version } = vaultVersion(point);
     return [
@@ -163,6 +198,22 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     };
   },
 };
+
+/** DescribeParameters returns at most 50 parameters a page. */
+const DESCRIBE_PAGE = 50;
+
+/**
+ * A parameter as the sweep lists it: its newest version is what an `Update` event at its
+ * LastModifiedDate would have announced.
+ */
+function listedParameter(source: SourceRegion, name: string, version: number, modified: Date): ListedArtifact {
+  return {
+    ref: { ...source, sourceId: name, announced: { at: modified.toISOString(), operation: 'Update' } },
+    sourceId: `${name}:${version}`,
+    resourceId: name,
+    createdAt: modified.toISOString(),
+  };
+}
 
 /** `<vault parameter name>:<vault version>`, as the copy recorded it. */
 function vaultVersion(point: RecoveryPoint): { name: string; version: number } {

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalHub } from '../../drill/local-hub.js';
+import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, snapshotOf } from '../e2e/hub-harness.js';
+
+let hub: LocalHub;
+afterEach(() => hub?.close());
+
+const SWEEP_MINUTES = 60;
+
+/** One artifact of every kind, taken silently: no event will ever announce any of them. */
+function silentEstate(hub: LocalHub, account: string, tag: string) {
+  const instance = hub.ec2.runInstance(account, REGION, { encryption: 'aws-managed' });
+  return {
+    'ebs-snapshot': snapshotOf(hub, account, 'aws-managed', { emit: false }).id,
+    ami: hub.ec2.images.create(account, REGION, { name: `golden-${tag}`, instanceId: instance.id, encryption: 'none', emit: false }).id,
+    'rds-snapshot': hub.rds.createDBSnapshot(account, REGION, { db: `orders-${tag}`, type: 'automated', emit: false }).id,
+    'rds-cluster-snapshot': hub.rds.createDBClusterSnapshot(account, REGION, { cluster: `ledger-${tag}`, type: 'manual', emit: false }).id,
+    'ssm-parameter': `/app/${tag}/password:${hub.ssm.putParameter(account, REGION, { name: `/app/${tag}/password`, value: 'x', type: 'SecureString' }, { emit: false }).version}`,
+  };
+}
+
+const byKind = (list: RecoveryPoint[]) => Object.fromEntries(list.map((p) => [p.kind, p]));
+
+describe('the inventory sweep protects what no event announced', () => {
+  it('artifacts of every kind, there before the first sweep or made after, are protected within two sweep periods, trigger sweep', async () => {
+    hub = await deployTestHub();
+    const before = silentEstate(hub, SOURCE_A, 'before');
+    await run(hub, 20);
+    const after = silentEstate(hub, SOURCE_B, 'after');
+    expect(await points(hub, SOURCE_A)).toEqual([]);
+
+    await run(hub, 2 * SWEEP_MINUTES);
+
+    for (const [account, made] of [
+      [SOURCE_A, before],
+      [SOURCE_B, after],
+    ] as const) {
+      const all = await points(hub, account);
+      // One point per artifact: an AMI's snapshot is the AMI's, not an EBS snapshot of its own.
+      expect(all).toHaveLength(5);
+      const protectedPoints = byKind(all);
+      for (const [kind, sourceId] of Object.entries(made)) {
+        expect(protectedPoints[kind], `${account} ${kind}`).toMatchObject({ sourceId, state: 'available', trigger: 'sweep' });
+        expect(protectedPoints[kind]!.eventId).toMatch(/^sweep-2026-/);
+      }
+    }
+    const swept = (await auditEntries(hub)).filter((e) => e.trigger === 'sweep');
+    expect(new Set(swept.filter((e) => e.decision === 'completed').map((e) => e.sourceId))).toEqual(
+      new Set([...Object.values(before), ...Object.values(after)]),
+    );
+  }, 120_000);
+});
