@@ -136,8 +136,9 @@ class SweepRun {
   async source(source: SourceRegion): Promise<SourceSweep> {
     const { ctx, options } = this;
     const inventory = ctx.inventory;
-    const stored = options.dryRun ? undefined : await inventory.state(source.account, source.region);
-    const state: SweepState = stored ?? { pk: '', ...source, passes: 0 };
+    const stored = await inventory.state(source.account, source.region);
+    // A dry run lists from the start, and leaves a pass under way to the runs that record.
+    const state: SweepState = options.dryRun ? { ...stored, pass: undefined } : stored;
     const budget = budgetOf(options.settings, source.account);
     const result: SourceSweep = {
       ...source,

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
+import { type SweepOptions, sweep } from '../../shared/sweep/inventory-sweep.js';
+import { countedClock } from '../../shared/sweep/pacer.js';
+import { sweepSettingsFromEnv } from '../../shared/sweep/sweep-settings.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, snapshotOf } from '../e2e/hub-harness.js';
 
 let hub: LocalHub;
@@ -50,4 +54,44 @@ describe('the inventory sweep protects what no event announced', () => {
       new Set([...Object.values(before), ...Object.values(after)]),
     );
   }, 120_000);
+});
+
+describe('the sweep is paced, and a pass goes on where a run stopped', () => {
+  /** One run of the deployed sweep function's code, with its role, at this moment of simulated time, for `runMs`. */
+  const sweepRun = (hub: LocalHub, runMs: number, extra: Partial<SweepOptions> = {}) => {
+    const { env } = hub.runtimes.sweep!;
+    return sweep(hub.runtimes.sweep!.hubContext(), {
+      settings: sweepSettingsFromEnv(env),
+      retention: retentionSettingsFromEnv(env),
+      clock: countedClock(hub.cloud.clock.nowMs()),
+      runMs,
+      only: { account: SOURCE_A },
+      ...extra,
+    });
+  };
+
+  it('stops when its time is up, says so, and the next run lists only what is left; each call within the budget', async () => {
+    hub = await deployTestHub();
+    silentEstate(hub, SOURCE_A, 'estate');
+    await hub.cloud.skip(30 * 60_000);
+    const callsIn = () => hub.cloud.calls.filter((c) => c.account === SOURCE_A && c.service !== 'sts').length;
+
+    const first = (await sweepRun(hub, 4_000)).sources[0]!;
+    expect(first).toMatchObject({ status: 'unfinished', backfill: true, budget: 1 });
+    expect(first.why).toMatch(/^the run's time is up/);
+    // A burst of one, then one a second: five calls in four seconds.
+    expect(first.calls).toBe(5);
+    expect(callsIn()).toBe(5);
+
+    const second = (await sweepRun(hub, 600_000)).sources[0]!;
+    expect(second).toMatchObject({ status: 'finished', pass: first.pass, backfill: true });
+    const onePass = first.calls + second.calls;
+    expect(callsIn()).toBe(onePass);
+    expect(first.protect.length + second.protect.length).toBe(5);
+
+    // A new pass lists everything again, as many calls as the two runs together: nothing was listed twice.
+    const again = (await sweepRun(hub, 600_000, { force: true, dryRun: true })).sources[0]!;
+    expect(again).toMatchObject({ status: 'finished', backfill: false });
+    expect(again.calls).toBe(onePass);
+  }, 60_000);
 });
