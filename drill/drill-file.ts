@@ -128,6 +128,9 @@ const faultStep = z.strictObject({
 
 const advanceStep = z.strictObject({ action: z.literal('advance'), minutes: z.number().positive() });
 
+/** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
+const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
@@ -153,6 +156,7 @@ const stepSchema = z.discriminatedUnion('action', [
   eventStep,
   faultStep,
   advanceStep,
+  stopSourceStep,
   disasterStep,
   restoreStep,
 ]);
@@ -170,6 +174,7 @@ const STEP_ACTIONS = [
   'event',
   'fault',
   'advance',
+  'stopSource',
   'disaster',
   'restore',
 ];
@@ -185,6 +190,7 @@ const SOURCE_ACTIONS = new Set([
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'stopSource',
   'disaster',
   'restore',
 ]);

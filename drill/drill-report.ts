@@ -1,3 +1,4 @@
+import type { CallRecord } from '@backup-hub/aws-sim';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
@@ -63,6 +64,17 @@ export interface RefusedCall {
 /** The error codes AWS answers a call with when no policy allows it. */
 const REFUSALS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 
+/** A vault alarm at the end of the drill: its state, since when (simulated), and why. */
+export interface ReportedAlarm {
+  name: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  since: string;
+  /** In ALARM, what the page says: the alarm's description (account, kind, worst resource), then CloudWatch's state reason. */
+  reason: string;
+  /** Notifications published to the alarm topic for it. */
+  notifications: number;
+}
+
 export interface DrillReport {
   drill: string;
   vault: { account: string; region: string; keyArn: string };
@@ -80,6 +92,8 @@ export interface DrillReport {
   /** Points whose vault copy the integrity sweep found gone. */
   lost: LostCopy[];
   sweep: ReportedSweep[];
+  /** Every alarm in the vault account, as CloudWatch evaluated it on simulated time. */
+  alarms: ReportedAlarm[];
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
@@ -155,7 +169,7 @@ export async function collectReport(
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
     refusedCalls: hub.cloud.calls
-      .filter((c) => c.error !== undefined && REFUSALS.has(c.error))
+      .filter((c) => c.error !== undefined && REFUSALS.has(c.error) && !intoLostAccount(c, run.restore))
       .map((c) => ({
         principal: c.principal,
         call: `${c.service}:${c.action}`,
@@ -169,6 +183,7 @@ export async function collectReport(
     unprotected: audit.unprotected,
     lost: audit.lost,
     sweep: await sweepStates(hub),
+    alarms: vaultAlarms(hub),
   };
 }
 
@@ -194,6 +209,28 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
       : {}),
     ...(pass ? { underWay: { startedAt: pass.startedAt, calls: pass.calls, runs: pass.runs } } : {}),
   }));
+}
+
+function vaultAlarms(hub: LocalHub): ReportedAlarm[] {
+  const notified = hub.cloud.sns.published.map((m) => (JSON.parse(m.message) as { AlarmName?: string }).AlarmName);
+  return hub.cloud.cloudwatch
+    .alarms(hub.config.vaultAccountId, hub.config.vaultRegion)
+    .sort((a, b) => a.AlarmName.localeCompare(b.AlarmName))
+    .map((a) => ({
+      name: a.AlarmName,
+      state: a.state,
+      since: new Date(a.stateUpdatedAt).toISOString(),
+      reason: a.state === 'ALARM' && a.AlarmDescription ? `${a.AlarmDescription} (${a.stateReason})` : a.stateReason,
+      notifications: notified.filter((name) => name === a.AlarmName).length,
+    }));
+}
+
+/**
+ * A role of an account lost in the game day is gone: assuming it is refused with no policy at fault
+ * (the sweep goes on trying a source until an operator removes it from the account files).
+ */
+function intoLostAccount(call: CallRecord, restore: RestoreSection | undefined): boolean {
+  return restore?.disasters.some((d) => call.roleArn?.split(':')[4] === d.account && call.at >= Date.parse(d.at)) ?? false;
 }
 
 function eventIdOf(body: string): string {

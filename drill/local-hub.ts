@@ -82,6 +82,8 @@ export interface LocalHub {
   recovery: string[];
   /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
   loseAccount(account: string): void;
+  /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
+  stopSource(account: string): string[];
   queues: Record<ArtifactKindName, KindQueue>;
   vaultBusArn: string;
   /** Simulated time at deployment (ms). */
@@ -123,6 +125,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       now: () => cloud.clock.now(),
       runClock: () => countedClock(cloud.clock.nowMs()),
       logger,
+      stdout: fn.log,
     });
     runtimes[file.replace(/^handlers\//, '')] = runtime;
     // Loaded by name (tsx and vitest load the TypeScript): nothing but the template says which file runs.
@@ -193,6 +196,23 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);
+    },
+    stopSource(account) {
+      const vaultBusArn = resource('EventBus').attributes.Arn!;
+      return (accounts.sources.find((s) => s.id === account)?.regions ?? []).flatMap((at) => {
+        const bus = cloud.events.bus(account, at, 'default');
+        return bus
+          .rules()
+          .filter((rule) => rule.targets.some((t) => t.arn === vaultBusArn))
+          .map((rule) => {
+            bus.removeTargets(
+              rule.name,
+              rule.targets.map((t) => t.id),
+            );
+            bus.deleteRule(rule.name);
+            return `${at}/${rule.name}`;
+          });
+      });
     },
     queues,
     vaultBusArn: resource('EventBus').attributes.Arn!,

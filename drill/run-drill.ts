@@ -179,6 +179,8 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
       case 'advance':
         await hub.cloud.advance(step.minutes * 60_000, { tickMs: STEP_MS });
         return `advanced ${step.minutes} simulated minutes`;
+      case 'stopSource':
+        return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;
       case 'disaster':
         return await gameDay.disaster(step);
       case 'restore':

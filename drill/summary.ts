@@ -65,6 +65,7 @@ export function formatSummary(report: DrillReport): string {
     `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
     refusedCallsLine(report.refusedCalls),
     `simulated time: ${report.simulatedMinutes} minutes`,
+    ...alarmLines(report.alarms),
     ...formatGameDay(report.restore),
   );
   return parts.join('\n');
@@ -96,6 +97,20 @@ function lostLines(report: DrillReport): string[] {
     table(
       ['kind', 'account', 'source', 'reason'],
       report.lost.map((l) => [l.kind, l.account, l.sourceId, short(l.reason)]),
+    ),
+  ];
+}
+
+/** The alarms that fired, in full: what the on-call was paged with. */
+function alarmLines(alarms: DrillReport['alarms']): string[] {
+  const firing = alarms.filter((a) => a.state === 'ALARM');
+  const ok = alarms.filter((a) => a.state === 'OK').length;
+  const header = `alarms: ${firing.length} in ALARM, ${ok} OK, ${alarms.length - firing.length - ok} without data (alarms in the --report JSON)`;
+  return [
+    header,
+    ...firing.map(
+      (a) => `  ALARM since ${a.since}: ${a.name}
+    ${a.reason}`,
     ),
   ];
 }

@@ -21,6 +21,8 @@ export const NAMES = {
   catalogTable: 'backup-hub-catalog',
   auditTable: 'backup-hub-audit',
   alarmTopic: 'backup-hub-alarms',
+  rpoCheckRole: 'backup-hub-rpo-check',
+  dashboard: 'backup-hub',
 } as const;
 
 /** A kind's queue: the vault rule fills it, the kind's handler reads it, the inventory sweep adds what no event announced. */
@@ -36,6 +38,9 @@ export const VISIBILITY_FACTOR = 6;
 export const LAMBDA = { runtime: 'nodejs22.x', architecture: 'arm64', memorySize: 512, logRetentionInDays: 90 } as const;
 
 export const RECONCILER = { timeout: 280, everyMinutes: 5 } as const;
+
+/** Every 15 minutes: a source's RPO alarm pages within half an hour of its first resource going over its target. */
+export const RPO_CHECK = { timeout: 300, everyMinutes: 15 } as const;
 
 /** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
 export const PRUNER = { timeout: 900, everyHours: 6 } as const;

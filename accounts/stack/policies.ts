@@ -122,6 +122,9 @@ export function alarm(options: {
   period: number;
   evaluationPeriods?: number;
   threshold?: number;
+  comparison?: 'GreaterThanThreshold' | 'LessThanThreshold';
+  /** notBreaching unless said: most of these metrics exist only when something went wrong. */
+  treatMissingData?: 'notBreaching' | 'breaching';
 }): Resource {
   return {
     Type: 'AWS::CloudWatch::Alarm',
@@ -135,8 +138,8 @@ export function alarm(options: {
       Period: options.period,
       EvaluationPeriods: options.evaluationPeriods ?? 1,
       Threshold: options.threshold ?? 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
+      ComparisonOperator: options.comparison ?? 'GreaterThanThreshold',
+      TreatMissingData: options.treatMissingData ?? 'notBreaching',
       AlarmActions: [ref('AlarmTopic')],
       OKActions: [ref('AlarmTopic')],
     },

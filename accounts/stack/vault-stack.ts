@@ -1,8 +1,9 @@
-import { type AccountsConfig, allowedSourceRegions, retentionSettings, sweepSettings } from '../../shared/config/accounts.js';
+import { type AccountsConfig, allowedSourceRegions, retentionSettings, rpoSettings, sweepSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
+import { rpoEnvironment } from '../../shared/monitoring/rpo-settings.js';
 import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
 import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
 import {
@@ -16,6 +17,7 @@ import {
   THIS_ACCOUNT_ROOT,
   type Value,
 } from './cloudformation.js';
+import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
   functionName,
   INTEGRITY,
@@ -25,6 +27,7 @@ import {
   PRUNER,
   queueName,
   RECONCILER,
+  RPO_CHECK,
   roleArn,
   SWEEP,
   VISIBILITY_FACTOR,
@@ -147,6 +150,16 @@ export function buildVault(
     reservedConcurrency: 1, // one run at a time; its conditional catalog writes make an overlap safe anyway
     environment: { ...environment, ...retentionEnvironment(retentionSettings(config)) },
     events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
+  };
+  functions['rpo-check'] = {
+    name: functionName(stage, 'rpo-check'),
+    handler: 'handlers/rpo-check.handler',
+    description: "backup-hub: each source's RPO from the catalog, as metrics, and the per-source alarms that page",
+    role: 'RpoCheckRole',
+    timeout: RPO_CHECK.timeout,
+    reservedConcurrency: 1, // one run at a time: the cursor of an unfinished run is the next one's start
+    environment: { ...environment, ...rpoEnvironment(rpoSettings(config)), ALARM_TOPIC_ARN: ref('AlarmTopic') },
+    events: [{ schedule: { rate: `rate(${RPO_CHECK.everyMinutes} minutes)`, description: 'backup-hub RPO check' } }],
   };
 
   const resources: Record<string, Resource> = {
@@ -296,6 +309,32 @@ export function buildVault(
       statistic: 'Sum',
       period: INTEGRITY.everyMinutes * 60,
     }),
+    // ------------------------------------------------------------------ the RPO check
+    // Reads the protected resources (Queries), keeps its cursor in the catalog, and keeps the
+    // per-source alarms; its metrics are log lines.
+    RpoCheckRole: role({
+      name: NAMES.rpoCheckRole,
+      description: "backup-hub RPO check; measures each source's RPO and keeps its alarms",
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('rpo-check'),
+        {
+          Sid: 'ReadAndKeepTheCursor',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: getAtt('CatalogTable'),
+        },
+        {
+          Sid: 'QueryTheProtectedResources',
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: sub('${CatalogTable.Arn}/index/protectedResources'),
+        },
+        ...sourceAlarmStatements(vault.id, region),
+      ],
+    }),
+    ...rpoAlarms(stage),
+    Dashboard: dashboard(region),
 
     // ------------------------------------------------------------------ restore
     // Assumed by an operator to run `backup-hub restore` (the standard credential chain, e.g. a
@@ -459,6 +498,7 @@ export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } 
         openState: 'S',
         availableResourcePk: 'S',
         inventoryAccount: 'S',
+        protectedAccount: 'S',
         createdAt: 'S',
         updatedAt: 'S',
       },
@@ -469,6 +509,7 @@ export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } 
         byState: ['openState', 'updatedAt'], // sparse: only pending, failed and lost points carry openState
         latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
         inventory: ['inventoryAccount', 'resourcePk'], // sparse: only the sweep's records of source resources carry inventoryAccount
+        protectedResources: ['protectedAccount', 'resourcePk'], // sparse: one item per resource that counts against its RPO target
       },
     }),
     AuditTable: table(NAMES.auditTable, {

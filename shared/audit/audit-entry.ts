@@ -14,6 +14,8 @@ export type AuditDecision =
   | 'restored' // a vault copy made usable in a recovery account
   | 'held' // a legal hold set on a recovery point
   | 'released' // a legal hold lifted
+  | 'retired' // a resource no longer counted against its RPO target (an operator's backup-hub retire)
+  | 'unretired' // counted again
   | 'locked' // the vault lock set or raised
   | 'lost'; // a vault copy found gone by the integrity sweep
 

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -10,7 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'sqs' | 'ssm' | 'rds' | 'dynamodb' | 'cloudwatch';
 
 /**
  * Client settings: `defaults` apply to every client (the simulated cloud passes its request
@@ -96,3 +97,6 @@ export const stsClient: ClientFactory<STSClient> = (aws, region, credentials) =>
 export const sqsClient: ClientFactory<SQSClient> = (aws, region, credentials) => aws.client('sqs', SQSClient, region, credentials);
 export const ssmClient: ClientFactory<SSMClient> = (aws, region, credentials) => aws.client('ssm', SSMClient, region, credentials);
 export const rdsClient: ClientFactory<RDSClient> = (aws, region, credentials) => aws.client('rds', RDSClient, region, credentials);
+/** The vault's own CloudWatch: the RPO check keeps the per-source alarms with it. */
+export const cloudwatchClient: ClientFactory<CloudWatchClient> = (aws, region, credentials) =>
+  aws.client('cloudwatch', CloudWatchClient, region, credentials);

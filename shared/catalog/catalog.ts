@@ -11,6 +11,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { queryItems } from '../aws/query-items.js';
+import { type ProtectedResource, protectedResourceKey, type Retirement } from './protected-resource.js';
 import type { LegalHold, RecoveryPoint } from './recovery-point.js';
 
 /** BatchGetItem reads at most 100 keys a request. */
@@ -352,6 +353,131 @@ export class Catalog {
       ScanIndexForward: false,
       Limit: limit,
     });
+  }
+
+  /**
+   * Records that a point of its resource is available: the resource's newest available point moves
+   * forward, never back, and a resource retired before that point was taken counts again.
+   */
+  async recordProtected(point: RecoveryPoint): Promise<void> {
+    await this.#recordResource(point, {
+      set: 'newestAvailableAt = :created, newestSourceId = :sourceId',
+      condition: '(attribute_not_exists(newestAvailableAt) OR newestAvailableAt < :created)',
+    });
+  }
+
+  /**
+   * A point that counted as its resource's newest protection no longer does (its copy was lost):
+   * the resource's record falls back to the newest point still available, or to none, so the RPO
+   * check measures from there. A newer point recorded meanwhile is left as it is.
+   */
+  async withdrawProtection(point: RecoveryPoint): Promise<void> {
+    const newest = await this.latestAvailable(point.resourcePk);
+    await this.#updateIf({
+      Key: { pk: protectedResourceKey(point.resourcePk) },
+      UpdateExpression: newest ? 'SET newestAvailableAt = :at, newestSourceId = :newest' : 'REMOVE newestAvailableAt, newestSourceId',
+      ConditionExpression: 'newestSourceId = :lost',
+      ExpressionAttributeValues: { ':lost': point.sourceId, ...(newest ? { ':at': newest.createdAt, ':newest': newest.sourceId } : {}) },
+    });
+  }
+
+  /** Records that a resource exists though its point failed: it counts against its target from then on, having no copy. */
+  async recordSeen(point: RecoveryPoint): Promise<void> {
+    await this.#recordResource(point, {});
+  }
+
+  async #recordResource(point: RecoveryPoint, extra: { set?: string; condition?: string }): Promise<void> {
+    const notRetiredSince = '(attribute_not_exists(retired) OR retired.#at < :created)';
+    await this.#updateIf({
+      Key: { pk: protectedResourceKey(point.resourcePk) },
+      UpdateExpression: [
+        'SET #kind = :kind, #account = :account, #region = :region, resourceId = :resourceId, resourcePk = :resourcePk,',
+        'protectedAccount = :account, firstSeenAt = if_not_exists(firstSeenAt, :created)',
+        extra.set ? `, ${extra.set}` : '',
+        ' REMOVE retired',
+      ].join(''),
+      ConditionExpression: extra.condition ? `${extra.condition} AND ${notRetiredSince}` : notRetiredSince,
+      ExpressionAttributeNames: { '#kind': 'kind', '#account': 'account', '#region': 'region', '#at': 'at' },
+      ExpressionAttributeValues: {
+        ':kind': point.kind,
+        ':account': point.account,
+        ':region': point.region,
+        ':resourceId': point.resourceId,
+        ':resourcePk': point.resourcePk,
+        ':created': point.createdAt,
+        ...(extra.set ? { ':sourceId': point.sourceId } : {}),
+      },
+    });
+  }
+
+  async resource(resourcePk: string): Promise<ProtectedResource | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: protectedResourceKey(resourcePk) }, ConsistentRead: true }),
+    );
+    return Item as ProtectedResource | undefined;
+  }
+
+  /**
+   * Takes a resource out of the RPO count (out of the `protectedResources` index); its recovery
+   * points stay. Returns undefined when the catalog does not know it or it is already retired.
+   */
+  async retire(resourcePk: string, retirement: Retirement): Promise<ProtectedResource | undefined> {
+    return this.#changeRetirement(resourcePk, {
+      UpdateExpression: 'SET retired = :retired REMOVE protectedAccount',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(retired)',
+      ExpressionAttributeValues: { ':retired': retirement },
+    });
+  }
+
+  /** Counts a retired resource against its target again. Returns undefined when it is not retired. */
+  async unretire(resourcePk: string): Promise<ProtectedResource | undefined> {
+    return this.#changeRetirement(resourcePk, {
+      UpdateExpression: 'SET protectedAccount = #account REMOVE retired',
+      ConditionExpression: 'attribute_exists(retired)',
+      ExpressionAttributeNames: { '#account': 'account' },
+    });
+  }
+
+  async #changeRetirement(
+    resourcePk: string,
+    change: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<ProtectedResource | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key: { pk: protectedResourceKey(resourcePk) }, ReturnValues: 'ALL_NEW', ...change }),
+      );
+      return Attributes as ProtectedResource;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** One page of an account's resources that count against their RPO target (one Query); `next` continues it. */
+  async protectedResources(
+    account: string,
+    start?: Record<string, unknown>,
+  ): Promise<{ resources: ProtectedResource[]; next?: Record<string, unknown> }> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'protectedResources',
+        KeyConditionExpression: 'protectedAccount = :a',
+        ExpressionAttributeValues: { ':a': account },
+        ExclusiveStartKey: start,
+      }),
+    );
+    return { resources: (page.Items ?? []) as ProtectedResource[], next: page.LastEvaluatedKey };
+  }
+
+  /** A bookmark a scheduled run leaves the next one (the RPO check's next account), kept in the catalog table. */
+  async marker(key: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: key }, ConsistentRead: true }));
+    return Item?.next as string | undefined;
+  }
+
+  async setMarker(key: string, next: string | undefined): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: key, ...(next === undefined ? {} : { next }) } }));
   }
 
   #query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<RecoveryPoint> {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
+import type { RpoSettings } from '../monitoring/rpo-settings.js';
 import type { RetentionSettings } from '../retention/retention-settings.js';
 import { SWEEP_DEFAULTS, type SweepSettings } from '../sweep/sweep-settings.js';
 
@@ -84,6 +85,8 @@ export interface SourceAccount extends AccountBase {
   externalId?: string;
   /** The inventory sweep's budget in this account (API calls per second per region), when it differs from the vault's default. */
   sweep?: { callsPerSecond: number };
+  /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
+  silenceHours?: number;
 }
 
 export type Account = VaultAccount | SourceAccount | RecoveryAccount;
@@ -206,6 +209,13 @@ const sourceFile = z.strictObject({
   ...common,
   role: z.literal('source'),
   vault: accountId,
+  // 1 hour to 7 days: the alarm counts events per hour, and CloudWatch evaluates an alarm over 7 days at most.
+  silenceHours: z
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1')
+    .max(168, 'must be at most 168 (7 days: the longest a CloudWatch alarm looks back)')
+    .optional(),
   customerKeyAliases: z
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
@@ -339,6 +349,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     customerKeyAliases: data.customerKeyAliases ?? [],
     externalId: data.externalId,
     ...(data.sweep ? { sweep: data.sweep } : {}),
+    ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
   };
 }
 
@@ -530,4 +541,30 @@ export function sweepSettings(config: AccountsConfig): SweepSettings {
     everyMinutes: config.vault.sweep?.everyMinutes ?? SWEEP_DEFAULTS.everyMinutes,
     callsPerSecond: { default: config.vault.sweep?.callsPerSecond ?? SWEEP_DEFAULTS.callsPerSecond, accounts: Object.fromEntries(own) },
   };
+}
+
+/**
+ * After how many hours without any event from a source its "no events" alarm pages: its file's
+ * `silenceHours`, or twice its smallest `rpoHours` (whole hours, 1 to 168), or a day when no kind
+ * has a target.
+ */
+export function silenceHours(config: AccountsConfig, source: SourceAccount): number {
+  if (source.silenceHours !== undefined) return source.silenceHours;
+  const targets = Object.values(effectiveTargets(config, source)).map((t) => t.rpoHours);
+  if (targets.length === 0) return 24;
+  return Math.min(168, Math.max(1, Math.ceil(2 * Math.min(...targets))));
+}
+
+/** What the RPO check knows per allowed source, from the account files (the Lambda side reads it with rpoSettingsFromEnv, without loading them). */
+export function rpoSettings(config: AccountsConfig): RpoSettings {
+  return Object.fromEntries(
+    config.sources.map((source) => [
+      source.id,
+      {
+        name: source.name,
+        rpoHours: Object.fromEntries(Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [kind, t.rpoHours])),
+        silenceHours: silenceHours(config, source),
+      },
+    ]),
+  );
 }

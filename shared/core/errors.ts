@@ -36,9 +36,13 @@ export class Deferral extends Error {
 
 /** AWS answered with an error that retrying will not fix (access denied, unusable key): recorded as failed. */
 export class PermanentFailure extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** A class of failure for the failures-by-reason metric (an AWS error name, `CopyTimedOut`). */
+  readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
     super(message, options);
     this.name = 'PermanentFailure';
+    this.code = options?.code ?? (options?.cause instanceof Error ? options.cause.name : 'PermanentFailure');
   }
 }
 

@@ -48,8 +48,7 @@ export async function advance(
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
     if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
-    const reason = describeError(error);
-    await markFailed(point, reason, ctx);
+    await markFailed(point, describeError(error), error instanceof PermanentFailure ? error.code : (error as Error).name, ctx);
     return 'failed';
   }
 }
@@ -81,18 +80,23 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       point.stage,
     );
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
+    ctx.metrics.copyRequested(point);
     if (!kind.copiesSynchronously) return 'copying';
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
   const status = await kind.copyStatus(point, deps);
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'failed') {
-    await markFailed(point, status.reason, ctx);
+    await markFailed(point, status.reason, 'CopyFailedInAws', ctx);
     return 'failed';
   }
   const leftInSource = await cleanUpSource(point, kind, ctx);
-  const now = ctx.now().toISOString();
+  // The resource's record first: a crash after it leaves the point copying, and the retry records it again (idempotent).
+  await ctx.catalog.recordProtected(point);
+  const completedAt = ctx.now();
+  const now = completedAt.toISOString();
   point = await ctx.catalog.update(point, { stage: 'done', state: 'available', completedAt: now, updatedAt: now }, 'copying');
+  ctx.metrics.copyCompleted(point, completedAt);
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
 }
@@ -122,6 +126,7 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
   if (pendingMs > COPY_PENDING_TIMEOUT_MS) {
     throw new PermanentFailure(
       `vault copy ${point.vaultCopyId} still pending ${Math.round(pendingMs / 3_600_000)} h after it was requested (limit ${COPY_PENDING_TIMEOUT_MS / 3_600_000} h)`,
+      { code: 'CopyTimedOut' },
     );
   }
   return 'copying';
@@ -134,11 +139,16 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
 async function markWaiting(point: RecoveryPoint, quota: string, reason: string, ctx: HubContext): Promise<'waiting'> {
   const already = point.waitingFor === quota;
   const waiting = await ctx.catalog.update(point, { waitingFor: quota, ...(already ? {} : { updatedAt: ctx.now().toISOString() }) });
-  if (!already) await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
+  if (!already) {
+    await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
+    ctx.metrics.waitingForSlot(point, quota);
+  }
   return 'waiting';
 }
 
-async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
+async function markFailed(point: RecoveryPoint, reason: string, reasonClass: string, ctx: HubContext): Promise<void> {
+  // A resource whose copies fail still counts against its target (first, so a retry writes it again).
+  await ctx.catalog.recordSeen(point);
   const failed = await ctx.catalog.update(point, {
     state: 'failed',
     stage: 'done',
@@ -147,6 +157,7 @@ async function markFailed(point: RecoveryPoint, reason: string, ctx: HubContext)
     updatedAt: ctx.now().toISOString(),
   });
   await record(ctx, failed, 'failed', reason);
+  ctx.metrics.copyFailed(point, reasonClass);
   ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
 }
 

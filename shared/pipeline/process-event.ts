@@ -32,7 +32,10 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
     trigger = message.trigger;
     checkMessage(message, kind, ctx);
     const triggers = message.refs ? { refs: message.refs } : kind.triggers(trigger.event);
-    if ('skip' in triggers) return await conclude(ctx, trigger, { outcome: 'skipped', reason: triggers.skip }, kind);
+    if ('skip' in triggers) {
+      const retired = triggers.deleted ? await retireDeleted(triggers.deleted, trigger.event, kind, ctx) : '';
+      return await conclude(ctx, trigger, { outcome: 'skipped', reason: `${triggers.skip}${retired}` }, kind);
+    }
     const results: EventOutcome[] = [];
     for (const ref of triggers.refs) results.push(await handleArtifact(ref, trigger, kind, ctx));
     return log(ctx, trigger, summarize(results), kind);
@@ -57,6 +60,19 @@ interface Message {
   trigger: Trigger;
   sweep?: { kind: string };
   refs?: ArtifactRef[];
+}
+
+/**
+ * The source says the resource itself is gone: it stops counting against its RPO target (a new
+ * version of it counts again). Its vault copies stay.
+ */
+async function retireDeleted(resourceId: string, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<string> {
+  const retired = await ctx.catalog.retire(resourceKey(kind.name, event.account, event.region, resourceId), {
+    at: event.time,
+    reason: `deleted in the source (event ${event.id})`,
+    by: `${event.account} (${event['detail-type']})`,
+  });
+  return retired ? '; retired: no longer counted against its RPO target' : '';
 }
 
 function parseMessage(body: string): Message {
@@ -220,8 +236,9 @@ async function record(
   return outcome;
 }
 
-/** The one log line of a handled message. */
+/** The one log line of a handled message; an event (not the sweep's trigger) counts in the source's events metric. */
 function log(ctx: HubContext, trigger: Trigger | undefined, outcome: EventOutcome, kind: ArtifactKind): EventOutcome {
+  if (trigger?.by !== 'sweep') ctx.metrics.eventHandled(kind.name, trigger?.event.account, outcome.outcome);
   ctx.logger.info('event handled', {
     eventId: trigger?.event.id,
     trigger: trigger?.by,

@@ -1,5 +1,6 @@
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { copyQuotaKey } from '../core/copy-quota.js';
 import { Deferral } from '../core/errors.js';
 import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
@@ -44,7 +45,10 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     'left-to-events': 0,
     resumed: 0,
   };
+  const inFlight = new Map<string, number>();
   for await (const point of ctx.catalog.byState('pending')) {
+    const quota = slotOf(point, ctx);
+    if (quota) inFlight.set(quota, (inFlight.get(quota) ?? 0) + 1);
     const owner = ownerOf(point, ctx.now().getTime() - Date.parse(point.updatedAt));
     if (owner) summary[owner] += 1;
     else await push(point, ctx, summary);
@@ -52,6 +56,7 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
   for (const kind of ARTIFACT_KINDS) {
     for (const quota of copyQuotaKeys(kind, ctx.config)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
+  reportSlots(inFlight, ctx);
   ctx.logger.info('reconcile finished', { ...summary });
   return summary;
 }
@@ -74,6 +79,22 @@ async function fillSlots(quota: string, ctx: HubContext, summary: ReconcileSumma
     }
     if (page.length < WAITING_PAGE) return started;
   }
+}
+
+/** The copy quota a pending point holds a slot of: the vault's while its copy runs, its source's while it is re-encrypted there. */
+function slotOf(point: RecoveryPoint, ctx: HubContext): string | undefined {
+  if (point.stage === 'copying') return copyQuotaKey(point.kind, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+  if (point.stage === 'reencrypting') return copyQuotaKey(point.kind, point.account, point.region);
+  return undefined;
+}
+
+/** Copy slots in use as the run found them: every vault quota (zero included, for the dashboard), the sources' when in use. */
+function reportSlots(inFlight: Map<string, number>, ctx: HubContext): void {
+  for (const kind of ARTIFACT_KINDS) {
+    const vaultQuota = copyQuotaKey(kind, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+    if (!inFlight.has(vaultQuota)) inFlight.set(vaultQuota, 0);
+  }
+  for (const [quota, inUse] of inFlight) ctx.metrics.copySlotsInUse(quota, inUse);
 }
 
 /** Who else is still responsible for a pending point, if anyone. */

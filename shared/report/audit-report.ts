@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { type ChainHead, type ChainVerdict, verifyChain } from '../audit/verify-chain.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { resourceKey } from '../catalog/recovery-point.js';
 import type { InventoryItem, SourceInventory } from '../catalog/source-inventory.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AccountPolicy } from './account-policy.js';
@@ -119,11 +120,9 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
   );
   const rows = coverage(statuses);
   const rpo = rpoByAccount(resources);
-  const missing = unprotected(
-    catalog.inventory,
-    catalog.resources,
-    (account, kind) => sources.policy(account).targets[kind]?.rpoHours,
-    asOf,
+  const missing = await withoutRetired(
+    unprotected(catalog.inventory, catalog.resources, (account, kind) => sources.policy(account).targets[kind]?.rpoHours, asOf),
+    sources.catalog,
   );
   return {
     scope,
@@ -158,6 +157,14 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
 }
 
 const sum = <T>(rows: readonly T[], value: (row: T) => number): number => rows.reduce((n, row) => n + value(row), 0);
+
+/** A resource an operator retired (`backup-hub retire`) no longer counts against its target: it is not listed as unprotected either. */
+async function withoutRetired(rows: UnprotectedResource[], catalog: Catalog): Promise<UnprotectedResource[]> {
+  const retired = await Promise.all(
+    rows.map(async (r) => (await catalog.resource(resourceKey(r.kind, r.account, r.region, r.resourceId)))?.retired !== undefined),
+  );
+  return rows.filter((_, i) => !retired[i]);
+}
 
 /** Audit-log entries between two progress lines. */
 export const PROGRESS_EVERY = 50_000;

@@ -58,6 +58,7 @@ async function handleRecord(record: SQSRecord, kind: ArtifactKind, ctx: HubConte
         requeues: throttled + 1,
         error: describeError(error),
       });
+      ctx.metrics.throttled(kind.name);
       await requeue(record, throttledDelaySeconds(throttled), ctx, throttled + 1);
       return;
     }

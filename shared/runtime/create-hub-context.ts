@@ -6,11 +6,19 @@ import { SourceSessions } from '../aws/source-sessions.js';
 import { Catalog } from '../catalog/catalog.js';
 import { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
+import { HubMetrics, type LogLine } from '../metrics/hub-metrics.js';
 import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
 
 /** Wires the domain from its configuration, clients and clock; the same wiring in Lambda and in the simulated cloud. */
-export function createHubContext(options: { config: HubConfig; aws: AwsClients; now?: () => Date; logger?: Logger }): HubContext {
+export function createHubContext(options: {
+  config: HubConfig;
+  aws: AwsClients;
+  now?: () => Date;
+  logger?: Logger;
+  /** The function's log stream, for its metrics; stdout when absent (Lambda's). */
+  stdout?: LogLine;
+}): HubContext {
   const { config, aws } = options;
   const now = options.now ?? (() => new Date());
   const sessions = new SourceSessions(
@@ -19,6 +27,7 @@ export function createHubContext(options: { config: HubConfig; aws: AwsClients; 
     now,
   );
   const db = aws.dynamo(config.vaultRegion);
+  const logger = options.logger ?? new Logger({ serviceName: 'backup-hub' });
   return {
     config,
     aws,
@@ -28,7 +37,8 @@ export function createHubContext(options: { config: HubConfig; aws: AwsClients; 
     inventory: new SourceInventory(db, config.catalogTable),
     lock: new VaultLock(db, config.catalogTable),
     audit: new AuditLog(db, config.auditTable, now),
-    logger: options.logger ?? new Logger({ serviceName: 'backup-hub' }),
+    logger,
+    metrics: new HubMetrics(now, options.stdout, logger),
     now,
   };
 }

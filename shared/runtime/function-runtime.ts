@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { AwsClients, type ClientSettings } from '../aws/clients.js';
 import { hubConfigFromEnv } from '../config/hub-config.js';
+import type { LogLine } from '../metrics/hub-metrics.js';
 import { type RunClock, realClock } from '../sweep/pacer.js';
 import { createHubContext } from './create-hub-context.js';
 import type { HubContext } from './hub-context.js';
@@ -20,6 +21,8 @@ export interface RuntimeSettings {
   logger?: Logger;
   /** The clock a paced run waits by (the wall clock in Lambda; counted waits on the simulated cloud). */
   runClock?: () => RunClock;
+  /** Where the function's output goes (its metrics): Lambda's stdout when absent; the simulated function's log stream locally. */
+  stdout?: LogLine;
 }
 
 export interface FunctionRuntime extends RuntimeSettings {
@@ -40,6 +43,7 @@ export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
         aws: new AwsClients(settings.clients),
         now: settings.now,
         logger: settings.logger,
+        stdout: settings.stdout,
       })),
   };
 }

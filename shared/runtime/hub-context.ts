@@ -6,6 +6,7 @@ import type { SourceSessions } from '../aws/source-sessions.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { VaultLock } from '../retention/vault-lock.js';
 
 /** Everything the domain needs, built once per Lambda container (or per simulated vault). */
@@ -21,5 +22,7 @@ export interface HubContext {
   lock: VaultLock;
   audit: AuditLog;
   logger: Logger;
+  /** Metrics as embedded-metric-format log lines: no API call. */
+  metrics: HubMetrics;
   now: () => Date;
 }

@@ -100,6 +100,8 @@ async function checkPoints(points: RecoveryPoint[], ctx: HubContext, summary: In
 async function markLost(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<boolean> {
   const lost = await ctx.catalog.markLost(point, { at: ctx.now().toISOString(), reason });
   if (!lost) return false;
+  // The RPO check measures from the newest copy that still exists.
+  await ctx.catalog.withdrawProtection(lost);
   await ctx.audit.append({ decision: 'lost', reason: `${reason}; the point no longer counts as protection`, ...pointFacts(lost) });
   ctx.logger.error('vault copy lost', {
     kind: point.kind,

@@ -176,10 +176,15 @@ class SweepRun {
     const pacer = new Pacer(budget, options.clock, this.#deadline);
     let alarm = false;
     const screen = new RetentionScreen(ctx.catalog, options.retention.accounts[source.account] ?? {}, new Date(now));
+    const callsBefore = pass.calls;
+    const save = async () => {
+      pass.calls = callsBefore + pacer.calls;
+      if (!options.dryRun) await inventory.saveState({ ...state, pass });
+    };
     try {
       for (const name of ARTIFACT_KINDS.filter((k) => !pass.done.includes(k))) {
         await this.#kind(artifactKind(name), source, pass, { pacer, screen, result });
-        if (!options.dryRun) await inventory.saveState({ ...state, pass });
+        await save();
       }
       if (!options.dryRun) await this.#finish(state, pass, source);
     } catch (error) {
@@ -187,11 +192,10 @@ class SweepRun {
       result.why = error instanceof Rejection ? `${error.code}: ${error.message}` : describeError(error);
       // No retry changes these (the reader role refused, say): a person must look, so it alarms.
       alarm = error instanceof Rejection || isDeterministicAwsError(error);
-      if (!options.dryRun) await inventory.saveState({ ...state, pass });
+      await save();
     } finally {
       result.calls = pacer.calls;
       result.throttled = pacer.throttled;
-      pass.calls += pacer.calls;
     }
     this.#log(result, pass, alarm);
     return result;

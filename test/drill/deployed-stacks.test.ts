@@ -43,6 +43,25 @@ describe('the drill on deployed stacks', () => {
     expect(rendered.totals.copied).toBeGreaterThan(10);
     expect(rendered.refusedCalls).toEqual([]);
     expect(packaged.refusedCalls).toEqual([]);
+    expect(packaged.alarms.map((a) => [a.name, a.state])).toEqual(rendered.alarms.map((a) => [a.name, a.state]));
+  }, 60_000);
+
+  it('pages for the source the default drill stops, naming it, and for no healthy source', async () => {
+    const report = await runDrill(defaultDrill, { name: 'alarms' });
+    const stopped = '333333333333';
+    const firing = report.alarms.filter((a) => a.state === 'ALARM');
+    expect(firing.map((a) => a.name).sort()).toEqual([
+      'backup-hub-rpo-breached',
+      `backup-hub-source-${stopped}-no-events`,
+      `backup-hub-source-${stopped}-rpo`,
+    ]);
+    const rpo = firing.find((a) => a.name.endsWith(`${stopped}-rpo`))!;
+    expect(rpo.reason).toContain(`source ${stopped} (source-c)`);
+    expect(rpo.reason).toMatch(/worst: ebs-snapshot vol-\w+ in eu-west-1/);
+    expect(firing.find((a) => a.name.endsWith('-no-events'))!.reason).toContain(`no event from source ${stopped} (source-c) for 2 h`);
+    expect(rpo.notifications).toBeGreaterThan(0);
+    for (const healthy of ['111111111111', '222222222222'])
+      expect(report.alarms.filter((a) => a.name.includes(healthy)).map((a) => a.state)).toEqual(['OK', 'OK']);
   }, 60_000);
 
   it('refuses and records the calls a statement granted once it is deleted from a template, with no code change', async () => {

@@ -6,6 +6,7 @@ import { parseDrill } from '../../drill/drill-file.js';
 import { collectReport } from '../../drill/drill-report.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { runDrill } from '../../drill/run-drill.js';
+import { resourceKey } from '../../shared/catalog/recovery-point.js';
 import { SSM_TAG } from '../../shared/kinds/ssm-parameter/ssm-parameter.js';
 import { vaultParameterName } from '../../shared/kinds/ssm-parameter/ssm-vault-copy.js';
 import { captureOutput } from '../capture-output.js';
@@ -139,14 +140,21 @@ describe('SSM parameters reach the vault', () => {
     expect(vaultCopy(vaultPath(SOURCE_A, 'flag'))!.values).toEqual(['v1', 'v2', 'v3']);
   });
 
-  it('records a Delete as skipped and keeps the vault copies', async () => {
+  it('records a Delete as skipped, keeps the vault copies, and retires the parameter from the RPO count', async () => {
     await deploy();
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/gone', value: 'kept', type: 'String' });
     await run(hub, 5);
+    const resourcePk = resourceKey('ssm-parameter', SOURCE_A, REGION, '/gone');
+    expect(await hub.context.catalog.resource(resourcePk)).toMatchObject({ protectedAccount: SOURCE_A, newestSourceId: '/gone:1' });
     hub.ssm.deleteParameter(SOURCE_A, REGION, '/gone');
     await run(hub, 5);
     const deleted = (await auditEntries(hub)).filter((e) => e.decision === 'skipped');
-    expect(deleted.map((e) => e.reason)).toEqual(['parameter /gone deleted in the source; vault copies kept']);
+    expect(deleted.map((e) => e.reason)).toEqual([
+      'parameter /gone deleted in the source; vault copies kept; retired: no longer counted against its RPO target',
+    ]);
+    const retired = await hub.context.catalog.resource(resourcePk);
+    expect(retired?.retired?.reason).toMatch(/^deleted in the source/);
+    expect(retired?.protectedAccount).toBeUndefined();
     expect(vaultCopy(vaultPath(SOURCE_A, '/gone'))!.values).toEqual(['kept']);
   });
 

@@ -59,6 +59,8 @@ describe('the integrity sweep finds vault copies that vanished', () => {
     const lost = await points(hub, SOURCE_A);
     expect(lost.map((p) => [p.kind, p.state])).toEqual(lost.map((p) => [p.kind, 'lost']));
     expect(lost.find((p) => p.kind === 'ami')!.lost!.reason).toMatch(/^vault copy ami-\w+ (no longer exists|is deregistered)/);
+    // The RPO check (protected-resource records) no longer measures from a copy that is gone.
+    for (const point of lost) expect((await hub.context.catalog.resource(point.resourcePk))?.newestAvailableAt, point.kind).toBeUndefined();
     const entries = (await auditEntries(hub)).filter((e) => e.decision === 'lost');
     expect(entries.map((e) => e.sourceId).sort()).toEqual(lost.map((p) => p.sourceId).sort());
     expect(entries[0]!.reason).toMatch(/the point no longer counts as protection$/);

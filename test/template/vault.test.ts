@@ -4,11 +4,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
 import { pascal } from '../../accounts/stack/policies.js';
-import { loadAccounts, retentionSettings } from '../../shared/config/accounts.js';
+import { accountsFor } from '../../drill/hub-accounts.js';
+import { loadAccounts, retentionSettings, rpoSettings } from '../../shared/config/accounts.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
+import { rpoSettingsFromEnv } from '../../shared/monitoring/rpo-settings.js';
 import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { captureOutput } from '../capture-output.js';
 import { expectLeastPrivilege, expectQueuesHaveDlqAndEncryption, isKeyPolicy } from './policies.js';
@@ -44,7 +46,7 @@ describe('vault stack: least privilege', () => {
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
     expect(functions.map(([id]) => id).sort()).toEqual(
-      [...handlerKinds, 'reconciler', 'pruner', 'sweep', 'integrity'].map(logicalId).sort(),
+      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity'].map(logicalId).sort(),
     );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
@@ -441,12 +443,12 @@ describe('vault stack: key and tables', () => {
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(
       ([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`,
     );
-    // The pruner deletes copies and never reads one; the sweeps list and describe: none of them uses the key.
+    // The pruner deletes copies and never reads one, the RPO check reads the catalog only, the sweeps list and describe: none uses the key.
     expect(new Set(roleNames)).toEqual(
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-sweep', 'backup-hub-integrity'].map(
+        ...['backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-rpo-check', 'backup-hub-sweep', 'backup-hub-integrity'].map(
           (name) => `arn:aws:iam::${vault.id}:role/${name}`,
         ),
       ]),
@@ -492,6 +494,7 @@ describe('vault stack: key and tables', () => {
         byState: ['openState:S:HASH', 'updatedAt:S:RANGE', 'ALL'],
         latestAvailable: ['availableResourcePk:S:HASH', 'createdAt:S:RANGE', 'ALL'],
         inventory: ['inventoryAccount:S:HASH', 'resourcePk:S:RANGE', 'ALL'],
+        protectedResources: ['protectedAccount:S:HASH', 'resourcePk:S:RANGE', 'ALL'],
       },
     });
     expect(keys('AuditTable')).toEqual({
@@ -592,11 +595,12 @@ function actionsCalledByCode(): Map<string, Set<string>> {
   return calls;
 }
 
-/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the sweeps, the restore and legal hold roles, the sources' reader, the recovery role. */
+/** Every role that runs the hub's code: the copy handlers' (the reconciler holds them all), the pruner, the RPO check, the sweeps, the restore and legal hold roles, the sources' reader, the recovery role. */
 const allGranted = () => [
   ...roleActions(template, 'EbsSnapshotRole'),
   ...roleActions(template, 'ReconcilerRole'),
   ...roleActions(template, 'PrunerRole'),
+  ...roleActions(template, 'RpoCheckRole'),
   ...roleActions(template, 'SweepRole'),
   ...roleActions(template, 'IntegrityRole'),
   ...roleActions(template, 'RestoreRole'),
@@ -629,5 +633,84 @@ describe('IAM grants vs. the AWS calls in the code', () => {
 
   it('gives the reconciler no queue access: it reads no queue', () => {
     expect(roleActions(template, 'ReconcilerRole').filter((a) => a.startsWith('sqs:'))).toEqual([]);
+  });
+});
+
+describe('vault stack: RPO metrics, alarms and the dashboard', () => {
+  const manySources = (n: number) =>
+    accountsFor({
+      vault: { account: '999999999999', region: 'eu-west-1' },
+      sources: Array.from({ length: n }, (_, i) => ({ account: String(100000000000 + i), regions: ['eu-west-1'] })),
+    });
+
+  it('runs the RPO check every 15 minutes, one run at a time, with the targets and silence hours of the account files', () => {
+    expect(scheduleOf('RpoDashcheck')).toBe('rate(15 minutes)');
+    const fn = resource(template, 'RpoDashcheckLambdaFunction').Properties;
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+    const variables = (fn.Environment as { Variables: Record<string, Json> }).Variables;
+    expect(rpoSettingsFromEnv(variables as Record<string, string>)).toEqual(rpoSettings(accounts));
+    expect(rpoSettings(accounts)['333333333333']).toMatchObject({ name: 'source-c', silenceHours: 2, rpoHours: { 'ebs-snapshot': 1 } });
+    // Twice the smallest target when the file says nothing: source-a's EBS target is 12 hours.
+    expect(rpoSettings(accounts)['111111111111']?.silenceHours).toBe(24);
+    expect(variables.ALARM_TOPIC_ARN).toEqual({ Ref: 'AlarmTopic' });
+  });
+
+  it('lets the RPO check query only the protected resources and write only the per-source alarms, by their prefix', () => {
+    const actions = roleActions(template, 'RpoCheckRole');
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions.filter((a) => a.startsWith('cloudwatch:')).sort()).toEqual([
+      'cloudwatch:DeleteAlarms',
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:PutMetricAlarm',
+    ]);
+    const own = statements(template)
+      .filter((s) => s.logicalId === 'RpoCheckRole' && s.property === 'PolicyDocument')
+      .map((s) => s.statement);
+    const alarmStatement = own.find((s) => list(s.Action).includes('cloudwatch:PutMetricAlarm'))!;
+    expect(alarmStatement.Resource).toBe(`arn:aws:cloudwatch:eu-west-1:${vault.id}:alarm:backup-hub-source-*`);
+    const query = own.find((s) => list(s.Action).includes('dynamodb:Query'))!;
+    expect(query.Resource).toEqual({ 'Fn::Sub': '${CatalogTable.Arn}/index/protectedResources' });
+  });
+
+  it('pages on any source over its RPO target and on an RPO check that stopped running, into the alarm topic', () => {
+    expect(resource(template, 'RpoBreachedAlarm').Properties).toMatchObject({
+      Namespace: 'backup-hub',
+      MetricName: 'ResourcesOverRpo',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+    expect(resource(template, 'RpoCheckSilentAlarm').Properties).toMatchObject({
+      MetricName: 'RpoChecks',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+  });
+
+  it('holds a dashboard of protection, time to protection, copy slots, throttling, dead letters and failures, the same size for 300 sources', () => {
+    const bodyOf = (t: typeof template) => String(resource(t, 'Dashboard').Properties.DashboardBody);
+    const body = JSON.parse(bodyOf(template)) as { widgets: { properties: { title?: string } }[] };
+    const titles = body.widgets.map((w) => w.properties.title ?? '').join('\n');
+    for (const topic of [
+      'RPO target, per account',
+      'Time to protection',
+      'Copy slots in use',
+      'Throttled',
+      'Dead-letter queue depth',
+      'failed, by reason',
+    ])
+      expect(titles).toContain(topic);
+    expect(body.widgets.length).toBeLessThanOrEqual(500);
+    const large = renderAccount('vault', { accounts: manySources(300) });
+    expect(bodyOf(large).length).toBe(bodyOf(renderAccount('vault', { accounts: manySources(3) })).length);
+  });
+
+  it("stays within CloudFormation's 500 resources per stack at 300 sources: the per-source alarms are not in the template", () => {
+    const small = Object.keys(renderAccount('vault', { accounts: manySources(3) }).Resources).length;
+    const large = Object.keys(renderAccount('vault', { accounts: manySources(300) }).Resources).length;
+    expect(large).toBe(small);
+    expect(large).toBeLessThan(500);
   });
 });

@@ -1,5 +1,7 @@
 import { CloudCore } from './core/cloud-core.js';
 import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
+import { cloudwatchApi } from './services/cloudwatch/api/cloudwatch-api.js';
+import { CloudWatchSim } from './services/cloudwatch/cloudwatch.js';
 import { dynamodbApi } from './services/dynamodb/api/dynamodb-api.js';
 import { DynamoDbSim, type DynamoDbSimOptions } from './services/dynamodb/dynamodb.js';
 import { ec2Api } from './services/ec2/api/ec2-api.js';
@@ -9,6 +11,7 @@ import { EventBridgeSim } from './services/events/events.js';
 import { kmsApi } from './services/kms/api/kms-api.js';
 import { KmsSim } from './services/kms/kms.js';
 import { type LambdaInvocation, LambdaSim } from './services/lambda/lambda.js';
+import { LogsSim } from './services/logs/logs.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 import { SnsSim } from './services/sns/sns.js';
@@ -41,6 +44,8 @@ export class SimCloud extends CloudCore {
   readonly events: EventBridgeSim;
   readonly dynamodb: DynamoDbSim;
   readonly sns = new SnsSim();
+  readonly logs = new LogsSim();
+  readonly cloudwatch: CloudWatchSim;
   readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
@@ -51,6 +56,8 @@ export class SimCloud extends CloudCore {
     this.ssm = new SsmSim(this, this.kms);
     this.rds = new RdsSim(this.kms, options.rds);
     this.lambda = new LambdaSim(this, this.sqs);
+    this.cloudwatch = new CloudWatchSim(this, this.sns);
+    this.logs.onEvent((event) => this.cloudwatch.ingestLog(event));
     this.events = new EventBridgeSim(this, this.sqs, this.lambda);
     this.dynamodb = new DynamoDbSim(options.dynamodb);
     this.cloudformation = new CloudFormationSim(this, {
@@ -61,6 +68,8 @@ export class SimCloud extends CloudCore {
       lambda: this.lambda,
       dynamodb: this.dynamodb,
       sns: this.sns,
+      logs: this.logs,
+      cloudwatch: this.cloudwatch,
     });
     for (const api of [
       stsApi(this),
@@ -71,13 +80,15 @@ export class SimCloud extends CloudCore {
       rdsApi(this.rds),
       eventsApi(this.events),
       dynamodbApi(this.dynamodb),
+      cloudwatchApi(this.cloudwatch),
     ])
       this.register(api);
   }
 
   /**
    * Moves simulated time forward in ticks. After each tick (clock timers fired) the scheduled
-   * rules that came due fire and Lambda drains (their invocations, then the SQS event sources).
+   * rules that came due fire, Lambda drains (their invocations, then the SQS event sources) and
+   * CloudWatch evaluates its alarms.
    * @returns the invocations made.
    */
   async advance(ms: number, { tickMs = 1000 }: { tickMs?: number } = {}): Promise<LambdaInvocation[]> {
@@ -89,6 +100,7 @@ export class SimCloud extends CloudCore {
       this.clock.advanceTo(Math.min(this.clock.nowMs() + tickMs, end));
       this.events.runDueSchedules();
       await this.lambda.drain();
+      this.cloudwatch.evaluate();
     }
     return this.lambda.invocations.slice(start);
   }
@@ -102,6 +114,7 @@ export class SimCloud extends CloudCore {
     this.clock.advance(ms);
     this.events.skipSchedules();
     await this.lambda.drain();
+    this.cloudwatch.evaluate();
   }
 
   /** Releases what outlives the process's memory: the folders DynamoDB keeps tables in. */

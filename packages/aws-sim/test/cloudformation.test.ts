@@ -288,7 +288,7 @@ describe('CloudFormation resources: each created through the state the APIs use'
     expect(Table).toMatchObject({ TableStatus: 'ACTIVE', GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'byAccount' })] });
   });
 
-  it('SNS topics and subscriptions; buckets, log groups, metric filters and alarms are recorded', async () => {
+  it('SNS topics and subscriptions, and alarms; buckets, log groups and metric filters are recorded', async () => {
     const stack = await deploy({
       Topic: {
         Type: 'AWS::SNS::Topic',
@@ -302,7 +302,20 @@ describe('CloudFormation resources: each created through the state the APIs use'
         Type: 'AWS::Logs::MetricFilter',
         Properties: { LogGroupName: { Ref: 'Logs' }, FilterPattern: 'ERROR', MetricTransformations: [] },
       },
-      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: 'errors', AlarmActions: [{ Ref: 'Topic' }] } },
+      Alarm: {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmName: 'errors',
+          Namespace: 'backup-hub',
+          MetricName: 'AlertLogLines',
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          AlarmActions: [{ Ref: 'Topic' }],
+        },
+      },
     });
     const topicArn = `arn:aws:sns:${REGION}:${VAULT}:alarms`;
     expect(cloud.sns.topic(topicArn).subscriptions.map((s) => [s.protocol, s.endpoint])).toEqual([

@@ -42,7 +42,9 @@ export interface ArtifactRef {
 }
 
 /** What an event asks for: artifacts to protect, or a reason it is not a backup trigger. */
-export type Triggers = { refs: ArtifactRef[] } | { skip: string };
+export type Triggers =
+  | { refs: ArtifactRef[] }
+  | { skip: string /** The resource the source deleted (its id): it is retired. */; deleted?: string };
 
 /** An artifact as the source account itself describes it, through the reader role. */
 export interface SourceArtifact {

@@ -81,7 +81,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     if (!parsed.success)
       throw new Rejection('malformed-event', `Parameter Store Change detail is malformed: ${describeIssues(parsed.error)}`);
     const { operation, name } = parsed.data;
-    if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept` };
+    if (operation === 'Delete') return { skip: `parameter ${name} deleted in the source; vault copies kept`, deleted: name };
     if (!COPIED_OPERATIONS.has(operation)) return { skip: `${operation} is not a backup trigger` };
     return {
       refs: [{ account: event.account, region: event.region, sourceId: ownName(name, event), announced: { at: event.time, operation } }],

@@ -35,6 +35,8 @@ export interface CallRecord {
   account: string;
   region: string;
   principal: string;
+  /** The role an AssumeRole call names: it may live in another account than the caller's. */
+  roleArn?: string;
   at: number;
   error?: string;
 }
@@ -106,11 +108,12 @@ export class CloudCore implements SimDispatcher {
   /** Runs one decoded call: fault injection, IAM authorization, then the service itself. */
   async invoke(service: SimService, action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
     const record: CallRecord = {
-      service: service.name,
+      service: service.iamPrefix ?? service.name,
       action,
       account: ctx.account,
       region: ctx.region,
       principal: ctx.caller.arn,
+      ...(typeof input.RoleArn === 'string' ? { roleArn: input.RoleArn } : {}),
       at: this.clock.nowMs(),
     };
     this.calls.push(record);
@@ -120,7 +123,7 @@ export class CloudCore implements SimDispatcher {
       if (fault) throw fault;
       // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
       if (!(service.name === 'sts' && action === 'GetCallerIdentity'))
-        this.iam.authorize(ctx.caller, `${service.name}:${service.iamActions?.[action] ?? action}`);
+        this.iam.authorize(ctx.caller, `${service.iamPrefix ?? service.name}:${service.iamActions?.[action] ?? action}`);
       return await service.call(action, input, ctx);
     } catch (error) {
       if (error instanceof AwsError) record.error = error.code;

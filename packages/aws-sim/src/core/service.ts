@@ -20,6 +20,8 @@ export interface CallContext {
 export interface SimService {
   /** The SigV4 signing name (`ec2`, `sts`, `kms`, `events`, `sqs`, `dynamodb`, …), also the IAM service prefix. */
   readonly name: string;
+  /** The IAM prefix when it is not the signing name (CloudWatch signs as `monitoring`, authorizes as `cloudwatch`). */
+  readonly iamPrefix?: string;
   readonly protocol: WireProtocol;
   /** XML namespace of the responses (XML protocols). */
   readonly xmlns?: string;

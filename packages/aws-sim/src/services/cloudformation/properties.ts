@@ -42,6 +42,13 @@ export class Properties {
     throw this.#invalid(name, 'a string');
   }
 
+  /** A required number. */
+  number(name: string): number {
+    const value = this.optionalNumber(name);
+    if (value === undefined) throw new TemplateError(`${this.where}: property ${name} is required`);
+    return value;
+  }
+
   /** A number, which CloudFormation also takes as a numeric string. */
   optionalNumber(name: string): number | undefined {
     const value = this.values[name];

@@ -1,11 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type PolicyStatement, parsePolicy } from '../../policy/resource-policy.js';
+import type { AlarmSettings } from '../cloudwatch/alarm.js';
+import type { CloudWatchSim } from '../cloudwatch/cloudwatch.js';
 import type { DynamoDbSim } from '../dynamodb/dynamodb.js';
 import { parseBusArn } from '../events/event-bus.js';
 import type { EventBridgeSim } from '../events/events.js';
 import type { Iam } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
+import type { LogsSim } from '../logs/logs.js';
 import type { SnsSim } from '../sns/sns.js';
 import type { SqsSim } from '../sqs/sqs.js';
 import type { Properties } from './properties.js';
@@ -20,6 +23,8 @@ export interface StackServices {
   lambda: LambdaSim;
   dynamodb: DynamoDbSim;
   sns: SnsSim;
+  logs: LogsSim;
+  cloudwatch: CloudWatchSim;
 }
 
 /** What the caller's code resolver is told about an `AWS::Lambda::Function`, as Lambda would give it to the code. */
@@ -38,6 +43,8 @@ export interface LambdaCodeRequest {
   region: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** The function's stdout: each line goes to its log group `/aws/lambda/<name>` (and CloudWatch reads embedded metrics there). */
+  log: (line: string) => void;
 }
 
 /** Supplies the code of each deployed function: an invocable handler. */
@@ -91,8 +98,8 @@ function recorded(
 
 /**
  * Every resource type the simulated CloudFormation creates, each through the same state the
- * service's API uses. The last five are recorded and otherwise ignored: the simulation runs no
- * S3, CloudWatch Logs or alarms.
+ * service's API uses. S3 buckets and policies, log groups and metric filters are recorded and
+ * otherwise ignored.
  */
 export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::IAM::Role': {
@@ -298,6 +305,14 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
         region: ctx.region,
         timeoutSeconds,
         memoryMb,
+        log: (message) =>
+          ctx.services.logs.put({
+            account: ctx.account,
+            region: ctx.region,
+            group: `/aws/lambda/${name}`,
+            at: ctx.services.lambda.cloud.clock.nowMs(),
+            message,
+          }),
       });
       const fn = ctx.services.lambda.createFunction(ctx.account, ctx.region, {
         name,
@@ -399,8 +414,64 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::S3::BucketPolicy': recorded(undefined),
   'AWS::Logs::LogGroup': recorded('LogGroupName', (ctx, name) => `arn:aws:logs:${ctx.region}:${ctx.account}:log-group:${name}:*`),
   'AWS::Logs::MetricFilter': recorded('FilterName'),
-  'AWS::CloudWatch::Alarm': recorded('AlarmName', (ctx, name) => `arn:aws:cloudwatch:${ctx.region}:${ctx.account}:alarm:${name}`),
+  'AWS::CloudWatch::Alarm': {
+    properties: [
+      'AlarmName',
+      'AlarmDescription',
+      'Namespace',
+      'MetricName',
+      'Dimensions',
+      'Statistic',
+      'Period',
+      'EvaluationPeriods',
+      'DatapointsToAlarm',
+      'Threshold',
+      'ComparisonOperator',
+      'TreatMissingData',
+      'ActionsEnabled',
+      'AlarmActions',
+      'OKActions',
+      'InsufficientDataActions',
+      'Unit',
+    ],
+    create(props, ctx) {
+      const settings: AlarmSettings = {
+        AlarmName: props.optionalString('AlarmName') ?? generatedName(ctx, 255),
+        Namespace: props.string('Namespace'),
+        MetricName: props.string('MetricName'),
+        Dimensions: props.blocks('Dimensions', ['Name', 'Value']).map((d) => ({ Name: d.string('Name'), Value: d.string('Value') })),
+        Statistic: props.string('Statistic') as AlarmSettings['Statistic'],
+        Period: props.number('Period'),
+        EvaluationPeriods: props.number('EvaluationPeriods'),
+        Threshold: props.number('Threshold'),
+        ComparisonOperator: props.string('ComparisonOperator') as AlarmSettings['ComparisonOperator'],
+        AlarmActions: props.strings('AlarmActions'),
+        OKActions: props.strings('OKActions'),
+        InsufficientDataActions: props.strings('InsufficientDataActions'),
+        ...optional('AlarmDescription', props.optionalString('AlarmDescription')),
+        ...optional('DatapointsToAlarm', props.optionalNumber('DatapointsToAlarm')),
+        ...optional('TreatMissingData', props.optionalString('TreatMissingData') as AlarmSettings['TreatMissingData']),
+        ...optional('ActionsEnabled', props.optionalBoolean('ActionsEnabled')),
+        ...optional('Unit', props.optionalString('Unit')),
+      };
+      const alarm = ctx.services.cloudwatch.putMetricAlarm(ctx.account, ctx.region, settings);
+      return { ref: alarm.AlarmName, attributes: { Arn: alarm.arn } };
+    },
+  },
+
+  'AWS::CloudWatch::Dashboard': {
+    properties: ['DashboardName', 'DashboardBody'],
+    create(props, ctx) {
+      const name = props.optionalString('DashboardName') ?? generatedName(ctx, 255);
+      ctx.services.cloudwatch.putDashboard(ctx.account, ctx.region, name, props.string('DashboardBody'));
+      return { ref: name };
+    },
+  },
 };
+
+/** A property the template may leave out, spread only when present (exactOptionalPropertyTypes). */
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /** The bus a rule or bus policy names: by name, or by the ARN of one of the account's buses in the region. */
 function busName(props: Properties, ctx: ProvisionContext): string {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { checkNotInUse } from './data-folder.js';
 import { loadDynalite } from './dynalite-whole-index-keys.js';
 
@@ -37,9 +38,16 @@ export async function startLocalDynamo(options: { path?: string; onOperation?: (
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
+  const clientConfig = { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 };
+  // dynalite opens its folder in the background; a first request waits for it, so that the folder's
+  // lock is held once this returns (another process, or a check of the folder, then sees it in use).
+  if (options.path) {
+    const client = new DynamoDBClient(clientConfig);
+    await client.send(new ListTablesCommand({})).finally(() => client.destroy());
+  }
   return {
     endpoint,
-    clientConfig: { endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 },
+    clientConfig,
     requests: () => requests,
     close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };

@@ -141,6 +141,16 @@ export class EventBus {
     const rule = this.rule(ruleName);
     rule.targets = rule.targets.filter((t) => !ids.includes(t.id));
   }
+
+  /**
+   * Deletes a rule, as DeleteRule does: "Before you can delete the rule, you must remove all
+   * targets, using RemoveTargets" (EventBridge API reference).
+   * @throws AwsError ResourceNotFoundException, ValidationException
+   */
+  deleteRule(name: string): void {
+    if (this.rule(name).targets.length > 0) throw new AwsError('ValidationException', "Rule can't be deleted since it has targets.");
+    this.#rules.delete(name);
+  }
 }
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };

@@ -27,12 +27,31 @@ const PROTOCOLS = new Set(['http', 'https', 'email', 'email-json', 'sms', 'sqs',
 /** `arn:aws:sns:<region>:<account>:<name>` */
 export const topicArn = (region: string, account: string, name: string) => `arn:aws:sns:${region}:${account}:${name}`;
 
+/** A message published to a topic (what its subscribers would receive). */
+export interface SnsMessage {
+  topicArn: string;
+  subject: string;
+  message: string;
+  at: number;
+}
+
 /**
  * Simulated SNS: standard topics and their subscriptions, as a stack declares them (the alarm
- * topic the on-call subscribes to). Nothing the hub runs publishes to SNS, so nothing is delivered.
+ * topic the on-call subscribes to), and the messages published to them (CloudWatch's alarm
+ * notifications); delivery to the subscribers is not simulated.
  */
 export class SnsSim {
+  readonly published: SnsMessage[] = [];
   readonly #topics = new Map<string, SimTopic>();
+
+  /**
+   * Publishes a message to a topic.
+   * @throws AwsError NotFound
+   */
+  publish(topicArnValue: string, message: Omit<SnsMessage, 'topicArn'>): void {
+    const topic = this.topic(topicArnValue);
+    this.published.push({ topicArn: topic.arn, ...message });
+  }
 
   /**
    * Creates a topic, or returns the one of that name (CreateTopic is idempotent).

@@ -94,6 +94,11 @@ const eventsActions: Record<string, Action> = {
     return { FailedEntryCount: 0, FailedEntries: [] };
   },
 
+  DeleteRule(events, input, ctx) {
+    ownBus(events, input, ctx).deleteRule(input.string('Name'));
+    return {};
+  },
+
   RemoveTargets(events, input, ctx) {
     ownBus(events, input, ctx).removeTargets(input.string('Rule'), input.list<string>('Ids'));
     return { FailedEntryCount: 0, FailedEntries: [] };
