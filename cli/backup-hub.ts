@@ -4,11 +4,13 @@
  */
 const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   audit: {
-    summary: 'coverage, RPO compliance, failures, retention; verify the audit log (table, json, csv, html)',
+    summary: 'coverage, RPO compliance, unprotected and lost, failures, retention; verify the audit log (table, json, csv, html)',
     load: () => import('./audit.js'),
   },
   restore: { summary: 'make recovery points usable in a recovery account (dry run unless --apply)', load: () => import('./restore.js') },
   hold: { summary: 'set or lift the legal hold of a recovery point', load: () => import('./hold.js') },
+  retire: { summary: 'stop (or resume) counting a resource against its RPO target', load: () => import('./retire.js') },
+  sweep: { summary: 'list a source now and protect what no event announced (dry run with --dry-run)', load: () => import('./sweep.js') },
 };
 
 const usage = () =>
