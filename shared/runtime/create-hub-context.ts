@@ -18,12 +18,19 @@ export function createHubContext(options: {
   logger?: Logger;
   /** The function's log stream, for its metrics; stdout when absent (Lambda's). */
   stdout?: LogLine;
+  /** The session name of the sources' reader role, what their CloudTrail shows: the function's name in Lambda. */
+  sessionName?: string;
 }): HubContext {
   const { config, aws } = options;
   const now = options.now ?? (() => new Date());
   const sessions = new SourceSessions(
     aws,
-    { region: config.vaultRegion, readerRoleName: config.readerRoleName, externalId: config.externalId, sessionName: 'backup-hub-vault' },
+    {
+      region: config.vaultRegion,
+      readerRoleName: config.readerRoleName,
+      externalId: config.externalId,
+      sessionName: options.sessionName ?? 'backup-hub-vault',
+    },
     now,
   );
   const db = aws.dynamo(config.vaultRegion);

@@ -8,17 +8,29 @@ describe('the bad day, at volume', () => {
     const report = await runSoak({ events: 1000, quota: 20, copyDurationMs: (gib) => 60_000 + gib * 1_000 });
 
     // One object, so that a failure shows every figure.
-    expect(report).toMatchObject({ lost: 0, duplicateCopies: 0, multiplySettled: 0, contradictions: [], failed: 0, kindsNotSoaked: [] });
+    expect(report).toMatchObject({
+      lost: 0,
+      duplicateCopies: 0,
+      lostCopies: 0,
+      multiplySettled: 0,
+      contradictions: [],
+      failed: 0,
+      kindsNotSoaked: [],
+    });
     expect(report.peakConcurrentCopies).toBeLessThanOrEqual(report.quota);
     // Every input event is settled in exactly one way (multiplySettled above), and the four add up.
     expect(report.copied + report.skipped + report.rejected + report.dlq).toBe(report.events);
-    // Every registered kind flowed, within its quota, with one vault copy per copied artifact.
+    // Every registered kind flowed, within its quota, with one vault copy per artifact an event or the sweep protected.
     for (const kind of ARTIFACT_KINDS) {
       const figures = report.byKind[kind]!;
       expect(figures.copied, kind).toBeGreaterThan(0);
-      expect(figures.vaultCopies, kind).toBe(figures.copied);
+      expect(figures.vaultCopies, kind).toBe(figures.copied + figures.swept);
       if (figures.quota !== undefined) expect(figures.peakConcurrentCopies, kind).toBeLessThanOrEqual(figures.quota);
     }
+    // The inventory sweep listed every healthy source, within its budget in every hour.
+    for (const source of report.sweep.perSource.filter((s) => s.account !== '444444444444'))
+      expect(source.calls, `${source.account}/${source.region}`).toBeGreaterThan(0);
+    expect(report.sweep.maxPerHour).toBeLessThanOrEqual(report.sweep.budgetPerHour);
     // The faults really happened.
     expect(report.throttledShare).toBeGreaterThan(0.15);
     expect(report.duplicateDeliveries).toBeGreaterThan(0);
