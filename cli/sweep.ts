@@ -64,7 +64,7 @@ export async function run(argv: string[], deps: SweepDeps = awsOperatorDeps): Pr
     const report = await sweep(deps.context(operatorConfig(accounts)), {
       settings,
       retention: retentionSettings(accounts),
-      clock: (deps.runClock ?? (() => realClock))(),
+      clock: deps.runClock ?? (() => realClock),
       runMs: ON_DEMAND_MS,
       only: { account: source.id, region: args.region },
       force: true,

@@ -12,7 +12,7 @@ export const createHandler = (runtime: FunctionRuntime) =>
       await sweep(runtime.hubContext(), {
         settings: sweepSettingsFromEnv(runtime.env),
         retention: retentionSettingsFromEnv(runtime.env),
-        clock: runtime.runClock(),
+        clock: runtime.runClock,
         runMs: SWEEP.runSeconds * 1000,
       }),
     ),

@@ -37,7 +37,8 @@ export interface SweepOptions {
   settings: SweepSettings;
   /** Each source's retention, as the pruner applies it: the sweep protects only what it would keep. */
   retention: RetentionSettings;
-  clock: RunClock;
+  /** A clock for one source region's listing: sources are listed side by side, each waiting on its own budget. */
+  clock: () => RunClock;
   /** How long the run may take, in ms: a pass that needs longer goes on in the next run. */
   runMs: number;
   /** Only this source account (and region); every allowed source otherwise. */
@@ -93,7 +94,7 @@ export interface SweepReport {
  * resumes from its cursor in the next run, and a run that stops early says so.
  *
  * @example
- * const report = await sweep(ctx, { settings, retention, clock: realClock, runMs: 600_000 });
+ * const report = await sweep(ctx, { settings, retention, clock: () => realClock, runMs: 600_000 });
  */
 export async function sweep(ctx: HubContext, options: SweepOptions): Promise<SweepReport> {
   const sources = Object.entries(ctx.config.allowedSources)
@@ -121,6 +122,14 @@ export async function sweep(ctx: HubContext, options: SweepOptions): Promise<Swe
   return { sources: results.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region)) };
 }
 
+/** What listing one source region in a run goes with. */
+interface SourceRun {
+  pacer: Pacer;
+  screen: RetentionScreen;
+  result: SourceSweep;
+  clock: RunClock;
+}
+
 /** One run: what its sources share (the deadline, the kinds' queues). */
 class SweepRun {
   readonly #deadline: number;
@@ -130,7 +139,7 @@ class SweepRun {
     private readonly ctx: HubContext,
     private readonly options: SweepOptions,
   ) {
-    this.#deadline = options.clock.now() + options.runMs;
+    this.#deadline = options.clock().now() + options.runMs;
   }
 
   async source(source: SourceRegion): Promise<SourceSweep> {
@@ -152,7 +161,8 @@ class SweepRun {
       deferred: 0,
       beyondRetention: 0,
     };
-    const now = options.clock.now();
+    const clock = options.clock();
+    const now = clock.now();
     if (
       !state.pass &&
       !options.force &&
@@ -173,7 +183,7 @@ class SweepRun {
     };
     pass.runs += 1;
     result.pass = pass.id;
-    const pacer = new Pacer(budget, options.clock, this.#deadline);
+    const pacer = new Pacer(budget, clock, this.#deadline);
     let alarm = false;
     const screen = new RetentionScreen(ctx.catalog, options.retention.accounts[source.account] ?? {}, new Date(now));
     const callsBefore = pass.calls;
@@ -183,10 +193,10 @@ class SweepRun {
     };
     try {
       for (const name of ARTIFACT_KINDS.filter((k) => !pass.done.includes(k))) {
-        await this.#kind(artifactKind(name), source, pass, { pacer, screen, result });
+        await this.#kind(artifactKind(name), source, pass, { pacer, screen, result, clock });
         await save();
       }
-      if (!options.dryRun) await this.#finish(state, pass, source);
+      if (!options.dryRun) await this.#finish(state, pass, source, clock);
     } catch (error) {
       result.status = error instanceof BudgetExhausted ? 'unfinished' : 'failed';
       result.why = error instanceof Rejection ? `${error.code}: ${error.message}` : describeError(error);
@@ -197,17 +207,12 @@ class SweepRun {
       result.calls = pacer.calls;
       result.throttled = pacer.throttled;
     }
-    this.#log(result, pass, alarm);
+    this.#log(result, pass, alarm, clock);
     return result;
   }
 
   /** Lists one kind from its cursor to its end, or until the run's time is up. */
-  async #kind(
-    kind: ArtifactKind,
-    source: SourceRegion,
-    pass: SweepPass,
-    run: { pacer: Pacer; screen: RetentionScreen; result: SourceSweep },
-  ) {
+  async #kind(kind: ArtifactKind, source: SourceRegion, pass: SweepPass, run: SourceRun) {
     const deps = pacedDeps(kind, this.ctx, run.pacer);
     let token = pass.cursor[kind.name];
     for (let page = 1; ; page++) {
@@ -255,9 +260,9 @@ class SweepRun {
     source: SourceRegion,
     pass: SweepPass,
     artifacts: ListedArtifact[],
-    run: { screen: RetentionScreen; result: SourceSweep; deps: KindDeps<unknown> },
+    run: SourceRun & { deps: KindDeps<unknown> },
   ) {
-    const settled = this.options.clock.now() - EVENT_GRACE_MS;
+    const settled = run.clock.now() - EVENT_GRACE_MS;
     const candidates = artifacts.filter((a) => a.skip === undefined && Date.parse(a.createdAt) <= settled);
     const keyOf = (a: ListedArtifact) => recoveryPointKey(kind.name, a.ref.account, a.ref.region, a.sourceId);
     const known = await this.ctx.catalog.known(candidates.map(keyOf));
@@ -316,7 +321,7 @@ class SweepRun {
   }
 
   /** A pass that listed every kind: forget what the source no longer holds, and record it as the last. */
-  async #finish(state: SweepState, pass: SweepPass, source: SourceRegion): Promise<void> {
+  async #finish(state: SweepState, pass: SweepPass, source: SourceRegion, clock: RunClock): Promise<void> {
     const stale: InventoryItem[] = [];
     for await (const item of this.ctx.inventory.resources(source.account))
       if (item.region === source.region && item.seenInPass !== pass.id) stale.push(item);
@@ -324,12 +329,12 @@ class SweepRun {
     const { pass: _done, ...rest } = state;
     await this.ctx.inventory.saveState({
       ...rest,
-      last: { ...pass, finishedAt: new Date(this.options.clock.now()).toISOString() },
+      last: { ...pass, finishedAt: new Date(clock.now()).toISOString() },
       passes: state.passes + 1,
     });
   }
 
-  #log(result: SourceSweep, pass: SweepPass, alarm: boolean): void {
+  #log(result: SourceSweep, pass: SweepPass, alarm: boolean, clock: RunClock): void {
     const { logger } = this.ctx;
     const facts = {
       account: result.account,
@@ -345,7 +350,7 @@ class SweepRun {
       ...(result.why ? { why: result.why } : {}),
     };
     const behind = Math.max(BEHIND_MS, 3 * this.options.settings.everyMinutes * 60_000);
-    if (result.status === 'unfinished' && this.options.clock.now() - Date.parse(pass.startedAt) > behind)
+    if (result.status === 'unfinished' && clock.now() - Date.parse(pass.startedAt) > behind)
       logger.error('sweep falling behind', {
         ...facts,
         passStartedAt: pass.startedAt,

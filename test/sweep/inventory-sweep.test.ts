@@ -63,7 +63,7 @@ describe('the sweep is paced, and a pass goes on where a run stopped', () => {
     return sweep(hub.runtimes.sweep!.hubContext(), {
       settings: sweepSettingsFromEnv(env),
       retention: retentionSettingsFromEnv(env),
-      clock: countedClock(hub.cloud.clock.nowMs()),
+      clock: () => countedClock(hub.cloud.clock.nowMs()),
       runMs,
       only: { account: SOURCE_A },
       ...extra,
