@@ -7,6 +7,7 @@ import * as ebs from './ebs-snapshot-workload.js';
 import { packagingOptions, REPO_ROOT } from './esbuild-options.js';
 import { machine } from './machine.js';
 import { packagedFunctions } from './packaged-functions.js';
+import { type QuotaHeadroom, quotaHeadroom, SCALES } from './quota-headroom.js';
 import type { SdkCallFloorFigures } from './sdk-call-floor.js';
 import { writeFloorEntry } from './sdk-floor.js';
 import { round } from './stats.js';
@@ -61,7 +62,9 @@ export interface BenchReport {
   handlers: Record<string, HandlerReport>;
   /** Full mode: Lambda cost per protected EBS snapshot and per month, from this run's figures. */
   costModel?: CostModel;
-  /** Every check of every handler holds. */
+  /** The stacks under AWS's quotas, at the example scale and at generated scales up to 300 sources × 6 regions. */
+  quotas: QuotaHeadroom;
+  /** Every check of every handler holds, and iamPolicyQuotaUse. */
   allTargetsHold: boolean;
 }
 
@@ -80,6 +83,8 @@ const DEFINITIONS = {
     "per EBS snapshot and encryption mode, from its creation in a source to its available vault copy with the source cleaned up: events the handler took, and AWS and DynamoDB calls of every vault function (DynamoDB requests counted by the server), with the hub running as deployed (rules, queues, batching, the reconciler every 5 minutes) and the simulation's default copy times (14 minutes for 8 GiB). The reconciler's per-run queries are measured on an idle run and taken out; the cost model counts them per run",
   costModel:
     "Lambda cost per protected EBS snapshot and encryption mode: invocations = the lifecycle's events per artifact (at these rates a batch holds one record); CPU = its calls per artifact × the EBS handler's CPU per call (overhead mean / calls per event, its own code included); billed ms = CPU × 1,769 / memory MB (the function's share of a vCPU) + the assumed waits per call (costModel.assumptions); a month = 100 accounts × 50 snapshots a day, plus the reconciler every 5 minutes (the idle run's CPU and queries) and INIT for 1 % of invocations (the cold init's CPU × the same scale); Arm list prices, US East, free tier not deducted",
+  quotas:
+    "every stack of the example account files (accounts/), then of generated ones (bench/scale-accounts.ts: the example vault with N sources in 6 regions each, each with a customer key alias), rendered as `serverless package` writes them (stage prod) and deployed into one simulated cloud per scale with every quota of packages/aws-sim measured and none refusing (`exceeded` counts what AWS would refuse). iamPolicyQuotaUse: the largest value / limit of any IAM quota (a role's inline policies together against 10,240 characters, as IAM counts them: the resolved JSON without white space; a managed policy; a trust policy; managed policies per role) of any role or policy, at the example scale and at the largest scale measured (300 × 6; 3 × 6 with --short). rolePolicySize: per role name, the most characters of inline policy any account's role of that name has. templateSize: the largest template (2-space JSON, as serverless writes it) against CloudFormation's 1 MB from S3. deploySeconds: wall time of deploying every stack of the scale into one simulated cloud",
   latency:
     'simulated ms from the source snapshot event to the vault CopySnapshot request (source default bus → forwarding rule → vault bus → rule → queue → handler); the simulation gives EventBridge, SQS and Lambda polling no delay, so it is the time AWS-side copies take (re-encryption in the source) and nothing else',
 };
@@ -112,6 +117,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     return floors.get(key)!;
   };
 
+  const quotas = await quotaHeadroom(TARGETS.iamPolicyQuotaUse, options.short ? SCALES.slice(0, 1) : SCALES);
   // A broken simulation must not hide the sizes: its error is reported per handler instead.
   const pipelines = await pipelineFigures(options.short, events).catch((error: unknown) => {
     const message = `the simulated pipeline failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -178,7 +184,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     definitions: DEFINITIONS,
     handlers,
     ...(cost ? { costModel: cost } : {}),
-    allTargetsHold: Object.values(handlers).every((h) => Object.values(h.checks).every((c) => c.holds)),
+    quotas,
+    allTargetsHold: quotas.iamPolicyQuotaUse.holds && Object.values(handlers).every((h) => Object.values(h.checks).every((c) => c.holds)),
   };
 }
 

@@ -1,4 +1,6 @@
+import type { QuotaName } from '@backup-hub/aws-sim';
 import type { BenchReport } from './bench.js';
+import type { QuotaHeadroom, ScaleFigures } from './quota-headroom.js';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const mark = (holds: boolean | undefined) => (holds === undefined ? '' : holds ? ' ✓' : ' ✗');
@@ -36,6 +38,7 @@ export function markdownTable(report: BenchReport): string {
   const ebs = report.handlers['ebs-snapshot']?.pipeline;
   if (ebs && 'kind' in ebs && ebs.kind === 'copy-queue') lines.push('', ...ebsDetail(ebs));
   if (report.costModel) lines.push('', ...costTable(report.costModel));
+  lines.push('', ...quotaTable(report.quotas));
   return lines.join('\n');
 }
 
@@ -88,3 +91,48 @@ function costTable(c: NonNullable<BenchReport['costModel']>): string[] {
 }
 
 const fmtMin = (value: number) => (value === 0 ? '0' : `${(value / 60_000).toFixed(1)} min`);
+
+/** The quotas the headroom table shows beside the IAM ones: those that grow with the estate. */
+const GROWING: [QuotaName, string][] = [
+  ['lambda.environmentSize', 'function environment, bytes (≤ 4,096)'],
+  ['events.busPolicySize', 'bus policy, characters (≤ 10,240)'],
+  ['kms.keyPolicySize', 'key policy, bytes (≤ 32,768)'],
+  ['sqs.policySize', 'queue policy, bytes (≤ 8,192)'],
+];
+
+/** Issue 24's headroom: each stack's use of AWS's quotas, at the example scale and at scale. */
+function quotaTable(q: QuotaHeadroom): string[] {
+  const use = q.iamPolicyQuotaUse;
+  const columns = q.scales;
+  const row = (label: string, cell: (f: ScaleFigures) => string) => `| ${label} | ${columns.map(cell).join(' | ')} |`;
+  const roles = [...new Set(columns.flatMap((f) => Object.keys(f.rolePolicySize)))];
+  const largestOf = (f: ScaleFigures, quota: QuotaName) => {
+    const share = f.quotas[quota];
+    return share ? `${count(share.value)}${mark(share.value <= share.limit)}` : '–';
+  };
+  return [
+    `AWS quotas (every stack rendered as \`serverless package\` writes it and deployed on the simulated cloud, every quota measured): iamPolicyQuotaUse (≤ ${use.target}) ${use.example.share} at the example scale (${use.example.subject}), ${use.atScale.share} at ${use.atScale.scale} (${use.atScale.subject})${mark(use.holds)}; the largest template ${kb(q.templateSize.example.value)} at the example scale, ${kb(q.templateSize.atScale.value)} at ${q.templateSize.atScale.scale} (limit ${count(q.templateSize.limit)} bytes from S3)${mark(q.templateSize.atScale.share <= 1)}.`,
+    '',
+    `| | ${columns.map((f) => (f.name === 'example' ? `example (${f.sources} sources)` : `${f.name}`)).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---:').join(' | ')} |`,
+    row('stacks', (f) => count(f.stacks)),
+    row('render / deploy, s', (f) => `${f.renderSeconds} / ${f.deploySeconds}`),
+    row('largest template (≤ 1 MB)', (f) => `${kb(f.largestTemplate.value)}${mark(f.largestTemplate.share <= 1)}`),
+    row(`IAM quota use (≤ ${use.target})`, (f) => {
+      const iam = Object.entries(f.quotas).filter(([name]) => name.startsWith('iam.'));
+      const worst = Math.max(...iam.map(([, share]) => share.share));
+      return `${worst.toFixed(2)}${mark(worst <= use.target)}`;
+    }),
+    ...roles.map((role) =>
+      row(`inline policy of ${role}, characters (≤ 10,240)`, (f) => {
+        const size = f.rolePolicySize[role];
+        return size === undefined ? '–' : `${count(size)}${mark(size <= 10_240)}`;
+      }),
+    ),
+    ...GROWING.map(([quota, label]) => row(`largest ${label}`, (f) => largestOf(f, quota))),
+    row('refused on AWS (over a quota)', (f) => {
+      const over = Object.entries(f.exceeded);
+      return over.length ? over.map(([name, n]) => `${n} × ${name}`).join(', ') : 'none';
+    }),
+  ];
+}

@@ -84,6 +84,8 @@ export interface DrillReport {
   auditLog: { entries: number; intact: boolean; problem?: string };
   /** Every call a policy refused: none when the stacks grant what the hub does. */
   refusedCalls: RefusedCall[];
+  /** AWS quotas the deployed stacks exceed, tolerated by the simulation so the drill could run: AWS would refuse these stacks. */
+  quotaExceeded: { quota: string; subject: string; value: number; limit: number }[];
   simulatedMinutes: number;
   /** The game day: disasters with the RPO they cost, restores with what came back and the RTO. */
   restore: RestoreSection;
@@ -178,6 +180,7 @@ export async function collectReport(
         error: c.error!,
         at: new Date(c.at).toISOString(),
       })),
+    quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
     unprotected: audit.unprotected,

@@ -64,6 +64,7 @@ export function formatSummary(report: DrillReport): string {
     `vault key: ${report.vault.keyArn}`,
     `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
     refusedCallsLine(report.refusedCalls),
+    ...quotaLines(report.quotaExceeded),
     `simulated time: ${report.simulatedMinutes} minutes`,
     ...alarmLines(report.alarms),
     ...formatGameDay(report.restore),
@@ -98,6 +99,15 @@ function lostLines(report: DrillReport): string[] {
       ['kind', 'account', 'source', 'reason'],
       report.lost.map((l) => [l.kind, l.account, l.sourceId, short(l.reason)]),
     ),
+  ];
+}
+
+/** Quotas the stacks exceed: the drill ran, but AWS would refuse the deployment. */
+function quotaLines(exceeded: DrillReport['quotaExceeded']): string[] {
+  if (exceeded.length === 0) return ['AWS quotas: every stack fits'];
+  return [
+    `AWS quotas: ${exceeded.length} exceeded; AWS would refuse these stacks (the simulation let them through so the drill could run):`,
+    ...exceeded.map((q) => `  ${q.quota}: ${q.value.toLocaleString('en-US')} of ${q.limit.toLocaleString('en-US')} for ${q.subject}`),
   ];
 }
 

@@ -29,9 +29,15 @@ export interface Output {
   Export?: { Name: string };
 }
 
+/** A template rule: CloudFormation refuses the stack before creating anything unless every assertion holds. */
+export interface Rule {
+  Assertions: { Assert: Value; AssertDescription: string }[];
+}
+
 export interface Template {
   AWSTemplateFormatVersion?: '2010-09-09';
   Description?: string;
+  Rules?: Record<string, Rule>;
   Conditions?: Record<string, Value>;
   Resources: Record<string, Resource>;
   Outputs?: Record<string, Output>;

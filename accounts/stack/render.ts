@@ -26,6 +26,7 @@ export function renderTemplate(model: ServiceModel): Template {
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'The AWS CloudFormation template for this Serverless application',
+    Rules: model.rules,
     Resources: resources,
     Outputs: {
       ServerlessDeploymentBucketName: {

@@ -5,11 +5,16 @@ import { getAtt } from './cloudformation.js';
 import { LAMBDA } from './names.js';
 import { buildService, type ServiceModel } from './service.js';
 
+/** The local plugin that puts the stack model's Rules in the template (serverless.yml's `resources` takes no Rules). */
+const TEMPLATE_RULES_PLUGIN = './accounts/resources/template-rules.cjs';
+
 /** What serverless.yml reads from `custom.hub` (through accounts/resources/stack.cjs). */
 export interface ServerlessVariables {
   /** serverless-esbuild bundles the functions; a stack without one cannot be packaged with it. */
   plugins: string[];
   region: string;
+  /** The template's Rules, which serverless.yml's `resources` does not take: the template-rules plugin adds them. */
+  rules: Template['Rules'];
   /** Every function's (serverless-esbuild reads the provider's). */
   runtime: string;
   stackTags: Record<string, string>;
@@ -52,8 +57,9 @@ export function serverlessVariables(model: ServiceModel): ServerlessVariables {
     },
   ]);
   return {
-    plugins: functions.length ? ['serverless-esbuild'] : [],
+    plugins: [...(functions.length ? ['serverless-esbuild'] : []), TEMPLATE_RULES_PLUGIN],
     region: model.region,
+    rules: model.rules,
     runtime: LAMBDA.runtime,
     stackTags: model.stackTags,
     functions: Object.fromEntries(functions),

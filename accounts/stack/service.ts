@@ -1,5 +1,5 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
-import type { Template, Value } from './cloudformation.js';
+import { type Rule, ref, type Template, type Value } from './cloudformation.js';
 import { buildRecovery } from './recovery-stack.js';
 import { buildSource } from './source-stack.js';
 import { buildVault } from './vault-stack.js';
@@ -16,6 +16,8 @@ export interface ServiceModel {
   region: string;
   /** Tags on the CloudFormation stack itself. */
   stackTags: Record<string, string>;
+  /** The template's Rules: the stack lands in its account and region, or nowhere. */
+  rules: Record<string, Rule>;
   /** By function key (`ebs-snapshot`, `reconciler`); the key names its logical ids. */
   functions: Record<string, FunctionModel>;
   resources: Pick<Template, 'Conditions' | 'Resources' | 'Outputs'>;
@@ -66,7 +68,29 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
     stage: options.stage,
     region,
     stackTags: { 'backup-hub:account': account.name, 'backup-hub:role': account.role },
+    rules: { RightAccountAndRegion: rightAccountAndRegion(account, region) },
     ...built,
+  };
+}
+
+/**
+ * A stack's ARNs, names and policies are those of its account file and region: deployed with
+ * another account's credentials, or in another region, it would create resources that point
+ * elsewhere. CloudFormation checks these assertions before it creates anything.
+ */
+function rightAccountAndRegion(account: Account, region: string): Rule {
+  const others = account.regions.filter((r) => r !== region);
+  return {
+    Assertions: [
+      {
+        Assert: { 'Fn::Equals': [ref('AWS::AccountId'), account.id] },
+        AssertDescription: `This is the ${account.role} stack of account file ${account.file}, for account ${account.id}; these credentials are another account's. Deploy it with ${account.id}'s credentials, or package the account file of this account (--param="account=<name>").`,
+      },
+      {
+        Assert: { 'Fn::Equals': [ref('AWS::Region'), region] },
+        AssertDescription: `This is the stack of account file ${account.file} for ${region}; it is being deployed in another region. Deploy it in ${region}${others.length ? `, or package ${account.file} for that region with --region if it is one of ${others.join(', ')}` : ''}.`,
+      },
+    ],
   };
 }
 

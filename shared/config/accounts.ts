@@ -32,6 +32,22 @@ export interface ProtectionTarget {
   rpoHours: number;
 }
 
+/**
+ * The quotas an account file may declare raised: AWS's adjustable quotas that the simulated deploy
+ * enforces, with their default and the highest value AWS documents. Declare one only once Service
+ * Quotas granted it to that account; the simulated deploy then holds the stacks to it.
+ */
+export const RAISABLE_QUOTAS = {
+  'iam.trustPolicySize': { default: 2048, max: 4096, what: 'characters of a role trust policy' },
+  'iam.managedPoliciesPerRole': { default: 10, max: 20, what: 'managed policies attached to a role' },
+  'events.rulesPerBus': { default: 300, what: 'rules on an event bus' },
+  'events.eventPatternSize': { default: 2048, max: 4096, what: 'characters of an event pattern' },
+  'events.busPolicySize': { default: 10_240, what: 'characters of an event bus policy' },
+  'dynamodb.globalSecondaryIndexesPerTable': { default: 20, what: 'global secondary indexes of a table' },
+} as const satisfies Record<string, { default: number; max?: number; what: string }>;
+
+export type RaisableQuota = keyof typeof RAISABLE_QUOTAS;
+
 interface AccountBase {
   /** The file name without extension: what `--param="account=<name>"` names. */
   name: string;
@@ -43,6 +59,8 @@ interface AccountBase {
   organizationId?: string;
   /** As written in this file; {@link effectiveTargets} merges the vault's defaults in. */
   targets: Partial<Record<ArtifactKindName, ProtectionTarget>>;
+  /** What Service Quotas raised for this account ({@link RAISABLE_QUOTAS}); AWS's defaults apply to the rest. */
+  quotas: Partial<Record<RaisableQuota, number>>;
 }
 
 export interface VaultAccount extends AccountBase {
@@ -166,6 +184,32 @@ const targets = z.record(z.string(), target).superRefine((value, ctx) => {
   }
 });
 
+const quotas = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  for (const [name, raised] of Object.entries(value)) {
+    const quota = (RAISABLE_QUOTAS as Record<string, { default: number; max?: number; what: string }>)[name];
+    if (!quota) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `is not a quota an account can raise (the raisable ones: ${Object.keys(RAISABLE_QUOTAS).join(', ')}); the rest are fixed by AWS`,
+      });
+      continue;
+    }
+    const range = `from ${quota.default} (AWS's default) to ${quota.max ?? 'any higher number'}`;
+    if (
+      typeof raised !== 'number' ||
+      !Number.isInteger(raised) ||
+      raised < quota.default ||
+      (quota.max !== undefined && raised > quota.max)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `must be the limit Service Quotas granted this account (${quota.what}), a whole number ${range}`,
+      });
+  }
+});
+
 const common = {
   id: accountId,
   regions: z.array(region, { error: 'must be a list of region names' }).min(1, 'must list at least one region'),
@@ -179,6 +223,7 @@ const common = {
     .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-_')
     .optional(),
   targets: targets.optional(),
+  quotas: quotas.optional(),
 };
 
 const vaultFile = z.strictObject({
@@ -229,6 +274,7 @@ const recoveryFile = z.strictObject({
   regions: common.regions,
   organizationId: common.organizationId,
   vault: accountId,
+  quotas: common.quotas,
 });
 
 // ---------------------------------------------------------------- loading
@@ -329,6 +375,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     regions: data.regions,
     organizationId: data.organizationId,
     targets: ('targets' in data ? (data.targets ?? {}) : {}) as AccountBase['targets'],
+    quotas: (data.quotas ?? {}) as AccountBase['quotas'],
   };
   if (data.role === 'recovery') return { ...base, role: 'recovery', vault: data.vault };
   if (data.role === 'vault') {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/bench.js';
+import { TARGETS } from '../../bench/targets.js';
 import { ARTIFACT_KINDS } from '../../shared/kinds/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -56,6 +57,14 @@ describe('performance budget (short bench)', () => {
       { aws: ebs.overhead.awsCallsPerEvent, dynamo: ebs.overhead.dynamoCallsPerEvent },
       'SDK calls per new unencrypted snapshot',
     ).toEqual({ aws: 3, dynamo: 3 });
+    // The quota headroom of issue 24: the example accounts and, in short mode, 3 sources × 6 regions.
+    const quotas = report.quotas;
+    expect(quotas.scales.map((s) => s.name)).toEqual(['example', '3 × 6']);
+    expect(quotas.iamPolicyQuotaUse).toMatchObject({
+      target: TARGETS.iamPolicyQuotaUse,
+      holds: quotas.iamPolicyQuotaUse.value <= TARGETS.iamPolicyQuotaUse,
+    });
+    expect(quotas.scales[0]!.rolePolicySize['backup-hub-reconciler']).toBeGreaterThan(0);
     expect(ebs.sdkCallFloor.calls.map((c) => c.command)).toEqual([
       'DescribeSnapshotsCommand',
       'PutCommand',

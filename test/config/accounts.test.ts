@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ADJUSTABLE_QUOTAS, QUOTAS, type QuotaDefinition } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
 import {
   type AccountProblem,
@@ -9,6 +10,7 @@ import {
   effectiveTargets,
   loadAccounts,
   parseAccounts,
+  RAISABLE_QUOTAS,
   retentionSettings,
 } from '../../shared/config/accounts.js';
 
@@ -312,5 +314,59 @@ describe('account file validation names the file and the field', () => {
       { file: 'dr.yml', field: 'vault', message: '888888888888 is not the vault (vault.yml has id 999999999999)' },
       { file: 'dr.yml', field: 'regions', message: "must include eu-west-1: restores land in the vault's region, where its copies are" },
     ]);
+  });
+
+  it('takes the quotas Service Quotas raised for an account, and refuses a fixed or unknown quota or a value AWS would not grant', () => {
+    const accounts = parseAccounts([
+      { file: 'vault.yml', text: vault('quotas: { iam.managedPoliciesPerRole: 20, events.rulesPerBus: 1000 }') },
+      { file: 'app.yml', text: source() },
+    ]);
+    expect(accounts.vault.quotas).toEqual({ 'iam.managedPoliciesPerRole': 20, 'events.rulesPerBus': 1000 });
+    expect(accounts.account('app').quotas).toEqual({});
+    const problems = problemsOf({
+      'vault.yml': vault('quotas: { iam.rolePolicySize: 20480, iam.trustPolicySize: 8192, events.eventPatternSize: 1024, lambda.typo: 1 }'),
+      'app.yml': source('quotas: { iam.managedPoliciesPerRole: "20" }'),
+    });
+    expect(problems).toEqual([
+      {
+        file: 'vault.yml',
+        field: 'quotas.iam.rolePolicySize',
+        message: expect.stringMatching(
+          /^is not a quota an account can raise \(the raisable ones: iam\.trustPolicySize, .*\); the rest are fixed by AWS \(got 20480\)$/,
+        ),
+      },
+      {
+        file: 'vault.yml',
+        field: 'quotas.iam.trustPolicySize',
+        message:
+          "must be the limit Service Quotas granted this account (characters of a role trust policy), a whole number from 2048 (AWS's default) to 4096 (got 8192)",
+      },
+      {
+        file: 'vault.yml',
+        field: 'quotas.events.eventPatternSize',
+        message: expect.stringMatching(/from 2048 \(AWS's default\) to 4096 \(got 1024\)$/),
+      },
+      { file: 'vault.yml', field: 'quotas.lambda.typo', message: expect.stringMatching(/^is not a quota an account can raise/) },
+      {
+        file: 'app.yml',
+        field: 'quotas.iam.managedPoliciesPerRole',
+        message: expect.stringMatching(/a whole number from 10 \(AWS's default\) to 20 \(got "20"\)$/),
+      },
+    ]);
+  });
+
+  it("names as raisable exactly the simulated cloud's adjustable quotas, with AWS's defaults and maxima", () => {
+    expect(
+      Object.fromEntries(
+        Object.entries(RAISABLE_QUOTAS).map(([name, q]) => [name, { default: q.default, max: 'max' in q ? q.max : undefined }]),
+      ),
+    ).toEqual(
+      Object.fromEntries(
+        ADJUSTABLE_QUOTAS.map((name) => {
+          const quota: QuotaDefinition = QUOTAS[name];
+          return [name, { default: quota.default, max: quota.adjustable?.max }];
+        }),
+      ),
+    );
   });
 });

@@ -6,7 +6,7 @@ import { buildService, everyStack } from '../../accounts/stack/service.js';
 import { readDrillFile } from '../../drill/drill-file.js';
 import type { DrillReport } from '../../drill/drill-report.js';
 import { DrillStacksError, PACKAGED_TEMPLATE } from '../../drill/drill-stacks.js';
-import { LOCAL_STAGE } from '../../drill/local-hub.js';
+import { KNOWN_OVER_QUOTA, LOCAL_STAGE } from '../../drill/local-hub.js';
 import { runDrill } from '../../drill/run-drill.js';
 import { loadAccounts } from '../../shared/config/accounts.js';
 import { tempDirs } from '../temp-dirs.js';
@@ -44,6 +44,11 @@ describe('the drill on deployed stacks', () => {
     expect(rendered.refusedCalls).toEqual([]);
     expect(packaged.refusedCalls).toEqual([]);
     expect(packaged.alarms.map((a) => [a.name, a.state])).toEqual(rendered.alarms.map((a) => [a.name, a.state]));
+    // The report says which AWS quotas the stacks exceed: AWS would refuse them (issue 24 item 2).
+    expect(new Set(packaged.quotaExceeded.map((q) => q.quota))).toEqual(new Set(KNOWN_OVER_QUOTA));
+    expect(packaged.quotaExceeded).toContainEqual(
+      expect.objectContaining({ quota: 'iam.rolePolicySize', subject: `arn:aws:iam::${accounts.vault.id}:role/backup-hub-reconciler` }),
+    );
   }, 60_000);
 
   it('pages for the source the default drill stops, naming it, and for no healthy source', async () => {

@@ -1,4 +1,5 @@
 import { CloudCore } from './core/cloud-core.js';
+import type { QuotaName } from './core/quotas.js';
 import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
 import { cloudwatchApi } from './services/cloudwatch/api/cloudwatch-api.js';
 import { CloudWatchSim } from './services/cloudwatch/cloudwatch.js';
@@ -27,6 +28,8 @@ export interface SimCloudOptions {
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
   dynamodb?: DynamoDbSimOptions;
+  /** Quotas recorded in `cloud.quotas.exceeded()` when exceeded instead of refused: for measuring a hub known to exceed them, never for proving it fits. */
+  tolerateQuotas?: readonly QuotaName[];
 }
 
 /**
@@ -49,7 +52,7 @@ export class SimCloud extends CloudCore {
   readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
-    super({ start: options.start });
+    super({ start: options.start, tolerateQuotas: options.tolerateQuotas });
     this.kms = new KmsSim(this);
     this.ec2 = new Ec2Sim(this.kms, options.ec2);
     this.sqs = new SqsSim(this);
@@ -59,7 +62,7 @@ export class SimCloud extends CloudCore {
     this.cloudwatch = new CloudWatchSim(this, this.sns);
     this.logs.onEvent((event) => this.cloudwatch.ingestLog(event));
     this.events = new EventBridgeSim(this, this.sqs, this.lambda);
-    this.dynamodb = new DynamoDbSim(options.dynamodb);
+    this.dynamodb = new DynamoDbSim(this.quotas, options.dynamodb);
     this.cloudformation = new CloudFormationSim(this, {
       iam: this.iam,
       kms: this.kms,

@@ -15,6 +15,18 @@ export {
 export { AwsError } from './core/errors.js';
 export { type FaultSpec, seededRandom } from './core/faults.js';
 export { type CredentialScope, credentialScope, SimHttpHandler } from './core/http-handler.js';
+export {
+  ADJUSTABLE_QUOTAS,
+  type AdjustableQuotaName,
+  describeUse,
+  QUOTAS,
+  QuotaBook,
+  type QuotaDefinition,
+  QuotaExceededError,
+  type QuotaName,
+  type QuotaUse,
+  type RaisedQuotas,
+} from './core/quotas.js';
 export type { CallContext, SimService } from './core/service.js';
 export type { PolicyDocument, PolicyStatement } from './policy/resource-policy.js';
 export { CloudFormationSim, type DeployedStack, type DeployInput, type StackResource } from './services/cloudformation/cloudformation.js';

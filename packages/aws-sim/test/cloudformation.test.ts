@@ -457,7 +457,18 @@ describe('CloudFormation intrinsic functions, pseudo-parameters, parameters, con
       `Template rule RightAccount failed: deploy this stack into ${VAULT} only`,
     );
     expect(cloud.cloudformation.stacks()).toEqual([]);
+    await expect(deploy({ T: topic('t') }, { ...rules, account: SOURCE })).rejects.toMatchObject({ code: 'ValidationError' });
     await expect(deploy({ T: topic('t') }, rules)).resolves.toMatchObject({ resources: { T: expect.anything() } });
+  });
+
+  it('takes only rule functions in Rules: Condition, a condition function, is none', async () => {
+    const rules = {
+      Conditions: { InVault: { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, VAULT] } },
+      Rules: { RightAccount: { Assertions: [{ Assert: { Condition: 'InVault' }, AssertDescription: 'vault only' }] } },
+    };
+    await expect(deploy({ T: topic('t') }, rules)).rejects.toThrow(
+      'Rules.RightAccount.Assertions[0]: Condition is not a rule function the simulated CloudFormation supports',
+    );
   });
 });
 
@@ -479,10 +490,10 @@ describe('CloudFormation refuses what it cannot honour, naming the logical id, b
       {
         Role: {
           Type: 'AWS::IAM::Role',
-          Properties: { AssumeRolePolicyDocument: lambdaTrust, ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] },
+          Properties: { AssumeRolePolicyDocument: lambdaTrust, PermissionsBoundary: `arn:aws:iam::${VAULT}:policy/boundary` },
         },
       },
-      'Role (AWS::IAM::Role): property ManagedPolicyArns not supported by the simulated CloudFormation',
+      'Role (AWS::IAM::Role): property PermissionsBoundary not supported by the simulated CloudFormation',
     ));
 
   it('an unsupported intrinsic function', () =>

@@ -5,6 +5,7 @@ import { SimClock } from './clock.js';
 import { AwsError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { type SignedCall, type SimDispatcher, SimHttpHandler } from './http-handler.js';
+import { QuotaBook, type QuotaName, type RaisedQuotas } from './quotas.js';
 import type { CallContext, SimService } from './service.js';
 
 /** An EventBridge event envelope, as delivered to buses, rules and targets. */
@@ -26,6 +27,8 @@ export type ServiceEvent = Omit<EventEnvelope, 'version' | 'id' | 'time'> & { id
 export interface SimAccount {
   id: string;
   orgId?: string;
+  /** What the account's Service Quotas raised; the defaults apply otherwise. */
+  quotas?: RaisedQuotas;
 }
 
 /** One authenticated call that reached a service (after faults and IAM), for assertions. */
@@ -60,7 +63,9 @@ export interface SimClientConfig {
  */
 export class CloudCore implements SimDispatcher {
   readonly clock: SimClock;
-  readonly iam = new Iam();
+  /** The quotas in force per account, and every use measured against them. */
+  readonly quotas: QuotaBook;
+  readonly iam: Iam;
   readonly faults = new FaultInjector();
   readonly calls: CallRecord[] = [];
   readonly #accounts = new Map<string, SimAccount>();
@@ -69,11 +74,16 @@ export class CloudCore implements SimDispatcher {
   /** Receives AWS service events; the EventBridge simulation installs itself here. */
   #eventSink: ((event: EventEnvelope) => void) | undefined;
 
-  constructor(options: { start?: number } = {}) {
+  /** `tolerateQuotas`: quotas recorded when exceeded instead of refusing (see {@link QuotaBook}). */
+  constructor(options: { start?: number; tolerateQuotas?: readonly QuotaName[] } = {}) {
     this.clock = new SimClock(options.start);
+    this.quotas = new QuotaBook(options.tolerateQuotas);
+    this.iam = new Iam(this.quotas);
   }
 
+  /** @throws Error for a raised quota Service Quotas would not grant */
   addAccount(account: SimAccount): SimAccount {
+    if (account.quotas) this.quotas.raise(account.id, account.quotas);
     this.#accounts.set(account.id, account);
     return account;
   }

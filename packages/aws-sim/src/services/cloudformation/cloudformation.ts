@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudCore } from '../../core/cloud-core.js';
+import { constraintError } from '../../core/constraints.js';
 import { AwsError } from '../../core/errors.js';
+import { describeUse, type QuotaBook, QuotaExceededError, type QuotaName } from '../../core/quotas.js';
 import { evaluateCondition, referencedResources, resolve, type Scope } from './intrinsics.js';
 import { Properties } from './properties.js';
 import { type LambdaCodeResolver, type Provisioned, RESOURCE_TYPES, type StackServices } from './resource-types.js';
@@ -16,6 +18,12 @@ export interface DeployInput {
   parameters?: Record<string, string>;
   /** Supplies each `AWS::Lambda::Function`'s code; required when the template has functions. */
   lambdaCode?: LambdaCodeResolver;
+  /**
+   * How the template reaches CloudFormation, which decides its size limit: from S3
+   * (`TemplateURL`, what `serverless deploy` does; the default) or in the request (`TemplateBody`).
+   * Its size is that of the text given, or of the object as serverless writes it (2-space JSON).
+   */
+  via?: 'TemplateURL' | 'TemplateBody';
 }
 
 /** A created resource: its physical id (what `Ref` returns) and the attributes `Fn::GetAtt` reads. */
@@ -64,6 +72,7 @@ export class CloudFormationSim {
   async deploy(input: DeployInput): Promise<DeployedStack> {
     const { account, region, stackName } = input;
     const template = parseTemplate(input.template);
+    const text = typeof input.template === 'string' ? input.template : JSON.stringify(input.template, null, 2);
     if (!this.cloud.account(account)) throw new TemplateError(`Account ${account} is closed or unknown`);
     if (!STACK_NAME.test(stackName))
       throw new TemplateError(`Stack name ${stackName} must start with a letter and hold only letters, digits and hyphens (128 at most)`);
@@ -72,6 +81,10 @@ export class CloudFormationSim {
       throw new TemplateError(
         `Stack ${stackName} already exists in ${account}/${region} (the simulation creates stacks; it does not update them)`,
       );
+
+    checkTemplate(template, Buffer.byteLength(text), input.via ?? 'TemplateURL', (quota, value, refuse) =>
+      templateQuota(this.cloud.quotas, { quota, account, region, subject: `stack ${stackName}`, value }, refuse),
+    );
 
     const created = new Map<string, Provisioned>();
     const stackId = `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/${randomUUID()}`;
@@ -105,8 +118,12 @@ export class CloudFormationSim {
         });
       } catch (error) {
         if (error instanceof TemplateError) throw error;
-        const code = error instanceof AwsError ? `${error.code}: ` : '';
-        throw new TemplateError(`${where}: ${code}${(error as Error).message}`, { cause: error });
+        const code = error instanceof AwsError ? error.code : undefined;
+        const quota = error instanceof QuotaExceededError ? error.use : undefined;
+        throw new TemplateError(
+          `${where}: ${code ? `${code}: ` : ''}${(error as Error).message}${quota ? ` (${describeUse(quota)})` : ''}`,
+          { cause: error, code, quota },
+        );
       }
       created.set(logicalId, provisioned);
       resources[logicalId] = { type: definition.Type, physicalId: provisioned.ref, attributes: provisioned.attributes ?? {} };
@@ -129,6 +146,66 @@ export class CloudFormationSim {
 
   stacks(): DeployedStack[] {
     return [...this.#stacks.values()];
+  }
+}
+
+/** CloudFormation's template format rules: logical ids are alphanumeric, at most 255 characters. */
+const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
+const MAX_DESCRIPTION_BYTES = 1024;
+
+type QuotaCheck = (quota: QuotaName, value: number, refuse: (limit: number) => AwsError) => void;
+
+/**
+ * What CloudFormation checks of a template before it creates anything: its size (in the request,
+ * or in S3), the number of resources, outputs and parameters, the logical ids, the description.
+ * @throws TemplateError with AWS's ValidationError text
+ */
+function checkTemplate(template: Template, bytes: number, via: 'TemplateURL' | 'TemplateBody', quota: QuotaCheck): void {
+  if (via === 'TemplateBody')
+    quota('cloudformation.templateBodySize', bytes, (limit) =>
+      constraintError('ValidationError', 'templateBody', '…', `have length less than or equal to ${limit}`),
+    );
+  else quota('cloudformation.templateS3Size', bytes, (limit) => formatError(`Template may not exceed ${limit} bytes in size.`));
+  const sections = [
+    ['Resources', 'Resource', template.Resources],
+    ['Outputs', 'Output', template.Outputs ?? {}],
+    ['Parameters', 'Parameter', template.Parameters ?? {}],
+  ] as const;
+  for (const [section, kind, entries] of sections) {
+    const bad = Object.keys(entries).find((id) => !LOGICAL_ID.test(id));
+    if (bad !== undefined)
+      throw new TemplateError(
+        `ValidationError: Template format error: ${kind} name ${bad} is ${bad.length > 255 ? 'longer than 255 characters' : 'non alphanumeric.'} (${section})`,
+        { code: 'ValidationError' },
+      );
+  }
+  const counted = Object.keys(template.Resources).length;
+  quota('cloudformation.resources', counted, (limit) =>
+    formatError(`Template format error: Number of resources, ${counted}, is greater than maximum allowed, ${limit}`),
+  );
+  const outputs = Object.keys(template.Outputs ?? {}).length;
+  quota('cloudformation.outputs', outputs, (limit) =>
+    formatError(`Template format error: Outputs count ${outputs} is greater than max allowed ${limit}`),
+  );
+  const parameters = Object.keys(template.Parameters ?? {}).length;
+  quota('cloudformation.parameters', parameters, (limit) =>
+    formatError(`Template format error: Parameter count ${parameters} is greater than max allowed ${limit}`),
+  );
+  if (Buffer.byteLength(template.Description ?? '') > MAX_DESCRIPTION_BYTES)
+    throw new TemplateError(`ValidationError: Template format error: 'Description' length is greater than ${MAX_DESCRIPTION_BYTES}`, {
+      code: 'ValidationError',
+    });
+}
+
+const formatError = (message: string) => new AwsError('ValidationError', message);
+
+/** A template-stage quota: CloudFormation refuses the request itself, so nothing is created. */
+function templateQuota(quotas: QuotaBook, use: Parameters<QuotaBook['check']>[0], refuse: (limit: number) => AwsError): void {
+  try {
+    quotas.check(use, refuse);
+  } catch (error) {
+    if (!(error instanceof QuotaExceededError)) throw error;
+    throw new TemplateError(`${error.code}: ${error.message} (${describeUse(error.use)})`, { code: error.code, quota: error.use });
   }
 }
 
@@ -235,7 +312,9 @@ function checkRules(template: Template, scope: Scope): void {
     if (rule.RuleCondition !== undefined && !evaluateCondition(rule.RuleCondition, scope, `${where}.RuleCondition`, true)) continue;
     for (const [i, assertion] of (rule.Assertions ?? []).entries()) {
       if (!evaluateCondition(assertion.Assert, scope, `${where}.Assertions[${i}]`, true)) {
-        throw new TemplateError(`Template rule ${name} failed: ${assertion.AssertDescription ?? `assertion ${i} does not hold`}`);
+        throw new TemplateError(`Template rule ${name} failed: ${assertion.AssertDescription ?? `assertion ${i} does not hold`}`, {
+          code: 'ValidationError',
+        });
       }
     }
   }

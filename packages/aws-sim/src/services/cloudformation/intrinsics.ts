@@ -20,10 +20,13 @@ export interface Scope {
 
 /** The intrinsic functions that may appear in resource properties and outputs. */
 const VALUE_FUNCTIONS = new Set(['Ref', 'Fn::GetAtt', 'Fn::Sub', 'Fn::Join', 'Fn::If', 'Fn::Select', 'Fn::Split', 'Fn::GetAZs']);
-/** The condition functions (Conditions, Rules, and the first argument's side of Fn::If). */
+/** The condition functions (the Conditions section, and the condition Fn::If names). */
 const CONDITION_FUNCTIONS = new Set(['Fn::Equals', 'Fn::Not', 'Fn::And', 'Fn::Or', 'Condition']);
-/** The functions only template Rules may use, besides the condition functions. */
-const RULE_FUNCTIONS = new Set(['Fn::Contains', 'Fn::EachMemberEquals', 'Fn::EachMemberIn']);
+/**
+ * The rule-specific functions the simulation evaluates in template Rules: not `Condition`, which
+ * is no rule function (Fn::If, Fn::RefAll, Fn::ValueOf, Fn::ValueOfAll are not simulated).
+ */
+const RULE_FUNCTIONS = new Set(['Fn::Equals', 'Fn::Not', 'Fn::And', 'Fn::Or', 'Fn::Contains', 'Fn::EachMemberEquals', 'Fn::EachMemberIn']);
 
 /** The function name when a value is an intrinsic function call (a one-key object `Ref` or `Fn::…`), else undefined. */
 export function intrinsicName(value: unknown): string | undefined {
@@ -123,9 +126,9 @@ export function resolve(value: unknown, scope: Scope, where: string): unknown {
  */
 export function evaluateCondition(expression: unknown, scope: Scope, where: string, rule = false): boolean {
   const fn = Object.keys(expression ?? {}).length === 1 ? Object.keys(expression as object)[0]! : undefined;
-  if (fn === undefined || !(CONDITION_FUNCTIONS.has(fn) || (rule && RULE_FUNCTIONS.has(fn)))) {
+  if (fn === undefined || !(rule ? RULE_FUNCTIONS : CONDITION_FUNCTIONS).has(fn)) {
     throw new TemplateError(
-      `${where}: ${fn ?? JSON.stringify(expression)} is not a condition function the simulated CloudFormation supports`,
+      `${where}: ${fn ?? JSON.stringify(expression)} is not a ${rule ? 'rule' : 'condition'} function the simulated CloudFormation supports`,
     );
   }
   const args = (expression as Record<string, unknown>)[fn];

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type PolicyStatement, parsePolicy } from '../../policy/resource-policy.js';
+import { type PolicyDocument, type PolicyStatement, parsePolicy } from '../../policy/resource-policy.js';
 import type { AlarmSettings } from '../cloudwatch/alarm.js';
 import type { CloudWatchSim } from '../cloudwatch/cloudwatch.js';
 import type { DynamoDbSim } from '../dynamodb/dynamodb.js';
 import { parseBusArn } from '../events/event-bus.js';
 import type { EventBridgeSim } from '../events/events.js';
-import type { Iam } from '../iam/iam.js';
+import { checkRolePath, type Iam, roleArn } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
 import type { LogsSim } from '../logs/logs.js';
@@ -103,25 +103,66 @@ function recorded(
  */
 export const RESOURCE_TYPES: Record<string, ResourceType> = {
   'AWS::IAM::Role': {
-    properties: ['RoleName', 'AssumeRolePolicyDocument', 'Policies', 'Description', 'MaxSessionDuration', 'Path', 'Tags'],
+    properties: [
+      'RoleName',
+      'AssumeRolePolicyDocument',
+      'Policies',
+      'ManagedPolicyArns',
+      'Description',
+      'MaxSessionDuration',
+      'Path',
+      'Tags',
+    ],
     create(props, ctx) {
-      if ((props.optionalString('Path') ?? '/') !== '/')
-        throw new TemplateError(`${props.where}: the simulation creates roles at path / only`);
-      const name = props.optionalString('RoleName') ?? generatedName(ctx, 64);
-      const policies = Object.fromEntries(
-        props
-          .blocks('Policies', ['PolicyName', 'PolicyDocument'])
-          .map((p) => [p.string('PolicyName'), p.document('PolicyDocument') ?? required(p, 'PolicyDocument')]),
-      );
+      const path = props.optionalString('Path') ?? '/';
+      checkRolePath(path);
+      if (path !== '/') throw new TemplateError(`${props.where}: the simulation creates roles at path / only`);
+      const managedPolicies = props.strings('ManagedPolicyArns');
+      const awsManaged = managedPolicies.find((arn) => arn.startsWith('arn:aws:iam::aws:policy/'));
+      if (awsManaged) throw new TemplateError(`${props.where}: ${awsManaged}: AWS managed policies are not simulated`);
       const role = ctx.services.iam.putRole({
         account: ctx.account,
-        name,
+        name: props.optionalString('RoleName') ?? generatedName(ctx, 64),
         trustPolicy: props.document('AssumeRolePolicyDocument') ?? required(props, 'AssumeRolePolicyDocument'),
-        policies,
+        policies: Object.fromEntries(props.blocks('Policies', ['PolicyName', 'PolicyDocument']).map(inlinePolicy)),
+        managedPolicies,
         description: props.optionalString('Description'),
         maxSessionSeconds: props.optionalNumber('MaxSessionDuration'),
       });
       return { ref: role.name, attributes: { Arn: role.arn, RoleId: `AROA${randomBytes(8).toString('hex').toUpperCase()}` } };
+    },
+  },
+
+  'AWS::IAM::ManagedPolicy': {
+    properties: ['ManagedPolicyName', 'PolicyDocument', 'Description', 'Roles'],
+    create(props, ctx) {
+      const policy = ctx.services.iam.createPolicy(ctx.account, {
+        name: props.optionalString('ManagedPolicyName') ?? generatedName(ctx, 128),
+        document: props.document('PolicyDocument') ?? required(props, 'PolicyDocument'),
+        description: props.optionalString('Description'),
+      });
+      for (const role of props.strings('Roles')) ctx.services.iam.attachRolePolicy(roleArn(ctx.account, role), policy.arn);
+      // "Ref returns the ARN" (AWS::IAM::ManagedPolicy).
+      return { ref: policy.arn, attributes: { PolicyArn: policy.arn } };
+    },
+  },
+
+  // An inline policy of roles named in the template or elsewhere: it counts against each role's inline policy quota.
+  'AWS::IAM::Policy': {
+    properties: ['PolicyName', 'PolicyDocument', 'Roles'],
+    create(props, ctx) {
+      const [name, document] = inlinePolicy(props);
+      for (const role of props.strings('Roles')) ctx.services.iam.putRolePolicy(roleArn(ctx.account, role), name, document);
+      return { ref: `${ctx.stackName}-${ctx.logicalId}-${randomUUID()}` };
+    },
+  },
+
+  'AWS::IAM::RolePolicy': {
+    properties: ['PolicyName', 'PolicyDocument', 'RoleName'],
+    create(props, ctx) {
+      const [name, document] = inlinePolicy(props);
+      ctx.services.iam.putRolePolicy(roleArn(ctx.account, props.string('RoleName')), name, document);
+      return { ref: `${ctx.stackName}-${ctx.logicalId}-${randomUUID()}` };
     },
   },
 
@@ -146,6 +187,13 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
       ) {
         throw new TemplateError(`${props.where}: the simulation creates symmetric single-region ENCRYPT_DECRYPT keys only`);
       }
+      // The resource schema allows 7 to 30 days (the API model's 1 to 365 does not apply to AWS::KMS::Key).
+      const pendingDays = props.optionalNumber('PendingWindowInDays');
+      if (pendingDays !== undefined && (!Number.isInteger(pendingDays) || pendingDays < 7 || pendingDays > 30))
+        throw new TemplateError(
+          `${props.where}: Properties validation failed for resource ${ctx.logicalId} with message: #/PendingWindowInDays: ${pendingDays} is not a whole number from 7 to 30`,
+          { code: 'InvalidRequest' },
+        );
       const key = ctx.services.kms.createKey(ctx.account, ctx.region, {
         description: props.optionalString('Description'),
         policy: props.document('KeyPolicy'),
@@ -159,8 +207,16 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
     properties: ['AliasName', 'TargetKeyId'],
     create(props, ctx) {
       const name = props.string('AliasName');
-      if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/'))
-        throw new TemplateError(`${props.where}: AliasName ${name} must begin with alias/ and not alias/aws/`);
+      // The resource schema's pattern and length; the reserved prefix is CreateAlias's ("alias/aws/ is reserved for AWS managed keys").
+      if (!/^alias\/[a-zA-Z0-9:/_-]+$/.test(name) || name.length > 256)
+        throw new TemplateError(
+          `${props.where}: Model validation failed (#/AliasName: failed validation constraint for keyword [pattern])`,
+          {
+            code: 'InvalidRequest',
+          },
+        );
+      if (name.startsWith('alias/aws/'))
+        throw new TemplateError(`${props.where}: AliasName ${name}: the alias/aws/ prefix is reserved for AWS managed keys`);
       const key = ctx.services.kms.resolveKey(props.string('TargetKeyId'), ctx.account, ctx.region);
       ctx.services.kms.putAlias(ctx.account, ctx.region, name, key.arn);
       return { ref: name };
@@ -244,6 +300,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
       const queue = ctx.services.sqs.createQueue(ctx.account, ctx.region, name, {
         delaySeconds: props.optionalNumber('DelaySeconds'),
         messageRetentionSeconds: props.optionalNumber('MessageRetentionPeriod'),
+        receiveWaitSeconds: props.optionalNumber('ReceiveMessageWaitTimeSeconds'),
         visibilityTimeoutSeconds: props.optionalNumber('VisibilityTimeout'),
         kmsMasterKeyId: props.optionalString('KmsMasterKeyId'),
         ...(redrive
@@ -481,6 +538,10 @@ function busName(props: Properties, ctx: ProvisionContext): string {
   if (!parsed || parsed.account !== ctx.account || parsed.region !== ctx.region)
     throw new TemplateError(`${props.where}: EventBusName ${value} is not a bus of this account and region`);
   return parsed.name;
+}
+
+function inlinePolicy(props: Properties): [string, PolicyDocument] {
+  return [props.string('PolicyName'), props.document('PolicyDocument') ?? required(props, 'PolicyDocument')];
 }
 
 function required(props: Properties, name: string): never {

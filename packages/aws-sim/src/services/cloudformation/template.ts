@@ -1,3 +1,5 @@
+import type { QuotaUse } from '../../core/quotas.js';
+
 /** A CloudFormation template, as `serverless package` writes it (JSON). */
 export interface Template {
   AWSTemplateFormatVersion?: string;
@@ -40,9 +42,21 @@ export interface TemplateOutput {
   Export?: { Name: unknown };
 }
 
-/** A template the simulated CloudFormation cannot or will not deploy; the message names the logical id (or section) at fault. */
+/**
+ * A template the simulated CloudFormation cannot or will not deploy; the message names the logical
+ * id (or section) at fault. Where AWS would refuse it too, `code` is AWS's error code (its message
+ * is in the text) and `quota` the quota exceeded, if that is why.
+ */
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
+  readonly code?: string;
+  readonly quota?: QuotaUse;
+
+  constructor(message: string, options: ErrorOptions & { code?: string; quota?: QuotaUse } = {}) {
+    super(message, options);
+    if (options.code !== undefined) this.code = options.code;
+    if (options.quota !== undefined) this.quota = options.quota;
+  }
 }
 
 /** The sections the deployer reads; any other makes the template unsupported (Mappings, Transform). */

@@ -1,3 +1,5 @@
+import { AwsError } from '../../core/errors.js';
+import type { QuotaBook } from '../../core/quotas.js';
 import { checkNotInUse } from './data-folder.js';
 import { DynamoEngine } from './engine.js';
 
@@ -20,7 +22,10 @@ export const tableArn = (region: string, account: string, name: string) => `arn:
 export class DynamoDbSim {
   readonly #engines = new Map<string, Promise<DynamoEngine>>();
 
-  constructor(private readonly options: DynamoDbSimOptions = {}) {}
+  constructor(
+    private readonly quotas: QuotaBook,
+    private readonly options: DynamoDbSimOptions = {},
+  ) {}
 
   /**
    * Runs a DynamoDB operation in an account and region.
@@ -33,9 +38,24 @@ export class DynamoDbSim {
   /**
    * Creates a table and waits until it is ACTIVE (what CloudFormation waits for).
    * @returns the table's ARN
-   * @throws AwsError ResourceInUseException, ValidationException
+   * @throws AwsError ResourceInUseException, ValidationException (the name rules, the indexes per table)
    */
   async createTable(account: string, region: string, input: CreateTableInput): Promise<string> {
+    const indexes = Array.isArray(input.GlobalSecondaryIndexes) ? input.GlobalSecondaryIndexes.length : 0;
+    this.quotas.check(
+      {
+        quota: 'dynamodb.globalSecondaryIndexesPerTable',
+        account,
+        region,
+        subject: tableArn(region, account, input.TableName),
+        value: indexes,
+      },
+      (limit) =>
+        new AwsError(
+          'ValidationException',
+          `One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of ${limit}`,
+        ),
+    );
     await this.run(account, region, 'CreateTable', input);
     // dynalite turns a table ACTIVE on its next timer tick.
     for (;;) {

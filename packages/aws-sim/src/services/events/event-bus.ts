@@ -1,4 +1,6 @@
+import { checkString } from '../../core/constraints.js';
 import { AwsError } from '../../core/errors.js';
+import type { QuotaBook } from '../../core/quotas.js';
 import type { PolicyDocument, PolicyStatement } from '../../policy/resource-policy.js';
 import { type CompiledPattern, compilePattern, type EventPattern, InvalidEventPatternError } from './event-pattern.js';
 
@@ -38,8 +40,12 @@ export interface BusRule {
   targets: RuleTarget[];
 }
 
-/** EventBridge allows 5 targets per rule. */
-const MAX_TARGETS = 5;
+/** PutRule's and PutTargets' constraints (EventBridge API reference). */
+const RULE_NAME = { min: 1, max: 64, pattern: '[\\.\\-_A-Za-z0-9]+' };
+const RULE_DESCRIPTION = { max: 512 };
+const TARGET_ID = { min: 1, max: 64, pattern: '[\\.\\-_A-Za-z0-9]+' };
+/** What EventBridge answers when a quota on rules or targets is reached. */
+const LIMIT_EXCEEDED = 'The requested resource exceeds the maximum number allowed.';
 
 /** `arn:aws:events:<region>:<account>:event-bus/<name>` */
 export const busArn = (region: string, account: string, name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
@@ -54,12 +60,40 @@ export function parseBusArn(arn: string): { region: string; account: string; nam
 export class EventBus {
   readonly #rules = new Map<string, BusRule>();
 
+  #policy?: PolicyDocument;
+
   constructor(
     readonly account: string,
     readonly region: string,
     readonly name: string,
-    public policy?: PolicyDocument,
-  ) {}
+    private readonly quotas: QuotaBook,
+    policy?: PolicyDocument,
+  ) {
+    if (policy) this.setPolicy(policy);
+  }
+
+  get policy(): PolicyDocument | undefined {
+    return this.#policy;
+  }
+
+  /**
+   * Replaces the bus policy (PutPermission with a Policy). Its size counts against the quota: "This
+   * policy size increases each time you grant access to another account."
+   * @throws AwsError PolicyLengthExceededException
+   */
+  setPolicy(policy: PolicyDocument): void {
+    this.quotas.check(
+      {
+        quota: 'events.busPolicySize',
+        account: this.account,
+        region: this.region,
+        subject: this.arn,
+        value: JSON.stringify(policy).length,
+      },
+      () => new AwsError('PolicyLengthExceededException', 'Policy size would be larger than the maximum allowed.'),
+    );
+    this.#policy = policy;
+  }
 
   get arn(): string {
     return busArn(this.region, this.account, this.name);
@@ -73,8 +107,8 @@ export class EventBus {
 
   /** Adds a statement to the bus policy, replacing the one with its Sid (PutPermission, AWS::Events::EventBusPolicy). */
   putPolicyStatement(statement: PolicyStatement): void {
-    const existing = this.policy ? ([] as PolicyStatement[]).concat(this.policy.Statement).filter((s) => s.Sid !== statement.Sid) : [];
-    this.policy = { Version: '2012-10-17', Statement: [...existing, statement] };
+    const existing = this.#policy ? ([] as PolicyStatement[]).concat(this.#policy.Statement).filter((s) => s.Sid !== statement.Sid) : [];
+    this.setPolicy({ Version: '2012-10-17', Statement: [...existing, statement] });
   }
 
   rules(): BusRule[] {
@@ -84,9 +118,11 @@ export class EventBus {
   /**
    * Creates or updates a rule (its targets, and the phase of an unchanged schedule, are kept), as
    * PutRule does. A new schedule first fires one period after `nowMs`.
-   * @throws AwsError InvalidEventPatternException, ValidationException
+   * @throws AwsError InvalidEventPatternException, ValidationException, LimitExceededException
    */
   putRule(spec: RuleSpec, nowMs: number): BusRule {
+    checkString('ValidationException', 'name', spec.name, RULE_NAME);
+    if (spec.description !== undefined) checkString('ValidationException', 'description', spec.description, RULE_DESCRIPTION);
     if (spec.pattern === undefined && spec.scheduleExpression === undefined) {
       throw new AwsError('ValidationException', 'Parameter(s) EventPattern or ScheduleExpression must be specified.');
     }
@@ -94,6 +130,20 @@ export class EventBus {
       throw new AwsError('ValidationException', 'ScheduleExpression is supported only on the default event bus.');
     }
     const existing = this.#rules.get(spec.name);
+    const at = { account: this.account, region: this.region };
+    if (!existing)
+      this.quotas.check(
+        { quota: 'events.rulesPerBus', ...at, subject: this.arn, value: this.#rules.size + 1 },
+        () => new AwsError('LimitExceededException', LIMIT_EXCEEDED),
+      );
+    if (spec.pattern !== undefined) {
+      // The pattern as PutRule receives it: CloudFormation sends the resolved EventPattern as compact JSON.
+      const text = typeof spec.pattern === 'string' ? spec.pattern : JSON.stringify(spec.pattern);
+      this.quotas.check(
+        { quota: 'events.eventPatternSize', ...at, subject: this.ruleArn(spec.name), value: text.length },
+        (limit) => new AwsError('LimitExceededException', `Event pattern is ${text.length} characters; the maximum allowed is ${limit}.`),
+      );
+    }
     const periodMs = spec.scheduleExpression === undefined ? undefined : ratePeriodMs(spec.scheduleExpression);
     const rule: BusRule = {
       name: spec.name,
@@ -123,16 +173,16 @@ export class EventBus {
 
   /**
    * Adds or replaces targets by id.
-   * @throws AwsError ResourceNotFoundException, LimitExceededException
+   * @throws AwsError ValidationException, ResourceNotFoundException, LimitExceededException
    */
   putTargets(ruleName: string, targets: RuleTarget[]): void {
     const rule = this.rule(ruleName);
+    for (const [i, t] of targets.entries()) checkString('ValidationException', `targets.${i + 1}.member.id`, t.id, TARGET_ID);
     const merged = [...rule.targets.filter((t) => !targets.some((n) => n.id === t.id)), ...targets];
-    if (merged.length > MAX_TARGETS)
-      throw new AwsError(
-        'LimitExceededException',
-        `The requested resource exceeds the maximum number allowed (${MAX_TARGETS} targets per rule).`,
-      );
+    this.quotas.check(
+      { quota: 'events.targetsPerRule', account: this.account, region: this.region, subject: rule.arn, value: merged.length },
+      () => new AwsError('LimitExceededException', LIMIT_EXCEEDED),
+    );
     rule.targets = merged;
   }
 

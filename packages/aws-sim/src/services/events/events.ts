@@ -59,7 +59,7 @@ export class EventBridgeSim {
    * @throws Error when it exists or the policy is malformed.
    */
   createBus(account: string, region: string, name: string, policy?: string | PolicyDocument): EventBus {
-    const bus = new EventBus(account, region, name, policy === undefined ? undefined : parsePolicy(policy));
+    const bus = new EventBus(account, region, name, this.cloud.quotas, policy === undefined ? undefined : parsePolicy(policy));
     if (name === 'default' || this.#buses.has(bus.arn)) throw new Error(`Event bus ${bus.arn} already exists`);
     this.#buses.set(bus.arn, bus);
     return bus;
@@ -84,7 +84,7 @@ export class EventBridgeSim {
     if (parts?.name !== 'default' || !this.cloud.account(parts.account)) {
       throw new AwsError('ResourceNotFoundException', `Event bus ${parts?.name ?? arn} does not exist.`);
     }
-    const created = new EventBus(parts.account, parts.region, 'default');
+    const created = new EventBus(parts.account, parts.region, 'default', this.cloud.quotas);
     this.#buses.set(arn, created);
     return created;
   }

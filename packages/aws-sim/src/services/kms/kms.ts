@@ -58,7 +58,7 @@ export class KmsSim {
 
   /**
    * Creates a customer managed key, optionally with an alias.
-   * @throws AwsError MalformedPolicyDocumentException, AlreadyExistsException
+   * @throws AwsError MalformedPolicyDocumentException, LimitExceededException (the key policy's size), AlreadyExistsException
    */
   createKey(account: string, region: string, options: CreateKeyOptions = {}): KmsKey {
     const key = new KmsKey(
@@ -69,6 +69,7 @@ export class KmsSim {
       options.policy ?? defaultKeyPolicy(account),
       this.cloud.clock.now(),
     );
+    this.#checkPolicySize(key, key.policyText);
     if (options.alias) this.putAlias(account, region, options.alias, key.arn);
     this.#keys.set(key.arn, key);
     return key;
@@ -192,6 +193,7 @@ export class KmsSim {
    * @throws AwsError MalformedPolicyDocumentException
    */
   putKeyPolicy(key: KmsKey, text: string, principal: Principal, bypassLockoutCheck = false): void {
+    this.#checkPolicySize(key, text);
     const previous = key.policyText;
     key.setPolicy(text);
     if (bypassLockoutCheck) return;
@@ -205,6 +207,15 @@ export class KmsSim {
         'The new key policy will not allow you to update the key policy in the future.',
       );
     }
+  }
+
+  /** "Key policy documents can be up to 32 kilobytes (32,768 bytes)" (AWS KMS Developer Guide, Key policies). */
+  #checkPolicySize(key: KmsKey, policy: string): void {
+    const bytes = Buffer.byteLength(policy);
+    this.cloud.quotas.check(
+      { quota: 'kms.keyPolicySize', account: key.account, region: key.region, subject: key.arn, value: bytes },
+      (limit) => new AwsError('LimitExceededException', `The key policy is ${bytes} bytes; a key policy can be at most ${limit} bytes.`),
+    );
   }
 
   /** The grant a grant token stands for, with its key. */

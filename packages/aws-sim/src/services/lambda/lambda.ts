@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { CloudCore } from '../../core/cloud-core.js';
+import { checkNumber, checkString } from '../../core/constraints.js';
 import { AwsError } from '../../core/errors.js';
 import { evaluatePolicy, type PolicyDocument, type PolicyStatement } from '../../policy/resource-policy.js';
 import type { ReceivedMessage } from '../sqs/queue.js';
@@ -108,8 +109,38 @@ const INITIAL_CONCURRENCY = 5;
 const MAX_DRAIN_ROUNDS = 10_000;
 /** "The execution role … needs sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes" (Lambda Developer Guide, Using Lambda with Amazon SQS). */
 const SQS_POLLER_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
-/** "Function names … 1 to 64 characters … letters, numbers, hyphens, underscores" (Lambda API reference, CreateFunction). */
-const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * CreateFunction's constraints (Lambda API reference): a name alone is at most 64 characters;
+ * ordinary functions run 1 to 900 s with 128 to 10,240 MB ("Lambda quotas").
+ */
+const FUNCTION_NAME = { min: 1, max: 64, pattern: '[a-zA-Z0-9-_]+' };
+const HANDLER = { max: 128, pattern: '[^\\s]+' };
+const DESCRIPTION = { max: 256 };
+const TIMEOUT = { min: 1, max: 900 };
+const MEMORY = { min: 128, max: 10_240 };
+/** "Keys start with a letter and are at least two characters" (Environment variables). */
+const VARIABLE_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
+/** The runtime's variables a function may not set (Lambda Developer Guide, "Defined runtime environment variables"). */
+const RESERVED_KEYS = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
 
 /**
  * Simulated Lambda, run in simulated time: functions of every account and region, their
@@ -131,15 +162,20 @@ export class LambdaSim {
 
   /**
    * Creates a function, with the checks CreateFunction makes.
-   * @throws AwsError ResourceConflictException, InvalidParameterValueException
+   * @throws AwsError ValidationException for a setting outside CreateFunction's constraints;
+   * ResourceConflictException; InvalidParameterValueException (the environment, the role)
    */
   createFunction(account: string, region: string, input: CreateFunctionInput): SimFunction {
     const arn = functionArn(region, account, input.name);
-    if (!FUNCTION_NAME.test(input.name))
-      throw invalid(`Function name ${input.name} must be 1 to 64 letters, digits, hyphens or underscores.`);
+    checkString('ValidationException', 'functionName', input.name, FUNCTION_NAME);
+    if (input.handlerName !== undefined) checkString('ValidationException', 'handler', input.handlerName, HANDLER);
+    if (input.description !== undefined) checkString('ValidationException', 'description', input.description, DESCRIPTION);
+    const timeoutSeconds = input.timeoutSeconds ?? 3;
+    checkNumber('ValidationException', 'timeout', timeoutSeconds, TIMEOUT.min, TIMEOUT.max);
+    const memoryMb = input.memoryMb ?? 128;
+    checkNumber('ValidationException', 'memorySize', memoryMb, MEMORY.min, MEMORY.max);
     if (this.#functions.has(arn)) throw new AwsError('ResourceConflictException', `Function already exist: ${input.name}`, 409);
-    const timeoutSeconds = checkRange('Timeout', input.timeoutSeconds ?? 3, 1, 900);
-    const memoryMb = checkRange('MemorySize', input.memoryMb ?? 128, 128, 10_240);
+    this.#checkEnvironment(account, region, arn, input.environment ?? {});
     // The account's 1,000 concurrent executions, less the 100 Lambda keeps unreserved.
     if (input.reservedConcurrency !== undefined) checkRange('ReservedConcurrentExecutions', input.reservedConcurrency, 0, 900);
     const role = this.cloud.iam.role(input.role);
@@ -167,6 +203,29 @@ export class LambdaSim {
     };
     this.#functions.set(arn, fn);
     return fn;
+  }
+
+  /**
+   * Lambda measures the variables as the compact JSON of the map, the text its error echoes; keys
+   * follow a pattern and may not be the runtime's own.
+   * @throws AwsError InvalidParameterValueException
+   */
+  #checkEnvironment(account: string, region: string, arn: string, variables: Record<string, string>): void {
+    const keys = Object.keys(variables);
+    const malformed = keys.find((key) => !VARIABLE_KEY.test(key));
+    if (malformed !== undefined)
+      throw invalid(`Environment variable key ${malformed} must start with a letter and hold only letters, digits and underscores.`);
+    const reserved = keys.filter((key) => RESERVED_KEYS.has(key));
+    if (reserved.length > 0)
+      throw invalid(
+        `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
+      );
+    const measured = JSON.stringify(variables);
+    this.cloud.quotas.check({ quota: 'lambda.environmentSize', account, region, subject: arn, value: Buffer.byteLength(measured) }, () =>
+      invalid(
+        `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${measured}`,
+      ),
+    );
   }
 
   /**
@@ -217,7 +276,12 @@ export class LambdaSim {
    */
   createEventSourceMapping(account: string, region: string, input: CreateEventSourceMappingInput): EventSourceMapping {
     const fn = this.function(input.functionName, account, region);
-    this.sqs.queue(input.eventSourceArn);
+    const queue = this.sqs.queue(input.eventSourceArn);
+    // Lambda refuses a queue that would hand a batch to another poller while the function may still run (Lambda Developer Guide, Using Lambda with Amazon SQS).
+    if (queue.settings.visibilityTimeoutSeconds < fn.timeoutSeconds)
+      throw invalid(
+        `Queue visibility timeout: ${queue.settings.visibilityTimeoutSeconds} seconds is less than Function timeout: ${fn.timeoutSeconds} seconds`,
+      );
     const batchSize = checkRange('BatchSize', input.batchSize ?? 10, 1, 10_000);
     if (input.maximumConcurrency !== undefined) checkRange('MaximumConcurrency', input.maximumConcurrency, 2, 1000);
     const role = this.cloud.iam.role(fn.role);

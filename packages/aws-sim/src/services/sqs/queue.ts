@@ -14,6 +14,7 @@ export interface QueueSettings {
   visibilityTimeoutSeconds: number;
   delaySeconds: number;
   messageRetentionSeconds: number;
+  receiveWaitSeconds: number;
   redrivePolicy?: RedrivePolicy;
   policy?: PolicyDocument;
   kmsMasterKeyId?: string;

@@ -1,7 +1,14 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
+import type { QuotaName } from '../../core/quotas.js';
 import type { CallContext } from '../../core/service.js';
-import { evaluatePolicy, type PolicyDocument, type PolicyPrincipal, parsePolicy } from '../../policy/resource-policy.js';
+import {
+  evaluatePolicy,
+  type PolicyDocument,
+  type PolicyPrincipal,
+  type PolicyStatement,
+  parsePolicy,
+} from '../../policy/resource-policy.js';
 import type { Principal } from '../iam/iam.js';
 import {
   MAX_VISIBILITY_SECONDS,
@@ -21,6 +28,8 @@ export interface CreateQueueOptions {
   policy?: string | PolicyDocument;
   kmsMasterKeyId?: string;
   messageRetentionSeconds?: number;
+  /** Long polling is not simulated: the setting is checked and kept. */
+  receiveWaitSeconds?: number;
 }
 
 /**
@@ -34,12 +43,18 @@ export class SqsSim {
   constructor(readonly cloud: CloudCore) {}
 
   /**
-   * Creates a queue, validating settings as SetQueueAttributes would.
-   * @throws Error for a duplicate queue, a FIFO name, invalid settings or a malformed policy.
+   * Creates a queue, validating settings as CreateQueue would.
+   * @throws AwsError InvalidParameterValue for the name (FIFO queues are not simulated), InvalidAttributeValue
+   * for a setting or a policy over its quotas; Error for a duplicate queue or a malformed policy
    */
   createQueue(account: string, region: string, name: string, options: CreateQueueOptions = {}): { url: string; arn: string } {
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new Error(`Invalid queue name ${name} (FIFO queues are not simulated)`);
-    const queue = new SimQueue(account, region, name, this.#settings(account, region, options), this.cloud.clock);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (${name}; FIFO queues are not simulated)`,
+      );
+    const arn = `arn:aws:sqs:${region}:${account}:${name}`;
+    const queue = new SimQueue(account, region, name, this.#settings(account, region, arn, options), this.cloud.clock);
     if (this.#queues.has(queue.arn)) throw new Error(`Queue ${queue.arn} already exists`);
     this.#queues.set(queue.arn, queue);
     return { url: queue.url, arn: queue.arn };
@@ -61,7 +76,42 @@ export class SqsSim {
    * @throws AwsError QueueDoesNotExist; MalformedPolicyError
    */
   setPolicy(queueArnOrUrl: string, policy: string | PolicyDocument): void {
-    this.queue(queueArnOrUrl).settings.policy = parsePolicy(policy);
+    const queue = this.queue(queueArnOrUrl);
+    queue.settings.policy = this.#checkedPolicy(queue.account, queue.region, queue.arn, policy);
+  }
+
+  /**
+   * A queue policy within SQS's policy quotas: its bytes, statements, principals and conditions,
+   * and the actions of each statement.
+   * @throws AwsError InvalidAttributeValue; MalformedPolicyError
+   */
+  #checkedPolicy(account: string, region: string, arn: string, policy: string | PolicyDocument): PolicyDocument {
+    const document = parsePolicy(policy);
+    const statements = ([] as PolicyStatement[]).concat(document.Statement);
+    const check = (quota: QuotaName, value: number, message: string) =>
+      this.cloud.quotas.check({ quota, account, region, subject: arn, value }, () => new AwsError('InvalidAttributeValue', message));
+    const tooMany = (what: string) => `Invalid value for the parameter Policy. Reason: too many ${what}.`;
+    check(
+      'sqs.policySize',
+      Buffer.byteLength(typeof policy === 'string' ? policy : JSON.stringify(policy)),
+      'Submitted policy is over max allowed size.',
+    );
+    check('sqs.policyStatements', statements.length, tooMany('statements'));
+    check(
+      'sqs.policyPrincipals',
+      statements.map(principalCount).reduce((a, b) => a + b, 0),
+      tooMany('principals'),
+    );
+    check(
+      'sqs.policyConditions',
+      statements
+        .map((s) => Object.values(s.Condition ?? {}).reduce((n, keys) => n + Object.keys(keys).length, 0))
+        .reduce((a, b) => a + b, 0),
+      tooMany('conditions'),
+    );
+    for (const statement of statements)
+      check('sqs.statementActions', ([] as string[]).concat(statement.Action).length, tooMany('actions in a statement'));
+    return document;
   }
 
   /** Every message in a queue (visible, in flight and delayed), for tests and reports. */
@@ -134,21 +184,27 @@ export class SqsSim {
   }
 
   /** Queue settings with SQS defaults, validated as SetQueueAttributes would. */
-  #settings(account: string, region: string, options: CreateQueueOptions): QueueSettings {
+  #settings(account: string, region: string, arn: string, options: CreateQueueOptions): QueueSettings {
     const settings: QueueSettings = {
       visibilityTimeoutSeconds: checkRange('VisibilityTimeout', options.visibilityTimeoutSeconds ?? 30, 0, MAX_VISIBILITY_SECONDS),
       delaySeconds: checkRange('DelaySeconds', options.delaySeconds ?? 0, 0, 900),
       messageRetentionSeconds: checkRange('MessageRetentionPeriod', options.messageRetentionSeconds ?? 345_600, 60, 1_209_600),
+      receiveWaitSeconds: checkRange('ReceiveMessageWaitTimeSeconds', options.receiveWaitSeconds ?? 0, 0, 20),
     };
     if (options.redrivePolicy) settings.redrivePolicy = this.#checkRedrive(account, region, options.redrivePolicy);
-    if (options.policy) settings.policy = parsePolicy(options.policy);
+    if (options.policy) settings.policy = this.#checkedPolicy(account, region, arn, options.policy);
     if (options.kmsMasterKeyId) settings.kmsMasterKeyId = options.kmsMasterKeyId;
     return settings;
   }
 
   /** The dead-letter queue must exist, in the same account and region; maxReceiveCount is 1 to 1000. */
   #checkRedrive(account: string, region: string, redrive: RedrivePolicy): RedrivePolicy {
-    checkRange('maxReceiveCount', redrive.maxReceiveCount, 1, 1000);
+    const count = redrive.maxReceiveCount;
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Value ${JSON.stringify(redrive)} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${count}, valid values are from 1 to 1000 both inclusive.`,
+      );
     const dlq = this.#queues.get(redrive.deadLetterTargetArn);
     if (!dlq || dlq.account !== account || dlq.region !== region) {
       throw new Error(`Dead letter target ${redrive.deadLetterTargetArn} does not exist in ${account}/${region}`);
@@ -173,8 +229,20 @@ function accessDenied(who: string, action: string, resource: string): AwsError {
   return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${action} on resource: ${resource}`, 403);
 }
 
+/** "Invalid value for the parameter VisibilityTimeout." is SQS's answer; the range is added for the reader. */
 function checkRange(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(`${name} must be an integer between ${min} and ${max}, got ${value}`);
+    throw new AwsError(
+      'InvalidAttributeValue',
+      `Invalid value for the parameter ${name}. Reason: ${value} is not a whole number from ${min} to ${max}.`,
+    );
   return value;
+}
+
+/** The principals a statement names: `*`, and each AWS and service principal. */
+function principalCount(statement: PolicyStatement): number {
+  const principal = statement.Principal;
+  if (principal === undefined) return 0;
+  if (principal === '*') return 1;
+  return [principal.AWS, principal.Service].reduce((n, list) => n + (list === undefined ? 0 : ([] as string[]).concat(list).length), 0);
 }

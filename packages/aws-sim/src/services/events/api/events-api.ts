@@ -134,7 +134,7 @@ const eventsActions: Record<string, Action> = {
     const bus = ownBus(events, input, ctx);
     const policy = input.optionalString('Policy');
     if (policy === undefined) bus.putPolicyStatement(permissionStatement(bus, input));
-    else bus.policy = parsePolicyOrFail(policy);
+    else bus.setPolicy(parsePolicyOrFail(policy));
     return {};
   },
 };
