@@ -126,6 +126,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     ec2: { snapshotDurationMs: 0, copyQuota: quota, imageCopyQuota: quota, copyDurationMs },
     // Every RDS vault copy is a manual snapshot: an operator protecting this many raises the quota of 100 per region.
     rds: { snapshotDurationMs: 0, copyDurationMs: rdsCopyDurationMs, copyQuota: quota, manualSnapshotQuota: 100_000 },
+    // A decision per request shape (test/iam/fast-path.test.ts checks it against the library on every shape the drills produce).
+    authorization: 'fast',
   });
   try {
     const announce = prepareDeliveries(hub, events);

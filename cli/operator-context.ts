@@ -3,7 +3,13 @@ import { MAX_RECEIVE_COUNT, NAMES } from '../accounts/stack/names.js';
 import { describeError } from '../shared/aws/aws-errors.js';
 import { AwsClients } from '../shared/aws/clients.js';
 import { LegalHoldRefused } from '../shared/catalog/catalog.js';
-import { type AccountsConfig, AccountsConfigError, allowedSourceRegions, loadAccounts } from '../shared/config/accounts.js';
+import {
+  type AccountsConfig,
+  AccountsConfigError,
+  allowedSourceRegions,
+  loadAccounts,
+  sourceKeyAliases,
+} from '../shared/config/accounts.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
@@ -26,6 +32,7 @@ export function operatorConfig(accounts: AccountsConfig): HubConfig {
     externalId: vault.externalId,
     shareKeyAlias: NAMES.shareKeyAlias,
     allowedSources: allowedSourceRegions(accounts),
+    sourceKeyAliases: sourceKeyAliases(accounts),
     maxReceiveCount: MAX_RECEIVE_COUNT,
   };
 }

@@ -3,6 +3,11 @@ import { z } from 'zod';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const encryption = z.enum(['none', 'aws-managed', 'cmk']);
+/** With `cmk`: the customer managed key by this alias, made on first use (the reader may use only keys whose aliases the account file lists). */
+const keyAlias = z
+  .string()
+  .regex(/^alias\/(?!aws\/)[A-Za-z0-9/_-]{1,250}$/, 'must be a customer alias such as alias/app-data')
+  .optional();
 
 const createSnapshotStep = z.strictObject({
   action: z.literal('createSnapshot'),
@@ -10,6 +15,7 @@ const createSnapshotStep = z.strictObject({
   region: z.string().optional(),
   volume: z.string().min(1),
   encryption: encryption.default('none'),
+  keyAlias,
   id: z
     .string()
     .regex(/^snap-[0-9a-f]{8,17}$/, 'must look like snap-0123456789abcdef0')
@@ -49,6 +55,7 @@ const createImageStep = z.strictObject({
     .regex(/^i-[0-9a-f]{8,17}$/, 'must look like i-0123456789abcdef0')
     .optional(),
   encryption: encryption.default('none'),
+  keyAlias,
   id: z
     .string()
     .regex(/^ami-[0-9a-f]{8,17}$/, 'must look like ami-0123456789abcdef0')
@@ -95,6 +102,7 @@ const rdsSnapshotFields = {
   type: z.enum(['manual', 'automated']),
   /** RDS encrypts new databases by default, with aws/rds. */
   encryption: encryption.default('aws-managed'),
+  keyAlias,
   id: dbSnapshotId.optional(),
   emit: z.boolean().default(true),
 };
@@ -128,6 +136,20 @@ const faultStep = z.strictObject({
 
 const advanceStep = z.strictObject({ action: z.literal('advance'), minutes: z.number().positive() });
 
+/** A quiet stretch of days at once: copies settle, but no schedule runs in between (each resumes at its next period). */
+const skipStep = z.strictObject({ action: z.literal('skip'), days: z.number().positive() });
+
+/** A recovery point, as `backup-hub hold` and `restore` name it: `<kind>/<account>/<region>/<source id>`. */
+const artifact = z.string().regex(/^[a-z-]+\/\d{12}\/[a-z0-9-]+\/\S+$/, 'must name a recovery point as kind/account/region/source-id');
+
+/** An operator sets (or, with `lift`, lifts) a legal hold through the vault's legal-hold role, as `backup-hub hold` does. */
+const holdStep = z.strictObject({
+  action: z.literal('hold'),
+  artifact,
+  reason: z.string().min(1).optional(),
+  lift: z.boolean().default(false),
+});
+
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
 
@@ -156,6 +178,8 @@ const stepSchema = z.discriminatedUnion('action', [
   eventStep,
   faultStep,
   advanceStep,
+  skipStep,
+  holdStep,
   stopSourceStep,
   disasterStep,
   restoreStep,
@@ -174,6 +198,8 @@ const STEP_ACTIONS = [
   'event',
   'fault',
   'advance',
+  'skip',
+  'hold',
   'stopSource',
   'disaster',
   'restore',
@@ -203,6 +229,10 @@ export const drillSchema = z.strictObject({
     .strictObject({
       copyMinutes: z.number().positive().optional(),
       snapshotCopyQuota: z.number().int().positive().optional(),
+      /** Concurrent AMI copies into a region (AWS: 100). */
+      imageCopyQuota: z.number().int().positive().optional(),
+      /** Concurrent DB and DB cluster snapshot copies into a region (AWS: 20). */
+      rdsCopyQuota: z.number().int().positive().optional(),
     })
     .default({}),
   steps: z.array(z.unknown()),

@@ -1,4 +1,4 @@
-import type { CallRecord } from '@backup-hub/aws-sim';
+import { type CallRecord, refusalOf } from '@backup-hub/aws-sim';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
@@ -49,20 +49,27 @@ export interface ReportedSweep {
   underWay?: { startedAt: string; calls: number; runs: number };
 }
 
-/** A call the simulated cloud refused for want of a permission: an IAM policy, key policy, bus or queue policy that did not allow it. */
+/**
+ * A call the simulated cloud refused for want of a permission: an IAM policy, key policy, trust,
+ * bus or queue policy, share attribute or organization policy that did not allow it. A refusal
+ * inside another service's call (KMS refusing a copy's Decrypt) names the call and what was refused.
+ */
 export interface RefusedCall {
   principal: string;
   /** `service:Action`. */
   call: string;
   account: string;
   region: string;
-  error: string;
+  /** What was refused: the call's own action, or one a service made on its behalf (`kms:Decrypt` via `ec2…`). */
+  refused: { action: string; resource: string; via?: string };
+  /** The policies that refused it (`identity`, `key policy`, `trust policy`, `bus policy`, `scp`, …). */
+  refusedBy: string[];
+  explicitDeny: boolean;
+  /** The AWS error the call ended with, if it failed (a refusal inside an EBS copy fails the copy later instead). */
+  error?: string;
   /** Simulated time. */
   at: string;
 }
-
-/** The error codes AWS answers a call with when no policy allows it. */
-const REFUSALS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 
 /** A vault alarm at the end of the drill: its state, since when (simulated), and why. */
 export interface ReportedAlarm {
@@ -170,16 +177,7 @@ export async function collectReport(
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
-    refusedCalls: hub.cloud.calls
-      .filter((c) => c.error !== undefined && REFUSALS.has(c.error) && !intoLostAccount(c, run.restore))
-      .map((c) => ({
-        principal: c.principal,
-        call: `${c.service}:${c.action}`,
-        account: c.account,
-        region: c.region,
-        error: c.error!,
-        at: new Date(c.at).toISOString(),
-      })),
+    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !intoLostAccount(c, run.restore))),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
@@ -212,6 +210,27 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
       : {}),
     ...(pass ? { underWay: { startedAt: pass.startedAt, calls: pass.calls, runs: pass.runs } } : {}),
   }));
+}
+
+/** Every recorded call with a refused authorization, and why. */
+export function refusedCalls(calls: readonly CallRecord[]): RefusedCall[] {
+  return calls.flatMap((c) => {
+    const refusal = refusalOf(c);
+    if (!refusal) return [];
+    return [
+      {
+        principal: c.principal,
+        call: `${c.service}:${c.action}`,
+        account: c.account,
+        region: c.region,
+        refused: { action: refusal.action, resource: refusal.resource, ...(refusal.via ? { via: refusal.via } : {}) },
+        refusedBy: refusal.refusedBy ?? [],
+        explicitDeny: refusal.explicitDeny === true,
+        ...(c.error ? { error: c.error } : {}),
+        at: new Date(c.at).toISOString(),
+      },
+    ];
+  });
 }
 
 function vaultAlarms(hub: LocalHub): ReportedAlarm[] {

@@ -12,6 +12,13 @@ export interface HubAccountsSpec {
   retention?: RetentionSettings;
 }
 
+/**
+ * The alias of the customer managed key a local hub's sources protect their data with (the
+ * simulated cloud names its `cmk` keys so, see deployLocalHub); every source file lists it unless
+ * the spec gives the source's own list.
+ */
+export const LOCAL_CUSTOMER_KEY_ALIAS = 'alias/app-data';
+
 /** Not a secret: every simulated reader role requires it, as the vault file's `externalId` does on AWS. */
 export const LOCAL_EXTERNAL_ID = 'backup-hub-local-drill';
 /** Account files require an RPO target beside each retention; the local hubs' tests do not read it. */
@@ -45,7 +52,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       role: 'source',
       regions: s.regions,
       vault: vault.account,
-      ...(s.customerKeyAliases ? { customerKeyAliases: s.customerKeyAliases } : {}),
+      customerKeyAliases: s.customerKeyAliases ?? [LOCAL_CUSTOMER_KEY_ALIAS],
       targets: targetsOf(s.account),
     })),
     ...(spec.recovery ?? []).map((r) => ({

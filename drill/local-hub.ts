@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  type AuthorizationMode,
   type DeployedStack,
   type Ec2Sim,
   type Ec2SimOptions,
@@ -28,19 +29,19 @@ import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { type FunctionRuntime, functionRuntime } from '../shared/runtime/function-runtime.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
 import { countedClock } from '../shared/sweep/pacer.js';
-import { accountsFor, type HubAccountsSpec } from './hub-accounts.js';
+import { accountsFor, type HubAccountsSpec, LOCAL_CUSTOMER_KEY_ALIAS } from './hub-accounts.js';
 
 /** The stage the local hub deploys; `npm run package:all` packages the same one. */
 export const LOCAL_STAGE = 'dev';
 
 /**
  * Quotas the hub's own stacks are known to exceed, recorded (in {@link LocalHub.quotaExceeded} and
- * the drill report) instead of refusing the deploy, so that drills still run while the fix is under
- * way. AWS would refuse these stacks. Issue 24 item 2: the inline policies of the vault's
- * reconciler, and of the reader of a source in two regions, pass IAM's 10,240 characters.
- * test/drill/quotas.test.ts fails once they fit: then empty this list.
+ * the drill report) instead of refusing the deploy, so that drills still run while a fix is under
+ * way. AWS would refuse such stacks. None today: the reconciler's and the readers' inline policies
+ * fit IAM's 10,240 characters since a role keeps each repeated statement once (issue 14).
+ * test/drill/quotas.test.ts fails once a listed quota fits: then take it out.
  */
-export const KNOWN_OVER_QUOTA: readonly QuotaName[] = ['iam.rolePolicySize'];
+export const KNOWN_OVER_QUOTA: readonly QuotaName[] = [];
 
 /** One stack of the account files: an account in one of its regions, and the folder it is packaged into. */
 export interface StackRef {
@@ -58,6 +59,8 @@ export interface LocalHubSpec extends HubAccountsSpec {
   rds?: RdsSimOptions;
   /** Keep the vault's DynamoDB tables (catalog, audit log) in this folder instead of memory. */
   dataPath?: string;
+  /** How the simulated cloud decides IAM (every distinct request through the library by default; soaks use the fast path). */
+  authorization?: AuthorizationMode;
   /** The quotas recorded instead of refused when exceeded ({@link KNOWN_OVER_QUOTA} by default); every other quota is enforced. */
   tolerateQuotas?: readonly QuotaName[];
   logger?: Logger;
@@ -91,6 +94,10 @@ export interface LocalHub {
   prunerContext: HubContext;
   /** The context of an operator who assumed the vault's restore role. */
   restoreContext: HubContext;
+  /** The context of an operator who assumed the vault's legal-hold role. */
+  legalHoldContext: HubContext;
+  /** Every stack deployed, with what CloudFormation created (the least-privilege check maps statements to resources by it). */
+  stacks: (StackRef & { deployed: DeployedStack })[];
   /** The recovery accounts deployed. */
   recovery: string[];
   /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
@@ -120,9 +127,11 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const accounts = spec.accounts ?? accountsFor(spec);
   const { vault } = accounts;
   const region = vault.regions[0]!;
+  // Keys protecting source data carry the alias the account files list, as they must on AWS.
   const cloud = new SimCloud({
-    ec2: spec.ec2,
-    rds: spec.rds,
+    authorization: spec.authorization,
+    ec2: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.ec2 },
+    rds: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.rds },
     dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) },
     tolerateQuotas: spec.tolerateQuotas ?? KNOWN_OVER_QUOTA,
   });
@@ -137,7 +146,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     const file = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
     const runtime = functionRuntime({
       env: { AWS_REGION: fn.region, AWS_LAMBDA_FUNCTION_NAME: fn.name, ...fn.environment },
-      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role), fn.region) } },
+      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role, fn.name), fn.region) } },
       now: () => cloud.clock.now(),
       runClock: () => countedClock(cloud.clock.nowMs()),
       logger,
@@ -155,6 +164,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     spec.template ??
     ((stack: StackRef) => renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })));
   let vaultStack: DeployedStack | undefined;
+  const stacks: LocalHub['stacks'] = [];
   for (const { account: name, region: at, folder } of everyStack(accounts)) {
     const account = accounts.account(name);
     const stack = await cloud.cloudformation.deploy({
@@ -165,6 +175,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       lambdaCode,
     });
     if (account.role === 'vault') vaultStack = stack;
+    stacks.push({ account, region: at, folder, deployed: stack });
   }
   const resource = (logicalId: string) => {
     const found = vaultStack?.resources[logicalId];
@@ -186,13 +197,14 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     if (!found) throw new Error(`The vault stack deployed no function with handlers/${file}`);
     return found;
   };
-  // An operator's credentials after assuming the restore role, with the vault's configuration.
-  const restoreContext = functionRuntime({
-    env: runtime('reconciler').env,
-    clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource('RestoreRole').attributes.Arn!), region) } },
-    now: () => cloud.clock.now(),
-    logger,
-  }).hubContext();
+  // An operator's credentials after assuming a vault role, with the vault's configuration.
+  const operatorContext = (roleLogicalId: string) =>
+    functionRuntime({
+      env: runtime('reconciler').env,
+      clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource(roleLogicalId).attributes.Arn!), region) } },
+      now: () => cloud.clock.now(),
+      logger,
+    }).hubContext();
 
   return {
     cloud,
@@ -208,7 +220,9 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     runtimes,
     context: runtime('ebs-snapshot').hubContext(),
     prunerContext: runtime('pruner').hubContext(),
-    restoreContext,
+    restoreContext: operatorContext('RestoreRole'),
+    legalHoldContext: operatorContext('LegalHoldRole'),
+    stacks,
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);

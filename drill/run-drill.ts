@@ -1,11 +1,13 @@
-import type { EventEnvelope } from '@backup-hub/aws-sim';
+import type { AuthorizationMode, EventEnvelope, Template } from '@backup-hub/aws-sim';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
+import { pointKeyOf } from '../shared/restore/restore-request.js';
+import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
 import { GameDay } from './game-day.js';
-import { deployLocalHub, type LocalHub } from './local-hub.js';
+import { deployLocalHub, type LocalHub, type StackRef } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 
 const STEP_MS = 60_000;
@@ -24,6 +26,12 @@ export interface DrillOptions {
   accountsDir?: string;
   /** Deploy the templates `npm run package:all` packaged into this folder instead of rendering them. */
   stacksDir?: string;
+  /** How the simulated cloud decides IAM (every distinct request through the library by default). */
+  authorization?: AuthorizationMode;
+  /** Each stack's template instead of the rendered or packaged one (the least-privilege check takes statements out). */
+  template?: (stack: StackRef) => Template;
+  /** Looks at the simulated cloud once the drill has settled or stopped, before it is closed (the least-privilege check reads its calls). */
+  inspect?: (hub: LocalHub) => void | Promise<void>;
 }
 
 /** A step the simulated cloud refused (an id already taken, say), named by its place in the drill. */
@@ -53,12 +61,16 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     sources: drill.sources,
     accounts,
     ...(options.stacksDir === undefined ? {} : { template: packagedTemplates(options.stacksDir) }),
+    ...(options.template ? { template: options.template } : {}),
     dataPath: folder?.dynamoPath,
+    authorization: options.authorization,
     ec2: {
       snapshotDurationMs: 0,
       ...(drill.cloud.copyMinutes === undefined ? {} : { copyDurationMs: () => drill.cloud.copyMinutes! * 60_000 }),
       ...(drill.cloud.snapshotCopyQuota === undefined ? {} : { copyQuota: drill.cloud.snapshotCopyQuota }),
+      ...(drill.cloud.imageCopyQuota === undefined ? {} : { imageCopyQuota: drill.cloud.imageCopyQuota }),
     },
+    rds: drill.cloud.rdsCopyQuota === undefined ? {} : { copyQuota: drill.cloud.rdsCopyQuota },
   });
   try {
     const from = options.stacksDir === undefined ? 'rendered from' : `packaged in ${options.stacksDir} from`;
@@ -78,12 +90,17 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
     const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report() });
+    await options.inspect?.(hub);
     await folder?.finish({
       tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable },
       startedAt: new Date(hub.startedAt),
       endedAt: hub.cloud.clock.now(),
     });
     return report;
+  } catch (error) {
+    // A drill stopped by a refusal (nothing to restore, say) still has its calls to look at.
+    await options.inspect?.(hub);
+    throw error;
   } finally {
     await hub.close();
   }
@@ -122,7 +139,11 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         const region = regionOf(hub, step);
         const volume =
           hub.ec2.volume(step.account, region, step.volume) ??
-          hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption });
+          hub.ec2.createVolume(step.account, region, {
+            id: step.volume,
+            encryption: step.encryption,
+            kmsKeyArn: aliasedKey(hub, step, region),
+          });
         const snapshot = hub.ec2.createSnapshot(step.account, region, { volumeId: volume.id, id: step.id, emit: step.emit });
         return `createSnapshot ${step.account}/${region} ${volume.id} (${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
       }
@@ -132,6 +153,7 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
           name: step.name,
           instanceId: step.instance,
           encryption: step.encryption,
+          kmsKeyArn: aliasedKey(hub, step, region),
           id: step.id,
           emit: step.emit,
         });
@@ -140,12 +162,12 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
       }
       case 'createDBSnapshot': {
         const region = regionOf(hub, step);
-        const snapshot = hub.rds.createDBSnapshot(step.account, region, step);
+        const snapshot = hub.rds.createDBSnapshot(step.account, region, { ...step, kmsKeyArn: aliasedKey(hub, step, region) });
         return `createDBSnapshot ${step.account}/${region} ${step.db} (${step.type}, ${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
       }
       case 'createDBClusterSnapshot': {
         const region = regionOf(hub, step);
-        const snapshot = hub.rds.createDBClusterSnapshot(step.account, region, step);
+        const snapshot = hub.rds.createDBClusterSnapshot(step.account, region, { ...step, kmsKeyArn: aliasedKey(hub, step, region) });
         return `createDBClusterSnapshot ${step.account}/${region} ${step.cluster} (${step.type}, ${step.encryption}) → ${snapshot.id}${step.emit ? '' : ' (silent)'}`;
       }
       case 'putParameter': {
@@ -179,6 +201,16 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
       case 'advance':
         await hub.cloud.advance(step.minutes * 60_000, { tickMs: STEP_MS });
         return `advanced ${step.minutes} simulated minutes`;
+      case 'skip':
+        await hub.cloud.skip(step.days * 86_400_000);
+        return `skipped ${step.days} simulated days (no schedule ran in between)`;
+      case 'hold': {
+        const pk = pointKeyOf(step.artifact);
+        const by = 'drill operator';
+        if (step.lift) await liftLegalHold(hub.legalHoldContext, pk, by);
+        else await placeLegalHold(hub.legalHoldContext, pk, { reason: step.reason ?? 'drill', by });
+        return `legal hold ${step.lift ? 'lifted from' : 'set on'} ${step.artifact}`;
+      }
       case 'stopSource':
         return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;
       case 'disaster':
@@ -189,6 +221,16 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
   } catch (error) {
     throw new DrillStepError(index, step, error);
   }
+}
+
+/** The customer managed key a `cmk` step names by alias, made on first use; none when it names no alias. */
+function aliasedKey(hub: LocalHub, step: { account: string; encryption: string; keyAlias?: string }, region: string): string | undefined {
+  if (step.encryption !== 'cmk' || step.keyAlias === undefined) return undefined;
+  const existing = hub.kms.aliases(step.account, region).find((a) => a.name === step.keyAlias);
+  return (
+    existing?.targetKeyArn ??
+    hub.kms.createKey(step.account, region, { alias: step.keyAlias, description: `drill key ${step.keyAlias}` }).arn
+  );
 }
 
 /** A source step's region: the one it names, or the account's first allowed region. */

@@ -53,6 +53,12 @@ export type Statement = {
   Action: string | readonly string[];
   Resource?: Value;
   Condition?: Record<string, Record<string, Value>>;
+  /**
+   * Why the statement is kept although no drill needs it: the real-AWS path that needs it which the
+   * simulated cloud cannot exercise. Read by `npm run check:iam`; buildService takes it out of the
+   * template.
+   */
+  Reason?: string;
 };
 
 export type PolicyDocument = {

@@ -93,9 +93,23 @@ export function role(options: {
       Description: options.description,
       ...(options.maxSessionDuration ? { MaxSessionDuration: options.maxSessionDuration } : {}),
       AssumeRolePolicyDocument: policy(options.trust),
-      Policies: [{ PolicyName: options.name, PolicyDocument: policy(options.statements) }],
+      Policies: [{ PolicyName: options.name, PolicyDocument: policy(withoutRepeats(options.statements)) }],
     },
   };
+}
+
+/**
+ * The statements less those that repeat an earlier one (two kinds that need the same grant in one
+ * role): a repeat grants nothing more, and no call would need it. The first Sid stays.
+ */
+export function withoutRepeats(statements: Statement[]): Statement[] {
+  const seen = new Set<string>();
+  return statements.filter(({ Sid: _sid, Reason: _reason, ...body }) => {
+    const key = JSON.stringify(body);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Only Lambda may assume a function's role. */

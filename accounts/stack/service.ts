@@ -1,5 +1,6 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
-import { type Rule, ref, type Template, type Value } from './cloudformation.js';
+import { type Resource, type Rule, ref, type Statement, type Template, type Value } from './cloudformation.js';
+import { checkConditionKeys, POLICIES } from './condition-keys.js';
 import { buildRecovery } from './recovery-stack.js';
 import { buildSource } from './source-stack.js';
 import { buildVault } from './vault-stack.js';
@@ -21,6 +22,18 @@ export interface ServiceModel {
   /** By function key (`ebs-snapshot`, `reconciler`); the key names its logical ids. */
   functions: Record<string, FunctionModel>;
   resources: Pick<Template, 'Conditions' | 'Resources' | 'Outputs'>;
+  /** The statements kept for a real-AWS path the simulated cloud cannot exercise, and why (their `Reason`, taken out of the template). */
+  reasons: StatementReason[];
+}
+
+/** A statement's reason to be kept, and where the statement is. */
+export interface StatementReason {
+  logicalId: string;
+  /** `trust policy`, `policy <name>`, `key policy`, `bus policy`, `queue policy`. */
+  document: string;
+  /** The statement's Sid, or its 1-based position. */
+  sid: string;
+  reason: string;
 }
 
 export interface FunctionModel {
@@ -50,6 +63,7 @@ export interface StackOptions {
 /**
  * The stack of the account named `name` (an account file) in a region.
  * @throws Error naming the accounts, or the account's regions, when either is unknown
+ * @throws UnsupportedConditionKeyError when a policy statement is conditioned on a key its actions never carry
  */
 export function buildService(config: AccountsConfig, name: string, options: StackOptions): ServiceModel {
   const account = config.account(name);
@@ -63,14 +77,34 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
       : account.role === 'source'
         ? buildSource(config, account, stack)
         : buildRecovery(config, account);
+  checkConditionKeys(built.resources.Resources);
+  const { resources, reasons } = takeReasons(built.resources.Resources);
   return {
     account,
     stage: options.stage,
     region,
     stackTags: { 'backup-hub:account': account.name, 'backup-hub:role': account.role },
     rules: { RightAccountAndRegion: rightAccountAndRegion(account, region) },
-    ...built,
+    functions: built.functions,
+    resources: { ...built.resources, Resources: resources },
+    reasons,
   };
+}
+
+/** The resources without their statements' `Reason` (IAM accepts no such element), and the reasons taken out. */
+function takeReasons(resources: Record<string, Resource>): { resources: Record<string, Resource>; reasons: StatementReason[] } {
+  const copy = JSON.parse(JSON.stringify(resources)) as Record<string, Resource>;
+  const reasons: StatementReason[] = [];
+  for (const [logicalId, resource] of Object.entries(copy)) {
+    for (const [document, policy] of POLICIES[resource.Type]?.(resource.Properties ?? {}) ?? []) {
+      ([] as Statement[]).concat(policy.Statement).forEach((statement, index) => {
+        if (statement.Reason === undefined) return;
+        reasons.push({ logicalId, document, sid: statement.Sid ?? String(index + 1), reason: statement.Reason });
+        delete statement.Reason;
+      });
+    }
+  }
+  return { resources: copy, reasons };
 }
 
 /**

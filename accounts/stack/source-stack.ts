@@ -81,13 +81,21 @@ export function buildSource(
                 StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') },
               },
             ),
-            keyUseBy('ReaderLetsEbsUseTheKey', readerRoleArn, 'kms:CreateGrant', grantForAwsResource),
+            // EC2 (snapshots, AMIs) and RDS (DB and cluster snapshots) make grants for the intermediate copies.
+            keyUseBy(
+              'ReaderLetsEbsUseTheKey',
+              readerRoleArn,
+              'kms:CreateGrant',
+              grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
+            ),
             // EC2 uses the share key in the vault's region (the copy) and in this region (the source
             // side); RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
+            // What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key
+            // used to encrypt a shared snapshot"): GenerateDataKey and GenerateDataKeyWithoutPlaintext too.
             keyUseBy(
               'VaultCopiesSharedSnapshotsThroughEc2',
               handlerRoles,
-              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
               {
                 StringEquals: {
                   'kms:ViaService': all(
@@ -99,7 +107,15 @@ export function buildSource(
               },
               vaultRoot,
             ),
-            keyUseBy('VaultLetsEbsUseTheKeyForTheCopy', handlerRoles, 'kms:CreateGrant', grantForAwsResource, vaultRoot),
+            keyUseBy(
+              'VaultLetsEbsUseTheKeyForTheCopy',
+              handlerRoles,
+              'kms:CreateGrant',
+              grantForAwsResource(
+                ...all(`ec2.${vaultRegion}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vaultRegion}.amazonaws.com`),
+              ),
+              vaultRoot,
+            ),
           ],
         },
       },

@@ -1,4 +1,11 @@
-import { type AccountsConfig, allowedSourceRegions, retentionSettings, rpoSettings, sweepSettings } from '../../shared/config/accounts.js';
+import {
+  type AccountsConfig,
+  allowedSourceRegions,
+  retentionSettings,
+  rpoSettings,
+  sourceKeyAliases,
+  sweepSettings,
+} from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
@@ -63,6 +70,8 @@ export function buildVault(
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: [`${group}:*`, `${group}:*:*`],
+      Reason:
+        "the Lambda runtime writes the function's log stream to CloudWatch Logs with its role; the simulated cloud runs no CloudWatch Logs",
     };
   };
   /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
@@ -85,6 +94,7 @@ export function buildVault(
     externalId: vault.externalId,
     shareKeyAlias: NAMES.shareKeyAlias,
     allowedSources: JSON.stringify(allowedSourceRegions(config)),
+    sourceKeyAliases: JSON.stringify(sourceKeyAliases(config)),
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
   };
   const environment = hubEnvironment<Value>(hub);
@@ -165,8 +175,12 @@ export function buildVault(
   const resources: Record<string, Resource> = {
     // ------------------------------------------------------------------ events in
     EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: NAMES.bus } },
-    // Only the listed source accounts (and, with an organization id, only inside it) may put events,
-    // and only the AWS service events the kinds take (events:source, events:detail-type).
+    // Only the listed sources' forwarder roles (and, with an organization id, only inside it) may put
+    // events, and only the AWS service events the kinds take. events:source and events:detail-type
+    // are multivalued: ForAllValues keeps every value to the list, Null refuses a request without them
+    // (EventBridge user guide, "Using IAM policy conditions in Amazon EventBridge"). The accounts are
+    // the principals, narrowed by aws:PrincipalArn, so that the policy does not fail on a source whose
+    // stack is not deployed yet.
     EventBusPolicy: {
       Type: 'AWS::Events::EventBusPolicy',
       Properties: {
@@ -178,11 +192,13 @@ export function buildVault(
           Action: 'events:PutEvents',
           Resource: getAtt('EventBus'),
           Condition: {
-            StringEquals: {
+            'ForAllValues:StringEquals': {
               'events:source': all(...KINDS.map((k) => k.manifest.pattern.source)),
               'events:detail-type': all(...KINDS.map((k) => k.manifest.pattern['detail-type'])),
-              ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}),
             },
+            Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+            ArnEquals: { 'aws:PrincipalArn': vault.allowedSources.map((id) => roleArn(id, NAMES.forwarderRole)) },
+            ...(vault.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': vault.organizationId } } : {}),
           },
         },
       },
@@ -423,6 +439,7 @@ export function vaultKeyPolicy(options: {
   restoreRoleArn: string;
 }): PolicyDocument {
   const { accountRoot, region, handlerRoleArns, restoreRoleArn } = options;
+  const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
       'kms:ViaService':
@@ -454,8 +471,20 @@ export function vaultKeyPolicy(options: {
         via('ec2', 'rds', 'ssm'),
         accountRoot,
       ),
-      keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource, accountRoot),
-      keyUseBy('VaultHandlersLetEbsUseTheKey', handlerRoleArns, 'kms:CreateGrant', grantForAwsResource, accountRoot),
+      keyUseBy(
+        'TheRestoreRoleLetsServicesUseTheKey',
+        restoreRoleArn,
+        'kms:CreateGrant',
+        grantForAwsResource(...viaServices('ec2', 'rds')),
+        accountRoot,
+      ),
+      keyUseBy(
+        'VaultHandlersLetEbsUseTheKey',
+        handlerRoleArns,
+        'kms:CreateGrant',
+        grantForAwsResource(...viaServices('ec2', 'rds')),
+        accountRoot,
+      ),
     ],
   };
 }
@@ -678,13 +707,22 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
                 StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] },
               },
             ),
-            keyUseBy('TheRestoreRoleLetsServicesUseTheKey', restoreRoleArn, 'kms:CreateGrant', grantForAwsResource),
+            keyUseBy(
+              'TheRestoreRoleLetsServicesUseTheKey',
+              restoreRoleArn,
+              'kms:CreateGrant',
+              grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
+            ),
+            // Only through EC2 and RDS, as they read or copy what was shared: never a direct Decrypt.
             {
               Sid: 'TheRecoveryAccountReadsRestoreCopies',
               Effect: 'Allow',
               Principal: { AWS: recoveryRoot },
-              Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+              Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
               Resource: '*',
+              Condition: { StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] } },
+              Reason:
+                'the recovery account launches instances and restores databases from the shared restore copies, or copies them; the drills stop at shared and usable',
             },
             {
               Sid: 'TheRecoveryAccountLetsServicesUseTheKey',
@@ -692,7 +730,9 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
               Principal: { AWS: recoveryRoot },
               Action: 'kms:CreateGrant',
               Resource: '*',
-              Condition: grantForAwsResource,
+              Condition: grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
+              Reason:
+                'EC2 and RDS create grants for the recovery account as it launches or restores from the shared restore copies; the drills stop at shared and usable',
             },
           ],
         },

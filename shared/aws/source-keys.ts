@@ -1,4 +1,4 @@
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, ListAliasesCommand } from '@aws-sdk/client-kms';
 import { PermanentFailure } from '../core/errors.js';
 import { describeError, isDeterministicAwsError } from './aws-errors.js';
 import { type AwsClients, kmsClient } from './clients.js';
@@ -15,11 +15,14 @@ export interface KeyFacts {
  */
 export class SourceKeys {
   readonly #cache = new Map<string, Promise<KeyFacts>>();
+  readonly #aliases = new Map<string, Promise<string[]>>();
 
   constructor(
     private readonly aws: AwsClients,
     private readonly sessions: SourceSessions,
     private readonly shareKeyAlias: string,
+    /** Per source account: its account file and customerKeyAliases (the hub's sourceKeyAliases). */
+    private readonly listed: Record<string, { file: string; aliases: string[] }> = {},
   ) {}
 
   shareKey(account: string, region: string): Promise<KeyFacts> {
@@ -35,6 +38,43 @@ export class SourceKeys {
       facts.catch(() => this.#cache.delete(cacheKey));
     }
     return facts;
+  }
+
+  /**
+   * Refuses a customer managed key the reader role may not use: the reader uses only keys whose
+   * alias the source's account file lists (customerKeyAliases), so a copy would fail later with a
+   * bare AccessDenied; this names the alias to list instead. AWS managed keys and the share key
+   * need no alias.
+   * @throws PermanentFailure naming the alias to add and the account file to add it to
+   */
+  async requireListed(account: string, region: string, what: string, key: KeyFacts | undefined): Promise<void> {
+    if (!key || key.awsManaged) return;
+    if (key.arn === (await this.shareKey(account, region)).arn) return;
+    const listed = this.listed[account];
+    const aliases = await this.aliases(account, region, key.arn);
+    if (aliases.some((alias) => listed?.aliases.includes(alias))) return;
+    const file = `accounts/${listed?.file ?? `<the account file of ${account}>`}`;
+    throw new PermanentFailure(
+      `${what} is encrypted under ${key.arn}, ${aliases.length ? `whose aliases (${aliases.join(', ')}) are` : 'which has no alias, so it is'} not in customerKeyAliases, and the reader role may not use it: ` +
+        (aliases.length
+          ? `add alias ${aliases[0]} to customerKeyAliases in ${file}`
+          : `give the key an alias, add it to customerKeyAliases in ${file}`) +
+        ', and redeploy the source stack',
+    );
+  }
+
+  /** The aliases of a key of a source account (ListAliases through the reader role), cached. */
+  aliases(account: string, region: string, keyArn: string): Promise<string[]> {
+    const cacheKey = `${account}|${region}|${keyArn}`;
+    let aliases = this.#aliases.get(cacheKey);
+    if (!aliases) {
+      aliases = kmsClient(this.aws, region, this.sessions.credentials(account))
+        .send(new ListAliasesCommand({ KeyId: keyArn }))
+        .then(({ Aliases = [] }) => Aliases.map((a) => a.AliasName!));
+      this.#aliases.set(cacheKey, aliases);
+      aliases.catch(() => this.#aliases.delete(cacheKey));
+    }
+    return aliases;
   }
 
   async #describe(account: string, region: string, keyId: string): Promise<KeyFacts> {

@@ -548,6 +548,16 @@ export function allowedSourceRegions(config: AccountsConfig): Record<string, str
   return Object.fromEntries(config.vault.allowedSources.map((id) => [id, config.sources.find((s) => s.id === id)!.regions]));
 }
 
+/** Per allowed source: its account file and the customer key aliases its reader may use (the hub's sourceKeyAliases). */
+export function sourceKeyAliases(config: AccountsConfig): Record<string, { file: string; aliases: string[] }> {
+  return Object.fromEntries(
+    config.vault.allowedSources.map((id) => {
+      const source = config.sources.find((s) => s.id === id)!;
+      return [id, { file: source.file, aliases: source.customerKeyAliases }];
+    }),
+  );
+}
+
 /** The account's protection targets: the vault's as defaults, the account's own file overriding them per kind. */
 export function effectiveTargets(config: AccountsConfig, account: Account): Partial<Record<ArtifactKindName, ProtectionTarget>> {
   return { ...config.vault.targets, ...account.targets };

@@ -15,6 +15,11 @@ export const hubConfigSchema = z.object({
   shareKeyAlias: z.string().check(z.startsWith('alias/')),
   /** Source account id → regions the vault accepts events from. */
   allowedSources: z.record(accountId, z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  /**
+   * Source account id → its account file and the aliases of the customer managed keys the reader may
+   * use (customerKeyAliases): a snapshot under any other customer key fails in verify, naming the fix.
+   */
+  sourceKeyAliases: z._default(z.record(accountId, z.object({ file: z.string(), aliases: z.array(z.string()) })), {}),
   /** The kind's own queue, where deferred messages go back with a delay. */
   queueUrl: z.optional(z.string()),
   /** The queue's maxReceiveCount: the attempt that reaches it records the failure before the DLQ. */
@@ -33,6 +38,7 @@ const VARIABLES = {
   externalId: 'EXTERNAL_ID',
   shareKeyAlias: 'SHARE_KEY_ALIAS',
   allowedSources: 'ALLOWED_SOURCES',
+  sourceKeyAliases: 'SOURCE_KEY_ALIASES',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   queueUrl: 'QUEUE_URL',
 } as const;
@@ -41,9 +47,11 @@ type Field = keyof typeof VARIABLES;
 
 /**
  * The environment {@link hubConfigFromEnv} reads, from values already encoded as the variables hold
- * them (allowedSources as JSON): strings, or in the stack model CloudFormation references.
+ * them (allowedSources and sourceKeyAliases as JSON): strings, or in the stack model CloudFormation references.
  */
-export function hubEnvironment<V>(values: Record<Exclude<Field, 'queueUrl'>, V> & { queueUrl?: V }): Record<string, V> {
+export function hubEnvironment<V>(
+  values: Record<Exclude<Field, 'queueUrl' | 'sourceKeyAliases'>, V> & { queueUrl?: V; sourceKeyAliases?: V },
+): Record<string, V> {
   return Object.fromEntries(
     (Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]),
   );
@@ -62,6 +70,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     externalId: variable('externalId'),
     shareKeyAlias: variable('shareKeyAlias') ?? 'alias/backup-hub-share',
     allowedSources: parseJson(variable('allowedSources')),
+    sourceKeyAliases: parseJson(variable('sourceKeyAliases')),
     queueUrl: variable('queueUrl'),
     maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
   });

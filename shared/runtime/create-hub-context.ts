@@ -39,7 +39,7 @@ export function createHubContext(options: {
     config,
     aws,
     sessions,
-    keys: new SourceKeys(aws, sessions, config.shareKeyAlias),
+    keys: new SourceKeys(aws, sessions, config.shareKeyAlias, config.sourceKeyAliases),
     catalog: new Catalog(db, config.catalogTable),
     inventory: new SourceInventory(db, config.catalogTable),
     lock: new VaultLock(db, config.catalogTable),

@@ -108,7 +108,10 @@ describe('backup-hub hold', () => {
     expect(await hold([ref, '--reason', 'case 2026-17'], set.deps)).toBe(0);
     expect(set.out.join('\n')).toContain(`legal hold set on ${point!.pk}`);
     const held = await hub.context.catalog.get(point!.pk);
-    expect(held?.legalHold).toMatchObject({ reason: 'case 2026-17', setBy: `${roleArn(VAULT, 'backup-hub-legal-hold')}/lambda` });
+    expect(held?.legalHold).toMatchObject({
+      reason: 'case 2026-17',
+      setBy: `arn:aws:sts::${VAULT}:assumed-role/backup-hub-legal-hold/lambda`,
+    });
 
     const lift = operator('backup-hub-legal-hold');
     expect(await hold([ref, '--lift', '--by', 'alice'], lift.deps)).toBe(0);

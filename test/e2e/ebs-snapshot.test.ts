@@ -50,6 +50,25 @@ describe('EBS snapshots reach the vault', () => {
   );
 });
 
+describe('customer managed keys', () => {
+  it('a snapshot under a key whose alias the account file does not list fails in verify, naming the alias to add, before any copy', async () => {
+    hub = await deployTestHub();
+    const key = hub.kms.createKey(SOURCE_A, REGION, { alias: 'alias/payroll', description: 'not listed in customerKeyAliases' });
+    const volume = hub.ec2.createVolume(SOURCE_A, REGION, { encryption: 'cmk', kmsKeyArn: key.arn });
+    const snapshot = hub.ec2.createSnapshot(SOURCE_A, REGION, { volumeId: volume.id });
+    await run(hub, 60);
+
+    const failed = (await auditEntries(hub)).filter((e) => e.decision === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.reason).toContain(`snapshot ${snapshot.id} is encrypted under ${key.arn}`);
+    expect(failed[0]!.reason).toContain('add alias alias/payroll to customerKeyAliases in accounts/source-111111111111.yml');
+    // Found before anything was asked of the key: no copy, and no call refused.
+    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot')).toEqual([]);
+    expect(hub.cloud.calls.flatMap((c) => c.authorizations).filter((a) => !a.allowed)).toEqual([]);
+    expect(vaultSnapshots(hub)).toEqual([]);
+  });
+});
+
 describe('events are never trusted', () => {
   it('rejects an event that names a snapshot the sender cannot see (forged), and copies nothing', async () => {
     hub = await deployTestHub();

@@ -108,6 +108,22 @@ describe('restore into a clean account', () => {
     );
   });
 
+  it('lets the recovery account use its restore key only through EC2 and RDS, never directly', async () => {
+    hub = await deployTestHub({ recovery: [{ account: RECOVERY }] });
+    const alias = hub.kms.aliases(VAULT, REGION).find((a) => a.name === `${NAMES.restoreKeyAliasPrefix}${RECOVERY}`)!;
+    const recovery = { account: RECOVERY, arn: `arn:aws:iam::${RECOVERY}:root` };
+    expect(hub.kms.authorize(alias.targetKeyArn, recovery, 'Decrypt', { viaService: `ec2.${REGION}.amazonaws.com` }).arn).toBe(
+      alias.targetKeyArn,
+    );
+    expect(hub.kms.authorize(alias.targetKeyArn, recovery, 'Decrypt', { viaService: `rds.${REGION}.amazonaws.com` }).arn).toBe(
+      alias.targetKeyArn,
+    );
+    expect(() => hub.kms.authorize(alias.targetKeyArn, recovery, 'Decrypt')).toThrow(/not authorized to perform: kms:Decrypt/);
+    expect(() => hub.kms.authorize(alias.targetKeyArn, recovery, 'Decrypt', { viaService: `ssm.${REGION}.amazonaws.com` })).toThrow(
+      /key policy/,
+    );
+  });
+
   it('restores a lost account into a fresh one: every artifact usable there, every parameter with its value and type', async () => {
     await protectedAccount();
     hub.loseAccount(SOURCE_A);

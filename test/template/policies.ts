@@ -16,6 +16,8 @@ export const RESOURCE_STAR_ONLY: Record<string, string> = {
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ssm:DescribeParameters':
     'Service Authorization Reference for AWS Systems Manager: DescribeParameters has no resource type; narrowed by aws:RequestedRegion',
+  'kms:ListAliases':
+    'ListAliases supports no resource-level permission (Service Authorization Reference for AWS KMS: no resource type); narrowed by aws:RequestedRegion',
 };
 
 /** In a KMS key policy `Resource: "*"` means the key the policy is attached to (KMS developer guide, key policies). */
@@ -44,16 +46,19 @@ export function expectLeastPrivilege(template: Template): void {
   const unconditioned = starred.filter((s) => !s.statement.Condition).map(where);
   expect(unconditioned, 'Resource "*" statements without a narrowing condition').toEqual([]);
 
+  // kms:CreateGrant only for grants a named AWS service (EC2, RDS) creates on the caller's behalf.
+  const grants = all.filter((s) => list(s.statement.Action).includes('kms:CreateGrant'));
+  const loose = grants
+    .filter(
+      (s) =>
+        s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] !== 'true' || !s.statement.Condition?.StringEquals?.['kms:ViaService'],
+    )
+    .map(where);
+  expect(loose, 'kms:CreateGrant without kms:GrantIsForAWSResource and kms:ViaService').toEqual([]);
+
   // Nobody is trusted as "*" without a condition.
   const open = all.filter((s) => JSON.stringify(s.statement.Principal ?? null).includes('"*"') && !s.statement.Condition).map(where);
   expect(open, 'statements open to any principal').toEqual([]);
-
-  // kms:CreateGrant only for grants an AWS service creates on the caller's behalf.
-  const grants = all
-    .filter((s) => list(s.statement.Action).includes('kms:CreateGrant'))
-    .filter((s) => s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] !== 'true')
-    .map(where);
-  expect(grants, 'kms:CreateGrant without kms:GrantIsForAWSResource').toEqual([]);
 }
 
 /** Every SQS queue is encrypted, and every queue but a dead-letter queue redrives to one in this stack. */

@@ -92,15 +92,25 @@ describe('source stack', () => {
       expect(actions.has('ec2:DeleteSnapshot')).toBe(true);
     });
 
-    it('shares and unshares snapshots with the vault account only, never publicly', () => {
-      // Snapshots (EBS kind) and AMIs with their backing snapshots (AMI kind): each shared and unshared with the vault only.
-      const modify = statements(primary).filter((s) =>
-        list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'),
-      );
-      expect(new Set(modify.map((s) => JSON.stringify(s.statement.Condition?.StringEquals)))).toEqual(
+    it("shares snapshots with the vault account only, never publicly, and AMIs only as the hub's intermediates", () => {
+      // ModifySnapshotAttribute names the accounts added (ec2:Add/userId): the vault only, never a group.
+      const snapshots = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:ModifySnapshotAttribute'));
+      expect(new Set(snapshots.map((s) => JSON.stringify(s.statement.Condition?.StringEquals)))).toEqual(
         new Set([{ 'ec2:Add/userId': vault.id }, { 'ec2:Remove/userId': vault.id }].map((c) => JSON.stringify(c))),
       );
-      for (const s of modify) expect(s.statement.Condition?.Null?.['ec2:Add/group']).toBe('true');
+      for (const s of snapshots) expect(s.statement.Condition?.Null?.['ec2:Add/group']).toBe('true');
+      // ModifyImageAttribute names none: only the hub's intermediate AMIs (under the share key) may be shared.
+      const images = statements(primary).filter((s) => list(s.statement.Action).includes('ec2:ModifyImageAttribute'));
+      expect(images.map((s) => s.statement.Condition)).toEqual([{ StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'ami-*' } }]);
+      // So may RDS's ModifyDB(Cluster)SnapshotAttribute: the hub's intermediates only, by name and tag.
+      const rds = statements(primary).filter((s) =>
+        list(s.statement.Action).some((a) => /^rds:ModifyDB(Cluster)?SnapshotAttribute$/.test(a)),
+      );
+      expect(rds.length).toBe(2);
+      for (const s of rds) {
+        for (const arn of strings(s.statement.Resource)) expect(arn).toMatch(/:(cluster-)?snapshot:backup-hub-share-\*$/);
+        expect(s.statement.Condition).toEqual({ StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } });
+      }
     });
 
     it('deletes only the intermediate copies the hub tagged, and tags only those', () => {
@@ -168,9 +178,7 @@ describe('source stack', () => {
         expect(statement.Principal).toEqual({ AWS: `arn:aws:iam::${vault.id}:root` });
         expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(vaultHandlerRoles);
         for (const action of list(statement.Action))
-          expect(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant']).toContain(
-            action,
-          );
+          expect(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant']).toContain(action);
         const throughEc2 =
           list(statement.Condition?.StringEquals?.['kms:ViaService'] as string[] | undefined).every((s) =>
             /^(ec2|rds)\.[a-z0-9-]+\.amazonaws\.com$/.test(s),

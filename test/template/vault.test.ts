@@ -155,8 +155,15 @@ describe('vault stack: queues, rules and the bus', () => {
     const statement = policy.Statement as Record<string, Json>;
     expect(statement).toMatchObject({ Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt('EventBus') });
     expect(statement.Principal).toEqual({ AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) });
-    const condition = (statement.Condition as Record<string, Record<string, Json>>).StringEquals!;
-    expect(condition['aws:PrincipalOrgID']).toBe(vault.organizationId);
+    const conditions = statement.Condition as Record<string, Record<string, Json>>;
+    expect(conditions.StringEquals!['aws:PrincipalOrgID']).toBe(vault.organizationId);
+    // Each source's forwarder role, and no other principal of those accounts.
+    expect(conditions.ArnEquals).toEqual({
+      'aws:PrincipalArn': vault.allowedSources.map((id) => `arn:aws:iam::${id}:role/backup-hub-forwarder`),
+    });
+    // events:source and events:detail-type are multivalued: every value listed, and present.
+    expect(conditions.Null).toEqual({ 'events:source': 'false', 'events:detail-type': 'false' });
+    const condition = conditions['ForAllValues:StringEquals']!;
     const patterns = ARTIFACT_KINDS.map(patternOf);
     expect(new Set(list(condition['events:detail-type'] as string[]))).toEqual(
       new Set(patterns.flatMap((p) => p['detail-type'] as string[])),
@@ -247,6 +254,11 @@ describe('vault stack: functions', () => {
       shareKeyAlias: 'alias/backup-hub-share',
       externalId: vault.externalId,
       allowedSources: { '111111111111': ['eu-west-1'], '222222222222': ['eu-west-1', 'eu-central-1'], '333333333333': ['eu-west-1'] },
+      sourceKeyAliases: {
+        '111111111111': { file: 'source-a.yml', aliases: ['alias/app-data'] },
+        '222222222222': { file: 'source-b.yml', aliases: ['alias/app-data'] },
+        '333333333333': { file: 'source-c.yml', aliases: ['alias/app-data'] },
+      },
       maxReceiveCount: 5,
     });
     expect(Object.keys(variables).sort()).toEqual(
@@ -259,6 +271,7 @@ describe('vault stack: functions', () => {
         'QUEUE_URL',
         'READER_ROLE_NAME',
         'SHARE_KEY_ALIAS',
+        'SOURCE_KEY_ALIASES',
         'VAULT_ACCOUNT_ID',
         'VAULT_KEY_ARN',
       ].sort(),
@@ -342,12 +355,18 @@ describe("restore: the vault's restore role and keys, and the recovery account's
         s.logicalId === 'RestoreRole' &&
         list(s.statement.Action).some((a) => a === 'ec2:ModifySnapshotAttribute' || a === 'ec2:ModifyImageAttribute'),
     );
-    expect(sharing.length).toBe(3 * accounts.recovery.length);
+    // Snapshots (the EBS and AMI kinds grant the same, kept once) and images, once per recovery account.
+    expect(sharing.length).toBe(2 * accounts.recovery.length);
     for (const s of sharing) {
       const equals = s.statement.Condition?.StringEquals ?? {};
-      expect(equals['ec2:Add/userId'], s.statement.Sid).toBe(equals[`aws:ResourceTag/${TAG.restoreFor}`]);
-      expect(accounts.recovery.map((r) => r.id)).toContain(equals['ec2:Add/userId']);
-      expect(s.statement.Condition?.Null).toMatchObject({ 'ec2:Add/group': 'true' });
+      expect(accounts.recovery.map((r) => r.id)).toContain(equals[`aws:ResourceTag/${TAG.restoreFor}`]);
+      // Snapshots name the account added; ModifyImageAttribute carries no such key, so images go by their tag alone.
+      if (list(s.statement.Action).includes('ec2:ModifyImageAttribute'))
+        expect(Object.keys(s.statement.Condition ?? {})).toEqual(['StringEquals']);
+      else {
+        expect(equals['ec2:Add/userId'], s.statement.Sid).toBe(equals[`aws:ResourceTag/${TAG.restoreFor}`]);
+        expect(s.statement.Condition?.Null).toMatchObject({ 'ec2:Add/group': 'true' });
+      }
     }
     const assume = statements(template).filter((s) => s.logicalId === 'RestoreRole' && list(s.statement.Action).includes('sts:AssumeRole'));
     expect(assume.flatMap((s) => list(s.statement.Resource as string[]))).toEqual(
@@ -369,8 +388,14 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     expect(accountIds).toEqual(new Set([vault.id, recoveryAccount.id]));
     const forRecovery = policy.filter((s) => JSON.stringify(s.statement.Principal).includes(recoveryAccount.id));
     expect(new Set(forRecovery.flatMap((s) => list(s.statement.Action)))).toEqual(
-      new Set(['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant']),
+      new Set(['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant']),
     );
+    // The recovery account uses its restore key through EC2 and RDS only: never a direct Decrypt.
+    for (const s of forRecovery)
+      expect(s.statement.Condition?.StringEquals?.['kms:ViaService'], s.statement.Sid).toEqual([
+        `ec2.${vault.regions[0]}.amazonaws.com`,
+        `rds.${vault.regions[0]}.amazonaws.com`,
+      ]);
     for (const s of policy.filter(
       (x) =>
         JSON.stringify(x.statement.Principal).includes('AWS::AccountId') &&
@@ -551,6 +576,8 @@ const IMPLIED: Record<string, string> = {
   'kms:Decrypt': "EC2 calls KMS with the caller's permissions to read an encrypted snapshot during CopySnapshot",
   'kms:ReEncrypt*': "EC2 calls KMS with the caller's permissions to re-encrypt during CopySnapshot",
   'kms:GenerateDataKeyWithoutPlaintext': "EC2 calls KMS with the caller's permissions for the encrypted copy",
+  'kms:GenerateDataKey*':
+    'the EBS User Guide lists GenerateDataKey and GenerateDataKeyWithoutPlaintext for users of a shared customer managed key',
   'kms:CreateGrant': 'EC2 creates a grant for the encrypted copy (only with kms:GrantIsForAWSResource)',
   'kms:Encrypt': "SSM calls KMS with the caller's permissions to encrypt a SecureString in PutParameter",
   'kms:GenerateDataKey': "SSM calls KMS with the caller's permissions to encrypt an advanced-tier SecureString in PutParameter",

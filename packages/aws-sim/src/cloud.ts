@@ -1,5 +1,6 @@
 import { CloudCore } from './core/cloud-core.js';
 import type { QuotaName } from './core/quotas.js';
+import type { AuthorizationMode } from './iam/authorizer.js';
 import { CloudFormationSim } from './services/cloudformation/cloudformation.js';
 import { cloudwatchApi } from './services/cloudwatch/api/cloudwatch-api.js';
 import { CloudWatchSim } from './services/cloudwatch/cloudwatch.js';
@@ -25,6 +26,8 @@ import { stsApi } from './services/sts/api/sts-api.js';
 export interface SimCloudOptions {
   /** Simulated time at the start (ms since epoch). */
   start?: number;
+  /** How IAM decisions are made (see {@link AuthorizationMode}); every distinct request through the library by default. */
+  authorization?: AuthorizationMode;
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
   dynamodb?: DynamoDbSimOptions;
@@ -52,7 +55,7 @@ export class SimCloud extends CloudCore {
   readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
-    super({ start: options.start, tolerateQuotas: options.tolerateQuotas });
+    super({ start: options.start, authorization: options.authorization, tolerateQuotas: options.tolerateQuotas });
     this.kms = new KmsSim(this);
     this.ec2 = new Ec2Sim(this.kms, options.ec2);
     this.sqs = new SqsSim(this);

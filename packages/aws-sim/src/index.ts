@@ -4,9 +4,11 @@
  */
 export { SimCloud, type SimCloudOptions } from './cloud.js';
 export {
+  accessDenied,
   type CallRecord,
   CloudCore,
   type EventEnvelope,
+  refusalOf,
   type ServiceEvent,
   type SimAccount,
   type SimClientConfig,
@@ -28,6 +30,19 @@ export {
   type RaisedQuotas,
 } from './core/quotas.js';
 export type { CallContext, SimService } from './core/service.js';
+export type {
+  Authorization,
+  AuthorizationMode,
+  AuthorizationRequest,
+  Caller,
+  ControlPolicies,
+  Disagreement,
+  GrantAccess,
+  PolicyType,
+  ResourcePolicy,
+  StatementRef,
+} from './iam/authorizer.js';
+export { type UnsupportedConditionKey, unsupportedConditionKeys } from './iam/condition-keys.js';
 export type { PolicyDocument, PolicyStatement } from './policy/resource-policy.js';
 export { CloudFormationSim, type DeployedStack, type DeployInput, type StackResource } from './services/cloudformation/cloudformation.js';
 export type { LambdaCodeRequest, LambdaCodeResolver } from './services/cloudformation/resource-types.js';

@@ -55,7 +55,7 @@ const shareKey = () =>
         {
           Effect: 'Allow',
           Principal: { AWS: rootArn(VAULT) },
-          Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:CreateGrant'],
+          Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'],
           Resource: '*',
         },
       ],

@@ -76,18 +76,16 @@ async function ids(account: string, input: DescribeSnapshotsCommandInput = {}): 
 const copy = (account: string, input: Partial<CopySnapshotCommandInput> & { SourceSnapshotId: string }, region = REGION) =>
   client(account, region).send(new CopySnapshotCommand({ SourceRegion: REGION, ...input }));
 
+/** What the EBS User Guide says users of a shared customer managed key need ("Share the KMS key used to encrypt a shared snapshot"). */
+const SHARED_KEY_USE = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'];
+
 /** A key policy letting `account` use the key for copies, as the source stack's share key does. */
-const shareKeyPolicy = (account: string) =>
+const shareKeyPolicy = (account: string, actions = SHARED_KEY_USE) =>
   JSON.stringify({
     Version: '2012-10-17',
     Statement: [
       { Effect: 'Allow', Principal: { AWS: rootArn(SOURCE) }, Action: 'kms:*', Resource: '*' },
-      {
-        Effect: 'Allow',
-        Principal: { AWS: rootArn(account) },
-        Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:CreateGrant'],
-        Resource: '*',
-      },
+      { Effect: 'Allow', Principal: { AWS: rootArn(account) }, Action: actions, Resource: '*' },
     ],
   });
 
@@ -364,13 +362,37 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     kms.createGrant(
       sourceKey,
       { account: SOURCE, arn: rootArn(SOURCE) },
-      { granteePrincipal: rootArn(VAULT), operations: ['Decrypt', 'ReEncryptFrom', 'CreateGrant', 'DescribeKey'] },
+      {
+        granteePrincipal: rootArn(VAULT),
+        operations: ['Decrypt', 'ReEncryptFrom', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant', 'DescribeKey'],
+      },
     );
     const { SnapshotId } = await copy(VAULT, { SourceSnapshotId: sourceId });
     cloud.clock.advance(COPY_MS);
     expect(await describeOne(VAULT, SnapshotId!)).toMatchObject({
       State: 'completed',
       KmsKeyId: kms.awsManagedKey(VAULT, REGION, 'ebs').arn,
+    });
+  });
+
+  it('needs kms:GenerateDataKey and GenerateDataKeyWithoutPlaintext on a shared key, as the EBS guide lists for its users', async () => {
+    const withoutDataKeys = kms.createKey(SOURCE, REGION, {
+      policy: shareKeyPolicy(VAULT, ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey', 'kms:CreateGrant']),
+    });
+    const volume = ec2.createVolume(SOURCE, REGION, { encryption: 'cmk', kmsKeyArn: withoutDataKeys.arn });
+    const source = ec2.createSnapshot(SOURCE, REGION, { volumeId: volume.id, emit: false });
+    cloud.clock.advance(SNAPSHOT_MS);
+    await shareWith(source.id, VAULT);
+    const { SnapshotId } = await copy(VAULT, { SourceSnapshotId: source.id });
+    cloud.clock.advance(COPY_MS);
+    expect(await describeOne(VAULT, SnapshotId!)).toMatchObject({ State: 'error', StateMessage: 'Given key ID is not accessible' });
+    // The refusal is recorded on the CopySnapshot call, as KMS refused it to EC2 acting for the vault.
+    const call = cloud.calls.find((c) => c.action === 'CopySnapshot' && c.account === VAULT)!;
+    expect(call.authorizations.find((a) => !a.allowed)).toMatchObject({
+      action: 'kms:GenerateDataKey',
+      resource: withoutDataKeys.arn,
+      refusedBy: ['key policy'],
+      via: `ec2.${REGION}.amazonaws.com`,
     });
   });
 

@@ -58,7 +58,7 @@ describe('simulated IAM roles', () => {
     // Past IAM, the queue is looked up (and is missing); without a statement the call stops at IAM.
     await expect(lookUp(reader.arn)).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
     await expect(lookUp(bare.arn)).rejects.toMatchObject({
-      name: 'AccessDeniedException',
+      name: 'AccessDenied',
       message: expect.stringContaining('sqs:GetQueueUrl'),
     });
   });

@@ -117,19 +117,22 @@ describe('simulated KMS: key policy and IAM', () => {
     expect(() => kms.authorize(key.arn, root(OTHER), 'Decrypt', EC2_VIA)).toThrow(/no resource-based policy/);
   });
 
-  it('fails closed on condition keys it cannot evaluate: such an Allow never applies, such a Deny always does', () => {
-    // Evaluated as IAM would with the key absent from the request, both statements would flip.
-    const unknownAllow = useBy(rootArn(VAULT), { Condition: { StringNotEquals: { 'aws:SourceVpc': 'vpc-1' } } });
-    const key = kms.createKey(SOURCE, REGION, { policy: policyWith(SOURCE, unknownAllow) });
-    expect(() => kms.authorize(key.arn, root(VAULT), 'Decrypt')).toThrow(/no resource-based policy/);
-    const unknownDeny = {
+  it('evaluates a condition on a key the request does not carry as IAM does: negated operators hold, the others do not', () => {
+    // Requests through the SDK carry no aws:SourceVpc: StringNotEquals holds, StringEquals does not.
+    const absentAllow = useBy(rootArn(VAULT), { Condition: { StringNotEquals: { 'aws:SourceVpc': 'vpc-1' } } });
+    const key = kms.createKey(SOURCE, REGION, { policy: policyWith(SOURCE, absentAllow) });
+    expect(kms.authorize(key.arn, root(VAULT), 'Decrypt').arn).toBe(key.arn);
+    const absentDeny = {
       Effect: 'Deny',
       Principal: '*',
       Action: 'kms:Decrypt',
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } },
     };
-    kms.putKeyPolicy(key, policyWith(SOURCE, useBy(rootArn(VAULT)), unknownDeny), root(SOURCE));
+    kms.putKeyPolicy(key, policyWith(SOURCE, useBy(rootArn(VAULT)), absentDeny), root(SOURCE));
+    expect(kms.authorize(key.arn, root(VAULT), 'Decrypt').arn).toBe(key.arn);
+    const presentDeny = { ...absentDeny, Condition: { StringEquals: { 'kms:CallerAccount': VAULT } } };
+    kms.putKeyPolicy(key, policyWith(SOURCE, useBy(rootArn(VAULT)), presentDeny), root(SOURCE));
     expect(() => kms.authorize(key.arn, root(VAULT), 'Decrypt')).toThrow(/explicit deny/);
   });
 

@@ -60,28 +60,6 @@ export async function shareImage(ec2: EC2Client, image: Image, account: string):
   }
 }
 
-/** Takes back what {@link shareImage} gave; already gone is fine. */
-export async function unshareImage(ec2: EC2Client, image: Image, account: string): Promise<void> {
-  await ignoreNotFound(
-    () => ec2.send(new ModifyImageAttributeCommand({ ImageId: image.ImageId, LaunchPermission: { Remove: [{ UserId: account }] } })),
-    'InvalidAMIID.NotFound',
-  );
-  for (const snapshotId of backingSnapshotIds(image)) {
-    await ignoreNotFound(
-      () =>
-        ec2.send(
-          new ModifySnapshotAttributeCommand({
-            SnapshotId: snapshotId,
-            Attribute: 'createVolumePermission',
-            OperationType: 'remove',
-            UserIds: [account],
-          }),
-        ),
-      'InvalidSnapshot.NotFound',
-    );
-  }
-}
-
 /**
  * Deletes the caller's snapshots carrying every given tag (what a deregistered image leaves behind).
  * @returns the ids deleted

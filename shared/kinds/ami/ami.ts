@@ -33,15 +33,7 @@ import {
 import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
-import {
-  backingSnapshotIds,
-  backingSnapshots,
-  deleteTaggedSnapshots,
-  describeImage,
-  findTaggedImage,
-  shareImage,
-  unshareImage,
-} from './ami-images.js';
+import { backingSnapshotIds, backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage } from './ami-images.js';
 import { pattern } from './manifest.js';
 
 const PENDING_RETRY_SECONDS = 120;
@@ -101,12 +93,11 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
   },
 
   async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
+    // Only a hub-made copy under the share key is ever shared: IAM has no condition key for the
+    // accounts added to an AMI, so the reader may share hub intermediates only (by their tag), and
+    // the share key's policy keeps them to the vault.
     const ec2 = inSource(deps, point.account, point.region);
     const shareKey = await deps.keys.shareKey(point.account, point.region);
-    if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
-      await shareImage(ec2, await sourceImage(ec2, point.sourceId), deps.vault.account);
-      return { status: 'ready', sharedId: point.sourceId };
-    }
     const intermediate =
       (point.intermediateId && (await describeImage(ec2, point.intermediateId))) ||
       (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
@@ -153,14 +144,10 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
 
   async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<void> {
     const ec2 = inSource(deps, point.account, point.region);
-    if (point.intermediateId) {
+    if (point.intermediateId)
       await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: point.intermediateId })), 'InvalidAMIID.NotFound');
-      // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
-      await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
-      return;
-    }
-    const image = await describeImage(ec2, point.sourceId);
-    if (image) await unshareImage(ec2, image, deps.vault.account);
+    // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
+    await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>) {
@@ -299,17 +286,11 @@ async function encryptionOf(
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   const keyIds = [...new Set(snapshots.flatMap((s) => (s.Encrypted && s.KmsKeyId ? [s.KmsKeyId] : [])))];
   const keys = await Promise.all(keyIds.map((id) => deps.keys.describe(ref.account, ref.region, id)));
+  for (const key of keys) await deps.keys.requireListed(ref.account, ref.region, `image ${ref.sourceId}`, key);
   if (keys.length === 0) return { encryption: 'none' };
   if (keys.some((k) => k.awsManaged)) return { encryption: 'aws-managed' };
   const single = keys.length === 1 && snapshots.every((s) => s.Encrypted);
   return { encryption: 'customer', keyArn: single ? keys[0]!.arn : undefined };
-}
-
-/** The source image that verify confirmed. */
-async function sourceImage(ec2: EC2Client, imageId: string): Promise<Image> {
-  const image = await describeImage(ec2, imageId);
-  if (!image) throw new PermanentFailure(`image ${imageId} was confirmed but no longer exists in the source`);
-  return image;
 }
 
 function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {

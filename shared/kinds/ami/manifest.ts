@@ -8,8 +8,8 @@ import {
   RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
   restoreCopyKeyStatements,
+  shareIntermediateSnapshotsWithTheVaultOnly,
   shareWithTheRecoveryAccountOnly,
-  shareWithTheVaultOnly,
   vaultCopyKeyStatements,
 } from '../common/statements.js';
 
@@ -79,18 +79,17 @@ export const manifest: KindManifest = {
         Resource: '*',
         Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
       },
-      ...shareWithTheVaultOnly(
-        s,
-        { share: 'ShareImagesWithTheVaultOnly', unshare: 'UnshareImagesFromTheVaultOnly' },
-        'ec2:ModifyImageAttribute',
-        'image',
-      ),
-      ...shareWithTheVaultOnly(
-        s,
-        { share: 'ShareImageSnapshotsWithTheVaultOnly', unshare: 'UnshareImageSnapshotsFromTheVaultOnly' },
-        'ec2:ModifySnapshotAttribute',
-        'snapshot',
-      ),
+      // IAM has no condition key for the accounts ModifyImageAttribute adds: the reader may share the
+      // hub's intermediate copies only (their tag, set on creation only), which are under the share key,
+      // whose policy lets the vault alone use them.
+      {
+        Sid: 'ShareOnlyTheHubsIntermediateImages',
+        Effect: 'Allow',
+        Action: 'ec2:ModifyImageAttribute',
+        Resource: images,
+        Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'ami-*' } },
+      },
+      ...shareIntermediateSnapshotsWithTheVaultOnly(s, 'ShareTheIntermediateImagesSnapshotsWithTheVaultOnly', 'ami-*'),
       {
         Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
         Effect: 'Allow',

@@ -16,6 +16,8 @@ export interface VaultFacts {
 export interface SourceKeyLookup {
   shareKey(account: string, region: string): Promise<KeyFacts>;
   describe(account: string, region: string, keyId: string): Promise<KeyFacts>;
+  /** Refuses, in verify, a customer key whose alias the source's account file does not list, naming the alias to list. */
+  requireListed(account: string, region: string, what: string, key: KeyFacts | undefined): Promise<void>;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { EventPattern, Statement } from '../../../accounts/stack/cloudforma
 import { NAMES } from '../../../accounts/stack/names.js';
 import { all, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
-import { grantForAwsResource, keysOf, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
+import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
 
 /** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
 export interface RdsManifestSpec {
@@ -68,7 +68,7 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: s.vaultKeyArn,
-          Condition: grantForAwsResource,
+          Condition: grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`),
         },
         {
           Sid: 'DescribeSourceShareKeysThroughRds',
@@ -82,7 +82,7 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`) },
         },
       ];
     },
@@ -98,7 +98,16 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           Action: `rds:Describe${database.noun}s`,
           Resource: s.eachSource(({ account, region }) => `arn:aws:rds:${region}:${account}:${database.arnType}:*`),
         },
-        { Sid: `ShareAndUnshare${noun}s`, Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: snapshots('*') },
+        // RDS has no condition key for the accounts added to `restore`: the reader may share the hub's
+        // intermediate copies only (named and tagged so on creation), which are under the share key,
+        // whose policy lets the vault alone use them.
+        {
+          Sid: `ShareOnlyTheHubsIntermediate${noun}s`,
+          Effect: 'Allow',
+          Action: `rds:Modify${noun}Attribute`,
+          Resource: snapshots('backup-hub-share-*'),
+          Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } },
+        },
         {
           Sid: 'CopyToTheShareKeyAsATaggedManualSnapshot',
           Effect: 'Allow',
@@ -121,13 +130,17 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: '*' } },
         },
         { Sid: `Describe${noun}Keys`, Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+        listKeyAliases(s),
         {
           Sid: `LetRdsUse${noun}Keys`,
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: keys,
           // RDS re-encrypts automated and aws/rds snapshots for the vault.
-          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') }, ...grantForAwsResource },
+          Condition: {
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') },
+            ...grantForAwsResource(...all(s.eachSource(({ region }) => `rds.${region}.amazonaws.com`))),
+          },
         },
       ];
     },
@@ -179,7 +192,7 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
           Resource: vaultKeys,
-          Condition: grantForAwsResource,
+          Condition: grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`),
         },
       ];
     },

@@ -107,10 +107,10 @@ const detailSchema = z.object({
 });
 
 /**
- * One RDS snapshot kind (DB instance or Aurora cluster) behind the common shape. Automated
- * snapshots cannot be shared and snapshots under `aws/rds` cannot be shared, so both are first
- * copied in the source to a manual snapshot under the share key; the vault then copies from the
- * shared snapshot's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
+ * One RDS snapshot kind (DB instance or Aurora cluster) behind the common shape. Every snapshot is
+ * first copied in the source to a manual snapshot under the share key (automated snapshots and those
+ * under `aws/rds` could not be shared anyway, and an unencrypted one must not be); the vault then
+ * copies from that shared intermediate's ARN with the vault CMK. RDS has no tag filter on Describe, so the hub names
  * its snapshots deterministically and confirms them by their tags.
  */
 export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name, RDSClient> {
@@ -149,6 +149,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
+      await deps.keys.requireListed(ref.account, ref.region, `${spec.arnType} ${ref.sourceId}`, key);
       return {
         ref,
         resourceId: snapshot.resourceId,
@@ -169,17 +170,12 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
           `${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`,
         );
       }
+      // Only a hub-made copy under the share key is ever shared, whatever the source's encryption:
+      // RDS has no condition key for the accounts added to `restore`, so the reader may share hub
+      // intermediates only, and the share key's policy keeps them to the vault.
       const shareKey = await deps.keys.shareKey(point.account, point.region);
-      if (source.type === 'manual' && (!source.encrypted || point.sourceKeyArn === shareKey.arn)) {
-        await api.setRestore(rds, source.id, { add: [deps.vault.account] });
-        return { status: 'ready', sharedId: source.arn };
-      }
       const intermediate = await findHubSnapshot(api, rds, intermediateName(point.sourceId), { [TAG.intermediateOf]: point.sourceId });
-      if (!intermediate)
-        return {
-          status: 'reencrypting',
-          intermediateId: await makeIntermediate(spec, rds, point, source.encrypted ? shareKey.arn : undefined),
-        };
+      if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, shareKey.arn) };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
       await api.setRestore(rds, intermediate.id, { add: [deps.vault.account] });
       return { status: 'ready', sharedId: intermediate.arn };
@@ -213,7 +209,6 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
     async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<void> {
       const rds = inSource(deps, point.account, point.region);
       if (point.intermediateId) await ignoreNotFound(() => api.delete(rds, point.intermediateId!), api.notFound);
-      else await ignoreNotFound(() => api.setRestore(rds, point.sourceId, { remove: [deps.vault.account] }), api.notFound);
     },
 
     async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<RDSClient>) {
@@ -357,7 +352,7 @@ async function makeIntermediate(
   spec: RdsKindSpec<ArtifactKindName>,
   rds: RDSClient,
   point: RecoveryPoint,
-  shareKeyArn: string | undefined,
+  shareKeyArn: string,
 ): Promise<string> {
   const quota = copyQuotaKey(spec.name, point.account, point.region);
   const copy = await rdsCall(quota, () =>

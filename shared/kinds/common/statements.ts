@@ -25,8 +25,16 @@ export const ec2Arn = (region: string, type: 'snapshot' | 'image') => `arn:aws:e
 export const keysOf = ({ account, region }: SourceRegion) => `arn:aws:kms:${region}:${account}:key/*`;
 
 const USE_FOR_COPY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
-/** kms:CreateGrant only for the grants an AWS service makes on the caller's behalf. */
-export const grantForAwsResource = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
+/** What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key used to encrypt a shared snapshot"). */
+const USE_SHARED_KEY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+/**
+ * kms:CreateGrant only for the grants the named services (EC2, RDS) make on the caller's behalf:
+ * kms:GrantIsForAWSResource alone would admit any integrated service.
+ */
+export const grantForAwsResource = (...services: string[]) => ({
+  Bool: { 'kms:GrantIsForAWSResource': 'true' },
+  StringEquals: { 'kms:ViaService': services.length === 1 ? services[0]! : services },
+});
 /** Keeps ModifySnapshotAttribute and ModifyImageAttribute to the one change allowed: no group, no other account change. */
 const nothingBut = (allowed: string) =>
   Object.fromEntries(
@@ -57,11 +65,17 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Resource: s.vaultKeyArn,
       Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } },
     },
-    { Sid: 'LetEbsUseTheVaultKey', Effect: 'Allow', Action: 'kms:CreateGrant', Resource: s.vaultKeyArn, Condition: grantForAwsResource },
+    {
+      Sid: 'LetEbsUseTheVaultKey',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: s.vaultKeyArn,
+      Condition: grantForAwsResource(ec2Via(s.vaultRegion)),
+    },
     {
       Sid: decryptSid,
       Effect: 'Allow',
-      Action: USE_FOR_COPY,
+      Action: USE_SHARED_KEY,
       Resource: sourceKeys,
       Condition: {
         'ForAnyValue:StringEquals': shareKey,
@@ -78,7 +92,15 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: sourceKeys,
-      Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource },
+      Condition: {
+        'ForAnyValue:StringEquals': shareKey,
+        ...grantForAwsResource(
+          ...all(
+            ec2Via(s.vaultRegion),
+            s.eachSource(({ region }) => ec2Via(region)),
+          ),
+        ),
+      },
     },
     {
       Sid: 'DescribeTheVaultDefaultEbsKey',
@@ -86,6 +108,8 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Action: 'kms:DescribeKey',
       Resource: keysOf({ account: s.vaultAccount, region: s.vaultRegion }),
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ebs' } },
+      Reason:
+        'EBS describes the default EBS key when copying an encrypted snapshot ("you must have DescribeKey permissions on the default CMK", EBS User Guide); the simulated EC2 makes no such call',
     },
   ];
 }
@@ -108,11 +132,38 @@ export function shareWithTheVaultOnly(
   ];
 }
 
+/** The reader shares the snapshots of the hub's intermediate copies (tagged on creation) with the vault account, and with no other. */
+export function shareIntermediateSnapshotsWithTheVaultOnly(s: ReaderScope, sid: string, intermediateOf: string): Statement[] {
+  return [
+    {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: 'ec2:ModifySnapshotAttribute',
+      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Condition: {
+        StringEquals: { 'ec2:Add/userId': s.vaultAccount },
+        StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: intermediateOf },
+        Null: nothingBut('ec2:Add/userId'),
+      },
+    },
+  ];
+}
+
+/** The hub checks in verify that a customer key has an alias the account file lists (kms:ListAliases supports no resource-level permission). */
+export const listKeyAliases = (s: ReaderScope): Statement => ({
+  Sid: 'ListKeyAliases',
+  Effect: 'Allow',
+  Action: 'kms:ListAliases',
+  Resource: '*',
+  Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+});
+
 /** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
 export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
   const keys = s.eachSource(keysOf);
   return [
     { Sid: 'DescribeSnapshotKeys', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+    listKeyAliases(s),
     {
       Sid: 'UseSnapshotKeysForTheReencryptingCopy',
       Effect: 'Allow',
@@ -128,22 +179,30 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: keys,
-      Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases }, ...grantForAwsResource },
+      Condition: {
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases },
+        ...grantForAwsResource(...all(s.eachSource(({ region }) => ec2Via(region)))),
+      },
     },
   ];
 }
 
-/** A restore shares a restore copy with the recovery account it is tagged for, and with no other. */
+/**
+ * A restore shares a restore copy with the recovery account it is tagged for, and with no other.
+ * Snapshots name the account added (ec2:Add/userId); ModifyImageAttribute has no such key, so an
+ * image is shared by its restore-for tag alone, and the restore key's policy is the boundary.
+ */
 export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement[] {
+  const onlyTo = (account: string): Statement['Condition'] =>
+    type === 'snapshot'
+      ? { StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account }, Null: nothingBut('ec2:Add/userId') }
+      : { StringEquals: { [`aws:ResourceTag/${TAG.restoreFor}`]: account } };
   return s.eachRecoveryAccount((account) => ({
     Sid: sid,
     Effect: 'Allow',
     Action: action,
     Resource: ec2Arn(s.vaultRegion, type),
-    Condition: {
-      StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account },
-      Null: nothingBut('ec2:Add/userId'),
-    },
+    Condition: onlyTo(account),
   }));
 }
 
@@ -171,7 +230,7 @@ export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: vaultKeys,
-      Condition: grantForAwsResource,
+      Condition: grantForAwsResource(ec2Via(s.vaultRegion)),
     },
   ];
 }

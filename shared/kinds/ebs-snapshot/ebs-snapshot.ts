@@ -87,6 +87,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
     const tags = tagMap(snapshot.Tags);
     const key = snapshot.Encrypted && snapshot.KmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
+    await deps.keys.requireListed(ref.account, ref.region, `snapshot ${ref.sourceId}`, key);
     return {
       ref,
       resourceId: snapshot.VolumeId ?? 'unknown-volume',

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { Iam, type Principal, rootArn, type SimCredentials } from '../services/iam/iam.js';
+import {
+  type Authorization,
+  type AuthorizationMode,
+  type AuthorizationRequest,
+  Authorizer,
+  type Caller,
+  type ControlPolicies,
+} from '../iam/authorizer.js';
+import { Iam, type Principal, rootArn, type SimCredentials, sessionArnOf } from '../services/iam/iam.js';
 import { SimClock } from './clock.js';
 import { AwsError } from './errors.js';
 import { FaultInjector } from './faults.js';
@@ -27,11 +35,17 @@ export type ServiceEvent = Omit<EventEnvelope, 'version' | 'id' | 'time'> & { id
 export interface SimAccount {
   id: string;
   orgId?: string;
+  /** The organization policies that bind the account (issue 16 fills these in). */
+  controlPolicies?: ControlPolicies;
   /** What the account's Service Quotas raised; the defaults apply otherwise. */
   quotas?: RaisedQuotas;
 }
 
-/** One authenticated call that reached a service (after faults and IAM), for assertions. */
+/**
+ * One authenticated call that reached a service ({@link CloudCore.calls}), or a request an AWS
+ * service made on its own ({@link CloudCore.serviceRequests}), for assertions and for the
+ * least-privilege check.
+ */
 export interface CallRecord {
   service: string;
   action: string;
@@ -44,7 +58,12 @@ export interface CallRecord {
   roleArn?: string;
   at: number;
   error?: string;
+  /** Every authorization decided for it: the call's own, and those a service made on the caller's behalf (KMS during a copy). */
+  authorizations: Authorization[];
 }
+
+/** The first refused authorization of a call, if any: what AWS refused, and which policy refused it. */
+export const refusalOf = (call: CallRecord): Authorization | undefined => call.authorizations.find((a) => !a.allowed);
 
 /** Client configuration that routes a real SDK v3 client to the simulated cloud. */
 export interface SimClientConfig {
@@ -66,19 +85,32 @@ export class CloudCore implements SimDispatcher {
   /** The quotas in force per account, and every use measured against them. */
   readonly quotas: QuotaBook;
   readonly iam: Iam;
+  readonly authorizer: Authorizer;
   readonly faults = new FaultInjector();
   readonly calls: CallRecord[] = [];
+  /** Requests AWS services make on their own: an event delivered to a bus, a queue or a function, a role checked while a stack deploys. */
+  readonly serviceRequests: CallRecord[] = [];
   readonly #accounts = new Map<string, SimAccount>();
   readonly #services = new Map<string, SimService>();
   readonly #http = new SimHttpHandler(this);
+  /** The call being served: authorizations a service makes on the caller's behalf are recorded on it. */
+  #current: CallRecord | undefined;
   /** Receives AWS service events; the EventBridge simulation installs itself here. */
   #eventSink: ((event: EventEnvelope) => void) | undefined;
 
   /** `tolerateQuotas`: quotas recorded when exceeded instead of refusing (see {@link QuotaBook}). */
-  constructor(options: { start?: number; tolerateQuotas?: readonly QuotaName[] } = {}) {
+  constructor(options: { start?: number; authorization?: AuthorizationMode; tolerateQuotas?: readonly QuotaName[] } = {}) {
     this.clock = new SimClock(options.start);
     this.quotas = new QuotaBook(options.tolerateQuotas);
     this.iam = new Iam(this.quotas);
+    this.authorizer = new Authorizer(
+      {
+        orgOf: (id) => this.account(id)?.orgId,
+        controlPolicies: (id) => this.account(id)?.controlPolicies,
+        managedPolicy: (arn) => this.iam.managedPolicy(arn),
+      },
+      options.authorization,
+    );
   }
 
   /** @throws Error for a raised quota Service Quotas would not grant */
@@ -117,7 +149,7 @@ export class CloudCore implements SimDispatcher {
     });
   }
 
-  /** Runs one decoded call: fault injection, IAM authorization, then the service itself. */
+  /** Runs one decoded call: fault injection, authorization of every resource it names, then the service itself. */
   async invoke(service: SimService, action: string, input: Record<string, unknown>, ctx: CallContext): Promise<unknown> {
     const record: CallRecord = {
       service: service.iamPrefix ?? service.name,
@@ -128,20 +160,65 @@ export class CloudCore implements SimDispatcher {
       ...(ctx.caller.sessionArn ? { session: ctx.caller.sessionArn } : {}),
       ...(typeof input.RoleArn === 'string' ? { roleArn: input.RoleArn } : {}),
       at: this.clock.nowMs(),
+      authorizations: [],
     };
     this.calls.push(record);
     try {
       if (!this.#accounts.has(ctx.account)) throw new AwsError('AuthFailure', `Account ${ctx.account} is closed or unknown`, 401);
       const fault = this.faults.take(service.name, action, ctx.account);
       if (fault) throw fault;
-      // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
-      if (!(service.name === 'sts' && action === 'GetCallerIdentity'))
-        this.iam.authorize(ctx.caller, `${service.iamPrefix ?? service.name}:${service.iamActions?.[action] ?? action}`);
-      return await service.call(action, input, ctx);
+      let result: unknown;
+      this.#current = record;
+      try {
+        // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
+        if (!(service.name === 'sts' && action === 'GetCallerIdentity')) {
+          const requests = service.authorization?.(action, input, ctx) ?? [
+            { action: `${service.iamPrefix ?? service.name}:${action}`, resource: '*', resourceAccount: ctx.account },
+          ];
+          this.authorize(ctx.caller, requests, ctx.region);
+        }
+        result = service.call(action, input, ctx);
+      } finally {
+        this.#current = undefined;
+      }
+      return await result;
     } catch (error) {
       if (error instanceof AwsError) record.error = error.code;
       throw error;
     }
+  }
+
+  /**
+   * Decides requests a caller makes (or a service makes on its behalf) and records each decision on
+   * the call being served; outside a call (an event delivery, a deployment), or with `standalone`,
+   * as a service request of its own.
+   */
+  decide(caller: Caller, requests: AuthorizationRequest[], region: string, options: { standalone?: boolean } = {}): Authorization[] {
+    const decisions = requests.map((request) => this.authorizer.authorize(caller, request, region));
+    const current = options.standalone ? undefined : this.#current;
+    if (current) current.authorizations.push(...decisions);
+    else if (requests.length > 0) {
+      const [service, action] = requests[0]!.action.split(':') as [string, string];
+      this.serviceRequests.push({
+        service,
+        action,
+        account: caller.account ?? requests[0]!.resourceAccount,
+        region,
+        principal: 'service' in caller ? caller.service : caller.arn,
+        at: this.clock.nowMs(),
+        authorizations: decisions,
+      });
+    }
+    return decisions;
+  }
+
+  /**
+   * Decides requests as {@link decide} does, and refuses the first one not allowed.
+   * @throws AwsError the service's access-denied error, naming the action, the resource and the policy that refused it
+   */
+  authorize(caller: Caller, requests: AuthorizationRequest[], region: string, options: { standalone?: boolean } = {}): void {
+    const refused = this.decide(caller, requests, region, options).find((d) => !d.allowed);
+    if (refused) throw accessDenied(caller, refused);
   }
 
   /** Installs the receiver of AWS service events (the account's default bus). */
@@ -171,11 +248,11 @@ export class CloudCore implements SimDispatcher {
     return this.iam.credentialsFor({ account, arn: rootArn(account) });
   }
 
-  /** Credentials of a role's session without AssumeRole, as Lambda gives its execution role. */
-  roleCredentials(roleArnValue: string): SimCredentials {
+  /** Credentials of a role's session without AssumeRole, as Lambda gives its execution role (the session named after the function). */
+  roleCredentials(roleArnValue: string, sessionName = 'lambda'): SimCredentials {
     const role = this.iam.role(roleArnValue);
     if (!role) throw new Error(`No role ${roleArnValue}`);
-    const principal: Principal = { account: role.account, arn: role.arn, sessionArn: `${role.arn}/lambda`, role };
+    const principal: Principal = { account: role.account, arn: role.arn, sessionArn: sessionArnOf(role, sessionName), role };
     return this.iam.credentialsFor(principal);
   }
 
@@ -188,4 +265,25 @@ export class CloudCore implements SimDispatcher {
 /** The SDK's own retry logic (classification, attempt counting), with backoff in microseconds-scale real time. */
 export function simRetryStrategy(maxAttempts = 5): ConfiguredRetryStrategy {
   return new ConfiguredRetryStrategy(maxAttempts, (attempt) => Math.min(2 ** attempt, 16));
+}
+
+/** AWS's refusal, in the service's own error code, naming what refused (IAM User Guide, "Access denied error messages"). */
+export function accessDenied(caller: Caller, refused: Authorization): AwsError {
+  const service = refused.action.slice(0, refused.action.indexOf(':'));
+  const who = 'service' in caller ? caller.service : (caller.sessionArn ?? caller.arn);
+  const policy = refused.refusedBy?.[0] ?? 'identity';
+  const kind =
+    policy === 'identity'
+      ? 'identity-based policy'
+      : policy === 'scp'
+        ? 'service control policy'
+        : policy === 'rcp'
+          ? 'resource control policy'
+          : 'resource-based policy';
+  const why = refused.explicitDeny ? `with an explicit deny in a ${kind}` : `because no ${kind} allows the ${refused.action} action`;
+  const which = kind === 'resource-based policy' ? ` (the ${policy})` : '';
+  const message = `User: ${who} is not authorized to perform: ${refused.action} on resource: ${refused.resource} ${why}${which}`;
+  if (service === 'ec2') return new AwsError('UnauthorizedOperation', message, 403);
+  if (service === 'sts' || service === 'rds' || service === 'sqs') return new AwsError('AccessDenied', message, 403);
+  return new AwsError('AccessDeniedException', message, 400);
 }

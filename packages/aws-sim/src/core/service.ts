@@ -1,3 +1,4 @@
+import type { AuthorizationRequest } from '../iam/authorizer.js';
 import type { Principal } from '../services/iam/iam.js';
 
 export type WireProtocol = 'ec2' | 'query' | 'json1.0' | 'json1.1';
@@ -25,7 +26,11 @@ export interface SimService {
   readonly protocol: WireProtocol;
   /** XML namespace of the responses (XML protocols). */
   readonly xmlns?: string;
-  /** API actions IAM authorizes as another action of the service (SQS's batch calls as their single versions). */
-  readonly iamActions?: Readonly<Record<string, string>>;
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown;
+  /**
+   * What AWS authorizes for a call, before it runs: the action on each resource it names (a copy on
+   * its source and on the new resource), with the condition keys the service fills in. Without it,
+   * the action is authorized on `*`.
+   */
+  authorization?(action: string, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[];
 }

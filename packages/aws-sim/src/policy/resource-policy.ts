@@ -31,6 +31,9 @@ export interface PolicyRequest {
 
 export type PolicyDecision = 'allow' | 'deny' | 'implicit-deny';
 
+/** A resource without a policy: it allows nobody else (a bus or queue of another account refuses every sender). */
+export const NO_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [] };
+
 /** A policy that is not a JSON policy document. */
 export class MalformedPolicyError extends Error {
   override readonly name = 'MalformedPolicyError';

@@ -14,6 +14,14 @@ export type CreateTableInput = Record<string, unknown> & { TableName: string };
 /** `arn:aws:dynamodb:<region>:<account>:table/<name>` */
 export const tableArn = (region: string, account: string, name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
 
+/** A table's or an index's key attributes. */
+export interface KeyNames {
+  hash: string;
+  range?: string;
+}
+
+type KeySchema = { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+
 /**
  * Simulated DynamoDB: one dynalite engine per account and region, started on first use, so each
  * account's tables are its own as on AWS. The API (api/dynamodb-api.ts) reaches it like every
@@ -21,6 +29,8 @@ export const tableArn = (region: string, account: string, name: string) => `arn:
  */
 export class DynamoDbSim {
   readonly #engines = new Map<string, Promise<DynamoEngine>>();
+  /** The key attributes of every table and index created, by `<account>|<region>|<table>[|<index>]`. */
+  readonly #keys = new Map<string, KeyNames>();
 
   constructor(
     private readonly quotas: QuotaBook,
@@ -32,7 +42,27 @@ export class DynamoDbSim {
    * @throws AwsError DynamoDB's errors; DataFolderInUseError when the account's folder is held by another process
    */
   async run(account: string, region: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
-    return (await this.#engine(account, region)).run(operation, input);
+    const result = await (await this.#engine(account, region)).run(operation, input);
+    if (operation === 'CreateTable') this.#remember(account, region, input as CreateTableInput);
+    return result;
+  }
+
+  /** The key attributes of a table, or of one of its indexes. */
+  keys(account: string, region: string, table: string, index?: string): KeyNames | undefined {
+    return this.#keys.get([account, region, table, ...(index ? [index] : [])].join('|'));
+  }
+
+  #remember(account: string, region: string, input: CreateTableInput): void {
+    const names = (schema: KeySchema): KeyNames => ({
+      hash: schema.find((k) => k.KeyType === 'HASH')!.AttributeName,
+      range: schema.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+    });
+    this.#keys.set([account, region, input.TableName].join('|'), names(input.KeySchema as KeySchema));
+    const indexes = [
+      ...((input.GlobalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: KeySchema }[]),
+      ...((input.LocalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: KeySchema }[]),
+    ];
+    for (const index of indexes) this.#keys.set([account, region, input.TableName, index.IndexName].join('|'), names(index.KeySchema));
   }
 
   /**

@@ -35,6 +35,13 @@ export const KEY_NOT_ACCESSIBLE = 'Given key ID is not accessible';
  */
 const SOURCE_KEY_ACTIONS = ['DescribeKey', 'CreateGrant', 'Decrypt', 'ReEncryptFrom'];
 const DESTINATION_KEY_ACTIONS = ['DescribeKey', 'CreateGrant', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptTo'];
+/**
+ * "Users of your shared customer managed key who are accessing encrypted snapshots must be granted
+ * permissions to perform the following actions on the key: kms:DescribeKey, kms:CreateGrant,
+ * kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt, kms:Decrypt" (EBS User
+ * Guide, "Share the KMS key used to encrypt a shared snapshot").
+ */
+const SHARED_SOURCE_KEY_ACTIONS = [...SOURCE_KEY_ACTIONS, 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext'];
 
 /**
  * Decides a CopySnapshot request into `region` for `caller`. Problems with the request itself fail
@@ -56,7 +63,15 @@ export function planCopy(request: CopyRequest, caller: Principal, region: string
   if (!encrypted) return { sourceArn, volumeSizeGiB: source.volumeSizeGiB, encrypted };
   const destination = destinationKey(request.kmsKeyId, caller, region, kms);
   const checks = [
-    ...(source.kmsKeyId ? [{ keyArn: source.kmsKeyId, region: source.region, actions: SOURCE_KEY_ACTIONS }] : []),
+    ...(source.kmsKeyId
+      ? [
+          {
+            keyArn: source.kmsKeyId,
+            region: source.region,
+            actions: source.owner === caller.account ? SOURCE_KEY_ACTIONS : SHARED_SOURCE_KEY_ACTIONS,
+          },
+        ]
+      : []),
     ...(destination.arn ? [{ keyArn: destination.arn, region, actions: DESTINATION_KEY_ACTIONS }] : []),
   ];
   const failure = destination.arn ? keyFailure(kms, caller, checks) : KEY_NOT_ACCESSIBLE;

@@ -20,6 +20,8 @@ export interface Ec2SimOptions {
   snapshotDurationMs?: number;
   /** Concurrent AMI copies per destination account and region; AWS's is {@link AMI_CONCURRENT_COPY_QUOTA}. */
   imageCopyQuota?: number;
+  /** A `cmk` volume without a key uses the account's key by this alias (made on first use); without it, a new unnamed key each time. */
+  customerKeyAlias?: string;
 }
 
 /** A snapshot taken by the account itself (drills, tests), outside the API. */
@@ -37,7 +39,7 @@ export interface CreateSnapshotSpec {
 export const EBS_CONCURRENT_COPY_QUOTA = 20;
 
 /** AWS publishes no durations (minutes to hours); these keep simulated runs realistic in shape. */
-const DEFAULTS: Required<Ec2SimOptions> = {
+const DEFAULTS: Required<Omit<Ec2SimOptions, 'customerKeyAlias'>> & Pick<Ec2SimOptions, 'customerKeyAlias'> = {
   copyQuota: EBS_CONCURRENT_COPY_QUOTA,
   copyDurationMs: (sizeGiB) => 10 * 60_000 + sizeGiB * 30_000,
   snapshotDurationMs: 5 * 60_000,
@@ -75,7 +77,7 @@ export class Ec2Sim {
   readonly images: Ec2Images;
   readonly #volumes = new Map<string, SimVolume>();
   readonly #instances = new Map<string, SimInstance>();
-  readonly #options: Required<Ec2SimOptions>;
+  readonly #options: typeof DEFAULTS;
 
   constructor(
     readonly kms: KmsSim,
@@ -252,7 +254,10 @@ export class Ec2Sim {
   #volumeKey(account: string, region: string, id: string, spec: CreateVolumeSpec): string | undefined {
     if (spec.encryption === 'none') return undefined;
     if (spec.encryption === 'aws-managed') return this.kms.awsManagedKey(account, region, 'ebs').arn;
-    return spec.kmsKeyArn ?? this.kms.createKey(account, region, { description: `Customer managed key for EBS volume ${id}` }).arn;
+    if (spec.kmsKeyArn) return spec.kmsKeyArn;
+    const alias = this.#options.customerKeyAlias;
+    if (alias) return this.kms.aliasedKey(account, region, alias, `Customer managed key ${alias}`).arn;
+    return this.kms.createKey(account, region, { description: `Customer managed key for EBS volume ${id}` }).arn;
   }
 
   /** Stores a pending snapshot and settles it (completed, or error with `failure`) after `durationMs`. */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CloudCore, EventEnvelope } from '../../core/cloud-core.js';
+import { accessDenied, type CloudCore, type EventEnvelope } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
-import { evaluatePolicy, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
-import { type RoleDefinition, rootArn } from '../iam/iam.js';
+import type { AuthorizationRequest, Caller } from '../../iam/authorizer.js';
+import { NO_POLICY, type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
+import { type Principal, type RoleDefinition, rootArn, sessionArnOf } from '../iam/iam.js';
 import type { LambdaSim } from '../lambda/lambda.js';
 import type { SqsSim } from '../sqs/sqs.js';
 import { type BusRule, busArn, EventBus, parseBusArn, type RuleSpec, type RuleTarget } from './event-bus.js';
@@ -24,12 +25,6 @@ export interface PutRuleInput extends RuleSpec {
   /** The bus name (default: `default`). */
   bus?: string;
   targets?: RuleTarget[];
-}
-
-/** Who puts events on a bus: a principal of an account (a caller, or the role of a forwarding rule). */
-export interface Sender {
-  account: string;
-  arn: string;
 }
 
 /**
@@ -119,25 +114,35 @@ export class EventBridgeSim {
   }
 
   /**
-   * Whether a sender may put events on a bus: its own account's buses always, another
-   * account's only with an Allow in the bus policy; an explicit Deny stops anyone.
+   * What EventBridge authorizes when a principal puts an event on a bus: the sender's IAM and the bus
+   * policy (another account needs both), with `events:source` and `events:detail-type` as lists.
+   */
+  putEventsRequest(
+    bus: EventBus,
+    event: Pick<EventEnvelope, 'source' | 'detail-type'>,
+    context: Record<string, string> = {},
+  ): AuthorizationRequest {
+    return {
+      action: 'events:PutEvents',
+      resource: bus.arn,
+      resourceAccount: bus.account,
+      resourcePolicy: { type: 'bus policy', owner: bus.arn, document: bus.policy ?? NO_POLICY },
+      context: { 'events:source': [event.source], 'events:detail-type': [event['detail-type']], ...context },
+    };
+  }
+
+  /**
+   * Refuses a sender that may not put the event on the bus (see {@link putEventsRequest}); the
+   * decision is recorded on the call being served, or as a delivery of its own.
    * @throws AwsError AccessDeniedException
    */
-  checkPutEvents(bus: EventBus, sender: Sender, context: Record<string, string>): void {
-    const principal = { ...sender, orgId: this.cloud.account(sender.account)?.orgId };
-    const decision = bus.policy
-      ? evaluatePolicy(bus.policy, { principal, action: 'events:PutEvents', resource: bus.arn, context })
-      : 'implicit-deny';
-    if (decision === 'deny' || (sender.account !== bus.account && decision !== 'allow')) {
-      const why =
-        decision === 'deny'
-          ? 'with an explicit deny in a resource-based policy'
-          : 'because no resource-based policy allows the events:PutEvents action';
-      throw new AwsError(
-        'AccessDeniedException',
-        `User: ${sender.arn} is not authorized to perform: events:PutEvents on resource: ${bus.arn} ${why}`,
-      );
-    }
+  checkPutEvents(
+    bus: EventBus,
+    sender: Principal,
+    event: Pick<EventEnvelope, 'source' | 'detail-type'>,
+    options: { standalone?: boolean } = {},
+  ): void {
+    this.cloud.authorize(sender, [this.putEventsRequest(bus, event)], bus.region, options);
   }
 
   /**
@@ -259,10 +264,11 @@ export class EventBridgeSim {
       const destination = this.busByArn(target.arn);
       if (deliveredByBus) return 'EventBridge does not send an event that another event bus delivered on to a further bus';
       if (destination.account === source.account && destination.region === source.region) return destination;
-      const role = this.#deliveryRole(source.account, rule.arn, target);
+      const role = this.#deliveryRole(source, rule.arn, target);
       if (typeof role === 'string') return role;
-      const context = { 'aws:SourceArn': rule.arn, 'events:source': event.source, 'events:detail-type': event['detail-type'] };
-      this.checkPutEvents(destination, { account: source.account, arn: role.arn }, context);
+      // EventBridge puts the event with the target's role, in a session of its own.
+      const sender: Principal = { account: role.account, arn: role.arn, sessionArn: sessionArnOf(role, `events-${rule.name}`), role };
+      this.checkPutEvents(destination, sender, event, { standalone: true });
       return destination;
     } catch (error) {
       return describe(error);
@@ -272,26 +278,47 @@ export class EventBridgeSim {
   #admitForward(targetBusArn: string, event: EventEnvelope, viaAccount: string): EventBus | string {
     try {
       const bus = this.busByArn(targetBusArn);
-      this.checkPutEvents(
-        bus,
-        { account: viaAccount, arn: rootArn(viaAccount) },
-        { 'events:source': event.source, 'events:detail-type': event['detail-type'] },
-      );
+      // A drill's stand-in for a forwarding rule, not a request of the hub: decided, not recorded.
+      const sender = this.#forwarderOf(viaAccount, targetBusArn);
+      const decision = this.cloud.authorizer.authorize(sender, this.putEventsRequest(bus, event), bus.region);
+      if (!decision.allowed) throw accessDenied(sender, decision);
       return bus;
     } catch (error) {
       return describe(error);
     }
   }
 
-  /** The target's role must exist in the rule's account, trust EventBridge and allow events:PutEvents. */
-  #deliveryRole(account: string, ruleArn: string, target: RuleTarget): RoleDefinition | string {
+  /**
+   * Who puts a forwarded event: the role of a rule of that account that targets the bus, as
+   * EventBridge would deliver it, or the account itself when it has no such rule.
+   */
+  #forwarderOf(account: string, targetBusArn: string): Caller {
+    for (const bus of this.#buses.values()) {
+      if (bus.account !== account) continue;
+      for (const rule of bus.rules()) {
+        const role = this.cloud.iam.role(rule.targets.find((t) => t.arn === targetBusArn)?.roleArn ?? '');
+        if (role) return { account, arn: role.arn, sessionArn: sessionArnOf(role, `events-${rule.name}`), role };
+      }
+    }
+    return { account, arn: rootArn(account) };
+  }
+
+  /** The target's role must exist in the rule's account and let EventBridge assume it for this rule (aws:SourceArn, aws:SourceAccount). */
+  #deliveryRole(bus: EventBus, ruleArn: string, target: RuleTarget): RoleDefinition | string {
     if (!target.roleArn) return `target ${target.id} sends to another account or region and needs a RoleArn`;
     const role = this.cloud.iam.role(target.roleArn);
-    if (!role || role.account !== account) return `role ${target.roleArn} does not exist in account ${account}`;
-    if (!this.cloud.iam.trusts(role, { service: 'events.amazonaws.com' }, { 'aws:SourceAccount': account, 'aws:SourceArn': ruleArn }))
-      return `role ${role.arn} does not trust events.amazonaws.com`;
-    this.cloud.iam.authorize({ account: role.account, arn: role.arn, role }, 'events:PutEvents');
-    return role;
+    if (!role || role.account !== bus.account) return `role ${target.roleArn} does not exist in account ${bus.account}`;
+    const assume: AuthorizationRequest = {
+      action: 'sts:AssumeRole',
+      resource: role.arn,
+      resourceAccount: role.account,
+      resourcePolicy: { type: 'trust policy', owner: role.arn, document: role.trustPolicy },
+      context: { 'aws:SourceAccount': bus.account, 'aws:SourceArn': ruleArn },
+    };
+    const [decision] = this.cloud.decide({ service: 'events.amazonaws.com' }, [assume], bus.region, { standalone: true });
+    return decision!.allowed
+      ? role
+      : `role ${role.arn} does not trust events.amazonaws.com for rule ${ruleArn} (${decision!.refusedBy?.join(', ')})`;
   }
 
   /** Records a delivery; returns its failure reason, if any. */

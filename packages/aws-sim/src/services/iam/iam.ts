@@ -2,23 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { checkNumber, checkString } from '../../core/constraints.js';
 import { AwsError } from '../../core/errors.js';
 import type { QuotaBook } from '../../core/quotas.js';
-import {
-  evaluatePolicy,
-  type PolicyDocument,
-  type PolicyPrincipal,
-  type PolicyStatement,
-  parsePolicy,
-} from '../../policy/resource-policy.js';
-import { wildcardMatch } from '../../policy/wildcard.js';
+import { type PolicyDocument, parsePolicy } from '../../policy/resource-policy.js';
 
 /** Who is making a call: an account's root (admin) or a session of a role. */
 export interface Principal {
   account: string;
   /** `arn:aws:iam::<account>:root` or the role ARN the session belongs to. */
   arn: string;
-  /** The STS session ARN for assumed roles. */
+  /** The STS session ARN for assumed roles: `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
   sessionArn?: string;
   role?: RoleDefinition;
+  /** The source identity the session was created with (`sts:SourceIdentity`), which every later call carries as `aws:SourceIdentity`. */
+  sourceIdentity?: string;
 }
 
 /** A role as IAM keeps it: its documents whole, so that Resource and Condition can be judged as written. */
@@ -67,6 +62,9 @@ export interface SimCredentials {
 
 export const rootArn = (account: string) => `arn:aws:iam::${account}:root`;
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
+/** The ARN of a role session, as STS names the caller of an assumed role. */
+export const sessionArnOf = (role: RoleDefinition, sessionName: string) =>
+  `arn:aws:sts::${role.account}:assumed-role/${role.name}/${sessionName}`;
 export const policyArn = (account: string, name: string) => `arn:aws:iam::${account}:policy/${name}`;
 
 /** "MaxSessionDuration: … from 1 hour to 12 hours" (IAM API reference, CreateRole); 1 hour when unset. */
@@ -92,17 +90,13 @@ export function checkRolePath(path: string): void {
 
 /**
  * Roles and issued credentials of every account; resolves an access key back to its principal.
- *
- * A role's identity policies are kept whole, but decided on the action alone for now: a call is
- * allowed when an Allow statement of an inline policy names its action (IAM wildcards), whatever
- * the statement's Resource and Condition say. An account's root (no role) may do anything.
+ * A role's documents are kept whole: the cloud's authorizer judges its identity policies and its
+ * trust policy as AWS does.
  */
 export class Iam {
   readonly #roles = new Map<string, RoleDefinition>();
   readonly #managedPolicies = new Map<string, ManagedPolicy>();
   readonly #keys = new Map<string, { principal: Principal; expiresAt?: number }>();
-  /** Decisions per role ARN and action: a soak makes hundreds of thousands of calls with a few dozen distinct pairs. */
-  readonly #decisions = new Map<string, Map<string, boolean>>();
 
   constructor(private readonly quotas: QuotaBook) {}
 
@@ -134,7 +128,6 @@ export class Iam {
       ...(input.description === undefined ? {} : { description: input.description }),
     };
     this.#roles.set(role.arn, role);
-    this.#decisions.delete(role.arn);
     for (const [name, policy] of Object.entries(input.policies ?? {})) this.putRolePolicy(role.arn, name, policy);
     for (const policy of input.managedPolicies ?? []) this.attachRolePolicy(role.arn, policy);
     return role;
@@ -155,7 +148,6 @@ export class Iam {
       limitExceeded(`Maximum policy size of ${limit} bytes exceeded for role ${role.name}`),
     );
     role.policies = { ...Object.fromEntries(others), [name]: document };
-    this.#decisions.delete(role.arn);
   }
 
   /**
@@ -204,11 +196,15 @@ export class Iam {
       (limit) => limitExceeded(`Cannot exceed quota for PoliciesPerRole: ${limit}`),
     );
     role.managedPolicies = [...role.managedPolicies, policy];
-    this.#decisions.delete(role.arn);
   }
 
   role(arn: string): RoleDefinition | undefined {
     return this.#roles.get(arn);
+  }
+
+  /** A customer managed policy by ARN, if it exists. */
+  managedPolicy(arn: string): ManagedPolicy | undefined {
+    return this.#managedPolicies.get(arn);
   }
 
   #existingRole(arn: string): RoleDefinition {
@@ -221,14 +217,6 @@ export class Iam {
     for (const [arn, role] of this.#roles) if (role.account === account) this.#roles.delete(arn);
     for (const [arn, policy] of this.#managedPolicies) if (policy.account === account) this.#managedPolicies.delete(arn);
     for (const [key, entry] of this.#keys) if (entry.principal.account === account) this.#keys.delete(key);
-  }
-
-  /**
-   * Whether a role's trust policy lets a principal (or an AWS service) assume it, with the
-   * request's condition keys (`sts:ExternalId`, `aws:SourceArn`, …).
-   */
-  trusts(role: RoleDefinition, who: PolicyPrincipal, context: Record<string, string> = {}): boolean {
-    return evaluatePolicy(role.trustPolicy, { principal: who, action: 'sts:AssumeRole', resource: role.arn, context }) === 'allow';
   }
 
   /** Long-lived credentials for a principal (an account admin, or a Lambda function's execution role). */
@@ -251,44 +239,7 @@ export class Iam {
     }
     return entry.principal;
   }
-
-  /** Whether the principal's identity policies allow an IAM action (see the class comment). */
-  allows(principal: Principal, action: string): boolean {
-    const role = principal.role;
-    if (!role) return true;
-    let decisions = this.#decisions.get(role.arn);
-    if (!decisions) {
-      decisions = new Map();
-      this.#decisions.set(role.arn, decisions);
-    }
-    let allowed = decisions.get(action);
-    if (allowed === undefined) {
-      const attached = role.managedPolicies.flatMap((arn) => this.#managedPolicies.get(arn)?.document ?? []);
-      allowed = [...Object.values(role.policies), ...attached].some((policy) =>
-        statementsOf(policy).some((s) => s.Effect === 'Allow' && asList(s.Action).some((a) => wildcardMatch(a, action, true))),
-      );
-      decisions.set(action, allowed);
-    }
-    return allowed;
-  }
-
-  /**
-   * Denies the call unless the principal's identity policies allow the IAM action.
-   * @throws AwsError UnauthorizedOperation (EC2) or AccessDeniedException
-   */
-  authorize(principal: Principal, action: string): void {
-    if (this.allows(principal, action)) return;
-    const ec2 = action.startsWith('ec2:');
-    throw new AwsError(
-      ec2 ? 'UnauthorizedOperation' : 'AccessDeniedException',
-      `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`,
-      ec2 ? 403 : 400,
-    );
-  }
 }
-
-const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : ([] as string[]).concat(value));
-const statementsOf = (policy: PolicyDocument): PolicyStatement[] => ([] as PolicyStatement[]).concat(policy.Statement);
 
 /** IAM is global: its quotas are per account, recorded under this Region name. */
 const GLOBAL = 'global';

@@ -112,13 +112,15 @@ export class KmsKey {
   }
 
   /**
-   * How a grant lets the principal run an operation: `principal` when a grant names it, `account`
+   * The grant that lets the principal run an operation: `principal` when a grant names it, `account`
    * when a grant names its account root (IAM decides then), otherwise undefined.
    */
-  grantAccess(principal: Principal, operation: string): 'principal' | 'account' | undefined {
+  grantFor(principal: Principal, operation: string): { match: 'principal' | 'account'; grant: KmsGrant } | undefined {
     const grants = this.grants.filter((g) => g.operations.includes(operation));
-    if (grants.some((g) => g.granteePrincipal === principal.arn || g.granteePrincipal === principal.sessionArn)) return 'principal';
-    return grants.some((g) => g.granteePrincipal === rootArn(principal.account)) ? 'account' : undefined;
+    const own = grants.find((g) => g.granteePrincipal === principal.arn || g.granteePrincipal === principal.sessionArn);
+    if (own) return { match: 'principal', grant: own };
+    const account = grants.find((g) => g.granteePrincipal === rootArn(principal.account));
+    return account ? { match: 'account', grant: account } : undefined;
   }
 
   /** The KeyMetadata structure of DescribeKey (JSON protocol: timestamps in epoch seconds). */

@@ -1,17 +1,12 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { CallContext } from '../../core/service.js';
+import type { AuthorizationRequest } from '../../iam/authorizer.js';
 import type { PolicyDocument } from '../../policy/resource-policy.js';
 import type { Principal } from '../iam/iam.js';
 import { invalidCiphertext, sameContext, seal, unseal } from './ciphertext.js';
 import { type GrantRequest, type KmsGrant, KmsKey, keyArnOf } from './key.js';
-import {
-  type AwsManagedService,
-  awsManagedKeyDescription,
-  awsManagedKeyPolicy,
-  defaultKeyPolicy,
-  evaluateKeyPolicy,
-} from './key-policy.js';
+import { type AwsManagedService, awsManagedKeyDescription, awsManagedKeyPolicy, defaultKeyPolicy } from './key-policy.js';
 
 export interface CreateKeyOptions {
   /** An alias name, with or without the `alias/` prefix. */
@@ -27,6 +22,8 @@ export interface KmsVia {
   viaService?: string;
   /** The service creates the grant for an AWS resource (`kms:GrantIsForAWSResource`). */
   grantIsForAwsResource?: boolean;
+  /** CreateGrant's operations (`kms:GrantOperations`). */
+  grantOperations?: string[];
 }
 
 /** An alias: a name in an account and region pointing at one key. */
@@ -40,9 +37,9 @@ export interface KmsAlias {
 /** Operations that refuse a disabled key. */
 const CRYPTOGRAPHIC = new Set(['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext']);
 /** Operations KMS allows on a key of another account (named by key or alias ARN); the others resolve in the caller's account only. */
-const CROSS_ACCOUNT = new Set([...CRYPTOGRAPHIC, 'DescribeKey', 'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant']);
+export const CROSS_ACCOUNT = new Set([...CRYPTOGRAPHIC, 'DescribeKey', 'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant']);
 
-const aliasArnOf = (region: string, account: string, name: string) => `arn:aws:kms:${region}:${account}:${name}`;
+export const aliasArnOf = (region: string, account: string, name: string) => `arn:aws:kms:${region}:${account}:${name}`;
 
 /**
  * Simulated KMS (symmetric keys, JSON 1.1 protocol). Access follows KMS: the key policy first (an
@@ -73,6 +70,12 @@ export class KmsSim {
     if (options.alias) this.putAlias(account, region, options.alias, key.arn);
     this.#keys.set(key.arn, key);
     return key;
+  }
+
+  /** The customer managed key an alias names in an account and region, made (with that alias) on first use. */
+  aliasedKey(account: string, region: string, alias: string, description: string): KmsKey {
+    const existing = this.#aliases.get(aliasArnOf(region, account, alias.startsWith('alias/') ? alias : `alias/${alias}`));
+    return (existing && this.#keys.get(existing.targetKeyArn)) ?? this.createKey(account, region, { alias, description });
   }
 
   /** The account's `aws/<service>` key in a region, created on first use as AWS does. */
@@ -136,55 +139,70 @@ export class KmsSim {
   }
 
   /**
-   * The decision every use of a key goes through: may `principal` run `kms:<action>` on the key?
-   * A disabled key refuses cryptographic operations. An explicit Deny in the key policy wins. A
-   * key policy statement or grant naming the principal itself suffices in the key's own account;
-   * one naming only the account delegates to the principal's IAM. A principal of another account
-   * always needs its own IAM to allow the action as well.
+   * What KMS authorizes when a principal runs `kms:<action>` on a key: the key policy (an explicit
+   * deny wins; naming the account delegates to its IAM, naming the principal suffices in the key's
+   * account; another account always needs its own IAM too), the principal's IAM, and the key's
+   * grants, with KMS's condition keys.
+   */
+  keyRequest(key: KmsKey, principal: Principal, action: string, via: KmsVia = {}): AuthorizationRequest {
+    const grant = key.grantFor(principal, action);
+    return {
+      action: `kms:${action}`,
+      resource: key.arn,
+      resourceAccount: key.account,
+      resourcePolicy: { type: 'key policy', owner: key.arn, document: key.policy },
+      ...(grant
+        ? { grant: { match: grant.match, grant: { type: 'grant', policy: key.arn, sid: grant.grant.name ?? grant.grant.grantId } } }
+        : {}),
+      ...(via.viaService ? { via: via.viaService } : {}),
+      context: {
+        'kms:CallerAccount': principal.account,
+        'kms:ViaService': via.viaService,
+        'kms:ResourceAliases': this.aliases(key.account, key.region)
+          .filter((a) => a.targetKeyArn === key.arn)
+          .map((a) => a.name),
+        'kms:KeyOrigin': 'AWS_KMS',
+        'kms:KeySpec': 'SYMMETRIC_DEFAULT',
+        'kms:KeyUsage': 'ENCRYPT_DECRYPT',
+        ...(action === 'CreateGrant'
+          ? { 'kms:GrantIsForAWSResource': String(via.grantIsForAwsResource === true), 'kms:GrantOperations': via.grantOperations }
+          : {}),
+      },
+    };
+  }
+
+  /**
+   * The decision every use of a key by another service goes through: may `principal` run
+   * `kms:<action>` on the key (see {@link keyRequest})? A disabled key refuses cryptographic
+   * operations. The decision is recorded on the call being served.
    * @returns the key
    * @throws AwsError NotFoundException, DisabledException, AccessDeniedException
    */
   authorize(keyArn: string, principal: Principal, action: string, via: KmsVia = {}): KmsKey {
     const key = this.#keys.get(keyArn);
     if (!key) throw new AwsError('NotFoundException', `Key '${keyArn}' does not exist`);
-    if (!key.enabled && CRYPTOGRAPHIC.has(action)) throw new AwsError('DisabledException', `${key.arn} is disabled.`);
-    const kmsAction = `kms:${action}`;
-    const decision = evaluateKeyPolicy(key.policy, {
-      principal,
-      action: kmsAction,
-      keyArn: key.arn,
-      context: this.#conditionKeys(principal, via),
-    });
-    const denied = (why: string) =>
-      new AwsError(
-        'AccessDeniedException',
-        `User: ${principal.sessionArn ?? principal.arn} is not authorized to perform: ${kmsAction} on resource: ${key.arn} ${why}`,
-      );
-    if (decision === 'deny') throw denied('with an explicit deny in a resource-based policy');
-    const grant = key.grantAccess(principal, action);
-    const access =
-      decision === 'allow-principal' || grant === 'principal'
-        ? 'principal'
-        : decision === 'allow-account' || grant === 'account'
-          ? 'account'
-          : undefined;
-    if (!access) throw denied(`because no resource-based policy allows the ${kmsAction} action`);
-    if ((access === 'account' || principal.account !== key.account) && !this.cloud.iam.allows(principal, kmsAction)) {
-      throw denied(`because no identity-based policy allows the ${kmsAction} action`);
-    }
-    return key;
+    this.cloud.authorize(principal, [this.keyRequest(key, principal, action, via)], key.region);
+    return this.#usable(keyArn, action);
   }
 
   /**
-   * A key named in an API call, once the caller may run `action` on it. Only the cross-account
-   * operations may name another account's key (by ARN).
-   * @throws AwsError NotFoundException, DisabledException, AccessDeniedException
+   * A key named in an API call (authorized before the call runs). Only the cross-account
+   * operations may name another account's key (by ARN); a disabled key refuses cryptographic ones.
+   * @throws AwsError NotFoundException, DisabledException
    */
   keyForCall(keyId: string, ctx: CallContext, action: string): KmsKey {
     const key = this.resolveKey(keyId, ctx.account, ctx.region);
     if (key.account !== ctx.account && !CROSS_ACCOUNT.has(action))
       throw new AwsError('NotFoundException', `Key '${key.arn}' does not exist`);
-    return this.authorize(key.arn, ctx.caller, action);
+    return this.#usable(key.arn, action);
+  }
+
+  /** A key that exists and, for a cryptographic operation, is enabled. */
+  #usable(keyArn: string, action: string): KmsKey {
+    const key = this.#keys.get(keyArn);
+    if (!key) throw new AwsError('NotFoundException', `Key '${keyArn}' does not exist`);
+    if (!key.enabled && CRYPTOGRAPHIC.has(action)) throw new AwsError('DisabledException', `${key.arn} is disabled.`);
+    return key;
   }
 
   /**
@@ -197,11 +215,9 @@ export class KmsSim {
     const previous = key.policyText;
     key.setPolicy(text);
     if (bypassLockoutCheck) return;
-    try {
-      this.authorize(key.arn, principal, 'PutKeyPolicy');
-    } catch (error) {
+    // A check of the policy, not a request: decided without being recorded.
+    if (!this.cloud.authorizer.authorize(principal, this.keyRequest(key, principal, 'PutKeyPolicy'), key.region).allowed) {
       key.setPolicy(previous);
-      if (!(error instanceof AwsError) || error.code !== 'AccessDeniedException') throw error;
       throw new AwsError(
         'MalformedPolicyDocumentException',
         'The new key policy will not allow you to update the key policy in the future.',
@@ -254,7 +270,9 @@ export class KmsSim {
     if (options.keyArn !== undefined && options.keyArn !== sealed.keyArn) {
       throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
     }
-    this.authorize(sealed.keyArn, principal, 'Decrypt', options.via);
+    // A direct Decrypt call was authorized before it ran; a service decrypting for its caller asks here.
+    if (options.via) this.authorize(sealed.keyArn, principal, 'Decrypt', options.via);
+    else this.#usable(sealed.keyArn, 'Decrypt');
     if (!sameContext(sealed.encryptionContext, options.encryptionContext ?? {})) throw invalidCiphertext();
     return { keyArn: sealed.keyArn, plaintext: sealed.plaintext };
   }
@@ -264,25 +282,14 @@ export class KmsSim {
    * @throws AwsError ValidationException, and those of {@link KmsSim.authorize}
    */
   createGrant(keyArn: string, principal: Principal, request: GrantRequest, via?: KmsVia): KmsGrant {
-    return this.authorize(keyArn, principal, 'CreateGrant', via).addGrant(principal, request, this.cloud.clock.now());
+    const key = via ? this.authorize(keyArn, principal, 'CreateGrant', { ...via, grantOperations: request.operations }) : this.key(keyArn);
+    if (!key) throw new AwsError('NotFoundException', `Key '${keyArn}' does not exist`);
+    return key.addGrant(principal, request, this.cloud.clock.now());
   }
 
   /** Forgets an account's keys and aliases (disaster drills). */
   removeAccount(account: string): void {
     for (const [arn, key] of this.#keys) if (key.account === account) this.#keys.delete(arn);
     for (const [arn] of this.#aliases) if (arn.split(':')[4] === account) this.#aliases.delete(arn);
-  }
-
-  /** The condition keys of a request, by lower-case name. */
-  #conditionKeys(principal: Principal, via: KmsVia): Record<string, string> {
-    const orgId = this.cloud.account(principal.account)?.orgId;
-    return {
-      'kms:calleraccount': principal.account,
-      'aws:principalaccount': principal.account,
-      'aws:principalarn': principal.arn,
-      'kms:grantisforawsresource': String(via.grantIsForAwsResource === true),
-      ...(orgId ? { 'aws:principalorgid': orgId } : {}),
-      ...(via.viaService ? { 'kms:viaservice': via.viaService } : {}),
-    };
   }
 }

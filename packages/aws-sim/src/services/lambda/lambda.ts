@@ -3,7 +3,8 @@ import type { Context } from 'aws-lambda';
 import type { CloudCore } from '../../core/cloud-core.js';
 import { checkNumber, checkString } from '../../core/constraints.js';
 import { AwsError } from '../../core/errors.js';
-import { evaluatePolicy, type PolicyDocument, type PolicyStatement } from '../../policy/resource-policy.js';
+import type { PolicyDocument, PolicyStatement } from '../../policy/resource-policy.js';
+import { sessionArnOf } from '../iam/iam.js';
 import type { ReceivedMessage } from '../sqs/queue.js';
 import type { SqsSim } from '../sqs/sqs.js';
 import { lambdaContext } from './context.js';
@@ -179,13 +180,23 @@ export class LambdaSim {
     // The account's 1,000 concurrent executions, less the 100 Lambda keeps unreserved.
     if (input.reservedConcurrency !== undefined) checkRange('ReservedConcurrentExecutions', input.reservedConcurrency, 0, 900);
     const role = this.cloud.iam.role(input.role);
-    if (
-      !role ||
-      role.account !== account ||
-      !this.cloud.iam.trusts(role, { service: 'lambda.amazonaws.com' }, { 'aws:SourceAccount': account })
-    ) {
-      throw invalid('The role defined for the function cannot be assumed by Lambda.');
-    }
+    const assumable =
+      role?.account === account &&
+      this.cloud.decide(
+        { service: 'lambda.amazonaws.com' },
+        [
+          {
+            action: 'sts:AssumeRole',
+            resource: role.arn,
+            resourceAccount: account,
+            resourcePolicy: { type: 'trust policy', owner: role.arn, document: role.trustPolicy },
+            context: { 'aws:SourceAccount': account },
+          },
+        ],
+        region,
+        { standalone: true },
+      )[0]!.allowed;
+    if (!assumable) throw invalid('The role defined for the function cannot be assumed by Lambda.');
     const fn: SimFunction = {
       name: input.name,
       arn,
@@ -285,9 +296,17 @@ export class LambdaSim {
     const batchSize = checkRange('BatchSize', input.batchSize ?? 10, 1, 10_000);
     if (input.maximumConcurrency !== undefined) checkRange('MaximumConcurrency', input.maximumConcurrency, 2, 1000);
     const role = this.cloud.iam.role(fn.role);
-    const missing = SQS_POLLER_ACTIONS.find(
-      (action) => !role || !this.cloud.iam.allows({ account: role.account, arn: role.arn, role }, action),
-    );
+    // The poller calls SQS with the function's role, in a session named after the function.
+    const poller = role && { account: role.account, arn: role.arn, sessionArn: sessionArnOf(role, fn.name), role };
+    const decisions = poller
+      ? this.cloud.decide(
+          poller,
+          SQS_POLLER_ACTIONS.map((action) => this.sqs.request(queue, action.slice('sqs:'.length))),
+          region,
+          { standalone: true },
+        )
+      : [];
+    const missing = poller ? decisions.find((d) => !d.allowed)?.action : SQS_POLLER_ACTIONS[0];
     if (missing) throw invalid(`The provided execution role does not have permissions to call ${missing.slice('sqs:'.length)} on SQS`);
     const mapping: EventSourceMapping = {
       uuid: randomUUID(),
@@ -309,19 +328,14 @@ export class LambdaSim {
    */
   invokeAsync(functionArn: string, event: unknown, invoker: AsyncInvoker): void {
     const fn = this.function(functionArn);
-    const decision = evaluatePolicy(fn.policy, {
-      principal: { service: invoker.service },
+    const request = {
       action: 'lambda:InvokeFunction',
       resource: fn.arn,
+      resourceAccount: fn.account,
+      resourcePolicy: { type: 'function policy' as const, owner: fn.arn, document: fn.policy },
       context: { 'aws:SourceArn': invoker.sourceArn, 'aws:SourceAccount': invoker.sourceAccount },
-    });
-    if (decision !== 'allow') {
-      throw new AwsError(
-        'AccessDeniedException',
-        `${invoker.service} is not authorized to perform: lambda:InvokeFunction on resource: ${fn.arn} for ${invoker.sourceArn}`,
-        403,
-      );
-    }
+    };
+    this.cloud.authorize({ service: invoker.service }, [request], fn.region, { standalone: true });
     this.#pending.push({ fn, event });
   }
 

@@ -26,6 +26,8 @@ export interface RdsSimOptions {
   copyDurationMs?: number;
   /** Copies in progress into an account's region, per family; AWS's default is {@link RDS_CONCURRENT_COPY_QUOTA}. */
   copyQuota?: number;
+  /** A `cmk` database without a key uses the account's key by this alias (made on first use); without it, a new unnamed key per database. */
+  customerKeyAlias?: string;
 }
 
 export type RdsEncryption = 'none' | 'aws-managed' | 'cmk';
@@ -34,6 +36,8 @@ export type RdsEncryption = 'none' | 'aws-managed' | 'cmk';
 export interface CreateRdsSnapshotSpec {
   type: RdsSnapshotType;
   encryption?: RdsEncryption;
+  /** The customer managed key for `cmk` (one made for the database when absent). */
+  kmsKeyArn?: string;
   /** An explicit identifier; automated ones default to AWS's `rds:<resource>-<yyyy-mm-dd-hh-mm>`. */
   id?: string;
   /** Emit the "snapshot created" event when it becomes available (default true). */
@@ -47,7 +51,7 @@ export const RDS_MANUAL_SNAPSHOT_QUOTA = 100;
 export const RDS_CONCURRENT_COPY_QUOTA = 20;
 
 /** AWS publishes no durations; these keep simulated runs realistic in shape. */
-const DEFAULTS: Required<RdsSimOptions> = {
+const DEFAULTS: Required<Omit<RdsSimOptions, 'customerKeyAlias'>> & Pick<RdsSimOptions, 'customerKeyAlias'> = {
   manualSnapshotQuota: RDS_MANUAL_SNAPSHOT_QUOTA,
   copyQuota: RDS_CONCURRENT_COPY_QUOTA,
   snapshotDurationMs: 5 * 60_000,
@@ -67,7 +71,7 @@ export class RdsSim {
   readonly clusterSnapshots = new RdsSnapshotStore(DB_CLUSTER_SNAPSHOT);
   /** The DB instances and clusters: made explicitly, or by the first snapshot of one the simulation did not know. */
   readonly databases = new DatabaseStore();
-  readonly options: Required<RdsSimOptions>;
+  readonly options: typeof DEFAULTS;
   /** The customer managed key of each database (`cmk` encryption), made on first use. */
   readonly #resourceKeys = new Map<string, string>();
 
@@ -175,7 +179,12 @@ export class RdsSim {
     const database =
       this.databases.get(family.family, account, region, resource) ??
       this.#database(family, account, region, { id: resource, encryption: spec.encryption });
-    const kmsKeyId = spec.encryption === undefined ? database.kmsKeyId : this.#key(account, region, resource, spec.encryption);
+    const kmsKeyId =
+      spec.encryption === 'cmk' && spec.kmsKeyArn
+        ? spec.kmsKeyArn
+        : spec.encryption === undefined
+          ? database.kmsKeyId
+          : this.#key(account, region, resource, spec.encryption);
     const snapshot: SimRdsSnapshot = {
       family: family.family,
       id,
@@ -216,6 +225,8 @@ export class RdsSim {
   #key(account: string, region: string, resource: string, encryption: RdsEncryption): string | undefined {
     if (encryption === 'none') return undefined;
     if (encryption === 'aws-managed') return this.kms.awsManagedKey(account, region, 'rds').arn;
+    const alias = this.options.customerKeyAlias;
+    if (alias) return this.kms.aliasedKey(account, region, alias, `Customer managed key ${alias}`).arn;
     const name = `${account}|${region}|${resource}`;
     let arn = this.#resourceKeys.get(name);
     if (!arn) {

@@ -1,15 +1,8 @@
 import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { QuotaName } from '../../core/quotas.js';
-import type { CallContext } from '../../core/service.js';
-import {
-  evaluatePolicy,
-  type PolicyDocument,
-  type PolicyPrincipal,
-  type PolicyStatement,
-  parsePolicy,
-} from '../../policy/resource-policy.js';
-import type { Principal } from '../iam/iam.js';
+import type { AuthorizationRequest } from '../../iam/authorizer.js';
+import { NO_POLICY, type PolicyDocument, type PolicyStatement, parsePolicy } from '../../policy/resource-policy.js';
 import {
   MAX_VISIBILITY_SECONDS,
   type QueueSettings,
@@ -65,10 +58,15 @@ export class SqsSim {
    * @throws AwsError QueueDoesNotExist
    */
   queue(arnOrUrl: string): SimQueue {
-    const arn = arnOrUrl.startsWith('arn:') ? arnOrUrl : arnOfUrl(arnOrUrl);
-    const queue = arn === undefined ? undefined : this.#queues.get(arn);
+    const queue = this.find(arnOrUrl);
     if (!queue) throw new AwsError('QueueDoesNotExist', 'The specified queue does not exist.');
     return queue;
+  }
+
+  /** A queue by ARN or URL, if it exists. */
+  find(arnOrUrl: string): SimQueue | undefined {
+    const arn = arnOrUrl.startsWith('arn:') ? arnOrUrl : arnOfUrl(arnOrUrl);
+    return arn === undefined ? undefined : this.#queues.get(arn);
   }
 
   /**
@@ -133,16 +131,11 @@ export class SqsSim {
   sendFromService(queueArn: string, body: string, origin: { sourceArn: string; service?: string }): string {
     const queue = this.queue(queueArn);
     const service = origin.service ?? 'events.amazonaws.com';
-    const sourceAccount = origin.sourceArn.split(':')[4] ?? '';
-    const decision = queue.settings.policy
-      ? evaluatePolicy(queue.settings.policy, {
-          principal: { service },
-          action: 'sqs:SendMessage',
-          resource: queue.arn,
-          context: { 'aws:SourceArn': origin.sourceArn, 'aws:SourceAccount': sourceAccount },
-        })
-      : 'implicit-deny';
-    if (decision !== 'allow') throw accessDenied(service, 'sqs:SendMessage', queue.arn);
+    const request = {
+      ...this.request(queue, 'SendMessage'),
+      context: { 'aws:SourceArn': origin.sourceArn, 'aws:SourceAccount': origin.sourceArn.split(':')[4] },
+    };
+    this.cloud.authorize({ service }, [request], queue.region, { standalone: true });
     return queue.send(body, {}, service).messageId;
   }
 
@@ -162,25 +155,14 @@ export class SqsSim {
     this.queue(queueArn).changeVisibility(receiptHandle, seconds);
   }
 
-  /**
-   * The queue a request names, once the caller may act on it: cross-account callers need an
-   * Allow in the queue policy, and an explicit Deny stops anyone.
-   * @throws AwsError QueueDoesNotExist, AccessDenied
-   */
-  authorizedQueue(queueUrl: string, ctx: CallContext, action: string): SimQueue {
-    const queue = this.queue(queueUrl);
-    const iamAction = `sqs:${action.replace(/Batch$/, '')}`;
-    const decision = queue.settings.policy
-      ? evaluatePolicy(queue.settings.policy, { principal: this.#principalOf(ctx.caller), action: iamAction, resource: queue.arn })
-      : 'implicit-deny';
-    if (decision === 'deny' || (queue.account !== ctx.account && decision !== 'allow')) {
-      throw accessDenied(ctx.caller.sessionArn ?? ctx.caller.arn, iamAction, queue.arn);
-    }
-    return queue;
-  }
-
-  #principalOf(caller: Principal): PolicyPrincipal {
-    return { account: caller.account, arn: caller.arn, orgId: this.cloud.account(caller.account)?.orgId };
+  /** What SQS authorizes for an action on a queue: the caller's IAM and the queue policy (batch actions as their single form). */
+  request(queue: SimQueue, action: string): AuthorizationRequest {
+    return {
+      action: `sqs:${action.replace(/Batch$/, '')}`,
+      resource: queue.arn,
+      resourceAccount: queue.account,
+      resourcePolicy: { type: 'queue policy', owner: queue.arn, document: queue.settings.policy ?? NO_POLICY },
+    };
   }
 
   /** Queue settings with SQS defaults, validated as SetQueueAttributes would. */
@@ -220,13 +202,9 @@ export class SqsSim {
 }
 
 /** `https://sqs.<region>.amazonaws.com/<account>/<name>` → the queue ARN. */
-function arnOfUrl(url: string): string | undefined {
+export function arnOfUrl(url: string): string | undefined {
   const match = /^https?:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\/(\d{12})\/([^/?#]+)$/.exec(url);
   return match ? `arn:aws:sqs:${match[1]}:${match[2]}:${match[3]}` : undefined;
-}
-
-function accessDenied(who: string, action: string, resource: string): AwsError {
-  return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${action} on resource: ${resource}`, 403);
 }
 
 /** "Invalid value for the parameter VisibilityTimeout." is SQS's answer; the range is added for the reader. */

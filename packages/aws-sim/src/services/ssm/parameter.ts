@@ -28,6 +28,10 @@ const MAX_LABELS_PER_VERSION = 10;
 const LABEL = /^(?![0-9])(?!aws)(?!ssm)[A-Za-z0-9._-]{1,100}$/i;
 
 /** A parameter of one account and region: its version history, labels and tags. */
+/** `arn:aws:ssm:<region>:<account>:parameter/<name>`; a leading slash of the name is not repeated. */
+export const parameterArn = (region: string, account: string, name: string) =>
+  `arn:aws:ssm:${region}:${account}:parameter/${name.replace(/^\//, '')}`;
+
 export class SimParameter {
   readonly versions: ParameterVersion[] = [];
   readonly tags = new Map<string, string>();
@@ -38,9 +42,8 @@ export class SimParameter {
     readonly name: string,
   ) {}
 
-  /** `arn:aws:ssm:<region>:<account>:parameter/<name>`; a leading slash of the name is not repeated. */
   get arn(): string {
-    return `arn:aws:ssm:${this.region}:${this.account}:parameter/${this.name.replace(/^\//, '')}`;
+    return parameterArn(this.region, this.account, this.name);
   }
 
   latest(): ParameterVersion {

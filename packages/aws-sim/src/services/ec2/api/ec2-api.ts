@@ -1,6 +1,7 @@
 import { AwsError } from '../../../core/errors.js';
 import type { SimService } from '../../../core/service.js';
 import type { Ec2Sim } from '../ec2.js';
+import { ec2Authorization } from './authorization.js';
 import { imageActions } from './image-api.js';
 import { Ec2Input } from './input.js';
 import { instanceActions } from './instance-api.js';
@@ -19,5 +20,6 @@ export function ec2Api(ec2: Ec2Sim): SimService {
       if (params.flag('DryRun')) throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
       return run(ec2, params, ctx);
     },
+    authorization: (action, input, ctx) => ec2Authorization(ec2, action, new Ec2Input(input), ctx),
   };
 }

@@ -41,6 +41,9 @@ export function eventsApi(events: EventBridgeSim): SimService {
       if (!run) throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
       return run(events, new JsonInput(input, { missing: 'ValidationException', invalid: 'ValidationException' }), ctx);
     },
+    // PutEvents is authorized per entry, on the bus it names, with that entry's source and detail-type.
+    authorization: (action, _input, ctx) =>
+      action === 'PutEvents' ? [] : [{ action: `events:${action}`, resource: '*', resourceAccount: ctx.account }],
   };
 }
 
@@ -148,11 +151,7 @@ function putEntry(
   try {
     const event = envelopeOf(entry, ctx, events.cloud.clock.now());
     const bus = resolveBus(events, entry.EventBusName ?? 'default', ctx);
-    events.checkPutEvents(
-      bus,
-      { account: ctx.account, arn: ctx.caller.arn },
-      { 'events:source': event.source, 'events:detail-type': event['detail-type'] },
-    );
+    events.checkPutEvents(bus, ctx.caller, event);
     events.publish(bus, event);
     return { EventId: event.id };
   } catch (error) {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
 import type { CallContext, SimService } from '../../../core/service.js';
+import type { AuthorizationRequest } from '../../../iam/authorizer.js';
 import { JsonInput } from '../../../protocol/json-input.js';
 import { rootArn } from '../../iam/iam.js';
-import { seal } from '../ciphertext.js';
+import { seal, unseal } from '../ciphertext.js';
 import type { KmsGrant, KmsKey } from '../key.js';
-import type { KmsSim } from '../kms.js';
+import { aliasArnOf, CROSS_ACCOUNT, type KmsSim } from '../kms.js';
 
 /** A decoded KMS request, with the boolean parameters JSON carries natively. */
 export class KmsInput extends JsonInput {
@@ -40,7 +41,54 @@ export function kmsApi(kms: KmsSim): SimService {
       if (!run) throw new AwsError('UnknownOperationException', `The operation ${action} is not supported by the simulation.`);
       return run(kms, new KmsInput(input), ctx);
     },
+    authorization: (action, input, ctx) => authorization(kms, action, input, ctx),
   };
+}
+
+/**
+ * What KMS authorizes for a call: the action on the key it names (Decrypt: the key the ciphertext
+ * names; CreateAlias: the alias and the key), with the key policy and grants. A key that does not
+ * resolve is left to the action, which answers NotFoundException; RetireGrant is authorized by the
+ * grant itself.
+ */
+function authorization(kms: KmsSim, action: string, raw: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[] {
+  if (action === 'RetireGrant') return [];
+  if (action === 'ListAliases') return [{ action: 'kms:ListAliases', resource: '*', resourceAccount: ctx.account }];
+  const input = new KmsInput(raw);
+  let key: KmsKey;
+  try {
+    const keyId = action === 'CreateAlias' ? input.string('TargetKeyId') : (input.optionalString('KeyId') ?? keyOfCiphertext(input));
+    key = kms.resolveKey(keyId, ctx.account, ctx.region);
+  } catch {
+    return [];
+  }
+  if (key.account !== ctx.account && !CROSS_ACCOUNT.has(action)) return [];
+  const via = action === 'CreateGrant' ? { grantOperations: input.list<string>('Operations') } : {};
+  const requests = [kms.keyRequest(key, ctx.caller, action, via)];
+  if (action === 'CreateAlias') {
+    const alias = aliasArnOf(ctx.region, ctx.account, aliasName(input));
+    requests.unshift({ action: 'kms:CreateAlias', resource: alias, resourceAccount: ctx.account });
+  }
+  return requests;
+}
+
+/**
+ * CreateAlias's name, validated before anything else.
+ * @throws AwsError InvalidAliasNameException
+ */
+function aliasName(input: KmsInput): string {
+  const name = input.string('AliasName');
+  if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/')) {
+    throw new AwsError(
+      'InvalidAliasNameException',
+      `Alias ${name} must begin with 'alias/', must not begin with 'alias/aws/', and may contain only alphanumerics, '/', '_' and '-'.`,
+    );
+  }
+  return name;
+}
+
+function keyOfCiphertext(input: KmsInput): string {
+  return unseal(Buffer.from(input.string('CiphertextBlob'), 'base64')).keyArn;
 }
 
 /** The KMS API actions the simulation answers, in the JSON 1.1 protocol's shapes (blobs in base64). */
@@ -130,13 +178,7 @@ const kmsActions: Record<string, Action> = {
   },
 
   CreateAlias(kms, input, ctx) {
-    const name = input.string('AliasName');
-    if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/')) {
-      throw new AwsError(
-        'InvalidAliasNameException',
-        `Alias ${name} must begin with 'alias/', must not begin with 'alias/aws/', and may contain only alphanumerics, '/', '_' and '-'.`,
-      );
-    }
+    const name = aliasName(input);
     const key = kms.keyForCall(input.string('TargetKeyId'), ctx, 'CreateAlias');
     kms.putAlias(ctx.account, ctx.region, name, key.arn);
     return {};

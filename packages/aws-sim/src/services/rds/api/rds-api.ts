@@ -12,6 +12,7 @@ import {
   type SimRdsSnapshot,
   snapshotArn,
 } from '../snapshot.js';
+import { rdsAuthorization } from './authorization.js';
 
 type Input = Record<string, unknown>;
 
@@ -26,6 +27,7 @@ export function rdsApi(rds: RdsSim): SimService {
       if (!run) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2014-10-31`);
       return run(rds, input, ctx);
     },
+    authorization: (action, input, ctx) => rdsAuthorization(rds, action, input, ctx),
   };
 }
 type Action = (rds: RdsSim, input: Input, ctx: CallContext) => unknown;

@@ -4,7 +4,7 @@ import { JsonInput } from '../../../protocol/json-input.js';
 import type { Principal } from '../../iam/iam.js';
 import { md5OfMessageAttributes, type SqsMessageAttribute } from '../md5.js';
 import { MAX_VISIBILITY_SECONDS, type ReceivedMessage, type SimQueue } from '../queue.js';
-import type { SqsSim } from '../sqs.js';
+import { arnOfUrl, type SqsSim } from '../sqs.js';
 
 /** A message attribute on the JSON wire (binary values base64-encoded). */
 interface WireAttribute {
@@ -21,26 +21,25 @@ const MAX_ATTRIBUTES = 10;
 const MAX_BATCH = 10;
 
 /** The SQS API (JSON 1.0 protocol, AWS query compatible) over the simulated SQS. */
-/**
- * "You cannot set permissions explicitly for SendMessageBatch, DeleteMessageBatch, or
- * ChangeMessageVisibilityBatch": the single actions' permissions grant them (SQS Developer Guide,
- * "Amazon SQS batch actions"), in identity and queue policies alike.
- */
-const BATCH_PERMISSIONS = {
-  SendMessageBatch: 'SendMessage',
-  DeleteMessageBatch: 'DeleteMessage',
-  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
-} as const;
-
 export function sqsApi(sqs: SqsSim): SimService {
   return {
     name: 'sqs',
     protocol: 'json1.0',
-    iamActions: BATCH_PERMISSIONS,
     call(action, input, ctx) {
       const run = sqsActions[action];
       if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
       return run(sqs, new JsonInput(input, { missing: 'MissingParameter', invalid: 'InvalidParameterValue' }), ctx);
+    },
+    // The queue a call names (QueueUrl, or GetQueueUrl's name and owner); an unknown one is left to the action.
+    authorization(action, input, ctx) {
+      const url =
+        action === 'GetQueueUrl'
+          ? `https://sqs.${ctx.region}.amazonaws.com/${String(input.QueueOwnerAWSAccountId ?? ctx.account)}/${String(input.QueueName)}`
+          : String(input.QueueUrl ?? '');
+      const queue = sqs.find(url);
+      const arn = arnOfUrl(url);
+      if (queue) return [sqs.request(queue, action)];
+      return arn ? [{ action: `sqs:${action.replace(/Batch$/, '')}`, resource: arn, resourceAccount: arn.split(':')[4]! }] : [];
     },
   };
 }
@@ -48,7 +47,7 @@ export function sqsApi(sqs: SqsSim): SimService {
 /** The SQS API actions the simulation answers, in the JSON protocol's shapes. */
 const sqsActions: Record<string, Action> = {
   SendMessage(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'SendMessage');
+    const queue = sqs.queue(input.string('QueueUrl'));
     return sendOne(
       queue,
       input.string('MessageBody'),
@@ -59,7 +58,7 @@ const sqsActions: Record<string, Action> = {
   },
 
   SendMessageBatch(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, BATCH_PERMISSIONS.SendMessageBatch);
+    const queue = sqs.queue(input.string('QueueUrl'));
     return runBatch(
       input,
       (entry: { Id: string; MessageBody?: string; MessageAttributes?: Record<string, WireAttribute>; DelaySeconds?: number }) => {
@@ -68,8 +67,8 @@ const sqsActions: Record<string, Action> = {
     );
   },
 
-  ReceiveMessage(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'ReceiveMessage');
+  ReceiveMessage(sqs, input, _ctx) {
+    const queue = sqs.queue(input.string('QueueUrl'));
     const max = input.optionalInt('MaxNumberOfMessages', 1, 10) ?? 1;
     const visibility = input.optionalInt('VisibilityTimeout', 0, MAX_VISIBILITY_SECONDS);
     // Long polling has nothing to wait for in simulated time; the value is only validated.
@@ -80,29 +79,29 @@ const sqsActions: Record<string, Action> = {
     return messages.length > 0 ? { Messages: messages } : {};
   },
 
-  DeleteMessage(sqs, input, ctx) {
-    sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'DeleteMessage').delete(input.string('ReceiptHandle'));
+  DeleteMessage(sqs, input, _ctx) {
+    sqs.queue(input.string('QueueUrl')).delete(input.string('ReceiptHandle'));
     return {};
   },
 
-  DeleteMessageBatch(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, BATCH_PERMISSIONS.DeleteMessageBatch);
+  DeleteMessageBatch(sqs, input, _ctx) {
+    const queue = sqs.queue(input.string('QueueUrl'));
     return runBatch(input, (entry: { Id: string; ReceiptHandle?: string }) => {
       queue.delete(entry.ReceiptHandle ?? '');
       return { Id: entry.Id };
     });
   },
 
-  ChangeMessageVisibility(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'ChangeMessageVisibility');
+  ChangeMessageVisibility(sqs, input, _ctx) {
+    const queue = sqs.queue(input.string('QueueUrl'));
     const seconds = input.optionalInt('VisibilityTimeout', 0, MAX_VISIBILITY_SECONDS);
     if (seconds === undefined) throw new AwsError('MissingParameter', 'The request must contain the parameter VisibilityTimeout.');
     queue.changeVisibility(input.string('ReceiptHandle'), seconds);
     return {};
   },
 
-  ChangeMessageVisibilityBatch(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, BATCH_PERMISSIONS.ChangeMessageVisibilityBatch);
+  ChangeMessageVisibilityBatch(sqs, input, _ctx) {
+    const queue = sqs.queue(input.string('QueueUrl'));
     return runBatch(input, (entry: { Id: string; ReceiptHandle?: string; VisibilityTimeout?: number }) => {
       const seconds = entry.VisibilityTimeout ?? -1;
       if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_SECONDS) {
@@ -116,16 +115,16 @@ const sqsActions: Record<string, Action> = {
   GetQueueUrl(sqs, input, ctx) {
     const owner = input.optionalString('QueueOwnerAWSAccountId') ?? ctx.account;
     const url = `https://sqs.${ctx.region}.amazonaws.com/${owner}/${input.string('QueueName')}`;
-    return { QueueUrl: sqs.authorizedQueue(url, ctx, 'GetQueueUrl').url };
+    return { QueueUrl: sqs.queue(url).url };
   },
 
-  GetQueueAttributes(sqs, input, ctx) {
-    const queue = sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'GetQueueAttributes');
+  GetQueueAttributes(sqs, input, _ctx) {
+    const queue = sqs.queue(input.string('QueueUrl'));
     return { Attributes: selectQueueAttributes(queue, input.list<string>('AttributeNames')) };
   },
 
-  PurgeQueue(sqs, input, ctx) {
-    sqs.authorizedQueue(input.string('QueueUrl'), ctx, 'PurgeQueue').purge();
+  PurgeQueue(sqs, input, _ctx) {
+    sqs.queue(input.string('QueueUrl')).purge();
     return {};
   },
 };

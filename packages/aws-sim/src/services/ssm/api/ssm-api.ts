@@ -1,7 +1,8 @@
 import { AwsError } from '../../../core/errors.js';
 import type { CallContext, SimService } from '../../../core/service.js';
+import type { AuthorizationRequest } from '../../../iam/authorizer.js';
 import { JsonInput } from '../../../protocol/json-input.js';
-import type { ParameterTier, ParameterType, ParameterVersion, SimParameter } from '../parameter.js';
+import { type ParameterTier, type ParameterType, type ParameterVersion, parameterArn, type SimParameter } from '../parameter.js';
 import type { SsmSim } from '../ssm.js';
 
 /** A decoded SSM request, with the booleans and numbers JSON carries natively. */
@@ -48,14 +49,54 @@ export function ssmApi(ssm: SsmSim): SimService {
       if (!run) throw new AwsError('InvalidAction', `The action ${action} is not supported by the simulation.`);
       return run(ssm, new SsmInput(input), ctx);
     },
+    authorization: (action, input, ctx) => authorization(ssm, action, input, ctx),
   };
+}
+
+/**
+ * What Parameter Store authorizes: the action on each parameter it names (GetParameters: each of
+ * them), with the parameter's tags; tagging on creation is authorized as ssm:AddTagsToResource too.
+ */
+function authorization(ssm: SsmSim, action: string, raw: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[] {
+  const input = new SsmInput(raw);
+  const request = (iamAction: string, selector: string, context: Record<string, string | string[]> = {}): AuthorizationRequest => {
+    const name = selector.split(':')[0]!;
+    const parameter = ssm.parameter(ctx.account, ctx.region, name);
+    const tags = Object.fromEntries([...(parameter?.tags ?? [])].map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+    return {
+      action: iamAction,
+      resource: parameterArn(ctx.region, ctx.account, name),
+      resourceAccount: ctx.account,
+      context: { ...tags, ...context },
+    };
+  };
+  switch (action) {
+    case 'DescribeParameters':
+      return [{ action: 'ssm:DescribeParameters', resource: '*', resourceAccount: ctx.account }];
+    case 'GetParameters':
+      return input.list<string>('Names').map((name) => request('ssm:GetParameters', name));
+    case 'AddTagsToResource':
+    case 'ListTagsForResource':
+      return [request(`ssm:${action}`, input.string('ResourceId'))];
+    case 'PutParameter': {
+      const tags = input.list<{ Key: string; Value: string }>('Tags');
+      const requestTags = {
+        ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])),
+        'aws:TagKeys': tags.map((t) => t.Key),
+      };
+      return [
+        request('ssm:PutParameter', input.string('Name'), tags.length ? requestTags : {}),
+        ...(tags.length ? [request('ssm:AddTagsToResource', input.string('Name'), requestTags)] : []),
+      ];
+    }
+    default:
+      return [request(`ssm:${action}`, input.string('Name'))];
+  }
 }
 
 const ssmActions: Record<string, Action> = {
   PutParameter(ssm, input, ctx) {
     const tags = input.list<{ Key: string; Value: string }>('Tags');
-    // Tagging on creation is authorized as ssm:AddTagsToResource too.
-    if (tags.length) ssm.cloud.iam.authorize(ctx.caller, 'ssm:AddTagsToResource');
     const version = ssm.put(ctx.account, ctx.region, ctx.caller, {
       name: input.string('Name'),
       value: input.string('Value'),

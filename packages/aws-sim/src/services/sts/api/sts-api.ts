@@ -1,10 +1,16 @@
 import type { CloudCore } from '../../../core/cloud-core.js';
 import { AwsError } from '../../../core/errors.js';
 import type { CallContext, SimService } from '../../../core/service.js';
+import type { AuthorizationRequest } from '../../../iam/authorizer.js';
+import { sessionArnOf } from '../../iam/iam.js';
 
 const SESSION_SECONDS_DEFAULT = 3600;
 
-/** STS over the cloud's IAM: AssumeRole evaluates the role's trust policy (principals, `sts:ExternalId`, `aws:PrincipalOrgID`, …); GetCallerIdentity. */
+/**
+ * STS over the cloud's IAM: AssumeRole is authorized on the role against its trust policy (and, for a
+ * caller of another account or one the trust names only by account, the caller's IAM), with
+ * `sts:ExternalId`, `sts:SourceIdentity` and `sts:RoleSessionName`; GetCallerIdentity needs nothing.
+ */
 export function stsApi(cloud: CloudCore): SimService {
   return {
     name: 'sts',
@@ -20,7 +26,29 @@ export function stsApi(cloud: CloudCore): SimService {
           throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
       }
     },
+    authorization: (action, input, ctx) => (action === 'AssumeRole' ? [assumeRoleRequest(cloud, input, ctx)] : []),
   };
+}
+
+function assumeRoleRequest(cloud: CloudCore, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest {
+  const roleArn = String(input.RoleArn ?? '');
+  const role = cloud.iam.role(roleArn);
+  return {
+    action: 'sts:AssumeRole',
+    resource: roleArn,
+    resourceAccount: role?.account ?? roleArn.split(':')[4] ?? '',
+    ...(role ? { resourcePolicy: { type: 'trust policy' as const, owner: role.arn, document: role.trustPolicy } } : {}),
+    context: {
+      'sts:ExternalId': typeof input.ExternalId === 'string' ? input.ExternalId : undefined,
+      'sts:SourceIdentity': sourceIdentityOf(input, ctx),
+      'sts:RoleSessionName': typeof input.RoleSessionName === 'string' ? input.RoleSessionName : undefined,
+    },
+  };
+}
+
+/** A session keeps the source identity it was given; a role chained from it carries it on. */
+function sourceIdentityOf(input: Record<string, unknown>, ctx: CallContext): string | undefined {
+  return ctx.caller.sourceIdentity ?? (typeof input.SourceIdentity === 'string' ? input.SourceIdentity : undefined);
 }
 
 function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallContext) {
@@ -34,9 +62,9 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
     );
   const role = cloud.iam.role(roleArn);
   if (!role || !cloud.account(role.account)) throw denied();
-  const principal = { account: ctx.account, arn: ctx.caller.arn, orgId: cloud.account(ctx.account)?.orgId };
-  const context: Record<string, string> = typeof input.ExternalId === 'string' ? { 'sts:ExternalId': input.ExternalId } : {};
-  if (!cloud.iam.trusts(role, principal, context)) throw denied();
+  const given = typeof input.SourceIdentity === 'string' ? input.SourceIdentity : undefined;
+  if (given !== undefined && ctx.caller.sourceIdentity !== undefined && given !== ctx.caller.sourceIdentity)
+    throw new AwsError('ValidationError', 'The source identity of a role session cannot be changed once set.');
   const seconds = Number(input.DurationSeconds ?? SESSION_SECONDS_DEFAULT);
   if (!(seconds >= 900 && seconds <= role.maxSessionSeconds)) {
     throw new AwsError(
@@ -44,8 +72,12 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
       `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is under 900 seconds).`,
     );
   }
-  const sessionArn = `arn:aws:sts::${role.account}:assumed-role/${role.name}/${sessionName}`;
-  const creds = cloud.iam.credentialsFor({ account: role.account, arn: role.arn, sessionArn, role }, cloud.clock.nowMs() + seconds * 1000);
+  const sessionArn = sessionArnOf(role, sessionName);
+  const sourceIdentity = sourceIdentityOf(input, ctx);
+  const creds = cloud.iam.credentialsFor(
+    { account: role.account, arn: role.arn, sessionArn, role, ...(sourceIdentity === undefined ? {} : { sourceIdentity }) },
+    cloud.clock.nowMs() + seconds * 1000,
+  );
   return {
     Credentials: {
       AccessKeyId: creds.accessKeyId,
@@ -54,5 +86,6 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
       Expiration: creds.expiration,
     },
     AssumedRoleUser: { Arn: sessionArn, AssumedRoleId: `AROA${role.name.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${sessionName}` },
+    SourceIdentity: sourceIdentity,
   };
 }
