@@ -177,7 +177,7 @@ export async function collectReport(
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
-    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !intoLostAccount(c, run.restore))),
+    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests], hub.lostAccounts),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
@@ -212,11 +212,19 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
   }));
 }
 
-/** Every recorded call with a refused authorization, and why. */
-export function refusedCalls(calls: readonly CallRecord[]): RefusedCall[] {
+/**
+ * Every recorded call with a refused authorization, and why. Assuming a role of an account lost in
+ * the game day is refused with no policy at fault: the role is gone (the sweep goes on trying a
+ * source until an operator removes it from the account files).
+ */
+export function refusedCalls(calls: readonly CallRecord[], lostAccounts: ReadonlyMap<string, number> = new Map()): RefusedCall[] {
+  const intoLostAccount = (call: CallRecord) => {
+    const lostAt = lostAccounts.get(call.roleArn?.split(':')[4] ?? '');
+    return lostAt !== undefined && call.at >= lostAt;
+  };
   return calls.flatMap((c) => {
     const refusal = refusalOf(c);
-    if (!refusal) return [];
+    if (!refusal || intoLostAccount(c)) return [];
     return [
       {
         principal: c.principal,
@@ -245,14 +253,6 @@ function vaultAlarms(hub: LocalHub): ReportedAlarm[] {
       reason: a.state === 'ALARM' && a.AlarmDescription ? `${a.AlarmDescription} (${a.stateReason})` : a.stateReason,
       notifications: notified.filter((name) => name === a.AlarmName).length,
     }));
-}
-
-/**
- * A role of an account lost in the game day is gone: assuming it is refused with no policy at fault
- * (the sweep goes on trying a source until an operator removes it from the account files).
- */
-function intoLostAccount(call: CallRecord, restore: RestoreSection | undefined): boolean {
-  return restore?.disasters.some((d) => call.roleArn?.split(':')[4] === d.account && call.at >= Date.parse(d.at)) ?? false;
 }
 
 function eventIdOf(body: string): string {

@@ -133,7 +133,7 @@ export async function checkLeastPrivilege(options: CheckOptions = {}): Promise<L
         const calls = [...hub.cloud.calls, ...hub.cloud.serviceRequests];
         runs.push({ calls });
         if (i === 0) {
-          deniedCalls = refusedCalls(calls).length;
+          deniedCalls = refusedCalls(calls, hub.lostAccounts).length;
           placed = placedStatements(hub, accounts);
         }
       },

@@ -102,6 +102,8 @@ export interface LocalHub {
   recovery: string[];
   /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
   loseAccount(account: string): void;
+  /** The accounts lost so far, with when (simulated ms). */
+  readonly lostAccounts: ReadonlyMap<string, number>;
   /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
   stopSource(account: string): string[];
   queues: Record<ArtifactKindName, KindQueue>;
@@ -165,6 +167,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     ((stack: StackRef) => renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })));
   let vaultStack: DeployedStack | undefined;
   const stacks: LocalHub['stacks'] = [];
+  const lostAccounts = new Map<string, number>();
   for (const { account: name, region: at, folder } of everyStack(accounts)) {
     const account = accounts.account(name);
     const stack = await cloud.cloudformation.deploy({
@@ -226,7 +229,9 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.kms, cloud.iam]) service.removeAccount(account);
+      lostAccounts.set(account, cloud.clock.nowMs());
     },
+    lostAccounts,
     stopSource(account) {
       const vaultBusArn = resource('EventBus').attributes.Arn!;
       return (accounts.sources.find((s) => s.id === account)?.regions ?? []).flatMap((at) => {
