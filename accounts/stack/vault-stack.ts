@@ -271,7 +271,13 @@ export function buildVault(
     SweepRole: role({
       name: NAMES.sweepRole,
       description: 'backup-hub inventory sweep; lists the sources and queues what no event announced',
-      trust: [...LAMBDA_TRUST, ...OPERATOR_TRUST],
+      trust: [
+        ...LAMBDA_TRUST,
+        ...OPERATOR_TRUST.map((statement) => ({
+          ...statement,
+          Reason: 'operators assume it to run `backup-hub sweep` on demand; the drills run the scheduled function only',
+        })),
+      ],
       statements: [
         logsOf('sweep'),
         {
@@ -312,7 +318,10 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('integrity'),
-        ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        // It appends to the audit log and queries none of its indexes.
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']).filter(
+          (statement) => statement.Sid !== 'QueryTheAuditLogIndexes',
+        ),
         ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.integrity(scope))),
       ],
     }),

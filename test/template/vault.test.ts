@@ -41,6 +41,21 @@ describe('vault stack: least privilege', () => {
     expectLeastPrivilege(template);
   });
 
+  it('leaves out a statement another of the same role covers (same resources and conditions, its actions and more)', () => {
+    const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
+    for (const role of roles) {
+      const granted = statements(template)
+        .filter((s) => s.logicalId === role && s.property === 'PolicyDocument')
+        .map(({ statement: { Sid, Action, ...body } }) => ({ Sid, actions: list(Action), body: JSON.stringify(body) }));
+      for (const mine of granted) {
+        const covering = granted.filter((o) => o !== mine && o.body === mine.body && mine.actions.every((a) => o.actions.includes(a)));
+        expect(covering.map((o) => o.Sid), `${role} ${mine.Sid}`).toEqual([]);
+      }
+    }
+    // The integrity sweep's AMI statement reads snapshots too: the EBS kind's own grant of it is left out.
+    expect(roleActions(template, 'IntegrityRole').filter((a) => a === 'ec2:DescribeSnapshots')).toHaveLength(1);
+  });
+
   it('gives every function its own role, trusted by Lambda only, and no shared default role', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
