@@ -150,6 +150,9 @@ const holdStep = z.strictObject({
   lift: z.boolean().default(false),
 });
 
+/** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator): the integrity sweep must find it lost. */
+const loseVaultCopyStep = z.strictObject({ action: z.literal('loseVaultCopy'), artifact });
+
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
 
@@ -180,6 +183,7 @@ const stepSchema = z.discriminatedUnion('action', [
   advanceStep,
   skipStep,
   holdStep,
+  loseVaultCopyStep,
   stopSourceStep,
   disasterStep,
   restoreStep,
@@ -200,6 +204,7 @@ const STEP_ACTIONS = [
   'advance',
   'skip',
   'hold',
+  'loseVaultCopy',
   'stopSource',
   'disaster',
   'restore',

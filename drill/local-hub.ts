@@ -22,6 +22,7 @@ import { NAMES } from '../accounts/stack/names.js';
 import { pascal } from '../accounts/stack/policies.js';
 import { renderTemplate } from '../accounts/stack/render.js';
 import { buildService, everyStack } from '../accounts/stack/service.js';
+import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { Account, AccountsConfig } from '../shared/config/accounts.js';
 import { type HubConfig, hubConfigFromEnv } from '../shared/config/hub-config.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
@@ -104,6 +105,8 @@ export interface LocalHub {
   loseAccount(account: string): void;
   /** The accounts lost so far, with when (simulated ms). */
   readonly lostAccounts: ReadonlyMap<string, number>;
+  /** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator). */
+  loseVaultCopy(point: RecoveryPoint): void;
   /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
   stopSource(account: string): string[];
   queues: Record<ArtifactKindName, KindQueue>;
@@ -232,6 +235,22 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       lostAccounts.set(account, cloud.clock.nowMs());
     },
     lostAccounts,
+    loseVaultCopy(point) {
+      const id = point.vaultCopyId ?? '';
+      const drop = <T>(found: T | undefined, remove: (copy: T) => void) => {
+        if (found === undefined) throw new Error(`${point.kind} ${point.sourceId} has no vault copy ${id} to lose`);
+        remove(found);
+      };
+      const { ec2, rds, ssm } = cloud;
+      const lose = {
+        'ebs-snapshot': () => drop(ec2.snapshot(vault.id, region, id), (s) => ec2.snapshotStore.delete(s)),
+        ami: () => drop(ec2.images.store.get(region, id), (image) => ec2.images.deregister(image)),
+        'rds-snapshot': () => drop(rds.instanceSnapshots.get(vault.id, region, id), (s) => rds.instanceSnapshots.delete(s)),
+        'rds-cluster-snapshot': () => drop(rds.clusterSnapshots.get(vault.id, region, id), (s) => rds.clusterSnapshots.delete(s)),
+        'ssm-parameter': () => ssm.deleteParameter(vault.id, region, id.split(':')[0]!),
+      } satisfies Record<ArtifactKindName, () => void>;
+      lose[point.kind]();
+    },
     stopSource(account) {
       const vaultBusArn = resource('EventBus').attributes.Arn!;
       return (accounts.sources.find((s) => s.id === account)?.regions ?? []).flatMap((at) => {

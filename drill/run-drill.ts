@@ -211,6 +211,13 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         else await placeLegalHold(hub.legalHoldContext, pk, { reason: step.reason ?? 'drill', by });
         return `legal hold ${step.lift ? 'lifted from' : 'set on'} ${step.artifact}`;
       }
+      case 'loseVaultCopy': {
+        const point = await hub.context.catalog.get(pointKeyOf(step.artifact));
+        if (!point?.vaultCopyId)
+          throw new Error(`${step.artifact} has no vault copy to lose (${point ? point.state : 'no such recovery point'})`);
+        hub.loseVaultCopy(point);
+        return `lost the vault copy ${point.vaultCopyId} of ${step.artifact} behind the hub's back`;
+      }
       case 'stopSource':
         return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;
       case 'disaster':

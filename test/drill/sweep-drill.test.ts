@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDrill } from '../../drill/drill-file.js';
-import { runDrill } from '../../drill/run-drill.js';
+import { DrillStepError, runDrill } from '../../drill/run-drill.js';
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
@@ -25,9 +25,13 @@ const drill = parseDrill({
 describe('a drill of what no event announced', () => {
   it('ends with every silent artifact protected by the sweep, and lists what nothing protects', async () => {
     const report = await runDrill(drill, { name: 'sweep' });
-    // The only events are the source's own, of the copy the hub re-encrypts there: none announces an artifact.
+    // The only events are the source's own, of the copies the hub makes there (and deregisters, for an
+    // AMI, once its vault copy is done): none announces an artifact.
     for (const event of report.events)
-      expect(event).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/the hub's re-encrypted copy/) });
+      expect(event).toMatchObject({
+        outcome: 'skipped',
+        reason: expect.stringMatching(/the hub's re-encrypted copy|^ami-\w+ deregistered in the source/),
+      });
     expect(report.artifacts.map((a) => [a.kind, a.state, a.trigger])).toEqual(
       ['ebs-snapshot', 'ami', 'rds-snapshot', 'rds-cluster-snapshot', 'ssm-parameter'].map((kind) => [kind, 'available', 'sweep']),
     );
@@ -43,5 +47,28 @@ describe('a drill of what no event announced', () => {
     expect(report.sweep).toEqual([expect.objectContaining({ account: SOURCE, region: 'eu-west-1', passes: expect.any(Number) })]);
     expect(report.sweep[0]!.passes).toBeGreaterThanOrEqual(2);
     expect(report.refusedCalls).toEqual([]);
+  }, 120_000);
+
+  it("ends with a vault copy lost behind the hub's back marked lost by the integrity sweep; a point with no copy is a step error", async () => {
+    const losing = (id: string) =>
+      parseDrill({
+        vault: { account: VAULT, region: 'eu-west-1' },
+        sources: [{ account: SOURCE, regions: ['eu-west-1'] }],
+        steps: [
+          { account: SOURCE, action: 'createSnapshot', volume: 'vol-00000000000000aa', encryption: 'none', id: 'snap-000000000000000a1' },
+          { action: 'advance', minutes: 30 },
+          { action: 'loseVaultCopy', artifact: `ebs-snapshot/${SOURCE}/eu-west-1/${id}` },
+          { action: 'advance', minutes: 70 },
+        ],
+      });
+    const report = await runDrill(losing('snap-000000000000000a1'), { name: 'lost' });
+    expect(report.artifacts.map((a) => [a.sourceId, a.state])).toEqual([['snap-000000000000000a1', 'lost']]);
+    expect(report.lost).toEqual([
+      expect.objectContaining({ sourceId: 'snap-000000000000000a1', reason: expect.stringMatching(/no longer exists$/) }),
+    ]);
+    expect(report.totals).toMatchObject({ lost: 1 });
+    const noCopy = runDrill(losing('snap-00000000000000bad'), { name: 'no copy' });
+    await expect(noCopy).rejects.toThrow(DrillStepError);
+    await expect(noCopy).rejects.toThrow(/has no vault copy to lose \(no such recovery point\)/);
   }, 120_000);
 });

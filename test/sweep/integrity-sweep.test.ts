@@ -7,7 +7,7 @@ import type { LocalHub } from '../../drill/local-hub.js';
 import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport } from '../../shared/report/audit-report.js';
 import { captureOutput } from '../capture-output.js';
-import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf, VAULT } from '../e2e/hub-harness.js';
+import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf } from '../e2e/hub-harness.js';
 
 let hub: LocalHub;
 afterEach(() => hub?.close());
@@ -47,12 +47,7 @@ describe('the integrity sweep finds vault copies that vanished', () => {
       expect(available.map((p) => p.state)).toEqual(Array(5).fill('available'));
 
       // Behind the hub's back (a hand deletion, a compromised administrator): every copy goes.
-      const copyOf = (kind: string) => available.find((p) => p.kind === kind)!.vaultCopyId!;
-      hub.ec2.snapshotStore.delete(hub.ec2.snapshot(VAULT, REGION, copyOf('ebs-snapshot'))!);
-      hub.ec2.images.deregister(hub.ec2.images.store.get(REGION, copyOf('ami'))!);
-      hub.rds.instanceSnapshots.delete(hub.rds.instanceSnapshots.get(VAULT, REGION, copyOf('rds-snapshot'))!);
-      hub.rds.clusterSnapshots.delete(hub.rds.clusterSnapshots.get(VAULT, REGION, copyOf('rds-cluster-snapshot'))!);
-      hub.ssm.deleteParameter(VAULT, REGION, copyOf('ssm-parameter').split(':')[0]!);
+      for (const point of available) hub.loseVaultCopy(point);
       await run(hub, 70);
     });
 
