@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCsv } from '../../cli/audit/format-csv.js';
+import { formatHtml } from '../../cli/audit/format-html.js';
 import { formatTable } from '../../cli/audit/format-table.js';
 import { collectReport } from '../../drill/drill-report.js';
 import type { LocalHub } from '../../drill/local-hub.js';
@@ -53,6 +54,9 @@ describe('unknowns made visible: what the sources hold and nothing protects', ()
     );
     expect(formatCsv(report, 'unprotected')).toContain(
       `${SOURCE_A},${REGION},rds-snapshot,billing,"{""team"":""payments""}",,,never protected`,
+    );
+    expect(formatHtml(report, { source: 'test', generatedAt: '', limit: 20 })).toMatch(
+      /Unprotected resources[\s\S]*vol-0000000000000d1a[\s\S]*billing[\s\S]*never protected/,
     );
     expect((await collectReport(hub, { name: 'unprotected', refusedAtBus: [] })).unprotected).toEqual(report.unprotected);
 
