@@ -49,7 +49,10 @@ describe('vault stack: least privilege', () => {
         .map(({ statement: { Sid, Action, ...body } }) => ({ Sid, actions: list(Action), body: JSON.stringify(body) }));
       for (const mine of granted) {
         const covering = granted.filter((o) => o !== mine && o.body === mine.body && mine.actions.every((a) => o.actions.includes(a)));
-        expect(covering.map((o) => o.Sid), `${role} ${mine.Sid}`).toEqual([]);
+        expect(
+          covering.map((o) => o.Sid),
+          `${role} ${mine.Sid}`,
+        ).toEqual([]);
       }
     }
     // The integrity sweep's AMI statement reads snapshots too: the EBS kind's own grant of it is left out.
