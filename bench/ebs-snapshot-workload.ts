@@ -11,7 +11,9 @@ import type { HttpRequest } from '@smithy/types';
 import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { createHandler as ebsSnapshotHandler } from '../handlers/ebs-snapshot.js';
 import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
-import { ec2Client } from '../shared/aws/clients.js';
+import { inSource, inVault } from '../shared/kinds/common/artifact-kind.js';
+import { ebsSnapshot } from '../shared/kinds/ebs-snapshot/ebs-snapshot.js';
+import { kindDeps } from '../shared/pipeline/kind-deps.js';
 import { AwsTime, cpuMs } from './aws-time.js';
 import { quietInfoLogger } from './quiet-logger.js';
 import { FloorReplay, type SdkCallFloorFigures, SdkCallMeter, type WatchedClient } from './sdk-call-floor.js';
@@ -135,8 +137,7 @@ export async function throughput(events: number): Promise<ThroughputFigures & { 
   const hub = await deployLocalHub(hubSpec(ZERO_LATENCY));
   try {
     const snapshots = quietSnapshots(hub, WARM_UP + events);
-    for (const [i, s] of snapshots.slice(0, WARM_UP).entries())
-      hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, i), s.account);
+    for (const [i, s] of snapshots.slice(0, WARM_UP).entries()) hub.forward(ebsEvent(s.account, s.id, i), s.account);
     await hub.lambda.drain();
     const copiesBefore = vaultCopyRequests(hub);
     const invocationsBefore = hub.lambda.invocations.length;
@@ -144,8 +145,7 @@ export async function throughput(events: number): Promise<ThroughputFigures & { 
     const { dynamo } = watchAws(hub);
     const cpuStart = process.cpuUsage();
     const start = performance.now();
-    for (const [i, s] of snapshots.slice(WARM_UP).entries())
-      hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, WARM_UP + i), s.account);
+    for (const [i, s] of snapshots.slice(WARM_UP).entries()) hub.forward(ebsEvent(s.account, s.id, WARM_UP + i), s.account);
     await hub.lambda.drain();
     const wallMs = performance.now() - start;
     const used = process.cpuUsage(cpuStart);
@@ -298,7 +298,7 @@ function singleRecordInvoker(
   const queueArn = hub.queues['ebs-snapshot']!.arn;
   const handler = ebsSnapshotHandler(hub.runtimes['ebs-snapshot']!);
   return async (s, n) => {
-    hub.events.forward(hub.vaultBusArn, ebsEvent(s.account, s.id, n), s.account);
+    hub.forward(ebsEvent(s.account, s.id, n), s.account);
     const [message] = hub.sqs.receive(queueArn, 1);
     if (!message) throw new Error('the event did not reach the ebs-snapshot queue');
     sim.take();
@@ -328,10 +328,11 @@ function singleRecordInvoker(
 
 /** The SDK clients the EBS handler sends through: the reader role's EC2 in each source, the vault's EC2 and DynamoDB (KMS and STS answers are cached after the warm-up). */
 function handlerClients(hub: LocalHub): WatchedClient[] {
-  const { aws, sessions, config } = hub.context;
+  const { aws, config } = hub.context;
+  const ebs = kindDeps(ebsSnapshot, hub.context);
   return [
-    ...SOURCES.map((account) => ({ label: `EC2 ${account} (reader role)`, client: ec2Client(aws, REGION, sessions.credentials(account)) })),
-    { label: 'EC2 vault', client: ec2Client(aws, config.vaultRegion) },
+    ...SOURCES.map((account) => ({ label: `EC2 ${account} (reader role)`, client: inSource(ebs, account, REGION) })),
+    { label: 'EC2 vault', client: inVault(ebs) },
     { label: 'DynamoDB', client: aws.dynamo(config.vaultRegion) },
   ];
 }

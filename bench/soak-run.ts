@@ -12,6 +12,7 @@ import {
   POISON_SOURCE,
   prepareDeliveries,
   REGION,
+  regionsOf,
   SOURCES,
   type SoakDelivery,
   THROTTLE_CODES,
@@ -79,6 +80,8 @@ export interface SoakReport {
   drainSeconds: number;
   idealDrainSeconds: number;
   byKind: Partial<Record<ArtifactKindName, SoakKindReport>>;
+  /** RDS and Aurora snapshots taken outside the vault's region (copied into it across regions): input events, and those copied. */
+  rdsOutsideVaultRegion: { events: number; copied: number };
   apiCalls: number;
   throttledCalls: number;
   throttledShare: number;
@@ -122,10 +125,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const wallStart = performance.now();
   const hub = await deployLocalHub({
     vault: { account: VAULT, region: REGION },
-    sources: [...SOURCES, POISON_SOURCE].map((account) => ({ account, regions: [REGION] })),
+    sources: [...SOURCES, POISON_SOURCE].map((account) => ({ account, regions: regionsOf(account) })),
     ec2: { snapshotDurationMs: 0, copyQuota: quota, imageCopyQuota: quota, copyDurationMs },
     // Every RDS vault copy is a manual snapshot: an operator protecting this many raises the quota of 100 per region.
-    rds: { snapshotDurationMs: 0, copyDurationMs: rdsCopyDurationMs, copyQuota: quota, manualSnapshotQuota: 100_000 },
+    // Aurora's own quota is 5 copies at once; the soak holds every quota-bound kind to the same Q.
+    rds: {
+      snapshotDurationMs: 0,
+      copyDurationMs: rdsCopyDurationMs,
+      copyQuota: quota,
+      clusterCopyQuota: quota,
+      manualSnapshotQuota: 100_000,
+    },
     // A decision per request shape (test/iam/fast-path.test.ts checks it against the library on every shape the drills produce).
     authorization: 'fast',
   });
@@ -137,7 +147,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const callsBefore = hub.cloud.calls.length;
     const startedAt = hub.cloud.clock.nowMs();
     const deployedAt = hub.startedAt;
-    for (const { event, via } of deliveries) hub.events.forward(hub.vaultBusArn, event, via);
+    for (const { event, via } of deliveries) hub.forward(event, via);
     await runUntilSettled(hub, tickMs);
     return await report(hub, { events, deliveries, quota, startedAt, deployedAt, callsBefore, wallStart });
   } finally {
@@ -156,7 +166,7 @@ async function runUntilSettled(hub: LocalHub, tickMs: number): Promise<void> {
 /** No message left on a copy queue, and no recovery point pending or waiting for a copy slot. */
 async function isSettled(hub: LocalHub): Promise<boolean> {
   if (Object.values(hub.queues).some((q) => hub.sqs.depth(q.arn) > 0)) return false;
-  return !(await hasOpenWork(hub.context));
+  return !(await hasOpenWork(hub.runtimes.reconciler!.hubContext()));
 }
 
 interface RunFacts {
@@ -173,6 +183,8 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   const records = await readRecords(hub, [...SOURCES, POISON_SOURCE]);
   const index = indexRecords(records);
   const kindOfEvent = new Map(run.deliveries.map((d) => [d.event.id, d.kind]));
+  const outsideVaultRegion = new Set(run.deliveries.filter((d) => d.region !== REGION).map((d) => d.event.id));
+  let copiedOutside = 0;
   const counts: Record<Settlement | 'lost' | 'multiply', number> = { copied: 0, skipped: 0, rejected: 0, dlq: 0, lost: 0, multiply: 0 };
   const copiedByKind = new Map<ArtifactKindName, number>();
   const contradictions: SoakReport['contradictions'] = [];
@@ -199,6 +211,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     else counts[settled[0]!] += 1;
     const kind = kindOfEvent.get(id)!;
     if (settled.length === 1 && settled[0] === 'copied') copiedByKind.set(kind, (copiedByKind.get(kind) ?? 0) + 1);
+    if (settled.length === 1 && settled[0] === 'copied' && outsideVaultRegion.has(id)) copiedOutside += 1;
   }
   const drainMs = drainOf(records.points, run.startedAt);
   const byKind: SoakReport['byKind'] = {};
@@ -251,7 +264,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     contradictions,
     duplicateCopies: duplicateCopies(records.vaultCopies),
     lostCopies: records.points.filter((p) => p.state === 'lost').length,
-    sweep: sweepFigures(hub, run.deployedAt),
+    sweep: await sweepFigures(hub, run.deployedAt),
     peakConcurrentCopies: Math.max(...SOAK_KINDS.filter((k) => k.quotaBound).map((k) => byKind[k.kind]!.peakConcurrentCopies)),
     quota: run.quota,
     quotaKind: busiest.kind,
@@ -259,6 +272,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     drainSeconds: Math.round(drainMs / 1000),
     idealDrainSeconds: Math.round(busiest.busy / run.quota / 1000),
     byKind,
+    rdsOutsideVaultRegion: { events: outsideVaultRegion.size, copied: copiedOutside },
     apiCalls: calls.length,
     throttledCalls: throttled,
     throttledShare: round(calls.length ? throttled / calls.length : 0, 3),
@@ -270,11 +284,11 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
  * The sweep's calls in the sources, from the simulated cloud's own record of calls (the reader
  * role's sessions the sweep function opened, named after it), per source region and clock hour.
  */
-function sweepFigures(hub: LocalHub, deployedAt: number): SweepFigures {
+async function sweepFigures(hub: LocalHub, deployedAt: number): Promise<SweepFigures> {
   const budget = sweepSettingsFromEnv(hub.runtimes.sweep!.env);
   const hours = Math.max(1, Math.ceil((hub.cloud.clock.nowMs() - deployedAt) / 3_600_000));
   const sweepSession = /:assumed-role\/[^/]+\/[^/]*-sweep$/;
-  const perSource = Object.entries(hub.config.allowedSources).flatMap(([account, regions]) =>
+  const perSource = [...(await hub.context.sources.all())].flatMap(([account, { regions }]) =>
     regions.map((region) => {
       const byHour = new Map<number, number>();
       for (const call of hub.cloud.calls)
@@ -284,7 +298,7 @@ function sweepFigures(hub: LocalHub, deployedAt: number): SweepFigures {
       return { account, region, calls, meanPerHour: round(calls / hours, 1), maxPerHour: Math.max(0, ...byHour.values()) };
     }),
   );
-  const perSecond = budget.callsPerSecond.default;
+  const perSecond = budget.callsPerSecond;
   return {
     budgetPerSecond: perSecond,
     budgetPerHour: perSecond * 3600,

@@ -10,6 +10,17 @@ export const OTHER_REGION = 'eu-central-1';
 /** Three ordinary sources, and one whose AWS endpoints are broken for good: every event it sends is a poison message. */
 export const SOURCES = ['111111111111', '222222222222', '333333333333'] as const;
 export const POISON_SOURCE = '444444444444';
+/** The source that also runs in OTHER_REGION, outside the vault's: half its RDS and Aurora snapshots are taken there. */
+export const TWO_REGION_SOURCE: (typeof SOURCES)[number] = '222222222222';
+
+/** The regions each source announces from. */
+export const regionsOf = (account: string): string[] => (account === TWO_REGION_SOURCE ? [REGION, OTHER_REGION] : [REGION]);
+
+/** Where an artifact of a kind is taken: RDS and Aurora snapshots of the two-region source half the time in its second region. */
+function regionFor(kind: SoakKind, owner: string, draw: number): string {
+  const rds = kind.kind === 'rds-snapshot' || kind.kind === 'rds-cluster-snapshot';
+  return rds && owner === TWO_REGION_SOURCE && draw < 0.5 ? OTHER_REGION : REGION;
+}
 
 /** What the generator makes an event to be; it shapes the event and never counts an outcome. */
 type Intent = 'backup' | 'failed' | 'poison' | 'forged-not-found' | 'forged-ownership' | 'region-mismatch';
@@ -18,6 +29,8 @@ export interface SoakDelivery {
   event: EventEnvelope;
   via: string;
   kind: ArtifactKindName;
+  /** Where the artifact was taken. */
+  region: string;
 }
 
 /** Shares of the input events, per the issue: 1% poison, forged events, a few failure events; 5% delivered twice. */
@@ -44,11 +57,17 @@ export function prepareDeliveries(hub: LocalHub, events: number): () => SoakDeli
     const kind = kindOf(random());
     const intent = intentOf(random(), kind);
     const owner = intent === 'poison' ? POISON_SOURCE : account;
-    return { i, kind, intent, owner, other, artifact: kind.create(hub, owner, REGION, pick), twice: random() < DUPLICATE_SHARE };
+    const region = regionFor(kind, owner, random());
+    return { i, kind, intent, owner, other, region, artifact: kind.create(hub, owner, region, pick), twice: random() < DUPLICATE_SHARE };
   });
   return () =>
-    planned.flatMap(({ i, kind, intent, owner, other, artifact, twice }) => {
-      const delivery = { ...deliver(intent, artifact, owner, other, `soak-${i}`, hub.cloud.clock.now()), kind: kind.kind };
+    planned.flatMap(({ i, kind, intent, owner, other, region, artifact, twice }) => {
+      const elsewhere = region === REGION ? OTHER_REGION : REGION;
+      const delivery = {
+        ...deliver(intent, artifact, owner, other, elsewhere, `soak-${i}`, hub.cloud.clock.now()),
+        kind: kind.kind,
+        region,
+      };
       return twice ? [delivery, delivery] : [delivery];
     });
 }
@@ -79,8 +98,16 @@ function expressible(intent: Intent, kind: SoakKind): boolean {
   return true;
 }
 
-function deliver(intent: Intent, artifact: SoakArtifact, owner: string, other: string, id: string, at: Date): Omit<SoakDelivery, 'kind'> {
-  const envelope = (event: ServiceEvent, account = event.account): Omit<SoakDelivery, 'kind'> => ({
+function deliver(
+  intent: Intent,
+  artifact: SoakArtifact,
+  owner: string,
+  other: string,
+  elsewhere: string,
+  id: string,
+  at: Date,
+): Omit<SoakDelivery, 'kind' | 'region'> {
+  const envelope = (event: ServiceEvent, account = event.account): Omit<SoakDelivery, 'kind' | 'region'> => ({
     event: { version: '0', id, time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'), ...event, account } as EventEnvelope,
     via: account,
   });
@@ -91,7 +118,7 @@ function deliver(intent: Intent, artifact: SoakArtifact, owner: string, other: s
       artifact.shareWith?.(other);
       return envelope(artifact.announce(), other);
     case 'region-mismatch':
-      return envelope(artifact.inRegion!(OTHER_REGION), owner);
+      return envelope(artifact.inRegion!(elsewhere), owner);
     case 'failed':
       return envelope(artifact.failed!(), owner);
     default:

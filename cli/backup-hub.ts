@@ -9,6 +9,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
   },
   restore: { summary: 'make recovery points usable in a recovery account (dry run unless --apply)', load: () => import('./restore.js') },
   hold: { summary: 'set or lift the legal hold of a recovery point', load: () => import('./hold.js') },
+  retry: { summary: 'reopen failed recovery points (one, or a source account’s)', load: () => import('./retry.js') },
   retire: { summary: 'stop (or resume) counting a resource against its RPO target', load: () => import('./retire.js') },
   sweep: { summary: 'list a source now and protect what no event announced (dry run with --dry-run)', load: () => import('./sweep.js') },
 };

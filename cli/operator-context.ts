@@ -1,15 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { MAX_RECEIVE_COUNT, NAMES } from '../accounts/stack/names.js';
+import { MAX_RECEIVE_COUNT, NAMES, SOURCES_PATH } from '../accounts/stack/names.js';
 import { describeError } from '../shared/aws/aws-errors.js';
 import { AwsClients } from '../shared/aws/clients.js';
 import { LegalHoldRefused } from '../shared/catalog/catalog.js';
-import {
-  type AccountsConfig,
-  AccountsConfigError,
-  allowedSourceRegions,
-  loadAccounts,
-  sourceKeyAliases,
-} from '../shared/config/accounts.js';
+import { type AccountsConfig, AccountsConfigError, loadAccounts } from '../shared/config/accounts.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
@@ -31,8 +25,7 @@ export function operatorConfig(accounts: AccountsConfig): HubConfig {
     readerRoleName: NAMES.readerRole,
     externalId: vault.externalId,
     shareKeyAlias: NAMES.shareKeyAlias,
-    allowedSources: allowedSourceRegions(accounts),
-    sourceKeyAliases: sourceKeyAliases(accounts),
+    sourcesPath: SOURCES_PATH,
     maxReceiveCount: MAX_RECEIVE_COUNT,
   };
 }

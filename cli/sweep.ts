@@ -1,4 +1,5 @@
-import { type AccountsConfig, retentionSettings, sweepSettings } from '../shared/config/accounts.js';
+import { NAMES } from '../accounts/stack/names.js';
+import { type AccountsConfig, sweepSettings } from '../shared/config/accounts.js';
 import { type SourceSweep, sweep } from '../shared/sweep/inventory-sweep.js';
 import { type RunClock, realClock } from '../shared/sweep/pacer.js';
 import { budgetOf } from '../shared/sweep/sweep-settings.js';
@@ -61,9 +62,10 @@ export async function run(argv: string[], deps: SweepDeps = awsOperatorDeps): Pr
     }
     const settings = sweepSettings(accounts);
     const dryRun = args['dry-run'] === true;
-    const report = await sweep(deps.context(operatorConfig(accounts)), {
+    // As the scheduled sweep does: through each kind's role, named in CloudTrail as the operator's sweep.
+    const config = { ...operatorConfig(accounts), kindRolePrefix: `${NAMES.service}-`, functionName: `${NAMES.sweepRole}-operator` };
+    const report = await sweep(deps.context(config), {
       settings,
-      retention: retentionSettings(accounts),
       clock: deps.runClock ?? (() => realClock),
       runMs: ON_DEMAND_MS,
       only: { account: source.id, region: args.region },
@@ -72,7 +74,7 @@ export async function run(argv: string[], deps: SweepDeps = awsOperatorDeps): Pr
       progress: args.quiet ? undefined : (line) => deps.error(line),
     });
     deps.print(
-      `sweep of ${source.id} (${source.file}) at most ${budgetOf(settings, source.id)} calls a second${dryRun ? ', dry run' : ''}`,
+      `sweep of ${source.id} (${source.file}) at most ${budgetOf(settings, source.sweep && { sweepCallsPerSecond: source.sweep.callsPerSecond })} calls a second${dryRun ? ', dry run' : ''}`,
     );
     for (const result of report.sources) for (const line of describe(result, dryRun)) deps.print(line);
     if (dryRun) deps.print('\ndry run: nothing was queued or recorded. Run it without --dry-run to protect the above.');

@@ -152,6 +152,8 @@ const holdStep = z.strictObject({
 
 /** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator): the integrity sweep must find it lost. */
 const loseVaultCopyStep = z.strictObject({ action: z.literal('loseVaultCopy'), artifact });
+/** An operator reopens a source account's failed points through the vault's retry role, as `backup-hub retry --account` does. */
+const retryStep = z.strictObject({ action: z.literal('retry'), account: accountId });
 
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
@@ -184,6 +186,7 @@ const stepSchema = z.discriminatedUnion('action', [
   skipStep,
   holdStep,
   loseVaultCopyStep,
+  retryStep,
   stopSourceStep,
   disasterStep,
   restoreStep,
@@ -205,6 +208,7 @@ const STEP_ACTIONS = [
   'skip',
   'hold',
   'loseVaultCopy',
+  'retry',
   'stopSource',
   'disaster',
   'restore',
@@ -221,6 +225,7 @@ const SOURCE_ACTIONS = new Set([
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'retry',
   'stopSource',
   'disaster',
   'restore',

@@ -11,6 +11,7 @@ import type { UnprotectedResource } from '../shared/report/unprotected.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
+import { type ResidueEntry, residueOf } from './residue.js';
 
 export interface ReportedEvent {
   id: string;
@@ -89,6 +90,8 @@ export interface DrillReport {
   artifacts: ReportedArtifact[];
   totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers' | 'swept' | 'lost' | 'unprotected', number>;
   auditLog: { entries: number; intact: boolean; problem?: string };
+  /** What the hub shared or made in each source and has not undone: after settling, only points still in progress. */
+  residue: ResidueEntry[];
   /** Every call a policy refused: none when the stacks grant what the hub does. */
   refusedCalls: RefusedCall[];
   /** AWS quotas the deployed stacks exceed, tolerated by the simulation so the drill could run: AWS would refuse these stacks. */
@@ -127,8 +130,10 @@ export async function collectReport(
     })),
   ];
   const artifacts: ReportedArtifact[] = [];
-  for (const account of Object.keys(hub.config.allowedSources)) {
+  const points: RecoveryPoint[] = [];
+  for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.context.catalog.byAccount(account)) {
+      points.push(p);
       artifacts.push({
         kind: p.kind,
         account: p.account,
@@ -149,7 +154,7 @@ export async function collectReport(
   const verdict = await verifyChain(entries);
   const audit = await buildAuditReport(
     {
-      accounts: Object.keys(hub.config.allowedSources),
+      accounts: [...(await hub.context.sources.all()).keys()],
       onlyTheseAccounts: false,
       since: new Date(hub.startedAt).toISOString(),
       until: hub.cloud.clock.now().toISOString(),
@@ -177,6 +182,7 @@ export async function collectReport(
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
+    residue: residueOf(hub, points),
     refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests], hub.lostAccounts),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
@@ -190,7 +196,7 @@ export async function collectReport(
 
 async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
   const states: SweepState[] = [];
-  for (const [account, regions] of Object.entries(hub.config.allowedSources))
+  for (const [account, { regions }] of await hub.context.sources.all())
     for (const region of regions) states.push(await hub.context.inventory.state(account, region));
   return states.map(({ account, region, passes, last, pass }) => ({
     account,

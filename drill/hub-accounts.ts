@@ -5,7 +5,14 @@ import type { RetentionSettings } from '../shared/retention/retention-settings.j
 /** The accounts of a local hub, said briefly: what drills and tests name instead of account files. */
 export interface HubAccountsSpec {
   vault: { account: string; region: string; orgId?: string };
-  sources: { account: string; regions: string[]; orgId?: string; customerKeyAliases?: string[] }[];
+  sources: {
+    account: string;
+    regions: string[];
+    orgId?: string;
+    customerKeyAliases?: string[];
+    /** The parameters the vault may copy; every one (`paths: ['/']`) unless given. */
+    ssmParameters?: { paths?: string[]; tagged?: boolean };
+  }[];
   /** Clean accounts the vault may restore into. */
   recovery?: { account: string }[];
   /** What the pruner enforces; without it nothing is ever pruned. */
@@ -23,6 +30,8 @@ export const LOCAL_CUSTOMER_KEY_ALIAS = 'alias/app-data';
 export const LOCAL_EXTERNAL_ID = 'backup-hub-local-drill';
 /** Account files require an RPO target beside each retention; the local hubs' tests do not read it. */
 const RPO_HOURS = 24;
+/** The vault file names who may assume the operator roles; a local hub's operators take the roles directly. */
+const localOperator = (vault: string) => `arn:aws:iam::${vault}:role/backup-hub-local-operator`;
 
 /**
  * The account files a brief spec stands for, validated as `accounts/*.yml` are (so a spec the files
@@ -44,6 +53,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       ...(vault.orgId ? { organizationId: vault.orgId } : {}),
       externalId: LOCAL_EXTERNAL_ID,
       allowedSources: spec.sources.map((s) => s.account),
+      operators: { restore: [localOperator(vault.account)], legalHold: [localOperator(vault.account)] },
       ...(retention?.lockDays ? { lock: { minRetentionDays: retention.lockDays } } : {}),
     },
     ...spec.sources.map((s) => ({
@@ -53,6 +63,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       regions: s.regions,
       vault: vault.account,
       customerKeyAliases: s.customerKeyAliases ?? [LOCAL_CUSTOMER_KEY_ALIAS],
+      ssmParameters: s.ssmParameters ?? { paths: ['/'] },
       targets: targetsOf(s.account),
     })),
     ...(spec.recovery ?? []).map((r) => ({

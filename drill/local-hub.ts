@@ -5,6 +5,7 @@ import {
   type Ec2Sim,
   type Ec2SimOptions,
   type EventBridgeSim,
+  type EventEnvelope,
   type FunctionHandler,
   type KmsSim,
   type LambdaCodeRequest,
@@ -37,10 +38,9 @@ export const LOCAL_STAGE = 'dev';
 
 /**
  * Quotas the hub's own stacks are known to exceed, recorded (in {@link LocalHub.quotaExceeded} and
- * the drill report) instead of refusing the deploy, so that drills still run while a fix is under
- * way. AWS would refuse such stacks. None today: the reconciler's and the readers' inline policies
- * fit IAM's 10,240 characters since a role keeps each repeated statement once (issue 14).
- * test/drill/quotas.test.ts fails once a listed quota fits: then take it out.
+ * the drill report) instead of refusing the deploy, so that drills run while a fix is under way
+ * (AWS would refuse those stacks). None: since the policies no longer grow with the estate, every
+ * quota is enforced. test/template/deploy.test.ts fails when one listed here is no longer exceeded.
  */
 export const KNOWN_OVER_QUOTA: readonly QuotaName[] = [];
 
@@ -97,6 +97,8 @@ export interface LocalHub {
   restoreContext: HubContext;
   /** The context of an operator who assumed the vault's legal-hold role. */
   legalHoldContext: HubContext;
+  /** The context of an operator who assumed the vault's retry role. */
+  retryContext: HubContext;
   /** Every stack deployed, with what CloudFormation created (the least-privilege check maps statements to resources by it). */
   stacks: (StackRef & { deployed: DeployedStack })[];
   /** The recovery accounts deployed. */
@@ -107,6 +109,8 @@ export interface LocalHub {
   readonly lostAccounts: ReadonlyMap<string, number>;
   /** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator). */
   loseVaultCopy(point: RecoveryPoint): void;
+  /** Delivers a raw event to the vault bus as the account's forwarding rule does (through its forwarder role), bus policy checked. */
+  forward(event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string };
   /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
   stopSource(account: string): string[];
   queues: Record<ArtifactKindName, KindQueue>;
@@ -203,10 +207,13 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     if (!found) throw new Error(`The vault stack deployed no function with handlers/${file}`);
     return found;
   };
-  // An operator's credentials after assuming a vault role, with the vault's configuration.
+  const vaultBusArn = resource('EventBus').attributes.Arn!;
+  // An operator's credentials after assuming a vault role, with the vault's configuration (and no
+  // function name: that is a function's source identity, not an operator's).
+  const { AWS_LAMBDA_FUNCTION_NAME: _function, ...operatorEnv } = runtime('pruner').env;
   const operatorContext = (roleLogicalId: string) =>
     functionRuntime({
-      env: runtime('reconciler').env,
+      env: operatorEnv,
       clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(resource(roleLogicalId).attributes.Arn!), region) } },
       now: () => cloud.clock.now(),
       logger,
@@ -228,6 +235,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     prunerContext: runtime('pruner').hubContext(),
     restoreContext: operatorContext('RestoreRole'),
     legalHoldContext: operatorContext('LegalHoldRole'),
+    retryContext: operatorContext('RetryRole'),
     stacks,
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
@@ -252,7 +260,6 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       lose[point.kind]();
     },
     stopSource(account) {
-      const vaultBusArn = resource('EventBus').attributes.Arn!;
       return (accounts.sources.find((s) => s.id === account)?.regions ?? []).flatMap((at) => {
         const bus = cloud.events.bus(account, at, 'default');
         return bus
@@ -269,7 +276,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       });
     },
     queues,
-    vaultBusArn: resource('EventBus').attributes.Arn!,
+    forward: (event, viaAccount) => cloud.events.forward(vaultBusArn, event, viaAccount),
+    vaultBusArn,
     startedAt,
     quotaExceeded: cloud.quotas.exceeded(),
     close: () => cloud.close(),

@@ -1,6 +1,7 @@
 import type { AuthorizationMode, EventEnvelope, Template } from '@backup-hub/aws-sim';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
+import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import type { Drill, DrillStep } from './drill-file.js';
@@ -186,7 +187,7 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         const event = step.event as unknown as EventEnvelope;
         const via = step.via ?? String(event.account);
         const id = typeof event.id === 'string' ? event.id : `steps[${index}]`;
-        const { delivered, reason } = hub.events.forward(hub.vaultBusArn, event, via);
+        const { delivered, reason } = hub.forward(event, via);
         if (!delivered)
           refusedAtBus.push({
             id,
@@ -218,6 +219,13 @@ async function playStep(hub: LocalHub, step: DrillStep, index: number, { refused
         hub.loseVaultCopy(point);
         return `lost the vault copy ${point.vaultCopyId} of ${step.artifact} behind the hub's back`;
       }
+      case 'retry': {
+        const failed = await failedPointsOf(hub.retryContext, step.account);
+        const results = [];
+        for (const point of failed) results.push(await reopenPoint(point, { trigger: 'operator', by: 'drill operator' }, hub.retryContext));
+        const reopened = results.filter((r) => 'reopened' in r).length;
+        return `retry ${step.account}: ${reopened} of ${failed.length} failed point(s) reopened`;
+      }
       case 'stopSource':
         return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;
       case 'disaster':
@@ -242,7 +250,7 @@ function aliasedKey(hub: LocalHub, step: { account: string; encryption: string; 
 
 /** A source step's region: the one it names, or the account's first allowed region. */
 function regionOf(hub: LocalHub, step: { account: string; region?: string }): string {
-  return step.region ?? hub.config.allowedSources[step.account]![0]!;
+  return step.region ?? hub.accounts.sources.find((s) => s.id === step.account)!.regions[0]!;
 }
 
 /** Advances until nothing is pending in the catalog and every queue is empty, or the limit. */
@@ -257,5 +265,5 @@ async function settle(hub: LocalHub): Promise<number> {
 
 async function busy(hub: LocalHub): Promise<boolean> {
   for (const queue of Object.values(hub.queues)) if (hub.sqs.depth(queue.arn) > 0) return true;
-  return hasOpenWork(hub.context);
+  return hasOpenWork(hub.runtimes.reconciler!.hubContext());
 }

@@ -14,6 +14,7 @@ export const NAMES = {
   legalHoldRole: 'backup-hub-legal-hold',
   sweepRole: 'backup-hub-sweep',
   integrityRole: 'backup-hub-integrity',
+  retryRole: 'backup-hub-retry',
   recoveryRole: 'backup-hub-recovery',
   restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
   shareKeyAlias: 'alias/backup-hub-share',
@@ -53,6 +54,14 @@ export const SWEEP = { timeout: 900, runSeconds: 600 } as const;
 
 /** The integrity sweep: every hour, at most `pointsPerRun` available points checked a run (a few calls per hundred). */
 export const INTEGRITY = { timeout: 900, everyMinutes: 60, pointsPerRun: 10_000 } as const;
+/** A source's reader role of one kind: only that kind's vault role may assume it. */
+export const readerRoleName = (kind: string) => `${NAMES.readerRole}-${kind}`;
+
+/** The vault role of one kind: its handler's execution role, which the reconciler assumes for that kind's work. */
+export const kindRoleName = (kind: string) => `${NAMES.service}-${kind}`;
+
+/** Where the vault stack records each source (one SSM parameter per account: `<path><account id>`). */
+export const SOURCES_PATH = '/backup-hub-sources/';
 
 /** A vault role's ARN: the vault's IAM is named, so sources can trust its roles before they exist. */
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;

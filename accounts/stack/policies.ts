@@ -1,5 +1,6 @@
 import type { VaultAccount } from '../../shared/config/accounts.js';
 import { policy, type Resource, ref, type Statement, THIS_ACCOUNT_ROOT, type Value } from './cloudformation.js';
+import { NAMES } from './names.js';
 
 /**
  * The statement of a key policy that lets the account administer its key: never use it. Which of
@@ -61,20 +62,25 @@ export function keyUseBy(
  * A role trust for vault roles only: the vault account as principal, narrowed to those roles by
  * aws:PrincipalArn, with the ExternalId (and the organization, when set). The trust survives the
  * vault roles being re-created (a role principal would be pinned to the old role's unique id) and
- * does not fail when the vault is deployed after this account.
+ * does not fail when the vault is deployed after this account. With `sourceIdentity` (a pattern),
+ * the session must carry a source identity matching it, which stays on everything the session does.
  */
-export function vaultRoleTrust(vault: VaultAccount, sid: string, principalArns: string | string[]): Statement {
+export function vaultRoleTrust(vault: VaultAccount, sid: string, principalArns: string | string[], sourceIdentity?: string): Statement {
   return {
     Sid: sid,
     Effect: 'Allow',
     Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
-    Action: 'sts:AssumeRole',
+    Action: sourceIdentity ? ['sts:AssumeRole', 'sts:SetSourceIdentity'] : 'sts:AssumeRole',
     Condition: {
       StringEquals: { 'sts:ExternalId': vault.externalId, ...(vault.organizationId ? { 'aws:PrincipalOrgID': vault.organizationId } : {}) },
       ArnEquals: { 'aws:PrincipalArn': principalArns },
+      ...(sourceIdentity ? { StringLike: { 'sts:SourceIdentity': sourceIdentity } } : {}),
     },
   };
 }
+
+/** The source identity the vault's functions set: their own name (`backup-hub-<stage>-<function>`). */
+export const VAULT_FUNCTION_IDENTITY = `${NAMES.service}-*`;
 
 /** An IAM role with one inline policy named after the role. */
 export function role(options: {
@@ -119,8 +125,24 @@ export function withoutRepeats(statements: Statement[]): Statement[] {
 /** Only Lambda may assume a function's role. */
 export const LAMBDA_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }];
 
-/** Principals of this account (an operator's SSO role, say) may assume an operator role. */
-export const OPERATOR_TRUST: Statement[] = [{ Effect: 'Allow', Principal: { AWS: THIS_ACCOUNT_ROOT }, Action: 'sts:AssumeRole' }];
+/**
+ * Only the principals the vault file names for that role (ARN patterns: an IAM Identity Center
+ * permission set's role, say) may assume an operator role; with `mfa`, only in a session that
+ * signed in with MFA.
+ */
+export function operatorTrust(principals: string[], mfa: boolean): Statement[] {
+  return [
+    {
+      Sid: 'OnlyTheOperatorsTheVaultFileNames',
+      Effect: 'Allow',
+      Principal: { AWS: THIS_ACCOUNT_ROOT },
+      Action: 'sts:AssumeRole',
+      Condition: { ArnLike: { 'aws:PrincipalArn': principals }, ...(mfa ? { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } : {}) },
+      Reason:
+        "an operator's own credentials assume the role (sts:AssumeRole) before backup-hub restore, hold or retry; the drills act with the role's credentials directly",
+    },
+  ];
+}
 
 /** Several kinds' statements in one policy: Sids must be unique, so each is prefixed with its kind. */
 export const prefixSids = (prefix: string, statements: Statement[]): Statement[] =>

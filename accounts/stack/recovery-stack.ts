@@ -1,5 +1,4 @@
 import type { AccountsConfig, RecoveryAccount } from '../../shared/config/accounts.js';
-import { eachRecoveryAccountOf } from '../../shared/kinds/common/manifest.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { ref } from './cloudformation.js';
 import { NAMES, roleArn } from './names.js';
@@ -14,7 +13,7 @@ import type { ServiceModel } from './service.js';
  */
 export function buildRecovery(config: AccountsConfig, account: RecoveryAccount): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
-  const scope = { vaultRegion: vault.regions[0]!, eachRecoveryAccount: eachRecoveryAccountOf([account.id]) };
+  const scope = { vaultRegion: vault.regions[0]!, account: account.id };
   return {
     functions: {},
     resources: {

@@ -1,12 +1,11 @@
 import type { AccountsConfig, SourceAccount } from '../../shared/config/accounts.js';
-import { all, eachSourceOf, type ReaderScope } from '../../shared/kinds/common/manifest.js';
+import { all, type ReaderScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { getAtt, type Resource, ref, sub, type Value } from './cloudformation.js';
-import { NAMES, roleArn } from './names.js';
-import { keyAdministration, keyUseBy, pascal, prefixSids, role, vaultRoleTrust } from './policies.js';
+import { kindRoleName, NAMES, readerRoleName, roleArn } from './names.js';
+import { keyAdministration, keyUseBy, pascal, role, VAULT_FUNCTION_IDENTITY, vaultRoleTrust } from './policies.js';
 import type { ServiceModel } from './service.js';
-import { vaultHandlerRoleArns } from './vault-stack.js';
 
 /**
  * A source account's stack in one region. No Lambda function: a source only announces (a rule per
@@ -25,27 +24,43 @@ export function buildSource(
   const scope: ReaderScope = {
     vaultAccount: vault.id,
     vaultRegion,
-    eachSource: eachSourceOf(account.regions.map((r) => ({ account: account.id, region: r }))),
+    account: account.id,
+    regions: account.regions,
     keyAliases: all('alias/aws/ebs', NAMES.shareKeyAlias, account.customerKeyAliases),
+    customerKeyAliases: account.customerKeyAliases,
+    parameters: account.ssmParameters,
   };
-  const handlerRoles = vaultHandlerRoleArns(vault.id);
-  const readerRoleArn = roleArn(account.id, NAMES.readerRole);
+  // The kinds whose vault copies read what the reader shares under the share key.
+  const sharing = KINDS.filter((k) => k.manifest.sharesThrough !== undefined).map((k) => k.module.name);
   const vaultRoot = `arn:aws:iam::${vault.id}:root`;
   const vaultBusArn = `arn:aws:events:${vaultRegion}:${vault.id}:event-bus/${NAMES.bus}`;
 
   const resources: Record<string, Resource> = {
-    // The vault assumes it to verify, share, re-encrypt and clean up, and to list what the account
-    // holds (the inventory sweep). It trusts only the vault's handler roles and its sweep, only with
-    // the ExternalId (and, with an organization id, only from inside it), and holds only the actions
-    // they use (the kinds' `reader` statements).
-    ReaderRole: role({
-      name: NAMES.readerRole,
-      description: "backup-hub reader; assumed by the vault's handlers only",
-      condition: 'IsPrimaryRegion',
-      maxSessionDuration: 3600,
-      trust: [vaultRoleTrust(vault, 'OnlyTheVaultHandlersWithTheExternalId', [...handlerRoles, roleArn(vault.id, NAMES.sweepRole)])],
-      statements: KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.reader(scope))),
-    }),
+    // One per kind. The vault assumes it to verify, share, re-encrypt and clean up that kind's
+    // artifacts. It trusts only that kind's vault role, only with the ExternalId and a source
+    // identity naming the vault function (CloudTrail shows which function acted), and, with an
+    // organization id, only from inside it; it holds only that kind's `reader` statements: the EBS
+    // handler cannot read a parameter.
+    ...Object.fromEntries(
+      KINDS.map((k) => [
+        `${pascal(k.module.name)}ReaderRole`,
+        role({
+          name: readerRoleName(k.module.name),
+          description: `backup-hub ${k.module.name} reader; assumed by the vault's ${k.module.name} role only`,
+          condition: 'IsPrimaryRegion',
+          maxSessionDuration: 3600,
+          trust: [
+            vaultRoleTrust(
+              vault,
+              'OnlyTheKindsVaultRoleWithTheExternalId',
+              roleArn(vault.id, kindRoleName(k.module.name)),
+              VAULT_FUNCTION_IDENTITY,
+            ),
+          ],
+          statements: k.manifest.reader(scope),
+        }),
+      ]),
+    ),
     // The rules' target role: it may put events on the vault bus and nothing else.
     ForwarderRole: role({
       name: NAMES.forwarderRole,
@@ -75,7 +90,7 @@ export function buildSource(
             keyAdministration('AccountAdministersTheKey', { disable: true, scheduleDeletion: true }),
             keyUseBy(
               'ReaderReencryptsSnapshotsThroughEc2',
-              readerRoleArn,
+              sharing.map((kind) => roleArn(account.id, readerRoleName(kind))),
               ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
               {
                 StringEquals: { 'kms:ViaService': sub('ec2.${AWS::Region}.amazonaws.com') },
@@ -84,17 +99,18 @@ export function buildSource(
             // EC2 (snapshots, AMIs) and RDS (DB and cluster snapshots) make grants for the intermediate copies.
             keyUseBy(
               'ReaderLetsEbsUseTheKey',
-              readerRoleArn,
+              sharing.map((kind) => roleArn(account.id, readerRoleName(kind))),
               'kms:CreateGrant',
               grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
             ),
             // EC2 uses the share key in the vault's region (the copy) and in this region (the source
-            // side); RDS describes it in the vault's region when the vault copies a shared DB (cluster) snapshot.
+            // side); RDS describes it when the vault copies a shared DB (cluster) snapshot, in the
+            // vault's region, and in this one when the copy crosses regions (a key is used in its own region).
             // What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key
             // used to encrypt a shared snapshot"): GenerateDataKey and GenerateDataKeyWithoutPlaintext too.
             keyUseBy(
               'VaultCopiesSharedSnapshotsThroughEc2',
-              handlerRoles,
+              sharing.map((kind) => roleArn(vault.id, kindRoleName(kind))),
               ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
               {
                 StringEquals: {
@@ -102,6 +118,7 @@ export function buildSource(
                     `ec2.${vaultRegion}.amazonaws.com`,
                     `ec2.${region}.amazonaws.com`,
                     `rds.${vaultRegion}.amazonaws.com`,
+                    `rds.${region}.amazonaws.com`,
                   ),
                 },
               },
@@ -109,10 +126,15 @@ export function buildSource(
             ),
             keyUseBy(
               'VaultLetsEbsUseTheKeyForTheCopy',
-              handlerRoles,
+              sharing.map((kind) => roleArn(vault.id, kindRoleName(kind))),
               'kms:CreateGrant',
               grantForAwsResource(
-                ...all(`ec2.${vaultRegion}.amazonaws.com`, `ec2.${region}.amazonaws.com`, `rds.${vaultRegion}.amazonaws.com`),
+                ...all(
+                  `ec2.${vaultRegion}.amazonaws.com`,
+                  `ec2.${region}.amazonaws.com`,
+                  `rds.${vaultRegion}.amazonaws.com`,
+                  `rds.${region}.amazonaws.com`,
+                ),
               ),
               vaultRoot,
             ),

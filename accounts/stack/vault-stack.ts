@@ -1,17 +1,11 @@
-import {
-  type AccountsConfig,
-  allowedSourceRegions,
-  retentionSettings,
-  rpoSettings,
-  sourceKeyAliases,
-  sweepSettings,
-} from '../../shared/config/accounts.js';
+import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
-import { all, eachRecoveryAccountOf, eachSourceOf, type VaultScope } from '../../shared/kinds/common/manifest.js';
+import type { SourceRecord } from '../../shared/config/source-registry.js';
+import { all, type Condition, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { rpoEnvironment } from '../../shared/monitoring/rpo-settings.js';
-import { retentionEnvironment } from '../../shared/retention/retention-settings.js';
+import { lockEnvironment } from '../../shared/retention/retention-settings.js';
+import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
 import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
 import {
   type EventPattern,
@@ -28,6 +22,7 @@ import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
   functionName,
   INTEGRITY,
+  kindRoleName,
   MAX_RECEIVE_COUNT,
   NAMES,
   normalizedFunctionName,
@@ -35,11 +30,24 @@ import {
   queueName,
   RECONCILER,
   RPO_CHECK,
+  readerRoleName,
   roleArn,
+  SOURCES_PATH,
   SWEEP,
   VISIBILITY_FACTOR,
 } from './names.js';
-import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, OPERATOR_TRUST, pascal, prefixSids, role } from './policies.js';
+import {
+  alarm,
+  keyAdministration,
+  keyUseBy,
+  LAMBDA_TRUST,
+  operatorTrust,
+  pascal,
+  prefixSids,
+  role,
+  VAULT_FUNCTION_IDENTITY,
+  withoutRepeats,
+} from './policies.js';
 import type { FunctionModel, ServiceModel } from './service.js';
 
 type Kind = (typeof KINDS)[number];
@@ -47,7 +55,7 @@ type Kind = (typeof KINDS)[number];
 /**
  * The vault's stack: the bus and its policy; per kind a rule, a queue and its DLQ, a handler with
  * its own role, and their alarms; the reconciler and the pruner; the vault key and a restore key
- * per recovery account; the operators' restore and legal hold roles; the catalog and the audit log.
+ * per recovery account; the operators' restore, legal hold and retry roles; the catalog and the audit log.
  */
 export function buildVault(
   config: AccountsConfig,
@@ -55,14 +63,21 @@ export function buildVault(
 ): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
   const recoveryIds = config.recovery.map((r) => r.id);
-  const scope: VaultScope = {
-    vaultAccount: vault.id,
-    vaultRegion: region,
-    vaultKeyArn: getAtt('VaultKey'),
-    eachSource: eachSourceOf(config.sources.flatMap((s) => s.regions.map((r) => ({ account: s.id, region: r })))),
-  };
+  // In an organization, statements that reach into the sources stay inside it; no statement lists the sources.
+  const inSources: Condition = vault.organizationId ? { StringEquals: { 'aws:ResourceOrgID': vault.organizationId } } : {};
+  const scope: VaultScope = { vaultAccount: vault.id, vaultRegion: region, vaultKeyArn: getAtt('VaultKey'), inSources };
   const restoreRoleArn = roleArn(vault.id, NAMES.restoreRole);
-  const handlerRoleArns = vaultHandlerRoleArns(vault.id);
+  /** The functions that act for every kind through that kind's role: the reconciler and the two sweeps. */
+  const actingRoleArns = [NAMES.reconcilerRole, NAMES.sweepRole, NAMES.integrityRole].map((name) => roleArn(vault.id, name));
+  const kindRoleArns = KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name)));
+  const sourceRecords = `arn:aws:ssm:${region}:${vault.id}:parameter${SOURCES_PATH}`;
+  /** Every function reads the records of the sources (the parameters under one path). */
+  const readSourceRecords: Statement = {
+    Sid: 'ReadTheSourceRecords',
+    Effect: 'Allow',
+    Action: 'ssm:GetParametersByPath',
+    Resource: [sourceRecords.slice(0, -1), `${sourceRecords}*`],
+  };
   const logsOf = (key: string): Statement => {
     const group = `arn:aws:logs:${region}:${vault.id}:log-group:/aws/lambda/${functionName(stage, key)}`;
     return {
@@ -74,16 +89,22 @@ export function buildVault(
         "the Lambda runtime writes the function's log stream to CloudWatch Logs with its role; the simulated cloud runs no CloudWatch Logs",
     };
   };
-  /** What every copy function does: its logs, the reader roles, the catalog and the append-only audit log. */
-  const copyStatements = (key: string): Statement[] => [
-    logsOf(key),
+  /**
+   * What a kind's role does besides its kind's statements: its logs, the kind's reader role in the
+   * sources (with a source identity), the source records, the catalog and the append-only audit log.
+   */
+  const copyStatements = (kind: string): Statement[] => [
+    logsOf(kind),
     {
-      Sid: 'AssumeTheSourceReaderRoles',
+      Sid: 'AssumeTheKindsReaderRoles',
       Effect: 'Allow',
-      Action: 'sts:AssumeRole',
-      Resource: vault.allowedSources.map((id) => roleArn(id, NAMES.readerRole)),
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Resource: roleArn('*', readerRoleName(kind)),
+      ...(Object.keys(inSources).length ? { Condition: inSources } : {}),
     },
-    ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    readSourceRecords,
+    ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    ...catalogGuards({ lock: true, holds: true }),
   ];
   const hub = {
     vaultAccountId: vault.id,
@@ -93,11 +114,19 @@ export function buildVault(
     readerRoleName: NAMES.readerRole,
     externalId: vault.externalId,
     shareKeyAlias: NAMES.shareKeyAlias,
-    allowedSources: JSON.stringify(allowedSourceRegions(config)),
-    sourceKeyAliases: JSON.stringify(sourceKeyAliases(config)),
+    sourcesPath: SOURCES_PATH,
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
   };
   const environment = hubEnvironment<Value>(hub);
+  /** The environment of a function that acts for each kind through the kind's role. */
+  const actingEnvironment = hubEnvironment<Value>({ ...hub, kindRolePrefix: `${NAMES.service}-` });
+  /** Such a function may assume each kind's role, with its name as source identity (the kinds' roles trust it). */
+  const actAsEachKindsRole: Statement = {
+    Sid: 'ActAsEachKindsRole',
+    Effect: 'Allow',
+    Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+    Resource: kindRoleArns,
+  };
 
   const functions: Record<string, FunctionModel> = {};
   for (const kind of KINDS) {
@@ -127,7 +156,7 @@ export function buildVault(
     role: 'ReconcilerRole',
     timeout: RECONCILER.timeout,
     reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
-    environment,
+    environment: actingEnvironment,
     events: [{ schedule: { rate: `rate(${RECONCILER.everyMinutes} minutes)`, description: 'backup-hub reconciler' } }],
   };
   const sweep = sweepSettings(config);
@@ -138,7 +167,7 @@ export function buildVault(
     role: 'SweepRole',
     timeout: SWEEP.timeout,
     reservedConcurrency: 1, // one run at a time: each source's pass goes on from the cursor the last run left
-    environment: { ...environment, ...retentionEnvironment(retentionSettings(config)), ...sweepEnvironment(sweep) },
+    environment: { ...actingEnvironment, ...sweepEnvironment(sweep) },
     events: [{ schedule: { rate: `rate(${sweep.everyMinutes} minutes)`, description: 'backup-hub inventory sweep' } }],
   };
   functions.integrity = {
@@ -148,7 +177,7 @@ export function buildVault(
     role: 'IntegrityRole',
     timeout: INTEGRITY.timeout,
     reservedConcurrency: 1, // one run at a time: the next run goes on from its cursor
-    environment,
+    environment: actingEnvironment,
     events: [{ schedule: { rate: `rate(${INTEGRITY.everyMinutes} minutes)`, description: 'backup-hub integrity sweep' } }],
   };
   functions.pruner = {
@@ -158,7 +187,7 @@ export function buildVault(
     role: 'PrunerRole',
     timeout: PRUNER.timeout,
     reservedConcurrency: 1, // one run at a time; its conditional catalog writes make an overlap safe anyway
-    environment: { ...environment, ...retentionEnvironment(retentionSettings(config)) },
+    environment: { ...environment, ...lockEnvironment(vault.lock?.minRetentionDays) },
     events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
   };
   functions['rpo-check'] = {
@@ -168,27 +197,28 @@ export function buildVault(
     role: 'RpoCheckRole',
     timeout: RPO_CHECK.timeout,
     reservedConcurrency: 1, // one run at a time: the cursor of an unfinished run is the next one's start
-    environment: { ...environment, ...rpoEnvironment(rpoSettings(config)), ALARM_TOPIC_ARN: ref('AlarmTopic') },
+    environment: { ...environment, ALARM_TOPIC_ARN: ref('AlarmTopic') },
     events: [{ schedule: { rate: `rate(${RPO_CHECK.everyMinutes} minutes)`, description: 'backup-hub RPO check' } }],
   };
 
   const resources: Record<string, Resource> = {
     // ------------------------------------------------------------------ events in
     EventBus: { Type: 'AWS::Events::EventBus', Properties: { Name: NAMES.bus } },
-    // Only the listed sources' forwarder roles (and, with an organization id, only inside it) may put
-    // events, and only the AWS service events the kinds take. events:source and events:detail-type
-    // are multivalued: ForAllValues keeps every value to the list, Null refuses a request without them
-    // (EventBridge user guide, "Using IAM policy conditions in Amazon EventBridge"). The accounts are
-    // the principals, narrowed by aws:PrincipalArn, so that the policy does not fail on a source whose
-    // stack is not deployed yet.
+    // Only the sources' forwarder roles may put events, and only the AWS service events the kinds
+    // take. events:source and events:detail-type are multivalued: ForAllValues keeps every value to
+    // the list, Null refuses a request without them (EventBridge user guide, "Using IAM policy
+    // conditions in Amazon EventBridge"). With an organization id: any forwarder role inside it, a
+    // policy of constant size (the handlers reject an account that is not a source, with its
+    // reason); without one, the listed sources' accounts. Roles are matched by aws:PrincipalArn, so
+    // that the policy does not fail on a source whose stack is not deployed yet.
     EventBusPolicy: {
       Type: 'AWS::Events::EventBusPolicy',
       Properties: {
         EventBusName: ref('EventBus'),
-        StatementId: 'backup-hub-listed-sources',
+        StatementId: 'backup-hub-sources',
         Statement: {
           Effect: 'Allow',
-          Principal: { AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) },
+          Principal: vault.organizationId ? '*' : { AWS: vault.allowedSources.map((id) => `arn:aws:iam::${id}:root`) },
           Action: 'events:PutEvents',
           Resource: getAtt('EventBus'),
           Condition: {
@@ -197,12 +227,44 @@ export function buildVault(
               'events:detail-type': all(...KINDS.map((k) => k.manifest.pattern['detail-type'])),
             },
             Null: { 'events:source': 'false', 'events:detail-type': 'false' },
-            ArnEquals: { 'aws:PrincipalArn': vault.allowedSources.map((id) => roleArn(id, NAMES.forwarderRole)) },
+            ArnLike: { 'aws:PrincipalArn': roleArn('*', NAMES.forwarderRole) },
             ...(vault.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': vault.organizationId } } : {}),
           },
         },
       },
     },
+
+    // ------------------------------------------------------------------ the sources
+    // The vault's record of each source (regions, targets), read by the functions: an event from an
+    // account without one is rejected. In parameters, so that no environment grows with the estate,
+    // as few as Parameter Store's 4 KB allow (about 9 sources each), so that resources barely do.
+    ...Object.fromEntries(
+      recordParts(
+        config.sources.map((source): [string, SourceRecord] => [
+          source.id,
+          {
+            name: source.name,
+            regions: source.regions,
+            targets: effectiveTargets(config, source),
+            silenceHours: silenceHours(config, source),
+            customerKeyAliases: source.customerKeyAliases,
+            ssmParameters: source.ssmParameters,
+            ...(source.sweep ? { sweepCallsPerSecond: source.sweep.callsPerSecond } : {}),
+          },
+        ]),
+      ).map((part, i) => [
+        `SourceRecords${i}`,
+        {
+          Type: 'AWS::SSM::Parameter',
+          Properties: {
+            Name: `${SOURCES_PATH}part-${i}`,
+            Type: 'String',
+            Description: "backup-hub: sources of the account files, as the vault's functions take them",
+            Value: part,
+          },
+        },
+      ]),
+    ),
 
     // ------------------------------------------------------------------ the vault key
     // Every vault copy is encrypted with it. Its policy names vault principals only: the account
@@ -215,7 +277,7 @@ export function buildVault(
       Properties: {
         Description: 'backup-hub vault key; every vault copy is encrypted with it',
         EnableKeyRotation: true,
-        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, region, handlerRoleArns, restoreRoleArn }),
+        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, region, handlerRoleArns: kindRoleArns, restoreRoleArn }),
       },
     },
     VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
@@ -224,12 +286,19 @@ export function buildVault(
     ...vaultTables(),
 
     // ------------------------------------------------------------------ the reconciler
-    // Pushes every kind's pending copies, so it holds the union of the kinds' vault statements.
+    // Pushes every kind's pending copies through that kind's own role (it assumes it), so its own
+    // policy holds no kind's statements: the catalog, the audit log, the source records.
     ReconcilerRole: role({
       name: NAMES.reconcilerRole,
       description: 'backup-hub reconciler; completes pending vault copies and cleans up the sources',
       trust: LAMBDA_TRUST,
-      statements: [...copyStatements('reconciler'), ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.vault(scope)))],
+      statements: [
+        logsOf('reconciler'),
+        actAsEachKindsRole,
+        readSourceRecords,
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        ...catalogGuards({ lock: true, holds: true }),
+      ],
     }),
     ReconcilerErrorsAlarm: alarm({
       name: 'backup-hub-reconciler-errors',
@@ -250,8 +319,9 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('pruner'),
+        readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
-        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope))),
+        ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
       ],
     }),
     PrunerErrorsAlarm: alarm({
@@ -265,27 +335,24 @@ export function buildVault(
     }),
 
     // ------------------------------------------------------------------ the sweeps
-    // The inventory sweep lists the sources through their reader roles, records what they hold and
-    // its cursor in the catalog, and hands what no event announced to the kinds' queues (the
-    // handlers verify and copy it). Operators assume it too, to run `backup-hub sweep` on demand.
+    // The inventory sweep lists the sources through each kind's role and its reader roles (the
+    // listing calls are the readers' statements), records what they hold and its cursor in the
+    // catalog, and hands what no event announced to the kinds' queues (the handlers verify and copy
+    // it). Operators assume it too, to run `backup-hub sweep` on demand.
     SweepRole: role({
       name: NAMES.sweepRole,
       description: 'backup-hub inventory sweep; lists the sources and queues what no event announced',
       trust: [
         ...LAMBDA_TRUST,
-        ...OPERATOR_TRUST.map((statement) => ({
+        ...operatorTrust(vault.operators.sweep, vault.operators.mfa).map((statement) => ({
           ...statement,
           Reason: 'operators assume it to run `backup-hub sweep` on demand; the drills run the scheduled function only',
         })),
       ],
       statements: [
         logsOf('sweep'),
-        {
-          Sid: 'AssumeTheSourceReaderRoles',
-          Effect: 'Allow',
-          Action: 'sts:AssumeRole',
-          Resource: vault.allowedSources.map((id) => roleArn(id, NAMES.readerRole)),
-        },
+        actAsEachKindsRole,
+        readSourceRecords,
         {
           Sid: 'ReadTheCatalogAndKeepTheInventory',
           Effect: 'Allow',
@@ -299,6 +366,8 @@ export function buildVault(
           Action: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
           Resource: KINDS.map((k) => getAtt(`${pascal(k.module.name)}Queue`)),
         },
+        // It writes inventory items into the catalog table: never the vault lock or a legal hold.
+        ...catalogGuards({ lock: true, holds: true }),
       ],
     }),
     SweepErrorsAlarm: alarm({
@@ -310,19 +379,21 @@ export function buildVault(
       statistic: 'Sum',
       period: sweep.everyMinutes * 60,
     }),
-    // The integrity sweep reads the vault's copies (the kinds' `integrity` statements), marks a
-    // vanished one lost in the catalog and appends that to the audit log; it changes nothing else.
+    // The integrity sweep reads the vault's copies through each kind's role, marks a vanished one
+    // lost in the catalog and appends that to the audit log; it changes nothing else.
     IntegrityRole: role({
       name: NAMES.integrityRole,
       description: 'backup-hub integrity sweep; checks that the vault copies still exist',
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('integrity'),
+        actAsEachKindsRole,
+        readSourceRecords,
         // It appends to the audit log and queries none of its indexes.
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']).filter(
           (statement) => statement.Sid !== 'QueryTheAuditLogIndexes',
         ),
-        ...KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.integrity(scope))),
+        ...catalogGuards({ lock: true, holds: true }),
       ],
     }),
     IntegrityErrorsAlarm: alarm({
@@ -343,6 +414,8 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('rpo-check'),
+        readSourceRecords,
+        ...catalogGuards({ lock: true, holds: true }),
         {
           Sid: 'ReadAndKeepTheCursor',
           Effect: 'Allow',
@@ -369,7 +442,7 @@ export function buildVault(
     RestoreRole: role({
       name: NAMES.restoreRole,
       description: 'backup-hub restore; assumed by operators in the vault to restore into a recovery account',
-      trust: OPERATOR_TRUST,
+      trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
       statements: [
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:Query']),
         {
@@ -379,18 +452,27 @@ export function buildVault(
           Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
           Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
         },
-        ...KINDS.flatMap((k) =>
-          prefixSids(pascal(k.module.name), k.manifest.restore({ ...scope, eachRecoveryAccount: eachRecoveryAccountOf(recoveryIds) })),
-        ),
+        ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
       ],
     }),
-    // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items and
-    // append to the audit log, nothing else.
+    // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
+    // (the only role that may name their legalHold) and append to the audit log, nothing else.
     LegalHoldRole: role({
       name: NAMES.legalHoldRole,
       description: 'backup-hub legal hold; assumed by operators in the vault to set or lift legal holds',
-      trust: OPERATOR_TRUST,
-      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid!.endsWith('Indexes')),
+      trust: operatorTrust(vault.operators.legalHold, vault.operators.mfa),
+      statements: [
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => !st.Sid!.endsWith('Indexes')),
+        ...catalogGuards({ lock: true, holds: false }),
+      ],
+    }),
+    // Assumed by an operator to run `backup-hub retry`: it finds failed points (the by-state index),
+    // reopens them and appends to the audit log; the reconciler does the copying, with its own role.
+    RetryRole: role({
+      name: NAMES.retryRole,
+      description: 'backup-hub retry; assumed by operators in the vault to reopen failed recovery points',
+      trust: operatorTrust(vault.operators.retry, vault.operators.mfa),
+      statements: tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem']).filter((st) => st.Sid !== 'QueryTheAuditLogIndexes'),
     }),
 
     // ------------------------------------------------------------------ alarms
@@ -405,6 +487,7 @@ export function buildVault(
       kindResources(kind, {
         stage,
         statements: [...copyStatements(kind.module.name), ...queueStatements(kind), ...kind.manifest.vault(scope)],
+        actingRoleArns,
       }),
     );
   for (const id of recoveryIds) Object.assign(resources, restoreKey(id, { region, restoreRoleArn }));
@@ -428,14 +511,6 @@ export function buildVault(
     },
   };
 }
-
-const handlerRoleName = (kind: Kind) => `${NAMES.service}-${kind.module.name}`;
-
-/** The vault roles that may assume the readers and use the share keys: every copy handler and the reconciler (the sweep assumes the readers too). */
-export const vaultHandlerRoleArns = (vault: string) => [
-  ...KINDS.map((k) => roleArn(vault, handlerRoleName(k))),
-  roleArn(vault, NAMES.reconcilerRole),
-];
 
 /**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
@@ -496,6 +571,47 @@ export function vaultKeyPolicy(options: {
       ),
     ],
   };
+}
+
+/**
+ * What IAM holds besides the code: only the pruner writes the vault lock's item (`dynamodb:LeadingKeys`),
+ * only the legal hold role names an item's `legalHold` (`dynamodb:Attributes`: the pruner's claim
+ * must read it in its condition, which IAM cannot tell from a write, so the pruner is not denied it),
+ * and no role updates or deletes an audit entry (each may only add one: PutItem, whose
+ * `attribute_not_exists` condition is the code's).
+ */
+function catalogGuards(deny: { lock: boolean; holds: boolean }): Statement[] {
+  const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+  return [
+    ...(deny.lock
+      ? [
+          {
+            Sid: 'OnlyThePrunerWritesTheVaultLock',
+            Effect: 'Deny' as const,
+            Action: writes,
+            Resource: getAtt('CatalogTable'),
+            Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': VAULT_LOCK_KEY } },
+          },
+        ]
+      : []),
+    ...(deny.holds
+      ? [
+          {
+            Sid: 'OnlyTheLegalHoldRoleSetsOrLiftsHolds',
+            Effect: 'Deny' as const,
+            Action: writes,
+            Resource: getAtt('CatalogTable'),
+            Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': 'legalHold' } },
+          },
+        ]
+      : []),
+    {
+      Sid: 'NoAuditEntryIsChanged',
+      Effect: 'Deny',
+      Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      Resource: getAtt('AuditTable'),
+    },
+  ];
 }
 
 /** The catalog and the append-only audit log, with the catalog actions given. */
@@ -589,7 +705,10 @@ function table(
 }
 
 /** Per kind: its queue and DLQ, the rule that fills the queue, the handler's role, and their alarms. */
-function kindResources(kind: Kind, { stage, statements }: { stage: string; statements: Statement[] }): Record<string, Resource> {
+function kindResources(
+  kind: Kind,
+  { stage, statements, actingRoleArns }: { stage: string; statements: Statement[]; actingRoleArns: string[] },
+): Record<string, Resource> {
   const name = kind.module.name;
   const Kind = pascal(name);
   const pattern: EventPattern = kind.manifest.pattern;
@@ -658,9 +777,21 @@ function kindResources(kind: Kind, { stage, statements }: { stage: string; state
       period: 300,
     }),
     [`${Kind}Role`]: role({
-      name: handlerRoleName(kind),
-      description: `backup-hub ${name} handler; copies announced artifacts into the vault`,
-      trust: LAMBDA_TRUST,
+      name: kindRoleName(name),
+      description: `backup-hub ${name} handler; copies announced artifacts into the vault (the reconciler and the sweeps act through it too)`,
+      trust: [
+        ...LAMBDA_TRUST,
+        {
+          Sid: 'TheReconcilerAndTheSweepsActForTheKind',
+          Effect: 'Allow',
+          Principal: { AWS: THIS_ACCOUNT_ROOT },
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': actingRoleArns },
+            StringLike: { 'sts:SourceIdentity': VAULT_FUNCTION_IDENTITY },
+          },
+        },
+      ],
       statements,
     }),
     [`${Kind}ErrorsAlarm`]: alarm({
@@ -782,4 +913,21 @@ function alertLogAlarm(functionKeys: string[]): Record<string, Resource> {
     period: 300,
   });
   return resources;
+}
+
+/** Parameter Store's largest Standard value (4 KB): a part of the sources' records stays within it. */
+const PART_BYTES = 4096;
+
+/** The sources' records as JSON objects (account id → record), each as large as a Standard parameter holds. */
+function recordParts(records: [string, SourceRecord][]): string[] {
+  const parts: string[] = [];
+  let part: Record<string, SourceRecord> = {};
+  for (const [account, record] of records) {
+    const next = { ...part, [account]: record };
+    if (Buffer.byteLength(JSON.stringify(next)) > PART_BYTES && Object.keys(part).length > 0) {
+      parts.push(JSON.stringify(part));
+      part = { [account]: record };
+    } else part = next;
+  }
+  return [...parts, JSON.stringify(part)];
 }

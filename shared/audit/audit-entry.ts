@@ -17,7 +17,9 @@ export type AuditDecision =
   | 'retired' // a resource no longer counted against its RPO target (an operator's backup-hub retire)
   | 'unretired' // counted again
   | 'locked' // the vault lock set or raised
-  | 'lost'; // a vault copy found gone by the integrity sweep
+  | 'lost' // a vault copy found gone by the integrity sweep
+  | 'cleaned' // what the hub shared or made in a source, taken back (or named, for an operator, when the source refused)
+  | 'reopened'; // a failed recovery point taken up again (a later event, or an operator)
 
 export interface AuditFacts {
   decision: AuditDecision;

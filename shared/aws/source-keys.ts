@@ -1,4 +1,5 @@
 import { DescribeKeyCommand, ListAliasesCommand } from '@aws-sdk/client-kms';
+import type { SourceRegistry } from '../config/source-registry.js';
 import { PermanentFailure } from '../core/errors.js';
 import { describeError, isDeterministicAwsError } from './aws-errors.js';
 import { type AwsClients, kmsClient } from './clients.js';
@@ -21,8 +22,8 @@ export class SourceKeys {
     private readonly aws: AwsClients,
     private readonly sessions: SourceSessions,
     private readonly shareKeyAlias: string,
-    /** Per source account: its account file and customerKeyAliases (the hub's sourceKeyAliases). */
-    private readonly listed: Record<string, { file: string; aliases: string[] }> = {},
+    /** The sources' records: their account files and customerKeyAliases. */
+    private readonly sources: Pick<SourceRegistry, 'source'>,
   ) {}
 
   shareKey(account: string, region: string): Promise<KeyFacts> {
@@ -49,11 +50,10 @@ export class SourceKeys {
    */
   async requireListed(account: string, region: string, what: string, key: KeyFacts | undefined): Promise<void> {
     if (!key || key.awsManaged) return;
-    if (key.arn === (await this.shareKey(account, region)).arn) return;
-    const listed = this.listed[account];
+    const listed = await this.sources.source(account);
     const aliases = await this.aliases(account, region, key.arn);
-    if (aliases.some((alias) => listed?.aliases.includes(alias))) return;
-    const file = `accounts/${listed?.file ?? `<the account file of ${account}>`}`;
+    if (aliases.some((alias) => alias === this.shareKeyAlias || listed?.customerKeyAliases.includes(alias))) return;
+    const file = `accounts/${listed ? `${listed.name}.yml` : `<the account file of ${account}>`}`;
     throw new PermanentFailure(
       `${what} is encrypted under ${key.arn}, ${aliases.length ? `whose aliases (${aliases.join(', ')}) are` : 'which has no alias, so it is'} not in customerKeyAliases, and the reader role may not use it: ` +
         (aliases.length

@@ -2,24 +2,30 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { Rejection } from '../core/errors.js';
 import { describeError, isAwsError } from './aws-errors.js';
-import { type AwsClients, stsClient } from './clients.js';
+import { type AwsClients, type Credentials, stsClient } from './clients.js';
 
 /** Refresh this long before expiry, so a long copy call never starts with dying credentials. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
 export interface SourceSessionSettings {
   region: string;
-  readerRoleName: string;
-  externalId: string;
+  /** The role's name, the same in every account. */
+  roleName: string;
+  /** Required by the role's trust when it is another account's. */
+  externalId?: string;
   /** Shown in the source account's CloudTrail as the session name. */
   sessionName: string;
+  /** The function that opens the session: CloudTrail shows it on everything the session does (and a chained one). */
+  sourceIdentity?: string;
+  /** Whose credentials assume the role; the caller's own by default. */
+  credentials?: Credentials;
   /** What to do when the role cannot be assumed (the source stack by default). */
   deployHint?: string;
 }
 
 /**
- * Credentials of each source account's reader role, assumed with the ExternalId and cached
- * until shortly before they expire.
+ * Credentials of one role in each account (a kind's reader role in the sources), assumed with the
+ * ExternalId and the source identity and cached until shortly before they expire.
  *
  * @example
  * const sessions = new SourceSessions(aws, settings, () => new Date());
@@ -54,10 +60,11 @@ export class SourceSessions {
   }
 
   async #assume(account: string): Promise<AwsCredentialIdentity> {
-    const roleArn = `arn:aws:iam::${account}:role/${this.settings.readerRoleName}`;
+    const { region, roleName, sessionName, externalId, sourceIdentity, credentials } = this.settings;
+    const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
     try {
-      const { Credentials: c } = await stsClient(this.aws, this.settings.region).send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.settings.sessionName, ExternalId: this.settings.externalId }),
+      const { Credentials: c } = await stsClient(this.aws, region, credentials).send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, ExternalId: externalId, SourceIdentity: sourceIdentity }),
       );
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };

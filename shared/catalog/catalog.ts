@@ -43,11 +43,25 @@ export class Catalog {
     readonly table: string,
   ) {}
 
-  /** Records a new recovery point unless the artifact already has one (then returns that one). */
+  /**
+   * Records a new recovery point unless the artifact already has one (then returns that one). An
+   * UpdateItem that creates the item, not a PutItem: the handlers' roles may not put whole items, so
+   * none can replace a point and drop its legal hold.
+   */
   async claim(point: RecoveryPoint): Promise<ClaimResult> {
     try {
       const item = withIndexKeys(point);
-      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      const attributes = Object.entries(item).filter(([key, value]) => key !== 'pk' && value !== undefined);
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: item.pk },
+          UpdateExpression: `SET ${attributes.map(([key]) => `#${key} = :${key}`).join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: Object.fromEntries(attributes.map(([key]) => [`#${key}`, key])),
+          ExpressionAttributeValues: Object.fromEntries(attributes.map(([key, value]) => [`:${key}`, value])),
+        }),
+      );
       return { claimed: true, point: item };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -135,6 +149,45 @@ export class Catalog {
     if (!claimed) return undefined;
     const { availableResourcePk: _index, ...rest } = point;
     return { ...rest, state: 'pruned', updatedAt: at.now };
+  }
+
+  /**
+   * Takes a failed point up again: pending, claimed, its next attempt, its failure and what the failed
+   * attempt recorded cleared, in one write conditional on it still being failed with nothing left in its
+   * source. Returns undefined when that no longer holds (someone reopened it first, or its cleanup runs).
+   */
+  async reopen(
+    point: RecoveryPoint,
+    reopened: NonNullable<RecoveryPoint['reopened']>,
+    eventId: string,
+  ): Promise<RecoveryPoint | undefined> {
+    const { failureReason: _reason, failureAboutArtifact: _about, intermediateId: _i, vaultCopyId: _v, vaultKeyArn: _k, ...rest } = point;
+    const next: RecoveryPoint = {
+      ...rest,
+      state: 'pending',
+      stage: 'claimed',
+      attempt: (point.attempt ?? 1) + 1,
+      reopened,
+      eventId,
+      updatedAt: reopened.at,
+    };
+    const taken = await this.#updateIf({
+      Key: { pk: point.pk },
+      UpdateExpression:
+        'SET #state = :pending, stage = :claimed, attempt = :attempt, reopened = :reopened, eventId = :eventId, updatedAt = :at, openState = :pending REMOVE failureReason, failureAboutArtifact, intermediateId, vaultCopyId, vaultKeyArn, retryingSince, leaseUntil',
+      ConditionExpression: '#state = :failed AND attribute_not_exists(residue)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':pending': 'pending',
+        ':claimed': 'claimed',
+        ':failed': 'failed',
+        ':attempt': next.attempt,
+        ':reopened': reopened,
+        ':eventId': eventId,
+        ':at': reopened.at,
+      },
+    });
+    return taken ? withIndexKeys(next) : undefined;
   }
 
   /** A conditional update: false when its condition no longer holds (someone else moved the point on). */
@@ -323,8 +376,11 @@ export class Catalog {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: key, at } }));
   }
 
-  /** Pending, failed or lost recovery points, least recently updated first. Points waiting for a copy slot are listed by {@link waiting}. */
-  byState(state: 'pending' | 'failed' | 'lost'): AsyncGenerator<RecoveryPoint> {
+  /**
+   * Pending, failed, lost, or settled-with-residue recovery points. Points waiting for a copy slot are
+   * listed by {@link waiting}; a failed point whose source cleanup is not done yet is listed under `residue`.
+   */
+  byState(state: 'pending' | 'failed' | 'lost' | 'residue'): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
   }
 
@@ -493,10 +549,13 @@ function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
   };
 }
 
-/** Waiting points get their own by-state partition per quota, so that neither the reconciler's pending pass nor its slot filling reads the whole backlog. */
+/**
+ * Waiting points get their own by-state partition per quota, so that neither the reconciler's pending
+ * pass nor its slot filling reads the whole backlog; settled points whose source still holds something
+ * of the hub's are listed under `residue` until the reconciler has removed it.
+ */
 function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
-  if (point.state === 'available' || point.state === 'pruned') return undefined;
-  if (point.state === 'lost') return 'lost';
-  if (point.state === 'pending' && point.waitingFor !== undefined) return `waiting:${point.waitingFor}`;
-  return point.state;
+  if (point.state === 'pending') return point.waitingFor === undefined ? 'pending' : `waiting:${point.waitingFor}`;
+  if (point.residue) return 'residue';
+  return point.state === 'failed' || point.state === 'lost' ? point.state : undefined;
 }

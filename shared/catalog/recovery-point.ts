@@ -34,6 +34,13 @@ export interface RecoveryPoint {
   region: string;
   /** The artifact in the source (snapshot id, image id, …). */
   sourceId: string;
+  /**
+   * Which life of `sourceId` this is, for sources whose identifiers come back after a deletion (an
+   * RDS manual snapshot named `prod-latest` every night, an SSM parameter deleted and created again):
+   * a mark the source gives each life (its creation time). Part of the point's key and of the vault
+   * copy's lookup, so that a new life is never taken for the old one.
+   */
+  life?: string;
   /** What the artifact protects (volume, instance, database, parameter name). */
   resourceId: string;
   resourcePk: string;
@@ -44,8 +51,11 @@ export interface RecoveryPoint {
   completedAt?: string;
   state: RecoveryPointState;
   stage: CopyStage;
-  /** Set while pending, failed or lost, for the by-state index; a point waiting for a copy slot is listed under its quota instead. */
-  openState?: 'pending' | 'failed' | 'lost' | `waiting:${string}`;
+  /**
+   * Set while pending, failed or lost, for the by-state index; a point waiting for a copy slot is
+   * listed under its quota instead, and a settled point with residue in its source under `residue`.
+   */
+  openState?: 'pending' | 'failed' | 'lost' | 'residue' | `waiting:${string}`;
   /** The full copy quota (its key) this pending point waits on; the reconciler starts it when a slot frees. */
   waitingFor?: string;
   /** Set once available, for the latest-per-resource index. */
@@ -56,7 +66,23 @@ export interface RecoveryPoint {
   intermediateId?: string;
   vaultCopyId?: string;
   vaultKeyArn?: string;
+  /** Why it failed: the AWS error code (or the hub's own, `CopyTimedOut`, …) first. */
   failureReason?: string;
+  /** The failure lies in the artifact itself (nothing later can change it): a later event does not reopen the point. */
+  failureAboutArtifact?: boolean;
+  /**
+   * Since when a Not-Found or authorization error, maybe only a change the hub just made that has
+   * not propagated yet, has been retried; the point fails once the retry window has passed.
+   */
+  retryingSince?: string;
+  /** Which attempt at this point this is: 1, and one more each time a failed point is reopened (names of AMI copies differ per attempt). */
+  attempt?: number;
+  /** Who reopened the failed point last, and when: a later event or sweep of the artifact, or an operator (`backup-hub retry`). */
+  reopened?: { trigger: 'event' | 'sweep' | 'operator'; by: string; at: string };
+  /** A settled point may still have something in its source (a share with the vault, an intermediate): the reconciler removes it. */
+  residue?: true;
+  /** What the hub could not remove from the source and an operator must (the source refused for good). */
+  leftInSource?: string;
   /** While set and in the future, one worker holds the point and the others leave it alone. */
   leaseUntil?: string;
   /** The event that caused it; for a point the sweep made, the sweep's run. */
@@ -72,8 +98,9 @@ export interface RecoveryPoint {
   lost?: { at: string; reason: string };
 }
 
-export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string) =>
-  `ART#${kind}#${account}#${region}#${sourceId}`;
+/** `ART#kind#account#region#sourceId`, and `#life` for an artifact whose identifier can come back ({@link RecoveryPoint.life}). */
+export const recoveryPointKey = (kind: ArtifactKindName, account: string, region: string, sourceId: string, life?: string) =>
+  `ART#${kind}#${account}#${region}#${sourceId}${life === undefined ? '' : `#${life}`}`;
 
 export const resourceKey = (kind: ArtifactKindName, account: string, region: string, resourceId: string) =>
   `${kind}#${account}#${region}#${resourceId}`;

@@ -4,8 +4,6 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
-import type { RpoSettings } from '../monitoring/rpo-settings.js';
-import type { RetentionSettings } from '../retention/retention-settings.js';
 import { SWEEP_DEFAULTS, type SweepSettings } from '../sweep/sweep-settings.js';
 
 /**
@@ -17,7 +15,6 @@ import { SWEEP_DEFAULTS, type SweepSettings } from '../sweep/sweep-settings.js';
  * @example
  * const accounts = loadAccounts();            // accounts/ at the repository root
  * accounts.account('source-a').regions;       // ['eu-west-1']
- * allowedSourceRegions(accounts);             // { '111111111111': ['eu-west-1'], ... }
  */
 
 /** The folder of the example accounts, beside `shared/`. */
@@ -71,6 +68,8 @@ export interface VaultAccount extends AccountBase {
   allowedSources: string[];
   /** Subscribed to the alarm topic when set. */
   alarmEmail?: string;
+  /** Who may assume the operators' roles in the vault. */
+  operators: Operators;
   /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
   lock?: VaultLockSetting;
   sweep?: VaultSweepSetting;
@@ -80,6 +79,20 @@ export interface VaultAccount extends AccountBase {
 export interface VaultSweepSetting {
   everyMinutes?: number;
   callsPerSecond?: number;
+}
+
+/**
+ * The principals (IAM ARN patterns, e.g. an IAM Identity Center permission set's role) that may
+ * assume backup-hub-restore, backup-hub-legal-hold, backup-hub-retry and backup-hub-sweep; with `mfa`, only in a session signed in with MFA.
+ */
+export interface Operators {
+  restore: string[];
+  legalHold: string[];
+  /** Those who may reopen failed points; the restore operators unless the vault file names others. */
+  retry: string[];
+  /** Those who may run the inventory sweep on demand (`backup-hub sweep`); the retry operators unless the vault file names others. */
+  sweep: string[];
+  mfa: boolean;
 }
 
 export interface VaultLockSetting {
@@ -103,6 +116,8 @@ export interface SourceAccount extends AccountBase {
   externalId?: string;
   /** The inventory sweep's budget in this account (API calls per second per region), when it differs from the vault's default. */
   sweep?: { callsPerSecond: number };
+  /** The SSM parameters the vault may read and copy: those under these path prefixes, and with `tagged` those tagged backup-hub:protect=true. */
+  ssmParameters: { paths: string[]; tagged: boolean };
   /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
   silenceHours?: number;
 }
@@ -157,6 +172,16 @@ const accountId = z
 const region = z
   .string({ error: 'must be a region name' })
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
+
+// An IAM ARN pattern: `*` and `?` stand for any characters, as ArnLike reads them.
+const principalPatterns = z
+  .array(
+    z.string().regex(/^arn:aws[\w-]*:(iam|sts)::(\d{12}|\*):[\w+=,.@/*?-]+$/, 'must be an IAM role or user ARN (patterns with * allowed)'),
+    {
+      error: 'must be a list of IAM ARN patterns',
+    },
+  )
+  .min(1, 'must name at least one principal');
 
 const days = z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be positive');
 
@@ -246,9 +271,21 @@ const vaultFile = z.strictObject({
       callsPerSecond: callsPerSecond.optional(),
     })
     .optional(),
+  operators: z.strictObject(
+    {
+      restore: principalPatterns,
+      legalHold: principalPatterns,
+      retry: principalPatterns.optional(),
+      sweep: principalPatterns.optional(),
+      mfa: z.boolean({ error: 'must be true or false' }).optional(),
+    },
+    { error: 'must name the principals that may assume the operator roles: { restore: [ARN patterns], legalHold: [ARN patterns] }' },
+  ),
 });
 
 const keyAlias = z.string().regex(/^alias\/[\w/-]+$/, 'must be a KMS alias such as alias/app-data');
+
+const parameterPath = z.string().regex(/^\/[\w.\-/]*$/, 'must be a parameter path prefix starting with /, such as /app/');
 
 const sourceFile = z.strictObject({
   ...common,
@@ -266,6 +303,9 @@ const sourceFile = z.strictObject({
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
     .optional(),
   sweep: z.strictObject({ callsPerSecond }).optional(),
+  ssmParameters: z
+    .strictObject({ paths: z.array(parameterPath).optional(), tagged: z.boolean({ error: 'must be true or false' }).optional() })
+    .optional(),
 });
 
 const recoveryFile = z.strictObject({
@@ -387,6 +427,13 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       alarmEmail: data.alarmEmail,
       lock: data.lock,
       ...(data.sweep ? { sweep: data.sweep } : {}),
+      operators: {
+        restore: data.operators.restore,
+        legalHold: data.operators.legalHold,
+        retry: data.operators.retry ?? data.operators.restore,
+        sweep: data.operators.sweep ?? data.operators.retry ?? data.operators.restore,
+        mfa: data.operators.mfa ?? false,
+      },
     };
   }
   return {
@@ -396,6 +443,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     customerKeyAliases: data.customerKeyAliases ?? [],
     externalId: data.externalId,
     ...(data.sweep ? { sweep: data.sweep } : {}),
+    ssmParameters: { paths: data.ssmParameters?.paths ?? [], tagged: data.ssmParameters?.tagged ?? false },
     ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
   };
 }
@@ -449,6 +497,21 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
     });
   }
   const vault = vaults[0]!;
+
+  const checked = new Set<string[]>();
+  for (const role of ['restore', 'legalHold', 'retry', 'sweep'] as const) {
+    // A role without its own list takes another's (retry the restore one, sweep the retry one): reported once, where it is written.
+    if (checked.has(vault.operators[role])) continue;
+    checked.add(vault.operators[role]);
+    vault.operators[role].forEach((pattern, i) => {
+      if (pattern.split(':')[4] !== vault.id)
+        problems.push({
+          file: vault.file,
+          field: `operators.${role}[${i}]`,
+          message: `${pattern} is not a principal of the vault account ${vault.id}: the operator roles trust the vault's own principals only`,
+        });
+    });
+  }
 
   const seen = new Set<string>();
   vault.allowedSources.forEach((id, i) => {
@@ -543,61 +606,9 @@ function checkLock(vault: VaultAccount, sources: SourceAccount[], problems: Acco
   }
 }
 
-/** Source account id → regions, as the vault's handlers take it in ALLOWED_SOURCES. */
-export function allowedSourceRegions(config: AccountsConfig): Record<string, string[]> {
-  return Object.fromEntries(config.vault.allowedSources.map((id) => [id, config.sources.find((s) => s.id === id)!.regions]));
-}
-
-/** Per allowed source: its account file and the customer key aliases its reader may use (the hub's sourceKeyAliases). */
-export function sourceKeyAliases(config: AccountsConfig): Record<string, { file: string; aliases: string[] }> {
-  return Object.fromEntries(
-    config.vault.allowedSources.map((id) => {
-      const source = config.sources.find((s) => s.id === id)!;
-      return [id, { file: source.file, aliases: source.customerKeyAliases }];
-    }),
-  );
-}
-
 /** The account's protection targets: the vault's as defaults, the account's own file overriding them per kind. */
 export function effectiveTargets(config: AccountsConfig, account: Account): Partial<Record<ArtifactKindName, ProtectionTarget>> {
   return { ...config.vault.targets, ...account.targets };
-}
-
-/**
- * What the pruner enforces, from the account files: the lock asked for, and per allowed source the
- * retention of each kind that has a target (a kind without one is never pruned).
- *
- * @example
- * retentionSettings(loadAccounts()).accounts['111111111111']?.['ebs-snapshot']; // { retentionDays: 14 }
- */
-export function retentionSettings(config: AccountsConfig): RetentionSettings {
-  const accounts = Object.fromEntries(
-    config.sources.map((source) => [
-      source.id,
-      Object.fromEntries(
-        Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [
-          kind,
-          { retentionDays: t.retentionDays, ...(t.keepLast ? { keepLast: t.keepLast } : {}) },
-        ]),
-      ),
-    ]),
-  );
-  return { ...(config.vault.lock ? { lockDays: config.vault.lock.minRetentionDays } : {}), accounts };
-}
-
-/**
- * What the inventory sweep takes from the account files: the vault's period and default budget
- * (or the hub's defaults), and each source's own budget where its file sets one.
- *
- * @example
- * sweepSettings(loadAccounts()).callsPerSecond.default; // 1
- */
-export function sweepSettings(config: AccountsConfig): SweepSettings {
-  const own = config.sources.flatMap((s) => (s.sweep ? [[s.id, s.sweep.callsPerSecond] as const] : []));
-  return {
-    everyMinutes: config.vault.sweep?.everyMinutes ?? SWEEP_DEFAULTS.everyMinutes,
-    callsPerSecond: { default: config.vault.sweep?.callsPerSecond ?? SWEEP_DEFAULTS.callsPerSecond, accounts: Object.fromEntries(own) },
-  };
 }
 
 /**
@@ -612,16 +623,16 @@ export function silenceHours(config: AccountsConfig, source: SourceAccount): num
   return Math.min(168, Math.max(1, Math.ceil(2 * Math.min(...targets))));
 }
 
-/** What the RPO check knows per allowed source, from the account files (the Lambda side reads it with rpoSettingsFromEnv, without loading them). */
-export function rpoSettings(config: AccountsConfig): RpoSettings {
-  return Object.fromEntries(
-    config.sources.map((source) => [
-      source.id,
-      {
-        name: source.name,
-        rpoHours: Object.fromEntries(Object.entries(effectiveTargets(config, source)).map(([kind, t]) => [kind, t.rpoHours])),
-        silenceHours: silenceHours(config, source),
-      },
-    ]),
-  );
+/**
+ * The inventory sweep's period and default budget, from the vault's file (or the hub's defaults).
+ * A source's own budget travels in its source record.
+ *
+ * @example
+ * sweepSettings(loadAccounts()).callsPerSecond; // 1
+ */
+export function sweepSettings(config: AccountsConfig): SweepSettings {
+  return {
+    everyMinutes: config.vault.sweep?.everyMinutes ?? SWEEP_DEFAULTS.everyMinutes,
+    callsPerSecond: config.vault.sweep?.callsPerSecond ?? SWEEP_DEFAULTS.callsPerSecond,
+  };
 }

@@ -10,16 +10,16 @@ export const hubConfigSchema = z.object({
   vaultKeyArn: z.string().check(z.startsWith('arn:aws:kms:')),
   catalogTable: z.string().check(z.minLength(1)),
   auditTable: z.string().check(z.minLength(1)),
+  /** The sources' reader roles are `<readerRoleName>-<kind>`. */
   readerRoleName: z.string().check(z.minLength(1)),
   externalId: z.string().check(z.minLength(2)),
   shareKeyAlias: z.string().check(z.startsWith('alias/')),
-  /** Source account id → regions the vault accepts events from. */
-  allowedSources: z.record(accountId, z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-  /**
-   * Source account id → its account file and the aliases of the customer managed keys the reader may
-   * use (customerKeyAliases): a snapshot under any other customer key fails in verify, naming the fix.
-   */
-  sourceKeyAliases: z._default(z.record(accountId, z.object({ file: z.string(), aliases: z.array(z.string()) })), {}),
+  /** The SSM path under which the vault stack records each source (`<path><account id>`). */
+  sourcesPath: z.string().check(z.startsWith('/'), z.endsWith('/')),
+  /** Set for the reconciler: it acts for a kind through the kind's vault role, `<kindRolePrefix><kind>`. */
+  kindRolePrefix: z.optional(z.string()),
+  /** The function's name (Lambda's AWS_LAMBDA_FUNCTION_NAME): the source identity of the sessions it opens. */
+  functionName: z.optional(z.string()),
   /** The kind's own queue, where deferred messages go back with a delay. */
   queueUrl: z.optional(z.string()),
   /** The queue's maxReceiveCount: the attempt that reaches it records the failure before the DLQ. */
@@ -37,8 +37,8 @@ const VARIABLES = {
   readerRoleName: 'READER_ROLE_NAME',
   externalId: 'EXTERNAL_ID',
   shareKeyAlias: 'SHARE_KEY_ALIAS',
-  allowedSources: 'ALLOWED_SOURCES',
-  sourceKeyAliases: 'SOURCE_KEY_ALIASES',
+  sourcesPath: 'SOURCES_PATH',
+  kindRolePrefix: 'KIND_ROLE_PREFIX',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   queueUrl: 'QUEUE_URL',
 } as const;
@@ -47,10 +47,10 @@ type Field = keyof typeof VARIABLES;
 
 /**
  * The environment {@link hubConfigFromEnv} reads, from values already encoded as the variables hold
- * them (allowedSources and sourceKeyAliases as JSON): strings, or in the stack model CloudFormation references.
+ * them: strings, or in the stack model CloudFormation references.
  */
 export function hubEnvironment<V>(
-  values: Record<Exclude<Field, 'queueUrl' | 'sourceKeyAliases'>, V> & { queueUrl?: V; sourceKeyAliases?: V },
+  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix'>, V> & { queueUrl?: V; kindRolePrefix?: V },
 ): Record<string, V> {
   return Object.fromEntries(
     (Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]),
@@ -69,8 +69,9 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     readerRoleName: variable('readerRoleName') ?? 'backup-hub-reader',
     externalId: variable('externalId'),
     shareKeyAlias: variable('shareKeyAlias') ?? 'alias/backup-hub-share',
-    allowedSources: parseJson(variable('allowedSources')),
-    sourceKeyAliases: parseJson(variable('sourceKeyAliases')),
+    sourcesPath: variable('sourcesPath') ?? '/backup-hub-sources/',
+    kindRolePrefix: variable('kindRolePrefix'),
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     queueUrl: variable('queueUrl'),
     maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
   });
@@ -79,13 +80,4 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     throw new Error(`backup-hub is misconfigured (check the function's environment variables): ${problems}`);
   }
   return parsed.data;
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -21,7 +21,9 @@ export type RejectionCode =
   | 'region-mismatch'
   | 'forged-ownership'
   | 'not-found'
-  | 'reader-role-denied';
+  | 'not-copyable'
+  | 'reader-role-denied'
+  | 'not-opted-in';
 
 /** The work cannot go on now but will later (a source still pending, a point another worker holds): the message comes back with a delay. */
 export class Deferral extends Error {
@@ -34,16 +36,35 @@ export class Deferral extends Error {
   }
 }
 
-/** AWS answered with an error that retrying will not fix (access denied, unusable key): recorded as failed. */
+/**
+ * The work cannot succeed, and retrying will not change that (access denied, an unusable key, a copy
+ * AWS failed): recorded as failed. `code` opens the recorded reason: the AWS error code of the cause,
+ * or the hub's own (`CopyTimedOut`, `CopyFailedInAws`, …) when no AWS error says why. `aboutArtifact` marks a
+ * failure that lies in the artifact itself (an unencrypted cluster snapshot, an option group that cannot
+ * be shared): a later event for the same artifact does not reopen such a point.
+ */
 export class PermanentFailure extends Error {
-  /** A class of failure for the failures-by-reason metric (an AWS error name, `CopyTimedOut`). */
+  /** What opens the recorded reason, and the class of failure for the failures-by-reason metric. */
   readonly code: string;
+  readonly aboutArtifact: boolean;
 
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
-    super(message, options);
+  constructor(message: string, options: { cause?: unknown; code?: string; aboutArtifact?: boolean } = {}) {
+    super(message, { cause: options.cause });
     this.name = 'PermanentFailure';
-    this.code = options?.code ?? (options?.cause instanceof Error ? options.cause.name : 'PermanentFailure');
+    this.code = options.code ?? codeOf(options.cause) ?? 'PermanentFailure';
+    this.aboutArtifact = options.aboutArtifact ?? false;
   }
+}
+
+/** The error code of an AWS SDK error (`name`), or undefined for anything else. */
+export function awsErrorCode(error: unknown): string | undefined {
+  if (error instanceof Error && '$metadata' in error) return error.name;
+  return undefined;
+}
+
+/** The code of an AWS SDK error or of a PermanentFailure. */
+export function codeOf(error: unknown): string | undefined {
+  return error instanceof PermanentFailure ? error.code : awsErrorCode(error);
 }
 
 /**

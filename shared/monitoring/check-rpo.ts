@@ -2,8 +2,13 @@ import type { ProtectedResource } from '../catalog/protected-resource.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { RpoStanding } from '../metrics/hub-metrics.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import type { RpoSettings } from './rpo-settings.js';
+import { type RpoSettings, rpoSettings } from './rpo-settings.js';
 import { type AccountStanding, syncSourceAlarms, type WorstResource } from './source-alarms.js';
+
+/** The scheduled run: every recorded source's targets. */
+export async function scheduledRpoCheck(ctx: HubContext, budget: RpoBudget, topicArn: string): Promise<RpoCheckResult> {
+  return checkRpo(ctx, rpoSettings(await ctx.sources.all()), budget, topicArn);
+}
 
 /** What one run may spend: Queries (each reads up to 1 MB of an account's resources) and time. */
 export interface RpoBudget {

@@ -1,7 +1,7 @@
-import * as z from 'zod/mini';
+import type { SourceRecord } from '../config/source-registry.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 
-/** What the RPO check knows per source account, from the account files. */
+/** What the RPO check knows per source account, from its record. */
 export interface SourceMonitoring {
   /** The account file's name, for the alarms' descriptions. */
   name: string;
@@ -13,28 +13,16 @@ export interface SourceMonitoring {
 
 export type RpoSettings = Record<string, SourceMonitoring>;
 
-const schema = z.record(
-  z.string(),
-  z.object({ name: z.string(), rpoHours: z.record(z.string(), z.number()), silenceHours: z.int().check(z.positive()) }),
-);
-
-/** The RPO check's environment: what {@link rpoSettingsFromEnv} reads. */
-export function rpoEnvironment(settings: RpoSettings): { RPO_TARGETS: string } {
-  return { RPO_TARGETS: JSON.stringify(settings) };
-}
-
-/** Reads the RPO check's settings from its environment; a missing or bad variable is named in the error. */
-export function rpoSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RpoSettings {
-  let json: unknown;
-  try {
-    json = JSON.parse(env.RPO_TARGETS ?? '');
-  } catch {
-    throw new Error('backup-hub RPO check is misconfigured: RPO_TARGETS must be JSON (the vault stack builds it from accounts/*.yml)');
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(
-      `backup-hub RPO check is misconfigured: RPO_TARGETS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  return parsed.data as RpoSettings;
+/** The RPO check's settings: every recorded source's targets and silence hours (the vault stack writes them from accounts/*.yml). */
+export function rpoSettings(records: Map<string, SourceRecord>): RpoSettings {
+  return Object.fromEntries(
+    [...records].map(([account, record]) => [
+      account,
+      {
+        name: record.name,
+        rpoHours: Object.fromEntries(Object.entries(record.targets).map(([kind, t]) => [kind, t.rpoHours])),
+        silenceHours: record.silenceHours,
+      },
+    ]),
+  );
 }

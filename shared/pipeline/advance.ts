@@ -1,16 +1,31 @@
 import { pointFacts } from '../audit/audit-entry.js';
-import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
+import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { CopyQuotaFull, PermanentFailure, Rejection } from '../core/errors.js';
-import type { ArtifactKind } from '../kinds/common/artifact-kind.js';
+import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
+import type { ArtifactKind, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
+import { cleanUpAfterCopy, releaseSource } from './release.js';
 
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
 
-/** Long enough for share + copy calls with retries; short enough that a crashed worker's point is resumed soon. */
-const LEASE_MS = 5 * 60_000;
+/**
+ * How long a Not-Found or authorization error is retried before it counts: EC2 advises retrying
+ * "starting with a couple of seconds of wait time, and increasing gradually up to a few minutes"
+ * (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
+ */
+export const PROPAGATION_WINDOW_MS = 15 * 60_000;
+const PROPAGATION_RETRY_MAX_SECONDS = 300;
+
+/**
+ * Long enough for share + copy calls with retries, and for what a crashed worker made to show: a push
+ * that dies after EC2 accepted a copy and before the catalog learned of it still holds the lease, and
+ * whoever resumes the point then looks for that copy by its provenance. EC2's Describe calls may not
+ * show a copy just made ("Eventual consistency in the Amazon EC2 API"), so the lease outlasts the
+ * propagation window: the point is resumed only once the copy can be seen, and is never copied twice.
+ */
+const LEASE_MS = PROPAGATION_WINDOW_MS;
 
 /** The lease a new point is claimed with: the claim's own write takes it. */
 export const claimLeaseUntil = (now: Date): string => new Date(now.getTime() + LEASE_MS).toISOString();
@@ -43,17 +58,62 @@ export async function advance(
   ctx: HubContext,
   origin: PointOrigin = 'stored',
 ): Promise<AdvanceResult> {
+  const push: Push = { copyRequested: false };
   try {
-    return await step(point, kind, ctx, origin);
+    return await step(point, kind, ctx, origin, push);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
-    if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) throw error;
-    await markFailed(point, describeError(error), error instanceof PermanentFailure ? error.code : (error as Error).name, ctx);
+    if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
+    if (error instanceof Rejection) {
+      // Refused after the hub may have shared or copied (the reader role gone, say): the point ends here.
+      await markFailed(point, kind, { reason: `${error.code}: ${error.message}`, code: error.code }, ctx);
+      return 'failed';
+    }
+    if (!(error instanceof PermanentFailure) && !isDeterministicAwsError(error)) {
+      // Transient (throttled, say): the next attempt need not wait out the lease, unless a copy may be in flight unrecorded.
+      if (!push.copyRequested) await ctx.catalog.update(point, {});
+      throw error;
+    }
+    await markFailed(
+      point,
+      kind,
+      {
+        reason: describeError(error),
+        code: codeOf(error) ?? (error as Error).name,
+        aboutArtifact: error instanceof PermanentFailure && error.aboutArtifact,
+      },
+      ctx,
+    );
     return 'failed';
   }
 }
 
-async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin): Promise<AdvanceResult> {
+/**
+ * Within the window since the point first met such an error, comes back later (a Deferral) instead of
+ * failing: the share, re-encrypting copy or grant the hub just made may not have reached every part of
+ * AWS yet. Each wait is about as long as the time already waited (30 s, then doubling up to 5 min).
+ * Returns, so that the error counts, once the window has passed.
+ */
+async function retryWhilePropagating(point: RecoveryPoint, error: unknown, ctx: HubContext): Promise<void> {
+  const now = ctx.now();
+  const since = point.retryingSince ?? now.toISOString();
+  const waitedMs = now.getTime() - Date.parse(since);
+  if (waitedMs >= PROPAGATION_WINDOW_MS) return;
+  // Also releases the lease: the retry must not find its own point busy.
+  await ctx.catalog.update(point, { retryingSince: since });
+  const delaySeconds = Math.min(PROPAGATION_RETRY_MAX_SECONDS, Math.max(30, Math.round(waitedMs / 1000)));
+  throw new Deferral(
+    `${describeError(error)}: may only mean that what the hub just changed has not propagated yet; retried until ${new Date(Date.parse(since) + PROPAGATION_WINDOW_MS).toISOString()}`,
+    delaySeconds,
+  );
+}
+
+/** What one push did that its error handling must know: whether it asked for the vault copy. */
+interface Push {
+  copyRequested: boolean;
+}
+
+async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin, push: Push): Promise<AdvanceResult> {
   let point = initial;
   const deps = kindDeps(kind, ctx);
   if (point.stage === 'claimed' || point.stage === 'reencrypting') {
@@ -67,16 +127,29 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       const first = point.stage !== 'reencrypting';
       point = await ctx.catalog.update(
         point,
-        { stage: 'reencrypting', intermediateId: share.intermediateId, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
+        {
+          stage: 'reencrypting',
+          intermediateId: share.intermediateId,
+          waitingFor: undefined,
+          retryingSince: undefined,
+          updatedAt: ctx.now().toISOString(),
+        },
         point.stage,
       );
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
-    const copy = (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await kind.copy(point, share.sharedId, deps));
+    const copy =
+      (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await requestCopy(point, share.sharedId, kind, deps, push));
     point = await ctx.catalog.update(
       point,
-      { stage: 'copying', ...copy, waitingFor: undefined, updatedAt: ctx.now().toISOString() },
+      {
+        stage: 'copying',
+        ...copy,
+        waitingFor: undefined,
+        retryingSince: undefined,
+        updatedAt: ctx.now().toISOString(),
+      },
       point.stage,
     );
     await record(ctx, point, 'copied', `vault copy ${copy.vaultCopyId} requested under ${copy.vaultKeyArn}`);
@@ -86,38 +159,52 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
   const status = await kind.copyStatus(point, deps);
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
+  if (status.status === 'missing') return checkMissing(point, ctx);
   if (status.status === 'failed') {
-    await markFailed(point, status.reason, 'CopyFailedInAws', ctx);
+    await markFailed(point, kind, { reason: `${status.code}: ${status.reason}`, code: status.code }, ctx);
     return 'failed';
   }
-  const leftInSource = await cleanUpSource(point, kind, ctx);
+  const leftInSource = await cleanUpAfterCopy(point, kind, ctx);
+  if (leftInSource)
+    ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: leftInSource });
   // The resource's record first: a crash after it leaves the point copying, and the retry records it again (idempotent).
   await ctx.catalog.recordProtected(point);
   const completedAt = ctx.now();
   const now = completedAt.toISOString();
-  point = await ctx.catalog.update(point, { stage: 'done', state: 'available', completedAt: now, updatedAt: now }, 'copying');
+  point = await ctx.catalog.update(
+    point,
+    { stage: 'done', state: 'available', completedAt: now, updatedAt: now, retryingSince: undefined, leftInSource },
+    'copying',
+  );
   ctx.metrics.copyCompleted(point, completedAt);
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
   return 'available';
 }
 
-/**
- * Removes what the hub left in the source. A source that refuses for good (lost in a disaster,
- * its reader role gone) must not keep a finished vault copy from counting: the copy is recorded
- * available and what was left behind is named, for an operator. Transient errors are retried.
- * @returns what could not be cleaned up, or undefined
- */
-async function cleanUpSource(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<string | undefined> {
+/** Asks for the vault copy. An error AWS answered with means it made nothing; any other (a timeout) may hide a copy in flight. */
+async function requestCopy(
+  point: RecoveryPoint,
+  sharedId: string,
+  kind: ArtifactKind,
+  deps: KindDeps<unknown>,
+  push: Push,
+): Promise<VaultCopy> {
+  push.copyRequested = true;
   try {
-    await kind.cleanup(point, kindDeps(kind, ctx));
-    return undefined;
+    return await kind.copy(point, sharedId, deps);
   } catch (error) {
-    if (!(error instanceof Rejection) && !isDeterministicAwsError(error)) throw error;
-    const left = point.intermediateId ? `the share and the intermediate copy ${point.intermediateId}` : 'the share with the vault';
-    const problem = `could not clean up in ${point.account}/${point.region} (${describeError(error)}): remove ${left} by hand if the account still exists`;
-    ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: problem });
-    return problem;
+    if (awsErrorCode(error) !== undefined || error instanceof CopyQuotaFull) push.copyRequested = false;
+    throw error;
   }
+}
+
+/**
+ * A vault copy the vault does not see. Right after it was requested (`updatedAt` of a copying point)
+ * EC2 may not have propagated it yet ("Eventual consistency in the Amazon EC2 API"); past the window it is gone.
+ */
+function checkMissing(point: RecoveryPoint, ctx: HubContext): 'copying' {
+  if (ctx.now().getTime() - Date.parse(point.updatedAt) < PROPAGATION_WINDOW_MS) return 'copying';
+  throw new PermanentFailure(`vault copy ${point.vaultCopyId} no longer exists`, { code: 'CopyMissing' });
 }
 
 /** `updatedAt` of a copying point is when its copy was requested (nothing else writes it until completion). */
@@ -146,19 +233,39 @@ async function markWaiting(point: RecoveryPoint, quota: string, reason: string, 
   return 'waiting';
 }
 
-async function markFailed(point: RecoveryPoint, reason: string, reasonClass: string, ctx: HubContext): Promise<void> {
+/**
+ * Records the failure, then removes what the hub left in the source (the vault's access, its
+ * intermediates), each removal audited. The point is read again by its key first: the one in hand may
+ * predate what this very push recorded (an intermediate, a vault copy). A cleanup that cannot finish now
+ * stays listed as residue, for the reconciler. `code` classes the failure for the failures-by-reason metric.
+ */
+async function markFailed(
+  point: RecoveryPoint,
+  kind: ArtifactKind,
+  failure: { reason: string; code: string; aboutArtifact?: boolean },
+  ctx: HubContext,
+): Promise<void> {
   // A resource whose copies fail still counts against its target (first, so a retry writes it again).
   await ctx.catalog.recordSeen(point);
-  const failed = await ctx.catalog.update(point, {
+  const current = (await ctx.catalog.get(point.pk)) ?? point;
+  const failed = await ctx.catalog.update(current, {
     state: 'failed',
     stage: 'done',
-    failureReason: reason,
+    failureReason: failure.reason,
+    failureAboutArtifact: failure.aboutArtifact || undefined,
     waitingFor: undefined,
+    retryingSince: undefined,
+    residue: true,
     updatedAt: ctx.now().toISOString(),
   });
-  await record(ctx, failed, 'failed', reason);
-  ctx.metrics.copyFailed(point, reasonClass);
-  ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason });
+  await record(ctx, failed, 'failed', failure.reason);
+  ctx.metrics.copyFailed(point, failure.code);
+  ctx.logger.error('copy failed', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: failure.reason });
+  try {
+    await releaseSource(failed, kind, ctx, 'failed');
+  } catch (error) {
+    ctx.logger.warn('source cleanup left for the reconciler', { kind: point.kind, sourceId: point.sourceId, error: describeError(error) });
+  }
 }
 
 function record(

@@ -1,11 +1,11 @@
-import type { HubConfig } from '../config/hub-config.js';
 import { copyQuotaKey } from '../core/copy-quota.js';
 import type { ArtifactKindName } from '../kinds/index.js';
+import type { HubContext } from '../runtime/hub-context.js';
 
-/** Every quota a kind's copies can wait on: the vault's, then each allowed source region's. */
-export function copyQuotaKeys(kind: ArtifactKindName, config: HubConfig): string[] {
-  const sources = Object.entries(config.allowedSources).flatMap(([account, regions]) =>
+/** Every quota a kind's copies can wait on: the vault's, then each recorded source region's. */
+export async function copyQuotaKeys(kind: ArtifactKindName, ctx: HubContext): Promise<string[]> {
+  const sources = [...(await ctx.sources.all())].flatMap(([account, { regions }]) =>
     regions.map((region) => copyQuotaKey(kind, account, region)),
   );
-  return [copyQuotaKey(kind, config.vaultAccountId, config.vaultRegion), ...sources];
+  return [copyQuotaKey(kind, ctx.config.vaultAccountId, ctx.config.vaultRegion), ...sources];
 }

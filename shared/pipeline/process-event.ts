@@ -5,8 +5,9 @@ import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../even
 import { isSweepTrigger, sweepEnvelope, sweepTriggerSchema } from '../events/sweep-trigger.js';
 import type { ArtifactKind, ArtifactRef } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
+import { type AdvanceResult, advance, claimLeaseUntil, PROPAGATION_WINDOW_MS } from './advance.js';
 import { kindDeps } from './kind-deps.js';
+import { reopenPoint } from './reopen.js';
 
 /** A claimed point untouched this long is taken to belong to a crashed worker and is resumed. */
 const STALE_CLAIM_MS = 10 * 60_000;
@@ -30,7 +31,7 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
   try {
     const message = parseMessage(body);
     trigger = message.trigger;
-    checkMessage(message, kind, ctx);
+    await checkMessage(message, kind, ctx);
     const triggers = message.refs ? { refs: message.refs } : kind.triggers(trigger.event);
     if ('skip' in triggers) {
       const retired = triggers.deleted ? await retireDeleted(triggers.deleted, trigger.event, kind, ctx) : '';
@@ -97,14 +98,14 @@ function parseMessage(body: string): Message {
   return { trigger: { event: parsed.data, by: 'event' } };
 }
 
-/** The sender must be an allowed source in an allowed region, and the message one this kind's queue takes. */
-function checkMessage({ trigger, sweep }: Message, kind: ArtifactKind, ctx: HubContext): void {
+/** The sender must be a recorded source in one of its regions, and the message one this kind's queue takes. */
+async function checkMessage({ trigger, sweep }: Message, kind: ArtifactKind, ctx: HubContext): Promise<void> {
   const { event } = trigger;
-  const regions = ctx.config.allowedSources[event.account];
+  const regions = (await ctx.sources.source(event.account))?.regions;
   if (!regions)
     throw new Rejection(
       'unknown-account',
-      `account ${event.account} is not a source of this vault (add it to the vault's allowed sources)`,
+      `account ${event.account} is not a source of this vault (add accounts/<name>.yml with role: source, list it in the vault file's allowedSources, and redeploy the vault)`,
     );
   if (!regions.includes(event.region))
     throw new Rejection(
@@ -121,17 +122,19 @@ function checkMessage({ trigger, sweep }: Message, kind: ArtifactKind, ctx: HubC
 
 async function handleArtifact(announced: ArtifactRef, trigger: Trigger, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
   const { event } = trigger;
-  const artifact = await kind.verify(announced, kindDeps(kind, ctx));
+  const artifact = await verified(announced, event, kind, ctx);
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
-  if (artifact.intermediateOf !== undefined) return continueOriginal(artifact.intermediateOf, ref, trigger, kind, ctx);
+  if ('intermediateOf' in artifact) return continueOriginal(artifact.intermediateOf, ref, trigger, kind, ctx);
+  if ('skip' in artifact) return record(ctx, trigger, { outcome: 'skipped', reason: artifact.skip }, kind, ref);
   const now = ctx.now().toISOString();
   const candidate: RecoveryPoint = {
-    pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId),
+    pk: recoveryPointKey(kind.name, ref.account, ref.region, ref.sourceId, ref.life),
     kind: kind.name,
     account: ref.account,
     region: ref.region,
     sourceId: ref.sourceId,
+    life: ref.life,
     resourceId: artifact.resourceId,
     resourcePk: resourceKey(kind.name, ref.account, ref.region, artifact.resourceId),
     createdAt: artifact.createdAt,
@@ -146,17 +149,56 @@ async function handleArtifact(announced: ArtifactRef, trigger: Trigger, kind: Ar
     tags: artifact.tags,
     leaseUntil: claimLeaseUntil(ctx.now()),
   };
-  const { claimed, point } = await ctx.catalog.claim(candidate);
+  const { claimed, point } = (await recordedWithoutLife(candidate, ctx)) ?? (await ctx.catalog.claim(candidate));
+  // A later event of the same artifact takes a failed point up again, unless the failure lies in the artifact itself.
+  const reopening =
+    !claimed && point.state === 'failed'
+      ? await reopenPoint(point, { trigger: trigger.by, by: event.id, eventId: event.id }, ctx, kind)
+      : undefined;
+  if (reopening && 'reopened' in reopening) return fromAdvance(await advance(reopening.reopened, kind, ctx), reopening.reopened);
   if (!claimed && !isResumable(point, event, ctx)) {
+    const notReopened = reopening && 'refused' in reopening ? `; not reopened: ${reopening.refused}` : '';
     return record(
       ctx,
       trigger,
-      { outcome: 'skipped', reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})` },
+      {
+        outcome: 'skipped',
+        reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})${notReopened}`,
+      },
       kind,
       ref,
     );
   }
   return fromAdvance(await advance(point, kind, ctx, claimed ? 'claimed' : 'stored'), point);
+}
+
+/**
+ * The artifact as its source describes it. A source that does not know an artifact its event
+ * announced moments ago may only not have propagated it yet ("Eventual consistency in the Amazon EC2
+ * API"): within the propagation window the event comes back later; after it, the rejection stands.
+ */
+async function verified(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext) {
+  try {
+    return await kind.verify(announced, kindDeps(kind, ctx));
+  } catch (error) {
+    const recent = ctx.now().getTime() - Date.parse(event.time) < PROPAGATION_WINDOW_MS;
+    if (error instanceof Rejection && error.code === 'not-found' && recent)
+      throw new Deferral(`${error.message}; the event is recent, so the source may not show it yet: looking again`, 60);
+    throw error;
+  }
+}
+
+/**
+ * The point an earlier version of the hub recorded for this very life, before points had lives: its
+ * key has no life, and it is the same life when it records the same creation time.
+ */
+async function recordedWithoutLife(
+  candidate: RecoveryPoint,
+  ctx: HubContext,
+): Promise<{ claimed: false; point: RecoveryPoint } | undefined> {
+  if (candidate.life === undefined) return undefined;
+  const earlier = await ctx.catalog.get(recoveryPointKey(candidate.kind, candidate.account, candidate.region, candidate.sourceId));
+  return earlier && earlier.life === undefined && earlier.createdAt === candidate.life ? { claimed: false, point: earlier } : undefined;
 }
 
 /** The source announced the hub's own re-encrypted copy: that means the original can now be copied. */

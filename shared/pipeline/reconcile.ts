@@ -6,8 +6,12 @@ import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
 import { copyQuotaKeys } from './copy-quota.js';
+import { releaseSource } from './release.js';
 
-export type ReconcileSummary = Record<AdvanceResult | 'deferred' | 'error' | 'left-to-queue' | 'left-to-events' | 'resumed', number>;
+export type ReconcileSummary = Record<
+  AdvanceResult | 'deferred' | 'error' | 'left-to-queue' | 'left-to-events' | 'resumed' | 'cleaned',
+  number
+>;
 
 /**
  * A claimed point belongs to its queue message while the queue may still retry it (visibility
@@ -44,6 +48,7 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     'left-to-queue': 0,
     'left-to-events': 0,
     resumed: 0,
+    cleaned: 0,
   };
   const inFlight = new Map<string, number>();
   for await (const point of ctx.catalog.byState('pending')) {
@@ -54,9 +59,10 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     else await push(point, ctx, summary);
   }
   for (const kind of ARTIFACT_KINDS) {
-    for (const quota of copyQuotaKeys(kind, ctx.config)) summary.resumed += await fillSlots(quota, ctx, summary);
+    for (const quota of await copyQuotaKeys(kind, ctx)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
   reportSlots(inFlight, ctx);
+  for await (const point of ctx.catalog.byState('residue')) await clean(point, ctx, summary);
   ctx.logger.info('reconcile finished', { ...summary });
   return summary;
 }
@@ -97,12 +103,29 @@ function reportSlots(inFlight: Map<string, number>, ctx: HubContext): void {
   for (const [quota, inUse] of inFlight) ctx.metrics.copySlotsInUse(quota, inUse);
 }
 
-/** Who else is still responsible for a pending point, if anyone. */
+/** Who else is still responsible for a pending point, if anyone. A point reopened by an operator or a sweep has no message: it is the reconciler's. */
 function ownerOf(point: RecoveryPoint, ageMs: number): 'left-to-queue' | 'left-to-events' | undefined {
-  if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS) return 'left-to-queue';
+  const hasMessage = point.reopened === undefined || point.reopened.trigger === 'event';
+  if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS && hasMessage) return 'left-to-queue';
   if (point.stage === 'reencrypting' && !artifactKind(point.kind).reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS)
     return 'left-to-events';
   return undefined;
+}
+
+/** Finishes the source cleanup of a settled point that a failure (or a transient error) left unfinished. */
+async function clean(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSummary): Promise<void> {
+  try {
+    await releaseSource(point, artifactKind(point.kind), ctx, point.state === 'failed' ? 'failed' : 'pruned');
+    summary.cleaned += 1;
+  } catch (error) {
+    summary.error += 1;
+    ctx.logger.warn('reconcile: source cleanup will be retried on the next run', {
+      kind: point.kind,
+      account: point.account,
+      sourceId: point.sourceId,
+      error: describeError(error),
+    });
+  }
 }
 
 async function push(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSummary): Promise<AdvanceResult | undefined> {

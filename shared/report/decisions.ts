@@ -49,8 +49,8 @@ export async function decisionsIn(
 }
 
 /**
- * Counts rows by cause: a rejection's reason starts with its code (`forged-ownership: …`); any
- * other reason counts as itself.
+ * Counts rows by cause: a reason starts with its code, a rejection's (`forged-ownership: …`) or a
+ * failure's (`UnauthorizedOperation: …`, `copy-timeout: …`); any other reason counts as itself.
  *
  * @example
  * countByReason(rows); // [{ reason: 'forged-ownership', count: 3 }, { reason: 'unknown-account', count: 1 }]
@@ -58,7 +58,7 @@ export async function decisionsIn(
 export function countByReason(rows: readonly DecisionRow[]): ReasonCount[] {
   const counts = new Map<string, number>();
   for (const row of rows) {
-    const code = /^([a-z]+(?:-[a-z]+)+):/.exec(row.reason)?.[1] ?? row.reason;
+    const code = /^([A-Za-z][\w.-]*):\s/.exec(row.reason)?.[1] ?? row.reason;
     counts.set(code, (counts.get(code) ?? 0) + 1);
   }
   return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));

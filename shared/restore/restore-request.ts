@@ -15,7 +15,8 @@ export class RestoreRequestError extends Error {
 /**
  * A recovery point named on the command line: its catalog key (`ART#kind#account#region#id`), or
  * `<kind>/<account>/<region>/<source id>`, where the source id may hold slashes (an SSM parameter
- * version such as `/orders/db/password:2`).
+ * version such as `/orders/db/password:2`) and ends in `#<life>` for a point with a life (an RDS
+ * manual snapshot identifier reused after a deletion: `prod-latest#2026-01-01T00:00:00.000Z`).
  * @throws RestoreRequestError for anything else
  *
  * @example

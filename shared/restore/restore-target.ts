@@ -36,7 +36,7 @@ export async function restoreTarget(account: string, names: RecoveryNames, ctx: 
     ctx.aws,
     {
       region: ctx.config.vaultRegion,
-      readerRoleName: names.recoveryRole,
+      roleName: names.recoveryRole,
       externalId: ctx.config.externalId,
       sessionName: 'backup-hub-restore',
       deployHint: `deploy the recovery stack in ${account} (accounts/<name>.yml with role: recovery) and restore with the vault's backup-hub-restore role`,

@@ -6,7 +6,7 @@ import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type RetentionVerdict, retentionVerdict } from './retention-decision.js';
-import type { RetentionPolicy, RetentionSettings } from './retention-settings.js';
+import { type RetentionPolicy, type RetentionSettings, retentionSettings } from './retention-settings.js';
 import { LockShorteningRefused, VaultLock } from './vault-lock.js';
 
 type KeptBecause = Extract<RetentionVerdict, { prune: false }>['keptBecause'];
@@ -31,7 +31,7 @@ export interface PruneSummary {
  * deletion cut short is finished by the next run. One point's error never stops the others.
  *
  * @example
- * const summary = await prune(ctx, retentionSettingsFromEnv());
+ * const summary = await prune(ctx, { lockDays: 7, accounts: { '111111111111': { 'ebs-snapshot': { retentionDays: 14 } } } });
  */
 export async function prune(ctx: HubContext, settings: RetentionSettings): Promise<PruneSummary> {
   const now = ctx.now();
@@ -65,6 +65,11 @@ export async function prune(ctx: HubContext, settings: RetentionSettings): Promi
   }
   ctx.logger.info('prune finished', { ...summary, kept: { ...summary.kept } });
   return summary;
+}
+
+/** The scheduled run: every recorded source's retention, and the lock the pruner's environment asks for. */
+export async function scheduledPrune(ctx: HubContext, env: NodeJS.ProcessEnv): Promise<PruneSummary> {
+  return prune(ctx, retentionSettings(await ctx.sources.all(), env));
 }
 
 interface RunState {
@@ -114,7 +119,9 @@ async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubCon
     reason: `${reason}; ${deleted}${deletion.note ? `; ${deletion.note}` : ''}`,
     ...pointFacts(point),
   });
-  await ctx.catalog.markPruned(point, ctx.now().toISOString());
+  const pruned = await ctx.catalog.markPruned(point, ctx.now().toISOString());
+  // What the completed copy could not take back from its source is the reconciler's to retry (it reaches the sources).
+  if (pruned.leftInSource) await ctx.catalog.update(pruned, { residue: true });
   ctx.logger.info('pruned', {
     kind: point.kind,
     account: point.account,

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
-import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
+import type { SourceRecord } from '../config/source-registry.js';
+import type { ArtifactKindName } from '../kinds/index.js';
 
 /** How long one kind's vault copies of one source account are kept. */
 export interface RetentionPolicy {
@@ -8,7 +8,7 @@ export interface RetentionPolicy {
   keepLast?: number;
 }
 
-/** What the pruner enforces; in Lambda it comes from the `RETENTION` variable, built from the account files. */
+/** What the pruner enforces: the vault lock from its environment, each source's retention from the source records. */
 export interface RetentionSettings {
   /** The lock the account files ask for; the one in force may be longer (it only grows). */
   lockDays?: number;
@@ -16,40 +16,35 @@ export interface RetentionSettings {
   accounts: Record<string, Partial<Record<ArtifactKindName, RetentionPolicy>>>;
 }
 
-const positiveInt = z.int().check(z.positive());
-const policy = z.object({ retentionDays: positiveInt, keepLast: z.optional(positiveInt) });
-const schema = z.object({
-  lockDays: z.optional(positiveInt),
-  accounts: z.record(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id')), z.record(z.string(), policy)),
-});
+const LOCK_VARIABLE = 'VAULT_LOCK_DAYS';
 
-/** The pruner's environment: what {@link retentionSettingsFromEnv} reads. */
-export function retentionEnvironment(settings: RetentionSettings): { RETENTION: string } {
-  return { RETENTION: JSON.stringify(settings) };
+/** The pruner's environment: the vault lock the vault file asks for, if any. */
+export function lockEnvironment(days: number | undefined): Record<string, string> {
+  return days === undefined ? {} : { [LOCK_VARIABLE]: String(days) };
 }
 
-/** Reads the pruner's settings from its environment; a missing or bad variable is named in the error. */
-export function retentionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RetentionSettings {
-  let json: unknown;
-  try {
-    json = JSON.parse(env.RETENTION ?? '');
-  } catch {
+/**
+ * The pruner's settings: the lock from its environment, and per recorded source the retention of
+ * each kind that has a target.
+ * @throws Error naming the variable when the lock is not a positive whole number of days
+ */
+export function retentionSettings(records: Map<string, SourceRecord>, env: NodeJS.ProcessEnv = process.env): RetentionSettings {
+  const text = env[LOCK_VARIABLE];
+  const lockDays = text === undefined ? undefined : Number(text);
+  if (lockDays !== undefined && !(Number.isInteger(lockDays) && lockDays > 0))
     throw new Error(
-      'backup-hub pruner is misconfigured: RETENTION must be the JSON of the retention settings (the vault stack builds it from accounts/*.yml)',
+      `backup-hub pruner is misconfigured: ${LOCK_VARIABLE} must be a positive whole number of days (got ${JSON.stringify(text)})`,
     );
-  }
-  const parsed = schema.safeParse(json);
-  const problems = parsed.success
-    ? unknownKinds(parsed.data.accounts)
-    : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (problems.length) throw new Error(`backup-hub pruner is misconfigured: RETENTION: ${problems.join('; ')}`);
-  return parsed.data as RetentionSettings;
-}
-
-function unknownKinds(accounts: Record<string, Record<string, unknown>>): string[] {
-  return Object.entries(accounts).flatMap(([account, kinds]) =>
-    Object.keys(kinds)
-      .filter((kind) => !isArtifactKindName(kind))
-      .map((kind) => `accounts.${account}.${kind}: must be an artifact kind (${ARTIFACT_KINDS.join(', ')})`),
+  const accounts = Object.fromEntries(
+    [...records].map(([account, record]) => [
+      account,
+      Object.fromEntries(
+        Object.entries(record.targets).map(([kind, t]) => [
+          kind,
+          { retentionDays: t.retentionDays, ...(t.keepLast ? { keepLast: t.keepLast } : {}) },
+        ]),
+      ),
+    ]),
   );
+  return { ...(lockDays === undefined ? {} : { lockDays }), accounts };
 }

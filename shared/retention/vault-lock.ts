@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 /** The lock item's key in the catalog table; it carries none of the index attributes, so no catalog query ever returns it. */
-const LOCK_KEY = 'LOCK#vault';
+/** The catalog item's key; only the pruner's role may write it (the vault stack denies every other). */
+export const VAULT_LOCK_KEY = 'LOCK#vault';
 const DAY_MS = 86_400_000;
 
 /** The vault lock in force: no vault copy younger than `minRetentionDays` may be deleted. */
@@ -43,7 +44,7 @@ export class VaultLock {
   ) {}
 
   async inForce(): Promise<LockInForce | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: LOCK_KEY }, ConsistentRead: true }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: VAULT_LOCK_KEY }, ConsistentRead: true }));
     return Item && { minRetentionDays: Item.minRetentionDays as number, since: Item.since as string };
   }
 
@@ -59,7 +60,7 @@ export class VaultLock {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: LOCK_KEY },
+          Key: { pk: VAULT_LOCK_KEY },
           UpdateExpression: 'SET minRetentionDays = :days, since = :now',
           ConditionExpression: 'attribute_not_exists(pk) OR minRetentionDays < :days',
           ExpressionAttributeValues: { ':days': days, ':now': now.toISOString() },

@@ -68,7 +68,7 @@ async function handleRecord(record: SQSRecord, kind: ArtifactKind, ctx: HubConte
         decision: 'failed',
         kind: kind.name,
         eventId: eventIdOf(record.body),
-        reason: `gave up after ${attempt} attempts; the message goes to the dead-letter queue: ${describeError(error)}`,
+        reason: `${describeError(error)} (gave up after ${attempt} attempts; the message goes to the dead-letter queue)`,
       });
     }
     throw error;

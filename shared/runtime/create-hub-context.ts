@@ -1,11 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { AuditLog } from '../audit/audit-log.js';
-import type { AwsClients } from '../aws/clients.js';
-import { SourceKeys } from '../aws/source-keys.js';
-import { SourceSessions } from '../aws/source-sessions.js';
+import { type AwsClients, ssmClient } from '../aws/clients.js';
 import { Catalog } from '../catalog/catalog.js';
 import { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
+import { SourceRegistry } from '../config/source-registry.js';
 import { HubMetrics, type LogLine } from '../metrics/hub-metrics.js';
 import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
@@ -23,23 +22,12 @@ export function createHubContext(options: {
 }): HubContext {
   const { config, aws } = options;
   const now = options.now ?? (() => new Date());
-  const sessions = new SourceSessions(
-    aws,
-    {
-      region: config.vaultRegion,
-      readerRoleName: config.readerRoleName,
-      externalId: config.externalId,
-      sessionName: options.sessionName ?? 'backup-hub-vault',
-    },
-    now,
-  );
   const db = aws.dynamo(config.vaultRegion);
   const logger = options.logger ?? new Logger({ serviceName: 'backup-hub' });
   return {
     config,
     aws,
-    sessions,
-    keys: new SourceKeys(aws, sessions, config.shareKeyAlias, config.sourceKeyAliases),
+    sources: new SourceRegistry(() => ssmClient(aws, config.vaultRegion), config.sourcesPath, now),
     catalog: new Catalog(db, config.catalogTable),
     inventory: new SourceInventory(db, config.catalogTable),
     lock: new VaultLock(db, config.catalogTable),

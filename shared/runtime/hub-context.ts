@@ -1,11 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AwsClients } from '../aws/clients.js';
-import type { SourceKeys } from '../aws/source-keys.js';
-import type { SourceSessions } from '../aws/source-sessions.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
+import type { SourceRegistry } from '../config/source-registry.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { VaultLock } from '../retention/vault-lock.js';
 
@@ -13,8 +12,8 @@ import type { VaultLock } from '../retention/vault-lock.js';
 export interface HubContext {
   config: HubConfig;
   aws: AwsClients;
-  sessions: SourceSessions;
-  keys: SourceKeys;
+  /** The sources the vault stack recorded: an event from any other account is rejected. */
+  sources: SourceRegistry;
   catalog: Catalog;
   /** What the sweep saw in the sources, and where it stands in each: in the catalog table. */
   inventory: SourceInventory;

@@ -46,7 +46,7 @@ const SETTLE_MS = 15 * 60_000;
  * const summary = await checkIntegrity(ctx, { pointsPerRun: 10_000 });
  */
 export async function checkIntegrity(ctx: HubContext, { pointsPerRun }: { pointsPerRun: number }): Promise<IntegritySummary> {
-  const accounts = Object.keys(ctx.config.allowedSources).sort();
+  const accounts = [...(await ctx.sources.all()).keys()].sort();
   const summary: IntegritySummary = { checked: 0, lost: 0, passFinished: false, errors: 0 };
   const now = ctx.now();
   let cursor = (await ctx.catalog.bookmark<IntegrityCursor>(CURSOR_KEY)) ?? { passStartedAt: now.toISOString() };

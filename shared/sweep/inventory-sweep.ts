@@ -4,13 +4,13 @@ import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { sqsClient } from '../aws/clients.js';
 import { recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
 import { type InventoryItem, inventoryKey, type SweepPass, type SweepState } from '../catalog/source-inventory.js';
+import type { SourceRecord } from '../config/source-registry.js';
 import { Rejection } from '../core/errors.js';
 import type { SweepTrigger } from '../events/sweep-trigger.js';
-import type { ArtifactKind, KindDeps, ListedArtifact, SourceRegion } from '../kinds/common/artifact-kind.js';
+import type { ArtifactKind, KindDeps, ListedArtifact, SourceRegion, SweptSource } from '../kinds/common/artifact-kind.js';
 import { chunks } from '../kinds/common/inventory.js';
 import { ARTIFACT_KINDS, type ArtifactKindName, artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
-import type { RetentionSettings } from '../retention/retention-settings.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { BudgetExhausted, Pacer, type RunClock } from './pacer.js';
 import { RetentionScreen } from './retention-screen.js';
@@ -35,8 +35,6 @@ const SEND_BATCH = 10;
 
 export interface SweepOptions {
   settings: SweepSettings;
-  /** Each source's retention, as the pruner applies it: the sweep protects only what it would keep. */
-  retention: RetentionSettings;
   /** A clock for one source region's listing: sources are listed side by side, each waiting on its own budget. */
   clock: () => RunClock;
   /** How long the run may take, in ms: a pass that needs longer goes on in the next run. */
@@ -94,25 +92,26 @@ export interface SweepReport {
  * resumes from its cursor in the next run, and a run that stops early says so.
  *
  * @example
- * const report = await sweep(ctx, { settings, retention, clock: () => realClock, runMs: 600_000 });
+ * const report = await sweep(ctx, { settings, clock: () => realClock, runMs: 600_000 });
  */
 export async function sweep(ctx: HubContext, options: SweepOptions): Promise<SweepReport> {
-  const sources = Object.entries(ctx.config.allowedSources)
+  const records = await ctx.sources.all();
+  const sources = [...records]
     .filter(([account]) => options.only === undefined || options.only.account === account)
-    .flatMap(([account, regions]) =>
-      regions
+    .flatMap(([account, record]) =>
+      record.regions
         .filter((region) => options.only?.region === undefined || options.only.region === region)
         .map((region) => ({ account, region })),
     );
   if (options.only && sources.length === 0) {
-    const regions = ctx.config.allowedSources[options.only.account];
+    const regions = records.get(options.only.account)?.regions;
     throw new Error(
       regions
         ? `${options.only.account} is not a source in ${options.only.region} (its regions: ${regions.join(', ')})`
-        : `${options.only.account} is not a source of this vault (its sources: ${Object.keys(ctx.config.allowedSources).join(', ')})`,
+        : `${options.only.account} is not a source of this vault (its sources: ${[...records.keys()].join(', ')})`,
     );
   }
-  const run = new SweepRun(ctx, options);
+  const run = new SweepRun(ctx, options, records);
   const results: SourceSweep[] = [];
   const queue = [...sources];
   const worker = async () => {
@@ -128,6 +127,7 @@ interface SourceRun {
   screen: RetentionScreen;
   result: SourceSweep;
   clock: RunClock;
+  parameters: SweptSource['parameters'];
 }
 
 /** One run: what its sources share (the deadline, the kinds' queues). */
@@ -138,6 +138,8 @@ class SweepRun {
   constructor(
     private readonly ctx: HubContext,
     private readonly options: SweepOptions,
+    /** The sources the vault stack recorded: their retention, budget and opted-in parameters. */
+    private readonly records: Map<string, SourceRecord>,
   ) {
     this.#deadline = options.clock().now() + options.runMs;
   }
@@ -148,7 +150,8 @@ class SweepRun {
     const stored = await inventory.state(source.account, source.region);
     // A dry run lists from the start, and leaves a pass under way to the runs that record.
     const state: SweepState = options.dryRun ? { ...stored, pass: undefined } : stored;
-    const budget = budgetOf(options.settings, source.account);
+    const record = this.records.get(source.account)!;
+    const budget = budgetOf(options.settings, record);
     const result: SourceSweep = {
       ...source,
       status: 'finished',
@@ -185,7 +188,7 @@ class SweepRun {
     result.pass = pass.id;
     const pacer = new Pacer(budget, clock, this.#deadline);
     let alarm = false;
-    const screen = new RetentionScreen(ctx.catalog, options.retention.accounts[source.account] ?? {}, new Date(now));
+    const screen = new RetentionScreen(ctx.catalog, record.targets, new Date(now));
     const callsBefore = pass.calls;
     const save = async () => {
       pass.calls = callsBefore + pacer.calls;
@@ -193,7 +196,7 @@ class SweepRun {
     };
     try {
       for (const name of ARTIFACT_KINDS.filter((k) => !pass.done.includes(k))) {
-        await this.#kind(artifactKind(name), source, pass, { pacer, screen, result, clock });
+        await this.#kind(artifactKind(name), source, pass, { pacer, screen, result, clock, parameters: record.ssmParameters });
         await save();
       }
       if (!options.dryRun) await this.#finish(state, pass, source, clock);
@@ -216,7 +219,7 @@ class SweepRun {
     const deps = pacedDeps(kind, this.ctx, run.pacer);
     let token = pass.cursor[kind.name];
     for (let page = 1; ; page++) {
-      const listed = await kind.inventory(source, token, deps);
+      const listed = await kind.inventory({ ...source, parameters: run.parameters }, token, deps);
       run.result.listed.artifacts += listed.artifacts.length;
       run.result.listed.resources += listed.resources.length;
       pass.resources += listed.resources.length;

@@ -5,10 +5,10 @@ export interface SweepSettings {
   /** The sweep's period: each source account and region is listed once per period. */
   everyMinutes: number;
   /**
-   * The budget: API calls per second the sweep may make in one source account and region, all
-   * services together. `accounts` overrides `default` per source account.
+   * The default budget: API calls per second the sweep may make in one source account and region,
+   * all services together. A source's record may set its own.
    */
-  callsPerSecond: { default: number; accounts: Record<string, number> };
+  callsPerSecond: number;
 }
 
 /**
@@ -18,14 +18,14 @@ export interface SweepSettings {
  */
 export const SWEEP_DEFAULTS = { everyMinutes: 60, callsPerSecond: 1 } as const;
 
-/** The budget of one source account. */
-export const budgetOf = (settings: SweepSettings, account: string): number =>
-  settings.callsPerSecond.accounts[account] ?? settings.callsPerSecond.default;
+/** The budget of one source account: its record's own, or the vault's default. */
+export const budgetOf = (settings: SweepSettings, source: { sweepCallsPerSecond?: number } | undefined): number =>
+  source?.sweepCallsPerSecond ?? settings.callsPerSecond;
 
 const rate = z.number().check(z.positive());
 const schema = z.object({
   everyMinutes: z.int().check(z.positive()),
-  callsPerSecond: z.object({ default: rate, accounts: z.record(z.string().check(z.regex(/^\d{12}$/)), rate) }),
+  callsPerSecond: rate,
 });
 
 /** The sweep's environment: what {@link sweepSettingsFromEnv} reads. */

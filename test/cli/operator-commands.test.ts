@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as hold } from '../../cli/hold.js';
 import type { OperatorDeps } from '../../cli/operator-context.js';
 import { run as restore } from '../../cli/restore.js';
+import { run as retry } from '../../cli/retry.js';
 import { run as sweep } from '../../cli/sweep.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { AwsClients } from '../../shared/aws/clients.js';
@@ -17,7 +18,7 @@ const RECOVERY = '444444444444';
 const files = [
   {
     file: 'vault.yml',
-    text: `id: "${VAULT}"\nrole: vault\nregions: [${REGION}]\nexternalId: backup-hub-local-drill\nallowedSources: ["${SOURCE_A}"]\n`,
+    text: `id: "${VAULT}"\nrole: vault\nregions: [${REGION}]\nexternalId: backup-hub-local-drill\nallowedSources: ["${SOURCE_A}"]\noperators: { restore: ["arn:aws:iam::${VAULT}:role/operator"], legalHold: ["arn:aws:iam::${VAULT}:role/operator"] }\n`,
   },
   { file: 'app.yml', text: `id: "${SOURCE_A}"\nrole: source\nregions: [${REGION}]\nvault: "${VAULT}"\n` },
   { file: 'dr.yml', text: `id: "${RECOVERY}"\nrole: recovery\nregions: [${REGION}]\nvault: "${VAULT}"\n` },
@@ -163,5 +164,39 @@ describe('backup-hub sweep', () => {
     const dr = operator('backup-hub-sweep');
     expect(await sweep(['--account', 'dr'], dr.deps)).toBe(1);
     expect(dr.err.join('\n')).toMatch(/dr is no source account of .*\(app 111111111111\): name one of them/);
+  });
+});
+
+describe('backup-hub retry', () => {
+  it('reopens the failed points of an account, audited; the reconciler then copies them', async () => {
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'UnauthorizedOperation', times: 1000, account: VAULT });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    const failedFrom = hub.cloud.clock.now().toISOString();
+    await run(hub, 60);
+    const failed = (await points(hub, SOURCE_A)).find((p) => p.sourceId === source.id)!;
+    expect(failed).toMatchObject({ state: 'failed' });
+    hub.cloud.faults.clear();
+
+    const usage = operator('backup-hub-retry');
+    expect(await retry(['--point', 'x', '--account', SOURCE_A], usage.deps)).toBe(2);
+    expect(await retry(['--account', SOURCE_A, '--since', 'yesterday'], usage.deps)).toBe(2);
+    expect(usage.err.join('\n')).toMatch(/usage: backup-hub retry/);
+
+    const { deps, out } = operator('backup-hub-retry');
+    expect(await retry(['--account', SOURCE_A, '--since', failedFrom, '--by', 'alice'], deps)).toBe(0);
+    expect(out.join('\n')).toContain(`${failed.pk}: reopened (attempt 2); it had failed: UnauthorizedOperation: `);
+    expect(out.join('\n')).toContain('1 of 1 reopened by alice');
+    await run(hub, 60);
+    expect(await hub.context.catalog.get(failed.pk)).toMatchObject({
+      state: 'available',
+      attempt: 2,
+      reopened: { trigger: 'operator', by: 'alice' },
+    });
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'reopened').map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^attempt 2 by operator alice; it had failed: UnauthorizedOperation/),
+    ]);
+    const again = operator('backup-hub-retry');
+    expect(await retry(['--point', failed.pk], again.deps)).toBe(1);
+    expect(again.err.join('\n')).toContain('is available, not failed');
   });
 });

@@ -6,12 +6,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type AccountProblem,
   AccountsConfigError,
-  allowedSourceRegions,
   effectiveTargets,
   loadAccounts,
   parseAccounts,
   RAISABLE_QUOTAS,
-  retentionSettings,
 } from '../../shared/config/accounts.js';
 
 const vault = (extra = '') => `
@@ -20,6 +18,7 @@ role: vault
 regions: [eu-west-1]
 externalId: ext-id-for-tests
 allowedSources: ["111111111111"]
+operators: { restore: ["arn:aws:iam::999999999999:role/restorer"], legalHold: ["arn:aws:iam::999999999999:role/lawyer-*"] }
 ${extra}`;
 
 const source = (extra = '', id = '111111111111') => `
@@ -45,11 +44,12 @@ describe('the example accounts/ folder', () => {
     const accounts = loadAccounts();
     expect(accounts.vault).toMatchObject({ name: 'vault', id: '999999999999', regions: ['eu-west-1'] });
     expect(accounts.sources.map((s) => s.name)).toEqual(['source-a', 'source-b', 'source-c']);
-    expect(allowedSourceRegions(accounts)).toEqual({
+    expect(Object.fromEntries(accounts.sources.map((s) => [s.id, s.regions]))).toEqual({
       '111111111111': ['eu-west-1'],
       '222222222222': ['eu-west-1', 'eu-central-1'],
       '333333333333': ['eu-west-1'],
     });
+    expect(accounts.vault.allowedSources).toEqual(['111111111111', '222222222222', '333333333333']);
     expect(accounts.account('source-b').regions).toEqual(['eu-west-1', 'eu-central-1']);
   });
 
@@ -81,14 +81,6 @@ describe('the example accounts/ folder', () => {
     ]);
   });
 
-  it("gives the pruner the lock and every source's effective retention", () => {
-    const settings = retentionSettings(loadAccounts());
-    expect(settings.lockDays).toBe(7);
-    expect(settings.accounts['111111111111']?.['ebs-snapshot']).toEqual({ retentionDays: 14 });
-    expect(settings.accounts['222222222222']?.['ebs-snapshot']).toEqual({ retentionDays: 35, keepLast: 3 });
-    expect(Object.keys(settings.accounts).sort()).toEqual(['111111111111', '222222222222', '333333333333']);
-  });
-
   it('names the known accounts when asked for one that has no file', () => {
     expect(() => loadAccounts().account('source-z')).toThrow(/no account file source-z\.yml.*vault, source-a, source-b/);
   });
@@ -100,7 +92,54 @@ describe('account file validation names the file and the field', () => {
       { file: 'vault.yml', text: vault() },
       { file: 'app.yml', text: source() },
     ]);
-    expect(config.sources[0]).toMatchObject({ name: 'app', vault: '999999999999', customerKeyAliases: [] });
+    expect(config.sources[0]).toMatchObject({
+      name: 'app',
+      vault: '999999999999',
+      customerKeyAliases: [],
+      ssmParameters: { paths: [], tagged: false },
+    });
+    expect(config.vault.operators).toEqual({
+      restore: ['arn:aws:iam::999999999999:role/restorer'],
+      legalHold: ['arn:aws:iam::999999999999:role/lawyer-*'],
+      // Those who restore may retry, unless the vault file names others.
+      retry: ['arn:aws:iam::999999999999:role/restorer'],
+      // Those who may retry may sweep on demand, unless the vault file names others.
+      sweep: ['arn:aws:iam::999999999999:role/restorer'],
+      mfa: false,
+    });
+  });
+
+  it('requires the operators the restore and legal hold roles trust, principals of the vault account only', () => {
+    expect(problemsOf({ 'vault.yml': vault().replace(/^operators:.*$/m, ''), 'app.yml': source() })).toContainEqual(
+      expect.objectContaining({ file: 'vault.yml', field: 'operators', message: expect.stringMatching(/must name the principals/) }),
+    );
+    const elsewhere = vault().replace('role/lawyer-*', 'role/lawyer').replace(':999999999999:role/lawyer', ':111111111111:role/lawyer');
+    expect(problemsOf({ 'vault.yml': elsewhere, 'app.yml': source() })).toEqual([
+      {
+        file: 'vault.yml',
+        field: 'operators.legalHold[0]',
+        message:
+          "arn:aws:iam::111111111111:role/lawyer is not a principal of the vault account 999999999999: the operator roles trust the vault's own principals only",
+      },
+    ]);
+    const retryElsewhere = vault().replace('legalHold:', 'retry: ["arn:aws:iam::111111111111:role/oncall"], legalHold:');
+    expect(problemsOf({ 'vault.yml': retryElsewhere, 'app.yml': source() })).toEqual([
+      expect.objectContaining({
+        field: 'operators.retry[0]',
+        message: expect.stringMatching(/^arn:aws:iam::111111111111:role\/oncall is not a principal/),
+      }),
+    ]);
+  });
+
+  it('reads the SSM parameters a source opts in, and refuses a path that is not one', () => {
+    const config = parseAccounts([
+      { file: 'vault.yml', text: vault() },
+      { file: 'app.yml', text: source('ssmParameters: { paths: [/app/], tagged: true }') },
+    ]);
+    expect(config.sources[0]!.ssmParameters).toEqual({ paths: ['/app/'], tagged: true });
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('ssmParameters: { paths: [app] }') })).toContainEqual(
+      expect.objectContaining({ file: 'app.yml', field: 'ssmParameters.paths[0]' }),
+    );
   });
 
   it('rejects an id that is not 12 digits', () => {

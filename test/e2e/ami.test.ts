@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
+import { ami } from '../../shared/kinds/ami/ami.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
+import { kindDeps } from '../../shared/pipeline/kind-deps.js';
 import {
   amiEvent,
   auditEntries,
@@ -87,7 +89,7 @@ describe('AMI events are never trusted', () => {
     const theirs = imageOf(hub, SOURCE_A, 'none', { emit: false });
     theirs.launchPermissions.add(SOURCE_B);
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
+    hub.forward(amiEvent(SOURCE_B, theirs.id, { id: 'forged-owner' }), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
     expect(entry?.decision).toBe('rejected');
@@ -99,22 +101,24 @@ describe('AMI events are never trusted', () => {
     hub = await deployTestHub();
     const theirs = imageOf(hub, SOURCE_A, 'none', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
+    hub.forward(amiEvent(SOURCE_B, theirs.id, { id: 'forged' }), SOURCE_B);
     await run(hub, 30);
-    expect((await auditEntries(hub)).find((e) => e.eventId === 'forged')).toMatchObject({
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'forged' && e.decision !== 'deferred')).toMatchObject({
       decision: 'rejected',
       reason: expect.stringMatching(/^not-found: image ami-/),
     });
     expect(vaultImages(hub)).toEqual([]);
   });
 
-  it('records a failed AMI as skipped', async () => {
+  it('looks at a failed AMI (it may be the hub’s own intermediate): one that is not the hub’s is not copied, with the reason', async () => {
     hub = await deployTestHub();
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, 'ami-0123456789abcdef0', { id: 'failed-ami', state: 'failed' }), SOURCE_A);
-    await run(hub, 5);
-    expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-ami')).toMatchObject([
-      { decision: 'skipped', reason: 'ami-0123456789abcdef0 failed' },
-    ]);
+    hub.forward(amiEvent(SOURCE_A, 'ami-0123456789abcdef0', { id: 'failed-ami', state: 'failed' }), SOURCE_A);
+    await run(hub, 30);
+    expect((await auditEntries(hub)).filter((e) => e.eventId === 'failed-ami').at(-1)).toMatchObject({
+      decision: 'rejected',
+      reason: expect.stringMatching(/^not-found: image ami-0123456789abcdef0 does not exist/),
+    });
+    expect(vaultImages(hub)).toEqual([]);
   });
 });
 
@@ -124,10 +128,10 @@ describe('AMIs are copied once', () => {
     const source = imageOf(hub, SOURCE_A, 'cmk', { emit: false });
     await run(hub, 1);
     const event = amiEvent(SOURCE_A, source.id, { id: 'twice' });
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 2);
-    hub.events.forward(hub.vaultBusArn, amiEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
+    hub.forward(amiEvent(SOURCE_A, source.id, { id: 'again-later' }), SOURCE_A);
     await run(hub, 120);
     expect(vaultImages(hub)).toHaveLength(1);
     expect(hub.cloud.calls.filter((c) => c.action === 'CopyImage' && c.account === VAULT && !c.error)).toHaveLength(1);
@@ -149,5 +153,76 @@ describe('AMIs are copied once', () => {
     expect(entries.filter((e) => e.decision === 'failed')).toEqual([]);
     expect(peak).toBe(1);
     expect((await amiPoints(SOURCE_A)).map((p) => p.state)).toEqual(['available', 'available', 'available']);
+  });
+});
+
+describe('AMI names are unique per account and region, failed and recently deregistered images included', () => {
+  it('a reopened point’s copy takes a name of its own: the failed copy’s is still taken', async () => {
+    hub = await deployTestHub();
+    const alias = hub.kms.aliases(SOURCE_A, REGION).find((a) => a.name === hub.config.shareKeyAlias)!;
+    const shareKey = hub.kms.key(alias.targetKeyArn)!;
+    const admin = { account: SOURCE_A, arn: `arn:aws:iam::${SOURCE_A}:root` };
+    const policy = shareKey.policyText;
+    const readerDenied = JSON.parse(policy) as { Statement: unknown[] };
+    readerDenied.Statement.push({
+      Effect: 'Deny',
+      Principal: { AWS: `arn:aws:iam::${SOURCE_A}:role/${hub.config.readerRoleName}-ami` },
+      Action: ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+      Resource: '*',
+    });
+    hub.kms.putKeyPolicy(shareKey, JSON.stringify(readerDenied), admin);
+    const source = imageOf(hub, SOURCE_A, 'aws-managed', { emit: false });
+    await run(hub, 1);
+    hub.forward(amiEvent(SOURCE_A, source.id, { id: 'first' }), SOURCE_A);
+    await run(hub, 30);
+    const [failed] = await points(hub, SOURCE_A);
+    expect(failed).toMatchObject({ state: 'failed' });
+    const intermediates = () => hub.ec2.images.store.all().filter((i) => i.owner === SOURCE_A && i.tags.has(TAG.intermediateOf));
+    expect(intermediates().map((i) => i.state)).toEqual(['deregistered']);
+
+    hub.kms.putKeyPolicy(shareKey, policy, admin);
+    hub.forward(amiEvent(SOURCE_A, source.id, { id: 'after-the-fix' }), SOURCE_A);
+    await run(hub, 90);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available', attempt: 2 }]);
+    // The first intermediate's name was taken when the second was made; deregistered an hour ago, it is gone by now.
+    expect(intermediates().map((i) => [i.name, i.state])).toEqual([[`backup-hub-share-${source.id}-attempt-2`, 'deregistered']]);
+    expect(vaultImages(hub)).toHaveLength(1);
+  });
+});
+
+describe('recently deregistered images, which DescribeImages still shows', () => {
+  it('the pruner finishes deleting a vault copy someone deregistered already, and the cleanup leaves a deregistered source alone', async () => {
+    hub = await deployTestHub();
+    const source = imageOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'available' });
+    const vaultImage = hub.ec2.images.store.get(REGION, point!.vaultCopyId!)!;
+    hub.ec2.images.deregister(vaultImage);
+    hub.ec2.images.deregister(source);
+    const deps = kindDeps(ami, hub.prunerContext);
+    const deletion = await ami.deleteVaultCopy(point!, deps, { othersRemain: async () => false });
+    expect(deletion.deleted).toContain(point!.vaultCopyId);
+    expect(hub.ec2.snapshots({ account: VAULT })).toEqual([]);
+    expect(await ami.cleanup(point!, kindDeps(ami, hub.runtimes.ami!.hubContext()), 'abandoned')).toEqual([]);
+  });
+});
+
+describe('snapshots that CreateImage and CopyImage make, when AWS announces them as EBS snapshots too', () => {
+  it('are backed up once, with their AMI: not as EBS snapshots, and an AMI intermediate’s never as an EBS intermediate', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, announceImageSnapshots: true } });
+    imageOf(hub, SOURCE_A, 'none');
+    imageOf(hub, SOURCE_A, 'aws-managed');
+    await run(hub, 120);
+    const saved = await points(hub, SOURCE_A);
+    expect(saved.map((p) => [p.kind, p.state])).toEqual([
+      ['ami', 'available'],
+      ['ami', 'available'],
+    ]);
+    const skipped = (await auditEntries(hub)).filter((e) => e.kind === 'ebs-snapshot' && e.decision === 'skipped');
+    // Each AMI's root snapshot, and each one's intermediate copy's snapshot (only a hub-made intermediate is ever shared).
+    expect(skipped.map((e) => e.reason)).toEqual(Array(4).fill(expect.stringMatching(/^snap-\w+ belongs to AMI ami-\w+/)));
+    expect(vaultImages(hub)).toHaveLength(2);
+    expect(hub.ec2.snapshots({ account: VAULT }).filter((s) => !s.usedBy.size)).toEqual([]);
   });
 });

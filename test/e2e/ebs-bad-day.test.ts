@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { COPY_PENDING_TIMEOUT_MS } from '../../shared/pipeline/advance.js';
+import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from '../../shared/pipeline/advance.js';
 import {
   auditEntries,
   deployTestHub,
@@ -94,20 +94,54 @@ describe('flow control', () => {
     await run(hub, 8 * 60);
     expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(1);
     const [failure] = (await auditEntries(hub)).filter((e) => e.decision === 'failed');
-    expect(failure!.reason).toMatch(/^gave up after 5 attempts; the message goes to the dead-letter queue: RequestLimitExceeded/);
+    expect(failure!.reason).toMatch(/^RequestLimitExceeded: .*\(gave up after 5 attempts; the message goes to the dead-letter queue\)$/);
     expect(vaultSnapshots(hub)).toHaveLength(0);
   });
 
-  it('a deterministic error is recorded as failed with its reason after one attempt, not retried', async () => {
+  it('InvalidSnapshot.NotFound on the first two CopySnapshot calls, right after the share, ends available', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'InvalidSnapshot.NotFound', times: 2, account: VAULT });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
+    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT).map((c) => c.error)).toEqual([
+      'InvalidSnapshot.NotFound',
+      'InvalidSnapshot.NotFound',
+      undefined,
+    ]);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+  });
+
+  it('an authorization error that outlasts the propagation window fails the point, code first, and the share is taken back', async () => {
     hub = await deployTestHub();
     hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'UnauthorizedOperation', times: 1000, account: VAULT });
     const source = snapshotOf(hub, SOURCE_A, 'none');
     await run(hub, 120);
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({ sourceId: source.id, state: 'failed' });
-    expect(point!.failureReason).toMatch(/UnauthorizedOperation/);
-    expect(hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT)).toHaveLength(1);
+    expect(point!.failureReason).toMatch(/^UnauthorizedOperation: /);
+    // Retried with backoff for the window (15 minutes: 30 s, then about as long as already waited), then no more.
+    const copies = hub.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT);
+    expect(copies.length).toBeGreaterThanOrEqual(4);
+    expect(copies.length).toBeLessThanOrEqual(10);
+    expect(copies.at(-1)!.at - copies[0]!.at).toBeGreaterThanOrEqual(PROPAGATION_WINDOW_MS);
+    expect([...source.sharedWith]).toEqual([]);
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned').map((e) => e.reason)).toEqual([
+      `removed the vault's createVolumePermission on ${source.id} (the point failed)`,
+    ]);
     expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+
+    // The cause is fixed: the next event of the same snapshot reopens the point, and it is copied.
+    hub.cloud.faults.clear();
+    hub.forward(ebsEvent(SOURCE_A, source.id, { id: 'after-the-fix' }), SOURCE_A);
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available', attempt: 2, eventId: 'after-the-fix' }]);
+    const reopened = (await auditEntries(hub)).filter((e) => e.decision === 'reopened');
+    expect(reopened.map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^attempt 2 by event after-the-fix; it had failed: UnauthorizedOperation: /),
+    ]);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
   });
 
   it('a vault copy still pending past the timeout is marked failed with the reason, and alerted', async () => {
@@ -116,10 +150,13 @@ describe('flow control', () => {
     const logger = hub.context.logger;
     logger.error = ((message: string) => void alerts.push(message)) as typeof logger.error;
     snapshotOf(hub, SOURCE_A, 'none');
-    await run(hub, COPY_PENDING_TIMEOUT_MS / 60_000 + 30);
+    await run(hub, 30);
+    // A quiet day: the copy stays pending (nothing to run minute by minute), then the reconciler runs again.
+    await hub.cloud.skip(COPY_PENDING_TIMEOUT_MS);
+    await run(hub, 30);
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({ state: 'failed' });
-    expect(point!.failureReason).toMatch(/still pending 24 h after it was requested/);
+    expect(point!.failureReason).toMatch(/^CopyTimedOut: vault copy snap-\w+ still pending \d+ h after it was requested \(limit 24 h\)/);
     expect((await auditEntries(hub)).filter((e) => e.decision === 'failed').map((e) => e.reason)).toEqual([point!.failureReason]);
     expect(alerts).toContain('copy failed');
   });
@@ -149,6 +186,40 @@ describe('flow control', () => {
   });
 });
 
+describe('a re-encrypting copy in the source that ends in error', () => {
+  it('fails the point with the reason at once (no dead letter) and deletes the errored intermediate', async () => {
+    hub = await deployTestHub();
+    // A source admin denied the reader encryption under the share key: its re-encrypting copy is accepted, then fails.
+    const alias = hub.kms.aliases(SOURCE_A, REGION).find((a) => a.name === hub.config.shareKeyAlias)!;
+    const shareKey = hub.kms.key(alias.targetKeyArn)!;
+    const readerDenied = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE_A}:root` }, Action: 'kms:*', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Principal: { AWS: `arn:aws:iam::${SOURCE_A}:role/${hub.config.readerRoleName}-ebs-snapshot` },
+          Action: ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
+          Resource: '*',
+        },
+      ],
+    };
+    hub.kms.putKeyPolicy(shareKey, JSON.stringify(readerDenied), { account: SOURCE_A, arn: `arn:aws:iam::${SOURCE_A}:root` });
+    const source = snapshotOf(hub, SOURCE_A, 'aws-managed');
+    await run(hub, 30);
+
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ sourceId: source.id, state: 'failed' });
+    expect(point!.failureReason).toMatch(/^CopyFailedInAws: re-encrypted copy snap-\w+ failed: Given key ID is not accessible/);
+    expect(hub.ec2.snapshots({ account: SOURCE_A }).map((s) => s.id)).toEqual([source.id]);
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned').map((e) => e.reason)).toEqual([
+      `deleted the intermediate copy ${point!.intermediateId} (the point failed)`,
+    ]);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot']!.dlqArn)).toBe(0);
+    expect(vaultSnapshots(hub)).toEqual([]);
+  });
+});
+
 describe('a source lost while its vault copy is in flight', () => {
   it('the vault copy still counts: available, with the cleanup the lost source could not do recorded', async () => {
     hub = await deployTestHub();
@@ -173,7 +244,7 @@ describe('security on every path: rejected with the reason, no copy', () => {
     await run(hub, 1);
     const event = ebsEvent(SOURCE_A, source.id, { id: 'elsewhere' });
     event.detail = { ...event.detail, snapshot_id: `arn:aws:ec2::eu-central-1:snapshot/${source.id}` };
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 30);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'elsewhere');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_A });
@@ -183,12 +254,12 @@ describe('security on every path: rejected with the reason, no copy', () => {
 
   it('an event from an account whose reader role does not trust the vault', async () => {
     hub = await deployTestHub();
-    const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}`;
+    const readerArn = `arn:aws:iam::${SOURCE_B}:role/${hub.config.readerRoleName}-ebs-snapshot`;
     const reader = hub.cloud.iam.role(readerArn)!;
     hub.cloud.iam.putRole({ ...reader, trustPolicy: { Version: '2012-10-17', Statement: [] } });
     const source = snapshotOf(hub, SOURCE_B, 'none', { emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);
+    hub.forward(ebsEvent(SOURCE_B, source.id, { id: 'untrusted' }), SOURCE_B);
     await run(hub, 30);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'untrusted');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
@@ -204,15 +275,70 @@ describe('security on every path: rejected with the reason, no copy', () => {
         { account: SOURCE_B, regions: [REGION] },
       ],
     });
-    hub.events.forward(
-      hub.vaultBusArn,
-      ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }),
-      SOURCE_A,
-    );
+    hub.forward(ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'wrong-region', region: 'us-east-1' }), SOURCE_A);
     await run(hub, 5);
     const [entry] = (await auditEntries(hub)).filter((e) => e.eventId === 'wrong-region');
     expect(entry).toMatchObject({ decision: 'rejected' });
     expect(entry!.reason).toMatch(/^region-not-allowed: region us-east-1 is not allowed for account 111111111111/);
     expect(vaultSnapshots(hub)).toHaveLength(0);
+  });
+});
+
+describe('EC2 Describe calls that miss what was just made (eventual consistency)', () => {
+  it('an event that arrives before its snapshot shows in DescribeSnapshots is looked at again, not rejected', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, describeLagMs: 2 * 60_000 } });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
+  });
+
+  it('a vault copy not yet visible to the reconciler stays pending, and becomes available', async () => {
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 10 * 60_000, copyDurationMs: () => 20 * 60_000, describeLagMs: 6 * 60_000 } });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 60);
+    expect(await points(hub, SOURCE_A)).toMatchObject([{ sourceId: source.id, state: 'available' }]);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
+  });
+
+  it('a crash after CopySnapshot is resumed without a second copy, even while the copy is not visible yet', async () => {
+    // Longer than the queue's visibility timeout (12 minutes): the redelivered message resumes the point before the copy shows.
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 15 * 60_000, copyDurationMs: () => 20 * 60_000, describeLagMs: 13 * 60_000 } });
+    const catalog = hub.context.catalog;
+    const update = catalog.update.bind(catalog);
+    let crashed = false;
+    catalog.update = async (point, changes, expected) => {
+      if (changes.stage === 'copying' && !crashed) {
+        crashed = true;
+        throw new Error('Lambda timed out');
+      }
+      return update(point, changes, expected);
+    };
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 120);
+    expect(crashed).toBe(true);
+    expect(vaultCopyCalls(hub)).toHaveLength(1);
+    expect(vaultSnapshots(hub)).toHaveLength(1);
+    expect(await points(hub, SOURCE_A)).toMatchObject([
+      { sourceId: source.id, state: 'available', vaultCopyId: vaultSnapshots(hub)[0]!.id },
+    ]);
+  });
+});
+
+describe('a failure whose source cleanup cannot finish at once', () => {
+  it('stays listed as residue until the reconciler has taken the share back', async () => {
+    hub = await deployTestHub();
+    hub.cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'UnauthorizedOperation', times: 1000, account: VAULT });
+    const source = snapshotOf(hub, SOURCE_A, 'none');
+    await run(hub, 30);
+    const [failed] = await points(hub, SOURCE_A);
+    expect(failed).toMatchObject({ state: 'failed' });
+    expect(failed!.residue).toBeUndefined();
+    // As if the source's EC2 had been down when the failure was recorded: the share is still there, the point listed as residue.
+    source.sharedWith.add(VAULT);
+    await hub.context.catalog.update(failed!, { residue: true });
+    await run(hub, 10);
+    expect([...source.sharedWith]).toEqual([]);
+    expect((await hub.context.catalog.get(failed!.pk))!.residue).toBeUndefined();
+    expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned')).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
+import { PROPAGATION_WINDOW_MS } from '../../shared/pipeline/advance.js';
 import { captureOutput } from '../capture-output.js';
 import { auditEntries, deployTestHub, ebsEvent, REGION, run, SOURCE_A, snapshotOf } from './hub-harness.js';
 
@@ -23,7 +24,8 @@ describe('every handled message leaves one audit trail and one log line', () => 
     const snapshot = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, snapshot.id, { id: 'not-a-trigger', result: 'failed' }), SOURCE_A);
     hub.events.forward(hub.vaultBusArn, ebsEvent(SOURCE_A, 'snap-0123456789abcdef0', { id: 'not-found' }), SOURCE_A);
-    await run(hub, 5);
+    // A snapshot the source does not show is looked for again within the propagation window, then rejected.
+    await run(hub, PROPAGATION_WINDOW_MS / 60_000 + 5);
 
     const byEvent = Object.fromEntries((await auditEntries(hub)).map((e) => [e.eventId, e]));
     expect(byEvent['not-a-trigger']).toMatchObject({ decision: 'skipped', kind: 'ebs-snapshot', account: SOURCE_A, region: REGION });

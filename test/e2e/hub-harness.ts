@@ -89,7 +89,8 @@ export function imageOf(
   });
 }
 
-export const vaultImages = (hub: LocalHub) => hub.ec2.images.store.all().filter((i) => i.owner === VAULT);
+/** The vault's AMIs (a deregistered one stays visible a while; it is not held any more). */
+export const vaultImages = (hub: LocalHub) => hub.ec2.images.store.all().filter((i) => i.owner === VAULT && i.state !== 'deregistered');
 
 /** An `EC2 AMI State Change` as AWS documents it. */
 export function amiEvent(

@@ -119,8 +119,29 @@ describe('Aurora cluster snapshots reach the vault', () => {
     hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'none' });
     await run(hub, 30);
     const [point] = await points(hub, SOURCE_A);
-    expect(point).toMatchObject({ state: 'failed', failureReason: expect.stringMatching(/unencrypted, and a copy cannot encrypt it/) });
+    expect(point).toMatchObject({
+      state: 'failed',
+      failureReason: expect.stringMatching(/^SourceUnencrypted: .*unencrypted, and a copy cannot encrypt it/),
+      failureAboutArtifact: true,
+    });
     expect(vaultCopies(DB_CLUSTER_SNAPSHOT)).toEqual([]);
+  });
+
+  it('a later event does not reopen a failure that lies in the artifact itself, and says so', async () => {
+    hub = await deploy();
+    const source = hub.rds.createDBClusterSnapshot(SOURCE_A, REGION, { cluster: 'ledger', type: 'manual', encryption: 'none' });
+    await run(hub, 30);
+    hub.forward(rdsEvent(DB_CLUSTER_SNAPSHOT, SOURCE_A, source, 'again'), SOURCE_A);
+    await run(hub, 10);
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'again')).toMatchObject({
+      decision: 'skipped',
+      reason: expect.stringMatching(
+        /^duplicate: .*\(failed, done\); not reopened: its failure lies in the artifact itself \(SourceUnencrypted: /,
+      ),
+    });
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'failed' });
+    expect(point!.reopened).toBeUndefined();
   });
 });
 
@@ -129,7 +150,7 @@ describe('RDS events are never trusted', () => {
     hub = await deploy();
     const theirs = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'cmk', emit: false });
     await run(hub, 1);
-    hub.events.forward(hub.vaultBusArn, rdsEvent(DB_SNAPSHOT, SOURCE_B, theirs, 'forged-owner'), SOURCE_B);
+    hub.forward(rdsEvent(DB_SNAPSHOT, SOURCE_B, theirs, 'forged-owner'), SOURCE_B);
     await run(hub, 30);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-owner');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
@@ -139,13 +160,9 @@ describe('RDS events are never trusted', () => {
 
   it('rejects an event naming a snapshot its sender does not have', async () => {
     hub = await deploy();
-    hub.events.forward(
-      hub.vaultBusArn,
-      rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'),
-      SOURCE_B,
-    );
-    await run(hub, 10);
-    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'missing');
+    hub.forward(rdsEvent(DB_SNAPSHOT, SOURCE_B, { id: 'nope', owner: SOURCE_B, region: REGION }, 'missing'), SOURCE_B);
+    await run(hub, 30);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'missing' && e.decision !== 'deferred');
     expect(entry).toMatchObject({ decision: 'rejected' });
     expect(entry!.reason).toMatch(/^not-found: snapshot nope does not exist/);
   });
@@ -157,7 +174,7 @@ describe('RDS events are never trusted', () => {
       message: 'Deleted manual snapshot',
     });
     expect(rdsSnapshot.triggers(deleted)).toEqual({ skip: 'RDS-EVENT-0041 (Deleted manual snapshot) is not a backup trigger' });
-    hub.events.forward(hub.vaultBusArn, deleted, SOURCE_A);
+    hub.forward(deleted, SOURCE_A);
     await run(hub, 5);
     expect((await auditEntries(hub)).filter((e) => e.eventId === 'deleted')).toEqual([]);
   });
@@ -169,10 +186,10 @@ describe('duplicate delivery', () => {
     const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'automated', encryption: 'aws-managed', emit: false });
     await run(hub, 1);
     const event = rdsEvent(DB_SNAPSHOT, SOURCE_A, source, 'twice', DB_SNAPSHOT.created.automated);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 5);
-    hub.events.forward(hub.vaultBusArn, { ...event, id: 'again' }, SOURCE_A);
+    hub.forward({ ...event, id: 'again' }, SOURCE_A);
     await run(hub, 90);
     expect(vaultCopies(DB_SNAPSHOT)).toHaveLength(1);
     expect(await points(hub, SOURCE_A)).toMatchObject([{ state: 'available' }]);
@@ -226,5 +243,108 @@ describe('the concurrent copy quota', () => {
     // No instant with more than 2 copies in progress: each copy runs [createdAt, availableAt).
     const busyAt = (t: number) => copies.filter((c) => c.createdAt.getTime() <= t && t < c.availableAt).length;
     expect(Math.max(...copies.map((c) => busyAt(c.createdAt.getTime())))).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('a manual snapshot identifier reused after a deletion (a nightly prod-latest)', () => {
+  it('is a new life: a second recovery point and a second vault copy, the first kept', async () => {
+    hub = await deploy();
+    const first = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'cmk', id: 'prod-latest' });
+    await run(hub, 60);
+    hub.rds.instanceSnapshots.delete(first);
+    await run(hub, 24 * 60 - 60);
+    const second = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'cmk', id: 'prod-latest' });
+    await run(hub, 60);
+
+    const lives = await points(hub, SOURCE_A);
+    expect(lives.map((p) => [p.sourceId, p.life, p.state])).toEqual([
+      ['prod-latest', first.createdAt.toISOString(), 'available'],
+      ['prod-latest', second.createdAt.toISOString(), 'available'],
+    ]);
+    expect(new Set(lives.map((p) => p.pk)).size).toBe(2);
+    const copies = vaultCopies(DB_SNAPSHOT);
+    expect(copies.map((c) => c.id).sort()).toEqual(lives.map((p) => p.vaultCopyId).sort());
+    expect(copies.map((c) => c.tags.get(TAG.sourceLife)).sort()).toEqual(lives.map((p) => p.life).sort());
+  });
+});
+
+describe('points recorded before points had lives', () => {
+  it('are still the point of that snapshot: a redelivered event is a duplicate, not a second copy', async () => {
+    hub = await deploy();
+    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'orders', type: 'manual', encryption: 'none', emit: false });
+    await run(hub, 1);
+    const at = source.createdAt.toISOString();
+    await hub.context.catalog.claim({
+      pk: `ART#rds-snapshot#${SOURCE_A}#${REGION}#${source.id}`,
+      kind: 'rds-snapshot',
+      account: SOURCE_A,
+      region: REGION,
+      sourceId: source.id,
+      resourceId: 'orders',
+      resourcePk: `rds-snapshot#${SOURCE_A}#${REGION}#orders`,
+      createdAt: at,
+      recordedAt: at,
+      updatedAt: at,
+      state: 'available',
+      stage: 'done',
+      sourceEncryption: 'none',
+      eventId: 'before-lives',
+      tags: {},
+    });
+    hub.forward(rdsEvent(DB_SNAPSHOT, SOURCE_A, source, 'redelivered'), SOURCE_A);
+    await run(hub, 30);
+    expect((await auditEntries(hub)).find((e) => e.eventId === 'redelivered')).toMatchObject({
+      decision: 'skipped',
+      reason: expect.stringMatching(/^duplicate/),
+    });
+    expect(await points(hub, SOURCE_A)).toHaveLength(1);
+    expect(vaultCopies(DB_SNAPSHOT)).toEqual([]);
+  });
+});
+
+describe('RDS and Aurora sources outside the vault’s region', () => {
+  const OTHER = 'eu-central-1';
+
+  it.each([
+    ['DB', 'manual', 'none'],
+    ['DB', 'automated', 'aws-managed'],
+    ['cluster', 'manual', 'cmk'],
+  ] as const)(
+    'a %s snapshot (%s, %s) in another region is copied into the vault’s region in one step',
+    async (family, type, encryption) => {
+      hub = await deployTestHub({
+        sources: [{ account: SOURCE_B, regions: [REGION, OTHER] }],
+        rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000 },
+      });
+      const source =
+        family === 'DB'
+          ? hub.rds.createDBSnapshot(SOURCE_B, OTHER, { db: 'orders', type, encryption })
+          : hub.rds.createDBClusterSnapshot(SOURCE_B, OTHER, { cluster: 'ledger', type, encryption });
+      await run(hub, 120);
+
+      const [point] = await points(hub, SOURCE_B);
+      expect(point).toMatchObject({ region: OTHER, sourceId: source.id, state: 'available', vaultKeyArn: hub.config.vaultKeyArn });
+      const copies = vaultCopies(family === 'DB' ? DB_SNAPSHOT : DB_CLUSTER_SNAPSHOT);
+      expect(copies).toMatchObject([{ id: point!.vaultCopyId, region: REGION, kmsKeyId: hub.config.vaultKeyArn, status: 'available' }]);
+      expect(copies[0]!.tags.get(TAG.sourceRegion)).toBe(OTHER);
+      const family_ = family === 'DB' ? DB_SNAPSHOT : DB_CLUSTER_SNAPSHOT;
+      expect(hub.rds.snapshots(family_, SOURCE_B).map((s) => s.id)).toEqual([source.id]);
+      expect([...source.sharedWith]).toEqual([]);
+    },
+  );
+});
+
+describe('a DB snapshot whose option group has permanent or persistent options', () => {
+  it('cannot be shared: a permanent failure with that reason, its intermediate deleted, and no later event reopens it', async () => {
+    hub = await deploy();
+    const optionGroup = { name: 'oracle-tde', persistentOptions: true };
+    const source = hub.rds.createDBSnapshot(SOURCE_A, REGION, { db: 'erp', type: 'manual', encryption: 'cmk', optionGroup });
+    await run(hub, 60);
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ state: 'failed', failureAboutArtifact: true });
+    expect(point!.failureReason).toMatch(/^InvalidParameterCombination: .*cannot be shared with the vault: .*oracle-tde/);
+    expect(sourceIds(DB_SNAPSHOT)).toEqual([source.id]);
+    expect(vaultCopies(DB_SNAPSHOT)).toEqual([]);
+    expect(hub.sqs.depth(hub.queues['rds-snapshot'].dlqArn)).toBe(0);
   });
 });

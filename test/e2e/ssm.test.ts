@@ -88,8 +88,11 @@ describe('SSM parameters reach the vault', () => {
   });
 
   it('reads a SecureString under a customer key the reader may use, and records a failure for one it may not', async () => {
-    await deploy();
+    await deploy({
+      sources: [{ account: SOURCE_A, regions: [REGION], customerKeyAliases: ['alias/app-secrets', 'alias/locked'] }],
+    });
     const usable = hub.kms.createKey(SOURCE_A, REGION, { alias: 'app-secrets' });
+    const unlisted = hub.kms.createKey(SOURCE_A, REGION, { alias: 'team-secrets' });
     const locked = hub.kms.createKey(SOURCE_A, REGION, {
       alias: 'locked',
       policy: {
@@ -105,10 +108,16 @@ describe('SSM parameters reach the vault', () => {
       },
     });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/usable', value: 'u', type: 'SecureString', keyId: 'alias/app-secrets' });
+    hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/unlisted', value: 'n', type: 'SecureString', keyId: 'alias/team-secrets' });
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/cmk/locked', value: 'l', type: 'SecureString', keyId: 'alias/locked' });
     await run(hub, 10);
     const byName = Object.fromEntries((await points(hub, SOURCE_A)).map((p) => [p.resourceId, p]));
     expect(byName['/cmk/usable']).toMatchObject({ state: 'available', sourceEncryption: 'customer', sourceKeyArn: usable.arn });
+    // A key the account file does not list: the failure names the alias to add, before any read.
+    const audit = (await auditEntries(hub)).map((e) => JSON.stringify(e));
+    expect(audit.some((e) => e.includes(unlisted.arn) && e.includes('add alias alias/team-secrets to customerKeyAliases'))).toBe(true);
+    expect(vaultCopy(vaultPath(SOURCE_A, '/cmk/unlisted'))).toBeUndefined();
+    // A listed key whose own policy refuses the reader: the read fails with KMS's answer.
     expect(byName['/cmk/locked']).toMatchObject({ state: 'failed', sourceEncryption: 'customer', sourceKeyArn: locked.arn });
     expect(byName['/cmk/locked']!.failureReason).toMatch(/cannot read \/cmk\/locked:1 with decryption: AccessDeniedException/);
     expect(vaultCopy(vaultPath(SOURCE_A, '/cmk/locked'))).toBeUndefined();
@@ -121,7 +130,9 @@ describe('SSM parameters reach the vault', () => {
     await run(hub, 5);
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({ state: 'failed' });
-    expect(point!.failureReason).toMatch(/^the vault refused \/backup-hub\/.*: HierarchyLevelLimitExceededException/);
+    expect(point!.failureReason).toMatch(
+      /^HierarchyLevelLimitExceededException: the vault refused \/backup-hub\/.*: HierarchyLevelLimitExceededException/,
+    );
   });
 
   it('makes every version a recovery point, each its own vault version', async () => {
@@ -175,32 +186,32 @@ describe('SSM events are never trusted', () => {
   it('rejects an event naming a parameter the sender does not have', async () => {
     await deploy();
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/a/secret', value: 'theirs', type: 'SecureString' }, { emit: false });
-    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, '/a/secret', { id: 'forged-name' }), SOURCE_B);
-    await run(hub, 5);
-    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-name');
+    hub.forward(ssmEvent(SOURCE_B, '/a/secret', { id: 'forged-name' }), SOURCE_B);
+    await run(hub, 30);
+    const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-name' && e.decision !== 'deferred');
     expect(entry).toMatchObject({ decision: 'rejected', account: SOURCE_B });
     expect(entry!.reason).toMatch(/^not-found: parameter \/a\/secret does not exist in 222222222222/);
-    expect(hub.ssm.parameters(VAULT, REGION)).toEqual([]);
+    expect(hub.ssm.parameters(VAULT, REGION).filter((p) => p.name.startsWith('/backup-hub/'))).toEqual([]);
   });
 
   it('rejects an event naming another account’s parameter by ARN (forged ownership)', async () => {
     await deploy();
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/a/secret', value: 'theirs', type: 'SecureString' }, { emit: false });
     const arn = `arn:aws:ssm:${REGION}:${SOURCE_A}:parameter/a/secret`;
-    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, arn, { id: 'forged-arn' }), SOURCE_B);
+    hub.forward(ssmEvent(SOURCE_B, arn, { id: 'forged-arn' }), SOURCE_B);
     await run(hub, 5);
     const entry = (await auditEntries(hub)).find((e) => e.eventId === 'forged-arn');
     expect(entry?.decision).toBe('rejected');
     expect(entry?.reason).toBe(`forged-ownership: parameter ${arn} belongs to ${SOURCE_A}, not to ${SOURCE_B} that announced it`);
-    expect(hub.ssm.parameters(VAULT, REGION)).toEqual([]);
+    expect(hub.ssm.parameters(VAULT, REGION).filter((p) => p.name.startsWith('/backup-hub/'))).toEqual([]);
   });
 
   it('writes once when the same event is delivered twice', async () => {
     await deploy();
     hub.ssm.putParameter(SOURCE_A, REGION, { name: 'once', value: 'v', type: 'String' }, { emit: false });
     const event = ssmEvent(SOURCE_A, 'once', { id: 'twice' });
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
-    hub.events.forward(hub.vaultBusArn, event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
+    hub.forward(event, SOURCE_A);
     await run(hub, 5);
     expect(vaultPuts()).toHaveLength(1);
     expect(await points(hub, SOURCE_A)).toHaveLength(1);
@@ -225,7 +236,7 @@ describe('SSM events are never trusted', () => {
       completedAt: undefined,
       updatedAt: '2020-01-01T00:00:00.000Z',
     });
-    hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_A, 'crash', { id: 'resumed' }), SOURCE_A);
+    hub.forward(ssmEvent(SOURCE_A, 'crash', { id: 'resumed' }), SOURCE_A);
     await run(hub, 5);
     expect(vaultPuts()).toHaveLength(1);
     expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available', vaultCopyId: `${vaultPath(SOURCE_A, 'crash')}:1` });
@@ -243,7 +254,7 @@ describe('a parameter value never leaves the vault copy', () => {
       await deploy({ logger });
       for (const type of ['SecureString', 'String'] as ParameterType[])
         hub.ssm.putParameter(SOURCE_A, REGION, { name: `/app/${type}`, value: SECRET, type });
-      hub.events.forward(hub.vaultBusArn, ssmEvent(SOURCE_B, '/app/SecureString', { id: 'forged' }), SOURCE_B);
+      hub.forward(ssmEvent(SOURCE_B, '/app/SecureString', { id: 'forged' }), SOURCE_B);
       // A failure path too: the vault's write is refused once, then retried.
       hub.cloud.faults.add({ service: 'ssm', operation: 'PutParameter', error: 'ThrottlingException', times: 1, account: VAULT });
       await run(hub, 15);

@@ -21,7 +21,7 @@ export const B = '222222222222';
 const ACCOUNT_FILES = [
   {
     file: 'vault.yml',
-    text: `id: "999999999999"\nrole: vault\nregions: [eu-west-1]\nexternalId: test-external-id\nallowedSources: ["${A}", "${B}"]\ntargets:\n  ebs-snapshot: { retentionDays: 30, rpoHours: 24 }\n  ami: { retentionDays: 90, rpoHours: 168 }\n`,
+    text: `id: "999999999999"\nrole: vault\nregions: [eu-west-1]\nexternalId: test-external-id\nallowedSources: ["${A}", "${B}"]\noperators: { restore: ["arn:aws:iam::999999999999:role/operator"], legalHold: ["arn:aws:iam::999999999999:role/operator"] }\ntargets:\n  ebs-snapshot: { retentionDays: 30, rpoHours: 24 }\n  ami: { retentionDays: 90, rpoHours: 168 }\n`,
   },
   // Account A tightens EBS to 12 h and 14 days; it sets nothing for SSM, and neither does the vault.
   {

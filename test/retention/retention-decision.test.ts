@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../../shared/catalog/recovery-point.js';
 import { retentionVerdict } from '../../shared/retention/retention-decision.js';
-import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
+import { retentionSettings } from '../../shared/retention/retention-settings.js';
 
 const now = new Date('2026-03-01T00:00:00Z');
 const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
@@ -62,14 +62,26 @@ describe('retention verdict', () => {
   });
 });
 
-describe('retention settings from the environment', () => {
-  it('reads what the vault stack writes, and names what is wrong', () => {
-    const settings = { lockDays: 7, accounts: { '111111111111': { 'ebs-snapshot': { retentionDays: 14, keepLast: 3 } } } };
-    expect(retentionSettingsFromEnv({ RETENTION: JSON.stringify(settings) })).toEqual(settings);
-    expect(() => retentionSettingsFromEnv({})).toThrow(/RETENTION must be the JSON of the retention settings/);
-    expect(() =>
-      retentionSettingsFromEnv({ RETENTION: JSON.stringify({ accounts: { '111111111111': { 'ebs-snapshots': { retentionDays: 14 } } } }) }),
-    ).toThrow(/must be an artifact kind/);
-    expect(() => retentionSettingsFromEnv({ RETENTION: JSON.stringify({ lockDays: 0, accounts: {} }) })).toThrow(/RETENTION: lockDays/);
+describe('retention settings', () => {
+  it("takes each source record's retention and the lock the pruner's environment names, and names what is wrong", () => {
+    const records = new Map([
+      [
+        '111111111111',
+        {
+          name: 'app',
+          regions: ['eu-west-1'],
+          silenceHours: 48,
+          customerKeyAliases: [],
+          ssmParameters: { paths: [], tagged: false },
+          targets: { 'ebs-snapshot': { retentionDays: 14, keepLast: 3, rpoHours: 24 } },
+        },
+      ],
+    ]);
+    expect(retentionSettings(records, { VAULT_LOCK_DAYS: '7' })).toEqual({
+      lockDays: 7,
+      accounts: { '111111111111': { 'ebs-snapshot': { retentionDays: 14, keepLast: 3 } } },
+    });
+    expect(retentionSettings(records, {}).lockDays).toBeUndefined();
+    expect(() => retentionSettings(records, { VAULT_LOCK_DAYS: '0' })).toThrow(/VAULT_LOCK_DAYS must be a positive whole number of days/);
   });
 });

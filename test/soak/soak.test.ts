@@ -31,10 +31,13 @@ describe('the bad day, at volume', () => {
     for (const source of report.sweep.perSource.filter((s) => s.account !== '444444444444'))
       expect(source.calls, `${source.account}/${source.region}`).toBeGreaterThan(0);
     expect(report.sweep.maxPerHour).toBeLessThanOrEqual(report.sweep.budgetPerHour);
+    // RDS and Aurora snapshots outside the vault's region were announced, and copied across regions.
+    expect(report.rdsOutsideVaultRegion.copied).toBeGreaterThan(0);
     // The faults really happened.
     expect(report.throttledShare).toBeGreaterThan(0.15);
     expect(report.duplicateDeliveries).toBeGreaterThan(0);
     expect(report.dlq).toBeGreaterThan(0);
-    expect(Object.keys(report.rejectedBy).sort()).toEqual(['forged-ownership', 'not-found', 'region-mismatch']);
+    // A forged event for a snapshot in the second region comes from a region its sender is not allowed in.
+    expect(Object.keys(report.rejectedBy).sort()).toEqual(['forged-ownership', 'not-found', 'region-mismatch', 'region-not-allowed']);
   }, 300_000);
 });

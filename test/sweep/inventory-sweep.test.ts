@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
-import { retentionSettingsFromEnv } from '../../shared/retention/retention-settings.js';
 import { type SweepOptions, sweep } from '../../shared/sweep/inventory-sweep.js';
 import { countedClock } from '../../shared/sweep/pacer.js';
 import { sweepSettingsFromEnv } from '../../shared/sweep/sweep-settings.js';
@@ -62,7 +61,6 @@ describe('the sweep is paced, and a pass goes on where a run stopped', () => {
     const { env } = hub.runtimes.sweep!;
     return sweep(hub.runtimes.sweep!.hubContext(), {
       settings: sweepSettingsFromEnv(env),
-      retention: retentionSettingsFromEnv(env),
       clock: () => countedClock(hub.cloud.clock.nowMs()),
       runMs,
       only: { account: SOURCE_A },
@@ -93,5 +91,39 @@ describe('the sweep is paced, and a pass goes on where a run stopped', () => {
     const again = (await sweepRun(hub, 600_000, { force: true, dryRun: true })).sources[0]!;
     expect(again).toMatchObject({ status: 'finished', backfill: false });
     expect(again.calls).toBe(onePass);
+  }, 60_000);
+});
+
+describe('the sweep lists only the parameters the account file opts in', () => {
+  it('under its paths, or tagged backup-hub:protect=true when it says tagged; another is never queued', async () => {
+    hub = await deployTestHub({
+      sources: [
+        { account: SOURCE_A, regions: [REGION], ssmParameters: { paths: ['/app/'] } },
+        { account: SOURCE_B, regions: [REGION], ssmParameters: { tagged: true } },
+      ],
+    });
+    const put = (account: string, name: string, tags: { Key: string; Value: string }[] = []) =>
+      hub.ssm.putParameter(account, REGION, { name, value: 'x', type: 'String', tags }, { emit: false });
+    put(SOURCE_A, '/app/url');
+    put(SOURCE_A, '/other/url');
+    put(SOURCE_B, '/app/url');
+    put(SOURCE_B, '/tagged/url', [{ Key: 'backup-hub:protect', Value: 'true' }]);
+    await hub.cloud.skip(30 * 60_000);
+
+    const report = await sweep(hub.runtimes.sweep!.hubContext(), {
+      settings: sweepSettingsFromEnv(hub.runtimes.sweep!.env),
+      clock: () => countedClock(hub.cloud.clock.nowMs()),
+      runMs: 600_000,
+      dryRun: true,
+    });
+    const parameters = (account: string) =>
+      report.sources
+        .filter((s) => s.account === account)
+        .flatMap((s) => s.protect)
+        .filter((p) => p.kind === 'ssm-parameter')
+        .map((p) => p.resourceId);
+    expect(parameters(SOURCE_A)).toEqual(['/app/url']);
+    expect(parameters(SOURCE_B)).toEqual(['/tagged/url']);
+    expect(report.sources.every((s) => s.status === 'finished')).toBe(true);
   }, 60_000);
 });

@@ -46,12 +46,15 @@ export function expectLeastPrivilege(template: Template): void {
   const unconditioned = starred.filter((s) => !s.statement.Condition).map(where);
   expect(unconditioned, 'Resource "*" statements without a narrowing condition').toEqual([]);
 
-  // kms:CreateGrant only for grants a named AWS service (EC2, RDS) creates on the caller's behalf.
+  // kms:CreateGrant only for grants a named AWS service (EC2, RDS, in any region) creates on the caller's behalf.
   const grants = all.filter((s) => list(s.statement.Action).includes('kms:CreateGrant'));
+  const throughEc2OrRds = (via: unknown) =>
+    via !== undefined && list(via as string | string[]).every((v) => /^(ec2|rds)\.[a-z0-9*-]+\.amazonaws\.com$/.test(v));
   const loose = grants
     .filter(
       (s) =>
-        s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] !== 'true' || !s.statement.Condition?.StringEquals?.['kms:ViaService'],
+        s.statement.Condition?.Bool?.['kms:GrantIsForAWSResource'] !== 'true' ||
+        !throughEc2OrRds(s.statement.Condition?.StringEquals?.['kms:ViaService'] ?? s.statement.Condition?.StringLike?.['kms:ViaService']),
     )
     .map(where);
   expect(loose, 'kms:CreateGrant without kms:GrantIsForAWSResource and kms:ViaService').toEqual([]);

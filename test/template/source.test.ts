@@ -4,7 +4,6 @@ import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
 import { pascal } from '../../accounts/stack/policies.js';
 import { loadAccounts, parseAccounts } from '../../shared/config/accounts.js';
-import { eachSourceOf } from '../../shared/kinds/common/manifest.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
@@ -29,16 +28,18 @@ const withoutOrg = renderAccount('source-a', {
 });
 /** Every kind has a handler. */
 const handlerKinds = ARTIFACT_KINDS;
-const vaultHandlerRoles = [...handlerKinds.map((k) => `backup-hub-${k}`), 'backup-hub-reconciler'].map(
-  (name) => `arn:aws:iam::${vault.id}:role/${name}`,
-);
+const kindRole = (kind: string) => `arn:aws:iam::${vault.id}:role/backup-hub-${kind}`;
+/** The kinds whose vault copies read what the reader shares under the share key. */
+const sharingKinds = KINDS.filter((k) => k.manifest.sharesThrough).map((k) => k.module.name);
 const vaultBus = `arn:aws:events:${vault.regions[0]}:${vault.id}:event-bus/backup-hub`;
 /** The forwarder role: the one this stack creates in the primary region, the one of the primary region elsewhere. */
 const forwarderRoleArn = (account: string) => ({
   'Fn::If': ['IsPrimaryRegion', { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] }, `arn:aws:iam::${account}:role/backup-hub-forwarder`],
 });
-const trustOf = (template: Template) =>
-  statements(template).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'AssumeRolePolicyDocument');
+const trustOf = (template: Template, kind: string) =>
+  statements(template).filter((s) => s.logicalId === `${pascal(kind)}ReaderRole` && s.property === 'AssumeRolePolicyDocument');
+const readerStatements = (template: Template, kind: string) =>
+  statements(template).filter((s) => s.logicalId === `${pascal(kind)}ReaderRole` && s.property === 'PolicyDocument');
 
 describe('source stack', () => {
   it('packages without any Lambda function (and so without the bundler)', () => {
@@ -53,43 +54,75 @@ describe('source stack', () => {
     expectLeastPrivilege(secondary);
   });
 
-  describe('the reader role', () => {
-    it('is trusted by the vault handler roles and its inventory sweep only, with the ExternalId and the organization', () => {
-      const trust = trustOf(primary);
-      expect(trust.length).toBe(1);
-      for (const { statement } of trust) {
-        expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: `arn:aws:iam::${vault.id}:root` } });
-        expect(statement.Condition?.StringEquals?.['sts:ExternalId']).toBe(vault.externalId);
-        expect(statement.Condition?.StringEquals?.['aws:PrincipalOrgID']).toBe(vault.organizationId);
-        expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual([
-          ...vaultHandlerRoles,
-          `arn:aws:iam::${vault.id}:role/backup-hub-sweep`,
+  describe('the reader roles, one per kind', () => {
+    it("are each trusted by their kind's vault role only, with the ExternalId, the organization and the function as source identity", () => {
+      for (const kind of handlerKinds) {
+        const trust = trustOf(primary, kind);
+        expect(trust.map((s) => s.statement)).toEqual([
+          {
+            Sid: 'OnlyTheKindsVaultRoleWithTheExternalId',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
+            Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+            Condition: {
+              StringEquals: { 'sts:ExternalId': vault.externalId, 'aws:PrincipalOrgID': vault.organizationId },
+              ArnEquals: { 'aws:PrincipalArn': kindRole(kind) },
+              StringLike: { 'sts:SourceIdentity': 'backup-hub-*' },
+            },
+          },
         ]);
       }
     });
 
-    it('still needs the ExternalId without an organization id, and then has no org condition', () => {
-      const trust = trustOf(withoutOrg);
-      expect(trust.length).toBe(1);
-      expect(trust[0]!.statement.Condition?.StringEquals).toEqual({ 'sts:ExternalId': vault.externalId });
+    it('still need the ExternalId without an organization id, and then have no org condition', () => {
+      for (const kind of handlerKinds)
+        expect(trustOf(withoutOrg, kind)[0]!.statement.Condition?.StringEquals).toEqual({ 'sts:ExternalId': vault.externalId });
       expect(JSON.stringify(withoutOrg)).not.toContain('aws:PrincipalOrgID');
     });
 
-    it("holds exactly the kinds' reader statements (vault.test.ts compares them with the code's calls)", () => {
-      const actions = new Set(
-        statements(primary)
-          .filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument')
-          .flatMap((s) => list(s.statement.Action)),
-      );
+    it("hold exactly their own kind's reader statements: the EBS reader reads no parameter (vault.test.ts compares them with the code's calls)", () => {
+      const a = accounts.account('source-a');
+      if (a.role !== 'source') throw new Error('source-a is a source');
       const scope = {
         vaultAccount: vault.id,
         vaultRegion: vault.regions[0]!,
-        eachSource: eachSourceOf([{ account: '111111111111', region: 'eu-west-1' }]),
-        keyAliases: [],
+        account: a.id,
+        regions: a.regions,
+        keyAliases: ['alias/aws/ebs', 'alias/backup-hub-share', ...a.customerKeyAliases],
+        customerKeyAliases: a.customerKeyAliases,
+        parameters: a.ssmParameters,
       };
-      const declaredActions = KINDS.flatMap((k) => k.manifest.reader(scope)).flatMap((s) => list(s.Action));
-      expect(actions).toEqual(new Set(declaredActions));
-      expect(actions.has('ec2:DeleteSnapshot')).toBe(true);
+      // The rendered template carries no Reason (IAM accepts no such element; check:iam reads it from the model).
+      for (const { module, manifest } of KINDS)
+        expect(readerStatements(primary, module.name).map((s) => s.statement)).toEqual(
+          manifest.reader(scope).map(({ Reason: _reason, ...statement }) => statement),
+        );
+      const ssmActions = (kind: string) =>
+        readerStatements(primary, kind)
+          .flatMap((s) => list(s.statement.Action))
+          .filter((x) => x.startsWith('ssm:'));
+      for (const kind of handlerKinds.filter((k) => k !== 'ssm-parameter')) expect(ssmActions(kind), kind).toEqual([]);
+      expect(new Set(ssmActions('ssm-parameter'))).toEqual(
+        new Set(['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:DescribeParameters']),
+      );
+    });
+
+    it('read only the parameters the account file opts in, and decrypt only under aws/ssm or a listed key, through SSM', () => {
+      const b = accounts.account('source-b');
+      if (b.role !== 'source') throw new Error('source-b is a source');
+      const ssm = readerStatements(renderAccount('source-b', { accounts }), 'ssm-parameter').map((s) => s.statement);
+      expect(ssm.filter((s) => list(s.Action).includes('ssm:GetParameter')).map((s) => [s.Resource, s.Condition])).toEqual([
+        [[`arn:aws:ssm:*:${b.id}:parameter/app/*`], undefined],
+        [`arn:aws:ssm:*:${b.id}:parameter/*`, { StringEquals: { [`aws:ResourceTag/${TAG.protect}`]: 'true' } }],
+      ]);
+      const decrypt = ssm.find((s) => list(s.Action).includes('kms:Decrypt'))!;
+      expect(decrypt.Condition).toEqual({
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/aws/ssm', ...b.customerKeyAliases] },
+        StringLike: { 'kms:ViaService': 'ssm.*.amazonaws.com' },
+      });
+      // source-a opts in /orders/ only; a source that lists nothing lets the vault read no parameter.
+      const c = readerStatements(renderAccount('source-c', { accounts }), 'ssm-parameter');
+      expect(c.flatMap((s) => list(s.statement.Action)).filter((x) => x.startsWith('ssm:'))).toEqual([]);
     });
 
     it("shares snapshots with the vault account only, never publicly, and AMIs only as the hub's intermediates", () => {
@@ -128,18 +161,26 @@ describe('source stack', () => {
         expect(statement.Condition).toEqual({ Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } });
     });
 
-    it('covers every region of the account, and only its own account', () => {
+    it('cover every region of the account, and only its own account, in statements of a constant size', () => {
       const b = accounts.account('source-b');
-      const reader = statements(secondary).filter((s) => s.logicalId === 'ReaderRole' && s.property === 'PolicyDocument');
+      const reader = handlerKinds.flatMap((k) => readerStatements(secondary, k));
       const arns = reader.flatMap((s) => strings(s.statement.Resource)).filter((r) => r !== '*');
-      expect(new Set(arns.map((arn) => arn.split(':')[3]))).toEqual(new Set(b.regions));
+      expect(new Set(arns.map((arn) => arn.split(':')[3]))).toEqual(new Set(['*']));
       expect(new Set(arns.map((arn) => arn.split(':')[4]).filter(Boolean))).toEqual(new Set([b.id]));
+      const describing = reader.filter((s) => s.statement.Resource === '*');
+      for (const s of describing) expect(s.statement.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': b.regions } });
       const keyAliases = reader.flatMap((s) =>
         list(s.statement.Condition?.['ForAnyValue:StringEquals']?.['kms:ResourceAliases'] as string[] | undefined),
       );
-      // RDS re-encrypts automated and aws/rds snapshots for the vault, so the RDS kinds add aws/rds.
+      // RDS re-encrypts automated and aws/rds snapshots for the vault, so the RDS kinds add aws/rds; SSM reads SecureStrings under aws/ssm.
       expect(new Set(keyAliases)).toEqual(
-        new Set(['alias/aws/ebs', 'alias/aws/rds', 'alias/backup-hub-share', ...(b.role === 'source' ? b.customerKeyAliases : [])]),
+        new Set([
+          'alias/aws/ebs',
+          'alias/aws/rds',
+          'alias/aws/ssm',
+          'alias/backup-hub-share',
+          ...(b.role === 'source' ? b.customerKeyAliases : []),
+        ]),
       );
     });
   });
@@ -176,7 +217,7 @@ describe('source stack', () => {
       expect(forVault.length).toBeGreaterThan(0);
       for (const { statement } of forVault) {
         expect(statement.Principal).toEqual({ AWS: `arn:aws:iam::${vault.id}:root` });
-        expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(vaultHandlerRoles);
+        expect(statement.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(sharingKinds.map(kindRole));
         for (const action of list(statement.Action))
           expect(['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant']).toContain(action);
         const throughEc2 =

@@ -74,6 +74,7 @@ export class SimCloud extends CloudCore {
       lambda: this.lambda,
       dynamodb: this.dynamodb,
       sns: this.sns,
+      ssm: this.ssm,
       logs: this.logs,
       cloudwatch: this.cloudwatch,
     });

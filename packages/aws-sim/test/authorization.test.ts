@@ -1,5 +1,6 @@
 import {
   CopySnapshotCommand,
+  CreateSnapshotsCommand,
   DescribeInstancesCommand,
   DescribeVolumesCommand,
   EC2Client,
@@ -126,6 +127,38 @@ describe("every call judged by AWS's evaluation logic", () => {
     expect(cloud.calls.at(-1)!.authorizations).toEqual([
       expect.objectContaining({ action: 'rds:DescribeDBClusters', resource: `arn:aws:rds:${REGION}:${SOURCE}:cluster:*`, allowed: false }),
     ]);
+  });
+
+  it('authorizes CreateSnapshots on the instance, each volume it snapshots and the new snapshots: one volume not allowed refuses the set', async () => {
+    const instanceArn = (id: string) => `arn:aws:ec2:${REGION}:${SOURCE}:instance/${id}`;
+    const volumeArn = (id: string) => `arn:aws:ec2:${REGION}:${SOURCE}:volume/${id}`;
+    const { cloud, ec2 } = withRole([
+      {
+        Effect: 'Allow',
+        Action: 'ec2:CreateSnapshots',
+        Resource: [instanceArn('*'), snapshotArn('*'), volumeArn('vol-0000000000000000a')],
+      },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: '*', Condition: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshots' } } },
+    ]);
+    const instance = cloud.ec2.createInstance(SOURCE, REGION, {
+      volumes: [{ encryption: 'none' }, { id: 'vol-0000000000000000a', encryption: 'none' }],
+    });
+    const snapshotSet = (excludeBootVolume: boolean) =>
+      ec2.send(
+        new CreateSnapshotsCommand({
+          InstanceSpecification: { InstanceId: instance.id, ExcludeBootVolume: excludeBootVolume },
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'set', Value: 'nightly' }] }],
+        }),
+      );
+    await expect(snapshotSet(true)).resolves.toMatchObject({ Snapshots: [{ VolumeId: 'vol-0000000000000000a' }] });
+    expect(cloud.calls.at(-1)!.authorizations.map((a) => [a.action, a.resource])).toEqual([
+      ['ec2:CreateSnapshots', instanceArn(instance.id)],
+      ['ec2:CreateSnapshots', volumeArn('vol-0000000000000000a')],
+      ['ec2:CreateSnapshots', snapshotArn('*')],
+      ['ec2:CreateTags', snapshotArn('*')],
+    ]);
+    // The boot volume is not in the policy: a set that includes it is refused whole.
+    await expect(snapshotSet(false)).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
   });
 
   it('gives events:source and events:detail-type as lists: StringEquals never matches them, ForAllValues does', () => {

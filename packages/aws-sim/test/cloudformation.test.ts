@@ -329,6 +329,20 @@ describe('CloudFormation resources: each created through the state the APIs use'
     });
     expect(stack.resources.Alarm!.physicalId).toBe('errors');
   });
+
+  it('SSM parameters (String and StringList; CloudFormation makes no SecureString), Ref the name', async () => {
+    const stack = await deploy({
+      Source: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/hub/sources/111111111111', Type: 'String', Value: '{"regions":[]}' } },
+    });
+    expect(stack.resources.Source!.physicalId).toBe('/hub/sources/111111111111');
+    expect(cloud.ssm.parameter(VAULT, REGION, '/hub/sources/111111111111')?.latest()).toMatchObject({
+      type: 'String',
+      plaintext: '{"regions":[]}',
+    });
+    await expect(
+      deploy({ Secret: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'SecureString', Value: 'x' } } }, { stackName: 'other' }),
+    ).rejects.toThrow(/Secret.*SecureString/);
+  });
 });
 
 describe('CloudFormation intrinsic functions, pseudo-parameters, parameters, conditions and outputs', () => {

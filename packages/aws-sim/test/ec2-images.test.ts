@@ -129,8 +129,37 @@ describe('simulated AMIs: lifecycle and events', () => {
     await expect(deleteSnapshot()).rejects.toMatchObject({ name: 'InvalidSnapshot.InUse' });
     await client(SOURCE).send(new DeregisterImageCommand({ ImageId: image.id }));
     expect(events.map((e) => e.detail)).toEqual([expect.objectContaining({ ImageId: image.id, State: 'deregistered' })]);
-    await expect(describeImage(SOURCE, image.id)).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' });
     await deleteSnapshot();
+  });
+
+  it('describes the snapshot CreateImage takes as EC2 does, and announces it as an EBS snapshot only when asked to', async () => {
+    const quiet = ec2.images.create(SOURCE, REGION, { name: 'quiet', encryption: 'none' });
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(ec2.snapshot(SOURCE, REGION, rootSnapshot(quiet))?.description).toMatch(
+      new RegExp(`^Created by CreateImage\\(i-\\w+\\) for ${quiet.id}$`),
+    );
+    expect(events.filter((e) => e['detail-type'] === 'EBS Snapshot Notification')).toEqual([]);
+    setup({ announceImageSnapshots: true });
+    const loud = ec2.images.create(SOURCE, REGION, { name: 'loud', encryption: 'none' });
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(events.filter((e) => e['detail-type'] === 'EBS Snapshot Notification').map((e) => e.detail.event)).toEqual(['createSnapshot']);
+    expect(events.at(-1)).toMatchObject({ detail: { ImageId: loud.id, State: 'available' } });
+  });
+
+  it('shows a deregistered image for a short interval, its name still taken, then forgets it', async () => {
+    const image = availableImage('none');
+    await client(SOURCE).send(new DeregisterImageCommand({ ImageId: image.id }));
+    // "Recently deregistered images appear in the returned results for a short interval and then return empty results" (DescribeImages).
+    expect(await describeImage(SOURCE, image.id)).toMatchObject({ ImageId: image.id, State: 'deregistered' });
+    await expect(client(SOURCE).send(new DeregisterImageCommand({ ImageId: image.id }))).rejects.toMatchObject({
+      name: 'InvalidAMIID.Unavailable',
+    });
+    expect(() => ec2.images.create(SOURCE, REGION, { name: image.name, encryption: 'none' })).toThrow(
+      /InvalidAMIName.Duplicate|already in use/,
+    );
+    cloud.clock.advance(60 * MINUTE);
+    await expect(describeImage(SOURCE, image.id)).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' });
+    expect(ec2.images.create(SOURCE, REGION, { name: image.name, encryption: 'none' }).name).toBe(image.name);
   });
 });
 
@@ -182,6 +211,21 @@ describe('simulated AMIs: sharing and cross-account copies', () => {
     expect(amiEvents().map((e) => [e.account, e.detail])).toEqual([
       [VAULT, expect.objectContaining({ ImageId, State: 'failed', ErrorMessage: KEY_NOT_ACCESSIBLE })],
     ]);
+  });
+
+  it('keeps a failed copy’s name taken: the next copy needs another name, and a retried request with its ClientToken gets the first copy', async () => {
+    const image = availableImage('cmk');
+    await shareWithVault(image);
+    const vaultKey = kms.createKey(VAULT, REGION);
+    const { ImageId } = await copyIntoVault(image, { Encrypted: true, KmsKeyId: vaultKey.arn, ClientToken: 'attempt-1' });
+    cloud.clock.advance(COPY_MS);
+    expect(await describeImage(VAULT, ImageId!)).toMatchObject({ State: 'failed' });
+    await expect(copyIntoVault(image, { Encrypted: true, KmsKeyId: vaultKey.arn })).rejects.toMatchObject({
+      name: 'InvalidAMIName.Duplicate',
+      message: expect.stringContaining(ImageId!),
+    });
+    expect((await copyIntoVault(image, { Encrypted: true, KmsKeyId: vaultKey.arn, ClientToken: 'attempt-1' })).ImageId).toBe(ImageId);
+    expect((await copyIntoVault(image, { Name: 'copy-2' })).ImageId).not.toBe(ImageId);
   });
 
   it('copies a shared image under the share key into the vault, re-encrypted under the vault key, tagged, with its event', async () => {

@@ -2,6 +2,7 @@ import {
   CopySnapshotCommand,
   type CopySnapshotCommandInput,
   CreateSnapshotCommand,
+  CreateSnapshotsCommand,
   CreateTagsCommand,
   DeleteSnapshotCommand,
   DeleteTagsCommand,
@@ -161,7 +162,7 @@ describe('simulated EBS snapshots: lifecycle and events', () => {
 });
 
 describe('simulated EBS snapshots: DescribeSnapshots visibility and filters', () => {
-  it('shows a caller its own, shared and public snapshots only, and refuses naming any other', async () => {
+  it('shows a caller its own, shared and public snapshots only: one it cannot see is left out, one that does not exist refused', async () => {
     const [mine, shared, open] = [completedSnapshot('cmk'), completedSnapshot('cmk'), completedSnapshot('none')];
     const others = completedSnapshot('none', OTHER);
     await shareWith(shared, VAULT);
@@ -176,9 +177,14 @@ describe('simulated EBS snapshots: DescribeSnapshots visibility and filters', ()
     expect(await ids(SOURCE, { OwnerIds: ['self'] })).toEqual([mine, shared, open].sort());
     expect(await ids(SOURCE, { RestorableByUserIds: [VAULT] })).toEqual([shared]);
     expect(await ids(OTHER)).toEqual([others, open].sort());
-    await expect(client(VAULT).send(new DescribeSnapshotsCommand({ SnapshotIds: [shared, mine] }))).rejects.toMatchObject({
+    // "If you specify a snapshot ID for which you do not have access, it is not included in the returned results" (DescribeSnapshots).
+    const named = await client(VAULT).send(new DescribeSnapshotsCommand({ SnapshotIds: [shared, mine] }));
+    expect(named.Snapshots!.map((s) => s.SnapshotId)).toEqual([shared]);
+    await expect(
+      client(VAULT).send(new DescribeSnapshotsCommand({ SnapshotIds: [shared, 'snap-0123456789abcdef0'] })),
+    ).rejects.toMatchObject({
       name: 'InvalidSnapshot.NotFound',
-      message: `The snapshot '${mine}' does not exist.`,
+      message: `The snapshot 'snap-0123456789abcdef0' does not exist.`,
     });
     expect((await client(SOURCE, 'us-east-1').send(new DescribeSnapshotsCommand({}))).Snapshots).toEqual([]);
   });
@@ -285,7 +291,7 @@ describe('simulated EBS snapshots: sharing', () => {
 describe('simulated EBS snapshots: CopySnapshot', () => {
   it('accepts a copy of a snapshot the caller cannot see, then fails it with the documented cause', async () => {
     const unshared = completedSnapshot('none');
-    await expect(describeOne(VAULT, unshared)).rejects.toMatchObject({ name: 'InvalidSnapshot.NotFound' });
+    expect((await client(VAULT).send(new DescribeSnapshotsCommand({ SnapshotIds: [unshared] }))).Snapshots).toEqual([]);
     const { SnapshotId } = await copy(VAULT, { SourceSnapshotId: unshared });
     expect(await describeOne(VAULT, SnapshotId!)).toMatchObject({ State: 'pending', OwnerId: VAULT });
     cloud.clock.advance(MINUTE);
@@ -553,5 +559,72 @@ describe('simulated EBS snapshots: tags, deletion and accounts', () => {
     ec2.removeAccount(SOURCE);
     expect(await ids(VAULT)).toEqual([]);
     expect(ec2.snapshots({ account: SOURCE })).toEqual([]);
+  });
+});
+
+describe('eventual consistency', () => {
+  it('keeps a new snapshot from DescribeSnapshots until the lag has passed: named, it does not exist yet; listed, it is missing', async () => {
+    setup({ describeLagMs: 30_000 });
+    const volume = ec2.createVolume(SOURCE, REGION, { encryption: 'none' });
+    const snapshot = ec2.createSnapshot(SOURCE, REGION, { volumeId: volume.id, emit: false });
+    await expect(describeOne(SOURCE, snapshot.id)).rejects.toMatchObject({ name: 'InvalidSnapshot.NotFound' });
+    expect((await client(SOURCE).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots).toEqual([]);
+    cloud.clock.advance(30_000);
+    expect(await describeOne(SOURCE, snapshot.id)).toMatchObject({ SnapshotId: snapshot.id });
+  });
+});
+
+describe('multi-volume snapshot sets (CreateSnapshots)', () => {
+  it('snapshots every volume of an instance and announces the set once, in the documented shape', async () => {
+    const instance = ec2.createInstance(SOURCE, REGION, {
+      volumes: [{ encryption: 'none' }, { encryption: 'cmk' }, { encryption: 'none' }],
+    });
+    const { Snapshots } = await client(SOURCE).send(
+      new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: instance.id, ExcludeBootVolume: true }, Description: 'nightly' }),
+    );
+    expect(Snapshots!.map((s) => s.VolumeId)).toEqual(instance.volumeIds.slice(1));
+    expect(events).toEqual([]);
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      'detail-type': 'EBS Multi-Volume Snapshots Completion Status',
+      source: 'aws.ec2',
+      account: SOURCE,
+      resources: Snapshots!.map((s) => arnOf('snapshot', s.SnapshotId!)),
+      detail: {
+        event: 'createSnapshots',
+        result: 'succeeded',
+        cause: '',
+        snapshots: Snapshots!.map((s) => ({
+          snapshot_id: arnOf('snapshot', s.SnapshotId!),
+          source: arnOf('volume', s.VolumeId!),
+          status: 'completed',
+        })),
+      },
+    });
+    await expect(
+      client(SOURCE).send(new CreateSnapshotsCommand({ InstanceSpecification: { InstanceId: 'i-0123456789abcdef0' } })),
+    ).rejects.toMatchObject({
+      name: 'InvalidInstanceID.NotFound',
+    });
+  });
+
+  it('announces a set with a snapshot in error as failed, naming each snapshot’s status: the others completed', () => {
+    const instance = ec2.createInstance(SOURCE, REGION, { volumes: [{ encryption: 'none' }, { encryption: 'none' }] });
+    const [root, data] = ec2.createSnapshots(SOURCE, REGION, {
+      instanceId: instance.id,
+      failing: { [instance.volumeIds[1]!]: 'Internal error' },
+    });
+    cloud.clock.advance(SNAPSHOT_MS);
+    expect(events.map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        result: 'failed',
+        cause: `Snapshot ${data!.id} is in status error`,
+        snapshots: [
+          expect.objectContaining({ snapshot_id: arnOf('snapshot', root!.id), status: 'completed' }),
+          expect.objectContaining({ snapshot_id: arnOf('snapshot', data!.id), status: 'error' }),
+        ],
+      }),
+    ]);
   });
 });

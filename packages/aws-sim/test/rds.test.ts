@@ -73,7 +73,9 @@ const vaultKey = () => kms.createKey(VAULT, REGION, { alias: 'vault' }).arn;
 describe('snapshots and their events', () => {
   it('creates a snapshot that becomes available and then announces it with the documented event', async () => {
     const snapshot = rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'automated', id: 'rds:orders-2026-01-01-00-00' });
-    const [before] = (await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot.id }))).DBSnapshots!;
+    const [before] = (
+      await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshot.id, SnapshotType: 'automated' }))
+    ).DBSnapshots!;
     expect(before).toMatchObject({ Status: 'creating', SnapshotType: 'automated', Encrypted: true });
     expect(events).toEqual([]);
     cloud.clock.advance(5 * MINUTE);
@@ -92,6 +94,25 @@ describe('snapshots and their events', () => {
         },
       },
     ]);
+  });
+
+  it('finds an automated snapshot by identifier only with SnapshotType automated, as the API reference requires', async () => {
+    const instance = rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'automated', id: 'rds:orders-2026-01-01-00-00' });
+    const cluster = rds.createDBClusterSnapshot(SOURCE, REGION, {
+      cluster: 'ledger',
+      type: 'automated',
+      id: 'rds:ledger-2026-01-01-00-00',
+    });
+    await expect(client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: instance.id }))).rejects.toMatchObject({
+      name: 'DBSnapshotNotFoundFault',
+    });
+    await expect(
+      client(SOURCE).send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: cluster.id, SnapshotType: 'manual' })),
+    ).rejects.toMatchObject({ name: 'DBClusterSnapshotNotFoundFault' });
+    const { DBClusterSnapshots } = await client(SOURCE).send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: cluster.id, SnapshotType: 'automated' }),
+    );
+    expect(DBClusterSnapshots).toMatchObject([{ DBClusterSnapshotIdentifier: cluster.id, SnapshotType: 'automated' }]);
   });
 
   it('announces a manual cluster snapshot with RDS-EVENT-0075, and describes it by cluster', async () => {
@@ -273,5 +294,116 @@ describe('tags', () => {
     await expect(
       client(VAULT).send(new AddTagsToResourceCommand({ ResourceName: arnOf('orders-1'), Tags: [{ Key: 'x', Value: 'y' }] })),
     ).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+  });
+});
+
+describe('copies across accounts and Regions in one step', () => {
+  const OTHER = 'eu-central-1';
+  const otherClient = (account: string) => new RDSClient(cloud.clientConfig(cloud.adminCredentials(account), OTHER));
+  /** A key in OTHER, owned by SOURCE, that lets VAULT describe it and create grants on it through RDS in OTHER. */
+  const otherShareKey = () =>
+    kms.createKey(SOURCE, OTHER, {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: rootArn(SOURCE) }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Allow', Principal: { AWS: rootArn(VAULT) }, Action: ['kms:DescribeKey', 'kms:CreateGrant'], Resource: '*' },
+        ],
+      },
+    }).arn;
+
+  it('copies a snapshot shared from another Region by its ARN, under a key of the destination Region only', async () => {
+    const key = otherShareKey();
+    rds.createDBSnapshot(SOURCE, OTHER, { db: 'orders', type: 'manual', id: 'orders-1', encryption: 'none' });
+    cloud.clock.advance(5 * MINUTE);
+    await otherClient(SOURCE).send(
+      new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'shared', KmsKeyId: key }),
+    );
+    cloud.clock.advance(10 * MINUTE);
+    await otherClient(SOURCE).send(
+      new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'shared', AttributeName: 'restore', ValuesToAdd: [VAULT] }),
+    );
+    const source = `arn:aws:rds:${OTHER}:${SOURCE}:snapshot:shared`;
+    const copy = (KmsKeyId?: string) =>
+      client(VAULT).send(
+        new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: source, TargetDBSnapshotIdentifier: 'vault-copy', KmsKeyId }),
+      );
+    await expect(copy()).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+    // "KMS keys are specific to the AWS Region that they are created in": the source Region's key is not one of the destination's.
+    await expect(copy(kms.createKey(VAULT, OTHER, {}).arn)).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+    const target = vaultKey();
+    const { DBSnapshot } = await copy(target);
+    expect(DBSnapshot).toMatchObject({ Encrypted: true, KmsKeyId: target, SourceDBSnapshotIdentifier: source });
+    expect(rds.snapshots(rds.instanceSnapshots.family, VAULT)).toMatchObject([{ id: 'vault-copy', region: REGION }]);
+  });
+
+  it('refuses a cross-Region copy of a snapshot with permanent or persistent options unless OptionGroupName names one', async () => {
+    const tde = { name: 'oracle-tde', persistentOptions: true };
+    rds.createDBSnapshot(SOURCE, OTHER, { db: 'erp', type: 'manual', id: 'erp-1', encryption: 'none', optionGroup: tde });
+    cloud.clock.advance(5 * MINUTE);
+    const copy = (OptionGroupName?: string) =>
+      client(SOURCE).send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: `arn:aws:rds:${OTHER}:${SOURCE}:snapshot:erp-1`,
+          TargetDBSnapshotIdentifier: 'erp-1-here',
+          OptionGroupName,
+        }),
+      );
+    await expect(copy()).rejects.toMatchObject({ name: 'InvalidParameterCombination', message: expect.stringMatching(/OptionGroupName/) });
+    await expect(copy('oracle-tde-eu-west-1')).resolves.toMatchObject({ DBSnapshot: { OptionGroupName: 'oracle-tde-eu-west-1' } });
+  });
+});
+
+describe('RDS rules the simulation holds besides copies', () => {
+  it('refuses to share a snapshot whose option group holds permanent or persistent options', async () => {
+    rds.createDBSnapshot(SOURCE, REGION, {
+      db: 'erp',
+      type: 'manual',
+      id: 'erp-1',
+      encryption: 'none',
+      optionGroup: { name: 'oracle-tde', persistentOptions: true },
+    });
+    rds.createDBSnapshot(SOURCE, REGION, {
+      db: 'app',
+      type: 'manual',
+      id: 'app-1',
+      encryption: 'none',
+      optionGroup: { name: 'app-options', persistentOptions: false },
+    });
+    cloud.clock.advance(5 * MINUTE);
+    await expect(share('erp-1')).rejects.toMatchObject({
+      name: 'InvalidParameterCombination',
+      message: expect.stringMatching(/oracle-tde/),
+    });
+    await expect(share('app-1')).resolves.toBeDefined();
+    const [described] = (await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'erp-1' }))).DBSnapshots!;
+    expect(described).toMatchObject({ OptionGroupName: 'oracle-tde' });
+  });
+
+  it('runs at most five cluster snapshot copies at once into a Region, twenty DB snapshot copies', async () => {
+    setup({ snapshotDurationMs: 0, copyDurationMs: 10 * MINUTE });
+    for (let i = 0; i < 6; i++)
+      rds.createDBClusterSnapshot(SOURCE, REGION, { cluster: 'ledger', type: 'manual', id: `c${i}`, encryption: 'cmk' });
+    cloud.clock.advance(1);
+    const copy = (i: number) =>
+      client(SOURCE).send(
+        new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: `c${i}`, TargetDBClusterSnapshotIdentifier: `c${i}-copy` }),
+      );
+    for (let i = 0; i < 5; i++) await copy(i);
+    await expect(copy(5)).rejects.toMatchObject({
+      name: 'SnapshotQuotaExceededFault',
+      message: expect.stringMatching(/more than 5 snapshots/),
+    });
+    expect(rds.options.copyQuota).toBe(20);
+  });
+
+  it('puts cluster snapshot events in the backup category and DB snapshot events in creation', () => {
+    rds.createDBClusterSnapshot(SOURCE, REGION, { cluster: 'ledger', type: 'manual', id: 'ledger-1' });
+    rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'orders-1' });
+    cloud.clock.advance(5 * MINUTE);
+    expect(events.map((e) => [e.detail.EventID, e.detail.EventCategories])).toEqual([
+      ['RDS-EVENT-0075', ['backup']],
+      ['RDS-EVENT-0042', ['creation']],
+    ]);
   });
 });

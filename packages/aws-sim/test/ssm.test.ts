@@ -4,6 +4,7 @@ import {
   DescribeParametersCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
+  GetParametersByPathCommand,
   GetParametersCommand,
   LabelParameterVersionCommand,
   ListTagsForResourceCommand,
@@ -36,6 +37,23 @@ beforeEach(() => {
 });
 
 describe('simulated Parameter Store through the SDK', () => {
+  it('GetParametersByPath reads one level under the path, or every level with Recursive, ten a page', async () => {
+    for (let i = 0; i < 12; i++) await client.send(new PutParameterCommand({ Name: `/hub/sources/${i}`, Value: `v${i}`, Type: 'String' }));
+    await client.send(new PutParameterCommand({ Name: '/hub/sources/deep/one', Value: 'deep', Type: 'String' }));
+    await client.send(new PutParameterCommand({ Name: '/hub/sourcesX', Value: 'beside', Type: 'String' }));
+    const first = await client.send(new GetParametersByPathCommand({ Path: '/hub/sources' }));
+    expect(first.Parameters).toHaveLength(10);
+    const second = await client.send(new GetParametersByPathCommand({ Path: '/hub/sources', NextToken: first.NextToken }));
+    expect(second.NextToken).toBeUndefined();
+    expect([...first.Parameters!, ...second.Parameters!].map((p) => p.Value).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `v${i}`).sort(),
+    );
+    const all = await client.send(
+      new GetParametersByPathCommand({ Path: '/hub/sources/', Recursive: true, MaxResults: 10, NextToken: '10' }),
+    );
+    expect(all.Parameters!.map((p) => p.Name)).toEqual(expect.arrayContaining(['/hub/sources/deep/one']));
+  });
+
   it('keeps every version; name:version selects one; the change events carry no value', async () => {
     await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'one', Type: 'String', Description: 'the url' }));
     const { Version } = await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'two', Overwrite: true }));

@@ -22,10 +22,18 @@ export async function describeImage(ec2: EC2Client, imageId: string): Promise<Im
   }
 }
 
+/** What DeregisterImage answers for an image that is gone, or deregistered already. */
+export const GONE_IMAGE = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable'];
+
+/** The caller's own images carrying every given tag, but for deregistered ones (which DescribeImages still shows for a while). */
+export async function ownTaggedImages(ec2: EC2Client, tags: Record<string, string>): Promise<Image[]> {
+  const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tags) }));
+  return Images.filter((i) => i.State !== 'deregistered');
+}
+
 /** The caller's own image carrying every given tag, unless it failed (a failed copy is made again). */
 export async function findTaggedImage(ec2: EC2Client, tags: Record<string, string>): Promise<Image | undefined> {
-  const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tags) }));
-  return Images?.find((i) => i.State !== 'failed');
+  return (await ownTaggedImages(ec2, tags)).find((i) => i.State !== 'failed');
 }
 
 /** The ids of an image's EBS snapshots (one per block device). */

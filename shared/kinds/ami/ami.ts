@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CopyImageCommand,
   DeregisterImageCommand,
@@ -19,6 +20,7 @@ import {
   type ArtifactKind,
   type ArtifactRef,
   type CopyStatus,
+  type HubIntermediate,
   inSource,
   inVault,
   type KindDeps,
@@ -30,10 +32,19 @@ import {
   type Triggers,
   type VaultCopy,
 } from '../common/artifact-kind.js';
-import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, withCopyQuota } from '../common/ec2-calls.js';
 import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
-import { backingSnapshotIds, backingSnapshots, deleteTaggedSnapshots, describeImage, findTaggedImage, shareImage } from './ami-images.js';
+import {
+  backingSnapshotIds,
+  backingSnapshots,
+  deleteTaggedSnapshots,
+  describeImage,
+  findTaggedImage,
+  GONE_IMAGE,
+  ownTaggedImages,
+  shareImage,
+} from './ami-images.js';
 import { pattern } from './manifest.js';
 
 const PENDING_RETRY_SECONDS = 120;
@@ -55,15 +66,15 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
   triggers(event: EventEnvelope): Triggers {
     const parsed = detailSchema.safeParse(event.detail);
     if (!parsed.success) throw new Rejection('malformed-event', `AMI event detail is malformed: ${describeIssues(parsed.error)}`);
-    const { ImageId, State, ErrorMessage } = parsed.data;
-    if (State === 'available') return { refs: [{ account: event.account, region: event.region, sourceId: ImageId }] };
+    const { ImageId, State } = parsed.data;
+    // A failed image may be the hub's own re-encrypting copy: verify tells, and fails its point at once.
+    if (State === 'available' || State === 'failed') return { refs: [{ account: event.account, region: event.region, sourceId: ImageId }] };
     // A backup outlives its source: that is what it is for.
     if (State === 'deregistered') return { skip: `${ImageId} deregistered in the source; the vault copy is kept` };
-    if (State === 'failed') return { skip: `${ImageId} failed${ErrorMessage ? `: ${ErrorMessage}` : ''}` };
     return { skip: `${ImageId} ${State} is not a backup trigger` };
   },
 
-  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact> {
+  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact | HubIntermediate> {
     const ec2 = inSource(deps, ref.account, ref.region);
     const image = await describeImage(ec2, ref.sourceId);
     if (!image) {
@@ -78,17 +89,20 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
         `image ${ref.sourceId} is owned by ${image.OwnerId}, not by ${ref.account} that announced it`,
       );
     }
-    if (image.State === 'pending') throw new Deferral(`image ${ref.sourceId} is pending, not available yet`, PENDING_RETRY_SECONDS);
-    if (image.State !== 'available')
-      throw new Rejection('not-found', `image ${ref.sourceId} is ${image.State} in the source, nothing to copy`);
     const tags = tagMap(image.Tags);
+    const intermediateOf = tags[TAG.intermediateOf];
+    if (intermediateOf !== undefined) return { ref, intermediateOf };
+    if (image.State === 'pending') throw new Deferral(`image ${ref.sourceId} is pending, not available yet`, PENDING_RETRY_SECONDS);
+    if (image.State !== 'available') {
+      const why = image.StateReason?.Message ? ` (${image.StateReason.Message})` : '';
+      throw new Rejection('not-copyable', `image ${ref.sourceId} is ${image.State} in the source${why}, nothing to copy`);
+    }
     return {
       ref,
       resourceId: resourceOf(image),
       createdAt: image.CreationDate ?? deps.now().toISOString(),
       ...(await encryptionOf(ref, await backingSnapshots(ec2, image), deps)),
       tags,
-      intermediateOf: tags[TAG.intermediateOf],
     };
   },
 
@@ -105,6 +119,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     if (intermediate.State === 'failed')
       throw new PermanentFailure(
         `re-encrypted copy ${intermediate.ImageId} failed: ${intermediate.StateReason?.Message ?? 'no reason given'}`,
+        { code: intermediate.StateReason?.Code ?? 'CopyFailedInAws' },
       );
     if (intermediate.State !== 'available') return { status: 'reencrypting', intermediateId: intermediate.ImageId! };
     await shareImage(ec2, intermediate, deps.vault.account);
@@ -122,8 +137,8 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
       sourceRegion: point.region,
       sourceImageId: sharedId,
-      // AMI names are unique per account and region; this one is per source artifact.
-      name: `backup-hub-${point.account}-${point.region}-${point.sourceId}`,
+      name: attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`),
+      clientToken: clientToken(point, 'vault-copy'),
       description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
       kmsKeyId: vaultKeyArn,
       tags: provenanceTags(point),
@@ -133,27 +148,39 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
     const copy = await describeImage(inVault(deps), point.vaultCopyId!);
-    if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+    if (!copy) return { status: 'missing' };
     if (copy.State === 'available') return { status: 'available' };
     if (copy.State === 'pending') return { status: 'pending' };
     return {
       status: 'failed',
+      // EC2's StateReason code (Client.…, Server.…) names the cause.
+      code: copy.StateReason?.Code ?? 'CopyFailedInAws',
       reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
     };
   },
 
-  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<void> {
+  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
     const ec2 = inSource(deps, point.account, point.region);
-    if (point.intermediateId)
-      await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: point.intermediateId })), 'InvalidAMIID.NotFound');
+    const removed: string[] = [];
+    const intermediateTag = { [TAG.intermediateOf]: point.sourceId };
+    // After a completed copy the record names what the copy went through; otherwise a crash may have left more.
+    // The source image itself is never shared (only the intermediate is), so nothing else is to take back.
+    const intermediates = new Set(point.intermediateId ? [point.intermediateId] : []);
+    if (scope === 'abandoned') for (const image of await ownTaggedImages(ec2, intermediateTag)) intermediates.add(image.ImageId!);
+    for (const id of intermediates) {
+      const deregistered = await ignoreNotFound(() => ec2.send(new DeregisterImageCommand({ ImageId: id })), ...GONE_IMAGE);
+      if (deregistered) removed.push(`deregistered the intermediate image ${id}`);
+    }
     // The snapshots outlive the deregistered image; they carry the same tag (CopyImage tagged them).
-    await deleteTaggedSnapshots(ec2, { [TAG.intermediateOf]: point.sourceId });
+    for (const id of await deleteTaggedSnapshots(ec2, intermediateTag)) removed.push(`deleted the intermediate image's snapshot ${id}`);
+    return removed;
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>) {
     const ec2 = inVault(deps);
     const image = await describeImage(ec2, point.vaultCopyId!);
-    if (image) await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
+    // A deregistered image stays visible for a while; deregistering it again is refused.
+    if (image && image.State !== 'deregistered') await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
     // The copy's snapshots outlive the image; CopyImage tagged them with the provenance tags, which a retried deletion finds too.
     const snapshots = await deleteTaggedSnapshots(ec2, sourceIdentityTags(point));
     return { deleted: [point.vaultCopyId!, ...snapshots] };
@@ -238,8 +265,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
 };
 
 async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Image | undefined> {
-  const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tagMap(tags)) }));
-  return liveRestoreCopy(Images, (i) =>
+  return liveRestoreCopy(await ownTaggedImages(ec2, tagMap(tags)), (i) =>
     i.State === 'failed' ? `restore copy ${i.ImageId} failed: ${i.StateReason?.Message ?? 'no reason given'}` : undefined,
   );
 }
@@ -297,17 +323,36 @@ function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): P
   return copyImage(ec2, copyQuotaKey('ami', point.account, point.region), {
     sourceRegion: point.region,
     sourceImageId: point.sourceId,
-    name: `backup-hub-share-${point.sourceId}`,
+    name: attemptName(point, `backup-hub-share-${point.sourceId}`),
+    clientToken: clientToken(point, 'share-copy'),
     description: `backup-hub: ${point.sourceId} re-encrypted under the share key for the vault; deregistered after the vault copy`,
     kmsKeyId: shareKeyArn,
     tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }],
   });
 }
 
+/**
+ * A copy's name for this attempt at the point. AMI names are unique per account and region, failed and
+ * recently deregistered images included: the copy of a reopened point cannot take the failed one's name.
+ */
+function attemptName(point: RecoveryPoint, name: string): string {
+  return (point.attempt ?? 1) > 1 ? `${name}-attempt-${point.attempt}` : name;
+}
+
+/** CopyImage's idempotency token for this copy of this attempt: a request repeated after a lost answer gets the same AMI. */
+function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'share-copy'): string {
+  return createHash('sha256')
+    .update(`${point.pk}|${point.attempt ?? 1}|${copy}`)
+    .digest('hex')
+    .slice(0, 64);
+}
+
 interface ImageCopy {
   sourceRegion: string;
   sourceImageId: string;
   name: string;
+  /** CopyImage's ClientToken (64 ASCII characters at most), when the copy must be made once only. */
+  clientToken?: string;
   description: string;
   kmsKeyId: string;
   /** Put on the new AMI and on its snapshots, so both can be found (and cleaned up) by tag. */
@@ -322,6 +367,7 @@ async function copyImage(ec2: EC2Client, quota: string, copy: ImageCopy): Promis
         SourceRegion: copy.sourceRegion,
         SourceImageId: copy.sourceImageId,
         Name: copy.name,
+        ClientToken: copy.clientToken,
         Description: copy.description,
         Encrypted: true,
         KmsKeyId: copy.kmsKeyId,

@@ -1,5 +1,5 @@
 import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
-import { all, type KindManifest } from '../common/manifest.js';
+import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
@@ -43,18 +43,19 @@ export const manifest: KindManifest = {
     copyQuota: 100,
   },
 
+  sharesThrough: 'ec2',
+
   vault: (s) => [
     {
+      // The request goes to the vault's region; the source image may be in any of the sources' regions.
       Sid: 'CopySharedImagesIntoTheVault',
       Effect: 'Allow',
       Action: 'ec2:CopyImage',
-      Resource: all(
-        ec2Arn(s.vaultRegion, 'image'),
-        ec2Arn(s.vaultRegion, 'snapshot'),
-        s.eachSource(({ region }) => ec2Arn(region, 'image')),
-        s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: [ec2Arn('*', 'image'), ec2Arn('*', 'snapshot')],
+      Condition: allOf(
+        { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
+        s.inSources,
       ),
-      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
     },
     {
       Sid: 'TagVaultCopiesOnCreationOnly',
@@ -63,13 +64,14 @@ export const manifest: KindManifest = {
       Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
     },
-    describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
+    // The integrity sweep (acting through this role) also checks that a vault image's snapshots are still there.
+    describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
     ...vaultCopyKeyStatements(s, 'DecryptImagesSharedUnderSourceShareKeys'),
   ],
 
   reader: (s) => {
-    const images = s.eachSource(({ region }) => ec2Arn(region, 'image'));
-    const snapshots = s.eachSource(({ region }) => ec2Arn(region, 'snapshot'));
+    const images = ec2Arn('*', 'image');
+    const snapshots = ec2Arn('*', 'snapshot');
     return [
       // The sweep lists images, and the instances they are made of.
       {
@@ -77,7 +79,7 @@ export const manifest: KindManifest = {
         Effect: 'Allow',
         Action: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'ec2:DescribeInstances'],
         Resource: '*',
-        Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+        Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
       },
       // IAM has no condition key for the accounts ModifyImageAttribute adds: the reader may share the
       // hub's intermediate copies only (their tag, set on creation only), which are under the share key,
@@ -94,14 +96,14 @@ export const manifest: KindManifest = {
         Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
         Effect: 'Allow',
         Action: 'ec2:CopyImage',
-        Resource: all(images, snapshots),
+        Resource: [images, snapshots],
         Condition: { Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } },
       },
       {
         Sid: 'TagTheReencryptedCopyOnCreationOnly',
         Effect: 'Allow',
         Action: 'ec2:CreateTags',
-        Resource: all(images, snapshots),
+        Resource: [images, snapshots],
         Condition: {
           StringEquals: { 'ec2:CreateAction': 'CopyImage' },
           'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] },
@@ -124,8 +126,6 @@ export const manifest: KindManifest = {
       ...reencryptingCopyKeyStatements(s),
     ];
   },
-
-  integrity: (s) => [describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots'])],
 
   // Deregistering an AMI leaves its snapshots unless asked otherwise ("By default, deregistering an
   // AMI also has no effect on any snapshots that were created during the AMI creation process", EC2
@@ -164,13 +164,8 @@ export const manifest: KindManifest = {
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
     },
     describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
-    ...shareWithTheRecoveryAccountOnly(s, 'LetTheirRecoveryAccountOnlyLaunchRestoreCopies', 'ec2:ModifyImageAttribute', 'image'),
-    ...shareWithTheRecoveryAccountOnly(
-      s,
-      'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly',
-      'ec2:ModifySnapshotAttribute',
-      'snapshot',
-    ),
+    shareWithTheRecoveryAccountOnly(s, 'LetTheirRecoveryAccountOnlyLaunchRestoreCopies', 'ec2:ModifyImageAttribute', 'image'),
+    shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
     ...restoreCopyKeyStatements(s),
   ],
 };

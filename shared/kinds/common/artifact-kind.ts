@@ -39,6 +39,8 @@ export interface ArtifactRef {
   account: string;
   region: string;
   sourceId: string;
+  /** Which life of a reusable identifier the source confirmed (set by verify; see RecoveryPoint.life). */
+  life?: string;
   /** What the event said, for kinds whose event names a resource but not which version of it (SSM parameters). */
   announced?: { at: string; operation: string };
 }
@@ -57,14 +59,42 @@ export interface SourceArtifact {
   encryption: SourceEncryption;
   keyArn?: string;
   tags: Record<string, string>;
-  /** Set when the artifact is the hub's own re-encrypted copy of another one. */
-  intermediateOf?: string;
+}
+
+/** An artifact that another one owns and is backed up with (an AMI's snapshot): not a backup trigger of its own. */
+export interface PartOfAnother {
+  ref: ArtifactRef;
+  /** Why, for the audit log. */
+  skip: string;
+}
+
+/** The hub's own re-encrypted copy of another artifact, announced by the source: that artifact can now be copied. */
+export interface HubIntermediate {
+  ref: ArtifactRef;
+  /** The source id of the artifact it re-encrypts. */
+  intermediateOf: string;
 }
 
 /** Whether the vault can copy now: the id it copies from, or the source copy still being re-encrypted. */
 export type ShareProgress = { status: 'ready'; sharedId: string } | { status: 'reencrypting'; intermediateId: string };
 
-export type CopyStatus = { status: 'pending' } | { status: 'available' } | { status: 'failed'; reason: string };
+/**
+ * Where a vault copy stands. `missing`: the vault does not see it, which right after the copy was
+ * requested may only mean that EC2 has not propagated it yet. `failed` names the cause by a code
+ * (AWS's when it gives one), which opens the recorded reason.
+ */
+export type CopyStatus =
+  | { status: 'pending' }
+  | { status: 'available' }
+  | { status: 'missing' }
+  | { status: 'failed'; code: string; reason: string };
+
+/**
+ * Why the source is being cleaned up: `completed` after the vault copy, when the point's record says
+ * what the hub made; `abandoned` after a failure or at the end of a point's life, when a crash may have
+ * left something the record does not name, so the kind also looks for it.
+ */
+export type CleanupScope = 'completed' | 'abandoned';
 
 /** What pruning a vault copy deleted, and a note when AWS keeps part of it. */
 export interface VaultCopyDeletion {
@@ -104,6 +134,11 @@ export type RestoreProgress = { status: 'in-progress'; detail: string } | { stat
 export interface SourceRegion {
   account: string;
   region: string;
+}
+
+/** A source region as the inventory sweep lists it: with the SSM parameters its account file opts in (the sweep lists no other). */
+export interface SweptSource extends SourceRegion {
+  parameters: { paths: string[]; tagged: boolean };
 }
 
 /** One artifact as the source's own listing shows it (the inventory sweep). */
@@ -166,8 +201,11 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   readonly copiesSynchronously?: boolean;
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
   triggers(event: EventEnvelope): Triggers;
-  /** Confirms existence, ownership and state in the source. Throws a Rejection or Deferral. */
-  verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<SourceArtifact>;
+  /**
+   * Confirms existence, ownership and state in the source, or recognizes the hub's own intermediate, or
+   * an artifact this kind does not back up on its own (a snapshot an AMI owns). Throws a Rejection or Deferral.
+   */
+  verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<SourceArtifact | HubIntermediate | PartOfAnother>;
   /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
   prepareShare(point: RecoveryPoint, deps: KindDeps<Client>): Promise<ShareProgress>;
   /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */
@@ -175,8 +213,12 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */
   copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<Client>): Promise<VaultCopy>;
   copyStatus(point: RecoveryPoint, deps: KindDeps<Client>): Promise<CopyStatus>;
-  /** Removes what the hub left in the source: the share and any intermediate copy. */
-  cleanup(point: RecoveryPoint, deps: KindDeps<Client>): Promise<void>;
+  /**
+   * Removes what the hub left in the source: the vault's access to the artifact and the intermediate
+   * copies it made. Done already when they are gone.
+   * @returns what it removed, one line each, for the audit log
+   */
+  cleanup(point: RecoveryPoint, deps: KindDeps<Client>, scope: CleanupScope): Promise<string[]>;
   /** Deletes the point's vault copy (the pruner decided it may go). Done already when it is gone. */
   deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<Client>, scope: PruneScope): Promise<VaultCopyDeletion>;
   /**
@@ -184,7 +226,7 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
    * read through the kind's reader role: what the inventory sweep protects when no event announced
    * it, and the resources the audit lists when nothing protects them.
    */
-  inventory(source: SourceRegion, token: string | undefined, deps: KindDeps<Client>): Promise<InventoryPage>;
+  inventory(source: SweptSource, token: string | undefined, deps: KindDeps<Client>): Promise<InventoryPage>;
   /**
    * Of listed artifacts the catalog does not know, those the vault should protect: a kind that can
    * tell another kind's parts apart (an AMI's own snapshots) drops them here, with a call of its own.

@@ -38,5 +38,5 @@ export async function withCopyQuota<T>(quota: string, what: string, call: () => 
 export function liveRestoreCopy<T>(found: T[], failed: (copy: T) => string | undefined): T | undefined {
   const live = found.find((copy) => failed(copy) === undefined);
   if (live || found.length === 0) return live;
-  throw new PermanentFailure(`${failed(found[0]!)} (is the restore key usable by the vault?)`);
+  throw new PermanentFailure(`${failed(found[0]!)} (is the restore key usable by the vault?)`, { code: 'CopyFailedInAws' });
 }

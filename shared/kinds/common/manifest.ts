@@ -9,18 +9,21 @@ export interface KindManifest {
   /** The rule pattern: the source rules forward, and the vault rule queues, exactly these events. */
   readonly pattern: EventPattern;
   readonly queue: QueueSettings;
-  /** The kind's handler role in the vault (the reconciler holds every kind's too). */
+  /** The kind's handler role in the vault (the reconciler assumes it for the kind's work). */
   vault(scope: VaultScope): Statement[];
-  /** The source's backup-hub-reader role, which the vault's handlers and its inventory sweep assume. */
+  /** The source's backup-hub-reader-<kind> role, which only the kind's vault role assumes (for the handler, the reconciler and the sweeps); its listing calls included. */
   reader(scope: ReaderScope): Statement[];
   /** The pruner, which deletes vault copies past their retention. */
   prune(scope: VaultScope): Statement[];
-  /** The integrity sweep, which checks that the vault copies still exist: reads in the vault only. */
-  integrity(scope: VaultScope): Statement[];
   /** The backup-hub-restore role an operator assumes in the vault. */
   restore(scope: RestoreScope): Statement[];
   /** The recovery account's backup-hub-recovery role, for kinds whose restore writes there. */
   recovery?(scope: RecoveryScope): Statement[];
+  /**
+   * The service through which the vault copies what the reader shared under the share key (EC2 or
+   * RDS); none for a kind that shares nothing. The share keys' policies admit these kinds' roles.
+   */
+  readonly sharesThrough?: 'ec2' | 'rds';
 }
 
 /** How the kind's handler reads its queue. */
@@ -34,42 +37,50 @@ export interface QueueSettings {
   readonly copyQuota: number;
 }
 
-/** One source account and one of its regions. */
-export interface SourceRegion {
-  account: string;
-  region: string;
-}
+/** A statement's Condition block. */
+export type Condition = NonNullable<Statement['Condition']>;
 
-interface SourceScope {
+/**
+ * What every role of the vault knows: the vault, and how to keep a statement to resources of the
+ * sources. Nothing here lists the sources: a policy's size never depends on how many there are.
+ */
+export interface VaultScope {
   vaultAccount: string;
   vaultRegion: string;
-  /**
-   * One string per source account and region the role reaches (in the vault every allowed source,
-   * in a source its own regions), duplicates dropped: a single string when they all agree.
-   */
-  eachSource(text: (source: SourceRegion) => string): string | string[];
-}
-
-export interface VaultScope extends SourceScope {
   /** The vault CMK (a reference to the key the vault stack creates). */
   vaultKeyArn: Value;
+  /**
+   * Keeps a statement to resources in the sources' organization (`aws:ResourceOrgID`) when the
+   * vault file names one; empty otherwise, and then the readers' trust policies and the share keys'
+   * policies are the boundary (they admit the vault's roles only), with the handlers' check that
+   * an event comes from a source of the account files.
+   */
+  inSources: Condition;
 }
 
-export interface ReaderScope extends SourceScope {
+/** A source's reader role of one kind: what it reaches is in its own account. */
+export interface ReaderScope {
+  vaultAccount: string;
+  vaultRegion: string;
+  /** The source account the reader role is in. */
+  account: string;
+  /** Its regions (a handful at most: what the account file lists, not the estate). */
+  regions: string[];
   /** The keys whose snapshots the reader may re-encrypt: aws/ebs, the share key and the account's customerKeyAliases. */
   keyAliases: string[];
+  /** The customer keys the account file lists (customerKeyAliases). */
+  customerKeyAliases: string[];
+  /** The parameters the account file opts in: path prefixes, and whether tagged ones count. */
+  parameters: { paths: string[]; tagged: boolean };
 }
 
-/** The statements naming a recovery account, once per recovery account (Sid suffixed `For<id>`). */
-type EachRecoveryAccount = (statement: (account: string) => Statement) => Statement[];
+/** The operators' restore role: statements name no recovery account (tags and policy variables pair a copy with its account). */
+export type RestoreScope = Omit<VaultScope, 'inSources'>;
 
-export interface RestoreScope extends VaultScope {
-  eachRecoveryAccount: EachRecoveryAccount;
-}
-
+/** One recovery account's backup-hub-recovery role. */
 export interface RecoveryScope {
   vaultRegion: string;
-  eachRecoveryAccount: EachRecoveryAccount;
+  account: string;
 }
 
 /** The strings given, lists flattened, duplicates dropped, in order. */
@@ -77,23 +88,10 @@ export function all(...values: (string | readonly string[])[]): string[] {
   return [...new Set(values.flat())];
 }
 
-/** A scope's `eachSource` over the given source regions. */
-export function eachSourceOf(sources: readonly SourceRegion[]): SourceScope['eachSource'] {
-  return (text) => {
-    const strings = all(...sources.map(text));
-    return strings.length === 1 ? strings[0]! : strings;
-  };
-}
-
-/**
- * A scope's `eachRecoveryAccount` over the given accounts: the statement once per account, so that
- * its conditions pair each account with itself (a copy tagged for one account is shared with that
- * one only).
- */
-export function eachRecoveryAccountOf(accounts: readonly string[]): EachRecoveryAccount {
-  return (statement) =>
-    accounts.map((account) => {
-      const made = statement(account);
-      return { ...made, Sid: `${made.Sid}For${account}` };
-    });
+/** Conditions together: their keys merged operator by operator (every one must hold). */
+export function allOf(...conditions: Condition[]): Condition {
+  const merged: Condition = {};
+  for (const condition of conditions)
+    for (const [operator, keys] of Object.entries(condition)) merged[operator] = { ...merged[operator], ...keys };
+  return merged;
 }

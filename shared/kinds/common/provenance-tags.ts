@@ -5,6 +5,8 @@ export const TAG = {
   sourceAccount: 'backup-hub:source-account',
   sourceRegion: 'backup-hub:source-region',
   sourceId: 'backup-hub:source-id',
+  /** The life of a reusable source identifier (RecoveryPoint.life), when it has one. */
+  sourceLife: 'backup-hub:source-life',
   resourceId: 'backup-hub:resource-id',
   eventId: 'backup-hub:event-id',
   /** On a source-side copy under the share key: the artifact it re-encrypts. */
@@ -12,6 +14,8 @@ export const TAG = {
   /** On a vault-side copy made for a restore: the vault copy it re-encrypts, and the account it is shared with. */
   restoreOf: 'backup-hub:restore-of',
   restoreFor: 'backup-hub:restore-for',
+  /** On a source's SSM parameter: opts it in, when its account file says `ssmParameters: { tagged: true }`. */
+  protect: 'backup-hub:protect',
 } as const;
 
 /**
@@ -26,16 +30,19 @@ export function restoreTags(point: RecoveryPoint, account: string): { Key: strin
 }
 
 /** The provenance tags that name a vault copy's source artifact: what finds the copy again (one per source artifact). */
-export function sourceIdentityTags(point: Pick<RecoveryPoint, 'account' | 'region' | 'sourceId'>): Record<string, string> {
-  return { [TAG.sourceAccount]: point.account, [TAG.sourceRegion]: point.region, [TAG.sourceId]: point.sourceId };
+export function sourceIdentityTags(point: Pick<RecoveryPoint, 'account' | 'region' | 'sourceId' | 'life'>): Record<string, string> {
+  return {
+    [TAG.sourceAccount]: point.account,
+    [TAG.sourceRegion]: point.region,
+    [TAG.sourceId]: point.sourceId,
+    ...(point.life === undefined ? {} : { [TAG.sourceLife]: point.life }),
+  };
 }
 
 /** The provenance tags of a vault copy. */
 export function provenanceTags(point: RecoveryPoint): { Key: string; Value: string }[] {
   return [
-    { Key: TAG.sourceAccount, Value: point.account },
-    { Key: TAG.sourceRegion, Value: point.region },
-    { Key: TAG.sourceId, Value: point.sourceId },
+    ...Object.entries(sourceIdentityTags(point)).map(([Key, Value]) => ({ Key, Value })),
     { Key: TAG.resourceId, Value: point.resourceId },
     { Key: TAG.eventId, Value: point.eventId },
   ];

@@ -1,6 +1,6 @@
 import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { all, type KindManifest, type QueueSettings } from './manifest.js';
+import { all, allOf, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
 import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS } from './statements.js';
 
@@ -31,22 +31,22 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
   return {
     pattern,
     queue,
+    sharesThrough: 'rds',
 
     vault: (s): Statement[] => {
       const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
-      const sourceKeys = s.eachSource(keysOf);
-      const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
+      const shareKeys = allOf({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.shareKeyAlias } }, s.inSources);
       const throughRds = { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` };
+      // RDS uses a source's share key in that source's region: a copy into the vault may cross regions.
+      const rdsAnywhere = 'rds.*.amazonaws.com';
       return [
         {
+          // The source snapshot is shared by one of the sources, in any of its regions.
           Sid: 'CopySharedSnapshotsIntoTheVault',
           Effect: 'Allow',
           Action: `rds:Copy${noun}`,
-          Resource: all(
-            vaultCopies,
-            s.eachSource(({ account, region }) => arn(region, account, '*')),
-          ),
-          Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
+          Resource: [vaultCopies, arn('*', '*', '*')],
+          Condition: allOf({ Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } }, s.inSources),
         },
         {
           Sid: 'TagVaultCopiesWithProvenanceOnly',
@@ -55,7 +55,9 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           Resource: vaultCopies,
           Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
         },
-        { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
+        // The integrity sweep (acting through this role) lists the vault's snapshots with a filter:
+        // that is authorized on the account's snapshots of the region, not on one.
+        { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: arn(s.vaultRegion, s.vaultAccount, '*') },
         {
           Sid: 'DescribeTheVaultKeyThroughRds',
           Effect: 'Allow',
@@ -74,29 +76,30 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           Sid: 'DescribeSourceShareKeysThroughRds',
           Effect: 'Allow',
           Action: 'kms:DescribeKey',
-          Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, StringEquals: throughRds },
+          Resource: keysOf('*', '*'),
+          Condition: allOf(shareKeys, { StringLike: { 'kms:ViaService': rdsAnywhere } }),
         },
         {
           Sid: 'LetRdsUseSourceShareKeys',
           Effect: 'Allow',
           Action: 'kms:CreateGrant',
-          Resource: sourceKeys,
-          Condition: { 'ForAnyValue:StringEquals': shareKey, ...grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`) },
+          Resource: keysOf('*', '*'),
+          Condition: allOf(shareKeys, grantForAwsResource(rdsAnywhere)),
         },
       ];
     },
 
     reader: (s): Statement[] => {
-      const snapshots = (name: string) => s.eachSource(({ account, region }) => arn(region, account, name));
-      const keys = s.eachSource(keysOf);
+      const snapshots = (name: string) => arn('*', s.account, name);
+      const keys = keysOf(s.account, '*');
       return [
         { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
         {
           Sid: `Describe${database.noun}s`,
           Effect: 'Allow',
           Action: `rds:Describe${database.noun}s`,
-          Resource: s.eachSource(({ account, region }) => `arn:aws:rds:${region}:${account}:${database.arnType}:*`),
+          // The sweep lists the databases (for the unprotected table): authorized on the region's db:* / cluster:*.
+          Resource: `arn:aws:rds:*:${s.account}:${database.arnType}:*`,
         },
         // RDS has no condition key for the accounts added to `restore`: the reader may share the hub's
         // intermediate copies only (named and tagged so on creation), which are under the share key,
@@ -139,16 +142,11 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
           // RDS re-encrypts automated and aws/rds snapshots for the vault.
           Condition: {
             'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all(s.keyAliases, 'alias/aws/rds') },
-            ...grantForAwsResource(...all(s.eachSource(({ region }) => `rds.${region}.amazonaws.com`))),
+            ...grantForAwsResource(...s.regions.map((region) => `rds.${region}.amazonaws.com`)),
           },
         },
       ];
     },
-
-    // A filtered listing of the vault's snapshots: it is authorized on the account's snapshots of that type.
-    integrity: (s) => [
-      { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: arn(s.vaultRegion, s.vaultAccount, '*') },
-    ],
 
     prune: (s) => [
       {
@@ -162,7 +160,7 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
     restore: (s): Statement[] => {
       const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
       const restoreCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-restore-*');
-      const vaultKeys = keysOf({ account: s.vaultAccount, region: s.vaultRegion });
+      const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
       return [
         {
           Sid: 'CopyVaultCopiesForARestore',

@@ -12,6 +12,7 @@ import {
   type ArtifactKind,
   type ArtifactRef,
   type CopyStatus,
+  type HubIntermediate,
   inSource,
   inVault,
   type KindDeps,
@@ -50,7 +51,7 @@ export interface RdsCopyInput {
   tags: { Key: string; Value: string }[];
 }
 
-/** The five RDS calls a family makes, with its own commands (DB snapshot or DB cluster snapshot). */
+/** The four RDS calls a family makes, with its own commands (DB snapshot or DB cluster snapshot). */
 export interface RdsSnapshotApi {
   /** The error name of the family's "not found" fault. */
   readonly notFound: string;
@@ -68,6 +69,15 @@ export interface RdsSnapshotApi {
   /** Adds accounts to, or removes them from, the `restore` attribute. */
   setRestore(rds: RDSClient, identifier: string, change: { add?: string[]; remove?: string[] }): Promise<void>;
   delete(rds: RDSClient, identifier: string): Promise<void>;
+}
+
+/**
+ * The SnapshotType a Describe by identifier needs: "If this identifier is for an automated snapshot,
+ * the SnapshotType parameter must also be specified" (DescribeDBSnapshots, DescribeDBClusterSnapshots),
+ * and automated identifiers are RDS's `rds:<resource>-<time>`. Undefined finds manual ones (and ARNs).
+ */
+export function snapshotTypeOf(identifier: string): 'automated' | undefined {
+  return identifier.startsWith('rds:') ? 'automated' : undefined;
 }
 
 /** What distinguishes one RDS snapshot kind from the other. */
@@ -91,9 +101,9 @@ export const RDS_PAGE = 100;
 
 /** RDS's answer when the destination's manual snapshots (100 by default) or its copies in progress (20) are at their quota. */
 const QUOTA_ERRORS = ['SnapshotQuotaExceededFault'];
-/** Refusals a retry cannot change: the key is not usable by the caller, or the request is impossible. */
-const DETERMINISTIC_ERRORS = ['KMSKeyNotAccessibleFault'];
 const PENDING_RETRY_SECONDS = 120;
+/** RDS's refusal to share a snapshot that the snapshot itself forbids (its option group); the error code is not documented. */
+const UNSHAREABLE = ['InvalidParameterCombination', 'InvalidParameterValue'];
 /** Identifiers the hub gives its snapshots: letters, digits, hyphens, within the cluster limit of 63. */
 const HUB_PREFIX = 'backup-hub-';
 const SHARE_PREFIX = 'backup-hub-share-';
@@ -132,7 +142,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       return { refs: [snapshotRef(spec, detail, event)] };
     },
 
-    async verify(ref: ArtifactRef, deps: KindDeps<RDSClient>): Promise<SourceArtifact> {
+    async verify(ref: ArtifactRef, deps: KindDeps<RDSClient>): Promise<SourceArtifact | HubIntermediate> {
       // By identifier through the announcing account's own reader role: only its own snapshots answer.
       const snapshot = await api.describe(inSource(deps, ref.account, ref.region), ref.sourceId);
       if (!snapshot)
@@ -146,38 +156,46 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
           'forged-ownership',
           `${spec.arnType} ${ref.sourceId} is owned by ${owner}, not by ${ref.account} that announced it`,
         );
+      const intermediateOf = snapshot.tags[TAG.intermediateOf];
+      if (intermediateOf !== undefined) return { ref, intermediateOf };
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
       await deps.keys.requireListed(ref.account, ref.region, `${spec.arnType} ${ref.sourceId}`, key);
+      const createdAt = (snapshot.createdAt ?? deps.now()).toISOString();
       return {
-        ref,
+        // A manual identifier is reused after a deletion (a nightly `prod-latest`): its creation time tells the lives apart.
+        ref: { ...ref, life: createdAt },
         resourceId: snapshot.resourceId,
-        createdAt: (snapshot.createdAt ?? deps.now()).toISOString(),
+        createdAt,
         encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
         keyArn: key?.arn,
         tags: snapshot.tags,
-        intermediateOf: snapshot.tags[TAG.intermediateOf],
       };
     },
 
     async prepareShare(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<ShareProgress> {
       const rds = inSource(deps, point.account, point.region);
       const source = await api.describe(rds, point.sourceId);
-      if (!source) throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`);
+      if (!source)
+        throw new PermanentFailure(`${spec.arnType} ${point.sourceId} no longer exists in ${point.account}/${point.region}`, {
+          code: 'SourceGone',
+          aboutArtifact: true,
+        });
       if (!source.encrypted && !spec.encryptsOnCopy) {
         throw new PermanentFailure(
           `${spec.arnType} ${point.sourceId} is unencrypted, and a copy cannot encrypt it: the vault keeps only copies under its CMK (encrypt the cluster to protect it)`,
+          { code: 'SourceUnencrypted', aboutArtifact: true },
         );
       }
       // Only a hub-made copy under the share key is ever shared, whatever the source's encryption:
       // RDS has no condition key for the accounts added to `restore`, so the reader may share hub
       // intermediates only, and the share key's policy keeps them to the vault.
       const shareKey = await deps.keys.shareKey(point.account, point.region);
-      const intermediate = await findHubSnapshot(api, rds, intermediateName(point.sourceId), { [TAG.intermediateOf]: point.sourceId });
+      const intermediate = await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
       if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, shareKey.arn) };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
-      await api.setRestore(rds, intermediate.id, { add: [deps.vault.account] });
+      await shareWithVault(api, rds, intermediate.id, deps.vault.account);
       return { status: 'ready', sharedId: intermediate.arn };
     },
 
@@ -200,15 +218,20 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
 
     async copyStatus(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<CopyStatus> {
       const copy = await api.describe(inVault(deps), point.vaultCopyId!);
-      if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+      if (!copy) return { status: 'missing' };
       if (copy.status === 'available') return { status: 'available' };
-      if (copy.status === 'failed') return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed` };
+      if (copy.status === 'failed') return { status: 'failed', code: 'CopyFailedInAws', reason: `vault copy ${point.vaultCopyId} failed` };
       return { status: 'pending' };
     },
 
-    async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<void> {
+    async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>, scope): Promise<string[]> {
       const rds = inSource(deps, point.account, point.region);
-      if (point.intermediateId) await ignoreNotFound(() => api.delete(rds, point.intermediateId!), api.notFound);
+      // After a completed copy the record names the intermediate; otherwise a crash may have left one under its name.
+      // The source snapshot itself is never shared (only the intermediate is), so nothing else is to take back.
+      const intermediate =
+        point.intermediateId ?? (scope === 'abandoned' ? await hubSnapshotNamed(api, rds, intermediateName(point)) : undefined);
+      const deleted = intermediate !== undefined && (await ignoreNotFound(() => api.delete(rds, intermediate), api.notFound));
+      return deleted ? [`deleted the intermediate copy ${intermediate}`] : [];
     },
 
     async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<RDSClient>) {
@@ -322,8 +345,10 @@ function hubName(prefix: string, ...parts: string[]): string {
   return `${prefix}${createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32)}`;
 }
 
-const intermediateName = (sourceId: string) => hubName(SHARE_PREFIX, sourceId);
-const vaultCopyName = (point: RecoveryPoint) => hubName(HUB_PREFIX, point.account, point.region, point.sourceId);
+/** Per life: a lingering copy of an earlier life of the identifier is never taken for this one's. */
+const lifeOf = (point: RecoveryPoint) => (point.life === undefined ? [] : [point.life]);
+const intermediateName = (point: RecoveryPoint) => hubName(SHARE_PREFIX, point.sourceId, ...lifeOf(point));
+const vaultCopyName = (point: RecoveryPoint) => hubName(HUB_PREFIX, point.account, point.region, point.sourceId, ...lifeOf(point));
 const restoreName = (point: RecoveryPoint, account: string) => hubName(RESTORE_PREFIX, point.vaultCopyId!, account);
 
 /**
@@ -342,9 +367,34 @@ async function findHubSnapshot(
   if (mismatch)
     throw new PermanentFailure(
       `${name} exists but is not the hub's snapshot for this artifact (tag ${mismatch[0]} is ${JSON.stringify(found.tags[mismatch[0]])}, expected ${mismatch[1]})`,
+      { code: 'NameTaken' },
     );
-  if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`);
+  if (found.status === 'failed') throw new PermanentFailure(`the hub's copy ${name} failed`, { code: 'CopyFailedInAws' });
   return found;
+}
+
+/**
+ * Adds the vault to a snapshot's `restore` attribute. RDS refuses for good what the snapshot itself
+ * forbids: an option group with permanent or persistent options ("You can't share a DB snapshot that
+ * uses an option group with permanent or persistent options", RDS User Guide, "Sharing a DB snapshot").
+ * @throws PermanentFailure about the artifact, with RDS's reason
+ */
+async function shareWithVault(api: RdsSnapshotApi, rds: RDSClient, identifier: string, vault: string): Promise<void> {
+  try {
+    await api.setRestore(rds, identifier, { add: [vault] });
+  } catch (error) {
+    if (!isAwsError(error, ...UNSHAREABLE)) throw error;
+    throw new PermanentFailure(`${identifier} cannot be shared with the vault: ${describeError(error)}`, {
+      cause: error,
+      aboutArtifact: true,
+    });
+  }
+}
+
+/** The identifier of the hub's snapshot of that name (its intermediate-of tag confirms it), whatever its status; undefined when there is none. */
+async function hubSnapshotNamed(api: RdsSnapshotApi, rds: RDSClient, name: string): Promise<string | undefined> {
+  const found = await api.describe(rds, name);
+  return found && found.tags[TAG.intermediateOf] !== undefined ? found.id : undefined;
 }
 
 /** The manual snapshot under the share key, in the source: automated and aws/rds snapshots cannot be shared. */
@@ -358,7 +408,7 @@ async function makeIntermediate(
   const copy = await rdsCall(quota, () =>
     spec.api.copy(rds, {
       source: point.sourceId,
-      target: intermediateName(point.sourceId),
+      target: intermediateName(point),
       kmsKeyId: shareKeyArn,
       tags: [{ Key: TAG.intermediateOf, Value: point.sourceId }],
     }),
@@ -366,13 +416,12 @@ async function makeIntermediate(
   return copy.id;
 }
 
-/** Maps RDS's refusals: a full snapshot or copy quota parks the point (CopyQuotaFull); an unusable key fails it. */
+/** Maps RDS's quota refusals: a full snapshot or copy quota parks the point (CopyQuotaFull). */
 async function rdsCall<T>(quota: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (isAwsError(error, ...QUOTA_ERRORS)) throw new CopyQuotaFull(`RDS quota ${quota} is full: ${describeError(error)}`, quota);
-    if (isAwsError(error, ...DETERMINISTIC_ERRORS)) throw new PermanentFailure(describeError(error), { cause: error });
     throw error;
   }
 }

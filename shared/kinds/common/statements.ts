@@ -1,6 +1,6 @@
-import type { Statement } from '../../../accounts/stack/cloudformation.js';
+import { type Statement, sub } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { all, type ReaderScope, type RestoreScope, type SourceRegion, type VaultScope } from './manifest.js';
+import { allOf, type Condition, type ReaderScope, type RestoreScope, type VaultScope } from './manifest.js';
 import { TAG } from './provenance-tags.js';
 
 /**
@@ -12,17 +12,19 @@ import { TAG } from './provenance-tags.js';
  *     kms:ResourceAliases, kms:ViaService (KMS developer guide, "Use aliases to control access").
  *   - EC2 Describe* actions support no resource-level permissions (Resource "*"); EBS snapshot and
  *     AMI ARNs carry no account id.
+ * No statement lists the sources or their regions: ARNs take `*` for both, and the scope's
+ * `inSources` (the organization) or the reader's own account keeps them to the sources.
  */
 
 /** The keys a provenance-tagged vault copy carries (provenanceTags). */
-export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.resourceId, TAG.eventId];
+export const PROVENANCE_TAG_KEYS = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.sourceLife, TAG.resourceId, TAG.eventId];
 /** The keys a restore copy carries (restoreTags). */
 export const RESTORE_TAG_KEYS = [TAG.restoreOf, TAG.restoreFor];
 
-/** An EC2 resource ARN (snapshot, image): they carry no account id. */
+/** An EC2 resource ARN (snapshot, image) in a region, `*` for every region: they carry no account id. */
 export const ec2Arn = (region: string, type: 'snapshot' | 'image') => `arn:aws:ec2:${region}::${type}/*`;
-/** Every key of an account and region (narrowed by conditions). */
-export const keysOf = ({ account, region }: SourceRegion) => `arn:aws:kms:${region}:${account}:key/*`;
+/** Every key of an account in a region (`*` for every account or region), narrowed by conditions. */
+export const keysOf = (account: string, region: string) => `arn:aws:kms:${region}:${account}:key/*`;
 
 const USE_FOR_COPY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
 /** What the EBS User Guide lists for users of a shared customer managed key ("Share the KMS key used to encrypt a shared snapshot"). */
@@ -31,9 +33,12 @@ const USE_SHARED_KEY = ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*',
  * kms:CreateGrant only for the grants the named services (EC2, RDS) make on the caller's behalf:
  * kms:GrantIsForAWSResource alone would admit any integrated service.
  */
-export const grantForAwsResource = (...services: string[]) => ({
+export const grantForAwsResource = (...services: string[]): Condition => ({
   Bool: { 'kms:GrantIsForAWSResource': 'true' },
-  StringEquals: { 'kms:ViaService': services.length === 1 ? services[0]! : services },
+  // A pattern (`ec2.*.amazonaws.com`: any region) keeps the policy the same size whatever the sources' regions.
+  [services.some((s) => s.includes('*')) ? 'StringLike' : 'StringEquals']: {
+    'kms:ViaService': services.length === 1 ? services[0]! : services,
+  },
 });
 /** Keeps ModifySnapshotAttribute and ModifyImageAttribute to the one change allowed: no group, no other account change. */
 const nothingBut = (allowed: string) =>
@@ -43,9 +48,11 @@ const nothingBut = (allowed: string) =>
       .map((key) => [key, 'true']),
   );
 const ec2Via = (region: string) => `ec2.${region}.amazonaws.com`;
+/** EC2 in any region: the source's, or the vault's when it copies across regions. */
+const throughEc2Anywhere = { StringLike: { 'kms:ViaService': ec2Via('*') } };
 
 /** Describe* in the vault's region only: the action supports no narrower resource. */
-export const describeInTheVault = (s: VaultScope, sid: string, action: string | readonly string[]): Statement => ({
+export const describeInTheVault = (s: Pick<VaultScope, 'vaultRegion'>, sid: string, action: string | readonly string[]): Statement => ({
   Sid: sid,
   Effect: 'Allow',
   Action: action,
@@ -55,8 +62,7 @@ export const describeInTheVault = (s: VaultScope, sid: string, action: string | 
 
 /** What a vault copy through EC2 needs of the keys: the vault key, the sources' share keys, and the vault's default EBS key. */
 export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): Statement[] {
-  const sourceKeys = s.eachSource(keysOf);
-  const shareKey = { 'kms:ResourceAliases': NAMES.shareKeyAlias };
+  const shareKeys = allOf({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.shareKeyAlias } }, s.inSources);
   return [
     {
       Sid: 'EncryptCopiesWithTheVaultKey',
@@ -76,37 +82,21 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Sid: decryptSid,
       Effect: 'Allow',
       Action: USE_SHARED_KEY,
-      Resource: sourceKeys,
-      Condition: {
-        'ForAnyValue:StringEquals': shareKey,
-        StringEquals: {
-          'kms:ViaService': all(
-            ec2Via(s.vaultRegion),
-            s.eachSource(({ region }) => ec2Via(region)),
-          ),
-        },
-      },
+      Resource: keysOf('*', '*'),
+      Condition: allOf(shareKeys, throughEc2Anywhere),
     },
     {
       Sid: 'LetEbsUseSourceShareKeys',
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
-      Resource: sourceKeys,
-      Condition: {
-        'ForAnyValue:StringEquals': shareKey,
-        ...grantForAwsResource(
-          ...all(
-            ec2Via(s.vaultRegion),
-            s.eachSource(({ region }) => ec2Via(region)),
-          ),
-        ),
-      },
+      Resource: keysOf('*', '*'),
+      Condition: allOf(shareKeys, grantForAwsResource(ec2Via('*'))),
     },
     {
       Sid: 'DescribeTheVaultDefaultEbsKey',
       Effect: 'Allow',
       Action: 'kms:DescribeKey',
-      Resource: keysOf({ account: s.vaultAccount, region: s.vaultRegion }),
+      Resource: keysOf(s.vaultAccount, s.vaultRegion),
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ebs' } },
       Reason:
         'EBS describes the default EBS key when copying an encrypted snapshot ("you must have DescribeKey permissions on the default CMK", EBS User Guide); the simulated EC2 makes no such call',
@@ -121,7 +111,7 @@ export function shareWithTheVaultOnly(
   action: string,
   type: 'snapshot' | 'image',
 ): Statement[] {
-  const resource = s.eachSource(({ region }) => ec2Arn(region, type));
+  const resource = ec2Arn('*', type);
   const only = (change: 'Add' | 'Remove') => ({
     StringEquals: { [`ec2:${change}/userId`]: s.vaultAccount },
     Null: nothingBut(`ec2:${change}/userId`),
@@ -139,7 +129,7 @@ export function shareIntermediateSnapshotsWithTheVaultOnly(s: ReaderScope, sid: 
       Sid: sid,
       Effect: 'Allow',
       Action: 'ec2:ModifySnapshotAttribute',
-      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
       Condition: {
         StringEquals: { 'ec2:Add/userId': s.vaultAccount },
         StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: intermediateOf },
@@ -155,12 +145,15 @@ export const listKeyAliases = (s: ReaderScope): Statement => ({
   Effect: 'Allow',
   Action: 'kms:ListAliases',
   Resource: '*',
-  Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+  Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
+  Reason:
+    'only an artifact under a customer managed key is checked (SourceKeys.requireListed): a source whose drill artifacts use none never calls it',
 });
 
 /** What the reader's re-encrypting copy (under the share key) needs of the source's keys. */
 export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
-  const keys = s.eachSource(keysOf);
+  const keys = keysOf(s.account, '*');
+  const listed = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases } };
   return [
     { Sid: 'DescribeSnapshotKeys', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
     listKeyAliases(s),
@@ -169,46 +162,44 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext'],
       Resource: keys,
-      Condition: {
-        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases },
-        StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => ec2Via(region))) },
-      },
+      Condition: allOf(listed, throughEc2Anywhere),
     },
     {
       Sid: 'LetEbsUseSnapshotKeys',
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: keys,
-      Condition: {
-        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': s.keyAliases },
-        ...grantForAwsResource(...all(s.eachSource(({ region }) => ec2Via(region)))),
-      },
+      Condition: allOf(listed, grantForAwsResource(...s.regions.map(ec2Via))),
     },
   ];
 }
 
 /**
  * A restore shares a restore copy with the recovery account it is tagged for, and with no other.
- * Snapshots name the account added (ec2:Add/userId); ModifyImageAttribute has no such key, so an
- * image is shared by its restore-for tag alone, and the restore key's policy is the boundary.
+ * Snapshots: the account added must equal the copy's own `restore-for` tag (a policy variable), so
+ * one statement serves every recovery account. ModifyImageAttribute has no ec2:Add/userId key, so
+ * an image is shared by its restore-for tag alone, and the restore key's policy is the boundary.
  */
-export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement[] {
-  const onlyTo = (account: string): Statement['Condition'] =>
-    type === 'snapshot'
-      ? { StringEquals: { 'ec2:Add/userId': account, [`aws:ResourceTag/${TAG.restoreFor}`]: account }, Null: nothingBut('ec2:Add/userId') }
-      : { StringEquals: { [`aws:ResourceTag/${TAG.restoreFor}`]: account } };
-  return s.eachRecoveryAccount((account) => ({
+export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement {
+  return {
     Sid: sid,
     Effect: 'Allow',
     Action: action,
     Resource: ec2Arn(s.vaultRegion, type),
-    Condition: onlyTo(account),
-  }));
+    Condition:
+      type === 'snapshot'
+        ? {
+            // `${!…}` is Fn::Sub's literal `${…}`: serverless would take a bare `${aws:…}` for its own variable.
+            StringEquals: { 'ec2:Add/userId': sub(`\${!aws:ResourceTag/${TAG.restoreFor}}`) },
+            Null: { ...nothingBut('ec2:Add/userId'), [`aws:ResourceTag/${TAG.restoreFor}`]: 'false' },
+          }
+        : { Null: { [`aws:ResourceTag/${TAG.restoreFor}`]: 'false' } },
+  };
 }
 
 /** What a restore copy through EC2 needs of the keys: read the vault copy, encrypt under a restore key. */
 export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
-  const vaultKeys = keysOf({ account: s.vaultAccount, region: s.vaultRegion });
+  const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
   const throughEc2 = { 'kms:ViaService': ec2Via(s.vaultRegion) };
   return [
     {

@@ -13,17 +13,19 @@ import { ignoreNotFound, isAwsError } from '../../aws/aws-errors.js';
 import { ec2Client } from '../../aws/clients.js';
 import type { RecoveryPoint } from '../../catalog/recovery-point.js';
 import { copyQuotaKey } from '../../core/copy-quota.js';
-import { Deferral, Rejection } from '../../core/errors.js';
+import { Deferral, PermanentFailure, Rejection } from '../../core/errors.js';
 import { arnRegion, parseArn } from '../../events/arn.js';
 import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import {
   type ArtifactKind,
   type ArtifactRef,
   type CopyStatus,
+  type HubIntermediate,
   inSource,
   inVault,
   type KindDeps,
   type ListedArtifact,
+  type PartOfAnother,
   type RestoreTarget,
   type ShareProgress,
   type SourceArtifact,
@@ -60,16 +62,21 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     if (!parsed.success) throw new Rejection('malformed-event', `EBS snapshot event detail is malformed: ${describeIssues(parsed.error)}`);
     const detail = parsed.data;
     if (!TRIGGERS.has(detail.event)) return { skip: `${detail.event} is not a backup trigger` };
-    if (detail.result !== 'succeeded') return { skip: `${detail.event} ${detail.result}${detail.cause ? `: ${detail.cause}` : ''}` };
+    // A failed copySnapshot may be the hub's own re-encrypting copy: verify tells, and fails its point at once.
+    // A failed createSnapshots set can hold snapshots that completed: those are backed up.
+    const examined = detail.result === 'succeeded' || detail.event === 'copySnapshot' || detail.event === 'createSnapshots';
+    if (!examined) return { skip: `${detail.event} ${detail.result}${detail.cause ? `: ${detail.cause}` : ''}` };
     const arns =
       detail.event === 'createSnapshots'
         ? (detail.snapshots ?? []).filter((s) => s.status === undefined || s.status === 'completed').map((s) => s.snapshot_id)
         : [detail.snapshot_id];
     const refs = arns.map((arn) => snapshotRef(arn, event));
-    return refs.length ? { refs } : { skip: `${detail.event} announced no completed snapshot` };
+    return refs.length
+      ? { refs }
+      : { skip: `${detail.event} ${detail.result}: no completed snapshot${detail.cause ? ` (${detail.cause})` : ''}` };
   },
 
-  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact> {
+  async verify(ref: ArtifactRef, deps: KindDeps<EC2Client>): Promise<SourceArtifact | HubIntermediate | PartOfAnother> {
     const snapshot = await describeSnapshot(inSource(deps, ref.account, ref.region), ref.sourceId);
     if (!snapshot) {
       throw new Rejection(
@@ -83,9 +90,22 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
         `snapshot ${ref.sourceId} is owned by ${snapshot.OwnerId}, not by ${ref.account} that announced it`,
       );
     }
+    const tags = tagMap(snapshot.Tags);
+    const owningImage = imageThatMade(snapshot, tags);
+    if (owningImage !== undefined)
+      return {
+        ref,
+        skip: `${ref.sourceId} belongs to AMI ${owningImage}: it is backed up with that AMI (or is the hub's own AMI intermediate)`,
+      };
+    const intermediateOf = tags[TAG.intermediateOf];
+    if (intermediateOf !== undefined) return { ref, intermediateOf };
+    if (snapshot.State === 'error')
+      throw new Rejection(
+        'not-found',
+        `snapshot ${ref.sourceId} failed in the source (${snapshot.StateMessage ?? 'no reason given'}): nothing to copy`,
+      );
     if (snapshot.State !== 'completed')
       throw new Deferral(`snapshot ${ref.sourceId} is ${snapshot.State}, not completed yet`, PENDING_RETRY_SECONDS);
-    const tags = tagMap(snapshot.Tags);
     const key = snapshot.Encrypted && snapshot.KmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.KmsKeyId) : undefined;
     await deps.keys.requireListed(ref.account, ref.region, `snapshot ${ref.sourceId}`, key);
     return {
@@ -95,7 +115,6 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       encryption: key === undefined ? 'none' : key.awsManaged ? 'aws-managed' : 'customer',
       keyArn: key?.arn,
       tags,
-      intermediateOf: tags[TAG.intermediateOf],
     };
   },
 
@@ -109,8 +128,12 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     const intermediate =
       (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) || (await findIntermediate(ec2, point.sourceId));
     if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
-    if (intermediate.State === 'error')
-      throw new Error(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`);
+    if (intermediate.State === 'error') {
+      // Deleted with the point's other leftovers when the failure is recorded.
+      throw new PermanentFailure(`re-encrypted copy ${intermediate.SnapshotId} failed: ${intermediate.StateMessage ?? 'no reason given'}`, {
+        code: 'CopyFailedInAws',
+      });
+    }
     if (intermediate.State !== 'completed') return { status: 'reencrypting', intermediateId: intermediate.SnapshotId! };
     await share(ec2, intermediate.SnapshotId!, deps.vault.account);
     return { status: 'ready', sharedId: intermediate.SnapshotId! };
@@ -141,31 +164,37 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
     const copy = await describeSnapshot(inVault(deps), point.vaultCopyId!);
-    if (!copy) return { status: 'failed', reason: `vault copy ${point.vaultCopyId} no longer exists` };
+    if (!copy) return { status: 'missing' };
     if (copy.State === 'completed') return { status: 'available' };
     if (copy.State === 'error')
-      return { status: 'failed', reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}` };
+      return {
+        status: 'failed',
+        code: 'CopyFailedInAws',
+        reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}`,
+      };
     return { status: 'pending' };
   },
 
-  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<void> {
+  async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
     const ec2 = inSource(deps, point.account, point.region);
-    if (point.intermediateId) {
-      await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: point.intermediateId })), 'InvalidSnapshot.NotFound');
-    } else {
-      await ignoreNotFound(
-        () =>
-          ec2.send(
-            new ModifySnapshotAttributeCommand({
-              SnapshotId: point.sourceId,
-              Attribute: 'createVolumePermission',
-              OperationType: 'remove',
-              UserIds: [deps.vault.account],
-            }),
-          ),
+    const removed: string[] = [];
+    // After a completed copy the record names what the copy went through; otherwise a crash may have left more.
+    const intermediates = new Set(point.intermediateId ? [point.intermediateId] : []);
+    if (scope === 'abandoned')
+      for (const s of await ownTagged(ec2, { [TAG.intermediateOf]: point.sourceId })) intermediates.add(s.SnapshotId!);
+    for (const id of intermediates) {
+      const deleted = await ignoreNotFound(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: id })), 'InvalidSnapshot.NotFound');
+      if (deleted) removed.push(`deleted the intermediate copy ${id}`);
+    }
+    const shared = scope === 'completed' ? !point.intermediateId : await isSharedWith(ec2, point.sourceId, deps.vault.account);
+    if (shared) {
+      const unshared = await ignoreNotFound(
+        () => ec2.send(volumePermission(point.sourceId, 'remove', deps.vault.account)),
         'InvalidSnapshot.NotFound',
       );
+      if (unshared) removed.push(`removed the vault's createVolumePermission on ${point.sourceId}`);
     }
+    return removed;
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<EC2Client>) {
@@ -299,9 +328,49 @@ async function describeSnapshot(ec2: EC2Client, snapshotId: string): Promise<Sna
   }
 }
 
+/**
+ * The AMI a snapshot was made for, if any. EC2 describes the snapshots CreateImage takes as "Created by
+ * CreateImage(i-…) for ami-…" and those CopyImage makes as "Copied for DestinationAmi ami-…"; the hub's
+ * own AMI intermediates carry its intermediate-of tag naming the source AMI. Such a snapshot is backed
+ * up with its AMI, whether or not AWS announces it as an EBS snapshot too.
+ */
+function imageThatMade(snapshot: Snapshot, tags: Record<string, string>): string | undefined {
+  const intermediateOf = tags[TAG.intermediateOf];
+  if (intermediateOf?.startsWith('ami-')) return intermediateOf;
+  return /^(?:Created by CreateImage\([^)]*\) for|Copied for DestinationAmi) (ami-[0-9a-f]+)/.exec(snapshot.Description ?? '')?.[1];
+}
+
+/** The caller's own snapshots carrying every given tag, in any state. */
+async function ownTagged(ec2: EC2Client, tags: Record<string, string>): Promise<Snapshot[]> {
+  const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }));
+  return Snapshots;
+}
+
+/** The caller's own snapshot carrying every given tag, unless it failed (a failed copy is made again). */
 async function findTagged(ec2: EC2Client, tags: Record<string, string>): Promise<Snapshot | undefined> {
-  const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }));
-  return Snapshots?.find((s) => s.State !== 'error');
+  return (await ownTagged(ec2, tags)).find((s) => s.State !== 'error');
+}
+
+/** Whether the owner's snapshot gives `account` createVolumePermission (DescribeSnapshots' RestorableByUserIds). */
+async function isSharedWith(ec2: EC2Client, snapshotId: string, account: string): Promise<boolean> {
+  try {
+    const { Snapshots = [] } = await ec2.send(
+      new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId], OwnerIds: ['self'], RestorableByUserIds: [account] }),
+    );
+    return Snapshots.length > 0;
+  } catch (error) {
+    if (isAwsError(error, 'InvalidSnapshot.NotFound')) return false;
+    throw error;
+  }
+}
+
+function volumePermission(snapshotId: string, operation: 'add' | 'remove', account: string): ModifySnapshotAttributeCommand {
+  return new ModifySnapshotAttributeCommand({
+    SnapshotId: snapshotId,
+    Attribute: 'createVolumePermission',
+    OperationType: operation,
+    UserIds: [account],
+  });
 }
 
 function findIntermediate(ec2: EC2Client, sourceId: string): Promise<Snapshot | undefined> {
@@ -324,13 +393,6 @@ async function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: stri
   return SnapshotId!;
 }
 
-async function share(ec2: EC2Client, snapshotId: string, vaultAccountId: string): Promise<void> {
-  await ec2.send(
-    new ModifySnapshotAttributeCommand({
-      SnapshotId: snapshotId,
-      Attribute: 'createVolumePermission',
-      OperationType: 'add',
-      UserIds: [vaultAccountId],
-    }),
-  );
+async function share(ec2: EC2Client, snapshotId: string, account: string): Promise<void> {
+  await ec2.send(volumePermission(snapshotId, 'add', account));
 }

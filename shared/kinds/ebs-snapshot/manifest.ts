@@ -1,5 +1,5 @@
 import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
-import { all, type KindManifest } from '../common/manifest.js';
+import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
@@ -42,16 +42,19 @@ export const manifest: KindManifest = {
     copyQuota: 20,
   },
 
+  sharesThrough: 'ec2',
+
   vault: (s) => [
     {
+      // The request goes to the vault's region; the source snapshot may be in any of the sources' regions.
       Sid: 'CopySharedSnapshotsIntoTheVault',
       Effect: 'Allow',
       Action: 'ec2:CopySnapshot',
-      Resource: all(
-        ec2Arn(s.vaultRegion, 'snapshot'),
-        s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
+      Condition: allOf(
+        { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
+        s.inSources,
       ),
-      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' } },
     },
     {
       Sid: 'TagVaultCopiesOnCreationOnly',
@@ -74,7 +77,7 @@ export const manifest: KindManifest = {
       Effect: 'Allow',
       Action: ['ec2:DescribeSnapshots', 'ec2:DescribeVolumes', 'ec2:DescribeImages'],
       Resource: '*',
-      Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
+      Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
     },
     ...shareWithTheVaultOnly(
       s,
@@ -86,14 +89,14 @@ export const manifest: KindManifest = {
       Sid: 'ReencryptUnderTheShareKeyAsATaggedCopy',
       Effect: 'Allow',
       Action: 'ec2:CopySnapshot',
-      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
       Condition: { Null: { [`aws:RequestTag/${TAG.intermediateOf}`]: 'false' } },
     },
     {
       Sid: 'TagTheReencryptedCopyOnCreationOnly',
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
-      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
       Condition: {
         StringEquals: { 'ec2:CreateAction': 'CopySnapshot' },
         'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.intermediateOf] },
@@ -103,13 +106,11 @@ export const manifest: KindManifest = {
       Sid: 'DeleteOnlyTheHubsIntermediateCopies',
       Effect: 'Allow',
       Action: 'ec2:DeleteSnapshot',
-      Resource: s.eachSource(({ region }) => ec2Arn(region, 'snapshot')),
+      Resource: ec2Arn('*', 'snapshot'),
       Condition: { StringLike: { [`aws:ResourceTag/${TAG.intermediateOf}`]: 'snap-*' } },
     },
     ...reencryptingCopyKeyStatements(s),
   ],
-
-  integrity: (s) => [describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots')],
 
   // It deletes vault copies only, recognised by their provenance tag.
   prune: (s) => [
@@ -141,7 +142,7 @@ export const manifest: KindManifest = {
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
     },
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
-    ...shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
+    shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
     ...restoreCopyKeyStatements(s),
   ],
 };

@@ -9,7 +9,7 @@ import {
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
-import { RDS_PAGE, type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind } from '../common/rds-snapshot-kind.js';
+import { RDS_PAGE, type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind, snapshotTypeOf } from '../common/rds-snapshot-kind.js';
 import { pattern } from './manifest.js';
 
 const NOT_FOUND = 'DBClusterSnapshotNotFoundFault';
@@ -20,7 +20,9 @@ const dbClusterSnapshotApi: RdsSnapshotApi = {
   element: 'DBClusterSnapshot',
   async describe(rds, identifier) {
     try {
-      const { DBClusterSnapshots } = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }));
+      const { DBClusterSnapshots } = await rds.send(
+        new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier, SnapshotType: snapshotTypeOf(identifier) }),
+      );
       return DBClusterSnapshots?.[0] && facts(DBClusterSnapshots[0]);
     } catch (error) {
       if (isAwsError(error, NOT_FOUND)) return undefined;

@@ -9,7 +9,7 @@ import {
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
-import { RDS_PAGE, type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind } from '../common/rds-snapshot-kind.js';
+import { RDS_PAGE, type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind, snapshotTypeOf } from '../common/rds-snapshot-kind.js';
 import { pattern } from './manifest.js';
 
 const NOT_FOUND = 'DBSnapshotNotFoundFault';
@@ -20,7 +20,9 @@ const dbSnapshotApi: RdsSnapshotApi = {
   element: 'DBSnapshot',
   async describe(rds, identifier) {
     try {
-      const { DBSnapshots } = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+      const { DBSnapshots } = await rds.send(
+        new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier, SnapshotType: snapshotTypeOf(identifier) }),
+      );
       return DBSnapshots?.[0] && facts(DBSnapshots[0]);
     } catch (error) {
       if (isAwsError(error, NOT_FOUND)) return undefined;

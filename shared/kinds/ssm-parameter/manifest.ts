@@ -1,6 +1,8 @@
 import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { all, type KindManifest } from '../common/manifest.js';
+import { all, type KindManifest, type ReaderScope } from '../common/manifest.js';
+import { TAG } from '../common/provenance-tags.js';
+import { listKeyAliases } from '../common/statements.js';
 
 /**
  * Systems Manager user guide, "EventBridge event examples". The event never carries the value:
@@ -44,38 +46,25 @@ export const manifest: KindManifest = {
     ];
   },
 
-  reader: (s): Statement[] => [
-    // The sweep lists the parameters; DescribeParameters supports no resource-level permission.
-    {
-      Sid: 'ListParameters',
-      Effect: 'Allow',
-      Action: 'ssm:DescribeParameters',
-      Resource: '*',
-      Condition: { StringEquals: { 'aws:RequestedRegion': all(s.eachSource(({ region }) => region)) } },
-    },
-    {
-      Sid: 'ReadParameters',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameterHistory', 'ssm:GetParameter'],
-      Resource: s.eachSource(({ account, region }) => `arn:aws:ssm:${region}:${account}:parameter/*`),
-    },
-    {
-      Sid: 'DecryptSecureStringsThroughSsm',
-      Effect: 'Allow',
-      Action: 'kms:Decrypt',
-      Resource: s.eachSource(({ account, region }) => `arn:aws:kms:${region}:${account}:key/*`),
-      Condition: { StringEquals: { 'kms:ViaService': all(s.eachSource(({ region }) => `ssm.${region}.amazonaws.com`)) } },
-    },
-  ],
-
-  integrity: (s) => [
-    {
-      Sid: 'ReadVaultParameterHistory',
-      Effect: 'Allow',
-      Action: 'ssm:GetParameterHistory',
-      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.vaultAccount}:parameter/backup-hub/*`,
-    },
-  ],
+  // Only what the account file opts in (ssmParameters: path prefixes, or the backup-hub:protect tag),
+  // and only SecureStrings under aws/ssm or a key the file lists: the reader of another kind reads none.
+  reader: (s) => {
+    const keys = `arn:aws:kms:*:${s.account}:key/*`;
+    const listedKeys = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': all('alias/aws/ssm', s.customerKeyAliases) } };
+    return [
+      ...readOptedInParameters(s),
+      // Any key's description and aliases: verify names the alias to list for a key the reader may not use.
+      { Sid: 'DescribeParameterKeys', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: keys },
+      listKeyAliases(s),
+      {
+        Sid: 'DecryptSecureStringsThroughSsm',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keys,
+        Condition: { ...listedKeys, StringLike: { 'kms:ViaService': 'ssm.*.amazonaws.com' } },
+      },
+    ];
+  },
 
   // Parameter Store deletes a parameter with all its versions; there is no call for one version.
   prune: (s) => [
@@ -104,21 +93,61 @@ export const manifest: KindManifest = {
       Resource: s.vaultKeyArn,
       Condition: { StringEquals: { 'kms:ViaService': `ssm.${s.vaultRegion}.amazonaws.com` } },
     },
-    ...s.eachRecoveryAccount((account) => ({
-      Sid: 'AssumeTheRecoveryRoles',
-      Effect: 'Allow',
-      Action: 'sts:AssumeRole',
-      Resource: `arn:aws:iam::${account}:role/${NAMES.recoveryRole}`,
-    })),
+    // Any recovery account's role: each one's trust admits this role only, with the ExternalId.
+    { Sid: 'AssumeTheRecoveryRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::*:role/${NAMES.recoveryRole}` },
   ],
 
   // Writing a SecureString under the account's aws/ssm key needs no KMS statement: that key's policy
   // lets every principal of the account use it through Systems Manager.
-  recovery: (s) =>
-    s.eachRecoveryAccount((account) => ({
+  recovery: (s) => [
+    {
       Sid: 'WriteRestoredParameters',
       Effect: 'Allow',
       Action: ['ssm:PutParameter', 'ssm:GetParameter'],
-      Resource: `arn:aws:ssm:${s.vaultRegion}:${account}:parameter/*`,
-    })),
+      Resource: `arn:aws:ssm:${s.vaultRegion}:${s.account}:parameter/*`,
+    },
+  ],
 };
+
+/** GetParameterHistory and GetParameter on the opted-in parameters: under the listed paths, or tagged. */
+function readOptedInParameters(s: ReaderScope): Statement[] {
+  const actions = ['ssm:GetParameterHistory', 'ssm:GetParameter'];
+  const parameter = (path: string) => `arn:aws:ssm:*:${s.account}:parameter/${path.replace(/^\//, '')}`;
+  const optedIn = s.parameters.paths.length > 0 || s.parameters.tagged;
+  return [
+    // The inventory sweep lists the parameters, then keeps only the opted-in ones itself:
+    // DescribeParameters supports no resource-level permission (Service Authorization Reference).
+    ...(optedIn
+      ? [
+          {
+            Sid: 'ListParameters',
+            Effect: 'Allow' as const,
+            Action: 'ssm:DescribeParameters',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
+          },
+        ]
+      : []),
+    ...(s.parameters.paths.length
+      ? [
+          {
+            Sid: 'ReadParametersUnderTheListedPaths',
+            Effect: 'Allow' as const,
+            Action: actions,
+            Resource: s.parameters.paths.map((p) => parameter(`${p}*`)),
+          },
+        ]
+      : []),
+    ...(s.parameters.tagged
+      ? [
+          {
+            Sid: 'ReadTaggedParameters',
+            Effect: 'Allow' as const,
+            Action: actions,
+            Resource: parameter('*'),
+            Condition: { StringEquals: { [`aws:ResourceTag/${TAG.protect}`]: 'true' } },
+          },
+        ]
+      : []),
+  ];
+}

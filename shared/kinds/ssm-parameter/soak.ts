@@ -17,13 +17,16 @@ export const soak: SoakKind = {
     return { announce: () => parameterChangeEvent(hub.ssm.parameter(owner, region, name)!, 'Create', version) };
   },
   vaultCopies: (hub) =>
-    hub.ssm.parameters(hub.config.vaultAccountId, hub.config.vaultRegion).flatMap((p) =>
-      // The vault name keeps account, region and name; each vault version says which source version it holds.
-      p.versions.map((v) => ({
-        kind: 'ssm-parameter' as const,
-        source: `${p.name}:${v.description ?? ''}`,
-        startMs: v.lastModified.getTime(),
-        endMs: v.lastModified.getTime(),
-      })),
-    ),
+    hub.ssm
+      .parameters(hub.config.vaultAccountId, hub.config.vaultRegion)
+      .filter((p) => p.name.startsWith('/backup-hub/'))
+      .flatMap((p) =>
+        // The vault name keeps account, region and name; each vault version says which source version it holds.
+        p.versions.map((v) => ({
+          kind: 'ssm-parameter' as const,
+          source: `${p.name}:${v.description ?? ''}`,
+          startMs: v.lastModified.getTime(),
+          endMs: v.lastModified.getTime(),
+        })),
+      ),
 };

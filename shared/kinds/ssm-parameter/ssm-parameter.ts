@@ -2,6 +2,7 @@ import {
   DeleteParameterCommand,
   DescribeParametersCommand,
   GetParameterCommand,
+  type ParameterStringFilter,
   type ParameterTier,
   type ParameterType,
   PutParameterCommand,
@@ -26,10 +27,12 @@ import {
   type ShareProgress,
   type SourceArtifact,
   type SourceRegion,
+  type SweptSource,
   type Triggers,
   type VaultCopy,
 } from '../common/artifact-kind.js';
 import { inventoryPage } from '../common/inventory.js';
+import { TAG } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 import { announcedVersion, parameterHistory, type VersionMetadata } from './ssm-history.js';
 import { findVaultVersion, vaultParameterName, writeVaultVersion } from './ssm-vault-copy.js';
@@ -89,8 +92,7 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
   },
 
   async verify(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<SourceArtifact> {
-    // A plain name resolves in the reader role's own account: only the sender's own parameter is found.
-    const history = await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
+    const history = await optedInHistory(ref, deps);
     const version = history && announcedVersion(history, ref.announced);
     if (!version)
       throw new Rejection(
@@ -128,8 +130,9 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
     return { status: 'available' };
   },
 
-  async cleanup(): Promise<void> {
+  async cleanup(): Promise<string[]> {
     // Nothing was shared or copied in the source.
+    return [];
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SSMClient>, scope) {
@@ -147,16 +150,22 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SSMClient> = {
 
   // One listing is both: each parameter is a resource, and its newest version (Version and
   // LastModifiedDate) says whether the vault has it, with no GetParameterHistory per parameter.
-  async inventory(source: SourceRegion, token: string | undefined, deps: KindDeps<SSMClient>) {
+  // Only what the account file opts in: DescribeParameters cannot be narrowed by IAM, so the sweep
+  // asks for the listed path prefixes and the tagged parameters only (ParameterFilters).
+  async inventory(source: SweptSource, token: string | undefined, deps: KindDeps<SSMClient>) {
+    const { paths, tagged } = source.parameters;
+    if (paths.length === 0 && !tagged) return { artifacts: [], resources: [] };
     const ssm = inSource(deps, source.account, source.region);
+    const listing = (filter: ParameterStringFilter) => async (NextToken?: string) => {
+      const page = await ssm.send(new DescribeParametersCommand({ MaxResults: DESCRIBE_PAGE, NextToken, ParameterFilters: [filter] }));
+      const listed = (page.Parameters ?? []).map((p) =>
+        listedParameter(source, p.Name!, p.Version ?? 1, p.LastModifiedDate ?? new Date(0)),
+      );
+      return { artifacts: listed, resources: listed.map((p) => ({ resourceId: p.resourceId, tags: {} })), next: page.NextToken };
+    };
     return inventoryPage(token, {
-      parameters: async (NextToken) => {
-        const page = await ssm.send(new DescribeParametersCommand({ MaxResults: DESCRIBE_PAGE, NextToken }));
-        const listed = (page.Parameters ?? []).map((p) =>
-          listedParameter(source, p.Name!, p.Version ?? 1, p.LastModifiedDate ?? new Date(0)),
-        );
-        return { artifacts: listed, resources: listed.map((p) => ({ resourceId: p.resourceId, tags: {} })), next: page.NextToken };
-      },
+      ...(paths.length ? { paths: listing({ Key: 'Name', Option: 'BeginsWith', Values: paths }) } : {}),
+      ...(tagged ? { tagged: listing({ Key: `tag:${TAG.protect}`, Values: ['true'] }) } : {}),
     });
   },
 
@@ -268,6 +277,24 @@ async function writeBack(ssm: SSMClient, point: RecoveryPoint, value: string): P
   }
 }
 
+/**
+ * The announced parameter's history, as the source's reader role sees it. A plain name resolves in
+ * the reader role's own account: only the sender's own parameter is found. The reader may read only
+ * what the account file opts in: a refusal is final, with what to change.
+ * @throws Rejection not-opted-in when the reader role may not read it
+ */
+async function optedInHistory(ref: ArtifactRef, deps: KindDeps<SSMClient>): Promise<VersionMetadata[] | undefined> {
+  try {
+    return await parameterHistory(inSource(deps, ref.account, ref.region), ref.sourceId);
+  } catch (error) {
+    if (!isAwsError(error, 'AccessDeniedException')) throw error;
+    throw new Rejection(
+      'not-opted-in',
+      `the vault may not read parameter ${ref.sourceId} in ${ref.account}/${ref.region} (${describeError(error)}): to protect it, list a path prefix of it under ssmParameters.paths in that account's file (or set ssmParameters.tagged and tag it backup-hub:protect=true), then redeploy that source`,
+    );
+  }
+}
+
 /** A parameter ARN in the event must name the sender's own account; the hub then uses the plain name. */
 function ownName(name: string, event: EventEnvelope): string {
   if (!name.startsWith('arn:')) return name;
@@ -289,6 +316,7 @@ async function encryptionOf(
 ): Promise<{ encryption: SourceEncryption; keyArn?: string }> {
   if (version.Type !== 'SecureString' || !version.KeyId) return { encryption: 'none' };
   const key = await deps.keys.describe(ref.account, ref.region, version.KeyId);
+  await deps.keys.requireListed(ref.account, ref.region, `parameter ${ref.sourceId}`, key);
   return { encryption: key.awsManaged ? 'aws-managed' : 'customer', keyArn: key.arn };
 }
 

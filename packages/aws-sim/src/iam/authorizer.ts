@@ -205,6 +205,7 @@ export class Authorizer {
       ...principalKeys,
       'aws:RequestedRegion': region,
       'aws:ResourceAccount': request.resourceAccount,
+      'aws:ResourceOrgID': this.organization.orgOf(request.resourceAccount),
       'aws:SecureTransport': 'true',
       ...request.context,
     };

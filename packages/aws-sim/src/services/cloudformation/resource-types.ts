@@ -11,6 +11,7 @@ import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
 import type { LogsSim } from '../logs/logs.js';
 import type { SnsSim } from '../sns/sns.js';
 import type { SqsSim } from '../sqs/sqs.js';
+import type { SsmSim } from '../ssm/ssm.js';
 import type { Properties } from './properties.js';
 import { TemplateError } from './template.js';
 
@@ -23,6 +24,7 @@ export interface StackServices {
   lambda: LambdaSim;
   dynamodb: DynamoDbSim;
   sns: SnsSim;
+  ssm: SsmSim;
   logs: LogsSim;
   cloudwatch: CloudWatchSim;
 }
@@ -443,6 +445,27 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
       );
       const arn = await ctx.services.dynamodb.createTable(ctx.account, ctx.region, { TableName: name, ...definition });
       return { ref: name, attributes: { Arn: arn } };
+    },
+  },
+
+  // CloudFormation creates String and StringList parameters only (no SecureString); Ref is the name.
+  'AWS::SSM::Parameter': {
+    properties: ['Name', 'Type', 'Value', 'Description', 'Tier', 'DataType'],
+    create(props, ctx) {
+      const type = props.string('Type');
+      if (type !== 'String' && type !== 'StringList')
+        throw new TemplateError(`${props.where}: Type ${type} is not one CloudFormation creates (String or StringList)`);
+      const name = props.optionalString('Name') ?? `CFN-${ctx.logicalId}-${randomBytes(6).toString('hex').toUpperCase()}`;
+      const tier = props.optionalString('Tier');
+      const version = ctx.services.ssm.putParameter(ctx.account, ctx.region, {
+        name,
+        type,
+        value: props.string('Value'),
+        description: props.optionalString('Description'),
+        ...(tier === 'Standard' || tier === 'Advanced' ? { tier } : {}),
+        dataType: props.optionalString('DataType'),
+      });
+      return { ref: name, attributes: { Type: version.type, Value: props.string('Value') } };
     },
   },
 

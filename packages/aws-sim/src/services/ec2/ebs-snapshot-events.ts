@@ -50,3 +50,35 @@ export function shareSnapshotEvent(snapshot: SimSnapshot, recipient: string, at:
     endTime: seconds(at),
   });
 }
+
+/**
+ * `EBS Multi-Volume Snapshots Completion Status`, once every snapshot of a CreateSnapshots set has
+ * settled (EBS User Guide, "Amazon EventBridge events for Amazon EBS", createSnapshots): `result`
+ * `failed` when any snapshot ended in error (with its `cause`), and per snapshot its ARN, its
+ * volume's ARN and its `status`, so a failed set still names the snapshots that completed.
+ */
+export function snapshotSetEvent(snapshots: readonly SimSnapshot[]): ServiceEvent {
+  const [first] = snapshots as [SimSnapshot];
+  const failed = snapshots.find((s) => s.state === 'error');
+  const arns = snapshots.map((s) => eventSnapshotArn(s.region, s.id));
+  return {
+    'detail-type': 'EBS Multi-Volume Snapshots Completion Status',
+    source: 'aws.ec2',
+    account: first.owner,
+    region: first.region,
+    resources: arns,
+    detail: {
+      event: 'createSnapshots',
+      result: failed ? 'failed' : 'succeeded',
+      cause: failed ? `Snapshot ${failed.id} is in status error` : '',
+      'request-id': '',
+      startTime: seconds(first.startTime),
+      endTime: seconds(new Date(Math.max(...snapshots.map((s) => s.settlesAt)))),
+      snapshots: snapshots.map((s, i) => ({
+        snapshot_id: arns[i],
+        source: s.origin.kind === 'volume' ? s.origin.volumeArn : '',
+        status: s.state,
+      })),
+    },
+  };
+}

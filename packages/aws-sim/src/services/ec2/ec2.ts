@@ -2,9 +2,10 @@ import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
+import type { CreateInstanceSpec, CreateSnapshotsSpec } from './ebs-instance.js';
 import { type SimSnapshot, type SnapshotOrigin, type SnapshotState, SnapshotStore } from './ebs-snapshot.js';
 import { type CopyRequest, planCopy } from './ebs-snapshot-copy.js';
-import { settledSnapshotEvent } from './ebs-snapshot-events.js';
+import { settledSnapshotEvent, snapshotSetEvent } from './ebs-snapshot-events.js';
 import { type CreateVolumeSpec, DEFAULT_VOLUME_GIB, eventVolumeArn, type SimVolume } from './ebs-volume.js';
 import { ec2Id, isEc2Id, notFound } from './ids.js';
 import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
@@ -20,6 +21,18 @@ export interface Ec2SimOptions {
   snapshotDurationMs?: number;
   /** Concurrent AMI copies per destination account and region; AWS's is {@link AMI_CONCURRENT_COPY_QUOTA}. */
   imageCopyQuota?: number;
+  /**
+   * How long a new snapshot or AMI stays unseen by DescribeSnapshots and DescribeImages: EC2 is
+   * eventually consistent ("Eventual consistency in the Amazon EC2 API"); none by default.
+   */
+  describeLagMs?: number;
+  /** How long a deregistered AMI stays visible, its name still taken ("a short interval", DescribeImages); an hour by default. */
+  deregisteredVisibleMs?: number;
+  /**
+   * Whether the snapshots that CreateImage and CopyImage make send `EBS Snapshot Notification`
+   * (`createSnapshot`, `copySnapshot`) like any other: AWS does not document either way, so both can be had; off by default.
+   */
+  announceImageSnapshots?: boolean;
   /** A `cmk` volume without a key uses the account's key by this alias (made on first use); without it, a new unnamed key each time. */
   customerKeyAlias?: string;
 }
@@ -44,6 +57,9 @@ const DEFAULTS: Required<Omit<Ec2SimOptions, 'customerKeyAlias'>> & Pick<Ec2SimO
   copyDurationMs: (sizeGiB) => 10 * 60_000 + sizeGiB * 30_000,
   snapshotDurationMs: 5 * 60_000,
   imageCopyQuota: AMI_CONCURRENT_COPY_QUOTA,
+  describeLagMs: 0,
+  deregisteredVisibleMs: 60 * 60_000,
+  announceImageSnapshots: false,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -85,7 +101,12 @@ export class Ec2Sim {
   ) {
     this.cloud = kms.cloud;
     this.#options = { ...DEFAULTS, ...options };
-    this.images = new Ec2Images(this, { copyQuota: this.#options.imageCopyQuota, copyDurationMs: this.#options.copyDurationMs });
+    this.images = new Ec2Images(this, {
+      copyQuota: this.#options.imageCopyQuota,
+      copyDurationMs: this.#options.copyDurationMs,
+      deregisteredVisibleMs: this.#options.deregisteredVisibleMs,
+      announceImageSnapshots: this.#options.announceImageSnapshots,
+    });
   }
 
   /**
@@ -151,6 +172,7 @@ export class Ec2Sim {
       region,
       imageId: LAUNCH_IMAGE_ID,
       rootVolumeId: root.id,
+      volumeIds: [root.id],
       launchTime: this.cloud.clock.now(),
       tags,
     };
@@ -182,8 +204,60 @@ export class Ec2Sim {
     return this.startSnapshot(volume, { id: spec.id, description: spec.description, tags, emit: spec.emit ?? true });
   }
 
-  /** Starts a snapshot of a volume: pending now, completed after the snapshot duration. */
-  startSnapshot(volume: SimVolume, options: { id?: string; description?: string; tags: TagInput[]; emit: boolean }): SimSnapshot {
+  /**
+   * Launches an instance with its volumes (the account's own activity, not through the API).
+   * @throws Error for a taken id
+   */
+  createInstance(account: string, region: string, spec: CreateInstanceSpec): SimInstance {
+    const id = spec.id ?? ec2Id('i');
+    if (this.#instances.has(`${region}/${id}`)) throw new Error(`Instance ${id} already exists in ${region}`);
+    const volumes = spec.volumes.map((v) => this.createVolume(account, region, v));
+    for (const volume of volumes) volume.attachedTo = id;
+    const volumeIds = volumes.map((v) => v.id);
+    const instance: SimInstance = {
+      id,
+      account,
+      region,
+      imageId: LAUNCH_IMAGE_ID,
+      rootVolumeId: volumeIds[0]!,
+      volumeIds,
+      launchTime: this.cloud.clock.now(),
+      tags: new Map(),
+    };
+    this.#instances.set(`${region}/${id}`, instance);
+    return instance;
+  }
+
+  /**
+   * Starts a crash-consistent snapshot of each volume of an instance (CreateSnapshots), which
+   * announces the set with one `EBS Multi-Volume Snapshots Completion Status` once all have settled.
+   * @throws AwsError InvalidInstanceID.NotFound
+   */
+  createSnapshots(account: string, region: string, spec: CreateSnapshotsSpec & { description?: string; tags?: TagInput[] }): SimSnapshot[] {
+    const instance = this.instance(account, region, spec.instanceId);
+    if (!instance) throw notFound('InvalidInstanceID.NotFound', 'instance ID', spec.instanceId);
+    const volumeIds = spec.excludeBootVolume ? instance.volumeIds.slice(1) : instance.volumeIds;
+    const snapshots = volumeIds.map((volumeId) =>
+      this.startSnapshot(this.volume(account, region, volumeId)!, {
+        description: spec.description,
+        tags: spec.tags ?? [],
+        emit: false,
+        failure: spec.failing?.[volumeId],
+      }),
+    );
+    const settled = Math.max(...snapshots.map((s) => s.settlesAt));
+    if ((spec.emit ?? true) && snapshots.length > 0)
+      this.cloud.clock.at(settled, () =>
+        this.cloud.emitServiceEvent(snapshotSetEvent(snapshots.filter((s) => this.snapshotStore.holds(s)))),
+      );
+    return snapshots;
+  }
+
+  /** Starts a snapshot of a volume: pending now, completed (or, with `failure`, in error) after the snapshot duration. */
+  startSnapshot(
+    volume: SimVolume,
+    options: { id?: string; description?: string; tags: TagInput[]; emit: boolean; failure?: string },
+  ): SimSnapshot {
     const snapshot: NewSnapshot = {
       id: options.id,
       owner: volume.account,
@@ -196,7 +270,7 @@ export class Ec2Sim {
       description: options.description,
       tags: options.tags,
     };
-    return this.#start(snapshot, this.#options.snapshotDurationMs, { emit: options.emit });
+    return this.#start(snapshot, this.#options.snapshotDurationMs, { emit: options.emit, failure: options.failure });
   }
 
   /**
@@ -226,6 +300,15 @@ export class Ec2Sim {
     };
     const duration = plan.failure ? FAILING_COPY_MS : this.#options.copyDurationMs(plan.volumeSizeGiB);
     return this.#start(copy, duration, { emit: true, failure: plan.failure });
+  }
+
+  /**
+   * Whether a resource created at `createdAt` has propagated to EC2's Describe calls: "if you run a
+   * command to modify or describe the resource that you just created, its ID might not have
+   * propagated throughout the system" (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
+   */
+  described(createdAt: Date): boolean {
+    return createdAt.getTime() + this.#options.describeLagMs <= this.cloud.clock.nowMs();
   }
 
   /** A snapshot an account owns, if it exists. */

@@ -27,6 +27,8 @@ export interface SimImage {
   state: ImageState;
   /** Why a copy failed (DescribeImages' StateReason, the event's ErrorMessage). */
   stateReason?: string;
+  /** When it was deregistered, in simulated ms: it stays visible, and keeps its name, for a while. */
+  deregisteredAt?: number;
   /** When a pending image settles, in simulated ms. */
   readonly settlesAt: number;
   /** Root device first. For a pending copy these snapshots do not exist yet. */
@@ -50,9 +52,23 @@ export function imageNotFound(id: string): AwsError {
   return new AwsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
 }
 
-/** Every AMI of the simulated cloud, keyed by region and id, with the visibility and ownership checks of the image APIs. */
+/** EC2's answer for an image deregistered already. */
+export function imageUnavailable(id: string): AwsError {
+  return new AwsError('InvalidAMIID.Unavailable', `The image ID '${id}' is no longer available`);
+}
+
+/**
+ * Every AMI of the simulated cloud, keyed by region and id, with the visibility and ownership checks
+ * of the image APIs. A deregistered image stays, in state `deregistered`, for `deregisteredVisibleMs`:
+ * "Recently deregistered images appear in the returned results for a short interval" (DescribeImages).
+ */
 export class ImageStore {
   readonly #images = new Map<string, SimImage>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly deregisteredVisibleMs: number,
+  ) {}
 
   /** @throws Error when the id is taken in that region */
   add(image: SimImage): void {
@@ -61,21 +77,37 @@ export class ImageStore {
     this.#images.set(key, image);
   }
 
+  /** An image, unless it was deregistered long enough ago to be gone. */
   get(region: string, id: string): SimImage | undefined {
-    return this.#images.get(`${region}/${id}`);
+    const image = this.#images.get(`${region}/${id}`);
+    return image && !this.#gone(image) ? image : undefined;
   }
 
   all(): SimImage[] {
-    return [...this.#images.values()];
+    return [...this.#images.values()].filter((i) => !this.#gone(i));
   }
 
   /** Whether the image is still registered (a timer may outlive a deregistered image). */
   holds(image: SimImage): boolean {
-    return this.get(image.region, image.id) === image;
+    return this.get(image.region, image.id) === image && image.state !== 'deregistered';
   }
 
-  remove(image: SimImage): void {
-    this.#images.delete(`${image.region}/${image.id}`);
+  /** Marks an image deregistered: visible, with its name taken, for a while yet. */
+  markDeregistered(image: SimImage): void {
+    image.state = 'deregistered';
+    image.deregisteredAt = this.now();
+  }
+
+  /**
+   * The image of the account holding a name in a region, if any: AMI names are unique per account
+   * and region, failed and recently deregistered images included.
+   */
+  named(account: string, region: string, name: string): SimImage | undefined {
+    return this.all().find((i) => i.owner === account && i.region === region && i.name === name);
+  }
+
+  #gone(image: SimImage): boolean {
+    return image.deregisteredAt !== undefined && this.now() - image.deregisteredAt >= this.deregisteredVisibleMs;
   }
 
   /** Forgets every image an account owns (disaster drills). */
@@ -95,11 +127,12 @@ export class ImageStore {
 
   /**
    * An image the account owns: only the owner may share, tag or deregister it.
-   * @throws AwsError InvalidAMIID.NotFound, AuthFailure
+   * @throws AwsError InvalidAMIID.NotFound, AuthFailure, InvalidAMIID.Unavailable (deregistered)
    */
   owned(account: string, region: string, id: string): SimImage {
     const image = this.visible(account, region, id);
     if (image.owner !== account) throw new AwsError('AuthFailure', `Not authorized for image:${id}`, 403);
+    if (image.state === 'deregistered') throw imageUnavailable(id);
     return image;
   }
 

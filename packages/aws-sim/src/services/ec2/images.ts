@@ -4,6 +4,7 @@ import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { SimSnapshot, SnapshotStore } from './ebs-snapshot.js';
 import type { CopyPlan } from './ebs-snapshot-copy.js';
+import { settledSnapshotEvent } from './ebs-snapshot-events.js';
 import { type PermissionChanges, validatePermission } from './ebs-snapshot-sharing.js';
 import type { CreateVolumeSpec, SimVolume, VolumeEncryption } from './ebs-volume.js';
 import { ec2Id, isEc2Id } from './ids.js';
@@ -38,10 +39,20 @@ export interface ImageCopyOptions {
   copyQuota: number;
   /** How long a copy of an AMI of that total size stays pending. */
   copyDurationMs: (sizeGiB: number) => number;
+  /** How long a deregistered AMI stays visible, its name taken. */
+  deregisteredVisibleMs: number;
+  /** Whether the snapshots CreateImage and CopyImage make announce themselves as EBS snapshot events. */
+  announceImageSnapshots: boolean;
 }
 
-/** A CopyImage request: the copy, its name and description, and its `image` / `snapshot` tags. */
-export type StartImageCopy = ImageCopyRequest & { name: string; description?: string; imageTags: TagInput[]; snapshotTags: TagInput[] };
+/** A CopyImage request: the copy, its name and description, its `image` / `snapshot` tags, and its idempotency token. */
+export type StartImageCopy = ImageCopyRequest & {
+  name: string;
+  description?: string;
+  imageTags: TagInput[];
+  snapshotTags: TagInput[];
+  clientToken?: string;
+};
 
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -65,12 +76,16 @@ export interface ImageBacking {
  * and then emit `EC2 AMI State Change` on the owner's default bus; so does deregistering one.
  */
 export class Ec2Images {
-  readonly store = new ImageStore();
+  readonly store: ImageStore;
+  /** The image each CopyImage ClientToken made, per account and region. */
+  readonly #tokens = new Map<string, SimImage>();
 
   constructor(
     private readonly ec2: ImageBacking,
     private readonly options: ImageCopyOptions,
-  ) {}
+  ) {
+    this.store = new ImageStore(() => ec2.cloud.clock.nowMs(), options.deregisteredVisibleMs);
+  }
 
   /**
    * Creates an AMI: of an instance's root volume (CreateImage), or of a fresh volume of that
@@ -83,14 +98,18 @@ export class Ec2Images {
       throw new Error(`Image id ${spec.id} is not of the form ami-<8 to 17 hex digits>`);
     const id = spec.id ?? ec2Id('ami');
     if (this.store.get(region, id)) throw new Error(`Image ${id} already exists in ${region}`);
+    this.#refuseTakenName(account, region, spec.name);
     const instance = spec.instanceId === undefined ? undefined : this.ec2.instance(account, region, spec.instanceId);
     if (spec.instanceId !== undefined && !instance) throw new Error(`No instance ${spec.instanceId} in ${account}/${region}`);
     const volume = instance
       ? this.ec2.volume(account, region, instance.rootVolumeId)!
       : this.ec2.scratchVolume(account, region, { encryption: spec.encryption, kmsKeyArn: spec.kmsKeyArn, sizeGiB: spec.sizeGiB });
-    // The description AWS gives the snapshots CreateImage makes.
-    const description = `Created by CreateImage(${instance?.id ?? 'an instance no longer running'}) for ${id}`;
-    const snapshot = this.ec2.startSnapshot(volume, { description, tags: [], emit: false });
+    // The description EC2 gives the snapshots CreateImage takes; whether their events are sent is an option.
+    const snapshot = this.ec2.startSnapshot(volume, {
+      description: `Created by CreateImage(${instance?.id ?? ec2Id('i')}) for ${id}`,
+      tags: [],
+      emit: this.options.announceImageSnapshots,
+    });
     const image = this.#image({
       id,
       owner: account,
@@ -111,7 +130,12 @@ export class Ec2Images {
    * @throws AwsError ResourceLimitExceeded, and those of {@link planImageCopy}
    */
   startCopy(request: StartImageCopy, caller: Principal, region: string): SimImage {
+    // "Ensuring idempotency in Amazon EC2 API requests": a request repeated with its ClientToken returns what the first made.
+    const token = request.clientToken === undefined ? undefined : `${caller.account}|${region}|${request.clientToken}`;
+    const earlier = token === undefined ? undefined : this.#tokens.get(token);
+    if (earlier) return earlier;
     const plan = planImageCopy(request, caller, region, { images: this.store, snapshots: this.ec2.snapshotStore }, this.ec2.kms);
+    this.#refuseTakenName(caller.account, region, request.name);
     const quota = this.options.copyQuota;
     if (this.store.pendingCopies(caller.account, region) >= quota) {
       throw new AwsError(
@@ -136,6 +160,7 @@ export class Ec2Images {
       blockDevices: devices.map((d) => d.device),
     });
     addTags(image.tags, request.imageTags);
+    if (token !== undefined) this.#tokens.set(token, image);
     this.#register(image, {
       emit: true,
       failure: plan.failure,
@@ -164,15 +189,26 @@ export class Ec2Images {
     if (changes.remove.some((p) => p.group === 'all')) image.isPublic = false;
   }
 
-  /** Deregisters an image: it disappears, its snapshots stay (now deletable), and `deregistered` is emitted. */
+  /**
+   * Deregisters an image: it stays visible as `deregistered` for a while (its name still taken), its
+   * snapshots stay (now deletable), and `deregistered` is emitted.
+   */
   deregister(image: SimImage): void {
-    this.store.remove(image);
+    this.store.markDeregistered(image);
     for (const device of image.blockDevices) {
       const snapshot = this.ec2.snapshotStore.get(image.region, device.snapshotId);
       if (snapshot) this.ec2.snapshotStore.release(snapshot, image.id);
     }
-    image.state = 'deregistered';
     this.ec2.cloud.emitServiceEvent(amiStateChangeEvent(image, 'deregistered'));
+  }
+
+  /**
+   * AMI names are unique per account and region, failed and recently deregistered images included.
+   * @throws AwsError InvalidAMIName.Duplicate
+   */
+  #refuseTakenName(account: string, region: string, name: string): void {
+    const holder = this.store.named(account, region, name);
+    if (holder) throw new AwsError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${holder.id}`);
   }
 
   #image(fields: Omit<SimImage, 'creationDate' | 'state' | 'tags' | 'launchPermissions' | 'isPublic'>): SimImage {
@@ -222,7 +258,7 @@ export class Ec2Images {
       startTime: image.creationDate,
       encrypted: plan.encrypted,
       kmsKeyId: plan.kmsKeyId,
-      description: `Copied for DestinationAmi ${image.id} from ${plan.sourceArn}`,
+      description: `Copied for DestinationAmi ${image.id} from SourceAmi ${image.origin.kind === 'copy' ? image.origin.sourceImageId : ''} for SourceSnapshot ${plan.sourceArn.split('/').pop()}`,
       state: 'completed',
       settlesAt: image.settlesAt,
       completionTime: new Date(image.settlesAt),
@@ -234,6 +270,7 @@ export class Ec2Images {
     addTags(snapshot.tags, tags);
     this.ec2.snapshotStore.add(snapshot);
     this.ec2.snapshotStore.use(snapshot, image.id);
+    if (this.options.announceImageSnapshots) this.ec2.cloud.emitServiceEvent(settledSnapshotEvent(snapshot));
   }
 
   #refuseUnshareable(image: SimImage, toEveryone: boolean): void {

@@ -18,6 +18,8 @@ export interface SimInstance {
   /** The AMI it was launched from (a public image the simulation does not hold). */
   readonly imageId: string;
   readonly rootVolumeId: string;
+  /** The attached volumes, the root volume first (multi-volume snapshot sets are taken of them). */
+  readonly volumeIds: readonly string[];
   readonly launchTime: Date;
   readonly tags: Map<string, string>;
 }

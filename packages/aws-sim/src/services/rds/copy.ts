@@ -1,14 +1,16 @@
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
-import { type RdsFamily, type RdsSnapshotStore, type SimRdsSnapshot, snapshotArn } from './snapshot.js';
+import { type RdsFamily, type RdsOptionGroup, type RdsSnapshotStore, type SimRdsSnapshot, snapshotArn } from './snapshot.js';
 
 /** The CopyDB(Cluster)Snapshot parameters that decide the copy. */
 export interface RdsCopyRequest {
-  /** An identifier of the caller's own snapshot, or the ARN of one shared with it. */
+  /** An identifier of the caller's own snapshot, or the ARN of one in another region, or shared with it. */
   source: string;
   target: string;
   kmsKeyId?: string;
+  /** The option group of the copy (DB snapshots only). */
+  optionGroupName?: string;
   tags: Map<string, string>;
   copyTags: boolean;
 }
@@ -18,6 +20,7 @@ export interface RdsCopyPlan {
   source: SimRdsSnapshot;
   encrypted: boolean;
   kmsKeyId?: string;
+  optionGroup?: RdsOptionGroup;
   tags: Map<string, string>;
 }
 
@@ -48,17 +51,22 @@ export function planRdsCopy(
   region: string,
   quotas: RdsQuotas,
 ): RdsCopyPlan {
-  const source = store.visible(caller.account, region, request.source);
+  const source = store.copySource(caller.account, region, request.source);
   if (source.status !== 'available')
     throw new AwsError(family.errors.invalidState, `Snapshot ${source.id} is not in available state (it is ${source.status}).`);
   const foreign = source.owner !== caller.account;
-  if (foreign && source.encrypted && request.kmsKeyId === undefined) throw keyNotAccessible('None');
+  const crossRegion = source.region !== region;
+  // "If you copy an encrypted DB snapshot that is shared from another AWS account, then you must specify" KmsKeyId, and so
+  // "if you copy an encrypted snapshot to a different AWS Region": a key of the destination Region (CopyDBSnapshot, KmsKeyId).
+  if ((foreign || crossRegion) && source.encrypted && request.kmsKeyId === undefined) throw keyNotAccessible('None');
   if (!source.encrypted && request.kmsKeyId !== undefined && !family.encryptsOnCopy) {
     throw new AwsError('InvalidParameterValue', `KmsKeyId should not be specified when copying an unencrypted ${family.label}.`);
   }
+  const optionGroup = copiedOptionGroup(source, request, crossRegion);
   const encrypted = source.encrypted || request.kmsKeyId !== undefined;
   const destination = encrypted ? destinationKey(kms, request.kmsKeyId ?? source.kmsKeyId!, caller, region) : undefined;
-  if (source.kmsKeyId) authorizeKey(kms, source.kmsKeyId, caller, region);
+  // Each key is used in its own Region: the source's where the source lives.
+  if (source.kmsKeyId) authorizeKey(kms, source.kmsKeyId, caller, source.region);
   if (destination) authorizeKey(kms, destination, caller, region);
   if (store.get(caller.account, region, request.target)) {
     throw new AwsError(
@@ -79,7 +87,27 @@ export function planRdsCopy(
     );
   }
   const tags = new Map([...(request.copyTags && !foreign ? source.tags : []), ...request.tags]);
-  return { source, encrypted, kmsKeyId: destination, tags };
+  return { source, encrypted, kmsKeyId: destination, optionGroup, tags };
+}
+
+/**
+ * The copy's option group. Within a Region it keeps the source's. Across Regions the option group
+ * named by OptionGroupName, which "if your source DB instance uses Transparent Data Encryption for
+ * Oracle or Microsoft SQL Server, you must specify … when copying across … Regions" (CopyDBSnapshot,
+ * OptionGroupName): a source whose option group holds permanent or persistent options is refused without it.
+ * @throws AwsError InvalidParameterCombination
+ */
+function copiedOptionGroup(source: SimRdsSnapshot, request: RdsCopyRequest, crossRegion: boolean): RdsOptionGroup | undefined {
+  if (request.optionGroupName !== undefined)
+    return { name: request.optionGroupName, persistentOptions: source.optionGroup?.persistentOptions ?? false };
+  if (!crossRegion) return source.optionGroup;
+  if (source.optionGroup?.persistentOptions) {
+    throw new AwsError(
+      'InvalidParameterCombination',
+      `The snapshot's option group ${source.optionGroup.name} holds permanent or persistent options: specify OptionGroupName, an option group of the destination Region with those options.`,
+    );
+  }
+  return undefined;
 }
 
 /** The requested key, resolved in the caller's account and region (ids, aliases, ARNs). */

@@ -17,7 +17,7 @@ export function snapshotCreatedEvent(family: RdsFamily, snapshot: SimRdsSnapshot
     region: snapshot.region,
     resources: [arn],
     detail: {
-      EventCategories: ['creation'],
+      EventCategories: [family.eventCategory],
       SourceType: family.sourceType,
       SourceArn: arn,
       Date: at.toISOString(),

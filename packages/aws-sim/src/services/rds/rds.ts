@@ -11,6 +11,7 @@ import {
   DB_CLUSTER_SNAPSHOT,
   DB_SNAPSHOT,
   type RdsFamily,
+  type RdsOptionGroup,
   RdsSnapshotStore,
   type RdsSnapshotType,
   type SimRdsSnapshot,
@@ -24,8 +25,10 @@ export interface RdsSimOptions {
   snapshotDurationMs?: number;
   /** How long a copy stays `copying`. */
   copyDurationMs?: number;
-  /** Copies in progress into an account's region, per family; AWS's default is {@link RDS_CONCURRENT_COPY_QUOTA}. */
+  /** DB snapshot copies in progress into an account's region; AWS's default is {@link RDS_CONCURRENT_COPY_QUOTA}. */
   copyQuota?: number;
+  /** DB cluster snapshot copies in progress into an account's region; AWS's default is {@link AURORA_CONCURRENT_COPY_QUOTA}. */
+  clusterCopyQuota?: number;
   /** A `cmk` database without a key uses the account's key by this alias (made on first use); without it, a new unnamed key per database. */
   customerKeyAlias?: string;
 }
@@ -42,6 +45,8 @@ export interface CreateRdsSnapshotSpec {
   id?: string;
   /** Emit the "snapshot created" event when it becomes available (default true). */
   emit?: boolean;
+  /** A DB instance's option group, when not the engine's default. */
+  optionGroup?: RdsOptionGroup;
 }
 
 /** "Manual DB instance snapshots: 100" and "Manual DB cluster snapshots: 100" per Region (RDS User Guide, "Quotas in Amazon RDS"). */
@@ -50,10 +55,14 @@ export const RDS_MANUAL_SNAPSHOT_QUOTA = 100;
 /** "You can have up to 20 snapshot copy requests in progress to a single destination Region per account" (RDS User Guide, "Copying a DB snapshot", Limitations). */
 export const RDS_CONCURRENT_COPY_QUOTA = 20;
 
+/** "You can have up to five snapshot copy requests in progress to a single destination Region per account" (Aurora User Guide, "DB cluster snapshot copying", Limitations). */
+export const AURORA_CONCURRENT_COPY_QUOTA = 5;
+
 /** AWS publishes no durations; these keep simulated runs realistic in shape. */
 const DEFAULTS: Required<Omit<RdsSimOptions, 'customerKeyAlias'>> & Pick<RdsSimOptions, 'customerKeyAlias'> = {
   manualSnapshotQuota: RDS_MANUAL_SNAPSHOT_QUOTA,
   copyQuota: RDS_CONCURRENT_COPY_QUOTA,
+  clusterCopyQuota: AURORA_CONCURRENT_COPY_QUOTA,
   snapshotDurationMs: 5 * 60_000,
   copyDurationMs: 15 * 60_000,
 };
@@ -129,7 +138,7 @@ export class RdsSim {
     const store = this.store(family);
     const plan = planRdsCopy(family, store, this.kms, request, caller, region, {
       manualSnapshots: this.options.manualSnapshotQuota,
-      concurrentCopies: this.options.copyQuota,
+      concurrentCopies: family.family === 'instance' ? this.options.copyQuota : this.options.clusterCopyQuota,
     });
     const now = this.cloud.clock.nowMs();
     const copy: SimRdsSnapshot = {
@@ -143,6 +152,7 @@ export class RdsSim {
       encrypted: plan.encrypted,
       kmsKeyId: plan.kmsKeyId,
       copiedFrom: snapshotArn(family, plan.source),
+      optionGroup: plan.optionGroup,
       status: 'copying',
       availableAt: now + this.options.copyDurationMs,
       sharedWith: new Set(),
@@ -195,6 +205,7 @@ export class RdsSim {
       createdAt: now,
       encrypted: kmsKeyId !== undefined,
       kmsKeyId,
+      optionGroup: spec.optionGroup,
       status: 'creating',
       availableAt: now.getTime() + this.options.snapshotDurationMs,
       sharedWith: new Set(),

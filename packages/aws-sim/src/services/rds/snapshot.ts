@@ -6,6 +6,13 @@ export type RdsSnapshotType = 'manual' | 'automated';
 /** `creating` for a new snapshot, `copying` for a copy, then `available`. */
 export type RdsSnapshotStatus = 'creating' | 'copying' | 'available';
 
+/** A DB snapshot's option group; Aurora cluster snapshots have none. */
+export interface RdsOptionGroup {
+  readonly name: string;
+  /** Whether it holds permanent or persistent options (Oracle TDE, SQL Server TDE, …). */
+  readonly persistentOptions: boolean;
+}
+
 /** One DB (cluster) snapshot in the account and region it lives in. */
 export interface SimRdsSnapshot {
   readonly family: RdsSnapshotFamily;
@@ -21,6 +28,8 @@ export interface SimRdsSnapshot {
   readonly kmsKeyId?: string;
   /** For a copy, the ARN of the snapshot it copies. */
   readonly copiedFrom?: string;
+  /** A DB snapshot's option group, when not the engine's default. */
+  readonly optionGroup?: RdsOptionGroup;
   status: RdsSnapshotStatus;
   /** When it becomes available, in simulated ms. */
   availableAt: number;
@@ -65,6 +74,8 @@ export interface RdsFamily {
   readonly idFilter: 'db-snapshot-id' | 'db-cluster-snapshot-id';
   readonly detailType: string;
   readonly sourceType: string;
+  /** The category of its snapshot events: DB snapshot events are `creation`, DB cluster snapshot events `backup` (RDS User Guide, USER_Events.Messages). */
+  readonly eventCategory: 'creation' | 'backup';
   /** The "snapshot created" event of each snapshot type (RDS User Guide, USER_Events.Messages). */
   readonly created: Record<RdsSnapshotType, { eventId: string; message: string }>;
 }
@@ -96,6 +107,7 @@ export const DB_SNAPSHOT: RdsFamily = {
   idFilter: 'db-snapshot-id',
   detailType: 'RDS DB Snapshot Event',
   sourceType: 'SNAPSHOT',
+  eventCategory: 'creation',
   created: {
     manual: { eventId: 'RDS-EVENT-0042', message: 'Manual snapshot created' },
     automated: { eventId: 'RDS-EVENT-0091', message: 'Automated snapshot created' },
@@ -129,6 +141,7 @@ export const DB_CLUSTER_SNAPSHOT: RdsFamily = {
   idFilter: 'db-cluster-snapshot-id',
   detailType: 'RDS DB Cluster Snapshot Event',
   sourceType: 'CLUSTER_SNAPSHOT',
+  eventCategory: 'backup',
   created: {
     manual: { eventId: 'RDS-EVENT-0075', message: 'Manual cluster snapshot created' },
     automated: { eventId: 'RDS-EVENT-0169', message: 'Automated cluster snapshot created' },
@@ -203,6 +216,18 @@ export class RdsSnapshotStore {
     const visible = snapshot && (snapshot.owner === caller || snapshot.sharedWith.has(caller) || snapshot.sharedWith.has('all'));
     if (!visible) throw new AwsError(this.family.errors.notFound, `${this.family.label} not found: ${identifierOrArn}`, 404);
     return snapshot;
+  }
+
+  /**
+   * The source of a copy into `region`: by identifier the caller's own snapshot there; by ARN a
+   * snapshot in any Region the caller owns or that is shared with it ("You can also specify an ARN of
+   * a snapshot that is in a different account and a different AWS Region", CopyDBSnapshot and
+   * CopyDBClusterSnapshot, SourceDB(Cluster)SnapshotIdentifier).
+   * @throws AwsError the family's "not found" fault
+   */
+  copySource(caller: string, region: string, identifierOrArn: string): SimRdsSnapshot {
+    const named = parseSnapshotArn(this.family, identifierOrArn);
+    return this.visible(caller, named?.region ?? region, identifierOrArn);
   }
 
   /**

@@ -51,6 +51,23 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
         ...tagOnCreate(action, created, tags, ctx),
       ];
     }
+    case 'CreateSnapshots': {
+      // On the instance, on each of its volumes that is snapshotted, and on the new snapshots (Service Authorization Reference).
+      const tags = readTagSpecificationsByType(input, ['snapshot']).snapshot!;
+      const specification = input.map<string | undefined>('InstanceSpecification');
+      const instanceId = specification.InstanceId ?? '';
+      const volumeIds = ec2.instance(ctx.account, ctx.region, instanceId)?.volumeIds ?? [];
+      const snapshotted = specification.ExcludeBootVolume === 'true' ? volumeIds.slice(1) : volumeIds;
+      const created = ec2ResourceArn(ctx.region, 'snapshot', '*');
+      return [
+        here('ec2:CreateSnapshots', `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${instanceId}`, { 'ec2:InstanceID': instanceId }),
+        ...snapshotted.map((id) =>
+          here('ec2:CreateSnapshots', `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/${id}`, { 'ec2:VolumeID': id }),
+        ),
+        here('ec2:CreateSnapshots', created, requestTags(tags)),
+        ...tagOnCreate(action, created, tags, ctx),
+      ];
+    }
     case 'CopySnapshot': {
       const tags = readTagSpecificationsByType(input, ['snapshot']).snapshot!;
       const source = snapshotRequest(

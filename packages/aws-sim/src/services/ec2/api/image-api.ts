@@ -1,6 +1,6 @@
 import type { CallContext } from '../../../core/service.js';
 import type { Ec2Sim } from '../ec2.js';
-import { canSeeImage, ROOT_DEVICE, type SimImage } from '../image.js';
+import { canSeeImage, imageNotFound, ROOT_DEVICE, type SimImage } from '../image.js';
 import { applyFilters, type FilterFields, readFilters } from './filters.js';
 import type { Ec2Input } from './input.js';
 import { paginate } from './paginate.js';
@@ -25,11 +25,16 @@ export const imageActions: Record<string, Action> = {
   DescribeImages(ec2, input, ctx) {
     const ids = [...new Set(input.strings('ImageId'))];
     const store = ec2.images.store;
-    // Naming an image the caller cannot see fails the whole call (the SDK's image waiters retry on it).
+    // Naming an image the caller cannot see, or one not propagated yet, fails the whole call (the SDK's image waiters retry on it).
+    const described = (image: SimImage) => ec2.described(image.creationDate);
     const candidates =
       ids.length > 0
-        ? ids.map((id) => store.visible(ctx.account, ctx.region, id))
-        : store.all().filter((i) => i.region === ctx.region && canSeeImage(i, ctx.account));
+        ? ids.map((id) => {
+            const image = store.visible(ctx.account, ctx.region, id);
+            if (!described(image)) throw imageNotFound(id);
+            return image;
+          })
+        : store.all().filter((i) => i.region === ctx.region && canSeeImage(i, ctx.account) && described(i));
     const owners = input.strings('Owner');
     const executableBy = input.strings('ExecutableBy');
     const selected = candidates.filter((i) => ownedBy(i, owners, ctx.account) && executableByAny(i, executableBy, ctx.account));
@@ -58,6 +63,7 @@ export const imageActions: Record<string, Action> = {
         kmsKeyId: input.optionalString('KmsKeyId'),
         imageTags: tags.image!,
         snapshotTags: tags.snapshot!,
+        clientToken: input.optionalString('ClientToken'),
       },
       ctx.caller,
       ctx.region,

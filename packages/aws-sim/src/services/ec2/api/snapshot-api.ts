@@ -40,17 +40,36 @@ export const snapshotActions: Record<string, Action> = {
     return snapshotItem(snapshot, ec2.cloud.clock.nowMs());
   },
 
+  CreateSnapshots(ec2, input, ctx) {
+    const specification = input.map<string | undefined>('InstanceSpecification');
+    if (!specification.InstanceId)
+      throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceSpecification.InstanceId');
+    const snapshots = ec2.createSnapshots(ctx.account, ctx.region, {
+      instanceId: specification.InstanceId,
+      excludeBootVolume: specification.ExcludeBootVolume === 'true',
+      description: input.optionalString('Description'),
+      tags: readTagSpecifications(input, 'snapshot'),
+    });
+    const now = ec2.cloud.clock.nowMs();
+    return { snapshotSet: { item: snapshots.map((s) => snapshotItem(s, now)) } };
+  },
+
   DescribeSnapshots(ec2, input, ctx) {
     const ids = [...new Set(input.strings('SnapshotId'))];
     const maxResults = pageSize(input);
     if (ids.length > 0 && maxResults !== undefined)
       throw new AwsError('InvalidParameterCombination', 'The parameter SnapshotIds cannot be used with the parameter MaxResults');
     const store = ec2.snapshotStore;
-    // Naming a snapshot the caller cannot see fails the whole call, as EC2 does.
+    // "If you specify an invalid snapshot ID, an error is returned. If you specify a snapshot ID for which you do not have
+    // access, it is not included in the returned results" (DescribeSnapshots); one not propagated yet does not exist yet.
     const candidates =
       ids.length > 0
-        ? ids.map((id) => store.visible(ctx.account, ctx.region, id))
-        : store.all().filter((s) => s.region === ctx.region && canSee(s, ctx.account));
+        ? ids.flatMap((id) => {
+            const snapshot = store.get(ctx.region, id);
+            if (!snapshot || !ec2.described(snapshot.startTime)) throw notFound('InvalidSnapshot.NotFound', 'snapshot', id);
+            return canSee(snapshot, ctx.account) ? [snapshot] : [];
+          })
+        : store.all().filter((s) => s.region === ctx.region && canSee(s, ctx.account) && ec2.described(s.startTime));
     const owners = input.strings('Owner');
     const restorableBy = input.strings('RestorableBy');
     const selected = candidates.filter((s) => ownedBy(s, owners, ctx.account) && restorableByAny(s, restorableBy, ctx.account));

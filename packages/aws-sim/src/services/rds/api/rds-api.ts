@@ -9,6 +9,7 @@ import {
   DB_SNAPSHOT,
   parseSnapshotArn,
   type RdsFamily,
+  type RdsSnapshotStore,
   type SimRdsSnapshot,
   snapshotArn,
 } from '../snapshot.js';
@@ -68,6 +69,7 @@ function familyActions(family: RdsFamily): Record<string, Action> {
           source: string(input, `Source${element}Identifier`),
           target: string(input, `Target${element}Identifier`),
           kmsKeyId: optionalString(input, 'KmsKeyId'),
+          optionGroupName: family.family === 'instance' ? optionalString(input, 'OptionGroupName') : undefined,
           tags: readTags(input),
           copyTags: flag(input, 'CopyTags'),
         },
@@ -106,8 +108,7 @@ function describe(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext
   const resource = optionalString(input, family.resourceParam);
   const type = optionalString(input, 'SnapshotType');
   if (type !== undefined && !['manual', 'automated', 'shared', 'public', 'awsbackup'].includes(type)) throw invalid('SnapshotType', type);
-  const candidates =
-    named !== undefined ? [store.visible(ctx.account, ctx.region, named)] : store.all().filter((s) => s.region === ctx.region);
+  const candidates = named !== undefined ? [namedSnapshot(store, named, type, ctx)] : store.all().filter((s) => s.region === ctx.region);
   const ids = filterValues(input, family.idFilter);
   const selected = candidates.filter(
     (s) =>
@@ -179,6 +180,23 @@ function filterValues(input: Input, name: string): Set<string> | undefined {
 /** The snapshot filters the simulation reads. */
 const KNOWN_FILTERS = new Set<string>([DB_SNAPSHOT.idFilter, DB_CLUSTER_SNAPSHOT.idFilter]);
 
+/**
+ * The snapshot a Describe names. "If this identifier is for an automated snapshot, the SnapshotType
+ * parameter must also be specified" (DescribeDBSnapshots / DescribeDBClusterSnapshots): without it,
+ * RDS does not find the automated snapshot.
+ * @throws AwsError the family's "not found" fault
+ */
+function namedSnapshot(store: RdsSnapshotStore, named: string, type: string | undefined, ctx: CallContext): SimRdsSnapshot {
+  const snapshot = store.visible(ctx.account, ctx.region, named);
+  if (snapshot.type === 'automated' && type !== 'automated')
+    throw new AwsError(
+      store.family.errors.notFound,
+      `${store.family.label} not found: ${named} (an automated snapshot: give SnapshotType automated)`,
+      404,
+    );
+  return snapshot;
+}
+
 function matchesType(
   s: SimRdsSnapshot,
   type: string | undefined,
@@ -212,7 +230,7 @@ function modifyAttribute(rds: RdsSim, family: RdsFamily, input: Input, ctx: Call
   const add = strings(input, 'ValuesToAdd');
   const remove = strings(input, 'ValuesToRemove');
   for (const value of [...add, ...remove]) if (value !== 'all' && !/^\d{12}$/.test(value)) throw invalid('ValuesToAdd', value);
-  if (add.length > 0 && snapshot.encrypted) refuseUnshareable(rds, family, snapshot, add);
+  if (add.length > 0) refuseUnshareable(rds, family, snapshot, add);
   const after = new Set([...snapshot.sharedWith, ...add].filter((v) => !remove.includes(v)));
   if ([...after].filter((v) => v !== 'all').length > SHARE_ACCOUNTS_MAX)
     throw new AwsError(
@@ -225,6 +243,13 @@ function modifyAttribute(rds: RdsSim, family: RdsFamily, input: Input, ctx: Call
 }
 
 function refuseUnshareable(rds: RdsSim, family: RdsFamily, snapshot: SimRdsSnapshot, added: string[]): void {
+  // "You can't share a DB snapshot that uses an option group with permanent or persistent options" (RDS User Guide, "Sharing a DB snapshot").
+  if (snapshot.optionGroup?.persistentOptions)
+    throw new AwsError(
+      'InvalidParameterCombination',
+      `${family.label} ${snapshot.id} uses option group ${snapshot.optionGroup.name}, which holds permanent or persistent options: it cannot be shared.`,
+    );
+  if (!snapshot.encrypted) return;
   if (added.includes('all'))
     throw new AwsError(
       'InvalidParameterValue',
@@ -264,6 +289,7 @@ function item(family: RdsFamily, s: SimRdsSnapshot, nowMs: number): Record<strin
     KmsKeyId: s.kmsKeyId,
     [family.arnField]: snapshotArn(family, s),
     [family.copiedFromField]: s.copiedFrom,
+    ...(family.family === 'instance' ? { OptionGroupName: s.optionGroup?.name ?? `default:${family.engine}` } : {}),
     PercentProgress: progress,
     TagList: tagList(s.tags),
   };

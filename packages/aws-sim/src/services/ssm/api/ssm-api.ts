@@ -31,12 +31,13 @@ type Action = (ssm: SsmSim, input: SsmInput, ctx: CallContext) => unknown;
 
 const TYPES = ['String', 'StringList', 'SecureString'] as const;
 const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
-/** GetParameters takes at most 10 names; GetParameterHistory returns at most 50 versions a page. */
+/** GetParameters takes at most 10 names; GetParameterHistory returns at most 50 versions a page; GetParametersByPath at most 10. */
 const MAX_NAMES = 10;
 const HISTORY_PAGE = 50;
 /** DescribeParameters: MaxResults 1 to 50 (SSM API reference); without it, pages of 10, as moto answers (AWS documents no default). */
 const DESCRIBE_PAGE_MAX = 50;
 const DESCRIBE_PAGE_DEFAULT = 10;
+const PATH_PAGE = 10;
 
 /** The Parameter Store API actions the simulation answers, in the JSON 1.1 protocol's shapes. */
 /** The SSM Parameter Store API (JSON 1.1 protocol) over the simulated SSM. */
@@ -75,6 +76,11 @@ function authorization(ssm: SsmSim, action: string, raw: Record<string, unknown>
       return [{ action: 'ssm:DescribeParameters', resource: '*', resourceAccount: ctx.account }];
     case 'GetParameters':
       return input.list<string>('Names').map((name) => request('ssm:GetParameters', name));
+    case 'GetParametersByPath': {
+      // Authorized on the path itself, as a parameter ARN without its trailing slash ("Restricting access to Parameter Store parameters using IAM policies").
+      const path = input.string('Path').replace(/\/$/, '');
+      return [{ action: 'ssm:GetParametersByPath', resource: parameterArn(ctx.region, ctx.account, path), resourceAccount: ctx.account }];
+    }
     case 'AddTagsToResource':
     case 'ListTagsForResource':
       return [request(`ssm:${action}`, input.string('ResourceId'))];
@@ -131,6 +137,22 @@ const ssmActions: Record<string, Action> = {
     return { Parameters: found, InvalidParameters: invalid };
   },
 
+  GetParametersByPath(ssm, input, ctx) {
+    const path = input.string('Path');
+    if (!path.startsWith('/')) throw input.invalid('Path', path, 'must start with /');
+    const prefix = path.endsWith('/') ? path : `${path}/`;
+    const recursive = input.flag('Recursive');
+    // Without Recursive, only the level right under the path ("Retrieve information about one or more parameters under a specified level").
+    const under = ssm
+      .parameters(ctx.account, ctx.region)
+      .filter((p) => p.name.startsWith(prefix) && (recursive || !p.name.slice(prefix.length).includes('/')))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const max = input.optionalInt('MaxResults', 1, PATH_PAGE) ?? PATH_PAGE;
+    const start = Number(input.optionalString('NextToken') ?? '0');
+    const next = start + max < under.length ? { NextToken: String(start + max) } : {};
+    return { Parameters: under.slice(start, start + max).map((p) => read(ssm, p.name, input.flag('WithDecryption'), ctx)), ...next };
+  },
+
   GetParameterHistory(ssm, input, ctx) {
     const parameter = ssm.find(ctx.account, ctx.region, input.string('Name'));
     const max = input.optionalInt('MaxResults', 1, HISTORY_PAGE) ?? HISTORY_PAGE;
@@ -148,8 +170,13 @@ const ssmActions: Record<string, Action> = {
 
   DescribeParameters(ssm, input, ctx) {
     const filters = input.list<{ Key: string; Option?: string; Values: string[] }>('ParameterFilters');
+    // Name (Equals or BeginsWith) and tag:<key> (its value one of Values) are the filters the simulation reads.
     const matches = (p: SimParameter) =>
-      filters.every((f) => f.Key !== 'Name' || f.Values.some((v) => (f.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)));
+      filters.every((f) =>
+        f.Key.startsWith('tag:')
+          ? f.Values.includes(p.tags.get(f.Key.slice(4)) ?? '')
+          : f.Key !== 'Name' || f.Values.some((v) => (f.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)),
+      );
     const max = input.optionalInt('MaxResults', 1, DESCRIBE_PAGE_MAX) ?? DESCRIBE_PAGE_DEFAULT;
     const start = Number(input.optionalString('NextToken') ?? '0');
     if (!Number.isInteger(start) || start < 0) throw new AwsError('InvalidNextToken', 'The specified token is not valid.');

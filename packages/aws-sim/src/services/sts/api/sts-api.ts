@@ -5,6 +5,8 @@ import type { AuthorizationRequest } from '../../../iam/authorizer.js';
 import { sessionArnOf } from '../../iam/iam.js';
 
 const SESSION_SECONDS_DEFAULT = 3600;
+/** "upper- and lower-case alphanumeric characters with no spaces … underscores or =,.@-", 2 to 64 characters (AssumeRole, SourceIdentity). */
+const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 
 /**
  * STS over the cloud's IAM: AssumeRole is authorized on the role against its trust policy (and, for a
@@ -26,29 +28,36 @@ export function stsApi(cloud: CloudCore): SimService {
           throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
       }
     },
-    authorization: (action, input, ctx) => (action === 'AssumeRole' ? [assumeRoleRequest(cloud, input, ctx)] : []),
+    authorization: (action, input, ctx) => (action === 'AssumeRole' ? assumeRoleRequests(cloud, input, ctx) : []),
   };
 }
 
-function assumeRoleRequest(cloud: CloudCore, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest {
+/**
+ * AssumeRole, and with a source identity (asked for, or carried on by a chained session) also
+ * `sts:SetSourceIdentity`: "the role trust policy must allow sts:SetSourceIdentity" (Monitor and
+ * control actions taken with assumed roles).
+ */
+function assumeRoleRequests(cloud: CloudCore, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[] {
+  const assume = assumeRoleRequest(cloud, input, ctx, 'sts:AssumeRole');
+  return assume.context?.['sts:SourceIdentity'] === undefined
+    ? [assume]
+    : [assume, assumeRoleRequest(cloud, input, ctx, 'sts:SetSourceIdentity')];
+}
+
+function assumeRoleRequest(cloud: CloudCore, input: Record<string, unknown>, ctx: CallContext, action: string): AuthorizationRequest {
   const roleArn = String(input.RoleArn ?? '');
   const role = cloud.iam.role(roleArn);
   return {
-    action: 'sts:AssumeRole',
+    action,
     resource: roleArn,
     resourceAccount: role?.account ?? roleArn.split(':')[4] ?? '',
     ...(role ? { resourcePolicy: { type: 'trust policy' as const, owner: role.arn, document: role.trustPolicy } } : {}),
     context: {
       'sts:ExternalId': typeof input.ExternalId === 'string' ? input.ExternalId : undefined,
-      'sts:SourceIdentity': sourceIdentityOf(input, ctx),
+      'sts:SourceIdentity': sessionSourceIdentity(input.SourceIdentity, ctx),
       'sts:RoleSessionName': typeof input.RoleSessionName === 'string' ? input.RoleSessionName : undefined,
     },
   };
-}
-
-/** A session keeps the source identity it was given; a role chained from it carries it on. */
-function sourceIdentityOf(input: Record<string, unknown>, ctx: CallContext): string | undefined {
-  return ctx.caller.sourceIdentity ?? (typeof input.SourceIdentity === 'string' ? input.SourceIdentity : undefined);
 }
 
 function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallContext) {
@@ -62,9 +71,6 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
     );
   const role = cloud.iam.role(roleArn);
   if (!role || !cloud.account(role.account)) throw denied();
-  const given = typeof input.SourceIdentity === 'string' ? input.SourceIdentity : undefined;
-  if (given !== undefined && ctx.caller.sourceIdentity !== undefined && given !== ctx.caller.sourceIdentity)
-    throw new AwsError('ValidationError', 'The source identity of a role session cannot be changed once set.');
   const seconds = Number(input.DurationSeconds ?? SESSION_SECONDS_DEFAULT);
   if (!(seconds >= 900 && seconds <= role.maxSessionSeconds)) {
     throw new AwsError(
@@ -73,7 +79,7 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
     );
   }
   const sessionArn = sessionArnOf(role, sessionName);
-  const sourceIdentity = sourceIdentityOf(input, ctx);
+  const sourceIdentity = sessionSourceIdentity(input.SourceIdentity, ctx);
   const creds = cloud.iam.credentialsFor(
     { account: role.account, arn: role.arn, sessionArn, role, ...(sourceIdentity === undefined ? {} : { sourceIdentity }) },
     cloud.clock.nowMs() + seconds * 1000,
@@ -86,6 +92,20 @@ function assumeRole(cloud: CloudCore, input: Record<string, unknown>, ctx: CallC
       Expiration: creds.expiration,
     },
     AssumedRoleUser: { Arn: sessionArn, AssumedRoleId: `AROA${role.name.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${sessionName}` },
-    SourceIdentity: sourceIdentity,
+    ...(sourceIdentity === undefined ? {} : { SourceIdentity: sourceIdentity }),
   };
+}
+
+/**
+ * The new session's source identity: the caller's, which a chained session keeps ("cannot be
+ * changed"), or the one asked for.
+ * @throws AwsError ValidationError for a malformed one; AccessDenied for one that differs from the caller's
+ */
+function sessionSourceIdentity(asked: unknown, ctx: CallContext): string | undefined {
+  if (asked !== undefined && (typeof asked !== 'string' || !SOURCE_IDENTITY.test(asked)))
+    throw new AwsError('ValidationError', `SourceIdentity must be 2 to 64 characters of [A-Za-z0-9_+=,.@-]`);
+  const inherited = ctx.caller.sourceIdentity;
+  if (inherited !== undefined && asked !== undefined && asked !== inherited)
+    throw new AwsError('AccessDenied', `the session's source identity ${inherited} cannot be changed to ${asked}`, 403);
+  return inherited ?? (asked as string | undefined);
 }
