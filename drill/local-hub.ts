@@ -67,6 +67,8 @@ export interface LocalHubSpec extends HubAccountsSpec {
   template?: (stack: StackRef) => Template | string;
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
+  /** How long the DynamoDB indexes lag behind their tables (0 by default). */
+  indexLagMs?: number;
   /** Event delivery (by default a second or two, as on AWS). */
   events?: EventBridgeSimOptions;
   /** Keep the vault's DynamoDB tables (catalog, audit log) in this folder instead of memory. */
@@ -156,7 +158,10 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     ec2: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.ec2 },
     rds: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.rds },
     events: spec.events,
-    dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) },
+    dynamodb: {
+      path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined),
+      indexLagMs: spec.indexLagMs,
+    },
     tolerateQuotas: spec.tolerateQuotas ?? KNOWN_OVER_QUOTA,
   });
   const startedAt = cloud.clock.nowMs();
