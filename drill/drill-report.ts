@@ -167,7 +167,7 @@ export async function collectReport(
       since: new Date(hub.startedAt).toISOString(),
       until: hub.cloud.clock.now().toISOString(),
     },
-    { catalog: hub.inspector.catalog, inventory: hub.inspector.inventory, audit: hub.inspector.audit, policy: (a) => policyOf(hub.accounts, a) },
+    auditSources(hub),
   );
   const vault = hub.config.vaultAccountId;
   return {
@@ -225,6 +225,12 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
       : {}),
     ...(pass ? { underWay: { startedAt: pass.startedAt, calls: pass.calls, runs: pass.runs } } : {}),
   }));
+}
+
+/** What the audit report reads, as the auditor reads it (the vault's inspector, not a handler's role). */
+export function auditSources(hub: LocalHub) {
+  const { catalog, inventory, audit } = hub.inspector;
+  return { catalog, inventory, audit, policy: (account: string) => policyOf(hub.accounts, account) };
 }
 
 /**

@@ -2,9 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCsv } from '../../cli/audit/format-csv.js';
 import { formatTable } from '../../cli/audit/format-table.js';
-import { collectReport } from '../../drill/drill-report.js';
+import { auditSources, collectReport } from '../../drill/drill-report.js';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport } from '../../shared/report/audit-report.js';
 import { captureOutput } from '../capture-output.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf } from '../e2e/hub-harness.js';
@@ -20,7 +19,7 @@ const auditOf = (hub: LocalHub) =>
       since: new Date(hub.startedAt).toISOString(),
       until: hub.cloud.clock.now().toISOString(),
     },
-    { catalog: hub.inspector.catalog, inventory: hub.inspector.inventory, audit: hub.inspector.audit, policy: (a) => policyOf(hub.accounts, a) },
+    auditSources(hub),
   );
 
 /** One vault copy of every kind, each of a different resource. */

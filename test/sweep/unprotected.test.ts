@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatCsv } from '../../cli/audit/format-csv.js';
 import { formatHtml } from '../../cli/audit/format-html.js';
 import { formatTable } from '../../cli/audit/format-table.js';
-import { collectReport } from '../../drill/drill-report.js';
+import { auditSources, collectReport } from '../../drill/drill-report.js';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { policyOf } from '../../shared/report/account-policy.js';
 import { buildAuditReport } from '../../shared/report/audit-report.js';
 import { deployTestHub, REGION, run, SOURCE_A } from '../e2e/hub-harness.js';
 
@@ -19,7 +18,7 @@ const auditOf = (hub: LocalHub) =>
       since: new Date(hub.startedAt).toISOString(),
       until: hub.cloud.clock.now().toISOString(),
     },
-    { catalog: hub.inspector.catalog, inventory: hub.inspector.inventory, audit: hub.inspector.audit, policy: (a) => policyOf(hub.accounts, a) },
+    auditSources(hub),
   );
 
 describe('unknowns made visible: what the sources hold and nothing protects', () => {

@@ -90,7 +90,9 @@ export class DynamoDbSim {
 
   #itemKey(account: string, region: string, table: string, item: Item): string {
     const names = this.keys(account, region, table);
-    return [account, region, table, JSON.stringify(item[names?.hash ?? '']), JSON.stringify(names?.range ? item[names.range] : null)].join('|');
+    return [account, region, table, JSON.stringify(item[names?.hash ?? '']), JSON.stringify(names?.range ? item[names.range] : null)].join(
+      '|',
+    );
   }
 
   /** The key attributes of a table, or of one of its indexes. */
