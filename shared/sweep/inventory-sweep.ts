@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand 
 import { queueName } from '../../accounts/stack/names.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { sqsClient } from '../aws/clients.js';
-import { recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
+import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
 import { type InventoryItem, inventoryKey, type SweepPass, type SweepState } from '../catalog/source-inventory.js';
 import type { SourceRecord } from '../config/source-registry.js';
 import { Rejection } from '../core/errors.js';
@@ -267,9 +267,7 @@ class SweepRun {
   ) {
     const settled = run.clock.now() - EVENT_GRACE_MS;
     const candidates = artifacts.filter((a) => a.skip === undefined && Date.parse(a.createdAt) <= settled);
-    const keyOf = (a: ListedArtifact) => recoveryPointKey(kind.name, a.ref.account, a.ref.region, a.sourceId);
-    const known = await this.ctx.catalog.known(candidates.map(keyOf));
-    const unknown = candidates.filter((a) => !known.has(keyOf(a)));
+    const unknown = await this.#unknown(kind.name, candidates);
     if (unknown.length === 0) return;
     const { kept, beyond } = await run.screen.select(kind.name, source, unknown);
     run.result.beyondRetention += beyond;
@@ -287,6 +285,28 @@ class SweepRun {
     run.result.protect.push(
       ...chosen.map((a) => ({ kind: kind.name, sourceId: a.sourceId, resourceId: a.resourceId, createdAt: a.createdAt })),
     );
+  }
+
+  /** Of listed artifacts, those the catalog holds no point of (in any state). */
+  async #unknown(kind: ArtifactKindName, listed: ListedArtifact[]): Promise<ListedArtifact[]> {
+    const keyOf = (a: ListedArtifact) =>
+      recoveryPointKey(kind, a.ref.account, a.ref.region, a.sourceId, 'byKey' in a.known ? a.known.byKey.life : undefined);
+    const known = await this.ctx.catalog.known(listed.filter((a) => 'byKey' in a.known).map(keyOf));
+    const unknown: ListedArtifact[] = [];
+    for (const a of listed) {
+      const held = 'byKey' in a.known ? known.has(keyOf(a)) : await this.#recordedInResource(kind, a);
+      if (!held) unknown.push(a);
+    }
+    return unknown;
+  }
+
+  async #recordedInResource(kind: ArtifactKindName, a: ListedArtifact): Promise<boolean> {
+    const points = this.ctx.catalog.byResource<Pick<RecoveryPoint, 'sourceId' | 'createdAt'>>(
+      resourceKey(kind, a.ref.account, a.ref.region, a.resourceId),
+      ['sourceId', 'createdAt'],
+    );
+    for await (const point of points) if (point.sourceId === a.sourceId && point.createdAt === a.createdAt) return true;
+    return false;
   }
 
   /** The kind's queue, and whether it is busy with events: read once a run. */

@@ -52,6 +52,15 @@ describe('the inventory sweep protects what no event announced', () => {
     expect(new Set(swept.filter((e) => e.decision === 'completed').map((e) => e.sourceId))).toEqual(
       new Set([...Object.values(before), ...Object.values(after)]),
     );
+    // What the vault holds is never handed on again, whatever its life (RDS and SSM points' keys carry one).
+    const again = await sweep(hub.runtimes.sweep!.hubContext(), {
+      settings: sweepSettingsFromEnv(hub.runtimes.sweep!.env),
+      clock: () => countedClock(hub.cloud.clock.nowMs()),
+      runMs: 600_000,
+      dryRun: true,
+      force: true,
+    });
+    expect(again.sources.flatMap((s) => s.protect)).toEqual([]);
   }, 120_000);
 });
 

@@ -284,6 +284,7 @@ function listedImage(source: SourceRegion, image: Image): ListedArtifact {
     sourceId: image.ImageId!,
     resourceId: resourceOf(image),
     createdAt: image.CreationDate ?? new Date(0).toISOString(),
+    known: { byKey: {} },
     skip: image.State === 'available' ? hubMadeSkip(tags) : `${image.State ?? 'in an unknown state'}, not available`,
   };
 }

@@ -175,6 +175,12 @@ export interface ListedArtifact {
   resourceId: string;
   /** When it was taken, as the listing says (the verify reads it again). */
   createdAt: string;
+  /**
+   * How the sweep finds the point of an artifact the vault holds: by its key (the source id, and
+   * the `life` when the kind's ids recur: RDS lists a snapshot's creation time), or, where the
+   * listing cannot tell the life (SSM), among its resource's points by source id and creation time.
+   */
+  known: { byKey: { life?: string } } | { byResource: true };
   /** Why the sweep leaves it alone (not ready yet, the hub's own copy): neither protected now nor an error. */
   skip?: string;
 }

@@ -310,11 +310,14 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
 
 /** A snapshot as the sweep lists it: only an available one that the hub did not make is for the vault. */
 function listedSnapshot(source: SourceRegion, snapshot: RdsSnapshotFacts): ListedArtifact {
+  const createdAt = (snapshot.createdAt ?? new Date(0)).toISOString();
   return {
     ref: { ...source, sourceId: snapshot.id },
     sourceId: snapshot.id,
     resourceId: snapshot.resourceId,
-    createdAt: (snapshot.createdAt ?? new Date(0)).toISOString(),
+    createdAt,
+    // Its life, as verify tells it: the creation time.
+    known: { byKey: { life: createdAt } },
     skip: snapshot.status === 'available' ? hubMadeSkip(snapshot.tags) : `${snapshot.status}, not available yet`,
   };
 }

@@ -303,6 +303,7 @@ function listedSnapshot(source: SourceRegion, snapshot: Snapshot): ListedArtifac
     sourceId: snapshot.SnapshotId!,
     resourceId: snapshot.VolumeId ?? 'unknown-volume',
     createdAt: (snapshot.StartTime ?? new Date(0)).toISOString(),
+    known: { byKey: {} },
     skip: snapshot.State === 'completed' ? hubMadeSkip(tags) : `${snapshot.State ?? 'in an unknown state'}, not completed yet`,
   };
 }

@@ -260,6 +260,8 @@ function listedParameter(source: SourceRegion, name: string, version: number, mo
     sourceId: `${name}:${version}`,
     resourceId: name,
     createdAt: modified.toISOString(),
+    // A life is told by the parameter's history, which the listing does not read.
+    known: { byResource: true },
   };
 }
 
