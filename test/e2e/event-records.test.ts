@@ -31,7 +31,7 @@ describe('every handled message leaves one audit trail and one log line', () => 
     expect(byEvent['not-a-trigger']).toMatchObject({ decision: 'skipped', kind: 'ebs-snapshot', account: SOURCE_A, region: REGION });
     expect(byEvent['not-found']).toMatchObject({ decision: 'rejected', kind: 'ebs-snapshot' });
     const skipped = [];
-    for await (const e of hub.context.audit.byDecision('skipped', {}, { kinds: ['ebs-snapshot'] })) skipped.push(e.eventId);
+    for await (const e of hub.inspector.audit.byDecision('skipped', {}, { kinds: ['ebs-snapshot'] })) skipped.push(e.eventId);
     expect(skipped).toContain('not-a-trigger');
   });
 
