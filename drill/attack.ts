@@ -58,6 +58,10 @@ export interface AttackSection {
 
 const PARAMETER_PUSHES = 150;
 
+/** The attackers' calls: refused on purpose, they are neither the hub's refused calls nor proof that a statement is needed. */
+const ATTACK_CALLS = new WeakSet<CallRecord>();
+export const isAttackCall = (call: CallRecord): boolean => ATTACK_CALLS.has(call);
+
 /**
  * The ransomware game day (drill step `attack`): with one principal's credentials, tries a fixed
  * battery of destructive calls on the vault through the real SDK clients and records what AWS
@@ -65,8 +69,6 @@ const PARAMETER_PUSHES = 150;
  */
 export class AttackRun {
   readonly attempts: AttackAttempt[] = [];
-  /** The simulated cloud's records of the attackers' calls. */
-  readonly calls = new Set<CallRecord>();
   #before: Holdings | undefined;
 
   constructor(private readonly hub: LocalHub) {}
@@ -75,7 +77,7 @@ export class AttackRun {
     this.#before ??= await this.#prepare();
     const from = this.hub.cloud.calls.length;
     const attempts = await battery(this.hub, as, sourceAccount);
-    for (const call of this.hub.cloud.calls.slice(from)) this.calls.add(call);
+    for (const call of this.hub.cloud.calls.slice(from)) ATTACK_CALLS.add(call);
     this.attempts.push(...attempts);
     return attempts;
   }

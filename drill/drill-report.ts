@@ -9,7 +9,7 @@ import { policyOf } from '../shared/report/account-policy.js';
 import { buildAuditReport } from '../shared/report/audit-report.js';
 import type { LostCopy } from '../shared/report/lost-copies.js';
 import type { UnprotectedResource } from '../shared/report/unprotected.js';
-import type { AttackAttempt, AttackSection } from './attack.js';
+import { type AttackAttempt, type AttackSection, isAttackCall } from './attack.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
@@ -130,8 +130,6 @@ export async function collectReport(
     restore?: RestoreSection;
     doctor?: Finding[];
     attacks?: AttackSection;
-    /** The attackers' calls: refused on purpose, they are not the hub's refused calls. */
-    attackCalls?: ReadonlySet<CallRecord>;
   },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
@@ -206,7 +204,7 @@ export async function collectReport(
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
     residue: residueOf(hub, points),
     refusedCalls: refusedCalls(
-      [...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !run.attackCalls?.has(c)),
+      [...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !isAttackCall(c)),
       hub.lostAccounts,
     ),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),

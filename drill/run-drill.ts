@@ -106,7 +106,6 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       restore: gameDay.report(),
       doctor,
       attacks: await attacks.section(),
-      attackCalls: attacks.calls,
     });
     await options.inspect?.(hub);
     await folder?.finish({
