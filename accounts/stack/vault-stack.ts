@@ -715,6 +715,13 @@ function kindResources(
   const name = kind.module.name;
   const Kind = pascal(name);
   const pattern: EventPattern = kind.manifest.pattern;
+  const completion: EventPattern | undefined = kind.manifest.completion;
+  const target = {
+    Arn: getAtt(`${Kind}Queue`),
+    RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+    DeadLetterConfig: { Arn: getAtt(`${Kind}DeadLetterQueue`) },
+  };
+  const rules = [getAtt(`${Kind}Rule`), ...(completion ? [getAtt(`${Kind}CompletionRule`)] : [])];
   return {
     // Messages that failed MAX_RECEIVE_COUNT times, and events the rule could not deliver.
     [`${Kind}DeadLetterQueue`]: {
@@ -740,17 +747,25 @@ function kindResources(
         EventBusName: ref('EventBus'),
         State: 'ENABLED',
         EventPattern: pattern,
-        Targets: [
-          {
-            Id: 'queue',
-            Arn: getAtt(`${Kind}Queue`),
-            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-            DeadLetterConfig: { Arn: getAtt(`${Kind}DeadLetterQueue`) },
-          },
-        ],
+        Targets: [{ ...target, Id: 'queue' }],
       },
     },
-    // Only this kind's rule may send to its queues.
+    // The vault's own copies settling (its default bus) go to the same queue: they complete points in seconds.
+    ...(completion
+      ? {
+          [`${Kind}CompletionRule`]: {
+            Type: 'AWS::Events::Rule',
+            Properties: {
+              Name: `backup-hub-${name}-completion`,
+              Description: `the vault's own ${name} copies settling, to the ${name} queue`,
+              State: 'ENABLED',
+              EventPattern: completion,
+              Targets: [{ ...target, Id: 'queue' }],
+            },
+          },
+        }
+      : {}),
+    // Only this kind's rules may send to its queues.
     [`${Kind}QueuePolicy`]: {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
@@ -764,7 +779,7 @@ function kindResources(
               Principal: { Service: 'events.amazonaws.com' },
               Action: 'sqs:SendMessage',
               Resource: [getAtt(`${Kind}Queue`), getAtt(`${Kind}DeadLetterQueue`)],
-              Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } },
+              Condition: { ArnEquals: { 'aws:SourceArn': rules } },
             },
           ],
         },

@@ -2,7 +2,7 @@ import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
-import type { ArtifactKind, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
+import type { ArtifactKind, CopyStatus, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { kindDeps } from './kind-deps.js';
 import { cleanUpAfterCopy, releaseSource } from './release.js';
@@ -45,9 +45,9 @@ export const COPY_PENDING_TIMEOUT_MS = 24 * 3_600_000;
 /**
  * Moves a recovery point through its stages as far as it can go now: prepare the share
  * (waiting while the source re-encrypts), copy into the vault, and complete once the copy is
- * available. Each step is recorded in the catalog and the audit log before the next starts,
+ * available (`settled`: the copy's state the caller has just read in the vault). Each step is recorded in the catalog and the audit log before the next starts,
  * so a crash at any point resumes without a second copy (a resumed point's copy is first looked
- * for by its provenance). A copy just requested is left to the reconciler to complete, unless the
+ * for by its provenance). A copy just requested is left to its completion event (or the reconciler), unless the
  * kind copies synchronously. A full copy quota parks the point in the catalog until the
  * reconciler finds a free slot; other deferrals and transient errors propagate; a deterministic
  * failure marks the point failed.
@@ -57,10 +57,11 @@ export async function advance(
   kind: ArtifactKind,
   ctx: HubContext,
   origin: PointOrigin = 'stored',
+  settled?: CopyStatus,
 ): Promise<AdvanceResult> {
   const push: Push = { copyRequested: false };
   try {
-    return await step(point, kind, ctx, origin, push);
+    return await step(point, kind, ctx, origin, push, settled);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
     if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
@@ -113,7 +114,14 @@ interface Push {
   copyRequested: boolean;
 }
 
-async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin, push: Push): Promise<AdvanceResult> {
+async function step(
+  initial: RecoveryPoint,
+  kind: ArtifactKind,
+  ctx: HubContext,
+  origin: PointOrigin,
+  push: Push,
+  settled: CopyStatus | undefined,
+): Promise<AdvanceResult> {
   let point = initial;
   const deps = kindDeps(kind, ctx);
   if (point.stage === 'claimed' || point.stage === 'reencrypting') {
@@ -157,7 +165,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
     if (!kind.copiesSynchronously) return 'copying';
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
-  const status = await kind.copyStatus(point, deps);
+  const status = settled ?? (await kind.copyStatus(point, deps));
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'missing') return checkMissing(point, ctx);
   if (status.status === 'failed') {

@@ -26,13 +26,19 @@ const QUEUE_OWNS_CLAIM_MS = 2 * 3_600_000;
  * run would cost several reader-role calls per point, against the source's API rate, all day.
  */
 const EVENTS_OWN_REENCRYPTION_MS = 6 * 3_600_000;
+/**
+ * A vault copy whose finish AWS announces in the vault is completed by that event; the reconciler
+ * polls it only once it is this old (a lost event, or a copy running for hours), so that every copy
+ * does not cost a Describe per run against the vault's API rate.
+ */
+export const EVENTS_OWN_COPY_MS = 60 * 60_000;
 /** Waiting points read per query while filling free slots: about one quota's worth. */
 const WAITING_PAGE = 20;
 
 /**
  * Pushes every pending recovery point as far as it can go: re-encrypted source copies that
  * are ready get copied, finished vault copies are completed and their source leftovers
- * cleaned up. It covers any completion event that was missed. Then it fills the copy slots
+ * cleaned up. It covers any completion event that was missed (events own a young copy). Then it fills the copy slots
  * those completions freed with the points that wait for them, longest waiting first. One
  * point's error never stops the others; it is logged and retried on the next run.
  */
@@ -120,8 +126,9 @@ function reportSlots(inFlight: Map<string, number>, ctx: HubContext): void {
 function ownerOf(point: RecoveryPoint, ageMs: number): 'left-to-queue' | 'left-to-events' | undefined {
   const hasMessage = point.reopened === undefined || point.reopened.trigger === 'event';
   if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS && hasMessage) return 'left-to-queue';
-  if (point.stage === 'reencrypting' && !artifactKind(point.kind).reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS)
-    return 'left-to-events';
+  const kind = artifactKind(point.kind);
+  if (point.stage === 'reencrypting' && !kind.reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS) return 'left-to-events';
+  if (point.stage === 'copying' && kind.completion && ageMs < EVENTS_OWN_COPY_MS) return 'left-to-events';
   return undefined;
 }
 

@@ -216,8 +216,22 @@ describe('vault stack: queues, rules and the bus', () => {
       for (const sample of sampleEvents(kind)) expect(matcher.matches(sample.event), sample.description).toBe(sample.matches);
     });
 
-    it(`${kind}: lets only that rule send to the kind's queues (aws:SourceArn)`, () => {
+    it(`${kind}: the vault's own copies settling reach its queue from the vault's default bus, when AWS announces them`, () => {
+      const completion = KINDS.find((k) => k.module.name === kind)!.manifest.completion;
+      const rule = template.Resources[`${Kind}CompletionRule`];
+      if (!completion) return expect(rule).toBeUndefined();
+      expect(rule?.Properties).toMatchObject({
+        EventPattern: completion,
+        Targets: [expect.objectContaining({ Arn: getAtt(`${Kind}Queue`) })],
+      });
+      // No EventBusName: the default bus, where AWS sends the vault account's own service events.
+      expect(rule?.Properties).not.toHaveProperty('EventBusName');
+    });
+
+    it(`${kind}: lets only the kind's rules (and its completion rule) send to its queues (aws:SourceArn)`, () => {
       const policy = resource(template, `${Kind}QueuePolicy`).Properties;
+      const completes = KINDS.find((k) => k.module.name === kind)!.manifest.completion !== undefined;
+      const rules = [getAtt(`${Kind}Rule`), ...(completes ? [getAtt(`${Kind}CompletionRule`)] : [])];
       expect(policy.Queues).toEqual([{ Ref: `${Kind}Queue` }, { Ref: `${Kind}DeadLetterQueue` }]);
       const placed = statements(template).filter((s) => s.logicalId === `${Kind}QueuePolicy`);
       expect(placed.map((s) => s.statement)).toEqual([
@@ -225,7 +239,7 @@ describe('vault stack: queues, rules and the bus', () => {
           Effect: 'Allow',
           Principal: { Service: 'events.amazonaws.com' },
           Action: 'sqs:SendMessage',
-          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } },
+          Condition: { ArnEquals: { 'aws:SourceArn': rules } },
         }),
       ]);
     });

@@ -22,7 +22,7 @@ import {
   type Verified,
 } from '../common/artifact-kind.js';
 import { liveRestoreCopy, withCopyQuota } from '../common/ec2-calls.js';
-import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+import { NOT_A_VAULT_COPY, provenanceTags, restoreTags, sourceIdentityTags, sourceOfCopy, TAG, tagMap } from '../common/provenance-tags.js';
 import {
   backingSnapshots,
   deleteTaggedSnapshots,
@@ -134,16 +134,23 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
   },
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
-    const copy = await describeImage(inVault(deps), point.vaultCopyId!);
-    if (!copy) return { status: 'missing' };
-    if (copy.State === 'available') return { status: 'available' };
-    if (copy.State === 'pending') return { status: 'pending' };
-    return {
-      status: 'failed',
-      // EC2's StateReason code (Client.…, Server.…) names the cause.
-      code: copy.StateReason?.Code ?? 'CopyFailedInAws',
-      reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
-    };
+    return imageStatus(await describeImage(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
+  },
+
+  completion: {
+    copyNamed(event: EventEnvelope) {
+      const parsed = detailSchema.safeParse(event.detail);
+      if (!parsed.success) throw new Rejection('malformed-event', `AMI state change detail is malformed: ${describeIssues(parsed.error)}`);
+      const { ImageId, State } = parsed.data;
+      return State === 'available' || State === 'failed'
+        ? { vaultCopyId: ImageId }
+        : { skip: `${ImageId} ${State} in the vault settles no copy` };
+    },
+    async read(vaultCopyId: string, deps: KindDeps<EC2Client>) {
+      const copy = await describeImage(inVault(deps), vaultCopyId);
+      const source = sourceOfCopy(tagMap(copy?.Tags));
+      return source ? { source, status: imageStatus(copy, vaultCopyId) } : { skip: `${vaultCopyId} is ${NOT_A_VAULT_COPY}` };
+    },
   },
 
   async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
@@ -250,6 +257,19 @@ function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): P
  * A copy's name for this attempt at the point. AMI names are unique per account and region, failed and
  * recently deregistered images included: the copy of a reopened point cannot take the failed one's name.
  */
+/** Where a vault copy stands, from its Describe (undefined: the vault does not see it). */
+function imageStatus(copy: Image | undefined, vaultCopyId: string): CopyStatus {
+  if (!copy) return { status: 'missing' };
+  if (copy.State === 'available') return { status: 'available' };
+  if (copy.State === 'pending') return { status: 'pending' };
+  return {
+    status: 'failed',
+    // EC2's StateReason code (Client.…, Server.…) names the cause.
+    code: copy.StateReason?.Code ?? 'CopyFailedInAws',
+    reason: `vault copy ${vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
+  };
+}
+
 function attemptName(point: RecoveryPoint, name: string): string {
   return (point.attempt ?? 1) > 1 ? `${name}-attempt-${point.attempt}` : name;
 }

@@ -32,6 +32,8 @@ export const pattern = {
  */
 export const manifest: KindManifest = {
   pattern,
+  // The vault's own CopyImage settling: EC2 sends the state change in the AMI owner's account and region.
+  completion: { source: ['aws.ec2'], 'detail-type': ['EC2 AMI State Change'], detail: { State: ['available', 'failed'] } },
   queue: {
     timeout: 120,
     // At most 10 CopyImage calls in flight from this queue, within the 100 concurrent AMI copies a

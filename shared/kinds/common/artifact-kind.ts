@@ -95,6 +95,8 @@ export interface HubIntermediate {
   ref: ArtifactRef;
   /** The source id of the artifact it re-encrypts. */
   intermediateOf: string;
+  /** That artifact's life, for a kind whose identifiers have lives (RDS): its point's key holds it. */
+  originalLife?: string;
 }
 
 /**
@@ -155,6 +157,21 @@ export interface RestoreAction {
 /** Where restoring one point stands after a push: still working (a copy in progress), or usable in the recovery account. */
 export type RestoreProgress = { status: 'in-progress'; detail: string } | { status: 'usable'; restoredId: string; detail: string };
 
+/** Whose vault copy a copy is, by its provenance tags: enough to find its recovery point. */
+export type CopySource = Pick<RecoveryPoint, 'account' | 'region' | 'sourceId' | 'life'>;
+
+/**
+ * How a kind reads the vault's own completion events (its account's default bus, the manifest's
+ * `completion` pattern): the event only says which copy to look at; the vault's own view of that
+ * copy decides.
+ */
+export interface CopyCompletion<Client> {
+  /** The vault copy the event names, or why it names none the hub completes. Throws a Rejection when the detail is malformed. */
+  copyNamed(event: EventEnvelope): { vaultCopyId: string } | { skip: string };
+  /** The copy as the vault sees it (one Describe call in the vault): whose copy it is and where it stands, or why the hub completes nothing by it. */
+  read(vaultCopyId: string, deps: KindDeps<Client>): Promise<{ source: CopySource; status: CopyStatus } | { skip: string }>;
+}
+
 /** A vault copy and the key it is encrypted under. */
 export interface VaultCopy {
   vaultCopyId: string;
@@ -181,7 +198,7 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   /**
    * Set when the vault copy is complete once `copy` returns (SSM PutParameter). Other copies run
    * for minutes to hours in AWS: asked right after the request they are always pending, so their
-   * state is left to the reconciler.
+   * state is left to the vault's completion events ({@link completion}) or the reconciler.
    */
   readonly copiesSynchronously?: boolean;
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
@@ -198,6 +215,11 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */
   copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<Client>): Promise<VaultCopy>;
   copyStatus(point: RecoveryPoint, deps: KindDeps<Client>): Promise<CopyStatus>;
+  /**
+   * Set when AWS announces a finished vault copy in the vault's own account: such a copy completes
+   * by that event, and the reconciler only covers a lost one.
+   */
+  readonly completion?: CopyCompletion<Client>;
   /**
    * Removes what the hub left in the source: the vault's access to the artifact and the intermediate
    * copies it made. Done already when they are gone.

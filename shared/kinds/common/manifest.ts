@@ -8,6 +8,12 @@ import type { EventPattern, Statement, Value } from '../../../accounts/stack/clo
 export interface KindManifest {
   /** The rule pattern: the source rules forward, and the vault rule queues, exactly these events. */
   readonly pattern: EventPattern;
+  /**
+   * The events AWS sends in the vault's own account when a vault copy of the kind settles: a rule on
+   * the vault's default bus queues them for the kind's handler, which completes the copy's point.
+   * None for a kind whose finished copy AWS does not announce (the reconciler completes those).
+   */
+  readonly completion?: EventPattern;
   readonly queue: QueueSettings;
   /** The kind's handler role in the vault (the reconciler assumes it for the kind's work). */
   vault(scope: VaultScope): Statement[];

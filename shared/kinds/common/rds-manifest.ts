@@ -7,6 +7,7 @@ import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTO
 /** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
 export interface RdsManifestSpec {
   pattern: EventPattern;
+  completion?: EventPattern;
   queue: QueueSettings;
   /** The snapshot ARN's resource type. */
   arnType: 'snapshot' | 'cluster-snapshot';
@@ -24,10 +25,11 @@ export interface RdsManifestSpec {
  * add the vault only; the restore role may share only the hub's restore copies
  * (backup-hub-restore-*), which it names after their recovery account.
  */
-export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec): KindManifest {
+export function rdsManifest({ pattern, completion, queue, arnType, noun }: RdsManifestSpec): KindManifest {
   const arn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:${arnType}:${name}`;
   return {
     pattern,
+    ...(completion ? { completion } : {}),
     queue,
     sharesThrough: 'rds',
 

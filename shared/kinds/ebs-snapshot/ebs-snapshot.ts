@@ -29,7 +29,7 @@ import {
   type Verified,
 } from '../common/artifact-kind.js';
 import { liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
-import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+import { NOT_A_VAULT_COPY, provenanceTags, restoreTags, sourceIdentityTags, sourceOfCopy, TAG, tagMap } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
@@ -158,16 +158,26 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
   },
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
-    const copy = await describeSnapshot(inVault(deps), point.vaultCopyId!);
-    if (!copy) return { status: 'missing' };
-    if (copy.State === 'completed') return { status: 'available' };
-    if (copy.State === 'error')
-      return {
-        status: 'failed',
-        code: 'CopyFailedInAws',
-        reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}`,
-      };
-    return { status: 'pending' };
+    return snapshotStatus(await describeSnapshot(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
+  },
+
+  completion: {
+    copyNamed(event: EventEnvelope) {
+      const parsed = detailSchema.safeParse(event.detail);
+      if (!parsed.success)
+        throw new Rejection('malformed-event', `EBS snapshot event detail is malformed: ${describeIssues(parsed.error)}`);
+      if (parsed.data.event !== 'copySnapshot') return { skip: `${parsed.data.event} in the vault is no vault copy settling` };
+      return { vaultCopyId: snapshotRef(parsed.data.snapshot_id, event).sourceId };
+    },
+    async read(vaultCopyId: string, deps: KindDeps<EC2Client>) {
+      const copy = await describeSnapshot(inVault(deps), vaultCopyId);
+      const tags = tagMap(copy?.Tags);
+      // A vault AMI copy's snapshots carry its provenance too: the AMI's own completion speaks for them.
+      const image = copy && imageThatMade(copy, tags);
+      if (image) return { skip: `${vaultCopyId} belongs to AMI ${image}: it completes with that AMI` };
+      const source = sourceOfCopy(tags);
+      return source ? { source, status: snapshotStatus(copy, vaultCopyId) } : { skip: `${vaultCopyId} is ${NOT_A_VAULT_COPY}` };
+    },
   },
 
   async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
@@ -239,6 +249,19 @@ async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[
   return liveRestoreCopy(Snapshots, (s) =>
     s.State === 'error' ? `restore copy ${s.SnapshotId} failed: ${s.StateMessage ?? 'no reason given'}` : undefined,
   );
+}
+
+/** Where a vault copy stands, from its Describe (undefined: the vault does not see it). */
+function snapshotStatus(copy: Snapshot | undefined, vaultCopyId: string): CopyStatus {
+  if (!copy) return { status: 'missing' };
+  if (copy.State === 'completed') return { status: 'available' };
+  if (copy.State === 'error')
+    return {
+      status: 'failed',
+      code: 'CopyFailedInAws',
+      reason: `vault copy ${vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}`,
+    };
+  return { status: 'pending' };
 }
 
 function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef {

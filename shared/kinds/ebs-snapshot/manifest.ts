@@ -32,6 +32,12 @@ export const pattern = {
  */
 export const manifest: KindManifest = {
   pattern,
+  // The vault's own CopySnapshot settling, in the vault ("copySnapshot" is sent in the destination account and region).
+  completion: {
+    source: ['aws.ec2'],
+    'detail-type': ['EBS Snapshot Notification'],
+    detail: { event: ['copySnapshot'], result: ['succeeded', 'failed'] },
+  },
   queue: {
     timeout: 120,
     // At most 10 CopySnapshot calls in flight from this queue, within the 20 concurrent copies a

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { CloudCore } from '../../core/cloud-core.js';
+import type { CloudCore, ServiceEvent } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import { planRdsCopy, type RdsCopyRequest } from './copy.js';
-import { snapshotCreatedEvent } from './events.js';
+import { snapshotCopiedEvent, snapshotCreatedEvent } from './events.js';
 import {
   checkIdentifier,
   DB_CLUSTER_SNAPSHOT,
@@ -70,8 +70,8 @@ const DEFAULTS: Required<Omit<RdsSimOptions, 'customerKeyAlias'>> & Pick<RdsSimO
  * Simulated RDS, DB snapshot and DB cluster snapshot part (its state). Control-plane
  * methods create snapshots as a source account's own activity would; the API (api/rds-api.ts) answers
  * the SDK. Snapshots become available on the simulated clock and then emit AWS's "snapshot created"
- * event on the owner's default bus. Copies emit nothing the hub listens to: RDS announces a
- * finished copy with another event (RDS-EVENT-0060), not with "snapshot created".
+ * event on the owner's default bus. A finished DB snapshot copy announces itself with RDS's "finished
+ * copy" event instead (RDS-EVENT-0197, or 0060 across Regions); a DB cluster snapshot copy with none.
  */
 export class RdsSim {
   readonly cloud: CloudCore;
@@ -146,7 +146,9 @@ export class RdsSim {
       tags: plan.tags,
     };
     store.add(copy);
-    this.cloud.clock.at(copy.availableAt, () => this.#settle(store, copy, false));
+    const sourceRegion = plan.source.region;
+    const announce = family.announcesCopies ? () => snapshotCopiedEvent(family, copy, sourceRegion, new Date(copy.availableAt)) : undefined;
+    this.cloud.clock.at(copy.availableAt, () => this.#settle(store, copy, announce));
     return copy;
   }
 
@@ -191,7 +193,8 @@ export class RdsSim {
       tags: new Map(),
     };
     store.add(snapshot);
-    this.cloud.clock.at(snapshot.availableAt, () => this.#settle(store, snapshot, spec.emit ?? true));
+    const announce = () => snapshotCreatedEvent(family, snapshot, new Date(snapshot.availableAt));
+    this.cloud.clock.at(snapshot.availableAt, () => this.#settle(store, snapshot, (spec.emit ?? true) ? announce : undefined));
     return snapshot;
   }
 
@@ -209,10 +212,10 @@ export class RdsSim {
     return arn;
   }
 
-  #settle(store: RdsSnapshotStore, snapshot: SimRdsSnapshot, emit: boolean): void {
+  #settle(store: RdsSnapshotStore, snapshot: SimRdsSnapshot, announce: (() => ServiceEvent) | undefined): void {
     // Deleted while pending: nothing left to complete.
     if (!store.holds(snapshot)) return;
     snapshot.status = 'available';
-    if (emit) this.cloud.emitServiceEvent(snapshotCreatedEvent(store.family, snapshot, new Date(snapshot.availableAt)));
+    if (announce) this.cloud.emitServiceEvent(announce());
   }
 }
