@@ -4,10 +4,12 @@ import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
 import { cpuMs } from './aws-time.js';
 import { type AwsWatch, hubSpec, REGION, SOURCES, VAULT, watchAws } from './ebs-snapshot-workload.js';
-import { round } from './stats.js';
+import { percentile, round } from './stats.js';
 
 /** The vault stack schedules the reconciler at this rate; {@link lifecycle} checks the simulation runs it so. */
 const RECONCILER_PERIOD_MS = RECONCILER.everyMinutes * 60_000;
+/** Lambda's queue pollers run once per tick: a coarse tick would add up to a tick to every completion. */
+const TICK_MS = 1_000;
 /** The calls of an EBS snapshot's life: its handler's (its reader role's included) and the reconciler's, not other schedules' (the RPO check). */
 const LIFECYCLE_PRINCIPAL = /ebs-snapshot|reconciler/;
 /** Long enough for a re-encryption in the source and the vault copy after it (14 simulated minutes each for 8 GiB). */
@@ -28,11 +30,15 @@ export interface ArtifactCalls {
   /** Calls from the event to the point's completion (available, source cleaned up), its reconciler work included, an idle hour's calls not. */
   awsCallsPerArtifact: number;
   dynamoCallsPerArtifact: number;
+  /** Per artifact, simulated seconds from AWS finishing its vault copy to its point being available. */
+  completionSeconds: number[];
 }
 
 export interface LifecycleFigures {
   reconcilerIdleRun: ReconcilerIdleRun;
   perArtifact: Record<VolumeEncryption, ArtifactCalls>;
+  /** p50 of every mode's completionSeconds. */
+  completionLatencyP50Seconds: number;
 }
 
 /** What the lifecycle's functions did over one window of simulated time. */
@@ -78,12 +84,26 @@ export async function lifecycle(artifacts: number): Promise<LifecycleFigures> {
         eventsPerArtifact: round(busy.events / artifacts, 2),
         awsCallsPerArtifact: round((busy.aws - quiet.aws) / artifacts, 2),
         dynamoCallsPerArtifact: round((busy.dynamo - quiet.dynamo) / artifacts, 2),
+        completionSeconds: await completionSeconds(hub),
       };
     } finally {
       await hub.close();
     }
   }
-  return { reconcilerIdleRun: idle!, perArtifact };
+  const completions = Object.values(perArtifact).flatMap((m) => m.completionSeconds);
+  return { reconcilerIdleRun: idle!, perArtifact, completionLatencyP50Seconds: percentile(completions, 50) };
+}
+
+/** Per point of the sources, seconds from its vault copy settling (EC2's completion time) to the point's completedAt. */
+async function completionSeconds(hub: LocalHub): Promise<number[]> {
+  const seconds: number[] = [];
+  for (const account of SOURCES)
+    for await (const point of hub.inspector.catalog.byAccount(account)) {
+      const copy = hub.ec2.snapshot(VAULT, REGION, point.vaultCopyId!);
+      if (!copy?.completionTime || !point.completedAt) throw new Error(`${point.sourceId}: no completed vault copy to time`);
+      seconds.push(round((Date.parse(point.completedAt) - copy.completionTime.getTime()) / 1000, 1));
+    }
+  return seconds;
 }
 
 /** Runs a window of simulated time after `start`, counting the calls of the lifecycle's functions (every vault function has its own clients; the simulated cloud records them all). */
@@ -91,7 +111,7 @@ async function window(hub: LocalHub, start: () => void): Promise<WindowCalls> {
   const invocations = hub.lambda.invocations.length;
   const calls = hub.cloud.calls.length;
   start();
-  await hub.cloud.advance(WINDOW_MS, { tickMs: 60_000 });
+  await hub.cloud.advance(WINDOW_MS, { tickMs: TICK_MS });
   const made = hub.lambda.invocations.slice(invocations).filter((inv) => LIFECYCLE_PRINCIPAL.test(inv.function));
   const lifeCalls = hub.cloud.calls.slice(calls).filter((c) => LIFECYCLE_PRINCIPAL.test(c.principal));
   const aws = lifeCalls.filter((c) => c.service !== 'dynamodb').length;

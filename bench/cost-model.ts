@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { RECONCILER } from '../accounts/stack/names.js';
 import type { LifecycleFigures } from './artifact-lifecycle.js';
 import { REPO_ROOT } from './esbuild-options.js';
 import { round } from './stats.js';
@@ -20,8 +21,8 @@ export const COST_ASSUMPTIONS = {
   accounts: 100,
   artifactsPerAccountPerDay: 50,
   daysPerMonth: 30,
-  /** rate(5 minutes) */
-  reconcilerRunsPerMonth: 30 * 24 * 12,
+  /** The vault stack's schedule. */
+  reconcilerRunsPerMonth: (30 * 24 * 60) / RECONCILER.everyMinutes,
 } as const;
 
 export interface ModeCost {
