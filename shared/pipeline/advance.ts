@@ -130,7 +130,7 @@ async function step(
       if (!leased) return 'busy';
       point = leased;
     }
-    const share = await kind.prepareShare(point, deps);
+    const share = await kind.prepareShare(point, deps, origin === 'claimed');
     if (share.status === 'reencrypting') {
       const first = point.stage !== 'reencrypting';
       point = await ctx.catalog.update(

@@ -93,7 +93,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     });
   },
 
-  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
+  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>, fresh?: boolean): Promise<ShareProgress> {
     // Only a hub-made copy under the share key is ever shared: IAM has no condition key for the
     // accounts added to an AMI, so the reader may share hub intermediates only (by their tag), and
     // the share key's policy keeps them to the vault.
@@ -101,7 +101,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     const shareKey = await deps.keys.shareKey(point.account, point.region);
     const intermediate =
       (point.intermediateId && (await describeImage(ec2, point.intermediateId))) ||
-      (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
+      (fresh ? undefined : await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
     if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
     if (intermediate.State === 'failed')
       throw new PermanentFailure(

@@ -209,7 +209,11 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
    */
   verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<Verified>;
   /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
-  prepareShare(point: RecoveryPoint, deps: KindDeps<Client>): Promise<ShareProgress>;
+  /**
+   * `fresh`: the point was claimed in this very invocation, so no earlier attempt can have made an
+   * intermediate, and none is looked for.
+   */
+  prepareShare(point: RecoveryPoint, deps: KindDeps<Client>, fresh?: boolean): Promise<ShareProgress>;
   /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */
   findCopy(point: RecoveryPoint, deps: KindDeps<Client>): Promise<VaultCopy | undefined>;
   /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */

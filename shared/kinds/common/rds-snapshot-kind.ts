@@ -169,7 +169,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       });
     },
 
-    async prepareShare(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<ShareProgress> {
+    async prepareShare(point: RecoveryPoint, deps: KindDeps<RDSClient>, fresh?: boolean): Promise<ShareProgress> {
       const rds = inSource(deps, point.account, point.region);
       const source = await api.describe(rds, point.sourceId);
       if (!source)
@@ -187,7 +187,9 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       // RDS has no condition key for the accounts added to `restore`, so the reader may share hub
       // intermediates only, and the share key's policy keeps them to the vault.
       const shareKey = await deps.keys.shareKey(point.account, point.region);
-      const intermediate = await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
+      const intermediate = fresh
+        ? undefined
+        : await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
       if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, shareKey.arn) };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
       await shareWithVault(api, rds, intermediate.id, deps.vault.account);

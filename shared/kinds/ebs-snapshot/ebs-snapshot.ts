@@ -113,7 +113,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     });
   },
 
-  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
+  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>, fresh?: boolean): Promise<ShareProgress> {
     const ec2 = inSource(deps, point.account, point.region);
     const shareKey = await deps.keys.shareKey(point.account, point.region);
     if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
@@ -121,7 +121,8 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       return { status: 'ready', sharedId: point.sourceId };
     }
     const intermediate =
-      (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) || (await findIntermediate(ec2, point.sourceId));
+      (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) ||
+      (fresh ? undefined : await findIntermediate(ec2, point.sourceId));
     if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
     if (intermediate.State === 'error') {
       // Deleted with the point's other leftovers when the failure is recorded.
