@@ -758,6 +758,8 @@ function kindResources(
             Properties: {
               Name: `backup-hub-${name}-completion`,
               Description: `the vault's own ${name} copies settling, to the ${name} queue`,
+              // Where AWS sends the vault account's own service events.
+              EventBusName: 'default',
               State: 'ENABLED',
               EventPattern: completion,
               Targets: [{ ...target, Id: 'queue' }],

@@ -224,8 +224,8 @@ describe('vault stack: queues, rules and the bus', () => {
         EventPattern: completion,
         Targets: [expect.objectContaining({ Arn: getAtt(`${Kind}Queue`) })],
       });
-      // No EventBusName: the default bus, where AWS sends the vault account's own service events.
-      expect(rule?.Properties).not.toHaveProperty('EventBusName');
+      // The default bus: where AWS sends the vault account's own service events.
+      expect(rule?.Properties?.EventBusName).toBe('default');
     });
 
     it(`${kind}: lets only the kind's rules (and its completion rule) send to its queues (aws:SourceArn)`, () => {
