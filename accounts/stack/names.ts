@@ -33,7 +33,8 @@ export const VISIBILITY_FACTOR = 6;
 /** What every function runs on. */
 export const LAMBDA = { runtime: 'nodejs22.x', architecture: 'arm64', memorySize: 512, logRetentionInDays: 90 } as const;
 
-export const RECONCILER = { timeout: 280, everyMinutes: 5 } as const;
+/** A safety net since the vault's own completion events complete copies: lost events, Aurora copies (no event), waiting points, residue. */
+export const RECONCILER = { timeout: 280, everyMinutes: 15 } as const;
 
 /** Every 15 minutes: a source's RPO alarm pages within half an hour of its first resource going over its target. */
 export const RPO_CHECK = { timeout: 300, everyMinutes: 15 } as const;

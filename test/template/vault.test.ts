@@ -378,8 +378,8 @@ describe('vault stack: functions', () => {
     );
   });
 
-  it('runs the reconciler every 5 minutes, one run at a time', () => {
-    expect(scheduleOf('Reconciler')).toBe('rate(5 minutes)');
+  it('runs the reconciler every 15 minutes (a safety net behind the completion events), one run at a time', () => {
+    expect(scheduleOf('Reconciler')).toBe('rate(15 minutes)');
     expect(resource(template, 'ReconcilerLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(1);
     expect(resource(template, 'ReconcilerErrorsAlarm').Properties).toMatchObject({
       MetricName: 'Errors',
