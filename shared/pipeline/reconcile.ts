@@ -66,7 +66,8 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     if (owner) summary[owner] += 1;
     else await push(point, ctx, summary);
   }
-  for (const kind of ARTIFACT_KINDS) {
+  // A kind whose copy completes in its own call (SSM) never waits for a slot: its quotas are not read.
+  for (const kind of ARTIFACT_KINDS.filter((k) => !artifactKind(k).copiesSynchronously)) {
     for (const quota of await copyQuotaKeys(kind, ctx)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
   reportSlots(inFlight, ctx);

@@ -1,5 +1,6 @@
 import { DB_SNAPSHOT } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RECONCILER } from '../../accounts/stack/names.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { EVENTS_OWN_COPY_MS } from '../../shared/pipeline/reconcile.js';
 import {
@@ -144,5 +145,16 @@ describe("the vault's own completion events complete a point in seconds", () => 
 
     await run(hub, EVENTS_OWN_COPY_MS / 60_000);
     expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available' });
+  });
+});
+
+describe('the reconciler with nothing to do', () => {
+  it('reads the pending points, the waiting points of each quota a copy can wait on (none of SSM’s: its copies never wait) and the residue', async () => {
+    hub = await deployTestHub();
+    const from = hub.cloud.calls.length;
+    await run(hub, RECONCILER.everyMinutes);
+    const queries = hub.cloud.calls.slice(from).filter((c) => c.principal.includes('reconciler') && c.action === 'Query');
+    // pending + residue, and per kind that can wait: the vault's quota and each source region's (2 sources × 1 region).
+    expect(queries).toHaveLength(2 + 4 * (1 + 2));
   });
 });
