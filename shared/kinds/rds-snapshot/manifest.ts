@@ -32,4 +32,5 @@ export const manifest = /* @__PURE__ */ rdsManifest({
   },
   arnType: 'snapshot',
   noun: 'DBSnapshot',
+  database: { noun: 'DBInstance', arnType: 'db' },
 });
