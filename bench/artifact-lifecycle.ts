@@ -1,4 +1,4 @@
-import { lambdaContext, type VolumeEncryption } from '@backup-hub/aws-sim';
+import { lambdaContext, realisticDelivery, type VolumeEncryption } from '@backup-hub/aws-sim';
 import { RECONCILER } from '../accounts/stack/names.js';
 import { deployLocalHub, type LocalHub } from '../drill/local-hub.js';
 import { createHandler as reconcilerHandler } from '../handlers/reconciler.js';
@@ -62,7 +62,8 @@ export async function lifecycle(artifacts: number): Promise<LifecycleFigures> {
   const perArtifact = {} as Record<VolumeEncryption, ArtifactCalls>;
   let idle: ReconcilerIdleRun | undefined;
   for (const mode of modes) {
-    const hub = await deployLocalHub(hubSpec({ snapshotDurationMs: 0 }));
+    // Time to protection includes EventBridge's delivery (a second or two), unlike the handler timings.
+    const hub = await deployLocalHub({ ...hubSpec({ snapshotDurationMs: 0 }), events: { deliveryDelayMs: realisticDelivery() } });
     try {
       const quiet = await window(hub, () => {});
       idle ??= {
