@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { RECONCILER } from '../../accounts/stack/names.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from '../../shared/pipeline/advance.js';
 import {
@@ -346,7 +347,7 @@ describe('a failure whose source cleanup cannot finish at once', () => {
     // As if the source's EC2 had been down when the failure was recorded: the share is still there, the point listed as residue.
     source.sharedWith.add(VAULT);
     await hub.context.catalog.update(failed!, { residue: true });
-    await run(hub, 10);
+    await run(hub, RECONCILER.everyMinutes); // one reconciler run
     expect([...source.sharedWith]).toEqual([]);
     expect((await hub.context.catalog.get(failed!.pk))!.residue).toBeUndefined();
     expect((await auditEntries(hub)).filter((e) => e.decision === 'cleaned')).toHaveLength(2);
