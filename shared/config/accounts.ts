@@ -71,7 +71,12 @@ export interface VaultAccount extends AccountBase {
   operators: Operators;
   /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
   lock?: VaultLockSetting;
+  /** Where the audit log's signed heads are kept, and how long each is locked (compliance mode). */
+  auditAnchors: { account: string; retentionDays: number };
 }
+
+/** Seven years, a common retention for audit records, unless the vault file asks for another. */
+export const DEFAULT_ANCHOR_RETENTION_DAYS = 7 * 365;
 
 /**
  * The principals (IAM ARN patterns, e.g. an IAM Identity Center permission set's role) that may
@@ -241,6 +246,7 @@ const vaultFile = z.strictObject({
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
   lock: z.strictObject({ minRetentionDays: days }).optional(),
+  auditAnchors: z.strictObject({ account: accountId.optional(), retentionDays: days.optional() }).optional(),
   operators: z.strictObject(
     {
       restore: principalPatterns,
@@ -394,6 +400,10 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       allowedSources: data.allowedSources,
       alarmEmail: data.alarmEmail,
       lock: data.lock,
+      auditAnchors: {
+        account: data.auditAnchors?.account ?? data.id,
+        retentionDays: data.auditAnchors?.retentionDays ?? DEFAULT_ANCHOR_RETENTION_DAYS,
+      },
       operators: {
         restore: data.operators.restore,
         legalHold: data.operators.legalHold,

@@ -59,7 +59,9 @@ describe('vault stack: least privilege', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
-    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner', 'rpo-check'].map(logicalId).sort());
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'audit-anchor'].map(logicalId).sort(),
+    );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -596,11 +598,39 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-retry', 'backup-hub-rpo-check'].map(
-          (name) => `arn:aws:iam::${vault.id}:role/${name}`,
-        ),
+        ...[
+          'backup-hub-reconciler',
+          'backup-hub-pruner',
+          'backup-hub-legal-hold',
+          'backup-hub-retry',
+          'backup-hub-rpo-check',
+          'backup-hub-audit-anchor',
+        ].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
+  });
+
+  it("signs the audit log's head every hour with a P-256 key only the audit anchor role may sign with, into a compliance-locked bucket", () => {
+    const anchorRole = `arn:aws:iam::${vault.id}:role/backup-hub-audit-anchor`;
+    expect(scheduleOf('AuditDashanchor')).toBe('rate(60 minutes)');
+    expect(resource(template, 'AuditAnchorKey').Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const keyStatements = statements(template)
+      .filter((s) => s.logicalId === 'AuditAnchorKey')
+      .map((s) => s.statement);
+    const signers = keyStatements.filter((s) => list(s.Action).some((a) => a === 'kms:Sign' || a === 'kms:*'));
+    expect(signers.map((s) => [s.Effect, s.Condition?.ArnEquals ?? s.Condition?.ArnNotEquals])).toEqual([
+      ['Allow', { 'aws:PrincipalArn': anchorRole }],
+      ['Deny', { 'aws:PrincipalArn': anchorRole }],
+    ]);
+    const roleSigners = resourcesOfType(template, 'AWS::IAM::Role')
+      .filter(([id]) => roleActions(template, id).some((a) => a === 'kms:Sign'))
+      .map(([id]) => id);
+    expect(roleSigners).toEqual(['AuditAnchorRole']);
+    expect(resource(template, 'AuditAnchorBucket').Properties).toMatchObject({
+      BucketName: `backup-hub-audit-anchors-${vault.id}-${vault.regions[0]}`,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
   });
 
   it('keeps SSM parameter versions in a locked, versioned bucket under the vault key that nobody may bypass the lock of', () => {
@@ -789,6 +819,7 @@ const allGranted = () => [
   ...roleActions(template, 'ReconcilerRole'),
   ...roleActions(template, 'PrunerRole'),
   ...roleActions(template, 'RpoCheckRole'),
+  ...roleActions(template, 'AuditAnchorRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(template, 'RetryRole'),
