@@ -16,6 +16,9 @@ export const TARGETS = {
   iamPolicyQuotaUse: 0.8,
 } as const;
 
+/** Issue 18: the audit at 1,000,000 recovery points and 2,000,000 audit entries, and a verify of one day's entries from the newest signed anchor (seconds). */
+export const AUDIT_TARGETS = { auditMillionSeconds: 60, auditIncrementalSeconds: 5 } as const;
+
 export interface Check {
   value: number;
   limit: number;
