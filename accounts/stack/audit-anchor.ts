@@ -1,8 +1,9 @@
 import { ANCHOR_KEY_SPEC, ANCHOR_PREFIX, ANCHOR_SIGNING_ALGORITHM } from '../../shared/audit/anchor.js';
-import type { VaultAccount } from '../../shared/config/accounts.js';
+import type { AccountsConfig, VaultAccount } from '../../shared/config/accounts.js';
 import { getAtt, type Resource, ref, type Statement, sub } from './cloudformation.js';
 import { AUDIT_ANCHOR, auditAnchorBucket, NAMES, roleArn } from './names.js';
 import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, role } from './policies.js';
+import type { ServiceModel } from './service.js';
 
 /** Sign only what the hub signs: its one algorithm, over the message itself (no digest made elsewhere). */
 const SIGNING = { StringEquals: { 'kms:SigningAlgorithm': ANCHOR_SIGNING_ALGORITHM, 'kms:MessageType': 'RAW' } };
@@ -62,7 +63,7 @@ export function auditAnchorResources(
       Type: 'AWS::KMS::Alias',
       Properties: { AliasName: NAMES.auditAnchorKeyAlias, TargetKeyId: ref('AuditAnchorKey') },
     },
-    ...(vault.auditAnchors.account === vault.id ? anchorBucket(bucket, vault.auditAnchors.retentionDays, anchorRoleArn) : {}),
+    ...(vault.auditAnchors.account === vault.id ? anchorBucket(vault, region) : {}),
     AuditAnchorRole: role({
       name: NAMES.auditAnchorRole,
       description: "backup-hub audit anchor; signs the audit log's head and stores it in the Object Lock bucket",
@@ -101,11 +102,51 @@ export function auditAnchorResources(
 }
 
 /**
+ * A log-archive account's stack: the anchors' bucket, in the vault's region, written by the vault's
+ * audit anchor role and read by the vault account (its IAM decides who: the anchor role, auditors).
+ */
+export function buildLogArchive(config: AccountsConfig): Pick<ServiceModel, 'functions' | 'resources'> {
+  const region = config.vault.regions[0]!;
+  const resources = Object.fromEntries(
+    Object.entries(anchorBucket(config.vault, region)).map(([id, resource]) => [id, { ...resource, Condition: 'IsVaultRegion' }]),
+  );
+  return {
+    functions: {},
+    resources: { Conditions: { IsVaultRegion: { 'Fn::Equals': [ref('AWS::Region'), region] } }, Resources: resources },
+  };
+}
+
+/**
  * The anchors' bucket: versioned, Object Lock in compliance mode (no one, root included, deletes or
  * overwrites a version before its retention ends), written only by the audit anchor role, over TLS.
- * Deleting the stack keeps it.
+ * Deleting the stack keeps it. In a log-archive account, its policy lets the vault in.
  */
-function anchorBucket(name: string, retentionDays: number, anchorRoleArn: string): Record<string, Resource> {
+function anchorBucket(vault: VaultAccount, region: string): Record<string, Resource> {
+  const name = auditAnchorBucket(vault.auditAnchors.account, region);
+  const anchorRoleArn = roleArn(vault.id, NAMES.auditAnchorRole);
+  const vaultRoot = `arn:aws:iam::${vault.id}:root`;
+  const objects = sub(`\${AuditAnchorBucket.Arn}/${ANCHOR_PREFIX}*`);
+  // Another account's principals need the bucket policy as well as their own IAM.
+  const forTheVault: Statement[] =
+    vault.auditAnchors.account === vault.id
+      ? []
+      : [
+          {
+            Sid: 'TheVaultReadsAnchors',
+            Effect: 'Allow',
+            Principal: { AWS: vaultRoot },
+            Action: ['s3:ListBucketVersions', 's3:GetObjectVersion'],
+            Resource: [getAtt('AuditAnchorBucket'), objects],
+          },
+          {
+            Sid: 'TheVaultsAuditAnchorRoleWrites',
+            Effect: 'Allow',
+            Principal: { AWS: vaultRoot },
+            Action: 's3:PutObject',
+            Resource: objects,
+            Condition: { ArnEquals: { 'aws:PrincipalArn': anchorRoleArn } },
+          },
+        ];
   return {
     AuditAnchorBucket: {
       Type: 'AWS::S3::Bucket',
@@ -114,7 +155,10 @@ function anchorBucket(name: string, retentionDays: number, anchorRoleArn: string
       Properties: {
         BucketName: name,
         ObjectLockEnabled: true,
-        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: retentionDays } } },
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: vault.auditAnchors.retentionDays } },
+        },
         VersioningConfiguration: { Status: 'Enabled' },
         PublicAccessBlockConfiguration: {
           BlockPublicAcls: true,
@@ -140,6 +184,7 @@ function anchorBucket(name: string, retentionDays: number, anchorRoleArn: string
               Resource: [getAtt('AuditAnchorBucket'), sub('${AuditAnchorBucket.Arn}/*')],
               Condition: { Bool: { 'aws:SecureTransport': 'false' } },
             },
+            ...forTheVault,
             {
               Sid: 'OnlyTheAuditAnchorRoleWrites',
               Effect: 'Deny',

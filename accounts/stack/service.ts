@@ -1,4 +1,5 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
+import { buildLogArchive } from './audit-anchor.js';
 import { type Resource, type Rule, ref, type Statement, type Template, type Value } from './cloudformation.js';
 import { checkConditionKeys, POLICIES } from './condition-keys.js';
 import { buildRecovery } from './recovery-stack.js';
@@ -71,13 +72,7 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
   const region = options.region ?? account.regions[0]!;
   if (!account.regions.includes(region))
     throw new Error(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
-  const stack = { stage: options.stage, region };
-  const built =
-    account.role === 'vault'
-      ? buildVault(config, stack)
-      : account.role === 'source'
-        ? buildSource(config, account, stack)
-        : buildRecovery(config, account);
+  const built = buildForAccount(config, account, { stage: options.stage, region });
   checkConditionKeys(built.resources.Resources);
   const { resources, reasons } = takeReasons(built.resources.Resources);
   return {
@@ -93,6 +88,24 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
 }
 
 /** The resources without their statements' `Reason` (IAM accepts no such element), and the reasons taken out. */
+/** The stack model of one account's role, in one of its regions (before the checks and reasons of {@link buildService}). */
+export function buildForAccount(
+  config: AccountsConfig,
+  account: Account,
+  stack: { stage: string; region: string },
+): Pick<ServiceModel, 'functions' | 'resources'> {
+  switch (account.role) {
+    case 'vault':
+      return buildVault(config, stack);
+    case 'source':
+      return buildSource(config, account, stack);
+    case 'recovery':
+      return buildRecovery(config, account);
+    case 'log-archive':
+      return buildLogArchive(config);
+  }
+}
+
 function takeReasons(resources: Record<string, Resource>): { resources: Record<string, Resource>; reasons: StatementReason[] } {
   const copy = JSON.parse(JSON.stringify(resources)) as Record<string, Resource>;
   const reasons: StatementReason[] = [];

@@ -115,7 +115,14 @@ export interface SourceAccount extends AccountBase {
   silenceHours?: number;
 }
 
-export type Account = VaultAccount | SourceAccount | RecoveryAccount;
+/** Where the audit log's signed anchors are kept when the vault file names this account (`auditAnchors.account`): the Object Lock bucket only. */
+export interface LogArchiveAccount extends AccountBase {
+  role: 'log-archive';
+  /** The vault account id. */
+  vault: string;
+}
+
+export type Account = VaultAccount | SourceAccount | RecoveryAccount | LogArchiveAccount;
 
 export interface AccountsConfig {
   dir: string;
@@ -123,7 +130,9 @@ export interface AccountsConfig {
   sources: SourceAccount[];
   /** Accounts the vault may restore into. */
   recovery: RecoveryAccount[];
-  /** Every account, vault first, then the sources, then the recovery accounts. */
+  /** The account keeping the audit log's signed anchors, when it is not the vault. */
+  logArchive: LogArchiveAccount[];
+  /** Every account, vault first, then the sources, then the recovery accounts, then the log archive. */
   all: Account[];
   /** @throws Error naming the known accounts when there is no such file. */
   account(name: string): Account;
@@ -291,6 +300,8 @@ const recoveryFile = z.strictObject({
   quotas: common.quotas,
 });
 
+const logArchiveFile = recoveryFile.extend({ role: z.literal('log-archive') });
+
 // ---------------------------------------------------------------- loading
 
 /** Reads every `*.yml` / `*.yaml` file directly in `dir` (not its subfolders) and validates them together. */
@@ -331,12 +342,14 @@ export function parseAccounts(files: { file: string; text: string }[], dir = 'ac
   const vault = accounts.find((a): a is VaultAccount => a.role === 'vault')!;
   const sources = accounts.filter((a): a is SourceAccount => a.role === 'source');
   const recovery = accounts.filter((a): a is RecoveryAccount => a.role === 'recovery');
-  const all: Account[] = [vault, ...sources, ...recovery];
+  const logArchive = accounts.filter((a): a is LogArchiveAccount => a.role === 'log-archive');
+  const all: Account[] = [vault, ...sources, ...recovery, ...logArchive];
   return {
     dir,
     vault,
     sources,
     recovery,
+    logArchive,
     all,
     account(name) {
       const found = all.find((a) => a.name === name);
@@ -368,15 +381,15 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     return undefined;
   }
   const role = (raw as { role?: unknown }).role;
-  if (role !== 'vault' && role !== 'source' && role !== 'recovery') {
+  if (role !== 'vault' && role !== 'source' && role !== 'recovery' && role !== 'log-archive') {
     problems.push({
       file,
       field: 'role',
-      message: `must be vault, source or recovery${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}`,
+      message: `must be vault, source, recovery or log-archive${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}`,
     });
     return undefined;
   }
-  const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile }[role].safeParse(raw);
+  const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile, 'log-archive': logArchiveFile }[role].safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...describeIssue(file, issue, raw));
     return undefined;
@@ -392,6 +405,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     quotas: (data.quotas ?? {}) as AccountBase['quotas'],
   };
   if (data.role === 'recovery') return { ...base, role: 'recovery', vault: data.vault };
+  if (data.role === 'log-archive') return { ...base, role: 'log-archive', vault: data.vault };
   if (data.role === 'vault') {
     return {
       ...base,
@@ -551,11 +565,44 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
       });
     }
   }
+  checkLogArchive(vault, accounts, problems);
   checkLock(
     vault,
     accounts.filter((a): a is SourceAccount => a.role === 'source'),
     problems,
   );
+}
+
+/** The anchors go to the vault or to a log-archive account file of this vault, in the vault's region; a log-archive file keeps them. */
+function checkLogArchive(vault: VaultAccount, accounts: Account[], problems: AccountProblem[]): void {
+  const archives = accounts.filter((a): a is LogArchiveAccount => a.role === 'log-archive');
+  const named = vault.auditAnchors.account;
+  if (named !== vault.id && !archives.some((a) => a.id === named))
+    problems.push({
+      file: vault.file,
+      field: 'auditAnchors.account',
+      message: `${named} has no account file with role: log-archive; add one (id, role: log-archive, regions, vault), or leave the field out to keep the anchors in the vault`,
+    });
+  for (const archive of archives) {
+    if (archive.id !== named)
+      problems.push({
+        file: archive.file,
+        field: 'role',
+        message: `the vault file's auditAnchors.account is ${named}, not ${archive.id}: this account would keep nothing`,
+      });
+    if (archive.vault !== vault.id)
+      problems.push({
+        file: archive.file,
+        field: 'vault',
+        message: `${archive.vault} is not the vault (${vault.file} has id ${vault.id})`,
+      });
+    if (!archive.regions.includes(vault.regions[0]!))
+      problems.push({
+        file: archive.file,
+        field: 'regions',
+        message: `must include ${vault.regions[0]}: the anchors' bucket is in the vault's region`,
+      });
+  }
 }
 
 /**
