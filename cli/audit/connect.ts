@@ -3,6 +3,7 @@ import { AnchorStore, anchorVerifier } from '../../shared/audit/anchor.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients, kmsClient, s3Client } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
+import { SourceInventory } from '../../shared/catalog/source-inventory.js';
 import type { AccountsConfig } from '../../shared/config/accounts.js';
 import { VaultLock } from '../../shared/retention/vault-lock.js';
 import { type AuditSource, LocalSourceError } from './audit-source.js';
@@ -27,6 +28,7 @@ export function openAwsSource(
   const [s3, kms] = [s3Client(aws, region), kmsClient(aws, region)];
   return {
     catalog: new Catalog(db, catalogTable),
+    inventory: new SourceInventory(db, catalogTable),
     audit: new AuditLog(db, auditTable, () => new Date()),
     lock: new VaultLock(db, catalogTable),
     accounts: config.vault.allowedSources,
