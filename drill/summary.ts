@@ -149,7 +149,14 @@ function doctorLines(findings: DrillReport['doctor']): string[] {
 function auditLogLine(log: DrillReport['auditLog']): string {
   if (!log.intact) return `audit log: ${log.entries} entries, BROKEN: ${log.problem}`;
   const anchor = log.anchor
-    ? `, signed anchor #${log.anchor.seq} (signed ${log.anchor.signedAt}) holds${log.unanchored?.entries ? `; entries #${log.unanchored.from}..#${log.unanchored.to} came after it` : ''}`
+    ? `, signed anchor #${log.anchor.seq} (signed ${log.anchor.signedAt}) holds${afterAnchor(log.unanchored)}`
     : ', no signed anchor yet';
   return `audit log: ${log.entries} entries, hash chain intact${anchor}`;
+}
+
+function afterAnchor(unanchored: DrillReport['auditLog']['unanchored']): string {
+  if (!unanchored?.entries) return '; nothing came after it';
+  return unanchored.entries === 1
+    ? `; entry #${unanchored.from} came after it`
+    : `; entries #${unanchored.from}..#${unanchored.to} came after it`;
 }
