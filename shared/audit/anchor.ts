@@ -8,6 +8,8 @@ export const ANCHOR_KEY_SPEC = 'ECC_NIST_P256';
 export const ANCHOR_SIGNING_ALGORITHM = 'ECDSA_SHA_256';
 /** Where the anchors live in their bucket. */
 export const ANCHOR_PREFIX = 'audit-anchors/';
+/** Versions listed at once: the newest key's versions, delete markers aside. */
+const LISTED = 100;
 /** Keys count down from here, so that S3's ascending listing names the newest anchor first. */
 const KEY_COUNTDOWN = 10 ** 15;
 
@@ -116,14 +118,16 @@ export class AnchorStore {
   }
 
   /**
-   * The newest anchor (the first key listed; its current version), if any.
+   * The newest anchor: the first key listed, in the version the hub wrote (its oldest: the hub never
+   * overwrites one). Delete markers hide nothing here: Object Lock keeps every version, and a
+   * marker put on the newest anchors must not turn a verify back to an older one.
    * @throws AnchorFormatError when that object is not an anchor
    */
   async newest(): Promise<(SignedAnchor & { object: string }) | undefined> {
     const { Versions } = await this.s3.send(
-      new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: ANCHOR_PREFIX, MaxKeys: 1, ExpectedBucketOwner: this.owner }),
+      new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: ANCHOR_PREFIX, MaxKeys: LISTED, ExpectedBucketOwner: this.owner }),
     );
-    const first = Versions?.[0];
+    const first = Versions?.filter((v) => v.Key === Versions[0]?.Key).at(-1);
     if (!first?.Key) return undefined;
     const { Body } = await this.s3.send(
       new GetObjectCommand({ Bucket: this.bucket, Key: first.Key, VersionId: first.VersionId, ExpectedBucketOwner: this.owner }),

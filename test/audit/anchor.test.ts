@@ -1,5 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalDynamo, SimCloud, startLocalDynamo } from '@backup-hub/aws-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -131,6 +131,15 @@ describe('signed anchors of the audit log', () => {
     expect(await verify()).toMatchObject({ ok: true, walked: 'full', entries: 5, unanchored: { entries: 5, from: 1, to: 5 } });
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: anchorObjectKey(1), Body: 'not json' }));
     expect(await verify()).toMatchObject({ ok: false, problem: 'forged-anchor', detail: expect.stringMatching(/is not JSON/) });
+  });
+
+  it('finds the newest anchor behind a delete marker: a verify is not turned back to an older anchor', async () => {
+    await anchor();
+    await audit.append({ decision: 'pruned' });
+    await anchor();
+    // A delete without a version id is allowed under Object Lock: it only puts a marker on top.
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: anchorObjectKey(6) }));
+    expect(await verify()).toMatchObject({ ok: true, anchor: { seq: 6 }, unanchored: { entries: 0 } });
   });
 
   it('refuses to sign a chain that broke since the last anchor', async () => {
