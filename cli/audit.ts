@@ -85,7 +85,7 @@ async function verify(options: AuditOptions, source: AuditSource, io: AuditIo): 
         })
       : undefined;
   const verdict = signed ?? (await verifyChain(read(source.audit.entries()), { anchor: options.anchor }));
-  const lines = signed ? anchoredLines(signed) : verdictLines(verdict, options.anchor);
+  const lines = signed ? anchoredLines(signed, source.defaultUntil) : verdictLines(verdict, options.anchor);
   const noAnchors = source.anchors || options.anchor ? [] : [`no signed anchors here (${source.description}): every entry was walked`];
   const text =
     options.format === 'json'

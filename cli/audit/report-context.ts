@@ -59,6 +59,9 @@ export function verdictLines(verdict: AuditReport['auditLog'], anchor?: ChainHea
   ];
 }
 
+/** An hourly anchor older than this means the anchor function stopped (or was stopped). */
+const STALE_ANCHOR_HOURS = 3;
+
 /**
  * A verify against the newest signed anchor, in words: the anchor, the verdict, and the entries
  * written after the anchor.
@@ -67,10 +70,18 @@ export function verdictLines(verdict: AuditReport['auditLog'], anchor?: ChainHea
  * anchoredLines({ ok: true, entries: 3, walked: 'since-anchor', anchor: { seq: 60, … }, unanchored: { entries: 2, from: 61, to: 62 } });
  * // ['signed anchor: #60 …', 'audit log intact from the signed anchor: …', 'after the anchor: entries #61..#62 (2), linked but not yet signed']
  */
-export function anchoredLines(verdict: AnchoredVerdict): string[] {
+export function anchoredLines(verdict: AnchoredVerdict, now?: Date): string[] {
   const anchor = verdict.anchor;
+  const ageHours = anchor && now ? (now.getTime() - Date.parse(anchor.signedAt)) / 3_600_000 : 0;
   const anchorLine = anchor
-    ? [`signed anchor: #${anchor.seq} (written ${anchor.at}, signed ${anchor.signedAt}) in ${anchor.object}`]
+    ? [
+        `signed anchor: #${anchor.seq} (written ${anchor.at}, signed ${anchor.signedAt}) in ${anchor.object}`,
+        ...(ageHours > STALE_ANCHOR_HOURS
+          ? [
+              `WARNING: the newest anchor is ${Math.floor(ageHours)} hours old, but the audit anchor signs every hour: check its function's errors alarm (backup-hub-audit-anchor-errors) and its log group`,
+            ]
+          : []),
+      ]
     : ['signed anchor: none yet (the audit anchor signs the head every hour): every entry was walked'];
   if (!verdict.ok) return [...anchorLine, ...verdictLines(verdict)];
   const walked =

@@ -4,6 +4,7 @@ import { type LocalDynamo, SimCloud, startLocalDynamo } from '@backup-hub/aws-si
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditAnchorLocation } from '../../accounts/stack/names.js';
 import { openAwsSource, openLocalSource } from '../../cli/audit/connect.js';
+import { anchoredLines } from '../../cli/audit/report-context.js';
 import { run } from '../../cli/audit.js';
 import { createTables } from '../../drill/hub-tables.js';
 import { AnchorStore, anchorObjectKey, anchorVerifier } from '../../shared/audit/anchor.js';
@@ -90,6 +91,17 @@ describe('backup-hub audit verify against the newest signed anchor', () => {
     expect(text).toContain(`s3://${where.bucket}/${anchorObjectKey(5)}`);
     expect(text).toContain("audit log intact: the anchor's signature holds, and #5 and the 2 entries after it check out");
     expect(text).toContain('after the anchor: entries #6..#7 (2), linked but not yet signed');
+  });
+
+  it('warns when the newest anchor is hours older than the hourly anchor would leave it', () => {
+    const verdict = {
+      ok: true as const,
+      entries: 1,
+      walked: 'since-anchor' as const,
+      anchor: { seq: 5, hash: 'h', at: 't', signedAt: '2026-01-01T00:00:00Z', object: 's3://b/k' },
+    };
+    expect(anchoredLines(verdict, new Date('2026-01-01T02:00:00Z')).join('\n')).not.toMatch(/WARNING/);
+    expect(anchoredLines(verdict, new Date('2026-01-01T05:30:00Z'))[1]).toMatch(/^WARNING: the newest anchor is 5 hours old/);
   });
 
   it('walks every entry with --full, and prints the anchor in JSON', async () => {
