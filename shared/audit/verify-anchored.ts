@@ -40,12 +40,13 @@ export async function verifyAnchored(options: {
   read?: (entries: AsyncIterable<AuditEntry>) => AsyncIterable<AuditEntry>;
 }): Promise<AnchoredVerdict> {
   const { audit, anchors, verifier, full = false, read = (entries) => entries } = options;
+  const walked = full ? 'full' : 'since-anchor';
   let anchor: Awaited<ReturnType<AnchorStore['newest']>>;
   try {
     anchor = await anchors.newest();
   } catch (error) {
     if (!(error instanceof AnchorFormatError)) throw error;
-    return { ...broken(0, 0, 'forged-anchor', error.message), walked: 'since-anchor' };
+    return { ...broken(0, 0, 'forged-anchor', error.message), walked };
   }
   if (!anchor) {
     const verdict = await verifyChain(read(audit.entries()));
@@ -53,12 +54,11 @@ export async function verifyAnchored(options: {
   }
   const summary: AnchorSummary = { seq: anchor.seq, hash: anchor.hash, at: anchor.at, signedAt: anchor.signedAt, object: anchor.object };
   const problem = anchorProblem(anchor, verifier);
-  if (problem) return { ...broken(0, anchor.seq, 'forged-anchor', problem), walked: full ? 'full' : 'since-anchor', anchor: summary };
+  if (problem) return { ...broken(0, anchor.seq, 'forged-anchor', problem), walked, anchor: summary };
   const head = { seq: anchor.seq, hash: anchor.hash };
   const verdict = full
     ? await verifyChain(read(audit.entries()), { anchor: head })
     : await verifyChain(read(audit.entriesFrom(anchor.seq)), { from: head });
-  const walked = full ? 'full' : 'since-anchor';
   if (!verdict.ok) return { ...verdict, walked, anchor: summary };
   const last = verdict.head?.seq ?? anchor.seq;
   return { ...verdict, walked, anchor: summary, unanchored: span(last - anchor.seq, anchor.seq + 1, last) };
