@@ -1,11 +1,8 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
-import { buildLogArchive } from './audit-anchor.js';
+import { buildForAccount } from './account-stack.js';
 import { type Resource, type Rule, ref, type Statement, type Template, type Value } from './cloudformation.js';
 import { checkConditionKeys, POLICIES } from './condition-keys.js';
-import { buildRecovery } from './recovery-stack.js';
-import { buildSource } from './source-stack.js';
 import { stackTags } from './stack-tags.js';
-import { buildVault } from './vault-stack.js';
 
 /**
  * One account's stack in one region, as the serverless service deploys it: its functions (which
@@ -88,24 +85,6 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
 }
 
 /** The resources without their statements' `Reason` (IAM accepts no such element), and the reasons taken out. */
-/** The stack model of one account's role, in one of its regions (before the checks and reasons of {@link buildService}). */
-export function buildForAccount(
-  config: AccountsConfig,
-  account: Account,
-  stack: { stage: string; region: string },
-): Pick<ServiceModel, 'functions' | 'resources'> {
-  switch (account.role) {
-    case 'vault':
-      return buildVault(config, stack);
-    case 'source':
-      return buildSource(config, account, stack);
-    case 'recovery':
-      return buildRecovery(config, account);
-    case 'log-archive':
-      return buildLogArchive(config);
-  }
-}
-
 function takeReasons(resources: Record<string, Resource>): { resources: Record<string, Resource>; reasons: StatementReason[] } {
   const copy = JSON.parse(JSON.stringify(resources)) as Record<string, Resource>;
   const reasons: StatementReason[] = [];

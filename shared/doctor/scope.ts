@@ -1,6 +1,6 @@
+import { buildForAccount } from '../../accounts/stack/account-stack.js';
 import type { Resource, Value } from '../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../accounts/stack/names.js';
-import { buildForAccount } from '../../accounts/stack/service.js';
 import type { AwsClients, Credentials } from '../aws/clients.js';
 import type { Account, AccountsConfig } from '../config/accounts.js';
 import type { Finding, Place } from './finding.js';
