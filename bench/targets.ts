@@ -33,6 +33,9 @@ export interface Target {
 
 export const targetAtMost = (value: number, target: number): Target => ({ target, value, holds: value <= target });
 
+/** Issue 18: the audit at 1,000,000 recovery points and 2,000,000 audit entries, and a verify of one day's entries from the newest signed anchor (seconds). */
+export const AUDIT_TARGETS = { auditMillionSeconds: 60, auditIncrementalSeconds: 5 } as const;
+
 /** A per-handler check (its own size and init ratios). */
 export interface Check {
   value: number;

@@ -193,6 +193,9 @@ const restoreStep = z
 /** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
 const doctorStep = z.strictObject({ action: z.literal('doctor') });
 
+/** The audit anchor function's run now (as its hourly schedule runs it): the audit log's head signed into the Object Lock bucket. */
+const anchorAuditStep = z.strictObject({ action: z.literal('anchorAudit') });
+
 const stepSchema = z.discriminatedUnion('action', [
   createVolumeStep,
   runInstanceStep,
@@ -215,6 +218,7 @@ const stepSchema = z.discriminatedUnion('action', [
   disasterStep,
   restoreStep,
   doctorStep,
+  anchorAuditStep,
 ]);
 const STEP_ACTIONS = [
   'createVolume',
@@ -238,6 +242,7 @@ const STEP_ACTIONS = [
   'disaster',
   'restore',
   'doctor',
+  'anchorAudit',
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([

@@ -15,6 +15,8 @@ export interface HubAccountsSpec {
   }[];
   /** Clean accounts the vault may restore into. */
   recovery?: { account: string }[];
+  /** The account keeping the audit log's signed anchors, when not the vault. */
+  logArchive?: { account: string };
   /** What the pruner enforces; without it nothing is ever pruned. */
   retention?: RetentionSettings;
 }
@@ -55,6 +57,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       allowedSources: spec.sources.map((s) => s.account),
       operators: { restore: [localOperator(vault.account)], legalHold: [localOperator(vault.account)] },
       ...(retention?.lockDays ? { lock: { minRetentionDays: retention.lockDays } } : {}),
+      ...(spec.logArchive ? { auditAnchors: { account: spec.logArchive.account } } : {}),
     },
     ...spec.sources.map((s) => ({
       name: `source-${s.account}`,
@@ -73,6 +76,9 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       regions: [vault.region],
       vault: vault.account,
     })),
+    ...(spec.logArchive
+      ? [{ name: 'log-archive', id: spec.logArchive.account, role: 'log-archive', regions: [vault.region], vault: vault.account }]
+      : []),
   ];
   return parseAccounts(
     files.map(({ name, ...body }) => ({ file: `${name}.yml`, text: yaml.dump(body) })),

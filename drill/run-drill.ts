@@ -1,4 +1,6 @@
 import type { AuthorizationMode, EventEnvelope, Template } from '@backup-hub/aws-sim';
+import { AnchorRefusedError } from '../shared/audit/anchor-audit.js';
+import { scheduledAnchor } from '../shared/audit/scheduled-anchor.js';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
 import { runDoctor } from '../shared/doctor/doctor.js';
 import type { Finding } from '../shared/doctor/finding.js';
@@ -256,6 +258,18 @@ async function playStep(
         return await gameDay.disaster(step);
       case 'restore':
         return await gameDay.restore(step, say);
+      case 'anchorAudit': {
+        const fn = hub.runtimes['audit-anchor']!;
+        try {
+          const outcome = await scheduledAnchor(fn.hubContext(), fn.env);
+          return outcome.anchored
+            ? `anchorAudit: signed the audit log's head #${outcome.seq} (${outcome.checked} entries proven since the previous anchor) into ${outcome.object}`
+            : `anchorAudit: nothing signed (${outcome.reason})`;
+        } catch (error) {
+          if (!(error instanceof AnchorRefusedError)) throw error;
+          return `anchorAudit: REFUSED, ${error.message}`;
+        }
+      }
       case 'doctor': {
         const findings = await runDoctor({ accounts: hub.accounts, stage: LOCAL_STAGE, access: simDoctorAccess(hub.cloud) });
         doctor.push(...findings);

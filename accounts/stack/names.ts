@@ -23,6 +23,8 @@ export const NAMES = {
   auditTable: 'backup-hub-audit',
   alarmTopic: 'backup-hub-alarms',
   rpoCheckRole: 'backup-hub-rpo-check',
+  auditAnchorRole: 'backup-hub-audit-anchor',
+  auditAnchorKeyAlias: 'alias/backup-hub-audit-anchor',
   dashboard: 'backup-hub',
 } as const;
 
@@ -46,6 +48,19 @@ export const RPO_CHECK = { timeout: 300, everyMinutes: 15 } as const;
 
 /** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
 export const PRUNER = { timeout: 900, everyHours: 6 } as const;
+
+/** Every hour the audit log's head is signed: at most an hour of entries is ever without a signature. */
+export const AUDIT_ANCHOR = { timeout: 300, everyMinutes: 60 } as const;
+
+/** Where the signed heads of the audit log are kept: an S3 Object Lock bucket in the account `accounts/vault.yml` names (the vault by default). */
+export const auditAnchorBucket = (account: string, region: string) => `backup-hub-audit-anchors-${account}-${region}`;
+
+/** Where a verify finds the anchors (bucket and its owner) and the key that signed them (its alias ARN). */
+export const auditAnchorLocation = (vault: { id: string; auditAnchors: { account: string } }, region: string) => ({
+  bucket: auditAnchorBucket(vault.auditAnchors.account, region),
+  owner: vault.auditAnchors.account,
+  keyId: `arn:aws:kms:${region}:${vault.id}:${NAMES.auditAnchorKeyAlias}`,
+});
 
 /**
  * The vault's store of SSM parameter versions, an S3 bucket per vault account and region (bucket

@@ -1,10 +1,8 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
+import { buildForAccount } from './account-stack.js';
 import { type Resource, type Rule, ref, type Statement, type Template, type Value } from './cloudformation.js';
 import { checkConditionKeys, POLICIES } from './condition-keys.js';
-import { buildRecovery } from './recovery-stack.js';
-import { buildSource } from './source-stack.js';
 import { stackTags } from './stack-tags.js';
-import { buildVault } from './vault-stack.js';
 
 /**
  * One account's stack in one region, as the serverless service deploys it: its functions (which
@@ -71,13 +69,7 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
   const region = options.region ?? account.regions[0]!;
   if (!account.regions.includes(region))
     throw new Error(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
-  const stack = { stage: options.stage, region };
-  const built =
-    account.role === 'vault'
-      ? buildVault(config, stack)
-      : account.role === 'source'
-        ? buildSource(config, account, stack)
-        : buildRecovery(config, account);
+  const built = buildForAccount(config, account, { stage: options.stage, region });
   checkConditionKeys(built.resources.Resources);
   const { resources, reasons } = takeReasons(built.resources.Resources);
   return {

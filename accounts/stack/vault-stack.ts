@@ -1,3 +1,4 @@
+import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
 import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
@@ -9,6 +10,7 @@ import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
 import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
 import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
+import { auditAnchorResources } from './audit-anchor.js';
 import {
   type EventPattern,
   getAtt,
@@ -22,6 +24,8 @@ import {
 } from './cloudformation.js';
 import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
+  AUDIT_ANCHOR,
+  auditAnchorBucket,
   functionName,
   INTEGRITY,
   kindRoleName,
@@ -205,6 +209,23 @@ export function buildVault(
     environment: { ...environment, ALARM_TOPIC_ARN: ref('AlarmTopic') },
     events: [{ schedule: { rate: `rate(${RPO_CHECK.everyMinutes} minutes)`, description: 'backup-hub RPO check' } }],
   };
+  functions['audit-anchor'] = {
+    name: functionName(stage, 'audit-anchor'),
+    handler: 'handlers/audit-anchor.handler',
+    description: "backup-hub: signs the audit log's head and stores it in the Object Lock bucket",
+    role: 'AuditAnchorRole',
+    timeout: AUDIT_ANCHOR.timeout,
+    reservedConcurrency: 1, // one run at a time: a second would find the anchor the first wrote, or write the same one
+    environment: {
+      ...environment,
+      ...anchorEnvironment<Value>({
+        keyArn: getAtt('AuditAnchorKey'),
+        bucket: auditAnchorBucket(vault.auditAnchors.account, region),
+        bucketOwner: vault.auditAnchors.account,
+      }),
+    },
+    events: [{ schedule: { rate: `rate(${AUDIT_ANCHOR.everyMinutes} minutes)`, description: 'backup-hub audit anchor' } }],
+  };
 
   const resources: Record<string, Resource> = {
     // ------------------------------------------------------------------ events in
@@ -298,6 +319,7 @@ export function buildVault(
 
     // ------------------------------------------------------------------ catalog and audit log
     ...vaultTables(),
+    ...auditAnchorResources(vault, { region, functionName: functions['audit-anchor'].name, logs: logsOf('audit-anchor') }),
 
     // ------------------------------------------------------------------ the reconciler
     // Pushes every kind's pending copies through that kind's own role (it assumes it), so its own

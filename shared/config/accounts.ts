@@ -72,6 +72,8 @@ export interface VaultAccount extends AccountBase {
   operators: Operators;
   /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
   lock?: VaultLockSetting;
+  /** Where the audit log's signed heads are kept, and how long each is locked (compliance mode). */
+  auditAnchors: { account: string; retentionDays: number };
   sweep?: VaultSweepSetting;
 }
 
@@ -80,6 +82,9 @@ export interface VaultSweepSetting {
   everyMinutes?: number;
   callsPerSecond?: number;
 }
+
+/** Seven years, a common retention for audit records, unless the vault file asks for another. */
+export const DEFAULT_ANCHOR_RETENTION_DAYS = 7 * 365;
 
 /**
  * The principals (IAM ARN patterns, e.g. an IAM Identity Center permission set's role) that may
@@ -122,7 +127,14 @@ export interface SourceAccount extends AccountBase {
   silenceHours?: number;
 }
 
-export type Account = VaultAccount | SourceAccount | RecoveryAccount;
+/** Where the audit log's signed anchors are kept when the vault file names this account (`auditAnchors.account`): the Object Lock bucket only. */
+export interface LogArchiveAccount extends AccountBase {
+  role: 'log-archive';
+  /** The vault account id. */
+  vault: string;
+}
+
+export type Account = VaultAccount | SourceAccount | RecoveryAccount | LogArchiveAccount;
 
 export interface AccountsConfig {
   dir: string;
@@ -130,7 +142,9 @@ export interface AccountsConfig {
   sources: SourceAccount[];
   /** Accounts the vault may restore into. */
   recovery: RecoveryAccount[];
-  /** Every account, vault first, then the sources, then the recovery accounts. */
+  /** The account keeping the audit log's signed anchors, when it is not the vault. */
+  logArchive: LogArchiveAccount[];
+  /** Every account, vault first, then the sources, then the recovery accounts, then the log archive. */
   all: Account[];
   /** @throws Error naming the known accounts when there is no such file. */
   account(name: string): Account;
@@ -259,6 +273,7 @@ const vaultFile = z.strictObject({
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
   lock: z.strictObject({ minRetentionDays: days }).optional(),
+  auditAnchors: z.strictObject({ account: accountId.optional(), retentionDays: days.optional() }).optional(),
   sweep: z
     .strictObject({
       // EventBridge rate() takes whole minutes; less than 15 would list every source faster than a pass can finish.
@@ -317,6 +332,8 @@ const recoveryFile = z.strictObject({
   quotas: common.quotas,
 });
 
+const logArchiveFile = recoveryFile.extend({ role: z.literal('log-archive') });
+
 // ---------------------------------------------------------------- loading
 
 /** Reads every `*.yml` / `*.yaml` file directly in `dir` (not its subfolders) and validates them together. */
@@ -357,12 +374,14 @@ export function parseAccounts(files: { file: string; text: string }[], dir = 'ac
   const vault = accounts.find((a): a is VaultAccount => a.role === 'vault')!;
   const sources = accounts.filter((a): a is SourceAccount => a.role === 'source');
   const recovery = accounts.filter((a): a is RecoveryAccount => a.role === 'recovery');
-  const all: Account[] = [vault, ...sources, ...recovery];
+  const logArchive = accounts.filter((a): a is LogArchiveAccount => a.role === 'log-archive');
+  const all: Account[] = [vault, ...sources, ...recovery, ...logArchive];
   return {
     dir,
     vault,
     sources,
     recovery,
+    logArchive,
     all,
     account(name) {
       const found = all.find((a) => a.name === name);
@@ -394,15 +413,15 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     return undefined;
   }
   const role = (raw as { role?: unknown }).role;
-  if (role !== 'vault' && role !== 'source' && role !== 'recovery') {
+  if (role !== 'vault' && role !== 'source' && role !== 'recovery' && role !== 'log-archive') {
     problems.push({
       file,
       field: 'role',
-      message: `must be vault, source or recovery${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}`,
+      message: `must be vault, source, recovery or log-archive${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}`,
     });
     return undefined;
   }
-  const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile }[role].safeParse(raw);
+  const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile, 'log-archive': logArchiveFile }[role].safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...describeIssue(file, issue, raw));
     return undefined;
@@ -418,6 +437,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     quotas: (data.quotas ?? {}) as AccountBase['quotas'],
   };
   if (data.role === 'recovery') return { ...base, role: 'recovery', vault: data.vault };
+  if (data.role === 'log-archive') return { ...base, role: 'log-archive', vault: data.vault };
   if (data.role === 'vault') {
     return {
       ...base,
@@ -426,6 +446,10 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       allowedSources: data.allowedSources,
       alarmEmail: data.alarmEmail,
       lock: data.lock,
+      auditAnchors: {
+        account: data.auditAnchors?.account ?? data.id,
+        retentionDays: data.auditAnchors?.retentionDays ?? DEFAULT_ANCHOR_RETENTION_DAYS,
+      },
       ...(data.sweep ? { sweep: data.sweep } : {}),
       operators: {
         restore: data.operators.restore,
@@ -580,11 +604,44 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
       });
     }
   }
+  checkLogArchive(vault, accounts, problems);
   checkLock(
     vault,
     accounts.filter((a): a is SourceAccount => a.role === 'source'),
     problems,
   );
+}
+
+/** The anchors go to the vault or to a log-archive account file of this vault, in the vault's region; a log-archive file keeps them. */
+function checkLogArchive(vault: VaultAccount, accounts: Account[], problems: AccountProblem[]): void {
+  const archives = accounts.filter((a): a is LogArchiveAccount => a.role === 'log-archive');
+  const named = vault.auditAnchors.account;
+  if (named !== vault.id && !archives.some((a) => a.id === named))
+    problems.push({
+      file: vault.file,
+      field: 'auditAnchors.account',
+      message: `${named} has no account file with role: log-archive; add one (id, role: log-archive, regions, vault), or leave the field out to keep the anchors in the vault`,
+    });
+  for (const archive of archives) {
+    if (archive.id !== named)
+      problems.push({
+        file: archive.file,
+        field: 'role',
+        message: `the vault file's auditAnchors.account is ${named}, not ${archive.id}: this account would keep nothing`,
+      });
+    if (archive.vault !== vault.id)
+      problems.push({
+        file: archive.file,
+        field: 'vault',
+        message: `${archive.vault} is not the vault (${vault.file} has id ${vault.id})`,
+      });
+    if (!archive.regions.includes(vault.regions[0]!))
+      problems.push({
+        file: archive.file,
+        field: 'regions',
+        message: `must include ${vault.regions[0]}: the anchors' bucket is in the vault's region`,
+      });
+  }
 }
 
 /**

@@ -142,6 +142,33 @@ describe('account file validation names the file and the field', () => {
     );
   });
 
+  it('keeps the audit anchors in the vault by default, or in the log-archive account file the vault names', () => {
+    const archive = `id: "555555555555"\nrole: log-archive\nregions: [eu-west-1]\nvault: "999999999999"\n`;
+    const alone = parseAccounts([
+      { file: 'vault.yml', text: vault() },
+      { file: 'app.yml', text: source() },
+    ]);
+    expect(alone.vault.auditAnchors).toEqual({ account: '999999999999', retentionDays: 2555 });
+    const named = vault('auditAnchors: { account: "555555555555", retentionDays: 3650 }');
+    const config = parseAccounts([
+      { file: 'vault.yml', text: named },
+      { file: 'app.yml', text: source() },
+      { file: 'log-archive.yml', text: archive },
+    ]);
+    expect(config.vault.auditAnchors).toEqual({ account: '555555555555', retentionDays: 3650 });
+    expect(config.all.map((a) => a.role)).toEqual(['vault', 'source', 'log-archive']);
+    expect(problemsOf({ 'vault.yml': named, 'app.yml': source() })).toContainEqual(
+      expect.objectContaining({
+        file: 'vault.yml',
+        field: 'auditAnchors.account',
+        message: expect.stringMatching(/no account file with role: log-archive/),
+      }),
+    );
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source(), 'log-archive.yml': archive })).toContainEqual(
+      expect.objectContaining({ file: 'log-archive.yml', field: 'role', message: expect.stringMatching(/would keep nothing/) }),
+    );
+  });
+
   it('rejects an id that is not 12 digits', () => {
     expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('', '11111111111') })).toContainEqual({
       file: 'app.yml',
@@ -251,7 +278,7 @@ describe('account file validation names the file and the field', () => {
     expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('role: source', 'role: sauce') })).toContainEqual({
       file: 'app.yml',
       field: 'role',
-      message: 'must be vault, source or recovery (got "sauce")',
+      message: 'must be vault, source, recovery or log-archive (got "sauce")',
     });
   });
 

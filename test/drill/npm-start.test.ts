@@ -43,6 +43,7 @@ describe('npm start', () => {
           },
         },
         { action: 'advance', minutes: 60 },
+        { action: 'anchorAudit' },
       ],
     };
     await writeFile(join(dir, 'drill.json'), JSON.stringify(drill));
@@ -59,6 +60,10 @@ describe('npm start', () => {
       });
     expect(report.artifacts.map((a) => a.sourceEncryption).sort()).toEqual(['aws-managed', 'customer']);
     expect(report.auditLog.intact).toBe(true);
+    // Verified against the newest signed anchor: it names its entry, and every entry after it.
+    const { anchor, unanchored, entries } = report.auditLog;
+    expect(anchor?.object).toMatch(/^s3:\/\/backup-hub-audit-anchors-999999999999-eu-west-1\/audit-anchors\//);
+    expect(anchor!.seq + unanchored!.entries).toBe(entries);
   });
 
   it('explains a malformed drill file without a stack trace', async () => {

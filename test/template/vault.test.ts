@@ -76,7 +76,7 @@ describe('vault stack: least privilege', () => {
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
     expect(functions.map(([id]) => id).sort()).toEqual(
-      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity'].map(logicalId).sort(),
+      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity', 'audit-anchor'].map(logicalId).sort(),
     );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
@@ -644,9 +644,33 @@ describe('vault stack: key and tables', () => {
           'backup-hub-rpo-check',
           'backup-hub-sweep',
           'backup-hub-integrity',
+          'backup-hub-audit-anchor',
         ].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
+  });
+
+  it("signs the audit log's head every hour with a P-256 key only the audit anchor role may sign with, into a compliance-locked bucket", () => {
+    const anchorRole = `arn:aws:iam::${vault.id}:role/backup-hub-audit-anchor`;
+    expect(scheduleOf('AuditDashanchor')).toBe('rate(60 minutes)');
+    expect(resource(template, 'AuditAnchorKey').Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const keyStatements = statements(template)
+      .filter((s) => s.logicalId === 'AuditAnchorKey')
+      .map((s) => s.statement);
+    const signers = keyStatements.filter((s) => list(s.Action).some((a) => a === 'kms:Sign' || a === 'kms:*'));
+    expect(signers.map((s) => [s.Effect, s.Condition?.ArnEquals ?? s.Condition?.ArnNotEquals])).toEqual([
+      ['Allow', { 'aws:PrincipalArn': anchorRole }],
+      ['Deny', { 'aws:PrincipalArn': anchorRole }],
+    ]);
+    const roleSigners = resourcesOfType(template, 'AWS::IAM::Role')
+      .filter(([id]) => roleActions(template, id).some((a) => a === 'kms:Sign'))
+      .map(([id]) => id);
+    expect(roleSigners).toEqual(['AuditAnchorRole']);
+    expect(resource(template, 'AuditAnchorBucket').Properties).toMatchObject({
+      BucketName: `backup-hub-audit-anchors-${vault.id}-${vault.regions[0]}`,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
   });
 
   it('keeps SSM parameter versions in a locked, versioned bucket under the vault key that nobody may bypass the lock of', () => {
@@ -848,6 +872,7 @@ const allGranted = () => [
   ...roleActions(template, 'RpoCheckRole'),
   ...roleActions(template, 'SweepRole'),
   ...roleActions(template, 'IntegrityRole'),
+  ...roleActions(template, 'AuditAnchorRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(template, 'RetryRole'),
