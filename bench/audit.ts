@@ -264,7 +264,9 @@ async function startProfile(file: string): Promise<{ stop(): Promise<void> }> {
   };
 }
 
-const target = (limit: number, seconds: number): Target => targetAtMost(round(seconds), limit);
+function target(limit: number, seconds: number): Target {
+  return targetAtMost(round(seconds), limit);
+}
 
 /** To the millisecond (a tiny run renders in a few). */
 function round(value: number): number {
