@@ -121,6 +121,31 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
           'ec2:Attribute': input.optionalString('Attribute') ?? 'launchPermission',
         }),
       ];
+    case 'RunInstances': {
+      // On the new instance and volumes, the image (another account's through its launch permission), the subnet and each group.
+      const own = (type: string, id: string) => here('ec2:RunInstances', `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/${id}`);
+      const subnet = input.optionalString('SubnetId');
+      const imageId = input.optionalString('ImageId');
+      return [
+        own('instance', '*'),
+        own('volume', '*'),
+        ...(imageId ? [imageRequest(ec2, 'ec2:RunInstances', ctx.region, imageId, ctx)] : []),
+        ...(subnet ? [own('subnet', subnet)] : []),
+        ...input.strings('SecurityGroupId').map((id) => own('security-group', id)),
+      ];
+    }
+    case 'CreateVolume': {
+      const snapshotId = input.optionalString('SnapshotId');
+      return [
+        here('ec2:CreateVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/*`),
+        ...(snapshotId ? [snapshotRequest(ec2, 'ec2:CreateVolume', ctx.region, snapshotId, ctx)] : []),
+      ];
+    }
+    case 'AttachVolume':
+      return [
+        here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${input.string('InstanceId')}`),
+        here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/${input.string('VolumeId')}`),
+      ];
     case 'DescribeSnapshotAttribute':
     case 'DeleteSnapshot':
       return [snapshotRequest(ec2, `ec2:${action}`, ctx.region, input.string('SnapshotId'), ctx)];
