@@ -210,3 +210,19 @@ describe('simulated instances and volumes', () => {
     );
   });
 });
+
+describe('request throttling (when simulated)', () => {
+  it('refuses an EC2 Describe past its bucket of 100 with RequestLimitExceeded, refilling at 20 a second, each API on its own', async () => {
+    const throttled = new SimCloud({ throttling: true });
+    throttled.addAccount({ id: SOURCE });
+    const client = new EC2Client(throttled.clientConfig(throttled.adminCredentials(SOURCE), REGION));
+    for (let i = 0; i < 100; i++) await client.send(new DescribeVpcsCommand({}));
+    await expect(client.send(new DescribeVpcsCommand({}))).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    await client.send(new DescribeSubnetsCommand({}));
+    throttled.clock.advance(SECOND);
+    for (let i = 0; i < 20; i++) await client.send(new DescribeVpcsCommand({}));
+    await expect(client.send(new DescribeVpcsCommand({}))).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    // Only DescribeVpcs' bucket ran dry (the SDK's retries of each refused call were refused too).
+    expect([...throttled.throttle.refused.keys()]).toEqual([`${SOURCE}|${REGION}|ec2|DescribeVpcs`]);
+  });
+});

@@ -8,6 +8,17 @@ import { instanceActions } from './instance-api.js';
 import { networkActions } from './network-api.js';
 import { snapshotActions } from './snapshot-api.js';
 
+/**
+ * "Non-mutating actions: bucket maximum capacity 100, bucket refill rate 20" per API, failing with
+ * RequestLimitExceeded (Amazon EC2 Developer Guide, "Request throttling for the Amazon EC2 API").
+ * Mutating and resource-intensive actions have their own buckets, not simulated.
+ */
+const NON_MUTATING = {
+  capacity: 100,
+  refillPerSecond: 20,
+  error: { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' },
+} as const;
+
 /** The EC2 API (EC2 query protocol) over the simulated EC2's snapshots, AMIs, volumes and instances. */
 export function ec2Api(ec2: Ec2Sim): SimService {
   return {
@@ -22,5 +33,6 @@ export function ec2Api(ec2: Ec2Sim): SimService {
       return run(ec2, params, ctx);
     },
     authorization: (action, input, ctx) => ec2Authorization(ec2, action, new Ec2Input(input), ctx),
+    throttle: (action) => (action.startsWith('Describe') ? { ...NON_MUTATING, name: action } : undefined),
   };
 }
