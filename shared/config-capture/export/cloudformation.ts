@@ -108,8 +108,8 @@ export function toCloudFormation(doc: ConfigDocument, copies: VaultCopies): Expo
       },
     };
     // Rules naming groups are resources of their own: inline, a group naming itself would be a circular reference.
-    group.ingress.forEach((rule, index) =>
-      rule.groupIds.forEach((source, n) => {
+    for (const [index, rule] of group.ingress.entries())
+      for (const [n, source] of rule.groupIds.entries())
         resources[`${logical}Ingress${index + 1}From${n + 1}`] = {
           Type: 'AWS::EC2::SecurityGroupIngress',
           Properties: {
@@ -118,8 +118,6 @@ export function toCloudFormation(doc: ConfigDocument, copies: VaultCopies): Expo
             SourceSecurityGroupId: groupId(ids.of('SecurityGroup', { id: source })),
           },
         };
-      }),
-    );
   }
   for (const template of doc.launchTemplates) {
     const logical = ids.of('LaunchTemplate', { id: template.id, tags: { Name: template.name } });
