@@ -1,6 +1,7 @@
 import { SimCloud } from '@backup-hub/aws-sim';
 import { buildEstate } from '../drill/estate.js';
-import { BUDGET, captureOnSim } from '../test/config-capture/capture-on-sim.js';
+import { CAPTURE_BUDGET } from '../shared/config-capture/run-capture.js';
+import { captureOnSim } from '../test/config-capture/capture-on-sim.js';
 
 /**
  * `npm run bench:config [-- --json]`: issue 20's capture of a large source (2,000 instances with a
@@ -60,7 +61,7 @@ const report = {
   captured: { instances: document.instances.length, dbInstances: document.dbInstances.length, dbClusters: document.dbClusters.length },
   simulatedSeconds: round(seconds),
   callsPerSecond: { ec2: round(calls.ec2 / Math.max(seconds, 1)), rds: round(calls.rds / Math.max(seconds, 1)) },
-  budget: BUDGET,
+  budget: CAPTURE_BUDGET,
   calls,
   throttled: {
     capture: captureThrottled,

@@ -37,6 +37,7 @@ import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js'
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { type FunctionRuntime, functionRuntime } from '../shared/runtime/function-runtime.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
+import { countedClock } from '../shared/sweep/pacer.js';
 import { accountsFor, type HubAccountsSpec, LOCAL_CUSTOMER_KEY_ALIAS } from './hub-accounts.js';
 
 /** The stage the local hub deploys; `npm run package:all` packages the same one. */
@@ -165,6 +166,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       env: { AWS_REGION: fn.region, AWS_LAMBDA_FUNCTION_NAME: fn.name, ...fn.environment },
       clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role, fn.name), fn.region) } },
       now: () => cloud.clock.now(),
+      runClock: () => countedClock(cloud.clock.nowMs()),
       logger,
       stdout: fn.log,
     });

@@ -1,15 +1,14 @@
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ssmStoreBucket } from '../../accounts/stack/names.js';
+import { CONFIG_PREFIX, ssmStoreBucket } from '../../accounts/stack/names.js';
 import type { VaultFacts } from '../kinds/common/artifact-kind.js';
 import { type ConfigDocument, parseConfigDocument } from './document.js';
 
-/**
+/*
  * Captures live in the vault's immutable store (the S3 bucket with versioning and Object Lock that
  * holds the SSM parameter versions, under the vault key) beside the parameter versions, under their
- * own prefix: `config/<account>/<region>/<capturedAt>.json`. An ISO time sorts as it reads, so the
- * newest capture as of a time is the last key at or before it.
+ * own prefix (CONFIG_PREFIX): `config/<account>/<region>/<capturedAt>.json`. An ISO time sorts as it
+ * reads, so the newest capture as of a time is the last key at or before it.
  */
-export const CONFIG_PREFIX = 'config/';
 
 export const captureKey = (doc: Pick<ConfigDocument, 'account' | 'region' | 'capturedAt'>) =>
   `${CONFIG_PREFIX}${doc.account}/${doc.region}/${doc.capturedAt}.json`;
@@ -43,11 +42,17 @@ export async function storeCapture(s3: S3Client, vault: VaultFacts, doc: ConfigD
   return { key, versionId: VersionId!, capturedAt: doc.capturedAt };
 }
 
-/** Every capture of a source region, oldest first. */
-export async function listCaptures(s3: S3Client, vault: VaultFacts, account: string, region: string): Promise<StoredCapture[]> {
+/** Every capture of a source region, oldest first; with `since`, only those taken after it (the listing starts there). */
+export async function listCaptures(
+  s3: S3Client,
+  vault: VaultFacts,
+  account: string,
+  region: string,
+  since?: Date,
+): Promise<StoredCapture[]> {
   const prefix = `${CONFIG_PREFIX}${account}/${region}/`;
   const found: StoredCapture[] = [];
-  let keyMarker: string | undefined;
+  let keyMarker: string | undefined = since ? `${prefix}${since.toISOString()}` : undefined;
   let versionIdMarker: string | undefined;
   do {
     const page = await s3.send(
@@ -64,7 +69,7 @@ export async function listCaptures(s3: S3Client, vault: VaultFacts, account: str
         found.push({ key: v.Key, versionId: v.VersionId!, capturedAt: v.Key.slice(prefix.length, -'.json'.length) });
     keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker);
+  } while (versionIdMarker);
   return found.sort((a, b) => a.capturedAt.localeCompare(b.capturedAt));
 }
 

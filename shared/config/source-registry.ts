@@ -18,6 +18,8 @@ export interface SourceRecord {
   silenceHours: number;
   /** The aliases of the customer managed keys its reader may use (customerKeyAliases). */
   customerKeyAliases: string[];
+  /** How often its configuration is captured (hours); records of an earlier release have none: the default then. */
+  configCaptureHours?: number;
 }
 
 const recordSchema = z.object({
@@ -25,6 +27,7 @@ const recordSchema = z.object({
   regions: z.array(z.string()).check(z.minLength(1)),
   silenceHours: z.int().check(z.positive()),
   customerKeyAliases: z.array(z.string()),
+  configCaptureHours: z.optional(z.int().check(z.positive())),
   targets: z.record(z.string(), z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number() })),
 });
 /** One parameter: a part of the records, by account id. */

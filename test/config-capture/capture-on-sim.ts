@@ -3,6 +3,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import type { SimCloud } from '@backup-hub/aws-sim';
 import { captureConfiguration } from '../../shared/config-capture/capture.js';
 import type { CaptureTrigger } from '../../shared/config-capture/document.js';
+import { CAPTURE_BUDGET } from '../../shared/config-capture/run-capture.js';
 import { Pacer, type RunClock } from '../../shared/sweep/pacer.js';
 
 /** Waits on the simulated clock: a paced capture outside a function takes simulated time, and the account's buckets refill. */
@@ -11,15 +12,12 @@ export const simClock = (cloud: SimCloud): RunClock => ({
   sleep: async (ms) => cloud.clock.advance(ms),
 });
 
-/** Budgets the tests and the bench capture with (calls a second): a quarter of what EC2's Describe and RDS's buckets refill. */
-export const BUDGET = { ec2: 5, rds: 3 } as const;
-
 /** Captures a source region with an administrator's credentials (the config reader role's calls, not its permissions). */
 export async function captureOnSim(cloud: SimCloud, account: string, region: string, trigger: CaptureTrigger = { kind: 'schedule' }) {
   const config = cloud.clientConfig(cloud.adminCredentials(account), region);
   const clock = simClock(cloud);
   const deadline = cloud.clock.nowMs() + 3_600_000;
-  const pacers = { ec2: new Pacer(BUDGET.ec2, clock, deadline), rds: new Pacer(BUDGET.rds, clock, deadline) };
+  const pacers = { ec2: new Pacer(CAPTURE_BUDGET.ec2, clock, deadline), rds: new Pacer(CAPTURE_BUDGET.rds, clock, deadline) };
   const document = await captureConfiguration(
     { ec2: new EC2Client(config), rds: new RDSClient(config), pacers },
     { account, region, now: () => cloud.clock.now(), trigger },

@@ -59,7 +59,9 @@ describe('vault stack: least privilege', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
-    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner', 'rpo-check'].map(logicalId).sort());
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'config-capture'].map(logicalId).sort(),
+    );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -92,7 +94,15 @@ describe('vault stack: least privilege', () => {
     const assume = statements(template).filter(
       (s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole',
     );
-    expect(assume.map((s) => s.logicalId).sort()).toEqual([...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole'].sort());
+    expect(assume.map((s) => s.logicalId).sort()).toEqual(
+      [...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole', 'ConfigCaptureRole'].sort(),
+    );
+    // The configuration capture assumes the sources' config reader roles only.
+    const capture = assume.find((s) => s.logicalId === 'ConfigCaptureRole')!.statement;
+    expect([capture.Resource, capture.Condition]).toEqual([
+      'arn:aws:iam::*:role/backup-hub-config-reader',
+      { StringEquals: { 'aws:ResourceOrgID': vault.organizationId } },
+    ]);
     for (const kind of handlerKinds) {
       const [s] = assume.filter((x) => x.logicalId === `${pascal(kind)}Role`);
       expect(s!.statement.Resource).toEqual(`arn:aws:iam::*:role/backup-hub-reader-${kind}`);
@@ -572,12 +582,18 @@ describe('vault stack: key and tables', () => {
     // The reconciler uses it through the kinds' roles.
     const handlerRoles = handlerKinds.map((k) => `arn:aws:iam::${vault.id}:role/backup-hub-${k}`);
     const restoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore`;
+    // The configuration capture encrypts its documents in the store, through S3 only.
+    const captureRole = `arn:aws:iam::${vault.id}:role/backup-hub-config-capture`;
+    const byCapture = use.filter((s) => list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string).includes(captureRole));
+    expect(byCapture.map((s) => [s.statement.Action, s.statement.Condition?.StringEquals?.['kms:ViaService']])).toEqual([
+      ['kms:GenerateDataKey', `s3.${vault.regions[0]}.amazonaws.com`],
+    ]);
     expect(use.length).toBeGreaterThan(0);
     const services = ['ec2', 'rds', 's3', 'ssm'].map((service) => `${service}.${vault.regions[0]}.amazonaws.com`);
     for (const s of use) {
       const principals = list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string | string[] | undefined);
       expect(principals.length, s.statement.Sid).toBeGreaterThan(0);
-      for (const principal of principals) expect([...handlerRoles, restoreRole], s.statement.Sid).toContain(principal);
+      for (const principal of principals) expect([...handlerRoles, restoreRole, captureRole], s.statement.Sid).toContain(principal);
       // Only the SSM kind's role decrypts through SSM: the reconciler, acting through it, moves the legacy vault parameters into the store.
       const via = list(s.statement.Condition?.StringEquals?.['kms:ViaService'] as string | string[] | undefined);
       if (via.some((v) => v.startsWith('ssm.')))
@@ -596,9 +612,14 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
-        ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-retry', 'backup-hub-rpo-check'].map(
-          (name) => `arn:aws:iam::${vault.id}:role/${name}`,
-        ),
+        ...[
+          'backup-hub-reconciler',
+          'backup-hub-pruner',
+          'backup-hub-legal-hold',
+          'backup-hub-retry',
+          'backup-hub-rpo-check',
+          'backup-hub-config-capture',
+        ].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
   });
@@ -792,6 +813,8 @@ const allGranted = () => [
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(template, 'RetryRole'),
+  ...roleActions(template, 'ConfigCaptureRole'),
+  ...roleActions(source, 'ConfigReaderRole'),
   ...roleActions(recovery, 'RecoveryRole'),
 ];
 
