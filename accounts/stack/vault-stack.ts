@@ -430,6 +430,14 @@ export function buildVault(
           Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
         },
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
+        // `config export`, `config diff` and a rebuild find the captures as of a time (reading one is the store's GetObjectVersion above).
+        {
+          Sid: 'ListTheConfigurationCaptures',
+          Effect: 'Allow',
+          Action: 's3:ListBucketVersions',
+          Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`,
+          Condition: { StringLike: { 's3:prefix': `${CONFIG_PREFIX}*` } },
+        },
       ],
     }),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
