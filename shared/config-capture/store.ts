@@ -73,16 +73,24 @@ export async function listCaptures(
   return found.sort((a, b) => a.capturedAt.localeCompare(b.capturedAt));
 }
 
+/** No capture answers the question: the message says what to do. */
+export class CaptureNotFound extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaptureNotFound';
+  }
+}
+
 /**
  * The newest capture taken at or before `asOf`.
- * @throws Error saying what to do when there is none
+ * @throws CaptureNotFound saying what to do when there is none
  */
 export async function captureAsOf(s3: S3Client, vault: VaultFacts, account: string, region: string, asOf: Date): Promise<StoredCapture> {
   const captures = await listCaptures(s3, vault, account, region);
   const before = captures.filter((c) => c.capturedAt <= asOf.toISOString());
   const chosen = before[before.length - 1];
   if (!chosen)
-    throw new Error(
+    throw new CaptureNotFound(
       captures.length === 0
         ? `the vault holds no configuration capture of ${account} in ${region}: check that its config reader role is deployed and the capture ran (the capture's log)`
         : `the oldest configuration capture of ${account} in ${region} is of ${captures[0]!.capturedAt}, after ${asOf.toISOString()}: give a later --as-of`,
