@@ -105,7 +105,7 @@ describe('restore --rebuild on the simulated cloud', () => {
     const vault = { account: VAULT, region: REGION, keyArn: ctx.config.vaultKeyArn };
     const s3 = s3Client(ctx.aws, REGION);
     const doc = await readCapture(s3, vault, await captureAsOf(s3, vault, SOURCE_A, REGION, hub.cloud.clock.now()));
-    const plan = planRebuild(doc, result.rebuilt.length ? await lastArtifacts() : []);
+    const plan = planRebuild(doc, await restoredAgain());
     const again = await applyRebuild(plan, doc, {
       ec2: ec2Client(ctx.aws, REGION, target.writer),
       rds: rdsClient(ctx.aws, REGION, target.writer),
