@@ -1,14 +1,19 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NAMES } from '../../accounts/stack/names.js';
+import { NAMES, roleArn } from '../../accounts/stack/names.js';
+import type { OperatorDeps } from '../../cli/operator-context.js';
+import { run as restore } from '../../cli/restore.js';
 import { buildEstate, type Estate } from '../../drill/estate.js';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { ec2Client, rdsClient, s3Client } from '../../shared/aws/clients.js';
+import { AwsClients, ec2Client, rdsClient, s3Client } from '../../shared/aws/clients.js';
 import { captureAsOf, readCapture } from '../../shared/config-capture/store.js';
 import { applyRebuild, REBUILD_TAG, type RebuildResult } from '../../shared/rebuild/apply-rebuild.js';
+import { type AccountRebuild, rebuildAccount } from '../../shared/rebuild/rebuild-account.js';
 import { formatRebuildPlan, planRebuild } from '../../shared/rebuild/rebuild-plan.js';
 import { applyRestore } from '../../shared/restore/apply-restore.js';
 import { planRestore } from '../../shared/restore/restore-plan.js';
 import { restoreTarget } from '../../shared/restore/restore-target.js';
+import { createHubContext } from '../../shared/runtime/create-hub-context.js';
 import { deployTestHub, REGION, run, SOURCE_A, VAULT } from './hub-harness.js';
 
 const RECOVERY = '444444444444';
@@ -16,6 +21,7 @@ const RECOVERY = '444444444444';
 let hub: LocalHub;
 let estate: Estate;
 let result: RebuildResult;
+let rebuild: AccountRebuild;
 let dryRun: string[];
 const log: string[] = [];
 beforeAll(async () => {
@@ -37,20 +43,11 @@ beforeAll(async () => {
   const restorePlan = await planRestore({ account: SOURCE_A, asOf: hub.cloud.clock.now() }, target, ctx);
   const wait = (ms: number) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined);
   const restored = await applyRestore(restorePlan, ctx, { wait, log: (l) => log.push(l) });
-  const vault = { account: VAULT, region: REGION, keyArn: ctx.config.vaultKeyArn };
-  const s3 = s3Client(ctx.aws, REGION);
-  const doc = await readCapture(s3, vault, await captureAsOf(s3, vault, SOURCE_A, REGION, hub.cloud.clock.now()));
-  const plan = planRebuild(doc, restored.artifacts);
-  dryRun = formatRebuildPlan(plan);
-  const clients = { ec2: ec2Client(ctx.aws, REGION, target.writer), rds: rdsClient(ctx.aws, REGION, target.writer) };
-  const options = {
-    ...clients,
-    now: () => hub.cloud.clock.now(),
-    wait,
-    log: (l: string) => log.push(l),
-    since: new Date(restored.startedAt),
-  };
-  result = await applyRebuild(plan, doc, options);
+  const asOf = hub.cloud.clock.now();
+  const planned = await rebuildAccount(ctx, target, { plan: restorePlan, asOf }, { wait, log: () => {} });
+  dryRun = formatRebuildPlan(planned.regions[0]!.plan);
+  rebuild = await rebuildAccount(ctx, target, { plan: restorePlan, asOf, result: restored }, { wait, log: (l) => log.push(l) });
+  result = rebuild.regions[0]!.result!;
 }, 300_000);
 
 describe('restore --rebuild on the simulated cloud', () => {
@@ -82,6 +79,8 @@ describe('restore --rebuild on the simulated cloud', () => {
       ['db-instance', 'app-orders', 'available'],
     ]);
     expect(result.rebuilt.every((r) => r.minutes > 0 && r.restoredFrom)).toBe(true);
+    // The RTO to running counts from the restore's start to the last system up.
+    expect(rebuild.rtoMinutes).toBe(Math.max(...result.rebuilt.map((r) => r.minutes)));
   });
 
   it('rebuilds with the captured settings', () => {
@@ -127,3 +126,32 @@ async function restoredAgain() {
   return (await applyRestore(plan, ctx, { wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined), log: () => {} }))
     .artifacts;
 }
+
+describe('backup-hub restore --rebuild', () => {
+  it('prints the restore plan and the rebuild plan and changes nothing without --apply', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const instances = hub.ec2.instances(RECOVERY, REGION).length;
+    const deps: OperatorDeps = {
+      accounts: () => hub.accounts,
+      context: (config) =>
+        createHubContext({
+          config,
+          aws: new AwsClients({
+            defaults: { ...hub.cloud.clientConfig(hub.cloud.roleCredentials(roleArn(VAULT, 'backup-hub-restore')), REGION) },
+          }),
+          now: () => hub.cloud.clock.now(),
+          logger: new Logger({ logLevel: 'SILENT' }),
+        }),
+      print: (line) => out.push(line),
+      error: (line) => err.push(line),
+    };
+    expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--rebuild'], deps), err.join('\n')).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/rebuild of 111111111111 eu-west-1 as captured at .*: 13 step\(s\)/);
+    expect(text).toMatch(/instance\s+launch app-web-1 \(m6g.large\) from \(restore of ami-\w+\)/);
+    expect(text).toContain('dry run: nothing was changed');
+    expect(hub.ec2.instances(RECOVERY, REGION)).toHaveLength(instances);
+    expect(await restore(['--to', RECOVERY, '--point', 'x', '--rebuild'], deps)).toBe(2);
+  });
+});
