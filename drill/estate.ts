@@ -89,3 +89,18 @@ export function buildEstate(cloud: SimCloud, account: string, region: string, si
     clusters,
   };
 }
+
+/**
+ * Backs an estate up as its account would: an AMI of each instance (named as the instance: the hub
+ * records an AMI under its name), a snapshot of each data volume, a manual snapshot of each DB
+ * instance and Aurora cluster; each announced as AWS does.
+ */
+export function backUpEstate(cloud: SimCloud, account: string, region: string, estate: Estate): void {
+  for (const id of estate.instanceIds) {
+    const instance = cloud.ec2.instance(account, region, id)!;
+    cloud.ec2.images.create(account, region, { name: instance.tags.get('Name') ?? id, instanceId: id, encryption: 'aws-managed' });
+    for (const volumeId of instance.volumeIds.slice(1)) cloud.ec2.createSnapshot(account, region, { volumeId });
+  }
+  for (const db of estate.databases) cloud.rds.createDBSnapshot(account, region, { db, type: 'manual' });
+  for (const cluster of estate.clusters) cloud.rds.createDBClusterSnapshot(account, region, { cluster, type: 'manual' });
+}
