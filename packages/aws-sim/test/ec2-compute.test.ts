@@ -226,3 +226,30 @@ describe('request throttling (when simulated)', () => {
     expect([...throttled.throttle.refused.keys()]).toEqual([`${SOURCE}|${REGION}|ec2|DescribeVpcs`]);
   });
 });
+
+describe('tagging on creation', () => {
+  it('authorizes the tags of CreateVpc, RunInstances and CreateVolume as ec2:CreateTags on the new resource, as EC2 documents', async () => {
+    const from = cloud.calls.length;
+    const tags = [{ Key: 'Name', Value: 'x' }];
+    await ec2().send(new CreateVpcCommand({ CidrBlock: '10.3.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: tags }] }));
+    await ec2().send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0abcdef1234567890',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: tags }],
+      }),
+    );
+    await ec2().send(
+      new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1, TagSpecifications: [{ ResourceType: 'volume', Tags: tags }] }),
+    );
+    const tagging = cloud.calls
+      .slice(from)
+      .flatMap((c) => c.authorizations.filter((a) => a.action === 'ec2:CreateTags').map((a) => [c.action, a.resource.split(':').pop()]));
+    expect(tagging).toEqual([
+      ['CreateVpc', 'vpc/*'],
+      ['RunInstances', 'instance/*'],
+      ['CreateVolume', 'volume/*'],
+    ]);
+  });
+});
