@@ -12,6 +12,8 @@ export const NAMES = {
   prunerRole: 'backup-hub-pruner',
   restoreRole: 'backup-hub-restore',
   legalHoldRole: 'backup-hub-legal-hold',
+  sweepRole: 'backup-hub-sweep',
+  integrityRole: 'backup-hub-integrity',
   retryRole: 'backup-hub-retry',
   recoveryRole: 'backup-hub-recovery',
   /** The vault's configuration capture; it assumes each source's config reader role. */
@@ -27,6 +29,9 @@ export const NAMES = {
   rpoCheckRole: 'backup-hub-rpo-check',
   dashboard: 'backup-hub',
 } as const;
+
+/** A kind's queue: the vault rule fills it, the kind's handler reads it, the inventory sweep adds what no event announced. */
+export const queueName = (kind: string) => `${NAMES.service}-${kind}`;
 
 /** A message is tried this often before the DLQ (also the default of hub-config's MAX_RECEIVE_COUNT). */
 export const MAX_RECEIVE_COUNT = 5;
@@ -60,6 +65,14 @@ export const ssmStoreBucket = (account: string, region: string) => `backup-hub-s
 
 /** Where the configuration captures live in the vault store: `config/<account>/<region>/<capturedAt>.json`. */
 export const CONFIG_PREFIX = 'config/';
+/**
+ * The inventory sweep: its schedule comes from the account files (`sweep.everyMinutes`); a run
+ * stops listing after `runSeconds` (well within Lambda's 15 minutes) and the next run goes on.
+ */
+export const SWEEP = { timeout: 900, runSeconds: 600 } as const;
+
+/** The integrity sweep: every hour, at most `pointsPerRun` available points checked a run (a few calls per hundred). */
+export const INTEGRITY = { timeout: 900, everyMinutes: 60, pointsPerRun: 10_000 } as const;
 
 /** A source's reader role of one kind: only that kind's vault role may assume it. */
 export const readerRoleName = (kind: string) => `${NAMES.readerRole}-${kind}`;

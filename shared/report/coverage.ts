@@ -15,6 +15,8 @@ export interface CoverageRow {
   neverCopied: number;
   /** Had vault copies, all of them pruned since. */
   noLongerProtected: number;
+  /** Had vault copies and lost them (the integrity sweep found them gone): no protection left. */
+  lost: number;
   points: Record<PointState, number>;
 }
 
@@ -38,12 +40,14 @@ export function coverage(resources: readonly ResourceStatus[]): CoverageRow[] {
         protected: 0,
         neverCopied: 0,
         noLongerProtected: 0,
+        lost: 0,
         points: Object.fromEntries(POINT_STATES.map((s) => [s, 0])) as Record<PointState, number>,
       };
       rows.set(key, row);
     }
     row.resources += 1;
     if (r.newestAvailable) row.protected += 1;
+    else if (r.points.lost > 0) row.lost += 1;
     else if (r.points.pruned > 0) row.noLongerProtected += 1;
     else row.neverCopied += 1;
     for (const state of POINT_STATES) row.points[state] += r.points[state];

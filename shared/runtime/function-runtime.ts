@@ -44,6 +44,7 @@ export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
         now: settings.now,
         logger: settings.logger,
         stdout: settings.stdout,
+        sessionName: settings.env.AWS_LAMBDA_FUNCTION_NAME,
       })),
   };
 }

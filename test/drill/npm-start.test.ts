@@ -89,7 +89,9 @@ describe('npm start', () => {
     expect(gameDay).toMatch(
       /-- restore of 111111111111 into 444444444444 \(as of .*\): 11 restored, 0 failed, 0 could not be; RTO \d+ simulated minutes/,
     );
-    expect(gameDay).toMatch(/-- rebuild of 111111111111 in 444444444444 from its captured configuration: RTO to running \d+(\.\d)? simulated minutes/);
+    expect(gameDay).toMatch(
+      /-- rebuild of 111111111111 in 444444444444 from its captured configuration: RTO to running \d+(\.\d)? simulated minutes/,
+    );
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as DrillReport;
     const { restore } = report;
     expect(restore.disasters).toEqual([{ account: '111111111111', at: expect.any(String) }]);

@@ -11,7 +11,7 @@ export interface KindManifest {
   readonly queue: QueueSettings;
   /** The kind's handler role in the vault (the reconciler assumes it for the kind's work). */
   vault(scope: VaultScope): Statement[];
-  /** The source's backup-hub-reader-<kind> role, which only the kind's vault role assumes. */
+  /** The source's backup-hub-reader-<kind> role, which only the kind's vault role assumes (for the handler, the reconciler and the sweeps); its listing calls included. */
   reader(scope: ReaderScope): Statement[];
   /** The pruner, which deletes vault copies past their retention. */
   prune(scope: VaultScope): Statement[];
