@@ -558,7 +558,7 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     }
   });
 
-  it("gives a recovery account only the recovery role: trusted by the vault's restore role with the ExternalId, writing parameters there", () => {
+  it("gives a recovery account only the recovery role: trusted by the vault's restore role with the ExternalId, writing parameters and rebuilding there", () => {
     expect(resourcesOfType(recovery, 'AWS::Lambda::Function')).toEqual([]);
     expect(resourcesOfType(recovery, 'AWS::IAM::Role').map(([, r]) => r.Properties!.RoleName)).toEqual(['backup-hub-recovery']);
     const trust = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'AssumeRolePolicyDocument');
@@ -572,9 +572,24 @@ describe("restore: the vault's restore role and keys, and the recovery account's
       }),
     ]);
     const grants = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'PolicyDocument');
-    expect(grants.map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
-      [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`],
+    expect(grants[0]!.statement).toMatchObject({
+      Action: ['ssm:PutParameter', 'ssm:GetParameter'],
+      Resource: `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`,
+    });
+    // The rebuild (restore --rebuild): creates in the account only, starting from what the vault shared; deletes and modifies nothing.
+    const rebuild = grants.slice(1).map((s) => s.statement);
+    expect(rebuild.map((s) => s.Sid)).toEqual([
+      'RebuildDescribesWhatItMade',
+      'RebuildCreatesTheNetworkInstancesAndVolumes',
+      'RebuildTagsWhatItCreates',
+      'RebuildRestoresTheDatabases',
+      'RebuildPassesTheInstanceProfilesRoles',
     ]);
+    const actions = rebuild.flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => /:(Delete|Modify|Terminate|Stop|Revoke|Detach)/.test(a))).toEqual([]);
+    for (const s of rebuild.filter((x) => x.Resource !== '*'))
+      for (const r of list(s.Resource))
+        expect(r, s.Sid).toMatch(new RegExp(`:(${recoveryAccount.id}|${vault.id})?:|::(image|snapshot)/\\*$`));
   });
 });
 
@@ -799,6 +814,7 @@ const IMPLIED: Record<string, string> = {
     'S3 answers the HeadObject of a key that does not exist with 404 only for a caller allowed s3:ListBucket (403 otherwise)',
   'sts:SetSourceIdentity': 'AssumeRole with SourceIdentity is also authorized as sts:SetSourceIdentity',
   'rds:AddTagsToResource': 'CopyDBSnapshot / CopyDBClusterSnapshot with Tags is also authorized as rds:AddTagsToResource',
+  'iam:PassRole': "RunInstances with an instance profile passes the profile's role to EC2 (the rebuild)",
 };
 
 function sourceFiles(dir: string): string[] {
