@@ -170,6 +170,26 @@ const retryStep = z.strictObject({ action: z.literal('retry'), account: accountI
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
 
+/**
+ * A source account's systems in one region (drill/estate.ts): a VPC over two zones, security groups,
+ * instances with a data volume each, PostgreSQL instances and Aurora clusters; with `backup`, their
+ * backups are taken at once (an AMI of each instance named as it, a snapshot of each data volume, a
+ * manual snapshot of each database), each announced as AWS does.
+ */
+const buildSystemsStep = z.strictObject({
+  action: z.literal('buildSystems'),
+  account: accountId,
+  region: z.string().min(1).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be a short lower-case name, such as app')
+    .optional(),
+  instances: z.number().int().min(0).max(5000),
+  databases: z.number().int().min(0).max(1000),
+  clusters: z.number().int().min(0).max(100),
+  backup: z.boolean().optional(),
+});
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
@@ -184,11 +204,14 @@ const restoreStep = z
     point: artifact.optional(),
     into: accountId,
     asOf: z.iso.datetime({ offset: true }).optional(),
+    /** Then rebuild the account's systems there from its captured configuration (`backup-hub restore --rebuild`). */
+    rebuild: z.boolean().optional(),
   })
   .refine((s) => (s.account === undefined) !== (s.point === undefined), {
     message: 'name what to restore: either account (a whole source) or point (one recovery point)',
   })
-  .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] });
+  .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] })
+  .refine((s) => !s.rebuild || s.point === undefined, { message: 'rebuild goes with account, not with point', path: ['rebuild'] });
 
 /** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
 const doctorStep = z.strictObject({ action: z.literal('doctor') });
@@ -197,6 +220,7 @@ const doctorStep = z.strictObject({ action: z.literal('doctor') });
 const anchorAuditStep = z.strictObject({ action: z.literal('anchorAudit') });
 
 const stepSchema = z.discriminatedUnion('action', [
+  buildSystemsStep,
   createVolumeStep,
   runInstanceStep,
   createDBInstanceStep,
@@ -221,6 +245,7 @@ const stepSchema = z.discriminatedUnion('action', [
   anchorAuditStep,
 ]);
 const STEP_ACTIONS = [
+  'buildSystems',
   'createVolume',
   'runInstance',
   'createDBInstance',
@@ -246,6 +271,7 @@ const STEP_ACTIONS = [
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([
+  'buildSystems',
   'createVolume',
   'runInstance',
   'createDBInstance',

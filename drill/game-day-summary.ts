@@ -34,6 +34,15 @@ export function formatGameDay(section: RestoreSection): string[] {
     );
     if (run.unrestorable.length)
       parts.push('could not be restored:', ...run.unrestorable.map((u) => `  - ${u.kind} ${u.resourceId} (${u.region}): ${u.reason}`));
+    if (run.rebuilt)
+      parts.push(
+        `\n-- rebuild of ${run.account} in ${run.into} from its captured configuration: RTO to running ${run.rtoToRunningMinutes ?? '- (not every system came up)'} simulated minutes`,
+        table(
+          ['system', 'name', 'restored from', 'status', 'running after (min)'],
+          run.rebuilt.map((r) => [r.kind, r.name, r.restoredFrom, r.status, String(r.minutes)]),
+        ),
+        ...(run.unbuildable ?? []).map((u) => `  cannot rebuild ${u.kind} ${u.name}: ${u.reason}`),
+      );
   }
   return parts;
 }

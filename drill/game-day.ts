@@ -1,4 +1,6 @@
 import type { ArtifactKindName } from '../shared/kinds/index.js';
+import type { RebuiltSystem } from '../shared/rebuild/apply-rebuild.js';
+import { rebuildAccount } from '../shared/rebuild/rebuild-account.js';
 import { applyRestore, type RestoredArtifact } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
@@ -33,6 +35,12 @@ export interface ReportedRestoreRun {
   artifacts: (RestoredArtifact & { minutes: number })[];
   /** Resources with no recovery point to restore from. */
   unrestorable: Unrestorable[];
+  /** With `rebuild`: each system rebuilt from the captured configuration, and when it ran or was available (minutes from the restore's start). */
+  rebuilt?: RebuiltSystem[];
+  /** With `rebuild`: minutes from the restore's start until the last system ran or was available; null when one was not rebuilt. */
+  rtoToRunningMinutes?: number | null;
+  /** With `rebuild`: captured systems that could not be rebuilt (no restored image or snapshot). */
+  unbuildable?: { kind: string; name: string; reason: string }[];
 }
 
 /** The report's `restore` section: what was lost, what it cost (RPO), what came back and how fast (RTO). */
@@ -96,13 +104,14 @@ export class GameDay {
     const disaster = this.#section.disasters.find((d) => d.account === account);
     const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());
     const request: RestoreRequest = step.point ? { point: pointKeyOf(step.point) } : { account, asOf };
-    const plan = await planRestore(request, await restoreTarget(step.into, RECOVERY_NAMES, ctx), ctx);
+    const target = await restoreTarget(step.into, RECOVERY_NAMES, ctx);
+    const plan = await planRestore(request, target, ctx);
     for (const line of formatPlan(plan)) say(`    ${line}`);
-    const result = await applyRestore(plan, ctx, {
-      wait: (ms) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined),
-      log: (line) => say(`    ${line}`),
-      pollMs: RESTORE_POLL_MS,
-    });
+    const wait = (ms: number) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined);
+    const result = await applyRestore(plan, ctx, { wait, log: (line) => say(`    ${line}`), pollMs: RESTORE_POLL_MS });
+    const rebuild = step.rebuild
+      ? await rebuildAccount(ctx, target, { plan, asOf, result }, { wait, log: (line) => say(`    ${line}`) })
+      : undefined;
     const usable = result.artifacts.filter((a) => a.status === 'usable');
     const rtoSeconds = usable.length ? Math.max(...usable.map((a) => a.seconds)) : undefined;
     const run: ReportedRestoreRun = {
@@ -116,9 +125,19 @@ export class GameDay {
       failed: result.artifacts.length - usable.length,
       artifacts: result.artifacts.map((a) => ({ ...a, minutes: Math.round(a.seconds / 60) })),
       unrestorable: plan.unrestorable,
+      ...(rebuild
+        ? {
+            rebuilt: rebuild.rebuilt,
+            rtoToRunningMinutes: rebuild.rtoMinutes ?? null,
+            unbuildable: rebuild.regions.flatMap((r) => r.plan.unbuildable),
+          }
+        : {}),
     };
     this.#section.runs.push(run);
-    return `restore of ${step.point ?? account} into ${step.into}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes`;
+    const running = rebuild
+      ? `; rebuilt ${rebuild.rebuilt.filter((r) => r.status !== 'failed').length} of ${rebuild.rebuilt.length} system(s), RTO to running ${run.rtoToRunningMinutes ?? '-'} simulated minutes`
+      : '';
+    return `restore of ${step.point ?? account} into ${step.into}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes${running}`;
   }
 
   report(): RestoreSection {

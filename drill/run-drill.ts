@@ -12,6 +12,7 @@ import { simDoctorAccess } from './doctor-access.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
+import { backUpEstate, buildEstate } from './estate.js';
 import { GameDay } from './game-day.js';
 import { deployLocalHub, LOCAL_STAGE, type LocalHub, type StackRef } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
@@ -131,6 +132,12 @@ async function playStep(
 ): Promise<string> {
   try {
     switch (step.action) {
+      case 'buildSystems': {
+        const region = regionOf(hub, step);
+        const estate = buildEstate(hub.cloud, step.account, region, step, step.name);
+        if (step.backup) backUpEstate(hub.cloud, step.account, region, estate);
+        return `buildSystems ${step.account}/${region}: VPC ${estate.vpcId}, ${estate.instanceIds.length} instance(s), ${estate.databases.length} DB instance(s), ${estate.clusters.length} Aurora cluster(s)${step.backup ? ', each backed up' : ''}`;
+      }
       case 'createVolume': {
         const region = regionOf(hub, step);
         hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption, tags: step.tags });

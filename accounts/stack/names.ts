@@ -16,6 +16,10 @@ export const NAMES = {
   integrityRole: 'backup-hub-integrity',
   retryRole: 'backup-hub-retry',
   recoveryRole: 'backup-hub-recovery',
+  /** The vault's configuration capture; it assumes each source's config reader role. */
+  configCaptureRole: 'backup-hub-config-capture',
+  /** A source's read-only role for its configuration: Describe calls of what is captured, no data. */
+  configReaderRole: 'backup-hub-config-reader',
   restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
   shareKeyAlias: 'alias/backup-hub-share',
   vaultKeyAlias: 'alias/backup-hub-vault',
@@ -46,6 +50,12 @@ export const RECONCILER = { timeout: 280, everyMinutes: 15 } as const;
 /** Every 15 minutes: a source's RPO alarm pages within half an hour of its first resource going over its target. */
 export const RPO_CHECK = { timeout: 300, everyMinutes: 15 } as const;
 
+/**
+ * Hourly: each source region is captured when its last capture is older than its account's
+ * configCaptureHours. A run stops before Lambda's 15 minutes and the next one goes on.
+ */
+export const CONFIG_CAPTURE = { timeout: 900, everyMinutes: 60, runBudgetSeconds: 780 } as const;
+
 /** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
 export const PRUNER = { timeout: 900, everyHours: 6 } as const;
 
@@ -69,6 +79,8 @@ export const auditAnchorLocation = (vault: { id: string; auditAnchors: { account
  */
 export const ssmStoreBucket = (account: string, region: string) => `backup-hub-ssm-${account}-${region}`;
 
+/** Where the configuration captures live in the vault store: `config/<account>/<region>/<capturedAt>.json`. */
+export const CONFIG_PREFIX = 'config/';
 /**
  * The inventory sweep: its schedule comes from the account files (`sweep.everyMinutes`); a run
  * stops listing after `runSeconds` (well within Lambda's 15 minutes) and the next run goes on.

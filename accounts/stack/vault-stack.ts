@@ -1,5 +1,5 @@
 import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
-import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings } from '../../shared/config/accounts.js';
+import { type AccountsConfig, CONFIG_CAPTURE_HOURS, effectiveTargets, silenceHours, sweepSettings } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
 import { all, type Condition, type VaultScope } from '../../shared/kinds/common/manifest.js';
@@ -26,6 +26,8 @@ import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
   AUDIT_ANCHOR,
   auditAnchorBucket,
+  CONFIG_CAPTURE,
+  CONFIG_PREFIX,
   functionName,
   INTEGRITY,
   kindRoleName,
@@ -199,6 +201,17 @@ export function buildVault(
     environment: { ...environment, ...lockEnvironment(vault.lock?.minRetentionDays) },
     events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
   };
+  functions['config-capture'] = {
+    name: functionName(stage, 'config-capture'),
+    handler: 'handlers/config-capture.handler',
+    description:
+      "backup-hub: captures each source region's configuration (hourly when due, and on a new AMI or DB snapshot) into the vault store",
+    role: 'ConfigCaptureRole',
+    timeout: CONFIG_CAPTURE.timeout,
+    reservedConcurrency: 1, // one run at a time: two would pace a source's calls on two buckets
+    environment,
+    events: [{ schedule: { rate: `rate(${CONFIG_CAPTURE.everyMinutes} minutes)`, description: 'backup-hub configuration capture' } }],
+  };
   functions['rpo-check'] = {
     name: functionName(stage, 'rpo-check'),
     handler: 'handlers/rpo-check.handler',
@@ -274,6 +287,7 @@ export function buildVault(
             targets: effectiveTargets(config, source),
             silenceHours: silenceHours(config, source),
             customerKeyAliases: source.customerKeyAliases,
+            configCaptureHours: source.configCaptureHours ?? CONFIG_CAPTURE_HOURS,
             ssmParameters: source.ssmParameters,
             ...(source.sweep ? { sweepCallsPerSecond: source.sweep.callsPerSecond } : {}),
           },
@@ -307,6 +321,7 @@ export function buildVault(
           accountRoot: THIS_ACCOUNT_ROOT,
           region,
           handlerRoleArns: kindRoleArns,
+          captureRoleArn: roleArn(vault.id, NAMES.configCaptureRole),
           migrationRoleArns,
           restoreRoleArn,
         }),
@@ -353,6 +368,49 @@ export function buildVault(
       statistic: 'Sum',
       period: 300,
     }),
+
+    // ------------------------------------------------------------------ the configuration capture
+    // Reads each source's configuration through its config reader role (Describe calls only) and
+    // writes each capture once into the store's config/ prefix under the vault key; lists that
+    // prefix to know when a source region is due. It reads no data and deletes nothing.
+    ConfigCaptureRole: role({
+      name: NAMES.configCaptureRole,
+      description: "backup-hub configuration capture; reads the sources' configuration, writes it to the vault store",
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('config-capture'),
+        {
+          Sid: 'AssumeTheConfigReaderRoles',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+          Resource: roleArn('*', NAMES.configReaderRole),
+          ...(Object.keys(inSources).length ? { Condition: inSources } : {}),
+        },
+        readSourceRecords,
+        {
+          Sid: 'ListTheCapturesInTheStore',
+          Effect: 'Allow',
+          Action: 's3:ListBucketVersions',
+          Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`,
+          Condition: { StringLike: { 's3:prefix': `${CONFIG_PREFIX}*` } },
+        },
+        {
+          Sid: 'WriteEachCaptureOnceUnderTheVaultKey',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}/${CONFIG_PREFIX}*`,
+          Condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        },
+        {
+          Sid: 'EncryptCapturesWithTheVaultKeyThroughS3',
+          Effect: 'Allow',
+          Action: 'kms:GenerateDataKey',
+          Resource: getAtt('VaultKey'),
+          Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+        },
+      ],
+    }),
+    ...captureOnSnapshots(functions['config-capture'].name),
 
     // ------------------------------------------------------------------ the pruner
     // Deletes vault copies past retention: only the vault's own copies (the kinds' `prune`
@@ -494,6 +552,14 @@ export function buildVault(
           Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
         },
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
+        // `config export`, `config diff` and a rebuild find the captures as of a time (reading one is the store's GetObjectVersion above).
+        {
+          Sid: 'ListTheConfigurationCaptures',
+          Effect: 'Allow',
+          Action: 's3:ListBucketVersions',
+          Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`,
+          Condition: { StringLike: { 's3:prefix': `${CONFIG_PREFIX}*` } },
+        },
       ],
     }),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
@@ -559,6 +625,51 @@ export function buildVault(
 }
 
 /**
+ * A source's new AMI or DB (cluster) snapshot, forwarded to the vault bus, captures its region's
+ * configuration again: one rule per such kind on the vault bus (its own pattern), targeting the
+ * capture function, which coalesces a burst into one capture.
+ */
+function captureOnSnapshots(functionName: string): Record<string, Resource> {
+  const fn = `${normalizedFunctionName('config-capture')}LambdaFunction`;
+  const kinds = KINDS.filter((k) => CAPTURED_ON.includes(k.module.name));
+  return Object.fromEntries(
+    kinds.flatMap((k) => {
+      const rule = `ConfigCaptureOn${pascal(k.module.name)}Rule`;
+      return [
+        [
+          rule,
+          {
+            Type: 'AWS::Events::Rule',
+            Properties: {
+              Description: `backup-hub: a ${k.module.name} captures its source region's configuration (${functionName})`,
+              EventBusName: ref('EventBus'),
+              State: 'ENABLED',
+              EventPattern: k.manifest.pattern,
+              Targets: [{ Arn: getAtt(fn), Id: 'config-capture' }],
+            },
+          },
+        ],
+        [
+          `${rule}Permission`,
+          {
+            Type: 'AWS::Lambda::Permission',
+            Properties: {
+              FunctionName: getAtt(fn),
+              Action: 'lambda:InvokeFunction',
+              Principal: 'events.amazonaws.com',
+              SourceArn: getAtt(rule),
+            },
+          },
+        ],
+      ];
+    }),
+  );
+}
+
+/** The kinds whose artifacts are taken of a resource whose configuration a rebuild needs. */
+const CAPTURED_ON: string[] = ['ami', 'rds-snapshot', 'rds-cluster-snapshot'];
+
+/**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
  * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
  */
@@ -566,11 +677,13 @@ export function vaultKeyPolicy(options: {
   accountRoot: Value;
   region: string;
   handlerRoleArns: string[];
+  /** The configuration capture: it writes its documents into the store under the key. */
+  captureRoleArn: string;
   /** The kind roles that move what an earlier release stored (SSM: vault parameters into the store). */
   migrationRoleArns: string[];
   restoreRoleArn: string;
 }): PolicyDocument {
-  const { accountRoot, region, handlerRoleArns, migrationRoleArns, restoreRoleArn } = options;
+  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArn } = options;
   const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
@@ -590,6 +703,7 @@ export function vaultKeyPolicy(options: {
         accountRoot,
       ),
       keyUseBy('VaultHandlersEncryptParameterVersionsThroughS3', handlerRoleArns, 'kms:GenerateDataKey', via('s3'), accountRoot),
+      keyUseBy('TheCaptureEncryptsConfigurationsThroughS3', captureRoleArn, 'kms:GenerateDataKey', via('s3'), accountRoot),
       // Earlier releases kept parameter versions as vault parameters: the reconciler reads them once,
       // through the SSM kind's role, to move them into the store.
       ...(migrationRoleArns.length

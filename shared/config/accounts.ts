@@ -125,6 +125,8 @@ export interface SourceAccount extends AccountBase {
   ssmParameters: { paths: string[]; tagged: boolean };
   /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
   silenceHours?: number;
+  /** How often the vault captures this account's configuration (hours); {@link CONFIG_CAPTURE_HOURS} by default. */
+  configCaptureHours?: number;
 }
 
 /** Where the audit log's signed anchors are kept when the vault file names this account (`auditAnchors.account`): the Object Lock bucket only. */
@@ -133,6 +135,9 @@ export interface LogArchiveAccount extends AccountBase {
   /** The vault account id. */
   vault: string;
 }
+
+/** The vault captures each source's configuration daily unless its account file says otherwise. */
+export const CONFIG_CAPTURE_HOURS = 24;
 
 export type Account = VaultAccount | SourceAccount | RecoveryAccount | LogArchiveAccount;
 
@@ -313,6 +318,13 @@ const sourceFile = z.strictObject({
     .min(1, 'must be at least 1')
     .max(168, 'must be at most 168 (7 days: the longest a CloudWatch alarm looks back)')
     .optional(),
+  // 1 hour to 7 days: the capture runs hourly, and a week-old configuration rebuilds a week-old estate.
+  configCaptureHours: z
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1 (the capture runs hourly)')
+    .max(168, 'must be at most 168 (a week)')
+    .optional(),
   customerKeyAliases: z
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
@@ -469,6 +481,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     ...(data.sweep ? { sweep: data.sweep } : {}),
     ssmParameters: { paths: data.ssmParameters?.paths ?? [], tagged: data.ssmParameters?.tagged ?? false },
     ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
+    ...(data.configCaptureHours === undefined ? {} : { configCaptureHours: data.configCaptureHours }),
   };
 }
 

@@ -66,7 +66,7 @@ describe('the drill on deployed stacks', () => {
     expect(rpo.notifications).toBeGreaterThan(0);
     for (const healthy of ['111111111111', '222222222222'])
       expect(report.alarms.filter((a) => a.name.includes(healthy)).map((a) => a.state)).toEqual(['OK', 'OK']);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses and records the calls a statement granted once it is deleted from a template, with no code change', async () => {
     const dir = await writeStacks((folder, template) => {
@@ -80,7 +80,7 @@ describe('the drill on deployed stacks', () => {
       `ec2:CopyImage by arn:aws:iam::${accounts.vault.id}:role/backup-hub-ami`,
     );
     expect(report.artifacts.find((a) => a.kind === 'ami')?.state).not.toBe('available');
-  }, 60_000);
+  }, 180_000);
 
   it('says which accounts differ when packaged stacks do not match the drill', async () => {
     const drill = { ...defaultDrill, sources: defaultDrill.sources.slice(0, 1) };

@@ -92,7 +92,10 @@ describe('npm start', () => {
     expect(stdout.indexOf('== game day')).toBeGreaterThan(stdout.indexOf('-- artifacts'));
     expect(gameDay).toMatch(/-- disaster: 111111111111 lost at .*RPO per protected resource/);
     expect(gameDay).toMatch(
-      /-- restore of 111111111111 into 444444444444 \(as of .*\): 5 restored, 0 failed, 0 could not be; RTO \d+ simulated minutes/,
+      /-- restore of 111111111111 into 444444444444 \(as of .*\): 11 restored, 0 failed, 0 could not be; RTO \d+ simulated minutes/,
+    );
+    expect(gameDay).toMatch(
+      /-- rebuild of 111111111111 in 444444444444 from its captured configuration: RTO to running \d+(\.\d)? simulated minutes/,
     );
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as DrillReport;
     const { restore } = report;
@@ -112,14 +115,25 @@ describe('npm start', () => {
       account: '111111111111',
       into: '444444444444',
       asOf: restore.disasters[0]!.at,
-      usable: 5,
+      usable: 11,
       failed: 0,
       unrestorable: [],
+      unbuildable: [],
     });
-    expect(run!.artifacts.map((a) => a.status)).toEqual(Array(5).fill('usable'));
+    expect(run!.artifacts.map((a) => a.status)).toEqual(Array(11).fill('usable'));
+    // The lost account is rebuilt: every captured instance running, every database available; RTO to running is the last of them.
+    expect(run!.rebuilt!.map((r) => [r.kind, r.name, r.status])).toEqual([
+      ['instance', 'app-web-1', 'running'],
+      ['instance', 'app-web-2', 'running'],
+      ['db-cluster', 'app-ledger', 'available'],
+      ['db-instance', 'app-orders', 'available'],
+      ['db-instance', 'orders', 'available'],
+    ]);
+    expect(run!.rtoToRunningMinutes).toBe(Math.max(...run!.rebuilt!.map((r) => r.minutes)));
+    expect(run!.rtoToRunningMinutes).toBeGreaterThan(run!.rtoMinutes!);
     expect(run!.rtoMinutes).toBe(Math.max(...run!.artifacts.map((a) => a.minutes)));
     expect(run!.rtoMinutes).toBeGreaterThan(0);
     // No parameter value in the output or the report.
     for (const text of [stdout, JSON.stringify(report)]) expect(text).not.toMatch(/drill-only-placeholder/);
-  }, 60_000);
+  }, 120_000);
 });

@@ -76,7 +76,7 @@ describe('vault stack: least privilege', () => {
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
     expect(functions.map(([id]) => id).sort()).toEqual(
-      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity', 'audit-anchor'].map(logicalId).sort(),
+      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity', 'audit-anchor', 'config-capture'].map(logicalId).sort(),
     );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
@@ -117,7 +117,15 @@ describe('vault stack: least privilege', () => {
       (s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole',
     );
     const acting = ['ReconcilerRole', 'SweepRole', 'IntegrityRole'];
-    expect(assume.map((s) => s.logicalId).sort()).toEqual([...handlerKinds.map((k) => `${pascal(k)}Role`), ...acting].sort());
+    expect(assume.map((s) => s.logicalId).sort()).toEqual(
+      [...handlerKinds.map((k) => `${pascal(k)}Role`), ...acting, 'ConfigCaptureRole'].sort(),
+    );
+    // The configuration capture assumes the sources' config reader roles only.
+    const capture = assume.find((s) => s.logicalId === 'ConfigCaptureRole')!.statement;
+    expect([capture.Resource, capture.Condition]).toEqual([
+      'arn:aws:iam::*:role/backup-hub-config-reader',
+      { StringEquals: { 'aws:ResourceOrgID': vault.organizationId } },
+    ]);
     for (const kind of handlerKinds) {
       const [s] = assume.filter((x) => x.logicalId === `${pascal(kind)}Role`);
       expect(s!.statement.Resource).toEqual(`arn:aws:iam::*:role/backup-hub-reader-${kind}`);
@@ -564,7 +572,7 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     }
   });
 
-  it("gives a recovery account only the recovery role: trusted by the vault's restore role with the ExternalId, writing parameters there", () => {
+  it("gives a recovery account only the recovery role: trusted by the vault's restore role with the ExternalId, writing parameters and rebuilding there", () => {
     expect(resourcesOfType(recovery, 'AWS::Lambda::Function')).toEqual([]);
     expect(resourcesOfType(recovery, 'AWS::IAM::Role').map(([, r]) => r.Properties!.RoleName)).toEqual(['backup-hub-recovery']);
     const trust = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'AssumeRolePolicyDocument');
@@ -578,9 +586,24 @@ describe("restore: the vault's restore role and keys, and the recovery account's
       }),
     ]);
     const grants = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'PolicyDocument');
-    expect(grants.map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
-      [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`],
+    expect(grants[0]!.statement).toMatchObject({
+      Action: ['ssm:PutParameter', 'ssm:GetParameter'],
+      Resource: `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`,
+    });
+    // The rebuild (restore --rebuild): creates in the account only, starting from what the vault shared; deletes and modifies nothing.
+    const rebuild = grants.slice(1).map((s) => s.statement);
+    expect(rebuild.map((s) => s.Sid)).toEqual([
+      'RebuildDescribesWhatItMade',
+      'RebuildCreatesTheNetworkInstancesAndVolumes',
+      'RebuildTagsWhatItCreates',
+      'RebuildRestoresTheDatabases',
+      'RebuildPassesTheInstanceProfilesRoles',
     ]);
+    const actions = rebuild.flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => /:(Delete|Modify|Terminate|Stop|Revoke|Detach)/.test(a))).toEqual([]);
+    for (const s of rebuild.filter((x) => x.Resource !== '*'))
+      for (const r of list(s.Resource))
+        expect(r, s.Sid).toMatch(new RegExp(`:(${recoveryAccount.id}|${vault.id})?:|::(image|snapshot)/\\*$`));
   });
 });
 
@@ -612,12 +635,18 @@ describe('vault stack: key and tables', () => {
     // The reconciler uses it through the kinds' roles.
     const handlerRoles = handlerKinds.map((k) => `arn:aws:iam::${vault.id}:role/backup-hub-${k}`);
     const restoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore`;
+    // The configuration capture encrypts its documents in the store, through S3 only.
+    const captureRole = `arn:aws:iam::${vault.id}:role/backup-hub-config-capture`;
+    const byCapture = use.filter((s) => list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string).includes(captureRole));
+    expect(byCapture.map((s) => [s.statement.Action, s.statement.Condition?.StringEquals?.['kms:ViaService']])).toEqual([
+      ['kms:GenerateDataKey', `s3.${vault.regions[0]}.amazonaws.com`],
+    ]);
     expect(use.length).toBeGreaterThan(0);
     const services = ['ec2', 'rds', 's3', 'ssm'].map((service) => `${service}.${vault.regions[0]}.amazonaws.com`);
     for (const s of use) {
       const principals = list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string | string[] | undefined);
       expect(principals.length, s.statement.Sid).toBeGreaterThan(0);
-      for (const principal of principals) expect([...handlerRoles, restoreRole], s.statement.Sid).toContain(principal);
+      for (const principal of principals) expect([...handlerRoles, restoreRole, captureRole], s.statement.Sid).toContain(principal);
       // Only the SSM kind's role decrypts through SSM: the reconciler, acting through it, moves the legacy vault parameters into the store.
       const via = list(s.statement.Condition?.StringEquals?.['kms:ViaService'] as string | string[] | undefined);
       if (via.some((v) => v.startsWith('ssm.')))
@@ -645,6 +674,7 @@ describe('vault stack: key and tables', () => {
           'backup-hub-sweep',
           'backup-hub-integrity',
           'backup-hub-audit-anchor',
+          'backup-hub-config-capture',
         ].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
@@ -822,6 +852,7 @@ const IMPLIED: Record<string, string> = {
     'S3 answers the HeadObject of a key that does not exist with 404 only for a caller allowed s3:ListBucket (403 otherwise)',
   'sts:SetSourceIdentity': 'AssumeRole with SourceIdentity is also authorized as sts:SetSourceIdentity',
   'rds:AddTagsToResource': 'CopyDBSnapshot / CopyDBClusterSnapshot with Tags is also authorized as rds:AddTagsToResource',
+  'iam:PassRole': "RunInstances with an instance profile passes the profile's role to EC2 (the rebuild)",
 };
 
 function sourceFiles(dir: string): string[] {
@@ -876,6 +907,8 @@ const allGranted = () => [
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(template, 'RetryRole'),
+  ...roleActions(template, 'ConfigCaptureRole'),
+  ...roleActions(source, 'ConfigReaderRole'),
   ...roleActions(recovery, 'RecoveryRole'),
 ];
 
