@@ -212,7 +212,7 @@ const SOURCE_ACTIONS = new Set([
 ]);
 
 export const drillSchema = z.strictObject({
-  vault: z.strictObject({ account: accountId, region: z.string().min(1) }),
+  vault: z.strictObject({ account: accountId, region: z.string().min(1), drRegion: z.string().min(1).optional() }),
   sources: z.array(z.strictObject({ account: accountId, regions: z.array(z.string().min(1)).min(1), orgId: z.string().optional() })).min(1),
   /** Simulated AWS behaviour; defaults are AWS's documented values where they exist. */
   cloud: z

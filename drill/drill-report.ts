@@ -1,7 +1,7 @@
 import { type CallRecord, refusalOf } from '@backup-hub/aws-sim';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
-import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
@@ -28,6 +28,8 @@ export interface ReportedArtifact {
   state: RecoveryPoint['state'];
   vaultCopyId?: string;
   vaultKeyArn?: string;
+  /** One per vault region: the vault copy, then its copy in the DR region. */
+  copies: CopyInRegion[];
   failureReason?: string;
   eventId: string;
 }
@@ -126,6 +128,7 @@ export async function collectReport(
         state: p.state,
         vaultCopyId: p.vaultCopyId,
         vaultKeyArn: p.vaultKeyArn,
+        copies: copiesOf(p, hub.config.vaultRegion),
         failureReason: p.failureReason,
         eventId: p.eventId,
       });

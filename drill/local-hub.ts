@@ -191,7 +191,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       tags: stackTags(accounts, account),
       lambdaCode,
     });
-    if (account.role === 'vault') vaultStack = stack;
+    if (account.role === 'vault' && at === region) vaultStack = stack;
     stacks.push({ account, region: at, folder, deployed: stack });
   }
   const resource = (logicalId: string) => {

@@ -48,6 +48,9 @@ export const PRUNER = { timeout: 900, everyHours: 6 } as const;
  */
 export const ssmStoreBucket = (account: string, region: string) => `backup-hub-ssm-${account}-${region}`;
 
+/** The vault key of a region by its alias ARN, which EC2, RDS and S3 take as a key id: the vault stack of each region gives its key the same alias. */
+export const vaultKeyAliasArn = (account: string, region: string) => `arn:aws:kms:${region}:${account}:${NAMES.vaultKeyAlias}`;
+
 /** A source's reader role of one kind: only that kind's vault role may assume it. */
 export const readerRoleName = (kind: string) => `${NAMES.readerRole}-${kind}`;
 

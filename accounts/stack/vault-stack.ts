@@ -116,6 +116,7 @@ export function buildVault(
     shareKeyAlias: NAMES.shareKeyAlias,
     sourcesPath: SOURCES_PATH,
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
+    ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
   };
   const environment = hubEnvironment<Value>(hub);
 
@@ -235,26 +236,7 @@ export function buildVault(
     ),
 
     // ------------------------------------------------------------------ the vault key
-    // Every vault copy is encrypted with it. Its policy names vault principals only: the account
-    // root for administration (no use, no grants) and the vault's own roles for use through a
-    // service. Deleting the stack keeps it: the copies cannot be read without it.
-    VaultKey: {
-      Type: 'AWS::KMS::Key',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        Description: 'backup-hub vault key; every vault copy is encrypted with it',
-        EnableKeyRotation: true,
-        KeyPolicy: vaultKeyPolicy({
-          accountRoot: THIS_ACCOUNT_ROOT,
-          region,
-          handlerRoleArns: kindRoleArns,
-          migrationRoleArns,
-          restoreRoleArn,
-        }),
-      },
-    },
-    VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+    ...vaultKey({ region, handlerRoleArns: kindRoleArns, migrationRoleArns, restoreRoleArn, copiesToDr: vault.drRegion !== undefined }),
 
     // ------------------------------------------------------------------ the SSM parameter store
     ...ssmStore(vault.id, region, config.vault.lock?.minRetentionDays),
@@ -312,6 +294,12 @@ export function buildVault(
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
+        // The DR copies go with their vault copies, by the same rules.
+        ...(vault.drRegion
+          ? withoutRepeats(
+              KINDS.flatMap((k) => prefixSids(`Dr${pascal(k.module.name)}`, k.manifest.prune({ ...scope, vaultRegion: vault.drRegion! }))),
+            )
+          : []),
       ],
     }),
     PrunerErrorsAlarm: alarm({
@@ -409,6 +397,7 @@ export function buildVault(
           ...copyStatements(kind.module.name),
           ...queueStatements(kind),
           ...kind.manifest.vault(scope),
+          ...(vault.drRegion ? kind.manifest.regionCopy({ ...scope, drRegion: vault.drRegion }) : []),
           ...(kind.manifest.migration?.(scope) ?? []),
         ],
         reconcilerRoleArn,
@@ -437,6 +426,54 @@ export function buildVault(
 }
 
 /**
+ * The vault's stack in its DR region: the DR vault key (the same alias as in the primary region, so
+ * the hub finds each region's key by it) and the SSM store's copy there, under that key. The roles
+ * its key policy names are the primary stack's (IAM is global): it is deployed after that one.
+ */
+export function buildVaultDr(
+  config: AccountsConfig,
+  { region }: { stage: string; region: string },
+): Pick<ServiceModel, 'functions' | 'resources'> {
+  const { vault } = config;
+  return {
+    functions: {},
+    resources: {
+      Resources: {
+        ...vaultKey({
+          region,
+          handlerRoleArns: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
+          migrationRoleArns: [],
+        }),
+        ...ssmStore(vault.id, region, vault.lock?.minRetentionDays),
+      },
+      Outputs: { VaultKeyArn: { Description: `The vault's DR key in ${region}`, Value: getAtt('VaultKey') } },
+    },
+  };
+}
+
+/**
+ * The vault key of one region and its alias. Every vault copy in that region is encrypted with it.
+ * Its policy names vault principals only: the account root for administration (no use, no grants)
+ * and the vault's own roles for use through a service. Deleting the stack keeps it: the copies
+ * cannot be read without it.
+ */
+function vaultKey(roles: Omit<Parameters<typeof vaultKeyPolicy>[0], 'accountRoot'>): Record<string, Resource> {
+  return {
+    VaultKey: {
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Description: `backup-hub vault key; every vault copy in ${roles.region} is encrypted with it`,
+        EnableKeyRotation: true,
+        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, ...roles }),
+      },
+    },
+    VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+  };
+}
+
+/**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
  * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
  */
@@ -446,9 +483,12 @@ export function vaultKeyPolicy(options: {
   handlerRoleArns: string[];
   /** The kind roles that move what an earlier release stored (SSM: vault parameters into the store). */
   migrationRoleArns: string[];
-  restoreRoleArn: string;
+  /** The operators' restore role, which reads the vault copies of the key's region; none where no restore reads them yet (the DR region). */
+  restoreRoleArn?: string;
+  /** Set in the primary region of a vault with a DR region: the handlers read what they copy there. */
+  copiesToDr?: boolean;
 }): PolicyDocument {
-  const { accountRoot, region, handlerRoleArns, migrationRoleArns, restoreRoleArn } = options;
+  const { accountRoot, region, handlerRoleArns, migrationRoleArns, restoreRoleArn, copiesToDr } = options;
   const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
@@ -468,6 +508,10 @@ export function vaultKeyPolicy(options: {
         accountRoot,
       ),
       keyUseBy('VaultHandlersEncryptParameterVersionsThroughS3', handlerRoleArns, 'kms:GenerateDataKey', via('s3'), accountRoot),
+      // A DR copy of a parameter version is read back from the store of this region.
+      ...(copiesToDr
+        ? [keyUseBy('VaultHandlersReadParameterVersionsForTheDrCopyThroughS3', handlerRoleArns, 'kms:Decrypt', via('s3'), accountRoot)]
+        : []),
       // Earlier releases kept parameter versions as vault parameters: the reconciler reads them once,
       // through the SSM kind's role, to move them into the store.
       ...(migrationRoleArns.length
@@ -478,20 +522,24 @@ export function vaultKeyPolicy(options: {
             },
           ]
         : []),
-      keyUseBy(
-        'TheRestoreRoleReadsVaultCopies',
-        restoreRoleArn,
-        ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
-        via('ec2', 'rds', 's3'),
-        accountRoot,
-      ),
-      keyUseBy(
-        'TheRestoreRoleLetsServicesUseTheKey',
-        restoreRoleArn,
-        'kms:CreateGrant',
-        grantForAwsResource(...viaServices('ec2', 'rds')),
-        accountRoot,
-      ),
+      ...(restoreRoleArn
+        ? [
+            keyUseBy(
+              'TheRestoreRoleReadsVaultCopies',
+              restoreRoleArn,
+              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+              via('ec2', 'rds', 's3'),
+              accountRoot,
+            ),
+            keyUseBy(
+              'TheRestoreRoleLetsServicesUseTheKey',
+              restoreRoleArn,
+              'kms:CreateGrant',
+              grantForAwsResource(...viaServices('ec2', 'rds')),
+              accountRoot,
+            ),
+          ]
+        : []),
       keyUseBy(
         'VaultHandlersLetEbsUseTheKey',
         handlerRoleArns,

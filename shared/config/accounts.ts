@@ -71,6 +71,12 @@ export interface VaultAccount extends AccountBase {
   operators: Operators;
   /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
   lock?: VaultLockSetting;
+  /**
+   * A second vault region: every vault copy is copied there too, under the vault's DR key, so that a
+   * region's outage leaves copies to restore from. Its stack is packaged with `--region` like a
+   * source's further region.
+   */
+  drRegion?: string;
 }
 
 /**
@@ -241,6 +247,7 @@ const vaultFile = z.strictObject({
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
   lock: z.strictObject({ minRetentionDays: days }).optional(),
+  drRegion: region.optional(),
   operators: z.strictObject(
     {
       restore: principalPatterns,
@@ -394,6 +401,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       allowedSources: data.allowedSources,
       alarmEmail: data.alarmEmail,
       lock: data.lock,
+      drRegion: data.drRegion,
       operators: {
         restore: data.operators.restore,
         legalHold: data.operators.legalHold,
@@ -462,6 +470,12 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
     });
   }
   const vault = vaults[0]!;
+  if (vault.drRegion !== undefined && vault.regions.includes(vault.drRegion))
+    problems.push({
+      file: vault.file,
+      field: 'drRegion',
+      message: `${vault.drRegion} is the vault's own region; the DR region must be another one (or leave drRegion out)`,
+    });
 
   for (const role of ['restore', 'legalHold', 'retry'] as const) {
     vault.operators[role].forEach((pattern, i) => {

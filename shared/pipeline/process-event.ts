@@ -5,7 +5,8 @@ import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
 import type { ArtifactKind, ArtifactRef, SourceArtifact } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { type AdvanceResult, advance, claimLeaseUntil, PROPAGATION_WINDOW_MS } from './advance.js';
+import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
+import { PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
 import { reopenPoint } from './reopen.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from '../../shared/pipeline/advance.js';
+import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from '../../shared/pipeline/copy-timing.js';
 import {
   auditEntries,
   deployTestHub,

@@ -347,9 +347,11 @@ describe('vault stack: functions', () => {
       externalId: vault.externalId,
       sourcesPath: '/backup-hub-sources/',
       maxReceiveCount: 5,
+      drRegion: vault.drRegion,
     });
     expect(Object.keys(variables).sort()).toEqual(
       [
+        'DR_REGION',
         'SOURCES_PATH',
         'AUDIT_TABLE',
         'CATALOG_TABLE',
@@ -398,17 +400,19 @@ describe('vault stack: the pruner', () => {
       (s) => s.logicalId === 'PrunerRole' && list(s.statement.Action).some((a) => /:(Delete|Deregister)/.test(a)),
     );
     expect(deleting.length).toBeGreaterThanOrEqual(5);
+    // In the vault's region, and in its DR region, where the vault copies' DR copies go by the same rules.
+    const regions = [vault.regions[0]!, vault.drRegion!];
+    const stores = regions.map((region) => `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}/*`);
     for (const s of deleting) {
       const resources = list(s.statement.Resource as string[]);
-      const store = `arn:aws:s3:::${ssmStoreBucket(vault.id, vault.regions[0]!)}/*`;
       for (const arn of resources)
         expect(
-          arn === store || new RegExp(`^arn:aws:(ec2|rds):${vault.regions[0]}:(${vault.id})?:`).test(arn),
+          stores.includes(arn) || new RegExp(`^arn:aws:(ec2|rds):(${regions.join('|')}):(${vault.id})?:`).test(arn),
           `${s.statement.Sid} ${arn}`,
         ).toBe(true);
       const tagged = s.statement.Condition?.Null?.[`aws:ResourceTag/${TAG.sourceId}`] === 'false';
       expect(
-        tagged || resources.every((arn) => arn === store || /:(snapshot|cluster-snapshot):backup-hub-\*$/.test(arn)),
+        tagged || resources.every((arn) => stores.includes(arn) || /:(snapshot|cluster-snapshot):backup-hub-\*$/.test(arn)),
         s.statement.Sid,
       ).toBe(true);
     }
@@ -635,7 +639,29 @@ describe('vault stack: key and tables', () => {
     const deleters = statements(template).filter(
       (s) => s.property === 'PolicyDocument' && list(s.statement.Action).some((a) => a.startsWith('s3:Delete')),
     );
-    expect(deleters.map((s) => [s.logicalId, s.statement.Action])).toEqual([['PrunerRole', 's3:DeleteObjectVersion']]);
+    expect(deleters.map((s) => [s.logicalId, s.statement.Action])).toEqual([
+      ['PrunerRole', 's3:DeleteObjectVersion'],
+      ['PrunerRole', 's3:DeleteObjectVersion'], // in the DR region's store
+    ]);
+  });
+
+  it("holds, in the DR region's stack, the DR vault key under the same alias and the SSM store's copy under it, and nothing else", () => {
+    const dr = renderAccount('vault', { accounts, region: vault.drRegion });
+    const own = Object.keys(dr.Resources).filter((id) => !id.startsWith('ServerlessDeploymentBucket'));
+    expect(own.sort()).toEqual(['SsmStoreBucket', 'SsmStoreBucketPolicy', 'VaultKey', 'VaultKeyAlias'].sort());
+    expect(resource(dr, 'VaultKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-vault', TargetKeyId: { Ref: 'VaultKey' } });
+    expect(resource(dr, 'SsmStoreBucket').Properties).toMatchObject({
+      BucketName: ssmStoreBucket(vault.id, vault.drRegion!),
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['VaultKey', 'Arn'] } } },
+        ],
+      },
+    });
+    // The key is used through the services of its own region only.
+    const vias = JSON.stringify(resource(dr, 'VaultKey').Properties.KeyPolicy).match(/[a-z0-9]+\.[a-z]+-[a-z]+-\d\.amazonaws\.com/g) ?? [];
+    expect(vias.length).toBeGreaterThan(0);
+    expect(vias.every((via) => via.includes(`.${vault.drRegion}.`))).toBe(true);
   });
 
   it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
