@@ -26,6 +26,8 @@ export interface ProtectionTarget {
   keepLast?: number;
   /** The newest recovery point of a protected resource must not be older than this. */
   rpoHours: number;
+  /** The same for its newest copy in the vault's DR region; `rpoHours` when left out. */
+  drRpoHours?: number;
 }
 
 /**
@@ -187,6 +189,7 @@ const target = z.strictObject({
     .positive('must be positive')
     .optional(),
   rpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive'),
+  drRpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive').optional(),
 });
 
 const targets = z.record(z.string(), target).superRefine((value, ctx) => {

@@ -25,7 +25,10 @@ const recordSchema = z.object({
   regions: z.array(z.string()).check(z.minLength(1)),
   silenceHours: z.int().check(z.positive()),
   customerKeyAliases: z.array(z.string()),
-  targets: z.record(z.string(), z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number() })),
+  targets: z.record(
+    z.string(),
+    z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number(), drRpoHours: z.optional(z.number()) }),
+  ),
 });
 /** One parameter: a part of the records, by account id. */
 const partSchema = z.record(z.string(), recordSchema);

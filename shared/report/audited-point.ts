@@ -17,6 +17,7 @@ export const AUDITED_ATTRIBUTES = [
   'failureReason',
   'vaultCopyId',
   'legalHold',
+  'copies',
 ] as const;
 
 /** A catalog item as the audit reads it; a pruned point shows as pruned and never as protection. */

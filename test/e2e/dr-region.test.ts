@@ -3,6 +3,7 @@ import type { LocalHub } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { REGION_COPY_RETRY_MS } from '../../shared/pipeline/region-copy.js';
+import { buildAuditReport } from '../../shared/report/audit-report.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf, VAULT } from './hub-harness.js';
 
 const DR_REGION = 'eu-central-1';
@@ -11,6 +12,22 @@ let hub: LocalHub;
 afterEach(() => hub?.close());
 
 const deployWithDr = () => deployTestHub({ vault: { account: VAULT, region: REGION, drRegion: DR_REGION } });
+/** The audit of source A as of now, with the given target for EBS snapshots. */
+const auditOf = (h: LocalHub, target: { rpoHours: number; drRpoHours?: number }) =>
+  buildAuditReport(
+    {
+      accounts: [SOURCE_A],
+      onlyTheseAccounts: true,
+      since: '2000-01-01T00:00:00Z',
+      until: h.cloud.clock.now().toISOString(),
+      drRegion: DR_REGION,
+    },
+    {
+      catalog: h.inspector.catalog,
+      audit: h.inspector.audit,
+      policy: () => ({ targets: { 'ebs-snapshot': { retentionDays: 35, ...target } }, from: 'the test' }),
+    },
+  );
 const drKey = (h: LocalHub) => h.kms.resolveKey('alias/backup-hub-vault', VAULT, DR_REGION);
 
 describe('the vault DR region', () => {
@@ -29,6 +46,11 @@ describe('the vault DR region', () => {
     expect(Object.fromEntries(copy!.tags)).toMatchObject({ [TAG.sourceId]: source.id, [TAG.sourceRegion]: REGION });
     const drEntries = (await auditEntries(hub)).filter((e) => e.copyRegion === DR_REGION).map((e) => e.decision);
     expect(drEntries).toEqual(['copied', 'completed']);
+
+    // The audit: protected in both regions; the DR copy's RPO against its own target (half an hour here, a day for the vault copy).
+    const report = await auditOf(hub, { rpoHours: 24, drRpoHours: 0.5 });
+    expect(report.totals).toMatchObject({ protected: 1, protectedInBothRegions: 1, rpoMet: 1, drRpoMet: 0, drRpoBreached: 1 });
+    expect(report.resources[0]!.dr).toMatchObject({ rpoHours: 0.5, status: 'breached', newestAvailableAt: point!.createdAt });
   });
 
   it('records a DR copy that fails in AWS as failed and alarms, keeps the vault copy available, and the reconciler retries it', async () => {
@@ -49,6 +71,8 @@ describe('the vault DR region', () => {
     expect(failed!.copies![0]).toMatchObject({ region: DR_REGION, state: 'failed', attempt: 1 });
     expect(failed!.copies![0]!.failureReason).toMatch(/CopyFailedInAws/);
     expect(hub.ec2.snapshots({ account: VAULT, region: REGION })[0]).toMatchObject({ id: failed!.vaultCopyId, state: 'completed' });
+    const audited = await auditOf(hub, { rpoHours: 24 });
+    expect(audited.resources[0]).toMatchObject({ status: 'met', dr: { status: 'no-copy', rpoHours: 24 } });
     // An ERROR line, which the backup-hub-alerts alarm counts (the local hub's logger writes no log group).
     expect(alerts).toContain('copy in a further region failed');
 
