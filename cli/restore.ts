@@ -8,7 +8,7 @@ import { restoreTarget } from '../shared/restore/restore-target.js';
 import { parseCommandLine } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
-const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] | --point POINT) [--apply]
+const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] | --point POINT) [--from-region R] [--apply]
 
 Makes recovery points usable in a recovery account. Each vault copy is copied in the vault,
 re-encrypted under that account's restore key, and shared with it; SSM parameters are written back
@@ -19,6 +19,8 @@ through its backup-hub-recovery role. Without --apply it prints what it would do
                    recovery point created by --as-of
   --as-of TIME     ISO 8601, e.g. 2026-01-01T12:00:00Z (default: now)
   --point POINT    restore one recovery point: <kind>/<account>/<region>/<source id>[#<life>], or its catalog key
+  --from-region R  restore from the vault's copies in its DR region R (drRegion in the vault file), every
+                   call made there; run it with the backup-hub-restore-dr role
   --apply          act (re-running it continues a restore that stopped)
   --accounts DIR   the account files (default: accounts/ of this repository)
 
@@ -39,6 +41,7 @@ export async function run(
         account: { type: 'string' },
         'as-of': { type: 'string' },
         point: { type: 'string' },
+        'from-region': { type: 'string' },
         apply: { type: 'boolean' },
         accounts: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -58,10 +61,14 @@ export async function run(
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);
     const ctx = deps.context(operatorConfig(accounts));
-    const request: RestoreRequest = args.point
-      ? { point: pointKeyOf(args.point) }
-      : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() };
-    const plan = await planRestore(request, await restoreTarget(into.id, NAMES, ctx), ctx);
+    const fromRegion = args['from-region'];
+    const request: RestoreRequest = {
+      ...(args.point
+        ? { point: pointKeyOf(args.point) }
+        : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() }),
+      ...(fromRegion ? { fromRegion } : {}),
+    };
+    const plan = await planRestore(request, await restoreTarget(into.id, NAMES, ctx, fromRegion), ctx);
     for (const line of formatPlan(plan)) deps.print(line);
     if (!args.apply) {
       deps.print('\ndry run: nothing was changed. Add --apply to do the above.');
@@ -71,7 +78,7 @@ export async function run(
     const result = await applyRestore(plan, ctx, { wait: deps.wait ?? ((ms) => sleep(ms)), log: deps.print });
     return result.artifacts.every((a) => a.status === 'usable') && plan.unrestorable.length === 0 ? 0 : 1;
   } catch (error) {
-    const explained = explain(error, 'backup-hub-restore');
+    const explained = explain(error, args['from-region'] ? NAMES.drRestoreRole : NAMES.restoreRole);
     if (explained === undefined) throw error;
     deps.error(`backup-hub restore: ${explained}`);
     return 1;

@@ -141,9 +141,13 @@ const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
+/** A region is down: every call made to it fails, and the vault copies there cannot be used. */
+const regionOutageStep = z.strictObject({ action: z.literal('regionOutage'), region: z.string().min(1) });
+
 /**
  * Restores into a fresh recovery account a source account, as of a time (its disaster when it had
- * one, else now), or one recovery point, as `backup-hub restore --point` does.
+ * one, else now), or one recovery point, as `backup-hub restore --point` does; with `fromRegion`,
+ * from the vault copies in that vault region (the DR region), as `--from-region` does.
  */
 const restoreStep = z
   .strictObject({
@@ -152,6 +156,7 @@ const restoreStep = z
     point: artifact.optional(),
     into: accountId,
     asOf: z.iso.datetime({ offset: true }).optional(),
+    fromRegion: z.string().min(1).optional(),
   })
   .refine((s) => (s.account === undefined) !== (s.point === undefined), {
     message: 'name what to restore: either account (a whole source) or point (one recovery point)',
@@ -176,6 +181,7 @@ const stepSchema = z.discriminatedUnion('action', [
   retryStep,
   stopSourceStep,
   disasterStep,
+  regionOutageStep,
   restoreStep,
   doctorStep,
 ]);
@@ -194,6 +200,7 @@ const STEP_ACTIONS = [
   'retry',
   'stopSource',
   'disaster',
+  'regionOutage',
   'restore',
   'doctor',
 ];

@@ -158,7 +158,7 @@ export async function collectReport(
     refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests]),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
-    restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
+    restore: run.restore ?? { disasters: [], outages: [], rpo: [], runs: [] },
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
   };

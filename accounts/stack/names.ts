@@ -11,6 +11,8 @@ export const NAMES = {
   reconcilerRole: 'backup-hub-reconciler',
   prunerRole: 'backup-hub-pruner',
   restoreRole: 'backup-hub-restore',
+  /** The restore role for the copies in the vault's DR region (`backup-hub restore --from-region`). */
+  drRestoreRole: 'backup-hub-restore-dr',
   legalHoldRole: 'backup-hub-legal-hold',
   retryRole: 'backup-hub-retry',
   recoveryRole: 'backup-hub-recovery',

@@ -1,8 +1,8 @@
-import { type AccountsConfig, effectiveTargets, silenceHours } from '../../shared/config/accounts.js';
+import { type AccountsConfig, effectiveTargets, silenceHours, type VaultAccount } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
-import { all, type Condition, type VaultScope } from '../../shared/kinds/common/manifest.js';
-import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
+import { all, type Condition, type RestoreScope, type VaultScope } from '../../shared/kinds/common/manifest.js';
+import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
@@ -346,22 +346,26 @@ export function buildVault(
     // profile with role_arn). It reads the catalog, appends to the audit log, finds the restore
     // keys, and re-encrypts vault copies under a recovery account's restore key to share them with
     // that account (the kinds' `restore` statements); it deletes nothing.
-    RestoreRole: role({
-      name: NAMES.restoreRole,
-      description: 'backup-hub restore; assumed by operators in the vault to restore into a recovery account',
-      trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
-      statements: [
-        ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
-        {
-          Sid: 'FindTheRestoreKeys',
-          Effect: 'Allow',
-          Action: 'kms:DescribeKey',
-          Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
-          Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
-        },
-        ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
-      ],
-    }),
+    RestoreRole: restoreRole(NAMES.restoreRole, 'the vault copies', region, scope, vault),
+    // `backup-hub restore --from-region`, when the vault's region may be down: the same calls on the
+    // DR copies in the DR region, under its vault key, which this stack cannot name (every key of the
+    // vault account there: the DR vault key and the restore keys). A role of its own: the two
+    // regions' statements together outgrow IAM's inline policy size.
+    ...(vault.drRegion
+      ? {
+          DrRestoreRole: restoreRole(
+            NAMES.drRestoreRole,
+            "the DR copies in the vault's DR region",
+            vault.drRegion,
+            {
+              ...scope,
+              vaultRegion: vault.drRegion,
+              vaultKeyArn: keysOf(vault.id, vault.drRegion),
+            },
+            vault,
+          ),
+        }
+      : {}),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
     // (the only role that may name their legalHold) and append to the audit log, nothing else.
     LegalHoldRole: role({
@@ -435,6 +439,7 @@ export function buildVaultDr(
   { region }: { stage: string; region: string },
 ): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
+  const restoreRoleArn = roleArn(vault.id, NAMES.drRestoreRole);
   return {
     functions: {},
     resources: {
@@ -443,8 +448,11 @@ export function buildVaultDr(
           region,
           handlerRoleArns: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
           migrationRoleArns: [],
+          restoreRoleArn,
         }),
         ...ssmStore(vault.id, region, vault.lock?.minRetentionDays),
+        // `backup-hub restore --from-region` re-encrypts the DR copies under these, as in the vault's region.
+        ...Object.assign({}, ...config.recovery.map((r) => restoreKey(r.id, { region, restoreRoleArn }))),
       },
       Outputs: { VaultKeyArn: { Description: `The vault's DR key in ${region}`, Value: getAtt('VaultKey') } },
     },
@@ -474,6 +482,30 @@ function vaultKey(roles: Omit<Parameters<typeof vaultKeyPolicy>[0], 'accountRoot
 }
 
 /**
+ * An operators' restore role for the vault copies in one vault region. It reads the catalog, appends
+ * to the audit log, finds the restore keys, and re-encrypts vault copies under a recovery account's
+ * restore key to share them with that account (the kinds' `restore` statements); it deletes nothing.
+ */
+function restoreRole(name: string, what: string, region: string, scope: RestoreScope, vault: VaultAccount): Resource {
+  return role({
+    name,
+    description: `backup-hub restore; assumed by operators in the vault to restore ${what} into a recovery account`,
+    trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
+    statements: [
+      ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
+      {
+        Sid: 'FindTheRestoreKeys',
+        Effect: 'Allow',
+        Action: 'kms:DescribeKey',
+        Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
+        Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
+      },
+      ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
+    ],
+  });
+}
+
+/**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
  * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
  */
@@ -483,8 +515,8 @@ export function vaultKeyPolicy(options: {
   handlerRoleArns: string[];
   /** The kind roles that move what an earlier release stored (SSM: vault parameters into the store). */
   migrationRoleArns: string[];
-  /** The operators' restore role, which reads the vault copies of the key's region; none where no restore reads them yet (the DR region). */
-  restoreRoleArn?: string;
+  /** The operators' restore role, which reads the vault copies of the key's region. */
+  restoreRoleArn: string;
   /** Set in the primary region of a vault with a DR region: the handlers read what they copy there. */
   copiesToDr?: boolean;
 }): PolicyDocument {
@@ -522,24 +554,20 @@ export function vaultKeyPolicy(options: {
             },
           ]
         : []),
-      ...(restoreRoleArn
-        ? [
-            keyUseBy(
-              'TheRestoreRoleReadsVaultCopies',
-              restoreRoleArn,
-              ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
-              via('ec2', 'rds', 's3'),
-              accountRoot,
-            ),
-            keyUseBy(
-              'TheRestoreRoleLetsServicesUseTheKey',
-              restoreRoleArn,
-              'kms:CreateGrant',
-              grantForAwsResource(...viaServices('ec2', 'rds')),
-              accountRoot,
-            ),
-          ]
-        : []),
+      keyUseBy(
+        'TheRestoreRoleReadsVaultCopies',
+        restoreRoleArn,
+        ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+        via('ec2', 'rds', 's3'),
+        accountRoot,
+      ),
+      keyUseBy(
+        'TheRestoreRoleLetsServicesUseTheKey',
+        restoreRoleArn,
+        'kms:CreateGrant',
+        grantForAwsResource(...viaServices('ec2', 'rds')),
+        accountRoot,
+      ),
       keyUseBy(
         'VaultHandlersLetEbsUseTheKey',
         handlerRoleArns,

@@ -109,7 +109,10 @@ describe('account file validation names the file and the field', () => {
 
   it('takes a DR region other than the vault region, and a DR RPO target per kind', () => {
     const config = parseAccounts([
-      { file: 'vault.yml', text: vault('drRegion: eu-central-1\ntargets: { ebs-snapshot: { retentionDays: 7, rpoHours: 24, drRpoHours: 36 } }') },
+      {
+        file: 'vault.yml',
+        text: vault('drRegion: eu-central-1\ntargets: { ebs-snapshot: { retentionDays: 7, rpoHours: 24, drRpoHours: 36 } }'),
+      },
       { file: 'app.yml', text: source() },
     ]);
     expect(config.vault.drRegion).toBe('eu-central-1');

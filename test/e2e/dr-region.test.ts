@@ -1,12 +1,18 @@
+import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalHub } from '../../drill/local-hub.js';
+import { type LocalHub, RECOVERY_NAMES } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { REGION_COPY_RETRY_MS } from '../../shared/pipeline/region-copy.js';
 import { buildAuditReport } from '../../shared/report/audit-report.js';
+import { applyRestore } from '../../shared/restore/apply-restore.js';
+import { planRestore } from '../../shared/restore/restore-plan.js';
+import { selectPoints } from '../../shared/restore/restore-selection.js';
+import { restoreTarget } from '../../shared/restore/restore-target.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf, VAULT } from './hub-harness.js';
 
 const DR_REGION = 'eu-central-1';
+const RECOVERY = '444444444444';
 
 let hub: LocalHub;
 afterEach(() => hub?.close());
@@ -89,5 +95,45 @@ describe('the vault DR region', () => {
       'copied',
       'completed',
     ]);
+  });
+
+  it('restores a lost account from the DR copies, every AWS call but the catalog and audit log in the DR region', async () => {
+    hub = await deployTestHub({
+      vault: { account: VAULT, region: REGION, drRegion: DR_REGION },
+      recovery: [{ account: RECOVERY }],
+    });
+    snapshotOf(hub, SOURCE_A, 'cmk');
+    await run(hub, 120);
+    hub.loseAccount(SOURCE_A);
+    // A region outage fails every call to that region: the catalog and the audit log (DynamoDB, in the
+    // vault's region only) too, so this restore runs with the region up.
+    hub.cloud.outages.add(REGION);
+    await expect(
+      new EC2Client(hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION)).send(new DescribeSnapshotsCommand({})),
+    ).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+    });
+    hub.cloud.outages.delete(REGION);
+
+    const ctx = hub.restoreContextIn(DR_REGION);
+    const request = { account: SOURCE_A, asOf: ctx.now(), fromRegion: DR_REGION };
+    const plan = await planRestore(request, await restoreTarget(RECOVERY, RECOVERY_NAMES, ctx, DR_REGION), ctx);
+    const [point] = await points(hub, SOURCE_A);
+    expect(plan.items.map((i) => i.point.vaultCopyId)).toEqual([point!.copies![0]!.vaultCopyId]);
+    const result = await applyRestore(plan, ctx, {
+      wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
+      log: () => {},
+    });
+    expect(result).toMatchObject({ fromRegion: DR_REGION, artifacts: [expect.objectContaining({ status: 'usable' })] });
+    const restored = hub.ec2.snapshots({ account: VAULT, region: DR_REGION }).find((s) => s.id === result.artifacts[0]!.restoredId);
+    expect([...restored!.sharedWith]).toEqual([RECOVERY]);
+  });
+
+  it('refuses a restore from a region that is not the DR region, naming the regions it keeps copies in', async () => {
+    hub = await deployWithDr();
+    const ctx = hub.restoreContext;
+    await expect(selectPoints({ account: SOURCE_A, asOf: ctx.now(), fromRegion: 'us-east-1' }, ctx)).rejects.toThrow(
+      '--from-region us-east-1: the vault keeps copies in eu-west-1 and eu-central-1 only',
+    );
   });
 });

@@ -64,7 +64,7 @@ describe('vault stack: least privilege', () => {
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     // The restore, legal hold and retry roles are no function's: operators assume them (see the tests below).
-    const operatorRoles = ['RestoreRole', 'LegalHoldRole', 'RetryRole'];
+    const operatorRoles = ['RestoreRole', 'DrRestoreRole', 'LegalHoldRole', 'RetryRole'];
     for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !operatorRoles.includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(trust[0]!.statement.Principal, id).toEqual({ Service: 'lambda.amazonaws.com' });
@@ -90,7 +90,10 @@ describe('vault stack: least privilege', () => {
 
   it("lets each kind's role assume only that kind's reader roles, inside the organization, and the reconciler only the kinds' roles", () => {
     const assume = statements(template).filter(
-      (s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole',
+      (s) =>
+        list(s.statement.Action).includes('sts:AssumeRole') &&
+        s.property === 'PolicyDocument' &&
+        !['RestoreRole', 'DrRestoreRole'].includes(s.logicalId),
     );
     expect(assume.map((s) => s.logicalId).sort()).toEqual([...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole'].sort());
     for (const kind of handlerKinds) {
@@ -143,7 +146,7 @@ describe('vault stack: least privilege', () => {
       expect(['CopySnapshot', 'CopyImage']).toContain(s.statement.Condition?.StringEquals?.['ec2:CreateAction']);
       // A restore copy never carries the provenance tags the hub finds vault copies by.
       expect(s.statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual(
-        s.logicalId === 'RestoreRole' ? [TAG.restoreOf, TAG.restoreFor] : provenance,
+        ['RestoreRole', 'DrRestoreRole'].includes(s.logicalId) ? [TAG.restoreOf, TAG.restoreFor] : provenance,
       );
     }
     const copying = statements(template).filter((s) =>
@@ -151,7 +154,7 @@ describe('vault stack: least privilege', () => {
     );
     for (const s of copying)
       expect(s.statement.Condition?.Null, `${s.logicalId} ${s.statement.Sid}`).toEqual({
-        [`aws:RequestTag/${s.logicalId === 'RestoreRole' ? TAG.restoreFor : TAG.sourceId}`]: 'false',
+        [`aws:RequestTag/${['RestoreRole', 'DrRestoreRole'].includes(s.logicalId) ? TAG.restoreFor : TAG.sourceId}`]: 'false',
       });
   });
 });
@@ -537,13 +540,16 @@ describe("restore: the vault's restore role and keys, and the recovery account's
         Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
         Condition: {
           StringEquals: { 'sts:ExternalId': vault.externalId, 'aws:PrincipalOrgID': vault.organizationId },
-          ArnEquals: { 'aws:PrincipalArn': restoreRole },
+          // Both restore roles: the vault region's, and the DR region's (`restore --from-region`).
+          ArnEquals: { 'aws:PrincipalArn': [restoreRole, `${restoreRole}-dr`] },
         },
       }),
     ]);
     const grants = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'PolicyDocument');
     expect(grants.map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
       [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`],
+      // A restore from the DR region writes parameters there.
+      [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.drRegion}:${recoveryAccount.id}:parameter/*`],
     ]);
   });
 });
@@ -600,6 +606,8 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
+        // The DR region's restore role: it uses the DR region's keys only (the DR stack's key policy).
+        `arn:aws:iam::${vault.id}:role/backup-hub-restore-dr`,
         ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-retry', 'backup-hub-rpo-check'].map(
           (name) => `arn:aws:iam::${vault.id}:role/${name}`,
         ),
@@ -648,7 +656,8 @@ describe('vault stack: key and tables', () => {
   it("holds, in the DR region's stack, the DR vault key under the same alias and the SSM store's copy under it, and nothing else", () => {
     const dr = renderAccount('vault', { accounts, region: vault.drRegion });
     const own = Object.keys(dr.Resources).filter((id) => !id.startsWith('ServerlessDeploymentBucket'));
-    expect(own.sort()).toEqual(['SsmStoreBucket', 'SsmStoreBucketPolicy', 'VaultKey', 'VaultKeyAlias'].sort());
+    const restoreKeys = accounts.recovery.flatMap((r) => [`RestoreKey${r.id}`, `RestoreKeyAlias${r.id}`]);
+    expect(own.sort()).toEqual(['SsmStoreBucket', 'SsmStoreBucketPolicy', 'VaultKey', 'VaultKeyAlias', ...restoreKeys].sort());
     expect(resource(dr, 'VaultKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-vault', TargetKeyId: { Ref: 'VaultKey' } });
     expect(resource(dr, 'SsmStoreBucket').Properties).toMatchObject({
       BucketName: ssmStoreBucket(vault.id, vault.drRegion!),
