@@ -40,10 +40,13 @@ export const soak: SoakKind = {
   },
   // Each stored object holds one version of one life; a second S3 version of a key would be a duplicate copy.
   vaultCopies: (hub) =>
-    (hub.s3.bucket(ssmStoreBucket(hub.config.vaultAccountId, hub.config.vaultRegion))?.listVersions() ?? []).map((v) => ({
-      kind: 'ssm-parameter' as const,
-      source: v.key,
-      startMs: v.lastModified,
-      endMs: v.lastModified,
-    })),
+    [hub.config.vaultRegion, ...(hub.config.drRegion ? [hub.config.drRegion] : [])].flatMap((region) =>
+      (hub.s3.bucket(ssmStoreBucket(hub.config.vaultAccountId, region))?.listVersions() ?? []).map((v) => ({
+        kind: 'ssm-parameter' as const,
+        region,
+        source: v.key,
+        startMs: v.lastModified,
+        endMs: v.lastModified,
+      })),
+    ),
 };
