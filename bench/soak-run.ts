@@ -4,6 +4,7 @@ import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { type RecoveryPoint, recoveryPointKey } from '../shared/catalog/recovery-point.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
+import { sweepSettingsFromEnv } from '../shared/sweep/sweep-settings.js';
 import { SOAK_KINDS } from './soak-kinds.js';
 import { busySlotMs, duplicateCopies, indexRecords, peakPerRegion, readRecords, type Settlement, settlementsOf } from './soak-metrics.js';
 import {
@@ -39,6 +40,8 @@ export interface SoakKindReport {
   copied: number;
   /** Available recovery points: each holds exactly one vault copy (an SSM event can bring many versions). */
   availablePoints: number;
+  /** Artifacts the inventory sweep protected: no event of the soak copied them (their events were forged, failures, or still queued). */
+  swept: number;
   vaultCopies: number;
   /** Of those, the copies in the vault's DR region. */
   drCopies: number;
@@ -77,6 +80,10 @@ export interface SoakReport {
   /** The first few events that were lost or settled more than once, with what the records say of them, to investigate. */
   contradictions: { id: string; settlements: Settlement[]; audit: string[]; points: string[]; byKey: string[] }[];
   duplicateCopies: number;
+  /** Recovery points whose vault copy the integrity sweep found gone (none: nothing deletes a vault copy in the soak). */
+  lostCopies: number;
+  /** The inventory sweep's API calls in each source account and region, per simulated hour, against its budget. */
+  sweep: SweepFigures;
   peakConcurrentCopies: number;
   quota: number;
   /** The quota-bound kind the headline `quotaUtilization` and `idealDrainSeconds` are of: the one that kept its copy slots busiest. */
@@ -91,6 +98,19 @@ export interface SoakReport {
   throttledCalls: number;
   throttledShare: number;
   wallSeconds: number;
+}
+
+/** What the inventory sweep cost the sources. */
+export interface SweepFigures {
+  budgetPerSecond: number;
+  /** The most a source region's budget allows in an hour. */
+  budgetPerHour: number;
+  /** Simulated hours the soak ran. */
+  hours: number;
+  /** Per source account and region: calls in all, the mean per hour, and the busiest clock hour. */
+  perSource: { account: string; region: string; calls: number; meanPerHour: number; maxPerHour: number }[];
+  /** The busiest clock hour of any source region. */
+  maxPerHour: number;
 }
 
 /** AWS publishes no copy times ("minutes to hours"); long enough that a 5-minute reconciler is not the bottleneck. */
@@ -138,6 +158,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     injectFaults(hub, throttleShare);
     const callsBefore = hub.cloud.calls.length;
     const startedAt = hub.cloud.clock.nowMs();
+    const deployedAt = hub.startedAt;
     for (const { event, via } of burst) hub.forward(event, via);
     await runUntilSettled(hub, tickMs);
     const followUps = input.afterBurst();
@@ -149,6 +170,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       followUps: followUps.length,
       quota,
       startedAt,
+      deployedAt,
       callsBefore,
       wallStart,
     });
@@ -177,6 +199,7 @@ interface RunFacts {
   followUps: number;
   quota: number;
   startedAt: number;
+  deployedAt: number;
   callsBefore: number;
   wallStart: number;
 }
@@ -226,6 +249,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
       events: [...kindOfEvent.values()].filter((k) => k === kind).length,
       copied: copiedByKind.get(kind) ?? 0,
       availablePoints: records.points.filter((p) => p.kind === kind && p.state === 'available').length,
+      swept: records.points.filter((p) => p.kind === kind && p.trigger === 'sweep' && p.state === 'available').length,
       vaultCopies: copies.length,
       drCopies: copies.filter((c) => c.region === DR_REGION).length,
       duplicateCopies: duplicateCopies(copies),
@@ -272,6 +296,8 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     multiplySettled: counts.multiply,
     contradictions,
     duplicateCopies: duplicateCopies(records.vaultCopies),
+    lostCopies: records.points.filter((p) => p.state === 'lost').length,
+    sweep: await sweepFigures(hub, run.deployedAt),
     peakConcurrentCopies: Math.max(...SOAK_KINDS.filter((k) => k.quotaBound).map((k) => byKind[k.kind]!.peakConcurrentCopies)),
     quota: run.quota,
     quotaKind: busiest.kind,
@@ -284,6 +310,34 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     throttledCalls: throttled,
     throttledShare: round(calls.length ? throttled / calls.length : 0, 3),
     wallSeconds: round((performance.now() - run.wallStart) / 1000, 1),
+  };
+}
+
+/**
+ * The sweep's calls in the sources, from the simulated cloud's own record of calls (the reader
+ * role's sessions the sweep function opened, named after it), per source region and clock hour.
+ */
+async function sweepFigures(hub: LocalHub, deployedAt: number): Promise<SweepFigures> {
+  const budget = sweepSettingsFromEnv(hub.runtimes.sweep!.env);
+  const hours = Math.max(1, Math.ceil((hub.cloud.clock.nowMs() - deployedAt) / 3_600_000));
+  const sweepSession = /:assumed-role\/[^/]+\/[^/]*-sweep$/;
+  const perSource = [...(await hub.context.sources.all())].flatMap(([account, { regions }]) =>
+    regions.map((region) => {
+      const byHour = new Map<number, number>();
+      for (const call of hub.cloud.calls)
+        if (call.account === account && call.region === region && sweepSession.test(call.session ?? ''))
+          byHour.set(Math.floor((call.at - deployedAt) / 3_600_000), (byHour.get(Math.floor((call.at - deployedAt) / 3_600_000)) ?? 0) + 1);
+      const calls = [...byHour.values()].reduce((a, b) => a + b, 0);
+      return { account, region, calls, meanPerHour: round(calls / hours, 1), maxPerHour: Math.max(0, ...byHour.values()) };
+    }),
+  );
+  const perSecond = budget.callsPerSecond;
+  return {
+    budgetPerSecond: perSecond,
+    budgetPerHour: perSecond * 3600,
+    hours,
+    perSource,
+    maxPerHour: Math.max(0, ...perSource.map((s) => s.maxPerHour)),
   };
 }
 

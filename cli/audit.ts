@@ -75,6 +75,7 @@ async function report(options: AuditOptions, source: AuditSource, config: Accoun
   const scope = scopeOf(options, source, config);
   const built = await buildAuditReport(scope, {
     catalog: source.catalog,
+    inventory: source.inventory,
     audit: source.audit,
     policy: (account) => policyOf(config, account),
     lock: vaultLockOf(config, await source.lock.inForce()),

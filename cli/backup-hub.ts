@@ -4,7 +4,7 @@
  */
 const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   audit: {
-    summary: 'coverage, RPO compliance, failures, retention; verify the audit log (table, json, csv, html)',
+    summary: 'coverage, RPO compliance, unprotected and lost, failures, retention; verify the audit log (table, json, csv, html)',
     load: () => import('./audit.js'),
   },
   restore: { summary: 'make recovery points usable in a recovery account (dry run unless --apply)', load: () => import('./restore.js') },
@@ -12,6 +12,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
   retry: { summary: 'reopen failed recovery points (one, or a source account’s)', load: () => import('./retry.js') },
   retire: { summary: 'stop (or resume) counting a resource against its RPO target', load: () => import('./retire.js') },
   doctor: { summary: 'check a deployment end to end without changing anything (✓/✗ with the fix)', load: () => import('./doctor.js') },
+  sweep: { summary: 'list a source now and protect what no event announced (dry run with --dry-run)', load: () => import('./sweep.js') },
 };
 
 const usage = () =>

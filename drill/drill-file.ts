@@ -23,11 +23,37 @@ const createSnapshotStep = z.strictObject({
   emit: z.boolean().default(true),
 });
 
+/** Resource tags, as the sources' own tools put them. */
+const tags = z.record(z.string().min(1).max(128), z.string().max(256)).optional();
+
+const createVolumeStep = z.strictObject({
+  action: z.literal('createVolume'),
+  account: accountId,
+  region: z.string().optional(),
+  volume: z.string().regex(/^vol-[0-9a-f]{8,17}$/, 'must look like vol-0123456789abcdef0'),
+  encryption: encryption.default('none'),
+  tags,
+});
+
+const runInstanceStep = z.strictObject({
+  action: z.literal('runInstance'),
+  account: accountId,
+  region: z.string().optional(),
+  instance: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must look like i-0123456789abcdef0'),
+  encryption: encryption.default('none'),
+  tags,
+});
+
 const createImageStep = z.strictObject({
   action: z.literal('createImage'),
   account: accountId,
   region: z.string().optional(),
   name: z.string().min(3).max(128),
+  /** The instance it is made of (a `runInstance` step's); without one, of a volume nothing else holds. */
+  instance: z
+    .string()
+    .regex(/^i-[0-9a-f]{8,17}$/, 'must look like i-0123456789abcdef0')
+    .optional(),
   encryption: encryption.default('none'),
   keyAlias,
   id: z
@@ -94,6 +120,10 @@ const rdsSnapshotFields = {
 };
 
 const createDBSnapshotStep = z.strictObject({ action: z.literal('createDBSnapshot'), db: dbIdentifier, ...rdsSnapshotFields });
+/** A DB instance or cluster with no snapshot yet (a snapshot step makes its database itself). */
+const databaseFields = { account: accountId, region: z.string().optional(), encryption: encryption.default('aws-managed'), tags };
+const createDBInstanceStep = z.strictObject({ action: z.literal('createDBInstance'), db: dbIdentifier, ...databaseFields });
+const createDBClusterStep = z.strictObject({ action: z.literal('createDBCluster'), cluster: dbIdentifier, ...databaseFields });
 const createDBClusterSnapshotStep = z.strictObject({
   action: z.literal('createDBClusterSnapshot'),
   cluster: dbIdentifier,
@@ -132,6 +162,8 @@ const holdStep = z.strictObject({
   lift: z.boolean().default(false),
 });
 
+/** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator): the integrity sweep must find it lost. */
+const loseVaultCopyStep = z.strictObject({ action: z.literal('loseVaultCopy'), artifact });
 /** An operator reopens a source account's failed points through the vault's retry role, as `backup-hub retry --account` does. */
 const retryStep = z.strictObject({ action: z.literal('retry'), account: accountId });
 
@@ -167,6 +199,10 @@ const restoreStep = z
 const doctorStep = z.strictObject({ action: z.literal('doctor') });
 
 const stepSchema = z.discriminatedUnion('action', [
+  createVolumeStep,
+  runInstanceStep,
+  createDBInstanceStep,
+  createDBClusterStep,
   createSnapshotStep,
   createImageStep,
   createDBSnapshotStep,
@@ -178,6 +214,7 @@ const stepSchema = z.discriminatedUnion('action', [
   advanceStep,
   skipStep,
   holdStep,
+  loseVaultCopyStep,
   retryStep,
   stopSourceStep,
   disasterStep,
@@ -186,6 +223,10 @@ const stepSchema = z.discriminatedUnion('action', [
   doctorStep,
 ]);
 const STEP_ACTIONS = [
+  'createVolume',
+  'runInstance',
+  'createDBInstance',
+  'createDBCluster',
   'createSnapshot',
   'createImage',
   'createDBSnapshot',
@@ -197,6 +238,7 @@ const STEP_ACTIONS = [
   'advance',
   'skip',
   'hold',
+  'loseVaultCopy',
   'retry',
   'stopSource',
   'disaster',
@@ -206,6 +248,10 @@ const STEP_ACTIONS = [
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([
+  'createVolume',
+  'runInstance',
+  'createDBInstance',
+  'createDBCluster',
   'createSnapshot',
   'createImage',
   'createDBSnapshot',

@@ -2,8 +2,13 @@ import { type CallRecord, refusalOf } from '@backup-hub/aws-sim';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import type { SweepState } from '../shared/catalog/source-inventory.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
+import { policyOf } from '../shared/report/account-policy.js';
+import { buildAuditReport } from '../shared/report/audit-report.js';
+import type { LostCopy } from '../shared/report/lost-copies.js';
+import type { UnprotectedResource } from '../shared/report/unprotected.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
@@ -31,7 +36,21 @@ export interface ReportedArtifact {
   /** One per vault region: the vault copy, then its copy in the DR region. */
   copies: CopyInRegion[];
   failureReason?: string;
+  /** The event that caused it, or the sweep's pass when no event announced it. */
   eventId: string;
+  trigger?: 'sweep';
+}
+
+/** Where the inventory sweep stands in one source account and region. */
+export interface ReportedSweep {
+  account: string;
+  region: string;
+  /** Passes finished (the first one is the backfill). */
+  passes: number;
+  /** The last finished pass: when, its API calls in the source, what it handed to the pipeline, the resources it saw, over how many runs. */
+  last?: { startedAt: string; finishedAt: string; calls: number; queued: number; resources: number; runs: number };
+  /** A pass still under way. */
+  underWay?: { startedAt: string; calls: number; runs: number };
 }
 
 /**
@@ -72,7 +91,7 @@ export interface DrillReport {
   vault: { account: string; region: string; keyArn: string };
   events: ReportedEvent[];
   artifacts: ReportedArtifact[];
-  totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers', number>;
+  totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers' | 'swept' | 'lost' | 'unprotected', number>;
   auditLog: { entries: number; intact: boolean; problem?: string };
   /** What the hub shared or made in each source and has not undone: after settling, only points still in progress. */
   residue: ResidueEntry[];
@@ -83,6 +102,11 @@ export interface DrillReport {
   simulatedMinutes: number;
   /** The game day: disasters with the RPO they cost, restores with what came back and the RTO. */
   restore: RestoreSection;
+  /** What the sources hold (as the inventory sweep saw it) that nothing protects within its RPO: the audit's table. */
+  unprotected: UnprotectedResource[];
+  /** Points whose vault copy the integrity sweep found gone. */
+  lost: LostCopy[];
+  sweep: ReportedSweep[];
   /** Every alarm in the vault account, as CloudWatch evaluated it on simulated time. */
   alarms: ReportedAlarm[];
   /** What the drill's doctor steps found, as `backup-hub doctor --format json` prints it. */
@@ -103,7 +127,9 @@ export async function collectReport(
   for await (const entry of hub.inspector.audit.entries()) entries.push(entry);
   const dlqIds = new Set(Object.values(hub.queues).flatMap((q) => hub.sqs.messages(q.dlqArn).map((m) => eventIdOf(m.body))));
   const byEvent = new Map<string, AuditEntry[]>();
-  for (const entry of entries) if (entry.eventId) byEvent.set(entry.eventId, [...(byEvent.get(entry.eventId) ?? []), entry]);
+  // The sweep's entries name its pass, not a delivered event: its work shows in the artifacts and `sweep`.
+  for (const entry of entries)
+    if (entry.eventId && entry.trigger !== 'sweep') byEvent.set(entry.eventId, [...(byEvent.get(entry.eventId) ?? []), entry]);
   const events: ReportedEvent[] = [
     ...run.refusedAtBus.map((r) => ({ id: r.id, account: r.account, outcome: 'rejected' as const, reason: r.reason })),
     ...[...byEvent].map(([id, list]) => ({
@@ -131,11 +157,21 @@ export async function collectReport(
         copies: copiesOf(p, hub.config.vaultRegion),
         failureReason: p.failureReason,
         eventId: p.eventId,
+        ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
       });
     }
   }
   const count = (outcome: ReportedOutcome) => events.filter((e) => e.outcome === outcome).length;
   const verdict = await verifyChain(entries);
+  const audit = await buildAuditReport(
+    {
+      accounts: [...(await hub.inspector.sources.all()).keys()],
+      onlyTheseAccounts: false,
+      since: new Date(hub.startedAt).toISOString(),
+      until: hub.cloud.clock.now().toISOString(),
+    },
+    auditSources(hub),
+  );
   const vault = hub.config.vaultAccountId;
   return {
     drill: run.name,
@@ -151,24 +187,68 @@ export async function collectReport(
       pending: count('pending'),
       dlq: dlqIds.size,
       vaultCopies: artifacts.filter((a) => a.state === 'available' && a.vaultCopyId !== undefined).length,
+      swept: artifacts.filter((a) => a.trigger === 'sweep').length,
+      lost: audit.lost.length,
+      unprotected: audit.unprotected.length,
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
     auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
     residue: residueOf(hub, points),
-    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests]),
+    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests], hub.lostAccounts),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], outages: [], rpo: [], runs: [] },
+    unprotected: audit.unprotected,
+    lost: audit.lost,
+    sweep: await sweepStates(hub),
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
   };
 }
 
-/** Every recorded call with a refused authorization, and why. */
-export function refusedCalls(calls: readonly CallRecord[]): RefusedCall[] {
+async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
+  const states: SweepState[] = [];
+  for (const [account, { regions }] of await hub.context.sources.all())
+    for (const region of regions) states.push(await hub.context.inventory.state(account, region));
+  return states.map(({ account, region, passes, last, pass }) => ({
+    account,
+    region,
+    passes,
+    ...(last
+      ? {
+          last: {
+            startedAt: last.startedAt,
+            finishedAt: last.finishedAt,
+            calls: last.calls,
+            queued: last.queued,
+            resources: last.resources,
+            runs: last.runs,
+          },
+        }
+      : {}),
+    ...(pass ? { underWay: { startedAt: pass.startedAt, calls: pass.calls, runs: pass.runs } } : {}),
+  }));
+}
+
+/** What the audit report reads, as the auditor reads it (the vault's inspector, not a handler's role). */
+export function auditSources(hub: LocalHub) {
+  const { catalog, inventory, audit } = hub.inspector;
+  return { catalog, inventory, audit, policy: (account: string) => policyOf(hub.accounts, account) };
+}
+
+/**
+ * Every recorded call with a refused authorization, and why. Assuming a role of an account lost in
+ * the game day is refused with no policy at fault: the role is gone (the sweep goes on trying a
+ * source until an operator removes it from the account files).
+ */
+export function refusedCalls(calls: readonly CallRecord[], lostAccounts: ReadonlyMap<string, number> = new Map()): RefusedCall[] {
+  const intoLostAccount = (call: CallRecord) => {
+    const lostAt = lostAccounts.get(call.roleArn?.split(':')[4] ?? '');
+    return lostAt !== undefined && call.at >= lostAt;
+  };
   return calls.flatMap((c) => {
     const refusal = refusalOf(c);
-    if (!refusal) return [];
+    if (!refusal || intoLostAccount(c)) return [];
     return [
       {
         principal: c.principal,

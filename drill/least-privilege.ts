@@ -143,7 +143,7 @@ export async function checkLeastPrivilege(options: CheckOptions = {}): Promise<L
         options.inspect?.(hub);
         const calls = [...hub.cloud.calls, ...hub.cloud.serviceRequests];
         runs.push({ calls, placed: placedStatements(hub, accounts) });
-        if (i === 0) deniedCalls = refusedCalls(calls).length;
+        if (i === 0) deniedCalls = refusedCalls(calls, hub.lostAccounts).length;
       },
     });
   }

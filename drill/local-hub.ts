@@ -31,12 +31,15 @@ import { pascal } from '../accounts/stack/policies.js';
 import { renderTemplate } from '../accounts/stack/render.js';
 import { buildService, everyStack } from '../accounts/stack/service.js';
 import { stackTags } from '../accounts/stack/stack-tags.js';
+import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { Account, AccountsConfig } from '../shared/config/accounts.js';
 import { type HubConfig, hubConfigFromEnv } from '../shared/config/hub-config.js';
 import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js';
+import { storedVersionOf } from '../shared/kinds/ssm-parameter/ssm-store.js';
 import type { RecoveryNames } from '../shared/restore/restore-target.js';
 import { type FunctionRuntime, functionRuntime } from '../shared/runtime/function-runtime.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
+import { countedClock } from '../shared/sweep/pacer.js';
 import { accountsFor, type HubAccountsSpec, LOCAL_CUSTOMER_KEY_ALIAS } from './hub-accounts.js';
 
 /** The stage the local hub deploys; `npm run package:all` packages the same one. */
@@ -64,6 +67,8 @@ export interface LocalHubSpec extends HubAccountsSpec {
   template?: (stack: StackRef) => Template | string;
   ec2?: Ec2SimOptions;
   rds?: RdsSimOptions;
+  /** How long the DynamoDB indexes lag behind their tables (0 by default). */
+  indexLagMs?: number;
   /** Event delivery (by default a second or two, as on AWS). */
   events?: EventBridgeSimOptions;
   /** Keep the vault's DynamoDB tables (catalog, audit log) in this folder instead of memory. */
@@ -121,6 +126,10 @@ export interface LocalHub {
   recovery: string[];
   /** A source account is lost: every snapshot, image, parameter, key and role it held is gone. */
   loseAccount(account: string): void;
+  /** The accounts lost so far, with when (simulated ms). */
+  readonly lostAccounts: ReadonlyMap<string, number>;
+  /** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator). */
+  loseVaultCopy(point: RecoveryPoint): void;
   /** Delivers a raw event to the vault bus as the account's forwarding rule does (through its forwarder role), bus policy checked. */
   forward(event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string };
   /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
@@ -154,7 +163,10 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     ec2: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.ec2 },
     rds: { customerKeyAlias: LOCAL_CUSTOMER_KEY_ALIAS, ...spec.rds },
     events: spec.events,
-    dynamodb: { path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined) },
+    dynamodb: {
+      path: (account, at) => (account === vault.id && at === region ? spec.dataPath : undefined),
+      indexLagMs: spec.indexLagMs,
+    },
     tolerateQuotas: spec.tolerateQuotas ?? KNOWN_OVER_QUOTA,
   });
   const startedAt = cloud.clock.nowMs();
@@ -170,6 +182,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       env: { AWS_REGION: fn.region, AWS_LAMBDA_FUNCTION_NAME: fn.name, ...fn.environment },
       clients: { defaults: { ...cloud.clientConfig(cloud.roleCredentials(fn.role, fn.name), fn.region) } },
       now: () => cloud.clock.now(),
+      runClock: () => countedClock(cloud.clock.nowMs()),
       logger,
       stdout: fn.log,
     });
@@ -186,6 +199,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     ((stack: StackRef) => renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })));
   let vaultStack: DeployedStack | undefined;
   const stacks: LocalHub['stacks'] = [];
+  const lostAccounts = new Map<string, number>();
   for (const { account: name, region: at, folder } of everyStack(accounts)) {
     const account = accounts.account(name);
     const stack = await cloud.cloudformation.deploy({
@@ -264,6 +278,29 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     recovery: accounts.recovery.map((r) => r.id),
     loseAccount(account) {
       for (const service of [cloud.ec2, cloud.rds, cloud.ssm, cloud.s3, cloud.kms, cloud.iam]) service.removeAccount(account);
+      lostAccounts.set(account, cloud.clock.nowMs());
+    },
+    lostAccounts,
+    loseVaultCopy(point) {
+      const id = point.vaultCopyId ?? '';
+      const drop = <T>(found: T | undefined, remove: (copy: T) => void) => {
+        if (found === undefined) throw new Error(`${point.kind} ${point.sourceId} has no vault copy ${id} to lose`);
+        remove(found);
+      };
+      const { ec2, rds, s3 } = cloud;
+      const lose = {
+        'ebs-snapshot': () => drop(ec2.snapshot(vault.id, region, id), (s) => ec2.snapshotStore.delete(s)),
+        ami: () => drop(ec2.images.store.get(region, id), (image) => ec2.images.deregister(image)),
+        'rds-snapshot': () => drop(rds.instanceSnapshots.get(vault.id, region, id), (s) => rds.instanceSnapshots.delete(s)),
+        'rds-cluster-snapshot': () => drop(rds.clusterSnapshots.get(vault.id, region, id), (s) => rds.clusterSnapshots.delete(s)),
+        'ssm-parameter': () => {
+          const { bucket, key, versionId } = storedVersionOf(id);
+          const store = s3.bucket(bucket);
+          const found = store?.listVersions(key).find((v) => v.key === key && v.versionId === versionId);
+          drop(found, () => store!.remove(key, versionId));
+        },
+      } satisfies Record<ArtifactKindName, () => void>;
+      lose[point.kind]();
     },
     stopSource(account) {
       return (accounts.sources.find((s) => s.id === account)?.regions ?? []).flatMap((at) => {

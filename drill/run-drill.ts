@@ -129,6 +129,26 @@ async function playStep(
 ): Promise<string> {
   try {
     switch (step.action) {
+      case 'createVolume': {
+        const region = regionOf(hub, step);
+        hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption, tags: step.tags });
+        return `createVolume ${step.account}/${region} ${step.volume} (${step.encryption})`;
+      }
+      case 'runInstance': {
+        const region = regionOf(hub, step);
+        const instance = hub.ec2.runInstance(step.account, region, { id: step.instance, encryption: step.encryption, tags: step.tags });
+        return `runInstance ${step.account}/${region} ${instance.id} (root volume ${instance.rootVolumeId}, ${step.encryption})`;
+      }
+      case 'createDBInstance': {
+        const region = regionOf(hub, step);
+        hub.rds.createDBInstance(step.account, region, { id: step.db, encryption: step.encryption, tags: step.tags });
+        return `createDBInstance ${step.account}/${region} ${step.db} (${step.encryption})`;
+      }
+      case 'createDBCluster': {
+        const region = regionOf(hub, step);
+        hub.rds.createDBCluster(step.account, region, { id: step.cluster, encryption: step.encryption, tags: step.tags });
+        return `createDBCluster ${step.account}/${region} ${step.cluster} (${step.encryption})`;
+      }
       case 'createSnapshot': {
         const region = regionOf(hub, step);
         const volume =
@@ -145,12 +165,14 @@ async function playStep(
         const region = regionOf(hub, step);
         const image = hub.ec2.images.create(step.account, region, {
           name: step.name,
+          instanceId: step.instance,
           encryption: step.encryption,
           kmsKeyArn: aliasedKey(hub, step, region),
           id: step.id,
           emit: step.emit,
         });
-        return `createImage ${step.account}/${region} ${step.name} (${step.encryption}) → ${image.id}${step.emit ? '' : ' (silent)'}`;
+        const of = step.instance ? `of ${step.instance}` : `(${step.encryption})`;
+        return `createImage ${step.account}/${region} ${step.name} ${of} → ${image.id}${step.emit ? '' : ' (silent)'}`;
       }
       case 'createDBSnapshot': {
         const region = regionOf(hub, step);
@@ -213,6 +235,13 @@ async function playStep(
         if (step.lift) await liftLegalHold(hub.legalHoldContext, pk, by);
         else await placeLegalHold(hub.legalHoldContext, pk, { reason: step.reason ?? 'drill', by });
         return `legal hold ${step.lift ? 'lifted from' : 'set on'} ${step.artifact}`;
+      }
+      case 'loseVaultCopy': {
+        const point = await hub.context.catalog.get(pointKeyOf(step.artifact));
+        if (!point?.vaultCopyId)
+          throw new Error(`${step.artifact} has no vault copy to lose (${point ? point.state : 'no such recovery point'})`);
+        hub.loseVaultCopy(point);
+        return `lost the vault copy ${point.vaultCopyId} of ${step.artifact} behind the hub's back`;
       }
       case 'retry': {
         const failed = await failedPointsOf(hub.retryContext, step.account);

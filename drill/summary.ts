@@ -13,8 +13,24 @@ export function formatSummary(report: DrillReport): string {
   const parts = [
     `\n== backup-hub drill: ${report.drill}`,
     table(
-      ['events in', 'copied', 'skipped', 'rejected', 'failed', 'pending', 'in DLQ', 'vault copies', 'source leftovers'],
-      [[t.events, t.copied, t.skipped, t.rejected, t.failed, t.pending, t.dlq, t.vaultCopies, t.sourceLeftovers].map(String)],
+      [
+        'events in',
+        'copied',
+        'skipped',
+        'rejected',
+        'failed',
+        'pending',
+        'in DLQ',
+        'vault copies',
+        'by the sweep',
+        'lost',
+        'source leftovers',
+      ],
+      [
+        [t.events, t.copied, t.skipped, t.rejected, t.failed, t.pending, t.dlq, t.vaultCopies, t.swept, t.lost, t.sourceLeftovers].map(
+          String,
+        ),
+      ],
     ),
   ];
   const notable = report.events.filter((e) => e.outcome !== 'copied');
@@ -42,6 +58,8 @@ export function formatSummary(report: DrillReport): string {
         short(a.failureReason ?? ''),
       ]),
     ),
+    ...unprotectedLines(report),
+    ...lostLines(report),
     '\n(full reasons in the --report JSON)',
     `vault key: ${report.vault.keyArn}`,
     `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
@@ -53,6 +71,36 @@ export function formatSummary(report: DrillReport): string {
     ...formatGameDay(report.restore),
   );
   return parts.join('\n');
+}
+
+/** What the sources hold that nothing protects: what a DR engineer looks at first after the events. */
+function unprotectedLines(report: DrillReport): string[] {
+  if (report.unprotected.length === 0) return ['\n-- unprotected resources: none (every resource the sweep saw has a copy within its RPO)'];
+  return [
+    `\n-- unprotected resources (${report.unprotected.length}): the sources hold them, nothing protects them within their RPO`,
+    table(
+      ['kind', 'account', 'region', 'resource', 'newest copy', 'why'],
+      report.unprotected.map((u) => [
+        u.kind,
+        u.account,
+        u.region,
+        u.resourceId,
+        u.newestAgeHours === undefined ? '-' : `${u.newestAgeHours.toFixed(1)} h old`,
+        u.why,
+      ]),
+    ),
+  ];
+}
+
+function lostLines(report: DrillReport): string[] {
+  if (report.lost.length === 0) return [];
+  return [
+    `\n-- lost copies (${report.lost.length}): the integrity sweep found them gone; they protect nothing`,
+    table(
+      ['kind', 'account', 'source', 'reason'],
+      report.lost.map((l) => [l.kind, l.account, l.sourceId, short(l.reason)]),
+    ),
+  ];
 }
 
 /** Quotas the stacks exceed: the drill ran, but AWS would refuse the deployment. */

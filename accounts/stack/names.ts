@@ -14,6 +14,8 @@ export const NAMES = {
   /** The restore role for the copies in the vault's DR region (`backup-hub restore --from-region`). */
   drRestoreRole: 'backup-hub-restore-dr',
   legalHoldRole: 'backup-hub-legal-hold',
+  sweepRole: 'backup-hub-sweep',
+  integrityRole: 'backup-hub-integrity',
   retryRole: 'backup-hub-retry',
   recoveryRole: 'backup-hub-recovery',
   restoreKeyAliasPrefix: 'alias/backup-hub-restore-',
@@ -25,6 +27,9 @@ export const NAMES = {
   rpoCheckRole: 'backup-hub-rpo-check',
   dashboard: 'backup-hub',
 } as const;
+
+/** A kind's queue: the vault rule fills it, the kind's handler reads it, the inventory sweep adds what no event announced. */
+export const queueName = (kind: string) => `${NAMES.service}-${kind}`;
 
 /** A message is tried this often before the DLQ (also the default of hub-config's MAX_RECEIVE_COUNT). */
 export const MAX_RECEIVE_COUNT = 5;
@@ -52,6 +57,15 @@ export const ssmStoreBucket = (account: string, region: string) => `backup-hub-s
 
 /** The vault key of a region by its alias ARN, which EC2, RDS and S3 take as a key id: the vault stack of each region gives its key the same alias. */
 export const vaultKeyAliasArn = (account: string, region: string) => `arn:aws:kms:${region}:${account}:${NAMES.vaultKeyAlias}`;
+
+/**
+ * The inventory sweep: its schedule comes from the account files (`sweep.everyMinutes`); a run
+ * stops listing after `runSeconds` (well within Lambda's 15 minutes) and the next run goes on.
+ */
+export const SWEEP = { timeout: 900, runSeconds: 600 } as const;
+
+/** The integrity sweep: every hour, at most `pointsPerRun` available points checked a run (a few calls per hundred). */
+export const INTEGRITY = { timeout: 900, everyMinutes: 60, pointsPerRun: 10_000 } as const;
 
 /** A source's reader role of one kind: only that kind's vault role may assume it. */
 export const readerRoleName = (kind: string) => `${NAMES.readerRole}-${kind}`;

@@ -107,17 +107,21 @@ export function role(options: {
 }
 
 /**
- * The statements less those that repeat an earlier one (two kinds that need the same grant in one
- * role): a repeat grants nothing more, and no call would need it. The first Sid stays.
+ * The statements less those another one covers (two kinds that need the same grant in one role):
+ * a statement whose actions another grants on the same resources and conditions grants nothing more,
+ * and no call would need it. Of two alike, the first stays.
  */
 export function withoutRepeats(statements: Statement[]): Statement[] {
-  const seen = new Set<string>();
-  return statements.filter(({ Sid: _sid, Reason: _reason, ...body }) => {
-    const key = JSON.stringify(body);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const shapes = statements.map(({ Sid: _sid, Reason: _reason, Action, ...body }) => ({
+    body: JSON.stringify(body),
+    actions: new Set([Action].flat()),
+  }));
+  const covers = (j: number, i: number) => {
+    const [mine, other] = [shapes[i]!, shapes[j]!];
+    if (j === i || other.body !== mine.body || ![...mine.actions].every((a) => other.actions.has(a))) return false;
+    return other.actions.size > mine.actions.size || j < i;
+  };
+  return statements.filter((_, i) => !shapes.some((_, j) => covers(j, i)));
 }
 
 /** Only Lambda may assume a function's role. */

@@ -1,4 +1,4 @@
-import { type AccountsConfig, effectiveTargets, silenceHours, type VaultAccount } from '../../shared/config/accounts.js';
+import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings, type VaultAccount } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
 import { all, type Condition, type RestoreScope, type VaultScope } from '../../shared/kinds/common/manifest.js';
@@ -8,6 +8,7 @@ import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
 import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
+import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
 import {
   type EventPattern,
   getAtt,
@@ -22,16 +23,19 @@ import {
 import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
   functionName,
+  INTEGRITY,
   kindRoleName,
   MAX_RECEIVE_COUNT,
   NAMES,
   normalizedFunctionName,
   PRUNER,
+  queueName,
   RECONCILER,
   RPO_CHECK,
   readerRoleName,
   roleArn,
   SOURCES_PATH,
+  SWEEP,
   ssmStoreBucket,
   VISIBILITY_FACTOR,
 } from './names.js';
@@ -66,7 +70,8 @@ export function buildVault(
   const inSources: Condition = vault.organizationId ? { StringEquals: { 'aws:ResourceOrgID': vault.organizationId } } : {};
   const scope: VaultScope = { vaultAccount: vault.id, vaultRegion: region, vaultKeyArn: getAtt('VaultKey'), inSources };
   const restoreRoleArn = roleArn(vault.id, NAMES.restoreRole);
-  const reconcilerRoleArn = roleArn(vault.id, NAMES.reconcilerRole);
+  /** The functions that act for every kind through that kind's role: the reconciler and the two sweeps. */
+  const actingRoleArns = [NAMES.reconcilerRole, NAMES.sweepRole, NAMES.integrityRole].map((name) => roleArn(vault.id, name));
   const kindRoleArns = KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name)));
   // The kinds whose role moves what an earlier release stored (the reconciler acts through it).
   const migrationRoleArns = KINDS.filter((k) => k.manifest.migration).map((k) => roleArn(vault.id, kindRoleName(k.module.name)));
@@ -119,6 +124,15 @@ export function buildVault(
     ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
   };
   const environment = hubEnvironment<Value>(hub);
+  /** The environment of a function that acts for each kind through the kind's role. */
+  const actingEnvironment = hubEnvironment<Value>({ ...hub, kindRolePrefix: `${NAMES.service}-` });
+  /** Such a function may assume each kind's role, with its name as source identity (the kinds' roles trust it). */
+  const actAsEachKindsRole: Statement = {
+    Sid: 'ActAsEachKindsRole',
+    Effect: 'Allow',
+    Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+    Resource: kindRoleArns,
+  };
 
   const functions: Record<string, FunctionModel> = {};
   for (const kind of KINDS) {
@@ -148,8 +162,29 @@ export function buildVault(
     role: 'ReconcilerRole',
     timeout: RECONCILER.timeout,
     reservedConcurrency: 1, // one run at a time; the catalog's leases make an overlap safe anyway
-    environment: hubEnvironment<Value>({ ...hub, kindRolePrefix: `${NAMES.service}-` }),
+    environment: actingEnvironment,
     events: [{ schedule: { rate: `rate(${RECONCILER.everyMinutes} minutes)`, description: 'backup-hub reconciler' } }],
+  };
+  const sweep = sweepSettings(config);
+  functions.sweep = {
+    name: functionName(stage, 'sweep'),
+    handler: 'handlers/sweep.handler',
+    description: 'backup-hub: lists every source and protects what no event announced; records what each source holds',
+    role: 'SweepRole',
+    timeout: SWEEP.timeout,
+    reservedConcurrency: 1, // one run at a time: each source's pass goes on from the cursor the last run left
+    environment: { ...actingEnvironment, ...sweepEnvironment(sweep) },
+    events: [{ schedule: { rate: `rate(${sweep.everyMinutes} minutes)`, description: 'backup-hub inventory sweep' } }],
+  };
+  functions.integrity = {
+    name: functionName(stage, 'integrity'),
+    handler: 'handlers/integrity.handler',
+    description: 'backup-hub: checks that every available vault copy still exists; marks a vanished one lost',
+    role: 'IntegrityRole',
+    timeout: INTEGRITY.timeout,
+    reservedConcurrency: 1, // one run at a time: the next run goes on from its cursor
+    environment: actingEnvironment,
+    events: [{ schedule: { rate: `rate(${INTEGRITY.everyMinutes} minutes)`, description: 'backup-hub integrity sweep' } }],
   };
   functions.pruner = {
     name: functionName(stage, 'pruner'),
@@ -219,6 +254,8 @@ export function buildVault(
             targets: effectiveTargets(config, source),
             silenceHours: silenceHours(config, source),
             customerKeyAliases: source.customerKeyAliases,
+            ssmParameters: source.ssmParameters,
+            ...(source.sweep ? { sweepCallsPerSecond: source.sweep.callsPerSecond } : {}),
           },
         ]),
       ).map((part, i) => [
@@ -253,12 +290,7 @@ export function buildVault(
       trust: LAMBDA_TRUST,
       statements: [
         logsOf('reconciler'),
-        {
-          Sid: 'ActAsEachKindsRole',
-          Effect: 'Allow',
-          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
-          Resource: kindRoleArns,
-        },
+        actAsEachKindsRole,
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
         // Where the SSM store migration stands: a marker item of its own, written whole (PutItem) and no other.
@@ -312,6 +344,74 @@ export function buildVault(
       period: PRUNER.everyHours * 3600,
     }),
 
+    // ------------------------------------------------------------------ the sweeps
+    // The inventory sweep lists the sources through each kind's role and its reader roles (the
+    // listing calls are the readers' statements), records what they hold and its cursor in the
+    // catalog, and hands what no event announced to the kinds' queues (the handlers verify and copy
+    // it). Operators assume it too, to run `backup-hub sweep` on demand.
+    SweepRole: role({
+      name: NAMES.sweepRole,
+      description: 'backup-hub inventory sweep; lists the sources and queues what no event announced',
+      trust: [
+        ...LAMBDA_TRUST,
+        ...operatorTrust(vault.operators.sweep, vault.operators.mfa).map((statement) => ({
+          ...statement,
+          Reason: 'operators assume it to run `backup-hub sweep` on demand; the drills run the scheduled function only',
+        })),
+      ],
+      statements: [
+        logsOf('sweep'),
+        actAsEachKindsRole,
+        readSourceRecords,
+        {
+          Sid: 'ReadTheCatalogAndKeepTheInventory',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'],
+          Resource: getAtt('CatalogTable'),
+        },
+        { Sid: 'QueryTheCatalogIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: sub('${CatalogTable.Arn}/index/*') },
+        {
+          Sid: 'QueueWhatNoEventAnnounced',
+          Effect: 'Allow',
+          Action: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          Resource: KINDS.map((k) => getAtt(`${pascal(k.module.name)}Queue`)),
+        },
+        // It writes inventory items into the catalog table: never the vault lock or a legal hold.
+        ...catalogGuards({ lock: true, holds: true }),
+      ],
+    }),
+    SweepErrorsAlarm: alarm({
+      name: 'backup-hub-sweep-errors',
+      description: 'The backup-hub inventory sweep failed; what no event announced is not being protected.',
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: functions.sweep.name }],
+      statistic: 'Sum',
+      period: sweep.everyMinutes * 60,
+    }),
+    // The integrity sweep reads the vault's copies through each kind's role, marks a vanished one
+    // lost in the catalog and appends that to the audit log; it changes nothing else.
+    IntegrityRole: role({
+      name: NAMES.integrityRole,
+      description: 'backup-hub integrity sweep; checks that the vault copies still exist',
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('integrity'),
+        actAsEachKindsRole,
+        readSourceRecords,
+        ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
+        ...catalogGuards({ lock: true, holds: true }),
+      ],
+    }),
+    IntegrityErrorsAlarm: alarm({
+      name: 'backup-hub-integrity-errors',
+      description: 'The backup-hub integrity sweep failed; vanished vault copies are not being found.',
+      namespace: 'AWS/Lambda',
+      metric: 'Errors',
+      dimensions: [{ Name: 'FunctionName', Value: functions.integrity.name }],
+      statistic: 'Sum',
+      period: INTEGRITY.everyMinutes * 60,
+    }),
     // ------------------------------------------------------------------ the RPO check
     // Reads the protected resources (Queries), keeps its cursor in the catalog, and keeps the
     // per-source alarms; its metrics are log lines.
@@ -404,7 +504,7 @@ export function buildVault(
           ...(vault.drRegion ? kind.manifest.regionCopy({ ...scope, drRegion: vault.drRegion }) : []),
           ...(kind.manifest.migration?.(scope) ?? []),
         ],
-        reconcilerRoleArn,
+        actingRoleArns,
       }),
     );
   for (const id of recoveryIds) Object.assign(resources, restoreKey(id, { region, restoreRoleArn }));
@@ -732,6 +832,7 @@ export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } 
         account: 'S',
         openState: 'S',
         availableResourcePk: 'S',
+        inventoryAccount: 'S',
         protectedAccount: 'S',
         createdAt: 'S',
         updatedAt: 'S',
@@ -740,8 +841,9 @@ export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } 
       indexes: {
         byResource: ['resourcePk', 'createdAt'],
         byAccount: ['account', 'createdAt'],
-        byState: ['openState', 'updatedAt'], // sparse: only pending and failed points carry openState
+        byState: ['openState', 'updatedAt'], // sparse: only pending, failed and lost points carry openState
         latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+        inventory: ['inventoryAccount', 'resourcePk'], // sparse: only the sweep's records of source resources carry inventoryAccount
         protectedResources: ['protectedAccount', 'resourcePk'], // sparse: one item per resource that counts against its RPO target
       },
     }),
@@ -786,7 +888,7 @@ function table(
 /** Per kind: its queue and DLQ, the rule that fills the queue, the handler's role, and their alarms. */
 function kindResources(
   kind: Kind,
-  { stage, statements, reconcilerRoleArn }: { stage: string; statements: Statement[]; reconcilerRoleArn: string },
+  { stage, statements, actingRoleArns }: { stage: string; statements: Statement[]; actingRoleArns: string[] },
 ): Record<string, Resource> {
   const name = kind.module.name;
   const Kind = pascal(name);
@@ -800,7 +902,7 @@ function kindResources(
     [`${Kind}Queue`]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: `backup-hub-${name}`,
+        QueueName: queueName(name),
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 1209600,
         VisibilityTimeout: VISIBILITY_FACTOR * kind.manifest.queue.timeout,
@@ -857,16 +959,16 @@ function kindResources(
     }),
     [`${Kind}Role`]: role({
       name: kindRoleName(name),
-      description: `backup-hub ${name} handler; copies announced artifacts into the vault (the reconciler acts through it too)`,
+      description: `backup-hub ${name} handler; copies announced artifacts into the vault (the reconciler and the sweeps act through it too)`,
       trust: [
         ...LAMBDA_TRUST,
         {
-          Sid: 'TheReconcilerActsForTheKind',
+          Sid: 'TheReconcilerAndTheSweepsActForTheKind',
           Effect: 'Allow',
           Principal: { AWS: THIS_ACCOUNT_ROOT },
           Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
           Condition: {
-            ArnEquals: { 'aws:PrincipalArn': reconcilerRoleArn },
+            ArnEquals: { 'aws:PrincipalArn': actingRoleArns },
             StringLike: { 'sts:SourceIdentity': VAULT_FUNCTION_IDENTITY },
           },
         },

@@ -1,10 +1,13 @@
 import type { AuditLog } from '../../shared/audit/audit-log.js';
 import type { Catalog } from '../../shared/catalog/catalog.js';
+import type { SourceInventory } from '../../shared/catalog/source-inventory.js';
 import type { VaultLock } from '../../shared/retention/vault-lock.js';
 
 /** Where the audit reads: the vault's tables on AWS, or a local drill's folder. */
 export interface AuditSource {
   catalog: Catalog;
+  /** What the inventory sweep saw in the sources (the `unprotected` table). */
+  inventory: SourceInventory;
   audit: AuditLog;
   /** The vault lock in force, kept in the catalog table. */
   lock: VaultLock;

@@ -2,6 +2,7 @@ import { NAMES } from '../../accounts/stack/names.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
+import { SourceInventory } from '../../shared/catalog/source-inventory.js';
 import type { AccountsConfig } from '../../shared/config/accounts.js';
 import { VaultLock } from '../../shared/retention/vault-lock.js';
 import { type AuditSource, LocalSourceError } from './audit-source.js';
@@ -24,6 +25,7 @@ export function openAwsSource(
   const db = aws.dynamo(region);
   return {
     catalog: new Catalog(db, catalogTable),
+    inventory: new SourceInventory(db, catalogTable),
     audit: new AuditLog(db, auditTable, () => new Date()),
     lock: new VaultLock(db, catalogTable),
     accounts: config.vault.allowedSources,

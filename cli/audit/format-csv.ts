@@ -1,7 +1,17 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
 
 /** The tables `--format csv` can write, one per run (a spreadsheet takes one table). */
-export const CSV_TABLES = ['resources', 'coverage', 'rpo', 'pending', 'failures', 'rejections', 'retention'] as const;
+export const CSV_TABLES = [
+  'resources',
+  'coverage',
+  'rpo',
+  'unprotected',
+  'pending',
+  'lost',
+  'failures',
+  'rejections',
+  'retention',
+] as const;
 export type CsvTable = (typeof CSV_TABLES)[number];
 
 type Cell = string | number | undefined;
@@ -33,6 +43,7 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
       'pending',
       'failed',
       'pruned',
+      'lost',
       'last_failure',
     ],
     r.resources.map((x) => [
@@ -48,11 +59,26 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
       x.points.pending,
       x.points.failed,
       x.points.pruned,
+      x.points.lost,
       x.lastFailure,
     ]),
   ],
   coverage: (r) => [
-    ['account', 'region', 'kind', 'resources', 'protected', 'never_copied', 'pruned_only', 'available', 'pending', 'failed', 'pruned'],
+    [
+      'account',
+      'region',
+      'kind',
+      'resources',
+      'protected',
+      'never_copied',
+      'pruned_only',
+      'lost_only',
+      'available',
+      'pending',
+      'failed',
+      'pruned',
+      'lost',
+    ],
     r.coverage.map((c) => [
       c.account,
       c.region,
@@ -61,15 +87,34 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
       c.protected,
       c.neverCopied,
       c.noLongerProtected,
+      c.lost,
       c.points.available,
       c.points.pending,
       c.points.failed,
       c.points.pruned,
+      c.points.lost,
     ]),
   ],
   rpo: (r) => [
     ['account', 'resources', 'met', 'breached', 'no_copy', 'no_target', 'compliance_percent', 'worst_age_hours'],
     r.rpo.map((a) => [a.account, a.resources, a.met, a.breached, a.noCopy, a.noTarget, round(a.compliancePercent), round(a.worstAgeHours)]),
+  ],
+  unprotected: (r) => [
+    ['account', 'region', 'kind', 'resource', 'tags', 'newest_age_hours', 'rpo_hours', 'why'],
+    r.unprotected.map((u) => [
+      u.account,
+      u.region,
+      u.kind,
+      u.resourceId,
+      JSON.stringify(u.tags),
+      round(u.newestAgeHours),
+      u.rpoHours,
+      u.why,
+    ]),
+  ],
+  lost: (r) => [
+    ['lost_at', 'account', 'region', 'kind', 'resource', 'source', 'vault_copy', 'reason'],
+    r.lost.map((l) => [l.lostAt, l.account, l.region, l.kind, l.resourceId, l.sourceId, l.vaultCopyId, l.reason]),
   ],
   pending: (r) => [
     ['account', 'region', 'kind', 'source', 'resource', 'stage', 'waiting_for', 'recorded_at', 'pending_hours'],

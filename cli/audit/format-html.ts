@@ -1,7 +1,7 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
 import { escapeHtml, htmlTable } from './html.js';
-import { pendingText, rpoStatusText } from './labels.js';
+import { pendingText, rpoStatusText, tagsText } from './labels.js';
 import { type ReportContext, scopeLines, verdictLines } from './report-context.js';
 import { retentionView } from './retention-cells.js';
 import { rpoChart } from './rpo-chart.js';
@@ -38,6 +38,8 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
     ['resources', count(t.resources), 'resources'],
     ['protected', count(t.protected), 'protected'],
     ['neverCopied', count(t.neverCopied), 'never copied'],
+    ['unprotected', count(t.unprotected), 'unprotected in the sources'],
+    ['lost', count(t.lost), 'lost copies'],
     ['rpoMet', count(t.rpoMet), 'RPO met'],
     ['rpoBreached', count(t.rpoBreached), 'RPO breached'],
     ['pending', count(t.pending), 'pending copies'],
@@ -79,10 +81,12 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
         'protected',
         'never copied',
         'pruned only',
+        'lost',
         'available copies',
         'pending',
         'failed',
         'pruned',
+        'lost copies',
       ],
       report.coverage.map((c) => [
         c.account,
@@ -92,14 +96,26 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
         count(c.protected),
         count(c.neverCopied),
         count(c.noLongerProtected),
+        count(c.lost),
         count(c.points.available),
         count(c.points.pending),
         count(c.points.failed),
         count(c.points.pruned),
+        count(c.points.lost),
       ]),
-      [3, 4, 5, 6, 7, 8, 9, 10],
+      [3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
     ),
     `</section>`,
+    list(
+      'unprotected',
+      'Unprotected resources: the sources hold them, nothing protects them within their RPO',
+      report.unprotected,
+      context.limit,
+      ['account', 'region', 'kind', 'resource', 'tags', 'newest copy', 'target', 'why'],
+      [5, 6],
+      (u) => [u.account, u.region, u.kind, u.resourceId, tagsText(u.tags), age(u.newestAgeHours), target(u.rpoHours, 'h'), u.why],
+      '<p>As the inventory sweep last listed the sources.</p>',
+    ),
     list(
       'not-met',
       'Resources not meeting their RPO',
@@ -126,6 +142,15 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
       ['account', 'region', 'kind', 'source', 'recorded', 'pending for', 'where it stands'],
       [5],
       (p) => [p.account, p.region, p.kind, p.sourceId, time(p.recordedAt), age(p.pendingHours), pendingText(p)],
+    ),
+    list(
+      'lost',
+      'Lost copies: found gone by the integrity sweep, they protect nothing',
+      report.lost,
+      context.limit,
+      ['lost at', 'account', 'region', 'kind', 'resource', 'source', 'vault copy', 'reason'],
+      [],
+      (l) => [time(l.lostAt), l.account, l.region, l.kind, l.resourceId, l.sourceId, l.vaultCopyId ?? '–', l.reason],
     ),
     decisions('failures', 'Failures', report.failures, report.failureCauses, context.limit),
     decisions('rejections', 'Rejections', report.rejections, report.rejectionCauses, context.limit),

@@ -1,7 +1,7 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
 import { type Column, textTable, wrap } from '../../shared/report/text-table.js';
-import { pendingText, rpoStatusText } from './labels.js';
+import { pendingText, rpoStatusText, tagsText } from './labels.js';
 import { type ReportContext, scopeLines, verdictLines, verdictSummary } from './report-context.js';
 import { retentionView } from './retention-cells.js';
 import { age, count, percent, target, time } from './units.js';
@@ -23,7 +23,9 @@ export function formatTable(report: AuditReport, context: ReportContext): string
     '',
     '-- summary',
     `recovery points  ${count(t.recoveryPoints)}`,
-    `resources        ${count(t.resources)}: ${count(t.protected)} protected, ${count(t.neverCopied)} never copied`,
+    `resources        ${count(t.resources)}: ${count(t.protected)} protected, ${count(t.neverCopied)} never copied, ${count(coverageLost(report))} lost every copy`,
+    `unprotected      ${count(t.unprotected)} resources in the sources without a copy within their RPO (as the sweep saw them)`,
+    `lost copies      ${count(t.lost)}`,
     `RPO              ${count(t.rpoMet)} met, ${count(t.rpoBreached)} breached, ${count(notMet.length - t.rpoBreached)} without a copy`,
     ...(report.drRpo
       ? wrap(
@@ -42,7 +44,7 @@ export function formatTable(report: AuditReport, context: ReportContext): string
             { header: 'account' },
             { header: 'region' },
             { header: 'kind' },
-            ...['resources', 'protected', ...(report.drRpo ? ['in both'] : []), 'never copied', 'pruned only'].map(
+            ...['resources', 'protected', ...(report.drRpo ? ['in both'] : []), 'never copied', 'pruned only', 'lost'].map(
               (header): Column => ({ header, align: 'right' }),
             ),
           ],
@@ -55,6 +57,7 @@ export function formatTable(report: AuditReport, context: ReportContext): string
             ...(report.drRpo ? [count(c.protectedInBothRegions ?? 0)] : []),
             count(c.neverCopied),
             count(c.noLongerProtected),
+            count(c.lost),
           ]),
         ),
     '',
@@ -120,6 +123,35 @@ export function formatTable(report: AuditReport, context: ReportContext): string
         )
       : []),
     ...section(
+      'unprotected resources (the sources hold them; nothing protects them within their RPO)',
+      report.unprotected,
+      context.limit,
+      [
+        { header: 'account' },
+        { header: 'region' },
+        { header: 'kind' },
+        { header: 'resource', shrinkTo: 20 },
+        { header: 'tags', shrinkTo: 12 },
+        { header: 'newest copy', align: 'right' },
+        { header: 'target', align: 'right' },
+        { header: 'why', shrinkTo: 12 },
+      ],
+      (u) => [u.account, u.region, u.kind, u.resourceId, tagsText(u.tags), age(u.newestAgeHours), target(u.rpoHours, 'h'), u.why],
+    ),
+    ...section(
+      'lost copies (found gone by the integrity sweep; they protect nothing)',
+      report.lost,
+      context.limit,
+      [
+        { header: 'lost at' },
+        { header: 'account' },
+        { header: 'kind' },
+        { header: 'source', shrinkTo: 16 },
+        { header: 'reason', shrinkTo: 16 },
+      ],
+      (l) => [time(l.lostAt), l.account, l.kind, l.sourceId, l.reason],
+    ),
+    ...section(
       'pending copies',
       report.pending,
       context.limit,
@@ -154,6 +186,8 @@ export function formatTable(report: AuditReport, context: ReportContext): string
   ];
   return lines.join('\n');
 }
+
+const coverageLost = (report: AuditReport) => report.coverage.reduce((n, c) => n + c.lost, 0);
 
 function section<T>(title: string, rows: readonly T[], limit: number, columns: Column[], cells: (row: T) => string[]): string[] {
   if (rows.length === 0) return ['', `-- ${title}: none`];

@@ -12,7 +12,7 @@ export function rpoStatusText(row: ResourceRow): string {
     met: 'met',
     breached: 'breached',
     'no-target': 'no RPO target',
-    'no-copy': row.points.pruned > 0 ? 'every copy pruned' : 'never copied',
+    'no-copy': row.points.lost > 0 ? 'every copy lost' : row.points.pruned > 0 ? 'every copy pruned' : 'never copied',
   }[row.status];
   return row.lastFailure && row.status !== 'met' ? `${words}: ${row.lastFailure}` : words;
 }
@@ -34,3 +34,16 @@ export function pendingText(copy: PendingCopy): string {
     done: 'done',
   }[copy.stage];
 }
+
+/**
+ * A resource's tags in a cell: `Name=web, team=a`; `–` without any.
+ *
+ * @example
+ * tagsText({ Name: 'web' }); // 'Name=web'
+ */
+export const tagsText = (tags: Record<string, string>): string =>
+  Object.keys(tags).length === 0
+    ? '–'
+    : Object.entries(tags)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ');

@@ -3,6 +3,7 @@ import { LocalStateError, readLocalState } from '../../drill/local-state.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
+import { SourceInventory } from '../../shared/catalog/source-inventory.js';
 import { VaultLock } from '../../shared/retention/vault-lock.js';
 import { type AuditSource, LocalSourceError } from './audit-source.js';
 
@@ -28,6 +29,7 @@ export async function openLocalSource(dir: string): Promise<AuditSource> {
   const db = new AwsClients({ services: { dynamodb: dynamo.clientConfig } }).dynamo(state.vault.region);
   return {
     catalog: new Catalog(db, state.finished.tables.catalog),
+    inventory: new SourceInventory(db, state.finished.tables.catalog),
     audit: new AuditLog(db, state.finished.tables.audit, () => new Date()),
     lock: new VaultLock(db, state.finished.tables.catalog),
     accounts: state.sources.map((s) => s.account),

@@ -1,4 +1,4 @@
-import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { PointTrigger, RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 
 /** Every decision the hub takes, as the audit log records it. */
@@ -18,6 +18,7 @@ export type AuditDecision =
   | 'unretired' // counted again
   | 'locked' // the vault lock set or raised
   | 'migrated' // a vault copy moved to where the hub now keeps it (SSM parameters into the vault's S3 store)
+  | 'lost' // a vault copy found gone by the integrity sweep
   | 'cleaned' // what the hub shared or made in a source, taken back (or named, for an operator, when the source refused)
   | 'reopened'; // a failed recovery point taken up again (a later event, or an operator)
 
@@ -25,6 +26,8 @@ export interface AuditFacts {
   decision: AuditDecision;
   reason?: string;
   eventId?: string;
+  /** Set when the inventory sweep, not an event, set this in motion (`eventId` is then the sweep's pass). */
+  trigger?: Exclude<PointTrigger, 'event'>;
   kind?: ArtifactKindName;
   account?: string;
   region?: string;
@@ -48,9 +51,10 @@ export interface AuditEntry extends AuditFacts {
 /** The facts that name a recovery point in an entry: its event, kind, source artifact and vault copy. */
 export function pointFacts(
   point: RecoveryPoint,
-): Pick<AuditFacts, 'eventId' | 'kind' | 'account' | 'region' | 'sourceId' | 'life' | 'vaultCopyId'> {
+): Pick<AuditFacts, 'eventId' | 'trigger' | 'kind' | 'account' | 'region' | 'sourceId' | 'life' | 'vaultCopyId'> {
   return {
     eventId: point.eventId,
+    ...(point.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
     kind: point.kind,
     account: point.account,
     region: point.region,

@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -11,6 +13,9 @@ import {
 import { queryItems } from '../aws/query-items.js';
 import { type ProtectedResource, protectedResourceKey, type Retirement } from './protected-resource.js';
 import type { LegalHold, RecoveryPoint } from './recovery-point.js';
+
+/** BatchGetItem reads at most 100 keys a request. */
+const BATCH_GET_MAX = 100;
 
 export type ClaimResult = { claimed: true; point: RecoveryPoint } | { claimed: false; point: RecoveryPoint };
 
@@ -196,6 +201,41 @@ export class Catalog {
     }
   }
 
+  /**
+   * Records that an available point's vault copy is gone though nothing in the hub deleted it:
+   * `lost`, out of the latest-available index, listed by state. Only if it is still available, so
+   * that a copy the pruner took out of service meanwhile (its own deletion) is never called lost.
+   * Returns undefined when it no longer was.
+   */
+  async markLost(point: RecoveryPoint, lost: { at: string; reason: string }): Promise<RecoveryPoint | undefined> {
+    const marked = await this.#updateIf({
+      Key: { pk: point.pk },
+      UpdateExpression: 'SET #state = :lost, openState = :lost, lost = :why, updatedAt = :at REMOVE availableResourcePk',
+      ConditionExpression: '#state = :available',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':lost': 'lost', ':available': 'available', ':why': lost, ':at': lost.at },
+    });
+    if (!marked) return undefined;
+    const { availableResourcePk: _index, ...rest } = point;
+    return { ...rest, state: 'lost', openState: 'lost', lost, updatedAt: lost.at };
+  }
+
+  /** Which of these points the catalog holds (consistent reads, 100 keys a request). */
+  async known(pks: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < pks.length; i += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] | undefined = [...new Set(pks.slice(i, i + BATCH_GET_MAX))].map((pk) => ({ pk }));
+      while (keys?.length) {
+        const read: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: 'pk', ConsistentRead: true } } }),
+        );
+        for (const item of read.Responses?.[this.table] ?? []) found.add(item.pk as string);
+        keys = read.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return found;
+  }
+
   /** Records that the vault copy of a point claimed for pruning is gone. */
   async markPruned(point: RecoveryPoint, at: string): Promise<RecoveryPoint> {
     await this.db.send(
@@ -298,10 +338,45 @@ export class Catalog {
   }
 
   /**
-   * Pending, failed, or settled-with-residue recovery points. Points waiting for a copy slot are listed
-   * by {@link waiting}; a failed point whose source cleanup is not done yet is listed under `residue`.
+   * One page of an account's available points, oldest first (one Query of at most `limit` items
+   * read; the filter leaves the other states out): `next` goes on from there.
    */
-  byState(state: 'pending' | 'failed' | 'residue' | 'copy-pending' | 'copy-failed'): AsyncGenerator<RecoveryPoint> {
+  async availablePage(
+    account: string,
+    start: Record<string, unknown> | undefined,
+    limit: number,
+  ): Promise<{ points: RecoveryPoint[]; next?: Record<string, unknown> }> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byAccount',
+        KeyConditionExpression: 'account = :a',
+        FilterExpression: '#state = :available',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':a': account, ':available': 'available' },
+        ExclusiveStartKey: start,
+        Limit: limit,
+      }),
+    );
+    return { points: (page.Items ?? []) as RecoveryPoint[], next: page.LastEvaluatedKey };
+  }
+
+  /** A bookmark a scheduled run leaves the next one (where a sweep stands), kept in the catalog table under `key`. */
+  async bookmark<T extends object>(key: string): Promise<T | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: key }, ConsistentRead: true }));
+    return Item?.at as T | undefined;
+  }
+
+  async setBookmark(key: string, at: object): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: key, at } }));
+  }
+
+  /**
+   * Pending, failed, lost, or settled-with-residue recovery points, and available ones whose copy in a
+   * further region is open. Points waiting for a copy slot are listed by {@link waiting}; a failed point
+   * whose source cleanup is not done yet is listed under `residue`.
+   */
+  byState(state: 'pending' | 'failed' | 'lost' | 'residue' | 'copy-pending' | 'copy-failed'): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
   }
 
@@ -340,6 +415,21 @@ export class Catalog {
     await this.#recordResource(point, {
       set: 'newestAvailableAt = :created, newestSourceId = :sourceId',
       condition: '(attribute_not_exists(newestAvailableAt) OR newestAvailableAt < :created)',
+    });
+  }
+
+  /**
+   * A point that counted as its resource's newest protection no longer does (its copy was lost):
+   * the resource's record falls back to the newest point still available, or to none, so the RPO
+   * check measures from there. A newer point recorded meanwhile is left as it is.
+   */
+  async withdrawProtection(point: RecoveryPoint): Promise<void> {
+    const newest = await this.latestAvailable(point.resourcePk);
+    await this.#updateIf({
+      Key: { pk: protectedResourceKey(point.resourcePk) },
+      UpdateExpression: newest ? 'SET newestAvailableAt = :at, newestSourceId = :newest' : 'REMOVE newestAvailableAt, newestSourceId',
+      ConditionExpression: 'newestSourceId = :lost',
+      ExpressionAttributeValues: { ':lost': point.sourceId, ...(newest ? { ':at': newest.createdAt, ':newest': newest.sourceId } : {}) },
     });
   }
 
@@ -474,7 +564,7 @@ function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
 function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
   if (point.state === 'pending') return point.waitingFor === undefined ? 'pending' : `waiting:${point.waitingFor}`;
   if (point.residue) return 'residue';
-  if (point.state === 'failed') return 'failed';
+  if (point.state === 'failed' || point.state === 'lost') return point.state;
   const open = point.state === 'available' ? point.copies?.find((c) => c.state !== 'available') : undefined;
   if (!open) return undefined;
   if (open.state === 'waiting') return `waiting:${open.waitingFor}`;

@@ -1,7 +1,14 @@
 import type { ArtifactKindName } from '../kinds/index.js';
 
-/** `pruned`: the vault copy was deleted on policy; the point stays as the record of the deletion and protects nothing. */
-export type RecoveryPointState = 'pending' | 'available' | 'failed' | 'pruned';
+/**
+ * `pruned`: the vault copy was deleted on policy; the point stays as the record of the deletion and
+ * protects nothing. `lost`: the integrity sweep found the vault copy gone (or unusable) though
+ * nothing in the hub deleted it; it protects nothing either.
+ */
+export type RecoveryPointState = 'pending' | 'available' | 'failed' | 'pruned' | 'lost';
+
+/** What made a point: an event (the default), or the inventory sweep finding an artifact no event announced. */
+export type PointTrigger = 'event' | 'sweep';
 
 /** Blocks the pruner from deleting the point's vault copy until it is lifted. */
 export interface LegalHold {
@@ -65,12 +72,12 @@ export interface RecoveryPoint {
   state: RecoveryPointState;
   stage: CopyStage;
   /**
-   * Set while pending or failed, for the by-state index; a point waiting for a copy slot is listed
-   * under its quota instead, and a settled point with residue in its source under `residue`. An
+   * Set while pending, failed or lost, for the by-state index; a point waiting for a copy slot is
+   * listed under its quota instead, and a settled point with residue in its source under `residue`. An
    * available point whose copy in a further region is not done is listed as `copy-pending` (or under
    * that region's quota while waiting), or `copy-failed`.
    */
-  openState?: 'pending' | 'failed' | 'residue' | 'copy-pending' | 'copy-failed' | `waiting:${string}`;
+  openState?: 'pending' | 'failed' | 'lost' | 'residue' | 'copy-pending' | 'copy-failed' | `waiting:${string}`;
   /** The full copy quota (its key) this pending point waits on; the reconciler starts it when a slot frees. */
   waitingFor?: string;
   /** Set once available, for the latest-per-resource index. */
@@ -102,13 +109,17 @@ export interface RecoveryPoint {
   leftInSource?: string;
   /** While set and in the future, one worker holds the point and the others leave it alone. */
   leaseUntil?: string;
-  /** The event that caused it. */
+  /** The event that caused it; for a point the sweep made, the sweep's run. */
   eventId: string;
+  /** Set when the inventory sweep made it (no event announced the artifact). */
+  trigger?: PointTrigger;
   tags: Record<string, string>;
   /** While set, the vault copy is never pruned. */
   legalHold?: LegalHold;
   /** When the vault copy was deleted on policy; a `pruned` point without it is still being deleted. */
   prunedAt?: string;
+  /** When the integrity sweep found the vault copy gone, and what was missing. */
+  lost?: { at: string; reason: string };
 }
 
 /** A point's copy in one vault region, as reports and the audit show it. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, type ArtifactKindName, isArtifactKindName } from '../kinds/index.js';
+import { SWEEP_DEFAULTS, type SweepSettings } from '../sweep/sweep-settings.js';
 
 /**
  * The account files under `accounts/`: one YAML file per AWS account the hub is deployed to.
@@ -79,17 +80,26 @@ export interface VaultAccount extends AccountBase {
    * source's further region.
    */
   drRegion?: string;
+  sweep?: VaultSweepSetting;
+}
+
+/** The inventory sweep as the vault's file sets it: its period, and the default budget of every source. */
+export interface VaultSweepSetting {
+  everyMinutes?: number;
+  callsPerSecond?: number;
 }
 
 /**
  * The principals (IAM ARN patterns, e.g. an IAM Identity Center permission set's role) that may
- * assume backup-hub-restore, backup-hub-legal-hold and backup-hub-retry; with `mfa`, only in a session signed in with MFA.
+ * assume backup-hub-restore, backup-hub-legal-hold, backup-hub-retry and backup-hub-sweep; with `mfa`, only in a session signed in with MFA.
  */
 export interface Operators {
   restore: string[];
   legalHold: string[];
   /** Those who may reopen failed points; the restore operators unless the vault file names others. */
   retry: string[];
+  /** Those who may run the inventory sweep on demand (`backup-hub sweep`); the retry operators unless the vault file names others. */
+  sweep: string[];
   mfa: boolean;
 }
 
@@ -112,6 +122,8 @@ export interface SourceAccount extends AccountBase {
   customerKeyAliases: string[];
   /** Only when the file repeats it; it must equal the vault's, which is the one in force. */
   externalId?: string;
+  /** The inventory sweep's budget in this account (API calls per second per region), when it differs from the vault's default. */
+  sweep?: { callsPerSecond: number };
   /** The SSM parameters the vault may read and copy: those under these path prefixes, and with `tagged` those tagged backup-hub:protect=true. */
   ssmParameters: { paths: string[]; tagged: boolean };
   /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
@@ -180,6 +192,12 @@ const principalPatterns = z
   .min(1, 'must name at least one principal');
 
 const days = z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be positive');
+
+// A budget above EC2's own refill rate for Describe calls (20 a second) would be no budget at all.
+const callsPerSecond = z
+  .number({ error: 'must be a number of API calls per second' })
+  .positive('must be positive')
+  .max(10, "must be at most 10: the budget is a share of what the account's own tools need (EC2 refills 20 Describe calls a second)");
 
 const target = z.strictObject({
   retentionDays: days,
@@ -251,11 +269,24 @@ const vaultFile = z.strictObject({
   alarmEmail: z.email('must be an email address').optional(),
   lock: z.strictObject({ minRetentionDays: days }).optional(),
   drRegion: region.optional(),
+  sweep: z
+    .strictObject({
+      // EventBridge rate() takes whole minutes; less than 15 would list every source faster than a pass can finish.
+      everyMinutes: z
+        .number({ error: 'must be a number of minutes' })
+        .int('must be a whole number of minutes')
+        .min(15, 'must be at least 15')
+        .max(1440, 'must be at most 1440 (a day)')
+        .optional(),
+      callsPerSecond: callsPerSecond.optional(),
+    })
+    .optional(),
   operators: z.strictObject(
     {
       restore: principalPatterns,
       legalHold: principalPatterns,
       retry: principalPatterns.optional(),
+      sweep: principalPatterns.optional(),
       mfa: z.boolean({ error: 'must be true or false' }).optional(),
     },
     { error: 'must name the principals that may assume the operator roles: { restore: [ARN patterns], legalHold: [ARN patterns] }' },
@@ -281,6 +312,7 @@ const sourceFile = z.strictObject({
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
     .optional(),
+  sweep: z.strictObject({ callsPerSecond }).optional(),
   ssmParameters: z
     .strictObject({ paths: z.array(parameterPath).optional(), tagged: z.boolean({ error: 'must be true or false' }).optional() })
     .optional(),
@@ -405,10 +437,12 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       alarmEmail: data.alarmEmail,
       lock: data.lock,
       drRegion: data.drRegion,
+      ...(data.sweep ? { sweep: data.sweep } : {}),
       operators: {
         restore: data.operators.restore,
         legalHold: data.operators.legalHold,
         retry: data.operators.retry ?? data.operators.restore,
+        sweep: data.operators.sweep ?? data.operators.retry ?? data.operators.restore,
         mfa: data.operators.mfa ?? false,
       },
     };
@@ -419,6 +453,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     vault: data.vault,
     customerKeyAliases: data.customerKeyAliases ?? [],
     externalId: data.externalId,
+    ...(data.sweep ? { sweep: data.sweep } : {}),
     ssmParameters: { paths: data.ssmParameters?.paths ?? [], tagged: data.ssmParameters?.tagged ?? false },
     ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
   };
@@ -480,7 +515,11 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
       message: `${vault.drRegion} is the vault's own region; the DR region must be another one (or leave drRegion out)`,
     });
 
-  for (const role of ['restore', 'legalHold', 'retry'] as const) {
+  const checked = new Set<string[]>();
+  for (const role of ['restore', 'legalHold', 'retry', 'sweep'] as const) {
+    // A role without its own list takes another's (retry the restore one, sweep the retry one): reported once, where it is written.
+    if (checked.has(vault.operators[role])) continue;
+    checked.add(vault.operators[role]);
     vault.operators[role].forEach((pattern, i) => {
       if (pattern.split(':')[4] !== vault.id)
         problems.push({
@@ -599,4 +638,18 @@ export function silenceHours(config: AccountsConfig, source: SourceAccount): num
   const targets = Object.values(effectiveTargets(config, source)).map((t) => t.rpoHours);
   if (targets.length === 0) return 24;
   return Math.min(168, Math.max(1, Math.ceil(2 * Math.min(...targets))));
+}
+
+/**
+ * The inventory sweep's period and default budget, from the vault's file (or the hub's defaults).
+ * A source's own budget travels in its source record.
+ *
+ * @example
+ * sweepSettings(loadAccounts()).callsPerSecond; // 1
+ */
+export function sweepSettings(config: AccountsConfig): SweepSettings {
+  return {
+    everyMinutes: config.vault.sweep?.everyMinutes ?? SWEEP_DEFAULTS.everyMinutes,
+    callsPerSecond: config.vault.sweep?.callsPerSecond ?? SWEEP_DEFAULTS.callsPerSecond,
+  };
 }

@@ -18,6 +18,10 @@ export interface SourceRecord {
   silenceHours: number;
   /** The aliases of the customer managed keys its reader may use (customerKeyAliases). */
   customerKeyAliases: string[];
+  /** The SSM parameters its file opts in (path prefixes, or the backup-hub:protect tag): the sweep lists no other. */
+  ssmParameters: { paths: string[]; tagged: boolean };
+  /** The inventory sweep's budget in this source (calls a second per region), when its file sets one. */
+  sweepCallsPerSecond?: number;
 }
 
 const recordSchema = z.object({
@@ -25,6 +29,8 @@ const recordSchema = z.object({
   regions: z.array(z.string()).check(z.minLength(1)),
   silenceHours: z.int().check(z.positive()),
   customerKeyAliases: z.array(z.string()),
+  ssmParameters: z.object({ paths: z.array(z.string()), tagged: z.boolean() }),
+  sweepCallsPerSecond: z.optional(z.number().check(z.positive())),
   targets: z.record(
     z.string(),
     z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number(), drRpoHours: z.optional(z.number()) }),

@@ -12,8 +12,8 @@ const built = new WeakMap<HubContext, Map<ArtifactKindName, KindDeps<unknown>>>(
  * sessions are cached there): its own SDK client (made by the kind's factory, so a handler bundles
  * only its kind's), its reader role in the sources with the function as source identity, the
  * sources' keys through that role, what the catalog holds of a resource, the vault and the clock;
- * never the context itself. A function that acts for several kinds (the reconciler,
- * `kindRolePrefix` set) makes the kind's calls through the kind's own vault role, so its own role
+ * never the context itself. A function that acts for several kinds (the reconciler and
+ * the sweeps, `kindRolePrefix` set) makes the kind's calls through the kind's own vault role, so its own role
  * holds no kind's permissions.
  */
 export function kindDeps<C>(kind: ArtifactKind<ArtifactKindName, C>, ctx: HubContext): KindDeps<C> {
@@ -41,9 +41,9 @@ function build<C>(kind: ArtifactKind<ArtifactKindName, C>, ctx: HubContext): Kin
           {
             region: config.vaultRegion,
             roleName: `${config.kindRolePrefix}${kind.name}`,
-            sessionName: 'backup-hub-reconciler',
+            sessionName: sourceIdentity ?? 'backup-hub-reconciler',
             sourceIdentity,
-            deployHint: `redeploy the vault stack: its ${kind.name} role must trust the reconciler's`,
+            deployHint: `redeploy the vault stack: its ${kind.name} role must trust the reconciler's and the sweeps' roles`,
           },
           ctx.now,
         ).credentials(config.vaultAccountId);
@@ -53,7 +53,8 @@ function build<C>(kind: ArtifactKind<ArtifactKindName, C>, ctx: HubContext): Kin
       region: config.vaultRegion,
       roleName: `${config.readerRoleName}-${kind.name}`,
       externalId: config.externalId,
-      sessionName: 'backup-hub-vault',
+      // Named after the function, as CloudTrail shows it: the sweep's listings are told from the handlers'.
+      sessionName: sourceIdentity ?? 'backup-hub-vault',
       sourceIdentity,
       credentials: acting,
     },

@@ -1,8 +1,9 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
-import { type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
+import { type PointTrigger, type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
 import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
+import { isSweepTrigger, sweepEnvelope, sweepTriggerSchema } from '../events/sweep-trigger.js';
 import type { ArtifactKind, ArtifactRef, SourceArtifact } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
@@ -18,35 +19,50 @@ export type EventOutcome =
   | { outcome: 'deferred'; reason: string; delaySeconds: number };
 
 /**
- * Handles one announced event for one artifact kind: validate it, check the sender is an
- * allowed source, verify every artifact against the source account, claim it in the catalog
- * and push it through its stages. Every path ends in an audit entry. Transient errors are
- * thrown so the queue retries them.
+ * Handles one message of a kind's queue, an announced event or the inventory sweep's trigger for
+ * an artifact no event announced: validate it, check the sender is an allowed source, verify every
+ * artifact against the source account, claim it in the catalog and push it through its stages.
+ * Every path ends in an audit entry (a sweep's marked `trigger: sweep`) and one log line.
+ * Transient errors are thrown so the queue retries them.
  *
  * @example
  * const { outcome, reason } = await processEvent(record.body, ebsSnapshot, ctx);
  */
 export async function processEvent(body: string, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
-  let event: EventEnvelope | undefined;
+  let trigger: Trigger | undefined;
   try {
-    event = parseEvent(body);
-    await checkSender(event, kind, ctx);
-    const triggers = kind.triggers(event);
+    const message = parseMessage(body);
+    trigger = message.trigger;
+    await checkMessage(message, kind, ctx);
+    const triggers = message.refs ? { refs: message.refs } : kind.triggers(trigger.event);
     if ('skip' in triggers) {
-      const retired = triggers.deleted ? await retireDeleted(triggers.deleted, event, kind, ctx) : '';
-      return await conclude(ctx, event, { outcome: 'skipped', reason: `${triggers.skip}${retired}` }, kind);
+      const retired = triggers.deleted ? await retireDeleted(triggers.deleted, trigger.event, kind, ctx) : '';
+      return await conclude(ctx, trigger, { outcome: 'skipped', reason: `${triggers.skip}${retired}` }, kind);
     }
     const results: EventOutcome[] = [];
-    for (const ref of triggers.refs) results.push(...(await handleRef(ref, event, kind, ctx)));
-    return log(ctx, event, summarize(results), kind);
+    for (const ref of triggers.refs) results.push(...(await handleRef(ref, trigger, kind, ctx)));
+    return log(ctx, trigger, summarize(results), kind);
   } catch (error) {
-    if (error instanceof Rejection) return conclude(ctx, event, { outcome: 'rejected', reason: `${error.code}: ${error.message}` }, kind);
+    if (error instanceof Rejection) return conclude(ctx, trigger, { outcome: 'rejected', reason: `${error.code}: ${error.message}` }, kind);
     if (error instanceof Deferral)
-      return conclude(ctx, event, { outcome: 'deferred', reason: error.message, delaySeconds: error.delaySeconds }, kind);
+      return conclude(ctx, trigger, { outcome: 'deferred', reason: error.message, delaySeconds: error.delaySeconds }, kind);
     if (error instanceof PermanentFailure || isDeterministicAwsError(error))
-      return conclude(ctx, event, { outcome: 'failed', reason: describeError(error) }, kind);
+      return conclude(ctx, trigger, { outcome: 'failed', reason: describeError(error) }, kind);
     throw error;
   }
+}
+
+/** What a message asks the pipeline to do: an event (its artifacts are the kind's to read), or the sweep naming one artifact. */
+interface Trigger {
+  event: EventEnvelope;
+  by: PointTrigger;
+}
+
+/** A message as read: its trigger, and for the sweep's the one artifact it names and the kind it was meant for. */
+interface Message {
+  trigger: Trigger;
+  sweep?: { kind: string };
+  refs?: ArtifactRef[];
 }
 
 /**
@@ -62,19 +78,31 @@ async function retireDeleted(resourceId: string, event: EventEnvelope, kind: Art
   return retired ? '; retired: no longer counted against its RPO target' : '';
 }
 
-function parseEvent(body: string): EventEnvelope {
+function parseMessage(body: string): Message {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     throw new Rejection('malformed-event', 'message body is not JSON');
   }
+  if (isSweepTrigger(json)) {
+    const parsed = sweepTriggerSchema.safeParse(json);
+    if (!parsed.success) throw new Rejection('malformed-event', `not a sweep trigger: ${describeIssues(parsed.error)}`);
+    const { account, region, sourceId, announced } = parsed.data;
+    return {
+      trigger: { event: sweepEnvelope(parsed.data), by: 'sweep' },
+      sweep: { kind: parsed.data.kind },
+      refs: [{ account, region, sourceId, ...(announced ? { announced } : {}) }],
+    };
+  }
   const parsed = eventEnvelopeSchema.safeParse(json);
   if (!parsed.success) throw new Rejection('malformed-event', `not an EventBridge event: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  return { trigger: { event: parsed.data, by: 'event' } };
 }
 
-async function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<void> {
+/** The sender must be a recorded source in one of its regions, and the message one this kind's queue takes. */
+async function checkMessage({ trigger, sweep }: Message, kind: ArtifactKind, ctx: HubContext): Promise<void> {
+  const { event } = trigger;
   const regions = (await ctx.sources.source(event.account))?.regions;
   if (!regions)
     throw new Rejection(
@@ -86,10 +114,10 @@ async function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubCon
       'region-not-allowed',
       `region ${event.region} is not allowed for account ${event.account} (allowed: ${regions.join(', ')})`,
     );
-  if (!kind.detailTypes.includes(event['detail-type'])) {
+  if (sweep ? sweep.kind !== kind.name : !kind.detailTypes.includes(event['detail-type'])) {
     throw new Rejection(
       'malformed-event',
-      `${event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailTypes.join(' / ')}`,
+      `${sweep ? `a ${sweep.kind} sweep trigger` : event['detail-type']} reached the ${kind.name} queue, which takes only ${kind.detailTypes.join(' / ')}`,
     );
   }
 }
@@ -99,26 +127,27 @@ async function checkSender(event: EventEnvelope, kind: ArtifactKind, ctx: HubCon
  * order: an event may announce only a resource (an SSM parameter, not which of its versions), and
  * then every artifact of it the vault lacks is handled, oldest first.
  */
-async function handleRef(announced: ArtifactRef, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome[]> {
-  const found = await verified(announced, event, kind, ctx);
+async function handleRef(announced: ArtifactRef, trigger: Trigger, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome[]> {
+  const found = await verified(announced, trigger.event, kind, ctx);
   switch (found.found) {
     case 'intermediate':
-      return [await continueOriginal(found.intermediateOf, found.ref, event, kind, ctx)];
+      return [await continueOriginal(found.intermediateOf, found.ref, trigger, kind, ctx)];
     case 'part-of-another':
-      return [await conclude(ctx, event, { outcome: 'skipped', reason: found.skip }, kind, found.ref)];
+      return [await record(ctx, trigger, { outcome: 'skipped', reason: found.skip }, kind, found.ref)];
     case 'artifacts': {
       if (found.artifacts.length === 0) {
         const reason = `nothing new: the vault already holds every artifact of ${announced.sourceId} that the source holds`;
-        return [await conclude(ctx, event, { outcome: 'skipped', reason }, kind, announced)];
+        return [await record(ctx, trigger, { outcome: 'skipped', reason }, kind, announced)];
       }
       const results: EventOutcome[] = [];
-      for (const artifact of found.artifacts) results.push(await handleArtifact(artifact, event, kind, ctx));
+      for (const artifact of found.artifacts) results.push(await handleArtifact(artifact, trigger, kind, ctx));
       return results;
     }
   }
 }
 
-async function handleArtifact(artifact: SourceArtifact, event: EventEnvelope, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+async function handleArtifact(artifact: SourceArtifact, trigger: Trigger, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+  const { event } = trigger;
   // The source names the artifact: an event may announce only a resource (an SSM parameter, not its version).
   const ref = artifact.ref;
   // Verify tells each SSM version's life; the other kinds confirm the life on the ref.
@@ -141,22 +170,23 @@ async function handleArtifact(artifact: SourceArtifact, event: EventEnvelope, ki
     sourceEncryption: artifact.encryption,
     sourceKeyArn: artifact.keyArn,
     eventId: event.id,
+    ...(trigger.by === 'sweep' ? { trigger: 'sweep' as const } : {}),
     tags: artifact.tags,
     leaseUntil: claimLeaseUntil(ctx.now()),
   };
-  if (artifact.missed !== undefined) return recordMissed(candidate, artifact.missed, event, kind, ctx);
+  if (artifact.missed !== undefined) return recordMissed(candidate, artifact.missed, trigger, kind, ctx);
   const { claimed, point } = (await recordedWithoutLife(candidate, ctx)) ?? (await ctx.catalog.claim(candidate));
   // A later event of the same artifact takes a failed point up again, unless the failure lies in the artifact itself.
   const reopening =
     !claimed && point.state === 'failed'
-      ? await reopenPoint(point, { trigger: 'event', by: event.id, eventId: event.id }, ctx, kind)
+      ? await reopenPoint(point, { trigger: trigger.by, by: event.id, eventId: event.id }, ctx, kind)
       : undefined;
   if (reopening && 'reopened' in reopening) return fromAdvance(await advance(reopening.reopened, kind, ctx), reopening.reopened);
   if (!claimed && !isResumable(point, event, ctx)) {
     const notReopened = reopening && 'refused' in reopening ? `; not reopened: ${reopening.refused}` : '';
-    return conclude(
+    return record(
       ctx,
-      event,
+      trigger,
       {
         outcome: 'skipped',
         reason: `duplicate: ${ref.sourceId} already has a recovery point (${point.state}, ${point.stage})${notReopened}`,
@@ -176,7 +206,7 @@ async function handleArtifact(artifact: SourceArtifact, event: EventEnvelope, ki
 async function recordMissed(
   candidate: RecoveryPoint,
   why: string,
-  event: EventEnvelope,
+  trigger: Trigger,
   kind: ArtifactKind,
   ctx: HubContext,
 ): Promise<EventOutcome> {
@@ -190,9 +220,9 @@ async function recordMissed(
     failureAboutArtifact: true,
   });
   if (!claimed)
-    return conclude(
+    return record(
       ctx,
-      event,
+      trigger,
       { outcome: 'skipped', reason: `duplicate: ${point.sourceId} is already recorded as missed` },
       kind,
       candidate,
@@ -238,14 +268,14 @@ async function recordedWithoutLife(
 async function continueOriginal(
   originalId: string,
   ref: ArtifactRef,
-  event: EventEnvelope,
+  trigger: Trigger,
   kind: ArtifactKind,
   ctx: HubContext,
 ): Promise<EventOutcome> {
   const point = await ctx.catalog.get(recoveryPointKey(kind.name, ref.account, ref.region, originalId));
   const reason = `${ref.sourceId} is the hub's re-encrypted copy of ${originalId}`;
   if (point && point.stage === 'reencrypting') await advance(point, kind, ctx);
-  return conclude(ctx, event, { outcome: 'skipped', reason }, kind, ref);
+  return record(ctx, trigger, { outcome: 'skipped', reason }, kind, ref);
 }
 
 /** A claim left by an earlier attempt at this same event (a retry), or abandoned by a crashed worker, is taken up again; the lease keeps it single. */
@@ -279,34 +309,47 @@ function summarize(results: EventOutcome[]): EventOutcome {
   return [...results].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome))[0]!;
 }
 
-/** Records an outcome that no stage recorded, in the audit log, and logs it. */
-async function conclude(
+/** Records an outcome that no stage recorded, in the audit log, and logs it: what ends a message that went no further. */
+async function conclude(ctx: HubContext, trigger: Trigger | undefined, outcome: EventOutcome, kind: ArtifactKind): Promise<EventOutcome> {
+  await record(ctx, trigger, outcome, kind);
+  return log(ctx, trigger, outcome, kind);
+}
+
+/**
+ * Records an outcome that no stage recorded in the audit log, with the kind of the queue it came
+ * from (known even for a message that is not an event at all, so `audit --kind` finds it).
+ */
+async function record(
   ctx: HubContext,
-  event: EventEnvelope | undefined,
+  trigger: Trigger | undefined,
   outcome: EventOutcome,
-  kind?: ArtifactKind,
+  kind: ArtifactKind,
   artifact?: { sourceId: string; life?: string },
 ): Promise<EventOutcome> {
+  const event = trigger?.event;
   await ctx.audit.append({
     decision:
       outcome.outcome === 'copied' || outcome.outcome === 'reencrypting' || outcome.outcome === 'waiting' ? 'skipped' : outcome.outcome,
     reason: outcome.reason,
     eventId: event?.id,
-    kind: kind?.name,
+    ...(trigger?.by === 'sweep' ? { trigger: 'sweep' as const } : {}),
+    kind: kind.name,
     account: event?.account,
     region: event?.region,
     sourceId: artifact?.sourceId,
     life: artifact?.life,
   });
-  return log(ctx, event, outcome, kind);
+  return outcome;
 }
 
-function log(ctx: HubContext, event: EventEnvelope | undefined, outcome: EventOutcome, kind?: ArtifactKind): EventOutcome {
-  if (kind) ctx.metrics.eventHandled(kind.name, event?.account, outcome.outcome);
+/** The one log line of a handled message; an event (not the sweep's trigger) counts in the source's events metric. */
+function log(ctx: HubContext, trigger: Trigger | undefined, outcome: EventOutcome, kind: ArtifactKind): EventOutcome {
+  if (trigger?.by !== 'sweep') ctx.metrics.eventHandled(kind.name, trigger?.event.account, outcome.outcome);
   ctx.logger.info('event handled', {
-    eventId: event?.id,
-    kind: kind?.name,
-    account: event?.account,
+    eventId: trigger?.event.id,
+    trigger: trigger?.by,
+    kind: kind.name,
+    account: trigger?.event.account,
     outcome: outcome.outcome,
     reason: outcome.reason,
   });

@@ -1,15 +1,19 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { type ChainHead, type ChainVerdict, verifyChain } from '../audit/verify-chain.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { resourceKey } from '../catalog/recovery-point.js';
+import type { InventoryItem, SourceInventory } from '../catalog/source-inventory.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AccountPolicy } from './account-policy.js';
 import { AUDITED_ATTRIBUTES, type AuditedPoint, compare, type PointState } from './audited-point.js';
 import { type CoverageRow, coverage } from './coverage.js';
 import { countByReason, type DecisionRow, decisionsIn, type ReasonCount } from './decisions.js';
+import { byLossTime, type LostCopy, lostCopy } from './lost-copies.js';
 import { type PendingCopy, pendingCopy } from './pending-copies.js';
 import { ResourceTally } from './resource-status.js';
 import { type ReportedLock, type RetentionRow, RetentionTally } from './retention-status.js';
 import { type AccountRpo, type ResourceRpo, regionRpo, resourceRpo, rpoByAccount } from './rpo.js';
+import { type UnprotectedResource, unprotected } from './unprotected.js';
 import { withProgress } from './with-progress.js';
 
 /** What an audit looks at. */
@@ -50,7 +54,11 @@ export interface AuditReport {
   rpo: AccountRpo[];
   /** Set when the vault has a DR region. */
   drRpo?: RegionRpoReport;
+  /** What the sources hold (as the inventory sweep last saw it) and nothing protects now. */
+  unprotected: UnprotectedResource[];
   pending: PendingCopy[];
+  /** Points whose vault copy the integrity sweep found gone. */
+  lost: LostCopy[];
   failures: DecisionRow[];
   failureCauses: ReasonCount[];
   rejections: DecisionRow[];
@@ -65,6 +73,8 @@ export interface AuditReport {
     resources: number;
     protected: number;
     neverCopied: number;
+    unprotected: number;
+    lost: number;
     rpoMet: number;
     rpoBreached: number;
     /** Resources with an available copy in both vault regions, and the DR region's RPO; set when the vault has a DR region. */
@@ -81,6 +91,8 @@ export interface AuditSources {
   catalog: Catalog;
   audit: AuditLog;
   policy: (account: string) => AccountPolicy;
+  /** What the inventory sweep saw in the sources: without it the report has no `unprotected` rows. */
+  inventory?: Pick<SourceInventory, 'resources'>;
   lock?: ReportedLock;
   /** A head recorded by an earlier verify: the log must still hold it. */
   anchor?: ChainHead;
@@ -90,8 +102,8 @@ export interface AuditSources {
 
 /**
  * Answers the auditors' questions from the catalog and the audit log, with Queries only:
- * coverage, RPO compliance, pending copies, failures and rejections, retention, and whether
- * the audit log's hash chain is intact.
+ * coverage, RPO compliance, what the sources hold that nothing protects, pending copies, lost
+ * copies, failures and rejections, retention, and whether the audit log's hash chain is intact.
  *
  * @example
  * const report = await buildAuditReport({ accounts: ['111111111111'], onlyTheseAccounts: false, since, until }, { catalog, audit, policy });
@@ -128,13 +140,19 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
   const rows = coverage(statuses, drRegion);
   const rpo = rpoByAccount(resources);
   const drRpo = drRegion ? { region: drRegion, accounts: rpoByAccount(resources.flatMap((r) => (r.dr ? [r.dr] : []))) } : undefined;
+  const missing = await withoutRetired(
+    unprotected(catalog.inventory, catalog.resources, (account, kind) => sources.policy(account).targets[kind]?.rpoHours, asOf),
+    sources.catalog,
+  );
   return {
     scope,
     coverage: rows,
     resources,
     rpo,
     ...(drRpo ? { drRpo } : {}),
+    unprotected: missing,
     pending: catalog.pending,
+    lost: catalog.lost,
     failures,
     failureCauses: countByReason(failures),
     rejections,
@@ -148,6 +166,8 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
       resources: resources.length,
       protected: sum(rows, (r) => r.protected),
       neverCopied: sum(rows, (r) => r.neverCopied),
+      unprotected: missing.length,
+      lost: catalog.lost.length,
       rpoMet: sum(rpo, (a) => a.met),
       rpoBreached: sum(rpo, (a) => a.breached),
       ...(drRpo
@@ -166,6 +186,14 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
 
 const sum = <T>(rows: readonly T[], value: (row: T) => number): number => rows.reduce((n, row) => n + value(row), 0);
 
+/** A resource an operator retired (`backup-hub retire`) no longer counts against its target: it is not listed as unprotected either. */
+async function withoutRetired(rows: UnprotectedResource[], catalog: Catalog): Promise<UnprotectedResource[]> {
+  const retired = await Promise.all(
+    rows.map(async (r) => (await catalog.resource(resourceKey(r.kind, r.account, r.region, r.resourceId)))?.retired !== undefined),
+  );
+  return rows.filter((_, i) => !retired[i]);
+}
+
 /** Audit-log entries between two progress lines. */
 export const PROGRESS_EVERY = 50_000;
 
@@ -178,6 +206,8 @@ async function readCatalog(scope: AuditScope, sources: AuditSources, say: (line:
   const resources = new ResourceTally();
   const retention = new RetentionTally(sources.policy, asOf, sources.lock);
   const pending: PendingCopy[] = [];
+  const lost: LostCopy[] = [];
+  const inventory: InventoryItem[] = [];
   let points = 0;
   const readAccount = async (account: string) => {
     let read = 0;
@@ -189,8 +219,17 @@ async function readCatalog(scope: AuditScope, sources: AuditSources, say: (line:
       retention.add(point);
       const copy = pendingCopy(point, asOf);
       if (copy) pending.push(copy);
+      const gone = lostCopy(point);
+      if (gone) lost.push(gone);
     }
     say(`account ${account}: ${read.toLocaleString('en-US')} recovery points read`);
+    if (!sources.inventory) return;
+    let seen = 0;
+    for await (const item of sources.inventory.resources(account)) {
+      seen += 1;
+      if (!scope.kinds || scope.kinds.includes(item.kind)) inventory.push(item);
+    }
+    say(`account ${account}: ${seen.toLocaleString('en-US')} resources the sweep saw`);
   };
   const queue = [...scope.accounts];
   const worker = async () => {
@@ -198,5 +237,6 @@ async function readCatalog(scope: AuditScope, sources: AuditSources, say: (line:
   };
   await Promise.all(Array.from({ length: Math.min(ACCOUNTS_IN_FLIGHT, queue.length) }, worker));
   pending.sort((a, b) => compare(a.recordedAt, b.recordedAt));
-  return { resources, retention, pending, points };
+  lost.sort(byLossTime);
+  return { resources, retention, pending, lost, inventory, points };
 }

@@ -18,15 +18,16 @@ export const AUDITED_ATTRIBUTES = [
   'vaultCopyId',
   'legalHold',
   'copies',
+  'lost',
 ] as const;
 
-/** A catalog item as the audit reads it; a pruned point shows as pruned and never as protection. */
+/** A catalog item as the audit reads it; a pruned or lost point shows as such and never as protection. */
 export type AuditedPoint = Pick<RecoveryPoint, (typeof AUDITED_ATTRIBUTES)[number]>;
 
 export type PointState = AuditedPoint['state'];
 
 /** Every state, in the order the report shows them. */
-export const POINT_STATES: readonly PointState[] = ['available', 'pending', 'failed', 'pruned'];
+export const POINT_STATES: readonly PointState[] = ['available', 'pending', 'failed', 'pruned', 'lost'];
 
 export const hoursBetween = (from: string, to: Date): number => (to.getTime() - Date.parse(from)) / 3_600_000;
 

@@ -17,6 +17,8 @@ export interface CoverageRow {
   noLongerProtected: number;
   /** With an available copy in the vault's region and in its DR region (set when it has one). */
   protectedInBothRegions?: number;
+  /** Had vault copies and lost them (the integrity sweep found them gone): no protection left. */
+  lost: number;
   points: Record<PointState, number>;
 }
 
@@ -41,6 +43,7 @@ export function coverage(resources: readonly ResourceStatus[], drRegion?: string
         neverCopied: 0,
         noLongerProtected: 0,
         ...(drRegion ? { protectedInBothRegions: 0 } : {}),
+        lost: 0,
         points: Object.fromEntries(POINT_STATES.map((s) => [s, 0])) as Record<PointState, number>,
       };
       rows.set(key, row);
@@ -48,6 +51,7 @@ export function coverage(resources: readonly ResourceStatus[], drRegion?: string
     row.resources += 1;
     if (drRegion && r.newestAvailable && r.newestInRegion[drRegion]) row.protectedInBothRegions! += 1;
     if (r.newestAvailable) row.protected += 1;
+    else if (r.points.lost > 0) row.lost += 1;
     else if (r.points.pruned > 0) row.noLongerProtected += 1;
     else row.neverCopied += 1;
     for (const state of POINT_STATES) row.points[state] += r.points[state];

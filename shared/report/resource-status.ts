@@ -55,6 +55,11 @@ export class ResourceTally {
     }
   }
 
+  /** One resource's status, if any of its points was read. */
+  get(resourcePk: string): ResourceStatus | undefined {
+    return this.#byResource.get(resourcePk);
+  }
+
   /** Every resource, by account, region, kind (in the documented order) and id. */
   resources(): ResourceStatus[] {
     return [...this.#byResource.values()].sort(

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { AuditLog } from '../audit/audit-log.js';
 import { type AwsClients, ssmClient } from '../aws/clients.js';
 import { Catalog } from '../catalog/catalog.js';
+import { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { SourceRegistry } from '../config/source-registry.js';
 import { HubMetrics, type LogLine } from '../metrics/hub-metrics.js';
@@ -16,6 +17,8 @@ export function createHubContext(options: {
   logger?: Logger;
   /** The function's log stream, for its metrics; stdout when absent (Lambda's). */
   stdout?: LogLine;
+  /** The session name of the sources' reader role, what their CloudTrail shows: the function's name in Lambda. */
+  sessionName?: string;
 }): HubContext {
   const { config, aws } = options;
   const now = options.now ?? (() => new Date());
@@ -26,6 +29,7 @@ export function createHubContext(options: {
     aws,
     sources: new SourceRegistry(() => ssmClient(aws, config.vaultRegion), config.sourcesPath, now),
     catalog: new Catalog(db, config.catalogTable),
+    inventory: new SourceInventory(db, config.catalogTable),
     lock: new VaultLock(db, config.catalogTable),
     audit: new AuditLog(db, config.auditTable, now),
     logger,

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { AwsClients, type ClientSettings } from '../aws/clients.js';
 import { hubConfigFromEnv } from '../config/hub-config.js';
 import type { LogLine } from '../metrics/hub-metrics.js';
+import { type RunClock, realClock } from '../sweep/pacer.js';
 import { createHubContext } from './create-hub-context.js';
 import type { HubContext } from './hub-context.js';
 
@@ -18,6 +19,8 @@ export interface RuntimeSettings {
   clients: ClientSettings;
   now?: () => Date;
   logger?: Logger;
+  /** The clock a paced run waits by (the wall clock in Lambda; counted waits on the simulated cloud). */
+  runClock?: () => RunClock;
   /** Where the function's output goes (its metrics): Lambda's stdout when absent; the simulated function's log stream locally. */
   stdout?: LogLine;
 }
@@ -25,12 +28,15 @@ export interface RuntimeSettings {
 export interface FunctionRuntime extends RuntimeSettings {
   /** The hub context, configured from the environment: built on first use and kept, as a Lambda container keeps it between invocations. */
   hubContext(): HubContext;
+  /** A clock for one paced run. */
+  runClock(): RunClock;
 }
 
 export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
   let context: HubContext | undefined;
   return {
     ...settings,
+    runClock: settings.runClock ?? (() => realClock),
     hubContext: () =>
       (context ??= createHubContext({
         config: hubConfigFromEnv(settings.env),
@@ -38,6 +44,7 @@ export function functionRuntime(settings: RuntimeSettings): FunctionRuntime {
         now: settings.now,
         logger: settings.logger,
         stdout: settings.stdout,
+        sessionName: settings.env.AWS_LAMBDA_FUNCTION_NAME,
       })),
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Catalog } from '../catalog/catalog.js';
+import type { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { SourceRegistry } from '../config/source-registry.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
@@ -14,6 +15,8 @@ export interface HubContext {
   /** The sources the vault stack recorded: an event from any other account is rejected. */
   sources: SourceRegistry;
   catalog: Catalog;
+  /** What the sweep saw in the sources, and where it stands in each: in the catalog table. */
+  inventory: SourceInventory;
   /** The vault lock, in the catalog table. */
   lock: VaultLock;
   audit: AuditLog;

@@ -5,10 +5,12 @@ import { run as hold } from '../../cli/hold.js';
 import type { OperatorDeps } from '../../cli/operator-context.js';
 import { run as restore } from '../../cli/restore.js';
 import { run as retry } from '../../cli/retry.js';
+import { run as sweep } from '../../cli/sweep.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
 import { createHubContext } from '../../shared/runtime/create-hub-context.js';
+import { countedClock } from '../../shared/sweep/pacer.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf, VAULT } from '../e2e/hub-harness.js';
 
 const RECOVERY = '444444444444';
@@ -35,7 +37,7 @@ afterAll(() => hub.close());
 function operator(role: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const deps: OperatorDeps & { wait(ms: number): Promise<void> } = {
+  const deps: OperatorDeps & { wait(ms: number): Promise<void>; runClock(): ReturnType<typeof countedClock> } = {
     accounts: () => parseAccounts(files),
     context: (config) =>
       createHubContext({
@@ -47,6 +49,7 @@ function operator(role: string) {
     print: (line) => out.push(line),
     error: (line) => err.push(line),
     wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
+    runClock: () => countedClock(hub.cloud.clock.nowMs()),
   };
   return { deps, out, err };
 }
@@ -127,6 +130,40 @@ describe('backup-hub hold', () => {
     const usage = operator('backup-hub-legal-hold');
     expect(await hold([ref, '--reason', 'x', '--lift'], usage.deps)).toBe(2);
     expect(await hold([ref], usage.deps)).toBe(2);
+  });
+});
+
+describe('backup-hub sweep', () => {
+  it('prints what it would protect with --dry-run and queues nothing; without it, the handlers protect it (trigger sweep)', async () => {
+    const silent = snapshotOf(hub, SOURCE_A, 'none', { emit: false });
+    await hub.cloud.skip(20 * 60_000);
+
+    const dry = operator('backup-hub-sweep');
+    expect(await sweep(['--account', 'app', '--dry-run'], dry.deps)).toBe(0);
+    expect(dry.out.join('\n')).toMatch(
+      new RegExp(`${SOURCE_A}/${REGION}: listed to the end[\\s\\S]*would protect 1[\\s\\S]*ebs-snapshot +${silent.id}`),
+    );
+    expect(dry.out.join('\n')).toContain('dry run: nothing was queued or recorded');
+    expect(dry.err.join('\n')).toMatch(/ebs-snapshot 111111111111\/eu-west-1: page 1, \d+ artifacts and \d+ resources/);
+    expect(hub.sqs.depth(hub.queues['ebs-snapshot'].arn)).toBe(0);
+
+    const wet = operator('backup-hub-sweep');
+    expect(await sweep(['--account', SOURCE_A, '--region', REGION, '--quiet'], wet.deps)).toBe(0);
+    expect(wet.out.join('\n')).toContain('protecting 1 (queued: the handlers copy them)');
+    expect(wet.err).toEqual([]);
+    await run(hub, 40);
+    expect((await points(hub, SOURCE_A)).find((p) => p.sourceId === silent.id)).toMatchObject({ state: 'available', trigger: 'sweep' });
+  });
+
+  it('refuses a bad command line (2) and an account that is no source (1), saying what to do', async () => {
+    for (const argv of [[], ['--account', SOURCE_A, '--region', 'us-east-1'], ['--bogus']]) {
+      const { deps, err } = operator('backup-hub-sweep');
+      expect(await sweep(argv, deps), argv.join(' ')).toBe(2);
+      expect(err.join('\n')).toMatch(/usage: backup-hub sweep|lists regions eu-west-1; us-east-1 is not one of them/);
+    }
+    const dr = operator('backup-hub-sweep');
+    expect(await sweep(['--account', 'dr'], dr.deps)).toBe(1);
+    expect(dr.err.join('\n')).toMatch(/dr is no source account of .*\(app 111111111111\): name one of them/);
   });
 });
 

@@ -103,6 +103,8 @@ describe('account file validation names the file and the field', () => {
       legalHold: ['arn:aws:iam::999999999999:role/lawyer-*'],
       // Those who restore may retry, unless the vault file names others.
       retry: ['arn:aws:iam::999999999999:role/restorer'],
+      // Those who may retry may sweep on demand, unless the vault file names others.
+      sweep: ['arn:aws:iam::999999999999:role/restorer'],
       mfa: false,
     });
   });

@@ -72,6 +72,7 @@ describe('retention settings', () => {
           regions: ['eu-west-1'],
           silenceHours: 48,
           customerKeyAliases: [],
+          ssmParameters: { paths: [], tagged: false },
           targets: { 'ebs-snapshot': { retentionDays: 14, keepLast: 3, rpoHours: 24 } },
         },
       ],

@@ -8,7 +8,15 @@ describe('the bad day, at volume', () => {
     const report = await runSoak({ events: 1000, quota: 20, copyDurationMs: (gib) => 60_000 + gib * 1_000 });
 
     // One object, so that a failure shows every figure.
-    expect(report).toMatchObject({ lost: 0, duplicateCopies: 0, multiplySettled: 0, contradictions: [], failed: 0, kindsNotSoaked: [] });
+    expect(report).toMatchObject({
+      lost: 0,
+      duplicateCopies: 0,
+      lostCopies: 0,
+      multiplySettled: 0,
+      contradictions: [],
+      failed: 0,
+      kindsNotSoaked: [],
+    });
     // SSM parameters written past their 100 versions, and parameters deleted and created again, were among them.
     expect(report.missed).toBeGreaterThan(0);
     expect(report.followUpEvents).toBeGreaterThan(0);
@@ -26,6 +34,10 @@ describe('the bad day, at volume', () => {
       if (figures.quota !== undefined)
         for (const peak of Object.values(figures.peakByRegion)) expect(peak, kind).toBeLessThanOrEqual(figures.quota);
     }
+    // The inventory sweep listed every healthy source, within its budget in every hour.
+    for (const source of report.sweep.perSource.filter((s) => s.account !== '444444444444'))
+      expect(source.calls, `${source.account}/${source.region}`).toBeGreaterThan(0);
+    expect(report.sweep.maxPerHour).toBeLessThanOrEqual(report.sweep.budgetPerHour);
     // RDS and Aurora snapshots outside the vault's region were announced, and copied across regions.
     expect(report.rdsOutsideVaultRegion.copied).toBeGreaterThan(0);
     // The faults really happened.

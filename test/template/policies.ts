@@ -10,6 +10,10 @@ export const RESOURCE_STAR_ONLY: Record<string, string> = {
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ec2:DescribeImages':
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'ec2:DescribeVolumes':
+    'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'ec2:DescribeInstances':
+    'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ssm:DescribeParameters':
     'DescribeParameters supports no resource-level permissions (Service Authorization Reference for Systems Manager: no resource type); narrowed by aws:RequestedRegion',
   'kms:ListAliases':

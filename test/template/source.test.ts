@@ -102,7 +102,9 @@ describe('source stack', () => {
           .flatMap((s) => list(s.statement.Action))
           .filter((x) => x.startsWith('ssm:'));
       for (const kind of handlerKinds.filter((k) => k !== 'ssm-parameter')) expect(ssmActions(kind), kind).toEqual([]);
-      expect(new Set(ssmActions('ssm-parameter'))).toEqual(new Set(['ssm:GetParameter', 'ssm:GetParameterHistory']));
+      expect(new Set(ssmActions('ssm-parameter'))).toEqual(
+        new Set(['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:DescribeParameters']),
+      );
     });
 
     it('read only the parameters the account file opts in, and decrypt only under aws/ssm or a listed key, through SSM', () => {

@@ -55,62 +55,88 @@ describe('vault stack: least privilege', () => {
     expectLeastPrivilege(template);
   });
 
-  it('gives every function its own role, trusted by Lambda (a kind role by the reconciler too), and no shared default role', () => {
+  it('leaves out a statement another of the same role covers (same resources and conditions, its actions and more)', () => {
+    const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
+    for (const role of roles) {
+      const granted = statements(template)
+        .filter((s) => s.logicalId === role && s.property === 'PolicyDocument')
+        .map(({ statement: { Sid, Action, ...body } }) => ({ Sid, actions: list(Action), body: JSON.stringify(body) }));
+      for (const mine of granted) {
+        const covering = granted.filter((o) => o !== mine && o.body === mine.body && mine.actions.every((a) => o.actions.includes(a)));
+        expect(
+          covering.map((o) => o.Sid),
+          `${role} ${mine.Sid}`,
+        ).toEqual([]);
+      }
+    }
+  });
+
+  it('gives every function its own role, trusted by Lambda (a kind role by the reconciler and the sweeps too), and no shared default role', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
-    expect(functions.map(([id]) => id).sort()).toEqual([...handlerKinds, 'reconciler', 'pruner', 'rpo-check'].map(logicalId).sort());
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity'].map(logicalId).sort(),
+    );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    // The restore, legal hold and retry roles are no function's: operators assume them (see the tests below).
+    // The restore, legal hold and retry roles are no function's: operators assume them (see the tests below);
+    // operators assume the sweep's too, to run `backup-hub sweep` on demand.
     const operatorRoles = ['RestoreRole', 'DrRestoreRole', 'LegalHoldRole', 'RetryRole'];
     for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !operatorRoles.includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(trust[0]!.statement.Principal, id).toEqual({ Service: 'lambda.amazonaws.com' });
-      // A kind's role is also the one the reconciler acts through for that kind, and nobody else.
+      // A kind's role is also the one the reconciler and the two sweeps act through for that kind, and nobody else's.
       const others = trust.slice(1).map((s) => s.statement);
       const isKindRole = handlerKinds.some((k) => `${pascal(k)}Role` === id);
+      const root = { AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } };
       expect(others, id).toEqual(
         isKindRole
           ? [
               expect.objectContaining({
-                Principal: { AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } },
+                Principal: root,
                 Condition: {
-                  ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${vault.id}:role/backup-hub-reconciler` },
+                  ArnEquals: {
+                    'aws:PrincipalArn': ['reconciler', 'sweep', 'integrity'].map((r) => `arn:aws:iam::${vault.id}:role/backup-hub-${r}`),
+                  },
                   StringLike: { 'sts:SourceIdentity': 'backup-hub-*' },
                 },
               }),
             ]
-          : [],
+          : id === 'SweepRole'
+            ? [expect.objectContaining({ Principal: root })]
+            : [],
       );
       expect(role.Properties!.RoleName).toMatch(/^backup-hub-/);
     }
   });
 
-  it("lets each kind's role assume only that kind's reader roles, inside the organization, and the reconciler only the kinds' roles", () => {
+  it("lets each kind's role assume only that kind's reader roles, inside the organization, and the reconciler and the sweeps only the kinds' roles", () => {
     const assume = statements(template).filter(
       (s) =>
         list(s.statement.Action).includes('sts:AssumeRole') &&
         s.property === 'PolicyDocument' &&
         !['RestoreRole', 'DrRestoreRole'].includes(s.logicalId),
     );
-    expect(assume.map((s) => s.logicalId).sort()).toEqual([...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole'].sort());
+    const acting = ['ReconcilerRole', 'SweepRole', 'IntegrityRole'];
+    expect(assume.map((s) => s.logicalId).sort()).toEqual([...handlerKinds.map((k) => `${pascal(k)}Role`), ...acting].sort());
     for (const kind of handlerKinds) {
       const [s] = assume.filter((x) => x.logicalId === `${pascal(kind)}Role`);
       expect(s!.statement.Resource).toEqual(`arn:aws:iam::*:role/backup-hub-reader-${kind}`);
       expect(s!.statement.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': vault.organizationId } });
       expect(list(s!.statement.Action)).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity']);
     }
-    expect(assume.find((s) => s.logicalId === 'ReconcilerRole')!.statement.Resource).toEqual(
-      handlerKinds.map((k) => `arn:aws:iam::${vault.id}:role/backup-hub-${k}`),
-    );
+    for (const id of acting)
+      expect(assume.find((s) => s.logicalId === id)!.statement.Resource, id).toEqual(
+        handlerKinds.map((k) => `arn:aws:iam::${vault.id}:role/backup-hub-${k}`),
+      );
   });
 
   it('lets no role but the pruner write the vault lock, none but the legal hold role name a legal hold, none change an audit entry', () => {
     const denies = statements(template).filter((s) => s.property === 'PolicyDocument' && s.statement.Effect === 'Deny');
     const roles = (sid: string) => new Set(denies.filter((s) => s.statement.Sid === sid).map((s) => s.logicalId));
-    const functionRoles = [...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole', 'RpoCheckRole'];
+    const functionRoles = [...handlerKinds.map((k) => `${pascal(k)}Role`), 'ReconcilerRole', 'RpoCheckRole', 'SweepRole', 'IntegrityRole'];
     expect(roles('OnlyThePrunerWritesTheVaultLock')).toEqual(new Set([...functionRoles, 'LegalHoldRole']));
     expect(roles('OnlyTheLegalHoldRoleSetsOrLiftsHolds')).toEqual(new Set(functionRoles));
     expect(roles('NoAuditEntryIsChanged')).toEqual(new Set([...functionRoles, 'LegalHoldRole']));
@@ -601,16 +627,22 @@ describe('vault stack: key and tables', () => {
     const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(
       ([, r]) => `arn:aws:iam::${vault.id}:role/${r.Properties!.RoleName as string}`,
     );
-    // The pruner deletes copies and never reads one, the RPO check reads the catalog only: neither uses the key.
+    // The pruner deletes copies and never reads one, the RPO check reads the catalog only, the sweeps list and describe: none uses the key.
     expect(new Set(roleNames)).toEqual(
       new Set([
         ...handlerRoles,
         restoreRole,
         // The DR region's restore role: it uses the DR region's keys only (the DR stack's key policy).
         `arn:aws:iam::${vault.id}:role/backup-hub-restore-dr`,
-        ...['backup-hub-reconciler', 'backup-hub-pruner', 'backup-hub-legal-hold', 'backup-hub-retry', 'backup-hub-rpo-check'].map(
-          (name) => `arn:aws:iam::${vault.id}:role/${name}`,
-        ),
+        ...[
+          'backup-hub-reconciler',
+          'backup-hub-pruner',
+          'backup-hub-legal-hold',
+          'backup-hub-retry',
+          'backup-hub-rpo-check',
+          'backup-hub-sweep',
+          'backup-hub-integrity',
+        ].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
   });
@@ -711,6 +743,7 @@ describe('vault stack: key and tables', () => {
         byAccount: ['account:S:HASH', 'createdAt:S:RANGE', 'ALL'],
         byState: ['openState:S:HASH', 'updatedAt:S:RANGE', 'ALL'],
         latestAvailable: ['availableResourcePk:S:HASH', 'createdAt:S:RANGE', 'ALL'],
+        inventory: ['inventoryAccount:S:HASH', 'resourcePk:S:RANGE', 'ALL'],
         protectedResources: ['protectedAccount:S:HASH', 'resourcePk:S:RANGE', 'ALL'],
       },
     });
@@ -741,6 +774,16 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
   BatchWrite: 'BatchWriteItem',
   TransactGet: 'TransactGetItems',
   TransactWrite: 'TransactWriteItems',
+};
+/**
+ * API actions IAM authorizes as another: "setting permissions for SendMessage, DeleteMessage, or
+ * ChangeMessageVisibility sets permissions for the corresponding batch versions" (SQS Developer
+ * Guide, "Amazon SQS batch actions").
+ */
+const AUTHORIZED_AS: Record<string, string> = {
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+  'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
 };
 /** SDK client package → IAM service prefix, where they differ. */
 const SERVICE_PREFIX: Record<string, string> = { eventbridge: 'events' };
@@ -805,7 +848,7 @@ function actionsCalledByCode(): Map<string, Set<string>> {
         if (!command) continue;
         const action = match[3] ? (service === 's3' ? (S3_ACTIONS[command] ?? command) : command) : DOCUMENT_COMMANDS[command];
         if (!action) throw new Error(`${relative(ROOT, file)}: no DynamoDB action known for ${name}; add it to DOCUMENT_COMMANDS`);
-        imported.set(alias ?? name!, `${service}:${action}`);
+        imported.set(alias ?? name!, AUTHORIZED_AS[`${service}:${action}`] ?? `${service}:${action}`);
       }
     }
     for (const [local, action] of imported) {
@@ -818,12 +861,14 @@ function actionsCalledByCode(): Map<string, Set<string>> {
   return calls;
 }
 
-/** Every role that runs the hub's code: the kinds' (the reconciler acts through them), the reconciler, the pruner, the RPO check, the restore and legal hold roles, the sources' readers, the recovery role. */
+/** Every role that runs the hub's code: the kinds' (the reconciler and the sweeps act through them), the reconciler, the pruner, the RPO check, the sweeps, the restore, legal hold and retry roles, the sources' readers, the recovery role. */
 const allGranted = () => [
   ...handlerKinds.flatMap((k) => [...roleActions(template, `${pascal(k)}Role`), ...roleActions(source, `${pascal(k)}ReaderRole`)]),
   ...roleActions(template, 'ReconcilerRole'),
   ...roleActions(template, 'PrunerRole'),
   ...roleActions(template, 'RpoCheckRole'),
+  ...roleActions(template, 'SweepRole'),
+  ...roleActions(template, 'IntegrityRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(template, 'RetryRole'),

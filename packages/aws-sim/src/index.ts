@@ -50,13 +50,14 @@ export { type Template, TemplateError, type TemplateResource } from './services/
 export { checkNotInUse, DataFolderInUseError } from './services/dynamodb/data-folder.js';
 export { type CreateTableInput, DynamoDbSim, type DynamoDbSimOptions, tableArn } from './services/dynamodb/dynamodb.js';
 export { type LocalDynamo, startLocalDynamo } from './services/dynamodb/local-server.js';
-export type { CreateInstanceSpec, CreateSnapshotsSpec, SimInstance } from './services/ec2/ebs-instance.js';
+export type { CreateInstanceSpec, CreateSnapshotsSpec } from './services/ec2/ebs-instance.js';
 export type { SimSnapshot } from './services/ec2/ebs-snapshot.js';
 export { settledSnapshotEvent, snapshotSetEvent } from './services/ec2/ebs-snapshot-events.js';
 export type { SimVolume, VolumeEncryption } from './services/ec2/ebs-volume.js';
 export { type CreateSnapshotSpec, EBS_CONCURRENT_COPY_QUOTA, Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 export type { SimImage } from './services/ec2/image.js';
 export { amiStateChangeEvent } from './services/ec2/image-events.js';
+export type { SimInstance } from './services/ec2/instance.js';
 export type { BusRule, RuleTarget } from './services/events/event-bus.js';
 export { compilePattern, type EventPattern } from './services/events/event-pattern.js';
 export { type DeliveryRecord, EventBridgeSim, type EventBridgeSimOptions, realisticDelivery } from './services/events/events.js';

@@ -1,10 +1,13 @@
 import {
   CopySnapshotCommand,
   CreateSnapshotsCommand,
+  DescribeInstancesCommand,
+  DescribeVolumesCommand,
   EC2Client,
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { type PolicyDocument, type PolicyStatement, SimCloud, unsupportedConditionKeys } from '../src/index.js';
 import { trustedByNobody } from './policies.js';
@@ -19,8 +22,8 @@ function withRole(statements: PolicyStatement[]) {
   for (const id of [VAULT, SOURCE]) cloud.addAccount({ id });
   const policy: PolicyDocument = { Version: '2012-10-17', Statement: statements };
   const role = cloud.iam.putRole({ account: SOURCE, name: 'reader', trustPolicy: trustedByNobody, policies: { reader: policy } });
-  const ec2 = new EC2Client(cloud.clientConfig(cloud.roleCredentials(role.arn), REGION));
-  return { cloud, ec2 };
+  const config = cloud.clientConfig(cloud.roleCredentials(role.arn), REGION);
+  return { cloud, ec2: new EC2Client(config), rds: new RDSClient(config) };
 }
 
 const snapshotArn = (id: string) => `arn:aws:ec2:${REGION}::snapshot/${id}`;
@@ -104,6 +107,26 @@ describe("every call judged by AWS's evaluation logic", () => {
       ['ec2:CreateTags', snapshotArn('*')],
     ]);
     await expect(copy([])).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+  });
+
+  it('authorizes the listings on what they list: EC2 Describe* on "*", DB instances and clusters on db:* and cluster:* of the region', async () => {
+    const { cloud, ec2, rds } = withRole([
+      { Effect: 'Allow', Action: ['ec2:DescribeVolumes', 'ec2:DescribeInstances'], Resource: '*' },
+      { Effect: 'Allow', Action: 'rds:DescribeDBInstances', Resource: `arn:aws:rds:${REGION}:${SOURCE}:db:*` },
+      { Effect: 'Allow', Action: 'rds:DescribeDBClusters', Resource: `arn:aws:rds:us-east-1:${SOURCE}:cluster:*` },
+    ]);
+    cloud.rds.createDBInstance(SOURCE, REGION, { id: 'billing' });
+    cloud.rds.createDBCluster(SOURCE, REGION, { id: 'orders' });
+    await expect(ec2.send(new DescribeVolumesCommand({}))).resolves.toBeDefined();
+    await expect(ec2.send(new DescribeInstancesCommand({}))).resolves.toBeDefined();
+    expect(cloud.calls.at(-1)!.authorizations.map((a) => [a.action, a.resource])).toEqual([['ec2:DescribeInstances', '*']]);
+    expect((await rds.send(new DescribeDBInstancesCommand({}))).DBInstances).toHaveLength(1);
+    expect(cloud.calls.at(-1)!.authorizations.map((a) => a.resource)).toEqual([`arn:aws:rds:${REGION}:${SOURCE}:db:*`]);
+    // A grant on another region's clusters lists none here.
+    await expect(rds.send(new DescribeDBClustersCommand({}))).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(cloud.calls.at(-1)!.authorizations).toEqual([
+      expect.objectContaining({ action: 'rds:DescribeDBClusters', resource: `arn:aws:rds:${REGION}:${SOURCE}:cluster:*`, allowed: false }),
+    ]);
   });
 
   it('authorizes CreateSnapshots on the instance, each volume it snapshots and the new snapshots: one volume not allowed refuses the set', async () => {

@@ -22,6 +22,7 @@ const SOURCE = '111111111111';
 const VAULT = '999999999999';
 const REGION = 'eu-west-1';
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 let cloud: SimCloud;
 let kms: KmsSim;
@@ -257,6 +258,17 @@ describe('the manual snapshot quota', () => {
     await expect(copy()).rejects.toMatchObject({ name: 'SnapshotQuotaExceededFault' });
     await client(SOURCE).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'a' }));
     await expect(copy()).resolves.toMatchObject({ DBSnapshot: { DBSnapshotIdentifier: 'c', SnapshotType: 'manual' } });
+  });
+
+  it('lets a manual snapshot identifier be used again once its snapshot is deleted: a new snapshot, with its own creation time', async () => {
+    setup({ snapshotDurationMs: 0 });
+    const first = rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'prod-latest', encryption: 'none' });
+    cloud.clock.advance(DAY);
+    await client(SOURCE).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'prod-latest' }));
+    rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'prod-latest', encryption: 'none' });
+    cloud.clock.advance(1);
+    const { DBSnapshots } = await client(SOURCE).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'prod-latest' }));
+    expect(DBSnapshots!.map((s) => s.SnapshotCreateTime!.getTime())).toEqual([first.createdAt.getTime() + DAY]);
   });
 
   it('does not let anyone delete an automated snapshot', async () => {

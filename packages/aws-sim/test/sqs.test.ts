@@ -13,6 +13,7 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimCloud } from '../src/index.js';
 import type { SqsSim } from '../src/services/sqs/sqs.js';
+import { allowing, trustedBy } from './policies.js';
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
@@ -153,6 +154,22 @@ describe('simulated SQS through the SDK', () => {
       MessageId: expect.any(String),
     });
     await expect(other.send(new ReceiveMessageCommand({ QueueUrl: open.url }))).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('authorizes the batch calls as their single versions, in identity and queue policies alike', async () => {
+    const { url, arn } = sqs.createQueue(VAULT, REGION, 'copies', {
+      policy: { Statement: [{ Effect: 'Allow', Principal: { AWS: SOURCE }, Action: 'sqs:SendMessage', Resource: '*' }] },
+    });
+    const sender = cloud.iam.putRole({
+      account: VAULT,
+      name: 'sender',
+      trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+      policies: allowing('sqs:SendMessage'),
+    });
+    const batch = new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '1', MessageBody: 'x' }] });
+    for (const credentials of [cloud.roleCredentials(sender.arn), cloud.adminCredentials(SOURCE)])
+      expect((await new SQSClient(cloud.clientConfig(credentials, REGION)).send(batch)).Successful).toHaveLength(1);
+    expect(sqs.messages(arn)).toHaveLength(2);
   });
 
   it('finds queues by name and reports unknown ones as AWS does', async () => {

@@ -190,6 +190,17 @@ describe('simulated Parameter Store through the SDK', () => {
     expect(events.at(-1)!.detail).toMatchObject({ operation: 'LabelParameterVersion', name: 'p' });
   });
 
+  it('starts a parameter deleted and created again at version 1, its history holding only the new life', async () => {
+    await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'old-1', Type: 'String' }));
+    await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'old-2', Type: 'String', Overwrite: true }));
+    await client.send(new DeleteParameterCommand({ Name: '/app/url' }));
+    cloud.clock.advance(60_000);
+    const { Version } = await client.send(new PutParameterCommand({ Name: '/app/url', Value: 'new-1', Type: 'String' }));
+    expect(Version).toBe(1);
+    const { Parameters } = await client.send(new GetParameterHistoryCommand({ Name: '/app/url' }));
+    expect(Parameters!.map((p) => [p.Version, p.Value, p.LastModifiedDate?.getTime()])).toEqual([[1, 'new-1', cloud.clock.nowMs()]]);
+  });
+
   it('deletes, describes and tags parameters', async () => {
     await client.send(new PutParameterCommand({ Name: '/a/one', Value: 'v', Type: 'StringList', Tags: [{ Key: 'team', Value: 'x' }] }));
     await client.send(new PutParameterCommand({ Name: '/b/two', Value: 'v', Type: 'String' }));

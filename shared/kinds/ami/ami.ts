@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { CopyImageCommand, DeregisterImageCommand, type EC2Client, type Image, type Snapshot } from '@aws-sdk/client-ec2';
+import {
+  CopyImageCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  type EC2Client,
+  type Image,
+  type Snapshot,
+} from '@aws-sdk/client-ec2';
 import * as z from 'zod/mini';
 import { ignoreNotFound } from '../../aws/aws-errors.js';
 import { ec2Client } from '../../aws/clients.js';
@@ -15,15 +24,19 @@ import {
   inSource,
   inVault,
   type KindDeps,
+  type ListedArtifact,
   type RestoreTarget,
   type ShareProgress,
+  type SourceRegion,
   type Triggers,
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
-import { liveRestoreCopy, withCopyQuota } from '../common/ec2-calls.js';
+import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, withCopyQuota } from '../common/ec2-calls.js';
+import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import {
+  backingSnapshotIds,
   backingSnapshots,
   deleteTaggedSnapshots,
   describeImage,
@@ -86,7 +99,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     }
     return confirmed({
       ref,
-      resourceId: image.Name ?? ref.sourceId,
+      resourceId: resourceOf(image),
       createdAt: image.CreationDate ?? deps.now().toISOString(),
       ...(await encryptionOf(ref, await backingSnapshots(ec2, image), deps)),
       tags,
@@ -164,6 +177,48 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     return { deleted: [point.vaultCopyId!, ...snapshots] };
   },
 
+  async inventory(source: SourceRegion, token: string | undefined, deps: KindDeps<EC2Client>) {
+    const ec2 = inSource(deps, source.account, source.region);
+    return inventoryPage(token, {
+      images: async (NextToken) => {
+        const page = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], MaxResults: EC2_PAGE, NextToken }));
+        return { artifacts: (page.Images ?? []).map((i) => listedImage(source, i)), next: page.NextToken };
+      },
+      instances: async (NextToken) => {
+        const page = await ec2.send(new DescribeInstancesCommand({ MaxResults: EC2_PAGE, NextToken }));
+        const instances = (page.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
+        return { resources: instances.map((i) => ({ resourceId: i.InstanceId!, tags: tagMap(i.Tags) })), next: page.NextToken };
+      },
+    });
+  },
+
+  async missingCopies(points: RecoveryPoint[], deps: KindDeps<EC2Client>) {
+    const ec2 = inVault(deps);
+    const { Images = [] } = await ec2.send(
+      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'image-id', Values: points.map((p) => p.vaultCopyId!) }] }),
+    );
+    const listed = new Map(Images.map((i) => [i.ImageId!, i]));
+    const missing = new Map<string, string>();
+    const images = new Map<string, Image>();
+    for (const point of points) {
+      // A listing can lag behind (eventual consistency): the image itself has the last word.
+      const image = listed.get(point.vaultCopyId!) ?? (await describeImage(ec2, point.vaultCopyId!));
+      if (image?.State === 'available') images.set(point.pk, image);
+      else
+        missing.set(
+          point.pk,
+          image ? `vault copy ${point.vaultCopyId} is ${image.State}` : `vault copy ${point.vaultCopyId} no longer exists`,
+        );
+    }
+    // A vault copy is only as good as its snapshots.
+    const completed = await completedSnapshots(ec2, [...images.values()].flatMap(backingSnapshotIds));
+    for (const [pk, image] of images) {
+      const gone = backingSnapshotIds(image).filter((id) => !completed.has(id));
+      if (gone.length) missing.set(pk, `vault copy ${image.ImageId} lost its snapshot${gone.length > 1 ? 's' : ''} ${gone.join(', ')}`);
+    }
+    return missing;
+  },
+
   restoreActions(point: RecoveryPoint, target: RestoreTarget) {
     return [
       {
@@ -204,6 +259,37 @@ async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[
   return liveRestoreCopy(await ownTaggedImages(ec2, tagMap(tags)), (i) =>
     i.State === 'failed' ? `restore copy ${i.ImageId} failed: ${i.StateReason?.Message ?? 'no reason given'}` : undefined,
   );
+}
+
+/**
+ * What an AMI protects: the instance CreateImage made it of (EC2 keeps `SourceInstanceId`), so that
+ * an instance's AMIs are one resource; an image registered otherwise stands for itself, by name.
+ */
+const resourceOf = (image: Image): string => image.SourceInstanceId ?? image.Name ?? image.ImageId!;
+
+/** An image as the sweep lists it: only an available one that the hub did not make is for the vault. */
+function listedImage(source: SourceRegion, image: Image): ListedArtifact {
+  const tags = tagMap(image.Tags);
+  return {
+    ref: { ...source, sourceId: image.ImageId! },
+    sourceId: image.ImageId!,
+    resourceId: resourceOf(image),
+    createdAt: image.CreationDate ?? new Date(0).toISOString(),
+    known: { byKey: {} },
+    skip: image.State === 'available' ? hubMadeSkip(tags) : `${image.State ?? 'in an unknown state'}, not available`,
+  };
+}
+
+/** Of the given snapshot ids, those the caller owns and that are completed (one DescribeSnapshots per 200). */
+async function completedSnapshots(ec2: EC2Client, ids: string[]): Promise<Set<string>> {
+  const completed = new Set<string>();
+  for (const Values of chunks(ids, EC2_FILTER_VALUES)) {
+    const { Snapshots = [] } = await ec2.send(
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values }] }),
+    );
+    for (const s of Snapshots) if (s.State === 'completed') completed.add(s.SnapshotId!);
+  }
+  return completed;
 }
 
 /**

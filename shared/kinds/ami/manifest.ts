@@ -65,7 +65,8 @@ export const manifest: KindManifest = {
       Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
     },
-    describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
+    // The integrity sweep (acting through this role) also checks that a vault image's snapshots are still there.
+    describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
     ...vaultCopyKeyStatements(s, 'DecryptImagesSharedUnderSourceShareKeys'),
   ],
 
@@ -98,10 +99,11 @@ export const manifest: KindManifest = {
     const images = ec2Arn('*', 'image');
     const snapshots = ec2Arn('*', 'snapshot');
     return [
+      // The sweep lists images, and the instances they are made of.
       {
-        Sid: 'DescribeImagesAndTheirSnapshots',
+        Sid: 'DescribeImagesTheirSnapshotsAndInstances',
         Effect: 'Allow',
-        Action: ['ec2:DescribeImages', 'ec2:DescribeSnapshots'],
+        Action: ['ec2:DescribeImages', 'ec2:DescribeSnapshots', 'ec2:DescribeInstances'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
       },

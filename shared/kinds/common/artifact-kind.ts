@@ -155,6 +155,52 @@ export interface RestoreAction {
 /** Where restoring one point stands after a push: still working (a copy in progress), or usable in the recovery account. */
 export type RestoreProgress = { status: 'in-progress'; detail: string } | { status: 'usable'; restoredId: string; detail: string };
 
+/** One source account and region, as the sweep visits it. */
+export interface SourceRegion {
+  account: string;
+  region: string;
+}
+
+/** A source region as the inventory sweep lists it: with the SSM parameters its account file opts in (the sweep lists no other). */
+export interface SweptSource extends SourceRegion {
+  parameters: { paths: string[]; tagged: boolean };
+}
+
+/** One artifact as the source's own listing shows it (the inventory sweep). */
+export interface ListedArtifact {
+  /** What an event would have announced: the sweep hands it to {@link ArtifactKind.verify}, exactly as an event's. */
+  ref: ArtifactRef;
+  /** Its source id in the catalog once recorded (an SSM parameter's is `<name>:<version>`). */
+  sourceId: string;
+  resourceId: string;
+  /** When it was taken, as the listing says (the verify reads it again). */
+  createdAt: string;
+  /**
+   * How the sweep finds the point of an artifact the vault holds: by its key (the source id, and
+   * the `life` when the kind's ids recur: RDS lists a snapshot's creation time), or, where the
+   * listing cannot tell the life (SSM), among its resource's points by source id and creation time.
+   */
+  known: { byKey: { life?: string } } | { byResource: true };
+  /** Why the sweep leaves it alone (not ready yet, the hub's own copy): neither protected now nor an error. */
+  skip?: string;
+}
+
+/** One resource of the source that the kind's artifacts protect (a volume, an instance, a database, a parameter). */
+export interface ListedResource {
+  resourceId: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * One page of a source's inventory of one kind: its artifacts, the resources they protect, and
+ * the token of the next page (none once both are listed). Each page is one listing call.
+ */
+export interface InventoryPage {
+  artifacts: ListedArtifact[];
+  resources: ListedResource[];
+  next?: string;
+}
+
 /** A vault copy and the key it is encrypted under. */
 export interface VaultCopy {
   vaultCopyId: string;
@@ -216,6 +262,22 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   cleanup(point: RecoveryPoint, deps: KindDeps<Client>, scope: CleanupScope): Promise<string[]>;
   /** Deletes the point's vault copy (the pruner decided it may go). Done already when it is gone. */
   deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<Client>): Promise<VaultCopyDeletion>;
+  /**
+   * One page of the source's inventory of this kind in a region (`token` from the page before),
+   * read through the kind's reader role: what the inventory sweep protects when no event announced
+   * it, and the resources the audit lists when nothing protects them.
+   */
+  inventory(source: SweptSource, token: string | undefined, deps: KindDeps<Client>): Promise<InventoryPage>;
+  /**
+   * Of listed artifacts the catalog does not know, those the vault should protect: a kind that can
+   * tell another kind's parts apart (an AMI's own snapshots) drops them here, with a call of its own.
+   */
+  screen?(source: SourceRegion, unknown: ListedArtifact[], deps: KindDeps<Client>): Promise<ListedArtifact[]>;
+  /**
+   * Of available points, those whose vault copy is gone or unusable, with what is missing (the
+   * integrity sweep). At most {@link VAULT_CHECK_BATCH} points a call; a few calls, however many points.
+   */
+  missingCopies(points: RecoveryPoint[], deps: KindDeps<Client>): Promise<Map<string, string>>;
   /** The calls {@link restore} makes for this point, in order: what the dry run prints. */
   restoreActions(point: RecoveryPoint, target: RestoreTarget): RestoreAction[];
   /**
@@ -225,6 +287,9 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
    */
   restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<Client>): Promise<RestoreProgress>;
 }
+
+/** Points a kind checks in one {@link ArtifactKind.missingCopies} call: within EC2's filter values and RDS's page of 100. */
+export const VAULT_CHECK_BATCH = 100;
 
 /** The kind's client in a source account's region, through its reader role there. */
 export function inSource<C>(deps: KindDeps<C>, account: string, region: string): C {

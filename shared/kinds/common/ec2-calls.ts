@@ -2,6 +2,11 @@ import type { Filter } from '@aws-sdk/client-ec2';
 import { isAwsError } from '../../aws/aws-errors.js';
 import { CopyQuotaFull, PermanentFailure } from '../../core/errors.js';
 
+/** Items a paged EC2 listing asks for: the most EC2 returns in one page (EC2 API Reference, Pagination). */
+export const EC2_PAGE = 1000;
+/** Values of one Describe filter the hub sends at once (it names vault copies or snapshots by id). */
+export const EC2_FILTER_VALUES = 200;
+
 /** EC2's answer when the destination region already runs its maximum of concurrent copies (snapshots and AMIs alike). */
 const QUOTA_ERRORS = ['ResourceLimitExceeded'];
 

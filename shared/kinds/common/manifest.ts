@@ -16,7 +16,7 @@ export interface KindManifest {
    * vault file sets one): from the vault's region into that one, under the DR region's vault key.
    */
   regionCopy(scope: RegionCopyScope): Statement[];
-  /** The source's backup-hub-reader-<kind> role, which only the kind's vault role assumes. */
+  /** The source's backup-hub-reader-<kind> role, which only the kind's vault role assumes (for the handler, the reconciler and the sweeps); its listing calls included. */
   reader(scope: ReaderScope): Statement[];
   /** The pruner, which deletes vault copies past their retention. */
   prune(scope: VaultScope): Statement[];

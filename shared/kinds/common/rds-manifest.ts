@@ -20,6 +20,8 @@ export interface RdsManifestSpec {
   arnType: 'snapshot' | 'cluster-snapshot';
   /** The noun of the API's actions: rds:Copy<noun>, rds:Describe<noun>s, rds:Modify<noun>Attribute, rds:Delete<noun>. */
   noun: 'DBSnapshot' | 'DBClusterSnapshot';
+  /** What the snapshots are of, as the sweep lists them: `rds:Describe<noun>s` on its ARN type. */
+  database: { noun: 'DBInstance' | 'DBCluster'; arnType: 'db' | 'cluster' };
 }
 
 /**
@@ -32,7 +34,7 @@ export interface RdsManifestSpec {
  * add the vault only; the restore role may share only the hub's restore copies
  * (backup-hub-restore-*), which it names after their recovery account.
  */
-export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec): KindManifest {
+export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsManifestSpec): KindManifest {
   const arn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:${arnType}:${name}`;
   return {
     pattern,
@@ -61,7 +63,9 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
           Resource: vaultCopies,
           Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
         },
-        { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
+        // The integrity sweep (acting through this role) lists the vault's snapshots with a filter:
+        // that is authorized on the account's snapshots of the region, not on one.
+        { Sid: 'DescribeVaultCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: arn(s.vaultRegion, s.vaultAccount, '*') },
         {
           Sid: 'DescribeTheVaultKeyThroughRds',
           Effect: 'Allow',
@@ -98,6 +102,13 @@ export function rdsManifest({ pattern, queue, arnType, noun }: RdsManifestSpec):
       const keys = keysOf(s.account, '*');
       return [
         { Sid: `Describe${noun}s`, Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: snapshots('*') },
+        {
+          Sid: `Describe${database.noun}s`,
+          Effect: 'Allow',
+          Action: `rds:Describe${database.noun}s`,
+          // The sweep lists the databases (for the unprotected table): authorized on the region's db:* / cluster:*.
+          Resource: `arn:aws:rds:*:${s.account}:${database.arnType}:*`,
+        },
         // RDS has no condition key for the accounts added to `restore`: the reader may share the hub's
         // intermediate copies only (named and tagged so on creation), which are under the share key,
         // whose policy lets the vault alone use them.

@@ -16,12 +16,16 @@ import {
   inSource,
   inVault,
   type KindDeps,
+  type ListedArtifact,
+  type ListedResource,
   type RestoreTarget,
   type ShareProgress,
+  type SourceRegion,
   type Triggers,
   type VaultCopy,
   type Verified,
 } from './artifact-kind.js';
+import { hubMadeSkip, inventoryPage } from './inventory.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
@@ -55,6 +59,12 @@ export interface RdsSnapshotApi {
   readonly element: 'DBSnapshot' | 'DBClusterSnapshot';
   /** Reads one snapshot by identifier or ARN; undefined when it does not exist. */
   describe(rds: RDSClient, identifier: string): Promise<RdsSnapshotFacts | undefined>;
+  /** One page of the caller's own snapshots, manual and automated (what RDS lists without a SnapshotType). */
+  list(rds: RDSClient, marker: string | undefined): Promise<{ snapshots: RdsSnapshotFacts[]; marker?: string }>;
+  /** One page of the caller's databases of the family (DB instances, DB clusters). */
+  databases(rds: RDSClient, marker: string | undefined): Promise<{ databases: ListedResource[]; marker?: string }>;
+  /** Of these identifiers (at most 100), the caller's snapshots that exist: one call, by the family's identifier filter. */
+  find(rds: RDSClient, identifiers: string[]): Promise<RdsSnapshotFacts[]>;
   copy(rds: RDSClient, input: RdsCopyInput): Promise<RdsSnapshotFacts>;
   /** Adds accounts to, or removes them from, the `restore` attribute. */
   setRestore(rds: RDSClient, identifier: string, change: { add?: string[]; remove?: string[] }): Promise<void>;
@@ -85,6 +95,9 @@ export interface RdsKindSpec<Name extends ArtifactKindName> {
   encryptsOnCopy: boolean;
   api: RdsSnapshotApi;
 }
+
+/** Records an RDS listing asks for: the most RDS returns in one page (MaxRecords, 20 to 100). */
+export const RDS_PAGE = 100;
 
 /** RDS's answer when the destination's manual snapshots (100 by default) or its copies in progress (20) are at their quota. */
 const QUOTA_ERRORS = ['SnapshotQuotaExceededFault'];
@@ -234,6 +247,43 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       return { deleted: [point.vaultCopyId!] };
     },
 
+    async inventory(source: SourceRegion, token: string | undefined, deps: KindDeps<RDSClient>) {
+      const rds = inSource(deps, source.account, source.region);
+      return inventoryPage(token, {
+        snapshots: async (marker) => {
+          const page = await api.list(rds, marker);
+          return { artifacts: page.snapshots.map((s) => listedSnapshot(source, s)), next: page.marker };
+        },
+        databases: async (marker) => {
+          const page = await api.databases(rds, marker);
+          return { resources: page.databases, next: page.marker };
+        },
+      });
+    },
+
+    async missingCopies(points: RecoveryPoint[], deps: KindDeps<RDSClient>) {
+      const rds = inVault(deps);
+      const found = new Map(
+        (
+          await api.find(
+            rds,
+            points.map((p) => p.vaultCopyId!),
+          )
+        ).map((s) => [s.id.toLowerCase(), s]),
+      );
+      const missing = new Map<string, string>();
+      for (const point of points) {
+        // A listing can lag behind (eventual consistency): the snapshot itself has the last word.
+        const copy = found.get(point.vaultCopyId!.toLowerCase()) ?? (await api.describe(rds, point.vaultCopyId!));
+        if (copy?.status !== 'available')
+          missing.set(
+            point.pk,
+            copy ? `vault copy ${point.vaultCopyId} is ${copy.status}` : `vault copy ${point.vaultCopyId} no longer exists`,
+          );
+      }
+      return missing;
+    },
+
     restoreActions(point: RecoveryPoint, target: RestoreTarget) {
       const name = restoreName(point, target.account);
       return [
@@ -263,6 +313,20 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
         detail: `under ${target.keyAlias}, shared with ${target.account} (copy it by this ARN)`,
       };
     },
+  };
+}
+
+/** A snapshot as the sweep lists it: only an available one that the hub did not make is for the vault. */
+function listedSnapshot(source: SourceRegion, snapshot: RdsSnapshotFacts): ListedArtifact {
+  const createdAt = (snapshot.createdAt ?? new Date(0)).toISOString();
+  return {
+    ref: { ...source, sourceId: snapshot.id },
+    sourceId: snapshot.id,
+    resourceId: snapshot.resourceId,
+    createdAt,
+    // Its life, as verify tells it: the creation time.
+    known: { byKey: { life: createdAt } },
+    skip: snapshot.status === 'available' ? hubMadeSkip(snapshot.tags) : `${snapshot.status}, not available yet`,
   };
 }
 

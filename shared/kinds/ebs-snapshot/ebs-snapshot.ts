@@ -1,7 +1,9 @@
 import {
   CopySnapshotCommand,
   DeleteSnapshotCommand,
+  DescribeImagesCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   type EC2Client,
   ModifySnapshotAttributeCommand,
   type Snapshot,
@@ -22,13 +24,16 @@ import {
   inSource,
   inVault,
   type KindDeps,
+  type ListedArtifact,
   type RestoreTarget,
   type ShareProgress,
+  type SourceRegion,
   type Triggers,
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
-import { liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
 import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 
@@ -186,6 +191,55 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     return { deleted: [point.vaultCopyId!] };
   },
 
+  async inventory(source: SourceRegion, token: string | undefined, deps: KindDeps<EC2Client>) {
+    const ec2 = inSource(deps, source.account, source.region);
+    return inventoryPage(token, {
+      snapshots: async (NextToken) => {
+        const page = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], MaxResults: EC2_PAGE, NextToken }));
+        return { artifacts: (page.Snapshots ?? []).map((s) => listedSnapshot(source, s)), next: page.NextToken };
+      },
+      volumes: async (NextToken) => {
+        const page = await ec2.send(new DescribeVolumesCommand({ MaxResults: EC2_PAGE, NextToken }));
+        return { resources: (page.Volumes ?? []).map((v) => ({ resourceId: v.VolumeId!, tags: tagMap(v.Tags) })), next: page.NextToken };
+      },
+    });
+  },
+
+  // An AMI's snapshots are the AMI's: its own kind protects them with it (one DescribeImages per 200 snapshots).
+  async screen(source: SourceRegion, unknown: ListedArtifact[], deps: KindDeps<EC2Client>) {
+    const ec2 = inSource(deps, source.account, source.region);
+    const owned = new Set<string>();
+    for (const ids of chunks(
+      unknown.map((a) => a.sourceId),
+      EC2_FILTER_VALUES,
+    )) {
+      const { Images = [] } = await ec2.send(
+        new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: ids }] }),
+      );
+      for (const image of Images) for (const m of image.BlockDeviceMappings ?? []) if (m.Ebs?.SnapshotId) owned.add(m.Ebs.SnapshotId);
+    }
+    return unknown.filter((a) => !owned.has(a.sourceId));
+  },
+
+  async missingCopies(points: RecoveryPoint[], deps: KindDeps<EC2Client>) {
+    const ec2 = inVault(deps);
+    const { Snapshots = [] } = await ec2.send(
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: points.map((p) => p.vaultCopyId!) }] }),
+    );
+    const usable = new Set(Snapshots.filter((s) => s.State === 'completed').map((s) => s.SnapshotId));
+    const missing = new Map<string, string>();
+    for (const point of points.filter((p) => !usable.has(p.vaultCopyId))) {
+      // A listing can lag behind (eventual consistency): the snapshot itself has the last word.
+      const copy = await describeSnapshot(ec2, point.vaultCopyId!);
+      if (copy?.State !== 'completed')
+        missing.set(
+          point.pk,
+          copy ? `vault copy ${point.vaultCopyId} is ${copy.State}` : `vault copy ${point.vaultCopyId} no longer exists`,
+        );
+    }
+    return missing;
+  },
+
   restoreActions(point: RecoveryPoint, target: RestoreTarget) {
     return [
       {
@@ -249,6 +303,19 @@ async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[
   return liveRestoreCopy(Snapshots, (s) =>
     s.State === 'error' ? `restore copy ${s.SnapshotId} failed: ${s.StateMessage ?? 'no reason given'}` : undefined,
   );
+}
+
+/** A snapshot as the sweep lists it: only a completed one that the hub did not make is for the vault. */
+function listedSnapshot(source: SourceRegion, snapshot: Snapshot): ListedArtifact {
+  const tags = tagMap(snapshot.Tags);
+  return {
+    ref: { ...source, sourceId: snapshot.SnapshotId! },
+    sourceId: snapshot.SnapshotId!,
+    resourceId: snapshot.VolumeId ?? 'unknown-volume',
+    createdAt: (snapshot.StartTime ?? new Date(0)).toISOString(),
+    known: { byKey: {} },
+    skip: snapshot.State === 'completed' ? hubMadeSkip(tags) : `${snapshot.State ?? 'in an unknown state'}, not completed yet`,
+  };
 }
 
 function snapshotRef(arn: string | undefined, event: EventEnvelope): ArtifactRef {

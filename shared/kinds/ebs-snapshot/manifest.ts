@@ -94,11 +94,12 @@ export const manifest: KindManifest = {
     ...drKeyStatements(s, 'ec2'),
   ],
 
+  // The sweep lists snapshots and volumes, and asks which snapshots back an AMI (those are the AMI's).
   reader: (s) => [
     {
-      Sid: 'DescribeSnapshots',
+      Sid: 'DescribeSnapshotsVolumesAndTheirImages',
       Effect: 'Allow',
-      Action: 'ec2:DescribeSnapshots',
+      Action: ['ec2:DescribeSnapshots', 'ec2:DescribeVolumes', 'ec2:DescribeImages'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
     },

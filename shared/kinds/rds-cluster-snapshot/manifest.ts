@@ -24,4 +24,5 @@ export const manifest = /* @__PURE__ */ rdsManifest({
   },
   arnType: 'cluster-snapshot',
   noun: 'DBClusterSnapshot',
+  database: { noun: 'DBCluster', arnType: 'cluster' },
 });

@@ -3,12 +3,13 @@ import {
   type DBClusterSnapshot,
   DeleteDBClusterSnapshotCommand,
   DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
   ModifyDBClusterSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
-import { type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind, snapshotTypeOf } from '../common/rds-snapshot-kind.js';
+import { RDS_PAGE, type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind, snapshotTypeOf } from '../common/rds-snapshot-kind.js';
 import { pattern } from './manifest.js';
 
 const NOT_FOUND = 'DBClusterSnapshotNotFoundFault';
@@ -27,6 +28,23 @@ const dbClusterSnapshotApi: RdsSnapshotApi = {
       if (isAwsError(error, NOT_FOUND)) return undefined;
       throw error;
     }
+  },
+  async list(rds, Marker) {
+    const page = await rds.send(new DescribeDBClusterSnapshotsCommand({ MaxRecords: RDS_PAGE, Marker }));
+    return { snapshots: (page.DBClusterSnapshots ?? []).map(facts), marker: page.Marker };
+  },
+  async databases(rds, Marker) {
+    const page = await rds.send(new DescribeDBClustersCommand({ MaxRecords: RDS_PAGE, Marker }));
+    return {
+      databases: (page.DBClusters ?? []).map((d) => ({ resourceId: d.DBClusterIdentifier!, tags: tagMap(d.TagList) })),
+      marker: page.Marker,
+    };
+  },
+  async find(rds, identifiers) {
+    const page = await rds.send(
+      new DescribeDBClusterSnapshotsCommand({ Filters: [{ Name: 'db-cluster-snapshot-id', Values: identifiers }], MaxRecords: RDS_PAGE }),
+    );
+    return (page.DBClusterSnapshots ?? []).map(facts);
   },
   async copy(rds, input) {
     const { DBClusterSnapshot } = await rds.send(

@@ -25,4 +25,5 @@ export const manifest = /* @__PURE__ */ rdsManifest({
   },
   arnType: 'snapshot',
   noun: 'DBSnapshot',
+  database: { noun: 'DBInstance', arnType: 'db' },
 });

@@ -2,13 +2,14 @@ import {
   CopyDBSnapshotCommand,
   type DBSnapshot,
   DeleteDBSnapshotCommand,
+  DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
-import { type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind, snapshotTypeOf } from '../common/rds-snapshot-kind.js';
+import { RDS_PAGE, type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind, snapshotTypeOf } from '../common/rds-snapshot-kind.js';
 import { pattern } from './manifest.js';
 
 const NOT_FOUND = 'DBSnapshotNotFoundFault';
@@ -27,6 +28,23 @@ const dbSnapshotApi: RdsSnapshotApi = {
       if (isAwsError(error, NOT_FOUND)) return undefined;
       throw error;
     }
+  },
+  async list(rds, Marker) {
+    const page = await rds.send(new DescribeDBSnapshotsCommand({ MaxRecords: RDS_PAGE, Marker }));
+    return { snapshots: (page.DBSnapshots ?? []).map(facts), marker: page.Marker };
+  },
+  async databases(rds, Marker) {
+    const page = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: RDS_PAGE, Marker }));
+    return {
+      databases: (page.DBInstances ?? []).map((d) => ({ resourceId: d.DBInstanceIdentifier!, tags: tagMap(d.TagList) })),
+      marker: page.Marker,
+    };
+  },
+  async find(rds, identifiers) {
+    const page = await rds.send(
+      new DescribeDBSnapshotsCommand({ Filters: [{ Name: 'db-snapshot-id', Values: identifiers }], MaxRecords: RDS_PAGE }),
+    );
+    return (page.DBSnapshots ?? []).map(facts);
   },
   async copy(rds, input) {
     const { DBSnapshot } = await rds.send(

@@ -77,6 +77,8 @@ export const manifest: KindManifest = {
       Reason:
         'S3 tells a key that does not exist (404) only to a caller allowed s3:ListBucket, when a retried write looks for what a crashed worker never stored; the drills crash none (test/e2e/ssm.test.ts does)',
     },
+    // The integrity sweep: which versions of a parameter the store still holds, one listing per parameter.
+    { Sid: 'ListTheStoredParameterVersions', Effect: 'Allow', Action: 's3:ListBucketVersions', Resource: storeBucket(s) },
     {
       Sid: 'EncryptParameterVersionsWithTheVaultKey',
       Effect: 'Allow',
@@ -222,6 +224,15 @@ function readOptedInParameters(s: ReaderScope): Statement[] {
   const actions = ['ssm:GetParameterHistory', 'ssm:GetParameter'];
   const parameter = (path: string) => `arn:aws:ssm:*:${s.account}:parameter/${path.replace(/^\//, '')}`;
   return [
+    // The inventory sweep lists the parameters, then keeps only the opted-in ones itself:
+    // DescribeParameters supports no resource-level permission (Service Authorization Reference).
+    {
+      Sid: 'ListParameters',
+      Effect: 'Allow',
+      Action: 'ssm:DescribeParameters',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': s.regions } },
+    },
     ...(s.parameters.paths.length
       ? [
           {

@@ -1,5 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, type ParameterTier, type ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DescribeParametersCommand,
+  GetParameterCommand,
+  type ParameterStringFilter,
+  type ParameterTier,
+  type ParameterType,
+  PutParameterCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
 import { describeError, isAwsError, isDeterministicAwsError } from '../../aws/aws-errors.js';
 import { type AwsClients, type Credentials, s3Client, ssmClient } from '../../aws/clients.js';
@@ -14,13 +22,18 @@ import {
   inSource,
   inVault,
   type KindDeps,
+  type ListedArtifact,
   type RestoreTarget,
   type ShareProgress,
   type SourceArtifact,
+  type SourceRegion,
+  type SweptSource,
   type Triggers,
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
+import { inventoryPage } from '../common/inventory.js';
+import { TAG } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 import {
   type MissedVersions,
@@ -35,8 +48,10 @@ import {
   deleteStoredVersion,
   findStoredVersion,
   isStored,
+  parameterPrefix,
   readStoredVersion,
   storedCopyId,
+  storedVersionIds,
   storedVersionOf,
   storeKey,
   storeVersion,
@@ -177,6 +192,48 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
     return { deleted: [point.vaultCopyId!] };
   },
 
+  // One listing is both: each parameter is a resource, and its newest version (Version and
+  // LastModifiedDate) says whether the vault has it, with no GetParameterHistory per parameter.
+  // Only what the account file opts in: DescribeParameters cannot be narrowed by IAM, so the sweep
+  // asks for the listed path prefixes and the tagged parameters only (ParameterFilters).
+  async inventory(source: SweptSource, token: string | undefined, deps: KindDeps<SsmClients>) {
+    const { paths, tagged } = source.parameters;
+    if (paths.length === 0 && !tagged) return { artifacts: [], resources: [] };
+    const { ssm } = inSource(deps, source.account, source.region);
+    const listing = (filter: ParameterStringFilter) => async (NextToken?: string) => {
+      const page = await ssm.send(new DescribeParametersCommand({ MaxResults: DESCRIBE_PAGE, NextToken, ParameterFilters: [filter] }));
+      const listed = (page.Parameters ?? []).map((p) =>
+        listedParameter(source, p.Name!, p.Version ?? 1, p.LastModifiedDate ?? new Date(0)),
+      );
+      return { artifacts: listed, resources: listed.map((p) => ({ resourceId: p.resourceId, tags: {} })), next: page.NextToken };
+    };
+    return inventoryPage(token, {
+      ...(paths.length ? { paths: listing({ Key: 'Name', Option: 'BeginsWith', Values: paths }) } : {}),
+      ...(tagged ? { tagged: listing({ Key: `tag:${TAG.protect}`, Values: ['true'] }) } : {}),
+    });
+  },
+
+  // One listing per parameter of the versions the store holds under its prefix, however many points.
+  // A version still in a vault parameter of an earlier release is checked once the reconciler has moved it.
+  async missingCopies(points: RecoveryPoint[], deps: KindDeps<SsmClients>) {
+    const byParameter = new Map<string, RecoveryPoint[]>();
+    for (const point of points.filter((p) => isStored(p.vaultCopyId!))) {
+      const prefix = parameterPrefix(storedVersionOf(point.vaultCopyId!).key);
+      byParameter.set(prefix, [...(byParameter.get(prefix) ?? []), point]);
+    }
+    const missing = new Map<string, string>();
+    for (const [prefix, ofParameter] of byParameter) {
+      const held = await storedVersionIds(inVault(deps).s3, deps.vault, prefix);
+      for (const point of ofParameter)
+        if (!held.has(storedVersionOf(point.vaultCopyId!).versionId))
+          missing.set(
+            point.pk,
+            `vault copy ${point.vaultCopyId} no longer exists (the vault store holds no such version of ${point.resourceId})`,
+          );
+    }
+    return missing;
+  },
+
   restoreActions(point: RecoveryPoint, target: RestoreTarget) {
     return [
       { call: 's3:GetObject', what: `read ${point.vaultCopyId} from the vault store, decrypted under the vault key` },
@@ -201,6 +258,24 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
 
 function ssmClients(aws: AwsClients, region: string, credentials?: Credentials): SsmClients {
   return { ssm: ssmClient(aws, region, credentials), s3: s3Client(aws, region, credentials) };
+}
+
+/** DescribeParameters returns at most 50 parameters a page. */
+const DESCRIBE_PAGE = 50;
+
+/**
+ * A parameter as the sweep lists it: its newest version is what an `Update` event at its
+ * LastModifiedDate would have announced.
+ */
+function listedParameter(source: SourceRegion, name: string, version: number, modified: Date): ListedArtifact {
+  return {
+    ref: { ...source, sourceId: name, announced: { at: modified.toISOString(), operation: 'Update' } },
+    sourceId: `${name}:${version}`,
+    resourceId: name,
+    createdAt: modified.toISOString(),
+    // A life is told by the parameter's history, which the listing does not read.
+    known: { byResource: true },
+  };
 }
 
 /** A version's object in the store. A point recorded before lives were told apart, and never copied, is a life of its own. */

@@ -1,4 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { ssmStoreBucket } from '../../../accounts/stack/names.js';
 import { describeError, isAwsError, isDeterministicAwsError } from '../../aws/aws-errors.js';
 import type { RecoveryPoint } from '../../catalog/recovery-point.js';
@@ -29,6 +36,11 @@ const META = { sourceVersion: 'source-version', sourceModified: 'source-modified
 export function storeKey(point: Pick<RecoveryPoint, 'account' | 'region' | 'resourceId'>, life: string, version: number): string {
   const name = point.resourceId.startsWith('/') ? point.resourceId : `/${point.resourceId}`;
   return `${point.account}/${point.region}${name}/${life}/${version}`;
+}
+
+/** The folder of a parameter's every life and version: a stored key without its `<life>/<version>`. */
+export function parameterPrefix(key: string): string {
+  return key.slice(0, key.lastIndexOf('/', key.lastIndexOf('/') - 1) + 1);
 }
 
 /** A vault copy's id, as the catalog records it: `s3://<bucket>/<key>?versionId=<S3 version id>`. */
@@ -143,4 +155,19 @@ export async function deleteStoredVersion(s3: S3Client, vault: VaultFacts, store
 function permanentIfDeterministic(error: unknown, what: string): unknown {
   if (error instanceof PermanentFailure || !isDeterministicAwsError(error)) return error;
   return new PermanentFailure(`${what}: ${describeError(error)}`, { cause: error });
+}
+
+/** The S3 version ids the store holds under a prefix (delete markers are no versions of a value). */
+export async function storedVersionIds(s3: S3Client, vault: VaultFacts, prefix: string): Promise<Set<string>> {
+  const bucket = storeBucketOf(vault);
+  const held = new Set<string>();
+  let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+  for (;;) {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, ExpectedBucketOwner: vault.account, ...markers }),
+    );
+    for (const version of page.Versions ?? []) held.add(version.VersionId!);
+    if (!page.IsTruncated) return held;
+    markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+  }
 }

@@ -52,6 +52,10 @@ export interface CallRecord {
   account: string;
   region: string;
   principal: string;
+  /** The assumed-role session that made the call (`arn:aws:sts::<account>:assumed-role/<role>/<session>`), as CloudTrail names it. */
+  session?: string;
+  /** The role an AssumeRole call names: it may live in another account than the caller's. */
+  roleArn?: string;
   at: number;
   error?: string;
   /** Every authorization decided for it: the call's own, and those a service made on the caller's behalf (KMS during a copy). */
@@ -158,6 +162,8 @@ export class CloudCore implements SimDispatcher {
       account: ctx.account,
       region: ctx.region,
       principal: ctx.caller.arn,
+      ...(ctx.caller.sessionArn ? { session: ctx.caller.sessionArn } : {}),
+      ...(typeof input.RoleArn === 'string' ? { roleArn: input.RoleArn } : {}),
       at: this.clock.nowMs(),
       authorizations: [],
     };

@@ -6,7 +6,18 @@ import { DynamoEngine } from './engine.js';
 export interface DynamoDbSimOptions {
   /** The folder that keeps an account and region's tables (LevelDB); in memory when it returns undefined. */
   path?: (account: string, region: string) => string | undefined;
+  /**
+   * How long a write takes to reach the table's secondary indexes; until then a Query or Scan of an
+   * index misses the item (0 by default). DynamoDB updates global secondary indexes asynchronously,
+   * and reads of them are only eventually consistent (Developer Guide, "Using Global Secondary Indexes").
+   */
+  indexLagMs?: number;
 }
+
+/** Writes whose items the indexes see only once the lag has passed. */
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+type Item = Record<string, unknown>;
 
 /** What CreateTable takes: the API's table definition (names as in the DynamoDB API). */
 export type CreateTableInput = Record<string, unknown> & { TableName: string };
@@ -31,10 +42,13 @@ export class DynamoDbSim {
   readonly #engines = new Map<string, Promise<DynamoEngine>>();
   /** The key attributes of every table and index created, by `<account>|<region>|<table>[|<index>]`. */
   readonly #keys = new Map<string, KeyNames>();
+  /** When each item was last written, by `<account>|<region>|<table>|<key>`, while the index lag lasts. */
+  readonly #writtenAt = new Map<string, number>();
 
   constructor(
     private readonly quotas: QuotaBook,
     private readonly options: DynamoDbSimOptions = {},
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -44,7 +58,41 @@ export class DynamoDbSim {
   async run(account: string, region: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
     const result = await (await this.#engine(account, region)).run(operation, input);
     if (operation === 'CreateTable') this.#remember(account, region, input as CreateTableInput);
+    if (!this.options.indexLagMs) return result;
+    if (WRITES.has(operation)) this.#noteWrites(account, region, operation, input);
+    if ((operation === 'Query' || operation === 'Scan') && typeof input.IndexName === 'string')
+      return this.#withoutRecentWrites(account, region, input.TableName as string, result as { Items?: Item[]; Count?: number });
     return result;
+  }
+
+  #noteWrites(account: string, region: string, operation: string, input: Record<string, unknown>): void {
+    const written: [string, Item][] =
+      operation === 'BatchWriteItem'
+        ? Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>).flatMap(
+            ([table, requests]) => requests.map((r): [string, Item] => [table, r.PutRequest?.Item ?? r.DeleteRequest!.Key]),
+          )
+        : [[input.TableName as string, (operation === 'PutItem' ? input.Item : input.Key) as Item]];
+    for (const [table, item] of written) this.#writtenAt.set(this.#itemKey(account, region, table, item), this.now());
+  }
+
+  /** An index read's items, less those written too recently for the index to show. */
+  #withoutRecentWrites(account: string, region: string, table: string, result: { Items?: Item[]; Count?: number }) {
+    if (!result.Items) return result;
+    const since = this.now() - this.options.indexLagMs!;
+    const items = result.Items.filter((item) => {
+      const key = this.#itemKey(account, region, table, item);
+      const at = this.#writtenAt.get(key);
+      if (at !== undefined && at <= since) this.#writtenAt.delete(key);
+      return at === undefined || at <= since;
+    });
+    return { ...result, Items: items, Count: items.length };
+  }
+
+  #itemKey(account: string, region: string, table: string, item: Item): string {
+    const names = this.keys(account, region, table);
+    return [account, region, table, JSON.stringify(item[names?.hash ?? '']), JSON.stringify(names?.range ? item[names.range] : null)].join(
+      '|',
+    );
   }
 
   /** The key attributes of a table, or of one of its indexes. */

@@ -1,14 +1,5 @@
 import type { CreateVolumeSpec } from './ebs-volume.js';
 
-/** An EC2 instance, as far as its EBS volumes go (multi-volume snapshot sets are taken of one). */
-export interface SimInstance {
-  readonly id: string;
-  readonly account: string;
-  readonly region: string;
-  /** The attached volumes, the root volume first. */
-  readonly volumeIds: readonly string[];
-}
-
 /** An instance launched by the account itself (drills, tests), with its volumes. */
 export interface CreateInstanceSpec {
   id?: string;

@@ -8,9 +8,10 @@ export interface CreateVolumeSpec {
   encryption: VolumeEncryption;
   /** The customer managed key for `cmk` (a new key in the volume's account when absent). */
   kmsKeyArn?: string;
+  tags?: Record<string, string>;
 }
 
-/** An EBS volume: only what its snapshots inherit. */
+/** An EBS volume: what its snapshots inherit, and what DescribeVolumes shows. */
 export interface SimVolume {
   readonly id: string;
   readonly account: string;
@@ -18,6 +19,10 @@ export interface SimVolume {
   readonly sizeGiB: number;
   /** The key that encrypts it, when encrypted. */
   readonly kmsKeyArn?: string;
+  readonly createTime: Date;
+  readonly tags: Map<string, string>;
+  /** The instance it is attached to, as its root device. */
+  attachedTo?: string;
 }
 
 /** EC2's default volume size in the console and most AMIs. */

@@ -2,14 +2,15 @@ import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
-import type { CreateInstanceSpec, CreateSnapshotsSpec, SimInstance } from './ebs-instance.js';
+import type { CreateInstanceSpec, CreateSnapshotsSpec } from './ebs-instance.js';
 import { type SimSnapshot, type SnapshotOrigin, type SnapshotState, SnapshotStore } from './ebs-snapshot.js';
 import { type CopyRequest, planCopy } from './ebs-snapshot-copy.js';
 import { settledSnapshotEvent, snapshotSetEvent } from './ebs-snapshot-events.js';
 import { type CreateVolumeSpec, DEFAULT_VOLUME_GIB, eventVolumeArn, type SimVolume } from './ebs-volume.js';
 import { ec2Id, isEc2Id, notFound } from './ids.js';
 import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
-import { addTags, type TagInput } from './tags.js';
+import { LAUNCH_IMAGE_ID, type RunInstanceSpec, type SimInstance } from './instance.js';
+import { addTags, type TagInput, tagInputs } from './tags.js';
 
 export interface Ec2SimOptions {
   /** Concurrent snapshot copies per destination account and region; AWS's default is {@link EBS_CONCURRENT_COPY_QUOTA}. */
@@ -114,24 +115,80 @@ export class Ec2Sim {
    * @throws Error for a taken id or an unknown key
    */
   createVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume {
+    if (spec.id !== undefined && this.#volumes.has(`${region}/${spec.id}`))
+      throw new Error(`Volume ${spec.id} already exists in ${region}`);
+    const volume = this.scratchVolume(account, region, spec);
+    this.#volumes.set(`${region}/${volume.id}`, volume);
+    return volume;
+  }
+
+  /**
+   * A volume that is never listed: what an image registered without an instance is made of.
+   * @throws Error for an unknown key
+   */
+  scratchVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume {
     const id = spec.id ?? ec2Id('vol');
-    if (this.#volumes.has(`${region}/${id}`)) throw new Error(`Volume ${id} already exists in ${region}`);
     if (spec.kmsKeyArn !== undefined && !this.kms.key(spec.kmsKeyArn)) throw new Error(`No KMS key ${spec.kmsKeyArn}`);
-    const volume: SimVolume = {
+    const tags = new Map<string, string>();
+    addTags(tags, tagInputs(spec.tags));
+    return {
       id,
       account,
       region,
       sizeGiB: spec.sizeGiB ?? DEFAULT_VOLUME_GIB,
       kmsKeyArn: this.#volumeKey(account, region, id, spec),
+      createTime: this.cloud.clock.now(),
+      tags,
     };
-    this.#volumes.set(`${region}/${id}`, volume);
-    return volume;
   }
 
   /** An account's volume, if it exists. */
   volume(account: string, region: string, id: string): SimVolume | undefined {
     const volume = this.#volumes.get(`${region}/${id}`);
     return volume?.account === account ? volume : undefined;
+  }
+
+  /** The volumes of an account in a region, oldest first. */
+  volumes(account: string, region: string): SimVolume[] {
+    return [...this.#volumes.values()].filter((v) => v.account === account && v.region === region);
+  }
+
+  /**
+   * Launches an instance with a fresh root volume of that encryption (the account's own activity).
+   * @throws Error for a malformed or taken id
+   */
+  runInstance(account: string, region: string, spec: RunInstanceSpec): SimInstance {
+    if (spec.id !== undefined && !isEc2Id('i', spec.id))
+      throw new Error(`Instance id ${spec.id} is not of the form i-<8 to 17 hex digits>`);
+    const id = spec.id ?? ec2Id('i');
+    if (this.#instances.has(`${region}/${id}`)) throw new Error(`Instance ${id} already exists in ${region}`);
+    const root = this.createVolume(account, region, { encryption: spec.encryption, kmsKeyArn: spec.kmsKeyArn, sizeGiB: spec.sizeGiB });
+    root.attachedTo = id;
+    const tags = new Map<string, string>();
+    addTags(tags, tagInputs(spec.tags));
+    const instance: SimInstance = {
+      id,
+      account,
+      region,
+      imageId: LAUNCH_IMAGE_ID,
+      rootVolumeId: root.id,
+      volumeIds: [root.id],
+      launchTime: this.cloud.clock.now(),
+      tags,
+    };
+    this.#instances.set(`${region}/${id}`, instance);
+    return instance;
+  }
+
+  /** An account's instance, if it exists. */
+  instance(account: string, region: string, id: string): SimInstance | undefined {
+    const instance = this.#instances.get(`${region}/${id}`);
+    return instance?.account === account ? instance : undefined;
+  }
+
+  /** The instances of an account in a region, oldest first. */
+  instances(account: string, region: string): SimInstance[] {
+    return [...this.#instances.values()].filter((i) => i.account === account && i.region === region);
   }
 
   /**
@@ -143,7 +200,7 @@ export class Ec2Sim {
     if (!volume) throw notFound('InvalidVolume.NotFound', 'volume', spec.volumeId);
     if (spec.id !== undefined && !isEc2Id('snap', spec.id))
       throw new Error(`Snapshot id ${spec.id} is not of the form snap-<8 to 17 hex digits>`);
-    const tags = Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value }));
+    const tags = tagInputs(spec.tags);
     return this.startSnapshot(volume, { id: spec.id, description: spec.description, tags, emit: spec.emit ?? true });
   }
 
@@ -154,16 +211,21 @@ export class Ec2Sim {
   createInstance(account: string, region: string, spec: CreateInstanceSpec): SimInstance {
     const id = spec.id ?? ec2Id('i');
     if (this.#instances.has(`${region}/${id}`)) throw new Error(`Instance ${id} already exists in ${region}`);
-    const volumeIds = spec.volumes.map((v) => this.createVolume(account, region, v).id);
-    const instance: SimInstance = { id, account, region, volumeIds };
+    const volumes = spec.volumes.map((v) => this.createVolume(account, region, v));
+    for (const volume of volumes) volume.attachedTo = id;
+    const volumeIds = volumes.map((v) => v.id);
+    const instance: SimInstance = {
+      id,
+      account,
+      region,
+      imageId: LAUNCH_IMAGE_ID,
+      rootVolumeId: volumeIds[0]!,
+      volumeIds,
+      launchTime: this.cloud.clock.now(),
+      tags: new Map(),
+    };
     this.#instances.set(`${region}/${id}`, instance);
     return instance;
-  }
-
-  /** An account's instance, if it exists. */
-  instance(account: string, region: string, id: string): SimInstance | undefined {
-    const instance = this.#instances.get(`${region}/${id}`);
-    return instance?.account === account ? instance : undefined;
   }
 
   /**
@@ -264,7 +326,7 @@ export class Ec2Sim {
       );
   }
 
-  /** Forgets an account's volumes, snapshots and AMIs (disaster drills); pending ones never settle. */
+  /** Forgets an account's volumes, instances, snapshots and AMIs (disaster drills); pending ones never settle. */
   removeAccount(account: string): void {
     for (const [key, volume] of this.#volumes) if (volume.account === account) this.#volumes.delete(key);
     for (const [key, instance] of this.#instances) if (instance.account === account) this.#instances.delete(key);

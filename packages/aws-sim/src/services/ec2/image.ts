@@ -11,8 +11,8 @@ export interface ImageBlockDevice {
   readonly encrypted: boolean;
 }
 
-/** Where an AMI came from: CreateImage, or CopyImage of another AMI. */
-export type ImageOrigin = { kind: 'create' } | { kind: 'copy'; sourceImageId: string; sourceRegion: string };
+/** Where an AMI came from: CreateImage (of an instance, when one is named), or CopyImage of another AMI. */
+export type ImageOrigin = { kind: 'create'; instanceId?: string } | { kind: 'copy'; sourceImageId: string; sourceRegion: string };
 
 /** One EBS-backed AMI in the region it lives in. */
 export interface SimImage {

@@ -11,14 +11,20 @@ import { ec2Id, isEc2Id } from './ids.js';
 import { type ImageBlockDevice, ImageStore, ROOT_DEVICE, type SimImage } from './image.js';
 import { type ImageCopyRequest, planImageCopy } from './image-copy.js';
 import { amiStateChangeEvent } from './image-events.js';
+import type { SimInstance } from './instance.js';
 import { addTags, type TagInput } from './tags.js';
 
 /** "Destination Regions are limited to 100 concurrent AMI copies" (EC2 User Guide, Copy an AMI, Cross-Region copying). */
 export const AMI_CONCURRENT_COPY_QUOTA = 100;
 
-/** An AMI made by the account itself (drills, tests): CreateImage of an instance with one root volume. */
+/**
+ * An AMI made by the account itself (drills, tests): CreateImage of one of its instances, or, without
+ * an instance, an image registered from a snapshot of a volume nothing else holds.
+ */
 export interface CreateImageSpec {
   name: string;
+  /** The instance it is made of (its root volume); its encryption then is the volume's. */
+  instanceId?: string;
   encryption: VolumeEncryption;
   /** The customer managed key for `cmk` (a new key in the account when absent). */
   kmsKeyArn?: string;
@@ -58,7 +64,9 @@ export interface ImageBacking {
   readonly cloud: CloudCore;
   readonly kms: KmsSim;
   readonly snapshotStore: SnapshotStore;
-  createVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume;
+  scratchVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume;
+  volume(account: string, region: string, id: string): SimVolume | undefined;
+  instance(account: string, region: string, id: string): SimInstance | undefined;
   startSnapshot(volume: SimVolume, options: { id?: string; description?: string; tags: TagInput[]; emit: boolean }): SimSnapshot;
 }
 
@@ -80,9 +88,10 @@ export class Ec2Images {
   }
 
   /**
-   * Creates an AMI of a fresh instance root volume with that encryption: its backing snapshot is
-   * taken silently, and the AMI becomes available when the snapshot completes.
-   * @throws Error for a malformed or taken id
+   * Creates an AMI: of an instance's root volume (CreateImage), or of a fresh volume of that
+   * encryption. Its backing snapshot is taken silently, and the AMI becomes available when the
+   * snapshot completes.
+   * @throws Error for a malformed or taken id, or an unknown instance
    */
   create(account: string, region: string, spec: CreateImageSpec): SimImage {
     if (spec.id !== undefined && !isEc2Id('ami', spec.id))
@@ -90,14 +99,14 @@ export class Ec2Images {
     const id = spec.id ?? ec2Id('ami');
     if (this.store.get(region, id)) throw new Error(`Image ${id} already exists in ${region}`);
     this.#refuseTakenName(account, region, spec.name);
-    const volume = this.ec2.createVolume(account, region, {
-      encryption: spec.encryption,
-      kmsKeyArn: spec.kmsKeyArn,
-      sizeGiB: spec.sizeGiB,
-    });
+    const instance = spec.instanceId === undefined ? undefined : this.ec2.instance(account, region, spec.instanceId);
+    if (spec.instanceId !== undefined && !instance) throw new Error(`No instance ${spec.instanceId} in ${account}/${region}`);
+    const volume = instance
+      ? this.ec2.volume(account, region, instance.rootVolumeId)!
+      : this.ec2.scratchVolume(account, region, { encryption: spec.encryption, kmsKeyArn: spec.kmsKeyArn, sizeGiB: spec.sizeGiB });
     // The description EC2 gives the snapshots CreateImage takes; whether their events are sent is an option.
     const snapshot = this.ec2.startSnapshot(volume, {
-      description: `Created by CreateImage(${ec2Id('i')}) for ${id}`,
+      description: `Created by CreateImage(${instance?.id ?? ec2Id('i')}) for ${id}`,
       tags: [],
       emit: this.options.announceImageSnapshots,
     });
@@ -107,7 +116,7 @@ export class Ec2Images {
       region,
       name: spec.name,
       description: '',
-      origin: { kind: 'create' },
+      origin: instance ? { kind: 'create', instanceId: instance.id } : { kind: 'create' },
       settlesAt: snapshot.settlesAt,
       blockDevices: [deviceOf(snapshot)],
     });

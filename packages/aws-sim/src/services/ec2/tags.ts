@@ -11,6 +11,9 @@ export interface TagInput {
   value?: string;
 }
 
+/** Tags given as a plain record (the control plane's), as tag inputs. */
+export const tagInputs = (tags: Record<string, string> = {}): TagInput[] => Object.entries(tags).map(([key, value]) => ({ key, value }));
+
 /**
  * Adds or overwrites tags, validated as CreateTags does.
  * @throws AwsError InvalidParameterValue, TagLimitExceeded

@@ -4,6 +4,7 @@ import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import { planRdsCopy, type RdsCopyRequest } from './copy.js';
+import { type CreateDatabaseSpec, DatabaseStore, type SimDatabase } from './database.js';
 import { snapshotCreatedEvent } from './events.js';
 import {
   checkIdentifier,
@@ -77,6 +78,8 @@ export class RdsSim {
   readonly cloud: CloudCore;
   readonly instanceSnapshots = new RdsSnapshotStore(DB_SNAPSHOT);
   readonly clusterSnapshots = new RdsSnapshotStore(DB_CLUSTER_SNAPSHOT);
+  /** The DB instances and clusters: made explicitly, or by the first snapshot of one the simulation did not know. */
+  readonly databases = new DatabaseStore();
   readonly options: typeof DEFAULTS;
   /** The customer managed key of each database (`cmk` encryption), made on first use. */
   readonly #resourceKeys = new Map<string, string>();
@@ -103,6 +106,16 @@ export class RdsSim {
    */
   createDBClusterSnapshot(account: string, region: string, spec: CreateRdsSnapshotSpec & { cluster: string }): SimRdsSnapshot {
     return this.#create(this.clusterSnapshots, account, region, spec.cluster, spec);
+  }
+
+  /** Creates a DB instance (the account's own activity); its snapshots are encrypted like it. */
+  createDBInstance(account: string, region: string, spec: CreateDatabaseSpec & { encryption?: RdsEncryption }): SimDatabase {
+    return this.#database(DB_SNAPSHOT, account, region, spec);
+  }
+
+  /** Creates an Aurora DB cluster (the account's own activity). */
+  createDBCluster(account: string, region: string, spec: CreateDatabaseSpec & { encryption?: RdsEncryption }): SimDatabase {
+    return this.#database(DB_CLUSTER_SNAPSHOT, account, region, spec);
   }
 
   store(family: RdsFamily): RdsSnapshotStore {
@@ -150,8 +163,9 @@ export class RdsSim {
     return copy;
   }
 
-  /** Forgets an account's DB and cluster snapshots (disaster drills); pending ones never become available. */
+  /** Forgets an account's databases, DB and cluster snapshots (disaster drills); pending ones never become available. */
   removeAccount(account: string): void {
+    this.databases.removeAccount(account);
     this.instanceSnapshots.removeAccount(account);
     this.clusterSnapshots.removeAccount(account);
   }
@@ -172,8 +186,15 @@ export class RdsSim {
           `Cannot create ${id}: the allowed number of manual snapshots in ${region} would be exceeded.`,
         );
     }
+    const database =
+      this.databases.get(family.family, account, region, resource) ??
+      this.#database(family, account, region, { id: resource, encryption: spec.encryption });
     const kmsKeyId =
-      spec.encryption === 'cmk' && spec.kmsKeyArn ? spec.kmsKeyArn : this.#key(account, region, resource, spec.encryption ?? 'aws-managed');
+      spec.encryption === 'cmk' && spec.kmsKeyArn
+        ? spec.kmsKeyArn
+        : spec.encryption === undefined
+          ? database.kmsKeyId
+          : this.#key(account, region, resource, spec.encryption);
     const snapshot: SimRdsSnapshot = {
       family: family.family,
       id,
@@ -193,6 +214,23 @@ export class RdsSim {
     store.add(snapshot);
     this.cloud.clock.at(snapshot.availableAt, () => this.#settle(store, snapshot, spec.emit ?? true));
     return snapshot;
+  }
+
+  #database(family: RdsFamily, account: string, region: string, spec: CreateDatabaseSpec & { encryption?: RdsEncryption }): SimDatabase {
+    checkIdentifier(family, family.resourceParam, spec.id);
+    if (this.databases.get(family.family, account, region, spec.id))
+      throw new AwsError(family.errors.databaseExists, `${family.databaseLabel} ${spec.id} already exists.`);
+    const database: SimDatabase = {
+      family: family.family,
+      id: spec.id,
+      account,
+      region,
+      createdAt: this.cloud.clock.now(),
+      kmsKeyId: this.#key(account, region, spec.id, spec.encryption ?? 'aws-managed'),
+      tags: new Map(Object.entries(spec.tags ?? {})),
+    };
+    this.databases.add(database);
+    return database;
   }
 
   #key(account: string, region: string, resource: string, encryption: RdsEncryption): string | undefined {

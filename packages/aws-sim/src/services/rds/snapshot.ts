@@ -64,7 +64,14 @@ export interface RdsFamily {
   /** Identifier length limit (DB snapshots 255, cluster snapshots 63). */
   readonly maxIdLength: number;
   /** The wire codes (the awsQueryError codes of the RDS API model). */
-  readonly errors: { notFound: string; alreadyExists: string; invalidState: string };
+  readonly errors: { notFound: string; alreadyExists: string; invalidState: string; databaseExists: string; databaseNotFound: string };
+  /** What AWS calls the database a snapshot is of, and its Describe call's element (`DBInstance`, `DBCluster`). */
+  readonly databaseLabel: string;
+  readonly databaseElement: 'DBInstance' | 'DBCluster';
+  /** The database ARN's resource type: `arn:aws:rds:<region>:<account>:<type>:<id>`. */
+  readonly databaseArnType: 'db' | 'cluster';
+  /** The Describe filter naming a snapshot by identifier. */
+  readonly idFilter: 'db-snapshot-id' | 'db-cluster-snapshot-id';
   readonly detailType: string;
   readonly sourceType: string;
   /** The category of its snapshot events: DB snapshot events are `creation`, DB cluster snapshot events `backup` (RDS User Guide, USER_Events.Messages). */
@@ -87,7 +94,17 @@ export const DB_SNAPSHOT: RdsFamily = {
   engine: 'postgres',
   encryptsOnCopy: true,
   maxIdLength: 255,
-  errors: { notFound: 'DBSnapshotNotFound', alreadyExists: 'DBSnapshotAlreadyExists', invalidState: 'InvalidDBSnapshotState' },
+  errors: {
+    notFound: 'DBSnapshotNotFound',
+    alreadyExists: 'DBSnapshotAlreadyExists',
+    invalidState: 'InvalidDBSnapshotState',
+    databaseExists: 'DBInstanceAlreadyExists',
+    databaseNotFound: 'DBInstanceNotFound',
+  },
+  databaseLabel: 'DBInstance',
+  databaseElement: 'DBInstance',
+  databaseArnType: 'db',
+  idFilter: 'db-snapshot-id',
   detailType: 'RDS DB Snapshot Event',
   sourceType: 'SNAPSHOT',
   eventCategory: 'creation',
@@ -115,7 +132,13 @@ export const DB_CLUSTER_SNAPSHOT: RdsFamily = {
     notFound: 'DBClusterSnapshotNotFoundFault',
     alreadyExists: 'DBClusterSnapshotAlreadyExistsFault',
     invalidState: 'InvalidDBClusterSnapshotStateFault',
+    databaseExists: 'DBClusterAlreadyExistsFault',
+    databaseNotFound: 'DBClusterNotFoundFault',
   },
+  databaseLabel: 'DBCluster',
+  databaseElement: 'DBCluster',
+  databaseArnType: 'cluster',
+  idFilter: 'db-cluster-snapshot-id',
   detailType: 'RDS DB Cluster Snapshot Event',
   sourceType: 'CLUSTER_SNAPSHOT',
   eventCategory: 'backup',

@@ -35,8 +35,11 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
     context,
   });
   switch (action) {
+    // EC2's Describe* support no resource-level permissions (Service Authorization Reference: no resource type).
     case 'DescribeSnapshots':
     case 'DescribeImages':
+    case 'DescribeVolumes':
+    case 'DescribeInstances':
       return [here(`ec2:${action}`, '*')];
     case 'CreateSnapshot': {
       const tags = readTagSpecificationsByType(input, ['snapshot']).snapshot!;

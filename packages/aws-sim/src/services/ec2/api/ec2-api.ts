@@ -4,16 +4,17 @@ import type { Ec2Sim } from '../ec2.js';
 import { ec2Authorization } from './authorization.js';
 import { imageActions } from './image-api.js';
 import { Ec2Input } from './input.js';
+import { instanceActions } from './instance-api.js';
 import { snapshotActions } from './snapshot-api.js';
 
-/** The EC2 API (EC2 query protocol) over the simulated EC2's snapshots and AMIs. */
+/** The EC2 API (EC2 query protocol) over the simulated EC2's snapshots, AMIs, volumes and instances. */
 export function ec2Api(ec2: Ec2Sim): SimService {
   return {
     name: 'ec2',
     protocol: 'ec2',
     xmlns: 'http://ec2.amazonaws.com/doc/2016-11-15/',
     call(action, input, ctx) {
-      const run = snapshotActions[action] ?? imageActions[action];
+      const run = snapshotActions[action] ?? imageActions[action] ?? instanceActions[action];
       if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
       const params = new Ec2Input(input);
       if (params.flag('DryRun')) throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);

@@ -3,6 +3,7 @@ import type { Ec2Sim } from '../ec2.js';
 import { canSeeImage, imageNotFound, ROOT_DEVICE, type SimImage } from '../image.js';
 import { applyFilters, type FilterFields, readFilters } from './filters.js';
 import type { Ec2Input } from './input.js';
+import { paginate } from './paginate.js';
 import { permissionChanges } from './snapshot-api.js';
 import { readTagSpecificationsByType, tagSet } from './tags.js';
 
@@ -37,7 +38,8 @@ export const imageActions: Record<string, Action> = {
     const owners = input.strings('Owner');
     const executableBy = input.strings('ExecutableBy');
     const selected = candidates.filter((i) => ownedBy(i, owners, ctx.account) && executableByAny(i, executableBy, ctx.account));
-    return { imagesSet: { item: applyFilters(selected, readFilters(input), IMAGE_FILTERS).map(imageItem) } };
+    const { page, nextToken } = paginate(applyFilters(selected, readFilters(input), IMAGE_FILTERS), input);
+    return { imagesSet: { item: page.map(imageItem) }, nextToken };
   },
 
   ModifyImageAttribute(ec2, input, ctx) {
@@ -106,6 +108,7 @@ function imageItem(image: SimImage): Record<string, unknown> {
     },
     stateReason: image.stateReason ? { code: 'Client.CopyImageFailed', message: image.stateReason } : undefined,
     sourceImageId: image.origin.kind === 'copy' ? image.origin.sourceImageId : undefined,
+    sourceInstanceId: image.origin.kind === 'create' ? image.origin.instanceId : undefined,
     sourceImageRegion: image.origin.kind === 'copy' ? image.origin.sourceRegion : undefined,
     tagSet: tagSet(image.tags),
   };

@@ -7,13 +7,10 @@ import { notFound } from '../ids.js';
 import { addTags, deleteTags } from '../tags.js';
 import { applyFilters, type FilterFields, readFilters } from './filters.js';
 import type { Ec2Input } from './input.js';
+import { pageSize, paginate } from './paginate.js';
 import { readTagSpecifications, readTags, tagSet } from './tags.js';
 
 type Action = (ec2: Ec2Sim, input: Ec2Input, ctx: CallContext) => unknown;
-
-/** DescribeSnapshots returns at most 1000 snapshots per page; MaxResults is 5 to 1000. */
-const PAGE_MAX = 1000;
-const PAGE_MIN = 5;
 
 /** The DescribeSnapshots filters (besides `tag:<key>` and `tag-key`). */
 const SNAPSHOT_FILTERS: FilterFields<SimSnapshot> = {
@@ -59,7 +56,7 @@ export const snapshotActions: Record<string, Action> = {
 
   DescribeSnapshots(ec2, input, ctx) {
     const ids = [...new Set(input.strings('SnapshotId'))];
-    const maxResults = input.integer('MaxResults', PAGE_MIN, PAGE_MAX);
+    const maxResults = pageSize(input);
     if (ids.length > 0 && maxResults !== undefined)
       throw new AwsError('InvalidParameterCombination', 'The parameter SnapshotIds cannot be used with the parameter MaxResults');
     const store = ec2.snapshotStore;
@@ -76,11 +73,7 @@ export const snapshotActions: Record<string, Action> = {
     const owners = input.strings('Owner');
     const restorableBy = input.strings('RestorableBy');
     const selected = candidates.filter((s) => ownedBy(s, owners, ctx.account) && restorableByAny(s, restorableBy, ctx.account));
-    const { page, nextToken } = paginate(
-      applyFilters(selected, readFilters(input), SNAPSHOT_FILTERS),
-      maxResults ?? PAGE_MAX,
-      input.optionalString('NextToken'),
-    );
+    const { page, nextToken } = paginate(applyFilters(selected, readFilters(input), SNAPSHOT_FILTERS), input);
     const now = ec2.cloud.clock.nowMs();
     return { snapshotSet: { item: page.map((s) => snapshotItem(s, now)) }, nextToken };
   },
@@ -179,14 +172,6 @@ function restorableByAny(snapshot: SimSnapshot, accounts: string[], caller: stri
       return snapshot.owner === caller && snapshot.sharedWith.has(a);
     })
   );
-}
-
-function paginate<T>(items: T[], size: number, token: string | undefined): { page: T[]; nextToken?: string } {
-  const start = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!Number.isInteger(start) || start < 0 || start > items.length)
-    throw new AwsError('InvalidNextToken', 'The specified NextToken is not valid.');
-  const end = start + size;
-  return { page: items.slice(start, end), nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
 }
 
 /**

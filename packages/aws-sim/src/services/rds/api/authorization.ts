@@ -18,11 +18,13 @@ const SHARED_USE = {
 /**
  * What RDS authorizes for a call: the action on each snapshot it names (a copy on its source and
  * on the target, tags on the copy as rds:AddTagsToResource too; Describe without an identifier on
- * every snapshot of the account and region), with `aws:RequestTag/*`, `aws:TagKeys` and
+ * every snapshot of the account and region) or on the database it lists, with `aws:RequestTag/*`, `aws:TagKeys` and
  * `aws:ResourceTag/*`. Another account's snapshot is used through its `restore` attribute, which
  * acts as its resource policy.
  */
 export function rdsAuthorization(rds: RdsSim, action: string, input: Input, ctx: CallContext): AuthorizationRequest[] {
+  const databases = [DB_SNAPSHOT, DB_CLUSTER_SNAPSHOT].find((f) => action === `Describe${f.databaseElement}s`);
+  if (databases) return [databaseRequest(rds, databases, action, input, ctx)];
   const family = [DB_SNAPSHOT, DB_CLUSTER_SNAPSHOT].find((f) => action.includes(f.element)) ?? resourceFamily(input);
   const snapshot = (iamAction: string, identifier: string, context: Context = {}) =>
     snapshotRequest(rds, family, iamAction, identifier, ctx, context);
@@ -45,6 +47,21 @@ export function rdsAuthorization(rds: RdsSim, action: string, input: Input, ctx:
     default:
       return [snapshot(`rds:${action}`, String(input[idParam] ?? ''))];
   }
+}
+
+/**
+ * DescribeDBInstances / DescribeDBClusters on the database named (its tags as `aws:ResourceTag/*`),
+ * or on every database of the account and region (`db:*`, `cluster:*`) when none is.
+ */
+function databaseRequest(rds: RdsSim, family: RdsFamily, action: string, input: Input, ctx: CallContext): AuthorizationRequest {
+  const id = typeof input[family.resourceParam] === 'string' ? (input[family.resourceParam] as string) : undefined;
+  const found = id === undefined ? undefined : rds.databases.get(family.family, ctx.account, ctx.region, id);
+  return {
+    action: `rds:${action}`,
+    resource: `arn:aws:rds:${ctx.region}:${ctx.account}:${family.databaseArnType}:${id ?? '*'}`,
+    resourceAccount: ctx.account,
+    context: Object.fromEntries([...(found?.tags ?? [])].map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+  };
 }
 
 function resourceFamily(input: Input): RdsFamily {

@@ -1,6 +1,7 @@
 import { AwsError } from '../../../core/errors.js';
 import type { CallContext, SimService } from '../../../core/service.js';
 import { list } from '../../../protocol/query.js';
+import type { SimDatabase } from '../database.js';
 import type { RdsSim } from '../rds.js';
 import {
   checkIdentifier,
@@ -34,7 +35,7 @@ type Action = (rds: RdsSim, input: Input, ctx: CallContext) => unknown;
 
 /** "You can share a manual DB snapshot with up to 20 other AWS accounts" (RDS User Guide, "Sharing a DB snapshot"). */
 const SHARE_ACCOUNTS_MAX = 20;
-/** DescribeDBSnapshots' MaxRecords: 20 to 100, default 100. */
+/** The Describe calls' MaxRecords: 20 to 100, default 100. */
 const PAGE_MIN = 20;
 const PAGE_MAX = 100;
 
@@ -42,6 +43,8 @@ const PAGE_MAX = 100;
 const rdsActions: Record<string, Action> = {
   ...familyActions(DB_SNAPSHOT),
   ...familyActions(DB_CLUSTER_SNAPSHOT),
+  DescribeDBInstances: (rds, input, ctx) => describeDatabases(rds, DB_SNAPSHOT, input, ctx),
+  DescribeDBClusters: (rds, input, ctx) => describeDatabases(rds, DB_CLUSTER_SNAPSHOT, input, ctx),
   AddTagsToResource(rds, input, ctx) {
     const snapshot = taggedResource(rds, string(input, 'ResourceName'), ctx);
     for (const [key, value] of readTags(input)) snapshot.tags.set(key, value);
@@ -106,21 +109,76 @@ function describe(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext
   const type = optionalString(input, 'SnapshotType');
   if (type !== undefined && !['manual', 'automated', 'shared', 'public', 'awsbackup'].includes(type)) throw invalid('SnapshotType', type);
   const candidates = named !== undefined ? [namedSnapshot(store, named, type, ctx)] : store.all().filter((s) => s.region === ctx.region);
+  const ids = filterValues(input, family.idFilter);
   const selected = candidates.filter(
     (s) =>
       (resource ?? s.sourceResource) === s.sourceResource &&
+      (ids === undefined || ids.has(s.id.toLowerCase())) &&
       matchesType(s, type, flag(input, 'IncludeShared'), flag(input, 'IncludePublic'), ctx.account, named !== undefined),
   );
+  const now = rds.cloud.clock.nowMs();
+  const { page, marker } = paginate(selected, input);
+  return { [`${family.element}s`]: { [family.element]: page.map((s) => item(family, s, now)) }, Marker: marker };
+}
+
+/**
+ * DescribeDBInstances / DescribeDBClusters: the caller's own databases of that family, one by
+ * identifier (an unknown one is the family's not-found fault), paged with MaxRecords and Marker.
+ */
+function describeDatabases(rds: RdsSim, family: RdsFamily, input: Input, ctx: CallContext) {
+  const param = family.resourceParam;
+  const named = optionalString(input, param);
+  const own = rds.databases.list(family.family, ctx.account, ctx.region);
+  const selected = named === undefined ? own : own.filter((d) => d.id.toLowerCase() === named.toLowerCase());
+  if (named !== undefined && selected.length === 0)
+    throw new AwsError(family.errors.databaseNotFound, `${family.databaseLabel} ${named} not found.`, 404);
+  const { page, marker } = paginate(selected, input);
+  return { [`${family.databaseElement}s`]: { [family.databaseElement]: page.map((d) => databaseItem(family, d)) }, Marker: marker };
+}
+
+function databaseItem(family: RdsFamily, d: SimDatabase): Record<string, unknown> {
+  const arn = `arn:aws:rds:${d.region}:${d.account}:${family.databaseArnType}:${d.id}`;
+  return family.family === 'instance'
+    ? {
+        DBInstanceIdentifier: d.id,
+        DBInstanceArn: arn,
+        Engine: family.engine,
+        DBInstanceStatus: 'available',
+        InstanceCreateTime: d.createdAt,
+        StorageEncrypted: d.kmsKeyId !== undefined,
+        KmsKeyId: d.kmsKeyId,
+        TagList: tagList(d.tags),
+      }
+    : {
+        DBClusterIdentifier: d.id,
+        DBClusterArn: arn,
+        Engine: family.engine,
+        Status: 'available',
+        ClusterCreateTime: d.createdAt,
+        StorageEncrypted: d.kmsKeyId !== undefined,
+        KmsKeyId: d.kmsKeyId,
+        TagList: tagList(d.tags),
+      };
+}
+
+/** One page as `MaxRecords` (20 to 100, default 100) and `Marker` ask. */
+function paginate<T>(items: T[], input: Input): { page: T[]; marker?: string } {
   const size = integer(input, 'MaxRecords', PAGE_MIN, PAGE_MAX) ?? PAGE_MAX;
   const start = Number(optionalString(input, 'Marker') ?? '0');
   if (!Number.isInteger(start) || start < 0) throw invalid('Marker', String(start));
-  const now = rds.cloud.clock.nowMs();
-  const page = selected.slice(start, start + size);
-  return {
-    [`${family.element}s`]: { [family.element]: page.map((s) => item(family, s, now)) },
-    Marker: start + size < selected.length ? String(start + size) : undefined,
-  };
+  return { page: items.slice(start, start + size), marker: start + size < items.length ? String(start + size) : undefined };
 }
+
+/** The values of `Filters.Filter.N` named `name` (lower-cased, as RDS compares identifiers), or undefined when it is not given. */
+function filterValues(input: Input, name: string): Set<string> | undefined {
+  const filters = list<{ Name?: string; Values?: unknown }>(input.Filters);
+  for (const f of filters) if (f.Name !== name && f.Name !== undefined && !KNOWN_FILTERS.has(f.Name)) throw invalid('Filters', f.Name);
+  const filter = filters.find((f) => f.Name === name);
+  return filter && new Set(list<string>(filter.Values).map((v) => v.toLowerCase()));
+}
+
+/** The snapshot filters the simulation reads. */
+const KNOWN_FILTERS = new Set<string>([DB_SNAPSHOT.idFilter, DB_CLUSTER_SNAPSHOT.idFilter]);
 
 /**
  * The snapshot a Describe names. "If this identifier is for an automated snapshot, the SnapshotType

@@ -170,11 +170,17 @@ const ssmActions: Record<string, Action> = {
 
   DescribeParameters(ssm, input, ctx) {
     const filters = input.list<{ Key: string; Option?: string; Values: string[] }>('ParameterFilters');
+    // Name (Equals or BeginsWith) and tag:<key> (its value one of Values) are the filters the simulation reads.
     const matches = (p: SimParameter) =>
-      filters.every((f) => f.Key !== 'Name' || f.Values.some((v) => (f.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)));
-    const all = ssm.parameters(ctx.account, ctx.region).filter(matches);
+      filters.every((f) =>
+        f.Key.startsWith('tag:')
+          ? f.Values.includes(p.tags.get(f.Key.slice(4)) ?? '')
+          : f.Key !== 'Name' || f.Values.some((v) => (f.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)),
+      );
     const max = input.optionalInt('MaxResults', 1, DESCRIBE_PAGE) ?? DESCRIBE_DEFAULT;
     const start = Number(input.optionalString('NextToken') ?? '0');
+    if (!Number.isInteger(start) || start < 0) throw new AwsError('InvalidNextToken', 'The specified token is not valid.');
+    const all = ssm.parameters(ctx.account, ctx.region).filter(matches);
     const next = start + max < all.length ? { NextToken: String(start + max) } : {};
     return { Parameters: all.slice(start, start + max).map(metadataOf), ...next };
   },
