@@ -44,7 +44,7 @@ export function formatTable(report: AuditReport, context: ReportContext): string
             { header: 'account' },
             { header: 'region' },
             { header: 'kind' },
-            ...['resources', 'protected', ...(report.drRpo ? ['in both'] : []), 'never copied', 'pruned only', 'lost'].map(
+            ...['resources', 'protected', ...(report.drRpo ? ['in DR'] : []), 'never copied', 'pruned only', 'lost'].map(
               (header): Column => ({ header, align: 'right' }),
             ),
           ],
