@@ -23,6 +23,20 @@ export const COST_ASSUMPTIONS = {
   daysPerMonth: 30,
   /** The vault stack's schedule. */
   reconcilerRunsPerMonth: (30 * 24 * 60) / RECONCILER.everyMinutes,
+  /**
+   * The DR copy: each vault copy crosses to the DR region once, billed as inter-region data transfer
+   * out of the vault's region, US East (N. Virginia) to another region
+   * (https://aws.amazon.com/ec2/pricing/on-demand/, "Data Transfer"; a cross-region snapshot copy is
+   * charged for that transfer, https://aws.amazon.com/ebs/pricing/), and is stored there again as a
+   * snapshot, standard tier, US East (https://aws.amazon.com/ebs/pricing/). List prices as published
+   * at the time of writing, not fetched by the model.
+   */
+  usdPerGiBInterRegion: 0.02,
+  usdPerGiBMonthSnapshotStorage: 0.05,
+  /** Assumed data a snapshot adds over its volume's previous one (snapshots, and their copies, are incremental). */
+  changedGiBPerArtifact: 2,
+  /** Assumed days a copy is kept (the vault file's EBS retention). */
+  retentionDays: 35,
 } as const;
 
 export interface ModeCost {
@@ -43,6 +57,8 @@ export interface CostModel {
   artifactsPerMonth: number;
   reconcilerPerMonth: { invocations: number; gbSeconds: number; dynamoCalls: number };
   perMode: Record<keyof LifecycleFigures['perArtifact'], ModeCost>;
+  /** What the DR region adds a month, beside Lambda: the transfer of each copy there, and the storage of what it keeps. */
+  drRegion: { transferGiB: number; transferUsd: number; storedGiB: number; storageUsd: number; usd: number };
 }
 
 /** The vault functions' memory and architecture, from serverless.yml's provider. */
@@ -116,5 +132,22 @@ export function costModel(input: {
     artifactsPerMonth,
     reconcilerPerMonth: { ...reconciler, gbSeconds: Math.round(reconciler.gbSeconds) },
     perMode,
+    drRegion: drRegionCost(artifactsPerMonth),
+  };
+}
+
+/** The DR copies a month: every copy's changed data transferred once, and the retained copies' data stored in a steady state. */
+function drRegionCost(artifactsPerMonth: number): CostModel['drRegion'] {
+  const a = COST_ASSUMPTIONS;
+  const transferGiB = artifactsPerMonth * a.changedGiBPerArtifact;
+  const storedGiB = (artifactsPerMonth / a.daysPerMonth) * a.retentionDays * a.changedGiBPerArtifact;
+  const transferUsd = transferGiB * a.usdPerGiBInterRegion;
+  const storageUsd = storedGiB * a.usdPerGiBMonthSnapshotStorage;
+  return {
+    transferGiB: Math.round(transferGiB),
+    transferUsd: round(transferUsd, 2),
+    storedGiB: Math.round(storedGiB),
+    storageUsd: round(storageUsd, 2),
+    usd: round(transferUsd + storageUsd, 2),
   };
 }

@@ -91,6 +91,8 @@ function costTable(c: NonNullable<BenchReport['costModel']>): string[] {
       ([mode, m]) =>
         `| ${mode} | ${m.invocationsPerArtifact} | ${m.awsCallsPerArtifact} + ${m.dynamoCallsPerArtifact} | ${m.billedMsPerArtifact.toFixed(0)} | ${m.gbSecondsPerArtifact.toFixed(3)} | ${count(m.monthly.invocations)} | ${count(m.monthly.gbSeconds)} | ${count(m.monthly.awsCalls)} + ${count(m.monthly.dynamoCalls)} | ${m.monthly.usd.toFixed(2)} |`,
     ),
+    '',
+    `The DR region adds a month (${a.changedGiBPerArtifact} GiB changed per snapshot, kept ${a.retentionDays} days; assumed): ${count(c.drRegion.transferGiB)} GiB across regions at $${a.usdPerGiBInterRegion}/GiB = $${c.drRegion.transferUsd.toFixed(2)}, and ${count(c.drRegion.storedGiB)} GiB of snapshots there at $${a.usdPerGiBMonthSnapshotStorage}/GiB-month = $${c.drRegion.storageUsd.toFixed(2)}: $${c.drRegion.usd.toFixed(2)}.`,
   ];
 }
 

@@ -146,7 +146,14 @@ function scopeOf(options: AuditOptions, source: AuditSource, config: AccountsCon
     options.until === undefined ? source.defaultUntil.toISOString() : resolveTime(options.until, source.defaultUntil, '--until');
   const since = resolveTime(options.since ?? '30d', new Date(until), '--since');
   if (since >= until) throw new UsageError(`--since (${since}) must come before --until (${until})`);
-  return { accounts: accounts ?? source.accounts, onlyTheseAccounts: accounts !== undefined, kinds: options.kinds, since, until };
+  return {
+    accounts: accounts ?? source.accounts,
+    onlyTheseAccounts: accounts !== undefined,
+    kinds: options.kinds,
+    since,
+    until,
+    ...(config.vault.drRegion ? { drRegion: config.vault.drRegion } : {}),
+  };
 }
 
 /** An account id as given, or the id of the account file of that name. */

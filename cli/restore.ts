@@ -9,7 +9,7 @@ import { restoreTarget } from '../shared/restore/restore-target.js';
 import { parseCommandLine } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
-const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] [--rebuild] | --point POINT) [--apply]
+const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] [--rebuild] | --point POINT) [--from-region R] [--apply]
 
 Makes recovery points usable in a recovery account. Each vault copy is copied in the vault,
 re-encrypted under that account's restore key, and shared with it; SSM parameters are written back
@@ -24,6 +24,8 @@ through its backup-hub-recovery role. Without --apply it prints what it would do
                    the restore's time: network, instances from the restored images with their volumes,
                    databases from the restored snapshots; waits until each runs or is available and
                    prints the RTO to running
+  --from-region R  restore from the vault's copies in its DR region R (drRegion in the vault file), every
+                   call made there; run it with the backup-hub-restore-dr role
   --apply          act (re-running it continues a restore, or a rebuild, that stopped)
   --accounts DIR   the account files (default: accounts/ of this repository)
 
@@ -44,6 +46,7 @@ export async function run(
         account: { type: 'string' },
         'as-of': { type: 'string' },
         point: { type: 'string' },
+        'from-region': { type: 'string' },
         apply: { type: 'boolean' },
         rebuild: { type: 'boolean' },
         accounts: { type: 'string' },
@@ -64,10 +67,14 @@ export async function run(
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);
     const ctx = deps.context(operatorConfig(accounts));
-    const request: RestoreRequest = args.point
-      ? { point: pointKeyOf(args.point) }
-      : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() };
-    const target = await restoreTarget(into.id, NAMES, ctx);
+    const fromRegion = args['from-region'];
+    const request: RestoreRequest = {
+      ...(args.point
+        ? { point: pointKeyOf(args.point) }
+        : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() }),
+      ...(fromRegion ? { fromRegion } : {}),
+    };
+    const target = await restoreTarget(into.id, NAMES, ctx, fromRegion);
     const plan = await planRestore(request, target, ctx);
     for (const line of formatPlan(plan)) deps.print(line);
     const wait = deps.wait ?? ((ms: number) => sleep(ms));
@@ -89,7 +96,7 @@ export async function run(
     );
     return restored && rebuild.rtoMinutes !== undefined ? 0 : 1;
   } catch (error) {
-    const explained = explain(error, 'backup-hub-restore');
+    const explained = explain(error, args['from-region'] ? NAMES.drRestoreRole : NAMES.restoreRole);
     if (explained === undefined) throw error;
     deps.error(`backup-hub restore: ${explained}`);
     return 1;

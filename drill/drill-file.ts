@@ -193,9 +193,13 @@ const buildSystemsStep = z.strictObject({
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
+/** A region is down: every call made to it fails, and the vault copies there cannot be used. */
+const regionOutageStep = z.strictObject({ action: z.literal('regionOutage'), region: z.string().min(1) });
+
 /**
  * Restores into a fresh recovery account a source account, as of a time (its disaster when it had
- * one, else now), or one recovery point, as `backup-hub restore --point` does.
+ * one, else now), or one recovery point, as `backup-hub restore --point` does; with `fromRegion`,
+ * from the vault copies in that vault region (the DR region), as `--from-region` does.
  */
 const restoreStep = z
   .strictObject({
@@ -206,6 +210,7 @@ const restoreStep = z
     asOf: z.iso.datetime({ offset: true }).optional(),
     /** Then rebuild the account's systems there from its captured configuration (`backup-hub restore --rebuild`). */
     rebuild: z.boolean().optional(),
+    fromRegion: z.string().min(1).optional(),
   })
   .refine((s) => (s.account === undefined) !== (s.point === undefined), {
     message: 'name what to restore: either account (a whole source) or point (one recovery point)',
@@ -240,6 +245,7 @@ const stepSchema = z.discriminatedUnion('action', [
   retryStep,
   stopSourceStep,
   disasterStep,
+  regionOutageStep,
   restoreStep,
   doctorStep,
   anchorAuditStep,
@@ -265,6 +271,7 @@ const STEP_ACTIONS = [
   'retry',
   'stopSource',
   'disaster',
+  'regionOutage',
   'restore',
   'doctor',
   'anchorAudit',
@@ -289,7 +296,7 @@ const SOURCE_ACTIONS = new Set([
 ]);
 
 export const drillSchema = z.strictObject({
-  vault: z.strictObject({ account: accountId, region: z.string().min(1) }),
+  vault: z.strictObject({ account: accountId, region: z.string().min(1), drRegion: z.string().min(1).optional() }),
   sources: z.array(z.strictObject({ account: accountId, regions: z.array(z.string().min(1)).min(1), orgId: z.string().optional() })).min(1),
   /** Simulated AWS behaviour; defaults are AWS's documented values where they exist. */
   cloud: z

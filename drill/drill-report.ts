@@ -4,7 +4,7 @@ import { AnchorStore, anchorVerifier } from '../shared/audit/anchor.js';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anchored.js';
 import { kmsClient, s3Client } from '../shared/aws/clients.js';
-import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { SweepState } from '../shared/catalog/source-inventory.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
@@ -36,6 +36,8 @@ export interface ReportedArtifact {
   state: RecoveryPoint['state'];
   vaultCopyId?: string;
   vaultKeyArn?: string;
+  /** One per vault region: the vault copy, then its copy in the DR region. */
+  copies: CopyInRegion[];
   failureReason?: string;
   /** The event that caused it, or the sweep's pass when no event announced it. */
   eventId: string;
@@ -163,6 +165,7 @@ export async function collectReport(
         state: p.state,
         vaultCopyId: p.vaultCopyId,
         vaultKeyArn: p.vaultKeyArn,
+        copies: copiesOf(p, hub.config.vaultRegion),
         failureReason: p.failureReason,
         eventId: p.eventId,
         ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
@@ -211,7 +214,7 @@ export async function collectReport(
     refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests], hub.lostAccounts),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
-    restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
+    restore: run.restore ?? { disasters: [], outages: [], rpo: [], runs: [] },
     unprotected: audit.unprotected,
     lost: audit.lost,
     sweep: await sweepStates(hub),

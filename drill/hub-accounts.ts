@@ -4,7 +4,8 @@ import type { RetentionSettings } from '../shared/retention/retention-settings.j
 
 /** The accounts of a local hub, said briefly: what drills and tests name instead of account files. */
 export interface HubAccountsSpec {
-  vault: { account: string; region: string; orgId?: string };
+  /** `drRegion`: the vault's second region, where every vault copy is copied too. */
+  vault: { account: string; region: string; drRegion?: string; orgId?: string };
   sources: {
     account: string;
     regions: string[];
@@ -52,6 +53,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       id: vault.account,
       role: 'vault',
       regions: [vault.region],
+      ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
       ...(vault.orgId ? { organizationId: vault.orgId } : {}),
       externalId: LOCAL_EXTERNAL_ID,
       allowedSources: spec.sources.map((s) => s.account),

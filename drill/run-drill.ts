@@ -263,6 +263,8 @@ async function playStep(
         return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;
       case 'disaster':
         return await gameDay.disaster(step);
+      case 'regionOutage':
+        return gameDay.regionOutage(step);
       case 'restore':
         return await gameDay.restore(step, say);
       case 'anchorAudit': {

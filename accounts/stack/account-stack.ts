@@ -3,7 +3,7 @@ import { buildLogArchive } from './audit-anchor.js';
 import { buildRecovery } from './recovery-stack.js';
 import type { ServiceModel } from './service.js';
 import { buildSource } from './source-stack.js';
-import { buildVault } from './vault-stack.js';
+import { buildVault, buildVaultDr } from './vault-stack.js';
 
 /** The stack model of one account's role, in one of its regions (before the checks and reasons `buildService` adds; the doctor reads it on production dependencies only). */
 export function buildForAccount(
@@ -13,7 +13,7 @@ export function buildForAccount(
 ): Pick<ServiceModel, 'functions' | 'resources'> {
   switch (account.role) {
     case 'vault':
-      return buildVault(config, stack);
+      return stack.region === account.drRegion ? buildVaultDr(config, stack) : buildVault(config, stack);
     case 'source':
       return buildSource(config, account, stack);
     case 'recovery':

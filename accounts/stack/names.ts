@@ -11,6 +11,8 @@ export const NAMES = {
   reconcilerRole: 'backup-hub-reconciler',
   prunerRole: 'backup-hub-pruner',
   restoreRole: 'backup-hub-restore',
+  /** The restore role for the copies in the vault's DR region (`backup-hub restore --from-region`). */
+  drRestoreRole: 'backup-hub-restore-dr',
   legalHoldRole: 'backup-hub-legal-hold',
   sweepRole: 'backup-hub-sweep',
   integrityRole: 'backup-hub-integrity',
@@ -81,6 +83,9 @@ export const ssmStoreBucket = (account: string, region: string) => `backup-hub-s
 
 /** Where the configuration captures live in the vault store: `config/<account>/<region>/<capturedAt>.json`. */
 export const CONFIG_PREFIX = 'config/';
+
+/** The vault key of a region by its alias ARN, which EC2, RDS and S3 take as a key id: the vault stack of each region gives its key the same alias. */
+export const vaultKeyAliasArn = (account: string, region: string) => `arn:aws:kms:${region}:${account}:${NAMES.vaultKeyAlias}`;
 /**
  * The inventory sweep: its schedule comes from the account files (`sweep.everyMinutes`); a run
  * stops listing after `runSeconds` (well within Lambda's 15 minutes) and the next run goes on.

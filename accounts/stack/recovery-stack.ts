@@ -91,7 +91,11 @@ function rebuildStatements(account: RecoveryAccount, vault: string): Statement[]
  */
 export function buildRecovery(config: AccountsConfig, account: RecoveryAccount): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
-  const scope = { vaultRegion: vault.regions[0]!, account: account.id };
+  // A restore from the vault's DR region writes parameters in that region.
+  const scopes = [vault.regions[0]!, ...(vault.drRegion ? [vault.drRegion] : [])].map((vaultRegion) => ({
+    vaultRegion,
+    account: account.id,
+  }));
   return {
     functions: {},
     resources: {
@@ -104,9 +108,19 @@ export function buildRecovery(config: AccountsConfig, account: RecoveryAccount):
           description: "backup-hub recovery; assumed by the vault's restore role to write restored parameters",
           condition: 'IsPrimaryRegion',
           maxSessionDuration: 3600,
-          trust: [vaultRoleTrust(vault, 'OnlyTheVaultRestoreRoleWithTheExternalId', roleArn(vault.id, NAMES.restoreRole))],
+          trust: [
+            vaultRoleTrust(
+              vault,
+              'OnlyTheVaultRestoreRolesWithTheExternalId',
+              [NAMES.restoreRole, ...(vault.drRegion ? [NAMES.drRestoreRole] : [])].map((name) => roleArn(vault.id, name)),
+            ),
+          ],
           statements: [
-            ...KINDS.flatMap((k) => (k.manifest.recovery ? prefixSids(pascal(k.module.name), k.manifest.recovery(scope)) : [])),
+            ...scopes.flatMap((scope, i) =>
+              KINDS.flatMap((k) =>
+                k.manifest.recovery ? prefixSids(`${i ? 'Dr' : ''}${pascal(k.module.name)}`, k.manifest.recovery(scope)) : [],
+              ),
+            ),
             ...rebuildStatements(account, vault.id),
           ],
         }),

@@ -1,9 +1,16 @@
 import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
-import { type AccountsConfig, CONFIG_CAPTURE_HOURS, effectiveTargets, silenceHours, sweepSettings } from '../../shared/config/accounts.js';
+import {
+  type AccountsConfig,
+  CONFIG_CAPTURE_HOURS,
+  effectiveTargets,
+  silenceHours,
+  sweepSettings,
+  type VaultAccount,
+} from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
-import { all, type Condition, type VaultScope } from '../../shared/kinds/common/manifest.js';
-import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
+import { all, type Condition, type RestoreScope, type VaultScope } from '../../shared/kinds/common/manifest.js';
+import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
@@ -127,6 +134,7 @@ export function buildVault(
     shareKeyAlias: NAMES.shareKeyAlias,
     sourcesPath: SOURCES_PATH,
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
+    ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
   };
   const environment = hubEnvironment<Value>(hub);
   /** The environment of a function that acts for each kind through the kind's role. */
@@ -307,27 +315,14 @@ export function buildVault(
     ),
 
     // ------------------------------------------------------------------ the vault key
-    // Every vault copy is encrypted with it. Its policy names vault principals only: the account
-    // root for administration (no use, no grants) and the vault's own roles for use through a
-    // service. Deleting the stack keeps it: the copies cannot be read without it.
-    VaultKey: {
-      Type: 'AWS::KMS::Key',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        Description: 'backup-hub vault key; every vault copy is encrypted with it',
-        EnableKeyRotation: true,
-        KeyPolicy: vaultKeyPolicy({
-          accountRoot: THIS_ACCOUNT_ROOT,
-          region,
-          handlerRoleArns: kindRoleArns,
-          captureRoleArn: roleArn(vault.id, NAMES.configCaptureRole),
-          migrationRoleArns,
-          restoreRoleArn,
-        }),
-      },
-    },
-    VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+    ...vaultKey({
+      region,
+      handlerRoleArns: kindRoleArns,
+      captureRoleArn: roleArn(vault.id, NAMES.configCaptureRole),
+      migrationRoleArns,
+      restoreRoleArn,
+      copiesToDr: vault.drRegion !== undefined,
+    }),
 
     // ------------------------------------------------------------------ the SSM parameter store
     ...ssmStore(vault.id, region, config.vault.lock?.minRetentionDays),
@@ -424,6 +419,12 @@ export function buildVault(
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
+        // The DR copies go with their vault copies, by the same rules.
+        ...(vault.drRegion
+          ? withoutRepeats(
+              KINDS.flatMap((k) => prefixSids(`Dr${pascal(k.module.name)}`, k.manifest.prune({ ...scope, vaultRegion: vault.drRegion! }))),
+            )
+          : []),
       ],
     }),
     PrunerErrorsAlarm: alarm({
@@ -538,30 +539,26 @@ export function buildVault(
     // profile with role_arn). It reads the catalog, appends to the audit log, finds the restore
     // keys, and re-encrypts vault copies under a recovery account's restore key to share them with
     // that account (the kinds' `restore` statements); it deletes nothing.
-    RestoreRole: role({
-      name: NAMES.restoreRole,
-      description: 'backup-hub restore; assumed by operators in the vault to restore into a recovery account',
-      trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
-      statements: [
-        ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
-        {
-          Sid: 'FindTheRestoreKeys',
-          Effect: 'Allow',
-          Action: 'kms:DescribeKey',
-          Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
-          Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
-        },
-        ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
-        // `config export`, `config diff` and a rebuild find the captures as of a time (reading one is the store's GetObjectVersion above).
-        {
-          Sid: 'ListTheConfigurationCaptures',
-          Effect: 'Allow',
-          Action: 's3:ListBucketVersions',
-          Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`,
-          Condition: { StringLike: { 's3:prefix': `${CONFIG_PREFIX}*` } },
-        },
-      ],
-    }),
+    RestoreRole: restoreRole(NAMES.restoreRole, 'the vault copies', region, scope, vault),
+    // `backup-hub restore --from-region`, when the vault's region may be down: the same calls on the
+    // DR copies in the DR region, under its vault key, which this stack cannot name (every key of the
+    // vault account there: the DR vault key and the restore keys). A role of its own: the two
+    // regions' statements together outgrow IAM's inline policy size.
+    ...(vault.drRegion
+      ? {
+          DrRestoreRole: restoreRole(
+            NAMES.drRestoreRole,
+            "the DR copies in the vault's DR region",
+            vault.drRegion,
+            {
+              ...scope,
+              vaultRegion: vault.drRegion,
+              vaultKeyArn: keysOf(vault.id, vault.drRegion),
+            },
+            vault,
+          ),
+        }
+      : {}),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
     // (the only role that may name their legalHold) and append to the audit log, nothing else.
     LegalHoldRole: role({
@@ -597,6 +594,7 @@ export function buildVault(
           ...copyStatements(kind.module.name),
           ...queueStatements(kind),
           ...kind.manifest.vault(scope),
+          ...(vault.drRegion ? kind.manifest.regionCopy({ ...scope, drRegion: vault.drRegion }) : []),
           ...(kind.manifest.migration?.(scope) ?? []),
         ],
         actingRoleArns,
@@ -670,6 +668,95 @@ function captureOnSnapshots(functionName: string): Record<string, Resource> {
 const CAPTURED_ON: string[] = ['ami', 'rds-snapshot', 'rds-cluster-snapshot'];
 
 /**
+ * The vault's stack in its DR region: the DR vault key (the same alias as in the primary region, so
+ * the hub finds each region's key by it) and the SSM store's copy there, under that key. The roles
+ * its key policy names are the primary stack's (IAM is global): it is deployed after that one.
+ */
+export function buildVaultDr(
+  config: AccountsConfig,
+  { region }: { stage: string; region: string },
+): Pick<ServiceModel, 'functions' | 'resources'> {
+  const { vault } = config;
+  const restoreRoleArn = roleArn(vault.id, NAMES.drRestoreRole);
+  return {
+    functions: {},
+    resources: {
+      Resources: {
+        ...vaultKey({
+          region,
+          handlerRoleArns: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
+          migrationRoleArns: [],
+          restoreRoleArn,
+        }),
+        ...ssmStore(vault.id, region, vault.lock?.minRetentionDays),
+        // `backup-hub restore --from-region` re-encrypts the DR copies under these, as in the vault's region.
+        ...Object.assign({}, ...config.recovery.map((r) => restoreKey(r.id, { region, restoreRoleArn }))),
+      },
+      Outputs: { VaultKeyArn: { Description: `The vault's DR key in ${region}`, Value: getAtt('VaultKey') } },
+    },
+  };
+}
+
+/**
+ * The vault key of one region and its alias. Every vault copy in that region is encrypted with it.
+ * Its policy names vault principals only: the account root for administration (no use, no grants)
+ * and the vault's own roles for use through a service. Deleting the stack keeps it: the copies
+ * cannot be read without it.
+ */
+function vaultKey(roles: Omit<Parameters<typeof vaultKeyPolicy>[0], 'accountRoot'>): Record<string, Resource> {
+  return {
+    VaultKey: {
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Description: `backup-hub vault key; every vault copy in ${roles.region} is encrypted with it`,
+        EnableKeyRotation: true,
+        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, ...roles }),
+      },
+    },
+    VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+  };
+}
+
+/**
+ * An operators' restore role for the vault copies in one vault region. It reads the catalog, appends
+ * to the audit log, finds the restore keys, and re-encrypts vault copies under a recovery account's
+ * restore key to share them with that account (the kinds' `restore` statements); it deletes nothing.
+ */
+function restoreRole(name: string, what: string, region: string, scope: RestoreScope, vault: VaultAccount): Resource {
+  return role({
+    name,
+    description: `backup-hub restore; assumed by operators in the vault to restore ${what} into a recovery account`,
+    trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
+    statements: [
+      ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
+      {
+        Sid: 'FindTheRestoreKeys',
+        Effect: 'Allow',
+        Action: 'kms:DescribeKey',
+        Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
+        Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
+      },
+      ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
+      // `config export`, `config diff` and a rebuild find the captures as of a time (reading one is the
+      // store's GetObjectVersion above); they are kept in the vault's region only.
+      ...(region === vault.regions[0]
+        ? [
+            {
+              Sid: 'ListTheConfigurationCaptures',
+              Effect: 'Allow' as const,
+              Action: 's3:ListBucketVersions',
+              Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`,
+              Condition: { StringLike: { 's3:prefix': `${CONFIG_PREFIX}*` } },
+            },
+          ]
+        : []),
+    ],
+  });
+}
+
+/**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
  * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
  */
@@ -677,13 +764,16 @@ export function vaultKeyPolicy(options: {
   accountRoot: Value;
   region: string;
   handlerRoleArns: string[];
-  /** The configuration capture: it writes its documents into the store under the key. */
-  captureRoleArn: string;
+  /** The configuration capture (vault region only): it writes its documents into the store under the key. */
+  captureRoleArn?: string;
   /** The kind roles that move what an earlier release stored (SSM: vault parameters into the store). */
   migrationRoleArns: string[];
+  /** The operators' restore role, which reads the vault copies of the key's region. */
   restoreRoleArn: string;
+  /** Set in the primary region of a vault with a DR region: the handlers read what they copy there. */
+  copiesToDr?: boolean;
 }): PolicyDocument {
-  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArn } = options;
+  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArn, copiesToDr } = options;
   const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
@@ -703,7 +793,13 @@ export function vaultKeyPolicy(options: {
         accountRoot,
       ),
       keyUseBy('VaultHandlersEncryptParameterVersionsThroughS3', handlerRoleArns, 'kms:GenerateDataKey', via('s3'), accountRoot),
-      keyUseBy('TheCaptureEncryptsConfigurationsThroughS3', captureRoleArn, 'kms:GenerateDataKey', via('s3'), accountRoot),
+      ...(captureRoleArn
+        ? [keyUseBy('TheCaptureEncryptsConfigurationsThroughS3', captureRoleArn, 'kms:GenerateDataKey', via('s3'), accountRoot)]
+        : []),
+      // A DR copy of a parameter version is read back from the store of this region.
+      ...(copiesToDr
+        ? [keyUseBy('VaultHandlersReadParameterVersionsForTheDrCopyThroughS3', handlerRoleArns, 'kms:Decrypt', via('s3'), accountRoot)]
+        : []),
       // Earlier releases kept parameter versions as vault parameters: the reconciler reads them once,
       // through the SSM kind's role, to move them into the store.
       ...(migrationRoleArns.length

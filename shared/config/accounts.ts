@@ -27,6 +27,8 @@ export interface ProtectionTarget {
   keepLast?: number;
   /** The newest recovery point of a protected resource must not be older than this. */
   rpoHours: number;
+  /** The same for its newest copy in the vault's DR region; `rpoHours` when left out. */
+  drRpoHours?: number;
 }
 
 /**
@@ -74,6 +76,12 @@ export interface VaultAccount extends AccountBase {
   lock?: VaultLockSetting;
   /** Where the audit log's signed heads are kept, and how long each is locked (compliance mode). */
   auditAnchors: { account: string; retentionDays: number };
+  /**
+   * A second vault region: every vault copy is copied there too, under the vault's DR key, so that a
+   * region's outage leaves copies to restore from. Its stack is packaged with `--region` like a
+   * source's further region.
+   */
+  drRegion?: string;
   sweep?: VaultSweepSetting;
 }
 
@@ -218,6 +226,7 @@ const target = z.strictObject({
     .positive('must be positive')
     .optional(),
   rpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive'),
+  drRpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive').optional(),
 });
 
 const targets = z.record(z.string(), target).superRefine((value, ctx) => {
@@ -279,6 +288,7 @@ const vaultFile = z.strictObject({
   alarmEmail: z.email('must be an email address').optional(),
   lock: z.strictObject({ minRetentionDays: days }).optional(),
   auditAnchors: z.strictObject({ account: accountId.optional(), retentionDays: days.optional() }).optional(),
+  drRegion: region.optional(),
   sweep: z
     .strictObject({
       // EventBridge rate() takes whole minutes; less than 15 would list every source faster than a pass can finish.
@@ -462,6 +472,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
         account: data.auditAnchors?.account ?? data.id,
         retentionDays: data.auditAnchors?.retentionDays ?? DEFAULT_ANCHOR_RETENTION_DAYS,
       },
+      drRegion: data.drRegion,
       ...(data.sweep ? { sweep: data.sweep } : {}),
       operators: {
         restore: data.operators.restore,
@@ -534,6 +545,12 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
     });
   }
   const vault = vaults[0]!;
+  if (vault.drRegion !== undefined && vault.regions.includes(vault.drRegion))
+    problems.push({
+      file: vault.file,
+      field: 'drRegion',
+      message: `${vault.drRegion} is the vault's own region; the DR region must be another one (or leave drRegion out)`,
+    });
 
   const checked = new Set<string[]>();
   for (const role of ['restore', 'legalHold', 'retry', 'sweep'] as const) {

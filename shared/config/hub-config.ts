@@ -20,6 +20,8 @@ export const hubConfigSchema = z.object({
   kindRolePrefix: z.optional(z.string()),
   /** The function's name (Lambda's AWS_LAMBDA_FUNCTION_NAME): the source identity of the sessions it opens. */
   functionName: z.optional(z.string()),
+  /** The vault's DR region: every vault copy is copied there, under the vault key of that region (found by its alias). */
+  drRegion: z.optional(z.string().check(z.minLength(1))),
   /** The kind's own queue, where deferred messages go back with a delay. */
   queueUrl: z.optional(z.string()),
   /** The queue's maxReceiveCount: the attempt that reaches it records the failure before the DLQ. */
@@ -41,6 +43,7 @@ const VARIABLES = {
   kindRolePrefix: 'KIND_ROLE_PREFIX',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   queueUrl: 'QUEUE_URL',
+  drRegion: 'DR_REGION',
 } as const;
 
 type Field = keyof typeof VARIABLES;
@@ -50,7 +53,7 @@ type Field = keyof typeof VARIABLES;
  * them: strings, or in the stack model CloudFormation references.
  */
 export function hubEnvironment<V>(
-  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix'>, V> & { queueUrl?: V; kindRolePrefix?: V },
+  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion'>, V> & { queueUrl?: V; kindRolePrefix?: V; drRegion?: V },
 ): Record<string, V> {
   return Object.fromEntries(
     (Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]),
@@ -73,6 +76,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     kindRolePrefix: variable('kindRolePrefix'),
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     queueUrl: variable('queueUrl'),
+    drRegion: variable('drRegion'),
     maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
   });
   if (!parsed.success) {

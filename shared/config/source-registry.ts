@@ -34,7 +34,10 @@ const recordSchema = z.object({
   configCaptureHours: z.optional(z.int().check(z.positive())),
   ssmParameters: z.object({ paths: z.array(z.string()), tagged: z.boolean() }),
   sweepCallsPerSecond: z.optional(z.number().check(z.positive())),
-  targets: z.record(z.string(), z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number() })),
+  targets: z.record(
+    z.string(),
+    z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number(), drRpoHours: z.optional(z.number()) }),
+  ),
 });
 /** One parameter: a part of the records, by account id. */
 const partSchema = z.record(z.string(), recordSchema);

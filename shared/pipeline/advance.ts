@@ -4,18 +4,14 @@ import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind, CopyStatus, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
+import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
+import { advanceRegionCopy, newRegionCopies } from './region-copy.js';
 import { cleanUpAfterCopy, releaseSource } from './release.js';
 
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
 
-/**
- * How long a Not-Found or authorization error is retried before it counts: EC2 advises retrying
- * "starting with a couple of seconds of wait time, and increasing gradually up to a few minutes"
- * (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
- */
-export const PROPAGATION_WINDOW_MS = 15 * 60_000;
 const PROPAGATION_RETRY_MAX_SECONDS = 300;
 
 /**
@@ -35,12 +31,6 @@ export const claimLeaseUntil = (now: Date): string => new Date(now.getTime() + L
  * no earlier attempt can have started its copy. `stored`: read from the catalog, it may have.
  */
 export type PointOrigin = 'claimed' | 'stored';
-
-/**
- * AWS gives no upper bound on a copy ("minutes to hours"); a copy still pending a day after it
- * was requested is stuck, and an operator must look at it rather than the hub wait forever.
- */
-export const COPY_PENDING_TIMEOUT_MS = 24 * 3_600_000;
 
 /**
  * Moves a recovery point through its stages as far as it can go now: prepare the share
@@ -181,12 +171,38 @@ async function step(
   const now = completedAt.toISOString();
   point = await ctx.catalog.update(
     point,
-    { stage: 'done', state: 'available', completedAt: now, updatedAt: now, retryingSince: undefined, leftInSource },
+    {
+      stage: 'done',
+      state: 'available',
+      completedAt: now,
+      updatedAt: now,
+      retryingSince: undefined,
+      leftInSource,
+      copies: newRegionCopies(ctx, now),
+    },
     'copying',
   );
   ctx.metrics.copyCompleted(point, completedAt);
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
+  await startRegionCopies(point, kind, ctx);
   return 'available';
+}
+
+/**
+ * Starts the point's copies in the vault's further regions right away; one that cannot start now
+ * (throttled, say) is the reconciler's, and never fails the vault copy that is available.
+ */
+async function startRegionCopies(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<void> {
+  if (!point.copies) return;
+  try {
+    await advanceRegionCopy(point, kind, ctx);
+  } catch (error) {
+    ctx.logger.warn('copy in a further region left to the reconciler', {
+      kind: point.kind,
+      sourceId: point.sourceId,
+      error: describeError(error),
+    });
+  }
 }
 
 /** Asks for the vault copy. An error AWS answered with means it made nothing; any other (a timeout) may hide a copy in flight. */

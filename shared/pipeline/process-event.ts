@@ -7,7 +7,8 @@ import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../even
 import { isSweepTrigger, sweepEnvelope, sweepTriggerSchema } from '../events/sweep-trigger.js';
 import type { ArtifactKind, ArtifactRef, HubIntermediate, SourceArtifact } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { type AdvanceResult, advance, claimLeaseUntil, PROPAGATION_WINDOW_MS } from './advance.js';
+import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
+import { PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
 import { reopenPoint } from './reopen.js';
 

@@ -7,6 +7,7 @@ import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
 import { copyQuotaKeys } from './copy-quota.js';
 import { migrateSsmStore } from './migrate-ssm-store.js';
+import { advanceRegionCopy, furtherRegions, regionQuotaKey, retryFailedRegionCopy } from './region-copy.js';
 import { releaseSource } from './release.js';
 
 export type ReconcileSummary = Record<
@@ -66,6 +67,15 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     if (owner) summary[owner] += 1;
     else await push(point, ctx, summary);
   }
+  for await (const point of ctx.catalog.byState('copy-pending')) {
+    for (const copy of point.copies ?? [])
+      if (copy.state === 'pending' && copy.vaultCopyId) {
+        const quota = regionQuotaKey(point.kind, ctx, copy.region);
+        inFlight.set(quota, (inFlight.get(quota) ?? 0) + 1);
+      }
+    await push(point, ctx, summary);
+  }
+  for await (const point of ctx.catalog.byState('copy-failed')) await push(point, ctx, summary);
   // A kind whose copy completes in its own call (SSM) never waits for a slot: its quotas are not read.
   for (const kind of ARTIFACT_KINDS.filter((k) => !artifactKind(k).copiesSynchronously)) {
     for (const quota of await copyQuotaKeys(kind, ctx)) summary.resumed += await fillSlots(quota, ctx, summary);
@@ -114,11 +124,13 @@ function slotOf(point: RecoveryPoint, ctx: HubContext): string | undefined {
   return undefined;
 }
 
-/** Copy slots in use as the run found them: every vault quota (zero included, for the dashboard), the sources' when in use. */
+/** Copy slots in use as the run found them: every vault region's quota (zero included, for the dashboard), the sources' when in use. */
 function reportSlots(inFlight: Map<string, number>, ctx: HubContext): void {
   for (const kind of ARTIFACT_KINDS) {
-    const vaultQuota = copyQuotaKey(kind, ctx.config.vaultAccountId, ctx.config.vaultRegion);
-    if (!inFlight.has(vaultQuota)) inFlight.set(vaultQuota, 0);
+    for (const region of [ctx.config.vaultRegion, ...furtherRegions(ctx)]) {
+      const vaultQuota = regionQuotaKey(kind, ctx, region);
+      if (!inFlight.has(vaultQuota)) inFlight.set(vaultQuota, 0);
+    }
   }
   for (const [quota, inUse] of inFlight) ctx.metrics.copySlotsInUse(quota, inUse);
 }
@@ -149,9 +161,21 @@ async function clean(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSu
   }
 }
 
+/**
+ * One push of a point: its vault copy while the point is pending, or (once available) its copy in a
+ * further region, a failed one taken up again once its backoff has passed.
+ */
 async function push(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSummary): Promise<AdvanceResult | undefined> {
+  const kind = artifactKind(point.kind);
   try {
-    const result = await advance(point, artifactKind(point.kind), ctx);
+    if (point.state === 'available') {
+      const failed = point.copies?.some((c) => c.state === 'failed');
+      const result = failed ? await retryFailedRegionCopy(point, kind, ctx) : await advanceRegionCopy(point, kind, ctx);
+      if (result === 'none' || result === 'retry-later') return 'busy';
+      summary[result] += 1;
+      return result;
+    }
+    const result = await advance(point, kind, ctx);
     summary[result] += 1;
     return result;
   } catch (error) {

@@ -109,6 +109,25 @@ describe('account file validation names the file and the field', () => {
     });
   });
 
+  it('takes a DR region other than the vault region, and a DR RPO target per kind', () => {
+    const config = parseAccounts([
+      {
+        file: 'vault.yml',
+        text: vault('drRegion: eu-central-1\ntargets: { ebs-snapshot: { retentionDays: 7, rpoHours: 24, drRpoHours: 36 } }'),
+      },
+      { file: 'app.yml', text: source() },
+    ]);
+    expect(config.vault.drRegion).toBe('eu-central-1');
+    expect(config.vault.targets['ebs-snapshot']).toEqual({ retentionDays: 7, rpoHours: 24, drRpoHours: 36 });
+    expect(problemsOf({ 'vault.yml': vault('drRegion: eu-west-1'), 'app.yml': source() })).toEqual([
+      {
+        file: 'vault.yml',
+        field: 'drRegion',
+        message: "eu-west-1 is the vault's own region; the DR region must be another one (or leave drRegion out)",
+      },
+    ]);
+  });
+
   it('requires the operators the restore and legal hold roles trust, principals of the vault account only', () => {
     expect(problemsOf({ 'vault.yml': vault().replace(/^operators:.*$/m, ''), 'app.yml': source() })).toContainEqual(
       expect.objectContaining({ file: 'vault.yml', field: 'operators', message: expect.stringMatching(/must name the principals/) }),

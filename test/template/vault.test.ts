@@ -83,7 +83,7 @@ describe('vault stack: least privilege', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     // The restore, legal hold and retry roles are no function's: operators assume them (see the tests below);
     // operators assume the sweep's too, to run `backup-hub sweep` on demand.
-    const operatorRoles = ['RestoreRole', 'LegalHoldRole', 'RetryRole'];
+    const operatorRoles = ['RestoreRole', 'DrRestoreRole', 'LegalHoldRole', 'RetryRole'];
     for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !operatorRoles.includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(trust[0]!.statement.Principal, id).toEqual({ Service: 'lambda.amazonaws.com' });
@@ -114,7 +114,10 @@ describe('vault stack: least privilege', () => {
 
   it("lets each kind's role assume only that kind's reader roles, inside the organization, and the reconciler and the sweeps only the kinds' roles", () => {
     const assume = statements(template).filter(
-      (s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole',
+      (s) =>
+        list(s.statement.Action).includes('sts:AssumeRole') &&
+        s.property === 'PolicyDocument' &&
+        !['RestoreRole', 'DrRestoreRole'].includes(s.logicalId),
     );
     const acting = ['ReconcilerRole', 'SweepRole', 'IntegrityRole'];
     expect(assume.map((s) => s.logicalId).sort()).toEqual(
@@ -177,7 +180,7 @@ describe('vault stack: least privilege', () => {
       expect(['CopySnapshot', 'CopyImage']).toContain(s.statement.Condition?.StringEquals?.['ec2:CreateAction']);
       // A restore copy never carries the provenance tags the hub finds vault copies by.
       expect(s.statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual(
-        s.logicalId === 'RestoreRole' ? [TAG.restoreOf, TAG.restoreFor] : provenance,
+        ['RestoreRole', 'DrRestoreRole'].includes(s.logicalId) ? [TAG.restoreOf, TAG.restoreFor] : provenance,
       );
     }
     const copying = statements(template).filter((s) =>
@@ -185,7 +188,7 @@ describe('vault stack: least privilege', () => {
     );
     for (const s of copying)
       expect(s.statement.Condition?.Null, `${s.logicalId} ${s.statement.Sid}`).toEqual({
-        [`aws:RequestTag/${s.logicalId === 'RestoreRole' ? TAG.restoreFor : TAG.sourceId}`]: 'false',
+        [`aws:RequestTag/${['RestoreRole', 'DrRestoreRole'].includes(s.logicalId) ? TAG.restoreFor : TAG.sourceId}`]: 'false',
       });
   });
 });
@@ -395,9 +398,11 @@ describe('vault stack: functions', () => {
       externalId: vault.externalId,
       sourcesPath: '/backup-hub-sources/',
       maxReceiveCount: 5,
+      drRegion: vault.drRegion,
     });
     expect(Object.keys(variables).sort()).toEqual(
       [
+        'DR_REGION',
         'SOURCES_PATH',
         'AUDIT_TABLE',
         'CATALOG_TABLE',
@@ -446,17 +451,19 @@ describe('vault stack: the pruner', () => {
       (s) => s.logicalId === 'PrunerRole' && list(s.statement.Action).some((a) => /:(Delete|Deregister)/.test(a)),
     );
     expect(deleting.length).toBeGreaterThanOrEqual(5);
+    // In the vault's region, and in its DR region, where the vault copies' DR copies go by the same rules.
+    const regions = [vault.regions[0]!, vault.drRegion!];
+    const stores = regions.map((region) => `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}/*`);
     for (const s of deleting) {
       const resources = list(s.statement.Resource as string[]);
-      const store = `arn:aws:s3:::${ssmStoreBucket(vault.id, vault.regions[0]!)}/*`;
       for (const arn of resources)
         expect(
-          arn === store || new RegExp(`^arn:aws:(ec2|rds):${vault.regions[0]}:(${vault.id})?:`).test(arn),
+          stores.includes(arn) || new RegExp(`^arn:aws:(ec2|rds):(${regions.join('|')}):(${vault.id})?:`).test(arn),
           `${s.statement.Sid} ${arn}`,
         ).toBe(true);
       const tagged = s.statement.Condition?.Null?.[`aws:ResourceTag/${TAG.sourceId}`] === 'false';
       expect(
-        tagged || resources.every((arn) => arn === store || /:(snapshot|cluster-snapshot):backup-hub-\*$/.test(arn)),
+        tagged || resources.every((arn) => stores.includes(arn) || /:(snapshot|cluster-snapshot):backup-hub-\*$/.test(arn)),
         s.statement.Sid,
       ).toBe(true);
     }
@@ -581,17 +588,19 @@ describe("restore: the vault's restore role and keys, and the recovery account's
         Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
         Condition: {
           StringEquals: { 'sts:ExternalId': vault.externalId, 'aws:PrincipalOrgID': vault.organizationId },
-          ArnEquals: { 'aws:PrincipalArn': restoreRole },
+          // Both restore roles: the vault region's, and the DR region's (`restore --from-region`).
+          ArnEquals: { 'aws:PrincipalArn': [restoreRole, `${restoreRole}-dr`] },
         },
       }),
     ]);
     const grants = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'PolicyDocument');
-    expect(grants[0]!.statement).toMatchObject({
-      Action: ['ssm:PutParameter', 'ssm:GetParameter'],
-      Resource: `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`,
-    });
+    expect(grants.slice(0, 2).map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
+      [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`],
+      // A restore from the DR region writes parameters there.
+      [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.drRegion}:${recoveryAccount.id}:parameter/*`],
+    ]);
     // The rebuild (restore --rebuild): creates in the account only, starting from what the vault shared; deletes and modifies nothing.
-    const rebuild = grants.slice(1).map((s) => s.statement);
+    const rebuild = grants.slice(2).map((s) => s.statement);
     expect(rebuild.map((s) => s.Sid)).toEqual([
       'RebuildDescribesWhatItMade',
       'RebuildCreatesTheNetworkInstancesAndVolumes',
@@ -665,6 +674,8 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
+        // The DR region's restore role: it uses the DR region's keys only (the DR stack's key policy).
+        `arn:aws:iam::${vault.id}:role/backup-hub-restore-dr`,
         ...[
           'backup-hub-reconciler',
           'backup-hub-pruner',
@@ -735,7 +746,30 @@ describe('vault stack: key and tables', () => {
     const deleters = statements(template).filter(
       (s) => s.property === 'PolicyDocument' && list(s.statement.Action).some((a) => a.startsWith('s3:Delete')),
     );
-    expect(deleters.map((s) => [s.logicalId, s.statement.Action])).toEqual([['PrunerRole', 's3:DeleteObjectVersion']]);
+    expect(deleters.map((s) => [s.logicalId, s.statement.Action])).toEqual([
+      ['PrunerRole', 's3:DeleteObjectVersion'],
+      ['PrunerRole', 's3:DeleteObjectVersion'], // in the DR region's store
+    ]);
+  });
+
+  it("holds, in the DR region's stack, the DR vault key under the same alias and the SSM store's copy under it, and nothing else", () => {
+    const dr = renderAccount('vault', { accounts, region: vault.drRegion });
+    const own = Object.keys(dr.Resources).filter((id) => !id.startsWith('ServerlessDeploymentBucket'));
+    const restoreKeys = accounts.recovery.flatMap((r) => [`RestoreKey${r.id}`, `RestoreKeyAlias${r.id}`]);
+    expect(own.sort()).toEqual(['SsmStoreBucket', 'SsmStoreBucketPolicy', 'VaultKey', 'VaultKeyAlias', ...restoreKeys].sort());
+    expect(resource(dr, 'VaultKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-vault', TargetKeyId: { Ref: 'VaultKey' } });
+    expect(resource(dr, 'SsmStoreBucket').Properties).toMatchObject({
+      BucketName: ssmStoreBucket(vault.id, vault.drRegion!),
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['VaultKey', 'Arn'] } } },
+        ],
+      },
+    });
+    // The key is used through the services of its own region only.
+    const vias = JSON.stringify(resource(dr, 'VaultKey').Properties.KeyPolicy).match(/[a-z0-9]+\.[a-z]+-[a-z]+-\d\.amazonaws\.com/g) ?? [];
+    expect(vias.length).toBeGreaterThan(0);
+    expect(vias.every((via) => via.includes(`.${vault.drRegion}.`))).toBe(true);
   });
 
   it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {

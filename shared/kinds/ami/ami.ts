@@ -131,20 +131,11 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     return existing && { vaultCopyId: existing.ImageId!, vaultKeyArn: deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>): Promise<VaultCopy> {
-    const ec2 = inVault(deps);
-    const vaultKeyArn = deps.vault.keyArn;
-    const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
-      sourceRegion: point.region,
-      sourceImageId: sharedId,
-      name: attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`),
-      clientToken: clientToken(point, 'vault-copy'),
-      description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
-      kmsKeyId: vaultKeyArn,
-      tags: provenanceTags(point),
-    });
-    return { vaultCopyId, vaultKeyArn };
-  },
+  copy: (point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: point.region, imageId: sharedId, token: 'vault-copy' }, deps),
+
+  copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: fromRegion, imageId: point.vaultCopyId!, token: 'region-copy' }, deps),
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
     return imageStatus(await describeImage(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
@@ -361,11 +352,30 @@ function attemptName(point: RecoveryPoint, name: string): string {
 }
 
 /** CopyImage's idempotency token for this copy of this attempt: a request repeated after a lost answer gets the same AMI. */
-function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'share-copy'): string {
+function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'region-copy' | 'share-copy'): string {
   return createHash('sha256')
     .update(`${point.pk}|${point.attempt ?? 1}|${copy}`)
     .digest('hex')
     .slice(0, 64);
+}
+
+/** Copies an image into `deps.vault` (its region and key), the image and its snapshots tagged with the point's provenance. */
+async function copyIntoVault(
+  point: RecoveryPoint,
+  from: { region: string; imageId: string; token: 'vault-copy' | 'region-copy' },
+  deps: KindDeps<EC2Client>,
+): Promise<VaultCopy> {
+  const vaultKeyArn = deps.vault.keyArn;
+  const vaultCopyId = await copyImage(inVault(deps), copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
+    sourceRegion: from.region,
+    sourceImageId: from.imageId,
+    name: attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`),
+    clientToken: clientToken(point, from.token),
+    description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
+    kmsKeyId: vaultKeyArn,
+    tags: provenanceTags(point),
+  });
+  return { vaultCopyId, vaultKeyArn };
 }
 
 interface ImageCopy {

@@ -3,6 +3,7 @@ import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
+  drKeyStatements,
   ec2Arn,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
@@ -69,6 +70,31 @@ export const manifest: KindManifest = {
     // The integrity sweep (acting through this role) also checks that a vault image's snapshots are still there.
     describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
     ...vaultCopyKeyStatements(s, 'DecryptImagesSharedUnderSourceShareKeys'),
+  ],
+
+  // The copy request goes to the DR region; its source is a vault copy in the vault's region.
+  regionCopy: (s) => [
+    {
+      Sid: 'CopyVaultCopiesIntoTheDrRegion',
+      Effect: 'Allow',
+      Action: 'ec2:CopyImage',
+      Resource: [
+        ec2Arn(s.vaultRegion, 'image'),
+        ec2Arn(s.vaultRegion, 'snapshot'),
+        ec2Arn(s.drRegion, 'image'),
+        ec2Arn(s.drRegion, 'snapshot'),
+      ],
+      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.drRegion } },
+    },
+    {
+      Sid: 'TagDrCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: [ec2Arn(s.drRegion, 'image'), ec2Arn(s.drRegion, 'snapshot')],
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
+    },
+    describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrImages', 'ec2:DescribeImages'),
+    ...drKeyStatements(s, 'ec2'),
   ],
 
   reader: (s) => {

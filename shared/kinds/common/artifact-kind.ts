@@ -271,6 +271,16 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
    */
   readonly completion?: CopyCompletion<Client>;
   /**
+   * Starts the copy of the point's vault copy, which lives in the vault's region `fromRegion`, into
+   * `deps.vault` (the vault's DR region and key): the same provenance tags, so {@link findCopy} with
+   * the same deps finds it, and {@link copyStatus} and {@link deleteVaultCopy} with the point's
+   * `vaultCopyId` set to it tell how it stands and delete it. The call goes to the destination
+   * region's endpoint, as AWS's cross-region copies do. `point.attempt` is the attempt at this
+   * region's copy (names that must differ per attempt, an AMI's, take it).
+   * @throws CopyQuotaFull while the destination region's copy quota is full
+   */
+  copyAcross(point: RecoveryPoint, fromRegion: string, deps: KindDeps<Client>): Promise<VaultCopy>;
+  /**
    * Removes what the hub left in the source: the vault's access to the artifact and the intermediate
    * copies it made. Done already when they are gone.
    * @returns what it removed, one line each, for the audit log

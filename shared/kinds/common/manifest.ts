@@ -17,6 +17,11 @@ export interface KindManifest {
   readonly queue: QueueSettings;
   /** The kind's handler role in the vault (the reconciler assumes it for the kind's work). */
   vault(scope: VaultScope): Statement[];
+  /**
+   * The kind's handler role again, for the copies of vault copies into the vault's DR region (when the
+   * vault file sets one): from the vault's region into that one, under the DR region's vault key.
+   */
+  regionCopy(scope: RegionCopyScope): Statement[];
   /** The source's backup-hub-reader-<kind> role, which only the kind's vault role assumes (for the handler, the reconciler and the sweeps); its listing calls included. */
   reader(scope: ReaderScope): Statement[];
   /** The pruner, which deletes vault copies past their retention. */
@@ -67,6 +72,11 @@ export interface VaultScope {
    * an event comes from a source of the account files.
    */
   inSources: Condition;
+}
+
+/** A vault role copying vault copies into the DR region: `vaultRegion` and `vaultKeyArn` are the primary region's. */
+export interface RegionCopyScope extends VaultScope {
+  drRegion: string;
 }
 
 /** A source's reader role of one kind: what it reaches is in its own account. */

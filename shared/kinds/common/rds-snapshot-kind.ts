@@ -128,6 +128,15 @@ const detailSchema = z.object({
  */
 export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name, RDSClient> {
   const { api } = spec;
+  /** Copies a snapshot (its ARN) into `deps.vault` (its region and key) under the point's vault copy name, with its provenance tags. */
+  const copyIntoVault = async (point: RecoveryPoint, sourceArn: string, deps: KindDeps<RDSClient>): Promise<VaultCopy> => {
+    const vaultKeyArn = deps.vault.keyArn;
+    const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
+    const copy = await rdsCall(quota, () =>
+      api.copy(inVault(deps), { source: sourceArn, target: vaultCopyName(point), kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }),
+    );
+    return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
+  };
   return {
     name: spec.name,
     sdk: rdsClient,
@@ -215,16 +224,15 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       return existing && { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? deps.vault.keyArn };
     },
 
-    async copy(point: RecoveryPoint, sharedArn: string, deps: KindDeps<RDSClient>): Promise<VaultCopy> {
-      const rds = inVault(deps);
-      const vaultKeyArn = deps.vault.keyArn;
-      const target = vaultCopyName(point);
-      const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
-      const copy = await rdsCall(quota, () =>
-        api.copy(rds, { source: sharedArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }),
-      );
-      return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
-    },
+    copy: (point: RecoveryPoint, sharedArn: string, deps: KindDeps<RDSClient>) => copyIntoVault(point, sharedArn, deps),
+
+    /**
+     * From the vault copy's ARN in its region, called in the destination region with a key of that
+     * region. No PreSignedUrl: it "applies only to AWS GovCloud (US) Regions" (CopyDBSnapshot,
+     * CopyDBClusterSnapshot API references). The vault copies keep the default option group.
+     */
+    copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<RDSClient>) =>
+      copyIntoVault(point, `arn:aws:rds:${fromRegion}:${deps.vault.account}:${spec.arnType}:${point.vaultCopyId}`, deps),
 
     async copyStatus(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<CopyStatus> {
       return rdsCopyStatus(await api.describe(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);

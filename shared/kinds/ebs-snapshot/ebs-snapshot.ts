@@ -145,23 +145,11 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     return existing && { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>): Promise<VaultCopy> {
-    const ec2 = inVault(deps);
-    const vaultKeyArn = deps.vault.keyArn;
-    const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, deps.vault.region), QUOTA, () =>
-      ec2.send(
-        new CopySnapshotCommand({
-          SourceRegion: point.region,
-          SourceSnapshotId: sharedId,
-          Encrypted: true,
-          KmsKeyId: vaultKeyArn,
-          Description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: provenanceTags(point) }],
-        }),
-      ),
-    );
-    return { vaultCopyId: SnapshotId!, vaultKeyArn };
-  },
+  copy: (point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: point.region, snapshotId: sharedId }, deps),
+
+  copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: fromRegion, snapshotId: point.vaultCopyId! }, deps),
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
     return snapshotStatus(await describeSnapshot(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
@@ -298,6 +286,28 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     return { status: 'usable' as const, restoredId: copy.SnapshotId!, detail: `under ${target.keyAlias}, shared with ${target.account}` };
   },
 };
+
+/** Copies a snapshot into `deps.vault` (its region and key), tagged with the point's provenance. */
+async function copyIntoVault(
+  point: RecoveryPoint,
+  from: { region: string; snapshotId: string },
+  deps: KindDeps<EC2Client>,
+): Promise<VaultCopy> {
+  const vaultKeyArn = deps.vault.keyArn;
+  const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, deps.vault.region), QUOTA, () =>
+    inVault(deps).send(
+      new CopySnapshotCommand({
+        SourceRegion: from.region,
+        SourceSnapshotId: from.snapshotId,
+        Encrypted: true,
+        KmsKeyId: vaultKeyArn,
+        Description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: provenanceTags(point) }],
+      }),
+    ),
+  );
+  return { vaultCopyId: SnapshotId!, vaultKeyArn };
+}
 
 async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Snapshot | undefined> {
   const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tagMap(tags)) }));

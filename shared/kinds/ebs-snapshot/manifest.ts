@@ -3,6 +3,7 @@ import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
+  drKeyStatements,
   ec2Arn,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
@@ -74,6 +75,29 @@ export const manifest: KindManifest = {
     },
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
     ...vaultCopyKeyStatements(s, 'DecryptSnapshotsSharedUnderSourceShareKeys'),
+  ],
+
+  // The copy request goes to the DR region; its source is a vault copy in the vault's region.
+  regionCopy: (s) => [
+    {
+      Sid: 'CopyVaultCopiesIntoTheDrRegion',
+      Effect: 'Allow',
+      Action: 'ec2:CopySnapshot',
+      Resource: [ec2Arn(s.vaultRegion, 'snapshot'), ec2Arn(s.drRegion, 'snapshot')],
+      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.drRegion } },
+    },
+    {
+      Sid: 'TagDrCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: ec2Arn(s.drRegion, 'snapshot'),
+      Condition: {
+        StringEquals: { 'ec2:CreateAction': 'CopySnapshot' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS },
+      },
+    },
+    describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrSnapshots', 'ec2:DescribeSnapshots'),
+    ...drKeyStatements(s, 'ec2'),
   ],
 
   // The sweep lists snapshots and volumes, and asks which snapshots back an AMI (those are the AMI's).

@@ -162,6 +162,19 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
     return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
   },
 
+  /** Read from the store in `fromRegion` and written into the store of the destination region, under its key. */
+  async copyAcross(point: RecoveryPoint, fromRegion: string, deps: KindDeps<SsmClients>): Promise<VaultCopy> {
+    const from = { ...deps.vault, region: fromRegion };
+    const value = await readStoredVersion(deps.client(fromRegion).s3, from, storedVersionOf(point.vaultCopyId!));
+    const stored = await storeVersion(inVault(deps).s3, deps.vault, {
+      key: keyOf(point),
+      value,
+      version: versionsOf(point.sourceId).from,
+      sourceModified: point.createdAt,
+    });
+    return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
+  },
+
   async copyStatus(): Promise<CopyStatus> {
     // PutObject is synchronous: the object exists once the call returns.
     return { status: 'available' };

@@ -90,6 +90,11 @@ export class CloudCore implements SimDispatcher {
   readonly faults = new FaultInjector();
   /** Request rate limits (off unless the cloud is made with `throttling`). */
   readonly throttle: RequestThrottle;
+  /**
+   * Regions that are down: every call made to one fails (a drill's region outage). DynamoDB runs
+   * as its own local server, outside this call path, and stays reachable.
+   */
+  readonly outages = new Set<string>();
   readonly calls: CallRecord[] = [];
   /** Requests AWS services make on their own: an event delivered to a bus, a queue or a function, a role checked while a stack deploys. */
   readonly serviceRequests: CallRecord[] = [];
@@ -171,6 +176,8 @@ export class CloudCore implements SimDispatcher {
     this.calls.push(record);
     try {
       if (!this.#accounts.has(ctx.account)) throw new AwsError('AuthFailure', `Account ${ctx.account} is closed or unknown`, 401);
+      if (this.outages.has(ctx.region))
+        throw new AwsError('ServiceUnavailable', `${service.name} in ${ctx.region} is unavailable (a regional outage)`, 503);
       const fault = this.faults.take(service.name, action, ctx.account);
       if (fault) throw fault;
       const bucket = service.throttle?.(action);
