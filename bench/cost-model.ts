@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import yaml from 'js-yaml';
-import { RECONCILER } from '../accounts/stack/names.js';
+import { LAMBDA, RECONCILER } from '../accounts/stack/names.js';
 import type { LifecycleFigures } from './artifact-lifecycle.js';
-import { REPO_ROOT } from './esbuild-options.js';
 import { round } from './stats.js';
 
 /** What the model takes as given; the measured figures come from the run. */
@@ -61,15 +57,9 @@ export interface CostModel {
   drRegion: { transferGiB: number; transferUsd: number; storedGiB: number; storageUsd: number; usd: number };
 }
 
-/** The vault functions' memory and architecture, from serverless.yml's provider. */
+/** The vault functions' memory and architecture, as the stack model gives every function. */
 function lambdaSettings(): { memoryMb: number; architecture: string } {
-  const service = yaml.load(readFileSync(path.join(REPO_ROOT, 'serverless.yml'), 'utf8')) as {
-    provider?: { memorySize?: number; architecture?: string };
-  };
-  const { memorySize, architecture } = service.provider ?? {};
-  if (typeof memorySize !== 'number' || architecture !== 'arm64')
-    throw new Error('serverless.yml: the cost model expects provider.memorySize and provider.architecture arm64 (its price)');
-  return { memoryMb: memorySize, architecture };
+  return { memoryMb: LAMBDA.memorySize, architecture: LAMBDA.architecture };
 }
 
 /**
