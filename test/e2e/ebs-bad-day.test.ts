@@ -21,24 +21,32 @@ afterEach(() => hub?.close());
 
 const vaultCopyCalls = (h: LocalHub) => h.cloud.calls.filter((c) => c.action === 'CopySnapshot' && c.account === VAULT && !c.error);
 
+/**
+ * The handler dies once right after EC2 accepted the copy, before the catalog learns of it.
+ * @returns whether it has crashed yet
+ */
+function crashAfterCopyRequest(h: LocalHub): () => boolean {
+  const catalog = h.context.catalog;
+  const update = catalog.update.bind(catalog);
+  let crashed = false;
+  catalog.update = async (point, changes, expected) => {
+    if (changes.stage === 'copying' && !crashed) {
+      crashed = true;
+      throw new Error('Lambda timed out');
+    }
+    return update(point, changes, expected);
+  };
+  return () => crashed;
+}
+
 describe('a crash between CopySnapshot and the catalog write', () => {
   it('the retry finds the vault copy by its provenance tags and records it, without copying again', async () => {
     hub = await deployTestHub();
-    const catalog = hub.context.catalog;
-    const update = catalog.update.bind(catalog);
-    let crashed = false;
-    // The handler dies right after EC2 accepted the copy, before the catalog learns of it.
-    catalog.update = async (point, changes, expected) => {
-      if (changes.stage === 'copying' && !crashed) {
-        crashed = true;
-        throw new Error('Lambda timed out');
-      }
-      return update(point, changes, expected);
-    };
+    const crashed = crashAfterCopyRequest(hub);
     const source = snapshotOf(hub, SOURCE_A, 'none');
     await run(hub, 90);
 
-    expect(crashed).toBe(true);
+    expect(crashed()).toBe(true);
     expect(vaultCopyCalls(hub)).toHaveLength(1);
     const copies = vaultSnapshots(hub);
     expect(copies).toHaveLength(1);
@@ -310,19 +318,10 @@ describe('EC2 Describe calls that miss what was just made (eventual consistency)
         ec2: { snapshotDurationMs: 15 * 60_000, copyDurationMs: () => 20 * 60_000, describeLagMs: 13 * 60_000 },
         indexLagMs,
       });
-      const catalog = hub.context.catalog;
-      const update = catalog.update.bind(catalog);
-      let crashed = false;
-      catalog.update = async (point, changes, expected) => {
-        if (changes.stage === 'copying' && !crashed) {
-          crashed = true;
-          throw new Error('Lambda timed out');
-        }
-        return update(point, changes, expected);
-      };
+      const crashed = crashAfterCopyRequest(hub);
       const source = snapshotOf(hub, SOURCE_A, 'none');
       await run(hub, 120);
-      expect(crashed).toBe(true);
+      expect(crashed()).toBe(true);
       expect(vaultCopyCalls(hub)).toHaveLength(1);
       expect(vaultSnapshots(hub)).toHaveLength(1);
       expect(await points(hub, SOURCE_A)).toMatchObject([
