@@ -32,7 +32,7 @@ import {
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
-import { inventoryPage } from '../common/inventory.js';
+import { groupBy, inventoryPage } from '../common/inventory.js';
 import { TAG } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 import {
@@ -216,11 +216,8 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
   // One listing per parameter of the versions the store holds under its prefix, however many points.
   // A version still in a vault parameter of an earlier release is checked once the reconciler has moved it.
   async missingCopies(points: RecoveryPoint[], deps: KindDeps<SsmClients>) {
-    const byParameter = new Map<string, RecoveryPoint[]>();
-    for (const point of points.filter((p) => isStored(p.vaultCopyId!))) {
-      const prefix = parameterPrefix(storedVersionOf(point.vaultCopyId!).key);
-      byParameter.set(prefix, [...(byParameter.get(prefix) ?? []), point]);
-    }
+    const stored = points.filter((p) => isStored(p.vaultCopyId!));
+    const byParameter = groupBy(stored, (point) => parameterPrefix(storedVersionOf(point.vaultCopyId!).key));
     const missing = new Map<string, string>();
     for (const [prefix, ofParameter] of byParameter) {
       const held = await storedVersionIds(inVault(deps).s3, deps.vault, prefix);
