@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import yaml from 'js-yaml';
+import { LAMBDA, RECONCILER } from '../accounts/stack/names.js';
 import type { LifecycleFigures } from './artifact-lifecycle.js';
-import { REPO_ROOT } from './esbuild-options.js';
 import { round } from './stats.js';
 
 /** What the model takes as given; the measured figures come from the run. */
@@ -20,8 +17,22 @@ export const COST_ASSUMPTIONS = {
   accounts: 100,
   artifactsPerAccountPerDay: 50,
   daysPerMonth: 30,
-  /** rate(5 minutes) */
-  reconcilerRunsPerMonth: 30 * 24 * 12,
+  /** The vault stack's schedule. */
+  reconcilerRunsPerMonth: (30 * 24 * 60) / RECONCILER.everyMinutes,
+  /**
+   * The DR copy: each vault copy crosses to the DR region once, billed as inter-region data transfer
+   * out of the vault's region, US East (N. Virginia) to another region
+   * (https://aws.amazon.com/ec2/pricing/on-demand/, "Data Transfer"; a cross-region snapshot copy is
+   * charged for that transfer, https://aws.amazon.com/ebs/pricing/), and is stored there again as a
+   * snapshot, standard tier, US East (https://aws.amazon.com/ebs/pricing/). List prices as published
+   * at the time of writing, not fetched by the model.
+   */
+  usdPerGiBInterRegion: 0.02,
+  usdPerGiBMonthSnapshotStorage: 0.05,
+  /** Assumed data a snapshot adds over its volume's previous one (snapshots, and their copies, are incremental). */
+  changedGiBPerArtifact: 2,
+  /** Assumed days a copy is kept (the vault file's EBS retention). */
+  retentionDays: 35,
 } as const;
 
 export interface ModeCost {
@@ -42,17 +53,13 @@ export interface CostModel {
   artifactsPerMonth: number;
   reconcilerPerMonth: { invocations: number; gbSeconds: number; dynamoCalls: number };
   perMode: Record<keyof LifecycleFigures['perArtifact'], ModeCost>;
+  /** What the DR region adds a month, beside Lambda: the transfer of each copy there, and the storage of what it keeps. */
+  drRegion: { transferGiB: number; transferUsd: number; storedGiB: number; storageUsd: number; usd: number };
 }
 
-/** The vault functions' memory and architecture, from serverless.yml's provider. */
+/** The vault functions' memory and architecture, as the stack model gives every function. */
 function lambdaSettings(): { memoryMb: number; architecture: string } {
-  const service = yaml.load(readFileSync(path.join(REPO_ROOT, 'serverless.yml'), 'utf8')) as {
-    provider?: { memorySize?: number; architecture?: string };
-  };
-  const { memorySize, architecture } = service.provider ?? {};
-  if (typeof memorySize !== 'number' || architecture !== 'arm64')
-    throw new Error('serverless.yml: the cost model expects provider.memorySize and provider.architecture arm64 (its price)');
-  return { memoryMb: memorySize, architecture };
+  return { memoryMb: LAMBDA.memorySize, architecture: LAMBDA.architecture };
 }
 
 /**
@@ -115,5 +122,22 @@ export function costModel(input: {
     artifactsPerMonth,
     reconcilerPerMonth: { ...reconciler, gbSeconds: Math.round(reconciler.gbSeconds) },
     perMode,
+    drRegion: drRegionCost(artifactsPerMonth),
+  };
+}
+
+/** The DR copies a month: every copy's changed data transferred once, and the retained copies' data stored in a steady state. */
+function drRegionCost(artifactsPerMonth: number): CostModel['drRegion'] {
+  const a = COST_ASSUMPTIONS;
+  const transferGiB = artifactsPerMonth * a.changedGiBPerArtifact;
+  const storedGiB = (artifactsPerMonth / a.daysPerMonth) * a.retentionDays * a.changedGiBPerArtifact;
+  const transferUsd = transferGiB * a.usdPerGiBInterRegion;
+  const storageUsd = storedGiB * a.usdPerGiBMonthSnapshotStorage;
+  return {
+    transferGiB: Math.round(transferGiB),
+    transferUsd: round(transferUsd, 2),
+    storedGiB: Math.round(storedGiB),
+    storageUsd: round(storageUsd, 2),
+    usd: round(transferUsd + storageUsd, 2),
   };
 }

@@ -6,7 +6,9 @@ import type { ArtifactKindName } from '../shared/kinds/index.js';
 /** One vault copy as the simulated service holds it: the source artifact it copies, and the copy slot it kept busy. */
 export interface VaultCopy {
   kind: ArtifactKindName;
-  /** `<account>/<region>/<source id>`: two copies with the same key are a duplicate. */
+  /** The vault region it is in (the vault's, or its DR region): copy quotas count per destination region. */
+  region: string;
+  /** `<account>/<region>/<source id>`: two copies with the same key in one vault region are a duplicate. */
   source: string;
   startMs: number;
   endMs: number;

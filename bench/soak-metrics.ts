@@ -65,10 +65,16 @@ export function indexRecords(records: HubRecords): RecordIndex {
 export function duplicateCopies(vaultCopies: VaultCopy[]): number {
   const perSource = new Map<string, number>();
   for (const copy of vaultCopies) {
-    const key = `${copy.kind}|${copy.source}`;
+    const key = `${copy.kind}|${copy.region}|${copy.source}`;
     perSource.set(key, (perSource.get(key) ?? 0) + 1);
   }
   return [...perSource.values()].reduce((sum, n) => sum + n - 1, 0);
+}
+
+/** The most copies that ran at once in any one destination region (what a copy quota bounds). */
+export function peakPerRegion(vaultCopies: VaultCopy[]): Record<string, number> {
+  const regions = [...new Set(vaultCopies.map((c) => c.region))];
+  return Object.fromEntries(regions.map((region) => [region, peakConcurrent(vaultCopies.filter((c) => c.region === region))]));
 }
 
 /** The most copies that ran at once: a sweep over their [start, end) intervals. */

@@ -6,8 +6,9 @@ import { ARTIFACT_KINDS, type ArtifactKindName } from '../shared/kinds/index.js'
 import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { sweepSettingsFromEnv } from '../shared/sweep/sweep-settings.js';
 import { SOAK_KINDS } from './soak-kinds.js';
-import { busySlotMs, duplicateCopies, indexRecords, peakConcurrent, readRecords, type Settlement, settlementsOf } from './soak-metrics.js';
+import { busySlotMs, duplicateCopies, indexRecords, peakPerRegion, readRecords, type Settlement, settlementsOf } from './soak-metrics.js';
 import {
+  DR_REGION,
   injectFaults,
   POISON_SOURCE,
   prepareDeliveries,
@@ -42,8 +43,12 @@ export interface SoakKindReport {
   /** Artifacts the inventory sweep protected: no event of the soak copied them (their events were forged, failures, or still queued). */
   swept: number;
   vaultCopies: number;
+  /** Of those, the copies in the vault's DR region. */
+  drCopies: number;
   duplicateCopies: number;
+  /** The most copies at once in any one destination region (the vault's, or its DR region). */
   peakConcurrentCopies: number;
+  peakByRegion: Record<string, number>;
   quota?: number;
   quotaUtilization?: number;
   idealDrainSeconds?: number;
@@ -131,7 +136,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   } = options;
   const wallStart = performance.now();
   const hub = await deployLocalHub({
-    vault: { account: VAULT, region: REGION },
+    vault: { account: VAULT, region: REGION, drRegion: DR_REGION },
     sources: [...SOURCES, POISON_SOURCE].map((account) => ({ account, regions: regionsOf(account) })),
     ec2: { snapshotDurationMs: 0, copyQuota: quota, imageCopyQuota: quota, copyDurationMs },
     // Every RDS vault copy is a manual snapshot: an operator protecting this many raises the quota of 100 per region.
@@ -237,15 +242,19 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   const byKind: SoakReport['byKind'] = {};
   for (const { kind, quotaBound } of SOAK_KINDS) {
     const copies = records.vaultCopies.filter((c) => c.kind === kind);
-    const busy = busySlotMs(copies);
+    const peaks = peakPerRegion(copies);
+    // Utilization is the vault region's: the DR region has a quota of its own.
+    const busy = busySlotMs(copies.filter((c) => c.region === REGION));
     byKind[kind] = {
       events: [...kindOfEvent.values()].filter((k) => k === kind).length,
       copied: copiedByKind.get(kind) ?? 0,
       availablePoints: records.points.filter((p) => p.kind === kind && p.state === 'available').length,
       swept: records.points.filter((p) => p.kind === kind && p.trigger === 'sweep' && p.state === 'available').length,
       vaultCopies: copies.length,
+      drCopies: copies.filter((c) => c.region === DR_REGION).length,
       duplicateCopies: duplicateCopies(copies),
-      peakConcurrentCopies: peakConcurrent(copies),
+      peakConcurrentCopies: Math.max(0, ...Object.values(peaks)),
+      peakByRegion: peaks,
       ...(quotaBound
         ? {
             quota: run.quota,
@@ -264,7 +273,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
   }
   // The headline quota figures are those of the quota-bound kind that kept its slots busiest.
   const busiest = SOAK_KINDS.filter((k) => k.quotaBound)
-    .map((k) => ({ kind: k.kind, busy: busySlotMs(records.vaultCopies.filter((c) => c.kind === k.kind)) }))
+    .map((k) => ({ kind: k.kind, busy: busySlotMs(records.vaultCopies.filter((c) => c.kind === k.kind && c.region === REGION)) }))
     .sort((a, b) => b.busy - a.busy)[0]!;
   // The catalog's and audit log's DynamoDB calls are not throttled in the scenario, and were never counted here.
   const calls = hub.cloud.calls.slice(run.callsBefore).filter((c) => c.service !== 'dynamodb');

@@ -7,6 +7,8 @@ export const VAULT = '999999999999';
 export const REGION = 'eu-west-1';
 /** The region a region-mismatch event names in its resource ARN, while the event itself says REGION. */
 export const OTHER_REGION = 'eu-central-1';
+/** The vault's DR region: every vault copy is copied there too, under its own copy quotas. */
+export const DR_REGION = 'eu-north-1';
 /** Three ordinary sources, and one whose AWS endpoints are broken for good: every event it sends is a poison message. */
 export const SOURCES = ['111111111111', '222222222222', '333333333333'] as const;
 export const POISON_SOURCE = '444444444444';

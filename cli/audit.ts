@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
+import type { AuditEntry } from '../shared/audit/audit-entry.js';
+import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anchored.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { type AccountsConfig, AccountsConfigError, loadAccounts } from '../shared/config/accounts.js';
 import { policyOf } from '../shared/report/account-policy.js';
-import { type AuditReport, type AuditScope, buildAuditReport, PROGRESS_EVERY } from '../shared/report/audit-report.js';
+import { type AuditReport, type AuditScope, type AuditSources, buildAuditReport, PROGRESS_EVERY } from '../shared/report/audit-report.js';
 import { vaultLockOf } from '../shared/report/retention-status.js';
 import { withProgress } from '../shared/report/with-progress.js';
 import { type AuditSource, LocalSourceError } from './audit/audit-source.js';
@@ -12,7 +14,7 @@ import { formatCsv } from './audit/format-csv.js';
 import { formatHtml } from './audit/format-html.js';
 import { formatTable } from './audit/format-table.js';
 import { type AuditOptions, parseAuditOptions, resolveTime, USAGE, UsageError } from './audit/options.js';
-import { type ReportContext, verdictLines } from './audit/report-context.js';
+import { anchoredLines, type ReportContext, verdictLines } from './audit/report-context.js';
 
 /** Where the command writes; a test passes its own. */
 export interface AuditIo {
@@ -32,7 +34,17 @@ const MAX_ACCOUNT_FILTER = 100;
  * @example
  * await run(['--local', '.backup-hub', '--format', 'html', '--out', 'report.html']);
  */
-export async function run(argv: string[], io: AuditIo = processIo): Promise<number> {
+/** How the command opens where it reads; a test passes its own (the simulated cloud's S3 and KMS, say). */
+export interface AuditConnect {
+  aws: typeof openAwsSource;
+  local: typeof openLocalSource;
+}
+
+export async function run(
+  argv: string[],
+  io: AuditIo = processIo,
+  connect: AuditConnect = { aws: openAwsSource, local: openLocalSource },
+): Promise<number> {
   let options: AuditOptions | 'help';
   try {
     options = parseAuditOptions(argv);
@@ -48,7 +60,7 @@ export async function run(argv: string[], io: AuditIo = processIo): Promise<numb
   let source: AuditSource | undefined;
   try {
     const config = loadAccounts(options.accountsDir);
-    source = options.local === undefined ? openAwsSource(options, config) : await openLocalSource(options.local);
+    source = options.local === undefined ? connect.aws(options, config) : await connect.local(options.local);
     return options.command === 'verify' ? await verify(options, source, io) : await report(options, source, config, io);
   } catch (error) {
     io.err(`backup-hub audit: ${explain(error, options)}`);
@@ -59,14 +71,26 @@ export async function run(argv: string[], io: AuditIo = processIo): Promise<numb
 }
 
 async function verify(options: AuditOptions, source: AuditSource, io: AuditIo): Promise<number> {
-  const entries = options.quiet
-    ? source.audit.entries()
-    : withProgress(source.audit.entries(), PROGRESS_EVERY, (n) => io.err(`${n.toLocaleString('en-US')} entries checked…`));
-  const verdict = await verifyChain(entries, { anchor: options.anchor });
+  const read = (entries: AsyncIterable<AuditEntry>) =>
+    options.quiet ? entries : withProgress(entries, PROGRESS_EVERY, (n) => io.err(`${n.toLocaleString('en-US')} entries checked…`));
+  // An anchor the auditor recorded is checked over every entry; otherwise the newest signed anchor.
+  const signed: AnchoredVerdict | undefined =
+    options.anchor === undefined && source.anchors
+      ? await verifyAnchored({
+          audit: source.audit,
+          anchors: source.anchors.store,
+          verifier: await source.anchors.verifier(),
+          full: options.full,
+          read,
+        })
+      : undefined;
+  const verdict = signed ?? (await verifyChain(read(source.audit.entries()), { anchor: options.anchor }));
+  const lines = signed ? anchoredLines(signed, source.defaultUntil) : verdictLines(verdict, options.anchor);
+  const noAnchors = source.anchors || options.anchor ? [] : [`no signed anchors here (${source.description}): every entry was walked`];
   const text =
     options.format === 'json'
       ? JSON.stringify({ source: source.description, auditLog: verdict }, null, 2)
-      : [`source: ${source.description}`, ...verdictLines(verdict, options.anchor)].join('\n');
+      : [`source: ${source.description}`, ...noAnchors, ...lines].join('\n');
   await emit(text, options, io);
   return verdict.ok ? 0 : 1;
 }
@@ -80,6 +104,7 @@ async function report(options: AuditOptions, source: AuditSource, config: Accoun
     policy: (account) => policyOf(config, account),
     lock: vaultLockOf(config, await source.lock.inForce()),
     anchor: options.anchor,
+    ...(options.anchor === undefined && source.anchors ? { verifyLog: signedAnchorCheck(source.anchors, source.audit) } : {}),
     progress: options.quiet ? undefined : (line) => io.err(line),
   });
   const context: ReportContext = {
@@ -93,6 +118,12 @@ async function report(options: AuditOptions, source: AuditSource, config: Accoun
   if (!built.auditLog.ok) io.err(`backup-hub audit: ${verdictLines(built.auditLog)[0]}`);
   return 0;
 }
+
+/** The report's audit log section: from the newest signed anchor on, as `verify` checks it. */
+const signedAnchorCheck =
+  (anchors: NonNullable<AuditSource['anchors']>, audit: AuditSource['audit']): NonNullable<AuditSources['verifyLog']> =>
+  async (read) =>
+    verifyAnchored({ audit, anchors: anchors.store, verifier: await anchors.verifier(), read });
 
 function render(report: AuditReport, options: AuditOptions, context: ReportContext): string {
   switch (options.format) {
@@ -115,7 +146,14 @@ function scopeOf(options: AuditOptions, source: AuditSource, config: AccountsCon
     options.until === undefined ? source.defaultUntil.toISOString() : resolveTime(options.until, source.defaultUntil, '--until');
   const since = resolveTime(options.since ?? '30d', new Date(until), '--since');
   if (since >= until) throw new UsageError(`--since (${since}) must come before --until (${until})`);
-  return { accounts: accounts ?? source.accounts, onlyTheseAccounts: accounts !== undefined, kinds: options.kinds, since, until };
+  return {
+    accounts: accounts ?? source.accounts,
+    onlyTheseAccounts: accounts !== undefined,
+    kinds: options.kinds,
+    since,
+    until,
+    ...(config.vault.drRegion ? { drRegion: config.vault.drRegion } : {}),
+  };
 }
 
 /** An account id as given, or the id of the account file of that name. */

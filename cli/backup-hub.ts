@@ -11,6 +11,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
   hold: { summary: 'set or lift the legal hold of a recovery point', load: () => import('./hold.js') },
   retry: { summary: 'reopen failed recovery points (one, or a source account’s)', load: () => import('./retry.js') },
   retire: { summary: 'stop (or resume) counting a resource against its RPO target', load: () => import('./retire.js') },
+  config: {
+    summary: "a source's captured configuration as CloudFormation or Terraform, or what changed between two captures",
+    load: () => import('./config.js'),
+  },
   doctor: { summary: 'check a deployment end to end without changing anything (✓/✗ with the fix)', load: () => import('./doctor.js') },
   guardrails: {
     summary: "the vault account's organization policies (SCP, RCP) from the account files",

@@ -28,6 +28,7 @@ export function operatorConfig(accounts: AccountsConfig): HubConfig {
     shareKeyAlias: NAMES.shareKeyAlias,
     sourcesPath: SOURCES_PATH,
     maxReceiveCount: MAX_RECEIVE_COUNT,
+    ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
   };
 }
 

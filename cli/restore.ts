@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NAMES } from '../accounts/stack/names.js';
 import type { AccountsConfig, RecoveryAccount } from '../shared/config/accounts.js';
+import { rebuildAccount } from '../shared/rebuild/rebuild-account.js';
 import { applyRestore } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
@@ -8,7 +9,7 @@ import { restoreTarget } from '../shared/restore/restore-target.js';
 import { parseCommandLine } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
-const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] | --point POINT) [--apply]
+const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] [--rebuild] | --point POINT) [--from-region R] [--apply]
 
 Makes recovery points usable in a recovery account. Each vault copy is copied in the vault,
 re-encrypted under that account's restore key, and shared with it; SSM parameters are written back
@@ -19,7 +20,13 @@ through its backup-hub-recovery role. Without --apply it prints what it would do
                    recovery point created by --as-of
   --as-of TIME     ISO 8601, e.g. 2026-01-01T12:00:00Z (default: now)
   --point POINT    restore one recovery point: <kind>/<account>/<region>/<source id>[#<life>], or its catalog key
-  --apply          act (re-running it continues a restore that stopped)
+  --rebuild        then rebuild the account's systems there from its configuration captured as of
+                   the restore's time: network, instances from the restored images with their volumes,
+                   databases from the restored snapshots; waits until each runs or is available and
+                   prints the RTO to running
+  --from-region R  restore from the vault's copies in its DR region R (drRegion in the vault file), every
+                   call made there; run it with the backup-hub-restore-dr role
+  --apply          act (re-running it continues a restore, or a rebuild, that stopped)
   --accounts DIR   the account files (default: accounts/ of this repository)
 
 Run it with vault credentials that assumed the backup-hub-restore role (the standard AWS chain:
@@ -39,7 +46,9 @@ export async function run(
         account: { type: 'string' },
         'as-of': { type: 'string' },
         point: { type: 'string' },
+        'from-region': { type: 'string' },
         apply: { type: 'boolean' },
+        rebuild: { type: 'boolean' },
         accounts: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -58,28 +67,51 @@ export async function run(
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);
     const ctx = deps.context(operatorConfig(accounts));
-    const request: RestoreRequest = args.point
-      ? { point: pointKeyOf(args.point) }
-      : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() };
-    const plan = await planRestore(request, await restoreTarget(into.id, NAMES, ctx), ctx);
+    const fromRegion = args['from-region'];
+    const request: RestoreRequest = {
+      ...(args.point
+        ? { point: pointKeyOf(args.point) }
+        : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() }),
+      ...(fromRegion ? { fromRegion } : {}),
+    };
+    const target = await restoreTarget(into.id, NAMES, ctx, fromRegion);
+    const plan = await planRestore(request, target, ctx);
     for (const line of formatPlan(plan)) deps.print(line);
+    const wait = deps.wait ?? ((ms: number) => sleep(ms));
+    const asOf = 'asOf' in request ? request.asOf : ctx.now();
     if (!args.apply) {
+      if (args.rebuild) await rebuildAccount(ctx, target, { plan, asOf }, { wait, log: deps.print });
       deps.print('\ndry run: nothing was changed. Add --apply to do the above.');
       return 0;
     }
     deps.print('');
-    const result = await applyRestore(plan, ctx, { wait: deps.wait ?? ((ms) => sleep(ms)), log: deps.print });
-    return result.artifacts.every((a) => a.status === 'usable') && plan.unrestorable.length === 0 ? 0 : 1;
+    const result = await applyRestore(plan, ctx, { wait, log: deps.print });
+    const restored = result.artifacts.every((a) => a.status === 'usable') && plan.unrestorable.length === 0;
+    if (!args.rebuild) return restored ? 0 : 1;
+    const rebuild = await rebuildAccount(ctx, target, { plan, asOf, result }, { wait, log: deps.print });
+    deps.print(
+      rebuild.rtoMinutes === undefined
+        ? 'RTO to running: not reached (a system was not rebuilt; see above)'
+        : `RTO to running: ${rebuild.rtoMinutes} min (${rebuild.rebuilt.length} system(s) running or available)`,
+    );
+    return restored && rebuild.rtoMinutes !== undefined ? 0 : 1;
   } catch (error) {
-    const explained = explain(error, 'backup-hub-restore');
+    const explained = explain(error, args['from-region'] ? NAMES.drRestoreRole : NAMES.restoreRole);
     if (explained === undefined) throw error;
     deps.error(`backup-hub restore: ${explained}`);
     return 1;
   }
 }
 
-function commandLineProblem(args: { to?: string; account?: string; point?: string; 'as-of'?: string }): string | undefined {
+function commandLineProblem(args: {
+  to?: string;
+  account?: string;
+  point?: string;
+  'as-of'?: string;
+  rebuild?: boolean;
+}): string | undefined {
   if (!args.to) return 'say where to restore: --to <recovery account>';
+  if (args.rebuild && args.point) return '--rebuild rebuilds a whole account: give --account, not --point';
   if (!args.account === !args.point) return 'say what to restore: either --account <source account id> or --point <recovery point>';
   if (args['as-of'] !== undefined && (args.point || Number.isNaN(Date.parse(args['as-of'])))) {
     return args.point

@@ -171,12 +171,36 @@ const retryStep = z.strictObject({ action: z.literal('retry'), account: accountI
 /** A source stops reaching the vault: its forwarding rules are deleted (what it makes from then on is never announced). */
 const stopSourceStep = z.strictObject({ action: z.literal('stopSource'), account: accountId });
 
+/**
+ * A source account's systems in one region (drill/estate.ts): a VPC over two zones, security groups,
+ * instances with a data volume each, PostgreSQL instances and Aurora clusters; with `backup`, their
+ * backups are taken at once (an AMI of each instance named as it, a snapshot of each data volume, a
+ * manual snapshot of each database), each announced as AWS does.
+ */
+const buildSystemsStep = z.strictObject({
+  action: z.literal('buildSystems'),
+  account: accountId,
+  region: z.string().min(1).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be a short lower-case name, such as app')
+    .optional(),
+  instances: z.number().int().min(0).max(5000),
+  databases: z.number().int().min(0).max(1000),
+  clusters: z.number().int().min(0).max(100),
+  backup: z.boolean().optional(),
+});
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
+/** A region is down: every call made to it fails, and the vault copies there cannot be used. */
+const regionOutageStep = z.strictObject({ action: z.literal('regionOutage'), region: z.string().min(1) });
+
 /**
  * Restores into a fresh recovery account a source account, as of a time (its disaster when it had
- * one, else now), or one recovery point, as `backup-hub restore --point` does.
+ * one, else now), or one recovery point, as `backup-hub restore --point` does; with `fromRegion`,
+ * from the vault copies in that vault region (the DR region), as `--from-region` does.
  */
 const restoreStep = z
   .strictObject({
@@ -185,11 +209,15 @@ const restoreStep = z
     point: artifact.optional(),
     into: accountId,
     asOf: z.iso.datetime({ offset: true }).optional(),
+    /** Then rebuild the account's systems there from its captured configuration (`backup-hub restore --rebuild`). */
+    rebuild: z.boolean().optional(),
+    fromRegion: z.string().min(1).optional(),
   })
   .refine((s) => (s.account === undefined) !== (s.point === undefined), {
     message: 'name what to restore: either account (a whole source) or point (one recovery point)',
   })
-  .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] });
+  .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] })
+  .refine((s) => !s.rebuild || s.point === undefined, { message: 'rebuild goes with account, not with point', path: ['rebuild'] });
 
 /**
  * The ransomware game day: with one principal's credentials (the vault's root user, a source's, or a
@@ -204,7 +232,11 @@ const attackStep = z.strictObject({
 /** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
 const doctorStep = z.strictObject({ action: z.literal('doctor') });
 
+/** The audit anchor function's run now (as its hourly schedule runs it): the audit log's head signed into the Object Lock bucket. */
+const anchorAuditStep = z.strictObject({ action: z.literal('anchorAudit') });
+
 const stepSchema = z.discriminatedUnion('action', [
+  buildSystemsStep,
   createVolumeStep,
   runInstanceStep,
   createDBInstanceStep,
@@ -224,11 +256,14 @@ const stepSchema = z.discriminatedUnion('action', [
   retryStep,
   stopSourceStep,
   disasterStep,
+  regionOutageStep,
   restoreStep,
   doctorStep,
+  anchorAuditStep,
   attackStep,
 ]);
 const STEP_ACTIONS = [
+  'buildSystems',
   'createVolume',
   'runInstance',
   'createDBInstance',
@@ -248,12 +283,15 @@ const STEP_ACTIONS = [
   'retry',
   'stopSource',
   'disaster',
+  'regionOutage',
   'restore',
   'doctor',
+  'anchorAudit',
   'attack',
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([
+  'buildSystems',
   'createVolume',
   'runInstance',
   'createDBInstance',
@@ -272,7 +310,7 @@ const SOURCE_ACTIONS = new Set([
 ]);
 
 export const drillSchema = z.strictObject({
-  vault: z.strictObject({ account: accountId, region: z.string().min(1) }),
+  vault: z.strictObject({ account: accountId, region: z.string().min(1), drRegion: z.string().min(1).optional() }),
   sources: z.array(z.strictObject({ account: accountId, regions: z.array(z.string().min(1)).min(1), orgId: z.string().optional() })).min(1),
   /** Simulated AWS behaviour; defaults are AWS's documented values where they exist. */
   cloud: z

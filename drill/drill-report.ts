@@ -1,7 +1,10 @@
 import { type CallRecord, type LockState, lockExpiresOn, lockState, refusalOf } from '@backup-hub/aws-sim';
+import { auditAnchorLocation } from '../accounts/stack/names.js';
+import { AnchorStore, anchorVerifier } from '../shared/audit/anchor.js';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
-import { verifyChain } from '../shared/audit/verify-chain.js';
-import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
+import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anchored.js';
+import { kmsClient, s3Client } from '../shared/aws/clients.js';
+import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { SweepState } from '../shared/catalog/source-inventory.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
@@ -34,6 +37,8 @@ export interface ReportedArtifact {
   state: RecoveryPoint['state'];
   vaultCopyId?: string;
   vaultKeyArn?: string;
+  /** One per vault region: the vault copy, then its copy in the DR region. */
+  copies: CopyInRegion[];
   failureReason?: string;
   /** The event that caused it, or the sweep's pass when no event announced it. */
   eventId: string;
@@ -96,7 +101,15 @@ export interface DrillReport {
   events: ReportedEvent[];
   artifacts: ReportedArtifact[];
   totals: Record<ReportedOutcome | 'events' | 'dlq' | 'vaultCopies' | 'sourceLeftovers' | 'swept' | 'lost' | 'unprotected', number>;
-  auditLog: { entries: number; intact: boolean; problem?: string };
+  /** The hash chain walked whole, and the newest signed anchor checked (its signature, and its entry unchanged). */
+  auditLog: {
+    entries: number;
+    intact: boolean;
+    problem?: string;
+    anchor?: AnchoredVerdict['anchor'];
+    /** The entries written after the newest anchor: linked, not yet signed. */
+    unanchored?: AnchoredVerdict['unanchored'];
+  };
   /** What the hub shared or made in each source and has not undone: after settling, only points still in progress. */
   residue: ResidueEntry[];
   /** Every call a policy refused: none when the stacks grant what the hub does. */
@@ -163,6 +176,7 @@ export async function collectReport(
         state: p.state,
         vaultCopyId: p.vaultCopyId,
         vaultKeyArn: p.vaultKeyArn,
+        copies: copiesOf(p, hub.config.vaultRegion),
         failureReason: p.failureReason,
         eventId: p.eventId,
         ...lockOf(hub, p),
@@ -171,7 +185,7 @@ export async function collectReport(
     }
   }
   const count = (outcome: ReportedOutcome) => events.filter((e) => e.outcome === outcome).length;
-  const verdict = await verifyChain(entries);
+  const verdict = await verifyAgainstAnchor(hub);
   const audit = await buildAuditReport(
     {
       accounts: [...(await hub.inspector.sources.all()).keys()],
@@ -201,7 +215,13 @@ export async function collectReport(
       unprotected: audit.unprotected.length,
       sourceLeftovers: hub.ec2.snapshots().filter((s) => s.owner !== vault && s.tags.has(TAG.intermediateOf)).length,
     },
-    auditLog: { entries: verdict.entries, intact: verdict.ok, ...(verdict.ok ? {} : { problem: verdict.detail }) },
+    auditLog: {
+      entries: verdict.entries,
+      intact: verdict.ok,
+      ...(verdict.ok ? {} : { problem: verdict.detail }),
+      ...(verdict.anchor ? { anchor: verdict.anchor } : {}),
+      ...(verdict.unanchored ? { unanchored: verdict.unanchored } : {}),
+    },
     residue: residueOf(hub, points),
     refusedCalls: refusedCalls(
       [...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !isAttackCall(c)),
@@ -209,7 +229,7 @@ export async function collectReport(
     ),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
-    restore: run.restore ?? { disasters: [], rpo: [], runs: [] },
+    restore: run.restore ?? { disasters: [], outages: [], rpo: [], runs: [] },
     unprotected: audit.unprotected,
     lost: audit.lost,
     sweep: await sweepStates(hub),
@@ -237,6 +257,15 @@ function lockOf(hub: LocalHub, point: RecoveryPoint): Pick<ReportedArtifact, 'lo
   return {
     lock: { mode: weakest.mode, until: weakest.until === undefined ? 'at completion + duration' : new Date(weakest.until).toISOString() },
   };
+}
+
+/** `backup-hub audit verify --full` as the vault's administrator runs it: the whole chain, against the newest signed anchor. */
+async function verifyAgainstAnchor(hub: LocalHub): Promise<AnchoredVerdict> {
+  const { aws, audit } = hub.inspector;
+  const region = hub.config.vaultRegion;
+  const { bucket, owner, keyId } = auditAnchorLocation(hub.accounts.vault, region);
+  const anchors = new AnchorStore(s3Client(aws, region), bucket, owner);
+  return verifyAnchored({ audit, anchors, verifier: await anchorVerifier(kmsClient(aws, region), keyId), full: true });
 }
 
 async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {

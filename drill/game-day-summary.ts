@@ -24,9 +24,10 @@ export function formatGameDay(section: RestoreSection): string[] {
       ),
     );
   }
+  for (const outage of section.outages) parts.push(`\n-- region outage: ${outage.region} down from ${outage.at}; every call to it fails`);
   for (const run of section.runs) {
     parts.push(
-      `\n-- restore of ${run.account} into ${run.into} (as of ${run.asOf}): ${run.usable} restored, ${run.failed} failed, ${run.unrestorable.length} could not be; RTO ${run.rtoMinutes ?? '-'} simulated minutes`,
+      `\n-- restore of ${run.account} into ${run.into} from the vault copies in ${run.fromRegion} (as of ${run.asOf}): ${run.usable} restored, ${run.failed} failed, ${run.unrestorable.length} could not be; RPO ${run.rpoMinutes ?? '-'} min (its oldest newest point), RTO ${run.rtoMinutes ?? '-'} simulated minutes`,
       table(
         ['kind', 'resource', 'recovery point', 'status', 'usable as', 'after (min)'],
         run.artifacts.map((a) => [a.kind, a.resourceId, a.sourceId, a.status, a.restoredId ?? `- (${a.detail})`, String(a.minutes)]),
@@ -34,6 +35,15 @@ export function formatGameDay(section: RestoreSection): string[] {
     );
     if (run.unrestorable.length)
       parts.push('could not be restored:', ...run.unrestorable.map((u) => `  - ${u.kind} ${u.resourceId} (${u.region}): ${u.reason}`));
+    if (run.rebuilt)
+      parts.push(
+        `\n-- rebuild of ${run.account} in ${run.into} from its captured configuration: RTO to running ${run.rtoToRunningMinutes ?? '- (not every system came up)'} simulated minutes`,
+        table(
+          ['system', 'name', 'restored from', 'status', 'running after (min)'],
+          run.rebuilt.map((r) => [r.kind, r.name, r.restoredFrom, r.status, String(r.minutes)]),
+        ),
+        ...(run.unbuildable ?? []).map((u) => `  cannot rebuild ${u.kind} ${u.name}: ${u.reason}`),
+      );
   }
   return parts;
 }

@@ -1,4 +1,6 @@
 import type { ArtifactKindName } from '../shared/kinds/index.js';
+import type { RebuiltSystem } from '../shared/rebuild/apply-rebuild.js';
+import { rebuildAccount } from '../shared/rebuild/rebuild-account.js';
 import { applyRestore, type RestoredArtifact } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
@@ -23,26 +25,39 @@ export interface ReportedRpo {
 export interface ReportedRestoreRun {
   account: string;
   into: string;
+  /** The vault region whose copies were restored from: the vault's own, or its DR region. */
+  fromRegion: string;
   asOf: string;
   startedAt: string;
   finishedAt: string;
   /** Simulated minutes from the restore's start until the last artifact was usable; null when none was. */
   rtoMinutes: number | null;
+  /** The age, at `asOf`, of the oldest of the recovery points restored (each its resource's newest in `fromRegion`); null when none was. */
+  rpoMinutes: number | null;
   usable: number;
   failed: number;
   artifacts: (RestoredArtifact & { minutes: number })[];
   /** Resources with no recovery point to restore from. */
   unrestorable: Unrestorable[];
+  /** With `rebuild`: each system rebuilt from the captured configuration, and when it ran or was available (minutes from the restore's start). */
+  rebuilt?: RebuiltSystem[];
+  /** With `rebuild`: minutes from the restore's start until the last system ran or was available; null when one was not rebuilt. */
+  rtoToRunningMinutes?: number | null;
+  /** With `rebuild`: captured systems that could not be rebuilt (no restored image or snapshot). */
+  unbuildable?: { kind: string; name: string; reason: string }[];
 }
 
 /** The report's `restore` section: what was lost, what it cost (RPO), what came back and how fast (RTO). */
 export interface RestoreSection {
   disasters: { account: string; at: string }[];
+  /** Regions a `regionOutage` step took down, and when. */
+  outages: { region: string; at: string }[];
   rpo: ReportedRpo[];
   runs: ReportedRestoreRun[];
 }
 
 type DisasterStep = Extract<DrillStep, { action: 'disaster' }>;
+type RegionOutageStep = Extract<DrillStep, { action: 'regionOutage' }>;
 type RestoreStep = Extract<DrillStep, { action: 'restore' }>;
 
 const RESTORE_POLL_MS = 60_000;
@@ -53,7 +68,7 @@ const RESTORE_POLL_MS = 60_000;
  * then apply, with the restore role's credentials), simulated time passing while copies complete.
  */
 export class GameDay {
-  readonly #section: RestoreSection = { disasters: [], rpo: [], runs: [] };
+  readonly #section: RestoreSection = { disasters: [], outages: [], rpo: [], runs: [] };
 
   constructor(private readonly hub: LocalHub) {}
 
@@ -90,35 +105,61 @@ export class GameDay {
     return `disaster: ${step.account} is lost (every snapshot, image, parameter, key and role gone); ${rpo.length} protected resource(s), worst RPO ${worst} min`;
   }
 
+  /** The region goes down for the rest of the drill: every call to it fails, and its vault copies are out of reach. */
+  regionOutage(step: RegionOutageStep): string {
+    this.hub.cloud.outages.add(step.region);
+    this.#section.outages.push({ region: step.region, at: this.hub.cloud.clock.now().toISOString() });
+    return `regionOutage: ${step.region} is down; every call to it fails from now on`;
+  }
+
   async restore(step: RestoreStep, say: (line: string) => void): Promise<string> {
-    const ctx = this.hub.restoreContext;
+    const { fromRegion } = step;
+    const ctx = fromRegion ? this.hub.restoreContextIn(fromRegion) : this.hub.restoreContext;
     const account = step.account ?? step.point!.split('/')[1]!;
     const disaster = this.#section.disasters.find((d) => d.account === account);
     const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());
-    const request: RestoreRequest = step.point ? { point: pointKeyOf(step.point) } : { account, asOf };
-    const plan = await planRestore(request, await restoreTarget(step.into, RECOVERY_NAMES, ctx), ctx);
+    const request: RestoreRequest = {
+      ...(step.point ? { point: pointKeyOf(step.point) } : { account, asOf }),
+      ...(fromRegion ? { fromRegion } : {}),
+    };
+    const target = await restoreTarget(step.into, RECOVERY_NAMES, ctx, fromRegion);
+    const plan = await planRestore(request, target, ctx);
     for (const line of formatPlan(plan)) say(`    ${line}`);
-    const result = await applyRestore(plan, ctx, {
-      wait: (ms) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined),
-      log: (line) => say(`    ${line}`),
-      pollMs: RESTORE_POLL_MS,
-    });
+    const wait = (ms: number) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined);
+    const result = await applyRestore(plan, ctx, { wait, log: (line) => say(`    ${line}`), pollMs: RESTORE_POLL_MS });
+    const rebuild = step.rebuild
+      ? await rebuildAccount(ctx, target, { plan, asOf, result }, { wait, log: (line) => say(`    ${line}`) })
+      : undefined;
     const usable = result.artifacts.filter((a) => a.status === 'usable');
     const rtoSeconds = usable.length ? Math.max(...usable.map((a) => a.seconds)) : undefined;
     const run: ReportedRestoreRun = {
       account,
       into: step.into,
+      fromRegion: fromRegion ?? ctx.config.vaultRegion,
       asOf: asOf.toISOString(),
       startedAt: result.startedAt,
       finishedAt: result.finishedAt,
       rtoMinutes: rtoSeconds === undefined ? null : Math.round(rtoSeconds / 60),
+      rpoMinutes: result.artifacts.length
+        ? Math.round(Math.max(...result.artifacts.map((a) => asOf.getTime() - Date.parse(a.pointCreatedAt))) / 60_000)
+        : null,
       usable: usable.length,
       failed: result.artifacts.length - usable.length,
       artifacts: result.artifacts.map((a) => ({ ...a, minutes: Math.round(a.seconds / 60) })),
       unrestorable: plan.unrestorable,
+      ...(rebuild
+        ? {
+            rebuilt: rebuild.rebuilt,
+            rtoToRunningMinutes: rebuild.rtoMinutes ?? null,
+            unbuildable: rebuild.regions.flatMap((r) => r.plan.unbuildable),
+          }
+        : {}),
     };
     this.#section.runs.push(run);
-    return `restore of ${step.point ?? account} into ${step.into}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes`;
+    const running = rebuild
+      ? `; rebuilt ${rebuild.rebuilt.filter((r) => r.status !== 'failed').length} of ${rebuild.rebuilt.length} system(s), RTO to running ${run.rtoToRunningMinutes ?? '-'} simulated minutes`
+      : '';
+    return `restore of ${step.point ?? account} into ${step.into}${fromRegion ? ` from ${fromRegion}` : ''}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes${running}`;
   }
 
   report(): RestoreSection {

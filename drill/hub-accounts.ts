@@ -4,7 +4,8 @@ import type { RetentionSettings } from '../shared/retention/retention-settings.j
 
 /** The accounts of a local hub, said briefly: what drills and tests name instead of account files. */
 export interface HubAccountsSpec {
-  vault: { account: string; region: string; orgId?: string };
+  /** `drRegion`: the vault's second region, where every vault copy is copied too. */
+  vault: { account: string; region: string; drRegion?: string; orgId?: string };
   sources: {
     account: string;
     regions: string[];
@@ -15,6 +16,8 @@ export interface HubAccountsSpec {
   }[];
   /** Clean accounts the vault may restore into. */
   recovery?: { account: string }[];
+  /** The account keeping the audit log's signed anchors, when not the vault. */
+  logArchive?: { account: string };
   /** What the pruner enforces; without it nothing is ever pruned. */
   retention?: RetentionSettings;
 }
@@ -50,12 +53,14 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       id: vault.account,
       role: 'vault',
       regions: [vault.region],
+      ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
       ...(vault.orgId ? { organizationId: vault.orgId } : {}),
       externalId: LOCAL_EXTERNAL_ID,
       allowedSources: spec.sources.map((s) => s.account),
       operators: { restore: [localOperator(vault.account)], legalHold: [localOperator(vault.account)] },
       deployRole: `arn:aws:iam::${vault.account}:role/backup-hub-deploy`,
       ...(retention?.lockDays ? { lock: { minRetentionDays: retention.lockDays } } : {}),
+      ...(spec.logArchive ? { auditAnchors: { account: spec.logArchive.account } } : {}),
     },
     ...spec.sources.map((s) => ({
       name: `source-${s.account}`,
@@ -74,6 +79,9 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       regions: [vault.region],
       vault: vault.account,
     })),
+    ...(spec.logArchive
+      ? [{ name: 'log-archive', id: spec.logArchive.account, role: 'log-archive', regions: [vault.region], vault: vault.account }]
+      : []),
   ];
   return parseAccounts(
     files.map(({ name, ...body }) => ({ file: `${name}.yml`, text: yaml.dump(body) })),

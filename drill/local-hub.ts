@@ -111,6 +111,11 @@ export interface LocalHub {
   prunerContext: HubContext;
   /** The context of an operator who signed in as a principal the vault file names and assumed the vault's restore role. */
   restoreContext: HubContext;
+  /**
+   * The context of a restore operator who assumed the vault's DR restore role, with every call in
+   * the DR region `region` (STS included): a restore from there while the vault's region is down.
+   */
+  restoreContextIn(region: string): HubContext;
   /** The context of an operator who signed in as a principal the vault file names and assumed the vault's legal-hold role. */
   legalHoldContext: HubContext;
   /** The context of an operator who signed in as a principal the vault file names and assumed the vault's retry role. */
@@ -205,7 +210,7 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       tags: stackTags(accounts, account),
       lambdaCode,
     });
-    if (account.role === 'vault') vaultStack = stack;
+    if (account.role === 'vault' && at === region) vaultStack = stack;
     stacks.push({ account, region: at, folder, deployed: stack });
   }
   const resource = (logicalId: string) => {
@@ -231,17 +236,18 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const vaultBusArn = resource('EventBus').attributes.Arn!;
   // The vault's configuration without a function name (that is a function's source identity, not a person's).
   const { AWS_LAMBDA_FUNCTION_NAME: _function, ...personEnv } = runtime('pruner').env;
-  const personContext = (credentials: SimCredentials | AwsCredentialIdentityProvider) =>
+  const personContext = (credentials: SimCredentials | AwsCredentialIdentityProvider, at = region) =>
     functionRuntime({
       env: personEnv,
-      clients: { defaults: { ...cloud.clientConfig(cloud.adminCredentials(vault.id), region), credentials } },
+      clients: { defaults: { ...cloud.clientConfig(cloud.adminCredentials(vault.id), at), credentials } },
       now: () => cloud.clock.now(),
       logger,
     }).hubContext();
-  const [restorer, legalHolder, retrier] = signInOperators(cloud, accounts, [
+  const [restorer, legalHolder, retrier, drRestorer] = signInOperators(cloud, accounts, [
     { patterns: vault.operators.restore, roleArn: resource('RestoreRole').attributes.Arn! },
     { patterns: vault.operators.legalHold, roleArn: resource('LegalHoldRole').attributes.Arn! },
     { patterns: vault.operators.retry, roleArn: resource('RetryRole').attributes.Arn! },
+    ...(vault.drRegion ? [{ patterns: vault.operators.restore, roleArn: resource('DrRestoreRole').attributes.Arn! }] : []),
   ]);
 
   return {
@@ -261,6 +267,11 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
     inspector: personContext(cloud.adminCredentials(vault.id)),
     prunerContext: runtime('pruner').hubContext(),
     restoreContext: personContext(operatorSession(cloud, restorer!, region)),
+    restoreContextIn(at) {
+      if (!drRestorer || at !== vault.drRegion)
+        throw new Error(`the vault has no DR region ${at} (its DR region: ${vault.drRegion ?? 'none'})`);
+      return personContext(operatorSession(cloud, drRestorer, at), at);
+    },
     legalHoldContext: personContext(operatorSession(cloud, legalHolder!, region)),
     retryContext: personContext(operatorSession(cloud, retrier!, region)),
     stacks,

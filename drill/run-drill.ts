@@ -1,4 +1,6 @@
 import type { AuthorizationMode, EventEnvelope, Template } from '@backup-hub/aws-sim';
+import { AnchorRefusedError } from '../shared/audit/anchor-audit.js';
+import { scheduledAnchor } from '../shared/audit/scheduled-anchor.js';
 import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
 import { runDoctor } from '../shared/doctor/doctor.js';
 import type { Finding } from '../shared/doctor/finding.js';
@@ -11,6 +13,7 @@ import { simDoctorAccess } from './doctor-access.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
+import { backUpEstate, buildEstate } from './estate.js';
 import { GameDay } from './game-day.js';
 import { applyGuardrails } from './guardrails.js';
 import { deployLocalHub, LOCAL_STAGE, type LocalHub, type StackRef } from './local-hub.js';
@@ -140,6 +143,12 @@ async function playStep(
 ): Promise<string> {
   try {
     switch (step.action) {
+      case 'buildSystems': {
+        const region = regionOf(hub, step);
+        const estate = buildEstate(hub.cloud, step.account, region, step, step.name);
+        if (step.backup) backUpEstate(hub.cloud, step.account, region, estate);
+        return `buildSystems ${step.account}/${region}: VPC ${estate.vpcId}, ${estate.instanceIds.length} instance(s), ${estate.databases.length} DB instance(s), ${estate.clusters.length} Aurora cluster(s)${step.backup ? ', each backed up' : ''}`;
+      }
       case 'createVolume': {
         const region = regionOf(hub, step);
         hub.ec2.createVolume(step.account, region, { id: step.volume, encryption: step.encryption, tags: step.tags });
@@ -265,6 +274,8 @@ async function playStep(
         return `stopSource ${step.account}: deleted its forwarding rules ${hub.stopSource(step.account).join(', ')}; nothing it makes reaches the vault now`;
       case 'disaster':
         return await gameDay.disaster(step);
+      case 'regionOutage':
+        return gameDay.regionOutage(step);
       case 'restore':
         return await gameDay.restore(step, say);
       case 'attack': {
@@ -272,6 +283,18 @@ async function playStep(
         const tried = await attacks.attack(step.as, source);
         const succeeded = tried.filter((a) => a.outcome === 'succeeded');
         return `attack as ${step.as}${step.as === 'source-admin' ? ` of ${source}` : ''}: ${tried.length} destructive attempts, ${tried.length - succeeded.length} refused${succeeded.length ? `, ${succeeded.length} SUCCEEDED: ${succeeded.map((a) => `${a.action} ${a.target}`).join('; ')}` : ''}`;
+      }
+      case 'anchorAudit': {
+        const fn = hub.runtimes['audit-anchor']!;
+        try {
+          const outcome = await scheduledAnchor(fn.hubContext(), fn.env);
+          return outcome.anchored
+            ? `anchorAudit: signed the audit log's head #${outcome.seq} (${outcome.checked} entries proven since the previous anchor) into ${outcome.object}`
+            : `anchorAudit: nothing signed (${outcome.reason})`;
+        } catch (error) {
+          if (!(error instanceof AnchorRefusedError)) throw error;
+          return `anchorAudit: REFUSED, ${error.message}`;
+        }
       }
       case 'doctor': {
         const findings = await runDoctor({ accounts: hub.accounts, stage: LOCAL_STAGE, access: simDoctorAccess(hub.cloud) });

@@ -62,7 +62,7 @@ export function formatSummary(report: DrillReport): string {
     ...lostLines(report),
     '\n(full reasons in the --report JSON)',
     `vault key: ${report.vault.keyArn}`,
-    `audit log: ${report.auditLog.entries} entries, ${report.auditLog.intact ? 'hash chain intact' : `BROKEN: ${report.auditLog.problem}`}`,
+    auditLogLine(report.auditLog),
     refusedCallsLine(report.refusedCalls),
     ...quotaLines(report.quotaExceeded),
     `simulated time: ${report.simulatedMinutes} minutes`,
@@ -170,4 +170,20 @@ function doctorLines(findings: DrillReport['doctor']): string[] {
     `doctor: ${failed.length} of ${findings.length} checks ✗ (doctor in the --report JSON):`,
     ...failed.map((f) => `  ✗ ${f.account} ${f.region}: ${short(f.check)}\n      fix: ${f.fix}`),
   ];
+}
+
+/** The chain's verdict, and the signed anchor it was checked against. */
+function auditLogLine(log: DrillReport['auditLog']): string {
+  if (!log.intact) return `audit log: ${log.entries} entries, BROKEN: ${log.problem}`;
+  const anchor = log.anchor
+    ? `, signed anchor #${log.anchor.seq} (signed ${log.anchor.signedAt}) holds${afterAnchor(log.unanchored)}`
+    : ', no signed anchor yet';
+  return `audit log: ${log.entries} entries, hash chain intact${anchor}`;
+}
+
+function afterAnchor(unanchored: DrillReport['auditLog']['unanchored']): string {
+  if (!unanchored?.entries) return '; nothing came after it';
+  return unanchored.entries === 1
+    ? `; entry #${unanchored.from} came after it`
+    : `; entries #${unanchored.from}..#${unanchored.to} came after it`;
 }

@@ -1,10 +1,8 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
+import { buildForAccount } from './account-stack.js';
 import { type Resource, type Rule, ref, type Statement, type Template, type Value } from './cloudformation.js';
 import { checkConditionKeys, POLICIES } from './condition-keys.js';
-import { buildRecovery } from './recovery-stack.js';
-import { buildSource } from './source-stack.js';
 import { stackTags } from './stack-tags.js';
-import { buildVault } from './vault-stack.js';
 
 /**
  * One account's stack in one region, as the serverless service deploys it: its functions (which
@@ -69,15 +67,10 @@ export interface StackOptions {
 export function buildService(config: AccountsConfig, name: string, options: StackOptions): ServiceModel {
   const account = config.account(name);
   const region = options.region ?? account.regions[0]!;
-  if (!account.regions.includes(region))
-    throw new Error(`${account.file} lists regions ${account.regions.join(', ')}; --region ${region} is not one of them`);
-  const stack = { stage: options.stage, region };
-  const built =
-    account.role === 'vault'
-      ? buildVault(config, stack)
-      : account.role === 'source'
-        ? buildSource(config, account, stack)
-        : buildRecovery(config, account);
+  const regions = stackRegions(account);
+  if (!regions.includes(region))
+    throw new Error(`${account.file} lists regions ${regions.join(', ')}; --region ${region} is not one of them`);
+  const built = buildForAccount(config, account, { stage: options.stage, region });
   checkConditionKeys(built.resources.Resources);
   const { resources, reasons } = takeReasons(built.resources.Resources);
   return {
@@ -114,7 +107,7 @@ function takeReasons(resources: Record<string, Resource>): { resources: Record<s
  * elsewhere. CloudFormation checks these assertions before it creates anything.
  */
 function rightAccountAndRegion(account: Account, region: string): Rule {
-  const others = account.regions.filter((r) => r !== region);
+  const others = stackRegions(account).filter((r) => r !== region);
   return {
     Assertions: [
       {
@@ -129,12 +122,22 @@ function rightAccountAndRegion(account: Account, region: string): Rule {
   };
 }
 
+/** The regions an account has a stack in: its regions, and the vault's DR region after its own. */
+export function stackRegions(account: Account): string[] {
+  return account.role === 'vault' && account.drRegion !== undefined ? [...account.regions, account.drRegion] : account.regions;
+}
+
 /**
  * Every stack of the account files: each account in each of its regions, with the folder it is
- * packaged into (`<account file>`, and `<account file>-<region>` beyond its first region).
+ * packaged into (`<account file>`, and `<account file>-<region>` beyond its first region). The vault's
+ * DR stack comes after its primary one, whose roles its key policy names.
  */
 export function everyStack(config: AccountsConfig): { account: string; region: string; folder: string }[] {
   return config.all.flatMap((account) =>
-    account.regions.map((region, i) => ({ account: account.name, region, folder: i === 0 ? account.name : `${account.name}-${region}` })),
+    stackRegions(account).map((region, i) => ({
+      account: account.name,
+      region,
+      folder: i === 0 ? account.name : `${account.name}-${region}`,
+    })),
   );
 }

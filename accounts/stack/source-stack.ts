@@ -2,7 +2,7 @@ import type { AccountsConfig, SourceAccount } from '../../shared/config/accounts
 import { all, type ReaderScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
-import { getAtt, type Resource, ref, sub, type Value } from './cloudformation.js';
+import { getAtt, type Resource, ref, type Statement, sub, type Value } from './cloudformation.js';
 import { kindRoleName, NAMES, readerRoleName, roleArn } from './names.js';
 import { keyAdministration, keyUseBy, pascal, role, VAULT_FUNCTION_IDENTITY, vaultRoleTrust } from './policies.js';
 import type { ServiceModel } from './service.js';
@@ -64,6 +64,24 @@ export function buildSource(
         }),
       ]),
     ),
+    // The vault's configuration capture reads through it: the Describe calls of what a rebuild needs
+    // (network, instances and their volumes, launch templates, databases), nothing that reads data,
+    // writes or shares. It trusts only the vault's capture role, with the ExternalId and the source identity.
+    ConfigReaderRole: role({
+      name: NAMES.configReaderRole,
+      description: "backup-hub config reader; assumed by the vault's configuration capture only; Describe calls, no data",
+      condition: 'IsPrimaryRegion',
+      maxSessionDuration: 3600,
+      trust: [
+        vaultRoleTrust(
+          vault,
+          'OnlyTheVaultsCaptureRoleWithTheExternalId',
+          roleArn(vault.id, NAMES.configCaptureRole),
+          VAULT_FUNCTION_IDENTITY,
+        ),
+      ],
+      statements: configReaderStatements(account.id, account.regions),
+    }),
     // The rules' target role: it may put events on the vault bus and nothing else. Only EventBridge
     // may assume it, and only for this account's forwarding rules (in any of its regions), so that
     // no other rule or service can put events on the vault bus through it (confused deputy).
@@ -180,4 +198,36 @@ export function buildSource(
       Outputs: { ShareKeyArn: { Description: 'The share key of this region', Value: getAtt('ShareKey') } },
     },
   };
+}
+
+/**
+ * What a configuration capture reads. EC2's Describe calls support no resource-level permissions
+ * (Service Authorization Reference: no resource type), so they are on `*`; RDS's are on the
+ * account's DB instances, clusters and subnet groups.
+ */
+function configReaderStatements(account: string, regions: string[]): Statement[] {
+  return [
+    {
+      Sid: 'DescribeTheNetworkInstancesAndVolumes',
+      Effect: 'Allow',
+      Action: [
+        'ec2:DescribeVpcs',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeRouteTables',
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeInstances',
+        'ec2:DescribeVolumes',
+        'ec2:DescribeLaunchTemplates',
+        'ec2:DescribeLaunchTemplateVersions',
+      ],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': regions } },
+    },
+    {
+      Sid: 'DescribeTheDatabases',
+      Effect: 'Allow',
+      Action: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups'],
+      Resource: [`arn:aws:rds:*:${account}:db:*`, `arn:aws:rds:*:${account}:cluster:*`, `arn:aws:rds:*:${account}:subgrp:*`],
+    },
+  ];
 }

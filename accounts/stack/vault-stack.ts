@@ -1,14 +1,23 @@
-import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings } from '../../shared/config/accounts.js';
+import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
+import {
+  type AccountsConfig,
+  CONFIG_CAPTURE_HOURS,
+  effectiveTargets,
+  silenceHours,
+  sweepSettings,
+  type VaultAccount,
+} from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
-import { all, type Condition, type VaultScope } from '../../shared/kinds/common/manifest.js';
-import { grantForAwsResource } from '../../shared/kinds/common/statements.js';
+import { all, type Condition, type RestoreScope, type VaultScope } from '../../shared/kinds/common/manifest.js';
+import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
 import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
 import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
+import { auditAnchorResources } from './audit-anchor.js';
 import {
   type EventPattern,
   getAtt,
@@ -22,6 +31,10 @@ import {
 } from './cloudformation.js';
 import { dashboard, rpoAlarms, sourceAlarmStatements } from './monitoring.js';
 import {
+  AUDIT_ANCHOR,
+  auditAnchorBucket,
+  CONFIG_CAPTURE,
+  CONFIG_PREFIX,
   functionName,
   INTEGRITY,
   kindRoleName,
@@ -122,6 +135,7 @@ export function buildVault(
     sourcesPath: SOURCES_PATH,
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
     ...(vault.lock?.coolOffHours === undefined ? {} : { lockCoolOffHours: String(vault.lock.coolOffHours) }),
+    ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
   };
   const environment = hubEnvironment<Value>(hub);
   /** The environment of a function that acts for each kind through the kind's role. */
@@ -196,6 +210,17 @@ export function buildVault(
     environment: { ...environment, ...lockEnvironment(vault.lock?.minRetentionDays) },
     events: [{ schedule: { rate: `rate(${PRUNER.everyHours} hours)`, description: 'backup-hub pruner' } }],
   };
+  functions['config-capture'] = {
+    name: functionName(stage, 'config-capture'),
+    handler: 'handlers/config-capture.handler',
+    description:
+      "backup-hub: captures each source region's configuration (hourly when due, and on a new AMI or DB snapshot) into the vault store",
+    role: 'ConfigCaptureRole',
+    timeout: CONFIG_CAPTURE.timeout,
+    reservedConcurrency: 1, // one run at a time: two would pace a source's calls on two buckets
+    environment,
+    events: [{ schedule: { rate: `rate(${CONFIG_CAPTURE.everyMinutes} minutes)`, description: 'backup-hub configuration capture' } }],
+  };
   functions['rpo-check'] = {
     name: functionName(stage, 'rpo-check'),
     handler: 'handlers/rpo-check.handler',
@@ -205,6 +230,23 @@ export function buildVault(
     reservedConcurrency: 1, // one run at a time: the cursor of an unfinished run is the next one's start
     environment: { ...environment, ALARM_TOPIC_ARN: ref('AlarmTopic') },
     events: [{ schedule: { rate: `rate(${RPO_CHECK.everyMinutes} minutes)`, description: 'backup-hub RPO check' } }],
+  };
+  functions['audit-anchor'] = {
+    name: functionName(stage, 'audit-anchor'),
+    handler: 'handlers/audit-anchor.handler',
+    description: "backup-hub: signs the audit log's head and stores it in the Object Lock bucket",
+    role: 'AuditAnchorRole',
+    timeout: AUDIT_ANCHOR.timeout,
+    reservedConcurrency: 1, // one run at a time: a second would find the anchor the first wrote, or write the same one
+    environment: {
+      ...environment,
+      ...anchorEnvironment<Value>({
+        keyArn: getAtt('AuditAnchorKey'),
+        bucket: auditAnchorBucket(vault.auditAnchors.account, region),
+        bucketOwner: vault.auditAnchors.account,
+      }),
+    },
+    events: [{ schedule: { rate: `rate(${AUDIT_ANCHOR.everyMinutes} minutes)`, description: 'backup-hub audit anchor' } }],
   };
 
   const resources: Record<string, Resource> = {
@@ -254,6 +296,7 @@ export function buildVault(
             targets: effectiveTargets(config, source),
             silenceHours: silenceHours(config, source),
             customerKeyAliases: source.customerKeyAliases,
+            configCaptureHours: source.configCaptureHours ?? CONFIG_CAPTURE_HOURS,
             ssmParameters: source.ssmParameters,
             ...(source.sweep ? { sweepCallsPerSecond: source.sweep.callsPerSecond } : {}),
           },
@@ -273,26 +316,14 @@ export function buildVault(
     ),
 
     // ------------------------------------------------------------------ the vault key
-    // Every vault copy is encrypted with it. Its policy names vault principals only: the account
-    // root for administration (no use, no grants) and the vault's own roles for use through a
-    // service. Deleting the stack keeps it: the copies cannot be read without it.
-    VaultKey: {
-      Type: 'AWS::KMS::Key',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        Description: 'backup-hub vault key; every vault copy is encrypted with it',
-        EnableKeyRotation: true,
-        KeyPolicy: vaultKeyPolicy({
-          accountRoot: THIS_ACCOUNT_ROOT,
-          region,
-          handlerRoleArns: kindRoleArns,
-          migrationRoleArns,
-          restoreRoleArn,
-        }),
-      },
-    },
-    VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+    ...vaultKey({
+      region,
+      handlerRoleArns: kindRoleArns,
+      captureRoleArn: roleArn(vault.id, NAMES.configCaptureRole),
+      migrationRoleArns,
+      restoreRoleArn,
+      copiesToDr: vault.drRegion !== undefined,
+    }),
 
     // ------------------------------------------------------------------ the SSM parameter store
     ...ssmStore(vault.id, region, config.vault.lock?.minRetentionDays),
@@ -302,6 +333,7 @@ export function buildVault(
 
     // ------------------------------------------------------------------ catalog and audit log
     ...vaultTables(),
+    ...auditAnchorResources(vault, { region, functionName: functions['audit-anchor'].name, logs: logsOf('audit-anchor') }),
 
     // ------------------------------------------------------------------ the reconciler
     // Pushes every kind's pending copies through that kind's own role (it assumes it), so its own
@@ -336,6 +368,49 @@ export function buildVault(
       period: 300,
     }),
 
+    // ------------------------------------------------------------------ the configuration capture
+    // Reads each source's configuration through its config reader role (Describe calls only) and
+    // writes each capture once into the store's config/ prefix under the vault key; lists that
+    // prefix to know when a source region is due. It reads no data and deletes nothing.
+    ConfigCaptureRole: role({
+      name: NAMES.configCaptureRole,
+      description: "backup-hub configuration capture; reads the sources' configuration, writes it to the vault store",
+      trust: LAMBDA_TRUST,
+      statements: [
+        logsOf('config-capture'),
+        {
+          Sid: 'AssumeTheConfigReaderRoles',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+          Resource: roleArn('*', NAMES.configReaderRole),
+          ...(Object.keys(inSources).length ? { Condition: inSources } : {}),
+        },
+        readSourceRecords,
+        {
+          Sid: 'ListTheCapturesInTheStore',
+          Effect: 'Allow',
+          Action: 's3:ListBucketVersions',
+          Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`,
+          Condition: { StringLike: { 's3:prefix': `${CONFIG_PREFIX}*` } },
+        },
+        {
+          Sid: 'WriteEachCaptureOnceUnderTheVaultKey',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}/${CONFIG_PREFIX}*`,
+          Condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        },
+        {
+          Sid: 'EncryptCapturesWithTheVaultKeyThroughS3',
+          Effect: 'Allow',
+          Action: 'kms:GenerateDataKey',
+          Resource: getAtt('VaultKey'),
+          Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+        },
+      ],
+    }),
+    ...captureOnSnapshots(functions['config-capture'].name),
+
     // ------------------------------------------------------------------ the pruner
     // Deletes vault copies past retention: only the vault's own copies (the kinds' `prune`
     // statements), nothing in a source, and no use of any key.
@@ -348,6 +423,12 @@ export function buildVault(
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
+        // The DR copies go with their vault copies, by the same rules.
+        ...(vault.drRegion
+          ? withoutRepeats(
+              KINDS.flatMap((k) => prefixSids(`Dr${pascal(k.module.name)}`, k.manifest.prune({ ...scope, vaultRegion: vault.drRegion! }))),
+            )
+          : []),
       ],
     }),
     PrunerErrorsAlarm: alarm({
@@ -462,22 +543,26 @@ export function buildVault(
     // profile with role_arn). It reads the catalog, appends to the audit log, finds the restore
     // keys, and re-encrypts vault copies under a recovery account's restore key to share them with
     // that account (the kinds' `restore` statements); it deletes nothing.
-    RestoreRole: role({
-      name: NAMES.restoreRole,
-      description: 'backup-hub restore; assumed by operators in the vault to restore into a recovery account',
-      trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
-      statements: [
-        ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
-        {
-          Sid: 'FindTheRestoreKeys',
-          Effect: 'Allow',
-          Action: 'kms:DescribeKey',
-          Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
-          Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
-        },
-        ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
-      ],
-    }),
+    RestoreRole: restoreRole(NAMES.restoreRole, 'the vault copies', region, scope, vault),
+    // `backup-hub restore --from-region`, when the vault's region may be down: the same calls on the
+    // DR copies in the DR region, under its vault key, which this stack cannot name (every key of the
+    // vault account there: the DR vault key and the restore keys). A role of its own: the two
+    // regions' statements together outgrow IAM's inline policy size.
+    ...(vault.drRegion
+      ? {
+          DrRestoreRole: restoreRole(
+            NAMES.drRestoreRole,
+            "the DR copies in the vault's DR region",
+            vault.drRegion,
+            {
+              ...scope,
+              vaultRegion: vault.drRegion,
+              vaultKeyArn: keysOf(vault.id, vault.drRegion),
+            },
+            vault,
+          ),
+        }
+      : {}),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
     // (the only role that may name their legalHold) and append to the audit log, nothing else.
     LegalHoldRole: role({
@@ -513,6 +598,7 @@ export function buildVault(
           ...copyStatements(kind.module.name),
           ...queueStatements(kind),
           ...kind.manifest.vault(scope),
+          ...(vault.drRegion ? kind.manifest.regionCopy({ ...scope, drRegion: vault.drRegion }) : []),
           ...(kind.manifest.migration?.(scope) ?? []),
         ],
         actingRoleArns,
@@ -541,6 +627,140 @@ export function buildVault(
 }
 
 /**
+ * A source's new AMI or DB (cluster) snapshot, forwarded to the vault bus, captures its region's
+ * configuration again: one rule per such kind on the vault bus (its own pattern), targeting the
+ * capture function, which coalesces a burst into one capture.
+ */
+function captureOnSnapshots(functionName: string): Record<string, Resource> {
+  const fn = `${normalizedFunctionName('config-capture')}LambdaFunction`;
+  const kinds = KINDS.filter((k) => CAPTURED_ON.includes(k.module.name));
+  return Object.fromEntries(
+    kinds.flatMap((k) => {
+      const rule = `ConfigCaptureOn${pascal(k.module.name)}Rule`;
+      return [
+        [
+          rule,
+          {
+            Type: 'AWS::Events::Rule',
+            Properties: {
+              Description: `backup-hub: a ${k.module.name} captures its source region's configuration (${functionName})`,
+              EventBusName: ref('EventBus'),
+              State: 'ENABLED',
+              EventPattern: k.manifest.pattern,
+              Targets: [{ Arn: getAtt(fn), Id: 'config-capture' }],
+            },
+          },
+        ],
+        [
+          `${rule}Permission`,
+          {
+            Type: 'AWS::Lambda::Permission',
+            Properties: {
+              FunctionName: getAtt(fn),
+              Action: 'lambda:InvokeFunction',
+              Principal: 'events.amazonaws.com',
+              SourceArn: getAtt(rule),
+            },
+          },
+        ],
+      ];
+    }),
+  );
+}
+
+/** The kinds whose artifacts are taken of a resource whose configuration a rebuild needs. */
+const CAPTURED_ON: string[] = ['ami', 'rds-snapshot', 'rds-cluster-snapshot'];
+
+/**
+ * The vault's stack in its DR region: the DR vault key (the same alias as in the primary region, so
+ * the hub finds each region's key by it) and the SSM store's copy there, under that key. The roles
+ * its key policy names are the primary stack's (IAM is global): it is deployed after that one.
+ */
+export function buildVaultDr(
+  config: AccountsConfig,
+  { region }: { stage: string; region: string },
+): Pick<ServiceModel, 'functions' | 'resources'> {
+  const { vault } = config;
+  const restoreRoleArn = roleArn(vault.id, NAMES.drRestoreRole);
+  return {
+    functions: {},
+    resources: {
+      Resources: {
+        ...vaultKey({
+          region,
+          handlerRoleArns: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
+          migrationRoleArns: [],
+          restoreRoleArn,
+        }),
+        ...ssmStore(vault.id, region, vault.lock?.minRetentionDays),
+        // `backup-hub restore --from-region` re-encrypts the DR copies under these, as in the vault's region.
+        ...Object.assign({}, ...config.recovery.map((r) => restoreKey(r.id, { region, restoreRoleArn }))),
+      },
+      Outputs: { VaultKeyArn: { Description: `The vault's DR key in ${region}`, Value: getAtt('VaultKey') } },
+    },
+  };
+}
+
+/**
+ * The vault key of one region and its alias. Every vault copy in that region is encrypted with it.
+ * Its policy names vault principals only: the account root for administration (no use, no grants)
+ * and the vault's own roles for use through a service. Deleting the stack keeps it: the copies
+ * cannot be read without it.
+ */
+function vaultKey(roles: Omit<Parameters<typeof vaultKeyPolicy>[0], 'accountRoot'>): Record<string, Resource> {
+  return {
+    VaultKey: {
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Description: `backup-hub vault key; every vault copy in ${roles.region} is encrypted with it`,
+        EnableKeyRotation: true,
+        KeyPolicy: vaultKeyPolicy({ accountRoot: THIS_ACCOUNT_ROOT, ...roles }),
+      },
+    },
+    VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
+  };
+}
+
+/**
+ * An operators' restore role for the vault copies in one vault region. It reads the catalog, appends
+ * to the audit log, finds the restore keys, and re-encrypts vault copies under a recovery account's
+ * restore key to share them with that account (the kinds' `restore` statements); it deletes nothing.
+ */
+function restoreRole(name: string, what: string, region: string, scope: RestoreScope, vault: VaultAccount): Resource {
+  return role({
+    name,
+    description: `backup-hub restore; assumed by operators in the vault to restore ${what} into a recovery account`,
+    trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
+    statements: [
+      ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
+      {
+        Sid: 'FindTheRestoreKeys',
+        Effect: 'Allow',
+        Action: 'kms:DescribeKey',
+        Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
+        Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
+      },
+      ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
+      // `config export`, `config diff` and a rebuild find the captures as of a time (reading one is the
+      // store's GetObjectVersion above); they are kept in the vault's region only.
+      ...(region === vault.regions[0]
+        ? [
+            {
+              Sid: 'ListTheConfigurationCaptures',
+              Effect: 'Allow' as const,
+              Action: 's3:ListBucketVersions',
+              Resource: `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`,
+              Condition: { StringLike: { 's3:prefix': `${CONFIG_PREFIX}*` } },
+            },
+          ]
+        : []),
+    ],
+  });
+}
+
+/**
  * The vault key's policy. `accountRoot` is the vault account's root principal: the stack writes it
  * as `${AWS::AccountId}`; the simulated hub passes the account's ARN.
  */
@@ -548,11 +768,16 @@ export function vaultKeyPolicy(options: {
   accountRoot: Value;
   region: string;
   handlerRoleArns: string[];
+  /** The configuration capture (vault region only): it writes its documents into the store under the key. */
+  captureRoleArn?: string;
   /** The kind roles that move what an earlier release stored (SSM: vault parameters into the store). */
   migrationRoleArns: string[];
+  /** The operators' restore role, which reads the vault copies of the key's region. */
   restoreRoleArn: string;
+  /** Set in the primary region of a vault with a DR region: the handlers read what they copy there. */
+  copiesToDr?: boolean;
 }): PolicyDocument {
-  const { accountRoot, region, handlerRoleArns, migrationRoleArns, restoreRoleArn } = options;
+  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArn, copiesToDr } = options;
   const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
@@ -572,6 +797,13 @@ export function vaultKeyPolicy(options: {
         accountRoot,
       ),
       keyUseBy('VaultHandlersEncryptParameterVersionsThroughS3', handlerRoleArns, 'kms:GenerateDataKey', via('s3'), accountRoot),
+      ...(captureRoleArn
+        ? [keyUseBy('TheCaptureEncryptsConfigurationsThroughS3', captureRoleArn, 'kms:GenerateDataKey', via('s3'), accountRoot)]
+        : []),
+      // A DR copy of a parameter version is read back from the store of this region.
+      ...(copiesToDr
+        ? [keyUseBy('VaultHandlersReadParameterVersionsForTheDrCopyThroughS3', handlerRoleArns, 'kms:Decrypt', via('s3'), accountRoot)]
+        : []),
       // Earlier releases kept parameter versions as vault parameters: the reconciler reads them once,
       // through the SSM kind's role, to move them into the store.
       ...(migrationRoleArns.length
@@ -845,6 +1077,13 @@ function kindResources(
   const name = kind.module.name;
   const Kind = pascal(name);
   const pattern: EventPattern = kind.manifest.pattern;
+  const completion: EventPattern | undefined = kind.manifest.completion;
+  const target = {
+    Arn: getAtt(`${Kind}Queue`),
+    RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+    DeadLetterConfig: { Arn: getAtt(`${Kind}DeadLetterQueue`) },
+  };
+  const rules = [getAtt(`${Kind}Rule`), ...(completion ? [getAtt(`${Kind}CompletionRule`)] : [])];
   return {
     // Messages that failed MAX_RECEIVE_COUNT times, and events the rule could not deliver.
     [`${Kind}DeadLetterQueue`]: {
@@ -870,17 +1109,27 @@ function kindResources(
         EventBusName: ref('EventBus'),
         State: 'ENABLED',
         EventPattern: pattern,
-        Targets: [
-          {
-            Id: 'queue',
-            Arn: getAtt(`${Kind}Queue`),
-            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-            DeadLetterConfig: { Arn: getAtt(`${Kind}DeadLetterQueue`) },
-          },
-        ],
+        Targets: [{ ...target, Id: 'queue' }],
       },
     },
-    // Only this kind's rule may send to its queues.
+    // The vault's own copies settling (its default bus) go to the same queue: they complete points in seconds.
+    ...(completion
+      ? {
+          [`${Kind}CompletionRule`]: {
+            Type: 'AWS::Events::Rule',
+            Properties: {
+              Name: `backup-hub-${name}-completion`,
+              Description: `the vault's own ${name} copies settling, to the ${name} queue`,
+              // Where AWS sends the vault account's own service events.
+              EventBusName: 'default',
+              State: 'ENABLED',
+              EventPattern: completion,
+              Targets: [{ ...target, Id: 'queue' }],
+            },
+          },
+        }
+      : {}),
+    // Only this kind's rules may send to its queues.
     [`${Kind}QueuePolicy`]: {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
@@ -894,7 +1143,7 @@ function kindResources(
               Principal: { Service: 'events.amazonaws.com' },
               Action: 'sqs:SendMessage',
               Resource: [getAtt(`${Kind}Queue`), getAtt(`${Kind}DeadLetterQueue`)],
-              Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } },
+              Condition: { ArnEquals: { 'aws:SourceArn': rules } },
             },
           ],
         },

@@ -1,3 +1,4 @@
+import type { AnchorStore, AnchorVerifier } from '../../shared/audit/anchor.js';
 import type { AuditLog } from '../../shared/audit/audit-log.js';
 import type { Catalog } from '../../shared/catalog/catalog.js';
 import type { SourceInventory } from '../../shared/catalog/source-inventory.js';
@@ -16,6 +17,8 @@ export interface AuditSource {
   /** The as-of time when none is given, and why. */
   defaultUntil: Date;
   untilNote: string;
+  /** The signed anchors and the key that signed them; none where they are not kept (a local drill's folder). */
+  anchors?: { store: AnchorStore; verifier(): Promise<AnchorVerifier> };
   /** One line for the report's header. */
   description: string;
   close(): Promise<void>;

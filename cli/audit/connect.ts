@@ -1,6 +1,7 @@
-import { NAMES } from '../../accounts/stack/names.js';
+import { auditAnchorLocation, NAMES } from '../../accounts/stack/names.js';
+import { AnchorStore, anchorVerifier } from '../../shared/audit/anchor.js';
 import { AuditLog } from '../../shared/audit/audit-log.js';
-import { AwsClients } from '../../shared/aws/clients.js';
+import { AwsClients, kmsClient, s3Client } from '../../shared/aws/clients.js';
 import { Catalog } from '../../shared/catalog/catalog.js';
 import { SourceInventory } from '../../shared/catalog/source-inventory.js';
 import type { AccountsConfig } from '../../shared/config/accounts.js';
@@ -23,6 +24,8 @@ export function openAwsSource(
   const auditTable = options.auditTable ?? NAMES.auditTable;
   const aws = new AwsClients({ defaults: { retryMode: 'adaptive', maxAttempts: 8 } });
   const db = aws.dynamo(region);
+  const anchors = auditAnchorLocation(config.vault, region);
+  const [s3, kms] = [s3Client(aws, region), kmsClient(aws, region)];
   return {
     catalog: new Catalog(db, catalogTable),
     inventory: new SourceInventory(db, catalogTable),
@@ -31,8 +34,11 @@ export function openAwsSource(
     accounts: config.vault.allowedSources,
     defaultUntil: new Date(),
     untilNote: 'now',
-    description: `AWS, vault ${config.vault.id}: tables ${catalogTable} and ${auditTable} in ${region}`,
-    close: async () => db.destroy(),
+    anchors: { store: new AnchorStore(s3, anchors.bucket, anchors.owner), verifier: () => anchorVerifier(kms, anchors.keyId) },
+    description: `AWS, vault ${config.vault.id}: tables ${catalogTable} and ${auditTable} in ${region}, anchors in s3://${anchors.bucket}`,
+    close: async () => {
+      for (const client of [db, s3, kms]) client.destroy();
+    },
   };
 }
 

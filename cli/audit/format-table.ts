@@ -27,6 +27,11 @@ export function formatTable(report: AuditReport, context: ReportContext): string
     `unprotected      ${count(t.unprotected)} resources in the sources without a copy within their RPO (as the sweep saw them)`,
     `lost copies      ${count(t.lost)}`,
     `RPO              ${count(t.rpoMet)} met, ${count(t.rpoBreached)} breached, ${count(notMet.length - t.rpoBreached)} without a copy`,
+    ...(report.drRpo
+      ? wrap(
+          `DR region        ${report.drRpo.region}: ${count(t.protectedInBothRegions ?? 0)} resources protected in both regions; RPO there ${count(t.drRpoMet ?? 0)} met, ${count(t.drRpoBreached ?? 0)} breached`,
+        )
+      : []),
     `pending copies   ${count(t.pending)}`,
     `failures         ${count(t.failures)}; rejections ${count(t.rejections)}`,
     `audit log        ${verdictSummary(report.auditLog)}`,
@@ -39,7 +44,9 @@ export function formatTable(report: AuditReport, context: ReportContext): string
             { header: 'account' },
             { header: 'region' },
             { header: 'kind' },
-            ...['resources', 'protected', 'never copied', 'pruned only', 'lost'].map((header): Column => ({ header, align: 'right' })),
+            ...['resources', 'protected', ...(report.drRpo ? ['in DR'] : []), 'never copied', 'pruned only', 'lost'].map(
+              (header): Column => ({ header, align: 'right' }),
+            ),
           ],
           report.coverage.map((c) => [
             c.account,
@@ -47,6 +54,7 @@ export function formatTable(report: AuditReport, context: ReportContext): string
             c.kind,
             count(c.resources),
             count(c.protected),
+            ...(report.drRpo ? [count(c.protectedInBothRegions ?? 0)] : []),
             count(c.neverCopied),
             count(c.noLongerProtected),
             count(c.lost),
@@ -89,6 +97,31 @@ export function formatTable(report: AuditReport, context: ReportContext): string
       ],
       (r) => [r.account, r.region, r.kind, r.resourceId, age(r.ageHours), target(r.rpoHours, 'h'), rpoStatusText(r)],
     ),
+    ...(report.drRpo
+      ? section(
+          `resources not meeting their RPO in the DR region ${report.drRpo.region}`,
+          report.resources.flatMap((r) => (r.dr && (r.dr.status === 'breached' || r.dr.status === 'no-copy') ? [r.dr] : [])),
+          context.limit,
+          [
+            { header: 'account' },
+            { header: 'region' },
+            { header: 'kind' },
+            { header: 'resource', shrinkTo: 20 },
+            { header: 'age', align: 'right' },
+            { header: 'target', align: 'right' },
+            { header: 'status', shrinkTo: 12 },
+          ],
+          (r) => [
+            r.account,
+            r.region,
+            r.kind,
+            r.resourceId,
+            age(r.ageHours),
+            target(r.rpoHours, 'h'),
+            r.status === 'no-copy' ? 'no DR copy' : r.status,
+          ],
+        )
+      : []),
     ...section(
       'unprotected resources (the sources hold them; nothing protects them within their RPO)',
       report.unprotected,

@@ -24,7 +24,9 @@ export function rpoStatusText(row: ResourceRow): string {
  * pendingText(copy); // 'waits for a copy slot (ebs-snapshot:999999999999:eu-west-1)'
  */
 export function pendingText(copy: PendingCopy): string {
-  if (copy.waitingFor) return `waits for a copy slot (${copy.waitingFor})`;
+  const where = copy.copyRegion ? `DR copy in ${copy.copyRegion} (vault copy available): ` : '';
+  if (copy.waitingFor) return `${where}waits for a copy slot (${copy.waitingFor})`;
+  if (copy.copyRegion) return `${where}copying`;
   return {
     claimed: 'claimed, copy not started',
     reencrypting: 're-encrypting in the source',

@@ -24,6 +24,8 @@ export interface AuditOptions {
   auditTable?: string;
   accountsDir?: string;
   anchor?: ChainHead;
+  /** verify: walk every entry, not only those from the newest signed anchor on. */
+  full: boolean;
   /** Rows per list in the table and HTML formats; 0 for all. */
   limit: number;
   quiet: boolean;
@@ -40,8 +42,10 @@ export class UsageError extends Error {
 export const USAGE = `usage: backup-hub audit [verify] [options]
 
 Answers what the vault protects, how fresh it is, and what failed, from the catalog and the
-audit log (DynamoDB Queries only). 'verify' walks the audit log's hash chain and names the
-first entry that was removed, edited or reordered (exit status 1 when it is broken).
+audit log (DynamoDB Queries only). 'verify' checks the newest signed anchor (its signature, with
+the anchor key's public key) and walks the audit log's hash chain from it, names the first entry
+that was removed, edited or reordered, and the entries written after the anchor (exit status 1
+when the log or the anchor is broken).
 
 where to read (AWS by default, with the standard credential chain: AWS_PROFILE, SSO, env, role)
   --local [DIR]          a local drill's folder instead (default: ${DEFAULT_DATA_DIR}; npm start -- --data DIR)
@@ -57,6 +61,9 @@ what to look at
   --until TIME           as-of time: RPO ages are measured to it (default: now; locally the drill's end)
                          TIME is ISO 8601 (2026-03-01, 2026-03-01T12:00Z) or a span before --until (7d, 36h)
   --anchor SEQ:HASH      a head printed by an earlier verify: the log must still hold it unchanged
+                         (verify then walks every entry against it instead of the signed anchors)
+  --full                 verify: walk every entry from the first, and check the signed anchor's entry
+                         is unchanged (default: only the anchor's entry and those after it)
 
 output
   --format FORMAT        table (default), json, csv or html
@@ -84,6 +91,7 @@ const parseAuditArgs = (args: string[]) =>
       'audit-table': { type: 'string' },
       accounts: { type: 'string' },
       anchor: { type: 'string' },
+      full: { type: 'boolean', default: false },
       limit: { type: 'string', default: '20' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -126,6 +134,7 @@ export function parseAuditOptions(argv: string[]): AuditOptions | 'help' {
     auditTable: v['audit-table'],
     accountsDir: v.accounts,
     anchor: v.anchor === undefined ? undefined : parseAnchor(v.anchor),
+    full: v.full,
     limit,
     quiet: v.quiet,
   };

@@ -1,3 +1,4 @@
+import type { AnchoredVerdict } from '../../shared/audit/verify-anchored.js';
 import type { ChainHead } from '../../shared/audit/verify-chain.js';
 import type { AuditReport } from '../../shared/report/audit-report.js';
 import { count, time } from './units.js';
@@ -56,4 +57,39 @@ export function verdictLines(verdict: AuditReport['auditLog'], anchor?: ChainHea
     `keep the head: this later proves that nothing up to #${seq} was removed or rewritten:`,
     `  backup-hub audit verify --anchor ${seq}:${hash}`,
   ];
+}
+
+/** An hourly anchor older than this means the anchor function stopped (or was stopped). */
+const STALE_ANCHOR_HOURS = 3;
+
+/**
+ * A verify against the newest signed anchor, in words: the anchor, the verdict, and the entries
+ * written after the anchor.
+ *
+ * @example
+ * anchoredLines({ ok: true, entries: 3, walked: 'since-anchor', anchor: { seq: 60, … }, unanchored: { entries: 2, from: 61, to: 62 } });
+ * // ['signed anchor: #60 …', 'audit log intact from the signed anchor: …', 'after the anchor: entries #61..#62 (2), linked but not yet signed']
+ */
+export function anchoredLines(verdict: AnchoredVerdict, now?: Date): string[] {
+  const anchor = verdict.anchor;
+  const ageHours = anchor && now ? (now.getTime() - Date.parse(anchor.signedAt)) / 3_600_000 : 0;
+  const anchorLine = anchor
+    ? [
+        `signed anchor: #${anchor.seq} (written ${anchor.at}, signed ${anchor.signedAt}) in ${anchor.object}`,
+        ...(ageHours > STALE_ANCHOR_HOURS
+          ? [
+              `WARNING: the newest anchor is ${Math.floor(ageHours)} hours old, but the audit anchor signs every hour: check its function's errors alarm (backup-hub-audit-anchor-errors) and its log group`,
+            ]
+          : []),
+      ]
+    : ['signed anchor: none yet (the audit anchor signs the head every hour): every entry was walked'];
+  if (!verdict.ok) return [...anchorLine, ...verdictLines(verdict)];
+  const walked =
+    verdict.walked === 'full'
+      ? `every entry (${count(verdict.entries)}) checks out${anchor ? `, and #${anchor.seq} still has the hash the anchor signed` : ''}`
+      : `the anchor's signature holds, and #${anchor!.seq} and the ${count(verdict.entries - 1)} entries after it check out (--full walks them all)`;
+  const after = verdict.unanchored?.entries
+    ? `after the anchor: entries #${verdict.unanchored.from}..#${verdict.unanchored.to} (${count(verdict.unanchored.entries)}), linked but not yet signed`
+    : 'after the anchor: nothing; the head is signed';
+  return [...anchorLine, `audit log intact: ${walked}`, after];
 }

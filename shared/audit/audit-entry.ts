@@ -35,6 +35,8 @@ export interface AuditFacts {
   /** The life of the resource the artifact belongs to, when the kind tells lives apart. */
   life?: string;
   vaultCopyId?: string;
+  /** Set when the decision is about the point's copy in a further vault region (the DR region): `vaultCopyId` is that copy. */
+  copyRegion?: string;
 }
 
 /** A stored entry: the facts plus its place in the hash chain. */

@@ -101,6 +101,14 @@ export class AuditLog {
     return this.#query({ KeyConditionExpression: 'chain = :c', ExpressionAttributeValues: { ':c': CHAIN } });
   }
 
+  /** The entries from `seq` on, in chain order (a verify that resumes from an anchor reads only these). */
+  entriesFrom(seq: number): AsyncGenerator<AuditEntry> {
+    return this.#query({
+      KeyConditionExpression: 'chain = :c AND seq >= :s',
+      ExpressionAttributeValues: { ':c': CHAIN, ':s': seq },
+    });
+  }
+
   /** The entries about one event, in order. */
   forEvent(eventId: string): AsyncGenerator<AuditEntry> {
     return this.#query({ IndexName: 'byEvent', KeyConditionExpression: 'eventId = :e', ExpressionAttributeValues: { ':e': eventId } });

@@ -8,8 +8,10 @@ import { entryHash, GENESIS_HASH } from './audit-log.js';
  * - `rewritten`: every hash checks out but a link does not, and no entry explains it: an entry
  *   was edited and its hash recomputed, or entries were removed and the rest renumbered. A plain
  *   SHA-256 chain cannot tell these apart; an anchor (a head recorded earlier) catches both.
+ * - `forged-anchor`: the newest signed anchor does not hold (its signature, its key or its form):
+ *   someone other than the audit anchor role wrote it, or edited it.
  */
-export type ChainProblem = 'edited' | 'removed' | 'reordered' | 'rewritten';
+export type ChainProblem = 'edited' | 'removed' | 'reordered' | 'rewritten' | 'forged-anchor';
 
 /** The last entry of the log, as an auditor records it to check later that nothing before it changed. */
 export interface ChainHead {
@@ -29,7 +31,9 @@ type Link = Pick<AuditEntry, 'seq' | 'hash' | 'prevHash'>;
 /**
  * Walks the audit log in order and names the first entry that was edited, removed or
  * reordered. With an `anchor` (a head printed by an earlier verify) it also detects entries
- * removed from the end and a log rewritten consistently up to the anchor.
+ * removed from the end and a log rewritten consistently up to the anchor. With `from` (a head
+ * already proven, such as a signed anchor's) the walk resumes there: the entries start with that
+ * head's own entry, which must still hash to what was proven, and go on from it.
  *
  * @example
  * const verdict = await verifyChain(audit.entries(), { anchor: { seq: 1200, hash: '9f2c…' } });
@@ -37,15 +41,23 @@ type Link = Pick<AuditEntry, 'seq' | 'hash' | 'prevHash'>;
  */
 export async function verifyChain(
   entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>,
-  options: { anchor?: ChainHead } = {},
+  options: { anchor?: ChainHead; from?: ChainHead } = {},
 ): Promise<ChainVerdict> {
   const seen = new Map<string, number>([[GENESIS_HASH, 0]]);
   let previous: AuditEntry | undefined;
   let count = 0;
   let suspect: { entry: AuditEntry; previous: AuditEntry | undefined; count: number } | undefined;
   const later: Link[] = [];
+  const from = options.from;
   for await (const entry of entries) {
     count += 1;
+    if (from && count === 1) {
+      const startBroken = checkStart(entry, from);
+      if (startBroken) return startBroken;
+      seen.set(entry.hash, entry.seq);
+      previous = entry;
+      continue;
+    }
     if (suspect) {
       later.push({ seq: entry.seq, hash: entry.hash, prevHash: entry.prevHash });
       continue;
@@ -68,6 +80,7 @@ export async function verifyChain(
     seen.set(hash, entry.seq);
     previous = entry;
   }
+  if (from && count === 0) return broken(0, from.seq, 'removed', `entry #${from.seq}, the one the anchor signed, is no longer in the log`);
   if (suspect) return explain(suspect.entry, suspect.previous, suspect.count, seen, later);
   const anchor = options.anchor;
   if (anchor && (previous?.seq ?? 0) < anchor.seq) {
@@ -79,6 +92,23 @@ export async function verifyChain(
     );
   }
   return { ok: true, entries: count, ...(previous ? { head: { seq: previous.seq, hash: previous.hash } } : {}) };
+}
+
+/** The first entry of a resumed walk: the proven head's own entry, unchanged. */
+function checkStart(entry: AuditEntry, from: ChainHead): Broken | undefined {
+  if (entry.seq !== from.seq)
+    return broken(1, from.seq, 'removed', `entry #${from.seq}, the one the anchor signed, is missing (the log goes on at #${entry.seq})`);
+  const { hash, ...content } = entry;
+  if (entryHash(content) !== hash)
+    return broken(1, entry.seq, 'edited', `entry #${entry.seq}, the one the anchor signed, does not match its hash`);
+  if (hash !== from.hash)
+    return broken(
+      1,
+      entry.seq,
+      'rewritten',
+      `entry #${entry.seq} no longer has the hash the anchor signed (${from.hash.slice(0, 16)}…): the log was rewritten at or before #${entry.seq}`,
+    );
+  return undefined;
 }
 
 function checkAnchor(entry: AuditEntry, anchor: ChainHead | undefined, count: number): Broken | undefined {
@@ -126,6 +156,6 @@ function originalSeq(entry: AuditEntry, maxSeq: number): number | undefined {
   return undefined;
 }
 
-function broken(entries: number, seq: number, problem: ChainProblem, detail: string): Broken {
+export function broken(entries: number, seq: number, problem: ChainProblem, detail: string): Broken {
   return { ok: false, entries, seq, problem, detail };
 }

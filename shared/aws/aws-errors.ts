@@ -41,6 +41,9 @@ const deterministicCodes = new Set([
   'DBSnapshotNotFoundFault',
   'DBClusterSnapshotNotFoundFault',
   'InvalidAMIID.NotFound',
+  // Credentials AWS no longer knows (the session of an account that is gone): the same credentials get the same answer.
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
 ]);
 
 export function isDeterministicAwsError(error: unknown): boolean {

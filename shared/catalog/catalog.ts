@@ -372,10 +372,11 @@ export class Catalog {
   }
 
   /**
-   * Pending, failed, lost, or settled-with-residue recovery points. Points waiting for a copy slot are
-   * listed by {@link waiting}; a failed point whose source cleanup is not done yet is listed under `residue`.
+   * Pending, failed, lost, or settled-with-residue recovery points, and available ones whose copy in a
+   * further region is open. Points waiting for a copy slot are listed by {@link waiting}; a failed point
+   * whose source cleanup is not done yet is listed under `residue`.
    */
-  byState(state: 'pending' | 'failed' | 'lost' | 'residue'): AsyncGenerator<RecoveryPoint> {
+  byState(state: 'pending' | 'failed' | 'lost' | 'residue' | 'copy-pending' | 'copy-failed'): AsyncGenerator<RecoveryPoint> {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
   }
 
@@ -563,5 +564,9 @@ function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
 function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
   if (point.state === 'pending') return point.waitingFor === undefined ? 'pending' : `waiting:${point.waitingFor}`;
   if (point.residue) return 'residue';
-  return point.state === 'failed' || point.state === 'lost' ? point.state : undefined;
+  if (point.state === 'failed' || point.state === 'lost') return point.state;
+  const open = point.state === 'available' ? point.copies?.find((c) => c.state !== 'available') : undefined;
+  if (!open) return undefined;
+  if (open.state === 'waiting') return `waiting:${open.waitingFor}`;
+  return open.state === 'failed' ? 'copy-failed' : 'copy-pending';
 }

@@ -36,6 +36,26 @@ export interface ProviderLock {
   until: string;
 }
 
+/**
+ * Where a point's copy in a further vault region (the DR region) stands. It is copied from the vault
+ * copy once that is available: `waiting` for a slot of that region's copy quota, `pending` until
+ * requested and then until AWS finishes it, `failed` until the reconciler tries again.
+ */
+export interface RegionCopy {
+  region: string;
+  state: 'waiting' | 'pending' | 'available' | 'failed';
+  vaultCopyId?: string;
+  vaultKeyArn?: string;
+  /** The full copy quota (its key) it waits on. */
+  waitingFor?: string;
+  /** When it last changed state (a pending copy with an id: when it was requested). */
+  updatedAt: string;
+  completedAt?: string;
+  failureReason?: string;
+  /** 1, and one more each time the reconciler tries a failed copy again. */
+  attempt: number;
+}
+
 /** One catalog item: a source artifact and its vault copy. */
 export interface RecoveryPoint {
   pk: string;
@@ -63,9 +83,11 @@ export interface RecoveryPoint {
   stage: CopyStage;
   /**
    * Set while pending, failed or lost, for the by-state index; a point waiting for a copy slot is
-   * listed under its quota instead, and a settled point with residue in its source under `residue`.
+   * listed under its quota instead, and a settled point with residue in its source under `residue`. An
+   * available point whose copy in a further region is not done is listed as `copy-pending` (or under
+   * that region's quota while waiting), or `copy-failed`.
    */
-  openState?: 'pending' | 'failed' | 'lost' | 'residue' | `waiting:${string}`;
+  openState?: 'pending' | 'failed' | 'lost' | 'residue' | 'copy-pending' | 'copy-failed' | `waiting:${string}`;
   /** The full copy quota (its key) this pending point waits on; the reconciler starts it when a slot frees. */
   waitingFor?: string;
   /** Set once available, for the latest-per-resource index. */
@@ -78,6 +100,8 @@ export interface RecoveryPoint {
   vaultKeyArn?: string;
   /** The lock AWS holds on the vault copy (EBS and AMI copies), set when the copy completes. */
   providerLock?: ProviderLock;
+  /** Its copies in the vault's further regions (the DR region), made from the vault copy once it is available. */
+  copies?: RegionCopy[];
   /** Why it failed: the AWS error code (or the hub's own, `CopyTimedOut`, …) first. */
   failureReason?: string;
   /** The failure lies in the artifact itself (nothing later can change it): a later event does not reopen the point. */
@@ -108,6 +132,26 @@ export interface RecoveryPoint {
   prunedAt?: string;
   /** When the integrity sweep found the vault copy gone, and what was missing. */
   lost?: { at: string; reason: string };
+}
+
+/** A point's copy in one vault region, as reports and the audit show it. */
+export interface CopyInRegion {
+  region: string;
+  vaultCopyId?: string;
+  state: RecoveryPointState | RegionCopy['state'];
+}
+
+/**
+ * The point's copies, one per vault region: the vault copy in `vaultRegion` (the point's own state),
+ * then its copies in further regions. A pruned point's copies went with it.
+ */
+export function copiesOf(point: RecoveryPoint, vaultRegion: string): CopyInRegion[] {
+  const further = (point.copies ?? []).map(({ region, vaultCopyId, state }) => ({
+    region,
+    vaultCopyId,
+    state: point.state === 'pruned' ? ('pruned' as const) : state,
+  }));
+  return [{ region: vaultRegion, vaultCopyId: point.vaultCopyId, state: point.state }, ...further];
 }
 
 /** `ART#kind#account#region#sourceId`, and `#life` for an artifact whose identifier can come back ({@link RecoveryPoint.life}). */

@@ -27,6 +27,8 @@ export interface ProtectionTarget {
   keepLast?: number;
   /** The newest recovery point of a protected resource must not be older than this. */
   rpoHours: number;
+  /** The same for its newest copy in the vault's DR region; `rpoHours` when left out. */
+  drRpoHours?: number;
 }
 
 /**
@@ -74,6 +76,14 @@ export interface VaultAccount extends AccountBase {
   lock?: VaultLockSetting;
   /** The role that deploys the vault stack (ARN): the only principal the organization policies (`backup-hub guardrails`) let change the hub. */
   deployRole?: string;
+  /** Where the audit log's signed heads are kept, and how long each is locked (compliance mode). */
+  auditAnchors: { account: string; retentionDays: number };
+  /**
+   * A second vault region: every vault copy is copied there too, under the vault's DR key, so that a
+   * region's outage leaves copies to restore from. Its stack is packaged with `--region` like a
+   * source's further region.
+   */
+  drRegion?: string;
   sweep?: VaultSweepSetting;
 }
 
@@ -82,6 +92,9 @@ export interface VaultSweepSetting {
   everyMinutes?: number;
   callsPerSecond?: number;
 }
+
+/** Seven years, a common retention for audit records, unless the vault file asks for another. */
+export const DEFAULT_ANCHOR_RETENTION_DAYS = 7 * 365;
 
 /**
  * The principals (IAM ARN patterns, e.g. an IAM Identity Center permission set's role) that may
@@ -127,9 +140,21 @@ export interface SourceAccount extends AccountBase {
   ssmParameters: { paths: string[]; tagged: boolean };
   /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
   silenceHours?: number;
+  /** How often the vault captures this account's configuration (hours); {@link CONFIG_CAPTURE_HOURS} by default. */
+  configCaptureHours?: number;
 }
 
-export type Account = VaultAccount | SourceAccount | RecoveryAccount;
+/** Where the audit log's signed anchors are kept when the vault file names this account (`auditAnchors.account`): the Object Lock bucket only. */
+export interface LogArchiveAccount extends AccountBase {
+  role: 'log-archive';
+  /** The vault account id. */
+  vault: string;
+}
+
+/** The vault captures each source's configuration daily unless its account file says otherwise. */
+export const CONFIG_CAPTURE_HOURS = 24;
+
+export type Account = VaultAccount | SourceAccount | RecoveryAccount | LogArchiveAccount;
 
 export interface AccountsConfig {
   dir: string;
@@ -137,7 +162,9 @@ export interface AccountsConfig {
   sources: SourceAccount[];
   /** Accounts the vault may restore into. */
   recovery: RecoveryAccount[];
-  /** Every account, vault first, then the sources, then the recovery accounts. */
+  /** The account keeping the audit log's signed anchors, when it is not the vault. */
+  logArchive: LogArchiveAccount[];
+  /** Every account, vault first, then the sources, then the recovery accounts, then the log archive. */
   all: Account[];
   /** @throws Error naming the known accounts when there is no such file. */
   account(name: string): Account;
@@ -206,6 +233,7 @@ const target = z.strictObject({
     .positive('must be positive')
     .optional(),
   rpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive'),
+  drRpoHours: z.number({ error: 'must be a number of hours' }).positive('must be positive').optional(),
 });
 
 const targets = z.record(z.string(), target).superRefine((value, ctx) => {
@@ -280,6 +308,8 @@ const vaultFile = z.strictObject({
         .optional(),
     })
     .optional(),
+  auditAnchors: z.strictObject({ account: accountId.optional(), retentionDays: days.optional() }).optional(),
+  drRegion: region.optional(),
   sweep: z
     .strictObject({
       // EventBridge rate() takes whole minutes; less than 15 would list every source faster than a pass can finish.
@@ -319,6 +349,13 @@ const sourceFile = z.strictObject({
     .min(1, 'must be at least 1')
     .max(168, 'must be at most 168 (7 days: the longest a CloudWatch alarm looks back)')
     .optional(),
+  // 1 hour to 7 days: the capture runs hourly, and a week-old configuration rebuilds a week-old estate.
+  configCaptureHours: z
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1 (the capture runs hourly)')
+    .max(168, 'must be at most 168 (a week)')
+    .optional(),
   customerKeyAliases: z
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
@@ -337,6 +374,8 @@ const recoveryFile = z.strictObject({
   vault: accountId,
   quotas: common.quotas,
 });
+
+const logArchiveFile = recoveryFile.extend({ role: z.literal('log-archive') });
 
 // ---------------------------------------------------------------- loading
 
@@ -378,12 +417,14 @@ export function parseAccounts(files: { file: string; text: string }[], dir = 'ac
   const vault = accounts.find((a): a is VaultAccount => a.role === 'vault')!;
   const sources = accounts.filter((a): a is SourceAccount => a.role === 'source');
   const recovery = accounts.filter((a): a is RecoveryAccount => a.role === 'recovery');
-  const all: Account[] = [vault, ...sources, ...recovery];
+  const logArchive = accounts.filter((a): a is LogArchiveAccount => a.role === 'log-archive');
+  const all: Account[] = [vault, ...sources, ...recovery, ...logArchive];
   return {
     dir,
     vault,
     sources,
     recovery,
+    logArchive,
     all,
     account(name) {
       const found = all.find((a) => a.name === name);
@@ -415,15 +456,15 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     return undefined;
   }
   const role = (raw as { role?: unknown }).role;
-  if (role !== 'vault' && role !== 'source' && role !== 'recovery') {
+  if (role !== 'vault' && role !== 'source' && role !== 'recovery' && role !== 'log-archive') {
     problems.push({
       file,
       field: 'role',
-      message: `must be vault, source or recovery${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}`,
+      message: `must be vault, source, recovery or log-archive${role === undefined ? '' : ` (got ${JSON.stringify(role)})`}`,
     });
     return undefined;
   }
-  const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile }[role].safeParse(raw);
+  const parsed = { vault: vaultFile, source: sourceFile, recovery: recoveryFile, 'log-archive': logArchiveFile }[role].safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...describeIssue(file, issue, raw));
     return undefined;
@@ -439,6 +480,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     quotas: (data.quotas ?? {}) as AccountBase['quotas'],
   };
   if (data.role === 'recovery') return { ...base, role: 'recovery', vault: data.vault };
+  if (data.role === 'log-archive') return { ...base, role: 'log-archive', vault: data.vault };
   if (data.role === 'vault') {
     return {
       ...base,
@@ -448,6 +490,11 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       alarmEmail: data.alarmEmail,
       lock: data.lock,
       deployRole: data.deployRole,
+      auditAnchors: {
+        account: data.auditAnchors?.account ?? data.id,
+        retentionDays: data.auditAnchors?.retentionDays ?? DEFAULT_ANCHOR_RETENTION_DAYS,
+      },
+      drRegion: data.drRegion,
       ...(data.sweep ? { sweep: data.sweep } : {}),
       operators: {
         restore: data.operators.restore,
@@ -467,6 +514,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     ...(data.sweep ? { sweep: data.sweep } : {}),
     ssmParameters: { paths: data.ssmParameters?.paths ?? [], tagged: data.ssmParameters?.tagged ?? false },
     ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
+    ...(data.configCaptureHours === undefined ? {} : { configCaptureHours: data.configCaptureHours }),
   };
 }
 
@@ -519,6 +567,12 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
     });
   }
   const vault = vaults[0]!;
+  if (vault.drRegion !== undefined && vault.regions.includes(vault.drRegion))
+    problems.push({
+      file: vault.file,
+      field: 'drRegion',
+      message: `${vault.drRegion} is the vault's own region; the DR region must be another one (or leave drRegion out)`,
+    });
 
   const checked = new Set<string[]>();
   for (const role of ['restore', 'legalHold', 'retry', 'sweep'] as const) {
@@ -602,11 +656,44 @@ function checkAcrossFiles(accounts: Account[], problems: AccountProblem[]): void
       });
     }
   }
+  checkLogArchive(vault, accounts, problems);
   checkLock(
     vault,
     accounts.filter((a): a is SourceAccount => a.role === 'source'),
     problems,
   );
+}
+
+/** The anchors go to the vault or to a log-archive account file of this vault, in the vault's region; a log-archive file keeps them. */
+function checkLogArchive(vault: VaultAccount, accounts: Account[], problems: AccountProblem[]): void {
+  const archives = accounts.filter((a): a is LogArchiveAccount => a.role === 'log-archive');
+  const named = vault.auditAnchors.account;
+  if (named !== vault.id && !archives.some((a) => a.id === named))
+    problems.push({
+      file: vault.file,
+      field: 'auditAnchors.account',
+      message: `${named} has no account file with role: log-archive; add one (id, role: log-archive, regions, vault), or leave the field out to keep the anchors in the vault`,
+    });
+  for (const archive of archives) {
+    if (archive.id !== named)
+      problems.push({
+        file: archive.file,
+        field: 'role',
+        message: `the vault file's auditAnchors.account is ${named}, not ${archive.id}: this account would keep nothing`,
+      });
+    if (archive.vault !== vault.id)
+      problems.push({
+        file: archive.file,
+        field: 'vault',
+        message: `${archive.vault} is not the vault (${vault.file} has id ${vault.id})`,
+      });
+    if (!archive.regions.includes(vault.regions[0]!))
+      problems.push({
+        file: archive.file,
+        field: 'regions',
+        message: `must include ${vault.regions[0]}: the anchors' bucket is in the vault's region`,
+      });
+  }
 }
 
 /**

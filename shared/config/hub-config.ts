@@ -20,6 +20,8 @@ export const hubConfigSchema = z.object({
   kindRolePrefix: z.optional(z.string()),
   /** The function's name (Lambda's AWS_LAMBDA_FUNCTION_NAME): the source identity of the sessions it opens. */
   functionName: z.optional(z.string()),
+  /** The vault's DR region: every vault copy is copied there, under the vault key of that region (found by its alias). */
+  drRegion: z.optional(z.string().check(z.minLength(1))),
   /** The kind's own queue, where deferred messages go back with a delay. */
   queueUrl: z.optional(z.string()),
   /** The cooling-off period of the compliance-mode snapshot locks on vault copies (lock.coolOffHours of the vault file), in hours. */
@@ -44,6 +46,7 @@ const VARIABLES = {
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   queueUrl: 'QUEUE_URL',
   lockCoolOffHours: 'VAULT_LOCK_COOL_OFF_HOURS',
+  drRegion: 'DR_REGION',
 } as const;
 
 type Field = keyof typeof VARIABLES;
@@ -53,9 +56,10 @@ type Field = keyof typeof VARIABLES;
  * them: strings, or in the stack model CloudFormation references.
  */
 export function hubEnvironment<V>(
-  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'lockCoolOffHours'>, V> & {
+  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion' | 'lockCoolOffHours'>, V> & {
     queueUrl?: V;
     kindRolePrefix?: V;
+    drRegion?: V;
     lockCoolOffHours?: V;
   },
 ): Record<string, V> {
@@ -80,6 +84,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     kindRolePrefix: variable('kindRolePrefix'),
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     queueUrl: variable('queueUrl'),
+    drRegion: variable('drRegion'),
     maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
     lockCoolOffHours: variable('lockCoolOffHours') === undefined ? undefined : Number(variable('lockCoolOffHours')),
   });

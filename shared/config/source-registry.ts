@@ -18,6 +18,8 @@ export interface SourceRecord {
   silenceHours: number;
   /** The aliases of the customer managed keys its reader may use (customerKeyAliases). */
   customerKeyAliases: string[];
+  /** How often its configuration is captured (hours); records of an earlier release have none: the default then. */
+  configCaptureHours?: number;
   /** The SSM parameters its file opts in (path prefixes, or the backup-hub:protect tag): the sweep lists no other. */
   ssmParameters: { paths: string[]; tagged: boolean };
   /** The inventory sweep's budget in this source (calls a second per region), when its file sets one. */
@@ -29,9 +31,13 @@ const recordSchema = z.object({
   regions: z.array(z.string()).check(z.minLength(1)),
   silenceHours: z.int().check(z.positive()),
   customerKeyAliases: z.array(z.string()),
+  configCaptureHours: z.optional(z.int().check(z.positive())),
   ssmParameters: z.object({ paths: z.array(z.string()), tagged: z.boolean() }),
   sweepCallsPerSecond: z.optional(z.number().check(z.positive())),
-  targets: z.record(z.string(), z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number() })),
+  targets: z.record(
+    z.string(),
+    z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number(), drRpoHours: z.optional(z.number()) }),
+  ),
 });
 /** One parameter: a part of the records, by account id. */
 const partSchema = z.record(z.string(), recordSchema);

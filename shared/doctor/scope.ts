@@ -1,8 +1,6 @@
+import { buildForAccount } from '../../accounts/stack/account-stack.js';
 import type { Resource, Value } from '../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../accounts/stack/names.js';
-import { buildRecovery } from '../../accounts/stack/recovery-stack.js';
-import { buildSource } from '../../accounts/stack/source-stack.js';
-import { buildVault } from '../../accounts/stack/vault-stack.js';
 import type { AwsClients, Credentials } from '../aws/clients.js';
 import type { Account, AccountsConfig } from '../config/accounts.js';
 import type { Finding, Place } from './finding.js';
@@ -58,12 +56,7 @@ export function targetsOf(scope: DoctorScope, only?: Account): StackTarget[] {
   const { accounts, stage } = scope;
   return (only ? [only] : accounts.all).flatMap((account) =>
     account.regions.map((region) => {
-      const built =
-        account.role === 'vault'
-          ? buildVault(accounts, { stage, region })
-          : account.role === 'source'
-            ? buildSource(accounts, account, { stage, region })
-            : buildRecovery(accounts, account);
+      const built = buildForAccount(accounts, account, { stage, region });
       const primary = region === account.regions[0];
       const resources = Object.fromEntries(
         Object.entries(built.resources.Resources).filter(([, r]) => r.Condition !== 'IsPrimaryRegion' || primary),

@@ -2,21 +2,17 @@ import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
-import type { ArtifactKind, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
+import type { ArtifactKind, CopyStatus, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
 import { providerLockTerms } from '../retention/provider-lock.js';
 import type { HubContext } from '../runtime/hub-context.js';
+import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
+import { advanceRegionCopy, newRegionCopies } from './region-copy.js';
 import { cleanUpAfterCopy, releaseSource } from './release.js';
 
 /** Where an artifact ended after one push through its stages. */
 export type AdvanceResult = 'reencrypting' | 'copying' | 'available' | 'failed' | 'busy' | 'waiting';
 
-/**
- * How long a Not-Found or authorization error is retried before it counts: EC2 advises retrying
- * "starting with a couple of seconds of wait time, and increasing gradually up to a few minutes"
- * (Amazon EC2 Developer Guide, "Eventual consistency in the Amazon EC2 API").
- */
-export const PROPAGATION_WINDOW_MS = 15 * 60_000;
 const PROPAGATION_RETRY_MAX_SECONDS = 300;
 
 /**
@@ -38,17 +34,11 @@ export const claimLeaseUntil = (now: Date): string => new Date(now.getTime() + L
 export type PointOrigin = 'claimed' | 'stored';
 
 /**
- * AWS gives no upper bound on a copy ("minutes to hours"); a copy still pending a day after it
- * was requested is stuck, and an operator must look at it rather than the hub wait forever.
- */
-export const COPY_PENDING_TIMEOUT_MS = 24 * 3_600_000;
-
-/**
  * Moves a recovery point through its stages as far as it can go now: prepare the share
  * (waiting while the source re-encrypts), copy into the vault, and complete once the copy is
- * available. Each step is recorded in the catalog and the audit log before the next starts,
+ * available (`settled`: the copy's state the caller has just read in the vault). Each step is recorded in the catalog and the audit log before the next starts,
  * so a crash at any point resumes without a second copy (a resumed point's copy is first looked
- * for by its provenance). A copy just requested is left to the reconciler to complete, unless the
+ * for by its provenance). A copy just requested is left to its completion event (or the reconciler), unless the
  * kind copies synchronously. A full copy quota parks the point in the catalog until the
  * reconciler finds a free slot; other deferrals and transient errors propagate; a deterministic
  * failure marks the point failed.
@@ -58,10 +48,11 @@ export async function advance(
   kind: ArtifactKind,
   ctx: HubContext,
   origin: PointOrigin = 'stored',
+  settled?: CopyStatus,
 ): Promise<AdvanceResult> {
   const push: Push = { copyRequested: false };
   try {
-    return await step(point, kind, ctx, origin, push);
+    return await step(point, kind, ctx, origin, push, settled);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
     if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
@@ -114,7 +105,14 @@ interface Push {
   copyRequested: boolean;
 }
 
-async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext, origin: PointOrigin, push: Push): Promise<AdvanceResult> {
+async function step(
+  initial: RecoveryPoint,
+  kind: ArtifactKind,
+  ctx: HubContext,
+  origin: PointOrigin,
+  push: Push,
+  settled: CopyStatus | undefined,
+): Promise<AdvanceResult> {
   let point = initial;
   const deps = kindDeps(kind, ctx);
   if (point.stage === 'claimed' || point.stage === 'reencrypting') {
@@ -123,7 +121,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
       if (!leased) return 'busy';
       point = leased;
     }
-    const share = await kind.prepareShare(point, deps);
+    const share = await kind.prepareShare(point, deps, origin === 'claimed');
     if (share.status === 'reencrypting') {
       const first = point.stage !== 'reencrypting';
       point = await ctx.catalog.update(
@@ -158,7 +156,7 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
     if (!kind.copiesSynchronously) return 'copying';
   }
   if (point.stage !== 'copying') return point.state === 'available' ? 'available' : 'failed';
-  const status = await kind.copyStatus(point, deps);
+  const status = settled ?? (await kind.copyStatus(point, deps));
   if (status.status === 'pending') return checkPendingTimeout(point, ctx);
   if (status.status === 'missing') return checkMissing(point, ctx);
   if (status.status === 'failed') {
@@ -176,13 +174,40 @@ async function step(initial: RecoveryPoint, kind: ArtifactKind, ctx: HubContext,
   const now = completedAt.toISOString();
   point = await ctx.catalog.update(
     point,
-    { stage: 'done', state: 'available', completedAt: now, updatedAt: now, retryingSince: undefined, leftInSource, providerLock },
+    {
+      stage: 'done',
+      state: 'available',
+      completedAt: now,
+      updatedAt: now,
+      retryingSince: undefined,
+      leftInSource,
+      providerLock,
+      copies: newRegionCopies(ctx, now),
+    },
     'copying',
   );
   ctx.metrics.copyCompleted(point, completedAt);
   const locked = providerLock ? `, locked by AWS in ${providerLock.mode} mode until ${providerLock.until}` : '';
   await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${locked}${leftInSource ? `; ${leftInSource}` : ''}`);
+  await startRegionCopies(point, kind, ctx);
   return 'available';
+}
+
+/**
+ * Starts the point's copies in the vault's further regions right away; one that cannot start now
+ * (throttled, say) is the reconciler's, and never fails the vault copy that is available.
+ */
+async function startRegionCopies(point: RecoveryPoint, kind: ArtifactKind, ctx: HubContext): Promise<void> {
+  if (!point.copies) return;
+  try {
+    await advanceRegionCopy(point, kind, ctx);
+  } catch (error) {
+    ctx.logger.warn('copy in a further region left to the reconciler', {
+      kind: point.kind,
+      sourceId: point.sourceId,
+      error: describeError(error),
+    });
+  }
 }
 
 /** Asks for the vault copy. An error AWS answered with means it made nothing; any other (a timeout) may hide a copy in flight. */

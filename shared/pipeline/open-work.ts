@@ -10,6 +10,7 @@ import { copyQuotaKeys } from './copy-quota.js';
 export async function hasOpenWork(ctx: HubContext): Promise<boolean> {
   for await (const _ of ctx.catalog.byState('pending')) return true;
   for await (const _ of ctx.catalog.byState('residue')) return true;
+  for await (const _ of ctx.catalog.byState('copy-pending')) return true;
   for (const kind of ARTIFACT_KINDS) {
     for (const quota of await copyQuotaKeys(kind, ctx)) for await (const _ of ctx.catalog.waiting(quota, 1)) return true;
   }

@@ -1,12 +1,14 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { type PointTrigger, type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
 import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
 import { isSweepTrigger, sweepEnvelope, sweepTriggerSchema } from '../events/sweep-trigger.js';
-import type { ArtifactKind, ArtifactRef, SourceArtifact } from '../kinds/common/artifact-kind.js';
+import type { ArtifactKind, ArtifactRef, HubIntermediate, SourceArtifact } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { type AdvanceResult, advance, claimLeaseUntil, PROPAGATION_WINDOW_MS } from './advance.js';
+import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
+import { PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
 import { reopenPoint } from './reopen.js';
 
@@ -32,6 +34,8 @@ export async function processEvent(body: string, kind: ArtifactKind, ctx: HubCon
   try {
     const message = parseMessage(body);
     trigger = message.trigger;
+    if (kind.completion && !message.sweep && trigger.event.account === ctx.config.vaultAccountId)
+      return await completeVaultCopy(trigger, kind, ctx);
     await checkMessage(message, kind, ctx);
     const triggers = message.refs ? { refs: message.refs } : kind.triggers(trigger.event);
     if ('skip' in triggers) {
@@ -62,6 +66,47 @@ interface Message {
   trigger: Trigger;
   sweep?: { kind: string };
   refs?: ArtifactRef[];
+}
+
+/**
+ * A vault copy settled (the vault's own completion event): its point completes now, not at the
+ * reconciler's next run. The event only names the copy; the vault's own Describe of it says whose it
+ * is and where it stands, so a duplicate, late, early or false event changes nothing.
+ */
+async function completeVaultCopy(trigger: Trigger, kind: ArtifactKind, ctx: HubContext): Promise<EventOutcome> {
+  const { event } = trigger;
+  const completion = kind.completion!;
+  if (event.region !== ctx.config.vaultRegion)
+    throw new Rejection('region-not-allowed', `the vault's own events come from ${ctx.config.vaultRegion}, not ${event.region}`);
+  const named = completion.copyNamed(event);
+  if ('skip' in named) return conclude(ctx, trigger, { outcome: 'skipped', reason: named.skip }, kind);
+  const { vaultCopyId } = named;
+  const copy = await completion.read(vaultCopyId, kindDeps(kind, ctx));
+  if ('skip' in copy) return conclude(ctx, trigger, { outcome: 'skipped', reason: copy.skip }, kind);
+  const { source, status } = copy;
+  const point = await ctx.catalog.get(recoveryPointKey(kind.name, source.account, source.region, source.sourceId, source.life));
+  const skip = async (reason: string) => log(ctx, trigger, await record(ctx, trigger, { outcome: 'skipped', reason }, kind, source), kind);
+  if (!point) return skip(`no recovery point holds ${vaultCopyId} (copy of ${source.sourceId})`);
+  if (point.stage !== 'copying' || point.vaultCopyId !== vaultCopyId) {
+    // Out of order: the copy settled before its request reached the catalog, and the worker holding the point is still on it.
+    const requesting = point.stage === 'claimed' || point.stage === 'reencrypting';
+    if (requesting && point.leaseUntil !== undefined && Date.parse(point.leaseUntil) > ctx.now().getTime())
+      throw new Deferral(`${vaultCopyId} settled before its point recorded the copy request: looking again`, BUSY_RETRY_SECONDS);
+    return skip(`duplicate: ${source.sourceId} is ${point.state} (${point.stage}); ${vaultCopyId} changes nothing`);
+  }
+  if (status.status === 'pending' || status.status === 'missing')
+    return skip(
+      `the vault sees ${vaultCopyId} ${status.status}: the event is early or false; the copy's own completion event or the reconciler completes it`,
+    );
+  try {
+    const result = await advance(point, kind, ctx, 'stored', status);
+    return result === 'available'
+      ? log(ctx, trigger, { outcome: 'copied', reason: `${vaultCopyId} is available: ${source.sourceId} is protected` }, kind)
+      : log(ctx, trigger, fromAdvance(result, point), kind);
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return skip(`duplicate: another worker completed ${source.sourceId} meanwhile`);
+  }
 }
 
 /**
@@ -130,7 +175,7 @@ async function handleRef(announced: ArtifactRef, trigger: Trigger, kind: Artifac
   const found = await verified(announced, trigger.event, kind, ctx);
   switch (found.found) {
     case 'intermediate':
-      return [await continueOriginal(found.intermediateOf, found.ref, trigger, kind, ctx)];
+      return [await continueOriginal(found, trigger, kind, ctx)];
     case 'part-of-another':
       return [await record(ctx, trigger, { outcome: 'skipped', reason: found.skip }, kind, found.ref)];
     case 'artifacts': {
@@ -265,14 +310,13 @@ async function recordedWithoutLife(
 
 /** The source announced the hub's own re-encrypted copy: that means the original can now be copied. */
 async function continueOriginal(
-  originalId: string,
-  ref: ArtifactRef,
+  { intermediateOf, originalLife, ref }: HubIntermediate,
   trigger: Trigger,
   kind: ArtifactKind,
   ctx: HubContext,
 ): Promise<EventOutcome> {
-  const point = await ctx.catalog.get(recoveryPointKey(kind.name, ref.account, ref.region, originalId));
-  const reason = `${ref.sourceId} is the hub's re-encrypted copy of ${originalId}`;
+  const point = await ctx.catalog.get(recoveryPointKey(kind.name, ref.account, ref.region, intermediateOf, originalLife));
+  const reason = `${ref.sourceId} is the hub's re-encrypted copy of ${intermediateOf}`;
   if (point && point.stage === 'reencrypting') await advance(point, kind, ctx);
   return record(ctx, trigger, { outcome: 'skipped', reason }, kind, ref);
 }

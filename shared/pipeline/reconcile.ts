@@ -7,6 +7,7 @@ import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
 import { copyQuotaKeys } from './copy-quota.js';
 import { migrateSsmStore } from './migrate-ssm-store.js';
+import { advanceRegionCopy, furtherRegions, regionQuotaKey, retryFailedRegionCopy } from './region-copy.js';
 import { releaseSource } from './release.js';
 
 export type ReconcileSummary = Record<
@@ -26,13 +27,19 @@ const QUEUE_OWNS_CLAIM_MS = 2 * 3_600_000;
  * run would cost several reader-role calls per point, against the source's API rate, all day.
  */
 const EVENTS_OWN_REENCRYPTION_MS = 6 * 3_600_000;
+/**
+ * A vault copy whose finish AWS announces in the vault is completed by that event; the reconciler
+ * polls it only once it is this old (a lost event, or a copy running for hours), so that every copy
+ * does not cost a Describe per run against the vault's API rate.
+ */
+export const EVENTS_OWN_COPY_MS = 60 * 60_000;
 /** Waiting points read per query while filling free slots: about one quota's worth. */
 const WAITING_PAGE = 20;
 
 /**
  * Pushes every pending recovery point as far as it can go: re-encrypted source copies that
  * are ready get copied, finished vault copies are completed and their source leftovers
- * cleaned up. It covers any completion event that was missed. Then it fills the copy slots
+ * cleaned up. It covers any completion event that was missed (events own a young copy). Then it fills the copy slots
  * those completions freed with the points that wait for them, longest waiting first. One
  * point's error never stops the others; it is logged and retried on the next run.
  */
@@ -60,7 +67,17 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     if (owner) summary[owner] += 1;
     else await push(point, ctx, summary);
   }
-  for (const kind of ARTIFACT_KINDS) {
+  for await (const point of ctx.catalog.byState('copy-pending')) {
+    for (const copy of point.copies ?? [])
+      if (copy.state === 'pending' && copy.vaultCopyId) {
+        const quota = regionQuotaKey(point.kind, ctx, copy.region);
+        inFlight.set(quota, (inFlight.get(quota) ?? 0) + 1);
+      }
+    await push(point, ctx, summary);
+  }
+  for await (const point of ctx.catalog.byState('copy-failed')) await push(point, ctx, summary);
+  // A kind whose copy completes in its own call (SSM) never waits for a slot: its quotas are not read.
+  for (const kind of ARTIFACT_KINDS.filter((k) => !artifactKind(k).copiesSynchronously)) {
     for (const quota of await copyQuotaKeys(kind, ctx)) summary.resumed += await fillSlots(quota, ctx, summary);
   }
   reportSlots(inFlight, ctx);
@@ -107,11 +124,13 @@ function slotOf(point: RecoveryPoint, ctx: HubContext): string | undefined {
   return undefined;
 }
 
-/** Copy slots in use as the run found them: every vault quota (zero included, for the dashboard), the sources' when in use. */
+/** Copy slots in use as the run found them: every vault region's quota (zero included, for the dashboard), the sources' when in use. */
 function reportSlots(inFlight: Map<string, number>, ctx: HubContext): void {
   for (const kind of ARTIFACT_KINDS) {
-    const vaultQuota = copyQuotaKey(kind, ctx.config.vaultAccountId, ctx.config.vaultRegion);
-    if (!inFlight.has(vaultQuota)) inFlight.set(vaultQuota, 0);
+    for (const region of [ctx.config.vaultRegion, ...furtherRegions(ctx)]) {
+      const vaultQuota = regionQuotaKey(kind, ctx, region);
+      if (!inFlight.has(vaultQuota)) inFlight.set(vaultQuota, 0);
+    }
   }
   for (const [quota, inUse] of inFlight) ctx.metrics.copySlotsInUse(quota, inUse);
 }
@@ -120,8 +139,9 @@ function reportSlots(inFlight: Map<string, number>, ctx: HubContext): void {
 function ownerOf(point: RecoveryPoint, ageMs: number): 'left-to-queue' | 'left-to-events' | undefined {
   const hasMessage = point.reopened === undefined || point.reopened.trigger === 'event';
   if (point.stage === 'claimed' && ageMs < QUEUE_OWNS_CLAIM_MS && hasMessage) return 'left-to-queue';
-  if (point.stage === 'reencrypting' && !artifactKind(point.kind).reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS)
-    return 'left-to-events';
+  const kind = artifactKind(point.kind);
+  if (point.stage === 'reencrypting' && !kind.reencryptionUnannounced && ageMs < EVENTS_OWN_REENCRYPTION_MS) return 'left-to-events';
+  if (point.stage === 'copying' && kind.completion && ageMs < EVENTS_OWN_COPY_MS) return 'left-to-events';
   return undefined;
 }
 
@@ -141,9 +161,21 @@ async function clean(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSu
   }
 }
 
+/**
+ * One push of a point: its vault copy while the point is pending, or (once available) its copy in a
+ * further region, a failed one taken up again once its backoff has passed.
+ */
 async function push(point: RecoveryPoint, ctx: HubContext, summary: ReconcileSummary): Promise<AdvanceResult | undefined> {
+  const kind = artifactKind(point.kind);
   try {
-    const result = await advance(point, artifactKind(point.kind), ctx);
+    if (point.state === 'available') {
+      const failed = point.copies?.some((c) => c.state === 'failed');
+      const result = failed ? await retryFailedRegionCopy(point, kind, ctx) : await advanceRegionCopy(point, kind, ctx);
+      if (result === 'none' || result === 'retry-later') return 'busy';
+      summary[result] += 1;
+      return result;
+    }
+    const result = await advance(point, kind, ctx);
     summary[result] += 1;
     return result;
   } catch (error) {

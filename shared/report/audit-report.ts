@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../audit/audit-entry.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type ChainHead, type ChainVerdict, verifyChain } from '../audit/verify-chain.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -12,7 +13,7 @@ import { byLossTime, type LostCopy, lostCopy } from './lost-copies.js';
 import { type PendingCopy, pendingCopy } from './pending-copies.js';
 import { ResourceTally } from './resource-status.js';
 import { type ReportedLock, type RetentionRow, RetentionTally } from './retention-status.js';
-import { type AccountRpo, type ResourceRpo, resourceRpo, rpoByAccount } from './rpo.js';
+import { type AccountRpo, type ResourceRpo, regionRpo, resourceRpo, rpoByAccount } from './rpo.js';
 import { type UnprotectedResource, unprotected } from './unprotected.js';
 import { withProgress } from './with-progress.js';
 
@@ -28,6 +29,8 @@ export interface AuditScope {
   since: string;
   /** The as-of time (ISO 8601): RPO ages are measured to it, and recovery points taken after it are left out. */
   until: string;
+  /** The vault's DR region, when it has one: coverage and RPO are shown for the copies there too. */
+  drRegion?: string;
 }
 
 /** One resource with its RPO standing and its recovery points. */
@@ -35,6 +38,14 @@ export interface ResourceRow extends ResourceRpo {
   points: Record<PointState, number>;
   /** Why the newest recovery point failed, when it did. */
   lastFailure?: string;
+  /** Its RPO standing in the DR region (the newest point with an available copy there, against `drRpoHours`). */
+  dr?: ResourceRpo;
+}
+
+/** RPO compliance per account in the DR region. */
+export interface RegionRpoReport {
+  region: string;
+  accounts: AccountRpo[];
 }
 
 export interface AuditReport {
@@ -42,6 +53,8 @@ export interface AuditReport {
   coverage: CoverageRow[];
   resources: ResourceRow[];
   rpo: AccountRpo[];
+  /** Set when the vault has a DR region. */
+  drRpo?: RegionRpoReport;
   /** What the sources hold (as the inventory sweep last saw it) and nothing protects now. */
   unprotected: UnprotectedResource[];
   pending: PendingCopy[];
@@ -65,6 +78,10 @@ export interface AuditReport {
     lost: number;
     rpoMet: number;
     rpoBreached: number;
+    /** Resources with an available copy in both vault regions, and the DR region's RPO; set when the vault has a DR region. */
+    protectedInBothRegions?: number;
+    drRpoMet?: number;
+    drRpoBreached?: number;
     pending: number;
     failures: number;
     rejections: number;
@@ -80,6 +97,11 @@ export interface AuditSources {
   lock?: ReportedLock;
   /** A head recorded by an earlier verify: the log must still hold it. */
   anchor?: ChainHead;
+  /**
+   * Checks the audit log in place of the walk of every entry (a verify from the newest signed
+   * anchor, say); it receives the progress-counting wrapper for the entries it reads.
+   */
+  verifyLog?: (read: (entries: AsyncIterable<AuditEntry>) => AsyncIterable<AuditEntry>) => Promise<ChainVerdict>;
   /** Receives a line as each part is read (long catalogs take a while). */
   progress?: (line: string) => void;
 }
@@ -101,9 +123,8 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
     readCatalog(scope, sources, say),
     decisionsIn(sources.audit, 'failed', range, decisionFilter),
     decisionsIn(sources.audit, 'rejected', range, decisionFilter),
-    verifyChain(
-      withProgress(sources.audit.entries(), PROGRESS_EVERY, (n) => say(`audit log: ${n.toLocaleString('en-US')} entries walked…`)),
-      { anchor: sources.anchor },
+    (sources.verifyLog ?? ((read) => verifyChain(read(sources.audit.entries()), { anchor: sources.anchor })))((entries) =>
+      withProgress(entries, PROGRESS_EVERY, (n) => say(`audit log: ${n.toLocaleString('en-US')} entries walked…`)),
     ).then((verdict) => {
       say(`audit log: ${verdict.entries.toLocaleString('en-US')} entries walked`);
       return verdict;
@@ -111,15 +132,19 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
   ]);
   const asOf = new Date(scope.until);
   const statuses = catalog.resources.resources();
-  const resources = statuses.map(
-    (r): ResourceRow => ({
-      ...resourceRpo(r, sources.policy(r.account).targets[r.kind]?.rpoHours, asOf),
+  const { drRegion } = scope;
+  const resources = statuses.map((r): ResourceRow => {
+    const target = sources.policy(r.account).targets[r.kind];
+    return {
+      ...resourceRpo(r, target?.rpoHours, asOf),
       points: r.points,
       ...(r.newest.state === 'failed' && r.newest.failureReason ? { lastFailure: r.newest.failureReason } : {}),
-    }),
-  );
-  const rows = coverage(statuses);
+      ...(drRegion ? { dr: regionRpo(r, drRegion, target?.drRpoHours ?? target?.rpoHours, asOf) } : {}),
+    };
+  });
+  const rows = coverage(statuses, drRegion);
   const rpo = rpoByAccount(resources);
+  const drRpo = drRegion ? { region: drRegion, accounts: rpoByAccount(resources.flatMap((r) => (r.dr ? [r.dr] : []))) } : undefined;
   const missing = await withoutRetired(
     unprotected(catalog.inventory, catalog.resources, (account, kind) => sources.policy(account).targets[kind]?.rpoHours, asOf),
     sources.catalog,
@@ -129,6 +154,7 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
     coverage: rows,
     resources,
     rpo,
+    ...(drRpo ? { drRpo } : {}),
     unprotected: missing,
     pending: catalog.pending,
     lost: catalog.lost,
@@ -149,6 +175,13 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
       lost: catalog.lost.length,
       rpoMet: sum(rpo, (a) => a.met),
       rpoBreached: sum(rpo, (a) => a.breached),
+      ...(drRpo
+        ? {
+            protectedInBothRegions: sum(rows, (r) => r.protectedInBothRegions ?? 0),
+            drRpoMet: sum(drRpo.accounts, (a) => a.met),
+            drRpoBreached: sum(drRpo.accounts, (a) => a.breached),
+          }
+        : {}),
       pending: catalog.pending.length,
       failures: failures.length,
       rejections: rejections.length,

@@ -17,6 +17,7 @@ export const AUDITED_ATTRIBUTES = [
   'failureReason',
   'vaultCopyId',
   'legalHold',
+  'copies',
   'lost',
 ] as const;
 

@@ -15,6 +15,8 @@ export interface CoverageRow {
   neverCopied: number;
   /** Had vault copies, all of them pruned since. */
   noLongerProtected: number;
+  /** With an available copy in the vault's region and in its DR region (set when it has one). */
+  protectedInBothRegions?: number;
   /** Had vault copies and lost them (the integrity sweep found them gone): no protection left. */
   lost: number;
   points: Record<PointState, number>;
@@ -26,7 +28,7 @@ export interface CoverageRow {
  * @example
  * coverage(tally.resources()); // [{ account: '111111111111', region: 'eu-west-1', kind: 'ebs-snapshot', resources: 2, protected: 1, neverCopied: 1, … }]
  */
-export function coverage(resources: readonly ResourceStatus[]): CoverageRow[] {
+export function coverage(resources: readonly ResourceStatus[], drRegion?: string): CoverageRow[] {
   const rows = new Map<string, CoverageRow>();
   for (const r of resources) {
     const key = `${r.account}|${r.region}|${r.kind}`;
@@ -40,12 +42,14 @@ export function coverage(resources: readonly ResourceStatus[]): CoverageRow[] {
         protected: 0,
         neverCopied: 0,
         noLongerProtected: 0,
+        ...(drRegion ? { protectedInBothRegions: 0 } : {}),
         lost: 0,
         points: Object.fromEntries(POINT_STATES.map((s) => [s, 0])) as Record<PointState, number>,
       };
       rows.set(key, row);
     }
     row.resources += 1;
+    if (drRegion && r.newestAvailable && r.newestInRegion[drRegion]) row.protectedInBothRegions! += 1;
     if (r.newestAvailable) row.protected += 1;
     else if (r.points.lost > 0) row.lost += 1;
     else if (r.points.pruned > 0) row.noLongerProtected += 1;

@@ -16,6 +16,8 @@ export interface PendingCopy {
   recordedAt: string;
   /** Hours since then, at the report's as-of time. */
   pendingHours: number;
+  /** Set for a copy in a further vault region (the DR region), whose vault copy is available: `recordedAt` is when it last moved. */
+  copyRegion?: string;
 }
 
 /**
@@ -25,8 +27,22 @@ export interface PendingCopy {
  * pendingCopy(point, asOf); // { sourceId: 'snap-0…', stage: 'reencrypting', pendingHours: 0.3, … } or undefined
  */
 export function pendingCopy(point: AuditedPoint, asOf: Date): PendingCopy | undefined {
-  if (point.state !== 'pending') return undefined;
   const { kind, account, region, sourceId, resourceId, stage, waitingFor, recordedAt } = point;
+  const open = point.state === 'available' ? point.copies?.find((c) => c.state === 'pending' || c.state === 'waiting') : undefined;
+  if (open)
+    return {
+      kind,
+      account,
+      region,
+      sourceId,
+      resourceId,
+      stage: 'copying',
+      ...(open.waitingFor ? { waitingFor: open.waitingFor } : {}),
+      recordedAt: open.updatedAt,
+      pendingHours: hoursBetween(open.updatedAt, asOf),
+      copyRegion: open.region,
+    };
+  if (point.state !== 'pending') return undefined;
   return {
     kind,
     account,

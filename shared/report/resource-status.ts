@@ -10,6 +10,8 @@ export interface ResourceStatus {
   points: Record<PointState, number>;
   /** The newest recovery point that can be restored from. */
   newestAvailable?: { sourceId: string; createdAt: string; vaultCopyId?: string };
+  /** Per further vault region (the DR region): the newest recovery point whose copy there is available. */
+  newestInRegion: Record<string, { sourceId: string; createdAt: string }>;
   /** The newest recovery point whatever its state, with why it failed when it did. */
   newest: { sourceId: string; createdAt: string; state: PointState; failureReason?: string };
 }
@@ -34,6 +36,7 @@ export class ResourceTally {
         region: point.region,
         resourceId: point.resourceId,
         points: Object.fromEntries(POINT_STATES.map((s) => [s, 0])) as Record<PointState, number>,
+        newestInRegion: {},
         newest: { sourceId: point.sourceId, createdAt: point.createdAt, state: point.state, failureReason: point.failureReason },
       };
       this.#byResource.set(point.resourcePk, status);
@@ -43,6 +46,12 @@ export class ResourceTally {
     status.points[point.state] += 1;
     if (point.state === 'available' && (!status.newestAvailable || point.createdAt > status.newestAvailable.createdAt)) {
       status.newestAvailable = { sourceId: point.sourceId, createdAt: point.createdAt, vaultCopyId: point.vaultCopyId };
+    }
+    if (point.state !== 'available') return;
+    for (const copy of point.copies ?? []) {
+      const newest = status.newestInRegion[copy.region];
+      if (copy.state === 'available' && (!newest || point.createdAt > newest.createdAt))
+        status.newestInRegion[copy.region] = { sourceId: point.sourceId, createdAt: point.createdAt };
     }
   }
 

@@ -43,8 +43,16 @@ export interface AccountRpo {
  * resourceRpo(status, 24, new Date('2026-01-02T06:00:00Z')); // { …, ageHours: 30, rpoHours: 24, status: 'breached' }
  */
 export function resourceRpo(resource: ResourceStatus, rpoHours: number | undefined, asOf: Date): ResourceRpo {
+  return rpoOf(resource, resource.newestAvailable?.createdAt, rpoHours, asOf);
+}
+
+/** The RPO standing of one resource's copies in a further vault region (the DR region), against that region's target. */
+export function regionRpo(resource: ResourceStatus, copyRegion: string, rpoHours: number | undefined, asOf: Date): ResourceRpo {
+  return rpoOf(resource, resource.newestInRegion[copyRegion]?.createdAt, rpoHours, asOf);
+}
+
+function rpoOf(resource: ResourceStatus, newest: string | undefined, rpoHours: number | undefined, asOf: Date): ResourceRpo {
   const { kind, account, region, resourceId } = resource;
-  const newest = resource.newestAvailable?.createdAt;
   const ageHours = newest === undefined ? undefined : hoursBetween(newest, asOf);
   const status: RpoStatus =
     rpoHours === undefined ? 'no-target' : ageHours === undefined ? 'no-copy' : ageHours <= rpoHours ? 'met' : 'breached';

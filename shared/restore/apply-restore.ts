@@ -3,6 +3,7 @@ import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { CopyQuotaFull, PermanentFailure } from '../core/errors.js';
 import { type ArtifactKindName, artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
+import { regionDeps } from '../pipeline/region-copy.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { itemLabel, type RestoreItem, type RestorePlan } from './restore-plan.js';
 
@@ -25,6 +26,8 @@ export interface RestoredArtifact {
 }
 
 export interface RestoreResult {
+  /** Restored from the vault copies in this vault region (the DR region); from the vault's own region when absent. */
+  fromRegion?: string;
   startedAt: string;
   finishedAt: string;
   /** Into this account. */
@@ -108,7 +111,13 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
     }
     await options.wait(options.pollMs ?? 30_000);
   }
-  const result = { startedAt: started.toISOString(), finishedAt: ctx.now().toISOString(), target: plan.target.account, artifacts };
+  const result = {
+    ...(plan.request.fromRegion ? { fromRegion: plan.request.fromRegion } : {}),
+    startedAt: started.toISOString(),
+    finishedAt: ctx.now().toISOString(),
+    target: plan.target.account,
+    artifacts,
+  };
   const usable = artifacts.filter((a) => a.status === 'usable').length;
   say(
     `done: ${usable} of ${artifacts.length} usable in ${plan.target.account}, ${artifacts.length - usable} failed, in ${minutes(elapsed())}`,
@@ -128,7 +137,9 @@ async function push(
   const { point } = p.item;
   try {
     const kind = artifactKind(point.kind);
-    const progress = await kind.restore(point, plan.target, kindDeps(kind, ctx));
+    const { fromRegion } = plan.request;
+    const deps = fromRegion === undefined ? kindDeps(kind, ctx) : regionDeps(kind, ctx, fromRegion);
+    const progress = await kind.restore(point, plan.target, deps);
     p.errors = 0;
     if (progress.status === 'usable') return await out.finish(p, 'usable', progress.detail, progress.restoredId);
     report(p, progress.detail, out.say);

@@ -60,7 +60,7 @@ export function formatPlan(plan: RestorePlan): string[] {
       ? `recovery point ${plan.request.point}`
       : `account ${plan.request.account} as of ${plan.request.asOf.toISOString()}`;
   const lines = [
-    `restore of ${what} into ${plan.target.account}`,
+    `restore of ${what} into ${plan.target.account}${plan.request.fromRegion ? `, from the vault copies in ${plan.request.fromRegion}` : ''}`,
     `  restore key: ${plan.target.keyAlias} (${plan.target.keyArn})`,
     `  ${plan.items.length} artifact(s) to make usable there:`,
   ];

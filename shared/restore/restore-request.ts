@@ -1,8 +1,11 @@
 import { recoveryPointKey } from '../catalog/recovery-point.js';
 import { ARTIFACT_KINDS, isArtifactKindName } from '../kinds/index.js';
 
-/** What an operator asks to restore: one recovery point, or a whole source account as of a time. */
-export type RestoreRequest = { point: string } | { account: string; asOf: Date };
+/**
+ * What an operator asks to restore: one recovery point, or a whole source account as of a time; with
+ * `fromRegion`, from the vault copies in that vault region (the DR region) instead of the vault's own.
+ */
+export type RestoreRequest = ({ point: string } | { account: string; asOf: Date }) & { fromRegion?: string };
 
 /** A restore that cannot start: the request names nothing restorable, or the recovery account is not set up. */
 export class RestoreRequestError extends Error {

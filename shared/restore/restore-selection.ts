@@ -1,5 +1,6 @@
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ArtifactKindName } from '../kinds/index.js';
+import { asRegionCopy, furtherRegions } from '../pipeline/region-copy.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type RestoreRequest, RestoreRequestError } from './restore-request.js';
 
@@ -25,20 +26,34 @@ export interface RestoreSelection {
  * @throws RestoreRequestError when a named point does not exist or holds no vault copy, or the account has no point at all
  */
 export async function selectPoints(request: RestoreRequest, ctx: HubContext): Promise<RestoreSelection> {
+  const from = request.fromRegion;
+  if (from !== undefined && !furtherRegions(ctx).includes(from))
+    throw new RestoreRequestError(
+      `--from-region ${from}: the vault keeps copies in ${[ctx.config.vaultRegion, ...furtherRegions(ctx)].join(' and ')} only${from === ctx.config.vaultRegion ? ' (leave --from-region out to restore from the vault region)' : ''}`,
+    );
+  // The point as it is in the region restored from: there, its vault copy is its copy in that region.
+  const inRegion = (point: RecoveryPoint): RecoveryPoint | undefined => {
+    if (point.state !== 'available') return undefined;
+    if (from === undefined) return point;
+    const copy = point.copies?.find((c) => c.region === from && c.state === 'available');
+    return copy && asRegionCopy(point, copy);
+  };
   if ('point' in request) {
     const point = await ctx.catalog.get(request.point);
     if (!point)
       throw new RestoreRequestError(
         `there is no recovery point ${request.point} in the catalog (an SSM parameter version is named with its life: <name>:<version>#<life>, as the audit and the drill report show it)`,
       );
-    if (point.state !== 'available') throw new RestoreRequestError(`${request.point} cannot be restored: ${stateOf(point)}`);
-    return { points: [point], unrestorable: [] };
+    const usable = inRegion(point);
+    if (!usable)
+      throw new RestoreRequestError(`${request.point} cannot be restored${from ? ` from ${from}` : ''}: ${stateOf(point, from)}`);
+    return { points: [usable], unrestorable: [] };
   }
   // Oldest first: the last point seen of a resource is its newest, the last available one its newest usable.
   const resources = new Map<string, { newest: RecoveryPoint; usable?: RecoveryPoint }>();
   for await (const point of ctx.catalog.byAccount(request.account, { to: request.asOf.toISOString() })) {
     const seen = resources.get(point.resourcePk);
-    resources.set(point.resourcePk, { newest: point, usable: point.state === 'available' ? point : seen?.usable });
+    resources.set(point.resourcePk, { newest: point, usable: inRegion(point) ?? seen?.usable });
   }
   if (resources.size === 0)
     throw new RestoreRequestError(
@@ -53,13 +68,18 @@ export async function selectPoints(request: RestoreRequest, ctx: HubContext): Pr
         account: newest.account,
         region: newest.region,
         resourceId: newest.resourceId,
-        reason: `no available recovery point; the newest (${newest.sourceId}) ${stateOf(newest)}`,
+        reason: `no available recovery point${from ? ` in ${from}` : ''}; the newest (${newest.sourceId}) ${stateOf(newest, from)}`,
       });
   }
   return selection;
 }
 
-function stateOf(point: RecoveryPoint): string {
+function stateOf(point: RecoveryPoint, from?: string): string {
+  const copy = from === undefined || point.state !== 'available' ? undefined : point.copies?.find((c) => c.region === from);
+  if (from !== undefined && point.state === 'available')
+    return copy?.state === 'failed'
+      ? `has no copy in ${from}: it failed (${copy.failureReason ?? 'no reason recorded'})`
+      : `has no copy in ${from} yet${copy ? ` (${copy.state})` : ''}`;
   if (point.state === 'failed') return `failed: ${point.failureReason ?? 'no reason recorded'}`;
   if (point.state === 'pruned') return `was pruned${point.prunedAt ? ` at ${point.prunedAt}` : ''}: its vault copy is gone`;
   return `is still being copied (${point.stage})`;

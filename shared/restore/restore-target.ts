@@ -17,14 +17,20 @@ export interface RecoveryNames {
 /**
  * The recovery account as a restore target: its restore key in the vault (DescribeKey of the alias,
  * so a missing key stops the restore before anything is copied) and its recovery role, assumed with
- * the hub's ExternalId when a parameter is written.
+ * the hub's ExternalId when a parameter is written. In `region`: the vault's region by default, its DR
+ * region for a restore from there (every call goes to that region, which may be the only one up).
  * @throws RestoreRequestError naming what to deploy when the restore key does not exist
  */
-export async function restoreTarget(account: string, names: RecoveryNames, ctx: HubContext): Promise<RestoreTarget> {
+export async function restoreTarget(
+  account: string,
+  names: RecoveryNames,
+  ctx: HubContext,
+  region = ctx.config.vaultRegion,
+): Promise<RestoreTarget> {
   const keyAlias = `${names.restoreKeyAliasPrefix}${account}`;
   let keyArn: string;
   try {
-    const { KeyMetadata } = await kmsClient(ctx.aws, ctx.config.vaultRegion).send(new DescribeKeyCommand({ KeyId: keyAlias }));
+    const { KeyMetadata } = await kmsClient(ctx.aws, region).send(new DescribeKeyCommand({ KeyId: keyAlias }));
     keyArn = KeyMetadata!.Arn!;
   } catch (error) {
     if (!isAwsError(error, 'NotFoundException', 'AccessDeniedException')) throw error;
@@ -35,7 +41,7 @@ export async function restoreTarget(account: string, names: RecoveryNames, ctx: 
   const sessions = new SourceSessions(
     ctx.aws,
     {
-      region: ctx.config.vaultRegion,
+      region,
       roleName: names.recoveryRole,
       externalId: ctx.config.externalId,
       sessionName: 'backup-hub-restore',

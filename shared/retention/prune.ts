@@ -4,6 +4,7 @@ import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { Deferral } from '../core/errors.js';
 import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
+import { asRegionCopy, regionDeps } from '../pipeline/region-copy.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type RetentionVerdict, retentionVerdict } from './retention-decision.js';
 import { type RetentionPolicy, type RetentionSettings, retentionSettings } from './retention-settings.js';
@@ -124,11 +125,21 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
   run.summary.pruned += 1;
 }
 
-/** Deletes the vault copy, then records it: the audit entry first, so a crash leaves a deletion recorded twice rather than never. */
+/**
+ * Deletes the vault copy and its copies in further regions (they go by the same rules), then records
+ * it: the audit entry first, so a crash leaves a deletion recorded twice rather than never.
+ */
 async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
   const kind = artifactKind(point.kind);
+  const inRegions: string[] = [];
+  for (const copy of point.copies ?? []) {
+    if (copy.vaultCopyId === undefined) continue;
+    const { deleted } = await kind.deleteVaultCopy(asRegionCopy(point, copy), regionDeps(kind, ctx, copy.region));
+    inRegions.push(...deleted.map((id) => `${id} (${copy.region})`));
+  }
   const deletion = await kind.deleteVaultCopy(point, kindDeps(kind, ctx));
-  const deleted = deletion.deleted.length ? `deleted ${deletion.deleted.join(', ')}` : 'nothing deleted';
+  const all = [...deletion.deleted, ...inRegions];
+  const deleted = all.length ? `deleted ${all.join(', ')}` : 'nothing deleted';
   await ctx.audit.append({ decision: 'pruned', reason: `${reason}; ${deleted}`, ...pointFacts(point) });
   const pruned = await ctx.catalog.markPruned(point, ctx.now().toISOString());
   // What the completed copy could not take back from its source is the reconciler's to retry (it reaches the sources).

@@ -2,8 +2,8 @@ import { pointFacts } from '../audit/audit-entry.js';
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { VAULT_CHECK_BATCH } from '../kinds/common/artifact-kind.js';
-import { chunks } from '../kinds/common/inventory.js';
-import { type ArtifactKindName, artifactKind } from '../kinds/index.js';
+import { chunks, groupBy } from '../kinds/common/inventory.js';
+import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
 import type { HubContext } from '../runtime/hub-context.js';
 
@@ -72,9 +72,7 @@ export async function checkIntegrity(ctx: HubContext, { pointsPerRun }: { points
 }
 
 async function checkPoints(points: RecoveryPoint[], ctx: HubContext, summary: IntegritySummary): Promise<void> {
-  const byKind = new Map<ArtifactKindName, RecoveryPoint[]>();
-  for (const point of points) byKind.set(point.kind, [...(byKind.get(point.kind) ?? []), point]);
-  for (const [name, ofKind] of byKind) {
+  for (const [name, ofKind] of groupBy(points, (point) => point.kind)) {
     const kind = artifactKind(name);
     for (const batch of chunks(ofKind, VAULT_CHECK_BATCH)) {
       try {

@@ -30,6 +30,14 @@ describe('performance budget (short bench)', () => {
     }
     const report = JSON.parse(stdout) as BenchReport;
     expect(report.mode).toBe('short');
+    // The contract: each figure measured against its target, the exit status their conjunction, the load beside them.
+    for (const name of ['sizeRatio', 'cpuToSdkFloorRatio', 'iamPolicyQuotaUse'] as const) {
+      const t = report.targets[name]!;
+      expect(t, name).toEqual({ target: TARGETS[name], value: expect.any(Number), holds: t.value <= TARGETS[name] });
+    }
+    expect(report.targets.sizeRatio!.value).toBe(Math.max(...Object.values(report.handlers).map((h) => h.sizeRatio)));
+    expect(report.allTargetsHold).toBe(Object.values(report.targets).every((t) => t.holds));
+    expect(report.load.start).toHaveLength(3);
     expect(Object.keys(report.handlers)).toEqual(expect.arrayContaining(['ebs-snapshot', 'reconciler']));
     const ratios = Object.fromEntries(Object.entries(report.handlers).map(([name, h]) => [name, h.sizeRatio]));
     for (const [name, h] of Object.entries(report.handlers)) {

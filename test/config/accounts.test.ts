@@ -109,6 +109,25 @@ describe('account file validation names the file and the field', () => {
     });
   });
 
+  it('takes a DR region other than the vault region, and a DR RPO target per kind', () => {
+    const config = parseAccounts([
+      {
+        file: 'vault.yml',
+        text: vault('drRegion: eu-central-1\ntargets: { ebs-snapshot: { retentionDays: 7, rpoHours: 24, drRpoHours: 36 } }'),
+      },
+      { file: 'app.yml', text: source() },
+    ]);
+    expect(config.vault.drRegion).toBe('eu-central-1');
+    expect(config.vault.targets['ebs-snapshot']).toEqual({ retentionDays: 7, rpoHours: 24, drRpoHours: 36 });
+    expect(problemsOf({ 'vault.yml': vault('drRegion: eu-west-1'), 'app.yml': source() })).toEqual([
+      {
+        file: 'vault.yml',
+        field: 'drRegion',
+        message: "eu-west-1 is the vault's own region; the DR region must be another one (or leave drRegion out)",
+      },
+    ]);
+  });
+
   it('requires the operators the restore and legal hold roles trust, principals of the vault account only', () => {
     expect(problemsOf({ 'vault.yml': vault().replace(/^operators:.*$/m, ''), 'app.yml': source() })).toContainEqual(
       expect.objectContaining({ file: 'vault.yml', field: 'operators', message: expect.stringMatching(/must name the principals/) }),
@@ -139,6 +158,33 @@ describe('account file validation names the file and the field', () => {
     expect(config.sources[0]!.ssmParameters).toEqual({ paths: ['/app/'], tagged: true });
     expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('ssmParameters: { paths: [app] }') })).toContainEqual(
       expect.objectContaining({ file: 'app.yml', field: 'ssmParameters.paths[0]' }),
+    );
+  });
+
+  it('keeps the audit anchors in the vault by default, or in the log-archive account file the vault names', () => {
+    const archive = `id: "555555555555"\nrole: log-archive\nregions: [eu-west-1]\nvault: "999999999999"\n`;
+    const alone = parseAccounts([
+      { file: 'vault.yml', text: vault() },
+      { file: 'app.yml', text: source() },
+    ]);
+    expect(alone.vault.auditAnchors).toEqual({ account: '999999999999', retentionDays: 2555 });
+    const named = vault('auditAnchors: { account: "555555555555", retentionDays: 3650 }');
+    const config = parseAccounts([
+      { file: 'vault.yml', text: named },
+      { file: 'app.yml', text: source() },
+      { file: 'log-archive.yml', text: archive },
+    ]);
+    expect(config.vault.auditAnchors).toEqual({ account: '555555555555', retentionDays: 3650 });
+    expect(config.all.map((a) => a.role)).toEqual(['vault', 'source', 'log-archive']);
+    expect(problemsOf({ 'vault.yml': named, 'app.yml': source() })).toContainEqual(
+      expect.objectContaining({
+        file: 'vault.yml',
+        field: 'auditAnchors.account',
+        message: expect.stringMatching(/no account file with role: log-archive/),
+      }),
+    );
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source(), 'log-archive.yml': archive })).toContainEqual(
+      expect.objectContaining({ file: 'log-archive.yml', field: 'role', message: expect.stringMatching(/would keep nothing/) }),
     );
   });
 
@@ -251,7 +297,7 @@ describe('account file validation names the file and the field', () => {
     expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source().replace('role: source', 'role: sauce') })).toContainEqual({
       file: 'app.yml',
       field: 'role',
-      message: 'must be vault, source or recovery (got "sauce")',
+      message: 'must be vault, source, recovery or log-archive (got "sauce")',
     });
   });
 

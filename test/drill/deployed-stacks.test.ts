@@ -47,6 +47,7 @@ describe('the drill on deployed stacks', () => {
     // The report would say which AWS quotas the stacks exceed (AWS would refuse them): none does.
     expect(new Set(packaged.quotaExceeded.map((q) => q.quota))).toEqual(new Set(KNOWN_OVER_QUOTA));
     expect(packaged.quotaExceeded).toEqual([]);
+    // Two runs of the default drill, which restores twice (from each vault region) and rebuilds: a guard against a hang, not a speed target.
   }, 480_000);
 
   it('pages for the source the default drill stops, naming it, and for no healthy source', async () => {

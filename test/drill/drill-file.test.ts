@@ -58,7 +58,7 @@ describe('drill files', () => {
       }),
     ).toEqual([
       expect.stringMatching(
-        /^steps\[0\]: unknown action "explode"; known actions: createVolume, runInstance, .*createSnapshot, createImage, .*event, fault, advance, skip, hold, loseVaultCopy, retry, stopSource, disaster, restore, doctor, attack$/,
+        /^steps\[0\]: unknown action "explode"; known actions: buildSystems, createVolume, runInstance, .*createSnapshot, createImage, .*event, fault, advance, skip, hold, loseVaultCopy, retry, stopSource, disaster, regionOutage, restore, doctor, anchorAudit, attack$/,
       ),
       expect.stringMatching(/^steps\[1\]\.type: /),
       expect.stringMatching(/^steps\[2\]\.minutes: /),

@@ -43,6 +43,7 @@ describe('npm start', () => {
           },
         },
         { action: 'advance', minutes: 60 },
+        { action: 'anchorAudit' },
       ],
     };
     await writeFile(join(dir, 'drill.json'), JSON.stringify(drill));
@@ -59,6 +60,10 @@ describe('npm start', () => {
       });
     expect(report.artifacts.map((a) => a.sourceEncryption).sort()).toEqual(['aws-managed', 'customer']);
     expect(report.auditLog.intact).toBe(true);
+    // Verified against the newest signed anchor: it names its entry, and every entry after it.
+    const { anchor, unanchored, entries } = report.auditLog;
+    expect(anchor?.object).toMatch(/^s3:\/\/backup-hub-audit-anchors-999999999999-eu-west-1\/audit-anchors\//);
+    expect(anchor!.seq + unanchored!.entries).toBe(entries);
   });
 
   it('explains a malformed drill file without a stack trace', async () => {
@@ -86,8 +91,14 @@ describe('npm start', () => {
     const gameDay = stdout.slice(stdout.indexOf('== game day'));
     expect(stdout.indexOf('== game day')).toBeGreaterThan(stdout.indexOf('-- artifacts'));
     expect(gameDay).toMatch(/-- disaster: 111111111111 lost at .*RPO per protected resource/);
+    for (const region of ['eu-west-1', 'eu-central-1'])
+      expect(gameDay).toMatch(
+        new RegExp(
+          `-- restore of 111111111111 into 444444444444 from the vault copies in ${region} \\(as of .*\\): \\d+ restored, 0 failed, 0 could not be; RPO \\d+ min \\(its oldest newest point\\), RTO \\d+ simulated minutes`,
+        ),
+      );
     expect(gameDay).toMatch(
-      /-- restore of 111111111111 into 444444444444 \(as of .*\): 5 restored, 0 failed, 0 could not be; RTO \d+ simulated minutes/,
+      /-- rebuild of 111111111111 in 444444444444 from its captured configuration: RTO to running \d+(\.\d)? simulated minutes/,
     );
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as DrillReport;
     const { restore } = report;
@@ -102,18 +113,45 @@ describe('npm start', () => {
     );
     for (const r of restore.rpo)
       expect(r.minutes, r.resourceId).toBe(Math.round((Date.parse(restore.disasters[0]!.at) - Date.parse(r.newestPointAt!)) / 60_000));
+    // From the vault's region, then from its DR region: every artifact usable both times.
+    expect(restore.runs.map((r) => r.fromRegion)).toEqual(['eu-west-1', 'eu-central-1']);
+    for (const run of restore.runs) {
+      expect(run).toMatchObject({
+        account: '111111111111',
+        into: '444444444444',
+        asOf: restore.disasters[0]!.at,
+        usable: 11,
+        failed: 0,
+        unrestorable: [],
+      });
+      expect(run.artifacts.map((a) => a.status)).toEqual(Array(11).fill('usable'));
+      expect(run.rtoMinutes).toBe(Math.max(...run.artifacts.map((a) => a.minutes)));
+      expect(run.rtoMinutes).toBeGreaterThan(0);
+      expect(run.rpoMinutes).toBe(Math.max(...restore.rpo.map((r) => r.minutes ?? 0)));
+    }
+    // The first rebuilds the lost account: every captured instance running, every database available; RTO to running is the last of them.
     const [run] = restore.runs;
-    expect(run).toMatchObject({
-      account: '111111111111',
-      into: '444444444444',
-      asOf: restore.disasters[0]!.at,
-      usable: 5,
-      failed: 0,
-      unrestorable: [],
-    });
-    expect(run!.artifacts.map((a) => a.status)).toEqual(Array(5).fill('usable'));
-    expect(run!.rtoMinutes).toBe(Math.max(...run!.artifacts.map((a) => a.minutes)));
-    expect(run!.rtoMinutes).toBeGreaterThan(0);
+    expect(run!.unbuildable).toEqual([]);
+    expect(run!.rebuilt!.map((r) => [r.kind, r.name, r.status])).toEqual([
+      ['instance', 'app-web-1', 'running'],
+      ['instance', 'app-web-2', 'running'],
+      ['db-cluster', 'app-ledger', 'available'],
+      ['db-instance', 'app-orders', 'available'],
+      ['db-instance', 'orders', 'available'],
+    ]);
+    expect(run!.rtoToRunningMinutes).toBe(Math.max(...run!.rebuilt!.map((r) => r.minutes)));
+    expect(run!.rtoToRunningMinutes).toBeGreaterThan(run!.rtoMinutes!);
+    // Every available point of every kind has an available copy in each vault region.
+    const available = report.artifacts.filter((a) => a.state === 'available');
+    expect(new Set(available.map((a) => a.kind)).size).toBe(5);
+    for (const a of available)
+      expect(
+        a.copies.map((c) => [c.region, c.state]),
+        a.sourceId,
+      ).toEqual([
+        ['eu-west-1', 'available'],
+        ['eu-central-1', 'available'],
+      ]);
     // No parameter value in the output or the report.
     for (const text of [stdout, JSON.stringify(report)]) expect(text).not.toMatch(/drill-only-placeholder/);
   }, 240_000);

@@ -144,6 +144,17 @@ describe('nothing is copied twice, nothing is lost', () => {
     expect((await points(hub, SOURCE_A))[0]).toMatchObject({ state: 'available' });
   });
 
+  it('a new snapshot to re-encrypt costs the reader two EC2 calls: its Describe and the re-encrypting copy (no intermediate can exist yet)', async () => {
+    hub = await deployTestHub();
+    const source = snapshotOf(hub, SOURCE_A, 'aws-managed', { emit: false });
+    hub.cloud.clock.advance(0); // the snapshot completes
+    hub.forward(ebsEvent(SOURCE_A, source.id, { id: 'fresh' }), SOURCE_A);
+    await hub.cloud.advance(2_000);
+    const readerEc2 = hub.cloud.calls.filter((c) => c.service === 'ec2' && c.account === SOURCE_A).map((c) => c.action);
+    expect(readerEc2).toEqual(['DescribeSnapshots', 'CopySnapshot']);
+    expect((await points(hub, SOURCE_A))[0]).toMatchObject({ sourceId: source.id, stage: 'reencrypting' });
+  });
+
   it('a duplicated and a redelivered event make exactly one copy', async () => {
     hub = await deployTestHub();
     const source = snapshotOf(hub, SOURCE_A, 'none', { emit: false });

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
-import { PROPAGATION_WINDOW_MS } from '../../shared/pipeline/advance.js';
+import { PROPAGATION_WINDOW_MS } from '../../shared/pipeline/copy-timing.js';
 import { captureOutput } from '../capture-output.js';
 import { auditEntries, deployTestHub, ebsEvent, REGION, run, SOURCE_A, snapshotOf } from './hub-harness.js';
 

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { roleArn, rootArn } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ssmStoreBucket } from '../../accounts/stack/names.js';
+import { RECONCILER, ssmStoreBucket } from '../../accounts/stack/names.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { recoveryPointKey, resourceKey } from '../../shared/catalog/recovery-point.js';
 import { applyRestore } from '../../shared/restore/apply-restore.js';
@@ -75,7 +75,7 @@ describe('the SSM store migration (a step of the reconciler)', () => {
         logger: new Logger({ serviceName: 'backup-hub', logLevel: 'ERROR' }),
       });
       await legacyVault(101); // the vault parameter dropped source version 1 at its 101st version
-      await run(hub, 6); // the reconciler runs every 5 minutes
+      await run(hub, RECONCILER.everyMinutes + 1); // the reconciler's first run
     });
 
     const life = (await pointOf(1)).createdAt; // the legacy points' life: their version 1's time

@@ -68,7 +68,16 @@ function ssmEvent(account: string, name: string, overrides: { id?: string; opera
   };
 }
 
-const storePuts = () => hub.cloud.calls.filter((c) => c.service === 's3' && c.action === 'PutObject' && !c.error);
+/** The parameter versions written to the store (not the audit anchor's signed heads, nor the configuration capture's documents: other roles). */
+const storePuts = () =>
+  hub.cloud.calls.filter(
+    (c) =>
+      c.service === 's3' &&
+      c.action === 'PutObject' &&
+      !c.error &&
+      !c.principal.includes('audit-anchor') &&
+      !c.principal.includes('backup-hub-config-capture'),
+  );
 const put = (name: string, value: string, options: { emit?: boolean; type?: ParameterType } = {}) =>
   hub.ssm.putParameter(SOURCE_A, REGION, { name, value, type: options.type ?? 'String', overwrite: true }, { emit: options.emit });
 const byId = async () => Object.fromEntries((await points(hub, SOURCE_A)).map((p) => [p.sourceId, p]));

@@ -27,8 +27,12 @@ describe('the bad day, at volume', () => {
     for (const kind of ARTIFACT_KINDS) {
       const figures = report.byKind[kind]!;
       expect(figures.copied, kind).toBeGreaterThan(0);
-      expect(figures.vaultCopies, kind).toBe(figures.availablePoints);
-      if (figures.quota !== undefined) expect(figures.peakConcurrentCopies, kind).toBeLessThanOrEqual(figures.quota);
+      // One vault copy per available point in each vault region: the vault's and its DR region.
+      expect(figures.drCopies, kind).toBe(figures.availablePoints);
+      expect(figures.vaultCopies, kind).toBe(2 * figures.availablePoints);
+      // Per destination region: each has its own quota.
+      if (figures.quota !== undefined)
+        for (const peak of Object.values(figures.peakByRegion)) expect(peak, kind).toBeLessThanOrEqual(figures.quota);
     }
     // The inventory sweep listed every healthy source, within its budget in every hour.
     for (const source of report.sweep.perSource.filter((s) => s.account !== '444444444444'))

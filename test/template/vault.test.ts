@@ -76,14 +76,14 @@ describe('vault stack: least privilege', () => {
     // Serverless names a function's resource after its key: ebs-snapshot → EbsDashsnapshotLambdaFunction.
     const logicalId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash')}LambdaFunction`;
     expect(functions.map(([id]) => id).sort()).toEqual(
-      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity'].map(logicalId).sort(),
+      [...handlerKinds, 'reconciler', 'pruner', 'rpo-check', 'sweep', 'integrity', 'audit-anchor', 'config-capture'].map(logicalId).sort(),
     );
     const roles = functions.map(([, f]) => (f.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     expect(new Set(roles).size).toBe(functions.length);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     // The restore, legal hold and retry roles are no function's: operators assume them (see the tests below);
     // operators assume the sweep's too, to run `backup-hub sweep` on demand.
-    const operatorRoles = ['RestoreRole', 'LegalHoldRole', 'RetryRole'];
+    const operatorRoles = ['RestoreRole', 'DrRestoreRole', 'LegalHoldRole', 'RetryRole'];
     for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) => !operatorRoles.includes(id))) {
       const trust = statements(template).filter((s) => s.logicalId === id && s.property === 'AssumeRolePolicyDocument');
       expect(trust[0]!.statement.Principal, id).toEqual({ Service: 'lambda.amazonaws.com' });
@@ -114,10 +114,21 @@ describe('vault stack: least privilege', () => {
 
   it("lets each kind's role assume only that kind's reader roles, inside the organization, and the reconciler and the sweeps only the kinds' roles", () => {
     const assume = statements(template).filter(
-      (s) => list(s.statement.Action).includes('sts:AssumeRole') && s.property === 'PolicyDocument' && s.logicalId !== 'RestoreRole',
+      (s) =>
+        list(s.statement.Action).includes('sts:AssumeRole') &&
+        s.property === 'PolicyDocument' &&
+        !['RestoreRole', 'DrRestoreRole'].includes(s.logicalId),
     );
     const acting = ['ReconcilerRole', 'SweepRole', 'IntegrityRole'];
-    expect(assume.map((s) => s.logicalId).sort()).toEqual([...handlerKinds.map((k) => `${pascal(k)}Role`), ...acting].sort());
+    expect(assume.map((s) => s.logicalId).sort()).toEqual(
+      [...handlerKinds.map((k) => `${pascal(k)}Role`), ...acting, 'ConfigCaptureRole'].sort(),
+    );
+    // The configuration capture assumes the sources' config reader roles only.
+    const capture = assume.find((s) => s.logicalId === 'ConfigCaptureRole')!.statement;
+    expect([capture.Resource, capture.Condition]).toEqual([
+      'arn:aws:iam::*:role/backup-hub-config-reader',
+      { StringEquals: { 'aws:ResourceOrgID': vault.organizationId } },
+    ]);
     for (const kind of handlerKinds) {
       const [s] = assume.filter((x) => x.logicalId === `${pascal(kind)}Role`);
       expect(s!.statement.Resource).toEqual(`arn:aws:iam::*:role/backup-hub-reader-${kind}`);
@@ -169,7 +180,7 @@ describe('vault stack: least privilege', () => {
       expect(['CopySnapshot', 'CopyImage']).toContain(s.statement.Condition?.StringEquals?.['ec2:CreateAction']);
       // A restore copy never carries the provenance tags the hub finds vault copies by.
       expect(s.statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual(
-        s.logicalId === 'RestoreRole' ? [TAG.restoreOf, TAG.restoreFor] : provenance,
+        ['RestoreRole', 'DrRestoreRole'].includes(s.logicalId) ? [TAG.restoreOf, TAG.restoreFor] : provenance,
       );
     }
     const copying = statements(template).filter((s) =>
@@ -177,7 +188,7 @@ describe('vault stack: least privilege', () => {
     );
     for (const s of copying)
       expect(s.statement.Condition?.Null, `${s.logicalId} ${s.statement.Sid}`).toEqual({
-        [`aws:RequestTag/${s.logicalId === 'RestoreRole' ? TAG.restoreFor : TAG.sourceId}`]: 'false',
+        [`aws:RequestTag/${['RestoreRole', 'DrRestoreRole'].includes(s.logicalId) ? TAG.restoreFor : TAG.sourceId}`]: 'false',
       });
   });
 });
@@ -242,8 +253,22 @@ describe('vault stack: queues, rules and the bus', () => {
       for (const sample of sampleEvents(kind)) expect(matcher.matches(sample.event), sample.description).toBe(sample.matches);
     });
 
-    it(`${kind}: lets only that rule send to the kind's queues (aws:SourceArn)`, () => {
+    it(`${kind}: the vault's own copies settling reach its queue from the vault's default bus, when AWS announces them`, () => {
+      const completion = KINDS.find((k) => k.module.name === kind)!.manifest.completion;
+      const rule = template.Resources[`${Kind}CompletionRule`];
+      if (!completion) return expect(rule).toBeUndefined();
+      expect(rule?.Properties).toMatchObject({
+        EventPattern: completion,
+        Targets: [expect.objectContaining({ Arn: getAtt(`${Kind}Queue`) })],
+      });
+      // The default bus: where AWS sends the vault account's own service events.
+      expect(rule?.Properties?.EventBusName).toBe('default');
+    });
+
+    it(`${kind}: lets only the kind's rules (and its completion rule) send to its queues (aws:SourceArn)`, () => {
       const policy = resource(template, `${Kind}QueuePolicy`).Properties;
+      const completes = KINDS.find((k) => k.module.name === kind)!.manifest.completion !== undefined;
+      const rules = [getAtt(`${Kind}Rule`), ...(completes ? [getAtt(`${Kind}CompletionRule`)] : [])];
       expect(policy.Queues).toEqual([{ Ref: `${Kind}Queue` }, { Ref: `${Kind}DeadLetterQueue` }]);
       const placed = statements(template).filter((s) => s.logicalId === `${Kind}QueuePolicy`);
       expect(placed.map((s) => s.statement)).toEqual([
@@ -251,7 +276,7 @@ describe('vault stack: queues, rules and the bus', () => {
           Effect: 'Allow',
           Principal: { Service: 'events.amazonaws.com' },
           Action: 'sqs:SendMessage',
-          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${Kind}Rule`) } },
+          Condition: { ArnEquals: { 'aws:SourceArn': rules } },
         }),
       ]);
     });
@@ -373,9 +398,11 @@ describe('vault stack: functions', () => {
       externalId: vault.externalId,
       sourcesPath: '/backup-hub-sources/',
       maxReceiveCount: 5,
+      drRegion: vault.drRegion,
     });
     expect(Object.keys(variables).sort()).toEqual(
       [
+        'DR_REGION',
         'SOURCES_PATH',
         'AUDIT_TABLE',
         'CATALOG_TABLE',
@@ -390,8 +417,8 @@ describe('vault stack: functions', () => {
     );
   });
 
-  it('runs the reconciler every 5 minutes, one run at a time', () => {
-    expect(scheduleOf('Reconciler')).toBe('rate(5 minutes)');
+  it('runs the reconciler every 15 minutes (a safety net behind the completion events), one run at a time', () => {
+    expect(scheduleOf('Reconciler')).toBe('rate(15 minutes)');
     expect(resource(template, 'ReconcilerLambdaFunction').Properties.ReservedConcurrentExecutions).toBe(1);
     expect(resource(template, 'ReconcilerErrorsAlarm').Properties).toMatchObject({
       MetricName: 'Errors',
@@ -424,17 +451,19 @@ describe('vault stack: the pruner', () => {
       (s) => s.logicalId === 'PrunerRole' && list(s.statement.Action).some((a) => /:(Delete|Deregister)/.test(a)),
     );
     expect(deleting.length).toBeGreaterThanOrEqual(5);
+    // In the vault's region, and in its DR region, where the vault copies' DR copies go by the same rules.
+    const regions = [vault.regions[0]!, vault.drRegion!];
+    const stores = regions.map((region) => `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}/*`);
     for (const s of deleting) {
       const resources = list(s.statement.Resource as string[]);
-      const store = `arn:aws:s3:::${ssmStoreBucket(vault.id, vault.regions[0]!)}/*`;
       for (const arn of resources)
         expect(
-          arn === store || new RegExp(`^arn:aws:(ec2|rds):${vault.regions[0]}:(${vault.id})?:`).test(arn),
+          stores.includes(arn) || new RegExp(`^arn:aws:(ec2|rds):(${regions.join('|')}):(${vault.id})?:`).test(arn),
           `${s.statement.Sid} ${arn}`,
         ).toBe(true);
       const tagged = s.statement.Condition?.Null?.[`aws:ResourceTag/${TAG.sourceId}`] === 'false';
       expect(
-        tagged || resources.every((arn) => arn === store || /:(snapshot|cluster-snapshot):backup-hub-\*$/.test(arn)),
+        tagged || resources.every((arn) => stores.includes(arn) || /:(snapshot|cluster-snapshot):backup-hub-\*$/.test(arn)),
         s.statement.Sid,
       ).toBe(true);
     }
@@ -550,7 +579,7 @@ describe("restore: the vault's restore role and keys, and the recovery account's
     }
   });
 
-  it("gives a recovery account only the recovery role: trusted by the vault's restore role with the ExternalId, writing parameters there", () => {
+  it("gives a recovery account only the recovery role: trusted by the vault's restore role with the ExternalId, writing parameters and rebuilding there", () => {
     expect(resourcesOfType(recovery, 'AWS::Lambda::Function')).toEqual([]);
     expect(resourcesOfType(recovery, 'AWS::IAM::Role').map(([, r]) => r.Properties!.RoleName)).toEqual(['backup-hub-recovery']);
     const trust = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'AssumeRolePolicyDocument');
@@ -559,14 +588,31 @@ describe("restore: the vault's restore role and keys, and the recovery account's
         Principal: { AWS: `arn:aws:iam::${vault.id}:root` },
         Condition: {
           StringEquals: { 'sts:ExternalId': vault.externalId, 'aws:PrincipalOrgID': vault.organizationId },
-          ArnEquals: { 'aws:PrincipalArn': restoreRole },
+          // Both restore roles: the vault region's, and the DR region's (`restore --from-region`).
+          ArnEquals: { 'aws:PrincipalArn': [restoreRole, `${restoreRole}-dr`] },
         },
       }),
     ]);
     const grants = statements(recovery).filter((s) => s.logicalId === 'RecoveryRole' && s.property === 'PolicyDocument');
-    expect(grants.map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
+    expect(grants.slice(0, 2).map((s) => [list(s.statement.Action), s.statement.Resource])).toEqual([
       [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.regions[0]}:${recoveryAccount.id}:parameter/*`],
+      // A restore from the DR region writes parameters there.
+      [['ssm:PutParameter', 'ssm:GetParameter'], `arn:aws:ssm:${vault.drRegion}:${recoveryAccount.id}:parameter/*`],
     ]);
+    // The rebuild (restore --rebuild): creates in the account only, starting from what the vault shared; deletes and modifies nothing.
+    const rebuild = grants.slice(2).map((s) => s.statement);
+    expect(rebuild.map((s) => s.Sid)).toEqual([
+      'RebuildDescribesWhatItMade',
+      'RebuildCreatesTheNetworkInstancesAndVolumes',
+      'RebuildTagsWhatItCreates',
+      'RebuildRestoresTheDatabases',
+      'RebuildPassesTheInstanceProfilesRoles',
+    ]);
+    const actions = rebuild.flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => /:(Delete|Modify|Terminate|Stop|Revoke|Detach)/.test(a))).toEqual([]);
+    for (const s of rebuild.filter((x) => x.Resource !== '*'))
+      for (const r of list(s.Resource))
+        expect(r, s.Sid).toMatch(new RegExp(`:(${recoveryAccount.id}|${vault.id})?:|::(image|snapshot)/\\*$`));
   });
 });
 
@@ -598,12 +644,18 @@ describe('vault stack: key and tables', () => {
     // The reconciler uses it through the kinds' roles.
     const handlerRoles = handlerKinds.map((k) => `arn:aws:iam::${vault.id}:role/backup-hub-${k}`);
     const restoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore`;
+    // The configuration capture encrypts its documents in the store, through S3 only.
+    const captureRole = `arn:aws:iam::${vault.id}:role/backup-hub-config-capture`;
+    const byCapture = use.filter((s) => list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string).includes(captureRole));
+    expect(byCapture.map((s) => [s.statement.Action, s.statement.Condition?.StringEquals?.['kms:ViaService']])).toEqual([
+      ['kms:GenerateDataKey', `s3.${vault.regions[0]}.amazonaws.com`],
+    ]);
     expect(use.length).toBeGreaterThan(0);
     const services = ['ec2', 'rds', 's3', 'ssm'].map((service) => `${service}.${vault.regions[0]}.amazonaws.com`);
     for (const s of use) {
       const principals = list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string | string[] | undefined);
       expect(principals.length, s.statement.Sid).toBeGreaterThan(0);
-      for (const principal of principals) expect([...handlerRoles, restoreRole], s.statement.Sid).toContain(principal);
+      for (const principal of principals) expect([...handlerRoles, restoreRole, captureRole], s.statement.Sid).toContain(principal);
       // Only the SSM kind's role decrypts through SSM: the reconciler, acting through it, moves the legacy vault parameters into the store.
       const via = list(s.statement.Condition?.StringEquals?.['kms:ViaService'] as string | string[] | undefined);
       if (via.some((v) => v.startsWith('ssm.')))
@@ -622,6 +674,8 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
+        // The DR region's restore role: it uses the DR region's keys only (the DR stack's key policy).
+        `arn:aws:iam::${vault.id}:role/backup-hub-restore-dr`,
         ...[
           'backup-hub-reconciler',
           'backup-hub-pruner',
@@ -630,9 +684,34 @@ describe('vault stack: key and tables', () => {
           'backup-hub-rpo-check',
           'backup-hub-sweep',
           'backup-hub-integrity',
+          'backup-hub-audit-anchor',
+          'backup-hub-config-capture',
         ].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
       ]),
     );
+  });
+
+  it("signs the audit log's head every hour with a P-256 key only the audit anchor role may sign with, into a compliance-locked bucket", () => {
+    const anchorRole = `arn:aws:iam::${vault.id}:role/backup-hub-audit-anchor`;
+    expect(scheduleOf('AuditDashanchor')).toBe('rate(60 minutes)');
+    expect(resource(template, 'AuditAnchorKey').Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const keyStatements = statements(template)
+      .filter((s) => s.logicalId === 'AuditAnchorKey')
+      .map((s) => s.statement);
+    const signers = keyStatements.filter((s) => list(s.Action).some((a) => a === 'kms:Sign' || a === 'kms:*'));
+    expect(signers.map((s) => [s.Effect, s.Condition?.ArnEquals ?? s.Condition?.ArnNotEquals])).toEqual([
+      ['Allow', { 'aws:PrincipalArn': anchorRole }],
+      ['Deny', { 'aws:PrincipalArn': anchorRole }],
+    ]);
+    const roleSigners = resourcesOfType(template, 'AWS::IAM::Role')
+      .filter(([id]) => roleActions(template, id).some((a) => a === 'kms:Sign'))
+      .map(([id]) => id);
+    expect(roleSigners).toEqual(['AuditAnchorRole']);
+    expect(resource(template, 'AuditAnchorBucket').Properties).toMatchObject({
+      BucketName: `backup-hub-audit-anchors-${vault.id}-${vault.regions[0]}`,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
   });
 
   it('keeps SSM parameter versions in a locked, versioned bucket under the vault key that nobody may bypass the lock of', () => {
@@ -667,7 +746,30 @@ describe('vault stack: key and tables', () => {
     const deleters = statements(template).filter(
       (s) => s.property === 'PolicyDocument' && list(s.statement.Action).some((a) => a.startsWith('s3:Delete')),
     );
-    expect(deleters.map((s) => [s.logicalId, s.statement.Action])).toEqual([['PrunerRole', 's3:DeleteObjectVersion']]);
+    expect(deleters.map((s) => [s.logicalId, s.statement.Action])).toEqual([
+      ['PrunerRole', 's3:DeleteObjectVersion'],
+      ['PrunerRole', 's3:DeleteObjectVersion'], // in the DR region's store
+    ]);
+  });
+
+  it("holds, in the DR region's stack, the DR vault key under the same alias and the SSM store's copy under it, and nothing else", () => {
+    const dr = renderAccount('vault', { accounts, region: vault.drRegion });
+    const own = Object.keys(dr.Resources).filter((id) => !id.startsWith('ServerlessDeploymentBucket'));
+    const restoreKeys = accounts.recovery.flatMap((r) => [`RestoreKey${r.id}`, `RestoreKeyAlias${r.id}`]);
+    expect(own.sort()).toEqual(['SsmStoreBucket', 'SsmStoreBucketPolicy', 'VaultKey', 'VaultKeyAlias', ...restoreKeys].sort());
+    expect(resource(dr, 'VaultKeyAlias').Properties).toEqual({ AliasName: 'alias/backup-hub-vault', TargetKeyId: { Ref: 'VaultKey' } });
+    expect(resource(dr, 'SsmStoreBucket').Properties).toMatchObject({
+      BucketName: ssmStoreBucket(vault.id, vault.drRegion!),
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['VaultKey', 'Arn'] } } },
+        ],
+      },
+    });
+    // The key is used through the services of its own region only.
+    const vias = JSON.stringify(resource(dr, 'VaultKey').Properties.KeyPolicy).match(/[a-z0-9]+\.[a-z]+-[a-z]+-\d\.amazonaws\.com/g) ?? [];
+    expect(vias.length).toBeGreaterThan(0);
+    expect(vias.every((via) => via.includes(`.${vault.drRegion}.`))).toBe(true);
   });
 
   it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
@@ -784,6 +886,7 @@ const IMPLIED: Record<string, string> = {
     'S3 answers the HeadObject of a key that does not exist with 404 only for a caller allowed s3:ListBucket (403 otherwise)',
   'sts:SetSourceIdentity': 'AssumeRole with SourceIdentity is also authorized as sts:SetSourceIdentity',
   'rds:AddTagsToResource': 'CopyDBSnapshot / CopyDBClusterSnapshot with Tags is also authorized as rds:AddTagsToResource',
+  'iam:PassRole': "RunInstances with an instance profile passes the profile's role to EC2 (the rebuild)",
 };
 
 function sourceFiles(dir: string): string[] {
@@ -834,9 +937,12 @@ const allGranted = () => [
   ...roleActions(template, 'RpoCheckRole'),
   ...roleActions(template, 'SweepRole'),
   ...roleActions(template, 'IntegrityRole'),
+  ...roleActions(template, 'AuditAnchorRole'),
   ...roleActions(template, 'RestoreRole'),
   ...roleActions(template, 'LegalHoldRole'),
   ...roleActions(template, 'RetryRole'),
+  ...roleActions(template, 'ConfigCaptureRole'),
+  ...roleActions(source, 'ConfigReaderRole'),
   ...roleActions(recovery, 'RecoveryRole'),
 ];
 

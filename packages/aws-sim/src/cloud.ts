@@ -40,6 +40,8 @@ export interface SimCloudOptions {
   events?: EventBridgeSimOptions;
   /** Quotas recorded in `cloud.quotas.exceeded()` when exceeded instead of refused: for measuring a hub known to exceed them, never for proving it fits. */
   tolerateQuotas?: readonly QuotaName[];
+  /** Simulate the EC2 and RDS request rate limits (see {@link RequestThrottle}); off by default. */
+  throttling?: boolean;
 }
 
 /**
@@ -64,13 +66,22 @@ export class SimCloud extends CloudCore {
   readonly cloudformation: CloudFormationSim;
 
   constructor(options: SimCloudOptions = {}) {
-    super({ start: options.start, authorization: options.authorization, tolerateQuotas: options.tolerateQuotas });
+    super({
+      start: options.start,
+      authorization: options.authorization,
+      tolerateQuotas: options.tolerateQuotas,
+      throttling: options.throttling,
+    });
     this.kms = new KmsSim(this);
     this.recycleBin = new RecycleBin(this);
     this.ec2 = new Ec2Sim(this.kms, options.ec2, this.recycleBin);
     this.sqs = new SqsSim(this);
     this.ssm = new SsmSim(this, this.kms);
-    this.rds = new RdsSim(this.kms, options.rds);
+    // RDS places a DB subnet group's subnets in their VPC, as AWS's services share one network.
+    this.rds = new RdsSim(this.kms, options.rds, (account, region, id) => {
+      const subnet = this.ec2.network.subnets.get(id);
+      return subnet?.account === account && subnet.region === region ? subnet : undefined;
+    });
     this.s3 = new S3Sim(this, this.kms);
     this.lambda = new LambdaSim(this, this.sqs);
     this.cloudwatch = new CloudWatchSim(this, this.sns);

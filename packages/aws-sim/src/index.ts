@@ -30,6 +30,7 @@ export {
   type RaisedQuotas,
 } from './core/quotas.js';
 export type { CallContext, SimService } from './core/service.js';
+export { RequestThrottle, type ThrottleBucket } from './core/throttle.js';
 export type {
   Authorization,
   AuthorizationMode,
@@ -54,11 +55,12 @@ export { type LocalDynamo, startLocalDynamo } from './services/dynamodb/local-se
 export type { CreateInstanceSpec, CreateSnapshotsSpec } from './services/ec2/ebs-instance.js';
 export type { SimSnapshot } from './services/ec2/ebs-snapshot.js';
 export { settledSnapshotEvent, snapshotSetEvent } from './services/ec2/ebs-snapshot-events.js';
-export type { SimVolume, VolumeEncryption } from './services/ec2/ebs-volume.js';
+export { type SimVolume, type VolumeEncryption, volumeState } from './services/ec2/ebs-volume.js';
 export { type CreateSnapshotSpec, EBS_CONCURRENT_COPY_QUOTA, Ec2Sim, type Ec2SimOptions } from './services/ec2/ec2.js';
 export type { SimImage } from './services/ec2/image.js';
 export { amiStateChangeEvent } from './services/ec2/image-events.js';
-export type { SimInstance } from './services/ec2/instance.js';
+export { instanceState, type RunInstanceSpec, type SimInstance } from './services/ec2/instance.js';
+export type { SecurityGroupRule, SimRouteTable, SimSecurityGroup, SimSubnet, SimVpc } from './services/ec2/network.js';
 export { type LockMode, type LockState, lockExpiresOn, lockState, type SnapshotLock } from './services/ec2/snapshot-lock.js';
 export type { BusRule, RuleTarget } from './services/events/event-bus.js';
 export { compilePattern, type EventPattern } from './services/events/event-pattern.js';
@@ -79,6 +81,7 @@ export {
 } from './services/lambda/lambda.js';
 export { sqsRecord } from './services/lambda/sqs-event.js';
 export { type BinnedResource, type BinResourceType, RecycleBin, type RetentionRule } from './services/rbin/recycle-bin.js';
+export type { DatabaseSettings, SimDatabase } from './services/rds/database.js';
 export { snapshotCreatedEvent } from './services/rds/events.js';
 export { AURORA_CONCURRENT_COPY_QUOTA, type RdsEncryption, RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 export {

@@ -288,6 +288,21 @@ describe('CloudFormation resources: each created through the state the APIs use'
     expect(Table).toMatchObject({ TableStatus: 'ACTIVE', GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'byAccount' })] });
   });
 
+  it('asymmetric signing keys (ECC_NIST_P256, SIGN_VERIFY), refusing rotation and a usage that does not go with the spec', async () => {
+    const stack = await deploy({ Signer: { Type: 'AWS::KMS::Key', Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } } });
+    const key = cloud.kms.key(stack.resources.Signer!.attributes.Arn!);
+    expect({ spec: key?.keySpec, usage: key?.keyUsage }).toEqual({ spec: 'ECC_NIST_P256', usage: 'SIGN_VERIFY' });
+    await expect(
+      deploy(
+        { Rotating: { Type: 'AWS::KMS::Key', Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', EnableKeyRotation: true } } },
+        { stackName: 'rotating' },
+      ),
+    ).rejects.toThrow(/Rotating.*EnableKeyRotation is supported only on symmetric encryption keys/);
+    await expect(
+      deploy({ Mixed: { Type: 'AWS::KMS::Key', Properties: { KeySpec: 'ECC_NIST_P256' } } }, { stackName: 'mixed' }),
+    ).rejects.toThrow(/Mixed.*KeyUsage ENCRYPT_DECRYPT does not go with KeySpec ECC_NIST_P256/);
+  });
+
   it('S3 buckets with Object Lock (a default retention), versioning and default SSE-KMS; bucket policies; Ref is the name', async () => {
     const stack = await deploy({
       Key: { Type: 'AWS::KMS::Key', Properties: {} },

@@ -1,3 +1,4 @@
+import { createPublicKey, verify } from 'node:crypto';
 import {
   CreateAliasCommand,
   CreateGrantCommand,
@@ -8,12 +9,15 @@ import {
   EncryptCommand,
   GenerateDataKeyCommand,
   GetKeyPolicyCommand,
+  GetPublicKeyCommand,
   KMSClient,
   ListAliasesCommand,
   ListGrantsCommand,
   PutKeyPolicyCommand,
   RetireGrantCommand,
   RevokeGrantCommand,
+  SignCommand,
+  VerifyCommand,
 } from '@aws-sdk/client-kms';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimCloud } from '../src/index.js';
@@ -278,5 +282,90 @@ describe('simulated KMS: grants, policies and aliases through the SDK', () => {
       }),
     ]);
     expect((await client(VAULT).send(new ListAliasesCommand({}))).Aliases).toEqual([]);
+  });
+});
+
+describe('simulated KMS: asymmetric signing keys through the SDK', () => {
+  const message = Buffer.from('audit head #42: 9f2c');
+  const signWith = (keyId: string, extra: object = {}) =>
+    new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256', ...extra });
+
+  it('signs with ECDSA_SHA_256 a signature that the public key verifies outside KMS, and Verify inside', async () => {
+    const key = kms.createKey(VAULT, REGION, { keySpec: 'ECC_NIST_P256', alias: 'anchor' });
+    const owner = client(VAULT);
+    const signed = await owner.send(signWith('alias/anchor'));
+    expect(signed).toMatchObject({ KeyId: key.arn, SigningAlgorithm: 'ECDSA_SHA_256' });
+    const { PublicKey, KeySpec, KeyUsage, SigningAlgorithms } = await owner.send(new GetPublicKeyCommand({ KeyId: key.arn }));
+    expect({ KeySpec, KeyUsage, SigningAlgorithms }).toEqual({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+    });
+    const publicKey = createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
+    expect(verify('sha256', message, publicKey, Buffer.from(signed.Signature!))).toBe(true);
+    const verified = await owner.send(
+      new VerifyCommand({ KeyId: key.arn, Message: message, Signature: signed.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
+    expect(verified).toMatchObject({ KeyId: key.arn, SignatureValid: true, SigningAlgorithm: 'ECDSA_SHA_256' });
+    const { KeyMetadata } = await owner.send(new DescribeKeyCommand({ KeyId: key.arn }));
+    expect(KeyMetadata).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] });
+    expect(KeyMetadata?.EncryptionAlgorithms).toBeUndefined();
+  });
+
+  it('answers a signature over another message with KMSInvalidSignatureException, not SignatureValid false', async () => {
+    const key = kms.createKey(VAULT, REGION, { keySpec: 'ECC_NIST_P256' });
+    const owner = client(VAULT);
+    const { Signature } = await owner.send(signWith(key.arn));
+    await expect(
+      owner.send(
+        new VerifyCommand({ KeyId: key.arn, Message: Buffer.from('audit head #42: 0000'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' }),
+      ),
+    ).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
+  });
+
+  it('refuses the wrong key usage, an algorithm of another key spec, a symmetric key public key and an unsimulated DIGEST', async () => {
+    const signing = kms.createKey(VAULT, REGION, { keySpec: 'ECC_NIST_P256' });
+    const symmetric = kms.createKey(VAULT, REGION);
+    const owner = client(VAULT);
+    await expect(owner.send(new EncryptCommand({ KeyId: signing.arn, Plaintext: Buffer.from('x') }))).rejects.toMatchObject({
+      name: 'InvalidKeyUsageException',
+    });
+    await expect(owner.send(signWith(symmetric.arn))).rejects.toMatchObject({ name: 'InvalidKeyUsageException' });
+    await expect(owner.send(signWith(signing.arn, { SigningAlgorithm: 'ECDSA_SHA_384' }))).rejects.toMatchObject({
+      name: 'InvalidKeyUsageException',
+    });
+    await expect(owner.send(new GetPublicKeyCommand({ KeyId: symmetric.arn }))).rejects.toMatchObject({
+      name: 'UnsupportedOperationException',
+    });
+    await expect(owner.send(signWith(signing.arn, { MessageType: 'DIGEST' }))).rejects.toMatchObject({
+      name: 'UnsupportedOperationException',
+    });
+  });
+
+  it('lets only the principal the key policy names sign, while the account verifies, and refuses a disabled key', async () => {
+    const writer = role(VAULT, 'audit-writer', ['kms:Sign']);
+    const other = role(VAULT, 'pruner', ['kms:*']);
+    const signOnly = {
+      Effect: 'Allow',
+      Principal: { AWS: writer.arn },
+      Action: 'kms:Sign',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
+    };
+    const verifyByAccount = {
+      Effect: 'Allow',
+      Principal: { AWS: rootArn(VAULT) },
+      Action: ['kms:Verify', 'kms:GetPublicKey'],
+      Resource: '*',
+    };
+    const policy = { Version: '2012-10-17', Statement: [signOnly, verifyByAccount] };
+    const key = kms.createKey(VAULT, REGION, { keySpec: 'ECC_NIST_P256', policy: JSON.stringify(policy) });
+    const signing = { algorithm: 'ECDSA_SHA_256', messageType: 'RAW' };
+    expect(kms.authorize(key.arn, writer, 'Sign', { signing }).arn).toBe(key.arn);
+    expect(() => kms.authorize(key.arn, other, 'Sign', { signing })).toThrow(/no resource-based policy allows the kms:Sign action/);
+    expect(() => kms.authorize(key.arn, writer, 'Sign', { signing: { ...signing, messageType: 'DIGEST' } })).toThrow(/kms:Sign/);
+    expect(kms.authorize(key.arn, other, 'GetPublicKey').arn).toBe(key.arn);
+    key.enabled = false;
+    expect(() => kms.authorize(key.arn, writer, 'Sign', { signing })).toThrow(/is disabled/);
   });
 });

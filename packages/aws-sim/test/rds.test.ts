@@ -22,6 +22,7 @@ const SOURCE = '111111111111';
 const VAULT = '999999999999';
 const REGION = 'eu-west-1';
 const MINUTE = 60_000;
+const OTHER = 'eu-central-1';
 const DAY = 24 * 60 * MINUTE;
 
 let cloud: SimCloud;
@@ -95,6 +96,45 @@ describe('snapshots and their events', () => {
         },
       },
     ]);
+  });
+
+  it('announces a finished DB snapshot copy in the copy’s account with RDS-EVENT-0197 (local) or 0060 (cross-Region), a cluster snapshot copy with none', async () => {
+    rds.createDBSnapshot(SOURCE, REGION, { db: 'orders', type: 'manual', id: 'orders-1', encryption: 'none' });
+    rds.createDBSnapshot(SOURCE, OTHER, { db: 'orders', type: 'manual', id: 'orders-2', encryption: 'none' });
+    rds.createDBClusterSnapshot(SOURCE, REGION, { cluster: 'ledger', type: 'manual', id: 'ledger-1' });
+    cloud.clock.advance(5 * MINUTE);
+    events.length = 0;
+    await client(SOURCE).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'orders-1', TargetDBSnapshotIdentifier: 'local' }));
+    await client(SOURCE).send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: `arn:aws:rds:${OTHER}:${SOURCE}:snapshot:orders-2`,
+        TargetDBSnapshotIdentifier: 'remote',
+      }),
+    );
+    await client(SOURCE).send(
+      new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: 'ledger-1', TargetDBClusterSnapshotIdentifier: 'ledger-copy' }),
+    );
+    cloud.clock.advance(9 * MINUTE);
+    expect(events).toEqual([]);
+    cloud.clock.advance(MINUTE);
+    expect(
+      events.map((e) => [e.account, e.region, e.detail.EventID, e.detail.SourceIdentifier, e.detail.EventCategories, e.detail.Message]),
+    ).toEqual([
+      [SOURCE, REGION, 'RDS-EVENT-0197', 'local', ['notification'], `Finished copy of snapshot local in region ${REGION}.`],
+      [
+        SOURCE,
+        REGION,
+        'RDS-EVENT-0060',
+        'remote',
+        ['notification'],
+        `Finished copy of snapshot remote from region ${OTHER} in 10 minutes.`,
+      ],
+    ]);
+    expect(events[0]).toMatchObject({
+      'detail-type': 'RDS DB Snapshot Event',
+      resources: [arnOf('local')],
+      detail: { SourceArn: arnOf('local'), SourceType: 'SNAPSHOT' },
+    });
   });
 
   it('finds an automated snapshot by identifier only with SnapshotType automated, as the API reference requires', async () => {
@@ -310,7 +350,6 @@ describe('tags', () => {
 });
 
 describe('copies across accounts and Regions in one step', () => {
-  const OTHER = 'eu-central-1';
   const otherClient = (account: string) => new RDSClient(cloud.clientConfig(cloud.adminCredentials(account), OTHER));
   /** A key in OTHER, owned by SOURCE, that lets VAULT describe it and create grants on it through RDS in OTHER. */
   const otherShareKey = () =>

@@ -37,7 +37,7 @@ import {
 } from '../common/artifact-kind.js';
 import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, lockSnapshots, withCopyQuota } from '../common/ec2-calls.js';
 import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
-import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+import { NOT_A_VAULT_COPY, provenanceTags, restoreTags, sourceIdentityTags, sourceOfCopy, TAG, tagMap } from '../common/provenance-tags.js';
 import {
   backingSnapshotIds,
   backingSnapshots,
@@ -109,7 +109,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     });
   },
 
-  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
+  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>, fresh?: boolean): Promise<ShareProgress> {
     // Only a hub-made copy under the share key is ever shared: IAM has no condition key for the
     // accounts added to an AMI, so the reader may share hub intermediates only (by their tag), and
     // the share key's policy keeps them to the vault.
@@ -117,7 +117,7 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     const shareKey = await deps.keys.shareKey(point.account, point.region);
     const intermediate =
       (point.intermediateId && (await describeImage(ec2, point.intermediateId))) ||
-      (await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
+      (fresh ? undefined : await findTaggedImage(ec2, { [TAG.intermediateOf]: point.sourceId }));
     if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
     if (intermediate.State === 'failed')
       throw new PermanentFailure(
@@ -134,32 +134,30 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     return existing && { vaultCopyId: existing.ImageId!, vaultKeyArn: deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>): Promise<VaultCopy> {
-    const ec2 = inVault(deps);
-    const vaultKeyArn = deps.vault.keyArn;
-    const vaultCopyId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
-      sourceRegion: point.region,
-      sourceImageId: sharedId,
-      name: attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`),
-      clientToken: clientToken(point, 'vault-copy'),
-      description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
-      kmsKeyId: vaultKeyArn,
-      tags: provenanceTags(point),
-    });
-    return { vaultCopyId, vaultKeyArn };
-  },
+  copy: (point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: point.region, imageId: sharedId, token: 'vault-copy' }, deps),
+
+  copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: fromRegion, imageId: point.vaultCopyId!, token: 'region-copy' }, deps),
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
-    const copy = await describeImage(inVault(deps), point.vaultCopyId!);
-    if (!copy) return { status: 'missing' };
-    if (copy.State === 'available') return { status: 'available' };
-    if (copy.State === 'pending') return { status: 'pending' };
-    return {
-      status: 'failed',
-      // EC2's StateReason code (Client.…, Server.…) names the cause.
-      code: copy.StateReason?.Code ?? 'CopyFailedInAws',
-      reason: `vault copy ${point.vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
-    };
+    return imageStatus(await describeImage(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
+  },
+
+  completion: {
+    copyNamed(event: EventEnvelope) {
+      const parsed = detailSchema.safeParse(event.detail);
+      if (!parsed.success) throw new Rejection('malformed-event', `AMI state change detail is malformed: ${describeIssues(parsed.error)}`);
+      const { ImageId, State } = parsed.data;
+      return State === 'available' || State === 'failed'
+        ? { vaultCopyId: ImageId }
+        : { skip: `${ImageId} ${State} in the vault settles no copy` };
+    },
+    async read(vaultCopyId: string, deps: KindDeps<EC2Client>) {
+      const copy = await describeImage(inVault(deps), vaultCopyId);
+      const source = sourceOfCopy(tagMap(copy?.Tags));
+      return source ? { source, status: imageStatus(copy, vaultCopyId) } : { skip: `${vaultCopyId} is ${NOT_A_VAULT_COPY}` };
+    },
   },
 
   // Every snapshot of the copy is locked; deregistration protection (with its 24-hour cooldown) keeps the image itself registered.
@@ -380,16 +378,48 @@ function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): P
  * A copy's name for this attempt at the point. AMI names are unique per account and region, failed and
  * recently deregistered images included: the copy of a reopened point cannot take the failed one's name.
  */
+/** Where a vault copy stands, from its Describe (undefined: the vault does not see it). */
+function imageStatus(copy: Image | undefined, vaultCopyId: string): CopyStatus {
+  if (!copy) return { status: 'missing' };
+  if (copy.State === 'available') return { status: 'available' };
+  if (copy.State === 'pending') return { status: 'pending' };
+  return {
+    status: 'failed',
+    // EC2's StateReason code (Client.…, Server.…) names the cause.
+    code: copy.StateReason?.Code ?? 'CopyFailedInAws',
+    reason: `vault copy ${vaultCopyId} is ${copy.State}: ${copy.StateReason?.Message ?? 'no reason given'}`,
+  };
+}
+
 function attemptName(point: RecoveryPoint, name: string): string {
   return (point.attempt ?? 1) > 1 ? `${name}-attempt-${point.attempt}` : name;
 }
 
 /** CopyImage's idempotency token for this copy of this attempt: a request repeated after a lost answer gets the same AMI. */
-function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'share-copy'): string {
+function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'region-copy' | 'share-copy'): string {
   return createHash('sha256')
     .update(`${point.pk}|${point.attempt ?? 1}|${copy}`)
     .digest('hex')
     .slice(0, 64);
+}
+
+/** Copies an image into `deps.vault` (its region and key), the image and its snapshots tagged with the point's provenance. */
+async function copyIntoVault(
+  point: RecoveryPoint,
+  from: { region: string; imageId: string; token: 'vault-copy' | 'region-copy' },
+  deps: KindDeps<EC2Client>,
+): Promise<VaultCopy> {
+  const vaultKeyArn = deps.vault.keyArn;
+  const vaultCopyId = await copyImage(inVault(deps), copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
+    sourceRegion: from.region,
+    sourceImageId: from.imageId,
+    name: attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`),
+    clientToken: clientToken(point, from.token),
+    description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
+    kmsKeyId: vaultKeyArn,
+    tags: provenanceTags(point),
+  });
+  return { vaultCopyId, vaultKeyArn };
 }
 
 interface ImageCopy {

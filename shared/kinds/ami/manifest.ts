@@ -3,6 +3,7 @@ import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
+  drKeyStatements,
   ec2Arn,
   lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
@@ -33,6 +34,8 @@ export const pattern = {
  */
 export const manifest: KindManifest = {
   pattern,
+  // The vault's own CopyImage settling: EC2 sends the state change in the AMI owner's account and region.
+  completion: { source: ['aws.ec2'], 'detail-type': ['EC2 AMI State Change'], detail: { State: ['available', 'failed'] } },
   queue: {
     timeout: 120,
     // At most 10 CopyImage calls in flight from this queue, within the 100 concurrent AMI copies a
@@ -76,6 +79,31 @@ export const manifest: KindManifest = {
       Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
     },
     ...vaultCopyKeyStatements(s, 'DecryptImagesSharedUnderSourceShareKeys'),
+  ],
+
+  // The copy request goes to the DR region; its source is a vault copy in the vault's region.
+  regionCopy: (s) => [
+    {
+      Sid: 'CopyVaultCopiesIntoTheDrRegion',
+      Effect: 'Allow',
+      Action: 'ec2:CopyImage',
+      Resource: [
+        ec2Arn(s.vaultRegion, 'image'),
+        ec2Arn(s.vaultRegion, 'snapshot'),
+        ec2Arn(s.drRegion, 'image'),
+        ec2Arn(s.drRegion, 'snapshot'),
+      ],
+      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.drRegion } },
+    },
+    {
+      Sid: 'TagDrCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: [ec2Arn(s.drRegion, 'image'), ec2Arn(s.drRegion, 'snapshot')],
+      Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
+    },
+    describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrImages', 'ec2:DescribeImages'),
+    ...drKeyStatements(s, 'ec2'),
   ],
 
   reader: (s) => {

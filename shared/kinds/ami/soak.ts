@@ -23,5 +23,5 @@ export const soak: SoakKind = {
     hub.ec2.images.store
       .all()
       .filter((i) => i.owner === hub.config.vaultAccountId)
-      .map((i) => ({ kind: 'ami', source: sourceOf(i.tags), startMs: i.creationDate.getTime(), endMs: i.settlesAt })),
+      .map((i) => ({ kind: 'ami', region: i.region, source: sourceOf(i.tags), startMs: i.creationDate.getTime(), endMs: i.settlesAt })),
 };

@@ -95,6 +95,8 @@ export interface HubIntermediate {
   ref: ArtifactRef;
   /** The source id of the artifact it re-encrypts. */
   intermediateOf: string;
+  /** That artifact's life, for a kind whose identifiers have lives (RDS): its point's key holds it. */
+  originalLife?: string;
 }
 
 /**
@@ -159,6 +161,21 @@ export type RestoreProgress = { status: 'in-progress'; detail: string } | { stat
 export interface ProviderLockTerms {
   until: Date;
   coolOffHours?: number;
+}
+
+/** Whose vault copy a copy is, by its provenance tags: enough to find its recovery point. */
+export type CopySource = Pick<RecoveryPoint, 'account' | 'region' | 'sourceId' | 'life'>;
+
+/**
+ * How a kind reads the vault's own completion events (its account's default bus, the manifest's
+ * `completion` pattern): the event only says which copy to look at; the vault's own view of that
+ * copy decides.
+ */
+export interface CopyCompletion<Client> {
+  /** The vault copy the event names, or why it names none the hub completes. Throws a Rejection when the detail is malformed. */
+  copyNamed(event: EventEnvelope): { vaultCopyId: string } | { skip: string };
+  /** The copy as the vault sees it (one Describe call in the vault): whose copy it is and where it stands, or why the hub completes nothing by it. */
+  read(vaultCopyId: string, deps: KindDeps<Client>): Promise<{ source: CopySource; status: CopyStatus } | { skip: string }>;
 }
 
 /** One source account and region, as the sweep visits it. */
@@ -233,7 +250,7 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   /**
    * Set when the vault copy is complete once `copy` returns (SSM PutParameter). Other copies run
    * for minutes to hours in AWS: asked right after the request they are always pending, so their
-   * state is left to the reconciler.
+   * state is left to the vault's completion events ({@link completion}) or the reconciler.
    */
   readonly copiesSynchronously?: boolean;
   /** Reads what the event announces. Throws a Rejection when the detail is malformed. */
@@ -244,7 +261,11 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
    */
   verify(ref: ArtifactRef, deps: KindDeps<Client>): Promise<Verified>;
   /** Makes the artifact copyable by the vault, re-encrypting it in the source first when its key cannot be shared. */
-  prepareShare(point: RecoveryPoint, deps: KindDeps<Client>): Promise<ShareProgress>;
+  /**
+   * `fresh`: the point was claimed in this very invocation, so no earlier attempt can have made an
+   * intermediate, and none is looked for.
+   */
+  prepareShare(point: RecoveryPoint, deps: KindDeps<Client>, fresh?: boolean): Promise<ShareProgress>;
   /** The vault copy an earlier attempt started, found by its provenance: a crash between the copy request and the catalog write must not lead to a second copy. */
   findCopy(point: RecoveryPoint, deps: KindDeps<Client>): Promise<VaultCopy | undefined>;
   /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */
@@ -255,6 +276,21 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
    * AWS can lock; an existing lock that lasts longer is kept. Idempotent.
    */
   lockVaultCopy?(point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<Client>): Promise<ProviderLock>;
+  /**
+   * Set when AWS announces a finished vault copy in the vault's own account: such a copy completes
+   * by that event, and the reconciler only covers a lost one.
+   */
+  readonly completion?: CopyCompletion<Client>;
+  /**
+   * Starts the copy of the point's vault copy, which lives in the vault's region `fromRegion`, into
+   * `deps.vault` (the vault's DR region and key): the same provenance tags, so {@link findCopy} with
+   * the same deps finds it, and {@link copyStatus} and {@link deleteVaultCopy} with the point's
+   * `vaultCopyId` set to it tell how it stands and delete it. The call goes to the destination
+   * region's endpoint, as AWS's cross-region copies do. `point.attempt` is the attempt at this
+   * region's copy (names that must differ per attempt, an AMI's, take it).
+   * @throws CopyQuotaFull while the destination region's copy quota is full
+   */
+  copyAcross(point: RecoveryPoint, fromRegion: string, deps: KindDeps<Client>): Promise<VaultCopy>;
   /**
    * Removes what the hub left in the source: the vault's access to the artifact and the intermediate
    * copies it made. Done already when they are gone.

@@ -35,6 +35,17 @@ export async function inventoryPage(
 export const hubMadeSkip = (tags: Record<string, string>): string | undefined =>
   tags[TAG.intermediateOf] === undefined ? undefined : `the hub's own re-encrypted copy of ${tags[TAG.intermediateOf]}`;
 
+/** `items` grouped by `key`, each group in the items' order (Map.groupBy, which Node 20 lacks). */
+export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
 /** `items` in groups of at most `size`. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

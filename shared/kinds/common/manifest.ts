@@ -8,9 +8,20 @@ import type { EventPattern, Statement, Value } from '../../../accounts/stack/clo
 export interface KindManifest {
   /** The rule pattern: the source rules forward, and the vault rule queues, exactly these events. */
   readonly pattern: EventPattern;
+  /**
+   * The events AWS sends in the vault's own account when a vault copy of the kind settles: a rule on
+   * the vault's default bus queues them for the kind's handler, which completes the copy's point.
+   * None for a kind whose finished copy AWS does not announce (the reconciler completes those).
+   */
+  readonly completion?: EventPattern;
   readonly queue: QueueSettings;
   /** The kind's handler role in the vault (the reconciler assumes it for the kind's work). */
   vault(scope: VaultScope): Statement[];
+  /**
+   * The kind's handler role again, for the copies of vault copies into the vault's DR region (when the
+   * vault file sets one): from the vault's region into that one, under the DR region's vault key.
+   */
+  regionCopy(scope: RegionCopyScope): Statement[];
   /** The source's backup-hub-reader-<kind> role, which only the kind's vault role assumes (for the handler, the reconciler and the sweeps); its listing calls included. */
   reader(scope: ReaderScope): Statement[];
   /** The pruner, which deletes vault copies past their retention. */
@@ -61,6 +72,11 @@ export interface VaultScope {
    * an event comes from a source of the account files.
    */
   inSources: Condition;
+}
+
+/** A vault role copying vault copies into the DR region: `vaultRegion` and `vaultKeyArn` are the primary region's. */
+export interface RegionCopyScope extends VaultScope {
+  drRegion: string;
 }
 
 /** A source's reader role of one kind: what it reaches is in its own account. */

@@ -39,6 +39,15 @@ export function sourceIdentityTags(point: Pick<RecoveryPoint, 'account' | 'regio
   };
 }
 
+/** The source artifact a vault copy's provenance tags name; undefined for anything else (a restore copy, a copy made outside the hub). */
+export const NOT_A_VAULT_COPY = "none of the hub's vault copies (no provenance tags, or gone): nothing to complete";
+
+export function sourceOfCopy(tags: Record<string, string>): Pick<RecoveryPoint, 'account' | 'region' | 'sourceId' | 'life'> | undefined {
+  const [account, region, sourceId, life] = [TAG.sourceAccount, TAG.sourceRegion, TAG.sourceId, TAG.sourceLife].map((key) => tags[key]);
+  if (account === undefined || region === undefined || sourceId === undefined) return undefined;
+  return { account, region, sourceId, ...(life === undefined ? {} : { life }) };
+}
+
 /** The provenance tags of a vault copy. */
 export function provenanceTags(point: RecoveryPoint): { Key: string; Value: string }[] {
   return [

@@ -2,11 +2,20 @@ import type { EventPattern, Statement } from '../../../accounts/stack/cloudforma
 import { NAMES } from '../../../accounts/stack/names.js';
 import { all, allOf, type KindManifest, type QueueSettings } from './manifest.js';
 import { TAG } from './provenance-tags.js';
-import { grantForAwsResource, keysOf, listKeyAliases, PROVENANCE_TAG_KEYS, RESTORE_TAG_KEYS, vaultAndRestoreKeys } from './statements.js';
+import {
+  drKeyStatements,
+  grantForAwsResource,
+  keysOf,
+  listKeyAliases,
+  PROVENANCE_TAG_KEYS,
+  RESTORE_TAG_KEYS,
+  vaultAndRestoreKeys,
+} from './statements.js';
 
 /** What tells the RDS snapshot kinds' statements apart: the ARN type and the API's noun. */
 export interface RdsManifestSpec {
   pattern: EventPattern;
+  completion?: EventPattern;
   queue: QueueSettings;
   /** The snapshot ARN's resource type. */
   arnType: 'snapshot' | 'cluster-snapshot';
@@ -26,10 +35,11 @@ export interface RdsManifestSpec {
  * add the vault only; the restore role may share only the hub's restore copies
  * (backup-hub-restore-*), which it names after their recovery account.
  */
-export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsManifestSpec): KindManifest {
+export function rdsManifest({ pattern, completion, queue, arnType, noun, database }: RdsManifestSpec): KindManifest {
   const arn = (region: string, account: string, name: string) => `arn:aws:rds:${region}:${account}:${arnType}:${name}`;
   return {
     pattern,
+    ...(completion ? { completion } : {}),
     queue,
     sharesThrough: 'rds',
 
@@ -145,6 +155,23 @@ export function rdsManifest({ pattern, queue, arnType, noun, database }: RdsMani
             ...grantForAwsResource(...s.regions.map((region) => `rds.${region}.amazonaws.com`)),
           },
         },
+      ];
+    },
+
+    // The copy request goes to the DR region; its source is a vault copy in the vault's region, by its ARN.
+    // rds:Copy… itself is the vault statement's, which copies from any region into a copy named backup-hub-*.
+    regionCopy: (s): Statement[] => {
+      const drCopies = arn(s.drRegion, s.vaultAccount, 'backup-hub-*');
+      return [
+        {
+          Sid: 'TagDrCopiesWithProvenanceOnly',
+          Effect: 'Allow',
+          Action: 'rds:AddTagsToResource',
+          Resource: drCopies,
+          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
+        },
+        { Sid: 'DescribeDrCopies', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: drCopies },
+        ...drKeyStatements(s, 'rds'),
       ];
     },
 

@@ -11,6 +11,7 @@ import type { ArtifactKindName } from '../index.js';
 import {
   type ArtifactKind,
   type ArtifactRef,
+  type CopyCompletion,
   type CopyStatus,
   confirmed,
   inSource,
@@ -26,7 +27,7 @@ import {
   type Verified,
 } from './artifact-kind.js';
 import { hubMadeSkip, inventoryPage } from './inventory.js';
-import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from './provenance-tags.js';
+import { NOT_A_VAULT_COPY, provenanceTags, restoreTags, sourceIdentityTags, sourceOfCopy, TAG, tagMap } from './provenance-tags.js';
 
 /** A DB (cluster) snapshot as RDS describes it, in the terms both families share. */
 export interface RdsSnapshotFacts {
@@ -86,6 +87,8 @@ export interface RdsKindSpec<Name extends ArtifactKindName> {
   detailType: string;
   /** The EventIDs that mean "snapshot created" (RDS User Guide, USER_Events.Messages). */
   createdEventIds: readonly string[];
+  /** The EventIDs that mean "a copy finished", naming the copy (none for cluster snapshots): a vault copy completes by them, a source's re-encrypting copy resumes by them. */
+  copyFinishedEventIds: readonly string[];
   /** The snapshot ARN's resource type. */
   arnType: 'snapshot' | 'cluster-snapshot';
   /**
@@ -125,19 +128,29 @@ const detailSchema = z.object({
  */
 export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name, RDSClient> {
   const { api } = spec;
+  /** Copies a snapshot (its ARN) into `deps.vault` (its region and key) under the point's vault copy name, with its provenance tags. */
+  const copyIntoVault = async (point: RecoveryPoint, sourceArn: string, deps: KindDeps<RDSClient>): Promise<VaultCopy> => {
+    const vaultKeyArn = deps.vault.keyArn;
+    const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
+    const copy = await rdsCall(quota, () =>
+      api.copy(inVault(deps), { source: sourceArn, target: vaultCopyName(point), kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }),
+    );
+    return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
+  };
   return {
     name: spec.name,
     sdk: rdsClient,
     detailTypes: [spec.detailType],
-    // A copy announces itself with neither RDS-EVENT-0042/0091 nor 0075/0169 (the only events routed here).
-    reencryptionUnannounced: true,
+    // A copy announces itself with no "snapshot created", only with "copy finished", where the family has one.
+    reencryptionUnannounced: spec.copyFinishedEventIds.length === 0,
+    ...(spec.copyFinishedEventIds.length ? { completion: rdsCompletion(spec) } : {}),
 
     triggers(event: EventEnvelope): Triggers {
       const parsed = detailSchema.safeParse(event.detail);
       if (!parsed.success)
         throw new Rejection('malformed-event', `${spec.detailType} detail is malformed: ${describeIssues(parsed.error)}`);
       const detail = parsed.data;
-      if (!spec.createdEventIds.includes(detail.EventID))
+      if (!spec.createdEventIds.includes(detail.EventID) && !spec.copyFinishedEventIds.includes(detail.EventID))
         return { skip: `${detail.EventID}${detail.Message ? ` (${detail.Message})` : ''} is not a backup trigger` };
       return { refs: [snapshotRef(spec, detail, event)] };
     },
@@ -157,7 +170,11 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
           `${spec.arnType} ${ref.sourceId} is owned by ${owner}, not by ${ref.account} that announced it`,
         );
       const intermediateOf = snapshot.tags[TAG.intermediateOf];
-      if (intermediateOf !== undefined) return { found: 'intermediate', ref, intermediateOf };
+      if (intermediateOf !== undefined) {
+        // The original's point is keyed by its life (its creation time), which only the original tells.
+        const original = await api.describe(inSource(deps, ref.account, ref.region), intermediateOf);
+        return { found: 'intermediate', ref, intermediateOf, originalLife: original?.createdAt?.toISOString() };
+      }
       if (snapshot.status !== 'available')
         throw new Deferral(`${spec.arnType} ${ref.sourceId} is ${snapshot.status}, not available yet`, PENDING_RETRY_SECONDS);
       const key = snapshot.kmsKeyId ? await deps.keys.describe(ref.account, ref.region, snapshot.kmsKeyId) : undefined;
@@ -174,7 +191,7 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       });
     },
 
-    async prepareShare(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<ShareProgress> {
+    async prepareShare(point: RecoveryPoint, deps: KindDeps<RDSClient>, fresh?: boolean): Promise<ShareProgress> {
       const rds = inSource(deps, point.account, point.region);
       const source = await api.describe(rds, point.sourceId);
       if (!source)
@@ -192,7 +209,9 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       // RDS has no condition key for the accounts added to `restore`, so the reader may share hub
       // intermediates only, and the share key's policy keeps them to the vault.
       const shareKey = await deps.keys.shareKey(point.account, point.region);
-      const intermediate = await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
+      const intermediate = fresh
+        ? undefined
+        : await findHubSnapshot(api, rds, intermediateName(point), { [TAG.intermediateOf]: point.sourceId });
       if (!intermediate) return { status: 'reencrypting', intermediateId: await makeIntermediate(spec, rds, point, shareKey.arn) };
       if (intermediate.status !== 'available') return { status: 'reencrypting', intermediateId: intermediate.id };
       await shareWithVault(api, rds, intermediate.id, deps.vault.account);
@@ -205,23 +224,18 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
       return existing && { vaultCopyId: existing.id, vaultKeyArn: existing.kmsKeyId ?? deps.vault.keyArn };
     },
 
-    async copy(point: RecoveryPoint, sharedArn: string, deps: KindDeps<RDSClient>): Promise<VaultCopy> {
-      const rds = inVault(deps);
-      const vaultKeyArn = deps.vault.keyArn;
-      const target = vaultCopyName(point);
-      const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
-      const copy = await rdsCall(quota, () =>
-        api.copy(rds, { source: sharedArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }),
-      );
-      return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
-    },
+    copy: (point: RecoveryPoint, sharedArn: string, deps: KindDeps<RDSClient>) => copyIntoVault(point, sharedArn, deps),
+
+    /**
+     * From the vault copy's ARN in its region, called in the destination region with a key of that
+     * region. No PreSignedUrl: it "applies only to AWS GovCloud (US) Regions" (CopyDBSnapshot,
+     * CopyDBClusterSnapshot API references). The vault copies keep the default option group.
+     */
+    copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<RDSClient>) =>
+      copyIntoVault(point, `arn:aws:rds:${fromRegion}:${deps.vault.account}:${spec.arnType}:${point.vaultCopyId}`, deps),
 
     async copyStatus(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<CopyStatus> {
-      const copy = await api.describe(inVault(deps), point.vaultCopyId!);
-      if (!copy) return { status: 'missing' };
-      if (copy.status === 'available') return { status: 'available' };
-      if (copy.status === 'failed') return { status: 'failed', code: 'CopyFailedInAws', reason: `vault copy ${point.vaultCopyId} failed` };
-      return { status: 'pending' };
+      return rdsCopyStatus(await api.describe(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
     },
 
     async cleanup(point: RecoveryPoint, deps: KindDeps<RDSClient>, scope): Promise<string[]> {
@@ -341,6 +355,32 @@ function snapshotRef(spec: RdsKindSpec<ArtifactKindName>, detail: z.infer<typeof
   if (arn && arn[2] !== event.account)
     throw new Rejection('forged-ownership', `${spec.arnType} ${sourceId} belongs to ${arn[2]}, not to ${event.account} that announced it`);
   return { account: event.account, region: event.region, sourceId };
+}
+
+/** How a vault copy's "copy finished" event completes it: the event names the copy, the vault's Describe of it decides. */
+function rdsCompletion<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): CopyCompletion<RDSClient> {
+  return {
+    copyNamed(event: EventEnvelope) {
+      const parsed = detailSchema.safeParse(event.detail);
+      if (!parsed.success)
+        throw new Rejection('malformed-event', `${spec.detailType} detail is malformed: ${describeIssues(parsed.error)}`);
+      if (!spec.copyFinishedEventIds.includes(parsed.data.EventID)) return { skip: `${parsed.data.EventID} in the vault settles no copy` };
+      return { vaultCopyId: snapshotRef(spec, parsed.data, event).sourceId };
+    },
+    async read(vaultCopyId: string, deps: KindDeps<RDSClient>) {
+      const copy = await spec.api.describe(inVault(deps), vaultCopyId);
+      const source = sourceOfCopy(copy?.tags ?? {});
+      return source ? { source, status: rdsCopyStatus(copy, vaultCopyId) } : { skip: `${vaultCopyId} is ${NOT_A_VAULT_COPY}` };
+    },
+  };
+}
+
+/** Where a vault copy stands, from its Describe (undefined: the vault does not see it). */
+function rdsCopyStatus(copy: RdsSnapshotFacts | undefined, vaultCopyId: string): CopyStatus {
+  if (!copy) return { status: 'missing' };
+  if (copy.status === 'available') return { status: 'available' };
+  if (copy.status === 'failed') return { status: 'failed', code: 'CopyFailedInAws', reason: `vault copy ${vaultCopyId} failed` };
+  return { status: 'pending' };
 }
 
 /** A stable, valid identifier: RDS identifiers allow no colon (automated ids have one) and clusters allow 63 characters. */

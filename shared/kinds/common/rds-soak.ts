@@ -26,6 +26,6 @@ export function rdsSoak(kind: 'rds-snapshot' | 'rds-cluster-snapshot', family: R
     vaultCopies: (hub) =>
       hub.rds
         .snapshots(family, hub.config.vaultAccountId)
-        .map((s) => ({ kind, source: sourceOf(s.tags), startMs: s.createdAt.getTime(), endMs: s.availableAt })),
+        .map((s) => ({ kind, region: s.region, source: sourceOf(s.tags), startMs: s.createdAt.getTime(), endMs: s.availableAt })),
   };
 }

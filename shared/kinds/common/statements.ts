@@ -1,6 +1,6 @@
 import { type Statement, sub } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { allOf, type Condition, type ReaderScope, type RestoreScope, type VaultScope } from './manifest.js';
+import { allOf, type Condition, type ReaderScope, type RegionCopyScope, type RestoreScope, type VaultScope } from './manifest.js';
 import { TAG } from './provenance-tags.js';
 
 /**
@@ -115,6 +115,37 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
       Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/ebs' } },
       Reason:
         'EBS describes the default EBS key when copying an encrypted snapshot ("you must have DescribeKey permissions on the default CMK", EBS User Guide); the simulated EC2 makes no such call',
+    },
+  ];
+}
+
+/**
+ * The DR region's vault key, by its alias (the DR stack makes it; the vault stack cannot name its
+ * ARN): every vault key of the account in that region carrying the vault key's alias, which is one.
+ */
+export const drVaultKey = (s: RegionCopyScope) => ({
+  Resource: keysOf(s.vaultAccount, s.drRegion),
+  Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.vaultKeyAlias } },
+});
+
+/** What a copy into the DR region through EC2 or RDS needs of the DR region's vault key: encrypt under it, and let the service use it. */
+export function drKeyStatements(s: RegionCopyScope, service: 'ec2' | 'rds'): Statement[] {
+  const via = `${service}.${s.drRegion}.amazonaws.com`;
+  const key = drVaultKey(s);
+  return [
+    {
+      Sid: 'EncryptDrCopiesWithTheDrVaultKey',
+      Effect: 'Allow',
+      Action: service === 'ec2' ? USE_FOR_COPY : 'kms:DescribeKey',
+      Resource: key.Resource,
+      Condition: allOf(key.Condition, { StringEquals: { 'kms:ViaService': via } }),
+    },
+    {
+      Sid: 'LetTheServiceUseTheDrVaultKey',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: key.Resource,
+      Condition: allOf(key.Condition, grantForAwsResource(via)),
     },
   ];
 }

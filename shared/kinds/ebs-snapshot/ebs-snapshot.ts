@@ -35,7 +35,7 @@ import {
 } from '../common/artifact-kind.js';
 import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, lockSnapshots, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
-import { provenanceTags, restoreTags, sourceIdentityTags, TAG, tagMap } from '../common/provenance-tags.js';
+import { NOT_A_VAULT_COPY, provenanceTags, restoreTags, sourceIdentityTags, sourceOfCopy, TAG, tagMap } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 
 /** Events that mean a new snapshot exists in the source (shareSnapshot is about someone else's). */
@@ -119,7 +119,7 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     });
   },
 
-  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<ShareProgress> {
+  async prepareShare(point: RecoveryPoint, deps: KindDeps<EC2Client>, fresh?: boolean): Promise<ShareProgress> {
     const ec2 = inSource(deps, point.account, point.region);
     const shareKey = await deps.keys.shareKey(point.account, point.region);
     if (point.sourceEncryption === 'none' || point.sourceKeyArn === shareKey.arn) {
@@ -127,7 +127,8 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       return { status: 'ready', sharedId: point.sourceId };
     }
     const intermediate =
-      (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) || (await findIntermediate(ec2, point.sourceId));
+      (point.intermediateId && (await describeSnapshot(ec2, point.intermediateId))) ||
+      (fresh ? undefined : await findIntermediate(ec2, point.sourceId));
     if (!intermediate) return { status: 'reencrypting', intermediateId: await reencrypt(ec2, point, shareKey.arn) };
     if (intermediate.State === 'error') {
       // Deleted with the point's other leftovers when the failure is recorded.
@@ -145,35 +146,33 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
     return existing && { vaultCopyId: existing.SnapshotId!, vaultKeyArn: existing.KmsKeyId ?? deps.vault.keyArn };
   },
 
-  async copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>): Promise<VaultCopy> {
-    const ec2 = inVault(deps);
-    const vaultKeyArn = deps.vault.keyArn;
-    const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, deps.vault.region), QUOTA, () =>
-      ec2.send(
-        new CopySnapshotCommand({
-          SourceRegion: point.region,
-          SourceSnapshotId: sharedId,
-          Encrypted: true,
-          KmsKeyId: vaultKeyArn,
-          Description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: provenanceTags(point) }],
-        }),
-      ),
-    );
-    return { vaultCopyId: SnapshotId!, vaultKeyArn };
-  },
+  copy: (point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: point.region, snapshotId: sharedId }, deps),
+
+  copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<EC2Client>) =>
+    copyIntoVault(point, { region: fromRegion, snapshotId: point.vaultCopyId! }, deps),
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
-    const copy = await describeSnapshot(inVault(deps), point.vaultCopyId!);
-    if (!copy) return { status: 'missing' };
-    if (copy.State === 'completed') return { status: 'available' };
-    if (copy.State === 'error')
-      return {
-        status: 'failed',
-        code: 'CopyFailedInAws',
-        reason: `vault copy ${point.vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}`,
-      };
-    return { status: 'pending' };
+    return snapshotStatus(await describeSnapshot(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
+  },
+
+  completion: {
+    copyNamed(event: EventEnvelope) {
+      const parsed = detailSchema.safeParse(event.detail);
+      if (!parsed.success)
+        throw new Rejection('malformed-event', `EBS snapshot event detail is malformed: ${describeIssues(parsed.error)}`);
+      if (parsed.data.event !== 'copySnapshot') return { skip: `${parsed.data.event} in the vault is no vault copy settling` };
+      return { vaultCopyId: snapshotRef(parsed.data.snapshot_id, event).sourceId };
+    },
+    async read(vaultCopyId: string, deps: KindDeps<EC2Client>) {
+      const copy = await describeSnapshot(inVault(deps), vaultCopyId);
+      const tags = tagMap(copy?.Tags);
+      // A vault AMI copy's snapshots carry its provenance too: the AMI's own completion speaks for them.
+      const image = copy && imageThatMade(copy, tags);
+      if (image) return { skip: `${vaultCopyId} belongs to AMI ${image}: it completes with that AMI` };
+      const source = sourceOfCopy(tags);
+      return source ? { source, status: snapshotStatus(copy, vaultCopyId) } : { skip: `${vaultCopyId} is ${NOT_A_VAULT_COPY}` };
+    },
   },
 
   lockVaultCopy: (point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<EC2Client>) =>
@@ -292,11 +291,46 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
   },
 };
 
+/** Copies a snapshot into `deps.vault` (its region and key), tagged with the point's provenance. */
+async function copyIntoVault(
+  point: RecoveryPoint,
+  from: { region: string; snapshotId: string },
+  deps: KindDeps<EC2Client>,
+): Promise<VaultCopy> {
+  const vaultKeyArn = deps.vault.keyArn;
+  const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, deps.vault.region), QUOTA, () =>
+    inVault(deps).send(
+      new CopySnapshotCommand({
+        SourceRegion: from.region,
+        SourceSnapshotId: from.snapshotId,
+        Encrypted: true,
+        KmsKeyId: vaultKeyArn,
+        Description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: provenanceTags(point) }],
+      }),
+    ),
+  );
+  return { vaultCopyId: SnapshotId!, vaultKeyArn };
+}
+
 async function restoreCopy(ec2: EC2Client, tags: { Key: string; Value: string }[]): Promise<Snapshot | undefined> {
   const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tagMap(tags)) }));
   return liveRestoreCopy(Snapshots, (s) =>
     s.State === 'error' ? `restore copy ${s.SnapshotId} failed: ${s.StateMessage ?? 'no reason given'}` : undefined,
   );
+}
+
+/** Where a vault copy stands, from its Describe (undefined: the vault does not see it). */
+function snapshotStatus(copy: Snapshot | undefined, vaultCopyId: string): CopyStatus {
+  if (!copy) return { status: 'missing' };
+  if (copy.State === 'completed') return { status: 'available' };
+  if (copy.State === 'error')
+    return {
+      status: 'failed',
+      code: 'CopyFailedInAws',
+      reason: `vault copy ${vaultCopyId} failed: ${copy.StateMessage ?? 'no reason given'}`,
+    };
+  return { status: 'pending' };
 }
 
 /** A snapshot as the sweep lists it: only a completed one that the hub did not make is for the vault. */

@@ -3,6 +3,7 @@ import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
+  drKeyStatements,
   ec2Arn,
   lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
@@ -33,6 +34,12 @@ export const pattern = {
  */
 export const manifest: KindManifest = {
   pattern,
+  // The vault's own CopySnapshot settling, in the vault ("copySnapshot" is sent in the destination account and region).
+  completion: {
+    source: ['aws.ec2'],
+    'detail-type': ['EBS Snapshot Notification'],
+    detail: { event: ['copySnapshot'], result: ['succeeded', 'failed'] },
+  },
   queue: {
     timeout: 120,
     // At most 10 CopySnapshot calls in flight from this queue, within the 20 concurrent copies a
@@ -70,6 +77,29 @@ export const manifest: KindManifest = {
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
     ...lockVaultSnapshots(s),
     ...vaultCopyKeyStatements(s, 'DecryptSnapshotsSharedUnderSourceShareKeys'),
+  ],
+
+  // The copy request goes to the DR region; its source is a vault copy in the vault's region.
+  regionCopy: (s) => [
+    {
+      Sid: 'CopyVaultCopiesIntoTheDrRegion',
+      Effect: 'Allow',
+      Action: 'ec2:CopySnapshot',
+      Resource: [ec2Arn(s.vaultRegion, 'snapshot'), ec2Arn(s.drRegion, 'snapshot')],
+      Condition: { Null: { [`aws:RequestTag/${TAG.sourceId}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.drRegion } },
+    },
+    {
+      Sid: 'TagDrCopiesOnCreationOnly',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: ec2Arn(s.drRegion, 'snapshot'),
+      Condition: {
+        StringEquals: { 'ec2:CreateAction': 'CopySnapshot' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS },
+      },
+    },
+    describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrSnapshots', 'ec2:DescribeSnapshots'),
+    ...drKeyStatements(s, 'ec2'),
   ],
 
   // The sweep lists snapshots and volumes, and asks which snapshots back an AMI (those are the AMI's).

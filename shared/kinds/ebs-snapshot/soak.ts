@@ -24,5 +24,11 @@ export const soak: SoakKind = {
       .snapshots({ account: hub.config.vaultAccountId })
       // An AMI's vault copy brings its own backing snapshots; those are the AMI's, not copies of snapshots.
       .filter((s) => s.tags.get(TAG.sourceId)?.startsWith('snap-'))
-      .map((s) => ({ kind: 'ebs-snapshot', source: sourceOf(s.tags), startMs: s.startTime.getTime(), endMs: s.settlesAt })),
+      .map((s) => ({
+        kind: 'ebs-snapshot',
+        region: s.region,
+        source: sourceOf(s.tags),
+        startMs: s.startTime.getTime(),
+        endMs: s.settlesAt,
+      })),
 };

@@ -91,6 +91,8 @@ export const rdsClusterSnapshot: ArtifactKind<'rds-cluster-snapshot'> = rdsArtif
   name: 'rds-cluster-snapshot',
   detailType: pattern['detail-type'][0],
   createdEventIds: pattern.detail.EventID,
+  // The DB cluster snapshot events list no "copy finished" (USER_Events.Messages): the reconciler completes these copies.
+  copyFinishedEventIds: [],
   arnType: 'cluster-snapshot',
   // "If you copy an unencrypted DB cluster snapshot and specify a value for the KmsKeyId parameter, an error is returned."
   encryptsOnCopy: false,

@@ -10,7 +10,7 @@ import { isAwsError } from '../../aws/aws-errors.js';
 import type { ArtifactKind } from '../common/artifact-kind.js';
 import { tagMap } from '../common/provenance-tags.js';
 import { RDS_PAGE, type RdsSnapshotApi, type RdsSnapshotFacts, rdsArtifactKind, snapshotTypeOf } from '../common/rds-snapshot-kind.js';
-import { pattern } from './manifest.js';
+import { COPY_FINISHED, CREATED, pattern } from './manifest.js';
 
 const NOT_FOUND = 'DBSnapshotNotFoundFault';
 
@@ -90,7 +90,8 @@ function facts(s: DBSnapshot): RdsSnapshotFacts {
 export const rdsSnapshot: ArtifactKind<'rds-snapshot'> = rdsArtifactKind({
   name: 'rds-snapshot',
   detailType: pattern['detail-type'][0],
-  createdEventIds: pattern.detail.EventID,
+  createdEventIds: CREATED,
+  copyFinishedEventIds: COPY_FINISHED,
   arnType: 'snapshot',
   // "If you specify this parameter when you copy an unencrypted snapshot, the copy is encrypted" (CopyDBSnapshot, KmsKeyId).
   encryptsOnCopy: true,

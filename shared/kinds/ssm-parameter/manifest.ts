@@ -1,8 +1,8 @@
 import { type EventPattern, type Statement, sub } from '../../../accounts/stack/cloudformation.js';
-import { NAMES, ssmStoreBucket } from '../../../accounts/stack/names.js';
-import { all, type KindManifest, type ReaderScope, type RestoreScope } from '../common/manifest.js';
+import { NAMES, ssmStoreBucket, vaultKeyAliasArn } from '../../../accounts/stack/names.js';
+import { all, allOf, type KindManifest, type ReaderScope, type RestoreScope } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
-import { listKeyAliases } from '../common/statements.js';
+import { drVaultKey, listKeyAliases } from '../common/statements.js';
 
 /**
  * Systems Manager user guide, "EventBridge event examples". The event never carries the value:
@@ -87,6 +87,58 @@ export const manifest: KindManifest = {
       Condition: throughS3(s),
     },
   ],
+
+  // Each stored version is read from the vault's store, decrypted through S3, and written once into
+  // the DR region's store, under the DR region's vault key, named by its alias ARN.
+  regionCopy: (s) => {
+    const dr = { ...s, vaultRegion: s.drRegion };
+    const key = drVaultKey(s);
+    return [
+      { Sid: 'ReadParameterVersionsForTheDrStore', Effect: 'Allow', Action: 's3:GetObjectVersion', Resource: storeObjects(s) },
+      {
+        Sid: 'DecryptParameterVersionsThroughS3',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: s.vaultKeyArn,
+        Condition: throughS3(s),
+      },
+      {
+        Sid: 'WriteEachParameterVersionOnceIntoTheDrStore',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: storeObjects(dr),
+        Condition: {
+          StringEquals: {
+            's3:x-amz-server-side-encryption-aws-kms-key-id': vaultKeyAliasArn(s.vaultAccount, s.drRegion),
+            's3:if-none-match': '*',
+          },
+        },
+      },
+      {
+        Sid: 'FindParameterVersionsAnEarlierAttemptWroteInTheDrStore',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: storeObjects(dr),
+        Reason:
+          'a DR copy retried after a crash finds the version the first attempt stored (HeadObject, authorized as s3:GetObject); the drills crash no worker between its write and its catalog update',
+      },
+      {
+        Sid: 'TellAMissingParameterVersionFromARefusalInTheDrStore',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: storeBucket(dr),
+        Reason:
+          'S3 tells a key that does not exist (404) only to a caller allowed s3:ListBucket, when a retried DR copy looks for what a crashed worker never stored; the drills crash none',
+      },
+      {
+        Sid: 'EncryptParameterVersionsWithTheDrVaultKey',
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: key.Resource,
+        Condition: allOf(key.Condition, throughS3(dr)),
+      },
+    ];
+  },
 
   // Only what the account file opts in (ssmParameters: path prefixes, or the backup-hub:protect tag),
   // and only SecureStrings under aws/ssm or a key the file lists: the reader of another kind reads none.

@@ -1,5 +1,5 @@
 import { parameterChangeEvent } from '@backup-hub/aws-sim';
-import { ssmStoreBucket } from '../../../accounts/stack/names.js';
+import { CONFIG_PREFIX, ssmStoreBucket } from '../../../accounts/stack/names.js';
 import type { SoakKind } from '../../../bench/soak-kind.js';
 
 /**
@@ -39,11 +39,17 @@ export const soak: SoakKind = {
     };
   },
   // Each stored object holds one version of one life; a second S3 version of a key would be a duplicate copy.
+  // The configuration captures share the store under their own prefix: they are no parameter's copies.
   vaultCopies: (hub) =>
-    (hub.s3.bucket(ssmStoreBucket(hub.config.vaultAccountId, hub.config.vaultRegion))?.listVersions() ?? []).map((v) => ({
-      kind: 'ssm-parameter' as const,
-      source: v.key,
-      startMs: v.lastModified,
-      endMs: v.lastModified,
-    })),
+    [hub.config.vaultRegion, ...(hub.config.drRegion ? [hub.config.drRegion] : [])].flatMap((region) =>
+      (hub.s3.bucket(ssmStoreBucket(hub.config.vaultAccountId, region))?.listVersions() ?? [])
+        .filter((v) => !v.key.startsWith(CONFIG_PREFIX))
+        .map((v) => ({
+          kind: 'ssm-parameter' as const,
+          region,
+          source: v.key,
+          startMs: v.lastModified,
+          endMs: v.lastModified,
+        })),
+    ),
 };

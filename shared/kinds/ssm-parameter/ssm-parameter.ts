@@ -32,7 +32,7 @@ import {
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
-import { inventoryPage } from '../common/inventory.js';
+import { groupBy, inventoryPage } from '../common/inventory.js';
 import { TAG } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
 import {
@@ -162,6 +162,19 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
     return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
   },
 
+  /** Read from the store in `fromRegion` and written into the store of the destination region, under its key. */
+  async copyAcross(point: RecoveryPoint, fromRegion: string, deps: KindDeps<SsmClients>): Promise<VaultCopy> {
+    const from = { ...deps.vault, region: fromRegion };
+    const value = await readStoredVersion(deps.client(fromRegion).s3, from, storedVersionOf(point.vaultCopyId!));
+    const stored = await storeVersion(inVault(deps).s3, deps.vault, {
+      key: keyOf(point),
+      value,
+      version: versionsOf(point.sourceId).from,
+      sourceModified: point.createdAt,
+    });
+    return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
+  },
+
   async copyStatus(): Promise<CopyStatus> {
     // PutObject is synchronous: the object exists once the call returns.
     return { status: 'available' };
@@ -203,11 +216,8 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
   // One listing per parameter of the versions the store holds under its prefix, however many points.
   // A version still in a vault parameter of an earlier release is checked once the reconciler has moved it.
   async missingCopies(points: RecoveryPoint[], deps: KindDeps<SsmClients>) {
-    const byParameter = new Map<string, RecoveryPoint[]>();
-    for (const point of points.filter((p) => isStored(p.vaultCopyId!))) {
-      const prefix = parameterPrefix(storedVersionOf(point.vaultCopyId!).key);
-      byParameter.set(prefix, [...(byParameter.get(prefix) ?? []), point]);
-    }
+    const stored = points.filter((p) => isStored(p.vaultCopyId!));
+    const byParameter = groupBy(stored, (point) => parameterPrefix(storedVersionOf(point.vaultCopyId!).key));
     const missing = new Map<string, string>();
     for (const [prefix, ofParameter] of byParameter) {
       const held = await storedVersionIds(inVault(deps).s3, deps.vault, prefix);

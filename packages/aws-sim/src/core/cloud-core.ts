@@ -15,6 +15,7 @@ import { FaultInjector } from './faults.js';
 import { type SignedCall, type SimDispatcher, SimHttpHandler } from './http-handler.js';
 import { QuotaBook, type QuotaName, type RaisedQuotas } from './quotas.js';
 import type { CallContext, SimService } from './service.js';
+import { RequestThrottle } from './throttle.js';
 
 /** An EventBridge event envelope, as delivered to buses, rules and targets. */
 export interface EventEnvelope {
@@ -87,6 +88,13 @@ export class CloudCore implements SimDispatcher {
   readonly iam: Iam;
   readonly authorizer: Authorizer;
   readonly faults = new FaultInjector();
+  /** Request rate limits (off unless the cloud is made with `throttling`). */
+  readonly throttle: RequestThrottle;
+  /**
+   * Regions that are down: every call made to one fails (a drill's region outage). DynamoDB runs
+   * as its own local server, outside this call path, and stays reachable.
+   */
+  readonly outages = new Set<string>();
   readonly calls: CallRecord[] = [];
   /** Requests AWS services make on their own: an event delivered to a bus, a queue or a function, a role checked while a stack deploys. */
   readonly serviceRequests: CallRecord[] = [];
@@ -99,8 +107,11 @@ export class CloudCore implements SimDispatcher {
   #eventSink: ((event: EventEnvelope) => void) | undefined;
 
   /** `tolerateQuotas`: quotas recorded when exceeded instead of refusing (see {@link QuotaBook}). */
-  constructor(options: { start?: number; authorization?: AuthorizationMode; tolerateQuotas?: readonly QuotaName[] } = {}) {
+  constructor(
+    options: { start?: number; authorization?: AuthorizationMode; tolerateQuotas?: readonly QuotaName[]; throttling?: boolean } = {},
+  ) {
     this.clock = new SimClock(options.start);
+    this.throttle = new RequestThrottle(options.throttling ?? false);
     this.quotas = new QuotaBook(options.tolerateQuotas);
     this.iam = new Iam(this.quotas);
     this.authorizer = new Authorizer(
@@ -165,8 +176,12 @@ export class CloudCore implements SimDispatcher {
     this.calls.push(record);
     try {
       if (!this.#accounts.has(ctx.account)) throw new AwsError('AuthFailure', `Account ${ctx.account} is closed or unknown`, 401);
+      if (this.outages.has(ctx.region))
+        throw new AwsError('ServiceUnavailable', `${service.name} in ${ctx.region} is unavailable (a regional outage)`, 503);
       const fault = this.faults.take(service.name, action, ctx.account);
       if (fault) throw fault;
+      const bucket = service.throttle?.(action);
+      if (bucket) this.throttle.take(`${ctx.account}|${ctx.region}|${service.name}`, bucket, this.clock.nowMs());
       let result: unknown;
       this.#current = record;
       try {

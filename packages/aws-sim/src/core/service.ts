@@ -1,6 +1,7 @@
 import type { AuthorizationRequest } from '../iam/authorizer.js';
 import type { Principal } from '../services/iam/iam.js';
 import type { AwsError } from './errors.js';
+import type { ThrottleBucket } from './throttle.js';
 
 export type WireProtocol = 'ec2' | 'query' | 'json1.0' | 'json1.1' | 'rest-xml' | 'rest-json';
 
@@ -63,4 +64,6 @@ export interface SimService {
    * the action is authorized on `*`.
    */
   authorization?(action: string, input: Record<string, unknown>, ctx: CallContext): AuthorizationRequest[];
+  /** The request token bucket a call takes from, when the service's throttling is simulated. */
+  throttle?(action: string): ThrottleBucket | undefined;
 }

@@ -6,6 +6,7 @@ import type { DynamoDbSim } from '../dynamodb/dynamodb.js';
 import { parseBusArn } from '../events/event-bus.js';
 import type { EventBridgeSim } from '../events/events.js';
 import { checkRolePath, type Iam, roleArn } from '../iam/iam.js';
+import { KEY_SPECS, type KeySpec } from '../kms/key.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
 import type { LogsSim } from '../logs/logs.js';
@@ -185,14 +186,23 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
       'Tags',
     ],
     create(props, ctx) {
-      // Only symmetric, single-region keys are simulated.
-      if (
-        (props.optionalString('KeySpec') ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT' ||
-        (props.optionalString('KeyUsage') ?? 'ENCRYPT_DECRYPT') !== 'ENCRYPT_DECRYPT' ||
-        props.optionalBoolean('MultiRegion')
-      ) {
-        throw new TemplateError(`${props.where}: the simulation creates symmetric single-region ENCRYPT_DECRYPT keys only`);
-      }
+      // Symmetric and elliptic-curve signing keys, single-region, are simulated.
+      const keySpec = props.optionalString('KeySpec') ?? 'SYMMETRIC_DEFAULT';
+      if (!(keySpec in KEY_SPECS) || props.optionalBoolean('MultiRegion'))
+        throw new TemplateError(
+          `${props.where}: the simulation creates single-region keys of the specs ${Object.keys(KEY_SPECS).join(', ')} only, not ${keySpec}`,
+        );
+      const usage = KEY_SPECS[keySpec as KeySpec].usage;
+      const keyUsage = props.optionalString('KeyUsage') ?? 'ENCRYPT_DECRYPT';
+      if (keyUsage !== usage)
+        throw new TemplateError(`${props.where}: KeyUsage ${keyUsage} does not go with KeySpec ${keySpec} (it takes ${usage})`, {
+          code: 'InvalidRequest',
+        });
+      // "Automatic key rotation is supported only on symmetric encryption KMS keys" (AWS::KMS::Key, EnableKeyRotation).
+      if (usage !== 'ENCRYPT_DECRYPT' && props.optionalBoolean('EnableKeyRotation'))
+        throw new TemplateError(`${props.where}: EnableKeyRotation is supported only on symmetric encryption keys, not ${keySpec}`, {
+          code: 'InvalidRequest',
+        });
       // The resource schema allows 7 to 30 days (the API model's 1 to 365 does not apply to AWS::KMS::Key).
       const pendingDays = props.optionalNumber('PendingWindowInDays');
       if (pendingDays !== undefined && (!Number.isInteger(pendingDays) || pendingDays < 7 || pendingDays > 30))
@@ -203,6 +213,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
       const key = ctx.services.kms.createKey(ctx.account, ctx.region, {
         description: props.optionalString('Description'),
         policy: props.document('KeyPolicy'),
+        keySpec: keySpec as KeySpec,
       });
       key.enabled = props.optionalBoolean('Enabled') ?? true;
       return { ref: key.keyId, attributes: { Arn: key.arn, KeyId: key.keyId } };

@@ -9,6 +9,8 @@ export interface CreateVolumeSpec {
   /** The customer managed key for `cmk` (a new key in the volume's account when absent). */
   kmsKeyArn?: string;
   tags?: Record<string, string>;
+  availabilityZone?: string;
+  volumeType?: string;
 }
 
 /** An EBS volume: what its snapshots inherit, and what DescribeVolumes shows. */
@@ -21,12 +23,26 @@ export interface SimVolume {
   readonly kmsKeyArn?: string;
   readonly createTime: Date;
   readonly tags: Map<string, string>;
-  /** The instance it is attached to, as its root device. */
+  readonly availabilityZone: string;
+  readonly volumeType: string;
+  /** The snapshot it was created from, if any. */
+  readonly snapshotId?: string;
+  /** When a new volume is available (`creating` until then), in simulated ms. */
+  readonly availableAt: number;
+  /** The instance it is attached to, and as which device. */
   attachedTo?: string;
+  device?: string;
 }
+
+/** DescribeVolumes' state of a volume at a simulated time. */
+export const volumeState = (volume: SimVolume, nowMs: number): 'creating' | 'available' | 'in-use' =>
+  volume.attachedTo ? 'in-use' : nowMs < volume.availableAt ? 'creating' : 'available';
 
 /** EC2's default volume size in the console and most AMIs. */
 export const DEFAULT_VOLUME_GIB = 8;
+
+/** The volume type of volumes created without one: gp3, the console's default. */
+export const DEFAULT_VOLUME_TYPE = 'gp3';
 
 /** `arn:aws:ec2::<region>:volume/<id>`, the form AWS's documented EBS snapshot events use. */
 export const eventVolumeArn = (volume: SimVolume) => `arn:aws:ec2::${volume.region}:volume/${volume.id}`;

@@ -4,13 +4,30 @@ import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { RecycleBin } from '../rbin/recycle-bin.js';
 import type { CreateInstanceSpec, CreateSnapshotsSpec } from './ebs-instance.js';
-import { type SimSnapshot, type SnapshotOrigin, type SnapshotState, SnapshotStore } from './ebs-snapshot.js';
+import { canSee, type SimSnapshot, type SnapshotOrigin, type SnapshotState, SnapshotStore } from './ebs-snapshot.js';
 import { type CopyRequest, planCopy } from './ebs-snapshot-copy.js';
 import { settledSnapshotEvent, snapshotSetEvent } from './ebs-snapshot-events.js';
-import { type CreateVolumeSpec, DEFAULT_VOLUME_GIB, eventVolumeArn, type SimVolume } from './ebs-volume.js';
+import {
+  type CreateVolumeSpec,
+  DEFAULT_VOLUME_GIB,
+  DEFAULT_VOLUME_TYPE,
+  eventVolumeArn,
+  type SimVolume,
+  volumeState,
+} from './ebs-volume.js';
 import { ec2Id, isEc2Id, notFound } from './ids.js';
+import { canSeeImage, imageNotFound, imageUnavailable, ROOT_DEVICE } from './image.js';
 import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
-import { LAUNCH_IMAGE_ID, type RunInstanceSpec, type SimInstance } from './instance.js';
+import {
+  DEFAULT_INSTANCE_TYPE,
+  dataDeviceName,
+  LAUNCH_IMAGE_ID,
+  type LaunchSpec,
+  type RunInstanceSpec,
+  type SimInstance,
+} from './instance.js';
+import { LaunchTemplateStore } from './launch-template.js';
+import { NetworkStore } from './network.js';
 import { refuseLockedDelete } from './snapshot-lock.js';
 import { addTags, type TagInput, tagInputs } from './tags.js';
 
@@ -35,6 +52,10 @@ export interface Ec2SimOptions {
    * (`createSnapshot`, `copySnapshot`) like any other: AWS does not document either way, so both can be had; off by default.
    */
   announceImageSnapshots?: boolean;
+  /** How long a volume CreateVolume makes stays `creating`. */
+  volumeCreateMs?: number;
+  /** How long a launched instance stays `pending` before it is `running`. */
+  instanceBootMs?: number;
   /** A `cmk` volume without a key uses the account's key by this alias (made on first use); without it, a new unnamed key each time. */
   customerKeyAlias?: string;
 }
@@ -62,6 +83,8 @@ const DEFAULTS: Required<Omit<Ec2SimOptions, 'customerKeyAlias'>> & Pick<Ec2SimO
   describeLagMs: 0,
   deregisteredVisibleMs: 60 * 60_000,
   announceImageSnapshots: false,
+  volumeCreateMs: 30_000,
+  instanceBootMs: 60_000,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -93,6 +116,9 @@ export class Ec2Sim {
   readonly snapshotStore = new SnapshotStore();
   /** The AMIs (see ec2-images.ts), backed by snapshots of {@link snapshotStore}. */
   readonly images: Ec2Images;
+  /** VPCs, subnets, route tables and security groups. */
+  readonly network = new NetworkStore();
+  readonly launchTemplates = new LaunchTemplateStore();
   readonly #volumes = new Map<string, SimVolume>();
   readonly #instances = new Map<string, SimInstance>();
   readonly #options: typeof DEFAULTS;
@@ -143,7 +169,148 @@ export class Ec2Sim {
       kmsKeyArn: this.#volumeKey(account, region, id, spec),
       createTime: this.cloud.clock.now(),
       tags,
+      availabilityZone: spec.availabilityZone ?? `${region}a`,
+      volumeType: spec.volumeType ?? DEFAULT_VOLUME_TYPE,
+      availableAt: this.cloud.clock.nowMs(),
     };
+  }
+
+  /**
+   * CreateVolume: an empty volume of a size, or one restored from a snapshot the account owns or
+   * that is shared with it (at least the snapshot's size, encrypted as the snapshot is). It is
+   * `creating` for {@link Ec2SimOptions.volumeCreateMs}, then `available`.
+   * @throws AwsError MissingParameter, InvalidSnapshot.NotFound, IncorrectState, InvalidParameterValue
+   */
+  restoreVolume(
+    account: string,
+    region: string,
+    spec: { availabilityZone: string; snapshotId?: string; sizeGiB?: number; volumeType?: string; kmsKeyId?: string; tags: TagInput[] },
+    /** For a launch: the image's launch permission lets the account read its snapshots, and the volume is ready at once. */
+    launch = false,
+  ): SimVolume {
+    if (!spec.availabilityZone.startsWith(region))
+      throw new AwsError('InvalidParameterValue', `Invalid availability zone: [${spec.availabilityZone}]`);
+    const id = spec.snapshotId;
+    const snapshot =
+      id === undefined ? undefined : launch ? this.snapshotStore.get(region, id) : this.#visibleSnapshot(account, region, id);
+    if (id !== undefined && !snapshot) throw notFound('InvalidSnapshot.NotFound', 'snapshot', id);
+    if (snapshot && snapshot.state !== 'completed') throw new AwsError('IncorrectState', `Snapshot '${snapshot.id}' is not 'completed'.`);
+    if (!snapshot && spec.sizeGiB === undefined)
+      throw new AwsError('MissingParameter', 'The request must contain the parameter size or snapshotId');
+    const sizeGiB = spec.sizeGiB ?? snapshot!.volumeSizeGiB;
+    if (snapshot && sizeGiB < snapshot.volumeSizeGiB)
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Volume of ${sizeGiB}GiB is smaller than snapshot '${snapshot.id}', ${snapshot.volumeSizeGiB}GiB`,
+      );
+    const tags = new Map<string, string>();
+    addTags(tags, spec.tags);
+    const now = this.cloud.clock.nowMs();
+    const volume: SimVolume = {
+      id: ec2Id('vol'),
+      account,
+      region,
+      sizeGiB,
+      kmsKeyArn: spec.kmsKeyId ?? snapshot?.kmsKeyId,
+      createTime: new Date(now),
+      tags,
+      availabilityZone: spec.availabilityZone,
+      volumeType: spec.volumeType ?? DEFAULT_VOLUME_TYPE,
+      snapshotId: snapshot?.id,
+      availableAt: launch ? now : now + this.#options.volumeCreateMs,
+    };
+    this.#volumes.set(`${region}/${volume.id}`, volume);
+    return volume;
+  }
+
+  /**
+   * AttachVolume: an available volume to an instance in the same Availability Zone, as a device
+   * name the instance does not use yet.
+   * @throws AwsError InvalidVolume.NotFound, InvalidInstanceID.NotFound, IncorrectState, InvalidVolume.ZoneMismatch, InvalidParameterValue
+   */
+  attachVolume(account: string, region: string, spec: { volumeId: string; instanceId: string; device: string }): SimVolume {
+    const volume = this.volume(account, region, spec.volumeId);
+    if (!volume) throw notFound('InvalidVolume.NotFound', 'volume', spec.volumeId);
+    const instance = this.instance(account, region, spec.instanceId);
+    if (!instance) throw notFound('InvalidInstanceID.NotFound', 'instance ID', spec.instanceId);
+    const state = volumeState(volume, this.cloud.clock.nowMs());
+    if (state !== 'available') throw new AwsError('IncorrectState', `vol '${volume.id}' is not 'available'; it is '${state}'.`);
+    if (volume.availabilityZone !== instance.availabilityZone)
+      throw new AwsError(
+        'InvalidVolume.ZoneMismatch',
+        `The volume '${volume.id}' is not in the same availability zone as instance '${instance.id}'`,
+      );
+    if (instance.volumeIds.some((id) => this.volume(account, region, id)?.device === spec.device))
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Invalid value '${spec.device}' for unixDevice. Attachment point ${spec.device} is already in use`,
+      );
+    volume.attachedTo = instance.id;
+    volume.device = spec.device;
+    instance.volumeIds.push(volume.id);
+    return volume;
+  }
+
+  /**
+   * RunInstances of one instance: its root volume from the image's root snapshot (a fresh one for
+   * the public launch image), further volumes from the image and the request, all attached; in its
+   * subnet's VPC and zone, with security groups of that VPC. It is `pending` for
+   * {@link Ec2SimOptions.instanceBootMs}, then `running`.
+   * @throws AwsError InvalidAMIID.NotFound, InvalidAMIID.Unavailable, InvalidSubnetID.NotFound, InvalidGroup.NotFound, InvalidParameter
+   */
+  launch(account: string, region: string, spec: LaunchSpec): SimInstance {
+    const image = spec.imageId === LAUNCH_IMAGE_ID ? undefined : this.images.store.get(region, spec.imageId);
+    if (spec.imageId !== LAUNCH_IMAGE_ID && (!image || !canSeeImage(image, account))) throw imageNotFound(spec.imageId);
+    if (image && image.state !== 'available') throw imageUnavailable(spec.imageId);
+    const subnet = spec.subnetId === undefined ? undefined : this.network.subnet(account, region, spec.subnetId);
+    for (const id of spec.securityGroupIds) {
+      const group = this.network.securityGroup(account, region, id);
+      if (subnet && group.vpcId !== subnet.vpcId)
+        throw new AwsError('InvalidParameter', `Security group ${id} and subnet ${subnet.id} belong to different networks.`);
+    }
+    const availabilityZone = subnet?.availabilityZone ?? spec.availabilityZone ?? `${region}a`;
+    const id = ec2Id('i');
+    const now = this.cloud.clock.nowMs();
+    const devices = [
+      ...(image?.blockDevices ?? [{ deviceName: ROOT_DEVICE, snapshotId: undefined, volumeSizeGiB: DEFAULT_VOLUME_GIB }]).map((d) => ({
+        deviceName: d.deviceName,
+        snapshotId: d.snapshotId,
+        sizeGiB: d.snapshotId === undefined ? d.volumeSizeGiB : undefined,
+        volumeType: undefined as string | undefined,
+      })),
+      ...spec.blockDevices,
+    ];
+    const volumes = devices.map((d, index) => {
+      const fromImage = index < (image?.blockDevices.length ?? 1);
+      if (!fromImage && d.snapshotId !== undefined) this.#visibleSnapshot(account, region, d.snapshotId);
+      const volume = this.restoreVolume(account, region, { availabilityZone, ...d, tags: [] }, true);
+      volume.attachedTo = id;
+      volume.device = d.deviceName;
+      return volume;
+    });
+    const tags = new Map<string, string>();
+    addTags(tags, tagInputs(spec.tags));
+    const instance: SimInstance = {
+      id,
+      account,
+      region,
+      imageId: spec.imageId,
+      rootVolumeId: volumes[0]!.id,
+      volumeIds: volumes.map((v) => v.id),
+      launchTime: new Date(now),
+      tags,
+      instanceType: spec.instanceType,
+      keyName: spec.keyName,
+      subnetId: subnet?.id,
+      vpcId: subnet?.vpcId,
+      availabilityZone,
+      securityGroupIds: spec.securityGroupIds,
+      iamInstanceProfileArn: spec.iamInstanceProfileArn,
+      launchTemplate: spec.launchTemplate,
+      runningAt: now + this.#options.instanceBootMs,
+    };
+    this.#instances.set(`${region}/${id}`, instance);
+    return instance;
   }
 
   /** An account's volume, if it exists. */
@@ -166,19 +333,40 @@ export class Ec2Sim {
       throw new Error(`Instance id ${spec.id} is not of the form i-<8 to 17 hex digits>`);
     const id = spec.id ?? ec2Id('i');
     if (this.#instances.has(`${region}/${id}`)) throw new Error(`Instance ${id} already exists in ${region}`);
-    const root = this.createVolume(account, region, { encryption: spec.encryption, kmsKeyArn: spec.kmsKeyArn, sizeGiB: spec.sizeGiB });
-    root.attachedTo = id;
+    const subnet = spec.subnetId === undefined ? undefined : this.network.subnet(account, region, spec.subnetId);
+    const availabilityZone = subnet?.availabilityZone ?? `${region}a`;
+    const root = this.createVolume(account, region, {
+      id: spec.rootVolumeId,
+      encryption: spec.encryption,
+      kmsKeyArn: spec.kmsKeyArn,
+      sizeGiB: spec.sizeGiB,
+      availabilityZone,
+    });
+    const volumes = [root, ...(spec.dataVolumes ?? []).map((v) => this.createVolume(account, region, { ...v, availabilityZone }))];
+    volumes.forEach((volume, index) => {
+      volume.attachedTo = id;
+      volume.device = index === 0 ? ROOT_DEVICE : dataDeviceName(index - 1);
+    });
     const tags = new Map<string, string>();
     addTags(tags, tagInputs(spec.tags));
+    const now = this.cloud.clock.nowMs();
     const instance: SimInstance = {
       id,
       account,
       region,
       imageId: LAUNCH_IMAGE_ID,
       rootVolumeId: root.id,
-      volumeIds: [root.id],
-      launchTime: this.cloud.clock.now(),
+      volumeIds: volumes.map((v) => v.id),
+      launchTime: new Date(now),
       tags,
+      instanceType: spec.instanceType ?? DEFAULT_INSTANCE_TYPE,
+      keyName: spec.keyName,
+      subnetId: subnet?.id,
+      vpcId: subnet?.vpcId,
+      availabilityZone,
+      securityGroupIds: spec.securityGroupIds ?? [],
+      iamInstanceProfileArn: spec.iamInstanceProfileArn,
+      runningAt: now,
     };
     this.#instances.set(`${region}/${id}`, instance);
     return instance;
@@ -213,23 +401,10 @@ export class Ec2Sim {
    * @throws Error for a taken id
    */
   createInstance(account: string, region: string, spec: CreateInstanceSpec): SimInstance {
-    const id = spec.id ?? ec2Id('i');
-    if (this.#instances.has(`${region}/${id}`)) throw new Error(`Instance ${id} already exists in ${region}`);
-    const volumes = spec.volumes.map((v) => this.createVolume(account, region, v));
-    for (const volume of volumes) volume.attachedTo = id;
-    const volumeIds = volumes.map((v) => v.id);
-    const instance: SimInstance = {
-      id,
-      account,
-      region,
-      imageId: LAUNCH_IMAGE_ID,
-      rootVolumeId: volumeIds[0]!,
-      volumeIds,
-      launchTime: this.cloud.clock.now(),
-      tags: new Map(),
-    };
-    this.#instances.set(`${region}/${id}`, instance);
-    return instance;
+    const [root, ...data] = spec.volumes;
+    if (!root) throw new Error('An instance needs a root volume');
+    const { encryption, kmsKeyArn, sizeGiB } = root;
+    return this.runInstance(account, region, { encryption, kmsKeyArn, sizeGiB, rootVolumeId: root.id, id: spec.id, dataVolumes: data });
   }
 
   /**
@@ -347,6 +522,15 @@ export class Ec2Sim {
     for (const [key, instance] of this.#instances) if (instance.account === account) this.#instances.delete(key);
     this.snapshotStore.removeAccount(account);
     this.images.store.removeAccount(account);
+    this.network.removeAccount(account);
+    this.launchTemplates.removeAccount(account);
+  }
+
+  /** @throws AwsError InvalidSnapshot.NotFound for a snapshot the account neither owns nor was given */
+  #visibleSnapshot(account: string, region: string, id: string): SimSnapshot {
+    const snapshot = this.snapshotStore.get(region, id);
+    if (!snapshot || !canSee(snapshot, account)) throw notFound('InvalidSnapshot.NotFound', 'snapshot', id);
+    return snapshot;
   }
 
   #volumeKey(account: string, region: string, id: string, spec: CreateVolumeSpec): string | undefined {

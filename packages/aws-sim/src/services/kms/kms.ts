@@ -5,7 +5,7 @@ import type { AuthorizationRequest } from '../../iam/authorizer.js';
 import type { PolicyDocument } from '../../policy/resource-policy.js';
 import type { Principal } from '../iam/iam.js';
 import { invalidCiphertext, sameContext, seal, unseal } from './ciphertext.js';
-import { type GrantRequest, type KmsGrant, KmsKey, keyArnOf } from './key.js';
+import { type GrantRequest, type KeySpec, type KmsGrant, KmsKey, keyArnOf } from './key.js';
 import { type AwsManagedService, awsManagedKeyDescription, awsManagedKeyPolicy, defaultKeyPolicy } from './key-policy.js';
 
 export interface CreateKeyOptions {
@@ -14,6 +14,8 @@ export interface CreateKeyOptions {
   description?: string;
   /** The key policy (document or JSON text); AWS's default key policy when absent. */
   policy?: string | PolicyDocument;
+  /** SYMMETRIC_DEFAULT when absent; an ECC_NIST_* spec makes a SIGN_VERIFY key. */
+  keySpec?: KeySpec;
 }
 
 /** How a service uses a key on the caller's behalf (the `kms:ViaService` and grant condition keys). */
@@ -24,6 +26,8 @@ export interface KmsVia {
   grantIsForAwsResource?: boolean;
   /** CreateGrant's operations (`kms:GrantOperations`). */
   grantOperations?: string[];
+  /** Sign's and Verify's `kms:SigningAlgorithm` and `kms:MessageType`. */
+  signing?: { algorithm: string; messageType: string };
 }
 
 /** An alias: a name in an account and region pointing at one key. */
@@ -34,15 +38,17 @@ export interface KmsAlias {
   creationDate: Date;
 }
 
+/** Operations only an ENCRYPT_DECRYPT key serves. */
+const ENCRYPTING = new Set(['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext']);
 /** Operations that refuse a disabled key. */
-const CRYPTOGRAPHIC = new Set(['Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext']);
+const CRYPTOGRAPHIC = new Set([...ENCRYPTING, 'Sign', 'Verify', 'GetPublicKey']);
 /** Operations KMS allows on a key of another account (named by key or alias ARN); the others resolve in the caller's account only. */
 export const CROSS_ACCOUNT = new Set([...CRYPTOGRAPHIC, 'DescribeKey', 'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant']);
 
 export const aliasArnOf = (region: string, account: string, name: string) => `arn:aws:kms:${region}:${account}:${name}`;
 
 /**
- * Simulated KMS (symmetric keys, JSON 1.1 protocol). Access follows KMS: the key policy first (an
+ * Simulated KMS (symmetric keys and elliptic-curve signing keys, JSON 1.1 protocol). Access follows KMS: the key policy first (an
  * explicit deny wins), grants next; naming the account delegates to IAM, and cross-account use
  * always needs both the key's side and the caller's own IAM. Other simulated services use
  * {@link KmsSim.authorize}, {@link KmsSim.encrypt} and {@link KmsSim.decrypt}.
@@ -65,6 +71,7 @@ export class KmsSim {
       options.description ?? '',
       options.policy ?? defaultKeyPolicy(account),
       this.cloud.clock.now(),
+      options.keySpec,
     );
     this.#checkPolicySize(key, key.policyText);
     if (options.alias) this.putAlias(account, region, options.alias, key.arn);
@@ -162,8 +169,9 @@ export class KmsSim {
           .filter((a) => a.targetKeyArn === key.arn)
           .map((a) => a.name),
         'kms:KeyOrigin': 'AWS_KMS',
-        'kms:KeySpec': 'SYMMETRIC_DEFAULT',
-        'kms:KeyUsage': 'ENCRYPT_DECRYPT',
+        'kms:KeySpec': key.keySpec,
+        'kms:KeyUsage': key.keyUsage,
+        ...(via.signing ? { 'kms:SigningAlgorithm': via.signing.algorithm, 'kms:MessageType': via.signing.messageType } : {}),
         ...(action === 'CreateGrant'
           ? { 'kms:GrantIsForAWSResource': String(via.grantIsForAwsResource === true), 'kms:GrantOperations': via.grantOperations }
           : {}),
@@ -197,11 +205,13 @@ export class KmsSim {
     return this.#usable(key.arn, action);
   }
 
-  /** A key that exists and, for a cryptographic operation, is enabled. */
+  /** A key that exists and, for a cryptographic operation, is enabled and of the usage the operation needs. */
   #usable(keyArn: string, action: string): KmsKey {
     const key = this.#keys.get(keyArn);
     if (!key) throw new AwsError('NotFoundException', `Key '${keyArn}' does not exist`);
     if (!key.enabled && CRYPTOGRAPHIC.has(action)) throw new AwsError('DisabledException', `${key.arn} is disabled.`);
+    if (ENCRYPTING.has(action) && key.keyUsage !== 'ENCRYPT_DECRYPT')
+      throw new AwsError('InvalidKeyUsageException', `${key.arn} key usage is ${key.keyUsage} which is not valid for ${action}.`);
     return key;
   }
 

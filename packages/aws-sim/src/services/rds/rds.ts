@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { CloudCore } from '../../core/cloud-core.js';
+import type { CloudCore, ServiceEvent } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
 import { planRdsCopy, type RdsCopyRequest } from './copy.js';
-import { type CreateDatabaseSpec, DatabaseStore, type SimDatabase } from './database.js';
-import { snapshotCreatedEvent } from './events.js';
+import {
+  type CreateDatabaseSpec,
+  type DatabaseSettings,
+  DatabaseStore,
+  databaseStatus,
+  type SimDatabase,
+  type SimDbSubnetGroup,
+} from './database.js';
+import { snapshotCopiedEvent, snapshotCreatedEvent } from './events.js';
 import {
   checkIdentifier,
   DB_CLUSTER_SNAPSHOT,
@@ -29,6 +36,8 @@ export interface RdsSimOptions {
   copyQuota?: number;
   /** DB cluster snapshot copies in progress into an account's region; AWS's default is {@link AURORA_CONCURRENT_COPY_QUOTA}. */
   clusterCopyQuota?: number;
+  /** How long a database restored from a snapshot, or a new DB instance, stays `creating`. */
+  restoreDurationMs?: number;
   /** A `cmk` database without a key uses the account's key by this alias (made on first use); without it, a new unnamed key per database. */
   customerKeyAlias?: string;
 }
@@ -65,14 +74,15 @@ const DEFAULTS: Required<Omit<RdsSimOptions, 'customerKeyAlias'>> & Pick<RdsSimO
   clusterCopyQuota: AURORA_CONCURRENT_COPY_QUOTA,
   snapshotDurationMs: 5 * 60_000,
   copyDurationMs: 15 * 60_000,
+  restoreDurationMs: 15 * 60_000,
 };
 
 /**
  * Simulated RDS, DB snapshot and DB cluster snapshot part (its state). Control-plane
  * methods create snapshots as a source account's own activity would; the API (api/rds-api.ts) answers
  * the SDK. Snapshots become available on the simulated clock and then emit AWS's "snapshot created"
- * event on the owner's default bus. Copies emit nothing the hub listens to: RDS announces a
- * finished copy with another event (RDS-EVENT-0060), not with "snapshot created".
+ * event on the owner's default bus. A finished DB snapshot copy announces itself with RDS's "finished
+ * copy" event instead (RDS-EVENT-0197, or 0060 across Regions); a DB cluster snapshot copy with none.
  */
 export class RdsSim {
   readonly cloud: CloudCore;
@@ -87,6 +97,12 @@ export class RdsSim {
   constructor(
     readonly kms: KmsSim,
     options: RdsSimOptions = {},
+    /** The VPC subnets of an account (EC2's), by id. */
+    private readonly subnetOf: (
+      account: string,
+      region: string,
+      id: string,
+    ) => { vpcId: string; availabilityZone: string } | undefined = () => undefined,
   ) {
     this.cloud = kms.cloud;
     this.options = { ...DEFAULTS, ...options };
@@ -114,8 +130,24 @@ export class RdsSim {
   }
 
   /** Creates an Aurora DB cluster (the account's own activity). */
-  createDBCluster(account: string, region: string, spec: CreateDatabaseSpec & { encryption?: RdsEncryption }): SimDatabase {
-    return this.#database(DB_CLUSTER_SNAPSHOT, account, region, spec);
+  createDBCluster(
+    account: string,
+    region: string,
+    spec: CreateDatabaseSpec & { encryption?: RdsEncryption; instances?: { id: string; instanceClass: string }[] },
+  ): SimDatabase {
+    const cluster = this.#database(DB_CLUSTER_SNAPSHOT, account, region, spec);
+    for (const member of spec.instances ?? []) {
+      const settings = { ...cluster.settings, instanceClass: member.instanceClass, storageType: 'aurora' };
+      this.#database(DB_SNAPSHOT, account, region, {
+        id: member.id,
+        settings,
+        kmsKeyId: cluster.kmsKeyId,
+        encryption: cluster.kmsKeyId ? undefined : 'none',
+        clusterId: cluster.id,
+      });
+      cluster.members.push(member.id);
+    }
+    return cluster;
   }
 
   store(family: RdsFamily): RdsSnapshotStore {
@@ -159,7 +191,9 @@ export class RdsSim {
       tags: plan.tags,
     };
     store.add(copy);
-    this.cloud.clock.at(copy.availableAt, () => this.#settle(store, copy, false));
+    const sourceRegion = plan.source.region;
+    const announce = family.announcesCopies ? () => snapshotCopiedEvent(family, copy, sourceRegion, new Date(copy.availableAt)) : undefined;
+    this.cloud.clock.at(copy.availableAt, () => this.#settle(store, copy, announce));
     return copy;
   }
 
@@ -212,11 +246,17 @@ export class RdsSim {
       tags: new Map(),
     };
     store.add(snapshot);
-    this.cloud.clock.at(snapshot.availableAt, () => this.#settle(store, snapshot, spec.emit ?? true));
+    const announce = () => snapshotCreatedEvent(family, snapshot, new Date(snapshot.availableAt));
+    this.cloud.clock.at(snapshot.availableAt, () => this.#settle(store, snapshot, (spec.emit ?? true) ? announce : undefined));
     return snapshot;
   }
 
-  #database(family: RdsFamily, account: string, region: string, spec: CreateDatabaseSpec & { encryption?: RdsEncryption }): SimDatabase {
+  #database(
+    family: RdsFamily,
+    account: string,
+    region: string,
+    spec: CreateDatabaseSpec & { encryption?: RdsEncryption; kmsKeyId?: string; clusterId?: string; availableAt?: number },
+  ): SimDatabase {
     checkIdentifier(family, family.resourceParam, spec.id);
     if (this.databases.get(family.family, account, region, spec.id))
       throw new AwsError(family.errors.databaseExists, `${family.databaseLabel} ${spec.id} already exists.`);
@@ -226,11 +266,108 @@ export class RdsSim {
       account,
       region,
       createdAt: this.cloud.clock.now(),
-      kmsKeyId: this.#key(account, region, spec.id, spec.encryption ?? 'aws-managed'),
+      kmsKeyId: spec.kmsKeyId ?? this.#key(account, region, spec.id, spec.encryption ?? 'aws-managed'),
       tags: new Map(Object.entries(spec.tags ?? {})),
+      settings: { ...defaultSettings(family, region), ...spec.settings },
+      availableAt: spec.availableAt ?? this.cloud.clock.nowMs(),
+      clusterId: spec.clusterId,
+      members: [],
     };
     this.databases.add(database);
     return database;
+  }
+
+  /**
+   * RestoreDBInstanceFromDBSnapshot / RestoreDBClusterFromSnapshot: a new database from an available
+   * snapshot the caller owns or that is shared with it (by ARN), encrypted with the snapshot's key,
+   * with the settings asked for over the engine's defaults. It is `creating` for
+   * {@link RdsSimOptions.restoreDurationMs}. A restored cluster has no instances: CreateDBInstance
+   * adds them ("the DB cluster is created without any DB instances", Aurora User Guide, Restoring from a DB cluster snapshot).
+   * @throws AwsError the family's not-found and invalid-state faults, DBInstanceAlreadyExists / DBClusterAlreadyExistsFault, DBSubnetGroupNotFoundFault
+   */
+  restoreFromSnapshot(
+    family: RdsFamily,
+    caller: string,
+    region: string,
+    spec: { id: string; snapshot: string; settings: Partial<DatabaseSettings>; tags: Map<string, string>; kmsKeyId?: string },
+  ): SimDatabase {
+    const snapshot = this.store(family).visible(caller, region, spec.snapshot);
+    if (snapshot.status !== 'available')
+      throw new AwsError(family.errors.invalidState, `${family.label} ${snapshot.id} is ${snapshot.status}, not available.`);
+    this.#checkSubnetGroup(caller, region, spec.settings.subnetGroup);
+    return this.#database(family, caller, region, {
+      id: spec.id,
+      tags: Object.fromEntries(spec.tags),
+      settings: spec.settings,
+      kmsKeyId: spec.kmsKeyId ?? snapshot.kmsKeyId,
+      encryption: snapshot.encrypted ? undefined : 'none',
+      availableAt: this.cloud.clock.nowMs() + this.options.restoreDurationMs,
+    });
+  }
+
+  /**
+   * CreateDBInstance of an Aurora cluster's instance: the cluster's engine and settings, the class
+   * asked for; the first is the writer. `creating` for {@link RdsSimOptions.restoreDurationMs}.
+   * @throws AwsError DBClusterNotFoundFault, DBInstanceAlreadyExists, InvalidParameterCombination (another engine)
+   */
+  createClusterInstance(
+    account: string,
+    region: string,
+    spec: { id: string; clusterId: string; instanceClass: string; engine: string; tags: Map<string, string> },
+  ): SimDatabase {
+    const cluster = this.databases.get('cluster', account, region, spec.clusterId);
+    if (!cluster) throw new AwsError(DB_CLUSTER_SNAPSHOT.errors.databaseNotFound, `DBCluster ${spec.clusterId} not found.`, 404);
+    if (spec.engine !== cluster.settings.engine)
+      throw new AwsError(
+        'InvalidParameterCombination',
+        `The engine ${spec.engine} does not match the cluster's engine ${cluster.settings.engine}.`,
+      );
+    const instance = this.#database(DB_SNAPSHOT, account, region, {
+      id: spec.id,
+      tags: Object.fromEntries(spec.tags),
+      settings: { ...cluster.settings, instanceClass: spec.instanceClass, allocatedStorageGiB: 1, storageType: 'aurora' },
+      kmsKeyId: cluster.kmsKeyId,
+      encryption: cluster.kmsKeyId ? undefined : 'none',
+      clusterId: cluster.id,
+      availableAt: Math.max(cluster.availableAt, this.cloud.clock.nowMs()) + this.options.restoreDurationMs,
+    });
+    cluster.members.push(instance.id);
+    return instance;
+  }
+
+  /** The status of a database at the simulated time. */
+  status(database: SimDatabase): string {
+    return databaseStatus(database, this.cloud.clock.nowMs());
+  }
+
+  /**
+   * CreateDBSubnetGroup (or the account's own activity): a named set of subnets.
+   * @throws AwsError DBSubnetGroupAlreadyExists
+   */
+  createDBSubnetGroup(account: string, region: string, spec: Omit<SimDbSubnetGroup, 'account' | 'region' | 'vpcId'>): SimDbSubnetGroup {
+    if (this.databases.subnetGroup(account, region, spec.name))
+      throw new AwsError('DBSubnetGroupAlreadyExists', `The DB subnet group '${spec.name}' already exists.`);
+    const subnets = spec.subnetIds.map((id) => {
+      const subnet = this.subnetOf(account, region, id);
+      if (!subnet) throw new AwsError('InvalidSubnet', `The subnet ${id} does not exist.`);
+      return subnet;
+    });
+    const vpcs = new Set(subnets.map((s) => s.vpcId));
+    if (vpcs.size !== 1) throw new AwsError('InvalidParameterValue', 'The subnets of a DB subnet group must all be in one VPC.');
+    // "A DB subnet group must have subnets in at least two Availability Zones" (RDS User Guide, Working with DB subnet groups).
+    if (new Set(subnets.map((s) => s.availabilityZone)).size < 2)
+      throw new AwsError(
+        'DBSubnetGroupDoesNotCoverEnoughAZs',
+        "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: 1. Add subnets to cover at least 2 AZs.",
+      );
+    const group: SimDbSubnetGroup = { ...spec, account, region, vpcId: [...vpcs][0] };
+    this.databases.addSubnetGroup(group);
+    return group;
+  }
+
+  #checkSubnetGroup(account: string, region: string, name: string | undefined): void {
+    if (name !== undefined && name !== 'default' && !this.databases.subnetGroup(account, region, name))
+      throw new AwsError('DBSubnetGroupNotFoundFault', `DB subnet group ${name} does not exist.`, 404);
   }
 
   #key(account: string, region: string, resource: string, encryption: RdsEncryption): string | undefined {
@@ -247,10 +384,29 @@ export class RdsSim {
     return arn;
   }
 
-  #settle(store: RdsSnapshotStore, snapshot: SimRdsSnapshot, emit: boolean): void {
+  #settle(store: RdsSnapshotStore, snapshot: SimRdsSnapshot, announce: (() => ServiceEvent) | undefined): void {
     // Deleted while pending: nothing left to complete.
     if (!store.holds(snapshot)) return;
     snapshot.status = 'available';
-    if (emit) this.cloud.emitServiceEvent(snapshotCreatedEvent(store.family, snapshot, new Date(snapshot.availableAt)));
+    if (announce) this.cloud.emitServiceEvent(announce());
   }
+}
+
+/** The engine's defaults, what a database created without settings has (PostgreSQL 16 and Aurora PostgreSQL 16). */
+function defaultSettings(family: RdsFamily, region: string): DatabaseSettings {
+  const instance = family.family === 'instance';
+  return {
+    engine: family.engine,
+    engineVersion: instance ? '16.3' : '16.2',
+    instanceClass: instance ? 'db.t3.micro' : undefined,
+    parameterGroup: instance ? 'default.postgres16' : 'default.aurora-postgresql16',
+    optionGroup: instance ? 'default:postgres-16' : undefined,
+    subnetGroup: 'default',
+    securityGroupIds: [],
+    allocatedStorageGiB: instance ? 20 : undefined,
+    storageType: instance ? 'gp3' : undefined,
+    multiAZ: false,
+    backupWindow: '03:00-03:30',
+    availabilityZone: instance ? `${region}a` : undefined,
+  };
 }

@@ -78,6 +78,8 @@ export interface RdsFamily {
   readonly eventCategory: 'creation' | 'backup';
   /** The "snapshot created" event of each snapshot type (RDS User Guide, USER_Events.Messages). */
   readonly created: Record<RdsSnapshotType, { eventId: string; message: string }>;
+  /** Whether a finished copy sends an event: the DB snapshot events list RDS-EVENT-0197 and 0060; the DB cluster snapshot events list none. */
+  readonly announcesCopies: boolean;
 }
 
 export const DB_SNAPSHOT: RdsFamily = {
@@ -112,6 +114,7 @@ export const DB_SNAPSHOT: RdsFamily = {
     manual: { eventId: 'RDS-EVENT-0042', message: 'Manual snapshot created' },
     automated: { eventId: 'RDS-EVENT-0091', message: 'Automated snapshot created' },
   },
+  announcesCopies: true,
 };
 
 export const DB_CLUSTER_SNAPSHOT: RdsFamily = {
@@ -146,6 +149,7 @@ export const DB_CLUSTER_SNAPSHOT: RdsFamily = {
     manual: { eventId: 'RDS-EVENT-0075', message: 'Manual cluster snapshot created' },
     automated: { eventId: 'RDS-EVENT-0169', message: 'Automated cluster snapshot created' },
   },
+  announcesCopies: false,
 };
 
 export const snapshotArn = (family: RdsFamily, snapshot: Pick<SimRdsSnapshot, 'region' | 'owner' | 'id'>) =>

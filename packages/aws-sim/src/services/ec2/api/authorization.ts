@@ -8,7 +8,7 @@ import { canSeeImage } from '../image.js';
 import type { TagInput } from '../tags.js';
 import type { Ec2Input } from './input.js';
 import { permissionChanges } from './snapshot-api.js';
-import { readTagSpecificationsByType, readTags } from './tags.js';
+import { readTagSpecifications, readTagSpecificationsByType, readTags } from './tags.js';
 
 /** `arn:aws:ec2:<region>::snapshot/<id>`, `…::image/<id>`: the IAM ARNs of snapshots and AMIs carry no account. */
 export const ec2ResourceArn = (region: string, type: 'snapshot' | 'image', id: string) => `arn:aws:ec2:${region}::${type}/${id}`;
@@ -121,6 +121,46 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
           'ec2:Attribute': input.optionalString('Attribute') ?? 'launchPermission',
         }),
       ];
+    case 'CreateVpc':
+    case 'CreateSubnet':
+    case 'CreateRouteTable':
+    case 'CreateSecurityGroup': {
+      const type = CREATED[action]!;
+      const tags = readTagSpecificationsByType(input, [type])[type]!;
+      const created = `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/*`;
+      return [here(`ec2:${action}`, created, requestTags(tags)), ...tagOnCreate(action, created, tags, ctx)];
+    }
+    case 'RunInstances': {
+      // On the new instance and volumes, the image (another account's through its launch permission), the subnet and each group.
+      const own = (type: string, id: string) => here('ec2:RunInstances', `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/${id}`);
+      const subnet = input.optionalString('SubnetId');
+      const imageId = input.optionalString('ImageId');
+      const tags = readTagSpecificationsByType(input, ['instance', 'volume']);
+      const instances = `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/*`;
+      return [
+        ...tagOnCreate(action, instances, tags.instance!, ctx),
+        ...tagOnCreate(action, `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/*`, tags.volume!, ctx),
+        own('instance', '*'),
+        own('volume', '*'),
+        ...(imageId ? [imageRequest(ec2, 'ec2:RunInstances', ctx.region, imageId, ctx)] : []),
+        ...(subnet ? [own('subnet', subnet)] : []),
+        ...input.strings('SecurityGroupId').map((id) => own('security-group', id)),
+      ];
+    }
+    case 'CreateVolume': {
+      const snapshotId = input.optionalString('SnapshotId');
+      const volumes = `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/*`;
+      return [
+        ...tagOnCreate(action, volumes, readTagSpecifications(input, 'volume'), ctx),
+        here('ec2:CreateVolume', volumes),
+        ...(snapshotId ? [snapshotRequest(ec2, 'ec2:CreateVolume', ctx.region, snapshotId, ctx)] : []),
+      ];
+    }
+    case 'AttachVolume':
+      return [
+        here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${input.string('InstanceId')}`),
+        here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/${input.string('VolumeId')}`),
+      ];
     case 'DescribeSnapshotAttribute':
     case 'DeleteSnapshot':
     case 'LockSnapshot':
@@ -145,6 +185,14 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
       return [here(`ec2:${action}`, '*')];
   }
 }
+
+/** The resource type each network create call makes (its ARN's type and its TagSpecification's ResourceType). */
+const CREATED: Record<string, string> = {
+  CreateVpc: 'vpc',
+  CreateSubnet: 'subnet',
+  CreateRouteTable: 'route-table',
+  CreateSecurityGroup: 'security-group',
+};
 
 /** Tagging a new resource on creation is authorized as ec2:CreateTags, with ec2:CreateAction naming the call (EC2 User Guide, "Grant permission to tag resources during creation"). */
 function tagOnCreate(action: string, resource: string, tags: TagInput[], ctx: CallContext): AuthorizationRequest[] {

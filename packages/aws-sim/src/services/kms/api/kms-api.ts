@@ -63,7 +63,12 @@ function authorization(kms: KmsSim, action: string, raw: Record<string, unknown>
     return [];
   }
   if (key.account !== ctx.account && !CROSS_ACCOUNT.has(action)) return [];
-  const via = action === 'CreateGrant' ? { grantOperations: input.list<string>('Operations') } : {};
+  const via =
+    action === 'CreateGrant'
+      ? { grantOperations: input.list<string>('Operations') }
+      : action === 'Sign' || action === 'Verify'
+        ? { signing: signingOf(input) }
+        : {};
   const requests = [kms.keyRequest(key, ctx.caller, action, via)];
   if (action === 'CreateAlias') {
     const alias = aliasArnOf(ctx.region, ctx.account, aliasName(input));
@@ -89,6 +94,28 @@ function aliasName(input: KmsInput): string {
 
 function keyOfCiphertext(input: KmsInput): string {
   return unseal(Buffer.from(input.string('CiphertextBlob'), 'base64')).keyArn;
+}
+
+/** Sign's and Verify's algorithm and message type (RAW when absent), checked before anything else. */
+function signingOf(input: KmsInput): { algorithm: string; messageType: string } {
+  const messageType = input.optionalString('MessageType') ?? 'RAW';
+  if (!['RAW', 'DIGEST', 'EXTERNAL_MU'].includes(messageType))
+    throw input.invalid('MessageType', messageType, 'must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]');
+  return { algorithm: input.string('SigningAlgorithm'), messageType };
+}
+
+/**
+ * The message to sign or verify: 1 to 4,096 bytes. Only RAW messages are simulated (node:crypto
+ * hashes what it signs); a DIGEST or EXTERNAL_MU message is refused as not simulated, never signed wrongly.
+ */
+function messageOf(input: KmsInput): Buffer {
+  const message = Buffer.from(input.string('Message'), 'base64');
+  if (message.length < 1 || message.length > MAX_PLAINTEXT_BYTES)
+    throw input.invalid('Message', `${message.length} bytes`, `must be 1 to ${MAX_PLAINTEXT_BYTES} bytes`);
+  const { messageType } = signingOf(input);
+  if (messageType !== 'RAW')
+    throw new AwsError('UnsupportedOperationException', `MessageType ${messageType} is not supported by the simulation (only RAW).`);
+  return message;
 }
 
 /** The KMS API actions the simulation answers, in the JSON 1.1 protocol's shapes (blobs in base64). */
@@ -119,6 +146,39 @@ const kmsActions: Record<string, Action> = {
     const key = kms.keyForCall(input.string('KeyId'), ctx, 'GenerateDataKey');
     const plaintext = randomBytes(dataKeyBytes(input));
     return { CiphertextBlob: base64(sealFor(key, plaintext, input)), Plaintext: base64(plaintext), KeyId: key.arn };
+  },
+
+  Sign(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'Sign');
+    const algorithm = signingOf(input).algorithm;
+    return { KeyId: key.arn, Signature: base64(key.sign(messageOf(input), algorithm)), SigningAlgorithm: algorithm };
+  },
+
+  /** An invalid signature is an error, KMSInvalidSignatureException, never `SignatureValid: false` (Verify, AWS KMS API Reference). */
+  Verify(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'Verify');
+    const algorithm = signingOf(input).algorithm;
+    const signature = Buffer.from(input.string('Signature'), 'base64');
+    if (!key.verify(messageOf(input), signature, algorithm))
+      throw new AwsError(
+        'KMSInvalidSignatureException',
+        'The request was rejected because the signature verification failed: the signature was not produced by signing this message with this KMS key and signing algorithm.',
+      );
+    return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: algorithm };
+  },
+
+  GetPublicKey(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'GetPublicKey');
+    if (key.keyUsage === 'ENCRYPT_DECRYPT')
+      throw new AwsError('UnsupportedOperationException', `${key.arn} is a symmetric key: it has no public key.`);
+    return {
+      KeyId: key.arn,
+      PublicKey: base64(key.publicKeyDer()),
+      CustomerMasterKeySpec: key.keySpec,
+      KeySpec: key.keySpec,
+      KeyUsage: key.keyUsage,
+      SigningAlgorithms: key.signingAlgorithms,
+    };
   },
 
   CreateGrant(kms, input, ctx) {

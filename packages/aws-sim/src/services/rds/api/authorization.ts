@@ -25,6 +25,30 @@ const SHARED_USE = {
 export function rdsAuthorization(rds: RdsSim, action: string, input: Input, ctx: CallContext): AuthorizationRequest[] {
   const databases = [DB_SNAPSHOT, DB_CLUSTER_SNAPSHOT].find((f) => action === `Describe${f.databaseElement}s`);
   if (databases) return [databaseRequest(rds, databases, action, input, ctx)];
+  const own = (type: string, id: unknown): AuthorizationRequest => ({
+    action: `rds:${action}`,
+    resource: `arn:aws:rds:${ctx.region}:${ctx.account}:${type}:${typeof id === 'string' ? id : '*'}`,
+    resourceAccount: ctx.account,
+    context: requestTags(input),
+  });
+  // A restore on the snapshot (another account's through its restore attribute) and on the new database; a create on what it names.
+  switch (action) {
+    case 'RestoreDBInstanceFromDBSnapshot':
+      return [
+        snapshotRequest(rds, DB_SNAPSHOT, `rds:${action}`, String(input.DBSnapshotIdentifier ?? ''), ctx, {}),
+        own('db', input.DBInstanceIdentifier),
+      ];
+    case 'RestoreDBClusterFromSnapshot':
+      return [
+        snapshotRequest(rds, DB_CLUSTER_SNAPSHOT, `rds:${action}`, String(input.SnapshotIdentifier ?? ''), ctx, {}),
+        own('cluster', input.DBClusterIdentifier),
+      ];
+    case 'CreateDBInstance':
+      return [own('db', input.DBInstanceIdentifier), ...(input.DBClusterIdentifier ? [own('cluster', input.DBClusterIdentifier)] : [])];
+    case 'CreateDBSubnetGroup':
+    case 'DescribeDBSubnetGroups':
+      return [own('subgrp', input.DBSubnetGroupName)];
+  }
   const family = [DB_SNAPSHOT, DB_CLUSTER_SNAPSHOT].find((f) => action.includes(f.element)) ?? resourceFamily(input);
   const snapshot = (iamAction: string, identifier: string, context: Context = {}) =>
     snapshotRequest(rds, family, iamAction, identifier, ctx, context);

@@ -1,7 +1,7 @@
 import { AwsError } from '../../../core/errors.js';
 import type { CallContext, SimService } from '../../../core/service.js';
 import { list } from '../../../protocol/query.js';
-import type { SimDatabase } from '../database.js';
+import type { DatabaseSettings, SimDatabase, SimDbSubnetGroup } from '../database.js';
 import type { RdsSim } from '../rds.js';
 import {
   checkIdentifier,
@@ -17,6 +17,18 @@ import { rdsAuthorization } from './authorization.js';
 
 type Input = Record<string, unknown>;
 
+/**
+ * "By default, you can make up to 300 requests in a burst and a sustained 12 requests per second",
+ * one bucket for every RDS API operation of an account in a Region, failing with ThrottlingException
+ * "Rate exceeded" (RDS User Guide, "Request throttling for the Amazon RDS API").
+ */
+const RDS_REQUESTS = {
+  name: 'all',
+  capacity: 300,
+  refillPerSecond: 12,
+  error: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
+} as const;
+
 /** The RDS API (AWS query protocol) over the simulated RDS. */
 export function rdsApi(rds: RdsSim): SimService {
   return {
@@ -29,6 +41,7 @@ export function rdsApi(rds: RdsSim): SimService {
       return run(rds, input, ctx);
     },
     authorization: (action, input, ctx) => rdsAuthorization(rds, action, input, ctx),
+    throttle: () => RDS_REQUESTS,
   };
 }
 type Action = (rds: RdsSim, input: Input, ctx: CallContext) => unknown;
@@ -45,6 +58,53 @@ const rdsActions: Record<string, Action> = {
   ...familyActions(DB_CLUSTER_SNAPSHOT),
   DescribeDBInstances: (rds, input, ctx) => describeDatabases(rds, DB_SNAPSHOT, input, ctx),
   DescribeDBClusters: (rds, input, ctx) => describeDatabases(rds, DB_CLUSTER_SNAPSHOT, input, ctx),
+  RestoreDBInstanceFromDBSnapshot(rds, input, ctx) {
+    const database = rds.restoreFromSnapshot(DB_SNAPSHOT, ctx.account, ctx.region, {
+      id: string(input, 'DBInstanceIdentifier'),
+      snapshot: string(input, 'DBSnapshotIdentifier'),
+      settings: requestedSettings(input, DB_SNAPSHOT),
+      tags: readTags(input),
+    });
+    return { DBInstance: databaseItem(rds, DB_SNAPSHOT, database) };
+  },
+  RestoreDBClusterFromSnapshot(rds, input, ctx) {
+    const settings = requestedSettings(input, DB_CLUSTER_SNAPSHOT);
+    string(input, 'Engine');
+    const database = rds.restoreFromSnapshot(DB_CLUSTER_SNAPSHOT, ctx.account, ctx.region, {
+      id: string(input, 'DBClusterIdentifier'),
+      snapshot: string(input, 'SnapshotIdentifier'),
+      settings,
+      tags: readTags(input),
+      kmsKeyId: optionalString(input, 'KmsKeyId'),
+    });
+    return { DBCluster: databaseItem(rds, DB_CLUSTER_SNAPSHOT, database) };
+  },
+  CreateDBInstance(rds, input, ctx) {
+    const clusterId = optionalString(input, 'DBClusterIdentifier');
+    // A DB instance outside a cluster needs storage, credentials and more: the simulation creates only an Aurora cluster's instances.
+    if (clusterId === undefined)
+      throw new AwsError(
+        'InvalidParameterCombination',
+        'The simulation creates DB instances of an Aurora cluster only: give DBClusterIdentifier.',
+      );
+    const instance = rds.createClusterInstance(ctx.account, ctx.region, {
+      id: string(input, 'DBInstanceIdentifier'),
+      clusterId,
+      instanceClass: string(input, 'DBInstanceClass'),
+      engine: string(input, 'Engine'),
+      tags: readTags(input),
+    });
+    return { DBInstance: databaseItem(rds, DB_SNAPSHOT, instance) };
+  },
+  CreateDBSubnetGroup(rds, input, ctx) {
+    const group = rds.createDBSubnetGroup(ctx.account, ctx.region, {
+      name: string(input, 'DBSubnetGroupName'),
+      description: string(input, 'DBSubnetGroupDescription'),
+      subnetIds: strings(input, 'SubnetIds'),
+    });
+    return { DBSubnetGroup: subnetGroupItem(group) };
+  },
+  DescribeDBSubnetGroups: describeSubnetGroups,
   AddTagsToResource(rds, input, ctx) {
     const snapshot = taggedResource(rds, string(input, 'ResourceName'), ctx);
     for (const [key, value] of readTags(input)) snapshot.tags.set(key, value);
@@ -133,32 +193,96 @@ function describeDatabases(rds: RdsSim, family: RdsFamily, input: Input, ctx: Ca
   if (named !== undefined && selected.length === 0)
     throw new AwsError(family.errors.databaseNotFound, `${family.databaseLabel} ${named} not found.`, 404);
   const { page, marker } = paginate(selected, input);
-  return { [`${family.databaseElement}s`]: { [family.databaseElement]: page.map((d) => databaseItem(family, d)) }, Marker: marker };
+  return { [`${family.databaseElement}s`]: { [family.databaseElement]: page.map((d) => databaseItem(rds, family, d)) }, Marker: marker };
 }
 
-function databaseItem(family: RdsFamily, d: SimDatabase): Record<string, unknown> {
+function databaseItem(rds: RdsSim, family: RdsFamily, d: SimDatabase): Record<string, unknown> {
   const arn = `arn:aws:rds:${d.region}:${d.account}:${family.databaseArnType}:${d.id}`;
+  const s = d.settings;
+  const status = rds.status(d);
+  const groups = { VpcSecurityGroupMembership: s.securityGroupIds.map((VpcSecurityGroupId) => ({ VpcSecurityGroupId, Status: 'active' })) };
+  const common = {
+    Engine: s.engine,
+    EngineVersion: s.engineVersion,
+    StorageEncrypted: d.kmsKeyId !== undefined,
+    KmsKeyId: d.kmsKeyId,
+    MultiAZ: s.multiAZ,
+    PreferredBackupWindow: s.backupWindow,
+    VpcSecurityGroups: groups,
+    TagList: tagList(d.tags),
+  };
+  const subnetGroup = rds.databases.subnetGroup(d.account, d.region, s.subnetGroup);
   return family.family === 'instance'
     ? {
         DBInstanceIdentifier: d.id,
         DBInstanceArn: arn,
-        Engine: family.engine,
-        DBInstanceStatus: 'available',
+        DBInstanceClass: s.instanceClass,
+        DBInstanceStatus: status,
         InstanceCreateTime: d.createdAt,
-        StorageEncrypted: d.kmsKeyId !== undefined,
-        KmsKeyId: d.kmsKeyId,
-        TagList: tagList(d.tags),
+        AllocatedStorage: s.allocatedStorageGiB,
+        StorageType: s.storageType,
+        AvailabilityZone: s.availabilityZone,
+        DBClusterIdentifier: d.clusterId,
+        DBParameterGroups: { DBParameterGroup: [{ DBParameterGroupName: s.parameterGroup, ParameterApplyStatus: 'in-sync' }] },
+        OptionGroupMemberships: s.optionGroup
+          ? { OptionGroupMembership: [{ OptionGroupName: s.optionGroup, Status: 'in-sync' }] }
+          : undefined,
+        DBSubnetGroup: { DBSubnetGroupName: s.subnetGroup, VpcId: subnetGroup?.vpcId, SubnetGroupStatus: 'Complete' },
+        ...common,
       }
     : {
         DBClusterIdentifier: d.id,
         DBClusterArn: arn,
-        Engine: family.engine,
-        Status: 'available',
+        Status: status,
         ClusterCreateTime: d.createdAt,
-        StorageEncrypted: d.kmsKeyId !== undefined,
-        KmsKeyId: d.kmsKeyId,
-        TagList: tagList(d.tags),
+        DBClusterParameterGroup: s.parameterGroup,
+        DBSubnetGroup: s.subnetGroup,
+        DBClusterMembers: { DBClusterMember: d.members.map((id, index) => ({ DBInstanceIdentifier: id, IsClusterWriter: index === 0 })) },
+        ...common,
       };
+}
+
+/** The settings a restore or a create asks for; the engine's defaults fill in the rest. */
+function requestedSettings(input: Input, family: RdsFamily): Partial<DatabaseSettings> {
+  const instance = family.family === 'instance';
+  const storage = optionalString(input, 'AllocatedStorage');
+  const multiAZ = optionalString(input, 'MultiAZ');
+  const settings: Partial<DatabaseSettings> = {
+    engine: optionalString(input, 'Engine'),
+    engineVersion: optionalString(input, 'EngineVersion'),
+    instanceClass: optionalString(input, 'DBInstanceClass'),
+    parameterGroup: optionalString(input, instance ? 'DBParameterGroupName' : 'DBClusterParameterGroupName'),
+    optionGroup: optionalString(input, 'OptionGroupName'),
+    subnetGroup: optionalString(input, 'DBSubnetGroupName'),
+    securityGroupIds: input.VpcSecurityGroupIds === undefined ? undefined : strings(input, 'VpcSecurityGroupIds'),
+    allocatedStorageGiB: storage === undefined ? undefined : Number(storage),
+    storageType: optionalString(input, 'StorageType'),
+    multiAZ: multiAZ === undefined ? undefined : multiAZ === 'true',
+    backupWindow: optionalString(input, 'PreferredBackupWindow'),
+    availabilityZone: optionalString(input, 'AvailabilityZone'),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
+function describeSubnetGroups(rds: RdsSim, input: Input, ctx: CallContext) {
+  const named = optionalString(input, 'DBSubnetGroupName');
+  const own = [...rds.databases.subnetGroups.values()].filter(
+    (g) => g.account === ctx.account && g.region === ctx.region && (named === undefined || g.name.toLowerCase() === named.toLowerCase()),
+  );
+  if (named !== undefined && own.length === 0)
+    throw new AwsError('DBSubnetGroupNotFoundFault', `DB subnet group ${named} does not exist.`, 404);
+  const { page, marker } = paginate(own, input);
+  return { DBSubnetGroups: { DBSubnetGroup: page.map(subnetGroupItem) }, Marker: marker };
+}
+
+function subnetGroupItem(group: SimDbSubnetGroup): Record<string, unknown> {
+  return {
+    DBSubnetGroupName: group.name,
+    DBSubnetGroupDescription: group.description,
+    VpcId: group.vpcId,
+    SubnetGroupStatus: 'Complete',
+    Subnets: { Subnet: group.subnetIds.map((SubnetIdentifier) => ({ SubnetIdentifier, SubnetStatus: 'Active' })) },
+  };
 }
 
 /** One page as `MaxRecords` (20 to 100, default 100) and `Marker` ask. */
