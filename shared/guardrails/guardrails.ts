@@ -1,6 +1,7 @@
-import { kindRoleName, NAMES, roleArn, ssmStoreBucket } from '../../accounts/stack/names.js';
+import { buildForAccount, stackRegions } from '../../accounts/stack/account-stack.js';
+import type { Statement } from '../../accounts/stack/cloudformation.js';
+import { NAMES, roleArn, ssmStoreBucket } from '../../accounts/stack/names.js';
 import type { AccountsConfig } from '../config/accounts.js';
-import { KINDS } from '../kinds/index.js';
 import { VAULT_LOCK_KEY } from '../retention/vault-lock.js';
 
 /** One statement of an organization policy: always a Deny (SCPs and RCPs grant nothing). */
@@ -26,17 +27,86 @@ export const ORGANIZATION_POLICY_MAX_CHARS = 5120;
 /** The vault file lacks what the guardrails need. */
 export class GuardrailsUnavailable extends Error {}
 
-/** Who the guardrails let through, and what they protect: the vault account's hub, by its fixed names. */
+/**
+ * Who the guardrails let through, and what they protect: the vault account's hub, by its fixed names.
+ * The hub roles excepted from a guard are those the vault's stacks grant the guarded action (see
+ * {@link grantees}): a role the model adds or changes is excepted, or bound, with no list to keep.
+ */
 interface Scope {
   vault: string;
-  region: string;
+  /** The SSM stores (one per vault stack region: the vault's and its DR region's). */
+  stores: string[];
   deploy: string;
+  /** Who deletes vault copies: EC2 snapshots and images, RDS and Aurora snapshots. */
+  copyDeleters: string[];
+  /** Who deletes stored versions (and configuration captures) in the stores. */
+  storeDeleters: string[];
+  /** Who writes into the stores: parameter versions, configuration captures. */
+  storeWriters: string[];
+  /** Who locks snapshots. */
+  lockers: string[];
   pruner: string;
   legalHold: string;
-  copyRoles: string[];
+}
+
+/** A role of the vault's stacks and the statements of its own (inline) policies. */
+interface ModelRole {
+  arn: string;
+  statements: Statement[];
+}
+
+/** Any stage: role names do not change with it (names.ts), and only roles are read. */
+const ANY_STAGE = 'guardrails';
+
+/** Every role the vault account's stacks (each of its regions) create, with its policies' statements. */
+function vaultRoles(config: AccountsConfig): ModelRole[] {
+  const vault = config.vault;
+  return stackRegions(vault).flatMap((region) =>
+    Object.values(buildForAccount(config, vault, { stage: ANY_STAGE, region }).resources.Resources).flatMap((resource) => {
+      if (resource.Type !== 'AWS::IAM::Role') return [];
+      const properties = resource.Properties as { RoleName: string; Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
+      return [
+        { arn: roleArn(vault.id, properties.RoleName), statements: (properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement) },
+      ];
+    }),
+  );
+}
+
+/** `pattern` (IAM's `*` and `?` wildcards) matches `value`. */
+const wildcardMatch = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(value);
+
+/**
+ * The roles whose own policies allow one of `actions` on a resource under one of `resources` (ARN
+ * prefixes; `*` for any): the hub roles that need what a guard denies everyone else. A resource the
+ * model writes as a CloudFormation reference only counts under `*`.
+ */
+function grantees(roles: ModelRole[], actions: string[], resources: string[]): string[] {
+  const covers = (resource: unknown) =>
+    resources.some(
+      (prefix) => prefix === '*' || (typeof resource === 'string' && (resource.startsWith(prefix) || wildcardMatch(resource, prefix))),
+    );
+  const grants = (s: Statement) =>
+    s.Effect === 'Allow' &&
+    [s.Action].flat().some((granted) => actions.some((action) => wildcardMatch(granted, action))) &&
+    [s.Resource].flat().some(covers);
+  return [...new Set(roles.filter((r) => r.statements.some(grants)).map((r) => r.arn))].sort();
 }
 
 const CATALOG_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const COPY_DELETES = [
+  'ec2:DeleteSnapshot',
+  'ec2:DeregisterImage',
+  'ec2:DisableImageDeregistrationProtection',
+  'rds:DeleteDBSnapshot',
+  'rds:DeleteDBClusterSnapshot',
+];
+const STORE_DELETES = ['s3:DeleteObject', 's3:DeleteObjectVersion'];
 
 /**
  * The organization policies for the vault account, from the account files: a service control policy
@@ -53,13 +123,19 @@ export function guardrails(config: AccountsConfig, format: GuardrailFormat): Gua
     throw new GuardrailsUnavailable(
       `${vault.file} names no deployRole: set it to the ARN of the role that deploys the vault stack (the only principal the guardrails let change the hub's roles, functions, rules, queues, tables and keys)`,
     );
+  const roles = vaultRoles(config);
+  const stores = stackRegions(vault).map((region) => `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`);
+  const storeObjects = stores.map((store) => `${store}/`);
   const scope: Scope = {
     vault: vault.id,
-    region: vault.regions[0]!,
+    stores,
     deploy: vault.deployRole,
+    copyDeleters: grantees(roles, COPY_DELETES, ['*']),
+    storeDeleters: grantees(roles, STORE_DELETES, storeObjects),
+    storeWriters: grantees(roles, ['s3:PutObject'], storeObjects),
+    lockers: grantees(roles, ['ec2:LockSnapshot'], ['*']),
     pruner: roleArn(vault.id, NAMES.prunerRole),
     legalHold: roleArn(vault.id, NAMES.legalHoldRole),
-    copyRoles: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
   };
   const statements = format === 'scp' ? serviceControl(scope) : resourceControl(scope);
   return { Version: '2012-10-17', Statement: statements };
@@ -69,10 +145,9 @@ export function guardrails(config: AccountsConfig, format: GuardrailFormat): Gua
 const unless = (...arns: string[]) => ({ ArnNotLike: { 'aws:PrincipalArn': arns } });
 
 function arns(s: Scope) {
-  const store = `arn:aws:s3:::${ssmStoreBucket(s.vault, s.region)}`;
   return {
-    store,
-    storeObjects: `${store}/*`,
+    stores: s.stores,
+    storeObjects: s.stores.map((store) => `${store}/*`),
     keys: `arn:aws:kms:*:${s.vault}:key/*`,
     catalog: `arn:aws:dynamodb:*:${s.vault}:table/${NAMES.catalogTable}`,
     audit: `arn:aws:dynamodb:*:${s.vault}:table/${NAMES.auditTable}`,
@@ -96,29 +171,24 @@ function serviceControl(s: Scope): GuardrailStatement[] {
     {
       Sid: 'OnlyThePrunerDeletesVaultCopies',
       Effect: 'Deny',
-      Action: [
-        'ec2:DeleteSnapshot',
-        'ec2:DeregisterImage',
-        'ec2:DisableImageDeregistrationProtection',
-        'rds:DeleteDBSnapshot',
-        'rds:DeleteDBClusterSnapshot',
-      ],
+      Action: COPY_DELETES,
       Resource: '*',
-      Condition: unless(s.pruner),
+      Condition: unless(...s.copyDeleters),
     },
     {
       Sid: 'OnlyThePrunerDeletesStoredVersions',
       Effect: 'Deny',
-      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      Action: STORE_DELETES,
       Resource: a.storeObjects,
-      Condition: unless(s.pruner),
+      Condition: unless(...s.storeDeleters),
     },
     {
-      Sid: 'OnlyTheParameterRoleWritesTheStore',
+      // The parameter role writes versions, the configuration capture its captures: whoever the stacks grant it.
+      Sid: 'OnlyTheHubWritesTheStores',
       Effect: 'Deny',
       Action: ['s3:PutObject'],
       Resource: a.storeObjects,
-      Condition: unless(roleArn(s.vault, kindRoleName('ssm-parameter'))),
+      Condition: unless(...s.storeWriters),
     },
     {
       Sid: 'NobodyLiftsALock',
@@ -139,7 +209,7 @@ function serviceControl(s: Scope): GuardrailStatement[] {
       Effect: 'Deny',
       Action: ['ec2:LockSnapshot'],
       Resource: '*',
-      Condition: unless(...s.copyRoles),
+      Condition: unless(...s.lockers),
     },
     {
       Sid: 'OnlyTheDeployRoleChangesLocksAndKeys',
@@ -225,9 +295,9 @@ function resourceControl(s: Scope): GuardrailStatement[] {
       Sid: 'OnlyThePrunerDeletesStoredVersions',
       Effect: 'Deny',
       Principal: '*',
-      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      Action: STORE_DELETES,
       Resource: a.storeObjects,
-      Condition: except(s.pruner),
+      Condition: except(...s.storeDeleters),
     },
     {
       Sid: 'NobodyBypassesTheObjectLock',
@@ -258,7 +328,7 @@ function resourceControl(s: Scope): GuardrailStatement[] {
         'events:PutTargets',
         'events:RemoveTargets',
       ],
-      Resource: [a.store, ...a.hub.filter((arn) => /:(sqs|dynamodb|events):/.test(arn))],
+      Resource: [...a.stores, ...a.hub.filter((arn) => /:(sqs|dynamodb|events):/.test(arn))],
       Condition: except(s.deploy),
     },
     ...tableGuards(s, true),

@@ -1,6 +1,6 @@
 import { type PolicyDocument, type Principal, roleArn, rootArn, SimCloud } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
-import { kindRoleName, NAMES, ssmStoreBucket } from '../../accounts/stack/names.js';
+import { CONFIG_PREFIX, kindRoleName, NAMES, ssmStoreBucket } from '../../accounts/stack/names.js';
 import { run } from '../../cli/guardrails.js';
 import { loadAccounts } from '../../shared/config/accounts.js';
 import { GuardrailsUnavailable, guardrails, ORGANIZATION_POLICY_MAX_CHARS } from '../../shared/guardrails/guardrails.js';
@@ -72,6 +72,8 @@ function guardedCloud(format: 'scp' | 'rcp') {
     copier: role(VAULT, kindRoleName('ebs-snapshot')),
     legalHold: role(VAULT, NAMES.legalHoldRole),
     deploy: role(VAULT, 'backup-hub-deploy'),
+    capture: role(VAULT, NAMES.configCaptureRole),
+    parameters: role(VAULT, kindRoleName('ssm-parameter')),
   };
 }
 
@@ -145,6 +147,22 @@ describe('backup-hub guardrails', () => {
       false,
     );
     expect(refused(c.copier, 'ec2:CopySnapshot', snapshot)).toBe(false);
+  });
+
+  it("excepts from the store's guards exactly the roles the vault stacks grant the call, in every vault region", () => {
+    const c = guardedCloud('scp');
+    const refused = (who: Principal, action: string, resource: string) => !c.decide(who, action, resource).allowed;
+    const capture = `arn:aws:s3:::${ssmStoreBucket(VAULT, REGION)}/${CONFIG_PREFIX}111111111111/eu-west-1/2026-01-01T00:00:00.000Z.json`;
+    const drStore = `arn:aws:s3:::${ssmStoreBucket(VAULT, accounts.vault.drRegion!)}/111111111111/eu-west-1/app/url`;
+    // The configuration capture writes its captures into the store, as its role allows; the parameter role its versions, in both regions.
+    expect(refused(c.capture, 's3:PutObject', capture)).toBe(false);
+    expect(refused(c.parameters, 's3:PutObject', storeObject)).toBe(false);
+    expect(refused(c.parameters, 's3:PutObject', drStore)).toBe(false);
+    for (const who of [c.root, c.admin, c.copier, c.pruner]) expect(refused(who, 's3:PutObject', capture), who.arn).toBe(true);
+    // The DR region's store is guarded as the vault region's is.
+    expect(refused(c.admin, 's3:DeleteObjectVersion', drStore)).toBe(true);
+    expect(refused(c.capture, 's3:DeleteObjectVersion', drStore)).toBe(true);
+    expect(refused(c.pruner, 's3:DeleteObjectVersion', drStore)).toBe(false);
   });
 
   it('the RCP binds principals of any account on the vault key, store and tables, not AWS services', () => {
