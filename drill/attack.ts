@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, ExecuteStatementCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -17,6 +17,7 @@ import { CHAIN } from '../shared/audit/audit-log.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import type { RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import { placeLegalHold } from '../shared/retention/legal-hold.js';
+import { enforceLock } from '../shared/retention/prune.js';
 import { VAULT_LOCK_KEY } from '../shared/retention/vault-lock.js';
 import type { LocalHub } from './local-hub.js';
 
@@ -82,8 +83,13 @@ export class AttackRun {
     return attempts;
   }
 
-  /** A recovery point under legal hold, as litigation would have one, so that lifting a hold is a real attempt; then what the vault holds. */
+  /**
+   * The vault lock in force, as the pruner's first run sets it, and a recovery point under legal hold,
+   * as litigation would have one, so that shortening the lock and lifting a hold are real attempts;
+   * then what the vault holds.
+   */
   async #prepare(): Promise<Holdings> {
+    await enforceLock(this.hub.prunerContext, this.hub.accounts.vault.lock?.minRetentionDays);
     for (const account of this.hub.accounts.vault.allowedSources)
       for await (const point of this.hub.inspector.catalog.byAccount(account))
         if (point.state === 'available') {
@@ -125,28 +131,44 @@ export class AttackRun {
 }
 
 async function holdings(hub: LocalHub): Promise<Holdings> {
-  const { vaultAccountId: vault, vaultRegion: region } = hub.config;
+  const { vaultAccountId: vault } = hub.config;
+  const regions = vaultRegions(hub);
   const points: RecoveryPoint[] = [];
   for (const account of hub.accounts.vault.allowedSources) for await (const p of hub.inspector.catalog.byAccount(account)) points.push(p);
   const entries = [];
   for await (const entry of hub.inspector.audit.entries()) entries.push(entry);
   const key = hub.kms.key(hub.config.vaultKeyArn);
   return {
-    snapshots: new Set(hub.ec2.snapshots({ account: vault, region }).map((s) => s.id)),
+    snapshots: new Set(regions.flatMap((region) => hub.ec2.snapshots({ account: vault, region }).map((s) => `${s.id} (${region})`))),
     images: new Set(hub.ec2.images.store.all().flatMap((i) => (i.owner === vault && i.state !== 'deregistered' ? [i.id] : []))),
     storedVersions: new Set(
-      hub.s3
-        .bucket(ssmStoreBucket(vault, region))
-        ?.listVersions()
-        .map((v) => `${v.key}@${v.versionId}`) ?? [],
+      regions.flatMap(
+        (region) =>
+          hub.s3
+            .bucket(ssmStoreBucket(vault, region))
+            ?.listVersions()
+            .map((v) => `${v.key}@${v.versionId} (${region})`) ?? [],
+      ),
     ),
-    recycleBinRules: new Set(hub.cloud.recycleBin.rules(vault, region).map((r) => `${r.id} (${hub.cloud.recycleBin.lockState(r)})`)),
+    recycleBinRules: new Set(
+      regions.flatMap((region) => hub.cloud.recycleBin.rules(vault, region).map((r) => `${r.id} (${hub.cloud.recycleBin.lockState(r)})`)),
+    ),
     points: new Set(points.filter((p) => p.state === 'available').map((p) => p.pk)),
-    holds: new Set(points.filter((p) => p.legalHold).map((p) => p.pk)),
+    // What holds a point is its hold records, not the catalog's copy of the newest.
+    holds: new Set(await asyncFilter(points, (p) => hub.inspector.holds.held(p.pk)).then((held) => held.map((p) => p.pk))),
     lockDays: (await hub.inspector.lock.inForce())?.minRetentionDays ?? 0,
     keyEnabled: key?.enabled === true,
     auditIntact: (await verifyChain(entries)).ok,
   };
+}
+
+/** The vault's regions: its own and its DR region. */
+const vaultRegions = (hub: LocalHub) => [hub.config.vaultRegion, ...(hub.accounts.vault.drRegion ? [hub.accounts.vault.drRegion] : [])];
+
+async function asyncFilter<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept: T[] = [];
+  for (const item of items) if (await keep(item)) kept.push(item);
+  return kept;
 }
 
 function credentialsOf(hub: LocalHub, as: Attacker, sourceAccount: string): SimCredentials {
@@ -205,6 +227,31 @@ async function battery(hub: LocalHub, as: Attacker, sourceAccount: string): Prom
       .send(new LockSnapshotCommand({ SnapshotId: ebs, LockMode: 'governance', LockDuration: 1 }))
       .then(() => 'the lock was replaced by a one-day governance lock'),
   );
+  const dr = hub.accounts.vault.drRegion;
+  if (dr) {
+    // The DR copies, which a region's outage leaves to restore from, carry the same locks.
+    const drEc2 = new EC2Client({ ...config, region: dr });
+    const inDr = (kind: RecoveryPoint['kind']) =>
+      available(kind)?.copies?.find((c) => c.region === dr && c.state === 'available')?.vaultCopyId;
+    const [drEbs, drAmi] = [inDr('ebs-snapshot'), inDr('ami')];
+    const drAmiSnapshot = drAmi && hub.ec2.images.store.get(dr, drAmi)?.blockDevices[0]?.snapshotId;
+    await attempt('ec2:DeleteSnapshot', drEbs && `${drEbs} (${dr})`, () => drEc2.send(new DeleteSnapshotCommand({ SnapshotId: drEbs })));
+    await attempt('ec2:DeleteSnapshot', drAmiSnapshot && `${drAmiSnapshot} (${dr})`, () =>
+      drEc2.send(new DeleteSnapshotCommand({ SnapshotId: drAmiSnapshot })),
+    );
+    await attempt('ec2:DeregisterImage', drAmi && `${drAmi} (${dr})`, async () => {
+      await drEc2.send(new DisableImageDeregistrationProtectionCommand({ ImageId: drAmi })).catch(() => undefined);
+      await drEc2.send(new DeregisterImageCommand({ ImageId: drAmi }));
+    });
+    await attempt('ec2:UnlockSnapshot', drEbs && `${drEbs} (${dr})`, () => drEc2.send(new UnlockSnapshotCommand({ SnapshotId: drEbs })));
+    const drBucket = ssmStoreBucket(vault, dr);
+    const drStored = hub.s3.bucket(drBucket)?.listVersions()[0];
+    await attempt('s3:DeleteObjectVersion', drStored && `${drStored.key}@${drStored.versionId} (${dr})`, () =>
+      new S3Client({ ...config, region: dr, forcePathStyle: true }).send(
+        new DeleteObjectCommand({ Bucket: drBucket, Key: drStored!.key, VersionId: drStored!.versionId }),
+      ),
+    );
+  }
   const rbin = (method: string, path: string) => restJsonCall(config, 'rbin', { method, path });
   await attempt('rbin:DeleteRule', rule, () => rbin('DELETE', `/rules/${rule}`));
   await attempt('rbin:UnlockRule', rule, () => rbin('PATCH', `/rules/${rule}/unlock`).then(() => 'the rule is pending unlock'));
@@ -221,41 +268,84 @@ async function battery(hub: LocalHub, as: Attacker, sourceAccount: string): Prom
   );
 
   const dynamo = new DynamoDBClient(config);
-  await attempt('dynamodb:UpdateItem', `${NAMES.catalogTable} ${VAULT_LOCK_KEY}`, () =>
-    dynamo
-      .send(
-        new UpdateItemCommand({
-          TableName: NAMES.catalogTable,
-          Key: { pk: { S: VAULT_LOCK_KEY } },
-          UpdateExpression: 'SET minRetentionDays = :one',
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-        }),
-      )
-      .then(() => 'the vault lock item now says 1 day'),
+  const audit = NAMES.auditTable;
+  /** A PartiQL INSERT: the one write the hub's roles have on the audit table, which never overwrites. */
+  const insert = (item: Record<string, { S: string } | { N: string }>) =>
+    dynamo.send(
+      new ExecuteStatementCommand({
+        Statement: `INSERT INTO "${audit}" VALUE {${Object.keys(item)
+          .map((name) => `'${name}': ?`)
+          .join(', ')}}`,
+        Parameters: Object.values(item),
+      }),
+    );
+  const lockDays = (await hub.inspector.lock.inForce())?.minRetentionDays;
+  const lockKey = { chain: { S: VAULT_LOCK_KEY }, seq: { N: String(lockDays) } };
+  const lockTarget = lockDays === undefined ? undefined : `${audit} ${VAULT_LOCK_KEY} ${lockDays} days`;
+  await attempt('dynamodb:DeleteItem', lockTarget, () => dynamo.send(new DeleteItemCommand({ TableName: audit, Key: lockKey })));
+  await attempt('dynamodb:PartiQLInsert', lockTarget, () =>
+    insert({ ...lockKey, since: { S: '1970-01-01T00:00:00.000Z' } }).then(() => 'the lock record was rewritten'),
   );
-  await attempt('dynamodb:PutItem', `${NAMES.auditTable} entry 1`, () =>
+  // The only other way down: a record for one day. It may be written (by the pruner) but cannot lower the longest.
+  await attempt(
+    'dynamodb:PartiQLInsert',
+    lockDays === undefined ? undefined : `${audit} ${VAULT_LOCK_KEY} 1 day (a shorter record)`,
+    async () => {
+      await insert({ chain: { S: VAULT_LOCK_KEY }, seq: { N: '1' }, since: { S: hub.cloud.clock.now().toISOString() } });
+      const after = (await hub.inspector.lock.inForce())?.minRetentionDays;
+      if (after === lockDays)
+        throw Object.assign(new Error(`the shorter record was written, and the lock in force is still the longest, ${after} days`), {
+          name: 'NoEffect',
+        });
+      return `the vault lock is now ${after} days`;
+    },
+  );
+  const entryOne = { chain: { S: CHAIN }, seq: { N: '1' } };
+  const forged = { ...entryOne, decision: { S: 'skipped' }, reason: { S: 'nothing happened' } };
+  await attempt('dynamodb:PutItem', `${audit} entry 1`, () =>
     dynamo
-      .send(
-        new PutItemCommand({
-          TableName: NAMES.auditTable,
-          Item: { chain: { S: CHAIN }, seq: { N: '1' }, decision: { S: 'skipped' }, reason: { S: 'nothing happened' } },
-        }),
-      )
+      .send(new PutItemCommand({ TableName: audit, Item: forged }))
       .then(() => 'audit entry 1 overwritten (the hash chain no longer verifies)'),
   );
-  await attempt('dynamodb:UpdateItem', point && `${NAMES.catalogTable} ${point.pk} legalHold`, () =>
-    dynamo
-      .send(new UpdateItemCommand({ TableName: NAMES.catalogTable, Key: { pk: { S: point!.pk } }, UpdateExpression: 'REMOVE legalHold' }))
-      .then(() => (point!.legalHold ? 'the legal hold is lifted' : 'no hold to lift: the write went through')),
+  await attempt('dynamodb:PartiQLInsert', `${audit} entry 1`, () =>
+    insert(forged).then(() => 'audit entry 1 overwritten (the hash chain no longer verifies)'),
   );
-  await attempt('dynamodb:UpdateItem', `${NAMES.auditTable} entry 1`, () =>
+  await attempt('dynamodb:UpdateItem', `${audit} entry 1`, () =>
     dynamo.send(
       new UpdateItemCommand({
-        TableName: NAMES.auditTable,
-        Key: { chain: { S: CHAIN }, seq: { N: '1' } },
+        TableName: audit,
+        Key: entryOne,
         UpdateExpression: 'SET reason = :r',
         ExpressionAttributeValues: { ':r': { S: 'nothing happened' } },
       }),
+    ),
+  );
+  // Lifting a hold: through the catalog's copy of it, by a record of its own, or by erasing the record that set it.
+  const hold = point && (await hub.inspector.holds.newest(point.pk));
+  if (as !== 'legal-hold') {
+    // The legal hold role's job is to lift holds, by a record that says so; what it may not do is lift one unseen (below).
+    await attempt('dynamodb:UpdateItem', point && `${NAMES.catalogTable} ${point.pk} legalHold`, () =>
+      dynamo
+        .send(new UpdateItemCommand({ TableName: NAMES.catalogTable, Key: { pk: { S: point!.pk } }, UpdateExpression: 'REMOVE legalHold' }))
+        .then(() => (point!.legalHold ? "the catalog's copy of the hold is gone" : 'no hold to lift: the write went through')),
+    );
+    await attempt('dynamodb:PartiQLInsert', hold && `${audit} ${hold.chain} lift`, () =>
+      insert({
+        chain: { S: hold!.chain },
+        seq: { N: String(hold!.seq + 1) },
+        action: { S: 'lift' },
+        by: { S: as },
+        at: { S: hub.cloud.clock.now().toISOString() },
+      }).then(() => 'the hold is lifted'),
+    );
+  }
+  const holdKey = hold && { chain: { S: hold.chain }, seq: { N: String(hold.seq) } };
+  await attempt('dynamodb:DeleteItem', hold && `${audit} ${hold.chain} #${hold.seq}`, () =>
+    dynamo.send(new DeleteItemCommand({ TableName: audit, Key: holdKey! })).then(() => 'the record of the hold is erased'),
+  );
+  await attempt('dynamodb:PartiQLInsert', hold && `${audit} ${hold.chain} #${hold.seq}`, () =>
+    insert({ ...holdKey!, action: { S: 'lift' }, by: { S: as }, at: { S: hub.cloud.clock.now().toISOString() } }).then(
+      () => 'the record of the hold now says lifted',
     ),
   );
 

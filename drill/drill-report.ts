@@ -38,7 +38,8 @@ export interface ReportedArtifact {
   vaultCopyId?: string;
   vaultKeyArn?: string;
   /** One per vault region: the vault copy, then its copy in the DR region. */
-  copies: CopyInRegion[];
+  /** The copy in each vault region; EBS and AMI copies with the lock AWS holds on each (as `lock` below). */
+  copies: (CopyInRegion & Pick<ReportedArtifact, 'lock'>)[];
   failureReason?: string;
   /** The event that caused it, or the sweep's pass when no event announced it. */
   eventId: string;
@@ -176,10 +177,10 @@ export async function collectReport(
         state: p.state,
         vaultCopyId: p.vaultCopyId,
         vaultKeyArn: p.vaultKeyArn,
-        copies: copiesOf(p, hub.config.vaultRegion),
+        copies: copiesOf(p, hub.config.vaultRegion).map((c) => ({ ...c, ...lockOf(hub, p.kind, c.region, c.vaultCopyId) })),
         failureReason: p.failureReason,
         eventId: p.eventId,
-        ...lockOf(hub, p),
+        ...lockOf(hub, p.kind, hub.config.vaultRegion, p.vaultCopyId),
         ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
       });
     }
@@ -241,11 +242,11 @@ export async function collectReport(
 }
 
 /** The lock AWS holds on an EBS or AMI vault copy that still exists; nothing for other kinds or a copy that is gone. */
-function lockOf(hub: LocalHub, point: RecoveryPoint): Pick<ReportedArtifact, 'lock'> {
-  if ((point.kind !== 'ebs-snapshot' && point.kind !== 'ami') || point.vaultCopyId === undefined) return {};
-  const { account, region } = { account: hub.config.vaultAccountId, region: hub.config.vaultRegion };
-  const image = point.kind === 'ami' ? hub.ec2.images.store.get(region, point.vaultCopyId) : undefined;
-  const ids = point.kind === 'ami' ? (image?.blockDevices ?? []).map((d) => d.snapshotId) : [point.vaultCopyId];
+function lockOf(hub: LocalHub, kind: RecoveryPoint['kind'], region: string, copyId: string | undefined): Pick<ReportedArtifact, 'lock'> {
+  if ((kind !== 'ebs-snapshot' && kind !== 'ami') || copyId === undefined) return {};
+  const account = hub.config.vaultAccountId;
+  const image = kind === 'ami' ? hub.ec2.images.store.get(region, copyId) : undefined;
+  const ids = kind === 'ami' ? (image?.blockDevices ?? []).map((d) => d.snapshotId) : [copyId];
   const snapshots = ids.map((id) => hub.ec2.snapshot(account, region, id));
   if (snapshots.length === 0 || snapshots.some((s) => s === undefined)) return {};
   const now = hub.cloud.clock.nowMs();

@@ -1,4 +1,5 @@
 import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
+import { CHAIN } from '../../shared/audit/audit-log.js';
 import {
   type AccountsConfig,
   CONFIG_CAPTURE_HOURS,
@@ -14,6 +15,7 @@ import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statement
 import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
+import { HOLD_PREFIX } from '../../shared/retention/hold-ledger.js';
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
 import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
 import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
@@ -122,7 +124,7 @@ export function buildVault(
     },
     readSourceRecords,
     ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: false }),
-    ...catalogGuards({ lock: true, holds: true }),
+    ...catalogGuards({ holds: true }),
   ];
   const hub = {
     vaultAccountId: vault.id,
@@ -355,7 +357,7 @@ export function buildVault(
           Resource: getAtt('CatalogTable'),
           Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': MIGRATION_CURSOR_KEY } },
         },
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
       ],
     }),
     ReconcilerErrorsAlarm: alarm({
@@ -422,6 +424,8 @@ export function buildVault(
         logsOf('pruner'),
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
+        auditInsert('RecordTheVaultLock', VAULT_LOCK_KEY),
+        ...catalogGuards({ holds: true }),
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
         // The DR copies go with their vault copies, by the same rules.
         ...(vault.drRegion
@@ -474,7 +478,7 @@ export function buildVault(
           Resource: KINDS.map((k) => getAtt(`${pascal(k.module.name)}Queue`)),
         },
         // It writes inventory items into the catalog table: never the vault lock or a legal hold.
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
       ],
     }),
     SweepErrorsAlarm: alarm({
@@ -497,7 +501,7 @@ export function buildVault(
         actAsEachKindsRole,
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
       ],
     }),
     IntegrityErrorsAlarm: alarm({
@@ -519,7 +523,7 @@ export function buildVault(
       statements: [
         logsOf('rpo-check'),
         readSourceRecords,
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
         {
           Sid: 'ReadAndKeepTheCursor',
           Effect: 'Allow',
@@ -571,7 +575,8 @@ export function buildVault(
       trust: operatorTrust(vault.operators.legalHold, vault.operators.mfa),
       statements: [
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem'], { indexes: false }),
-        ...catalogGuards({ lock: true, holds: false }),
+        auditInsert('RecordHoldsAndLifts', `${HOLD_PREFIX}*`),
+        ...catalogGuards({ holds: false }),
       ],
     }),
     // Assumed by an operator to run `backup-hub retry`: it finds failed points (the by-state index),
@@ -927,26 +932,13 @@ function recycleBinRules(lockDays: number | undefined): Record<string, Resource>
 export const RECYCLE_BIN_UNLOCK_DELAY_DAYS = 30;
 
 /**
- * What IAM holds besides the code: only the pruner writes the vault lock's item (`dynamodb:LeadingKeys`),
- * only the legal hold role names an item's `legalHold` (`dynamodb:Attributes`: the pruner's claim
- * must read it in its condition, which IAM cannot tell from a write, so the pruner is not denied it),
- * and no role updates or deletes an audit entry (each may only add one: PutItem, whose
- * `attribute_not_exists` condition is the code's).
+ * What IAM holds besides the code: only the legal hold role names an item's `legalHold`
+ * (`dynamodb:Attributes`), and no role puts, updates or deletes an item of the audit table: each may
+ * only insert (PartiQL INSERT, which never overwrites), in the partitions its statements name.
  */
-function catalogGuards(deny: { lock: boolean; holds: boolean }): Statement[] {
+function catalogGuards(deny: { holds: boolean }): Statement[] {
   const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
   return [
-    ...(deny.lock
-      ? [
-          {
-            Sid: 'OnlyThePrunerWritesTheVaultLock',
-            Effect: 'Deny' as const,
-            Action: writes,
-            Resource: getAtt('CatalogTable'),
-            Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': VAULT_LOCK_KEY } },
-          },
-        ]
-      : []),
     ...(deny.holds
       ? [
           {
@@ -961,10 +953,23 @@ function catalogGuards(deny: { lock: boolean; holds: boolean }): Statement[] {
     {
       Sid: 'NoAuditEntryIsChanged',
       Effect: 'Deny',
-      Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      Action: [...writes, 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
       Resource: getAtt('AuditTable'),
     },
   ];
+}
+
+/** Inserts (never overwrites) into the audit table's partitions `leadingKey` names: the audit chain's, the vault lock's, the holds'. */
+function auditInsert(sid: string, leadingKey: string): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: 'dynamodb:PartiQLInsert',
+    Resource: getAtt('AuditTable'),
+    Condition: {
+      [leadingKey.endsWith('*') ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': [leadingKey] },
+    },
+  };
 }
 
 /**
@@ -985,7 +990,8 @@ function tableStatements(catalogActions: string[], { indexes }: { indexes: boole
           },
         ]
       : []),
-    { Sid: 'AppendToAndReadTheAuditLog', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: getAtt('AuditTable') },
+    { Sid: 'ReadTheAuditLog', Effect: 'Allow', Action: 'dynamodb:Query', Resource: getAtt('AuditTable') },
+    auditInsert('AppendToTheAuditLog', CHAIN),
   ];
 }
 

@@ -30,7 +30,7 @@ export function openAwsSource(
     catalog: new Catalog(db, catalogTable),
     inventory: new SourceInventory(db, catalogTable),
     audit: new AuditLog(db, auditTable, () => new Date()),
-    lock: new VaultLock(db, catalogTable),
+    lock: new VaultLock(db, auditTable),
     accounts: config.vault.allowedSources,
     defaultUntil: new Date(),
     untilNote: 'now',

@@ -54,6 +54,8 @@ export interface RegionCopy {
   failureReason?: string;
   /** 1, and one more each time the reconciler tries a failed copy again. */
   attempt: number;
+  /** The lock AWS holds on this copy (EBS and AMI copies), as on the vault copy: set when it becomes available. */
+  providerLock?: ProviderLock;
 }
 
 /** One catalog item: a source artifact and its vault copy. */

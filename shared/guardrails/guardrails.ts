@@ -2,6 +2,7 @@ import { buildForAccount, stackRegions } from '../../accounts/stack/account-stac
 import type { Statement } from '../../accounts/stack/cloudformation.js';
 import { NAMES, roleArn, ssmStoreBucket } from '../../accounts/stack/names.js';
 import type { AccountsConfig } from '../config/accounts.js';
+import { HOLD_PREFIX } from '../retention/hold-ledger.js';
 import { VAULT_LOCK_KEY } from '../retention/vault-lock.js';
 
 /** One statement of an organization policy: always a Deny (SCPs and RCPs grant nothing). */
@@ -45,8 +46,10 @@ interface Scope {
   storeWriters: string[];
   /** Who locks snapshots. */
   lockers: string[];
-  pruner: string;
-  legalHold: string;
+  /** Who records the vault lock (its partition of the audit table). */
+  lockRecorders: string[];
+  /** Who records legal holds and their lifting (their partitions of the audit table), and copies them onto the points. */
+  holdRecorders: string[];
 }
 
 /** A role of the vault's stacks and the statements of its own (inline) policies. */
@@ -83,10 +86,16 @@ const wildcardMatch = (pattern: string, value: string) =>
 
 /**
  * The roles whose own policies allow one of `actions` on a resource under one of `resources` (ARN
- * prefixes; `*` for any): the hub roles that need what a guard denies everyone else. A resource the
- * model writes as a CloudFormation reference only counts under `*`.
+ * prefixes; `*` for any), and with `leadingKey` only where their condition lets them reach that
+ * partition: the hub roles that need what a guard denies everyone else. A resource the model writes
+ * as a CloudFormation reference only counts under `*`.
  */
-function grantees(roles: ModelRole[], actions: string[], resources: string[]): string[] {
+function grantees(roles: ModelRole[], actions: string[], resources: string[], leadingKey?: string): string[] {
+  const reaches = (s: Statement) =>
+    leadingKey === undefined ||
+    Object.values(s.Condition ?? {}).some((test) =>
+      [test['dynamodb:LeadingKeys'] ?? []].flat().some((key) => typeof key === 'string' && wildcardMatch(key, leadingKey)),
+    );
   const covers = (resource: unknown) =>
     resources.some(
       (prefix) => prefix === '*' || (typeof resource === 'string' && (resource.startsWith(prefix) || wildcardMatch(resource, prefix))),
@@ -94,7 +103,8 @@ function grantees(roles: ModelRole[], actions: string[], resources: string[]): s
   const grants = (s: Statement) =>
     s.Effect === 'Allow' &&
     [s.Action].flat().some((granted) => actions.some((action) => wildcardMatch(granted, action))) &&
-    [s.Resource].flat().some(covers);
+    [s.Resource].flat().some(covers) &&
+    reaches(s);
   return [...new Set(roles.filter((r) => r.statements.some(grants)).map((r) => r.arn))].sort();
 }
 
@@ -134,8 +144,8 @@ export function guardrails(config: AccountsConfig, format: GuardrailFormat): Gua
     storeDeleters: grantees(roles, STORE_DELETES, storeObjects),
     storeWriters: grantees(roles, ['s3:PutObject'], storeObjects),
     lockers: grantees(roles, ['ec2:LockSnapshot'], ['*']),
-    pruner: roleArn(vault.id, NAMES.prunerRole),
-    legalHold: roleArn(vault.id, NAMES.legalHoldRole),
+    lockRecorders: grantees(roles, ['dynamodb:PartiQLInsert'], ['*'], VAULT_LOCK_KEY),
+    holdRecorders: grantees(roles, ['dynamodb:PartiQLInsert'], ['*'], `${HOLD_PREFIX}*`),
   };
   const statements = format === 'scp' ? serviceControl(scope) : resourceControl(scope);
   return { Version: '2012-10-17', Statement: statements };
@@ -335,43 +345,48 @@ function resourceControl(s: Scope): GuardrailStatement[] {
   ];
 }
 
-/** The catalog's vault lock item (the pruner's), its legal holds (the legal hold role's) and the audit log (append only). */
+/**
+ * The audit table takes inserts only (PartiQL INSERT never overwrites): the audit chain's from the
+ * hub's roles, the vault lock's records from the roles that record it, the holds' from the legal hold
+ * role, which alone also copies a hold onto its point in the catalog.
+ */
 function tableGuards(s: Scope, resource: boolean): GuardrailStatement[] {
   const a = arns(s);
   const principal = resource ? { Principal: '*' as const } : {};
+  const inserts = (Sid: string, partition: Record<string, Record<string, string>>, by: string | string[]): GuardrailStatement => ({
+    Sid,
+    Effect: 'Deny',
+    ...principal,
+    Action: ['dynamodb:PartiQLInsert'],
+    Resource: a.audit,
+    Condition: { ...partition, ArnNotLike: { 'aws:PrincipalArn': by } },
+  });
   return [
     {
-      Sid: 'OnlyThePrunerWritesTheVaultLock',
-      Effect: 'Deny',
-      ...principal,
-      Action: CATALOG_WRITES,
-      Resource: a.catalog,
-      Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': VAULT_LOCK_KEY }, ...unless(s.pruner) },
-    },
-    {
-      // The pruner's claim reads legalHold in its condition, which IAM cannot tell from a write.
       Sid: 'OnlyTheLegalHoldRoleSetsOrLiftsHolds',
       Effect: 'Deny',
       ...principal,
       Action: CATALOG_WRITES,
       Resource: a.catalog,
-      Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': 'legalHold' }, ...unless(s.legalHold, s.pruner) },
+      Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': 'legalHold' }, ...unless(...s.holdRecorders) },
     },
     {
       Sid: 'NoAuditEntryIsChanged',
       Effect: 'Deny',
       ...principal,
-      Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      Action: [...CATALOG_WRITES, 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
       Resource: a.audit,
     },
-    {
-      // IAM cannot tell an append from an overwrite: a hub role's PutItem stays possible, and the hash chain shows it.
-      Sid: 'OnlyTheHubAppendsToTheAuditLog',
-      Effect: 'Deny',
-      ...principal,
-      Action: ['dynamodb:PutItem'],
-      Resource: a.audit,
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${s.vault}:role/${NAMES.service}-*` } },
-    },
+    inserts('OnlyTheHubAppendsToTheAuditLog', {}, `arn:aws:iam::${s.vault}:role/${NAMES.service}-*`),
+    inserts(
+      'OnlyThePrunerRecordsTheVaultLock',
+      { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': VAULT_LOCK_KEY } },
+      s.lockRecorders,
+    ),
+    inserts(
+      'OnlyTheLegalHoldRoleRecordsHolds',
+      { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': `${HOLD_PREFIX}*` } },
+      s.holdRecorders,
+    ),
   ];
 }

@@ -1,4 +1,4 @@
-import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import type { ProviderLock, RecoveryPoint } from '../catalog/recovery-point.js';
 import type { ProviderLockTerms } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
 
@@ -15,6 +15,12 @@ export async function providerLockTerms(point: RecoveryPoint, ctx: HubContext): 
   const until = Math.max(Date.parse(point.createdAt) + Math.max(retentionDays, lockDays) * DAY_MS, ctx.now().getTime() + DAY_MS);
   const coolOffHours = ctx.config.lockCoolOffHours;
   return { until: new Date(until), ...(coolOffHours === undefined ? {} : { coolOffHours }) };
+}
+
+/** The lock that lasts longest over the vault copy and its copies in further regions: the point's copies go only once all have expired. */
+export function longestProviderLock(point: Pick<RecoveryPoint, 'providerLock' | 'copies'>): ProviderLock | undefined {
+  const locks = [point.providerLock, ...(point.copies ?? []).map((c) => c.providerLock)].filter((l) => l !== undefined);
+  return locks.reduce<ProviderLock | undefined>((longest, lock) => (!longest || lock.until > longest.until ? lock : longest), undefined);
 }
 
 /** Whether AWS still holds the copy locked at `now`. */

@@ -6,6 +6,7 @@ import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
 import { asRegionCopy, regionDeps } from '../pipeline/region-copy.js';
 import type { HubContext } from '../runtime/hub-context.js';
+import { longestProviderLock } from './provider-lock.js';
 import { type RetentionVerdict, retentionVerdict } from './retention-decision.js';
 import { type RetentionPolicy, type RetentionSettings, retentionSettings } from './retention-settings.js';
 import { LockShorteningRefused, VaultLock } from './vault-lock.js';
@@ -106,7 +107,7 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
     if (verdict.keptBecause === 'provider lock')
       await ctx.audit.append({
         decision: 'deferred',
-        reason: `kept past its retention: AWS holds ${point.vaultCopyId} locked in ${point.providerLock!.mode} mode until ${point.providerLock!.until}, which nobody can shorten; deleted after that`,
+        reason: `kept past its retention: AWS holds ${point.vaultCopyId}${point.copies?.length ? ' and its DR copies' : ''} locked in ${longestProviderLock(point)!.mode} mode until ${longestProviderLock(point)!.until}, which nobody can shorten; deleted after that`,
         ...pointFacts(point),
       });
     return;
@@ -119,6 +120,12 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
   });
   if (!claimed) {
     run.summary.spared += 1;
+    return;
+  }
+  // A hold recorded before the claim wins; one recorded after it finds the point pruned and is refused.
+  if (await ctx.holds.held(point.pk)) {
+    await ctx.catalog.releasePruningClaim(point);
+    run.summary.kept['legal hold'] += 1;
     return;
   }
   await deleteAndRecord(claimed, verdict.reason, ctx);
@@ -157,7 +164,7 @@ async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubCon
  * Applies the lock the account files ask for and returns the one in force, in days. Without one
  * asked for, the stored lock still holds: removing it from the files does not lift it.
  */
-async function enforceLock(ctx: HubContext, askedDays: number | undefined): Promise<number> {
+export async function enforceLock(ctx: HubContext, askedDays: number | undefined): Promise<number> {
   if (askedDays === undefined) return (await ctx.lock.inForce())?.minRetentionDays ?? 0;
   try {
     const change = await ctx.lock.raise(askedDays, ctx.now());

@@ -1,4 +1,5 @@
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { longestProviderLock } from './provider-lock.js';
 import type { RetentionPolicy } from './retention-settings.js';
 
 const DAY_MS = 86_400_000;
@@ -27,7 +28,7 @@ export interface RetentionFacts {
  * // { prune: true, reason: 'older than 35 days (created 2026-01-01T00:00:00.000Z) and not among the newest 3' }
  */
 export function retentionVerdict(
-  point: Pick<RecoveryPoint, 'pk' | 'createdAt' | 'legalHold' | 'providerLock'>,
+  point: Pick<RecoveryPoint, 'pk' | 'createdAt' | 'legalHold' | 'providerLock' | 'copies'>,
   facts: RetentionFacts,
 ): RetentionVerdict {
   const ageDays = (facts.now.getTime() - Date.parse(point.createdAt)) / DAY_MS;
@@ -35,8 +36,8 @@ export function retentionVerdict(
   if (ageDays < facts.lockDays) return { prune: false, keptBecause: 'vault lock' };
   if (ageDays < facts.policy.retentionDays) return { prune: false, keptBecause: 'retention' };
   if (facts.newest.has(point.pk)) return { prune: false, keptBecause: 'keep last' };
-  if (point.providerLock && Date.parse(point.providerLock.until) > facts.now.getTime())
-    return { prune: false, keptBecause: 'provider lock' };
+  const lock = longestProviderLock(point);
+  if (lock && Date.parse(lock.until) > facts.now.getTime()) return { prune: false, keptBecause: 'provider lock' };
   const keepLast = facts.policy.keepLast ? ` and not among the newest ${facts.policy.keepLast}` : '';
   return { prune: true, reason: `older than ${facts.policy.retentionDays} days (created ${point.createdAt})${keepLast}` };
 }

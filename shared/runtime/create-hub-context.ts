@@ -6,6 +6,7 @@ import { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { SourceRegistry } from '../config/source-registry.js';
 import { HubMetrics, type LogLine } from '../metrics/hub-metrics.js';
+import { HoldLedger } from '../retention/hold-ledger.js';
 import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
 
@@ -30,7 +31,8 @@ export function createHubContext(options: {
     sources: new SourceRegistry(() => ssmClient(aws, config.vaultRegion), config.sourcesPath, now),
     catalog: new Catalog(db, config.catalogTable),
     inventory: new SourceInventory(db, config.catalogTable),
-    lock: new VaultLock(db, config.catalogTable),
+    lock: new VaultLock(db, config.auditTable),
+    holds: new HoldLedger(db, config.auditTable),
     audit: new AuditLog(db, config.auditTable, now),
     logger,
     metrics: new HubMetrics(now, options.stdout, logger),

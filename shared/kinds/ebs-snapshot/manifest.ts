@@ -99,6 +99,8 @@ export const manifest: KindManifest = {
       },
     },
     describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrSnapshots', 'ec2:DescribeSnapshots'),
+    // The DR copies are locked as the vault copies are.
+    ...lockVaultSnapshots({ vaultRegion: s.drRegion }, 'Dr'),
     ...drKeyStatements(s, 'ec2'),
   ],
 
