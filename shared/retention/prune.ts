@@ -139,12 +139,24 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
 async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
   const kind = artifactKind(point.kind);
   const inRegions: string[] = [];
+  // Every copy is asked before any deferral stands, so that their waits (an AMI's deregistration cooldown) run side by side.
+  const deferrals: Deferral[] = [];
+  const deferring = async <T>(deletion: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await deletion();
+    } catch (error) {
+      if (!(error instanceof Deferral)) throw error;
+      deferrals.push(error);
+      return undefined;
+    }
+  };
   for (const copy of point.copies ?? []) {
     if (copy.vaultCopyId === undefined) continue;
-    const { deleted } = await kind.deleteVaultCopy(asRegionCopy(point, copy), regionDeps(kind, ctx, copy.region));
-    inRegions.push(...deleted.map((id) => `${id} (${copy.region})`));
+    const removed = await deferring(() => kind.deleteVaultCopy(asRegionCopy(point, copy), regionDeps(kind, ctx, copy.region)));
+    inRegions.push(...(removed?.deleted ?? []).map((id) => `${id} (${copy.region})`));
   }
-  const deletion = await kind.deleteVaultCopy(point, kindDeps(kind, ctx));
+  const deletion = await deferring(() => kind.deleteVaultCopy(point, kindDeps(kind, ctx)));
+  if (deferrals.length > 0 || !deletion) throw deferrals[0];
   const all = [...deletion.deleted, ...inRegions];
   const deleted = all.length ? `deleted ${all.join(', ')}` : 'nothing deleted';
   await ctx.audit.append({ decision: 'pruned', reason: `${reason}; ${deleted}`, ...pointFacts(point) });
