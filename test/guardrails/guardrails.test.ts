@@ -134,14 +134,26 @@ describe('backup-hub guardrails', () => {
     expect(refused(c.deploy, 'events:DisableRule', rule)).toBe(false);
     expect(refused(c.admin, 'iam:PutRolePolicy', roleArn(VAULT, NAMES.prunerRole))).toBe(true);
     expect(refused(c.admin, 'lambda:UpdateFunctionCode', `arn:aws:lambda:${REGION}:${VAULT}:function:backup-hub-prod-pruner`)).toBe(true);
-    const lockItem = { 'dynamodb:LeadingKeys': [VAULT_LOCK_KEY] };
-    expect(refused(c.admin, 'dynamodb:PutItem', catalog, lockItem)).toBe(true);
-    expect(refused(c.copier, 'dynamodb:UpdateItem', catalog, lockItem)).toBe(true);
-    expect(refused(c.pruner, 'dynamodb:UpdateItem', catalog, lockItem)).toBe(false);
+    // The vault lock's records: only the pruner inserts them; nobody, the pruner included, changes or deletes one.
+    const lockRecord = { 'dynamodb:LeadingKeys': [VAULT_LOCK_KEY] };
+    expect(refused(c.admin, 'dynamodb:PartiQLInsert', audit, lockRecord)).toBe(true);
+    expect(refused(c.copier, 'dynamodb:PartiQLInsert', audit, lockRecord)).toBe(true);
+    expect(refused(c.pruner, 'dynamodb:PartiQLInsert', audit, lockRecord)).toBe(false);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:PartiQLDelete'])
+      for (const who of [c.root, c.pruner, c.deploy]) expect(refused(who, action, audit, lockRecord), `${who.arn} ${action}`).toBe(true);
+    // Holds: only the legal hold role records them and copies them onto the points; the pruner no longer may.
+    const holdRecord = { 'dynamodb:LeadingKeys': ['HOLD#ART#ebs-snapshot#x'] };
+    expect(refused(c.legalHold, 'dynamodb:PartiQLInsert', audit, holdRecord)).toBe(false);
+    for (const who of [c.root, c.admin, c.pruner, c.copier])
+      expect(refused(who, 'dynamodb:PartiQLInsert', audit, holdRecord), who.arn).toBe(true);
     const hold = { 'dynamodb:LeadingKeys': ['P#x'], 'dynamodb:Attributes': ['legalHold', 'pk'] };
-    expect(refused(c.admin, 'dynamodb:UpdateItem', catalog, hold)).toBe(true);
+    for (const who of [c.admin, c.pruner]) expect(refused(who, 'dynamodb:UpdateItem', catalog, hold), who.arn).toBe(true);
     expect(refused(c.legalHold, 'dynamodb:UpdateItem', catalog, hold)).toBe(false);
+    // The audit chain: the hub's roles insert (never overwriting); nobody puts over an entry.
     expect(refused(c.root, 'dynamodb:UpdateItem', audit)).toBe(true);
+    expect(refused(c.copier, 'dynamodb:PutItem', audit, { 'dynamodb:LeadingKeys': ['audit'] })).toBe(true);
+    expect(refused(c.copier, 'dynamodb:PartiQLInsert', audit, { 'dynamodb:LeadingKeys': ['audit'] })).toBe(false);
+    expect(refused(c.admin, 'dynamodb:PartiQLInsert', audit, { 'dynamodb:LeadingKeys': ['audit'] })).toBe(true);
     // What the hub's roles do every day stays allowed.
     expect(refused(c.copier, 'dynamodb:UpdateItem', catalog, { 'dynamodb:LeadingKeys': ['P#x'], 'dynamodb:Attributes': ['state'] })).toBe(
       false,

@@ -57,34 +57,17 @@ export class DynamoDbSim {
    * @throws AwsError DynamoDB's errors; DataFolderInUseError when the account's folder is held by another process
    */
   async run(account: string, region: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
-    if (operation === 'ExecuteStatement') return this.#insert(account, region, input);
     const result = await (await this.#engine(account, region)).run(operation, input);
     if (operation === 'CreateTable') this.#remember(account, region, input as CreateTableInput);
     if (!this.options.indexLagMs) return result;
     if (WRITES.has(operation)) this.#noteWrites(account, region, operation, input);
+    if (operation === 'ExecuteStatement') {
+      const { table, item } = parseInsert(input);
+      this.#noteWrites(account, region, 'PutItem', { TableName: table, Item: item });
+    }
     if ((operation === 'Query' || operation === 'Scan') && typeof input.IndexName === 'string')
       return this.#withoutRecentWrites(account, region, input.TableName as string, result as { Items?: Item[]; Count?: number });
     return result;
-  }
-
-  /** A PartiQL INSERT: a put on the condition that no item has the key. */
-  async #insert(account: string, region: string, input: Record<string, unknown>): Promise<unknown> {
-    const { table, item } = parseInsert(input);
-    const hash = this.keys(account, region, table)?.hash;
-    if (!hash) throw new AwsError('ResourceNotFoundException', `Requested resource not found: Table: ${table} not found`);
-    try {
-      await this.run(account, region, 'PutItem', {
-        TableName: table,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(#key)',
-        ExpressionAttributeNames: { '#key': hash },
-      });
-    } catch (error) {
-      if (error instanceof AwsError && error.code === 'ConditionalCheckFailedException')
-        throw new AwsError('DuplicateItemException', 'Duplicate primary key exists in table');
-      throw error;
-    }
-    return {};
   }
 
   #noteWrites(account: string, region: string, operation: string, input: Record<string, unknown>): void {
