@@ -57,6 +57,53 @@ describe('drill step attack (the ransomware game day)', () => {
     );
   }, 240_000);
 
+  it("refuses every attempt of stolen hub role credentials, on the vault's copies and on its DR copies, which AWS locks alike", async () => {
+    const drill = parseDrill({
+      ...base,
+      vault: { ...base.vault, drRegion: 'eu-central-1' },
+      steps: [
+        { account: SOURCE, action: 'createSnapshot', volume: 'vol-web', encryption: 'none' },
+        { account: SOURCE, action: 'createImage', name: 'web', encryption: 'cmk', keyAlias: 'alias/app-data' },
+        { account: SOURCE, action: 'putParameter', name: '/app/url', type: 'String', value: 'https://one' },
+        { action: 'advance', minutes: 120 },
+        { action: 'attack', as: 'pruner' },
+        { action: 'attack', as: 'copy-handler' },
+        { action: 'attack', as: 'legal-hold' },
+        { action: 'anchorAudit' },
+      ],
+    });
+    const report = await runDrill(drill, { name: 'attack-roles' });
+    expect(report.attacks.filter((a) => a.outcome !== 'refused')).toEqual([]);
+    const tried = (as: string) => report.attacks.filter((a) => a.as === as).map((a) => `${a.action} ${a.target}`);
+    for (const as of ['pruner', 'copy-handler', 'legal-hold']) {
+      // Overwriting an audit entry, erasing a hold's record; the DR copies too (the vault lock's records: the default drill, whose vault file asks for a lock).
+      expect(tried(as), as).toEqual(
+        expect.arrayContaining([
+          'dynamodb:PutItem backup-hub-audit entry 1',
+          'dynamodb:PartiQLInsert backup-hub-audit entry 1',
+          expect.stringMatching(/^dynamodb:DeleteItem backup-hub-audit HOLD#ART#/),
+          expect.stringMatching(/^ec2:DeleteSnapshot snap-\w+ \(eu-central-1\)$/),
+          expect.stringMatching(/^ec2:DeregisterImage ami-\w+ \(eu-central-1\)$/),
+        ]),
+      );
+    }
+    // Lifting a hold through the catalog, or by a record of its own, is refused to every role but the legal hold role, whose job it is.
+    expect(tried('pruner')).toEqual(expect.arrayContaining([expect.stringMatching(/legalHold$/), expect.stringMatching(/HOLD#.* lift$/)]));
+    expect(report.afterAttacks).toMatchObject({ lost: [] });
+    expect(report.auditLog).toMatchObject({ intact: true, anchor: expect.objectContaining({ seq: expect.any(Number) }) });
+    expect(report.refusedCalls).toEqual([]);
+    const copies = report.artifacts.filter((a) => (a.kind === 'ebs-snapshot' || a.kind === 'ami') && a.state === 'available');
+    expect(copies.length).toBe(2);
+    for (const artifact of copies)
+      expect(
+        artifact.copies.map((c) => [c.region, c.state, c.lock?.mode]),
+        artifact.sourceId,
+      ).toEqual([
+        ['eu-west-1', 'available', 'compliance'],
+        ['eu-central-1', 'available', 'compliance'],
+      ]);
+  }, 300_000);
+
   it('is refused in a drill file for an unknown principal', () => {
     expect(() => parseDrill({ ...base, steps: [{ action: 'attack', as: 'intern' }] })).toThrow(DrillFileError);
   });

@@ -275,7 +275,7 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
    * Has AWS lock the available vault copy (compliance mode) until at least `terms.until`, for kinds
    * AWS can lock; an existing lock that lasts longer is kept. Idempotent.
    */
-  lockVaultCopy?(point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<Client>): Promise<ProviderLock>;
+  lockVaultCopy?(point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<Client>): Promise<ProviderLock | undefined>;
   /**
    * Set when AWS announces a finished vault copy in the vault's own account: such a copy completes
    * by that event, and the reconciler only covers a lost one.
