@@ -12,6 +12,7 @@ import { policyOf } from '../shared/report/account-policy.js';
 import { buildAuditReport } from '../shared/report/audit-report.js';
 import type { LostCopy } from '../shared/report/lost-copies.js';
 import type { UnprotectedResource } from '../shared/report/unprotected.js';
+import type { ReportedConfigChange } from './config-change.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
@@ -122,6 +123,8 @@ export interface DrillReport {
   alarms: ReportedAlarm[];
   /** What the drill's doctor steps found, as `backup-hub doctor --format json` prints it. */
   doctor: Finding[];
+  /** Each changeConfig step: what it changed, and what `backup-hub config diff` lists between the captures before and after it. */
+  configChanges: ReportedConfigChange[];
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
@@ -132,6 +135,7 @@ export async function collectReport(
     refusedAtBus: { id: string; account?: string; reason: string }[];
     restore?: RestoreSection;
     doctor?: Finding[];
+    configChanges?: ReportedConfigChange[];
   },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
@@ -220,6 +224,7 @@ export async function collectReport(
     sweep: await sweepStates(hub),
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
+    configChanges: run.configChanges ?? [],
   };
 }
 
