@@ -4,11 +4,16 @@ import { runDrill } from '../../drill/run-drill.js';
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
+const RECOVERY = '444444444444';
+const REGION = 'eu-west-1';
 
-/** A source's systems, backed up (a capture follows their AMIs), then its admin changes three settings and snapshots a database. */
+/**
+ * A source's systems, backed up (a capture follows their AMIs); its admin changes three settings and
+ * snapshots a database (a capture follows); then the account is lost and rebuilt elsewhere.
+ */
 const drill = parseDrill({
-  vault: { account: VAULT, region: 'eu-west-1' },
-  sources: [{ account: SOURCE, regions: ['eu-west-1'] }],
+  vault: { account: VAULT, region: REGION },
+  sources: [{ account: SOURCE, regions: [REGION] }],
   steps: [
     { account: SOURCE, action: 'buildSystems', instances: 2, databases: 1, clusters: 0, backup: true },
     { action: 'advance', minutes: 20 },
@@ -21,13 +26,24 @@ const drill = parseDrill({
     },
     { action: 'advance', minutes: 15 },
     { account: SOURCE, action: 'createDBSnapshot', db: 'app-orders', type: 'manual' },
-    { action: 'advance', minutes: 20 },
+    { action: 'advance', minutes: 40 },
+    { action: 'disaster', account: SOURCE },
+    { action: 'restore', account: SOURCE, into: RECOVERY, rebuild: true },
   ],
 });
 
 describe('a drill that changes a source configuration', () => {
-  it('reports the config diff between the captures before and after the change: exactly the changes made', async () => {
-    const report = await runDrill(drill, { name: 'config change' });
+  it('reports the config diff between the captures before and after the change, exactly the changes made; the rebuild takes the changed settings', async () => {
+    let rebuilt: { instanceType?: string; dbInstanceClass?: string } = {};
+    const report = await runDrill(drill, {
+      name: 'config change',
+      inspect: (hub) => {
+        rebuilt = {
+          instanceType: hub.ec2.instances(RECOVERY, REGION).find((i) => i.tags.get('Name') === 'app-web-1')?.instanceType,
+          dbInstanceClass: hub.rds.databases.get('instance', RECOVERY, REGION, 'app-orders')?.settings.instanceClass,
+        };
+      },
+    });
     const [step] = report.configChanges;
     expect(report.configChanges).toHaveLength(1);
     expect(step!.to, step!.reason).toBeDefined();
@@ -49,5 +65,7 @@ describe('a drill that changes a source configuration', () => {
       groupIds: [],
     });
     expect(report.refusedCalls).toEqual([]);
+    // The rebuild after the disaster starts from the capture as of the restore: the changed settings.
+    expect(rebuilt).toEqual({ instanceType: 'm6g.xlarge', dbInstanceClass: 'db.r6g.xlarge' });
   }, 300_000);
 });
