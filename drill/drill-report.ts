@@ -6,6 +6,7 @@ import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anc
 import { kmsClient, s3Client } from '../shared/aws/clients.js';
 import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { SweepState } from '../shared/catalog/source-inventory.js';
+import { type CaptureLink, CaptureLinker } from '../shared/config-capture/point-capture.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { policyOf } from '../shared/report/account-policy.js';
@@ -43,6 +44,8 @@ export interface ReportedArtifact {
   /** The event that caused it, or the sweep's pass when no event announced it. */
   eventId: string;
   trigger?: 'sweep';
+  /** The configuration capture that holds its resource as of its creation (none for what no capture covers). */
+  configCapture?: CaptureLink;
 }
 
 /** Where the inventory sweep stands in one source account and region. */
@@ -156,6 +159,7 @@ export async function collectReport(
   ];
   const artifacts: ReportedArtifact[] = [];
   const points: RecoveryPoint[] = [];
+  const linker = captureLinker(hub);
   for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.inspector.catalog.byAccount(account)) {
       points.push(p);
@@ -173,6 +177,7 @@ export async function collectReport(
         failureReason: p.failureReason,
         eventId: p.eventId,
         ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
+        configCapture: await linker.linkOf(p),
       });
     }
   }
@@ -316,4 +321,14 @@ function eventIdOf(body: string): string {
   } catch {
     return '(unparseable message)';
   }
+}
+
+/** The captures read as `backup-hub config` reads them: through the restore role. */
+function captureLinker(hub: LocalHub): CaptureLinker {
+  const { config, aws } = hub.restoreContext;
+  return new CaptureLinker(s3Client(aws, config.vaultRegion), {
+    account: config.vaultAccountId,
+    region: config.vaultRegion,
+    keyArn: config.vaultKeyArn,
+  });
 }

@@ -65,6 +65,20 @@ describe('a drill that changes a source configuration', () => {
       groupIds: [],
     });
     expect(report.refusedCalls).toEqual([]);
+    // Each recovery point names the capture that holds its resource as of its creation.
+    for (const artifact of report.artifacts)
+      expect(artifact.configCapture, `${artifact.kind} ${artifact.resourceId}`).toMatchObject({
+        key: expect.stringMatching(new RegExp(`^config/${SOURCE}/${REGION}/.*\\.json$`)),
+        versionId: expect.any(String),
+        id: artifact.kind === 'ami' ? expect.stringMatching(/^i-/) : artifact.resourceId,
+      });
+    // The systems' backups, taken before any capture, by the first capture after them; the snapshot after the change by the
+    // newest capture as of its creation, not by the one its own event brought about.
+    const orders = report.artifacts.filter((a) => a.resourceId === 'app-orders');
+    const backups = report.artifacts.filter((a) => a !== orders.at(-1));
+    expect(new Set(backups.map((a) => a.configCapture!.key))).toEqual(new Set([step!.from!.key]));
+    const afterChange = orders.at(-1)!.configCapture!.capturedAt;
+    expect(afterChange > step!.from!.capturedAt && afterChange < step!.to!.capturedAt).toBe(true);
     // The rebuild after the disaster starts from the capture as of the restore: the changed settings.
     expect(rebuilt).toEqual({ instanceType: 'm6g.xlarge', dbInstanceClass: 'db.r6g.xlarge' });
   }, 300_000);
