@@ -6,11 +6,12 @@ import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anc
 import { kmsClient, s3Client } from '../shared/aws/clients.js';
 import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { SweepState } from '../shared/catalog/source-inventory.js';
+import { lastConfigChanges } from '../shared/config-capture/last-changes.js';
 import { type CaptureLink, CaptureLinker } from '../shared/config-capture/point-capture.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { policyOf } from '../shared/report/account-policy.js';
-import { buildAuditReport } from '../shared/report/audit-report.js';
+import { type AuditSources, buildAuditReport } from '../shared/report/audit-report.js';
 import type { LostCopy } from '../shared/report/lost-copies.js';
 import type { UnprotectedResource } from '../shared/report/unprotected.js';
 import type { ReportedConfigChange } from './config-change.js';
@@ -267,9 +268,19 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
 }
 
 /** What the audit report reads, as the auditor reads it (the vault's inspector, not a handler's role). */
-export function auditSources(hub: LocalHub) {
+export function auditSources(hub: LocalHub): AuditSources {
   const { catalog, inventory, audit } = hub.inspector;
-  return { catalog, inventory, audit, policy: (account: string) => policyOf(hub.accounts, account) };
+  // The vault key's policy lets the restore role, not the auditor's, decrypt the captures: as `backup-hub config` reads them.
+  const { aws, config } = hub.restoreContext;
+  const captured = hub.accounts.sources.flatMap((source) => source.regions.map((region) => ({ account: source.id, region })));
+  return {
+    catalog,
+    inventory,
+    audit,
+    policy: (account: string) => policyOf(hub.accounts, account),
+    configChanges: (range) =>
+      lastConfigChanges(s3Client(aws, config.vaultRegion), { account: config.vaultAccountId, region: config.vaultRegion }, captured, range),
+  };
 }
 
 /**

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { formatTable } from '../../cli/audit/format-table.js';
 import { parseDrill } from '../../drill/drill-file.js';
+import { auditSources } from '../../drill/drill-report.js';
 import { runDrill } from '../../drill/run-drill.js';
+import { type AuditReport, buildAuditReport } from '../../shared/report/audit-report.js';
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
@@ -35,9 +38,15 @@ const drill = parseDrill({
 describe('a drill that changes a source configuration', () => {
   it('reports the config diff between the captures before and after the change, exactly the changes made; the rebuild takes the changed settings', async () => {
     let rebuilt: { instanceType?: string; dbInstanceClass?: string } = {};
+    let lastChanges: AuditReport | undefined;
     const report = await runDrill(drill, {
       name: 'config change',
-      inspect: (hub) => {
+      inspect: async (hub) => {
+        const until = hub.cloud.clock.now().toISOString();
+        lastChanges = await buildAuditReport(
+          { accounts: [SOURCE], onlyTheseAccounts: true, since: new Date(hub.startedAt).toISOString(), until },
+          auditSources(hub),
+        );
         rebuilt = {
           instanceType: hub.ec2.instances(RECOVERY, REGION).find((i) => i.tags.get('Name') === 'app-web-1')?.instanceType,
           dbInstanceClass: hub.rds.databases.get('instance', RECOVERY, REGION, 'app-orders')?.settings.instanceClass,
@@ -79,6 +88,15 @@ describe('a drill that changes a source configuration', () => {
     expect(new Set(backups.map((a) => a.configCapture!.key))).toEqual(new Set([step!.from!.key]));
     const afterChange = orders.at(-1)!.configCapture!.capturedAt;
     expect(afterChange > step!.from!.capturedAt && afterChange < step!.to!.capturedAt).toBe(true);
+    // The audit shows the last change per resource: the step's three, each between two captures within the diff's.
+    const audited = lastChanges!.configChanges!;
+    expect(audited.map((c) => [c.list, c.resource, c.change, c.fields]).sort()).toEqual(
+      step!.made.map((m) => [m.list, m.resource, 'changed', [m.field]]).sort(),
+    );
+    for (const c of audited) expect(c.after >= step!.from!.capturedAt && c.before === step!.to!.capturedAt).toBe(true);
+    expect(formatTable(lastChanges!, { source: 'drill', generatedAt: '', limit: 20 })).toMatch(
+      /-- configuration: last change per resource.*\(3\)[\s\S]*dbInstances\s+app-orders\s+changed instanceClass/,
+    );
     // The rebuild after the disaster starts from the capture as of the restore: the changed settings.
     expect(rebuilt).toEqual({ instanceType: 'm6g.xlarge', dbInstanceClass: 'db.r6g.xlarge' });
   }, 300_000);
