@@ -1,9 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formatTable } from '../../cli/audit/format-table.js';
+import { run as config } from '../../cli/config.js';
+import type { OperatorDeps } from '../../cli/operator-context.js';
 import { parseDrill } from '../../drill/drill-file.js';
 import { auditSources } from '../../drill/drill-report.js';
 import { runDrill } from '../../drill/run-drill.js';
+import { s3Client } from '../../shared/aws/clients.js';
+import { listCaptures } from '../../shared/config-capture/store.js';
 import { type AuditReport, buildAuditReport } from '../../shared/report/audit-report.js';
+import { tempDirs } from '../temp-dirs.js';
+
+const temp = tempDirs();
+afterAll(temp.remove);
 
 const VAULT = '999999999999';
 const SOURCE = '111111111111';
@@ -39,6 +49,8 @@ describe('a drill that changes a source configuration', () => {
   it('reports the config diff between the captures before and after the change, exactly the changes made; the rebuild takes the changed settings', async () => {
     let rebuilt: { instanceType?: string; dbInstanceClass?: string } = {};
     let lastChanges: AuditReport | undefined;
+    const cli = { out: [] as string[], err: [] as string[], codes: [] as number[] };
+    const exported = join(await temp.make('export-'), 'rebuild.json');
     const report = await runDrill(drill, {
       name: 'config change',
       inspect: async (hub) => {
@@ -47,6 +59,22 @@ describe('a drill that changes a source configuration', () => {
           { accounts: [SOURCE], onlyTheseAccounts: true, since: new Date(hub.startedAt).toISOString(), until },
           auditSources(hub),
         );
+        // The operator's commands on the drill's captures, with the restore role as they are run.
+        const deps: OperatorDeps = {
+          accounts: () => hub.accounts,
+          context: () => hub.restoreContext,
+          print: (line) => cli.out.push(line),
+          error: (line) => cli.err.push(line),
+        };
+        const source = ['--account', SOURCE, '--region', REGION];
+        // From when the admin started (their first call) to the first capture after their last one.
+        const admin = hub.cloud.calls.filter((c) => ['StopInstances', 'ModifyDBInstance'].includes(c.action));
+        const [from, last] = [admin[0]!.at, admin.at(-1)!.at].map((at) => new Date(at).toISOString());
+        const { config: hubConfig, aws } = hub.restoreContext;
+        const vault = { account: hubConfig.vaultAccountId, region: hubConfig.vaultRegion };
+        const after = (await listCaptures(s3Client(aws, vault.region), vault, SOURCE, REGION)).find((c) => c.capturedAt > last!);
+        cli.codes.push(await config(['diff', ...source, '--from', from!, '--to', after!.capturedAt, '--json'], deps));
+        cli.codes.push(await config(['export', ...source, '--format', 'cloudformation', '--out', exported], deps));
         rebuilt = {
           instanceType: hub.ec2.instances(RECOVERY, REGION).find((i) => i.tags.get('Name') === 'app-web-1')?.instanceType,
           dbInstanceClass: hub.rds.databases.get('instance', RECOVERY, REGION, 'app-orders')?.settings.instanceClass,
@@ -74,6 +102,14 @@ describe('a drill that changes a source configuration', () => {
       groupIds: [],
     });
     expect(report.refusedCalls).toEqual([]);
+    // backup-hub config diff between the same two captures lists the same, and the export of the newest capture passes cfn-lint.
+    expect(cli.codes, cli.err.join('\n')).toEqual([0, 0]);
+    expect(JSON.parse(cli.out[0]!)).toEqual({ from: step!.from!.capturedAt, to: step!.to!.capturedAt, changes: step!.changes });
+    if (spawnSync('cfn-lint', ['--version']).status !== 0) console.warn('cfn-lint not on PATH: the export is not linted');
+    else {
+      const lint = spawnSync('cfn-lint', ['--format', 'parseable', exported], { encoding: 'utf8' });
+      expect(lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line))).toEqual([]);
+    }
     // Each recovery point names the capture that holds its resource as of its creation.
     for (const artifact of report.artifacts)
       expect(artifact.configCapture, `${artifact.kind} ${artifact.resourceId}`).toMatchObject({
