@@ -8,7 +8,7 @@ import { toTerraform } from '../shared/config-capture/export/terraform.js';
 import { type CopiedPoint, vaultCopiesOf } from '../shared/config-capture/export/vault-copies.js';
 import { CaptureNotFound, captureAsOf, readCapture } from '../shared/config-capture/store.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { parseCommandLine } from './command-line.js';
+import { ACCOUNT_MISTAKE, isSourceAccount, parseCommandLine, timeOptions } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
 const usage = `usage: backup-hub config export --account ID --region R [--as-of TIME] --format cloudformation|terraform [--out FILE]
@@ -60,16 +60,10 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
     deps.error(`${message}\n\n${usage}`);
     return 2;
   };
-  if (!args.account || !/^\d{12}$/.test(args.account)) return mistake('--account takes the 12-digit id of a source account');
+  if (!isSourceAccount(args.account)) return mistake(ACCOUNT_MISTAKE);
   if (!args.region) return mistake('--region names one of the source account’s regions');
-  const times: Record<string, Date | undefined> = {};
-  for (const name of ['as-of', 'from', 'to'] as const) {
-    const text = args[name];
-    if (text === undefined) continue;
-    const time = new Date(text);
-    if (Number.isNaN(time.getTime())) return mistake(`--${name} ${text} is not a time: give ISO 8601, such as 2026-03-01T12:00:00Z`);
-    times[name] = time;
-  }
+  const times = timeOptions(args, ['as-of', 'from', 'to'] as const);
+  if (typeof times === 'string') return mistake(times);
   if (sub === 'export' && args.format !== 'cloudformation' && args.format !== 'terraform')
     return mistake('--format is cloudformation or terraform');
   try {
