@@ -30,6 +30,8 @@ export interface HandlerReport {
   handler: string;
   bytes: number;
   sdkPackages: string[];
+  /** Every package in the bundle (the SDK's and the rest). */
+  packages: string[];
   floor: { source: string; bytes: number; initCpuMs?: number; initMs?: number };
   sizeRatio: number;
   /** Median CPU ms of the import (the ratio's basis) and median wall ms. */
@@ -147,6 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       handler: fn.handler,
       bytes: own.bytes,
       sdkPackages: own.sdkPackages,
+      packages: own.packages,
       floor: {
         source: floor.source,
         bytes: floor.bundle.bytes,

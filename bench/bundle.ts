@@ -9,6 +9,8 @@ export interface Bundle {
   bytes: number;
   /** The AWS SDK packages that ended up in the bundle (`@aws-sdk/client-ec2`, ...), sorted. */
   sdkPackages: string[];
+  /** Every package whose code is in the bundle, sorted. */
+  packages: string[];
 }
 
 /**
@@ -19,18 +21,19 @@ export async function bundle(entry: string, outdir: string, packaging: Packaging
   mkdirSync(outdir, { recursive: true });
   const result = await build({ ...packaging.esbuild, entryPoints: [entry], outdir, metafile: true, write: true, logLevel: 'silent' });
   const file = path.join(outdir, `${path.basename(entry, path.extname(entry))}${packaging.outputFileExtension}`);
-  return { file, bytes: statSync(file).size, sdkPackages: sdkPackagesOf(result.metafile.outputs[path.relative(process.cwd(), file)]!) };
+  const packages = packagesOf(result.metafile.outputs[path.relative(process.cwd(), file)]!);
+  return { file, bytes: statSync(file).size, packages, sdkPackages: packages.filter((pkg) => /^@aws-sdk\/(?:client|lib)-/.test(pkg)) };
 }
 
 /**
- * Client and library packages (`@aws-sdk/client-*`, `@aws-sdk/lib-*`) whose code is in the bundle.
- * Not the metafile's `inputs`: they list every module esbuild read, tree-shaken away or not.
+ * The packages whose code is in the bundle. Not the metafile's `inputs` alone: they list every
+ * module esbuild read, tree-shaken away or not.
  */
-function sdkPackagesOf(output: Metafile['outputs'][string]): string[] {
+function packagesOf(output: Metafile['outputs'][string]): string[] {
   const found = new Set<string>();
   for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
     if (bytesInOutput === 0) continue;
-    const match = /node_modules\/(@aws-sdk\/(?:client|lib)-[\w-]+)\//.exec(input);
+    const match = /node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//.exec(input);
     if (match) found.add(match[1]!);
   }
   return [...found].sort();

@@ -44,6 +44,8 @@ describe('performance budget (short bench)', () => {
       expect(h.bytes, name).toBeGreaterThan(0);
       expect(h.floor.bytes, name).toBeGreaterThan(0);
       expect(h.sdkPackages.length, name).toBeGreaterThan(0);
+      // The account files are read at deploy time: no function carries their YAML parser (nor, with it, zod's full build).
+      expect(h.packages, name).not.toContain('js-yaml');
     }
     // A kind's handler bundles its own service's client and none of another kind's (a kind receives only
     // its own); every copy handler uses DynamoDB, KMS and STS (its reader role), SQS and SSM (the source records).
