@@ -111,14 +111,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const initRuns = options.initRuns ?? 21;
   const events = options.events ?? (options.short ? 20 : 1000);
   const floors = new Map<string, Promise<{ bundle: Bundle; source: string }>>();
-  const floorFor = (packages: string[]) => {
-    const key = packages.join(',');
+  const floorFor = (packages: string[], commands: Record<string, string[]>) => {
+    const key = JSON.stringify([packages, commands]);
     if (!floors.has(key)) {
       floors.set(
         key,
         (async () => {
           const name = `floor-${floors.size}`;
-          const { entry, source } = await writeFloorEntry(packages, path.join(workDir, 'floor-src'), name);
+          const { entry, source } = await writeFloorEntry(packages, commands, path.join(workDir, 'floor-src'), name);
           return { bundle: await bundle(entry, path.join(workDir, name), packaging), source };
         })(),
       );
@@ -135,7 +135,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const built = [];
   for (const fn of functions) {
     const own = await bundle(fn.entry, path.join(workDir, fn.name), packaging);
-    built.push({ fn, own, floor: await floorFor(own.sdkPackages) });
+    built.push({ fn, own, floor: await floorFor(own.sdkPackages, own.sdkCommands) });
   }
   const inits = options.short
     ? undefined

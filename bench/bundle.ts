@@ -11,6 +11,8 @@ export interface Bundle {
   sdkPackages: string[];
   /** Every package whose code is in the bundle, sorted. */
   packages: string[];
+  /** The SDK commands whose code is in the bundle, by SDK package (`GetParameterCommand`, ...), sorted. */
+  sdkCommands: Record<string, string[]>;
 }
 
 /**
@@ -21,8 +23,27 @@ export async function bundle(entry: string, outdir: string, packaging: Packaging
   mkdirSync(outdir, { recursive: true });
   const result = await build({ ...packaging.esbuild, entryPoints: [entry], outdir, metafile: true, write: true, logLevel: 'silent' });
   const file = path.join(outdir, `${path.basename(entry, path.extname(entry))}${packaging.outputFileExtension}`);
-  const packages = packagesOf(result.metafile.outputs[path.relative(process.cwd(), file)]!);
-  return { file, bytes: statSync(file).size, packages, sdkPackages: packages.filter((pkg) => /^@aws-sdk\/(?:client|lib)-/.test(pkg)) };
+  const output = result.metafile.outputs[path.relative(process.cwd(), file)]!;
+  const packages = packagesOf(output);
+  return {
+    file,
+    bytes: statSync(file).size,
+    packages,
+    sdkPackages: packages.filter((pkg) => /^@aws-sdk\/(?:client|lib)-/.test(pkg)),
+    sdkCommands: sdkCommandsOf(output),
+  };
+}
+
+/** The SDK commands whose code is in the bundle: their serializers and schemas are SDK code the handler cannot do without. */
+function sdkCommandsOf(output: Metafile['outputs'][string]): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const match = /node_modules\/(@aws-sdk\/(?:client|lib)-[\w-]+)\/dist-es\/commands\/(\w+Command)\.js$/.exec(input);
+    if (!match || bytesInOutput === 0) continue;
+    found[match[1]!] = [...(found[match[1]!] ?? []), match[2]!];
+  }
+  for (const commands of Object.values(found)) commands.sort();
+  return found;
 }
 
 /**

@@ -59,6 +59,8 @@ describe('performance budget (short bench)', () => {
       else expect(own, `${kind}: the SDK clients besides those every copy queue handler uses`).toHaveLength(1);
     }
     for (const [name, h] of Object.entries(report.handlers)) expect(ratios[name], name).toBeCloseTo(h.bytes / h.floor.bytes, 2);
+    // The floor sends what the handler sends: the commands' serializers are SDK code, not the hub's.
+    expect(report.handlers['ebs-snapshot']!.floor.source).toMatch(/\bCopySnapshotCommand\b/);
     // Calls per event are deterministic too, and what the handler's CPU mostly goes to (README, Benchmarks).
     const ebs = report.handlers['ebs-snapshot']!.pipeline;
     if (!('kind' in ebs) || ebs.kind !== 'copy-queue') throw new Error(`no EBS pipeline figures: ${JSON.stringify(ebs)}`);
