@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CONFIG_CAPTURE_HOURS } from '../config/accounts.js';
+import { CONFIG_CAPTURE_HOURS } from '../../accounts/stack/names.js';
 import type { VaultFacts } from '../kinds/common/artifact-kind.js';
 import type { ConfigDocument, ResourceList, Tags } from './document.js';
 import { listCaptures, readCapture, type StoredCapture } from './store.js';
