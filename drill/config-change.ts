@@ -8,6 +8,7 @@ import {
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { describeError } from '../shared/aws/aws-errors.js';
 import { AwsClients, ec2Client, rdsClient, s3Client } from '../shared/aws/clients.js';
 import { compareCaptures } from '../shared/config-capture/compare.js';
 import type { ConfigChange } from '../shared/config-capture/diff.js';
@@ -100,7 +101,14 @@ export async function diffConfigChanges(hub: LocalHub, steps: ReportedConfigChan
   const s3 = s3Client(ctx.aws, vault.region);
   const reported: ReportedConfigChange[] = [];
   for (const step of steps) {
-    const after = (await listCaptures(s3, vault, step.account, step.region)).find((c) => c.capturedAt > step.endedAt);
+    const after = await listCaptures(s3, vault, step.account, step.region).then(
+      (captures) => captures.find((c) => c.capturedAt > step.endedAt),
+      (error: unknown) => describeError(error),
+    );
+    if (typeof after === 'string') {
+      reported.push({ ...step, reason: `the captures could not be listed: ${after}` });
+      continue;
+    }
     if (!after) {
       reported.push({ ...step, reason: `no capture of ${step.account} ${step.region} after the change: the drill ended before one ran` });
       continue;
@@ -112,8 +120,8 @@ export async function diffConfigChanges(hub: LocalHub, steps: ReportedConfigChan
       });
       reported.push({ ...step, from, to, changes });
     } catch (error) {
-      if (!(error instanceof CaptureNotFound)) throw error;
-      reported.push({ ...step, reason: error.message });
+      // A refused read is in the report's refusedCalls too: the drill reports it, never stops on it.
+      reported.push({ ...step, reason: error instanceof CaptureNotFound ? error.message : describeError(error) });
     }
   }
   return reported;

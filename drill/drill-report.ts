@@ -178,7 +178,8 @@ export async function collectReport(
         failureReason: p.failureReason,
         eventId: p.eventId,
         ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
-        configCapture: await linker.linkOf(p),
+        // A refused read of the captures leaves the link out; refusedCalls says what was refused.
+        configCapture: await linker.linkOf(p).catch(() => undefined),
       });
     }
   }

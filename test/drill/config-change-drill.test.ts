@@ -1,13 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderTemplate } from '../../accounts/stack/render.js';
+import { buildService } from '../../accounts/stack/service.js';
 import { formatTable } from '../../cli/audit/format-table.js';
 import { run as config } from '../../cli/config.js';
 import type { OperatorDeps } from '../../cli/operator-context.js';
 import { parseDrill } from '../../drill/drill-file.js';
 import { auditSources } from '../../drill/drill-report.js';
+import { drillAccounts } from '../../drill/drill-stacks.js';
+import { LOCAL_STAGE } from '../../drill/local-hub.js';
 import { runDrill } from '../../drill/run-drill.js';
 import { s3Client } from '../../shared/aws/clients.js';
+import { DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../../shared/config/accounts.js';
 import { listCaptures } from '../../shared/config-capture/store.js';
 import { type AuditReport, buildAuditReport } from '../../shared/report/audit-report.js';
 import { tempDirs } from '../temp-dirs.js';
@@ -136,4 +141,33 @@ describe('a drill that changes a source configuration', () => {
     // The rebuild after the disaster starts from the capture as of the restore: the changed settings.
     expect(rebuilt).toEqual({ instanceType: 'm6g.xlarge', dbInstanceClass: 'db.r6g.xlarge' });
   }, 300_000);
+
+  it('reports a refused read of the captures (the restore role without its listing) instead of stopping the drill', async () => {
+    const short = { ...drill, steps: drill.steps.filter((step) => step.action !== 'disaster' && step.action !== 'restore') };
+    const { accounts } = drillAccounts(short, loadAccounts(DEFAULT_ACCOUNTS_DIR), { required: false });
+    const report = await runDrill(short, {
+      name: 'captures unreadable',
+      template: (stack) =>
+        withoutSid(
+          renderTemplate(buildService(accounts, stack.account.name, { stage: LOCAL_STAGE, region: stack.region })),
+          'ListTheConfigurationCaptures',
+        ),
+    });
+    expect(report.configChanges[0]!.reason).toMatch(/^the captures could not be listed: .*AccessDenied/);
+    expect(report.refusedCalls.map((c) => [c.principal.split('/')[1], c.call])).toContainEqual([
+      'backup-hub-restore',
+      's3:ListObjectVersions',
+    ]);
+    expect(report.artifacts.filter((a) => a.configCapture)).toEqual([]);
+  }, 300_000);
 });
+
+/** A template without the IAM statements of that Sid, wherever they are. */
+function withoutSid<T>(template: T, sid: string): T {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.filter((v) => (v as { Sid?: unknown } | null)?.Sid !== sid).map(strip);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
+    return value;
+  };
+  return strip(template) as T;
+}
