@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../accounts/stack/render.js';
 import { buildService } from '../../accounts/stack/service.js';
+import { formatCsv } from '../../cli/audit/format-csv.js';
 import { formatTable } from '../../cli/audit/format-table.js';
 import { run as config } from '../../cli/config.js';
 import type { OperatorDeps } from '../../cli/operator-context.js';
@@ -138,6 +139,7 @@ describe('a drill that changes a source configuration', () => {
     expect(formatTable(lastChanges!, { source: 'drill', generatedAt: '', limit: 20 })).toMatch(
       /-- configuration: last change per resource.*\(3\)[\s\S]*dbInstances\s+app-orders\s+changed instanceClass/,
     );
+    expect(formatCsv(lastChanges!, 'config-changes')).toContain(`${SOURCE},${REGION},dbInstances,app-orders,changed,instanceClass,`);
     // The rebuild after the disaster starts from the capture as of the restore: the changed settings.
     expect(rebuilt).toEqual({ instanceType: 'm6g.xlarge', dbInstanceClass: 'db.r6g.xlarge' });
   }, 300_000);
