@@ -6,13 +6,16 @@ import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anc
 import { kmsClient, s3Client } from '../shared/aws/clients.js';
 import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { SweepState } from '../shared/catalog/source-inventory.js';
+import { lastConfigChanges } from '../shared/config-capture/last-changes.js';
+import { type CaptureLink, CaptureLinker } from '../shared/config-capture/point-capture.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { policyOf } from '../shared/report/account-policy.js';
-import { buildAuditReport } from '../shared/report/audit-report.js';
+import { type AuditSources, buildAuditReport } from '../shared/report/audit-report.js';
 import type { LostCopy } from '../shared/report/lost-copies.js';
 import type { UnprotectedResource } from '../shared/report/unprotected.js';
 import { type AttackAttempt, type AttackSection, isAttackCall } from './attack.js';
+import type { ReportedConfigChange } from './config-change.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
@@ -49,6 +52,8 @@ export interface ReportedArtifact {
    */
   lock?: { mode: LockState; until: string } | null;
   trigger?: 'sweep';
+  /** The configuration capture that holds its resource as of its creation (none for what no capture covers). */
+  configCapture?: CaptureLink;
 }
 
 /** Where the inventory sweep stands in one source account and region. */
@@ -133,6 +138,8 @@ export interface DrillReport {
   attacks: AttackAttempt[];
   /** What the vault held before the first attack and lost since (none: all survived), and what it holds now. */
   afterAttacks?: Omit<AttackSection, 'attempts'>;
+  /** Each changeConfig step: what it changed, and what `backup-hub config diff` lists between the captures before and after it. */
+  configChanges: ReportedConfigChange[];
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
@@ -144,6 +151,7 @@ export async function collectReport(
     restore?: RestoreSection;
     doctor?: Finding[];
     attacks?: AttackSection;
+    configChanges?: ReportedConfigChange[];
   },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
@@ -164,6 +172,7 @@ export async function collectReport(
   ];
   const artifacts: ReportedArtifact[] = [];
   const points: RecoveryPoint[] = [];
+  const linker = captureLinker(hub);
   for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.inspector.catalog.byAccount(account)) {
       points.push(p);
@@ -182,6 +191,8 @@ export async function collectReport(
         eventId: p.eventId,
         ...lockOf(hub, p.kind, hub.config.vaultRegion, p.vaultCopyId),
         ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
+        // A refused read of the captures leaves the link out; refusedCalls says what was refused.
+        configCapture: await linker.linkOf(p).catch(() => undefined),
       });
     }
   }
@@ -236,6 +247,7 @@ export async function collectReport(
     sweep: await sweepStates(hub),
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
+    configChanges: run.configChanges ?? [],
     attacks: run.attacks?.attempts ?? [],
     ...(run.attacks ? { afterAttacks: { lost: run.attacks.lost, survived: run.attacks.survived } } : {}),
   };
@@ -294,9 +306,19 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
 }
 
 /** What the audit report reads, as the auditor reads it (the vault's inspector, not a handler's role). */
-export function auditSources(hub: LocalHub) {
+export function auditSources(hub: LocalHub): AuditSources {
   const { catalog, inventory, audit } = hub.inspector;
-  return { catalog, inventory, audit, policy: (account: string) => policyOf(hub.accounts, account) };
+  // The vault key's policy lets the restore role, not the auditor's, decrypt the captures: as `backup-hub config` reads them.
+  const { aws, config } = hub.restoreContext;
+  const captured = hub.accounts.sources.flatMap((source) => source.regions.map((region) => ({ account: source.id, region })));
+  return {
+    catalog,
+    inventory,
+    audit,
+    policy: (account: string) => policyOf(hub.accounts, account),
+    configChanges: (range) =>
+      lastConfigChanges(s3Client(aws, config.vaultRegion), { account: config.vaultAccountId, region: config.vaultRegion }, captured, range),
+  };
 }
 
 /**
@@ -348,4 +370,14 @@ function eventIdOf(body: string): string {
   } catch {
     return '(unparseable message)';
   }
+}
+
+/** The captures read as `backup-hub config` reads them: through the restore role. */
+function captureLinker(hub: LocalHub): CaptureLinker {
+  const { config, aws } = hub.restoreContext;
+  return new CaptureLinker(s3Client(aws, config.vaultRegion), {
+    account: config.vaultAccountId,
+    region: config.vaultRegion,
+    keyArn: config.vaultKeyArn,
+  });
 }

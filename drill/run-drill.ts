@@ -9,6 +9,7 @@ import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
 import { AttackRun } from './attack.js';
+import { changeConfig, diffConfigChanges, type ReportedConfigChange } from './config-change.js';
 import { simDoctorAccess } from './doctor-access.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
@@ -96,8 +97,11 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const gameDay = new GameDay(hub);
     const doctor: Finding[] = [];
     const attacks = new AttackRun(hub);
+    const configChanges: ReportedConfigChange[] = [];
     for (const [index, step] of drill.steps.entries()) {
-      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, attacks, say })}`);
+      say(
+        `[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, attacks, configChanges, say })}`,
+      );
       await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
     say(`settling: waiting (simulated) for pending copies…`);
@@ -109,6 +113,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       restore: gameDay.report(),
       doctor,
       attacks: await attacks.section(),
+      configChanges: await diffConfigChanges(hub, configChanges),
     });
     await options.inspect?.(hub);
     await folder?.finish({
@@ -132,6 +137,8 @@ interface PlayContext {
   /** What every doctor step found. */
   doctor: Finding[];
   attacks: AttackRun;
+  /** What every changeConfig step changed. */
+  configChanges: ReportedConfigChange[];
   say: (line: string) => void;
 }
 
@@ -139,7 +146,7 @@ async function playStep(
   hub: LocalHub,
   step: DrillStep,
   index: number,
-  { refusedAtBus, gameDay, doctor, attacks, say }: PlayContext,
+  { refusedAtBus, gameDay, doctor, attacks, configChanges, say }: PlayContext,
 ): Promise<string> {
   try {
     switch (step.action) {
@@ -148,6 +155,12 @@ async function playStep(
         const estate = buildEstate(hub.cloud, step.account, region, step, step.name);
         if (step.backup) backUpEstate(hub.cloud, step.account, region, estate);
         return `buildSystems ${step.account}/${region}: VPC ${estate.vpcId}, ${estate.instanceIds.length} instance(s), ${estate.databases.length} DB instance(s), ${estate.clusters.length} Aurora cluster(s)${step.backup ? ', each backed up' : ''}`;
+      }
+      case 'changeConfig': {
+        const region = regionOf(hub, step);
+        const change = await changeConfig(hub, step, region);
+        configChanges.push(change);
+        return `changeConfig ${step.account}/${region}: ${change.made.map((m) => `${m.list} ${m.resource} ${m.field}`).join(', ')}`;
       }
       case 'createVolume': {
         const region = regionOf(hub, step);
