@@ -13,8 +13,10 @@ then attach-policy to the vault account):
        vault copies; nobody unlocks a snapshot, deletes or unlocks a Recycle Bin rule, bypasses
        Object Lock, disables or schedules the deletion of a key; only the copy roles lock
        snapshots; only the deploy role (deployRole in the vault file) changes the hub's roles,
-       functions, rules, queues, tables, key policies and the Object Lock settings; only the pruner
-       writes the vault lock, only the legal hold role the holds; no audit entry is changed.
+       functions, rules, queues, tables, key policies and the Object Lock settings; the audit table
+       takes inserts only (no put, update or delete), the vault lock's records from the pruner
+       alone, the holds' from the legal hold role alone. The hub roles excepted from each guard are
+       those the vault's stacks grant the guarded call.
   rcp  the same guards on the vault's KMS keys, S3 store, queues, tables and bus, for principals of
        any account (RCPs cover those services; EC2, RDS and Lambda are guarded by the SCP alone).
 
