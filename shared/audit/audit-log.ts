@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DuplicateItemException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, ExecuteStatementCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isAwsError } from '../aws/aws-errors.js';
 import { queryItems } from '../aws/query-items.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
@@ -83,7 +83,7 @@ export class AuditLog {
       } catch (error) {
         // The head is no longer known (a timed-out insert may even have been written); the insert keeps the chain whole.
         this.#head = undefined;
-        if (!(error instanceof DuplicateItemException)) throw error;
+        if (!isAwsError(error, 'DuplicateItemException')) throw error;
         if (attempt > 0) await sleep(collisionBackoffMs(attempt));
         head = await this.head();
       }

@@ -1,6 +1,6 @@
-import { DuplicateItemException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { insertInto } from '../audit/audit-log.js';
+import { isAwsError } from '../aws/aws-errors.js';
 
 /** The partitions of the hold records in the audit table: `HOLD#<point's pk>`. Only the legal hold role may insert them. */
 export const HOLD_PREFIX = 'HOLD#';
@@ -57,7 +57,7 @@ export class HoldLedger {
         await this.db.send(insertInto(this.table, record));
         return record;
       } catch (error) {
-        if (!(error instanceof DuplicateItemException)) throw error;
+        if (!isAwsError(error, 'DuplicateItemException')) throw error;
       }
     }
     throw new Error(`legal hold of ${pk}: could not add a record after ${MAX_RECORD_ATTEMPTS} attempts (others were writing)`);

@@ -1,6 +1,6 @@
-import { DuplicateItemException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { insertInto } from '../audit/audit-log.js';
+import { isAwsError } from '../aws/aws-errors.js';
 
 /**
  * The vault lock's records in the audit table: partition `LOCK#vault`, one item per length ever set,
@@ -76,7 +76,7 @@ export class VaultLock {
       return current ? 'raised' : 'set';
     } catch (error) {
       // Set to this length meanwhile by another run: theirs stands.
-      if (error instanceof DuplicateItemException) return 'unchanged';
+      if (isAwsError(error, 'DuplicateItemException')) return 'unchanged';
       throw error;
     }
   }
