@@ -238,7 +238,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const { AWS_LAMBDA_FUNCTION_NAME: _function, ...personEnv } = runtime('pruner').env;
   const personContext = (credentials: SimCredentials | AwsCredentialIdentityProvider, at = region) =>
     functionRuntime({
-      env: personEnv,
+      // In the DR region, the catalog's and audit log's replica there: the vault's region may be down.
+      env: at === region ? personEnv : { ...personEnv, TABLES_REGION: at },
       clients: { defaults: { ...cloud.clientConfig(cloud.adminCredentials(vault.id), at), credentials } },
       now: () => cloud.clock.now(),
       logger,

@@ -22,6 +22,12 @@ export const hubConfigSchema = z.object({
   functionName: z.optional(z.string()),
   /** The vault's DR region: every vault copy is copied there, under the vault key of that region (found by its alias). */
   drRegion: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * The region whose replica of the catalog and audit log (global tables with a DR region) is read and
+   * written: the vault's region when absent; the DR region for a restore from there, which must work
+   * while the vault's region is down.
+   */
+  tablesRegion: z.optional(z.string().check(z.minLength(1))),
   /** The kind's own queue, where deferred messages go back with a delay. */
   queueUrl: z.optional(z.string()),
   /** The queue's maxReceiveCount: the attempt that reaches it records the failure before the DLQ. */
@@ -44,6 +50,7 @@ const VARIABLES = {
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   queueUrl: 'QUEUE_URL',
   drRegion: 'DR_REGION',
+  tablesRegion: 'TABLES_REGION',
 } as const;
 
 type Field = keyof typeof VARIABLES;
@@ -53,7 +60,12 @@ type Field = keyof typeof VARIABLES;
  * them: strings, or in the stack model CloudFormation references.
  */
 export function hubEnvironment<V>(
-  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion'>, V> & { queueUrl?: V; kindRolePrefix?: V; drRegion?: V },
+  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion' | 'tablesRegion'>, V> & {
+    queueUrl?: V;
+    kindRolePrefix?: V;
+    drRegion?: V;
+    tablesRegion?: V;
+  },
 ): Record<string, V> {
   return Object.fromEntries(
     (Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]),
@@ -77,6 +89,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     queueUrl: variable('queueUrl'),
     drRegion: variable('drRegion'),
+    tablesRegion: variable('tablesRegion'),
     maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
   });
   if (!parsed.success) {

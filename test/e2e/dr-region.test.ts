@@ -1,5 +1,6 @@
 import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NAMES } from '../../accounts/stack/names.js';
 import { type LocalHub, RECOVERY_NAMES } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
@@ -97,28 +98,26 @@ describe('the vault DR region', () => {
     ]);
   });
 
-  it('restores a lost account from the DR copies, every AWS call but the catalog and audit log in the DR region', async () => {
+  it('restores a lost account from the DR copies while the vault region is down: every call, the catalog and audit log too, in the DR region', async () => {
     hub = await deployTestHub({
       vault: { account: VAULT, region: REGION, drRegion: DR_REGION },
       recovery: [{ account: RECOVERY }],
     });
     snapshotOf(hub, SOURCE_A, 'cmk');
     await run(hub, 120);
+    const [point] = await points(hub, SOURCE_A);
     hub.loseAccount(SOURCE_A);
-    // A region outage fails every call to that region: the catalog and the audit log (DynamoDB, in the
-    // vault's region only) too, so this restore runs with the region up.
+    // A region outage fails every call to that region, the catalog's and audit log's too.
     hub.cloud.outages.add(REGION);
     await expect(
       new EC2Client(hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION)).send(new DescribeSnapshotsCommand({})),
     ).rejects.toMatchObject({
       name: 'ServiceUnavailable',
     });
-    hub.cloud.outages.delete(REGION);
 
     const ctx = hub.restoreContextIn(DR_REGION);
     const request = { account: SOURCE_A, asOf: ctx.now(), fromRegion: DR_REGION };
     const plan = await planRestore(request, await restoreTarget(RECOVERY, RECOVERY_NAMES, ctx, DR_REGION), ctx);
-    const [point] = await points(hub, SOURCE_A);
     expect(plan.items.map((i) => i.point.vaultCopyId)).toEqual([point!.copies![0]!.vaultCopyId]);
     const result = await applyRestore(plan, ctx, {
       wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
@@ -127,6 +126,13 @@ describe('the vault DR region', () => {
     expect(result).toMatchObject({ fromRegion: DR_REGION, artifacts: [expect.objectContaining({ status: 'usable' })] });
     const restored = hub.ec2.snapshots({ account: VAULT, region: DR_REGION }).find((s) => s.id === result.artifacts[0]!.restoredId);
     expect([...restored!.sharedWith]).toEqual([RECOVERY]);
+    // The restore's audit entry is in the DR replica of the audit log; no call it made reached the vault's region.
+    const drEntries = [];
+    for await (const e of ctx.audit.entries()) drEntries.push(e);
+    expect(drEntries.filter((e) => e.sourceId === point!.sourceId).map((e) => e.decision)).toContain('restored');
+    const restoreCalls = hub.cloud.calls.filter((c) => (c.session ?? c.principal).includes(`/${NAMES.drRestoreRole}/`));
+    expect(restoreCalls.length).toBeGreaterThan(0);
+    expect(restoreCalls.filter((c) => c.region === REGION)).toEqual([]);
   });
 
   it('refuses a restore from a region that is not the DR region, naming the regions it keeps copies in', async () => {
