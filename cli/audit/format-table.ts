@@ -99,7 +99,7 @@ export function formatTable(report: AuditReport, context: ReportContext): string
     ),
     ...(report.drRpo
       ? section(
-          `resources not protected in both regions, or not meeting their RPO in the DR region ${report.drRpo.region}`,
+          `resources not yet copied to the DR region ${report.drRpo.region}, or past their RPO there`,
           drShortfalls(report),
           context.limit,
           [
@@ -109,8 +109,7 @@ export function formatTable(report: AuditReport, context: ReportContext): string
             { header: 'resource', shrinkTo: 20 },
             { header: 'DR age', align: 'right' },
             { header: 'target', align: 'right' },
-            { header: 'DR RPO', shrinkTo: 10 },
-            { header: 'regions', shrinkTo: 16 },
+            { header: 'where it stands', shrinkTo: 24 },
           ],
           (r) => [
             r.account,
@@ -119,8 +118,7 @@ export function formatTable(report: AuditReport, context: ReportContext): string
             r.resourceId,
             age(r.dr!.ageHours),
             target(r.dr!.rpoHours, 'h'),
-            r.dr!.status === 'no-copy' ? 'no DR copy' : r.dr!.status,
-            regionsText(r),
+            r.dr!.behind || r.status === 'no-copy' ? regionsText(r) : `DR RPO ${r.dr!.status}`,
           ],
         )
       : []),
