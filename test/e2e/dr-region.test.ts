@@ -161,6 +161,25 @@ describe('the vault DR region', () => {
     expect(restoreCalls.filter((c) => c.region === REGION)).toEqual([]);
   });
 
+  it("copies a DB snapshot with its own option group into the DR region naming that option group there (CopyDBSnapshot's OptionGroupName across Regions)", async () => {
+    hub = await deployWithDr();
+    hub.rds.createDBSnapshot(SOURCE_A, REGION, {
+      db: 'orders',
+      type: 'manual',
+      encryption: 'aws-managed',
+      optionGroup: { name: 'orders-options', persistentOptions: false },
+    });
+    await run(hub, 180);
+
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ kind: 'rds-snapshot', state: 'available', copies: [expect.objectContaining({ state: 'available' })] });
+    expect(hub.rds.instanceSnapshots.get(VAULT, REGION, point!.vaultCopyId!)?.optionGroup?.name).toBe('orders-options');
+    const drCopy = hub.rds.instanceSnapshots.get(VAULT, DR_REGION, point!.copies![0]!.vaultCopyId!);
+    expect(drCopy?.optionGroup?.name).toBe('orders-options');
+    const copyCall = hub.cloud.calls.find((c) => c.action === 'CopyDBSnapshot' && c.region === DR_REGION);
+    expect(copyCall).toBeDefined();
+  });
+
   it('refuses a restore from a region that is not the DR region, naming the regions it keeps copies in', async () => {
     hub = await deployWithDr();
     const ctx = hub.restoreContext;
