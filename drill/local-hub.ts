@@ -129,7 +129,8 @@ export interface LocalHub {
   /** The accounts lost so far, with when (simulated ms). */
   readonly lostAccounts: ReadonlyMap<string, number>;
   /** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator). */
-  loseVaultCopy(point: RecoveryPoint): void;
+  /** Deletes the point's vault copy behind the hub's back: in the vault's region, or its copy in `at` (the DR region). */
+  loseVaultCopy(point: RecoveryPoint, at?: string): void;
   /** Delivers a raw event to the vault bus as the account's forwarding rule does (through its forwarder role), bus policy checked. */
   forward(event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string };
   /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
@@ -282,18 +283,18 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       lostAccounts.set(account, cloud.clock.nowMs());
     },
     lostAccounts,
-    loseVaultCopy(point) {
-      const id = point.vaultCopyId ?? '';
+    loseVaultCopy(point, at = region) {
+      const id = (at === region ? point.vaultCopyId : point.copies?.find((c) => c.region === at)?.vaultCopyId) ?? '';
       const drop = <T>(found: T | undefined, remove: (copy: T) => void) => {
         if (found === undefined) throw new Error(`${point.kind} ${point.sourceId} has no vault copy ${id} to lose`);
         remove(found);
       };
       const { ec2, rds, s3 } = cloud;
       const lose = {
-        'ebs-snapshot': () => drop(ec2.snapshot(vault.id, region, id), (s) => ec2.snapshotStore.delete(s)),
-        ami: () => drop(ec2.images.store.get(region, id), (image) => ec2.images.deregister(image)),
-        'rds-snapshot': () => drop(rds.instanceSnapshots.get(vault.id, region, id), (s) => rds.instanceSnapshots.delete(s)),
-        'rds-cluster-snapshot': () => drop(rds.clusterSnapshots.get(vault.id, region, id), (s) => rds.clusterSnapshots.delete(s)),
+        'ebs-snapshot': () => drop(ec2.snapshot(vault.id, at, id), (s) => ec2.snapshotStore.delete(s)),
+        ami: () => drop(ec2.images.store.get(at, id), (image) => ec2.images.deregister(image)),
+        'rds-snapshot': () => drop(rds.instanceSnapshots.get(vault.id, at, id), (s) => rds.instanceSnapshots.delete(s)),
+        'rds-cluster-snapshot': () => drop(rds.clusterSnapshots.get(vault.id, at, id), (s) => rds.clusterSnapshots.delete(s)),
         'ssm-parameter': () => {
           const { bucket, key, versionId } = storedVersionOf(id);
           const store = s3.bucket(bucket);
