@@ -190,6 +190,38 @@ const buildSystemsStep = z.strictObject({
   backup: z.boolean().optional(),
 });
 
+/**
+ * A source's administrator changes its configuration through the account's own APIs (drill/config-change.ts):
+ * instance types by Name tag (each stopped, changed and started again), ingress rules added to
+ * security groups by name, DB instance classes (applied immediately). The report compares the
+ * captures before and after it, as `backup-hub config diff` does.
+ */
+const changeConfigStep = z
+  .strictObject({
+    action: z.literal('changeConfig'),
+    account: accountId,
+    region: z.string().min(1).optional(),
+    instanceTypes: z
+      .record(z.string().min(1), z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an instance type such as m6g.xlarge'))
+      .optional(),
+    ingress: z
+      .array(
+        z.strictObject({
+          group: z.string().min(1),
+          protocol: z.enum(['tcp', 'udp']),
+          port: z.number().int().min(0).max(65_535),
+          cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR block such as 10.0.0.0/8'),
+        }),
+      )
+      .optional(),
+    dbInstanceClasses: z
+      .record(dbIdentifier, z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a DB instance class such as db.r6g.xlarge'))
+      .optional(),
+  })
+  .refine((s) => s.instanceTypes || s.ingress || s.dbInstanceClasses, {
+    message: 'name at least one change: instanceTypes, ingress or dbInstanceClasses',
+  });
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
@@ -226,6 +258,7 @@ const anchorAuditStep = z.strictObject({ action: z.literal('anchorAudit') });
 
 const stepSchema = z.discriminatedUnion('action', [
   buildSystemsStep,
+  changeConfigStep,
   createVolumeStep,
   runInstanceStep,
   createDBInstanceStep,
@@ -262,6 +295,7 @@ const STEP_ACTIONS = [
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'changeConfig',
   'event',
   'fault',
   'advance',
@@ -279,6 +313,7 @@ const STEP_ACTIONS = [
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([
   'buildSystems',
+  'changeConfig',
   'createVolume',
   'runInstance',
   'createDBInstance',

@@ -6,12 +6,15 @@ import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anc
 import { kmsClient, s3Client } from '../shared/aws/clients.js';
 import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { SweepState } from '../shared/catalog/source-inventory.js';
+import { lastConfigChanges } from '../shared/config-capture/last-changes.js';
+import { type CaptureLink, CaptureLinker } from '../shared/config-capture/point-capture.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { policyOf } from '../shared/report/account-policy.js';
-import { buildAuditReport } from '../shared/report/audit-report.js';
+import { type AuditSources, buildAuditReport } from '../shared/report/audit-report.js';
 import type { LostCopy } from '../shared/report/lost-copies.js';
 import type { UnprotectedResource } from '../shared/report/unprotected.js';
+import type { ReportedConfigChange } from './config-change.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
@@ -42,6 +45,8 @@ export interface ReportedArtifact {
   /** The event that caused it, or the sweep's pass when no event announced it. */
   eventId: string;
   trigger?: 'sweep';
+  /** The configuration capture that holds its resource as of its creation (none for what no capture covers). */
+  configCapture?: CaptureLink;
 }
 
 /** Where the inventory sweep stands in one source account and region. */
@@ -122,6 +127,8 @@ export interface DrillReport {
   alarms: ReportedAlarm[];
   /** What the drill's doctor steps found, as `backup-hub doctor --format json` prints it. */
   doctor: Finding[];
+  /** Each changeConfig step: what it changed, and what `backup-hub config diff` lists between the captures before and after it. */
+  configChanges: ReportedConfigChange[];
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
@@ -132,6 +139,7 @@ export async function collectReport(
     refusedAtBus: { id: string; account?: string; reason: string }[];
     restore?: RestoreSection;
     doctor?: Finding[];
+    configChanges?: ReportedConfigChange[];
   },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
@@ -152,6 +160,7 @@ export async function collectReport(
   ];
   const artifacts: ReportedArtifact[] = [];
   const points: RecoveryPoint[] = [];
+  const linker = captureLinker(hub);
   for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.inspector.catalog.byAccount(account)) {
       points.push(p);
@@ -169,6 +178,8 @@ export async function collectReport(
         failureReason: p.failureReason,
         eventId: p.eventId,
         ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
+        // A refused read of the captures leaves the link out; refusedCalls says what was refused.
+        configCapture: await linker.linkOf(p).catch(() => undefined),
       });
     }
   }
@@ -220,6 +231,7 @@ export async function collectReport(
     sweep: await sweepStates(hub),
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
+    configChanges: run.configChanges ?? [],
   };
 }
 
@@ -257,9 +269,19 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
 }
 
 /** What the audit report reads, as the auditor reads it (the vault's inspector, not a handler's role). */
-export function auditSources(hub: LocalHub) {
+export function auditSources(hub: LocalHub): AuditSources {
   const { catalog, inventory, audit } = hub.inspector;
-  return { catalog, inventory, audit, policy: (account: string) => policyOf(hub.accounts, account) };
+  // The vault key's policy lets the restore role, not the auditor's, decrypt the captures: as `backup-hub config` reads them.
+  const { aws, config } = hub.restoreContext;
+  const captured = hub.accounts.sources.flatMap((source) => source.regions.map((region) => ({ account: source.id, region })));
+  return {
+    catalog,
+    inventory,
+    audit,
+    policy: (account: string) => policyOf(hub.accounts, account),
+    configChanges: (range) =>
+      lastConfigChanges(s3Client(aws, config.vaultRegion), { account: config.vaultAccountId, region: config.vaultRegion }, captured, range),
+  };
 }
 
 /**
@@ -311,4 +333,14 @@ function eventIdOf(body: string): string {
   } catch {
     return '(unparseable message)';
   }
+}
+
+/** The captures read as `backup-hub config` reads them: through the restore role. */
+function captureLinker(hub: LocalHub): CaptureLinker {
+  const { config, aws } = hub.restoreContext;
+  return new CaptureLinker(s3Client(aws, config.vaultRegion), {
+    account: config.vaultAccountId,
+    region: config.vaultRegion,
+    keyArn: config.vaultKeyArn,
+  });
 }

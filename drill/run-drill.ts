@@ -8,6 +8,7 @@ import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
+import { changeConfig, diffConfigChanges, type ReportedConfigChange } from './config-change.js';
 import { simDoctorAccess } from './doctor-access.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
@@ -92,8 +93,11 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
     const gameDay = new GameDay(hub);
     const doctor: Finding[] = [];
+    const configChanges: ReportedConfigChange[] = [];
     for (const [index, step] of drill.steps.entries()) {
-      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, say })}`);
+      say(
+        `[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, configChanges, say })}`,
+      );
       await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
     const ended = gameDay.endOutages();
@@ -101,7 +105,13 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
-    const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report(), doctor });
+    const report = await collectReport(hub, {
+      name: options.name,
+      refusedAtBus,
+      restore: gameDay.report(),
+      doctor,
+      configChanges: await diffConfigChanges(hub, configChanges),
+    });
     await options.inspect?.(hub);
     await folder?.finish({
       tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable },
@@ -123,6 +133,8 @@ interface PlayContext {
   gameDay: GameDay;
   /** What every doctor step found. */
   doctor: Finding[];
+  /** What every changeConfig step changed. */
+  configChanges: ReportedConfigChange[];
   say: (line: string) => void;
 }
 
@@ -130,7 +142,7 @@ async function playStep(
   hub: LocalHub,
   step: DrillStep,
   index: number,
-  { refusedAtBus, gameDay, doctor, say }: PlayContext,
+  { refusedAtBus, gameDay, doctor, configChanges, say }: PlayContext,
 ): Promise<string> {
   try {
     switch (step.action) {
@@ -139,6 +151,12 @@ async function playStep(
         const estate = buildEstate(hub.cloud, step.account, region, step, step.name);
         if (step.backup) backUpEstate(hub.cloud, step.account, region, estate);
         return `buildSystems ${step.account}/${region}: VPC ${estate.vpcId}, ${estate.instanceIds.length} instance(s), ${estate.databases.length} DB instance(s), ${estate.clusters.length} Aurora cluster(s)${step.backup ? ', each backed up' : ''}`;
+      }
+      case 'changeConfig': {
+        const region = regionOf(hub, step);
+        const change = await changeConfig(hub, step, region);
+        configChanges.push(change);
+        return `changeConfig ${step.account}/${region}: ${change.made.map((m) => `${m.list} ${m.resource} ${m.field}`).join(', ')}`;
       }
       case 'createVolume': {
         const region = regionOf(hub, step);

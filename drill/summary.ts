@@ -1,3 +1,4 @@
+import { formatChanges } from '../shared/config-capture/diff.js';
 import { headedTable as table } from '../shared/report/text-table.js';
 import type { DrillReport } from './drill-report.js';
 import { formatGameDay } from './game-day-summary.js';
@@ -68,6 +69,7 @@ export function formatSummary(report: DrillReport): string {
     `simulated time: ${report.simulatedMinutes} minutes`,
     ...alarmLines(report.alarms),
     ...doctorLines(report.doctor),
+    ...configChangeLines(report.configChanges),
     ...formatGameDay(report.restore),
   );
   return parts.join('\n');
@@ -143,6 +145,18 @@ function doctorLines(findings: DrillReport['doctor']): string[] {
     `doctor: ${failed.length} of ${findings.length} checks ✗ (doctor in the --report JSON):`,
     ...failed.map((f) => `  ✗ ${f.account} ${f.region}: ${short(f.check)}\n      fix: ${f.fix}`),
   ];
+}
+
+/** Each changeConfig step: what it made, and what `backup-hub config diff` lists between the captures around it. */
+function configChangeLines(steps: DrillReport['configChanges']): string[] {
+  return steps.flatMap((step) => [
+    `\n-- configuration change of ${step.account} ${step.region} at ${step.startedAt}: ${step.made.length} change(s) made; ${
+      step.to
+        ? `config diff from the capture of ${step.from!.capturedAt} to that of ${step.to.capturedAt}: ${step.changes.length} change(s)`
+        : `no diff (${step.reason})`
+    }`,
+    ...(step.to ? [formatChanges(step.changes)] : []),
+  ]);
 }
 
 /** The chain's verdict, and the signed anchor it was checked against. */

@@ -67,6 +67,27 @@ describe('drill files', () => {
     ]);
   });
 
+  it('takes a configuration change naming at least one change, each in the form AWS takes it', () => {
+    const step = { account: '111111111111', action: 'changeConfig' };
+    expect(parseDrill({ ...base, steps: [{ ...step, instanceTypes: { 'app-web-1': 'm6g.xlarge' } }] }).steps[0]).toMatchObject({
+      instanceTypes: { 'app-web-1': 'm6g.xlarge' },
+    });
+    expect(
+      problems({
+        ...base,
+        steps: [
+          step,
+          { ...step, dbInstanceClasses: { orders: 'large' } },
+          { ...step, ingress: [{ group: 'web', protocol: 'tcp', port: 443, cidr: 'anywhere' }] },
+        ],
+      }),
+    ).toEqual([
+      'steps[0]: name at least one change: instanceTypes, ingress or dbInstanceClasses',
+      expect.stringMatching(/^steps\[1\]\.dbInstanceClasses\.orders: must be a DB instance class/),
+      expect.stringMatching(/^steps\[2\]\.ingress\.0\.cidr: must be an IPv4 CIDR block/),
+    ]);
+  });
+
   it('takes one parameter value or several written within one second, never both or neither', () => {
     const step = { account: '111111111111', action: 'putParameter', name: '/app/token', type: 'SecureString' };
     expect(parseDrill({ ...base, steps: [{ ...step, values: ['a', 'b', 'c'] }] }).steps[0]).toMatchObject({ values: ['a', 'b', 'c'] });

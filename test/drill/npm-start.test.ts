@@ -160,6 +160,15 @@ describe('npm start', () => {
         ['eu-west-1', 'available'],
         ['eu-central-1', 'available'],
       ]);
+    // Before the disaster the admin changed three settings: config diff between the captures around it lists exactly those.
+    const [change] = report.configChanges;
+    expect(change!.changes.map((c) => [c.list, c.resource, c.change, c.fields!.map((f) => f.field)]).sort()).toEqual(
+      change!.made.map((m) => [m.list, m.resource, 'changed', [m.field]]).sort(),
+    );
+    expect(change!.made).toHaveLength(3);
+    expect(stdout).toMatch(
+      /-- configuration change of 111111111111 eu-west-1 at .*: 3 change\(s\) made; config diff from the capture of .* to that of .*: 3 change\(s\)/,
+    );
     // No parameter value in the output or the report.
     for (const text of [stdout, JSON.stringify(report)]) expect(text).not.toMatch(/drill-only-placeholder/);
   }, 120_000);

@@ -20,6 +20,8 @@ import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
 import {
   DEFAULT_INSTANCE_TYPE,
   dataDeviceName,
+  type InstanceStateName,
+  instanceState,
   LAUNCH_IMAGE_ID,
   type LaunchSpec,
   type RunInstanceSpec,
@@ -54,6 +56,8 @@ export interface Ec2SimOptions {
   volumeCreateMs?: number;
   /** How long a launched instance stays `pending` before it is `running`. */
   instanceBootMs?: number;
+  /** How long a stopped instance stays `stopping` before it is `stopped`. */
+  instanceStopMs?: number;
   /** A `cmk` volume without a key uses the account's key by this alias (made on first use); without it, a new unnamed key each time. */
   customerKeyAlias?: string;
 }
@@ -83,6 +87,7 @@ const DEFAULTS: Required<Omit<Ec2SimOptions, 'customerKeyAlias'>> & Pick<Ec2SimO
   announceImageSnapshots: false,
   volumeCreateMs: 30_000,
   instanceBootMs: 60_000,
+  instanceStopMs: 30_000,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -380,6 +385,55 @@ export class Ec2Sim {
   }
 
   /**
+   * StopInstances of one instance: `stopping` for {@link Ec2SimOptions.instanceStopMs}, then
+   * `stopped`; stopping a stopping or stopped one changes nothing.
+   * @throws AwsError InvalidInstanceID.NotFound, IncorrectInstanceState (a pending instance cannot be stopped)
+   */
+  stopInstance(account: string, region: string, id: string): { previous: InstanceStateName; current: InstanceStateName } {
+    const instance = this.#ownInstance(account, region, id);
+    const now = this.cloud.clock.nowMs();
+    const previous = instanceState(instance, now);
+    if (previous === 'pending') throw incorrectState(id, previous, 'stopped');
+    if (previous === 'running') instance.stoppedAt = now + this.#options.instanceStopMs;
+    return { previous, current: instanceState(instance, now) };
+  }
+
+  /**
+   * StartInstances of one instance: a stopped one is `pending` for {@link Ec2SimOptions.instanceBootMs}, then `running`;
+   * starting a pending or running one changes nothing.
+   * @throws AwsError InvalidInstanceID.NotFound, IncorrectInstanceState (a stopping instance)
+   */
+  startInstance(account: string, region: string, id: string): { previous: InstanceStateName; current: InstanceStateName } {
+    const instance = this.#ownInstance(account, region, id);
+    const now = this.cloud.clock.nowMs();
+    const previous = instanceState(instance, now);
+    if (previous === 'stopping') throw incorrectState(id, previous, 'started');
+    if (previous === 'stopped') {
+      instance.stoppedAt = undefined;
+      instance.runningAt = now + this.#options.instanceBootMs;
+    }
+    return { previous, current: instanceState(instance, now) };
+  }
+
+  /**
+   * ModifyInstanceAttribute of the instance type: "To change the instance type, the instance must be
+   * stopped" (EC2 User Guide, "Change the instance type").
+   * @throws AwsError InvalidInstanceID.NotFound, IncorrectInstanceState (not stopped)
+   */
+  modifyInstanceType(account: string, region: string, id: string, instanceType: string): void {
+    const instance = this.#ownInstance(account, region, id);
+    const state = instanceState(instance, this.cloud.clock.nowMs());
+    if (state !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${id}' is not in the 'stopped' state.`);
+    instance.instanceType = instanceType;
+  }
+
+  #ownInstance(account: string, region: string, id: string): SimInstance {
+    const instance = this.instance(account, region, id);
+    if (!instance) throw notFound('InvalidInstanceID.NotFound', 'instance ID', id);
+    return instance;
+  }
+
+  /**
    * Starts a snapshot of an account's volume (the account's own activity, not through the API).
    * @throws AwsError InvalidVolume.NotFound; Error for a malformed or taken id
    */
@@ -561,4 +615,9 @@ export class Ec2Sim {
     }
     if (settle.emit) this.cloud.emitServiceEvent(settledSnapshotEvent(snapshot));
   }
+}
+
+/** EC2's refusal of a state change the instance's state does not allow. */
+function incorrectState(id: string, state: InstanceStateName, wanted: string): AwsError {
+  return new AwsError('IncorrectInstanceState', `The instance '${id}' is in the '${state}' state and cannot be ${wanted}.`);
 }

@@ -161,6 +161,11 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
         here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${input.string('InstanceId')}`),
         here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/${input.string('VolumeId')}`),
       ];
+    case 'StopInstances':
+    case 'StartInstances':
+      return input.strings('InstanceId').map((id) => here(`ec2:${action}`, `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${id}`));
+    case 'ModifyInstanceAttribute':
+      return [here('ec2:ModifyInstanceAttribute', `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${input.string('InstanceId')}`)];
     case 'DescribeSnapshotAttribute':
     case 'DeleteSnapshot':
       return [snapshotRequest(ec2, `ec2:${action}`, ctx.region, input.string('SnapshotId'), ctx)];
