@@ -17,6 +17,7 @@ export function resolved(template: Template, where: { account: string; region: s
       case 'AWS::KMS::Key':
         return keyArn(account, region, id);
       case 'AWS::DynamoDB::Table':
+      case 'AWS::DynamoDB::GlobalTable':
         return `arn:aws:dynamodb:${region}:${account}:table/${p.TableName}`;
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${region}:${account}:${p.QueueName}`;
