@@ -249,7 +249,8 @@ describe('restore into a clean account', () => {
     await run(hub, 5);
     const [point] = await points(hub, SOURCE_A);
     // Enough failures to outlast the SDK's own retries of the first append (5 attempts in the simulated cloud).
-    hub.cloud.faults.add({ service: 'dynamodb', operation: 'PutItem', error: 'InternalServerError', times: 5, account: VAULT });
+    // Audit entries are PartiQL inserts (ExecuteStatement), which never overwrite.
+    hub.cloud.faults.add({ service: 'dynamodb', operation: 'ExecuteStatement', error: 'InternalServerError', times: 5, account: VAULT });
     const { result, log } = await restore({ point: point!.pk });
 
     expect(log.some((line) => /will retry: InternalServerError/.test(line))).toBe(true);
