@@ -9,6 +9,7 @@ import {
 } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
+import { PENDING_CAP } from '../../shared/core/copy-quota.js';
 import { all, type Condition, type RestoreScope, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
@@ -296,6 +297,7 @@ export function buildVault(
             silenceHours: silenceHours(config, source),
             customerKeyAliases: source.customerKeyAliases,
             configCaptureHours: source.configCaptureHours ?? CONFIG_CAPTURE_HOURS,
+            pendingCap: source.pendingCap ?? PENDING_CAP,
             ssmParameters: source.ssmParameters,
             ...(source.sweep ? { sweepCallsPerSecond: source.sweep.callsPerSecond } : {}),
           },
