@@ -14,6 +14,7 @@ import { all, type Condition, type RestoreScope, type VaultScope } from '../../s
 import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
+import { OVER_CAP_KEY } from '../../shared/pipeline/fair-share.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
 import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
@@ -345,13 +346,13 @@ export function buildVault(
         actAsEachKindsRole,
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
-        // Where the SSM store migration stands: a marker item of its own, written whole (PutItem) and no other.
+        // Where the SSM store migration stands, and which sources were over their cap: marker items of their own, written whole (PutItem), and no other.
         {
           Sid: 'KeepTheMigrationCursor',
           Effect: 'Allow',
           Action: 'dynamodb:PutItem',
           Resource: getAtt('CatalogTable'),
-          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': MIGRATION_CURSOR_KEY } },
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MIGRATION_CURSOR_KEY, OVER_CAP_KEY] } },
         },
         ...catalogGuards({ lock: true, holds: true }),
       ],

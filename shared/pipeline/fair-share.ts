@@ -1,3 +1,6 @@
+/** Where the reconciler's last run left the sources over their cap (a catalog item): each one's audit entry is written once, when it goes over. */
+export const OVER_CAP_KEY = 'FAIR#over-cap';
+
 /** A point (or a point's copy in a further region) waiting for a slot of `quota`, as the reconciler read it. */
 export interface Waiter {
   pk: string;

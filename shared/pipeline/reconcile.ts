@@ -7,7 +7,7 @@ import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
 import { waitingRegions } from './copy-quota.js';
-import { type FairPlan, planSlots } from './fair-share.js';
+import { type FairPlan, OVER_CAP_KEY, planSlots } from './fair-share.js';
 import { migrateSsmStore } from './migrate-ssm-store.js';
 import { advanceRegionCopy, furtherRegions, regionQuotaKey, retryFailedRegionCopy } from './region-copy.js';
 import { releaseSource } from './release.js';
@@ -117,7 +117,6 @@ async function fillSlots(inFlight: Map<string, Map<string, number>>, ctx: HubCon
     inFlight,
     capOf: (account) => records.get(account)?.pendingCap ?? PENDING_CAP,
   });
-  await reportCaps(plan, records, ctx);
   let started = 0;
   for (const quota of plan.quotas) {
     for (const { pk } of plan.order(quota)) {
@@ -127,11 +126,14 @@ async function fillSlots(inFlight: Map<string, Map<string, number>>, ctx: HubCon
       started += 1;
     }
   }
+  try {
+    await reportCaps(plan, records, ctx);
+  } catch (error) {
+    summary.error += 1;
+    ctx.logger.warn('reconcile: the sources over their cap will be recorded next run', { error: describeError(error) });
+  }
   return started;
 }
-
-/** Where the last run left the sources over their cap: their audit entry is written once, when they go over. */
-const OVER_CAP_KEY = 'FAIR#over-cap';
 
 /**
  * Every source's points over its cap, as a metric its alarm reads (zero included, so that the alarm
