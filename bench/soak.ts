@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runFairnessSoak } from './soak-fairness.js';
 import { runSoak } from './soak-run.js';
 
 // The SDK warns once per process that Node 20 support ends in 2027; it would break the one-JSON-object output.
@@ -6,7 +7,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /**
  * `npm run bench:soak -- --events N [--quota Q] [--throttle 0.2] [--json]`: the fault-injection
- * soak on the simulated cloud. Prints one JSON object (with --json) or a short summary.
+ * soak on the simulated cloud. Prints one JSON object (with --json) or a short summary. With
+ * `--runaway-source ACCOUNT [--runaway-events M]` (M = N by default) it runs the soak twice, without
+ * and with M more backups of that source announced first, and reports the other sources' time to
+ * protection in both, with its `targets` entry (exit status 1 unless it holds).
  */
 const { values } = parseArgs({
   options: {
@@ -14,6 +18,8 @@ const { values } = parseArgs({
     quota: { type: 'string', default: '20' },
     throttle: { type: 'string', default: '0.2' },
     json: { type: 'boolean', default: false },
+    'runaway-source': { type: 'string' },
+    'runaway-events': { type: 'string' },
   },
 });
 const events = Number(values.events);
@@ -25,7 +31,15 @@ if (!Number.isInteger(events) || events < 1 || !Number.isInteger(quota) || quota
   );
   process.exit(2);
 }
-const report = await runSoak({ events, quota, throttleShare });
+const runawaySource = values['runaway-source'];
+const runawayEvents = Number(values['runaway-events'] ?? events);
+if (runawaySource !== undefined && !(Number.isInteger(runawayEvents) && runawayEvents > 0)) {
+  console.error('usage: npm run bench:soak -- --events N --runaway-source ACCOUNT [--runaway-events M] [--json]  (M a positive integer)');
+  process.exit(2);
+}
+const report = runawaySource
+  ? await runFairnessSoak({ events, quota, throttleShare, runawaySource, runawayEvents })
+  : await runSoak({ events, quota, throttleShare });
 if (values.json) console.log(JSON.stringify(report));
 else
   console.log(
@@ -33,3 +47,4 @@ else
       .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
       .join('\n'),
   );
+if ('targets' in report && !report.targets.othersTimeToProtectionRatio.holds) process.exitCode = 1;
