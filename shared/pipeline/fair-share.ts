@@ -89,3 +89,32 @@ function* fewestHeldFirst(tier: Waiter[], held: Map<string, number>): Generator<
     yield next;
   }
 }
+
+/** How long a function keeps what the reconciler last recorded of the sources over their cap. */
+const OVER_CAP_TTL_MS = 60_000;
+
+/**
+ * The sources the reconciler last found over their cap (its bookmark), read at most once a minute per
+ * function container. A new point of such a source does not take a free slot on arrival: it waits
+ * behind the other sources' like the rest of its excess, for the reconciler to start.
+ */
+export class OverCapSources {
+  #read: { until: number; accounts: Promise<Set<string>> } | undefined;
+
+  constructor(
+    private readonly bookmark: (key: string) => Promise<string[] | undefined>,
+    private readonly now: () => Date,
+  ) {}
+
+  async has(account: string): Promise<boolean> {
+    const at = this.now().getTime();
+    if (!this.#read || this.#read.until <= at) {
+      const accounts = this.bookmark(OVER_CAP_KEY).then((list) => new Set(list ?? []));
+      this.#read = { until: at + OVER_CAP_TTL_MS, accounts };
+      accounts.catch(() => {
+        this.#read = undefined;
+      });
+    }
+    return (await this.#read.accounts).has(account);
+  }
+}

@@ -52,4 +52,34 @@ describe('one source snapshotting by the dozen', () => {
     expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(Array(RUNAWAY_SNAPSHOTS).fill('available'));
     expect(alarm()).toMatchObject({ state: 'OK' });
   }, 240_000);
+
+  it('once a source is over its cap, its new points wait behind the others’ even while slots are free: a steady runaway cannot take each slot as it frees', async () => {
+    hub = await deployTestHub({
+      sources: [
+        { account: SOURCE_A, regions: [REGION], pendingCap: 2 },
+        { account: SOURCE_B, regions: [REGION] },
+      ],
+      ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, copyQuota: 4 },
+    });
+    for (let i = 0; i < 6; i++) snapshotOf(hub, SOURCE_A, 'none');
+    const pendingInVault = () => hub!.ec2.snapshots({ account: VAULT }).filter((s) => s.state === 'pending').length;
+    const overCapRecorded = async () =>
+      (await auditEntries(hub!)).some((e) => e.account === SOURCE_A && /over its cap/.test(e.reason ?? ''));
+    // Four copies run, two wait; the reconciler finds the source over its cap; then the four finish, before it runs again.
+    for (let minute = 0; minute < 60 && !((await overCapRecorded()) && pendingInVault() === 0); minute++) await run(hub, 1);
+    expect(pendingInVault()).toBe(0);
+
+    const runaway = snapshotOf(hub, SOURCE_A, 'none');
+    const other = snapshotOf(hub, SOURCE_B, 'none');
+    await run(hub, 3);
+    const byId = async (account: string, id: string) => (await points(hub!, account)).find((p) => p.sourceId === id);
+    expect(await byId(SOURCE_B, other.id)).toMatchObject({ stage: 'copying' });
+    expect(await byId(SOURCE_A, runaway.id)).toMatchObject({ state: 'pending', waitingFor: `ebs-snapshot:${VAULT}:${REGION}` });
+    expect((await auditEntries(hub)).find((e) => e.sourceId === runaway.id && e.decision === 'deferred')?.reason).toMatch(
+      /waiting for a copy slot: source 111111111111 is over its pendingCap/,
+    );
+
+    await run(hub, 3 * 60);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(Array(7).fill('available'));
+  }, 240_000);
 });
