@@ -30,6 +30,8 @@ export interface HandlerReport {
   handler: string;
   bytes: number;
   sdkPackages: string[];
+  /** Every package in the bundle (the SDK's and the rest). */
+  packages: string[];
   floor: { source: string; bytes: number; initCpuMs?: number; initMs?: number };
   sizeRatio: number;
   /** Median CPU ms of the import (the ratio's basis) and median wall ms. */
@@ -109,14 +111,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const initRuns = options.initRuns ?? 21;
   const events = options.events ?? (options.short ? 20 : 1000);
   const floors = new Map<string, Promise<{ bundle: Bundle; source: string }>>();
-  const floorFor = (packages: string[]) => {
-    const key = packages.join(',');
+  const floorFor = (packages: string[], commands: Record<string, string[]>) => {
+    const key = JSON.stringify([packages, commands]);
     if (!floors.has(key)) {
       floors.set(
         key,
         (async () => {
           const name = `floor-${floors.size}`;
-          const { entry, source } = await writeFloorEntry(packages, path.join(workDir, 'floor-src'), name);
+          const { entry, source } = await writeFloorEntry(packages, commands, path.join(workDir, 'floor-src'), name);
           return { bundle: await bundle(entry, path.join(workDir, name), packaging), source };
         })(),
       );
@@ -133,7 +135,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const built = [];
   for (const fn of functions) {
     const own = await bundle(fn.entry, path.join(workDir, fn.name), packaging);
-    built.push({ fn, own, floor: await floorFor(own.sdkPackages) });
+    built.push({ fn, own, floor: await floorFor(own.sdkPackages, own.sdkCommands) });
   }
   const inits = options.short
     ? undefined
@@ -147,6 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       handler: fn.handler,
       bytes: own.bytes,
       sdkPackages: own.sdkPackages,
+      packages: own.packages,
       floor: {
         source: floor.source,
         bytes: floor.bundle.bytes,

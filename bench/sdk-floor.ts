@@ -4,13 +4,24 @@ import path from 'node:path';
 /**
  * The floor a handler is measured against: a one-line module that only re-exports the client
  * classes of the SDK packages the handler's bundle contains (`EC2Client` of
- * `@aws-sdk/client-ec2`, `DynamoDBDocumentClient` of `@aws-sdk/lib-dynamodb`, ...). Bundled the
- * same way, it is what those clients cost before a line of the hub's own code. `dir` must lie
- * inside the repository, so that the packages resolve from its node_modules.
+ * `@aws-sdk/client-ec2`, `DynamoDBDocumentClient` of `@aws-sdk/lib-dynamodb`, ...) and the
+ * commands it sends (`CopySnapshotCommand`, ...): the size counterpart of the CPU floor, which
+ * replays the same calls. Bundled the same way, it is what those clients and calls cost before a
+ * line of the hub's own code. `dir` must lie inside the repository, so that the packages resolve
+ * from its node_modules.
  */
-export async function writeFloorEntry(sdkPackages: string[], dir: string, name: string): Promise<{ entry: string; source: string }> {
+export async function writeFloorEntry(
+  sdkPackages: string[],
+  sdkCommands: Record<string, string[]>,
+  dir: string,
+  name: string,
+): Promise<{ entry: string; source: string }> {
   const parts: string[] = [];
-  for (const pkg of sdkPackages) parts.push(`export { ${(await clientClasses(pkg)).join(', ')} } from '${pkg}';`);
+  // Aliased by package: lib-dynamodb's QueryCommand is not client-dynamodb's.
+  for (const [index, pkg] of sdkPackages.entries()) {
+    const names = [...(await clientClasses(pkg)), ...(sdkCommands[pkg] ?? [])];
+    parts.push(`export { ${names.map((name) => `${name} as p${index}${name}`).join(', ')} } from '${pkg}';`);
+  }
   const source = parts.join(' ');
   mkdirSync(dir, { recursive: true });
   const entry = path.join(dir, `${name}.floor.ts`);

@@ -58,6 +58,9 @@ export const RPO_CHECK = { timeout: 300, everyMinutes: 15 } as const;
  */
 export const CONFIG_CAPTURE = { timeout: 900, everyMinutes: 60, runBudgetSeconds: 780 } as const;
 
+/** The vault captures each source's configuration daily unless its account file says otherwise. Here, not in shared/config, so the capture's bundle holds no YAML or zod parser. */
+export const CONFIG_CAPTURE_HOURS = 24;
+
 /** Retention is counted in days: four runs a day keep a copy at most six hours past its policy. */
 export const PRUNER = { timeout: 900, everyHours: 6 } as const;
 

@@ -1,12 +1,5 @@
 import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
-import {
-  type AccountsConfig,
-  CONFIG_CAPTURE_HOURS,
-  effectiveTargets,
-  silenceHours,
-  sweepSettings,
-  type VaultAccount,
-} from '../../shared/config/accounts.js';
+import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings, type VaultAccount } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
 import { PENDING_CAP } from '../../shared/core/copy-quota.js';
@@ -36,6 +29,7 @@ import {
   AUDIT_ANCHOR,
   auditAnchorBucket,
   CONFIG_CAPTURE,
+  CONFIG_CAPTURE_HOURS,
   CONFIG_PREFIX,
   functionName,
   INTEGRITY,

@@ -1,9 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CONFIG_CAPTURE, NAMES } from '../../accounts/stack/names.js';
+import { CONFIG_CAPTURE, CONFIG_CAPTURE_HOURS, NAMES } from '../../accounts/stack/names.js';
 import { describeError } from '../aws/aws-errors.js';
 import { ec2Client, rdsClient, s3Client } from '../aws/clients.js';
 import { SourceSessions } from '../aws/source-sessions.js';
-import { CONFIG_CAPTURE_HOURS } from '../config/accounts.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { BudgetExhausted, Pacer, type RunClock } from '../sweep/pacer.js';
 import { captureConfiguration } from './capture.js';

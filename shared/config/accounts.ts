@@ -133,7 +133,7 @@ export interface SourceAccount extends AccountBase {
   ssmParameters: { paths: string[]; tagged: boolean };
   /** Page when no event came from this account for this long; {@link silenceHours} gives the default. */
   silenceHours?: number;
-  /** How often the vault captures this account's configuration (hours); {@link CONFIG_CAPTURE_HOURS} by default. */
+  /** How often the vault captures this account's configuration (hours); CONFIG_CAPTURE_HOURS (accounts/stack/names.ts) by default. */
   configCaptureHours?: number;
   /** Its fair share of the vault's copy slots (pending points); PENDING_CAP (shared/core/copy-quota.ts) by default. */
   pendingCap?: number;
@@ -145,9 +145,6 @@ export interface LogArchiveAccount extends AccountBase {
   /** The vault account id. */
   vault: string;
 }
-
-/** The vault captures each source's configuration daily unless its account file says otherwise. */
-export const CONFIG_CAPTURE_HOURS = 24;
 
 export type Account = VaultAccount | SourceAccount | RecoveryAccount | LogArchiveAccount;
 

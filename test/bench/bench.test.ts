@@ -44,6 +44,8 @@ describe('performance budget (short bench)', () => {
       expect(h.bytes, name).toBeGreaterThan(0);
       expect(h.floor.bytes, name).toBeGreaterThan(0);
       expect(h.sdkPackages.length, name).toBeGreaterThan(0);
+      // The account files are read at deploy time: no function carries their YAML parser (nor, with it, zod's full build).
+      expect(h.packages, name).not.toContain('js-yaml');
     }
     // A kind's handler bundles its own service's client and none of another kind's (a kind receives only
     // its own); every copy handler uses DynamoDB, KMS and STS (its reader role), SQS and SSM (the source records).
@@ -57,6 +59,8 @@ describe('performance budget (short bench)', () => {
       else expect(own, `${kind}: the SDK clients besides those every copy queue handler uses`).toHaveLength(1);
     }
     for (const [name, h] of Object.entries(report.handlers)) expect(ratios[name], name).toBeCloseTo(h.bytes / h.floor.bytes, 2);
+    // The floor sends what the handler sends: the commands' serializers are SDK code, not the hub's.
+    expect(report.handlers['ebs-snapshot']!.floor.source).toMatch(/\bCopySnapshotCommand\b/);
     // Calls per event are deterministic too, and what the handler's CPU mostly goes to (README, Benchmarks).
     const ebs = report.handlers['ebs-snapshot']!.pipeline;
     if (!('kind' in ebs) || ebs.kind !== 'copy-queue') throw new Error(`no EBS pipeline figures: ${JSON.stringify(ebs)}`);
