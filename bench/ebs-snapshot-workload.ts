@@ -345,10 +345,21 @@ function handlerClients(hub: LocalHub): WatchedClient[] {
  * the handler's audit log never reads.
  */
 function uniqueKeys(input: unknown, n: number): unknown {
-  const copy = structuredClone(input) as { Item?: Record<string, unknown>; Key?: Record<string, unknown> };
+  const copy = structuredClone(input) as {
+    Item?: Record<string, unknown>;
+    Key?: Record<string, unknown>;
+    Statement?: string;
+    Parameters?: unknown[];
+  };
   for (const record of [copy.Item, copy.Key]) {
     if (record && typeof record.pk === 'string') record.pk = `${record.pk}#floor-${n}`;
     if (record && typeof record.seq === 'number') Object.assign(record, { chain: 'bench-floor', seq: n });
+  }
+  // An audit append is a PartiQL INSERT, which refuses a key it has, into the audit chain only (IAM): a
+  // negative seq per round stays below the head the hub reads. Its parameters follow the statement's names.
+  if (copy.Statement && copy.Parameters) {
+    const seq = [...copy.Statement.matchAll(/'([^']+)': \?/g)].map((m) => m[1]).indexOf('seq');
+    if (seq >= 0) copy.Parameters[seq] = typeof copy.Parameters[seq] === 'number' ? -1 - n : { N: String(-1 - n) };
   }
   return copy;
 }

@@ -3,6 +3,7 @@ import type { AuditEntry } from '../shared/audit/audit-entry.js';
 import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anchored.js';
 import { verifyChain } from '../shared/audit/verify-chain.js';
 import { type AccountsConfig, AccountsConfigError, loadAccounts } from '../shared/config/accounts.js';
+import { lastConfigChanges } from '../shared/config-capture/last-changes.js';
 import { policyOf } from '../shared/report/account-policy.js';
 import { type AuditReport, type AuditScope, type AuditSources, buildAuditReport, PROGRESS_EVERY } from '../shared/report/audit-report.js';
 import { vaultLockOf } from '../shared/report/retention-status.js';
@@ -106,6 +107,7 @@ async function report(options: AuditOptions, source: AuditSource, config: Accoun
     anchor: options.anchor,
     ...(options.anchor === undefined && source.anchors ? { verifyLog: signedAnchorCheck(source.anchors, source.audit) } : {}),
     progress: options.quiet ? undefined : (line) => io.err(line),
+    ...(source.captures ? { configChanges: lastChangesOf(source.captures, scope.accounts) } : {}),
   });
   const context: ReportContext = {
     source: source.description,
@@ -118,6 +120,17 @@ async function report(options: AuditOptions, source: AuditSource, config: Accoun
   if (!built.auditLog.ok) io.err(`backup-hub audit: ${verdictLines(built.auditLog)[0]}`);
   return 0;
 }
+
+/** The last configuration change per resource of the audited accounts' captured regions. */
+const lastChangesOf =
+  (captures: NonNullable<AuditSource['captures']>, accounts: string[]): NonNullable<AuditSources['configChanges']> =>
+  (range) =>
+    lastConfigChanges(
+      captures.s3,
+      captures.vault,
+      captures.sources.filter((s) => accounts.includes(s.account)),
+      range,
+    );
 
 /** The report's audit log section: from the newest signed anchor on, as `verify` checks it. */
 const signedAnchorCheck =

@@ -16,6 +16,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
     load: () => import('./config.js'),
   },
   doctor: { summary: 'check a deployment end to end without changing anything (✓/✗ with the fix)', load: () => import('./doctor.js') },
+  guardrails: {
+    summary: "the vault account's organization policies (SCP, RCP) from the account files",
+    load: () => import('./guardrails.js'),
+  },
   sweep: { summary: 'list a source now and protect what no event announced (dry run with --dry-run)', load: () => import('./sweep.js') },
 };
 

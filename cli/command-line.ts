@@ -32,3 +32,23 @@ export function parseCommandLine<T extends ParseArgsConfig>(
   }
   return parsed;
 }
+
+/** `--account` names a source account by its 12-digit id; {@link ACCOUNT_MISTAKE} says so otherwise. */
+export const isSourceAccount = (account: string | undefined): account is string => account !== undefined && /^\d{12}$/.test(account);
+export const ACCOUNT_MISTAKE = '--account takes the 12-digit id of a source account';
+
+/**
+ * A command's time options (`--as-of`, `--from`, `--to`) as dates; the mistake naming the first that
+ * is not a time otherwise.
+ */
+export function timeOptions<N extends string>(values: Partial<Record<N, unknown>>, names: readonly N[]): Partial<Record<N, Date>> | string {
+  const times: Partial<Record<N, Date>> = {};
+  for (const name of names) {
+    const text = values[name];
+    if (typeof text !== 'string') continue;
+    const time = new Date(text);
+    if (Number.isNaN(time.getTime())) return `--${name} ${text} is not a time: give ISO 8601, such as 2026-03-01T12:00:00Z`;
+    times[name] = time;
+  }
+  return times;
+}

@@ -1,13 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { s3Client } from '../shared/aws/clients.js';
-import { diffCaptures, formatChanges } from '../shared/config-capture/diff.js';
+import { compareCaptures } from '../shared/config-capture/compare.js';
+import { formatChanges } from '../shared/config-capture/diff.js';
 import type { ConfigDocument } from '../shared/config-capture/document.js';
 import { toCloudFormation } from '../shared/config-capture/export/cloudformation.js';
 import { toTerraform } from '../shared/config-capture/export/terraform.js';
 import { type CopiedPoint, vaultCopiesOf } from '../shared/config-capture/export/vault-copies.js';
-import { CaptureNotFound, captureAsOf, listCaptures, readCapture } from '../shared/config-capture/store.js';
+import { CaptureNotFound, captureAsOf, readCapture } from '../shared/config-capture/store.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
-import { parseCommandLine } from './command-line.js';
+import { ACCOUNT_MISTAKE, isSourceAccount, parseCommandLine, timeOptions } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
 const usage = `usage: backup-hub config export --account ID --region R [--as-of TIME] --format cloudformation|terraform [--out FILE]
@@ -59,16 +60,10 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
     deps.error(`${message}\n\n${usage}`);
     return 2;
   };
-  if (!args.account || !/^\d{12}$/.test(args.account)) return mistake('--account takes the 12-digit id of a source account');
+  if (!isSourceAccount(args.account)) return mistake(ACCOUNT_MISTAKE);
   if (!args.region) return mistake('--region names one of the source account’s regions');
-  const times: Record<string, Date | undefined> = {};
-  for (const name of ['as-of', 'from', 'to'] as const) {
-    const text = args[name];
-    if (text === undefined) continue;
-    const time = new Date(text);
-    if (Number.isNaN(time.getTime())) return mistake(`--${name} ${text} is not a time: give ISO 8601, such as 2026-03-01T12:00:00Z`);
-    times[name] = time;
-  }
+  const times = timeOptions(args, ['as-of', 'from', 'to'] as const);
+  if (typeof times === 'string') return mistake(times);
   if (sub === 'export' && args.format !== 'cloudformation' && args.format !== 'terraform')
     return mistake('--format is cloudformation or terraform');
   try {
@@ -87,17 +82,12 @@ export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps):
       } else deps.print(text.trimEnd());
       return 0;
     }
-    const to = await captureAsOf(s3, vault, args.account, args.region, times.to ?? ctx.now());
-    const from = times.from
-      ? await captureAsOf(s3, vault, args.account, args.region, times.from)
-      : (await listCaptures(s3, vault, args.account, args.region)).filter((c) => c.capturedAt < to.capturedAt).pop();
-    if (!from)
-      throw new CaptureNotFound(
-        `there is no capture of ${args.account} in ${args.region} before ${to.capturedAt} to compare it with: give --from`,
-      );
-    const before = await readCapture(s3, vault, from);
-    const after = await readCapture(s3, vault, to);
-    const changes = diffCaptures(before, after);
+    const { before, after, changes } = await compareCaptures(
+      s3,
+      vault,
+      { account: args.account, region: args.region },
+      { from: times.from, to: times.to ?? ctx.now() },
+    );
     deps.print(
       args.json
         ? JSON.stringify({ from: before.capturedAt, to: after.capturedAt, changes }, null, 2)

@@ -6,7 +6,7 @@ import { applyRestore } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
-import { parseCommandLine } from './command-line.js';
+import { ACCOUNT_MISTAKE, isSourceAccount, parseCommandLine, timeOptions } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
 const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] [--rebuild] | --point POINT) [--from-region R] [--apply]
@@ -113,12 +113,10 @@ function commandLineProblem(args: {
   if (!args.to) return 'say where to restore: --to <recovery account>';
   if (args.rebuild && args.point) return '--rebuild rebuilds a whole account: give --account, not --point';
   if (!args.account === !args.point) return 'say what to restore: either --account <source account id> or --point <recovery point>';
-  if (args['as-of'] !== undefined && (args.point || Number.isNaN(Date.parse(args['as-of'])))) {
-    return args.point
-      ? '--as-of goes with --account, not --point'
-      : `--as-of ${args['as-of']} is not a time (write e.g. 2026-01-01T12:00:00Z)`;
-  }
-  return undefined;
+  if (args.point) return args['as-of'] === undefined ? undefined : '--as-of goes with --account, not --point';
+  const times = timeOptions(args, ['as-of'] as const);
+  if (!isSourceAccount(args.account)) return ACCOUNT_MISTAKE;
+  return typeof times === 'string' ? times : undefined;
 }
 
 function recoveryAccount(accounts: AccountsConfig, name: string): RecoveryAccount {

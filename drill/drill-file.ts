@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { ATTACKERS } from './attack.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const encryption = z.enum(['none', 'aws-managed', 'cmk']);
@@ -190,6 +191,38 @@ const buildSystemsStep = z.strictObject({
   backup: z.boolean().optional(),
 });
 
+/**
+ * A source's administrator changes its configuration through the account's own APIs (drill/config-change.ts):
+ * instance types by Name tag (each stopped, changed and started again), ingress rules added to
+ * security groups by name, DB instance classes (applied immediately). The report compares the
+ * captures before and after it, as `backup-hub config diff` does.
+ */
+const changeConfigStep = z
+  .strictObject({
+    action: z.literal('changeConfig'),
+    account: accountId,
+    region: z.string().min(1).optional(),
+    instanceTypes: z
+      .record(z.string().min(1), z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an instance type such as m6g.xlarge'))
+      .optional(),
+    ingress: z
+      .array(
+        z.strictObject({
+          group: z.string().min(1),
+          protocol: z.enum(['tcp', 'udp']),
+          port: z.number().int().min(0).max(65_535),
+          cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR block such as 10.0.0.0/8'),
+        }),
+      )
+      .optional(),
+    dbInstanceClasses: z
+      .record(dbIdentifier, z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a DB instance class such as db.r6g.xlarge'))
+      .optional(),
+  })
+  .refine((s) => s.instanceTypes || s.ingress || s.dbInstanceClasses, {
+    message: 'name at least one change: instanceTypes, ingress or dbInstanceClasses',
+  });
+
 /** A source account is lost: everything it held is gone, the vault's copies are all that is left. */
 const disasterStep = z.strictObject({ action: z.literal('disaster'), account: accountId });
 
@@ -218,6 +251,16 @@ const restoreStep = z
   .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] })
   .refine((s) => !s.rebuild || s.point === undefined, { message: 'rebuild goes with account, not with point', path: ['rebuild'] });
 
+/**
+ * The ransomware game day: with one principal's credentials (the vault's root user, a source's, or a
+ * hub role's), the fixed battery of destructive calls on the vault; `account` is the source-admin's source.
+ */
+const attackStep = z.strictObject({
+  action: z.literal('attack'),
+  as: z.enum(ATTACKERS),
+  account: accountId.optional(),
+});
+
 /** `backup-hub doctor` on the deployment as it stands: its findings go into the report. */
 const doctorStep = z.strictObject({ action: z.literal('doctor') });
 
@@ -226,6 +269,7 @@ const anchorAuditStep = z.strictObject({ action: z.literal('anchorAudit') });
 
 const stepSchema = z.discriminatedUnion('action', [
   buildSystemsStep,
+  changeConfigStep,
   createVolumeStep,
   runInstanceStep,
   createDBInstanceStep,
@@ -249,6 +293,7 @@ const stepSchema = z.discriminatedUnion('action', [
   restoreStep,
   doctorStep,
   anchorAuditStep,
+  attackStep,
 ]);
 const STEP_ACTIONS = [
   'buildSystems',
@@ -262,6 +307,7 @@ const STEP_ACTIONS = [
   'createDBClusterSnapshot',
   'putParameter',
   'deleteParameter',
+  'changeConfig',
   'event',
   'fault',
   'advance',
@@ -275,10 +321,12 @@ const STEP_ACTIONS = [
   'restore',
   'doctor',
   'anchorAudit',
+  'attack',
 ];
 /** Steps that act in a source account, which must be one of the drill's sources. */
 const SOURCE_ACTIONS = new Set([
   'buildSystems',
+  'changeConfig',
   'createVolume',
   'runInstance',
   'createDBInstance',
@@ -293,6 +341,7 @@ const SOURCE_ACTIONS = new Set([
   'stopSource',
   'disaster',
   'restore',
+  'attack',
 ]);
 
 export const drillSchema = z.strictObject({

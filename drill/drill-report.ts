@@ -1,4 +1,4 @@
-import { type CallRecord, refusalOf } from '@backup-hub/aws-sim';
+import { type CallRecord, type LockState, lockExpiresOn, lockState, refusalOf } from '@backup-hub/aws-sim';
 import { auditAnchorLocation } from '../accounts/stack/names.js';
 import { AnchorStore, anchorVerifier } from '../shared/audit/anchor.js';
 import type { AuditEntry } from '../shared/audit/audit-entry.js';
@@ -6,12 +6,16 @@ import { type AnchoredVerdict, verifyAnchored } from '../shared/audit/verify-anc
 import { kmsClient, s3Client } from '../shared/aws/clients.js';
 import { type CopyInRegion, copiesOf, type RecoveryPoint } from '../shared/catalog/recovery-point.js';
 import type { SweepState } from '../shared/catalog/source-inventory.js';
+import { lastConfigChanges } from '../shared/config-capture/last-changes.js';
+import { type CaptureLink, CaptureLinker } from '../shared/config-capture/point-capture.js';
 import type { Finding } from '../shared/doctor/finding.js';
 import { TAG } from '../shared/kinds/common/provenance-tags.js';
 import { policyOf } from '../shared/report/account-policy.js';
-import { buildAuditReport } from '../shared/report/audit-report.js';
+import { type AuditSources, buildAuditReport } from '../shared/report/audit-report.js';
 import type { LostCopy } from '../shared/report/lost-copies.js';
 import type { UnprotectedResource } from '../shared/report/unprotected.js';
+import { type AttackAttempt, type AttackSection, isAttackCall } from './attack.js';
+import type { ReportedConfigChange } from './config-change.js';
 import { eventResult, type ReportedOutcome } from './event-outcome.js';
 import type { RestoreSection } from './game-day.js';
 import type { LocalHub } from './local-hub.js';
@@ -37,11 +41,19 @@ export interface ReportedArtifact {
   vaultCopyId?: string;
   vaultKeyArn?: string;
   /** One per vault region: the vault copy, then its copy in the DR region. */
-  copies: CopyInRegion[];
+  /** The copy in each vault region; EBS and AMI copies with the lock AWS holds on each (as `lock` below). */
+  copies: (CopyInRegion & Pick<ReportedArtifact, 'lock'>)[];
   failureReason?: string;
   /** The event that caused it, or the sweep's pass when no event announced it. */
   eventId: string;
+  /**
+   * EBS and AMI copies: the snapshot lock AWS holds on the vault copy (for an AMI, the one that ends
+   * first over its snapshots), as the simulated EC2 has it, not as the hub recorded it; null: none.
+   */
+  lock?: { mode: LockState; until: string } | null;
   trigger?: 'sweep';
+  /** The configuration capture that holds its resource as of its creation (none for what no capture covers). */
+  configCapture?: CaptureLink;
 }
 
 /** Where the inventory sweep stands in one source account and region. */
@@ -122,6 +134,12 @@ export interface DrillReport {
   alarms: ReportedAlarm[];
   /** What the drill's doctor steps found, as `backup-hub doctor --format json` prints it. */
   doctor: Finding[];
+  /** The ransomware game day: one entry per destructive attempt (drill steps `attack`). */
+  attacks: AttackAttempt[];
+  /** What the vault held before the first attack and lost since (none: all survived), and what it holds now. */
+  afterAttacks?: Omit<AttackSection, 'attempts'>;
+  /** Each changeConfig step: what it changed, and what `backup-hub config diff` lists between the captures before and after it. */
+  configChanges: ReportedConfigChange[];
 }
 
 /** Builds the report from what the hub itself recorded: the audit log, the catalog, the DLQs and the vault's snapshots. */
@@ -132,6 +150,8 @@ export async function collectReport(
     refusedAtBus: { id: string; account?: string; reason: string }[];
     restore?: RestoreSection;
     doctor?: Finding[];
+    attacks?: AttackSection;
+    configChanges?: ReportedConfigChange[];
   },
 ): Promise<DrillReport> {
   const entries: AuditEntry[] = [];
@@ -152,6 +172,7 @@ export async function collectReport(
   ];
   const artifacts: ReportedArtifact[] = [];
   const points: RecoveryPoint[] = [];
+  const linker = captureLinker(hub);
   for (const account of hub.accounts.vault.allowedSources) {
     for await (const p of hub.inspector.catalog.byAccount(account)) {
       points.push(p);
@@ -165,10 +186,13 @@ export async function collectReport(
         state: p.state,
         vaultCopyId: p.vaultCopyId,
         vaultKeyArn: p.vaultKeyArn,
-        copies: copiesOf(p, hub.config.vaultRegion),
+        copies: copiesOf(p, hub.config.vaultRegion).map((c) => ({ ...c, ...lockOf(hub, p.kind, c.region, c.vaultCopyId) })),
         failureReason: p.failureReason,
         eventId: p.eventId,
+        ...lockOf(hub, p.kind, hub.config.vaultRegion, p.vaultCopyId),
         ...(p.trigger === 'sweep' ? { trigger: 'sweep' as const } : {}),
+        // A refused read of the captures leaves the link out; refusedCalls says what was refused.
+        configCapture: await linker.linkOf(p).catch(() => undefined),
       });
     }
   }
@@ -211,7 +235,10 @@ export async function collectReport(
       ...(verdict.unanchored ? { unanchored: verdict.unanchored } : {}),
     },
     residue: residueOf(hub, points),
-    refusedCalls: refusedCalls([...hub.cloud.calls, ...hub.cloud.serviceRequests], hub.lostAccounts),
+    refusedCalls: refusedCalls(
+      [...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !isAttackCall(c)),
+      hub.lostAccounts,
+    ),
     quotaExceeded: hub.quotaExceeded.map(({ quota, subject, value, limit }) => ({ quota, subject, value, limit })),
     simulatedMinutes: Math.round((hub.cloud.clock.nowMs() - hub.startedAt) / 60_000),
     restore: run.restore ?? { disasters: [], outages: [], rpo: [], runs: [] },
@@ -220,6 +247,28 @@ export async function collectReport(
     sweep: await sweepStates(hub),
     alarms: vaultAlarms(hub),
     doctor: run.doctor ?? [],
+    configChanges: run.configChanges ?? [],
+    attacks: run.attacks?.attempts ?? [],
+    ...(run.attacks ? { afterAttacks: { lost: run.attacks.lost, survived: run.attacks.survived } } : {}),
+  };
+}
+
+/** The lock AWS holds on an EBS or AMI vault copy that still exists; nothing for other kinds or a copy that is gone. */
+function lockOf(hub: LocalHub, kind: RecoveryPoint['kind'], region: string, copyId: string | undefined): Pick<ReportedArtifact, 'lock'> {
+  if ((kind !== 'ebs-snapshot' && kind !== 'ami') || copyId === undefined) return {};
+  const account = hub.config.vaultAccountId;
+  const image = kind === 'ami' ? hub.ec2.images.store.get(region, copyId) : undefined;
+  const ids = kind === 'ami' ? (image?.blockDevices ?? []).map((d) => d.snapshotId) : [copyId];
+  const snapshots = ids.map((id) => hub.ec2.snapshot(account, region, id));
+  if (snapshots.length === 0 || snapshots.some((s) => s === undefined)) return {};
+  const now = hub.cloud.clock.nowMs();
+  const locks = snapshots.map((s) => (s!.lock ? { mode: lockState(s!.lock, s!, now), until: lockExpiresOn(s!.lock, s!) } : undefined));
+  const weakest = locks.reduce((a, b) =>
+    a === undefined || b === undefined ? undefined : (b.until ?? Infinity) < (a.until ?? Infinity) ? b : a,
+  );
+  if (!weakest || weakest.mode === 'expired') return { lock: null };
+  return {
+    lock: { mode: weakest.mode, until: weakest.until === undefined ? 'at completion + duration' : new Date(weakest.until).toISOString() },
   };
 }
 
@@ -257,9 +306,19 @@ async function sweepStates(hub: LocalHub): Promise<ReportedSweep[]> {
 }
 
 /** What the audit report reads, as the auditor reads it (the vault's inspector, not a handler's role). */
-export function auditSources(hub: LocalHub) {
+export function auditSources(hub: LocalHub): AuditSources {
   const { catalog, inventory, audit } = hub.inspector;
-  return { catalog, inventory, audit, policy: (account: string) => policyOf(hub.accounts, account) };
+  // The vault key's policy lets the restore role, not the auditor's, decrypt the captures: as `backup-hub config` reads them.
+  const { aws, config } = hub.restoreContext;
+  const captured = hub.accounts.sources.flatMap((source) => source.regions.map((region) => ({ account: source.id, region })));
+  return {
+    catalog,
+    inventory,
+    audit,
+    policy: (account: string) => policyOf(hub.accounts, account),
+    configChanges: (range) =>
+      lastConfigChanges(s3Client(aws, config.vaultRegion), { account: config.vaultAccountId, region: config.vaultRegion }, captured, range),
+  };
 }
 
 /**
@@ -311,4 +370,14 @@ function eventIdOf(body: string): string {
   } catch {
     return '(unparseable message)';
   }
+}
+
+/** The captures read as `backup-hub config` reads them: through the restore role. */
+function captureLinker(hub: LocalHub): CaptureLinker {
+  const { config, aws } = hub.restoreContext;
+  return new CaptureLinker(s3Client(aws, config.vaultRegion), {
+    account: config.vaultAccountId,
+    region: config.vaultRegion,
+    keyArn: config.vaultKeyArn,
+  });
 }

@@ -60,6 +60,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       externalId: LOCAL_EXTERNAL_ID,
       allowedSources: spec.sources.map((s) => s.account),
       operators: { restore: [localOperator(vault.account)], legalHold: [localOperator(vault.account)] },
+      deployRole: `arn:aws:iam::${vault.account}:role/backup-hub-deploy`,
       ...(retention?.lockDays ? { lock: { minRetentionDays: retention.lockDays } } : {}),
       ...(spec.logArchive ? { auditAnchors: { account: spec.logArchive.account } } : {}),
     },

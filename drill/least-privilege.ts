@@ -5,6 +5,7 @@ import { POLICIES } from '../accounts/stack/condition-keys.js';
 import { renderTemplate } from '../accounts/stack/render.js';
 import { buildService } from '../accounts/stack/service.js';
 import { type AccountsConfig, DEFAULT_ACCOUNTS_DIR, loadAccounts } from '../shared/config/accounts.js';
+import { isAttackCall } from './attack.js';
 import { readDrillFile } from './drill-file.js';
 import { refusedCalls } from './drill-report.js';
 import { LOCAL_STAGE, type LocalHub, type StackRef } from './local-hub.js';
@@ -141,7 +142,7 @@ export async function checkLeastPrivilege(options: CheckOptions = {}): Promise<L
       ...(options.authorization ? { authorization: options.authorization } : {}),
       inspect(hub) {
         options.inspect?.(hub);
-        const calls = [...hub.cloud.calls, ...hub.cloud.serviceRequests];
+        const calls = [...hub.cloud.calls, ...hub.cloud.serviceRequests].filter((c) => !isAttackCall(c));
         runs.push({ calls, placed: placedStatements(hub, accounts) });
         if (i === 0) deniedCalls = refusedCalls(calls, hub.lostAccounts).length;
       },

@@ -290,7 +290,13 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       const { ec2, rds, s3 } = cloud;
       const lose = {
         'ebs-snapshot': () => drop(ec2.snapshot(vault.id, region, id), (s) => ec2.snapshotStore.delete(s)),
-        ami: () => drop(ec2.images.store.get(region, id), (image) => ec2.images.deregister(image)),
+        // A loss behind the hub's back ignores what protects the copy from its callers, as the EBS store's delete does.
+        ami: () =>
+          drop(ec2.images.store.get(region, id), (image) => {
+            image.deregistrationProtection = undefined;
+            image.protectedUntil = undefined;
+            ec2.images.deregister(image);
+          }),
         'rds-snapshot': () => drop(rds.instanceSnapshots.get(vault.id, region, id), (s) => rds.instanceSnapshots.delete(s)),
         'rds-cluster-snapshot': () => drop(rds.clusterSnapshots.get(vault.id, region, id), (s) => rds.clusterSnapshots.delete(s)),
         'ssm-parameter': () => {

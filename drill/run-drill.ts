@@ -8,12 +8,15 @@ import { hasOpenWork } from '../shared/pipeline/open-work.js';
 import { failedPointsOf, reopenPoint } from '../shared/pipeline/reopen.js';
 import { pointKeyOf } from '../shared/restore/restore-request.js';
 import { liftLegalHold, placeLegalHold } from '../shared/retention/legal-hold.js';
+import { AttackRun } from './attack.js';
+import { changeConfig, diffConfigChanges, type ReportedConfigChange } from './config-change.js';
 import { simDoctorAccess } from './doctor-access.js';
 import type { Drill, DrillStep } from './drill-file.js';
 import { collectReport, type DrillReport } from './drill-report.js';
 import { drillAccounts, packagedTemplates } from './drill-stacks.js';
 import { backUpEstate, buildEstate } from './estate.js';
 import { GameDay } from './game-day.js';
+import { applyGuardrails } from './guardrails.js';
 import { deployLocalHub, LOCAL_STAGE, type LocalHub, type StackRef } from './local-hub.js';
 import { LocalStateFolder } from './local-state.js';
 
@@ -82,6 +85,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     rds: drill.cloud.rdsCopyQuota === undefined ? {} : { copyQuota: drill.cloud.rdsCopyQuota },
   });
   try {
+    say(applyGuardrails(hub));
     const from = options.stacksDir === undefined ? 'rendered from' : `packaged in ${options.stacksDir} from`;
     say(
       `deployed from CloudFormation ${from} ${fromFolder ? `the account files in ${accounts.dir}` : 'account files made for this drill (its accounts are not those of accounts/)'}`,
@@ -92,14 +96,25 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     const refusedAtBus: { id: string; account?: string; reason: string }[] = [];
     const gameDay = new GameDay(hub);
     const doctor: Finding[] = [];
+    const attacks = new AttackRun(hub);
+    const configChanges: ReportedConfigChange[] = [];
     for (const [index, step] of drill.steps.entries()) {
-      say(`[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, say })}`);
+      say(
+        `[${index + 1}/${drill.steps.length}] ${await playStep(hub, step, index, { refusedAtBus, gameDay, doctor, attacks, configChanges, say })}`,
+      );
       await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);
-    const report = await collectReport(hub, { name: options.name, refusedAtBus, restore: gameDay.report(), doctor });
+    const report = await collectReport(hub, {
+      name: options.name,
+      refusedAtBus,
+      restore: gameDay.report(),
+      doctor,
+      attacks: await attacks.section(),
+      configChanges: await diffConfigChanges(hub, configChanges),
+    });
     await options.inspect?.(hub);
     await folder?.finish({
       tables: { catalog: hub.config.catalogTable, audit: hub.config.auditTable },
@@ -121,6 +136,9 @@ interface PlayContext {
   gameDay: GameDay;
   /** What every doctor step found. */
   doctor: Finding[];
+  attacks: AttackRun;
+  /** What every changeConfig step changed. */
+  configChanges: ReportedConfigChange[];
   say: (line: string) => void;
 }
 
@@ -128,7 +146,7 @@ async function playStep(
   hub: LocalHub,
   step: DrillStep,
   index: number,
-  { refusedAtBus, gameDay, doctor, say }: PlayContext,
+  { refusedAtBus, gameDay, doctor, attacks, configChanges, say }: PlayContext,
 ): Promise<string> {
   try {
     switch (step.action) {
@@ -137,6 +155,12 @@ async function playStep(
         const estate = buildEstate(hub.cloud, step.account, region, step, step.name);
         if (step.backup) backUpEstate(hub.cloud, step.account, region, estate);
         return `buildSystems ${step.account}/${region}: VPC ${estate.vpcId}, ${estate.instanceIds.length} instance(s), ${estate.databases.length} DB instance(s), ${estate.clusters.length} Aurora cluster(s)${step.backup ? ', each backed up' : ''}`;
+      }
+      case 'changeConfig': {
+        const region = regionOf(hub, step);
+        const change = await changeConfig(hub, step, region);
+        configChanges.push(change);
+        return `changeConfig ${step.account}/${region}: ${change.made.map((m) => `${m.list} ${m.resource} ${m.field}`).join(', ')}`;
       }
       case 'createVolume': {
         const region = regionOf(hub, step);
@@ -267,6 +291,12 @@ async function playStep(
         return gameDay.regionOutage(step);
       case 'restore':
         return await gameDay.restore(step, say);
+      case 'attack': {
+        const source = step.account ?? hub.accounts.sources[0]!.id;
+        const tried = await attacks.attack(step.as, source);
+        const succeeded = tried.filter((a) => a.outcome === 'succeeded');
+        return `attack as ${step.as}${step.as === 'source-admin' ? ` of ${source}` : ''}: ${tried.length} destructive attempts, ${tried.length - succeeded.length} refused${succeeded.length ? `, ${succeeded.length} SUCCEEDED: ${succeeded.map((a) => `${a.action} ${a.target}`).join('; ')}` : ''}`;
+      }
       case 'anchorAudit': {
         const fn = hub.runtimes['audit-anchor']!;
         try {

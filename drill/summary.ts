@@ -1,3 +1,4 @@
+import { formatChanges } from '../shared/config-capture/diff.js';
 import { headedTable as table } from '../shared/report/text-table.js';
 import type { DrillReport } from './drill-report.js';
 import { formatGameDay } from './game-day-summary.js';
@@ -68,9 +69,37 @@ export function formatSummary(report: DrillReport): string {
     `simulated time: ${report.simulatedMinutes} minutes`,
     ...alarmLines(report.alarms),
     ...doctorLines(report.doctor),
+    ...configChangeLines(report.configChanges),
     ...formatGameDay(report.restore),
+    ...attackLines(report),
   );
   return parts.join('\n');
+}
+
+/** The ransomware game day: per principal what was refused, every attempt that succeeded, and what survived. */
+function attackLines(report: DrillReport): string[] {
+  if (report.attacks.length === 0) return [];
+  const principals = [...new Set(report.attacks.map((a) => a.as))];
+  const after = report.afterAttacks;
+  return [
+    `\n-- attacks: ${report.attacks.length} destructive attempts, ${report.attacks.filter((a) => a.outcome === 'refused').length} refused (attacks in the --report JSON)`,
+    table(
+      ['as', 'attempts', 'refused', 'succeeded'],
+      principals.map((as) => {
+        const mine = report.attacks.filter((a) => a.as === as);
+        const succeeded = mine.filter((a) => a.outcome === 'succeeded');
+        return [
+          as,
+          String(mine.length),
+          String(mine.length - succeeded.length),
+          succeeded.map((a) => `${a.action} ${a.target}`).join('; ') || '-',
+        ];
+      }),
+    ),
+    after
+      ? `survived: ${after.survived.snapshots} vault snapshots, ${after.survived.images} AMIs, ${after.survived.storedVersions} stored parameter versions, ${after.survived.recycleBinRules} locked Recycle Bin rules, ${after.survived.points} available recovery points; ${after.lost.length === 0 ? 'nothing the vault held before the attacks is gone' : `LOST: ${after.lost.join('; ')}`}`
+      : '',
+  ];
 }
 
 /** What the sources hold that nothing protects: what a DR engineer looks at first after the events. */
@@ -143,6 +172,18 @@ function doctorLines(findings: DrillReport['doctor']): string[] {
     `doctor: ${failed.length} of ${findings.length} checks ✗ (doctor in the --report JSON):`,
     ...failed.map((f) => `  ✗ ${f.account} ${f.region}: ${short(f.check)}\n      fix: ${f.fix}`),
   ];
+}
+
+/** Each changeConfig step: what it made, and what `backup-hub config diff` lists between the captures around it. */
+function configChangeLines(steps: DrillReport['configChanges']): string[] {
+  return steps.flatMap((step) => [
+    `\n-- configuration change of ${step.account} ${step.region} at ${step.startedAt}: ${step.made.length} change(s) made; ${
+      step.to
+        ? `config diff from the capture of ${step.from!.capturedAt} to that of ${step.to.capturedAt}: ${step.changes.length} change(s)`
+        : `no diff (${step.reason})`
+    }`,
+    ...(step.to ? [formatChanges(step.changes)] : []),
+  ]);
 }
 
 /** The chain's verdict, and the signed anchor it was checked against. */

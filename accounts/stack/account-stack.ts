@@ -22,3 +22,8 @@ export function buildForAccount(
       return buildLogArchive(config);
   }
 }
+
+/** The regions an account has a stack in: its regions, and the vault's DR region after its own. */
+export function stackRegions(account: Account): string[] {
+  return account.role === 'vault' && account.drRegion !== undefined ? [...account.regions, account.drRegion] : account.regions;
+}

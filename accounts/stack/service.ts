@@ -1,5 +1,5 @@
 import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
-import { buildForAccount } from './account-stack.js';
+import { buildForAccount, stackRegions } from './account-stack.js';
 import { type Resource, type Rule, ref, type Statement, type Template, type Value } from './cloudformation.js';
 import { checkConditionKeys, POLICIES } from './condition-keys.js';
 import { stackTags } from './stack-tags.js';
@@ -120,11 +120,6 @@ function rightAccountAndRegion(account: Account, region: string): Rule {
       },
     ],
   };
-}
-
-/** The regions an account has a stack in: its regions, and the vault's DR region after its own. */
-export function stackRegions(account: Account): string[] {
-  return account.role === 'vault' && account.drRegion !== undefined ? [...account.regions, account.drRegion] : account.regions;
 }
 
 /**

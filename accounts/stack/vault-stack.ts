@@ -1,4 +1,5 @@
 import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
+import { CHAIN } from '../../shared/audit/audit-log.js';
 import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings, type VaultAccount } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
@@ -9,6 +10,7 @@ import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
 import { OVER_CAP_KEY } from '../../shared/pipeline/fair-share.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
+import { HOLD_PREFIX } from '../../shared/retention/hold-ledger.js';
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
 import { VAULT_LOCK_KEY } from '../../shared/retention/vault-lock.js';
 import { sweepEnvironment } from '../../shared/sweep/sweep-settings.js';
@@ -118,7 +120,7 @@ export function buildVault(
     },
     readSourceRecords,
     ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: false }),
-    ...catalogGuards({ lock: true, holds: true }),
+    ...catalogGuards({ holds: true }),
   ];
   const hub = {
     vaultAccountId: vault.id,
@@ -130,6 +132,7 @@ export function buildVault(
     shareKeyAlias: NAMES.shareKeyAlias,
     sourcesPath: SOURCES_PATH,
     maxReceiveCount: String(MAX_RECEIVE_COUNT),
+    ...(vault.lock?.coolOffHours === undefined ? {} : { lockCoolOffHours: String(vault.lock.coolOffHours) }),
     ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
   };
   const environment = hubEnvironment<Value>(hub);
@@ -324,6 +327,9 @@ export function buildVault(
     // ------------------------------------------------------------------ the SSM parameter store
     ...ssmStore(vault.id, region, config.vault.lock?.minRetentionDays),
 
+    // ------------------------------------------------------------------ the Recycle Bin
+    ...recycleBinRules(config.vault.lock?.minRetentionDays),
+
     // ------------------------------------------------------------------ catalog and audit log
     ...vaultTables(),
     ...auditAnchorResources(vault, { region, functionName: functions['audit-anchor'].name, logs: logsOf('audit-anchor') }),
@@ -348,7 +354,7 @@ export function buildVault(
           Resource: getAtt('CatalogTable'),
           Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MIGRATION_CURSOR_KEY, OVER_CAP_KEY] } },
         },
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
       ],
     }),
     ReconcilerErrorsAlarm: alarm({
@@ -415,6 +421,8 @@ export function buildVault(
         logsOf('pruner'),
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
+        auditInsert('RecordTheVaultLock', VAULT_LOCK_KEY),
+        ...catalogGuards({ holds: true }),
         ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.prune(scope)))),
         // The DR copies go with their vault copies, by the same rules.
         ...(vault.drRegion
@@ -467,7 +475,7 @@ export function buildVault(
           Resource: KINDS.map((k) => getAtt(`${pascal(k.module.name)}Queue`)),
         },
         // It writes inventory items into the catalog table: never the vault lock or a legal hold.
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
       ],
     }),
     SweepErrorsAlarm: alarm({
@@ -490,7 +498,7 @@ export function buildVault(
         actAsEachKindsRole,
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
       ],
     }),
     IntegrityErrorsAlarm: alarm({
@@ -512,7 +520,7 @@ export function buildVault(
       statements: [
         logsOf('rpo-check'),
         readSourceRecords,
-        ...catalogGuards({ lock: true, holds: true }),
+        ...catalogGuards({ holds: true }),
         {
           Sid: 'ReadAndKeepTheCursor',
           Effect: 'Allow',
@@ -564,7 +572,8 @@ export function buildVault(
       trust: operatorTrust(vault.operators.legalHold, vault.operators.mfa),
       statements: [
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem'], { indexes: false }),
-        ...catalogGuards({ lock: true, holds: false }),
+        auditInsert('RecordHoldsAndLifts', `${HOLD_PREFIX}*`),
+        ...catalogGuards({ holds: false }),
       ],
     }),
     // Assumed by an operator to run `backup-hub retry`: it finds failed points (the by-state index),
@@ -834,9 +843,9 @@ export function vaultKeyPolicy(options: {
 
 /**
  * The vault's store of SSM parameter versions: each source version one object, under the vault key,
- * with versioning and Object Lock. Every object is locked for the vault lock's days in governance mode
- * (a later release moves to compliance mode), and the bucket policy denies bypassing that lock to
- * everyone; it denies plain HTTP too. Deleting the stack keeps it.
+ * with versioning and Object Lock. Every object is locked for the vault lock's days in compliance mode:
+ * nobody, the account's root user included, deletes it or shortens its retention until then; the
+ * bucket policy denies bypassing a governance lock anyway and plain HTTP. Deleting the stack keeps it.
  */
 function ssmStore(vault: string, region: string, lockDays: number | undefined): Record<string, Resource> {
   return {
@@ -849,7 +858,7 @@ function ssmStore(vault: string, region: string, lockDays: number | undefined): 
         ObjectLockEnabled: true,
         ObjectLockConfiguration: {
           ObjectLockEnabled: 'Enabled',
-          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: lockDays } } } : {}),
+          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: lockDays } } } : {}),
         },
         VersioningConfiguration: { Status: 'Enabled' },
         BucketEncryption: {
@@ -896,26 +905,37 @@ function ssmStore(vault: string, region: string, lockDays: number | undefined): 
 }
 
 /**
- * What IAM holds besides the code: only the pruner writes the vault lock's item (`dynamodb:LeadingKeys`),
- * only the legal hold role names an item's `legalHold` (`dynamodb:Attributes`: the pruner's claim
- * must read it in its condition, which IAM cannot tell from a write, so the pruner is not denied it),
- * and no role updates or deletes an audit entry (each may only add one: PutItem, whose
- * `attribute_not_exists` condition is the code's).
+ * Recycle Bin retention rules for the vault's snapshots and AMIs: whatever deletes a vault copy
+ * (the pruner, or anyone around the hub once its lock has expired), it stays recoverable for the
+ * rule's days (the vault lock's, at least a week). Region-level (the vault account holds only the
+ * hub's copies and its restore copies), so that they can be locked: a locked rule can be
+ * neither deleted nor changed, and unlocking it takes {@link RECYCLE_BIN_UNLOCK_DELAY_DAYS} days.
  */
-function catalogGuards(deny: { lock: boolean; holds: boolean }): Statement[] {
+function recycleBinRules(lockDays: number | undefined): Record<string, Resource> {
+  const rule = (resourceType: 'EBS_SNAPSHOT' | 'EC2_IMAGE', what: string): Resource => ({
+    Type: 'AWS::Rbin::Rule',
+    Properties: {
+      Description: `backup-hub: deleted vault ${what} stay recoverable`,
+      ResourceType: resourceType,
+      RetentionPeriod: { RetentionPeriodValue: Math.min(365, Math.max(7, lockDays ?? 0)), RetentionPeriodUnit: 'DAYS' },
+      // CloudFormation's LockConfiguration is the API's UnlockDelay itself (AWS::Rbin::Rule UnlockDelay).
+      LockConfiguration: { UnlockDelayValue: RECYCLE_BIN_UNLOCK_DELAY_DAYS, UnlockDelayUnit: 'DAYS' },
+    },
+  });
+  return { SnapshotRecycleBinRule: rule('EBS_SNAPSHOT', 'snapshots'), ImageRecycleBinRule: rule('EC2_IMAGE', 'AMIs') };
+}
+
+/** The longest unlock delay Recycle Bin allows (7 to 30 days): the time anyone who would lift a rule's lock must wait. */
+export const RECYCLE_BIN_UNLOCK_DELAY_DAYS = 30;
+
+/**
+ * What IAM holds besides the code: only the legal hold role names an item's `legalHold`
+ * (`dynamodb:Attributes`), and no role puts, updates or deletes an item of the audit table: each may
+ * only insert (PartiQL INSERT, which never overwrites), in the partitions its statements name.
+ */
+function catalogGuards(deny: { holds: boolean }): Statement[] {
   const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
   return [
-    ...(deny.lock
-      ? [
-          {
-            Sid: 'OnlyThePrunerWritesTheVaultLock',
-            Effect: 'Deny' as const,
-            Action: writes,
-            Resource: getAtt('CatalogTable'),
-            Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': VAULT_LOCK_KEY } },
-          },
-        ]
-      : []),
     ...(deny.holds
       ? [
           {
@@ -930,10 +950,23 @@ function catalogGuards(deny: { lock: boolean; holds: boolean }): Statement[] {
     {
       Sid: 'NoAuditEntryIsChanged',
       Effect: 'Deny',
-      Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      Action: [...writes, 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
       Resource: getAtt('AuditTable'),
     },
   ];
+}
+
+/** Inserts (never overwrites) into the audit table's partitions `leadingKey` names: the audit chain's, the vault lock's, the holds'. */
+function auditInsert(sid: string, leadingKey: string): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: 'dynamodb:PartiQLInsert',
+    Resource: getAtt('AuditTable'),
+    Condition: {
+      [leadingKey.endsWith('*') ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': [leadingKey] },
+    },
+  };
 }
 
 /**
@@ -954,7 +987,8 @@ function tableStatements(catalogActions: string[], { indexes }: { indexes: boole
           },
         ]
       : []),
-    { Sid: 'AppendToAndReadTheAuditLog', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: getAtt('AuditTable') },
+    { Sid: 'ReadTheAuditLog', Effect: 'Allow', Action: 'dynamodb:Query', Resource: getAtt('AuditTable') },
+    auditInsert('AppendToTheAuditLog', CHAIN),
   ];
 }
 

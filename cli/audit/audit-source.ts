@@ -1,7 +1,9 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AnchorStore, AnchorVerifier } from '../../shared/audit/anchor.js';
 import type { AuditLog } from '../../shared/audit/audit-log.js';
 import type { Catalog } from '../../shared/catalog/catalog.js';
 import type { SourceInventory } from '../../shared/catalog/source-inventory.js';
+import type { StoreFacts } from '../../shared/config-capture/store.js';
 import type { VaultLock } from '../../shared/retention/vault-lock.js';
 
 /** Where the audit reads: the vault's tables on AWS, or a local drill's folder. */
@@ -19,6 +21,8 @@ export interface AuditSource {
   untilNote: string;
   /** The signed anchors and the key that signed them; none where they are not kept (a local drill's folder). */
   anchors?: { store: AnchorStore; verifier(): Promise<AnchorVerifier> };
+  /** The vault store's configuration captures and the source regions captured; none where they are not kept (a local drill's folder). */
+  captures?: { s3: S3Client; vault: StoreFacts; sources: { account: string; region: string }[] };
   /** One line for the report's header. */
   description: string;
   close(): Promise<void>;

@@ -30,11 +30,16 @@ export function openAwsSource(
     catalog: new Catalog(db, catalogTable),
     inventory: new SourceInventory(db, catalogTable),
     audit: new AuditLog(db, auditTable, () => new Date()),
-    lock: new VaultLock(db, catalogTable),
+    lock: new VaultLock(db, auditTable),
     accounts: config.vault.allowedSources,
     defaultUntil: new Date(),
     untilNote: 'now',
     anchors: { store: new AnchorStore(s3, anchors.bucket, anchors.owner), verifier: () => anchorVerifier(kms, anchors.keyId) },
+    captures: {
+      s3,
+      vault: { account: config.vault.id, region },
+      sources: config.sources.flatMap((source) => source.regions.map((r) => ({ account: source.id, region: r }))),
+    },
     description: `AWS, vault ${config.vault.id}: tables ${catalogTable} and ${auditTable} in ${region}, anchors in s3://${anchors.bucket}`,
     close: async () => {
       for (const client of [db, s3, kms]) client.destroy();

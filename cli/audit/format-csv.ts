@@ -11,6 +11,7 @@ export const CSV_TABLES = [
   'failures',
   'rejections',
   'retention',
+  'config-changes',
 ] as const;
 export type CsvTable = (typeof CSV_TABLES)[number];
 
@@ -111,6 +112,11 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
       u.rpoHours,
       u.why,
     ]),
+  ],
+  // Empty (the header only) when the captures were not read: the table format says why.
+  'config-changes': (r) => [
+    ['account', 'region', 'list', 'resource', 'change', 'fields', 'captured_after', 'captured_before'],
+    (r.configChanges ?? []).map((c) => [c.account, c.region, c.list, c.resource, c.change, c.fields?.join(' '), c.after, c.before]),
   ],
   lost: (r) => [
     ['lost_at', 'account', 'region', 'kind', 'resource', 'source', 'vault_copy', 'reason'],

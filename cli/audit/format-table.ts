@@ -164,6 +164,33 @@ export function formatTable(report: AuditReport, context: ReportContext): string
       ],
       (p) => [p.account, p.kind, p.sourceId, age(p.pendingHours), pendingText(p)],
     ),
+    ...(report.configChangesUnread
+      ? ['', `-- configuration changes: not read (${report.configChangesUnread})`]
+      : report.configChanges
+        ? section(
+            'configuration: last change per resource, made between the two captures named',
+            report.configChanges,
+            context.limit,
+            [
+              { header: 'account' },
+              { header: 'region' },
+              { header: 'of' },
+              { header: 'resource', shrinkTo: 20 },
+              { header: 'change' },
+              { header: 'captured after' },
+              { header: 'captured before' },
+            ],
+            (c) => [
+              c.account,
+              c.region,
+              c.list,
+              c.resource,
+              `${c.change}${c.fields ? ` ${c.fields.join(', ')}` : ''}`,
+              time(c.after),
+              time(c.before),
+            ],
+          )
+        : []),
     ...decisionSection('failures', report.failures, report.failureCauses, context.limit),
     ...decisionSection('rejections', report.rejections, report.rejectionCauses, context.limit),
     '',

@@ -31,7 +31,7 @@ export async function openLocalSource(dir: string): Promise<AuditSource> {
     catalog: new Catalog(db, state.finished.tables.catalog),
     inventory: new SourceInventory(db, state.finished.tables.catalog),
     audit: new AuditLog(db, state.finished.tables.audit, () => new Date()),
-    lock: new VaultLock(db, state.finished.tables.catalog),
+    lock: new VaultLock(db, state.finished.tables.audit),
     accounts: state.sources.map((s) => s.account),
     defaultUntil: new Date(state.finished.endedAt),
     untilNote: 'the end of the drill, simulated time',

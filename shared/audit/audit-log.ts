@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ExecuteStatementCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isAwsError } from '../aws/aws-errors.js';
 import { queryItems } from '../aws/query-items.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AuditDecision, AuditEntry, AuditFacts } from './audit-entry.js';
 
-const CHAIN = 'audit';
+export const CHAIN = 'audit';
 /** The previous hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 const MAX_APPEND_ATTEMPTS = 50;
@@ -27,9 +27,19 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** A PartiQL INSERT of `item`: added only if no item has its key (DuplicateItemException otherwise). */
+export function insertInto(table: string, item: object): ExecuteStatementCommand {
+  const names = Object.keys(item);
+  return new ExecuteStatementCommand({
+    Statement: `INSERT INTO "${table}" VALUE {${names.map((name) => `'${name}': ?`).join(', ')}}`,
+    Parameters: names.map((name) => item[name as keyof typeof item]),
+  });
+}
+
 /**
  * The append-only, hash-chained audit log on DynamoDB. Each entry claims the next sequence
- * number with a conditional put. An instance remembers the last entry it wrote or read and
+ * number with a PartiQL INSERT, which never overwrites an item: the hub's roles are granted the
+ * insert alone (`dynamodb:PartiQLInsert`), so AWS itself keeps every entry as written. An instance remembers the last entry it wrote or read and
  * builds the next one on it, so an append is one write; only when another writer (another
  * Lambda container) took that number first does it re-read the head and retry, backing off with
  * jitter while the collisions go on. Appends of one instance go one at a time, so the records of
@@ -67,13 +77,13 @@ export class AuditLog {
       };
       const entry: AuditEntry = { ...base, hash: entryHash(base) };
       try {
-        await this.db.send(new PutCommand({ TableName: this.table, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' }));
+        await this.db.send(insertInto(this.table, entry));
         this.#head = entry;
         return entry;
       } catch (error) {
-        // The head is no longer known (a timed-out put may even have been written); the condition keeps the chain whole.
+        // The head is no longer known (a timed-out insert may even have been written); the insert keeps the chain whole.
         this.#head = undefined;
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isAwsError(error, 'DuplicateItemException')) throw error;
         if (attempt > 0) await sleep(collisionBackoffMs(attempt));
         head = await this.head();
       }

@@ -135,21 +135,35 @@ export class Catalog {
 
   /**
    * Takes an available point out of service before its vault copy is deleted: `pruned`, out of the
-   * latest-available index. Only if it is still available, holds no legal hold and was created before
-   * `lockCutoff`, all checked in the same conditional write, so a hold set or a lock raised a moment
-   * earlier wins. Returns undefined when any of those no longer holds.
+   * latest-available index. Only if it is still available and was created before `lockCutoff`,
+   * both checked in the same conditional write, so a lock raised a moment earlier wins. Returns undefined when any of those no longer holds. The hold records decide after
+   * the claim (the pruner's role may not name `legalHold` in a write: IAM could not tell a lift from it).
    */
   async claimForPruning(point: RecoveryPoint, at: { now: string; lockCutoff: string }): Promise<RecoveryPoint | undefined> {
     const claimed = await this.#updateIf({
       Key: { pk: point.pk },
       UpdateExpression: 'SET #state = :pruned, updatedAt = :now REMOVE availableResourcePk',
-      ConditionExpression: '#state = :available AND attribute_not_exists(legalHold) AND createdAt < :cutoff',
+      ConditionExpression: '#state = :available AND createdAt < :cutoff',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':pruned': 'pruned', ':available': 'available', ':now': at.now, ':cutoff': at.lockCutoff },
     });
     if (!claimed) return undefined;
     const { availableResourcePk: _index, ...rest } = point;
     return { ...rest, state: 'pruned', updatedAt: at.now };
+  }
+
+  /** Puts a claimed point back in service, its copy untouched (a hold came first). */
+  async releasePruningClaim(point: RecoveryPoint): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: point.pk },
+        UpdateExpression: 'SET #state = :available, availableResourcePk = :resource',
+        ConditionExpression: '#state = :pruned AND attribute_not_exists(prunedAt)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':available': 'available', ':pruned': 'pruned', ':resource': point.resourcePk },
+      }),
+    );
   }
 
   /**

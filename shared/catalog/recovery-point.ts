@@ -27,6 +27,16 @@ export type CopyStage = 'claimed' | 'reencrypting' | 'copying' | 'done';
 export type SourceEncryption = 'none' | 'aws-managed' | 'customer';
 
 /**
+ * The lock AWS itself holds on a vault copy (EBS snapshot lock): in compliance mode nobody, the
+ * account's root user included, deletes the copy or shortens the lock once any cooling-off period
+ * has passed. `until` is the earliest expiry over the copy's snapshots.
+ */
+export interface ProviderLock {
+  mode: 'compliance';
+  until: string;
+}
+
+/**
  * Where a point's copy in a further vault region (the DR region) stands. It is copied from the vault
  * copy once that is available: `waiting` for a slot of that region's copy quota, `pending` until
  * requested and then until AWS finishes it, `failed` until the reconciler tries again.
@@ -44,6 +54,8 @@ export interface RegionCopy {
   failureReason?: string;
   /** 1, and one more each time the reconciler tries a failed copy again. */
   attempt: number;
+  /** The lock AWS holds on this copy (EBS and AMI copies), as on the vault copy: set when it becomes available. */
+  providerLock?: ProviderLock;
 }
 
 /** One catalog item: a source artifact and its vault copy. */
@@ -88,6 +100,8 @@ export interface RecoveryPoint {
   intermediateId?: string;
   vaultCopyId?: string;
   vaultKeyArn?: string;
+  /** The lock AWS holds on the vault copy (EBS and AMI copies), set when the copy completes. */
+  providerLock?: ProviderLock;
   /** Its copies in the vault's further regions (the DR region), made from the vault copy once it is available. */
   copies?: RegionCopy[];
   /** Why it failed: the AWS error code (or the hub's own, `CopyTimedOut`, …) first. */

@@ -13,6 +13,9 @@ import { type ConfigDocument, parseConfigDocument } from './document.js';
 export const captureKey = (doc: Pick<ConfigDocument, 'account' | 'region' | 'capturedAt'>) =>
   `${CONFIG_PREFIX}${doc.account}/${doc.region}/${doc.capturedAt}.json`;
 
+/** What reading the store takes: the vault's account and region (S3 decrypts with the vault key for whoever its key policy lets). */
+export type StoreFacts = Pick<VaultFacts, 'account' | 'region'>;
+
 /** A capture in the store: where it is and when it was taken. */
 export interface StoredCapture {
   key: string;
@@ -45,7 +48,7 @@ export async function storeCapture(s3: S3Client, vault: VaultFacts, doc: ConfigD
 /** Every capture of a source region, oldest first; with `since`, only those taken after it (the listing starts there). */
 export async function listCaptures(
   s3: S3Client,
-  vault: VaultFacts,
+  vault: StoreFacts,
   account: string,
   region: string,
   since?: Date,
@@ -85,7 +88,7 @@ export class CaptureNotFound extends Error {
  * The newest capture taken at or before `asOf`.
  * @throws CaptureNotFound saying what to do when there is none
  */
-export async function captureAsOf(s3: S3Client, vault: VaultFacts, account: string, region: string, asOf: Date): Promise<StoredCapture> {
+export async function captureAsOf(s3: S3Client, vault: StoreFacts, account: string, region: string, asOf: Date): Promise<StoredCapture> {
   const captures = await listCaptures(s3, vault, account, region);
   const before = captures.filter((c) => c.capturedAt <= asOf.toISOString());
   const chosen = before[before.length - 1];
@@ -99,7 +102,7 @@ export async function captureAsOf(s3: S3Client, vault: VaultFacts, account: stri
 }
 
 /** A stored capture's document, checked against the schema. */
-export async function readCapture(s3: S3Client, vault: VaultFacts, stored: StoredCapture): Promise<ConfigDocument> {
+export async function readCapture(s3: S3Client, vault: StoreFacts, stored: StoredCapture): Promise<ConfigDocument> {
   const { Body } = await s3.send(
     new GetObjectCommand({
       Bucket: ssmStoreBucket(vault.account, vault.region),

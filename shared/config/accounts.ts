@@ -74,6 +74,8 @@ export interface VaultAccount extends AccountBase {
   operators: Operators;
   /** The vault lock asked for: no copy younger than this is ever deleted, and once in force it can only grow. */
   lock?: VaultLockSetting;
+  /** The role that deploys the vault stack (ARN): the only principal the organization policies (`backup-hub guardrails`) let change the hub. */
+  deployRole?: string;
   /** Where the audit log's signed heads are kept, and how long each is locked (compliance mode). */
   auditAnchors: { account: string; retentionDays: number };
   /**
@@ -110,6 +112,11 @@ export interface Operators {
 
 export interface VaultLockSetting {
   minRetentionDays: number;
+  /**
+   * Hours after a vault copy's compliance-mode snapshot lock is set during which it can still be
+   * lifted (EBS's cooling-off period, 1 to 72); none: the lock binds at once.
+   */
+  coolOffHours?: number;
 }
 
 /** An account the vault restores into: it offers the role the restore assumes to write SSM parameters back. */
@@ -285,7 +292,21 @@ const vaultFile = z.strictObject({
   externalId: common.externalId.unwrap(),
   allowedSources: z.array(accountId, { error: 'must be a list of source account ids' }).min(1, 'must list at least one source account id'),
   alarmEmail: z.email('must be an email address').optional(),
-  lock: z.strictObject({ minRetentionDays: days }).optional(),
+  deployRole: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be the ARN of the IAM role that deploys the vault stack')
+    .optional(),
+  lock: z
+    .strictObject({
+      minRetentionDays: days,
+      coolOffHours: z
+        .number({ error: 'must be a number of hours' })
+        .int('must be a whole number of hours')
+        .min(1, 'must be 1 to 72 hours (EBS snapshot lock cooling-off period)')
+        .max(72, 'must be 1 to 72 hours (EBS snapshot lock cooling-off period)')
+        .optional(),
+    })
+    .optional(),
   auditAnchors: z.strictObject({ account: accountId.optional(), retentionDays: days.optional() }).optional(),
   drRegion: region.optional(),
   sweep: z
@@ -472,6 +493,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
       allowedSources: data.allowedSources,
       alarmEmail: data.alarmEmail,
       lock: data.lock,
+      deployRole: data.deployRole,
       auditAnchors: {
         account: data.auditAnchors?.account ?? data.id,
         retentionDays: data.auditAnchors?.retentionDays ?? DEFAULT_ANCHOR_RETENTION_DAYS,

@@ -24,6 +24,8 @@ export const hubConfigSchema = z.object({
   drRegion: z.optional(z.string().check(z.minLength(1))),
   /** The kind's own queue, where deferred messages go back with a delay. */
   queueUrl: z.optional(z.string()),
+  /** The cooling-off period of the compliance-mode snapshot locks on vault copies (lock.coolOffHours of the vault file), in hours. */
+  lockCoolOffHours: z.optional(z.int().check(z.minimum(1), z.maximum(72))),
   /** The queue's maxReceiveCount: the attempt that reaches it records the failure before the DLQ. */
   maxReceiveCount: z._default(z.int().check(z.positive()), 5),
 });
@@ -43,6 +45,7 @@ const VARIABLES = {
   kindRolePrefix: 'KIND_ROLE_PREFIX',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   queueUrl: 'QUEUE_URL',
+  lockCoolOffHours: 'VAULT_LOCK_COOL_OFF_HOURS',
   drRegion: 'DR_REGION',
 } as const;
 
@@ -53,7 +56,12 @@ type Field = keyof typeof VARIABLES;
  * them: strings, or in the stack model CloudFormation references.
  */
 export function hubEnvironment<V>(
-  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion'>, V> & { queueUrl?: V; kindRolePrefix?: V; drRegion?: V },
+  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion' | 'lockCoolOffHours'>, V> & {
+    queueUrl?: V;
+    kindRolePrefix?: V;
+    drRegion?: V;
+    lockCoolOffHours?: V;
+  },
 ): Record<string, V> {
   return Object.fromEntries(
     (Object.keys(VARIABLES) as Field[]).filter((field) => values[field] !== undefined).map((field) => [VARIABLES[field], values[field]!]),
@@ -78,6 +86,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     queueUrl: variable('queueUrl'),
     drRegion: variable('drRegion'),
     maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
+    lockCoolOffHours: variable('lockCoolOffHours') === undefined ? undefined : Number(variable('lockCoolOffHours')),
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -4,6 +4,7 @@ import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { copyQuotaKey } from '../core/copy-quota.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind, CopyStatus, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
+import { providerLockTerms } from '../retention/provider-lock.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
@@ -164,6 +165,8 @@ async function step(
     await markFailed(point, kind, { reason: `${status.code}: ${status.reason}`, code: status.code }, ctx);
     return 'failed';
   }
+  // Locked before it counts as available: a copy the catalog calls protected is one AWS keeps.
+  const providerLock = kind.lockVaultCopy && (await kind.lockVaultCopy(point, await providerLockTerms(point, ctx), deps));
   const leftInSource = await cleanUpAfterCopy(point, kind, ctx);
   if (leftInSource)
     ctx.logger.warn('source cleanup skipped', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: leftInSource });
@@ -180,12 +183,14 @@ async function step(
       updatedAt: now,
       retryingSince: undefined,
       leftInSource,
+      providerLock,
       copies: newRegionCopies(ctx, now),
     },
     'copying',
   );
   ctx.metrics.copyCompleted(point, completedAt);
-  await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${leftInSource ? `; ${leftInSource}` : ''}`);
+  const locked = providerLock ? `, locked by AWS in ${providerLock.mode} mode until ${providerLock.until}` : '';
+  await record(ctx, point, 'completed', `vault copy ${point.vaultCopyId} is available${locked}${leftInSource ? `; ${leftInSource}` : ''}`);
   await startRegionCopies(point, kind, ctx);
   return 'available';
 }

@@ -5,6 +5,7 @@ import type { RecoveryPoint, RegionCopy } from '../catalog/recovery-point.js';
 import { copyQuotaKey } from '../core/copy-quota.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, PermanentFailure } from '../core/errors.js';
 import type { ArtifactKind, CopyStatus, KindDeps } from '../kinds/common/artifact-kind.js';
+import { providerLockTerms } from '../retention/provider-lock.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
@@ -63,9 +64,9 @@ export async function advanceRegionCopy(initial: RecoveryPoint, kind: ArtifactKi
       await record(ctx, requested, open.region, 'copied', `copy ${copy.vaultCopyId} in ${open.region} requested under ${copy.vaultKeyArn}`);
       ctx.metrics.copyRequested(point);
       if (!kind.copiesSynchronously) return 'copying';
-      return settle(requested, regionCopyOf(requested, open.region), await kind.copyStatus(asRegionCopy(requested, copy), deps), ctx);
+      return settle(requested, regionCopyOf(requested, open.region), await kind.copyStatus(asRegionCopy(requested, copy), deps), kind, ctx);
     }
-    return settle(point, open, await kind.copyStatus(asRegionCopy(point, open), deps), ctx);
+    return settle(point, open, await kind.copyStatus(asRegionCopy(point, open), deps), kind, ctx);
   } catch (error) {
     if (error instanceof CopyQuotaFull) return markWaiting(point, open, error, ctx);
     if (error instanceof PermanentFailure || isDeterministicAwsError(error)) {
@@ -99,7 +100,13 @@ export async function retryFailedRegionCopy(point: RecoveryPoint, kind: Artifact
 }
 
 /** Records what AWS says of a requested copy: done, failed, or still running (failed once it runs too long or vanished). */
-async function settle(point: RecoveryPoint, copy: RegionCopy, status: CopyStatus, ctx: HubContext): Promise<RegionCopyResult> {
+async function settle(
+  point: RecoveryPoint,
+  copy: RegionCopy,
+  status: CopyStatus,
+  kind: ArtifactKind,
+  ctx: HubContext,
+): Promise<RegionCopyResult> {
   const ageMs = ctx.now().getTime() - Date.parse(copy.updatedAt);
   if (status.status === 'pending' && ageMs <= COPY_PENDING_TIMEOUT_MS) return finishedLease(point, ctx, 'copying');
   if (status.status === 'missing' && ageMs < PROPAGATION_WINDOW_MS) return finishedLease(point, ctx, 'copying');
@@ -113,10 +120,16 @@ async function settle(point: RecoveryPoint, copy: RegionCopy, status: CopyStatus
     await markFailed(point, copy, reason, ctx);
     return 'failed';
   }
+  // Locked as the vault copy is before it counts as available: the DR copy must survive what the vault copy survives.
+  const providerLock =
+    kind.lockVaultCopy &&
+    (await kind.lockVaultCopy(asRegionCopy(point, copy), await providerLockTerms(point, ctx), regionDeps(kind, ctx, copy.region)));
   const at = ctx.now();
-  const done = await setCopy(point, { ...copy, state: 'available', completedAt: at.toISOString(), updatedAt: at.toISOString() }, ctx);
+  const available: RegionCopy = { ...copy, state: 'available', completedAt: at.toISOString(), updatedAt: at.toISOString() };
+  const done = await setCopy(point, providerLock ? { ...available, providerLock } : available, ctx);
   ctx.metrics.copyCompleted(done, at);
-  await record(ctx, done, copy.region, 'completed', `copy ${copy.vaultCopyId} in ${copy.region} is available`);
+  const locked = providerLock ? `, locked by AWS in ${providerLock.mode} mode until ${providerLock.until}` : '';
+  await record(ctx, done, copy.region, 'completed', `copy ${copy.vaultCopyId} in ${copy.region} is available${locked}`);
   return 'available';
 }
 

@@ -214,12 +214,8 @@ export async function applyRebuild(plan: RebuildPlan, doc: ConfigDocument, optio
     },
     async 'db-cluster'(step) {
       const c = doc.dbClusters.find((x) => x.id === step.source)!;
-      const exists = await rdsExists(
-        () => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: c.id })),
-        'DBClusterNotFoundFault',
-      );
-      if (!exists)
-        await rds.send(
+      await ensureDatabase(rds, 'cluster', c.id, () =>
+        rds.send(
           new RestoreDBClusterFromSnapshotCommand({
             DBClusterIdentifier: c.id,
             SnapshotIdentifier: step.restoredFrom,
@@ -229,33 +225,26 @@ export async function applyRebuild(plan: RebuildPlan, doc: ConfigDocument, optio
             VpcSecurityGroupIds: c.securityGroupIds.filter((g) => ids.has(g)).map(mapped),
             Tags: [...tags(c.tags), { Key: REBUILD_TAG, Value: c.id }],
           }),
-        );
+        ),
+      );
       const members = doc.dbInstances.filter((d) => d.clusterId === c.id);
-      for (const m of members) {
-        const there = await rdsExists(
-          () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: m.id })),
-          'DBInstanceNotFoundFault',
-        );
-        if (!there)
-          await rds.send(
+      for (const m of members)
+        await ensureDatabase(rds, 'instance', m.id, () =>
+          rds.send(
             new CreateDBInstanceCommand({
               DBInstanceIdentifier: m.id,
               DBClusterIdentifier: c.id,
               DBInstanceClass: m.instanceClass,
               Engine: c.engine,
             }),
-          );
-      }
+          ),
+        );
       return c.id;
     },
     async 'db-instance'(step) {
       const d = doc.dbInstances.find((x) => x.id === step.source)!;
-      const exists = await rdsExists(
-        () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: d.id })),
-        'DBInstanceNotFoundFault',
-      );
-      if (!exists)
-        await rds.send(
+      await ensureDatabase(rds, 'instance', d.id, () =>
+        rds.send(
           new RestoreDBInstanceFromDBSnapshotCommand({
             DBInstanceIdentifier: d.id,
             DBSnapshotIdentifier: step.restoredFrom,
@@ -266,7 +255,8 @@ export async function applyRebuild(plan: RebuildPlan, doc: ConfigDocument, optio
             StorageType: d.storageType,
             Tags: [...tags(d.tags), { Key: REBUILD_TAG, Value: d.id }],
           }),
-        );
+        ),
+      );
       return d.id;
     },
   };
@@ -397,13 +387,20 @@ async function isReady(step: RebuildStep, id: string, { ec2, rds }: RebuildOptio
   return 'available';
 }
 
-async function rdsExists(describe: () => Promise<unknown>, notFound: string): Promise<boolean> {
+/**
+ * Creates a DB cluster or instance unless one by its identifier is there already (made by the run
+ * that stopped): RDS keeps identifiers unique, so its not-found fault alone lets the create go ahead.
+ */
+async function ensureDatabase(rds: RDSClient, family: 'cluster' | 'instance', id: string, create: () => Promise<unknown>): Promise<void> {
   try {
-    await describe();
-    return true;
+    await rds.send(
+      family === 'cluster'
+        ? new DescribeDBClustersCommand({ DBClusterIdentifier: id })
+        : new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+    );
   } catch (error) {
-    if (isAwsError(error, notFound)) return false;
-    throw error;
+    if (!isAwsError(error, family === 'cluster' ? 'DBClusterNotFoundFault' : 'DBInstanceNotFoundFault')) throw error;
+    await create();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ConfigDocument } from '../config-capture/document.js';
+import { isImageOf } from '../config-capture/point-capture.js';
 import type { RestoredArtifact } from '../restore/apply-restore.js';
 
 /** One step of a rebuild, in the order it runs: what it makes, from which captured resource, from which restored artifact. */
@@ -70,7 +71,7 @@ export function planRebuild(doc: ConfigDocument, restored: RestoredArtifact[]): 
     });
   const volumes = new Map(doc.volumes.map((v) => [v.id, v]));
   for (const i of doc.instances) {
-    const image = newest('ami', (r) => r === i.id || r === i.tags.Name);
+    const image = newest('ami', (r) => isImageOf(r, i));
     if (!image) {
       unbuildable.push({ kind: 'instance', name: label(i), reason: `no restored AMI of ${i.id}: restore one of its images first` });
       continue;

@@ -1,9 +1,11 @@
 import type { AuditEntry } from '../audit/audit-entry.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type ChainHead, type ChainVerdict, verifyChain } from '../audit/verify-chain.js';
+import { describeError } from '../aws/aws-errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { resourceKey } from '../catalog/recovery-point.js';
 import type { InventoryItem, SourceInventory } from '../catalog/source-inventory.js';
+import type { LastConfigChange } from '../config-capture/last-changes.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 import type { AccountPolicy } from './account-policy.js';
 import { AUDITED_ATTRIBUTES, type AuditedPoint, compare, type PointState } from './audited-point.js';
@@ -68,6 +70,10 @@ export interface AuditReport {
   lock?: ReportedLock;
   /** Where each account's targets come from. */
   policies: Record<string, string>;
+  /** Per resource of the sources' captured configuration, its last change in the period (when the captures were read). */
+  configChanges?: LastConfigChange[];
+  /** Why the captures could not be read. */
+  configChangesUnread?: string;
   auditLog: ChainVerdict;
   totals: {
     recoveryPoints: number;
@@ -104,6 +110,8 @@ export interface AuditSources {
   verifyLog?: (read: (entries: AsyncIterable<AuditEntry>) => AsyncIterable<AuditEntry>) => Promise<ChainVerdict>;
   /** Receives a line as each part is read (long catalogs take a while). */
   progress?: (line: string) => void;
+  /** The last configuration change per resource from the vault's captures; none where they are not kept (a local drill's folder). */
+  configChanges?: (range: { since: string; until: string }) => Promise<LastConfigChange[]>;
 }
 
 /**
@@ -145,6 +153,7 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
   const rows = coverage(statuses, drRegion);
   const rpo = rpoByAccount(resources);
   const drRpo = drRegion ? { region: drRegion, accounts: rpoByAccount(resources.flatMap((r) => (r.dr ? [r.dr] : []))) } : undefined;
+  const changes = await lastChanges(sources, scope);
   const missing = await withoutRetired(
     unprotected(catalog.inventory, catalog.resources, (account, kind) => sources.policy(account).targets[kind]?.rpoHours, asOf),
     sources.catalog,
@@ -165,6 +174,7 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
     retention: catalog.retention.rows(),
     ...(sources.lock ? { lock: sources.lock } : {}),
     policies: Object.fromEntries(scope.accounts.map((a) => [a, sources.policy(a).from])),
+    ...changes,
     auditLog,
     totals: {
       recoveryPoints: catalog.points,
@@ -187,6 +197,18 @@ export async function buildAuditReport(scope: AuditScope, sources: AuditSources)
       rejections: rejections.length,
     },
   };
+}
+
+/** The captures are read with the auditor's credentials: a refusal is reported with what to grant, never a failed audit. */
+async function lastChanges(sources: AuditSources, scope: AuditScope): Promise<Pick<AuditReport, 'configChanges' | 'configChangesUnread'>> {
+  if (!sources.configChanges) return {};
+  try {
+    return { configChanges: await sources.configChanges({ since: scope.since, until: scope.until }) };
+  } catch (error) {
+    return {
+      configChangesUnread: `${describeError(error)}: the vault key's policy lets the backup-hub-restore role decrypt the configuration captures: run the audit with credentials that assumed it to see the last change per resource`,
+    };
+  }
 }
 
 const sum = <T>(rows: readonly T[], value: (row: T) => number): number => rows.reduce((n, row) => n + value(row), 0);

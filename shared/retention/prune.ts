@@ -1,10 +1,12 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { Deferral } from '../core/errors.js';
 import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
 import { asRegionCopy, regionDeps } from '../pipeline/region-copy.js';
 import type { HubContext } from '../runtime/hub-context.js';
+import { longestProviderLock } from './provider-lock.js';
 import { type RetentionVerdict, retentionVerdict } from './retention-decision.js';
 import { type RetentionPolicy, type RetentionSettings, retentionSettings } from './retention-settings.js';
 import { LockShorteningRefused, VaultLock } from './vault-lock.js';
@@ -18,6 +20,8 @@ export interface PruneSummary {
   kept: Record<KeptBecause, number>;
   /** Claimed by a legal hold or a raised lock between the decision and the deletion. */
   spared: number;
+  /** Waiting for AWS (an AMI's deregistration protection cooldown): a later run deletes them. */
+  deferred: number;
   /** Left for the next run (logged). */
   errors: number;
 }
@@ -39,8 +43,9 @@ export async function prune(ctx: HubContext, settings: RetentionSettings): Promi
   const summary: PruneSummary = {
     lockDays,
     pruned: 0,
-    kept: { 'legal hold': 0, 'vault lock': 0, retention: 0, 'keep last': 0 },
+    kept: { 'legal hold': 0, 'vault lock': 0, retention: 0, 'keep last': 0, 'provider lock': 0 },
     spared: 0,
+    deferred: 0,
     errors: 0,
   };
   for (const [account, policies] of Object.entries(settings.accounts)) {
@@ -53,6 +58,11 @@ export async function prune(ctx: HubContext, settings: RetentionSettings): Promi
       try {
         await pruneOne(point, policy, { lockDays, now, newest, summary }, ctx);
       } catch (error) {
+        if (error instanceof Deferral) {
+          summary.deferred += 1;
+          ctx.logger.info('prune: deferred', { kind: point.kind, account: point.account, sourceId: point.sourceId, reason: error.message });
+          continue;
+        }
         summary.errors += 1;
         ctx.logger.warn('prune: will retry on the next run', {
           kind: point.kind,
@@ -93,6 +103,13 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
   });
   if (!verdict.prune) {
     run.summary.kept[verdict.keptBecause] += 1;
+    // Policy would let it go: only AWS's lock keeps it, which the audit log must say.
+    if (verdict.keptBecause === 'provider lock')
+      await ctx.audit.append({
+        decision: 'deferred',
+        reason: `kept past its retention: AWS holds ${point.vaultCopyId}${point.copies?.length ? ' and its DR copies' : ''} locked in ${longestProviderLock(point)!.mode} mode until ${longestProviderLock(point)!.until}, which nobody can shorten; deleted after that`,
+        ...pointFacts(point),
+      });
     return;
   }
   // The lock as it stands now, in case it was raised during the run.
@@ -103,6 +120,12 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
   });
   if (!claimed) {
     run.summary.spared += 1;
+    return;
+  }
+  // A hold recorded before the claim wins; one recorded after it finds the point pruned and is refused.
+  if (await ctx.holds.held(point.pk)) {
+    await ctx.catalog.releasePruningClaim(point);
+    run.summary.kept['legal hold'] += 1;
     return;
   }
   await deleteAndRecord(claimed, verdict.reason, ctx);
@@ -116,12 +139,24 @@ async function pruneOne(point: RecoveryPoint, policy: RetentionPolicy, run: RunS
 async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubContext): Promise<void> {
   const kind = artifactKind(point.kind);
   const inRegions: string[] = [];
+  // Every copy is asked before any deferral stands, so that their waits (an AMI's deregistration cooldown) run side by side.
+  const deferrals: Deferral[] = [];
+  const deferring = async <T>(deletion: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await deletion();
+    } catch (error) {
+      if (!(error instanceof Deferral)) throw error;
+      deferrals.push(error);
+      return undefined;
+    }
+  };
   for (const copy of point.copies ?? []) {
     if (copy.vaultCopyId === undefined) continue;
-    const { deleted } = await kind.deleteVaultCopy(asRegionCopy(point, copy), regionDeps(kind, ctx, copy.region));
-    inRegions.push(...deleted.map((id) => `${id} (${copy.region})`));
+    const removed = await deferring(() => kind.deleteVaultCopy(asRegionCopy(point, copy), regionDeps(kind, ctx, copy.region)));
+    inRegions.push(...(removed?.deleted ?? []).map((id) => `${id} (${copy.region})`));
   }
-  const deletion = await kind.deleteVaultCopy(point, kindDeps(kind, ctx));
+  const deletion = await deferring(() => kind.deleteVaultCopy(point, kindDeps(kind, ctx)));
+  if (deferrals.length > 0 || !deletion) throw deferrals[0];
   const all = [...deletion.deleted, ...inRegions];
   const deleted = all.length ? `deleted ${all.join(', ')}` : 'nothing deleted';
   await ctx.audit.append({ decision: 'pruned', reason: `${reason}; ${deleted}`, ...pointFacts(point) });
@@ -141,7 +176,7 @@ async function deleteAndRecord(point: RecoveryPoint, reason: string, ctx: HubCon
  * Applies the lock the account files ask for and returns the one in force, in days. Without one
  * asked for, the stored lock still holds: removing it from the files does not lift it.
  */
-async function enforceLock(ctx: HubContext, askedDays: number | undefined): Promise<number> {
+export async function enforceLock(ctx: HubContext, askedDays: number | undefined): Promise<number> {
   if (askedDays === undefined) return (await ctx.lock.inForce())?.minRetentionDays ?? 0;
   try {
     const change = await ctx.lock.raise(askedDays, ctx.now());

@@ -1,8 +1,12 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { insertInto } from '../audit/audit-log.js';
+import { isAwsError } from '../aws/aws-errors.js';
 
-/** The lock item's key in the catalog table; it carries none of the index attributes, so no catalog query ever returns it. */
-/** The catalog item's key; only the pruner's role may write it (the vault stack denies every other). */
+/**
+ * The vault lock's records in the audit table: partition `LOCK#vault`, one item per length ever set,
+ * keyed by that length (`seq`, in days). Only the pruner's role may insert them, and no role may
+ * change or delete any (IAM and the guardrails), so the lock in force, the longest, cannot shorten.
+ */
 export const VAULT_LOCK_KEY = 'LOCK#vault';
 const DAY_MS = 86_400_000;
 
@@ -28,9 +32,9 @@ export class LockShorteningRefused extends Error {
 }
 
 /**
- * The vault lock, kept in the vault's own catalog table. Every write is conditional on the new
- * value being at least the stored one, so no code path of the hub (and no edited account file) can
- * shorten it; and there is no call that removes it.
+ * The vault lock: the longest of its insert-only records. Raising it inserts a record for the new
+ * length; a record for a shorter length (the hub never writes one) would change nothing, and there
+ * is no call that removes one: AWS refuses an update, a delete and an insert over an existing key.
  *
  * @example
  * await lock.raise(30, new Date());       // 'set' the first time, then 'raised' or 'unchanged'
@@ -40,12 +44,23 @@ export class LockShorteningRefused extends Error {
 export class VaultLock {
   constructor(
     private readonly db: DynamoDBDocumentClient,
+    /** The audit table, which keeps the records beside the audit chain. */
     private readonly table: string,
   ) {}
 
   async inForce(): Promise<LockInForce | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: VAULT_LOCK_KEY }, ConsistentRead: true }));
-    return Item && { minRetentionDays: Item.minRetentionDays as number, since: Item.since as string };
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'chain = :lock',
+        ExpressionAttributeValues: { ':lock': VAULT_LOCK_KEY },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const longest = Items?.[0];
+    return longest && { minRetentionDays: longest.seq as number, since: longest.since as string };
   }
 
   /**
@@ -57,21 +72,11 @@ export class VaultLock {
     if (current && current.minRetentionDays === days) return 'unchanged';
     if (current && current.minRetentionDays > days) throw new LockShorteningRefused(current, days);
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: VAULT_LOCK_KEY },
-          UpdateExpression: 'SET minRetentionDays = :days, since = :now',
-          ConditionExpression: 'attribute_not_exists(pk) OR minRetentionDays < :days',
-          ExpressionAttributeValues: { ':days': days, ':now': now.toISOString() },
-        }),
-      );
+      await this.db.send(insertInto(this.table, { chain: VAULT_LOCK_KEY, seq: days, since: now.toISOString() }));
       return current ? 'raised' : 'set';
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Raised meanwhile by another writer: their value stands if it is at least ours.
-      const raced = await this.inForce();
-      if (raced && raced.minRetentionDays >= days) return 'unchanged';
+      // Set to this length meanwhile by another run: theirs stands.
+      if (isAwsError(error, 'DuplicateItemException')) return 'unchanged';
       throw error;
     }
   }

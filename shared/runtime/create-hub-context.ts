@@ -7,6 +7,7 @@ import type { HubConfig } from '../config/hub-config.js';
 import { SourceRegistry } from '../config/source-registry.js';
 import { HubMetrics, type LogLine } from '../metrics/hub-metrics.js';
 import { OverCapSources } from '../pipeline/fair-share.js';
+import { HoldLedger } from '../retention/hold-ledger.js';
 import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
 
@@ -33,7 +34,8 @@ export function createHubContext(options: {
     catalog,
     overCap: new OverCapSources((key) => catalog.bookmark<string[]>(key), now),
     inventory: new SourceInventory(db, config.catalogTable),
-    lock: new VaultLock(db, config.catalogTable),
+    lock: new VaultLock(db, config.auditTable),
+    holds: new HoldLedger(db, config.auditTable),
     audit: new AuditLog(db, config.auditTable, now),
     logger,
     metrics: new HubMetrics(now, options.stdout, logger),

@@ -7,6 +7,7 @@ import type { HubConfig } from '../config/hub-config.js';
 import type { SourceRegistry } from '../config/source-registry.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { OverCapSources } from '../pipeline/fair-share.js';
+import type { HoldLedger } from '../retention/hold-ledger.js';
 import type { VaultLock } from '../retention/vault-lock.js';
 
 /** Everything the domain needs, built once per Lambda container (or per simulated vault). */
@@ -18,8 +19,10 @@ export interface HubContext {
   catalog: Catalog;
   /** What the sweep saw in the sources, and where it stands in each: in the catalog table. */
   inventory: SourceInventory;
-  /** The vault lock, in the catalog table. */
+  /** The vault lock, its records in the audit table. */
   lock: VaultLock;
+  /** The legal holds' insert-only records, in the audit table. */
+  holds: HoldLedger;
   audit: AuditLog;
   logger: Logger;
   /** The sources over their pending cap, as the reconciler last found them: their new points wait behind the others'. */

@@ -68,9 +68,10 @@ describe('no code path issues a DynamoDB Scan', () => {
       await dynamo.close();
     });
 
-    // The signed anchors live in S3 and KMS, which this DynamoDB check does not run (test/audit-cli/signed-anchor.test.ts does).
+    // The signed anchors and the configuration captures live in S3 and KMS, which this DynamoDB check does not run
+    // (test/audit-cli/signed-anchor.test.ts and test/drill/config-change-drill.test.ts do).
     const dynamoOnly = {
-      aws: (...args: Parameters<typeof openAwsSource>) => ({ ...openAwsSource(...args), anchors: undefined }),
+      aws: (...args: Parameters<typeof openAwsSource>) => ({ ...openAwsSource(...args), anchors: undefined, captures: undefined }),
       local: openLocalSource,
     };
 

@@ -50,7 +50,7 @@ describe('audit log', () => {
     const log = new AuditLog(counting, audit.table, () => new Date('2026-01-01T00:00:00Z'));
     await log.append({ decision: 'skipped', reason: 'first: reads the head' });
     await log.append({ decision: 'skipped', reason: 'second: builds on the first' });
-    expect(sent).toEqual(['QueryCommand', 'PutCommand', 'PutCommand']);
+    expect(sent).toEqual(['QueryCommand', 'ExecuteStatementCommand', 'ExecuteStatementCommand']);
     expect(await verifyChain(audit.entries())).toMatchObject({ ok: true, entries: 7 });
   });
 

@@ -76,14 +76,14 @@ describe('performance budget (short bench)', () => {
       holds: quotas.iamPolicyQuotaUse.value <= TARGETS.iamPolicyQuotaUse,
     });
     expect(quotas.scales[0]!.rolePolicySize['backup-hub-reconciler']).toBeGreaterThan(0);
-    // The claim is an UpdateItem that creates the point (no handler may put a whole item), the audit entry a PutItem.
+    // The claim is an UpdateItem that creates the point (no handler may put a whole item), the audit entry a PartiQL INSERT (which never overwrites).
     expect(ebs.sdkCallFloor.calls.map((c) => c.command)).toEqual([
       'DescribeSnapshotsCommand',
       'UpdateCommand',
       'ModifySnapshotAttributeCommand',
       'CopySnapshotCommand',
       'UpdateCommand',
-      'PutCommand',
+      'ExecuteStatementCommand',
     ]);
   });
 });

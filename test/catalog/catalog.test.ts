@@ -140,10 +140,13 @@ describe('catalog', () => {
       expect((await all(catalog.byResource(p.resourcePk))).map((x) => x.sourceId)).toEqual(['snap-p1']);
     });
 
-    it('refuses to claim a held point, one younger than the lock, or one no longer available', async () => {
+    it('refuses to claim one younger than the lock or no longer available; a claim released puts the point back', async () => {
+      // The hold records decide after a claim (the pruner may not name legalHold in a write): a released claim leaves the point as it was.
       const held = await available('snap-h1', '2026-01-10T00:00:00.000Z', 'vol-h');
       await catalog.setLegalHold(held.pk, hold);
-      expect(await catalog.claimForPruning(held, at)).toBeUndefined();
+      expect((await catalog.claimForPruning(held, at))?.state).toBe('pruned');
+      await catalog.releasePruningClaim(held);
+      expect(await catalog.newestAvailable(held.resourcePk, 1).next()).toMatchObject({ value: { pk: held.pk } });
       const young = await available('snap-y1', '2026-02-10T00:00:00.000Z', 'vol-y');
       expect(await catalog.claimForPruning(young, at)).toBeUndefined();
       const failed = (await catalog.claim(point('snap-f1', '2026-01-10T00:00:00.000Z', vol('vol-f')))).point;

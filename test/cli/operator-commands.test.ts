@@ -86,12 +86,23 @@ describe('backup-hub restore', () => {
       ['--to', RECOVERY],
       ['--to', RECOVERY, '--account', SOURCE_A, '--point', 'x'],
       ['--to', RECOVERY, '--account', SOURCE_A, '--as-of', 'yesterday'],
+      ['--to', RECOVERY, '--account', 'app'],
       ['--bogus'],
     ]) {
       const { deps, err } = operator('backup-hub-restore');
       expect(await restore(argv, deps), argv.join(' ')).toBe(2);
       expect(err.join('\n')).toMatch(/usage: backup-hub restore/);
     }
+    // The same words as backup-hub config for the same options (one parser of --account and the times).
+    const said = async (argv: string[]) => {
+      const { deps, err } = operator('backup-hub-restore');
+      await restore(argv, deps);
+      return err.join('\n');
+    };
+    expect(await said(['--to', RECOVERY, '--account', 'app'])).toContain('--account takes the 12-digit id of a source account');
+    expect(await said(['--to', RECOVERY, '--account', SOURCE_A, '--as-of', 'yesterday'])).toContain(
+      '--as-of yesterday is not a time: give ISO 8601',
+    );
     const source = operator('backup-hub-restore');
     expect(await restore(['--to', 'app', '--account', SOURCE_A], source.deps)).toBe(1);
     expect(source.err.join('\n')).toContain('app is app.yml (role: source), not a recovery account');

@@ -397,6 +397,15 @@ describe('account file validation names the file and the field', () => {
     ]);
   });
 
+  it('rejects a snapshot lock cooling-off period outside the 1 to 72 hours EBS allows', () => {
+    const problems = problemsOf({ 'vault.yml': vault('lock: { minRetentionDays: 7, coolOffHours: 96 }') });
+    expect(problems).toContainEqual({
+      file: 'vault.yml',
+      field: 'lock.coolOffHours',
+      message: 'must be 1 to 72 hours (EBS snapshot lock cooling-off period) (got 96)',
+    });
+  });
+
   it('rejects a lock or keepLast that is not a positive whole number', () => {
     const problems = problemsOf({
       'vault.yml': vault('lock: { minRetentionDays: 0 }'),

@@ -54,7 +54,7 @@ describe('the drill on deployed stacks', () => {
     expect(new Set(packaged.quotaExceeded.map((q) => q.quota))).toEqual(new Set(KNOWN_OVER_QUOTA));
     expect(packaged.quotaExceeded).toEqual([]);
     // Two runs of the default drill, which restores twice (from each vault region) and rebuilds: a guard against a hang, not a speed target.
-  }, 240_000);
+  }, 480_000);
 
   it('pages for the source the default drill stops, naming it, and for no healthy source', async () => {
     const report = await renderedRun();
@@ -72,7 +72,7 @@ describe('the drill on deployed stacks', () => {
     expect(rpo.notifications).toBeGreaterThan(0);
     for (const healthy of ['111111111111', '222222222222'])
       expect(report.alarms.filter((a) => a.name.includes(healthy)).map((a) => a.state)).toEqual(['OK', 'OK', 'OK']);
-  }, 180_000);
+  }, 240_000);
 
   it('refuses and records the calls a statement granted once it is deleted from a template, with no code change', async () => {
     const dir = await writeStacks((folder, template) => {
@@ -94,7 +94,7 @@ describe('the drill on deployed stacks', () => {
       `ec2:CopyImage by arn:aws:iam::${accounts.vault.id}:role/backup-hub-ami`,
     );
     expect(report.artifacts.find((a) => a.kind === 'ami')?.state).not.toBe('available');
-  }, 180_000);
+  }, 240_000);
 
   it('says which accounts differ when packaged stacks do not match the drill', async () => {
     const drill = { ...defaultDrill, sources: defaultDrill.sources.slice(0, 1) };

@@ -58,12 +58,33 @@ describe('drill files', () => {
       }),
     ).toEqual([
       expect.stringMatching(
-        /^steps\[0\]: unknown action "explode"; known actions: buildSystems, createVolume, runInstance, .*createSnapshot, createImage, .*event, fault, advance, skip, hold, loseVaultCopy, retry, stopSource, disaster, regionOutage, restore, doctor, anchorAudit$/,
+        /^steps\[0\]: unknown action "explode"; known actions: buildSystems, createVolume, runInstance, .*createSnapshot, createImage, .*event, fault, advance, skip, hold, loseVaultCopy, retry, stopSource, disaster, regionOutage, restore, doctor, anchorAudit, attack$/,
       ),
       expect.stringMatching(/^steps\[1\]\.type: /),
       expect.stringMatching(/^steps\[2\]\.minutes: /),
       "steps[3].account: 222222222222 is not one of the drill's sources",
       expect.stringMatching(/^steps\[4\]\.encryption: /),
+    ]);
+  });
+
+  it('takes a configuration change naming at least one change, each in the form AWS takes it', () => {
+    const step = { account: '111111111111', action: 'changeConfig' };
+    expect(parseDrill({ ...base, steps: [{ ...step, instanceTypes: { 'app-web-1': 'm6g.xlarge' } }] }).steps[0]).toMatchObject({
+      instanceTypes: { 'app-web-1': 'm6g.xlarge' },
+    });
+    expect(
+      problems({
+        ...base,
+        steps: [
+          step,
+          { ...step, dbInstanceClasses: { orders: 'large' } },
+          { ...step, ingress: [{ group: 'web', protocol: 'tcp', port: 443, cidr: 'anywhere' }] },
+        ],
+      }),
+    ).toEqual([
+      'steps[0]: name at least one change: instanceTypes, ingress or dbInstanceClasses',
+      expect.stringMatching(/^steps\[1\]\.dbInstanceClasses\.orders: must be a DB instance class/),
+      expect.stringMatching(/^steps\[2\]\.ingress\.0\.cidr: must be an IPv4 CIDR block/),
     ]);
   });
 

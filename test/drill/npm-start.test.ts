@@ -152,7 +152,51 @@ describe('npm start', () => {
         ['eu-west-1', 'available'],
         ['eu-central-1', 'available'],
       ]);
+    // The game day (issue 16's Done when): every attempt refused, nothing the vault held gone, the audit log clean against its signed anchor.
+    expect(report.attacks.length).toBeGreaterThan(100);
+    expect(report.attacks.filter((a) => a.outcome !== 'refused')).toEqual([]);
+    expect(new Set(report.attacks.map((a) => a.as))).toEqual(
+      new Set(['vault-admin', 'source-admin', 'pruner', 'copy-handler', 'legal-hold']),
+    );
+    for (const as of ['vault-admin', 'pruner', 'copy-handler', 'legal-hold'])
+      expect(
+        report.attacks.filter((a) => a.as === as).map((a) => `${a.action} ${a.target}`),
+        as,
+      ).toEqual(
+        expect.arrayContaining([
+          'dynamodb:DeleteItem backup-hub-audit LOCK#vault 7 days',
+          'dynamodb:PartiQLInsert backup-hub-audit LOCK#vault 7 days',
+          'dynamodb:PartiQLInsert backup-hub-audit entry 1',
+          expect.stringMatching(/^dynamodb:DeleteItem backup-hub-audit HOLD#ART#/),
+          expect.stringMatching(/^ec2:DeleteSnapshot snap-\w+ \(eu-central-1\)$/),
+        ]),
+      );
+    // The pruner may write a shorter lock record: it changes nothing, the longest is in force.
+    expect(report.attacks.find((a) => a.as === 'pruner' && a.target.endsWith('(a shorter record)'))?.error).toMatch(
+      /^NoEffect: .*still the longest, 7 days/,
+    );
+    expect(report.afterAttacks?.lost).toEqual([]);
+    expect(report.auditLog).toMatchObject({ intact: true, anchor: expect.objectContaining({ seq: expect.any(Number) }) });
+    // Every available EBS and AMI copy, in each vault region, carries a compliance lock AWS holds.
+    const lockable = available.filter((a) => a.kind === 'ebs-snapshot' || a.kind === 'ami');
+    expect(lockable.length).toBeGreaterThan(0);
+    for (const a of lockable) {
+      expect(a.lock, a.sourceId).toMatchObject({ mode: 'compliance', until: expect.any(String) });
+      expect(
+        a.copies.map((c) => c.lock?.mode),
+        a.sourceId,
+      ).toEqual(['compliance', 'compliance']);
+    }
+    // Before the disaster the admin changed three settings: config diff between the captures around it lists exactly those.
+    const [change] = report.configChanges;
+    expect(change!.changes.map((c) => [c.list, c.resource, c.change, c.fields!.map((f) => f.field)]).sort()).toEqual(
+      change!.made.map((m) => [m.list, m.resource, 'changed', [m.field]]).sort(),
+    );
+    expect(change!.made).toHaveLength(3);
+    expect(stdout).toMatch(
+      /-- configuration change of 111111111111 eu-west-1 at .*: 3 change\(s\) made; config diff from the capture of .* to that of .*: 3 change\(s\)/,
+    );
     // No parameter value in the output or the report.
     for (const text of [stdout, JSON.stringify(report)]) expect(text).not.toMatch(/drill-only-placeholder/);
-  }, 120_000);
+  }, 240_000);
 });

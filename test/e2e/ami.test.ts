@@ -192,12 +192,19 @@ describe('AMI names are unique per account and region, failed and recently dereg
 
 describe('recently deregistered images, which DescribeImages still shows', () => {
   it('the pruner finishes deleting a vault copy someone deregistered already, and the cleanup leaves a deregistered source alone', async () => {
-    hub = await deployTestHub();
+    // Deregistered images stay visible for three days here: the day the copy's locks and cooldown take passes within that.
+    hub = await deployTestHub({
+      ec2: { snapshotDurationMs: 0, copyDurationMs: () => 20 * 60_000, deregisteredVisibleMs: 3 * 24 * 3_600_000 },
+    });
     const source = imageOf(hub, SOURCE_A, 'none');
     await run(hub, 60);
     const [point] = await points(hub, SOURCE_A);
     expect(point).toMatchObject({ state: 'available' });
     const vaultImage = hub.ec2.images.store.get(REGION, point!.vaultCopyId!)!;
+    // The copy is protected from deregistration (with AWS's 24-hour cooldown) and its snapshots locked: someone
+    // lifted the protection and came back once the locks had expired, when the pruner may delete it too.
+    hub.ec2.images.unprotect(vaultImage);
+    await hub.cloud.skip(Math.max(Date.parse(point!.providerLock!.until) - hub.cloud.clock.nowMs(), 24 * 3_600_000));
     hub.ec2.images.deregister(vaultImage);
     hub.ec2.images.deregister(source);
     const deps = kindDeps(ami, hub.prunerContext);

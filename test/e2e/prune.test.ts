@@ -1,8 +1,12 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { DB_CLUSTER_SNAPSHOT, DB_SNAPSHOT } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ssmStoreBucket } from '../../accounts/stack/names.js';
 import type { LocalHub } from '../../drill/local-hub.js';
+import { s3Client } from '../../shared/aws/clients.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
+import { storedVersionOf } from '../../shared/kinds/ssm-parameter/ssm-store.js';
+import { liftLegalHold, placeLegalHold } from '../../shared/retention/legal-hold.js';
 import { prune } from '../../shared/retention/prune.js';
 import type { RetentionSettings } from '../../shared/retention/retention-settings.js';
 import { LockShorteningRefused } from '../../shared/retention/vault-lock.js';
@@ -80,7 +84,8 @@ describe('the pruner', () => {
     await snapshotThenWait('vol-00000000000000aaa', 0);
     await snapshotThenWait('vol-00000000000000bbb', 13);
     const [held] = await byVolume('vol-00000000000000aaa');
-    await hub.prunerContext.catalog.setLegalHold(held!.pk, hold);
+    // The legal hold role places holds (the pruner's role may not name one).
+    await placeLegalHold(hub.legalHoldContext, held!.pk, { reason: hold.reason, by: hold.setBy });
     await hub.prunerContext.lock.raise(20, hub.cloud.clock.now());
 
     // Day 13: past retention, but the lock in force (20 days) keeps both, even though the settings ask for none.
@@ -98,7 +103,7 @@ describe('the pruner', () => {
     expect(states(await byVolume('vol-00000000000000bbb'))).toEqual(['pruned']);
     expect(vaultSnapshots(hub).map((s) => s.id)).toContain(held!.vaultCopyId);
 
-    await hub.prunerContext.catalog.liftLegalHold(held!.pk);
+    await liftLegalHold(hub.legalHoldContext, held!.pk, 'legal@example.com');
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({ pruned: 1 });
     expect(vaultSnapshots(hub).map((s) => s.id)).not.toContain(held!.vaultCopyId);
   });
@@ -152,21 +157,39 @@ describe('the pruner', () => {
     const settings = {
       accounts: { [SOURCE_A]: { ami: tenDays, 'rds-snapshot': tenDays, 'rds-cluster-snapshot': tenDays, 'ssm-parameter': tenDays } },
     };
-    expect(await runPruner(settings)).toMatchObject({ pruned: 4, errors: 0 });
-    expect(vaultImages(hub)).toEqual([]);
-    for (const id of imageSnapshots) expect(hub.ec2.snapshot(VAULT, REGION, id), id).toBeUndefined();
+    // The AMI's deregistration protection was set with AWS's 24-hour cooldown: lifted now, the image goes a run later.
+    expect(await runPruner(settings)).toMatchObject({ pruned: 3, deferred: 1, errors: 0 });
+    expect(vaultImages(hub)).toHaveLength(1);
     expect(hub.rds.snapshots(DB_SNAPSHOT, VAULT)).toEqual([]);
     expect(hub.rds.snapshots(DB_CLUSTER_SNAPSHOT, VAULT)).toEqual([]);
     // Each parameter version is its own object in the store: the older one goes alone.
     const [older] = (await points(hub, SOURCE_A)).filter((p) => p.sourceId === '/app/url:1');
     expect(storedUrlVersions().map((v) => v.key)).toEqual([expect.stringMatching(/\/app\/url\/.*\/2$/)]);
     expect((await prunedEntries()).find((e) => e.kind === 'ssm-parameter')?.reason).toContain(`deleted ${older!.vaultCopyId}`);
-    expect((await prunedEntries()).find((e) => e.kind === 'ami')?.reason).toContain(`deleted ${image!.id}, ${imageSnapshots.join(', ')}`);
 
     await hub.cloud.skip(3 * DAY);
-    expect(await runPruner(settings)).toMatchObject({ pruned: 1 });
+    expect(await runPruner(settings)).toMatchObject({ pruned: 2, deferred: 0 });
+    expect(vaultImages(hub)).toEqual([]);
+    for (const id of imageSnapshots) expect(hub.ec2.snapshot(VAULT, REGION, id), id).toBeUndefined();
+    expect((await prunedEntries()).find((e) => e.kind === 'ami')?.reason).toContain(`deleted ${image!.id}, ${imageSnapshots.join(', ')}`);
     expect(storedUrlVersions()).toEqual([]);
     expect(states(await points(hub, SOURCE_A))).toEqual(['pruned', 'pruned', 'pruned', 'pruned', 'pruned']);
+  });
+
+  it("keeps a copy whose hold record the catalog's copy does not show: the pruner reads the records after its claim", async () => {
+    await deploy({ 'ebs-snapshot': { retentionDays: 10 } });
+    await snapshotThenWait('vol-00000000000000aaa', 13);
+    const [held] = await byVolume('vol-00000000000000aaa');
+    // A hold recorded while the catalog's copy is missing (written a moment later, or removed by the legal hold role): the record decides.
+    await hub.legalHoldContext.holds.record(held!.pk, { action: 'set', by: 'legal@example.com', at: hub.cloud.clock.now().toISOString() });
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ebs-snapshot': { retentionDays: 10 } } } })).toMatchObject({
+      pruned: 0,
+      kept: { 'legal hold': 1 },
+    });
+    expect(states(await byVolume('vol-00000000000000aaa'))).toEqual(['available']);
+    expect(vaultSnapshots(hub).map((s) => s.id)).toContain(held!.vaultCopyId);
+    // Back in the latest-available index, as before the claim.
+    expect(await hub.prunerContext.catalog.newestAvailable(held!.resourcePk, 1).next()).toMatchObject({ value: { pk: held!.pk } });
   });
 
   it('cannot delete a stored parameter version while the store locks it, whatever the pruner is told; a later run finishes it', async () => {
@@ -175,10 +198,20 @@ describe('the pruner', () => {
     hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/url', value: 'https://one', type: 'String' });
     await settle(10);
     await hub.cloud.skip(3 * DAY);
-    // A pruner told of no lock at all (an edited environment, say) still meets S3 Object Lock.
-    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ssm-parameter': twoDays } } })).toMatchObject({ pruned: 0, errors: 1 });
+    // A pruner told of no lock at all (an edited environment, say) keeps the version S3 Object Lock holds (the point records its lock).
+    expect(await runPruner({ accounts: { [SOURCE_A]: { 'ssm-parameter': twoDays } } })).toMatchObject({
+      pruned: 0,
+      kept: { 'provider lock': 1 },
+    });
     expect(storedUrlVersions()).toHaveLength(1);
-    expect(hub.cloud.calls.filter((c) => c.action === 'DeleteObject').map((c) => c.error)).toEqual(['AccessDenied']);
+    expect((await points(hub, SOURCE_A))[0]?.providerLock).toMatchObject({ mode: 'compliance' });
+    // Told to delete anyway, S3 refuses: the version is locked in compliance mode.
+    const stored = storedVersionOf((await points(hub, SOURCE_A))[0]!.vaultCopyId!);
+    await expect(
+      s3Client(hub.prunerContext.aws, REGION).send(
+        new DeleteObjectCommand({ Bucket: stored.bucket, Key: stored.key, VersionId: stored.versionId }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
     await hub.cloud.skip(5 * DAY);
     expect(await runPruner({ accounts: { [SOURCE_A]: { 'ssm-parameter': twoDays } } })).toMatchObject({ pruned: 1, errors: 0 });
     expect(storedUrlVersions()).toEqual([]);

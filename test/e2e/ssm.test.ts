@@ -116,7 +116,7 @@ describe('SSM parameters reach the vault store', () => {
       expect(object).toMatchObject({ key: `${SOURCE_A}/${REGION}/orders/setting/${life}/1`, value });
       expect(object!.version).toMatchObject({
         encryption: { algorithm: 'aws:kms', keyArn: hub.config.vaultKeyArn },
-        retention: { mode: 'GOVERNANCE', until: object!.version.lastModified + 7 * 86_400_000 },
+        retention: { mode: 'COMPLIANCE', until: object!.version.lastModified + 7 * 86_400_000 },
       });
       expect(point!.vaultCopyId).toBe(`s3://${BUCKET}/${object!.key}?versionId=${object!.versionId}`);
     },

@@ -28,6 +28,13 @@ describe('retention verdict', () => {
   const policy = { retentionDays: 30, keepLast: 2 };
   const none = new Set<string>();
 
+  it('keeps a copy past its retention while AWS holds it locked, and lets it go once the lock has expired', () => {
+    const locked = point(daysAgo(40), { providerLock: { mode: 'compliance', until: daysAgo(-5) } });
+    expect(retentionVerdict(locked, { policy, lockDays: 0, now, newest: none })).toEqual({ prune: false, keptBecause: 'provider lock' });
+    const expired = point(daysAgo(40), { providerLock: { mode: 'compliance', until: daysAgo(1) } });
+    expect(retentionVerdict(expired, { policy, lockDays: 0, now, newest: none })).toMatchObject({ prune: true });
+  });
+
   it('keeps a copy while any rule keeps it: a legal hold first, then the lock, the retention, the newest N', () => {
     const held = point(daysAgo(400), { legalHold: { reason: 'case', setBy: 'legal', setAt: daysAgo(1) } });
     expect(retentionVerdict(held, { policy, lockDays: 500, now, newest: new Set([held.pk]) })).toEqual({

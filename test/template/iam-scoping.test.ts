@@ -204,23 +204,36 @@ describe('the catalog and the audit log', () => {
   const legalHold = asVaultRole('LegalHoldRole', 'backup-hub-legal-hold');
   const reconciler = asVaultRole('ReconcilerRole', 'backup-hub-reconciler');
 
-  it('lets the handlers update points, and only the pruner write the vault lock', async () => {
+  it('lets the handlers update points, and only the pruner record the vault lock, which no role changes or deletes', async () => {
+    const lockRecord = ['chain', 'seq', 'since'];
     expect(await write(ebsRole, 'dynamodb:UpdateItem', catalog, point, ['stage', 'updatedAt'])).toBe('Allowed');
     for (const role of [ebsRole, reconciler, legalHold])
-      expect(await write(role, 'dynamodb:UpdateItem', catalog, 'LOCK#vault', ['minRetentionDays', 'since'])).toBe('ExplicitlyDenied');
-    expect(await write(pruner, 'dynamodb:UpdateItem', catalog, 'LOCK#vault', ['minRetentionDays', 'since'])).toBe('Allowed');
+      expect(await write(role, 'dynamodb:PartiQLInsert', audit, 'LOCK#vault', lockRecord)).toBe('ImplicitlyDenied');
+    expect(await write(pruner, 'dynamodb:PartiQLInsert', audit, 'LOCK#vault', lockRecord)).toBe('Allowed');
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])
+      expect(await write(pruner, action, audit, 'LOCK#vault', lockRecord)).toBe('ExplicitlyDenied');
+  });
+
+  it('lets only the legal hold role record a hold or its lifting, and no role erase either', async () => {
+    const hold = `HOLD#${point}`;
+    const holdRecord = ['chain', 'seq', 'action', 'by', 'at'];
+    expect(await write(legalHold, 'dynamodb:PartiQLInsert', audit, hold, holdRecord)).toBe('Allowed');
+    for (const role of [ebsRole, reconciler, pruner])
+      expect(await write(role, 'dynamodb:PartiQLInsert', audit, hold, holdRecord)).toBe('ImplicitlyDenied');
+    for (const role of [legalHold, pruner]) expect(await write(role, 'dynamodb:DeleteItem', audit, hold, [])).toBe('ExplicitlyDenied');
   });
 
   it('lets only the legal hold role set or lift a hold; no handler may put a whole point over one', async () => {
-    for (const role of [ebsRole, reconciler])
+    for (const role of [ebsRole, reconciler, pruner])
       expect(await write(role, 'dynamodb:UpdateItem', catalog, point, ['legalHold'])).toBe('ExplicitlyDenied');
     expect(await write(legalHold, 'dynamodb:UpdateItem', catalog, point, ['legalHold'])).toBe('Allowed');
     expect(await write(ebsRole, 'dynamodb:PutItem', catalog, point, ['pk', 'stage'])).toBe('ImplicitlyDenied');
   });
 
-  it('lets every role add an audit entry and none change or delete one', async () => {
+  it('lets every role add an audit entry, by an insert that never overwrites, and none put, change or delete one', async () => {
     for (const role of [ebsRole, reconciler, pruner, legalHold]) {
-      expect(await write(role, 'dynamodb:PutItem', audit, 'audit', ['chain', 'seq'])).toBe('Allowed');
+      expect(await write(role, 'dynamodb:PartiQLInsert', audit, 'audit', ['chain', 'seq'])).toBe('Allowed');
+      expect(await write(role, 'dynamodb:PutItem', audit, 'audit', ['chain', 'seq'])).toBe('ExplicitlyDenied');
       expect(await write(role, 'dynamodb:UpdateItem', audit, 'audit', ['reason'])).not.toBe('Allowed');
       expect(await write(role, 'dynamodb:DeleteItem', audit, 'audit', [])).not.toBe('Allowed');
     }

@@ -10,6 +10,8 @@ export const RESOURCE_STAR_ONLY: Record<string, string> = {
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ec2:DescribeImages':
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
+  'ec2:DescribeLockedSnapshots':
+    'DescribeLockedSnapshots supports no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ec2:DescribeVpcs':
     'EC2 Describe* actions support no resource-level permissions (Service Authorization Reference for Amazon EC2: no resource type); narrowed by aws:RequestedRegion',
   'ec2:DescribeSubnets':

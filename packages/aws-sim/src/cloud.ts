@@ -16,6 +16,8 @@ import { kmsApi } from './services/kms/api/kms-api.js';
 import { KmsSim } from './services/kms/kms.js';
 import { type LambdaInvocation, LambdaSim } from './services/lambda/lambda.js';
 import { LogsSim } from './services/logs/logs.js';
+import { rbinApi } from './services/rbin/api/rbin-api.js';
+import { RecycleBin } from './services/rbin/recycle-bin.js';
 import { rdsApi } from './services/rds/api/rds-api.js';
 import { RdsSim, type RdsSimOptions } from './services/rds/rds.js';
 import { s3Api } from './services/s3/api/s3-api.js';
@@ -50,6 +52,7 @@ export interface SimCloudOptions {
 export class SimCloud extends CloudCore {
   readonly kms: KmsSim;
   readonly ec2: Ec2Sim;
+  readonly recycleBin: RecycleBin;
   readonly sqs: SqsSim;
   readonly ssm: SsmSim;
   readonly rds: RdsSim;
@@ -70,7 +73,8 @@ export class SimCloud extends CloudCore {
       throttling: options.throttling,
     });
     this.kms = new KmsSim(this);
-    this.ec2 = new Ec2Sim(this.kms, options.ec2);
+    this.recycleBin = new RecycleBin(this);
+    this.ec2 = new Ec2Sim(this.kms, options.ec2, this.recycleBin);
     this.sqs = new SqsSim(this);
     this.ssm = new SsmSim(this, this.kms);
     // RDS places a DB subnet group's subnets in their VPC, as AWS's services share one network.
@@ -94,6 +98,7 @@ export class SimCloud extends CloudCore {
       sns: this.sns,
       s3: this.s3,
       ssm: this.ssm,
+      recycleBin: this.recycleBin,
       logs: this.logs,
       cloudwatch: this.cloudwatch,
     });
@@ -103,6 +108,7 @@ export class SimCloud extends CloudCore {
       cloudformationApi(this.cloudformation),
       kmsApi(this.kms),
       ec2Api(this.ec2),
+      rbinApi(this.recycleBin),
       sqsApi(this.sqs),
       ssmApi(this.ssm),
       rdsApi(this.rds),

@@ -45,6 +45,7 @@ export type {
 } from './iam/authorizer.js';
 export { type UnsupportedConditionKey, unsupportedConditionKeys } from './iam/condition-keys.js';
 export type { PolicyDocument, PolicyStatement } from './policy/resource-policy.js';
+export { type RestJsonRequest, restJsonCall } from './protocol/rest-json-client.js';
 export { CloudFormationSim, type DeployedStack, type DeployInput, type StackResource } from './services/cloudformation/cloudformation.js';
 export type { LambdaCodeRequest, LambdaCodeResolver } from './services/cloudformation/resource-types.js';
 export { type Template, TemplateError, type TemplateResource } from './services/cloudformation/template.js';
@@ -60,6 +61,7 @@ export type { SimImage } from './services/ec2/image.js';
 export { amiStateChangeEvent } from './services/ec2/image-events.js';
 export { instanceState, type RunInstanceSpec, type SimInstance } from './services/ec2/instance.js';
 export type { SecurityGroupRule, SimRouteTable, SimSecurityGroup, SimSubnet, SimVpc } from './services/ec2/network.js';
+export { type LockMode, type LockState, lockExpiresOn, lockState, type SnapshotLock } from './services/ec2/snapshot-lock.js';
 export type { BusRule, RuleTarget } from './services/events/event-bus.js';
 export { compilePattern, type EventPattern } from './services/events/event-pattern.js';
 export { type DeliveryRecord, EventBridgeSim, type EventBridgeSimOptions, realisticDelivery } from './services/events/events.js';
@@ -78,6 +80,7 @@ export {
   type SimFunction,
 } from './services/lambda/lambda.js';
 export { sqsRecord } from './services/lambda/sqs-event.js';
+export { type BinnedResource, type BinResourceType, RecycleBin, type RetentionRule } from './services/rbin/recycle-bin.js';
 export type { DatabaseSettings, SimDatabase } from './services/rds/database.js';
 export { snapshotCreatedEvent } from './services/rds/events.js';
 export { AURORA_CONCURRENT_COPY_QUOTA, type RdsEncryption, RdsSim, type RdsSimOptions } from './services/rds/rds.js';

@@ -3,7 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  ExecuteStatementCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CreateTableInput, SimCloud, startLocalDynamo } from '../src/index.js';
 import { allowing, trustedBy } from './policies.js';
@@ -172,6 +179,36 @@ describe('simulated DynamoDB', () => {
       ['dynamodb', 'PutItem', reader.arn, 'AccessDeniedException'],
       ['dynamodb', 'GetItem', reader.arn, 'ProvisionedThroughputExceededException'],
       ['dynamodb', 'GetItem', reader.arn, undefined],
+    ]);
+  });
+
+  it('runs a PartiQL INSERT as dynamodb:PartiQLInsert, which adds an item and never overwrites one (DuplicateItemException)', async () => {
+    cloudWith(VAULT);
+    await cloud.dynamodb.createTable(VAULT, REGION, TABLE);
+    const appender = cloud.iam.putRole({
+      account: VAULT,
+      name: 'appender',
+      trustPolicy: trustedBy({ Service: 'lambda.amazonaws.com' }),
+      policies: allowing('dynamodb:PartiQLInsert', 'dynamodb:GetItem'),
+    });
+    const db = documents(VAULT, cloud.roleCredentials(appender.arn));
+    const insert = (pk: string, note: string) =>
+      db.send(new ExecuteStatementCommand({ Statement: `INSERT INTO "points" VALUE {'pk': ?, 'note': ?}`, Parameters: [pk, note] }));
+    await insert('a', 'first');
+    await expect(insert('a', 'rewritten')).rejects.toMatchObject({ name: 'DuplicateItemException' });
+    expect((await db.send(new GetCommand({ TableName: 'points', Key: { pk: 'a' } }))).Item).toEqual({ pk: 'a', note: 'first' });
+    // The insert is its own action: the role may not put (and so overwrite) an item.
+    await expect(db.send(new PutCommand({ TableName: 'points', Item: { pk: 'a', note: 'rewritten' } }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    // Statements other than INSERT are the simulator's limit, said as such.
+    await expect(db.send(new ExecuteStatementCommand({ Statement: `DELETE FROM "points" WHERE pk = 'a'` }))).rejects.toThrow(
+      /runs PartiQL INSERT INTO "table" VALUE \{…\} only/,
+    );
+    expect(cloud.calls.filter((c) => c.action === 'ExecuteStatement').map((c) => c.error)).toEqual([
+      undefined,
+      'DuplicateItemException',
+      'ValidationException',
     ]);
   });
 

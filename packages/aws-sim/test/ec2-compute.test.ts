@@ -17,7 +17,10 @@ import {
   DescribeVolumesCommand,
   DescribeVpcsCommand,
   EC2Client,
+  ModifyInstanceAttributeCommand,
   RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimCloud } from '../src/index.js';
@@ -142,6 +145,40 @@ describe('simulated instances and volumes', () => {
       [20, image.blockDevices[0]!.snapshotId, 'in-use', `${REGION}b`],
       [50, '', 'in-use', `${REGION}b`],
     ]);
+  });
+
+  it('changes the instance type of a stopped instance only (stopping, stopped, then pending and running again), as EC2 documents', async () => {
+    const client = ec2();
+    const { subnetId, groupId } = await network(client);
+    const launched = await client.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0abcdef1234567890',
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: 'm5.large',
+        SubnetId: subnetId,
+        SecurityGroupIds: [groupId],
+      }),
+    );
+    const id = launched.Instances![0]!.InstanceId!;
+    const state = async () => (await client.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!;
+    const modify = () => client.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: 'm5.xlarge' } }));
+    await expect(client.send(new StopInstancesCommand({ InstanceIds: [id] }))).rejects.toMatchObject({ name: 'IncorrectInstanceState' });
+    cloud.clock.advance(60 * SECOND);
+    await expect(modify()).rejects.toMatchObject({ name: 'IncorrectInstanceState' });
+
+    const stopped = await client.send(new StopInstancesCommand({ InstanceIds: [id] }));
+    expect(stopped.StoppingInstances).toEqual([
+      { InstanceId: id, PreviousState: { Code: 16, Name: 'running' }, CurrentState: { Code: 64, Name: 'stopping' } },
+    ]);
+    await expect(modify()).rejects.toMatchObject({ name: 'IncorrectInstanceState' });
+    cloud.clock.advance(30 * SECOND);
+    expect((await state()).State).toEqual({ Code: 80, Name: 'stopped' });
+    await modify();
+    const started = await client.send(new StartInstancesCommand({ InstanceIds: [id] }));
+    expect(started.StartingInstances![0]!.CurrentState).toEqual({ Code: 0, Name: 'pending' });
+    cloud.clock.advance(60 * SECOND);
+    expect(await state()).toMatchObject({ State: { Code: 16, Name: 'running' }, InstanceType: 'm5.xlarge' });
   });
 
   it('creates a volume from a snapshot (creating, then available) and attaches it only in the instance zone', async () => {

@@ -5,6 +5,7 @@ import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSubnetGroupsCommand,
+  ModifyDBInstanceCommand,
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
@@ -77,6 +78,24 @@ describe('simulated RDS databases: settings, restores, states', () => {
       DBClusterParameterGroup: 'default.aurora-postgresql16',
       DBClusterMembers: [{ DBInstanceIdentifier: 'ledger-1', IsClusterWriter: true }],
     });
+  });
+
+  it('modifies a DB instance class at once with ApplyImmediately (modifying, then available), else leaves it pending', async () => {
+    cloud.rds.createDBInstance(SOURCE, REGION, { id: 'orders', settings: { instanceClass: 'db.r6g.large' } });
+    cloud.rds.createDBInstance(SOURCE, REGION, { id: 'reports', settings: { instanceClass: 'db.r6g.large' } });
+    const modify = (id: string, ApplyImmediately: boolean) =>
+      rds().send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBInstanceClass: 'db.r6g.xlarge', ApplyImmediately }));
+    expect((await modify('orders', true)).DBInstance).toMatchObject({ DBInstanceClass: 'db.r6g.xlarge', DBInstanceStatus: 'modifying' });
+    await expect(modify('orders', true)).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+    expect((await modify('reports', false)).DBInstance).toMatchObject({
+      DBInstanceClass: 'db.r6g.large',
+      DBInstanceStatus: 'available',
+      PendingModifiedValues: { DBInstanceClass: 'db.r6g.xlarge' },
+    });
+    cloud.clock.advance(10 * MINUTE);
+    const [orders] = (await rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders' }))).DBInstances!;
+    expect(orders).toMatchObject({ DBInstanceClass: 'db.r6g.xlarge', DBInstanceStatus: 'available' });
+    await expect(modify('missing', true)).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
   });
 
   it('restores a DB instance from a snapshot shared with the account: creating, then available, with the settings asked for', async () => {

@@ -26,7 +26,7 @@ export const catalog: Check = async (scope, target) => {
   }
   const asked = account.lock?.minRetentionDays;
   try {
-    const inForce = await new VaultLock(DynamoDBDocumentClient.from(client), NAMES.catalogTable).inForce();
+    const inForce = await new VaultLock(DynamoDBDocumentClient.from(client), NAMES.auditTable).inForce();
     if (!inForce)
       findings.push(
         asked === undefined

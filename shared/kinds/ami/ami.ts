@@ -5,7 +5,9 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSnapshotsCommand,
+  DisableImageDeregistrationProtectionCommand,
   type EC2Client,
+  EnableImageDeregistrationProtectionCommand,
   type Image,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
@@ -25,6 +27,7 @@ import {
   inVault,
   type KindDeps,
   type ListedArtifact,
+  type ProviderLockTerms,
   type RestoreTarget,
   type ShareProgress,
   type SourceRegion,
@@ -32,7 +35,7 @@ import {
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
-import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, withCopyQuota } from '../common/ec2-calls.js';
+import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, lockSnapshots, withCopyQuota } from '../common/ec2-calls.js';
 import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
 import { NOT_A_VAULT_COPY, provenanceTags, restoreTags, sourceIdentityTags, sourceOfCopy, TAG, tagMap } from '../common/provenance-tags.js';
 import {
@@ -157,6 +160,19 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     },
   },
 
+  // Every snapshot of the copy is locked; deregistration protection (with its 24-hour cooldown) keeps the image itself registered.
+  async lockVaultCopy(point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<EC2Client>) {
+    const ec2 = inVault(deps);
+    const image = await describeImage(ec2, point.vaultCopyId!);
+    const snapshotIds = (image?.BlockDeviceMappings ?? []).flatMap((d) => (d.Ebs?.SnapshotId ? [d.Ebs.SnapshotId] : []));
+    if (!image || snapshotIds.length === 0)
+      throw new PermanentFailure(`vault copy ${point.vaultCopyId} shows no snapshots to lock`, { code: 'CopyFailedInAws' });
+    const lock = await lockSnapshots(ec2, snapshotIds, terms);
+    if (!image.DeregistrationProtection?.startsWith('enabled'))
+      await ec2.send(new EnableImageDeregistrationProtectionCommand({ ImageId: image.ImageId, WithCooldown: true }));
+    return lock;
+  },
+
   async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
     const ec2 = inSource(deps, point.account, point.region);
     const removed: string[] = [];
@@ -178,7 +194,10 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
     const ec2 = inVault(deps);
     const image = await describeImage(ec2, point.vaultCopyId!);
     // A deregistered image stays visible for a while; deregistering it again is refused.
-    if (image && image.State !== 'deregistered') await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
+    if (image && image.State !== 'deregistered') {
+      await liftDeregistrationProtection(ec2, image);
+      await ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId }));
+    }
     // The copy's snapshots outlive the image; CopyImage tagged them with the provenance tags, which a retried deletion finds too.
     const snapshots = await deleteTaggedSnapshots(ec2, sourceIdentityTags(point));
     return { deleted: [point.vaultCopyId!, ...snapshots] };
@@ -316,6 +335,31 @@ async function encryptionOf(
   if (keys.some((k) => k.awsManaged)) return { encryption: 'aws-managed' };
   const single = keys.length === 1 && snapshots.every((s) => s.Encrypted);
   return { encryption: 'customer', keyArn: single ? keys[0]!.arn : undefined };
+}
+
+/** "If true, enforces deregistration protection for 24 hours after deregistration protection is disabled" (EnableImageDeregistrationProtection). */
+const PROTECTION_COOLDOWN_SECONDS = 24 * 3600;
+
+/**
+ * Disables the deregistration protection the hub set on a vault copy. It was set with a cooldown:
+ * AWS refuses deregistration for 24 hours after, so the deletion is deferred to a later run.
+ * @throws Deferral while the cooldown runs
+ */
+async function liftDeregistrationProtection(ec2: EC2Client, image: Image): Promise<void> {
+  const protection = image.DeregistrationProtection ?? 'disabled';
+  if (protection === 'disabled') return;
+  if (protection.startsWith('enabled')) {
+    await ec2.send(new DisableImageDeregistrationProtectionCommand({ ImageId: image.ImageId }));
+    if (protection === 'enabled') return;
+    throw new Deferral(
+      `lifted the deregistration protection of ${image.ImageId}: AWS refuses its deregistration for 24 hours (cooldown); a run after that deletes it`,
+      PROTECTION_COOLDOWN_SECONDS,
+    );
+  }
+  throw new Deferral(
+    `${image.ImageId}: deregistration protection ${protection} (cooldown); a run after that deletes it`,
+    PROTECTION_COOLDOWN_SECONDS,
+  );
 }
 
 function reencrypt(ec2: EC2Client, point: RecoveryPoint, shareKeyArn: string): Promise<string> {

@@ -1,10 +1,11 @@
-import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
+import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { allOf, type KindManifest } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
   drKeyStatements,
   ec2Arn,
+  lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
@@ -69,6 +70,8 @@ export const manifest: KindManifest = {
     },
     // The integrity sweep (acting through this role) also checks that a vault image's snapshots are still there.
     describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
+    ...lockVaultSnapshots(s),
+    protectFromDeregistration(s.vaultRegion, 'ProtectVaultCopiesFromDeregistration'),
     ...vaultCopyKeyStatements(s, 'DecryptImagesSharedUnderSourceShareKeys'),
   ],
 
@@ -94,6 +97,9 @@ export const manifest: KindManifest = {
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
     },
     describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrImages', 'ec2:DescribeImages'),
+    // The DR copies are locked and protected as the vault copies are.
+    ...lockVaultSnapshots({ vaultRegion: s.drRegion }, 'Dr'),
+    protectFromDeregistration(s.drRegion, 'ProtectDrCopiesFromDeregistration'),
     ...drKeyStatements(s, 'ec2'),
   ],
 
@@ -161,6 +167,14 @@ export const manifest: KindManifest = {
   prune: (s) => [
     describeInTheVault(s, 'DescribeVaultImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
     {
+      // Only once the pruner has decided a copy may go: its snapshots' locks have expired by then.
+      Sid: 'LiftDeregistrationProtectionOfVaultCopies',
+      Effect: 'Allow',
+      Action: 'ec2:DisableImageDeregistrationProtection',
+      Resource: ec2Arn(s.vaultRegion, 'image'),
+      Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+    },
+    {
       Sid: 'DeregisterOnlyVaultCopies',
       Effect: 'Allow',
       Action: 'ec2:DeregisterImage',
@@ -197,3 +211,14 @@ export const manifest: KindManifest = {
     ...restoreCopyKeyStatements(s),
   ],
 };
+
+/** Deregistration protection for the vault's copies (their provenance tag) in one vault region. */
+function protectFromDeregistration(region: string, sid: string): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: 'ec2:EnableImageDeregistrationProtection',
+    Resource: ec2Arn(region, 'image'),
+    Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+  };
+}

@@ -1,6 +1,6 @@
 import type { ClientFactory, Credentials } from '../../aws/clients.js';
 import type { KeyFacts } from '../../aws/source-keys.js';
-import type { RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
+import type { ProviderLock, RecoveryPoint, SourceEncryption } from '../../catalog/recovery-point.js';
 import type { EventEnvelope } from '../../events/envelope.js';
 import type { ArtifactKindName } from '../index.js';
 
@@ -157,6 +157,12 @@ export interface RestoreAction {
 /** Where restoring one point stands after a push: still working (a copy in progress), or usable in the recovery account. */
 export type RestoreProgress = { status: 'in-progress'; detail: string } | { status: 'usable'; restoredId: string; detail: string };
 
+/** What a vault copy is locked for: until when, and the cooling-off period the vault file asks for. */
+export interface ProviderLockTerms {
+  until: Date;
+  coolOffHours?: number;
+}
+
 /** Whose vault copy a copy is, by its provenance tags: enough to find its recovery point. */
 export type CopySource = Pick<RecoveryPoint, 'account' | 'region' | 'sourceId' | 'life'>;
 
@@ -265,6 +271,11 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   /** Starts the vault copy under the vault CMK (the pipeline first asks {@link findCopy} whenever an earlier attempt may have started one). */
   copy(point: RecoveryPoint, sharedId: string, deps: KindDeps<Client>): Promise<VaultCopy>;
   copyStatus(point: RecoveryPoint, deps: KindDeps<Client>): Promise<CopyStatus>;
+  /**
+   * Has AWS lock the available vault copy (compliance mode) until at least `terms.until`, for kinds
+   * AWS can lock; an existing lock that lasts longer is kept. Idempotent.
+   */
+  lockVaultCopy?(point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<Client>): Promise<ProviderLock | undefined>;
   /**
    * Set when AWS announces a finished vault copy in the vault's own account: such a copy completes
    * by that event, and the reconciler only covers a lost one.

@@ -60,6 +60,21 @@ export const describeInTheVault = (s: Pick<VaultScope, 'vaultRegion'>, sid: stri
   Condition: { StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
 });
 
+/**
+ * Locking vault copies (their provenance tag) in AWS: LockSnapshot, and DescribeLockedSnapshots
+ * (no resource-level permission) to leave a lock that lasts long enough alone.
+ */
+export const lockVaultSnapshots = (s: Pick<VaultScope, 'vaultRegion'>, sidPrefix = ''): Statement[] => [
+  {
+    Sid: `${sidPrefix}LockVaultCopiesInAws`,
+    Effect: 'Allow',
+    Action: 'ec2:LockSnapshot',
+    Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+    Condition: { Null: { [`aws:ResourceTag/${TAG.sourceId}`]: 'false' } },
+  },
+  describeInTheVault(s, `${sidPrefix}DescribeVaultCopyLocks`, 'ec2:DescribeLockedSnapshots'),
+];
+
 /** What a vault copy through EC2 needs of the keys: the vault key, the sources' share keys, and the vault's default EBS key. */
 export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): Statement[] {
   const shareKeys = allOf({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.shareKeyAlias } }, s.inSources);

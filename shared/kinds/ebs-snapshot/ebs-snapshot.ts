@@ -25,6 +25,7 @@ import {
   inVault,
   type KindDeps,
   type ListedArtifact,
+  type ProviderLockTerms,
   type RestoreTarget,
   type ShareProgress,
   type SourceRegion,
@@ -32,7 +33,7 @@ import {
   type VaultCopy,
   type Verified,
 } from '../common/artifact-kind.js';
-import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
+import { EC2_FILTER_VALUES, EC2_PAGE, liveRestoreCopy, lockSnapshots, tagFilters, withCopyQuota } from '../common/ec2-calls.js';
 import { chunks, hubMadeSkip, inventoryPage } from '../common/inventory.js';
 import { NOT_A_VAULT_COPY, provenanceTags, restoreTags, sourceIdentityTags, sourceOfCopy, TAG, tagMap } from '../common/provenance-tags.js';
 import { pattern } from './manifest.js';
@@ -173,6 +174,9 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
       return source ? { source, status: snapshotStatus(copy, vaultCopyId) } : { skip: `${vaultCopyId} is ${NOT_A_VAULT_COPY}` };
     },
   },
+
+  lockVaultCopy: (point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<EC2Client>) =>
+    lockSnapshots(inVault(deps), [point.vaultCopyId!], terms),
 
   async cleanup(point: RecoveryPoint, deps: KindDeps<EC2Client>, scope): Promise<string[]> {
     const ec2 = inSource(deps, point.account, point.region);

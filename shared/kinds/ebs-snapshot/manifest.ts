@@ -5,6 +5,7 @@ import {
   describeInTheVault,
   drKeyStatements,
   ec2Arn,
+  lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
@@ -74,6 +75,7 @@ export const manifest: KindManifest = {
       },
     },
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
+    ...lockVaultSnapshots(s),
     ...vaultCopyKeyStatements(s, 'DecryptSnapshotsSharedUnderSourceShareKeys'),
   ],
 
@@ -97,6 +99,8 @@ export const manifest: KindManifest = {
       },
     },
     describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrSnapshots', 'ec2:DescribeSnapshots'),
+    // The DR copies are locked as the vault copies are.
+    ...lockVaultSnapshots({ vaultRegion: s.drRegion }, 'Dr'),
     ...drKeyStatements(s, 'ec2'),
   ],
 

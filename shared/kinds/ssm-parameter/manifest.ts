@@ -79,6 +79,7 @@ export const manifest: KindManifest = {
     },
     // The integrity sweep: which versions of a parameter the store still holds, one listing per parameter.
     { Sid: 'ListTheStoredParameterVersions', Effect: 'Allow', Action: 's3:ListBucketVersions', Resource: storeBucket(s) },
+    lockStoredVersions('LockEachParameterVersion', s),
     {
       Sid: 'EncryptParameterVersionsWithTheVaultKey',
       Effect: 'Allow',
@@ -102,6 +103,7 @@ export const manifest: KindManifest = {
         Resource: s.vaultKeyArn,
         Condition: throughS3(s),
       },
+      lockStoredVersions('LockEachParameterVersionInTheDrStore', dr),
       {
         Sid: 'WriteEachParameterVersionOnceIntoTheDrStore',
         Effect: 'Allow',
@@ -255,4 +257,9 @@ function readOptedInParameters(s: ReaderScope): Statement[] {
         ]
       : []),
   ];
+}
+
+/** Locking a stored version in compliance mode (reading its retention first: one that lasts longer is kept). */
+function lockStoredVersions(sid: string, s: RestoreScope): Statement {
+  return { Sid: sid, Effect: 'Allow', Action: ['s3:GetObjectRetention', 's3:PutObjectRetention'], Resource: storeObjects(s) };
 }

@@ -23,6 +23,7 @@ import {
   inVault,
   type KindDeps,
   type ListedArtifact,
+  type ProviderLockTerms,
   type RestoreTarget,
   type ShareProgress,
   type SourceArtifact,
@@ -48,6 +49,7 @@ import {
   deleteStoredVersion,
   findStoredVersion,
   isStored,
+  lockStoredVersion,
   parameterPrefix,
   readStoredVersion,
   storedCopyId,
@@ -183,6 +185,13 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
   async cleanup(): Promise<string[]> {
     // Nothing was shared or copied in the source.
     return [];
+  },
+
+  // Each stored version is locked in compliance mode like an EBS copy, whether or not the vault file asks for a vault lock (the bucket's default retention).
+  async lockVaultCopy(point: RecoveryPoint, terms: ProviderLockTerms, deps: KindDeps<SsmClients>) {
+    if (!isStored(point.vaultCopyId!)) return undefined;
+    const until = await lockStoredVersion(inVault(deps).s3, deps.vault, storedVersionOf(point.vaultCopyId!), terms.until);
+    return { mode: 'compliance' as const, until: until.toISOString() };
   },
 
   async deleteVaultCopy(point: RecoveryPoint, deps: KindDeps<SsmClients>) {

@@ -1,9 +1,11 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectRetentionCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ssmStoreBucket } from '../../../accounts/stack/names.js';
@@ -140,6 +142,24 @@ export async function readStoredVersion(s3: S3Client, vault: VaultFacts, stored:
       throw new PermanentFailure(`the vault store no longer holds ${storedCopyId(stored)}`, { cause: error });
     throw permanentIfDeterministic(error, `cannot read ${storedCopyId(stored)}`);
   }
+}
+
+/**
+ * Locks one stored version in compliance mode until at least `until`: a retention that lasts longer
+ * (the bucket's default, from the vault lock) is kept, since compliance mode refuses to shorten one.
+ */
+export async function lockStoredVersion(s3: S3Client, vault: VaultFacts, stored: StoredVersion, until: Date): Promise<Date> {
+  const version = { Bucket: stored.bucket, Key: stored.key, VersionId: stored.versionId, ExpectedBucketOwner: vault.account };
+  const held = await s3
+    .send(new GetObjectRetentionCommand(version))
+    .then((r) => r.Retention?.RetainUntilDate)
+    .catch((error: unknown) => {
+      if (isAwsError(error, 'NoSuchObjectLockConfiguration')) return undefined;
+      throw error;
+    });
+  if (held && held >= until) return held;
+  await s3.send(new PutObjectRetentionCommand({ ...version, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }));
+  return until;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Principal } from '../services/iam/iam.js';
 import type { AwsError } from './errors.js';
 import type { ThrottleBucket } from './throttle.js';
 
-export type WireProtocol = 'ec2' | 'query' | 'json1.0' | 'json1.1' | 'rest-xml';
+export type WireProtocol = 'ec2' | 'query' | 'json1.0' | 'json1.1' | 'rest-xml' | 'rest-json';
 
 /** One call as the service sees it after authentication. */
 export interface CallContext {
@@ -55,7 +55,7 @@ export interface SimService {
   readonly protocol: WireProtocol;
   /** XML namespace of the responses (XML protocols). */
   readonly xmlns?: string;
-  /** For `rest-xml`: how requests are read and responses written. */
+  /** For the REST protocols (`rest-xml`, `rest-json`): how requests are read and responses written. */
   readonly rest?: RestCodec;
   call(action: string, input: Record<string, unknown>, ctx: CallContext): unknown;
   /**

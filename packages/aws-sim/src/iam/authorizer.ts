@@ -1,7 +1,7 @@
 import type { PolicyDocument } from '../policy/resource-policy.js';
 import type { Principal } from '../services/iam/iam.js';
 import { type CoreRequest, decide, type LoadedPolicy, loadPolicy, type OrgPolicies } from './library.js';
-import { isMultivaluedKey, isWildcardOnly } from './reference.js';
+import { isMultivaluedKey, isWildcardOnly, supportsRcps } from './reference.js';
 
 /** The kinds of policy that allow or refuse a call, as a refusal names them. */
 export type PolicyType =
@@ -173,7 +173,9 @@ export class Authorizer {
   #coreRequest(caller: Caller, request: AuthorizationRequest, region: string): CoreRequest {
     const principal = 'service' in caller ? caller.service : (caller.sessionArn ?? caller.arn);
     const control = caller.account === undefined ? undefined : this.organization.controlPolicies(caller.account);
-    const resourceControl = this.organization.controlPolicies(request.resourceAccount);
+    const resourceControl = supportsRcps(request.action.slice(0, request.action.indexOf(':')))
+      ? this.organization.controlPolicies(request.resourceAccount)
+      : undefined;
     return {
       principal,
       action: request.action,

@@ -117,3 +117,15 @@ export function keyAdmits(supported: string, used: string): boolean {
   const variable = s.indexOf('${');
   return variable > 0 && u.startsWith(s.slice(0, variable)) && u.length > variable;
 }
+
+let rcpServices: Set<string> | undefined;
+
+/**
+ * Whether resource control policies apply to the service's resources: the reference's list of the
+ * services that support RCPs (AWS Organizations User Guide, "List of AWS services that support
+ * RCPs"); on any other service's resources an RCP has no effect.
+ */
+export function supportsRcps(service: string): boolean {
+  rcpServices ??= new Set(JSON.parse(readFileSync(join(dataDir, 'rcpSupportedServices.json'), 'utf8')) as string[]);
+  return rcpServices.has(service.toLowerCase());
+}

@@ -10,6 +10,7 @@ import { KEY_SPECS, type KeySpec } from '../kms/key.js';
 import type { KmsSim } from '../kms/kms.js';
 import type { FunctionHandler, LambdaSim } from '../lambda/lambda.js';
 import type { LogsSim } from '../logs/logs.js';
+import type { RecycleBin } from '../rbin/recycle-bin.js';
 import type { RetentionMode } from '../s3/bucket.js';
 import type { CreateBucketOptions, S3Sim } from '../s3/s3.js';
 import type { SnsSim } from '../sns/sns.js';
@@ -31,6 +32,7 @@ export interface StackServices {
   ssm: SsmSim;
   logs: LogsSim;
   cloudwatch: CloudWatchSim;
+  recycleBin: RecycleBin;
 }
 
 /** What the caller's code resolver is told about an `AWS::Lambda::Function`, as Lambda would give it to the code. */
@@ -539,6 +541,30 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
       return { ref: `${ctx.stackName}-${ctx.logicalId}-${randomUUID()}` };
     },
   },
+  'AWS::Rbin::Rule': {
+    properties: ['Description', 'ResourceType', 'RetentionPeriod', 'ResourceTags', 'ExcludeResourceTags', 'LockConfiguration', 'Tags'],
+    create(props, ctx) {
+      const retention =
+        props.block('RetentionPeriod', ['RetentionPeriodValue', 'RetentionPeriodUnit']) ?? required(props, 'RetentionPeriod');
+      // CloudFormation's LockConfiguration is the API's UnlockDelay itself.
+      const delay = props.block('LockConfiguration', ['UnlockDelayValue', 'UnlockDelayUnit']);
+      const tags = (name: string) =>
+        props
+          .blocks(name, ['ResourceTagKey', 'ResourceTagValue'])
+          .map((t) => ({ key: t.string('ResourceTagKey'), value: t.optionalString('ResourceTagValue') }));
+      const rule = ctx.services.recycleBin.createRule(ctx.account, ctx.region, {
+        resourceType: props.string('ResourceType'),
+        retentionDays: retention.number('RetentionPeriodValue'),
+        description: props.optionalString('Description'),
+        resourceTags: tags('ResourceTags'),
+        excludeResourceTags: tags('ExcludeResourceTags'),
+        unlockDelayDays: delay?.number('UnlockDelayValue'),
+      });
+      const arn = `arn:aws:rbin:${ctx.region}:${ctx.account}:rule/${rule.id}`;
+      return { ref: rule.id, attributes: { Arn: arn, Identifier: rule.id, LockState: ctx.services.recycleBin.lockState(rule) } };
+    },
+  },
+
   'AWS::Logs::LogGroup': recorded('LogGroupName', (ctx, name) => `arn:aws:logs:${ctx.region}:${ctx.account}:log-group:${name}:*`),
   'AWS::Logs::MetricFilter': recorded('FilterName'),
   'AWS::CloudWatch::Alarm': {

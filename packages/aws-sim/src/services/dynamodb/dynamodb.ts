@@ -2,6 +2,7 @@ import { AwsError } from '../../core/errors.js';
 import type { QuotaBook } from '../../core/quotas.js';
 import { checkNotInUse } from './data-folder.js';
 import { DynamoEngine } from './engine.js';
+import { parseInsert } from './partiql.js';
 
 export interface DynamoDbSimOptions {
   /** The folder that keeps an account and region's tables (LevelDB); in memory when it returns undefined. */
@@ -60,6 +61,10 @@ export class DynamoDbSim {
     if (operation === 'CreateTable') this.#remember(account, region, input as CreateTableInput);
     if (!this.options.indexLagMs) return result;
     if (WRITES.has(operation)) this.#noteWrites(account, region, operation, input);
+    if (operation === 'ExecuteStatement') {
+      const { table, item } = parseInsert(input);
+      this.#noteWrites(account, region, 'PutItem', { TableName: table, Item: item });
+    }
     if ((operation === 'Query' || operation === 'Scan') && typeof input.IndexName === 'string')
       return this.#withoutRecentWrites(account, region, input.TableName as string, result as { Items?: Item[]; Count?: number });
     return result;

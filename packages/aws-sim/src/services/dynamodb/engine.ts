@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { AwsError } from '../../core/errors.js';
 import { patchDynalite } from './dynalite-whole-index-keys.js';
+import { parseInsert } from './partiql.js';
 
 const require = createRequire(import.meta.url);
 
@@ -75,6 +76,7 @@ export class DynamoEngine {
    * @throws AwsError with DynamoDB's error code (ValidationException, ResourceNotFoundException, ConditionalCheckFailedException, …)
    */
   run(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    if (operation === 'ExecuteStatement') return this.#insert(input);
     if (!OPERATIONS.includes(operation))
       return Promise.reject(new AwsError('UnknownOperationException', `The simulated DynamoDB (dynalite) does not implement ${operation}`));
     const name = operation[0]!.toLowerCase() + operation.slice(1);
@@ -89,6 +91,28 @@ export class DynamoEngine {
         reject(awsErrorOf(error as DynaliteError));
       }
     });
+  }
+
+  /** A PartiQL INSERT ({@link parseInsert}): a put on the condition that no item has the key. */
+  async #insert(input: Record<string, unknown>): Promise<unknown> {
+    const { table, item } = parseInsert(input);
+    const { Table } = (await this.run('DescribeTable', { TableName: table })) as {
+      Table: { KeySchema: { AttributeName: string; KeyType: string }[] };
+    };
+    const hash = Table.KeySchema.find((k) => k.KeyType === 'HASH')!.AttributeName;
+    try {
+      await this.run('PutItem', {
+        TableName: table,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(#key)',
+        ExpressionAttributeNames: { '#key': hash },
+      });
+    } catch (error) {
+      if (error instanceof AwsError && error.code === 'ConditionalCheckFailedException')
+        throw new AwsError('DuplicateItemException', 'Duplicate primary key exists in table');
+      throw error;
+    }
+    return {};
   }
 
   /** Closes the store (a folder's LevelDB lock is released). */

@@ -1,5 +1,6 @@
 import { AwsError } from '../../core/errors.js';
 import { notFound } from './ids.js';
+import type { SnapshotLock } from './snapshot-lock.js';
 
 export type SnapshotState = 'pending' | 'completed' | 'error';
 
@@ -32,6 +33,8 @@ export interface SimSnapshot {
   isPublic: boolean;
   /** Resources (AMIs) registered on the snapshot, which keep it from being deleted. */
   readonly usedBy: Set<string>;
+  /** Its snapshot lock (LockSnapshot), expired or not. */
+  lock?: SnapshotLock;
 }
 
 /** `arn:aws:ec2::<region>:snapshot/<id>`: AWS's documented EBS events put the region in the account slot. */

@@ -2,6 +2,7 @@ import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
+import type { RecycleBin } from '../rbin/recycle-bin.js';
 import type { CreateInstanceSpec, CreateSnapshotsSpec } from './ebs-instance.js';
 import { canSee, type SimSnapshot, type SnapshotOrigin, type SnapshotState, SnapshotStore } from './ebs-snapshot.js';
 import { type CopyRequest, planCopy } from './ebs-snapshot-copy.js';
@@ -20,6 +21,8 @@ import { AMI_CONCURRENT_COPY_QUOTA, Ec2Images } from './images.js';
 import {
   DEFAULT_INSTANCE_TYPE,
   dataDeviceName,
+  type InstanceStateName,
+  instanceState,
   LAUNCH_IMAGE_ID,
   type LaunchSpec,
   type RunInstanceSpec,
@@ -27,6 +30,7 @@ import {
 } from './instance.js';
 import { LaunchTemplateStore } from './launch-template.js';
 import { NetworkStore } from './network.js';
+import { refuseLockedDelete } from './snapshot-lock.js';
 import { addTags, type TagInput, tagInputs } from './tags.js';
 
 export interface Ec2SimOptions {
@@ -54,6 +58,8 @@ export interface Ec2SimOptions {
   volumeCreateMs?: number;
   /** How long a launched instance stays `pending` before it is `running`. */
   instanceBootMs?: number;
+  /** How long a stopped instance stays `stopping` before it is `stopped`. */
+  instanceStopMs?: number;
   /** A `cmk` volume without a key uses the account's key by this alias (made on first use); without it, a new unnamed key each time. */
   customerKeyAlias?: string;
 }
@@ -83,6 +89,7 @@ const DEFAULTS: Required<Omit<Ec2SimOptions, 'customerKeyAlias'>> & Pick<Ec2SimO
   announceImageSnapshots: false,
   volumeCreateMs: 30_000,
   instanceBootMs: 60_000,
+  instanceStopMs: 30_000,
 };
 /** A copy that cannot succeed stays pending this long before it fails. */
 const FAILING_COPY_MS = 60_000;
@@ -121,9 +128,11 @@ export class Ec2Sim {
   readonly #instances = new Map<string, SimInstance>();
   readonly #options: typeof DEFAULTS;
 
+  /** `recycleBin`: where deleted snapshots and deregistered AMIs go when a retention rule keeps them; without it, nothing is kept. */
   constructor(
     readonly kms: KmsSim,
     options: Ec2SimOptions = {},
+    readonly recycleBin?: RecycleBin,
   ) {
     this.cloud = kms.cloud;
     this.#options = { ...DEFAULTS, ...options };
@@ -380,6 +389,55 @@ export class Ec2Sim {
   }
 
   /**
+   * StopInstances of one instance: `stopping` for {@link Ec2SimOptions.instanceStopMs}, then
+   * `stopped`; stopping a stopping or stopped one changes nothing.
+   * @throws AwsError InvalidInstanceID.NotFound, IncorrectInstanceState (a pending instance cannot be stopped)
+   */
+  stopInstance(account: string, region: string, id: string): { previous: InstanceStateName; current: InstanceStateName } {
+    const instance = this.#ownInstance(account, region, id);
+    const now = this.cloud.clock.nowMs();
+    const previous = instanceState(instance, now);
+    if (previous === 'pending') throw incorrectState(id, previous, 'stopped');
+    if (previous === 'running') instance.stoppedAt = now + this.#options.instanceStopMs;
+    return { previous, current: instanceState(instance, now) };
+  }
+
+  /**
+   * StartInstances of one instance: a stopped one is `pending` for {@link Ec2SimOptions.instanceBootMs}, then `running`;
+   * starting a pending or running one changes nothing.
+   * @throws AwsError InvalidInstanceID.NotFound, IncorrectInstanceState (a stopping instance)
+   */
+  startInstance(account: string, region: string, id: string): { previous: InstanceStateName; current: InstanceStateName } {
+    const instance = this.#ownInstance(account, region, id);
+    const now = this.cloud.clock.nowMs();
+    const previous = instanceState(instance, now);
+    if (previous === 'stopping') throw incorrectState(id, previous, 'started');
+    if (previous === 'stopped') {
+      instance.stoppedAt = undefined;
+      instance.runningAt = now + this.#options.instanceBootMs;
+    }
+    return { previous, current: instanceState(instance, now) };
+  }
+
+  /**
+   * ModifyInstanceAttribute of the instance type: "To change the instance type, the instance must be
+   * stopped" (EC2 User Guide, "Change the instance type").
+   * @throws AwsError InvalidInstanceID.NotFound, IncorrectInstanceState (not stopped)
+   */
+  modifyInstanceType(account: string, region: string, id: string, instanceType: string): void {
+    const instance = this.#ownInstance(account, region, id);
+    const state = instanceState(instance, this.cloud.clock.nowMs());
+    if (state !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${id}' is not in the 'stopped' state.`);
+    instance.instanceType = instanceType;
+  }
+
+  #ownInstance(account: string, region: string, id: string): SimInstance {
+    const instance = this.instance(account, region, id);
+    if (!instance) throw notFound('InvalidInstanceID.NotFound', 'instance ID', id);
+    return instance;
+  }
+
+  /**
    * Starts a snapshot of an account's volume (the account's own activity, not through the API).
    * @throws AwsError InvalidVolume.NotFound; Error for a malformed or taken id
    */
@@ -492,6 +550,17 @@ export class Ec2Sim {
     return snapshot?.owner === account ? snapshot : undefined;
   }
 
+  /**
+   * DeleteSnapshot: refused while the snapshot is locked, whoever asks; a Recycle Bin rule of the
+   * owner's region may keep it, out of sight, for its retention.
+   * @throws AwsError SnapshotLocked, InvalidSnapshot.InUse
+   */
+  deleteSnapshot(snapshot: SimSnapshot): void {
+    refuseLockedDelete(snapshot, this.cloud.clock.nowMs());
+    this.snapshotStore.delete(snapshot);
+    this.recycleBin?.keep('EBS_SNAPSHOT', snapshot.owner, snapshot.region, snapshot.id, snapshot.tags, snapshot);
+  }
+
   /** Every snapshot, optionally narrowed to an owner, a region and a state. */
   snapshots(filter: { account?: string; region?: string; state?: SnapshotState } = {}): SimSnapshot[] {
     return this.snapshotStore
@@ -561,4 +630,9 @@ export class Ec2Sim {
     }
     if (settle.emit) this.cloud.emitServiceEvent(settledSnapshotEvent(snapshot));
   }
+}
+
+/** EC2's refusal of a state change the instance's state does not allow. */
+function incorrectState(id: string, state: InstanceStateName, wanted: string): AwsError {
+  return new AwsError('IncorrectInstanceState', `The instance '${id}' is in the '${state}' state and cannot be ${wanted}.`);
 }

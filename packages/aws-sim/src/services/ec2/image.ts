@@ -37,6 +37,10 @@ export interface SimImage {
   /** Accounts given launchPermission. */
   readonly launchPermissions: Set<string>;
   isPublic: boolean;
+  /** EnableImageDeregistrationProtection: on (with or without the 24-hour cooldown), or off. */
+  deregistrationProtection?: { withCooldown: boolean };
+  /** After protection with cooldown was disabled: deregistration stays refused until then (simulated ms). */
+  protectedUntil?: number;
 }
 
 /** The root device name of the simulated (HVM, Amazon Linux style) images. */

@@ -2,6 +2,7 @@ import type { CloudCore } from '../../core/cloud-core.js';
 import { AwsError } from '../../core/errors.js';
 import type { Principal } from '../iam/iam.js';
 import type { KmsSim } from '../kms/kms.js';
+import type { RecycleBin } from '../rbin/recycle-bin.js';
 import type { SimSnapshot, SnapshotStore } from './ebs-snapshot.js';
 import type { CopyPlan } from './ebs-snapshot-copy.js';
 import { settledSnapshotEvent } from './ebs-snapshot-events.js';
@@ -58,12 +59,15 @@ export type StartImageCopy = ImageCopyRequest & {
 const FAILING_COPY_MS = 60_000;
 /** "Snapshots created by a snapshot copy operation have an arbitrary volume ID, such as vol-ffffffff." */
 const COPY_VOLUME_ID = 'vol-ffffffff';
+/** "If true, enforces deregistration protection for 24 hours after deregistration protection is disabled" (EnableImageDeregistrationProtection). */
+const DEREGISTRATION_COOLDOWN_MS = 24 * 3_600_000;
 
 /** The EBS side images are backed by (the simulated EC2's volumes and snapshots). */
 export interface ImageBacking {
   readonly cloud: CloudCore;
   readonly kms: KmsSim;
   readonly snapshotStore: SnapshotStore;
+  readonly recycleBin?: RecycleBin;
   scratchVolume(account: string, region: string, spec: CreateVolumeSpec): SimVolume;
   volume(account: string, region: string, id: string): SimVolume | undefined;
   instance(account: string, region: string, id: string): SimInstance | undefined;
@@ -194,12 +198,49 @@ export class Ec2Images {
    * snapshots stay (now deletable), and `deregistered` is emitted.
    */
   deregister(image: SimImage): void {
+    this.#refuseProtected(image);
     this.store.markDeregistered(image);
+    this.ec2.recycleBin?.keep('EC2_IMAGE', image.owner, image.region, image.id, image.tags, image);
     for (const device of image.blockDevices) {
       const snapshot = this.ec2.snapshotStore.get(image.region, device.snapshotId);
       if (snapshot) this.ec2.snapshotStore.release(snapshot, image.id);
     }
     this.ec2.cloud.emitServiceEvent(amiStateChangeEvent(image, 'deregistered'));
+  }
+
+  /** EnableImageDeregistrationProtection: with cooldown, disabling it later leaves the AMI protected for 24 hours more. */
+  protect(image: SimImage, withCooldown: boolean): void {
+    image.deregistrationProtection = { withCooldown };
+    image.protectedUntil = undefined;
+  }
+
+  /** DisableImageDeregistrationProtection. */
+  unprotect(image: SimImage): void {
+    if (image.deregistrationProtection?.withCooldown) image.protectedUntil = this.ec2.cloud.clock.nowMs() + DEREGISTRATION_COOLDOWN_MS;
+    image.deregistrationProtection = undefined;
+  }
+
+  /** DescribeImages' `DeregistrationProtection`. */
+  protectionOf(image: SimImage): string {
+    if (image.deregistrationProtection) return image.deregistrationProtection.withCooldown ? 'enabled-with-cooldown' : 'enabled';
+    const until = image.protectedUntil;
+    return until !== undefined && until > this.ec2.cloud.clock.nowMs() ? `disabled-until-${new Date(until).toISOString()}` : 'disabled';
+  }
+
+  /**
+   * EC2 documents no error code for a protected AMI; the simulator answers OperationNotPermitted, EC2's code for
+   * termination protection (README fidelity table).
+   * @throws AwsError OperationNotPermitted
+   */
+  #refuseProtected(image: SimImage): void {
+    const protection = this.protectionOf(image);
+    if (protection !== 'disabled')
+      throw new AwsError(
+        'OperationNotPermitted',
+        protection.startsWith('enabled')
+          ? `The image ${image.id} has deregistration protection (${protection}): disable it with DisableImageDeregistrationProtection first.`
+          : `The image ${image.id} had deregistration protection with cooldown: it cannot be deregistered until ${protection.slice('disabled-until-'.length)}.`,
+      );
   }
 
   /**

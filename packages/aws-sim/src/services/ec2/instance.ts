@@ -34,11 +34,17 @@ export interface LaunchSpec {
   launchTemplate?: { id: string; version: number };
 }
 
-/** The instance states the simulation goes through (stopping and stopped are not simulated). */
-export type InstanceStateName = 'pending' | 'running' | 'terminated';
+/** The instance states the simulation goes through (shutting-down is not simulated). */
+export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated';
 
 /** The codes DescribeInstances gives each state (EC2 API Reference, InstanceState). */
-export const INSTANCE_STATE_CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, terminated: 48 };
+export const INSTANCE_STATE_CODES: Record<InstanceStateName, number> = {
+  pending: 0,
+  running: 16,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
 
 /** An EC2 instance, as DescribeInstances shows it. */
 export interface SimInstance {
@@ -52,7 +58,8 @@ export interface SimInstance {
   readonly volumeIds: string[];
   readonly launchTime: Date;
   readonly tags: Map<string, string>;
-  readonly instanceType: string;
+  /** ModifyInstanceAttribute changes it while the instance is stopped. */
+  instanceType: string;
   readonly keyName?: string;
   readonly subnetId?: string;
   readonly vpcId?: string;
@@ -60,13 +67,21 @@ export interface SimInstance {
   readonly securityGroupIds: readonly string[];
   readonly iamInstanceProfileArn?: string;
   readonly launchTemplate?: { id: string; version: number };
-  /** When a pending instance is running, in simulated ms. */
-  readonly runningAt: number;
+  /** When a pending instance is running, in simulated ms (StartInstances sets it again). */
+  runningAt: number;
+  /** When StopInstances stopped it (stopping, then stopped), in simulated ms; none while it runs. */
+  stoppedAt?: number;
 }
 
-/** Its state at a simulated time: pending until it has booted, then running. */
+/** Its state at a simulated time: pending until it has booted, then running; after a stop, stopping until it has shut down, then stopped. */
 export const instanceState = (instance: SimInstance, nowMs: number): InstanceStateName =>
-  nowMs < instance.runningAt ? 'pending' : 'running';
+  instance.stoppedAt !== undefined
+    ? nowMs < instance.stoppedAt
+      ? 'stopping'
+      : 'stopped'
+    : nowMs < instance.runningAt
+      ? 'pending'
+      : 'running';
 
 /** What the simulated instances are launched from: an Amazon Linux style public image, as good as any. */
 export const LAUNCH_IMAGE_ID = 'ami-0abcdef1234567890';

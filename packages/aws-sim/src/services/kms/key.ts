@@ -69,6 +69,8 @@ export class KmsKey {
   readonly arn: string;
   readonly grants: KmsGrant[] = [];
   enabled = true;
+  /** Set by ScheduleKeyDeletion: the key is unusable from then on, and gone after this date. */
+  deletionDate?: Date;
   #policy: PolicyDocument;
   #policyText: string;
   readonly #pair: { privateKey: KeyObject; publicKey: KeyObject } | undefined;

@@ -22,8 +22,8 @@ export interface DatabaseSettings {
   availabilityZone?: string;
 }
 
-/** `creating` until it is `available`; the other RDS states are not simulated. */
-export type DatabaseStatus = 'creating' | 'available';
+/** `creating` until it is `available`, `modifying` while a change applied at once takes effect; the other RDS states are not simulated. */
+export type DatabaseStatus = 'creating' | 'modifying' | 'available';
 
 /** A DB instance or an Aurora DB cluster: what a family's snapshots are of, as DescribeDBInstances / DescribeDBClusters show it. */
 export interface SimDatabase {
@@ -42,10 +42,14 @@ export interface SimDatabase {
   readonly clusterId?: string;
   /** A cluster's instances, the writer first. */
   readonly members: string[];
+  /** Until when (simulated ms) a ModifyDBInstance applied at once keeps it `modifying`. */
+  modifyingUntil?: number;
+  /** A class ModifyDBInstance asked for without ApplyImmediately: applied in the next maintenance window, which is not simulated. */
+  pendingInstanceClass?: string;
 }
 
 export const databaseStatus = (database: SimDatabase, nowMs: number): DatabaseStatus =>
-  nowMs < database.availableAt ? 'creating' : 'available';
+  nowMs < database.availableAt ? 'creating' : nowMs < (database.modifyingUntil ?? 0) ? 'modifying' : 'available';
 
 /** A database the account creates itself (drills, tests). */
 export interface CreateDatabaseSpec {

@@ -38,6 +38,8 @@ export interface RdsSimOptions {
   clusterCopyQuota?: number;
   /** How long a database restored from a snapshot, or a new DB instance, stays `creating`. */
   restoreDurationMs?: number;
+  /** How long a DB instance whose class changed at once stays `modifying`. */
+  modifyDurationMs?: number;
   /** A `cmk` database without a key uses the account's key by this alias (made on first use); without it, a new unnamed key per database. */
   customerKeyAlias?: string;
 }
@@ -75,6 +77,7 @@ const DEFAULTS: Required<Omit<RdsSimOptions, 'customerKeyAlias'>> & Pick<RdsSimO
   snapshotDurationMs: 5 * 60_000,
   copyDurationMs: 15 * 60_000,
   restoreDurationMs: 15 * 60_000,
+  modifyDurationMs: 10 * 60_000,
 };
 
 /**
@@ -333,6 +336,32 @@ export class RdsSim {
     });
     cluster.members.push(instance.id);
     return instance;
+  }
+
+  /**
+   * ModifyDBInstance of the DB instance class. With ApplyImmediately the class changes at once and the
+   * instance is `modifying` for {@link RdsSimOptions.modifyDurationMs}; without it the change waits
+   * for the next maintenance window (RDS User Guide, "Modifying an Amazon RDS DB instance"), shown
+   * as pending and not simulated further.
+   * @throws AwsError DBInstanceNotFound, InvalidDBInstanceState (not available)
+   */
+  modifyDBInstanceClass(
+    account: string,
+    region: string,
+    spec: { id: string; instanceClass: string; applyImmediately: boolean },
+  ): SimDatabase {
+    const database = this.databases.get('instance', account, region, spec.id);
+    if (!database) throw new AwsError(DB_SNAPSHOT.errors.databaseNotFound, `DBInstance ${spec.id} not found.`, 404);
+    const status = this.status(database);
+    if (status !== 'available') throw new AwsError('InvalidDBInstanceState', `DB instance ${spec.id} is ${status}, not available.`);
+    if (!spec.applyImmediately) {
+      database.pendingInstanceClass = spec.instanceClass;
+      return database;
+    }
+    database.settings.instanceClass = spec.instanceClass;
+    database.pendingInstanceClass = undefined;
+    database.modifyingUntil = this.cloud.clock.nowMs() + this.options.modifyDurationMs;
+    return database;
   }
 
   /** The status of a database at the simulated time. */

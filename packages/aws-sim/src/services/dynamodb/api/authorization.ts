@@ -1,6 +1,7 @@
 import type { CallContext } from '../../../core/service.js';
 import type { AuthorizationRequest } from '../../../iam/authorizer.js';
 import { type KeyNames, tableArn } from '../dynamodb.js';
+import { parseInsert } from '../partiql.js';
 
 type Input = Record<string, unknown>;
 type Item = Record<string, Record<string, unknown>>;
@@ -12,7 +13,8 @@ const KEYWORDS = new Set(['set', 'remove', 'add', 'delete', 'and', 'or', 'not', 
  * What DynamoDB authorizes for a call: the action on the table, or on the index a Query names, with
  * `dynamodb:LeadingKeys` (the partition key values the request reaches) and `dynamodb:Attributes`
  * (the top-level attributes it reads or writes) for fine-grained access control (DynamoDB developer
- * guide, "Using IAM policy conditions for fine-grained access control").
+ * guide, "Using IAM policy conditions for fine-grained access control"). A PartiQL INSERT is
+ * `dynamodb:PartiQLInsert`, with the keys of the put it is.
  */
 export function dynamodbAuthorization(
   action: string,
@@ -20,6 +22,13 @@ export function dynamodbAuthorization(
   ctx: CallContext,
   keysOf: (table: string, index?: string) => KeyNames | undefined,
 ): AuthorizationRequest[] {
+  if (action === 'ExecuteStatement') {
+    const { table, item } = parseInsert(input);
+    return dynamodbAuthorization('PutItem', { TableName: table, Item: item }, ctx, keysOf).map((r) => ({
+      ...r,
+      action: 'dynamodb:PartiQLInsert',
+    }));
+  }
   const table = typeof input.TableName === 'string' ? input.TableName : undefined;
   if (!table) return [{ action: `dynamodb:${action}`, resource: '*', resourceAccount: ctx.account }];
   const index = typeof input.IndexName === 'string' ? input.IndexName : undefined;

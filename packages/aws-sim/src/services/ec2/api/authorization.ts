@@ -161,11 +161,20 @@ export function ec2Authorization(ec2: Ec2Sim, action: string, input: Ec2Input, c
         here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${input.string('InstanceId')}`),
         here('ec2:AttachVolume', `arn:aws:ec2:${ctx.region}:${ctx.account}:volume/${input.string('VolumeId')}`),
       ];
+    case 'StopInstances':
+    case 'StartInstances':
+      return input.strings('InstanceId').map((id) => here(`ec2:${action}`, `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${id}`));
+    case 'ModifyInstanceAttribute':
+      return [here('ec2:ModifyInstanceAttribute', `arn:aws:ec2:${ctx.region}:${ctx.account}:instance/${input.string('InstanceId')}`)];
     case 'DescribeSnapshotAttribute':
     case 'DeleteSnapshot':
+    case 'LockSnapshot':
+    case 'UnlockSnapshot':
       return [snapshotRequest(ec2, `ec2:${action}`, ctx.region, input.string('SnapshotId'), ctx)];
     case 'DeregisterImage':
-      return [imageRequest(ec2, 'ec2:DeregisterImage', ctx.region, input.string('ImageId'), ctx)];
+    case 'EnableImageDeregistrationProtection':
+    case 'DisableImageDeregistrationProtection':
+      return [imageRequest(ec2, `ec2:${action}`, ctx.region, input.string('ImageId'), ctx)];
     case 'CreateTags':
     case 'DeleteTags': {
       const tags = readTags(input);

@@ -39,7 +39,7 @@ export const imageActions: Record<string, Action> = {
     const executableBy = input.strings('ExecutableBy');
     const selected = candidates.filter((i) => ownedBy(i, owners, ctx.account) && executableByAny(i, executableBy, ctx.account));
     const { page, nextToken } = paginate(applyFilters(selected, readFilters(input), IMAGE_FILTERS), input);
-    return { imagesSet: { item: page.map(imageItem) }, nextToken };
+    return { imagesSet: { item: page.map((i) => imageItem(i, ec2.images.protectionOf(i))) }, nextToken };
   },
 
   ModifyImageAttribute(ec2, input, ctx) {
@@ -71,6 +71,16 @@ export const imageActions: Record<string, Action> = {
     return { imageId: copy.id };
   },
 
+  EnableImageDeregistrationProtection(ec2, input, ctx) {
+    ec2.images.protect(ec2.images.store.owned(ctx.account, ctx.region, input.string('ImageId')), input.flag('WithCooldown'));
+    return { return: 'true' };
+  },
+
+  DisableImageDeregistrationProtection(ec2, input, ctx) {
+    ec2.images.unprotect(ec2.images.store.owned(ctx.account, ctx.region, input.string('ImageId')));
+    return { return: 'true' };
+  },
+
   DeregisterImage(ec2, input, ctx) {
     ec2.images.deregister(ec2.images.store.owned(ctx.account, ctx.region, input.string('ImageId')));
     return { return: true };
@@ -78,7 +88,7 @@ export const imageActions: Record<string, Action> = {
 };
 
 /** The `item` of an imagesSet. */
-function imageItem(image: SimImage): Record<string, unknown> {
+function imageItem(image: SimImage, deregistrationProtection: string): Record<string, unknown> {
   return {
     imageId: image.id,
     imageLocation: `${image.owner}/${image.name}`,
@@ -111,6 +121,7 @@ function imageItem(image: SimImage): Record<string, unknown> {
     sourceInstanceId: image.origin.kind === 'create' ? image.origin.instanceId : undefined,
     sourceImageRegion: image.origin.kind === 'copy' ? image.origin.sourceRegion : undefined,
     tagSet: tagSet(image.tags),
+    deregistrationProtection,
   };
 }
 

@@ -2,7 +2,7 @@ import { AwsError } from '../../../core/errors.js';
 import type { CallContext } from '../../../core/service.js';
 import { type SimVolume, volumeState } from '../ebs-volume.js';
 import type { Ec2Sim } from '../ec2.js';
-import { INSTANCE_STATE_CODES, instanceState, type LaunchSpec, type SimInstance } from '../instance.js';
+import { INSTANCE_STATE_CODES, type InstanceStateName, instanceState, type LaunchSpec, type SimInstance } from '../instance.js';
 import type { LaunchTemplateData, SimLaunchTemplate } from '../launch-template.js';
 import { applyFilters, type FilterFields, readFilters } from './filters.js';
 import type { Ec2Input } from './input.js';
@@ -86,6 +86,22 @@ export const instanceActions: Record<string, Action> = {
     const spec = launchSpec(ec2, input, ctx);
     const instance = ec2.launch(ctx.account, ctx.region, spec);
     return reservation(ec2, instance, ec2.cloud.clock.nowMs());
+  },
+
+  StopInstances: (ec2, input, ctx) => ({
+    instancesSet: { item: stateChanges(input, (id) => ec2.stopInstance(ctx.account, ctx.region, id)) },
+  }),
+
+  StartInstances: (ec2, input, ctx) => ({
+    instancesSet: { item: stateChanges(input, (id) => ec2.startInstance(ctx.account, ctx.region, id)) },
+  }),
+
+  /** The instance type only (`InstanceType.Value`): the other attributes are not simulated. */
+  ModifyInstanceAttribute(ec2, input, ctx) {
+    const type = input.map<string | undefined>('InstanceType').Value;
+    if (type === undefined) throw input.invalid('InstanceType', undefined, 'the simulation modifies the instance type only');
+    ec2.modifyInstanceType(ctx.account, ctx.region, input.string('InstanceId'), type);
+    return { return: true };
   },
 
   CreateLaunchTemplate(ec2, input, ctx) {
@@ -274,4 +290,19 @@ function instanceItem(ec2: Ec2Sim, instance: SimInstance, now: number): Record<s
     },
     tagSet: tagSet(instance.tags),
   };
+}
+
+/** StopInstances / StartInstances: each instance's state before and after the call, as InstanceStateChange. */
+function stateChanges(
+  input: Ec2Input,
+  change: (id: string) => { previous: InstanceStateName; current: InstanceStateName },
+): Record<string, unknown>[] {
+  return input.strings('InstanceId').map((instanceId) => {
+    const { previous, current } = change(instanceId);
+    return {
+      instanceId,
+      previousState: { code: INSTANCE_STATE_CODES[previous], name: previous },
+      currentState: { code: INSTANCE_STATE_CODES[current], name: current },
+    };
+  });
 }

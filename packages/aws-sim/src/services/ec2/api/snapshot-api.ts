@@ -4,6 +4,7 @@ import { canSee, progressOf, type SimSnapshot } from '../ebs-snapshot.js';
 import { changePermissions, type PermissionChanges, type VolumePermission } from '../ebs-snapshot-sharing.js';
 import type { Ec2Sim } from '../ec2.js';
 import { notFound } from '../ids.js';
+import { applyLock, durationStart, lockExpiresOn, lockState, removeLock } from '../snapshot-lock.js';
 import { addTags, deleteTags } from '../tags.js';
 import { applyFilters, type FilterFields, readFilters } from './filters.js';
 import type { Ec2Input } from './input.js';
@@ -114,9 +115,41 @@ export const snapshotActions: Record<string, Action> = {
   },
 
   DeleteSnapshot(ec2, input, ctx) {
-    const store = ec2.snapshotStore;
-    store.delete(store.owned(ctx.account, ctx.region, input.string('SnapshotId')));
+    ec2.deleteSnapshot(ec2.snapshotStore.owned(ctx.account, ctx.region, input.string('SnapshotId')));
     return { return: true };
+  },
+
+  LockSnapshot(ec2, input, ctx) {
+    const snapshot = ec2.snapshotStore.owned(ctx.account, ctx.region, input.string('SnapshotId'));
+    const expiration = input.optionalString('ExpirationDate');
+    applyLock(
+      snapshot,
+      {
+        mode: input.string('LockMode'),
+        durationDays: input.integer('LockDuration', 1, 36_500),
+        expirationDate: expiration === undefined ? undefined : Date.parse(expiration),
+        coolOffHours: input.integer('CoolOffPeriod', 1, 72),
+      },
+      ec2.cloud.clock.nowMs(),
+    );
+    return lockItem(snapshot, ec2.cloud.clock.nowMs());
+  },
+
+  UnlockSnapshot(ec2, input, ctx) {
+    const snapshot = ec2.snapshotStore.owned(ctx.account, ctx.region, input.string('SnapshotId'));
+    removeLock(snapshot, ec2.cloud.clock.nowMs());
+    return { snapshotId: snapshot.id };
+  },
+
+  DescribeLockedSnapshots(ec2, input, ctx) {
+    const now = ec2.cloud.clock.nowMs();
+    const ids = new Set(input.strings('SnapshotId'));
+    const states = new Set(readFilters(input).find((f) => f.name === 'lock-state')?.values ?? []);
+    const locked = ec2.snapshotStore
+      .all()
+      .filter((s) => s.owner === ctx.account && s.region === ctx.region && s.lock && (ids.size === 0 || ids.has(s.id)))
+      .filter((s) => states.size === 0 || states.has(lockState(s.lock!, s, now)));
+    return { snapshotSet: { item: locked.map((s) => lockItem(s, now)) } };
   },
 
   CreateTags(ec2, input, ctx) {
@@ -151,6 +184,22 @@ function snapshotItem(snapshot: SimSnapshot, nowMs: number): Record<string, unkn
     storageTier: 'standard',
     completionTime: snapshot.completionTime,
     transferType: copy ? 'standard' : undefined,
+  };
+}
+
+/** LockSnapshot's response and DescribeLockedSnapshots' LockedSnapshotsInfo. */
+function lockItem(snapshot: SimSnapshot, nowMs: number): Record<string, unknown> {
+  const lock = snapshot.lock!;
+  const time = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+  return {
+    snapshotId: snapshot.id,
+    lockState: lockState(lock, snapshot, nowMs),
+    lockDuration: lock.durationDays,
+    coolOffPeriod: lock.coolOffHours,
+    coolOffPeriodExpiresOn: time(lock.coolOffExpiresOn),
+    lockCreatedOn: time(lock.createdOn),
+    lockExpiresOn: time(lockExpiresOn(lock, snapshot)),
+    lockDurationStartTime: time(durationStart(lock, snapshot)),
   };
 }
 

@@ -28,6 +28,18 @@ interface WireTarget {
   RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
 }
 
+/** The actions on one rule, and the parameter that names it. */
+const RULE_ACTIONS: Record<string, 'Name' | 'Rule'> = {
+  PutRule: 'Name',
+  DeleteRule: 'Name',
+  DescribeRule: 'Name',
+  EnableRule: 'Name',
+  DisableRule: 'Name',
+  PutTargets: 'Rule',
+  RemoveTargets: 'Rule',
+  ListTargetsByRule: 'Rule',
+};
+
 /** PutEvents takes 1 to 10 entries. */
 const MAX_ENTRIES = 10;
 
@@ -42,8 +54,17 @@ export function eventsApi(events: EventBridgeSim): SimService {
       return run(events, new JsonInput(input, { missing: 'ValidationException', invalid: 'ValidationException' }), ctx);
     },
     // PutEvents is authorized per entry, on the bus it names, with that entry's source and detail-type.
-    authorization: (action, _input, ctx) =>
-      action === 'PutEvents' ? [] : [{ action: `events:${action}`, resource: '*', resourceAccount: ctx.account }],
+    authorization: (action, input, ctx) => {
+      if (action === 'PutEvents') return [];
+      // Rule actions are authorized on the rule (Service Authorization Reference for EventBridge: resource type rule).
+      const rule = RULE_ACTIONS[action];
+      const name = rule && (input[rule] as string | undefined);
+      const bus = (input.EventBusName as string | undefined) ?? 'default';
+      const resource = name
+        ? `arn:aws:events:${ctx.region}:${ctx.account}:rule/${bus === 'default' ? '' : `${bus.split('/').pop()}/`}${name}`
+        : '*';
+      return [{ action: `events:${action}`, resource, resourceAccount: ctx.account }];
+    },
   };
 }
 
@@ -99,6 +120,16 @@ const eventsActions: Record<string, Action> = {
 
   DeleteRule(events, input, ctx) {
     ownBus(events, input, ctx).deleteRule(input.string('Name'));
+    return {};
+  },
+
+  EnableRule(events, input, ctx) {
+    ownBus(events, input, ctx).rule(input.string('Name')).state = 'ENABLED';
+    return {};
+  },
+
+  DisableRule(events, input, ctx) {
+    ownBus(events, input, ctx).rule(input.string('Name')).state = 'DISABLED';
     return {};
   },
 

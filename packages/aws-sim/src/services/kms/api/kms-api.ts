@@ -237,6 +237,14 @@ const kmsActions: Record<string, Action> = {
     return {};
   },
 
+  ScheduleKeyDeletion(kms, input, ctx) {
+    const key = kms.keyForCall(input.string('KeyId'), ctx, 'ScheduleKeyDeletion');
+    const days = input.optionalInt('PendingWindowInDays', 7, 30) ?? 30;
+    key.enabled = false;
+    key.deletionDate = new Date(kms.cloud.clock.nowMs() + days * 86_400_000);
+    return { KeyId: key.arn, DeletionDate: key.deletionDate.getTime() / 1000, KeyState: 'PendingDeletion', PendingWindowInDays: days };
+  },
+
   CreateAlias(kms, input, ctx) {
     const name = aliasName(input);
     const key = kms.keyForCall(input.string('TargetKeyId'), ctx, 'CreateAlias');

@@ -43,6 +43,8 @@ export function rdsAuthorization(rds: RdsSim, action: string, input: Input, ctx:
         snapshotRequest(rds, DB_CLUSTER_SNAPSHOT, `rds:${action}`, String(input.SnapshotIdentifier ?? ''), ctx, {}),
         own('cluster', input.DBClusterIdentifier),
       ];
+    case 'ModifyDBInstance':
+      return [own('db', input.DBInstanceIdentifier)];
     case 'CreateDBInstance':
       return [own('db', input.DBInstanceIdentifier), ...(input.DBClusterIdentifier ? [own('cluster', input.DBClusterIdentifier)] : [])];
     case 'CreateDBSubnetGroup':

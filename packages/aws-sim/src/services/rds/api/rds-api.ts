@@ -96,6 +96,15 @@ const rdsActions: Record<string, Action> = {
     });
     return { DBInstance: databaseItem(rds, DB_SNAPSHOT, instance) };
   },
+  /** The DB instance class only: the other modifications are not simulated. */
+  ModifyDBInstance(rds, input, ctx) {
+    const instance = rds.modifyDBInstanceClass(ctx.account, ctx.region, {
+      id: string(input, 'DBInstanceIdentifier'),
+      instanceClass: string(input, 'DBInstanceClass'),
+      applyImmediately: flag(input, 'ApplyImmediately'),
+    });
+    return { DBInstance: databaseItem(rds, DB_SNAPSHOT, instance) };
+  },
   CreateDBSubnetGroup(rds, input, ctx) {
     const group = rds.createDBSubnetGroup(ctx.account, ctx.region, {
       name: string(input, 'DBSubnetGroupName'),
@@ -223,6 +232,7 @@ function databaseItem(rds: RdsSim, family: RdsFamily, d: SimDatabase): Record<st
         StorageType: s.storageType,
         AvailabilityZone: s.availabilityZone,
         DBClusterIdentifier: d.clusterId,
+        PendingModifiedValues: d.pendingInstanceClass ? { DBInstanceClass: d.pendingInstanceClass } : undefined,
         DBParameterGroups: { DBParameterGroup: [{ DBParameterGroupName: s.parameterGroup, ParameterApplyStatus: 'in-sync' }] },
         OptionGroupMemberships: s.optionGroup
           ? { OptionGroupMembership: [{ OptionGroupName: s.optionGroup, Status: 'in-sync' }] }
