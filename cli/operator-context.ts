@@ -12,9 +12,10 @@ import type { HubContext } from '../shared/runtime/hub-context.js';
 
 /**
  * The vault's configuration for an operator command, from the account files: what the functions
- * get from their environment, with the vault key named by its alias.
+ * get from their environment, with the vault key named by its alias; `tablesRegion` reads and writes the
+ * catalog and audit log in that region's replica (a restore from the DR region).
  */
-export function operatorConfig(accounts: AccountsConfig): HubConfig {
+export function operatorConfig(accounts: AccountsConfig, options: { tablesRegion?: string } = {}): HubConfig {
   const { vault } = accounts;
   const region = vault.regions[0]!;
   return {
@@ -29,6 +30,7 @@ export function operatorConfig(accounts: AccountsConfig): HubConfig {
     sourcesPath: SOURCES_PATH,
     maxReceiveCount: MAX_RECEIVE_COUNT,
     ...(vault.drRegion ? { drRegion: vault.drRegion } : {}),
+    ...(options.tablesRegion ? { tablesRegion: options.tablesRegion } : {}),
   };
 }
 

@@ -66,8 +66,8 @@ export async function run(
   try {
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);
-    const ctx = deps.context(operatorConfig(accounts));
     const fromRegion = args['from-region'];
+    const ctx = deps.context(operatorConfig(accounts, fromRegion ? { tablesRegion: fromRegion } : {}));
     const request: RestoreRequest = {
       ...(args.point
         ? { point: pointKeyOf(args.point) }

@@ -24,7 +24,10 @@ export function formatGameDay(section: RestoreSection): string[] {
       ),
     );
   }
-  for (const outage of section.outages) parts.push(`\n-- region outage: ${outage.region} down from ${outage.at}; every call to it fails`);
+  for (const outage of section.outages)
+    parts.push(
+      `\n-- region outage: ${outage.region} down from ${outage.at}${outage.endedAt ? ` until ${outage.endedAt} (the drill's end)` : ''}; every call to it failed meanwhile`,
+    );
   for (const run of section.runs) {
     parts.push(
       `\n-- restore of ${run.account} into ${run.into} from the vault copies in ${run.fromRegion} (as of ${run.asOf}): ${run.usable} restored, ${run.failed} failed, ${run.unrestorable.length} could not be; RPO ${run.rpoMinutes ?? '-'} min (its oldest newest point), RTO ${run.rtoMinutes ?? '-'} simulated minutes`,

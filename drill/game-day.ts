@@ -50,8 +50,8 @@ export interface ReportedRestoreRun {
 /** The report's `restore` section: what was lost, what it cost (RPO), what came back and how fast (RTO). */
 export interface RestoreSection {
   disasters: { account: string; at: string }[];
-  /** Regions a `regionOutage` step took down, and when. */
-  outages: { region: string; at: string }[];
+  /** Regions a `regionOutage` step took down, when, and when they came back (the drill's end). */
+  outages: { region: string; at: string; endedAt?: string }[];
   rpo: ReportedRpo[];
   runs: ReportedRestoreRun[];
 }
@@ -110,6 +110,22 @@ export class GameDay {
     this.hub.cloud.outages.add(step.region);
     this.#section.outages.push({ region: step.region, at: this.hub.cloud.clock.now().toISOString() });
     return `regionOutage: ${step.region} is down; every call to it fails from now on`;
+  }
+
+  /**
+   * The regions down come back, as the drill ends: what the hub wrote in the DR replicas meanwhile (the
+   * restore's audit entries) replicates back, and the report reads the vault's region as usual.
+   * @returns what ended, or undefined when no region was down
+   */
+  endOutages(): string | undefined {
+    const down = this.#section.outages.filter((o) => o.endedAt === undefined);
+    if (down.length === 0) return undefined;
+    const at = this.hub.cloud.clock.now().toISOString();
+    for (const outage of down) {
+      this.hub.cloud.outages.delete(outage.region);
+      outage.endedAt = at;
+    }
+    return `the outage ends: ${down.map((o) => o.region).join(', ')} back up`;
   }
 
   async restore(step: RestoreStep, say: (line: string) => void): Promise<string> {

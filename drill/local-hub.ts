@@ -129,7 +129,8 @@ export interface LocalHub {
   /** The accounts lost so far, with when (simulated ms). */
   readonly lostAccounts: ReadonlyMap<string, number>;
   /** A recovery point's vault copy is deleted behind the hub's back (a hand deletion, a compromised administrator). */
-  loseVaultCopy(point: RecoveryPoint): void;
+  /** Deletes the point's vault copy behind the hub's back: in the vault's region, or its copy in `at` (the DR region). */
+  loseVaultCopy(point: RecoveryPoint, at?: string): void;
   /** Delivers a raw event to the vault bus as the account's forwarding rule does (through its forwarder role), bus policy checked. */
   forward(event: EventEnvelope, viaAccount: string): { delivered: boolean; reason?: string };
   /** A source's rules that forward to the vault bus are deleted in each of its regions (as an operator would: targets, then rule); returns their names. */
@@ -238,7 +239,8 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
   const { AWS_LAMBDA_FUNCTION_NAME: _function, ...personEnv } = runtime('pruner').env;
   const personContext = (credentials: SimCredentials | AwsCredentialIdentityProvider, at = region) =>
     functionRuntime({
-      env: personEnv,
+      // In the DR region, the catalog's and audit log's replica there: the vault's region may be down.
+      env: at === region ? personEnv : { ...personEnv, TABLES_REGION: at },
       clients: { defaults: { ...cloud.clientConfig(cloud.adminCredentials(vault.id), at), credentials } },
       now: () => cloud.clock.now(),
       logger,
@@ -281,24 +283,24 @@ export async function deployLocalHub(spec: LocalHubSpec): Promise<LocalHub> {
       lostAccounts.set(account, cloud.clock.nowMs());
     },
     lostAccounts,
-    loseVaultCopy(point) {
-      const id = point.vaultCopyId ?? '';
+    loseVaultCopy(point, at = region) {
+      const id = (at === region ? point.vaultCopyId : point.copies?.find((c) => c.region === at)?.vaultCopyId) ?? '';
       const drop = <T>(found: T | undefined, remove: (copy: T) => void) => {
         if (found === undefined) throw new Error(`${point.kind} ${point.sourceId} has no vault copy ${id} to lose`);
         remove(found);
       };
       const { ec2, rds, s3 } = cloud;
       const lose = {
-        'ebs-snapshot': () => drop(ec2.snapshot(vault.id, region, id), (s) => ec2.snapshotStore.delete(s)),
+        'ebs-snapshot': () => drop(ec2.snapshot(vault.id, at, id), (s) => ec2.snapshotStore.delete(s)),
         // A loss behind the hub's back ignores what protects the copy from its callers, as the EBS store's delete does.
         ami: () =>
-          drop(ec2.images.store.get(region, id), (image) => {
+          drop(ec2.images.store.get(at, id), (image) => {
             image.deregistrationProtection = undefined;
             image.protectedUntil = undefined;
             ec2.images.deregister(image);
           }),
-        'rds-snapshot': () => drop(rds.instanceSnapshots.get(vault.id, region, id), (s) => rds.instanceSnapshots.delete(s)),
-        'rds-cluster-snapshot': () => drop(rds.clusterSnapshots.get(vault.id, region, id), (s) => rds.clusterSnapshots.delete(s)),
+        'rds-snapshot': () => drop(rds.instanceSnapshots.get(vault.id, at, id), (s) => rds.instanceSnapshots.delete(s)),
+        'rds-cluster-snapshot': () => drop(rds.clusterSnapshots.get(vault.id, at, id), (s) => rds.clusterSnapshots.delete(s)),
         'ssm-parameter': () => {
           const { bucket, key, versionId } = storedVersionOf(id);
           const store = s3.bucket(bucket);

@@ -104,6 +104,8 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       );
       await hub.cloud.advance(STEP_MS, { tickMs: STEP_MS });
     }
+    const ended = gameDay.endOutages();
+    if (ended) say(ended);
     say(`settling: waiting (simulated) for pending copies…`);
     const waited = await settle(hub);
     say(`settled after ${Math.round(waited / 60_000)} simulated minutes`);

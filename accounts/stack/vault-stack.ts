@@ -331,7 +331,7 @@ export function buildVault(
     ...recycleBinRules(config.vault.lock?.minRetentionDays),
 
     // ------------------------------------------------------------------ catalog and audit log
-    ...vaultTables(),
+    ...vaultTables([region, ...(vault.drRegion ? [vault.drRegion] : [])]),
     ...auditAnchorResources(vault, { region, functionName: functions['audit-anchor'].name, logs: logsOf('audit-anchor') }),
 
     // ------------------------------------------------------------------ the reconciler
@@ -736,7 +736,11 @@ function restoreRole(name: string, what: string, region: string, scope: RestoreS
     description: `backup-hub restore; assumed by operators in the vault to restore ${what} into a recovery account`,
     trust: operatorTrust(vault.operators.restore, vault.operators.mfa),
     statements: [
-      ...tableStatements(['dynamodb:GetItem'], { indexes: true }),
+      // The catalog's and audit log's replica in the region restored from: the DR restore runs while the vault's region is down.
+      ...tableStatements(['dynamodb:GetItem'], {
+        indexes: true,
+        ...(region === vault.regions[0] ? {} : { replicaIn: { region, account: vault.id } }),
+      }),
       {
         Sid: 'FindTheRestoreKeys',
         Effect: 'Allow',
@@ -956,13 +960,16 @@ function catalogGuards(deny: { holds: boolean }): Statement[] {
   ];
 }
 
-/** Inserts (never overwrites) into the audit table's partitions `leadingKey` names: the audit chain's, the vault lock's, the holds'. */
-function auditInsert(sid: string, leadingKey: string): Statement {
+/**
+ * Inserts (never overwrites) into the audit table's partitions `leadingKey` names: the audit chain's, the
+ * vault lock's, the holds'; in the stack region's table unless a replica's ARN is given.
+ */
+function auditInsert(sid: string, leadingKey: string, table: Value = getAtt('AuditTable')): Statement {
   return {
     Sid: sid,
     Effect: 'Allow',
     Action: 'dynamodb:PartiQLInsert',
-    Resource: getAtt('AuditTable'),
+    Resource: table,
     Condition: {
       [leadingKey.endsWith('*') ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': [leadingKey] },
     },
@@ -974,21 +981,28 @@ function auditInsert(sid: string, leadingKey: string): Statement {
  * role lists points (the reconciler by state, the pruner and a restore by account or resource). No
  * role reads the audit log's indexes: the audit report runs with the auditor's own credentials.
  */
-function tableStatements(catalogActions: string[], { indexes }: { indexes: boolean }): Statement[] {
+function tableStatements(
+  catalogActions: string[],
+  { indexes, replicaIn }: { indexes: boolean; replicaIn?: { region: string; account: string } },
+): Statement[] {
+  // A replica in another region than the stack's is named by its ARN: GetAtt gives the stack region's.
+  const arnOf = (logicalId: string, name: string) =>
+    replicaIn ? `arn:aws:dynamodb:${replicaIn.region}:${replicaIn.account}:table/${name}` : getAtt(logicalId);
+  const catalog = arnOf('CatalogTable', NAMES.catalogTable);
   return [
-    { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: catalogActions, Resource: getAtt('CatalogTable') },
+    { Sid: 'ReadAndWriteTheCatalog', Effect: 'Allow', Action: catalogActions, Resource: catalog },
     ...(indexes
       ? [
           {
             Sid: 'QueryTheCatalogIndexes',
             Effect: 'Allow' as const,
             Action: 'dynamodb:Query',
-            Resource: sub('${CatalogTable.Arn}/index/*'),
+            Resource: replicaIn ? `${catalog}/index/*` : sub('${CatalogTable.Arn}/index/*'),
           },
         ]
       : []),
-    { Sid: 'ReadTheAuditLog', Effect: 'Allow', Action: 'dynamodb:Query', Resource: getAtt('AuditTable') },
-    auditInsert('AppendToTheAuditLog', CHAIN),
+    { Sid: 'ReadTheAuditLog', Effect: 'Allow', Action: 'dynamodb:Query', Resource: arnOf('AuditTable', NAMES.auditTable) },
+    auditInsert('AppendToTheAuditLog', CHAIN, arnOf('AuditTable', NAMES.auditTable)),
   ];
 }
 
@@ -1009,57 +1023,72 @@ function queueStatements(kind: Kind): Statement[] {
 /**
  * The catalog (one item per recovery point; every access pattern is a Query on the table or a GSI)
  * and the audit log (append-only and hash-chained: the handlers may only add entries and read them).
+ * With a DR region, each is a global table with a replica there, so that a restore from the DR region
+ * reads the catalog and appends to the audit log while the vault's region is down.
  */
-export function vaultTables(): { CatalogTable: Resource; AuditTable: Resource } {
+export function vaultTables(regions: string[] = []): { CatalogTable: Resource; AuditTable: Resource } {
   return {
-    CatalogTable: table(NAMES.catalogTable, {
-      attributes: {
-        pk: 'S',
-        resourcePk: 'S',
-        account: 'S',
-        openState: 'S',
-        availableResourcePk: 'S',
-        inventoryAccount: 'S',
-        protectedAccount: 'S',
-        createdAt: 'S',
-        updatedAt: 'S',
+    CatalogTable: table(
+      NAMES.catalogTable,
+      {
+        attributes: {
+          pk: 'S',
+          resourcePk: 'S',
+          account: 'S',
+          openState: 'S',
+          availableResourcePk: 'S',
+          inventoryAccount: 'S',
+          protectedAccount: 'S',
+          createdAt: 'S',
+          updatedAt: 'S',
+        },
+        key: ['pk'],
+        indexes: {
+          byResource: ['resourcePk', 'createdAt'],
+          byAccount: ['account', 'createdAt'],
+          byState: ['openState', 'updatedAt'], // sparse: only pending, failed and lost points carry openState
+          latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
+          inventory: ['inventoryAccount', 'resourcePk'], // sparse: only the sweep's records of source resources carry inventoryAccount
+          protectedResources: ['protectedAccount', 'resourcePk'], // sparse: one item per resource that counts against its RPO target
+        },
       },
-      key: ['pk'],
-      indexes: {
-        byResource: ['resourcePk', 'createdAt'],
-        byAccount: ['account', 'createdAt'],
-        byState: ['openState', 'updatedAt'], // sparse: only pending, failed and lost points carry openState
-        latestAvailable: ['availableResourcePk', 'createdAt'], // sparse: only available points carry availableResourcePk
-        inventory: ['inventoryAccount', 'resourcePk'], // sparse: only the sweep's records of source resources carry inventoryAccount
-        protectedResources: ['protectedAccount', 'resourcePk'], // sparse: one item per resource that counts against its RPO target
+      regions,
+    ),
+    AuditTable: table(
+      NAMES.auditTable,
+      {
+        attributes: { chain: 'S', seq: 'N', eventId: 'S', decision: 'S', at: 'S' },
+        key: ['chain', 'seq'],
+        indexes: { byEvent: ['eventId', 'seq'], byDecision: ['decision', 'at'] },
       },
-    }),
-    AuditTable: table(NAMES.auditTable, {
-      attributes: { chain: 'S', seq: 'N', eventId: 'S', decision: 'S', at: 'S' },
-      key: ['chain', 'seq'],
-      indexes: { byEvent: ['eventId', 'seq'], byDecision: ['decision', 'at'] },
-    }),
+      regions,
+    ),
   };
 }
 
-/** A DynamoDB table the stack keeps when it goes, with point-in-time recovery, deletion protection and encryption. */
+/**
+ * A DynamoDB table the stack keeps when it goes, with point-in-time recovery, deletion protection and
+ * encryption; in more than one region, a global table with a replica in each (the first the stack's
+ * own), which CloudFormation only creates with a stream.
+ */
 function table(
   name: string,
   schema: { attributes: Record<string, 'S' | 'N'>; key: [string] | [string, string]; indexes: Record<string, [string, string]> },
+  regions: string[],
 ): Resource {
   const keySchema = ([hash, range]: string[]) => [
     { AttributeName: hash!, KeyType: 'HASH' },
     ...(range ? [{ AttributeName: range, KeyType: 'RANGE' }] : []),
   ];
+  const safe = { DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } };
+  const global = regions.length > 1;
   return {
-    Type: 'AWS::DynamoDB::Table',
+    Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
     Properties: {
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      DeletionProtectionEnabled: true,
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
       AttributeDefinitions: Object.entries(schema.attributes).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
       KeySchema: keySchema(schema.key),
@@ -1068,6 +1097,9 @@ function table(
         KeySchema: keySchema(key),
         Projection: { ProjectionType: 'ALL' },
       })),
+      ...(global
+        ? { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' }, Replicas: regions.map((Region) => ({ Region, ...safe })) }
+        : safe),
     },
   };
 }

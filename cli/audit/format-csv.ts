@@ -1,4 +1,5 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
+import { regionsText } from './labels.js';
 
 /** The tables `--format csv` can write, one per run (a spreadsheet takes one table). */
 export const CSV_TABLES = [
@@ -46,6 +47,10 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
       'pruned',
       'lost',
       'last_failure',
+      // With a DR region: the RPO standing there (its own target) and where the newest point's DR copy stands.
+      ...(r.drRpo
+        ? ['dr_newest_available_at', 'dr_age_hours', 'dr_rpo_hours', 'dr_status', 'dr_copy_behind', 'dr_behind_hours', 'regions']
+        : []),
     ],
     r.resources.map((x) => [
       x.account,
@@ -62,6 +67,17 @@ const tables: Record<CsvTable, (r: AuditReport) => [string[], Cell[][]]> = {
       x.points.pruned,
       x.points.lost,
       x.lastFailure,
+      ...(r.drRpo
+        ? [
+            x.dr?.newestAvailableAt,
+            round(x.dr?.ageHours),
+            x.dr?.rpoHours,
+            x.dr?.status,
+            x.dr?.behind?.state,
+            round(x.dr?.behind?.hours),
+            regionsText(x),
+          ]
+        : []),
     ]),
   ],
   coverage: (r) => [

@@ -1,7 +1,7 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
 import { escapeHtml, htmlTable } from './html.js';
-import { pendingText, rpoStatusText, tagsText } from './labels.js';
+import { drShortfalls, pendingText, regionsText, rpoStatusText, tagsText } from './labels.js';
 import { type ReportContext, scopeLines, verdictLines } from './report-context.js';
 import { retentionView } from './retention-cells.js';
 import { rpoChart } from './rpo-chart.js';
@@ -42,6 +42,13 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
     ['lost', count(t.lost), 'lost copies'],
     ['rpoMet', count(t.rpoMet), 'RPO met'],
     ['rpoBreached', count(t.rpoBreached), 'RPO breached'],
+    ...(report.drRpo
+      ? ([
+          ['protectedInBothRegions', count(t.protectedInBothRegions ?? 0), `protected in both regions (DR: ${report.drRpo.region})`],
+          ['drRpoMet', count(t.drRpoMet ?? 0), 'RPO met in the DR region'],
+          ['drRpoBreached', count(t.drRpoBreached ?? 0), 'RPO breached in the DR region'],
+        ] as [string, string, string][])
+      : []),
     ['pending', count(t.pending), 'pending copies'],
     ['failures', count(t.failures), 'failures'],
     ['rejections', count(t.rejections), 'rejections'],
@@ -134,6 +141,29 @@ export function formatHtml(report: AuditReport, context: ReportContext): string 
         rpoStatusText(r),
       ],
     ),
+    ...(report.drRpo
+      ? [
+          list(
+            'dr',
+            `Resources not protected in both regions, or not meeting their RPO in the DR region ${report.drRpo.region}`,
+            drShortfalls(report),
+            context.limit,
+            ['account', 'region', 'kind', 'resource', 'newest DR copy', 'DR age', 'target', 'DR RPO', 'regions'],
+            [5, 6],
+            (r) => [
+              r.account,
+              r.region,
+              r.kind,
+              r.resourceId,
+              time(r.dr!.newestAvailableAt),
+              age(r.dr!.ageHours),
+              target(r.dr!.rpoHours, 'h'),
+              r.dr!.status === 'no-copy' ? 'no DR copy' : r.dr!.status,
+              regionsText(r),
+            ],
+          ),
+        ]
+      : []),
     list(
       'pending',
       'Pending copies',

@@ -1,7 +1,7 @@
 import type { AuditReport } from '../../shared/report/audit-report.js';
 import type { DecisionRow } from '../../shared/report/decisions.js';
 import { type Column, textTable, wrap } from '../../shared/report/text-table.js';
-import { pendingText, rpoStatusText, tagsText } from './labels.js';
+import { drShortfalls, pendingText, regionsText, rpoStatusText, tagsText } from './labels.js';
 import { type ReportContext, scopeLines, verdictLines, verdictSummary } from './report-context.js';
 import { retentionView } from './retention-cells.js';
 import { age, count, percent, target, time } from './units.js';
@@ -99,26 +99,26 @@ export function formatTable(report: AuditReport, context: ReportContext): string
     ),
     ...(report.drRpo
       ? section(
-          `resources not meeting their RPO in the DR region ${report.drRpo.region}`,
-          report.resources.flatMap((r) => (r.dr && (r.dr.status === 'breached' || r.dr.status === 'no-copy') ? [r.dr] : [])),
+          `resources not yet copied to the DR region ${report.drRpo.region}, or past their RPO there`,
+          drShortfalls(report),
           context.limit,
           [
             { header: 'account' },
             { header: 'region' },
             { header: 'kind' },
             { header: 'resource', shrinkTo: 20 },
-            { header: 'age', align: 'right' },
+            { header: 'DR age', align: 'right' },
             { header: 'target', align: 'right' },
-            { header: 'status', shrinkTo: 12 },
+            { header: 'where it stands', shrinkTo: 24 },
           ],
           (r) => [
             r.account,
             r.region,
             r.kind,
             r.resourceId,
-            age(r.ageHours),
-            target(r.rpoHours, 'h'),
-            r.status === 'no-copy' ? 'no DR copy' : r.status,
+            age(r.dr!.ageHours),
+            target(r.dr!.rpoHours, 'h'),
+            r.dr!.behind || r.status === 'no-copy' ? regionsText(r) : `DR RPO ${r.dr!.status}`,
           ],
         )
       : []),

@@ -22,6 +22,12 @@ export const hubConfigSchema = z.object({
   functionName: z.optional(z.string()),
   /** The vault's DR region: every vault copy is copied there, under the vault key of that region (found by its alias). */
   drRegion: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * The region whose replica of the catalog and audit log (global tables with a DR region) is read and
+   * written: the vault's region when absent; the DR region for a restore from there, which must work
+   * while the vault's region is down.
+   */
+  tablesRegion: z.optional(z.string().check(z.minLength(1))),
   /** The kind's own queue, where deferred messages go back with a delay. */
   queueUrl: z.optional(z.string()),
   /** The cooling-off period of the compliance-mode snapshot locks on vault copies (lock.coolOffHours of the vault file), in hours. */
@@ -47,6 +53,7 @@ const VARIABLES = {
   queueUrl: 'QUEUE_URL',
   lockCoolOffHours: 'VAULT_LOCK_COOL_OFF_HOURS',
   drRegion: 'DR_REGION',
+  tablesRegion: 'TABLES_REGION',
 } as const;
 
 type Field = keyof typeof VARIABLES;
@@ -56,11 +63,12 @@ type Field = keyof typeof VARIABLES;
  * them: strings, or in the stack model CloudFormation references.
  */
 export function hubEnvironment<V>(
-  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion' | 'lockCoolOffHours'>, V> & {
+  values: Record<Exclude<Field, 'queueUrl' | 'kindRolePrefix' | 'drRegion' | 'lockCoolOffHours' | 'tablesRegion'>, V> & {
     queueUrl?: V;
     kindRolePrefix?: V;
     drRegion?: V;
     lockCoolOffHours?: V;
+    tablesRegion?: V;
   },
 ): Record<string, V> {
   return Object.fromEntries(
@@ -85,6 +93,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
     queueUrl: variable('queueUrl'),
     drRegion: variable('drRegion'),
+    tablesRegion: variable('tablesRegion'),
     maxReceiveCount: variable('maxReceiveCount') === undefined ? undefined : Number(variable('maxReceiveCount')),
     lockCoolOffHours: variable('lockCoolOffHours') === undefined ? undefined : Number(variable('lockCoolOffHours')),
   });

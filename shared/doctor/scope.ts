@@ -117,6 +117,7 @@ export function arnOf(target: StackTarget, value: Value | undefined): string | u
     case 'AWS::Events::EventBus':
       return `arn:aws:events:${region}:${account.id}:event-bus/${name('Name')}`;
     case 'AWS::DynamoDB::Table':
+    case 'AWS::DynamoDB::GlobalTable': // GetAtt Arn: the replica's in the stack's region
       return `arn:aws:dynamodb:${region}:${account.id}:table/${name('TableName')}`;
     default:
       return undefined;

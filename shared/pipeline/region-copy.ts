@@ -153,6 +153,15 @@ async function markWaiting(point: RecoveryPoint, copy: RegionCopy, full: CopyQuo
   return 'waiting';
 }
 
+/**
+ * The integrity sweep found the point's available copy in `region` gone: it is recorded failed
+ * (audited, alarmed), so the reconciler copies it there again from the vault copy.
+ */
+export async function markRegionCopyLost(point: RecoveryPoint, region: string, reason: string, ctx: HubContext): Promise<void> {
+  const copy = regionCopyOf(point, region);
+  if (copy.state === 'available') await markFailed(point, copy, `CopyLost: ${reason}`, ctx);
+}
+
 async function markFailed(point: RecoveryPoint, copy: RegionCopy, reason: string, ctx: HubContext): Promise<void> {
   const failed = await setCopy(point, { ...copy, state: 'failed', waitingFor: undefined, failureReason: reason, updatedAt: now(ctx) }, ctx);
   await record(

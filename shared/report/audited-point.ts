@@ -11,6 +11,7 @@ export const AUDITED_ATTRIBUTES = [
   'resourcePk',
   'createdAt',
   'recordedAt',
+  'completedAt',
   'state',
   'stage',
   'waitingFor',

@@ -8,8 +8,8 @@ export interface ResourceStatus {
   region: string;
   resourceId: string;
   points: Record<PointState, number>;
-  /** The newest recovery point that can be restored from. */
-  newestAvailable?: { sourceId: string; createdAt: string; vaultCopyId?: string };
+  /** The newest recovery point that can be restored from, with its copies in further regions. */
+  newestAvailable?: Pick<AuditedPoint, 'sourceId' | 'createdAt' | 'vaultCopyId' | 'completedAt' | 'copies'>;
   /** Per further vault region (the DR region): the newest recovery point whose copy there is available. */
   newestInRegion: Record<string, { sourceId: string; createdAt: string }>;
   /** The newest recovery point whatever its state, with why it failed when it did. */
@@ -45,7 +45,8 @@ export class ResourceTally {
     }
     status.points[point.state] += 1;
     if (point.state === 'available' && (!status.newestAvailable || point.createdAt > status.newestAvailable.createdAt)) {
-      status.newestAvailable = { sourceId: point.sourceId, createdAt: point.createdAt, vaultCopyId: point.vaultCopyId };
+      const { sourceId, createdAt, vaultCopyId, completedAt, copies } = point;
+      status.newestAvailable = { sourceId, createdAt, vaultCopyId, completedAt, copies };
     }
     if (point.state !== 'available') return;
     for (const copy of point.copies ?? []) {

@@ -10,6 +10,16 @@ import type { ResourceStatus } from './resource-status.js';
  */
 export type RpoStatus = 'met' | 'breached' | 'no-copy' | 'no-target';
 
+/**
+ * The newest available point's copy in a further region when it is not available there: its state
+ * (`none` before any copy was recorded), and the hours since it was due (the vault copy's completion).
+ */
+export interface RegionCopyBehind {
+  state: 'none' | 'waiting' | 'pending' | 'failed';
+  sourceId: string;
+  hours?: number;
+}
+
 export interface ResourceRpo {
   kind: ArtifactKindName;
   account: string;
@@ -21,6 +31,8 @@ export interface ResourceRpo {
   ageHours?: number;
   rpoHours?: number;
   status: RpoStatus;
+  /** In a further region: set when the newest available point's copy there is not available (yet). */
+  behind?: RegionCopyBehind;
 }
 
 export interface AccountRpo {
@@ -48,7 +60,15 @@ export function resourceRpo(resource: ResourceStatus, rpoHours: number | undefin
 
 /** The RPO standing of one resource's copies in a further vault region (the DR region), against that region's target. */
 export function regionRpo(resource: ResourceStatus, copyRegion: string, rpoHours: number | undefined, asOf: Date): ResourceRpo {
-  return rpoOf(resource, resource.newestInRegion[copyRegion]?.createdAt, rpoHours, asOf);
+  const rpo = rpoOf(resource, resource.newestInRegion[copyRegion]?.createdAt, rpoHours, asOf);
+  const newest = resource.newestAvailable;
+  const copy = newest?.copies?.find((c) => c.region === copyRegion);
+  if (!newest || copy?.state === 'available') return rpo;
+  const due = newest.completedAt;
+  return {
+    ...rpo,
+    behind: { state: copy?.state ?? 'none', sourceId: newest.sourceId, ...(due ? { hours: hoursBetween(due, asOf) } : {}) },
+  };
 }
 
 function rpoOf(resource: ResourceStatus, newest: string | undefined, rpoHours: number | undefined, asOf: Date): ResourceRpo {

@@ -72,8 +72,18 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
   const elapsed = () => ctx.now().getTime() - started.getTime();
   const say = (line: string) => options.log(`[+${clock(elapsed())}] ${line}`);
   const artifacts: RestoredArtifact[] = [];
+  // The audit entry first: an append that fails leaves the artifact pending, pushed again next round
+  // (each kind finds what it made), so no artifact is reported done without its entry.
   const finish = async (p: Pending, status: RestoredArtifact['status'], detail: string, restoredId?: string) => {
     const { point } = p.item;
+    await ctx.audit.append({
+      decision: status === 'usable' ? 'restored' : 'failed',
+      reason:
+        status === 'usable'
+          ? `usable in ${plan.target.account} as ${restoredId}: ${detail}`
+          : `restore into ${plan.target.account} failed: ${detail}`,
+      ...pointFacts(point),
+    });
     p.done = true;
     artifacts.push({
       kind: point.kind,
@@ -87,14 +97,6 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
       restoredId,
       detail,
       seconds: Math.round(elapsed() / 1000),
-    });
-    await ctx.audit.append({
-      decision: status === 'usable' ? 'restored' : 'failed',
-      reason:
-        status === 'usable'
-          ? `usable in ${plan.target.account} as ${restoredId}: ${detail}`
-          : `restore into ${plan.target.account} failed: ${detail}`,
-      ...pointFacts(point),
     });
     say(`${itemLabel(point)}: ${status === 'usable' ? `usable as ${restoredId}` : 'FAILED'}: ${detail} (${minutes(elapsed())})`);
   };

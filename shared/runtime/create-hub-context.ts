@@ -24,7 +24,7 @@ export function createHubContext(options: {
 }): HubContext {
   const { config, aws } = options;
   const now = options.now ?? (() => new Date());
-  const db = aws.dynamo(config.vaultRegion);
+  const db = aws.dynamo(config.tablesRegion ?? config.vaultRegion);
   const logger = options.logger ?? new Logger({ serviceName: 'backup-hub' });
   const catalog = new Catalog(db, config.catalogTable);
   return {

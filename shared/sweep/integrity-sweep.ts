@@ -1,10 +1,11 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { VAULT_CHECK_BATCH } from '../kinds/common/artifact-kind.js';
+import { type ArtifactKind, type KindDeps, VAULT_CHECK_BATCH } from '../kinds/common/artifact-kind.js';
 import { chunks, groupBy } from '../kinds/common/inventory.js';
 import { artifactKind } from '../kinds/index.js';
 import { kindDeps } from '../pipeline/kind-deps.js';
+import { asRegionCopy, furtherRegions, markRegionCopyLost, regionDeps } from '../pipeline/region-copy.js';
 import type { HubContext } from '../runtime/hub-context.js';
 
 /** Where the integrity sweep stands: the account it is in, and the catalog page it goes on from. */
@@ -19,6 +20,10 @@ export interface IntegritySummary {
   checked: number;
   /** Points found without their vault copy, now `lost`. */
   lost: number;
+  /** Available copies in further regions (the DR region) checked this run. */
+  checkedInRegions: number;
+  /** Of those, copies found gone: recorded failed, for the reconciler to copy there again. */
+  lostInRegions: number;
   /** Whether this run finished a pass over the whole catalog (the next one starts over). */
   passFinished: boolean;
   /** Batches left for the next pass after an error (logged). */
@@ -47,7 +52,7 @@ const SETTLE_MS = 15 * 60_000;
  */
 export async function checkIntegrity(ctx: HubContext, { pointsPerRun }: { pointsPerRun: number }): Promise<IntegritySummary> {
   const accounts = [...(await ctx.sources.all()).keys()].sort();
-  const summary: IntegritySummary = { checked: 0, lost: 0, passFinished: false, errors: 0 };
+  const summary: IntegritySummary = { checked: 0, lost: 0, checkedInRegions: 0, lostInRegions: 0, passFinished: false, errors: 0 };
   const now = ctx.now();
   let cursor = (await ctx.catalog.bookmark<IntegrityCursor>(CURSOR_KEY)) ?? { passStartedAt: now.toISOString() };
   let read = 0;
@@ -63,6 +68,7 @@ export async function checkIntegrity(ctx: HubContext, { pointsPerRun }: { points
     read += limit;
     const settled = page.points.filter((p) => Date.parse(p.completedAt ?? p.updatedAt) <= now.getTime() - SETTLE_MS);
     await checkPoints(settled, ctx, summary);
+    for (const region of furtherRegions(ctx)) await checkRegionCopies(settled, region, now, ctx, summary);
     const nextAccount = accounts[accounts.indexOf(account) + 1];
     cursor = page.next ? { ...cursor, account, start: page.next } : { passStartedAt: cursor.passStartedAt, account: nextAccount ?? '' };
   }
@@ -71,16 +77,67 @@ export async function checkIntegrity(ctx: HubContext, { pointsPerRun }: { points
   return summary;
 }
 
+/** Checks the points' vault copies; one gone marks its point lost. */
 async function checkPoints(points: RecoveryPoint[], ctx: HubContext, summary: IntegritySummary): Promise<void> {
-  for (const [name, ofKind] of groupBy(points, (point) => point.kind)) {
+  summary.checked += await findMissing(
+    points.map((point) => ({ point, copy: point })),
+    (kind) => kindDeps(kind, ctx),
+    async (point, reason) => {
+      if (await markLost(point, reason, ctx)) summary.lost += 1;
+    },
+    ctx,
+    summary,
+  );
+}
+
+/**
+ * The same check of the points' copies in a further region (the DR region), each as the point whose
+ * vault copy is that copy: a copy gone there leaves the point available (its vault copy is), and is
+ * recorded failed, so that the reconciler copies it there again.
+ */
+async function checkRegionCopies(points: RecoveryPoint[], region: string, now: Date, ctx: HubContext, summary: IntegritySummary) {
+  const settled = points.flatMap((point) => {
+    const copy = point.copies?.find((c) => c.region === region);
+    const done = copy?.state === 'available' && Date.parse(copy.completedAt ?? copy.updatedAt) <= now.getTime() - SETTLE_MS;
+    return done ? [{ point, copy: asRegionCopy(point, copy) }] : [];
+  });
+  summary.checkedInRegions += await findMissing(
+    settled,
+    (kind) => regionDeps(kind, ctx, region),
+    async (point, reason) => {
+      await markRegionCopyLost(point, region, reason, ctx);
+      summary.lostInRegions += 1;
+    },
+    ctx,
+    summary,
+  );
+}
+
+/**
+ * Asks each kind, a batch at a time, which of the copies (each a point whose vault copy is the one
+ * to check) are gone, and hands each gone one's point to `gone`. A batch that fails is left to the
+ * next pass. Returns how many were checked.
+ */
+async function findMissing(
+  checks: { point: RecoveryPoint; copy: RecoveryPoint }[],
+  depsOf: (kind: ArtifactKind) => KindDeps<unknown>,
+  gone: (point: RecoveryPoint, reason: string) => Promise<void>,
+  ctx: HubContext,
+  summary: IntegritySummary,
+): Promise<number> {
+  let checked = 0;
+  for (const [name, ofKind] of groupBy(checks, ({ point }) => point.kind)) {
     const kind = artifactKind(name);
     for (const batch of chunks(ofKind, VAULT_CHECK_BATCH)) {
       try {
-        const missing = await kind.missingCopies(batch, kindDeps(kind, ctx));
-        summary.checked += batch.length;
-        for (const point of batch) {
+        const missing = await kind.missingCopies(
+          batch.map((c) => c.copy),
+          depsOf(kind),
+        );
+        checked += batch.length;
+        for (const { point } of batch) {
           const reason = missing.get(point.pk);
-          if (reason && (await markLost(point, reason, ctx))) summary.lost += 1;
+          if (reason) await gone(point, reason);
         }
       } catch (error) {
         summary.errors += 1;
@@ -92,6 +149,7 @@ async function checkPoints(points: RecoveryPoint[], ctx: HubContext, summary: In
       }
     }
   }
+  return checked;
 }
 
 /** Marks the point lost (unless the pruner took it out of service meanwhile), audits it and raises the alarm. */

@@ -9,6 +9,7 @@ import { run as sweep } from '../../cli/sweep.js';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { AwsClients } from '../../shared/aws/clients.js';
 import { parseAccounts } from '../../shared/config/accounts.js';
+import type { HubConfig } from '../../shared/config/hub-config.js';
 import { createHubContext } from '../../shared/runtime/create-hub-context.js';
 import { countedClock } from '../../shared/sweep/pacer.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf, VAULT } from '../e2e/hub-harness.js';
@@ -109,6 +110,21 @@ describe('backup-hub restore', () => {
     const unknown = operator('backup-hub-restore');
     expect(await restore(['--to', '555555555555', '--point', 'ebs-snapshot/111111111111/eu-west-1/snap-1'], unknown.deps)).toBe(1);
     expect(unknown.err.join('\n')).toMatch(/555555555555 is no recovery account .*dr 444444444444.*add <name>\.yml with role: recovery/);
+  });
+});
+
+describe('backup-hub restore --from-region', () => {
+  it("reads and writes the catalog and audit log in that region's replica, which a restore during an outage of the vault's region needs", async () => {
+    const { deps } = operator('backup-hub-restore');
+    const configs: HubConfig[] = [];
+    const context = deps.context;
+    deps.context = (config) => {
+      configs.push(config);
+      return context(config);
+    };
+    await restore(['--to', RECOVERY, '--account', SOURCE_A, '--from-region', 'eu-central-1'], deps);
+    await restore(['--to', RECOVERY, '--account', SOURCE_A], deps);
+    expect(configs.map((c) => c.tablesRegion)).toEqual(['eu-central-1', undefined]);
   });
 });
 

@@ -113,8 +113,16 @@ describe('npm start', () => {
     );
     for (const r of restore.rpo)
       expect(r.minutes, r.resourceId).toBe(Math.round((Date.parse(restore.disasters[0]!.at) - Date.parse(r.newestPointAt!)) / 60_000));
-    // From the vault's region, then from its DR region: every artifact usable both times.
+    // From the vault's region, then from its DR region while the vault's region is down: every artifact usable both times.
     expect(restore.runs.map((r) => r.fromRegion)).toEqual(['eu-west-1', 'eu-central-1']);
+    expect(restore.outages).toEqual([{ region: 'eu-west-1', at: expect.any(String), endedAt: expect.any(String) }]);
+    const [outage] = restore.outages;
+    expect(Date.parse(restore.runs[1]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(outage!.at));
+    expect(Date.parse(restore.runs[1]!.finishedAt)).toBeLessThanOrEqual(Date.parse(outage!.endedAt!));
+    expect(gameDay).toMatch(/-- region outage: eu-west-1 down from .* until .*; every call to it failed meanwhile/);
+    // What the DR restore appended in the DR replica of the audit log came back to the vault's region, the chain intact.
+    expect(report.auditLog.intact).toBe(true);
+    expect(report.doctor.filter((f) => !f.ok)).toEqual([]);
     for (const run of restore.runs) {
       expect(run).toMatchObject({
         account: '111111111111',

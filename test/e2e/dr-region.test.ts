@@ -1,5 +1,8 @@
 import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NAMES } from '../../accounts/stack/names.js';
+import { formatCsv } from '../../cli/audit/format-csv.js';
+import { regionsText } from '../../cli/audit/labels.js';
 import { type LocalHub, RECOVERY_NAMES } from '../../drill/local-hub.js';
 import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
@@ -40,6 +43,16 @@ describe('the vault DR region', () => {
   it('copies an available EBS vault copy into the DR region under the DR key, with the same provenance tags', async () => {
     hub = await deployWithDr();
     const source = snapshotOf(hub, SOURCE_A, 'cmk');
+    // While the DR copy is under way, the audit says so and for how long.
+    let copying: RecoveryPoint | undefined;
+    for (let minutes = 0; minutes < 120 && copying?.state !== 'available'; minutes += 1) {
+      await run(hub, 1);
+      [copying] = await points(hub, SOURCE_A);
+    }
+    expect(copying!.copies?.[0]?.state).not.toBe('available');
+    const underWay = (await auditOf(hub, { rpoHours: 24 })).resources[0]!;
+    expect(underWay.dr!.behind).toMatchObject({ sourceId: source.id, state: expect.stringMatching(/^(none|waiting|pending)$/) });
+    expect(regionsText(underWay)).toMatch(/^DR copy (not started|waiting for a copy slot|pending) for \d+ min$/);
     await run(hub, 120);
 
     const [point] = await points(hub, SOURCE_A);
@@ -57,6 +70,11 @@ describe('the vault DR region', () => {
     const report = await auditOf(hub, { rpoHours: 24, drRpoHours: 0.5 });
     expect(report.totals).toMatchObject({ protected: 1, protectedInBothRegions: 1, rpoMet: 1, drRpoMet: 0, drRpoBreached: 1 });
     expect(report.resources[0]!.dr).toMatchObject({ rpoHours: 0.5, status: 'breached', newestAvailableAt: point!.createdAt });
+    expect(report.resources[0]!.dr!.behind).toBeUndefined();
+    expect(regionsText(report.resources[0]!)).toBe('protected in both regions');
+    const csv = formatCsv(report, 'resources').split('\r\n');
+    expect(csv[0]).toMatch(/,dr_newest_available_at,dr_age_hours,dr_rpo_hours,dr_status,dr_copy_behind,dr_behind_hours,regions$/);
+    expect(csv[1]).toMatch(/,0\.5,breached,,,protected in both regions$/);
   });
 
   it('records a DR copy that fails in AWS as failed and alarms, keeps the vault copy available, and the reconciler retries it', async () => {
@@ -78,7 +96,16 @@ describe('the vault DR region', () => {
     expect(failed!.copies![0]!.failureReason).toMatch(/CopyFailedInAws/);
     expect(hub.ec2.snapshots({ account: VAULT, region: REGION })[0]).toMatchObject({ id: failed!.vaultCopyId, state: 'completed' });
     const audited = await auditOf(hub, { rpoHours: 24 });
-    expect(audited.resources[0]).toMatchObject({ status: 'met', dr: { status: 'no-copy', rpoHours: 24 } });
+    expect(audited.resources[0]).toMatchObject({
+      status: 'met',
+      dr: { status: 'no-copy', rpoHours: 24, behind: { state: 'failed', sourceId: failed!.sourceId } },
+    });
+    // Due since the vault copy completed: the hours the DR copy has been missing.
+    const hours = (hub.cloud.clock.nowMs() - Date.parse(failed!.completedAt!)) / 3_600_000;
+    expect(audited.resources[0]!.dr!.behind!.hours).toBeCloseTo(hours, 5);
+    expect(regionsText(audited.resources[0]!)).toBe(
+      `DR copy failed for ${hours < 1 ? `${Math.round(hours * 60)} min` : `${Math.round(hours)} h`}`,
+    );
     // An ERROR line, which the backup-hub-alerts alarm counts (the local hub's logger writes no log group).
     expect(alerts).toContain('copy in a further region failed');
 
@@ -97,28 +124,26 @@ describe('the vault DR region', () => {
     ]);
   });
 
-  it('restores a lost account from the DR copies, every AWS call but the catalog and audit log in the DR region', async () => {
+  it('restores a lost account from the DR copies while the vault region is down: every call, the catalog and audit log too, in the DR region', async () => {
     hub = await deployTestHub({
       vault: { account: VAULT, region: REGION, drRegion: DR_REGION },
       recovery: [{ account: RECOVERY }],
     });
     snapshotOf(hub, SOURCE_A, 'cmk');
     await run(hub, 120);
+    const [point] = await points(hub, SOURCE_A);
     hub.loseAccount(SOURCE_A);
-    // A region outage fails every call to that region: the catalog and the audit log (DynamoDB, in the
-    // vault's region only) too, so this restore runs with the region up.
+    // A region outage fails every call to that region, the catalog's and audit log's too.
     hub.cloud.outages.add(REGION);
     await expect(
       new EC2Client(hub.cloud.clientConfig(hub.cloud.adminCredentials(VAULT), REGION)).send(new DescribeSnapshotsCommand({})),
     ).rejects.toMatchObject({
       name: 'ServiceUnavailable',
     });
-    hub.cloud.outages.delete(REGION);
 
     const ctx = hub.restoreContextIn(DR_REGION);
     const request = { account: SOURCE_A, asOf: ctx.now(), fromRegion: DR_REGION };
     const plan = await planRestore(request, await restoreTarget(RECOVERY, RECOVERY_NAMES, ctx, DR_REGION), ctx);
-    const [point] = await points(hub, SOURCE_A);
     expect(plan.items.map((i) => i.point.vaultCopyId)).toEqual([point!.copies![0]!.vaultCopyId]);
     const result = await applyRestore(plan, ctx, {
       wait: (ms) => hub.cloud.advance(ms, { tickMs: 60_000 }).then(() => undefined),
@@ -127,6 +152,32 @@ describe('the vault DR region', () => {
     expect(result).toMatchObject({ fromRegion: DR_REGION, artifacts: [expect.objectContaining({ status: 'usable' })] });
     const restored = hub.ec2.snapshots({ account: VAULT, region: DR_REGION }).find((s) => s.id === result.artifacts[0]!.restoredId);
     expect([...restored!.sharedWith]).toEqual([RECOVERY]);
+    // The restore's audit entry is in the DR replica of the audit log; no call it made reached the vault's region.
+    const drEntries = [];
+    for await (const e of ctx.audit.entries()) drEntries.push(e);
+    expect(drEntries.filter((e) => e.sourceId === point!.sourceId).map((e) => e.decision)).toContain('restored');
+    const restoreCalls = hub.cloud.calls.filter((c) => (c.session ?? c.principal).includes(`/${NAMES.drRestoreRole}/`));
+    expect(restoreCalls.length).toBeGreaterThan(0);
+    expect(restoreCalls.filter((c) => c.region === REGION)).toEqual([]);
+  });
+
+  it("copies a DB snapshot with its own option group into the DR region naming that option group there (CopyDBSnapshot's OptionGroupName across Regions)", async () => {
+    hub = await deployWithDr();
+    hub.rds.createDBSnapshot(SOURCE_A, REGION, {
+      db: 'orders',
+      type: 'manual',
+      encryption: 'aws-managed',
+      optionGroup: { name: 'orders-options', persistentOptions: false },
+    });
+    await run(hub, 180);
+
+    const [point] = await points(hub, SOURCE_A);
+    expect(point).toMatchObject({ kind: 'rds-snapshot', state: 'available', copies: [expect.objectContaining({ state: 'available' })] });
+    expect(hub.rds.instanceSnapshots.get(VAULT, REGION, point!.vaultCopyId!)?.optionGroup?.name).toBe('orders-options');
+    const drCopy = hub.rds.instanceSnapshots.get(VAULT, DR_REGION, point!.copies![0]!.vaultCopyId!);
+    expect(drCopy?.optionGroup?.name).toBe('orders-options');
+    const copyCall = hub.cloud.calls.find((c) => c.action === 'CopyDBSnapshot' && c.region === DR_REGION);
+    expect(copyCall).toBeDefined();
   });
 
   it('refuses a restore from a region that is not the DR region, naming the regions it keeps copies in', async () => {

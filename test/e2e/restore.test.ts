@@ -243,6 +243,21 @@ describe('restore into a clean account', () => {
     expect(rerun.result.artifacts[0]).toMatchObject({ status: 'usable', detail: expect.stringContaining('already there') });
   });
 
+  it('reports an artifact restored only once its audit entry is appended: an append that fails is retried with the artifact', async () => {
+    hub = await deployTestHub({ recovery: [{ account: RECOVERY }] });
+    hub.ssm.putParameter(SOURCE_A, REGION, { name: '/app/token', value: SECRET, type: 'SecureString' });
+    await run(hub, 5);
+    const [point] = await points(hub, SOURCE_A);
+    // Enough failures to outlast the SDK's own retries of the first append (5 attempts in the simulated cloud).
+    hub.cloud.faults.add({ service: 'dynamodb', operation: 'PutItem', error: 'InternalServerError', times: 5, account: VAULT });
+    const { result, log } = await restore({ point: point!.pk });
+
+    expect(log.some((line) => /will retry: InternalServerError/.test(line))).toBe(true);
+    expect(result.artifacts).toEqual([expect.objectContaining({ status: 'usable', sourceId: point!.sourceId })]);
+    const restored = (await auditEntries(hub)).filter((e) => e.sourceId === point!.sourceId && e.decision === 'restored');
+    expect(restored).toHaveLength(1);
+  });
+
   it('never overwrites a parameter that exists with another value: that one fails, the others are restored', async () => {
     await protectedAccount();
     await new SSMClient(recoveryConfig()).send(

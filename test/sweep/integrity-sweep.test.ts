@@ -4,9 +4,12 @@ import { formatCsv } from '../../cli/audit/format-csv.js';
 import { formatTable } from '../../cli/audit/format-table.js';
 import { auditSources, collectReport } from '../../drill/drill-report.js';
 import type { LocalHub } from '../../drill/local-hub.js';
+import { REGION_COPY_RETRY_MS } from '../../shared/pipeline/region-copy.js';
 import { buildAuditReport } from '../../shared/report/audit-report.js';
 import { captureOutput } from '../capture-output.js';
-import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf } from '../e2e/hub-harness.js';
+import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, snapshotOf, VAULT } from '../e2e/hub-harness.js';
+
+const DR_REGION = 'eu-central-1';
 
 let hub: LocalHub;
 afterEach(() => hub?.close());
@@ -73,6 +76,30 @@ describe('the integrity sweep finds vault copies that vanished', () => {
     expect(formatCsv(report, 'lost').split('\r\n')[0]).toBe('lost_at,account,region,kind,resource,source,vault_copy,reason');
     expect((await collectReport(hub, { name: 'lost', refusedAtBus: [] })).lost).toHaveLength(5);
   }, 120_000);
+
+  it('checks the DR copies too: one gone is recorded failed and alarmed, its point stays available, and the reconciler copies it again', async () => {
+    hub = await deployTestHub({
+      vault: { account: VAULT, region: REGION, drRegion: DR_REGION },
+      rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000 },
+    });
+    await protectEveryKind(hub);
+    await run(hub, 60);
+    const copied = await points(hub, SOURCE_A);
+    expect(copied.map((p) => [p.kind, p.copies?.[0]?.state])).toEqual(copied.map((p) => [p.kind, 'available']));
+
+    for (const point of copied) hub.loseVaultCopy(point, DR_REGION);
+    await run(hub, 70);
+    const found = await points(hub, SOURCE_A);
+    expect(found.map((p) => [p.kind, p.state, p.copies?.[0]?.state])).toEqual(found.map((p) => [p.kind, 'available', 'failed']));
+    expect(found.every((p) => /^CopyLost: /.test(p.copies![0]!.failureReason!))).toBe(true);
+    const failedEntries = (await auditEntries(hub)).filter((e) => e.copyRegion === DR_REGION && e.decision === 'failed');
+    expect(failedEntries.map((e) => e.sourceId).sort()).toEqual(found.map((p) => p.sourceId).sort());
+
+    // After the retry backoff, the reconciler copies each into the DR region again.
+    await run(hub, REGION_COPY_RETRY_MS / 60_000 + 60);
+    const again = await points(hub, SOURCE_A);
+    expect(again.map((p) => [p.kind, p.copies?.[0]?.state, p.copies?.[0]?.attempt])).toEqual(again.map((p) => [p.kind, 'available', 2]));
+  }, 180_000);
 
   it('never calls lost a copy the pruner took out of service, nor marks a point twice', async () => {
     hub = await deployTestHub();

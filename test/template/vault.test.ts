@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { compilePattern } from '@backup-hub/aws-sim';
 import { describe, expect, it } from 'vitest';
-import { ssmStoreBucket } from '../../accounts/stack/names.js';
+import { NAMES, ssmStoreBucket } from '../../accounts/stack/names.js';
 import { pascal } from '../../accounts/stack/policies.js';
 import { accountsFor } from '../../drill/hub-accounts.js';
 import { effectiveTargets, loadAccounts } from '../../shared/config/accounts.js';
@@ -795,17 +795,39 @@ describe('vault stack: key and tables', () => {
     expect(vias.every((via) => via.includes(`.${vault.drRegion}.`))).toBe(true);
   });
 
-  it('keeps the catalog and audit log safe: point-in-time recovery, deletion protection, encryption', () => {
+  it('keeps the catalog and audit log safe in each replica (the vault region and its DR region): point-in-time recovery, deletion protection, encryption', () => {
+    const safe = { DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } };
     for (const id of ['CatalogTable', 'AuditTable']) {
       const table = resource(template, id);
-      expect(table).toMatchObject({ DeletionPolicy: 'Retain' });
+      expect(table).toMatchObject({ Type: 'AWS::DynamoDB::GlobalTable', DeletionPolicy: 'Retain' });
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        DeletionProtectionEnabled: true,
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        Replicas: [
+          { Region: vault.regions[0], ...safe },
+          { Region: vault.drRegion, ...safe },
+        ],
       });
     }
+    // Without a DR region, plain tables.
+    const { drRegion: _dr, ...single } = vault;
+    const plain = renderAccount('vault', { accounts: { ...accounts, vault: single } });
+    expect(resource(plain, 'CatalogTable')).toMatchObject({ Type: 'AWS::DynamoDB::Table', Properties: safe });
+  });
+
+  it('lets the DR restore role read the catalog and append to the audit log in their DR replicas, which a restore from there uses while the vault region is down', () => {
+    const drRestore = statements(template)
+      .filter((s) => s.logicalId === 'DrRestoreRole' && s.property === 'PolicyDocument')
+      .map((s) => s.statement);
+    const table = (name: string) => `arn:aws:dynamodb:${vault.drRegion}:${vault.id}:table/${name}`;
+    expect(drRestore).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: ['dynamodb:GetItem'], Resource: table(NAMES.catalogTable) }),
+        expect.objectContaining({ Action: 'dynamodb:Query', Resource: `${table(NAMES.catalogTable)}/index/*` }),
+        expect.objectContaining({ Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: table(NAMES.auditTable) }),
+      ]),
+    );
   });
 
   it('gives the catalog and the audit log the keys and indexes the code queries', () => {

@@ -87,7 +87,11 @@ export class SimCloud extends CloudCore {
     this.cloudwatch = new CloudWatchSim(this, this.sns);
     this.logs.onEvent((event) => this.cloudwatch.ingestLog(event));
     this.events = new EventBridgeSim(this, this.sqs, this.lambda, options.events);
-    this.dynamodb = new DynamoDbSim(this.quotas, options.dynamodb, () => this.clock.nowMs());
+    this.dynamodb = new DynamoDbSim(this.quotas, options.dynamodb, {
+      nowMs: () => this.clock.nowMs(),
+      at: (at, run) => this.clock.at(at, run),
+      isDown: (region) => this.outages.has(region),
+    });
     this.cloudformation = new CloudFormationSim(this, {
       iam: this.iam,
       kms: this.kms,

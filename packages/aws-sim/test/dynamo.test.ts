@@ -71,8 +71,8 @@ function cloudWith(...accounts: string[]): SimCloud {
   return cloud;
 }
 
-const documents = (account: string, credentials = cloud.adminCredentials(account)) =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(cloud.clientConfig(credentials, REGION)));
+const documents = (account: string, credentials = cloud.adminCredentials(account), region = REGION) =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(cloud.clientConfig(credentials, region)));
 
 /** Every item of a Query, page by page. */
 async function queryAll(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<string[]> {
@@ -249,5 +249,59 @@ describe('simulated DynamoDB', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  it('a global table (CloudFormation) replicates each write to its other replicas after the lag; what had not left when its region went down never arrives', async () => {
+    cloudWith(VAULT);
+    const DR = 'eu-central-1';
+    const { TableName, ...definition } = TABLE;
+    const template = { TableName, ...definition, StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } };
+    const deploy = (Replicas: { Region: string }[]) =>
+      cloud.cloudformation.deploy({
+        account: VAULT,
+        region: REGION,
+        stackName: 'global',
+        template: { Resources: { Points: { Type: 'AWS::DynamoDB::GlobalTable', Properties: { ...template, Replicas } } } },
+      });
+    const stack = await deploy([{ Region: REGION }, { Region: DR }]);
+    expect(stack.resources.Points!.attributes).toEqual({ Arn: `arn:aws:dynamodb:${REGION}:${VAULT}:table/points` });
+    const [primary, dr] = [documents(VAULT), documents(VAULT, cloud.adminCredentials(VAULT), DR)];
+    const item = { account: OTHER, createdAt: '2026-01-01T00:00:00.000Z', state: 'pending', updatedAt: '2026-01-01T00:00:00.000Z' };
+    const get = (db: DynamoDBDocumentClient, pk: string) => db.send(new GetCommand({ TableName: 'points', Key: { pk } }));
+
+    await primary.send(new PutCommand({ TableName: 'points', Item: { pk: 'a', ...item } }));
+    expect((await get(dr, 'a')).Item).toBeUndefined();
+    await cloud.advance(1000);
+    expect((await get(dr, 'a')).Item).toEqual({ pk: 'a', ...item });
+    // Both replicas take writes; the primary's reaches the DR replica's indexes too.
+    await dr.send(new PutCommand({ TableName: 'points', Item: { pk: 'b', ...item } }));
+    await cloud.advance(1000);
+    expect((await get(primary, 'b')).Item).toMatchObject({ pk: 'b' });
+    expect(
+      await queryAll(dr, {
+        TableName: 'points',
+        IndexName: 'byAccount',
+        KeyConditionExpression: 'account = :a',
+        ExpressionAttributeValues: { ':a': OTHER },
+      }),
+    ).toEqual(['a', 'b']);
+
+    await primary.send(new PutCommand({ TableName: 'points', Item: { pk: 'late', ...item } }));
+    cloud.outages.add(REGION);
+    await cloud.advance(60_000);
+    expect((await get(dr, 'late')).Item).toBeUndefined();
+  });
+
+  it('refuses a global table with more than one replica and no StreamSpecification, or without a replica in its own region', async () => {
+    cloudWith(VAULT);
+    const deploy = (properties: Record<string, unknown>) =>
+      cloud.cloudformation.deploy({
+        account: VAULT,
+        region: REGION,
+        stackName: 'global',
+        template: { Resources: { Points: { Type: 'AWS::DynamoDB::GlobalTable', Properties: { ...TABLE, ...properties } } } },
+      });
+    await expect(deploy({ Replicas: [{ Region: REGION }, { Region: 'eu-central-1' }] })).rejects.toThrow(/needs StreamSpecification/);
+    await expect(deploy({ Replicas: [{ Region: 'eu-central-1' }] })).rejects.toThrow(/must include the stack's own region eu-west-1/);
   });
 });

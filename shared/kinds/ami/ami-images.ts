@@ -33,7 +33,8 @@ export async function ownTaggedImages(ec2: EC2Client, tags: Record<string, strin
 
 /** The caller's own image carrying every given tag, unless it failed (a failed copy is made again). */
 export async function findTaggedImage(ec2: EC2Client, tags: Record<string, string>): Promise<Image | undefined> {
-  return (await ownTaggedImages(ec2, tags)).find((i) => i.State !== 'failed');
+  // A failed or deregistered image (still listed for a while after it went) is no copy to go on with.
+  return (await ownTaggedImages(ec2, tags)).find((i) => i.State !== 'failed' && i.State !== 'deregistered');
 }
 
 /** The ids of an image's EBS snapshots (one per block device). */

@@ -137,8 +137,19 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
   copy: (point: RecoveryPoint, sharedId: string, deps: KindDeps<EC2Client>) =>
     copyIntoVault(point, { region: point.region, imageId: sharedId, token: 'vault-copy' }, deps),
 
+  // A copy there taken up again (it failed, or the integrity sweep found it gone) is a new CopyImage:
+  // the token of the first would return the first AMI, and its name stays taken a while after it goes.
   copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<EC2Client>) =>
-    copyIntoVault(point, { region: fromRegion, imageId: point.vaultCopyId!, token: 'region-copy' }, deps),
+    copyIntoVault(
+      point,
+      {
+        region: fromRegion,
+        imageId: point.vaultCopyId!,
+        token: 'region-copy',
+        copyAttempt: point.copies?.find((c) => c.region === deps.vault.region)?.attempt ?? 1,
+      },
+      deps,
+    ),
 
   async copyStatus(point: RecoveryPoint, deps: KindDeps<EC2Client>): Promise<CopyStatus> {
     return imageStatus(await describeImage(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);
@@ -396,9 +407,9 @@ function attemptName(point: RecoveryPoint, name: string): string {
 }
 
 /** CopyImage's idempotency token for this copy of this attempt: a request repeated after a lost answer gets the same AMI. */
-function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'region-copy' | 'share-copy'): string {
+function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'region-copy' | 'share-copy', copyAttempt = 1): string {
   return createHash('sha256')
-    .update(`${point.pk}|${point.attempt ?? 1}|${copy}`)
+    .update(`${point.pk}|${point.attempt ?? 1}|${copy}${copyAttempt > 1 ? `|${copyAttempt}` : ''}`)
     .digest('hex')
     .slice(0, 64);
 }
@@ -406,15 +417,16 @@ function clientToken(point: RecoveryPoint, copy: 'vault-copy' | 'region-copy' | 
 /** Copies an image into `deps.vault` (its region and key), the image and its snapshots tagged with the point's provenance. */
 async function copyIntoVault(
   point: RecoveryPoint,
-  from: { region: string; imageId: string; token: 'vault-copy' | 'region-copy' },
+  from: { region: string; imageId: string; token: 'vault-copy' | 'region-copy'; copyAttempt?: number },
   deps: KindDeps<EC2Client>,
 ): Promise<VaultCopy> {
+  const again = (from.copyAttempt ?? 1) > 1 ? `-copy-${from.copyAttempt}` : '';
   const vaultKeyArn = deps.vault.keyArn;
   const vaultCopyId = await copyImage(inVault(deps), copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
     sourceRegion: from.region,
     sourceImageId: from.imageId,
-    name: attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`),
-    clientToken: clientToken(point, from.token),
+    name: `${attemptName(point, `backup-hub-${point.account}-${point.region}-${point.sourceId}`)}${again}`,
+    clientToken: clientToken(point, from.token, from.copyAttempt),
     description: `backup-hub copy of ${point.account}/${point.region}/${point.sourceId}`,
     kmsKeyId: vaultKeyArn,
     tags: provenanceTags(point),

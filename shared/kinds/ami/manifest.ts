@@ -96,7 +96,8 @@ export const manifest: KindManifest = {
       Resource: [ec2Arn(s.drRegion, 'image'), ec2Arn(s.drRegion, 'snapshot')],
       Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': PROVENANCE_TAG_KEYS } },
     },
-    describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrImages', 'ec2:DescribeImages'),
+    // The completion of a DR copy; the integrity sweep also reads the DR images' snapshots.
+    describeInTheVault({ vaultRegion: s.drRegion }, 'DescribeDrImagesAndTheirSnapshots', ['ec2:DescribeImages', 'ec2:DescribeSnapshots']),
     // The DR copies are locked and protected as the vault copies are.
     ...lockVaultSnapshots({ vaultRegion: s.drRegion }, 'Dr'),
     protectFromDeregistration(s.drRegion, 'ProtectDrCopiesFromDeregistration'),

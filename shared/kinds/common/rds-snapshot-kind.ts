@@ -42,6 +42,8 @@ export interface RdsSnapshotFacts {
   kmsKeyId?: string;
   createdAt?: Date;
   tags: Record<string, string>;
+  /** A DB snapshot's option group (`default:<engine>-<version>` unless the database had its own); none for cluster snapshots. */
+  optionGroupName?: string;
 }
 
 export interface RdsCopyInput {
@@ -50,6 +52,8 @@ export interface RdsCopyInput {
   target: string;
   kmsKeyId?: string;
   tags: { Key: string; Value: string }[];
+  /** The option group of the copy: across Regions, one of the destination Region. */
+  optionGroupName?: string;
 }
 
 /** The four RDS calls a family makes, with its own commands (DB snapshot or DB cluster snapshot). */
@@ -129,11 +133,17 @@ const detailSchema = z.object({
 export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec<Name>): ArtifactKind<Name, RDSClient> {
   const { api } = spec;
   /** Copies a snapshot (its ARN) into `deps.vault` (its region and key) under the point's vault copy name, with its provenance tags. */
-  const copyIntoVault = async (point: RecoveryPoint, sourceArn: string, deps: KindDeps<RDSClient>): Promise<VaultCopy> => {
+  const copyIntoVault = async (
+    point: RecoveryPoint,
+    sourceArn: string,
+    deps: KindDeps<RDSClient>,
+    optionGroupName?: string,
+  ): Promise<VaultCopy> => {
     const vaultKeyArn = deps.vault.keyArn;
     const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
+    const target = vaultCopyName(point);
     const copy = await rdsCall(quota, () =>
-      api.copy(inVault(deps), { source: sourceArn, target: vaultCopyName(point), kmsKeyId: vaultKeyArn, tags: provenanceTags(point) }),
+      api.copy(inVault(deps), { source: sourceArn, target, kmsKeyId: vaultKeyArn, tags: provenanceTags(point), optionGroupName }),
     );
     return { vaultCopyId: copy.id, vaultKeyArn: copy.kmsKeyId ?? vaultKeyArn };
   };
@@ -229,10 +239,17 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
     /**
      * From the vault copy's ARN in its region, called in the destination region with a key of that
      * region. No PreSignedUrl: it "applies only to AWS GovCloud (US) Regions" (CopyDBSnapshot,
-     * CopyDBClusterSnapshot API references). The vault copies keep the default option group.
+     * CopyDBClusterSnapshot API references). A DB snapshot with a nondefault option group names the
+     * option group of the same name in the destination region: option groups are per Region, and
+     * CopyDBSnapshot asks for OptionGroupName "if you are copying a snapshot from one AWS Region to
+     * another, and your DB instance uses a nondefault option group" (the operator creates it there;
+     * until then RDS refuses the copy, which is recorded failed and retried). Cluster snapshots have none.
      */
-    copyAcross: (point: RecoveryPoint, fromRegion: string, deps: KindDeps<RDSClient>) =>
-      copyIntoVault(point, `arn:aws:rds:${fromRegion}:${deps.vault.account}:${spec.arnType}:${point.vaultCopyId}`, deps),
+    async copyAcross(point: RecoveryPoint, fromRegion: string, deps: KindDeps<RDSClient>) {
+      const source = `arn:aws:rds:${fromRegion}:${deps.vault.account}:${spec.arnType}:${point.vaultCopyId}`;
+      const optionGroup = (await api.describe(deps.client(fromRegion), point.vaultCopyId!))?.optionGroupName;
+      return copyIntoVault(point, source, deps, optionGroup && !optionGroup.startsWith('default:') ? optionGroup : undefined);
+    },
 
     async copyStatus(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<CopyStatus> {
       return rdsCopyStatus(await api.describe(inVault(deps), point.vaultCopyId!), point.vaultCopyId!);

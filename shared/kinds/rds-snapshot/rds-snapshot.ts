@@ -53,6 +53,7 @@ const dbSnapshotApi: RdsSnapshotApi = {
         TargetDBSnapshotIdentifier: input.target,
         KmsKeyId: input.kmsKeyId,
         Tags: input.tags,
+        OptionGroupName: input.optionGroupName,
       }),
     );
     return facts(DBSnapshot!);
@@ -83,6 +84,7 @@ function facts(s: DBSnapshot): RdsSnapshotFacts {
     kmsKeyId: s.KmsKeyId,
     createdAt: s.SnapshotCreateTime,
     tags: tagMap(s.TagList),
+    optionGroupName: s.OptionGroupName,
   };
 }
 

@@ -132,6 +132,8 @@ export const manifest: KindManifest = {
         Reason:
           'S3 tells a key that does not exist (404) only to a caller allowed s3:ListBucket, when a retried DR copy looks for what a crashed worker never stored; the drills crash none',
       },
+      // The integrity sweep over the DR copies: which versions the DR store still holds.
+      { Sid: 'ListTheStoredParameterVersionsInTheDrStore', Effect: 'Allow', Action: 's3:ListBucketVersions', Resource: storeBucket(dr) },
       {
         Sid: 'EncryptParameterVersionsWithTheDrVaultKey',
         Effect: 'Allow',

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type PolicyDocument, type PolicyStatement, parsePolicy } from '../../policy/resource-policy.js';
 import type { AlarmSettings } from '../cloudwatch/alarm.js';
 import type { CloudWatchSim } from '../cloudwatch/cloudwatch.js';
-import type { DynamoDbSim } from '../dynamodb/dynamodb.js';
+import { type DynamoDbSim, tableArn } from '../dynamodb/dynamodb.js';
 import { parseBusArn } from '../events/event-bus.js';
 import type { EventBridgeSim } from '../events/events.js';
 import { checkRolePath, type Iam, roleArn } from '../iam/iam.js';
@@ -460,6 +460,41 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
       );
       const arn = await ctx.services.dynamodb.createTable(ctx.account, ctx.region, { TableName: name, ...definition });
       return { ref: name, attributes: { Arn: arn } };
+    },
+  },
+
+  // One stack creates the table in each replica's region (its own among them) and replicates between
+  // them; more than one replica needs StreamSpecification (CloudFormation, AWS::DynamoDB::GlobalTable).
+  'AWS::DynamoDB::GlobalTable': {
+    properties: [
+      'TableName',
+      'AttributeDefinitions',
+      'KeySchema',
+      'GlobalSecondaryIndexes',
+      'LocalSecondaryIndexes',
+      'BillingMode',
+      'StreamSpecification',
+      'SSESpecification',
+      'Replicas',
+    ],
+    async create(props, ctx) {
+      const name = props.optionalString('TableName') ?? generatedName(ctx, 255);
+      const regions = props
+        .blocks('Replicas', ['Region', 'DeletionProtectionEnabled', 'PointInTimeRecoverySpecification', 'Tags'])
+        .map((r) => r.string('Region'));
+      if (!regions.includes(ctx.region))
+        throw new TemplateError(`${props.where}: Replicas must include the stack's own region ${ctx.region}`);
+      if (regions.length > 1 && !props.has('StreamSpecification'))
+        throw new TemplateError(`${props.where}: a global table with more than one replica needs StreamSpecification`);
+      const definition = Object.fromEntries(
+        ['AttributeDefinitions', 'KeySchema', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'BillingMode']
+          .filter((key) => props.has(key))
+          .map((key) => [key, props.raw(key)]),
+      );
+      for (const region of regions) await ctx.services.dynamodb.createTable(ctx.account, region, { TableName: name, ...definition });
+      ctx.services.dynamodb.replicate(ctx.account, name, regions);
+      // Arn is the replica's in the stack's region.
+      return { ref: name, attributes: { Arn: tableArn(ctx.region, ctx.account, name) } };
     },
   },
 

@@ -13,6 +13,29 @@ export interface DynamoDbSimOptions {
    * and reads of them are only eventually consistent (Developer Guide, "Using Global Secondary Indexes").
    */
   indexLagMs?: number;
+  /**
+   * How long a write to a global table's replica takes to reach its other replicas (1 s by default).
+   * Global tables replicate asynchronously, "typically within a second"; a write not yet replicated
+   * when its region goes down stays there (Developer Guide, "Global tables: How it works").
+   */
+  replicationLagMs?: number;
+}
+
+/** What replication needs of the cloud: its clock's timers, and whether a region is down. */
+export interface ReplicationClock {
+  nowMs(): number;
+  at(at: number, run: () => void): void;
+  isDown(region: string): boolean;
+}
+
+/** A write on its way to one other replica: the item as it was after the write, or its key when it was deleted. */
+interface Replication {
+  account: string;
+  to: string;
+  table: string;
+  item?: Item;
+  key: Item;
+  shipped: boolean;
 }
 
 /** Writes whose items the indexes see only once the lag has passed. */
@@ -22,6 +45,15 @@ type Item = Record<string, unknown>;
 
 /** What CreateTable takes: the API's table definition (names as in the DynamoDB API). */
 export type CreateTableInput = Record<string, unknown> & { TableName: string };
+
+/** The items (or keys) a write names, each with its table. */
+function writtenBy(operation: string, input: Record<string, unknown>): [string, Item][] {
+  return operation === 'BatchWriteItem'
+    ? Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>).flatMap(
+        ([table, requests]) => requests.map((r): [string, Item] => [table, r.PutRequest?.Item ?? r.DeleteRequest!.Key]),
+      )
+    : [[input.TableName as string, (operation === 'PutItem' ? input.Item : input.Key) as Item]];
+}
 
 /** `arn:aws:dynamodb:<region>:<account>:table/<name>` */
 export const tableArn = (region: string, account: string, name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
@@ -45,11 +77,15 @@ export class DynamoDbSim {
   readonly #keys = new Map<string, KeyNames>();
   /** When each item was last written, by `<account>|<region>|<table>|<key>`, while the index lag lasts. */
   readonly #writtenAt = new Map<string, number>();
+  /** The regions of each global table's replicas, by `<account>|<table>`. */
+  readonly #replicas = new Map<string, string[]>();
+  /** Writes on their way to other replicas, oldest first. */
+  #replicating: Replication[] = [];
 
   constructor(
     private readonly quotas: QuotaBook,
     private readonly options: DynamoDbSimOptions = {},
-    private readonly now: () => number = Date.now,
+    private readonly clock: ReplicationClock = { nowMs: Date.now, at: () => {}, isDown: () => false },
   ) {}
 
   /**
@@ -57,8 +93,11 @@ export class DynamoDbSim {
    * @throws AwsError DynamoDB's errors; DataFolderInUseError when the account's folder is held by another process
    */
   async run(account: string, region: string, operation: string, input: Record<string, unknown>): Promise<unknown> {
-    const result = await (await this.#engine(account, region)).run(operation, input);
+    const engine = await this.#engine(account, region);
+    await this.#receiveReplicated(account, region, engine);
+    const result = await engine.run(operation, input);
     if (operation === 'CreateTable') this.#remember(account, region, input as CreateTableInput);
+    if (WRITES.has(operation)) await this.#replicate(account, region, engine, writtenBy(operation, input));
     if (!this.options.indexLagMs) return result;
     if (WRITES.has(operation)) this.#noteWrites(account, region, operation, input);
     if (operation === 'ExecuteStatement') {
@@ -71,19 +110,58 @@ export class DynamoDbSim {
   }
 
   #noteWrites(account: string, region: string, operation: string, input: Record<string, unknown>): void {
-    const written: [string, Item][] =
-      operation === 'BatchWriteItem'
-        ? Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>).flatMap(
-            ([table, requests]) => requests.map((r): [string, Item] => [table, r.PutRequest?.Item ?? r.DeleteRequest!.Key]),
-          )
-        : [[input.TableName as string, (operation === 'PutItem' ? input.Item : input.Key) as Item]];
-    for (const [table, item] of written) this.#writtenAt.set(this.#itemKey(account, region, table, item), this.now());
+    for (const [table, item] of writtenBy(operation, input))
+      this.#writtenAt.set(this.#itemKey(account, region, table, item), this.clock.nowMs());
+  }
+
+  /**
+   * Makes a table a global table's replica in each of `regions` (the tables exist there already):
+   * from now on a write to one replica reaches the others once the replication lag has passed.
+   */
+  replicate(account: string, table: string, regions: string[]): void {
+    this.#replicas.set(`${account}|${table}`, regions);
+  }
+
+  /** Queues each written item, as it is now, for the table's other replicas; it leaves once the lag has passed, if its region is up then. */
+  async #replicate(account: string, region: string, engine: DynamoEngine, written: [string, Item][]): Promise<void> {
+    for (const [table, item] of written) {
+      const others = this.#replicas.get(`${account}|${table}`)?.filter((r) => r !== region) ?? [];
+      if (others.length === 0) continue;
+      const key = this.#keyOf(account, region, table, item);
+      const { Item: now } = (await engine.run('GetItem', { TableName: table, Key: key, ConsistentRead: true })) as { Item?: Item };
+      for (const to of others) {
+        const replication: Replication = { account, to, table, key, ...(now ? { item: now } : {}), shipped: false };
+        this.#replicating.push(replication);
+        this.clock.at(this.clock.nowMs() + (this.options.replicationLagMs ?? 1000), () => {
+          if (this.clock.isDown(region)) this.#replicating = this.#replicating.filter((r) => r !== replication);
+          else replication.shipped = true;
+        });
+      }
+    }
+  }
+
+  /** Applies, in the order they were made, the writes that have reached this region's replicas. */
+  async #receiveReplicated(account: string, region: string, engine: DynamoEngine): Promise<void> {
+    const arrived = this.#replicating.filter((r) => r.shipped && r.account === account && r.to === region);
+    if (arrived.length === 0) return;
+    this.#replicating = this.#replicating.filter((r) => !arrived.includes(r));
+    for (const r of arrived)
+      await engine.run(
+        r.item ? 'PutItem' : 'DeleteItem',
+        r.item ? { TableName: r.table, Item: r.item } : { TableName: r.table, Key: r.key },
+      );
+  }
+
+  /** The key attributes of an item (or of a key). */
+  #keyOf(account: string, region: string, table: string, item: Item): Item {
+    const names = this.keys(account, region, table)!;
+    return { [names.hash]: item[names.hash], ...(names.range ? { [names.range]: item[names.range] } : {}) };
   }
 
   /** An index read's items, less those written too recently for the index to show. */
   #withoutRecentWrites(account: string, region: string, table: string, result: { Items?: Item[]; Count?: number }) {
     if (!result.Items) return result;
-    const since = this.now() - this.options.indexLagMs!;
+    const since = this.clock.nowMs() - this.options.indexLagMs!;
     const items = result.Items.filter((item) => {
       const key = this.#itemKey(account, region, table, item);
       const at = this.#writtenAt.get(key);
