@@ -13,12 +13,14 @@ import {
   POISON_SOURCE,
   prepareDeliveries,
   REGION,
+  type Runaway,
   regionsOf,
   SOURCES,
   type SoakDelivery,
   THROTTLE_CODES,
   VAULT,
 } from './soak-scenario.js';
+import { percentile } from './stats.js';
 
 export interface SoakOptions {
   events: number;
@@ -32,6 +34,17 @@ export interface SoakOptions {
   copyDurationMs?: (sizeGiB: number) => number;
   /** How long an RDS snapshot copy takes (default 20 min). */
   rdsCopyDurationMs?: number;
+  /** One of the sources snapshotting by the thousand besides its ordinary share (the fairness variant). */
+  runaway?: Runaway;
+}
+
+/** Simulated seconds from a source artifact's creation to its vault copy being available, over one source's available points. */
+export interface TimeToProtection {
+  points: number;
+  p50Seconds: number;
+  p95Seconds: number;
+  /** Of that, from the artifact's creation to the hub recording its point (the event's way through the queue): p50. */
+  recordedP50Seconds: number;
 }
 
 /** One kind's figures. Quota-bound kinds (EBS snapshots, AMIs, RDS snapshots) run at most Q copies at once. */
@@ -94,6 +107,8 @@ export interface SoakReport {
   byKind: Partial<Record<ArtifactKindName, SoakKindReport>>;
   /** RDS and Aurora snapshots taken outside the vault's region (copied into it across regions): input events, and those copied. */
   rdsOutsideVaultRegion: { events: number; copied: number };
+  /** Per ordinary source (the poison one copies nothing), over its EBS snapshots, AMIs and RDS and Aurora snapshots. */
+  timeToProtection: Record<string, TimeToProtection>;
   apiCalls: number;
   throttledCalls: number;
   throttledShare: number;
@@ -133,6 +148,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     tickMs = 5 * 60_000,
     copyDurationMs = defaultCopyDuration,
     rdsCopyDurationMs = 20 * 60_000,
+    runaway,
   } = options;
   const wallStart = performance.now();
   const hub = await deployLocalHub({
@@ -152,7 +168,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     authorization: 'fast',
   });
   try {
-    const input = prepareDeliveries(hub, events);
+    const input = prepareDeliveries(hub, events, runaway);
     await hub.cloud.advance(tickMs, { tickMs }); // the source artifacts become ready
     const burst = input.burst();
     injectFaults(hub, throttleShare);
@@ -165,7 +181,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const { event, via } of followUps) hub.forward(event, via);
     await runUntilSettled(hub, tickMs);
     return await report(hub, {
-      events,
+      events: events + (runaway?.events ?? 0),
       deliveries: [...burst, ...followUps],
       followUps: followUps.length,
       quota,
@@ -306,6 +322,7 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     idealDrainSeconds: Math.round(busiest.busy / run.quota / 1000),
     byKind,
     rdsOutsideVaultRegion: { events: outsideVaultRegion.size, copied: copiedOutside },
+    timeToProtection: Object.fromEntries(SOURCES.map((account) => [account, timeToProtection(records.points, account)])),
     apiCalls: calls.length,
     throttledCalls: throttled,
     throttledShare: round(calls.length ? throttled / calls.length : 0, 3),
@@ -338,6 +355,23 @@ async function sweepFigures(hub: LocalHub, deployedAt: number): Promise<SweepFig
     hours,
     perSource,
     maxPerHour: Math.max(0, ...perSource.map((s) => s.maxPerHour)),
+  };
+}
+
+/** Over the kinds whose copies wait for slots: an SSM event brings many versions, copied at once, that would swamp the figures. */
+function timeToProtection(points: RecoveryPoint[], account: string): TimeToProtection {
+  const slotBound = new Set(SOAK_KINDS.filter((k) => k.quotaBound).map((k) => k.kind));
+  const protectedPoints = points.filter((p) => p.account === account && slotBound.has(p.kind) && p.state === 'available' && p.completedAt);
+  const since = (p: RecoveryPoint, at: string) => (Date.parse(at) - Date.parse(p.createdAt)) / 1000;
+  const seconds = protectedPoints.map((p) => since(p, p.completedAt!));
+  return {
+    points: seconds.length,
+    p50Seconds: percentile(seconds, 50),
+    p95Seconds: percentile(seconds, 95),
+    recordedP50Seconds: percentile(
+      protectedPoints.map((p) => since(p, p.recordedAt)),
+      50,
+    ),
   };
 }
 

@@ -24,6 +24,12 @@ function regionFor(kind: SoakKind, owner: string, draw: number): string {
   return rds && owner === TWO_REGION_SOURCE && draw < 0.5 ? OTHER_REGION : REGION;
 }
 
+/** One source snapshotting by the thousand: `events` more backups of its own, announced ahead of everyone's. */
+export interface Runaway {
+  account: string;
+  events: number;
+}
+
 /** What the generator makes an event to be; it shapes the event and never counts an outcome. */
 type Intent = 'backup' | 'failed' | 'poison' | 'forged-not-found' | 'forged-ownership' | 'region-mismatch';
 
@@ -58,10 +64,10 @@ export interface SoakInput {
  * build the events that announce them, to be called once the artifacts are ready, and the changes
  * that follow. Seeded: the same `events` gives the same run.
  */
-export function prepareDeliveries(hub: LocalHub, events: number): SoakInput {
+export function prepareDeliveries(hub: LocalHub, events: number, runaway?: Runaway): SoakInput {
   const random = seededRandom(events);
   const pick: Picker = (from) => from[Math.floor(random() * from.length)]!;
-  const planned = Array.from({ length: events }, (_, i) => {
+  const ordinary = Array.from({ length: events }, (_, i) => {
     const account = SOURCES[i % SOURCES.length]!;
     const other = SOURCES[(i + 1) % SOURCES.length]!;
     const kind = kindOf(random());
@@ -70,6 +76,27 @@ export function prepareDeliveries(hub: LocalHub, events: number): SoakInput {
     const region = regionFor(kind, owner, random());
     return { i, kind, intent, owner, other, region, artifact: kind.create(hub, owner, region, pick), twice: random() < DUPLICATE_SHARE };
   });
+  // Drawn apart, so that the ordinary events are the same with or without the runaway.
+  const extra = seededRandom(events + 1);
+  const pickExtra: Picker = (from) => from[Math.floor(extra() * from.length)]!;
+  const runawayPlanned = Array.from({ length: runaway?.events ?? 0 }, (_, n) => {
+    const owner = runaway!.account;
+    const kind = kindOf(extra());
+    const region = regionFor(kind, owner, extra());
+    const other = SOURCES.find((s) => s !== owner)!;
+    return {
+      i: events + n,
+      kind,
+      intent: 'backup' as Intent,
+      owner,
+      other,
+      region,
+      artifact: kind.create(hub, owner, region, pickExtra),
+      twice: false,
+    };
+  });
+  // The runaway's events come first: with the slots taken in arrival order, they would hold every one.
+  const planned = [...runawayPlanned, ...ordinary];
   /** The region a region-mismatch event names in its resource ARN: one the artifact was not taken in. */
   const elsewhere = (region: string) => (region === REGION ? OTHER_REGION : REGION);
   return {

@@ -13,6 +13,8 @@ export interface HubAccountsSpec {
     customerKeyAliases?: string[];
     /** The parameters the vault may copy; every one (`paths: ['/']`) unless given. */
     ssmParameters?: { paths?: string[]; tagged?: boolean };
+    /** Its fair share of the vault's copy slots (the account file's `pendingCap`). */
+    pendingCap?: number;
   }[];
   /** Clean accounts the vault may restore into. */
   recovery?: { account: string }[];
@@ -70,6 +72,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       vault: vault.account,
       customerKeyAliases: s.customerKeyAliases ?? [LOCAL_CUSTOMER_KEY_ALIAS],
       ssmParameters: s.ssmParameters ?? { paths: ['/'] },
+      ...(s.pendingCap ? { pendingCap: s.pendingCap } : {}),
       targets: targetsOf(s.account),
     })),
     ...(spec.recovery ?? []).map((r) => ({

@@ -3,10 +3,12 @@ import { CHAIN } from '../../shared/audit/audit-log.js';
 import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings, type VaultAccount } from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
+import { PENDING_CAP } from '../../shared/core/copy-quota.js';
 import { all, type Condition, type RestoreScope, type VaultScope } from '../../shared/kinds/common/manifest.js';
 import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
+import { OVER_CAP_KEY } from '../../shared/pipeline/fair-share.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
 import { HOLD_PREFIX } from '../../shared/retention/hold-ledger.js';
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
@@ -293,6 +295,7 @@ export function buildVault(
             silenceHours: silenceHours(config, source),
             customerKeyAliases: source.customerKeyAliases,
             configCaptureHours: source.configCaptureHours ?? CONFIG_CAPTURE_HOURS,
+            pendingCap: source.pendingCap ?? PENDING_CAP,
             ssmParameters: source.ssmParameters,
             ...(source.sweep ? { sweepCallsPerSecond: source.sweep.callsPerSecond } : {}),
           },
@@ -343,13 +346,13 @@ export function buildVault(
         actAsEachKindsRole,
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
-        // Where the SSM store migration stands: a marker item of its own, written whole (PutItem) and no other.
+        // Where the SSM store migration stands, and which sources were over their cap: marker items of their own, written whole (PutItem), and no other.
         {
           Sid: 'KeepTheMigrationCursor',
           Effect: 'Allow',
           Action: 'dynamodb:PutItem',
           Resource: getAtt('CatalogTable'),
-          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': MIGRATION_CURSOR_KEY } },
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MIGRATION_CURSOR_KEY, OVER_CAP_KEY] } },
         },
         ...catalogGuards({ holds: true }),
       ],

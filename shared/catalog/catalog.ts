@@ -11,6 +11,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { queryItems } from '../aws/query-items.js';
+import { quotaRegion } from '../core/copy-quota.js';
 import { type ProtectedResource, protectedResourceKey, type Retirement } from './protected-resource.js';
 import type { LegalHold, RecoveryPoint } from './recovery-point.js';
 
@@ -394,13 +395,17 @@ export class Catalog {
     return this.#query({ IndexName: 'byState', KeyConditionExpression: 'openState = :s', ExpressionAttributeValues: { ':s': state } });
   }
 
-  /** Points waiting for a slot of one copy quota, longest waiting first. */
-  waiting(quota: string, limit: number): AsyncGenerator<RecoveryPoint> {
+  /**
+   * Points (and points' copies in a further region) waiting for a slot of any copy quota whose copies
+   * land in `region`, every kind, account and quota together, longest waiting first. With `limit`, one
+   * Query of at most that many.
+   */
+  waiting(region: string, limit?: number): AsyncGenerator<RecoveryPoint> {
     return this.#query({
       IndexName: 'byState',
       KeyConditionExpression: 'openState = :s',
-      ExpressionAttributeValues: { ':s': `waiting:${quota}` },
-      Limit: limit,
+      ExpressionAttributeValues: { ':s': `waiting:${region}` },
+      ...(limit === undefined ? {} : { Limit: limit }),
     });
   }
 
@@ -571,16 +576,17 @@ function withIndexKeys(point: RecoveryPoint): RecoveryPoint {
 }
 
 /**
- * Waiting points get their own by-state partition per quota, so that neither the reconciler's pending
- * pass nor its slot filling reads the whole backlog; settled points whose source still holds something
- * of the hub's are listed under `residue` until the reconciler has removed it.
+ * Waiting points get their own by-state partition per destination region (every quota of copies that
+ * land there), so that the reconciler's pending pass never reads the backlog, and its slot filling reads
+ * it with one Query per region however many sources and quotas there are; settled points whose source
+ * still holds something of the hub's are listed under `residue` until the reconciler has removed it.
  */
 function openStateOf(point: RecoveryPoint): RecoveryPoint['openState'] {
-  if (point.state === 'pending') return point.waitingFor === undefined ? 'pending' : `waiting:${point.waitingFor}`;
+  if (point.state === 'pending') return point.waitingFor === undefined ? 'pending' : `waiting:${quotaRegion(point.waitingFor)}`;
   if (point.residue) return 'residue';
   if (point.state === 'failed' || point.state === 'lost') return point.state;
   const open = point.state === 'available' ? point.copies?.find((c) => c.state !== 'available') : undefined;
   if (!open) return undefined;
-  if (open.state === 'waiting') return `waiting:${open.waitingFor}`;
+  if (open.state === 'waiting' && open.waitingFor) return `waiting:${quotaRegion(open.waitingFor)}`;
   return open.state === 'failed' ? 'copy-failed' : 'copy-pending';
 }

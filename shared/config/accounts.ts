@@ -142,6 +142,8 @@ export interface SourceAccount extends AccountBase {
   silenceHours?: number;
   /** How often the vault captures this account's configuration (hours); CONFIG_CAPTURE_HOURS (accounts/stack/names.ts) by default. */
   configCaptureHours?: number;
+  /** Its fair share of the vault's copy slots (pending points); PENDING_CAP (shared/core/copy-quota.ts) by default. */
+  pendingCap?: number;
 }
 
 /** Where the audit log's signed anchors are kept when the vault file names this account (`auditAnchors.account`): the Object Lock bucket only. */
@@ -357,6 +359,11 @@ const sourceFile = z.strictObject({
     .array(keyAlias)
     .refine((aliases) => aliases.every((a) => !a.startsWith('alias/aws/')), 'must not name AWS managed keys (aws/ebs is always allowed)')
     .optional(),
+  pendingCap: z
+    .number({ error: 'must be a number of recovery points' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .optional(),
   sweep: z.strictObject({ callsPerSecond }).optional(),
   ssmParameters: z
     .strictObject({ paths: z.array(parameterPath).optional(), tagged: z.boolean({ error: 'must be true or false' }).optional() })
@@ -512,6 +519,7 @@ function parseFile(file: string, text: string, problems: AccountProblem[]): Acco
     ssmParameters: { paths: data.ssmParameters?.paths ?? [], tagged: data.ssmParameters?.tagged ?? false },
     ...(data.silenceHours === undefined ? {} : { silenceHours: data.silenceHours }),
     ...(data.configCaptureHours === undefined ? {} : { configCaptureHours: data.configCaptureHours }),
+    ...(data.pendingCap === undefined ? {} : { pendingCap: data.pendingCap }),
   };
 }
 

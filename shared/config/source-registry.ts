@@ -24,6 +24,8 @@ export interface SourceRecord {
   ssmParameters: { paths: string[]; tagged: boolean };
   /** The inventory sweep's budget in this source (calls a second per region), when its file sets one. */
   sweepCallsPerSecond?: number;
+  /** Its pending points beyond this wait behind every other source's; records of an earlier release have none: PENDING_CAP then. */
+  pendingCap?: number;
 }
 
 const recordSchema = z.object({
@@ -34,6 +36,7 @@ const recordSchema = z.object({
   configCaptureHours: z.optional(z.int().check(z.positive())),
   ssmParameters: z.object({ paths: z.array(z.string()), tagged: z.boolean() }),
   sweepCallsPerSecond: z.optional(z.number().check(z.positive())),
+  pendingCap: z.optional(z.int().check(z.positive())),
   targets: z.record(
     z.string(),
     z.object({ retentionDays: z.number(), keepLast: z.optional(z.number()), rpoHours: z.number(), drRpoHours: z.optional(z.number()) }),

@@ -14,6 +14,7 @@ export const METRIC = {
   copiesFailed: 'CopiesFailed',
   waitingForSlot: 'PointsWaitingForSlot',
   copySlotsInUse: 'CopySlotsInUse',
+  pointsOverCap: 'PointsOverCap',
   throttledEvents: 'ThrottledEvents',
   resourcesOverRpo: 'ResourcesOverRpo',
   resourcesWithinRpo: 'ResourcesWithinRpo',
@@ -85,6 +86,11 @@ export class HubMetrics {
   /** Copies in flight per copy quota, as the reconciler counts them on each run. */
   copySlotsInUse(quota: string, inUse: number): void {
     this.#emit([{ Quota: quota }], { [METRIC.copySlotsInUse]: [inUse, MetricUnit.Count] });
+  }
+
+  /** A source's pending points beyond its cap (they wait behind every other source's), as the reconciler counts them on each run; its alarm reads it. */
+  pointsOverCap(account: string, over: number): void {
+    this.#emit([{ Account: account }], { [METRIC.pointsOverCap]: [over, MetricUnit.Count] });
   }
 
   throttled(kind: ArtifactKindName): void {

@@ -1,4 +1,5 @@
 import type { SourceRecord } from '../config/source-registry.js';
+import { PENDING_CAP } from '../core/copy-quota.js';
 import type { ArtifactKindName } from '../kinds/index.js';
 
 /** What the RPO check knows per source account, from its record. */
@@ -9,6 +10,8 @@ export interface SourceMonitoring {
   rpoHours: Partial<Record<ArtifactKindName, number>>;
   /** The "no events" alarm's hours. */
   silenceHours: number;
+  /** Its pending points beyond this wait behind the other sources' (the over-cap alarm names it). */
+  pendingCap: number;
 }
 
 export type RpoSettings = Record<string, SourceMonitoring>;
@@ -22,6 +25,7 @@ export function rpoSettings(records: Map<string, SourceRecord>): RpoSettings {
         name: record.name,
         rpoHours: Object.fromEntries(Object.entries(record.targets).map(([kind, t]) => [kind, t.rpoHours])),
         silenceHours: record.silenceHours,
+        pendingCap: record.pendingCap ?? PENDING_CAP,
       },
     ]),
   );

@@ -5,15 +5,17 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmInput,
 } from '@aws-sdk/client-cloudwatch';
+import { RECONCILER } from '../../accounts/stack/names.js';
 import { cloudwatchClient } from '../aws/clients.js';
 import { METRIC, METRIC_NAMESPACE } from '../metrics/hub-metrics.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import type { RpoSettings } from './rpo-settings.js';
 
 /**
- * The two alarms that page for each source account: "resources over their RPO target" and "no event
- * from this source for N hours". The RPO check keeps them through the CloudWatch API rather than the
- * vault template declaring them: two per source would put 600 alarms in the vault stack at 300
+ * The three alarms that page for each source account: "resources over their RPO target", "no event
+ * from this source for N hours" and "more points pending than its cap" (a runaway snapshot loop, its
+ * excess waiting behind the other sources). The RPO check keeps them through the CloudWatch API rather than the
+ * vault template declaring them: three per source would put 900 alarms in the vault stack at 300
  * sources, past CloudFormation's 500 resources per stack (the stack holds about 100 without them),
  * and only the check knows the worst resource to name in the description each notification carries.
  * The template keeps what does not grow with the estate: the hub-wide alarms (any source over its
@@ -24,6 +26,7 @@ export const SOURCE_ALARM_PREFIX = 'backup-hub-source-';
 export const sourceAlarmNames = (account: string) => ({
   rpo: `${SOURCE_ALARM_PREFIX}${account}-rpo`,
   silence: `${SOURCE_ALARM_PREFIX}${account}-no-events`,
+  overCap: `${SOURCE_ALARM_PREFIX}${account}-over-cap`,
 });
 
 /** The worst resource of an account over its target, as the check found it. */
@@ -45,6 +48,8 @@ export interface AccountStanding {
 
 /** The RPO alarm reads the per-account maximum of two checks (a run that pages through the estate may skip one). */
 const RPO_PERIOD_SECONDS = 1800;
+/** The over-cap alarm reads the maximum over one reconciler period: each run writes it. */
+const OVER_CAP_PERIOD_SECONDS = RECONCILER.everyMinutes * 60;
 
 export function desiredSourceAlarms(
   account: string,
@@ -86,6 +91,21 @@ export function desiredSourceAlarms(
       ComparisonOperator: 'LessThanThreshold',
       // No datapoint is exactly what silence looks like.
       TreatMissingData: 'breaching',
+      ...actions,
+    },
+    {
+      AlarmName: names.overCap,
+      AlarmDescription: `backup-hub: source ${who} has more than ${settings.pendingCap} recovery points pending (its pendingCap): the excess waits behind every other source's copies, none is dropped. A snapshot loop in that account, or a cap too low for it: backup-hub audit --account ${settings.name}`,
+      Namespace: METRIC_NAMESPACE,
+      MetricName: METRIC.pointsOverCap,
+      Dimensions: [{ Name: 'Account', Value: account }],
+      Statistic: 'Maximum',
+      Period: OVER_CAP_PERIOD_SECONDS,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      // The reconciler writes it every run, zero included; no datapoint means it did not run, which its own alarms watch.
+      TreatMissingData: 'notBreaching',
       ...actions,
     },
   ];

@@ -1,6 +1,7 @@
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError, mayBePropagating } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
+import { copyQuotaKey } from '../core/copy-quota.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind, CopyStatus, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
 import { providerLockTerms } from '../retention/provider-lock.js';
@@ -138,6 +139,7 @@ async function step(
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
+    if (origin === 'claimed' && !kind.copiesSynchronously) await waitIfOverCap(point, ctx);
     const copy =
       (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await requestCopy(point, share.sharedId, kind, deps, push));
     point = await ctx.catalog.update(
@@ -208,6 +210,20 @@ async function startRegionCopies(point: RecoveryPoint, kind: ArtifactKind, ctx: 
       error: describeError(error),
     });
   }
+}
+
+/**
+ * A new point of a source over its cap does not take a free slot on arrival (a steady runaway would
+ * take each slot as it frees): it waits for the vault's quota like the rest of its excess, and the
+ * reconciler starts it once no other source's point within its cap waits.
+ */
+async function waitIfOverCap(point: RecoveryPoint, ctx: HubContext): Promise<void> {
+  if (!(await ctx.overCap.has(point.account))) return;
+  const quota = copyQuotaKey(point.kind, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+  throw new CopyQuotaFull(
+    `source ${point.account} is over its pendingCap: its new points wait behind the other sources' for ${quota}`,
+    quota,
+  );
 }
 
 /** Asks for the vault copy. An error AWS answered with means it made nothing; any other (a timeout) may hide a copy in flight. */

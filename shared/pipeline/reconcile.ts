@@ -1,11 +1,13 @@
 import { describeError } from '../aws/aws-errors.js';
 import type { RecoveryPoint } from '../catalog/recovery-point.js';
-import { copyQuotaKey } from '../core/copy-quota.js';
+import type { SourceRecord } from '../config/source-registry.js';
+import { copyQuotaKey, PENDING_CAP } from '../core/copy-quota.js';
 import { Deferral } from '../core/errors.js';
 import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
-import { copyQuotaKeys } from './copy-quota.js';
+import { waitingRegions } from './copy-quota.js';
+import { type FairPlan, OVER_CAP_KEY, planSlots } from './fair-share.js';
 import { migrateSsmStore } from './migrate-ssm-store.js';
 import { advanceRegionCopy, furtherRegions, regionQuotaKey, retryFailedRegionCopy } from './region-copy.js';
 import { releaseSource } from './release.js';
@@ -33,14 +35,12 @@ const EVENTS_OWN_REENCRYPTION_MS = 6 * 3_600_000;
  * does not cost a Describe per run against the vault's API rate.
  */
 export const EVENTS_OWN_COPY_MS = 60 * 60_000;
-/** Waiting points read per query while filling free slots: about one quota's worth. */
-const WAITING_PAGE = 20;
 
 /**
  * Pushes every pending recovery point as far as it can go: re-encrypted source copies that
  * are ready get copied, finished vault copies are completed and their source leftovers
  * cleaned up. It covers any completion event that was missed (events own a young copy). Then it fills the copy slots
- * those completions freed with the points that wait for them, longest waiting first. One
+ * those completions freed with the points that wait for them, shared fairly across sources. One
  * point's error never stops the others; it is logged and retried on the next run.
  */
 export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
@@ -59,27 +59,26 @@ export async function reconcile(ctx: HubContext): Promise<ReconcileSummary> {
     cleaned: 0,
     migrated: 0,
   };
-  const inFlight = new Map<string, number>();
+  const inFlight = new Map<string, Map<string, number>>();
+  const hold = (quota: string, account: string) => {
+    const byAccount = inFlight.get(quota) ?? new Map<string, number>();
+    inFlight.set(quota, byAccount);
+    byAccount.set(account, (byAccount.get(account) ?? 0) + 1);
+  };
   for await (const point of ctx.catalog.byState('pending')) {
     const quota = slotOf(point, ctx);
-    if (quota) inFlight.set(quota, (inFlight.get(quota) ?? 0) + 1);
+    if (quota) hold(quota, point.account);
     const owner = ownerOf(point, ctx.now().getTime() - Date.parse(point.updatedAt));
     if (owner) summary[owner] += 1;
     else await push(point, ctx, summary);
   }
   for await (const point of ctx.catalog.byState('copy-pending')) {
     for (const copy of point.copies ?? [])
-      if (copy.state === 'pending' && copy.vaultCopyId) {
-        const quota = regionQuotaKey(point.kind, ctx, copy.region);
-        inFlight.set(quota, (inFlight.get(quota) ?? 0) + 1);
-      }
+      if (copy.state === 'pending' && copy.vaultCopyId) hold(regionQuotaKey(point.kind, ctx, copy.region), point.account);
     await push(point, ctx, summary);
   }
   for await (const point of ctx.catalog.byState('copy-failed')) await push(point, ctx, summary);
-  // A kind whose copy completes in its own call (SSM) never waits for a slot: its quotas are not read.
-  for (const kind of ARTIFACT_KINDS.filter((k) => !artifactKind(k).copiesSynchronously)) {
-    for (const quota of await copyQuotaKeys(kind, ctx)) summary.resumed += await fillSlots(quota, ctx, summary);
-  }
+  summary.resumed += await fillSlots(inFlight, ctx, summary);
   reportSlots(inFlight, ctx);
   for await (const point of ctx.catalog.byState('residue')) await clean(point, ctx, summary);
   await migrateOnePage(ctx, summary);
@@ -98,23 +97,63 @@ async function migrateOnePage(ctx: HubContext, summary: ReconcileSummary): Promi
 }
 
 /**
- * Starts waiting points of one quota until AWS says it is full again (the point stays waiting,
- * in its place) or none wait. EC2 is the judge of free slots: the hub never counts them itself,
- * so copies made outside the hub cannot make it exceed the quota.
+ * Starts waiting points until AWS says their quota is full again (the point stays waiting, in its
+ * place) or none wait, offering each quota's free slots fairly across sources ({@link planSlots}). EC2
+ * is the judge of free slots: the hub never counts them itself, so copies made outside the hub cannot
+ * make it exceed the quota. Every waiting point is read (one Query per destination region while the
+ * backlog is under 1 MB), so the plan sees every source's line and the per-source standing is exact.
  */
-async function fillSlots(quota: string, ctx: HubContext, summary: ReconcileSummary): Promise<number> {
+async function fillSlots(inFlight: Map<string, Map<string, number>>, ctx: HubContext, summary: ReconcileSummary): Promise<number> {
+  const records = await ctx.sources.all();
+  const waiting: RecoveryPoint[] = [];
+  for (const region of await waitingRegions(ctx)) for await (const point of ctx.catalog.waiting(region)) waiting.push(point);
+  waiting.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+  const byPk = new Map(waiting.map((point) => [point.pk, point]));
+  const plan = planSlots({
+    waiting: waiting.flatMap((point) => {
+      const quota = point.waitingFor ?? point.copies?.find((c) => c.state === 'waiting')?.waitingFor;
+      return quota ? [{ pk: point.pk, account: point.account, quota }] : [];
+    }),
+    inFlight,
+    capOf: (account) => records.get(account)?.pendingCap ?? PENDING_CAP,
+  });
   let started = 0;
-  for (;;) {
-    const page: RecoveryPoint[] = [];
-    for await (const point of ctx.catalog.waiting(quota, WAITING_PAGE)) page.push(point);
-    for (const point of page) {
-      const result = await push(point, ctx, summary);
-      // Full again, an error, or a point another worker holds (it would come back in the next page): the next run goes on.
-      if (result === 'waiting' || result === 'busy' || result === undefined) return started;
+  for (const quota of plan.quotas) {
+    for (const { pk } of plan.order(quota)) {
+      const result = await push(byPk.get(pk)!, ctx, summary);
+      // Full again, an error, or a point another worker holds: the next run goes on.
+      if (result === 'waiting' || result === 'busy' || result === undefined) break;
       started += 1;
     }
-    if (page.length < WAITING_PAGE) return started;
   }
+  try {
+    await reportCaps(plan, records, ctx);
+  } catch (error) {
+    summary.error += 1;
+    ctx.logger.warn('reconcile: the sources over their cap will be recorded next run', { error: describeError(error) });
+  }
+  return started;
+}
+
+/**
+ * Every source's points over its cap, as a metric its alarm reads (zero included, so that the alarm
+ * goes back to OK), and an audit entry and a warning for each source that went over since the last run.
+ */
+async function reportCaps(plan: FairPlan, records: Map<string, SourceRecord>, ctx: HubContext): Promise<void> {
+  for (const account of records.keys()) ctx.metrics.pointsOverCap(account, plan.overCap.get(account) ?? 0);
+  const before = new Set((await ctx.catalog.bookmark<string[]>(OVER_CAP_KEY)) ?? []);
+  const now = [...plan.overCap.keys()].sort();
+  for (const account of now.filter((a) => !before.has(a))) {
+    const cap = records.get(account)?.pendingCap ?? PENDING_CAP;
+    const facts = { account, pending: plan.pending.get(account) ?? 0, cap, over: plan.overCap.get(account) ?? 0 };
+    await ctx.audit.append({
+      decision: 'deferred',
+      account,
+      reason: `source ${records.get(account)?.name ?? account} has ${facts.pending} recovery points pending, over its cap of ${cap} (pendingCap): ${facts.over} of them wait behind every other source's for a copy slot; none is dropped, each is copied as slots free`,
+    });
+    ctx.logger.warn('a source is over its pending cap: its excess waits behind the other sources', facts);
+  }
+  if (now.length !== before.size || now.some((a) => !before.has(a))) await ctx.catalog.setBookmark(OVER_CAP_KEY, now);
 }
 
 /** The copy quota a pending point holds a slot of: the vault's while its copy runs, its source's while it is re-encrypted there. */
@@ -125,14 +164,15 @@ function slotOf(point: RecoveryPoint, ctx: HubContext): string | undefined {
 }
 
 /** Copy slots in use as the run found them: every vault region's quota (zero included, for the dashboard), the sources' when in use. */
-function reportSlots(inFlight: Map<string, number>, ctx: HubContext): void {
+function reportSlots(inFlight: Map<string, Map<string, number>>, ctx: HubContext): void {
+  const inUse = new Map([...inFlight].map(([quota, byAccount]) => [quota, [...byAccount.values()].reduce((a, b) => a + b, 0)]));
   for (const kind of ARTIFACT_KINDS) {
     for (const region of [ctx.config.vaultRegion, ...furtherRegions(ctx)]) {
       const vaultQuota = regionQuotaKey(kind, ctx, region);
-      if (!inFlight.has(vaultQuota)) inFlight.set(vaultQuota, 0);
+      if (!inUse.has(vaultQuota)) inUse.set(vaultQuota, 0);
     }
   }
-  for (const [quota, inUse] of inFlight) ctx.metrics.copySlotsInUse(quota, inUse);
+  for (const [quota, n] of inUse) ctx.metrics.copySlotsInUse(quota, n);
 }
 
 /** Who else is still responsible for a pending point, if anyone. A point reopened by an operator or a sweep has no message: it is the reconciler's. */

@@ -6,6 +6,7 @@ import { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { SourceRegistry } from '../config/source-registry.js';
 import { HubMetrics, type LogLine } from '../metrics/hub-metrics.js';
+import { OverCapSources } from '../pipeline/fair-share.js';
 import { HoldLedger } from '../retention/hold-ledger.js';
 import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
@@ -25,11 +26,13 @@ export function createHubContext(options: {
   const now = options.now ?? (() => new Date());
   const db = aws.dynamo(config.tablesRegion ?? config.vaultRegion);
   const logger = options.logger ?? new Logger({ serviceName: 'backup-hub' });
+  const catalog = new Catalog(db, config.catalogTable);
   return {
     config,
     aws,
     sources: new SourceRegistry(() => ssmClient(aws, config.vaultRegion), config.sourcesPath, now),
-    catalog: new Catalog(db, config.catalogTable),
+    catalog,
+    overCap: new OverCapSources((key) => catalog.bookmark<string[]>(key), now),
     inventory: new SourceInventory(db, config.catalogTable),
     lock: new VaultLock(db, config.auditTable),
     holds: new HoldLedger(db, config.auditTable),

@@ -41,19 +41,23 @@ async function all<T>(items: AsyncGenerator<T>): Promise<T[]> {
 }
 
 describe('catalog', () => {
-  it('lists a point waiting for a copy slot under its quota, longest waiting first, and not as pending', async () => {
+  it('lists points waiting for a copy slot under their destination region, every quota together, longest waiting first, and not as pending', async () => {
     const quota = 'ebs-snapshot:999999999999:eu-west-1';
+    const sourceQuota = 'ebs-snapshot:111111111111:eu-west-1';
     const elsewhere = { resourceId: 'vol-w', resourcePk: resourceKey('ebs-snapshot', '111111111111', 'eu-west-1', 'vol-w') };
     const later = (await catalog.claim(point('snap-w2', '2026-01-05T00:00:00.000Z', elsewhere))).point;
     const earlier = (await catalog.claim(point('snap-w1', '2026-01-05T00:00:00.000Z', elsewhere))).point;
+    const reencrypting = (await catalog.claim(point('snap-w3', '2026-01-05T00:00:00.000Z', elsewhere))).point;
     await catalog.update(later, { waitingFor: quota, updatedAt: '2026-01-05T00:02:00.000Z' });
     const waiting = await catalog.update(earlier, { waitingFor: quota, updatedAt: '2026-01-05T00:01:00.000Z' });
+    await catalog.update(reencrypting, { waitingFor: sourceQuota, updatedAt: '2026-01-05T00:03:00.000Z' });
 
-    expect((await all(catalog.waiting(quota, 10))).map((p) => p.sourceId)).toEqual(['snap-w1', 'snap-w2']);
-    expect((await all(catalog.waiting(quota, 1))).map((p) => p.sourceId)).toEqual(['snap-w1']);
+    expect((await all(catalog.waiting('eu-west-1'))).map((p) => p.sourceId)).toEqual(['snap-w1', 'snap-w2', 'snap-w3']);
+    expect((await all(catalog.waiting('eu-west-1', 1))).map((p) => p.sourceId)).toEqual(['snap-w1']);
+    expect(await all(catalog.waiting('eu-north-1'))).toEqual([]);
     expect((await all(catalog.byState('pending'))).map((p) => p.sourceId)).not.toContain('snap-w1');
     await catalog.update(waiting, { stage: 'copying', waitingFor: undefined });
-    expect((await all(catalog.waiting(quota, 10))).map((p) => p.sourceId)).toEqual(['snap-w2']);
+    expect((await all(catalog.waiting('eu-west-1'))).map((p) => p.sourceId)).toEqual(['snap-w2', 'snap-w3']);
     expect((await all(catalog.byState('pending'))).map((p) => p.sourceId)).toContain('snap-w1');
   });
 

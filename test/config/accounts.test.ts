@@ -161,6 +161,23 @@ describe('account file validation names the file and the field', () => {
     );
   });
 
+  it('reads a source’s pendingCap (its fair share of the copy slots), absent by default, and refuses one that is not a whole number of points', () => {
+    const config = parseAccounts([
+      { file: 'vault.yml', text: vault() },
+      { file: 'app.yml', text: source('pendingCap: 50') },
+    ]);
+    expect(config.sources[0]!.pendingCap).toBe(50);
+    expect(
+      parseAccounts([
+        { file: 'vault.yml', text: vault() },
+        { file: 'app.yml', text: source() },
+      ]).sources[0]!.pendingCap,
+    ).toBeUndefined();
+    expect(problemsOf({ 'vault.yml': vault(), 'app.yml': source('pendingCap: 0.5') })).toContainEqual(
+      expect.objectContaining({ file: 'app.yml', field: 'pendingCap', message: expect.stringMatching(/whole number/) }),
+    );
+  });
+
   it('keeps the audit anchors in the vault by default, or in the log-archive account file the vault names', () => {
     const archive = `id: "555555555555"\nrole: log-archive\nregions: [eu-west-1]\nvault: "999999999999"\n`;
     const alone = parseAccounts([

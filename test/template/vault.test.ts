@@ -9,6 +9,7 @@ import { accountsFor } from '../../drill/hub-accounts.js';
 import { effectiveTargets, loadAccounts } from '../../shared/config/accounts.js';
 import { hubConfigFromEnv } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
+import { PENDING_CAP } from '../../shared/core/copy-quota.js';
 import { TAG } from '../../shared/kinds/common/provenance-tags.js';
 import { sampleEvents } from '../../shared/kinds/common/sample-events.js';
 import { ARTIFACT_KINDS, KINDS } from '../../shared/kinds/index.js';
@@ -225,6 +226,8 @@ describe('vault stack: the sources it records', () => {
         name: source.name,
         regions: source.regions,
         targets: effectiveTargets(accounts, source),
+        // The example files set no pendingCap: the default travels in the record, where the reconciler and the alarm read it.
+        pendingCap: PENDING_CAP,
       });
     for (const [, r] of resourcesOfType(template, 'AWS::SSM::Parameter'))
       expect(r.Properties).toMatchObject({ Type: 'String', Name: expect.stringMatching(/^\/backup-hub-sources\/part-\d+$/) });
