@@ -48,7 +48,18 @@ describe('least privilege, proven from the drills', () => {
       expect(report.unneeded.some((u) => u.policy === found!.policy && u.sid === found!.sid)).toBe(false);
       return found!;
     };
-    const drill = await readDrillFile('drill/default-drill.json');
+    const defaultDrill = await readDrillFile('drill/default-drill.json');
+    // The default drill as far as its first copies and an hour for them: each statement below is needed there.
+    const drill = {
+      ...defaultDrill,
+      steps: [
+        ...defaultDrill.steps.slice(
+          0,
+          defaultDrill.steps.findIndex((step) => step.action === 'createImage'),
+        ),
+        { action: 'advance' as const, minutes: 60 },
+      ],
+    };
     // One of each policy type: an identity policy, a key policy and the bus policy.
     for (const [statement, refusedBy] of [
       [needed(/^vault\/EbsSnapshotRole /, 'CopySharedSnapshotsIntoTheVault'), 'identity'],
@@ -56,7 +67,7 @@ describe('least privilege, proven from the drills', () => {
       [needed(/^vault\/EventBusPolicy bus policy$/, '1'), 'bus policy'],
     ] as const) {
       let refused: RefusedCall[] = [];
-      // Without the bus policy nothing reaches the vault, and the drill's restore stops: its calls are looked at all the same.
+      // Without the bus policy nothing reaches the vault: the drill's calls are looked at all the same.
       await runDrill(drill, {
         name: 'without a statement',
         template: withoutStatement(accounts, statement),
