@@ -41,7 +41,8 @@ describe('the bad day, at volume', () => {
     // RDS and Aurora snapshots outside the vault's region were announced, and copied across regions.
     expect(report.rdsOutsideVaultRegion.copied).toBeGreaterThan(0);
     // The faults really happened.
-    expect(report.throttledShare).toBeGreaterThan(0.15);
+    // A fifth of the throttle-prone calls fail; their share of all calls moves with the call mix (0.144 since the fair share's reads).
+    expect(report.throttledShare).toBeGreaterThan(0.1);
     expect(report.duplicateDeliveries).toBeGreaterThan(0);
     expect(report.dlq).toBeGreaterThan(0);
     // Every kind of forgery the scenario makes is rejected for its own reason. A forged claim of a
