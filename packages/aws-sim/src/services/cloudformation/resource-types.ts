@@ -90,6 +90,15 @@ function generatedName(ctx: ProvisionContext, maxLength: number, lowercase = fal
   return lowercase ? name.toLowerCase() : name;
 }
 
+/** The CreateTable parameters of a table's or a global table's properties (a global table has no ProvisionedThroughput). */
+function tableDefinition(props: Properties): Record<string, unknown> {
+  return Object.fromEntries(
+    ['AttributeDefinitions', 'KeySchema', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'BillingMode', 'ProvisionedThroughput']
+      .filter((key) => props.has(key))
+      .map((key) => [key, props.raw(key)]),
+  );
+}
+
 /** A resource only recorded: its Ref is its name (or a made-up one), with an ARN from `arn`. */
 function recorded(
   nameProperty: string | undefined,
@@ -453,12 +462,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
     ],
     async create(props, ctx) {
       const name = props.optionalString('TableName') ?? generatedName(ctx, 255);
-      const definition = Object.fromEntries(
-        ['AttributeDefinitions', 'KeySchema', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'BillingMode', 'ProvisionedThroughput']
-          .filter((key) => props.has(key))
-          .map((key) => [key, props.raw(key)]),
-      );
-      const arn = await ctx.services.dynamodb.createTable(ctx.account, ctx.region, { TableName: name, ...definition });
+      const arn = await ctx.services.dynamodb.createTable(ctx.account, ctx.region, { TableName: name, ...tableDefinition(props) });
       return { ref: name, attributes: { Arn: arn } };
     },
   },
@@ -486,11 +490,7 @@ export const RESOURCE_TYPES: Record<string, ResourceType> = {
         throw new TemplateError(`${props.where}: Replicas must include the stack's own region ${ctx.region}`);
       if (regions.length > 1 && !props.has('StreamSpecification'))
         throw new TemplateError(`${props.where}: a global table with more than one replica needs StreamSpecification`);
-      const definition = Object.fromEntries(
-        ['AttributeDefinitions', 'KeySchema', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'BillingMode']
-          .filter((key) => props.has(key))
-          .map((key) => [key, props.raw(key)]),
-      );
+      const definition = tableDefinition(props);
       for (const region of regions) await ctx.services.dynamodb.createTable(ctx.account, region, { TableName: name, ...definition });
       ctx.services.dynamodb.replicate(ctx.account, name, regions);
       // Arn is the replica's in the stack's region.
