@@ -27,6 +27,21 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** The newest record of one partition of the audit table (the chain's head, the vault lock's longest, a point's latest hold), read consistently. */
+export async function newestIn(db: DynamoDBDocumentClient, table: string, chain: string): Promise<Record<string, unknown> | undefined> {
+  const { Items } = await db.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'chain = :c',
+      ExpressionAttributeValues: { ':c': chain },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  return Items?.[0];
+}
+
 /** A PartiQL INSERT of `item`: added only if no item has its key (DuplicateItemException otherwise). */
 export function insertInto(table: string, item: object): ExecuteStatementCommand {
   const names = Object.keys(item);
@@ -93,17 +108,7 @@ export class AuditLog {
 
   /** The newest entry in the table (a consistent read). */
   async head(): Promise<AuditEntry | undefined> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'chain = :c',
-        ExpressionAttributeValues: { ':c': CHAIN },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    return Items?.[0] as AuditEntry | undefined;
+    return (await newestIn(this.db, this.table, CHAIN)) as AuditEntry | undefined;
   }
 
   /** Every entry in chain order. */

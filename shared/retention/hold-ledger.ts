@@ -1,5 +1,5 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { insertInto } from '../audit/audit-log.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { insertInto, newestIn } from '../audit/audit-log.js';
 import { isAwsError } from '../aws/aws-errors.js';
 
 /** The partitions of the hold records in the audit table: `HOLD#<point's pk>`. Only the legal hold role may insert them. */
@@ -31,17 +31,7 @@ export class HoldLedger {
   ) {}
 
   async newest(pk: string): Promise<HoldRecord | undefined> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'chain = :hold',
-        ExpressionAttributeValues: { ':hold': `${HOLD_PREFIX}${pk}` },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    return Items?.[0] as HoldRecord | undefined;
+    return (await newestIn(this.db, this.table, `${HOLD_PREFIX}${pk}`)) as HoldRecord | undefined;
   }
 
   async held(pk: string): Promise<boolean> {

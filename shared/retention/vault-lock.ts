@@ -1,5 +1,5 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { insertInto } from '../audit/audit-log.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { insertInto, newestIn } from '../audit/audit-log.js';
 import { isAwsError } from '../aws/aws-errors.js';
 
 /**
@@ -49,17 +49,7 @@ export class VaultLock {
   ) {}
 
   async inForce(): Promise<LockInForce | undefined> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'chain = :lock',
-        ExpressionAttributeValues: { ':lock': VAULT_LOCK_KEY },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    const longest = Items?.[0];
+    const longest = await newestIn(this.db, this.table, VAULT_LOCK_KEY);
     return longest && { minRetentionDays: longest.seq as number, since: longest.since as string };
   }
 
