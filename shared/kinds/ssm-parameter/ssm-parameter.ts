@@ -154,27 +154,13 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
   },
 
   async copy(point: RecoveryPoint, _sharedId: string, deps: KindDeps<SsmClients>): Promise<VaultCopy> {
-    const value = await readValue(point, deps);
-    const stored = await storeVersion(inVault(deps).s3, deps.vault, {
-      key: keyOf(point),
-      value,
-      version: versionsOf(point.sourceId).from,
-      sourceModified: point.createdAt,
-    });
-    return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
+    return storeCopy(point, await readValue(point, deps), deps);
   },
 
   /** Read from the store in `fromRegion` and written into the store of the destination region, under its key. */
   async copyAcross(point: RecoveryPoint, fromRegion: string, deps: KindDeps<SsmClients>): Promise<VaultCopy> {
     const from = { ...deps.vault, region: fromRegion };
-    const value = await readStoredVersion(deps.client(fromRegion).s3, from, storedVersionOf(point.vaultCopyId!));
-    const stored = await storeVersion(inVault(deps).s3, deps.vault, {
-      key: keyOf(point),
-      value,
-      version: versionsOf(point.sourceId).from,
-      sourceModified: point.createdAt,
-    });
-    return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
+    return storeCopy(point, await readStoredVersion(deps.client(fromRegion).s3, from, storedVersionOf(point.vaultCopyId!)), deps);
   },
 
   async copyStatus(): Promise<CopyStatus> {
@@ -282,6 +268,17 @@ function listedParameter(source: SourceRegion, name: string, version: number, mo
     // A life is told by the parameter's history, which the listing does not read.
     known: { byResource: true },
   };
+}
+
+/** Stores a version's value in the vault's store of the region `deps` is for, under its key: the point's vault copy there. */
+async function storeCopy(point: RecoveryPoint, value: string, deps: KindDeps<SsmClients>): Promise<VaultCopy> {
+  const stored = await storeVersion(inVault(deps).s3, deps.vault, {
+    key: keyOf(point),
+    value,
+    version: versionsOf(point.sourceId).from,
+    sourceModified: point.createdAt,
+  });
+  return { vaultCopyId: storedCopyId(stored), vaultKeyArn: deps.vault.keyArn };
 }
 
 /** A version's object in the store. A point recorded before lives were told apart, and never copied, is a life of its own. */
