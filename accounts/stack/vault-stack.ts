@@ -8,7 +8,7 @@ import { all, type Condition, type RestoreScope, type VaultScope } from '../../s
 import { grantForAwsResource, keysOf } from '../../shared/kinds/common/statements.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { MIGRATION_REASON } from '../../shared/kinds/ssm-parameter/manifest.js';
-import { OVER_CAP_KEY } from '../../shared/pipeline/fair-share.js';
+import { LINE_KEY, OVER_CAP_KEY } from '../../shared/pipeline/fair-share.js';
 import { MIGRATION_CURSOR_KEY } from '../../shared/pipeline/migrate-ssm-store.js';
 import { HOLD_PREFIX } from '../../shared/retention/hold-ledger.js';
 import { lockEnvironment } from '../../shared/retention/retention-settings.js';
@@ -346,13 +346,13 @@ export function buildVault(
         actAsEachKindsRole,
         readSourceRecords,
         ...tableStatements(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], { indexes: true }),
-        // Where the SSM store migration stands, and which sources were over their cap: marker items of their own, written whole (PutItem), and no other.
+        // Where the SSM store migration stands, which sources were over their cap and the slots' lines: marker items of their own, written whole (PutItem), and no other.
         {
           Sid: 'KeepTheMigrationCursor',
           Effect: 'Allow',
           Action: 'dynamodb:PutItem',
           Resource: getAtt('CatalogTable'),
-          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MIGRATION_CURSOR_KEY, OVER_CAP_KEY] } },
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MIGRATION_CURSOR_KEY, OVER_CAP_KEY, LINE_KEY] } },
         },
         ...catalogGuards({ holds: true }),
       ],

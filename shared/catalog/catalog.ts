@@ -386,6 +386,42 @@ export class Catalog {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: key, at } }));
   }
 
+  /** Appends to one list entry of a map bookmark while it holds fewer than `max`; nothing when the bookmark or its entry is absent. */
+  async appendToBookmarkEntry(key: string, entry: string, value: unknown, max: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: key },
+          UpdateExpression: 'SET #at.#entry = list_append(#at.#entry, :value)',
+          ConditionExpression: 'size(#at.#entry) < :max',
+          ExpressionAttributeNames: { '#at': 'at', '#entry': entry },
+          ExpressionAttributeValues: { ':value': [value], ':max': max },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Replaces one entry of a map bookmark, leaving the others as they are; nothing when the bookmark or its entry is gone. */
+  async setBookmarkEntry(key: string, entry: string, value: unknown): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: key },
+          UpdateExpression: 'SET #at.#entry = :value',
+          ConditionExpression: 'attribute_exists(#at.#entry)',
+          ExpressionAttributeNames: { '#at': 'at', '#entry': entry },
+          ExpressionAttributeValues: { ':value': value },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   /**
    * Pending, failed, lost, or settled-with-residue recovery points, and available ones whose copy in a
    * further region is open. Points waiting for a copy slot are listed by {@link waiting}; a failed point

@@ -4,9 +4,11 @@ import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { copyQuotaKey } from '../core/copy-quota.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind, CopyStatus, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
+import { artifactKind } from '../kinds/index.js';
 import { providerLockTerms } from '../retention/provider-lock.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from './copy-timing.js';
+import { LINE_KEY, LINE_LENGTH, type Lines } from './fair-share.js';
 import { kindDeps } from './kind-deps.js';
 import { advanceRegionCopy, newRegionCopies } from './region-copy.js';
 import { cleanUpAfterCopy, releaseSource } from './release.js';
@@ -55,7 +57,12 @@ export async function advance(
   try {
     return await step(point, kind, ctx, origin, push, settled);
   } catch (error) {
-    if (error instanceof CopyQuotaFull) return markWaiting(point, error.quota, error.message, ctx);
+    if (error instanceof CopyQuotaFull) {
+      const waiting = await markWaiting(point, error.quota, error.message, ctx);
+      // A slot may be free: the first of the line takes it, which may be this point if the line has none before it.
+      if (error instanceof BehindTheLine) await handOnSlot(error.quota, ctx);
+      return waiting;
+    }
     if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
     if (error instanceof Rejection) {
       // Refused after the hub may have shared or copied (the reader role gone, say): the point ends here.
@@ -139,9 +146,9 @@ async function step(
       if (first) await record(ctx, point, 'reencrypting', `re-encrypting in the source under the share key as ${share.intermediateId}`);
       return 'reencrypting';
     }
-    if (origin === 'claimed' && !kind.copiesSynchronously) await waitIfOverCap(point, ctx);
-    const copy =
-      (origin === 'stored' ? await kind.findCopy(point, deps) : undefined) ?? (await requestCopy(point, share.sharedId, kind, deps, push));
+    const found = origin === 'stored' ? await kind.findCopy(point, deps) : undefined;
+    if (!found && !kind.copiesSynchronously) await waitItsTurn(point, ctx);
+    const copy = found ?? (await requestCopy(point, share.sharedId, kind, deps, push));
     point = await ctx.catalog.update(
       point,
       {
@@ -213,17 +220,26 @@ async function startRegionCopies(point: RecoveryPoint, kind: ArtifactKind, ctx: 
 }
 
 /**
- * A new point of a source over its cap does not take a free slot on arrival (a steady runaway would
- * take each slot as it frees): it waits for the vault's quota like the rest of its excess, and the
- * reconciler starts it once no other source's point within its cap waits.
+ * A point the line did not give its slot to (a new one, or one just re-encrypted in its source) does
+ * not take a slot that frees while other points wait for one: it joins the line, which the reconciler
+ * and the copies that settle serve fairly across sources (`planSlots`, fair-share.ts); a source making points
+ * by the thousand would otherwise take each slot as it frees. Nor does a point of a source over its
+ * cap, even with slots free.
  */
-async function waitIfOverCap(point: RecoveryPoint, ctx: HubContext): Promise<void> {
-  if (!(await ctx.overCap.has(point.account))) return;
+async function waitItsTurn(point: RecoveryPoint, ctx: HubContext): Promise<void> {
   const quota = copyQuotaKey(point.kind, ctx.config.vaultAccountId, ctx.config.vaultRegion);
-  throw new CopyQuotaFull(
-    `source ${point.account} is over its pendingCap: its new points wait behind the other sources' for ${quota}`,
-    quota,
-  );
+  // Waiting for this very quota: the line has just given it the slot.
+  if (point.waitingFor === quota) return;
+  if (await ctx.slots.isOverCap(point.account))
+    throw new CopyQuotaFull(
+      `source ${point.account} is over its pendingCap: its new points wait behind the other sources' for ${quota}`,
+      quota,
+    );
+  if (await ctx.slots.hasLine(quota))
+    throw new BehindTheLine(
+      `others wait for ${quota}: the point joins the line, where the source holding the fewest slots comes first`,
+      quota,
+    );
 }
 
 /** Asks for the vault copy. An error AWS answered with means it made nothing; any other (a timeout) may hide a copy in flight. */
@@ -266,7 +282,9 @@ function checkPendingTimeout(point: RecoveryPoint, ctx: HubContext): 'copying' {
 
 /**
  * Parks the point under its full quota and releases the lease. A point already waiting keeps its
- * `updatedAt`, so its place in the line, and is not audited again on every retry.
+ * `updatedAt`, so its place in the line, and is not audited again on every retry. A newcomer within
+ * its source's cap goes to the end of the vault quota's line, where there is one, so that the copies
+ * settling before the reconciler's next run serve it too (that run puts it in its fair place).
  */
 async function markWaiting(point: RecoveryPoint, quota: string, reason: string, ctx: HubContext): Promise<'waiting'> {
   const already = point.waitingFor === quota;
@@ -274,6 +292,9 @@ async function markWaiting(point: RecoveryPoint, quota: string, reason: string, 
   if (!already) {
     await record(ctx, waiting, 'deferred', `waiting for a copy slot: ${reason}`);
     ctx.metrics.waitingForSlot(point, quota);
+    const vaultQuota = quota === copyQuotaKey(point.kind, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+    if (vaultQuota && !(await ctx.slots.isOverCap(point.account)))
+      await ctx.catalog.appendToBookmarkEntry(LINE_KEY, quota, point.pk, LINE_LENGTH);
   }
   return 'waiting';
 }
@@ -320,4 +341,35 @@ function record(
   reason: string,
 ) {
   return ctx.audit.append({ decision, reason, ...pointFacts(point) });
+}
+
+/** Others wait for the quota: the point joins their line instead of taking a slot that frees. */
+class BehindTheLine extends CopyQuotaFull {}
+
+/**
+ * A slot of `quota` has freed (a copy settled on its event), or may be free (a point joined the line): it goes to the first point of the line the
+ * reconciler last drew that still waits for it, now, not to whichever point arrives next nor at the
+ * next run. Points of the line started meanwhile are passed over, and dropped from it, so that a line
+ * served to its end no longer holds back the points that become ready. Returns whether one started; a
+ * slot taken meanwhile (the point finds the quota full again, and keeps its place) starts none.
+ */
+export async function handOnSlot(quota: string, ctx: HubContext): Promise<boolean> {
+  const line = (await ctx.catalog.bookmark<Lines>(LINE_KEY))?.[quota] ?? [];
+  const kept: string[] = [];
+  let started = false;
+  for (const [i, pk] of line.entries()) {
+    const point = await ctx.catalog.get(pk);
+    // Started meanwhile, or gone: out of the line.
+    if (point?.state !== 'pending' || point.waitingFor !== quota) continue;
+    const result = await advance(point, artifactKind(point.kind), ctx);
+    // Another worker holds it (the reconciler, or another settled copy's hand-off), or the quota is full again: it keeps its place.
+    if (result === 'busy' || result === 'waiting') kept.push(pk);
+    started = result === 'copying' || result === 'available';
+    if (started || result === 'waiting') {
+      kept.push(...line.slice(i + 1));
+      break;
+    }
+  }
+  if (kept.length < line.length) await ctx.catalog.setBookmarkEntry(LINE_KEY, quota, kept);
+  return started;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSlots, type Waiter } from './fair-share.js';
+import { LINE_KEY, OVER_CAP_KEY, planSlots, SlotBookmarks, type Waiter } from './fair-share.js';
 
 const QUOTA = 'ebs-snapshot:999999999999:eu-west-1';
 const RUNAWAY = '111111111111';
@@ -67,5 +67,46 @@ describe('sharing copy slots across sources', () => {
     expect(plan.quotas).toEqual([dr, QUOTA]);
     expect(first(plan.order(QUOTA), 5)).toEqual([`${OTHER}-0`, `${OTHER}-1`]);
     expect(first(plan.order(dr), 5)).toEqual([`${RUNAWAY}-0`, `${RUNAWAY}-1`]);
+  });
+});
+
+describe('what the event handlers know of the reconciler’s last run', () => {
+  it('tells the sources over their cap and the quotas with a line, reading each bookmark at most once a minute', async () => {
+    let at = 0;
+    const stored: Record<string, object> = { [OVER_CAP_KEY]: [RUNAWAY], [LINE_KEY]: { [QUOTA]: [`${OTHER}-0`], [`ami:${THIRD}`]: [] } };
+    const reads: string[] = [];
+    const slots = new SlotBookmarks(
+      async (key) => {
+        reads.push(key);
+        return stored[key];
+      },
+      () => new Date(at),
+    );
+    expect(await slots.isOverCap(RUNAWAY)).toBe(true);
+    expect(await slots.isOverCap(OTHER)).toBe(false);
+    expect(await slots.hasLine(QUOTA)).toBe(true);
+    expect(await slots.hasLine(`ami:${THIRD}`)).toBe(false);
+    expect(await slots.hasLine('rds-snapshot:999999999999:eu-west-1')).toBe(false);
+
+    stored[LINE_KEY] = {};
+    at = 59_000;
+    expect(await slots.hasLine(QUOTA)).toBe(true);
+    at = 60_000;
+    expect(await slots.hasLine(QUOTA)).toBe(false);
+    expect(reads).toEqual([OVER_CAP_KEY, LINE_KEY, LINE_KEY]);
+  });
+
+  it('reads again after a failed read instead of keeping its error', async () => {
+    let fail = true;
+    const slots = new SlotBookmarks(
+      async () => {
+        if (fail) throw new Error('ProvisionedThroughputExceededException');
+        return { [QUOTA]: [`${OTHER}-0`] };
+      },
+      () => new Date(0),
+    );
+    await expect(slots.hasLine(QUOTA)).rejects.toThrow('ProvisionedThroughputExceededException');
+    fail = false;
+    expect(await slots.hasLine(QUOTA)).toBe(true);
   });
 });

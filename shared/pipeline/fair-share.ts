@@ -90,31 +90,52 @@ function* fewestHeldFirst(tier: Waiter[], held: Map<string, number>): Generator<
   }
 }
 
-/** How long a function keeps what the reconciler last recorded of the sources over their cap. */
-const OVER_CAP_TTL_MS = 60_000;
+/** How long a function keeps what the reconciler last recorded (the sources over their cap, the quotas with a line). */
+const STANDING_TTL_MS = 60_000;
 
 /**
- * The sources the reconciler last found over their cap (its bookmark), read at most once a minute per
- * function container. A new point of such a source does not take a free slot on arrival: it waits
- * behind the other sources' like the rest of its excess, for the reconciler to start.
+ * Where the reconciler's last run left the line for each of the vault's copy quotas that has one: the
+ * next waiters, in the order they get its slots (a catalog item). A copy that settles on its event hands
+ * its slot to the first of them still waiting, and a point that becomes ready while its quota has a
+ * line joins it instead of taking a slot that frees.
  */
-export class OverCapSources {
-  #read: { until: number; accounts: Promise<Set<string>> } | undefined;
+export const LINE_KEY = 'FAIR#line';
+
+/** Room for every slot a quota of 20 frees between two runs, 15 minutes apart (a copy takes 5 minutes or more). */
+export const LINE_LENGTH = 100;
+
+/** The line per quota: the keys of its next waiters, first in line first. */
+export type Lines = Record<string, string[]>;
+
+/**
+ * What the reconciler last recorded of the slots' standing (its bookmarks), read at most once a
+ * minute per function container: the sources over their cap, and the quotas with a line. A new point
+ * of a source over its cap, or one ready while its quota has a line, does not take a slot that frees
+ * on arrival: it waits in the line, which the reconciler and the copies that settle serve fairly.
+ */
+export class SlotBookmarks {
+  readonly #read = new Map<string, { until: number; value: Promise<unknown> }>();
 
   constructor(
-    private readonly bookmark: (key: string) => Promise<string[] | undefined>,
+    private readonly bookmark: (key: string) => Promise<object | undefined>,
     private readonly now: () => Date,
   ) {}
 
-  async has(account: string): Promise<boolean> {
+  async isOverCap(account: string): Promise<boolean> {
+    return ((await this.#recent(OVER_CAP_KEY)) as string[] | undefined)?.includes(account) ?? false;
+  }
+
+  async hasLine(quota: string): Promise<boolean> {
+    return (((await this.#recent(LINE_KEY)) as Lines | undefined)?.[quota]?.length ?? 0) > 0;
+  }
+
+  #recent(key: string): Promise<unknown> {
     const at = this.now().getTime();
-    if (!this.#read || this.#read.until <= at) {
-      const accounts = this.bookmark(OVER_CAP_KEY).then((list) => new Set(list ?? []));
-      this.#read = { until: at + OVER_CAP_TTL_MS, accounts };
-      accounts.catch(() => {
-        this.#read = undefined;
-      });
-    }
-    return (await this.#read.accounts).has(account);
+    const read = this.#read.get(key);
+    if (read && read.until > at) return read.value;
+    const value = this.bookmark(key);
+    this.#read.set(key, { until: at + STANDING_TTL_MS, value });
+    value.catch(() => this.#read.delete(key));
+    return value;
   }
 }

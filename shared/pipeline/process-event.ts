@@ -2,12 +2,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { type PointTrigger, type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
+import { copyQuotaKey } from '../core/copy-quota.js';
 import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
 import { isSweepTrigger, sweepEnvelope, sweepTriggerSchema } from '../events/sweep-trigger.js';
 import type { ArtifactKind, ArtifactRef, HubIntermediate, SourceArtifact } from '../kinds/common/artifact-kind.js';
 import type { HubContext } from '../runtime/hub-context.js';
-import { type AdvanceResult, advance, claimLeaseUntil } from './advance.js';
+import { type AdvanceResult, advance, claimLeaseUntil, handOnSlot } from './advance.js';
 import { PROPAGATION_WINDOW_MS } from './copy-timing.js';
 import { kindDeps } from './kind-deps.js';
 import { reopenPoint } from './reopen.js';
@@ -98,14 +99,26 @@ async function completeVaultCopy(trigger: Trigger, kind: ArtifactKind, ctx: HubC
     return skip(
       `the vault sees ${vaultCopyId} ${status.status}: the event is early or false; the copy's own completion event or the reconciler completes it`,
     );
+  let result: AdvanceResult;
   try {
-    const result = await advance(point, kind, ctx, 'stored', status);
-    return result === 'available'
-      ? log(ctx, trigger, { outcome: 'copied', reason: `${vaultCopyId} is available: ${source.sourceId} is protected` }, kind)
-      : log(ctx, trigger, fromAdvance(result, point), kind);
+    result = await advance(point, kind, ctx, 'stored', status);
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     return skip(`duplicate: another worker completed ${source.sourceId} meanwhile`);
+  }
+  await handOn(kind, ctx);
+  return result === 'available'
+    ? log(ctx, trigger, { outcome: 'copied', reason: `${vaultCopyId} is available: ${source.sourceId} is protected` }, kind)
+    : log(ctx, trigger, fromAdvance(result, point), kind);
+}
+
+/** The settled copy's slot goes to the next in the line now; what cannot be done now is the reconciler's next run. */
+async function handOn(kind: ArtifactKind, ctx: HubContext): Promise<void> {
+  const quota = copyQuotaKey(kind.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
+  try {
+    await handOnSlot(quota, ctx);
+  } catch (error) {
+    ctx.logger.warn('the freed copy slot is left to the reconciler', { quota, error: describeError(error) });
   }
 }
 

@@ -7,7 +7,7 @@ import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type AdvanceResult, advance } from './advance.js';
 import { waitingRegions } from './copy-quota.js';
-import { type FairPlan, OVER_CAP_KEY, planSlots } from './fair-share.js';
+import { type FairPlan, LINE_KEY, LINE_LENGTH, type Lines, OVER_CAP_KEY, planSlots, type Waiter } from './fair-share.js';
 import { migrateSsmStore } from './migrate-ssm-store.js';
 import { advanceRegionCopy, furtherRegions, regionQuotaKey, retryFailedRegionCopy } from './region-copy.js';
 import { releaseSource } from './release.js';
@@ -117,22 +117,46 @@ async function fillSlots(inFlight: Map<string, Map<string, number>>, ctx: HubCon
     inFlight,
     capOf: (account) => records.get(account)?.pendingCap ?? PENDING_CAP,
   });
+  const vaultQuotas = new Set(ARTIFACT_KINDS.map((kind) => copyQuotaKey(kind, ctx.config.vaultAccountId, ctx.config.vaultRegion)));
+  const lines: Lines = {};
   let started = 0;
   for (const quota of plan.quotas) {
-    for (const { pk } of plan.order(quota)) {
-      const result = await push(byPk.get(pk)!, ctx, summary);
-      // Full again, an error, or a point another worker holds: the next run goes on.
-      if (result === 'waiting' || result === 'busy' || result === undefined) break;
-      started += 1;
+    const order = plan.order(quota);
+    for (let next = order.next(); !next.done; next = order.next()) {
+      const result = await push(byPk.get(next.value.pk)!, ctx, summary);
+      if (result !== 'waiting' && result !== 'busy' && result !== undefined) {
+        started += 1;
+        continue;
+      }
+      // Full again, an error, or a point another worker holds: the rest keep this order, for the copies that settle meanwhile.
+      if (vaultQuotas.has(quota)) lines[quota] = [next.value.pk, ...take(order, LINE_LENGTH - 1)];
+      break;
     }
   }
   try {
+    await recordLines(lines, ctx);
     await reportCaps(plan, records, ctx);
   } catch (error) {
     summary.error += 1;
-    ctx.logger.warn('reconcile: the sources over their cap will be recorded next run', { error: describeError(error) });
+    ctx.logger.warn('reconcile: the lines and the sources over their cap will be recorded next run', { error: describeError(error) });
   }
   return started;
+}
+
+/** The keys of the next `n` waiters. */
+function take(order: Generator<Waiter>, n: number): string[] {
+  const pks: string[] = [];
+  for (const { pk } of order) {
+    if (pks.length === n) break;
+    pks.push(pk);
+  }
+  return pks;
+}
+
+/** The line of each vault quota that has one, for the copies that settle before the next run (written when it changed). */
+async function recordLines(lines: Lines, ctx: HubContext): Promise<void> {
+  const before = (await ctx.catalog.bookmark<Lines>(LINE_KEY)) ?? {};
+  if (JSON.stringify(before) !== JSON.stringify(lines)) await ctx.catalog.setBookmark(LINE_KEY, lines);
 }
 
 /**

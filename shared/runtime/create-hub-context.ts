@@ -6,7 +6,7 @@ import { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { SourceRegistry } from '../config/source-registry.js';
 import { HubMetrics, type LogLine } from '../metrics/hub-metrics.js';
-import { OverCapSources } from '../pipeline/fair-share.js';
+import { SlotBookmarks } from '../pipeline/fair-share.js';
 import { HoldLedger } from '../retention/hold-ledger.js';
 import { VaultLock } from '../retention/vault-lock.js';
 import type { HubContext } from './hub-context.js';
@@ -32,7 +32,7 @@ export function createHubContext(options: {
     aws,
     sources: new SourceRegistry(() => ssmClient(aws, config.vaultRegion), config.sourcesPath, now),
     catalog,
-    overCap: new OverCapSources((key) => catalog.bookmark<string[]>(key), now),
+    slots: new SlotBookmarks((key) => catalog.bookmark(key), now),
     inventory: new SourceInventory(db, config.catalogTable),
     lock: new VaultLock(db, config.auditTable),
     holds: new HoldLedger(db, config.auditTable),

@@ -6,7 +6,7 @@ import type { SourceInventory } from '../catalog/source-inventory.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { SourceRegistry } from '../config/source-registry.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
-import type { OverCapSources } from '../pipeline/fair-share.js';
+import type { SlotBookmarks } from '../pipeline/fair-share.js';
 import type { HoldLedger } from '../retention/hold-ledger.js';
 import type { VaultLock } from '../retention/vault-lock.js';
 
@@ -25,8 +25,8 @@ export interface HubContext {
   holds: HoldLedger;
   audit: AuditLog;
   logger: Logger;
-  /** The sources over their pending cap, as the reconciler last found them: their new points wait behind the others'. */
-  overCap: OverCapSources;
+  /** What the reconciler last found of the copy slots: the sources over their pending cap, the quotas with a line. */
+  slots: SlotBookmarks;
   /** Metrics as embedded-metric-format log lines: no API call. */
   metrics: HubMetrics;
   now: () => Date;

@@ -1,3 +1,4 @@
+import type { VolumeEncryption } from '@backup-hub/aws-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalHub } from '../../drill/local-hub.js';
 import { auditEntries, deployTestHub, points, REGION, run, SOURCE_A, SOURCE_B, snapshotOf, VAULT } from './hub-harness.js';
@@ -81,5 +82,50 @@ describe('one source snapshotting by the dozen', () => {
 
     await run(hub, 3 * 60);
     expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(Array(7).fill('available'));
+  }, 240_000);
+
+  it('hands a settled copy’s slot to the next in line at once: a source’s point re-encrypted meanwhile does not take it', async () => {
+    // A copy takes a minute per GiB: the sizes set who finishes when.
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: (gib) => gib * 60_000, copyQuota: 1 } });
+    const sized = (account: string, encryption: VolumeEncryption, sizeGiB: number) =>
+      hub!.ec2.createSnapshot(account, REGION, { volumeId: hub!.ec2.createVolume(account, REGION, { encryption, sizeGiB }).id });
+    sized(SOURCE_A, 'none', 20);
+    await run(hub, 1);
+    // The vault's one slot is the runaway's for 20 minutes; the other's point waits, and the reconciler (every 15) puts it in the line.
+    const other = sized(SOURCE_B, 'none', 10);
+    // Re-encrypted in its own source first (21 minutes): ready just after the slot frees, before the reconciler runs again.
+    const reencrypted = sized(SOURCE_A, 'aws-managed', 21);
+    await run(hub, 24);
+    const byId = async (account: string, id: string) => (await points(hub!, account)).find((p) => p.sourceId === id);
+    expect(await byId(SOURCE_B, other.id)).toMatchObject({ stage: 'copying' });
+    expect(await byId(SOURCE_A, reencrypted.id)).toMatchObject({ state: 'pending', waitingFor: `ebs-snapshot:${VAULT}:${REGION}` });
+    // Started by the settled copy's own event, not at the reconciler's next run.
+    const entries = await auditEntries(hub);
+    const settled = entries.find((e) => e.account === SOURCE_A && e.decision === 'completed')!;
+    expect(entries.find((e) => e.sourceId === other.id && e.decision === 'copied')?.at).toBe(settled.at);
+
+    await run(hub, 60);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(['available', 'available']);
+  }, 240_000);
+
+  it('puts a point ready while others wait in the line, even in the instant a slot frees before its copy’s event says so', async () => {
+    // Ten seconds a GiB: the runaway's re-encryption ends ten seconds before its vault copy, both handled in the same minute.
+    hub = await deployTestHub({ ec2: { snapshotDurationMs: 0, copyDurationMs: (gib) => gib * 10_000, copyQuota: 1 } });
+    const sized = (account: string, encryption: VolumeEncryption, sizeGiB: number) =>
+      hub!.ec2.createSnapshot(account, REGION, { volumeId: hub!.ec2.createVolume(account, REGION, { encryption, sizeGiB }).id });
+    sized(SOURCE_A, 'none', 120);
+    const reencrypted = sized(SOURCE_A, 'aws-managed', 119);
+    await run(hub, 1);
+    const other = sized(SOURCE_B, 'none', 60);
+    await run(hub, 22);
+    const byId = async (account: string, id: string) => (await points(hub!, account)).find((p) => p.sourceId === id);
+    expect(await byId(SOURCE_B, other.id)).toMatchObject({ stage: 'copying' });
+    expect(await byId(SOURCE_A, reencrypted.id)).toMatchObject({ state: 'pending', waitingFor: `ebs-snapshot:${VAULT}:${REGION}` });
+    expect((await auditEntries(hub)).find((e) => e.sourceId === reencrypted.id && e.decision === 'deferred')?.reason).toMatch(
+      /others wait for ebs-snapshot:999999999999:eu-west-1: the point joins the line/,
+    );
+
+    await run(hub, 60);
+    expect((await points(hub, SOURCE_A)).map((p) => p.state)).toEqual(['available', 'available']);
   }, 240_000);
 });
