@@ -347,13 +347,23 @@ function record(
 class BehindTheLine extends CopyQuotaFull {}
 
 /**
- * A slot of `quota` has freed (a copy settled on its event), or may be free (a point joined the line): it goes to the first point of the line the
- * reconciler last drew that still waits for it, now, not to whichever point arrives next nor at the
- * next run. Points of the line started meanwhile are passed over, and dropped from it, so that a line
- * served to its end no longer holds back the points that become ready. Returns whether one started; a
- * slot taken meanwhile (the point finds the quota full again, and keeps its place) starts none.
+ * A slot of `quota` has freed (a copy settled on its event) or may be free (a point joined the line):
+ * it goes now to the first point of the line the reconciler last drew that still waits for it, not
+ * to whichever point arrives next, nor at the next run. Points of the line started meanwhile are
+ * dropped from it, so that a line served to its end no longer holds back the points that become
+ * ready. Returns whether one started: a slot taken meanwhile (the point finds the quota full again
+ * and keeps its place), or an error (logged), starts none and leaves the slot to the next run.
  */
 export async function handOnSlot(quota: string, ctx: HubContext): Promise<boolean> {
+  try {
+    return await serveLine(quota, ctx);
+  } catch (error) {
+    ctx.logger.warn('the copy slot is left to the reconciler', { quota, error: describeError(error) });
+    return false;
+  }
+}
+
+async function serveLine(quota: string, ctx: HubContext): Promise<boolean> {
   const line = (await ctx.catalog.bookmark<Lines>(LINE_KEY))?.[quota] ?? [];
   const kept: string[] = [];
   let started = false;

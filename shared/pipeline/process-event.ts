@@ -106,20 +106,11 @@ async function completeVaultCopy(trigger: Trigger, kind: ArtifactKind, ctx: HubC
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     return skip(`duplicate: another worker completed ${source.sourceId} meanwhile`);
   }
-  await handOn(kind, ctx);
+  // Its slot goes to the next in the line now.
+  await handOnSlot(copyQuotaKey(kind.name, ctx.config.vaultAccountId, ctx.config.vaultRegion), ctx);
   return result === 'available'
     ? log(ctx, trigger, { outcome: 'copied', reason: `${vaultCopyId} is available: ${source.sourceId} is protected` }, kind)
     : log(ctx, trigger, fromAdvance(result, point), kind);
-}
-
-/** The settled copy's slot goes to the next in the line now; what cannot be done now is the reconciler's next run. */
-async function handOn(kind: ArtifactKind, ctx: HubContext): Promise<void> {
-  const quota = copyQuotaKey(kind.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
-  try {
-    await handOnSlot(quota, ctx);
-  } catch (error) {
-    ctx.logger.warn('the freed copy slot is left to the reconciler', { quota, error: describeError(error) });
-  }
 }
 
 /**
