@@ -19,6 +19,7 @@ import {
   type EventPattern,
   getAtt,
   type PolicyDocument,
+  policy,
   type Resource,
   ref,
   type Statement,
@@ -320,7 +321,7 @@ export function buildVault(
       handlerRoleArns: kindRoleArns,
       captureRoleArn: roleArn(vault.id, NAMES.configCaptureRole),
       migrationRoleArns,
-      restoreRoleArn,
+      restoreRoleArns: [restoreRoleArn, ...(vault.drRegion ? [roleArn(vault.id, NAMES.drRestoreRole)] : [])],
       copiesToDr: vault.drRegion !== undefined,
     }),
 
@@ -564,6 +565,7 @@ export function buildVault(
           ),
         }
       : {}),
+    ...(vault.drRegion ? restoreAcrossPolicies(vault.id, [region, vault.drRegion]) : {}),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
     // (the only role that may name their legalHold) and append to the audit log, nothing else.
     LegalHoldRole: role({
@@ -692,7 +694,7 @@ export function buildVaultDr(
           region,
           handlerRoleArns: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
           migrationRoleArns: [],
-          restoreRoleArn,
+          restoreRoleArns: [restoreRoleArn, roleArn(vault.id, NAMES.restoreRole)],
         }),
         ...ssmStore(vault.id, region, vault.lock?.minRetentionDays),
         // `backup-hub restore --from-region` re-encrypts the DR copies under these, as in the vault's region.
@@ -723,6 +725,35 @@ function vaultKey(roles: Omit<Parameters<typeof vaultKeyPolicy>[0], 'accountRoot
     },
     VaultKeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: NAMES.vaultKeyAlias, TargetKeyId: ref('VaultKey') } },
   };
+}
+
+/**
+ * A restore that lands in one vault region from the vault copies of the other (`--to-region`) runs
+ * with the landing region's restore role, whose restore keys are there. Each of the two roles gets the
+ * copies' source side in the other region as a managed policy of its own: the role's inline policy
+ * has no room left for it (IAM counts a role's inline policies together, up to 10,240 characters).
+ */
+function restoreAcrossPolicies(vault: string, [primary, dr]: [string, string]): Record<string, Resource> {
+  const landings = [
+    { region: primary, fromRegion: dr, role: 'RestoreRole', name: NAMES.restoreRole },
+    { region: dr, fromRegion: primary, role: 'DrRestoreRole', name: NAMES.drRestoreRole },
+  ];
+  return Object.fromEntries(
+    landings.map(({ region, fromRegion, role, name }) => {
+      const scope = { vaultAccount: vault, vaultRegion: region, fromRegion };
+      const statements = KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restoreAcross(scope)));
+      const resource: Resource = {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          ManagedPolicyName: `${name}-from-${fromRegion}`,
+          Description: `backup-hub restore into ${region} from the vault copies in ${fromRegion}, each copied across regions first`,
+          Roles: [ref(role)],
+          PolicyDocument: policy(withoutRepeats(statements)),
+        },
+      };
+      return [`${role}From${pascal(fromRegion)}Policy`, resource];
+    }),
+  );
 }
 
 /**
@@ -778,12 +809,15 @@ export function vaultKeyPolicy(options: {
   captureRoleArn?: string;
   /** The kind roles that move what an earlier release stored (SSM: vault parameters into the store). */
   migrationRoleArns: string[];
-  /** The operators' restore role, which reads the vault copies of the key's region. */
-  restoreRoleArn: string;
+  /**
+   * The operators' restore roles that read the vault copies of the key's region: its own region's,
+   * and with a DR region the other region's too (a restore that lands there copies them across).
+   */
+  restoreRoleArns: string[];
   /** Set in the primary region of a vault with a DR region: the handlers read what they copy there. */
   copiesToDr?: boolean;
 }): PolicyDocument {
-  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArn, copiesToDr } = options;
+  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArns, copiesToDr } = options;
   const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
@@ -822,14 +856,14 @@ export function vaultKeyPolicy(options: {
         : []),
       keyUseBy(
         'TheRestoreRoleReadsVaultCopies',
-        restoreRoleArn,
+        restoreRoleArns,
         ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
         via('ec2', 'rds', 's3'),
         accountRoot,
       ),
       keyUseBy(
         'TheRestoreRoleLetsServicesUseTheKey',
-        restoreRoleArn,
+        restoreRoleArns,
         'kms:CreateGrant',
         grantForAwsResource(...viaServices('ec2', 'rds')),
         accountRoot,

@@ -26,11 +26,8 @@ export interface RestoreSelection {
  * @throws RestoreRequestError when a named point does not exist or holds no vault copy, or the account has no point at all
  */
 export async function selectPoints(request: RestoreRequest, ctx: HubContext): Promise<RestoreSelection> {
+  landingRegion(request, ctx);
   const from = request.fromRegion;
-  if (from !== undefined && !furtherRegions(ctx).includes(from))
-    throw new RestoreRequestError(
-      `--from-region ${from}: the vault keeps copies in ${[ctx.config.vaultRegion, ...furtherRegions(ctx)].join(' and ')} only${from === ctx.config.vaultRegion ? ' (leave --from-region out to restore from the vault region)' : ''}`,
-    );
   // The point as it is in the region restored from: there, its vault copy is its copy in that region.
   const inRegion = (point: RecoveryPoint): RecoveryPoint | undefined => {
     if (point.state !== 'available') return undefined;
@@ -72,6 +69,32 @@ export async function selectPoints(request: RestoreRequest, ctx: HubContext): Pr
       });
   }
   return selection;
+}
+
+/**
+ * The region a restore lands in: `toRegion`, else the region restored from. Both must be vault regions
+ * (only they hold vault copies, and restore keys that the vault stacks make there), and `toRegion` a
+ * region other than the one restored from.
+ * @throws RestoreRequestError saying which regions to name
+ */
+export function landingRegion(request: Pick<RestoreRequest, 'fromRegion' | 'toRegion'>, ctx: Pick<HubContext, 'config'>): string {
+  const { fromRegion: from, toRegion: to } = request;
+  const regions = [ctx.config.vaultRegion, ...furtherRegions(ctx)];
+  if (from !== undefined && !furtherRegions(ctx).includes(from))
+    throw new RestoreRequestError(
+      `--from-region ${from}: the vault keeps copies in ${regions.join(' and ')} only${from === ctx.config.vaultRegion ? ' (leave --from-region out to restore from the vault region)' : ''}`,
+    );
+  const source = from ?? ctx.config.vaultRegion;
+  if (to === undefined) return source;
+  if (to === source)
+    throw new RestoreRequestError(
+      `--to-region ${to} is the region restored from: leave --to-region out (the restore lands there; no copy across regions is needed)`,
+    );
+  if (!regions.includes(to))
+    throw new RestoreRequestError(
+      `--to-region ${to}: a restore lands in a vault region, where the vault stack keeps the recovery accounts' restore keys: ${regions.filter((r) => r !== source).join(' or ') || `none but ${source} (set drRegion in the vault file for a second one)`}`,
+    );
+  return to;
 }
 
 function stateOf(point: RecoveryPoint, from?: string): string {

@@ -115,16 +115,27 @@ describe('backup-hub restore', () => {
 
 describe('backup-hub restore --from-region', () => {
   it("reads and writes the catalog and audit log in that region's replica, which a restore during an outage of the vault's region needs", async () => {
-    const { deps } = operator('backup-hub-restore');
+    const { deps, err } = operator('backup-hub-restore');
     const configs: HubConfig[] = [];
-    const context = deps.context;
+    const { context, accounts } = deps;
     deps.context = (config) => {
       configs.push(config);
       return context(config);
     };
+    // The account files of a vault with a DR region (the hub deployed here has none).
+    deps.accounts = (dir) => {
+      const files = accounts(dir);
+      return { ...files, vault: { ...files.vault, drRegion: 'eu-central-1' } };
+    };
     await restore(['--to', RECOVERY, '--account', SOURCE_A, '--from-region', 'eu-central-1'], deps);
     await restore(['--to', RECOVERY, '--account', SOURCE_A], deps);
-    expect(configs.map((c) => c.tablesRegion)).toEqual(['eu-central-1', undefined]);
+    // Those of the region a restore lands in: the vault's own for one from the DR copies into it.
+    await restore(['--to', RECOVERY, '--account', SOURCE_A, '--from-region', 'eu-central-1', '--to-region', REGION], deps);
+    expect(configs.map((c) => c.tablesRegion)).toEqual(['eu-central-1', undefined, undefined]);
+    // A landing region that is the one restored from is refused before anything is read.
+    expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--to-region', REGION], deps)).toBe(1);
+    expect(err.at(-1)).toContain(`--to-region ${REGION} is the region restored from: leave --to-region out`);
+    expect(configs).toHaveLength(3);
   });
 });
 

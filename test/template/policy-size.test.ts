@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accountsFor } from '../../drill/hub-accounts.js';
 import { type AccountsConfig, loadAccounts } from '../../shared/config/accounts.js';
-import { IAM_QUOTA, policyChars, type RoleSize, roleSizes } from './policy-size.js';
+import { IAM_QUOTA, managedPolicySizes, policyChars, type RoleSize, roleSizes } from './policy-size.js';
 import { resolved } from './resolve.js';
 import { type Json, renderAccount, resourcesOfType, type Template } from './stack.js';
 
@@ -16,7 +16,7 @@ const ORG = 'o-a1b2c3d4e5';
 
 function estate(sources: number, organization: boolean): AccountsConfig {
   return accountsFor({
-    vault: { account: '999999999999', region: REGIONS[0]!, ...(organization ? { orgId: ORG } : {}) },
+    vault: { account: '999999999999', region: REGIONS[0]!, drRegion: REGIONS[1]!, ...(organization ? { orgId: ORG } : {}) },
     sources: Array.from({ length: sources }, (_, i) => ({
       account: String(100_000_000_000 + i),
       regions: REGIONS,
@@ -55,6 +55,17 @@ describe('IAM policies of a constant size', () => {
       expect(over, 'roles over 80 % of a quota').toEqual([]);
     });
   }
+
+  it('keeps the managed policies of a restore across regions under 80 % of 6,144 characters, the same with 3 sources as with 300', () => {
+    const managed = (accounts: AccountsConfig) =>
+      managedPolicySizes(renderAccount('vault', { accounts }), { account: accounts.vault.id, region: accounts.vault.regions[0]! });
+    for (const accounts of [example, large, largeWithoutOrg]) {
+      const sizes = managed(accounts);
+      expect(sizes.map((p) => p.logicalId)).toEqual(['RestoreRoleFromEuCentral1Policy', 'DrRestoreRoleFromEuWest1Policy']);
+      expect(sizes.filter((p) => p.size > HEADROOM * IAM_QUOTA.managedPolicy)).toEqual([]);
+      if (accounts !== example) expect(sizes).toEqual(managed(estate(3, accounts === large)));
+    }
+  });
 
   it('keeps every role the same size with 3 sources as with 300: nothing lists the sources or their regions', () => {
     expect(sizes(large)).toEqual(sizes(estate(3, true)));

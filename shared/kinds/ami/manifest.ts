@@ -9,6 +9,7 @@ import {
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
+  restoreAcrossKeyStatements,
   restoreCopyKeyStatements,
   shareIntermediateSnapshotsWithTheVaultOnly,
   shareWithTheRecoveryAccountOnly,
@@ -210,6 +211,18 @@ export const manifest: KindManifest = {
     shareWithTheRecoveryAccountOnly(s, 'LetTheirRecoveryAccountOnlyLaunchRestoreCopies', 'ec2:ModifyImageAttribute', 'image'),
     shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
     ...restoreCopyKeyStatements(s),
+  ],
+
+  // The copy request goes to the landing region; its source is a vault copy (image and snapshots) in the region restored from.
+  restoreAcross: (s) => [
+    {
+      Sid: 'CopyVaultCopiesOfTheRegionRestoredFrom',
+      Effect: 'Allow',
+      Action: 'ec2:CopyImage',
+      Resource: [ec2Arn(s.fromRegion, 'image'), ec2Arn(s.fromRegion, 'snapshot')],
+      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
+    },
+    ...restoreAcrossKeyStatements(s, 'ec2'),
   ],
 };
 

@@ -28,6 +28,12 @@ export interface KindManifest {
   prune(scope: VaultScope): Statement[];
   /** The backup-hub-restore role an operator assumes in the vault. */
   restore(scope: RestoreScope): Statement[];
+  /**
+   * A vault region's restore role again, for a restore that lands in its region from the vault copies
+   * of another vault region: the source side of each copy across regions (the new copy in the landing
+   * region is its `restore` statements').
+   */
+  restoreAcross(scope: RestoreAcrossScope): Statement[];
   /** The recovery account's backup-hub-recovery role, for kinds whose restore writes there. */
   recovery?(scope: RecoveryScope): Statement[];
   /**
@@ -97,6 +103,13 @@ export interface ReaderScope {
 
 /** The operators' restore role: statements name no recovery account (tags and policy variables pair a copy with its account). */
 export type RestoreScope = Omit<VaultScope, 'inSources'>;
+
+/** A restore landing in `vaultRegion` from the vault copies in `fromRegion`. */
+export interface RestoreAcrossScope {
+  vaultAccount: string;
+  vaultRegion: string;
+  fromRegion: string;
+}
 
 /** One recovery account's backup-hub-recovery role. */
 export interface RecoveryScope {

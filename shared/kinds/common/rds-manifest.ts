@@ -9,6 +9,7 @@ import {
   listKeyAliases,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
+  restoreAcrossKeyStatements,
   vaultAndRestoreKeys,
 } from './statements.js';
 
@@ -183,6 +184,23 @@ export function rdsManifest({ pattern, completion, queue, arnType, noun, databas
         Resource: arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*'),
       },
     ],
+
+    // The copy request goes to the landing region; its source is a vault copy in the region restored
+    // from, described there first for its option group.
+    restoreAcross: (s): Statement[] => {
+      const vaultCopies = arn(s.fromRegion, s.vaultAccount, 'backup-hub-*');
+      return [
+        {
+          Sid: 'CopyVaultCopiesOfTheRegionRestoredFrom',
+          Effect: 'Allow',
+          Action: `rds:Copy${noun}`,
+          Resource: vaultCopies,
+          Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+        },
+        { Sid: 'DescribeVaultCopiesOfTheRegionRestoredFrom', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
+        ...restoreAcrossKeyStatements(s, 'rds'),
+      ];
+    },
 
     restore: (s): Statement[] => {
       const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');

@@ -9,6 +9,7 @@ import {
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
   reencryptingCopyKeyStatements,
+  restoreAcrossKeyStatements,
   restoreCopyKeyStatements,
   shareWithTheRecoveryAccountOnly,
   shareWithTheVaultOnly,
@@ -178,5 +179,17 @@ export const manifest: KindManifest = {
     describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
     shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
     ...restoreCopyKeyStatements(s),
+  ],
+
+  // The copy request goes to the landing region; its source is a vault copy in the region restored from.
+  restoreAcross: (s) => [
+    {
+      Sid: 'CopyVaultCopiesOfTheRegionRestoredFrom',
+      Effect: 'Allow',
+      Action: 'ec2:CopySnapshot',
+      Resource: ec2Arn(s.fromRegion, 'snapshot'),
+      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
+    },
+    ...restoreAcrossKeyStatements(s, 'ec2'),
   ],
 };
