@@ -135,6 +135,8 @@ describe('backup-hub restore --from-region', () => {
     // A landing region that is the one restored from is refused before anything is read.
     expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--to-region', REGION], deps)).toBe(1);
     expect(err.at(-1)).toContain(`--to-region ${REGION} is the region restored from: leave --to-region out`);
+    expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--rebuild', '--to-region', 'eu-central-1'], deps)).toBe(2);
+    expect(err.at(-1)).toMatch(/^--rebuild rebuilds in the source regions from a restore that lands there: leave out --to-region/);
     expect(configs).toHaveLength(3);
   });
 });
