@@ -163,6 +163,8 @@ function arns(s: Scope) {
     audit: `arn:aws:dynamodb:*:${s.vault}:table/${NAMES.auditTable}`,
     hub: [
       `arn:aws:iam::${s.vault}:role/${NAMES.service}-*`,
+      // The restore roles' managed policies (a restore across regions): a new version would change what they may do.
+      `arn:aws:iam::${s.vault}:policy/${NAMES.service}-*`,
       `arn:aws:lambda:*:${s.vault}:function:${NAMES.service}-*`,
       `arn:aws:lambda:*:${s.vault}:event-source-mapping:*`,
       `arn:aws:events:*:${s.vault}:rule/${NAMES.service}*`,
@@ -246,6 +248,8 @@ function serviceControl(s: Scope): GuardrailStatement[] {
         'iam:Attach*',
         'iam:Detach*',
         'iam:Update*',
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
         'lambda:Update*',
         'lambda:Delete*',
         'lambda:Put*',
