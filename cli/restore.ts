@@ -69,8 +69,8 @@ export async function run(
     deps.error(`${problem}\n\n${usage}`);
     return 2;
   }
-  // The role to name when the vault refuses a call: the one of the region the restore lands in.
-  let role = args['from-region'] || args['to-region'] ? NAMES.drRestoreRole : NAMES.restoreRole;
+  // The role to name when the vault refuses a call: the one of the region the restore lands in (set once known).
+  let role: string = NAMES.restoreRole;
   try {
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);

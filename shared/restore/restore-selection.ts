@@ -26,7 +26,7 @@ export interface RestoreSelection {
  * @throws RestoreRequestError when a named point does not exist or holds no vault copy, or the account has no point at all
  */
 export async function selectPoints(request: RestoreRequest, ctx: HubContext): Promise<RestoreSelection> {
-  landingRegion(request, ctx);
+  landingRegion(request, ctx); // refuses a bad --from-region or --to-region before anything is read
   const from = request.fromRegion;
   // The point as it is in the region restored from: there, its vault copy is its copy in that region.
   const inRegion = (point: RecoveryPoint): RecoveryPoint | undefined => {
