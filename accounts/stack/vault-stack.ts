@@ -56,6 +56,7 @@ import {
   keyAdministration,
   keyUseBy,
   LAMBDA_TRUST,
+  objectLockBucket,
   operatorTrust,
   pascal,
   prefixSids,
@@ -886,60 +887,20 @@ export function vaultKeyPolicy(options: {
  * bucket policy denies bypassing a governance lock anyway and plain HTTP. Deleting the stack keeps it.
  */
 function ssmStore(vault: string, region: string, lockDays: number | undefined): Record<string, Resource> {
-  return {
-    SsmStoreBucket: {
-      Type: 'AWS::S3::Bucket',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        BucketName: ssmStoreBucket(vault, region),
-        ObjectLockEnabled: true,
-        ObjectLockConfiguration: {
-          ObjectLockEnabled: 'Enabled',
-          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: lockDays } } } : {}),
-        },
-        VersioningConfiguration: { Status: 'Enabled' },
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [
-            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt('VaultKey') } },
-          ],
-        },
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+  return objectLockBucket('SsmStoreBucket', {
+    name: ssmStoreBucket(vault, region),
+    lockDays,
+    encryptionKey: getAtt('VaultKey'),
+    statements: [
+      {
+        Sid: 'NobodyBypassesTheObjectLock',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:BypassGovernanceRetention',
+        Resource: sub('${SsmStoreBucket.Arn}/*'),
       },
-    },
-    SsmStoreBucketPolicy: {
-      Type: 'AWS::S3::BucketPolicy',
-      Properties: {
-        Bucket: ref('SsmStoreBucket'),
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'DenyPlainHttp',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:*',
-              Resource: [getAtt('SsmStoreBucket'), sub('${SsmStoreBucket.Arn}/*')],
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-            {
-              Sid: 'NobodyBypassesTheObjectLock',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:BypassGovernanceRetention',
-              Resource: sub('${SsmStoreBucket.Arn}/*'),
-            },
-          ],
-        },
-      },
-    },
-  };
+    ],
+  });
 }
 
 /**
