@@ -5,7 +5,7 @@ import { rebuildAccount } from '../shared/rebuild/rebuild-account.js';
 import { applyRestore } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
-import { landingRegion } from '../shared/restore/restore-selection.js';
+import { landingRegion, restoreRoleRegion } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
 import { ACCOUNT_MISTAKE, isSourceAccount, parseCommandLine, timeOptions } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
@@ -27,10 +27,12 @@ through its backup-hub-recovery role. Without --apply it prints what it would do
                    prints the RTO to running
   --from-region R  restore from the vault's copies in its DR region R (drRegion in the vault file), every
                    call made there; run it with the backup-hub-restore-dr role
-  --to-region Q    land the restore in the other vault region Q instead of the region restored from: each
-                   vault copy is first copied from there into Q, under the account's restore key in Q; run
-                   it with the role of Q (backup-hub-restore in the vault's region, backup-hub-restore-dr in
-                   its DR region). Not with --rebuild
+  --to-region Q    land the restore in region Q instead of the region restored from: the other vault
+                   region, or another region of the recovery account's file. Each vault copy is first
+                   copied from there into Q, under the account's restore key in Q. Run it with the role
+                   of Q when Q is a vault region (backup-hub-restore in the vault's region,
+                   backup-hub-restore-dr in its DR region), else with that of the region restored from.
+                   Not with --rebuild
   --apply          act (re-running it continues a restore, or a rebuild, that stopped)
   --accounts DIR   the account files (default: accounts/ of this repository)
 
@@ -75,9 +77,9 @@ export async function run(
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);
     const regions = { fromRegion: args['from-region'], toRegion: args['to-region'] };
-    // The role, catalog and audit log of the region the restore lands in: its restore key is there.
+    // The role, catalog and audit log of the vault region the restore lands in, or else restores from.
     const landing = landingRegion(regions, { config: operatorConfig(accounts) });
-    const primary = landing === accounts.vault.regions[0];
+    const primary = restoreRoleRegion(regions, { config: operatorConfig(accounts) }) === accounts.vault.regions[0];
     role = primary ? NAMES.restoreRole : NAMES.drRestoreRole;
     const ctx = deps.context(operatorConfig(accounts, primary ? {} : { tablesRegion: landing }));
     const request: RestoreRequest = {

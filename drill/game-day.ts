@@ -4,7 +4,7 @@ import { rebuildAccount } from '../shared/rebuild/rebuild-account.js';
 import { applyRestore, type RestoredArtifact } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
-import { landingRegion, selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
+import { landingRegion, restoreRoleRegion, selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
 import type { DrillStep } from './drill-file.js';
 import { type LocalHub, RECOVERY_NAMES } from './local-hub.js';
@@ -132,9 +132,10 @@ export class GameDay {
 
   async restore(step: RestoreStep, say: (line: string) => void): Promise<string> {
     const { fromRegion, toRegion } = step;
-    // The restore role, catalog and audit log of the region the restore lands in, as the CLI uses them.
+    // The restore role, catalog and audit log the CLI uses: the vault region's it lands in, or else restores from.
     const landing = landingRegion(step, this.hub.restoreContext);
-    const ctx = landing === this.hub.restoreContext.config.vaultRegion ? this.hub.restoreContext : this.hub.restoreContextIn(landing);
+    const roleRegion = restoreRoleRegion(step, this.hub.restoreContext);
+    const ctx = roleRegion === this.hub.restoreContext.config.vaultRegion ? this.hub.restoreContext : this.hub.restoreContextIn(roleRegion);
     const account = step.account ?? step.point!.split('/')[1]!;
     const disaster = this.#section.disasters.find((d) => d.account === account);
     const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());

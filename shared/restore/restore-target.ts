@@ -36,7 +36,7 @@ export async function restoreTarget(
   } catch (error) {
     if (!isAwsError(error, 'NotFoundException', 'AccessDeniedException')) throw error;
     throw new RestoreRequestError(
-      `the vault has no usable restore key ${keyAlias} in ${region} (${describeError(error)}): add accounts/<name>.yml for ${account} with role: recovery, deploy it, then redeploy the vault in ${region}, which creates the key`,
+      `the vault has no usable restore key ${keyAlias} in ${region} (${describeError(error)}): add accounts/<name>.yml for ${account} with role: recovery (listing ${region} in its regions unless it is a vault region), deploy it, then redeploy the vault, whose stack in ${region} creates the key`,
     );
   }
   const sessions = new SourceSessions(

@@ -8,12 +8,14 @@ import type { RecoveryPoint } from '../../shared/catalog/recovery-point.js';
 import { applyRestore, type RestoredArtifact } from '../../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../../shared/restore/restore-plan.js';
 import type { RestoreRequest } from '../../shared/restore/restore-request.js';
-import { landingRegion } from '../../shared/restore/restore-selection.js';
+import { landingRegion, restoreRoleRegion } from '../../shared/restore/restore-selection.js';
 import { restoreTarget } from '../../shared/restore/restore-target.js';
 import type { HubContext } from '../../shared/runtime/hub-context.js';
 import { auditEntries, deployTestHub, imageOf, points, REGION, run, SOURCE_A, VAULT } from './hub-harness.js';
 
 const DR_REGION = 'eu-central-1';
+/** A region of the recovery account that is not one of the vault's. */
+const THIRD_REGION = 'us-east-1';
 const RECOVERY = '444444444444';
 const SECRET = 'across-regions-placeholder';
 
@@ -21,10 +23,10 @@ let hub: LocalHub;
 afterEach(() => hub?.close());
 
 /** Source A with one artifact of every kind (a DB snapshot with its own option group), each with its copy in the DR region. */
-async function protectedInBothRegions(): Promise<RecoveryPoint[]> {
+async function protectedInBothRegions(recoveryRegions = [REGION]): Promise<RecoveryPoint[]> {
   hub = await deployTestHub({
     vault: { account: VAULT, region: REGION, drRegion: DR_REGION },
-    recovery: [{ account: RECOVERY }],
+    recovery: [{ account: RECOVERY, regions: recoveryRegions }],
     rds: { snapshotDurationMs: 0, copyDurationMs: 20 * 60_000 },
   });
   const volume = hub.ec2.createVolume(SOURCE_A, REGION, { encryption: 'cmk' });
@@ -44,9 +46,9 @@ async function protectedInBothRegions(): Promise<RecoveryPoint[]> {
   return protectedPoints;
 }
 
-/** The context of the region a restore lands in (its restore role, catalog and audit log), as the CLI picks it. */
+/** The context of the vault region a restore lands in, or else restores from (its restore role, catalog and audit log), as the CLI picks it. */
 const landingContext = (request: Pick<RestoreRequest, 'fromRegion' | 'toRegion'>): HubContext =>
-  landingRegion(request, hub.restoreContext) === REGION ? hub.restoreContext : hub.restoreContextIn(DR_REGION);
+  restoreRoleRegion(request, hub.restoreContext) === REGION ? hub.restoreContext : hub.restoreContextIn(DR_REGION);
 
 async function restore(request: RestoreRequest) {
   const ctx = landingContext(request);
@@ -153,6 +155,34 @@ describe('a restore that lands in another vault region', () => {
     expect(hub.ec2.snapshot(VAULT, DR_REGION, result.artifacts[0]!.restoredId!)).toMatchObject({ kmsKeyId: restoreKey(DR_REGION).arn });
   });
 
+  it("restores the DR copies into the recovery account in a region of its own that is not the vault's, with the DR restore role", async () => {
+    await protectedInBothRegions([REGION, THIRD_REGION]);
+    hub.loseAccount(SOURCE_A);
+    // The vault region is down: the DR region's role, catalog and audit log do it all.
+    hub.cloud.outages.add(REGION);
+    const before = copyCalls().length;
+    const request = { account: SOURCE_A, asOf: hub.cloud.clock.now(), fromRegion: DR_REGION, toRegion: THIRD_REGION };
+    const { result } = await restore(request);
+    expect(statusByKind(result.artifacts)).toEqual({
+      'ebs-snapshot': 'usable',
+      ami: 'usable',
+      'rds-snapshot': 'usable',
+      'rds-cluster-snapshot': 'usable',
+      'ssm-parameter': 'usable',
+    });
+    const across = copyCalls().slice(before);
+    expect(across.map((c) => c.region)).toEqual(Array(4).fill(THIRD_REGION));
+    expect(across.every((c) => (c.session ?? c.principal).includes('/backup-hub-restore-dr/'))).toBe(true);
+    const restoredId = (kind: RecoveryPoint['kind']) => result.artifacts.find((a) => a.kind === kind)!.restoredId!;
+    const key = restoreKey(THIRD_REGION).arn;
+    expect(hub.ec2.snapshot(VAULT, THIRD_REGION, restoredId('ebs-snapshot'))).toMatchObject({ state: 'completed', kmsKeyId: key });
+    expect(restoredId('rds-snapshot')).toMatch(new RegExp(`^arn:aws:rds:${THIRD_REGION}:`));
+    const parameter = await new SSMClient(recoveryConfig(THIRD_REGION)).send(
+      new GetParameterCommand({ Name: '/orders/db/password', WithDecryption: true }),
+    );
+    expect(parameter.Parameter).toMatchObject({ Type: 'SecureString', Value: SECRET });
+  });
+
   it('records an artifact whose copy into the landing region fails as failed, with the cause, and restores the others', async () => {
     await protectedInBothRegions();
     // The restore key in the landing region turned off: EC2 accepts the copies there and fails them
@@ -175,14 +205,18 @@ describe('a restore that lands in another vault region', () => {
     expect(log.at(-1)).toMatch(/done: 2 of 5 usable in 444444444444, 3 failed/);
   });
 
-  it('refuses, before anything is done, a landing region that is the one restored from or holds no restore key', async () => {
+  it('refuses, before anything is done, a landing region that is the one restored from, no region, or holds no restore key', async () => {
     hub = await deployTestHub({ vault: { account: VAULT, region: REGION, drRegion: DR_REGION }, recovery: [{ account: RECOVERY }] });
     const asOf = hub.cloud.clock.now();
     await expect(restore({ account: SOURCE_A, asOf, fromRegion: DR_REGION, toRegion: DR_REGION })).rejects.toThrow(
       `--to-region ${DR_REGION} is the region restored from: leave --to-region out (the restore lands there; no copy across regions is needed)`,
     );
-    await expect(restore({ account: SOURCE_A, asOf, toRegion: 'us-east-1' })).rejects.toThrow(
-      `--to-region us-east-1: a restore lands in a vault region, where the vault stack keeps the recovery accounts' restore keys: ${DR_REGION}`,
+    await expect(restore({ account: SOURCE_A, asOf, toRegion: 'us-east' })).rejects.toThrow(
+      '--to-region us-east is no AWS region name (such as us-east-1)',
+    );
+    // A region the recovery account's file does not list: the vault has no restore key there.
+    await expect(restore({ account: SOURCE_A, asOf, toRegion: THIRD_REGION })).rejects.toThrow(
+      `the vault has no usable restore key ${RECOVERY_NAMES.restoreKeyAliasPrefix}${RECOVERY} in ${THIRD_REGION}`,
     );
     // A target looked up in another region than the one the restore lands in is refused too.
     const ctx = hub.restoreContext;

@@ -23,7 +23,8 @@ function estate(sources: number, organization: boolean): AccountsConfig {
       customerKeyAliases: ['alias/app-data', 'alias/ledger'],
       ssmParameters: { paths: ['/app/', '/orders/'], tagged: true },
     })),
-    recovery: [{ account: '444444444444' }, { account: '555555555555' }],
+    // One restores into a region of its own too, where the vault keeps its restore key (a restore region).
+    recovery: [{ account: '444444444444', regions: [REGIONS[0]!, REGIONS[2]!] }, { account: '555555555555' }],
   });
 }
 
@@ -59,11 +60,17 @@ describe('IAM policies of a constant size', () => {
   it('keeps the managed policies of a restore across regions under 80 % of 6,144 characters, the same with 3 sources as with 300', () => {
     const managed = (accounts: AccountsConfig) =>
       managedPolicySizes(renderAccount('vault', { accounts }), { account: accounts.vault.id, region: accounts.vault.regions[0]! });
-    for (const accounts of [example, large, largeWithoutOrg]) {
+    const across = ['RestoreRoleFromEuCentral1Policy', 'DrRestoreRoleFromEuWest1Policy'];
+    expect(managed(example).map((p) => p.logicalId)).toEqual(across);
+    for (const accounts of [large, largeWithoutOrg]) {
       const sizes = managed(accounts);
-      expect(sizes.map((p) => p.logicalId)).toEqual(['RestoreRoleFromEuCentral1Policy', 'DrRestoreRoleFromEuWest1Policy']);
+      // The landing side in the restore region (us-east-1) of both restore roles.
+      expect(sizes.map((p) => p.logicalId)).toEqual([
+        ...across,
+        ...['RestoreRole', 'DrRestoreRole'].flatMap((role) => [`${role}IntoUsEast1Ec2Policy`, `${role}IntoUsEast1RdsPolicy`]),
+      ]);
       expect(sizes.filter((p) => p.size > HEADROOM * IAM_QUOTA.managedPolicy)).toEqual([]);
-      if (accounts !== example) expect(sizes).toEqual(managed(estate(3, accounts === large)));
+      expect(sizes).toEqual(managed(estate(3, accounts === large)));
     }
   });
 

@@ -800,6 +800,22 @@ describe('vault stack: key and tables', () => {
     expect(vias.every((via) => via.includes(`.${vault.drRegion}.`))).toBe(true);
   });
 
+  it("holds, in a recovery account's region that is not the vault's, that account's restore key only, which both restore roles encrypt under there", () => {
+    const withThirdRegion = accountsFor({
+      vault: { account: vault.id, region: vault.regions[0]!, drRegion: vault.drRegion },
+      sources: [{ account: '111111111111', regions: [vault.regions[0]!] }],
+      recovery: [{ account: '444444444444', regions: [vault.regions[0]!, 'us-east-1'] }, { account: '555555555555' }],
+    });
+    const restoreRegion = renderAccount('vault', { accounts: withThirdRegion, region: 'us-east-1' });
+    const own = Object.keys(restoreRegion.Resources).filter((id) => !id.startsWith('ServerlessDeploymentBucket'));
+    expect(own.sort()).toEqual(['RestoreKey444444444444', 'RestoreKeyAlias444444444444']);
+    const encrypting = statements(restoreRegion).find((s) => s.statement.Sid === 'TheRestoreRoleEncryptsRestoreCopies')!.statement;
+    expect(encrypting.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(
+      [NAMES.restoreRole, NAMES.drRestoreRole].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
+    );
+    expect(encrypting.Condition?.StringEquals?.['kms:ViaService']).toEqual(['ec2.us-east-1.amazonaws.com', 'rds.us-east-1.amazonaws.com']);
+  });
+
   it('keeps the catalog and audit log safe in each replica (the vault region and its DR region): point-in-time recovery, deletion protection, encryption', () => {
     const safe = { DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } };
     for (const id of ['CatalogTable', 'AuditTable']) {

@@ -6,6 +6,7 @@ import {
   type ReaderScope,
   type RegionCopyScope,
   type RestoreAcrossScope,
+  type RestoreLandingScope,
   type RestoreScope,
   type VaultScope,
 } from './manifest.js';
@@ -261,7 +262,12 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
  * one statement serves every recovery account. ModifyImageAttribute has no ec2:Add/userId key, so
  * an image is shared by its restore-for tag alone, and the restore key's policy is the boundary.
  */
-export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement {
+export function shareWithTheRecoveryAccountOnly(
+  s: RestoreLandingScope,
+  sid: string,
+  action: string,
+  type: 'snapshot' | 'image',
+): Statement {
   return {
     Sid: sid,
     Effect: 'Allow',
@@ -287,18 +293,20 @@ export const vaultAndRestoreKeys: Condition = {
   'ForAnyValue:StringLike': { 'kms:ResourceAliases': [NAMES.vaultKeyAlias, `${NAMES.restoreKeyAliasPrefix}*`] },
 };
 
-/** What a restore copy through EC2 needs of the keys: read the vault copy, encrypt under a restore key. */
-export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
+/** A restore copy through EC2 reads the vault copy of its region under the vault key. */
+export const readVaultCopiesThroughEc2 = (s: RestoreScope): Statement => ({
+  Sid: 'ReadVaultCopiesThroughEc2',
+  Effect: 'Allow',
+  Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+  Resource: s.vaultKeyArn,
+  Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } },
+});
+
+/** What a restore copy through EC2 needs of the keys of the region it lands in: encrypt under a restore key, and let EBS use it. */
+export function restoreCopyKeyStatements(s: RestoreLandingScope): Statement[] {
   const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
   const throughEc2 = { 'kms:ViaService': ec2Via(s.vaultRegion) };
   return [
-    {
-      Sid: 'ReadVaultCopiesThroughEc2',
-      Effect: 'Allow',
-      Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
-      Resource: s.vaultKeyArn,
-      Condition: { StringEquals: throughEc2 },
-    },
     {
       Sid: 'EncryptRestoreCopiesThroughEc2',
       Effect: 'Allow',

@@ -182,6 +182,8 @@ export const manifest: KindManifest = {
     // Any recovery account's role: each one's trust admits this role only, with the ExternalId.
     { Sid: 'AssumeTheRecoveryRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::*:role/${NAMES.recoveryRole}` },
   ],
+  // Written into the recovery account through its role (`recovery`), wherever the restore lands.
+  restoreLanding: () => [],
   // Read from the store of the region restored from; written into the recovery account through its role (`recovery`).
   restoreAcross: (s) => {
     const from = { vaultAccount: s.vaultAccount, vaultRegion: s.fromRegion };
