@@ -186,23 +186,22 @@ describe('a restore that lands in another vault region', () => {
   it('records an artifact whose copy into the landing region fails as failed, with the cause, and restores the others', async () => {
     await protectedInBothRegions();
     // The restore key in the landing region turned off: EC2 accepts the copies there and fails them
-    // ("Given key ID is not accessible"); RDS refuses the DB snapshot's copy outright.
+    // ("Given key ID is not accessible"); RDS refuses them outright. Parameters need no restore key.
     restoreKey(REGION).enabled = false;
-    hub.cloud.faults.add({ service: 'rds', operation: 'CopyDBSnapshot', error: 'KMSKeyNotAccessibleFault', times: 1, account: VAULT });
     const { result, log } = await restore({ account: SOURCE_A, asOf: hub.cloud.clock.now(), fromRegion: DR_REGION, toRegion: REGION });
     expect(statusByKind(result.artifacts)).toEqual({
       'ebs-snapshot': 'failed',
       ami: 'failed',
       'rds-snapshot': 'failed',
-      'rds-cluster-snapshot': 'usable',
+      'rds-cluster-snapshot': 'failed',
       'ssm-parameter': 'usable',
     });
     const detail = (kind: RecoveryPoint['kind']) => result.artifacts.find((a) => a.kind === kind)!.detail;
     expect(detail('ebs-snapshot')).toMatch(/restore copy snap-\w+ failed: Given key ID is not accessible/);
     expect(detail('rds-snapshot')).toMatch(/KMSKeyNotAccessibleFault/);
     const failed = (await auditEntries(hub)).filter((e) => e.decision === 'failed' && e.reason?.startsWith('restore into'));
-    expect(failed.map((e) => e.reason)).toEqual(Array(3).fill(expect.stringContaining(`restore into ${RECOVERY} (${REGION}) failed:`)));
-    expect(log.at(-1)).toMatch(/done: 2 of 5 usable in 444444444444, 3 failed/);
+    expect(failed.map((e) => e.reason)).toEqual(Array(4).fill(expect.stringContaining(`restore into ${RECOVERY} (${REGION}) failed:`)));
+    expect(log.at(-1)).toMatch(/done: 1 of 5 usable in 444444444444, 4 failed/);
   });
 
   it('refuses, before anything is done, a landing region that is the one restored from, no region, or holds no restore key', async () => {
