@@ -28,7 +28,7 @@ export interface RestoredArtifact {
 export interface RestoreResult {
   /** Restored from the vault copies in this vault region (the DR region); from the vault's own region when absent. */
   fromRegion?: string;
-  /** Restored into the recovery account in this other vault region (each copy copied across first); into the region restored from when absent. */
+  /** Restored into the recovery account in this other region (each copy copied across first); into the region restored from when absent. */
   toRegion?: string;
   startedAt: string;
   finishedAt: string;
