@@ -6,6 +6,7 @@ import { AwsClients, stsClient } from '../shared/aws/clients.js';
 import { LegalHoldRefused } from '../shared/catalog/catalog.js';
 import { type AccountsConfig, AccountsConfigError, loadAccounts } from '../shared/config/accounts.js';
 import type { HubConfig } from '../shared/config/hub-config.js';
+import { RetireRefused } from '../shared/monitoring/retire.js';
 import { RestoreRequestError } from '../shared/restore/restore-request.js';
 import { createHubContext } from '../shared/runtime/create-hub-context.js';
 import type { HubContext } from '../shared/runtime/hub-context.js';
@@ -62,7 +63,12 @@ export const awsOperatorDeps: OperatorDeps = {
  * files, missing credentials or permissions), or undefined for a genuine bug, which the dispatcher reports.
  */
 export function explain(error: unknown, role: string): string | undefined {
-  if (error instanceof RestoreRequestError || error instanceof AccountsConfigError || error instanceof LegalHoldRefused)
+  if (
+    error instanceof RestoreRequestError ||
+    error instanceof AccountsConfigError ||
+    error instanceof LegalHoldRefused ||
+    error instanceof RetireRefused
+  )
     return error.message;
   if (error instanceof Error && error.name === 'CredentialsProviderError') {
     return `no AWS credentials for the vault (${error.message}): set AWS_PROFILE to a profile of the vault account that assumes ${role}, or export its credentials`;

@@ -5,11 +5,12 @@ import { rebuildAccount } from '../shared/rebuild/rebuild-account.js';
 import { applyRestore } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
+import { landingRegion, restoreRoleRegion } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
 import { ACCOUNT_MISTAKE, isSourceAccount, parseCommandLine, timeOptions } from './command-line.js';
 import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig } from './operator-context.js';
 
-const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] [--rebuild] | --point POINT) [--from-region R] [--apply]
+const usage = `usage: backup-hub restore --to ACCOUNT (--account ID [--as-of TIME] [--rebuild] | --point POINT) [--from-region R] [--to-region Q] [--apply]
 
 Makes recovery points usable in a recovery account. Each vault copy is copied in the vault,
 re-encrypted under that account's restore key, and shared with it; SSM parameters are written back
@@ -26,6 +27,12 @@ through its backup-hub-recovery role. Without --apply it prints what it would do
                    prints the RTO to running
   --from-region R  restore from the vault's copies in its DR region R (drRegion in the vault file), every
                    call made there; run it with the backup-hub-restore-dr role
+  --to-region Q    land the restore in region Q instead of the region restored from: the other vault
+                   region, or another region of the recovery account's file. Each vault copy is first
+                   copied from there into Q, under the account's restore key in Q. Run it with the role
+                   of Q when Q is a vault region (backup-hub-restore in the vault's region,
+                   backup-hub-restore-dr in its DR region), else with that of the region restored from.
+                   Not with --rebuild
   --apply          act (re-running it continues a restore, or a rebuild, that stopped)
   --accounts DIR   the account files (default: accounts/ of this repository)
 
@@ -47,6 +54,7 @@ export async function run(
         'as-of': { type: 'string' },
         point: { type: 'string' },
         'from-region': { type: 'string' },
+        'to-region': { type: 'string' },
         apply: { type: 'boolean' },
         rebuild: { type: 'boolean' },
         accounts: { type: 'string' },
@@ -63,18 +71,25 @@ export async function run(
     deps.error(`${problem}\n\n${usage}`);
     return 2;
   }
+  // The role to name when the vault refuses a call: the one of the region the restore lands in (set once known).
+  let role: string = NAMES.restoreRole;
   try {
     const accounts = deps.accounts(args.accounts);
     const into = recoveryAccount(accounts, args.to!);
-    const fromRegion = args['from-region'];
-    const ctx = deps.context(operatorConfig(accounts, fromRegion ? { tablesRegion: fromRegion } : {}));
+    const regions = { fromRegion: args['from-region'], toRegion: args['to-region'] };
+    // The role, catalog and audit log of the vault region the restore lands in, or else restores from.
+    const landing = landingRegion(regions, { config: operatorConfig(accounts) });
+    const primary = restoreRoleRegion(regions, { config: operatorConfig(accounts) }) === accounts.vault.regions[0];
+    role = primary ? NAMES.restoreRole : NAMES.drRestoreRole;
+    const ctx = deps.context(operatorConfig(accounts, primary ? {} : { tablesRegion: landing }));
     const request: RestoreRequest = {
       ...(args.point
         ? { point: pointKeyOf(args.point) }
         : { account: args.account!, asOf: args['as-of'] ? new Date(args['as-of']) : ctx.now() }),
-      ...(fromRegion ? { fromRegion } : {}),
+      ...(regions.fromRegion ? { fromRegion: regions.fromRegion } : {}),
+      ...(regions.toRegion ? { toRegion: regions.toRegion } : {}),
     };
-    const target = await restoreTarget(into.id, NAMES, ctx, fromRegion);
+    const target = await restoreTarget(into.id, NAMES, ctx, landing);
     const plan = await planRestore(request, target, ctx);
     for (const line of formatPlan(plan)) deps.print(line);
     const wait = deps.wait ?? ((ms: number) => sleep(ms));
@@ -96,7 +111,7 @@ export async function run(
     );
     return restored && rebuild.rtoMinutes !== undefined ? 0 : 1;
   } catch (error) {
-    const explained = explain(error, args['from-region'] ? NAMES.drRestoreRole : NAMES.restoreRole);
+    const explained = explain(error, role);
     if (explained === undefined) throw error;
     deps.error(`backup-hub restore: ${explained}`);
     return 1;
@@ -105,6 +120,7 @@ export async function run(
 
 function commandLineProblem(args: {
   to?: string;
+  'to-region'?: string;
   account?: string;
   point?: string;
   'as-of'?: string;
@@ -112,6 +128,8 @@ function commandLineProblem(args: {
 }): string | undefined {
   if (!args.to) return 'say where to restore: --to <recovery account>';
   if (args.rebuild && args.point) return '--rebuild rebuilds a whole account: give --account, not --point';
+  if (args.rebuild && args['to-region'])
+    return '--rebuild rebuilds in the source regions from a restore that lands there: leave out --to-region (or --rebuild)';
   if (!args.account === !args.point) return 'say what to restore: either --account <source account id> or --point <recovery point>';
   if (args.point) return args['as-of'] === undefined ? undefined : '--as-of goes with --account, not --point';
   const times = timeOptions(args, ['as-of'] as const);

@@ -1,6 +1,6 @@
-import { RetireRefused, resourceRefOf, retireResource, unretireResource } from '../shared/monitoring/retire.js';
-import { parseCommandLine } from './command-line.js';
-import { awsOperatorDeps, explain, type OperatorDeps, operatorConfig, operatorName } from './operator-context.js';
+import { resourceRefOf, retireResource, unretireResource } from '../shared/monitoring/retire.js';
+import { markCommand } from './mark-command.js';
+import { awsOperatorDeps, type OperatorDeps } from './operator-context.js';
 
 const usage = `usage: backup-hub retire RESOURCE --reason TEXT [--by NAME]    stop counting it against its RPO target
        backup-hub retire RESOURCE --undo [--by NAME]             count it again
@@ -14,49 +14,21 @@ role (it changes catalog items and appends to the audit log, nothing else).
 
   --accounts DIR   the account files (default: accounts/ of this repository)`;
 
+const retire = markCommand({
+  name: 'retire',
+  usage,
+  takeOff: 'undo',
+  target: 'resource',
+  role: 'backup-hub-legal-hold',
+  async put(ctx, target, reason, by) {
+    await retireResource(ctx, resourceRefOf(target), { reason, by });
+    return `${target} retired by ${by}: no longer counted against its RPO target; its recovery points stay`;
+  },
+  async takeOffFrom(ctx, target, by) {
+    await unretireResource(ctx, resourceRefOf(target), by);
+    return `${target} counts against its RPO target again (by ${by})`;
+  },
+});
+
 /** `backup-hub retire`: takes a resource out of the RPO count, or puts it back. */
-export async function run(argv: string[], deps: OperatorDeps = awsOperatorDeps): Promise<number> {
-  const parsed = parseCommandLine(
-    {
-      args: argv,
-      allowPositionals: true,
-      options: {
-        reason: { type: 'string' },
-        undo: { type: 'boolean' },
-        by: { type: 'string' },
-        accounts: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    },
-    usage,
-    deps,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { values: args, positionals } = parsed;
-  if (positionals.length !== 1 || Boolean(args.undo) === Boolean(args.reason?.trim())) {
-    deps.error(`${positionals.length !== 1 ? 'name one resource' : 'give either --reason TEXT (to retire it) or --undo'}\n\n${usage}`);
-    return 2;
-  }
-  try {
-    const ref = resourceRefOf(positionals[0]!);
-    const ctx = deps.context(operatorConfig(deps.accounts(args.accounts)));
-    const by = await operatorName(ctx, args.by);
-    if (args.undo) {
-      await unretireResource(ctx, ref, by);
-      deps.print(`${positionals[0]} counts against its RPO target again (by ${by})`);
-    } else {
-      await retireResource(ctx, ref, { reason: args.reason!.trim(), by });
-      deps.print(`${positionals[0]} retired by ${by}: no longer counted against its RPO target; its recovery points stay`);
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof RetireRefused) {
-      deps.error(`backup-hub retire: ${error.message}`);
-      return 1;
-    }
-    const explained = explain(error, 'backup-hub-legal-hold');
-    if (explained === undefined) throw error;
-    deps.error(`backup-hub retire: ${explained}`);
-    return 1;
-  }
-}
+export const run = (argv: string[], deps: OperatorDeps = awsOperatorDeps): Promise<number> => retire(argv, deps);

@@ -232,7 +232,8 @@ const regionOutageStep = z.strictObject({ action: z.literal('regionOutage'), reg
 /**
  * Restores into a fresh recovery account a source account, as of a time (its disaster when it had
  * one, else now), or one recovery point, as `backup-hub restore --point` does; with `fromRegion`,
- * from the vault copies in that vault region (the DR region), as `--from-region` does.
+ * from the vault copies in that vault region (the DR region), as `--from-region` does; with
+ * `toRegion`, into the other vault region, as `--to-region` does.
  */
 const restoreStep = z
   .strictObject({
@@ -244,12 +245,18 @@ const restoreStep = z
     /** Then rebuild the account's systems there from its captured configuration (`backup-hub restore --rebuild`). */
     rebuild: z.boolean().optional(),
     fromRegion: z.string().min(1).optional(),
+    /** Land the restore in this other vault region, each copy copied there first (`--to-region`). */
+    toRegion: z.string().min(1).optional(),
   })
   .refine((s) => (s.account === undefined) !== (s.point === undefined), {
     message: 'name what to restore: either account (a whole source) or point (one recovery point)',
   })
   .refine((s) => s.point === undefined || s.asOf === undefined, { message: 'asOf goes with account, not with point', path: ['asOf'] })
-  .refine((s) => !s.rebuild || s.point === undefined, { message: 'rebuild goes with account, not with point', path: ['rebuild'] });
+  .refine((s) => !s.rebuild || s.point === undefined, { message: 'rebuild goes with account, not with point', path: ['rebuild'] })
+  .refine((s) => !s.rebuild || s.toRegion === undefined, {
+    message: 'rebuild rebuilds in the source regions from a restore that lands there: leave out toRegion (or rebuild)',
+    path: ['rebuild'],
+  });
 
 /**
  * The ransomware game day: with one principal's credentials (the vault's root user, a source's, or a

@@ -28,8 +28,7 @@ export function drillAccounts(
   folder: AccountsConfig,
   { required }: { required: boolean },
 ): { accounts: AccountsConfig; fromFolder: boolean } {
-  const recovery = recoveryAccountsOf(drill).map((account) => ({ account }));
-  const generated = accountsFor({ vault: drill.vault, sources: drill.sources, recovery });
+  const generated = accountsFor({ vault: drill.vault, sources: drill.sources, recovery: recoveryOf(drill) });
   const wanted = accountList(generated.all);
   const inFolder = accountList(folder.all.map((a) => (a.role === 'recovery' ? { id: a.id, regions: [folder.vault.regions[0]!] } : a)));
   if (wanted.join(' ') === inFolder.join(' ')) return { accounts: folder, fromFolder: true };
@@ -41,6 +40,20 @@ export function drillAccounts(
       `${missing.length ? `; the drill has ${missing.join(' ')}, which no file has` : ''}${extra.length ? `; the files have ${extra.join(' ')}, which the drill does not name` : ''}` +
       '. Run the drill without --stacks, or give it exactly the accounts of the files (account:regions).',
   );
+}
+
+/**
+ * The recovery accounts of a drill: in the vault's region, and in each region a restore into the
+ * account lands in that is not one of the vault's (`toRegion`), as its account file would list it.
+ */
+function recoveryOf(drill: Drill): { account: string; regions?: string[] }[] {
+  const own = [drill.vault.region, drill.vault.drRegion];
+  return recoveryAccountsOf(drill).map((account) => {
+    const landing = drill.steps.flatMap((s) =>
+      s.action === 'restore' && s.into === account && s.toRegion && !own.includes(s.toRegion) ? [s.toRegion] : [],
+    );
+    return { account, ...(landing.length ? { regions: [drill.vault.region, ...new Set(landing)] } : {}) };
+  });
 }
 
 /** Each stack's template as `npm run package:all` left it in `dir/<account file>[-<region>]/`. */

@@ -30,7 +30,7 @@ export function formatGameDay(section: RestoreSection): string[] {
     );
   for (const run of section.runs) {
     parts.push(
-      `\n-- restore of ${run.account} into ${run.into} from the vault copies in ${run.fromRegion} (as of ${run.asOf}): ${run.usable} restored, ${run.failed} failed, ${run.unrestorable.length} could not be; RPO ${run.rpoMinutes ?? '-'} min (its oldest newest point), RTO ${run.rtoMinutes ?? '-'} simulated minutes`,
+      `\n-- restore of ${run.account} into ${run.into} from the vault copies in ${run.fromRegion}${run.toRegion === run.fromRegion ? '' : ` into ${run.toRegion}`} (as of ${run.asOf}): ${run.usable} restored, ${run.failed} failed, ${run.unrestorable.length} could not be; RPO ${run.rpoMinutes ?? '-'} min (its oldest newest point), RTO ${run.rtoMinutes ?? '-'} simulated minutes`,
       table(
         ['kind', 'resource', 'recovery point', 'status', 'usable as', 'after (min)'],
         run.artifacts.map((a) => [a.kind, a.resourceId, a.sourceId, a.status, a.restoredId ?? `- (${a.detail})`, String(a.minutes)]),

@@ -4,7 +4,7 @@ import { rebuildAccount } from '../shared/rebuild/rebuild-account.js';
 import { applyRestore, type RestoredArtifact } from '../shared/restore/apply-restore.js';
 import { formatPlan, planRestore } from '../shared/restore/restore-plan.js';
 import { pointKeyOf, type RestoreRequest, RestoreRequestError } from '../shared/restore/restore-request.js';
-import { selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
+import { landingRegion, restoreRoleRegion, selectPoints, type Unrestorable } from '../shared/restore/restore-selection.js';
 import { restoreTarget } from '../shared/restore/restore-target.js';
 import type { DrillStep } from './drill-file.js';
 import { type LocalHub, RECOVERY_NAMES } from './local-hub.js';
@@ -27,6 +27,8 @@ export interface ReportedRestoreRun {
   into: string;
   /** The vault region whose copies were restored from: the vault's own, or its DR region. */
   fromRegion: string;
+  /** The region the restore landed in: `fromRegion`, or the other vault region (each copy copied there first). */
+  toRegion: string;
   asOf: string;
   startedAt: string;
   finishedAt: string;
@@ -129,16 +131,20 @@ export class GameDay {
   }
 
   async restore(step: RestoreStep, say: (line: string) => void): Promise<string> {
-    const { fromRegion } = step;
-    const ctx = fromRegion ? this.hub.restoreContextIn(fromRegion) : this.hub.restoreContext;
+    const { fromRegion, toRegion } = step;
+    // The restore role, catalog and audit log the CLI uses: the vault region's it lands in, or else restores from.
+    const landing = landingRegion(step, this.hub.restoreContext);
+    const roleRegion = restoreRoleRegion(step, this.hub.restoreContext);
+    const ctx = roleRegion === this.hub.restoreContext.config.vaultRegion ? this.hub.restoreContext : this.hub.restoreContextIn(roleRegion);
     const account = step.account ?? step.point!.split('/')[1]!;
     const disaster = this.#section.disasters.find((d) => d.account === account);
     const asOf = new Date(step.asOf ?? disaster?.at ?? ctx.now().toISOString());
     const request: RestoreRequest = {
       ...(step.point ? { point: pointKeyOf(step.point) } : { account, asOf }),
       ...(fromRegion ? { fromRegion } : {}),
+      ...(toRegion ? { toRegion } : {}),
     };
-    const target = await restoreTarget(step.into, RECOVERY_NAMES, ctx, fromRegion);
+    const target = await restoreTarget(step.into, RECOVERY_NAMES, ctx, landing);
     const plan = await planRestore(request, target, ctx);
     for (const line of formatPlan(plan)) say(`    ${line}`);
     const wait = (ms: number) => this.hub.cloud.advance(ms, { tickMs: RESTORE_POLL_MS }).then(() => undefined);
@@ -151,7 +157,8 @@ export class GameDay {
     const run: ReportedRestoreRun = {
       account,
       into: step.into,
-      fromRegion: fromRegion ?? ctx.config.vaultRegion,
+      fromRegion: plan.regions.from,
+      toRegion: plan.regions.to,
       asOf: asOf.toISOString(),
       startedAt: result.startedAt,
       finishedAt: result.finishedAt,
@@ -175,7 +182,7 @@ export class GameDay {
     const running = rebuild
       ? `; rebuilt ${rebuild.rebuilt.filter((r) => r.status !== 'failed').length} of ${rebuild.rebuilt.length} system(s), RTO to running ${run.rtoToRunningMinutes ?? '-'} simulated minutes`
       : '';
-    return `restore of ${step.point ?? account} into ${step.into}${fromRegion ? ` from ${fromRegion}` : ''}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes${running}`;
+    return `restore of ${step.point ?? account} into ${step.into}${fromRegion ? ` from ${fromRegion}` : ''}${toRegion ? ` in ${toRegion}` : ''}: ${run.usable} usable, ${run.failed} failed, ${run.unrestorable.length} not restorable; RTO ${run.rtoMinutes ?? '-'} simulated minutes${running}`;
   }
 
   report(): RestoreSection {

@@ -16,8 +16,8 @@ export interface HubAccountsSpec {
     /** Its fair share of the vault's copy slots (the account file's `pendingCap`). */
     pendingCap?: number;
   }[];
-  /** Clean accounts the vault may restore into. */
-  recovery?: { account: string }[];
+  /** Clean accounts the vault may restore into: in the vault's region, and in `regions` too when given. */
+  recovery?: { account: string; regions?: string[] }[];
   /** The account keeping the audit log's signed anchors, when not the vault. */
   logArchive?: { account: string };
   /** What the pruner enforces; without it nothing is ever pruned. */
@@ -79,7 +79,7 @@ export function accountsFor(spec: HubAccountsSpec): AccountsConfig {
       name: `recovery-${r.account}`,
       id: r.account,
       role: 'recovery',
-      regions: [vault.region],
+      regions: r.regions ?? [vault.region],
       vault: vault.account,
     })),
     ...(spec.logArchive

@@ -1,9 +1,9 @@
-import type { Account, AccountsConfig } from '../../shared/config/accounts.js';
+import { type Account, type AccountsConfig, restoreRegions, vaultRegions } from '../../shared/config/accounts.js';
 import { buildLogArchive } from './audit-anchor.js';
 import { buildRecovery } from './recovery-stack.js';
 import type { ServiceModel } from './service.js';
 import { buildSource } from './source-stack.js';
-import { buildVault, buildVaultDr } from './vault-stack.js';
+import { buildVault, buildVaultDr, buildVaultRestoreRegion } from './vault-stack.js';
 
 /** The stack model of one account's role, in one of its regions (before the checks and reasons `buildService` adds; the doctor reads it on production dependencies only). */
 export function buildForAccount(
@@ -13,7 +13,8 @@ export function buildForAccount(
 ): Pick<ServiceModel, 'functions' | 'resources'> {
   switch (account.role) {
     case 'vault':
-      return stack.region === account.drRegion ? buildVaultDr(config, stack) : buildVault(config, stack);
+      if (stack.region === account.drRegion) return buildVaultDr(config, stack);
+      return restoreRegions(config).includes(stack.region) ? buildVaultRestoreRegion(config, stack) : buildVault(config, stack);
     case 'source':
       return buildSource(config, account, stack);
     case 'recovery':
@@ -23,7 +24,7 @@ export function buildForAccount(
   }
 }
 
-/** The regions an account has a stack in: its regions, and the vault's DR region after its own. */
-export function stackRegions(account: Account): string[] {
-  return account.role === 'vault' && account.drRegion !== undefined ? [...account.regions, account.drRegion] : account.regions;
+/** The regions an account has a stack in: its regions; the vault's DR region and restore regions after the vault's own. */
+export function stackRegions(config: AccountsConfig, account: Account): string[] {
+  return account.role === 'vault' ? [...vaultRegions(account), ...restoreRegions(config)] : account.regions;
 }

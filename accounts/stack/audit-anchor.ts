@@ -2,7 +2,7 @@ import { ANCHOR_KEY_SPEC, ANCHOR_PREFIX, ANCHOR_SIGNING_ALGORITHM } from '../../
 import type { AccountsConfig, VaultAccount } from '../../shared/config/accounts.js';
 import { getAtt, type Resource, ref, type Statement, sub } from './cloudformation.js';
 import { AUDIT_ANCHOR, auditAnchorBucket, NAMES, roleArn } from './names.js';
-import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, role } from './policies.js';
+import { alarm, keyAdministration, keyUseBy, LAMBDA_TRUST, objectLockBucket, role } from './policies.js';
 import type { ServiceModel } from './service.js';
 
 /** Sign only what the hub signs: its one algorithm, over the message itself (no digest made elsewhere). */
@@ -147,55 +147,19 @@ function anchorBucket(vault: VaultAccount, region: string): Record<string, Resou
             Condition: { ArnEquals: { 'aws:PrincipalArn': anchorRoleArn } },
           },
         ];
-  return {
-    AuditAnchorBucket: {
-      Type: 'AWS::S3::Bucket',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        BucketName: name,
-        ObjectLockEnabled: true,
-        ObjectLockConfiguration: {
-          ObjectLockEnabled: 'Enabled',
-          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: vault.auditAnchors.retentionDays } },
-        },
-        VersioningConfiguration: { Status: 'Enabled' },
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+  return objectLockBucket('AuditAnchorBucket', {
+    name,
+    lockDays: vault.auditAnchors.retentionDays,
+    statements: [
+      ...forTheVault,
+      {
+        Sid: 'OnlyTheAuditAnchorRoleWrites',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: sub('${AuditAnchorBucket.Arn}/*'),
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorRoleArn } },
       },
-    },
-    AuditAnchorBucketPolicy: {
-      Type: 'AWS::S3::BucketPolicy',
-      Properties: {
-        Bucket: ref('AuditAnchorBucket'),
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'DenyPlainHttp',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:*',
-              Resource: [getAtt('AuditAnchorBucket'), sub('${AuditAnchorBucket.Arn}/*')],
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-            ...forTheVault,
-            {
-              Sid: 'OnlyTheAuditAnchorRoleWrites',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:PutObject',
-              Resource: sub('${AuditAnchorBucket.Arn}/*'),
-              Condition: { ArnNotEquals: { 'aws:PrincipalArn': anchorRoleArn } },
-            },
-          ],
-        },
-      },
-    },
-  };
+    ],
+  });
 }

@@ -1,5 +1,5 @@
 import type { VaultAccount } from '../../shared/config/accounts.js';
-import { policy, type Resource, ref, type Statement, THIS_ACCOUNT_ROOT, type Value } from './cloudformation.js';
+import { getAtt, policy, type Resource, ref, type Statement, sub, THIS_ACCOUNT_ROOT, type Value } from './cloudformation.js';
 import { NAMES } from './names.js';
 
 /**
@@ -184,6 +184,68 @@ export function alarm(options: {
       TreatMissingData: options.treatMissingData ?? 'notBreaching',
       AlarmActions: [ref('AlarmTopic')],
       OKActions: [ref('AlarmTopic')],
+    },
+  };
+}
+
+/**
+ * A bucket whose objects no one deletes or overwrites before their retention ends (versioning and
+ * Object Lock, compliance mode by default when `lockDays` is set), private, owner-enforced, reached
+ * over TLS only, and kept when the stack goes: `<id>` and `<id>Policy`, the policy holding `statements`
+ * after the plain-HTTP refusal.
+ */
+export function objectLockBucket(
+  id: string,
+  options: { name: string; lockDays: number | undefined; encryptionKey?: Value; statements: Statement[] },
+): Record<string, Resource> {
+  const { name, lockDays, encryptionKey, statements } = options;
+  return {
+    [id]: {
+      Type: 'AWS::S3::Bucket',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BucketName: name,
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: lockDays } } } : {}),
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        ...(encryptionKey
+          ? {
+              BucketEncryption: {
+                ServerSideEncryptionConfiguration: [
+                  { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: encryptionKey } },
+                ],
+              },
+            }
+          : {}),
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
+    },
+    [`${id}Policy`]: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref(id),
+        PolicyDocument: policy([
+          {
+            Sid: 'DenyPlainHttp',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [getAtt(id), sub(`\${${id}.Arn}/*`)],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+          ...statements,
+        ]),
+      },
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { AccountsConfig, RecoveryAccount } from '../../shared/config/accounts.js';
+import { type AccountsConfig, type RecoveryAccount, vaultRegions } from '../../shared/config/accounts.js';
 import { KINDS } from '../../shared/kinds/index.js';
 import { ref, type Statement } from './cloudformation.js';
 import { NAMES, roleArn } from './names.js';
@@ -91,11 +91,10 @@ function rebuildStatements(account: RecoveryAccount, vault: string): Statement[]
  */
 export function buildRecovery(config: AccountsConfig, account: RecoveryAccount): Pick<ServiceModel, 'functions' | 'resources'> {
   const { vault } = config;
-  // A restore from the vault's DR region writes parameters in that region.
-  const scopes = [vault.regions[0]!, ...(vault.drRegion ? [vault.drRegion] : [])].map((vaultRegion) => ({
-    vaultRegion,
-    account: account.id,
-  }));
+  // A restore writes parameters where it lands: a vault region (the DR region too), or another of this account's regions.
+  const regions = [...new Set([...vaultRegions(vault), ...account.regions])];
+  const scopes = regions.map((vaultRegion) => ({ vaultRegion, account: account.id }));
+  const sidPrefix = (region: string) => (region === vault.regions[0] ? '' : region === vault.drRegion ? 'Dr' : pascal(region));
   return {
     functions: {},
     resources: {
@@ -116,9 +115,11 @@ export function buildRecovery(config: AccountsConfig, account: RecoveryAccount):
             ),
           ],
           statements: [
-            ...scopes.flatMap((scope, i) =>
+            ...scopes.flatMap((scope) =>
               KINDS.flatMap((k) =>
-                k.manifest.recovery ? prefixSids(`${i ? 'Dr' : ''}${pascal(k.module.name)}`, k.manifest.recovery(scope)) : [],
+                k.manifest.recovery
+                  ? prefixSids(`${sidPrefix(scope.vaultRegion)}${pascal(k.module.name)}`, k.manifest.recovery(scope))
+                  : [],
               ),
             ),
             ...rebuildStatements(account, vault.id),

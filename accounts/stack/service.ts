@@ -67,7 +67,7 @@ export interface StackOptions {
 export function buildService(config: AccountsConfig, name: string, options: StackOptions): ServiceModel {
   const account = config.account(name);
   const region = options.region ?? account.regions[0]!;
-  const regions = stackRegions(account);
+  const regions = stackRegions(config, account);
   if (!regions.includes(region))
     throw new Error(`${account.file} lists regions ${regions.join(', ')}; --region ${region} is not one of them`);
   const built = buildForAccount(config, account, { stage: options.stage, region });
@@ -78,7 +78,7 @@ export function buildService(config: AccountsConfig, name: string, options: Stac
     stage: options.stage,
     region,
     stackTags: stackTags(config, account),
-    rules: { RightAccountAndRegion: rightAccountAndRegion(account, region) },
+    rules: { RightAccountAndRegion: rightAccountAndRegion(account, region, regions) },
     functions: built.functions,
     resources: { ...built.resources, Resources: resources },
     reasons,
@@ -106,8 +106,8 @@ function takeReasons(resources: Record<string, Resource>): { resources: Record<s
  * another account's credentials, or in another region, it would create resources that point
  * elsewhere. CloudFormation checks these assertions before it creates anything.
  */
-function rightAccountAndRegion(account: Account, region: string): Rule {
-  const others = stackRegions(account).filter((r) => r !== region);
+function rightAccountAndRegion(account: Account, region: string, regions: string[]): Rule {
+  const others = regions.filter((r) => r !== region);
   return {
     Assertions: [
       {
@@ -129,7 +129,7 @@ function rightAccountAndRegion(account: Account, region: string): Rule {
  */
 export function everyStack(config: AccountsConfig): { account: string; region: string; folder: string }[] {
   return config.all.flatMap((account) =>
-    stackRegions(account).map((region, i) => ({
+    stackRegions(config, account).map((region, i) => ({
       account: account.name,
       region,
       folder: i === 0 ? account.name : `${account.name}-${region}`,

@@ -1,6 +1,13 @@
 import { anchorEnvironment } from '../../shared/audit/anchor-settings.js';
 import { CHAIN } from '../../shared/audit/audit-log.js';
-import { type AccountsConfig, effectiveTargets, silenceHours, sweepSettings, type VaultAccount } from '../../shared/config/accounts.js';
+import {
+  type AccountsConfig,
+  effectiveTargets,
+  restoreRegions,
+  silenceHours,
+  sweepSettings,
+  type VaultAccount,
+} from '../../shared/config/accounts.js';
 import { hubEnvironment } from '../../shared/config/hub-config.js';
 import type { SourceRecord } from '../../shared/config/source-registry.js';
 import { PENDING_CAP } from '../../shared/core/copy-quota.js';
@@ -19,6 +26,7 @@ import {
   type EventPattern,
   getAtt,
   type PolicyDocument,
+  policy,
   type Resource,
   ref,
   type Statement,
@@ -55,6 +63,7 @@ import {
   keyAdministration,
   keyUseBy,
   LAMBDA_TRUST,
+  objectLockBucket,
   operatorTrust,
   pascal,
   prefixSids,
@@ -320,7 +329,7 @@ export function buildVault(
       handlerRoleArns: kindRoleArns,
       captureRoleArn: roleArn(vault.id, NAMES.configCaptureRole),
       migrationRoleArns,
-      restoreRoleArn,
+      restoreRoleArns: [restoreRoleArn, ...(vault.drRegion ? [roleArn(vault.id, NAMES.drRestoreRole)] : [])],
       copiesToDr: vault.drRegion !== undefined,
     }),
 
@@ -564,6 +573,8 @@ export function buildVault(
           ),
         }
       : {}),
+    ...(vault.drRegion ? restoreAcrossPolicies(vault) : {}),
+    ...restoreLandingPolicies(vault, restoreRegions(config)),
     // Assumed by an operator to run `backup-hub hold` (legal holds): it may change catalog items
     // (the only role that may name their legalHold) and append to the audit log, nothing else.
     LegalHoldRole: role({
@@ -606,7 +617,7 @@ export function buildVault(
         actingRoleArns,
       }),
     );
-  for (const id of recoveryIds) Object.assign(resources, restoreKey(id, { region, restoreRoleArn }));
+  for (const id of recoveryIds) Object.assign(resources, restoreKey(id, { region, restoreRoleArns: [restoreRoleArn] }));
   Object.assign(resources, alertLogAlarm(Object.keys(functions)));
   if (vault.alarmEmail) {
     resources.AlarmEmailSubscription = {
@@ -692,11 +703,11 @@ export function buildVaultDr(
           region,
           handlerRoleArns: KINDS.map((k) => roleArn(vault.id, kindRoleName(k.module.name))),
           migrationRoleArns: [],
-          restoreRoleArn,
+          restoreRoleArns: [restoreRoleArn, roleArn(vault.id, NAMES.restoreRole)],
         }),
         ...ssmStore(vault.id, region, vault.lock?.minRetentionDays),
         // `backup-hub restore --from-region` re-encrypts the DR copies under these, as in the vault's region.
-        ...Object.assign({}, ...config.recovery.map((r) => restoreKey(r.id, { region, restoreRoleArn }))),
+        ...Object.assign({}, ...config.recovery.map((r) => restoreKey(r.id, { region, restoreRoleArns: [restoreRoleArn] }))),
       },
       Outputs: { VaultKeyArn: { Description: `The vault's DR key in ${region}`, Value: getAtt('VaultKey') } },
     },
@@ -726,6 +737,104 @@ function vaultKey(roles: Omit<Parameters<typeof vaultKeyPolicy>[0], 'accountRoot
 }
 
 /**
+ * A restore that lands in one vault region from the vault copies of the other (`--to-region`) runs
+ * with the landing region's restore role, whose restore keys are there. Each of the two roles gets the
+ * copies' source side in the other region as a managed policy of its own: the role's inline policy
+ * has no room left for it (IAM counts a role's inline policies together, up to 10,240 characters).
+ */
+function restoreAcrossPolicies(vault: VaultAccount): Record<string, Resource> {
+  const roles = restoreRoles(vault);
+  return Object.fromEntries(
+    roles.map(({ region, role, name }) => {
+      const fromRegion = roles.find((r) => r.region !== region)!.region;
+      const scope = { vaultAccount: vault.id, vaultRegion: region, fromRegion };
+      const statements = KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restoreAcross(scope)));
+      const resource: Resource = {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          ManagedPolicyName: `${name}-from-${fromRegion}`,
+          Description: `backup-hub restore into ${region} from the vault copies in ${fromRegion}, each copied across regions first`,
+          Roles: [ref(role)],
+          PolicyDocument: policy(withoutRepeats(statements)),
+        },
+      };
+      return [`${role}From${pascal(fromRegion)}Policy`, resource];
+    }),
+  );
+}
+
+/**
+ * The vault's stack in a region a restore may land in that is not one of its own (another region
+ * of a recovery account): the restore keys of the recovery accounts there. The restore roles of the
+ * vault's regions encrypt under them: a restore lands there from either region's copies.
+ */
+export function buildVaultRestoreRegion(
+  config: AccountsConfig,
+  { region }: { stage: string; region: string },
+): Pick<ServiceModel, 'functions' | 'resources'> {
+  const { vault } = config;
+  const restoreRoleArns = restoreRoles(vault).map((r) => roleArn(vault.id, r.name));
+  const accounts = config.recovery.filter((r) => r.regions.includes(region));
+  return {
+    functions: {},
+    resources: { Resources: Object.assign({}, ...accounts.map((r) => restoreKey(r.id, { region, restoreRoleArns }))) },
+  };
+}
+
+/** The operators' restore role of each vault region: its logical id and name. */
+function restoreRoles(vault: VaultAccount): { region: string; role: string; name: string }[] {
+  return [
+    { region: vault.regions[0]!, role: 'RestoreRole', name: NAMES.restoreRole },
+    ...(vault.drRegion ? [{ region: vault.drRegion, role: 'DrRestoreRole', name: NAMES.drRestoreRole }] : []),
+  ];
+}
+
+/**
+ * A restore that lands in a region that is not one of the vault's runs with the restore role of the
+ * region it restores from (its catalog and audit log, and its vault copies, are there). Each role
+ * gets, per such region, what the restore does there (the kinds' `restoreLanding`, and finding the
+ * restore keys) as managed policies of its own, one for the kinds copying through EC2 and one for
+ * those through RDS: the roles' inline policies have no room left, and both together would fill
+ * more than 80 % of a managed policy's 6,144 characters.
+ */
+function restoreLandingPolicies(vault: VaultAccount, regions: string[]): Record<string, Resource> {
+  const services = ['ec2', 'rds'] as const;
+  return Object.fromEntries(
+    restoreRoles(vault).flatMap(({ role, name }) =>
+      regions.flatMap((region) =>
+        services.map((service) => {
+          const scope = { vaultAccount: vault.id, vaultRegion: region };
+          const kinds = KINDS.filter((k) => k.manifest.sharesThrough === service);
+          const statements = [
+            ...(service === 'ec2' ? [findRestoreKeys(vault.id, region)] : []),
+            ...kinds.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restoreLanding(scope))),
+          ];
+          const resource: Resource = {
+            Type: 'AWS::IAM::ManagedPolicy',
+            Properties: {
+              ManagedPolicyName: `${name}-into-${region}-${service}`,
+              Description: `backup-hub restore into ${region}, a recovery account's region: the restore copies made there through ${service.toUpperCase()}`,
+              Roles: [ref(role)],
+              PolicyDocument: policy(withoutRepeats(statements)),
+            },
+          };
+          return [`${role}Into${pascal(region)}${pascal(service)}Policy`, resource];
+        }),
+      ),
+    ),
+  );
+}
+
+/** DescribeKey of the restore keys of a region (by their alias): a missing key stops a restore before anything is copied. */
+const findRestoreKeys = (vault: string, region: string): Statement => ({
+  Sid: 'FindTheRestoreKeys',
+  Effect: 'Allow',
+  Action: 'kms:DescribeKey',
+  Resource: `arn:aws:kms:${region}:${vault}:key/*`,
+  Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
+});
+
+/**
  * An operators' restore role for the vault copies in one vault region. It reads the catalog, appends
  * to the audit log, finds the restore keys, and re-encrypts vault copies under a recovery account's
  * restore key to share them with that account (the kinds' `restore` statements); it deletes nothing.
@@ -741,13 +850,7 @@ function restoreRole(name: string, what: string, region: string, scope: RestoreS
         indexes: true,
         ...(region === vault.regions[0] ? {} : { replicaIn: { region, account: vault.id } }),
       }),
-      {
-        Sid: 'FindTheRestoreKeys',
-        Effect: 'Allow',
-        Action: 'kms:DescribeKey',
-        Resource: `arn:aws:kms:${region}:${vault.id}:key/*`,
-        Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${NAMES.restoreKeyAliasPrefix}*` } },
-      },
+      findRestoreKeys(vault.id, region),
       ...withoutRepeats(KINDS.flatMap((k) => prefixSids(pascal(k.module.name), k.manifest.restore(scope)))),
       // `config export`, `config diff` and a rebuild find the captures as of a time (reading one is the
       // store's GetObjectVersion above); they are kept in the vault's region only.
@@ -778,12 +881,15 @@ export function vaultKeyPolicy(options: {
   captureRoleArn?: string;
   /** The kind roles that move what an earlier release stored (SSM: vault parameters into the store). */
   migrationRoleArns: string[];
-  /** The operators' restore role, which reads the vault copies of the key's region. */
-  restoreRoleArn: string;
+  /**
+   * The operators' restore roles that read the vault copies of the key's region: its own region's,
+   * and with a DR region the other region's too (a restore that lands there copies them across).
+   */
+  restoreRoleArns: string[];
   /** Set in the primary region of a vault with a DR region: the handlers read what they copy there. */
   copiesToDr?: boolean;
 }): PolicyDocument {
-  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArn, copiesToDr } = options;
+  const { accountRoot, region, handlerRoleArns, captureRoleArn, migrationRoleArns, restoreRoleArns, copiesToDr } = options;
   const viaServices = (...services: string[]) => services.map((s) => `${s}.${region}.amazonaws.com`);
   const via = (...services: string[]) => ({
     StringEquals: {
@@ -822,14 +928,14 @@ export function vaultKeyPolicy(options: {
         : []),
       keyUseBy(
         'TheRestoreRoleReadsVaultCopies',
-        restoreRoleArn,
+        restoreRoleArns,
         ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
         via('ec2', 'rds', 's3'),
         accountRoot,
       ),
       keyUseBy(
         'TheRestoreRoleLetsServicesUseTheKey',
-        restoreRoleArn,
+        restoreRoleArns,
         'kms:CreateGrant',
         grantForAwsResource(...viaServices('ec2', 'rds')),
         accountRoot,
@@ -852,60 +958,20 @@ export function vaultKeyPolicy(options: {
  * bucket policy denies bypassing a governance lock anyway and plain HTTP. Deleting the stack keeps it.
  */
 function ssmStore(vault: string, region: string, lockDays: number | undefined): Record<string, Resource> {
-  return {
-    SsmStoreBucket: {
-      Type: 'AWS::S3::Bucket',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        BucketName: ssmStoreBucket(vault, region),
-        ObjectLockEnabled: true,
-        ObjectLockConfiguration: {
-          ObjectLockEnabled: 'Enabled',
-          ...(lockDays ? { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: lockDays } } } : {}),
-        },
-        VersioningConfiguration: { Status: 'Enabled' },
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [
-            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt('VaultKey') } },
-          ],
-        },
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+  return objectLockBucket('SsmStoreBucket', {
+    name: ssmStoreBucket(vault, region),
+    lockDays,
+    encryptionKey: getAtt('VaultKey'),
+    statements: [
+      {
+        Sid: 'NobodyBypassesTheObjectLock',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:BypassGovernanceRetention',
+        Resource: sub('${SsmStoreBucket.Arn}/*'),
       },
-    },
-    SsmStoreBucketPolicy: {
-      Type: 'AWS::S3::BucketPolicy',
-      Properties: {
-        Bucket: ref('SsmStoreBucket'),
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'DenyPlainHttp',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:*',
-              Resource: [getAtt('SsmStoreBucket'), sub('${SsmStoreBucket.Arn}/*')],
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-            {
-              Sid: 'NobodyBypassesTheObjectLock',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:BypassGovernanceRetention',
-              Resource: sub('${SsmStoreBucket.Arn}/*'),
-            },
-          ],
-        },
-      },
-    },
-  };
+    ],
+  });
 }
 
 /**
@@ -1242,8 +1308,9 @@ function kindResources(
  * account may read and copy what was shared with it, and let EC2 and RDS use the key for that,
  * nothing else.
  */
-function restoreKey(account: string, { region, restoreRoleArn }: { region: string; restoreRoleArn: string }): Record<string, Resource> {
+function restoreKey(account: string, { region, restoreRoleArns }: { region: string; restoreRoleArns: string[] }): Record<string, Resource> {
   const recoveryRoot = `arn:aws:iam::${account}:root`;
+  const roles = restoreRoleArns.length === 1 ? restoreRoleArns[0]! : restoreRoleArns;
   return {
     [`RestoreKey${account}`]: {
       Type: 'AWS::KMS::Key',
@@ -1258,7 +1325,7 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
             keyAdministration('VaultAccountAdministersTheKey', { disable: true }),
             keyUseBy(
               'TheRestoreRoleEncryptsRestoreCopies',
-              restoreRoleArn,
+              roles,
               ['kms:ReEncrypt*', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
               {
                 StringEquals: { 'kms:ViaService': [`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`] },
@@ -1266,7 +1333,7 @@ function restoreKey(account: string, { region, restoreRoleArn }: { region: strin
             ),
             keyUseBy(
               'TheRestoreRoleLetsServicesUseTheKey',
-              restoreRoleArn,
+              roles,
               'kms:CreateGrant',
               grantForAwsResource(`ec2.${region}.amazonaws.com`, `rds.${region}.amazonaws.com`),
             ),

@@ -750,3 +750,15 @@ export function sweepSettings(config: AccountsConfig): SweepSettings {
     callsPerSecond: config.vault.sweep?.callsPerSecond ?? SWEEP_DEFAULTS.callsPerSecond,
   };
 }
+
+/** The vault's own regions: its region, and its DR region. */
+export const vaultRegions = (vault: VaultAccount): string[] => [...vault.regions, ...(vault.drRegion ? [vault.drRegion] : [])];
+
+/**
+ * The regions a restore may land in besides the vault's: every other region of a recovery account.
+ * The vault has a stack in each, with those accounts' restore keys.
+ */
+export function restoreRegions(config: AccountsConfig): string[] {
+  const own = vaultRegions(config.vault);
+  return [...new Set(config.recovery.flatMap((r) => r.regions))].filter((r) => !own.includes(r)).sort();
+}

@@ -1,7 +1,7 @@
 import { buildForAccount, stackRegions } from '../../accounts/stack/account-stack.js';
 import type { Statement } from '../../accounts/stack/cloudformation.js';
 import { NAMES, roleArn, ssmStoreBucket } from '../../accounts/stack/names.js';
-import type { AccountsConfig } from '../config/accounts.js';
+import { type AccountsConfig, vaultRegions } from '../config/accounts.js';
 import { HOLD_PREFIX } from '../retention/hold-ledger.js';
 import { VAULT_LOCK_KEY } from '../retention/vault-lock.js';
 
@@ -64,7 +64,7 @@ const ANY_STAGE = 'guardrails';
 /** Every role the vault account's stacks (each of its regions) create, with its policies' statements. */
 function vaultRoles(config: AccountsConfig): ModelRole[] {
   const vault = config.vault;
-  return stackRegions(vault).flatMap((region) =>
+  return stackRegions(config, vault).flatMap((region) =>
     Object.values(buildForAccount(config, vault, { stage: ANY_STAGE, region }).resources.Resources).flatMap((resource) => {
       if (resource.Type !== 'AWS::IAM::Role') return [];
       const properties = resource.Properties as { RoleName: string; Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
@@ -134,7 +134,7 @@ export function guardrails(config: AccountsConfig, format: GuardrailFormat): Gua
       `${vault.file} names no deployRole: set it to the ARN of the role that deploys the vault stack (the only principal the guardrails let change the hub's roles, functions, rules, queues, tables and keys)`,
     );
   const roles = vaultRoles(config);
-  const stores = stackRegions(vault).map((region) => `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`);
+  const stores = vaultRegions(vault).map((region) => `arn:aws:s3:::${ssmStoreBucket(vault.id, region)}`);
   const storeObjects = stores.map((store) => `${store}/`);
   const scope: Scope = {
     vault: vault.id,
@@ -163,6 +163,8 @@ function arns(s: Scope) {
     audit: `arn:aws:dynamodb:*:${s.vault}:table/${NAMES.auditTable}`,
     hub: [
       `arn:aws:iam::${s.vault}:role/${NAMES.service}-*`,
+      // The restore roles' managed policies (a restore across regions): a new version would change what they may do.
+      `arn:aws:iam::${s.vault}:policy/${NAMES.service}-*`,
       `arn:aws:lambda:*:${s.vault}:function:${NAMES.service}-*`,
       `arn:aws:lambda:*:${s.vault}:event-source-mapping:*`,
       `arn:aws:events:*:${s.vault}:rule/${NAMES.service}*`,
@@ -246,6 +248,8 @@ function serviceControl(s: Scope): GuardrailStatement[] {
         'iam:Attach*',
         'iam:Detach*',
         'iam:Update*',
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
         'lambda:Update*',
         'lambda:Delete*',
         'lambda:Put*',

@@ -20,7 +20,7 @@ const REGION_COPY_RETRY_MAX_MS = 24 * 3_600_000;
 const LEASE_MS = PROPAGATION_WINDOW_MS;
 
 /** The vault's further regions a point is copied to: the DR region, when the vault file sets one. */
-export const furtherRegions = (ctx: HubContext): string[] => (ctx.config.drRegion ? [ctx.config.drRegion] : []);
+export const furtherRegions = (ctx: Pick<HubContext, 'config'>): string[] => (ctx.config.drRegion ? [ctx.config.drRegion] : []);
 
 /** The copies a point that has just become available starts with: one pending copy per further region. */
 export function newRegionCopies(ctx: HubContext, at: string): RegionCopy[] | undefined {

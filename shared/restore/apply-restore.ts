@@ -28,6 +28,8 @@ export interface RestoredArtifact {
 export interface RestoreResult {
   /** Restored from the vault copies in this vault region (the DR region); from the vault's own region when absent. */
   fromRegion?: string;
+  /** Restored into the recovery account in this other region (each copy copied across first); into the region restored from when absent. */
+  toRegion?: string;
   startedAt: string;
   finishedAt: string;
   /** Into this account. */
@@ -72,6 +74,8 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
   const elapsed = () => ctx.now().getTime() - started.getTime();
   const say = (line: string) => options.log(`[+${clock(elapsed())}] ${line}`);
   const artifacts: RestoredArtifact[] = [];
+  const { toRegion } = plan.request;
+  const into = toRegion ? ` (${toRegion})` : '';
   // The audit entry first: an append that fails leaves the artifact pending, pushed again next round
   // (each kind finds what it made), so no artifact is reported done without its entry.
   const finish = async (p: Pending, status: RestoredArtifact['status'], detail: string, restoredId?: string) => {
@@ -80,8 +84,8 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
       decision: status === 'usable' ? 'restored' : 'failed',
       reason:
         status === 'usable'
-          ? `usable in ${plan.target.account} as ${restoredId}: ${detail}`
-          : `restore into ${plan.target.account} failed: ${detail}`,
+          ? `usable in ${plan.target.account}${into} as ${restoredId}: ${detail}`
+          : `restore into ${plan.target.account}${into} failed: ${detail}`,
       ...pointFacts(point),
     });
     p.done = true;
@@ -115,6 +119,7 @@ export async function applyRestore(plan: RestorePlan, ctx: HubContext, options: 
   }
   const result = {
     ...(plan.request.fromRegion ? { fromRegion: plan.request.fromRegion } : {}),
+    ...(toRegion ? { toRegion } : {}),
     startedAt: started.toISOString(),
     finishedAt: ctx.now().toISOString(),
     target: plan.target.account,

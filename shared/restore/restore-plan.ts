@@ -4,7 +4,7 @@ import type { RestoreAction, RestoreTarget } from '../kinds/common/artifact-kind
 import { ARTIFACT_KINDS, artifactKind } from '../kinds/index.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { type RestoreRequest, RestoreRequestError } from './restore-request.js';
-import { selectPoints, type Unrestorable } from './restore-selection.js';
+import { landingRegion, selectPoints, type Unrestorable } from './restore-selection.js';
 
 export interface RestoreItem {
   point: RecoveryPoint;
@@ -16,6 +16,8 @@ export interface RestoreItem {
 export interface RestorePlan {
   request: RestoreRequest;
   target: RestoreTarget;
+  /** The vault region of the copies restored, and the region the restore lands in (the target's). */
+  regions: { from: string; to: string };
   items: RestoreItem[];
   unrestorable: Unrestorable[];
 }
@@ -31,12 +33,15 @@ export interface RestorePlan {
  * console.log(formatPlan(plan).join('\n'));
  */
 export async function planRestore(request: RestoreRequest, target: RestoreTarget, ctx: HubContext): Promise<RestorePlan> {
+  const regions = { from: request.fromRegion ?? ctx.config.vaultRegion, to: landingRegion(request, ctx) };
+  if (target.region !== regions.to)
+    throw new RestoreRequestError(`the restore lands in ${regions.to}, but its target was looked up in ${target.region}`);
   const { points, unrestorable } = await selectPoints(request, ctx);
   const items = points
     .sort((a, b) => ARTIFACT_KINDS.indexOf(a.kind) - ARTIFACT_KINDS.indexOf(b.kind) || a.resourceId.localeCompare(b.resourceId))
     .map((point) => ({ point, actions: artifactKind(point.kind).restoreActions(point, target) }));
   if (items.some((item) => item.actions.some((a) => a.call === 'sts:AssumeRole'))) await checkWriter(target);
-  return { request, target, items, unrestorable };
+  return { request, target, regions, items, unrestorable };
 }
 
 async function checkWriter(target: RestoreTarget): Promise<void> {
@@ -53,6 +58,12 @@ export function itemLabel(point: RecoveryPoint): string {
   return `${point.kind} ${point.resourceId} (${point.sourceId} of ${point.createdAt})`;
 }
 
+/** Where a plan restores from (and, across regions, into), as its first line says it. */
+function from({ request, regions }: RestorePlan): string {
+  if (regions.from === regions.to) return request.fromRegion ? `, from the vault copies in ${regions.from}` : '';
+  return ` in ${regions.to}, from the vault copies in ${regions.from} (each copied into ${regions.to} first)`;
+}
+
 /** The plan as the dry run prints it. */
 export function formatPlan(plan: RestorePlan): string[] {
   const what =
@@ -60,7 +71,7 @@ export function formatPlan(plan: RestorePlan): string[] {
       ? `recovery point ${plan.request.point}`
       : `account ${plan.request.account} as of ${plan.request.asOf.toISOString()}`;
   const lines = [
-    `restore of ${what} into ${plan.target.account}${plan.request.fromRegion ? `, from the vault copies in ${plan.request.fromRegion}` : ''}`,
+    `restore of ${what} into ${plan.target.account}${from(plan)}`,
     `  restore key: ${plan.target.keyAlias} (${plan.target.keyArn})`,
     `  ${plan.items.length} artifact(s) to make usable there:`,
   ];

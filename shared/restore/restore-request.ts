@@ -3,9 +3,11 @@ import { ARTIFACT_KINDS, isArtifactKindName } from '../kinds/index.js';
 
 /**
  * What an operator asks to restore: one recovery point, or a whole source account as of a time; with
- * `fromRegion`, from the vault copies in that vault region (the DR region) instead of the vault's own.
+ * `fromRegion`, from the vault copies in that vault region (the DR region) instead of the vault's own;
+ * with `toRegion`, into the recovery account in that region (another vault region, or one the recovery
+ * account's file lists), each copy copied across regions first, instead of the region restored from.
  */
-export type RestoreRequest = ({ point: string } | { account: string; asOf: Date }) & { fromRegion?: string };
+export type RestoreRequest = ({ point: string } | { account: string; asOf: Date }) & { fromRegion?: string; toRegion?: string };
 
 /** A restore that cannot start: the request names nothing restorable, or the recovery account is not set up. */
 export class RestoreRequestError extends Error {

@@ -26,11 +26,8 @@ export interface RestoreSelection {
  * @throws RestoreRequestError when a named point does not exist or holds no vault copy, or the account has no point at all
  */
 export async function selectPoints(request: RestoreRequest, ctx: HubContext): Promise<RestoreSelection> {
+  landingRegion(request, ctx); // refuses a bad --from-region or --to-region before anything is read
   const from = request.fromRegion;
-  if (from !== undefined && !furtherRegions(ctx).includes(from))
-    throw new RestoreRequestError(
-      `--from-region ${from}: the vault keeps copies in ${[ctx.config.vaultRegion, ...furtherRegions(ctx)].join(' and ')} only${from === ctx.config.vaultRegion ? ' (leave --from-region out to restore from the vault region)' : ''}`,
-    );
   // The point as it is in the region restored from: there, its vault copy is its copy in that region.
   const inRegion = (point: RecoveryPoint): RecoveryPoint | undefined => {
     if (point.state !== 'available') return undefined;
@@ -73,6 +70,42 @@ export async function selectPoints(request: RestoreRequest, ctx: HubContext): Pr
   }
   return selection;
 }
+
+/**
+ * The region a restore lands in: `toRegion`, else the region restored from, which must be one of the
+ * vault's (only they hold vault copies). `toRegion` must be another region: a vault region, or another
+ * region of the recovery account, where the vault keeps its restore key (restoreTarget finds it, or
+ * says what to deploy).
+ * @throws RestoreRequestError saying which regions to name
+ */
+export function landingRegion(request: Pick<RestoreRequest, 'fromRegion' | 'toRegion'>, ctx: Pick<HubContext, 'config'>): string {
+  const { fromRegion: from, toRegion: to } = request;
+  if (from !== undefined && !furtherRegions(ctx).includes(from))
+    throw new RestoreRequestError(
+      `--from-region ${from}: the vault keeps copies in ${ownRegions(ctx).join(' and ')} only${from === ctx.config.vaultRegion ? ' (leave --from-region out to restore from the vault region)' : ''}`,
+    );
+  const source = from ?? ctx.config.vaultRegion;
+  if (to === undefined) return source;
+  if (to === source)
+    throw new RestoreRequestError(
+      `--to-region ${to} is the region restored from: leave --to-region out (the restore lands there; no copy across regions is needed)`,
+    );
+  if (!REGION_NAME.test(to)) throw new RestoreRequestError(`--to-region ${to} is no AWS region name (such as us-east-1)`);
+  return to;
+}
+
+/**
+ * The vault region whose restore role, catalog and audit log a restore uses: the region it lands in
+ * when that is one of the vault's (its restore keys are there), else the region it restores from.
+ * @throws RestoreRequestError as landingRegion
+ */
+export function restoreRoleRegion(request: Pick<RestoreRequest, 'fromRegion' | 'toRegion'>, ctx: Pick<HubContext, 'config'>): string {
+  const to = landingRegion(request, ctx);
+  return ownRegions(ctx).includes(to) ? to : (request.fromRegion ?? ctx.config.vaultRegion);
+}
+
+const ownRegions = (ctx: Pick<HubContext, 'config'>) => [ctx.config.vaultRegion, ...furtherRegions(ctx)];
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 function stateOf(point: RecoveryPoint, from?: string): string {
   const copy = from === undefined || point.state !== 'available' ? undefined : point.copies?.find((c) => c.region === from);

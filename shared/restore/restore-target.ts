@@ -17,8 +17,9 @@ export interface RecoveryNames {
 /**
  * The recovery account as a restore target: its restore key in the vault (DescribeKey of the alias,
  * so a missing key stops the restore before anything is copied) and its recovery role, assumed with
- * the hub's ExternalId when a parameter is written. In `region`: the vault's region by default, its DR
- * region for a restore from there (every call goes to that region, which may be the only one up).
+ * the hub's ExternalId when a parameter is written. In `region`, where the restore lands (see
+ * landingRegion): the vault's region by default, its DR region for a restore from there (every call
+ * goes to that region, which may be the only one up), or the other vault region of a restore across regions.
  * @throws RestoreRequestError naming what to deploy when the restore key does not exist
  */
 export async function restoreTarget(
@@ -35,7 +36,7 @@ export async function restoreTarget(
   } catch (error) {
     if (!isAwsError(error, 'NotFoundException', 'AccessDeniedException')) throw error;
     throw new RestoreRequestError(
-      `the vault has no usable restore key ${keyAlias} (${describeError(error)}): add accounts/<name>.yml for ${account} with role: recovery, deploy it, then redeploy the vault, which creates the key`,
+      `the vault has no usable restore key ${keyAlias} in ${region} (${describeError(error)}): add accounts/<name>.yml for ${account} with role: recovery (listing ${region} in its regions unless it is a vault region), deploy it, then redeploy the vault, whose stack in ${region} creates the key`,
     );
   }
   const sessions = new SourceSessions(
@@ -49,5 +50,5 @@ export async function restoreTarget(
     },
     ctx.now,
   );
-  return { account, keyArn, keyAlias, writer: sessions.credentials(account) };
+  return { account, region, keyArn, keyAlias, writer: sessions.credentials(account) };
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as hold } from '../../cli/hold.js';
 import type { OperatorDeps } from '../../cli/operator-context.js';
 import { run as restore } from '../../cli/restore.js';
+import { run as retire } from '../../cli/retire.js';
 import { run as retry } from '../../cli/retry.js';
 import { run as sweep } from '../../cli/sweep.js';
 import type { LocalHub } from '../../drill/local-hub.js';
@@ -115,16 +116,29 @@ describe('backup-hub restore', () => {
 
 describe('backup-hub restore --from-region', () => {
   it("reads and writes the catalog and audit log in that region's replica, which a restore during an outage of the vault's region needs", async () => {
-    const { deps } = operator('backup-hub-restore');
+    const { deps, err } = operator('backup-hub-restore');
     const configs: HubConfig[] = [];
-    const context = deps.context;
+    const { context, accounts } = deps;
     deps.context = (config) => {
       configs.push(config);
       return context(config);
     };
+    // The account files of a vault with a DR region (the hub deployed here has none).
+    deps.accounts = (dir) => {
+      const files = accounts(dir);
+      return { ...files, vault: { ...files.vault, drRegion: 'eu-central-1' } };
+    };
     await restore(['--to', RECOVERY, '--account', SOURCE_A, '--from-region', 'eu-central-1'], deps);
     await restore(['--to', RECOVERY, '--account', SOURCE_A], deps);
-    expect(configs.map((c) => c.tablesRegion)).toEqual(['eu-central-1', undefined]);
+    // Those of the region a restore lands in: the vault's own for one from the DR copies into it.
+    await restore(['--to', RECOVERY, '--account', SOURCE_A, '--from-region', 'eu-central-1', '--to-region', REGION], deps);
+    expect(configs.map((c) => c.tablesRegion)).toEqual(['eu-central-1', undefined, undefined]);
+    // A landing region that is the one restored from is refused before anything is read.
+    expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--to-region', REGION], deps)).toBe(1);
+    expect(err.at(-1)).toContain(`--to-region ${REGION} is the region restored from: leave --to-region out`);
+    expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--rebuild', '--to-region', 'eu-central-1'], deps)).toBe(2);
+    expect(err.at(-1)).toMatch(/^--rebuild rebuilds in the source regions from a restore that lands there: leave out --to-region/);
+    expect(configs).toHaveLength(3);
   });
 });
 
@@ -157,6 +171,37 @@ describe('backup-hub hold', () => {
     const usage = operator('backup-hub-legal-hold');
     expect(await hold([ref, '--reason', 'x', '--lift'], usage.deps)).toBe(2);
     expect(await hold([ref], usage.deps)).toBe(2);
+  });
+});
+
+describe('backup-hub retire', () => {
+  it('retires a resource and counts it again, recording who and why, and refuses what it cannot do', async () => {
+    const [point] = (await points(hub, SOURCE_A)).filter((p) => p.kind === 'ebs-snapshot');
+    const ref = `ebs-snapshot/${SOURCE_A}/${REGION}/${point!.resourceId}`;
+    const set = operator('backup-hub-legal-hold');
+    expect(await retire([ref, '--reason', 'volume decommissioned', '--by', 'bob'], set.deps)).toBe(0);
+    expect(set.out).toEqual([`${ref} retired by bob: no longer counted against its RPO target; its recovery points stay`]);
+    expect((await hub.context.catalog.resource(point!.resourcePk))?.retired).toMatchObject({ reason: 'volume decommissioned', by: 'bob' });
+
+    const twice = operator('backup-hub-legal-hold');
+    expect(await retire([ref, '--reason', 'again'], twice.deps)).toBe(1);
+    expect(twice.err.join('\n')).toMatch(/^backup-hub retire: .* was already retired at .* by bob: volume decommissioned$/);
+
+    const undo = operator('backup-hub-legal-hold');
+    expect(await retire([ref, '--undo'], undo.deps)).toBe(0);
+    expect((await hub.context.catalog.resource(point!.resourcePk))?.retired).toBeUndefined();
+    expect(await retire([ref, '--undo'], undo.deps)).toBe(1);
+    expect(undo.err.join('\n')).toContain('is not retired');
+    const entries = (await auditEntries(hub)).filter((e) => e.decision === 'retired' || e.decision === 'unretired');
+    expect(entries.map((e) => [e.decision, e.sourceId])).toEqual([
+      ['retired', point!.resourceId],
+      ['unretired', point!.resourceId],
+    ]);
+
+    const usage = operator('backup-hub-legal-hold');
+    expect(await retire([ref, '--reason', 'x', '--undo'], usage.deps)).toBe(2);
+    expect(await retire(['volume-1', '--reason', 'x'], usage.deps)).toBe(1);
+    expect(usage.err.join('\n')).toContain('names no resource: write <kind>/<account>/<region>/<resource id>');
   });
 });
 

@@ -165,6 +165,14 @@ describe('drill files', () => {
     ]);
   });
 
+  it('lands a restore in another vault region with toRegion, as `restore --to-region` does, and never rebuilds one', () => {
+    const step = { action: 'restore', account: '111111111111', into: '444444444444', fromRegion: 'eu-central-1', toRegion: 'eu-west-1' };
+    expect(parseDrill({ ...base, steps: [step] }).steps).toEqual([step]);
+    expect(problems({ ...base, steps: [{ ...step, rebuild: true }] })).toEqual([
+      'steps[0].rebuild: rebuild rebuilds in the source regions from a restore that lands there: leave out toRegion (or rebuild)',
+    ]);
+  });
+
   it('puts a SecureString under a customer key by its alias, with tags on creation', () => {
     const step = { action: 'putParameter', account: '111111111111', name: '/app/key', value: 'x', keyAlias: 'alias/app-data' };
     const drill = parseDrill({ ...base, steps: [{ ...step, type: 'SecureString', tags: { 'backup-hub:protect': 'true' } }] });

@@ -133,6 +133,12 @@ describe('backup-hub guardrails', () => {
     expect(refused(c.admin, 'events:DisableRule', rule)).toBe(true);
     expect(refused(c.deploy, 'events:DisableRule', rule)).toBe(false);
     expect(refused(c.admin, 'iam:PutRolePolicy', roleArn(VAULT, NAMES.prunerRole))).toBe(true);
+    // The restore roles' managed policies (a restore across regions) change only by a deploy.
+    const acrossPolicy = `arn:aws:iam::${VAULT}:policy/${NAMES.restoreRole}-from-eu-central-1`;
+    for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy']) {
+      expect(refused(c.admin, action, acrossPolicy), action).toBe(true);
+      expect(refused(c.deploy, action, acrossPolicy), action).toBe(false);
+    }
     expect(refused(c.admin, 'lambda:UpdateFunctionCode', `arn:aws:lambda:${REGION}:${VAULT}:function:backup-hub-prod-pruner`)).toBe(true);
     // The vault lock's records: only the pruner inserts them; nobody, the pruner included, changes or deletes one.
     const lockRecord = { 'dynamodb:LeadingKeys': [VAULT_LOCK_KEY] };

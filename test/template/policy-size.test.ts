@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accountsFor } from '../../drill/hub-accounts.js';
 import { type AccountsConfig, loadAccounts } from '../../shared/config/accounts.js';
-import { IAM_QUOTA, policyChars, type RoleSize, roleSizes } from './policy-size.js';
+import { IAM_QUOTA, managedPolicySizes, policyChars, type RoleSize, roleSizes } from './policy-size.js';
 import { resolved } from './resolve.js';
 import { type Json, renderAccount, resourcesOfType, type Template } from './stack.js';
 
@@ -16,14 +16,15 @@ const ORG = 'o-a1b2c3d4e5';
 
 function estate(sources: number, organization: boolean): AccountsConfig {
   return accountsFor({
-    vault: { account: '999999999999', region: REGIONS[0]!, ...(organization ? { orgId: ORG } : {}) },
+    vault: { account: '999999999999', region: REGIONS[0]!, drRegion: REGIONS[1]!, ...(organization ? { orgId: ORG } : {}) },
     sources: Array.from({ length: sources }, (_, i) => ({
       account: String(100_000_000_000 + i),
       regions: REGIONS,
       customerKeyAliases: ['alias/app-data', 'alias/ledger'],
       ssmParameters: { paths: ['/app/', '/orders/'], tagged: true },
     })),
-    recovery: [{ account: '444444444444' }, { account: '555555555555' }],
+    // One restores into a region of its own too, where the vault keeps its restore key (a restore region).
+    recovery: [{ account: '444444444444', regions: [REGIONS[0]!, REGIONS[2]!] }, { account: '555555555555' }],
   });
 }
 
@@ -55,6 +56,23 @@ describe('IAM policies of a constant size', () => {
       expect(over, 'roles over 80 % of a quota').toEqual([]);
     });
   }
+
+  it('keeps the managed policies of a restore across regions under 80 % of 6,144 characters, the same with 3 sources as with 300', () => {
+    const managed = (accounts: AccountsConfig) =>
+      managedPolicySizes(renderAccount('vault', { accounts }), { account: accounts.vault.id, region: accounts.vault.regions[0]! });
+    const across = ['RestoreRoleFromEuCentral1Policy', 'DrRestoreRoleFromEuWest1Policy'];
+    expect(managed(example).map((p) => p.logicalId)).toEqual(across);
+    for (const accounts of [large, largeWithoutOrg]) {
+      const sizes = managed(accounts);
+      // The landing side in the restore region (us-east-1) of both restore roles.
+      expect(sizes.map((p) => p.logicalId)).toEqual([
+        ...across,
+        ...['RestoreRole', 'DrRestoreRole'].flatMap((role) => [`${role}IntoUsEast1Ec2Policy`, `${role}IntoUsEast1RdsPolicy`]),
+      ]);
+      expect(sizes.filter((p) => p.size > HEADROOM * IAM_QUOTA.managedPolicy)).toEqual([]);
+      expect(sizes).toEqual(managed(estate(3, accounts === large)));
+    }
+  });
 
   it('keeps every role the same size with 3 sources as with 300: nothing lists the sources or their regions', () => {
     expect(sizes(large)).toEqual(sizes(estate(3, true)));

@@ -1,8 +1,8 @@
 import { resolved } from './resolve.js';
 import type { Json, Template } from './stack.js';
 
-/** IAM's quotas on a role (IAM and STS quotas): its inline policies together, and its trust policy (the default). */
-export const IAM_QUOTA = { inlinePolicies: 10_240, trustPolicy: 2_048 } as const;
+/** IAM's quotas (IAM and STS quotas): a role's inline policies together, its trust policy (the default), one managed policy. */
+export const IAM_QUOTA = { inlinePolicies: 10_240, trustPolicy: 2_048, managedPolicy: 6_144 } as const;
 
 /** The characters IAM counts in a policy: without whitespace, once CloudFormation resolved it. */
 export const policyChars = (document: Json): number => JSON.stringify(document).replace(/\s/g, '').length;
@@ -27,4 +27,12 @@ export function roleSizes(template: Template, where: { account: string; region: 
         trust: policyChars(resolve(r.Properties!.AssumeRolePolicyDocument!)),
       };
     });
+}
+
+/** The size of every customer managed policy of a template as IAM counts it, deployed in that account and region. */
+export function managedPolicySizes(template: Template, where: { account: string; region: string }): { logicalId: string; size: number }[] {
+  const resolve = resolved(template, where);
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+    .map(([logicalId, r]) => ({ logicalId, size: policyChars(resolve(r.Properties!.PolicyDocument as Json)) }));
 }

@@ -201,9 +201,11 @@ describe('vault stack: least privilege', () => {
     const copying = statements(template).filter((s) =>
       list(s.statement.Action).some((a) => a === 'ec2:CopySnapshot' || a === 'ec2:CopyImage'),
     );
+    // The restore roles, and the policies of their restores across regions, copy restore copies only.
+    const restoring = (logicalId: string) => /^(Dr)?RestoreRole/.test(logicalId);
     for (const s of copying)
       expect(s.statement.Condition?.Null, `${s.logicalId} ${s.statement.Sid}`).toEqual({
-        [`aws:RequestTag/${['RestoreRole', 'DrRestoreRole'].includes(s.logicalId) ? TAG.restoreFor : TAG.sourceId}`]: 'false',
+        [`aws:RequestTag/${restoring(s.logicalId) ? TAG.restoreFor : TAG.sourceId}`]: 'false',
       });
   });
 });
@@ -667,6 +669,7 @@ describe('vault stack: key and tables', () => {
     // The reconciler uses it through the kinds' roles.
     const handlerRoles = handlerKinds.map((k) => `arn:aws:iam::${vault.id}:role/backup-hub-${k}`);
     const restoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore`;
+    const drRestoreRole = `arn:aws:iam::${vault.id}:role/backup-hub-restore-dr`;
     // The configuration capture encrypts its documents in the store, through S3 only.
     const captureRole = `arn:aws:iam::${vault.id}:role/backup-hub-config-capture`;
     const byCapture = use.filter((s) => list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string).includes(captureRole));
@@ -678,7 +681,9 @@ describe('vault stack: key and tables', () => {
     for (const s of use) {
       const principals = list(s.statement.Condition?.ArnEquals?.['aws:PrincipalArn'] as string | string[] | undefined);
       expect(principals.length, s.statement.Sid).toBeGreaterThan(0);
-      for (const principal of principals) expect([...handlerRoles, restoreRole, captureRole], s.statement.Sid).toContain(principal);
+      // The DR region's restore role too: a restore that lands there copies this region's vault copies across.
+      for (const principal of principals)
+        expect([...handlerRoles, restoreRole, drRestoreRole, captureRole], s.statement.Sid).toContain(principal);
       // Only the SSM kind's role decrypts through SSM: the reconciler, acting through it, moves the legacy vault parameters into the store.
       const via = list(s.statement.Condition?.StringEquals?.['kms:ViaService'] as string | string[] | undefined);
       if (via.some((v) => v.startsWith('ssm.')))
@@ -697,8 +702,8 @@ describe('vault stack: key and tables', () => {
       new Set([
         ...handlerRoles,
         restoreRole,
-        // The DR region's restore role: it uses the DR region's keys only (the DR stack's key policy).
-        `arn:aws:iam::${vault.id}:role/backup-hub-restore-dr`,
+        // The DR region's restore role: it uses this key only to copy vault copies into its region (a restore there).
+        drRestoreRole,
         ...[
           'backup-hub-reconciler',
           'backup-hub-pruner',
@@ -793,6 +798,22 @@ describe('vault stack: key and tables', () => {
     const vias = JSON.stringify(resource(dr, 'VaultKey').Properties.KeyPolicy).match(/[a-z0-9]+\.[a-z]+-[a-z]+-\d\.amazonaws\.com/g) ?? [];
     expect(vias.length).toBeGreaterThan(0);
     expect(vias.every((via) => via.includes(`.${vault.drRegion}.`))).toBe(true);
+  });
+
+  it("holds, in a recovery account's region that is not the vault's, that account's restore key only, which both restore roles encrypt under there", () => {
+    const withThirdRegion = accountsFor({
+      vault: { account: vault.id, region: vault.regions[0]!, drRegion: vault.drRegion },
+      sources: [{ account: '111111111111', regions: [vault.regions[0]!] }],
+      recovery: [{ account: '444444444444', regions: [vault.regions[0]!, 'us-east-1'] }, { account: '555555555555' }],
+    });
+    const restoreRegion = renderAccount('vault', { accounts: withThirdRegion, region: 'us-east-1' });
+    const own = Object.keys(restoreRegion.Resources).filter((id) => !id.startsWith('ServerlessDeploymentBucket'));
+    expect(own.sort()).toEqual(['RestoreKey444444444444', 'RestoreKeyAlias444444444444']);
+    const encrypting = statements(restoreRegion).find((s) => s.statement.Sid === 'TheRestoreRoleEncryptsRestoreCopies')!.statement;
+    expect(encrypting.Condition?.ArnEquals?.['aws:PrincipalArn']).toEqual(
+      [NAMES.restoreRole, NAMES.drRestoreRole].map((name) => `arn:aws:iam::${vault.id}:role/${name}`),
+    );
+    expect(encrypting.Condition?.StringEquals?.['kms:ViaService']).toEqual(['ec2.us-east-1.amazonaws.com', 'rds.us-east-1.amazonaws.com']);
   });
 
   it('keeps the catalog and audit log safe in each replica (the vault region and its DR region): point-in-time recovery, deletion protection, encryption', () => {

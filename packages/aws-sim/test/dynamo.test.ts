@@ -251,7 +251,7 @@ describe('simulated DynamoDB', () => {
     }
   });
 
-  it('a global table (CloudFormation) replicates each write to its other replicas after the lag; what had not left when its region went down never arrives', async () => {
+  it('a global table (CloudFormation) replicates each write (PartiQL inserts too) to its other replicas after the lag; what had not left when its region went down arrives once it is back, last writer by time winning', async () => {
     cloudWith(VAULT);
     const DR = 'eu-central-1';
     const { TableName, ...definition } = TABLE;
@@ -286,10 +286,26 @@ describe('simulated DynamoDB', () => {
       }),
     ).toEqual(['a', 'b']);
 
+    // A PartiQL INSERT is a write like any other: it reaches the other replicas too.
+    await primary.send(
+      new ExecuteStatementCommand({ Statement: `INSERT INTO "points" VALUE {'pk': ?, 'state': ?}`, Parameters: ['inserted', 'pending'] }),
+    );
+    await cloud.advance(1000);
+    expect((await get(dr, 'inserted')).Item).toEqual({ pk: 'inserted', state: 'pending' });
+
+    // A write that had not left when its region went down is kept there, and sent once the region is back.
     await primary.send(new PutCommand({ TableName: 'points', Item: { pk: 'late', ...item } }));
+    await primary.send(new PutCommand({ TableName: 'points', Item: { pk: 'b', ...item, state: 'older' } }));
     cloud.outages.add(REGION);
     await cloud.advance(60_000);
     expect((await get(dr, 'late')).Item).toBeUndefined();
+    // Last writer wins by the time of the write: the DR replica's later write of b outlives the primary's held one.
+    await dr.send(new PutCommand({ TableName: 'points', Item: { pk: 'b', ...item, state: 'newer' } }));
+    cloud.outages.delete(REGION);
+    await cloud.advance(1000);
+    expect((await get(dr, 'late')).Item).toEqual({ pk: 'late', ...item });
+    expect((await get(dr, 'b')).Item).toMatchObject({ state: 'newer' });
+    expect((await get(primary, 'b')).Item).toMatchObject({ state: 'newer' });
   });
 
   it('refuses a global table with more than one replica and no StreamSpecification, or without a replica in its own region', async () => {

@@ -496,6 +496,58 @@ describe('simulated EBS snapshots: CopySnapshot', () => {
     });
   });
 
+  it('copies an encrypted snapshot across regions under a key of the destination region only, using the source key through EC2 in its own region', async () => {
+    const sourceKey = kms.createKey(VAULT, REGION, {});
+    const volume = ec2.createVolume(VAULT, REGION, { encryption: 'cmk', kmsKeyArn: sourceKey.arn, sizeGiB: 16 });
+    const source = ec2.createSnapshot(VAULT, REGION, { volumeId: volume.id, emit: false });
+    cloud.clock.advance(SNAPSHOT_MS);
+    const destinationKey = kms.createKey(VAULT, 'us-east-1', {});
+    // A role that may use each key through EC2 in the regions given only.
+    const copyAs = async (name: string, via: { source: string; destination: string }, KmsKeyId = destinationKey.arn) => {
+      const useThrough = (key: string, region: string) => ({
+        Effect: 'Allow' as const,
+        Action: 'kms:*',
+        Resource: key,
+        Condition: { StringEquals: { 'kms:ViaService': `ec2.${region}.amazonaws.com` } },
+      });
+      const role = cloud.iam.putRole({
+        account: VAULT,
+        name,
+        trustPolicy: trustedByNobody,
+        policies: {
+          copy: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'ec2:*', Resource: '*' },
+              useThrough(sourceKey.arn, via.source),
+              useThrough(destinationKey.arn, via.destination),
+            ],
+          },
+        },
+      });
+      const ec2InDestination = new EC2Client(cloud.clientConfig(cloud.roleCredentials(role.arn), 'us-east-1'));
+      const { SnapshotId } = await ec2InDestination.send(
+        new CopySnapshotCommand({ SourceRegion: REGION, SourceSnapshotId: source.id, Encrypted: true, KmsKeyId }),
+      );
+      cloud.clock.advance(COPY_MS);
+      return describeOne(VAULT, SnapshotId!, 'us-east-1');
+    };
+    expect(await copyAs('each-in-its-region', { source: REGION, destination: 'us-east-1' })).toMatchObject({
+      State: 'completed',
+      KmsKeyId: destinationKey.arn,
+    });
+    // The source key is not used through EC2 of the destination region.
+    expect(await copyAs('both-in-the-destination', { source: 'us-east-1', destination: 'us-east-1' })).toMatchObject({
+      State: 'error',
+      StateMessage: 'Given key ID is not accessible',
+    });
+    // KMS keys are regional: a key of the source region names no key in the destination.
+    expect(await copyAs('source-key', { source: REGION, destination: 'us-east-1' }, sourceKey.arn)).toMatchObject({
+      State: 'error',
+      StateMessage: 'Given key ID is not accessible',
+    });
+  });
+
   it('survives injected RequestLimitExceeded faults through the SDK retries, creating one copy', async () => {
     const sourceId = completedSnapshot('none');
     cloud.faults.add({ service: 'ec2', operation: 'CopySnapshot', error: 'RequestLimitExceeded', times: 2 });

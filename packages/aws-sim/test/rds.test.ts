@@ -363,7 +363,7 @@ describe('copies across accounts and Regions in one step', () => {
       },
     }).arn;
 
-  it('copies a snapshot shared from another Region by its ARN, under a key of the destination Region only', async () => {
+  it('copies a snapshot shared from another Region by its ARN, under an enabled key of the destination Region only', async () => {
     const key = otherShareKey();
     rds.createDBSnapshot(SOURCE, OTHER, { db: 'orders', type: 'manual', id: 'orders-1', encryption: 'none' });
     cloud.clock.advance(5 * MINUTE);
@@ -383,6 +383,10 @@ describe('copies across accounts and Regions in one step', () => {
     // "KMS keys are specific to the AWS Region that they are created in": the source Region's key is not one of the destination's.
     await expect(copy(kms.createKey(VAULT, OTHER, {}).arn)).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
     const target = vaultKey();
+    // A key that is not enabled is refused at the call ("does not exist, is not enabled or you do not have permissions to access it").
+    kms.resolveKey(target, VAULT, REGION).enabled = false;
+    await expect(copy(target)).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
+    kms.resolveKey(target, VAULT, REGION).enabled = true;
     const { DBSnapshot } = await copy(target);
     expect(DBSnapshot).toMatchObject({ Encrypted: true, KmsKeyId: target, SourceDBSnapshotIdentifier: source });
     expect(rds.snapshots(rds.instanceSnapshots.family, VAULT)).toMatchObject([{ id: 'vault-copy', region: REGION }]);

@@ -21,8 +21,10 @@ import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import {
   type ArtifactKind,
   type ArtifactRef,
+  acrossRegions,
   type CopyStatus,
   confirmed,
+  inRestoreRegion,
   inSource,
   inVault,
   type KindDeps,
@@ -268,26 +270,32 @@ export const ami: ArtifactKind<'ami', EC2Client> = {
   },
 
   async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<EC2Client>) {
-    const ec2 = inVault(deps);
+    const ec2 = inRestoreRegion(deps, target);
     const tags = restoreTags(point, target.account);
     const copy = await restoreCopy(ec2, tags);
     if (!copy) {
-      const imageId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, deps.vault.region), {
+      const name = `backup-hub-restore-${target.account}-${point.vaultCopyId}`;
+      const imageId = await copyImage(ec2, copyQuotaKey('ami', deps.vault.account, target.region), {
         sourceRegion: deps.vault.region,
         sourceImageId: point.vaultCopyId!,
-        name: `backup-hub-restore-${target.account}-${point.vaultCopyId}`,
+        name,
+        // A request repeated after a lost answer (the copy not yet found by its tags) gets the same AMI.
+        clientToken: createHash('sha256').update(`${name}|${target.region}`).digest('hex'),
         description: `backup-hub restore of ${point.account}/${point.region}/${point.sourceId} for ${target.account}`,
         kmsKeyId: target.keyArn,
         tags,
       });
-      return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${imageId} under ${target.keyAlias}` };
+      return {
+        status: 'in-progress' as const,
+        detail: `re-encrypting ${point.vaultCopyId}${acrossRegions(deps, target)} as ${imageId} under ${target.keyAlias}`,
+      };
     }
     if (copy.State !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.ImageId} (${copy.State})` };
     await shareImage(ec2, copy, target.account);
     return {
       status: 'usable' as const,
       restoredId: copy.ImageId!,
-      detail: `its snapshots under ${target.keyAlias}, launchable by ${target.account}`,
+      detail: `its snapshots under ${target.keyAlias} in ${target.region}, launchable by ${target.account}`,
     };
   },
 };

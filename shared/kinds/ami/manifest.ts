@@ -1,5 +1,5 @@
 import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
-import { allOf, type KindManifest } from '../common/manifest.js';
+import { allOf, type KindManifest, type RestoreLandingScope } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
@@ -8,7 +8,9 @@ import {
   lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
+  readVaultCopiesThroughEc2,
   reencryptingCopyKeyStatements,
+  restoreAcrossKeyStatements,
   restoreCopyKeyStatements,
   shareIntermediateSnapshotsWithTheVaultOnly,
   shareWithTheRecoveryAccountOnly,
@@ -24,6 +26,28 @@ export const pattern = {
   'detail-type': ['EC2 AMI State Change'],
   detail: { State: ['available', 'failed', 'deregistered'] },
 } as const satisfies EventPattern;
+
+/** A restore copy of an image, made in its region, launchable and its snapshots usable by its recovery account only. */
+const restoreLanding = (s: RestoreLandingScope): Statement[] => [
+  {
+    Sid: 'CopyVaultCopiesForARestore',
+    Effect: 'Allow',
+    Action: 'ec2:CopyImage',
+    Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
+    Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+  },
+  {
+    Sid: 'TagRestoreCopiesOnCreationOnly',
+    Effect: 'Allow',
+    Action: 'ec2:CreateTags',
+    Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
+    Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
+  },
+  describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
+  shareWithTheRecoveryAccountOnly(s, 'LetTheirRecoveryAccountOnlyLaunchRestoreCopies', 'ec2:ModifyImageAttribute', 'image'),
+  shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
+  ...restoreCopyKeyStatements(s),
+];
 
 /**
  * Facts (EC2 User Guide, "Grant permissions to copy Amazon EC2 AMIs"): ec2:CopyImage also grants
@@ -191,25 +215,19 @@ export const manifest: KindManifest = {
     },
   ],
 
-  restore: (s) => [
+  restore: (s) => [...restoreLanding(s), readVaultCopiesThroughEc2(s)],
+  restoreLanding,
+
+  // The copy request goes to the landing region; its source is a vault copy (image and snapshots) in the region restored from.
+  restoreAcross: (s) => [
     {
-      Sid: 'CopyVaultCopiesForARestore',
+      Sid: 'CopyVaultCopiesOfTheRegionRestoredFrom',
       Effect: 'Allow',
       Action: 'ec2:CopyImage',
-      Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
-      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+      Resource: [ec2Arn(s.fromRegion, 'image'), ec2Arn(s.fromRegion, 'snapshot')],
+      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
     },
-    {
-      Sid: 'TagRestoreCopiesOnCreationOnly',
-      Effect: 'Allow',
-      Action: 'ec2:CreateTags',
-      Resource: [ec2Arn(s.vaultRegion, 'image'), ec2Arn(s.vaultRegion, 'snapshot')],
-      Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
-    },
-    describeInTheVault(s, 'DescribeVaultImages', 'ec2:DescribeImages'),
-    shareWithTheRecoveryAccountOnly(s, 'LetTheirRecoveryAccountOnlyLaunchRestoreCopies', 'ec2:ModifyImageAttribute', 'image'),
-    shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopySnapshotsWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
-    ...restoreCopyKeyStatements(s),
+    ...restoreAcrossKeyStatements(s, 'ec2'),
   ],
 };
 

@@ -136,9 +136,15 @@ export interface VaultCopyDeletion {
   deleted: string[];
 }
 
-/** Where a restore goes: a recovery account, in the vault's region. */
+/** Where a restore goes: a recovery account, in one of the vault's regions. */
 export interface RestoreTarget {
   account: string;
+  /**
+   * Where the restore lands: the restore key, the restore copies shared with the account and the
+   * parameters written are in this region. When it differs from the region of the vault copies
+   * restored (`deps.vault.region`), each is first copied across, into this region.
+   */
+  region: string;
   /** The vault's restore key for that account: the recovery account may use it, so copies re-encrypted under it can be shared. */
   keyArn: string;
   /** Its alias, as the operator knows it. */
@@ -319,8 +325,10 @@ export interface ArtifactKind<Name extends ArtifactKindName = ArtifactKindName, 
   restoreActions(point: RecoveryPoint, target: RestoreTarget): RestoreAction[];
   /**
    * Pushes the restore of a point as far as it goes now; called again until usable. Idempotent: it
-   * finds its own earlier copies by their tags. Throws PermanentFailure when it cannot succeed, and
-   * CopyQuotaFull while the copy quota is full.
+   * finds its own earlier copies by their tags. The point's vault copy is in `deps.vault.region`; the
+   * restore copy is made in `target.region` (with SourceRegion when they differ, as AWS copies across
+   * regions: the call goes to the destination). Throws PermanentFailure when it cannot succeed, and
+   * CopyQuotaFull while the destination's copy quota is full.
    */
   restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<Client>): Promise<RestoreProgress>;
 }
@@ -331,6 +339,16 @@ export const VAULT_CHECK_BATCH = 100;
 /** The kind's client in a source account's region, through its reader role there. */
 export function inSource<C>(deps: KindDeps<C>, account: string, region: string): C {
   return deps.client(region, deps.reader(account));
+}
+
+/** The kind's client in the region a restore lands in, with the caller's own role. */
+export function inRestoreRegion<C>(deps: KindDeps<C>, target: RestoreTarget): C {
+  return deps.client(target.region);
+}
+
+/** How a restore's progress names a copy across regions: ` from <vault copy's region> into <landing region>`, or nothing. */
+export function acrossRegions(deps: KindDeps<unknown>, target: RestoreTarget): string {
+  return deps.vault.region === target.region ? '' : ` from ${deps.vault.region} into ${target.region}`;
 }
 
 /** The kind's client in the vault's region, with the function's own role. */

@@ -28,6 +28,18 @@ export interface KindManifest {
   prune(scope: VaultScope): Statement[];
   /** The backup-hub-restore role an operator assumes in the vault. */
   restore(scope: RestoreScope): Statement[];
+  /**
+   * The part of `restore` in the region the restore copy is made in (with none of the vault's own
+   * copies there): a vault region's restore role again, for a restore that lands in a recovery
+   * account's region that is not one of the vault's.
+   */
+  restoreLanding(scope: RestoreLandingScope): Statement[];
+  /**
+   * A vault region's restore role again, for a restore that lands in its region from the vault copies
+   * of another vault region: the source side of each copy across regions (the new copy in the landing
+   * region is its `restore` statements').
+   */
+  restoreAcross(scope: RestoreAcrossScope): Statement[];
   /** The recovery account's backup-hub-recovery role, for kinds whose restore writes there. */
   recovery?(scope: RecoveryScope): Statement[];
   /**
@@ -97,6 +109,16 @@ export interface ReaderScope {
 
 /** The operators' restore role: statements name no recovery account (tags and policy variables pair a copy with its account). */
 export type RestoreScope = Omit<VaultScope, 'inSources'>;
+
+/** A restore copy made in `vaultRegion`: a vault region, or another region of a recovery account. */
+export type RestoreLandingScope = Pick<RestoreScope, 'vaultAccount' | 'vaultRegion'>;
+
+/** A restore landing in `vaultRegion` from the vault copies in `fromRegion`. */
+export interface RestoreAcrossScope {
+  vaultAccount: string;
+  vaultRegion: string;
+  fromRegion: string;
+}
 
 /** One recovery account's backup-hub-recovery role. */
 export interface RecoveryScope {

@@ -1,6 +1,6 @@
 import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { all, allOf, type KindManifest, type QueueSettings } from './manifest.js';
+import { all, allOf, type KindManifest, type QueueSettings, type RestoreLandingScope } from './manifest.js';
 import { TAG } from './provenance-tags.js';
 import {
   drKeyStatements,
@@ -9,6 +9,7 @@ import {
   listKeyAliases,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
+  restoreAcrossKeyStatements,
   vaultAndRestoreKeys,
 } from './statements.js';
 
@@ -184,42 +185,64 @@ export function rdsManifest({ pattern, completion, queue, arnType, noun, databas
       },
     ],
 
-    restore: (s): Statement[] => {
-      const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
-      const restoreCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-restore-*');
-      const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
+    // The copy request goes to the landing region; its source is a vault copy in the region restored
+    // from, described there first for its option group.
+    restoreAcross: (s): Statement[] => {
+      const vaultCopies = arn(s.fromRegion, s.vaultAccount, 'backup-hub-*');
       return [
         {
-          Sid: 'CopyVaultCopiesForARestore',
+          Sid: 'CopyVaultCopiesOfTheRegionRestoredFrom',
           Effect: 'Allow',
           Action: `rds:Copy${noun}`,
           Resource: vaultCopies,
           Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
         },
-        {
-          Sid: 'TagRestoreCopiesOnly',
-          Effect: 'Allow',
-          Action: 'rds:AddTagsToResource',
-          Resource: restoreCopies,
-          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
-        },
-        { Sid: 'DescribeVaultSnapshots', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
-        { Sid: 'ShareRestoreCopies', Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: restoreCopies },
-        {
-          Sid: 'DescribeTheVaultAndRestoreKeysThroughRds',
-          Effect: 'Allow',
-          Action: 'kms:DescribeKey',
-          Resource: vaultKeys,
-          Condition: allOf(vaultAndRestoreKeys, { StringEquals: { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` } }),
-        },
-        {
-          Sid: 'LetRdsUseTheVaultAndRestoreKeys',
-          Effect: 'Allow',
-          Action: 'kms:CreateGrant',
-          Resource: vaultKeys,
-          Condition: allOf(vaultAndRestoreKeys, grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`)),
-        },
+        { Sid: 'DescribeVaultCopiesOfTheRegionRestoredFrom', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
+        ...restoreAcrossKeyStatements(s, 'rds'),
       ];
     },
+
+    // Every call of a restore is in the region its copy is made in (the vault copy's own, or the
+    // landing region's): the vault copy of another region is the `restoreAcross` statements'.
+    restore: restoreLanding,
+    restoreLanding,
   };
+
+  function restoreLanding(s: RestoreLandingScope): Statement[] {
+    const vaultCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-*');
+    const restoreCopies = arn(s.vaultRegion, s.vaultAccount, 'backup-hub-restore-*');
+    const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
+    return [
+      {
+        Sid: 'CopyVaultCopiesForARestore',
+        Effect: 'Allow',
+        Action: `rds:Copy${noun}`,
+        Resource: vaultCopies,
+        Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+      },
+      {
+        Sid: 'TagRestoreCopiesOnly',
+        Effect: 'Allow',
+        Action: 'rds:AddTagsToResource',
+        Resource: restoreCopies,
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
+      },
+      { Sid: 'DescribeVaultSnapshots', Effect: 'Allow', Action: `rds:Describe${noun}s`, Resource: vaultCopies },
+      { Sid: 'ShareRestoreCopies', Effect: 'Allow', Action: `rds:Modify${noun}Attribute`, Resource: restoreCopies },
+      {
+        Sid: 'DescribeTheVaultAndRestoreKeysThroughRds',
+        Effect: 'Allow',
+        Action: 'kms:DescribeKey',
+        Resource: vaultKeys,
+        Condition: allOf(vaultAndRestoreKeys, { StringEquals: { 'kms:ViaService': `rds.${s.vaultRegion}.amazonaws.com` } }),
+      },
+      {
+        Sid: 'LetRdsUseTheVaultAndRestoreKeys',
+        Effect: 'Allow',
+        Action: 'kms:CreateGrant',
+        Resource: vaultKeys,
+        Condition: allOf(vaultAndRestoreKeys, grantForAwsResource(`rds.${s.vaultRegion}.amazonaws.com`)),
+      },
+    ];
+  }
 }

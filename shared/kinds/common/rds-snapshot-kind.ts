@@ -11,9 +11,11 @@ import type { ArtifactKindName } from '../index.js';
 import {
   type ArtifactKind,
   type ArtifactRef,
+  acrossRegions,
   type CopyCompletion,
   type CopyStatus,
   confirmed,
+  inRestoreRegion,
   inSource,
   inVault,
   type KindDeps,
@@ -246,9 +248,8 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
      * until then RDS refuses the copy, which is recorded failed and retried). Cluster snapshots have none.
      */
     async copyAcross(point: RecoveryPoint, fromRegion: string, deps: KindDeps<RDSClient>) {
-      const source = `arn:aws:rds:${fromRegion}:${deps.vault.account}:${spec.arnType}:${point.vaultCopyId}`;
-      const optionGroup = (await api.describe(deps.client(fromRegion), point.vaultCopyId!))?.optionGroupName;
-      return copyIntoVault(point, source, deps, optionGroup && !optionGroup.startsWith('default:') ? optionGroup : undefined);
+      const source = vaultCopyIn(fromRegion, deps.vault.account, point);
+      return copyIntoVault(point, source, deps, await optionGroupAcross(deps.client(fromRegion), point.vaultCopyId!));
     },
 
     async copyStatus(point: RecoveryPoint, deps: KindDeps<RDSClient>): Promise<CopyStatus> {
@@ -319,24 +320,42 @@ export function rdsArtifactKind<Name extends ArtifactKindName>(spec: RdsKindSpec
     },
 
     async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<RDSClient>) {
-      const rds = inVault(deps);
+      const rds = inRestoreRegion(deps, target);
       const name = restoreName(point, target.account);
       const tags = restoreTags(point, target.account);
       const copy = await findHubSnapshot(api, rds, name, tagMap(tags));
       if (!copy) {
-        const quota = copyQuotaKey(spec.name, deps.vault.account, deps.vault.region);
-        await rdsCall(quota, () => api.copy(rds, { source: point.vaultCopyId!, target: name, kmsKeyId: target.keyArn, tags }));
-        return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${name} under ${target.keyAlias}` };
+        const from = deps.vault.region;
+        const across = from !== target.region;
+        const quota = copyQuotaKey(spec.name, deps.vault.account, target.region);
+        const source = across ? vaultCopyIn(from, deps.vault.account, point) : point.vaultCopyId!;
+        const optionGroupName = across ? await optionGroupAcross(inVault(deps), point.vaultCopyId!) : undefined;
+        await rdsCall(quota, () => api.copy(rds, { source, target: name, kmsKeyId: target.keyArn, tags, optionGroupName }));
+        return {
+          status: 'in-progress' as const,
+          detail: `re-encrypting ${point.vaultCopyId}${acrossRegions(deps, target)} as ${name} under ${target.keyAlias}`,
+        };
       }
       if (copy.status !== 'available') return { status: 'in-progress' as const, detail: `re-encrypting as ${name} (${copy.status})` };
       await api.setRestore(rds, name, { add: [target.account] });
       return {
         status: 'usable' as const,
         restoredId: copy.arn,
-        detail: `under ${target.keyAlias}, shared with ${target.account} (copy it by this ARN)`,
+        detail: `under ${target.keyAlias} in ${target.region}, shared with ${target.account} (copy it by this ARN)`,
       };
     },
   };
+
+  /** The copy's option group across Regions: the source's own, named the same in the destination; none for a default one (or a cluster snapshot). */
+  async function optionGroupAcross(source: RDSClient, vaultCopyId: string): Promise<string | undefined> {
+    const optionGroup = (await api.describe(source, vaultCopyId))?.optionGroupName;
+    return optionGroup && !optionGroup.startsWith('default:') ? optionGroup : undefined;
+  }
+
+  /** A vault copy's ARN in a vault region: what a copy into another region names as its source. */
+  function vaultCopyIn(region: string, vaultAccount: string, point: RecoveryPoint): string {
+    return `arn:aws:rds:${region}:${vaultAccount}:${spec.arnType}:${point.vaultCopyId}`;
+  }
 }
 
 /** A snapshot as the sweep lists it: only an available one that the hub did not make is for the vault. */

@@ -1,6 +1,15 @@
 import { type Statement, sub } from '../../../accounts/stack/cloudformation.js';
 import { NAMES } from '../../../accounts/stack/names.js';
-import { allOf, type Condition, type ReaderScope, type RegionCopyScope, type RestoreScope, type VaultScope } from './manifest.js';
+import {
+  allOf,
+  type Condition,
+  type ReaderScope,
+  type RegionCopyScope,
+  type RestoreAcrossScope,
+  type RestoreLandingScope,
+  type RestoreScope,
+  type VaultScope,
+} from './manifest.js';
 import { TAG } from './provenance-tags.js';
 
 /**
@@ -123,10 +132,39 @@ export function vaultCopyKeyStatements(s: VaultScope, decryptSid: string): State
  * The DR region's vault key, by its alias (the DR stack makes it; the vault stack cannot name its
  * ARN): every vault key of the account in that region carrying the vault key's alias, which is one.
  */
-export const drVaultKey = (s: RegionCopyScope) => ({
-  Resource: keysOf(s.vaultAccount, s.drRegion),
+export const drVaultKey = (s: RegionCopyScope) => vaultKeyIn(s.vaultAccount, s.drRegion);
+
+/** The vault key of a vault region, by its alias: a stack can name only its own region's key. */
+export const vaultKeyIn = (account: string, region: string) => ({
+  Resource: keysOf(account, region),
   Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': NAMES.vaultKeyAlias } },
 });
+
+/**
+ * What a restore copy across regions through EC2 or RDS needs of the vault key of the region it
+ * copies from, which the service uses there ("each key is used in its own Region"): read the vault
+ * copy (EC2 decrypts and re-encrypts its data key; RDS describes the key) and let the service use it.
+ */
+export function restoreAcrossKeyStatements(s: RestoreAcrossScope, service: 'ec2' | 'rds'): Statement[] {
+  const via = `${service}.${s.fromRegion}.amazonaws.com`;
+  const key = vaultKeyIn(s.vaultAccount, s.fromRegion);
+  return [
+    {
+      Sid: 'ReadTheVaultCopiesOfTheRegionRestoredFrom',
+      Effect: 'Allow',
+      Action: service === 'ec2' ? ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'] : 'kms:DescribeKey',
+      Resource: key.Resource,
+      Condition: allOf(key.Condition, { StringEquals: { 'kms:ViaService': via } }),
+    },
+    {
+      Sid: 'LetTheServiceUseTheVaultKeyThere',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: key.Resource,
+      Condition: allOf(key.Condition, grantForAwsResource(via)),
+    },
+  ];
+}
 
 /** What a copy into the DR region through EC2 or RDS needs of the DR region's vault key: encrypt under it, and let the service use it. */
 export function drKeyStatements(s: RegionCopyScope, service: 'ec2' | 'rds'): Statement[] {
@@ -224,7 +262,12 @@ export function reencryptingCopyKeyStatements(s: ReaderScope): Statement[] {
  * one statement serves every recovery account. ModifyImageAttribute has no ec2:Add/userId key, so
  * an image is shared by its restore-for tag alone, and the restore key's policy is the boundary.
  */
-export function shareWithTheRecoveryAccountOnly(s: RestoreScope, sid: string, action: string, type: 'snapshot' | 'image'): Statement {
+export function shareWithTheRecoveryAccountOnly(
+  s: RestoreLandingScope,
+  sid: string,
+  action: string,
+  type: 'snapshot' | 'image',
+): Statement {
   return {
     Sid: sid,
     Effect: 'Allow',
@@ -250,18 +293,20 @@ export const vaultAndRestoreKeys: Condition = {
   'ForAnyValue:StringLike': { 'kms:ResourceAliases': [NAMES.vaultKeyAlias, `${NAMES.restoreKeyAliasPrefix}*`] },
 };
 
-/** What a restore copy through EC2 needs of the keys: read the vault copy, encrypt under a restore key. */
-export function restoreCopyKeyStatements(s: RestoreScope): Statement[] {
+/** A restore copy through EC2 reads the vault copy of its region under the vault key. */
+export const readVaultCopiesThroughEc2 = (s: RestoreScope): Statement => ({
+  Sid: 'ReadVaultCopiesThroughEc2',
+  Effect: 'Allow',
+  Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+  Resource: s.vaultKeyArn,
+  Condition: { StringEquals: { 'kms:ViaService': ec2Via(s.vaultRegion) } },
+});
+
+/** What a restore copy through EC2 needs of the keys of the region it lands in: encrypt under a restore key, and let EBS use it. */
+export function restoreCopyKeyStatements(s: RestoreLandingScope): Statement[] {
   const vaultKeys = keysOf(s.vaultAccount, s.vaultRegion);
   const throughEc2 = { 'kms:ViaService': ec2Via(s.vaultRegion) };
   return [
-    {
-      Sid: 'ReadVaultCopiesThroughEc2',
-      Effect: 'Allow',
-      Action: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
-      Resource: s.vaultKeyArn,
-      Condition: { StringEquals: throughEc2 },
-    },
     {
       Sid: 'EncryptRestoreCopiesThroughEc2',
       Effect: 'Allow',

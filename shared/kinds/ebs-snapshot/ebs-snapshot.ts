@@ -19,8 +19,10 @@ import { describeIssues, type EventEnvelope } from '../../events/envelope.js';
 import {
   type ArtifactKind,
   type ArtifactRef,
+  acrossRegions,
   type CopyStatus,
   confirmed,
+  inRestoreRegion,
   inSource,
   inVault,
   type KindDeps,
@@ -266,11 +268,11 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
   },
 
   async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<EC2Client>) {
-    const ec2 = inVault(deps);
+    const ec2 = inRestoreRegion(deps, target);
     const tags = restoreTags(point, target.account);
     const copy = await restoreCopy(ec2, tags);
     if (!copy) {
-      const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, deps.vault.region), QUOTA, () =>
+      const { SnapshotId } = await withCopyQuota(copyQuotaKey('ebs-snapshot', deps.vault.account, target.region), QUOTA, () =>
         ec2.send(
           new CopySnapshotCommand({
             SourceRegion: deps.vault.region,
@@ -282,12 +284,19 @@ export const ebsSnapshot: ArtifactKind<'ebs-snapshot', EC2Client> = {
           }),
         ),
       );
-      return { status: 'in-progress' as const, detail: `re-encrypting ${point.vaultCopyId} as ${SnapshotId} under ${target.keyAlias}` };
+      return {
+        status: 'in-progress' as const,
+        detail: `re-encrypting ${point.vaultCopyId}${acrossRegions(deps, target)} as ${SnapshotId} under ${target.keyAlias}`,
+      };
     }
     if (copy.State !== 'completed')
       return { status: 'in-progress' as const, detail: `re-encrypting as ${copy.SnapshotId} (${copy.Progress ?? 'pending'})` };
     await share(ec2, copy.SnapshotId!, target.account);
-    return { status: 'usable' as const, restoredId: copy.SnapshotId!, detail: `under ${target.keyAlias}, shared with ${target.account}` };
+    return {
+      status: 'usable' as const,
+      restoredId: copy.SnapshotId!,
+      detail: `under ${target.keyAlias} in ${target.region}, shared with ${target.account}`,
+    };
   },
 };
 

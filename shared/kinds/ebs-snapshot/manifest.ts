@@ -1,5 +1,5 @@
-import type { EventPattern } from '../../../accounts/stack/cloudformation.js';
-import { allOf, type KindManifest } from '../common/manifest.js';
+import type { EventPattern, Statement } from '../../../accounts/stack/cloudformation.js';
+import { allOf, type KindManifest, type RestoreLandingScope } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
 import {
   describeInTheVault,
@@ -8,7 +8,9 @@ import {
   lockVaultSnapshots,
   PROVENANCE_TAG_KEYS,
   RESTORE_TAG_KEYS,
+  readVaultCopiesThroughEc2,
   reencryptingCopyKeyStatements,
+  restoreAcrossKeyStatements,
   restoreCopyKeyStatements,
   shareWithTheRecoveryAccountOnly,
   shareWithTheVaultOnly,
@@ -25,6 +27,30 @@ export const pattern = {
   'detail-type': ['EBS Snapshot Notification', 'EBS Multi-Volume Snapshots Completion Status'],
   detail: { event: ['createSnapshot', 'createSnapshots', 'copySnapshot'], result: ['succeeded', 'failed'] },
 } as const satisfies EventPattern;
+
+/**
+ * A restore copy, made in its region: tagged as a restore copy, then shared with that account only
+ * (ModifySnapshotAttribute takes ec2:Add/userId and aws:ResourceTag), under its restore key.
+ */
+const restoreLanding = (s: RestoreLandingScope): Statement[] => [
+  {
+    Sid: 'CopyVaultCopiesForARestore',
+    Effect: 'Allow',
+    Action: 'ec2:CopySnapshot',
+    Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+    Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+  },
+  {
+    Sid: 'TagRestoreCopiesOnCreationOnly',
+    Effect: 'Allow',
+    Action: 'ec2:CreateTags',
+    Resource: ec2Arn(s.vaultRegion, 'snapshot'),
+    Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
+  },
+  describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
+  shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
+  ...restoreCopyKeyStatements(s),
+];
 
 /**
  * Facts (EBS user guide): "Copy a snapshot": 20 concurrent snapshot copy requests per destination
@@ -157,26 +183,20 @@ export const manifest: KindManifest = {
     },
   ],
 
-  // A vault copy is copied in the vault under the recovery account's restore key, tagged as a
-  // restore copy, then shared with that account only (ModifySnapshotAttribute takes ec2:Add/userId
-  // and aws:ResourceTag).
-  restore: (s) => [
+  // A vault copy is copied in the vault under the recovery account's restore key, and the copy read
+  // there under the vault key.
+  restore: (s) => [...restoreLanding(s), readVaultCopiesThroughEc2(s)],
+  restoreLanding,
+
+  // The copy request goes to the landing region; its source is a vault copy in the region restored from.
+  restoreAcross: (s) => [
     {
-      Sid: 'CopyVaultCopiesForARestore',
+      Sid: 'CopyVaultCopiesOfTheRegionRestoredFrom',
       Effect: 'Allow',
       Action: 'ec2:CopySnapshot',
-      Resource: ec2Arn(s.vaultRegion, 'snapshot'),
-      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' } },
+      Resource: ec2Arn(s.fromRegion, 'snapshot'),
+      Condition: { Null: { [`aws:RequestTag/${TAG.restoreFor}`]: 'false' }, StringEquals: { 'aws:RequestedRegion': s.vaultRegion } },
     },
-    {
-      Sid: 'TagRestoreCopiesOnCreationOnly',
-      Effect: 'Allow',
-      Action: 'ec2:CreateTags',
-      Resource: ec2Arn(s.vaultRegion, 'snapshot'),
-      Condition: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': RESTORE_TAG_KEYS } },
-    },
-    describeInTheVault(s, 'DescribeVaultSnapshots', 'ec2:DescribeSnapshots'),
-    shareWithTheRecoveryAccountOnly(s, 'ShareRestoreCopiesWithTheirRecoveryAccountOnly', 'ec2:ModifySnapshotAttribute', 'snapshot'),
-    ...restoreCopyKeyStatements(s),
+    ...restoreAcrossKeyStatements(s, 'ec2'),
   ],
 };

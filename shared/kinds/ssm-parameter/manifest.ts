@@ -2,7 +2,7 @@ import { type EventPattern, type Statement, sub } from '../../../accounts/stack/
 import { NAMES, ssmStoreBucket, vaultKeyAliasArn } from '../../../accounts/stack/names.js';
 import { all, allOf, type KindManifest, type ReaderScope, type RestoreScope } from '../common/manifest.js';
 import { TAG } from '../common/provenance-tags.js';
-import { drVaultKey, listKeyAliases } from '../common/statements.js';
+import { drVaultKey, listKeyAliases, vaultKeyIn } from '../common/statements.js';
 
 /**
  * Systems Manager user guide, "EventBridge event examples". The event never carries the value:
@@ -20,10 +20,11 @@ export const MIGRATION_REASON =
   'vaults deployed by an earlier release hold parameter versions as vault parameters (/backup-hub/…), which the reconciler moves into the store once; the drills deploy a new vault with none (test/e2e/ssm-migration.test.ts migrates some)';
 
 /** The vault's SSM store, and every version object in it. */
-const storeBucket = (s: RestoreScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}`;
-const storeObjects = (s: RestoreScope) => `${storeBucket(s)}/*`;
+type StoreScope = Pick<RestoreScope, 'vaultAccount' | 'vaultRegion'>;
+const storeBucket = (s: StoreScope) => `arn:aws:s3:::${ssmStoreBucket(s.vaultAccount, s.vaultRegion)}`;
+const storeObjects = (s: StoreScope) => `${storeBucket(s)}/*`;
 /** SSE-KMS: S3 uses the vault key on the caller's behalf, with the caller's permissions (`kms:ViaService` s3). */
-const throughS3 = (s: RestoreScope) => ({ StringEquals: { 'kms:ViaService': `s3.${s.vaultRegion}.amazonaws.com` } });
+const throughS3 = (s: StoreScope) => ({ StringEquals: { 'kms:ViaService': `s3.${s.vaultRegion}.amazonaws.com` } });
 
 /**
  * Facts (Systems Manager API reference and user guide; S3 user guide and Service Authorization
@@ -181,6 +182,23 @@ export const manifest: KindManifest = {
     // Any recovery account's role: each one's trust admits this role only, with the ExternalId.
     { Sid: 'AssumeTheRecoveryRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::*:role/${NAMES.recoveryRole}` },
   ],
+  // Written into the recovery account through its role (`recovery`), wherever the restore lands.
+  restoreLanding: () => [],
+  // Read from the store of the region restored from; written into the recovery account through its role (`recovery`).
+  restoreAcross: (s) => {
+    const from = { vaultAccount: s.vaultAccount, vaultRegion: s.fromRegion };
+    const key = vaultKeyIn(s.vaultAccount, s.fromRegion);
+    return [
+      { Sid: 'ReadParameterVersionsOfTheRegionRestoredFrom', Effect: 'Allow', Action: 's3:GetObjectVersion', Resource: storeObjects(from) },
+      {
+        Sid: 'DecryptThemThroughS3There',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key.Resource,
+        Condition: allOf(key.Condition, throughS3(from)),
+      },
+    ];
+  },
 
   // Writing a SecureString under the account's aws/ssm key needs no KMS statement: that key's policy
   // lets every principal of the account use it through Systems Manager.

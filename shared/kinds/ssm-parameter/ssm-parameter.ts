@@ -239,11 +239,12 @@ export const ssmParameter: ArtifactKind<'ssm-parameter', SsmClients> = {
 
   async restore(point: RecoveryPoint, target: RestoreTarget, deps: KindDeps<SsmClients>) {
     const value = await readStoredVersion(inVault(deps).s3, deps.vault, storedVersionOf(point.vaultCopyId!));
-    const written = await writeBack(deps.client(deps.vault.region, target.writer).ssm, point, value);
+    // Read in the vault region of the copy, written where the restore lands (the same region, or another one).
+    const written = await writeBack(deps.client(target.region, target.writer).ssm, point, value);
     return {
       status: 'usable' as const,
       restoredId: `${point.resourceId}:${written.version}`,
-      detail: `a ${point.tags[SSM_TAG.type] ?? 'String'} ${written.how} in ${target.account}, as its version ${written.version}`,
+      detail: `a ${point.tags[SSM_TAG.type] ?? 'String'} ${written.how} in ${target.account} (${target.region}), as its version ${written.version}`,
     };
   },
 };

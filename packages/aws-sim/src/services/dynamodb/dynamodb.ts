@@ -16,7 +16,8 @@ export interface DynamoDbSimOptions {
   /**
    * How long a write to a global table's replica takes to reach its other replicas (1 s by default).
    * Global tables replicate asynchronously, "typically within a second"; a write not yet replicated
-   * when its region goes down stays there (Developer Guide, "Global tables: How it works").
+   * when its region goes down stays there and is sent once the region is back (Developer Guide,
+   * "Global tables: How it works" and "Evacuating a Region with global tables").
    */
   replicationLagMs?: number;
 }
@@ -28,18 +29,23 @@ export interface ReplicationClock {
   isDown(region: string): boolean;
 }
 
-/** A write on its way to one other replica: the item as it was after the write, or its key when it was deleted. */
+/**
+ * A write on its way to one other replica: the item as it was after the write, or its key when it was
+ * deleted. `held` while its region is down: it leaves once the region is back.
+ */
 interface Replication {
   account: string;
+  from: string;
   to: string;
   table: string;
   item?: Item;
   key: Item;
-  shipped: boolean;
+  writtenAt: number;
+  state: 'travelling' | 'shipped' | 'held';
 }
 
-/** Writes whose items the indexes see only once the lag has passed. */
-const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+/** Writes whose items the indexes see only once the lag has passed, and global tables replicate (the PartiQL statement is an INSERT). */
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'ExecuteStatement']);
 
 type Item = Record<string, unknown>;
 
@@ -48,6 +54,10 @@ export type CreateTableInput = Record<string, unknown> & { TableName: string };
 
 /** The items (or keys) a write names, each with its table. */
 function writtenBy(operation: string, input: Record<string, unknown>): [string, Item][] {
+  if (operation === 'ExecuteStatement') {
+    const { table, item } = parseInsert(input);
+    return [[table, item]];
+  }
   return operation === 'BatchWriteItem'
     ? Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>).flatMap(
         ([table, requests]) => requests.map((r): [string, Item] => [table, r.PutRequest?.Item ?? r.DeleteRequest!.Key]),
@@ -81,6 +91,8 @@ export class DynamoDbSim {
   readonly #replicas = new Map<string, string[]>();
   /** Writes on their way to other replicas, oldest first. */
   #replicating: Replication[] = [];
+  /** When each item of a global table's replica was last written (by {@link #itemKey}): the later write wins. */
+  readonly #replicaWrittenAt = new Map<string, number>();
 
   constructor(
     private readonly quotas: QuotaBook,
@@ -97,21 +109,15 @@ export class DynamoDbSim {
     await this.#receiveReplicated(account, region, engine);
     const result = await engine.run(operation, input);
     if (operation === 'CreateTable') this.#remember(account, region, input as CreateTableInput);
-    if (WRITES.has(operation)) await this.#replicate(account, region, engine, writtenBy(operation, input));
-    if (!this.options.indexLagMs) return result;
-    if (WRITES.has(operation)) this.#noteWrites(account, region, operation, input);
-    if (operation === 'ExecuteStatement') {
-      const { table, item } = parseInsert(input);
-      this.#noteWrites(account, region, 'PutItem', { TableName: table, Item: item });
+    if (WRITES.has(operation)) {
+      const written = writtenBy(operation, input);
+      await this.#replicate(account, region, engine, written);
+      if (this.options.indexLagMs)
+        for (const [table, item] of written) this.#writtenAt.set(this.#itemKey(account, region, table, item), this.clock.nowMs());
     }
-    if ((operation === 'Query' || operation === 'Scan') && typeof input.IndexName === 'string')
+    if (this.options.indexLagMs && (operation === 'Query' || operation === 'Scan') && typeof input.IndexName === 'string')
       return this.#withoutRecentWrites(account, region, input.TableName as string, result as { Items?: Item[]; Count?: number });
     return result;
-  }
-
-  #noteWrites(account: string, region: string, operation: string, input: Record<string, unknown>): void {
-    for (const [table, item] of writtenBy(operation, input))
-      this.#writtenAt.set(this.#itemKey(account, region, table, item), this.clock.nowMs());
   }
 
   /**
@@ -122,34 +128,56 @@ export class DynamoDbSim {
     this.#replicas.set(`${account}|${table}`, regions);
   }
 
-  /** Queues each written item, as it is now, for the table's other replicas; it leaves once the lag has passed, if its region is up then. */
+  /**
+   * Queues each written item, as it is now, for the table's other replicas; it leaves once the lag has
+   * passed, or, if its region is down then, once the region is back.
+   */
   async #replicate(account: string, region: string, engine: DynamoEngine, written: [string, Item][]): Promise<void> {
     for (const [table, item] of written) {
       const others = this.#replicas.get(`${account}|${table}`)?.filter((r) => r !== region) ?? [];
       if (others.length === 0) continue;
       const key = this.#keyOf(account, region, table, item);
+      const writtenAt = this.clock.nowMs();
+      this.#replicaWrittenAt.set(this.#itemKey(account, region, table, key), writtenAt);
       const { Item: now } = (await engine.run('GetItem', { TableName: table, Key: key, ConsistentRead: true })) as { Item?: Item };
       for (const to of others) {
-        const replication: Replication = { account, to, table, key, ...(now ? { item: now } : {}), shipped: false };
+        const replication: Replication = {
+          account,
+          from: region,
+          to,
+          table,
+          key,
+          ...(now ? { item: now } : {}),
+          writtenAt,
+          state: 'travelling',
+        };
         this.#replicating.push(replication);
-        this.clock.at(this.clock.nowMs() + (this.options.replicationLagMs ?? 1000), () => {
-          if (this.clock.isDown(region)) this.#replicating = this.#replicating.filter((r) => r !== replication);
-          else replication.shipped = true;
+        this.clock.at(writtenAt + (this.options.replicationLagMs ?? 1000), () => {
+          replication.state = this.clock.isDown(region) ? 'held' : 'shipped';
         });
       }
     }
   }
 
-  /** Applies, in the order they were made, the writes that have reached this region's replicas. */
+  /**
+   * Applies, in the order they were made, the writes that have reached this region's replicas. Of two
+   * writes of an item, the later one wins, whichever arrives last (a held write may come late).
+   */
   async #receiveReplicated(account: string, region: string, engine: DynamoEngine): Promise<void> {
-    const arrived = this.#replicating.filter((r) => r.shipped && r.account === account && r.to === region);
+    const arrived = this.#replicating.filter(
+      (r) => r.account === account && r.to === region && (r.state === 'shipped' || (r.state === 'held' && !this.clock.isDown(r.from))),
+    );
     if (arrived.length === 0) return;
     this.#replicating = this.#replicating.filter((r) => !arrived.includes(r));
-    for (const r of arrived)
+    for (const r of arrived) {
+      const here = this.#itemKey(account, region, r.table, r.key);
+      if ((this.#replicaWrittenAt.get(here) ?? -1) > r.writtenAt) continue;
+      this.#replicaWrittenAt.set(here, r.writtenAt);
       await engine.run(
         r.item ? 'PutItem' : 'DeleteItem',
         r.item ? { TableName: r.table, Item: r.item } : { TableName: r.table, Key: r.key },
       );
+    }
   }
 
   /** The key attributes of an item (or of a key). */

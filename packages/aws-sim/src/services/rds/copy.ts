@@ -122,6 +122,8 @@ function destinationKey(kms: KmsSim, keyId: string, caller: Principal, region: s
 
 function authorizeKey(kms: KmsSim, keyArn: string, caller: Principal, region: string): void {
   try {
+    // RDS refuses a key that "does not exist, is not enabled or you do not have permissions to access it" (its fault's message).
+    if (!kms.resolveKey(keyArn, caller.account, region).enabled) throw keyNotAccessible(keyArn);
     for (const action of KEY_ACTIONS)
       kms.authorize(keyArn, caller, action, { viaService: `rds.${region}.amazonaws.com`, grantIsForAwsResource: action === 'CreateGrant' });
   } catch (error) {
