@@ -45,6 +45,8 @@ export interface TimeToProtection {
   p95Seconds: number;
   /** Of that, from the artifact's creation to the hub recording its point (the event's way through the queue): p50. */
   recordedP50Seconds: number;
+  /** From the artifact's creation to its vault copy being requested (the queue, a re-encryption in the source, the wait for a slot): p50. */
+  requestedP50Seconds: number;
 }
 
 /** One kind's figures. Quota-bound kinds (EBS snapshots, AMIs, RDS snapshots) run at most Q copies at once. */
@@ -322,7 +324,9 @@ async function report(hub: LocalHub, run: RunFacts): Promise<SoakReport> {
     idealDrainSeconds: Math.round(busiest.busy / run.quota / 1000),
     byKind,
     rdsOutsideVaultRegion: { events: outsideVaultRegion.size, copied: copiedOutside },
-    timeToProtection: Object.fromEntries(SOURCES.map((account) => [account, timeToProtection(records.points, account)])),
+    timeToProtection: Object.fromEntries(
+      SOURCES.map((account) => [account, timeToProtection(records.points, account, copyRequests(records.audit))]),
+    ),
     apiCalls: calls.length,
     throttledCalls: throttled,
     throttledShare: round(calls.length ? throttled / calls.length : 0, 3),
@@ -358,8 +362,19 @@ async function sweepFigures(hub: LocalHub, deployedAt: number): Promise<SweepFig
   };
 }
 
+/** When each point's vault copy was first requested (its `copied` audit entry; a copy in a further region aside), by point key. */
+function copyRequests(audit: AuditEntry[]): Map<string, string> {
+  const requested = new Map<string, string>();
+  for (const e of audit)
+    if (e.decision === 'copied' && !e.copyRegion && e.kind && e.account && e.region && e.sourceId) {
+      const pk = recoveryPointKey(e.kind, e.account, e.region, e.sourceId, e.life);
+      if (!requested.has(pk)) requested.set(pk, e.at);
+    }
+  return requested;
+}
+
 /** Over the kinds whose copies wait for slots: an SSM event brings many versions, copied at once, that would swamp the figures. */
-function timeToProtection(points: RecoveryPoint[], account: string): TimeToProtection {
+function timeToProtection(points: RecoveryPoint[], account: string, requested: Map<string, string>): TimeToProtection {
   const slotBound = new Set(SOAK_KINDS.filter((k) => k.quotaBound).map((k) => k.kind));
   const protectedPoints = points.filter((p) => p.account === account && slotBound.has(p.kind) && p.state === 'available' && p.completedAt);
   const since = (p: RecoveryPoint, at: string) => (Date.parse(at) - Date.parse(p.createdAt)) / 1000;
@@ -370,6 +385,10 @@ function timeToProtection(points: RecoveryPoint[], account: string): TimeToProte
     p95Seconds: percentile(seconds, 95),
     recordedP50Seconds: percentile(
       protectedPoints.map((p) => since(p, p.recordedAt)),
+      50,
+    ),
+    requestedP50Seconds: percentile(
+      protectedPoints.flatMap((p) => (requested.has(p.pk) ? [since(p, requested.get(p.pk)!)] : [])),
       50,
     ),
   };

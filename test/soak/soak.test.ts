@@ -34,6 +34,11 @@ describe('the bad day, at volume', () => {
       if (figures.quota !== undefined)
         for (const peak of Object.values(figures.peakByRegion)) expect(peak, kind).toBeLessThanOrEqual(figures.quota);
     }
+    // Each source's time to protection splits in order: the event's way through the queue, then to the copy request, then the copy.
+    for (const [account, t] of Object.entries(report.timeToProtection)) {
+      expect(t.recordedP50Seconds, account).toBeLessThanOrEqual(t.requestedP50Seconds);
+      expect(t.requestedP50Seconds, account).toBeLessThanOrEqual(t.p50Seconds);
+    }
     // The inventory sweep listed every healthy source, within its budget in every hour.
     for (const source of report.sweep.perSource.filter((s) => s.account !== '444444444444'))
       expect(source.calls, `${source.account}/${source.region}`).toBeGreaterThan(0);
