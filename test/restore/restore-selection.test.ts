@@ -21,9 +21,10 @@ function point(resourceId: string, sourceId: string, createdAt: string, state: R
   } as RecoveryPoint;
 }
 
-/** Only what selectPoints reads: byAccount, oldest first, as the catalog's index returns it. */
+/** Only what selectPoints reads: the vault's regions, and byAccount, oldest first, as the catalog's index returns it. */
 function contextOver(points: RecoveryPoint[]): HubContext {
   return {
+    config: { vaultRegion: 'eu-west-1' },
     catalog: {
       async *byAccount(account: string, range: { to?: string }) {
         for (const p of [...points].sort((a, b) => a.createdAt.localeCompare(b.createdAt)))
