@@ -4,7 +4,6 @@ import type { RecoveryPoint } from '../catalog/recovery-point.js';
 import { copyQuotaKey } from '../core/copy-quota.js';
 import { awsErrorCode, CopyQuotaFull, codeOf, Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import type { ArtifactKind, CopyStatus, KindDeps, VaultCopy } from '../kinds/common/artifact-kind.js';
-import { artifactKind } from '../kinds/index.js';
 import { providerLockTerms } from '../retention/provider-lock.js';
 import type { HubContext } from '../runtime/hub-context.js';
 import { COPY_PENDING_TIMEOUT_MS, PROPAGATION_WINDOW_MS } from './copy-timing.js';
@@ -60,7 +59,7 @@ export async function advance(
     if (error instanceof CopyQuotaFull) {
       const waiting = await markWaiting(point, error.quota, error.message, ctx);
       // A slot may be free: the first of the line takes it, which may be this point if the line has none before it.
-      if (error instanceof BehindTheLine) await handOnSlot(error.quota, ctx);
+      if (error instanceof BehindTheLine) await handOnSlot(kind, ctx);
       return waiting;
     }
     if (mayBePropagating(error)) await retryWhilePropagating(point, error, ctx);
@@ -347,31 +346,33 @@ function record(
 class BehindTheLine extends CopyQuotaFull {}
 
 /**
- * A slot of `quota` has freed (a copy settled on its event) or may be free (a point joined the line):
+ * A slot of the kind's vault quota has freed (a copy settled on its event) or may be free (a point joined the line):
  * it goes now to the first point of the line the reconciler last drew that still waits for it, not
  * to whichever point arrives next, nor at the next run. Points of the line started meanwhile are
  * dropped from it, so that a line served to its end no longer holds back the points that become
  * ready. Returns whether one started: a slot taken meanwhile (the point finds the quota full again
  * and keeps its place), or an error (logged), starts none and leaves the slot to the next run.
  */
-export async function handOnSlot(quota: string, ctx: HubContext): Promise<boolean> {
+export async function handOnSlot(kind: ArtifactKind, ctx: HubContext): Promise<boolean> {
+  // Each kind has its own quota, so the line holds the kind's points only: a kind's handler bundles no other kind.
+  const quota = copyQuotaKey(kind.name, ctx.config.vaultAccountId, ctx.config.vaultRegion);
   try {
-    return await serveLine(quota, ctx);
+    return await serveLine(quota, kind, ctx);
   } catch (error) {
     ctx.logger.warn('the copy slot is left to the reconciler', { quota, error: describeError(error) });
     return false;
   }
 }
 
-async function serveLine(quota: string, ctx: HubContext): Promise<boolean> {
+async function serveLine(quota: string, kind: ArtifactKind, ctx: HubContext): Promise<boolean> {
   const line = (await ctx.catalog.bookmark<Lines>(LINE_KEY))?.[quota] ?? [];
   const kept: string[] = [];
   let started = false;
   for (const [i, pk] of line.entries()) {
     const point = await ctx.catalog.get(pk);
     // Started meanwhile, or gone: out of the line.
-    if (point?.state !== 'pending' || point.waitingFor !== quota) continue;
-    const result = await advance(point, artifactKind(point.kind), ctx);
+    if (point?.state !== 'pending' || point.waitingFor !== quota || point.kind !== kind.name) continue;
+    const result = await advance(point, kind, ctx);
     // Another worker holds it (the reconciler, or another settled copy's hand-off), or the quota is full again: it keeps its place.
     if (result === 'busy' || result === 'waiting') kept.push(pk);
     started = result === 'copying' || result === 'available';

@@ -2,7 +2,6 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { pointFacts } from '../audit/audit-entry.js';
 import { describeError, isDeterministicAwsError } from '../aws/aws-errors.js';
 import { type PointTrigger, type RecoveryPoint, recoveryPointKey, resourceKey } from '../catalog/recovery-point.js';
-import { copyQuotaKey } from '../core/copy-quota.js';
 import { Deferral, PermanentFailure, Rejection } from '../core/errors.js';
 import { describeIssues, type EventEnvelope, eventEnvelopeSchema } from '../events/envelope.js';
 import { isSweepTrigger, sweepEnvelope, sweepTriggerSchema } from '../events/sweep-trigger.js';
@@ -107,7 +106,7 @@ async function completeVaultCopy(trigger: Trigger, kind: ArtifactKind, ctx: HubC
     return skip(`duplicate: another worker completed ${source.sourceId} meanwhile`);
   }
   // Its slot goes to the next in the line now.
-  await handOnSlot(copyQuotaKey(kind.name, ctx.config.vaultAccountId, ctx.config.vaultRegion), ctx);
+  await handOnSlot(kind, ctx);
   return result === 'available'
     ? log(ctx, trigger, { outcome: 'copied', reason: `${vaultCopyId} is available: ${source.sourceId} is protected` }, kind)
     : log(ctx, trigger, fromAdvance(result, point), kind);
