@@ -387,34 +387,35 @@ export class Catalog {
   }
 
   /** Appends to one list entry of a map bookmark while it holds fewer than `max`; nothing when the bookmark or its entry is absent. */
-  async appendToBookmarkEntry(key: string, entry: string, value: unknown, max: number): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: key },
-          UpdateExpression: 'SET #at.#entry = list_append(#at.#entry, :value)',
-          ConditionExpression: 'size(#at.#entry) < :max',
-          ExpressionAttributeNames: { '#at': 'at', '#entry': entry },
-          ExpressionAttributeValues: { ':value': [value], ':max': max },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  appendToBookmarkEntry(key: string, entry: string, value: unknown, max: number): Promise<void> {
+    return this.#changeBookmarkEntry(key, entry, 'list_append(#at.#entry, :value)', 'size(#at.#entry) < :max', {
+      ':value': [value],
+      ':max': max,
+    });
   }
 
   /** Replaces one entry of a map bookmark, leaving the others as they are; nothing when the bookmark or its entry is gone. */
-  async setBookmarkEntry(key: string, entry: string, value: unknown): Promise<void> {
+  setBookmarkEntry(key: string, entry: string, value: unknown): Promise<void> {
+    return this.#changeBookmarkEntry(key, entry, ':value', 'attribute_exists(#at.#entry)', { ':value': value });
+  }
+
+  /** Sets `at.<entry>` of a map bookmark to `newValue` when `condition` holds; nothing when it does not. */
+  async #changeBookmarkEntry(
+    key: string,
+    entry: string,
+    newValue: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: key },
-          UpdateExpression: 'SET #at.#entry = :value',
-          ConditionExpression: 'attribute_exists(#at.#entry)',
+          UpdateExpression: `SET #at.#entry = ${newValue}`,
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#at': 'at', '#entry': entry },
-          ExpressionAttributeValues: { ':value': value },
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
