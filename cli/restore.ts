@@ -78,10 +78,12 @@ export async function run(
     const into = recoveryAccount(accounts, args.to!);
     const regions = { fromRegion: args['from-region'], toRegion: args['to-region'] };
     // The role, catalog and audit log of the vault region the restore lands in, or else restores from.
-    const landing = landingRegion(regions, { config: operatorConfig(accounts) });
-    const primary = restoreRoleRegion(regions, { config: operatorConfig(accounts) }) === accounts.vault.regions[0];
+    const config = operatorConfig(accounts);
+    const landing = landingRegion(regions, { config });
+    const roleRegion = restoreRoleRegion(regions, { config });
+    const primary = roleRegion === accounts.vault.regions[0];
     role = primary ? NAMES.restoreRole : NAMES.drRestoreRole;
-    const ctx = deps.context(operatorConfig(accounts, primary ? {} : { tablesRegion: landing }));
+    const ctx = deps.context(primary ? config : operatorConfig(accounts, { tablesRegion: roleRegion }));
     const request: RestoreRequest = {
       ...(args.point
         ? { point: pointKeyOf(args.point) }

@@ -132,13 +132,15 @@ describe('backup-hub restore --from-region', () => {
     await restore(['--to', RECOVERY, '--account', SOURCE_A], deps);
     // Those of the region a restore lands in: the vault's own for one from the DR copies into it.
     await restore(['--to', RECOVERY, '--account', SOURCE_A, '--from-region', 'eu-central-1', '--to-region', REGION], deps);
-    expect(configs.map((c) => c.tablesRegion)).toEqual(['eu-central-1', undefined, undefined]);
+    // Into a region of the recovery account's own, which holds no replica: those of the region restored from.
+    await restore(['--to', RECOVERY, '--account', SOURCE_A, '--from-region', 'eu-central-1', '--to-region', 'us-east-1'], deps);
+    expect(configs.map((c) => c.tablesRegion)).toEqual(['eu-central-1', undefined, undefined, 'eu-central-1']);
     // A landing region that is the one restored from is refused before anything is read.
     expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--to-region', REGION], deps)).toBe(1);
     expect(err.at(-1)).toContain(`--to-region ${REGION} is the region restored from: leave --to-region out`);
     expect(await restore(['--to', RECOVERY, '--account', SOURCE_A, '--rebuild', '--to-region', 'eu-central-1'], deps)).toBe(2);
     expect(err.at(-1)).toMatch(/^--rebuild rebuilds in the source regions from a restore that lands there: leave out --to-region/);
-    expect(configs).toHaveLength(3);
+    expect(configs).toHaveLength(4);
   });
 });
 
